@@ -1,0 +1,235 @@
+/* util.c — arena, growable arrays, string builder, UTF-8 and edit distance. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ArenaBlock {
+  ArenaBlock *next;
+  size_t used, size;
+  max_align_t data[]; /* keeps every allocation max-aligned */
+};
+
+enum { ARENA_BLOCK = 64 * 1024 };
+
+static void out_of_memory(void) {
+  fputs("bpc: out of memory\n", stderr);
+  exit(2);
+}
+
+void arena_init(Arena *a) { a->head = NULL; }
+
+void arena_free(Arena *a) {
+  ArenaBlock *b = a->head;
+  while (b) {
+    ArenaBlock *next = b->next;
+    free(b);
+    b = next;
+  }
+  a->head = NULL;
+}
+
+void *arena_alloc(Arena *a, size_t size) {
+  const size_t align = sizeof(max_align_t);
+  size = (size + align - 1) / align * align;
+  if (size == 0) size = align;
+  ArenaBlock *b = a->head;
+  if (!b || b->size - b->used < size) {
+    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+    b = malloc(sizeof *b + cap);
+    if (!b) out_of_memory();
+    b->used = 0;
+    b->size = cap;
+    b->next = a->head;
+    a->head = b;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += size;
+  memset(p, 0, size);
+  return p;
+}
+
+char *arena_strndup(Arena *a, const char *s, size_t n) {
+  char *p = arena_alloc(a, n + 1);
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+char *arena_strdup(Arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
+
+char *arena_printf(Arena *a, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  char *p = arena_alloc(a, (size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(p, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return p;
+}
+
+void ptrvec_push(Arena *a, PtrVec *v, void *item) {
+  if (v->n == v->cap) {
+    uint32_t cap = v->cap ? v->cap * 2 : 4;
+    void **items = arena_alloc(a, cap * sizeof *items);
+    if (v->n) memcpy(items, v->items, v->n * sizeof *items);
+    v->items = items;
+    v->cap = cap;
+  }
+  v->items[v->n++] = item;
+}
+
+void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) out_of_memory();
+  return p;
+}
+
+void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p) out_of_memory();
+  return p;
+}
+
+void *xrealloc(void *p, size_t n) {
+  p = realloc(p, n ? n : 1);
+  if (!p) out_of_memory();
+  return p;
+}
+
+char *xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(xmalloc(n), s, n);
+}
+
+void sb_init(StrBuf *b) {
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+void sb_free(StrBuf *b) {
+  free(b->data);
+  sb_init(b);
+}
+
+static void sb_reserve(StrBuf *b, size_t extra) {
+  if (b->len + extra + 1 <= b->cap) return;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap < b->len + extra + 1) cap *= 2;
+  b->data = xrealloc(b->data, cap);
+  b->cap = cap;
+}
+
+void sb_putn(StrBuf *b, const char *s, size_t n) {
+  sb_reserve(b, n);
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+void sb_putc(StrBuf *b, char c) { sb_putn(b, &c, 1); }
+void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+void sb_vprintf(StrBuf *b, const char *fmt, va_list ap) {
+  va_list copy;
+  va_copy(copy, ap);
+  int n = vsnprintf(NULL, 0, fmt, copy);
+  va_end(copy);
+  if (n <= 0) return;
+  sb_reserve(b, (size_t)n);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  b->len += (size_t)n;
+}
+
+void sb_printf(StrBuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  sb_vprintf(b, fmt, ap);
+  va_end(ap);
+}
+
+char *sb_take(StrBuf *b) {
+  char *s = b->data ? b->data : xstrdup("");
+  sb_init(b);
+  return s;
+}
+
+size_t utf8_seq_len(const unsigned char *s, size_t n) {
+  if (n == 0) return 0;
+  unsigned c = s[0];
+  size_t len;
+  unsigned min;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) len = 2, min = 0x80;
+  else if ((c & 0xF0) == 0xE0) len = 3, min = 0x800;
+  else if ((c & 0xF8) == 0xF0) len = 4, min = 0x10000;
+  else return 0;
+  if (len > n) return 0;
+  unsigned cp = c & (0x7F >> len);
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (s[i] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+size_t utf8_count(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t count = 0, i = 0;
+  while (i < n) {
+    size_t k = utf8_seq_len(p + i, n - i);
+    i += k ? k : 1;
+    count++;
+  }
+  return count;
+}
+
+unsigned edit_distance(const char *a, const char *b, unsigned cap) {
+  size_t n = strlen(a), m = strlen(b);
+  if (n > 64 || m > 64) return cap + 1;
+  if ((n > m ? n - m : m - n) > cap) return cap + 1;
+  unsigned d[65][65];
+  for (size_t i = 0; i <= n; i++) d[i][0] = (unsigned)i;
+  for (size_t j = 0; j <= m; j++) d[0][j] = (unsigned)j;
+  for (size_t i = 1; i <= n; i++) {
+    unsigned row_min = cap + 1;
+    for (size_t j = 1; j <= m; j++) {
+      unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      unsigned v = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+      if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+          d[i - 2][j - 2] + 1 < v)
+        v = d[i - 2][j - 2] + 1;
+      d[i][j] = v;
+      if (v < row_min) row_min = v;
+    }
+    if (row_min > cap) return cap + 1;
+  }
+  return d[n][m] > cap ? cap + 1 : d[n][m];
+}
+
+char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  StrBuf b;
+  sb_init(&b);
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_putn(&b, chunk, got);
+  int failed = ferror(f);
+  fclose(f);
+  if (failed) {
+    sb_free(&b);
+    errno = EIO;
+    return NULL;
+  }
+  *len = b.len;
+  return sb_take(&b);
+}

@@ -1,0 +1,83 @@
+/* util.h — the compiler's small toolbox: an arena for the syntax tree, growable
+ * arrays, a string builder, UTF-8 helpers and edit distance for "did you mean".
+ *
+ * The compiler allocates every tree node in one arena and frees it in one call:
+ * a parse that stops half way (syntax error, nesting limit) leaks nothing and
+ * needs no per-node destructor. */
+#ifndef BPC_UTIL_H
+#define BPC_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- arena ---------------------------------------------------------------- */
+
+typedef struct ArenaBlock ArenaBlock;
+typedef struct Arena {
+  ArenaBlock *head; /* newest block first */
+} Arena;
+
+void arena_init(Arena *a);
+void arena_free(Arena *a);
+/* Zeroed, max-aligned memory; aborts the program on out-of-memory (the compiler
+ * is a command-line tool; the runtime never uses this). */
+void *arena_alloc(Arena *a, size_t size);
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_strdup(Arena *a, const char *s);
+char *arena_printf(Arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A growable array of pointers whose storage lives in an arena. */
+typedef struct PtrVec {
+  void **items;
+  uint32_t n, cap;
+} PtrVec;
+
+void ptrvec_push(Arena *a, PtrVec *v, void *item);
+
+/* ---- heap helpers (abort on out-of-memory) -------------------------------- */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* ---- string builder -------------------------------------------------------- */
+
+typedef struct StrBuf {
+  char *data; /* always NUL-terminated once anything was added */
+  size_t len, cap;
+} StrBuf;
+
+void sb_init(StrBuf *b);
+void sb_free(StrBuf *b);
+void sb_putc(StrBuf *b, char c);
+void sb_puts(StrBuf *b, const char *s);
+void sb_putn(StrBuf *b, const char *s, size_t n);
+void sb_printf(StrBuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sb_vprintf(StrBuf *b, const char *fmt, va_list ap);
+/* Returns the string and leaves the builder empty; the caller frees it. */
+char *sb_take(StrBuf *b);
+
+/* ---- UTF-8 ------------------------------------------------------------------ */
+
+/* Number of code points in s[0..n); invalid bytes count one each. */
+size_t utf8_count(const char *s, size_t n);
+/* Length of a valid UTF-8 sequence starting at s (at most n bytes), or 0 when
+ * the bytes there are not valid UTF-8. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* Damerau-Levenshtein (optimal string alignment) distance, capped: returns
+ * cap+1 as soon as the distance is known to exceed cap. */
+unsigned edit_distance(const char *a, const char *b, unsigned cap);
+
+/* Reads a whole file; returns NULL and sets errno on failure. *len gets the
+ * size. The buffer is NUL-terminated (the NUL is not counted). */
+char *read_file(const char *path, size_t *len);
+
+#endif
