@@ -19,6 +19,8 @@ GEN      = $(BUILD)/gen
 CPPFLAGS += -Icompiler -Iruntime -I$(GEN)
 
 COMPILER_SRC = $(filter-out compiler/bpc.c,$(wildcard compiler/*.c))
+RUNTIME_SRC  = $(filter-out runtime/bprun.c,$(wildcard runtime/*.c))
+RUNTIME_OBJ  = $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/lexer.o
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -46,21 +48,30 @@ $(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # ---- compiler --------------------------------------------------------------
-$(BUILD)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(GEN)/parser.h $(GEN)/lexer.h
+$(BUILD)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h runtime/bpt.h runtime/*.def) $(GEN)/parser.h $(GEN)/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---- runtime (never includes a compiler header) ----------------------------
+$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def)
+	@mkdir -p $(dir $@)
+	$(CC) -Iruntime $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libbprt.a: $(RUNTIME_OBJ)
+	rm -f $@
+	ar rcs $@ $^
 
 $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bpc: $(BUILD)/compiler/bpc.o $(BUILD)/libbpc.a
+$(BUILD)/bpc: $(BUILD)/compiler/bpc.o $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- tests -----------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(CMOCKA_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(LDFLAGS)
 
 unit: $(UNIT_BIN)
 

@@ -1,0 +1,241 @@
+/* bpc.c — the command-line compiler: `bpc check`, `bpc fmt`.
+ *
+ * Exit codes (TOOLS.md): 0 ok, 1 the input has errors, 2 misuse or I/O
+ * failure. Diagnostics go to stderr; program output to stdout. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "diag.h"
+#include "fmt.h"
+#include "parse.h"
+#include "util.h"
+
+#define BPC_VERSION "0.1.0"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_MISUSE = 2 };
+/* A file with more errors than this is hopeless; stop listing them. */
+enum { MAX_ERRORS = 100 };
+/* Spans are 32-bit byte offsets. */
+#define MAX_SOURCE_BYTES (1024u * 1024u * 1024u)
+
+static const char usage_text[] =
+    "usage: bpc COMMAND [options] FILE...\n"
+    "\n"
+    "bpc checks business processes written in the .bp language and prints\n"
+    "them in canonical form.\n"
+    "\n"
+    "commands:\n"
+    "  check FILE...        report every error and warning (exit 1 on errors)\n"
+    "  fmt [-w|--check] FILE\n"
+    "                       print the canonical text of a .bp file;\n"
+    "                       -w rewrites the file, --check only tells whether\n"
+    "                       it is already formatted (exit 1 if not)\n"
+    "\n"
+    "options:\n"
+    "  -h, --help           this help (also: bpc COMMAND --help)\n"
+    "  --version            the version\n"
+    "\n"
+    "Diagnostics: FILE:LINE:COL: error|warning: message, then the line and a\n"
+    "caret under the range. Exit status: 0 ok, 1 errors in the input, 2 misuse\n"
+    "or I/O failure.\n";
+
+static const char check_help[] =
+    "usage: bpc check FILE...\n"
+    "Parses and checks each .bp file and reports all errors and warnings on\n"
+    "stderr. Exit status 1 if any file has an error, 2 if a file can't be read.\n";
+
+static const char fmt_help[] =
+    "usage: bpc fmt [-w | --check] FILE\n"
+    "Prints the canonical text of FILE (two-space indents, one statement a\n"
+    "line, comments kept). Formatting twice gives the same text.\n"
+    "  -w        write the result back to FILE (atomically)\n"
+    "  --check   print nothing; exit 1 if FILE is not formatted\n";
+
+static int misuse(const char *fmt, const char *arg) {
+  fputs("bpc: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs("\nTry 'bpc --help'.\n", stderr);
+  return EXIT_MISUSE;
+}
+
+static bool wants_help(int argc, char **argv) {
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return true;
+  return false;
+}
+
+/* Reads path into a Source; on failure prints why and returns NULL. */
+static Source *load_source(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "bpc: cannot read %s: it is a directory\n", path);
+    return NULL;
+  }
+  size_t len;
+  char *text = read_file(path, &len);
+  if (!text) {
+    fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  if (len >= MAX_SOURCE_BYTES) {
+    free(text);
+    fprintf(stderr, "bpc: %s is too large (the limit is 1 GiB)\n", path);
+    return NULL;
+  }
+  return source_new(path, text, (uint32_t)len);
+}
+
+/* A file that is XML is a BPMN model, not .bp text. */
+static bool looks_like_xml(const Source *src) {
+  const char *p = src->text;
+  if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+    p += 3;
+  while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+  return p[0] == '<' && (p[1] == '?' || p[1] == '!' || p[1] == '_' || p[1] == ':' ||
+                         (p[1] >= 'A' && p[1] <= 'Z') || (p[1] >= 'a' && p[1] <= 'z'));
+}
+
+/* Parses (and optionally checks) one file, printing its diagnostics. Returns
+ * the program, or NULL after printing why when it has errors or can't be read;
+ * *status gets the exit code for this file. */
+static Program *front_end(const char *path, bool run_checks, Source **srcp, int *status) {
+  Source *src = load_source(path);
+  *srcp = src;
+  if (!src) {
+    *status = EXIT_MISUSE;
+    return NULL;
+  }
+  if (looks_like_xml(src)) {
+    fprintf(stderr, "bpc: %s is XML (a BPMN model?); the BPMN importer is not built yet\n", path);
+    *status = EXIT_MISUSE;
+    return NULL;
+  }
+  Diags diags;
+  diags_init(&diags, src);
+  diags.max_errors = MAX_ERRORS;
+  Program *prog = parse_program(src, &diags);
+  if (diags.errors == 0 && run_checks) check_program(prog, &diags);
+  diags_print(&diags, stderr);
+  if (diags.errors >= MAX_ERRORS)
+    fprintf(stderr, "bpc: %s: too many errors, stopped after %d\n", path, MAX_ERRORS);
+  *status = diags.errors ? EXIT_INPUT : EXIT_OK;
+  diags_free(&diags);
+  if (*status != EXIT_OK) {
+    program_free(prog);
+    return NULL;
+  }
+  return prog;
+}
+
+static int cmd_check(int argc, char **argv) {
+  if (wants_help(argc, argv)) {
+    fputs(check_help, stdout);
+    return EXIT_OK;
+  }
+  if (argc == 0) return misuse("check: no input files%s", "");
+  int worst = EXIT_OK;
+  for (int i = 0; i < argc; i++) {
+    if (argv[i][0] == '-' && argv[i][1] != '\0') return misuse("check: unknown option '%s'", argv[i]);
+  }
+  for (int i = 0; i < argc; i++) {
+    Source *src;
+    int status;
+    Program *prog = front_end(argv[i], true, &src, &status);
+    program_free(prog);
+    source_free(src);
+    if (status > worst) worst = status;
+  }
+  return worst;
+}
+
+/* Writes text to path through a temporary file and rename(2), so a reader
+ * never sees a half-written file. */
+static bool write_atomically(const char *path, const char *text, size_t len) {
+  StrBuf tmp;
+  sb_init(&tmp);
+  sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+  FILE *f = fopen(tmp.data, "wb");
+  bool ok = f && fwrite(text, 1, len, f) == len;
+  if (f && fclose(f) != 0) ok = false;
+  if (ok && rename(tmp.data, path) != 0) ok = false;
+  if (!ok) {
+    fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
+    remove(tmp.data);
+  }
+  sb_free(&tmp);
+  return ok;
+}
+
+static int cmd_fmt(int argc, char **argv) {
+  if (wants_help(argc, argv)) {
+    fputs(fmt_help, stdout);
+    return EXIT_OK;
+  }
+  bool write_back = false, check_only = false;
+  const char *path = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-w") == 0) write_back = true;
+    else if (strcmp(argv[i], "--check") == 0) check_only = true;
+    else if (argv[i][0] == '-' && argv[i][1] != '\0') return misuse("fmt: unknown option '%s'", argv[i]);
+    else if (path) return misuse("fmt: one file at a time (got '%s' too)", argv[i]);
+    else path = argv[i];
+  }
+  if (!path) return misuse("fmt: no input file%s", "");
+  if (write_back && check_only) return misuse("fmt: -w and --check exclude each other%s", "");
+  Source *src;
+  int status;
+  Program *prog = front_end(path, false, &src, &status);
+  if (prog) {
+    char *text = fmt_program(prog);
+    size_t len = strlen(text);
+    bool same = len == src->len && memcmp(text, src->text, len) == 0;
+    if (check_only) {
+      if (!same) {
+        fprintf(stderr, "%s: not formatted\n", path);
+        status = EXIT_INPUT;
+      }
+    } else if (write_back) {
+      if (!same && !write_atomically(path, text, len)) status = EXIT_MISUSE;
+    } else {
+      fwrite(text, 1, len, stdout);
+    }
+    free(text);
+  }
+  program_free(prog);
+  source_free(src);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return EXIT_MISUSE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage_text, stdout);
+    return EXIT_OK;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("bpc %s\n", BPC_VERSION);
+    return EXIT_OK;
+  }
+  int status;
+  if (strcmp(cmd, "check") == 0) status = cmd_check(argc - 2, argv + 2);
+  else if (strcmp(cmd, "fmt") == 0) status = cmd_fmt(argc - 2, argv + 2);
+  else return misuse("unknown command '%s'", cmd);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "bpc: cannot write the output: %s\n", strerror(errno));
+    return EXIT_MISUSE;
+  }
+  return status;
+}
