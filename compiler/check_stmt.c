@@ -1,0 +1,463 @@
+/* check_stmt.c — statements: human steps, flow, data and the outside world.
+ *
+ * A block is checked statement by statement, in order, because a step result
+ * becomes visible at its step and leaves with its block. A Flow travels down
+ * the tree saying which loop a `break` would leave and whether `reassign` is
+ * allowed; a LoopCtx per loop collects whether anything leaves the loop. */
+#include <string.h>
+
+#include "check_internal.h"
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+/* The first n bytes of a statement: its keyword, for a short caret. */
+static Span keyword_span(const Stmt *s, uint32_t n) {
+  return span_make(s->span.off, s->span.len < n ? s->span.len : n);
+}
+
+/* A block entered across a boundary that `break`, `continue` and `reassign`
+ * cannot cross. Loops outside still see a `terminate` inside. */
+static Flow cut_flow(Flow flow, const char *boundary) {
+  Flow inner = {flow.loops, NULL, false, boundary};
+  return inner;
+}
+
+/* terminate and goto leave every loop around them. */
+static void exit_all_loops(Flow flow) {
+  for (LoopCtx *l = flow.loops; l; l = l->outer) l->has_exit = true;
+}
+
+void check_who(Checker *C, Expr **who, uint32_t n, const char *empty) {
+  for (uint32_t i = 0; i < n; i++) {
+    Expr *e = who[i];
+    const Type *t = check_expr(C, e);
+    if (e && e->kind == E_LIST && e->u.list.n == 0)
+      diag_error(C->diags, e->span, "%s", empty);
+    else if (t->kind != T_USER && t != &type_users && t->kind != T_ERROR)
+      diag_error(C->diags, e->span, "expected a user or users, not %s", t->name);
+  }
+}
+
+static void check_due(Checker *C, Expr *due) {
+  const Type *t = check_expr(C, due);
+  if (t->kind == T_DURATION || t->kind == T_DATE || t->kind == T_DATETIME ||
+      t->kind == T_ERROR)
+    return;
+  diag_error(C->diags, due->span, "`due` needs a duration, date or datetime, not %s", t->name);
+}
+
+/* ---- assignment ------------------------------------------------------------- */
+
+static const char *kind_noun(SymKind k) {
+  switch (k) {
+  case SYM_PARAM: return "parameter";
+  case SYM_CONST: return "constant";
+  case SYM_RESULT: return "step result";
+  case SYM_LOOPVAR: return "loop variable";
+  default: return "name";
+  }
+}
+
+static void report_unknown_value(Checker *C, const Name *n, const char *what) {
+  if (C->entry->doc_unknown) return; /* reported once at `on DOC` */
+  report_unknown(C, n->span, what, n->s, suggest_value(C, n->s));
+}
+
+/* NAME = EXPR */
+static void check_assign(Checker *C, Stmt *s) {
+  const Name *target = &s->u.assign.target;
+  const Type *t = check_expr(C, s->u.assign.value);
+  if (!target->s) return;
+  Symbol *sym = lookup_value(C, target->s);
+  if (!sym) {
+    report_unknown_value(C, target, "unknown name");
+    return;
+  }
+  if (sym->kind != SYM_FIELD && sym->kind != SYM_VAR) {
+    diag_error(C->diags, target->span, "cannot assign to %s `%s`", kind_noun(sym->kind),
+               sym->name);
+    sym->used = true; /* the one report is enough */
+    return;
+  }
+  s->u.assign.sym = sym;
+  sym->assigned = true;
+  if (sym->type && !type_assignable(sym->type, t))
+    diag_error(C->diags, s->u.assign.value->span, "cannot assign %s to `%s` (%s)", t->name,
+               sym->name, sym->type->name);
+}
+
+/* ---- human steps ------------------------------------------------------------- */
+
+static const char *const human_noun[] = {"a task", "an approval", "a review", "a request"};
+
+static void check_vote_percent(Checker *C, Expr *n) {
+  if (!expect_type(C, n, &type_int, "a vote percentage")) return;
+  int64_t v;
+  const char *why;
+  if (fold_int(C, n, &v, &why)) {
+    if (v < 0 || v > 100)
+      diag_error(C->diags, n->span, "vote percentage must be between 0 and 100, not %lld",
+                 (long long)v);
+  } else if (why) {
+    diag_error(C->diags, n->span, "%s", why);
+  }
+}
+
+static void check_mode(Checker *C, HumanStep *h) {
+  static const char *const mode_name[] = {"", "any", "all", "majority", "vote"};
+  if (h->mode == MODE_DEFAULT) return;
+  if (h->kind == H_TASK || h->kind == H_REQUEST) {
+    diag_error(C->diags, h->mode_span, "`mode` is not allowed on %s", human_noun[h->kind]);
+    return;
+  }
+  if (h->kind == H_REVIEW && (h->mode == MODE_MAJORITY || h->mode == MODE_VOTE)) {
+    diag_error(C->diags, h->mode_span,
+               "`mode %s` is not allowed on a review; use `any` or `all`", mode_name[h->mode]);
+    return;
+  }
+  if (h->mode == MODE_VOTE && h->vote_percent) check_vote_percent(C, h->vote_percent);
+}
+
+/* FIELD: TYPE "label" inside a request: stores into a field or variable. */
+static void check_request_field(Checker *C, RequestField *f, NameTable *asked) {
+  const Type *written = resolve_type(C, &f->type);
+  if (f->label) check_text(C, f->label, "a field label");
+  if (!f->name.s) return;
+  void **slot = table_slot(asked, f->name.s);
+  if (*slot) {
+    diag_error(C->diags, f->name.span, "`%s` is asked twice in this request", f->name.s);
+    return;
+  }
+  *slot = f;
+  Symbol *sym = lookup_value(C, f->name.s);
+  if (!sym) {
+    report_unknown_value(C, &f->name, "unknown field or variable");
+    return;
+  }
+  if (sym->kind != SYM_FIELD && sym->kind != SYM_VAR) {
+    diag_error(C->diags, f->name.span,
+               "a request can only fill document fields and variables, not %s `%s`",
+               kind_noun(sym->kind), sym->name);
+    return;
+  }
+  f->sym = sym;
+  sym->assigned = true;
+  if (written && sym->type && sym->type->kind != T_ERROR && written != sym->type)
+    diag_error(C->diags, f->type.name.span, "`%s` is declared as %s, not %s", sym->name,
+               sym->type->name, written->name);
+}
+
+static void check_request_fields(Checker *C, HumanStep *h) {
+  NameTable asked;
+  table_init(&asked);
+  for (uint32_t i = 0; i < h->nfields; i++) check_request_field(C, &h->fields[i], &asked);
+  table_free(&asked);
+}
+
+/* `remind` and `on timeout` blocks: they run while the step is open, before
+ * its result exists, and break/continue cannot leave them. */
+static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
+  for (uint32_t i = 0; i < h->nreminds; i++) {
+    Remind *r = &h->reminds[i];
+    if (!h->due)
+      diag_error(C->diags, r->span, "`remind` needs a `due` on its step");
+    const Type *t = check_expr(C, r->before);
+    if (t->kind != T_DURATION && t->kind != T_ERROR)
+      diag_error(C->diags, r->before->span, "`remind` needs a duration, not %s", t->name);
+    check_block(C, r->body, cut_flow(flow, "a `remind` block"));
+  }
+  if (!h->on_timeout) return;
+  if (!h->due)
+    diag_error(C->diags, h->on_timeout_span, "`on timeout` needs a `due` on its step");
+  Flow inner = cut_flow(flow, "an `on timeout` block");
+  inner.in_timeout = true;
+  check_block(C, h->on_timeout, inner);
+}
+
+static void check_human(Checker *C, Stmt *s, Flow flow) {
+  static const Type *const result_type[] = {&type_task_result, &type_approve_result,
+                                            &type_review_result, &type_request_result};
+  HumanStep *h = &s->u.human;
+  check_who(C, h->who, h->nwho, "no one to ask: the list is empty");
+  check_text(C, h->title, "a title");
+  check_mode(C, h);
+  if (h->wait_all && h->kind != H_APPROVE)
+    diag_error(C->diags, h->wait_all_span, "`wait all` is only allowed on an approval");
+  if (h->due) check_due(C, h->due);
+  if (h->kind == H_REQUEST) check_request_fields(C, h);
+  check_step_handlers(C, h, flow);
+  if (h->result.s)
+    h->result_sym = declare_scoped(C, SYM_RESULT, h->result, result_type[h->kind], h);
+}
+
+/* ---- flow -------------------------------------------------------------------- */
+
+static void check_if(Checker *C, Stmt *s, Flow flow) {
+  for (uint32_t i = 0; i < s->u.if_.n; i++) {
+    expect_type(C, s->u.if_.conds[i], &type_bool, "condition");
+    check_block(C, s->u.if_.blocks[i], flow);
+  }
+  if (s->u.if_.otherwise) check_block(C, s->u.if_.otherwise, flow);
+}
+
+/* A loop body; `endless` loops (`loop`, `while true`) must have a way out. */
+static void check_loop_body(Checker *C, Stmt *s, Block *body, Flow flow, bool endless,
+                            uint32_t keyword_len) {
+  LoopCtx loop = {flow.loops, false};
+  Flow inner = {&loop, &loop, false, NULL};
+  check_block(C, body, inner);
+  if (endless && !loop.has_exit)
+    diag_warning(C->diags, keyword_span(s, keyword_len), "this loop has no way out");
+}
+
+static void check_while(Checker *C, Stmt *s, Flow flow) {
+  bool endless = false;
+  if (expect_type(C, s->u.while_.cond, &type_bool, "condition")) {
+    int64_t v;
+    endless = fold_int(C, s->u.while_.cond, &v, NULL) && v;
+  }
+  check_loop_body(C, s, s->u.while_.body, flow, endless, 5);
+}
+
+static void check_for(Checker *C, Stmt *s, Flow flow) {
+  const Type *t = check_expr(C, s->u.for_.list);
+  const Type *elem = &type_error;
+  if (t->kind == T_LIST)
+    elem = t->elem;
+  else if (t->kind != T_ERROR)
+    diag_error(C->diags, s->u.for_.list->span, "`for` needs a list, not %s", t->name);
+  uint32_t mark = scope_mark(C);
+  if (s->u.for_.var.s)
+    s->u.for_.sym = declare_scoped(C, SYM_LOOPVAR, s->u.for_.var, elem, s);
+  check_loop_body(C, s, s->u.for_.body, flow, false, 3);
+  end_scope(C, mark);
+}
+
+/* break / continue: returns whether it is valid (then it ends its block). */
+static bool check_jump(Checker *C, Stmt *s, Flow flow) {
+  const char *word = s->kind == S_BREAK ? "break" : "continue";
+  if (flow.break_target) {
+    if (s->kind == S_BREAK) flow.break_target->has_exit = true;
+    return true;
+  }
+  if (flow.loops && flow.boundary) {
+    diag_error(C->diags, s->span, "`%s` cannot leave %s", word, flow.boundary);
+    /* It was meant to leave the loop: no "no way out" warning on top. */
+    if (s->kind == S_BREAK) flow.loops->has_exit = true;
+  } else
+    diag_error(C->diags, s->span, "`%s` outside a loop", word);
+  return false;
+}
+
+static void check_parallel(Checker *C, Stmt *s, Flow flow) {
+  for (uint32_t i = 0; i < s->u.parallel.n; i++)
+    check_block(C, s->u.parallel.branches[i], cut_flow(flow, "a parallel branch"));
+}
+
+static void check_wait(Checker *C, Stmt *s) {
+  Expr *v = s->u.wait.value;
+  const Type *t = check_expr(C, v);
+  if (t->kind == T_ERROR) return;
+  if (s->u.wait.until && t->kind != T_DATE && t->kind != T_DATETIME)
+    diag_error(C->diags, v->span, "`wait until` needs a date or datetime, not %s", t->name);
+  else if (!s->u.wait.until && t->kind != T_DURATION)
+    diag_error(C->diags, v->span, "`wait` needs a duration, not %s", t->name);
+}
+
+/* reassign / add: only where a timed-out step can still be kept open. */
+static void check_timeout_action(Checker *C, Stmt *s, Flow flow) {
+  bool reassign = s->kind == S_REASSIGN;
+  const char *word = reassign ? "reassign" : "add";
+  if (!flow.in_timeout)
+    diag_error(C->diags, keyword_span(s, (uint32_t)strlen(word)),
+               "`%s` is only allowed inside `on timeout`", word);
+  if (reassign) {
+    check_who(C, s->u.reassign.who, s->u.reassign.nwho, "no one to ask: the list is empty");
+    if (s->u.reassign.due) check_due(C, s->u.reassign.due);
+  } else {
+    check_who(C, s->u.add.who, s->u.add.nwho, "no one to ask: the list is empty");
+  }
+}
+
+/* ---- actions and other processes ---------------------------------------------- */
+
+static void check_action_args(Checker *C, Stmt *s, const Action *a) {
+  const Name *name = &s->u.call.action;
+  if (s->u.call.n != a->nparams) {
+    diag_error(C->diags, name->span, "`%s` takes %s, not %u", name->s,
+               plural(C, a->nparams, "argument"), s->u.call.n);
+    return;
+  }
+  for (uint32_t i = 0; i < a->nparams; i++) {
+    const Type *want = a->params[i].type.type;
+    Expr *arg = s->u.call.args[i];
+    if (want && !type_assignable(want, arg->type))
+      diag_error(C->diags, arg->span, "argument %u of `%s` must be %s, not %s", i + 1, name->s,
+                 want->name, arg->type->name);
+  }
+}
+
+static void report_unknown_action(Checker *C, const Name *name) {
+  if (is_builtin_function(name->s)) {
+    diag_error(C->diags, name->span,
+               "`%s` is a built-in function, not an action; use its value in an expression",
+               name->s);
+    return;
+  }
+  Suggest sg;
+  suggest_init(&sg, name->s);
+  for (uint32_t i = 0; i < C->prog->nitems; i++)
+    if (C->prog->items[i].kind == I_ACTION)
+      suggest_consider(C, &sg, C->prog->items[i].u.action->name.s);
+  report_unknown(C, name->span, "unknown action", name->s, sg.best);
+}
+
+/* ACTION(args) [-> r] */
+static void check_action_call(Checker *C, Stmt *s) {
+  const Name *name = &s->u.call.action;
+  for (uint32_t i = 0; i < s->u.call.n; i++) check_expr(C, s->u.call.args[i]);
+  const Action *a = name->s ? table_get(&C->actions, name->s) : NULL;
+  if (a)
+    check_action_args(C, s, a);
+  else if (name->s)
+    report_unknown_action(C, name);
+  if (!s->u.call.result.s) return;
+  const Type *t = &type_error;
+  bool no_result = a && !a->result.name.s;
+  if (no_result)
+    diag_error(C->diags, s->u.call.result.span, "action `%s` has no result to name", name->s);
+  else if (a && a->result.type)
+    t = a->result.type;
+  s->u.call.result_sym = declare_scoped(C, SYM_RESULT, s->u.call.result, t, s);
+  if (no_result) s->u.call.result_sym->used = true;
+}
+
+/* `start P(...)` where P runs on another document (or on none). */
+static void report_other_document(Checker *C, const Name *name, const Document *theirs,
+                                  const Document *ours) {
+  if (theirs && ours)
+    diag_error(C->diags, name->span, "process `%s` runs on `%s`, not on `%s`", name->s,
+               theirs->name.s, ours->name.s);
+  else if (theirs)
+    diag_error(C->diags, name->span,
+               "process `%s` runs on `%s`, and this process has no document", name->s,
+               theirs->name.s);
+  else
+    diag_error(C->diags, name->span, "process `%s` has no document, and this one runs on `%s`",
+               name->s, ours->name.s);
+}
+
+/* One `name: value`; returns false when the name is not a parameter of the
+ * target (then "missing parameter" reports would only repeat the typo). */
+static bool check_start_arg(Checker *C, const ProcEntry *target, NamedArg *arg,
+                            NameTable *given) {
+  const Type *t = check_expr(C, arg->value);
+  const char *pname = target->proc->name.s;
+  if (!arg->name.s) return false;
+  const Decl *d = table_get(&target->params, arg->name.s);
+  if (!d) {
+    Suggest sg;
+    suggest_init(&sg, arg->name.s);
+    for (uint32_t i = 0; i < target->nparams; i++)
+      suggest_consider(C, &sg, target->param_list[i]->name.s);
+    if (sg.best)
+      diag_error(C->diags, arg->name.span, "`%s` has no parameter `%s`; did you mean `%s`?",
+                 pname, arg->name.s, sg.best);
+    else
+      diag_error(C->diags, arg->name.span, "`%s` has no parameter `%s`", pname, arg->name.s);
+    return false;
+  }
+  void **slot = table_slot(given, arg->name.s);
+  if (*slot) {
+    diag_error(C->diags, arg->name.span, "parameter `%s` is given twice", arg->name.s);
+    return true;
+  }
+  *slot = arg;
+  if (d->type.type && !type_assignable(d->type.type, t))
+    diag_error(C->diags, arg->value->span, "parameter `%s` of `%s` must be %s, not %s",
+               arg->name.s, pname, d->type.type->name, t->name);
+  return true;
+}
+
+/* start PROCESS(name: expr, ...) */
+static void check_start(Checker *C, Stmt *s) {
+  const Name *name = &s->u.start.process;
+  const ProcEntry *target = name->s ? table_get(&C->procs, name->s) : NULL;
+  if (!target) {
+    for (uint32_t i = 0; i < s->u.start.n; i++) check_expr(C, s->u.start.args[i].value);
+    if (!name->s) return;
+    Suggest sg;
+    suggest_init(&sg, name->s);
+    for (uint32_t i = 0; i < C->nentries; i++)
+      suggest_consider(C, &sg, C->entries[i].proc->name.s);
+    report_unknown(C, name->span, "unknown process", name->s, sg.best);
+    return;
+  }
+  if (target->doc != C->entry->doc && !target->doc_unknown && !C->entry->doc_unknown)
+    report_other_document(C, name, target->doc, C->entry->doc);
+  NameTable given;
+  table_init(&given);
+  bool names_ok = true;
+  for (uint32_t i = 0; i < s->u.start.n; i++)
+    names_ok &= check_start_arg(C, target, &s->u.start.args[i], &given);
+  for (uint32_t i = 0; names_ok && i < target->nparams; i++) {
+    const Decl *d = target->param_list[i];
+    if (!d->init && !table_get(&given, d->name.s))
+      diag_error(C->diags, name->span, "missing parameter `%s` of `%s`", d->name.s, name->s);
+  }
+  table_free(&given);
+}
+
+/* ---- statements and blocks ------------------------------------------------------ */
+
+/* Checks one statement; returns true when control never goes past it. */
+static bool check_stmt(Checker *C, Stmt *s, Flow flow) {
+  switch (s->kind) {
+  case S_ASSIGN: check_assign(C, s); return false;
+  case S_HUMAN: check_human(C, s, flow); return false;
+  case S_IF: check_if(C, s, flow); return false;
+  case S_WHILE: check_while(C, s, flow); return false;
+  case S_LOOP: check_loop_body(C, s, s->u.loop.body, flow, true, 4); return false;
+  case S_FOR: check_for(C, s, flow); return false;
+  case S_BREAK: case S_CONTINUE: return check_jump(C, s, flow);
+  case S_PARALLEL: check_parallel(C, s, flow); return false;
+  case S_WAIT: check_wait(C, s); return false;
+  case S_TERMINATE:
+    if (s->u.terminate.reason) check_text(C, s->u.terminate.reason, "a reason");
+    exit_all_loops(flow);
+    return true;
+  case S_NOTIFY:
+    check_who(C, s->u.notify.who, s->u.notify.nwho, "no one to notify: the list is empty");
+    check_text(C, s->u.notify.message, "a message");
+    return false;
+  case S_LOG: check_text(C, s->u.log.text, "a log line"); return false;
+  case S_CALL: check_action_call(C, s); return false;
+  case S_START: check_start(C, s); return false;
+  case S_GOTO:
+    if (!check_goto(C, s)) return false;
+    exit_all_loops(flow);
+    return true;
+  case S_REASSIGN: case S_ADD: check_timeout_action(C, s, flow); return false;
+  default: return false;
+  }
+}
+
+static void check_stmt_list(Checker *C, Block *b, Flow flow) {
+  bool ended = false, reported = false;
+  for (uint32_t i = 0; i < b->n; i++) {
+    Stmt *s = b->stmts[i];
+    if (!s) continue;
+    if (ended && !reported) {
+      diag_error(C->diags, s->span, "unreachable statement");
+      reported = true;
+    }
+    ended |= check_stmt(C, s, flow);
+  }
+}
+
+void check_block(Checker *C, Block *b, Flow flow) {
+  if (!b) return;
+  uint32_t mark = scope_mark(C);
+  check_stmt_list(C, b, flow);
+  end_scope(C, mark);
+}

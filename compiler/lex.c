@@ -1,0 +1,641 @@
+/* lex.c — token values, lexical errors, and the filter between the raw
+ * scanner (grammar/lexer.l) and the parser.
+ *
+ * The filter does three things for each token:
+ *   1. separators: a line end becomes a SEP token when the token before it can
+ *      end a statement and the token after it does not continue the line
+ *      (and a statement word where only a name can stand is a name);
+ *   2. nesting: the open `{ ( [` and interpolations are kept on a bounded
+ *      stack; deeper than PARSE_MAX_DEPTH ends the parse. At the end of the
+ *      file, blocks still open are reported once and then closed, so the
+ *      parser keeps the partial tree;
+ *   3. error recovery: after a syntax error the parser discards tokens up to
+ *      the end of the line; a block opened on that line is skipped whole, so
+ *      its `}` does not end the enclosing block early. */
+#include "lex.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- lexical errors ------------------------------------------------------ */
+
+/* The 1-based line of off. (source_position also counts the column, which
+ * costs the length of the line: too much on a 10 MB line full of errors.) */
+uint32_t lex_line_of(const Lexer *lx, uint32_t off) {
+  const Source *src = lx->src;
+  uint32_t lo = 0, hi = src->nlines;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (src->line_starts[mid] <= off) lo = mid;
+    else hi = mid;
+  }
+  return lo + 1;
+}
+
+/* A lexical error after a syntax error on the same line is left unsaid: the
+ * parser skips the rest of that line, and the error is most likely a
+ * consequence (an unclosed `{` in a string makes its closing quote open
+ * another string). True when the message at off should be given. */
+static bool lex_error_wanted(Lexer *lx, uint32_t off) {
+  uint32_t line = lex_line_of(lx, off);
+  if (line == lx->syntax_error_line) return false;
+  lx->lex_error_line = line;
+  return true;
+}
+
+bool lex_error_on_line_of(const Lexer *lx, uint32_t off) {
+  return lx->lex_error_line != 0 && lx->lex_error_line == lex_line_of(lx, off);
+}
+
+/* Source text quoted in a message is cut short: a 10 MB token must not make
+ * a 10 MB message. Returns how many bytes of s to show (whole characters). */
+enum { QUOTE_MAX = 40 };
+static int quoted_len(const char *s, uint32_t n) {
+  if (n <= QUOTE_MAX) return (int)n;
+  uint32_t k = QUOTE_MAX;
+  while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+  return (int)k;
+}
+
+/* ---- the raw scanner's helpers ------------------------------------------- */
+
+void lex_newline(Lexer *lx, uint32_t off) {
+  if (lx->newline == NO_NEWLINE) lx->newline = off;
+}
+
+/* A comment is on its own line when only blanks precede it there. */
+void lex_comment(Lexer *lx, Span span) {
+  const char *text = lx->src->text;
+  if (span.len > 1 && text[span.off + span.len - 1] == '\r') span.len--;
+  uint32_t i = span.off;
+  while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\r' ||
+                   text[i - 1] == '\f' || text[i - 1] == '\v'))
+    i--;
+  Comment *c = arena_alloc(lx->arena, sizeof *c);
+  c->span = span;
+  c->own_line = i == 0 || text[i - 1] == '\n';
+  ptrvec_push(lx->arena, &lx->comments, c);
+}
+
+/* ---- interned names -------------------------------------------------------- */
+
+static uint32_t name_hash(const char *s, uint32_t n) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (uint32_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+static void grow_names(Lexer *lx) {
+  uint32_t old_cap = lx->names_cap;
+  const char **old = lx->names;
+  lx->names_cap = old_cap ? old_cap * 2 : 1024;
+  lx->names = xcalloc(lx->names_cap, sizeof *lx->names);
+  for (uint32_t i = 0; i < old_cap; i++) {
+    if (!old[i]) continue;
+    uint32_t j = name_hash(old[i], (uint32_t)strlen(old[i])) & (lx->names_cap - 1);
+    while (lx->names[j]) j = (j + 1) & (lx->names_cap - 1);
+    lx->names[j] = old[i];
+  }
+  free(old);
+}
+
+/* The one arena copy of the name s[0..n). */
+static const char *intern(Lexer *lx, const char *s, uint32_t n) {
+  if (2 * (lx->names_used + 1) > lx->names_cap) grow_names(lx);
+  uint32_t j = name_hash(s, n) & (lx->names_cap - 1);
+  for (; lx->names[j]; j = (j + 1) & (lx->names_cap - 1))
+    if (strncmp(lx->names[j], s, n) == 0 && lx->names[j][n] == '\0') return lx->names[j];
+  lx->names_used++;
+  return lx->names[j] = arena_strndup(lx->arena, s, n);
+}
+
+int lex_ident(Lexer *lx, const char *s, uint32_t n, YYSTYPE *value) {
+  value->str = intern(lx, s, n);
+  return TK_IDENT;
+}
+
+/* Appends the decimal digits s[0..n) to *acc; false on int64 overflow. */
+static bool add_digits(int64_t *acc, const char *s, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    int d = s[i] - '0';
+    if (*acc > (INT64_MAX - d) / 10) return false;
+    *acc = *acc * 10 + d;
+  }
+  return true;
+}
+
+static void too_large(Lexer *lx, Span at, const char *what) {
+  if (lex_error_wanted(lx, at.off)) diag_error(lx->diags, at, "%s too large", what);
+}
+
+int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+  int64_t v = 0;
+  if (!add_digits(&v, s, n)) {
+    too_large(lx, at, "number");
+    v = 0;
+  }
+  value->ival = v;
+  return TK_INT;
+}
+
+enum { MAX_SCALE = 18 };
+
+int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+  const char *dot = memchr(s, '.', n);
+  uint32_t whole = (uint32_t)(dot - s), frac = n - whole - 1;
+  int64_t v = 0;
+  bool fits = add_digits(&v, s, whole) && add_digits(&v, dot + 1, frac);
+  if (frac > MAX_SCALE) {
+    if (lex_error_wanted(lx, at.off))
+      diag_error(lx->diags, at, "a decimal may have at most %d digits after the point",
+                 MAX_SCALE);
+    v = 0;
+    frac = 0;
+  } else if (!fits) {
+    too_large(lx, at, "number");
+    v = 0;
+  }
+  value->dec.text = arena_strndup(lx->arena, s, n);
+  value->dec.unscaled = v;
+  value->dec.scale = (uint8_t)frac;
+  return TK_DECIMAL;
+}
+
+static int64_t unit_seconds(char unit) {
+  switch (unit) {
+  case 'w': return 7 * 24 * 3600;
+  case 'd': return 24 * 3600;
+  case 'h': return 3600;
+  default: return 60; /* m */
+  }
+}
+
+/* `4h30m`: digits and a unit, repeated; the value is in seconds. */
+int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+  int64_t total = 0;
+  bool fits = true;
+  for (uint32_t i = 0; i < n && fits;) {
+    uint32_t start = i;
+    while (s[i] >= '0' && s[i] <= '9') i++;
+    int64_t count = 0, unit = unit_seconds(s[i]);
+    fits = add_digits(&count, s + start, i - start) && count <= (INT64_MAX - total) / unit;
+    if (fits) total += count * unit;
+    i++;
+  }
+  if (!fits) {
+    too_large(lx, at, "duration");
+    total = 0;
+  }
+  value->dur.text = arena_strndup(lx->arena, s, n);
+  value->dur.seconds = total;
+  return TK_DURATION;
+}
+
+/* `3x`, `12abc`: one error, and a number token so the parse goes on. */
+int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+  if (lex_error_wanted(lx, at.off))
+    diag_error(lx->diags, at, "invalid number `%.*s%s`", quoted_len(s, n), s,
+               (uint32_t)quoted_len(s, n) < n ? "..." : "");
+  value->ival = 0;
+  return TK_INT;
+}
+
+/* The escape after a backslash, or -1 for an invalid one. */
+static int escaped(char c) {
+  switch (c) {
+  case '"': return '"';
+  case '\\': return '\\';
+  case 'n': return '\n';
+  case 't': return '\t';
+  case 'r': return '\r';
+  case '{': return '{';
+  case '}': return '}';
+  default: return -1;
+  }
+}
+
+static bool plain_string_byte(unsigned char c) {
+  return c < 0x80 && c != '\\' && c != '{' && c != '}';
+}
+
+/* Decodes one run of string text: escapes, `{{` and `}}` (a lone `}` is
+ * itself), with UTF-8 checked; an invalid byte becomes U+FFFD after its
+ * error, so the tree holds only valid UTF-8. */
+int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+  StrBuf *b = &lx->scratch;
+  b->len = 0;
+  bool utf8_reported = false;
+  for (uint32_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if (plain_string_byte(c)) {
+      uint32_t start = i;
+      while (i < n && plain_string_byte((unsigned char)s[i])) i++;
+      sb_putn(b, s + start, i - start);
+    } else if (c == '\\') {
+      /* The pattern guarantees a byte after the backslash. */
+      int e = escaped(s[i + 1]);
+      size_t k = utf8_seq_len((const unsigned char *)s + i + 1, n - i - 1);
+      if (k == 0) k = 1;
+      if (e >= 0) {
+        sb_putc(b, (char)e);
+      } else if (lex_error_wanted(lx, at.off + i)) {
+        diag_error(lx->diags, span_make(at.off + i, (uint32_t)(1 + k)),
+                   "invalid escape `\\%.*s` in string", (int)k, s + i + 1);
+      }
+      i += 1 + (uint32_t)k;
+    } else if (c == '{' || c == '}') {
+      sb_putc(b, (char)c);
+      i += i + 1 < n && s[i + 1] == (char)c ? 2 : 1;
+    } else {
+      size_t k = utf8_seq_len((const unsigned char *)s + i, n - i);
+      if (k > 0) {
+        sb_putn(b, s + i, k);
+        i += (uint32_t)k;
+        continue;
+      }
+      if (!utf8_reported && lex_error_wanted(lx, at.off + i))
+        diag_error(lx->diags, span_make(at.off + i, 1), "invalid UTF-8 in string");
+      utf8_reported = true;
+      sb_puts(b, "\xEF\xBF\xBD");
+      i++;
+    }
+  }
+  value->text.s = arena_strndup(lx->arena, b->len ? b->data : "", b->len);
+  value->text.len = (uint32_t)b->len;
+  return TK_STR_TEXT;
+}
+
+/* A run of characters that start no token: one error, and at most one such
+ * error a line, so a binary file gives a handful of messages, not thousands. */
+void lex_bad_chars(Lexer *lx, const char *s, uint32_t n, Span at) {
+  (void)n;
+  uint32_t line = lex_line_of(lx, at.off);
+  if (line == lx->bad_char_line) return;
+  lx->bad_char_line = line;
+  if (!lex_error_wanted(lx, at.off)) return;
+  unsigned char c = (unsigned char)s[0];
+  size_t k = c >= 0x80 ? utf8_seq_len((const unsigned char *)s, n) : 1;
+  if (c < 0x20 || c == 0x7f || k == 0)
+    diag_error(lx->diags, at, "unexpected byte 0x%02x", c);
+  else
+    diag_error(lx->diags, at, "unexpected character `%.*s`", (int)k, s);
+}
+
+void lex_unterminated(Lexer *lx) {
+  if (lx->unwinding) return;
+  lx->unwinding = true;
+  if (lex_error_wanted(lx, lx->quote))
+    diag_error(lx->diags, span_make(lx->quote, 1), "unterminated string");
+}
+
+/* ---- 1. separators --------------------------------------------------------- */
+
+/* Reserved words that start a statement or declaration. Where only a name
+ * or an operand can stand, one of them can only be a name: `-> review`,
+ * `review.approved`, `"{review.comment}"`. (`on`, `until`, `not`, `true`,
+ * `false`, the operators and the clause words are never names.) */
+static bool statement_word(int kind) {
+  switch (kind) {
+  case TK_DOCUMENT: case TK_ACTION: case TK_PROCESS: case TK_START: case TK_PARAM:
+  case TK_VAR: case TK_CONST: case TK_TASK: case TK_APPROVE: case TK_REVIEW:
+  case TK_REQUEST: case TK_NOTIFY: case TK_LOG: case TK_IF: case TK_WHILE: case TK_LOOP:
+  case TK_FOR: case TK_BREAK: case TK_CONTINUE: case TK_PARALLEL: case TK_BRANCH:
+  case TK_WAIT: case TK_TERMINATE: case TK_GOTO: case TK_STATES: case TK_COMMAND:
+  case TK_FINAL: case TK_ENTER: case TK_REASSIGN: case TK_ADD:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Tokens that can end a statement or declaration. Statement words are among
+ * them: besides `break`, `continue`, `terminate` and `final`, any of them may
+ * be a name ending a line (a state called `review`); none is followed by a
+ * line break when it is a keyword. An invalid character ends a line too, so
+ * the parser's recovery stops at the end of its line. */
+static bool ends_line(int kind) {
+  switch (kind) {
+  case TK_IDENT: case TK_INT: case TK_DECIMAL: case TK_DURATION: case TK_STR_END:
+  case TK_TRUE: case TK_FALSE: case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
+  case TK_WAIT_ALL: case TK_PERCENT: case TK_INVALID:
+    return true;
+  default:
+    return statement_word(kind);
+  }
+}
+
+/* Tokens that continue the previous line when they start one. */
+static bool continues_line(int kind) {
+  switch (kind) {
+  case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH: case TK_PERCENT:
+  case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
+  case TK_AND: case TK_OR: case TK_IN: case TK_QUESTION: case TK_COLON: case TK_DOT:
+  case TK_COMMA: case TK_ARROW: case TK_ELSE: case TK_REMIND: case TK_ON: case TK_MODE:
+  case TK_DUE: case TK_WAIT_ALL: case TK_BY: case TK_WHEN: case TK_LBRACE:
+  case TK_RPAREN: case TK_RBRACKET:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Tokens after which comes a name or an operand, never a statement word. */
+static bool name_follows(int kind) {
+  switch (kind) {
+  case TK_ARROW: case TK_DOT: case TK_GOTO: case TK_COMMAND: case TK_PARAM: case TK_VAR:
+  case TK_CONST: case TK_FOR: case TK_DOCUMENT: case TK_ACTION: case TK_PROCESS:
+  case TK_START: case TK_ASSIGN: case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH:
+  case TK_PERCENT: case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
+  case TK_AND: case TK_OR: case TK_IN: case TK_NOT: case TK_QUESTION: case TK_COLON:
+  case TK_COMMA: case TK_LPAREN: case TK_LBRACKET: case TK_INTERP_BEGIN: case TK_IF:
+  case TK_WHILE: case TK_DUE: case TK_WAIT: case TK_UNTIL: case TK_REMIND: case TK_TASK:
+  case TK_APPROVE: case TK_REVIEW: case TK_REQUEST: case TK_NOTIFY: case TK_REASSIGN:
+  case TK_ADD: case TK_BY: case TK_WHEN:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static LexToken make_token(int kind, Span span) {
+  LexToken t;
+  memset(&t, 0, sizeof t);
+  t.kind = kind;
+  t.span = span;
+  return t;
+}
+
+/* The raw tokens with SEP inserted, into *t. At the end of the file a SEP
+ * comes first when the last token could end a line (length 0, at the end). */
+static void with_separators(Lexer *lx, LexToken *t) {
+  bool starts_line = false; /* a statement word starting a line is a keyword */
+  if (lx->has_held) {
+    lx->has_held = false;
+    *t = lx->held;
+  } else {
+    uint32_t newline = lex_raw_next(lx, t);
+    starts_line = newline != NO_NEWLINE;
+    bool line_ended = t->kind == TK_EOF || (newline != NO_NEWLINE && !continues_line(t->kind));
+    if (line_ended && ends_line(lx->prev)) {
+      lx->held = *t;
+      lx->has_held = true;
+      t->kind = TK_SEP;
+      if (newline != NO_NEWLINE && lx->held.kind != TK_EOF) t->span = span_make(newline, 1);
+    }
+  }
+  if (statement_word(t->kind) && name_follows(lx->prev) && !starts_line) {
+    t->kind = TK_IDENT;
+    t->value.str = intern(lx, lx->src->text + t->span.off, t->span.len);
+  }
+  lx->prev = t->kind;
+}
+
+/* ---- 2. nesting -------------------------------------------------------------- */
+
+int lex_closer_of(int opener) {
+  switch (opener) {
+  case TK_LBRACE: return TK_RBRACE;
+  case TK_LPAREN: return TK_RPAREN;
+  case TK_LBRACKET: return TK_RBRACKET;
+  case TK_INTERP_BEGIN: return TK_INTERP_END;
+  default: return 0;
+  }
+}
+
+int lex_innermost_open(const Lexer *lx, Span *at) {
+  if (lx->depth == 0) return 0;
+  *at = lx->open_at[lx->depth - 1];
+  return lx->open_kind[lx->depth - 1];
+}
+
+static void too_deep(Lexer *lx, Span at) {
+  diag_error(lx->diags, at, "nesting deeper than %d levels", PARSE_MAX_DEPTH);
+  lx->stopped = true;
+}
+
+/* Pops down to the innermost opener of this kind, without crossing a
+ * stronger boundary: `)` and `]` only close the top, `}` does not reach out
+ * of an interpolation. False when there is nothing to close. */
+static bool close_open(Lexer *lx, int opener) {
+  for (uint32_t i = lx->depth; i > 0; i--) {
+    int kind = lx->open_kind[i - 1];
+    if (kind == opener) {
+      lx->depth = i - 1;
+      return true;
+    }
+    bool may_cross = opener == TK_INTERP_BEGIN || (opener == TK_LBRACE && kind != TK_INTERP_BEGIN);
+    if (!may_cross) return false;
+  }
+  return false;
+}
+
+/* Keeps the stack of openers the parser has seen. False: too deep, stop. */
+static bool track_nesting(Lexer *lx, const LexToken *t) {
+  lx->last_closed_block = false;
+  switch (t->kind) {
+  case TK_LBRACE: case TK_LPAREN: case TK_LBRACKET: case TK_INTERP_BEGIN:
+    if (lx->depth >= PARSE_MAX_DEPTH) {
+      too_deep(lx, t->span);
+      return false;
+    }
+    lx->open_kind[lx->depth] = t->kind;
+    lx->open_at[lx->depth] = t->span;
+    lx->depth++;
+    return true;
+  case TK_RBRACE:
+    lx->last_closed_block = close_open(lx, TK_LBRACE);
+    return true;
+  case TK_RPAREN:
+    close_open(lx, TK_LPAREN);
+    return true;
+  case TK_RBRACKET:
+    close_open(lx, TK_LBRACKET);
+    return true;
+  case TK_INTERP_END:
+    close_open(lx, TK_INTERP_BEGIN);
+    return true;
+  case TK_SEP:
+    /* No `(` or `[` stays open across a separator: one left open was on a
+     * line the parser rejected. */
+    while (lx->depth > 0 && (lx->open_kind[lx->depth - 1] == TK_LPAREN ||
+                             lx->open_kind[lx->depth - 1] == TK_LBRACKET))
+      lx->depth--;
+    return true;
+  default:
+    return true;
+  }
+}
+
+static bool block_open(const Lexer *lx) {
+  for (uint32_t i = 0; i < lx->depth; i++)
+    if (lx->open_kind[i] == TK_LBRACE) return true;
+  return false;
+}
+
+/* The end of the file. With blocks open: first TK_EOF_OPEN, which the parser
+ * reports ("unexpected end of file, expected `}`"); then one `}` per open
+ * block (each followed by a SEP through with_separators), so the parser's
+ * recovery completes the enclosing constructs instead of giving up. */
+static LexToken at_end(Lexer *lx) {
+  Span end = span_make(lx->src->len, 0);
+  lx->skip_depth = 0;
+  lx->skip_interp = 0;
+  if (!block_open(lx)) return make_token(TK_EOF, end);
+  if (!lx->eof_open_sent) {
+    lx->eof_open_sent = true;
+    return make_token(TK_EOF_OPEN, end);
+  }
+  /* Down to and including the innermost `{`: every call pops, so this ends. */
+  while (lx->open_kind[lx->depth - 1] != TK_LBRACE) lx->depth--;
+  lx->depth--;
+  lx->prev = TK_RBRACE;
+  lx->last_closed_block = true;
+  return make_token(TK_RBRACE, end);
+}
+
+/* ---- 3. error recovery --------------------------------------------------- */
+
+/* A `{` inside an interpolation is never skipped as a block: there the
+ * scanner reads its `}` as the end of the interpolation, so the braces do not
+ * pair up. (The end of the interpolation closes it instead.) `depth` is the
+ * number of openers below the `{`. */
+static bool may_skip_block(const Lexer *lx, uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++)
+    if (lx->open_kind[i] == TK_INTERP_BEGIN) return false;
+  return true;
+}
+
+/* After a syntax error the parser discards tokens until it can go on after
+ * an `error` symbol: at a SEP or at the `}` that closes the current block.
+ * A block opened meanwhile is skipped here, whole, so its own `}` is not
+ * taken for the end of the enclosing block. */
+void lex_syntax_error(Lexer *lx, Span at) {
+  lx->syntax_error_line = lex_line_of(lx, at.off);
+  switch (lx->last.kind) {
+  case TK_SEP: case TK_EOF: case TK_EOF_OPEN:
+    return; /* the parser resumes right at it */
+  case TK_RBRACE:
+    if (lx->last_closed_block) return;
+    break;
+  case TK_LBRACE:
+    /* The parser drops this `{`: skip its block (see may_skip_block). */
+    if (may_skip_block(lx, lx->depth - 1)) {
+      lx->depth--;
+      lx->skip_depth = 1;
+    }
+    break;
+  default:
+    break;
+  }
+  lx->recovering = true;
+}
+
+/* While a block is skipped: counts its braces, but not those inside its
+ * strings' interpolations (which do not pair up; the scanner keeps the
+ * interpolations themselves balanced). Nothing of the block reaches the
+ * parser, so its depth needs no limit. */
+static void skip_token(Lexer *lx, const LexToken *t) {
+  switch (t->kind) {
+  case TK_INTERP_BEGIN: lx->skip_interp++; break;
+  case TK_INTERP_END: lx->skip_interp--; break;
+  case TK_LBRACE: if (lx->skip_interp == 0) lx->skip_depth++; break;
+  case TK_RBRACE: if (lx->skip_interp == 0) lx->skip_depth--; break;
+  default: break;
+  }
+}
+
+static void next_for_parser(Lexer *lx, LexToken *t) {
+  for (;;) {
+    if (lx->stopped) {
+      *t = make_token(TK_EOF, span_make(lx->src->len, 0));
+      return;
+    }
+    with_separators(lx, t);
+    if (t->kind == TK_EOF) {
+      *t = at_end(lx);
+      return;
+    }
+    if (lx->skip_depth > 0 ||
+        (lx->recovering && t->kind == TK_LBRACE && may_skip_block(lx, lx->depth))) {
+      skip_token(lx, t);
+      continue;
+    }
+    if (!track_nesting(lx, t)) continue; /* stopped */
+    if (lx->recovering &&
+        (t->kind == TK_SEP || (t->kind == TK_RBRACE && lx->last_closed_block)))
+      lx->recovering = false;
+    return;
+  }
+}
+
+/* ---- the filter's interface ------------------------------------------------ */
+
+/* Text never holds a NUL byte: a file that does is binary (an executable, an
+ * archive, a bundle given by mistake). One message says so, instead of one
+ * for every line of noise. */
+static void refuse_binary(Lexer *lx) {
+  const char *nul = memchr(lx->src->text, '\0', lx->src->len);
+  if (!nul) return;
+  uint32_t off = (uint32_t)(nul - lx->src->text);
+  diag_error(lx->diags, span_make(off, 1),
+             "unexpected byte 0x00: this looks like a binary file, not `.bp` text");
+  lx->stopped = true;
+}
+
+void lex_init(Lexer *lx, const Source *src, Diags *diags, Arena *arena) {
+  memset(lx, 0, sizeof *lx);
+  lx->src = src;
+  lx->diags = diags;
+  lx->arena = arena;
+  sb_init(&lx->scratch);
+  lex_scanner_open(lx);
+  refuse_binary(lx);
+}
+
+void lex_free(Lexer *lx) {
+  lex_scanner_close(lx);
+  sb_free(&lx->scratch);
+  free(lx->names);
+}
+
+int lex_next(Lexer *lx, YYSTYPE *value, Span *span) {
+  LexToken *t = &lx->last;
+  next_for_parser(lx, t);
+  *value = t->value;
+  *span = t->span;
+  return t->kind;
+}
+
+Span lex_last_span(const Lexer *lx) { return lx->last.span; }
+
+Comment *lex_comments(Lexer *lx, uint32_t *n) {
+  *n = lx->comments.n;
+  if (lx->comments.n == 0) return NULL;
+  Comment *out = arena_alloc(lx->arena, lx->comments.n * sizeof *out);
+  for (uint32_t i = 0; i < lx->comments.n; i++) out[i] = *(Comment *)lx->comments.items[i];
+  return out;
+}
+
+LexToken *lex_all(const Source *src, Diags *diags, Arena *arena, uint32_t *n) {
+  Lexer *lx = xmalloc(sizeof *lx);
+  lex_init(lx, src, diags, arena);
+  uint32_t cap = 64, count = 0;
+  LexToken *toks = arena_alloc(arena, cap * sizeof *toks);
+  for (;;) {
+    if (count == cap) {
+      LexToken *bigger = arena_alloc(arena, 2 * cap * sizeof *toks);
+      memcpy(bigger, toks, cap * sizeof *toks);
+      toks = bigger;
+      cap *= 2;
+    }
+    LexToken *t = &toks[count++];
+    t->kind = lex_next(lx, &t->value, &t->span);
+    if (t->kind == TK_EOF || t->kind == TK_EOF_OPEN) break;
+  }
+  lex_free(lx);
+  free(lx);
+  *n = count;
+  return toks;
+}
+
+const char *lex_token_name(int kind) { return parser_token_name(kind); }

@@ -1,0 +1,637 @@
+/* parse_tree.c — the builders the grammar's actions call (see parse_tree.h).
+ *
+ * Each builder allocates its node in the Program's arena, fills every field
+ * and span, and reports the mistakes the grammar accepts on purpose to give a
+ * clearer message: a repeated clause, an unknown approval mode, a misplaced
+ * field list, a contextual word (`before`, `timeout`, `create`, ...) that is
+ * not the expected one. */
+#include "parse_tree.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* ---- lists ------------------------------------------------------------------- */
+
+void *tree_grow(Parser *p, void *items, uint32_t n, size_t size) {
+  if (n != 0 && (n & (n - 1)) != 0) return items;
+  void *bigger = arena_alloc(p->arena, (n ? 2 * (size_t)n : 1) * size);
+  if (n) memcpy(bigger, items, n * size);
+  return bigger;
+}
+
+/* ---- names and lists ------------------------------------------------------ */
+
+Name tree_name(const char *s, Span span) {
+  Name n = {s, span};
+  return n;
+}
+
+TypeRef tree_type(Name name) {
+  TypeRef t = {name, NULL};
+  return t;
+}
+
+const char *tree_expect_word(Parser *p, const char *word, Span at, const char *expected,
+                             const char *message) {
+  if (strcmp(word, expected) == 0) return word;
+  diag_error(p->diags, at, "%s", message);
+  return NULL;
+}
+
+/* ---- items ------------------------------------------------------------------ */
+
+void tree_add_item(Parser *p, ItemKind kind, void *node) {
+  Item *it = arena_alloc(p->arena, sizeof *it);
+  it->kind = kind;
+  switch (kind) {
+  case I_DOCUMENT: it->u.doc = node; break;
+  case I_ACTION: it->u.action = node; break;
+  case I_PROCESS: it->u.proc = node; break;
+  }
+  ptrvec_push(p->arena, &p->items, it);
+}
+
+Document *tree_document(Parser *p, Name name, DocFieldList *fields, Span span) {
+  Document *d = arena_alloc(p->arena, sizeof *d);
+  d->name = name;
+  d->fields = fields->items;
+  d->nfields = fields->n;
+  d->span = span;
+  return d;
+}
+
+DocField *tree_docfield(Parser *p, Name name, TypeRef type, Expr *init, Span span) {
+  DocField *f = arena_alloc(p->arena, sizeof *f);
+  f->name = name;
+  f->type = type;
+  f->init = init;
+  f->span = span;
+  return f;
+}
+
+Action *tree_action(Parser *p, Name name, ParamList *params, TypeRef result, Span span) {
+  Action *a = arena_alloc(p->arena, sizeof *a);
+  a->name = name;
+  a->params = params->items;
+  a->nparams = params->n;
+  a->result = result;
+  a->span = span;
+  return a;
+}
+
+ActionParam *tree_action_param(Parser *p, Name name, TypeRef type, Span span) {
+  ActionParam *ap = arena_alloc(p->arena, sizeof *ap);
+  ap->name = name;
+  ap->type = type;
+  ap->span = span;
+  return ap;
+}
+
+Process *tree_process(Parser *p, Name name, Expr *title, Name doc) {
+  Process *proc = arena_alloc(p->arena, sizeof *proc);
+  proc->name = name;
+  proc->title = title;
+  proc->doc = doc;
+  return proc;
+}
+
+Process *tree_process_body(Parser *p, Process *proc, MemberList *members, Span span) {
+  (void)p;
+  proc->members = members->items;
+  proc->nmembers = members->n;
+  proc->span = span;
+  return proc;
+}
+
+Member tree_error_member(Parser *p, Span span) {
+  Member m = {.kind = M_STMT, .u.stmt = tree_stmt(p, S_ERROR, span)};
+  return m;
+}
+
+/* `start on create` / `start on change F, G`: the words are not reserved, so
+ * they are checked here. */
+Trigger *tree_trigger(Parser *p, Name word, NameList *fields, Expr *when, Span span) {
+  Trigger *t = arena_alloc(p->arena, sizeof *t);
+  t->fields = fields->items;
+  t->nfields = fields->n;
+  t->when = when;
+  t->span = span;
+  if (strcmp(word.s, "create") == 0) {
+    t->kind = TRIG_CREATE;
+    if (t->nfields > 0)
+      diag_error(p->diags, t->fields[0].span, "`start on create` takes no fields");
+  } else if (strcmp(word.s, "change") == 0) {
+    t->kind = TRIG_CHANGE;
+    if (t->nfields == 0)
+      diag_error(p->diags, word.span,
+                 "`start on change` needs the fields it watches, as in `start on change stage`");
+  } else {
+    t->kind = TRIG_CHANGE;
+    diag_error(p->diags, word.span, "expected `create` or `change`");
+  }
+  return t;
+}
+
+Decl *tree_decl(Parser *p, DeclKind kind, Name name, TypeRef type, Expr *init, Expr *label,
+                Span span) {
+  Decl *d = arena_alloc(p->arena, sizeof *d);
+  d->kind = kind;
+  d->name = name;
+  d->type = type;
+  d->init = init;
+  d->label = label;
+  d->span = span;
+  return d;
+}
+
+/* ---- states ------------------------------------------------------------------ */
+
+States *tree_states(Parser *p, StateList *states, Span span) {
+  States *ss = arena_alloc(p->arena, sizeof *ss);
+  ss->states = states->items;
+  ss->n = states->n;
+  ss->span = span;
+  return ss;
+}
+
+State *tree_state(Parser *p, Name name, Expr *label, bool final, Span span) {
+  State *st = arena_alloc(p->arena, sizeof *st);
+  st->name = name;
+  st->label = label;
+  st->final = final;
+  st->span = span;
+  return st;
+}
+
+State *tree_state_body(Parser *p, State *st, StateBody *body, Span span) {
+  (void)p;
+  st->enter = body->enter;
+  st->commands = body->commands.items;
+  st->ncommands = body->commands.n;
+  st->span = span;
+  return st;
+}
+
+void tree_state_enter(Parser *p, StateBody *body, Block *enter, Span keyword) {
+  if (body->enter) {
+    diag_error(p->diags, keyword, "duplicate `enter` block");
+    return;
+  }
+  body->enter = enter;
+}
+
+Command *tree_command(Parser *p, Name name, Expr *label, ExprList *by, Name target, Block *body,
+                      Span span) {
+  Command *c = arena_alloc(p->arena, sizeof *c);
+  c->name = name;
+  c->label = label;
+  if (by) {
+    c->by = by->items;
+    c->nby = by->n;
+  }
+  c->target = target;
+  c->body = body;
+  c->span = span;
+  return c;
+}
+
+/* ---- statements ---------------------------------------------------------------- */
+
+Block *tree_block(Parser *p, StmtList *stmts, Span span) {
+  Block *b = arena_alloc(p->arena, sizeof *b);
+  b->stmts = stmts->items;
+  b->n = stmts->n;
+  b->span = span;
+  return b;
+}
+
+Stmt *tree_stmt(Parser *p, StmtKind kind, Span span) {
+  Stmt *s = arena_alloc(p->arena, sizeof *s);
+  s->kind = kind;
+  s->span = span;
+  return s;
+}
+
+Stmt *tree_assign(Parser *p, Name target, Expr *value, Span span) {
+  Stmt *s = tree_stmt(p, S_ASSIGN, span);
+  s->u.assign.target = target;
+  s->u.assign.value = value;
+  return s;
+}
+
+Stmt *tree_call_stmt(Parser *p, Name action, ExprList *args, Name result, Span span) {
+  Stmt *s = tree_stmt(p, S_CALL, span);
+  s->u.call.action = action;
+  s->u.call.args = args->items;
+  s->u.call.n = args->n;
+  s->u.call.result = result;
+  return s;
+}
+
+Stmt *tree_if(Parser *p, Expr *cond, Block *then, Span span) {
+  Stmt *s = tree_stmt(p, S_IF, span);
+  tree_if_add(p, s, cond, then, span);
+  return s;
+}
+
+void tree_if_add(Parser *p, Stmt *s, Expr *cond, Block *then, Span span) {
+  uint32_t n = s->u.if_.n;
+  s->u.if_.conds = tree_grow(p, s->u.if_.conds, n, sizeof *s->u.if_.conds);
+  s->u.if_.blocks = tree_grow(p, s->u.if_.blocks, n, sizeof *s->u.if_.blocks);
+  s->u.if_.conds[n] = cond;
+  s->u.if_.blocks[n] = then;
+  s->u.if_.n = n + 1;
+  s->span = span;
+}
+
+void tree_if_else(Stmt *s, Block *otherwise, Span span) {
+  s->u.if_.otherwise = otherwise;
+  s->span = span;
+}
+
+Stmt *tree_while(Parser *p, Expr *cond, Block *body, Span span) {
+  Stmt *s = tree_stmt(p, S_WHILE, span);
+  s->u.while_.cond = cond;
+  s->u.while_.body = body;
+  return s;
+}
+
+Stmt *tree_loop(Parser *p, Block *body, Span span) {
+  Stmt *s = tree_stmt(p, S_LOOP, span);
+  s->u.loop.body = body;
+  return s;
+}
+
+Stmt *tree_for(Parser *p, Name var, Expr *list, Block *body, Span span) {
+  Stmt *s = tree_stmt(p, S_FOR, span);
+  s->u.for_.var = var;
+  s->u.for_.list = list;
+  s->u.for_.body = body;
+  return s;
+}
+
+Stmt *tree_parallel(Parser *p, bool any, BlockList *branches, Span span) {
+  Stmt *s = tree_stmt(p, S_PARALLEL, span);
+  s->u.parallel.any = any;
+  s->u.parallel.branches = branches->items;
+  s->u.parallel.n = branches->n;
+  return s;
+}
+
+Stmt *tree_wait(Parser *p, bool until, Expr *value, Span span) {
+  Stmt *s = tree_stmt(p, S_WAIT, span);
+  s->u.wait.until = until;
+  s->u.wait.value = value;
+  return s;
+}
+
+Stmt *tree_terminate(Parser *p, Expr *reason, Span span) {
+  Stmt *s = tree_stmt(p, S_TERMINATE, span);
+  s->u.terminate.reason = reason;
+  return s;
+}
+
+Stmt *tree_notify(Parser *p, ExprList *who, Expr *message, Span span) {
+  Stmt *s = tree_stmt(p, S_NOTIFY, span);
+  s->u.notify.who = who->items;
+  s->u.notify.nwho = who->n;
+  s->u.notify.message = message;
+  return s;
+}
+
+Stmt *tree_log(Parser *p, Expr *text, Span span) {
+  Stmt *s = tree_stmt(p, S_LOG, span);
+  s->u.log.text = text;
+  return s;
+}
+
+Stmt *tree_start(Parser *p, Name process, ArgList *args, Span span) {
+  Stmt *s = tree_stmt(p, S_START, span);
+  s->u.start.process = process;
+  if (args) {
+    s->u.start.args = args->items;
+    s->u.start.n = args->n;
+  }
+  return s;
+}
+
+NamedArg *tree_named_arg(Parser *p, Name name, Expr *value) {
+  NamedArg *a = arena_alloc(p->arena, sizeof *a);
+  a->name = name;
+  a->value = value;
+  return a;
+}
+
+Stmt *tree_goto(Parser *p, Name state, Span span) {
+  Stmt *s = tree_stmt(p, S_GOTO, span);
+  s->u.goto_.state = state;
+  return s;
+}
+
+Stmt *tree_reassign(Parser *p, ExprList *who, Expr *due, Span span) {
+  Stmt *s = tree_stmt(p, S_REASSIGN, span);
+  s->u.reassign.who = who->items;
+  s->u.reassign.nwho = who->n;
+  s->u.reassign.due = due;
+  return s;
+}
+
+Stmt *tree_add(Parser *p, ExprList *who, Span span) {
+  Stmt *s = tree_stmt(p, S_ADD, span);
+  s->u.add.who = who->items;
+  s->u.add.nwho = who->n;
+  return s;
+}
+
+/* ---- human steps -------------------------------------------------------------- */
+
+Stmt *tree_human(Parser *p, HumanKind kind, ExprList *who, Expr *title, FieldList *fields, Span at,
+                 Span span) {
+  Stmt *s = tree_stmt(p, S_HUMAN, span);
+  HumanStep *h = &s->u.human;
+  h->kind = kind;
+  h->who = who->items;
+  h->nwho = who->n;
+  h->title = title;
+  if (fields && kind != H_REQUEST) {
+    diag_error(p->diags, at, "only `request` takes a list of fields");
+  } else if (fields) {
+    h->fields = fields->items;
+    h->nfields = fields->n;
+  } else if (kind == H_REQUEST) {
+    diag_error(p->diags, at,
+               "`request` needs the fields it asks for, as in `{ amount: decimal \"Amount\" }`");
+  }
+  return s;
+}
+
+RequestField *tree_request_field(Parser *p, Name name, TypeRef type, Expr *label, Span span) {
+  RequestField *f = arena_alloc(p->arena, sizeof *f);
+  f->name = name;
+  f->type = type;
+  f->label = label;
+  f->span = span;
+  return f;
+}
+
+static void duplicate_clause(Parser *p, Span clause, const char *what) {
+  diag_error(p->diags, clause, "duplicate `%s` clause", what);
+}
+
+static bool approve_mode(const char *word, ApproveMode *mode) {
+  static const struct {
+    const char *word;
+    ApproveMode mode;
+  } modes[] = {{"any", MODE_ANY}, {"all", MODE_ALL}, {"majority", MODE_MAJORITY},
+               {"vote", MODE_VOTE}};
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    if (strcmp(word, modes[i].word) == 0) {
+      *mode = modes[i].mode;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* `mode any|all|majority` or `mode vote N%` (percent is the N, or NULL). */
+void tree_human_mode(Parser *p, Stmt *s, const char *word, Span word_at, Expr *percent,
+                     Span clause) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, clause);
+  if (h->mode_span.len) {
+    duplicate_clause(p, clause, "mode");
+    return;
+  }
+  h->mode_span = clause;
+  ApproveMode mode;
+  if (!approve_mode(word, &mode)) {
+    diag_error(p->diags, word_at, "unknown mode `%s`; expected any, all, majority or vote", word);
+  } else if (mode == MODE_VOTE && !percent) {
+    diag_error(p->diags, clause, "`mode vote` needs a percentage, as in `mode vote 60%%`");
+  } else if (mode != MODE_VOTE && percent) {
+    diag_error(p->diags, percent->span, "only `mode vote` takes a percentage");
+  } else {
+    h->mode = mode;
+    h->vote_percent = percent;
+  }
+}
+
+void tree_human_wait_all(Parser *p, Stmt *s, Span clause) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, clause);
+  if (h->wait_all) {
+    duplicate_clause(p, clause, "wait all");
+    return;
+  }
+  h->wait_all = true;
+  h->wait_all_span = clause;
+}
+
+void tree_human_due(Parser *p, Stmt *s, Expr *due, Span clause) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, clause);
+  if (h->due) {
+    duplicate_clause(p, clause, "due");
+    return;
+  }
+  h->due = due;
+}
+
+void tree_human_result(Parser *p, Stmt *s, Name result, Span clause) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, clause);
+  if (h->result.s) {
+    duplicate_clause(p, clause, "->");
+    return;
+  }
+  h->result = result;
+}
+
+/* `remind DURATION before { ... }`; several may be given, all before an
+ * `on timeout` (LANGUAGE.md: "in this order"). */
+void tree_human_remind(Parser *p, Stmt *s, Expr *before, const char *word, Span word_at,
+                       Block *body, Span tail) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, tail);
+  if (strcmp(word, "before") != 0) {
+    diag_error(p->diags, word_at, "expected `before`, as in `remind 1d before { ... }`");
+    return;
+  }
+  if (h->on_timeout) {
+    diag_error(p->diags, tail, "`remind` goes before `on timeout`");
+    return;
+  }
+  h->reminds = tree_grow(p, h->reminds, h->nreminds, sizeof *h->reminds);
+  Remind *r = &h->reminds[h->nreminds++];
+  r->before = before;
+  r->body = body;
+  r->span = tail;
+}
+
+void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Block *body,
+                        Span keywords) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, body->span);
+  if (strcmp(word, "timeout") != 0) {
+    diag_error(p->diags, word_at, "expected `timeout` after `on`");
+    return;
+  }
+  if (h->on_timeout) {
+    diag_error(p->diags, keywords, "duplicate `on timeout`");
+    return;
+  }
+  h->on_timeout = body;
+  h->on_timeout_span = keywords;
+}
+
+/* ---- expressions ---------------------------------------------------------------- */
+
+/* Every expression the parser makes is allocated with its tree depth just
+ * after it (in what would be alignment padding), so a builder knows the
+ * depth of its operands in O(1). A tree deeper than PARSE_MAX_DEPTH (a chain
+ * of 300 `+`, say) is cut with an E_ERROR after one message: the tree
+ * walkers recurse and rely on the bound. */
+typedef struct ExprBox {
+  Expr expr; /* first: an Expr* is an ExprBox* */
+  uint32_t depth;
+} ExprBox;
+
+static uint32_t depth_of(const Expr *e) { return e ? ((const ExprBox *)e)->depth : 0; }
+
+static uint32_t max_depth(const ExprList *list) {
+  uint32_t d = 0;
+  for (uint32_t i = 0; list && i < list->n; i++) {
+    uint32_t di = depth_of(list->items[i]);
+    if (di > d) d = di;
+  }
+  return d;
+}
+
+static uint32_t max3(uint32_t a, uint32_t b, uint32_t c) {
+  uint32_t m = a > b ? a : b;
+  return m > c ? m : c;
+}
+
+/* A new node over children at most child_depth deep; E_ERROR (check the
+ * kind before filling the union) when that makes the tree too deep. */
+static Expr *new_expr(Parser *p, ExprKind kind, Span span, uint32_t child_depth) {
+  ExprBox *box = arena_alloc(p->arena, sizeof *box);
+  box->depth = child_depth + 1;
+  if (box->depth > PARSE_MAX_DEPTH) {
+    parse_too_deep(p, span);
+    kind = E_ERROR;
+    box->depth = 1;
+  }
+  box->expr.kind = kind;
+  box->expr.span = span;
+  return &box->expr;
+}
+
+Expr *tree_int(Parser *p, int64_t value, Span span) {
+  Expr *e = new_expr(p, E_INT, span, 0);
+  e->u.ival = value;
+  return e;
+}
+
+Expr *tree_decimal(Parser *p, LexDecimal value, Span span) {
+  Expr *e = new_expr(p, E_DECIMAL, span, 0);
+  e->u.dec.text = value.text;
+  e->u.dec.unscaled = value.unscaled;
+  e->u.dec.scale = value.scale;
+  return e;
+}
+
+Expr *tree_duration(Parser *p, LexDuration value, Span span) {
+  Expr *e = new_expr(p, E_DURATION, span, 0);
+  e->u.dur.seconds = value.seconds;
+  e->u.dur.text = value.text;
+  return e;
+}
+
+Expr *tree_bool(Parser *p, bool value, Span span) {
+  Expr *e = new_expr(p, E_BOOL, span, 0);
+  e->u.bval = value;
+  return e;
+}
+
+Expr *tree_name_expr(Parser *p, const char *name, Span span) {
+  Expr *e = new_expr(p, E_NAME, span, 0);
+  e->u.name.s = name;
+  return e;
+}
+
+Expr *tree_list(Parser *p, ExprList *items, Span span) {
+  Expr *e = new_expr(p, E_LIST, span, max_depth(items));
+  if (e->kind != E_LIST || !items) return e;
+  e->u.list.items = items->items;
+  e->u.list.n = items->n;
+  return e;
+}
+
+Expr *tree_field(Parser *p, Expr *obj, Name member, Span span) {
+  Expr *e = new_expr(p, E_FIELD, span, depth_of(obj));
+  if (e->kind != E_FIELD) return e;
+  e->u.field.obj = obj;
+  e->u.field.member = member;
+  return e;
+}
+
+Expr *tree_call(Parser *p, Name fn, ExprList *args, Span span) {
+  Expr *e = new_expr(p, E_CALL, span, max_depth(args));
+  if (e->kind != E_CALL) return e;
+  e->u.call.fn = fn;
+  e->u.call.args = args->items;
+  e->u.call.n = args->n;
+  return e;
+}
+
+Expr *tree_unary(Parser *p, UnaryOp op, Expr *operand, Span span) {
+  Expr *e = new_expr(p, E_UNARY, span, depth_of(operand));
+  if (e->kind != E_UNARY) return e;
+  e->u.unary.op = op;
+  e->u.unary.operand = operand;
+  return e;
+}
+
+Expr *tree_binary(Parser *p, BinaryOp op, Expr *lhs, Expr *rhs, Span op_span) {
+  uint32_t dl = depth_of(lhs), dr = depth_of(rhs);
+  Expr *e = new_expr(p, E_BINARY, span_join(lhs->span, rhs->span), dl > dr ? dl : dr);
+  if (e->kind != E_BINARY) return e;
+  e->u.binary.op = op;
+  e->u.binary.lhs = lhs;
+  e->u.binary.rhs = rhs;
+  e->u.binary.op_span = op_span;
+  return e;
+}
+
+Expr *tree_cond(Parser *p, Expr *cond, Expr *then, Expr *otherwise, Span span) {
+  Expr *e = new_expr(p, E_COND, span, max3(depth_of(cond), depth_of(then), depth_of(otherwise)));
+  if (e->kind != E_COND) return e;
+  e->u.cond.cond = cond;
+  e->u.cond.then = then;
+  e->u.cond.otherwise = otherwise;
+  return e;
+}
+
+StrPart tree_text_part(LexText text, Span span) {
+  StrPart part = {.text = text.s, .len = text.len, .span = span};
+  return part;
+}
+
+StrPart tree_expr_part(Expr *e, Span span) {
+  StrPart part = {.expr = e, .span = span};
+  return part;
+}
+
+Expr *tree_string(Parser *p, PartList *parts, Span span) {
+  uint32_t depth = 0;
+  for (uint32_t i = 0; i < parts->n; i++) {
+    uint32_t d = depth_of(parts->items[i].expr);
+    if (d > depth) depth = d;
+  }
+  Expr *e = new_expr(p, E_STRING, span, depth);
+  if (e->kind != E_STRING) return e;
+  e->u.str.parts = parts->items;
+  e->u.str.n = parts->n;
+  return e;
+}

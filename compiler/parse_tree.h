@@ -1,0 +1,143 @@
+/* parse_tree.h — what the grammar's actions call: the parser's state and the
+ * builders of syntax tree nodes (parse_tree.c), and the syntax error policy
+ * (parse.c).
+ *
+ * Builders allocate in the Program's arena, give every node its span, take
+ * the lists the grammar collects as the arrays ast.h wants, and report
+ * the errors a grammar rule cannot express (a repeated `due` clause, an
+ * unknown approval mode, ...). */
+#ifndef BPC_PARSE_TREE_H
+#define BPC_PARSE_TREE_H
+
+#include "ast.h"
+#include "lex.h"
+
+struct Parser {
+  Program *prog;
+  Arena *arena; /* &prog->arena */
+  Diags *diags;
+  Lexer lex;
+  PtrVec items;             /* Item*, in source order, as each is complete */
+  bool deep_reported;       /* "expression nested too deeply" is said once */
+  bool eof_error_reported;  /* a syntax error at the end of the file was said */
+  uint32_t error_line;      /* line of the last syntax error reported, or 0 */
+};
+
+/* ---- syntax errors (parse.c) --------------------------------------------- */
+
+/* Whether a syntax error at `at` deserves a message: not after the nesting
+ * limit stopped the parse, not a second one on a line that already has an
+ * error (lexical or syntax), not a second one at the end of the file. */
+bool parse_error_wanted(Parser *p, Span at, bool at_eof);
+/* "unexpected X[, expected A, B or C]"; expected names only when 1..4. */
+void parse_syntax_error(Parser *p, Span at, const char *unexpected, const char **expected,
+                        int nexpected);
+/* An expression too deep for the tree walkers; reported once. */
+void parse_too_deep(Parser *p, Span at);
+
+/* ---- spans, names and lists ------------------------------------------------ */
+
+/* The smallest span covering both (the parser's YYLLOC_DEFAULT; inline, as
+ * it runs at every reduction). */
+static inline Span tree_join(Span a, Span b) {
+  uint32_t lo = a.off < b.off ? a.off : b.off;
+  uint32_t ea = a.off + a.len, eb = b.off + b.len;
+  return span_make(lo, (ea > eb ? ea : eb) - lo);
+}
+
+/* Room for element n of an array whose capacity is the next power of two
+ * of n: returns the array, moved to a block twice as big when it is full. */
+void *tree_grow(Parser *p, void *items, uint32_t n, size_t size);
+#define LIST_INIT(list) ((list).items = NULL, (list).n = 0)
+#define LIST_PUSH(p, list, value)                                            \
+  ((list)->items = tree_grow((p), (list)->items, (list)->n, sizeof *(list)->items), \
+   (list)->items[(list)->n++] = (value))
+
+Name tree_name(const char *s, Span span);
+TypeRef tree_type(Name name);
+/* Returns word when it is `expected`, else reports message and returns NULL. */
+const char *tree_expect_word(Parser *p, const char *word, Span at, const char *expected,
+                             const char *message);
+
+/* ---- items ------------------------------------------------------------------ */
+
+void tree_add_item(Parser *p, ItemKind kind, void *node);
+Document *tree_document(Parser *p, Name name, DocFieldList *fields, Span span);
+DocField *tree_docfield(Parser *p, Name name, TypeRef type, Expr *init, Span span);
+Action *tree_action(Parser *p, Name name, ParamList *params, TypeRef result, Span span);
+ActionParam *tree_action_param(Parser *p, Name name, TypeRef type, Span span);
+Process *tree_process(Parser *p, Name name, Expr *title, Name doc);
+Process *tree_process_body(Parser *p, Process *proc, MemberList *members, Span span);
+/* What error recovery leaves of a member: an S_ERROR statement. */
+Member tree_error_member(Parser *p, Span span);
+Trigger *tree_trigger(Parser *p, Name word, NameList *fields, Expr *when, Span span);
+Decl *tree_decl(Parser *p, DeclKind kind, Name name, TypeRef type, Expr *init, Expr *label,
+                Span span);
+
+/* ---- states ------------------------------------------------------------------ */
+
+States *tree_states(Parser *p, StateList *states, Span span);
+State *tree_state(Parser *p, Name name, Expr *label, bool final, Span span);
+State *tree_state_body(Parser *p, State *st, StateBody *body, Span span);
+void tree_state_enter(Parser *p, StateBody *body, Block *enter, Span keyword);
+Command *tree_command(Parser *p, Name name, Expr *label, ExprList *by, Name target, Block *body,
+                      Span span);
+
+/* ---- statements ---------------------------------------------------------------- */
+
+Block *tree_block(Parser *p, StmtList *stmts, Span span);
+Stmt *tree_stmt(Parser *p, StmtKind kind, Span span);
+Stmt *tree_assign(Parser *p, Name target, Expr *value, Span span);
+Stmt *tree_call_stmt(Parser *p, Name action, ExprList *args, Name result, Span span);
+Stmt *tree_if(Parser *p, Expr *cond, Block *then, Span span);
+void tree_if_add(Parser *p, Stmt *s, Expr *cond, Block *then, Span span);
+void tree_if_else(Stmt *s, Block *otherwise, Span span);
+Stmt *tree_while(Parser *p, Expr *cond, Block *body, Span span);
+Stmt *tree_loop(Parser *p, Block *body, Span span);
+Stmt *tree_for(Parser *p, Name var, Expr *list, Block *body, Span span);
+Stmt *tree_parallel(Parser *p, bool any, BlockList *branches, Span span);
+Stmt *tree_wait(Parser *p, bool until, Expr *value, Span span);
+Stmt *tree_terminate(Parser *p, Expr *reason, Span span);
+Stmt *tree_notify(Parser *p, ExprList *who, Expr *message, Span span);
+Stmt *tree_log(Parser *p, Expr *text, Span span);
+Stmt *tree_start(Parser *p, Name process, ArgList *args, Span span);
+NamedArg *tree_named_arg(Parser *p, Name name, Expr *value);
+Stmt *tree_goto(Parser *p, Name state, Span span);
+Stmt *tree_reassign(Parser *p, ExprList *who, Expr *due, Span span);
+Stmt *tree_add(Parser *p, ExprList *who, Span span);
+
+/* ---- human steps -------------------------------------------------------------- */
+
+/* fields is NULL when no `{ ... }` was written; at is where to report a
+ * missing or misplaced field list. */
+Stmt *tree_human(Parser *p, HumanKind kind, ExprList *who, Expr *title, FieldList *fields, Span at,
+                 Span span);
+RequestField *tree_request_field(Parser *p, Name name, TypeRef type, Expr *label, Span span);
+void tree_human_mode(Parser *p, Stmt *s, const char *word, Span word_at, Expr *percent,
+                     Span clause);
+void tree_human_wait_all(Parser *p, Stmt *s, Span clause);
+void tree_human_due(Parser *p, Stmt *s, Expr *due, Span clause);
+void tree_human_result(Parser *p, Stmt *s, Name result, Span clause);
+void tree_human_remind(Parser *p, Stmt *s, Expr *before, const char *word, Span word_at,
+                       Block *body, Span tail);
+void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Block *body,
+                        Span keywords);
+
+/* ---- expressions ---------------------------------------------------------------- */
+
+Expr *tree_int(Parser *p, int64_t value, Span span);
+Expr *tree_decimal(Parser *p, LexDecimal value, Span span);
+Expr *tree_duration(Parser *p, LexDuration value, Span span);
+Expr *tree_bool(Parser *p, bool value, Span span);
+Expr *tree_name_expr(Parser *p, const char *name, Span span);
+Expr *tree_list(Parser *p, ExprList *items, Span span);
+Expr *tree_field(Parser *p, Expr *obj, Name member, Span span);
+Expr *tree_call(Parser *p, Name fn, ExprList *args, Span span);
+Expr *tree_unary(Parser *p, UnaryOp op, Expr *operand, Span span);
+Expr *tree_binary(Parser *p, BinaryOp op, Expr *lhs, Expr *rhs, Span op_span);
+Expr *tree_cond(Parser *p, Expr *cond, Expr *then, Expr *otherwise, Span span);
+StrPart tree_text_part(LexText text, Span span);
+StrPart tree_expr_part(Expr *e, Span span);
+Expr *tree_string(Parser *p, PartList *parts, Span span);
+
+#endif

@@ -1,0 +1,744 @@
+/* parser.y — the grammar of `.bp` files and the syntax tree it builds.
+ *
+ * Tokens come from the scanner through the filter in compiler/lex.c, which
+ * inserts SEP at line ends that end a statement (Go style), so the grammar
+ * below reads like the reference: lists of items separated by SEP.
+ *
+ * The actions only call the tree builders of compiler/parse_tree.c; every node
+ * lives in the Program's arena. Syntax errors are reported by
+ * yyreport_syntax_error below; every SEP-separated list has `error`
+ * alternatives, so a bad line costs just itself and later errors are reported
+ * too. The filter helps by skipping a block opened on a bad line whole. */
+
+%code requires {
+#include <stdint.h>
+
+#include "ast.h"
+
+typedef struct Parser Parser;
+
+/* Token values the scanner produces. */
+typedef struct LexText {    /* STR_TEXT: decoded UTF-8 */
+  const char *s;
+  uint32_t len;
+} LexText;
+typedef struct LexDecimal { /* DECIMAL: exact, as in Expr.u.dec */
+  const char *text;
+  int64_t unscaled;
+  uint8_t scale;
+} LexDecimal;
+typedef struct LexDuration { /* DURATION: seconds, and the text as written */
+  const char *text;
+  int64_t seconds;
+} LexDuration;
+
+/* The lists the grammar collects. Each is already the final array of its
+ * node (ast.h wants arrays with a count): LIST_PUSH (parse_tree.h) grows it
+ * to the next power of two, in place of a copy at the end. */
+#define LIST_OF(T) struct { T *items; uint32_t n; }
+typedef LIST_OF(Expr *) ExprList;
+typedef LIST_OF(Stmt *) StmtList;
+typedef LIST_OF(Block *) BlockList;
+typedef LIST_OF(StrPart) PartList;
+typedef LIST_OF(Member) MemberList;
+typedef LIST_OF(DocField) DocFieldList;
+typedef LIST_OF(ActionParam) ParamList;
+typedef LIST_OF(State) StateList;
+typedef LIST_OF(Command) CommandList;
+typedef LIST_OF(RequestField) FieldList;
+typedef LIST_OF(NamedArg) ArgList;
+typedef LIST_OF(Name) NameList;
+
+/* What a state's body collects: its `enter` block and commands. */
+typedef struct StateBody {
+  Block *enter;
+  CommandList commands;
+} StateBody;
+}
+
+%code {
+#include <string.h>
+
+#include "parse_tree.h"
+
+/* A nonterminal's span runs from its first to its last symbol; an empty one
+ * sits, with length 0, just after what precedes it. */
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
+  do {                                                                     \
+    if (N)                                                                 \
+      (Cur) = tree_join(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N));               \
+    else                                                                   \
+      (Cur) = span_make(YYRHSLOC(Rhs, 0).off + YYRHSLOC(Rhs, 0).len, 0);   \
+  } while (0)
+
+static int yylex(YYSTYPE *value, Span *span, Parser *p) {
+  return lex_next(&p->lex, value, span);
+}
+static void yyerror(const Span *span, Parser *p, const char *message);
+}
+
+%define api.pure full
+%define api.location.type {Span}
+%locations
+%define parse.error custom
+%define parse.lac full
+%expect 0
+%parse-param {Parser *p}
+%lex-param {Parser *p}
+
+%union {
+  const char *str;
+  int64_t ival;
+  LexDecimal dec;
+  LexDuration dur;
+  LexText text;
+  Expr *expr;
+  Stmt *stmt;
+  Block *block;
+  TypeRef type;
+  Member member;
+  Document *document;
+  DocField *docfield;
+  Action *action;
+  ActionParam *aparam;
+  Process *process;
+  Trigger *trigger;
+  Decl *decl;
+  States *states;
+  State *state;
+  StateBody sbody;
+  Command *command;
+  RequestField *rfield;
+  NamedArg *narg;
+  ExprList exprs;
+  StmtList stmts;
+  BlockList blocks;
+  PartList parts;
+  MemberList members;
+  DocFieldList docfields;
+  ParamList params;
+  StateList states_;
+  FieldList rfields;
+  ArgList nargs;
+  NameList names;
+}
+
+/* Every value lives in the Program's arena, freed as a whole with it: a
+ * symbol discarded during error recovery needs no destructor of its own. */
+%destructor { (void)$$; } <*>
+
+/* ---- tokens: every one has the name a user reads in a message ----------- */
+%token TK_EOF 0 "end of file"
+%token <str> TK_IDENT "identifier"
+%token <ival> TK_INT "number"
+%token <dec> TK_DECIMAL "decimal"
+%token <dur> TK_DURATION "duration"
+%token TK_STR_BEGIN "string"
+%token <text> TK_STR_TEXT "text"
+%token TK_INTERP_BEGIN "`{` in a string"
+%token TK_INTERP_END "`}` in a string"
+%token TK_STR_END "end of string"
+%token TK_SEP "end of line"
+/* End of file while a block is open; never accepted, so the parser reports
+ * it (as "end of file") and the filter then closes the open blocks. */
+%token TK_EOF_OPEN "end of input"
+/* Characters that start no token; the scanner has reported them, and the
+ * parser's message for the same line is left out. */
+%token TK_INVALID "invalid character"
+
+%token TK_DOCUMENT "`document`" TK_ACTION "`action`" TK_PROCESS "`process`"
+%token TK_ON "`on`" TK_START "`start`" TK_PARAM "`param`" TK_VAR "`var`"
+%token TK_CONST "`const`" TK_TASK "`task`" TK_APPROVE "`approve`"
+%token TK_REVIEW "`review`" TK_REQUEST "`request`" TK_MODE "`mode`" TK_DUE "`due`"
+%token TK_REMIND "`remind`" TK_NOTIFY "`notify`" TK_LOG "`log`" TK_IF "`if`"
+%token TK_ELSE "`else`" TK_WHILE "`while`" TK_LOOP "`loop`" TK_FOR "`for`"
+%token TK_IN "`in`" TK_BREAK "`break`" TK_CONTINUE "`continue`"
+%token TK_PARALLEL "`parallel`" TK_BRANCH "`branch`" TK_WAIT "`wait`"
+%token TK_WAIT_ALL "`wait all`" TK_UNTIL "`until`" TK_TERMINATE "`terminate`"
+%token TK_GOTO "`goto`" TK_STATES "`states`" TK_COMMAND "`command`" TK_BY "`by`"
+%token TK_FINAL "`final`" TK_ENTER "`enter`" TK_TRUE "`true`" TK_FALSE "`false`"
+%token TK_AND "`and`" TK_OR "`or`" TK_NOT "`not`" TK_REASSIGN "`reassign`"
+%token TK_ADD "`add`" TK_WHEN "`when`"
+
+%token TK_ASSIGN "`=`" TK_LBRACE "`{`" TK_RBRACE "`}`" TK_LPAREN "`(`" TK_RPAREN "`)`"
+%token TK_LBRACKET "`[`" TK_RBRACKET "`]`" TK_COMMA "`,`" TK_COLON "`:`"
+%token TK_DOT "`.`" TK_ARROW "`->`" TK_QUESTION "`?`"
+%token TK_PLUS "`+`" TK_MINUS "`-`" TK_STAR "`*`" TK_SLASH "`/`" TK_PERCENT "`%`"
+%token TK_EQ "`==`" TK_NE "`!=`" TK_LT "`<`" TK_LE "`<=`" TK_GT "`>`" TK_GE "`>=`"
+
+/* Operators, loosest first (LANGUAGE.md). */
+%right TK_QUESTION TK_COLON
+%left TK_OR
+%left TK_AND
+%precedence TK_NOT
+%nonassoc TK_EQ TK_NE TK_LT TK_LE TK_GT TK_GE TK_IN
+%left TK_PLUS TK_MINUS
+%left TK_STAR TK_SLASH TK_PERCENT
+%precedence UMINUS
+
+%type <expr> expr postfix primary string opt_init opt_label
+%type <exprs> opt_args exprs
+%type <names> names opt_names
+%type <parts> str_parts
+%type <docfields> docfield_seq docfield_list
+%type <params> params opt_params
+%type <members> member_seq member_list
+%type <stmts> stmt_seq stmt_list
+%type <states_> state_seq state_list
+%type <rfields> rfield_seq rfield_list
+%type <blocks> branch_seq branch_list
+%type <nargs> named_args opt_named_args
+%type <type> type opt_type opt_result_type
+%type <document> document
+%type <docfield> docfield
+%type <action> action
+%type <aparam> param
+%type <process> process process_head
+%type <member> member
+%type <trigger> trigger
+%type <decl> decl
+%type <states> states
+%type <state> state state_head
+%type <sbody> smember_seq smember_list
+%type <command> command
+%type <block> block branch
+%type <stmt> stmt if_chain if_stmt human human_clauses human_head
+%type <rfield> rfield
+%type <narg> named_arg
+%type <str> opt_parallel_any word
+
+%%
+
+/* ---- a file: document types, actions and processes ---------------------- */
+/* Items are handed to the Parser as soon as they are complete, so they stay
+ * in the tree even if a later error makes the parse give up. */
+program
+  : items
+  ;
+
+items
+  : %empty
+  | items TK_SEP
+  | items document TK_SEP   { tree_add_item(p, I_DOCUMENT, $2); }
+  | items action TK_SEP     { tree_add_item(p, I_ACTION, $2); }
+  | items process TK_SEP    { tree_add_item(p, I_PROCESS, $2); }
+  | items error TK_SEP      { yyerrok; }
+  ;
+
+/* ---- document NAME { field: type [= default] ... } ---------------------- */
+document
+  : TK_DOCUMENT TK_IDENT TK_LBRACE docfield_list TK_RBRACE
+      { $$ = tree_document(p, tree_name($2, @2), &$4, @$); }
+  ;
+
+/* A list whose last element may be followed directly by `}`; the same shape
+ * is used for every brace-delimited list below. */
+docfield_list
+  : docfield_seq
+  | docfield_seq docfield   { $$ = $1; LIST_PUSH(p, &$$, *$2); }
+  | docfield_seq error      { $$ = $1; yyerrok; }
+  ;
+
+docfield_seq
+  : %empty                  { LIST_INIT($$); }
+  | docfield_seq TK_SEP
+  | docfield_seq docfield TK_SEP { $$ = $1; LIST_PUSH(p, &$$, *$2); }
+  | docfield_seq error TK_SEP    { $$ = $1; yyerrok; }
+  ;
+
+docfield
+  : word TK_COLON type opt_init
+      { $$ = tree_docfield(p, tree_name($1, @1), $3, $4, @$); }
+  ;
+
+type
+  : TK_IDENT                 { $$ = tree_type(tree_name($1, @1)); }
+  ;
+
+opt_init
+  : %empty                  { $$ = NULL; }
+  | TK_ASSIGN expr           { $$ = $2; }
+  ;
+
+/* ---- action NAME(p: T, ...)[: T] ----------------------------------------- */
+action
+  : TK_ACTION TK_IDENT TK_LPAREN opt_params TK_RPAREN opt_result_type
+      { $$ = tree_action(p, tree_name($2, @2), &$4, $6, @$); }
+  ;
+
+opt_params
+  : %empty                  { LIST_INIT($$); }
+  | params
+  ;
+
+params
+  : param                   { LIST_INIT($$); LIST_PUSH(p, &$$, *$1); }
+  | params TK_COMMA param    { $$ = $1; LIST_PUSH(p, &$$, *$3); }
+  ;
+
+param
+  : TK_IDENT TK_COLON type     { $$ = tree_action_param(p, tree_name($1, @1), $3, @$); }
+  ;
+
+opt_result_type
+  : %empty                  { $$ = (TypeRef){0}; }
+  | TK_COLON type            { $$ = $2; }
+  ;
+
+/* ---- process NAME ["title"] [on DOC] { members } ------------------------ */
+process
+  : process_head TK_LBRACE member_list TK_RBRACE
+      { $$ = tree_process_body(p, $1, &$3, @$); }
+  ;
+
+process_head
+  : TK_PROCESS TK_IDENT opt_label
+      { $$ = tree_process(p, tree_name($2, @2), $3, (Name){0}); }
+  | TK_PROCESS TK_IDENT opt_label TK_ON TK_IDENT
+      { $$ = tree_process(p, tree_name($2, @2), $3, tree_name($5, @5)); }
+  ;
+
+opt_label
+  : %empty                  { $$ = NULL; }
+  | string
+  ;
+
+member_list
+  : member_seq
+  | member_seq member       { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | member_seq error        { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_error_member(p, @2)); }
+  ;
+
+member_seq
+  : %empty                  { LIST_INIT($$); }
+  | member_seq TK_SEP
+  | member_seq member TK_SEP { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | member_seq error TK_SEP  { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_error_member(p, @2)); }
+  ;
+
+member
+  : trigger                 { $$ = (Member){.kind = M_TRIGGER, .u.trigger = $1}; }
+  | decl                    { $$ = (Member){.kind = M_DECL, .u.decl = $1}; }
+  | stmt                    { $$ = (Member){.kind = M_STMT, .u.stmt = $1}; }
+  | states                  { $$ = (Member){.kind = M_STATES, .u.states = $1}; }
+  ;
+
+/* ---- start on create | start on change F, G [when COND] ----------------- */
+trigger
+  : TK_START TK_ON TK_IDENT opt_names
+      { $$ = tree_trigger(p, tree_name($3, @3), &$4, NULL, @$); }
+  | TK_START TK_ON TK_IDENT opt_names TK_WHEN expr
+      { $$ = tree_trigger(p, tree_name($3, @3), &$4, $6, @$); }
+  ;
+
+opt_names
+  : %empty                  { LIST_INIT($$); }
+  | names
+  ;
+
+names
+  : TK_IDENT                 { LIST_INIT($$); LIST_PUSH(p, &$$, tree_name($1, @1)); }
+  | names TK_COMMA TK_IDENT   { $$ = $1; LIST_PUSH(p, &$$, tree_name($3, @3)); }
+  ;
+
+/* ---- param / var / const ------------------------------------------------- */
+decl
+  : TK_PARAM TK_IDENT TK_COLON type opt_init opt_label
+      { $$ = tree_decl(p, D_PARAM, tree_name($2, @2), $4, $5, $6, @$); }
+  | TK_VAR TK_IDENT opt_type opt_init
+      { $$ = tree_decl(p, D_VAR, tree_name($2, @2), $3, $4, NULL, @$); }
+  | TK_CONST TK_IDENT opt_type TK_ASSIGN expr
+      { $$ = tree_decl(p, D_CONST, tree_name($2, @2), $3, $5, NULL, @$); }
+  ;
+
+opt_type
+  : %empty                  { $$ = (TypeRef){0}; }
+  | TK_COLON type            { $$ = $2; }
+  ;
+
+/* ---- states { NAME ["label"] [final] [{ enter {...} command ... }] ... } - */
+states
+  : TK_STATES TK_LBRACE state_list TK_RBRACE   { $$ = tree_states(p, &$3, @$); }
+  ;
+
+state_list
+  : state_seq
+  | state_seq state         { $$ = $1; LIST_PUSH(p, &$$, *$2); }
+  | state_seq error         { $$ = $1; yyerrok; }
+  ;
+
+state_seq
+  : %empty                  { LIST_INIT($$); }
+  | state_seq TK_SEP
+  | state_seq state TK_SEP   { $$ = $1; LIST_PUSH(p, &$$, *$2); }
+  | state_seq error TK_SEP   { $$ = $1; yyerrok; }
+  ;
+
+state
+  : state_head
+  | state_head TK_LBRACE smember_list TK_RBRACE
+      { $$ = tree_state_body(p, $1, &$3, @$); }
+  ;
+
+state_head
+  : word opt_label
+      { $$ = tree_state(p, tree_name($1, @1), $2, false, @$); }
+  | word opt_label TK_FINAL
+      { $$ = tree_state(p, tree_name($1, @1), $2, true, @$); }
+  ;
+
+smember_list
+  : smember_seq
+  | smember_seq TK_ENTER block   { $$ = $1; tree_state_enter(p, &$$, $3, @2); }
+  | smember_seq command         { $$ = $1; LIST_PUSH(p, &$$.commands, *$2); }
+  | smember_seq error           { $$ = $1; yyerrok; }
+  ;
+
+smember_seq
+  : %empty                      { $$ = (StateBody){0}; }
+  | smember_seq TK_SEP
+  | smember_seq TK_ENTER block TK_SEP { $$ = $1; tree_state_enter(p, &$$, $3, @2); }
+  | smember_seq command TK_SEP   { $$ = $1; LIST_PUSH(p, &$$.commands, *$2); }
+  | smember_seq error TK_SEP     { $$ = $1; yyerrok; }
+  ;
+
+/* command NAME ["label"] [by WHO] (-> STATE | { ... }) */
+command
+  : TK_COMMAND TK_IDENT opt_label TK_ARROW TK_IDENT
+      { $$ = tree_command(p, tree_name($2, @2), $3, NULL, tree_name($5, @5), NULL, @$); }
+  | TK_COMMAND TK_IDENT opt_label block
+      { $$ = tree_command(p, tree_name($2, @2), $3, NULL, (Name){0}, $4, @$); }
+  | TK_COMMAND TK_IDENT opt_label TK_BY exprs TK_ARROW TK_IDENT
+      { $$ = tree_command(p, tree_name($2, @2), $3, &$5, tree_name($7, @7), NULL, @$); }
+  | TK_COMMAND TK_IDENT opt_label TK_BY exprs block
+      { $$ = tree_command(p, tree_name($2, @2), $3, &$5, (Name){0}, $6, @$); }
+  ;
+
+/* ---- blocks and statements ----------------------------------------------- */
+block
+  : TK_LBRACE stmt_list TK_RBRACE  { $$ = tree_block(p, &$2, @$); }
+  ;
+
+stmt_list
+  : stmt_seq
+  | stmt_seq stmt            { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | stmt_seq error           { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_stmt(p, S_ERROR, @2)); }
+  ;
+
+stmt_seq
+  : %empty                   { LIST_INIT($$); }
+  | stmt_seq TK_SEP
+  | stmt_seq stmt TK_SEP      { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | stmt_seq error TK_SEP     { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_stmt(p, S_ERROR, @2)); }
+  ;
+
+stmt
+  : word TK_ASSIGN expr
+      { $$ = tree_assign(p, tree_name($1, @1), $3, @$); }
+  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+      { $$ = tree_call_stmt(p, tree_name($1, @1), &$3, (Name){0}, @$); }
+  | TK_IDENT TK_LPAREN opt_args TK_RPAREN TK_ARROW TK_IDENT
+      { $$ = tree_call_stmt(p, tree_name($1, @1), &$3, tree_name($6, @6), @$); }
+  | human
+  | if_stmt
+  | TK_WHILE expr block       { $$ = tree_while(p, $2, $3, @$); }
+  | TK_LOOP block             { $$ = tree_loop(p, $2, @$); }
+  | TK_FOR TK_IDENT TK_IN expr block
+      { $$ = tree_for(p, tree_name($2, @2), $4, $5, @$); }
+  | TK_BREAK                  { $$ = tree_stmt(p, S_BREAK, @$); }
+  | TK_CONTINUE               { $$ = tree_stmt(p, S_CONTINUE, @$); }
+  | TK_PARALLEL opt_parallel_any TK_LBRACE branch_list TK_RBRACE
+      { $$ = tree_parallel(p, $2 != NULL, &$4, @$); }
+  | TK_WAIT expr              { $$ = tree_wait(p, false, $2, @$); }
+  | TK_WAIT TK_UNTIL expr      { $$ = tree_wait(p, true, $3, @$); }
+  | TK_TERMINATE              { $$ = tree_terminate(p, NULL, @$); }
+  | TK_TERMINATE string       { $$ = tree_terminate(p, $2, @$); }
+  | TK_NOTIFY exprs string    { $$ = tree_notify(p, &$2, $3, @$); }
+  | TK_LOG string             { $$ = tree_log(p, $2, @$); }
+  | TK_START TK_IDENT          { $$ = tree_start(p, tree_name($2, @2), NULL, @$); }
+  | TK_START TK_IDENT TK_LPAREN opt_named_args TK_RPAREN
+      { $$ = tree_start(p, tree_name($2, @2), &$4, @$); }
+  | TK_GOTO TK_IDENT           { $$ = tree_goto(p, tree_name($2, @2), @$); }
+  | TK_REASSIGN exprs         { $$ = tree_reassign(p, &$2, NULL, @$); }
+  | TK_REASSIGN exprs TK_DUE expr { $$ = tree_reassign(p, &$2, $4, @$); }
+  | TK_ADD exprs              { $$ = tree_add(p, &$2, @$); }
+  ;
+
+/* if C { } else if C { } ... [else { }] */
+if_stmt
+  : if_chain
+  | if_chain TK_ELSE block    { $$ = $1; tree_if_else($$, $3, @$); }
+  ;
+
+if_chain
+  : TK_IF expr block          { $$ = tree_if(p, $2, $3, @$); }
+  | if_chain TK_ELSE TK_IF expr block { $$ = $1; tree_if_add(p, $$, $4, $5, @$); }
+  ;
+
+/* parallel [any] { branch { } ... } */
+opt_parallel_any
+  : %empty                   { $$ = NULL; }
+  | TK_IDENT                  { $$ = tree_expect_word(p, $1, @1, "any", "expected `any` or `{` after `parallel`"); }
+  ;
+
+branch_list
+  : branch_seq
+  | branch_seq branch        { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | branch_seq error         { $$ = $1; yyerrok; }
+  ;
+
+branch_seq
+  : %empty                   { LIST_INIT($$); }
+  | branch_seq TK_SEP
+  | branch_seq branch TK_SEP  { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | branch_seq error TK_SEP   { $$ = $1; yyerrok; }
+  ;
+
+branch
+  : TK_BRANCH block           { $$ = $2; }
+  ;
+
+/* start PROCESS(name: expr, ...) */
+opt_named_args
+  : %empty                   { LIST_INIT($$); }
+  | named_args
+  ;
+
+named_args
+  : named_arg                { LIST_INIT($$); LIST_PUSH(p, &$$, *$1); }
+  | named_args TK_COMMA named_arg { $$ = $1; LIST_PUSH(p, &$$, *$3); }
+  ;
+
+named_arg
+  : TK_IDENT TK_COLON expr     { $$ = tree_named_arg(p, tree_name($1, @1), $3); }
+  ;
+
+/* ---- human steps: KIND WHO "title" [{ fields }] clause* tail* ------------ */
+/* Clauses and tails are folded into the step as they come (left recursion);
+ * their order is free, a repeated one is reported by the builder. */
+human
+  : human_clauses
+  | human TK_REMIND expr TK_IDENT block
+      { $$ = $1; tree_human_remind(p, $$, $3, $4, @4, $5, span_join(@2, @5)); }
+  | human TK_ON TK_IDENT block
+      { $$ = $1; tree_human_timeout(p, $$, $3, @3, $4, span_join(@2, @3)); }
+  ;
+
+human_clauses
+  : human_head
+  | human_clauses TK_MODE TK_IDENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, NULL, span_join(@2, @3)); }
+  | human_clauses TK_MODE TK_IDENT postfix TK_PERCENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, $4, span_join(@2, @5)); }
+  | human_clauses TK_MODE TK_IDENT TK_MINUS postfix TK_PERCENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, tree_unary(p, U_NEG, $5, span_join(@4, @5)),
+                                 span_join(@2, @6)); }
+  | human_clauses TK_WAIT_ALL { $$ = $1; tree_human_wait_all(p, $$, @2); }
+  | human_clauses TK_DUE expr { $$ = $1; tree_human_due(p, $$, $3, span_join(@2, @3)); }
+  | human_clauses TK_ARROW TK_IDENT
+      { $$ = $1; tree_human_result(p, $$, tree_name($3, @3), span_join(@2, @3)); }
+  ;
+
+human_head
+  : TK_TASK exprs string      { $$ = tree_human(p, H_TASK, &$2, $3, NULL, @1, @$); }
+  | TK_APPROVE exprs string   { $$ = tree_human(p, H_APPROVE, &$2, $3, NULL, @1, @$); }
+  | TK_REVIEW exprs string    { $$ = tree_human(p, H_REVIEW, &$2, $3, NULL, @1, @$); }
+  | TK_REQUEST exprs string   { $$ = tree_human(p, H_REQUEST, &$2, $3, NULL, @1, @$); }
+  | TK_TASK exprs string TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_human(p, H_TASK, &$2, $3, &$5, @4, @$); }
+  | TK_APPROVE exprs string TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_human(p, H_APPROVE, &$2, $3, &$5, @4, @$); }
+  | TK_REVIEW exprs string TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_human(p, H_REVIEW, &$2, $3, &$5, @4, @$); }
+  | TK_REQUEST exprs string TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_human(p, H_REQUEST, &$2, $3, &$5, @4, @$); }
+  ;
+
+rfield_list
+  : rfield_seq
+  | rfield_seq rfield        { $$ = $1; LIST_PUSH(p, &$$, *$2); }
+  | rfield_seq error         { $$ = $1; yyerrok; }
+  ;
+
+rfield_seq
+  : %empty                   { LIST_INIT($$); }
+  | rfield_seq TK_SEP
+  | rfield_seq rfield TK_SEP  { $$ = $1; LIST_PUSH(p, &$$, *$2); }
+  | rfield_seq error TK_SEP   { $$ = $1; yyerrok; }
+  ;
+
+rfield
+  : word TK_COLON type opt_label
+      { $$ = tree_request_field(p, tree_name($1, @1), $3, $4, @$); }
+  ;
+
+/* ---- names that may be reserved words -------------------------------------- */
+/* A name at the start of a line (a field, a state, an assignment target) may
+ * be a statement word: `review = 1`, a state named `review`. Elsewhere the
+ * filter in lex.c turns such a word into an identifier where only a name can
+ * stand (`-> review`, `review.approved`). The words that declare something
+ * (`var`, `param`, `const`) are left out: `var = 5` is a declaration that
+ * lacks its name. */
+word
+  : TK_IDENT
+  | TK_DOCUMENT  { $$ = "document"; }
+  | TK_ACTION    { $$ = "action"; }
+  | TK_PROCESS   { $$ = "process"; }
+  | TK_START     { $$ = "start"; }
+  | TK_TASK      { $$ = "task"; }
+  | TK_APPROVE   { $$ = "approve"; }
+  | TK_REVIEW    { $$ = "review"; }
+  | TK_REQUEST   { $$ = "request"; }
+  | TK_NOTIFY    { $$ = "notify"; }
+  | TK_LOG       { $$ = "log"; }
+  | TK_IF        { $$ = "if"; }
+  | TK_WHILE     { $$ = "while"; }
+  | TK_LOOP      { $$ = "loop"; }
+  | TK_FOR       { $$ = "for"; }
+  | TK_BREAK     { $$ = "break"; }
+  | TK_CONTINUE  { $$ = "continue"; }
+  | TK_PARALLEL  { $$ = "parallel"; }
+  | TK_BRANCH    { $$ = "branch"; }
+  | TK_WAIT      { $$ = "wait"; }
+  | TK_TERMINATE { $$ = "terminate"; }
+  | TK_GOTO      { $$ = "goto"; }
+  | TK_STATES    { $$ = "states"; }
+  | TK_COMMAND   { $$ = "command"; }
+  | TK_FINAL     { $$ = "final"; }
+  | TK_ENTER     { $$ = "enter"; }
+  | TK_REASSIGN  { $$ = "reassign"; }
+  | TK_ADD       { $$ = "add"; }
+  ;
+
+/* ---- expressions ---------------------------------------------------------- */
+/* WHO lists and call arguments: one or more expressions separated by commas. */
+exprs
+  : expr                     { LIST_INIT($$); LIST_PUSH(p, &$$, $1); }
+  | exprs TK_COMMA expr       { $$ = $1; LIST_PUSH(p, &$$, $3); }
+  ;
+
+opt_args
+  : %empty                   { LIST_INIT($$); }
+  | exprs
+  ;
+
+expr
+  : expr TK_QUESTION expr TK_COLON expr { $$ = tree_cond(p, $1, $3, $5, @$); }
+  | expr TK_OR expr           { $$ = tree_binary(p, B_OR, $1, $3, @2); }
+  | expr TK_AND expr          { $$ = tree_binary(p, B_AND, $1, $3, @2); }
+  | TK_NOT expr               { $$ = tree_unary(p, U_NOT, $2, @$); }
+  | expr TK_EQ expr           { $$ = tree_binary(p, B_EQ, $1, $3, @2); }
+  | expr TK_NE expr           { $$ = tree_binary(p, B_NE, $1, $3, @2); }
+  | expr TK_LT expr           { $$ = tree_binary(p, B_LT, $1, $3, @2); }
+  | expr TK_LE expr           { $$ = tree_binary(p, B_LE, $1, $3, @2); }
+  | expr TK_GT expr           { $$ = tree_binary(p, B_GT, $1, $3, @2); }
+  | expr TK_GE expr           { $$ = tree_binary(p, B_GE, $1, $3, @2); }
+  | expr TK_IN expr           { $$ = tree_binary(p, B_IN, $1, $3, @2); }
+  | expr TK_PLUS expr         { $$ = tree_binary(p, B_ADD, $1, $3, @2); }
+  | expr TK_MINUS expr        { $$ = tree_binary(p, B_SUB, $1, $3, @2); }
+  | expr TK_STAR expr         { $$ = tree_binary(p, B_MUL, $1, $3, @2); }
+  | expr TK_SLASH expr        { $$ = tree_binary(p, B_DIV, $1, $3, @2); }
+  | expr TK_PERCENT expr      { $$ = tree_binary(p, B_MOD, $1, $3, @2); }
+  | TK_MINUS expr %prec UMINUS { $$ = tree_unary(p, U_NEG, $2, @$); }
+  | postfix
+  ;
+
+/* x.member, and calls of built-in functions (only on a plain name). */
+postfix
+  : primary
+  | postfix TK_DOT TK_IDENT    { $$ = tree_field(p, $1, tree_name($3, @3), @$); }
+  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+      { $$ = tree_call(p, tree_name($1, @1), &$3, @$); }
+  ;
+
+primary
+  : TK_INT                    { $$ = tree_int(p, $1, @$); }
+  | TK_DECIMAL                { $$ = tree_decimal(p, $1, @$); }
+  | TK_DURATION               { $$ = tree_duration(p, $1, @$); }
+  | string
+  | TK_TRUE                   { $$ = tree_bool(p, true, @$); }
+  | TK_FALSE                  { $$ = tree_bool(p, false, @$); }
+  | TK_IDENT                  { $$ = tree_name_expr(p, $1, @$); }
+  | TK_LPAREN expr TK_RPAREN   { $$ = $2; }
+  | TK_LBRACKET TK_RBRACKET    { $$ = tree_list(p, NULL, @$); }
+  | TK_LBRACKET exprs TK_RBRACKET { $$ = tree_list(p, &$2, @$); }
+  ;
+
+/* "text {expr} text": the scanner splits it into decoded text and the
+ * tokens of each interpolated expression. */
+string
+  : TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
+  ;
+
+str_parts
+  : %empty                   { LIST_INIT($$); }
+  | str_parts TK_STR_TEXT     { $$ = $1; LIST_PUSH(p, &$$, tree_text_part($2, @2)); }
+  | str_parts TK_INTERP_BEGIN expr TK_INTERP_END
+      { $$ = $1; LIST_PUSH(p, &$$, tree_expr_part($3, span_join(@2, @4))); }
+  ;
+
+%%
+
+/* ---- syntax error messages ------------------------------------------------ */
+
+/* The name a user reads for a token kind (its alias: `->`, identifier, ...). */
+const char *parser_token_name(int token_kind) {
+  if (token_kind == TK_EOF_OPEN) return "end of file";
+  return yysymbol_name(YYTRANSLATE(token_kind));
+}
+
+/* The name of the unexpected token: an explicit `;` is a separator too, and
+ * the separator the filter adds at the end of the file reads as its end. */
+static const char *unexpected_name(Parser *p, yysymbol_kind_t sym, Span at) {
+  if (sym == YYSYMBOL_TK_EOF_OPEN) return "end of file";
+  if (sym == YYSYMBOL_TK_SEP) {
+    if (at.len == 0) return "end of file";
+    if (p->lex.src->text[at.off] == ';') return "`;`";
+  }
+  return yysymbol_name(sym);
+}
+
+static bool at_end_of_file(yysymbol_kind_t sym, Span at) {
+  return sym == YYSYMBOL_YYEOF || sym == YYSYMBOL_TK_EOF_OPEN ||
+         (sym == YYSYMBOL_TK_SEP && at.len == 0);
+}
+
+/* "unexpected X[, expected A, B or C]": up to 4 expected tokens are named.
+ * At the end of the file with a block still open, the missing closer is named
+ * even among many expected tokens, with a note at its opener. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
+  Span at = *yypcontext_location(ctx);
+  yysymbol_kind_t sym = yypcontext_token(ctx);
+  bool eof = at_end_of_file(sym, at);
+  lex_syntax_error(&p->lex, at); /* the filter helps the recovery either way */
+  if (!parse_error_wanted(p, at, eof)) return 0;
+
+  yysymbol_kind_t expected[YYNTOKENS];
+  int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+  const char *names[YYNTOKENS];
+  int nnames = 0;
+  for (int i = 0; i < n; i++) names[nnames++] = yysymbol_name(expected[i]);
+
+  Span opener_at;
+  int opener = lex_innermost_open(&p->lex, &opener_at);
+  int closer = lex_closer_of(opener);
+  bool closer_expected = false;
+  for (int i = 0; i < n && closer; i++)
+    if (expected[i] == YYTRANSLATE(closer)) closer_expected = true;
+  if (eof && closer_expected && nnames > 4) {
+    names[0] = parser_token_name(closer);
+    nnames = 1;
+  }
+  parse_syntax_error(p, at, unexpected_name(p, sym, at), names, nnames);
+  if (eof && closer_expected)
+    diag_note(p->diags, opener_at, "this %s is never closed", parser_token_name(opener));
+  return 0;
+}
+
+/* Called by the parser only when its stack is exhausted: a chain of prefix
+ * operators or `?:` thousands deep. */
+static void yyerror(const Span *span, Parser *p, const char *message) {
+  (void)span;
+  (void)message;
+  parse_too_deep(p, lex_last_span(&p->lex));
+}

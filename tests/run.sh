@@ -1,0 +1,427 @@
+#!/bin/sh
+# run.sh BUILD — every test of bpc: unit tests, golden diagnostics, the
+# samples (check + fmt), hostile input and the command line.
+#
+# Run from the repository root: `sh tests/run.sh build` (or build/asan, where
+# the same cases run under AddressSanitizer and UBSan). Prints one line per
+# failure with its reason, and ends with the line `N passed, N failed`; exits
+# non-zero if anything failed. Never needs a network or root.
+set -u
+
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+BPC=$BUILD/bpc
+TIMEOUT=${TIMEOUT:-20}
+export LC_ALL=C
+
+if [ ! -x "$BPC" ]; then
+  echo "run.sh: $BPC is missing; build it first (make)" >&2
+  exit 2
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-tests.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $1: $2"
+}
+
+# run OUT ERR CMD... — runs CMD under a time limit; sets rc. A hang is exit 124.
+run() {
+  _out=$1 _err=$2
+  shift 2
+  timeout -k 5 "$TIMEOUT" "$@" >"$_out" 2>"$_err" </dev/null
+  rc=$?
+}
+
+# Why a finished run is broken whatever was expected of it: a hang, a
+# signal, or a sanitizer report (ASan and UBSan exit with status 1, which
+# looks like an ordinary "errors in the input", so their output is searched).
+# Prints the reason, or nothing when the run is sound.
+unsound() {
+  if [ "$rc" -eq 124 ]; then
+    echo "no answer within ${TIMEOUT}s (hang?)"
+  elif [ "$rc" -ge 128 ]; then
+    echo "killed by signal $((rc - 128))"
+  elif grep -q -e 'runtime error:' -e 'AddressSanitizer' -e 'LeakSanitizer' \
+    -e 'UndefinedBehaviorSanitizer' "$1" 2>/dev/null; then
+    echo "sanitizer report: $(grep -m1 -e 'runtime error:' -e 'Sanitizer' "$1")"
+  fi
+}
+
+# Number of lines of a file.
+lines() { wc -l <"$1" | tr -d ' '; }
+
+# ---------------------------------------------------------------------------
+echo "== unit tests"
+for src in tests/unit/test_*.c; do
+  [ -f "$src" ] || continue
+  t=$BUILD/tests/$(basename "$src" .c)
+  [ -x "$t" ] || fail "unit/$(basename "$t")" "not built ($t is missing; make unit)"
+done
+for t in "$BUILD"/tests/test_*; do
+  if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
+  name=unit/$(basename "$t")
+  echo "-- $name"
+  timeout -k 5 120 "$t" 2>"$TMP/unit.err"
+  rc=$?
+  cat "$TMP/unit.err" >&2
+  why=$(unsound "$TMP/unit.err")
+  if [ -n "$why" ]; then fail "$name" "$why"
+  elif [ "$rc" -ne 0 ]; then fail "$name" "exit status $rc"
+  else pass
+  fi
+done
+
+# ---------------------------------------------------------------------------
+echo "== golden diagnostics (tests/golden)"
+for src in tests/golden/*.bp; do
+  [ -f "$src" ] || continue
+  base=$(basename "$src" .bp)
+  name=golden/$base
+  expect=tests/golden/$base.err
+  if [ ! -f "$expect" ]; then
+    fail "$name" "no $expect (write it, or make one with tests/golden/update.sh $base)"
+    continue
+  fi
+  (cd tests/golden || exit 2; run "$TMP/out" "$TMP/err" "$BPC" check "$base.bp"; exit "$rc")
+  rc=$?
+  want_rc=0
+  grep -q ': error: ' "$expect" && want_rc=1
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then
+    fail "$name" "$why"
+  elif ! cmp -s "$expect" "$TMP/err"; then
+    fail "$name" "diagnostics differ from $expect:"
+    diff -u "$expect" "$TMP/err" | sed -e "1s|.*|--- expected|" -e "2s|.*|+++ bpc check $base.bp|"
+  elif [ -s "$TMP/out" ]; then
+    fail "$name" "printed on stdout"
+  elif [ "$rc" -ne "$want_rc" ]; then
+    fail "$name" "exit status $rc, expected $want_rc"
+  else
+    pass
+  fi
+done
+
+# ---------------------------------------------------------------------------
+echo "== samples (check, fmt)"
+for src in samples/*.bp; do
+  [ -f "$src" ] || continue
+  name=samples/$(basename "$src" .bp)
+  run "$TMP/out" "$TMP/err" "$BPC" check "$src"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$name check" "$why"
+  elif [ "$rc" -ne 0 ] || [ -s "$TMP/out" ] || [ -s "$TMP/err" ]; then
+    fail "$name check" "exit status $rc, expected a clean check (0, no output):"
+    head -n 20 "$TMP/err"
+  else pass
+  fi
+
+  run "$TMP/fmt1.bp" "$TMP/err" "$BPC" fmt "$src"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$name fmt" "$why"; continue
+  elif [ "$rc" -ne 0 ] || [ -s "$TMP/err" ]; then
+    fail "$name fmt" "exit status $rc:"
+    head -n 20 "$TMP/err"
+    continue
+  fi
+  pass
+
+  run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/fmt1.bp"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$name fmt output checks clean" "$why"
+  elif [ "$rc" -ne 0 ] || [ -s "$TMP/out" ] || [ -s "$TMP/err" ]; then
+    fail "$name fmt output checks clean" "exit status $rc:"
+    head -n 20 "$TMP/err"
+  else pass
+  fi
+
+  run "$TMP/fmt2.bp" "$TMP/err" "$BPC" fmt "$TMP/fmt1.bp"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$name fmt idempotent" "$why"
+  elif [ "$rc" -ne 0 ]; then fail "$name fmt idempotent" "fmt of its own output: exit status $rc"
+  elif ! cmp -s "$TMP/fmt1.bp" "$TMP/fmt2.bp"; then
+    fail "$name fmt idempotent" "fmt of fmt output differs:"
+    diff -u "$TMP/fmt1.bp" "$TMP/fmt2.bp" | head -n 40
+  else pass
+  fi
+
+  if cmp -s "$src" "$TMP/fmt1.bp"; then pass
+  else
+    fail "$name fmt is the sample" "fmt output differs from the sample (samples are in canonical form):"
+    diff -u "$src" "$TMP/fmt1.bp" | head -n 40
+  fi
+done
+
+# ---------------------------------------------------------------------------
+# Once the back end is there: every sample compiles to a bundle that the
+# disassembler (which verifies it first) accepts.
+if "$BPC" compile --help >/dev/null 2>&1; then
+  echo "== samples (compile, disasm)"
+  for src in samples/*.bp; do
+    [ -f "$src" ] || continue
+    name=samples/$(basename "$src" .bp)
+    rm -f "$TMP/s.bpt"
+    run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$TMP/s.bpt"
+    why=$(unsound "$TMP/err")
+    if [ -n "$why" ]; then fail "$name compile" "$why"; continue
+    elif [ "$rc" -ne 0 ] || [ -s "$TMP/err" ] || [ ! -s "$TMP/s.bpt" ]; then
+      fail "$name compile" "exit status $rc, or messages, or no bundle:"
+      head -n 20 "$TMP/err"
+      continue
+    fi
+    pass
+    run "$TMP/out" "$TMP/err" "$BPC" disasm "$TMP/s.bpt"
+    why=$(unsound "$TMP/err")
+    if [ -n "$why" ]; then fail "$name disasm" "$why"
+    elif [ "$rc" -ne 0 ] || [ ! -s "$TMP/out" ]; then
+      fail "$name disasm" "exit status $rc or no listing:"
+      head -n 20 "$TMP/err"
+    else pass
+    fi
+  done
+fi
+
+# ---------------------------------------------------------------------------
+echo "== bad input"
+B=$TMP/bad
+mkdir -p "$B"
+
+# expect_error NAME FILE [MAXLINES] — bpc check FILE must exit 1 with
+# FILE:LINE:COL: error: on stderr (at most MAXLINES lines of it), nothing on
+# stdout, in time and without a signal.
+expect_error() {
+  _name=$1 _file=$2 _max=${3:-}
+  run "$TMP/out" "$TMP/err" "$BPC" check "$_file"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$_name" "$why"; return; fi
+  if [ "$rc" -ne 1 ]; then
+    fail "$_name" "exit status $rc, expected 1"
+    head -c 2000 "$TMP/err" | head -n 10
+    return
+  fi
+  if [ -s "$TMP/out" ]; then fail "$_name" "printed on stdout"; return; fi
+  if ! head -n 1 "$TMP/err" | grep -q "^$_file:[0-9][0-9]*:[0-9][0-9]*: error: "; then
+    fail "$_name" "first message is not '$_file:LINE:COL: error: ...': $(head -c 300 "$TMP/err" | head -n 1)"
+    return
+  fi
+  if [ -n "$_max" ] && [ "$(lines "$TMP/err")" -ge "$_max" ]; then
+    fail "$_name" "$(lines "$TMP/err") lines of messages, expected fewer than $_max"
+    return
+  fi
+  # The source line echoed under a message is cut on long lines.
+  if [ "$(wc -c <"$TMP/err")" -gt 20000 ]; then
+    fail "$_name" "$(wc -c <"$TMP/err" | tr -d ' ') bytes of messages (a long line not cut?)"
+    return
+  fi
+  pass
+}
+
+# expect_misuse NAME ARGS... — exit 2, a message on stderr, nothing on stdout.
+expect_misuse() {
+  _name=$1
+  shift
+  run "$TMP/out" "$TMP/err" "$BPC" "$@"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$_name" "$why"
+  elif [ "$rc" -ne 2 ]; then fail "$_name" "exit status $rc, expected 2"
+  elif [ ! -s "$TMP/err" ]; then fail "$_name" "no message on stderr"
+  elif [ -s "$TMP/out" ]; then fail "$_name" "printed on stdout"
+  else pass
+  fi
+}
+
+# An empty file is an empty program.
+: >"$B/empty.bp"
+run "$TMP/out" "$TMP/err" "$BPC" check "$B/empty.bp"
+why=$(unsound "$TMP/err")
+if [ -n "$why" ]; then fail "badinput/empty" "$why"
+elif [ "$rc" -ne 0 ] || [ -s "$TMP/out" ] || [ -s "$TMP/err" ]; then
+  fail "badinput/empty" "exit status $rc, expected 0 and no output"
+else pass
+fi
+
+# 64 KiB of deterministic noise (an LCG; every byte value occurs).
+awk 'BEGIN { x = 1; for (i = 0; i < 65536; i++) { x = (x * 75 + 74) % 65537; printf "%c", x % 256 } }' \
+  >"$B/binary.bp"
+if [ "$(wc -c <"$B/binary.bp" | tr -d ' ')" -lt 60000 ]; then
+  fail "badinput/binary" "could not write the test file"
+else
+  expect_error "badinput/binary" "$B/binary.bp" 60
+fi
+
+# One 10 MB line: many statements, then a type error at its very end.
+awk 'BEGIN {
+  printf "process long_line { var n: int = 0; "
+  for (i = 0; i < 600000; i++) printf "n = n + 1; "
+  printf "n = \"ten\" }\n"
+}' >"$B/long.bp"
+expect_error "badinput/10MB line" "$B/long.bp" 60
+if [ "$rc" -eq 1 ] && ! grep -q '^[^:]*:1:[0-9]*: error: ' "$TMP/err"; then
+  fail "badinput/10MB line position" "the error is not reported on line 1"
+fi
+
+# 10,000 nested blocks inside a process: refused, not a stack overflow.
+awk 'BEGIN {
+  print "process deep {"
+  print "  var go: bool = true"
+  for (i = 0; i < 10000; i++) print "if go {"
+  for (i = 0; i < 10000; i++) print "}"
+  print "}"
+}' >"$B/nested.bp"
+expect_error "badinput/10000 nested blocks" "$B/nested.bp" 60
+
+# 10,000 nested parentheses in an expression.
+awk 'BEGIN {
+  printf "process deep {\n  var n: int = "
+  for (i = 0; i < 10000; i++) printf "("
+  printf "1"
+  for (i = 0; i < 10000; i++) printf ")"
+  printf "\n  log \"{n}\"\n}\n"
+}' >"$B/parens.bp"
+expect_error "badinput/10000 nested parentheses" "$B/parens.bp" 60
+
+# NUL bytes in the middle of a program.
+{
+  printf 'document Doc {\n  title: string\n}\n\nprocess p on Doc {\n  log "a'
+  printf '\000'
+  printf 'b"\n'
+  printf '\000\000\n  log "{title}"\n}\n'
+} >"$B/nul.bp"
+expect_error "badinput/NUL bytes" "$B/nul.bp" 60
+
+# Invalid UTF-8 (a Latin-1 byte, a lone continuation byte) inside a string.
+{
+  printf 'process p {\n  log "caf\351 cr\350me"\n  log "x \200 y"\n}\n'
+} >"$B/utf8.bp"
+expect_error "badinput/invalid UTF-8 in a string" "$B/utf8.bp" 60
+if [ "$rc" -eq 1 ] && ! grep -q ':2:[0-9]*: error: ' "$TMP/err"; then
+  fail "badinput/invalid UTF-8 position" "no error reported on line 2"
+fi
+
+# A line of 200,000 opening brackets: nesting limit, not a crash.
+awk 'BEGIN { printf "process p {\n  log \"{"; for (i = 0; i < 200000; i++) printf "["; printf "\n}\n" }' \
+  >"$B/brackets.bp"
+expect_error "badinput/deep brackets in an interpolation" "$B/brackets.bp" 60
+
+# Bundles that are not bundles: refused by the verifier (exit 1, a message).
+# expect_refused NAME FILE
+expect_refused() {
+  run "$TMP/out" "$TMP/err" "$BPC" disasm "$2"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$1" "$why"
+  elif [ "$rc" -ne 1 ]; then fail "$1" "exit status $rc, expected 1"
+  elif [ ! -s "$TMP/err" ]; then fail "$1" "no message on stderr"
+  else pass
+  fi
+}
+if "$BPC" disasm --help >/dev/null 2>&1 && "$BPC" compile samples/statuses.bp -o "$B/good.bpt" 2>/dev/null; then
+  expect_refused "badinput/disasm of noise" "$B/binary.bp"
+  expect_refused "badinput/disasm of an empty file" "$B/empty.bp"
+  size=$(wc -c <"$B/good.bpt" | tr -d ' ')
+  head -c $((size / 2)) "$B/good.bpt" >"$B/truncated.bpt"
+  expect_refused "badinput/disasm of a truncated bundle" "$B/truncated.bpt"
+  # Every byte flipped in turn would be the fuzzer's job; here a few spread
+  # over the file (header, tables, code, end) must each be caught.
+  for at in 5 9 17 $((size / 3)) $((size / 2)) $((size - 2)); do
+    [ "$at" -lt "$size" ] || continue
+    { head -c "$at" "$B/good.bpt"; printf '\377'; tail -c +$((at + 2)) "$B/good.bpt"; } >"$B/flipped.bpt"
+    cmp -s "$B/flipped.bpt" "$B/good.bpt" && continue # the byte was 0xFF already
+    expect_refused "badinput/disasm of a bundle with byte $at changed" "$B/flipped.bpt"
+  done
+fi
+
+mkdir -p "$B/dir.bp"
+expect_misuse "badinput/directory" check "$B/dir.bp"
+expect_misuse "badinput/missing file" check "$B/no-such-file.bp"
+expect_misuse "badinput/fmt of a missing file" fmt "$B/no-such-file.bp"
+
+# ---------------------------------------------------------------------------
+echo "== command line"
+for opt in --help --version; do
+  run "$TMP/out" "$TMP/err" "$BPC" $opt
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "cli/bpc $opt" "$why"
+  elif [ "$rc" -ne 0 ]; then fail "cli/bpc $opt" "exit status $rc, expected 0"
+  elif [ ! -s "$TMP/out" ]; then fail "cli/bpc $opt" "nothing on stdout"
+  else pass
+  fi
+done
+if [ -s "$TMP/out" ] && ! grep -q '^bpc [0-9]' "$TMP/out"; then
+  fail "cli/bpc --version" "does not print 'bpc VERSION': $(head -n 1 "$TMP/out")"
+fi
+for cmd in check fmt; do
+  run "$TMP/out" "$TMP/err" "$BPC" $cmd --help
+  if [ "$rc" -ne 0 ] || [ ! -s "$TMP/out" ]; then fail "cli/bpc $cmd --help" "exit status $rc or no help on stdout"
+  else pass
+  fi
+done
+expect_misuse "cli/no arguments"
+expect_misuse "cli/unknown command" frobnicate
+expect_misuse "cli/check without files" check
+expect_misuse "cli/unknown option" check --frobnicate samples/acknowledge.bp
+
+# Two broken files: both are reported.
+printf 'process a {\n  var n: int = "one"\n  log "{n}"\n}\n' >"$B/first.bp"
+printf 'process b {\n  log "{missing}"\n}\n' >"$B/second.bp"
+run "$TMP/out" "$TMP/err" "$BPC" check "$B/first.bp" "$B/second.bp"
+why=$(unsound "$TMP/err")
+if [ -n "$why" ]; then fail "cli/check of two files" "$why"
+elif [ "$rc" -ne 1 ]; then fail "cli/check of two files" "exit status $rc, expected 1"
+elif ! grep -q "^$B/first.bp:2:[0-9]*: error: " "$TMP/err"; then fail "cli/check of two files" "no error for the first file"
+elif ! grep -q "^$B/second.bp:2:[0-9]*: error: " "$TMP/err"; then fail "cli/check of two files" "no error for the second file"
+else pass
+fi
+
+# A clean file and a broken one: exit 1; only the broken one speaks.
+run "$TMP/out" "$TMP/err" "$BPC" check samples/acknowledge.bp "$B/second.bp"
+if [ "$rc" -ne 1 ] || grep -q '^samples/' "$TMP/err" || ! grep -q "second.bp:2:" "$TMP/err"; then
+  fail "cli/check of a clean and a broken file" "exit status $rc, or wrong messages"
+else pass
+fi
+
+# A missing file among good ones: exit 2, the others still checked.
+run "$TMP/out" "$TMP/err" "$BPC" check "$B/no-such-file.bp" "$B/second.bp"
+if [ "$rc" -ne 2 ] || ! grep -q "second.bp:2:" "$TMP/err"; then
+  fail "cli/check of a missing and a broken file" "exit status $rc (expected 2), or the broken file was not reported"
+else pass
+fi
+
+# fmt of a broken file: the diagnostics, exit 1, nothing on stdout.
+run "$TMP/out" "$TMP/err" "$BPC" fmt tests/golden/syntax_bad_token.bp
+why=$(unsound "$TMP/err")
+if [ -n "$why" ]; then fail "cli/fmt of a broken file" "$why"
+elif [ "$rc" -ne 1 ] || [ -s "$TMP/out" ] || [ ! -s "$TMP/err" ]; then
+  fail "cli/fmt of a broken file" "exit status $rc (expected 1, messages on stderr only)"
+else pass
+fi
+
+# A failed compile leaves no bundle behind (TOOLS.md: atomic output).
+leftover() { [ -e "$1" ]; } # true when a glob matched a file
+if "$BPC" compile --help >/dev/null 2>&1; then
+  rm -f "$B/broken.bpt"
+  run "$TMP/out" "$TMP/err" "$BPC" compile tests/golden/type_assign.bp -o "$B/broken.bpt"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "cli/compile of a broken file" "$why"
+  elif [ "$rc" -ne 1 ] || [ -e "$B/broken.bpt" ]; then
+    fail "cli/compile of a broken file" "exit status $rc (expected 1), or a bundle was left behind"
+  elif leftover "$B"/*.tmp*; then fail "cli/compile of a broken file" "a temporary file was left behind"
+  else pass
+  fi
+fi
+
+# fmt --check on a sample (canonical by design) and on a badly laid out copy.
+run "$TMP/out" "$TMP/err" "$BPC" fmt --check samples/simple_vote.bp
+if [ "$rc" -ne 0 ]; then fail "cli/fmt --check of a sample" "exit status $rc, expected 0"; else pass; fi
+sed 's/^  //' samples/simple_vote.bp >"$B/unindented.bp"
+run "$TMP/out" "$TMP/err" "$BPC" fmt --check "$B/unindented.bp"
+if [ "$rc" -ne 1 ]; then fail "cli/fmt --check of an unformatted file" "exit status $rc, expected 1"; else pass; fi
+
+# ---------------------------------------------------------------------------
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
