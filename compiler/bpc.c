@@ -1,4 +1,5 @@
-/* bpc.c — the command-line compiler: `bpc check`, `bpc fmt`.
+/* bpc.c — the command-line compiler: `bpc check`, `bpc fmt`, `bpc compile`,
+ * `bpc disasm`.
  *
  * Exit codes (TOOLS.md): 0 ok, 1 the input has errors, 2 misuse or I/O
  * failure. Diagnostics go to stderr; program output to stdout. */
@@ -9,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
+#include "bpt.h"
 #include "check.h"
 #include "diag.h"
 #include "fmt.h"
@@ -26,8 +29,8 @@ enum { MAX_ERRORS = 100 };
 static const char usage_text[] =
     "usage: bpc COMMAND [options] FILE...\n"
     "\n"
-    "bpc checks business processes written in the .bp language and prints\n"
-    "them in canonical form.\n"
+    "bpc checks business processes written in the .bp language, prints them\n"
+    "in canonical form and compiles them to bundles (.bpt) for the runtime.\n"
     "\n"
     "commands:\n"
     "  check FILE...        report every error and warning (exit 1 on errors)\n"
@@ -35,6 +38,10 @@ static const char usage_text[] =
     "                       print the canonical text of a .bp file;\n"
     "                       -w rewrites the file, --check only tells whether\n"
     "                       it is already formatted (exit 1 if not)\n"
+    "  compile FILE [-o OUT.bpt]\n"
+    "                       compile to a bundle (default: FILE with .bpt)\n"
+    "  disasm BUNDLE.bpt    verify a bundle and list its bytecode, with the\n"
+    "                       source lines when the source file can be read\n"
     "\n"
     "options:\n"
     "  -h, --help           this help (also: bpc COMMAND --help)\n"
@@ -55,6 +62,23 @@ static const char fmt_help[] =
     "line, comments kept). Formatting twice gives the same text.\n"
     "  -w        write the result back to FILE (atomically)\n"
     "  --check   print nothing; exit 1 if FILE is not formatted\n";
+
+static const char compile_help[] =
+    "usage: bpc compile FILE [-o OUT.bpt]\n"
+    "Parses and checks FILE (reporting like `bpc check`), then compiles every\n"
+    "document type, action and process in it into one bundle. The bundle is\n"
+    "verified before it is written, and written atomically: a failed compile\n"
+    "leaves no file behind. One input file per bundle for now.\n"
+    "  -o OUT.bpt   where to write it (default: FILE with its extension\n"
+    "               replaced by .bpt)\n"
+    "Exit status: 0 ok, 1 errors in FILE, 2 misuse or I/O failure.\n";
+
+static const char disasm_help[] =
+    "usage: bpc disasm BUNDLE.bpt\n"
+    "Reads and verifies a bundle (a bad one is refused with the verifier's\n"
+    "message, exit 1), then lists every process: its slots, steps, states and\n"
+    "bytecode, with the source lines when the source file named in the bundle\n"
+    "can be read (relative to the current directory).\n";
 
 static int misuse(const char *fmt, const char *arg) {
   fputs("bpc: ", stderr);
@@ -215,6 +239,141 @@ static int cmd_fmt(int argc, char **argv) {
   return status;
 }
 
+/* ---- compile and disasm ------------------------------------------------------ */
+
+static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  (void)ud;
+  (void)old_size;
+  if (new_size == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, new_size);
+}
+
+/* IN with its extension replaced by .bpt (IN.bpt when it has none). */
+static char *default_output(const char *in) {
+  const char *slash = strrchr(in, '/');
+  const char *dot = strrchr(in, '.');
+  size_t stem = dot && (!slash || dot > slash + 1) ? (size_t)(dot - in) : strlen(in);
+  StrBuf b;
+  sb_init(&b);
+  sb_putn(&b, in, stem);
+  sb_puts(&b, ".bpt");
+  return sb_take(&b);
+}
+
+/* Reads the bundle back and verifies it, as a runtime would: a compiler that
+ * produced a bundle its own verifier refuses has a bug. */
+static bool self_check(const uint8_t *bytes, size_t len, const char *in) {
+  BptBundle b;
+  BptError err;
+  bool ok = bpt_read(bytes, len, heap_alloc, NULL, &b, &err);
+  if (ok) {
+    ok = bpt_verify(&b, heap_alloc, NULL, &err);
+    bpt_free(&b, heap_alloc, NULL);
+  }
+  if (!ok)
+    fprintf(stderr, "bpc: internal error: the bundle compiled from %s does not verify: %s\n",
+            in, err.message);
+  return ok;
+}
+
+static int cmd_compile(int argc, char **argv) {
+  if (wants_help(argc, argv)) {
+    fputs(compile_help, stdout);
+    return EXIT_OK;
+  }
+  const char *in = NULL, *out = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-o") == 0) {
+      if (i + 1 >= argc) return misuse("compile: -o needs a file name%s", "");
+      out = argv[++i];
+    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+      return misuse("compile: unknown option '%s'", argv[i]);
+    } else if (in) {
+      return misuse("compile: one input file at a time for now (got '%s' too)", argv[i]);
+    } else {
+      in = argv[i];
+    }
+  }
+  if (!in) return misuse("compile: no input file%s", "");
+  Source *src;
+  int status;
+  Program *prog = front_end(in, true, &src, &status);
+  if (!prog) {
+    source_free(src);
+    return status;
+  }
+  IrProgram *ir = lower_program(prog);
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  BptError err;
+  if (!codegen_bundle(ir, &bytes, &len, &err)) {
+    fprintf(stderr, "bpc: %s: cannot compile: %s\n", in, err.message);
+    status = EXIT_INPUT;
+  } else if (!self_check(bytes, len, in)) {
+    status = EXIT_INPUT;
+  } else {
+    char *path = out ? xstrdup(out) : default_output(in);
+    if (!write_atomically(path, (const char *)bytes, len)) status = EXIT_MISUSE;
+    free(path);
+  }
+  free(bytes);
+  ir_free(ir);
+  program_free(prog);
+  source_free(src);
+  return status;
+}
+
+static void print_stdout(void *ud, const char *text, size_t len) {
+  (void)ud;
+  fwrite(text, 1, len, stdout);
+}
+
+static int cmd_disasm(int argc, char **argv) {
+  if (wants_help(argc, argv)) {
+    fputs(disasm_help, stdout);
+    return EXIT_OK;
+  }
+  const char *path = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (argv[i][0] == '-' && argv[i][1] != '\0') return misuse("disasm: unknown option '%s'", argv[i]);
+    if (path) return misuse("disasm: one bundle at a time (got '%s' too)", argv[i]);
+    path = argv[i];
+  }
+  if (!path) return misuse("disasm: no bundle%s", "");
+  size_t len;
+  char *bytes = read_file(path, &len);
+  if (!bytes) {
+    fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
+    return EXIT_MISUSE;
+  }
+  BptBundle b;
+  BptError err;
+  if (!bpt_read((const uint8_t *)bytes, len, heap_alloc, NULL, &b, &err)) {
+    fprintf(stderr, "bpc: %s: not a valid bundle: %s\n", path, err.message);
+    free(bytes);
+    return EXIT_INPUT;
+  }
+  int status = EXIT_OK;
+  if (!bpt_verify(&b, heap_alloc, NULL, &err)) {
+    fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
+    status = EXIT_INPUT;
+  } else {
+    /* The source named in the bundle, if it is still where it was. */
+    size_t source_len = 0;
+    char *source = NULL;
+    if (b.source_file && b.source_file < b.nstrings && b.strings[b.source_file].len)
+      source = read_file(b.strings[b.source_file].data, &source_len);
+    bpt_disasm(&b, source, source ? source_len : 0, print_stdout, NULL);
+    free(source);
+  }
+  bpt_free(&b, heap_alloc, NULL);
+  free(bytes);
+  return status;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_text, stderr);
@@ -232,6 +391,8 @@ int main(int argc, char **argv) {
   int status;
   if (strcmp(cmd, "check") == 0) status = cmd_check(argc - 2, argv + 2);
   else if (strcmp(cmd, "fmt") == 0) status = cmd_fmt(argc - 2, argv + 2);
+  else if (strcmp(cmd, "compile") == 0) status = cmd_compile(argc - 2, argv + 2);
+  else if (strcmp(cmd, "disasm") == 0) status = cmd_disasm(argc - 2, argv + 2);
   else return misuse("unknown command '%s'", cmd);
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "bpc: cannot write the output: %s\n", strerror(errno));

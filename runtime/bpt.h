@@ -30,6 +30,7 @@
 #define BPT_NO_PC 0xFFFFFFFFu
 #define BPT_NONE16 0xFFFFu
 #define BPT_VAR (-1) /* a stack effect computed from the operands */
+#define BPT_STACK_MAX 64 /* bpt_verify refuses code whose operand stack could grow deeper */
 
 enum { BPT_F_JUMP = 1, BPT_F_COND = 2, BPT_F_END = 4, BPT_F_WAIT = 8 };
 
@@ -40,9 +41,11 @@ typedef enum BptOp {
   BPT_OP_COUNT
 } BptOp;
 
+/* The tables hold arrays, not pointers: with no relocations they stay in read-only
+ * memory even in position-independent code (nm shows R, never D). */
 typedef struct BptOpInfo {
-  const char *name;     /* "JUMP_IF_FALSE" */
-  const char *operands; /* see opcodes.def */
+  char name[16];        /* "JUMP_IF_FALSE" */
+  char operands[8];     /* see opcodes.def */
   int pops, pushes;     /* BPT_VAR: see bpt_stack_effect */
   unsigned flags;
 } BptOpInfo;
@@ -55,12 +58,16 @@ typedef enum BptBuiltin {
   BPT_BI_COUNT
 } BptBuiltin;
 typedef struct BptBuiltinInfo {
-  const char *name;
+  char name[16];
   int nargs;
 } BptBuiltinInfo;
 extern const BptBuiltinInfo bpt_builtins[BPT_BI_COUNT];
 
-/* Value types (u8). A list type is BPT_T_LIST | element type. */
+/* Value types (u8). A list type is BPT_T_LIST | element type (STRING..USER, or VOID for
+ * the empty list `[]` whose element type is not known). bpt_type_valid: one of these
+ * codes. Each use is checked too: constants, document fields, action and request fields
+ * hold a scalar or a list; an action's result may also be VOID; a slot may also hold a
+ * result record, and a HIDDEN slot may be VOID (untyped). */
 typedef enum BptType {
   BPT_T_VOID = 0, BPT_T_STRING, BPT_T_INT, BPT_T_DECIMAL, BPT_T_BOOL, BPT_T_DATE,
   BPT_T_DATETIME, BPT_T_DURATION, BPT_T_USER,
@@ -68,6 +75,14 @@ typedef enum BptType {
   BPT_T_LIST = 0x80 /* | element; BPT_T_LIST | BPT_T_USER is `users` */
 } BptType;
 bool bpt_type_valid(unsigned type);
+/* The members of the step results, by MEMBER's index m (the order of the compiler's
+ * record types; the interpreter builds the records in this order):
+ *   TASK_RESULT     0 completed_by  1 completed_at  2 comment  3 timed_out
+ *   APPROVE_RESULT  0 approved  1 approvals  2 rejections  3 total  4 percent  5 last
+ *                   6 comment  7 comments  8 timed_out
+ *   REVIEW_RESULT   0 notes  1 count  2 timed_out
+ *   REQUEST_RESULT  0 completed_by  1 completed_at  2 timed_out
+ * The verifier checks m < 9; MEMBER on a smaller record fails the instance at run time. */
 
 typedef enum BptSection {
   BPT_SEC_STRINGS = 1, BPT_SEC_CONSTS, BPT_SEC_DOCTYPES, BPT_SEC_ACTIONS, BPT_SEC_PROCESSES,
@@ -84,7 +99,8 @@ typedef struct BptString {
 /* CONSTS: u32 count, then count x { u8 type, payload }:
  *   INT i64 | DECIMAL i64 unscaled, u8 scale (<= 18) | BOOL u8 (0/1) | STRING, USER u32 z |
  *   DATE i32 days since 1970-01-01 | DATETIME i64 minutes since 1970-01-01T00:00 |
- *   DURATION i64 seconds | LIST|elem: u32 n, n x u32 index of an EARLIER constant */
+ *   DURATION i64 seconds | LIST|elem: u32 n, n x u32 index of an EARLIER constant of
+ *   type elem (not itself a list). LIST|VOID is the empty list `[]` (n = 0). */
 typedef struct BptConst {
   uint8_t type;
   int64_t i;      /* INT, DECIMAL unscaled, BOOL, DATE, DATETIME, DURATION */
@@ -152,7 +168,7 @@ typedef struct BptReqField {
 /* Human-step descriptors: u8 kind, u8 mode, u8 flags, u8 nreminds, u16 result slot
  * (BPT_NONE16: none), u32 timeout pc (BPT_NO_PC: none), nreminds x u32 remind pc,
  * u16 nfields, nfields x { u32 name z, u32 label z, u8 type, u8 to_slot, u16 index },
- * u32 graph node.
+ * u32 graph node (BPT_NO_PC: none).
  * The STEP instruction pops, pushed in this order: who (users), title (string),
  * [vote percent (int) if mode is VOTE], [due (duration, date or datetime) if HAS_DUE],
  * then one duration per reminder (how long before due). Handlers start with an empty
@@ -219,9 +235,13 @@ typedef struct BptProcess {
   uint32_t first_node, nnodes, first_edge, nedges;
 } BptProcess;
 
-/* LINES: u32 file z (the source file), u32 count, count x { u32 pc, u32 line, u32 col }:
- * per process (its range), pcs increasing; an instruction's position is that of the last
- * entry at or before its pc. */
+/* CODE: the bytecode of every process, as raw bytes (no count: the section's size is
+ * code_size); each process owns the range code offset .. code offset + code size.
+ *
+ * LINES: u32 file z (the source file), u32 count, count x { u32 pc, u32 line, u32 col }:
+ * per process (its range), pcs non-decreasing (several entries may share a pc) and inside
+ * the process's code; an instruction's position is that of the last entry at or before
+ * its pc. */
 typedef struct BptLine {
   uint32_t pc, line, col;
 } BptLine;
@@ -302,12 +322,16 @@ typedef struct BptError {
 
 uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len);
 
-/* Serializes b (its crc is set). *out is allocated with alloc; *out_len its size.
- * Returns false (out of memory or a count too large for the format) with a message. */
+/* Serializes b (its crc is set). *out is allocated with alloc, exactly *out_len bytes
+ * (free it with alloc(ud, *out, *out_len, 0)).
+ * Returns false with a message when out of memory, when the bundle would exceed 4 GiB,
+ * or when a constant's type has no encoding; it checks nothing else (bpt_verify does). */
 bool bpt_write(BptBundle *b, BptAllocFn alloc, void *ud, uint8_t **out, size_t *out_len,
                BptError *err);
-/* Parses bytes: magic, version, size, checksum, section table and every section's
- * bounds and counts. Does not look inside the code: that is bpt_verify's job. */
+/* Parses bytes: magic, version (any minor of BPT_MAJOR), size, checksum, section table
+ * and every section's bounds and counts, and what needs no cross-reference: UTF-8 and
+ * string[0] == "", type codes, string indices, constant list references, code ranges.
+ * Does not look inside the code: that is bpt_verify's job. On failure *out is empty. */
 bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
               BptError *err);
 void bpt_free(BptBundle *b, BptAllocFn alloc, void *ud);
@@ -316,14 +340,18 @@ void bpt_free(BptBundle *b, BptAllocFn alloc, void *ud);
  * instruction and operand, jump targets on instruction boundaries inside the process's
  * code, handler and fragment entry points, a consistent stack depth at every join, an
  * empty stack after every waiting instruction, and every path ending in an END-flagged
- * instruction. Returns false with the first problem found ("process `x`, pc 42: ..."). */
-bool bpt_verify(const BptBundle *b, BptError *err);
+ * instruction. Returns false with the first problem found ("process `x`, pc 42: ...").
+ * Works on any BptBundle (read, or built by the compiler); its scratch memory (a few
+ * bytes per byte of the largest process's code) comes from alloc and is freed before it
+ * returns. */
+bool bpt_verify(const BptBundle *b, BptAllocFn alloc, void *ud, BptError *err);
 
 /* Decoding help for the verifier, the disassembler and the interpreter. */
 typedef struct BptInsn {
   uint8_t op;
   uint32_t size;         /* bytes, including the opcode */
-  uint32_t arg[4];       /* operands in order (jumps: the absolute target pc) */
+  uint32_t arg[4];       /* operands in order (jumps: the absolute target pc, BPT_NO_PC
+                            if it is below 0 or above 0xFFFFFFFE; FORK: g, any, count) */
   uint8_t nargs;
   uint8_t nbranches;     /* FORK: the branch targets are in branch[] */
   const uint8_t *branch; /* FORK: nbranches x i32, relative to the end of the instruction */
@@ -332,11 +360,14 @@ typedef struct BptInsn {
 bool bpt_decode(const uint8_t *code, uint32_t size, uint32_t pc, BptInsn *insn);
 /* The FORK instruction's i-th absolute target. */
 uint32_t bpt_branch_target(const BptInsn *insn, uint32_t pc, uint8_t i);
-/* Stack effect of a decoded instruction of process p (STEP reads its descriptor). */
+/* Stack effect of a decoded instruction of process p (STEP reads its descriptor; a step
+ * index out of range gives 0). AND_ELSE and OR_ELSE give 1/1, their jump path; when they
+ * fall through they pop the value (1/0). */
 void bpt_stack_effect(const BptProcess *p, const BptInsn *insn, int *pops, int *pushes);
 
 /* Writes a human-readable listing of the bundle (every process's instructions, with the
- * source lines when `source` is given: the text of the file named by source_file). */
+ * source lines when `source` is given: the text of the file named by source_file). Meant
+ * for a verified bundle; on another, a bad index prints as `?` rather than crashing. */
 typedef void (*BptPrintFn)(void *ud, const char *text, size_t len);
 void bpt_disasm(const BptBundle *b, const char *source, size_t source_len, BptPrintFn print,
                 void *ud);

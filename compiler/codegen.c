@@ -1,0 +1,1346 @@
+/* codegen.c — the graph IR becomes bytecode and a bundle (bpt.h).
+ *
+ * Per process, the graph is linearized by walking chains: a node's code is
+ * followed by its successor's when that was not placed yet, else by a JUMP.
+ * Choices test their arms in order (`cond; JUMP_IF_FALSE next-arm`) and the
+ * first arm follows inline; the other arms, the branches of a FORK and the
+ * done-exit of a for loop wait on a work stack. A MERGE waits (is deferred)
+ * until every one of its forward predecessors is placed, so an if/else comes
+ * out in the classic shape: then, JUMP end, else, end. A JOIN has no place of
+ * its own: every edge into it emits `JOIN g n`, and one thread goes on.
+ * Handlers, state enter blocks and command bodies are further entry points,
+ * and the `when` / `by` expression fragments come last.
+ *
+ * Expressions stay trees; they are emitted recursively with the implicit
+ * conversions of the checker made explicit (TO_DECIMAL, TO_USERS). Literals,
+ * constants, constant lists and date("...") literals become pool constants.
+ *
+ * Determinism: strings and constants are numbered in first-use order, tables
+ * are keyed by content, and nothing depends on addresses or time. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+/* ---- growable arrays ---------------------------------------------------------- */
+
+#define VEC_PUSH(arr, n, cap, val)                                   \
+  do {                                                               \
+    if ((n) == (cap)) {                                              \
+      (cap) = (cap) ? 2 * (cap) : 16;                                \
+      (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));        \
+    }                                                                \
+    (arr)[(n)++] = (val);                                            \
+  } while (0)
+
+typedef struct ByteBuf {
+  uint8_t *data;
+  uint32_t len, cap;
+} ByteBuf;
+
+static void put_u8(ByteBuf *b, uint8_t v) { VEC_PUSH(b->data, b->len, b->cap, v); }
+static void put_u16(ByteBuf *b, uint16_t v) {
+  put_u8(b, (uint8_t)v);
+  put_u8(b, (uint8_t)(v >> 8));
+}
+static void put_u32(ByteBuf *b, uint32_t v) {
+  put_u16(b, (uint16_t)v);
+  put_u16(b, (uint16_t)(v >> 16));
+}
+static void set_u32(ByteBuf *b, uint32_t at, uint32_t v) {
+  for (int i = 0; i < 4; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- a content-keyed table (strings, constants) ------------------------------- */
+
+typedef struct KeyEntry {
+  uint8_t *key;
+  uint32_t len, value;
+} KeyEntry;
+
+typedef struct KeyMap {
+  KeyEntry *slots;
+  uint32_t cap, n;
+} KeyMap;
+
+static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
+  uint32_t h = 2166136261u;
+  for (uint32_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+static KeyEntry *keymap_find(KeyMap *m, const uint8_t *key, uint32_t len) {
+  uint32_t mask = m->cap - 1, i = hash_bytes(key, len) & mask;
+  while (m->slots[i].key &&
+         (m->slots[i].len != len || memcmp(m->slots[i].key, key, len) != 0))
+    i = (i + 1) & mask;
+  return &m->slots[i];
+}
+
+/* The entry of key; a new one has key == NULL until the caller sets it. */
+static KeyEntry *keymap_slot(KeyMap *m, const uint8_t *key, uint32_t len) {
+  if ((m->n + 1) * 2 > m->cap) {
+    KeyMap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 256;
+    m->slots = xcalloc(m->cap, sizeof *m->slots);
+    for (uint32_t i = 0; i < old.cap; i++)
+      if (old.slots[i].key) *keymap_find(m, old.slots[i].key, old.slots[i].len) = old.slots[i];
+    free(old.slots);
+  }
+  return keymap_find(m, key, len);
+}
+
+static void keymap_free(KeyMap *m) {
+  for (uint32_t i = 0; i < m->cap; i++) free(m->slots[i].key);
+  free(m->slots);
+}
+
+/* ---- the whole bundle ---------------------------------------------------------- */
+
+typedef struct Gen {
+  const IrProgram *ir;
+  IrPosCache pos;
+  Arena arena; /* the BptBundle's arrays and strings */
+  BptError *err;
+  bool failed;
+
+  KeyMap string_map;
+  BptString *strings;
+  uint32_t nstrings, strings_cap;
+  KeyMap const_map;
+  BptConst *consts;
+  uint32_t nconsts, consts_cap;
+
+  ByteBuf code;
+  BptLine *lines;
+  uint32_t nlines, lines_cap;
+  BptNode *nodes;
+  uint32_t nnodes, nodes_cap;
+  BptEdge *edges;
+  uint32_t nedges, edges_cap;
+} Gen;
+
+static void fail(Gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(Gen *g, const char *fmt, ...) {
+  if (g->failed) return;
+  g->failed = true;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(g->err->message, sizeof g->err->message, fmt, ap);
+  va_end(ap);
+}
+
+static uint32_t intern_n(Gen *g, const char *s, size_t len) {
+  if (len > UINT32_MAX / 2) {
+    fail(g, "a string of %zu bytes is too long for a bundle", len);
+    return 0;
+  }
+  KeyEntry *e = keymap_slot(&g->string_map, (const uint8_t *)s, (uint32_t)len);
+  if (e->key) return e->value;
+  e->key = xmalloc(len + 1);
+  memcpy(e->key, s, len);
+  e->key[len] = 0;
+  e->len = (uint32_t)len;
+  e->value = g->nstrings;
+  g->string_map.n++;
+  BptString str = {(const char *)e->key, (uint32_t)len};
+  VEC_PUSH(g->strings, g->nstrings, g->strings_cap, str);
+  return e->value;
+}
+
+static uint32_t intern(Gen *g, const char *s) { return s ? intern_n(g, s, strlen(s)) : 0; }
+
+/* The key of a constant: its type and payload, as bytes. */
+static uint16_t add_const(Gen *g, const BptConst *c) {
+  ByteBuf key = {0};
+  put_u8(&key, c->type);
+  for (int i = 0; i < 8; i++) put_u8(&key, (uint8_t)((uint64_t)c->i >> (8 * i)));
+  put_u8(&key, c->scale);
+  put_u32(&key, c->str);
+  put_u32(&key, c->nitems);
+  for (uint32_t i = 0; i < c->nitems; i++) put_u32(&key, c->items[i]);
+  KeyEntry *e = keymap_slot(&g->const_map, key.data, key.len);
+  if (e->key) {
+    free(key.data);
+    return (uint16_t)e->value;
+  }
+  if (g->nconsts >= 0xFFFF) {
+    free(key.data);
+    fail(g, "more than 65535 distinct constants in one bundle");
+    return 0;
+  }
+  e->key = key.data;
+  e->len = key.len;
+  e->value = g->nconsts;
+  g->const_map.n++;
+  BptConst copy = *c;
+  if (c->nitems) {
+    copy.items = arena_alloc(&g->arena, c->nitems * sizeof *copy.items);
+    memcpy(copy.items, c->items, c->nitems * sizeof *copy.items);
+  } else {
+    copy.items = NULL;
+  }
+  VEC_PUSH(g->consts, g->nconsts, g->consts_cap, copy);
+  return (uint16_t)e->value;
+}
+
+/* ---- types --------------------------------------------------------------------- */
+
+uint8_t codegen_type_code(const Type *t) {
+  if (!t) return BPT_T_VOID;
+  switch (t->kind) {
+  case T_STRING: return BPT_T_STRING;
+  case T_INT: return BPT_T_INT;
+  case T_DECIMAL: return BPT_T_DECIMAL;
+  case T_BOOL: return BPT_T_BOOL;
+  case T_DATE: return BPT_T_DATE;
+  case T_DATETIME: return BPT_T_DATETIME;
+  case T_DURATION: return BPT_T_DURATION;
+  case T_USER: return BPT_T_USER;
+  case T_LIST: {
+    uint8_t elem = codegen_type_code(t->elem);
+    return (uint8_t)(BPT_T_LIST | (elem < BPT_T_TASK_RESULT ? elem : BPT_T_VOID));
+  }
+  case T_RECORD:
+    if (t == &type_task_result) return BPT_T_TASK_RESULT;
+    if (t == &type_approve_result) return BPT_T_APPROVE_RESULT;
+    if (t == &type_review_result) return BPT_T_REVIEW_RESULT;
+    return BPT_T_REQUEST_RESULT;
+  default: return BPT_T_VOID;
+  }
+}
+
+/* ---- one process --------------------------------------------------------------- */
+
+typedef struct Fixup {
+  uint32_t at, end, label; /* the i32 at `at` becomes pc(label) - end */
+} Fixup;
+
+typedef struct Work {
+  uint32_t label;
+  IrNode *node;
+  int32_t arm; /* >= 0: the arm-th test of a choice; WORK_AT, WORK_NODE below */
+} Work;
+
+enum {
+  WORK_AT = -1,  /* place the label, then the chain from the node */
+  WORK_NODE = -2 /* the label is the node's own: emit the node's chain unless placed */
+};
+
+typedef struct StepLabels {
+  uint32_t timeout;  /* a label, or UINT32_MAX */
+  uint32_t *reminds;
+} StepLabels;
+
+typedef struct PGen {
+  Gen *g;
+  const IrProc *p;
+  ByteBuf code;
+  uint32_t *label_pc;
+  uint32_t nlabels, labels_cap;
+  Fixup *fixups;
+  uint32_t nfixups, fixups_cap;
+  bool *placed;       /* per node */
+  uint32_t *arrivals; /* per JOIN node: edges into it emitted so far */
+  uint32_t *jumps_to; /* per node: JUMPs to it emitted so far */
+  Work *work;
+  uint32_t nwork, work_cap;
+  IrNode **deferred;
+  uint32_t ndeferred, deferred_cap;
+  IrNode **entries;
+  uint32_t nentries, entries_cap;
+  BptStep *steps;
+  StepLabels *step_labels;
+  uint32_t first_line;
+  uint32_t first_node;
+} PGen;
+
+static uint32_t new_label(PGen *P) {
+  uint32_t none = BPT_NO_PC;
+  VEC_PUSH(P->label_pc, P->nlabels, P->labels_cap, none);
+  return P->nlabels - 1;
+}
+
+static void place_label(PGen *P, uint32_t label) { P->label_pc[label] = P->code.len; }
+
+/* Node i's label is label i. */
+static uint32_t node_label(const IrNode *n) { return n->index; }
+
+static void add_line(PGen *P, uint32_t line, uint32_t col) {
+  Gen *g = P->g;
+  if (!line) return;
+  BptLine l = {P->code.len, line, col};
+  if (g->nlines > P->first_line) {
+    BptLine *last = &g->lines[g->nlines - 1];
+    if (last->pc == l.pc) {
+      *last = l;
+      return;
+    }
+    if (last->line == line && last->col == col) return;
+  }
+  VEC_PUSH(g->lines, g->nlines, g->lines_cap, l);
+}
+
+static void line_of_span(PGen *P, Span s) {
+  if (!P->g->ir->src) return;
+  uint32_t line, col;
+  ir_position(&P->g->pos, s.off, &line, &col);
+  add_line(P, line, col);
+}
+
+/* Operand letters of every instruction, from the one table. */
+static const char *const op_operands[BPT_OP_COUNT] = {
+#define OP(name, operands, pops, pushes, flags) operands,
+#include "opcodes.def"
+#undef OP
+};
+
+/* Emits op with its operands as unsigned arguments, one per letter: a jump
+ * (`j`) takes a label; FORK's `J` takes a count and a `const uint32_t *` of
+ * labels. */
+static void emit(PGen *P, BptOp op, ...) {
+  ByteBuf *c = &P->code;
+  uint32_t first_fixup = P->nfixups;
+  put_u8(c, (uint8_t)op);
+  va_list ap;
+  va_start(ap, op);
+  for (const char *o = op_operands[op]; *o; o++) {
+    switch (*o) {
+    case 'z': put_u32(c, va_arg(ap, unsigned)); break;
+    case 'm': case 'n': case 'b': put_u8(c, (uint8_t)va_arg(ap, unsigned)); break;
+    case 'j': {
+      Fixup f = {c->len, 0, va_arg(ap, unsigned)};
+      VEC_PUSH(P->fixups, P->nfixups, P->fixups_cap, f);
+      put_u32(c, 0);
+      break;
+    }
+    case 'J': {
+      unsigned n = va_arg(ap, unsigned);
+      const uint32_t *labels = va_arg(ap, const uint32_t *);
+      put_u8(c, (uint8_t)n);
+      for (unsigned i = 0; i < n; i++) {
+        Fixup f = {c->len, 0, labels[i]};
+        VEC_PUSH(P->fixups, P->nfixups, P->fixups_cap, f);
+        put_u32(c, 0);
+      }
+      break;
+    }
+    default: put_u16(c, (uint16_t)va_arg(ap, unsigned)); break;
+    }
+  }
+  va_end(ap);
+  for (uint32_t i = first_fixup; i < P->nfixups; i++) P->fixups[i].end = c->len;
+}
+
+/* ---- constants ---------------------------------------------------------------- */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = (unsigned)(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits_at(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+  return v;
+}
+
+/* The text of a string literal with no interpolation, or NULL (in g's arena). */
+static const char *literal_string(Gen *g, const Expr *e, size_t *len) {
+  if (!e || e->kind != E_STRING) return NULL;
+  size_t n = 0;
+  for (uint32_t i = 0; i < e->u.str.n; i++) {
+    if (e->u.str.parts[i].expr) return NULL;
+    n += e->u.str.parts[i].len;
+  }
+  char *s = arena_alloc(&g->arena, n + 1), *p = s;
+  for (uint32_t i = 0; i < e->u.str.n; i++) {
+    memcpy(p, e->u.str.parts[i].text, e->u.str.parts[i].len);
+    p += e->u.str.parts[i].len;
+  }
+  *len = n;
+  return s;
+}
+
+/* date("YYYY-MM-DD") and datetime("YYYY-MM-DDTHH:MM") with a literal
+ * argument (the checker validated its shape). */
+static bool date_literal(Gen *g, const Expr *e, BptConst *out) {
+  const char *fn = e->u.call.fn.s;
+  bool with_time = strcmp(fn, "datetime") == 0;
+  if (!with_time && strcmp(fn, "date") != 0) return false;
+  if (e->u.call.n != 1) return false;
+  size_t n;
+  const char *s = literal_string(g, e->u.call.args[0], &n);
+  if (!s || n != (with_time ? 16u : 10u)) return false;
+  int64_t days = days_from_civil(digits_at(s, 4), (unsigned)digits_at(s + 5, 2),
+                                 (unsigned)digits_at(s + 8, 2));
+  if (with_time) {
+    out->type = BPT_T_DATETIME;
+    out->i = days * 1440 + digits_at(s + 11, 2) * 60 + digits_at(s + 14, 2);
+  } else {
+    out->type = BPT_T_DATE;
+    out->i = days;
+  }
+  return true;
+}
+
+static bool const_value(Gen *g, const Expr *e, const Type *want, BptConst *out, int depth);
+
+/* A list of constants: the items become constants first (they must come
+ * earlier in the pool). */
+static bool const_list(Gen *g, const Expr *e, const Type *want, BptConst *out, int depth) {
+  const Type *lt = want && want->kind == T_LIST && want != &type_list_empty ? want : e->type;
+  if (!lt || lt->kind != T_LIST) return false;
+  uint32_t n = e->u.list.n;
+  uint32_t *items = n ? arena_alloc(&g->arena, n * sizeof *items) : NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    BptConst item = {0};
+    if (!const_value(g, e->u.list.items[i], lt->elem, &item, depth + 1)) return false;
+    if ((item.type & BPT_T_LIST) || item.type != codegen_type_code(lt->elem)) return false;
+    items[i] = add_const(g, &item);
+  }
+  memset(out, 0, sizeof *out);
+  out->type = codegen_type_code(lt);
+  if (n == 0 && lt == &type_list_empty) out->type = BPT_T_LIST | BPT_T_VOID;
+  out->items = items;
+  out->nitems = n;
+  return true;
+}
+
+/* The value of a constant expression as a pool constant, converted to want
+ * (int -> decimal); false when e is not a literal-like constant. */
+static bool const_value(Gen *g, const Expr *e, const Type *want, BptConst *out, int depth) {
+  if (!e || depth > 64) return false;
+  memset(out, 0, sizeof *out);
+  bool as_decimal = want && want->kind == T_DECIMAL;
+  switch (e->kind) {
+  case E_INT:
+    out->type = as_decimal ? BPT_T_DECIMAL : BPT_T_INT;
+    out->i = e->u.ival;
+    return true;
+  case E_DECIMAL:
+    out->type = BPT_T_DECIMAL;
+    out->i = e->u.dec.unscaled;
+    out->scale = e->u.dec.scale;
+    return true;
+  case E_BOOL:
+    out->type = BPT_T_BOOL;
+    out->i = e->u.bval;
+    return true;
+  case E_DURATION:
+    out->type = BPT_T_DURATION;
+    out->i = e->u.dur.seconds;
+    return true;
+  case E_STRING: {
+    size_t n;
+    const char *s = literal_string(g, e, &n);
+    if (!s) return false;
+    out->type = BPT_T_STRING;
+    out->str = intern_n(g, s, n);
+    return true;
+  }
+  case E_LIST: return const_list(g, e, want, out, depth);
+  case E_CALL: return date_literal(g, e, out);
+  case E_NAME: {
+    const Symbol *sym = e->u.name.sym;
+    if (!sym || sym->kind != SYM_CONST || !sym->const_value) return false;
+    if (!const_value(g, sym->const_value, sym->type, out, depth + 1)) return false;
+    if (as_decimal && out->type == BPT_T_INT) out->type = BPT_T_DECIMAL;
+    return true;
+  }
+  case E_UNARY:
+    if (e->u.unary.op != U_NEG || !const_value(g, e->u.unary.operand, want, out, depth + 1))
+      return false;
+    if ((out->type != BPT_T_INT && out->type != BPT_T_DECIMAL && out->type != BPT_T_DURATION) ||
+        out->i == INT64_MIN)
+      return false;
+    out->i = -out->i;
+    return true;
+  default: return false;
+  }
+}
+
+/* The empty value of a type (a variable without an initializer), or false
+ * for types whose empty value is "unset" (user, date, datetime). */
+static bool empty_value(const Type *t, BptConst *out) {
+  memset(out, 0, sizeof *out);
+  switch (t->kind) {
+  case T_STRING: out->type = BPT_T_STRING; return true;
+  case T_INT: out->type = BPT_T_INT; return true;
+  case T_DECIMAL: out->type = BPT_T_DECIMAL; out->scale = 2; return true;
+  case T_BOOL: out->type = BPT_T_BOOL; return true;
+  case T_DURATION: out->type = BPT_T_DURATION; return true;
+  case T_LIST: out->type = codegen_type_code(t); return true;
+  default: return false;
+  }
+}
+
+/* ---- expressions ---------------------------------------------------------------- */
+
+static void emit_expr(PGen *P, const Expr *e);
+
+static void emit_const(PGen *P, const BptConst *c) { emit(P, BPT_OP_CONST, add_const(P->g, c)); }
+
+static void emit_string(PGen *P, const char *s) {
+  BptConst c = {0};
+  c.type = BPT_T_STRING;
+  c.str = intern(P->g, s);
+  emit_const(P, &c);
+}
+
+/* Makes the checker's implicit conversions explicit. */
+static void convert(PGen *P, const Type *from, const Type *want) {
+  if (!from || !want) return;
+  if (want->kind == T_DECIMAL && from->kind == T_INT) emit(P, BPT_OP_TO_DECIMAL);
+  else if (want == &type_users && from->kind == T_USER) emit(P, BPT_OP_TO_USERS);
+}
+
+static void emit_as(PGen *P, const Expr *e, const Type *want) {
+  BptConst c;
+  if (const_value(P->g, e, want, &c, 0)) {
+    emit_const(P, &c); /* already of the wanted type */
+    return;
+  }
+  emit_expr(P, e);
+  convert(P, e->type, want);
+}
+
+/* Pops count values and pushes one, with an instruction taking a u8 count:
+ * longer runs are folded 255 at a time (TEXT and USERS accept their own
+ * result as an input). */
+static void emit_counted(PGen *P, BptOp op, uint32_t *pending) {
+  while (*pending > 255) {
+    emit(P, op, 255u);
+    *pending -= 254;
+  }
+}
+
+static void emit_text(PGen *P, const Expr *e) {
+  uint32_t pending = 0;
+  for (uint32_t i = 0; i < e->u.str.n; i++) {
+    const StrPart *part = &e->u.str.parts[i];
+    if (part->expr) {
+      emit_expr(P, part->expr);
+    } else {
+      if (part->len == 0) continue;
+      BptConst c = {0};
+      c.type = BPT_T_STRING;
+      c.str = intern_n(P->g, part->text, part->len);
+      emit_const(P, &c);
+    }
+    pending++;
+    if (pending == 256) emit_counted(P, BPT_OP_TEXT, &pending);
+  }
+  if (pending == 0) emit_string(P, "");
+  else emit(P, BPT_OP_TEXT, pending);
+}
+
+static void emit_who(PGen *P, const IrWho *who) {
+  uint32_t pending = 0;
+  for (uint32_t i = 0; i < who->n; i++) {
+    emit_expr(P, who->who[i]);
+    pending++;
+    if (pending == 256) emit_counted(P, BPT_OP_USERS, &pending);
+  }
+  emit(P, BPT_OP_USERS, pending);
+}
+
+static void emit_list(PGen *P, const Expr *e) {
+  if (e->u.list.n > 255) {
+    fail(P->g, "process `%s`: a list of more than 255 computed items", P->p->name);
+    return;
+  }
+  const Type *elem = e->type && e->type->kind == T_LIST ? e->type->elem : NULL;
+  for (uint32_t i = 0; i < e->u.list.n; i++) emit_as(P, e->u.list.items[i], elem);
+  emit(P, BPT_OP_LIST, e->u.list.n);
+}
+
+static void emit_name(PGen *P, const Expr *e) {
+  const Symbol *sym = e->u.name.sym;
+  if (!sym) {
+    fail(P->g, "process `%s`: the name `%s` was not resolved", P->p->name, e->u.name.s);
+    return;
+  }
+  if (sym->kind == SYM_FIELD) {
+    emit(P, BPT_OP_LOAD_FIELD, sym->slot);
+  } else if (sym->kind == SYM_CONST) {
+    if (sym->const_value) emit_as(P, sym->const_value, sym->type);
+    else fail(P->g, "process `%s`: constant `%s` has no value", P->p->name, sym->name);
+  } else {
+    int32_t slot = ir_slot_of(P->p, sym);
+    if (slot < 0) fail(P->g, "process `%s`: `%s` has no slot", P->p->name, sym->name);
+    emit(P, BPT_OP_LOAD, (unsigned)slot);
+  }
+}
+
+static void emit_member(PGen *P, const Expr *e) {
+  const Type *rec = e->u.field.obj->type;
+  const TypeField *f = rec ? type_field(rec, e->u.field.member.s) : NULL;
+  if (!f) {
+    fail(P->g, "process `%s`: unknown member `%s`", P->p->name, e->u.field.member.s);
+    return;
+  }
+  emit_expr(P, e->u.field.obj);
+  emit(P, BPT_OP_MEMBER, (unsigned)(f - rec->fields));
+}
+
+static const char *const builtin_names[BPT_BI_COUNT] = {
+#define BUILTIN(id, name, nargs) name,
+#include "builtins.def"
+#undef BUILTIN
+};
+
+static void emit_call(PGen *P, const Expr *e) {
+  const char *fn = e->u.call.fn.s;
+  unsigned b = 0;
+  while (b < BPT_BI_COUNT && strcmp(builtin_names[b], fn) != 0) b++;
+  if (b == BPT_BI_COUNT) {
+    fail(P->g, "process `%s`: unknown function `%s`", P->p->name, fn);
+    return;
+  }
+  for (uint32_t i = 0; i < e->u.call.n; i++) {
+    const Expr *a = e->u.call.args[i];
+    const Type *want = a->type;
+    if ((b == BPT_BI_MIN || b == BPT_BI_MAX)) want = e->type;
+    if (b == BPT_BI_ROUND && i == 0) want = &type_decimal;
+    emit_as(P, a, want);
+  }
+  emit(P, BPT_OP_CALL, b, e->u.call.n);
+}
+
+static BptOp binary_op(BinaryOp op) {
+  static const BptOp ops[] = {BPT_OP_ADD, BPT_OP_SUB, BPT_OP_MUL, BPT_OP_DIV, BPT_OP_MOD,
+                              BPT_OP_EQ,  BPT_OP_NE,  BPT_OP_LT,  BPT_OP_LE,  BPT_OP_GT,
+                              BPT_OP_GE,  BPT_OP_AND_ELSE, BPT_OP_OR_ELSE, BPT_OP_IN};
+  return ops[op];
+}
+
+static void emit_binary(PGen *P, const Expr *e) {
+  const Expr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
+  BinaryOp op = e->u.binary.op;
+  if (op == B_AND || op == B_OR) {
+    uint32_t end = new_label(P);
+    emit_expr(P, l);
+    emit(P, binary_op(op), end);
+    emit_expr(P, r);
+    place_label(P, end);
+    return;
+  }
+  const Type *lt = l->type, *rt = r->type;
+  if (op == B_IN) {
+    const Type *elem = rt && rt->kind == T_LIST ? rt->elem : NULL;
+    emit_as(P, l, elem && type_is_numeric(elem) ? elem : lt);
+    emit_expr(P, r);
+  } else if (lt && rt && type_is_numeric(lt) && type_is_numeric(rt)) {
+    const Type *common = type_common(lt, rt);
+    emit_as(P, l, common);
+    emit_as(P, r, common);
+  } else {
+    emit_expr(P, l);
+    emit_expr(P, r);
+  }
+  emit(P, binary_op(op));
+}
+
+static void emit_cond(PGen *P, const Expr *e) {
+  uint32_t otherwise = new_label(P), end = new_label(P);
+  emit_expr(P, e->u.cond.cond);
+  emit(P, BPT_OP_JUMP_IF_FALSE, otherwise);
+  emit_as(P, e->u.cond.then, e->type);
+  emit(P, BPT_OP_JUMP, end);
+  place_label(P, otherwise);
+  emit_as(P, e->u.cond.otherwise, e->type);
+  place_label(P, end);
+}
+
+static void emit_expr(PGen *P, const Expr *e) {
+  if (P->g->failed) return;
+  BptConst c;
+  if (!e) {
+    fail(P->g, "process `%s`: an expression is missing", P->p->name);
+    return;
+  }
+  if (e->kind != E_NAME && const_value(P->g, e, e->type, &c, 0)) {
+    emit_const(P, &c);
+    return;
+  }
+  switch (e->kind) {
+  case E_STRING: emit_text(P, e); break;
+  case E_LIST: emit_list(P, e); break;
+  case E_NAME: emit_name(P, e); break;
+  case E_FIELD: emit_member(P, e); break;
+  case E_CALL: emit_call(P, e); break;
+  case E_UNARY:
+    emit_expr(P, e->u.unary.operand);
+    emit(P, e->u.unary.op == U_NEG ? BPT_OP_NEG : BPT_OP_NOT);
+    break;
+  case E_BINARY: emit_binary(P, e); break;
+  case E_COND: emit_cond(P, e); break;
+  default: fail(P->g, "process `%s`: an expression the checker did not accept", P->p->name);
+  }
+}
+
+/* ---- nodes ----------------------------------------------------------------------- */
+
+static void push_work(PGen *P, uint32_t label, IrNode *node, int32_t arm) {
+  Work w = {label, node, arm};
+  VEC_PUSH(P->work, P->nwork, P->work_cap, w);
+}
+
+static void push_entry(PGen *P, IrNode *n) { VEC_PUSH(P->entries, P->nentries, P->entries_cap, n); }
+
+static const IrEdge *out_edge(const IrProc *p, const IrNode *n, uint32_t i) {
+  return ir_edge_at(p, n->out[i]);
+}
+
+/* A label to jump to for node t, whose code is emitted later from the work
+ * stack: t's own label, unless t has no place of its own (a JOIN or a state
+ * entered by GOTO: its code is emitted per edge), then a fresh one. */
+static uint32_t target_label(PGen *P, IrNode *t) {
+  if (t->kind == IR_JOIN || t->kind == IR_RACE_JOIN || t->kind == IR_STATE) {
+    uint32_t l = new_label(P);
+    push_work(P, l, t, WORK_AT);
+    return l;
+  }
+  push_work(P, node_label(t), t, WORK_NODE);
+  return node_label(t);
+}
+
+/* The one successor along the flow (not a handler, command or goto edge). */
+static IrNode *flow_successor(const IrProc *p, const IrNode *n) {
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = out_edge(p, n, i);
+    if (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP) return e->to;
+  }
+  return NULL;
+}
+
+static bool is_join(const IrNode *n) { return n->kind == IR_JOIN || n->kind == IR_RACE_JOIN; }
+
+/* May n be placed now: are all its forward predecessors placed (and, for a
+ * loop's exit, the whole loop: has every back edge to its head been emitted,
+ * as a JUMP)? */
+static bool ready(const PGen *P, const IrNode *n) {
+  const IrNode *head = n->kind == IR_MERGE ? n->u.merge.loop_head : NULL;
+  uint32_t back = 0;
+  for (uint32_t i = 0; head && i < head->nin; i++)
+    back += (ir_edge_at(P->p, head->in[i])->flags & IR_EDGE_BACK) != 0;
+  if (head && P->jumps_to[head->index] < back) return false;
+  for (uint32_t i = 0; i < n->nin; i++) {
+    const IrEdge *e = ir_edge_at(P->p, n->in[i]);
+    if ((e->flags & IR_EDGE_BACK) || e->kind == IR_E_TIMER || e->kind == IR_E_COMMAND ||
+        e->kind == IR_E_GOTO)
+      continue;
+    const IrNode *from = e->from;
+    if (is_join(from) ? P->arrivals[from->index] < from->nin : !P->placed[from->index])
+      return false;
+  }
+  return true;
+}
+
+/* The step descriptor and the code of a human step. */
+static void emit_human(PGen *P, IrNode *n) {
+  const IrHuman *h = &n->u.human;
+  static const uint8_t modes[] = {[MODE_DEFAULT] = BPT_MODE_ANY, [MODE_ANY] = BPT_MODE_ANY,
+                                  [MODE_ALL] = BPT_MODE_ALL, [MODE_MAJORITY] = BPT_MODE_MAJORITY,
+                                  [MODE_VOTE] = BPT_MODE_VOTE};
+  BptStep *s = &P->steps[h->step];
+  StepLabels *sl = &P->step_labels[h->step];
+  s->kind = (uint8_t)h->kind;
+  s->mode = modes[h->mode];
+  s->flags = (uint8_t)((h->wait_all ? BPT_STEP_WAIT_ALL : 0) | (h->due ? BPT_STEP_HAS_DUE : 0));
+  if (h->nreminds > 255) fail(P->g, "process `%s`: more than 255 reminders on a step", P->p->name);
+  s->nreminds = (uint8_t)h->nreminds;
+  s->result = h->result >= 0 ? (uint16_t)h->result : BPT_NONE16;
+  s->node = P->first_node + n->index;
+  s->nfields = (uint16_t)h->nfields;
+  s->fields = arena_alloc(&P->g->arena, (h->nfields + 1) * sizeof *s->fields);
+  for (uint32_t i = 0; i < h->nfields; i++) {
+    const IrReqField *f = &h->fields[i];
+    s->fields[i] = (BptReqField){intern(P->g, f->name), intern(P->g, f->label),
+                                 codegen_type_code(f->type), f->to_slot, f->index};
+  }
+  s->remind_pc = arena_alloc(&P->g->arena, (h->nreminds + 1) * sizeof *s->remind_pc);
+  sl->reminds = arena_alloc(&P->g->arena, (h->nreminds + 1) * sizeof *sl->reminds);
+  sl->timeout = UINT32_MAX;
+
+  emit_who(P, &h->who);
+  emit_as(P, h->title, &type_string);
+  if (h->mode == MODE_VOTE) emit_as(P, h->vote, &type_int);
+  if (h->due) emit_expr(P, h->due);
+  for (uint32_t i = 0; i < h->nreminds; i++) emit_as(P, h->remind_before[i], &type_duration);
+  emit(P, BPT_OP_STEP, h->step);
+  for (uint32_t i = 0; i < h->nreminds; i++) {
+    sl->reminds[i] = node_label(h->remind_entry[i]);
+    push_entry(P, h->remind_entry[i]);
+  }
+  if (h->timeout_entry) {
+    sl->timeout = node_label(h->timeout_entry);
+    push_entry(P, h->timeout_entry);
+  }
+}
+
+static void emit_action(PGen *P, const IrNode *n) {
+  const IrAction *a = &P->g->ir->actions[n->u.action.action];
+  for (uint32_t i = 0; i < n->u.action.n; i++)
+    emit_as(P, n->u.action.args[i], i < a->nparams ? a->params[i].type : NULL);
+  int32_t r = n->u.action.result;
+  emit(P, BPT_OP_ACTION, n->u.action.action, n->u.action.n, r >= 0 ? (unsigned)r : BPT_NONE16);
+}
+
+static void emit_start_process(PGen *P, const IrNode *n) {
+  if (n->u.start.n > 255) fail(P->g, "process `%s`: `start` with more than 255 arguments", P->p->name);
+  for (uint32_t i = 0; i < n->u.start.n; i++) {
+    const IrStartArg *a = &n->u.start.args[i];
+    BptConst idx = {0};
+    idx.type = BPT_T_INT;
+    idx.i = a->param;
+    emit_const(P, &idx);
+    emit_as(P, a->value, a->type);
+  }
+  emit(P, BPT_OP_START, n->u.start.proc, n->u.start.n);
+}
+
+/* Parameter defaults and variable initializers: the start of the entry. */
+static void emit_prologue(PGen *P) {
+  const IrProc *p = P->p;
+  for (uint32_t i = 0; i < p->params.n; i++) {
+    const IrParam *prm = p->params.items[i];
+    if (!prm->def) continue;
+    uint32_t skip = new_label(P);
+    line_of_span(P, prm->def->span);
+    emit(P, BPT_OP_JUMP_IF_SET, prm->slot, skip);
+    emit_as(P, prm->def, prm->type);
+    emit(P, BPT_OP_STORE, prm->slot);
+    place_label(P, skip);
+  }
+  for (uint32_t i = 0; i < p->inits.n; i++) {
+    const IrInit *init = p->inits.items[i];
+    BptConst c;
+    add_line(P, init->line, init->col);
+    if (init->value) emit_as(P, init->value, init->type);
+    else if (empty_value(init->type, &c)) emit_const(P, &c);
+    else continue;
+    emit(P, BPT_OP_STORE, init->slot);
+  }
+}
+
+static int32_t else_edge(const IrProc *p, const IrNode *n) {
+  for (uint32_t i = 0; i < n->nout; i++)
+    if (out_edge(p, n, i)->kind == IR_E_ELSE) return (int32_t)i;
+  return -1;
+}
+
+/* The COND edge of a choice tried arm-th (arms are numbered 0, 1, ...), or
+ * NULL past the last. */
+static const IrEdge *cond_arm(const IrProc *p, const IrNode *n, int32_t arm) {
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = out_edge(p, n, i);
+    if (e->kind == IR_E_COND && e->arm == (uint32_t)arm) return e;
+  }
+  return NULL;
+}
+
+/* Emits test `arm` of a choice and returns the node to continue with. */
+static IrNode *emit_choice_arm(PGen *P, IrNode *n, int32_t arm) {
+  const IrEdge *e = cond_arm(P->p, n, arm);
+  if (e) {
+    int32_t el = else_edge(P->p, n);
+    uint32_t next;
+    emit_expr(P, e->cond);
+    if (!cond_arm(P->p, n, arm + 1) && el >= 0) { /* the last test: false goes to else */
+      next = target_label(P, out_edge(P->p, n, (uint32_t)el)->to);
+    } else {
+      next = new_label(P);
+      push_work(P, next, n, arm + 1);
+    }
+    emit(P, BPT_OP_JUMP_IF_FALSE, next);
+    return e->to;
+  }
+  int32_t el = else_edge(P->p, n);
+  if (el >= 0) return out_edge(P->p, n, (uint32_t)el)->to;
+  emit(P, BPT_OP_END);
+  return NULL;
+}
+
+static IrNode *emit_iter_next(PGen *P, IrNode *n) {
+  IrNode *body = NULL, *done = NULL;
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = out_edge(P->p, n, i);
+    if (e->kind == IR_E_ELSE) done = e->to;
+    else if (!body) body = e->to;
+  }
+  if (!done) {
+    fail(P->g, "process `%s`: a for loop without an exit", P->p->name);
+    return NULL;
+  }
+  emit(P, BPT_OP_ITER_NEXT, n->u.iter_next.slot, n->u.iter_next.var, target_label(P, done));
+  return body;
+}
+
+static IrNode *emit_fork(PGen *P, IrNode *n) {
+  uint32_t nb = 0;
+  const IrEdge *branches[256];
+  for (uint32_t i = 0; i < n->nout && nb < 256; i++) {
+    const IrEdge *e = out_edge(P->p, n, i);
+    if (e->kind != IR_E_FLOW) continue;
+    uint32_t j = nb++;
+    while (j > 0 && branches[j - 1]->arm > e->arm) { /* by branch order */
+      branches[j] = branches[j - 1];
+      j--;
+    }
+    branches[j] = e;
+  }
+  if (nb == 0 || nb > 255) {
+    fail(P->g, "process `%s`: a parallel needs 1 to 255 branches", P->p->name);
+    return NULL;
+  }
+  /* Branches go on the work stack last first, so the first is laid out first. */
+  uint32_t labels[255];
+  for (uint32_t i = nb; i-- > 0;) labels[i] = target_label(P, branches[i]->to);
+  emit(P, BPT_OP_FORK, n->u.fork.group, n->kind == IR_RACE ? 1u : 0u, nb, labels);
+  return NULL;
+}
+
+/* Emits node n (already placed) and returns the node its thread goes on to,
+ * or NULL when the thread ends here or continues elsewhere. */
+static IrNode *emit_node(PGen *P, IrNode *n) {
+  const IrProc *p = P->p;
+  switch (n->kind) {
+  case IR_START: emit_prologue(P); break;
+  case IR_END: emit(P, BPT_OP_END); return NULL;
+  case IR_TERMINATE:
+    if (n->u.terminate.reason) emit_as(P, n->u.terminate.reason, &type_string);
+    else emit_string(P, "");
+    emit(P, BPT_OP_TERMINATE);
+    return NULL;
+  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: emit_human(P, n); break;
+  case IR_ACTION: emit_action(P, n); break;
+  case IR_NOTIFY:
+    emit_who(P, &n->u.notify.who);
+    emit_as(P, n->u.notify.message, &type_string);
+    emit(P, BPT_OP_NOTIFY);
+    break;
+  case IR_LOG:
+    emit_as(P, n->u.log.text, &type_string);
+    emit(P, BPT_OP_LOG);
+    break;
+  case IR_ASSIGN:
+    emit_as(P, n->u.assign.value, n->u.assign.type);
+    emit(P, n->u.assign.to_slot ? BPT_OP_STORE : BPT_OP_STORE_FIELD, n->u.assign.index);
+    break;
+  case IR_START_PROCESS: emit_start_process(P, n); break;
+  case IR_WAIT:
+    emit_as(P, n->u.wait.value, &type_duration);
+    emit(P, BPT_OP_WAIT);
+    break;
+  case IR_WAIT_UNTIL:
+    emit_expr(P, n->u.wait.value);
+    emit(P, BPT_OP_WAIT_UNTIL);
+    break;
+  case IR_CHOICE: return emit_choice_arm(P, n, 0);
+  case IR_MERGE: case IR_STATE: break;
+  case IR_FORK: case IR_RACE: return emit_fork(P, n);
+  case IR_ITER_START:
+    emit_expr(P, n->u.iter_start.list);
+    emit(P, BPT_OP_ITER_START, n->u.iter_start.slot);
+    break;
+  case IR_ITER_NEXT: return emit_iter_next(P, n);
+  case IR_GOTO: emit(P, BPT_OP_GOTO, n->u.state.state); return NULL;
+  case IR_REASSIGN:
+    emit_who(P, &n->u.reassign.who);
+    if (n->u.reassign.due) emit_expr(P, n->u.reassign.due);
+    emit(P, BPT_OP_REASSIGN, n->u.reassign.due ? 2u : 1u);
+    break;
+  case IR_ADD:
+    emit_who(P, &n->u.add.who);
+    emit(P, BPT_OP_ADD_PEOPLE);
+    break;
+  case IR_HANDLER_END: emit(P, BPT_OP_HANDLER_END); return NULL;
+  case IR_IDLE: emit(P, BPT_OP_STATE_IDLE); return NULL;
+  case IR_EVENT_WAIT:
+    emit(P, BPT_OP_FAIL, intern(P->g, "an event-based gateway is not supported yet"));
+    return NULL;
+  default:
+    fail(P->g, "process `%s`: node %s cannot be on a path", p->name, n->id);
+    return NULL;
+  }
+  IrNode *next = flow_successor(p, n);
+  if (!next) emit(P, BPT_OP_END); /* a graph from an importer may stop anywhere */
+  return next;
+}
+
+/* Nodes that only end a block keep the position of what came before them. */
+static void place_node(PGen *P, IrNode *n) {
+  place_label(P, node_label(n));
+  P->placed[n->index] = true;
+  if (n->kind != IR_IDLE && n->kind != IR_HANDLER_END && n->kind != IR_MERGE)
+    add_line(P, n->line, n->col);
+}
+
+/* Emits the chain of nodes starting at n, until its thread ends or goes on
+ * at code placed elsewhere. */
+static void chain(PGen *P, IrNode *n) {
+  while (n && !P->g->failed) {
+    if (is_join(n)) {
+      emit(P, BPT_OP_JOIN, n->u.fork.group, n->u.fork.nbranches);
+      P->arrivals[n->index]++;
+      n = flow_successor(P->p, n);
+      if (!n) emit(P, BPT_OP_END);
+      continue;
+    }
+    if (n->kind == IR_STATE) { /* flowing into a state enters it */
+      emit(P, BPT_OP_GOTO, n->u.state.state);
+      return;
+    }
+    if (P->placed[n->index]) {
+      P->jumps_to[n->index]++;
+      emit(P, BPT_OP_JUMP, node_label(n));
+      return;
+    }
+    if (n->kind == IR_MERGE && !ready(P, n)) {
+      emit(P, BPT_OP_JUMP, node_label(n));
+      VEC_PUSH(P->deferred, P->ndeferred, P->deferred_cap, n);
+      return;
+    }
+    place_node(P, n);
+    n = emit_node(P, n);
+  }
+}
+
+/* Runs the work stack, then the deferred merges, until both are empty. */
+static void drain(PGen *P) {
+  for (;;) {
+    if (P->nwork) {
+      Work w = P->work[--P->nwork];
+      if (w.arm == WORK_NODE) {
+        if (P->placed[w.node->index]) continue;
+        if (w.node->kind == IR_MERGE && !ready(P, w.node)) {
+          VEC_PUSH(P->deferred, P->ndeferred, P->deferred_cap, w.node);
+          continue;
+        }
+        chain(P, w.node);
+        continue;
+      }
+      place_label(P, w.label);
+      if (w.arm >= 0) {
+        const IrEdge *e = cond_arm(P->p, w.node, w.arm);
+        if (e && e->cond) line_of_span(P, e->cond->span);
+        chain(P, emit_choice_arm(P, w.node, w.arm));
+      } else {
+        chain(P, w.node);
+      }
+      continue;
+    }
+    uint32_t i = 0;
+    while (i < P->ndeferred && P->placed[P->deferred[i]->index]) i++;
+    if (i == P->ndeferred) return;
+    IrNode *m = P->deferred[i];
+    place_node(P, m);
+    chain(P, emit_node(P, m));
+  }
+}
+
+/* An entry point: a handler's first node, a state (its enter block), a
+ * command body. */
+static void emit_entry(PGen *P, IrNode *n) {
+  if (P->placed[n->index]) return;
+  if (n->kind == IR_STATE) {
+    place_node(P, n);
+    IrNode *enter = flow_successor(P->p, n);
+    if (enter) chain(P, enter);
+    else emit(P, BPT_OP_STATE_IDLE);
+  } else {
+    chain(P, n);
+  }
+  drain(P);
+}
+
+/* An expression fragment (`when`, `by`): its pc. */
+static uint32_t emit_fragment_when(PGen *P, const Expr *e) {
+  uint32_t pc = P->code.len;
+  line_of_span(P, e->span);
+  emit_as(P, e, &type_bool);
+  emit(P, BPT_OP_RESULT);
+  return pc;
+}
+
+static uint32_t emit_fragment_by(PGen *P, const IrWho *who, uint32_t line, uint32_t col) {
+  uint32_t pc = P->code.len;
+  add_line(P, line, col);
+  emit_who(P, who);
+  emit(P, BPT_OP_RESULT);
+  return pc;
+}
+
+static uint32_t label_pc(const PGen *P, uint32_t label) {
+  return label == UINT32_MAX ? BPT_NO_PC : P->label_pc[label];
+}
+
+static void resolve_fixups(PGen *P) {
+  for (uint32_t i = 0; i < P->nfixups; i++) {
+    const Fixup *f = &P->fixups[i];
+    uint32_t target = P->label_pc[f->label];
+    if (target == BPT_NO_PC) {
+      fail(P->g, "process `%s`: a jump to code that was never placed", P->p->name);
+      return;
+    }
+    set_u32(&P->code, f->at, (uint32_t)((int64_t)target - (int64_t)f->end));
+  }
+}
+
+/* ---- process descriptors and the graph ------------------------------------------- */
+
+static void graph_of(PGen *P, BptProcess *bp) {
+  Gen *g = P->g;
+  const IrProc *p = P->p;
+  bp->first_node = g->nnodes;
+  bp->nnodes = p->nodes.n;
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    const IrNode *n = ir_node_at(p, i);
+    BptNode bn = {(uint8_t)ir_node_bpt_kind(n->kind), intern(g, n->id), intern(g, n->title),
+                  intern(g, n->detail), n->line, n->col,
+                  n->cluster ? P->first_node + n->cluster->index : BPT_NO_PC};
+    VEC_PUSH(g->nodes, g->nnodes, g->nodes_cap, bn);
+  }
+  bp->first_edge = g->nedges;
+  bp->nedges = p->edges.n;
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    BptEdge be = {P->first_node + e->from->index, P->first_node + e->to->index,
+                  (uint8_t)ir_edge_bpt_kind(e->kind), intern(g, e->label)};
+    VEC_PUSH(g->edges, g->nedges, g->edges_cap, be);
+  }
+}
+
+static void slots_of(PGen *P, BptProcess *bp) {
+  const IrProc *p = P->p;
+  if (p->slots.n > 0xFFFE) fail(P->g, "process `%s` has more than 65534 slots", p->name);
+  bp->nslots = (uint16_t)p->slots.n;
+  bp->slots = arena_alloc(&P->g->arena, (p->slots.n + 1) * sizeof *bp->slots);
+  for (uint32_t i = 0; i < p->slots.n; i++) {
+    const IrSlot *s = ir_slot_at(p, i);
+    bp->slots[i] = (BptSlot){intern(P->g, s->name), codegen_type_code(s->type), (uint8_t)s->kind};
+  }
+  bp->nparams = (uint16_t)p->params.n;
+  bp->params = arena_alloc(&P->g->arena, (p->params.n + 1) * sizeof *bp->params);
+  for (uint32_t i = 0; i < p->params.n; i++) {
+    const IrParam *prm = p->params.items[i];
+    bp->params[i] = (BptParam){prm->slot, intern(P->g, prm->label), prm->required};
+  }
+}
+
+static void states_of(PGen *P, BptProcess *bp) {
+  const IrProc *p = P->p;
+  bp->nstates = (uint16_t)p->nstates;
+  bp->states = arena_alloc(&P->g->arena, (p->nstates + 1) * sizeof *bp->states);
+  for (uint32_t i = 0; i < p->nstates; i++) {
+    const IrState *st = &p->states[i];
+    BptState *bs = &bp->states[i];
+    bs->name = intern(P->g, st->name);
+    bs->label = intern(P->g, st->label);
+    bs->final = st->final;
+    bs->enter_pc = P->label_pc[node_label(st->node)];
+    bs->ncommands = (uint16_t)st->ncommands;
+    bs->commands = arena_alloc(&P->g->arena, (st->ncommands + 1) * sizeof *bs->commands);
+    for (uint32_t j = 0; j < st->ncommands; j++) {
+      const IrCommand *c = &st->commands[j];
+      BptCommand *bc = &bs->commands[j];
+      bc->name = intern(P->g, c->name);
+      bc->label = intern(P->g, c->label);
+      bc->by_pc = c->by.n ? emit_fragment_by(P, &c->by, c->line, c->col) : BPT_NO_PC;
+      bc->target = c->target >= 0 ? (uint16_t)c->target : BPT_NONE16;
+      bc->body_pc = c->target < 0 && c->body ? P->label_pc[node_label(c->body)] : BPT_NO_PC;
+    }
+  }
+}
+
+static void trigger_of(PGen *P, BptProcess *bp) {
+  const IrTrigger *t = &P->p->trigger;
+  bp->trigger = (uint8_t)t->kind;
+  if (t->nfields > 255) fail(P->g, "process `%s`: a trigger on more than 255 fields", P->p->name);
+  bp->ntrigger_fields = (uint8_t)t->nfields;
+  bp->trigger_fields = arena_alloc(&P->g->arena, (t->nfields + 1) * sizeof *bp->trigger_fields);
+  if (t->nfields) memcpy(bp->trigger_fields, t->fields, t->nfields * sizeof *bp->trigger_fields);
+  bp->when_pc = t->when ? emit_fragment_when(P, t->when) : BPT_NO_PC;
+}
+
+static void free_pgen(PGen *P) {
+  free(P->code.data);
+  free(P->label_pc);
+  free(P->fixups);
+  free(P->placed);
+  free(P->arrivals);
+  free(P->jumps_to);
+  free(P->work);
+  free(P->deferred);
+  free(P->entries);
+}
+
+static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
+  PGen P;
+  memset(&P, 0, sizeof P);
+  P.g = g;
+  P.p = p;
+  P.first_line = g->nlines;
+  P.first_node = g->nnodes;
+  uint32_t nn = p->nodes.n;
+  for (uint32_t i = 0; i < nn; i++) new_label(&P); /* label i is node i's */
+  P.placed = xcalloc(nn + 1, sizeof *P.placed);
+  P.arrivals = xcalloc(nn + 1, sizeof *P.arrivals);
+  P.jumps_to = xcalloc(nn + 1, sizeof *P.jumps_to);
+  P.steps = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.steps);
+  P.step_labels = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.step_labels);
+  for (uint32_t i = 0; i < p->nsteps; i++) P.step_labels[i].timeout = UINT32_MAX;
+
+  bp->name = intern(g, p->name);
+  bp->title = intern(g, p->title);
+  bp->doctype = p->doc >= 0 ? (uint16_t)p->doc : BPT_NONE16;
+  if (p->ngroups > 0xFFFF || p->nsteps > 0xFFFF || p->nstates > 0xFFFE)
+    fail(g, "process `%s` is too large for a bundle", p->name);
+  bp->ngroups = (uint16_t)p->ngroups;
+  bp->entry_pc = 0;
+
+  if (p->start) {
+    chain(&P, p->start);
+    drain(&P);
+  } else {
+    emit(&P, BPT_OP_END);
+  }
+  for (uint32_t i = 0; i < p->nstates; i++) push_entry(&P, p->states[i].node);
+  for (uint32_t i = 0; i < p->nstates; i++)
+    for (uint32_t j = 0; j < p->states[i].ncommands; j++)
+      if (p->states[i].commands[j].body) push_entry(&P, p->states[i].commands[j].body);
+  for (uint32_t i = 0; i < P.nentries && !g->failed; i++) emit_entry(&P, P.entries[i]);
+  for (uint32_t i = 0; i < nn && !g->failed; i++) /* nodes no path reaches */
+    if (!P.placed[i] && ir_node_at(p, i)->kind == IR_STATE) emit_entry(&P, ir_node_at(p, i));
+
+  trigger_of(&P, bp);
+  slots_of(&P, bp);
+  states_of(&P, bp);
+  resolve_fixups(&P);
+  for (uint32_t i = 0; i < p->nsteps; i++) {
+    BptStep *s = &P.steps[i];
+    s->timeout_pc = label_pc(&P, P.step_labels[i].timeout);
+    for (uint32_t j = 0; j < s->nreminds; j++)
+      s->remind_pc[j] = label_pc(&P, P.step_labels[i].reminds[j]);
+  }
+  bp->steps = P.steps;
+  bp->nsteps = (uint16_t)p->nsteps;
+  graph_of(&P, bp);
+  bp->first_line = P.first_line;
+  bp->nlines = g->nlines - P.first_line;
+  bp->code_offset = g->code.len;
+  bp->code_size = P.code.len;
+  for (uint32_t i = 0; i < P.code.len; i++) put_u8(&g->code, P.code.data[i]);
+  free_pgen(&P);
+}
+
+/* ---- documents, actions, the bundle ------------------------------------------------ */
+
+static void gen_doctypes(Gen *g, BptBundle *b) {
+  const IrProgram *ir = g->ir;
+  b->ndoctypes = ir->ndocs;
+  b->doctypes = arena_alloc(&g->arena, (ir->ndocs + 1) * sizeof *b->doctypes);
+  for (uint32_t i = 0; i < ir->ndocs; i++) {
+    const IrDoc *d = &ir->docs[i];
+    BptDoctype *bd = &b->doctypes[i];
+    bd->name = intern(g, d->name);
+    bd->nfields = d->nfields;
+    bd->fields = arena_alloc(&g->arena, (d->nfields + 1) * sizeof *bd->fields);
+    for (uint32_t j = 0; j < d->nfields; j++) {
+      const IrDocField *f = &d->fields[j];
+      BptField *bf = &bd->fields[j];
+      bf->name = intern(g, f->name);
+      bf->type = codegen_type_code(f->type);
+      bf->def = BPT_NONE16;
+      if (!f->def) continue;
+      BptConst c;
+      if (const_value(g, f->def, f->type, &c, 0) && (c.type == bf->type || (c.type & BPT_T_LIST)))
+        bf->def = add_const(g, &c);
+      else
+        fail(g, "the default of `%s.%s` cannot be computed when compiling; write a literal",
+             d->name, f->name);
+    }
+  }
+}
+
+static void gen_actions(Gen *g, BptBundle *b) {
+  const IrProgram *ir = g->ir;
+  b->nactions = ir->nactions;
+  b->actions = arena_alloc(&g->arena, (ir->nactions + 1) * sizeof *b->actions);
+  for (uint32_t i = 0; i < ir->nactions; i++) {
+    const IrAction *a = &ir->actions[i];
+    BptAction *ba = &b->actions[i];
+    ba->name = intern(g, a->name);
+    ba->result = codegen_type_code(a->result);
+    if (a->nparams > 255) fail(g, "action `%s` has more than 255 parameters", a->name);
+    ba->nparams = (uint8_t)a->nparams;
+    ba->params = arena_alloc(&g->arena, (a->nparams + 1) * sizeof *ba->params);
+    for (uint32_t j = 0; j < a->nparams; j++)
+      ba->params[j] = (BptParamType){intern(g, a->params[j].name), codegen_type_code(a->params[j].type)};
+  }
+}
+
+static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  (void)ud;
+  (void)old_size;
+  if (new_size == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, new_size);
+}
+
+bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
+  Gen g;
+  memset(&g, 0, sizeof g);
+  g.ir = ir;
+  g.pos.src = ir->src;
+  g.err = err;
+  arena_init(&g.arena);
+  err->message[0] = 0;
+  *out = NULL;
+  *out_len = 0;
+  intern(&g, ""); /* string 0 */
+
+  BptBundle b;
+  memset(&b, 0, sizeof b);
+  b.source_file = intern(&g, ir->source_path);
+  gen_doctypes(&g, &b);
+  gen_actions(&g, &b);
+  if (ir->nprocs > 0xFFFF) fail(&g, "more than 65535 processes in one bundle");
+  b.nprocesses = ir->nprocs;
+  b.processes = arena_alloc(&g.arena, (ir->nprocs + 1) * sizeof *b.processes);
+  for (uint32_t i = 0; i < ir->nprocs && !g.failed; i++) gen_process(&g, &ir->procs[i], &b.processes[i]);
+
+  b.strings = g.strings;
+  b.nstrings = g.nstrings;
+  b.consts = g.consts;
+  b.nconsts = g.nconsts;
+  b.code = g.code.data;
+  b.code_size = g.code.len;
+  b.lines = g.lines;
+  b.nlines = g.nlines;
+  b.nodes = g.nodes;
+  b.nnodes = g.nnodes;
+  b.edges = g.edges;
+  b.nedges = g.nedges;
+  bool ok = !g.failed && bpt_write(&b, heap_alloc, NULL, out, out_len, err);
+
+  keymap_free(&g.string_map);
+  keymap_free(&g.const_map);
+  free(g.strings);
+  free(g.consts);
+  free(g.code.data);
+  free(g.lines);
+  free(g.nodes);
+  free(g.edges);
+  arena_free(&g.arena);
+  return ok;
+}

@@ -1,0 +1,818 @@
+/* lower.c — a checked Program becomes the graph IR (ir.h).
+ *
+ * Statements are lowered in order, each taking the "tails" of the graph so
+ * far — the dangling edges that lead to whatever comes next — and returning
+ * its own. A tail remembers the node it leaves and the kind of edge (a choice
+ * leaves COND and ELSE tails), so the next node connects them all. Flow that
+ * ends (terminate, goto, break, continue) returns no tails. Where several
+ * tails meet (after an if, at a loop's exit) a MERGE node joins them, so a
+ * block never ends with more than one tail.
+ *
+ * Loops: the head is a MERGE (while, loop) or the ITER_NEXT node (for);
+ * `continue` and the end of the body connect back to it with back edges;
+ * `break` adds its tails to the loop's exit. Nesting depth is bounded by the
+ * parser (PARSE_MAX_DEPTH), so the recursion here is too. */
+#include <string.h>
+
+#include "backend.h"
+#include "check.h"
+
+typedef struct Tail {
+  IrNode *from;
+  IrEdgeKind kind;
+  uint32_t arm;
+  Expr *cond;
+  const char *label;
+  IrNode **capture; /* gets the node the tail is connected to (a sub-graph's entry) */
+} Tail;
+
+typedef struct Tails {
+  Tail *v;
+  uint32_t n, cap;
+} Tails;
+
+typedef struct Loop {
+  IrNode *head;
+  Tails breaks;
+  struct Loop *outer;
+} Loop;
+
+typedef struct Lower {
+  IrProgram *ir;
+  const Program *prog;
+  IrProc *p;
+  const Process *proc;
+  IrNode *cluster;
+  Loop *loop;
+  IrPosCache pos;
+} Lower;
+
+/* ---- text and positions ------------------------------------------------------ */
+
+static void position(Lower *L, Span s, uint32_t *line, uint32_t *col) {
+  ir_position(&L->pos, s.off, line, col);
+}
+
+static const char *source_text(Lower *L, Span s) {
+  return arena_strndup(&L->ir->arena, L->prog->src->text + s.off, s.len);
+}
+
+/* A string literal as written, without its quotes: `Vote on {title}`. */
+static const char *string_text(Lower *L, const Expr *e) {
+  if (!e) return "";
+  Span s = e->span;
+  const char *t = L->prog->src->text + s.off;
+  if (e->kind == E_STRING && s.len >= 2 && t[0] == '"' && t[s.len - 1] == '"')
+    s = span_make(s.off + 1, s.len - 2);
+  return source_text(L, s);
+}
+
+/* The decoded text of a label (plain text; an interpolation is kept as written). */
+static const char *plain_text(Lower *L, const Expr *e) {
+  if (!e) return "";
+  if (e->kind != E_STRING) return source_text(L, e->span);
+  StrBuf b;
+  sb_init(&b);
+  for (uint32_t i = 0; i < e->u.str.n; i++) {
+    const StrPart *part = &e->u.str.parts[i];
+    if (part->expr)
+      sb_printf(&b, "{%s}", source_text(L, part->expr->span));
+    else
+      sb_putn(&b, part->text, part->len);
+  }
+  const char *s = arena_strndup(&L->ir->arena, b.data ? b.data : "", b.len);
+  sb_free(&b);
+  return s;
+}
+
+static const char *who_text(Lower *L, Expr **who, uint32_t n) {
+  StrBuf b;
+  sb_init(&b);
+  for (uint32_t i = 0; i < n; i++) {
+    if (i) sb_puts(&b, ", ");
+    sb_puts(&b, source_text(L, who[i]->span));
+  }
+  const char *s = arena_strdup(&L->ir->arena, b.data ? b.data : "");
+  sb_free(&b);
+  return s;
+}
+
+/* ---- nodes, edges, tails ----------------------------------------------------- */
+
+static IrNode *new_node(Lower *L, IrNodeKind kind, Span at) {
+  uint32_t line, col;
+  position(L, at, &line, &col);
+  IrNode *n = ir_node(L->ir, L->p, kind, line, col);
+  n->cluster = L->cluster;
+  return n;
+}
+
+static void tails_add(Lower *L, Tails *t, Tail x) {
+  if (t->n == t->cap) {
+    uint32_t cap = t->cap ? t->cap * 2 : 4;
+    Tail *v = arena_alloc(&L->ir->arena, cap * sizeof *v);
+    if (t->n) memcpy(v, t->v, t->n * sizeof *v);
+    t->v = v;
+    t->cap = cap;
+  }
+  t->v[t->n++] = x;
+}
+
+static void tails_append(Lower *L, Tails *dst, Tails src) {
+  for (uint32_t i = 0; i < src.n; i++) tails_add(L, dst, src.v[i]);
+}
+
+static Tails tail_of(Lower *L, IrNode *from, IrEdgeKind kind, const char *label) {
+  Tails t = {0};
+  tails_add(L, &t, (Tail){from, kind, 0, NULL, label, NULL});
+  return t;
+}
+
+static IrEdge *connect_one(Lower *L, const Tail *t, IrNode *to) {
+  IrEdge *e = ir_edge(L->ir, L->p, t->from, to, t->kind, t->label);
+  e->arm = t->arm;
+  e->cond = t->cond;
+  if (t->capture) *t->capture = to;
+  return e;
+}
+
+static void connect(Lower *L, Tails in, IrNode *to) {
+  for (uint32_t i = 0; i < in.n; i++) connect_one(L, &in.v[i], to);
+}
+
+/* Back edges to a loop's head: plain flow becomes a LOOP edge; a choice's
+ * COND / ELSE edge keeps its kind (it still carries the condition). */
+static void connect_back(Lower *L, Tails in, IrNode *head) {
+  for (uint32_t i = 0; i < in.n; i++) {
+    Tail t = in.v[i];
+    if (t.kind == IR_E_FLOW) t.kind = IR_E_LOOP;
+    IrEdge *e = connect_one(L, &t, head);
+    e->flags |= IR_EDGE_BACK;
+  }
+}
+
+/* A node in sequence: the tails lead to it, and it leaves one flow tail. */
+static Tails then(Lower *L, Tails in, IrNode *n) {
+  connect(L, in, n);
+  return tail_of(L, n, IR_E_FLOW, NULL);
+}
+
+/* Where several tails meet, a merge node joins them. A loop left by `break`
+ * always gets one (its exit), linked to the loop's head so the code generator
+ * can lay the exit out after the whole loop. */
+static Tails merge(Lower *L, Tails in, Span at, const char *title, IrNode *loop_head) {
+  if (in.n == 0 || (in.n == 1 && !loop_head)) return in;
+  IrNode *m = new_node(L, IR_MERGE, at);
+  m->title = title;
+  m->detail = loop_head ? "loop exit" : "merge";
+  m->u.merge.loop_head = loop_head;
+  return then(L, in, m);
+}
+
+/* ---- lookups ----------------------------------------------------------------- */
+
+static uint16_t action_index(const Lower *L, const char *name) {
+  for (uint32_t i = 0; i < L->ir->nactions; i++)
+    if (strcmp(L->ir->actions[i].name, name) == 0) return (uint16_t)i;
+  return 0; /* the checker made sure it exists */
+}
+
+static uint16_t proc_index(const Lower *L, const char *name) {
+  for (uint32_t i = 0; i < L->ir->nprocs; i++)
+    if (strcmp(L->ir->procs[i].name, name) == 0) return (uint16_t)i;
+  return 0;
+}
+
+static uint16_t state_index(const Lower *L, const char *name) {
+  for (uint32_t i = 0; i < L->p->nstates; i++)
+    if (strcmp(L->p->states[i].name, name) == 0) return (uint16_t)i;
+  return 0;
+}
+
+static int32_t slot_of(const Lower *L, const Symbol *sym) { return ir_slot_of(L->p, sym); }
+
+/* ---- statements ---------------------------------------------------------------- */
+
+static Tails lower_block(Lower *L, const Block *b, Tails in);
+
+static Tails lower_assign(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_ASSIGN, s->span);
+  const Symbol *sym = s->u.assign.sym;
+  n->u.assign.to_slot = sym->kind != SYM_FIELD;
+  n->u.assign.index = (uint16_t)(sym->kind == SYM_FIELD ? sym->slot : (uint32_t)slot_of(L, sym));
+  n->u.assign.type = sym->type;
+  n->u.assign.value = s->u.assign.value;
+  n->title = source_text(L, s->span);
+  n->detail = "assign";
+  return then(L, in, n);
+}
+
+static const char *const human_words[] = {"task", "approve", "review", "request"};
+static const IrNodeKind human_nodes[] = {IR_TASK, IR_APPROVE, IR_REVIEW, IR_REQUEST};
+
+static ApproveMode resolved_mode(const HumanStep *h) {
+  if (h->mode != MODE_DEFAULT) return h->mode;
+  return h->kind == H_REVIEW ? MODE_ALL : MODE_ANY;
+}
+
+/* "approve · voters · vote 60% · wait all · due 3d" */
+static const char *human_detail(Lower *L, const HumanStep *h) {
+  StrBuf b;
+  sb_init(&b);
+  sb_printf(&b, "%s · %s", human_words[h->kind], who_text(L, h->who, h->nwho));
+  if (h->mode == MODE_VOTE) sb_printf(&b, " · vote %s%%", source_text(L, h->vote_percent->span));
+  else if (h->mode == MODE_ALL) sb_puts(&b, " · all");
+  else if (h->mode == MODE_MAJORITY) sb_puts(&b, " · majority");
+  else if (h->mode == MODE_ANY) sb_puts(&b, " · any");
+  if (h->wait_all) sb_puts(&b, " · wait all");
+  if (h->due) sb_printf(&b, " · due %s", source_text(L, h->due->span));
+  const char *s = arena_strdup(&L->ir->arena, b.data);
+  sb_free(&b);
+  return s;
+}
+
+/* A handler (remind / on timeout): a sub-graph entered by a TIMER edge from
+ * the step, ending in HANDLER_END. Returns its entry node. */
+static IrNode *lower_handler(Lower *L, IrNode *step, const Block *body, const char *label,
+                             Span at) {
+  IrNode *entry = NULL;
+  Tails in = {0};
+  tails_add(L, &in, (Tail){step, IR_E_TIMER, 0, NULL, label, &entry});
+  Loop *outer = L->loop;
+  L->loop = NULL;
+  Tails out = lower_block(L, body, in);
+  L->loop = outer;
+  if (out.n) {
+    IrNode *end = new_node(L, IR_HANDLER_END, at);
+    end->title = "end of handler";
+    end->detail = "handler end";
+    connect(L, out, end);
+  }
+  return entry;
+}
+
+static void lower_request_fields(Lower *L, const HumanStep *h, IrHuman *ih) {
+  ih->nfields = h->nfields;
+  ih->fields = arena_alloc(&L->ir->arena, (h->nfields + 1) * sizeof *ih->fields);
+  for (uint32_t i = 0; i < h->nfields; i++) {
+    const RequestField *f = &h->fields[i];
+    IrReqField *g = &ih->fields[i];
+    g->name = f->name.s;
+    g->label = plain_text(L, f->label);
+    g->type = f->sym ? f->sym->type : f->type.type;
+    g->to_slot = f->sym && f->sym->kind != SYM_FIELD;
+    g->index = (uint16_t)(!f->sym ? 0 : g->to_slot ? (uint32_t)slot_of(L, f->sym) : f->sym->slot);
+  }
+}
+
+static Tails lower_human(Lower *L, Stmt *s, Tails in) {
+  HumanStep *h = &s->u.human;
+  IrNode *n = new_node(L, human_nodes[h->kind], s->span);
+  IrHuman *ih = &n->u.human;
+  ih->kind = h->kind;
+  ih->mode = resolved_mode(h);
+  ih->who = (IrWho){h->who, h->nwho};
+  ih->title = h->title;
+  ih->vote = h->mode == MODE_VOTE ? h->vote_percent : NULL;
+  ih->wait_all = h->wait_all;
+  ih->due = h->due;
+  ih->result = h->result_sym ? slot_of(L, h->result_sym) : -1;
+  ih->step = (uint16_t)L->p->nsteps++;
+  lower_request_fields(L, h, ih);
+  n->title = string_text(L, h->title);
+  n->detail = human_detail(L, h);
+  connect(L, in, n);
+  ih->nreminds = h->nreminds;
+  ih->remind_before = arena_alloc(&L->ir->arena, (h->nreminds + 1) * sizeof(Expr *));
+  ih->remind_entry = arena_alloc(&L->ir->arena, (h->nreminds + 1) * sizeof(IrNode *));
+  for (uint32_t i = 0; i < h->nreminds; i++) {
+    const Remind *r = &h->reminds[i];
+    ih->remind_before[i] = r->before;
+    const char *label =
+        arena_printf(&L->ir->arena, "remind %s before", source_text(L, r->before->span));
+    ih->remind_entry[i] = lower_handler(L, n, r->body, label, r->span);
+  }
+  if (h->on_timeout)
+    ih->timeout_entry = lower_handler(L, n, h->on_timeout, "on timeout", h->on_timeout_span);
+  return tail_of(L, n, IR_E_FLOW, NULL);
+}
+
+static Tails lower_if(Lower *L, Stmt *s, Tails in) {
+  IrNode *c = new_node(L, IR_CHOICE, s->span);
+  c->title = arena_printf(&L->ir->arena, "if %s", source_text(L, s->u.if_.conds[0]->span));
+  c->detail = s->u.if_.n > 1 ? "if · else if" : "if";
+  connect(L, in, c);
+  Tails out = {0};
+  for (uint32_t i = 0; i < s->u.if_.n; i++) {
+    Expr *cond = s->u.if_.conds[i];
+    Tails arm = {0};
+    tails_add(L, &arm, (Tail){c, IR_E_COND, i, cond, source_text(L, cond->span), NULL});
+    tails_append(L, &out, lower_block(L, s->u.if_.blocks[i], arm));
+  }
+  Tails otherwise = {0};
+  tails_add(L, &otherwise, (Tail){c, IR_E_ELSE, s->u.if_.n, NULL, "else", NULL});
+  if (s->u.if_.otherwise) otherwise = lower_block(L, s->u.if_.otherwise, otherwise);
+  tails_append(L, &out, otherwise);
+  return merge(L, out, s->span, "end if", NULL);
+}
+
+/* Runs body as a loop with this head; returns the loop's exits (breaks and
+ * `exits` given), merged. */
+static Tails lower_loop_body(Lower *L, Stmt *s, const Block *body, IrNode *head, Tails entry,
+                             Tails exits) {
+  Loop loop = {head, {0}, L->loop};
+  L->loop = &loop;
+  Tails out = lower_block(L, body, entry);
+  L->loop = loop.outer;
+  connect_back(L, out, head);
+  tails_append(L, &exits, loop.breaks);
+  return merge(L, exits, s->span, "end loop", loop.breaks.n ? head : NULL);
+}
+
+static IrNode *loop_head(Lower *L, Stmt *s, Tails in, const char *title) {
+  IrNode *head = new_node(L, IR_MERGE, s->span);
+  head->title = title;
+  head->detail = "loop";
+  connect(L, in, head);
+  return head;
+}
+
+static Tails lower_while(Lower *L, Stmt *s, Tails in) {
+  IrNode *head = loop_head(L, s, in, "while");
+  IrNode *c = new_node(L, IR_CHOICE, s->span);
+  Expr *cond = s->u.while_.cond;
+  c->title = arena_printf(&L->ir->arena, "while %s", source_text(L, cond->span));
+  c->detail = "while";
+  ir_edge(L->ir, L->p, head, c, IR_E_FLOW, NULL);
+  Tails body = {0}, done = {0};
+  tails_add(L, &body, (Tail){c, IR_E_COND, 0, cond, source_text(L, cond->span), NULL});
+  tails_add(L, &done, (Tail){c, IR_E_ELSE, 1, NULL, "else", NULL});
+  return lower_loop_body(L, s, s->u.while_.body, head, body, done);
+}
+
+static Tails lower_forever(Lower *L, Stmt *s, Tails in) {
+  IrNode *head = loop_head(L, s, in, "loop");
+  return lower_loop_body(L, s, s->u.loop.body, head, tail_of(L, head, IR_E_FLOW, NULL),
+                         (Tails){0});
+}
+
+/* for x in LIST: ITER_START keeps the list in a hidden slot and the position
+ * in the next one; ITER_NEXT is the loop's head. */
+static Tails lower_for(Lower *L, Stmt *s, Tails in) {
+  const char *var = s->u.for_.var.s;
+  const Type *list_type = s->u.for_.list->type;
+  if (!list_type || list_type->kind != T_LIST || list_type == &type_list_empty)
+    list_type = &type_list_string;
+  uint16_t slot = ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "for_%s", var), list_type,
+                          IR_SLOT_HIDDEN, NULL);
+  ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "for_%s_pos", var), &type_int,
+          IR_SLOT_HIDDEN, NULL);
+  IrNode *start = new_node(L, IR_ITER_START, s->span);
+  start->u.iter_start.slot = slot;
+  start->u.iter_start.list = s->u.for_.list;
+  start->title =
+      arena_printf(&L->ir->arena, "for %s in %s", var, source_text(L, s->u.for_.list->span));
+  start->detail = "for";
+  connect(L, in, start);
+  IrNode *next = new_node(L, IR_ITER_NEXT, s->span);
+  next->u.iter_next.slot = slot;
+  next->u.iter_next.var = (uint16_t)slot_of(L, s->u.for_.sym);
+  next->title = arena_printf(&L->ir->arena, "next %s", var);
+  next->detail = "for each";
+  ir_edge(L->ir, L->p, start, next, IR_E_FLOW, NULL);
+  Tails body = {0}, done = {0};
+  tails_add(L, &body, (Tail){next, IR_E_FLOW, 0, NULL, arena_printf(&L->ir->arena, "each %s", var), NULL});
+  tails_add(L, &done, (Tail){next, IR_E_ELSE, 1, NULL, "done", NULL});
+  return lower_loop_body(L, s, s->u.for_.body, next, body, done);
+}
+
+static Tails lower_parallel(Lower *L, Stmt *s, Tails in) {
+  bool any = s->u.parallel.any;
+  uint32_t nb = s->u.parallel.n;
+  IrNode *fork = new_node(L, any ? IR_RACE : IR_FORK, s->span);
+  uint16_t group = (uint16_t)L->p->ngroups++;
+  fork->u.fork.group = group;
+  fork->u.fork.nbranches = nb;
+  fork->title = any ? "parallel any" : "parallel";
+  fork->detail = arena_printf(&L->ir->arena, "%s · %u branches", any ? "first wins" : "all", nb);
+  connect(L, in, fork);
+  IrNode *outer_cluster = L->cluster;
+  Loop *outer_loop = L->loop;
+  Tails out = {0};
+  for (uint32_t i = 0; i < nb; i++) {
+    const Block *b = s->u.parallel.branches[i];
+    IrNode *branch = new_node(L, IR_BRANCH, b->span);
+    branch->u.branch.number = i + 1;
+    branch->title = arena_printf(&L->ir->arena, "branch %u", i + 1);
+    branch->detail = "branch";
+    L->cluster = branch;
+    L->loop = NULL;
+    Tails arm = {0};
+    tails_add(L, &arm, (Tail){fork, IR_E_FLOW, i, NULL, branch->title, NULL});
+    tails_append(L, &out, lower_block(L, b, arm));
+    L->cluster = outer_cluster;
+    L->loop = outer_loop;
+  }
+  if (out.n == 0) return out;
+  IrNode *join = new_node(L, any ? IR_RACE_JOIN : IR_JOIN, s->span);
+  join->u.fork.group = group;
+  join->u.fork.nbranches = any ? 1 : nb;
+  join->title = any ? "first branch done" : "all branches done";
+  join->detail = any ? "race join" : "join";
+  return then(L, out, join);
+}
+
+static Tails lower_wait(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, s->u.wait.until ? IR_WAIT_UNTIL : IR_WAIT, s->span);
+  n->u.wait.value = s->u.wait.value;
+  n->title = source_text(L, s->span);
+  n->detail = "timer";
+  return then(L, in, n);
+}
+
+static Tails lower_terminate(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_TERMINATE, s->span);
+  n->u.terminate.reason = s->u.terminate.reason;
+  n->title = s->u.terminate.reason ? string_text(L, s->u.terminate.reason) : "terminate";
+  n->detail = "terminate";
+  connect(L, in, n);
+  return (Tails){0};
+}
+
+static Tails lower_notify(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_NOTIFY, s->span);
+  n->u.notify.who = (IrWho){s->u.notify.who, s->u.notify.nwho};
+  n->u.notify.message = s->u.notify.message;
+  n->title = string_text(L, s->u.notify.message);
+  n->detail = arena_printf(&L->ir->arena, "notify · %s",
+                           who_text(L, s->u.notify.who, s->u.notify.nwho));
+  return then(L, in, n);
+}
+
+static Tails lower_log(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_LOG, s->span);
+  n->u.log.text = s->u.log.text;
+  n->title = string_text(L, s->u.log.text);
+  n->detail = "log";
+  return then(L, in, n);
+}
+
+static Tails lower_call(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_ACTION, s->span);
+  n->u.action.action = action_index(L, s->u.call.action.s);
+  n->u.action.args = s->u.call.args;
+  n->u.action.n = s->u.call.n;
+  n->u.action.result = s->u.call.result_sym ? slot_of(L, s->u.call.result_sym) : -1;
+  n->title = source_text(L, s->span);
+  n->detail = s->u.call.result.s
+                  ? arena_printf(&L->ir->arena, "action · -> %s", s->u.call.result.s)
+                  : "action";
+  return then(L, in, n);
+}
+
+static Tails lower_start(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_START_PROCESS, s->span);
+  uint16_t target = proc_index(L, s->u.start.process.s);
+  const IrProc *tp = &L->ir->procs[target];
+  n->u.start.proc = target;
+  n->u.start.n = s->u.start.n;
+  n->u.start.args = arena_alloc(&L->ir->arena, (s->u.start.n + 1) * sizeof *n->u.start.args);
+  for (uint32_t i = 0; i < s->u.start.n; i++) {
+    const NamedArg *a = &s->u.start.args[i];
+    IrStartArg *g = &n->u.start.args[i];
+    g->value = a->value;
+    for (uint32_t j = 0; j < tp->params.n; j++) {
+      const IrParam *prm = tp->params.items[j];
+      if (strcmp(prm->name, a->name.s) == 0) {
+        g->param = (uint16_t)j;
+        g->type = prm->type;
+      }
+    }
+    if (!g->type) g->type = a->value->type;
+  }
+  n->title = source_text(L, s->span);
+  n->detail = arena_printf(&L->ir->arena, "start process · %s", s->u.start.process.s);
+  return then(L, in, n);
+}
+
+static Tails lower_goto(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_GOTO, s->span);
+  uint16_t q = state_index(L, s->u.goto_.state.s);
+  n->u.state.state = q;
+  n->title = arena_printf(&L->ir->arena, "goto %s", s->u.goto_.state.s);
+  n->detail = "goto";
+  connect(L, in, n);
+  if (q < L->p->nstates) ir_edge(L->ir, L->p, n, L->p->states[q].node, IR_E_GOTO, NULL);
+  return (Tails){0};
+}
+
+static Tails lower_reassign(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_REASSIGN, s->span);
+  n->u.reassign.who = (IrWho){s->u.reassign.who, s->u.reassign.nwho};
+  n->u.reassign.due = s->u.reassign.due;
+  n->title = source_text(L, s->span);
+  n->detail = "reassign";
+  return then(L, in, n);
+}
+
+static Tails lower_add(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_ADD, s->span);
+  n->u.add.who = (IrWho){s->u.add.who, s->u.add.nwho};
+  n->title = source_text(L, s->span);
+  n->detail = "add people";
+  return then(L, in, n);
+}
+
+static Tails lower_stmt(Lower *L, Stmt *s, Tails in) {
+  switch (s->kind) {
+  case S_ASSIGN: return lower_assign(L, s, in);
+  case S_HUMAN: return lower_human(L, s, in);
+  case S_IF: return lower_if(L, s, in);
+  case S_WHILE: return lower_while(L, s, in);
+  case S_LOOP: return lower_forever(L, s, in);
+  case S_FOR: return lower_for(L, s, in);
+  case S_BREAK:
+    if (L->loop) tails_append(L, &L->loop->breaks, in);
+    return (Tails){0};
+  case S_CONTINUE:
+    if (L->loop) connect_back(L, in, L->loop->head);
+    return (Tails){0};
+  case S_PARALLEL: return lower_parallel(L, s, in);
+  case S_WAIT: return lower_wait(L, s, in);
+  case S_TERMINATE: return lower_terminate(L, s, in);
+  case S_NOTIFY: return lower_notify(L, s, in);
+  case S_LOG: return lower_log(L, s, in);
+  case S_CALL: return lower_call(L, s, in);
+  case S_START: return lower_start(L, s, in);
+  case S_GOTO: return lower_goto(L, s, in);
+  case S_REASSIGN: return lower_reassign(L, s, in);
+  case S_ADD: return lower_add(L, s, in);
+  default: return in; /* S_ERROR: a checked program has none */
+  }
+}
+
+/* Statements after the flow ended are unreachable (the checker reports
+ * them), so they are not lowered. */
+static Tails lower_block(Lower *L, const Block *b, Tails in) {
+  if (!b) return in;
+  for (uint32_t i = 0; i < b->n && in.n; i++) in = lower_stmt(L, b->stmts[i], in);
+  return in;
+}
+
+/* ---- states -------------------------------------------------------------------- */
+
+/* An enter block or command body: entered by `in`, ending in IDLE. */
+static void lower_state_block(Lower *L, const Block *b, Tails in, Span at) {
+  Tails out = lower_block(L, b, in);
+  if (!out.n) return;
+  IrNode *idle = new_node(L, IR_IDLE, at);
+  idle->title = "rest in state";
+  idle->detail = "idle";
+  connect(L, out, idle);
+}
+
+static const char *command_label(Lower *L, const Command *c) {
+  if (!c->nby) return c->name.s;
+  return arena_printf(&L->ir->arena, "%s · by %s", c->name.s, who_text(L, c->by, c->nby));
+}
+
+static void lower_commands(Lower *L, const State *s, IrState *st) {
+  st->ncommands = s->ncommands;
+  st->commands = arena_alloc(&L->ir->arena, (s->ncommands + 1) * sizeof *st->commands);
+  for (uint32_t j = 0; j < s->ncommands; j++) {
+    const Command *c = &s->commands[j];
+    IrCommand *ic = &st->commands[j];
+    ic->name = c->name.s;
+    ic->label = c->label ? plain_text(L, c->label) : c->name.s;
+    ic->by = (IrWho){c->by, c->nby};
+    position(L, c->span, &ic->line, &ic->col);
+    const char *label = command_label(L, c);
+    if (c->target.s) {
+      ic->target = state_index(L, c->target.s);
+      ir_edge(L->ir, L->p, st->node, L->p->states[ic->target].node, IR_E_COMMAND, label);
+      continue;
+    }
+    ic->target = -1;
+    Tails in = {0};
+    tails_add(L, &in, (Tail){st->node, IR_E_COMMAND, j, NULL, label, &ic->body});
+    lower_state_block(L, c->body, in, c->span);
+  }
+}
+
+static void lower_states(Lower *L, const States *states) {
+  IrProc *p = L->p;
+  p->nstates = states->n;
+  p->states = arena_alloc(&L->ir->arena, (states->n + 1) * sizeof *p->states);
+  for (uint32_t i = 0; i < states->n; i++) {
+    const State *s = &states->states[i];
+    IrState *st = &p->states[i];
+    st->name = s->name.s;
+    st->label = s->label ? plain_text(L, s->label) : s->name.s;
+    st->final = s->final;
+    st->node = new_node(L, IR_STATE, s->span);
+    st->node->u.state.state = (uint16_t)i;
+    st->node->title = st->label;
+    st->node->detail = s->final ? arena_printf(&L->ir->arena, "final state · %s", st->name)
+                                : arena_printf(&L->ir->arena, "state · %s", st->name);
+  }
+  ir_edge(L->ir, p, p->start, p->states[0].node, IR_E_FLOW, NULL);
+  for (uint32_t i = 0; i < states->n; i++) {
+    const State *s = &states->states[i];
+    IrState *st = &p->states[i];
+    L->cluster = st->node;
+    Tails in = {0};
+    tails_add(L, &in, (Tail){st->node, IR_E_FLOW, 0, NULL, "enter", &st->enter});
+    lower_state_block(L, s->enter, in, s->span);
+    lower_commands(L, s, st);
+    L->cluster = NULL;
+  }
+}
+
+/* ---- processes ------------------------------------------------------------------- */
+
+static int32_t doc_index(const Lower *L, const Document *d) {
+  if (!d) return -1;
+  for (uint32_t i = 0; i < L->ir->ndocs; i++)
+    if (strcmp(L->ir->docs[i].name, d->name.s) == 0) return (int32_t)i;
+  return -1;
+}
+
+static IrSlotKind slot_kind(SymKind k) {
+  switch (k) {
+  case SYM_PARAM: return IR_SLOT_PARAM;
+  case SYM_VAR: return IR_SLOT_VAR;
+  case SYM_RESULT: return IR_SLOT_RESULT;
+  default: return IR_SLOT_LOOPVAR;
+  }
+}
+
+static int map_kind(SymKind k) {
+  switch (k) {
+  case SYM_PARAM: return 0;
+  case SYM_VAR: return 1;
+  case SYM_RESULT: return 2;
+  case SYM_LOOPVAR: return 3;
+  default: return -1;
+  }
+}
+
+/* Slots for every param, var, step result and loop variable, in declaration
+ * order; parameters and variable initializers. */
+static void lower_declarations(Lower *L, const ProcInfo *info) {
+  IrProc *p = L->p;
+  for (uint32_t i = 0; i < info->nsymbols; i++) {
+    const Symbol *sym = info->symbols[i];
+    int k = map_kind(sym->kind);
+    if (k >= 0 && sym->slot >= p->slot_map_len[k]) p->slot_map_len[k] = sym->slot + 1;
+  }
+  for (int k = 0; k < 4; k++) {
+    p->slot_map[k] = arena_alloc(&L->ir->arena, (p->slot_map_len[k] + 1) * sizeof(int32_t));
+    for (uint32_t j = 0; j < p->slot_map_len[k]; j++) p->slot_map[k][j] = -1;
+  }
+  for (uint32_t i = 0; i < info->nsymbols; i++) {
+    const Symbol *sym = info->symbols[i];
+    int k = map_kind(sym->kind);
+    if (k < 0) continue;
+    uint16_t slot = ir_slot(L->ir, p, sym->name, sym->type, slot_kind(sym->kind), sym);
+    p->slot_map[k][sym->slot] = slot;
+    if (sym->kind == SYM_PARAM) {
+      const Decl *d = sym->decl;
+      IrParam *prm = arena_alloc(&L->ir->arena, sizeof *prm);
+      prm->slot = slot;
+      prm->name = sym->name;
+      prm->label = d && d->label ? plain_text(L, d->label) : "";
+      prm->type = sym->type;
+      prm->def = d ? d->init : NULL;
+      prm->required = !prm->def;
+      ptrvec_push(&L->ir->arena, &p->params, prm);
+    } else if (sym->kind == SYM_VAR) {
+      const Decl *d = sym->decl;
+      IrInit *init = arena_alloc(&L->ir->arena, sizeof *init);
+      init->slot = slot;
+      init->type = sym->type;
+      init->value = d ? d->init : NULL;
+      position(L, d ? d->span : sym->decl_span, &init->line, &init->col);
+      ptrvec_push(&L->ir->arena, &p->inits, init);
+    }
+  }
+}
+
+static void lower_trigger(Lower *L, const Trigger *t, const Document *doc) {
+  IrTrigger *g = &L->p->trigger;
+  g->kind = t->kind;
+  g->when = t->when;
+  g->nfields = t->nfields;
+  g->fields = arena_alloc(&L->ir->arena, (t->nfields + 1) * sizeof *g->fields);
+  for (uint32_t i = 0; i < t->nfields && doc; i++)
+    for (uint32_t j = 0; j < doc->nfields; j++)
+      if (doc->fields[j].name.s && strcmp(doc->fields[j].name.s, t->fields[i].s) == 0)
+        g->fields[i] = (uint16_t)j;
+}
+
+static const char *start_detail(Lower *L, const Process *proc) {
+  for (uint32_t i = 0; i < proc->nmembers; i++) {
+    if (proc->members[i].kind != M_TRIGGER) continue;
+    return arena_printf(&L->ir->arena, "start · %s",
+                        source_text(L, proc->members[i].u.trigger->span));
+  }
+  return "start";
+}
+
+/* The process's shell: name, document, trigger, slots and parameters. The
+ * bodies come after every shell exists (a `start` needs its target's
+ * parameters). */
+static void lower_shell(Lower *L, const Process *proc, IrProc *p) {
+  const ProcInfo *info = proc->info;
+  L->p = p;
+  L->proc = proc;
+  p->name = proc->name.s;
+  p->title = proc->title ? plain_text(L, proc->title) : "";
+  position(L, proc->span, &p->line, &p->col);
+  p->doc = doc_index(L, info->doc);
+  p->trigger.kind = TRIG_MANUAL;
+  for (uint32_t i = 0; i < proc->nmembers; i++)
+    if (proc->members[i].kind == M_TRIGGER) {
+      lower_trigger(L, proc->members[i].u.trigger, info->doc);
+      break;
+    }
+  lower_declarations(L, info);
+}
+
+static void lower_body(Lower *L, const Process *proc, IrProc *p) {
+  L->p = p;
+  L->proc = proc;
+  L->cluster = NULL;
+  L->loop = NULL;
+  p->start = new_node(L, IR_START, proc->name.span);
+  p->start->title = *p->title ? p->title : p->name;
+  p->start->detail = start_detail(L, proc);
+  const States *states = NULL;
+  PtrVec stmts = {0};
+  for (uint32_t i = 0; i < proc->nmembers; i++) {
+    const Member *m = &proc->members[i];
+    if (m->kind == M_STATES && !states) states = m->u.states;
+    if (m->kind == M_STMT) ptrvec_push(&L->ir->arena, &stmts, m->u.stmt);
+  }
+  if (states && states->n) {
+    lower_states(L, states);
+  } else {
+    Block body = {(Stmt **)stmts.items, stmts.n, proc->span};
+    Tails out = lower_block(L, &body, tail_of(L, p->start, IR_E_FLOW, NULL));
+    if (out.n) {
+      IrNode *end = new_node(L, IR_END, span_make(proc->span.off + proc->span.len - 1, 1));
+      end->title = "end";
+      end->detail = "end";
+      connect(L, out, end);
+    }
+  }
+  ir_proc_index(L->ir, p);
+}
+
+/* ---- documents and actions ------------------------------------------------------- */
+
+static void lower_doc(Lower *L, const Document *d, IrDoc *g) {
+  g->name = d->name.s;
+  g->nfields = d->nfields;
+  g->fields = arena_alloc(&L->ir->arena, (d->nfields + 1) * sizeof *g->fields);
+  for (uint32_t i = 0; i < d->nfields; i++) {
+    g->fields[i].name = d->fields[i].name.s;
+    g->fields[i].type = d->fields[i].type.type ? d->fields[i].type.type : &type_string;
+    g->fields[i].def = d->fields[i].init;
+  }
+}
+
+static void lower_action(Lower *L, const Action *a, IrAction *g) {
+  g->name = a->name.s;
+  g->result = a->result.name.s && a->result.type ? a->result.type : &type_void;
+  g->nparams = a->nparams;
+  g->params = arena_alloc(&L->ir->arena, (a->nparams + 1) * sizeof *g->params);
+  for (uint32_t i = 0; i < a->nparams; i++) {
+    g->params[i].name = a->params[i].name.s;
+    g->params[i].type = a->params[i].type.type ? a->params[i].type.type : &type_string;
+  }
+}
+
+IrProgram *lower_program(const Program *prog) {
+  IrProgram *ir = ir_program_new();
+  Lower L = {ir, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}};
+  ir->src = prog->src;
+  ir->source_path = prog->src && prog->src->path ? prog->src->path : "";
+  uint32_t counts[3] = {0, 0, 0};
+  for (uint32_t i = 0; i < prog->nitems; i++) counts[prog->items[i].kind]++;
+  ir->docs = arena_alloc(&ir->arena, (counts[I_DOCUMENT] + 1) * sizeof *ir->docs);
+  ir->actions = arena_alloc(&ir->arena, (counts[I_ACTION] + 1) * sizeof *ir->actions);
+  ir->procs = arena_alloc(&ir->arena, (counts[I_PROCESS] + 1) * sizeof *ir->procs);
+  for (uint32_t i = 0; i < prog->nitems; i++) {
+    const Item *it = &prog->items[i];
+    if (it->kind == I_DOCUMENT) lower_doc(&L, it->u.doc, &ir->docs[ir->ndocs++]);
+    if (it->kind == I_ACTION) lower_action(&L, it->u.action, &ir->actions[ir->nactions++]);
+  }
+  for (uint32_t i = 0; i < prog->nitems; i++)
+    if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
+      lower_shell(&L, prog->items[i].u.proc, &ir->procs[ir->nprocs++]);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < prog->nitems; i++)
+    if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
+      lower_body(&L, prog->items[i].u.proc, &ir->procs[k++]);
+  return ir;
+}

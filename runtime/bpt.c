@@ -1,0 +1,1167 @@
+/* bpt.c — the `.bpt` bundle: the instruction and built-in tables, CRC-32C, the writer,
+ * the reader and the instruction decoder. The verifier is in bpt_verify.c, the listing in
+ * bpt_disasm.c; bpt.h describes the format.
+ *
+ * The reader trusts nothing: every integer is decoded byte by byte (little-endian), every
+ * length and count is checked against the bytes left before anything is allocated, and
+ * every allocation goes through the caller's allocator into one block list (b->mem). */
+#include "bpt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const BptOpInfo bpt_ops[BPT_OP_COUNT] = {
+#define OP(name, operands, pops, pushes, flags) {#name, operands, pops, pushes, flags},
+#include "opcodes.def"
+#undef OP
+};
+
+const BptBuiltinInfo bpt_builtins[BPT_BI_COUNT] = {
+#define BUILTIN(id, name, nargs) {name, nargs},
+#include "builtins.def"
+#undef BUILTIN
+};
+
+/* A name that filled its array would lose its NUL: refuse to compile instead. */
+#define OP(op, ops, pops, pushes, flags)                                                           \
+  _Static_assert(sizeof #op <= sizeof bpt_ops[0].name, "opcode name too long: " #op);              \
+  _Static_assert(sizeof ops <= sizeof bpt_ops[0].operands, "too many operands: " #op);
+#include "opcodes.def"
+#undef OP
+#define BUILTIN(id, text, nargs)                                                                   \
+  _Static_assert(sizeof text <= sizeof bpt_builtins[0].name, "built-in name too long: " text);
+#include "builtins.def"
+#undef BUILTIN
+
+bool bpt_type_valid(unsigned type) {
+  if (type <= BPT_T_USER) return true;
+  if (type >= BPT_T_TASK_RESULT && type <= BPT_T_REQUEST_RESULT) return true;
+  return (type & ~0x7Fu) == BPT_T_LIST && (type & 0x7Fu) <= BPT_T_USER;
+}
+
+/* ---- CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) --------------------------- */
+
+static const uint32_t crc32c_table[256] = {
+    0x00000000u, 0xf26b8303u, 0xe13b70f7u, 0x1350f3f4u, 0xc79a971fu, 0x35f1141cu, 0x26a1e7e8u,
+    0xd4ca64ebu, 0x8ad958cfu, 0x78b2dbccu, 0x6be22838u, 0x9989ab3bu, 0x4d43cfd0u, 0xbf284cd3u,
+    0xac78bf27u, 0x5e133c24u, 0x105ec76fu, 0xe235446cu, 0xf165b798u, 0x030e349bu, 0xd7c45070u,
+    0x25afd373u, 0x36ff2087u, 0xc494a384u, 0x9a879fa0u, 0x68ec1ca3u, 0x7bbcef57u, 0x89d76c54u,
+    0x5d1d08bfu, 0xaf768bbcu, 0xbc267848u, 0x4e4dfb4bu, 0x20bd8edeu, 0xd2d60dddu, 0xc186fe29u,
+    0x33ed7d2au, 0xe72719c1u, 0x154c9ac2u, 0x061c6936u, 0xf477ea35u, 0xaa64d611u, 0x580f5512u,
+    0x4b5fa6e6u, 0xb93425e5u, 0x6dfe410eu, 0x9f95c20du, 0x8cc531f9u, 0x7eaeb2fau, 0x30e349b1u,
+    0xc288cab2u, 0xd1d83946u, 0x23b3ba45u, 0xf779deaeu, 0x05125dadu, 0x1642ae59u, 0xe4292d5au,
+    0xba3a117eu, 0x4851927du, 0x5b016189u, 0xa96ae28au, 0x7da08661u, 0x8fcb0562u, 0x9c9bf696u,
+    0x6ef07595u, 0x417b1dbcu, 0xb3109ebfu, 0xa0406d4bu, 0x522bee48u, 0x86e18aa3u, 0x748a09a0u,
+    0x67dafa54u, 0x95b17957u, 0xcba24573u, 0x39c9c670u, 0x2a993584u, 0xd8f2b687u, 0x0c38d26cu,
+    0xfe53516fu, 0xed03a29bu, 0x1f682198u, 0x5125dad3u, 0xa34e59d0u, 0xb01eaa24u, 0x42752927u,
+    0x96bf4dccu, 0x64d4cecfu, 0x77843d3bu, 0x85efbe38u, 0xdbfc821cu, 0x2997011fu, 0x3ac7f2ebu,
+    0xc8ac71e8u, 0x1c661503u, 0xee0d9600u, 0xfd5d65f4u, 0x0f36e6f7u, 0x61c69362u, 0x93ad1061u,
+    0x80fde395u, 0x72966096u, 0xa65c047du, 0x5437877eu, 0x4767748au, 0xb50cf789u, 0xeb1fcbadu,
+    0x197448aeu, 0x0a24bb5au, 0xf84f3859u, 0x2c855cb2u, 0xdeeedfb1u, 0xcdbe2c45u, 0x3fd5af46u,
+    0x7198540du, 0x83f3d70eu, 0x90a324fau, 0x62c8a7f9u, 0xb602c312u, 0x44694011u, 0x5739b3e5u,
+    0xa55230e6u, 0xfb410cc2u, 0x092a8fc1u, 0x1a7a7c35u, 0xe811ff36u, 0x3cdb9bddu, 0xceb018deu,
+    0xdde0eb2au, 0x2f8b6829u, 0x82f63b78u, 0x709db87bu, 0x63cd4b8fu, 0x91a6c88cu, 0x456cac67u,
+    0xb7072f64u, 0xa457dc90u, 0x563c5f93u, 0x082f63b7u, 0xfa44e0b4u, 0xe9141340u, 0x1b7f9043u,
+    0xcfb5f4a8u, 0x3dde77abu, 0x2e8e845fu, 0xdce5075cu, 0x92a8fc17u, 0x60c37f14u, 0x73938ce0u,
+    0x81f80fe3u, 0x55326b08u, 0xa759e80bu, 0xb4091bffu, 0x466298fcu, 0x1871a4d8u, 0xea1a27dbu,
+    0xf94ad42fu, 0x0b21572cu, 0xdfeb33c7u, 0x2d80b0c4u, 0x3ed04330u, 0xccbbc033u, 0xa24bb5a6u,
+    0x502036a5u, 0x4370c551u, 0xb11b4652u, 0x65d122b9u, 0x97baa1bau, 0x84ea524eu, 0x7681d14du,
+    0x2892ed69u, 0xdaf96e6au, 0xc9a99d9eu, 0x3bc21e9du, 0xef087a76u, 0x1d63f975u, 0x0e330a81u,
+    0xfc588982u, 0xb21572c9u, 0x407ef1cau, 0x532e023eu, 0xa145813du, 0x758fe5d6u, 0x87e466d5u,
+    0x94b49521u, 0x66df1622u, 0x38cc2a06u, 0xcaa7a905u, 0xd9f75af1u, 0x2b9cd9f2u, 0xff56bd19u,
+    0x0d3d3e1au, 0x1e6dcdeeu, 0xec064eedu, 0xc38d26c4u, 0x31e6a5c7u, 0x22b65633u, 0xd0ddd530u,
+    0x0417b1dbu, 0xf67c32d8u, 0xe52cc12cu, 0x1747422fu, 0x49547e0bu, 0xbb3ffd08u, 0xa86f0efcu,
+    0x5a048dffu, 0x8ecee914u, 0x7ca56a17u, 0x6ff599e3u, 0x9d9e1ae0u, 0xd3d3e1abu, 0x21b862a8u,
+    0x32e8915cu, 0xc083125fu, 0x144976b4u, 0xe622f5b7u, 0xf5720643u, 0x07198540u, 0x590ab964u,
+    0xab613a67u, 0xb831c993u, 0x4a5a4a90u, 0x9e902e7bu, 0x6cfbad78u, 0x7fab5e8cu, 0x8dc0dd8fu,
+    0xe330a81au, 0x115b2b19u, 0x020bd8edu, 0xf0605beeu, 0x24aa3f05u, 0xd6c1bc06u, 0xc5914ff2u,
+    0x37faccf1u, 0x69e9f0d5u, 0x9b8273d6u, 0x88d28022u, 0x7ab90321u, 0xae7367cau, 0x5c18e4c9u,
+    0x4f48173du, 0xbd23943eu, 0xf36e6f75u, 0x0105ec76u, 0x12551f82u, 0xe03e9c81u, 0x34f4f86au,
+    0xc69f7b69u, 0xd5cf889du, 0x27a40b9eu, 0x79b737bau, 0x8bdcb4b9u, 0x988c474du, 0x6ae7c44eu,
+    0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
+};
+
+uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len) {
+  const uint8_t *p = data;
+  crc = ~crc;
+  for (size_t i = 0; i < len; i++) crc = crc32c_table[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
+  return ~crc;
+}
+
+/* ---- writer -------------------------------------------------------------------------- */
+
+/* A growable byte buffer; the first failure sticks and is reported once at the end. */
+typedef struct Out {
+  uint8_t *p;
+  size_t n, cap;
+  BptAllocFn alloc;
+  void *ud;
+  bool oom, too_large;
+} Out;
+
+static void put(Out *o, const void *src, size_t n) {
+  if (o->oom || o->too_large || n == 0) return;
+  if (n > (size_t)UINT32_MAX - o->n) { /* the size field is a u32 */
+    o->too_large = true;
+    return;
+  }
+  if (o->cap - o->n < n) {
+    size_t cap = o->cap ? o->cap : 256;
+    while (cap - o->n < n) cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+    uint8_t *p = o->alloc(o->ud, o->p, o->cap, cap);
+    if (!p) {
+      o->oom = true;
+      return;
+    }
+    o->p = p;
+    o->cap = cap;
+  }
+  memcpy(o->p + o->n, src, n);
+  o->n += n;
+}
+
+static void put_u8(Out *o, unsigned v) {
+  uint8_t b = (uint8_t)v;
+  put(o, &b, 1);
+}
+
+static void put_u16(Out *o, unsigned v) {
+  uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+  put(o, b, 2);
+}
+
+static void put_u32(Out *o, uint32_t v) {
+  uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+  put(o, b, 4);
+}
+
+static void put_u64(Out *o, uint64_t v) {
+  put_u32(o, (uint32_t)v);
+  put_u32(o, (uint32_t)(v >> 32));
+}
+
+static void set_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+static void write_strings(Out *o, const BptBundle *b) {
+  put_u32(o, b->nstrings);
+  for (uint32_t i = 0; i < b->nstrings; i++) {
+    put_u32(o, b->strings[i].len);
+    put(o, b->strings[i].data, b->strings[i].len);
+  }
+}
+
+/* The payload of a constant depends on its type: an unknown type cannot be written. */
+static bool write_consts(Out *o, const BptBundle *b, BptError *err) {
+  put_u32(o, b->nconsts);
+  for (uint32_t i = 0; i < b->nconsts; i++) {
+    const BptConst *c = &b->consts[i];
+    put_u8(o, c->type);
+    switch (c->type) {
+    case BPT_T_INT:
+    case BPT_T_DATETIME:
+    case BPT_T_DURATION: put_u64(o, (uint64_t)c->i); break;
+    case BPT_T_DECIMAL:
+      put_u64(o, (uint64_t)c->i);
+      put_u8(o, c->scale);
+      break;
+    case BPT_T_BOOL: put_u8(o, (unsigned)(c->i & 0xFF)); break; /* as is: the reader checks */
+    case BPT_T_STRING:
+    case BPT_T_USER: put_u32(o, c->str); break;
+    case BPT_T_DATE: put_u32(o, (uint32_t)c->i); break;
+    default:
+      if (!bpt_type_valid(c->type) || !(c->type & BPT_T_LIST)) {
+        snprintf(err->message, sizeof err->message,
+                 "constant %u has type 0x%02x, which no constant can have", i, c->type);
+        return false;
+      }
+      put_u32(o, c->nitems);
+      for (uint32_t j = 0; j < c->nitems; j++) put_u32(o, c->items[j]);
+    }
+  }
+  return true;
+}
+
+static void write_doctypes(Out *o, const BptBundle *b) {
+  put_u32(o, b->ndoctypes);
+  for (uint32_t i = 0; i < b->ndoctypes; i++) {
+    const BptDoctype *d = &b->doctypes[i];
+    put_u32(o, d->name);
+    put_u32(o, d->nfields);
+    for (uint32_t j = 0; j < d->nfields; j++) {
+      put_u32(o, d->fields[j].name);
+      put_u8(o, d->fields[j].type);
+      put_u16(o, d->fields[j].def);
+    }
+  }
+}
+
+static void write_actions(Out *o, const BptBundle *b) {
+  put_u32(o, b->nactions);
+  for (uint32_t i = 0; i < b->nactions; i++) {
+    const BptAction *a = &b->actions[i];
+    put_u32(o, a->name);
+    put_u8(o, a->result);
+    put_u8(o, a->nparams);
+    for (unsigned j = 0; j < a->nparams; j++) {
+      put_u32(o, a->params[j].name);
+      put_u8(o, a->params[j].type);
+    }
+  }
+}
+
+static void write_step(Out *o, const BptStep *s) {
+  put_u8(o, s->kind);
+  put_u8(o, s->mode);
+  put_u8(o, s->flags);
+  put_u8(o, s->nreminds);
+  put_u16(o, s->result);
+  put_u32(o, s->timeout_pc);
+  for (unsigned i = 0; i < s->nreminds; i++) put_u32(o, s->remind_pc[i]);
+  put_u16(o, s->nfields);
+  for (unsigned i = 0; i < s->nfields; i++) {
+    const BptReqField *f = &s->fields[i];
+    put_u32(o, f->name);
+    put_u32(o, f->label);
+    put_u8(o, f->type);
+    put_u8(o, f->to_slot);
+    put_u16(o, f->index);
+  }
+  put_u32(o, s->node);
+}
+
+static void write_state(Out *o, const BptState *s) {
+  put_u32(o, s->name);
+  put_u32(o, s->label);
+  put_u8(o, s->final);
+  put_u32(o, s->enter_pc);
+  put_u16(o, s->ncommands);
+  for (unsigned i = 0; i < s->ncommands; i++) {
+    const BptCommand *c = &s->commands[i];
+    put_u32(o, c->name);
+    put_u32(o, c->label);
+    put_u32(o, c->by_pc);
+    put_u16(o, c->target);
+    put_u32(o, c->body_pc);
+  }
+}
+
+static void write_process(Out *o, const BptProcess *p) {
+  put_u32(o, p->name);
+  put_u32(o, p->title);
+  put_u16(o, p->doctype);
+  put_u8(o, p->trigger);
+  put_u8(o, p->ntrigger_fields);
+  for (unsigned i = 0; i < p->ntrigger_fields; i++) put_u16(o, p->trigger_fields[i]);
+  put_u32(o, p->when_pc);
+  put_u32(o, p->code_offset);
+  put_u32(o, p->code_size);
+  put_u32(o, p->entry_pc);
+  put_u16(o, p->ngroups);
+  put_u16(o, p->nslots);
+  for (unsigned i = 0; i < p->nslots; i++) {
+    put_u32(o, p->slots[i].name);
+    put_u8(o, p->slots[i].type);
+    put_u8(o, p->slots[i].kind);
+  }
+  put_u16(o, p->nparams);
+  for (unsigned i = 0; i < p->nparams; i++) {
+    put_u16(o, p->params[i].slot);
+    put_u32(o, p->params[i].label);
+    put_u8(o, p->params[i].required);
+  }
+  put_u16(o, p->nsteps);
+  for (unsigned i = 0; i < p->nsteps; i++) write_step(o, &p->steps[i]);
+  put_u16(o, p->nstates);
+  for (unsigned i = 0; i < p->nstates; i++) write_state(o, &p->states[i]);
+  put_u32(o, p->first_line);
+  put_u32(o, p->nlines);
+  put_u32(o, p->first_node);
+  put_u32(o, p->nnodes);
+  put_u32(o, p->first_edge);
+  put_u32(o, p->nedges);
+}
+
+static void write_processes(Out *o, const BptBundle *b) {
+  put_u32(o, b->nprocesses);
+  for (uint32_t i = 0; i < b->nprocesses; i++) write_process(o, &b->processes[i]);
+}
+
+static void write_lines(Out *o, const BptBundle *b) {
+  put_u32(o, b->source_file);
+  put_u32(o, b->nlines);
+  for (uint32_t i = 0; i < b->nlines; i++) {
+    put_u32(o, b->lines[i].pc);
+    put_u32(o, b->lines[i].line);
+    put_u32(o, b->lines[i].col);
+  }
+}
+
+static void write_graph(Out *o, const BptBundle *b) {
+  put_u32(o, b->nnodes);
+  for (uint32_t i = 0; i < b->nnodes; i++) {
+    const BptNode *n = &b->nodes[i];
+    put_u8(o, n->kind);
+    put_u32(o, n->id);
+    put_u32(o, n->title);
+    put_u32(o, n->detail);
+    put_u32(o, n->line);
+    put_u32(o, n->col);
+    put_u32(o, n->cluster);
+  }
+  put_u32(o, b->nedges);
+  for (uint32_t i = 0; i < b->nedges; i++) {
+    const BptEdge *e = &b->edges[i];
+    put_u32(o, e->from);
+    put_u32(o, e->to);
+    put_u8(o, e->kind);
+    put_u32(o, e->label);
+  }
+}
+
+enum { TABLE_END = BPT_HEADER_SIZE + BPT_SEC_COUNT * 12 };
+
+bool bpt_write(BptBundle *b, BptAllocFn alloc, void *ud, uint8_t **out, size_t *out_len,
+               BptError *err) {
+  Out o = {.alloc = alloc, .ud = ud};
+  uint8_t head[TABLE_END] = {0};
+  uint32_t start[BPT_SEC_COUNT + 1];
+  *out = NULL;
+  *out_len = 0;
+  put(&o, head, sizeof head); /* filled in at the end */
+  for (int s = BPT_SEC_STRINGS; s <= BPT_SEC_GRAPH; s++) {
+    start[s - 1] = (uint32_t)o.n;
+    switch ((BptSection)s) {
+    case BPT_SEC_STRINGS: write_strings(&o, b); break;
+    case BPT_SEC_CONSTS:
+      if (!write_consts(&o, b, err)) {
+        if (o.p) alloc(ud, o.p, o.cap, 0);
+        return false;
+      }
+      break;
+    case BPT_SEC_DOCTYPES: write_doctypes(&o, b); break;
+    case BPT_SEC_ACTIONS: write_actions(&o, b); break;
+    case BPT_SEC_PROCESSES: write_processes(&o, b); break;
+    case BPT_SEC_CODE: put(&o, b->code, b->code_size); break;
+    case BPT_SEC_LINES: write_lines(&o, b); break;
+    case BPT_SEC_GRAPH: write_graph(&o, b); break;
+    }
+  }
+  start[BPT_SEC_COUNT] = (uint32_t)o.n;
+  if (o.oom || o.too_large) {
+    snprintf(err->message, sizeof err->message,
+             o.oom ? "out of memory writing the bundle"
+                   : "the bundle would be larger than 4 GiB, the format's limit");
+    if (o.p) alloc(ud, o.p, o.cap, 0);
+    return false;
+  }
+  memcpy(o.p, BPT_MAGIC, 4);
+  o.p[4] = BPT_MAJOR & 0xFF, o.p[5] = BPT_MAJOR >> 8;
+  o.p[6] = BPT_MINOR & 0xFF, o.p[7] = BPT_MINOR >> 8;
+  set_u32(o.p + 8, (uint32_t)o.n);
+  set_u32(o.p + 16, BPT_SEC_COUNT);
+  set_u32(o.p + 20, 0);
+  for (int s = 0; s < BPT_SEC_COUNT; s++) {
+    uint8_t *e = o.p + BPT_HEADER_SIZE + 12 * s;
+    set_u32(e, (uint32_t)s + 1);
+    set_u32(e + 4, start[s]);
+    set_u32(e + 8, start[s + 1] - start[s]);
+  }
+  b->crc = bpt_crc32c(0, o.p + BPT_HEADER_SIZE, o.n - BPT_HEADER_SIZE);
+  set_u32(o.p + 12, b->crc);
+  /* Give back the slack so the caller frees exactly *out_len bytes. */
+  if (o.cap != o.n) {
+    uint8_t *p = alloc(ud, o.p, o.cap, o.n);
+    if (p) o.p = p, o.cap = o.n;
+  }
+  if (o.cap != o.n) { /* the allocator could not shrink: copy */
+    uint8_t *p = alloc(ud, NULL, 0, o.n);
+    if (!p) {
+      alloc(ud, o.p, o.cap, 0);
+      snprintf(err->message, sizeof err->message, "out of memory writing the bundle");
+      return false;
+    }
+    memcpy(p, o.p, o.n);
+    alloc(ud, o.p, o.cap, 0);
+    o.p = p;
+  }
+  *out = o.p;
+  *out_len = o.n;
+  return true;
+}
+
+/* ---- reader: memory ------------------------------------------------------------------ */
+
+/* bpt_read's allocations: a list of blocks, each carved up by bumping. */
+typedef struct Block {
+  struct Block *next;
+  size_t size, used; /* size: the whole allocation, header included */
+  max_align_t data[];
+} Block;
+
+enum { BLOCK_MIN = 4096, BLOCK_MAX = 256 * 1024 };
+
+static void free_blocks(Block *blk, BptAllocFn alloc, void *ud) {
+  while (blk) {
+    Block *next = blk->next;
+    alloc(ud, blk, blk->size, 0);
+    blk = next;
+  }
+}
+
+void bpt_free(BptBundle *b, BptAllocFn alloc, void *ud) {
+  free_blocks(b->mem, alloc, ud);
+  memset(b, 0, sizeof *b);
+}
+
+/* ---- reader: decoding ---------------------------------------------------------------- */
+
+typedef struct Reader {
+  const uint8_t *p; /* the current section */
+  size_t pos, end;
+  const char *section;
+  const char *what1, *what2; /* what is being read, for messages: "process 2, step 1" */
+  uint32_t index1, index2;
+  bool failed;
+  BptError *err;
+  BptAllocFn alloc;
+  void *ud;
+  Block *blocks;
+  size_t next_block;
+  BptBundle *b;
+} Reader;
+
+/* (A switch, not a table of pointers: the runtime has no relocated data at all.) */
+static const char *section_name(unsigned id) {
+  switch (id) {
+  case BPT_SEC_STRINGS: return "STRINGS";
+  case BPT_SEC_CONSTS: return "CONSTS";
+  case BPT_SEC_DOCTYPES: return "DOCTYPES";
+  case BPT_SEC_ACTIONS: return "ACTIONS";
+  case BPT_SEC_PROCESSES: return "PROCESSES";
+  case BPT_SEC_CODE: return "CODE";
+  case BPT_SEC_LINES: return "LINES";
+  case BPT_SEC_GRAPH: return "GRAPH";
+  }
+  return "?";
+}
+
+/* Records the first failure as "section X, what i, what j: message". */
+static bool rfail(Reader *r, const char *fmt, ...) {
+  if (r->failed) return false;
+  r->failed = true;
+  char *m = r->err->message;
+  size_t cap = sizeof r->err->message, n = 0;
+  n += (size_t)snprintf(m, cap, "section %s", r->section);
+  if (r->what1 && n < cap) n += (size_t)snprintf(m + n, cap - n, ", %s %u", r->what1, r->index1);
+  if (r->what2 && n < cap) n += (size_t)snprintf(m + n, cap - n, ", %s %u", r->what2, r->index2);
+  if (n < cap) n += (size_t)snprintf(m + n, cap - n, ": ");
+  if (n < cap) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m + n, cap - n, fmt, ap);
+    va_end(ap);
+  }
+  return false;
+}
+
+static bool need(Reader *r, size_t n) {
+  if (r->failed) return false;
+  if (r->end - r->pos >= n) return true;
+  return rfail(r, "cut off at byte %zu of %zu (%zu more needed)", r->pos, r->end, n);
+}
+
+static uint8_t rd_u8(Reader *r) { return need(r, 1) ? r->p[r->pos++] : 0; }
+
+static uint16_t rd_u16(Reader *r) {
+  if (!need(r, 2)) return 0;
+  const uint8_t *q = r->p + r->pos;
+  r->pos += 2;
+  return (uint16_t)(q[0] | (unsigned)q[1] << 8);
+}
+
+static uint32_t rd_u32(Reader *r) {
+  if (!need(r, 4)) return 0;
+  const uint8_t *q = r->p + r->pos;
+  r->pos += 4;
+  return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+}
+
+static uint64_t rd_u64(Reader *r) {
+  uint64_t lo = rd_u32(r);
+  return lo | (uint64_t)rd_u32(r) << 32;
+}
+
+/* Two's complement without implementation-defined conversions. */
+static int64_t to_i64(uint64_t u) { return u <= INT64_MAX ? (int64_t)u : -(int64_t)~u - 1; }
+static int64_t to_i32(uint32_t u) {
+  return u <= INT32_MAX ? (int64_t)u : -(int64_t)(uint32_t)~u - 1;
+}
+
+/* A string index, checked against the string table (always read first). */
+static uint32_t rd_str(Reader *r, const char *what) {
+  uint32_t z = rd_u32(r);
+  if (!r->failed && z >= r->b->nstrings)
+    rfail(r, "%s is string %u, but there are %u", what, z, r->b->nstrings);
+  return z;
+}
+
+static uint8_t rd_type(Reader *r, const char *what) {
+  uint8_t t = rd_u8(r);
+  if (!r->failed && !bpt_type_valid(t)) rfail(r, "%s has unknown type code 0x%02x", what, t);
+  return t;
+}
+
+/* A count of items of at least `each` bytes: bounded by the bytes left, so a crafted
+ * count cannot make us allocate more than a few times the bundle's size. */
+static bool fits(Reader *r, uint32_t count, size_t each, const char *what) {
+  if (r->failed) return false;
+  size_t left = r->end - r->pos;
+  if (count <= left / each) return true;
+  return rfail(r, "%u %s need at least %llu bytes, only %zu left", count, what,
+               (unsigned long long)count * each, left);
+}
+
+/* Zeroed memory for n items of `size` bytes from the block list; NULL for n == 0. */
+static void *ralloc(Reader *r, size_t n, size_t size) {
+  if (r->failed || n == 0) return NULL;
+  const size_t align = sizeof(max_align_t);
+  if (n > (SIZE_MAX - align) / size) return rfail(r, "out of memory"), NULL;
+  size_t bytes = (n * size + align - 1) / align * align;
+  Block *blk = r->blocks;
+  if (!blk || blk->size - blk->used < bytes) {
+    size_t want = r->next_block;
+    if (want - sizeof(Block) < bytes) {
+      if (bytes > SIZE_MAX - sizeof(Block)) return rfail(r, "out of memory"), NULL;
+      want = sizeof(Block) + bytes;
+    }
+    blk = r->alloc(r->ud, NULL, 0, want);
+    if (!blk) return rfail(r, "out of memory (%zu bytes)", want), NULL;
+    blk->next = r->blocks;
+    blk->size = want;
+    blk->used = sizeof(Block);
+    r->blocks = blk;
+    if (r->next_block < BLOCK_MAX) r->next_block *= 2;
+  }
+  void *p = (char *)blk + blk->used;
+  blk->used += bytes;
+  memset(p, 0, bytes);
+  return p;
+}
+
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF): the offset of
+ * the first bad byte, or len when it is valid. */
+static size_t utf8_bad(const uint8_t *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    unsigned c = s[i];
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+      n = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else
+      return i;
+    if (len - i <= n) return i;
+    if (s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (size_t k = 2; k <= n; k++)
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+    i += n + 1;
+  }
+  return len;
+}
+
+/* ---- reader: sections ---------------------------------------------------------------- */
+
+static void read_strings(Reader *r) {
+  BptBundle *b = r->b;
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, 4, "strings")) return;
+  if (n == 0) {
+    rfail(r, "the string table is empty (string 0 must be \"\")");
+    return;
+  }
+  b->strings = ralloc(r, n, sizeof *b->strings);
+  /* All the text in one block: the bytes after the lengths, plus a NUL each. */
+  char *data = ralloc(r, r->end - r->pos - (size_t)4 * n + n, 1);
+  r->what1 = "string";
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    r->index1 = i;
+    uint32_t len = rd_u32(r);
+    /* The later strings' lengths must still fit: the text block counted on them. */
+    uint64_t later = (uint64_t)4 * (n - 1 - i);
+    if (!r->failed && (uint64_t)len + later > r->end - r->pos) {
+      rfail(r, "its length %u leaves no room for the %u strings after it", len, n - 1 - i);
+      break;
+    }
+    if (!need(r, len)) break;
+    memcpy(data, r->p + r->pos, len);
+    data[len] = '\0';
+    r->pos += len;
+    b->strings[i].data = data;
+    b->strings[i].len = len;
+    size_t bad = utf8_bad((const uint8_t *)data, len);
+    if (bad < len)
+      rfail(r, "not valid UTF-8 at byte %zu", bad);
+    else if (i == 0 && len != 0)
+      rfail(r, "string 0 must be \"\"");
+    data += len + 1;
+  }
+  r->what1 = NULL;
+  if (!r->failed) b->nstrings = n;
+}
+
+static const char *type_word(unsigned t) {
+  switch (t) {
+  case BPT_T_VOID: return "void";
+  case BPT_T_STRING: return "string";
+  case BPT_T_INT: return "int";
+  case BPT_T_DECIMAL: return "decimal";
+  case BPT_T_BOOL: return "bool";
+  case BPT_T_DATE: return "date";
+  case BPT_T_DATETIME: return "datetime";
+  case BPT_T_DURATION: return "duration";
+  case BPT_T_USER: return "user";
+  }
+  return t & BPT_T_LIST ? "list" : "result";
+}
+
+static void read_list(Reader *r, BptConst *c, uint32_t self) {
+  const BptBundle *b = r->b;
+  unsigned elem = c->type & 0x7Fu;
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, 4, "list items")) return;
+  if (elem == BPT_T_VOID && n != 0) {
+    rfail(r, "an empty-list constant (type 0x80) has %u items", n);
+    return;
+  }
+  c->items = ralloc(r, n, sizeof *c->items);
+  c->nitems = n;
+  for (uint32_t j = 0; j < n && !r->failed; j++) {
+    uint32_t k = c->items[j] = rd_u32(r);
+    if (r->failed) break;
+    if (k >= self)
+      rfail(r, "list item %u is constant %u, not an earlier one", j, k);
+    else if (b->consts[k].type != elem)
+      rfail(r, "list item %u is constant %u of type %s, the list holds %s", j, k,
+            type_word(b->consts[k].type), type_word(elem));
+  }
+}
+
+static void read_consts(Reader *r) {
+  BptBundle *b = r->b;
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, 2, "constants")) return;
+  b->consts = ralloc(r, n, sizeof *b->consts);
+  r->what1 = "constant";
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    BptConst *c = &b->consts[i];
+    r->index1 = i;
+    c->type = rd_u8(r);
+    switch (c->type) {
+    case BPT_T_INT:
+    case BPT_T_DATETIME:
+    case BPT_T_DURATION: c->i = to_i64(rd_u64(r)); break;
+    case BPT_T_DECIMAL:
+      c->i = to_i64(rd_u64(r));
+      c->scale = rd_u8(r);
+      if (!r->failed && c->scale > 18) rfail(r, "decimal scale %u is above 18", c->scale);
+      break;
+    case BPT_T_BOOL:
+      c->i = rd_u8(r);
+      if (!r->failed && c->i > 1) rfail(r, "bool byte is %u, not 0 or 1", (unsigned)c->i);
+      break;
+    case BPT_T_STRING:
+    case BPT_T_USER: c->str = rd_str(r, "its text"); break;
+    case BPT_T_DATE: c->i = to_i32(rd_u32(r)); break;
+    default:
+      if (r->failed) break;
+      if ((c->type & BPT_T_LIST) && bpt_type_valid(c->type))
+        read_list(r, c, i);
+      else
+        rfail(r, "type code 0x%02x is not a constant's type", c->type);
+    }
+  }
+  r->what1 = NULL;
+  if (!r->failed) b->nconsts = n;
+}
+
+static void read_doctypes(Reader *r) {
+  BptBundle *b = r->b;
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, 8, "document types")) return;
+  b->doctypes = ralloc(r, n, sizeof *b->doctypes);
+  r->what1 = "document type";
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    BptDoctype *d = &b->doctypes[i];
+    r->index1 = i;
+    d->name = rd_str(r, "its name");
+    d->nfields = rd_u32(r);
+    if (!fits(r, d->nfields, 7, "fields")) break;
+    d->fields = ralloc(r, d->nfields, sizeof *d->fields);
+    r->what2 = "field";
+    for (uint32_t j = 0; j < d->nfields && !r->failed; j++) {
+      r->index2 = j;
+      d->fields[j].name = rd_str(r, "its name");
+      d->fields[j].type = rd_type(r, "it");
+      d->fields[j].def = rd_u16(r);
+    }
+    r->what2 = NULL;
+  }
+  r->what1 = NULL;
+  if (!r->failed) b->ndoctypes = n;
+}
+
+static void read_actions(Reader *r) {
+  BptBundle *b = r->b;
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, 6, "actions")) return;
+  b->actions = ralloc(r, n, sizeof *b->actions);
+  r->what1 = "action";
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    BptAction *a = &b->actions[i];
+    r->index1 = i;
+    a->name = rd_str(r, "its name");
+    a->result = rd_type(r, "its result");
+    a->nparams = rd_u8(r);
+    if (!fits(r, a->nparams, 5, "parameters")) break;
+    a->params = ralloc(r, a->nparams, sizeof *a->params);
+    r->what2 = "parameter";
+    for (unsigned j = 0; j < a->nparams && !r->failed; j++) {
+      r->index2 = j;
+      a->params[j].name = rd_str(r, "its name");
+      a->params[j].type = rd_type(r, "it");
+    }
+    r->what2 = NULL;
+  }
+  r->what1 = NULL;
+  if (!r->failed) b->nactions = n;
+}
+
+enum {
+  STEP_MIN = 16,
+  REMIND_SIZE = 4,
+  REQ_FIELD_SIZE = 12,
+  STATE_MIN = 15,
+  COMMAND_SIZE = 18,
+  SLOT_SIZE = 6,
+  PARAM_SIZE = 7,
+  PROCESS_MIN = 62
+};
+
+static void read_step(Reader *r, BptStep *s) {
+  s->kind = rd_u8(r);
+  s->mode = rd_u8(r);
+  s->flags = rd_u8(r);
+  s->nreminds = rd_u8(r);
+  s->result = rd_u16(r);
+  s->timeout_pc = rd_u32(r);
+  if (!fits(r, s->nreminds, REMIND_SIZE, "reminders")) return;
+  s->remind_pc = ralloc(r, s->nreminds, sizeof *s->remind_pc);
+  for (unsigned i = 0; i < s->nreminds && !r->failed; i++) s->remind_pc[i] = rd_u32(r);
+  s->nfields = rd_u16(r);
+  if (!fits(r, s->nfields, REQ_FIELD_SIZE, "request fields")) return;
+  s->fields = ralloc(r, s->nfields, sizeof *s->fields);
+  for (unsigned i = 0; i < s->nfields && !r->failed; i++) {
+    BptReqField *f = &s->fields[i];
+    f->name = rd_str(r, "a request field's name");
+    f->label = rd_str(r, "a request field's label");
+    f->type = rd_type(r, "a request field");
+    f->to_slot = rd_u8(r);
+    f->index = rd_u16(r);
+  }
+  s->node = rd_u32(r);
+}
+
+static void read_state(Reader *r, BptState *s) {
+  s->name = rd_str(r, "its name");
+  s->label = rd_str(r, "its label");
+  s->final = rd_u8(r);
+  s->enter_pc = rd_u32(r);
+  s->ncommands = rd_u16(r);
+  if (!fits(r, s->ncommands, COMMAND_SIZE, "commands")) return;
+  s->commands = ralloc(r, s->ncommands, sizeof *s->commands);
+  for (unsigned i = 0; i < s->ncommands && !r->failed; i++) {
+    BptCommand *c = &s->commands[i];
+    c->name = rd_str(r, "a command's name");
+    c->label = rd_str(r, "a command's label");
+    c->by_pc = rd_u32(r);
+    c->target = rd_u16(r);
+    c->body_pc = rd_u32(r);
+  }
+}
+
+static void read_slots_and_params(Reader *r, BptProcess *p) {
+  p->nslots = rd_u16(r);
+  if (!fits(r, p->nslots, SLOT_SIZE, "slots")) return;
+  p->slots = ralloc(r, p->nslots, sizeof *p->slots);
+  r->what2 = "slot";
+  for (unsigned i = 0; i < p->nslots && !r->failed; i++) {
+    r->index2 = i;
+    p->slots[i].name = rd_str(r, "its name");
+    p->slots[i].type = rd_type(r, "it");
+    p->slots[i].kind = rd_u8(r);
+  }
+  p->nparams = rd_u16(r);
+  if (!fits(r, p->nparams, PARAM_SIZE, "parameters")) return;
+  p->params = ralloc(r, p->nparams, sizeof *p->params);
+  r->what2 = "parameter";
+  for (unsigned i = 0; i < p->nparams && !r->failed; i++) {
+    r->index2 = i;
+    p->params[i].slot = rd_u16(r);
+    p->params[i].label = rd_str(r, "its label");
+    p->params[i].required = rd_u8(r);
+  }
+  r->what2 = NULL;
+}
+
+static void read_process(Reader *r, BptProcess *p) {
+  p->name = rd_str(r, "its name");
+  p->title = rd_str(r, "its title");
+  p->doctype = rd_u16(r);
+  p->trigger = rd_u8(r);
+  p->ntrigger_fields = rd_u8(r);
+  if (!fits(r, p->ntrigger_fields, 2, "trigger fields")) return;
+  p->trigger_fields = ralloc(r, p->ntrigger_fields, sizeof *p->trigger_fields);
+  for (unsigned i = 0; i < p->ntrigger_fields && !r->failed; i++) p->trigger_fields[i] = rd_u16(r);
+  p->when_pc = rd_u32(r);
+  p->code_offset = rd_u32(r);
+  p->code_size = rd_u32(r);
+  p->entry_pc = rd_u32(r);
+  p->ngroups = rd_u16(r);
+  read_slots_and_params(r, p);
+  p->nsteps = rd_u16(r);
+  if (!fits(r, p->nsteps, STEP_MIN, "steps")) return;
+  p->steps = ralloc(r, p->nsteps, sizeof *p->steps);
+  r->what2 = "step";
+  for (unsigned i = 0; i < p->nsteps && !r->failed; i++) {
+    r->index2 = i;
+    read_step(r, &p->steps[i]);
+  }
+  p->nstates = rd_u16(r);
+  r->what2 = NULL;
+  if (!fits(r, p->nstates, STATE_MIN, "states")) return;
+  p->states = ralloc(r, p->nstates, sizeof *p->states);
+  r->what2 = "state";
+  for (unsigned i = 0; i < p->nstates && !r->failed; i++) {
+    r->index2 = i;
+    read_state(r, &p->states[i]);
+  }
+  r->what2 = NULL;
+  p->first_line = rd_u32(r);
+  p->nlines = rd_u32(r);
+  p->first_node = rd_u32(r);
+  p->nnodes = rd_u32(r);
+  p->first_edge = rd_u32(r);
+  p->nedges = rd_u32(r);
+}
+
+static void read_processes(Reader *r) {
+  BptBundle *b = r->b;
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, PROCESS_MIN, "processes")) return;
+  b->processes = ralloc(r, n, sizeof *b->processes);
+  r->what1 = "process";
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    r->index1 = i;
+    read_process(r, &b->processes[i]);
+  }
+  r->what1 = NULL;
+  if (!r->failed) b->nprocesses = n;
+}
+
+static void read_code(Reader *r) {
+  BptBundle *b = r->b;
+  size_t n = r->end - r->pos;
+  b->code = ralloc(r, n, 1);
+  if (r->failed) return;
+  if (n) memcpy(b->code, r->p + r->pos, n);
+  r->pos += n;
+  b->code_size = (uint32_t)n;
+}
+
+static void read_lines(Reader *r) {
+  BptBundle *b = r->b;
+  b->source_file = rd_str(r, "the source file");
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, 12, "line entries")) return;
+  b->lines = ralloc(r, n, sizeof *b->lines);
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    b->lines[i].pc = rd_u32(r);
+    b->lines[i].line = rd_u32(r);
+    b->lines[i].col = rd_u32(r);
+  }
+  if (!r->failed) b->nlines = n;
+}
+
+static void read_graph(Reader *r) {
+  BptBundle *b = r->b;
+  uint32_t n = rd_u32(r);
+  if (!fits(r, n, 25, "nodes")) return;
+  b->nodes = ralloc(r, n, sizeof *b->nodes);
+  r->what1 = "node";
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    BptNode *nd = &b->nodes[i];
+    r->index1 = i;
+    nd->kind = rd_u8(r);
+    nd->id = rd_str(r, "its id");
+    nd->title = rd_str(r, "its title");
+    nd->detail = rd_str(r, "its detail");
+    nd->line = rd_u32(r);
+    nd->col = rd_u32(r);
+    nd->cluster = rd_u32(r);
+  }
+  r->what1 = NULL;
+  if (!r->failed) b->nnodes = n;
+  n = rd_u32(r);
+  if (!fits(r, n, 13, "edges")) return;
+  b->edges = ralloc(r, n, sizeof *b->edges);
+  r->what1 = "edge";
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    BptEdge *e = &b->edges[i];
+    r->index1 = i;
+    e->from = rd_u32(r);
+    e->to = rd_u32(r);
+    e->kind = rd_u8(r);
+    e->label = rd_str(r, "its label");
+  }
+  r->what1 = NULL;
+  if (!r->failed) b->nedges = n;
+}
+
+/* The code ranges can be checked only once CODE is read, after PROCESSES. */
+static void check_code_ranges(Reader *r) {
+  const BptBundle *b = r->b;
+  r->section = section_name(BPT_SEC_PROCESSES);
+  r->what1 = "process";
+  for (uint32_t i = 0; i < b->nprocesses && !r->failed; i++) {
+    const BptProcess *p = &b->processes[i];
+    r->index1 = i;
+    if ((uint64_t)p->code_offset + p->code_size > b->code_size)
+      rfail(r, "its code (offset %u, %u bytes) is outside the CODE section (%u bytes)",
+            p->code_offset, p->code_size, b->code_size);
+  }
+  r->what1 = NULL;
+}
+
+static void read_section(Reader *r, unsigned id) {
+  switch (id) {
+  case BPT_SEC_STRINGS: read_strings(r); break;
+  case BPT_SEC_CONSTS: read_consts(r); break;
+  case BPT_SEC_DOCTYPES: read_doctypes(r); break;
+  case BPT_SEC_ACTIONS: read_actions(r); break;
+  case BPT_SEC_PROCESSES: read_processes(r); break;
+  case BPT_SEC_CODE: read_code(r); break;
+  case BPT_SEC_LINES: read_lines(r); break;
+  case BPT_SEC_GRAPH: read_graph(r); break;
+  }
+}
+
+/* ---- reader: header and section table ------------------------------------------------ */
+
+static uint32_t get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool fail(BptError *err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
+  if (len < 4 || memcmp(bytes, BPT_MAGIC, 4) != 0)
+    return fail(err, "not a bundle: the first bytes are not the magic \"BPT\\x1A\"");
+  /* The version comes before any other check: a later major may change the rest. Any
+   * minor is read: later minors only add codes this reader refuses if they are used. */
+  unsigned major = len < 6 ? 0 : bytes[4] | (unsigned)bytes[5] << 8;
+  if (len >= 6 && major != BPT_MAJOR)
+    return fail(err, "bundle format %u.x is not supported (this runtime reads %u.x)", major,
+                (unsigned)BPT_MAJOR);
+  if (len < TABLE_END)
+    return fail(err,
+                "the bundle is cut off: %zu bytes, the header and section table "
+                "alone take %u",
+                len, (unsigned)TABLE_END);
+  uint32_t size = get_u32(bytes + 8);
+  if (size != len)
+    return fail(err,
+                "the bundle's size field says %u bytes, but it has %zu (cut off or "
+                "padded)",
+                size, len);
+  uint32_t want = get_u32(bytes + 12);
+  uint32_t got = bpt_crc32c(0, bytes + BPT_HEADER_SIZE, len - BPT_HEADER_SIZE);
+  if (want != got)
+    return fail(err,
+                "checksum mismatch: the header says 0x%08x, the bytes give 0x%08x "
+                "(the bundle is damaged)",
+                want, got);
+  uint32_t nsections = get_u32(bytes + 16), flags = get_u32(bytes + 20);
+  if (nsections != BPT_SEC_COUNT)
+    return fail(err, "the bundle has %u sections, format 1.x has %u", nsections,
+                (unsigned)BPT_SEC_COUNT);
+  if (flags != 0) return fail(err, "unknown header flags 0x%08x", flags);
+  return true;
+}
+
+/* Section i (0-based) must have id i + 1 and start where the previous one ended. */
+static bool check_table(const uint8_t *bytes, size_t len, uint32_t off[], uint32_t size[],
+                        BptError *err) {
+  uint64_t at = TABLE_END;
+  uint32_t prev = 0;
+  for (unsigned i = 0; i < BPT_SEC_COUNT; i++) {
+    const uint8_t *e = bytes + BPT_HEADER_SIZE + 12 * i;
+    uint32_t id = get_u32(e);
+    off[i] = get_u32(e + 4);
+    size[i] = get_u32(e + 8);
+    if (i > 0 && id <= prev)
+      return fail(err,
+                  "section table entry %u has id %u after id %u (ids must be strictly "
+                  "increasing)",
+                  i, id, prev);
+    if (id != i + 1)
+      return fail(err, "section table entry %u has id %u, expected %u (%s)", i, id, i + 1,
+                  section_name(i + 1));
+    if (off[i] != at)
+      return fail(err,
+                  "section %s starts at offset %u, expected %llu (sections follow the "
+                  "table contiguously)",
+                  section_name(id), off[i], (unsigned long long)at);
+    if (at + size[i] > len)
+      return fail(err,
+                  "section %s (offset %u, %u bytes) runs past the end of the bundle "
+                  "(%zu bytes)",
+                  section_name(id), off[i], size[i], len);
+    at += size[i];
+    prev = id;
+  }
+  if (at != len)
+    return fail(err, "%llu bytes after the last section", (unsigned long long)(len - at));
+  return true;
+}
+
+bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
+              BptError *err) {
+  uint32_t off[BPT_SEC_COUNT], size[BPT_SEC_COUNT];
+  memset(out, 0, sizeof *out);
+  if (!check_header(bytes, len, err) || !check_table(bytes, len, off, size, err)) return false;
+  Reader r = {.err = err, .alloc = alloc, .ud = ud, .b = out, .next_block = BLOCK_MIN};
+  for (unsigned i = 0; i < BPT_SEC_COUNT && !r.failed; i++) {
+    r.p = bytes + off[i];
+    r.pos = 0;
+    r.end = size[i];
+    r.section = section_name(i + 1);
+    read_section(&r, i + 1);
+    if (!r.failed && r.pos != r.end)
+      rfail(&r, "%zu bytes left over after its content", r.end - r.pos);
+  }
+  if (!r.failed) check_code_ranges(&r);
+  if (r.failed) {
+    free_blocks(r.blocks, alloc, ud);
+    memset(out, 0, sizeof *out);
+    return false;
+  }
+  out->crc = get_u32(bytes + 12);
+  out->mem = r.blocks;
+  return true;
+}
+
+/* ---- instructions -------------------------------------------------------------------- */
+
+/* Bytes of one operand letter of opcodes.def (J: its count byte; the jumps follow). */
+static uint32_t operand_width(char c) {
+  switch (c) {
+  case 'm':
+  case 'n':
+  case 'b':
+  case 'J': return 1;
+  case 'k':
+  case 's':
+  case 'r':
+  case 'f':
+  case 'g':
+  case 'a':
+  case 'p':
+  case 't':
+  case 'q': return 2;
+  case 'z':
+  case 'j': return 4;
+  default: return 0; /* a letter this decoder does not know */
+  }
+}
+
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* from + rel as an absolute pc, or BPT_NO_PC when that is not a pc at all. */
+static uint32_t jump_target(uint32_t from, uint32_t rel) {
+  int64_t t = (int64_t)from + (rel <= INT32_MAX ? (int64_t)rel : -(int64_t)(uint32_t)~rel - 1);
+  return t < 0 || t >= (int64_t)BPT_NO_PC ? BPT_NO_PC : (uint32_t)t;
+}
+
+bool bpt_decode(const uint8_t *code, uint32_t size, uint32_t pc, BptInsn *insn) {
+  memset(insn, 0, sizeof *insn);
+  if (pc >= size || code[pc] >= BPT_OP_COUNT) return false;
+  insn->op = code[pc];
+  uint32_t at = pc + 1;
+  int jump = -1; /* which arg holds the relative jump until the size is known */
+  for (const char *c = bpt_ops[insn->op].operands; *c; c++) {
+    uint32_t w = operand_width(*c), v;
+    if (w == 0 || size - at < w || insn->nargs == 4) return false;
+    const uint8_t *q = code + at;
+    v = w == 1 ? q[0] : w == 2 ? (uint32_t)(q[0] | (unsigned)q[1] << 8) : le32(q);
+    at += w;
+    if (*c == 'j') jump = insn->nargs;
+    if (*c == 'J') {
+      if ((size - at) / 4 < v) return false;
+      insn->nbranches = (uint8_t)v;
+      insn->branch = code + at;
+      at += 4 * v;
+    }
+    insn->arg[insn->nargs++] = v;
+  }
+  insn->size = at - pc;
+  if (jump >= 0) insn->arg[jump] = jump_target(at, insn->arg[jump]);
+  return true;
+}
+
+uint32_t bpt_branch_target(const BptInsn *insn, uint32_t pc, uint8_t i) {
+  if (i >= insn->nbranches || pc > UINT32_MAX - insn->size) return BPT_NO_PC;
+  return jump_target(pc + insn->size, le32(insn->branch + 4 * i));
+}
+
+/* What a STEP pops: who, title, [vote %], [due], one duration per reminder. */
+static int step_inputs(const BptStep *s) {
+  return 2 + (s->mode == BPT_MODE_VOTE) + ((s->flags & BPT_STEP_HAS_DUE) != 0) + s->nreminds;
+}
+
+void bpt_stack_effect(const BptProcess *p, const BptInsn *insn, int *pops, int *pushes) {
+  const BptOpInfo *info = &bpt_ops[insn->op];
+  *pops = info->pops;
+  *pushes = info->pushes;
+  if (info->pops != BPT_VAR) return;
+  *pops = 0;
+  if (insn->op == BPT_OP_STEP) {
+    if (p && insn->arg[0] < p->nsteps) *pops = step_inputs(&p->steps[insn->arg[0]]);
+    return;
+  }
+  /* Otherwise the count operand n says how many: START pops (index, value) pairs. */
+  const char *n = strchr(info->operands, 'n');
+  if (n) *pops = (int)insn->arg[n - info->operands] * (insn->op == BPT_OP_START ? 2 : 1);
+}

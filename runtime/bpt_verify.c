@@ -1,0 +1,682 @@
+/* bpt_verify.c — everything the interpreter relies on, checked once at load time.
+ *
+ * bpt_read has checked the bytes (bounds, counts, UTF-8, string indices); this checks
+ * the meaning: every index in every table, every instruction and operand, and then, per
+ * process, an abstract interpretation of the operand stack's depth from every entry
+ * point (a worklist over the code, the JVM verifier's idea without the types: values are
+ * typed at run time). A bundle that passes cannot make the interpreter read outside an
+ * array, underflow or overflow a stack, run off the end of the code or suspend with
+ * values on the stack.
+ *
+ * The checks run in a fixed order and stop at the first problem, so one bundle always
+ * gives the same message. */
+#include "bpt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+  NOT_START = 0xFF, /* mark[pc]: not the first byte of an instruction */
+  UNSEEN = 0xFE, /* an instruction no path has reached yet; else the depth there */
+  MEMBERS_MAX = 9 /* the widest step result (approve): m < 9 */
+};
+
+typedef struct Verifier {
+  const BptBundle *b;
+  BptError *err;
+  const BptProcess *p; /* the process being checked, for messages */
+  uint32_t pi;
+  const uint8_t *code; /* its code */
+  uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth */
+  uint32_t *work, nwork;
+} Verifier;
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+static bool fail(Verifier *v, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(v->err->message, sizeof v->err->message, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+/* A prefix, then the message: at most 256 bytes in all, truncated if need be. */
+static bool vfail_after(Verifier *v, size_t n, const char *fmt, va_list ap) {
+  size_t cap = sizeof v->err->message;
+  if (n < cap) n += (size_t)snprintf(v->err->message + n, cap - n, ": ");
+  if (n < cap) vsnprintf(v->err->message + n, cap - n, fmt, ap);
+  return false;
+}
+
+/* "section CONSTS, constant 3" + message, for the tables shared by all processes. */
+static bool tfail(Verifier *v, const char *section, const char *what1, uint32_t i1,
+                  const char *what2, uint32_t i2, const char *fmt, ...) {
+  char *m = v->err->message;
+  size_t cap = sizeof v->err->message;
+  size_t n = (size_t)snprintf(m, cap, "section %s", section);
+  if (what1 && n < cap) n += (size_t)snprintf(m + n, cap - n, ", %s %u", what1, i1);
+  if (what2 && n < cap) n += (size_t)snprintf(m + n, cap - n, ", %s %u", what2, i2);
+  va_list ap;
+  va_start(ap, fmt);
+  vfail_after(v, n, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+/* "process `name`" (or "process 3" when its name is itself bad), ", pc 42" + message. */
+static bool vpfail(Verifier *v, uint32_t pc, bool with_pc, const char *fmt, va_list ap) {
+  char *m = v->err->message;
+  size_t cap = sizeof v->err->message, n;
+  const BptProcess *p = v->p;
+  if (p->name < v->b->nstrings && v->b->strings[p->name].len > 0) {
+    uint32_t len = v->b->strings[p->name].len;
+    n = (size_t)snprintf(m, cap, "process `%.*s`", (int)(len > 60 ? 60 : len),
+                         v->b->strings[p->name].data);
+  } else {
+    n = (size_t)snprintf(m, cap, "process %u", v->pi);
+  }
+  if (with_pc && n < cap) n += (size_t)snprintf(m + n, cap - n, ", pc %u", pc);
+  return vfail_after(v, n, fmt, ap);
+}
+
+static bool pfail(Verifier *v, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vpfail(v, 0, false, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+static bool cfail(Verifier *v, uint32_t pc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vpfail(v, pc, true, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+/* ---- types --------------------------------------------------------------------------- */
+
+/* What a constant, a field or a parameter may hold: a scalar or a list. */
+static bool is_value_type(unsigned t) {
+  return bpt_type_valid(t) && t != BPT_T_VOID && (t < BPT_T_TASK_RESULT || t >= BPT_T_LIST);
+}
+
+static unsigned result_type_of(unsigned step_kind) {
+  return BPT_T_TASK_RESULT + step_kind; /* TASK_RESULT..REQUEST_RESULT follow the kinds */
+}
+
+/* ---- the tables shared by all processes ---------------------------------------------- */
+
+static bool check_strings(Verifier *v) {
+  const BptBundle *b = v->b;
+  if (b->nstrings == 0 || b->strings[0].len != 0)
+    return tfail(v, "STRINGS", NULL, 0, NULL, 0, "string 0 must exist and be \"\"");
+  return true;
+}
+
+/* The checks of bpt_read, again, for a bundle the compiler built in memory. */
+static bool check_const(Verifier *v, uint32_t i) {
+  const BptBundle *b = v->b;
+  const BptConst *c = &b->consts[i];
+#define CFAIL(...) tfail(v, "CONSTS", "constant", i, NULL, 0, __VA_ARGS__)
+  switch (c->type) {
+  case BPT_T_INT:
+  case BPT_T_DATE:
+  case BPT_T_DATETIME:
+  case BPT_T_DURATION: return true;
+  case BPT_T_DECIMAL: return c->scale <= 18 || CFAIL("decimal scale %u is above 18", c->scale);
+  case BPT_T_BOOL: return c->i == 0 || c->i == 1 || CFAIL("a bool that is not 0 or 1");
+  case BPT_T_STRING:
+  case BPT_T_USER:
+    return c->str < b->nstrings ||
+           CFAIL("its text is string %u, but there are %u", c->str, b->nstrings);
+  }
+  if (!(c->type & BPT_T_LIST) || !bpt_type_valid(c->type))
+    return CFAIL("type code 0x%02x is not a constant's type", c->type);
+  unsigned elem = c->type & 0x7Fu;
+  if (elem == BPT_T_VOID && c->nitems != 0)
+    return CFAIL("an empty-list constant (type 0x80) has %u items", c->nitems);
+  for (uint32_t j = 0; j < c->nitems; j++) {
+    uint32_t k = c->items[j];
+    if (k >= i) return CFAIL("list item %u is constant %u, not an earlier one", j, k);
+    if (b->consts[k].type != elem)
+      return CFAIL("list item %u is constant %u of type 0x%02x, the list holds 0x%02x", j, k,
+                   b->consts[k].type, elem);
+  }
+  return true;
+#undef CFAIL
+}
+
+static bool check_doctype(Verifier *v, uint32_t i) {
+  const BptBundle *b = v->b;
+  const BptDoctype *d = &b->doctypes[i];
+  if (d->name >= b->nstrings)
+    return tfail(v, "DOCTYPES", "document type", i, NULL, 0,
+                 "its name is string %u, but there are %u", d->name, b->nstrings);
+  for (uint32_t j = 0; j < d->nfields; j++) {
+    const BptField *f = &d->fields[j];
+#define FFAIL(...) tfail(v, "DOCTYPES", "document type", i, "field", j, __VA_ARGS__)
+    if (f->name >= b->nstrings)
+      return FFAIL("its name is string %u, but there are %u", f->name, b->nstrings);
+    if (!is_value_type(f->type)) return FFAIL("type code 0x%02x is not a field's type", f->type);
+    if (f->def != BPT_NONE16 && f->def >= b->nconsts)
+      return FFAIL("its default is constant %u, but there are %u", f->def, b->nconsts);
+#undef FFAIL
+  }
+  return true;
+}
+
+static bool check_action(Verifier *v, uint32_t i) {
+  const BptBundle *b = v->b;
+  const BptAction *a = &b->actions[i];
+  if (a->name >= b->nstrings)
+    return tfail(v, "ACTIONS", "action", i, NULL, 0, "its name is string %u, but there are %u",
+                 a->name, b->nstrings);
+  if (a->result != BPT_T_VOID && !is_value_type(a->result))
+    return tfail(v, "ACTIONS", "action", i, NULL, 0, "type code 0x%02x is not a result type",
+                 a->result);
+  for (unsigned j = 0; j < a->nparams; j++) {
+#define AFAIL(...) tfail(v, "ACTIONS", "action", i, "parameter", j, __VA_ARGS__)
+    if (a->params[j].name >= b->nstrings)
+      return AFAIL("its name is string %u, but there are %u", a->params[j].name, b->nstrings);
+    if (!is_value_type(a->params[j].type))
+      return AFAIL("type code 0x%02x is not a parameter's type", a->params[j].type);
+#undef AFAIL
+  }
+  return true;
+}
+
+/* Every node's chain of clusters must end (a renderer walks it): marks 1 on the walk in
+ * progress, 2 when known to end. */
+static bool check_clusters(Verifier *v, uint8_t *state) {
+  const BptBundle *b = v->b;
+  memset(state, 0, b->nnodes);
+  for (uint32_t i = 0; i < b->nnodes; i++) {
+    uint32_t j = i;
+    while (j != BPT_NO_PC && state[j] == 0) {
+      state[j] = 1;
+      j = b->nodes[j].cluster;
+    }
+    if (j != BPT_NO_PC && state[j] == 1)
+      return tfail(v, "GRAPH", "node", i, NULL, 0, "its chain of clusters loops back to node %u",
+                   j);
+    for (j = i; j != BPT_NO_PC && state[j] == 1; j = b->nodes[j].cluster) state[j] = 2;
+  }
+  return true;
+}
+
+static bool check_node(Verifier *v, uint32_t i) {
+  const BptBundle *b = v->b;
+  const BptNode *n = &b->nodes[i];
+#define NFAIL(...) tfail(v, "GRAPH", "node", i, NULL, 0, __VA_ARGS__)
+  if (n->kind >= BPT_N_KIND_COUNT) return NFAIL("unknown kind %u", n->kind);
+  if (n->id >= b->nstrings || n->title >= b->nstrings || n->detail >= b->nstrings)
+    return NFAIL("a string index is out of range (%u strings)", b->nstrings);
+  if (n->cluster != BPT_NO_PC && n->cluster >= b->nnodes)
+    return NFAIL("its cluster is node %u, but there are %u", n->cluster, b->nnodes);
+  return true;
+#undef NFAIL
+}
+
+static bool check_edge(Verifier *v, uint32_t i) {
+  const BptBundle *b = v->b;
+  const BptEdge *e = &b->edges[i];
+#define EFAIL(...) tfail(v, "GRAPH", "edge", i, NULL, 0, __VA_ARGS__)
+  if (e->from >= b->nnodes || e->to >= b->nnodes)
+    return EFAIL("it joins nodes %u and %u, but there are %u", e->from, e->to, b->nnodes);
+  if (e->kind >= BPT_E_KIND_COUNT) return EFAIL("unknown kind %u", e->kind);
+  if (e->label >= b->nstrings)
+    return EFAIL("its label is string %u, but there are %u", e->label, b->nstrings);
+  return true;
+#undef EFAIL
+}
+
+static bool check_graph(Verifier *v, BptAllocFn alloc, void *ud) {
+  const BptBundle *b = v->b;
+  for (uint32_t i = 0; i < b->nnodes; i++)
+    if (!check_node(v, i)) return false;
+  for (uint32_t i = 0; i < b->nedges; i++)
+    if (!check_edge(v, i)) return false;
+  if (b->nnodes == 0) return true;
+  uint8_t *state = alloc(ud, NULL, 0, b->nnodes);
+  if (!state) return fail(v, "out of memory verifying the bundle (%u bytes)", b->nnodes);
+  bool ok = check_clusters(v, state);
+  alloc(ud, state, b->nnodes, 0);
+  return ok;
+}
+
+static bool check_tables(Verifier *v, BptAllocFn alloc, void *ud) {
+  const BptBundle *b = v->b;
+  if (!check_strings(v)) return false;
+  for (uint32_t i = 0; i < b->nconsts; i++)
+    if (!check_const(v, i)) return false;
+  for (uint32_t i = 0; i < b->ndoctypes; i++)
+    if (!check_doctype(v, i)) return false;
+  for (uint32_t i = 0; i < b->nactions; i++)
+    if (!check_action(v, i)) return false;
+  if (b->source_file >= b->nstrings)
+    return tfail(v, "LINES", NULL, 0, NULL, 0, "the source file is string %u, but there are %u",
+                 b->source_file, b->nstrings);
+  return check_graph(v, alloc, ud);
+}
+
+/* ---- one process's descriptors ------------------------------------------------------- */
+
+static bool check_str(Verifier *v, uint32_t z, const char *what) {
+  if (z < v->b->nstrings) return true;
+  return pfail(v, "%s is string %u, but there are %u", what, z, v->b->nstrings);
+}
+
+static uint32_t doc_fields(Verifier *v) {
+  const BptProcess *p = v->p;
+  return p->doctype == BPT_NONE16 ? 0 : v->b->doctypes[p->doctype].nfields;
+}
+
+static bool check_header(Verifier *v) {
+  const BptBundle *b = v->b;
+  const BptProcess *p = v->p;
+  if (!check_str(v, p->name, "its name") || !check_str(v, p->title, "its title")) return false;
+  if (p->doctype != BPT_NONE16 && p->doctype >= b->ndoctypes)
+    return pfail(v, "its document type is %u, but there are %u", p->doctype, b->ndoctypes);
+  if (p->trigger > BPT_TRIG_CHANGE) return pfail(v, "unknown trigger %u", p->trigger);
+  for (unsigned i = 0; i < p->ntrigger_fields; i++)
+    if (p->trigger_fields[i] >= doc_fields(v))
+      return pfail(v, "trigger field %u is field %u, but its document type has %u", i,
+                   p->trigger_fields[i], doc_fields(v));
+  if ((uint64_t)p->code_offset + p->code_size > b->code_size)
+    return pfail(v, "its code (offset %u, %u bytes) is outside the CODE section (%u bytes)",
+                 p->code_offset, p->code_size, b->code_size);
+  if (p->code_size == 0) return pfail(v, "it has no code");
+  return true;
+}
+
+static bool check_slots(Verifier *v) {
+  const BptProcess *p = v->p;
+  for (unsigned i = 0; i < p->nslots; i++) {
+    const BptSlot *s = &p->slots[i];
+    if (s->name >= v->b->nstrings)
+      return pfail(v, "slot %u: its name is string %u, but there are %u", i, s->name,
+                   v->b->nstrings);
+    if (s->kind > BPT_SLOT_HIDDEN) return pfail(v, "slot %u: unknown kind %u", i, s->kind);
+    if (!bpt_type_valid(s->type) || (s->type == BPT_T_VOID && s->kind != BPT_SLOT_HIDDEN))
+      return pfail(v, "slot %u: type code 0x%02x is not a slot's type", i, s->type);
+  }
+  for (unsigned i = 0; i < p->nparams; i++) {
+    const BptParam *q = &p->params[i];
+    if (q->slot >= p->nslots)
+      return pfail(v, "parameter %u: its slot is %u, but there are %u", i, q->slot, p->nslots);
+    if (p->slots[q->slot].kind != BPT_SLOT_PARAM)
+      return pfail(v, "parameter %u: slot %u is not a parameter slot", i, q->slot);
+    if (q->label >= v->b->nstrings)
+      return pfail(v, "parameter %u: its label is string %u, but there are %u", i, q->label,
+                   v->b->nstrings);
+    if (q->required > 1)
+      return pfail(v, "parameter %u: `required` is %u, not 0 or 1", i, q->required);
+  }
+  return true;
+}
+
+static bool mode_allowed(unsigned kind, unsigned mode) {
+  switch (kind) {
+  case BPT_STEP_APPROVE: return mode <= BPT_MODE_VOTE;
+  case BPT_STEP_REVIEW: return mode <= BPT_MODE_ALL;
+  default: return mode == BPT_MODE_ANY; /* task, request */
+  }
+}
+
+static bool check_req_field(Verifier *v, unsigned si, unsigned i, const BptReqField *f) {
+  const BptProcess *p = v->p;
+  if (f->name >= v->b->nstrings || f->label >= v->b->nstrings)
+    return pfail(v, "step %u, request field %u: a string index is out of range (%u strings)", si, i,
+                 v->b->nstrings);
+  if (!is_value_type(f->type))
+    return pfail(v, "step %u, request field %u: type code 0x%02x is not a field's type", si, i,
+                 f->type);
+  if (f->to_slot > 1)
+    return pfail(v, "step %u, request field %u: to_slot is %u, not 0 or 1", si, i, f->to_slot);
+  uint32_t limit = f->to_slot ? p->nslots : doc_fields(v);
+  if (f->index >= limit)
+    return pfail(v, "step %u, request field %u: it stores into %s %u, but there are %u", si, i,
+                 f->to_slot ? "slot" : "document field", f->index, limit);
+  return true;
+}
+
+static bool check_steps(Verifier *v) {
+  const BptProcess *p = v->p;
+  for (unsigned i = 0; i < p->nsteps; i++) {
+    const BptStep *s = &p->steps[i];
+    if (s->kind > BPT_STEP_REQUEST) return pfail(v, "step %u: unknown kind %u", i, s->kind);
+    if (!mode_allowed(s->kind, s->mode))
+      return pfail(v, "step %u: mode %u is not allowed for its kind %u", i, s->mode, s->kind);
+    if (s->flags & ~(unsigned)(BPT_STEP_WAIT_ALL | BPT_STEP_HAS_DUE))
+      return pfail(v, "step %u: unknown flags 0x%02x", i, s->flags);
+    if ((s->flags & BPT_STEP_WAIT_ALL) && s->kind != BPT_STEP_APPROVE)
+      return pfail(v, "step %u: `wait all` on a step that is not an approval", i);
+    if (s->result != BPT_NONE16) {
+      if (s->result >= p->nslots)
+        return pfail(v, "step %u: its result slot is %u, but there are %u", i, s->result,
+                     p->nslots);
+      if (p->slots[s->result].type != result_type_of(s->kind))
+        return pfail(
+            v, "step %u: its result slot %u has type 0x%02x, not the step's result type 0x%02x", i,
+            s->result, p->slots[s->result].type, result_type_of(s->kind));
+    }
+    if (s->nfields && s->kind != BPT_STEP_REQUEST)
+      return pfail(v, "step %u: request fields on a step that is not a request", i);
+    for (unsigned j = 0; j < s->nfields; j++)
+      if (!check_req_field(v, i, j, &s->fields[j])) return false;
+    if (s->node != BPT_NO_PC && s->node >= v->b->nnodes)
+      return pfail(v, "step %u: its graph node is %u, but there are %u", i, s->node, v->b->nnodes);
+  }
+  return true;
+}
+
+static bool check_states(Verifier *v) {
+  const BptProcess *p = v->p;
+  uint32_t ns = v->b->nstrings;
+  for (unsigned i = 0; i < p->nstates; i++) {
+    const BptState *s = &p->states[i];
+    if (s->name >= ns || s->label >= ns)
+      return pfail(v, "state %u: a string index is out of range (%u strings)", i, ns);
+    if (s->final > 1) return pfail(v, "state %u: `final` is %u, not 0 or 1", i, s->final);
+    for (unsigned j = 0; j < s->ncommands; j++) {
+      const BptCommand *c = &s->commands[j];
+      if (c->name >= ns || c->label >= ns)
+        return pfail(v, "state %u, command %u: a string index is out of range (%u strings)", i, j,
+                     ns);
+      bool has_target = c->target != BPT_NONE16, has_body = c->body_pc != BPT_NO_PC;
+      if (has_target == has_body)
+        return pfail(v,
+                     "state %u, command %u: it has %s (exactly one of a target state and a body)",
+                     i, j, has_target ? "both a target and a body" : "neither a target nor a body");
+      if (has_target && c->target >= p->nstates)
+        return pfail(v, "state %u, command %u: its target is state %u, but there are %u", i, j,
+                     c->target, p->nstates);
+    }
+  }
+  return true;
+}
+
+static bool check_ranges(Verifier *v) {
+  const BptBundle *b = v->b;
+  const BptProcess *p = v->p;
+  if ((uint64_t)p->first_line + p->nlines > b->nlines)
+    return pfail(v, "its line entries %u+%u are outside the LINES section (%u)", p->first_line,
+                 p->nlines, b->nlines);
+  for (uint32_t i = 0; i < p->nlines; i++) {
+    const BptLine *l = &b->lines[p->first_line + i];
+    if (l->pc >= p->code_size)
+      return pfail(v, "line entry %u has pc %u, outside its code (%u bytes)", p->first_line + i,
+                   l->pc, p->code_size);
+    if (i > 0 && l->pc < l[-1].pc)
+      return pfail(v, "line entry %u has pc %u, before the previous entry's %u", p->first_line + i,
+                   l->pc, l[-1].pc);
+  }
+  if ((uint64_t)p->first_node + p->nnodes > b->nnodes)
+    return pfail(v, "its graph nodes %u+%u are outside the GRAPH section (%u)", p->first_node,
+                 p->nnodes, b->nnodes);
+  if ((uint64_t)p->first_edge + p->nedges > b->nedges)
+    return pfail(v, "its graph edges %u+%u are outside the GRAPH section (%u)", p->first_edge,
+                 p->nedges, b->nedges);
+  return true;
+}
+
+static bool check_descriptors(Verifier *v) {
+  return check_header(v) && check_slots(v) && check_steps(v) && check_states(v) && check_ranges(v);
+}
+
+/* ---- one process's code: instructions and operands ----------------------------------- */
+
+static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n) {
+  const BptBundle *b = v->b;
+  switch (in->op) {
+  case BPT_OP_CALL:
+    if ((int)n != bpt_builtins[in->arg[0]].nargs)
+      return cfail(v, pc, "CALL %s with %u arguments, it takes %d", bpt_builtins[in->arg[0]].name,
+                   n, bpt_builtins[in->arg[0]].nargs);
+    break;
+  case BPT_OP_ACTION:
+    if (n != b->actions[in->arg[0]].nparams)
+      return cfail(v, pc, "ACTION %u with %u arguments, it takes %u", in->arg[0], n,
+                   b->actions[in->arg[0]].nparams);
+    break;
+  case BPT_OP_START:
+    if (n > b->processes[in->arg[0]].nparams)
+      return cfail(v, pc, "START of process %u with %u parameters, it has %u", in->arg[0], n,
+                   b->processes[in->arg[0]].nparams);
+    break;
+  case BPT_OP_JOIN:
+    if (n < 1) return cfail(v, pc, "JOIN of 0 threads");
+    break;
+  case BPT_OP_REASSIGN:
+    if (n < 1 || n > 2)
+      return cfail(v, pc, "REASSIGN with %u values, it takes 1 (who) or 2 (who, due)", n);
+    break;
+  case BPT_OP_FORK:
+    if (n > 1) return cfail(v, pc, "FORK with `any` = %u, not 0 or 1", n);
+    break;
+  default: break;
+  }
+  return true;
+}
+
+/* One operand, by its letter in opcodes.def. Jumps are checked once every instruction
+ * start is known. */
+static bool check_operand(Verifier *v, uint32_t pc, const BptInsn *in, char letter, uint32_t x) {
+  const BptBundle *b = v->b;
+  const BptProcess *p = v->p;
+  const char *name = bpt_ops[in->op].name;
+  uint32_t limit;
+  const char *what;
+  switch (letter) {
+  case 'k': limit = b->nconsts, what = "constant"; break;
+  case 'z': limit = b->nstrings, what = "string"; break;
+  case 's': limit = p->nslots, what = "slot"; break;
+  case 'r':
+    if (x == BPT_NONE16) return true;
+    limit = p->nslots, what = "slot";
+    break;
+  case 'f':
+    if (p->doctype == BPT_NONE16)
+      return cfail(v, pc, "%s in a process with no document type", name);
+    limit = doc_fields(v), what = "document field";
+    break;
+  case 'm': limit = MEMBERS_MAX, what = "result member"; break;
+  case 'g': limit = p->ngroups, what = "fork group"; break;
+  case 'a': limit = b->nactions, what = "action"; break;
+  case 'p': limit = b->nprocesses, what = "process"; break;
+  case 't': limit = p->nsteps, what = "step"; break;
+  case 'q': limit = p->nstates, what = "state"; break;
+  case 'b': limit = BPT_BI_COUNT, what = "built-in"; break;
+  case 'J':
+    if (x < 1) return cfail(v, pc, "FORK with no branches");
+    return true;
+  case 'n': return check_count(v, pc, in, x);
+  default: return true; /* j */
+  }
+  if (x >= limit) return cfail(v, pc, "%s uses %s %u, but there are %u", name, what, x, limit);
+  return true;
+}
+
+/* A for loop's hidden state is two slots: the list in s, the position in s + 1. */
+static bool check_iter_slots(Verifier *v, uint32_t pc, const BptInsn *in) {
+  if ((in->op == BPT_OP_ITER_START || in->op == BPT_OP_ITER_NEXT) && in->arg[0] + 1 >= v->p->nslots)
+    return cfail(v, pc, "%s uses slots %u and %u, but there are %u", bpt_ops[in->op].name,
+                 in->arg[0], in->arg[0] + 1, v->p->nslots);
+  return true;
+}
+
+/* Decodes the whole code linearly from 0, checks every operand, and marks where each
+ * instruction starts. */
+static bool check_instructions(Verifier *v) {
+  const BptProcess *p = v->p;
+  memset(v->mark, NOT_START, p->code_size);
+  for (uint32_t pc = 0; pc < p->code_size;) {
+    BptInsn in;
+    if (!bpt_decode(v->code, p->code_size, pc, &in)) {
+      if (v->code[pc] >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", v->code[pc]);
+      return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)",
+                   bpt_ops[v->code[pc]].name, p->code_size);
+    }
+    const char *letters = bpt_ops[in.op].operands;
+    for (unsigned i = 0; i < in.nargs; i++)
+      if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
+    if (!check_iter_slots(v, pc, &in)) return false;
+    v->mark[pc] = UNSEEN;
+    pc += in.size;
+  }
+  return true;
+}
+
+/* ---- one process's code: jumps, entries and the stack -------------------------------- */
+
+static bool is_start(Verifier *v, uint32_t pc) {
+  return pc < v->p->code_size && v->mark[pc] != NOT_START;
+}
+
+static bool check_target(Verifier *v, uint32_t pc, uint32_t target) {
+  if (target == BPT_NO_PC || target >= v->p->code_size)
+    return cfail(v, pc, "%s jumps outside the code (%u bytes)", bpt_ops[v->code[pc]].name,
+                 v->p->code_size);
+  if (v->mark[target] == NOT_START)
+    return cfail(v, pc, "%s jumps to pc %u, inside an instruction", bpt_ops[v->code[pc]].name,
+                 target);
+  return true;
+}
+
+static bool check_jumps(Verifier *v) {
+  const BptProcess *p = v->p;
+  for (uint32_t pc = 0; pc < p->code_size;) {
+    BptInsn in;
+    bpt_decode(v->code, p->code_size, pc, &in);
+    const char *j = strchr(bpt_ops[in.op].operands, 'j');
+    if (j && !check_target(v, pc, in.arg[j - bpt_ops[in.op].operands])) return false;
+    for (uint8_t i = 0; i < in.nbranches; i++)
+      if (!check_target(v, pc, bpt_branch_target(&in, pc, i))) return false;
+    pc += in.size;
+  }
+  return true;
+}
+
+/* A path reaches pc with `depth` values on the stack: the first time, it is queued; after
+ * that, every path must agree. */
+static bool reach(Verifier *v, uint32_t pc, unsigned depth, uint32_t from) {
+  uint8_t *m = &v->mark[pc];
+  if (*m == UNSEEN) {
+    *m = (uint8_t)depth;
+    v->work[v->nwork++] = pc;
+    return true;
+  }
+  if (*m == depth) return true;
+  return cfail(v, pc, "stack depth %u from one path and %u from another (via pc %u)", *m, depth,
+               from);
+}
+
+static bool entry(Verifier *v, uint32_t pc, const char *what, unsigned i, unsigned j) {
+  char name[64];
+  snprintf(name, sizeof name, what, i, j);
+  if (pc >= v->p->code_size)
+    return pfail(v, "%s pc %u is outside its code (%u bytes)", name, pc, v->p->code_size);
+  if (!is_start(v, pc)) return pfail(v, "%s pc %u is inside an instruction", name, pc);
+  return reach(v, pc, 0, pc);
+}
+
+/* Every place a thread or a fragment can start, each with an empty stack. */
+static bool seed_entries(Verifier *v) {
+  const BptProcess *p = v->p;
+  if (!entry(v, p->entry_pc, "entry", 0, 0)) return false;
+  if (p->when_pc != BPT_NO_PC && !entry(v, p->when_pc, "when", 0, 0)) return false;
+  for (unsigned i = 0; i < p->nsteps; i++) {
+    const BptStep *s = &p->steps[i];
+    if (s->timeout_pc != BPT_NO_PC && !entry(v, s->timeout_pc, "step %u timeout", i, 0))
+      return false;
+    for (unsigned j = 0; j < s->nreminds; j++)
+      if (!entry(v, s->remind_pc[j], "step %u remind %u", i, j)) return false;
+  }
+  for (unsigned i = 0; i < p->nstates; i++) {
+    const BptState *s = &p->states[i];
+    if (s->enter_pc != BPT_NO_PC && !entry(v, s->enter_pc, "state %u enter", i, 0)) return false;
+    for (unsigned j = 0; j < s->ncommands; j++) {
+      const BptCommand *c = &s->commands[j];
+      if (c->by_pc != BPT_NO_PC && !entry(v, c->by_pc, "state %u command %u `by`", i, j))
+        return false;
+      if (c->body_pc != BPT_NO_PC && !entry(v, c->body_pc, "state %u command %u body", i, j))
+        return false;
+    }
+  }
+  return true;
+}
+
+/* The abstract interpretation of one instruction at pc with `depth` values below it. */
+static bool step_insn(Verifier *v, uint32_t pc) {
+  const BptProcess *p = v->p;
+  unsigned depth = v->mark[pc];
+  BptInsn in;
+  int pops, pushes;
+  bpt_decode(v->code, p->code_size, pc, &in);
+  bpt_stack_effect(p, &in, &pops, &pushes);
+  const BptOpInfo *info = &bpt_ops[in.op];
+  if ((unsigned)pops > depth)
+    return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
+  unsigned after = depth - (unsigned)pops + (unsigned)pushes;
+  if (after > BPT_STACK_MAX) return cfail(v, pc, "stack depth %u exceeds %d", after, BPT_STACK_MAX);
+  if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
+    return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
+                 info->name, depth - (unsigned)pops);
+  const char *j = strchr(info->operands, 'j');
+  if ((info->flags & BPT_F_JUMP) && j && !reach(v, in.arg[j - info->operands], after, pc))
+    return false;
+  for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
+    if (!reach(v, bpt_branch_target(&in, pc, i), 0, pc)) return false;
+  if (info->flags & BPT_F_END) return true;
+  /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
+  if (in.op == BPT_OP_AND_ELSE || in.op == BPT_OP_OR_ELSE) after--;
+  uint32_t next = pc + in.size;
+  if (next >= p->code_size)
+    return cfail(v, pc,
+                 "%s falls off the end of the code (every path must end in an "
+                 "instruction that does not fall through)",
+                 info->name);
+  return reach(v, next, after, pc);
+}
+
+static bool check_code(Verifier *v) {
+  v->code = v->b->code + v->p->code_offset;
+  v->nwork = 0;
+  if (!check_instructions(v) || !check_jumps(v) || !seed_entries(v)) return false;
+  while (v->nwork > 0)
+    if (!step_insn(v, v->work[--v->nwork])) return false;
+  return true;
+}
+
+/* ---- the whole bundle ---------------------------------------------------------------- */
+
+bool bpt_verify(const BptBundle *b, BptAllocFn alloc, void *ud, BptError *err) {
+  Verifier v = {.b = b, .err = err};
+  if (!check_tables(&v, alloc, ud)) return false;
+  uint32_t max_code = 0;
+  for (uint32_t i = 0; i < b->nprocesses; i++) {
+    v.p = &b->processes[i], v.pi = i;
+    if (!check_descriptors(&v)) return false;
+    if (v.p->code_size > max_code) max_code = v.p->code_size;
+  }
+  if (b->nprocesses == 0) return true;
+  /* Scratch for the largest process: a work list entry and a mark per byte of code. */
+  if (max_code > (SIZE_MAX - max_code) / sizeof *v.work)
+    return fail(&v, "out of memory verifying the bundle (code of %u bytes)", max_code);
+  size_t bytes = (size_t)max_code * sizeof *v.work + max_code;
+  void *scratch = alloc(ud, NULL, 0, bytes);
+  if (!scratch) return fail(&v, "out of memory verifying the bundle (%zu bytes)", bytes);
+  v.work = scratch;
+  v.mark = (uint8_t *)scratch + (size_t)max_code * sizeof *v.work;
+  bool ok = true;
+  for (uint32_t i = 0; i < b->nprocesses && ok; i++) {
+    v.p = &b->processes[i], v.pi = i;
+    ok = check_code(&v);
+  }
+  alloc(ud, scratch, bytes, 0);
+  return ok;
+}

@@ -1,0 +1,197 @@
+#!/bin/sh
+# backend.sh BUILD — the back end through the command line: every sample
+# compiles to BUILD/samples/NAME.bpt, verifies and disassembles with its
+# source lines, compiles to the same bytes twice; a broken program or a failed
+# compile leaves no file; a damaged bundle is refused.
+#
+# Run from the repository root: `sh tests/backend.sh build`. Prints one line
+# per failure and ends with `N passed, N failed`; exits non-zero on failure.
+set -u
+
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+BPC=$BUILD/bpc
+TIMEOUT=${TIMEOUT:-20}
+export LC_ALL=C
+
+if [ ! -x "$BPC" ]; then
+  echo "backend.sh: $BPC is missing; build it first (make)" >&2
+  exit 2
+fi
+
+OUT=$BUILD/samples
+mkdir -p "$OUT" || exit 2
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-backend.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $1: $2"
+}
+
+# run OUT ERR CMD... — with a time limit; sets rc (124: no answer in time).
+run() {
+  _out=$1 _err=$2
+  shift 2
+  timeout -k 5 "$TIMEOUT" "$@" >"$_out" 2>"$_err" </dev/null
+  rc=$?
+}
+
+# Why a run is broken whatever was expected: a hang, a signal, a sanitizer.
+unsound() {
+  if [ "$rc" -eq 124 ]; then echo "no answer within ${TIMEOUT}s"
+  elif [ "$rc" -ge 128 ]; then echo "killed by signal $((rc - 128))"
+  elif grep -q -e 'runtime error:' -e 'Sanitizer' "$1" 2>/dev/null; then
+    echo "sanitizer report: $(grep -m1 -e 'runtime error:' -e 'Sanitizer' "$1")"
+  fi
+}
+
+# ---------------------------------------------------------------------------
+echo "== samples compile, verify, disassemble"
+for src in samples/*.bp; do
+  [ -f "$src" ] || continue
+  base=$(basename "$src" .bp)
+  name=backend/$base
+  bpt=$OUT/$base.bpt
+  rm -f "$bpt"
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$bpt"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "$name compile" "$why"; continue
+  elif [ "$rc" -ne 0 ] || [ ! -s "$bpt" ]; then
+    fail "$name compile" "exit status $rc, or no bundle:"
+    head -n 10 "$TMP/err"
+    continue
+  elif [ -s "$TMP/out" ]; then fail "$name compile" "printed on stdout"; continue
+  fi
+  pass
+
+  run "$TMP/dis" "$TMP/err" "$BPC" disasm "$bpt"
+  why=$(unsound "$TMP/err")
+  # Source lines must be shown: statement lines of the file (trimmed, 12
+  # characters or more, not comments) appear in the listing.
+  sed -n 's/^ *//; /^[a-z].\{11,\}/p' "$src" >"$TMP/lines"
+  if [ -n "$why" ]; then fail "$name disasm" "$why"
+  elif [ "$rc" -ne 0 ]; then fail "$name disasm" "exit status $rc: $(head -n 3 "$TMP/err")"
+  elif [ ! -s "$TMP/dis" ]; then fail "$name disasm" "no listing"
+  elif ! grep -q -F -f "$TMP/lines" "$TMP/dis"; then
+    fail "$name disasm" "the listing shows no source lines"
+  else pass
+  fi
+
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$TMP/again.bpt"
+  if [ "$rc" -ne 0 ]; then fail "$name deterministic" "second compile: exit status $rc"
+  elif ! cmp -s "$bpt" "$TMP/again.bpt"; then
+    fail "$name deterministic" "two compiles of the same file differ"
+  else pass
+  fi
+done
+
+# ---------------------------------------------------------------------------
+echo "== default output name, atomic writes"
+cp samples/simple_vote.bp "$TMP/vote.bp"
+run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/vote.bp"
+if [ "$rc" -ne 0 ] || [ ! -s "$TMP/vote.bpt" ]; then
+  fail "backend/default output" "exit status $rc, or no $TMP/vote.bpt"
+else pass
+fi
+
+mkdir -p "$TMP/broken"
+printf 'process p {\n  var n: int = "one"\n  log "{n}"\n}\n' >"$TMP/broken/bad.bp"
+run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/broken/bad.bp"
+why=$(unsound "$TMP/err")
+left=$(ls "$TMP/broken" | grep -v '^bad\.bp$')
+if [ -n "$why" ]; then fail "backend/broken program" "$why"
+elif [ "$rc" -ne 1 ]; then fail "backend/broken program" "exit status $rc, expected 1"
+elif [ -n "$left" ]; then fail "backend/broken program" "left files behind: $left"
+elif ! grep -q "bad.bp:2:[0-9]*: error: " "$TMP/err"; then
+  fail "backend/broken program" "no diagnostic: $(head -n 1 "$TMP/err")"
+else pass
+fi
+
+# A broken program must not replace (or remove) an existing bundle either.
+cp "$TMP/vote.bpt" "$TMP/broken/bad.bpt"
+run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/broken/bad.bp"
+if [ "$rc" -ne 1 ] || ! cmp -s "$TMP/vote.bpt" "$TMP/broken/bad.bpt"; then
+  fail "backend/broken program keeps the old bundle" "exit status $rc, or the old bundle changed"
+else pass
+fi
+
+# Writing into a directory that does not exist: exit 2, nothing written.
+run "$TMP/out" "$TMP/err" "$BPC" compile samples/simple_vote.bp -o "$TMP/no/such/dir/x.bpt"
+if [ "$rc" -ne 2 ] || [ ! -s "$TMP/err" ]; then
+  fail "backend/unwritable output" "exit status $rc, expected 2 with a message"
+else pass
+fi
+
+# ---------------------------------------------------------------------------
+echo "== damaged bundles are refused"
+bpt=$OUT/simple_vote.bpt
+if [ -s "$bpt" ]; then
+  size=$(wc -c <"$bpt" | tr -d ' ')
+  # A byte flipped in the middle: the checksum no longer matches.
+  mid=$((size / 2))
+  head -c "$mid" "$bpt" >"$TMP/flip.bpt"
+  byte=$(dd if="$bpt" bs=1 skip="$mid" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+  printf "$(printf '\\%03o' $(((byte + 1) % 256)))" >>"$TMP/flip.bpt"
+  tail -c +"$((mid + 2))" "$bpt" >>"$TMP/flip.bpt"
+  run "$TMP/out" "$TMP/err" "$BPC" disasm "$TMP/flip.bpt"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "backend/flipped byte" "$why"
+  elif [ "$rc" -ne 1 ] || [ ! -s "$TMP/err" ]; then
+    fail "backend/flipped byte" "exit status $rc, expected 1 with a message"
+  else pass
+  fi
+  # Cut short.
+  head -c "$((size - 7))" "$bpt" >"$TMP/short.bpt"
+  run "$TMP/out" "$TMP/err" "$BPC" disasm "$TMP/short.bpt"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "backend/truncated" "$why"
+  elif [ "$rc" -ne 1 ]; then fail "backend/truncated" "exit status $rc, expected 1"
+  else pass
+  fi
+  # A source file is not a bundle.
+  run "$TMP/out" "$TMP/err" "$BPC" disasm samples/simple_vote.bp
+  if [ "$rc" -ne 1 ]; then fail "backend/not a bundle" "exit status $rc, expected 1"; else pass; fi
+  # Without its source file the listing still works, without source lines.
+  (cd "$TMP" && run "$TMP/out" "$TMP/err" "$BPC" disasm "$bpt"; echo "$rc" >"$TMP/rc")
+  if [ "$(cat "$TMP/rc")" -ne 0 ] || [ ! -s "$TMP/out" ]; then
+    fail "backend/disasm without the source" "exit status $(cat "$TMP/rc") or no listing"
+  else pass
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+echo "== command line"
+for cmd in compile disasm; do
+  run "$TMP/out" "$TMP/err" "$BPC" $cmd --help
+  if [ "$rc" -ne 0 ] || [ ! -s "$TMP/out" ]; then fail "backend/bpc $cmd --help" "exit status $rc or no help"
+  else pass
+  fi
+done
+# misuse NAME ARGS... — exit 2 with a message, nothing on stdout.
+misuse() {
+  _name=$1
+  shift
+  run "$TMP/out" "$TMP/err" "$BPC" "$@"
+  if [ "$rc" -ne 2 ] || [ ! -s "$TMP/err" ] || [ -s "$TMP/out" ]; then
+    fail "$_name" "exit status $rc, expected 2 with a message on stderr only"
+  else pass
+  fi
+}
+misuse "backend/compile without input" compile
+misuse "backend/compile of two inputs" compile samples/simple_vote.bp samples/statuses.bp
+misuse "backend/compile -o without a name" compile samples/simple_vote.bp -o
+misuse "backend/compile of a missing file" compile "$TMP/no-such.bp"
+misuse "backend/disasm without a bundle" disasm
+misuse "backend/disasm of a missing file" disasm "$TMP/no-such.bpt"
+if ! "$BPC" --help | grep -q 'compile'; then fail "backend/usage" "bpc --help does not list compile"
+else pass
+fi
+
+# ---------------------------------------------------------------------------
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
