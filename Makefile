@@ -19,7 +19,9 @@ GEN      = $(BUILD)/gen
 CPPFLAGS += -Icompiler -Iruntime -I$(GEN)
 
 COMPILER_SRC = $(filter-out compiler/bpc.c,$(wildcard compiler/*.c))
-RUNTIME_SRC  = $(filter-out runtime/bprun.c,$(wildcard runtime/*.c))
+RUNTIME_SRC  = $(wildcard runtime/*.c)
+BPRUN_SRC    = $(wildcard runtime/bprun/*.c)
+BPRUN_OBJ    = $(BPRUN_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ  = $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/lexer.o
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
@@ -29,7 +31,7 @@ CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .PHONY: all deps check asan demo bench clean unit
-all: $(BUILD)/bpc
+all: $(BUILD)/bpc $(BUILD)/bprun $(BUILD)/libbprt.so
 
 # ---- generated scanner and parser ----------------------------------------
 $(GEN)/parser.c $(GEN)/parser.h: grammar/parser.y
@@ -53,13 +55,21 @@ $(BUILD)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h runtime/bpt.h runtim
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # ---- runtime (never includes a compiler header) ----------------------------
-$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def)
+# Position-independent, so the same objects make the static and the shared library.
+$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -Iruntime $(CFLAGS) -c -o $@ $<
+	$(CC) -Iruntime $(CFLAGS) -fPIC -c -o $@ $<
 
 $(BUILD)/libbprt.a: $(RUNTIME_OBJ)
 	rm -f $@
 	ar rcs $@ $^
+
+$(BUILD)/libbprt.so: $(RUNTIME_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbprt.so.0 -o $@ $^
+
+# bprun, the reference host: links only the runtime.
+$(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbprt.a
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	rm -f $@

@@ -1,0 +1,338 @@
+/* bp.h — libbprt, the runtime of bpc: runs compiled process bundles (.bpt) inside a host
+ * program — a web app, a CRM, a mail robot.
+ *
+ * The model. A host makes a BpRuntime from a BpConfig (its allocator and its callbacks),
+ * loads bundles (each is verified before it is trusted), and starts instances of their
+ * processes on documents. An instance runs until it waits — for people (work items), for
+ * a timer, for the host's answer to an action — and the host then delivers events: a
+ * decision, a completion, a command, a change of the document, the clock moving on, an
+ * action's answer. Each event applies completely or is refused with a message and changes
+ * nothing (not even when memory runs out half-way). What an event causes — items opened
+ * and withdrawn, notifications, journal lines, action calls, instances started — reaches
+ * the host through the callbacks, after the event has been applied, in order.
+ *
+ * An instance can be saved to bytes and restored, in this process or another, to go on
+ * exactly where it was; the bytes carry a version and a checksum and are bound to the
+ * bundle they were made with.
+ *
+ * Threads: nothing here is global. A runtime and its bundles may be used from several
+ * threads at once; an instance (and the instances that share its document) must be used
+ * by one thread at a time. No function aborts, exits or prints: every one returns a
+ * status, and a message when given a BpError.
+ *
+ * Time is seconds since 1970-01-01T00:00 (UTC, no leap seconds); `datetime` values are
+ * to the minute. */
+#ifndef BP_H
+#define BP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BP_VERSION_MAJOR 0
+#define BP_VERSION_MINOR 2
+#define BP_VERSION_PATCH 0
+#define BP_VERSION "0.2.0"
+#define BP_VERSION_NUMBER (BP_VERSION_MAJOR * 10000 + BP_VERSION_MINOR * 100 + BP_VERSION_PATCH)
+
+/* The library's version, to compare with the header's BP_VERSION_NUMBER / BP_VERSION. */
+int bp_version_number(void);
+const char *bp_version(void);
+
+typedef struct BpRuntime BpRuntime;   /* callbacks and allocator; owns bundles */
+typedef struct BpBundle BpBundle;     /* a loaded, verified bundle; read-only */
+typedef struct BpDoc BpDoc;           /* a document: the record instances work on */
+typedef struct BpInstance BpInstance; /* one run of a process */
+
+typedef enum BpStatus {
+  BP_OK = 0,
+  BP_ENOMEM,    /* out of memory; nothing changed */
+  BP_EINVAL,    /* misuse: a NULL or unknown argument, a wrong value type */
+  BP_EREFUSED,  /* the event is against the process's rules ("no open", "not allowed") */
+  BP_EBADDATA,  /* bundle or saved bytes that are damaged, or made for another bundle */
+  BP_EOVER      /* the instance has ended (completed, terminated or failed) */
+} BpStatus;
+
+/* A message buffer: a function given one writes a line here when it fails. */
+typedef struct BpError {
+  BpStatus status;
+  char message[256];
+} BpError;
+
+/* ---- values ---------------------------------------------------------------------- */
+
+/* Value types, the bundle's codes. A list type is BP_T_LIST | element type; `users` is
+ * BP_T_USERS. Records are the results of human steps (`r.approved` is read with
+ * bp_instance_get(inst, "r.approved", ...)). */
+typedef enum BpType {
+  BP_T_VOID = 0, BP_T_STRING, BP_T_INT, BP_T_DECIMAL, BP_T_BOOL, BP_T_DATE, BP_T_DATETIME,
+  BP_T_DURATION, BP_T_USER,
+  BP_T_TASK_RESULT = 0x20, BP_T_APPROVE_RESULT, BP_T_REVIEW_RESULT, BP_T_REQUEST_RESULT,
+  BP_T_LIST = 0x80,
+  BP_T_USERS = 0x88
+} BpType;
+
+/* A value handed to the runtime or read from it. The runtime copies what it is given;
+ * a value it returns is valid until the next call on that instance. Strings are UTF-8,
+ * not necessarily NUL-terminated (use len). */
+typedef struct BpValue {
+  uint8_t type;  /* BpType */
+  bool unset;    /* a date or datetime nobody gave (type says which) */
+  uint8_t scale; /* BP_T_DECIMAL: fraction digits, 0..18 */
+  int64_t i;     /* INT, DECIMAL (unscaled: 12.50 is 1250, scale 2), BOOL (0/1),
+                    DATE (days since 1970-01-01), DATETIME (minutes since 1970-01-01T00:00),
+                    DURATION (seconds) */
+  const char *s; /* STRING, USER */
+  size_t len;
+  const struct BpValue *items; /* lists: n values of the element type */
+  size_t n;
+} BpValue;
+
+BpValue bp_string(const char *s); /* NUL-terminated helpers for building arguments */
+BpValue bp_user(const char *id);
+BpValue bp_int(int64_t i);
+BpValue bp_bool(bool b);
+BpValue bp_decimal(int64_t unscaled, uint8_t scale);
+BpValue bp_duration(int64_t seconds);
+BpValue bp_date(int64_t days);
+BpValue bp_datetime(int64_t minutes);
+BpValue bp_list(uint8_t elem_type, const BpValue *items, size_t n);
+
+/* A named value: a parameter or a document field at start, a field in bp_doc_set, an
+ * answer to a request. */
+typedef struct BpArg {
+  const char *name;
+  BpValue value;
+} BpArg;
+
+/* Parses TEXT as a value of TYPE, with the `.bp` literal rules and the leniency of a
+ * command line: `"text"` or bare text for strings, `42`, `12.50`, `true`, `3d`,
+ * `2026-03-05` or `date("2026-03-05")`, `2026-03-05T10:00` or `datetime(...)`, user ids
+ * bare or quoted, lists as `a,b,c` or `["a", "b"]`. *out is owned by the runtime until
+ * bp_value_free. */
+BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, uint8_t type,
+                        BpValue *out, BpError *err);
+void bp_value_free(BpRuntime *rt, BpValue *v);
+/* A copy of IN owned by the runtime until bp_value_free (to keep a value read from an
+ * instance past the next call on it). */
+BpStatus bp_value_copy(BpRuntime *rt, const BpValue *in, BpValue *out, BpError *err);
+
+/* Writes v as `"{...}"` would show it (dates 2026-04-01, durations 4h30m, lists
+ * "a, b, c"), NUL-terminated, truncated to size. Returns the full length. */
+size_t bp_value_format(const BpValue *v, char *buf, size_t size);
+
+/* The operators and built-in functions of the language, on values, as the interpreter
+ * runs them (a host's own expressions, such as bprun's `expect`, stay consistent).
+ * *out is owned by the runtime until bp_value_free. A type mismatch or a division by
+ * zero gives BP_EINVAL with a message. */
+typedef enum BpOp {
+  BP_OP_ADD, BP_OP_SUB, BP_OP_MUL, BP_OP_DIV, BP_OP_MOD,
+  BP_OP_EQ, BP_OP_NE, BP_OP_LT, BP_OP_LE, BP_OP_GT, BP_OP_GE, BP_OP_IN,
+  BP_OP_NEG, BP_OP_NOT /* unary: b is ignored */
+} BpOp;
+BpStatus bp_value_op(BpRuntime *rt, BpOp op, const BpValue *a, const BpValue *b, BpValue *out,
+                     BpError *err);
+/* FN is a built-in's name (`len`, `substr`, ...); now()/today() read the clock. */
+BpStatus bp_value_call(BpRuntime *rt, const char *fn, const BpValue *args, size_t n,
+                       BpValue *out, BpError *err);
+
+/* ---- what the host sees --------------------------------------------------------- */
+
+typedef enum BpItemKind { BP_ITEM_TASK, BP_ITEM_APPROVE, BP_ITEM_REVIEW, BP_ITEM_REQUEST } BpItemKind;
+
+/* A request's field: what the person is asked to fill in. */
+typedef struct BpField {
+  const char *name, *label;
+  uint8_t type;
+} BpField;
+
+/* A work item: one person's part in an open human step. */
+typedef struct BpItem {
+  uint32_t id;        /* unique in its instance, never reused */
+  BpItemKind kind;
+  const char *user;
+  const char *title;
+  bool has_due;
+  int64_t due;        /* seconds */
+  const char *node;   /* the step's graph node id (for diagrams), "" if none */
+  const BpField *fields; /* requests: what to answer */
+  size_t nfields;
+} BpItem;
+
+/* A call of a host action, waiting for bp_answer or bp_fail. */
+typedef struct BpCall {
+  uint32_t id;        /* unique in its instance */
+  const char *action;
+  const BpValue *args;
+  size_t nargs;
+  uint8_t result_type; /* BP_T_VOID: the action has no result */
+} BpCall;
+
+/* A line of an instance's history. */
+typedef enum BpJournalKind {
+  BP_J_STARTED, BP_J_OPENED, BP_J_DECIDED, BP_J_WITHDRAWN, BP_J_CLOSED, BP_J_TIMED_OUT,
+  BP_J_REMINDED, BP_J_REASSIGNED, BP_J_NOTIFIED, BP_J_LOG, BP_J_FIELD, BP_J_STATE,
+  BP_J_COMMAND, BP_J_CALLED, BP_J_ANSWERED, BP_J_STARTED_OTHER, BP_J_COMPLETED,
+  BP_J_TERMINATED, BP_J_FAILED
+} BpJournalKind;
+typedef struct BpJournal {
+  int64_t time;       /* seconds */
+  BpJournalKind kind;
+  const char *process;
+  const char *node;   /* the graph node id of the step, "" if none */
+  const char *text;   /* "opened: Vote on Contract 7 for bob", "approved by bob: fine" */
+} BpJournal;
+
+/* ---- the runtime ------------------------------------------------------------------ */
+
+/* realloc-style: (ud, ptr, old size, new size); new size 0 frees and returns NULL. */
+typedef void *(*BpAllocFn)(void *ud, void *ptr, size_t old_size, size_t new_size);
+
+/* The host's side. Every callback but alloc, role and clock is called after the event
+ * that caused it has been applied, in the order things happened; a callback may call
+ * back into the runtime (answer an action at once, say). Strings passed are valid
+ * during the call only. Any callback may be NULL. */
+typedef struct BpConfig {
+  BpAllocFn alloc;    /* required */
+  void *alloc_ud;
+  void *ud;           /* passed to the callbacks below */
+  void (*opened)(void *ud, BpInstance *inst, const BpItem *item);
+  void (*withdrawn)(void *ud, BpInstance *inst, const BpItem *item); /* no longer open,
+                         though its person did not act (others decided, cancelled, reassigned) */
+  void (*notify)(void *ud, BpInstance *inst, const char *user, const char *message);
+  void (*call)(void *ud, BpInstance *inst, const BpCall *call);
+  void (*journal)(void *ud, BpInstance *inst, const BpJournal *line);
+  /* An instance started by another (`start P(...)`) or by a trigger (bp_doc_set): the
+   * host owns it from now on and frees it with bp_instance_free. */
+  void (*started)(void *ud, BpInstance *inst);
+  /* `role("name")`: sets *users to n user ids (valid until the next call) and returns 0,
+   * or returns non-zero: the instance fails. NULL: every role is empty. */
+  int (*role)(void *ud, const char *role, const char *const **users, size_t *n);
+  /* The current time, read once per event. NULL: the time given to bp_advance (0 until
+   * then): a host that only moves a virtual clock needs no clock. */
+  int64_t (*clock)(void *ud);
+  /* Instructions an event may run before the instance fails as runaway (a loop with no
+   * human step). 0: 1,000,000. */
+  uint32_t step_budget;
+} BpConfig;
+
+BpStatus bp_runtime_new(const BpConfig *config, BpRuntime **out, BpError *err);
+/* Frees the runtime; its bundles, documents and instances must be freed first. */
+void bp_runtime_free(BpRuntime *rt);
+
+/* Reads and verifies a bundle (magic, version, checksum, every operand, jump and index,
+ * stack depths); a bad one is refused with BP_EBADDATA and the verifier's message. The
+ * bytes are copied. A bundle is freed after its documents and instances. */
+BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle **out,
+                        BpError *err);
+void bp_bundle_free(BpBundle *b);
+uint32_t bp_bundle_checksum(const BpBundle *b); /* CRC-32C of the bundle's bytes */
+
+/* What a bundle holds, for hosts that build forms or parse text: processes by index,
+ * their parameters and document fields. Types of names that do not exist are BP_T_VOID. */
+size_t bp_bundle_process_count(const BpBundle *b);
+const char *bp_bundle_process_name(const BpBundle *b, size_t i);
+const char *bp_bundle_process_title(const BpBundle *b, size_t i);
+/* NAME's type in PROCESS: a parameter, a variable or a field of its document type;
+ * *kind (if given) is 'p' (parameter), 'v' (variable), 'f' (field) or 0. */
+uint8_t bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, char *kind);
+
+/* ---- documents ---------------------------------------------------------------------- */
+
+/* A document of DOCTYPE (NULL or "": none, for processes without `on`), with FIELDS set
+ * and every other field at its default or empty. Reference-counted: each instance on it
+ * holds a reference; bp_doc_release drops the caller's. */
+BpStatus bp_doc_new(BpBundle *b, const char *doctype, const BpArg *fields, size_t n,
+                    BpDoc **out, BpError *err);
+void bp_doc_release(BpDoc *doc);
+BpStatus bp_doc_get(const BpDoc *doc, const char *field, BpValue *out);
+/* The document changes as if edited by a person: FIELDS are type-checked and stored
+ * (all or none), then every process of the bundle whose trigger watches one of them
+ * (`start on change F when COND`) starts on it; each is handed to config.started. */
+BpStatus bp_doc_set(BpDoc *doc, const BpArg *fields, size_t n, BpError *err);
+
+/* ---- instances ------------------------------------------------------------------------ */
+
+/* Starts PROCESS on DOC (NULL: a new document of the process's type). ARGS name
+ * parameters or document fields; they are type-checked (an int where a decimal is
+ * declared, a user where users are, are converted); a parameter without a default that
+ * is not given refuses the start, naming it. UD is the host's pointer for the instance
+ * (bp_instance_ud), set before its first callbacks. The instance runs until it first
+ * waits. */
+BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *args, size_t n,
+                  void *ud, BpInstance **out, BpError *err);
+void bp_instance_free(BpInstance *inst);
+
+typedef enum BpRunStatus { BP_WAITING, BP_COMPLETED, BP_TERMINATED, BP_FAILED } BpRunStatus;
+BpRunStatus bp_instance_status(const BpInstance *inst);
+/* Why it terminated or failed ("" otherwise); a failure names the source position. */
+const char *bp_instance_message(const BpInstance *inst);
+const char *bp_instance_process(const BpInstance *inst);
+BpDoc *bp_instance_doc(BpInstance *inst);
+/* The current state of a process with statuses, or NULL. */
+const char *bp_instance_state(const BpInstance *inst);
+/* A field, parameter, variable or step-result member ("r.approved") by name. BP_EINVAL
+ * if there is no such name; a result not yet produced reads as unset. */
+BpStatus bp_instance_get(BpInstance *inst, const char *name, BpValue *out);
+/* The host's pointer, kept with the instance (not saved). */
+void bp_instance_set_ud(BpInstance *inst, void *ud);
+void *bp_instance_ud(const BpInstance *inst);
+
+/* Open work items, oldest first: item i of n. */
+size_t bp_instance_item_count(const BpInstance *inst);
+bool bp_instance_item(const BpInstance *inst, size_t i, BpItem *out);
+/* Pending host action calls, oldest first. */
+size_t bp_instance_call_count(const BpInstance *inst);
+bool bp_instance_call(const BpInstance *inst, size_t i, BpCall *out);
+/* The commands of the current state offered to USER (NULL: to anyone): their names and
+ * labels, up to max; returns how many there are. */
+size_t bp_instance_commands(BpInstance *inst, const char *user, const char **names,
+                            const char **labels, size_t max);
+/* The earliest pending timer (a due time, a reminder, a wait), if any. */
+bool bp_instance_next_timer(const BpInstance *inst, int64_t *at);
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+/* USER decides on an open approval: ITEM (0: USER's oldest open approval item) is
+ * approved or rejected, with an optional comment. Refused ("no open approval ...") when
+ * USER has no such item. */
+BpStatus bp_decide(BpInstance *inst, uint32_t item, const char *user, bool approve,
+                   const char *comment, BpError *err);
+/* USER completes an open task, review or request (ITEM 0: their oldest such item), with
+ * an optional comment or note, and a request's answers (every field, type-checked). */
+BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const char *comment,
+                     const BpArg *answers, size_t n, BpError *err);
+/* USER runs command NAME of the current state; refused ("not allowed") when it is not
+ * offered to USER, or when there is no such command in this state. */
+BpStatus bp_command(BpInstance *inst, const char *user, const char *name, BpError *err);
+/* The clock moves to NOW: due times, reminders and waits up to NOW fire in time order
+ * (those at the same instant in the order they were set), each at its own time. */
+BpStatus bp_advance(BpInstance *inst, int64_t now, BpError *err);
+/* The host's answer to pending call CALL (0: the oldest pending call); RESULT is
+ * type-checked against the action's result type (NULL for an action without one). */
+BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err);
+/* The host reports that call CALL failed: the instance fails with MESSAGE. */
+BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *err);
+/* Stops the instance by hand: it ends as terminated with REASON. */
+BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err);
+
+/* ---- save and restore -------------------------------------------------------------------- */
+
+/* The instance's whole state (with its document's fields) as bytes, allocated with the
+ * runtime's allocator: free them with bp_free(rt, bytes, len). */
+BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, BpError *err);
+/* An instance from saved bytes. DOC: the document to attach it to (the saved fields are
+ * then ignored), or NULL for a new document made from the saved fields. Bytes of another
+ * bundle, another version or damaged ones are refused with BP_EBADDATA. */
+BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len,
+                             BpInstance **out, BpError *err);
+void bp_free(BpRuntime *rt, void *p, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

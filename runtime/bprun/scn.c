@@ -1,0 +1,964 @@
+/* scn.c — the scenario engine of bprun (../shared/spec/SCENARIOS.md) and the host side
+ * of the runtime: a counting allocator, the callbacks that record notifications and
+ * journals, a virtual clock, and --reload (every instance saved and restored between
+ * two commands).
+ *
+ * A scenario is read a line at a time; each line is a command or an `expect`. A command
+ * the runtime refuses must be followed by `expect error "..."`; otherwise the refusal is
+ * a failure of the scenario. Every `expect` counts one passed or one failed; a line that
+ * cannot be understood counts one failed, with its FILE:LINE. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) {
+    fputs("bprun: out of memory\n", stderr);
+    exit(2);
+  }
+  return q;
+}
+
+char *xstrndup(const char *s, size_t n) {
+  char *p = xrealloc(NULL, n + 1);
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+void format_time(int64_t seconds, char *buf, size_t size) {
+  BpValue v = bp_datetime(seconds >= 0 ? seconds / 60 : -((-seconds + 59) / 60));
+  bp_value_format(&v, buf, size);
+}
+
+#define PUSH(arr, n, cap, item)                                   \
+  do {                                                            \
+    if ((n) == (cap)) {                                           \
+      (cap) = (cap) ? 2 * (cap) : 8;                              \
+      (arr) = xrealloc((arr), (cap) * sizeof *(arr));             \
+    }                                                             \
+    (arr)[(n)++] = (item);                                        \
+  } while (0)
+
+/* ---- the host: allocator and callbacks ---------------------------------------------------- */
+
+static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  Host *h = ud;
+  if (new_size == 0) {
+    free(ptr);
+    h->allocated -= old_size;
+    return NULL;
+  }
+  void *p = realloc(ptr, new_size);
+  if (p) h->allocated += new_size - old_size;
+  return p;
+}
+
+static Inst *inst_new(Host *h) {
+  Inst *r = xrealloc(NULL, sizeof *r);
+  memset(r, 0, sizeof *r);
+  r->number = (int)h->ninsts + 1;
+  PUSH(h->insts, h->ninsts, h->capinsts, r);
+  return r;
+}
+
+static void on_notify(void *ud, BpInstance *inst, const char *user, const char *message) {
+  (void)ud;
+  Inst *r = bp_instance_ud(inst);
+  if (!r) return;
+  Note n = {xstrdup(user), xstrdup(message)};
+  PUSH(r->notes, r->nnotes, r->capnotes, n);
+}
+
+static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
+  Host *h = ud;
+  Inst *r = inst ? bp_instance_ud(inst) : (h->current < h->ninsts ? h->insts[h->current] : NULL);
+  if (r) PUSH(r->journal, r->njournal, r->capjournal, xstrdup(line->text));
+  char when[32];
+  format_time(line->time ? line->time : h->clock, when, sizeof when);
+  if (h->journal_out)
+    fprintf(h->journal_out, "%s\t#%d\t%s\t%s\t%s\n", when, r ? r->number : 0, line->process,
+            *line->node ? line->node : "-", line->text);
+  if (h->echo_journal) printf("  %s #%d %s\n", when, r ? r->number : 0, line->text);
+}
+
+static void on_started(void *ud, BpInstance *inst) {
+  Host *h = ud;
+  Inst *r = inst_new(h);
+  r->inst = inst;
+  bp_instance_set_ud(inst, r);
+}
+
+static int64_t on_clock(void *ud) { return ((Host *)ud)->clock; }
+
+/* Roles for scenarios: role("x") is empty unless the environment names its users
+ * (BPRUN_ROLE_x=ann,bob). */
+static int on_role(void *ud, const char *role, const char *const **users, size_t *n) {
+  Host *h = ud;
+  char var[128];
+  snprintf(var, sizeof var, "BPRUN_ROLE_%s", role);
+  const char *v = getenv(var);
+  *n = 0;
+  *users = (const char *const *)h->role_users;
+  if (!v) return 0;
+  snprintf(h->role_buf, sizeof h->role_buf, "%s", v);
+  char *p = h->role_buf;
+  while (*p && *n < 64) {
+    h->role_users[(*n)++] = p;
+    char *comma = strchr(p, ',');
+    if (!comma) break;
+    *comma = '\0';
+    p = comma + 1;
+  }
+  return 0;
+}
+
+void host_init(Host *h) {
+  memset(h, 0, sizeof *h);
+  h->clock = (int64_t)20454 * 86400; /* 2026-01-01T00:00 */
+}
+
+bool host_open(Host *h, const uint8_t *bundle, size_t len, char *why, size_t why_size) {
+  BpConfig cfg = {.alloc = counting_alloc, .alloc_ud = h, .ud = h, .notify = on_notify,
+                  .journal = on_journal, .started = on_started, .clock = on_clock, .role = on_role};
+  BpError err = {0};
+  if (bp_runtime_new(&cfg, &h->rt, &err) != BP_OK || bp_bundle_load(h->rt, bundle, len, &h->bundle, &err) != BP_OK) {
+    snprintf(why, why_size, "%s", err.message);
+    if (h->rt) bp_runtime_free(h->rt);
+    h->rt = NULL;
+    return false;
+  }
+  return true;
+}
+
+static void inst_free(Inst *r) {
+  for (size_t i = 0; i < r->nnotes; i++) {
+    free(r->notes[i].user);
+    free(r->notes[i].message);
+  }
+  for (size_t i = 0; i < r->njournal; i++) free(r->journal[i]);
+  free(r->notes);
+  free(r->journal);
+  if (r->inst) bp_instance_free(r->inst);
+  free(r);
+}
+
+void host_reset(Host *h) {
+  for (size_t i = 0; i < h->ninsts; i++) inst_free(h->insts[i]);
+  free(h->insts);
+  h->insts = NULL;
+  h->ninsts = h->capinsts = 0;
+  h->current = 0;
+  h->clock = (int64_t)20454 * 86400;
+}
+
+void host_close(Host *h) {
+  host_reset(h);
+  if (h->bundle) bp_bundle_free(h->bundle);
+  if (h->rt) bp_runtime_free(h->rt);
+  h->bundle = NULL;
+  h->rt = NULL;
+}
+
+Inst *host_current(Host *h) { return h->current < h->ninsts ? h->insts[h->current] : NULL; }
+
+bool host_reload(Host *h, char *why, size_t why_size) {
+  size_t n = h->ninsts;
+  uint8_t **bytes = xrealloc(NULL, n * sizeof *bytes);
+  size_t *lens = xrealloc(NULL, n * sizeof *lens);
+  BpDoc **old_docs = xrealloc(NULL, n * sizeof *old_docs);
+  BpDoc **new_docs = xrealloc(NULL, n * sizeof *new_docs);
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    bytes[i] = NULL;
+    BpError err = {0};
+    if (ok && bp_instance_save(h->insts[i]->inst, &bytes[i], &lens[i], &err) != BP_OK) {
+      snprintf(why, why_size, "saving instance #%zu: %s", i + 1, err.message);
+      ok = false;
+    }
+    old_docs[i] = bp_instance_doc(h->insts[i]->inst);
+  }
+  if (ok) {
+    /* Keep the documents alive until every instance on them is restored. */
+    for (size_t i = 0; i < n; i++) new_docs[i] = NULL;
+    for (size_t i = 0; i < n; i++) {
+      BpDoc *doc = NULL;
+      for (size_t k = 0; k < i && !doc; k++)
+        if (old_docs[k] == old_docs[i]) doc = new_docs[k];
+      BpInstance *fresh = NULL;
+      BpError err = {0};
+      if (bp_instance_restore(h->bundle, doc, bytes[i], lens[i], &fresh, &err) != BP_OK) {
+        snprintf(why, why_size, "restoring instance #%zu: %s", i + 1, err.message);
+        ok = false;
+        for (size_t k = i; k < n; k++) new_docs[k] = NULL;
+        break;
+      }
+      new_docs[i] = bp_instance_doc(fresh);
+      bp_instance_set_ud(fresh, h->insts[i]);
+      bp_instance_free(h->insts[i]->inst);
+      h->insts[i]->inst = fresh;
+    }
+  }
+  for (size_t i = 0; i < n; i++) bp_free(h->rt, bytes[i], bytes[i] ? lens[i] : 0);
+  free(bytes);
+  free(lens);
+  free(old_docs);
+  free(new_docs);
+  return ok;
+}
+
+/* ---- reading a line --------------------------------------------------------------------------- */
+
+/* Splits a line into words at spaces outside quotes, brackets and parentheses; `#`
+ * outside quotes starts a comment. Words point into the line. */
+static int split(char *line, char **words, int max) {
+  int n = 0;
+  char *p = line;
+  for (;;) {
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    if (!*p || *p == '#') break;
+    if (n == max) return -1;
+    words[n++] = p;
+    bool quoted = false;
+    int depth = 0;
+    for (; *p; p++) {
+      if (quoted) {
+        if (*p == '\\' && p[1]) p++;
+        else if (*p == '"') quoted = false;
+        continue;
+      }
+      if (*p == '"') quoted = true;
+      else if (*p == '(' || *p == '[') depth++;
+      else if ((*p == ')' || *p == ']') && depth > 0) depth--;
+      else if ((*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') && depth == 0) break;
+    }
+    if (*p) *p++ = '\0';
+    else break;
+  }
+  return n;
+}
+
+/* ---- running a scenario ------------------------------------------------------------------------- */
+
+typedef struct Run {
+  Host *h;
+  const ScnOptions *opt;
+  const char *file;
+  int line;
+  FILE *out;
+  int passed, failed;
+  bool refused;          /* the previous command was refused ... */
+  char refusal[300];     /* ... with this message */
+  int refused_line;
+  char *text;            /* the current line, as written */
+} Run;
+
+static void report(Run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(Run *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(r->out, "%s:%d: ", r->file, r->line);
+  vfprintf(r->out, fmt, ap);
+  fputc('\n', r->out);
+  va_end(ap);
+}
+
+static void failure(Run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void failure(Run *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(r->out, "%s:%d: ", r->file, r->line);
+  vfprintf(r->out, fmt, ap);
+  fputc('\n', r->out);
+  va_end(ap);
+  r->failed++;
+}
+
+static void pass(Run *r) {
+  r->passed++;
+  if (r->opt->verbose) report(r, "ok: %s", r->text);
+}
+
+static void refused(Run *r, const BpError *err) {
+  if (r->opt->interactive) {
+    printf("refused: %s\n", err->message);
+    return;
+  }
+  r->refused = true;
+  r->refused_line = r->line;
+  snprintf(r->refusal, sizeof r->refusal, "%s", err->message);
+}
+
+/* A word's text: a quoted string decoded, or the word as it is. Freed by the caller. */
+static char *text_of(Run *r, const char *word) {
+  size_t n = strlen(word);
+  if (n >= 2 && word[0] == '"' && word[n - 1] == '"') {
+    BpValue v;
+    BpError err = {0};
+    if (bp_value_parse(r->h->rt, word, n, BP_T_STRING, &v, &err) == BP_OK) {
+      char *s = xstrndup(v.s, v.len);
+      bp_value_free(r->h->rt, &v);
+      return s;
+    }
+  }
+  return xstrdup(word);
+}
+
+/* words[from..n) joined by spaces, each decoded (a comment). */
+static char *rest_text(Run *r, char **words, int from, int n) {
+  if (from >= n) return NULL;
+  if (from + 1 == n) return text_of(r, words[from]);
+  size_t len = 0;
+  for (int i = from; i < n; i++) len += strlen(words[i]) + 1;
+  char *s = xrealloc(NULL, len + 1);
+  s[0] = '\0';
+  for (int i = from; i < n; i++) {
+    if (i > from) strcat(s, " ");
+    strcat(s, words[i]);
+  }
+  return s;
+}
+
+static bool is_assignment(const char *w, size_t *name_len) {
+  size_t i = 0;
+  if (!isalpha((unsigned char)w[0]) && w[0] != '_') return false;
+  while (isalnum((unsigned char)w[i]) || w[i] == '_') i++;
+  if (w[i] != '=' || w[i + 1] == '=') return false;
+  *name_len = i;
+  return true;
+}
+
+/* name=value words into BpArgs of the types TYPE_OF tells; false with a report. */
+typedef uint8_t (*TypeOf)(Run *r, const char *name, void *ctx);
+
+typedef struct Args {
+  BpArg *v;
+  char **names;
+  int n;
+} Args;
+
+static void args_free(Run *r, Args *a) {
+  for (int i = 0; i < a->n; i++) {
+    bp_value_free(r->h->rt, &a->v[i].value);
+    free(a->names[i]);
+  }
+  free(a->v);
+  free(a->names);
+  *a = (Args){0};
+}
+
+static bool parse_args(Run *r, char **words, int n, TypeOf type_of, void *ctx, Args *out) {
+  *out = (Args){xrealloc(NULL, (size_t)(n ? n : 1) * sizeof(BpArg)), xrealloc(NULL, (size_t)(n ? n : 1) * sizeof(char *)), 0};
+  for (int i = 0; i < n; i++) {
+    size_t k;
+    if (!is_assignment(words[i], &k)) {
+      failure(r, "error: `%s` is not name=value", words[i]);
+      args_free(r, out);
+      return false;
+    }
+    char *name = xstrndup(words[i], k);
+    uint8_t type = type_of(r, name, ctx);
+    if (type == BP_T_VOID) {
+      free(name);
+      args_free(r, out);
+      return false;
+    }
+    const char *value = words[i] + k + 1;
+    BpError err = {0};
+    BpValue v;
+    if (bp_value_parse(r->h->rt, value, strlen(value), type, &v, &err) != BP_OK) {
+      failure(r, "error: %s: %s", name, err.message);
+      free(name);
+      args_free(r, out);
+      return false;
+    }
+    out->names[out->n] = name;
+    out->v[out->n].name = name;
+    out->v[out->n].value = v;
+    out->n++;
+  }
+  return true;
+}
+
+static uint8_t start_type(Run *r, const char *name, void *ctx) {
+  char kind;
+  uint8_t t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
+  if (t == BP_T_VOID || kind == 'v') {
+    failure(r, "error: `%s` is neither a parameter of `%s` nor a field of its document", name, (const char *)ctx);
+    return BP_T_VOID;
+  }
+  return t;
+}
+
+static uint8_t field_type(Run *r, const char *name, void *ctx) {
+  char kind;
+  uint8_t t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
+  if (t == BP_T_VOID || kind != 'f') {
+    failure(r, "error: `%s` is not a field of the document", name);
+    return BP_T_VOID;
+  }
+  return t;
+}
+
+static uint8_t answer_type(Run *r, const char *name, void *ctx) {
+  const BpItem *item = ctx;
+  for (size_t i = 0; item && i < item->nfields; i++)
+    if (strcmp(item->fields[i].name, name) == 0) return item->fields[i].type;
+  (void)r;
+  return BP_T_STRING; /* not asked for: the runtime refuses it with its own message */
+}
+
+static Inst *need_instance(Run *r) {
+  Inst *c = host_current(r->h);
+  if (!c) failure(r, "error: no instance yet (start one first)");
+  return c;
+}
+
+static bool process_exists(Host *h, const char *name) {
+  for (size_t i = 0; i < bp_bundle_process_count(h->bundle); i++)
+    if (strcmp(bp_bundle_process_name(h->bundle, i), name) == 0) return true;
+  return false;
+}
+
+static void cmd_start(Run *r, char **w, int n) {
+  if (n < 2) {
+    failure(r, "error: `start` needs a process name");
+    return;
+  }
+  if (!process_exists(r->h, w[1])) {
+    failure(r, "error: no process `%s` in the bundle", w[1]);
+    return;
+  }
+  Args a;
+  if (!parse_args(r, w + 2, n - 2, start_type, w[1], &a)) return;
+  Inst *rec = inst_new(r->h);
+  BpError err = {0};
+  BpStatus st = bp_start(r->h->bundle, w[1], NULL, a.v, (size_t)a.n, rec, &rec->inst, &err);
+  args_free(r, &a);
+  if (st != BP_OK) {
+    r->h->ninsts--; /* it never was */
+    inst_free(rec);
+    if (st == BP_ENOMEM) failure(r, "error: %s", err.message);
+    else refused(r, &err);
+    return;
+  }
+  r->h->current = (size_t)rec->number - 1;
+}
+
+static void after_event(Run *r, BpStatus st, const BpError *err) {
+  if (st == BP_OK) return;
+  if (st == BP_ENOMEM) failure(r, "error: %s", err->message);
+  else refused(r, err);
+}
+
+static void cmd_decide(Run *r, char **w, int n, bool approve) {
+  Inst *c = need_instance(r);
+  if (!c) return;
+  if (n < 2) {
+    failure(r, "error: `%s` needs a user", w[0]);
+    return;
+  }
+  char *comment = rest_text(r, w, 2, n);
+  BpError err = {0};
+  BpStatus st = bp_decide(c->inst, 0, w[1], approve, comment, &err);
+  free(comment);
+  after_event(r, st, &err);
+}
+
+/* The user's oldest open item that `complete` acts on (to know a request's fields). */
+static bool completable_item(BpInstance *inst, const char *user, BpItem *out) {
+  for (size_t i = 0; i < bp_instance_item_count(inst); i++)
+    if (bp_instance_item(inst, i, out) && strcmp(out->user, user) == 0 && out->kind != BP_ITEM_APPROVE) return true;
+  return false;
+}
+
+static void cmd_complete(Run *r, char **w, int n) {
+  Inst *c = need_instance(r);
+  if (!c) return;
+  if (n < 2) {
+    failure(r, "error: `complete` needs a user");
+    return;
+  }
+  int first_answer = n;
+  for (int i = 2; i < n; i++) {
+    size_t k;
+    if (is_assignment(w[i], &k)) {
+      first_answer = i;
+      break;
+    }
+  }
+  BpItem item;
+  bool have = completable_item(c->inst, w[1], &item);
+  Args a;
+  if (!parse_args(r, w + first_answer, n - first_answer, answer_type, have ? &item : NULL, &a)) return;
+  char *comment = rest_text(r, w, 2, first_answer);
+  BpError err = {0};
+  BpStatus st = bp_complete(c->inst, 0, w[1], comment, a.v, (size_t)a.n, &err);
+  free(comment);
+  args_free(r, &a);
+  after_event(r, st, &err);
+}
+
+static void cmd_command(Run *r, char **w, int n) {
+  Inst *c = need_instance(r);
+  if (!c) return;
+  if (n != 3) {
+    failure(r, "error: `command` needs a user and a command name");
+    return;
+  }
+  BpError err = {0};
+  after_event(r, bp_command(c->inst, w[1], w[2], &err), &err);
+}
+
+static void cmd_set(Run *r, char **w, int n) {
+  Inst *c = need_instance(r);
+  if (!c) return;
+  Args a;
+  if (!parse_args(r, w + 1, n - 1, field_type, (void *)bp_instance_process(c->inst), &a)) return;
+  BpError err = {0};
+  BpStatus st = bp_doc_set(bp_instance_doc(c->inst), a.v, (size_t)a.n, &err);
+  args_free(r, &a);
+  after_event(r, st, &err);
+}
+
+static bool parse_duration(Run *r, const char *text, int64_t *seconds) {
+  BpValue v;
+  BpError err = {0};
+  if (bp_value_parse(r->h->rt, text, strlen(text), BP_T_DURATION, &v, &err) != BP_OK) {
+    failure(r, "error: %s", err.message);
+    return false;
+  }
+  *seconds = v.i;
+  return true;
+}
+
+static void cmd_advance(Run *r, char **w, int n) {
+  int64_t d;
+  if (n != 2) {
+    failure(r, "error: `advance` needs a duration (like 3d)");
+    return;
+  }
+  if (!parse_duration(r, w[1], &d)) return;
+  if (d < 0) {
+    failure(r, "error: the clock does not go back");
+    return;
+  }
+  r->h->clock += d;
+  /* Each instance in turn; the runtime fires each one's timers in time order. */
+  for (size_t i = 0; i < r->h->ninsts; i++) {
+    BpError err = {0};
+    BpStatus st = bp_advance(r->h->insts[i]->inst, r->h->clock, &err);
+    if (st != BP_OK) failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
+  }
+}
+
+static void cmd_clock(Run *r, char **w, int n) {
+  BpValue v;
+  BpError err = {0};
+  if (n != 2 || bp_value_parse(r->h->rt, w[1], strlen(w[1]), BP_T_DATETIME, &v, &err) != BP_OK) {
+    failure(r, "error: `clock` needs a datetime like 2026-03-01T09:00%s%s", err.message[0] ? ": " : "", err.message);
+    return;
+  }
+  r->h->clock = v.i * 60;
+}
+
+/* The current instance's oldest pending call of ACTION. */
+static bool pending_call(Inst *c, const char *action, BpCall *out) {
+  for (size_t i = 0; i < bp_instance_call_count(c->inst); i++)
+    if (bp_instance_call(c->inst, i, out) && strcmp(out->action, action) == 0) return true;
+  return false;
+}
+
+static void cmd_answer(Run *r, char **w, int n, bool fail) {
+  Inst *c = need_instance(r);
+  if (!c) return;
+  if (n < 2 || n > 3) {
+    failure(r, "error: `%s` needs an action name and %s", w[0], fail ? "a message" : "at most one value");
+    return;
+  }
+  BpCall call;
+  if (!pending_call(c, w[1], &call)) {
+    BpError err = {BP_EREFUSED, ""};
+    snprintf(err.message, sizeof err.message, "no pending call of `%s`", w[1]);
+    refused(r, &err);
+    return;
+  }
+  BpError err = {0};
+  if (fail) {
+    char *msg = n == 3 ? text_of(r, w[2]) : NULL;
+    BpStatus st = bp_fail(c->inst, call.id, msg ? msg : "", &err);
+    free(msg);
+    after_event(r, st, &err);
+    return;
+  }
+  if (n == 2) {
+    after_event(r, bp_answer(c->inst, call.id, NULL, &err), &err);
+    return;
+  }
+  uint8_t type = call.result_type == BP_T_VOID ? BP_T_STRING : call.result_type;
+  BpValue v;
+  if (bp_value_parse(r->h->rt, w[2], strlen(w[2]), type, &v, &err) != BP_OK) {
+    failure(r, "error: the answer to `%s`: %s", w[1], err.message);
+    return;
+  }
+  BpStatus st = bp_answer(c->inst, call.id, &v, &err);
+  bp_value_free(r->h->rt, &v);
+  after_event(r, st, &err);
+}
+
+/* ---- expect ------------------------------------------------------------------------------------------ */
+
+static void list_items(Run *r, Inst *c, const char *user, char *buf, size_t size) {
+  size_t at = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < bp_instance_item_count(c->inst) && at < size; i++) {
+    BpItem it;
+    if (!bp_instance_item(c->inst, i, &it) || (user && strcmp(it.user, user) != 0)) continue;
+    at += (size_t)snprintf(buf + at, size - at, "%s%s \"%s\"", at ? ", " : "", it.user, it.title);
+  }
+  (void)r;
+  if (!at) snprintf(buf, size, "none");
+}
+
+static void expect_task(Run *r, Inst *c, char **w, int n, bool none) {
+  if ((none && n != 4) || (!none && n != 4)) {
+    failure(r, "error: expected `expect task USER \"title\"` or `expect no task USER`");
+    return;
+  }
+  const char *user = none ? w[3] : w[2];
+  char *title = none ? NULL : text_of(r, w[3]);
+  bool found = false;
+  for (size_t i = 0; i < bp_instance_item_count(c->inst) && !found; i++) {
+    BpItem it;
+    if (bp_instance_item(c->inst, i, &it) && strcmp(it.user, user) == 0)
+      found = none || strcmp(it.title, title) == 0;
+  }
+  char items[600];
+  if (found != none) pass(r);
+  else if (none) {
+    list_items(r, c, user, items, sizeof items);
+    failure(r, "expected no task for %s, found %s", user, items);
+  } else {
+    list_items(r, c, NULL, items, sizeof items);
+    failure(r, "expected a task for %s \"%s\", found %s", user, title, items);
+  }
+  free(title);
+}
+
+static void expect_status(Run *r, Inst *c, const char *want) {
+  static const char *const names[] = {"waiting", "completed", "terminated", "failed"};
+  BpRunStatus st = bp_instance_status(c->inst);
+  if (strcmp(names[st], want) == 0) {
+    pass(r);
+    return;
+  }
+  const char *msg = bp_instance_message(c->inst);
+  failure(r, "expected %s, found %s%s%s", want, names[st], *msg ? ": " : "", msg);
+}
+
+static void expect_notified(Run *r, Inst *c, char **w, int n) {
+  if (n != 4) {
+    failure(r, "error: expected `expect notified USER \"message\"`");
+    return;
+  }
+  char *msg = text_of(r, w[3]);
+  for (size_t i = 0; i < c->nnotes; i++)
+    if (strcmp(c->notes[i].user, w[2]) == 0 && strcmp(c->notes[i].message, msg) == 0) {
+      pass(r);
+      free(msg);
+      return;
+    }
+  char seen[600] = "";
+  size_t at = 0;
+  for (size_t i = 0; i < c->nnotes && at < sizeof seen; i++)
+    if (strcmp(c->notes[i].user, w[2]) == 0)
+      at += (size_t)snprintf(seen + at, sizeof seen - at, "%s\"%s\"", at ? ", " : "", c->notes[i].message);
+  failure(r, "expected %s to be told \"%s\", found %s", w[2], msg, at ? seen : "no message to them");
+  free(msg);
+}
+
+static void expect_journal(Run *r, Inst *c, char **w, int n) {
+  if (n != 3) {
+    failure(r, "error: expected `expect journal \"text\"`");
+    return;
+  }
+  char *text = text_of(r, w[2]);
+  for (size_t i = 0; i < c->njournal; i++)
+    if (strstr(c->journal[i], text)) {
+      pass(r);
+      free(text);
+      return;
+    }
+  failure(r, "expected a journal line containing \"%s\", found none among %zu lines", text, c->njournal);
+  free(text);
+}
+
+static void expect_state(Run *r, Inst *c, char **w, int n) {
+  if (n != 3) {
+    failure(r, "error: expected `expect state NAME`");
+    return;
+  }
+  const char *st = bp_instance_state(c->inst);
+  if (st && strcmp(st, w[2]) == 0) pass(r);
+  else failure(r, "expected state %s, found %s", w[2], st ? st : "no state");
+}
+
+/* ACTION(ARG, ...): each ARG read as a value of the type of the call's own argument. */
+static void expect_called(Run *r, Inst *c, char **w, int n) {
+  if (n != 3 || !strchr(w[2], '(') || w[2][strlen(w[2]) - 1] != ')') {
+    failure(r, "error: expected `expect called ACTION(ARG, ...)`");
+    return;
+  }
+  char *spec = xstrdup(w[2]);
+  char *open = strchr(spec, '(');
+  *open = '\0';
+  char *inner = open + 1;
+  inner[strlen(inner) - 1] = '\0';
+  char *args[64];
+  int nargs = 0;
+  /* split the arguments at top-level commas */
+  char *p = inner;
+  while (*p == ' ') p++;
+  if (*p) {
+    args[nargs++] = p;
+    bool quoted = false;
+    int depth = 0;
+    for (; *p && nargs < 64; p++) {
+      if (quoted) {
+        if (*p == '\\' && p[1]) p++;
+        else if (*p == '"') quoted = false;
+      } else if (*p == '"') quoted = true;
+      else if (*p == '(' || *p == '[') depth++;
+      else if (*p == ')' || *p == ']') depth--;
+      else if (*p == ',' && depth == 0) {
+        *p = '\0';
+        args[nargs++] = p + 1;
+      }
+    }
+  }
+  bool matched = false;
+  char seen[600] = "";
+  size_t at = 0;
+  for (size_t i = 0; i < bp_instance_call_count(c->inst) && !matched; i++) {
+    BpCall call;
+    if (!bp_instance_call(c->inst, i, &call) || strcmp(call.action, spec) != 0) continue;
+    bool same = call.nargs == (size_t)nargs;
+    at += (size_t)snprintf(seen + at, at < sizeof seen ? sizeof seen - at : 0, "%s%s(", at ? ", " : "", call.action);
+    for (size_t k = 0; k < call.nargs; k++) {
+      char text[200];
+      bp_value_format(&call.args[k], text, sizeof text);
+      if (at < sizeof seen) at += (size_t)snprintf(seen + at, sizeof seen - at, "%s%s", k ? ", " : "", text);
+    }
+    if (at < sizeof seen) at += (size_t)snprintf(seen + at, sizeof seen - at, ")");
+    /* Copy the arguments first: parsing below does not touch the instance, but keep
+     * the comparison independent of the view's lifetime anyway. */
+    for (size_t k = 0; same && k < call.nargs; k++) {
+      BpValue want, eq;
+      BpError err = {0};
+      if (bp_value_parse(r->h->rt, args[k], strlen(args[k]), call.args[k].type, &want, &err) != BP_OK) {
+        same = false;
+        continue;
+      }
+      if (bp_value_op(r->h->rt, BP_OP_EQ, &want, &call.args[k], &eq, &err) != BP_OK || !eq.i) same = false;
+      bp_value_free(r->h->rt, &want);
+      bp_value_free(r->h->rt, &eq);
+    }
+    matched = same;
+  }
+  if (matched) pass(r);
+  else failure(r, "expected a pending call %s, found %s", w[2], at ? seen : "no pending call");
+  free(spec);
+}
+
+static void expect_expr(Run *r, Inst *c, const char *text) {
+  BpValue v;
+  char why[300];
+  if (!expr_eval(r->h, c->inst, text, &v, why, sizeof why)) {
+    failure(r, "expected %s: %s", text, why);
+    return;
+  }
+  if (v.type != BP_T_BOOL) failure(r, "expected %s: that is not a condition (a bool)", text);
+  else if (v.i) pass(r);
+  else failure(r, "expected %s, found it false", text);
+  bp_value_free(r->h->rt, &v);
+}
+
+static void expect_error(Run *r, char **w, int n) {
+  if (n != 3) {
+    failure(r, "error: expected `expect error \"text\"`");
+    return;
+  }
+  char *text = text_of(r, w[2]);
+  if (!r->refused) failure(r, "expected the previous command to be refused with \"%s\", but it was not", text);
+  else if (!strstr(r->refusal, text))
+    failure(r, "expected a refusal with \"%s\", found \"%s\"", text, r->refusal);
+  else pass(r);
+  r->refused = false;
+  free(text);
+}
+
+static void cmd_expect(Run *r, char **w, int n, const char *rest) {
+  if (n < 2) {
+    failure(r, "error: `expect` needs something to expect");
+    return;
+  }
+  if (strcmp(w[1], "error") == 0) {
+    expect_error(r, w, n);
+    return;
+  }
+  Inst *c = need_instance(r);
+  if (!c) return;
+  if (strcmp(w[1], "task") == 0) expect_task(r, c, w, n, false);
+  else if (strcmp(w[1], "no") == 0 && n >= 3 && strcmp(w[2], "task") == 0) expect_task(r, c, w, n, true);
+  else if (n == 2 && (!strcmp(w[1], "completed") || !strcmp(w[1], "terminated") || !strcmp(w[1], "waiting") ||
+                      !strcmp(w[1], "failed")))
+    expect_status(r, c, w[1]);
+  else if (strcmp(w[1], "notified") == 0) expect_notified(r, c, w, n);
+  else if (strcmp(w[1], "journal") == 0) expect_journal(r, c, w, n);
+  else if (strcmp(w[1], "state") == 0 && n == 3) expect_state(r, c, w, n);
+  else if (strcmp(w[1], "called") == 0) expect_called(r, c, w, n);
+  else expect_expr(r, c, rest);
+}
+
+static void show_items(Run *r) {
+  Inst *c = host_current(r->h);
+  if (!c) return;
+  static const char *const kinds[] = {"task", "approve", "review", "request"};
+  static const char *const states[] = {"waiting", "completed", "terminated", "failed"};
+  size_t n = bp_instance_item_count(c->inst);
+  for (size_t i = 0; i < n; i++) {
+    BpItem it;
+    if (!bp_instance_item(c->inst, i, &it)) continue;
+    char due[40] = "";
+    if (it.has_due) {
+      char t[32];
+      format_time(it.due, t, sizeof t);
+      snprintf(due, sizeof due, ", due %s", t);
+    }
+    printf("  open: %s %s \"%s\"%s\n", kinds[it.kind], it.user, it.title, due);
+    for (size_t f = 0; f < it.nfields; f++) printf("        %s: \"%s\"\n", it.fields[f].name, it.fields[f].label);
+  }
+  for (size_t i = 0; i < bp_instance_call_count(c->inst); i++) {
+    BpCall call;
+    if (bp_instance_call(c->inst, i, &call)) printf("  waits for the host: %s (answer %s VALUE)\n", call.action, call.action);
+  }
+  const char *state = bp_instance_state(c->inst);
+  BpRunStatus st = bp_instance_status(c->inst);
+  const char *msg = bp_instance_message(c->inst);
+  printf("  #%d %s%s%s%s%s\n", c->number, states[st], state ? ", state " : "", state ? state : "", *msg ? ": " : "", msg);
+  if (state && st == BP_WAITING) {
+    const char *names[32], *labels[32];
+    size_t k = bp_instance_commands(c->inst, NULL, names, labels, 32);
+    for (size_t i = 0; i < k && i < 32; i++) printf("  command: %s \"%s\"\n", names[i], labels[i]);
+  }
+}
+
+/* One line of a scenario. */
+static void run_line(Run *r, char *line) {
+  char *copy = xstrdup(line);
+  size_t len = strlen(copy);
+  while (len && (copy[len - 1] == '\n' || copy[len - 1] == '\r')) copy[--len] = '\0';
+  r->text = copy;
+  char *w[128];
+  char *buf = xstrdup(copy);
+  int n = split(buf, w, 128);
+  if (n == 0) goto done;
+  if (n < 0) {
+    failure(r, "error: too many words on the line");
+    goto done;
+  }
+  if (r->refused && !(strcmp(w[0], "expect") == 0 && n >= 2 && strcmp(w[1], "error") == 0)) {
+    int at = r->line;
+    r->line = r->refused_line;
+    failure(r, "the command was refused: %s", r->refusal);
+    r->line = at;
+    r->refused = false;
+  }
+  /* `expect EXPR` takes the rest of the line as it was written. */
+  const char *rest = copy;
+  while (*rest == ' ' || *rest == '\t') rest++;
+  if (strncmp(rest, "expect", 6) == 0) rest += 6;
+  while (*rest == ' ' || *rest == '\t') rest++;
+  const char *cmd = w[0];
+  if (!strcmp(cmd, "start")) cmd_start(r, w, n);
+  else if (!strcmp(cmd, "use")) {
+    long k = n == 2 ? strtol(w[1], NULL, 10) : 0;
+    if (k < 1 || (size_t)k > r->h->ninsts) failure(r, "error: `use N` needs an instance number from 1 to %zu", r->h->ninsts);
+    else r->h->current = (size_t)k - 1;
+  } else if (!strcmp(cmd, "approve") || !strcmp(cmd, "reject")) cmd_decide(r, w, n, cmd[0] == 'a');
+  else if (!strcmp(cmd, "complete")) cmd_complete(r, w, n);
+  else if (!strcmp(cmd, "command")) cmd_command(r, w, n);
+  else if (!strcmp(cmd, "set")) cmd_set(r, w, n);
+  else if (!strcmp(cmd, "advance")) cmd_advance(r, w, n);
+  else if (!strcmp(cmd, "clock")) cmd_clock(r, w, n);
+  else if (!strcmp(cmd, "answer")) cmd_answer(r, w, n, false);
+  else if (!strcmp(cmd, "fail")) cmd_answer(r, w, n, true);
+  else if (!strcmp(cmd, "expect")) cmd_expect(r, w, n, rest);
+  else if (r->opt->interactive && (!strcmp(cmd, "items") || !strcmp(cmd, "show"))) { /* shown below */
+  } else failure(r, "error: unknown command `%s`", cmd);
+  if (r->opt->reload && r->h->ninsts) {
+    char why[300];
+    if (!host_reload(r->h, why, sizeof why)) failure(r, "error: --reload: %s", why);
+  }
+  if (r->opt->interactive) show_items(r);
+done:
+  free(buf);
+  free(copy);
+  r->text = NULL;
+}
+
+void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *out, int *passed, int *failed) {
+  Run r = {.h = h, .opt = opt, .file = file, .out = out};
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  if (opt->nstart) {
+    r.text = "start";
+    cmd_start(&r, opt->start, opt->nstart);
+    if (r.refused) {
+      fprintf(out, "bprun: cannot start: %s\n", r.refusal);
+      r.refused = false;
+      r.failed++;
+      *failed += r.failed;
+      return;
+    }
+    if (!host_current(h)) {
+      *failed += r.failed;
+      return;
+    }
+  }
+  if (opt->interactive) show_items(&r);
+  for (;;) {
+    if (opt->interactive) {
+      printf("> ");
+      fflush(stdout);
+    }
+    if ((len = getline(&line, &cap, in)) < 0) break;
+    r.line++;
+    if (memchr(line, '\0', (size_t)len)) {
+      failure(&r, "error: a NUL byte in the line");
+      continue;
+    }
+    if (opt->interactive) {
+      const char *t = line;
+      while (*t == ' ') t++;
+      if (!strncmp(t, "quit", 4) || !strncmp(t, "exit", 4)) break;
+    }
+    run_line(&r, line);
+  }
+  free(line);
+  if (r.refused) {
+    r.line = r.refused_line;
+    failure(&r, "the command was refused: %s", r.refusal);
+  }
+  *passed += r.passed;
+  *failed += r.failed;
+}

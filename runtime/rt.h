@@ -1,0 +1,324 @@
+/* rt.h — the insides of libbprt, shared by its modules (prefix rt_):
+ *
+ *   rt_value.c   values: counted strings, lists and records; decimals; dates; text;
+ *                operators and built-in functions
+ *   rt_vm.c      the interpreter: threads, human steps, timers, states, events
+ *   rt_api.c     the public functions of bp.h: runtime, bundles, documents, queries
+ *   rt_save.c    an instance to bytes and back
+ *   rt_parse.c   text to values (bp_value_parse)
+ *
+ * Values. A Value is 16 bytes: a type code (the bundle's BPT_T_*), and a payload — an
+ * integer (int, decimal unscaled, bool, date, datetime, duration) or a pointer to an
+ * immutable heap object (a string or user, a list, a result record). Objects are
+ * reference-counted; those made from a bundle's constants are immortal (never counted,
+ * so threads may share them). A slot that holds nothing has type VOID.
+ *
+ * Events are transactions. An event works on a copy of the instance's state (RtState;
+ * copying a state only counts references) and collects what the host must be told
+ * (effects) on the side. If it succeeds the copy replaces the state and the effects are
+ * delivered; if memory runs out, or the event is refused, the copy and the effects are
+ * dropped and the instance is exactly as it was. */
+#ifndef RT_H
+#define RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bp.h"
+#include "bpt.h"
+
+#define RT_IMMORTAL UINT32_MAX
+#define BPT_T_USERS (BPT_T_LIST | BPT_T_USER)
+#define RT_NO_TIME INT64_MIN
+
+typedef struct RtStr RtStr;
+typedef struct RtList RtList;
+typedef struct RtRec RtRec;
+
+typedef struct Value {
+  uint8_t type;  /* BPT_T_*; VOID: nothing */
+  uint8_t unset; /* DATE, DATETIME: no value given */
+  uint8_t scale; /* DECIMAL */
+  union {
+    int64_t i;
+    RtStr *s; /* STRING, USER */
+    RtList *l; /* BPT_T_LIST | elem */
+    RtRec *r;  /* *_RESULT */
+  } u;
+} Value;
+
+struct RtStr {
+  uint32_t ref;
+  uint32_t len;
+  char s[]; /* len bytes and a NUL */
+};
+struct RtList {
+  uint32_t ref;
+  uint32_t n;
+  Value items[];
+};
+struct RtRec {
+  uint32_t ref;
+  uint32_t n;
+  Value m[];
+};
+
+static inline bool rt_is_obj(uint8_t type) {
+  return type == BPT_T_STRING || type == BPT_T_USER || (type & BPT_T_LIST) ||
+         (type >= BPT_T_TASK_RESULT && type <= BPT_T_REQUEST_RESULT);
+}
+static inline bool rt_is_list(uint8_t type) { return (type & BPT_T_LIST) != 0; }
+static inline bool rt_is_record(uint8_t type) {
+  return type >= BPT_T_TASK_RESULT && type <= BPT_T_REQUEST_RESULT;
+}
+static inline Value rt_int(int64_t i) { return (Value){.type = BPT_T_INT, .u.i = i}; }
+static inline Value rt_bool(bool b) { return (Value){.type = BPT_T_BOOL, .u.i = b}; }
+
+/* ---- errors inside the runtime ------------------------------------------------------ */
+
+/* What an operation came to: fine, out of memory (the event is dropped), or an error of
+ * the program (the instance fails with the message). */
+typedef enum RtCode { RT_OK = 0, RT_NOMEM, RT_ERROR } RtCode;
+typedef struct RtErr {
+  RtCode code;
+  char msg[224];
+} RtErr;
+RtCode rt_error(RtErr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+RtCode rt_nomem(RtErr *e);
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+void *rt_alloc(BpRuntime *rt, size_t size); /* zeroed; NULL when out of memory */
+void *rt_realloc(BpRuntime *rt, void *p, size_t old_size, size_t new_size);
+void rt_dealloc(BpRuntime *rt, void *p, size_t size);
+
+/* A growable array of fixed-size elements. */
+typedef struct RtVec {
+  void *v;
+  uint32_t n, cap;
+} RtVec;
+/* Room for one more element of size sz; returns it (zeroed) or NULL. */
+void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz);
+void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
+void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz);
+#define RT_AT(vec, T, i) (&((T *)(vec).v)[i])
+
+/* A growing string. */
+typedef struct RtBuf {
+  char *s;
+  size_t len, cap;
+  bool nomem;
+} RtBuf;
+void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n);
+void rt_buf_puts(BpRuntime *rt, RtBuf *b, const char *s);
+void rt_buf_printf(BpRuntime *rt, RtBuf *b, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void rt_buf_free(BpRuntime *rt, RtBuf *b);
+
+/* ---- values (rt_value.c) ------------------------------------------------------------------ */
+
+void rt_ref(Value v);
+void rt_unref(BpRuntime *rt, Value v);
+void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
+/* New objects; false when out of memory. Lists and records start filled with VOID. */
+bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out);
+bool rt_list_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);
+bool rt_rec_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);
+size_t rt_obj_size(Value v); /* bytes of v's object */
+/* Makes the object of v immortal (a bundle's constant), with everything in it. */
+void rt_make_immortal(Value v);
+void rt_free_immortal(BpRuntime *rt, Value v);
+
+/* The members of the result records, in MEMBER order (bpt.h). */
+uint8_t rt_record_size(uint8_t type);
+const char *rt_record_member(uint8_t type, uint32_t m);
+uint8_t rt_record_member_type(uint8_t type, uint32_t m);
+
+const char *rt_type_name(uint8_t type); /* "string", "users", "list of int", ... */
+bool rt_equal(Value a, Value b);
+/* Converts v to type want where the language does it implicitly (int -> decimal,
+ * user -> users, [] -> any list), or checks that it is already of that type. The
+ * result holds its own reference. RT_ERROR: the types do not fit. */
+RtCode rt_convert(BpRuntime *rt, Value v, uint8_t want, Value *out, RtErr *e);
+/* The empty value of a declared type: "", 0, 0.00 (scale 0), false, [], unset date. */
+Value rt_empty(uint8_t type);
+
+RtCode rt_binop(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr *e);
+RtCode rt_unop(BpRuntime *rt, BpOp op, Value a, Value *out, RtErr *e);
+/* The text of v as "{v}" shows it, appended to buf. RT_ERROR for an unset date. */
+RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e);
+
+/* Built-in function b (builtins.def) on n arguments. now: the event's time (seconds). */
+RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int64_t now,
+                  Value *out, RtErr *e);
+
+/* Calendar arithmetic: days since 1970-01-01 <-> year, month, day. */
+int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d);
+void rt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+/* "2026-03-05" / "2026-03-05T10:00" (a space for T too); false if not a valid one. */
+bool rt_parse_date(const char *s, size_t len, int64_t *days);
+bool rt_parse_datetime(const char *s, size_t len, int64_t *minutes);
+size_t rt_format_duration(int64_t seconds, char *buf, size_t size);
+
+/* Public values: a view of v (strings and lists point into v's objects; a list's items
+ * are written to *scratch, grown as needed) and a copy into runtime values. */
+bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch);
+RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e);
+/* A public value owned by the caller (freed by bp_value_free). */
+bool rt_to_owned(BpRuntime *rt, Value v, BpValue *out);
+
+/* ---- runtime, bundles, documents, instances --------------------------------------------- */
+
+struct BpRuntime {
+  BpConfig cfg;
+};
+
+/* What loading adds to a bundle for the interpreter. */
+typedef struct RtProc {
+  uint8_t *resume;    /* bit per pc: a waiting thread may rest here */
+  BpField **fields;   /* per step: its request fields for BpItem (NULL if none) */
+  const char *title;
+} RtProc;
+
+struct BpBundle {
+  BpRuntime *rt;
+  uint8_t *bytes;
+  size_t len;
+  BptBundle b;
+  Value *consts;      /* b.nconsts, immortal */
+  RtProc *procs;      /* b.nprocesses */
+  BpField *field_mem; /* every BpField of every request step */
+  size_t nfield_mem;
+};
+
+static inline const char *rt_string(const BpBundle *b, uint32_t z) {
+  return z < b->b.nstrings ? b->b.strings[z].data : "";
+}
+
+struct BpDoc {
+  BpBundle *b;
+  uint16_t doctype; /* BPT_NONE16: none */
+  uint32_t refs;
+  Value *fields;
+  uint16_t nfields;
+};
+
+/* ---- the state of an instance -------------------------------------------------------------- */
+
+typedef enum RtWait { W_RUN, W_STEP, W_CALL, W_TIMER } RtWait;
+typedef enum RtThreadKind { K_BODY, K_REMIND, K_TIMEOUT, K_STATE } RtThreadKind;
+
+typedef struct RtThread {
+  uint32_t id;
+  uint32_t pc;   /* where it goes on */
+  uint32_t act;  /* its fork activation (0: none) */
+  uint32_t step; /* K_REMIND, K_TIMEOUT: the step it serves */
+  uint8_t wait;  /* RtWait */
+  uint8_t kind;  /* RtThreadKind */
+} RtThread;
+
+/* A running `parallel`: the threads of fork group `group` that FORK started. */
+typedef struct RtAct {
+  uint32_t id;
+  uint32_t parent; /* the activation the FORK ran in (0: none) */
+  uint16_t group;
+  uint8_t race;
+  uint16_t arrived;
+} RtAct;
+
+enum { P_NONE = 0, P_APPROVED, P_REJECTED, P_DONE };
+
+/* One assignee of an open human step. */
+typedef struct RtPerson {
+  Value user;
+  uint32_t item;  /* the open item, 0 once acted or withdrawn */
+  uint8_t act;    /* P_* */
+  uint32_t order; /* 1, 2, ...: when they acted */
+  int64_t at;     /* seconds */
+  Value comment;  /* STRING, or VOID */
+} RtPerson;
+
+enum { S_IN_TIMEOUT = 1, S_HANDLED = 2 };
+
+typedef struct RtStep {
+  uint32_t id;
+  uint16_t t;      /* descriptor */
+  uint32_t thread; /* the thread waiting for it */
+  Value title;
+  int64_t percent; /* mode vote */
+  int64_t due;     /* seconds, or RT_NO_TIME */
+  RtVec people;    /* RtPerson */
+  uint32_t acted;  /* how many decided / completed */
+  uint8_t flags;
+  Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
+  uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
+} RtStep;
+
+enum { TM_WAIT, TM_DUE, TM_REMIND };
+typedef struct RtTimer {
+  int64_t at;
+  uint32_t seq;  /* order among timers due at the same time */
+  uint32_t ref;  /* TM_WAIT: thread; TM_DUE, TM_REMIND: step */
+  uint16_t index; /* TM_REMIND: which reminder */
+  uint8_t kind;
+} RtTimer;
+
+typedef struct RtCall {
+  uint32_t id;
+  uint32_t thread;
+  uint16_t action;
+  uint16_t slot; /* BPT_NONE16: result not kept */
+  Value args;    /* a list */
+} RtCall;
+
+enum { ST_WAITING = BP_WAITING, ST_COMPLETED = BP_COMPLETED, ST_TERMINATED = BP_TERMINATED,
+       ST_FAILED = BP_FAILED };
+
+typedef struct RtState {
+  uint8_t status;
+  uint16_t state;   /* BPT_NONE16: none */
+  uint32_t next_id; /* ids of everything: items, threads, steps, calls, timers */
+  int64_t clock;    /* the time of the last event, seconds */
+  Value message;    /* terminated / failed: why */
+  Value *fields;    /* the document's fields */
+  uint16_t nfields;
+  Value *slots;
+  uint16_t nslots;
+  RtVec threads, acts, steps, timers, calls;
+} RtState;
+
+struct BpInstance {
+  BpBundle *b;
+  BpRuntime *rt;
+  uint16_t proc;
+  BpDoc *doc;
+  RtState s;
+  void *ud;
+  RtVec scratch;  /* BpValue list items of the last view */
+  RtVec fscratch; /* BpField of the last item view (unused: fields come from the bundle) */
+};
+
+void rt_state_free(BpRuntime *rt, RtState *s);
+/* A copy sharing every object (references counted); false when out of memory. */
+bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to);
+
+/* ---- the interpreter (rt_vm.c) --------------------------------------------------------------- */
+
+/* Starts process proc on doc with params (by parameter index; VOID: not given). UD is
+ * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
+BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
+                     bool announce, BpInstance **out, BpError *err);
+bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field);
+/* Runs a `when` fragment of process proc against doc's fields: *holds. */
+RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e);
+
+/* Errors into a BpError. */
+BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Save and restore check a resting thread's pc with this. */
+static inline bool rt_resume_point(const RtProc *p, uint32_t pc, uint32_t code_size) {
+  return pc < code_size && (p->resume[pc / 8] >> (pc % 8) & 1);
+}
+
+#endif

@@ -1,0 +1,805 @@
+/* rt_api.c — the public face of libbprt (bp.h): the runtime, loading bundles, documents,
+ * starting instances and looking into them, and values for the host. The events
+ * themselves live with the interpreter (rt_vm.c), saving in rt_save.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt.h"
+
+int bp_version_number(void) { return BP_VERSION_NUMBER; }
+const char *bp_version(void) { return BP_VERSION; }
+
+BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...) {
+  if (err) {
+    err->status = st;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+  }
+  return st;
+}
+
+static size_t values_bytes(uint32_t n) { return (n ? n : 1) * sizeof(Value); }
+
+/* ---- public values ---------------------------------------------------------------------- */
+
+BpValue bp_string(const char *s) {
+  return (BpValue){.type = BP_T_STRING, .s = s ? s : "", .len = s ? strlen(s) : 0};
+}
+BpValue bp_user(const char *id) {
+  return (BpValue){.type = BP_T_USER, .s = id ? id : "", .len = id ? strlen(id) : 0};
+}
+BpValue bp_int(int64_t i) { return (BpValue){.type = BP_T_INT, .i = i}; }
+BpValue bp_bool(bool b) { return (BpValue){.type = BP_T_BOOL, .i = b}; }
+BpValue bp_decimal(int64_t unscaled, uint8_t scale) {
+  return (BpValue){.type = BP_T_DECIMAL, .i = unscaled, .scale = scale};
+}
+BpValue bp_duration(int64_t seconds) { return (BpValue){.type = BP_T_DURATION, .i = seconds}; }
+BpValue bp_date(int64_t days) { return (BpValue){.type = BP_T_DATE, .i = days}; }
+BpValue bp_datetime(int64_t minutes) { return (BpValue){.type = BP_T_DATETIME, .i = minutes}; }
+BpValue bp_list(uint8_t elem_type, const BpValue *items, size_t n) {
+  return (BpValue){.type = (uint8_t)(BP_T_LIST | elem_type), .items = items, .n = n};
+}
+
+void bp_value_free(BpRuntime *rt, BpValue *v) {
+  if (!rt || !v) return;
+  if ((v->type == BP_T_STRING || v->type == BP_T_USER) && v->s) rt_dealloc(rt, (void *)v->s, v->len + 1);
+  if ((v->type & BP_T_LIST) && v->items) {
+    BpValue *items = (BpValue *)v->items;
+    for (size_t i = 0; i < v->n; i++) bp_value_free(rt, &items[i]);
+    rt_dealloc(rt, items, (v->n ? v->n : 1) * sizeof *items);
+  }
+  *v = (BpValue){0};
+}
+
+BpStatus bp_value_copy(BpRuntime *rt, const BpValue *in, BpValue *out, BpError *err) {
+  if (!rt || !in || !out) return rt_fail_status(err, BP_EINVAL, "bp_value_copy: missing argument");
+  *out = (BpValue){0};
+  if (in->type == BP_T_VOID || rt_is_record(in->type)) {
+    out->type = in->type;
+    return BP_OK;
+  }
+  RtErr e = {0};
+  Value v;
+  RtCode c = rt_from_public(rt, in, &v, &e);
+  if (c == RT_OK) {
+    if (!rt_to_owned(rt, v, out)) c = rt_nomem(&e);
+    rt_unref(rt, v);
+  }
+  if (c == RT_OK) return BP_OK;
+  return rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "%s", e.msg);
+}
+
+size_t bp_value_format(const BpValue *v, char *buf, size_t size) {
+  char tmp[64];
+  size_t n = 0;
+  if (!v) return 0;
+  if (size) buf[0] = '\0';
+  switch (v->type) {
+  case BP_T_STRING:
+  case BP_T_USER:
+    if (size) snprintf(buf, size, "%.*s", (int)(v->len > (size_t)INT32_MAX ? INT32_MAX : v->len), v->s ? v->s : "");
+    return v->len;
+  case BP_T_INT: return (size_t)snprintf(buf, size, "%lld", (long long)v->i);
+  case BP_T_BOOL: return (size_t)snprintf(buf, size, "%s", v->i ? "true" : "false");
+  case BP_T_DURATION: return rt_format_duration(v->i, buf, size);
+  case BP_T_DECIMAL: {
+    int64_t u = v->i;
+    bool neg = u < 0;
+    uint64_t m = neg ? (uint64_t)0 - (uint64_t)u : (uint64_t)u;
+    char digits[32];
+    int k = 0;
+    do {
+      digits[k++] = (char)('0' + m % 10);
+      m /= 10;
+    } while (m);
+    while (k <= v->scale) digits[k++] = '0';
+    if (neg) tmp[n++] = '-';
+    for (int i = k - 1; i >= 0; i--) {
+      tmp[n++] = digits[i];
+      if (i == v->scale && v->scale > 0) tmp[n++] = '.';
+    }
+    tmp[n] = '\0';
+    return (size_t)snprintf(buf, size, "%s", tmp);
+  }
+  case BP_T_DATE:
+  case BP_T_DATETIME: {
+    if (v->unset) return (size_t)snprintf(buf, size, "(not set)");
+    int64_t days = v->type == BP_T_DATE ? v->i : (v->i >= 0 ? v->i / 1440 : -((-v->i + 1439) / 1440));
+    int64_t y;
+    unsigned mo, d;
+    rt_civil_from_days(days, &y, &mo, &d);
+    if (v->type == BP_T_DATE) return (size_t)snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, mo, d);
+    int64_t rest = v->i - days * 1440;
+    return (size_t)snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d", (long long)y, mo, d, (int)(rest / 60),
+                            (int)(rest % 60));
+  }
+  default:
+    if (v->type & BP_T_LIST) {
+      size_t total = 0;
+      for (size_t i = 0; i < v->n; i++) {
+        if (i) {
+          if (total + 2 < size) memcpy(buf + total, ", ", 3);
+          total += 2;
+        }
+        size_t room = total < size ? size - total : 0;
+        size_t k = bp_value_format(&v->items[i], room ? buf + total : tmp, room ? room : sizeof tmp);
+        total += k;
+      }
+      if (size) buf[total < size ? total : size - 1] = '\0';
+      return total;
+    }
+    return (size_t)snprintf(buf, size, "(%s)", rt_type_name(v->type));
+  }
+}
+
+BpStatus bp_value_op(BpRuntime *rt, BpOp op, const BpValue *a, const BpValue *b, BpValue *out,
+                     BpError *err) {
+  if (!rt || !a || !out || (op < BP_OP_NEG && !b)) return rt_fail_status(err, BP_EINVAL, "bp_value_op: missing operand");
+  RtErr e = {0};
+  Value x = {0}, y = {0}, r = {0};
+  RtCode c = rt_from_public(rt, a, &x, &e);
+  if (c == RT_OK && op < BP_OP_NEG) c = rt_from_public(rt, b, &y, &e);
+  if (c == RT_OK) c = op < BP_OP_NEG ? rt_binop(rt, op, x, y, &r, &e) : rt_unop(rt, op, x, &r, &e);
+  rt_unref(rt, x);
+  rt_unref(rt, y);
+  if (c == RT_OK && !rt_to_owned(rt, r, out)) c = rt_nomem(&e);
+  rt_unref(rt, r);
+  if (c == RT_OK) return BP_OK;
+  return rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "%s", e.msg);
+}
+
+BpStatus bp_value_call(BpRuntime *rt, const char *fn, const BpValue *args, size_t n, BpValue *out,
+                       BpError *err) {
+  if (!rt || !fn || !out || (n && !args)) return rt_fail_status(err, BP_EINVAL, "bp_value_call: missing argument");
+  unsigned b = 0;
+  while (b < BPT_BI_COUNT && strcmp(bpt_builtins[b].name, fn) != 0) b++;
+  if (b == BPT_BI_COUNT) return rt_fail_status(err, BP_EINVAL, "unknown function `%s`", fn);
+  if (n != (size_t)bpt_builtins[b].nargs)
+    return rt_fail_status(err, BP_EINVAL, "`%s` takes %d arguments, not %zu", fn, bpt_builtins[b].nargs, n);
+  Value vals[3] = {{0}};
+  RtErr e = {0};
+  RtCode c = RT_OK;
+  for (size_t i = 0; i < n && c == RT_OK; i++) c = rt_from_public(rt, &args[i], &vals[i], &e);
+  /* The checker's implicit conversion: an int argument of round() is a number already. */
+  Value r = {0};
+  int64_t now = rt->cfg.clock ? rt->cfg.clock(rt->cfg.ud) : 0;
+  if (c == RT_OK) c = rt_builtin(rt, b, vals, (unsigned)n, now, &r, &e);
+  rt_unref_all(rt, vals, 3);
+  if (c == RT_OK && !rt_to_owned(rt, r, out)) c = rt_nomem(&e);
+  rt_unref(rt, r);
+  if (c == RT_OK) return BP_OK;
+  return rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "%s", e.msg);
+}
+
+/* ---- the runtime ---------------------------------------------------------------------------- */
+
+BpStatus bp_runtime_new(const BpConfig *config, BpRuntime **out, BpError *err) {
+  if (!out) return rt_fail_status(err, BP_EINVAL, "bp_runtime_new: no place for the runtime");
+  *out = NULL;
+  if (!config || !config->alloc) return rt_fail_status(err, BP_EINVAL, "bp_runtime_new: the config needs an allocator");
+  BpRuntime *rt = config->alloc(config->alloc_ud, NULL, 0, sizeof *rt);
+  if (!rt) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  memset(rt, 0, sizeof *rt);
+  rt->cfg = *config;
+  *out = rt;
+  return BP_OK;
+}
+
+void bp_runtime_free(BpRuntime *rt) {
+  if (rt) rt->cfg.alloc(rt->cfg.alloc_ud, rt, sizeof *rt, 0);
+}
+
+void bp_free(BpRuntime *rt, void *p, size_t len) {
+  if (rt && p) rt_dealloc(rt, p, len);
+}
+
+/* ---- bundles ------------------------------------------------------------------------------------ */
+
+static void *bundle_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  BpRuntime *rt = ud;
+  return rt->cfg.alloc(rt->cfg.alloc_ud, ptr, old_size, new_size);
+}
+
+static void bundle_release(BpBundle *b) {
+  BpRuntime *rt = b->rt;
+  if (b->consts) {
+    for (uint32_t i = 0; i < b->b.nconsts; i++) rt_free_immortal(rt, b->consts[i]);
+    rt_dealloc(rt, b->consts, values_bytes(b->b.nconsts));
+  }
+  if (b->procs) {
+    for (uint32_t i = 0; i < b->b.nprocesses; i++) {
+      const BptProcess *p = &b->b.processes[i];
+      rt_dealloc(rt, b->procs[i].resume, p->code_size / 8 + 1);
+      rt_dealloc(rt, b->procs[i].fields, (p->nsteps ? p->nsteps : 1) * sizeof(BpField *));
+    }
+    rt_dealloc(rt, b->procs, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
+  }
+  rt_dealloc(rt, b->field_mem, (b->nfield_mem ? b->nfield_mem : 1) * sizeof(BpField));
+  bpt_free(&b->b, bundle_alloc, rt);
+  rt_dealloc(rt, b->bytes, b->len ? b->len : 1);
+  rt_dealloc(rt, b, sizeof *b);
+}
+
+static bool make_consts(BpBundle *b) {
+  BpRuntime *rt = b->rt;
+  b->consts = rt_alloc(rt, values_bytes(b->b.nconsts));
+  if (!b->consts) return false;
+  for (uint32_t i = 0; i < b->b.nconsts; i++) {
+    const BptConst *c = &b->b.consts[i];
+    Value *v = &b->consts[i];
+    switch (c->type) {
+    case BPT_T_STRING:
+    case BPT_T_USER: {
+      const BptString *s = &b->b.strings[c->str];
+      if (!rt_str_new(rt, s->data, s->len, c->type, v)) return false;
+      break;
+    }
+    case BPT_T_DECIMAL: *v = (Value){.type = c->type, .scale = c->scale, .u.i = c->i}; break;
+    default:
+      if (rt_is_list(c->type)) {
+        if (!rt_list_new(rt, c->type, c->nitems, v)) return false;
+        for (uint32_t k = 0; k < c->nitems; k++) v->u.l->items[k] = b->consts[c->items[k]];
+      } else {
+        *v = (Value){.type = c->type, .u.i = c->i};
+      }
+    }
+    rt_make_immortal(*v);
+  }
+  return true;
+}
+
+/* Where a waiting thread may rest: just after an instruction that waits. */
+static bool make_resume_points(BpBundle *b, uint32_t i) {
+  const BptProcess *p = &b->b.processes[i];
+  uint8_t *bits = rt_alloc(b->rt, p->code_size / 8 + 1);
+  if (!bits) return false;
+  b->procs[i].resume = bits;
+  const uint8_t *code = b->b.code + p->code_offset;
+  BptInsn in;
+  for (uint32_t pc = 0; pc < p->code_size && bpt_decode(code, p->code_size, pc, &in); pc += in.size) {
+    uint32_t next = pc + in.size;
+    if ((bpt_ops[in.op].flags & BPT_F_WAIT) && next < p->code_size) bits[next / 8] |= (uint8_t)(1u << (next % 8));
+  }
+  return true;
+}
+
+static bool make_fields(BpBundle *b) {
+  size_t total = 0;
+  for (uint32_t i = 0; i < b->b.nprocesses; i++)
+    for (uint16_t t = 0; t < b->b.processes[i].nsteps; t++) total += b->b.processes[i].steps[t].nfields;
+  b->field_mem = rt_alloc(b->rt, (total ? total : 1) * sizeof(BpField));
+  if (!b->field_mem) return false;
+  b->nfield_mem = total;
+  size_t k = 0;
+  for (uint32_t i = 0; i < b->b.nprocesses; i++) {
+    const BptProcess *p = &b->b.processes[i];
+    b->procs[i].fields = rt_alloc(b->rt, (p->nsteps ? p->nsteps : 1) * sizeof(BpField *));
+    if (!b->procs[i].fields) return false;
+    for (uint16_t t = 0; t < p->nsteps; t++) {
+      const BptStep *d = &p->steps[t];
+      b->procs[i].fields[t] = d->nfields ? &b->field_mem[k] : NULL;
+      for (uint16_t f = 0; f < d->nfields; f++, k++)
+        b->field_mem[k] = (BpField){rt_string(b, d->fields[f].name), rt_string(b, d->fields[f].label),
+                                    d->fields[f].type};
+    }
+  }
+  return true;
+}
+
+BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle **out, BpError *err) {
+  if (!rt || !out || (len && !bytes)) return rt_fail_status(err, BP_EINVAL, "bp_bundle_load: missing argument");
+  *out = NULL;
+  BpBundle *b = rt_alloc(rt, sizeof *b);
+  if (!b) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  b->rt = rt;
+  b->bytes = rt_alloc(rt, len ? len : 1);
+  if (!b->bytes) {
+    rt_dealloc(rt, b, sizeof *b);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  if (len) memcpy(b->bytes, bytes, len);
+  b->len = len;
+  BptError e = {{0}};
+  if (!bpt_read(b->bytes, len, bundle_alloc, rt, &b->b, &e)) {
+    rt_dealloc(rt, b->bytes, len ? len : 1);
+    rt_dealloc(rt, b, sizeof *b);
+    bool oom = strstr(e.message, "out of memory") != NULL;
+    return rt_fail_status(err, oom ? BP_ENOMEM : BP_EBADDATA, "%s", e.message);
+  }
+  if (!bpt_verify(&b->b, bundle_alloc, rt, &e)) {
+    bundle_release(b);
+    bool oom = strstr(e.message, "out of memory") != NULL;
+    return rt_fail_status(err, oom ? BP_ENOMEM : BP_EBADDATA, "%s", e.message);
+  }
+  b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
+  bool ok = b->procs && make_consts(b) && make_fields(b);
+  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i);
+  if (!ok) {
+    bundle_release(b);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  *out = b;
+  return BP_OK;
+}
+
+void bp_bundle_free(BpBundle *b) {
+  if (b) bundle_release(b);
+}
+
+uint32_t bp_bundle_checksum(const BpBundle *b) { return b ? b->b.crc : 0; }
+
+size_t bp_bundle_process_count(const BpBundle *b) { return b ? b->b.nprocesses : 0; }
+
+const char *bp_bundle_process_name(const BpBundle *b, size_t i) {
+  return b && i < b->b.nprocesses ? rt_string(b, b->b.processes[i].name) : NULL;
+}
+
+const char *bp_bundle_process_title(const BpBundle *b, size_t i) {
+  return b && i < b->b.nprocesses ? rt_string(b, b->b.processes[i].title) : NULL;
+}
+
+static bool process_by_name(const BpBundle *b, const char *name, uint16_t *out) {
+  for (uint32_t i = 0; name && i < b->b.nprocesses; i++)
+    if (strcmp(rt_string(b, b->b.processes[i].name), name) == 0) {
+      *out = (uint16_t)i;
+      return true;
+    }
+  return false;
+}
+
+bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field) {
+  if (doctype == BPT_NONE16 || doctype >= b->b.ndoctypes || !name) return false;
+  const BptDoctype *d = &b->b.doctypes[doctype];
+  for (uint32_t i = 0; i < d->nfields; i++)
+    if (strcmp(rt_string(b, d->fields[i].name), name) == 0) {
+      *field = (uint16_t)i;
+      return true;
+    }
+  return false;
+}
+
+static bool slot_by_name(const BpBundle *b, const BptProcess *p, const char *name, uint16_t *slot) {
+  for (uint16_t i = 0; i < p->nslots; i++)
+    if (strcmp(rt_string(b, p->slots[i].name), name) == 0 && p->slots[i].kind != BPT_SLOT_HIDDEN) {
+      *slot = i;
+      return true;
+    }
+  return false;
+}
+
+uint8_t bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, char *kind) {
+  uint16_t pi, i;
+  if (kind) *kind = 0;
+  if (!b || !name || !process_by_name(b, process, &pi)) return BP_T_VOID;
+  const BptProcess *p = &b->b.processes[pi];
+  if (slot_by_name(b, p, name, &i)) {
+    uint8_t k = p->slots[i].kind;
+    if (k != BPT_SLOT_PARAM && k != BPT_SLOT_VAR) return BP_T_VOID;
+    if (kind) *kind = k == BPT_SLOT_PARAM ? 'p' : 'v';
+    return p->slots[i].type;
+  }
+  if (rt_doc_lookup(b, p->doctype, name, &i)) {
+    if (kind) *kind = 'f';
+    return b->b.doctypes[p->doctype].fields[i].type;
+  }
+  return BP_T_VOID;
+}
+
+/* ---- documents ------------------------------------------------------------------------------------- */
+
+/* A field's value when nobody gave one: its default, or the empty value of its type. */
+static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
+  if (f->def != BPT_NONE16) {
+    *out = b->consts[f->def];
+    return true;
+  }
+  if (f->type == BPT_T_STRING) return rt_str_new(b->rt, "", 0, BPT_T_STRING, out);
+  if (rt_is_list(f->type)) return rt_list_new(b->rt, f->type, 0, out);
+  *out = rt_empty(f->type);
+  return true;
+}
+
+static void doc_free(BpDoc *doc) {
+  BpRuntime *rt = doc->b->rt;
+  if (doc->fields) {
+    rt_unref_all(rt, doc->fields, doc->nfields);
+    rt_dealloc(rt, doc->fields, values_bytes(doc->nfields));
+  }
+  rt_dealloc(rt, doc, sizeof *doc);
+}
+
+/* Converts a host's value for field f; *out holds its own reference. */
+static BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
+  RtErr e = {0};
+  Value raw;
+  RtCode c = rt_from_public(b->rt, in, &raw, &e);
+  if (c == RT_OK) {
+    c = rt_convert(b->rt, raw, f->type, out, &e);
+    rt_unref(b->rt, raw);
+  }
+  if (c == RT_OK) return BP_OK;
+  if (c == RT_NOMEM) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  return rt_fail_status(err, BP_EINVAL, "field `%s`: %s", rt_string(b, f->name), e.msg);
+}
+
+static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
+  BpRuntime *rt = b->rt;
+  BpDoc *doc = rt_alloc(rt, sizeof *doc);
+  if (!doc) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  doc->b = b;
+  doc->doctype = dt;
+  doc->refs = 1;
+  doc->nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
+  doc->fields = rt_alloc(rt, values_bytes(doc->nfields));
+  if (!doc->fields) {
+    rt_dealloc(rt, doc, sizeof *doc);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  for (uint16_t i = 0; i < doc->nfields; i++)
+    if (!field_initial(b, &b->b.doctypes[dt].fields[i], &doc->fields[i])) {
+      doc_free(doc);
+      return rt_fail_status(err, BP_ENOMEM, "out of memory");
+    }
+  *out = doc;
+  return BP_OK;
+}
+
+/* Stores the named fields into doc (all or none). changed[] (if given) flags those whose
+ * value is new. */
+static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
+  BpBundle *b = doc->b;
+  if (n == 0) return BP_OK;
+  Value *vals = rt_alloc(b->rt, values_bytes((uint32_t)n));
+  uint16_t *idx = rt_alloc(b->rt, n * sizeof *idx);
+  BpStatus st = vals && idx ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
+  size_t done = 0;
+  for (; st == BP_OK && done < n; done++) {
+    if (!fields[done].name || !rt_doc_lookup(b, doc->doctype, fields[done].name, &idx[done])) {
+      const char *dt = doc->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[doc->doctype].name);
+      st = rt_fail_status(err, BP_EINVAL, "`%s` is not a field of %s%s",
+                          fields[done].name ? fields[done].name : "(null)", *dt ? "document type " : "this document",
+                          dt);
+      break;
+    }
+    st = field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, &vals[done], err);
+    if (st != BP_OK) break;
+  }
+  if (st == BP_OK) {
+    for (size_t i = 0; i < n; i++) {
+      if (changed) changed[idx[i]] = changed[idx[i]] || !rt_equal(doc->fields[idx[i]], vals[i]);
+      rt_unref(b->rt, doc->fields[idx[i]]);
+      doc->fields[idx[i]] = vals[i];
+    }
+  } else if (vals) {
+    rt_unref_all(b->rt, vals, done);
+  }
+  if (vals) rt_dealloc(b->rt, vals, values_bytes((uint32_t)n));
+  if (idx) rt_dealloc(b->rt, idx, n * sizeof *idx);
+  return st;
+}
+
+static bool doctype_by_name(const BpBundle *b, const char *name, uint16_t *out) {
+  if (!name || !*name) {
+    *out = BPT_NONE16;
+    return true;
+  }
+  for (uint32_t i = 0; i < b->b.ndoctypes; i++)
+    if (strcmp(rt_string(b, b->b.doctypes[i].name), name) == 0) {
+      *out = (uint16_t)i;
+      return true;
+    }
+  return false;
+}
+
+BpStatus bp_doc_new(BpBundle *b, const char *doctype, const BpArg *fields, size_t n, BpDoc **out,
+                    BpError *err) {
+  if (!b || !out || (n && !fields)) return rt_fail_status(err, BP_EINVAL, "bp_doc_new: missing argument");
+  *out = NULL;
+  uint16_t dt;
+  if (!doctype_by_name(b, doctype, &dt)) return rt_fail_status(err, BP_EINVAL, "no document type `%s`", doctype);
+  BpDoc *doc = NULL;
+  BpStatus st = doc_make(b, dt, &doc, err);
+  if (st != BP_OK) return st;
+  st = doc_store(doc, fields, n, NULL, err);
+  if (st != BP_OK) {
+    doc_free(doc);
+    return st;
+  }
+  *out = doc;
+  return BP_OK;
+}
+
+void bp_doc_release(BpDoc *doc) {
+  if (doc && --doc->refs == 0) doc_free(doc);
+}
+
+BpStatus bp_doc_get(const BpDoc *doc, const char *field, BpValue *out) {
+  uint16_t i;
+  if (!doc || !out || !rt_doc_lookup(doc->b, doc->doctype, field, &i)) return BP_EINVAL;
+  Value v = doc->fields[i];
+  if (rt_is_list(v.type)) { /* a view of a list needs scratch memory: give text types only */
+    *out = (BpValue){.type = v.type, .n = v.u.l->n};
+    return BP_OK;
+  }
+  RtVec none = {0};
+  rt_view(doc->b->rt, v, out, &none);
+  return BP_OK;
+}
+
+BpStatus bp_doc_set(BpDoc *doc, const BpArg *fields, size_t n, BpError *err) {
+  if (!doc || (n && !fields)) return rt_fail_status(err, BP_EINVAL, "bp_doc_set: missing argument");
+  BpBundle *b = doc->b;
+  bool *changed = rt_alloc(b->rt, doc->nfields ? doc->nfields : 1);
+  if (!changed) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  BpStatus st = doc_store(doc, fields, n, changed, err);
+  for (uint32_t pi = 0; st == BP_OK && pi < b->b.nprocesses; pi++) {
+    const BptProcess *p = &b->b.processes[pi];
+    if (p->trigger != BPT_TRIG_CHANGE || p->doctype != doc->doctype) continue;
+    bool watched = false;
+    for (uint8_t k = 0; k < p->ntrigger_fields && !watched; k++)
+      watched = p->trigger_fields[k] < doc->nfields && changed[p->trigger_fields[k]];
+    if (!watched) continue;
+    bool holds;
+    RtErr e = {0};
+    RtCode c = rt_eval_when(b, (uint16_t)pi, doc, &holds, &e);
+    BpInstance *inst = NULL;
+    BpError serr = {0};
+    if (c == RT_OK && holds) {
+      if (rt_start_ex(b, (uint16_t)pi, doc, NULL, NULL, true, &inst, &serr) == BP_OK) continue;
+    } else if (c == RT_OK) {
+      continue;
+    } else {
+      snprintf(serr.message, sizeof serr.message, "%s", e.msg);
+    }
+    if (b->rt->cfg.journal) {
+      char text[400];
+      snprintf(text, sizeof text, "could not start %s on the change: %s", rt_string(b, p->name), serr.message);
+      BpJournal line = {.time = 0, .kind = BP_J_STARTED_OTHER, .process = rt_string(b, p->name), .node = "",
+                        .text = text};
+      b->rt->cfg.journal(b->rt->cfg.ud, NULL, &line);
+    }
+  }
+  rt_dealloc(b->rt, changed, doc->nfields ? doc->nfields : 1);
+  return st;
+}
+
+/* ---- instances ----------------------------------------------------------------------------------- */
+
+BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *args, size_t n, void *ud,
+                  BpInstance **out, BpError *err) {
+  if (!b || !out || (n && !args)) return rt_fail_status(err, BP_EINVAL, "bp_start: missing argument");
+  *out = NULL;
+  uint16_t pi;
+  if (!process_by_name(b, process, &pi))
+    return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
+  const BptProcess *p = &b->b.processes[pi];
+  if (doc && doc->doctype != p->doctype)
+    return rt_fail_status(err, BP_EINVAL, "process `%s` runs on another document type", process);
+  BpRuntime *rt = b->rt;
+  /* Parameters by index; the rest must be document fields. */
+  Value *params = rt_alloc(rt, values_bytes(p->nparams));
+  BpArg *fields = rt_alloc(rt, (n ? n : 1) * sizeof *fields);
+  BpStatus st = params && fields ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
+  size_t nfields = 0;
+  for (size_t i = 0; st == BP_OK && i < n; i++) {
+    const char *name = args[i].name;
+    uint16_t k = 0;
+    while (k < p->nparams && (!name || strcmp(rt_string(b, p->slots[p->params[k].slot].name), name) != 0)) k++;
+    if (k < p->nparams) {
+      RtErr e = {0};
+      rt_unref(rt, params[k]);
+      params[k] = (Value){0};
+      RtCode c = rt_from_public(rt, &args[i].value, &params[k], &e);
+      if (c != RT_OK)
+        st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
+      continue;
+    }
+    uint16_t f;
+    if (!doc && rt_doc_lookup(b, p->doctype, name, &f)) {
+      fields[nfields++] = args[i];
+      continue;
+    }
+    st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`%s", name ? name : "(null)", process,
+                        doc || p->doctype == BPT_NONE16 ? "" : " nor a field of its document");
+  }
+  BpDoc *own = NULL;
+  if (st == BP_OK && !doc) {
+    const char *dt = p->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[p->doctype].name);
+    st = bp_doc_new(b, dt, fields, nfields, &own, err);
+  }
+  if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
+  if (own) bp_doc_release(own);
+  if (params) {
+    rt_unref_all(rt, params, p->nparams);
+    rt_dealloc(rt, params, values_bytes(p->nparams));
+  }
+  if (fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);
+  return st;
+}
+
+void bp_instance_free(BpInstance *inst) {
+  if (!inst) return;
+  BpRuntime *rt = inst->rt;
+  rt_state_free(rt, &inst->s);
+  rt_vec_free(rt, &inst->scratch, sizeof(BpValue));
+  rt_vec_free(rt, &inst->fscratch, sizeof(BpField));
+  bp_doc_release(inst->doc);
+  rt_dealloc(rt, inst, sizeof *inst);
+}
+
+BpRunStatus bp_instance_status(const BpInstance *inst) { return inst ? (BpRunStatus)inst->s.status : BP_FAILED; }
+
+const char *bp_instance_message(const BpInstance *inst) {
+  return inst && inst->s.message.type == BPT_T_STRING ? inst->s.message.u.s->s : "";
+}
+
+const char *bp_instance_process(const BpInstance *inst) {
+  return inst ? rt_string(inst->b, inst->b->b.processes[inst->proc].name) : "";
+}
+
+BpDoc *bp_instance_doc(BpInstance *inst) { return inst ? inst->doc : NULL; }
+
+const char *bp_instance_state(const BpInstance *inst) {
+  if (!inst || inst->s.state == BPT_NONE16) return NULL;
+  return rt_string(inst->b, inst->b->b.processes[inst->proc].states[inst->s.state].name);
+}
+
+void bp_instance_set_ud(BpInstance *inst, void *ud) {
+  if (inst) inst->ud = ud;
+}
+void *bp_instance_ud(const BpInstance *inst) { return inst ? inst->ud : NULL; }
+
+/* Views of n values into the instance's scratch memory: the values first, then the items
+ * of the lists among them (reserved at once, so no pointer moves while filling). */
+static bool view_values(BpInstance *inst, const Value *vals, size_t n, BpValue **out) {
+  size_t total = n;
+  for (size_t i = 0; i < n; i++)
+    if (rt_is_list(vals[i].type)) total += vals[i].u.l->n;
+  RtVec *sc = &inst->scratch;
+  if (sc->cap < total) {
+    void *v = rt_realloc(inst->rt, sc->v, sc->cap * sizeof(BpValue), total * sizeof(BpValue));
+    if (!v) return false;
+    sc->v = v;
+    sc->cap = (uint32_t)total;
+  }
+  BpValue *all = sc->v;
+  size_t k = n;
+  for (size_t i = 0; i < n; i++) {
+    Value v = vals[i];
+    all[i] = (BpValue){.type = v.type, .unset = v.unset != 0, .scale = v.scale};
+    if (v.type == BPT_T_STRING || v.type == BPT_T_USER) {
+      all[i].s = v.u.s->s;
+      all[i].len = v.u.s->len;
+    } else if (rt_is_list(v.type)) {
+      all[i].items = &all[k];
+      all[i].n = v.u.l->n;
+      for (uint32_t j = 0; j < v.u.l->n; j++, k++) {
+        Value x = v.u.l->items[j];
+        all[k] = (BpValue){.type = x.type, .unset = x.unset != 0, .scale = x.scale};
+        if (x.type == BPT_T_STRING || x.type == BPT_T_USER) {
+          all[k].s = x.u.s->s;
+          all[k].len = x.u.s->len;
+        } else {
+          all[k].i = x.u.i;
+        }
+      }
+    } else if (!rt_is_record(v.type)) {
+      all[i].i = v.u.i;
+    }
+  }
+  *out = all;
+  return true;
+}
+
+BpStatus bp_instance_get(BpInstance *inst, const char *name, BpValue *out) {
+  if (!inst || !name || !out) return BP_EINVAL;
+  const BpBundle *b = inst->b;
+  const BptProcess *p = &b->b.processes[inst->proc];
+  const char *dot = strchr(name, '.');
+  char base[128];
+  size_t blen = dot ? (size_t)(dot - name) : strlen(name);
+  if (blen >= sizeof base) return BP_EINVAL;
+  memcpy(base, name, blen);
+  base[blen] = '\0';
+  Value v;
+  uint16_t i;
+  uint8_t declared;
+  if (slot_by_name(b, p, base, &i)) {
+    v = inst->s.slots[i];
+    declared = p->slots[i].type;
+  } else if (rt_doc_lookup(b, p->doctype, base, &i)) {
+    v = inst->doc->fields[i];
+    declared = b->b.doctypes[p->doctype].fields[i].type;
+  } else {
+    return BP_EINVAL;
+  }
+  if (dot) {
+    const char *member = dot + 1;
+    uint8_t rtype = declared;
+    if (!rt_is_record(rtype)) return BP_EINVAL;
+    uint32_t m = 0;
+    while (rt_record_member(rtype, m) && strcmp(rt_record_member(rtype, m), member) != 0) m++;
+    if (!rt_record_member(rtype, m)) return BP_EINVAL;
+    v = rt_is_record(v.type) ? v.u.r->m[m] : (Value){0};
+  }
+  BpValue *view;
+  if (!view_values(inst, &v, 1, &view)) return BP_ENOMEM;
+  *out = view[0];
+  return BP_OK;
+}
+
+/* The open items, by id: the i-th oldest. */
+static bool item_at(const BpInstance *inst, size_t i, const RtStep **step, const RtPerson **person) {
+  for (uint32_t a = 0; a < inst->s.steps.n; a++) {
+    const RtStep *st = RT_AT(inst->s.steps, RtStep, a);
+    for (uint32_t k = 0; k < st->people.n; k++) {
+      const RtPerson *p = RT_AT(st->people, RtPerson, k);
+      if (!p->item) continue;
+      size_t older = 0;
+      for (uint32_t b = 0; b < inst->s.steps.n; b++) {
+        const RtStep *s2 = RT_AT(inst->s.steps, RtStep, b);
+        for (uint32_t q = 0; q < s2->people.n; q++) {
+          uint32_t id = RT_AT(s2->people, RtPerson, q)->item;
+          older += id && id < p->item;
+        }
+      }
+      if (older == i) {
+        *step = st;
+        *person = p;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+size_t bp_instance_item_count(const BpInstance *inst) {
+  size_t n = 0;
+  if (!inst) return 0;
+  for (uint32_t a = 0; a < inst->s.steps.n; a++) {
+    const RtStep *st = RT_AT(inst->s.steps, RtStep, a);
+    for (uint32_t k = 0; k < st->people.n; k++) n += RT_AT(st->people, RtPerson, k)->item != 0;
+  }
+  return n;
+}
+
+bool bp_instance_item(const BpInstance *inst, size_t i, BpItem *out) {
+  const RtStep *st;
+  const RtPerson *p;
+  if (!inst || !out || !item_at(inst, i, &st, &p)) return false;
+  const BpBundle *b = inst->b;
+  const BptStep *d = &b->b.processes[inst->proc].steps[st->t];
+  *out = (BpItem){.id = p->item, .kind = (BpItemKind)d->kind, .user = p->user.u.s->s,
+                  .title = st->title.u.s->s, .has_due = st->due != RT_NO_TIME,
+                  .due = st->due == RT_NO_TIME ? 0 : st->due,
+                  .node = d->node < b->b.nnodes ? rt_string(b, b->b.nodes[d->node].id) : "",
+                  .fields = b->procs[inst->proc].fields[st->t], .nfields = d->nfields};
+  return true;
+}
+
+size_t bp_instance_call_count(const BpInstance *inst) { return inst ? inst->s.calls.n : 0; }
+
+bool bp_instance_call(const BpInstance *inst, size_t i, BpCall *out) {
+  if (!inst || !out || i >= inst->s.calls.n) return false;
+  const RtCall *c = RT_AT(inst->s.calls, RtCall, i);
+  BpValue *args;
+  if (!view_values((BpInstance *)inst, c->args.u.l->items, c->args.u.l->n, &args)) return false;
+  const BptAction *a = &inst->b->b.actions[c->action];
+  *out = (BpCall){.id = c->id, .action = rt_string(inst->b, a->name), .args = args, .nargs = c->args.u.l->n,
+                  .result_type = a->result};
+  return true;
+}
+
+bool bp_instance_next_timer(const BpInstance *inst, int64_t *at) {
+  if (!inst || inst->s.timers.n == 0) return false;
+  int64_t best = INT64_MAX;
+  for (uint32_t i = 0; i < inst->s.timers.n; i++) {
+    int64_t t = RT_AT(inst->s.timers, RtTimer, i)->at;
+    if (t < best) best = t;
+  }
+  if (at) *at = best;
+  return true;
+}

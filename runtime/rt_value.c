@@ -1,0 +1,1242 @@
+/* rt_value.c — the values of the language at run time: counted objects, conversions,
+ * exact decimals, calendar arithmetic, text, the operators and the built-in functions.
+ *
+ * Every operation leaves its operands alone (the caller still owns them) and gives a
+ * result that holds its own reference. Failures are RT_NOMEM (out of memory: the event
+ * is dropped) or RT_ERROR with a message (the instance fails with it). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt.h"
+
+/* ---- errors and memory --------------------------------------------------------------- */
+
+RtCode rt_error(RtErr *e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  return e->code = RT_ERROR;
+}
+
+RtCode rt_nomem(RtErr *e) {
+  snprintf(e->msg, sizeof e->msg, "out of memory");
+  return e->code = RT_NOMEM;
+}
+
+void *rt_alloc(BpRuntime *rt, size_t size) {
+  void *p = rt->cfg.alloc(rt->cfg.alloc_ud, NULL, 0, size ? size : 1);
+  if (p) memset(p, 0, size ? size : 1);
+  return p;
+}
+
+void *rt_realloc(BpRuntime *rt, void *p, size_t old_size, size_t new_size) {
+  return rt->cfg.alloc(rt->cfg.alloc_ud, p, old_size, new_size);
+}
+
+void rt_dealloc(BpRuntime *rt, void *p, size_t size) {
+  if (p) rt->cfg.alloc(rt->cfg.alloc_ud, p, size ? size : 1, 0);
+}
+
+void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->n == vec->cap) {
+    uint32_t cap = vec->cap ? vec->cap * 2 : 4;
+    void *v = rt_realloc(rt, vec->v, (size_t)vec->cap * sz, (size_t)cap * sz);
+    if (!v) return NULL;
+    vec->v = v;
+    vec->cap = cap;
+  }
+  char *slot = (char *)vec->v + (size_t)vec->n++ * sz;
+  memset(slot, 0, sz);
+  return slot;
+}
+
+void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
+  char *base = vec->v;
+  memmove(base + i * sz, base + (i + 1) * sz, (vec->n - i - 1) * sz);
+  vec->n--;
+}
+
+void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->v) rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
+  *vec = (RtVec){0};
+}
+
+void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n) {
+  if (b->nomem) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *p = rt_realloc(rt, b->s, b->cap, cap);
+    if (!p) {
+      b->nomem = true;
+      return;
+    }
+    b->s = p;
+    b->cap = cap;
+  }
+  if (n) memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+void rt_buf_puts(BpRuntime *rt, RtBuf *b, const char *s) { rt_buf_put(rt, b, s, strlen(s)); }
+
+void rt_buf_printf(BpRuntime *rt, RtBuf *b, const char *fmt, ...) {
+  char tmp[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n < sizeof tmp) {
+    rt_buf_put(rt, b, tmp, (size_t)n);
+    return;
+  }
+  /* Longer than the stack buffer: make room in b, then format into it. */
+  size_t at = b->len;
+  for (int i = 0; i < n && !b->nomem; i += 64) rt_buf_put(rt, b, tmp, (size_t)(n - i < 64 ? n - i : 64));
+  if (b->nomem) return;
+  va_start(ap, fmt);
+  vsnprintf(b->s + at, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+}
+
+void rt_buf_free(BpRuntime *rt, RtBuf *b) {
+  if (b->s) rt_dealloc(rt, b->s, b->cap);
+  *b = (RtBuf){0};
+}
+
+/* ---- counted objects ----------------------------------------------------------------------- */
+
+static uint32_t *obj_ref(Value v) {
+  if (!rt_is_obj(v.type) || !v.u.s) return NULL;
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return &v.u.s->ref;
+  if (rt_is_list(v.type)) return &v.u.l->ref;
+  return &v.u.r->ref;
+}
+
+size_t rt_obj_size(Value v) {
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return sizeof(RtStr) + v.u.s->len + 1;
+  if (rt_is_list(v.type)) return sizeof(RtList) + v.u.l->n * sizeof(Value);
+  return sizeof(RtRec) + v.u.r->n * sizeof(Value);
+}
+
+void rt_ref(Value v) {
+  uint32_t *r = obj_ref(v);
+  if (r && *r != RT_IMMORTAL) (*r)++;
+}
+
+void rt_unref(BpRuntime *rt, Value v) {
+  uint32_t *r = obj_ref(v);
+  if (!r || *r == RT_IMMORTAL) return;
+  if (--*r > 0) return;
+  if (rt_is_list(v.type)) rt_unref_all(rt, v.u.l->items, v.u.l->n);
+  else if (rt_is_record(v.type)) rt_unref_all(rt, v.u.r->m, v.u.r->n);
+  rt_dealloc(rt, v.u.s, rt_obj_size(v));
+}
+
+void rt_unref_all(BpRuntime *rt, Value *v, size_t n) {
+  for (size_t i = 0; i < n; i++) rt_unref(rt, v[i]);
+}
+
+bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out) {
+  if (len > UINT32_MAX - 1) return false;
+  RtStr *p = rt_alloc(rt, sizeof *p + len + 1);
+  if (!p) return false;
+  p->ref = 1;
+  p->len = (uint32_t)len;
+  if (len) memcpy(p->s, s, len);
+  p->s[len] = '\0';
+  *out = (Value){.type = type, .u.s = p};
+  return true;
+}
+
+bool rt_list_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out) {
+  RtList *l = rt_alloc(rt, sizeof *l + (size_t)n * sizeof(Value));
+  if (!l) return false;
+  l->ref = 1;
+  l->n = n;
+  *out = (Value){.type = type, .u.l = l};
+  return true;
+}
+
+bool rt_rec_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out) {
+  RtRec *r = rt_alloc(rt, sizeof *r + (size_t)n * sizeof(Value));
+  if (!r) return false;
+  r->ref = 1;
+  r->n = n;
+  *out = (Value){.type = type, .u.r = r};
+  return true;
+}
+
+void rt_make_immortal(Value v) {
+  uint32_t *r = obj_ref(v);
+  if (!r) return;
+  *r = RT_IMMORTAL;
+  if (rt_is_list(v.type))
+    for (uint32_t i = 0; i < v.u.l->n; i++) rt_make_immortal(v.u.l->items[i]);
+}
+
+/* Frees v's own object only: a constant list's items are constants of their own. */
+void rt_free_immortal(BpRuntime *rt, Value v) {
+  if (!obj_ref(v)) return;
+  rt_dealloc(rt, v.u.s, rt_obj_size(v));
+}
+
+/* ---- types -------------------------------------------------------------------------------------- */
+
+static const char *const record_members[4][9] = {
+    {"completed_by", "completed_at", "comment", "timed_out"},
+    {"approved", "approvals", "rejections", "total", "percent", "last", "comment", "comments",
+     "timed_out"},
+    {"notes", "count", "timed_out"},
+    {"completed_by", "completed_at", "timed_out"},
+};
+static const uint8_t record_types[4][9] = {
+    {BPT_T_USER, BPT_T_DATETIME, BPT_T_STRING, BPT_T_BOOL},
+    {BPT_T_BOOL, BPT_T_INT, BPT_T_INT, BPT_T_INT, BPT_T_INT, BPT_T_USER, BPT_T_STRING,
+     BPT_T_LIST | BPT_T_STRING, BPT_T_BOOL},
+    {BPT_T_LIST | BPT_T_STRING, BPT_T_INT, BPT_T_BOOL},
+    {BPT_T_USER, BPT_T_DATETIME, BPT_T_BOOL},
+};
+static const uint8_t record_sizes[4] = {4, 9, 3, 3};
+
+uint8_t rt_record_size(uint8_t type) {
+  return rt_is_record(type) ? record_sizes[type - BPT_T_TASK_RESULT] : 0;
+}
+
+const char *rt_record_member(uint8_t type, uint32_t m) {
+  return m < rt_record_size(type) ? record_members[type - BPT_T_TASK_RESULT][m] : NULL;
+}
+
+uint8_t rt_record_member_type(uint8_t type, uint32_t m) {
+  return m < rt_record_size(type) ? record_types[type - BPT_T_TASK_RESULT][m] : BPT_T_VOID;
+}
+
+static const char *const scalar_names[] = {"nothing", "string", "int", "decimal", "bool",
+                                           "date", "datetime", "duration", "user"};
+
+const char *rt_type_name(uint8_t type) {
+  static const char *const list_names[] = {"empty list", "list of string", "list of int",
+                                           "list of decimal", "list of bool", "list of date",
+                                           "list of datetime", "list of duration", "users"};
+  if (type <= BPT_T_USER) return scalar_names[type];
+  if (rt_is_list(type) && (type & 0x7F) <= BPT_T_USER) return list_names[type & 0x7F];
+  switch (type) {
+  case BPT_T_TASK_RESULT: return "task result";
+  case BPT_T_APPROVE_RESULT: return "approval result";
+  case BPT_T_REVIEW_RESULT: return "review result";
+  case BPT_T_REQUEST_RESULT: return "request result";
+  default: return "unknown type";
+  }
+}
+
+Value rt_empty(uint8_t type) {
+  Value v = {.type = type};
+  if (type == BPT_T_DATE || type == BPT_T_DATETIME) v.unset = 1;
+  /* strings and lists: the empty ones are made by the caller (they are objects) */
+  return v;
+}
+
+/* ---- decimals ----------------------------------------------------------------------------------- */
+
+typedef __int128 i128;
+
+static const int64_t pow10_table[19] = {1LL,
+                                        10LL,
+                                        100LL,
+                                        1000LL,
+                                        10000LL,
+                                        100000LL,
+                                        1000000LL,
+                                        10000000LL,
+                                        100000000LL,
+                                        1000000000LL,
+                                        10000000000LL,
+                                        100000000000LL,
+                                        1000000000000LL,
+                                        10000000000000LL,
+                                        100000000000000LL,
+                                        1000000000000000LL,
+                                        10000000000000000LL,
+                                        100000000000000000LL,
+                                        1000000000000000000LL};
+
+static bool i128_pow10(unsigned k, i128 *out) {
+  *out = 1;
+  if (k > 36) return false;
+  i128 p = 1;
+  for (unsigned i = 0; i < k; i++) p *= 10;
+  *out = p;
+  return true;
+}
+
+/* q = n / d rounded half to even (d != 0). */
+static i128 div_half_even(i128 n, i128 d) {
+  i128 q = n / d, r = n % d;
+  if (r == 0) return q;
+  i128 ar = r < 0 ? -r : r, ad = d < 0 ? -d : d;
+  bool neg = (n < 0) != (d < 0);
+  if (2 * ar > ad || (2 * ar == ad && (q % 2 != 0))) q += neg ? -1 : 1;
+  return q;
+}
+
+static bool fits64(i128 v) { return v >= INT64_MIN && v <= INT64_MAX; }
+
+/* Numbers as (unscaled, scale): an int is scale 0. */
+static bool as_decimal(Value v, i128 *u, unsigned *scale) {
+  *u = 0;
+  *scale = 0;
+  if (v.type == BPT_T_INT) {
+    *u = v.u.i;
+    *scale = 0;
+    return true;
+  }
+  if (v.type == BPT_T_DECIMAL) {
+    *u = v.u.i;
+    *scale = v.scale;
+    return true;
+  }
+  return false;
+}
+
+static RtCode decimal_result(i128 u, unsigned scale, Value *out, RtErr *e) {
+  if (!fits64(u) || scale > 18) return rt_error(e, "decimal overflow");
+  *out = (Value){.type = BPT_T_DECIMAL, .scale = (uint8_t)scale, .u.i = (int64_t)u};
+  return RT_OK;
+}
+
+/* u at scale `from` expressed at scale `to` (to >= from). */
+static bool rescale(i128 u, unsigned from, unsigned to, i128 *out) {
+  i128 p;
+  if (!i128_pow10(to - from, &p)) return false;
+  if (__builtin_mul_overflow(u, p, out)) return false;
+  return true;
+}
+
+static RtCode decimal_arith(BpOp op, Value a, Value b, Value *out, RtErr *e) {
+  i128 x, y;
+  unsigned sx, sy;
+  as_decimal(a, &x, &sx);
+  as_decimal(b, &y, &sy);
+  unsigned s = sx > sy ? sx : sy;
+  i128 r;
+  switch (op) {
+  case BP_OP_ADD:
+  case BP_OP_SUB:
+    if (!rescale(x, sx, s, &x) || !rescale(y, sy, s, &y)) return rt_error(e, "decimal overflow");
+    r = op == BP_OP_ADD ? x + y : x - y;
+    return decimal_result(r, s, out, e);
+  case BP_OP_MUL: {
+    i128 p;
+    if (__builtin_mul_overflow(x, y, &p)) return rt_error(e, "decimal overflow");
+    i128 d;
+    i128_pow10(sx + sy - s, &d); /* the product has scale sx + sy; keep s */
+    return decimal_result(div_half_even(p, d), s, out, e);
+  }
+  case BP_OP_DIV: {
+    if (y == 0) return rt_error(e, "division by zero");
+    if (s < 4) s = 4;
+    /* x / y at scale s: (x * 10^(s + sy - sx)) / y */
+    i128 n;
+    if (!rescale(x, 0, s + sy - sx, &n)) return rt_error(e, "decimal overflow");
+    return decimal_result(div_half_even(n, y), s, out, e);
+  }
+  default:
+    return rt_error(e, "`%%` needs two ints");
+  }
+}
+
+/* Compares two numbers exactly. */
+static int number_cmp(Value a, Value b) {
+  i128 x, y;
+  unsigned sx, sy;
+  as_decimal(a, &x, &sx);
+  as_decimal(b, &y, &sy);
+  /* Compare x / 10^sx with y / 10^sy without overflow: scale up the smaller scale; the
+   * values are below 2^63 and the factor below 10^18, so the product fits in 128 bits. */
+  if (sx < sy) x *= pow10_table[sy - sx];
+  else if (sy < sx) y *= pow10_table[sx - sy];
+  return x < y ? -1 : x > y;
+}
+
+static size_t format_decimal(int64_t u, unsigned scale, char *buf, size_t size) {
+  char digits[64];
+  bool neg = u < 0;
+  uint64_t m = neg ? (uint64_t)0 - (uint64_t)u : (uint64_t)u;
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + m % 10);
+    m /= 10;
+  } while (m);
+  while (n <= (int)scale) digits[n++] = '0';
+  char out[80];
+  size_t k = 0;
+  if (neg) out[k++] = '-';
+  for (int i = n - 1; i >= 0; i--) {
+    out[k++] = digits[i];
+    if (i == (int)scale && scale > 0) out[k++] = '.';
+  }
+  out[k] = '\0';
+  if (size) {
+    size_t m = k < size ? k : size - 1;
+    memcpy(buf, out, m);
+    buf[m] = '\0';
+  }
+  return k;
+}
+
+/* ---- calendar ------------------------------------------------------------------------------------ */
+
+/* Howard Hinnant's algorithms (proleptic Gregorian calendar). */
+int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = (unsigned)(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+void rt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = (unsigned)(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static bool digits(const char *s, size_t n, unsigned *out) {
+  unsigned v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (unsigned)(s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+static unsigned days_in_month(unsigned y, unsigned m) {
+  static const unsigned len[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : len[m - 1];
+}
+
+bool rt_parse_date(const char *s, size_t len, int64_t *days) {
+  unsigned y, m, d;
+  if (len != 10 || s[4] != '-' || s[7] != '-') return false;
+  if (!digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d)) return false;
+  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
+  *days = rt_days_from_civil(y, m, d);
+  return true;
+}
+
+bool rt_parse_datetime(const char *s, size_t len, int64_t *minutes) {
+  unsigned h, mi;
+  int64_t days;
+  if (len != 16 || (s[10] != 'T' && s[10] != ' ') || s[13] != ':') return false;
+  if (!rt_parse_date(s, 10, &days)) return false;
+  if (!digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || h > 23 || mi > 59) return false;
+  *minutes = days * 1440 + h * 60 + mi;
+  return true;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+  return q;
+}
+
+static size_t format_date(int64_t days, char *buf, size_t size) {
+  int64_t y;
+  unsigned m, d;
+  rt_civil_from_days(days, &y, &m, &d);
+  return (size_t)snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+static size_t format_datetime(int64_t minutes, char *buf, size_t size) {
+  int64_t days = floor_div(minutes, 1440), rest = minutes - days * 1440;
+  char date[32];
+  format_date(days, date, sizeof date);
+  return (size_t)snprintf(buf, size, "%sT%02d:%02d", date, (int)(rest / 60), (int)(rest % 60));
+}
+
+size_t rt_format_duration(int64_t seconds, char *buf, size_t size) {
+  char out[64];
+  size_t k = 0;
+  uint64_t s = seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds;
+  if (seconds < 0) out[k++] = '-';
+  static const struct { uint64_t len; char unit; } units[] = {
+      {86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+  bool any = false;
+  for (size_t i = 0; i < 4; i++) {
+    uint64_t q = s / units[i].len;
+    s %= units[i].len;
+    if (!q) continue;
+    k += (size_t)snprintf(out + k, sizeof out - k, "%llu%c", (unsigned long long)q, units[i].unit);
+    any = true;
+  }
+  if (!any) k += (size_t)snprintf(out + k, sizeof out - k, "0m");
+  if (size) {
+    size_t m = k < size ? k : size - 1;
+    memcpy(buf, out, m);
+    buf[m] = '\0';
+  }
+  return k;
+}
+
+/* ---- text ---------------------------------------------------------------------------------------- */
+
+static RtCode unset_error(Value v, RtErr *e) {
+  return rt_error(e, "a %s that was never set is used", v.type == BPT_T_DATE ? "date" : "datetime");
+}
+
+RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e) {
+  char tmp[64];
+  size_t n = 0;
+  switch (v.type) {
+  case BPT_T_STRING:
+  case BPT_T_USER: rt_buf_put(rt, buf, v.u.s->s, v.u.s->len); break;
+  case BPT_T_INT: n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)v.u.i); break;
+  case BPT_T_DECIMAL: n = format_decimal(v.u.i, v.scale, tmp, sizeof tmp); break;
+  case BPT_T_BOOL: n = (size_t)snprintf(tmp, sizeof tmp, "%s", v.u.i ? "true" : "false"); break;
+  case BPT_T_DATE:
+    if (v.unset) return unset_error(v, e);
+    n = format_date(v.u.i, tmp, sizeof tmp);
+    break;
+  case BPT_T_DATETIME:
+    if (v.unset) return unset_error(v, e);
+    n = format_datetime(v.u.i, tmp, sizeof tmp);
+    break;
+  case BPT_T_DURATION: n = rt_format_duration(v.u.i, tmp, sizeof tmp); break;
+  default:
+    if (rt_is_list(v.type)) {
+      for (uint32_t i = 0; i < v.u.l->n; i++) {
+        if (i) rt_buf_put(rt, buf, ", ", 2);
+        if (rt_text(rt, buf, v.u.l->items[i], e) != RT_OK) return e->code;
+      }
+      break;
+    }
+    return rt_error(e, "%s cannot be shown as text", rt_type_name(v.type));
+  }
+  if (n) rt_buf_put(rt, buf, tmp, n);
+  return buf->nomem ? rt_nomem(e) : RT_OK;
+}
+
+/* ---- equality, conversion ------------------------------------------------------------------- */
+
+static bool is_number(uint8_t t) { return t == BPT_T_INT || t == BPT_T_DECIMAL; }
+static bool is_text(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
+
+bool rt_equal(Value a, Value b) {
+  if (is_number(a.type) && is_number(b.type)) return number_cmp(a, b) == 0;
+  if (is_text(a.type) && is_text(b.type))
+    return a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0;
+  if (rt_is_list(a.type) && rt_is_list(b.type)) {
+    if (a.u.l->n != b.u.l->n) return false;
+    for (uint32_t i = 0; i < a.u.l->n; i++)
+      if (!rt_equal(a.u.l->items[i], b.u.l->items[i])) return false;
+    return true;
+  }
+  if (a.type != b.type) return false;
+  if (a.unset || b.unset) return a.unset == b.unset;
+  if (rt_is_record(a.type)) return a.u.r == b.u.r;
+  return a.u.i == b.u.i;
+}
+
+RtCode rt_convert(BpRuntime *rt, Value v, uint8_t want, Value *out, RtErr *e) {
+  if (v.type == want) {
+    rt_ref(v);
+    *out = v;
+    return RT_OK;
+  }
+  if (want == BPT_T_DECIMAL && v.type == BPT_T_INT) {
+    *out = (Value){.type = BPT_T_DECIMAL, .u.i = v.u.i};
+    return RT_OK;
+  }
+  if (want == BPT_T_USERS && v.type == BPT_T_USER) {
+    if (!rt_list_new(rt, BPT_T_USERS, 1, out)) return rt_nomem(e);
+    rt_ref(v);
+    out->u.l->items[0] = v;
+    return RT_OK;
+  }
+  if (rt_is_list(want) && rt_is_list(v.type) && v.u.l->n == 0) {
+    if (!rt_list_new(rt, want, 0, out)) return rt_nomem(e);
+    return RT_OK;
+  }
+  if (rt_is_list(want) && rt_is_list(v.type) && (want & 0x7F) == BPT_T_DECIMAL &&
+      (v.type & 0x7F) == BPT_T_INT) {
+    if (!rt_list_new(rt, want, v.u.l->n, out)) return rt_nomem(e);
+    for (uint32_t i = 0; i < v.u.l->n; i++)
+      out->u.l->items[i] = (Value){.type = BPT_T_DECIMAL, .u.i = v.u.l->items[i].u.i};
+    return RT_OK;
+  }
+  return rt_error(e, "expected %s, not %s", rt_type_name(want), rt_type_name(v.type));
+}
+
+/* ---- operators -------------------------------------------------------------------------------- */
+
+static RtCode type_error2(RtErr *e, const char *what, Value a, Value b) {
+  return rt_error(e, "cannot %s %s and %s", what, rt_type_name(a.type), rt_type_name(b.type));
+}
+
+static RtCode int_arith(BpOp op, int64_t x, int64_t y, Value *out, RtErr *e) {
+  int64_t r = 0;
+  bool over = false;
+  switch (op) {
+  case BP_OP_ADD: over = __builtin_add_overflow(x, y, &r); break;
+  case BP_OP_SUB: over = __builtin_sub_overflow(x, y, &r); break;
+  case BP_OP_MUL: over = __builtin_mul_overflow(x, y, &r); break;
+  case BP_OP_DIV:
+  case BP_OP_MOD:
+    if (y == 0) return rt_error(e, op == BP_OP_DIV ? "division by zero" : "remainder of a division by zero");
+    if (x == INT64_MIN && y == -1) over = true;
+    else r = op == BP_OP_DIV ? x / y : x % y;
+    break;
+  default: break;
+  }
+  if (over) return rt_error(e, "integer overflow");
+  *out = rt_int(r);
+  return RT_OK;
+}
+
+/* date/datetime +- duration: a date moves by whole days. */
+static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
+  if (t.unset) return unset_error(t, e);
+  int64_t delta = t.type == BPT_T_DATE ? seconds / 86400 : seconds / 60, r;
+  if (__builtin_add_overflow(t.u.i, delta, &r)) return rt_error(e, "date overflow");
+  *out = (Value){.type = t.type, .u.i = r};
+  return RT_OK;
+}
+
+static RtCode concat(BpRuntime *rt, Value a, Value b, Value *out, RtErr *e) {
+  size_t n = (size_t)a.u.s->len + b.u.s->len;
+  if (n > UINT32_MAX - 1) return rt_error(e, "a string of more than 4 GiB");
+  RtStr *s = rt_alloc(rt, sizeof *s + n + 1);
+  if (!s) return rt_nomem(e);
+  s->ref = 1;
+  s->len = (uint32_t)n;
+  memcpy(s->s, a.u.s->s, a.u.s->len);
+  memcpy(s->s + a.u.s->len, b.u.s->s, b.u.s->len);
+  s->s[n] = '\0';
+  *out = (Value){.type = BPT_T_STRING, .u.s = s};
+  return RT_OK;
+}
+
+static RtCode arith(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr *e) {
+  static const char *const verbs[] = {"add", "subtract", "multiply", "divide", "take the remainder of"};
+  if (is_number(a.type) && is_number(b.type)) {
+    if (a.type == BPT_T_INT && b.type == BPT_T_INT) return int_arith(op, a.u.i, b.u.i, out, e);
+    if (op == BP_OP_MOD) return rt_error(e, "`%%` needs two ints");
+    return decimal_arith(op, a, b, out, e);
+  }
+  bool ta = a.type == BPT_T_DATE || a.type == BPT_T_DATETIME;
+  bool tb = b.type == BPT_T_DATE || b.type == BPT_T_DATETIME;
+  bool da = a.type == BPT_T_DURATION, db = b.type == BPT_T_DURATION;
+  int64_t r;
+  switch (op) {
+  case BP_OP_ADD:
+    if (a.type == BPT_T_STRING && b.type == BPT_T_STRING) return concat(rt, a, b, out, e);
+    if (ta && db) return time_shift(a, b.u.i, out, e);
+    if (da && tb) return time_shift(b, a.u.i, out, e);
+    if (da && db) {
+      if (__builtin_add_overflow(a.u.i, b.u.i, &r)) return rt_error(e, "duration overflow");
+      *out = (Value){.type = BPT_T_DURATION, .u.i = r};
+      return RT_OK;
+    }
+    break;
+  case BP_OP_SUB:
+    if (ta && db) {
+      if (b.u.i == INT64_MIN) return rt_error(e, "duration overflow");
+      return time_shift(a, -b.u.i, out, e);
+    }
+    if (ta && a.type == b.type) {
+      if (a.unset) return unset_error(a, e);
+      if (b.unset) return unset_error(b, e);
+      int64_t unit = a.type == BPT_T_DATE ? 86400 : 60, d;
+      if (__builtin_sub_overflow(a.u.i, b.u.i, &d) || __builtin_mul_overflow(d, unit, &r))
+        return rt_error(e, "duration overflow");
+      *out = (Value){.type = BPT_T_DURATION, .u.i = r};
+      return RT_OK;
+    }
+    if (da && db) {
+      if (__builtin_sub_overflow(a.u.i, b.u.i, &r)) return rt_error(e, "duration overflow");
+      *out = (Value){.type = BPT_T_DURATION, .u.i = r};
+      return RT_OK;
+    }
+    break;
+  case BP_OP_MUL:
+    if ((da && b.type == BPT_T_INT) || (a.type == BPT_T_INT && db)) {
+      if (__builtin_mul_overflow(a.u.i, b.u.i, &r)) return rt_error(e, "duration overflow");
+      *out = (Value){.type = BPT_T_DURATION, .u.i = r};
+      return RT_OK;
+    }
+    break;
+  default: break;
+  }
+  return type_error2(e, verbs[op], a, b);
+}
+
+static int text_cmp(Value a, Value b) {
+  uint32_t n = a.u.s->len < b.u.s->len ? a.u.s->len : b.u.s->len;
+  int c = memcmp(a.u.s->s, b.u.s->s, n);
+  if (c) return c < 0 ? -1 : 1;
+  return a.u.s->len < b.u.s->len ? -1 : a.u.s->len > b.u.s->len;
+}
+
+/* Orders two values of an ordered kind; RT_ERROR otherwise. */
+static RtCode order(Value a, Value b, int *c, RtErr *e) {
+  if (is_number(a.type) && is_number(b.type)) *c = number_cmp(a, b);
+  else if (a.type == BPT_T_STRING && b.type == BPT_T_STRING) *c = text_cmp(a, b);
+  else if (a.type == b.type &&
+           (a.type == BPT_T_DATE || a.type == BPT_T_DATETIME || a.type == BPT_T_DURATION)) {
+    if (a.unset) return unset_error(a, e);
+    if (b.unset) return unset_error(b, e);
+    *c = a.u.i < b.u.i ? -1 : a.u.i > b.u.i;
+  } else
+    return type_error2(e, "compare", a, b);
+  return RT_OK;
+}
+
+RtCode rt_binop(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr *e) {
+  int c;
+  switch (op) {
+  case BP_OP_ADD: case BP_OP_SUB: case BP_OP_MUL: case BP_OP_DIV: case BP_OP_MOD:
+    return arith(rt, op, a, b, out, e);
+  case BP_OP_EQ:
+  case BP_OP_NE:
+    if ((a.type == BPT_T_DATE || a.type == BPT_T_DATETIME) && a.type == b.type &&
+        (a.unset || b.unset) && a.unset != b.unset) {
+      *out = rt_bool(op == BP_OP_NE);
+      return RT_OK;
+    }
+    *out = rt_bool(rt_equal(a, b) == (op == BP_OP_EQ));
+    return RT_OK;
+  case BP_OP_LT: case BP_OP_LE: case BP_OP_GT: case BP_OP_GE:
+    if (order(a, b, &c, e) != RT_OK) return e->code;
+    *out = rt_bool(op == BP_OP_LT ? c < 0 : op == BP_OP_LE ? c <= 0 : op == BP_OP_GT ? c > 0 : c >= 0);
+    return RT_OK;
+  case BP_OP_IN:
+    if (!rt_is_list(b.type)) return rt_error(e, "`in` needs a list, not %s", rt_type_name(b.type));
+    for (uint32_t i = 0; i < b.u.l->n; i++)
+      if (rt_equal(a, b.u.l->items[i])) {
+        *out = rt_bool(true);
+        return RT_OK;
+      }
+    *out = rt_bool(false);
+    return RT_OK;
+  default:
+    return rt_unop(rt, op, a, out, e);
+  }
+}
+
+RtCode rt_unop(BpRuntime *rt, BpOp op, Value a, Value *out, RtErr *e) {
+  (void)rt;
+  if (op == BP_OP_NOT) {
+    if (a.type != BPT_T_BOOL) return rt_error(e, "`not` needs a bool, not %s", rt_type_name(a.type));
+    *out = rt_bool(!a.u.i);
+    return RT_OK;
+  }
+  if (op != BP_OP_NEG) return rt_error(e, "unknown operator");
+  if (a.type != BPT_T_INT && a.type != BPT_T_DECIMAL && a.type != BPT_T_DURATION)
+    return rt_error(e, "cannot negate %s", rt_type_name(a.type));
+  if (a.u.i == INT64_MIN) return rt_error(e, "integer overflow");
+  *out = a;
+  out->u.i = -a.u.i;
+  return RT_OK;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------------------------------- */
+
+/* The code point at s[*i] (strings are valid UTF-8: the loader and rt_from_public check). */
+static uint32_t utf8_next(const char *s, size_t len, size_t *i) {
+  const unsigned char *u = (const unsigned char *)s;
+  uint32_t c = u[*i];
+  size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  if (*i + n > len) n = len - *i;
+  if (n == 1) {
+    (*i)++;
+    return c;
+  }
+  c &= n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07;
+  for (size_t k = 1; k < n; k++) c = c << 6 | (u[*i + k] & 0x3F);
+  *i += n;
+  return c;
+}
+
+static size_t utf8_put(uint32_t c, char *out) {
+  if (c < 0x80) {
+    out[0] = (char)c;
+    return 1;
+  }
+  if (c < 0x800) {
+    out[0] = (char)(0xC0 | c >> 6);
+    out[1] = (char)(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    out[0] = (char)(0xE0 | c >> 12);
+    out[1] = (char)(0x80 | (c >> 6 & 0x3F));
+    out[2] = (char)(0x80 | (c & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | c >> 18);
+  out[1] = (char)(0x80 | (c >> 12 & 0x3F));
+  out[2] = (char)(0x80 | (c >> 6 & 0x3F));
+  out[3] = (char)(0x80 | (c & 0x3F));
+  return 4;
+}
+
+static size_t utf8_count(const char *s, size_t len) {
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return n;
+}
+
+/* Byte offset of the k-th character (len if there are fewer). */
+static size_t utf8_offset(const char *s, size_t len, size_t k) {
+  size_t i = 0;
+  while (i < len && k > 0) {
+    utf8_next(s, len, &i);
+    k--;
+  }
+  return i;
+}
+
+/* Simple case mapping for the scripts a CRM meets: ASCII, Latin-1, Latin Extended-A,
+ * Greek and Cyrillic (one code point to one code point, no special casing). */
+static uint32_t to_lower(uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if (c < 0x80) return c;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
+  if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 &&
+      c != 0x17F) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (odd_upper) return (c % 2 == 1) ? c + 1 : c;
+    return (c % 2 == 0) ? c + 1 : c;
+  }
+  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;
+  if (c >= 0x410 && c <= 0x42F) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  if (c >= 0x460 && c <= 0x4FF && c % 2 == 0 && !(c >= 0x482 && c <= 0x489)) return c + 1;
+  return c;
+}
+
+static uint32_t to_upper(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c < 0x80) return c;
+  if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
+  if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 &&
+      c != 0x17F) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (odd_upper) return (c % 2 == 0) ? c - 1 : c;
+    return (c % 2 == 1) ? c - 1 : c;
+  }
+  if (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2) return c - 32;
+  if (c >= 0x430 && c <= 0x44F) return c - 32;
+  if (c >= 0x450 && c <= 0x45F) return c - 80;
+  if (c >= 0x461 && c <= 0x4FF && c % 2 == 1 && !(c >= 0x482 && c <= 0x489)) return c - 1;
+  return c;
+}
+
+static RtCode map_case(BpRuntime *rt, Value s, bool upper, Value *out, RtErr *e) {
+  RtBuf b = {0};
+  size_t i = 0;
+  while (i < s.u.s->len) {
+    char enc[4];
+    uint32_t c = utf8_next(s.u.s->s, s.u.s->len, &i);
+    rt_buf_put(rt, &b, enc, utf8_put(upper ? to_upper(c) : to_lower(c), enc));
+  }
+  bool ok = !b.nomem && rt_str_new(rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
+  rt_buf_free(rt, &b);
+  return ok ? RT_OK : rt_nomem(e);
+}
+
+static bool is_space(uint32_t c) {
+  return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xA0 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x202F || c == 0x3000 || c == 0xFEFF;
+}
+
+static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
+  const char *p = s.u.s->s;
+  size_t len = s.u.s->len, lo = 0, hi = 0, i = 0;
+  bool seen = false;
+  while (i < len) {
+    size_t at = i;
+    uint32_t c = utf8_next(p, len, &i);
+    if (is_space(c)) continue;
+    if (!seen) lo = at;
+    seen = true;
+    hi = i;
+  }
+  if (!seen) lo = hi = 0;
+  return rt_str_new(rt, p + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
+}
+
+static RtCode replace(BpRuntime *rt, Value s, Value from, Value to, Value *out, RtErr *e) {
+  const RtStr *a = s.u.s, *f = from.u.s, *t = to.u.s;
+  if (f->len == 0) {
+    rt_ref(s);
+    *out = s;
+    return RT_OK;
+  }
+  RtBuf b = {0};
+  size_t i = 0;
+  while (i < a->len) {
+    if (i + f->len <= a->len && memcmp(a->s + i, f->s, f->len) == 0) {
+      rt_buf_put(rt, &b, t->s, t->len);
+      i += f->len;
+    } else {
+      rt_buf_put(rt, &b, a->s + i, 1);
+      i++;
+    }
+  }
+  bool ok = !b.nomem && rt_str_new(rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
+  rt_buf_free(rt, &b);
+  return ok ? RT_OK : rt_nomem(e);
+}
+
+static bool contains(const RtStr *s, const RtStr *p) {
+  if (p->len == 0) return true;
+  for (size_t i = 0; i + p->len <= s->len; i++)
+    if (memcmp(s->s + i, p->s, p->len) == 0) return true;
+  return false;
+}
+
+/* ---- built-in functions ----------------------------------------------------------------------- */
+
+static RtCode round_to(Value x, int64_t n, Value *out, RtErr *e) {
+  if (n < 0 || n > 18) return rt_error(e, "round: %lld fraction digits (0..18 allowed)", (long long)n);
+  i128 u;
+  unsigned s;
+  as_decimal(x, &u, &s);
+  if ((unsigned)n >= s) {
+    if (!rescale(u, s, (unsigned)n, &u)) return rt_error(e, "decimal overflow");
+  } else {
+    i128 d;
+    i128_pow10(s - (unsigned)n, &d);
+    u = div_half_even(u, d);
+  }
+  return decimal_result(u, (unsigned)n, out, e);
+}
+
+static RtCode min_max(bool want_max, Value a, Value b, Value *out, RtErr *e) {
+  int c;
+  if (order(a, b, &c, e) != RT_OK) return e->code;
+  Value pick = (want_max ? c >= 0 : c <= 0) ? a : b;
+  if (is_number(a.type) && is_number(b.type) && a.type != b.type && pick.type == BPT_T_INT)
+    pick = (Value){.type = BPT_T_DECIMAL, .u.i = pick.u.i}; /* the common type */
+  *out = pick;
+  return RT_OK;
+}
+
+static RtCode join(BpRuntime *rt, Value list, Value sep, Value *out, RtErr *e) {
+  RtBuf b = {0};
+  for (uint32_t i = 0; i < list.u.l->n; i++) {
+    if (i) rt_buf_put(rt, &b, sep.u.s->s, sep.u.s->len);
+    if (rt_text(rt, &b, list.u.l->items[i], e) != RT_OK) {
+      rt_buf_free(rt, &b);
+      return e->code;
+    }
+  }
+  bool ok = !b.nomem && rt_str_new(rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
+  rt_buf_free(rt, &b);
+  return ok ? RT_OK : rt_nomem(e);
+}
+
+/* LIST (of n items, the first k of them set) becomes a list of exactly k items: an
+ * object's size is its item count, so a list never shrinks in place. */
+static bool list_shrink(BpRuntime *rt, Value *list, uint32_t k) {
+  if (k == list->u.l->n) return true;
+  Value exact;
+  if (!rt_list_new(rt, list->type, k, &exact)) return false;
+  for (uint32_t j = 0; j < k; j++) {
+    exact.u.l->items[j] = list->u.l->items[j];
+    list->u.l->items[j] = (Value){0};
+  }
+  rt_unref(rt, *list);
+  *list = exact;
+  return true;
+}
+
+/* Adds x to the users list (k items so far) unless it is there: a person counts once. */
+static void add_user_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {
+  for (uint32_t j = 0; j < *k; j++)
+    if (rt_equal(list.u.l->items[j], x)) {
+      rt_unref(rt, x);
+      return;
+    }
+  list.u.l->items[(*k)++] = x;
+}
+
+static RtCode role(BpRuntime *rt, Value name, Value *out, RtErr *e) {
+  const char *const *users = NULL;
+  size_t n = 0;
+  if (rt->cfg.role && rt->cfg.role(rt->cfg.ud, name.u.s->s, &users, &n) != 0)
+    return rt_error(e, "the host could not look up role `%s`", name.u.s->s);
+  if (n > UINT32_MAX / 32) return rt_error(e, "role `%s` has too many users", name.u.s->s);
+  if (!rt_list_new(rt, BPT_T_USERS, (uint32_t)n, out)) return rt_nomem(e);
+  uint32_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!users[i] || !users[i][0]) continue;
+    Value u;
+    if (!rt_str_new(rt, users[i], strlen(users[i]), BPT_T_USER, &u)) {
+      rt_unref(rt, *out);
+      return rt_nomem(e);
+    }
+    add_user_once(rt, *out, &k, u);
+  }
+  if (!list_shrink(rt, out, k)) {
+    rt_unref(rt, *out);
+    return rt_nomem(e);
+  }
+  return RT_OK;
+}
+
+static bool want(const Value *args, unsigned i, uint8_t type) { return args[i].type == type; }
+
+RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int64_t now,
+                  Value *out, RtErr *e) {
+  if (b >= BPT_BI_COUNT || n != (unsigned)bpt_builtins[b].nargs)
+    return rt_error(e, "unknown built-in function");
+  const char *name = bpt_builtins[b].name;
+  bool strings = true;
+  for (unsigned i = 0; i < n; i++) {
+    if (args[i].type == BPT_T_DATE || args[i].type == BPT_T_DATETIME) {
+      if (args[i].unset && b != BPT_BI_MIN && b != BPT_BI_MAX) return unset_error(args[i], e);
+    }
+    strings = strings && args[i].type == BPT_T_STRING;
+  }
+  switch (b) {
+  case BPT_BI_NOW:
+    *out = (Value){.type = BPT_T_DATETIME, .u.i = floor_div(now, 60)};
+    return RT_OK;
+  case BPT_BI_TODAY:
+    *out = (Value){.type = BPT_T_DATE, .u.i = floor_div(now, 86400)};
+    return RT_OK;
+  case BPT_BI_LEN:
+    if (args[0].type == BPT_T_STRING || args[0].type == BPT_T_USER) {
+      *out = rt_int((int64_t)utf8_count(args[0].u.s->s, args[0].u.s->len));
+      return RT_OK;
+    }
+    if (rt_is_list(args[0].type)) {
+      *out = rt_int(args[0].u.l->n);
+      return RT_OK;
+    }
+    break;
+  case BPT_BI_SUBSTR: {
+    if (!want(args, 0, BPT_T_STRING) || !want(args, 1, BPT_T_INT) || !want(args, 2, BPT_T_INT))
+      break;
+    int64_t from = args[1].u.i, count = args[2].u.i;
+    if (from < 0 || count < 0)
+      return rt_error(e, "substr: %s %lld is negative", from < 0 ? "position" : "length",
+                      (long long)(from < 0 ? from : count));
+    const RtStr *s = args[0].u.s;
+    size_t lo = utf8_offset(s->s, s->len, (size_t)from);
+    size_t hi = lo + utf8_offset(s->s + lo, s->len - lo, (size_t)count);
+    return rt_str_new(rt, s->s + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
+  }
+  case BPT_BI_LOWER:
+  case BPT_BI_UPPER:
+    if (!strings) break;
+    return map_case(rt, args[0], b == BPT_BI_UPPER, out, e);
+  case BPT_BI_TRIM:
+    if (!strings) break;
+    return trim(rt, args[0], out, e);
+  case BPT_BI_REPLACE:
+    if (!strings) break;
+    return replace(rt, args[0], args[1], args[2], out, e);
+  case BPT_BI_STARTS_WITH:
+  case BPT_BI_ENDS_WITH:
+  case BPT_BI_CONTAINS: {
+    if (!strings) break;
+    const RtStr *s = args[0].u.s, *p = args[1].u.s;
+    bool r = b == BPT_BI_CONTAINS ? contains(s, p)
+             : p->len > s->len    ? false
+             : b == BPT_BI_STARTS_WITH ? memcmp(s->s, p->s, p->len) == 0
+                                       : memcmp(s->s + s->len - p->len, p->s, p->len) == 0;
+    *out = rt_bool(r);
+    return RT_OK;
+  }
+  case BPT_BI_ROUND:
+    if (!is_number(args[0].type) || !want(args, 1, BPT_T_INT)) break;
+    return round_to(args[0], args[1].u.i, out, e);
+  case BPT_BI_MIN:
+  case BPT_BI_MAX:
+    return min_max(b == BPT_BI_MAX, args[0], args[1], out, e);
+  case BPT_BI_ROLE:
+    if (!strings) break;
+    return role(rt, args[0], out, e);
+  case BPT_BI_JOIN:
+    if (!rt_is_list(args[0].type) || !want(args, 1, BPT_T_STRING)) break;
+    return join(rt, args[0], args[1], out, e);
+  case BPT_BI_DATE:
+  case BPT_BI_DATETIME: {
+    if (!strings) break;
+    int64_t v;
+    const RtStr *s = args[0].u.s;
+    bool ok = b == BPT_BI_DATE ? rt_parse_date(s->s, s->len, &v) : rt_parse_datetime(s->s, s->len, &v);
+    if (!ok)
+      return rt_error(e, "%s(\"%.40s\"): not a valid %s (%s)", name, s->s, name,
+                      b == BPT_BI_DATE ? "YYYY-MM-DD" : "YYYY-MM-DDTHH:MM");
+    *out = (Value){.type = b == BPT_BI_DATE ? BPT_T_DATE : BPT_T_DATETIME, .u.i = v};
+    return RT_OK;
+  }
+  default: break;
+  }
+  return rt_error(e, "`%s` cannot take these arguments", name);
+}
+
+/* ---- public values ---------------------------------------------------------------------------- */
+
+bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
+  *out = (BpValue){.type = v.type, .unset = v.unset != 0, .scale = v.scale};
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) {
+    out->s = v.u.s->s;
+    out->len = v.u.s->len;
+  } else if (rt_is_list(v.type)) {
+    scratch->n = 0;
+    for (uint32_t i = 0; i < v.u.l->n; i++) {
+      BpValue *item = rt_vec_push(rt, scratch, sizeof *item);
+      if (!item) return false;
+      Value x = v.u.l->items[i];
+      *item = (BpValue){.type = x.type, .unset = x.unset != 0, .scale = x.scale, .i = x.u.i};
+      if (x.type == BPT_T_STRING || x.type == BPT_T_USER) {
+        item->s = x.u.s->s;
+        item->len = x.u.s->len;
+        item->i = 0;
+      }
+    }
+    out->items = scratch->v;
+    out->n = v.u.l->n;
+  } else if (!rt_is_record(v.type)) {
+    out->i = v.u.i;
+  }
+  return true;
+}
+
+static bool valid_utf8(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < len) {
+    unsigned c = u[i];
+    size_t n;
+    uint32_t cp, min;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
+    else return false;
+    if (i + n > len) return false;
+    for (size_t k = 1; k < n; k++) {
+      if ((u[i + k] & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (u[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
+  switch (in->type) {
+  case BPT_T_STRING:
+  case BPT_T_USER: {
+    const char *s = in->s ? in->s : "";
+    size_t len = in->s ? in->len : 0;
+    if (!valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
+    if (in->type == BPT_T_USER && len == 0) return rt_error(e, "an empty user id");
+    return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
+  }
+  case BPT_T_DECIMAL:
+    if (in->scale > 18) return rt_error(e, "a decimal with %u fraction digits (18 at most)", in->scale);
+    *out = (Value){.type = BPT_T_DECIMAL, .scale = in->scale, .u.i = in->i};
+    return RT_OK;
+  case BPT_T_BOOL:
+    *out = rt_bool(in->i != 0);
+    return RT_OK;
+  case BPT_T_INT:
+  case BPT_T_DURATION:
+    *out = (Value){.type = in->type, .u.i = in->i};
+    return RT_OK;
+  case BPT_T_DATE:
+  case BPT_T_DATETIME:
+    *out = (Value){.type = in->type, .unset = in->unset, .u.i = in->unset ? 0 : in->i};
+    return RT_OK;
+  default:
+    return rt_error(e, "a value of unknown type %u", in->type);
+  }
+}
+
+RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
+  if (!rt_is_list(in->type)) return scalar_from_public(rt, in, out, e);
+  uint8_t elem = in->type & 0x7F;
+  if (elem > BPT_T_USER) return rt_error(e, "a list of unknown type");
+  if (in->n > UINT32_MAX / 32 || (in->n && !in->items)) return rt_error(e, "a list without items");
+  if (!rt_list_new(rt, in->type, (uint32_t)in->n, out)) return rt_nomem(e);
+  uint32_t k = 0;
+  for (size_t i = 0; i < in->n; i++) {
+    if (in->items[i].type != elem) {
+      rt_unref(rt, *out);
+      return rt_error(e, "item %zu of a %s is %s", i + 1, rt_type_name(in->type),
+                      rt_type_name(in->items[i].type));
+    }
+    Value x;
+    if (scalar_from_public(rt, &in->items[i], &x, e) != RT_OK) {
+      rt_unref(rt, *out);
+      return e->code;
+    }
+    if (elem == BPT_T_USER) add_user_once(rt, *out, &k, x);
+    else out->u.l->items[k++] = x;
+  }
+  if (!list_shrink(rt, out, k)) {
+    rt_unref(rt, *out);
+    return rt_nomem(e);
+  }
+  return RT_OK;
+}
+
+static bool copy_text(BpRuntime *rt, const char *s, size_t len, BpValue *out) {
+  char *p = rt_alloc(rt, len + 1);
+  if (!p) return false;
+  memcpy(p, s, len);
+  out->s = p;
+  out->len = len;
+  return true;
+}
+
+bool rt_to_owned(BpRuntime *rt, Value v, BpValue *out) {
+  *out = (BpValue){.type = v.type, .unset = v.unset != 0, .scale = v.scale};
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return copy_text(rt, v.u.s->s, v.u.s->len, out);
+  if (rt_is_record(v.type)) return true;
+  if (!rt_is_list(v.type)) {
+    out->i = v.u.i;
+    return true;
+  }
+  BpValue *items = rt_alloc(rt, (v.u.l->n ? v.u.l->n : 1) * sizeof *items);
+  if (!items) return false;
+  out->items = items;
+  out->n = v.u.l->n;
+  for (uint32_t i = 0; i < v.u.l->n; i++) {
+    Value x = v.u.l->items[i];
+    items[i] = (BpValue){.type = x.type, .unset = x.unset != 0, .scale = x.scale};
+    if (x.type == BPT_T_STRING || x.type == BPT_T_USER) {
+      if (!copy_text(rt, x.u.s->s, x.u.s->len, &items[i])) {
+        out->n = i;
+        bp_value_free(rt, out);
+        return false;
+      }
+    } else {
+      items[i].i = x.u.i;
+    }
+  }
+  return true;
+}
