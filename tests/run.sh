@@ -188,6 +188,42 @@ if "$BPC" compile --help >/dev/null 2>&1; then
 fi
 
 # ---------------------------------------------------------------------------
+# The runtime: every sample's scenario and every scenario of tests/scenarios
+# (NAME.bp with NAME.scn and NAME.*.scn) pass, as they are and with --reload
+# (every instance saved and restored between every two commands).
+BPRUN=$BUILD/bprun
+if [ -x "$BPRUN" ]; then
+  echo "== scenarios (bprun test, with and without --reload)"
+  mkdir -p "$TMP/scn"
+  for src in samples/*.bp tests/scenarios/*.bp; do
+    [ -f "$src" ] || continue
+    dir=$(dirname "$src")
+    base=$(basename "$src" .bp)
+    bpt=$TMP/scn/$base.bpt
+    run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$bpt"
+    if [ "$rc" -ne 0 ]; then
+      fail "scenario/$base compile" "exit status $rc: $(head -n 3 "$TMP/err")"
+      continue
+    fi
+    for scn in "$dir/$base.scn" "$dir/$base".*.scn; do
+      [ -f "$scn" ] || continue
+      for mode in "" --reload; do
+        name="scenario/$(basename "$scn")${mode:+ $mode}"
+        run "$TMP/out" "$TMP/err" "$BPRUN" test "$bpt" "$scn" $mode
+        why=$(unsound "$TMP/err")
+        [ -z "$why" ] && why=$(unsound "$TMP/out")
+        if [ -n "$why" ]; then fail "$name" "$why"
+        elif [ "$rc" -ne 0 ] || ! tail -n 1 "$TMP/out" | grep -q '^[0-9]* passed, 0 failed$'; then
+          fail "$name" "exit status $rc:"
+          head -n 20 "$TMP/out" "$TMP/err"
+        else pass
+        fi
+      done
+    done
+  done
+fi
+
+# ---------------------------------------------------------------------------
 echo "== bad input"
 B=$TMP/bad
 mkdir -p "$B"
