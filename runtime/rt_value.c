@@ -187,7 +187,7 @@ void rt_free_immortal(BpRuntime *rt, Value v) {
 
 /* ---- types -------------------------------------------------------------------------------------- */
 
-static const char *const record_members[4][9] = {
+static const char record_members[4][9][16] = {
     {"completed_by", "completed_at", "comment", "timed_out"},
     {"approved", "approvals", "rejections", "total", "percent", "last", "comment", "comments",
      "timed_out"},
@@ -215,11 +215,11 @@ uint8_t rt_record_member_type(uint8_t type, uint32_t m) {
   return m < rt_record_size(type) ? record_types[type - BPT_T_TASK_RESULT][m] : BPT_T_VOID;
 }
 
-static const char *const scalar_names[] = {"nothing", "string", "int", "decimal", "bool",
+static const char scalar_names[][12] = {"nothing", "string", "int", "decimal", "bool",
                                            "date", "datetime", "duration", "user"};
 
 const char *rt_type_name(uint8_t type) {
-  static const char *const list_names[] = {"empty list", "list of string", "list of int",
+  static const char list_names[][20] = {"empty list", "list of string", "list of int",
                                            "list of decimal", "list of bool", "list of date",
                                            "list of datetime", "list of duration", "users"};
   if (type <= BPT_T_USER) return scalar_names[type];
@@ -630,7 +630,7 @@ static RtCode concat(BpRuntime *rt, Value a, Value b, Value *out, RtErr *e) {
 }
 
 static RtCode arith(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr *e) {
-  static const char *const verbs[] = {"add", "subtract", "multiply", "divide", "take the remainder of"};
+  static const char verbs[][24] = {"add", "subtract", "multiply", "divide", "take the remainder of"};
   if (is_number(a.type) && is_number(b.type)) {
     if (a.type == BPT_T_INT && b.type == BPT_T_INT) return int_arith(op, a.u.i, b.u.i, out, e);
     if (op == BP_OP_MOD) return rt_error(e, "`%%` needs two ints");
@@ -1176,8 +1176,16 @@ static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, R
   }
 }
 
+static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e);
+
+/* On failure *out holds nothing (whatever was built is freed). */
 RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
-  if (!rt_is_list(in->type)) return scalar_from_public(rt, in, out, e);
+  RtCode c = rt_is_list(in->type) ? list_from_public(rt, in, out, e) : scalar_from_public(rt, in, out, e);
+  if (c != RT_OK) *out = (Value){0};
+  return c;
+}
+
+static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
   uint8_t elem = in->type & 0x7F;
   if (elem > BPT_T_USER) return rt_error(e, "a list of unknown type");
   if (in->n > UINT32_MAX / 32 || (in->n && !in->items)) return rt_error(e, "a list without items");

@@ -599,6 +599,8 @@ static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
   return rt_str_new(tx->rt, "", 0, BPT_T_STRING, out) || nomem(tx);
 }
 
+static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m);
+
 /* The step's result record (bpt.h gives the member order). */
 static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *out) {
   const BptStep *d = &tx->p->steps[st->t];
@@ -606,7 +608,14 @@ static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
                                   BPT_T_REQUEST_RESULT};
   uint8_t type = types[d->kind];
   if (!rt_rec_new(tx->rt, type, rt_record_size(type), out)) return nomem(tx);
-  Value *m = out->u.r->m;
+  if (fill_result(tx, st, timed_out, outcome, out->u.r->m)) return true;
+  rt_unref(tx->rt, *out); /* members not made yet are VOID */
+  *out = (Value){0};
+  return false;
+}
+
+static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m) {
+  const BptStep *d = &tx->p->steps[st->t];
   const RtPerson *last = last_to_act(st);
   switch (d->kind) {
   case BPT_STEP_TASK:
@@ -1646,7 +1655,7 @@ static void child_start(BpInstance *parent, const Effect *e) {
 
 /* ---- events --------------------------------------------------------------------------------------- */
 
-static const char *const ended_how[] = {"waiting", "completed", "terminated", "failed"};
+static const char ended_how[][12] = {"waiting", "completed", "terminated", "failed"};
 
 static BpStatus over(BpInstance *inst, BpError *err) {
   return rt_fail_status(err, BP_EOVER, "the instance has %s; it takes no more events", ended_how[inst->s.status]);
@@ -1710,7 +1719,7 @@ static bool record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const c
   p->at = tx->now;
   rt_unref(tx->rt, p->comment);
   p->comment = c;
-  static const char *const verbs[] = {"", "approved", "rejected", "completed"};
+  static const char verbs[][12] = {"", "approved", "rejected", "completed"};
   journal(tx, BP_J_DECIDED, step_node(tx, st->t), "%s by %s: %s%s%s%s", verbs[act], p->user.u.s->s,
           st->title.u.s->s, c.type ? " (\"" : "", c.type ? comment : "", c.type ? "\")" : "");
   return tx->err.code == RT_OK;

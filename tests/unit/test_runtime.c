@@ -1,0 +1,634 @@
+/* test_runtime.c — libbprt through its public header: values and their text, the save
+ * format (size, round trip, damaged and foreign bytes refused), misuse, runaway
+ * instances, callbacks that call back in, and allocator fault injection: the Nth
+ * allocation fails, for every N, while whole scenarios run; each failure must be an
+ * error status, leave the instance exactly as it was, deliver nothing, and leak
+ * nothing. Bundles are compiled from samples/ with the real compiler. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backend.h"
+#include "bp.h"
+#include "check.h"
+#include "diag.h"
+#include "parse.h"
+#include "util.h"
+
+/* ---- a counting allocator that can fail on purpose ------------------------------------ */
+
+typedef struct Heap {
+  long allocations; /* counted while armed */
+  long fail_at;     /* 1-based; 0: never */
+  bool armed;
+  bool failed;      /* the failure happened */
+  long outstanding; /* bytes */
+} Heap;
+
+static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  Heap *h = ud;
+  if (new_size == 0) {
+    free(ptr);
+    h->outstanding -= (long)old_size;
+    return NULL;
+  }
+  if (h->armed && new_size > old_size) {
+    h->allocations++;
+    if (h->allocations == h->fail_at) {
+      h->failed = true;
+      return NULL;
+    }
+  }
+  void *p = realloc(ptr, new_size);
+  if (p) h->outstanding += (long)new_size - (long)old_size;
+  return p;
+}
+
+/* ---- compiling a sample ------------------------------------------------------------------ */
+
+static uint8_t *compile_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  char *text = xmalloc(1 << 20);
+  size_t n = fread(text, 1, (1 << 20) - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  Source *src = source_new(path, text, (uint32_t)n);
+  Diags diags;
+  diags_init(&diags, src);
+  Program *prog = parse_program(src, &diags);
+  if (diags.errors == 0) check_program(prog, &diags);
+  if (diags.errors) diags_print(&diags, stderr);
+  assert_int_equal(diags.errors, 0);
+  diags_free(&diags);
+  IrProgram *ir = lower_program(prog);
+  uint8_t *bytes;
+  BptError err;
+  assert_true(codegen_bundle(ir, &bytes, len, &err));
+  ir_free(ir);
+  program_free(prog);
+  source_free(src);
+  return bytes;
+}
+
+/* ---- a host that counts what it is told --------------------------------------------------- */
+
+typedef struct Told {
+  int opened, withdrawn, notified, journal, calls, started;
+  char last_note[256];
+} Told;
+
+/* The callbacks' ud is the World, whose first member is what it was told. */
+static void on_opened(void *ud, BpInstance *inst, const BpItem *item) {
+  (void)inst;
+  (void)item;
+  ((Told *)ud)->opened++;
+}
+static void on_withdrawn(void *ud, BpInstance *inst, const BpItem *item) {
+  (void)inst;
+  (void)item;
+  ((Told *)ud)->withdrawn++;
+}
+static void on_notify(void *ud, BpInstance *inst, const char *user, const char *msg) {
+  (void)inst;
+  Told *t = ud;
+  t->notified++;
+  snprintf(t->last_note, sizeof t->last_note, "%s: %s", user, msg);
+}
+static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
+  (void)inst;
+  (void)line;
+  ((Told *)ud)->journal++;
+}
+
+typedef struct World {
+  Told told;
+  Heap heap;
+  int64_t clock;
+  BpRuntime *rt;
+  BpBundle *b;
+} World;
+
+static int64_t world_clock(void *ud) { return ((World *)ud)->clock; }
+
+static void world_open(World *w, const char *sample) {
+  memset(w, 0, sizeof *w);
+  w->clock = (int64_t)20454 * 86400;
+  size_t len;
+  uint8_t *bytes = compile_file(sample, &len);
+  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &w->heap, .ud = w, .opened = on_opened,
+                  .withdrawn = on_withdrawn, .notify = on_notify, .journal = on_journal, .clock = world_clock};
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &w->rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(w->rt, bytes, len, &w->b, &err), BP_OK);
+  free(bytes);
+}
+
+static void world_close(World *w) {
+  bp_bundle_free(w->b);
+  bp_runtime_free(w->rt);
+  assert_int_equal(w->heap.outstanding, 0);
+}
+
+static BpArg arg(const char *name, BpValue v) { return (BpArg){name, v}; }
+
+/* ---- values ------------------------------------------------------------------------------- */
+
+static void expect_op(BpRuntime *rt, BpOp op, BpValue a, BpValue b, const char *want) {
+  BpValue out;
+  BpError err = {0};
+  BpStatus st = bp_value_op(rt, op, &a, &b, &out, &err);
+  if (st != BP_OK) fprintf(stderr, "op failed: %s\n", err.message);
+  assert_int_equal(st, BP_OK);
+  char text[128];
+  bp_value_format(&out, text, sizeof text);
+  assert_string_equal(text, want);
+  bp_value_free(rt, &out);
+}
+
+static void expect_call(BpRuntime *rt, const char *fn, const BpValue *args, size_t n, const char *want) {
+  BpValue out;
+  BpError err = {0};
+  BpStatus st = bp_value_call(rt, fn, args, n, &out, &err);
+  if (st != BP_OK) fprintf(stderr, "%s failed: %s\n", fn, err.message);
+  assert_int_equal(st, BP_OK);
+  char text[128];
+  bp_value_format(&out, text, sizeof text);
+  assert_string_equal(text, want);
+  bp_value_free(rt, &out);
+}
+
+static void test_decimals(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  expect_op(rt, BP_OP_MUL, bp_decimal(125050, 2), bp_decimal(15, 2), "187.58"); /* 187.5750, half-even */
+  expect_op(rt, BP_OP_MUL, bp_decimal(125, 2), bp_decimal(5, 1), "0.62");      /* 0.625 -> 0.62 */
+  expect_op(rt, BP_OP_DIV, bp_int(10), bp_decimal(3, 0), "3.3333");
+  expect_op(rt, BP_OP_DIV, bp_decimal(1, 0), bp_decimal(8, 0), "0.1250");
+  expect_op(rt, BP_OP_ADD, bp_decimal(1050, 2), bp_int(2), "12.50");
+  expect_op(rt, BP_OP_SUB, bp_decimal(5, 1), bp_decimal(125, 2), "-0.75");
+  expect_op(rt, BP_OP_DIV, bp_int(7), bp_int(2), "3");
+  expect_op(rt, BP_OP_MOD, bp_int(-7), bp_int(2), "-1");
+  expect_op(rt, BP_OP_LT, bp_decimal(999, 3), bp_int(1), "true");
+  expect_op(rt, BP_OP_EQ, bp_decimal(100, 2), bp_int(1), "true");
+  BpValue r1[] = {bp_decimal(25, 1), bp_int(0)}, r2[] = {bp_decimal(35, 1), bp_int(0)},
+          r3[] = {bp_decimal(12345, 3), bp_int(2)}, r4[] = {bp_int(3), bp_int(2)};
+  expect_call(rt, "round", r1, 2, "2");
+  expect_call(rt, "round", r2, 2, "4");
+  expect_call(rt, "round", r3, 2, "12.34");
+  expect_call(rt, "round", r4, 2, "3.00");
+  BpValue out;
+  BpError err;
+  BpValue zero = bp_int(0), one = bp_int(1), big = bp_int(INT64_MAX);
+  assert_int_equal(bp_value_op(rt, BP_OP_DIV, &one, &zero, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "division by zero"));
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &big, &one, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "overflow"));
+  BpValue dmax = bp_decimal(INT64_MAX, 2), two = bp_decimal(2, 0);
+  assert_int_equal(bp_value_op(rt, BP_OP_MUL, &dmax, &two, &out, &err), BP_EINVAL);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
+static void test_text_and_strings(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  char text[64];
+  BpValue d = bp_duration(4 * 3600 + 30 * 60);
+  bp_value_format(&d, text, sizeof text);
+  assert_string_equal(text, "4h30m");
+  BpValue dt = bp_datetime(((int64_t)20517 * 1440) + 600); /* 2026-03-05T10:00 */
+  bp_value_format(&dt, text, sizeof text);
+  assert_string_equal(text, "2026-03-05T10:00");
+  BpValue s = bp_string("  Москва  "), sub_args[] = {bp_string("Дизрем-0042"), bp_int(7), bp_int(4)};
+  expect_call(rt, "trim", &s, 1, "Москва");
+  expect_call(rt, "upper", (BpValue[]){bp_string("ёлка Straße")}, 1, "ЁЛКА STRAßE"); /* no special casing */
+  expect_call(rt, "lower", (BpValue[]){bp_string("МОСКВА Ёж")}, 1, "москва ёж");
+  expect_call(rt, "len", (BpValue[]){bp_string("Москва")}, 1, "6");
+  expect_call(rt, "substr", sub_args, 3, "0042");
+  expect_call(rt, "replace", (BpValue[]){bp_string("a-b-c"), bp_string("-"), bp_string("+")}, 3, "a+b+c");
+  expect_call(rt, "date", (BpValue[]){bp_string("2028-02-29")}, 1, "2028-02-29");
+  BpValue out;
+  BpError err;
+  assert_int_equal(bp_value_call(rt, "date", (BpValue[]){bp_string("2027-02-29")}, 1, &out, &err), BP_EINVAL);
+  /* Parsing values from text. */
+  assert_int_equal(bp_value_parse(rt, "bob,carol,bob", 13, BP_T_USERS, &out, &err), BP_OK);
+  assert_int_equal(out.n, 2); /* a person named twice counts once */
+  bp_value_free(rt, &out);
+  assert_int_equal(bp_value_parse(rt, "[\"a, b\", \"c\"]", 13, BP_T_LIST | BP_T_STRING, &out, &err), BP_OK);
+  assert_int_equal(out.n, 2);
+  assert_int_equal(out.items[0].len, 4);
+  bp_value_free(rt, &out);
+  assert_int_equal(bp_value_parse(rt, "1250.50", 7, BP_T_DECIMAL, &out, &err), BP_OK);
+  assert_int_equal(out.i, 125050);
+  assert_int_equal(out.scale, 2);
+  assert_int_equal(bp_value_parse(rt, "4h30m", 5, BP_T_DURATION, &out, &err), BP_OK);
+  assert_int_equal(out.i, 16200);
+  assert_int_equal(bp_value_parse(rt, "datetime(\"2026-03-05T18:00\")", 28, BP_T_DATETIME, &out, &err), BP_OK);
+  assert_int_equal(bp_value_parse(rt, "12x", 3, BP_T_INT, &out, &err), BP_EINVAL);
+  assert_int_equal(bp_value_parse(rt, "\"caf\xe9\"", 6, BP_T_STRING, &out, &err), BP_EINVAL);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
+/* ---- the two-stage approval, driven through the API --------------------------------------- */
+
+static BpInstance *start_two_stage(World *w, BpStatus *st) {
+  BpValue voters[] = {bp_user("bob"), bp_user("carol"), bp_user("dave")};
+  BpArg args[] = {arg("expert", bp_user("alice")), arg("voters", bp_list(BP_T_USER, voters, 3)),
+                  arg("quorum", bp_int(60)), arg("title", bp_string("Contract 7")),
+                  arg("author", bp_user("erin"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "two_stage_approval", NULL, args, 5, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_save_size_and_round_trip(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  BpStatus st;
+  BpInstance *inst = start_two_stage(&w, &st);
+  assert_int_equal(st, BP_OK);
+  BpError err;
+  assert_int_equal(bp_decide(inst, 0, "alice", false, "add the delivery terms", &err), BP_OK);
+  assert_int_equal(bp_complete(inst, 0, "erin", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_decide(inst, 0, "alice", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_item_count(inst), 3); /* waiting at the vote */
+  uint8_t *bytes;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  printf("two-stage approval waiting at its vote: %zu bytes saved\n", len);
+  assert_true(len <= 256);
+  BpInstance *again;
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &again, &err), BP_OK);
+  uint8_t *bytes2;
+  size_t len2;
+  assert_int_equal(bp_instance_save(again, &bytes2, &len2, &err), BP_OK);
+  assert_int_equal(len, len2);
+  assert_memory_equal(bytes, bytes2, len);
+  /* The restored one goes on exactly like the original. */
+  assert_int_equal(bp_decide(again, 0, "bob", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_decide(again, 0, "carol", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(again), BP_COMPLETED); /* 2 of 3 = 66% >= 60% */
+  bp_free(w.rt, bytes, len);
+  bp_free(w.rt, bytes2, len2);
+  bp_instance_free(again);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+/* Saved bytes changed in every byte, cut at every length, and with the checksum fixed
+ * so the deeper checks run: refused or restored, never a crash (run under ASan). */
+static void reseal(uint8_t *b, size_t len) {
+  uint32_t crc = bpt_crc32c(0, b + 20, len - 20);
+  for (int i = 0; i < 4; i++) b[16 + i] = (uint8_t)(crc >> (8 * i));
+  uint32_t n = (uint32_t)(len - 20);
+  for (int i = 0; i < 4; i++) b[12 + i] = (uint8_t)(n >> (8 * i));
+}
+
+static void test_damaged_saves(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/pay_materials.bp");
+  BpArg args[] = {arg("accountant", bp_user("marina")), arg("chief_accountant", bp_user("svetlana")),
+                  arg("site_manager", bp_user("fedor")), arg("logistics", bp_user("ivan")),
+                  arg("storekeeper", bp_user("vasily")),
+                  arg("helpers", bp_list(BP_T_USER, (BpValue[]){bp_user("h1"), bp_user("h2")}, 2)),
+                  arg("title", bp_string("bricks")), arg("pay_by", bp_datetime((int64_t)20517 * 1440 + 1080))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "pay_materials", NULL, args, 8, NULL, &inst, &err), BP_OK);
+  uint8_t *good;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
+  uint8_t *copy = malloc(len);
+  int refused = 0, restored = 0;
+  for (size_t cut = 0; cut < len; cut++) {
+    BpInstance *x = NULL;
+    memcpy(copy, good, len);
+    if (cut >= 20) reseal(copy, cut);
+    if (bp_instance_restore(w.b, NULL, copy, cut, &x, &err) == BP_OK) bp_instance_free(x), restored++;
+    else refused++;
+  }
+  for (size_t at = 0; at < len; at++)
+    for (int bit = 0; bit < 8; bit++) {
+      memcpy(copy, good, len);
+      copy[at] ^= (uint8_t)(1u << bit);
+      if (at >= 20) reseal(copy, len);
+      BpInstance *x = NULL;
+      if (bp_instance_restore(w.b, NULL, copy, len, &x, &err) == BP_OK) {
+        /* Whatever it became, it must take events without harm. */
+        bp_advance(x, w.clock + 30 * 86400, &err);
+        bp_decide(x, 0, "marina", true, NULL, &err);
+        bp_complete(x, 0, "marina", NULL, NULL, 0, &err);
+        bp_instance_free(x);
+        restored++;
+      } else {
+        refused++;
+      }
+    }
+  printf("damaged saves: %d refused, %d restored harmlessly\n", refused, restored);
+  assert_true(refused > 0);
+  /* Without resealing, every flipped bit is caught by the checksum. */
+  for (size_t at = 20; at < len; at++) {
+    memcpy(copy, good, len);
+    copy[at] ^= 0x10;
+    BpInstance *x = NULL;
+    assert_int_equal(bp_instance_restore(w.b, NULL, copy, len, &x, &err), BP_EBADDATA);
+  }
+  free(copy);
+  bp_free(w.rt, good, len);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+static void test_foreign_bundle_refused(void **state) {
+  (void)state;
+  World a, b;
+  world_open(&a, "samples/two_stage_approval.bp");
+  world_open(&b, "samples/simple_vote.bp");
+  BpStatus st;
+  BpInstance *inst = start_two_stage(&a, &st);
+  uint8_t *bytes;
+  size_t len;
+  BpError err;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  BpInstance *x = NULL;
+  assert_int_equal(bp_instance_restore(b.b, NULL, bytes, len, &x, &err), BP_EBADDATA);
+  assert_non_null(strstr(err.message, "another bundle"));
+  assert_null(x);
+  bp_free(a.rt, bytes, len);
+  bp_instance_free(inst);
+  world_close(&a);
+  world_close(&b);
+}
+
+static void test_misuse(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/statuses.bp");
+  BpError err;
+  BpInstance *inst = NULL;
+  assert_int_equal(bp_start(w.b, "nope", NULL, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_int_equal(bp_start(w.b, "contract", NULL, NULL, 0, NULL, &inst, &err), BP_EREFUSED);
+  assert_non_null(strstr(err.message, "approvers"));
+  BpArg wrong[] = {arg("approvers", bp_int(3))};
+  assert_int_equal(bp_start(w.b, "contract", NULL, wrong, 1, NULL, &inst, &err), BP_EINVAL);
+  BpArg args[] = {arg("approvers", bp_user("lee")), arg("author", bp_user("ola"))};
+  assert_int_equal(bp_start(w.b, "contract", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  assert_string_equal(bp_instance_state(inst), "draft");
+  assert_int_equal(bp_command(inst, "lee", "submit", &err), BP_EREFUSED);
+  assert_non_null(strstr(err.message, "not allowed"));
+  assert_int_equal(bp_command(inst, "ola", "frobnicate", &err), BP_EREFUSED);
+  assert_int_equal(bp_decide(NULL, 0, "x", true, NULL, &err), BP_EINVAL);
+  assert_int_equal(bp_decide(inst, 0, "lee", true, "\xff", &err), BP_EINVAL);
+  assert_int_equal(bp_decide(inst, 0, "lee", true, NULL, &err), BP_EREFUSED);
+  assert_non_null(strstr(err.message, "no open"));
+  const char *names[4];
+  assert_int_equal(bp_instance_commands(inst, "ola", names, NULL, 4), 1);
+  assert_string_equal(names[0], "submit");
+  assert_int_equal(bp_instance_commands(inst, "lee", names, NULL, 4), 0);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+/* ---- allocation failures, for every N ---------------------------------------------------------- */
+
+typedef enum { EV_DECIDE, EV_REJECT, EV_COMPLETE, EV_ADVANCE, EV_COMMAND, EV_SAVE_RESTORE } EvKind;
+typedef struct Ev {
+  EvKind kind;
+  const char *user, *text;
+  int64_t seconds;
+} Ev;
+
+static BpStatus apply(World *w, BpInstance **inst, const Ev *e) {
+  BpError err;
+  switch (e->kind) {
+  case EV_DECIDE: return bp_decide(*inst, 0, e->user, true, e->text, &err);
+  case EV_REJECT: return bp_decide(*inst, 0, e->user, false, e->text, &err);
+  case EV_COMPLETE: return bp_complete(*inst, 0, e->user, e->text, NULL, 0, &err);
+  case EV_COMMAND: return bp_command(*inst, e->user, e->text, &err);
+  case EV_ADVANCE: w->clock += e->seconds; return bp_advance(*inst, w->clock, &err);
+  case EV_SAVE_RESTORE: {
+    uint8_t *bytes;
+    size_t len;
+    BpStatus st = bp_instance_save(*inst, &bytes, &len, &err);
+    if (st != BP_OK) return st;
+    BpInstance *again;
+    st = bp_instance_restore(w->b, NULL, bytes, len, &again, &err);
+    bp_free(w->rt, bytes, len);
+    if (st != BP_OK) return st;
+    bp_instance_free(*inst);
+    *inst = again;
+    return BP_OK;
+  }
+  }
+  return BP_EINVAL;
+}
+
+static bool same_state(World *w, BpInstance *inst, const uint8_t *before, size_t len) {
+  uint8_t *now;
+  size_t n;
+  BpError err;
+  bool armed = w->heap.armed;
+  w->heap.armed = false;
+  assert_int_equal(bp_instance_save(inst, &now, &n, &err), BP_OK);
+  w->heap.armed = armed;
+  bool same = n == len && memcmp(now, before, n) == 0;
+  bp_free(w->rt, now, n);
+  return same;
+}
+
+typedef BpInstance *(*Starter)(World *w, BpStatus *st);
+
+/* Runs the whole sequence with allocation number `fail_at` failing; returns whether
+ * the failure happened (false: fail_at is beyond the last allocation). */
+static bool run_with_failure(const char *sample, Starter start, const Ev *evs, size_t nevs, long fail_at,
+                             BpRunStatus want) {
+  World w;
+  world_open(&w, sample);
+  w.heap.fail_at = fail_at;
+  w.heap.armed = true;
+  BpStatus st;
+  BpInstance *inst = start(&w, &st);
+  w.heap.armed = false;
+  if (st == BP_ENOMEM) {
+    assert_null(inst);
+    assert_true(w.heap.failed);
+    inst = start(&w, &st); /* again, with memory */
+  }
+  assert_int_equal(st, BP_OK);
+  for (size_t i = 0; i < nevs; i++) {
+    uint8_t *before;
+    size_t len;
+    BpError err;
+    assert_int_equal(bp_instance_save(inst, &before, &len, &err), BP_OK);
+    Told told = w.told;
+    int64_t clock = w.clock;
+    w.heap.armed = true;
+    st = apply(&w, &inst, &evs[i]);
+    w.heap.armed = false;
+    if (st == BP_ENOMEM) {
+      assert_true(w.heap.failed);
+      assert_true(same_state(&w, inst, before, len)); /* nothing changed ... */
+      assert_memory_equal(&told, &w.told, sizeof told); /* ... and nothing was told */
+      w.clock = clock;
+      st = apply(&w, &inst, &evs[i]);
+    }
+    if (st != BP_OK) fprintf(stderr, "event %zu: status %d\n", i, st);
+    assert_int_equal(st, BP_OK);
+    bp_free(w.rt, before, len);
+  }
+  assert_int_equal(bp_instance_status(inst), want);
+  bool failed = w.heap.failed;
+  bp_instance_free(inst);
+  world_close(&w); /* checks that nothing leaked */
+  return failed;
+}
+
+static long fault_sweep(const char *sample, Starter start, const Ev *evs, size_t nevs, BpRunStatus want) {
+  long n = 1;
+  while (run_with_failure(sample, start, evs, nevs, n, want)) n++;
+  return n - 1;
+}
+
+static void test_every_allocation_fails_once_two_stage(void **state) {
+  (void)state;
+  static const Ev evs[] = {
+      {EV_REJECT, "alice", "add the delivery terms", 0}, {EV_COMPLETE, "erin", NULL, 0},
+      {EV_SAVE_RESTORE, NULL, NULL, 0},                  {EV_DECIDE, "alice", NULL, 0},
+      {EV_DECIDE, "bob", "yes", 0},                      {EV_REJECT, "carol", NULL, 0},
+      {EV_REJECT, "dave", "no", 0},                      {EV_COMPLETE, "erin", "done", 0},
+      {EV_DECIDE, "alice", "fine now", 0},               {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_DECIDE, "bob", NULL, 0},                       {EV_DECIDE, "carol", NULL, 0},
+  };
+  long n = fault_sweep("samples/two_stage_approval.bp", start_two_stage, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  printf("two-stage approval: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 50);
+}
+
+static BpInstance *start_pay(World *w, BpStatus *st) {
+  w->clock = ((int64_t)20509 * 1440 + 540) * 60; /* 2026-02-25T09:00 */
+  BpValue helpers[] = {bp_user("h1"), bp_user("h2")};
+  BpArg args[] = {arg("accountant", bp_user("marina")), arg("chief_accountant", bp_user("svetlana")),
+                  arg("site_manager", bp_user("fedor")), arg("logistics", bp_user("ivan")),
+                  arg("storekeeper", bp_user("vasily")), arg("helpers", bp_list(BP_T_USER, helpers, 2)),
+                  arg("title", bp_string("bricks")), arg("pay_by", bp_datetime((int64_t)20517 * 1440 + 1080))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "pay_materials", NULL, args, 8, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_timers(void **state) {
+  (void)state;
+  static const Ev evs[] = {
+      {EV_ADVANCE, NULL, NULL, 4 * 86400},  {EV_ADVANCE, NULL, NULL, 5 * 86400},
+      {EV_SAVE_RESTORE, NULL, NULL, 0},     {EV_ADVANCE, NULL, NULL, 6 * 3600},
+      {EV_COMPLETE, "svetlana", NULL, 0},   {EV_ADVANCE, NULL, NULL, 6 * 86400},
+      {EV_COMPLETE, "ivan", NULL, 0},       {EV_ADVANCE, NULL, NULL, 2 * 86400},
+      {EV_COMPLETE, "h2", NULL, 0},
+  };
+  long n = fault_sweep("samples/pay_materials.bp", start_pay, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  printf("deadline escalation: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 50);
+}
+
+static BpInstance *start_contract(World *w, BpStatus *st) {
+  BpArg args[] = {arg("approvers", bp_list(BP_T_USER, (BpValue[]){bp_user("lee"), bp_user("max")}, 2)),
+                  arg("title", bp_string("Lease")), arg("author", bp_user("ola"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "contract", NULL, args, 3, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_states(void **state) {
+  (void)state;
+  static const Ev evs[] = {
+      {EV_COMMAND, "ola", "submit", 0}, {EV_DECIDE, "lee", NULL, 0},      {EV_REJECT, "max", "wrong dates", 0},
+      {EV_COMMAND, "ola", "submit", 0}, {EV_COMMAND, "ola", "withdraw", 0}, {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_COMMAND, "ola", "submit", 0}, {EV_DECIDE, "lee", NULL, 0},      {EV_DECIDE, "max", NULL, 0},
+  };
+  long n = fault_sweep("samples/statuses.bp", start_contract, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  printf("contract with statuses: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 50);
+}
+
+/* A bundle that cannot be loaded for want of memory leaves nothing behind. */
+static void test_load_fails_cleanly(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = compile_file("samples/won_deal_documents.bp", &len);
+  for (long n = 1;; n++) {
+    Heap heap = {.fail_at = n};
+    BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap};
+    BpRuntime *rt;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+    heap.armed = true;
+    BpBundle *b = NULL;
+    BpError err;
+    BpStatus st = bp_bundle_load(rt, bytes, len, &b, &err);
+    heap.armed = false;
+    if (st == BP_OK) bp_bundle_free(b);
+    else assert_int_equal(st, BP_ENOMEM);
+    bp_runtime_free(rt);
+    assert_int_equal(heap.outstanding, 0);
+    if (!heap.failed) break;
+  }
+  free(bytes);
+}
+
+/* ---- runaway and re-entrant hosts -------------------------------------------------------------- */
+
+static const char runaway_src[] = "process spin {\n  var n: int = 0\n  loop {\n    n = n + 1\n  }\n}\n";
+
+static void test_runaway_fails(void **state) {
+  (void)state;
+  FILE *f = fopen("build-runaway.bp", "w");
+  fputs(runaway_src, f);
+  fclose(f);
+  World w;
+  world_open(&w, "build-runaway.bp");
+  remove("build-runaway.bp");
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "spin", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), "without waiting"));
+  assert_non_null(strstr(bp_instance_message(inst), ":4:"));
+  assert_int_equal(bp_decide(inst, 0, "x", true, NULL, &err), BP_EOVER);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_decimals),
+      cmocka_unit_test(test_text_and_strings),
+      cmocka_unit_test(test_save_size_and_round_trip),
+      cmocka_unit_test(test_damaged_saves),
+      cmocka_unit_test(test_foreign_bundle_refused),
+      cmocka_unit_test(test_misuse),
+      cmocka_unit_test(test_every_allocation_fails_once_two_stage),
+      cmocka_unit_test(test_every_allocation_fails_once_timers),
+      cmocka_unit_test(test_every_allocation_fails_once_states),
+      cmocka_unit_test(test_load_fails_cleanly),
+      cmocka_unit_test(test_runaway_fails),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
