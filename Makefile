@@ -10,7 +10,8 @@ CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2 -g
 SAN     ?=
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L $(OPT) $(SAN)
+WARN    = -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L
+CFLAGS  += $(WARN) $(OPT) $(SAN)
 LDFLAGS += $(SAN)
 BISON   ?= bison
 FLEX    ?= flex
@@ -30,7 +31,7 @@ UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps check asan demo bench clean unit
+.PHONY: all deps check asan tsan demo bench clean unit
 all: $(BUILD)/bpc $(BUILD)/bprun $(BUILD)/libbprt.so
 
 # ---- generated scanner and parser ----------------------------------------
@@ -58,7 +59,7 @@ $(BUILD)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h runtime/bpt.h runtim
 # Position-independent, so the same objects make the static and the shared library.
 $(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -Iruntime $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) -Iruntime $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/libbprt.a: $(RUNTIME_OBJ)
 	rm -f $@
@@ -85,11 +86,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 
 unit: $(UNIT_BIN)
 
+# Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
+TSAN_BIN = build/tsan/two_threads
+tsan: $(TSAN_BIN)
+$(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/scn.c runtime/bprun/expr.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -Iruntime -Iruntime/bprun $(WARN) -O1 -g -fsanitize=thread -o $@ $(filter %.c,$^) -lpthread
+
 deps:
 	@sh .ci/deps
 
 check: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit tsan
 	@sh tests/run.sh $(BUILD)
 
 asan: deps

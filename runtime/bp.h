@@ -33,6 +33,12 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden symbols; what this header declares is its whole
+ * exported interface. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define BP_VERSION_MAJOR 0
 #define BP_VERSION_MINOR 2
 #define BP_VERSION_PATCH 0
@@ -184,7 +190,7 @@ typedef struct BpJournal {
   BpJournalKind kind;
   const char *process;
   const char *node;   /* the graph node id of the step, "" if none */
-  const char *text;   /* "opened: Vote on Contract 7 for bob", "approved by bob: fine" */
+  const char *text;   /* "opened for bob: Vote on Contract 7", "approved by bob: ..." */
 } BpJournal;
 
 /* ---- the runtime ------------------------------------------------------------------ */
@@ -331,6 +337,10 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
 BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len,
                              BpInstance **out, BpError *err);
 void bp_free(BpRuntime *rt, void *p, size_t len);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -208,8 +208,8 @@ static void withdraw_open_items(Tx *tx, RtStep *st) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     if (!who->item) continue;
     item_effect(tx, EF_WITHDRAWN, st, who);
-    journal(tx, BP_J_WITHDRAWN, step_node(tx, st->t), "withdrawn: %s from %s", st->title.u.s->s,
-            who->user.u.s->s);
+    journal(tx, BP_J_WITHDRAWN, step_node(tx, st->t), "withdrawn from %s: %s", who->user.u.s->s,
+            st->title.u.s->s);
     who->item = 0;
   }
 }
@@ -455,7 +455,7 @@ static bool due_time(Tx *tx, Value v, int64_t *at, uint32_t pc) {
 static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
   who->item = new_id(tx);
   item_effect(tx, EF_OPENED, st, who);
-  journal(tx, BP_J_OPENED, step_node(tx, st->t), "opened: %s for %s", st->title.u.s->s, who->user.u.s->s);
+  journal(tx, BP_J_OPENED, step_node(tx, st->t), "opened for %s: %s", who->user.u.s->s, st->title.u.s->s);
   return tx->err.code == RT_OK;
 }
 
@@ -673,6 +673,7 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out) {
     how = outcome == APPROVED ? "approved" : "rejected";
     snprintf(counts, sizeof counts, " (%u of %u approved)", count_acts(st, P_APPROVED), st->people.n);
   } else how = "done";
+  withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
   journal(tx, BP_J_CLOSED, step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
   uint32_t tid = st->thread;
   remove_step(tx, step_id);
@@ -760,7 +761,7 @@ static bool reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uin
     if (p->act != P_NONE) continue;
     if (p->item) {
       item_effect(tx, EF_WITHDRAWN, st, p);
-      journal(tx, BP_J_WITHDRAWN, step_node(tx, st->t), "withdrawn: %s from %s", st->title.u.s->s, p->user.u.s->s);
+      journal(tx, BP_J_WITHDRAWN, step_node(tx, st->t), "withdrawn from %s: %s", p->user.u.s->s, st->title.u.s->s);
     }
     rt_unref(tx->rt, p->user);
     rt_unref(tx->rt, p->comment);

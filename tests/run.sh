@@ -224,6 +224,62 @@ if [ -x "$BPRUN" ]; then
 fi
 
 # ---------------------------------------------------------------------------
+# The runtime is a guest in someone else's program: no writable globals, no
+# calls of malloc, printf, exit or abort (nm); two runtimes on two threads
+# under ThreadSanitizer (build/tsan/two_threads, made by `make check`).
+if [ -f "$BUILD/libbprt.a" ] && command -v nm >/dev/null 2>&1; then
+  echo "== runtime library (nm, threads)"
+  globals=$(nm "$BUILD/libbprt.a" 2>/dev/null | grep -E ' [BbCDdGgSsV] ' || true)
+  if [ -n "$globals" ]; then fail "runtime/no writable globals" "nm shows: $(echo "$globals" | head -n 5 | tr '\n' ' ')"
+  else pass
+  fi
+  calls=$(nm -u "$BUILD/libbprt.a" 2>/dev/null | awk '{ print $2 }' |
+    grep -E -x '(malloc|calloc|realloc|free|printf|fprintf|vfprintf|puts|fputs|putchar|exit|_exit|abort|__assert_fail)' || true)
+  if [ -n "$calls" ]; then fail "runtime/no malloc, printf, exit, abort" "libbprt calls: $(echo "$calls" | sort -u | tr '\n' ' ')"
+  else pass
+  fi
+  TSAN_BIN=build/tsan/two_threads
+  case $BUILD in */asan) TSAN_BIN= ;; esac
+  if [ -n "$TSAN_BIN" ] && [ -x "$TSAN_BIN" ]; then
+    "$BPC" compile samples/two_stage_approval.bp -o "$TMP/t1.bpt" 2>/dev/null
+    "$BPC" compile samples/pay_materials.bp -o "$TMP/t2.bpt" 2>/dev/null
+    TSAN_OPTIONS="halt_on_error=1" timeout -k 5 120 "$TSAN_BIN" "$TMP/t1.bpt" samples/two_stage_approval.scn \
+      "$TMP/t2.bpt" samples/pay_materials.scn 300 >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    if grep -q 'ThreadSanitizer' "$TMP/err"; then fail "runtime/two threads (TSan)" "$(grep -m1 -A3 'WARNING' "$TMP/err")"
+    elif [ "$rc" -ne 0 ]; then fail "runtime/two threads (TSan)" "exit status $rc: $(head -n 5 "$TMP/out" "$TMP/err")"
+    else pass
+    fi
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# docs/embedding.md's host program, extracted, built against libbprt and run:
+# its output must be the one the page shows.
+if [ -f "$BUILD/libbprt.a" ] && [ -f docs/embedding.md ]; then
+  echo "== docs/embedding.md host program"
+  san=
+  case $BUILD in */asan) san="-fsanitize=address,undefined -fno-sanitize-recover=all" ;; esac
+  awk '/^```c$/ { f = 1; next } /^```$/ { f = 0 } f' docs/embedding.md >"$TMP/host.c"
+  awk '/^```text$/ { f = 1; next } /^```$/ { f = 0 } f' docs/embedding.md >"$TMP/host.expected"
+  if ! ${CC:-cc} -Iruntime -std=c11 -Wall -Wextra -Werror $san -o "$TMP/host" "$TMP/host.c" "$BUILD/libbprt.a" 2>"$TMP/err"; then
+    fail "embedding/build" "$(head -n 5 "$TMP/err")"
+  elif ! "$BPC" compile samples/simple_vote.bp -o "$TMP/host.bpt" 2>"$TMP/err"; then
+    fail "embedding/compile" "$(head -n 5 "$TMP/err")"
+  else
+    run "$TMP/host.out" "$TMP/err" "$TMP/host" "$TMP/host.bpt"
+    why=$(unsound "$TMP/err")
+    if [ -n "$why" ]; then fail "embedding/run" "$why"
+    elif [ "$rc" -ne 0 ]; then fail "embedding/run" "exit status $rc: $(head -n 3 "$TMP/err")"
+    elif ! cmp -s "$TMP/host.out" "$TMP/host.expected"; then
+      fail "embedding/output" "differs from the page:"
+      diff -u "$TMP/host.expected" "$TMP/host.out" | head -n 20
+    else pass
+    fi
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 echo "== bad input"
 B=$TMP/bad
 mkdir -p "$B"
