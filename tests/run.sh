@@ -229,7 +229,8 @@ fi
 # under ThreadSanitizer (build/tsan/two_threads, made by `make check`).
 if [ -f "$BUILD/libbprt.a" ] && command -v nm >/dev/null 2>&1; then
   echo "== runtime library (nm, threads)"
-  globals=$(nm "$BUILD/libbprt.a" 2>/dev/null | grep -E ' [BbCDdGgSsV] ' || true)
+  # (the sanitizers' own instrumentation adds __odr_asan and similar symbols)
+  globals=$(nm "$BUILD/libbprt.a" 2>/dev/null | grep -E ' [BbCDdGgSsV] ' | grep -v -E ' _*(odr_asan|asan|ubsan)' || true)
   if [ -n "$globals" ]; then fail "runtime/no writable globals" "nm shows: $(echo "$globals" | head -n 5 | tr '\n' ' ')"
   else pass
   fi
@@ -276,6 +277,22 @@ if [ -f "$BUILD/libbprt.a" ] && [ -f docs/embedding.md ]; then
       diff -u "$TMP/host.expected" "$TMP/host.out" | head -n 20
     else pass
     fi
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# The back end through the command line (tests/backend.sh): its cases count here.
+if [ -f tests/backend.sh ]; then
+  echo "== back end (tests/backend.sh)"
+  sh tests/backend.sh "$BUILD" >"$TMP/backend.out" 2>&1
+  grep '^FAIL' "$TMP/backend.out"
+  summary=$(tail -n 1 "$TMP/backend.out")
+  bp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  bf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$bp" ]; then fail "backend.sh" "no summary line: $summary"
+  else
+    passed=$((passed + bp))
+    failed=$((failed + bf))
   fi
 fi
 

@@ -9,6 +9,7 @@
  * cannot be understood counts one failed, with its FILE:LINE. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -936,12 +937,14 @@ void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *o
     }
   }
   if (opt->interactive) show_items(&r);
+  bool terminal = opt->interactive && isatty(fileno(in));
   for (;;) {
-    if (opt->interactive) {
+    if (terminal) {
       printf("> ");
       fflush(stdout);
     }
     if ((len = getline(&line, &cap, in)) < 0) break;
+    if (opt->interactive && !terminal) printf("> %s%s", line, len && line[len - 1] == '\n' ? "" : "\n");
     r.line++;
     if (memchr(line, '\0', (size_t)len)) {
       failure(&r, "error: a NUL byte in the line");
