@@ -59,6 +59,12 @@ lines() { wc -l <"$1" | tr -d ' '; }
 
 # ---------------------------------------------------------------------------
 echo "== unit tests"
+# test_bpt_mutate also mutates every compiled sample: compile them first.
+mkdir -p "$BUILD/samples"
+for src in samples/*.bp; do
+  "$BPC" compile "$src" -o "$BUILD/samples/$(basename "$src" .bp).bpt" 2>/dev/null
+done
+export BPT_SAMPLES="$BUILD/samples"
 for src in tests/unit/test_*.c; do
   [ -f "$src" ] || continue
   t=$BUILD/tests/$(basename "$src" .c)

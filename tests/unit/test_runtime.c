@@ -616,6 +616,82 @@ static void test_runaway_fails(void **state) {
   world_close(&w);
 }
 
+/* A crafted bundle must not crash the runtime: the two-stage approval's bundle with
+ * random bytes changed (its checksum fixed, so the verifier is what stands between the
+ * bytes and the interpreter); every mutant the verifier accepts is run through the whole
+ * scenario. Under ASan, nothing may go wrong. */
+static uint64_t rng_next(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+static void test_mutated_bundles_run(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *good = compile_file("samples/two_stage_approval.bp", &len);
+  uint8_t *bad = malloc(len);
+  uint64_t seed = 0x2545F4914F6CDD1DULL;
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 3000; i++) {
+    memcpy(bad, good, len);
+    for (int k = 1 + (int)(rng_next(&seed) % 3); k > 0; k--) {
+      size_t at = 24 + rng_next(&seed) % (len - 24);
+      bad[at] = (uint8_t)(rng_next(&seed) % 4 == 0 ? bad[at] ^ (1u << (rng_next(&seed) % 8)) : rng_next(&seed));
+    }
+    uint32_t crc = bpt_crc32c(0, bad + 24, len - 24);
+    for (int b = 0; b < 4; b++) bad[12 + b] = (uint8_t)(crc >> (8 * b));
+    Heap heap = {0};
+    Told told;
+    memset(&told, 0, sizeof told);
+    BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap, .ud = &told, .notify = on_notify,
+                    .opened = on_opened, .journal = on_journal, .step_budget = 20000};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    if (bp_bundle_load(rt, bad, len, &b, &err) != BP_OK) {
+      refused++;
+      bp_runtime_free(rt);
+      assert_int_equal(heap.outstanding, 0);
+      continue;
+    }
+    accepted++;
+    World w = {.rt = rt, .b = b};
+    BpStatus st;
+    BpInstance *inst = start_two_stage(&w, &st);
+    if (inst) {
+      static const char *const who[] = {"alice", "erin", "bob", "carol", "dave"};
+      for (int k = 0; k < 12; k++) {
+        bp_decide(inst, 0, who[k % 5], k % 3 != 0, "x", &err);
+        bp_complete(inst, 0, who[k % 5], NULL, NULL, 0, &err);
+        bp_advance(inst, (int64_t)k * 86400, &err);
+        uint8_t *saved;
+        size_t n;
+        if (k % 4 == 0 && bp_instance_save(inst, &saved, &n, &err) == BP_OK) {
+          BpInstance *again;
+          if (bp_instance_restore(b, NULL, saved, n, &again, &err) == BP_OK) {
+            bp_instance_free(inst);
+            inst = again;
+          }
+          bp_free(rt, saved, n);
+        }
+      }
+      BpValue v;
+      bp_instance_get(inst, "rounds", &v);
+      bp_instance_free(inst);
+    }
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+    assert_int_equal(heap.outstanding, 0);
+  }
+  printf("mutated bundles: %d refused, %d accepted and run through the scenario\n", refused, accepted);
+  assert_true(refused > 0 && accepted > 0);
+  free(bad);
+  free(good);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -629,6 +705,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_runaway_fails),
+      cmocka_unit_test(test_mutated_bundles_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
