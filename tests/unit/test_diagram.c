@@ -1,7 +1,9 @@
-/* test_diagram.c — the neutral diagram graph (diagram.c), without Graphviz:
- * the graph read from the IR and from the bundle is the same (kinds, ids,
- * clusters, finals, back edges), the bundle's folded END nodes are told
- * apart, text wraps by characters on word boundaries. Inputs go through the real parser, checker and code
+/* test_diagram.c — the neutral diagram graph (diagram.c) and the journal
+ * overlay (trace.c), without Graphviz: the graph read from the IR and from
+ * the bundle is the same (kinds, ids, clusters, finals, back edges), the
+ * bundle's folded END nodes are told apart, text wraps by characters on word
+ * boundaries, journals parse or are refused line by line, and an instance's
+ * path is marked. Inputs go through the real parser, checker and code
  * generator; the samples are read from samples/ (tests run from the root). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include "diag.h"
 #include "diagram.h"
 #include "parse.h"
+#include "trace.h"
 #include "util.h"
 
 static void *heap(void *ud, void *ptr, size_t old_size, size_t new_size) {
@@ -246,12 +249,113 @@ static void test_wrap(void **state) {
   arena_free(&a);
 }
 
+/* ---- journals --------------------------------------------------------------------------- */
+
+static Journal *parse(const char *text, char *errors, size_t size) {
+  FILE *err = fmemopen(errors, size, "w");
+  assert_non_null(err);
+  Journal *j = trace_parse("j.log", text, strlen(text), err);
+  fclose(err);
+  return j;
+}
+
+static void test_journal_parse(void **state) {
+  (void)state;
+  char errors[2048] = "";
+  Journal *j = parse("# a comment\n"
+                     "\n"
+                     "2026-03-01T09:00\t#1\tsimple_vote\tapprove_9\topened: Vote on Contract 7\r\n"
+                     "2026-03-01T09:05:30\t#12\tsimple_vote\t-\ttext\twith a tab\n"
+                     "#\n"
+                     "2026-03-01T09:06\t#1\tsimple_vote\tnotify_11\t",
+                     errors, sizeof errors);
+  assert_non_null(j);
+  assert_string_equal(errors, "");
+  assert_int_equal(j->n, 3);
+  assert_int_equal(j->entries[0].line, 3);
+  assert_int_equal(j->entries[0].instance, 1);
+  assert_string_equal(j->entries[0].node, "approve_9");
+  assert_string_equal(j->entries[0].text, "opened: Vote on Contract 7");
+  assert_int_equal(j->entries[1].instance, 12);
+  assert_null(j->entries[1].node);
+  assert_string_equal(j->entries[1].text, "text\twith a tab");
+  assert_string_equal(j->entries[2].text, "");
+  trace_free(j);
+
+  /* every malformed line is reported, and nothing is returned */
+  j = parse("2026-03-01 09:00\t#1\tp\tn\tx\n"
+            "2026-03-01T09:00\t1\tp\tn\tx\n"
+            "2026-03-01T09:00\t#1\tp\tn\n"
+            "2026-03-01T09:00\t#1\tp q\tn\tx\n"
+            "2026-03-01T09:00\t#1\tp\ta b\tx\n"
+            "2026-03-01T24:00\t#1\tp\tn\tx\n"
+            "#1 not a comment\n",
+            errors, sizeof errors);
+  assert_null(j);
+  for (int line = 1; line <= 7; line++) {
+    char want[32];
+    snprintf(want, sizeof want, "j.log:%d: error: ", line);
+    if (!strstr(errors, want)) fail_msg("no error for line %d in:\n%s", line, errors);
+  }
+}
+
+static void test_overlay(void **state) {
+  (void)state;
+  size_t len;
+  char *text = read_file("samples/two_stage_approval.bp", &len);
+  assert_non_null(text);
+  Both d = diagrams_of(text);
+  free(text);
+  char errors[1024] = "";
+  /* The expert rejects, the author revises, the expert approves, the vote passes. */
+  Journal *j = parse("2026-03-01T09:00\t#1\ttwo_stage_approval\tapprove_17\topened\n"
+                     "2026-03-01T09:00\t#2\ttwo_stage_approval\tapprove_17\tanother instance\n"
+                     "2026-03-02T09:00\t#1\ttwo_stage_approval\ttask_19\topened\n"
+                     "2026-03-02T09:00\t#1\ttwo_stage_approval\tnope_1\tunknown\n"
+                     "2026-03-03T09:00\t#1\ttwo_stage_approval\tapprove_17\topened\n"
+                     "2026-03-04T09:00\t#1\ttwo_stage_approval\tapprove_22\topened\n"
+                     "2026-03-05T09:00\t#1\ttwo_stage_approval\tnotify_29\tsent\n",
+                     errors, sizeof errors);
+  assert_non_null(j);
+  FILE *err = fmemopen(errors, sizeof errors, "w");
+  assert_int_equal(trace_overlay(j, d.bundle, -1, false, 0, err), 6);
+  fclose(err);
+  assert_non_null(strstr(errors, "j.log:4: warning: process `two_stage_approval` has no node `nope_1`"));
+  const DgProc *p = &d.bundle->procs[0];
+  assert_int_equal(node(p, "approve_17")->mark, DG_VISITED);
+  assert_int_equal(node(p, "task_19")->mark, DG_VISITED);
+  assert_int_equal(node(p, "start_9")->mark, DG_PASSED);
+  assert_int_equal(node(p, "merge_15")->mark, DG_PASSED);   /* the loop head */
+  assert_int_equal(node(p, "choice_23")->mark, DG_PASSED);
+  assert_int_equal(node(p, "task_26")->mark, DG_UNMARKED);  /* the second revision: not taken */
+  assert_int_equal(node(p, "end_30")->mark, DG_UNMARKED);
+  uint32_t marked = 0;
+  for (uint32_t i = 0; i < p->nedges; i++) {
+    const DgEdge *e = &p->edges[i];
+    marked += e->mark != DG_UNMARKED;
+    if (e->back && e->mark) assert_string_equal(p->nodes[e->from].id, "task_19");
+  }
+  assert_int_equal(marked, 11);
+
+  /* instance 2 of the same journal: the start and its first step */
+  Both again = diagrams_of("document Doc {\n  title: string\n}\nprocess other on Doc {\n  log \"x\"\n}\n");
+  err = fmemopen(errors, sizeof errors, "w");
+  assert_int_equal(trace_overlay(j, again.ir, -1, true, 2, err), 0); /* not its process */
+  fclose(err);
+  assert_non_null(strstr(errors, "warning: no entries of instance #2"));
+  release(&again);
+  trace_free(j);
+  release(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_states_and_handlers),
       cmocka_unit_test(test_loops_and_handler_ends),
       cmocka_unit_test(test_samples_agree),
       cmocka_unit_test(test_wrap),
+      cmocka_unit_test(test_journal_parse),
+      cmocka_unit_test(test_overlay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
