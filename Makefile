@@ -5,6 +5,7 @@
 #   make asan     the same tests built with AddressSanitizer + UBSan
 #   make demo     the main job on a sample
 #   make bench    the benchmarks in bench/
+#   make gallery  docs/gallery.md: every sample drawn beside its source
 
 CC      ?= cc
 BUILD   ?= build
@@ -100,6 +101,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
+
+.PHONY: gallery
+gallery: deps
+	@$(MAKE) --no-print-directory all
+	@sh docs/gallery.sh $(BUILD)
 
 clean:
 	rm -rf build
