@@ -97,18 +97,16 @@ static void mark_back_edges(DgProc *p) {
   free(state);
 }
 
-/* A bundle's END nodes, told apart (the IR knows; the bundle folds them):
- * one that leaves by a GOTO edge is a goto; one not reachable from the start
- * without a TIMER edge ends a handler; one inside a state's cluster is where
- * an enter block or command body rests; the others end the process. */
-static void refine_ends(DgProc *p) {
+/* Handlers: the nodes reached only through a TIMER edge (a remind or
+ * on-timeout block), not from the start along the flow. A graph with no start
+ * has none. */
+static void mark_handlers(DgProc *p) {
+  if (p->start >= p->nnodes) return;
   uint8_t *main_flow = xcalloc(p->nnodes + 1, 1);
   uint32_t *queue = xmalloc((p->nnodes + 1) * sizeof *queue);
   uint32_t head = 0, tail = 0;
-  if (p->start < p->nnodes) {
-    main_flow[p->start] = 1;
-    queue[tail++] = p->start;
-  }
+  main_flow[p->start] = 1;
+  queue[tail++] = p->start;
   while (head < tail) {
     uint32_t n = queue[head++];
     for (uint32_t j = p->out_first[n]; j < p->out_first[n + 1]; j++) {
@@ -118,6 +116,17 @@ static void refine_ends(DgProc *p) {
       queue[tail++] = e->to;
     }
   }
+  for (uint32_t i = 0; i < p->nnodes; i++)
+    p->nodes[i].in_handler = !main_flow[i] && p->nodes[i].kind != DG_BRANCH;
+  free(queue);
+  free(main_flow);
+}
+
+/* A bundle's END nodes, told apart (the IR knows; the bundle folds them):
+ * one that leaves by a GOTO edge is a goto; one in a handler ends the
+ * handler; one inside a state's cluster is where an enter block or command
+ * body rests; the others end the process. */
+static void refine_ends(DgProc *p) {
   for (uint32_t i = 0; i < p->nnodes; i++) {
     DgNode *n = &p->nodes[i];
     if (n->kind != DG_END) continue;
@@ -125,11 +134,9 @@ static void refine_ends(DgProc *p) {
     for (uint32_t j = p->out_first[i]; j < p->out_first[i + 1]; j++)
       if (p->edges[p->out[j]].kind == BPT_E_GOTO) leaves_by_goto = true;
     if (leaves_by_goto) n->kind = DG_GOTO;
-    else if (!main_flow[i]) n->kind = DG_HANDLER_END;
+    else if (n->in_handler) n->kind = DG_HANDLER_END;
     else if (n->cluster >= 0 && p->nodes[n->cluster].kind == DG_STATE) n->kind = DG_IDLE;
   }
-  free(queue);
-  free(main_flow);
 }
 
 /* ---- from the IR ---------------------------------------------------------------- */
@@ -168,6 +175,7 @@ static void proc_from_ir(Diagram *d, const IrProc *ip, DgProc *p) {
   }
   index_edges(d, p);
   mark_back_edges(p);
+  mark_handlers(p);
 }
 
 Diagram *dg_from_ir(const IrProgram *ir) {
@@ -219,6 +227,7 @@ static void proc_from_bundle(Diagram *d, const BptBundle *b, const BptProcess *b
   }
   index_edges(d, p);
   mark_back_edges(p);
+  mark_handlers(p);
   refine_ends(p);
   mark_final_states(p, bp);
 }

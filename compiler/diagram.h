@@ -56,6 +56,7 @@ typedef struct DgNode {
   uint32_t line;
   int32_t cluster;    /* the BRANCH or STATE node it is drawn inside, or -1 */
   bool final;         /* DG_STATE: a final state */
+  bool in_handler;    /* reached only through a TIMER edge: part of a handler */
   uint8_t mark;
 } DgNode;
 

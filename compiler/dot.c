@@ -446,9 +446,13 @@ static void draw_process(Draw *w, const DgProc *p) {
   w->gv = arena_alloc(&w->tmp, (p->nnodes + 1) * sizeof *w->gv);
   for (uint32_t i = 0; i < p->nnodes; i++)
     if (drawn(&p->nodes[i]) && p->nodes[i].cluster >= 0) w->opens_cluster[p->nodes[i].cluster] = true;
-  for (uint32_t i = 0; i < p->nnodes; i++) {
+  /* The flow's nodes first, the handlers' after them: agwrite lists a node's
+   * edges in the order of their heads, so the DOT text keeps the flow's
+   * edges before the timer edges, as the graph built here does. */
+  for (uint32_t k = 0; k < 2 * p->nnodes; k++) {
+    uint32_t i = k % p->nnodes;
     const DgNode *n = &p->nodes[i];
-    if (!drawn(n)) continue;
+    if (!drawn(n) || n->in_handler != (k >= p->nnodes)) continue;
     /* a state heads the cluster of its body, when it has one */
     int32_t c = n->kind == DG_STATE && w->opens_cluster[i] ? (int32_t)i : n->cluster;
     Agraph_t *sub = cluster_of(w, c);

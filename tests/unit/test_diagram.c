@@ -91,6 +91,7 @@ static void assert_same(const Diagram *a, const Diagram *b) {
       assert_string_equal(m->detail, n->detail);
       assert_int_equal(m->cluster, n->cluster);
       assert_int_equal(m->final, n->final);
+      assert_int_equal(m->in_handler, n->in_handler);
     }
     for (uint32_t j = 0; j < p->nedges; j++) {
       const DgEdge *e = &p->edges[j], *f = &q->edges[j];
