@@ -282,9 +282,9 @@ static const char *style_node(Draw *w, Agnode_t *g, const DgNode *n) {
   if (n->kind == DG_RACE || n->kind == DG_RACE_JOIN || (n->kind == DG_STATE && n->final))
     set(g, "peripheries", "2");
   if (n->kind == DG_STATE) set(g, "margin", "0.15,0.07");
-  /* branches left to right in their order; a step's handlers (whose edges
-   * come last) to the right of the flow. Only here: on every node it would
-   * fight the reversed back edges of loops. */
+  /* a step's handlers (whose edges come last) to the right of the flow, and
+   * branches in their order (dot keeps that only outside clusters). Only on
+   * these nodes: on every node it would fight the reversed back edges. */
   if (n->kind == DG_FORK || n->kind == DG_RACE || has_timer_edge(w->p, n)) set(g, "ordering", "out");
   const char *note = node_label(w, g, n);
   const char *detail = *n->detail ? n->detail : dg_kind_name(n->kind);

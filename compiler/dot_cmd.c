@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backend.h"
 #include "bpt.h"
@@ -172,6 +173,11 @@ static int diagram_of_source(const char *path, DotFrontEnd front_end, Diagram **
 }
 
 static int load_diagram(const char *path, DotFrontEnd front_end, Diagram **out) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "bpc: cannot read %s: it is a directory\n", path);
+    return EXIT_MISUSE;
+  }
   size_t len;
   char *bytes = read_file(path, &len);
   if (!bytes) {

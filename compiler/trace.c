@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_REPORTED = 50, FIELDS = 5, CANDIDATES = 8 };
+/* At most this many malformed lines and unknown node ids are listed; a path
+ * is looked for from at most CANDIDATES earlier nodes, LOOKBACK entries back
+ * at most (a long journal of a loop stays linear). */
+enum { MAX_REPORTED = 50, FIELDS = 5, CANDIDATES = 8, LOOKBACK = 64 };
 
 /* ---- reading -------------------------------------------------------------------- */
 
@@ -202,8 +205,8 @@ static uint32_t visited_sequence(const Journal *j, DgProc *p, const TraceEntry *
                                  uint32_t *seq, uint32_t *used, FILE *err) {
   uint32_t n = 0;
   if (p->start < p->nnodes) seq[n++] = p->start;
-  const char **unknown = xcalloc(j->n + 1, sizeof *unknown);
-  uint32_t nunknown = 0;
+  const char *unknown[MAX_REPORTED];
+  uint32_t nunknown = 0, more = 0;
   for (uint32_t i = (uint32_t)(first - j->entries); i < j->n; i++) {
     const TraceEntry *e = &j->entries[i];
     if (e->instance != first->instance || strcmp(e->process, p->name) != 0) continue;
@@ -213,17 +216,22 @@ static uint32_t visited_sequence(const Journal *j, DgProc *p, const TraceEntry *
     if (k < 0) {
       bool told = false;
       for (uint32_t u = 0; u < nunknown && !told; u++) told = strcmp(unknown[u], e->node) == 0;
-      if (!told) {
-        fprintf(err, "%s:%u: warning: process `%s` has no node `%s`\n", j->path, e->line,
-                p->name, e->node);
-        unknown[nunknown++] = e->node;
+      if (told) continue;
+      if (nunknown == MAX_REPORTED) {
+        more++;
+        continue;
       }
+      fprintf(err, "%s:%u: warning: process `%s` has no node `%s`\n", j->path, e->line, p->name,
+              e->node);
+      unknown[nunknown++] = e->node;
       continue;
     }
     p->nodes[k].mark = DG_VISITED;
     if (n == 0 || seq[n - 1] != (uint32_t)k) seq[n++] = (uint32_t)k;
   }
-  free(unknown);
+  if (more)
+    fprintf(err, "%s: warning: %u more entries name nodes process `%s` does not have\n", j->path,
+            more, p->name);
   return n;
 }
 
@@ -250,7 +258,8 @@ uint32_t trace_overlay(const Journal *j, Diagram *d, int32_t only, bool has_inst
   for (uint32_t i = 1; i < n; i++) {
     /* from the previous node, else from the latest earlier one with a path */
     uint32_t tried = 0;
-    for (uint32_t k = i; k-- > 0 && tried < CANDIDATES;) {
+    uint32_t oldest = i > LOOKBACK ? i - LOOKBACK : 0;
+    for (uint32_t k = i; k-- > oldest && tried < CANDIDATES;) {
       bool again = false;
       for (uint32_t m = k + 1; m < i && !again; m++) again = seq[m] == seq[k];
       if (again) continue; /* a later visit of the same node was tried already */

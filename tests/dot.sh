@@ -352,6 +352,7 @@ misuse "bad/dot without input" dot
 misuse "bad/render without input" render -T svg -o "$TMP/x.svg"
 misuse "bad/dot of two inputs" dot samples/statuses.bp samples/simple_vote.bp
 misuse "bad/dot of a missing file" dot "$TMP/no-such.bp"
+misuse "bad/dot of a directory" dot "$TMP"
 misuse "bad/dot with an unknown option" dot samples/statuses.bp --frobnicate
 misuse "bad/--instance without --trace" dot samples/statuses.bp --instance 1
 misuse "bad/--instance that is not a number" dot samples/statuses.bp --trace "$J/statuses.journal" --instance one
