@@ -219,6 +219,12 @@ trace "trace/two_stage_approval #2" "" 1 "" samples/two_stage_approval.bp --trac
 # both gotos. Edges: start->draft, submit, enter, assign->approve,
 # approve->choice, else, notify->goto, goto->draft, cond, goto->approved.
 trace "trace/statuses" 5 5 10 samples/statuses.bp --trace "$J/statuses.journal"
+# The same process through a journal the reference host wrote (bprun test
+# samples/statuses.bpt samples/statuses.scn --journal FILE): it names the
+# steps of the enter blocks (assignments too), not the states. Visited: the
+# three assignments, approve_18, notify_20. Passed: start, the three states,
+# choice_19, both gotos. Edges: every one but `withdraw`.
+trace "trace/statuses, a journal of bprun" 5 7 12 samples/statuses.bp --trace "$J/bprun_statuses.journal"
 # A parallel: entries of the two branches interleave; each branch's path is
 # found from the latest entry that has one. Visited: request_22, approve_28,
 # review_32, task_37. Passed: start, fork, join, race. Edges: start->request,
