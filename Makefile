@@ -5,6 +5,7 @@
 #   make asan     the same tests built with AddressSanitizer + UBSan
 #   make demo     the main job on a sample
 #   make bench    the benchmarks in bench/
+#   make gallery  docs/gallery.md: every sample drawn beside its source
 
 CC      ?= cc
 BUILD   ?= build
@@ -27,6 +28,10 @@ RUNTIME_OBJ  = $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/lexer.o
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# Graphviz: only dot.c includes it, only bpc links it (never the runtime).
+GV_CFLAGS = $(shell pkg-config --cflags libcgraph libgvc 2>/dev/null)
+GV_LIBS   = $(shell pkg-config --libs libcgraph libgvc 2>/dev/null || echo -lgvc -lcgraph -lcdt)
 
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -76,8 +81,10 @@ $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/compiler/dot.o: CPPFLAGS += $(GV_CFLAGS)
+
 $(BUILD)/bpc: $(BUILD)/compiler/bpc.o $(BUILD)/libbpc.a $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS)
 
 # ---- tests -----------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
@@ -112,6 +119,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
+
+.PHONY: gallery
+gallery: deps
+	@$(MAKE) --no-print-directory all
+	@sh docs/gallery.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -1,5 +1,5 @@
 /* bpc.c — the command-line compiler: `bpc check`, `bpc fmt`, `bpc compile`,
- * `bpc disasm`.
+ * `bpc disasm`, `bpc dot`, `bpc render` (the last two in dot_cmd.c).
  *
  * Exit codes (TOOLS.md): 0 ok, 1 the input has errors, 2 misuse or I/O
  * failure. Diagnostics go to stderr; program output to stdout. */
@@ -14,6 +14,7 @@
 #include "bpt.h"
 #include "check.h"
 #include "diag.h"
+#include "dot.h"
 #include "fmt.h"
 #include "parse.h"
 #include "util.h"
@@ -30,7 +31,8 @@ static const char usage_text[] =
     "usage: bpc COMMAND [options] FILE...\n"
     "\n"
     "bpc checks business processes written in the .bp language, prints them\n"
-    "in canonical form and compiles them to bundles (.bpt) for the runtime.\n"
+    "in canonical form, compiles them to bundles (.bpt) for the runtime and\n"
+    "draws their diagrams.\n"
     "\n"
     "commands:\n"
     "  check FILE...        report every error and warning (exit 1 on errors)\n"
@@ -42,6 +44,11 @@ static const char usage_text[] =
     "                       compile to a bundle (default: FILE with .bpt)\n"
     "  disasm BUNDLE.bpt    verify a bundle and list its bytecode, with the\n"
     "                       source lines when the source file can be read\n"
+    "  dot FILE [-p PROCESS] [-o OUT.dot] [--trace JOURNAL]\n"
+    "                       the diagram as Graphviz DOT (FILE: .bp or .bpt)\n"
+    "  render FILE [-p PROCESS] -T svg|png|pdf -o OUT [--trace JOURNAL]\n"
+    "                       the diagram drawn; --trace highlights the path\n"
+    "                       of one instance from the runtime's journal\n"
     "\n"
     "options:\n"
     "  -h, --help           this help (also: bpc COMMAND --help)\n"
@@ -393,6 +400,8 @@ int main(int argc, char **argv) {
   else if (strcmp(cmd, "fmt") == 0) status = cmd_fmt(argc - 2, argv + 2);
   else if (strcmp(cmd, "compile") == 0) status = cmd_compile(argc - 2, argv + 2);
   else if (strcmp(cmd, "disasm") == 0) status = cmd_disasm(argc - 2, argv + 2);
+  else if (strcmp(cmd, "dot") == 0) status = dot_command(DOT_CMD_DOT, argc - 2, argv + 2, front_end);
+  else if (strcmp(cmd, "render") == 0) status = dot_command(DOT_CMD_RENDER, argc - 2, argv + 2, front_end);
   else return misuse("unknown command '%s'", cmd);
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "bpc: cannot write the output: %s\n", strerror(errno));

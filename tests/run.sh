@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh BUILD — every test of bpc: unit tests, golden diagnostics, the
-# samples (check + fmt), hostile input and the command line.
+# samples (check + fmt), hostile input, the command line and (tests/dot.sh)
+# the diagrams.
 #
 # Run from the repository root: `sh tests/run.sh build` (or build/asan, where
 # the same cases run under AddressSanitizer and UBSan). Prints one line per
@@ -536,6 +537,21 @@ if [ "$rc" -ne 0 ]; then fail "cli/fmt --check of a sample" "exit status $rc, ex
 sed 's/^  //' samples/simple_vote.bp >"$B/unindented.bp"
 run "$TMP/out" "$TMP/err" "$BPC" fmt --check "$B/unindented.bp"
 if [ "$rc" -ne 1 ]; then fail "cli/fmt --check of an unformatted file" "exit status $rc, expected 1"; else pass; fi
+
+# ---------------------------------------------------------------------------
+# Diagrams (bpc dot, bpc render, traces): tests/dot.sh, its counts added here.
+sh tests/dot.sh "$BUILD" >"$TMP/dot.log" 2>&1
+dot_rc=$?
+grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/dot.log"
+summary=$(tail -n 1 "$TMP/dot.log")
+case $summary in
+*" passed, "*" failed")
+  passed=$((passed + ${summary%% passed*}))
+  rest=${summary#*passed, }
+  failed=$((failed + ${rest%% failed}))
+  ;;
+*) fail "tests/dot.sh" "exit status $dot_rc without a summary" ;;
+esac
 
 # ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
