@@ -52,6 +52,7 @@ typedef struct Tx {
   RtErr err;     /* RT_NOMEM: the event is dropped */
   Value stack[BPT_STACK_MAX];
   int sp;
+  const char *end_node; /* the graph node of the last END run (where the instance completes) */
   /* A fragment (`when`, `by`) under way: its result and error. */
   bool in_fragment;
   Value frag_result;
@@ -241,7 +242,8 @@ static void cancel_all(Tx *tx) {
   /* The run queue keeps its ids: those of the threads gone are skipped by run(). */
 }
 
-static void end_instance(Tx *tx, uint8_t status, const char *message) {
+/* The instance ends; NODE is the graph node where (for the journal and traces). */
+static void end_instance_at(Tx *tx, uint8_t status, const char *message, const char *node) {
   if (tx->s.status != ST_WAITING) return;
   cancel_all(tx);
   tx->s.status = status;
@@ -252,10 +254,19 @@ static void end_instance(Tx *tx, uint8_t status, const char *message) {
   }
   rt_unref(tx->rt, tx->s.message);
   tx->s.message = m;
-  if (status == ST_COMPLETED) journal(tx, BP_J_COMPLETED, "", "completed");
+  if (status == ST_COMPLETED) journal(tx, BP_J_COMPLETED, node, "completed");
   else if (status == ST_TERMINATED)
-    journal(tx, BP_J_TERMINATED, "", *message ? "terminated: %s" : "terminated%s", message);
-  else journal(tx, BP_J_FAILED, "", "failed: %s", message);
+    journal(tx, BP_J_TERMINATED, node, *message ? "terminated: %s" : "terminated%s", message);
+  else journal(tx, BP_J_FAILED, node, "failed: %s", message);
+}
+
+static void end_instance(Tx *tx, uint8_t status, const char *message) { end_instance_at(tx, status, message, ""); }
+
+/* The process's start node, for the journal's first line. */
+static const char *start_node(const BpBundle *b, const BptProcess *p) {
+  for (uint32_t i = 0; i < p->nnodes; i++)
+    if (b->b.nodes[p->first_node + i].kind == BPT_N_START) return rt_string(b, b->b.nodes[p->first_node + i].id);
+  return "";
 }
 
 /* A program error at pc: the instance fails, naming the source position. In a fragment
@@ -273,7 +284,7 @@ static bool fail_at(Tx *tx, uint32_t pc, const char *fmt, ...) {
   }
   position(tx, pc, where, sizeof where);
   snprintf(all, sizeof all, "%s (at %s)", msg, where);
-  end_instance(tx, ST_FAILED, all);
+  end_instance_at(tx, ST_FAILED, all, pc_node(tx, pc));
   return false;
 }
 
@@ -1299,12 +1310,13 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         rt_buf_free(rt, &b);
         return nomem(tx);
       }
-      end_instance(tx, ST_TERMINATED, b.s ? b.s : "");
+      end_instance_at(tx, ST_TERMINATED, b.s ? b.s : "", pc_node(tx, pc));
       rt_buf_free(rt, &b);
       return false;
     }
     case BPT_OP_END:
       remove_thread(tx, tid);
+      tx->end_node = pc_node(tx, pc);
       return false;
     case BPT_OP_GOTO:
       if (tx->p->nstates == 0) return fail_at(tx, pc, "`goto` in a process without states");
@@ -1337,7 +1349,8 @@ static void run(Tx *tx) {
     stack_clear(tx);
   }
   tx->runq.n = 0;
-  if (alive(tx) && tx->p->nstates == 0 && tx->s.threads.n == 0) end_instance(tx, ST_COMPLETED, "");
+  if (alive(tx) && tx->p->nstates == 0 && tx->s.threads.n == 0)
+    end_instance_at(tx, ST_COMPLETED, "", tx->end_node ? tx->end_node : "");
 }
 
 /* Runs a `when` or `by` fragment: *out its value. RT_ERROR: the fragment failed
@@ -1612,7 +1625,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
     return perr.status;
   }
   const char *title = rt_string(b, p->title);
-  journal(&tx, BP_J_STARTED, "", "started: %s", *title ? title : rt_string(b, p->name));
+  journal(&tx, BP_J_STARTED, start_node(b, p), "started: %s", *title ? title : rt_string(b, p->name));
   spawn(&tx, p->entry_pc, 0, K_BODY, 0);
   run(&tx);
   fire_due(&tx, tx.now);
