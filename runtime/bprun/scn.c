@@ -375,7 +375,11 @@ static bool parse_args(Run *r, char **words, int n, TypeOf type_of, void *ctx, A
     BpError err = {0};
     BpValue v;
     if (bp_value_parse(r->h->rt, value, strlen(value), type, &v, &err) != BP_OK) {
-      failure(r, "error: %s: %s", name, err.message);
+      /* Text that is not a value of the type asked for is refused, as a form would
+       * refuse it: `expect error` may follow. */
+      BpError why = {BP_EREFUSED, ""};
+      snprintf(why.message, sizeof why.message, "%.40s: %.200s", name, err.message);
+      refused(r, &why);
       free(name);
       args_free(r, out);
       return false;
@@ -606,7 +610,9 @@ static void cmd_answer(Run *r, char **w, int n, bool fail) {
   uint8_t type = call.result_type == BP_T_VOID ? BP_T_STRING : call.result_type;
   BpValue v;
   if (bp_value_parse(r->h->rt, w[2], strlen(w[2]), type, &v, &err) != BP_OK) {
-    failure(r, "error: the answer to `%s`: %s", w[1], err.message);
+    BpError why = {BP_EREFUSED, ""};
+    snprintf(why.message, sizeof why.message, "the answer to `%.40s`: %.180s", w[1], err.message);
+    refused(r, &why);
     return;
   }
   BpStatus st = bp_answer(c->inst, call.id, &v, &err);
