@@ -1153,7 +1153,6 @@ static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, R
     const char *s = in->s ? in->s : "";
     size_t len = in->s ? in->len : 0;
     if (!valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
-    if (in->type == BPT_T_USER && len == 0) return rt_error(e, "an empty user id");
     return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
   }
   case BPT_T_DECIMAL:
