@@ -236,6 +236,7 @@ const char *rt_type_name(uint8_t type) {
 Value rt_empty(uint8_t type) {
   Value v = {.type = type};
   if (type == BPT_T_DATE || type == BPT_T_DATETIME) v.unset = 1;
+  if (type == BPT_T_DECIMAL) v.scale = 2; /* 0.00, as the language has it */
   /* strings and lists: the empty ones are made by the caller (they are objects) */
   return v;
 }
