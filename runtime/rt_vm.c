@@ -832,6 +832,7 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     const Value *from = vals[i].type == BPT_T_USER ? &vals[i] : vals[i].u.l->items;
     uint32_t m = vals[i].type == BPT_T_USER ? 1 : vals[i].u.l->n;
     for (uint32_t j = 0; j < m; j++) {
+      if (from[j].type == BPT_T_USER && from[j].u.s->len == 0) continue; /* unset: nobody */
       bool dup = false;
       for (uint32_t q = 0; q < k && !dup; q++) dup = rt_equal(all.u.l->items[q], from[j]);
       if (dup) continue;
