@@ -555,12 +555,32 @@ static void cmd_advance(Run *r, char **w, int n) {
     failure(r, "error: the clock does not go back");
     return;
   }
-  r->h->clock += d;
-  /* Each instance in turn; the runtime fires each one's timers in time order. */
-  for (size_t i = 0; i < r->h->ninsts; i++) {
-    BpError err = {0};
-    BpStatus st = bp_advance(r->h->insts[i]->inst, r->h->clock, &err);
-    if (st != BP_OK) failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
+  int64_t until = r->h->clock + d;
+  /* Every instance's timers in one time order: the clock stops at each earliest due
+   * time, and the instances due then fire, so one sees what another (on the same
+   * document) did before. Instances started meanwhile join in. */
+  for (;;) {
+    int64_t next = until, at;
+    for (size_t i = 0; i < r->h->ninsts; i++)
+      if (bp_instance_status(r->h->insts[i]->inst) == BP_WAITING && bp_instance_next_timer(r->h->insts[i]->inst, &at) &&
+          at < next)
+        next = at;
+    if (next > r->h->clock) r->h->clock = next;
+    bool fired = false;
+    for (size_t i = 0; i < r->h->ninsts; i++) {
+      BpInstance *inst = r->h->insts[i]->inst;
+      if (next < until && !(bp_instance_status(inst) == BP_WAITING && bp_instance_next_timer(inst, &at) && at <= next))
+        continue;
+      BpError err = {0};
+      BpStatus st = bp_advance(inst, r->h->clock, &err);
+      if (st != BP_OK) {
+        failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
+        r->h->clock = until;
+        return;
+      }
+      fired = true;
+    }
+    if (next >= until || !fired) break;
   }
 }
 
