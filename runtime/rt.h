@@ -140,7 +140,8 @@ bool rt_equal(Value a, Value b);
  * user -> users, [] -> any list), or checks that it is already of that type. The
  * result holds its own reference. RT_ERROR: the types do not fit. */
 RtCode rt_convert(BpRuntime *rt, Value v, uint8_t want, Value *out, RtErr *e);
-/* The empty value of a declared type: "", 0, 0.00 (scale 0), false, [], unset date. */
+/* The empty value of a declared type: 0, 0.00, false, unset date (strings, users and lists
+ * are objects: the caller makes the empty ones). */
 Value rt_empty(uint8_t type);
 
 RtCode rt_binop(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr *e);

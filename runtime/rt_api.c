@@ -396,7 +396,7 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
     *out = b->consts[f->def];
     return true;
   }
-  if (f->type == BPT_T_STRING) return rt_str_new(b->rt, "", 0, BPT_T_STRING, out);
+  if (f->type == BPT_T_STRING || f->type == BPT_T_USER) return rt_str_new(b->rt, "", 0, f->type, out);
   if (rt_is_list(f->type)) return rt_list_new(b->rt, f->type, 0, out);
   *out = rt_empty(f->type);
   return true;

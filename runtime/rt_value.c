@@ -236,6 +236,7 @@ const char *rt_type_name(uint8_t type) {
 Value rt_empty(uint8_t type) {
   Value v = {.type = type};
   if (type == BPT_T_DATE || type == BPT_T_DATETIME) v.unset = 1;
+  if (type == BPT_T_DECIMAL) v.scale = 2; /* 0.00, as the language has it */
   /* strings and lists: the empty ones are made by the caller (they are objects) */
   return v;
 }
@@ -1153,7 +1154,6 @@ static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, R
     const char *s = in->s ? in->s : "";
     size_t len = in->s ? in->len : 0;
     if (!valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
-    if (in->type == BPT_T_USER && len == 0) return rt_error(e, "an empty user id");
     return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
   }
   case BPT_T_DECIMAL:

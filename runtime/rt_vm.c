@@ -853,6 +853,7 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     const Value *from = vals[i].type == BPT_T_USER ? &vals[i] : vals[i].u.l->items;
     uint32_t m = vals[i].type == BPT_T_USER ? 1 : vals[i].u.l->n;
     for (uint32_t j = 0; j < m; j++) {
+      if (from[j].type == BPT_T_USER && from[j].u.s->len == 0) continue; /* unset: nobody */
       bool dup = false;
       for (uint32_t q = 0; q < k && !dup; q++) dup = rt_equal(all.u.l->items[q], from[j]);
       if (dup) continue;
@@ -1590,6 +1591,23 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
   return true;
 }
 
+/* Variables start empty, as fields do ("", 0, an unset date); the compiler's initializers
+ * then run, but it has no constant for some types (a user, a date). */
+static bool vars_empty(BpRuntime *rt, const BptProcess *p, Value *slots) {
+  for (uint16_t i = 0; i < p->nslots; i++) {
+    uint8_t t = p->slots[i].type;
+    if (p->slots[i].kind != BPT_SLOT_VAR || rt_is_record(t)) continue;
+    if (t == BPT_T_STRING || t == BPT_T_USER) {
+      if (!rt_str_new(rt, "", 0, t, &slots[i])) return false;
+    } else if (rt_is_list(t)) {
+      if (!rt_list_new(rt, t, 0, &slots[i])) return false;
+    } else {
+      slots[i] = rt_empty(t);
+    }
+  }
+  return true;
+}
+
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err) {
   BpRuntime *rt = b->rt;
@@ -1610,6 +1628,10 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
   doc->refs++;
+  if (!vars_empty(rt, p, inst->s.slots)) {
+    bp_instance_free(inst);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
   Tx tx;
   BpStatus st = tx_begin(&tx, inst, err);
   if (st != BP_OK) {

@@ -376,7 +376,11 @@ static bool parse_args(Run *r, char **words, int n, TypeOf type_of, void *ctx, A
     BpError err = {0};
     BpValue v;
     if (bp_value_parse(r->h->rt, value, strlen(value), type, &v, &err) != BP_OK) {
-      failure(r, "error: %s: %s", name, err.message);
+      /* Text that is not a value of the type asked for is refused, as a form would
+       * refuse it: `expect error` may follow. */
+      BpError why = {BP_EREFUSED, ""};
+      snprintf(why.message, sizeof why.message, "%.40s: %.200s", name, err.message);
+      refused(r, &why);
       free(name);
       args_free(r, out);
       return false;
@@ -552,12 +556,32 @@ static void cmd_advance(Run *r, char **w, int n) {
     failure(r, "error: the clock does not go back");
     return;
   }
-  r->h->clock += d;
-  /* Each instance in turn; the runtime fires each one's timers in time order. */
-  for (size_t i = 0; i < r->h->ninsts; i++) {
-    BpError err = {0};
-    BpStatus st = bp_advance(r->h->insts[i]->inst, r->h->clock, &err);
-    if (st != BP_OK) failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
+  int64_t until = r->h->clock + d;
+  /* Every instance's timers in one time order: the clock stops at each earliest due
+   * time, and the instances due then fire, so one sees what another (on the same
+   * document) did before. Instances started meanwhile join in. */
+  for (;;) {
+    int64_t next = until, at;
+    for (size_t i = 0; i < r->h->ninsts; i++)
+      if (bp_instance_status(r->h->insts[i]->inst) == BP_WAITING && bp_instance_next_timer(r->h->insts[i]->inst, &at) &&
+          at < next)
+        next = at;
+    if (next > r->h->clock) r->h->clock = next;
+    bool fired = false;
+    for (size_t i = 0; i < r->h->ninsts; i++) {
+      BpInstance *inst = r->h->insts[i]->inst;
+      if (next < until && !(bp_instance_status(inst) == BP_WAITING && bp_instance_next_timer(inst, &at) && at <= next))
+        continue;
+      BpError err = {0};
+      BpStatus st = bp_advance(inst, r->h->clock, &err);
+      if (st != BP_OK) {
+        failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
+        r->h->clock = until;
+        return;
+      }
+      fired = true;
+    }
+    if (next >= until || !fired) break;
   }
 }
 
@@ -607,7 +631,9 @@ static void cmd_answer(Run *r, char **w, int n, bool fail) {
   uint8_t type = call.result_type == BP_T_VOID ? BP_T_STRING : call.result_type;
   BpValue v;
   if (bp_value_parse(r->h->rt, w[2], strlen(w[2]), type, &v, &err) != BP_OK) {
-    failure(r, "error: the answer to `%s`: %s", w[1], err.message);
+    BpError why = {BP_EREFUSED, ""};
+    snprintf(why.message, sizeof why.message, "the answer to `%.40s`: %.180s", w[1], err.message);
+    refused(r, &why);
     return;
   }
   BpStatus st = bp_answer(c->inst, call.id, &v, &err);
