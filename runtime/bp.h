@@ -246,6 +246,8 @@ const char *bp_bundle_process_title(const BpBundle *b, size_t i);
 /* NAME's type in PROCESS: a parameter, a variable or a field of its document type;
  * *kind (if given) is 'p' (parameter), 'v' (variable), 'f' (field) or 0. */
 uint8_t bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, char *kind);
+/* The type of FIELD of document type DOCTYPE (BP_T_VOID if there is no such field). */
+uint8_t bp_bundle_field_type(const BpBundle *b, const char *doctype, const char *field);
 
 /* ---- documents ---------------------------------------------------------------------- */
 
@@ -257,9 +259,18 @@ BpStatus bp_doc_new(BpBundle *b, const char *doctype, const BpArg *fields, size_
 void bp_doc_release(BpDoc *doc);
 BpStatus bp_doc_get(const BpDoc *doc, const char *field, BpValue *out);
 /* The document changes as if edited by a person: FIELDS are type-checked and stored
- * (all or none), then every process of the bundle whose trigger watches one of them
- * (`start on change F when COND`) starts on it; each is handed to config.started. */
+ * (all or none), then every process of the bundle whose trigger watches one that
+ * changed (`start on change F when COND`) starts on it; each is handed to
+ * config.started. A process's own assignments (and a request's answers) start the
+ * others in the same way, after its event; a process never starts on its own changes,
+ * and a chain of more than 8 processes starting each other is cut (and journalled).
+ * A start that cannot happen (a required parameter nobody gives) is journalled with
+ * a NULL instance. */
 BpStatus bp_doc_set(BpDoc *doc, const BpArg *fields, size_t n, BpError *err);
+/* The document was just created (a new lead, a new deal): every process of the bundle
+ * with `start on create` (whose `when` holds) starts on it, each handed to
+ * config.started; *started (if given) says how many. */
+BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err);
 
 /* ---- instances ------------------------------------------------------------------------ */
 

@@ -202,7 +202,15 @@ struct BpDoc {
   uint32_t refs;
   Value *fields;
   uint16_t nfields;
+  uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
 };
+
+/* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field
+ * whose flag is set in changed[] (one per field), or BPT_TRIG_CREATE ones (changed NULL),
+ * when their `when` holds; each goes to config.started. A process does not start on its
+ * own changes (skip_proc; -1: none). Starts that cannot happen are journalled with no
+ * instance. Returns how many started. */
+size_t rt_doc_triggers(BpDoc *doc, uint8_t trigger, const bool *changed, int skip_proc);
 
 /* ---- the state of an instance -------------------------------------------------------------- */
 

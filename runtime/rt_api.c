@@ -388,6 +388,14 @@ uint8_t bp_bundle_name_type(const BpBundle *b, const char *process, const char *
   return BP_T_VOID;
 }
 
+static bool doctype_by_name(const BpBundle *b, const char *name, uint16_t *out);
+
+uint8_t bp_bundle_field_type(const BpBundle *b, const char *doctype, const char *field) {
+  uint16_t dt, f;
+  if (!b || !doctype_by_name(b, doctype, &dt) || !rt_doc_lookup(b, dt, field, &f)) return BP_T_VOID;
+  return b->b.doctypes[dt].fields[f].type;
+}
+
 /* ---- documents ------------------------------------------------------------------------------------- */
 
 /* A field's value when nobody gave one: its default, or the empty value of its type. */
@@ -529,41 +537,67 @@ BpStatus bp_doc_get(const BpDoc *doc, const char *field, BpValue *out) {
   return BP_OK;
 }
 
+enum { MAX_TRIGGER_DEPTH = 8 };
+
+static void trigger_failed(BpBundle *b, const BptProcess *p, const char *why) {
+  if (!b->rt->cfg.journal) return;
+  char text[400];
+  snprintf(text, sizeof text, "could not start %s: %s", rt_string(b, p->name), why);
+  BpJournal line = {.time = 0, .kind = BP_J_STARTED_OTHER, .process = rt_string(b, p->name), .node = "", .text = text};
+  b->rt->cfg.journal(b->rt->cfg.ud, NULL, &line);
+}
+
+size_t rt_doc_triggers(BpDoc *doc, uint8_t trigger, const bool *changed, int skip_proc) {
+  BpBundle *b = doc->b;
+  size_t started = 0;
+  for (uint32_t pi = 0; pi < b->b.nprocesses; pi++) {
+    const BptProcess *p = &b->b.processes[pi];
+    if (p->trigger != trigger || p->doctype != doc->doctype || (int)pi == skip_proc) continue;
+    bool watched = trigger == BPT_TRIG_CREATE;
+    for (uint8_t k = 0; changed && k < p->ntrigger_fields && !watched; k++)
+      watched = p->trigger_fields[k] < doc->nfields && changed[p->trigger_fields[k]];
+    if (!watched) continue;
+    if (doc->trigger_depth >= MAX_TRIGGER_DEPTH) {
+      /* A change that starts a process that changes a field that starts another ...:
+       * a chain this long is a loop between processes, not a business rule. */
+      trigger_failed(b, p, "more than 8 processes started by each other's changes in a row");
+      continue;
+    }
+    bool holds;
+    RtErr e = {0};
+    RtCode c = rt_eval_when(b, (uint16_t)pi, doc, &holds, &e);
+    if (c != RT_OK) {
+      trigger_failed(b, p, e.msg);
+      continue;
+    }
+    if (!holds) continue;
+    BpInstance *inst = NULL;
+    BpError serr = {0};
+    doc->trigger_depth++;
+    BpStatus st = rt_start_ex(b, (uint16_t)pi, doc, NULL, NULL, true, &inst, &serr);
+    doc->trigger_depth--;
+    if (st == BP_OK) started++;
+    else trigger_failed(b, p, serr.message);
+  }
+  return started;
+}
+
 BpStatus bp_doc_set(BpDoc *doc, const BpArg *fields, size_t n, BpError *err) {
   if (!doc || (n && !fields)) return rt_fail_status(err, BP_EINVAL, "bp_doc_set: missing argument");
   BpBundle *b = doc->b;
   bool *changed = rt_alloc(b->rt, doc->nfields ? doc->nfields : 1);
   if (!changed) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   BpStatus st = doc_store(doc, fields, n, changed, err);
-  for (uint32_t pi = 0; st == BP_OK && pi < b->b.nprocesses; pi++) {
-    const BptProcess *p = &b->b.processes[pi];
-    if (p->trigger != BPT_TRIG_CHANGE || p->doctype != doc->doctype) continue;
-    bool watched = false;
-    for (uint8_t k = 0; k < p->ntrigger_fields && !watched; k++)
-      watched = p->trigger_fields[k] < doc->nfields && changed[p->trigger_fields[k]];
-    if (!watched) continue;
-    bool holds;
-    RtErr e = {0};
-    RtCode c = rt_eval_when(b, (uint16_t)pi, doc, &holds, &e);
-    BpInstance *inst = NULL;
-    BpError serr = {0};
-    if (c == RT_OK && holds) {
-      if (rt_start_ex(b, (uint16_t)pi, doc, NULL, NULL, true, &inst, &serr) == BP_OK) continue;
-    } else if (c == RT_OK) {
-      continue;
-    } else {
-      snprintf(serr.message, sizeof serr.message, "%s", e.msg);
-    }
-    if (b->rt->cfg.journal) {
-      char text[400];
-      snprintf(text, sizeof text, "could not start %s on the change: %s", rt_string(b, p->name), serr.message);
-      BpJournal line = {.time = 0, .kind = BP_J_STARTED_OTHER, .process = rt_string(b, p->name), .node = "",
-                        .text = text};
-      b->rt->cfg.journal(b->rt->cfg.ud, NULL, &line);
-    }
-  }
+  if (st == BP_OK) rt_doc_triggers(doc, BPT_TRIG_CHANGE, changed, -1);
   rt_dealloc(b->rt, changed, doc->nfields ? doc->nfields : 1);
   return st;
+}
+
+BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
+  if (!doc) return rt_fail_status(err, BP_EINVAL, "bp_doc_created: no document");
+  size_t n = rt_doc_triggers(doc, BPT_TRIG_CREATE, NULL, -1);
+  if (started) *started = n;
+  return BP_OK;
 }
 
 /* ---- instances ----------------------------------------------------------------------------------- */

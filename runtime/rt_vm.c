@@ -53,6 +53,7 @@ typedef struct Tx {
   Value stack[BPT_STACK_MAX];
   int sp;
   const char *end_node; /* the graph node of the last END run (where the instance completes) */
+  bool *changed;        /* per document field: set to a new value by this event */
   /* A fragment (`when`, `by`) under way: its result and error. */
   bool in_fragment;
   Value frag_result;
@@ -792,8 +793,22 @@ static bool reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uin
   st->due = RT_NO_TIME;
   if (has_due && !due_time(tx, due, &st->due, pc)) return false;
   st->flags |= S_HANDLED;
+  if (st->due != RT_NO_TIME && st->due <= tx->now) {
+    /* The new deadline has passed already: running the timeout again now would only
+     * reassign again, at the same instant, for ever. The step waits with no deadline. */
+    st->due = RT_NO_TIME;
+    journal(tx, BP_J_REASSIGNED, step_node(tx, st->t), "the new due time has passed already: %s has no deadline",
+            st->title.u.s->s);
+  }
   if (!arm_timers(tx, st)) return false;
   return true;
+}
+
+/* A document field gets a new value (this event's changes start the processes watching). */
+static void set_field(Tx *tx, uint16_t f, Value v) {
+  if (!rt_equal(tx->s.fields[f], v) || tx->s.fields[f].type != v.type) tx->changed[f] = true;
+  rt_unref(tx->rt, tx->s.fields[f]);
+  tx->s.fields[f] = v;
 }
 
 /* ---- the operand stack -------------------------------------------------------------------- */
@@ -975,15 +990,15 @@ static bool start_other(Tx *tx, const BptInsn *in, uint32_t pc) {
       return fail_at(tx, pc, "`start %s`: a parameter index out of range", rt_string(tx->b, target->name));
     }
   }
-  Effect *e = effect(tx, EF_START);
+  journal(tx, BP_J_STARTED_OTHER, pc_node(tx, pc), "starts %s", rt_string(tx->b, target->name));
+  Effect *e = tx->err.code == RT_OK ? effect(tx, EF_START) : NULL;
   if (!e) {
     rt_unref(tx->rt, args);
     return false;
   }
   e->index = (uint16_t)in->arg[0];
   e->a = args;
-  journal(tx, BP_J_STARTED_OTHER, pc_node(tx, pc), "starts %s", rt_string(tx->b, target->name));
-  return tx->err.code == RT_OK;
+  return true;
 }
 
 static bool wait_timer(Tx *tx, uint32_t tid, Value v, uint32_t pc, uint32_t next, bool until) {
@@ -1085,8 +1100,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_STORE_FIELD: {
       if (in.arg[0] >= tx->s.nfields) return fail_at(tx, pc, "no document field %u", in.arg[0]);
       Value x = tx->stack[--tx->sp];
-      rt_unref(rt, tx->s.fields[in.arg[0]]);
-      tx->s.fields[in.arg[0]] = x;
+      set_field(tx, (uint16_t)in.arg[0], x);
       const BptDoctype *dt = &tx->b->b.doctypes[tx->p->doctype];
       RtBuf b = {0};
       rt_buf_printf(rt, &b, "%s = ", rt_string(tx->b, dt->fields[in.arg[0]].name));
@@ -1465,11 +1479,24 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
     rt_ref(doc->fields[i]);
     tx->s.fields[i] = doc->fields[i];
   }
+  tx->changed = rt_alloc(tx->rt, doc->nfields ? doc->nfields : 1);
+  if (!tx->changed) {
+    rt_state_free(tx->rt, &tx->s);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
   return BP_OK;
 }
 
+static void changed_free(Tx *tx) {
+  if (tx->changed) rt_dealloc(tx->rt, tx->changed, tx->inst->doc->nfields ? tx->inst->doc->nfields : 1);
+  tx->changed = NULL;
+}
+
+
+
 static void tx_abort(Tx *tx) {
   stack_clear(tx);
+  changed_free(tx);
   rt_state_free(tx->rt, &tx->s);
   effects_free(tx->rt, &tx->effects);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
@@ -1495,8 +1522,18 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
   tx->effects = (RtVec){0};
+  bool *changed = tx->changed;
+  tx->changed = NULL;
+  uint16_t nfields = doc->nfields;
+  bool any = false;
+  for (uint16_t i = 0; i < nfields; i++) any = any || changed[i];
   if (announce && inst->rt->cfg.started) inst->rt->cfg.started(inst->rt->cfg.ud, inst);
+  /* The document and the instance hold each other up while the host is told. */
+  doc->refs++;
   deliver(inst, &effects);
+  if (any) rt_doc_triggers(doc, BPT_TRIG_CHANGE, changed, inst->proc);
+  rt_dealloc(doc->b->rt, changed, nfields ? nfields : 1);
+  bp_doc_release(doc);
   return BP_OK;
 }
 
@@ -1827,9 +1864,12 @@ static bool store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t
       rt_fail_status(err, BP_EREFUSED, "the answer to `%s`: %s", name, e.msg);
       return false;
     }
-    Value *to = rf->to_slot ? &tx->s.slots[rf->index] : &tx->s.fields[rf->index];
-    rt_unref(tx->rt, *to);
-    *to = v;
+    if (rf->to_slot) {
+      rt_unref(tx->rt, tx->s.slots[rf->index]);
+      tx->s.slots[rf->index] = v;
+    } else {
+      set_field(tx, rf->index, v);
+    }
     RtBuf b = {0};
     rt_buf_printf(tx->rt, &b, "%s = ", name);
     text_of(tx, &b, v);

@@ -413,6 +413,12 @@ static uint8_t field_type(Run *r, const char *name, void *ctx) {
   return t;
 }
 
+static uint8_t doc_field_type(Run *r, const char *name, void *ctx) {
+  uint8_t t = bp_bundle_field_type(r->h->bundle, ctx, name);
+  if (t == BP_T_VOID) failure(r, "error: `%s` is not a field of document type %s", name, (const char *)ctx);
+  return t;
+}
+
 static uint8_t answer_type(Run *r, const char *name, void *ctx) {
   const BpItem *item = ctx;
   for (size_t i = 0; item && i < item->nfields; i++)
@@ -456,6 +462,30 @@ static void cmd_start(Run *r, char **w, int n) {
     return;
   }
   r->h->current = (size_t)rec->number - 1;
+}
+
+/* create DOCTYPE field=value ...: a new document, and the processes that start on a
+ * document's creation (`start on create`); the first of them becomes the current one. */
+static void cmd_create(Run *r, char **w, int n) {
+  if (n < 2) {
+    failure(r, "error: `create` needs a document type");
+    return;
+  }
+  Args a;
+  if (!parse_args(r, w + 2, n - 2, doc_field_type, w[1], &a)) return;
+  BpDoc *doc;
+  BpError err = {0};
+  BpStatus st = bp_doc_new(r->h->bundle, w[1], a.v, (size_t)a.n, &doc, &err);
+  args_free(r, &a);
+  if (st != BP_OK) {
+    if (st == BP_ENOMEM) failure(r, "error: %s", err.message);
+    else refused(r, &err);
+    return;
+  }
+  size_t before = r->h->ninsts, started = 0;
+  bp_doc_created(doc, &started, &err);
+  bp_doc_release(doc); /* the instances started on it hold it */
+  if (r->h->ninsts > before) r->h->current = before;
 }
 
 static void after_event(Run *r, BpStatus st, const BpError *err) {
@@ -916,6 +946,7 @@ static void run_line(Run *r, char *line) {
   while (*rest == ' ' || *rest == '\t') rest++;
   const char *cmd = w[0];
   if (!strcmp(cmd, "start")) cmd_start(r, w, n);
+  else if (!strcmp(cmd, "create")) cmd_create(r, w, n);
   else if (!strcmp(cmd, "use")) {
     long k = n == 2 ? strtol(w[1], NULL, 10) : 0;
     if (k < 1 || (size_t)k > r->h->ninsts) failure(r, "error: `use N` needs an instance number from 1 to %zu", r->h->ninsts);
