@@ -126,6 +126,8 @@ bool rt_list_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);
 bool rt_rec_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);
 size_t rt_obj_size(Value v); /* bytes of v's object */
 /* Makes the object of v immortal (a bundle's constant), with everything in it. */
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+bool rt_valid_utf8(const char *s, size_t len);
 void rt_make_immortal(Value v);
 void rt_free_immortal(BpRuntime *rt, Value v);
 

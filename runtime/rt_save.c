@@ -244,30 +244,6 @@ static uint32_t get_count(In *in, const char *what) {
   return get_u32v(in, in->n < UINT32_MAX ? (uint32_t)in->n : UINT32_MAX, what);
 }
 
-static bool valid_utf8(const uint8_t *u, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    unsigned c = u[i];
-    size_t n;
-    uint32_t cp, min;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
-    else return false;
-    if (i + n > len) return false;
-    for (size_t k = 1; k < n; k++) {
-      if ((u[i + k] & 0xC0) != 0x80) return false;
-      cp = cp << 6 | (u[i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n;
-  }
-  return true;
-}
-
 static bool get_value(In *in, Value *out, int depth) {
   *out = (Value){0};
   uint8_t tag = get_u8(in);
@@ -282,7 +258,7 @@ static bool get_value(In *in, Value *out, int depth) {
   case BPT_T_USER: {
     uint32_t len = get_count(in, "a text length");
     if (in->bad) return false;
-    if (!valid_utf8(in->p, len)) return bad(in, "text that is not UTF-8");
+    if (!rt_valid_utf8((const char *)in->p, len)) return bad(in, "text that is not UTF-8");
     if (!rt_str_new(in->rt, (const char *)in->p, len, type, out)) return in->nomem = true, bad(in, "out of memory");
     in->p += len;
     in->n -= len;

@@ -1122,7 +1122,7 @@ bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
   return true;
 }
 
-static bool valid_utf8(const char *s, size_t len) {
+bool rt_valid_utf8(const char *s, size_t len) {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {
@@ -1153,7 +1153,7 @@ static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, R
   case BPT_T_USER: {
     const char *s = in->s ? in->s : "";
     size_t len = in->s ? in->len : 0;
-    if (!valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
+    if (!rt_valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
     return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
   }
   case BPT_T_DECIMAL:

@@ -1798,18 +1798,8 @@ static bool record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const c
   return tx->err.code == RT_OK;
 }
 
-static bool valid_text(const char *s) {
-  /* Comments come from the host: refuse what is not UTF-8 rather than store it. */
-  const unsigned char *u = (const unsigned char *)s;
-  while (*u) {
-    int n = *u < 0x80 ? 1 : (*u & 0xE0) == 0xC0 ? 2 : (*u & 0xF0) == 0xE0 ? 3 : (*u & 0xF8) == 0xF0 ? 4 : 0;
-    if (!n) return false;
-    for (int k = 1; k < n; k++)
-      if ((u[k] & 0xC0) != 0x80) return false;
-    u += n;
-  }
-  return true;
-}
+/* Comments and messages come from the host: refuse what is not UTF-8 rather than store it. */
+static bool valid_text(const char *s) { return rt_valid_utf8(s, strlen(s)); }
 
 BpStatus bp_decide(BpInstance *inst, uint32_t item, const char *user, bool approve,
                    const char *comment, BpError *err) {
