@@ -96,7 +96,7 @@ unit: $(UNIT_BIN)
 # Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
 TSAN_BIN = build/tsan/two_threads
 tsan: $(TSAN_BIN)
-$(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/scn.c runtime/bprun/expr.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
+$(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtime/bprun/scn.c runtime/bprun/expr.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -Iruntime -Iruntime/bprun $(WARN) -O1 -g -fsanitize=thread -o $@ $(filter %.c,$^) -lpthread
 

@@ -33,32 +33,6 @@ static const char usage[] =
     "  -h, --help           this help\n"
     "  --version            the versions of bprun and of the runtime library\n";
 
-static bool read_file(const char *path, uint8_t **data, size_t *len, char *why, size_t why_size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
-    return false;
-  }
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = xrealloc(NULL, cap);
-  for (;;) {
-    if (n == cap) buf = xrealloc(buf, cap *= 2);
-    size_t k = fread(buf + n, 1, cap - n, f);
-    n += k;
-    if (k == 0) break;
-  }
-  bool err = ferror(f);
-  fclose(f);
-  if (err) {
-    free(buf);
-    snprintf(why, why_size, "cannot read %s", path);
-    return false;
-  }
-  *data = buf;
-  *len = n;
-  return true;
-}
-
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Every .scn file under dir, sorted, appended to *files. */
@@ -98,7 +72,7 @@ static bool load(Host *h, const char *path) {
   uint8_t *bytes;
   size_t len;
   char why[300];
-  if (!read_file(path, &bytes, &len, why, sizeof why)) {
+  if (!read_whole_file(path, &bytes, &len, why, sizeof why)) {
     fprintf(stderr, "bprun: %s\n", why);
     return false;
   }
