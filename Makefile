@@ -75,7 +75,7 @@ $(BUILD)/libbprt.so: $(RUNTIME_OBJ)
 
 # bprun, the reference host: links only the runtime.
 $(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	rm -f $@

@@ -1,5 +1,6 @@
 /* bprun.c — the reference host of libbprt: `bprun test` runs scenario files against a
- * bundle, `bprun run` drives one instance from the terminal.
+ * bundle, `bprun run` drives one instance from the terminal, `bprun mass` runs a process
+ * on every row of a CSV file (mass.c).
  *
  * Exit status: 0 every expectation held, 1 a failure or bad input (a damaged bundle, a
  * scenario line that cannot be understood), 2 misuse or I/O failure. */
@@ -29,6 +30,12 @@ static const char usage[] =
     "                       scenario commands (approve bob fine, complete ann,\n"
     "                       command ola submit, advance 1d, answer ACTION VALUE, ...);\n"
     "                       the open items and the journal are shown; quit ends\n"
+    "  mass BUNDLE.bpt PROCESS --documents IN.csv --out OUT.csv [--journal FILE]\n"
+    "       [--jobs N] [--clock DATETIME] [param=value ...]\n"
+    "                       run PROCESS on every row of IN.csv (the header names\n"
+    "                       document fields) with N threads; OUT.csv gets the rows'\n"
+    "                       fields after the run, a status and a message; bad rows\n"
+    "                       are reported with their line and do not stop the others\n"
     "\n"
     "  -h, --help           this help\n"
     "  --version            the versions of bprun and of the runtime library\n";
@@ -219,6 +226,7 @@ int main(int argc, char **argv) {
     }
   if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "mass")) return mass_main(argc - 2, argv + 2);
   fprintf(stderr, "bprun: unknown command `%s` (see bprun --help)\n", cmd);
   return EXIT_MISUSE;
 }

@@ -76,6 +76,7 @@ static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   Host *h = ud;
   Inst *r = inst ? bp_instance_ud(inst) : (h->current < h->ninsts ? h->insts[h->current] : NULL);
   if (r) PUSH(r->journal, r->njournal, r->capjournal, xstrdup(line->text));
+  if (!h->journal_out && !h->echo_journal) return;
   char when[32];
   format_time(line->time ? line->time : h->clock, when, sizeof when);
   if (h->journal_out)

@@ -72,6 +72,9 @@ typedef struct ScnOptions {
 } ScnOptions;
 void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *out, int *passed, int *failed);
 
+/* bprun mass ARGS... (mass.c): the arguments after `mass`; returns the exit status. */
+int mass_main(int argc, char **argv);
+
 /* ---- expressions of `expect` (expr.c) ------------------------------------------------------ */
 
 /* Evaluates a `.bp` expression over the instance's fields, parameters, variables and
