@@ -48,27 +48,45 @@ static void put(CsvCells *out, const char *s, size_t n) {
   if (out) csv_buf_put(&out->text, s, n);
 }
 
+/* Where a malformed record went wrong. */
+typedef struct Trouble {
+  const char *error;
+  size_t cell;      /* 0-based */
+  size_t multiline; /* the first cell that ran over a line end, +1 (0: none) */
+} Trouble;
+
+/* Text that cannot be read: the cell as it is written, from START to END. */
+static void keep_raw(CsvCells *out, size_t at, const char *t, size_t start, size_t end) {
+  if (!out) return;
+  out->text.len = at;
+  csv_buf_put(&out->text, t + start, end - start);
+}
+
 /* The cells of the record at POS, up to LIMIT: returns where the record's last cell
  * ends (its line end, or LIMIT). Unless LENIENT, stops at the first thing that cannot be
- * read with *error set. *newlines counts the line ends inside quoted cells; *cells the
- * cells; OUT, when given, receives them decoded. */
-static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, const char **error,
-                         size_t *newlines, size_t *cells, CsvCells *out) {
+ * read, saying what in *trouble; when lenient, such a cell is kept as it is written.
+ * *newlines counts the line ends inside quoted cells; OUT, when given, receives the
+ * cells decoded. */
+static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, Trouble *trouble,
+                         size_t *newlines, CsvCells *out) {
   size_t i = pos;
-  for (;;) {
-    size_t at = out ? out->text.len : 0;
+  for (size_t cell = 0;; cell++) {
+    size_t at = out ? out->text.len : 0, start = i;
     if (i < limit && t[i] == '"') {
       i++;
       for (;;) {
         const char *q = memchr(t + i, '"', limit - i);
         size_t k = q ? (size_t)(q - t) : limit;
         put(out, t + i, k - i);
-        *newlines += count_lf(t + i, k - i);
+        size_t lf = count_lf(t + i, k - i);
+        if (lf && !trouble->multiline) trouble->multiline = cell + 1;
+        *newlines += lf;
         if (!q) {
           if (!lenient) {
-            *error = "a quote is never closed";
+            *trouble = (Trouble){"a quote is never closed", trouble->multiline ? trouble->multiline - 1 : cell, 0};
             return k;
           }
+          keep_raw(out, at, t, start, k);
           i = k;
           break;
         }
@@ -82,11 +100,12 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
       }
       if (!at_cell_end(t, limit, i)) {
         if (!lenient) {
-          *error = *newlines ? "a quote is not closed on its line" : "text after the closing quote of a cell";
+          if (trouble->multiline) *trouble = (Trouble){"a quote is not closed on its line", trouble->multiline - 1, 0};
+          else *trouble = (Trouble){"text after the closing quote", cell, 0};
           return i;
         }
         size_t e = unquoted_end(t, limit, i);
-        put(out, t + i, e - i);
+        keep_raw(out, at, t, start, e);
         i = e;
       }
     } else {
@@ -94,7 +113,6 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
       put(out, t + i, e - i);
       i = e;
     }
-    (*cells)++;
     if (out) {
       if (out->n == out->cap) out->cell = xrealloc(out->cell, (out->cap = out->cap ? 2 * out->cap : 16) * sizeof *out->cell);
       out->cell[out->n++] = (CsvCell){out->text.s + at, out->text.len - at};
@@ -116,13 +134,14 @@ static void line_end(const char *t, size_t len, size_t i, CsvRecord *rec) {
 }
 
 void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec) {
-  const char *error = NULL;
-  size_t newlines = 0, cells = 0;
-  size_t e = scan_cells(text, len, pos, false, &error, &newlines, &cells, NULL);
+  Trouble trouble = {0};
+  size_t newlines = 0;
+  size_t e = scan_cells(text, len, pos, false, &trouble, &newlines, NULL);
   rec->start = pos;
   rec->line = line;
-  rec->error = error;
-  if (error) {
+  rec->error = trouble.error;
+  rec->error_cell = trouble.cell;
+  if (trouble.error) {
     /* Cut at the end of the first line: the rest of the file is read afresh. */
     const char *lf = memchr(text + pos, '\n', len - pos);
     size_t eol = lf ? (size_t)(lf - text) : len;
@@ -145,9 +164,9 @@ void csv_cells(const char *text, const CsvRecord *rec, CsvCells *out) {
     out->text.s = xrealloc(out->text.s, need);
     out->text.cap = need;
   }
-  const char *error = NULL;
-  size_t newlines = 0, cells = 0;
-  scan_cells(text, rec->end, rec->start, true, &error, &newlines, &cells, out);
+  Trouble trouble = {0};
+  size_t newlines = 0;
+  scan_cells(text, rec->end, rec->start, true, &trouble, &newlines, out);
 }
 
 void csv_cells_free(CsvCells *c) {

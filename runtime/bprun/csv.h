@@ -28,15 +28,17 @@ typedef struct CsvRecord {
   int line;           /* the line it starts on (1-based) */
   int next_line;      /* the line the next record starts on */
   bool crlf;          /* it ended with CRLF */
-  const char *error;  /* NULL, or why it cannot be read (it is then one line long) */
+  const char *error;  /* NULL, or why it cannot be read (it is then one line long) ... */
+  size_t error_cell;  /* ... and in which cell (0-based) */
 } CsvRecord;
 
 /* The record of TEXT[0, LEN) starting at POS (< LEN) on LINE. */
 void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec);
 
-/* A record's cells, decoded. A malformed record is split as well as it can be: a quote
- * never closed runs to the end of the line, text after a closing quote is kept. The
- * cells stay valid until the next csv_cells on the same CsvCells. */
+/* A record's cells, decoded. A malformed record is split as well as it can be, and a
+ * cell that cannot be read is kept as it is written (quotes and all; a quote never
+ * closed runs to the end of the line). The cells stay valid until the next csv_cells on
+ * the same CsvCells. */
 typedef struct CsvCell {
   const char *s;
   size_t len;

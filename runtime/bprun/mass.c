@@ -55,6 +55,7 @@ typedef struct Mass {
   int64_t clock;
   bool journal;
   const char *eol; /* the header's line end, used for every line written */
+  bool bom;        /* the file started with a UTF-8 BOM: so does the output */
   Chunk *chunks;
   size_t nchunks;
   pthread_mutex_t lock;
@@ -300,7 +301,8 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   Host *h = &w->h;
   csv_cells(m->text, rec, &w->cells);
   if (rec->error) {
-    bad_row(w, c, rec, "%s", rec->error);
+    if (rec->error_cell < m->ncols) bad_row(w, c, rec, "%s: %s", m->cols[rec->error_cell].name, rec->error);
+    else bad_row(w, c, rec, "cell %zu: %s", rec->error_cell + 1, rec->error);
     return;
   }
   if (w->cells.n != m->ncols) {
@@ -331,7 +333,10 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   const char *message = err.message;
   RowStatus status = st == BP_OK ? judge(h, why, sizeof why, &message) : ROW_FAILED;
   if (status == ROW_FAILED) {
-    say(c, "%s:%d: row %zu: %s", m->csv_path, rec->line, row, message);
+    /* The messages composed here (waits, a started process failed) say what happened;
+     * the runtime's need saying whose they are. */
+    const char *what = message == why ? "" : st == BP_OK ? "the process failed: " : "cannot start: ";
+    say(c, "%s:%d: row %zu: %s%s", m->csv_path, rec->line, row, what, message);
     put_original(w, c, status, message);
   } else {
     put_document(w, c, r->inst, status, message);
@@ -704,6 +709,7 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
   }
   arm_cleanup();
   CsvBuf head = {0};
+  if (m->bom) csv_buf_put(&head, "\xEF\xBB\xBF", 3);
   for (size_t i = 0; i < m->ncols; i++) {
     csv_put_cell(&head, m->cols[i].name, strlen(m->cols[i].name));
     csv_buf_put(&head, ",", 1);
@@ -803,7 +809,10 @@ static int mass(Mass *m, const Options *o, double start) {
   }
   m->text = (const char *)text;
   m->len = len;
-  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) m->text += 3, m->len -= 3;
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+    m->text += 3, m->len -= 3;
+    m->bom = true;
+  }
   size_t pos = 0;
   int line = 1;
   CsvRecord head = {0};
