@@ -5,6 +5,7 @@
 #   make asan     the same tests built with AddressSanitizer + UBSan
 #   make demo     the main job on a sample
 #   make bench    the benchmarks in bench/
+#   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
 #   make gallery  docs/gallery.md: every sample drawn beside its source
 
 CC      ?= cc
@@ -119,6 +120,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
+
+.PHONY: bench-mass
+bench-mass: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/mass.sh $(BUILD)
 
 .PHONY: gallery
 gallery: deps
