@@ -46,6 +46,7 @@ typedef struct Chunk {
 /* What the workers share: read-only while they run, but for the fields under lock. */
 typedef struct Mass {
   const char *csv_path, *process;
+  const char *out_path, *journal_path;
   const char *text; /* the CSV file, after its BOM */
   size_t len;
   Column *cols;
@@ -296,31 +297,41 @@ static void free_values(Worker *w, size_t n) {
  * for text and lists, where it is the empty value. */
 static bool empty_is_value(uint8_t type) { return type == BP_T_STRING || (type & BP_T_LIST); }
 
-static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
+/* The row's cells as the process's fields, into w->args; false after reporting a bad
+ * row. Sets *n to the number of fields given. */
+static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, size_t *n) {
   Mass *m = w->m;
-  Host *h = &w->h;
   csv_cells(m->text, rec, &w->cells);
   if (rec->error) {
     if (rec->error_cell < m->ncols) bad_row(w, c, rec, "%s: %s", m->cols[rec->error_cell].name, rec->error);
     else bad_row(w, c, rec, "cell %zu: %s", rec->error_cell + 1, rec->error);
-    return;
+    return false;
   }
   if (w->cells.n != m->ncols) {
     bad_row(w, c, rec, "%zu cells where the header has %zu", w->cells.n, m->ncols);
-    return;
+    return false;
   }
-  size_t n = 0;
+  *n = 0;
   for (size_t i = 0; i < m->ncols; i++) {
     const CsvCell *cell = &w->cells.cell[i];
     if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
     BpError err = {0};
-    if (bp_value_parse(h->rt, cell->s, cell->len, m->cols[i].type, &w->args[n].value, &err) != BP_OK) {
-      free_values(w, n);
+    if (bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
+      free_values(w, *n);
       bad_row(w, c, rec, "%s: %s", m->cols[i].name, err.message);
-      return;
+      return false;
     }
-    w->args[n++].name = m->cols[i].name;
+    w->args[(*n)++].name = m->cols[i].name;
   }
+  return true;
+}
+
+/* One row: its document made from its cells, the process run on it, its line written. */
+static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
+  Mass *m = w->m;
+  Host *h = &w->h;
+  size_t n;
+  if (!read_fields(w, c, rec, &n)) return;
   if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
   h->clock = m->clock;
   h->number = (int)row;
@@ -583,7 +594,13 @@ static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t
       progress_clear(p);
       fwrite(c->messages.s, 1, c->messages.len, stderr);
     }
-    ok = put_all(out, c->out.s, c->out.len) && (!journal || put_all(journal, c->journal, c->njournal));
+    if (!put_all(out, c->out.s, c->out.len)) {
+      fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->out_path, strerror(errno));
+      ok = false;
+    } else if (journal && !put_all(journal, c->journal, c->njournal)) {
+      fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->journal_path, strerror(errno));
+      ok = false;
+    }
     for (int i = 0; i < 4; i++) count[i] += c->count[i];
     done += c->nrows;
     csv_buf_free(&c->out);
@@ -690,24 +707,24 @@ static bool close_workers(Worker *w, int n, Mass *m) {
   return clean;
 }
 
-/* Runs the rows and writes OUT (and the journal). Returns the exit status. */
-static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bundle_len, size_t first_pos,
-                    int first_line, double start) {
-  make_chunks(m, first_pos, first_line, o->jobs);
-  size_t total = 0;
-  for (size_t k = 0; k < m->nchunks; k++) total += m->chunks[k].nrows;
-  FILE *out = open_temp(o->out, pending.out, sizeof pending.out), *journal = NULL;
-  if (!out) {
+/* OUT's and the journal's temporary files, to be removed if the run ends early. */
+static bool open_outputs(const Options *o, FILE **out, FILE **journal) {
+  *journal = NULL;
+  if (!(*out = open_temp(o->out, pending.out, sizeof pending.out))) {
     fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->out, strerror(errno));
-    return EXIT_MISUSE;
+    return false;
   }
-  if (o->journal && !(journal = open_temp(o->journal, pending.journal, sizeof pending.journal))) {
+  if (o->journal && !(*journal = open_temp(o->journal, pending.journal, sizeof pending.journal))) {
     fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->journal, strerror(errno));
-    fclose(out);
+    fclose(*out);
     unlink(pending.out);
-    return EXIT_MISUSE;
+    return false;
   }
   arm_cleanup();
+  return true;
+}
+
+static bool write_heads(const Mass *m, const Options *o, FILE *out, FILE *journal) {
   CsvBuf head = {0};
   if (m->bom) csv_buf_put(&head, "\xEF\xBB\xBF", 3);
   for (size_t i = 0; i < m->ncols; i++) {
@@ -718,125 +735,133 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
   csv_buf_put(&head, m->eol, strlen(m->eol));
   bool ok = put_all(out, head.s, head.len);
   csv_buf_free(&head);
-  if (journal)
-    ok = ok && fprintf(journal, "# bprun journal: time, instance, process, node, text\n# %s\n", o->documents) > 0;
+  if (journal) ok = ok && fprintf(journal, "# bprun journal: time, instance, process, node, text\n# %s\n", o->documents) > 0;
+  return ok;
+}
 
-  int njobs = m->nchunks < (size_t)o->jobs ? (int)m->nchunks : o->jobs;
-  Worker *workers = xrealloc(NULL, (size_t)(njobs ? njobs : 1) * sizeof *workers);
-  if (!open_workers(workers, njobs, m, bundle, bundle_len)) {
-    free(workers);
-    finish_file(out, pending.out, o->out, false);
-    if (journal) finish_file(journal, pending.journal, o->journal, false);
-    pending.armed = 0;
-    return EXIT_FAILED;
-  }
+/* The worker threads run while this thread writes what they did; false when writing
+ * failed or no thread could start. */
+static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *journal, size_t total,
+                        size_t count[4], double start) {
   pthread_mutex_init(&m->lock, NULL);
   pthread_cond_init(&m->changed, NULL);
   m->window = (size_t)njobs * 4;
   int started = 0;
   for (; started < njobs; started++)
     if (pthread_create(&workers[started].thread, NULL, work, &workers[started]) != 0) break;
-  if (started == 0 && njobs > 0) {
-    fprintf(stderr, "bprun mass: cannot start a thread\n");
-    ok = false;
-    m->stop = true;
-  }
+  bool ok = started > 0 || njobs == 0;
+  if (!ok) fprintf(stderr, "bprun mass: cannot start a thread\n");
   Progress progress = {.shown = isatty(STDERR_FILENO), .start = start};
-  size_t count[4] = {0};
-  if (ok && !write_chunks(m, out, journal, total, count, &progress)) {
-    fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->out, strerror(errno));
-    ok = false;
-  }
+  if (ok && !write_chunks(m, out, journal, total, count, &progress)) ok = false;
   for (int i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
   pthread_cond_destroy(&m->changed);
   pthread_mutex_destroy(&m->lock);
-  for (size_t k = m->written; k < m->nchunks; k++) {
+  for (size_t k = m->written; k < m->nchunks; k++) { /* done, never written */
     csv_buf_free(&m->chunks[k].out);
     csv_buf_free(&m->chunks[k].messages);
     free(m->chunks[k].journal);
   }
-  bool clean = close_workers(workers, njobs, m);
+  return ok;
+}
+
+/* Runs the rows and writes OUT (and the journal). Returns the exit status. */
+static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bundle_len, size_t first_pos,
+                    int first_line, double start) {
+  make_chunks(m, first_pos, first_line, o->jobs);
+  size_t total = 0, count[4] = {0};
+  for (size_t k = 0; k < m->nchunks; k++) total += m->chunks[k].nrows;
+  FILE *out, *journal;
+  if (!open_outputs(o, &out, &journal)) return EXIT_MISUSE;
+  int njobs = m->nchunks < (size_t)o->jobs ? (int)m->nchunks : o->jobs;
+  Worker *workers = xrealloc(NULL, (size_t)(njobs ? njobs : 1) * sizeof *workers);
+  int failure = EXIT_MISUSE; /* what the run ending early means */
+  bool ok = write_heads(m, o, out, journal), leaked = false;
+  if (!ok) {
+    fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->out, strerror(errno));
+  } else if (!open_workers(workers, njobs, m, bundle, bundle_len)) {
+    ok = false;
+    failure = EXIT_FAILED;
+  } else {
+    ok = run_workers(m, workers, njobs, out, journal, total, count, start);
+    leaked = !close_workers(workers, njobs, m); /* the rows still count; the run fails */
+  }
   free(workers);
   if (journal && !finish_file(journal, pending.journal, o->journal, ok)) ok = false;
   if (!finish_file(out, pending.out, o->out, ok)) ok = false;
   pending.armed = 0;
-  if (!ok) return EXIT_MISUSE;
+  if (!ok) return failure;
   double secs = now_seconds() - start;
   fprintf(stderr, "%zu rows: %zu completed, %zu terminated, %zu failed, %zu bad (%.2f s, %.0f rows/s)\n", total,
           count[ROW_COMPLETED], count[ROW_TERMINATED], count[ROW_FAILED], count[ROW_BAD], secs,
           secs > 0 ? (double)total / secs : 0.0);
-  return clean && !count[ROW_FAILED] && !count[ROW_BAD] ? EXIT_OK : EXIT_FAILED;
+  return leaked || count[ROW_FAILED] || count[ROW_BAD] ? EXIT_FAILED : EXIT_OK;
 }
 
-/* Everything checked before a row runs: the bundle, the process, its parameters, the
- * clock, the file and its header. Then the rows. */
-static int mass(Mass *m, const Options *o, double start) {
-  uint8_t *bundle;
-  size_t bundle_len;
+/* The run's settings checked in H's runtime: the clock, the process, its parameters. */
+static int check_settings(Host *h, Mass *m, const Options *o) {
   char why[400];
-  if (!read_whole_file(o->bundle, &bundle, &bundle_len, why, sizeof why)) return misuse("%s", why);
-  Host h;
-  host_init(&h);
-  if (!host_open(&h, bundle, bundle_len, why, sizeof why)) {
-    fprintf(stderr, "bprun mass: %s: %s\n", o->bundle, why);
-    free(bundle);
-    return EXIT_FAILED;
-  }
-  int status = EXIT_MISUSE;
-  uint8_t *text = NULL;
-  size_t len = 0;
   m->clock = (int64_t)time(NULL);
   if (o->clock) {
     BpValue v;
     BpError err = {0};
-    if (bp_value_parse(h.rt, o->clock, strlen(o->clock), BP_T_DATETIME, &v, &err) != BP_OK) {
-      misuse("--clock: %s", err.message);
-      goto done;
-    }
+    if (bp_value_parse(h->rt, o->clock, strlen(o->clock), BP_T_DATETIME, &v, &err) != BP_OK)
+      return misuse("--clock: %s", err.message);
     m->clock = v.i * 60;
   }
-  if (!host_has_process(&h, o->process)) {
-    misuse("no process `%s` in %s", o->process, o->bundle);
-    goto done;
-  }
-  if (!try_start(&h, m, why, sizeof why)) {
-    misuse("%s", why);
-    goto done;
-  }
-  if (!read_whole_file(o->documents, &text, &len, why, sizeof why)) {
-    misuse("%s", why);
-    goto done;
-  }
-  m->text = (const char *)text;
+  if (!host_has_process(h, o->process)) return misuse("no process `%s` in %s", o->process, o->bundle);
+  if (!try_start(h, m, why, sizeof why)) return misuse("%s", why);
+  return EXIT_OK;
+}
+
+/* The CSV file read whole into *text, its BOM skipped and its header checked; *pos and
+ * *line say where the rows start. */
+static int read_documents(Host *h, Mass *m, const Options *o, uint8_t **text, size_t *pos, int *line) {
+  char why[400];
+  size_t len;
+  if (!read_whole_file(o->documents, text, &len, why, sizeof why)) return misuse("%s", why);
+  m->text = (const char *)*text;
   m->len = len;
-  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+  if (len >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
     m->text += 3, m->len -= 3;
     m->bom = true;
   }
-  size_t pos = 0;
-  int line = 1;
   CsvRecord head = {0};
-  while (pos < m->len) {
-    csv_scan(m->text, m->len, pos, line, &head);
-    pos = head.next;
-    line = head.next_line;
+  for (*pos = 0, *line = 1; *pos < m->len;) {
+    csv_scan(m->text, m->len, *pos, *line, &head);
+    *pos = head.next;
+    *line = head.next_line;
     if (head.start != head.end || head.error) break;
   }
-  status = EXIT_FAILED;
   if (head.start == head.end && !head.error) {
     fprintf(stderr, "bprun mass: %s: no header row (the first line names the columns)\n", o->documents);
-    goto done;
+    return EXIT_FAILED;
   }
   m->eol = head.crlf ? "\r\n" : "\n";
-  if (!read_header(&h, m, &head)) goto done;
-  host_close(&h); /* the workers have their own */
-  status = run_rows(m, o, bundle, bundle_len, pos, line, start);
-done:
+  return read_header(h, m, &head) ? EXIT_OK : EXIT_FAILED;
+}
+
+/* Everything checked before a row runs — the bundle, the process, its parameters, the
+ * clock, the file and its header — then the rows. */
+static int mass(Mass *m, const Options *o, double start) {
+  uint8_t *bundle, *text = NULL;
+  size_t bundle_len, pos = 0;
+  int line = 1;
+  char why[400];
+  if (!read_whole_file(o->bundle, &bundle, &bundle_len, why, sizeof why)) return misuse("%s", why);
+  Host h;
+  host_init(&h);
+  int status = EXIT_FAILED;
+  if (!host_open(&h, bundle, bundle_len, why, sizeof why)) fprintf(stderr, "bprun mass: %s: %s\n", o->bundle, why);
+  else if ((status = check_settings(&h, m, o)) == EXIT_OK &&
+           (status = read_documents(&h, m, o, &text, &pos, &line)) == EXIT_OK) {
+    host_close(&h); /* the workers have their own */
+    status = run_rows(m, o, bundle, bundle_len, pos, line, start);
+  }
+  host_close(&h);
   free_columns(m);
   free(m->chunks);
   free(text);
   free(bundle);
-  host_close(&h);
   return status;
 }
 
@@ -848,6 +873,8 @@ int mass_main(int argc, char **argv) {
   if (status == EXIT_OK) {
     m.process = o.process;
     m.csv_path = o.documents;
+    m.out_path = o.out;
+    m.journal_path = o.journal;
     m.journal = o.journal != NULL;
     status = mass(&m, &o, start);
   }
