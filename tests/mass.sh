@@ -165,6 +165,12 @@ mass "mass/missing parameter" 2 "$ACC" grant --documents "$TMP/k1.in" --out "$TM
   said "mass/missing parameter message" "amount" &&
   if [ -e "$TMP/g.csv" ]; then fail "mass/missing parameter" "an output was written"; else pass; fi
 
+# role("x") answers from BPRUN_ROLE_x, as in bprun test.
+BPRUN_ROLE_auditors=ann,bob mass "mass/roles" 0 "$ACC" audit --documents "$TMP/k1.in" --out "$TMP/r.csv" $CLOCK &&
+  if grep -q '^ann,10.50,2026-01-05,ann,"ann, bob",false,,completed,$' "$TMP/r.csv"; then pass
+  else fail "mass/roles output" "the auditors are not ann and bob: $(sed -n 2p "$TMP/r.csv")"
+  fi
+
 # An unknown column stops everything before a row runs: no output, an old one untouched.
 printf 'name,town,city\nИван,Тула,Мсква\n' >"$TMP/cols.csv"
 echo "old output" >"$TMP/cols.out"
