@@ -5,6 +5,7 @@
 #   make asan     the same tests built with AddressSanitizer + UBSan
 #   make demo     the main job on a sample
 #   make bench    the benchmarks in bench/
+#   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
 #   make gallery  docs/gallery.md: every sample drawn beside its source
 
 CC      ?= cc
@@ -75,7 +76,7 @@ $(BUILD)/libbprt.so: $(RUNTIME_OBJ)
 
 # bprun, the reference host: links only the runtime.
 $(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	rm -f $@
@@ -96,7 +97,7 @@ unit: $(UNIT_BIN)
 # Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
 TSAN_BIN = build/tsan/two_threads
 tsan: $(TSAN_BIN)
-$(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/scn.c runtime/bprun/expr.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
+$(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtime/bprun/scn.c runtime/bprun/expr.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -Iruntime -Iruntime/bprun $(WARN) -O1 -g -fsanitize=thread -o $@ $(filter %.c,$^) -lpthread
 
@@ -119,6 +120,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
+
+.PHONY: bench-mass
+bench-mass: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/mass.sh $(BUILD)
 
 .PHONY: gallery
 gallery: deps

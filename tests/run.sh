@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh BUILD — every test of bpc: unit tests, golden diagnostics, the
-# samples (check + fmt), hostile input, the command line and (tests/dot.sh)
-# the diagrams.
+# samples (check + fmt), hostile input, the command line, (tests/dot.sh)
+# the diagrams and (tests/mass.sh) bprun mass.
 #
 # Run from the repository root: `sh tests/run.sh build` (or build/asan, where
 # the same cases run under AddressSanitizer and UBSan). Prints one line per
@@ -300,6 +300,22 @@ if [ -f tests/backend.sh ]; then
   else
     passed=$((passed + bp))
     failed=$((failed + bf))
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# bprun mass over CSV files (tests/mass.sh): its cases count here.
+if [ -f tests/mass.sh ] && [ -x "$BUILD/bprun" ]; then
+  echo "== bprun mass (tests/mass.sh)"
+  sh tests/mass.sh "$BUILD" >"$TMP/mass.out" 2>&1
+  grep -A 30 '^FAIL' "$TMP/mass.out" | head -n 60
+  summary=$(tail -n 1 "$TMP/mass.out")
+  mp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  mf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$mp" ]; then fail "mass.sh" "no summary line: $summary"
+  else
+    passed=$((passed + mp))
+    failed=$((failed + mf))
   fi
 fi
 

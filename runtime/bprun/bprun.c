@@ -1,5 +1,6 @@
 /* bprun.c — the reference host of libbprt: `bprun test` runs scenario files against a
- * bundle, `bprun run` drives one instance from the terminal.
+ * bundle, `bprun run` drives one instance from the terminal, `bprun mass` runs a process
+ * on every row of a CSV file (mass.c).
  *
  * Exit status: 0 every expectation held, 1 a failure or bad input (a damaged bundle, a
  * scenario line that cannot be understood), 2 misuse or I/O failure. */
@@ -29,35 +30,15 @@ static const char usage[] =
     "                       scenario commands (approve bob fine, complete ann,\n"
     "                       command ola submit, advance 1d, answer ACTION VALUE, ...);\n"
     "                       the open items and the journal are shown; quit ends\n"
+    "  mass BUNDLE.bpt PROCESS --documents IN.csv --out OUT.csv [--journal FILE]\n"
+    "       [--jobs N] [--clock DATETIME] [param=value ...]\n"
+    "                       run PROCESS on every row of IN.csv (the header names\n"
+    "                       document fields) with N threads; OUT.csv gets the rows'\n"
+    "                       fields after the run, a status and a message; bad rows\n"
+    "                       are reported with their line and do not stop the others\n"
     "\n"
     "  -h, --help           this help\n"
     "  --version            the versions of bprun and of the runtime library\n";
-
-static bool read_file(const char *path, uint8_t **data, size_t *len, char *why, size_t why_size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
-    return false;
-  }
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = xrealloc(NULL, cap);
-  for (;;) {
-    if (n == cap) buf = xrealloc(buf, cap *= 2);
-    size_t k = fread(buf + n, 1, cap - n, f);
-    n += k;
-    if (k == 0) break;
-  }
-  bool err = ferror(f);
-  fclose(f);
-  if (err) {
-    free(buf);
-    snprintf(why, why_size, "cannot read %s", path);
-    return false;
-  }
-  *data = buf;
-  *len = n;
-  return true;
-}
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -98,7 +79,7 @@ static bool load(Host *h, const char *path) {
   uint8_t *bytes;
   size_t len;
   char why[300];
-  if (!read_file(path, &bytes, &len, why, sizeof why)) {
+  if (!read_whole_file(path, &bytes, &len, why, sizeof why)) {
     fprintf(stderr, "bprun: %s\n", why);
     return false;
   }
@@ -245,6 +226,7 @@ int main(int argc, char **argv) {
     }
   if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "mass")) return mass_main(argc - 2, argv + 2);
   fprintf(stderr, "bprun: unknown command `%s` (see bprun --help)\n", cmd);
   return EXIT_MISUSE;
 }

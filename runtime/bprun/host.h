@@ -1,5 +1,6 @@
-/* host.h — bprun, the reference host of libbprt: its scenario engine (scn.c), the
- * expressions of `expect` (expr.c) and the command line (bprun.c).
+/* host.h — bprun, the reference host of libbprt: the host side of the runtime (host.c),
+ * its scenario engine (scn.c), the expressions of `expect` (expr.c), mass runs over CSV
+ * files (mass.c, csv.c) and the command line (bprun.c).
  *
  * bprun links only the runtime (bp.h); everything it knows of a bundle it asks the
  * runtime. It keeps what a host keeps: the instances it started, the notifications they
@@ -35,6 +36,8 @@ typedef struct Host {
   Inst **insts;
   size_t ninsts, capinsts;
   size_t current; /* index into insts; ninsts when none */
+  int number;     /* bprun mass: the number every new instance gets (its row); 0: they
+                     are numbered 1, 2, ... in the order they appear */
   FILE *journal_out;  /* --journal FILE, or NULL */
   bool echo_journal;  /* bprun run: print journal lines as they come */
   size_t allocated;   /* bytes the runtime holds (the counting allocator) */
@@ -48,6 +51,11 @@ bool host_open(Host *h, const uint8_t *bundle, size_t len, char *why, size_t why
 void host_reset(Host *h); /* frees the instances */
 void host_close(Host *h);
 Inst *host_current(Host *h);
+/* A record for an instance about to be started (its number given), added to insts;
+ * host_free_inst frees one taken out of insts again (and its instance). */
+Inst *host_new_inst(Host *h);
+void host_free_inst(Inst *r);
+bool host_has_process(Host *h, const char *name);
 /* --reload: every instance saved to bytes, freed and restored. false with a message
  * when a save or restore fails. */
 bool host_reload(Host *h, char *why, size_t why_size);
@@ -64,6 +72,9 @@ typedef struct ScnOptions {
 } ScnOptions;
 void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *out, int *passed, int *failed);
 
+/* bprun mass ARGS... (mass.c): the arguments after `mass`; returns the exit status. */
+int mass_main(int argc, char **argv);
+
 /* ---- expressions of `expect` (expr.c) ------------------------------------------------------ */
 
 /* Evaluates a `.bp` expression over the instance's fields, parameters, variables and
@@ -75,5 +86,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xrealloc(void *p, size_t n);
 void format_time(int64_t seconds, char *buf, size_t size);
+/* The whole file in memory (free it); false with a message. */
+bool read_whole_file(const char *path, uint8_t **data, size_t *len, char *why, size_t why_size);
 
 #endif

@@ -1,0 +1,59 @@
+/* csv.h — RFC 4180 CSV for bprun mass: records scanned in a file held in memory, their
+ * cells decoded, and cells written with the quoting a reader needs.
+ *
+ * Reading: cells are separated by commas, records end with LF or CRLF; a cell that
+ * starts with a quote runs to the next lone quote, `""` inside it is one quote, and it
+ * may hold commas and line ends. A quote inside an unquoted cell is taken as it is. A
+ * record that cannot be read (a quote never closed, text after a closing quote) is cut
+ * at the end of its first line, so one bad line does not swallow the rest of the file. */
+#ifndef BPRUN_CSV_H
+#define BPRUN_CSV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A growing byte buffer (xrealloc: running out of memory ends bprun). */
+typedef struct CsvBuf {
+  char *s;
+  size_t len, cap;
+} CsvBuf;
+
+void csv_buf_put(CsvBuf *b, const char *s, size_t n);
+void csv_buf_free(CsvBuf *b);
+
+/* One record: its place in the text and what is known of its shape. */
+typedef struct CsvRecord {
+  size_t start, end;  /* its bytes, without the line end */
+  size_t next;        /* where the next record starts */
+  int line;           /* the line it starts on (1-based) */
+  int next_line;      /* the line the next record starts on */
+  bool crlf;          /* it ended with CRLF */
+  const char *error;  /* NULL, or why it cannot be read (it is then one line long) ... */
+  size_t error_cell;  /* ... and in which cell (0-based) */
+} CsvRecord;
+
+/* The record of TEXT[0, LEN) starting at POS (< LEN) on LINE. */
+void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec);
+
+/* A record's cells, decoded. A malformed record is split as well as it can be, and a
+ * cell that cannot be read is kept as it is written (quotes and all; a quote never
+ * closed runs to the end of the line). The cells stay valid until the next csv_cells on
+ * the same CsvCells. */
+typedef struct CsvCell {
+  const char *s;
+  size_t len;
+} CsvCell;
+typedef struct CsvCells {
+  CsvCell *cell;
+  size_t n, cap;
+  CsvBuf text; /* the decoded bytes the cells point into */
+} CsvCells;
+
+void csv_cells(const char *text, const CsvRecord *rec, CsvCells *out);
+void csv_cells_free(CsvCells *c);
+
+/* Appends S as one cell: quoted (with "" for a quote) when it holds a comma, a quote or
+ * a line end, as it is otherwise. */
+void csv_put_cell(CsvBuf *b, const char *s, size_t n);
+
+#endif

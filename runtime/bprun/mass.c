@@ -1,0 +1,883 @@
+/* mass.c — `bprun mass`: one process run on every row of a CSV file (docs/bprun.md).
+ *
+ * The file is read whole; a first pass finds its records (csv.c) and cuts them into
+ * chunks of consecutive rows. N worker threads, each with its own runtime and bundle
+ * (the runtime has no global state), take the chunks in order and run the process on
+ * every row of one, putting the row's output line, journal lines and messages into the
+ * chunk. The main thread writes the chunks out in order as they are done, to temporary
+ * files renamed into place at the end: the output is the same bytes for any N, and only
+ * a window of chunks (a few per worker) is ever held in memory. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "host.h"
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_MISUSE = 2 };
+enum { MAX_JOBS = 64, MAX_CHUNK = 256, CHUNKS_PER_JOB = 8 };
+
+typedef enum RowStatus { ROW_COMPLETED, ROW_TERMINATED, ROW_FAILED, ROW_BAD } RowStatus;
+static const char *const status_names[] = {"completed", "terminated", "failed", "error"};
+
+typedef struct Column {
+  char *name;
+  uint8_t type;
+} Column;
+
+/* A run of consecutive rows, and what running them produced. */
+typedef struct Chunk {
+  size_t pos;        /* where its first record starts */
+  int line;          /* the line it starts on */
+  size_t row, nrows; /* its first row (1-based) and how many */
+  bool done;
+  CsvBuf out;        /* its output lines */
+  char *journal;     /* its journal lines (--journal), from open_memstream */
+  size_t njournal;
+  CsvBuf messages;   /* its lines for stderr */
+  size_t count[4];   /* its rows by RowStatus */
+} Chunk;
+
+/* What the workers share: read-only while they run, but for the fields under lock. */
+typedef struct Mass {
+  const char *csv_path, *process;
+  const char *out_path, *journal_path;
+  const char *text; /* the CSV file, after its BOM */
+  size_t len;
+  Column *cols;
+  size_t ncols;
+  char **params; /* name=value words */
+  size_t nparams;
+  int64_t clock;
+  bool journal;
+  const char *eol; /* the header's line end, used for every line written */
+  bool bom;        /* the file started with a UTF-8 BOM: so does the output */
+  Chunk *chunks;
+  size_t nchunks;
+  pthread_mutex_t lock;
+  pthread_cond_t changed; /* a chunk was done, or one was written */
+  size_t next;            /* the next chunk to take */
+  size_t written;         /* chunks written out */
+  size_t window;          /* chunks taken and not yet written: at most this many */
+  bool stop;              /* writing failed: take no more */
+} Mass;
+
+typedef struct Worker {
+  Mass *m;
+  Host h;
+  pthread_t thread;
+  BpArg *params; /* parsed in this worker's runtime */
+  BpArg *args;   /* a row's fields, then the parameters */
+  CsvCells cells;
+  CsvBuf text; /* one value as text */
+} Worker;
+
+/* ---- the temporary files ------------------------------------------------------------------- */
+
+/* The one piece of writable global state in bprun: what to remove when the run ends
+ * before its output is complete (an interrupt, or running out of memory in any thread).
+ * A signal handler has nothing else to reach. */
+static struct {
+  char out[4096], journal[4096];
+  volatile sig_atomic_t armed;
+} pending;
+
+static void remove_pending(void) {
+  if (!pending.armed) return;
+  pending.armed = 0;
+  unlink(pending.out);
+  if (pending.journal[0]) unlink(pending.journal);
+}
+
+static void on_signal(int sig) {
+  remove_pending();
+  _exit(128 + sig);
+}
+
+static void arm_cleanup(void) {
+  static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof signals / sizeof *signals; i++) sigaction(signals[i], &sa, NULL);
+  atexit(remove_pending);
+  pending.armed = 1;
+}
+
+/* ---- values as cells ------------------------------------------------------------------------ */
+
+/* Whether text written bare reads back as itself (bp_value_parse trims blanks and
+ * decodes a quoted literal; a list splits at commas and quotes). */
+static bool bare_reads_back(const char *s, size_t n, bool in_list) {
+  if (n == 0) return !in_list;
+  if (s[0] == ' ' || s[0] == '\t') return false;
+  char last = s[n - 1];
+  if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
+  if (n >= 2 && s[0] == '"' && last == '"') return false;
+  if (in_list && (memchr(s, ',', n) || memchr(s, '"', n) || s[0] == '[' || last == ']')) return false;
+  return true;
+}
+
+/* Text as bp_value_parse reads it back: bare when it can be, else a `.bp` literal. */
+static void put_text(CsvBuf *b, const char *s, size_t n, bool in_list) {
+  if (bare_reads_back(s, n, in_list)) {
+    csv_buf_put(b, s, n);
+    return;
+  }
+  csv_buf_put(b, "\"", 1);
+  for (size_t i = 0; i < n; i++) {
+    const char *esc = NULL;
+    switch (s[i]) {
+    case '\\': esc = "\\\\"; break;
+    case '"': esc = "\\\""; break;
+    case '\n': esc = "\\n"; break;
+    case '\r': esc = "\\r"; break;
+    case '\t': esc = "\\t"; break;
+    case '{': esc = "\\{"; break;
+    case '}': esc = "\\}"; break;
+    }
+    if (esc) csv_buf_put(b, esc, strlen(esc));
+    else csv_buf_put(b, s + i, 1);
+  }
+  csv_buf_put(b, "\"", 1);
+}
+
+static void put_scalar(CsvBuf *b, const BpValue *v, bool in_list) {
+  if (v->type == BP_T_STRING || v->type == BP_T_USER) {
+    put_text(b, v->s ? v->s : "", v->len, in_list);
+    return;
+  }
+  if ((v->type == BP_T_DATE || v->type == BP_T_DATETIME) && v->unset) return; /* an empty cell */
+  char buf[128];
+  size_t n = bp_value_format(v, buf, sizeof buf);
+  csv_buf_put(b, buf, n < sizeof buf ? n : sizeof buf - 1);
+}
+
+/* V as the text of a cell that bp_value_parse reads back as V. */
+static void put_value(CsvBuf *b, const BpValue *v) {
+  if (!(v->type & BP_T_LIST)) {
+    put_scalar(b, v, false);
+    return;
+  }
+  for (size_t i = 0; i < v->n; i++) {
+    if (i) csv_buf_put(b, ", ", 2);
+    put_scalar(b, &v->items[i], true);
+  }
+}
+
+/* ---- one row -------------------------------------------------------------------------------- */
+
+static void say(Chunk *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(Chunk *c, const char *fmt, ...) {
+  char line[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  csv_buf_put(&c->messages, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  csv_buf_put(&c->messages, "\n", 1);
+}
+
+static void end_line(Worker *w, Chunk *c, RowStatus status, const char *message) {
+  csv_buf_put(&c->out, ",", 1);
+  csv_buf_put(&c->out, status_names[status], strlen(status_names[status]));
+  csv_buf_put(&c->out, ",", 1);
+  csv_put_cell(&c->out, message, strlen(message));
+  csv_buf_put(&c->out, w->m->eol, strlen(w->m->eol));
+  c->count[status]++;
+}
+
+/* The row as it was read (padded or cut to the header's width), with its status. */
+static void put_original(Worker *w, Chunk *c, RowStatus status, const char *message) {
+  for (size_t i = 0; i < w->m->ncols; i++) {
+    if (i) csv_buf_put(&c->out, ",", 1);
+    if (i < w->cells.n) csv_put_cell(&c->out, w->cells.cell[i].s, w->cells.cell[i].len);
+  }
+  end_line(w, c, status, message);
+}
+
+/* The document's fields after the run, with its status. (Read through the instance:
+ * bp_doc_get gives a list's length but not its items.) */
+static void put_document(Worker *w, Chunk *c, BpInstance *inst, RowStatus status, const char *message) {
+  for (size_t i = 0; i < w->m->ncols; i++) {
+    if (i) csv_buf_put(&c->out, ",", 1);
+    BpValue v;
+    if (bp_instance_get(inst, w->m->cols[i].name, &v) != BP_OK) {
+      fputs("bprun: out of memory\n", stderr); /* the only way a field can fail to be read */
+      exit(EXIT_MISUSE);
+    }
+    w->text.len = 0;
+    put_value(&w->text, &v);
+    csv_put_cell(&c->out, w->text.s ? w->text.s : "", w->text.len);
+  }
+  end_line(w, c, status, message);
+}
+
+static void bad_row(Worker *w, Chunk *c, const CsvRecord *rec, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void bad_row(Worker *w, Chunk *c, const CsvRecord *rec, const char *fmt, ...) {
+  char why[1000];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  say(c, "%s:%d: %s", w->m->csv_path, rec->line, why);
+  put_original(w, c, ROW_BAD, why);
+}
+
+static const char *const item_kinds[] = {"task", "approval", "review", "request"};
+
+/* Why an instance still waits, for the row's message. */
+static void describe_wait(BpInstance *inst, bool started, char *buf, size_t size) {
+  char who[200];
+  if (started) snprintf(who, sizeof who, "the process %s, started by it,", bp_instance_process(inst));
+  else snprintf(who, sizeof who, "the process");
+  const char *tail = " — mass runs need processes that finish on their own";
+  BpItem it;
+  BpCall call;
+  int64_t at;
+  size_t nitems = bp_instance_item_count(inst);
+  if (nitems && bp_instance_item(inst, 0, &it)) {
+    char more[40] = "";
+    if (nitems > 1) snprintf(more, sizeof more, ", and %zu more", nitems - 1);
+    snprintf(buf, size, "%s waits for people (%s for %s \"%s\"%s)%s", who, item_kinds[it.kind], it.user, it.title,
+             more, tail);
+  } else if (bp_instance_call_count(inst) && bp_instance_call(inst, 0, &call)) {
+    snprintf(buf, size, "%s waits for the host's answer to %s%s", who, call.action, tail);
+  } else if (bp_instance_next_timer(inst, &at)) {
+    char when[32];
+    format_time(at, when, sizeof when);
+    snprintf(buf, size, "%s waits until %s%s", who, when, tail);
+  } else {
+    snprintf(buf, size, "%s waits%s", who, tail);
+  }
+}
+
+/* How the row's instances ended: the one started on the row, then those it started
+ * (a `start`, a change that triggers another process), which must end too. */
+static RowStatus judge(Host *h, char *buf, size_t size, const char **message) {
+  BpInstance *first = h->insts[0]->inst;
+  BpRunStatus st = bp_instance_status(first);
+  *message = buf;
+  if (st == BP_WAITING) {
+    describe_wait(first, false, buf, size);
+    return ROW_FAILED;
+  }
+  *message = bp_instance_message(first);
+  if (st == BP_FAILED) return ROW_FAILED;
+  for (size_t i = 1; i < h->ninsts; i++) {
+    BpInstance *other = h->insts[i]->inst;
+    *message = buf;
+    if (bp_instance_status(other) == BP_WAITING) {
+      describe_wait(other, true, buf, size);
+      return ROW_FAILED;
+    }
+    if (bp_instance_status(other) == BP_FAILED) {
+      snprintf(buf, size, "the process %s, started by it, failed: %s", bp_instance_process(other),
+               bp_instance_message(other));
+      return ROW_FAILED;
+    }
+  }
+  *message = bp_instance_message(first);
+  return st == BP_COMPLETED ? ROW_COMPLETED : ROW_TERMINATED;
+}
+
+static void free_values(Worker *w, size_t n) {
+  for (size_t i = 0; i < n; i++) bp_value_free(w->h.rt, &w->args[i].value);
+}
+
+/* An empty cell gives no value (the field keeps its default, a date stays unset) but
+ * for text and lists, where it is the empty value. */
+static bool empty_is_value(uint8_t type) { return type == BP_T_STRING || (type & BP_T_LIST); }
+
+/* The row's cells as the process's fields, into w->args; false after reporting a bad
+ * row. Sets *n to the number of fields given. */
+static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, size_t *n) {
+  Mass *m = w->m;
+  csv_cells(m->text, rec, &w->cells);
+  if (rec->error) {
+    if (rec->error_cell < m->ncols) bad_row(w, c, rec, "%s: %s", m->cols[rec->error_cell].name, rec->error);
+    else bad_row(w, c, rec, "cell %zu: %s", rec->error_cell + 1, rec->error);
+    return false;
+  }
+  if (w->cells.n != m->ncols) {
+    bad_row(w, c, rec, "%zu cells where the header has %zu", w->cells.n, m->ncols);
+    return false;
+  }
+  *n = 0;
+  for (size_t i = 0; i < m->ncols; i++) {
+    const CsvCell *cell = &w->cells.cell[i];
+    if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
+    BpError err = {0};
+    if (bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
+      free_values(w, *n);
+      bad_row(w, c, rec, "%s: %s", m->cols[i].name, err.message);
+      return false;
+    }
+    w->args[(*n)++].name = m->cols[i].name;
+  }
+  return true;
+}
+
+/* One row: its document made from its cells, the process run on it, its line written. */
+static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
+  Mass *m = w->m;
+  Host *h = &w->h;
+  size_t n;
+  if (!read_fields(w, c, rec, &n)) return;
+  if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
+  h->clock = m->clock;
+  h->number = (int)row;
+  Inst *r = host_new_inst(h);
+  h->current = 0;
+  BpError err = {0};
+  BpStatus st = bp_start(h->bundle, m->process, NULL, w->args, n + m->nparams, r, &r->inst, &err);
+  free_values(w, n);
+  char why[600];
+  const char *message = err.message;
+  RowStatus status = st == BP_OK ? judge(h, why, sizeof why, &message) : ROW_FAILED;
+  if (status == ROW_FAILED) {
+    /* The messages composed here (waits, a started process failed) say what happened;
+     * the runtime's need saying whose they are. */
+    const char *what = message == why ? "" : st == BP_OK ? "the process failed: " : "cannot start: ";
+    say(c, "%s:%d: row %zu: %s%s", m->csv_path, rec->line, row, what, message);
+    put_original(w, c, status, message);
+  } else {
+    put_document(w, c, r->inst, status, message);
+  }
+  host_reset(h);
+}
+
+static void run_chunk(Worker *w, Chunk *c) {
+  Mass *m = w->m;
+  FILE *journal = NULL;
+  if (m->journal && !(journal = open_memstream(&c->journal, &c->njournal))) {
+    fputs("bprun: out of memory\n", stderr);
+    exit(EXIT_MISUSE);
+  }
+  w->h.journal_out = journal;
+  size_t pos = c->pos, done = 0;
+  int line = c->line;
+  while (done < c->nrows) {
+    CsvRecord rec;
+    csv_scan(m->text, m->len, pos, line, &rec);
+    pos = rec.next;
+    line = rec.next_line;
+    if (rec.start == rec.end && !rec.error) continue; /* a blank line */
+    run_row(w, c, &rec, c->row + done);
+    done++;
+  }
+  w->h.journal_out = NULL;
+  if (journal) fclose(journal);
+}
+
+static void *work(void *arg) {
+  Worker *w = arg;
+  Mass *m = w->m;
+  for (;;) {
+    pthread_mutex_lock(&m->lock);
+    while (!m->stop && m->next < m->nchunks && m->next >= m->written + m->window) pthread_cond_wait(&m->changed, &m->lock);
+    if (m->stop || m->next == m->nchunks) {
+      pthread_mutex_unlock(&m->lock);
+      return NULL;
+    }
+    Chunk *c = &m->chunks[m->next++];
+    pthread_mutex_unlock(&m->lock);
+    run_chunk(w, c);
+    pthread_mutex_lock(&m->lock);
+    c->done = true;
+    pthread_cond_broadcast(&m->changed);
+    pthread_mutex_unlock(&m->lock);
+  }
+}
+
+/* ---- setting up ------------------------------------------------------------------------------- */
+
+static const char usage_line[] =
+    "usage: bprun mass BUNDLE.bpt PROCESS --documents IN.csv --out OUT.csv [--journal FILE]\n"
+    "                  [--jobs N] [--clock 2026-03-01T09:00] [param=value ...]\n";
+
+static int misuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int misuse(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("bprun mass: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return EXIT_MISUSE;
+}
+
+/* The name=value words as parameters of the process, parsed in H's runtime; false with
+ * a message. */
+static bool parse_params(Host *h, const Mass *m, BpArg **out, char *why, size_t size) {
+  BpArg *args = xrealloc(NULL, (m->nparams ? m->nparams : 1) * sizeof *args);
+  for (size_t i = 0; i < m->nparams; i++) {
+    const char *word = m->params[i], *eq = strchr(word, '=');
+    char *name = xstrndup(word, (size_t)(eq - word));
+    char kind = 0;
+    uint8_t type = bp_bundle_name_type(h->bundle, m->process, name, &kind);
+    BpError err = {0};
+    bool ok = false;
+    if (kind == 'f') snprintf(why, size, "`%s` is a field of the document: give it as a column of the CSV file", name);
+    else if (kind != 'p') snprintf(why, size, "`%s` is not a parameter of %s", name, m->process);
+    else if (bp_value_parse(h->rt, eq + 1, strlen(eq + 1), type, &args[i].value, &err) != BP_OK)
+      snprintf(why, size, "%s: %s", name, err.message);
+    else ok = true;
+    if (!ok) {
+      free(name);
+      for (size_t k = 0; k < i; k++) {
+        bp_value_free(h->rt, &args[k].value);
+        free((char *)args[k].name);
+      }
+      free(args);
+      return false;
+    }
+    args[i].name = name;
+  }
+  *out = args;
+  return true;
+}
+
+static void free_params(Host *h, BpArg *args, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    bp_value_free(h->rt, &args[i].value);
+    free((char *)args[i].name);
+  }
+  free(args);
+}
+
+/* The process can start with these parameters (a required one missing is refused): a
+ * trial start on an empty document, so the mistake is reported once, not on every row. */
+static bool try_start(Host *h, const Mass *m, char *why, size_t size) {
+  BpArg *params;
+  if (!parse_params(h, m, &params, why, size)) return false;
+  BpInstance *inst = NULL;
+  BpError err = {0};
+  BpStatus st = bp_start(h->bundle, m->process, NULL, params, m->nparams, NULL, &inst, &err);
+  if (st != BP_OK) snprintf(why, size, "cannot start %s: %s", m->process, err.message);
+  if (inst) bp_instance_free(inst);
+  free_params(h, params, m->nparams);
+  host_reset(h);
+  return st == BP_OK;
+}
+
+static char *trimmed_copy(const char *s, size_t n) {
+  while (n && (*s == ' ' || *s == '\t')) s++, n--;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  return xstrndup(s, n);
+}
+
+/* The header: every column a field of the process's document, none twice. Sets
+ * m->cols; false after reporting every bad column. */
+static bool read_header(Host *h, Mass *m, const CsvRecord *rec) {
+  CsvCells cells = {0};
+  csv_cells(m->text, rec, &cells);
+  bool ok = true;
+  if (rec->error) {
+    fprintf(stderr, "%s:%d: the header: %s\n", m->csv_path, rec->line, rec->error);
+    ok = false;
+  }
+  m->cols = xrealloc(NULL, cells.n * sizeof *m->cols);
+  m->ncols = cells.n;
+  for (size_t i = 0; i < cells.n; i++) {
+    Column *col = &m->cols[i];
+    col->name = trimmed_copy(cells.cell[i].s, cells.cell[i].len);
+    char kind = 0;
+    col->type = bp_bundle_name_type(h->bundle, m->process, col->name, &kind);
+    if (kind != 'f') {
+      fprintf(stderr, "%s:%d: unknown column `%s`: not a field of the document of %s\n", m->csv_path, rec->line,
+              col->name, m->process);
+      ok = false;
+    }
+    for (size_t k = 0; k < i; k++)
+      if (strcmp(m->cols[k].name, col->name) == 0) {
+        fprintf(stderr, "%s:%d: the column `%s` appears twice\n", m->csv_path, rec->line, col->name);
+        ok = false;
+        break;
+      }
+  }
+  csv_cells_free(&cells);
+  return ok;
+}
+
+static void free_columns(Mass *m) {
+  for (size_t i = 0; i < m->ncols; i++) free(m->cols[i].name);
+  free(m->cols);
+}
+
+/* The rows after the header (blank lines are skipped), cut into chunks small enough for
+ * every worker to have several, at most MAX_CHUNK rows. */
+static void make_chunks(Mass *m, size_t pos, int line, int jobs) {
+  size_t nrows = 0;
+  for (size_t p = pos; p < m->len;) {
+    CsvRecord rec;
+    csv_scan(m->text, m->len, p, 0, &rec);
+    if (rec.start != rec.end || rec.error) nrows++;
+    p = rec.next;
+  }
+  size_t size = nrows / ((size_t)jobs * CHUNKS_PER_JOB);
+  size = size < 1 ? 1 : size > MAX_CHUNK ? MAX_CHUNK : size;
+  m->nchunks = (nrows + size - 1) / size;
+  m->chunks = xrealloc(NULL, (m->nchunks ? m->nchunks : 1) * sizeof *m->chunks);
+  size_t row = 0, k = 0;
+  while (pos < m->len) {
+    CsvRecord rec;
+    csv_scan(m->text, m->len, pos, line, &rec);
+    if (rec.start != rec.end || rec.error) {
+      if (row % size == 0) {
+        m->chunks[k] = (Chunk){.pos = pos, .line = line, .row = row + 1};
+        k++;
+      }
+      m->chunks[k - 1].nrows++;
+      row++;
+    }
+    pos = rec.next;
+    line = rec.next_line;
+  }
+}
+
+/* ---- writing -------------------------------------------------------------------------------------- */
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct Progress {
+  bool shown; /* stderr is a terminal */
+  bool drawn; /* a bar is on the screen */
+  double start, last;
+} Progress;
+
+static void progress_clear(Progress *p) {
+  if (p->drawn) fputs("\r\033[K", stderr);
+  p->drawn = false;
+}
+
+static void progress_draw(Progress *p, size_t done, size_t total, bool force) {
+  if (!p->shown) return;
+  double now = now_seconds();
+  if (!force && now - p->last < 0.1) return;
+  p->last = now;
+  enum { WIDTH = 30 };
+  int filled = total ? (int)(WIDTH * done / total) : WIDTH;
+  char bar[WIDTH + 1];
+  for (int i = 0; i < WIDTH; i++) bar[i] = i < filled ? '#' : '.';
+  bar[WIDTH] = '\0';
+  double rate = now > p->start ? (double)done / (now - p->start) : 0;
+  fprintf(stderr, "\r[%s] %zu / %zu rows, %.0f rows/s\033[K", bar, done, total, rate);
+  p->drawn = true;
+}
+
+static bool put_all(FILE *f, const char *s, size_t n) { return n == 0 || fwrite(s, 1, n, f) == n; }
+
+/* Writes the chunks in order as the workers finish them; false when writing fails (the
+ * workers are then stopped). Adds up the rows by status. */
+static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t count[4], Progress *p) {
+  bool ok = true;
+  size_t done = 0;
+  for (size_t k = 0; k < m->nchunks; k++) {
+    Chunk *c = &m->chunks[k];
+    pthread_mutex_lock(&m->lock);
+    while (!c->done) pthread_cond_wait(&m->changed, &m->lock);
+    pthread_mutex_unlock(&m->lock);
+    if (c->messages.len) {
+      progress_clear(p);
+      fwrite(c->messages.s, 1, c->messages.len, stderr);
+    }
+    if (!put_all(out, c->out.s, c->out.len)) {
+      fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->out_path, strerror(errno));
+      ok = false;
+    } else if (journal && !put_all(journal, c->journal, c->njournal)) {
+      fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->journal_path, strerror(errno));
+      ok = false;
+    }
+    for (int i = 0; i < 4; i++) count[i] += c->count[i];
+    done += c->nrows;
+    csv_buf_free(&c->out);
+    csv_buf_free(&c->messages);
+    free(c->journal);
+    c->journal = NULL;
+    pthread_mutex_lock(&m->lock);
+    m->written++;
+    if (!ok) m->stop = true;
+    pthread_cond_broadcast(&m->changed);
+    pthread_mutex_unlock(&m->lock);
+    if (!ok) break;
+    progress_draw(p, done, total, k + 1 == m->nchunks);
+  }
+  progress_clear(p);
+  return ok;
+}
+
+/* ---- the command ------------------------------------------------------------------------------------ */
+
+typedef struct Options {
+  const char *bundle, *process, *documents, *out, *journal, *clock;
+  int jobs;
+} Options;
+
+static int parse_options(int argc, char **argv, Options *o, Mass *m) {
+  *o = (Options){.jobs = 1};
+  m->params = xrealloc(NULL, (size_t)(argc ? argc : 1) * sizeof *m->params);
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    bool has_value = i + 1 < argc;
+    if (!strcmp(a, "--documents") && has_value) o->documents = argv[++i];
+    else if (!strcmp(a, "--out") && has_value) o->out = argv[++i];
+    else if (!strcmp(a, "--journal") && has_value) o->journal = argv[++i];
+    else if (!strcmp(a, "--clock") && has_value) o->clock = argv[++i];
+    else if (!strcmp(a, "--jobs") && has_value) {
+      char *end;
+      long n = strtol(argv[++i], &end, 10);
+      if (*end || n < 1 || n > MAX_JOBS) return misuse("--jobs needs a number from 1 to %d, not `%s`", MAX_JOBS, argv[i]);
+      o->jobs = (int)n;
+    } else if (a[0] == '-' && a[1]) return misuse("unknown option %s (or it needs a value)\n%s", a, usage_line);
+    else if (!o->bundle) o->bundle = a;
+    else if (!o->process) o->process = a;
+    else if (strchr(a, '=') && strchr(a, '=') != a) m->params[m->nparams++] = argv[i];
+    else return misuse("`%s` is not name=value\n%s", a, usage_line);
+  }
+  if (!o->bundle || !o->process) return misuse("a bundle and a process are needed\n%s", usage_line);
+  if (!o->documents) return misuse("--documents IN.csv is needed\n%s", usage_line);
+  if (!o->out) return misuse("--out OUT.csv is needed\n%s", usage_line);
+  return EXIT_OK;
+}
+
+/* FILE.tmp.PID beside FILE, opened for writing. */
+static FILE *open_temp(const char *path, char *tmp, size_t size) {
+  if ((size_t)snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid()) >= size) {
+    errno = ENAMETOOLONG;
+    return NULL;
+  }
+  return fopen(tmp, "wb");
+}
+
+static bool finish_file(FILE *f, const char *tmp, const char *path, bool ok) {
+  bool closed = fclose(f) == 0;
+  if (ok && closed && rename(tmp, path) == 0) return true;
+  if (ok) fprintf(stderr, "bprun mass: cannot write %s: %s\n", path, strerror(errno));
+  unlink(tmp);
+  return false;
+}
+
+/* The workers: each with its runtime and the parameters parsed in it; false with a
+ * message when one cannot be made. */
+static bool open_workers(Worker *w, int n, Mass *m, const uint8_t *bundle, size_t len) {
+  for (int i = 0; i < n; i++) {
+    char why[300];
+    w[i] = (Worker){.m = m};
+    host_init(&w[i].h);
+    if (!host_open(&w[i].h, bundle, len, why, sizeof why) || !parse_params(&w[i].h, m, &w[i].params, why, sizeof why)) {
+      fprintf(stderr, "bprun mass: %s\n", why);
+      for (int k = 0; k <= i; k++) {
+        if (k < i) free_params(&w[k].h, w[k].params, m->nparams);
+        host_close(&w[k].h);
+      }
+      return false;
+    }
+    w[i].args = xrealloc(NULL, (m->ncols + m->nparams + 1) * sizeof *w[i].args);
+  }
+  return true;
+}
+
+/* Frees the workers; false (with a message) if a runtime still holds memory. */
+static bool close_workers(Worker *w, int n, Mass *m) {
+  bool clean = true;
+  for (int i = 0; i < n; i++) {
+    free_params(&w[i].h, w[i].params, m->nparams);
+    free(w[i].args);
+    csv_cells_free(&w[i].cells);
+    csv_buf_free(&w[i].text);
+    host_close(&w[i].h);
+    if (w[i].h.allocated) {
+      fprintf(stderr, "bprun mass: the runtime still holds %zu bytes after freeing everything\n", w[i].h.allocated);
+      clean = false;
+    }
+  }
+  return clean;
+}
+
+/* OUT's and the journal's temporary files, to be removed if the run ends early. */
+static bool open_outputs(const Options *o, FILE **out, FILE **journal) {
+  *journal = NULL;
+  if (!(*out = open_temp(o->out, pending.out, sizeof pending.out))) {
+    fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->out, strerror(errno));
+    return false;
+  }
+  if (o->journal && !(*journal = open_temp(o->journal, pending.journal, sizeof pending.journal))) {
+    fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->journal, strerror(errno));
+    fclose(*out);
+    unlink(pending.out);
+    return false;
+  }
+  arm_cleanup();
+  return true;
+}
+
+static bool write_heads(const Mass *m, const Options *o, FILE *out, FILE *journal) {
+  CsvBuf head = {0};
+  if (m->bom) csv_buf_put(&head, "\xEF\xBB\xBF", 3);
+  for (size_t i = 0; i < m->ncols; i++) {
+    csv_put_cell(&head, m->cols[i].name, strlen(m->cols[i].name));
+    csv_buf_put(&head, ",", 1);
+  }
+  csv_buf_put(&head, "status,message", 14);
+  csv_buf_put(&head, m->eol, strlen(m->eol));
+  bool ok = put_all(out, head.s, head.len);
+  csv_buf_free(&head);
+  if (journal) ok = ok && fprintf(journal, "# bprun journal: time, instance, process, node, text\n# %s\n", o->documents) > 0;
+  return ok;
+}
+
+/* The worker threads run while this thread writes what they did; false when writing
+ * failed or no thread could start. */
+static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *journal, size_t total,
+                        size_t count[4], double start) {
+  pthread_mutex_init(&m->lock, NULL);
+  pthread_cond_init(&m->changed, NULL);
+  m->window = (size_t)njobs * 4;
+  int started = 0;
+  for (; started < njobs; started++)
+    if (pthread_create(&workers[started].thread, NULL, work, &workers[started]) != 0) break;
+  bool ok = started > 0 || njobs == 0;
+  if (!ok) fprintf(stderr, "bprun mass: cannot start a thread\n");
+  Progress progress = {.shown = isatty(STDERR_FILENO), .start = start};
+  if (ok && !write_chunks(m, out, journal, total, count, &progress)) ok = false;
+  for (int i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
+  pthread_cond_destroy(&m->changed);
+  pthread_mutex_destroy(&m->lock);
+  for (size_t k = m->written; k < m->nchunks; k++) { /* done, never written */
+    csv_buf_free(&m->chunks[k].out);
+    csv_buf_free(&m->chunks[k].messages);
+    free(m->chunks[k].journal);
+  }
+  return ok;
+}
+
+/* Runs the rows and writes OUT (and the journal). Returns the exit status. */
+static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bundle_len, size_t first_pos,
+                    int first_line, double start) {
+  make_chunks(m, first_pos, first_line, o->jobs);
+  size_t total = 0, count[4] = {0};
+  for (size_t k = 0; k < m->nchunks; k++) total += m->chunks[k].nrows;
+  FILE *out, *journal;
+  if (!open_outputs(o, &out, &journal)) return EXIT_MISUSE;
+  int njobs = m->nchunks < (size_t)o->jobs ? (int)m->nchunks : o->jobs;
+  Worker *workers = xrealloc(NULL, (size_t)(njobs ? njobs : 1) * sizeof *workers);
+  int failure = EXIT_MISUSE; /* what the run ending early means */
+  bool ok = write_heads(m, o, out, journal), leaked = false;
+  if (!ok) {
+    fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->out, strerror(errno));
+  } else if (!open_workers(workers, njobs, m, bundle, bundle_len)) {
+    ok = false;
+    failure = EXIT_FAILED;
+  } else {
+    ok = run_workers(m, workers, njobs, out, journal, total, count, start);
+    leaked = !close_workers(workers, njobs, m); /* the rows still count; the run fails */
+  }
+  free(workers);
+  if (journal && !finish_file(journal, pending.journal, o->journal, ok)) ok = false;
+  if (!finish_file(out, pending.out, o->out, ok)) ok = false;
+  pending.armed = 0;
+  if (!ok) return failure;
+  double secs = now_seconds() - start;
+  fprintf(stderr, "%zu rows: %zu completed, %zu terminated, %zu failed, %zu bad (%.2f s, %.0f rows/s)\n", total,
+          count[ROW_COMPLETED], count[ROW_TERMINATED], count[ROW_FAILED], count[ROW_BAD], secs,
+          secs > 0 ? (double)total / secs : 0.0);
+  return leaked || count[ROW_FAILED] || count[ROW_BAD] ? EXIT_FAILED : EXIT_OK;
+}
+
+/* The run's settings checked in H's runtime: the clock, the process, its parameters. */
+static int check_settings(Host *h, Mass *m, const Options *o) {
+  char why[400];
+  m->clock = (int64_t)time(NULL);
+  if (o->clock) {
+    BpValue v;
+    BpError err = {0};
+    if (bp_value_parse(h->rt, o->clock, strlen(o->clock), BP_T_DATETIME, &v, &err) != BP_OK)
+      return misuse("--clock: %s", err.message);
+    m->clock = v.i * 60;
+  }
+  if (!host_has_process(h, o->process)) return misuse("no process `%s` in %s", o->process, o->bundle);
+  if (!try_start(h, m, why, sizeof why)) return misuse("%s", why);
+  return EXIT_OK;
+}
+
+/* The CSV file read whole into *text, its BOM skipped and its header checked; *pos and
+ * *line say where the rows start. */
+static int read_documents(Host *h, Mass *m, const Options *o, uint8_t **text, size_t *pos, int *line) {
+  char why[400];
+  size_t len;
+  if (!read_whole_file(o->documents, text, &len, why, sizeof why)) return misuse("%s", why);
+  m->text = (const char *)*text;
+  m->len = len;
+  if (len >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
+    m->text += 3, m->len -= 3;
+    m->bom = true;
+  }
+  CsvRecord head = {0};
+  for (*pos = 0, *line = 1; *pos < m->len;) {
+    csv_scan(m->text, m->len, *pos, *line, &head);
+    *pos = head.next;
+    *line = head.next_line;
+    if (head.start != head.end || head.error) break;
+  }
+  if (head.start == head.end && !head.error) {
+    fprintf(stderr, "bprun mass: %s: no header row (the first line names the columns)\n", o->documents);
+    return EXIT_FAILED;
+  }
+  m->eol = head.crlf ? "\r\n" : "\n";
+  return read_header(h, m, &head) ? EXIT_OK : EXIT_FAILED;
+}
+
+/* Everything checked before a row runs — the bundle, the process, its parameters, the
+ * clock, the file and its header — then the rows. */
+static int mass(Mass *m, const Options *o, double start) {
+  uint8_t *bundle, *text = NULL;
+  size_t bundle_len, pos = 0;
+  int line = 1;
+  char why[400];
+  if (!read_whole_file(o->bundle, &bundle, &bundle_len, why, sizeof why)) return misuse("%s", why);
+  Host h;
+  host_init(&h);
+  int status = EXIT_FAILED;
+  if (!host_open(&h, bundle, bundle_len, why, sizeof why)) fprintf(stderr, "bprun mass: %s: %s\n", o->bundle, why);
+  else if ((status = check_settings(&h, m, o)) == EXIT_OK &&
+           (status = read_documents(&h, m, o, &text, &pos, &line)) == EXIT_OK) {
+    host_close(&h); /* the workers have their own */
+    status = run_rows(m, o, bundle, bundle_len, pos, line, start);
+  }
+  host_close(&h);
+  free_columns(m);
+  free(m->chunks);
+  free(text);
+  free(bundle);
+  return status;
+}
+
+int mass_main(int argc, char **argv) {
+  double start = now_seconds();
+  Options o;
+  Mass m = {0};
+  int status = parse_options(argc, argv, &o, &m);
+  if (status == EXIT_OK) {
+    m.process = o.process;
+    m.csv_path = o.documents;
+    m.out_path = o.out;
+    m.journal_path = o.journal;
+    m.journal = o.journal != NULL;
+    status = mass(&m, &o, start);
+  }
+  free(m.params);
+  return status;
+}

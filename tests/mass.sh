@@ -1,0 +1,243 @@
+#!/bin/sh
+# mass.sh BUILD — `bprun mass` through the command line: samples/fix_city.bp (S15) on
+# tests/mass/contacts.csv (Cyrillic, quoted commas and quotes, a cell over two lines,
+# malformed lines) and tests/mass/accounts.bp on typed columns, each against its
+# expected OUT.csv; a CRLF file with a BOM; --jobs 1 and 4 giving the same bytes; bad
+# rows and waiting processes reported with their line and not stopping the others; a
+# generated file of 20,000 rows; values read back as written; misuse; and no output
+# (or the old one untouched) when a run fails.
+#
+# Run from the repository root (tests/run.sh calls it). Prints one line per failure and
+# ends with `N passed, N failed`; exits non-zero on failure.
+set -u
+
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+BPC=$BUILD/bpc
+BPRUN=$BUILD/bprun
+TIMEOUT=${TIMEOUT:-60}
+export LC_ALL=C
+M=tests/mass
+
+for tool in "$BPC" "$BPRUN"; do
+  if [ ! -x "$tool" ]; then
+    echo "mass.sh: $tool is missing; build it first (make)" >&2
+    exit 2
+  fi
+done
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-mass.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $1: $2"
+}
+
+# run OUT ERR CMD... — with a time limit; sets rc (124: no answer in time).
+run() {
+  _out=$1 _err=$2
+  shift 2
+  timeout -k 5 "$TIMEOUT" "$@" >"$_out" 2>"$_err" </dev/null
+  rc=$?
+}
+
+# Why a run is broken whatever was expected: a hang, a signal, a sanitizer.
+unsound() {
+  if [ "$rc" -eq 124 ]; then echo "no answer within ${TIMEOUT}s"
+  elif [ "$rc" -ge 128 ]; then echo "killed by signal $((rc - 128))"
+  elif grep -q -e 'runtime error:' -e 'Sanitizer' "$1" 2>/dev/null; then
+    echo "sanitizer report: $(grep -m1 -e 'runtime error:' -e 'Sanitizer' "$1")"
+  fi
+}
+
+# mass NAME WANT_RC ARGS... — runs bprun mass ARGS (stderr in $TMP/err); true when it
+# exited WANT_RC soundly, else reports the failure.
+mass() {
+  _name=$1 _want=$2
+  shift 2
+  run "$TMP/stdout" "$TMP/err" "$BPRUN" mass "$@"
+  _why=$(unsound "$TMP/err")
+  if [ -n "$_why" ]; then fail "$_name" "$_why"; return 1; fi
+  if [ "$rc" -ne "$_want" ]; then
+    fail "$_name" "exit status $rc, expected $_want: $(head -n 5 "$TMP/err")"
+    return 1
+  fi
+  return 0
+}
+
+# same NAME EXPECTED ACTUAL — the files are the same bytes.
+same() {
+  if cmp -s "$2" "$3"; then pass
+  else
+    fail "$1" "differs from $2:"
+    diff -u "$2" "$3" | head -n 30
+  fi
+}
+
+# said NAME TEXT — stderr of the last run has a line with TEXT (fixed string).
+said() {
+  if grep -q -F -e "$2" "$TMP/err"; then pass
+  else fail "$1" "no line with \"$2\" on stderr: $(head -n 5 "$TMP/err")"
+  fi
+}
+
+# leftovers DIR — temporary files left in DIR.
+leftovers() { ls "$1" | grep '\.tmp\.' ; }
+
+# ---------------------------------------------------------------------------
+echo "== mass: compile"
+"$BPC" compile samples/fix_city.bp -o "$TMP/fix_city.bpt" 2>"$TMP/err" || {
+  fail "mass/compile fix_city" "$(head -n 5 "$TMP/err")"
+  echo "$passed passed, $failed failed"
+  exit 1
+}
+"$BPC" compile $M/accounts.bp -o "$TMP/accounts.bpt" 2>"$TMP/err" || {
+  fail "mass/compile accounts" "$(head -n 5 "$TMP/err")"
+  echo "$passed passed, $failed failed"
+  exit 1
+}
+FIX=$TMP/fix_city.bpt
+ACC=$TMP/accounts.bpt
+CLOCK="--clock 2026-03-01T09:00"
+
+# ---------------------------------------------------------------------------
+echo "== mass: S15 on contacts.csv"
+# Bad lines (10: two cells, 11: text after a closing quote, 13: a quote never closed)
+# are reported, written with status error, and the rows after them still run.
+mass "mass/contacts" 1 "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/c1.csv" --journal "$TMP/c1.journal" $CLOCK &&
+  same "mass/contacts output" $M/contacts.expected.csv "$TMP/c1.csv"
+said "mass/contacts line 10" "$M/contacts.csv:10: 2 cells where the header has 3"
+said "mass/contacts line 11" "$M/contacts.csv:11: name: text after the closing quote"
+said "mass/contacts line 13" "$M/contacts.csv:13: city: a quote is never closed"
+said "mass/contacts summary" "10 rows: 7 completed, 0 terminated, 0 failed, 3 bad ("
+
+# The journal: bprun test's format, the row number as the instance number.
+if head -n 1 "$TMP/c1.journal" | grep -q '^# bprun journal: time, instance, process, node, text$' &&
+  grep -q "$(printf '^2026-03-01T09:00\t#1\tfix_city\t[a-z_0-9]*\tcity Мсква -> Москва$')" "$TMP/c1.journal" &&
+  grep -q "$(printf '^2026-03-01T09:00\t#9\tfix_city\t[a-z_0-9]*\tcontract = Дезрем$')" "$TMP/c1.journal" &&
+  ! grep -q "$(printf '\t#7\t')" "$TMP/c1.journal"; then pass
+else fail "mass/contacts journal" "not the lines expected: $(head -n 4 "$TMP/c1.journal")"
+fi
+
+# Four threads: the same output and journal, byte for byte.
+mass "mass/contacts --jobs 4" 1 "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/c4.csv" --journal "$TMP/c4.journal" --jobs 4 $CLOCK &&
+  same "mass/contacts --jobs 4 output" "$TMP/c1.csv" "$TMP/c4.csv" &&
+  same "mass/contacts --jobs 4 journal" "$TMP/c1.journal" "$TMP/c4.journal"
+
+# A CRLF file with a BOM: read the same, written with its line ends and its BOM.
+printf '\357\273\277name,city,contract\r\nИван,Мсква,Дизрем-1\r\n"Петров, Пётр", Масква ,Дезерм-2\r\n\r\nОля,Тула,"Дезрем-3"\r\n' >"$TMP/crlf.csv"
+printf '\357\273\277name,city,contract,status,message\r\nИван,Москва,Дезрем-1,completed,\r\n"Петров, Пётр",Москва,Дезрем-2,completed,\r\nОля,Тула,Дезрем-3,completed,\r\n' >"$TMP/crlf.expected"
+mass "mass/CRLF and BOM" 0 "$FIX" fix_city --documents "$TMP/crlf.csv" --out "$TMP/crlf.out" &&
+  same "mass/CRLF and BOM output" "$TMP/crlf.expected" "$TMP/crlf.out"
+
+# ---------------------------------------------------------------------------
+echo "== mass: typed columns (tests/mass/accounts.bp)"
+mass "mass/accounts" 1 "$ACC" check --documents $M/accounts.csv --out "$TMP/a1.csv" $CLOCK limit=2000 &&
+  same "mass/accounts output" $M/accounts.expected.csv "$TMP/a1.csv"
+said "mass/accounts waits for people" "$M/accounts.csv:3: row 2: the process waits for people (task for bob \"Check big\") — mass runs need processes that finish on their own"
+said "mass/accounts failure" "$M/accounts.csv:5: row 4: the process failed: division by zero (at $M/accounts.bp:"
+said "mass/accounts timer" "$M/accounts.csv:6: row 5: the process waits until 2026-03-02T09:00"
+said "mass/accounts bad decimal" "$M/accounts.csv:7: balance: \`12.5.0\` is not a number"
+said "mass/accounts bad date" "$M/accounts.csv:8: opened: \`2026-13-01\` is not a date"
+said "mass/accounts summary" "9 rows: 3 completed, 1 terminated, 3 failed, 2 bad ("
+mass "mass/accounts --jobs 4" 1 "$ACC" check --documents $M/accounts.csv --out "$TMP/a4.csv" --jobs 4 $CLOCK limit=2000 &&
+  same "mass/accounts --jobs 4 output" "$TMP/a1.csv" "$TMP/a4.csv"
+
+# What is written reads back as the same values: the output of a process that changes
+# nothing, without its status and message, run again gives the same output.
+mass "mass/read back" 1 "$ACC" keep --documents $M/accounts.csv --out "$TMP/k1.csv" $CLOCK
+grep -v ',error,' "$TMP/k1.csv" >"$TMP/k1.good"
+sed -e 's/,status,message$//' -e 's/,completed,$//' "$TMP/k1.good" >"$TMP/k1.in"
+mass "mass/read back, again" 0 "$ACC" keep --documents "$TMP/k1.in" --out "$TMP/k2.csv" $CLOCK &&
+  same "mass/read back output" "$TMP/k1.good" "$TMP/k2.csv"
+
+# Parameters: the same for every row; one without a default must be given.
+mass "mass/parameter" 0 "$ACC" grant --documents "$TMP/k1.in" --out "$TMP/g.csv" amount=10.00 $CLOCK &&
+  if grep -q '^ann,20.50,2026-01-05,ann,"bob, carol",false,granted 10.00,completed,$' "$TMP/g.csv"; then pass
+  else fail "mass/parameter output" "no granted row for ann: $(sed -n 2p "$TMP/g.csv")"
+  fi
+rm -f "$TMP/g.csv"
+mass "mass/missing parameter" 2 "$ACC" grant --documents "$TMP/k1.in" --out "$TMP/g.csv" &&
+  said "mass/missing parameter message" "amount" &&
+  if [ -e "$TMP/g.csv" ]; then fail "mass/missing parameter" "an output was written"; else pass; fi
+
+# role("x") answers from BPRUN_ROLE_x, as in bprun test.
+BPRUN_ROLE_auditors=ann,bob mass "mass/roles" 0 "$ACC" audit --documents "$TMP/k1.in" --out "$TMP/r.csv" $CLOCK &&
+  if grep -q '^ann,10.50,2026-01-05,ann,"ann, bob",false,,completed,$' "$TMP/r.csv"; then pass
+  else fail "mass/roles output" "the auditors are not ann and bob: $(sed -n 2p "$TMP/r.csv")"
+  fi
+
+# An unknown column stops everything before a row runs: no output, an old one untouched.
+printf 'name,town,city\nИван,Тула,Мсква\n' >"$TMP/cols.csv"
+echo "old output" >"$TMP/cols.out"
+mass "mass/unknown column" 1 "$FIX" fix_city --documents "$TMP/cols.csv" --out "$TMP/cols.out" &&
+  said "mass/unknown column message" "$TMP/cols.csv:1: unknown column \`town\`" &&
+  if [ "$(cat "$TMP/cols.out")" = "old output" ]; then pass; else fail "mass/unknown column" "the old output was replaced"; fi
+
+# ---------------------------------------------------------------------------
+echo "== mass: 20,000 generated rows"
+awk 'BEGIN {
+  print "name,city,contract"
+  split("Моква,Мсква,Масква,москва,Тула", city, ",")
+  for (i = 1; i <= 20000; i++) printf "\"Контакт %d, ООО\",%s,Дизрем-%05d\n", i, city[1 + i % 5], i
+}' >"$TMP/big.csv"
+mass "mass/20000 rows --jobs 2" 0 "$FIX" fix_city --documents "$TMP/big.csv" --out "$TMP/big2.csv" --jobs 2 &&
+  said "mass/20000 rows summary" "20000 rows: 20000 completed, 0 terminated, 0 failed, 0 bad (" &&
+  if [ "$(wc -l <"$TMP/big2.csv" | tr -d ' ')" -eq 20001 ] &&
+    [ "$(sed -n 2p "$TMP/big2.csv")" = '"Контакт 1, ООО",Москва,Дезрем-00001,completed,' ] &&
+    [ "$(sed -n 5p "$TMP/big2.csv")" = '"Контакт 4, ООО",Тула,Дезрем-00004,completed,' ] &&
+    [ "$(sed -n 12346p "$TMP/big2.csv")" = '"Контакт 12345, ООО",Москва,Дезрем-12345,completed,' ] &&
+    [ "$(tail -n 1 "$TMP/big2.csv")" = '"Контакт 20000, ООО",Москва,Дезрем-20000,completed,' ]; then pass
+  else fail "mass/20000 rows output" "$(wc -l <"$TMP/big2.csv") lines; line 2: $(sed -n 2p "$TMP/big2.csv")"
+  fi
+mass "mass/20000 rows --jobs 1" 0 "$FIX" fix_city --documents "$TMP/big.csv" --out "$TMP/big1.csv" &&
+  same "mass/20000 rows, 1 and 2 jobs" "$TMP/big1.csv" "$TMP/big2.csv"
+if [ -n "$(leftovers "$TMP")" ]; then fail "mass/temporary files" "left behind: $(leftovers "$TMP")"; else pass; fi
+
+# ---------------------------------------------------------------------------
+echo "== mass: misuse and failures"
+rm -f "$TMP/x.csv"
+# misuse NAME ARGS... — exit 2, a message, and no output written.
+misuse() {
+  _name=$1
+  shift
+  if mass "$_name" 2 "$@"; then
+    if [ ! -s "$TMP/err" ]; then fail "$_name" "no message"
+    elif [ -e "$TMP/x.csv" ]; then fail "$_name" "an output was written"
+    else pass
+    fi
+  fi
+  rm -f "$TMP/x.csv"
+}
+misuse "mass/missing --out" "$FIX" fix_city --documents $M/contacts.csv
+misuse "mass/missing --documents" "$FIX" fix_city --out "$TMP/x.csv"
+misuse "mass/unknown process" "$FIX" no_such_process --documents $M/contacts.csv --out "$TMP/x.csv"
+misuse "mass/missing CSV file" "$FIX" fix_city --documents "$TMP/no-such.csv" --out "$TMP/x.csv"
+misuse "mass/missing bundle" "$TMP/no-such.bpt" fix_city --documents $M/contacts.csv --out "$TMP/x.csv"
+misuse "mass/--jobs 0" "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/x.csv" --jobs 0
+misuse "mass/--jobs 65" "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/x.csv" --jobs 65
+misuse "mass/unknown parameter" "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/x.csv" colour=red
+misuse "mass/bad --clock" "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/x.csv" --clock soon
+misuse "mass/output in a missing directory" "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/no/x.csv"
+
+# Writing fails half-way (a file size limit): exit 2, the old output untouched, no
+# temporary file left.
+mkdir -p "$TMP/full"
+echo "old output" >"$TMP/full/out.csv"
+run "$TMP/stdout" "$TMP/err" sh -c 'ulimit -f 64; trap "" XFSZ; exec "$@"' sh \
+  "$BPRUN" mass "$FIX" fix_city --documents "$TMP/big.csv" --out "$TMP/full/out.csv" --journal "$TMP/full/j.txt" --jobs 2
+why=$(unsound "$TMP/err")
+if [ -n "$why" ]; then fail "mass/write fails" "$why"
+elif [ "$rc" -ne 2 ]; then fail "mass/write fails" "exit status $rc, expected 2: $(head -n 3 "$TMP/err")"
+elif [ "$(cat "$TMP/full/out.csv")" != "old output" ]; then fail "mass/write fails" "the old output was replaced"
+elif [ -e "$TMP/full/j.txt" ]; then fail "mass/write fails" "a journal was written"
+elif [ -n "$(leftovers "$TMP/full")" ]; then fail "mass/write fails" "left behind: $(leftovers "$TMP/full")"
+else pass
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
