@@ -257,6 +257,7 @@ uint8_t bp_bundle_field_type(const BpBundle *b, const char *doctype, const char 
 BpStatus bp_doc_new(BpBundle *b, const char *doctype, const BpArg *fields, size_t n,
                     BpDoc **out, BpError *err);
 void bp_doc_release(BpDoc *doc);
+/* A field's value, valid until the next call on the document (BP_EINVAL: no such field). */
 BpStatus bp_doc_get(const BpDoc *doc, const char *field, BpValue *out);
 /* The document changes as if edited by a person: FIELDS are type-checked and stored
  * (all or none), then every process of the bundle whose trigger watches one that

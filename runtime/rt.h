@@ -205,6 +205,7 @@ struct BpDoc {
   Value *fields;
   uint16_t nfields;
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
+  RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
 };
 
 /* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field

@@ -412,6 +412,7 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
 
 static void doc_free(BpDoc *doc) {
   BpRuntime *rt = doc->b->rt;
+  rt_vec_free(rt, &doc->scratch, sizeof(BpValue));
   if (doc->fields) {
     rt_unref_all(rt, doc->fields, doc->nfields);
     rt_dealloc(rt, doc->fields, values_bytes(doc->nfields));
@@ -527,14 +528,8 @@ void bp_doc_release(BpDoc *doc) {
 BpStatus bp_doc_get(const BpDoc *doc, const char *field, BpValue *out) {
   uint16_t i;
   if (!doc || !out || !rt_doc_lookup(doc->b, doc->doctype, field, &i)) return BP_EINVAL;
-  Value v = doc->fields[i];
-  if (rt_is_list(v.type)) { /* a view of a list needs scratch memory: give text types only */
-    *out = (BpValue){.type = v.type, .n = v.u.l->n};
-    return BP_OK;
-  }
-  RtVec none = {0};
-  rt_view(doc->b->rt, v, out, &none);
-  return BP_OK;
+  /* The view's list items live in the document's scratch memory until the next call. */
+  return rt_view(doc->b->rt, doc->fields[i], out, &((BpDoc *)doc)->scratch) ? BP_OK : BP_ENOMEM;
 }
 
 enum { MAX_TRIGGER_DEPTH = 8 };
