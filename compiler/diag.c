@@ -19,6 +19,9 @@ Span span_join(Span a, Span b) {
 Source *source_new(const char *path, char *text, uint32_t len) {
   Source *s = xcalloc(1, sizeof *s);
   s->path = xstrdup(path);
+  /* In place when the allocation has room already (read_file leaves it). */
+  text = xrealloc(text, (size_t)len + 2);
+  text[len + 1] = '\0';
   s->text = text;
   s->len = len;
   uint32_t cap = 64;

@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct ArenaBlock {
   ArenaBlock *next;
@@ -215,21 +218,32 @@ unsigned edit_distance(const char *a, const char *b, unsigned cap) {
   return d[n][m] > cap ? cap + 1 : d[n][m];
 }
 
+/* A regular file is read with one read(2) into a buffer of its exact size
+ * (fstat), so the text is never copied and no page is wasted; a pipe, or a
+ * file that grows meanwhile, has its buffer doubled as the bytes come. */
 char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  StrBuf b;
-  sb_init(&b);
-  char chunk[65536];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_putn(&b, chunk, got);
-  int failed = ferror(f);
-  fclose(f);
-  if (failed) {
-    sb_free(&b);
-    errno = EIO;
-    return NULL;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return NULL;
+  struct stat st;
+  size_t cap = 64 * 1024; /* bytes of text the buffer holds, the NUL aside */
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) cap = (size_t)st.st_size + 1;
+  char *buf = xmalloc(cap + 1);
+  size_t n = 0;
+  for (;;) {
+    if (n == cap) buf = xrealloc(buf, (cap *= 2) + 1);
+    ssize_t got = read(fd, buf + n, cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      close(fd);
+      free(buf);
+      errno = EIO;
+      return NULL;
+    }
+    if (got == 0) break;
+    n += (size_t)got;
   }
-  *len = b.len;
-  return sb_take(&b);
+  close(fd);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
 }

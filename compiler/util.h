@@ -77,7 +77,8 @@ size_t utf8_seq_len(const unsigned char *s, size_t n);
 unsigned edit_distance(const char *a, const char *b, unsigned cap);
 
 /* Reads a whole file; returns NULL and sets errno on failure. *len gets the
- * size. The buffer is NUL-terminated (the NUL is not counted). */
+ * size. The buffer is NUL-terminated (the NUL is not counted) and has room
+ * for one byte more, which source_new uses. */
 char *read_file(const char *path, size_t *len);
 
 #endif
