@@ -9,20 +9,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Blocks come from calloc and the arena never reuses memory, so every
+ * allocation is zeroed without a memset: for a large block calloc maps fresh
+ * pages, which the kernel zeroes when they are first touched. Blocks double
+ * from 64 KiB to 4 MiB: a small file costs little, and a large one a few
+ * big blocks with little left unused at their ends. */
 struct ArenaBlock {
   ArenaBlock *next;
-  size_t used, size;
   max_align_t data[]; /* keeps every allocation max-aligned */
 };
 
-enum { ARENA_BLOCK = 64 * 1024 };
+enum { ARENA_FIRST_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024 };
 
 static void out_of_memory(void) {
   fputs("bpc: out of memory\n", stderr);
   exit(2);
 }
 
-void arena_init(Arena *a) { a->head = NULL; }
+void arena_init(Arena *a) {
+  a->next = a->end = NULL;
+  a->head = NULL;
+  a->block_size = ARENA_FIRST_BLOCK;
+}
 
 void arena_free(Arena *a) {
   ArenaBlock *b = a->head;
@@ -31,27 +39,34 @@ void arena_free(Arena *a) {
     free(b);
     b = next;
   }
-  a->head = NULL;
+  arena_init(a);
 }
 
-void *arena_alloc(Arena *a, size_t size) {
-  const size_t align = sizeof(max_align_t);
-  size = (size + align - 1) / align * align;
-  if (size == 0) size = align;
-  ArenaBlock *b = a->head;
-  if (!b || b->size - b->used < size) {
-    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-    b = malloc(sizeof *b + cap);
-    if (!b) out_of_memory();
-    b->used = 0;
-    b->size = cap;
-    b->next = a->head;
-    a->head = b;
+static ArenaBlock *new_block(size_t size) {
+  ArenaBlock *b = calloc(1, sizeof *b + size);
+  if (!b) out_of_memory();
+  return b;
+}
+
+/* size (rounded by arena_alloc) does not fit in the newest block. One larger
+ * than a block gets a block of its own, behind the newest, which goes on
+ * serving the small ones. */
+void *arena_alloc_slow(Arena *a, size_t size) {
+  if (size > a->block_size / 4 && a->head) {
+    ArenaBlock *own = new_block(size);
+    own->next = a->head->next;
+    a->head->next = own;
+    return own->data;
   }
-  void *p = (char *)b->data + b->used;
-  b->used += size;
-  memset(p, 0, size);
-  return p;
+  size_t cap = a->block_size;
+  while (cap < size) cap *= 2;
+  if (a->block_size < ARENA_MAX_BLOCK) a->block_size *= 2;
+  ArenaBlock *b = new_block(cap);
+  b->next = a->head;
+  a->head = b;
+  a->next = (char *)b->data + size;
+  a->end = (char *)b->data + cap;
+  return b->data;
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n) {

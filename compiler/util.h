@@ -16,14 +16,26 @@
 
 typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {
-  ArenaBlock *head; /* newest block first */
+  char *next, *end;  /* the free part of the newest block */
+  ArenaBlock *head;  /* newest block first */
+  size_t block_size; /* the size of the next block (they grow; see util.c) */
 } Arena;
 
 void arena_init(Arena *a);
 void arena_free(Arena *a);
+void *arena_alloc_slow(Arena *a, size_t size);
+
 /* Zeroed, max-aligned memory; aborts the program on out-of-memory (the compiler
- * is a command-line tool; the runtime never uses this). */
-void *arena_alloc(Arena *a, size_t size);
+ * is a command-line tool; the runtime never uses this). Inline: the parser
+ * allocates a node for nearly every token, and this is a pointer bump. */
+static inline void *arena_alloc(Arena *a, size_t size) {
+  const size_t align = sizeof(max_align_t);
+  size = size ? (size + align - 1) / align * align : align;
+  if ((uintptr_t)a->end - (uintptr_t)a->next < size) return arena_alloc_slow(a, size);
+  void *p = a->next;
+  a->next += size;
+  return p;
+}
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...)
