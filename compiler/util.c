@@ -21,7 +21,7 @@ struct ArenaBlock {
 
 enum { ARENA_FIRST_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024 };
 
-static void out_of_memory(void) {
+_Noreturn void out_of_memory(void) {
   fputs("bpc: out of memory\n", stderr);
   exit(2);
 }

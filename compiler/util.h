@@ -51,6 +51,9 @@ void ptrvec_push(Arena *a, PtrVec *v, void *item);
 
 /* ---- heap helpers (abort on out-of-memory) -------------------------------- */
 
+/* Says so on stderr and exits with status 2. */
+_Noreturn void out_of_memory(void);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -32,10 +32,10 @@ typedef struct LexDuration { /* DURATION: seconds, and the text as written */
   int64_t seconds;
 } LexDuration;
 
-/* The lists the grammar collects. Each is already the final array of its
- * node (ast.h wants arrays with a count): LIST_PUSH (parse_tree.h) grows it
- * to the next power of two, in place of a copy at the end. */
-#define LIST_OF(T) struct { T *items; uint32_t n; }
+/* The lists the grammar collects, on the parser's stack of lists (`at` is
+ * where the list starts there); the builders copy each to the array with a
+ * count that ast.h wants. See LIST_PUSH in parse_tree.h. */
+#define LIST_OF(T) struct { T *items; uint32_t n, at; }
 typedef LIST_OF(Expr *) ExprList;
 typedef LIST_OF(Stmt *) StmtList;
 typedef LIST_OF(Block *) BlockList;
