@@ -16,7 +16,7 @@
  * big blocks with little left unused at their ends. */
 struct ArenaBlock {
   ArenaBlock *next;
-  max_align_t data[]; /* keeps every allocation max-aligned */
+  ArenaAlign data[]; /* keeps every allocation aligned */
 };
 
 enum { ARENA_FIRST_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024 };

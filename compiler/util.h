@@ -25,11 +25,22 @@ void arena_init(Arena *a);
 void arena_free(Arena *a);
 void *arena_alloc_slow(Arena *a, size_t size);
 
-/* Zeroed, max-aligned memory; aborts the program on out-of-memory (the compiler
- * is a command-line tool; the runtime never uses this). Inline: the parser
- * allocates a node for nearly every token, and this is a pointer bump. */
+/* What arena memory is aligned for: pointers, 64-bit integers and doubles,
+ * which is all the compiler puts there. (max_align_t would be 16 bytes on
+ * common 64-bit targets, for long double: padding on every node.) */
+typedef union ArenaAlign {
+  void *p;
+  void (*f)(void);
+  int64_t i;
+  double d;
+} ArenaAlign;
+
+/* Zeroed memory, aligned as ArenaAlign; aborts the program on out-of-memory
+ * (the compiler is a command-line tool; the runtime never uses this).
+ * Inline: the parser allocates a node for nearly every token, and this is a
+ * pointer bump. */
 static inline void *arena_alloc(Arena *a, size_t size) {
-  const size_t align = sizeof(max_align_t);
+  const size_t align = sizeof(ArenaAlign);
   size = size ? (size + align - 1) / align * align : align;
   if ((uintptr_t)a->end - (uintptr_t)a->next < size) return arena_alloc_slow(a, size);
   void *p = a->next;
