@@ -508,17 +508,11 @@ void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Bloc
 
 /* ---- expressions ---------------------------------------------------------------- */
 
-/* Every expression the parser makes is allocated with its tree depth just
- * after it (in what would be alignment padding), so a builder knows the
- * depth of its operands in O(1). A tree deeper than PARSE_MAX_DEPTH (a chain
- * of 300 `+`, say) is cut with an E_ERROR after one message: the tree
- * walkers recurse and rely on the bound. */
-typedef struct ExprBox {
-  Expr expr; /* first: an Expr* is an ExprBox* */
-  uint32_t depth;
-} ExprBox;
-
-static uint32_t depth_of(const Expr *e) { return e ? ((const ExprBox *)e)->depth : 0; }
+/* Every expression the parser makes knows the height of its tree, so a
+ * builder knows the depth of its operands in O(1). A tree deeper than
+ * PARSE_MAX_DEPTH (a chain of 300 `+`, say) is cut with an E_ERROR after one
+ * message: the tree walkers recurse and rely on the bound. */
+static uint32_t depth_of(const Expr *e) { return e ? e->depth : 0; }
 
 static uint32_t max_depth(Expr *const *items, uint32_t n) {
   uint32_t d = 0;
@@ -537,16 +531,16 @@ static uint32_t max3(uint32_t a, uint32_t b, uint32_t c) {
 /* A new node over children at most child_depth deep; E_ERROR (check the
  * kind before filling the union) when that makes the tree too deep. */
 static Expr *new_expr(Parser *p, ExprKind kind, Span span, uint32_t child_depth) {
-  ExprBox *box = arena_alloc(p->arena, sizeof *box);
-  box->depth = child_depth + 1;
-  if (box->depth > PARSE_MAX_DEPTH) {
+  Expr *e = arena_alloc(p->arena, sizeof *e);
+  e->depth = child_depth + 1;
+  if (e->depth > PARSE_MAX_DEPTH) {
     parse_too_deep(p, span);
     kind = E_ERROR;
-    box->depth = 1;
+    e->depth = 1;
   }
-  box->expr.kind = kind;
-  box->expr.span = span;
-  return &box->expr;
+  e->kind = kind;
+  e->span = span;
+  return e;
 }
 
 Expr *tree_int(Parser *p, int64_t value, Span span) {
