@@ -32,6 +32,13 @@ typedef struct LexToken {
 
 enum { NO_NEWLINE = UINT32_MAX };
 
+/* A slot of the table of names; s is NULL in an empty one. The hash and the
+ * length spare a string comparison on every probe that cannot match. */
+typedef struct InternedName {
+  const char *s;
+  uint32_t hash, len;
+} InternedName;
+
 typedef struct Lexer {
   const Source *src;
   Diags *diags;
@@ -42,7 +49,7 @@ typedef struct Lexer {
   StrBuf scratch;    /* reused while decoding string text */
   /* Identifiers are interned: a name used 1000 times is stored once. An
    * open-addressing table of arena strings, at most half full (heap). */
-  const char **names;
+  InternedName *names;
   uint32_t names_cap, names_used;
 
   /* raw scanner */
