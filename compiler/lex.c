@@ -275,10 +275,31 @@ static bool plain_string_byte(unsigned char c) {
   return c < 0x80 && c != '\\' && c != '{' && c != '}';
 }
 
+/* True when s[0..n) is its own decoding: valid UTF-8 without a backslash
+ * or a brace (most string text is). */
+static bool verbatim_text(const char *s, uint32_t n) {
+  for (uint32_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if (plain_string_byte(c)) {
+      i++;
+      continue;
+    }
+    size_t k = c >= 0x80 ? utf8_seq_len((const unsigned char *)s + i, n - i) : 0;
+    if (k == 0) return false;
+    i += (uint32_t)k;
+  }
+  return true;
+}
+
 /* Decodes one run of string text: escapes, `{{` and `}}` (a lone `}` is
  * itself), with UTF-8 checked; an invalid byte becomes U+FFFD after its
  * error, so the tree holds only valid UTF-8. */
 int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+  if (verbatim_text(s, n)) {
+    value->text.s = arena_strndup(lx->arena, s, n);
+    value->text.len = n;
+    return TK_STR_TEXT;
+  }
   StrBuf *b = &lx->scratch;
   b->len = 0;
   bool utf8_reported = false;
