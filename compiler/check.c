@@ -39,10 +39,11 @@ void table_clear(NameTable *t) {
   t->n = 0;
 }
 
-/* Index of key's slot, or of the empty slot where it would go. */
+/* Index of key's slot, or of the empty slot where it would go. Names are
+ * mostly the lexer's interned strings, so the key itself is often there. */
 static uint32_t table_find(const NameTable *t, const char *key) {
   uint32_t mask = t->cap - 1, i = hash_name(key) & mask;
-  while (t->keys[i] && strcmp(t->keys[i], key) != 0) i = (i + 1) & mask;
+  while (t->keys[i] && t->keys[i] != key && !str_eq(t->keys[i], key)) i = (i + 1) & mask;
   return i;
 }
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- arena ---------------------------------------------------------------- */
 
@@ -59,6 +60,14 @@ typedef struct PtrVec {
 } PtrVec;
 
 void ptrvec_push(Arena *a, PtrVec *v, void *item);
+
+/* ---- strings ----------------------------------------------------------------- */
+
+/* strcmp(a, b) == 0, the first bytes compared inline: in a search through a
+ * list of names, most candidates differ there, and the call is saved. */
+static inline bool str_eq(const char *a, const char *b) {
+  return a[0] == b[0] && strcmp(a, b) == 0;
+}
 
 /* ---- heap helpers (abort on out-of-memory) -------------------------------- */
 
