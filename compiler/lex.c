@@ -443,6 +443,18 @@ static LexToken make_token(int kind, Span span) {
   return t;
 }
 
+/* The raw scanner's next token into *t; returns the offset of the first
+ * newline before it, or NO_NEWLINE. */
+static uint32_t raw_next(Lexer *lx, LexToken *t) {
+  lx->newline = NO_NEWLINE;
+  t->kind = lx->raw_done ? TK_EOF : bpllex(&t->value, &t->span, lx->scanner);
+  if (t->kind == TK_EOF) {
+    lx->raw_done = true;
+    t->span = span_make(lx->src->len, 0);
+  }
+  return lx->newline;
+}
+
 /* The raw tokens with SEP inserted, into *t. At the end of the file a SEP
  * comes first when the last token could end a line (length 0, at the end). */
 static void with_separators(Lexer *lx, LexToken *t) {
@@ -451,7 +463,7 @@ static void with_separators(Lexer *lx, LexToken *t) {
     lx->has_held = false;
     *t = lx->held;
   } else {
-    uint32_t newline = lex_raw_next(lx, t);
+    uint32_t newline = raw_next(lx, t);
     starts_line = newline != NO_NEWLINE;
     bool line_ended = t->kind == TK_EOF || (newline != NO_NEWLINE && !continues_line(t->kind));
     if (line_ended && ends_line(lx->prev)) {
@@ -622,30 +634,6 @@ static void skip_token(Lexer *lx, const LexToken *t) {
   }
 }
 
-static void next_for_parser(Lexer *lx, LexToken *t) {
-  for (;;) {
-    if (lx->stopped) {
-      *t = make_token(TK_EOF, span_make(lx->src->len, 0));
-      return;
-    }
-    with_separators(lx, t);
-    if (t->kind == TK_EOF) {
-      *t = at_end(lx);
-      return;
-    }
-    if (lx->skip_depth > 0 ||
-        (lx->recovering && t->kind == TK_LBRACE && may_skip_block(lx, lx->depth))) {
-      skip_token(lx, t);
-      continue;
-    }
-    if (!track_nesting(lx, t)) continue; /* stopped */
-    if (lx->recovering &&
-        (t->kind == TK_SEP || (t->kind == TK_RBRACE && lx->last_closed_block)))
-      lx->recovering = false;
-    return;
-  }
-}
-
 /* ---- the filter's interface ------------------------------------------------ */
 
 /* Text never holds a NUL byte: a file that does is binary (an executable, an
@@ -676,9 +664,31 @@ void lex_free(Lexer *lx) {
   free(lx->names);
 }
 
+/* The filter's loop is here, not in a function of its own: it runs for every
+ * token, and a call more was a tenth of its cost. */
 int lex_next(Lexer *lx, YYSTYPE *value, Span *span) {
   LexToken *t = &lx->last;
-  next_for_parser(lx, t);
+  for (;;) {
+    if (lx->stopped) {
+      *t = make_token(TK_EOF, span_make(lx->src->len, 0));
+      break;
+    }
+    with_separators(lx, t);
+    if (t->kind == TK_EOF) {
+      *t = at_end(lx);
+      break;
+    }
+    if (lx->skip_depth > 0 ||
+        (lx->recovering && t->kind == TK_LBRACE && may_skip_block(lx, lx->depth))) {
+      skip_token(lx, t);
+      continue;
+    }
+    if (!track_nesting(lx, t)) continue; /* stopped */
+    if (lx->recovering &&
+        (t->kind == TK_SEP || (t->kind == TK_RBRACE && lx->last_closed_block)))
+      lx->recovering = false;
+    break;
+  }
   *value = t->value;
   *span = t->span;
   return t->kind;

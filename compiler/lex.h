@@ -119,9 +119,9 @@ const char *parser_token_name(int token_kind);
 /* Starts and stops the flex scanner over lx->src (defined in lexer.l). */
 void lex_scanner_open(Lexer *lx);
 void lex_scanner_close(Lexer *lx);
-/* The raw scanner's next token into *t; returns the offset of the first
- * newline before it, or NO_NEWLINE. */
-uint32_t lex_raw_next(Lexer *lx, LexToken *t);
+/* The scanner itself (flex's yylex): the next raw token's kind, its value
+ * and its span. */
+int bpllex(YYSTYPE *value, Span *span, void *scanner);
 
 void lex_newline(Lexer *lx, uint32_t off);
 void lex_comment(Lexer *lx, Span span);
