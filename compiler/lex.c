@@ -372,7 +372,7 @@ void lex_unterminated(Lexer *lx) {
  * or an operand can stand, one of them can only be a name: `-> review`,
  * `review.approved`, `"{review.comment}"`. (`on`, `until`, `not`, `true`,
  * `false`, the operators and the clause words are never names.) */
-static bool statement_word(int kind) {
+static inline bool statement_word(int kind) {
   switch (kind) {
   case TK_DOCUMENT: case TK_ACTION: case TK_PROCESS: case TK_START: case TK_PARAM:
   case TK_VAR: case TK_CONST: case TK_TASK: case TK_APPROVE: case TK_REVIEW:
