@@ -12,20 +12,13 @@
 
 /* ---- lists ------------------------------------------------------------------- */
 
-void *tree_list_push(Parser *p, uint32_t *at, uint32_t n, size_t size) {
-  ListStack *ls = &p->lists;
-  if (n == 0) *at = (ls->top + 7) & ~7u; /* a new list starts on top */
-  size_t end = *at + (n + (size_t)1) * size; /* drops what is above the list */
+void tree_list_grow(ListStack *ls, size_t end) {
   if (end > UINT32_MAX) out_of_memory();
-  if (end > ls->cap) {
-    size_t cap = ls->cap ? ls->cap : 4096;
-    while (cap < end) cap *= 2;
-    if (cap > UINT32_MAX) cap = UINT32_MAX;
-    ls->data = xrealloc(ls->data, cap);
-    ls->cap = (uint32_t)cap;
-  }
-  ls->top = (uint32_t)end;
-  return ls->data + *at;
+  size_t cap = ls->cap ? ls->cap : 4096;
+  while (cap < end) cap *= 2;
+  if (cap > UINT32_MAX) cap = UINT32_MAX;
+  ls->data = xrealloc(ls->data, cap);
+  ls->cap = (uint32_t)cap;
 }
 
 void *tree_list_done(Parser *p, uint32_t at, uint32_t n, size_t size) {

@@ -68,8 +68,19 @@ void *tree_grow(Parser *p, void *items, uint32_t n, size_t size);
  *
  * LIST_PUSH leaves list->items pointing at the list on the stack, valid
  * only until the next push; a builder takes the list with LIST_DONE. */
-void *tree_list_push(Parser *p, uint32_t *at, uint32_t n, size_t size);
+void tree_list_grow(ListStack *ls, size_t end);
 void *tree_list_done(Parser *p, uint32_t at, uint32_t n, size_t size);
+
+/* Room for item n of the list at *at (a new list starts on top); inline, as
+ * it runs for every item. */
+static inline void *tree_list_push(Parser *p, uint32_t *at, uint32_t n, size_t size) {
+  ListStack *ls = &p->lists;
+  if (n == 0) *at = (ls->top + 7) & ~7u;
+  size_t end = *at + (n + (size_t)1) * size; /* drops what is above the list */
+  if (end > ls->cap) tree_list_grow(ls, end);
+  ls->top = (uint32_t)end;
+  return ls->data + *at;
+}
 #define LIST_INIT(list) ((list).items = NULL, (list).n = 0, (list).at = 0)
 #define LIST_PUSH(p, list, value)                                                 \
   ((list)->items = tree_list_push((p), &(list)->at, (list)->n, sizeof *(list)->items), \
