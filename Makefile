@@ -50,10 +50,11 @@ $(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
 	$(FLEX) --header-file=$(GEN)/lexer.h -o $(GEN)/lexer.c $<
 
 # Generated C is compiled with the same flags; the scanner's skeleton has
-# unused helpers and sign mismatches that are flex's, not ours.
-$(GEN)/lexer.o: $(GEN)/lexer.c $(GEN)/parser.h
+# unused helpers and sign mismatches that are flex's, not ours. Both include
+# the compiler's headers (and their inline functions).
+$(GEN)/lexer.o: $(GEN)/lexer.c $(GEN)/parser.h $(wildcard compiler/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c -o $@ $<
-$(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h
+$(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(wildcard compiler/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # ---- compiler --------------------------------------------------------------

@@ -6,7 +6,7 @@
  * the byte range of its source text; all nodes and strings live in the
  * Program's arena and are freed with it.
  *
- * Lists are arrays with a count (built by the parser with ptrvec_push). */
+ * Lists are arrays with a count (collected by the parser: LIST_PUSH). */
 #ifndef BPC_AST_H
 #define BPC_AST_H
 
@@ -72,6 +72,9 @@ typedef struct StrPart {
 struct Expr {
   ExprKind kind;
   Span span;
+  /* The height of the tree it roots, for the parser's bound on nesting
+   * (PARSE_MAX_DEPTH); it sits in what would be padding. */
+  uint32_t depth;
   const Type *type; /* set by the checker */
   union {
     int64_t ival;       /* E_INT */
@@ -137,25 +140,27 @@ typedef struct Remind {
   Span span;
 } Remind;
 
+/* The fields go by size (pointers, then spans and counts, then the flag), as
+ * the largest kind of Stmt sets the size of every one. */
 typedef struct HumanStep {
-  HumanKind kind;
   Expr **who;           /* WHO: one or more user / users expressions */
-  uint32_t nwho;
   Expr *title;          /* E_STRING */
-  ApproveMode mode;
-  Span mode_span;       /* the `mode ...` clause, if written */
   Expr *vote_percent;   /* MODE_VOTE: the N of `vote N%` */
-  bool wait_all;
-  Span wait_all_span;
   Expr *due;            /* duration (from now) or datetime/date; NULL if none */
   RequestField *fields; /* H_REQUEST */
-  uint32_t nfields;
+  Remind *reminds;
+  Block *on_timeout;    /* NULL if absent */
   Name result;          /* `-> r`; result.s NULL if absent */
   Symbol *result_sym;   /* set by the checker */
-  Remind *reminds;
-  uint32_t nreminds;
-  Block *on_timeout;    /* NULL if absent */
+  Span mode_span;       /* the `mode ...` clause, if written */
+  Span wait_all_span;
   Span on_timeout_span; /* `on timeout` keywords */
+  uint32_t nwho;
+  uint32_t nfields;
+  uint32_t nreminds;
+  HumanKind kind;
+  ApproveMode mode;
+  bool wait_all;
 } HumanStep;
 
 /* `name: expr` in `start PROCESS(name: expr, ...)`. */

@@ -39,10 +39,11 @@ void table_clear(NameTable *t) {
   t->n = 0;
 }
 
-/* Index of key's slot, or of the empty slot where it would go. */
+/* Index of key's slot, or of the empty slot where it would go. Names are
+ * mostly the lexer's interned strings, so the key itself is often there. */
 static uint32_t table_find(const NameTable *t, const char *key) {
   uint32_t mask = t->cap - 1, i = hash_name(key) & mask;
-  while (t->keys[i] && strcmp(t->keys[i], key) != 0) i = (i + 1) & mask;
+  while (t->keys[i] && t->keys[i] != key && !str_eq(t->keys[i], key)) i = (i + 1) & mask;
   return i;
 }
 
@@ -143,7 +144,11 @@ Symbol *add_symbol(Checker *C, SymKind kind, Name name, const Type *type,
   sym->type = type;
   sym->slot = C->slots[kind]++;
   sym->decl = decl;
-  ptrvec_push(C->arena, &C->symbols, sym);
+  if (C->nsymbols == C->symbols_cap) {
+    C->symbols_cap = C->symbols_cap ? C->symbols_cap * 2 : 32;
+    C->symbols = xrealloc(C->symbols, C->symbols_cap * sizeof *C->symbols);
+  }
+  C->symbols[C->nsymbols++] = sym;
   return sym;
 }
 
@@ -190,8 +195,8 @@ const char *suggest_value(Checker *C, const char *name) {
   Suggest s;
   suggest_init(&s, name);
   /* Declaration order makes the choice between equally close names stable. */
-  for (uint32_t i = 0; i < C->symbols.n && suggestions_wanted(C, &s); i++) {
-    const Symbol *sym = C->symbols.items[i];
+  for (uint32_t i = 0; i < C->nsymbols && suggestions_wanted(C, &s); i++) {
+    const Symbol *sym = C->symbols[i];
     if (sym->kind != SYM_STATE && lookup_value(C, sym->name) == sym)
       suggest_consider(C, &s, sym->name);
   }
@@ -449,7 +454,7 @@ static void check_trigger(Checker *C, Trigger *t) {
 
 static void reset_process_state(Checker *C, ProcEntry *e) {
   C->entry = e;
-  C->symbols = (PtrVec){0};
+  C->nsymbols = 0;
   table_clear(&C->values);
   table_clear(&C->states);
   C->nscoped = 0;
@@ -463,12 +468,12 @@ static void reset_process_state(Checker *C, ProcEntry *e) {
 
 /* The top-level statements, gathered into one block (members interleave). */
 static Block *top_level_block(Checker *C, Process *p) {
-  PtrVec stmts = {0};
-  for (uint32_t i = 0; i < p->nmembers; i++)
-    if (p->members[i].kind == M_STMT) ptrvec_push(C->arena, &stmts, p->members[i].u.stmt);
   Block *b = arena_alloc(C->arena, sizeof *b);
-  b->stmts = (Stmt **)stmts.items;
-  b->n = stmts.n;
+  for (uint32_t i = 0; i < p->nmembers; i++)
+    if (p->members[i].kind == M_STMT) b->n++;
+  b->stmts = b->n ? arena_alloc(C->arena, b->n * sizeof *b->stmts) : NULL;
+  for (uint32_t i = 0, k = 0; i < p->nmembers; i++)
+    if (p->members[i].kind == M_STMT) b->stmts[k++] = p->members[i].u.stmt;
   b->span = p->span;
   return b;
 }
@@ -504,8 +509,8 @@ static States *check_members(Checker *C, Process *p) {
 }
 
 static void warn_unused(Checker *C) {
-  for (uint32_t i = 0; i < C->symbols.n; i++) {
-    const Symbol *sym = C->symbols.items[i];
+  for (uint32_t i = 0; i < C->nsymbols; i++) {
+    const Symbol *sym = C->symbols[i];
     if (sym->used) continue;
     if (sym->kind == SYM_VAR)
       diag_warning(C->diags, sym->decl_span, "variable `%s` is never used", sym->name);
@@ -535,8 +540,9 @@ static void check_process(Checker *C, ProcEntry *e) {
   check_block(C, body, (Flow){0});
   if (states) check_states(C, states);
   warn_unused(C);
-  info->symbols = (Symbol **)C->symbols.items;
-  info->nsymbols = C->symbols.n;
+  info->nsymbols = C->nsymbols;
+  info->symbols = arena_alloc(C->arena, C->nsymbols * sizeof *info->symbols);
+  if (C->nsymbols) memcpy(info->symbols, C->symbols, C->nsymbols * sizeof *info->symbols);
 }
 
 /* ---- entry point ----------------------------------------------------------- */
@@ -559,6 +565,7 @@ bool check_program(Program *p, Diags *diags) {
   for (uint32_t i = 0; i < C.nentries; i++) check_process(&C, &C.entries[i]);
   for (uint32_t i = 0; i < C.nentries; i++) table_free(&C.entries[i].params);
   free(C.entries);
+  free(C.symbols);
   free(C.scoped);
   free(C.edges);
   table_free(&C.docs);

@@ -65,7 +65,7 @@ enum { NBUILTINS = sizeof builtins / sizeof builtins[0] };
 
 static const Builtin *find_builtin(const char *name) {
   for (size_t i = 0; i < NBUILTINS; i++)
-    if (strcmp(builtins[i].name, name) == 0) return &builtins[i];
+    if (str_eq(builtins[i].name, name)) return &builtins[i];
   return NULL;
 }
 

@@ -100,7 +100,9 @@ typedef struct Checker {
   /* the process being checked */
   ProcEntry *entry;
   ProcInfo *info;
-  PtrVec symbols;     /* every Symbol, in order (becomes info->symbols) */
+  /* every Symbol, in order (heap; copied to info->symbols at the end) */
+  Symbol **symbols;
+  uint32_t nsymbols, symbols_cap;
   NameTable values;   /* visible name -> Symbol* */
   Symbol **scoped;    /* block-scoped symbols in scope, innermost last */
   uint32_t nscoped, scoped_cap;

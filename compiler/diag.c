@@ -19,18 +19,24 @@ Span span_join(Span a, Span b) {
 Source *source_new(const char *path, char *text, uint32_t len) {
   Source *s = xcalloc(1, sizeof *s);
   s->path = xstrdup(path);
+  /* In place when the allocation has room already (read_file leaves it). */
+  text = xrealloc(text, (size_t)len + 2);
+  text[len + 1] = '\0';
   s->text = text;
   s->len = len;
   uint32_t cap = 64;
   s->line_starts = xmalloc(cap * sizeof *s->line_starts);
   s->line_starts[s->nlines++] = 0;
-  for (uint32_t i = 0; i < len; i++) {
-    if (text[i] != '\n') continue;
+  /* memchr looks for the next newline many bytes at a time. */
+  const char *nl = memchr(text, '\n', len);
+  while (nl) {
+    uint32_t start = (uint32_t)(nl - text) + 1;
     if (s->nlines == cap) {
       cap *= 2;
       s->line_starts = xrealloc(s->line_starts, cap * sizeof *s->line_starts);
     }
-    s->line_starts[s->nlines++] = i + 1;
+    s->line_starts[s->nlines++] = start;
+    nl = memchr(text + start, '\n', len - start);
   }
   return s;
 }

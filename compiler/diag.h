@@ -31,13 +31,16 @@ Span span_join(Span a, Span b);
 
 typedef struct Source {
   const char *path; /* as the user named it */
-  const char *text; /* NUL-terminated; may hold NUL bytes before len */
+  /* NUL-terminated, and a second NUL after that one: the scanner reads the
+   * text in place (see lex_scanner_open). May hold NUL bytes before len. */
+  const char *text;
   uint32_t len;
   uint32_t *line_starts; /* byte offset where each line begins */
   uint32_t nlines;
 } Source;
 
-/* Takes ownership of text (malloc'd, len bytes plus a NUL). */
+/* Takes ownership of text (malloc'd, len bytes plus a NUL); may move it to
+ * make room for the second NUL. */
 Source *source_new(const char *path, char *text, uint32_t len);
 void source_free(Source *s);
 /* 1-based line and character column of a byte offset. */

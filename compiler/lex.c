@@ -79,21 +79,74 @@ void lex_comment(Lexer *lx, Span span) {
 
 /* ---- interned names -------------------------------------------------------- */
 
+static uint64_t load64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static uint32_t load32(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* Folds a word into the hash; hash_end spreads every bit over the low ones
+ * the table uses (the finalizer of MurmurHash3). */
+static uint64_t hash_mix(uint64_t h) {
+  h *= 0x9E3779B97F4A7C15u;
+  return h ^ (h >> 32);
+}
+
+static uint32_t hash_end(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDu;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53u;
+  return (uint32_t)(h ^ (h >> 33));
+}
+
+/* Hashes a name eight bytes at a time (a byte at a time, FNV-1a, was most of
+ * the cost of interning). Every load stays inside s[0..n): the last word is
+ * the one that ends at n, overlapping the one before it; a short name is
+ * read as two overlapping 4-byte words, or as its first, middle and last
+ * bytes. */
 static uint32_t name_hash(const char *s, uint32_t n) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (uint32_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-  return h;
+  uint64_t h = n;
+  if (n >= 8) {
+    for (uint32_t i = 0; i + 8 < n; i += 8) h = hash_mix(h ^ load64(s + i));
+    h = hash_mix(h ^ load64(s + n - 8));
+  } else if (n >= 4) {
+    h = hash_mix(h ^ ((uint64_t)load32(s) << 32 | load32(s + n - 4)));
+  } else if (n > 0) {
+    unsigned first = (unsigned char)s[0], mid = (unsigned char)s[n / 2];
+    h = hash_mix(h ^ (first << 16 | mid << 8 | (unsigned char)s[n - 1]));
+  }
+  return hash_end(h);
+}
+
+/* a[0..n) == b[0..n), compared by the same words as name_hash reads. */
+static bool same_name(const char *a, const char *b, uint32_t n) {
+  if (n >= 8) {
+    for (uint32_t i = 0; i + 8 < n; i += 8)
+      if (load64(a + i) != load64(b + i)) return false;
+    return load64(a + n - 8) == load64(b + n - 8);
+  }
+  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+  for (uint32_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return false;
+  return true;
 }
 
 static void grow_names(Lexer *lx) {
   uint32_t old_cap = lx->names_cap;
-  const char **old = lx->names;
+  InternedName *old = lx->names;
   lx->names_cap = old_cap ? old_cap * 2 : 1024;
   lx->names = xcalloc(lx->names_cap, sizeof *lx->names);
   for (uint32_t i = 0; i < old_cap; i++) {
-    if (!old[i]) continue;
-    uint32_t j = name_hash(old[i], (uint32_t)strlen(old[i])) & (lx->names_cap - 1);
-    while (lx->names[j]) j = (j + 1) & (lx->names_cap - 1);
+    if (!old[i].s) continue;
+    uint32_t j = old[i].hash & (lx->names_cap - 1);
+    while (lx->names[j].s) j = (j + 1) & (lx->names_cap - 1);
     lx->names[j] = old[i];
   }
   free(old);
@@ -102,11 +155,15 @@ static void grow_names(Lexer *lx) {
 /* The one arena copy of the name s[0..n). */
 static const char *intern(Lexer *lx, const char *s, uint32_t n) {
   if (2 * (lx->names_used + 1) > lx->names_cap) grow_names(lx);
-  uint32_t j = name_hash(s, n) & (lx->names_cap - 1);
-  for (; lx->names[j]; j = (j + 1) & (lx->names_cap - 1))
-    if (strncmp(lx->names[j], s, n) == 0 && lx->names[j][n] == '\0') return lx->names[j];
+  uint32_t hash = name_hash(s, n);
+  uint32_t j = hash & (lx->names_cap - 1);
+  for (; lx->names[j].s; j = (j + 1) & (lx->names_cap - 1)) {
+    const InternedName *e = &lx->names[j];
+    if (e->hash == hash && e->len == n && same_name(e->s, s, n)) return e->s;
+  }
   lx->names_used++;
-  return lx->names[j] = arena_strndup(lx->arena, s, n);
+  lx->names[j] = (InternedName){arena_strndup(lx->arena, s, n), hash, n};
+  return lx->names[j].s;
 }
 
 int lex_ident(Lexer *lx, const char *s, uint32_t n, YYSTYPE *value) {
@@ -218,10 +275,31 @@ static bool plain_string_byte(unsigned char c) {
   return c < 0x80 && c != '\\' && c != '{' && c != '}';
 }
 
+/* True when s[0..n) is its own decoding: valid UTF-8 without a backslash
+ * or a brace (most string text is). */
+static bool verbatim_text(const char *s, uint32_t n) {
+  for (uint32_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if (plain_string_byte(c)) {
+      i++;
+      continue;
+    }
+    size_t k = c >= 0x80 ? utf8_seq_len((const unsigned char *)s + i, n - i) : 0;
+    if (k == 0) return false;
+    i += (uint32_t)k;
+  }
+  return true;
+}
+
 /* Decodes one run of string text: escapes, `{{` and `}}` (a lone `}` is
  * itself), with UTF-8 checked; an invalid byte becomes U+FFFD after its
  * error, so the tree holds only valid UTF-8. */
 int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+  if (verbatim_text(s, n)) {
+    value->text.s = arena_strndup(lx->arena, s, n);
+    value->text.len = n;
+    return TK_STR_TEXT;
+  }
   StrBuf *b = &lx->scratch;
   b->len = 0;
   bool utf8_reported = false;
@@ -294,7 +372,7 @@ void lex_unterminated(Lexer *lx) {
  * or an operand can stand, one of them can only be a name: `-> review`,
  * `review.approved`, `"{review.comment}"`. (`on`, `until`, `not`, `true`,
  * `false`, the operators and the clause words are never names.) */
-static bool statement_word(int kind) {
+static inline bool statement_word(int kind) {
   switch (kind) {
   case TK_DOCUMENT: case TK_ACTION: case TK_PROCESS: case TK_START: case TK_PARAM:
   case TK_VAR: case TK_CONST: case TK_TASK: case TK_APPROVE: case TK_REVIEW:
@@ -365,6 +443,18 @@ static LexToken make_token(int kind, Span span) {
   return t;
 }
 
+/* The raw scanner's next token into *t; returns the offset of the first
+ * newline before it, or NO_NEWLINE. */
+static uint32_t raw_next(Lexer *lx, LexToken *t) {
+  lx->newline = NO_NEWLINE;
+  t->kind = lx->raw_done ? TK_EOF : bpllex(&t->value, &t->span, lx->scanner);
+  if (t->kind == TK_EOF) {
+    lx->raw_done = true;
+    t->span = span_make(lx->src->len, 0);
+  }
+  return lx->newline;
+}
+
 /* The raw tokens with SEP inserted, into *t. At the end of the file a SEP
  * comes first when the last token could end a line (length 0, at the end). */
 static void with_separators(Lexer *lx, LexToken *t) {
@@ -373,7 +463,7 @@ static void with_separators(Lexer *lx, LexToken *t) {
     lx->has_held = false;
     *t = lx->held;
   } else {
-    uint32_t newline = lex_raw_next(lx, t);
+    uint32_t newline = raw_next(lx, t);
     starts_line = newline != NO_NEWLINE;
     bool line_ended = t->kind == TK_EOF || (newline != NO_NEWLINE && !continues_line(t->kind));
     if (line_ended && ends_line(lx->prev)) {
@@ -544,30 +634,6 @@ static void skip_token(Lexer *lx, const LexToken *t) {
   }
 }
 
-static void next_for_parser(Lexer *lx, LexToken *t) {
-  for (;;) {
-    if (lx->stopped) {
-      *t = make_token(TK_EOF, span_make(lx->src->len, 0));
-      return;
-    }
-    with_separators(lx, t);
-    if (t->kind == TK_EOF) {
-      *t = at_end(lx);
-      return;
-    }
-    if (lx->skip_depth > 0 ||
-        (lx->recovering && t->kind == TK_LBRACE && may_skip_block(lx, lx->depth))) {
-      skip_token(lx, t);
-      continue;
-    }
-    if (!track_nesting(lx, t)) continue; /* stopped */
-    if (lx->recovering &&
-        (t->kind == TK_SEP || (t->kind == TK_RBRACE && lx->last_closed_block)))
-      lx->recovering = false;
-    return;
-  }
-}
-
 /* ---- the filter's interface ------------------------------------------------ */
 
 /* Text never holds a NUL byte: a file that does is binary (an executable, an
@@ -598,9 +664,31 @@ void lex_free(Lexer *lx) {
   free(lx->names);
 }
 
+/* The filter's loop is here, not in a function of its own: it runs for every
+ * token, and a call more was a tenth of its cost. */
 int lex_next(Lexer *lx, YYSTYPE *value, Span *span) {
   LexToken *t = &lx->last;
-  next_for_parser(lx, t);
+  for (;;) {
+    if (lx->stopped) {
+      *t = make_token(TK_EOF, span_make(lx->src->len, 0));
+      break;
+    }
+    with_separators(lx, t);
+    if (t->kind == TK_EOF) {
+      *t = at_end(lx);
+      break;
+    }
+    if (lx->skip_depth > 0 ||
+        (lx->recovering && t->kind == TK_LBRACE && may_skip_block(lx, lx->depth))) {
+      skip_token(lx, t);
+      continue;
+    }
+    if (!track_nesting(lx, t)) continue; /* stopped */
+    if (lx->recovering &&
+        (t->kind == TK_SEP || (t->kind == TK_RBRACE && lx->last_closed_block)))
+      lx->recovering = false;
+    break;
+  }
   *value = t->value;
   *span = t->span;
   return t->kind;

@@ -32,6 +32,13 @@ typedef struct LexToken {
 
 enum { NO_NEWLINE = UINT32_MAX };
 
+/* A slot of the table of names; s is NULL in an empty one. The hash and the
+ * length spare a string comparison on every probe that cannot match. */
+typedef struct InternedName {
+  const char *s;
+  uint32_t hash, len;
+} InternedName;
+
 typedef struct Lexer {
   const Source *src;
   Diags *diags;
@@ -42,7 +49,7 @@ typedef struct Lexer {
   StrBuf scratch;    /* reused while decoding string text */
   /* Identifiers are interned: a name used 1000 times is stored once. An
    * open-addressing table of arena strings, at most half full (heap). */
-  const char **names;
+  InternedName *names;
   uint32_t names_cap, names_used;
 
   /* raw scanner */
@@ -112,9 +119,9 @@ const char *parser_token_name(int token_kind);
 /* Starts and stops the flex scanner over lx->src (defined in lexer.l). */
 void lex_scanner_open(Lexer *lx);
 void lex_scanner_close(Lexer *lx);
-/* The raw scanner's next token into *t; returns the offset of the first
- * newline before it, or NO_NEWLINE. */
-uint32_t lex_raw_next(Lexer *lx, LexToken *t);
+/* The scanner itself (flex's yylex): the next raw token's kind, its value
+ * and its span. */
+int bpllex(YYSTYPE *value, Span *span, void *scanner);
 
 void lex_newline(Lexer *lx, uint32_t off);
 void lex_comment(Lexer *lx, Span span);

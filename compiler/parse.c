@@ -33,6 +33,7 @@ Program *parse_program(const Source *src, Diags *diags) {
   prog->comments = lex_comments(&p->lex, &prog->ncomments);
 
   lex_free(&p->lex);
+  free(p->lists.data);
   free(p);
   return prog;
 }

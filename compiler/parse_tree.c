@@ -12,6 +12,23 @@
 
 /* ---- lists ------------------------------------------------------------------- */
 
+void tree_list_grow(ListStack *ls, size_t end) {
+  if (end > UINT32_MAX) out_of_memory();
+  size_t cap = ls->cap ? ls->cap : 4096;
+  while (cap < end) cap *= 2;
+  if (cap > UINT32_MAX) cap = UINT32_MAX;
+  ls->data = xrealloc(ls->data, cap);
+  ls->cap = (uint32_t)cap;
+}
+
+void *tree_list_done(Parser *p, uint32_t at, uint32_t n, size_t size) {
+  if (n == 0) return NULL;
+  void *items = arena_alloc(p->arena, n * size);
+  memcpy(items, p->lists.data + at, n * size);
+  if (at < p->lists.top) p->lists.top = at; /* pops it, and the dead above it */
+  return items;
+}
+
 void *tree_grow(Parser *p, void *items, uint32_t n, size_t size) {
   if (n != 0 && (n & (n - 1)) != 0) return items;
   void *bigger = arena_alloc(p->arena, (n ? 2 * (size_t)n : 1) * size);
@@ -54,7 +71,7 @@ void tree_add_item(Parser *p, ItemKind kind, void *node) {
 Document *tree_document(Parser *p, Name name, DocFieldList *fields, Span span) {
   Document *d = arena_alloc(p->arena, sizeof *d);
   d->name = name;
-  d->fields = fields->items;
+  d->fields = LIST_DONE(p, fields);
   d->nfields = fields->n;
   d->span = span;
   return d;
@@ -72,7 +89,7 @@ DocField *tree_docfield(Parser *p, Name name, TypeRef type, Expr *init, Span spa
 Action *tree_action(Parser *p, Name name, ParamList *params, TypeRef result, Span span) {
   Action *a = arena_alloc(p->arena, sizeof *a);
   a->name = name;
-  a->params = params->items;
+  a->params = LIST_DONE(p, params);
   a->nparams = params->n;
   a->result = result;
   a->span = span;
@@ -96,8 +113,7 @@ Process *tree_process(Parser *p, Name name, Expr *title, Name doc) {
 }
 
 Process *tree_process_body(Parser *p, Process *proc, MemberList *members, Span span) {
-  (void)p;
-  proc->members = members->items;
+  proc->members = LIST_DONE(p, members);
   proc->nmembers = members->n;
   proc->span = span;
   return proc;
@@ -112,7 +128,7 @@ Member tree_error_member(Parser *p, Span span) {
  * they are checked here. */
 Trigger *tree_trigger(Parser *p, Name word, NameList *fields, Expr *when, Span span) {
   Trigger *t = arena_alloc(p->arena, sizeof *t);
-  t->fields = fields->items;
+  t->fields = LIST_DONE(p, fields);
   t->nfields = fields->n;
   t->when = when;
   t->span = span;
@@ -148,7 +164,7 @@ Decl *tree_decl(Parser *p, DeclKind kind, Name name, TypeRef type, Expr *init, E
 
 States *tree_states(Parser *p, StateList *states, Span span) {
   States *ss = arena_alloc(p->arena, sizeof *ss);
-  ss->states = states->items;
+  ss->states = LIST_DONE(p, states);
   ss->n = states->n;
   ss->span = span;
   return ss;
@@ -164,9 +180,8 @@ State *tree_state(Parser *p, Name name, Expr *label, bool final, Span span) {
 }
 
 State *tree_state_body(Parser *p, State *st, StateBody *body, Span span) {
-  (void)p;
   st->enter = body->enter;
-  st->commands = body->commands.items;
+  st->commands = LIST_DONE(p, &body->commands);
   st->ncommands = body->commands.n;
   st->span = span;
   return st;
@@ -186,7 +201,7 @@ Command *tree_command(Parser *p, Name name, Expr *label, ExprList *by, Name targ
   c->name = name;
   c->label = label;
   if (by) {
-    c->by = by->items;
+    c->by = LIST_DONE(p, by);
     c->nby = by->n;
   }
   c->target = target;
@@ -199,7 +214,7 @@ Command *tree_command(Parser *p, Name name, Expr *label, ExprList *by, Name targ
 
 Block *tree_block(Parser *p, StmtList *stmts, Span span) {
   Block *b = arena_alloc(p->arena, sizeof *b);
-  b->stmts = stmts->items;
+  b->stmts = LIST_DONE(p, stmts);
   b->n = stmts->n;
   b->span = span;
   return b;
@@ -222,7 +237,7 @@ Stmt *tree_assign(Parser *p, Name target, Expr *value, Span span) {
 Stmt *tree_call_stmt(Parser *p, Name action, ExprList *args, Name result, Span span) {
   Stmt *s = tree_stmt(p, S_CALL, span);
   s->u.call.action = action;
-  s->u.call.args = args->items;
+  s->u.call.args = LIST_DONE(p, args);
   s->u.call.n = args->n;
   s->u.call.result = result;
   return s;
@@ -273,7 +288,7 @@ Stmt *tree_for(Parser *p, Name var, Expr *list, Block *body, Span span) {
 Stmt *tree_parallel(Parser *p, bool any, BlockList *branches, Span span) {
   Stmt *s = tree_stmt(p, S_PARALLEL, span);
   s->u.parallel.any = any;
-  s->u.parallel.branches = branches->items;
+  s->u.parallel.branches = LIST_DONE(p, branches);
   s->u.parallel.n = branches->n;
   return s;
 }
@@ -293,7 +308,7 @@ Stmt *tree_terminate(Parser *p, Expr *reason, Span span) {
 
 Stmt *tree_notify(Parser *p, ExprList *who, Expr *message, Span span) {
   Stmt *s = tree_stmt(p, S_NOTIFY, span);
-  s->u.notify.who = who->items;
+  s->u.notify.who = LIST_DONE(p, who);
   s->u.notify.nwho = who->n;
   s->u.notify.message = message;
   return s;
@@ -309,7 +324,7 @@ Stmt *tree_start(Parser *p, Name process, ArgList *args, Span span) {
   Stmt *s = tree_stmt(p, S_START, span);
   s->u.start.process = process;
   if (args) {
-    s->u.start.args = args->items;
+    s->u.start.args = LIST_DONE(p, args);
     s->u.start.n = args->n;
   }
   return s;
@@ -330,7 +345,7 @@ Stmt *tree_goto(Parser *p, Name state, Span span) {
 
 Stmt *tree_reassign(Parser *p, ExprList *who, Expr *due, Span span) {
   Stmt *s = tree_stmt(p, S_REASSIGN, span);
-  s->u.reassign.who = who->items;
+  s->u.reassign.who = LIST_DONE(p, who);
   s->u.reassign.nwho = who->n;
   s->u.reassign.due = due;
   return s;
@@ -338,7 +353,7 @@ Stmt *tree_reassign(Parser *p, ExprList *who, Expr *due, Span span) {
 
 Stmt *tree_add(Parser *p, ExprList *who, Span span) {
   Stmt *s = tree_stmt(p, S_ADD, span);
-  s->u.add.who = who->items;
+  s->u.add.who = LIST_DONE(p, who);
   s->u.add.nwho = who->n;
   return s;
 }
@@ -350,13 +365,13 @@ Stmt *tree_human(Parser *p, HumanKind kind, ExprList *who, Expr *title, FieldLis
   Stmt *s = tree_stmt(p, S_HUMAN, span);
   HumanStep *h = &s->u.human;
   h->kind = kind;
-  h->who = who->items;
+  h->who = LIST_DONE(p, who);
   h->nwho = who->n;
   h->title = title;
   if (fields && kind != H_REQUEST) {
     diag_error(p->diags, at, "only `request` takes a list of fields");
   } else if (fields) {
-    h->fields = fields->items;
+    h->fields = LIST_DONE(p, fields);
     h->nfields = fields->n;
   } else if (kind == H_REQUEST) {
     diag_error(p->diags, at,
@@ -486,22 +501,16 @@ void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Bloc
 
 /* ---- expressions ---------------------------------------------------------------- */
 
-/* Every expression the parser makes is allocated with its tree depth just
- * after it (in what would be alignment padding), so a builder knows the
- * depth of its operands in O(1). A tree deeper than PARSE_MAX_DEPTH (a chain
- * of 300 `+`, say) is cut with an E_ERROR after one message: the tree
- * walkers recurse and rely on the bound. */
-typedef struct ExprBox {
-  Expr expr; /* first: an Expr* is an ExprBox* */
-  uint32_t depth;
-} ExprBox;
+/* Every expression the parser makes knows the height of its tree, so a
+ * builder knows the depth of its operands in O(1). A tree deeper than
+ * PARSE_MAX_DEPTH (a chain of 300 `+`, say) is cut with an E_ERROR after one
+ * message: the tree walkers recurse and rely on the bound. */
+static uint32_t depth_of(const Expr *e) { return e ? e->depth : 0; }
 
-static uint32_t depth_of(const Expr *e) { return e ? ((const ExprBox *)e)->depth : 0; }
-
-static uint32_t max_depth(const ExprList *list) {
+static uint32_t max_depth(Expr *const *items, uint32_t n) {
   uint32_t d = 0;
-  for (uint32_t i = 0; list && i < list->n; i++) {
-    uint32_t di = depth_of(list->items[i]);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t di = depth_of(items[i]);
     if (di > d) d = di;
   }
   return d;
@@ -515,16 +524,16 @@ static uint32_t max3(uint32_t a, uint32_t b, uint32_t c) {
 /* A new node over children at most child_depth deep; E_ERROR (check the
  * kind before filling the union) when that makes the tree too deep. */
 static Expr *new_expr(Parser *p, ExprKind kind, Span span, uint32_t child_depth) {
-  ExprBox *box = arena_alloc(p->arena, sizeof *box);
-  box->depth = child_depth + 1;
-  if (box->depth > PARSE_MAX_DEPTH) {
+  Expr *e = arena_alloc(p->arena, sizeof *e);
+  e->depth = child_depth + 1;
+  if (e->depth > PARSE_MAX_DEPTH) {
     parse_too_deep(p, span);
     kind = E_ERROR;
-    box->depth = 1;
+    e->depth = 1;
   }
-  box->expr.kind = kind;
-  box->expr.span = span;
-  return &box->expr;
+  e->kind = kind;
+  e->span = span;
+  return e;
 }
 
 Expr *tree_int(Parser *p, int64_t value, Span span) {
@@ -561,10 +570,12 @@ Expr *tree_name_expr(Parser *p, const char *name, Span span) {
 }
 
 Expr *tree_list(Parser *p, ExprList *items, Span span) {
-  Expr *e = new_expr(p, E_LIST, span, max_depth(items));
-  if (e->kind != E_LIST || !items) return e;
-  e->u.list.items = items->items;
-  e->u.list.n = items->n;
+  Expr **done = items ? LIST_DONE(p, items) : NULL;
+  uint32_t n = items ? items->n : 0;
+  Expr *e = new_expr(p, E_LIST, span, max_depth(done, n));
+  if (e->kind != E_LIST) return e;
+  e->u.list.items = done;
+  e->u.list.n = n;
   return e;
 }
 
@@ -577,10 +588,11 @@ Expr *tree_field(Parser *p, Expr *obj, Name member, Span span) {
 }
 
 Expr *tree_call(Parser *p, Name fn, ExprList *args, Span span) {
-  Expr *e = new_expr(p, E_CALL, span, max_depth(args));
+  Expr **done = LIST_DONE(p, args);
+  Expr *e = new_expr(p, E_CALL, span, max_depth(done, args->n));
   if (e->kind != E_CALL) return e;
   e->u.call.fn = fn;
-  e->u.call.args = args->items;
+  e->u.call.args = done;
   e->u.call.n = args->n;
   return e;
 }
@@ -624,14 +636,15 @@ StrPart tree_expr_part(Expr *e, Span span) {
 }
 
 Expr *tree_string(Parser *p, PartList *parts, Span span) {
+  StrPart *done = LIST_DONE(p, parts);
   uint32_t depth = 0;
   for (uint32_t i = 0; i < parts->n; i++) {
-    uint32_t d = depth_of(parts->items[i].expr);
+    uint32_t d = depth_of(done[i].expr);
     if (d > depth) depth = d;
   }
   Expr *e = new_expr(p, E_STRING, span, depth);
   if (e->kind != E_STRING) return e;
-  e->u.str.parts = parts->items;
+  e->u.str.parts = done;
   e->u.str.n = parts->n;
   return e;
 }

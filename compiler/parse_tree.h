@@ -12,12 +12,20 @@
 #include "ast.h"
 #include "lex.h"
 
+/* The items of the lists the grammar is collecting, one list after the
+ * other (byte offsets, 8-aligned; heap). */
+typedef struct ListStack {
+  char *data;
+  uint32_t top, cap;
+} ListStack;
+
 struct Parser {
   Program *prog;
   Arena *arena; /* &prog->arena */
   Diags *diags;
   Lexer lex;
   PtrVec items;             /* Item*, in source order, as each is complete */
+  ListStack lists;          /* the lists being collected (see LIST_PUSH) */
   bool deep_reported;       /* "expression nested too deeply" is said once */
   bool eof_error_reported;  /* a syntax error at the end of the file was said */
   uint32_t error_line;      /* line of the last syntax error reported, or 0 */
@@ -46,12 +54,39 @@ static inline Span tree_join(Span a, Span b) {
 }
 
 /* Room for element n of an array whose capacity is the next power of two
- * of n: returns the array, moved to a block twice as big when it is full. */
+ * of n: returns the array, moved to a block twice as big when it is full.
+ * (For the few arrays a node grows itself: the branches of an `if`.) */
 void *tree_grow(Parser *p, void *items, uint32_t n, size_t size);
-#define LIST_INIT(list) ((list).items = NULL, (list).n = 0)
-#define LIST_PUSH(p, list, value)                                            \
-  ((list)->items = tree_grow((p), (list)->items, (list)->n, sizeof *(list)->items), \
+
+/* The lists of the grammar (LIST_OF in parser.y) are collected on one stack,
+ * p->lists, and copied to the arena once, exactly sized, when the node that
+ * owns them is built: growing them in the arena would leave every outgrown
+ * array behind. Lists nest as the grammar does: an item's own lists are
+ * finished (or dropped by error recovery) before the next item is pushed,
+ * so a push only ever extends the newest live list, and anything above it
+ * on the stack is dead.
+ *
+ * LIST_PUSH leaves list->items pointing at the list on the stack, valid
+ * only until the next push; a builder takes the list with LIST_DONE. */
+void tree_list_grow(ListStack *ls, size_t end);
+void *tree_list_done(Parser *p, uint32_t at, uint32_t n, size_t size);
+
+/* Room for item n of the list at *at (a new list starts on top); inline, as
+ * it runs for every item. */
+static inline void *tree_list_push(Parser *p, uint32_t *at, uint32_t n, size_t size) {
+  ListStack *ls = &p->lists;
+  if (n == 0) *at = (ls->top + 7) & ~7u;
+  size_t end = *at + (n + (size_t)1) * size; /* drops what is above the list */
+  if (end > ls->cap) tree_list_grow(ls, end);
+  ls->top = (uint32_t)end;
+  return ls->data + *at;
+}
+#define LIST_INIT(list) ((list).items = NULL, (list).n = 0, (list).at = 0)
+#define LIST_PUSH(p, list, value)                                                 \
+  ((list)->items = tree_list_push((p), &(list)->at, (list)->n, sizeof *(list)->items), \
    (list)->items[(list)->n++] = (value))
+/* The finished list as an arena array (NULL when empty). */
+#define LIST_DONE(p, list) tree_list_done((p), (list)->at, (list)->n, sizeof *(list)->items)
 
 Name tree_name(const char *s, Span span);
 TypeRef tree_type(Name name);

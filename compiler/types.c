@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util.h"
+
 #define SCALAR(var, k, n) const Type var = {k, n, NULL, NULL, 0}
 SCALAR(type_error, T_ERROR, "<error>");
 SCALAR(type_void, T_VOID, "nothing");
@@ -81,14 +83,14 @@ static const Type *const named_types[] = {&type_string, &type_int,      &type_de
 
 const Type *type_by_name(const char *name) {
   for (size_t i = 0; type_names[i]; i++)
-    if (strcmp(type_names[i], name) == 0) return named_types[i];
+    if (str_eq(type_names[i], name)) return named_types[i];
   return NULL;
 }
 
 const TypeField *type_field(const Type *record, const char *name) {
   if (record->kind != T_RECORD) return NULL;
   for (uint32_t i = 0; i < record->nfields; i++)
-    if (strcmp(record->fields[i].name, name) == 0) return &record->fields[i];
+    if (str_eq(record->fields[i].name, name)) return &record->fields[i];
   return NULL;
 }
 

@@ -11,19 +11,43 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- arena ---------------------------------------------------------------- */
 
 typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {
-  ArenaBlock *head; /* newest block first */
+  char *next, *end;  /* the free part of the newest block */
+  ArenaBlock *head;  /* newest block first */
+  size_t block_size; /* the size of the next block (they grow; see util.c) */
 } Arena;
 
 void arena_init(Arena *a);
 void arena_free(Arena *a);
-/* Zeroed, max-aligned memory; aborts the program on out-of-memory (the compiler
- * is a command-line tool; the runtime never uses this). */
-void *arena_alloc(Arena *a, size_t size);
+void *arena_alloc_slow(Arena *a, size_t size);
+
+/* What arena memory is aligned for: pointers, 64-bit integers and doubles,
+ * which is all the compiler puts there. (max_align_t would be 16 bytes on
+ * common 64-bit targets, for long double: padding on every node.) */
+typedef union ArenaAlign {
+  void *p;
+  void (*f)(void);
+  int64_t i;
+  double d;
+} ArenaAlign;
+
+/* Zeroed memory, aligned as ArenaAlign; aborts the program on out-of-memory
+ * (the compiler is a command-line tool; the runtime never uses this).
+ * Inline: the parser allocates a node for nearly every token, and this is a
+ * pointer bump. */
+static inline void *arena_alloc(Arena *a, size_t size) {
+  const size_t align = sizeof(ArenaAlign);
+  size = size ? (size + align - 1) / align * align : align;
+  if ((uintptr_t)a->end - (uintptr_t)a->next < size) return arena_alloc_slow(a, size);
+  void *p = a->next;
+  a->next += size;
+  return p;
+}
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...)
@@ -37,7 +61,18 @@ typedef struct PtrVec {
 
 void ptrvec_push(Arena *a, PtrVec *v, void *item);
 
+/* ---- strings ----------------------------------------------------------------- */
+
+/* strcmp(a, b) == 0, the first bytes compared inline: in a search through a
+ * list of names, most candidates differ there, and the call is saved. */
+static inline bool str_eq(const char *a, const char *b) {
+  return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 /* ---- heap helpers (abort on out-of-memory) -------------------------------- */
+
+/* Says so on stderr and exits with status 2. */
+_Noreturn void out_of_memory(void);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -77,7 +112,8 @@ size_t utf8_seq_len(const unsigned char *s, size_t n);
 unsigned edit_distance(const char *a, const char *b, unsigned cap);
 
 /* Reads a whole file; returns NULL and sets errno on failure. *len gets the
- * size. The buffer is NUL-terminated (the NUL is not counted). */
+ * size. The buffer is NUL-terminated (the NUL is not counted) and has room
+ * for one byte more, which source_new uses. */
 char *read_file(const char *path, size_t *len);
 
 #endif

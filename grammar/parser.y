@@ -32,10 +32,10 @@ typedef struct LexDuration { /* DURATION: seconds, and the text as written */
   int64_t seconds;
 } LexDuration;
 
-/* The lists the grammar collects. Each is already the final array of its
- * node (ast.h wants arrays with a count): LIST_PUSH (parse_tree.h) grows it
- * to the next power of two, in place of a copy at the end. */
-#define LIST_OF(T) struct { T *items; uint32_t n; }
+/* The lists the grammar collects, on the parser's stack of lists (`at` is
+ * where the list starts there); the builders copy each to the array with a
+ * count that ast.h wants. See LIST_PUSH in parse_tree.h. */
+#define LIST_OF(T) struct { T *items; uint32_t n, at; }
 typedef LIST_OF(Expr *) ExprList;
 typedef LIST_OF(Stmt *) StmtList;
 typedef LIST_OF(Block *) BlockList;
@@ -176,7 +176,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %left TK_STAR TK_SLASH TK_PERCENT
 %precedence UMINUS
 
-%type <expr> expr postfix primary string opt_init opt_label
+%type <expr> expr postfix string opt_init opt_label
 %type <exprs> opt_args exprs
 %type <names> names opt_names
 %type <parts> str_parts
@@ -643,15 +643,10 @@ expr
   | postfix
   ;
 
-/* x.member, and calls of built-in functions (only on a plain name). */
+/* Operands: literals, names, `( )`, lists; x.member, and calls of built-in
+ * functions (only on a plain name). One nonterminal, not two: an operand
+ * costs one reduction fewer. */
 postfix
-  : primary
-  | postfix TK_DOT TK_IDENT    { $$ = tree_field(p, $1, tree_name($3, @3), @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
-      { $$ = tree_call(p, tree_name($1, @1), &$3, @$); }
-  ;
-
-primary
   : TK_INT                    { $$ = tree_int(p, $1, @$); }
   | TK_DECIMAL                { $$ = tree_decimal(p, $1, @$); }
   | TK_DURATION               { $$ = tree_duration(p, $1, @$); }
@@ -662,6 +657,9 @@ primary
   | TK_LPAREN expr TK_RPAREN   { $$ = $2; }
   | TK_LBRACKET TK_RBRACKET    { $$ = tree_list(p, NULL, @$); }
   | TK_LBRACKET exprs TK_RBRACKET { $$ = tree_list(p, &$2, @$); }
+  | postfix TK_DOT TK_IDENT    { $$ = tree_field(p, $1, tree_name($3, @3), @$); }
+  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+      { $$ = tree_call(p, tree_name($1, @1), &$3, @$); }
   ;
 
 /* "text {expr} text": the scanner splits it into decoded text and the
