@@ -72,6 +72,8 @@ static inline bool rt_is_list(uint8_t type) { return (type & BPT_T_LIST) != 0; }
 static inline bool rt_is_record(uint8_t type) {
   return type >= BPT_T_TASK_RESULT && type <= BPT_T_REQUEST_RESULT;
 }
+/* Bytes of an array of n values (never 0: the allocator is asked for at least one). */
+static inline size_t rt_values_bytes(uint32_t n) { return (n ? n : 1) * sizeof(Value); }
 static inline Value rt_int(int64_t i) { return (Value){.type = BPT_T_INT, .u.i = i}; }
 static inline Value rt_bool(bool b) { return (Value){.type = BPT_T_BOOL, .u.i = b}; }
 
@@ -125,6 +127,12 @@ bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *o
 bool rt_list_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);
 bool rt_rec_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);
 size_t rt_obj_size(Value v); /* bytes of v's object */
+/* LIST (of n items, the first k of them set) becomes a list of exactly k items: an
+ * object's size is its item count, so a list never shrinks in place. */
+bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k);
+/* Adds user x (its reference taken over) to the first *k items of list, unless it is
+ * there already: a person counts once. */
+void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x);
 /* Makes the object of v immortal (a bundle's constant), with everything in it. */
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool rt_valid_utf8(const char *s, size_t len);
@@ -161,7 +169,13 @@ void rt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 /* "2026-03-05" / "2026-03-05T10:00" (a space for T too); false if not a valid one. */
 bool rt_parse_date(const char *s, size_t len, int64_t *days);
 bool rt_parse_datetime(const char *s, size_t len, int64_t *minutes);
+/* The text of numbers and times, NUL-terminated and cut to size; each returns the full
+ * length (rt_text and bp_value_format both use them). */
 size_t rt_format_duration(int64_t seconds, char *buf, size_t size);
+size_t rt_format_decimal(int64_t unscaled, unsigned scale, char *buf, size_t size);
+size_t rt_format_date(int64_t days, char *buf, size_t size);
+size_t rt_format_datetime(int64_t minutes, char *buf, size_t size);
+int64_t rt_floor_div(int64_t a, int64_t b); /* rounded toward minus infinity */
 
 /* Public values: a view of v (strings and lists point into v's objects; a list's items
  * are written to *scratch, grown as needed) and a copy into runtime values. */
@@ -179,6 +193,8 @@ struct BpRuntime {
 /* What loading adds to a bundle for the interpreter. */
 typedef struct RtProc {
   uint8_t *resume;    /* bit per pc: a waiting thread may rest here */
+  uint32_t *line_node; /* per entry of the process's LINES range: the graph node placed at
+                          that line and column (BPT_NO_PC: none), for the journal */
   BpField **fields;   /* per step: its request fields for BpItem (NULL if none) */
   const char *title;
 } RtProc;
@@ -307,10 +323,12 @@ struct BpInstance {
   RtState s;
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
-  RtVec fscratch; /* BpField of the last item view (unused: fields come from the bundle) */
 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
+/* A thread or a step of the state by its id, or NULL. */
+RtThread *rt_state_thread(RtState *s, uint32_t id);
+RtStep *rt_state_step(RtState *s, uint32_t id);
 /* A copy sharing every object (references counted); false when out of memory. */
 bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to);
 
@@ -327,6 +345,18 @@ RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The process's line entry that gives pc its position (the last at or before it), as an
+ * index into its LINES range, or -1. */
+static inline int64_t rt_line_at(const BpBundle *b, const BptProcess *p, uint32_t pc) {
+  uint32_t lo = 0, hi = p->nlines; /* entries [0, lo) are at or before pc */
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (b->b.lines[p->first_line + mid].pc <= pc) lo = mid + 1;
+    else hi = mid;
+  }
+  return (int64_t)lo - 1;
+}
 
 /* Save and restore check a resting thread's pc with this. */
 static inline bool rt_resume_point(const RtProc *p, uint32_t pc, uint32_t code_size) {

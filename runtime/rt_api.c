@@ -3,6 +3,7 @@
  * themselves live with the interpreter (rt_vm.c), saving in rt_save.c. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rt.h"
@@ -20,8 +21,6 @@ BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...) {
   }
   return st;
 }
-
-static size_t values_bytes(uint32_t n) { return (n ? n : 1) * sizeof(Value); }
 
 /* ---- public values ---------------------------------------------------------------------- */
 
@@ -74,7 +73,6 @@ BpStatus bp_value_copy(BpRuntime *rt, const BpValue *in, BpValue *out, BpError *
 
 size_t bp_value_format(const BpValue *v, char *buf, size_t size) {
   char tmp[64];
-  size_t n = 0;
   if (!v) return 0;
   if (size) buf[0] = '\0';
   switch (v->type) {
@@ -85,37 +83,11 @@ size_t bp_value_format(const BpValue *v, char *buf, size_t size) {
   case BP_T_INT: return (size_t)snprintf(buf, size, "%lld", (long long)v->i);
   case BP_T_BOOL: return (size_t)snprintf(buf, size, "%s", v->i ? "true" : "false");
   case BP_T_DURATION: return rt_format_duration(v->i, buf, size);
-  case BP_T_DECIMAL: {
-    int64_t u = v->i;
-    bool neg = u < 0;
-    uint64_t m = neg ? (uint64_t)0 - (uint64_t)u : (uint64_t)u;
-    char digits[32];
-    int k = 0;
-    do {
-      digits[k++] = (char)('0' + m % 10);
-      m /= 10;
-    } while (m);
-    while (k <= v->scale) digits[k++] = '0';
-    if (neg) tmp[n++] = '-';
-    for (int i = k - 1; i >= 0; i--) {
-      tmp[n++] = digits[i];
-      if (i == v->scale && v->scale > 0) tmp[n++] = '.';
-    }
-    tmp[n] = '\0';
-    return (size_t)snprintf(buf, size, "%s", tmp);
-  }
+  case BP_T_DECIMAL: return rt_format_decimal(v->i, v->scale, buf, size);
   case BP_T_DATE:
-  case BP_T_DATETIME: {
+  case BP_T_DATETIME:
     if (v->unset) return (size_t)snprintf(buf, size, "(not set)");
-    int64_t days = v->type == BP_T_DATE ? v->i : (v->i >= 0 ? v->i / 1440 : -((-v->i + 1439) / 1440));
-    int64_t y;
-    unsigned mo, d;
-    rt_civil_from_days(days, &y, &mo, &d);
-    if (v->type == BP_T_DATE) return (size_t)snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, mo, d);
-    int64_t rest = v->i - days * 1440;
-    return (size_t)snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d", (long long)y, mo, d, (int)(rest / 60),
-                            (int)(rest % 60));
-  }
+    return v->type == BP_T_DATE ? rt_format_date(v->i, buf, size) : rt_format_datetime(v->i, buf, size);
   default:
     if (v->type & BP_T_LIST) {
       size_t total = 0;
@@ -207,13 +179,14 @@ static void bundle_release(BpBundle *b) {
   BpRuntime *rt = b->rt;
   if (b->consts) {
     for (uint32_t i = 0; i < b->b.nconsts; i++) rt_free_immortal(rt, b->consts[i]);
-    rt_dealloc(rt, b->consts, values_bytes(b->b.nconsts));
+    rt_dealloc(rt, b->consts, rt_values_bytes(b->b.nconsts));
   }
   if (b->procs) {
     for (uint32_t i = 0; i < b->b.nprocesses; i++) {
       const BptProcess *p = &b->b.processes[i];
       rt_dealloc(rt, b->procs[i].resume, p->code_size / 8 + 1);
       rt_dealloc(rt, b->procs[i].fields, (p->nsteps ? p->nsteps : 1) * sizeof(BpField *));
+      rt_dealloc(rt, b->procs[i].line_node, (p->nlines ? p->nlines : 1) * sizeof(uint32_t));
     }
     rt_dealloc(rt, b->procs, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   }
@@ -225,7 +198,7 @@ static void bundle_release(BpBundle *b) {
 
 static bool make_consts(BpBundle *b) {
   BpRuntime *rt = b->rt;
-  b->consts = rt_alloc(rt, values_bytes(b->b.nconsts));
+  b->consts = rt_alloc(rt, rt_values_bytes(b->b.nconsts));
   if (!b->consts) return false;
   for (uint32_t i = 0; i < b->b.nconsts; i++) {
     const BptConst *c = &b->b.consts[i];
@@ -263,6 +236,51 @@ static bool make_resume_points(BpBundle *b, uint32_t i) {
     uint32_t next = pc + in.size;
     if ((bpt_ops[in.op].flags & BPT_F_WAIT) && next < p->code_size) bits[next / 8] |= (uint8_t)(1u << (next % 8));
   }
+  return true;
+}
+
+/* A statement's node by its position: the line table and the graph agree on (line,
+ * column); of several nodes at one spot the first wins; merges and branch clusters are
+ * not statements. */
+typedef struct Spot {
+  uint32_t line, col, node;
+} Spot;
+
+static int spot_order(const void *a, const void *b) {
+  const Spot *x = a, *y = b;
+  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  if (x->col != y->col) return x->col < y->col ? -1 : 1;
+  return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static bool make_line_nodes(BpBundle *b, uint32_t i) {
+  const BptProcess *p = &b->b.processes[i];
+  uint32_t *map = rt_alloc(b->rt, (p->nlines ? p->nlines : 1) * sizeof *map);
+  Spot *spots = rt_alloc(b->rt, (p->nnodes ? p->nnodes : 1) * sizeof *spots);
+  if (!map || !spots) {
+    rt_dealloc(b->rt, map, (p->nlines ? p->nlines : 1) * sizeof *map);
+    rt_dealloc(b->rt, spots, (p->nnodes ? p->nnodes : 1) * sizeof *spots);
+    return false;
+  }
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < p->nnodes; k++) {
+    const BptNode *nd = &b->b.nodes[p->first_node + k];
+    if (nd->kind != BPT_N_MERGE && nd->kind != BPT_N_BRANCH) spots[n++] = (Spot){nd->line, nd->col, p->first_node + k};
+  }
+  qsort(spots, n, sizeof *spots, spot_order);
+  for (uint32_t k = 0; k < p->nlines; k++) {
+    const BptLine *l = &b->b.lines[p->first_line + k];
+    Spot want = {l->line, l->col, 0};
+    uint32_t lo = 0, hi = n; /* the first spot not before (line, col) */
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (spot_order(&spots[mid], &want) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    map[k] = lo < n && spots[lo].line == l->line && spots[lo].col == l->col ? spots[lo].node : BPT_NO_PC;
+  }
+  rt_dealloc(b->rt, spots, (p->nnodes ? p->nnodes : 1) * sizeof *spots);
+  b->procs[i].line_node = map;
   return true;
 }
 
@@ -316,7 +334,7 @@ BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle *
   }
   b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   bool ok = b->procs && make_consts(b) && make_fields(b);
-  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i);
+  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i);
   if (!ok) {
     bundle_release(b);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -415,7 +433,7 @@ static void doc_free(BpDoc *doc) {
   rt_vec_free(rt, &doc->scratch, sizeof(BpValue));
   if (doc->fields) {
     rt_unref_all(rt, doc->fields, doc->nfields);
-    rt_dealloc(rt, doc->fields, values_bytes(doc->nfields));
+    rt_dealloc(rt, doc->fields, rt_values_bytes(doc->nfields));
   }
   rt_dealloc(rt, doc, sizeof *doc);
 }
@@ -442,7 +460,7 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
   doc->doctype = dt;
   doc->refs = 1;
   doc->nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  doc->fields = rt_alloc(rt, values_bytes(doc->nfields));
+  doc->fields = rt_alloc(rt, rt_values_bytes(doc->nfields));
   if (!doc->fields) {
     rt_dealloc(rt, doc, sizeof *doc);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -461,7 +479,7 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
 static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
   BpBundle *b = doc->b;
   if (n == 0) return BP_OK;
-  Value *vals = rt_alloc(b->rt, values_bytes((uint32_t)n));
+  Value *vals = rt_alloc(b->rt, rt_values_bytes((uint32_t)n));
   uint16_t *idx = rt_alloc(b->rt, n * sizeof *idx);
   BpStatus st = vals && idx ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t done = 0;
@@ -485,7 +503,7 @@ static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *chang
   } else if (vals) {
     rt_unref_all(b->rt, vals, done);
   }
-  if (vals) rt_dealloc(b->rt, vals, values_bytes((uint32_t)n));
+  if (vals) rt_dealloc(b->rt, vals, rt_values_bytes((uint32_t)n));
   if (idx) rt_dealloc(b->rt, idx, n * sizeof *idx);
   return st;
 }
@@ -609,7 +627,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     return rt_fail_status(err, BP_EINVAL, "process `%s` runs on another document type", process);
   BpRuntime *rt = b->rt;
   /* Parameters by index; the rest must be document fields. */
-  Value *params = rt_alloc(rt, values_bytes(p->nparams));
+  Value *params = rt_alloc(rt, rt_values_bytes(p->nparams));
   BpArg *fields = rt_alloc(rt, (n ? n : 1) * sizeof *fields);
   BpStatus st = params && fields ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t nfields = 0;
@@ -643,7 +661,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   if (own) bp_doc_release(own);
   if (params) {
     rt_unref_all(rt, params, p->nparams);
-    rt_dealloc(rt, params, values_bytes(p->nparams));
+    rt_dealloc(rt, params, rt_values_bytes(p->nparams));
   }
   if (fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);
   return st;
@@ -654,7 +672,6 @@ void bp_instance_free(BpInstance *inst) {
   BpRuntime *rt = inst->rt;
   rt_state_free(rt, &inst->s);
   rt_vec_free(rt, &inst->scratch, sizeof(BpValue));
-  rt_vec_free(rt, &inst->fscratch, sizeof(BpField));
   bp_doc_release(inst->doc);
   rt_dealloc(rt, inst, sizeof *inst);
 }

@@ -310,18 +310,6 @@ static bool fits_declared(Value v, uint8_t declared, int slot_kind) {
   return rt_is_list(v.type) && rt_is_list(declared) && v.u.l->n == 0;
 }
 
-static RtThread *find_thread(RtState *s, uint32_t id) {
-  for (uint32_t i = 0; i < s->threads.n; i++)
-    if (RT_AT(s->threads, RtThread, i)->id == id) return RT_AT(s->threads, RtThread, i);
-  return NULL;
-}
-
-static RtStep *find_step(RtState *s, uint32_t id) {
-  for (uint32_t i = 0; i < s->steps.n; i++)
-    if (RT_AT(s->steps, RtStep, i)->id == id) return RT_AT(s->steps, RtStep, i);
-  return NULL;
-}
-
 static bool find_act(RtState *s, uint32_t id) {
   for (uint32_t i = 0; i < s->acts.n; i++)
     if (RT_AT(s->acts, RtAct, i)->id == id) return true;
@@ -338,7 +326,7 @@ static bool read_state(In *in, const BptProcess *p, RtState *s, Value **fields, 
   if (!get_value(in, &s->message, 0)) return false;
   if (s->message.type != BPT_T_VOID && s->message.type != BPT_T_STRING) return bad(in, "the message is not text");
   if (get_u32v(in, UINT16_MAX, "the field count") != nfields) return bad(in, "the document has another number of fields");
-  *fields = rt_alloc(rt, (nfields ? nfields : 1) * sizeof(Value));
+  *fields = rt_alloc(rt, rt_values_bytes(nfields));
   if (!*fields) return in->nomem = true, bad(in, "out of memory");
   const BptDoctype *dt = p->doctype == BPT_NONE16 ? NULL : &in->b->b.doctypes[p->doctype];
   for (uint16_t i = 0; i < nfields; i++) {
@@ -347,7 +335,7 @@ static bool read_state(In *in, const BptProcess *p, RtState *s, Value **fields, 
   }
   if (get_u32v(in, UINT16_MAX, "the slot count") != p->nslots) return bad(in, "the process has another number of slots");
   s->nslots = p->nslots;
-  s->slots = rt_alloc(rt, (p->nslots ? p->nslots : 1) * sizeof(Value));
+  s->slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   if (!s->slots) return in->nomem = true, bad(in, "out of memory");
   for (uint16_t i = 0; i < p->nslots; i++) {
     if (!get_value(in, &s->slots[i], 0)) return false;
@@ -453,7 +441,7 @@ static bool check_links(In *in, const BptProcess *p, const RtProc *rp, RtState *
       if (RT_AT(s->threads, RtThread, k)->id == t->id) return bad(in, "two threads with one id");
     if (!rt_resume_point(rp, t->pc, p->code_size)) return bad(in, "a thread rests where no thread can wait");
     if (t->act && !find_act(s, t->act)) return bad(in, "a thread of a fork activation that is not there");
-    if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !find_step(s, t->step))
+    if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !rt_state_step(s, t->step))
       return bad(in, "a handler of a step that is not there");
   }
   for (uint32_t i = 0; i < s->acts.n; i++) {
@@ -462,7 +450,7 @@ static bool check_links(In *in, const BptProcess *p, const RtProc *rp, RtState *
   }
   for (uint32_t i = 0; i < s->steps.n; i++) {
     RtStep *st = RT_AT(s->steps, RtStep, i);
-    RtThread *t = find_thread(s, st->thread);
+    RtThread *t = rt_state_thread(s, st->thread);
     if (!t || t->wait != W_STEP || st->id > s->next_id) return bad(in, "a step nobody waits for");
     for (uint32_t k = 0; k < st->people.n; k++)
       if (RT_AT(st->people, RtPerson, k)->item > s->next_id) return bad(in, "an item id beyond the next id");
@@ -470,17 +458,17 @@ static bool check_links(In *in, const BptProcess *p, const RtProc *rp, RtState *
   for (uint32_t i = 0; i < s->timers.n; i++) {
     RtTimer *tm = RT_AT(s->timers, RtTimer, i);
     if (tm->kind == TM_WAIT) {
-      RtThread *t = find_thread(s, tm->ref);
+      RtThread *t = rt_state_thread(s, tm->ref);
       if (!t || t->wait != W_TIMER) return bad(in, "a timer for a thread that does not wait for it");
     } else {
-      RtStep *st = find_step(s, tm->ref);
+      RtStep *st = rt_state_step(s, tm->ref);
       if (!st) return bad(in, "a timer of a step that is not there");
       if (tm->kind == TM_REMIND && tm->index >= p->steps[st->t].nreminds) return bad(in, "a reminder that is not there");
     }
   }
   for (uint32_t i = 0; i < s->calls.n; i++) {
     RtCall *c = RT_AT(s->calls, RtCall, i);
-    RtThread *t = find_thread(s, c->thread);
+    RtThread *t = rt_state_thread(s, c->thread);
     if (!t || t->wait != W_CALL) return bad(in, "a call nobody waits for");
   }
   return true;
@@ -523,7 +511,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (!ok) {
     if (fields) {
       rt_unref_all(rt, fields, nfields);
-      rt_dealloc(rt, fields, (nfields ? nfields : 1) * sizeof(Value));
+      rt_dealloc(rt, fields, rt_values_bytes(nfields));
     }
     rt_state_free(rt, &s);
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -544,7 +532,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     }
   }
   rt_unref_all(rt, fields, nfields);
-  rt_dealloc(rt, fields, (nfields ? nfields : 1) * sizeof(Value));
+  rt_dealloc(rt, fields, rt_values_bytes(nfields));
   if (st != BP_OK) {
     if (inst) rt_dealloc(rt, inst, sizeof *inst);
     rt_state_free(rt, &s);

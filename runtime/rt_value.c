@@ -363,7 +363,7 @@ static int number_cmp(Value a, Value b) {
   return x < y ? -1 : x > y;
 }
 
-static size_t format_decimal(int64_t u, unsigned scale, char *buf, size_t size) {
+size_t rt_format_decimal(int64_t u, unsigned scale, char *buf, size_t size) {
   char digits[64];
   bool neg = u < 0;
   uint64_t m = neg ? (uint64_t)0 - (uint64_t)u : (uint64_t)u;
@@ -448,23 +448,23 @@ bool rt_parse_datetime(const char *s, size_t len, int64_t *minutes) {
   return true;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
+int64_t rt_floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
   return q;
 }
 
-static size_t format_date(int64_t days, char *buf, size_t size) {
+size_t rt_format_date(int64_t days, char *buf, size_t size) {
   int64_t y;
   unsigned m, d;
   rt_civil_from_days(days, &y, &m, &d);
   return (size_t)snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
-static size_t format_datetime(int64_t minutes, char *buf, size_t size) {
-  int64_t days = floor_div(minutes, 1440), rest = minutes - days * 1440;
+size_t rt_format_datetime(int64_t minutes, char *buf, size_t size) {
+  int64_t days = rt_floor_div(minutes, 1440), rest = minutes - days * 1440;
   char date[32];
-  format_date(days, date, sizeof date);
+  rt_format_date(days, date, sizeof date);
   return (size_t)snprintf(buf, size, "%sT%02d:%02d", date, (int)(rest / 60), (int)(rest % 60));
 }
 
@@ -505,15 +505,15 @@ RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e) {
   case BPT_T_STRING:
   case BPT_T_USER: rt_buf_put(rt, buf, v.u.s->s, v.u.s->len); break;
   case BPT_T_INT: n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)v.u.i); break;
-  case BPT_T_DECIMAL: n = format_decimal(v.u.i, v.scale, tmp, sizeof tmp); break;
+  case BPT_T_DECIMAL: n = rt_format_decimal(v.u.i, v.scale, tmp, sizeof tmp); break;
   case BPT_T_BOOL: n = (size_t)snprintf(tmp, sizeof tmp, "%s", v.u.i ? "true" : "false"); break;
   case BPT_T_DATE:
     if (v.unset) return unset_error(v, e);
-    n = format_date(v.u.i, tmp, sizeof tmp);
+    n = rt_format_date(v.u.i, tmp, sizeof tmp);
     break;
   case BPT_T_DATETIME:
     if (v.unset) return unset_error(v, e);
-    n = format_datetime(v.u.i, tmp, sizeof tmp);
+    n = rt_format_datetime(v.u.i, tmp, sizeof tmp);
     break;
   case BPT_T_DURATION: n = rt_format_duration(v.u.i, tmp, sizeof tmp); break;
   default:
@@ -951,9 +951,7 @@ static RtCode join(BpRuntime *rt, Value list, Value sep, Value *out, RtErr *e) {
   return ok ? RT_OK : rt_nomem(e);
 }
 
-/* LIST (of n items, the first k of them set) becomes a list of exactly k items: an
- * object's size is its item count, so a list never shrinks in place. */
-static bool list_shrink(BpRuntime *rt, Value *list, uint32_t k) {
+bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k) {
   if (k == list->u.l->n) return true;
   Value exact;
   if (!rt_list_new(rt, list->type, k, &exact)) return false;
@@ -966,8 +964,7 @@ static bool list_shrink(BpRuntime *rt, Value *list, uint32_t k) {
   return true;
 }
 
-/* Adds x to the users list (k items so far) unless it is there: a person counts once. */
-static void add_user_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {
+void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {
   for (uint32_t j = 0; j < *k; j++)
     if (rt_equal(list.u.l->items[j], x)) {
       rt_unref(rt, x);
@@ -991,9 +988,9 @@ static RtCode role(BpRuntime *rt, Value name, Value *out, RtErr *e) {
       rt_unref(rt, *out);
       return rt_nomem(e);
     }
-    add_user_once(rt, *out, &k, u);
+    rt_users_add_once(rt, *out, &k, u);
   }
-  if (!list_shrink(rt, out, k)) {
+  if (!rt_list_shrink(rt, out, k)) {
     rt_unref(rt, *out);
     return rt_nomem(e);
   }
@@ -1016,10 +1013,10 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
   }
   switch (b) {
   case BPT_BI_NOW:
-    *out = (Value){.type = BPT_T_DATETIME, .u.i = floor_div(now, 60)};
+    *out = (Value){.type = BPT_T_DATETIME, .u.i = rt_floor_div(now, 60)};
     return RT_OK;
   case BPT_BI_TODAY:
-    *out = (Value){.type = BPT_T_DATE, .u.i = floor_div(now, 86400)};
+    *out = (Value){.type = BPT_T_DATE, .u.i = rt_floor_div(now, 86400)};
     return RT_OK;
   case BPT_BI_LEN:
     if (args[0].type == BPT_T_STRING || args[0].type == BPT_T_USER) {
@@ -1202,10 +1199,10 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
       rt_unref(rt, *out);
       return e->code;
     }
-    if (elem == BPT_T_USER) add_user_once(rt, *out, &k, x);
+    if (elem == BPT_T_USER) rt_users_add_once(rt, *out, &k, x);
     else out->u.l->items[k++] = x;
   }
-  if (!list_shrink(rt, out, k)) {
+  if (!rt_list_shrink(rt, out, k)) {
     rt_unref(rt, *out);
     return rt_nomem(e);
   }

@@ -69,17 +69,25 @@ static bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status =
 
 /* ---- lookups -------------------------------------------------------------------------------- */
 
-static RtThread *thread_by_id(Tx *tx, uint32_t id) {
-  for (uint32_t i = 0; i < tx->s.threads.n; i++)
-    if (RT_AT(tx->s.threads, RtThread, i)->id == id) return RT_AT(tx->s.threads, RtThread, i);
-  return NULL;
-}
-
 static int step_index(const RtState *s, uint32_t id) {
   for (uint32_t i = 0; i < s->steps.n; i++)
     if (RT_AT(s->steps, RtStep, i)->id == id) return (int)i;
   return -1;
 }
+
+RtThread *rt_state_thread(RtState *s, uint32_t id) {
+  for (uint32_t i = 0; i < s->threads.n; i++)
+    if (RT_AT(s->threads, RtThread, i)->id == id) return RT_AT(s->threads, RtThread, i);
+  return NULL;
+}
+
+RtStep *rt_state_step(RtState *s, uint32_t id) {
+  int i = step_index(s, id);
+  return i < 0 ? NULL : RT_AT(s->steps, RtStep, i);
+}
+
+static RtThread *thread_by_id(Tx *tx, uint32_t id) { return rt_state_thread(&tx->s, id); }
+
 
 static RtAct *act_by_id(Tx *tx, uint32_t id) {
   for (uint32_t i = 0; i < tx->s.acts.n; i++)
@@ -95,34 +103,19 @@ static const char *step_node(const Tx *tx, uint16_t t) { return node_id(tx->b, t
 
 /* The graph node of the statement at pc: the node placed where the line table puts pc. */
 static const char *pc_node(const Tx *tx, uint32_t pc) {
-  const BptProcess *p = tx->p;
-  const BptLine *best = NULL;
-  for (uint32_t i = 0; i < p->nlines; i++) {
-    const BptLine *l = &tx->b->b.lines[p->first_line + i];
-    if (l->pc > pc) break;
-    best = l;
-  }
-  if (!best) return "";
-  for (uint32_t i = 0; i < p->nnodes; i++) {
-    const BptNode *n = &tx->b->b.nodes[p->first_node + i];
-    if (n->line == best->line && n->col == best->col && n->kind != BPT_N_MERGE &&
-        n->kind != BPT_N_BRANCH)
-      return rt_string(tx->b, n->id);
-  }
-  return "";
+  int64_t at = rt_line_at(tx->b, tx->p, pc);
+  return at < 0 ? "" : node_id(tx->b, tx->rp->line_node[at]);
 }
 
 static void position(const Tx *tx, uint32_t pc, char *buf, size_t size) {
-  const BptProcess *p = tx->p;
-  const BptLine *best = NULL;
-  for (uint32_t i = 0; i < p->nlines; i++) {
-    const BptLine *l = &tx->b->b.lines[p->first_line + i];
-    if (l->pc > pc) break;
-    best = l;
-  }
+  int64_t at = rt_line_at(tx->b, tx->p, pc);
   const char *file = rt_string(tx->b, tx->b->b.source_file);
-  if (best) snprintf(buf, size, "%s:%u:%u", *file ? file : "?", best->line, best->col);
-  else snprintf(buf, size, "process %s, pc %u", rt_string(tx->b, p->name), pc);
+  if (at >= 0) {
+    const BptLine *l = &tx->b->b.lines[tx->p->first_line + at];
+    snprintf(buf, size, "%s:%u:%u", *file ? file : "?", l->line, l->col);
+  } else {
+    snprintf(buf, size, "process %s, pc %u", rt_string(tx->b, tx->p->name), pc);
+  }
 }
 
 /* ---- effects ------------------------------------------------------------------------------- */
@@ -437,12 +430,6 @@ static void enter_state(Tx *tx, uint16_t q) {
 
 /* ---- human steps ------------------------------------------------------------------------------ */
 
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-  return q;
-}
-
 /* A due time from a duration (from now), a date (the end of that day) or a datetime. */
 static bool due_time(Tx *tx, Value v, int64_t *at, uint32_t pc) {
   int64_t r;
@@ -634,7 +621,7 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
   case BPT_STEP_REQUEST: {
     const RtPerson *done = timed_out ? NULL : last;
     if (!user_or_empty(tx, done, &m[0])) return false;
-    m[1] = (Value){.type = BPT_T_DATETIME, .unset = !done, .u.i = done ? floor_div(done->at, 60) : 0};
+    m[1] = (Value){.type = BPT_T_DATETIME, .unset = !done, .u.i = done ? rt_floor_div(done->at, 60) : 0};
     if (d->kind == BPT_STEP_TASK) {
       if (!comment_or_empty(tx, done, &m[2])) return false;
       m[3] = rt_bool(timed_out);
@@ -861,35 +848,20 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
       total += vals[i].u.l->n;
     else return fail_at(tx, pc, "people must be users, not %s", rt_type_name(vals[i].type));
   }
-  Value all;
-  if (!rt_list_new(tx->rt, BPT_T_USERS, total, &all)) return nomem(tx);
+  if (!rt_list_new(tx->rt, BPT_T_USERS, total, out)) return nomem(tx);
   uint32_t k = 0;
   for (unsigned i = 0; i < n; i++) {
     const Value *from = vals[i].type == BPT_T_USER ? &vals[i] : vals[i].u.l->items;
     uint32_t m = vals[i].type == BPT_T_USER ? 1 : vals[i].u.l->n;
     for (uint32_t j = 0; j < m; j++) {
       if (from[j].type == BPT_T_USER && from[j].u.s->len == 0) continue; /* unset: nobody */
-      bool dup = false;
-      for (uint32_t q = 0; q < k && !dup; q++) dup = rt_equal(all.u.l->items[q], from[j]);
-      if (dup) continue;
       rt_ref(from[j]);
-      all.u.l->items[k++] = from[j];
+      rt_users_add_once(tx->rt, *out, &k, from[j]);
     }
   }
-  if (k == total) {
-    *out = all;
-    return true;
-  }
-  if (!rt_list_new(tx->rt, BPT_T_USERS, k, out)) {
-    rt_unref(tx->rt, all);
-    return nomem(tx);
-  }
-  for (uint32_t q = 0; q < k; q++) {
-    out->u.l->items[q] = all.u.l->items[q];
-    all.u.l->items[q] = (Value){0};
-  }
-  rt_unref(tx->rt, all);
-  return true;
+  if (rt_list_shrink(tx->rt, out, k)) return true;
+  rt_unref(tx->rt, *out);
+  return nomem(tx);
 }
 
 static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
@@ -1659,7 +1631,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->ud = ud;
   inst->s.state = BPT_NONE16;
   inst->s.nslots = p->nslots;
-  inst->s.slots = rt_alloc(rt, (p->nslots ? p->nslots : 1) * sizeof(Value));
+  inst->s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   if (!inst->s.slots) {
     rt_dealloc(rt, inst, sizeof *inst);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -1703,7 +1675,7 @@ static void child_start(BpInstance *parent, const Effect *e) {
   BpBundle *b = parent->b;
   BpRuntime *rt = b->rt;
   const BptProcess *target = &b->b.processes[e->index];
-  Value *params = rt_alloc(rt, (target->nparams ? target->nparams : 1) * sizeof(Value));
+  Value *params = rt_alloc(rt, rt_values_bytes(target->nparams));
   BpError err = {0};
   BpStatus st = BP_ENOMEM;
   BpInstance *child = NULL;
@@ -1711,7 +1683,7 @@ static void child_start(BpInstance *parent, const Effect *e) {
     for (uint32_t i = 0; i + 1 < e->a.u.l->n; i += 2)
       params[e->a.u.l->items[i].u.i] = e->a.u.l->items[i + 1];
     st = rt_start_ex(b, e->index, parent->doc, params, NULL, true, &child, &err);
-    rt_dealloc(rt, params, (target->nparams ? target->nparams : 1) * sizeof(Value));
+    rt_dealloc(rt, params, rt_values_bytes(target->nparams));
   } else {
     snprintf(err.message, sizeof err.message, "out of memory");
   }
@@ -1777,10 +1749,7 @@ static bool find_item(Tx *tx, uint32_t item, const char *user, bool approval, ui
   return false;
 }
 
-static RtStep *step_by_id(Tx *tx, uint32_t id) {
-  int i = step_index(&tx->s, id);
-  return i < 0 ? NULL : RT_AT(tx->s.steps, RtStep, i);
-}
+static RtStep *step_by_id(Tx *tx, uint32_t id) { return rt_state_step(&tx->s, id); }
 
 static bool record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char *comment) {
   RtPerson *p = RT_AT(st->people, RtPerson, person);
@@ -2115,7 +2084,7 @@ RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *
   BpInstance tmp = {.b = b, .rt = b->rt, .proc = proc, .doc = doc};
   tmp.s.state = BPT_NONE16;
   tmp.s.nslots = p->nslots;
-  tmp.s.slots = rt_alloc(b->rt, (p->nslots ? p->nslots : 1) * sizeof(Value));
+  tmp.s.slots = rt_alloc(b->rt, rt_values_bytes(p->nslots));
   if (!tmp.s.slots) return rt_nomem(e);
   Tx tx;
   RtCode code;
@@ -2141,8 +2110,6 @@ RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *
 
 /* ---- states: copy and free ---------------------------------------------------------------------- */
 
-static size_t values_bytes(uint32_t n) { return (n ? n : 1) * sizeof(Value); }
-
 static bool vec_copy(BpRuntime *rt, const RtVec *from, RtVec *to, size_t sz) {
   *to = (RtVec){0};
   if (from->n == 0) return true;
@@ -2154,7 +2121,7 @@ static bool vec_copy(BpRuntime *rt, const RtVec *from, RtVec *to, size_t sz) {
 }
 
 static Value *values_copy(BpRuntime *rt, const Value *from, uint32_t n) {
-  Value *to = rt_alloc(rt, values_bytes(n));
+  Value *to = rt_alloc(rt, rt_values_bytes(n));
   if (!to) return NULL;
   for (uint32_t i = 0; i < n; i++) {
     rt_ref(from[i]);
@@ -2167,11 +2134,11 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
   rt_unref(rt, s->message);
   if (s->fields) {
     rt_unref_all(rt, s->fields, s->nfields);
-    rt_dealloc(rt, s->fields, values_bytes(s->nfields));
+    rt_dealloc(rt, s->fields, rt_values_bytes(s->nfields));
   }
   if (s->slots) {
     rt_unref_all(rt, s->slots, s->nslots);
-    rt_dealloc(rt, s->slots, values_bytes(s->nslots));
+    rt_dealloc(rt, s->slots, rt_values_bytes(s->nslots));
   }
   for (uint32_t i = 0; i < s->steps.n; i++) step_free(rt, RT_AT(s->steps, RtStep, i));
   for (uint32_t i = 0; i < s->calls.n; i++) rt_unref(rt, RT_AT(s->calls, RtCall, i)->args);

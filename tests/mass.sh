@@ -29,30 +29,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-mass.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1: $2"
-}
-
-# run OUT ERR CMD... — with a time limit; sets rc (124: no answer in time).
-run() {
-  _out=$1 _err=$2
-  shift 2
-  timeout -k 5 "$TIMEOUT" "$@" >"$_out" 2>"$_err" </dev/null
-  rc=$?
-}
-
-# Why a run is broken whatever was expected: a hang, a signal, a sanitizer.
-unsound() {
-  if [ "$rc" -eq 124 ]; then echo "no answer within ${TIMEOUT}s"
-  elif [ "$rc" -ge 128 ]; then echo "killed by signal $((rc - 128))"
-  elif grep -q -e 'runtime error:' -e 'Sanitizer' "$1" 2>/dev/null; then
-    echo "sanitizer report: $(grep -m1 -e 'runtime error:' -e 'Sanitizer' "$1")"
-  fi
-}
+. tests/lib.sh
 
 # mass NAME WANT_RC ARGS... — runs bprun mass ARGS (stderr in $TMP/err); true when it
 # exited WANT_RC soundly, else reports the failure.
