@@ -19,28 +19,79 @@ BISON   ?= bison
 FLEX    ?= flex
 
 GEN      = $(BUILD)/gen
-CPPFLAGS += -Icompiler -Iruntime -I$(GEN)
 
-COMPILER_SRC = $(filter-out compiler/bpc.c,$(wildcard compiler/*.c))
-RUNTIME_SRC  = $(wildcard runtime/*.c)
-BPRUN_SRC    = $(wildcard runtime/bprun/*.c)
+# ---- rooms -----------------------------------------------------------------
+# Each folder is a room of the pipeline (docs/architecture.md):
+#
+#   .bp text --front--> tree --check--> checked tree --lower--> graph IR
+#       --back--> bytecode --bundle--> .bpt bytes --runtime--> instances
+#
+# ROOM_x is a room's folder; SEES_x the rooms whose headers it may include
+# (its own always). A room is compiled with -I for exactly those folders, so
+# an include it may not see does not compile; tests/rooms.sh checks the same
+# table against every #include line (`make rooms` prints it).
+ROOM_base    = compiler/base
+ROOM_front   = compiler/front
+ROOM_check   = compiler/check
+ROOM_ir      = compiler/ir
+ROOM_lower   = compiler/lower
+ROOM_back    = compiler/back
+ROOM_diagram = compiler/diagram
+ROOM_bpc     = compiler
+ROOM_bundle  = runtime/bundle
+ROOM_runtime = runtime
+ROOM_bprun   = runtime/bprun
+ROOM_gen     = $(GEN)
+
+SEES_base    = base
+SEES_bundle  = bundle
+SEES_front   = base front gen
+SEES_check   = base front check
+SEES_ir      = base front ir bundle
+SEES_lower   = base front check ir lower
+SEES_back    = base front ir back bundle
+SEES_diagram = base front ir diagram bundle
+SEES_bpc     = base front check ir lower back diagram bundle
+SEES_runtime = runtime bundle
+SEES_bprun   = bprun runtime/bp.h
+
+ROOMS = base front check ir lower back diagram bpc bundle runtime bprun
+# -I flags of a room: the folders of the rooms it sees (bprun sees one header
+# of the runtime, so it gets a folder holding only that header).
+incs = $(foreach r,$(SEES_$(1)),$(if $(findstring /,$(r)),-I$(BUILD)/pub,-I$(ROOM_$(r))))
+ALL_INCS = $(foreach r,$(filter-out bpc bprun,$(ROOMS)),-I$(ROOM_$(r))) -I$(GEN)
+
+room_src = $(wildcard $(ROOM_$(1))/*.c)
+COMPILER_ROOMS = base front check ir lower back diagram
+COMPILER_SRC = $(foreach r,$(COMPILER_ROOMS),$(call room_src,$(r)))
+BUNDLE_SRC   = $(call room_src,bundle)
+RUNTIME_SRC  = $(call room_src,runtime) $(BUNDLE_SRC)
+BPC_SRC      = $(call room_src,bpc)
+BPRUN_SRC    = $(call room_src,bprun)
 BPRUN_OBJ    = $(BPRUN_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ  = $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/lexer.o
+BPC_OBJ      = $(BPC_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+COMPILER_H   = $(wildcard compiler/*/*.h)
+RUNTIME_H    = $(wildcard runtime/*.h runtime/bundle/*.h runtime/bundle/*.def)
 
-# Graphviz: only dot.c includes it, only bpc links it (never the runtime).
+# Graphviz: only diagram/dot.c includes it, only bpc links it (never the runtime).
 GV_CFLAGS = $(shell pkg-config --cflags libcgraph libgvc 2>/dev/null)
 GV_LIBS   = $(shell pkg-config --libs libcgraph libgvc 2>/dev/null || echo -lgvc -lcgraph -lcdt)
 
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps check asan tsan demo bench clean unit
+.PHONY: all deps check asan tsan demo bench clean unit rooms
 all: $(BUILD)/bpc $(BUILD)/bprun $(BUILD)/libbprt.so
 
-# ---- generated scanner and parser ----------------------------------------
+# `make rooms`: the table above, one room a line: NAME FOLDER SEES...
+rooms:
+	@$(foreach r,$(ROOMS),echo "$(r) $(ROOM_$(r)) $(SEES_$(r))";)
+
+# ---- generated scanner and parser (room front) -----------------------------
 $(GEN)/parser.c $(GEN)/parser.h: grammar/parser.y
 	@mkdir -p $(GEN)
 	$(BISON) -Wall -Werror --defines=$(GEN)/parser.h -o $(GEN)/parser.c $<
@@ -51,22 +102,30 @@ $(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
 
 # Generated C is compiled with the same flags; the scanner's skeleton has
 # unused helpers and sign mismatches that are flex's, not ours. Both include
-# the compiler's headers (and their inline functions).
-$(GEN)/lexer.o: $(GEN)/lexer.c $(GEN)/parser.h $(wildcard compiler/*.h)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c -o $@ $<
-$(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(wildcard compiler/*.h)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# the front end's headers (and their inline functions).
+$(GEN)/lexer.o: $(GEN)/lexer.c $(GEN)/parser.h $(COMPILER_H)
+	$(CC) $(call incs,front) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c -o $@ $<
+$(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(COMPILER_H)
+	$(CC) $(call incs,front) $(CFLAGS) -c -o $@ $<
 
-# ---- compiler --------------------------------------------------------------
-$(BUILD)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h runtime/bpt.h runtime/*.def) $(GEN)/parser.h $(GEN)/lexer.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# ---- compiler: one rule per room, with that room's include path -------------
+define compiler_room
+$(BUILD)/$(ROOM_$(1))/%.o: $(ROOM_$(1))/%.c $(COMPILER_H) $(RUNTIME_H) $(GEN)/parser.h $(GEN)/lexer.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(call incs,$(1)) $$(CPPFLAGS) $$(CFLAGS) -c -o $$@ $$<
+endef
+$(foreach r,$(COMPILER_ROOMS) bpc,$(eval $(call compiler_room,$(r))))
+
+$(BUILD)/compiler/diagram/dot.o: CPPFLAGS += $(GV_CFLAGS)
 
 # ---- runtime (never includes a compiler header) ----------------------------
 # Position-independent, so the same objects make the static and the shared library.
-$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
+$(BUILD)/runtime/bundle/%.o: runtime/bundle/%.c $(RUNTIME_H)
 	@mkdir -p $(dir $@)
-	$(CC) -Iruntime $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(call incs,bundle) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+$(BUILD)/runtime/%.o: runtime/%.c $(RUNTIME_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(call incs,runtime) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/libbprt.a: $(RUNTIME_OBJ)
 	rm -f $@
@@ -75,7 +134,14 @@ $(BUILD)/libbprt.a: $(RUNTIME_OBJ)
 $(BUILD)/libbprt.so: $(RUNTIME_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbprt.so.0 -o $@ $^
 
-# bprun, the reference host: links only the runtime.
+# bprun, the reference host: sees only bp.h (copied alone into $(BUILD)/pub),
+# links only the runtime.
+$(BUILD)/pub/bp.h: runtime/bp.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/runtime/bprun/%.o: runtime/bprun/%.c $(wildcard runtime/bprun/*.h) $(BUILD)/pub/bp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(call incs,bprun) $(CFLAGS) -c -o $@ $<
 $(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
@@ -83,24 +149,22 @@ $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/compiler/dot.o: CPPFLAGS += $(GV_CFLAGS)
-
-$(BUILD)/bpc: $(BUILD)/compiler/bpc.o $(BUILD)/libbpc.a $(BUILD)/libbprt.a
+$(BUILD)/bpc: $(BPC_OBJ) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS)
 
 # ---- tests -----------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(LDFLAGS)
 
 unit: $(UNIT_BIN)
 
 # Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
 TSAN_BIN = build/tsan/two_threads
 tsan: $(TSAN_BIN)
-$(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtime/bprun/scn.c runtime/bprun/expr.c $(wildcard runtime/*.h runtime/*.def runtime/bprun/*.h)
+$(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtime/bprun/scn.c runtime/bprun/expr.c $(RUNTIME_H) $(wildcard runtime/bprun/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -Iruntime -Iruntime/bprun $(WARN) -O1 -g -fsanitize=thread -o $@ $(filter %.c,$^) -lpthread
+	$(CC) -Iruntime -Iruntime/bundle -Iruntime/bprun $(WARN) -O1 -g -fsanitize=thread -o $@ $(filter %.c,$^) -lpthread
 
 deps:
 	@sh .ci/deps

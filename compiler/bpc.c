@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "codegen.h"
+#include "lower.h"
 #include "bpt.h"
 #include "check.h"
 #include "diag.h"

@@ -57,6 +57,17 @@ for t in "$BUILD"/tests/test_*; do
 done
 
 # ---------------------------------------------------------------------------
+echo "== rooms (tests/rooms.sh: every #include is one its room may see)"
+sh tests/rooms.sh >"$TMP/rooms.out" 2>&1
+if grep -q '^FAIL' "$TMP/rooms.out"; then
+  while IFS= read -r line; do fail "${line#FAIL }" ""; done <<EOF_ROOMS
+$(grep '^FAIL' "$TMP/rooms.out")
+EOF_ROOMS
+elif ! tail -n 1 "$TMP/rooms.out" | grep -q ' 0 failed$'; then fail "rooms" "$(tail -n 3 "$TMP/rooms.out")"
+else pass
+fi
+
+# ---------------------------------------------------------------------------
 echo "== golden diagnostics (tests/golden)"
 for src in tests/golden/*.bp; do
   [ -f "$src" ] || continue

@@ -13,7 +13,8 @@
 
 #include <cmocka.h>
 
-#include "backend.h"
+#include "codegen.h"
+#include "lower.h"
 #include "bpt.h"
 #include "check.h"
 #include "diag.h"

@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include "backend.h"
+#include "codegen.h"
+#include "lower.h"
 #include "bp.h"
 #include "check.h"
 #include "diag.h"

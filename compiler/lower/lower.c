@@ -14,7 +14,7 @@
  * parser (PARSE_MAX_DEPTH), so the recursion here is too. */
 #include <string.h>
 
-#include "backend.h"
+#include "lower.h"
 #include "check.h"
 
 typedef struct Tail {

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "backend.h"
+#include "codegen.h"
+#include "lower.h"
 #include "bpt.h"
 #include "dot.h"
 #include "parse.h"

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "codegen.h"
 
 /* ---- growable arrays ---------------------------------------------------------- */
 

@@ -1,0 +1,17 @@
+/* lower.h — the checked `.bp` tree to the graph IR (lower.c).
+ *
+ *   Program (checked) --lower_program--> IrProgram
+ *
+ * Deterministic: the same program gives the same IR (no pointers or hash
+ * orders decide anything). */
+#ifndef BPC_LOWER_H
+#define BPC_LOWER_H
+
+#include "ast.h"
+#include "ir.h"
+
+/* Lowers a program that parsed and checked without errors. The IR borrows
+ * the program's expressions: free it (ir_free) before the program. */
+IrProgram *lower_program(const Program *prog);
+
+#endif
