@@ -249,16 +249,6 @@ static int cmd_fmt(int argc, char **argv) {
 
 /* ---- compile and disasm ------------------------------------------------------ */
 
-static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
-  (void)ud;
-  (void)old_size;
-  if (new_size == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, new_size);
-}
-
 /* IN with its extension replaced by .bpt (IN.bpt when it has none). */
 static char *default_output(const char *in) {
   const char *slash = strrchr(in, '/');
@@ -276,10 +266,10 @@ static char *default_output(const char *in) {
 static bool self_check(const uint8_t *bytes, size_t len, const char *in) {
   BptBundle b;
   BptError err;
-  bool ok = bpt_read(bytes, len, heap_alloc, NULL, &b, &err);
+  bool ok = bpt_read(bytes, len, heap_realloc, NULL, &b, &err);
   if (ok) {
-    ok = bpt_verify(&b, heap_alloc, NULL, &err);
-    bpt_free(&b, heap_alloc, NULL);
+    ok = bpt_verify(&b, heap_realloc, NULL, &err);
+    bpt_free(&b, heap_realloc, NULL);
   }
   if (!ok)
     fprintf(stderr, "bpc: internal error: the bundle compiled from %s does not verify: %s\n",
@@ -359,13 +349,13 @@ static int cmd_disasm(int argc, char **argv) {
   }
   BptBundle b;
   BptError err;
-  if (!bpt_read((const uint8_t *)bytes, len, heap_alloc, NULL, &b, &err)) {
+  if (!bpt_read((const uint8_t *)bytes, len, heap_realloc, NULL, &b, &err)) {
     fprintf(stderr, "bpc: %s: not a valid bundle: %s\n", path, err.message);
     free(bytes);
     return EXIT_INPUT;
   }
   int status = EXIT_OK;
-  if (!bpt_verify(&b, heap_alloc, NULL, &err)) {
+  if (!bpt_verify(&b, heap_realloc, NULL, &err)) {
     fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
     status = EXIT_INPUT;
   } else {
@@ -377,7 +367,7 @@ static int cmd_disasm(int argc, char **argv) {
     bpt_disasm(&b, source, source ? source_len : 0, print_stdout, NULL);
     free(source);
   }
-  bpt_free(&b, heap_alloc, NULL);
+  bpt_free(&b, heap_realloc, NULL);
   free(bytes);
   return status;
 }

@@ -126,16 +126,6 @@ static int parse_options(Options *o, int argc, char **argv) {
 
 /* ---- input ------------------------------------------------------------------------ */
 
-static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
-  (void)ud;
-  (void)old_size;
-  if (new_size == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, new_size);
-}
-
 static bool has_extension(const char *path, const char *ext) {
   size_t n = strlen(path), m = strlen(ext);
   return n > m && strcmp(path + n - m, ext) == 0 && path[n - m - 1] != '/';
@@ -144,18 +134,18 @@ static bool has_extension(const char *path, const char *ext) {
 static int diagram_of_bundle(const char *path, const char *bytes, size_t len, Diagram **out) {
   BptBundle b;
   BptError err;
-  if (!bpt_read((const uint8_t *)bytes, len, heap_alloc, NULL, &b, &err)) {
+  if (!bpt_read((const uint8_t *)bytes, len, heap_realloc, NULL, &b, &err)) {
     fprintf(stderr, "bpc: %s: not a valid bundle: %s\n", path, err.message);
     return EXIT_INPUT;
   }
   int status = EXIT_OK;
-  if (!bpt_verify(&b, heap_alloc, NULL, &err)) {
+  if (!bpt_verify(&b, heap_realloc, NULL, &err)) {
     fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
     status = EXIT_INPUT;
   } else {
     *out = dg_from_bundle(&b);
   }
-  bpt_free(&b, heap_alloc, NULL);
+  bpt_free(&b, heap_realloc, NULL);
   return status;
 }
 

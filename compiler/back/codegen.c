@@ -1287,16 +1287,6 @@ static void gen_actions(Gen *g, BptBundle *b) {
   }
 }
 
-static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
-  (void)ud;
-  (void)old_size;
-  if (new_size == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, new_size);
-}
-
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
   Gen g;
   memset(&g, 0, sizeof g);
@@ -1331,7 +1321,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   b.nnodes = g.nnodes;
   b.edges = g.edges;
   b.nedges = g.nedges;
-  bool ok = !g.failed && bpt_write(&b, heap_alloc, NULL, out, out_len, err);
+  bool ok = !g.failed && bpt_write(&b, heap_realloc, NULL, out, out_len, err);
 
   keymap_free(&g.string_map);
   keymap_free(&g.const_map);

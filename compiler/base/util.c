@@ -320,3 +320,13 @@ char *read_file(const char *path, size_t *len) {
   *len = n;
   return buf;
 }
+
+void *heap_realloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  (void)ud;
+  (void)old_size;
+  if (new_size == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, new_size);
+}

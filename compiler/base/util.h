@@ -111,6 +111,11 @@ size_t utf8_seq_len(const unsigned char *s, size_t n);
  * cap+1 as soon as the distance is known to exceed cap. */
 unsigned edit_distance(const char *a, const char *b, unsigned cap);
 
+/* The C heap as a realloc-style allocator (bpt.h's BptAllocFn, bp.h's): the
+ * one the compiler's tools hand to the bundle reader, writer and verifier.
+ * new_size 0 frees ptr and returns NULL. */
+void *heap_realloc(void *ud, void *ptr, size_t old_size, size_t new_size);
+
 /* Reads a whole file; returns NULL and sets errno on failure. *len gets the
  * size. The buffer is NUL-terminated (the NUL is not counted) and has room
  * for one byte more, which source_new uses. */

@@ -23,16 +23,6 @@
 #include "trace.h"
 #include "util.h"
 
-static void *heap(void *ud, void *ptr, size_t old_size, size_t new_size) {
-  (void)ud;
-  (void)old_size;
-  if (new_size == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, new_size);
-}
-
 /* Both diagrams of a program: from its IR and from its compiled bundle. */
 typedef struct Both {
   Diagram *ir, *bundle;
@@ -57,10 +47,10 @@ static Both diagrams_of(const char *text) {
   BptError err;
   assert_true(codegen_bundle(ir, &bytes, &n, &err));
   BptBundle b;
-  assert_true(bpt_read(bytes, n, heap, NULL, &b, &err));
-  assert_true(bpt_verify(&b, heap, NULL, &err));
+  assert_true(bpt_read(bytes, n, heap_realloc, NULL, &b, &err));
+  assert_true(bpt_verify(&b, heap_realloc, NULL, &err));
   d.bundle = dg_from_bundle(&b);
-  bpt_free(&b, heap, NULL);
+  bpt_free(&b, heap_realloc, NULL);
   free(bytes);
   ir_free(ir);
   program_free(prog);

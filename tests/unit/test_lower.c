@@ -54,16 +54,6 @@ static void release(Compiled *c) {
   source_free(c->src);
 }
 
-static void *heap(void *ud, void *ptr, size_t old_size, size_t new_size) {
-  (void)ud;
-  (void)old_size;
-  if (new_size == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, new_size);
-}
-
 /* Generates the bundle, reads it back and verifies it; returns the bytes. */
 static uint8_t *assert_bundle_verifies(const IrProgram *ir, size_t *len) {
   uint8_t *bytes;
@@ -72,14 +62,14 @@ static uint8_t *assert_bundle_verifies(const IrProgram *ir, size_t *len) {
   if (!ok) fprintf(stderr, "codegen: %s\n", err.message);
   assert_true(ok);
   BptBundle b;
-  ok = bpt_read(bytes, *len, heap, NULL, &b, &err);
+  ok = bpt_read(bytes, *len, heap_realloc, NULL, &b, &err);
   if (!ok) fprintf(stderr, "bpt_read: %s\n", err.message);
   assert_true(ok);
-  ok = bpt_verify(&b, heap, NULL, &err);
+  ok = bpt_verify(&b, heap_realloc, NULL, &err);
   if (!ok) fprintf(stderr, "bpt_verify: %s\n", err.message);
   assert_true(ok);
   assert_int_equal(b.nprocesses, ir->nprocs);
-  bpt_free(&b, heap, NULL);
+  bpt_free(&b, heap_realloc, NULL);
   return bytes;
 }
 
@@ -575,7 +565,7 @@ static void test_bundle_contents(void **state) {
   uint8_t *bytes = assert_bundle_verifies(c.ir, &len);
   BptBundle b;
   BptError err;
-  assert_true(bpt_read(bytes, len, heap, NULL, &b, &err));
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
   assert_int_equal(b.nprocesses, 1);
   const BptProcess *bp = &b.processes[0];
   assert_int_equal(bp->ngroups, 1);
@@ -604,7 +594,7 @@ static void test_bundle_contents(void **state) {
   }
   assert_int_equal(forks, 1);
   assert_int_equal(joins, 2);
-  bpt_free(&b, heap, NULL);
+  bpt_free(&b, heap_realloc, NULL);
   free(bytes);
   release(&c);
 }
