@@ -1589,6 +1589,15 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
         return false;
       }
       tx->s.slots[prm->slot] = v;
+      /* A required list of people must name someone: an empty one would only fail the
+       * instance later, at the first step that asks them. */
+      if (prm->required && v.type == BPT_T_USERS && v.u.l->n == 0) {
+        const char *label = rt_string(tx->b, prm->label);
+        rt_fail_status(err, BP_EREFUSED, "`%s` cannot start: parameter `%s`%s%s%s is empty: name at least one user",
+                       rt_string(tx->b, p->name), rt_string(tx->b, slot->name), *label ? " (" : "", label,
+                       *label ? ")" : "");
+        return false;
+      }
     } else if (prm->required) {
       const char *label = rt_string(tx->b, prm->label);
       rt_fail_status(err, BP_EREFUSED, "`%s` cannot start: parameter `%s`%s%s%s is not given",
