@@ -330,6 +330,16 @@ BpStatus bp_command(BpInstance *inst, const char *user, const char *name, BpErro
 /* The clock moves to NOW: due times, reminders and waits up to NOW fire in time order
  * (those at the same instant in the order they were set), each at its own time. */
 BpStatus bp_advance(BpInstance *inst, int64_t now, BpError *err);
+/* One advance is one event however many timers it fires: they share one step budget
+ * (config.step_budget), so a timer that re-arms itself (an `on timeout` that reassigns
+ * with a new due time) fails the instance as runaway rather than firing for ever. A host
+ * that moves the clock over one interval in several calls (to fire the timers of several
+ * instances in one time order, as bprun does) passes the same *budget to each call for
+ * the same instance, starting at bp_runtime_step_budget(rt): the interval then costs
+ * what a single bp_advance would, and fails at the same point. *budget is decreased by
+ * the instructions run. */
+BpStatus bp_advance_shared(BpInstance *inst, int64_t now, uint32_t *budget, BpError *err);
+uint32_t bp_runtime_step_budget(const BpRuntime *rt);
 /* The host's answer to pending call CALL (0: the oldest pending call); RESULT is
  * type-checked against the action's result type (NULL for an action without one). */
 BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err);

@@ -53,6 +53,10 @@ typedef struct Tx {
   Value stack[BPT_STACK_MAX];
   int sp;
   const char *end_node; /* the graph node of the last END run (where the instance completes) */
+  /* An advance of the clock: how many timers it fired, and whether an earlier call of the
+   * same advance (bp_advance_shared) spent part of its budget already. */
+  bool advancing, budget_carried;
+  uint32_t fired;
   bool *changed;        /* per document field: set to a new value by this event */
   /* A fragment (`when`, `by`) under way: its result and error. */
   bool in_fragment;
@@ -1031,6 +1035,16 @@ static bool op_allowed(bool in_fragment, uint8_t op) {
   }
 }
 
+/* The event ran out of its step budget. In an advance that fired several timers the
+ * cause is rather a timer that keeps re-arming itself than a loop. */
+static bool runaway(Tx *tx, uint32_t pc) {
+  uint32_t budget = bp_runtime_step_budget(tx->rt);
+  if (tx->advancing && (tx->fired > 1 || tx->budget_carried))
+    return fail_at(tx, pc, "more than %u instructions in one advance of the clock (a timer that keeps "
+                   "re-arming itself, such as an `on timeout` that sets a new due time?)", budget);
+  return fail_at(tx, pc, "more than %u instructions without waiting (a loop with no human step or wait?)", budget);
+}
+
 /* Runs thread tid from its pc until it waits or ends; with tid 0, a fragment from pc
  * until RESULT (tx->frag_result). Returns false when the event must stop looking at
  * this thread (it waits, ended, failed, or memory ran out). */
@@ -1042,9 +1056,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
   Value v[BPT_STACK_MAX], r;
   tx->sp = 0;
   for (;;) {
-    if (tx->budget == 0)
-      return fail_at(tx, pc, "more than %u instructions without waiting (a loop with no human step or wait?)",
-                     rt->cfg.step_budget ? rt->cfg.step_budget : DEFAULT_BUDGET);
+    if (tx->budget == 0) return runaway(tx, pc);
     tx->budget--;
     BptInsn in;
     if (!bpt_decode(code, size, pc, &in)) return fail_at(tx, pc, "no instruction at pc %u", pc);
@@ -1416,6 +1428,7 @@ static void fire_due(Tx *tx, int64_t until) {
     RtTimer t = *RT_AT(tx->s.timers, RtTimer, i);
     rt_vec_remove(&tx->s.timers, sizeof(RtTimer), (uint32_t)i);
     if (t.at > tx->now) tx->now = t.at;
+    tx->fired++;
     fire(tx, t);
     run(tx);
   }
@@ -1437,7 +1450,7 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
   tx->p = &inst->b->b.processes[inst->proc];
   tx->rp = &inst->b->procs[inst->proc];
   tx->code = inst->b->b.code + tx->p->code_offset;
-  tx->budget = tx->rt->cfg.step_budget ? tx->rt->cfg.step_budget : DEFAULT_BUDGET;
+  tx->budget = bp_runtime_step_budget(tx->rt);
   tx->now = clock_now(inst);
   if (!rt_state_copy(tx->rt, &inst->s, &tx->s)) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   BpDoc *doc = inst->doc;
@@ -1967,8 +1980,21 @@ size_t bp_instance_commands(BpInstance *inst, const char *user, const char **nam
   return n;
 }
 
+uint32_t bp_runtime_step_budget(const BpRuntime *rt) {
+  return rt && rt->cfg.step_budget ? rt->cfg.step_budget : DEFAULT_BUDGET;
+}
+
 BpStatus bp_advance(BpInstance *inst, int64_t now, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_advance: no instance");
+  uint32_t budget = bp_runtime_step_budget(inst->rt);
+  return bp_advance_shared(inst, now, &budget, err);
+}
+
+/* One advance is one event, whether the host makes it in one call or in several: the
+ * timers it fires share one step budget, so a timer that re-arms itself fails the
+ * instance after the same work however the host slices the time. */
+BpStatus bp_advance_shared(BpInstance *inst, int64_t now, uint32_t *budget, BpError *err) {
+  if (!inst || !budget) return rt_fail_status(err, BP_EINVAL, "bp_advance_shared: no instance or budget");
   if (inst->s.status != ST_WAITING) {
     if (now > inst->s.clock) inst->s.clock = now;
     return BP_OK; /* time passes for an ended instance too; nothing happens */
@@ -1976,10 +2002,14 @@ BpStatus bp_advance(BpInstance *inst, int64_t now, BpError *err) {
   Tx tx;
   BpStatus st = tx_begin(&tx, inst, err);
   if (st != BP_OK) return st;
+  tx.advancing = true;
+  tx.budget_carried = *budget < tx.budget;
+  tx.budget = *budget;
   /* The clock never goes back: a timer due "before now" fires at once. */
   int64_t start = inst->s.clock < tx.now ? inst->s.clock : tx.now;
   if (start < now) tx.now = start;
   fire_due(&tx, now);
+  *budget = tx.budget;
   return tx_end(&tx, err);
 }
 

@@ -380,7 +380,10 @@ static void cmd_advance(Run *r, char **w, int n) {
   int64_t until = r->h->clock + d;
   /* Every instance's timers in one time order: the clock stops at each earliest due
    * time, and the instances due then fire, so one sees what another (on the same
-   * document) did before. Instances started meanwhile join in. */
+   * document) did before. Instances started meanwhile join in. For each instance the
+   * whole `advance` is one event with one step budget, as a single bp_advance is. */
+  uint32_t *budgets = NULL;
+  size_t nbudgets = 0;
   for (;;) {
     int64_t next = until, at;
     for (size_t i = 0; i < r->h->ninsts; i++)
@@ -393,17 +396,23 @@ static void cmd_advance(Run *r, char **w, int n) {
       BpInstance *inst = r->h->insts[i]->inst;
       if (next < until && !(bp_instance_status(inst) == BP_WAITING && bp_instance_next_timer(inst, &at) && at <= next))
         continue;
+      for (; nbudgets < r->h->ninsts; nbudgets++) {
+        budgets = xrealloc(budgets, (nbudgets + 1) * sizeof *budgets);
+        budgets[nbudgets] = bp_runtime_step_budget(r->h->rt);
+      }
       BpError err = {0};
-      BpStatus st = bp_advance(inst, r->h->clock, &err);
+      BpStatus st = bp_advance_shared(inst, r->h->clock, &budgets[i], &err);
       if (st != BP_OK) {
         failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
         r->h->clock = until;
+        free(budgets);
         return;
       }
       fired = true;
     }
     if (next >= until || !fired) break;
   }
+  free(budgets);
 }
 
 static void cmd_clock(Run *r, char **w, int n) {

@@ -617,6 +617,57 @@ static void test_runaway_fails(void **state) {
   world_close(&w);
 }
 
+/* A timeout handler that re-arms itself every day (tests/scenarios/timeout.bp's
+ * pay_relative), advanced over 10,000 years: one bp_advance is one event, so the instance
+ * fails as runaway once the step budget is spent, fast and with bounded memory; and a host
+ * that slices the same interval at every due time (as bprun does) with
+ * bp_advance_shared fails it at the very same point. */
+static BpInstance *start_relative(World *w) {
+  BpArg args[] = {arg("accountant", bp_user("marina")), arg("chief", bp_user("svetlana")),
+                  arg("title", bp_string("sand")), arg("pay_by", bp_datetime(w->clock / 60 + 24 * 60))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w->b, "pay_relative", NULL, args, 4, NULL, &inst, &err), BP_OK);
+  return inst;
+}
+
+static void test_rearming_timer_one_rule(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "tests/scenarios/timeout.bp");
+  int64_t t0 = w.clock, until = t0 + (int64_t)10000 * 365 * 86400;
+  BpError err;
+  BpInstance *one = start_relative(&w);
+  int before = w.told.journal;
+  w.clock = until;
+  assert_int_equal(bp_advance(one, until, &err), BP_OK);
+  int lines_one = w.told.journal - before;
+  assert_int_equal(bp_instance_status(one), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(one), "in one advance of the clock"));
+  BpValue v;
+  assert_int_equal(bp_instance_get(one, "escalations", &v), BP_OK);
+  int64_t escalations = v.i;
+  assert_int_equal(escalations, 111111); /* 9 instructions a firing; tests/scenarios/timeout.forever.scn */
+
+  w.clock = t0;
+  BpInstance *sliced = start_relative(&w);
+  before = w.told.journal;
+  uint32_t budget = bp_runtime_step_budget(w.rt);
+  int64_t at;
+  while (bp_instance_status(sliced) == BP_WAITING && bp_instance_next_timer(sliced, &at) && at <= until) {
+    w.clock = at;
+    assert_int_equal(bp_advance_shared(sliced, at, &budget, &err), BP_OK);
+  }
+  assert_int_equal(bp_instance_status(sliced), BP_FAILED);
+  assert_string_equal(bp_instance_message(sliced), bp_instance_message(one));
+  assert_int_equal(bp_instance_get(sliced, "escalations", &v), BP_OK);
+  assert_int_equal(v.i, escalations);
+  assert_int_equal(w.told.journal - before, lines_one);
+  bp_instance_free(one);
+  bp_instance_free(sliced);
+  world_close(&w);
+}
+
 /* A crafted bundle must not crash the runtime: the two-stage approval's bundle with
  * random bytes changed (its checksum fixed, so the verifier is what stands between the
  * bytes and the interpreter); every mutant the verifier accepts is run through the whole
@@ -706,6 +757,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_runaway_fails),
+      cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_mutated_bundles_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
