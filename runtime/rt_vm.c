@@ -1020,19 +1020,10 @@ static bool handler_end(Tx *tx, uint32_t tid, uint32_t pc) {
 }
 
 /* A fragment (`when`, `by`) computes a value: no waiting, no effects, no control of
- * threads; RESULT ends it. RESULT ends nothing else. */
+ * threads (BPT_F_EFFECT); RESULT ends it and nothing else (BPT_F_RESULT). The verifier
+ * refuses a bundle that breaks this; the interpreter checks it all the same. */
 static bool op_allowed(bool in_fragment, uint8_t op) {
-  if (op == BPT_OP_RESULT) return in_fragment;
-  if (!in_fragment || op == BPT_OP_JUMP || op == BPT_OP_FAIL) return true;
-  if (bpt_ops[op].flags & (BPT_F_WAIT | BPT_F_END)) return false;
-  switch (op) {
-  case BPT_OP_STORE: case BPT_OP_STORE_FIELD: case BPT_OP_NOTIFY: case BPT_OP_LOG:
-  case BPT_OP_START: case BPT_OP_REASSIGN: case BPT_OP_ADD_PEOPLE: case BPT_OP_ITER_START:
-  case BPT_OP_ITER_NEXT:
-    return false;
-  default:
-    return true;
-  }
+  return !(bpt_ops[op].flags & (in_fragment ? BPT_F_EFFECT : BPT_F_RESULT));
 }
 
 /* The event ran out of its step budget. In an advance that fired several timers the
@@ -1330,8 +1321,6 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       return false;
     case BPT_OP_FAIL:
       return fail_at(tx, pc, "%s", rt_string(tx->b, in.arg[0]));
-    default:
-      return fail_at(tx, pc, "unknown instruction %u", in.op);
     }
     pc = next;
   }

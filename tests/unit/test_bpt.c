@@ -593,7 +593,7 @@ static void test_tables(void **state) {
   assert_string_equal(bpt_ops[BPT_OP_JUMP_IF_FALSE].name, "JUMP_IF_FALSE");
   assert_string_equal(bpt_ops[BPT_OP_ACTION].operands, "anr");
   assert_int_equal(bpt_ops[BPT_OP_STEP].pops, BPT_VAR);
-  assert_int_equal(bpt_ops[BPT_OP_FORK].flags, BPT_F_END);
+  assert_int_equal(bpt_ops[BPT_OP_FORK].flags, BPT_F_END | BPT_F_EFFECT);
   assert_string_equal(bpt_builtins[BPT_BI_STARTS_WITH].name, "starts_with");
   assert_int_equal(bpt_builtins[BPT_BI_SUBSTR].nargs, 3);
   for (int i = 0; i < BPT_OP_COUNT; i++) assert_true(bpt_ops[i].name[0] != '\0');
@@ -1131,6 +1131,18 @@ static void c_fork_branch_stack(Builder *B) { /* a branch is a new thread: it st
 static void c_dead_bad(Builder *B) { /* unreachable code is still checked */
   E(B, BPT_OP_END), E(B, BPT_OP_LOAD, 9), E(B, BPT_OP_END);
 }
+/* A `when` fragment only computes a value: an effect there (BPT_F_EFFECT), or a RESULT in
+ * a thread (BPT_F_RESULT), is refused; so is code that a fragment and a thread share. */
+static void c_when_effect(Builder *B) {
+  c_ok(B);
+  B->cur->when_pc = pc_now(B);
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_STORE, M_A), E(B, BPT_OP_CONST, 0), E(B, BPT_OP_RESULT);
+}
+static void c_result_in_thread(Builder *B) { E(B, BPT_OP_CONST, 0), E(B, BPT_OP_RESULT); }
+static void c_when_shared(Builder *B) {
+  B->cur->when_pc = 0;
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_POP), E(B, BPT_OP_END);
+}
 
 #define READ_CASE(fn, msg)                                                                         \
   { #fn, RICH, AT_READ, fn, NULL, false, msg }
@@ -1292,6 +1304,9 @@ static const Case cases[] = {
               "process `m`, pc 8: stack depth 1 from one path and 0 from another (via pc 3)"),
     CODE_CASE(c_fork_branch_stack, "process `m`, pc 9: POP needs 1 values, the stack has 0"),
     CODE_CASE(c_dead_bad, "process `m`, pc 1: LOAD uses slot 9"),
+    CODE_CASE(c_when_effect, "process `m`, pc 16: STORE in an expression fragment"),
+    CODE_CASE(c_result_in_thread, "process `m`, pc 3: RESULT outside an expression fragment"),
+    CODE_CASE(c_when_shared, "process `m`, pc 0: code reached both by an expression fragment and by a thread"),
 };
 
 /* The mini bundle itself is valid: the code cases break only what they name. */
