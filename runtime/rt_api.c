@@ -1,6 +1,6 @@
 /* rt_api.c — the public face of libbprt (bp.h): the runtime, loading bundles, documents,
  * starting instances and looking into them, and values for the host. The events
- * themselves live with the interpreter (rt_vm.c), saving in rt_save.c. */
+ * themselves are rt_event.c's, saving is rt_save.c's. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
