@@ -210,7 +210,8 @@ static RtCode parse_list(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr 
   return c;
 }
 
-BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, uint8_t type, BpValue *out, BpError *err) {
+BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, BpType public_type, BpValue *out, BpError *err) {
+  uint8_t type = (uint8_t)public_type;
   if (!rt || !out || (len && !text)) return rt_fail_status(err, BP_EINVAL, "bp_value_parse: missing argument");
   *out = (BpValue){0};
   if (!bpt_type_valid(type) || type == BPT_T_VOID || rt_is_record(type) || type == BPT_T_LIST)

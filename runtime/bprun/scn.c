@@ -191,9 +191,9 @@ static bool parse_args(Run *r, char **words, int n, TypeOf type_of, void *ctx, A
 }
 
 static uint8_t start_type(Run *r, const char *name, void *ctx) {
-  char kind;
-  uint8_t t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
-  if (t == BP_T_VOID || kind == 'v') {
+  BpNameKind kind;
+  BpType t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
+  if (t == BP_T_VOID || kind == BP_NAME_VARIABLE) {
     failure(r, "error: `%s` is neither a parameter of `%s` nor a field of its document", name, (const char *)ctx);
     return BP_T_VOID;
   }
@@ -201,9 +201,9 @@ static uint8_t start_type(Run *r, const char *name, void *ctx) {
 }
 
 static uint8_t field_type(Run *r, const char *name, void *ctx) {
-  char kind;
-  uint8_t t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
-  if (t == BP_T_VOID || kind != 'f') {
+  BpNameKind kind;
+  BpType t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
+  if (t == BP_T_VOID || kind != BP_NAME_FIELD) {
     failure(r, "error: `%s` is not a field of the document", name);
     return BP_T_VOID;
   }
