@@ -39,6 +39,7 @@
 
 #include "bp.h"
 #include "bpt.h"
+#include "bpt_time.h"
 
 #define RT_IMMORTAL UINT32_MAX
 #define BPT_T_USERS (BPT_T_LIST | BPT_T_USER)
@@ -175,18 +176,11 @@ RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e);
 RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int64_t now,
                   Value *out, RtErr *e);
 
-/* Calendar arithmetic: days since 1970-01-01 <-> year, month, day. */
-int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d);
-void rt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
-/* "2026-03-05" / "2026-03-05T10:00" (a space for T too); false if not a valid one. */
-bool rt_parse_date(const char *s, size_t len, int64_t *days);
-bool rt_parse_datetime(const char *s, size_t len, int64_t *minutes);
-/* The text of numbers and times, NUL-terminated and cut to size; each returns the full
- * length (rt_text and bp_value_format both use them). */
+/* Dates and datetimes (parsing, text, the calendar) are bpt_time.h's. The text of
+ * numbers, NUL-terminated and cut to size; each returns the full length (rt_text and
+ * bp_value_format both use them). */
 size_t rt_format_duration(int64_t seconds, char *buf, size_t size);
 size_t rt_format_decimal(int64_t unscaled, unsigned scale, char *buf, size_t size);
-size_t rt_format_date(int64_t days, char *buf, size_t size);
-size_t rt_format_datetime(int64_t minutes, char *buf, size_t size);
 int64_t rt_floor_div(int64_t a, int64_t b); /* rounded toward minus infinity */
 
 /* Public values: a view of v (strings and lists point into v's objects; a list's items

@@ -87,7 +87,7 @@ size_t bp_value_format(const BpValue *v, char *buf, size_t size) {
   case BP_T_DATE:
   case BP_T_DATETIME:
     if (v->unset) return (size_t)snprintf(buf, size, "(not set)");
-    return v->type == BP_T_DATE ? rt_format_date(v->i, buf, size) : rt_format_datetime(v->i, buf, size);
+    return v->type == BP_T_DATE ? bpt_format_date(v->i, buf, size) : bpt_format_datetime(v->i, buf, size);
   default:
     if (v->type & BP_T_LIST) {
       size_t total = 0;

@@ -149,7 +149,7 @@ static RtCode parse_scalar(BpRuntime *rt, Text t, uint8_t type, Value *out, RtEr
     if (!unwrap_call(t, date ? "date" : "datetime", &inner)) inner = t;
     if (inner.n >= 2 && inner.s[0] == '"' && inner.s[inner.n - 1] == '"') inner = (Text){inner.s + 1, inner.n - 2};
     int64_t v;
-    bool ok = date ? rt_parse_date(inner.s, inner.n, &v) : rt_parse_datetime(inner.s, inner.n, &v);
+    bool ok = date ? bpt_parse_date(inner.s, inner.n, &v) : bpt_parse_datetime(inner.s, inner.n, &v);
     if (!ok)
       return rt_error(e, "`%.*s` is not a %s (%s)", (int)t.n, t.s, date ? "date" : "datetime",
                       date ? "YYYY-MM-DD" : "YYYY-MM-DDTHH:MM");

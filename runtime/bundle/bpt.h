@@ -83,6 +83,9 @@ typedef enum BptType {
   BPT_T_LIST = 0x80 /* | element; BPT_T_LIST | BPT_T_USER is `users` */
 } BptType;
 bool bpt_type_valid(unsigned type);
+/* A type code as the disassembler and the loader's messages write it: "int", "users",
+ * "[date]", "approve_result", "[]" (the empty list), "?" (no valid type). */
+const char *bpt_type_name(unsigned type);
 /* The members of the step results, by MEMBER's index m (the order of the compiler's
  * record types; the interpreter builds the records in this order):
  *   TASK_RESULT     0 completed_by  1 completed_at  2 comment  3 timed_out

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "bpt.h"
+#include "bpt_time.h"
 
 /* ---- an allocator that counts, checks sizes and can fail on purpose ------------------ */
 
@@ -608,6 +609,52 @@ static void test_tables(void **state) {
   assert_false(bpt_type_valid(0x100 | BPT_T_INT));
 }
 
+/* The one calendar of compiler, disassembler and runtime (bpt_time.h). */
+static void expect_date(const char *text, int64_t days) {
+  int64_t got;
+  char back[32];
+  assert_true(bpt_parse_date(text, strlen(text), &got));
+  assert_int_equal(got, days);
+  assert_int_equal(bpt_format_date(days, back, sizeof back), strlen(text));
+  assert_string_equal(back, text);
+}
+
+static void test_time(void **state) {
+  (void)state;
+  expect_date("1970-01-01", 0);
+  expect_date("1969-12-31", -1);
+  expect_date("2026-03-05", 20517);
+  expect_date("2024-02-29", 19782);
+  expect_date("2000-02-29", 11016);
+  expect_date("0000-03-01", -719468);
+  expect_date("9999-12-31", 2932896);
+  int64_t v;
+  static const char *const bad[] = {"2026-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31",
+                                    "2026-3-05",  "2026-03-5x", "20260305",   "2026/03/05", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_false(bpt_parse_date(bad[i], strlen(bad[i]), &v));
+  assert_true(bpt_parse_datetime("2026-03-05T10:07", 16, &v));
+  assert_int_equal(v, 20517 * 1440 + 607);
+  assert_true(bpt_parse_datetime("2026-03-05 10:07", 16, &v));
+  assert_int_equal(v, 20517 * 1440 + 607);
+  assert_false(bpt_parse_datetime("2026-03-05T24:00", 16, &v));
+  assert_false(bpt_parse_datetime("2026-03-05T10:60", 16, &v));
+  assert_false(bpt_parse_datetime("2026-03-05X10:00", 16, &v));
+  char text[32];
+  bpt_format_datetime(-1, text, sizeof text);
+  assert_string_equal(text, "1969-12-31T23:59");
+  assert_int_equal(bpt_format_datetime(20517 * 1440 + 607, text, 8), 16);
+  assert_string_equal(text, "2026-03");
+  int64_t y;
+  unsigned m, d;
+  for (int64_t days = -800000; days < 3000000; days += 997) {
+    bpt_civil_from_days(days, &y, &m, &d);
+    assert_int_equal(bpt_days_from_civil(y, m, d), days);
+  }
+  assert_string_equal(bpt_type_name(BPT_T_LIST | BPT_T_USER), "users");
+  assert_string_equal(bpt_type_name(BPT_T_LIST | BPT_T_DATE), "[date]");
+  assert_string_equal(bpt_type_name(0x55), "?");
+}
+
 static void test_crc32c(void **state) {
   (void)state;
   assert_int_equal(bpt_crc32c(0, "123456789", 9), 0xE3069283u); /* the standard check */
@@ -1184,7 +1231,7 @@ static const Case cases[] = {
         r_list_type,
         "section CONSTS, constant 10: list item 0 is constant 0 of type int, the list holds user"),
     READ_CASE(r_list_nested,
-              "section CONSTS, constant 13: list item 0 is constant 10 of type list, "
+              "section CONSTS, constant 13: list item 0 is constant 10 of type users, "
               "the list holds string"),
     READ_CASE(r_empty_list_items,
               "section CONSTS, constant 14: an empty-list constant (type 0x80) has 1 items"),
@@ -1323,16 +1370,17 @@ static void test_mini_valid(void **state) {
 }
 
 int main(void) {
-  enum { NCASES = sizeof cases / sizeof cases[0] };
-  static struct CMUnitTest tests[10 + NCASES] = {
+  enum { NNAMED = 11, NCASES = sizeof cases / sizeof cases[0] };
+  static struct CMUnitTest tests[NNAMED + NCASES] = {
       cmocka_unit_test(test_tables),         cmocka_unit_test(test_crc32c),
+      cmocka_unit_test(test_time),
       cmocka_unit_test(test_decode),         cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_minor_version),  cmocka_unit_test(test_disasm),
       cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_huge_count),
       cmocka_unit_test(test_mini_valid),     cmocka_unit_test(test_write_errors),
   };
   for (int i = 0; i < NCASES; i++)
-    tests[10 + i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
+    tests[NNAMED + i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
 
