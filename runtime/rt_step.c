@@ -18,7 +18,7 @@ void rt_withdraw_open_items(Tx *tx, RtStep *st) {
     if (!who->item) continue;
     rt_item_effect(tx, EF_WITHDRAWN, st, who);
     rt_journal(tx, BP_J_WITHDRAWN, rt_step_node(tx, st->t), "withdrawn from %s: %s", who->user.u.s->s,
-            st->title.u.s->s);
+               st->title.u.s->s);
     who->item = 0;
   }
 }
@@ -469,7 +469,7 @@ bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_
   RtBuf names = {0};
   if (who.type == BPT_T_USERS) rt_text_of(tx, &names, who);
   rt_journal(tx, BP_J_REASSIGNED, rt_step_node(tx, st->t), "reassigned: %s to %s", st->title.u.s->s,
-          names.s ? names.s : "");
+             names.s ? names.s : "");
   rt_buf_free(tx->rt, &names);
   if (!rt_add_people(tx, st, who, pc)) return false;
   st = RT_AT(tx->s.steps, RtStep, rt_step_index(&tx->s, step_id));
@@ -482,7 +482,7 @@ bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_
      * reassign again, at the same instant, for ever. The step waits with no deadline. */
     st->due = RT_NO_TIME;
     rt_journal(tx, BP_J_REASSIGNED, rt_step_node(tx, st->t), "the new due time has passed already: %s has no deadline",
-            st->title.u.s->s);
+               st->title.u.s->s);
   }
   if (!arm_timers(tx, st)) return false;
   return true;
@@ -563,7 +563,7 @@ bool rt_record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char 
   p->comment = c;
   static const char verbs[][12] = {"", "approved", "rejected", "completed"};
   rt_journal(tx, BP_J_DECIDED, rt_step_node(tx, st->t), "%s by %s: %s%s%s%s", verbs[act], p->user.u.s->s,
-          st->title.u.s->s, c.type ? " (\"" : "", c.type ? comment : "", c.type ? "\")" : "");
+             st->title.u.s->s, c.type ? " (\"" : "", c.type ? comment : "", c.type ? "\")" : "");
   return tx->err.code == RT_OK;
 }
 

@@ -306,7 +306,7 @@ void rt_enter_state(Tx *tx, uint16_t q) {
   tx->s.state = q;
   const char *label = rt_string(tx->b, st->label);
   rt_journal(tx, BP_J_STATE, "", "state: %s%s%s%s", rt_string(tx->b, st->name), *label ? " (" : "",
-          label, *label ? ")" : "");
+             label, *label ? ")" : "");
   if (st->enter_pc != BPT_NO_PC) rt_spawn(tx, st->enter_pc, 0, K_STATE, 0);
   else if (st->final) rt_end_instance(tx, ST_COMPLETED, "");
 }
@@ -434,7 +434,7 @@ static bool call_action(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc, ui
       uint8_t got = args.u.l->items[i].type;
       rt_unref(tx->rt, args);
       return rt_fail_at(tx, pc, "argument %u of `%s` must be %s, not %s", i + 1, rt_string(tx->b, act->name),
-                     rt_type_name(act->params[i].type), rt_type_name(got));
+                        rt_type_name(act->params[i].type), rt_type_name(got));
     }
   RtCall *c = rt_vec_push(tx->rt, &tx->s.calls, sizeof *c);
   if (!c) {
@@ -526,7 +526,7 @@ static bool runaway(Tx *tx, uint32_t pc) {
   uint32_t budget = bp_runtime_step_budget(tx->rt);
   if (tx->advancing && (tx->fired > 1 || tx->budget_carried))
     return rt_fail_at(tx, pc, "more than %u instructions in one advance of the clock (a timer that keeps "
-                   "re-arming itself, such as an `on timeout` that sets a new due time?)", budget);
+                      "re-arming itself, such as an `on timeout` that sets a new due time?)", budget);
   return rt_fail_at(tx, pc, "more than %u instructions without waiting (a loop with no human step or wait?)", budget);
 }
 
@@ -548,7 +548,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     uint32_t next = pc + in.size;
     if (!op_allowed(tx->in_fragment, in.op))
       return rt_fail_at(tx, pc, "%s is not allowed %s", bpt_ops[in.op].name,
-                     tx->in_fragment ? "in an expression fragment" : "outside an expression fragment");
+                        tx->in_fragment ? "in an expression fragment" : "outside an expression fragment");
     switch ((BptOp)in.op) {
     case BPT_OP_CONST:
       if (!push(tx, tx->b->consts[in.arg[0]], pc)) return false;
