@@ -86,7 +86,7 @@ typedef enum BpType {
  * a value it returns is valid until the next call on that instance. Strings are UTF-8,
  * not necessarily NUL-terminated (use len). */
 typedef struct BpValue {
-  uint8_t type;  /* BpType */
+  BpType type;
   bool unset;    /* a date or datetime nobody gave (type says which) */
   uint8_t scale; /* BP_T_DECIMAL: fraction digits, 0..18 */
   int64_t i;     /* INT, DECIMAL (unscaled: 12.50 is 1250, scale 2), BOOL (0/1),
@@ -106,7 +106,7 @@ BpValue bp_decimal(int64_t unscaled, uint8_t scale);
 BpValue bp_duration(int64_t seconds);
 BpValue bp_date(int64_t days);
 BpValue bp_datetime(int64_t minutes);
-BpValue bp_list(uint8_t elem_type, const BpValue *items, size_t n);
+BpValue bp_list(BpType elem_type, const BpValue *items, size_t n);
 
 /* A named value: a parameter or a document field at start, a field in bp_doc_set, an
  * answer to a request. */
@@ -120,7 +120,7 @@ typedef struct BpArg {
  * `2026-03-05` or `date("2026-03-05")`, `2026-03-05T10:00` or `datetime(...)`, user ids
  * bare or quoted, lists as `a,b,c` or `["a", "b"]`. *out is owned by the runtime until
  * bp_value_free. */
-BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, uint8_t type,
+BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, BpType type,
                         BpValue *out, BpError *err);
 void bp_value_free(BpRuntime *rt, BpValue *v);
 /* A copy of IN owned by the runtime until bp_value_free (to keep a value read from an
@@ -153,7 +153,7 @@ typedef enum BpItemKind { BP_ITEM_TASK, BP_ITEM_APPROVE, BP_ITEM_REVIEW, BP_ITEM
 /* A request's field: what the person is asked to fill in. */
 typedef struct BpField {
   const char *name, *label;
-  uint8_t type;
+  BpType type;
 } BpField;
 
 /* A work item: one person's part in an open human step. */
@@ -175,7 +175,7 @@ typedef struct BpCall {
   const char *action;
   const BpValue *args;
   size_t nargs;
-  uint8_t result_type; /* BP_T_VOID: the action has no result */
+  BpType result_type;  /* BP_T_VOID: the action has no result */
 } BpCall;
 
 /* A line of an instance's history. */
@@ -203,6 +203,11 @@ typedef void *(*BpAllocFn)(void *ud, void *ptr, size_t old_size, size_t new_size
  * back into the runtime (answer an action at once, say). Strings passed are valid
  * during the call only. Any callback may be NULL. */
 typedef struct BpConfig {
+  /* sizeof(BpConfig) as the host was compiled: set by bp_config_init or BP_CONFIG_INIT,
+   * checked by bp_runtime_new. Later versions add fields at the end only, so a host built
+   * against this header keeps working with a later library (the fields it does not know
+   * are zero: their defaults). */
+  size_t size;
   BpAllocFn alloc;    /* required */
   void *alloc_ud;
   void *ud;           /* passed to the callbacks below */
@@ -226,6 +231,13 @@ typedef struct BpConfig {
   uint32_t step_budget;
 } BpConfig;
 
+/* A config with every field zero (every callback NULL, every setting its default) but
+ * size: fill in alloc and what you need, then bp_runtime_new. BP_CONFIG_INIT does the
+ * same in an initializer: BpConfig cfg = BP_CONFIG_INIT; */
+void bp_config_init(BpConfig *config);
+#define BP_CONFIG_INIT {.size = sizeof(BpConfig)}
+/* Refused (BP_EINVAL) without an allocator, or with a size that is not one this library
+ * knows (config not made by bp_config_init, or a newer header than the library). */
 BpStatus bp_runtime_new(const BpConfig *config, BpRuntime **out, BpError *err);
 /* Frees the runtime; its bundles, documents and instances must be freed first. */
 void bp_runtime_free(BpRuntime *rt);
@@ -243,11 +255,29 @@ uint32_t bp_bundle_checksum(const BpBundle *b); /* CRC-32C of the bundle's bytes
 size_t bp_bundle_process_count(const BpBundle *b);
 const char *bp_bundle_process_name(const BpBundle *b, size_t i);
 const char *bp_bundle_process_title(const BpBundle *b, size_t i);
+/* What a name in a process is (the values are the letters 'p', 'v', 'f' of earlier
+ * versions). */
+typedef enum BpNameKind {
+  BP_NAME_NONE = 0, BP_NAME_PARAM = 'p', BP_NAME_VARIABLE = 'v', BP_NAME_FIELD = 'f'
+} BpNameKind;
 /* NAME's type in PROCESS: a parameter, a variable or a field of its document type;
- * *kind (if given) is 'p' (parameter), 'v' (variable), 'f' (field) or 0. */
-uint8_t bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, char *kind);
+ * *kind (if given) says which (BP_NAME_NONE: none of them). */
+BpType bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, BpNameKind *kind);
 /* The type of FIELD of document type DOCTYPE (BP_T_VOID if there is no such field). */
-uint8_t bp_bundle_field_type(const BpBundle *b, const char *doctype, const char *field);
+BpType bp_bundle_field_type(const BpBundle *b, const char *doctype, const char *field);
+
+/* The parameters of process I (bp_bundle_process_name), in declaration order: what a host
+ * needs to build a start form. A required one has no default: a start without it is
+ * refused (and a required `users` one must name somebody). */
+typedef struct BpParamInfo {
+  const char *name;
+  const char *label; /* "" if none */
+  BpType type;
+  bool required;
+} BpParamInfo;
+size_t bp_process_param_count(const BpBundle *b, size_t process);
+/* false if there is no such process or parameter. */
+bool bp_process_param(const BpBundle *b, size_t process, size_t i, BpParamInfo *out);
 
 /* ---- documents ---------------------------------------------------------------------- */
 
@@ -330,6 +360,16 @@ BpStatus bp_command(BpInstance *inst, const char *user, const char *name, BpErro
 /* The clock moves to NOW: due times, reminders and waits up to NOW fire in time order
  * (those at the same instant in the order they were set), each at its own time. */
 BpStatus bp_advance(BpInstance *inst, int64_t now, BpError *err);
+/* One advance is one event however many timers it fires: they share one step budget
+ * (config.step_budget), so a timer that re-arms itself (an `on timeout` that reassigns
+ * with a new due time) fails the instance as runaway rather than firing for ever. A host
+ * that moves the clock over one interval in several calls (to fire the timers of several
+ * instances in one time order, as bprun does) passes the same *budget to each call for
+ * the same instance, starting at bp_runtime_step_budget(rt): the interval then costs
+ * what a single bp_advance would, and fails at the same point. *budget is decreased by
+ * the instructions run. */
+BpStatus bp_advance_shared(BpInstance *inst, int64_t now, uint32_t *budget, BpError *err);
+uint32_t bp_runtime_step_budget(const BpRuntime *rt);
 /* The host's answer to pending call CALL (0: the oldest pending call); RESULT is
  * type-checked against the action's result type (NULL for an action without one). */
 BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err);

@@ -1,11 +1,23 @@
 /* rt.h — the insides of libbprt, shared by its modules (prefix rt_):
  *
- *   rt_value.c   values: counted strings, lists and records; decimals; dates; text;
- *                operators and built-in functions
- *   rt_vm.c      the interpreter: threads, human steps, timers, states, events
  *   rt_api.c     the public functions of bp.h: runtime, bundles, documents, queries
+ *   rt_event.c   events: the entry points that move an instance on (bp_start, bp_decide,
+ *                bp_complete, bp_command, bp_advance, bp_answer, bp_fail, bp_terminate),
+ *                each a transaction, and the host's callbacks after it commits
+ *   rt_step.c    human steps: approvals, votes, tasks, reviews, requests; their people,
+ *                outcomes and results; reminders, due times, timeouts and the timers
+ *   rt_vm.c      the interpreter: threads, fork activations, states, effects and journal
+ *                lines, the operand stack and the dispatch loop
  *   rt_save.c    an instance to bytes and back
  *   rt_parse.c   text to values (bp_value_parse)
+ *   rt_value.c   values: counted strings, lists and records; decimals; dates; text;
+ *                operators and built-in functions
+ *
+ * The layers call downwards: rt_api.c and rt_save.c use the events and the values; an
+ * event (rt_event.c) finds its item among the steps and runs the interpreter; the
+ * interpreter opens steps (STEP) and runs their handlers, and a step that is over readies
+ * its thread. rt_event.c, rt_step.c and rt_vm.c share rt_vm.h (the transaction, Tx, and
+ * the effects it collects); every other module sees only this header.
  *
  * Values. A Value is 16 bytes: a type code (the bundle's BPT_T_*), and a payload — an
  * integer (int, decimal unscaled, bool, date, datetime, duration) or a pointer to an
@@ -27,6 +39,7 @@
 
 #include "bp.h"
 #include "bpt.h"
+#include "bpt_time.h"
 
 #define RT_IMMORTAL UINT32_MAX
 #define BPT_T_USERS (BPT_T_LIST | BPT_T_USER)
@@ -163,18 +176,11 @@ RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e);
 RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int64_t now,
                   Value *out, RtErr *e);
 
-/* Calendar arithmetic: days since 1970-01-01 <-> year, month, day. */
-int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d);
-void rt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
-/* "2026-03-05" / "2026-03-05T10:00" (a space for T too); false if not a valid one. */
-bool rt_parse_date(const char *s, size_t len, int64_t *days);
-bool rt_parse_datetime(const char *s, size_t len, int64_t *minutes);
-/* The text of numbers and times, NUL-terminated and cut to size; each returns the full
- * length (rt_text and bp_value_format both use them). */
+/* Dates and datetimes (parsing, text, the calendar) are bpt_time.h's. The text of
+ * numbers, NUL-terminated and cut to size; each returns the full length (rt_text and
+ * bp_value_format both use them). */
 size_t rt_format_duration(int64_t seconds, char *buf, size_t size);
 size_t rt_format_decimal(int64_t unscaled, unsigned scale, char *buf, size_t size);
-size_t rt_format_date(int64_t days, char *buf, size_t size);
-size_t rt_format_datetime(int64_t minutes, char *buf, size_t size);
 int64_t rt_floor_div(int64_t a, int64_t b); /* rounded toward minus infinity */
 
 /* Public values: a view of v (strings and lists point into v's objects; a list's items
@@ -332,16 +338,18 @@ RtStep *rt_state_step(RtState *s, uint32_t id);
 /* A copy sharing every object (references counted); false when out of memory. */
 bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to);
 
-/* ---- the interpreter (rt_vm.c) --------------------------------------------------------------- */
+/* ---- starting and fragments (rt_event.c) ------------------------------------------------------ */
 
 /* Starts process proc on doc with params (by parameter index; VOID: not given). UD is
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
-bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field);
 /* Runs a `when` fragment of process proc against doc's fields: *holds. */
 RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e);
 
+/* ---- the public functions' helpers (rt_api.c) ----------------------------------------------------- */
+
+bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field);
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

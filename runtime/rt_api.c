@@ -1,6 +1,6 @@
 /* rt_api.c — the public face of libbprt (bp.h): the runtime, loading bundles, documents,
  * starting instances and looking into them, and values for the host. The events
- * themselves live with the interpreter (rt_vm.c), saving in rt_save.c. */
+ * themselves are rt_event.c's, saving is rt_save.c's. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ BpValue bp_decimal(int64_t unscaled, uint8_t scale) {
 BpValue bp_duration(int64_t seconds) { return (BpValue){.type = BP_T_DURATION, .i = seconds}; }
 BpValue bp_date(int64_t days) { return (BpValue){.type = BP_T_DATE, .i = days}; }
 BpValue bp_datetime(int64_t minutes) { return (BpValue){.type = BP_T_DATETIME, .i = minutes}; }
-BpValue bp_list(uint8_t elem_type, const BpValue *items, size_t n) {
+BpValue bp_list(BpType elem_type, const BpValue *items, size_t n) {
   return (BpValue){.type = (uint8_t)(BP_T_LIST | elem_type), .items = items, .n = n};
 }
 
@@ -87,7 +87,7 @@ size_t bp_value_format(const BpValue *v, char *buf, size_t size) {
   case BP_T_DATE:
   case BP_T_DATETIME:
     if (v->unset) return (size_t)snprintf(buf, size, "(not set)");
-    return v->type == BP_T_DATE ? rt_format_date(v->i, buf, size) : rt_format_datetime(v->i, buf, size);
+    return v->type == BP_T_DATE ? bpt_format_date(v->i, buf, size) : bpt_format_datetime(v->i, buf, size);
   default:
     if (v->type & BP_T_LIST) {
       size_t total = 0;
@@ -148,14 +148,32 @@ BpStatus bp_value_call(BpRuntime *rt, const char *fn, const BpValue *args, size_
 
 /* ---- the runtime ---------------------------------------------------------------------------- */
 
+void bp_config_init(BpConfig *config) {
+  if (!config) return;
+  memset(config, 0, sizeof *config);
+  config->size = sizeof *config;
+}
+
+/* The smallest BpConfig a host may hand in: the first one with a size field (this one).
+ * When fields are added at the end, hosts built before pass a smaller size; what they do
+ * not know stays zero. */
+enum { CONFIG_SIZE_MIN = offsetof(BpConfig, step_budget) + sizeof(uint32_t) };
+
 BpStatus bp_runtime_new(const BpConfig *config, BpRuntime **out, BpError *err) {
   if (!out) return rt_fail_status(err, BP_EINVAL, "bp_runtime_new: no place for the runtime");
   *out = NULL;
-  if (!config || !config->alloc) return rt_fail_status(err, BP_EINVAL, "bp_runtime_new: the config needs an allocator");
+  if (!config) return rt_fail_status(err, BP_EINVAL, "bp_runtime_new: no config");
+  if (config->size < CONFIG_SIZE_MIN || config->size > sizeof *config)
+    return rt_fail_status(err, BP_EINVAL,
+                          "bp_runtime_new: config.size is %zu, not one this library (%s) knows: make "
+                          "the config with bp_config_init or BP_CONFIG_INIT",
+                          config->size, BP_VERSION);
+  if (!config->alloc) return rt_fail_status(err, BP_EINVAL, "bp_runtime_new: the config needs an allocator");
   BpRuntime *rt = config->alloc(config->alloc_ud, NULL, 0, sizeof *rt);
   if (!rt) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   memset(rt, 0, sizeof *rt);
-  rt->cfg = *config;
+  memcpy(&rt->cfg, config, config->size);
+  rt->cfg.size = sizeof rt->cfg;
   *out = rt;
   return BP_OK;
 }
@@ -388,30 +406,44 @@ static bool slot_by_name(const BpBundle *b, const BptProcess *p, const char *nam
   return false;
 }
 
-uint8_t bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, char *kind) {
+BpType bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, BpNameKind *kind) {
   uint16_t pi, i;
-  if (kind) *kind = 0;
+  if (kind) *kind = BP_NAME_NONE;
   if (!b || !name || !process_by_name(b, process, &pi)) return BP_T_VOID;
   const BptProcess *p = &b->b.processes[pi];
   if (slot_by_name(b, p, name, &i)) {
     uint8_t k = p->slots[i].kind;
     if (k != BPT_SLOT_PARAM && k != BPT_SLOT_VAR) return BP_T_VOID;
-    if (kind) *kind = k == BPT_SLOT_PARAM ? 'p' : 'v';
-    return p->slots[i].type;
+    if (kind) *kind = k == BPT_SLOT_PARAM ? BP_NAME_PARAM : BP_NAME_VARIABLE;
+    return (BpType)p->slots[i].type;
   }
   if (rt_doc_lookup(b, p->doctype, name, &i)) {
-    if (kind) *kind = 'f';
-    return b->b.doctypes[p->doctype].fields[i].type;
+    if (kind) *kind = BP_NAME_FIELD;
+    return (BpType)b->b.doctypes[p->doctype].fields[i].type;
   }
   return BP_T_VOID;
 }
 
 static bool doctype_by_name(const BpBundle *b, const char *name, uint16_t *out);
 
-uint8_t bp_bundle_field_type(const BpBundle *b, const char *doctype, const char *field) {
+BpType bp_bundle_field_type(const BpBundle *b, const char *doctype, const char *field) {
   uint16_t dt, f;
   if (!b || !doctype_by_name(b, doctype, &dt) || !rt_doc_lookup(b, dt, field, &f)) return BP_T_VOID;
-  return b->b.doctypes[dt].fields[f].type;
+  return (BpType)b->b.doctypes[dt].fields[f].type;
+}
+
+size_t bp_process_param_count(const BpBundle *b, size_t process) {
+  return b && process < b->b.nprocesses ? b->b.processes[process].nparams : 0;
+}
+
+bool bp_process_param(const BpBundle *b, size_t process, size_t i, BpParamInfo *out) {
+  if (!b || !out || process >= b->b.nprocesses || i >= b->b.processes[process].nparams) return false;
+  const BptProcess *p = &b->b.processes[process];
+  const BptParam *prm = &p->params[i];
+  const BptSlot *slot = &p->slots[prm->slot];
+  *out = (BpParamInfo){.name = rt_string(b, slot->name), .label = rt_string(b, prm->label),
+                       .type = (BpType)slot->type, .required = prm->required != 0};
+  return true;
 }
 
 /* ---- documents ------------------------------------------------------------------------------------- */

@@ -149,7 +149,7 @@ static RtCode parse_scalar(BpRuntime *rt, Text t, uint8_t type, Value *out, RtEr
     if (!unwrap_call(t, date ? "date" : "datetime", &inner)) inner = t;
     if (inner.n >= 2 && inner.s[0] == '"' && inner.s[inner.n - 1] == '"') inner = (Text){inner.s + 1, inner.n - 2};
     int64_t v;
-    bool ok = date ? rt_parse_date(inner.s, inner.n, &v) : rt_parse_datetime(inner.s, inner.n, &v);
+    bool ok = date ? bpt_parse_date(inner.s, inner.n, &v) : bpt_parse_datetime(inner.s, inner.n, &v);
     if (!ok)
       return rt_error(e, "`%.*s` is not a %s (%s)", (int)t.n, t.s, date ? "date" : "datetime",
                       date ? "YYYY-MM-DD" : "YYYY-MM-DDTHH:MM");
@@ -210,7 +210,8 @@ static RtCode parse_list(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr 
   return c;
 }
 
-BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, uint8_t type, BpValue *out, BpError *err) {
+BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, BpType public_type, BpValue *out, BpError *err) {
+  uint8_t type = (uint8_t)public_type;
   if (!rt || !out || (len && !text)) return rt_fail_status(err, BP_EINVAL, "bp_value_parse: missing argument");
   *out = (BpValue){0};
   if (!bpt_type_valid(type) || type == BPT_T_VOID || rt_is_record(type) || type == BPT_T_LIST)

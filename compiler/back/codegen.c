@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpt_time.h"
 #include "codegen.h"
 
 /* ---- growable arrays ---------------------------------------------------------- */
@@ -335,21 +336,6 @@ static void emit(PGen *P, BptOp op, ...) {
 
 /* ---- constants ---------------------------------------------------------------- */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = (unsigned)(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits_at(const char *s, int n) {
-  int v = 0;
-  for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 /* The text of a string literal with no interpolation, or NULL (in g's arena). */
 static const char *literal_string(Gen *g, const Expr *e, size_t *len) {
   if (!e || e->kind != E_STRING) return NULL;
@@ -376,17 +362,9 @@ static bool date_literal(Gen *g, const Expr *e, BptConst *out) {
   if (e->u.call.n != 1) return false;
   size_t n;
   const char *s = literal_string(g, e->u.call.args[0], &n);
-  if (!s || n != (with_time ? 16u : 10u)) return false;
-  int64_t days = days_from_civil(digits_at(s, 4), (unsigned)digits_at(s + 5, 2),
-                                 (unsigned)digits_at(s + 8, 2));
-  if (with_time) {
-    out->type = BPT_T_DATETIME;
-    out->i = days * 1440 + digits_at(s + 11, 2) * 60 + digits_at(s + 14, 2);
-  } else {
-    out->type = BPT_T_DATE;
-    out->i = days;
-  }
-  return true;
+  if (!s) return false;
+  out->type = with_time ? BPT_T_DATETIME : BPT_T_DATE;
+  return with_time ? bpt_parse_datetime(s, n, &out->i) : bpt_parse_date(s, n, &out->i);
 }
 
 static bool const_value(Gen *g, const Expr *e, const Type *want, BptConst *out, int depth);

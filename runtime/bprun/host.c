@@ -122,7 +122,7 @@ void host_init(Host *h) {
 }
 
 bool host_open(Host *h, const uint8_t *bundle, size_t len, char *why, size_t why_size) {
-  BpConfig cfg = {.alloc = counting_alloc, .alloc_ud = h, .ud = h, .notify = on_notify,
+  BpConfig cfg = {.size = sizeof cfg, .alloc = counting_alloc, .alloc_ud = h, .ud = h, .notify = on_notify,
                   .journal = on_journal, .started = on_started, .clock = on_clock, .role = on_role};
   BpError err = {0};
   if (bp_runtime_new(&cfg, &h->rt, &err) != BP_OK || bp_bundle_load(h->rt, bundle, len, &h->bundle, &err) != BP_OK) {

@@ -422,7 +422,7 @@ static bool parse_params(Host *h, const Mass *m, BpArg **out, char *why, size_t 
   for (size_t i = 0; i < m->nparams; i++) {
     const char *word = m->params[i], *eq = strchr(word, '=');
     char *name = xstrndup(word, (size_t)(eq - word));
-    char kind = 0;
+    BpNameKind kind = BP_NAME_NONE;
     uint8_t type = bp_bundle_name_type(h->bundle, m->process, name, &kind);
     BpError err = {0};
     bool ok = false;
@@ -490,7 +490,7 @@ static bool read_header(Host *h, Mass *m, const CsvRecord *rec) {
   for (size_t i = 0; i < cells.n; i++) {
     Column *col = &m->cols[i];
     col->name = trimmed_copy(cells.cell[i].s, cells.cell[i].len);
-    char kind = 0;
+    BpNameKind kind = BP_NAME_NONE;
     col->type = bp_bundle_name_type(h->bundle, m->process, col->name, &kind);
     if (kind != 'f') {
       fprintf(stderr, "%s:%d: unknown column `%s`: not a field of the document of %s\n", m->csv_path, rec->line,

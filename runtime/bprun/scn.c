@@ -191,9 +191,9 @@ static bool parse_args(Run *r, char **words, int n, TypeOf type_of, void *ctx, A
 }
 
 static uint8_t start_type(Run *r, const char *name, void *ctx) {
-  char kind;
-  uint8_t t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
-  if (t == BP_T_VOID || kind == 'v') {
+  BpNameKind kind;
+  BpType t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
+  if (t == BP_T_VOID || kind == BP_NAME_VARIABLE) {
     failure(r, "error: `%s` is neither a parameter of `%s` nor a field of its document", name, (const char *)ctx);
     return BP_T_VOID;
   }
@@ -201,9 +201,9 @@ static uint8_t start_type(Run *r, const char *name, void *ctx) {
 }
 
 static uint8_t field_type(Run *r, const char *name, void *ctx) {
-  char kind;
-  uint8_t t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
-  if (t == BP_T_VOID || kind != 'f') {
+  BpNameKind kind;
+  BpType t = bp_bundle_name_type(r->h->bundle, ctx, name, &kind);
+  if (t == BP_T_VOID || kind != BP_NAME_FIELD) {
     failure(r, "error: `%s` is not a field of the document", name);
     return BP_T_VOID;
   }
@@ -380,7 +380,10 @@ static void cmd_advance(Run *r, char **w, int n) {
   int64_t until = r->h->clock + d;
   /* Every instance's timers in one time order: the clock stops at each earliest due
    * time, and the instances due then fire, so one sees what another (on the same
-   * document) did before. Instances started meanwhile join in. */
+   * document) did before. Instances started meanwhile join in. For each instance the
+   * whole `advance` is one event with one step budget, as a single bp_advance is. */
+  uint32_t *budgets = NULL;
+  size_t nbudgets = 0;
   for (;;) {
     int64_t next = until, at;
     for (size_t i = 0; i < r->h->ninsts; i++)
@@ -393,17 +396,23 @@ static void cmd_advance(Run *r, char **w, int n) {
       BpInstance *inst = r->h->insts[i]->inst;
       if (next < until && !(bp_instance_status(inst) == BP_WAITING && bp_instance_next_timer(inst, &at) && at <= next))
         continue;
+      for (; nbudgets < r->h->ninsts; nbudgets++) {
+        budgets = xrealloc(budgets, (nbudgets + 1) * sizeof *budgets);
+        budgets[nbudgets] = bp_runtime_step_budget(r->h->rt);
+      }
       BpError err = {0};
-      BpStatus st = bp_advance(inst, r->h->clock, &err);
+      BpStatus st = bp_advance_shared(inst, r->h->clock, &budgets[i], &err);
       if (st != BP_OK) {
         failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
         r->h->clock = until;
+        free(budgets);
         return;
       }
       fired = true;
     }
     if (next >= until || !fired) break;
   }
+  free(budgets);
 }
 
 static void cmd_clock(Run *r, char **w, int n) {

@@ -34,6 +34,34 @@ const BptBuiltinInfo bpt_builtins[BPT_BI_COUNT] = {
 #include "builtins.def"
 #undef BUILTIN
 
+const char *bpt_type_name(unsigned t) {
+  switch (t) {
+  case BPT_T_VOID: return "void";
+  case BPT_T_STRING: return "string";
+  case BPT_T_INT: return "int";
+  case BPT_T_DECIMAL: return "decimal";
+  case BPT_T_BOOL: return "bool";
+  case BPT_T_DATE: return "date";
+  case BPT_T_DATETIME: return "datetime";
+  case BPT_T_DURATION: return "duration";
+  case BPT_T_USER: return "user";
+  case BPT_T_TASK_RESULT: return "task_result";
+  case BPT_T_APPROVE_RESULT: return "approve_result";
+  case BPT_T_REVIEW_RESULT: return "review_result";
+  case BPT_T_REQUEST_RESULT: return "request_result";
+  case BPT_T_LIST | BPT_T_VOID: return "[]";
+  case BPT_T_LIST | BPT_T_USER: return "users";
+  case BPT_T_LIST | BPT_T_STRING: return "[string]";
+  case BPT_T_LIST | BPT_T_INT: return "[int]";
+  case BPT_T_LIST | BPT_T_DECIMAL: return "[decimal]";
+  case BPT_T_LIST | BPT_T_BOOL: return "[bool]";
+  case BPT_T_LIST | BPT_T_DATE: return "[date]";
+  case BPT_T_LIST | BPT_T_DATETIME: return "[datetime]";
+  case BPT_T_LIST | BPT_T_DURATION: return "[duration]";
+  }
+  return "?";
+}
+
 bool bpt_type_valid(unsigned type) {
   if (type <= BPT_T_USER) return true;
   if (type >= BPT_T_TASK_RESULT && type <= BPT_T_REQUEST_RESULT) return true;
@@ -624,21 +652,6 @@ static void read_strings(Reader *r) {
   if (!r->failed) b->nstrings = n;
 }
 
-static const char *type_word(unsigned t) {
-  switch (t) {
-  case BPT_T_VOID: return "void";
-  case BPT_T_STRING: return "string";
-  case BPT_T_INT: return "int";
-  case BPT_T_DECIMAL: return "decimal";
-  case BPT_T_BOOL: return "bool";
-  case BPT_T_DATE: return "date";
-  case BPT_T_DATETIME: return "datetime";
-  case BPT_T_DURATION: return "duration";
-  case BPT_T_USER: return "user";
-  }
-  return t & BPT_T_LIST ? "list" : "result";
-}
-
 static void read_list(Reader *r, BptConst *c, uint32_t self) {
   const BptBundle *b = r->b;
   unsigned elem = c->type & 0x7Fu;
@@ -657,7 +670,7 @@ static void read_list(Reader *r, BptConst *c, uint32_t self) {
       rfail(r, "list item %u is constant %u, not an earlier one", j, k);
     else if (b->consts[k].type != elem)
       rfail(r, "list item %u is constant %u of type %s, the list holds %s", j, k,
-            type_word(b->consts[k].type), type_word(elem));
+            bpt_type_name(b->consts[k].type), bpt_type_name(elem));
   }
 }
 

@@ -32,14 +32,22 @@
 #define BPT_VAR (-1) /* a stack effect computed from the operands */
 #define BPT_STACK_MAX 64 /* bpt_verify refuses code whose operand stack could grow deeper */
 
-enum { BPT_F_JUMP = 1, BPT_F_COND = 2, BPT_F_END = 4, BPT_F_WAIT = 8 };
+enum { BPT_F_JUMP = 1, BPT_F_COND = 2, BPT_F_END = 4, BPT_F_WAIT = 8, BPT_F_EFFECT = 16, BPT_F_RESULT = 32 };
 
+/* Every switch over BptOp lists every opcode and has no `default:`, so that -Wswitch names
+ * each place to update when an instruction is added (the count is not an enumerator for
+ * the same reason). */
 typedef enum BptOp {
 #define OP(name, operands, pops, pushes, flags) BPT_OP_##name,
 #include "opcodes.def"
 #undef OP
-  BPT_OP_COUNT
 } BptOp;
+enum {
+  BPT_OP_COUNT = 0
+#define OP(name, operands, pops, pushes, flags) +1
+#include "opcodes.def"
+#undef OP
+};
 
 /* The tables hold arrays, not pointers: with no relocations they stay in read-only
  * memory even in position-independent code (nm shows R, never D). */
@@ -75,6 +83,9 @@ typedef enum BptType {
   BPT_T_LIST = 0x80 /* | element; BPT_T_LIST | BPT_T_USER is `users` */
 } BptType;
 bool bpt_type_valid(unsigned type);
+/* A type code as the disassembler and the loader's messages write it: "int", "users",
+ * "[date]", "approve_result", "[]" (the empty list), "?" (no valid type). */
+const char *bpt_type_name(unsigned type);
 /* The members of the step results, by MEMBER's index m (the order of the compiler's
  * record types; the interpreter builds the records in this order):
  *   TASK_RESULT     0 completed_by  1 completed_at  2 comment  3 timed_out

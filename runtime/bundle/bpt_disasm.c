@@ -6,6 +6,7 @@
  * it is followed (a bad one prints as `?`), and a listing stops at an undecodable byte.
  * Output goes through the caller's print callback only, in pieces of at most a buffer. */
 #include "bpt.h"
+#include "bpt_time.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,34 +101,6 @@ static void out_quoted(Printer *o, const BptBundle *b, uint32_t z) {
 
 /* ---- values as `.bp` literals -------------------------------------------------------- */
 
-static const char *type_name(unsigned t) {
-  switch (t) {
-  case BPT_T_VOID: return "void";
-  case BPT_T_STRING: return "string";
-  case BPT_T_INT: return "int";
-  case BPT_T_DECIMAL: return "decimal";
-  case BPT_T_BOOL: return "bool";
-  case BPT_T_DATE: return "date";
-  case BPT_T_DATETIME: return "datetime";
-  case BPT_T_DURATION: return "duration";
-  case BPT_T_USER: return "user";
-  case BPT_T_TASK_RESULT: return "task_result";
-  case BPT_T_APPROVE_RESULT: return "approve_result";
-  case BPT_T_REVIEW_RESULT: return "review_result";
-  case BPT_T_REQUEST_RESULT: return "request_result";
-  case BPT_T_LIST | BPT_T_VOID: return "[]";
-  case BPT_T_LIST | BPT_T_USER: return "users";
-  case BPT_T_LIST | BPT_T_STRING: return "[string]";
-  case BPT_T_LIST | BPT_T_INT: return "[int]";
-  case BPT_T_LIST | BPT_T_DECIMAL: return "[decimal]";
-  case BPT_T_LIST | BPT_T_BOOL: return "[bool]";
-  case BPT_T_LIST | BPT_T_DATE: return "[date]";
-  case BPT_T_LIST | BPT_T_DATETIME: return "[datetime]";
-  case BPT_T_LIST | BPT_T_DURATION: return "[duration]";
-  }
-  return "?";
-}
-
 static uint64_t magnitude(int64_t v) { return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v; }
 
 static void out_decimal(Printer *o, int64_t unscaled, unsigned scale) {
@@ -161,24 +134,10 @@ static void out_duration(Printer *o, int64_t seconds) {
   }
 }
 
-/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
-static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d) {
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static void out_date(Printer *o, int64_t days) {
-  int64_t y;
-  unsigned m, d;
-  civil(days, &y, &m, &d);
-  outf(o, "%04lld-%02u-%02u", (long long)y, m, d);
+  char text[32];
+  bpt_format_date(days, text, sizeof text);
+  outs(o, text);
 }
 
 static void out_const(Printer *o, const BptBundle *b, uint32_t k, bool nested);
@@ -209,11 +168,9 @@ static void out_const(Printer *o, const BptBundle *b, uint32_t k, bool nested) {
   case BPT_T_USER: outs(o, "user("), out_quoted(o, b, c->str), outs(o, ")"); break;
   case BPT_T_DATE: outs(o, "date(\""), out_date(o, c->i), outs(o, "\")"); break;
   case BPT_T_DATETIME: {
-    int64_t days = c->i / 1440, min = c->i % 1440;
-    if (min < 0) days--, min += 1440;
-    outs(o, "datetime(\"");
-    out_date(o, days);
-    outf(o, "T%02d:%02d\")", (int)(min / 60), (int)(min % 60));
+    char text[48];
+    bpt_format_datetime(c->i, text, sizeof text);
+    outs(o, "datetime(\""), outs(o, text), outs(o, "\")");
     break;
   }
   case BPT_T_DURATION: out_duration(o, c->i); break;
@@ -350,7 +307,7 @@ static void out_slots(Printer *o, const BptBundle *b, const BptProcess *p) {
     outf(o, "    %-3u ", i);
     out_slot(o, b, p, i);
     for (size_t w = slot_width(b, p, i); w < width; w++) outs(o, " ");
-    outf(o, "  %-14s  %s\n", type_name(p->slots[i].type), slot_kind_name(p->slots[i].kind));
+    outf(o, "  %-14s  %s\n", bpt_type_name(p->slots[i].type), slot_kind_name(p->slots[i].kind));
   }
   if (p->nparams) outs(o, "  params:\n");
   for (unsigned i = 0; i < p->nparams; i++) {
@@ -376,7 +333,7 @@ static void out_step(Printer *o, const BptBundle *b, const BptProcess *p, unsign
     const BptReqField *f = &s->fields[j];
     outs(o, "          field ");
     out_name(o, b, f->name);
-    outf(o, ": %s ", type_name(f->type));
+    outf(o, ": %s ", bpt_type_name(f->type));
     out_quoted(o, b, f->label);
     outs(o, " -> ");
     if (f->to_slot)

@@ -18,7 +18,9 @@
 
 enum {
   NOT_START = 0xFF, /* mark[pc]: not the first byte of an instruction */
-  UNSEEN = 0xFE, /* an instruction no path has reached yet; else the depth there */
+  UNSEEN = 0xFE, /* an instruction no path has reached yet; else the depth there, */
+  IN_FRAGMENT = 0x80, /* with this bit when an expression fragment reaches it (depths stay
+                         below it: BPT_STACK_MAX is 64) */
   MEMBERS_MAX = 9 /* the widest step result (approve): m < 9 */
 };
 
@@ -28,7 +30,7 @@ typedef struct Verifier {
   const BptProcess *p; /* the process being checked, for messages */
   uint32_t pi;
   const uint8_t *code; /* its code */
-  uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth */
+  uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth (| IN_FRAGMENT) */
   uint32_t *work, nwork;
 } Verifier;
 
@@ -432,7 +434,7 @@ static bool check_descriptors(Verifier *v) {
 
 static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n) {
   const BptBundle *b = v->b;
-  switch (in->op) {
+  switch ((BptOp)in->op) {
   case BPT_OP_CALL:
     if ((int)n != bpt_builtins[in->arg[0]].nargs)
       return cfail(v, pc, "CALL %s with %u arguments, it takes %d", bpt_builtins[in->arg[0]].name,
@@ -458,7 +460,18 @@ static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n)
   case BPT_OP_FORK:
     if (n > 1) return cfail(v, pc, "FORK with `any` = %u, not 0 or 1", n);
     break;
-  default: break;
+  /* No rule for the count of the others. */
+  case BPT_OP_CONST: case BPT_OP_LOAD: case BPT_OP_STORE: case BPT_OP_LOAD_FIELD:
+  case BPT_OP_STORE_FIELD: case BPT_OP_MEMBER: case BPT_OP_POP: case BPT_OP_DUP: case BPT_OP_LIST:
+  case BPT_OP_USERS: case BPT_OP_TO_DECIMAL: case BPT_OP_TO_USERS: case BPT_OP_TEXT:
+  case BPT_OP_JUMP_IF_SET: case BPT_OP_ADD: case BPT_OP_SUB: case BPT_OP_MUL: case BPT_OP_DIV:
+  case BPT_OP_MOD: case BPT_OP_NEG: case BPT_OP_NOT: case BPT_OP_EQ: case BPT_OP_NE: case BPT_OP_LT:
+  case BPT_OP_LE: case BPT_OP_GT: case BPT_OP_GE: case BPT_OP_IN: case BPT_OP_JUMP:
+  case BPT_OP_JUMP_IF_FALSE: case BPT_OP_AND_ELSE: case BPT_OP_OR_ELSE: case BPT_OP_ITER_START:
+  case BPT_OP_ITER_NEXT: case BPT_OP_STEP: case BPT_OP_ADD_PEOPLE: case BPT_OP_HANDLER_END:
+  case BPT_OP_NOTIFY: case BPT_OP_LOG: case BPT_OP_WAIT: case BPT_OP_WAIT_UNTIL: case BPT_OP_TERMINATE:
+  case BPT_OP_END: case BPT_OP_GOTO: case BPT_OP_STATE_IDLE: case BPT_OP_RESULT: case BPT_OP_FAIL:
+    break;
   }
   return true;
 }
@@ -561,49 +574,52 @@ static bool check_jumps(Verifier *v) {
   return true;
 }
 
-/* A path reaches pc with `depth` values on the stack: the first time, it is queued; after
- * that, every path must agree. */
-static bool reach(Verifier *v, uint32_t pc, unsigned depth, uint32_t from) {
+/* A path reaches pc with `depth` values on the stack, in a thread or in an expression
+ * fragment: the first time, it is queued; after that, every path must agree. */
+static bool reach(Verifier *v, uint32_t pc, unsigned depth, bool fragment, uint32_t from) {
   uint8_t *m = &v->mark[pc];
+  uint8_t want = (uint8_t)(depth | (fragment ? IN_FRAGMENT : 0));
   if (*m == UNSEEN) {
-    *m = (uint8_t)depth;
+    *m = want;
     v->work[v->nwork++] = pc;
     return true;
   }
-  if (*m == depth) return true;
-  return cfail(v, pc, "stack depth %u from one path and %u from another (via pc %u)", *m, depth,
-               from);
+  if (*m == want) return true;
+  if ((*m ^ want) & IN_FRAGMENT)
+    return cfail(v, pc, "code reached both by an expression fragment and by a thread (via pc %u)", from);
+  return cfail(v, pc, "stack depth %u from one path and %u from another (via pc %u)", *m & ~IN_FRAGMENT,
+               depth, from);
 }
 
-static bool entry(Verifier *v, uint32_t pc, const char *what, unsigned i, unsigned j) {
+static bool entry(Verifier *v, uint32_t pc, bool fragment, const char *what, unsigned i, unsigned j) {
   char name[64];
   snprintf(name, sizeof name, what, i, j);
   if (pc >= v->p->code_size)
     return pfail(v, "%s pc %u is outside its code (%u bytes)", name, pc, v->p->code_size);
   if (!is_start(v, pc)) return pfail(v, "%s pc %u is inside an instruction", name, pc);
-  return reach(v, pc, 0, pc);
+  return reach(v, pc, 0, fragment, pc);
 }
 
-/* Every place a thread or a fragment can start, each with an empty stack. */
+/* Every place a thread or a fragment (`when`, `by`) can start, each with an empty stack. */
 static bool seed_entries(Verifier *v) {
   const BptProcess *p = v->p;
-  if (!entry(v, p->entry_pc, "entry", 0, 0)) return false;
-  if (p->when_pc != BPT_NO_PC && !entry(v, p->when_pc, "when", 0, 0)) return false;
+  if (!entry(v, p->entry_pc, false, "entry", 0, 0)) return false;
+  if (p->when_pc != BPT_NO_PC && !entry(v, p->when_pc, true, "when", 0, 0)) return false;
   for (unsigned i = 0; i < p->nsteps; i++) {
     const BptStep *s = &p->steps[i];
-    if (s->timeout_pc != BPT_NO_PC && !entry(v, s->timeout_pc, "step %u timeout", i, 0))
+    if (s->timeout_pc != BPT_NO_PC && !entry(v, s->timeout_pc, false, "step %u timeout", i, 0))
       return false;
     for (unsigned j = 0; j < s->nreminds; j++)
-      if (!entry(v, s->remind_pc[j], "step %u remind %u", i, j)) return false;
+      if (!entry(v, s->remind_pc[j], false, "step %u remind %u", i, j)) return false;
   }
   for (unsigned i = 0; i < p->nstates; i++) {
     const BptState *s = &p->states[i];
-    if (s->enter_pc != BPT_NO_PC && !entry(v, s->enter_pc, "state %u enter", i, 0)) return false;
+    if (s->enter_pc != BPT_NO_PC && !entry(v, s->enter_pc, false, "state %u enter", i, 0)) return false;
     for (unsigned j = 0; j < s->ncommands; j++) {
       const BptCommand *c = &s->commands[j];
-      if (c->by_pc != BPT_NO_PC && !entry(v, c->by_pc, "state %u command %u `by`", i, j))
+      if (c->by_pc != BPT_NO_PC && !entry(v, c->by_pc, true, "state %u command %u `by`", i, j))
         return false;
-      if (c->body_pc != BPT_NO_PC && !entry(v, c->body_pc, "state %u command %u body", i, j))
+      if (c->body_pc != BPT_NO_PC && !entry(v, c->body_pc, false, "state %u command %u body", i, j))
         return false;
     }
   }
@@ -613,12 +629,17 @@ static bool seed_entries(Verifier *v) {
 /* The abstract interpretation of one instruction at pc with `depth` values below it. */
 static bool step_insn(Verifier *v, uint32_t pc) {
   const BptProcess *p = v->p;
-  unsigned depth = v->mark[pc];
+  unsigned depth = v->mark[pc] & ~IN_FRAGMENT;
+  bool fragment = (v->mark[pc] & IN_FRAGMENT) != 0;
   BptInsn in;
   int pops, pushes;
   bpt_decode(v->code, p->code_size, pc, &in);
   bpt_stack_effect(p, &in, &pops, &pushes);
   const BptOpInfo *info = &bpt_ops[in.op];
+  if (fragment && (info->flags & BPT_F_EFFECT))
+    return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
+  if (!fragment && (info->flags & BPT_F_RESULT))
+    return cfail(v, pc, "%s outside an expression fragment", info->name);
   if ((unsigned)pops > depth)
     return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
   unsigned after = depth - (unsigned)pops + (unsigned)pushes;
@@ -627,10 +648,10 @@ static bool step_insn(Verifier *v, uint32_t pc) {
     return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
                  info->name, depth - (unsigned)pops);
   const char *j = strchr(info->operands, 'j');
-  if ((info->flags & BPT_F_JUMP) && j && !reach(v, in.arg[j - info->operands], after, pc))
+  if ((info->flags & BPT_F_JUMP) && j && !reach(v, in.arg[j - info->operands], after, fragment, pc))
     return false;
   for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
-    if (!reach(v, bpt_branch_target(&in, pc, i), 0, pc)) return false;
+    if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
   if (info->flags & BPT_F_END) return true;
   /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
   if (in.op == BPT_OP_AND_ELSE || in.op == BPT_OP_OR_ELSE) after--;
@@ -640,7 +661,7 @@ static bool step_insn(Verifier *v, uint32_t pc) {
                  "%s falls off the end of the code (every path must end in an "
                  "instruction that does not fall through)",
                  info->name);
-  return reach(v, next, after, pc);
+  return reach(v, next, after, fragment, pc);
 }
 
 static bool check_code(Verifier *v) {

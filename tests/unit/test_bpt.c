@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "bpt.h"
+#include "bpt_time.h"
 
 /* ---- an allocator that counts, checks sizes and can fail on purpose ------------------ */
 
@@ -593,7 +594,7 @@ static void test_tables(void **state) {
   assert_string_equal(bpt_ops[BPT_OP_JUMP_IF_FALSE].name, "JUMP_IF_FALSE");
   assert_string_equal(bpt_ops[BPT_OP_ACTION].operands, "anr");
   assert_int_equal(bpt_ops[BPT_OP_STEP].pops, BPT_VAR);
-  assert_int_equal(bpt_ops[BPT_OP_FORK].flags, BPT_F_END);
+  assert_int_equal(bpt_ops[BPT_OP_FORK].flags, BPT_F_END | BPT_F_EFFECT);
   assert_string_equal(bpt_builtins[BPT_BI_STARTS_WITH].name, "starts_with");
   assert_int_equal(bpt_builtins[BPT_BI_SUBSTR].nargs, 3);
   for (int i = 0; i < BPT_OP_COUNT; i++) assert_true(bpt_ops[i].name[0] != '\0');
@@ -606,6 +607,52 @@ static void test_tables(void **state) {
   assert_false(bpt_type_valid(BPT_T_REQUEST_RESULT + 1));
   assert_false(bpt_type_valid(BPT_T_LIST | BPT_T_TASK_RESULT));
   assert_false(bpt_type_valid(0x100 | BPT_T_INT));
+}
+
+/* The one calendar of compiler, disassembler and runtime (bpt_time.h). */
+static void expect_date(const char *text, int64_t days) {
+  int64_t got;
+  char back[32];
+  assert_true(bpt_parse_date(text, strlen(text), &got));
+  assert_int_equal(got, days);
+  assert_int_equal(bpt_format_date(days, back, sizeof back), strlen(text));
+  assert_string_equal(back, text);
+}
+
+static void test_time(void **state) {
+  (void)state;
+  expect_date("1970-01-01", 0);
+  expect_date("1969-12-31", -1);
+  expect_date("2026-03-05", 20517);
+  expect_date("2024-02-29", 19782);
+  expect_date("2000-02-29", 11016);
+  expect_date("0000-03-01", -719468);
+  expect_date("9999-12-31", 2932896);
+  int64_t v;
+  static const char *const bad[] = {"2026-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31",
+                                    "2026-3-05",  "2026-03-5x", "20260305",   "2026/03/05", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_false(bpt_parse_date(bad[i], strlen(bad[i]), &v));
+  assert_true(bpt_parse_datetime("2026-03-05T10:07", 16, &v));
+  assert_int_equal(v, 20517 * 1440 + 607);
+  assert_true(bpt_parse_datetime("2026-03-05 10:07", 16, &v));
+  assert_int_equal(v, 20517 * 1440 + 607);
+  assert_false(bpt_parse_datetime("2026-03-05T24:00", 16, &v));
+  assert_false(bpt_parse_datetime("2026-03-05T10:60", 16, &v));
+  assert_false(bpt_parse_datetime("2026-03-05X10:00", 16, &v));
+  char text[32];
+  bpt_format_datetime(-1, text, sizeof text);
+  assert_string_equal(text, "1969-12-31T23:59");
+  assert_int_equal(bpt_format_datetime(20517 * 1440 + 607, text, 8), 16);
+  assert_string_equal(text, "2026-03");
+  int64_t y;
+  unsigned m, d;
+  for (int64_t days = -800000; days < 3000000; days += 997) {
+    bpt_civil_from_days(days, &y, &m, &d);
+    assert_int_equal(bpt_days_from_civil(y, m, d), days);
+  }
+  assert_string_equal(bpt_type_name(BPT_T_LIST | BPT_T_USER), "users");
+  assert_string_equal(bpt_type_name(BPT_T_LIST | BPT_T_DATE), "[date]");
+  assert_string_equal(bpt_type_name(0x55), "?");
 }
 
 static void test_crc32c(void **state) {
@@ -1131,6 +1178,18 @@ static void c_fork_branch_stack(Builder *B) { /* a branch is a new thread: it st
 static void c_dead_bad(Builder *B) { /* unreachable code is still checked */
   E(B, BPT_OP_END), E(B, BPT_OP_LOAD, 9), E(B, BPT_OP_END);
 }
+/* A `when` fragment only computes a value: an effect there (BPT_F_EFFECT), or a RESULT in
+ * a thread (BPT_F_RESULT), is refused; so is code that a fragment and a thread share. */
+static void c_when_effect(Builder *B) {
+  c_ok(B);
+  B->cur->when_pc = pc_now(B);
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_STORE, M_A), E(B, BPT_OP_CONST, 0), E(B, BPT_OP_RESULT);
+}
+static void c_result_in_thread(Builder *B) { E(B, BPT_OP_CONST, 0), E(B, BPT_OP_RESULT); }
+static void c_when_shared(Builder *B) {
+  B->cur->when_pc = 0;
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_POP), E(B, BPT_OP_END);
+}
 
 #define READ_CASE(fn, msg)                                                                         \
   { #fn, RICH, AT_READ, fn, NULL, false, msg }
@@ -1172,7 +1231,7 @@ static const Case cases[] = {
         r_list_type,
         "section CONSTS, constant 10: list item 0 is constant 0 of type int, the list holds user"),
     READ_CASE(r_list_nested,
-              "section CONSTS, constant 13: list item 0 is constant 10 of type list, "
+              "section CONSTS, constant 13: list item 0 is constant 10 of type users, "
               "the list holds string"),
     READ_CASE(r_empty_list_items,
               "section CONSTS, constant 14: an empty-list constant (type 0x80) has 1 items"),
@@ -1292,6 +1351,9 @@ static const Case cases[] = {
               "process `m`, pc 8: stack depth 1 from one path and 0 from another (via pc 3)"),
     CODE_CASE(c_fork_branch_stack, "process `m`, pc 9: POP needs 1 values, the stack has 0"),
     CODE_CASE(c_dead_bad, "process `m`, pc 1: LOAD uses slot 9"),
+    CODE_CASE(c_when_effect, "process `m`, pc 16: STORE in an expression fragment"),
+    CODE_CASE(c_result_in_thread, "process `m`, pc 3: RESULT outside an expression fragment"),
+    CODE_CASE(c_when_shared, "process `m`, pc 0: code reached both by an expression fragment and by a thread"),
 };
 
 /* The mini bundle itself is valid: the code cases break only what they name. */
@@ -1308,16 +1370,17 @@ static void test_mini_valid(void **state) {
 }
 
 int main(void) {
-  enum { NCASES = sizeof cases / sizeof cases[0] };
-  static struct CMUnitTest tests[10 + NCASES] = {
+  enum { NNAMED = 11, NCASES = sizeof cases / sizeof cases[0] };
+  static struct CMUnitTest tests[NNAMED + NCASES] = {
       cmocka_unit_test(test_tables),         cmocka_unit_test(test_crc32c),
+      cmocka_unit_test(test_time),
       cmocka_unit_test(test_decode),         cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_minor_version),  cmocka_unit_test(test_disasm),
       cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_huge_count),
       cmocka_unit_test(test_mini_valid),     cmocka_unit_test(test_write_errors),
   };
   for (int i = 0; i < NCASES; i++)
-    tests[10 + i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
+    tests[NNAMED + i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
 

@@ -123,7 +123,7 @@ static void world_open(World *w, const char *sample) {
   w->clock = (int64_t)20454 * 86400;
   size_t len;
   uint8_t *bytes = compile_file(sample, &len);
-  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &w->heap, .ud = w, .opened = on_opened,
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &w->heap, .ud = w, .opened = on_opened,
                   .withdrawn = on_withdrawn, .notify = on_notify, .journal = on_journal, .clock = world_clock};
   BpError err;
   assert_int_equal(bp_runtime_new(&cfg, &w->rt, &err), BP_OK);
@@ -168,7 +168,7 @@ static void expect_call(BpRuntime *rt, const char *fn, const BpValue *args, size
 static void test_decimals(void **state) {
   (void)state;
   Heap heap = {0};
-  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
   BpRuntime *rt;
   assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
   expect_op(rt, BP_OP_MUL, bp_decimal(125050, 2), bp_decimal(15, 2), "187.58"); /* 187.5750, half-even */
@@ -203,7 +203,7 @@ static void test_decimals(void **state) {
 static void test_text_and_strings(void **state) {
   (void)state;
   Heap heap = {0};
-  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
   BpRuntime *rt;
   assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
   char text[64];
@@ -577,7 +577,7 @@ static void test_load_fails_cleanly(void **state) {
   uint8_t *bytes = compile_file("samples/won_deal_documents.bp", &len);
   for (long n = 1;; n++) {
     Heap heap = {.fail_at = n};
-    BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap};
+    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
     BpRuntime *rt;
     assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
     heap.armed = true;
@@ -617,6 +617,112 @@ static void test_runaway_fails(void **state) {
   world_close(&w);
 }
 
+/* A timeout handler that re-arms itself every day (tests/scenarios/timeout.bp's
+ * pay_relative), advanced over 10,000 years: one bp_advance is one event, so the instance
+ * fails as runaway once the step budget is spent, fast and with bounded memory; and a host
+ * that slices the same interval at every due time (as bprun does) with
+ * bp_advance_shared fails it at the very same point. */
+static BpInstance *start_relative(World *w) {
+  BpArg args[] = {arg("accountant", bp_user("marina")), arg("chief", bp_user("svetlana")),
+                  arg("title", bp_string("sand")), arg("pay_by", bp_datetime(w->clock / 60 + 24 * 60))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w->b, "pay_relative", NULL, args, 4, NULL, &inst, &err), BP_OK);
+  return inst;
+}
+
+static void test_rearming_timer_one_rule(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "tests/scenarios/timeout.bp");
+  int64_t t0 = w.clock, until = t0 + (int64_t)10000 * 365 * 86400;
+  BpError err;
+  BpInstance *one = start_relative(&w);
+  int before = w.told.journal;
+  w.clock = until;
+  assert_int_equal(bp_advance(one, until, &err), BP_OK);
+  int lines_one = w.told.journal - before;
+  assert_int_equal(bp_instance_status(one), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(one), "in one advance of the clock"));
+  BpValue v;
+  assert_int_equal(bp_instance_get(one, "escalations", &v), BP_OK);
+  int64_t escalations = v.i;
+  assert_int_equal(escalations, 111111); /* 9 instructions a firing; tests/scenarios/timeout.forever.scn */
+
+  w.clock = t0;
+  BpInstance *sliced = start_relative(&w);
+  before = w.told.journal;
+  uint32_t budget = bp_runtime_step_budget(w.rt);
+  int64_t at;
+  while (bp_instance_status(sliced) == BP_WAITING && bp_instance_next_timer(sliced, &at) && at <= until) {
+    w.clock = at;
+    assert_int_equal(bp_advance_shared(sliced, at, &budget, &err), BP_OK);
+  }
+  assert_int_equal(bp_instance_status(sliced), BP_FAILED);
+  assert_string_equal(bp_instance_message(sliced), bp_instance_message(one));
+  assert_int_equal(bp_instance_get(sliced, "escalations", &v), BP_OK);
+  assert_int_equal(v.i, escalations);
+  assert_int_equal(w.told.journal - before, lines_one);
+  bp_instance_free(one);
+  bp_instance_free(sliced);
+  world_close(&w);
+}
+
+/* bp.h's room to grow: the config carries its size (bp_config_init, BP_CONFIG_INIT) and
+ * one without it, or from a newer header, is refused with a message; a host lists a
+ * process's parameters to build a form; names say what they are with BpNameKind. */
+static void test_config_and_params(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpRuntime *rt;
+  BpError err = {0};
+  BpConfig old_style = {.alloc = heap_alloc, .alloc_ud = &heap};
+  assert_int_equal(bp_runtime_new(&old_style, &rt, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "bp_config_init"));
+  BpConfig too_new = {.size = sizeof(BpConfig) + 8, .alloc = heap_alloc, .alloc_ud = &heap};
+  assert_int_equal(bp_runtime_new(&too_new, &rt, &err), BP_EINVAL);
+  BpConfig by_macro = BP_CONFIG_INIT;
+  by_macro.alloc = heap_alloc;
+  by_macro.alloc_ud = &heap;
+  assert_int_equal(bp_runtime_new(&by_macro, &rt, &err), BP_OK);
+  bp_runtime_free(rt);
+  BpConfig by_init;
+  memset(&by_init, 0xAB, sizeof by_init);
+  bp_config_init(&by_init);
+  assert_int_equal(by_init.size, sizeof by_init);
+  assert_null(by_init.journal);
+  assert_int_equal(by_init.step_budget, 0);
+  assert_int_equal(heap.outstanding, 0);
+
+  World w;
+  world_open(&w, "tests/scenarios/params.bp");
+  assert_int_equal(bp_bundle_process_count(w.b), 1);
+  assert_string_equal(bp_bundle_process_name(w.b, 0), "approval");
+  assert_int_equal(bp_process_param_count(w.b, 0), 4);
+  assert_int_equal(bp_process_param_count(w.b, 1), 0);
+  BpParamInfo prm;
+  assert_true(bp_process_param(w.b, 0, 0, &prm));
+  assert_string_equal(prm.name, "approvers");
+  assert_string_equal(prm.label, "Approvers");
+  assert_int_equal(prm.type, BP_T_USERS);
+  assert_true(prm.required);
+  assert_true(bp_process_param(w.b, 0, 2, &prm));
+  assert_string_equal(prm.name, "limit");
+  assert_int_equal(prm.type, BP_T_DECIMAL);
+  assert_false(prm.required);
+  assert_false(bp_process_param(w.b, 0, 4, &prm));
+  assert_false(bp_process_param(w.b, 1, 0, &prm));
+  BpNameKind kind;
+  assert_int_equal(bp_bundle_name_type(w.b, "approval", "quorum", &kind), BP_T_INT);
+  assert_int_equal(kind, BP_NAME_PARAM);
+  assert_int_equal(bp_bundle_name_type(w.b, "approval", "title", &kind), BP_T_STRING);
+  assert_int_equal(kind, BP_NAME_FIELD);
+  assert_int_equal(bp_bundle_name_type(w.b, "approval", "nothing", &kind), BP_T_VOID);
+  assert_int_equal(kind, BP_NAME_NONE);
+  assert_true(bp_version_number() == BP_VERSION_NUMBER);
+  world_close(&w);
+}
+
 /* A crafted bundle must not crash the runtime: the two-stage approval's bundle with
  * random bytes changed (its checksum fixed, so the verifier is what stands between the
  * bytes and the interpreter); every mutant the verifier accepts is run through the whole
@@ -646,7 +752,7 @@ static void test_mutated_bundles_run(void **state) {
     Heap heap = {0};
     Told told;
     memset(&told, 0, sizeof told);
-    BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap, .ud = &told, .notify = on_notify,
+    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .ud = &told, .notify = on_notify,
                     .opened = on_opened, .journal = on_journal, .step_budget = 20000};
     BpRuntime *rt;
     BpBundle *b;
@@ -706,6 +812,8 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_runaway_fails),
+      cmocka_unit_test(test_rearming_timer_one_rule),
+      cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_mutated_bundles_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,718 @@
+/* rt_event.c — events: the public entry points that move an instance on (start, decide,
+ * complete, command, advance, answer, fail, terminate) and the transactions they run in.
+ *
+ * Every event is a transaction (Tx): it works on a copy of the instance's state and
+ * collects its effects for the host; tx_commit swaps the copy in and delivers them
+ * through the host's callbacks, tx_abort drops both. So an event that runs out of
+ * memory, or is refused, changes nothing. A program error is not a refusal: the instance
+ * fails, and that is committed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rt_vm.h"
+
+/* ---- transactions ---------------------------------------------------------------------------- */
+
+static int64_t clock_now(BpInstance *inst) {
+  BpRuntime *rt = inst->rt;
+  return rt->cfg.clock ? rt->cfg.clock(rt->cfg.ud) : inst->s.clock;
+}
+
+static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
+  memset(tx, 0, sizeof *tx);
+  tx->inst = inst;
+  tx->rt = inst->rt;
+  tx->b = inst->b;
+  tx->p = &inst->b->b.processes[inst->proc];
+  tx->rp = &inst->b->procs[inst->proc];
+  tx->code = inst->b->b.code + tx->p->code_offset;
+  tx->budget = bp_runtime_step_budget(tx->rt);
+  tx->now = clock_now(inst);
+  if (!rt_state_copy(tx->rt, &inst->s, &tx->s)) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  BpDoc *doc = inst->doc;
+  tx->s.nfields = doc->nfields;
+  tx->s.fields = rt_alloc(tx->rt, (doc->nfields ? doc->nfields : 1) * sizeof(Value));
+  if (!tx->s.fields) {
+    rt_state_free(tx->rt, &tx->s);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  for (uint16_t i = 0; i < doc->nfields; i++) {
+    rt_ref(doc->fields[i]);
+    tx->s.fields[i] = doc->fields[i];
+  }
+  tx->changed = rt_alloc(tx->rt, doc->nfields ? doc->nfields : 1);
+  if (!tx->changed) {
+    rt_state_free(tx->rt, &tx->s);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  return BP_OK;
+}
+
+static void changed_free(Tx *tx) {
+  if (tx->changed) rt_dealloc(tx->rt, tx->changed, tx->inst->doc->nfields ? tx->inst->doc->nfields : 1);
+  tx->changed = NULL;
+}
+
+static void tx_abort(Tx *tx) {
+  rt_stack_clear(tx);
+  changed_free(tx);
+  rt_state_free(tx->rt, &tx->s);
+  rt_effects_free(tx->rt, &tx->effects);
+  rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
+}
+
+static void deliver(BpInstance *inst, RtVec *effects);
+
+/* Swaps the working state in and delivers the effects. The document's fields go to the
+ * document (shared by the instances on it). */
+static BpStatus tx_commit(Tx *tx, bool announce) {
+  BpInstance *inst = tx->inst;
+  BpDoc *doc = inst->doc;
+  Value *old_fields = doc->fields;
+  doc->fields = tx->s.fields;
+  tx->s.fields = old_fields;
+  tx->s.clock = tx->now;
+  RtState old = inst->s;
+  inst->s = tx->s;
+  inst->s.fields = NULL;
+  old.fields = tx->s.fields;
+  old.nfields = doc->nfields;
+  rt_state_free(tx->rt, &old);
+  rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
+  RtVec effects = tx->effects;
+  tx->effects = (RtVec){0};
+  bool *changed = tx->changed;
+  tx->changed = NULL;
+  uint16_t nfields = doc->nfields;
+  bool any = false;
+  for (uint16_t i = 0; i < nfields; i++) any = any || changed[i];
+  if (announce && inst->rt->cfg.started) inst->rt->cfg.started(inst->rt->cfg.ud, inst);
+  /* The document and the instance hold each other up while the host is told. */
+  doc->refs++;
+  deliver(inst, &effects);
+  if (any) rt_doc_triggers(doc, BPT_TRIG_CHANGE, changed, inst->proc);
+  rt_dealloc(doc->b->rt, changed, nfields ? nfields : 1);
+  bp_doc_release(doc);
+  return BP_OK;
+}
+
+/* Ends an event: on success commits; out of memory drops everything. */
+static BpStatus tx_end(Tx *tx, BpError *err) {
+  if (tx->err.code == RT_NOMEM) {
+    tx_abort(tx);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  return tx_commit(tx, false);
+}
+
+static BpStatus tx_refuse(Tx *tx, BpError *err, BpStatus st, const char *msg) {
+  tx_abort(tx);
+  return rt_fail_status(err, st, "%s", msg);
+}
+
+/* ---- delivering effects ---------------------------------------------------------------------- */
+
+static void child_start(BpInstance *parent, const Effect *e);
+
+static void deliver(BpInstance *inst, RtVec *effects) {
+  BpRuntime *rt = inst->rt;
+  const BpConfig *cfg = &rt->cfg;
+  for (uint32_t i = 0; i < effects->n; i++) {
+    Effect *e = RT_AT(*effects, Effect, i);
+    switch (e->kind) {
+    case EF_OPENED:
+    case EF_WITHDRAWN: {
+      void (*fn)(void *, BpInstance *, const BpItem *) = e->kind == EF_OPENED ? cfg->opened : cfg->withdrawn;
+      if (!fn) break;
+      const BptStep *d = &inst->b->b.processes[inst->proc].steps[e->index];
+      BpItem item = {.id = e->id, .kind = (BpItemKind)e->item_kind, .user = e->a.u.s->s,
+                     .title = e->b.u.s->s, .has_due = e->due != RT_NO_TIME,
+                     .due = e->due == RT_NO_TIME ? 0 : e->due, .node = e->node,
+                     .fields = inst->b->procs[inst->proc].fields[e->index], .nfields = d->nfields};
+      fn(cfg->ud, inst, &item);
+      break;
+    }
+    case EF_NOTIFY:
+      if (cfg->notify) cfg->notify(cfg->ud, inst, e->a.u.s->s, e->b.u.s->s);
+      break;
+    case EF_JOURNAL:
+      if (cfg->journal) {
+        BpJournal line = {.time = e->time, .kind = (BpJournalKind)e->jkind,
+                          .process = rt_string(inst->b, inst->b->b.processes[inst->proc].name),
+                          .node = e->node ? e->node : "", .text = e->a.u.s->s};
+        cfg->journal(cfg->ud, inst, &line);
+      }
+      break;
+    case EF_CALL:
+      if (cfg->call) {
+        const BptAction *a = &inst->b->b.actions[e->index];
+        BpCall call = {.id = e->id, .action = rt_string(inst->b, a->name), .args = e->args,
+                       .nargs = e->nargs, .result_type = a->result};
+        cfg->call(cfg->ud, inst, &call);
+      }
+      break;
+    case EF_START:
+      child_start(inst, e);
+      break;
+    }
+  }
+  rt_effects_free(rt, effects);
+}
+
+/* ---- starting -------------------------------------------------------------------------------- */
+
+/* The process's start node, for the journal's first line. */
+static const char *start_node(const BpBundle *b, const BptProcess *p) {
+  for (uint32_t i = 0; i < p->nnodes; i++)
+    if (b->b.nodes[p->first_node + i].kind == BPT_N_START) return rt_string(b, b->b.nodes[p->first_node + i].id);
+  return "";
+}
+
+static bool param_check(Tx *tx, const Value *params, BpError *err) {
+  const BptProcess *p = tx->p;
+  for (uint16_t i = 0; i < p->nparams; i++) {
+    const BptParam *prm = &p->params[i];
+    const BptSlot *slot = &p->slots[prm->slot];
+    if (params && params[i].type != BPT_T_VOID) {
+      RtErr e = {0};
+      Value v;
+      RtCode c = rt_convert(tx->rt, params[i], slot->type, &v, &e);
+      if (c != RT_OK) {
+        if (c == RT_NOMEM) return nomem(tx);
+        rt_fail_status(err, BP_EINVAL, "parameter `%s`: %s", rt_string(tx->b, slot->name), e.msg);
+        return false;
+      }
+      tx->s.slots[prm->slot] = v;
+      /* A required list of people must name someone: an empty one would only fail the
+       * instance later, at the first step that asks them. */
+      if (prm->required && v.type == BPT_T_USERS && v.u.l->n == 0) {
+        const char *label = rt_string(tx->b, prm->label);
+        rt_fail_status(err, BP_EREFUSED, "`%s` cannot start: parameter `%s`%s%s%s is empty: name at least one user",
+                       rt_string(tx->b, p->name), rt_string(tx->b, slot->name), *label ? " (" : "", label,
+                       *label ? ")" : "");
+        return false;
+      }
+    } else if (prm->required) {
+      const char *label = rt_string(tx->b, prm->label);
+      rt_fail_status(err, BP_EREFUSED, "`%s` cannot start: parameter `%s`%s%s%s is not given",
+                     rt_string(tx->b, p->name), rt_string(tx->b, slot->name), *label ? " (" : "",
+                     label, *label ? ")" : "");
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Variables start empty, as fields do ("", 0, an unset date); the compiler's initializers
+ * then run, but it has no constant for some types (a user, a date). */
+static bool vars_empty(BpRuntime *rt, const BptProcess *p, Value *slots) {
+  for (uint16_t i = 0; i < p->nslots; i++) {
+    uint8_t t = p->slots[i].type;
+    if (p->slots[i].kind != BPT_SLOT_VAR || rt_is_record(t)) continue;
+    if (t == BPT_T_STRING || t == BPT_T_USER) {
+      if (!rt_str_new(rt, "", 0, t, &slots[i])) return false;
+    } else if (rt_is_list(t)) {
+      if (!rt_list_new(rt, t, 0, &slots[i])) return false;
+    } else {
+      slots[i] = rt_empty(t);
+    }
+  }
+  return true;
+}
+
+BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
+                     bool announce, BpInstance **out, BpError *err) {
+  BpRuntime *rt = b->rt;
+  const BptProcess *p = &b->b.processes[proc];
+  *out = NULL;
+  BpInstance *inst = rt_alloc(rt, sizeof *inst);
+  if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  inst->b = b;
+  inst->rt = rt;
+  inst->proc = proc;
+  inst->doc = doc;
+  inst->ud = ud;
+  inst->s.state = BPT_NONE16;
+  inst->s.nslots = p->nslots;
+  inst->s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+  if (!inst->s.slots) {
+    rt_dealloc(rt, inst, sizeof *inst);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  doc->refs++;
+  if (!vars_empty(rt, p, inst->s.slots)) {
+    bp_instance_free(inst);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) {
+    bp_instance_free(inst);
+    return st;
+  }
+  BpError perr = {0};
+  if (!param_check(&tx, params, &perr)) {
+    tx_abort(&tx);
+    bp_instance_free(inst);
+    if (perr.status == BP_OK) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+    if (err) *err = perr;
+    return perr.status;
+  }
+  const char *title = rt_string(b, p->title);
+  rt_journal(&tx, BP_J_STARTED, start_node(b, p), "started: %s", *title ? title : rt_string(b, p->name));
+  rt_spawn(&tx, p->entry_pc, 0, K_BODY, 0);
+  rt_run(&tx);
+  rt_fire_due(&tx, tx.now);
+  if (tx.err.code == RT_NOMEM) {
+    tx_abort(&tx);
+    bp_instance_free(inst);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  *out = inst;
+  return tx_commit(&tx, announce);
+}
+
+/* `start P(...)`, after the parent's event: a new instance on the same document, handed
+ * to the host by config.started. A start that cannot happen is journalled on the parent. */
+static void child_start(BpInstance *parent, const Effect *e) {
+  BpBundle *b = parent->b;
+  BpRuntime *rt = b->rt;
+  const BptProcess *target = &b->b.processes[e->index];
+  Value *params = rt_alloc(rt, rt_values_bytes(target->nparams));
+  BpError err = {0};
+  BpStatus st = BP_ENOMEM;
+  BpInstance *child = NULL;
+  if (params) {
+    for (uint32_t i = 0; i + 1 < e->a.u.l->n; i += 2)
+      params[e->a.u.l->items[i].u.i] = e->a.u.l->items[i + 1];
+    st = rt_start_ex(b, e->index, parent->doc, params, NULL, true, &child, &err);
+    rt_dealloc(rt, params, rt_values_bytes(target->nparams));
+  } else {
+    snprintf(err.message, sizeof err.message, "out of memory");
+  }
+  if (st == BP_OK) return;
+  if (rt->cfg.journal) {
+    char text[400];
+    snprintf(text, sizeof text, "could not start %s: %s", rt_string(b, target->name), err.message);
+    BpJournal line = {.time = parent->s.clock, .kind = BP_J_STARTED_OTHER,
+                      .process = rt_string(b, parent->b->b.processes[parent->proc].name), .node = "",
+                      .text = text};
+    rt->cfg.journal(rt->cfg.ud, parent, &line);
+  }
+}
+
+/* ---- events ---------------------------------------------------------------------------------- */
+
+static const char ended_how[][12] = {"waiting", "completed", "terminated", "failed"};
+
+static BpStatus over(BpInstance *inst, BpError *err) {
+  return rt_fail_status(err, BP_EOVER, "the instance has %s; it takes no more events", ended_how[inst->s.status]);
+}
+
+/* A decision or completion for an ended instance: there is no open item. */
+static BpStatus over_item(BpInstance *inst, const char *user, bool approval, BpError *err) {
+  return rt_fail_status(err, BP_EOVER, "no open %s for %s: the instance has %s",
+                        approval ? "approval" : "task, review or request", user, ended_how[inst->s.status]);
+}
+
+/* Comments and messages come from the host: refuse what is not UTF-8 rather than store it. */
+static bool valid_text(const char *s) { return rt_valid_utf8(s, strlen(s)); }
+
+BpStatus bp_decide(BpInstance *inst, uint32_t item, const char *user, bool approve,
+                   const char *comment, BpError *err) {
+  if (!inst || !user) return rt_fail_status(err, BP_EINVAL, "bp_decide: no instance or user");
+  if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
+  if (inst->s.status != ST_WAITING) return over_item(inst, user, true, err);
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  uint32_t step_id, person;
+  char why[200];
+  if (!rt_find_item(&tx, item, user, true, &step_id, &person, why, sizeof why))
+    return tx_refuse(&tx, err, BP_EREFUSED, why);
+  if (rt_record_act(&tx, step_by_id(&tx, step_id), person, approve ? P_APPROVED : P_REJECTED, comment)) {
+    rt_step_settled(&tx, step_id);
+    rt_run(&tx);
+    rt_fire_due(&tx, tx.now);
+  }
+  return tx_end(&tx, err);
+}
+
+BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const char *comment,
+                     const BpArg *answers, size_t n, BpError *err) {
+  if (!inst || !user || (n && !answers)) return rt_fail_status(err, BP_EINVAL, "bp_complete: no instance or user");
+  if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
+  for (size_t i = 0; i < n; i++)
+    if (!answers[i].name) return rt_fail_status(err, BP_EINVAL, "an answer without a name");
+  if (inst->s.status != ST_WAITING) return over_item(inst, user, false, err);
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  uint32_t step_id, person;
+  char why[200];
+  if (!rt_find_item(&tx, item, user, false, &step_id, &person, why, sizeof why))
+    return tx_refuse(&tx, err, BP_EREFUSED, why);
+  RtStep *s = step_by_id(&tx, step_id);
+  const BptStep *d = &tx.p->steps[s->t];
+  if (d->kind != BPT_STEP_REQUEST && n > 0)
+    return tx_refuse(&tx, err, BP_EREFUSED, "this item asks for no answers");
+  if (d->kind == BPT_STEP_REQUEST) {
+    BpError aerr = {0};
+    if (!rt_store_answers(&tx, d, answers, n, &aerr)) {
+      if (tx.err.code == RT_NOMEM) return tx_end(&tx, err);
+      return tx_refuse(&tx, err, aerr.status, aerr.message);
+    }
+  }
+  if (rt_record_act(&tx, step_by_id(&tx, step_id), person, P_DONE, comment)) {
+    rt_step_settled(&tx, step_id);
+    rt_run(&tx);
+    rt_fire_due(&tx, tx.now);
+  }
+  return tx_end(&tx, err);
+}
+
+static const BptCommand *find_command(const BptProcess *p, const BpBundle *b, uint16_t state, const char *name) {
+  const BptState *s = &p->states[state];
+  for (uint16_t i = 0; i < s->ncommands; i++)
+    if (strcmp(rt_string(b, s->commands[i].name), name) == 0) return &s->commands[i];
+  return NULL;
+}
+
+/* Whether USER may run command c: its `by` fragment's users (anyone without one). */
+static RtCode command_allowed(Tx *tx, const BptCommand *c, const char *user, bool *allowed) {
+  *allowed = true;
+  if (c->by_pc == BPT_NO_PC || !user) return RT_OK;
+  Value who;
+  RtCode code = rt_run_fragment(tx, c->by_pc, &who);
+  if (code != RT_OK) return code;
+  *allowed = false;
+  if (who.type == BPT_T_USERS)
+    for (uint32_t i = 0; i < who.u.l->n && !*allowed; i++)
+      *allowed = strcmp(who.u.l->items[i].u.s->s, user) == 0;
+  rt_unref(tx->rt, who);
+  return RT_OK;
+}
+
+BpStatus bp_command(BpInstance *inst, const char *user, const char *name, BpError *err) {
+  if (!inst || !user || !name) return rt_fail_status(err, BP_EINVAL, "bp_command: no instance, user or name");
+  if (inst->s.status != ST_WAITING) return over(inst, err);
+  const BptProcess *p = &inst->b->b.processes[inst->proc];
+  if (p->nstates == 0 || inst->s.state == BPT_NONE16)
+    return rt_fail_status(err, BP_EREFUSED, "command `%s` is not allowed: `%s` has no states", name,
+                          rt_string(inst->b, p->name));
+  const BptCommand *c = find_command(p, inst->b, inst->s.state, name);
+  if (!c) {
+    char list[200] = "";
+    const BptState *s = &p->states[inst->s.state];
+    for (uint16_t i = 0; i < s->ncommands; i++) {
+      size_t at = strlen(list);
+      snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "", rt_string(inst->b, s->commands[i].name));
+    }
+    return rt_fail_status(err, BP_EREFUSED, "command `%s` is not allowed in state `%s` (%s%s)", name,
+                          rt_string(inst->b, s->name), *list ? "its commands: " : "it has no commands", list);
+  }
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  bool allowed;
+  RtCode code = command_allowed(&tx, c, user, &allowed);
+  if (code == RT_NOMEM) return tx_end(&tx, err);
+  if (code == RT_ERROR) {
+    char why[300];
+    snprintf(why, sizeof why, "command `%s` is not allowed: who may run it cannot be told (%s)", name, tx.frag_err.msg);
+    return tx_refuse(&tx, err, BP_EREFUSED, why);
+  }
+  if (!allowed) {
+    char why[300];
+    snprintf(why, sizeof why, "%s is not allowed to run command `%s` in state `%s`", user, name,
+             rt_string(inst->b, p->states[inst->s.state].name));
+    return tx_refuse(&tx, err, BP_EREFUSED, why);
+  }
+  rt_journal(&tx, BP_J_COMMAND, "", "command %s by %s", name, user);
+  if (c->target != BPT_NONE16) rt_enter_state(&tx, c->target);
+  else rt_spawn(&tx, c->body_pc, 0, K_STATE, 0);
+  rt_run(&tx);
+  rt_fire_due(&tx, tx.now);
+  return tx_end(&tx, err);
+}
+
+size_t bp_instance_commands(BpInstance *inst, const char *user, const char **names,
+                            const char **labels, size_t max) {
+  if (!inst || inst->s.status != ST_WAITING || inst->s.state == BPT_NONE16) return 0;
+  const BptProcess *p = &inst->b->b.processes[inst->proc];
+  const BptState *s = &p->states[inst->s.state];
+  size_t n = 0;
+  Tx tx;
+  if (tx_begin(&tx, inst, NULL) != BP_OK) return 0;
+  for (uint16_t i = 0; i < s->ncommands; i++) {
+    bool allowed = true;
+    if (user && command_allowed(&tx, &s->commands[i], user, &allowed) != RT_OK) allowed = false;
+    if (!allowed) continue;
+    if (n < max) {
+      if (names) names[n] = rt_string(inst->b, s->commands[i].name);
+      if (labels) labels[n] = rt_string(inst->b, s->commands[i].label);
+    }
+    n++;
+  }
+  tx_abort(&tx);
+  return n;
+}
+
+uint32_t bp_runtime_step_budget(const BpRuntime *rt) {
+  return rt && rt->cfg.step_budget ? rt->cfg.step_budget : DEFAULT_BUDGET;
+}
+
+BpStatus bp_advance(BpInstance *inst, int64_t now, BpError *err) {
+  if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_advance: no instance");
+  uint32_t budget = bp_runtime_step_budget(inst->rt);
+  return bp_advance_shared(inst, now, &budget, err);
+}
+
+/* One advance is one event, whether the host makes it in one call or in several: the
+ * timers it fires share one step budget, so a timer that re-arms itself fails the
+ * instance after the same work however the host slices the time. */
+BpStatus bp_advance_shared(BpInstance *inst, int64_t now, uint32_t *budget, BpError *err) {
+  if (!inst || !budget) return rt_fail_status(err, BP_EINVAL, "bp_advance_shared: no instance or budget");
+  if (inst->s.status != ST_WAITING) {
+    if (now > inst->s.clock) inst->s.clock = now;
+    return BP_OK; /* time passes for an ended instance too; nothing happens */
+  }
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  tx.advancing = true;
+  tx.budget_carried = *budget < tx.budget;
+  tx.budget = *budget;
+  /* The clock never goes back: a timer due "before now" fires at once. */
+  int64_t start = inst->s.clock < tx.now ? inst->s.clock : tx.now;
+  if (start < now) tx.now = start;
+  rt_fire_due(&tx, now);
+  *budget = tx.budget;
+  return tx_end(&tx, err);
+}
+
+static RtCall *call_by_id(Tx *tx, uint32_t id, uint32_t *index) {
+  for (uint32_t i = 0; i < tx->s.calls.n; i++) {
+    RtCall *c = RT_AT(tx->s.calls, RtCall, i);
+    if (!id || c->id == id) {
+      *index = i;
+      return c;
+    }
+  }
+  return NULL;
+}
+
+BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err) {
+  if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_answer: no instance");
+  if (inst->s.status != ST_WAITING) return over(inst, err);
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  uint32_t index;
+  RtCall *c = call_by_id(&tx, call, &index);
+  if (!c) return tx_refuse(&tx, err, BP_EREFUSED, call ? "no pending call with that id" : "no pending call");
+  const BptAction *a = &tx.b->b.actions[c->action];
+  const char *name = rt_string(tx.b, a->name);
+  Value v = {0};
+  if (a->result != BPT_T_VOID) {
+    if (!result) {
+      char why[200];
+      snprintf(why, sizeof why, "`%s` must be answered with %s", name, rt_type_name(a->result));
+      return tx_refuse(&tx, err, BP_EINVAL, why);
+    }
+    RtErr e = {0};
+    Value raw;
+    RtCode code = rt_from_public(tx.rt, result, &raw, &e);
+    if (code == RT_OK) {
+      code = rt_convert(tx.rt, raw, a->result, &v, &e);
+      rt_unref(tx.rt, raw);
+    }
+    if (code == RT_NOMEM) {
+      nomem(&tx);
+      return tx_end(&tx, err);
+    }
+    if (code != RT_OK) {
+      char why[300];
+      snprintf(why, sizeof why, "the answer to `%s`: %s", name, e.msg);
+      return tx_refuse(&tx, err, BP_EINVAL, why);
+    }
+  }
+  uint32_t tid = c->thread;
+  uint16_t slot = c->slot;
+  rt_unref(tx.rt, c->args);
+  rt_vec_remove(&tx.s.calls, sizeof(RtCall), index);
+  RtBuf b = {0};
+  rt_buf_printf(tx.rt, &b, "answered %s", name);
+  if (v.type != BPT_T_VOID) {
+    rt_buf_puts(tx.rt, &b, ": ");
+    rt_text_of(&tx, &b, v);
+  }
+  rt_journal_text(&tx, BP_J_ANSWERED, "", &b);
+  if (slot != BPT_NONE16 && slot < tx.s.nslots) {
+    rt_unref(tx.rt, tx.s.slots[slot]);
+    tx.s.slots[slot] = v;
+  } else {
+    rt_unref(tx.rt, v);
+  }
+  RtThread *th = thread_by_id(&tx, tid);
+  if (th) {
+    th->wait = W_RUN;
+    rt_ready(&tx, tid);
+  }
+  rt_run(&tx);
+  rt_fire_due(&tx, tx.now);
+  return tx_end(&tx, err);
+}
+
+BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *err) {
+  if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_fail: no instance");
+  if (message && !valid_text(message)) return rt_fail_status(err, BP_EINVAL, "the message is not valid UTF-8");
+  if (inst->s.status != ST_WAITING) return over(inst, err);
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  uint32_t index;
+  RtCall *c = call_by_id(&tx, call, &index);
+  if (!c) return tx_refuse(&tx, err, BP_EREFUSED, "no pending call");
+  char msg[400];
+  snprintf(msg, sizeof msg, "action `%s` failed: %s", rt_string(tx.b, tx.b->b.actions[c->action].name),
+           message && *message ? message : "(no message)");
+  rt_end_instance(&tx, ST_FAILED, msg);
+  return tx_end(&tx, err);
+}
+
+BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err) {
+  if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_terminate: no instance");
+  if (reason && !valid_text(reason)) return rt_fail_status(err, BP_EINVAL, "the reason is not valid UTF-8");
+  if (inst->s.status != ST_WAITING) return over(inst, err);
+  Tx tx;
+  BpStatus st = tx_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  rt_end_instance(&tx, ST_TERMINATED, reason ? reason : "");
+  return tx_end(&tx, err);
+}
+
+/* ---- fragments without an instance ----------------------------------------------------------- */
+
+RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e) {
+  const BptProcess *p = &b->b.processes[proc];
+  *holds = true;
+  if (p->when_pc == BPT_NO_PC) return RT_OK;
+  BpInstance tmp = {.b = b, .rt = b->rt, .proc = proc, .doc = doc};
+  tmp.s.state = BPT_NONE16;
+  tmp.s.nslots = p->nslots;
+  tmp.s.slots = rt_alloc(b->rt, rt_values_bytes(p->nslots));
+  if (!tmp.s.slots) return rt_nomem(e);
+  Tx tx;
+  RtCode code;
+  if (tx_begin(&tx, &tmp, NULL) != BP_OK) {
+    code = rt_nomem(e);
+  } else {
+    Value v;
+    code = rt_run_fragment(&tx, p->when_pc, &v);
+    if (code == RT_OK) {
+      if (v.type == BPT_T_BOOL) *holds = v.u.i != 0;
+      else code = rt_error(e, "the `when` condition is not a bool");
+      rt_unref(b->rt, v);
+    } else if (code == RT_ERROR) {
+      rt_error(e, "%s", tx.frag_err.msg);
+    } else {
+      rt_nomem(e);
+    }
+    tx_abort(&tx);
+  }
+  rt_state_free(b->rt, &tmp.s);
+  return code;
+}
+
+/* ---- states: copy and free ------------------------------------------------------------------- */
+
+static bool vec_copy(BpRuntime *rt, const RtVec *from, RtVec *to, size_t sz) {
+  *to = (RtVec){0};
+  if (from->n == 0) return true;
+  to->v = rt_alloc(rt, from->n * sz);
+  if (!to->v) return false;
+  memcpy(to->v, from->v, from->n * sz);
+  to->n = to->cap = from->n;
+  return true;
+}
+
+static Value *values_copy(BpRuntime *rt, const Value *from, uint32_t n) {
+  Value *to = rt_alloc(rt, rt_values_bytes(n));
+  if (!to) return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    rt_ref(from[i]);
+    to[i] = from[i];
+  }
+  return to;
+}
+
+void rt_state_free(BpRuntime *rt, RtState *s) {
+  rt_unref(rt, s->message);
+  if (s->fields) {
+    rt_unref_all(rt, s->fields, s->nfields);
+    rt_dealloc(rt, s->fields, rt_values_bytes(s->nfields));
+  }
+  if (s->slots) {
+    rt_unref_all(rt, s->slots, s->nslots);
+    rt_dealloc(rt, s->slots, rt_values_bytes(s->nslots));
+  }
+  for (uint32_t i = 0; i < s->steps.n; i++) rt_step_free(rt, RT_AT(s->steps, RtStep, i));
+  for (uint32_t i = 0; i < s->calls.n; i++) rt_unref(rt, RT_AT(s->calls, RtCall, i)->args);
+  rt_vec_free(rt, &s->threads, sizeof(RtThread));
+  rt_vec_free(rt, &s->acts, sizeof(RtAct));
+  rt_vec_free(rt, &s->steps, sizeof(RtStep));
+  rt_vec_free(rt, &s->timers, sizeof(RtTimer));
+  rt_vec_free(rt, &s->calls, sizeof(RtCall));
+  *s = (RtState){0};
+}
+
+bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to) {
+  *to = *from;
+  to->fields = NULL;
+  to->nfields = 0;
+  to->slots = NULL;
+  to->threads = to->acts = to->steps = to->timers = to->calls = (RtVec){0};
+  to->message = (Value){0};
+  bool ok = (to->slots = values_copy(rt, from->slots, from->nslots)) != NULL &&
+            vec_copy(rt, &from->threads, &to->threads, sizeof(RtThread)) &&
+            vec_copy(rt, &from->acts, &to->acts, sizeof(RtAct)) &&
+            vec_copy(rt, &from->timers, &to->timers, sizeof(RtTimer));
+  if (!ok) {
+    rt_state_free(rt, to);
+    return false;
+  }
+  rt_ref(from->message);
+  to->message = from->message;
+  for (uint32_t i = 0; i < from->calls.n; i++) {
+    RtCall *c = rt_vec_push(rt, &to->calls, sizeof *c);
+    if (!c) {
+      rt_state_free(rt, to);
+      return false;
+    }
+    *c = *RT_AT(from->calls, RtCall, i);
+    rt_ref(c->args);
+  }
+  for (uint32_t i = 0; i < from->steps.n; i++) {
+    const RtStep *a = RT_AT(from->steps, RtStep, i);
+    RtStep *st = rt_vec_push(rt, &to->steps, sizeof *st);
+    if (!st) {
+      rt_state_free(rt, to);
+      return false;
+    }
+    *st = *a;
+    st->people = (RtVec){0};
+    rt_ref(st->title);
+    rt_ref(st->offsets);
+    if (!vec_copy(rt, &a->people, &st->people, sizeof(RtPerson))) {
+      rt_state_free(rt, to);
+      return false;
+    }
+    for (uint32_t k = 0; k < st->people.n; k++) {
+      RtPerson *p = RT_AT(st->people, RtPerson, k);
+      rt_ref(p->user);
+      rt_ref(p->comment);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,616 @@
+/* rt_step.c — human steps: approvals, votes, tasks, reviews and requests, with their
+ * people and work items, outcomes and result records, reminders, due times and timeouts
+ * (with their handlers), and the instance's timers (due times, reminders, waits) fired in
+ * time order. The interpreter opens a step (STEP) and runs the handlers; a step that is
+ * over readies its thread again. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rt_vm.h"
+
+static bool close_step(Tx *tx, uint32_t step_id, bool timed_out);
+
+/* ---- people and items ------------------------------------------------------------------------ */
+
+void rt_withdraw_open_items(Tx *tx, RtStep *st) {
+  for (uint32_t i = 0; i < st->people.n; i++) {
+    RtPerson *who = RT_AT(st->people, RtPerson, i);
+    if (!who->item) continue;
+    rt_item_effect(tx, EF_WITHDRAWN, st, who);
+    rt_journal(tx, BP_J_WITHDRAWN, rt_step_node(tx, st->t), "withdrawn from %s: %s", who->user.u.s->s,
+               st->title.u.s->s);
+    who->item = 0;
+  }
+}
+
+void rt_step_free(BpRuntime *rt, RtStep *st) {
+  rt_unref(rt, st->title);
+  rt_unref(rt, st->offsets);
+  for (uint32_t i = 0; i < st->people.n; i++) {
+    RtPerson *who = RT_AT(st->people, RtPerson, i);
+    rt_unref(rt, who->user);
+    rt_unref(rt, who->comment);
+  }
+  rt_vec_free(rt, &st->people, sizeof(RtPerson));
+}
+
+/* A step goes: its open items withdrawn, its timers and handler threads cancelled. */
+void rt_remove_step(Tx *tx, uint32_t step_id) {
+  int i = rt_step_index(&tx->s, step_id);
+  if (i < 0) return;
+  rt_withdraw_open_items(tx, RT_AT(tx->s.steps, RtStep, i));
+  rt_step_free(tx->rt, RT_AT(tx->s.steps, RtStep, i));
+  rt_vec_remove(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
+  rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
+  for (uint32_t k = tx->s.threads.n; k-- > 0;) {
+    RtThread *th = RT_AT(tx->s.threads, RtThread, k);
+    if ((th->kind == K_REMIND || th->kind == K_TIMEOUT) && th->step == step_id) rt_cancel_thread(tx, th->id);
+    if (k > tx->s.threads.n) k = tx->s.threads.n;
+  }
+}
+
+static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
+  who->item = rt_new_id(tx);
+  rt_item_effect(tx, EF_OPENED, st, who);
+  rt_journal(tx, BP_J_OPENED, rt_step_node(tx, st->t), "opened for %s: %s", who->user.u.s->s, st->title.u.s->s);
+  return tx->err.code == RT_OK;
+}
+
+/* Adds the users of a WHO list to the step (each person once), opening their items. */
+bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
+  if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "a step's people must be users, not %s", rt_type_name(who.type));
+  for (uint32_t i = 0; i < who.u.l->n; i++) {
+    Value u = who.u.l->items[i];
+    if (u.type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
+    bool known = false;
+    for (uint32_t k = 0; k < st->people.n && !known; k++)
+      known = rt_equal(RT_AT(st->people, RtPerson, k)->user, u);
+    if (known) continue;
+    RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
+    if (!who_p) return nomem(tx);
+    rt_ref(u);
+    who_p->user = u;
+    if (!open_item(tx, st, who_p)) return false;
+  }
+  return true;
+}
+
+/* ---- timers ---------------------------------------------------------------------------------- */
+
+void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref) {
+  for (uint32_t i = tx->s.timers.n; i-- > 0;) {
+    RtTimer *t = RT_AT(tx->s.timers, RtTimer, i);
+    if ((t->kind == kind_a || t->kind == kind_b) && t->ref == ref)
+      rt_vec_remove(&tx->s.timers, sizeof(RtTimer), i);
+  }
+}
+
+bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index) {
+  RtTimer *t = rt_vec_push(tx->rt, &tx->s.timers, sizeof *t);
+  if (!t) return nomem(tx);
+  *t = (RtTimer){.at = at, .seq = rt_new_id(tx), .ref = ref, .index = index, .kind = kind};
+  return true;
+}
+
+/* A due time from a duration (from now), a date (the end of that day) or a datetime. */
+static bool due_time(Tx *tx, Value v, int64_t *at, uint32_t pc) {
+  int64_t r;
+  bool over = false;
+  switch (v.type) {
+  case BPT_T_DURATION: over = __builtin_add_overflow(tx->now, v.u.i, &r); break;
+  case BPT_T_DATE:
+    if (v.unset) return rt_fail_at(tx, pc, "the due date is not set");
+    over = __builtin_mul_overflow(v.u.i + 1, (int64_t)86400, &r);
+    break;
+  case BPT_T_DATETIME:
+    if (v.unset) return rt_fail_at(tx, pc, "the due time is not set");
+    over = __builtin_mul_overflow(v.u.i, (int64_t)60, &r);
+    break;
+  default: return rt_fail_at(tx, pc, "`due` needs a duration, date or datetime, not %s", rt_type_name(v.type));
+  }
+  if (over) return rt_fail_at(tx, pc, "the due time is out of range");
+  *at = r;
+  return true;
+}
+
+/* The due timer, and reminder i at due - offset i; a reminder that already ran stays
+ * quiet (reassigning re-arms only those that have not). */
+static bool arm_timers(Tx *tx, RtStep *st) {
+  if (st->due == RT_NO_TIME) return true;
+  uint32_t id = st->id;
+  int64_t due = st->due;
+  uint64_t fired = st->fired;
+  Value offsets = st->offsets;
+  if (!rt_add_timer(tx, due, TM_DUE, id, 0)) return false;
+  uint32_t n = offsets.type == BPT_T_VOID ? 0 : offsets.u.l->n;
+  for (uint32_t i = 0; i < n; i++) {
+    if (fired >> i & 1) continue;
+    int64_t at;
+    if (__builtin_sub_overflow(due, offsets.u.l->items[i].u.i, &at)) at = due;
+    if (!rt_add_timer(tx, at, TM_REMIND, id, (uint16_t)i)) return false;
+  }
+  return true;
+}
+
+static int earliest_timer(const RtState *s, int64_t until) {
+  int best = -1;
+  for (uint32_t i = 0; i < s->timers.n; i++) {
+    const RtTimer *t = RT_AT(s->timers, RtTimer, i);
+    if (t->at > until) continue;
+    const RtTimer *b = best < 0 ? NULL : RT_AT(s->timers, RtTimer, best);
+    if (!b || t->at < b->at || (t->at == b->at && t->seq < b->seq)) best = (int)i;
+  }
+  return best;
+}
+
+static void fire(Tx *tx, RtTimer t) {
+  if (t.kind == TM_WAIT) {
+    RtThread *th = thread_by_id(tx, t.ref);
+    if (!th) return;
+    th->wait = W_RUN;
+    rt_ready(tx, t.ref);
+    return;
+  }
+  int i = rt_step_index(&tx->s, t.ref);
+  if (i < 0) return;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+  const BptStep *d = &tx->p->steps[st->t];
+  RtThread *owner = thread_by_id(tx, st->thread);
+  uint32_t act = owner ? owner->act : 0;
+  if (t.kind == TM_REMIND) {
+    if (t.index >= d->nreminds) return;
+    st->fired |= (uint64_t)1 << t.index;
+    rt_journal(tx, BP_J_REMINDED, rt_step_node(tx, st->t), "reminder: %s", st->title.u.s->s);
+    rt_spawn(tx, d->remind_pc[t.index], act, K_REMIND, st->id);
+    return;
+  }
+  rt_journal(tx, BP_J_TIMED_OUT, rt_step_node(tx, st->t), "due time passed: %s", st->title.u.s->s);
+  if (d->timeout_pc == BPT_NO_PC) {
+    close_step(tx, st->id, true);
+    return;
+  }
+  st->flags = (uint8_t)((st->flags | S_IN_TIMEOUT) & ~S_HANDLED);
+  st->due = RT_NO_TIME;
+  rt_spawn(tx, d->timeout_pc, act, K_TIMEOUT, st->id);
+}
+
+/* Fires every timer due by `until`, each at its own time, running the threads it
+ * readies before the next one. */
+void rt_fire_due(Tx *tx, int64_t until) {
+  int64_t end = until > tx->now ? until : tx->now;
+  for (;;) {
+    if (!alive(tx)) return;
+    int i = earliest_timer(&tx->s, end);
+    if (i < 0) break;
+    RtTimer t = *RT_AT(tx->s.timers, RtTimer, i);
+    rt_vec_remove(&tx->s.timers, sizeof(RtTimer), (uint32_t)i);
+    if (t.at > tx->now) tx->now = t.at;
+    tx->fired++;
+    fire(tx, t);
+    rt_run(tx);
+  }
+  tx->now = end;
+}
+
+/* ---- outcomes and results -------------------------------------------------------------------- */
+
+typedef enum Outcome { UNDECIDED, APPROVED, REJECTED } Outcome;
+
+static uint32_t count_acts(const RtStep *st, uint8_t act) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < st->people.n; i++) n += RT_AT(st->people, RtPerson, i)->act == act;
+  return n;
+}
+
+static const RtPerson *first_to_act(const RtStep *st) {
+  const RtPerson *best = NULL;
+  for (uint32_t i = 0; i < st->people.n; i++) {
+    const RtPerson *p = RT_AT(st->people, RtPerson, i);
+    if (p->act != P_NONE && (!best || p->order < best->order)) best = p;
+  }
+  return best;
+}
+
+static const RtPerson *last_to_act(const RtStep *st) {
+  const RtPerson *best = NULL;
+  for (uint32_t i = 0; i < st->people.n; i++) {
+    const RtPerson *p = RT_AT(st->people, RtPerson, i);
+    if (p->act != P_NONE && (!best || p->order > best->order)) best = p;
+  }
+  return best;
+}
+
+/* The approval rules of LANGUAGE.md. Without `wait all` an approval is decided as soon
+ * as its outcome can no longer change; with it, once every vote is in. */
+static Outcome approval_outcome(const Tx *tx, const RtStep *st) {
+  const BptStep *d = &tx->p->steps[st->t];
+  int64_t total = st->people.n, a = count_acts(st, P_APPROVED), r = count_acts(st, P_REJECTED);
+  int64_t open = total - a - r;
+  bool yes = false, no = false;
+  switch (d->mode) {
+  case BPT_MODE_ANY: {
+    const RtPerson *first = first_to_act(st);
+    yes = first && first->act == P_APPROVED;
+    no = first && first->act == P_REJECTED;
+    break;
+  }
+  case BPT_MODE_ALL:
+    yes = a == total;
+    no = r > 0;
+    break;
+  case BPT_MODE_MAJORITY:
+    yes = 2 * a > total;
+    no = 2 * (a + open) <= total;
+    break;
+  default: /* vote N% */
+    yes = 100 * a >= st->percent * total;
+    no = 100 * (a + open) < st->percent * total;
+    break;
+  }
+  if ((d->flags & BPT_STEP_WAIT_ALL) && open > 0) return UNDECIDED;
+  return yes ? APPROVED : no ? REJECTED : UNDECIDED;
+}
+
+/* "who: text" of everyone who acted with a text, in the order they acted. */
+static bool comments_list(Tx *tx, const RtStep *st, Value *out) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < st->people.n; i++) {
+    const RtPerson *p = RT_AT(st->people, RtPerson, i);
+    n += p->act != P_NONE && p->comment.type == BPT_T_STRING && p->comment.u.s->len > 0;
+  }
+  if (!rt_list_new(tx->rt, BPT_T_LIST | BPT_T_STRING, n, out)) return nomem(tx);
+  uint32_t k = 0;
+  for (uint32_t order = 1; order <= st->acted && k < n; order++)
+    for (uint32_t i = 0; i < st->people.n; i++) {
+      const RtPerson *p = RT_AT(st->people, RtPerson, i);
+      if (p->order != order || p->act == P_NONE || p->comment.type != BPT_T_STRING ||
+          p->comment.u.s->len == 0)
+        continue;
+      RtBuf b = {0};
+      rt_buf_put(tx->rt, &b, p->user.u.s->s, p->user.u.s->len);
+      rt_buf_put(tx->rt, &b, ": ", 2);
+      rt_buf_put(tx->rt, &b, p->comment.u.s->s, p->comment.u.s->len);
+      bool ok = !b.nomem && rt_str_new(tx->rt, b.s, b.len, BPT_T_STRING, &out->u.l->items[k]);
+      rt_buf_free(tx->rt, &b);
+      if (!ok) return nomem(tx);
+      k++;
+    }
+  return true;
+}
+
+static bool user_or_empty(Tx *tx, const RtPerson *p, Value *out) {
+  if (p) {
+    rt_ref(p->user);
+    *out = p->user;
+    return true;
+  }
+  return rt_str_new(tx->rt, "", 0, BPT_T_USER, out) || nomem(tx);
+}
+
+static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
+  if (p && p->comment.type == BPT_T_STRING) {
+    rt_ref(p->comment);
+    *out = p->comment;
+    return true;
+  }
+  return rt_str_new(tx->rt, "", 0, BPT_T_STRING, out) || nomem(tx);
+}
+
+static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m);
+
+/* The step's result record (bpt.h gives the member order). */
+static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *out) {
+  const BptStep *d = &tx->p->steps[st->t];
+  static const uint8_t types[] = {BPT_T_TASK_RESULT, BPT_T_APPROVE_RESULT, BPT_T_REVIEW_RESULT,
+                                  BPT_T_REQUEST_RESULT};
+  uint8_t type = types[d->kind];
+  if (!rt_rec_new(tx->rt, type, rt_record_size(type), out)) return nomem(tx);
+  if (fill_result(tx, st, timed_out, outcome, out->u.r->m)) return true;
+  rt_unref(tx->rt, *out); /* members not made yet are VOID */
+  *out = (Value){0};
+  return false;
+}
+
+static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m) {
+  const BptStep *d = &tx->p->steps[st->t];
+  const RtPerson *last = last_to_act(st);
+  switch (d->kind) {
+  case BPT_STEP_TASK:
+  case BPT_STEP_REQUEST: {
+    const RtPerson *done = timed_out ? NULL : last;
+    if (!user_or_empty(tx, done, &m[0])) return false;
+    m[1] = (Value){.type = BPT_T_DATETIME, .unset = !done, .u.i = done ? rt_floor_div(done->at, 60) : 0};
+    if (d->kind == BPT_STEP_TASK) {
+      if (!comment_or_empty(tx, done, &m[2])) return false;
+      m[3] = rt_bool(timed_out);
+    } else {
+      m[2] = rt_bool(timed_out);
+    }
+    return true;
+  }
+  case BPT_STEP_APPROVE: {
+    int64_t total = st->people.n, a = count_acts(st, P_APPROVED);
+    m[0] = rt_bool(!timed_out && outcome == APPROVED);
+    m[1] = rt_int(a);
+    m[2] = rt_int(count_acts(st, P_REJECTED));
+    m[3] = rt_int(total);
+    m[4] = rt_int(total ? a * 100 / total : 0);
+    if (!user_or_empty(tx, last, &m[5]) || !comment_or_empty(tx, last, &m[6])) return false;
+    if (!comments_list(tx, st, &m[7])) return false;
+    m[8] = rt_bool(timed_out);
+    return true;
+  }
+  default: /* review */
+    if (!comments_list(tx, st, &m[0])) return false;
+    m[1] = rt_int(count_acts(st, P_DONE));
+    m[2] = rt_bool(timed_out);
+    return true;
+  }
+}
+
+/* The step is over: its result stored, the others' items withdrawn, its thread ready. */
+static bool close_step(Tx *tx, uint32_t step_id, bool timed_out) {
+  int i = rt_step_index(&tx->s, step_id);
+  if (i < 0) return true;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+  const BptStep *d = &tx->p->steps[st->t];
+  Outcome outcome = d->kind == BPT_STEP_APPROVE ? approval_outcome(tx, st) : UNDECIDED;
+  Value result;
+  if (!step_result(tx, st, timed_out, outcome, &result)) return false;
+  if (d->result != BPT_NONE16) {
+    rt_unref(tx->rt, tx->s.slots[d->result]);
+    tx->s.slots[d->result] = result;
+  } else {
+    rt_unref(tx->rt, result);
+  }
+  const char *how;
+  char counts[96] = "";
+  if (timed_out) how = "timed out";
+  else if (d->kind == BPT_STEP_APPROVE) {
+    how = outcome == APPROVED ? "approved" : "rejected";
+    snprintf(counts, sizeof counts, " (%u of %u approved)", count_acts(st, P_APPROVED), st->people.n);
+  } else how = "done";
+  rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
+  rt_journal(tx, BP_J_CLOSED, rt_step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
+  uint32_t tid = st->thread;
+  rt_remove_step(tx, step_id);
+  RtThread *th = thread_by_id(tx, tid);
+  if (th) {
+    th->wait = W_RUN;
+    return rt_ready(tx, tid);
+  }
+  return tx->err.code == RT_OK;
+}
+
+/* Whether the step is done after someone acted. */
+bool rt_step_settled(Tx *tx, uint32_t step_id) {
+  int i = rt_step_index(&tx->s, step_id);
+  if (i < 0) return true;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+  const BptStep *d = &tx->p->steps[st->t];
+  bool done;
+  if (d->kind == BPT_STEP_APPROVE) done = approval_outcome(tx, st) != UNDECIDED;
+  else if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) done = count_acts(st, P_DONE) == st->people.n;
+  else done = count_acts(st, P_DONE) > 0;
+  return done ? close_step(tx, step_id, false) : true;
+}
+
+/* ---- opening a step; handlers ---------------------------------------------------------------- */
+
+/* STEP t: the inputs are on the stack; the thread waits for the step. */
+bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) {
+  const BptStep *d = &tx->p->steps[t];
+  Value who = {0}, title = {0}, due = {0}, vote = {0}, offsets = {0};
+  bool ok = true;
+  if (d->nreminds > 62) return rt_fail_at(tx, pc, "more than 62 reminders on a step");
+  if (d->nreminds > 0) {
+    if (!rt_list_new(tx->rt, BPT_T_LIST | BPT_T_DURATION, d->nreminds, &offsets)) return nomem(tx);
+    rt_pop_n(tx, d->nreminds, offsets.u.l->items);
+    for (uint8_t i = 0; i < d->nreminds && ok; i++)
+      if (offsets.u.l->items[i].type != BPT_T_DURATION)
+        ok = rt_fail_at(tx, pc, "a reminder needs a duration, not %s", rt_type_name(offsets.u.l->items[i].type));
+  }
+  if (ok && (d->flags & BPT_STEP_HAS_DUE)) {
+    due = tx->stack[--tx->sp];
+  }
+  if (ok && d->mode == BPT_MODE_VOTE) ok = rt_pop_typed(tx, &vote, BPT_T_INT, "a vote percentage", pc);
+  if (ok) ok = rt_pop_typed(tx, &title, BPT_T_STRING, "a step's title", pc);
+  if (ok) who = tx->stack[--tx->sp];
+  int64_t due_at = RT_NO_TIME;
+  if (ok && (d->flags & BPT_STEP_HAS_DUE)) ok = due_time(tx, due, &due_at, pc);
+  if (ok && d->mode == BPT_MODE_VOTE && (vote.u.i < 0 || vote.u.i > 100))
+    ok = rt_fail_at(tx, pc, "a vote percentage of %lld (0..100 allowed)", (long long)vote.u.i);
+  if (ok && (who.type != BPT_T_USERS || who.u.l->n == 0))
+    ok = who.type == BPT_T_USERS ? rt_fail_at(tx, pc, "nobody to ask for \"%s\": the list of people is empty", title.u.s->s)
+                                 : rt_fail_at(tx, pc, "a step's people must be users, not %s", rt_type_name(who.type));
+  rt_unref(tx->rt, due);
+  RtStep *st = ok ? rt_vec_push(tx->rt, &tx->s.steps, sizeof *st) : NULL;
+  if (!st) {
+    rt_unref(tx->rt, who);
+    rt_unref(tx->rt, title);
+    rt_unref(tx->rt, offsets);
+    return ok ? nomem(tx) : false;
+  }
+  uint32_t step_id = rt_new_id(tx);
+  *st = (RtStep){.id = step_id, .t = t, .thread = tid, .title = title, .percent = vote.u.i,
+                 .due = due_at, .offsets = offsets};
+  RtThread *th = thread_by_id(tx, tid);
+  th->wait = W_STEP;
+  th->pc = next;
+  ok = rt_add_people(tx, st, who, pc);
+  rt_unref(tx->rt, who);
+  if (!ok) return false;
+  int i = rt_step_index(&tx->s, step_id);
+  if (!arm_timers(tx, RT_AT(tx->s.steps, RtStep, i))) return false;
+  /* `vote 0%` is decided before anyone votes. */
+  if (d->kind == BPT_STEP_APPROVE) return rt_step_settled(tx, step_id);
+  return true;
+}
+
+/* REASSIGN: those who have not acted are replaced by WHO (their items withdrawn); the
+ * votes already cast stay. A new due time re-arms the timeout and the reminders that
+ * have not run; without one the step waits with no deadline. */
+bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_t pc) {
+  uint32_t step_id = st->id;
+  for (uint32_t i = st->people.n; i-- > 0;) {
+    RtPerson *p = RT_AT(st->people, RtPerson, i);
+    if (p->act != P_NONE) continue;
+    if (p->item) {
+      rt_item_effect(tx, EF_WITHDRAWN, st, p);
+      rt_journal(tx, BP_J_WITHDRAWN, rt_step_node(tx, st->t), "withdrawn from %s: %s", p->user.u.s->s, st->title.u.s->s);
+    }
+    rt_unref(tx->rt, p->user);
+    rt_unref(tx->rt, p->comment);
+    rt_vec_remove(&st->people, sizeof(RtPerson), i);
+  }
+  if (tx->err.code != RT_OK) return false;
+  if (who.type == BPT_T_USERS && who.u.l->n == 0)
+    return rt_fail_at(tx, pc, "`reassign` to nobody: the list of people is empty");
+  RtBuf names = {0};
+  if (who.type == BPT_T_USERS) rt_text_of(tx, &names, who);
+  rt_journal(tx, BP_J_REASSIGNED, rt_step_node(tx, st->t), "reassigned: %s to %s", st->title.u.s->s,
+             names.s ? names.s : "");
+  rt_buf_free(tx->rt, &names);
+  if (!rt_add_people(tx, st, who, pc)) return false;
+  st = RT_AT(tx->s.steps, RtStep, rt_step_index(&tx->s, step_id));
+  rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
+  st->due = RT_NO_TIME;
+  if (has_due && !due_time(tx, due, &st->due, pc)) return false;
+  st->flags |= S_HANDLED;
+  if (st->due != RT_NO_TIME && st->due <= tx->now) {
+    /* The new deadline has passed already: running the timeout again now would only
+     * reassign again, at the same instant, for ever. The step waits with no deadline. */
+    st->due = RT_NO_TIME;
+    rt_journal(tx, BP_J_REASSIGNED, rt_step_node(tx, st->t), "the new due time has passed already: %s has no deadline",
+               st->title.u.s->s);
+  }
+  if (!arm_timers(tx, st)) return false;
+  return true;
+}
+
+bool rt_handler_step(Tx *tx, uint32_t tid, uint32_t pc, RtStep **st) {
+  RtThread *th = thread_by_id(tx, tid);
+  if (!th || th->kind != K_TIMEOUT) return rt_fail_at(tx, pc, "`reassign` and `add` belong in an `on timeout` block");
+  int i = rt_step_index(&tx->s, th->step);
+  *st = i < 0 ? NULL : RT_AT(tx->s.steps, RtStep, i);
+  return true;
+}
+
+bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc) {
+  RtThread *th = thread_by_id(tx, tid);
+  if (!th || (th->kind != K_REMIND && th->kind != K_TIMEOUT))
+    return rt_fail_at(tx, pc, "the end of a handler outside a handler");
+  uint8_t kind = th->kind;
+  uint32_t step_id = th->step;
+  rt_remove_thread(tx, tid);
+  int i = rt_step_index(&tx->s, step_id);
+  if (kind == K_REMIND || i < 0) return true;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+  st->flags &= (uint8_t)~S_IN_TIMEOUT;
+  if (!(st->flags & S_HANDLED)) return close_step(tx, step_id, true);
+  st->flags &= (uint8_t)~S_HANDLED;
+  return rt_step_settled(tx, step_id);
+}
+
+/* ---- acting on an item ----------------------------------------------------------------------- */
+
+/* The open item to act on: ITEM itself, or USER's oldest open item of the kinds wanted. */
+bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step_id,
+                      uint32_t *person, char *why, size_t why_size) {
+  uint32_t best = 0;
+  for (uint32_t i = 0; i < tx->s.steps.n; i++) {
+    RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+    bool is_approval = tx->p->steps[st->t].kind == BPT_STEP_APPROVE;
+    for (uint32_t k = 0; k < st->people.n; k++) {
+      RtPerson *p = RT_AT(st->people, RtPerson, k);
+      if (!p->item || (item && p->item != item)) continue;
+      if (item) {
+        if (strcmp(p->user.u.s->s, user) != 0) {
+          snprintf(why, why_size, "item %u is %s's, not %s's: no open item of %s there", item,
+                   p->user.u.s->s, user, user);
+          return false;
+        }
+      } else if (strcmp(p->user.u.s->s, user) != 0 || is_approval != approval) {
+        continue;
+      }
+      if (item && is_approval != approval) {
+        snprintf(why, why_size, "item %u is %s; no open %s there", item, is_approval ? "an approval" : "not an approval",
+                 approval ? "approval" : "task, review or request");
+        return false;
+      }
+      if (!best || p->item < best) {
+        best = p->item;
+        *step_id = st->id;
+        *person = k;
+      }
+    }
+  }
+  if (best) return true;
+  if (item) snprintf(why, why_size, "no open item %u", item);
+  else snprintf(why, why_size, "no open %s for %s", approval ? "approval" : "task, review or request", user);
+  return false;
+}
+
+bool rt_record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char *comment) {
+  RtPerson *p = RT_AT(st->people, RtPerson, person);
+  Value c = {0};
+  if (comment && *comment && !rt_str_new(tx->rt, comment, strlen(comment), BPT_T_STRING, &c)) return nomem(tx);
+  p->act = act;
+  p->item = 0;
+  p->order = ++st->acted;
+  p->at = tx->now;
+  rt_unref(tx->rt, p->comment);
+  p->comment = c;
+  static const char verbs[][12] = {"", "approved", "rejected", "completed"};
+  rt_journal(tx, BP_J_DECIDED, rt_step_node(tx, st->t), "%s by %s: %s%s%s%s", verbs[act], p->user.u.s->s,
+             st->title.u.s->s, c.type ? " (\"" : "", c.type ? comment : "", c.type ? "\")" : "");
+  return tx->err.code == RT_OK;
+}
+
+/* A request's answers into its fields: every one given, each of its field's type. */
+bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, BpError *err) {
+  for (size_t i = 0; i < n; i++) {
+    bool known = false;
+    for (uint16_t f = 0; f < d->nfields && !known; f++)
+      known = answers[i].name && strcmp(rt_string(tx->b, d->fields[f].name), answers[i].name) == 0;
+    if (!known) {
+      rt_fail_status(err, BP_EREFUSED, "`%s` is not asked for here", answers[i].name ? answers[i].name : "(null)");
+      return false;
+    }
+  }
+  for (uint16_t f = 0; f < d->nfields; f++) {
+    const BptReqField *rf = &d->fields[f];
+    const char *name = rt_string(tx->b, rf->name);
+    const BpArg *ans = NULL;
+    for (size_t i = 0; i < n && !ans; i++)
+      if (strcmp(answers[i].name, name) == 0) ans = &answers[i];
+    if (!ans) {
+      rt_fail_status(err, BP_EREFUSED, "the answer to `%s` (%s) is missing", name, rt_string(tx->b, rf->label));
+      return false;
+    }
+    RtErr e = {0};
+    Value raw, v;
+    RtCode c = rt_from_public(tx->rt, &ans->value, &raw, &e);
+    if (c == RT_OK) {
+      c = rt_convert(tx->rt, raw, rf->type, &v, &e);
+      rt_unref(tx->rt, raw);
+    }
+    if (c == RT_NOMEM) return nomem(tx);
+    if (c != RT_OK) {
+      rt_fail_status(err, BP_EREFUSED, "the answer to `%s`: %s", name, e.msg);
+      return false;
+    }
+    if (rf->to_slot) {
+      rt_unref(tx->rt, tx->s.slots[rf->index]);
+      tx->s.slots[rf->index] = v;
+    } else {
+      rt_set_field(tx, rf->index, v);
+    }
+    RtBuf b = {0};
+    rt_buf_printf(tx->rt, &b, "%s = ", name);
+    rt_text_of(tx, &b, v);
+    rt_journal_text(tx, BP_J_FIELD, "", &b);
+    if (tx->err.code != RT_OK) return false;
+  }
+  return true;
+}

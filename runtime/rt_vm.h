@@ -1,0 +1,115 @@
+/* rt_vm.h — what the interpreter's three files share: the transaction an event runs in
+ * (Tx) and the effects it collects (Effect), and the functions each offers the others.
+ *
+ *   rt_event.c   events: the public entry points, each a transaction; delivery to the host
+ *   rt_step.c    human steps, their results, reminders, timeouts and the timers
+ *   rt_vm.c      the interpreter: threads, states, effects, the operand stack, dispatch
+ *
+ * Events call the interpreter (rt_run) and the steps (rt_find_item, rt_fire_due); the
+ * interpreter opens steps (rt_open_step) and the steps ready threads (rt_ready). Only
+ * these three files include this header. */
+#ifndef RT_VM_H
+#define RT_VM_H
+
+#include "rt.h"
+
+enum { DEFAULT_BUDGET = 1000000 };
+
+enum { EF_OPENED, EF_WITHDRAWN, EF_NOTIFY, EF_JOURNAL, EF_CALL, EF_START };
+
+typedef struct Effect {
+  uint8_t kind;
+  uint8_t jkind;     /* EF_JOURNAL: BpJournalKind */
+  uint8_t item_kind; /* EF_OPENED, EF_WITHDRAWN */
+  uint16_t index;    /* step descriptor, action or process */
+  uint32_t id;       /* item or call */
+  int64_t time, due;
+  const char *node;
+  Value a, b;        /* user and title / user and message / text / args / start args */
+  BpValue *args;     /* EF_CALL: the arguments as the host reads them */
+  size_t nargs;
+} Effect;
+
+typedef struct Tx {
+  BpInstance *inst;
+  BpRuntime *rt;
+  BpBundle *b;
+  const BptProcess *p;
+  const RtProc *rp;
+  const uint8_t *code;
+  RtState s;
+  RtVec effects; /* Effect */
+  RtVec runq;    /* uint32_t: ready threads, by id */
+  int64_t now;
+  uint32_t budget;
+  RtErr err;     /* RT_NOMEM: the event is dropped */
+  Value stack[BPT_STACK_MAX];
+  int sp;
+  const char *end_node; /* the graph node of the last END run (where the instance completes) */
+  /* An advance of the clock: how many timers it fired, and whether an earlier call of the
+   * same advance (bp_advance_shared) spent part of its budget already. */
+  bool advancing, budget_carried;
+  uint32_t fired;
+  bool *changed;        /* per document field: set to a new value by this event */
+  /* A fragment (`when`, `by`) under way: its result and error. */
+  bool in_fragment;
+  Value frag_result;
+  RtErr frag_err;
+} Tx;
+
+static inline bool nomem(Tx *tx) {
+  rt_nomem(&tx->err);
+  return false;
+}
+
+static inline bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status == ST_WAITING; }
+
+static inline RtThread *thread_by_id(Tx *tx, uint32_t id) { return rt_state_thread(&tx->s, id); }
+
+static inline RtStep *step_by_id(Tx *tx, uint32_t id) { return rt_state_step(&tx->s, id); }
+
+/* ---- the interpreter (rt_vm.c) ------------------------------------------------------- */
+
+int rt_step_index(const RtState *s, uint32_t id);
+const char *rt_step_node(const Tx *tx, uint16_t t);
+void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text);
+void rt_journal(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void rt_text_of(Tx *tx, RtBuf *b, Value v);
+void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who);
+void rt_effects_free(BpRuntime *rt, RtVec *effects);
+void rt_end_instance(Tx *tx, uint8_t status, const char *message);
+bool rt_fail_at(Tx *tx, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+uint32_t rt_new_id(Tx *tx);
+bool rt_ready(Tx *tx, uint32_t tid);
+RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step);
+void rt_remove_thread(Tx *tx, uint32_t tid);
+void rt_cancel_thread(Tx *tx, uint32_t tid);
+void rt_enter_state(Tx *tx, uint16_t q);
+void rt_set_field(Tx *tx, uint16_t f, Value v);
+bool rt_pop_typed(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc);
+void rt_stack_clear(Tx *tx);
+void rt_pop_n(Tx *tx, unsigned n, Value *vals);
+void rt_run(Tx *tx);
+RtCode rt_run_fragment(Tx *tx, uint32_t pc, Value *out);
+
+/* ---- human steps and timers (rt_step.c) ---------------------------------------------- */
+
+void rt_withdraw_open_items(Tx *tx, RtStep *st);
+void rt_step_free(BpRuntime *rt, RtStep *st);
+void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref);
+bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index);
+void rt_remove_step(Tx *tx, uint32_t step_id);
+bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc);
+bool rt_step_settled(Tx *tx, uint32_t step_id);
+bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next);
+bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_t pc);
+bool rt_handler_step(Tx *tx, uint32_t tid, uint32_t pc, RtStep **st);
+bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc);
+void rt_fire_due(Tx *tx, int64_t until);
+bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step_id,
+                  uint32_t *person, char *why, size_t why_size);
+bool rt_record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char *comment);
+bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, BpError *err);
+
+#endif
