@@ -421,7 +421,7 @@ static void test_waits_and_terminate(void **state) {
   assert_int_equal(nodes_of(p, IR_WAIT_UNTIL), 1);
   assert_int_equal(nodes_of(p, IR_TERMINATE), 1);
   assert_int_equal(nodes_of(p, IR_END), 0);
-  assert_int_equal(ir_node_bpt_kind(IR_WAIT), BPT_N_TIMER);
+  assert_int_equal(codegen_node_kind(IR_WAIT), BPT_N_TIMER);
   verify(&c);
   release(&c);
 }
@@ -458,7 +458,7 @@ static void test_human_steps(void **state) {
   assert_int_equal(nodes_of(p, IR_ADD), 1);
   const IrNode *a = first_node(p, IR_APPROVE);
   const IrHuman *h = &a->u.human;
-  assert_int_equal(h->mode, MODE_VOTE);
+  assert_int_equal(h->mode, IR_MODE_VOTE);
   assert_int_equal(h->nreminds, 2);
   assert_int_equal(h->remind_entry[0]->kind, IR_NOTIFY);
   assert_int_equal(h->remind_entry[1]->kind, IR_HANDLER_END); /* an empty handler */
@@ -467,7 +467,7 @@ static void test_human_steps(void **state) {
   assert_int_equal(ir_slot_at(p, (uint32_t)h->result)->kind, IR_SLOT_RESULT);
   assert_string_equal(a->detail, "approve · voters · vote quorum% · due 3d");
   assert_string_equal(a->title, "Vote on {title}");
-  assert_int_equal(first_node(p, IR_REVIEW)->u.human.mode, MODE_ALL); /* review default */
+  assert_int_equal(first_node(p, IR_REVIEW)->u.human.mode, IR_MODE_ALL); /* review default */
   const IrHuman *q = &first_node(p, IR_REQUEST)->u.human;
   assert_int_equal(q->nfields, 2);
   assert_false(q->fields[0].to_slot); /* a document field */
