@@ -930,8 +930,17 @@ static IrNode *emit_fork(PGen *P, IrNode *n) {
   /* Branches go on the work stack last first, so the first is laid out first. */
   uint32_t labels[255];
   for (uint32_t i = nb; i-- > 0;) labels[i] = target_label(P, branches[i]->to);
-  emit(P, BPT_OP_FORK, n->u.fork.group, n->kind == IR_RACE ? 1u : 0u, nb, labels);
+  emit(P, BPT_OP_FORK, n->u.fork.group, n->kind == IR_FORK ? 0u : 1u, nb, labels);
   return NULL;
+}
+
+/* The event gateway n is one of the events of, or NULL. An event gateway is
+ * a race: FORK any=1 with a branch per event; each event's code is followed
+ * by the race's JOIN, so the first to happen withdraws the others. */
+static const IrNode *event_gateway(const IrProc *p, const IrNode *n) {
+  if (n->nin != 1) return NULL;
+  const IrNode *from = ir_edge_at(p, n->in[0])->from;
+  return from->kind == IR_EVENT_WAIT ? from : NULL;
 }
 
 /* Emits node n (already placed) and returns the node its thread goes on to,
@@ -972,7 +981,7 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
     break;
   case IR_CHOICE: return emit_choice_arm(P, n, 0);
   case IR_MERGE: case IR_STATE: break;
-  case IR_FORK: case IR_RACE: return emit_fork(P, n);
+  case IR_FORK: case IR_RACE: case IR_EVENT_WAIT: return emit_fork(P, n);
   case IR_ITER_START:
     emit_expr(P, n->u.iter_start.list);
     emit(P, BPT_OP_ITER_START, n->u.iter_start.slot);
@@ -990,10 +999,12 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
     break;
   case IR_HANDLER_END: emit(P, BPT_OP_HANDLER_END); return NULL;
   case IR_IDLE: emit(P, BPT_OP_STATE_IDLE); return NULL;
-  default: /* IR_EVENT_WAIT, IR_BRANCH, a join: ir_finish refused them here */
+  default: /* IR_BRANCH is on no path; a join is emitted per edge (chain) */
     fail(P->g, "process `%s`: node %s cannot be on a path", p->name, n->id);
     return NULL;
   }
+  const IrNode *gateway = event_gateway(p, n);
+  if (gateway) emit(P, BPT_OP_JOIN, gateway->u.fork.group, 1u); /* first event: cancel the rest */
   IrNode *next = flow_successor(p, n);
   if (!next) emit(P, BPT_OP_END); /* a graph from an importer may stop anywhere */
   return next;

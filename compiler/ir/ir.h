@@ -100,8 +100,9 @@ typedef enum IrNodeKind {
   IR_MERGE,      /* exclusive merge (any node may have several in-edges; a MERGE
                     only names the meeting point) */
   IR_FORK, IR_JOIN, IR_RACE, IR_RACE_JOIN,
-  IR_EVENT_WAIT, /* whichever event comes first (BPMN event gateway): refused by
-                    ir_finish (the runtime has no message events yet) */
+  IR_EVENT_WAIT, /* whichever event comes first (BPMN event gateway): FLOW edges to
+                    timers, human steps or actions, each reached from it only; the
+                    first to happen withdraws the others */
   IR_ITER_START, /* for x in LIST: the list into hidden slots */
   IR_ITER_NEXT,  /* the next element into x (FLOW edge: the body), or done (ELSE edge) */
   IR_STATE, IR_GOTO,
@@ -188,8 +189,8 @@ struct IrNode {
     struct { uint16_t proc; IrStartArg *args; uint32_t n; } start;
     struct { IrExpr *value; } wait;         /* a duration, or a date / datetime */
     struct { IrExpr *reason; } terminate;   /* NULL: none */
-    /* FORK, RACE, JOIN, RACE_JOIN: computed by ir_finish (a join gets its
-     * fork's group and branch count) */
+    /* FORK, RACE, EVENT_WAIT, JOIN, RACE_JOIN: computed by ir_finish (a join
+     * gets its fork's group and branch count) */
     struct { uint16_t group; uint32_t nbranches; } fork;
     struct { uint16_t slot; IrExpr *list; } iter_start; /* slot, slot+1: list, position */
     struct { uint16_t slot, var; } iter_next;

@@ -98,7 +98,12 @@ static bool is_flow(IrEdgeKind k) {
 }
 
 static bool is_join(IrNodeKind k) { return k == IR_JOIN || k == IR_RACE_JOIN; }
-static bool is_fork(IrNodeKind k) { return k == IR_FORK || k == IR_RACE; }
+static bool is_fork(IrNodeKind k) { return k == IR_FORK || k == IR_RACE || k == IR_EVENT_WAIT; }
+
+/* What an event gateway may wait for: a timer, a human step, a host action. */
+static bool is_event(IrNodeKind k) {
+  return k == IR_WAIT || k == IR_WAIT_UNTIL || ir_is_human(k) || k == IR_ACTION;
+}
 
 typedef struct EdgeCount {
   uint32_t flow, cond, otherwise, timer, command, go;
@@ -267,8 +272,19 @@ static void check_node(Finish *F, const IrNode *n) {
     break;
   case IR_STATE: check_state(F, n, c); break;
   case IR_EVENT_WAIT:
-    report(F, n, "an event-based gateway cannot be compiled: the runtime has no message "
-                 "events yet (a race of timers and steps is a RACE with a RACE_JOIN)");
+    if (c.flow < 1 || c.flow > 255 || !only(c, c.flow, 0)) {
+      report(F, n, "an event gateway needs 1 to 255 FLOW edges (its events), and no other");
+      break;
+    }
+    for (uint32_t i = 0; i < n->nout; i++) {
+      const IrNode *t = ir_edge_at(p, n->out[i])->to;
+      if (!is_event(t->kind))
+        report(F, n, "an event gateway waits for timers, human steps and actions, not for "
+                     "`%s` (a %s; the runtime has no message events yet)", t->id,
+               ir_node_kind_name(t->kind));
+      else if (t->nin != 1)
+        report(F, n, "the event `%s` must have the gateway as its only predecessor", t->id);
+    }
     break;
   default: /* one way on */
     if (!only(c, 1, 0)) report(F, n, "a %s node needs exactly one FLOW edge, and no other",
@@ -429,11 +445,13 @@ static const char *ctx_name(const IrProc *p, int32_t c) {
   return c < 0 ? "the main flow" : ir_node_at(p, (uint32_t)c)->id;
 }
 
-/* The ctx that an edge out of n carries. */
-static int32_t ctx_after(const Tokens *T, const IrNode *n) {
+/* The ctx that an edge out of n carries. The events of an event gateway
+ * run in its ctx (the first to happen cancels the others), and leave it. */
+static int32_t ctx_after(const Finish *F, const Tokens *T, const IrNode *n) {
   if (is_fork(n->kind)) return (int32_t)n->index;
   int32_t c = T->ctx[n->index];
   if (is_join(n->kind)) return c >= 0 ? T->ctx[c] : -1;
+  if (c >= 0 && ir_node_at(F->p, (uint32_t)c)->kind == IR_EVENT_WAIT) return T->ctx[c];
   return c;
 }
 
@@ -467,7 +485,7 @@ static void propagate_tokens(Finish *F, Tokens *T, const uint32_t *entries, uint
   }
   while (head < tail) {
     const IrNode *n = ir_node_at(p, queue[head++]);
-    int32_t c = ctx_after(T, n);
+    int32_t c = ctx_after(F, T, n);
     for (uint32_t i = 0; i < n->nout; i++) {
       const IrEdge *e = ir_edge_at(p, n->out[i]);
       if (!walk_edge(e)) continue;
@@ -510,7 +528,7 @@ static void number_groups(IrProc *p, const Tokens *T) {
     IrNode *n = ir_node_at(p, i);
     if (!is_fork(n->kind)) continue;
     n->u.fork.group = (uint16_t)groups++;
-    n->u.fork.nbranches = n->nout;
+    n->u.fork.nbranches = n->nout; /* an event gateway's events join as a race: 1 */
     if (T->join_of[i] >= 0) {
       IrNode *j = ir_node_at(p, (uint32_t)T->join_of[i]);
       j->u.fork.group = n->u.fork.group;

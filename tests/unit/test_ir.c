@@ -364,6 +364,39 @@ static void test_join_of_two_splits(void **state) {
   ir_free(B.ir);
 }
 
+/* An event gateway: whichever comes first, the task or an hour passing.
+ *   START -> W: (wait 1h -> late -> M), (task -> done -> M);  M -> END */
+static void test_event_gateway(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *w = node(&B, IR_EVENT_WAIT, "w"),
+         *hour = node(&B, IR_WAIT, "hour"), *late = log_node(&B, "late"), *t = task_node(&B, "t"),
+         *done = log_node(&B, "done"), *m = node(&B, IR_MERGE, "m"), *e = node(&B, IR_END, "e");
+  hour->u.wait.value = ir_expr_duration(B.ir, 3600);
+  flow(&B, s, w);
+  branch(&B, w, 0, hour);
+  branch(&B, w, 1, t);
+  flow(&B, hour, late);
+  flow(&B, t, done);
+  flow(&B, late, m);
+  flow(&B, done, m);
+  flow(&B, m, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  expect_path(bytes, len, 0, "done"); /* the task first: the timer is withdrawn */
+  Session ses;
+  session_start(&ses, bytes, len, 0);
+  assert_int_equal(bp_instance_item_count(ses.inst), 1);
+  BpError err;
+  assert_int_equal(bp_advance(ses.inst, 7200, &err), BP_OK);
+  assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+  assert_string_equal(ses.run.path, "late");
+  assert_int_equal(bp_instance_item_count(ses.inst), 0); /* the task was withdrawn */
+  session_end(&ses);
+  free(bytes);
+  ir_free(B.ir);
+}
+
 /* ---- graphs that are refused -------------------------------------------------------------- */
 
 static void test_refuses_two_starts(void **state) {
@@ -447,11 +480,12 @@ static void test_refuses_bad_edges(void **state) {
 
   B = build_new();
   s = node(&B, IR_START, "s");
-  IrNode *w = node(&B, IR_EVENT_WAIT, "w");
+  IrNode *w = node(&B, IR_EVENT_WAIT, "w"), *l = log_node(&B, "not an event");
   e = node(&B, IR_END, "e");
   flow(&B, s, w);
-  flow(&B, w, e);
-  expect_refused(&B, "w", "event-based gateway");
+  flow(&B, w, l);
+  flow(&B, l, e);
+  expect_refused(&B, "w", "waits for timers, human steps and actions");
 
   B = build_new();
   s = node(&B, IR_START, "s");
@@ -471,6 +505,7 @@ int main(void) {
       cmocka_unit_test(test_loop),
       cmocka_unit_test(test_loop_into_a_branch),
       cmocka_unit_test(test_join_of_two_splits),
+      cmocka_unit_test(test_event_gateway),
       cmocka_unit_test(test_refuses_two_starts),
       cmocka_unit_test(test_refuses_an_unreachable_node),
       cmocka_unit_test(test_refuses_a_join_fed_by_a_choice),
