@@ -589,12 +589,23 @@ static const char *const builtin_names[BPT_BI_COUNT] = {
 #undef BUILTIN
 };
 
+static const uint8_t builtin_nargs[BPT_BI_COUNT] = {
+#define BUILTIN(id, name, nargs) nargs,
+#include "builtins.def"
+#undef BUILTIN
+};
+
 static void emit_call(PGen *P, const IrExpr *e) {
   const char *fn = e->u.call.fn;
   unsigned b = 0;
   while (b < BPT_BI_COUNT && strcmp(builtin_names[b], fn) != 0) b++;
   if (b == BPT_BI_COUNT) {
     fail(P->g, "process `%s`: unknown function `%s`", P->p->name, fn);
+    return;
+  }
+  if (e->u.call.n != builtin_nargs[b]) {
+    fail(P->g, "process `%s`: `%s` takes %u arguments, not %u", P->p->name, fn,
+         (unsigned)builtin_nargs[b], e->u.call.n);
     return;
   }
   for (uint32_t i = 0; i < e->u.call.n; i++) {
@@ -674,7 +685,11 @@ static void emit_expr(PGen *P, const IrExpr *e) {
     if (e->u.index >= P->p->slots.n) fail(P->g, "process `%s`: no slot %u", P->p->name, e->u.index);
     emit(P, BPT_OP_LOAD, e->u.index);
     break;
-  case IR_X_FIELD: emit(P, BPT_OP_LOAD_FIELD, e->u.index); break;
+  case IR_X_FIELD:
+    if (P->p->doc < 0 || e->u.index >= P->g->ir->docs[P->p->doc].nfields)
+      fail(P->g, "process `%s`: no document field %u", P->p->name, e->u.index);
+    emit(P, BPT_OP_LOAD_FIELD, e->u.index);
+    break;
   case IR_X_AS: emit_as(P, e->u.unary.operand, e->type); break;
   case IR_X_MEMBER: emit_member(P, e); break;
   case IR_X_CALL: emit_call(P, e); break;

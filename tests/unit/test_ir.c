@@ -397,6 +397,69 @@ static void test_event_gateway(void **state) {
   ir_free(B.ir);
 }
 
+/* The worked example of docs/ir.md, as written there (ids given, no .bp). */
+static void test_the_documented_example(void **state) {
+  (void)state;
+  IrProgram *ir = ir_new("example.bpmn");
+  ir_reserve(ir, 0, 0, 1);
+  IrProc *p = ir_proc(ir, "review");
+  uint16_t boss = ir_param(ir, p, "boss", &type_user, NULL)->slot;
+  uint16_t r = ir_slot(ir, p, "r", &type_approve_result, IR_SLOT_RESULT);
+
+  IrNode *start = ir_node(ir, p, IR_START, "StartEvent_1", 0, 0);
+  IrNode *ask = ir_node(ir, p, IR_APPROVE, "Task_approve", 0, 0);
+  IrExpr *who = ir_expr_slot(ir, p, boss);
+  ask->u.human.who = ir_who(ir, 1, &who);
+  ask->u.human.title = ir_expr_string(ir, "Approve", 7);
+  ask->u.human.mode = IR_MODE_ANY;
+  ask->u.human.due = ir_expr_duration(ir, 3 * 86400);
+  ask->u.human.result = r;
+
+  IrNode *ok = ir_node(ir, p, IR_CHOICE, "Gateway_ok", 0, 0);
+  IrNode *yes = ir_node(ir, p, IR_LOG, "Log_yes", 0, 0);
+  yes->u.log.text = ir_expr_string(ir, "approved", 8);
+  IrNode *no = ir_node(ir, p, IR_LOG, "Log_no", 0, 0);
+  no->u.log.text = ir_expr_string(ir, "rejected", 8);
+  IrNode *end = ir_node(ir, p, IR_END, "EndEvent_1", 0, 0);
+  IrNode *end2 = ir_node(ir, p, IR_END, "EndEvent_2", 0, 0);
+
+  ir_edge(ir, p, start, ask, IR_E_FLOW, NULL);
+  ir_edge(ir, p, ask, ok, IR_E_FLOW, NULL);
+  IrExpr *approved = ir_expr_member(ir, ir_expr_slot(ir, p, r), "approved");
+  assert_non_null(approved);
+  ir_edge_cond(ir, p, ok, yes, 0, approved, "approved");
+  ir_edge(ir, p, ok, no, IR_E_ELSE, "else");
+  ir_edge(ir, p, yes, end, IR_E_FLOW, NULL);
+  ir_edge(ir, p, no, end2, IR_E_FLOW, NULL);
+
+  Build B = {ir, p, 0, boss, 0};
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  for (int approve = 0; approve < 2; approve++) {
+    Run run = {""};
+    BpConfig cfg = {.alloc = alloc, .ud = &run, .journal = on_journal};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    BpArg args[] = {{"boss", bp_user("bob")}};
+    assert_int_equal(bp_start(b, "review", NULL, args, 1, NULL, &inst, &err), BP_OK);
+    BpItem item;
+    assert_true(bp_instance_item(inst, 0, &item));
+    assert_string_equal(item.node, "Task_approve"); /* the journal and diagrams name it so */
+    assert_int_equal(bp_decide(inst, 0, "bob", approve, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    assert_string_equal(run.path, approve ? "approved" : "rejected");
+    bp_instance_free(inst);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+  }
+  free(bytes);
+  ir_free(ir);
+}
+
 /* ---- graphs that are refused -------------------------------------------------------------- */
 
 static void test_refuses_two_starts(void **state) {
@@ -506,6 +569,7 @@ int main(void) {
       cmocka_unit_test(test_loop_into_a_branch),
       cmocka_unit_test(test_join_of_two_splits),
       cmocka_unit_test(test_event_gateway),
+      cmocka_unit_test(test_the_documented_example),
       cmocka_unit_test(test_refuses_two_starts),
       cmocka_unit_test(test_refuses_an_unreachable_node),
       cmocka_unit_test(test_refuses_a_join_fed_by_a_choice),
