@@ -480,6 +480,7 @@ static bool const_value(Gen *g, const IrExpr *e, const Type *want, BptConst *out
  * for types whose empty value is "unset" (user, date, datetime). */
 static bool empty_value(const Type *t, BptConst *out) {
   memset(out, 0, sizeof *out);
+  if (!t) return false;
   switch (t->kind) {
   case T_STRING: out->type = BPT_T_STRING; return true;
   case T_INT: out->type = BPT_T_INT; return true;

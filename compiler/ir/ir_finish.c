@@ -195,6 +195,23 @@ static void check_state(Finish *F, const IrNode *n, EdgeCount c) {
     if (e->kind == IR_E_FLOW && e->to->kind == IR_STATE)
       report(F, n, "the enter block's FLOW edge leads to another state");
   }
+  /* Each command: a COMMAND edge to its target state's node or to its body;
+   * and no COMMAND edge that no command explains. */
+  const IrState *st = &p->states[q];
+  uint32_t explained = 0;
+  for (uint32_t j = 0; j < st->ncommands; j++) {
+    const IrCommand *cmd = &st->commands[j];
+    const IrNode *to = cmd->target >= 0 && (uint32_t)cmd->target < p->nstates
+                           ? p->states[cmd->target].node
+                           : cmd->target < 0 ? cmd->body : NULL;
+    if (!to || !has_edge_to(p, n, IR_E_COMMAND, to))
+      report(F, n, "command `%s` needs a target state or a body, and a COMMAND edge to it",
+             cmd->name ? cmd->name : "?");
+    else
+      explained++;
+  }
+  if (explained == st->ncommands && c.command != st->ncommands)
+    report(F, n, "%u COMMAND edges for %u commands", c.command, st->ncommands);
 }
 
 /* Payload indices that the bundle format would otherwise carry out of range. */

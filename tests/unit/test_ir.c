@@ -460,6 +460,133 @@ static void test_the_documented_example(void **state) {
   ir_free(ir);
 }
 
+/* ---- any graph ir_finish accepts compiles ----------------------------------------------- */
+
+static uint32_t rng_next(uint64_t *s) {
+  *s = *s * 6364136223846793005u + 1442695040888963407u;
+  return (uint32_t)(*s >> 33);
+}
+
+/* A random graph of up to 14 nodes: logs, increments, tasks, choices, merges,
+ * forks and races with their joins, ends and terminates; each node's out-edges
+ * are what its kind needs, leading mostly to the next node (a fork's two
+ * first branches to the nodes after it, and those on to the join three nodes
+ * on) and sometimes anywhere (back into loops, across branches). */
+static Build random_graph(uint64_t *seed) {
+  static const IrNodeKind kinds[] = {IR_LOG, IR_LOG, IR_ASSIGN, IR_TASK, IR_CHOICE, IR_CHOICE,
+                                     IR_MERGE, IR_FORK, IR_FORK, IR_JOIN, IR_RACE,
+                                     IR_RACE_JOIN, IR_END, IR_TERMINATE};
+  Build B = build_new();
+  uint32_t n = 3 + rng_next(seed) % 12;
+  IrNodeKind kind[16];
+  uint32_t next[16];
+  for (uint32_t i = 0; i < n; i++) {
+    kind[i] = i == 0 ? IR_START : i == n - 1 ? IR_END
+            : kinds[rng_next(seed) % (sizeof kinds / sizeof *kinds)];
+    next[i] = i + 1;
+  }
+  for (uint32_t i = 1; i + 4 < n; i++) /* a fork's join three nodes on */
+    if (kind[i] == IR_FORK || kind[i] == IR_RACE) {
+      kind[i + 3] = kind[i] == IR_FORK ? IR_JOIN : IR_RACE_JOIN;
+      next[i + 1] = next[i + 2] = i + 3;
+    }
+  IrNode *v[16];
+  char id[16];
+  for (uint32_t i = 0; i < n; i++) {
+    IrNodeKind k = kind[i];
+    snprintf(id, sizeof id, "n%u", i);
+    v[i] = k == IR_LOG ? log_node(&B, id) : k == IR_TASK ? task_node(&B, id)
+         : k == IR_ASSIGN ? increment(&B, id) : node(&B, k, id);
+    if (k == IR_TERMINATE) v[i]->u.terminate.reason = ir_expr_string(B.ir, "stop", 4);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    IrNode *x = v[i];
+#define PICK(to) (to < n && rng_next(seed) % 5 ? v[to] : v[1 + rng_next(seed) % (n - 1)])
+    switch (x->kind) {
+    case IR_END: case IR_TERMINATE: break;
+    case IR_CHOICE: {
+      uint32_t arms = 1 + rng_next(seed) % 2;
+      for (uint32_t a = 0; a < arms; a++)
+        cond(&B, x, a, compare(&B, a ? B.x : B.i, IR_OP_LT, 2 + a), PICK(next[i]));
+      otherwise(&B, x, PICK(next[i]));
+      break;
+    }
+    case IR_FORK: case IR_RACE: {
+      uint32_t nb = 1 + rng_next(seed) % 3;
+      for (uint32_t b = 0; b < nb; b++) branch(&B, x, b, PICK(i + 1 + b));
+      break;
+    }
+    default: flow(&B, x, PICK(next[i])); break;
+    }
+#undef PICK
+  }
+  return B;
+}
+
+/* Runs until nothing is left to do (tasks completed). The instance may also
+ * fail as runaway (a loop with no wait), but never otherwise: a verified
+ * bundle does not trap the interpreter. */
+static void run_to_rest(const uint8_t *bytes, size_t len, int64_t x) {
+  Session s;
+  session_start(&s, bytes, len, x);
+  BpError err;
+  for (int k = 0; k < 50 && bp_instance_status(s.inst) == BP_WAITING; k++) {
+    if (bp_instance_item_count(s.inst) == 0) break;
+    if (bp_complete(s.inst, 0, "bob", NULL, NULL, 0, &err) != BP_OK) break;
+  }
+  BpRunStatus st = bp_instance_status(s.inst);
+  if (st == BP_FAILED && !strstr(bp_instance_message(s.inst), "instructions without waiting")) {
+    fprintf(stderr, "x = %lld: failed: %s\n", (long long)x, bp_instance_message(s.inst));
+    fail();
+  }
+  session_end(&s);
+}
+
+static void test_random_graphs(void **state) {
+  (void)state;
+  uint64_t seed = 42;
+  uint32_t accepted = 0, tried = 4000, joins = 0, loops = 0;
+  for (uint32_t t = 0; t < tried; t++) {
+    Build B = random_graph(&seed);
+    if (!ir_finish(B.ir)) {
+      ir_free(B.ir);
+      continue;
+    }
+    accepted++;
+    bool has_join = false, has_loop = false;
+    for (uint32_t i = 0; i < B.p->nodes.n; i++) has_join |= ir_node_at(B.p, i)->kind == IR_JOIN;
+    for (uint32_t i = 0; i < B.p->edges.n; i++) has_loop |= ir_edge_at(B.p, i)->flags & IR_EDGE_BACK;
+    joins += has_join;
+    loops += has_loop;
+    uint8_t *bytes;
+    size_t len;
+    BptError err;
+    bool ok = codegen_bundle(B.ir, &bytes, &len, &err);
+    if (!ok) {
+      char *dump = ir_dump(B.p);
+      fprintf(stderr, "graph %u: codegen: %s\n%s", t, err.message, dump);
+      free(dump);
+    }
+    assert_true(ok);
+    BptBundle b;
+    assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+    ok = bpt_verify(&b, heap_realloc, NULL, &err);
+    if (!ok) {
+      char *dump = ir_dump(B.p);
+      fprintf(stderr, "graph %u: bpt_verify: %s\n%s", t, err.message, dump);
+      free(dump);
+    }
+    assert_true(ok);
+    bpt_free(&b, heap_realloc, NULL);
+    for (int64_t x = 0; x < 4; x++) run_to_rest(bytes, len, x);
+    free(bytes);
+    ir_free(B.ir);
+  }
+  printf("random graphs: %u of %u accepted by ir_finish (%u with a join, %u with a loop), "
+         "each compiled, verified and run\n", accepted, tried, joins, loops);
+  assert_true(accepted > tried / 20 && joins > 10 && loops > 10);
+}
+
 /* ---- graphs that are refused -------------------------------------------------------------- */
 
 static void test_refuses_two_starts(void **state) {
@@ -570,6 +697,7 @@ int main(void) {
       cmocka_unit_test(test_join_of_two_splits),
       cmocka_unit_test(test_event_gateway),
       cmocka_unit_test(test_the_documented_example),
+      cmocka_unit_test(test_random_graphs),
       cmocka_unit_test(test_refuses_two_starts),
       cmocka_unit_test(test_refuses_an_unreachable_node),
       cmocka_unit_test(test_refuses_a_join_fed_by_a_choice),
