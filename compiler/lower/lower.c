@@ -405,7 +405,7 @@ static void lower_request_fields(Lower *L, const HumanStep *h, IrHuman *ih) {
   for (uint32_t i = 0; i < h->nfields; i++) {
     const RequestField *f = &h->fields[i];
     IrReqField *g = &ih->fields[i];
-    g->name = f->name.s;
+    g->name = ir_str(L->ir, f->name.s);
     g->label = plain_text(L, f->label);
     g->type = f->sym ? f->sym->type : f->type.type;
     g->to_slot = f->sym && f->sym->kind != SYM_FIELD;
@@ -715,7 +715,7 @@ static void lower_state_block(Lower *L, const Block *b, Tails in, Span at) {
 }
 
 static const char *command_label(Lower *L, const Command *c) {
-  if (!c->nby) return c->name.s;
+  if (!c->nby) return ir_str(L->ir, c->name.s);
   return arena_printf(&L->ir->arena, "%s · by %s", c->name.s, who_text(L, c->by, c->nby));
 }
 
@@ -725,8 +725,8 @@ static void lower_commands(Lower *L, const State *s, IrState *st) {
   for (uint32_t j = 0; j < s->ncommands; j++) {
     const Command *c = &s->commands[j];
     IrCommand *ic = &st->commands[j];
-    ic->name = c->name.s;
-    ic->label = c->label ? plain_text(L, c->label) : c->name.s;
+    ic->name = ir_str(L->ir, c->name.s);
+    ic->label = c->label ? plain_text(L, c->label) : ic->name;
     ic->by = lower_who(L, c->by, c->nby);
     position(L, c->span, &ic->line, &ic->col);
     const char *label = command_label(L, c);
@@ -749,8 +749,8 @@ static void lower_states(Lower *L, const States *states) {
   for (uint32_t i = 0; i < states->n; i++) {
     const State *s = &states->states[i];
     IrState *st = &p->states[i];
-    st->name = s->name.s;
-    st->label = s->label ? plain_text(L, s->label) : s->name.s;
+    st->name = ir_str(L->ir, s->name.s);
+    st->label = s->label ? plain_text(L, s->label) : st->name;
     st->final = s->final;
     st->node = new_node(L, IR_STATE, s->span);
     st->node->u.state.state = (uint16_t)i;
@@ -798,7 +798,8 @@ static void lower_declarations(Lower *L, const ProcInfo *info) {
   for (uint32_t i = 0; i < info->nsymbols; i++) {
     const Symbol *sym = info->symbols[i];
     int k = map_kind(sym->kind);
-    if (k >= 0) m->map[k][sym->slot] = ir_slot(L->ir, p, sym->name, sym->type, (IrSlotKind)k);
+    if (k >= 0) m->map[k][sym->slot] = ir_slot(L->ir, p, ir_str(L->ir, sym->name), sym->type,
+                                                 (IrSlotKind)k);
   }
   for (uint32_t i = 0; i < info->nsymbols; i++) { /* every slot known: the values */
     const Symbol *sym = info->symbols[i];
@@ -809,7 +810,7 @@ static void lower_declarations(Lower *L, const ProcInfo *info) {
       const Decl *d = sym->decl;
       IrParam *prm = arena_alloc(&L->ir->arena, sizeof *prm);
       prm->slot = slot;
-      prm->name = sym->name;
+      prm->name = ir_slot_at(p, slot)->name;
       prm->label = d && d->label ? plain_text(L, d->label) : "";
       prm->type = sym->type;
       prm->def = d ? lower_expr_at(L, d->init) : NULL;
@@ -902,23 +903,23 @@ static void lower_body(Lower *L, const Process *proc, IrProc *p) {
 /* ---- documents and actions ------------------------------------------------------- */
 
 static void lower_doc(Lower *L, const Document *d, IrDoc *g) {
-  g->name = d->name.s;
+  g->name = ir_str(L->ir, d->name.s);
   g->nfields = d->nfields;
   g->fields = arena_alloc(&L->ir->arena, (d->nfields + 1) * sizeof *g->fields);
   for (uint32_t i = 0; i < d->nfields; i++) {
-    g->fields[i].name = d->fields[i].name.s;
+    g->fields[i].name = ir_str(L->ir, d->fields[i].name.s);
     g->fields[i].type = d->fields[i].type.type ? d->fields[i].type.type : &type_string;
     g->fields[i].def = lower_expr(L, d->fields[i].init);
   }
 }
 
 static void lower_action(Lower *L, const Action *a, IrAction *g) {
-  g->name = a->name.s;
+  g->name = ir_str(L->ir, a->name.s);
   g->result = a->result.name.s && a->result.type ? a->result.type : &type_void;
   g->nparams = a->nparams;
   g->params = arena_alloc(&L->ir->arena, (a->nparams + 1) * sizeof *g->params);
   for (uint32_t i = 0; i < a->nparams; i++) {
-    g->params[i].name = a->params[i].name.s;
+    g->params[i].name = ir_str(L->ir, a->params[i].name.s);
     g->params[i].type = a->params[i].type.type ? a->params[i].type.type : &type_string;
   }
 }
