@@ -575,7 +575,7 @@ static void check_tokens(Finish *F, const uint32_t *entries, uint32_t nentries) 
  * after the whole loop. Loops are taken smallest first, so a merge leaving
  * nested loops names the innermost. Layout only: any answer is correct code. */
 typedef struct Loop {
-  uint32_t head, size, first; /* body nodes: members[first .. first+size) */
+  uint32_t head, size;
 } Loop;
 
 static int compare_loops(const void *a, const void *b) {
@@ -584,56 +584,56 @@ static int compare_loops(const void *a, const void *b) {
   return x->head < y->head ? -1 : x->head > y->head;
 }
 
-static void find_loop_heads(IrProc *p) {
-  uint32_t nn = p->nodes.n, nloops = 0, nmembers = 0, members_cap = nn + 1;
-  Loop *loops = xmalloc((nn + 1) * sizeof *loops);
-  uint32_t *members = xmalloc(members_cap * sizeof *members);
-  uint32_t *stamp = xcalloc(nn + 1, sizeof *stamp), *stack = xmalloc((nn + 1) * sizeof *stack);
-  for (uint32_t h = 0; h < nn; h++) {
-    const IrNode *head = ir_node_at(p, h);
-    uint32_t depth = 0, first = nmembers, mark = nloops + 1;
-    for (uint32_t i = 0; i < head->nin; i++) {
-      const IrEdge *e = ir_edge_at(p, head->in[i]);
-      if (!(e->flags & IR_EDGE_BACK)) continue;
-      if (stamp[h] != mark) { /* the head first */
-        stamp[h] = mark;
-        if (nmembers == members_cap) members = xrealloc(members, (members_cap *= 2) * sizeof *members);
-        members[nmembers++] = h;
-      }
-      if (stamp[e->from->index] != mark) stamp[e->from->index] = mark, stack[depth++] = e->from->index;
-      while (depth) {
-        uint32_t x = stack[--depth];
-        if (nmembers == members_cap) members = xrealloc(members, (members_cap *= 2) * sizeof *members);
-        members[nmembers++] = x;
-        const IrNode *xn = ir_node_at(p, x);
-        for (uint32_t j = 0; j < xn->nin; j++) {
-          const IrEdge *in = ir_edge_at(p, xn->in[j]);
-          if (!walk_edge(in) || stamp[in->from->index] == mark) continue;
-          stamp[in->from->index] = mark;
-          stack[depth++] = in->from->index;
-        }
-      }
+/* The natural loop of head h into body[] (returned: its size), each member
+ * stamped with mark. Returns 0 when no back edge enters h. */
+static uint32_t loop_body(const IrProc *p, uint32_t h, uint32_t mark, uint32_t *stamp,
+                          uint32_t *body) {
+  const IrNode *head = ir_node_at(p, h);
+  uint32_t size = 0, done = 0;
+  for (uint32_t i = 0; i < head->nin; i++) {
+    const IrEdge *e = ir_edge_at(p, head->in[i]);
+    if (!(e->flags & IR_EDGE_BACK)) continue;
+    if (stamp[h] != mark) stamp[h] = mark, body[size++] = h, done = size;
+    if (stamp[e->from->index] != mark) stamp[e->from->index] = mark, body[size++] = e->from->index;
+  }
+  while (done < size) { /* body[done ..] still to walk backwards from */
+    const IrNode *x = ir_node_at(p, body[done++]);
+    if (x->index == h) continue;
+    for (uint32_t j = 0; j < x->nin; j++) {
+      const IrEdge *in = ir_edge_at(p, x->in[j]);
+      if (!walk_edge(in) || stamp[in->from->index] == mark) continue;
+      stamp[in->from->index] = mark;
+      body[size++] = in->from->index;
     }
-    if (nmembers > first) loops[nloops++] = (Loop){h, nmembers - first, first};
+  }
+  return size;
+}
+
+static void find_loop_heads(IrProc *p) {
+  uint32_t nn = p->nodes.n, nloops = 0;
+  Loop *loops = xmalloc((nn + 1) * sizeof *loops);
+  uint32_t *stamp = xcalloc(nn + 1, sizeof *stamp), *body = xmalloc((nn + 1) * sizeof *body);
+  for (uint32_t h = 0; h < nn; h++) {
+    uint32_t size = loop_body(p, h, h + 1, stamp, body);
+    if (size) loops[nloops++] = (Loop){h, size};
   }
   qsort(loops, nloops, sizeof *loops, compare_loops);
   memset(stamp, 0, (nn + 1) * sizeof *stamp);
   for (uint32_t l = 0; l < nloops; l++) {
-    const Loop *L = &loops[l];
-    for (uint32_t k = 0; k < L->size; k++) stamp[members[L->first + k]] = l + 1;
-    for (uint32_t k = 0; k < L->size; k++) {
-      const IrNode *x = ir_node_at(p, members[L->first + k]);
+    uint32_t size = loop_body(p, loops[l].head, l + 1, stamp, body);
+    for (uint32_t k = 0; k < size; k++) {
+      const IrNode *x = ir_node_at(p, body[k]);
       for (uint32_t j = 0; j < x->nout; j++) {
-        IrNode *m = ir_edge_at(p, x->out[j])->to;
+        const IrEdge *e = ir_edge_at(p, x->out[j]);
+        IrNode *m = e->to;
         if (m->kind == IR_MERGE && stamp[m->index] != l + 1 && !m->u.merge.loop_head &&
-            walk_edge(ir_edge_at(p, x->out[j])))
-          m->u.merge.loop_head = ir_node_at(p, L->head);
+            walk_edge(e))
+          m->u.merge.loop_head = ir_node_at(p, loops[l].head);
       }
     }
   }
-  free(stack);
+  free(body);
   free(stamp);
-  free(members);
   free(loops);
 }
 
