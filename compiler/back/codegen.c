@@ -8,12 +8,21 @@
  * until every one of its forward predecessors is placed, so an if/else comes
  * out in the classic shape: then, JUMP end, else, end. A JOIN has no place of
  * its own: every edge into it emits `JOIN g n`, and one thread goes on.
+ * An event gateway is a race whose events are followed by the race's JOIN.
  * Handlers, state enter blocks and command bodies are further entry points,
  * and the `when` / `by` expression fragments come last.
  *
- * Expressions stay trees; they are emitted recursively with the implicit
- * conversions of the checker made explicit (TO_DECIMAL, TO_USERS). Literals,
- * constants, constant lists and date("...") literals become pool constants.
+ * Any graph ir_finish accepted compiles, structured or not: every node is
+ * placed once and reached by fall-through or JUMP, so a loop entered in the
+ * middle or a merge with many entries needs nothing special; the merge
+ * ordering and loop heads only shape the layout. Each step is linear in the
+ * graph: a choice's arms and a merge's readiness are kept in tables, not
+ * searched for (a choice of 40,000 arms was quadratic).
+ *
+ * Expressions (IrExpr) stay trees; they are emitted recursively with the
+ * implicit conversions made explicit (TO_DECIMAL, TO_USERS) where the context
+ * wants another type. Literals, constants, constant lists and date("...")
+ * literals become pool constants.
  *
  * Determinism: strings and constants are numbered in first-use order, tables
  * are keyed by content, and nothing depends on addresses or time. */
