@@ -170,5 +170,24 @@ else pass
 fi
 
 # ---------------------------------------------------------------------------
+echo "== a long else-if chain"
+# 40,000 arms: code generation once took time quadratic in the arms (52 s for
+# 40,000); linear, it takes about a second, so a generous limit tells them apart.
+awk 'BEGIN {
+  print "process chain {"; print "  param x: int"; print "  if x == 0 {"; print "    log \"0\""
+  for (i = 1; i < 40000; i++) { print "  } else if x == " i " {"; print "    log \"arm\"" }
+  print "  }"; print "}" }' >"$TMP/chain.bp"
+_timeout=$TIMEOUT
+TIMEOUT=40
+run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/chain.bp" -o "$TMP/chain.bpt"
+why=$(unsound "$TMP/err")
+TIMEOUT=$_timeout
+if [ -n "$why" ]; then fail "backend/else-if chain of 40000 arms" "$why"
+elif [ "$rc" -ne 0 ] || [ ! -s "$TMP/chain.bpt" ]; then
+  fail "backend/else-if chain of 40000 arms" "exit status $rc: $(head -n 1 "$TMP/err")"
+else pass
+fi
+
+# ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,16 +8,26 @@
  * until every one of its forward predecessors is placed, so an if/else comes
  * out in the classic shape: then, JUMP end, else, end. A JOIN has no place of
  * its own: every edge into it emits `JOIN g n`, and one thread goes on.
+ * An event gateway is a race whose events are followed by the race's JOIN.
  * Handlers, state enter blocks and command bodies are further entry points,
  * and the `when` / `by` expression fragments come last.
  *
- * Expressions stay trees; they are emitted recursively with the implicit
- * conversions of the checker made explicit (TO_DECIMAL, TO_USERS). Literals,
- * constants, constant lists and date("...") literals become pool constants.
+ * Any graph ir_finish accepted compiles, structured or not: every node is
+ * placed once and reached by fall-through or JUMP, so a loop entered in the
+ * middle or a merge with many entries needs nothing special; the merge
+ * ordering and loop heads only shape the layout. Each step is linear in the
+ * graph: a choice's arms and a merge's readiness are kept in tables, not
+ * searched for (a choice of 40,000 arms was quadratic).
+ *
+ * Expressions (IrExpr) stay trees; they are emitted recursively with the
+ * implicit conversions made explicit (TO_DECIMAL, TO_USERS) where the context
+ * wants another type. Literals, constants, constant lists and date("...")
+ * literals become pool constants.
  *
  * Determinism: strings and constants are numbered in first-use order, tables
  * are keyed by content, and nothing depends on addresses or time. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,7 +111,6 @@ static void keymap_free(KeyMap *m) {
 
 typedef struct Gen {
   const IrProgram *ir;
-  IrPosCache pos;
   Arena arena; /* the BptBundle's arrays and strings */
   BptError *err;
   bool failed;
@@ -245,6 +254,16 @@ typedef struct PGen {
   bool *placed;       /* per node */
   uint32_t *arrivals; /* per JOIN node: edges into it emitted so far */
   uint32_t *jumps_to; /* per node: JUMPs to it emitted so far */
+  /* Readiness of a merge, kept up to date instead of recounted (a merge of
+   * 40,000 arms is asked 40,000 times): per node, the forward in-edges
+   * (`need`), how many of them come from code already placed (`have`), and
+   * the back edges into it (`back`). */
+  uint32_t *need, *have, *back;
+  /* A choice's COND edges by arm: arms[arm_first[n] + a]; its ELSE edge. */
+  const IrEdge **arms;
+  uint32_t *arm_first;
+  const IrEdge **else_of;
+  uint32_t deferred_from; /* deferred[0 .. deferred_from) are all placed */
   Work *work;
   uint32_t nwork, work_cap;
   IrNode **deferred;
@@ -283,11 +302,8 @@ static void add_line(PGen *P, uint32_t line, uint32_t col) {
   VEC_PUSH(g->lines, g->nlines, g->lines_cap, l);
 }
 
-static void line_of_span(PGen *P, Span s) {
-  if (!P->g->ir->src) return;
-  uint32_t line, col;
-  ir_position(&P->g->pos, s.off, &line, &col);
-  add_line(P, line, col);
+static void line_of_expr(PGen *P, const IrExpr *e) {
+  if (e) add_line(P, e->line, e->col);
 }
 
 /* Operand letters of every instruction, from the one table. */
@@ -336,18 +352,25 @@ static void emit(PGen *P, BptOp op, ...) {
 
 /* ---- constants ---------------------------------------------------------------- */
 
-/* The text of a string literal with no interpolation, or NULL (in g's arena). */
-static const char *literal_string(Gen *g, const Expr *e, size_t *len) {
-  if (!e || e->kind != E_STRING) return NULL;
+/* The text of a string literal, or of an interpolation made only of
+ * literals; NULL for anything else (in g's arena). */
+static const char *literal_string(Gen *g, const IrExpr *e, size_t *len) {
+  if (!e) return NULL;
+  if (e->kind == IR_X_STRING) {
+    *len = e->u.str.len;
+    return e->u.str.s;
+  }
+  if (e->kind != IR_X_TEXT) return NULL;
   size_t n = 0;
-  for (uint32_t i = 0; i < e->u.str.n; i++) {
-    if (e->u.str.parts[i].expr) return NULL;
-    n += e->u.str.parts[i].len;
+  for (uint32_t i = 0; i < e->u.list.n; i++) {
+    const IrExpr *part = e->u.list.items[i];
+    if (!part || part->kind != IR_X_STRING) return NULL;
+    n += part->u.str.len;
   }
   char *s = arena_alloc(&g->arena, n + 1), *p = s;
-  for (uint32_t i = 0; i < e->u.str.n; i++) {
-    memcpy(p, e->u.str.parts[i].text, e->u.str.parts[i].len);
-    p += e->u.str.parts[i].len;
+  for (uint32_t i = 0; i < e->u.list.n; i++) {
+    memcpy(p, e->u.list.items[i]->u.str.s, e->u.list.items[i]->u.str.len);
+    p += e->u.list.items[i]->u.str.len;
   }
   *len = n;
   return s;
@@ -355,8 +378,8 @@ static const char *literal_string(Gen *g, const Expr *e, size_t *len) {
 
 /* date("YYYY-MM-DD") and datetime("YYYY-MM-DDTHH:MM") with a literal
  * argument (the checker validated its shape). */
-static bool date_literal(Gen *g, const Expr *e, BptConst *out) {
-  const char *fn = e->u.call.fn.s;
+static bool date_literal(Gen *g, const IrExpr *e, BptConst *out) {
+  const char *fn = e->u.call.fn;
   bool with_time = strcmp(fn, "datetime") == 0;
   if (!with_time && strcmp(fn, "date") != 0) return false;
   if (e->u.call.n != 1) return false;
@@ -367,11 +390,11 @@ static bool date_literal(Gen *g, const Expr *e, BptConst *out) {
   return with_time ? bpt_parse_datetime(s, n, &out->i) : bpt_parse_date(s, n, &out->i);
 }
 
-static bool const_value(Gen *g, const Expr *e, const Type *want, BptConst *out, int depth);
+static bool const_value(Gen *g, const IrExpr *e, const Type *want, BptConst *out, int depth);
 
 /* A list of constants: the items become constants first (they must come
  * earlier in the pool). */
-static bool const_list(Gen *g, const Expr *e, const Type *want, BptConst *out, int depth) {
+static bool const_list(Gen *g, const IrExpr *e, const Type *want, BptConst *out, int depth) {
   const Type *lt = want && want->kind == T_LIST && want != &type_list_empty ? want : e->type;
   if (!lt || lt->kind != T_LIST) return false;
   uint32_t n = e->u.list.n;
@@ -392,29 +415,29 @@ static bool const_list(Gen *g, const Expr *e, const Type *want, BptConst *out, i
 
 /* The value of a constant expression as a pool constant, converted to want
  * (int -> decimal); false when e is not a literal-like constant. */
-static bool const_value(Gen *g, const Expr *e, const Type *want, BptConst *out, int depth) {
+static bool const_value(Gen *g, const IrExpr *e, const Type *want, BptConst *out, int depth) {
   if (!e || depth > 64) return false;
   memset(out, 0, sizeof *out);
   bool as_decimal = want && want->kind == T_DECIMAL;
   switch (e->kind) {
-  case E_INT:
+  case IR_X_INT:
     out->type = as_decimal ? BPT_T_DECIMAL : BPT_T_INT;
-    out->i = e->u.ival;
+    out->i = e->u.i;
     return true;
-  case E_DECIMAL:
+  case IR_X_DECIMAL:
     out->type = BPT_T_DECIMAL;
     out->i = e->u.dec.unscaled;
     out->scale = e->u.dec.scale;
     return true;
-  case E_BOOL:
+  case IR_X_BOOL:
     out->type = BPT_T_BOOL;
-    out->i = e->u.bval;
+    out->i = e->u.i != 0;
     return true;
-  case E_DURATION:
+  case IR_X_DURATION:
     out->type = BPT_T_DURATION;
-    out->i = e->u.dur.seconds;
+    out->i = e->u.i;
     return true;
-  case E_STRING: {
+  case IR_X_STRING: case IR_X_TEXT: {
     size_t n;
     const char *s = literal_string(g, e, &n);
     if (!s) return false;
@@ -422,17 +445,14 @@ static bool const_value(Gen *g, const Expr *e, const Type *want, BptConst *out, 
     out->str = intern_n(g, s, n);
     return true;
   }
-  case E_LIST: return const_list(g, e, want, out, depth);
-  case E_CALL: return date_literal(g, e, out);
-  case E_NAME: {
-    const Symbol *sym = e->u.name.sym;
-    if (!sym || sym->kind != SYM_CONST || !sym->const_value) return false;
-    if (!const_value(g, sym->const_value, sym->type, out, depth + 1)) return false;
+  case IR_X_LIST: return const_list(g, e, want, out, depth);
+  case IR_X_CALL: return date_literal(g, e, out);
+  case IR_X_AS: /* a constant's value, as its type */
+    if (!const_value(g, e->u.unary.operand, e->type, out, depth + 1)) return false;
     if (as_decimal && out->type == BPT_T_INT) out->type = BPT_T_DECIMAL;
     return true;
-  }
-  case E_UNARY:
-    if (e->u.unary.op != U_NEG || !const_value(g, e->u.unary.operand, want, out, depth + 1))
+  case IR_X_UNARY:
+    if (e->u.unary.op != IR_OP_NEG || !const_value(g, e->u.unary.operand, want, out, depth + 1))
       return false;
     if ((out->type != BPT_T_INT && out->type != BPT_T_DECIMAL && out->type != BPT_T_DURATION) ||
         out->i == INT64_MIN)
@@ -447,6 +467,7 @@ static bool const_value(Gen *g, const Expr *e, const Type *want, BptConst *out, 
  * for types whose empty value is "unset" (user, date, datetime). */
 static bool empty_value(const Type *t, BptConst *out) {
   memset(out, 0, sizeof *out);
+  if (!t) return false;
   switch (t->kind) {
   case T_STRING: out->type = BPT_T_STRING; return true;
   case T_INT: out->type = BPT_T_INT; return true;
@@ -460,7 +481,7 @@ static bool empty_value(const Type *t, BptConst *out) {
 
 /* ---- expressions ---------------------------------------------------------------- */
 
-static void emit_expr(PGen *P, const Expr *e);
+static void emit_expr(PGen *P, const IrExpr *e);
 
 static void emit_const(PGen *P, const BptConst *c) { emit(P, BPT_OP_CONST, add_const(P->g, c)); }
 
@@ -478,14 +499,14 @@ static void convert(PGen *P, const Type *from, const Type *want) {
   else if (want == &type_users && from->kind == T_USER) emit(P, BPT_OP_TO_USERS);
 }
 
-static void emit_as(PGen *P, const Expr *e, const Type *want) {
+static void emit_as(PGen *P, const IrExpr *e, const Type *want) {
   BptConst c;
   if (const_value(P->g, e, want, &c, 0)) {
     emit_const(P, &c); /* already of the wanted type */
     return;
   }
   emit_expr(P, e);
-  convert(P, e->type, want);
+  if (e) convert(P, e->type, want);
 }
 
 /* Pops count values and pushes one, with an instruction taking a u8 count:
@@ -498,17 +519,17 @@ static void emit_counted(PGen *P, BptOp op, uint32_t *pending) {
   }
 }
 
-static void emit_text(PGen *P, const Expr *e) {
+static void emit_text(PGen *P, const IrExpr *e) {
   uint32_t pending = 0;
-  for (uint32_t i = 0; i < e->u.str.n; i++) {
-    const StrPart *part = &e->u.str.parts[i];
-    if (part->expr) {
-      emit_expr(P, part->expr);
+  for (uint32_t i = 0; i < e->u.list.n; i++) {
+    const IrExpr *part = e->u.list.items[i];
+    if (!part || part->kind != IR_X_STRING) {
+      emit_expr(P, part);
     } else {
-      if (part->len == 0) continue;
+      if (part->u.str.len == 0) continue;
       BptConst c = {0};
       c.type = BPT_T_STRING;
-      c.str = intern_n(P->g, part->text, part->len);
+      c.str = intern_n(P->g, part->u.str.s, part->u.str.len);
       emit_const(P, &c);
     }
     pending++;
@@ -528,7 +549,7 @@ static void emit_who(PGen *P, const IrWho *who) {
   emit(P, BPT_OP_USERS, pending);
 }
 
-static void emit_list(PGen *P, const Expr *e) {
+static void emit_list(PGen *P, const IrExpr *e) {
   if (e->u.list.n > 255) {
     fail(P->g, "process `%s`: a list of more than 255 computed items", P->p->name);
     return;
@@ -538,33 +559,16 @@ static void emit_list(PGen *P, const Expr *e) {
   emit(P, BPT_OP_LIST, e->u.list.n);
 }
 
-static void emit_name(PGen *P, const Expr *e) {
-  const Symbol *sym = e->u.name.sym;
-  if (!sym) {
-    fail(P->g, "process `%s`: the name `%s` was not resolved", P->p->name, e->u.name.s);
+static void emit_member(PGen *P, const IrExpr *e) {
+  const IrExpr *obj = e->u.member.obj;
+  const Type *rec = obj ? obj->type : NULL;
+  if (!rec || rec->kind != T_RECORD || e->u.member.index >= rec->nfields) {
+    fail(P->g, "process `%s`: member %u of a value that is not a step result", P->p->name,
+         e->u.member.index);
     return;
   }
-  if (sym->kind == SYM_FIELD) {
-    emit(P, BPT_OP_LOAD_FIELD, sym->slot);
-  } else if (sym->kind == SYM_CONST) {
-    if (sym->const_value) emit_as(P, sym->const_value, sym->type);
-    else fail(P->g, "process `%s`: constant `%s` has no value", P->p->name, sym->name);
-  } else {
-    int32_t slot = ir_slot_of(P->p, sym);
-    if (slot < 0) fail(P->g, "process `%s`: `%s` has no slot", P->p->name, sym->name);
-    emit(P, BPT_OP_LOAD, (unsigned)slot);
-  }
-}
-
-static void emit_member(PGen *P, const Expr *e) {
-  const Type *rec = e->u.field.obj->type;
-  const TypeField *f = rec ? type_field(rec, e->u.field.member.s) : NULL;
-  if (!f) {
-    fail(P->g, "process `%s`: unknown member `%s`", P->p->name, e->u.field.member.s);
-    return;
-  }
-  emit_expr(P, e->u.field.obj);
-  emit(P, BPT_OP_MEMBER, (unsigned)(f - rec->fields));
+  emit_expr(P, obj);
+  emit(P, BPT_OP_MEMBER, e->u.member.index);
 }
 
 static const char *const builtin_names[BPT_BI_COUNT] = {
@@ -573,17 +577,28 @@ static const char *const builtin_names[BPT_BI_COUNT] = {
 #undef BUILTIN
 };
 
-static void emit_call(PGen *P, const Expr *e) {
-  const char *fn = e->u.call.fn.s;
+static const uint8_t builtin_nargs[BPT_BI_COUNT] = {
+#define BUILTIN(id, name, nargs) nargs,
+#include "builtins.def"
+#undef BUILTIN
+};
+
+static void emit_call(PGen *P, const IrExpr *e) {
+  const char *fn = e->u.call.fn;
   unsigned b = 0;
   while (b < BPT_BI_COUNT && strcmp(builtin_names[b], fn) != 0) b++;
   if (b == BPT_BI_COUNT) {
     fail(P->g, "process `%s`: unknown function `%s`", P->p->name, fn);
     return;
   }
+  if (e->u.call.n != builtin_nargs[b]) {
+    fail(P->g, "process `%s`: `%s` takes %u arguments, not %u", P->p->name, fn,
+         (unsigned)builtin_nargs[b], e->u.call.n);
+    return;
+  }
   for (uint32_t i = 0; i < e->u.call.n; i++) {
-    const Expr *a = e->u.call.args[i];
-    const Type *want = a->type;
+    const IrExpr *a = e->u.call.args[i];
+    const Type *want = a ? a->type : NULL;
     if ((b == BPT_BI_MIN || b == BPT_BI_MAX)) want = e->type;
     if (b == BPT_BI_ROUND && i == 0) want = &type_decimal;
     emit_as(P, a, want);
@@ -591,17 +606,21 @@ static void emit_call(PGen *P, const Expr *e) {
   emit(P, BPT_OP_CALL, b, e->u.call.n);
 }
 
-static BptOp binary_op(BinaryOp op) {
+static BptOp binary_op(IrBinaryOp op) {
   static const BptOp ops[] = {BPT_OP_ADD, BPT_OP_SUB, BPT_OP_MUL, BPT_OP_DIV, BPT_OP_MOD,
                               BPT_OP_EQ,  BPT_OP_NE,  BPT_OP_LT,  BPT_OP_LE,  BPT_OP_GT,
                               BPT_OP_GE,  BPT_OP_AND_ELSE, BPT_OP_OR_ELSE, BPT_OP_IN};
   return ops[op];
 }
 
-static void emit_binary(PGen *P, const Expr *e) {
-  const Expr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
-  BinaryOp op = e->u.binary.op;
-  if (op == B_AND || op == B_OR) {
+static void emit_binary(PGen *P, const IrExpr *e) {
+  const IrExpr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
+  IrBinaryOp op = e->u.binary.op;
+  if (!l || !r) {
+    fail(P->g, "process `%s`: an operand is missing", P->p->name);
+    return;
+  }
+  if (op == IR_OP_AND || op == IR_OP_OR) {
     uint32_t end = new_label(P);
     emit_expr(P, l);
     emit(P, binary_op(op), end);
@@ -610,7 +629,7 @@ static void emit_binary(PGen *P, const Expr *e) {
     return;
   }
   const Type *lt = l->type, *rt = r->type;
-  if (op == B_IN) {
+  if (op == IR_OP_IN) {
     const Type *elem = rt && rt->kind == T_LIST ? rt->elem : NULL;
     emit_as(P, l, elem && type_is_numeric(elem) ? elem : lt);
     emit_expr(P, r);
@@ -625,7 +644,7 @@ static void emit_binary(PGen *P, const Expr *e) {
   emit(P, binary_op(op));
 }
 
-static void emit_cond(PGen *P, const Expr *e) {
+static void emit_cond(PGen *P, const IrExpr *e) {
   uint32_t otherwise = new_label(P), end = new_label(P);
   emit_expr(P, e->u.cond.cond);
   emit(P, BPT_OP_JUMP_IF_FALSE, otherwise);
@@ -636,30 +655,42 @@ static void emit_cond(PGen *P, const Expr *e) {
   place_label(P, end);
 }
 
-static void emit_expr(PGen *P, const Expr *e) {
+static void emit_expr(PGen *P, const IrExpr *e) {
   if (P->g->failed) return;
   BptConst c;
   if (!e) {
     fail(P->g, "process `%s`: an expression is missing", P->p->name);
     return;
   }
-  if (e->kind != E_NAME && const_value(P->g, e, e->type, &c, 0)) {
+  if (e->kind != IR_X_AS && const_value(P->g, e, e->type, &c, 0)) {
     emit_const(P, &c);
     return;
   }
   switch (e->kind) {
-  case E_STRING: emit_text(P, e); break;
-  case E_LIST: emit_list(P, e); break;
-  case E_NAME: emit_name(P, e); break;
-  case E_FIELD: emit_member(P, e); break;
-  case E_CALL: emit_call(P, e); break;
-  case E_UNARY:
-    emit_expr(P, e->u.unary.operand);
-    emit(P, e->u.unary.op == U_NEG ? BPT_OP_NEG : BPT_OP_NOT);
+  case IR_X_TEXT: emit_text(P, e); break;
+  case IR_X_LIST: emit_list(P, e); break;
+  case IR_X_SLOT:
+    if (e->u.index >= P->p->slots.n) fail(P->g, "process `%s`: no slot %u", P->p->name, e->u.index);
+    emit(P, BPT_OP_LOAD, e->u.index);
     break;
-  case E_BINARY: emit_binary(P, e); break;
-  case E_COND: emit_cond(P, e); break;
-  default: fail(P->g, "process `%s`: an expression the checker did not accept", P->p->name);
+  case IR_X_FIELD:
+    if (P->p->doc < 0 || e->u.index >= P->g->ir->docs[P->p->doc].nfields)
+      fail(P->g, "process `%s`: no document field %u", P->p->name, e->u.index);
+    emit(P, BPT_OP_LOAD_FIELD, e->u.index);
+    break;
+  case IR_X_AS: emit_as(P, e->u.unary.operand, e->type); break;
+  case IR_X_MEMBER: emit_member(P, e); break;
+  case IR_X_CALL: emit_call(P, e); break;
+  case IR_X_UNARY:
+    emit_expr(P, e->u.unary.operand);
+    emit(P, e->u.unary.op == IR_OP_NEG ? BPT_OP_NEG : BPT_OP_NOT);
+    break;
+  case IR_X_BINARY: emit_binary(P, e); break;
+  case IR_X_COND: emit_cond(P, e); break;
+  case IR_X_INT: case IR_X_DECIMAL: case IR_X_BOOL: case IR_X_DURATION: case IR_X_STRING:
+  case IR_X_KIND_COUNT: /* literals are constants, above */
+    fail(P->g, "process `%s`: a literal of the wrong type", P->p->name);
+    break;
   }
 }
 
@@ -700,36 +731,67 @@ static IrNode *flow_successor(const IrProc *p, const IrNode *n) {
 
 static bool is_join(const IrNode *n) { return n->kind == IR_JOIN || n->kind == IR_RACE_JOIN; }
 
+/* Does a merge wait for the code of this in-edge's source? */
+static bool forward_flow(const IrEdge *e) {
+  return !(e->flags & IR_EDGE_BACK) && e->kind != IR_E_TIMER && e->kind != IR_E_COMMAND &&
+         e->kind != IR_E_GOTO;
+}
+
+/* n's code is placed (a JOIN: every edge into it emitted): its successors
+ * have one more forward predecessor done. */
+static void note_done(PGen *P, const IrNode *n) {
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = out_edge(P->p, n, i);
+    if (forward_flow(e)) P->have[e->to->index]++;
+  }
+}
+
 /* May n be placed now: are all its forward predecessors placed (and, for a
  * loop's exit, the whole loop: has every back edge to its head been emitted,
  * as a JUMP)? */
 static bool ready(const PGen *P, const IrNode *n) {
   const IrNode *head = n->kind == IR_MERGE ? n->u.merge.loop_head : NULL;
-  uint32_t back = 0;
-  for (uint32_t i = 0; head && i < head->nin; i++)
-    back += (ir_edge_at(P->p, head->in[i])->flags & IR_EDGE_BACK) != 0;
-  if (head && P->jumps_to[head->index] < back) return false;
-  for (uint32_t i = 0; i < n->nin; i++) {
-    const IrEdge *e = ir_edge_at(P->p, n->in[i]);
-    if ((e->flags & IR_EDGE_BACK) || e->kind == IR_E_TIMER || e->kind == IR_E_COMMAND ||
-        e->kind == IR_E_GOTO)
-      continue;
-    const IrNode *from = e->from;
-    if (is_join(from) ? P->arrivals[from->index] < from->nin : !P->placed[from->index])
-      return false;
+  if (head && P->jumps_to[head->index] < P->back[head->index]) return false;
+  return P->have[n->index] >= P->need[n->index];
+}
+
+/* The counts behind ready() and the arms of every choice, in one pass over
+ * the edges. */
+static void index_process(PGen *P) {
+  const IrProc *p = P->p;
+  uint32_t nn = p->nodes.n, ne = p->edges.n;
+  P->need = xcalloc(nn + 1, sizeof *P->need);
+  P->have = xcalloc(nn + 1, sizeof *P->have);
+  P->back = xcalloc(nn + 1, sizeof *P->back);
+  P->arm_first = xcalloc(nn + 2, sizeof *P->arm_first);
+  P->arms = xcalloc(ne + 1, sizeof *P->arms);
+  P->else_of = xcalloc(nn + 1, sizeof *P->else_of);
+  for (uint32_t i = 0; i < ne; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (forward_flow(e)) P->need[e->to->index]++;
+    if (e->flags & IR_EDGE_BACK) P->back[e->to->index]++;
+    if (e->kind == IR_E_COND) P->arm_first[e->from->index + 1]++;
+    if (e->kind == IR_E_ELSE) P->else_of[e->from->index] = e;
   }
-  return true;
+  for (uint32_t i = 0; i < nn; i++) P->arm_first[i + 1] += P->arm_first[i];
+  for (uint32_t i = 0; i < ne; i++) { /* ir_finish checked: arms 0 .. k-1, once each */
+    const IrEdge *e = ir_edge_at(p, i);
+    uint32_t k = P->arm_first[e->from->index + 1] - P->arm_first[e->from->index];
+    if (e->kind == IR_E_COND && e->arm < k) P->arms[P->arm_first[e->from->index] + e->arm] = e;
+  }
 }
 
 /* The step descriptor and the code of a human step. */
 static void emit_human(PGen *P, IrNode *n) {
   const IrHuman *h = &n->u.human;
-  static const uint8_t modes[] = {[MODE_DEFAULT] = BPT_MODE_ANY, [MODE_ANY] = BPT_MODE_ANY,
-                                  [MODE_ALL] = BPT_MODE_ALL, [MODE_MAJORITY] = BPT_MODE_MAJORITY,
-                                  [MODE_VOTE] = BPT_MODE_VOTE};
+  static const uint8_t modes[] = {[IR_MODE_ANY] = BPT_MODE_ANY, [IR_MODE_ALL] = BPT_MODE_ALL,
+                                  [IR_MODE_MAJORITY] = BPT_MODE_MAJORITY,
+                                  [IR_MODE_VOTE] = BPT_MODE_VOTE};
+  static const uint8_t kinds[] = {[IR_TASK] = BPT_STEP_TASK, [IR_APPROVE] = BPT_STEP_APPROVE,
+                                  [IR_REVIEW] = BPT_STEP_REVIEW, [IR_REQUEST] = BPT_STEP_REQUEST};
   BptStep *s = &P->steps[h->step];
   StepLabels *sl = &P->step_labels[h->step];
-  s->kind = (uint8_t)h->kind;
+  s->kind = kinds[n->kind];
   s->mode = modes[h->mode];
   s->flags = (uint8_t)((h->wait_all ? BPT_STEP_WAIT_ALL : 0) | (h->due ? BPT_STEP_HAS_DUE : 0));
   if (h->nreminds > 255) fail(P->g, "process `%s`: more than 255 reminders on a step", P->p->name);
@@ -749,7 +811,7 @@ static void emit_human(PGen *P, IrNode *n) {
 
   emit_who(P, &h->who);
   emit_as(P, h->title, &type_string);
-  if (h->mode == MODE_VOTE) emit_as(P, h->vote, &type_int);
+  if (h->mode == IR_MODE_VOTE) emit_as(P, h->vote, &type_int);
   if (h->due) emit_expr(P, h->due);
   for (uint32_t i = 0; i < h->nreminds; i++) emit_as(P, h->remind_before[i], &type_duration);
   emit(P, BPT_OP_STEP, h->step);
@@ -791,7 +853,7 @@ static void emit_prologue(PGen *P) {
     const IrParam *prm = p->params.items[i];
     if (!prm->def) continue;
     uint32_t skip = new_label(P);
-    line_of_span(P, prm->def->span);
+    line_of_expr(P, prm->def);
     emit(P, BPT_OP_JUMP_IF_SET, prm->slot, skip);
     emit_as(P, prm->def, prm->type);
     emit(P, BPT_OP_STORE, prm->slot);
@@ -808,31 +870,22 @@ static void emit_prologue(PGen *P) {
   }
 }
 
-static int32_t else_edge(const IrProc *p, const IrNode *n) {
-  for (uint32_t i = 0; i < n->nout; i++)
-    if (out_edge(p, n, i)->kind == IR_E_ELSE) return (int32_t)i;
-  return -1;
-}
-
 /* The COND edge of a choice tried arm-th (arms are numbered 0, 1, ...), or
  * NULL past the last. */
-static const IrEdge *cond_arm(const IrProc *p, const IrNode *n, int32_t arm) {
-  for (uint32_t i = 0; i < n->nout; i++) {
-    const IrEdge *e = out_edge(p, n, i);
-    if (e->kind == IR_E_COND && e->arm == (uint32_t)arm) return e;
-  }
-  return NULL;
+static const IrEdge *cond_arm(const PGen *P, const IrNode *n, int32_t arm) {
+  uint32_t first = P->arm_first[n->index], k = P->arm_first[n->index + 1] - first;
+  return arm >= 0 && (uint32_t)arm < k ? P->arms[first + (uint32_t)arm] : NULL;
 }
 
 /* Emits test `arm` of a choice and returns the node to continue with. */
 static IrNode *emit_choice_arm(PGen *P, IrNode *n, int32_t arm) {
-  const IrEdge *e = cond_arm(P->p, n, arm);
+  const IrEdge *e = cond_arm(P, n, arm);
+  const IrEdge *el = P->else_of[n->index];
   if (e) {
-    int32_t el = else_edge(P->p, n);
     uint32_t next;
     emit_expr(P, e->cond);
-    if (!cond_arm(P->p, n, arm + 1) && el >= 0) { /* the last test: false goes to else */
-      next = target_label(P, out_edge(P->p, n, (uint32_t)el)->to);
+    if (!cond_arm(P, n, arm + 1) && el) { /* the last test: false goes to else */
+      next = target_label(P, el->to);
     } else {
       next = new_label(P);
       push_work(P, next, n, arm + 1);
@@ -840,8 +893,7 @@ static IrNode *emit_choice_arm(PGen *P, IrNode *n, int32_t arm) {
     emit(P, BPT_OP_JUMP_IF_FALSE, next);
     return e->to;
   }
-  int32_t el = else_edge(P->p, n);
-  if (el >= 0) return out_edge(P->p, n, (uint32_t)el)->to;
+  if (el) return el->to;
   emit(P, BPT_OP_END);
   return NULL;
 }
@@ -866,7 +918,7 @@ static IrNode *emit_fork(PGen *P, IrNode *n) {
   const IrEdge *branches[256];
   for (uint32_t i = 0; i < n->nout && nb < 256; i++) {
     const IrEdge *e = out_edge(P->p, n, i);
-    if (e->kind != IR_E_FLOW) continue;
+    if (e->kind != IR_E_FLOW && e->kind != IR_E_LOOP) continue;
     uint32_t j = nb++;
     while (j > 0 && branches[j - 1]->arm > e->arm) { /* by branch order */
       branches[j] = branches[j - 1];
@@ -881,8 +933,17 @@ static IrNode *emit_fork(PGen *P, IrNode *n) {
   /* Branches go on the work stack last first, so the first is laid out first. */
   uint32_t labels[255];
   for (uint32_t i = nb; i-- > 0;) labels[i] = target_label(P, branches[i]->to);
-  emit(P, BPT_OP_FORK, n->u.fork.group, n->kind == IR_RACE ? 1u : 0u, nb, labels);
+  emit(P, BPT_OP_FORK, n->u.fork.group, n->kind == IR_FORK ? 0u : 1u, nb, labels);
   return NULL;
+}
+
+/* The event gateway n is one of the events of, or NULL. An event gateway is
+ * a race: FORK any=1 with a branch per event; each event's code is followed
+ * by the race's JOIN, so the first to happen withdraws the others. */
+static const IrNode *event_gateway(const IrProc *p, const IrNode *n) {
+  if (n->nin != 1) return NULL;
+  const IrNode *from = ir_edge_at(p, n->in[0])->from;
+  return from->kind == IR_EVENT_WAIT ? from : NULL;
 }
 
 /* Emits node n (already placed) and returns the node its thread goes on to,
@@ -923,7 +984,7 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
     break;
   case IR_CHOICE: return emit_choice_arm(P, n, 0);
   case IR_MERGE: case IR_STATE: break;
-  case IR_FORK: case IR_RACE: return emit_fork(P, n);
+  case IR_FORK: case IR_RACE: case IR_EVENT_WAIT: return emit_fork(P, n);
   case IR_ITER_START:
     emit_expr(P, n->u.iter_start.list);
     emit(P, BPT_OP_ITER_START, n->u.iter_start.slot);
@@ -941,13 +1002,12 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
     break;
   case IR_HANDLER_END: emit(P, BPT_OP_HANDLER_END); return NULL;
   case IR_IDLE: emit(P, BPT_OP_STATE_IDLE); return NULL;
-  case IR_EVENT_WAIT:
-    emit(P, BPT_OP_FAIL, intern(P->g, "an event-based gateway is not supported yet"));
-    return NULL;
-  default:
+  default: /* IR_BRANCH is on no path; a join is emitted per edge (chain) */
     fail(P->g, "process `%s`: node %s cannot be on a path", p->name, n->id);
     return NULL;
   }
+  const IrNode *gateway = event_gateway(p, n);
+  if (gateway) emit(P, BPT_OP_JOIN, gateway->u.fork.group, 1u); /* first event: cancel the rest */
   IrNode *next = flow_successor(p, n);
   if (!next) emit(P, BPT_OP_END); /* a graph from an importer may stop anywhere */
   return next;
@@ -957,6 +1017,7 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
 static void place_node(PGen *P, IrNode *n) {
   place_label(P, node_label(n));
   P->placed[n->index] = true;
+  note_done(P, n);
   if (n->kind != IR_IDLE && n->kind != IR_HANDLER_END && n->kind != IR_MERGE)
     add_line(P, n->line, n->col);
 }
@@ -967,7 +1028,7 @@ static void chain(PGen *P, IrNode *n) {
   while (n && !P->g->failed) {
     if (is_join(n)) {
       emit(P, BPT_OP_JOIN, n->u.fork.group, n->u.fork.nbranches);
-      P->arrivals[n->index]++;
+      if (++P->arrivals[n->index] == n->nin) note_done(P, n);
       n = flow_successor(P->p, n);
       if (!n) emit(P, BPT_OP_END);
       continue;
@@ -1007,16 +1068,17 @@ static void drain(PGen *P) {
       }
       place_label(P, w.label);
       if (w.arm >= 0) {
-        const IrEdge *e = cond_arm(P->p, w.node, w.arm);
-        if (e && e->cond) line_of_span(P, e->cond->span);
+        const IrEdge *e = cond_arm(P, w.node, w.arm);
+        if (e) line_of_expr(P, e->cond);
         chain(P, emit_choice_arm(P, w.node, w.arm));
       } else {
         chain(P, w.node);
       }
       continue;
     }
-    uint32_t i = 0;
+    uint32_t i = P->deferred_from; /* placed stays placed: no need to look again */
     while (i < P->ndeferred && P->placed[P->deferred[i]->index]) i++;
+    P->deferred_from = i;
     if (i == P->ndeferred) return;
     IrNode *m = P->deferred[i];
     place_node(P, m);
@@ -1040,9 +1102,9 @@ static void emit_entry(PGen *P, IrNode *n) {
 }
 
 /* An expression fragment (`when`, `by`): its pc. */
-static uint32_t emit_fragment_when(PGen *P, const Expr *e) {
+static uint32_t emit_fragment_when(PGen *P, const IrExpr *e) {
   uint32_t pc = P->code.len;
-  line_of_span(P, e->span);
+  line_of_expr(P, e);
   emit_as(P, e, &type_bool);
   emit(P, BPT_OP_RESULT);
   return pc;
@@ -1074,6 +1136,36 @@ static void resolve_fixups(PGen *P) {
 
 /* ---- process descriptors and the graph ------------------------------------------- */
 
+/* Node kinds the GRAPH section has no word for are drawn as the nearest one:
+ * the end of a handler, a resting state and a goto end a path (END); a
+ * reassign / add changes who works on a step (ASSIGN); a for loop is an
+ * assignment of its list and a choice per element. */
+static const uint8_t bpt_node_kinds[IR_NODE_KIND_COUNT] = {
+    [IR_START] = BPT_N_START,       [IR_END] = BPT_N_END,
+    [IR_TERMINATE] = BPT_N_TERMINATE, [IR_TASK] = BPT_N_TASK,
+    [IR_APPROVE] = BPT_N_APPROVE,   [IR_REVIEW] = BPT_N_REVIEW,
+    [IR_REQUEST] = BPT_N_REQUEST,   [IR_ACTION] = BPT_N_ACTION,
+    [IR_NOTIFY] = BPT_N_NOTIFY,     [IR_LOG] = BPT_N_LOG,
+    [IR_ASSIGN] = BPT_N_ASSIGN,     [IR_START_PROCESS] = BPT_N_START_PROCESS,
+    [IR_WAIT] = BPT_N_TIMER,        [IR_WAIT_UNTIL] = BPT_N_TIMER,
+    [IR_CHOICE] = BPT_N_CHOICE,     [IR_MERGE] = BPT_N_MERGE,
+    [IR_FORK] = BPT_N_FORK,         [IR_JOIN] = BPT_N_JOIN,
+    [IR_RACE] = BPT_N_RACE,         [IR_RACE_JOIN] = BPT_N_RACE_JOIN,
+    [IR_EVENT_WAIT] = BPT_N_EVENT_WAIT, [IR_ITER_START] = BPT_N_ASSIGN,
+    [IR_ITER_NEXT] = BPT_N_CHOICE,  [IR_STATE] = BPT_N_STATE,
+    [IR_GOTO] = BPT_N_END,          [IR_BRANCH] = BPT_N_BRANCH,
+    [IR_REASSIGN] = BPT_N_ASSIGN,   [IR_ADD] = BPT_N_ASSIGN,
+    [IR_HANDLER_END] = BPT_N_END,   [IR_IDLE] = BPT_N_END,
+};
+
+static const uint8_t bpt_edge_kinds[IR_E_KIND_COUNT] = {
+    [IR_E_FLOW] = BPT_E_FLOW,   [IR_E_COND] = BPT_E_COND,   [IR_E_ELSE] = BPT_E_ELSE,
+    [IR_E_LOOP] = BPT_E_LOOP,   [IR_E_TIMER] = BPT_E_TIMER, [IR_E_COMMAND] = BPT_E_COMMAND,
+    [IR_E_GOTO] = BPT_E_GOTO};
+
+unsigned codegen_node_kind(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? bpt_node_kinds[k] : BPT_N_END; }
+unsigned codegen_edge_kind(IrEdgeKind k) { return k < IR_E_KIND_COUNT ? bpt_edge_kinds[k] : BPT_E_FLOW; }
+
 static void graph_of(PGen *P, BptProcess *bp) {
   Gen *g = P->g;
   const IrProc *p = P->p;
@@ -1081,7 +1173,7 @@ static void graph_of(PGen *P, BptProcess *bp) {
   bp->nnodes = p->nodes.n;
   for (uint32_t i = 0; i < p->nodes.n; i++) {
     const IrNode *n = ir_node_at(p, i);
-    BptNode bn = {(uint8_t)ir_node_bpt_kind(n->kind), intern(g, n->id), intern(g, n->title),
+    BptNode bn = {(uint8_t)codegen_node_kind(n->kind), intern(g, n->id), intern(g, n->title),
                   intern(g, n->detail), n->line, n->col,
                   n->cluster ? P->first_node + n->cluster->index : BPT_NO_PC};
     VEC_PUSH(g->nodes, g->nnodes, g->nodes_cap, bn);
@@ -1091,7 +1183,7 @@ static void graph_of(PGen *P, BptProcess *bp) {
   for (uint32_t i = 0; i < p->edges.n; i++) {
     const IrEdge *e = ir_edge_at(p, i);
     BptEdge be = {P->first_node + e->from->index, P->first_node + e->to->index,
-                  (uint8_t)ir_edge_bpt_kind(e->kind), intern(g, e->label)};
+                  (uint8_t)codegen_edge_kind(e->kind), intern(g, e->label)};
     VEC_PUSH(g->edges, g->nedges, g->edges_cap, be);
   }
 }
@@ -1140,7 +1232,10 @@ static void states_of(PGen *P, BptProcess *bp) {
 
 static void trigger_of(PGen *P, BptProcess *bp) {
   const IrTrigger *t = &P->p->trigger;
-  bp->trigger = (uint8_t)t->kind;
+  static const uint8_t triggers[] = {[IR_TRIG_MANUAL] = BPT_TRIG_MANUAL,
+                                     [IR_TRIG_CREATE] = BPT_TRIG_CREATE,
+                                     [IR_TRIG_CHANGE] = BPT_TRIG_CHANGE};
+  bp->trigger = triggers[t->kind];
   if (t->nfields > 255) fail(P->g, "process `%s`: a trigger on more than 255 fields", P->p->name);
   bp->ntrigger_fields = (uint8_t)t->nfields;
   bp->trigger_fields = arena_alloc(&P->g->arena, (t->nfields + 1) * sizeof *bp->trigger_fields);
@@ -1155,6 +1250,12 @@ static void free_pgen(PGen *P) {
   free(P->placed);
   free(P->arrivals);
   free(P->jumps_to);
+  free(P->need);
+  free(P->have);
+  free(P->back);
+  free(P->arms);
+  free(P->arm_first);
+  free(P->else_of);
   free(P->work);
   free(P->deferred);
   free(P->entries);
@@ -1172,6 +1273,7 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   P.placed = xcalloc(nn + 1, sizeof *P.placed);
   P.arrivals = xcalloc(nn + 1, sizeof *P.arrivals);
   P.jumps_to = xcalloc(nn + 1, sizeof *P.jumps_to);
+  index_process(&P);
   P.steps = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.steps);
   P.step_labels = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.step_labels);
   for (uint32_t i = 0; i < p->nsteps; i++) P.step_labels[i].timeout = UINT32_MAX;
@@ -1269,13 +1371,19 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   Gen g;
   memset(&g, 0, sizeof g);
   g.ir = ir;
-  g.pos.src = ir->src;
   g.err = err;
   arena_init(&g.arena);
   err->message[0] = 0;
   *out = NULL;
   *out_len = 0;
   intern(&g, ""); /* string 0 */
+
+  if (!ir->finished) fail(&g, "the IR was not finished (ir_finish)");
+  else if (ir->nerrors) {
+    char why[sizeof err->message];
+    ir_error_text(ir, &ir->errors[0], why, sizeof why);
+    fail(&g, "%s", why);
+  }
 
   BptBundle b;
   memset(&b, 0, sizeof b);

@@ -141,13 +141,35 @@ static void refine_ends(DgProc *p) {
 
 /* ---- from the IR ---------------------------------------------------------------- */
 
-static DgKind kind_of_ir(IrNodeKind k) {
-  switch (k) {
-  case IR_GOTO: return DG_GOTO;
-  case IR_HANDLER_END: return DG_HANDLER_END;
-  case IR_IDLE: return DG_IDLE;
-  default: return (DgKind)ir_node_bpt_kind(k);
-  }
+/* The diagram's kind of an IR node. A for loop is drawn as an assignment of
+ * its list and a choice per element; a reassign / add as an assignment. */
+static const uint8_t dg_kinds[IR_NODE_KIND_COUNT] = {
+    [IR_START] = DG_START,         [IR_END] = DG_END,
+    [IR_TERMINATE] = DG_TERMINATE, [IR_TASK] = DG_TASK,
+    [IR_APPROVE] = DG_APPROVE,     [IR_REVIEW] = DG_REVIEW,
+    [IR_REQUEST] = DG_REQUEST,     [IR_ACTION] = DG_ACTION,
+    [IR_NOTIFY] = DG_NOTIFY,       [IR_LOG] = DG_LOG,
+    [IR_ASSIGN] = DG_ASSIGN,       [IR_START_PROCESS] = DG_START_PROCESS,
+    [IR_WAIT] = DG_TIMER,          [IR_WAIT_UNTIL] = DG_TIMER,
+    [IR_CHOICE] = DG_CHOICE,       [IR_MERGE] = DG_MERGE,
+    [IR_FORK] = DG_FORK,           [IR_JOIN] = DG_JOIN,
+    [IR_RACE] = DG_RACE,           [IR_RACE_JOIN] = DG_RACE_JOIN,
+    [IR_EVENT_WAIT] = DG_EVENT_WAIT, [IR_ITER_START] = DG_ASSIGN,
+    [IR_ITER_NEXT] = DG_CHOICE,    [IR_STATE] = DG_STATE,
+    [IR_GOTO] = DG_GOTO,           [IR_BRANCH] = DG_BRANCH,
+    [IR_REASSIGN] = DG_ASSIGN,     [IR_ADD] = DG_ASSIGN,
+    [IR_HANDLER_END] = DG_HANDLER_END, [IR_IDLE] = DG_IDLE,
+};
+
+static DgKind kind_of_ir(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? (DgKind)dg_kinds[k] : DG_END; }
+
+/* The GRAPH section's kind of an IR edge (the bundle's and the diagram's). */
+static BptEdgeKind edge_kind_of_ir(IrEdgeKind k) {
+  static const uint8_t kinds[IR_E_KIND_COUNT] = {
+      [IR_E_FLOW] = BPT_E_FLOW,   [IR_E_COND] = BPT_E_COND,   [IR_E_ELSE] = BPT_E_ELSE,
+      [IR_E_LOOP] = BPT_E_LOOP,   [IR_E_TIMER] = BPT_E_TIMER, [IR_E_COMMAND] = BPT_E_COMMAND,
+      [IR_E_GOTO] = BPT_E_GOTO};
+  return k < IR_E_KIND_COUNT ? (BptEdgeKind)kinds[k] : BPT_E_FLOW;
 }
 
 static void proc_from_ir(Diagram *d, const IrProc *ip, DgProc *p) {
@@ -170,7 +192,7 @@ static void proc_from_ir(Diagram *d, const IrProc *ip, DgProc *p) {
   }
   for (uint32_t i = 0; i < p->nedges; i++) {
     const IrEdge *e = ir_edge_at(ip, i);
-    p->edges[i] = (DgEdge){e->from->index, e->to->index, (BptEdgeKind)ir_edge_bpt_kind(e->kind),
+    p->edges[i] = (DgEdge){e->from->index, e->to->index, edge_kind_of_ir(e->kind),
                            copy(d, e->label), false, DG_UNMARKED};
   }
   index_edges(d, p);

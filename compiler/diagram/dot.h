@@ -12,9 +12,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ast.h"
 #include "diag.h"
 #include "diagram.h"
+
+/* The front end's checked program (front/ast.h), only passed through here: the
+ * diagram room does not see the front end. */
+typedef struct Program Program;
 
 /* How bpc reads a `.bp` file: parse, check, print the diagnostics as `bpc
  * check` does. Returns the checked program, or NULL with *status set (1: the

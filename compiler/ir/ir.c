@@ -1,17 +1,19 @@
-/* ir.c — building and reading the graph IR (see ir.h). */
+/* ir.c — building and reading the graph IR (see ir.h); ir_finish is in
+ * ir_finish.c. */
 #include "ir.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpt.h"
 
-IrProgram *ir_program_new(void) {
+IrProgram *ir_new(const char *source_path) {
   IrProgram *ir = xcalloc(1, sizeof *ir);
   arena_init(&ir->arena);
-  ir->source_path = "";
+  ir->source_path = source_path ? arena_strdup(&ir->arena, source_path) : "";
   return ir;
 }
+
+const char *ir_str(IrProgram *ir, const char *s) { return arena_strdup(&ir->arena, s ? s : ""); }
 
 void ir_free(IrProgram *ir) {
   if (!ir) return;
@@ -46,37 +48,6 @@ const char *ir_node_kind_name(IrNodeKind k) {
 
 const char *ir_edge_kind_name(IrEdgeKind k) {
   return k < IR_E_KIND_COUNT ? edge_kind_names[k] : "?";
-}
-
-/* Node kinds the GRAPH section has no word for are drawn as the nearest one:
- * the end of a handler, a resting state and a goto end a path (END); a
- * reassign / add changes who works on a step (ASSIGN); a for loop is an
- * assignment of its list and a choice per element. */
-static const uint8_t bpt_node_kinds[IR_NODE_KIND_COUNT] = {
-    [IR_START] = BPT_N_START,       [IR_END] = BPT_N_END,
-    [IR_TERMINATE] = BPT_N_TERMINATE, [IR_TASK] = BPT_N_TASK,
-    [IR_APPROVE] = BPT_N_APPROVE,   [IR_REVIEW] = BPT_N_REVIEW,
-    [IR_REQUEST] = BPT_N_REQUEST,   [IR_ACTION] = BPT_N_ACTION,
-    [IR_NOTIFY] = BPT_N_NOTIFY,     [IR_LOG] = BPT_N_LOG,
-    [IR_ASSIGN] = BPT_N_ASSIGN,     [IR_START_PROCESS] = BPT_N_START_PROCESS,
-    [IR_WAIT] = BPT_N_TIMER,        [IR_WAIT_UNTIL] = BPT_N_TIMER,
-    [IR_CHOICE] = BPT_N_CHOICE,     [IR_MERGE] = BPT_N_MERGE,
-    [IR_FORK] = BPT_N_FORK,         [IR_JOIN] = BPT_N_JOIN,
-    [IR_RACE] = BPT_N_RACE,         [IR_RACE_JOIN] = BPT_N_RACE_JOIN,
-    [IR_EVENT_WAIT] = BPT_N_EVENT_WAIT, [IR_ITER_START] = BPT_N_ASSIGN,
-    [IR_ITER_NEXT] = BPT_N_CHOICE,  [IR_STATE] = BPT_N_STATE,
-    [IR_GOTO] = BPT_N_END,          [IR_BRANCH] = BPT_N_BRANCH,
-    [IR_REASSIGN] = BPT_N_ASSIGN,   [IR_ADD] = BPT_N_ASSIGN,
-    [IR_HANDLER_END] = BPT_N_END,   [IR_IDLE] = BPT_N_END,
-};
-
-unsigned ir_node_bpt_kind(IrNodeKind k) { return bpt_node_kinds[k]; }
-
-unsigned ir_edge_bpt_kind(IrEdgeKind k) {
-  static const uint8_t kinds[IR_E_KIND_COUNT] = {BPT_E_FLOW, BPT_E_COND,    BPT_E_ELSE,
-                                                 BPT_E_LOOP, BPT_E_TIMER,   BPT_E_COMMAND,
-                                                 BPT_E_GOTO};
-  return kinds[k];
 }
 
 bool ir_is_human(IrNodeKind k) { return k >= IR_TASK && k <= IR_REQUEST; }
@@ -121,15 +92,60 @@ static const char *make_id(IrProgram *ir, IrProc *p, IrNodeKind kind, uint32_t l
   return arena_printf(&ir->arena, "%s_%u_%u", node_kind_names[kind], line, *count);
 }
 
-IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, uint32_t line, uint32_t col) {
+/* ---- programs, processes, nodes, edges ---------------------------------------- */
+
+void ir_reserve(IrProgram *ir, uint32_t ndocs, uint32_t nactions, uint32_t nprocs) {
+  ir->docs = arena_alloc(&ir->arena, (ndocs + 1) * sizeof *ir->docs);
+  ir->actions = arena_alloc(&ir->arena, (nactions + 1) * sizeof *ir->actions);
+  ir->procs = arena_alloc(&ir->arena, (nprocs + 1) * sizeof *ir->procs);
+  memset(ir->procs, 0, (nprocs + 1) * sizeof *ir->procs);
+}
+
+IrDoc *ir_doc(IrProgram *ir, const char *name, uint32_t nfields) {
+  IrDoc *d = &ir->docs[ir->ndocs++];
+  d->name = ir_str(ir, name);
+  d->nfields = nfields;
+  d->fields = arena_alloc(&ir->arena, (nfields + 1) * sizeof *d->fields);
+  memset(d->fields, 0, (nfields + 1) * sizeof *d->fields);
+  return d;
+}
+
+IrAction *ir_action(IrProgram *ir, const char *name, const Type *result, uint32_t nparams) {
+  IrAction *a = &ir->actions[ir->nactions++];
+  a->name = ir_str(ir, name);
+  a->result = result ? result : &type_void;
+  a->nparams = nparams;
+  a->params = arena_alloc(&ir->arena, (nparams + 1) * sizeof *a->params);
+  memset(a->params, 0, (nparams + 1) * sizeof *a->params);
+  return a;
+}
+
+IrProc *ir_proc(IrProgram *ir, const char *name) {
+  IrProc *p = &ir->procs[ir->nprocs++];
+  memset(p, 0, sizeof *p);
+  p->name = ir_str(ir, name);
+  p->title = "";
+  p->doc = -1;
+  return p;
+}
+
+IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, const char *id, uint32_t line,
+                uint32_t col) {
   IrNode *n = arena_alloc(&ir->arena, sizeof *n);
+  memset(n, 0, sizeof *n);
   n->kind = kind;
   n->line = line;
   n->col = col;
-  n->id = make_id(ir, p, kind, line);
+  n->id = id ? ir_str(ir, id) : make_id(ir, p, kind, line);
   n->title = "";
   n->detail = "";
   n->index = p->nodes.n;
+  if (ir_is_human(kind)) {
+    n->u.human.step = (uint16_t)p->nsteps++;
+    n->u.human.result = -1;
+  }
+  if (kind == IR_ACTION) n->u.action.result = -1;
+  if (kind == IR_START && !p->start) p->start = n;
   ptrvec_push(&ir->arena, &p->nodes, n);
   return n;
 }
@@ -137,6 +153,7 @@ IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, uint32_t line, uint32
 IrEdge *ir_edge(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, IrEdgeKind kind,
                 const char *label) {
   IrEdge *e = arena_alloc(&ir->arena, sizeof *e);
+  memset(e, 0, sizeof *e);
   e->from = from;
   e->to = to;
   e->kind = kind;
@@ -145,74 +162,171 @@ IrEdge *ir_edge(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, IrEdgeKind k
   return e;
 }
 
-uint16_t ir_slot(IrProgram *ir, IrProc *p, const char *name, const Type *type,
-                 IrSlotKind kind, const Symbol *sym) {
+IrEdge *ir_edge_cond(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, uint32_t arm,
+                     IrExpr *cond, const char *label) {
+  IrEdge *e = ir_edge(ir, p, from, to, IR_E_COND, label);
+  e->arm = arm;
+  e->cond = cond;
+  return e;
+}
+
+uint16_t ir_slot(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrSlotKind kind) {
   IrSlot *s = arena_alloc(&ir->arena, sizeof *s);
   s->name = name;
   s->type = type;
   s->kind = kind;
-  s->sym = sym;
   ptrvec_push(&ir->arena, &p->slots, s);
   return (uint16_t)(p->slots.n - 1);
 }
 
-static int slot_map_kind(SymKind k) {
-  switch (k) {
-  case SYM_PARAM: return 0;
-  case SYM_VAR: return 1;
-  case SYM_RESULT: return 2;
-  case SYM_LOOPVAR: return 3;
-  default: return -1;
-  }
+IrParam *ir_param(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrExpr *def) {
+  IrParam *prm = arena_alloc(&ir->arena, sizeof *prm);
+  prm->name = ir_str(ir, name);
+  prm->label = "";
+  prm->type = type;
+  prm->def = def;
+  prm->required = !def;
+  prm->slot = ir_slot(ir, p, prm->name, type, IR_SLOT_PARAM);
+  ptrvec_push(&ir->arena, &p->params, prm);
+  return prm;
 }
 
-int32_t ir_slot_of(const IrProc *p, const Symbol *sym) {
-  int k = sym ? slot_map_kind(sym->kind) : -1;
-  if (k < 0 || sym->slot >= p->slot_map_len[k]) return -1;
-  return p->slot_map[k][sym->slot];
+IrInit *ir_var(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrExpr *value) {
+  IrInit *init = arena_alloc(&ir->arena, sizeof *init);
+  memset(init, 0, sizeof *init);
+  init->type = type;
+  init->value = value;
+  init->slot = ir_slot(ir, p, ir_str(ir, name), type, IR_SLOT_VAR);
+  ptrvec_push(&ir->arena, &p->inits, init);
+  return init;
 }
 
-void ir_proc_index(IrProgram *ir, IrProc *p) {
-  uint32_t nn = p->nodes.n, ne = p->edges.n;
-  for (uint32_t i = 0; i < nn; i++) {
-    IrNode *n = ir_node_at(p, i);
-    n->nout = n->nin = 0;
-  }
-  for (uint32_t i = 0; i < ne; i++) {
-    IrEdge *e = ir_edge_at(p, i);
-    e->from->nout++;
-    e->to->nin++;
-  }
-  for (uint32_t i = 0; i < nn; i++) {
-    IrNode *n = ir_node_at(p, i);
-    n->out = arena_alloc(&ir->arena, (n->nout + 1) * sizeof *n->out);
-    n->in = arena_alloc(&ir->arena, (n->nin + 1) * sizeof *n->in);
-    n->nout = n->nin = 0;
-  }
-  for (uint32_t i = 0; i < ne; i++) {
-    IrEdge *e = ir_edge_at(p, i);
-    e->from->out[e->from->nout++] = i;
-    e->to->in[e->to->nin++] = i;
-  }
+IrExpr **ir_exprs(IrProgram *ir, uint32_t n) {
+  IrExpr **v = arena_alloc(&ir->arena, (n + 1) * sizeof *v);
+  memset(v, 0, (n + 1) * sizeof *v);
+  return v;
 }
 
-void ir_position(IrPosCache *c, uint32_t off, uint32_t *line, uint32_t *col) {
-  const Source *s = c->src;
-  if (off > s->len) off = s->len;
-  if (c->line && off >= c->off) {
-    uint32_t next = c->line < s->nlines ? s->line_starts[c->line] : s->len + 1;
-    if (off < next) { /* the same line, further on */
-      c->col += (uint32_t)utf8_count(s->text + c->off, off - c->off);
-      c->off = off;
-      *line = c->line;
-      *col = c->col;
-      return;
-    }
-  }
-  source_position(s, off, line, col);
-  c->off = off;
-  c->line = *line;
-  c->col = *col;
+IrWho ir_who(IrProgram *ir, uint32_t n, IrExpr *const *who) {
+  IrWho w = {ir_exprs(ir, n), n};
+  for (uint32_t i = 0; i < n; i++) w.who[i] = who[i];
+  return w;
+}
+
+/* ---- expressions ------------------------------------------------------------------ */
+
+static IrExpr *expr_new(IrProgram *ir, IrExprKind kind, const Type *type) {
+  IrExpr *e = arena_alloc(&ir->arena, sizeof *e);
+  memset(e, 0, sizeof *e);
+  e->kind = kind;
+  e->type = type;
+  return e;
+}
+
+IrExpr *ir_expr_int(IrProgram *ir, int64_t v) {
+  IrExpr *e = expr_new(ir, IR_X_INT, &type_int);
+  e->u.i = v;
+  return e;
+}
+
+IrExpr *ir_expr_decimal(IrProgram *ir, int64_t unscaled, uint8_t scale) {
+  IrExpr *e = expr_new(ir, IR_X_DECIMAL, &type_decimal);
+  e->u.dec.unscaled = unscaled;
+  e->u.dec.scale = scale;
+  return e;
+}
+
+IrExpr *ir_expr_bool(IrProgram *ir, bool v) {
+  IrExpr *e = expr_new(ir, IR_X_BOOL, &type_bool);
+  e->u.i = v;
+  return e;
+}
+
+IrExpr *ir_expr_duration(IrProgram *ir, int64_t seconds) {
+  IrExpr *e = expr_new(ir, IR_X_DURATION, &type_duration);
+  e->u.i = seconds;
+  return e;
+}
+
+IrExpr *ir_expr_string(IrProgram *ir, const char *s, uint32_t len) {
+  IrExpr *e = expr_new(ir, IR_X_STRING, &type_string);
+  e->u.str.s = arena_strndup(&ir->arena, s ? s : "", s ? len : 0);
+  e->u.str.len = s ? len : 0;
+  return e;
+}
+
+IrExpr *ir_expr_text(IrProgram *ir, IrExpr **parts, uint32_t n) {
+  IrExpr *e = expr_new(ir, IR_X_TEXT, &type_string);
+  e->u.list.items = parts;
+  e->u.list.n = n;
+  return e;
+}
+
+IrExpr *ir_expr_list(IrProgram *ir, const Type *list_type, IrExpr **items, uint32_t n) {
+  IrExpr *e = expr_new(ir, IR_X_LIST, list_type);
+  e->u.list.items = items;
+  e->u.list.n = n;
+  return e;
+}
+
+IrExpr *ir_expr_slot(IrProgram *ir, const IrProc *p, uint16_t slot) {
+  IrExpr *e = expr_new(ir, IR_X_SLOT, slot < p->slots.n ? ir_slot_at(p, slot)->type : NULL);
+  e->u.index = slot;
+  return e;
+}
+
+IrExpr *ir_expr_field(IrProgram *ir, const Type *type, uint16_t field) {
+  IrExpr *e = expr_new(ir, IR_X_FIELD, type);
+  e->u.index = field;
+  return e;
+}
+
+IrExpr *ir_expr_member(IrProgram *ir, IrExpr *record, const char *member) {
+  const Type *rec = record ? record->type : NULL;
+  const TypeField *f = rec && rec->kind == T_RECORD ? type_field(rec, member) : NULL;
+  if (!f) return NULL;
+  IrExpr *e = expr_new(ir, IR_X_MEMBER, f->type);
+  e->u.member.obj = record;
+  e->u.member.index = (uint8_t)(f - rec->fields);
+  return e;
+}
+
+IrExpr *ir_expr_call(IrProgram *ir, const Type *type, const char *fn, IrExpr **args,
+                     uint32_t n) {
+  IrExpr *e = expr_new(ir, IR_X_CALL, type);
+  e->u.call.fn = ir_str(ir, fn);
+  e->u.call.args = args;
+  e->u.call.n = n;
+  return e;
+}
+
+IrExpr *ir_expr_unary(IrProgram *ir, const Type *type, IrUnaryOp op, IrExpr *operand) {
+  IrExpr *e = expr_new(ir, IR_X_UNARY, type);
+  e->u.unary.op = op;
+  e->u.unary.operand = operand;
+  return e;
+}
+
+IrExpr *ir_expr_binary(IrProgram *ir, const Type *type, IrBinaryOp op, IrExpr *l, IrExpr *r) {
+  IrExpr *e = expr_new(ir, IR_X_BINARY, type);
+  e->u.binary.op = op;
+  e->u.binary.lhs = l;
+  e->u.binary.rhs = r;
+  return e;
+}
+
+IrExpr *ir_expr_cond(IrProgram *ir, IrExpr *c, IrExpr *then, IrExpr *otherwise) {
+  IrExpr *e = expr_new(ir, IR_X_COND, then ? then->type : NULL);
+  e->u.cond.cond = c;
+  e->u.cond.then = then;
+  e->u.cond.otherwise = otherwise;
+  return e;
+}
+
+IrExpr *ir_expr_as(IrProgram *ir, const Type *type, IrExpr *operand) {
+  IrExpr *e = expr_new(ir, IR_X_AS, type);
+  e->u.unary.operand = operand;
+  return e;
 }
 
 char *ir_dump(const IrProc *p) {

@@ -1,42 +1,95 @@
-/* ir.h — the graph IR: a process as nodes and edges, between the checked tree
- * and the bytecode.
+/* ir.h — the graph IR: a process as nodes and edges, between a front end and
+ * the bytecode. This header is the whole contract (docs/ir.md explains it):
+ * it needs only base/ (types, the arena), never a front end's tree.
  *
- * Lowering (lower.c) builds it from a checked `.bp` Program; a BPMN importer
- * can build the same structure from XML without any `.bp` tree, as long as it
- * produces typed `Expr` trees for conditions and values. The code generator
- * (codegen.c) linearizes it into bytecode, and writes it into the bundle's
- * GRAPH section for diagrams and traces.
+ * Lowering (lower/) builds it from a checked `.bp` Program; an importer
+ * builds it from BPMN with the same builder functions below. ir_finish()
+ * validates a built program and computes what code generation needs (back
+ * edges, loop heads, fork groups); the code generator (back/codegen.c)
+ * linearizes any program ir_finish accepted into bytecode.
  *
  * Shape of a process:
  *  - nodes[] and edges[] are arrays; a node's index is its place in nodes[],
- *    an edge refers to nodes by pointer. After building, ir_proc_index() fills
- *    every node's out[] and in[] (edge indices, in creation order).
+ *    an edge refers to nodes by pointer. ir_finish fills every node's out[]
+ *    and in[] (edge indices, in creation order).
  *  - One IR_START node; paths end in IR_END, IR_TERMINATE, IR_GOTO (to a
  *    state), IR_IDLE (an enter block or command body is done: the instance
  *    rests in its state) or IR_HANDLER_END (a remind / on-timeout handler is
- *    done). IR_JOIN / IR_RACE_JOIN continue with their one out-edge.
+ *    done).
  *  - Handlers of a human step, enter blocks and command bodies are separate
  *    sub-graphs: an IR_E_TIMER edge goes from the step to each handler's first
  *    node, an IR_E_FLOW edge from a state to its enter block, an IR_E_COMMAND
  *    edge from a state to a command's target state or body. The payloads name
- *    those entry nodes too, so nobody has to search for them.
- *  - Clusters: every node's `cluster` is the IR_BRANCH node of the parallel
- *    branch it is in, or the IR_STATE node whose enter block / command body it
- *    belongs to, or NULL. IR_BRANCH nodes are not on any path.
+ *    those entry nodes too.
+ *  - Clusters: a node's `cluster` is the IR_BRANCH node of the parallel
+ *    branch it is drawn in, or the IR_STATE node whose enter block / command
+ *    body it belongs to, or NULL. Clusters only matter to diagrams. IR_BRANCH
+ *    nodes are on no path.
  *
- * Everything lives in the IrProgram's arena; Expr trees are borrowed from the
- * front end (the Program must outlive the IR). */
+ * Everything, strings and expressions too, lives in the IrProgram's arena. */
 #ifndef BPC_IR_H
 #define BPC_IR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "ast.h"
 #include "types.h"
 #include "util.h"
 
 typedef struct IrNode IrNode;
+typedef struct IrExpr IrExpr;
+
+/* ---- expressions ------------------------------------------------------------ */
+
+typedef enum IrExprKind {
+  IR_X_INT,      /* u.i */
+  IR_X_DECIMAL,  /* u.dec: unscaled digits and a scale (12.50 = 1250, 2) */
+  IR_X_BOOL,     /* u.i: 0 or 1 */
+  IR_X_DURATION, /* u.i: seconds */
+  IR_X_STRING,   /* u.str: literal text (UTF-8, may hold NUL bytes) */
+  IR_X_TEXT,     /* u.list: interpolation: the parts' text concatenated */
+  IR_X_LIST,     /* u.list: a list of the items */
+  IR_X_SLOT,     /* u.index: a local slot of the process */
+  IR_X_FIELD,    /* u.index: a field of the process's document */
+  IR_X_MEMBER,   /* u.member: member `index` of a step-result record */
+  IR_X_CALL,     /* u.call: a built-in function (runtime/bundle/builtins.def) */
+  IR_X_UNARY,    /* u.unary */
+  IR_X_BINARY,   /* u.binary */
+  IR_X_COND,     /* u.cond: c ? a : b */
+  IR_X_AS,       /* u.unary.operand taken as `type`: int -> decimal, user -> users,
+                    [] -> a list type (a named constant's value, for instance) */
+  IR_X_KIND_COUNT
+} IrExprKind;
+
+typedef enum IrUnaryOp { IR_OP_NEG, IR_OP_NOT } IrUnaryOp;
+
+typedef enum IrBinaryOp {
+  IR_OP_ADD, IR_OP_SUB, IR_OP_MUL, IR_OP_DIV, IR_OP_MOD,
+  IR_OP_EQ, IR_OP_NE, IR_OP_LT, IR_OP_LE, IR_OP_GT, IR_OP_GE,
+  IR_OP_AND, IR_OP_OR, /* short-circuit */
+  IR_OP_IN             /* x in list */
+} IrBinaryOp;
+
+struct IrExpr {
+  IrExprKind kind;
+  const Type *type;   /* the static type of the value (types.h) */
+  uint32_t line, col; /* where it is written; 0: unknown */
+  union {
+    int64_t i;
+    struct { int64_t unscaled; uint8_t scale; } dec;
+    struct { const char *s; uint32_t len; } str;
+    struct { IrExpr **items; uint32_t n; } list;
+    uint16_t index;
+    struct { IrExpr *obj; uint8_t index; } member;
+    struct { const char *fn; IrExpr **args; uint32_t n; } call;
+    struct { IrUnaryOp op; IrExpr *operand; } unary;
+    struct { IrBinaryOp op; IrExpr *lhs, *rhs; } binary;
+    struct { IrExpr *cond, *then, *otherwise; } cond;
+  } u;
+};
+
+/* ---- nodes and edges -------------------------------------------------------- */
 
 typedef enum IrNodeKind {
   IR_START, IR_END, IR_TERMINATE,
@@ -44,39 +97,48 @@ typedef enum IrNodeKind {
   IR_ACTION, IR_NOTIFY, IR_LOG, IR_ASSIGN, IR_START_PROCESS,
   IR_WAIT, IR_WAIT_UNTIL,
   IR_CHOICE,     /* exclusive choice: COND edges (tried in `arm` order), one ELSE edge */
-  IR_MERGE,      /* exclusive merge; also a loop's head */
+  IR_MERGE,      /* exclusive merge (any node may have several in-edges; a MERGE
+                    only names the meeting point) */
   IR_FORK, IR_JOIN, IR_RACE, IR_RACE_JOIN,
-  IR_EVENT_WAIT, /* whichever event comes first (BPMN event gateway; not lowered from .bp) */
+  IR_EVENT_WAIT, /* whichever event comes first (BPMN event gateway): FLOW edges to
+                    timers, human steps or actions, each reached from it only; the
+                    first to happen withdraws the others */
   IR_ITER_START, /* for x in LIST: the list into hidden slots */
-  IR_ITER_NEXT,  /* the next element into x (body edge), or done (ELSE edge) */
+  IR_ITER_NEXT,  /* the next element into x (FLOW edge: the body), or done (ELSE edge) */
   IR_STATE, IR_GOTO,
-  IR_BRANCH,     /* a cluster: one branch of a parallel */
+  IR_BRANCH,     /* a cluster: one branch of a parallel, on no path */
   IR_REASSIGN, IR_ADD, /* inside on timeout */
   IR_HANDLER_END, IR_IDLE,
   IR_NODE_KIND_COUNT
 } IrNodeKind;
 
 typedef enum IrEdgeKind {
-  IR_E_FLOW, IR_E_COND, IR_E_ELSE, IR_E_LOOP, IR_E_TIMER, IR_E_COMMAND, IR_E_GOTO,
+  IR_E_FLOW, IR_E_COND, IR_E_ELSE,
+  IR_E_LOOP,    /* set by ir_finish on a FLOW edge that closes a loop; a builder may
+                   use it, it means FLOW */
+  IR_E_TIMER, IR_E_COMMAND, IR_E_GOTO,
   IR_E_KIND_COUNT
 } IrEdgeKind;
 
-enum { IR_EDGE_BACK = 1 }; /* IrEdge.flags: a loop's back edge (to its head) */
+enum { IR_EDGE_BACK = 1 }; /* IrEdge.flags, set by ir_finish: a loop's back edge */
 
 typedef struct IrEdge {
   IrNode *from, *to;
   IrEdgeKind kind;
   uint8_t flags;
-  uint32_t arm;      /* a choice's COND edges: the order they are tried in */
-  Expr *cond;        /* IR_E_COND */
+  uint32_t arm;      /* COND edges: the order they are tried in; FORK / RACE edges:
+                        the branch order */
+  IrExpr *cond;      /* IR_E_COND: a bool */
   const char *label; /* the condition's text, "else", "remind 1d before", ... */
 } IrEdge;
 
 /* A WHO list: user and users expressions. */
 typedef struct IrWho {
-  Expr **who;
+  IrExpr **who;
   uint32_t n;
 } IrWho;
+
+typedef enum IrMode { IR_MODE_ANY, IR_MODE_ALL, IR_MODE_MAJORITY, IR_MODE_VOTE } IrMode;
 
 typedef struct IrReqField {
   const char *name, *label;
@@ -86,58 +148,61 @@ typedef struct IrReqField {
 } IrReqField;
 
 typedef struct IrHuman {
-  HumanKind kind;
-  ApproveMode mode; /* resolved: never MODE_DEFAULT */
+  IrMode mode;
   IrWho who;
-  Expr *title;
-  Expr *vote;       /* MODE_VOTE */
+  IrExpr *title;    /* a string */
+  IrExpr *vote;     /* IR_MODE_VOTE: the percentage (int) */
   bool wait_all;
-  Expr *due;        /* NULL: none */
+  IrExpr *due;      /* a duration, date or datetime; NULL: none */
   IrReqField *fields;
   uint32_t nfields;
-  int32_t result;   /* slot of `-> r`, or -1 */
-  Expr **remind_before;
+  int32_t result;   /* slot of the step's result record, or -1 */
+  IrExpr **remind_before; /* durations */
   IrNode **remind_entry;
   uint32_t nreminds;
   IrNode *timeout_entry; /* NULL: none */
-  uint16_t step;    /* index in the process's step table */
+  uint16_t step;    /* index in the process's step table (ir_node numbers them) */
 } IrHuman;
 
 typedef struct IrStartArg {
   uint16_t param; /* index among the target's parameters */
   const Type *type;
-  Expr *value;
+  IrExpr *value;
 } IrStartArg;
 
 struct IrNode {
   IrNodeKind kind;
   uint32_t index;    /* in the process's nodes[] */
-  const char *id;    /* in the source: "approve_11", or a BPMN id */
+  const char *id;    /* unique in the process: "approve_11", or a BPMN id */
   const char *title; /* what a diagram writes in the node */
   const char *detail;/* "approve · voters · vote 60% · due 3d" */
   uint32_t line, col;
   IrNode *cluster;
-  uint32_t *out, nout; /* edge indices, filled by ir_proc_index */
+  uint32_t *out, nout; /* edge indices, filled by ir_finish */
   uint32_t *in, nin;
   union {
     IrHuman human;
-    struct { uint16_t action; Expr **args; uint32_t n; int32_t result; } action;
-    struct { IrWho who; Expr *message; } notify;
-    struct { Expr *text; } log;
-    struct { bool to_slot; uint16_t index; const Type *type; Expr *value; } assign;
+    struct { uint16_t action; IrExpr **args; uint32_t n; int32_t result; } action;
+    struct { IrWho who; IrExpr *message; } notify;
+    struct { IrExpr *text; } log;
+    struct { bool to_slot; uint16_t index; const Type *type; IrExpr *value; } assign;
     struct { uint16_t proc; IrStartArg *args; uint32_t n; } start;
-    struct { Expr *value; } wait;           /* a duration, or a date / datetime */
-    struct { Expr *reason; } terminate;     /* NULL: none */
-    struct { uint16_t group; uint32_t nbranches; } fork; /* FORK, RACE, JOIN, RACE_JOIN */
-    struct { uint16_t slot; Expr *list; } iter_start;    /* slot, slot+1: list, position */
+    struct { IrExpr *value; } wait;         /* a duration, or a date / datetime */
+    struct { IrExpr *reason; } terminate;   /* NULL: none */
+    /* FORK, RACE, EVENT_WAIT, JOIN, RACE_JOIN: computed by ir_finish (a join
+     * gets its fork's group and branch count) */
+    struct { uint16_t group; uint32_t nbranches; } fork;
+    struct { uint16_t slot; IrExpr *list; } iter_start; /* slot, slot+1: list, position */
     struct { uint16_t slot, var; } iter_next;
     struct { uint16_t state; } state;       /* IR_STATE, IR_GOTO */
-    struct { IrWho who; Expr *due; } reassign;
+    struct { IrWho who; IrExpr *due; } reassign;
     struct { IrWho who; } add;
     struct { uint32_t number; } branch;     /* IR_BRANCH: 1-based */
-    struct { IrNode *loop_head; } merge;    /* a loop's exit: its head, else NULL */
+    struct { IrNode *loop_head; } merge;    /* computed by ir_finish: see docs/ir.md */
   } u;
 };
+
+/* ---- processes and programs ---------------------------------------------------- */
 
 typedef enum IrSlotKind {
   IR_SLOT_PARAM, IR_SLOT_VAR, IR_SLOT_RESULT, IR_SLOT_LOOPVAR, IR_SLOT_HIDDEN
@@ -147,7 +212,6 @@ typedef struct IrSlot {
   const char *name;
   const Type *type;
   IrSlotKind kind;
-  const Symbol *sym; /* NULL for hidden slots */
 } IrSlot;
 
 typedef struct IrParam {
@@ -155,21 +219,23 @@ typedef struct IrParam {
   const char *name, *label;
   const Type *type;
   bool required;
-  Expr *def;        /* NULL: none */
+  IrExpr *def;      /* NULL: none */
 } IrParam;
 
 typedef struct IrInit {
   uint16_t slot;
   const Type *type;
-  Expr *value;      /* NULL: the empty value of the type */
+  IrExpr *value;    /* NULL: the empty value of the type */
   uint32_t line, col;
 } IrInit;
 
+typedef enum IrTriggerKind { IR_TRIG_MANUAL, IR_TRIG_CREATE, IR_TRIG_CHANGE } IrTriggerKind;
+
 typedef struct IrTrigger {
-  TriggerKind kind;
+  IrTriggerKind kind;
   uint16_t *fields; /* document field indices */
   uint32_t nfields;
-  Expr *when;       /* NULL: none */
+  IrExpr *when;     /* a bool; NULL: none */
 } IrTrigger;
 
 typedef struct IrCommand {
@@ -192,7 +258,7 @@ typedef struct IrState {
 typedef struct IrDocField {
   const char *name;
   const Type *type;
-  Expr *def; /* a constant, or NULL */
+  IrExpr *def; /* a literal, or NULL */
 } IrDocField;
 
 typedef struct IrDoc {
@@ -223,47 +289,101 @@ typedef struct IrProc {
   PtrVec inits;      /* IrInit*: variables, in order */
   PtrVec nodes;      /* IrNode* */
   PtrVec edges;      /* IrEdge* */
-  IrNode *start;
+  IrNode *start;     /* set by ir_node for the IR_START node */
   IrState *states;   /* NULL/0 for a sequential process */
   uint32_t nstates;
-  uint32_t nsteps, ngroups;
-  /* Symbol -> slot, per kind (params, vars, results, loop variables), indexed
-   * by Symbol.slot; see ir_slot_of. */
-  int32_t *slot_map[4];
-  uint32_t slot_map_len[4];
+  uint32_t nsteps, ngroups; /* ngroups: computed by ir_finish */
   uint64_t *idkeys;  /* (line, kind) -> how many ids made: see ir_node */
   uint32_t *idcounts, idcap, idn;
 } IrProc;
 
+/* A problem ir_finish found: where (the node's id and position, or the
+ * process's), and why. */
+typedef struct IrError {
+  const char *proc;    /* the process's name */
+  const char *node;    /* the node's id, or NULL for the process as a whole */
+  uint32_t line, col;
+  const char *message;
+} IrError;
+
 typedef struct IrProgram {
   Arena arena;
-  const char *source_path; /* "" for a model with no source file */
-  const Source *src;       /* NULL when not from .bp text */
+  const char *source_path; /* file names in messages; "" when none */
   IrDoc *docs;
   uint32_t ndocs;
   IrAction *actions;
   uint32_t nactions;
   IrProc *procs;
   uint32_t nprocs;
+  bool finished;           /* ir_finish ran */
+  IrError *errors;         /* what ir_finish refused */
+  uint32_t nerrors;
 } IrProgram;
 
 /* ---- building ------------------------------------------------------------ */
 
-IrProgram *ir_program_new(void);
+/* An empty program; source_path names the file in messages (NULL: ""). */
+IrProgram *ir_new(const char *source_path);
 void ir_free(IrProgram *ir);
+/* A string copied into the program's arena. */
+const char *ir_str(IrProgram *ir, const char *s);
 
-/* A new node at line:col; title and detail may be NULL (""). The id is made
- * from the kind and the line ("approve_11"), unique in the process. */
-IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, uint32_t line, uint32_t col);
+/* Documents, actions and processes are arrays: declare how many first (each
+ * once), then fill ir->docs[i] etc. ir_proc returns process i with its name
+ * set and every list empty. */
+void ir_reserve(IrProgram *ir, uint32_t ndocs, uint32_t nactions, uint32_t nprocs);
+IrDoc *ir_doc(IrProgram *ir, const char *name, uint32_t nfields);
+IrAction *ir_action(IrProgram *ir, const char *name, const Type *result, uint32_t nparams);
+IrProc *ir_proc(IrProgram *ir, const char *name);
+
+/* A new node at line:col (0:0 when it has no place in a file). `id` names it
+ * (a BPMN id); NULL makes one from the kind and the line ("approve_11", then
+ * "approve_11_2"), unique in the process. title and detail start as "".
+ * A human step gets the next step number; an IR_START node becomes p->start. */
+IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, const char *id, uint32_t line,
+                uint32_t col);
 IrEdge *ir_edge(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, IrEdgeKind kind,
                 const char *label);
+/* A COND edge tried arm-th (0, 1, ...) with a bool condition. */
+IrEdge *ir_edge_cond(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, uint32_t arm,
+                     IrExpr *cond, const char *label);
 /* Appends a slot; returns its index. */
-uint16_t ir_slot(IrProgram *ir, IrProc *p, const char *name, const Type *type,
-                 IrSlotKind kind, const Symbol *sym);
-/* The slot of a param / var / result / loop variable symbol, or -1. */
-int32_t ir_slot_of(const IrProc *p, const Symbol *sym);
-/* Fills every node's out[] and in[]; call when the process is built. */
-void ir_proc_index(IrProgram *ir, IrProc *p);
+uint16_t ir_slot(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrSlotKind kind);
+/* A parameter (a new IR_SLOT_PARAM slot); def NULL makes it required. */
+IrParam *ir_param(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrExpr *def);
+/* A variable (a new IR_SLOT_VAR slot), set from value (NULL: the type's empty
+ * value) when the process starts. */
+IrInit *ir_var(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrExpr *value);
+/* `n` expression pointers / WHO list entries, in the arena. */
+IrExpr **ir_exprs(IrProgram *ir, uint32_t n);
+IrWho ir_who(IrProgram *ir, uint32_t n, IrExpr *const *who);
+
+/* Expressions: each returns a new node typed as its name says. */
+IrExpr *ir_expr_int(IrProgram *ir, int64_t v);
+IrExpr *ir_expr_decimal(IrProgram *ir, int64_t unscaled, uint8_t scale);
+IrExpr *ir_expr_bool(IrProgram *ir, bool v);
+IrExpr *ir_expr_duration(IrProgram *ir, int64_t seconds);
+IrExpr *ir_expr_string(IrProgram *ir, const char *s, uint32_t len);
+IrExpr *ir_expr_text(IrProgram *ir, IrExpr **parts, uint32_t n); /* type string */
+IrExpr *ir_expr_list(IrProgram *ir, const Type *list_type, IrExpr **items, uint32_t n);
+IrExpr *ir_expr_slot(IrProgram *ir, const IrProc *p, uint16_t slot); /* the slot's type */
+IrExpr *ir_expr_field(IrProgram *ir, const Type *type, uint16_t field);
+/* A member of a step result, by name; NULL when the record has none. */
+IrExpr *ir_expr_member(IrProgram *ir, IrExpr *record, const char *member);
+IrExpr *ir_expr_call(IrProgram *ir, const Type *type, const char *fn, IrExpr **args, uint32_t n);
+IrExpr *ir_expr_unary(IrProgram *ir, const Type *type, IrUnaryOp op, IrExpr *operand);
+IrExpr *ir_expr_binary(IrProgram *ir, const Type *type, IrBinaryOp op, IrExpr *l, IrExpr *r);
+IrExpr *ir_expr_cond(IrProgram *ir, IrExpr *c, IrExpr *then, IrExpr *otherwise);
+IrExpr *ir_expr_as(IrProgram *ir, const Type *type, IrExpr *operand);
+
+/* Validates every process and computes out[]/in[], back edges (kind LOOP for
+ * a FLOW one), loop heads, fork groups and join counts. Returns true when the
+ * program can be compiled; otherwise ir->errors says why, one per problem.
+ * docs/ir.md lists the checks. Call once, after building. */
+bool ir_finish(IrProgram *ir);
+/* Writes "file:line:col: process `p`, node `id`: message" (the parts that
+ * are known) into buf, like snprintf; returns the length it needed. */
+size_t ir_error_text(const IrProgram *ir, const IrError *e, char *buf, size_t size);
 
 /* ---- reading ------------------------------------------------------------- */
 
@@ -273,23 +393,10 @@ static inline IrSlot *ir_slot_at(const IrProc *p, uint32_t i) { return p->slots.
 
 const char *ir_node_kind_name(IrNodeKind k);  /* "approve" */
 const char *ir_edge_kind_name(IrEdgeKind k);  /* "cond" */
-/* The GRAPH section's kind of an IR node (bpt.h's BptNodeKind) and of an edge. */
-unsigned ir_node_bpt_kind(IrNodeKind k);
-unsigned ir_edge_bpt_kind(IrEdgeKind k);
 /* Is it a human step (task / approve / review / request)? */
 bool ir_is_human(IrNodeKind k);
-/* Does a path end at a node of this kind (no out-edge to follow)? */
+/* Does a path end at a node of this kind (no FLOW edge to follow)? */
 bool ir_is_terminal(IrNodeKind k);
-
-/* Line and character column of a byte offset, like source_position, but
- * remembering the last answer: offsets asked in increasing order along one
- * line (a 10 MB line of statements) cost what they advance, not the whole
- * line each time. */
-typedef struct IrPosCache {
-  const Source *src;
-  uint32_t off, line, col; /* the last answer; line 0: none */
-} IrPosCache;
-void ir_position(IrPosCache *c, uint32_t off, uint32_t *line, uint32_t *col);
 
 /* A readable dump of a process, one node and its out-edges a line (tests,
  * debugging). The caller frees the string. */

@@ -9,9 +9,14 @@
  * block never ends with more than one tail.
  *
  * Loops: the head is a MERGE (while, loop) or the ITER_NEXT node (for);
- * `continue` and the end of the body connect back to it with back edges;
- * `break` adds its tails to the loop's exit. Nesting depth is bounded by the
- * parser (PARSE_MAX_DEPTH), so the recursion here is too. */
+ * `continue` and the end of the body connect back to it; `break` adds its
+ * tails to the loop's exit. Which edges are back edges, and which merge is a
+ * loop's exit, ir_finish works out from the graph, as for any front end.
+ *
+ * Expressions become the IR's own (IrExpr): names resolve to slots, document
+ * fields and constants' values; labels and titles are copied from the
+ * source text. Nesting depth is bounded by the parser (PARSE_MAX_DEPTH), so
+ * the recursion here is too. */
 #include <string.h>
 
 #include "lower.h"
@@ -21,7 +26,7 @@ typedef struct Tail {
   IrNode *from;
   IrEdgeKind kind;
   uint32_t arm;
-  Expr *cond;
+  IrExpr *cond;
   const char *label;
   IrNode **capture; /* gets the node the tail is connected to (a sub-graph's entry) */
 } Tail;
@@ -37,6 +42,22 @@ typedef struct Loop {
   struct Loop *outer;
 } Loop;
 
+/* Line and character column of a byte offset, like source_position, but
+ * remembering the last answer: offsets asked in increasing order along one
+ * line (a 10 MB line of statements) cost what they advance, not the whole
+ * line each time. */
+typedef struct PosCache {
+  const Source *src;
+  uint32_t off, line, col; /* the last answer; line 0: none */
+} PosCache;
+
+/* A process's slots by checked name: per kind of name (params, vars,
+ * results, loop variables), indexed by Symbol.slot. */
+typedef struct SlotMap {
+  int32_t *map[4];
+  uint32_t len[4];
+} SlotMap;
+
 typedef struct Lower {
   IrProgram *ir;
   const Program *prog;
@@ -44,13 +65,31 @@ typedef struct Lower {
   const Process *proc;
   IrNode *cluster;
   Loop *loop;
-  IrPosCache pos;
+  PosCache pos;
+  SlotMap *maps; /* per process */
+  SlotMap *map;  /* the current process's */
 } Lower;
 
 /* ---- text and positions ------------------------------------------------------ */
 
 static void position(Lower *L, Span s, uint32_t *line, uint32_t *col) {
-  ir_position(&L->pos, s.off, line, col);
+  PosCache *c = &L->pos;
+  const Source *src = c->src;
+  uint32_t off = s.off > src->len ? src->len : s.off;
+  if (c->line && off >= c->off) {
+    uint32_t next = c->line < src->nlines ? src->line_starts[c->line] : src->len + 1;
+    if (off < next) { /* the same line, further on */
+      c->col += (uint32_t)utf8_count(src->text + c->off, off - c->off);
+      c->off = off;
+      *line = c->line;
+      *col = c->col;
+      return;
+    }
+  }
+  source_position(src, off, line, col);
+  c->off = off;
+  c->line = *line;
+  c->col = *col;
 }
 
 static const char *source_text(Lower *L, Span s) {
@@ -102,7 +141,7 @@ static const char *who_text(Lower *L, Expr **who, uint32_t n) {
 static IrNode *new_node(Lower *L, IrNodeKind kind, Span at) {
   uint32_t line, col;
   position(L, at, &line, &col);
-  IrNode *n = ir_node(L->ir, L->p, kind, line, col);
+  IrNode *n = ir_node(L->ir, L->p, kind, NULL, line, col);
   n->cluster = L->cluster;
   return n;
 }
@@ -140,16 +179,6 @@ static void connect(Lower *L, Tails in, IrNode *to) {
   for (uint32_t i = 0; i < in.n; i++) connect_one(L, &in.v[i], to);
 }
 
-/* Back edges to a loop's head: plain flow becomes a LOOP edge; a choice's
- * COND / ELSE edge keeps its kind (it still carries the condition). */
-static void connect_back(Lower *L, Tails in, IrNode *head) {
-  for (uint32_t i = 0; i < in.n; i++) {
-    Tail t = in.v[i];
-    if (t.kind == IR_E_FLOW) t.kind = IR_E_LOOP;
-    IrEdge *e = connect_one(L, &t, head);
-    e->flags |= IR_EDGE_BACK;
-  }
-}
 
 /* A node in sequence: the tails lead to it, and it leaves one flow tail. */
 static Tails then(Lower *L, Tails in, IrNode *n) {
@@ -158,14 +187,13 @@ static Tails then(Lower *L, Tails in, IrNode *n) {
 }
 
 /* Where several tails meet, a merge node joins them. A loop left by `break`
- * always gets one (its exit), linked to the loop's head so the code generator
- * can lay the exit out after the whole loop. */
-static Tails merge(Lower *L, Tails in, Span at, const char *title, IrNode *loop_head) {
-  if (in.n == 0 || (in.n == 1 && !loop_head)) return in;
+ * always gets one (its exit): ir_finish links it to the loop's head so the
+ * code generator can lay the exit out after the whole loop. */
+static Tails merge(Lower *L, Tails in, Span at, const char *title, bool loop_exit) {
+  if (in.n == 0 || (in.n == 1 && !loop_exit)) return in;
   IrNode *m = new_node(L, IR_MERGE, at);
   m->title = title;
-  m->detail = loop_head ? "loop exit" : "merge";
-  m->u.merge.loop_head = loop_head;
+  m->detail = loop_exit ? "loop exit" : "merge";
   return then(L, in, m);
 }
 
@@ -189,7 +217,121 @@ static uint16_t state_index(const Lower *L, const char *name) {
   return 0;
 }
 
-static int32_t slot_of(const Lower *L, const Symbol *sym) { return ir_slot_of(L->p, sym); }
+/* A checked name's kind: its slot map, which is also its IrSlotKind (the one
+ * map of kinds: IR_SLOT_PARAM .. IR_SLOT_LOOPVAR are 0 .. 3), or -1 when it
+ * has no slot. */
+static int map_kind(SymKind k) {
+  switch (k) {
+  case SYM_PARAM: return IR_SLOT_PARAM;
+  case SYM_VAR: return IR_SLOT_VAR;
+  case SYM_RESULT: return IR_SLOT_RESULT;
+  case SYM_LOOPVAR: return IR_SLOT_LOOPVAR;
+  default: return -1;
+  }
+}
+
+/* The slot of a param / var / result / loop variable, or -1. */
+static int32_t slot_of(const Lower *L, const Symbol *sym) {
+  int k = sym ? map_kind(sym->kind) : -1;
+  if (k < 0 || !L->map || sym->slot >= L->map->len[k]) return -1;
+  return L->map->map[k][sym->slot];
+}
+
+/* ---- expressions ----------------------------------------------------------------- */
+
+static IrExpr *lower_expr(Lower *L, const Expr *e);
+
+static IrExpr **lower_exprs(Lower *L, Expr **v, uint32_t n) {
+  IrExpr **out = ir_exprs(L->ir, n);
+  for (uint32_t i = 0; i < n; i++) out[i] = lower_expr(L, v[i]);
+  return out;
+}
+
+static IrWho lower_who(Lower *L, Expr **who, uint32_t n) {
+  return (IrWho){lower_exprs(L, who, n), n};
+}
+
+/* A string literal: its text when it has no interpolation, else the parts. */
+static IrExpr *lower_string(Lower *L, const Expr *e) {
+  uint32_t n = e->u.str.n;
+  bool interpolated = false;
+  for (uint32_t i = 0; i < n; i++) interpolated |= e->u.str.parts[i].expr != NULL;
+  if (!interpolated) {
+    StrBuf b;
+    sb_init(&b);
+    for (uint32_t i = 0; i < n; i++) sb_putn(&b, e->u.str.parts[i].text, e->u.str.parts[i].len);
+    IrExpr *x = ir_expr_string(L->ir, b.data ? b.data : "", (uint32_t)b.len);
+    sb_free(&b);
+    return x;
+  }
+  IrExpr **parts = ir_exprs(L->ir, n);
+  for (uint32_t i = 0; i < n; i++) {
+    const StrPart *part = &e->u.str.parts[i];
+    parts[i] = part->expr ? lower_expr(L, part->expr)
+                          : ir_expr_string(L->ir, part->text, part->len);
+  }
+  return ir_expr_text(L->ir, parts, n);
+}
+
+/* A name: a document field, a constant (its value, taken as the constant's
+ * type), or a slot. */
+static IrExpr *lower_name(Lower *L, const Expr *e) {
+  const Symbol *sym = e->u.name.sym;
+  if (!sym) return NULL;
+  if (sym->kind == SYM_FIELD) return ir_expr_field(L->ir, e->type, (uint16_t)sym->slot);
+  if (sym->kind == SYM_CONST)
+    return sym->const_value ? ir_expr_as(L->ir, sym->type, lower_expr(L, sym->const_value)) : NULL;
+  int32_t slot = slot_of(L, sym);
+  if (slot < 0) return NULL;
+  IrExpr *x = ir_expr_slot(L->ir, L->p, (uint16_t)slot);
+  x->type = e->type;
+  return x;
+}
+
+static IrExpr *lower_expr(Lower *L, const Expr *e) {
+  if (!e) return NULL;
+  IrExpr *x = NULL;
+  switch (e->kind) {
+  case E_INT: x = ir_expr_int(L->ir, e->u.ival); break;
+  case E_DECIMAL: x = ir_expr_decimal(L->ir, e->u.dec.unscaled, e->u.dec.scale); break;
+  case E_BOOL: x = ir_expr_bool(L->ir, e->u.bval); break;
+  case E_DURATION: x = ir_expr_duration(L->ir, e->u.dur.seconds); break;
+  case E_STRING: x = lower_string(L, e); break;
+  case E_LIST:
+    x = ir_expr_list(L->ir, e->type, lower_exprs(L, e->u.list.items, e->u.list.n), e->u.list.n);
+    break;
+  case E_NAME: return lower_name(L, e);
+  case E_FIELD:
+    return ir_expr_member(L->ir, lower_expr(L, e->u.field.obj), e->u.field.member.s);
+  case E_CALL:
+    x = ir_expr_call(L->ir, e->type, e->u.call.fn.s, lower_exprs(L, e->u.call.args, e->u.call.n),
+                     e->u.call.n);
+    break;
+  case E_UNARY:
+    x = ir_expr_unary(L->ir, e->type, e->u.unary.op == U_NEG ? IR_OP_NEG : IR_OP_NOT,
+                      lower_expr(L, e->u.unary.operand));
+    break;
+  case E_BINARY:
+    x = ir_expr_binary(L->ir, e->type, (IrBinaryOp)e->u.binary.op, lower_expr(L, e->u.binary.lhs),
+                       lower_expr(L, e->u.binary.rhs));
+    break;
+  case E_COND:
+    x = ir_expr_cond(L->ir, lower_expr(L, e->u.cond.cond), lower_expr(L, e->u.cond.then),
+                     lower_expr(L, e->u.cond.otherwise));
+    break;
+  default: return NULL; /* E_ERROR: a checked program has none */
+  }
+  x->type = e->type;
+  return x;
+}
+
+/* An expression whose position code generation records (a condition, a
+ * default, a trigger's `when`). */
+static IrExpr *lower_expr_at(Lower *L, const Expr *e) {
+  IrExpr *x = lower_expr(L, e);
+  if (x) position(L, e->span, &x->line, &x->col);
+  return x;
+}
 
 /* ---- statements ---------------------------------------------------------------- */
 
@@ -201,7 +343,7 @@ static Tails lower_assign(Lower *L, Stmt *s, Tails in) {
   n->u.assign.to_slot = sym->kind != SYM_FIELD;
   n->u.assign.index = (uint16_t)(sym->kind == SYM_FIELD ? sym->slot : (uint32_t)slot_of(L, sym));
   n->u.assign.type = sym->type;
-  n->u.assign.value = s->u.assign.value;
+  n->u.assign.value = lower_expr(L, s->u.assign.value);
   n->title = source_text(L, s->span);
   n->detail = "assign";
   return then(L, in, n);
@@ -210,9 +352,15 @@ static Tails lower_assign(Lower *L, Stmt *s, Tails in) {
 static const char *const human_words[] = {"task", "approve", "review", "request"};
 static const IrNodeKind human_nodes[] = {IR_TASK, IR_APPROVE, IR_REVIEW, IR_REQUEST};
 
-static ApproveMode resolved_mode(const HumanStep *h) {
-  if (h->mode != MODE_DEFAULT) return h->mode;
-  return h->kind == H_REVIEW ? MODE_ALL : MODE_ANY;
+static IrMode resolved_mode(const HumanStep *h) {
+  switch (h->mode) {
+  case MODE_ANY: return IR_MODE_ANY;
+  case MODE_ALL: return IR_MODE_ALL;
+  case MODE_MAJORITY: return IR_MODE_MAJORITY;
+  case MODE_VOTE: return IR_MODE_VOTE;
+  case MODE_DEFAULT: break;
+  }
+  return h->kind == H_REVIEW ? IR_MODE_ALL : IR_MODE_ANY;
 }
 
 /* "approve · voters · vote 60% · wait all · due 3d" */
@@ -257,7 +405,7 @@ static void lower_request_fields(Lower *L, const HumanStep *h, IrHuman *ih) {
   for (uint32_t i = 0; i < h->nfields; i++) {
     const RequestField *f = &h->fields[i];
     IrReqField *g = &ih->fields[i];
-    g->name = f->name.s;
+    g->name = ir_str(L->ir, f->name.s);
     g->label = plain_text(L, f->label);
     g->type = f->sym ? f->sym->type : f->type.type;
     g->to_slot = f->sym && f->sym->kind != SYM_FIELD;
@@ -269,25 +417,23 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   HumanStep *h = &s->u.human;
   IrNode *n = new_node(L, human_nodes[h->kind], s->span);
   IrHuman *ih = &n->u.human;
-  ih->kind = h->kind;
   ih->mode = resolved_mode(h);
-  ih->who = (IrWho){h->who, h->nwho};
-  ih->title = h->title;
-  ih->vote = h->mode == MODE_VOTE ? h->vote_percent : NULL;
+  ih->who = lower_who(L, h->who, h->nwho);
+  ih->title = lower_expr(L, h->title);
+  ih->vote = h->mode == MODE_VOTE ? lower_expr(L, h->vote_percent) : NULL;
   ih->wait_all = h->wait_all;
-  ih->due = h->due;
+  ih->due = lower_expr(L, h->due);
   ih->result = h->result_sym ? slot_of(L, h->result_sym) : -1;
-  ih->step = (uint16_t)L->p->nsteps++;
   lower_request_fields(L, h, ih);
   n->title = string_text(L, h->title);
   n->detail = human_detail(L, h);
   connect(L, in, n);
   ih->nreminds = h->nreminds;
-  ih->remind_before = arena_alloc(&L->ir->arena, (h->nreminds + 1) * sizeof(Expr *));
+  ih->remind_before = ir_exprs(L->ir, h->nreminds);
   ih->remind_entry = arena_alloc(&L->ir->arena, (h->nreminds + 1) * sizeof(IrNode *));
   for (uint32_t i = 0; i < h->nreminds; i++) {
     const Remind *r = &h->reminds[i];
-    ih->remind_before[i] = r->before;
+    ih->remind_before[i] = lower_expr(L, r->before);
     const char *label =
         arena_printf(&L->ir->arena, "remind %s before", source_text(L, r->before->span));
     ih->remind_entry[i] = lower_handler(L, n, r->body, label, r->span);
@@ -306,14 +452,15 @@ static Tails lower_if(Lower *L, Stmt *s, Tails in) {
   for (uint32_t i = 0; i < s->u.if_.n; i++) {
     Expr *cond = s->u.if_.conds[i];
     Tails arm = {0};
-    tails_add(L, &arm, (Tail){c, IR_E_COND, i, cond, source_text(L, cond->span), NULL});
+    tails_add(L, &arm,
+              (Tail){c, IR_E_COND, i, lower_expr_at(L, cond), source_text(L, cond->span), NULL});
     tails_append(L, &out, lower_block(L, s->u.if_.blocks[i], arm));
   }
   Tails otherwise = {0};
   tails_add(L, &otherwise, (Tail){c, IR_E_ELSE, s->u.if_.n, NULL, "else", NULL});
   if (s->u.if_.otherwise) otherwise = lower_block(L, s->u.if_.otherwise, otherwise);
   tails_append(L, &out, otherwise);
-  return merge(L, out, s->span, "end if", NULL);
+  return merge(L, out, s->span, "end if", false);
 }
 
 /* Runs body as a loop with this head; returns the loop's exits (breaks and
@@ -324,9 +471,9 @@ static Tails lower_loop_body(Lower *L, Stmt *s, const Block *body, IrNode *head,
   L->loop = &loop;
   Tails out = lower_block(L, body, entry);
   L->loop = loop.outer;
-  connect_back(L, out, head);
+  connect(L, out, head);
   tails_append(L, &exits, loop.breaks);
-  return merge(L, exits, s->span, "end loop", loop.breaks.n ? head : NULL);
+  return merge(L, exits, s->span, "end loop", loop.breaks.n > 0);
 }
 
 static IrNode *loop_head(Lower *L, Stmt *s, Tails in, const char *title) {
@@ -345,7 +492,8 @@ static Tails lower_while(Lower *L, Stmt *s, Tails in) {
   c->detail = "while";
   ir_edge(L->ir, L->p, head, c, IR_E_FLOW, NULL);
   Tails body = {0}, done = {0};
-  tails_add(L, &body, (Tail){c, IR_E_COND, 0, cond, source_text(L, cond->span), NULL});
+  tails_add(L, &body,
+            (Tail){c, IR_E_COND, 0, lower_expr_at(L, cond), source_text(L, cond->span), NULL});
   tails_add(L, &done, (Tail){c, IR_E_ELSE, 1, NULL, "else", NULL});
   return lower_loop_body(L, s, s->u.while_.body, head, body, done);
 }
@@ -364,12 +512,12 @@ static Tails lower_for(Lower *L, Stmt *s, Tails in) {
   if (!list_type || list_type->kind != T_LIST || list_type == &type_list_empty)
     list_type = &type_list_string;
   uint16_t slot = ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "for_%s", var), list_type,
-                          IR_SLOT_HIDDEN, NULL);
+                          IR_SLOT_HIDDEN);
   ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "for_%s_pos", var), &type_int,
-          IR_SLOT_HIDDEN, NULL);
+          IR_SLOT_HIDDEN);
   IrNode *start = new_node(L, IR_ITER_START, s->span);
   start->u.iter_start.slot = slot;
-  start->u.iter_start.list = s->u.for_.list;
+  start->u.iter_start.list = lower_expr(L, s->u.for_.list);
   start->title =
       arena_printf(&L->ir->arena, "for %s in %s", var, source_text(L, s->u.for_.list->span));
   start->detail = "for";
@@ -390,9 +538,6 @@ static Tails lower_parallel(Lower *L, Stmt *s, Tails in) {
   bool any = s->u.parallel.any;
   uint32_t nb = s->u.parallel.n;
   IrNode *fork = new_node(L, any ? IR_RACE : IR_FORK, s->span);
-  uint16_t group = (uint16_t)L->p->ngroups++;
-  fork->u.fork.group = group;
-  fork->u.fork.nbranches = nb;
   fork->title = any ? "parallel any" : "parallel";
   fork->detail = arena_printf(&L->ir->arena, "%s · %u branches", any ? "first wins" : "all", nb);
   connect(L, in, fork);
@@ -415,8 +560,6 @@ static Tails lower_parallel(Lower *L, Stmt *s, Tails in) {
   }
   if (out.n == 0) return out;
   IrNode *join = new_node(L, any ? IR_RACE_JOIN : IR_JOIN, s->span);
-  join->u.fork.group = group;
-  join->u.fork.nbranches = any ? 1 : nb;
   join->title = any ? "first branch done" : "all branches done";
   join->detail = any ? "race join" : "join";
   return then(L, out, join);
@@ -424,7 +567,7 @@ static Tails lower_parallel(Lower *L, Stmt *s, Tails in) {
 
 static Tails lower_wait(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, s->u.wait.until ? IR_WAIT_UNTIL : IR_WAIT, s->span);
-  n->u.wait.value = s->u.wait.value;
+  n->u.wait.value = lower_expr(L, s->u.wait.value);
   n->title = source_text(L, s->span);
   n->detail = "timer";
   return then(L, in, n);
@@ -432,7 +575,7 @@ static Tails lower_wait(Lower *L, Stmt *s, Tails in) {
 
 static Tails lower_terminate(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_TERMINATE, s->span);
-  n->u.terminate.reason = s->u.terminate.reason;
+  n->u.terminate.reason = lower_expr(L, s->u.terminate.reason);
   n->title = s->u.terminate.reason ? string_text(L, s->u.terminate.reason) : "terminate";
   n->detail = "terminate";
   connect(L, in, n);
@@ -441,8 +584,8 @@ static Tails lower_terminate(Lower *L, Stmt *s, Tails in) {
 
 static Tails lower_notify(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_NOTIFY, s->span);
-  n->u.notify.who = (IrWho){s->u.notify.who, s->u.notify.nwho};
-  n->u.notify.message = s->u.notify.message;
+  n->u.notify.who = lower_who(L, s->u.notify.who, s->u.notify.nwho);
+  n->u.notify.message = lower_expr(L, s->u.notify.message);
   n->title = string_text(L, s->u.notify.message);
   n->detail = arena_printf(&L->ir->arena, "notify · %s",
                            who_text(L, s->u.notify.who, s->u.notify.nwho));
@@ -451,7 +594,7 @@ static Tails lower_notify(Lower *L, Stmt *s, Tails in) {
 
 static Tails lower_log(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_LOG, s->span);
-  n->u.log.text = s->u.log.text;
+  n->u.log.text = lower_expr(L, s->u.log.text);
   n->title = string_text(L, s->u.log.text);
   n->detail = "log";
   return then(L, in, n);
@@ -460,7 +603,7 @@ static Tails lower_log(Lower *L, Stmt *s, Tails in) {
 static Tails lower_call(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_ACTION, s->span);
   n->u.action.action = action_index(L, s->u.call.action.s);
-  n->u.action.args = s->u.call.args;
+  n->u.action.args = lower_exprs(L, s->u.call.args, s->u.call.n);
   n->u.action.n = s->u.call.n;
   n->u.action.result = s->u.call.result_sym ? slot_of(L, s->u.call.result_sym) : -1;
   n->title = source_text(L, s->span);
@@ -480,7 +623,7 @@ static Tails lower_start(Lower *L, Stmt *s, Tails in) {
   for (uint32_t i = 0; i < s->u.start.n; i++) {
     const NamedArg *a = &s->u.start.args[i];
     IrStartArg *g = &n->u.start.args[i];
-    g->value = a->value;
+    g->value = lower_expr(L, a->value);
     for (uint32_t j = 0; j < tp->params.n; j++) {
       const IrParam *prm = tp->params.items[j];
       if (strcmp(prm->name, a->name.s) == 0) {
@@ -508,8 +651,8 @@ static Tails lower_goto(Lower *L, Stmt *s, Tails in) {
 
 static Tails lower_reassign(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_REASSIGN, s->span);
-  n->u.reassign.who = (IrWho){s->u.reassign.who, s->u.reassign.nwho};
-  n->u.reassign.due = s->u.reassign.due;
+  n->u.reassign.who = lower_who(L, s->u.reassign.who, s->u.reassign.nwho);
+  n->u.reassign.due = lower_expr(L, s->u.reassign.due);
   n->title = source_text(L, s->span);
   n->detail = "reassign";
   return then(L, in, n);
@@ -517,7 +660,7 @@ static Tails lower_reassign(Lower *L, Stmt *s, Tails in) {
 
 static Tails lower_add(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_ADD, s->span);
-  n->u.add.who = (IrWho){s->u.add.who, s->u.add.nwho};
+  n->u.add.who = lower_who(L, s->u.add.who, s->u.add.nwho);
   n->title = source_text(L, s->span);
   n->detail = "add people";
   return then(L, in, n);
@@ -535,7 +678,7 @@ static Tails lower_stmt(Lower *L, Stmt *s, Tails in) {
     if (L->loop) tails_append(L, &L->loop->breaks, in);
     return (Tails){0};
   case S_CONTINUE:
-    if (L->loop) connect_back(L, in, L->loop->head);
+    if (L->loop) connect(L, in, L->loop->head);
     return (Tails){0};
   case S_PARALLEL: return lower_parallel(L, s, in);
   case S_WAIT: return lower_wait(L, s, in);
@@ -572,7 +715,7 @@ static void lower_state_block(Lower *L, const Block *b, Tails in, Span at) {
 }
 
 static const char *command_label(Lower *L, const Command *c) {
-  if (!c->nby) return c->name.s;
+  if (!c->nby) return ir_str(L->ir, c->name.s);
   return arena_printf(&L->ir->arena, "%s · by %s", c->name.s, who_text(L, c->by, c->nby));
 }
 
@@ -582,9 +725,9 @@ static void lower_commands(Lower *L, const State *s, IrState *st) {
   for (uint32_t j = 0; j < s->ncommands; j++) {
     const Command *c = &s->commands[j];
     IrCommand *ic = &st->commands[j];
-    ic->name = c->name.s;
-    ic->label = c->label ? plain_text(L, c->label) : c->name.s;
-    ic->by = (IrWho){c->by, c->nby};
+    ic->name = ir_str(L->ir, c->name.s);
+    ic->label = c->label ? plain_text(L, c->label) : ic->name;
+    ic->by = lower_who(L, c->by, c->nby);
     position(L, c->span, &ic->line, &ic->col);
     const char *label = command_label(L, c);
     if (c->target.s) {
@@ -606,8 +749,8 @@ static void lower_states(Lower *L, const States *states) {
   for (uint32_t i = 0; i < states->n; i++) {
     const State *s = &states->states[i];
     IrState *st = &p->states[i];
-    st->name = s->name.s;
-    st->label = s->label ? plain_text(L, s->label) : s->name.s;
+    st->name = ir_str(L->ir, s->name.s);
+    st->label = s->label ? plain_text(L, s->label) : st->name;
     st->final = s->final;
     st->node = new_node(L, IR_STATE, s->span);
     st->node->u.state.state = (uint16_t)i;
@@ -637,52 +780,40 @@ static int32_t doc_index(const Lower *L, const Document *d) {
   return -1;
 }
 
-static IrSlotKind slot_kind(SymKind k) {
-  switch (k) {
-  case SYM_PARAM: return IR_SLOT_PARAM;
-  case SYM_VAR: return IR_SLOT_VAR;
-  case SYM_RESULT: return IR_SLOT_RESULT;
-  default: return IR_SLOT_LOOPVAR;
-  }
-}
-
-static int map_kind(SymKind k) {
-  switch (k) {
-  case SYM_PARAM: return 0;
-  case SYM_VAR: return 1;
-  case SYM_RESULT: return 2;
-  case SYM_LOOPVAR: return 3;
-  default: return -1;
-  }
-}
 
 /* Slots for every param, var, step result and loop variable, in declaration
  * order; parameters and variable initializers. */
 static void lower_declarations(Lower *L, const ProcInfo *info) {
   IrProc *p = L->p;
+  SlotMap *m = L->map;
   for (uint32_t i = 0; i < info->nsymbols; i++) {
     const Symbol *sym = info->symbols[i];
     int k = map_kind(sym->kind);
-    if (k >= 0 && sym->slot >= p->slot_map_len[k]) p->slot_map_len[k] = sym->slot + 1;
+    if (k >= 0 && sym->slot >= m->len[k]) m->len[k] = sym->slot + 1;
   }
   for (int k = 0; k < 4; k++) {
-    p->slot_map[k] = arena_alloc(&L->ir->arena, (p->slot_map_len[k] + 1) * sizeof(int32_t));
-    for (uint32_t j = 0; j < p->slot_map_len[k]; j++) p->slot_map[k][j] = -1;
+    m->map[k] = arena_alloc(&L->ir->arena, (m->len[k] + 1) * sizeof(int32_t));
+    for (uint32_t j = 0; j < m->len[k]; j++) m->map[k][j] = -1;
   }
   for (uint32_t i = 0; i < info->nsymbols; i++) {
+    const Symbol *sym = info->symbols[i];
+    int k = map_kind(sym->kind);
+    if (k >= 0) m->map[k][sym->slot] = ir_slot(L->ir, p, ir_str(L->ir, sym->name), sym->type,
+                                                 (IrSlotKind)k);
+  }
+  for (uint32_t i = 0; i < info->nsymbols; i++) { /* every slot known: the values */
     const Symbol *sym = info->symbols[i];
     int k = map_kind(sym->kind);
     if (k < 0) continue;
-    uint16_t slot = ir_slot(L->ir, p, sym->name, sym->type, slot_kind(sym->kind), sym);
-    p->slot_map[k][sym->slot] = slot;
+    uint16_t slot = (uint16_t)m->map[k][sym->slot];
     if (sym->kind == SYM_PARAM) {
       const Decl *d = sym->decl;
       IrParam *prm = arena_alloc(&L->ir->arena, sizeof *prm);
       prm->slot = slot;
-      prm->name = sym->name;
+      prm->name = ir_slot_at(p, slot)->name;
       prm->label = d && d->label ? plain_text(L, d->label) : "";
       prm->type = sym->type;
-      prm->def = d ? d->init : NULL;
+      prm->def = d ? lower_expr_at(L, d->init) : NULL;
       prm->required = !prm->def;
       ptrvec_push(&L->ir->arena, &p->params, prm);
     } else if (sym->kind == SYM_VAR) {
@@ -690,7 +821,7 @@ static void lower_declarations(Lower *L, const ProcInfo *info) {
       IrInit *init = arena_alloc(&L->ir->arena, sizeof *init);
       init->slot = slot;
       init->type = sym->type;
-      init->value = d ? d->init : NULL;
+      init->value = d ? lower_expr(L, d->init) : NULL;
       position(L, d ? d->span : sym->decl_span, &init->line, &init->col);
       ptrvec_push(&L->ir->arena, &p->inits, init);
     }
@@ -699,8 +830,9 @@ static void lower_declarations(Lower *L, const ProcInfo *info) {
 
 static void lower_trigger(Lower *L, const Trigger *t, const Document *doc) {
   IrTrigger *g = &L->p->trigger;
-  g->kind = t->kind;
-  g->when = t->when;
+  g->kind = t->kind == TRIG_CREATE ? IR_TRIG_CREATE
+            : t->kind == TRIG_CHANGE ? IR_TRIG_CHANGE : IR_TRIG_MANUAL;
+  g->when = lower_expr_at(L, t->when);
   g->nfields = t->nfields;
   g->fields = arena_alloc(&L->ir->arena, (t->nfields + 1) * sizeof *g->fields);
   for (uint32_t i = 0; i < t->nfields && doc; i++)
@@ -725,11 +857,11 @@ static void lower_shell(Lower *L, const Process *proc, IrProc *p) {
   const ProcInfo *info = proc->info;
   L->p = p;
   L->proc = proc;
-  p->name = proc->name.s;
+  L->map = &L->maps[p - L->ir->procs];
   p->title = proc->title ? plain_text(L, proc->title) : "";
   position(L, proc->span, &p->line, &p->col);
   p->doc = doc_index(L, info->doc);
-  p->trigger.kind = TRIG_MANUAL;
+  p->trigger.kind = IR_TRIG_MANUAL;
   for (uint32_t i = 0; i < proc->nmembers; i++)
     if (proc->members[i].kind == M_TRIGGER) {
       lower_trigger(L, proc->members[i].u.trigger, info->doc);
@@ -741,9 +873,10 @@ static void lower_shell(Lower *L, const Process *proc, IrProc *p) {
 static void lower_body(Lower *L, const Process *proc, IrProc *p) {
   L->p = p;
   L->proc = proc;
+  L->map = &L->maps[p - L->ir->procs];
   L->cluster = NULL;
   L->loop = NULL;
-  p->start = new_node(L, IR_START, proc->name.span);
+  new_node(L, IR_START, proc->name.span); /* p->start */
   p->start->title = *p->title ? p->title : p->name;
   p->start->detail = start_detail(L, proc);
   const States *states = NULL;
@@ -765,43 +898,39 @@ static void lower_body(Lower *L, const Process *proc, IrProc *p) {
       connect(L, out, end);
     }
   }
-  ir_proc_index(L->ir, p);
 }
 
 /* ---- documents and actions ------------------------------------------------------- */
 
 static void lower_doc(Lower *L, const Document *d, IrDoc *g) {
-  g->name = d->name.s;
+  g->name = ir_str(L->ir, d->name.s);
   g->nfields = d->nfields;
   g->fields = arena_alloc(&L->ir->arena, (d->nfields + 1) * sizeof *g->fields);
   for (uint32_t i = 0; i < d->nfields; i++) {
-    g->fields[i].name = d->fields[i].name.s;
+    g->fields[i].name = ir_str(L->ir, d->fields[i].name.s);
     g->fields[i].type = d->fields[i].type.type ? d->fields[i].type.type : &type_string;
-    g->fields[i].def = d->fields[i].init;
+    g->fields[i].def = lower_expr(L, d->fields[i].init);
   }
 }
 
 static void lower_action(Lower *L, const Action *a, IrAction *g) {
-  g->name = a->name.s;
+  g->name = ir_str(L->ir, a->name.s);
   g->result = a->result.name.s && a->result.type ? a->result.type : &type_void;
   g->nparams = a->nparams;
   g->params = arena_alloc(&L->ir->arena, (a->nparams + 1) * sizeof *g->params);
   for (uint32_t i = 0; i < a->nparams; i++) {
-    g->params[i].name = a->params[i].name.s;
+    g->params[i].name = ir_str(L->ir, a->params[i].name.s);
     g->params[i].type = a->params[i].type.type ? a->params[i].type.type : &type_string;
   }
 }
 
 IrProgram *lower_program(const Program *prog) {
-  IrProgram *ir = ir_program_new();
-  Lower L = {ir, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}};
-  ir->src = prog->src;
-  ir->source_path = prog->src && prog->src->path ? prog->src->path : "";
+  IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
+  Lower L = {ir, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL};
   uint32_t counts[3] = {0, 0, 0};
   for (uint32_t i = 0; i < prog->nitems; i++) counts[prog->items[i].kind]++;
-  ir->docs = arena_alloc(&ir->arena, (counts[I_DOCUMENT] + 1) * sizeof *ir->docs);
-  ir->actions = arena_alloc(&ir->arena, (counts[I_ACTION] + 1) * sizeof *ir->actions);
-  ir->procs = arena_alloc(&ir->arena, (counts[I_PROCESS] + 1) * sizeof *ir->procs);
+  ir_reserve(ir, counts[I_DOCUMENT], counts[I_ACTION], counts[I_PROCESS]);
+  L.maps = arena_alloc(&ir->arena, (counts[I_PROCESS] + 1) * sizeof *L.maps);
   for (uint32_t i = 0; i < prog->nitems; i++) {
     const Item *it = &prog->items[i];
     if (it->kind == I_DOCUMENT) lower_doc(&L, it->u.doc, &ir->docs[ir->ndocs++]);
@@ -809,10 +938,11 @@ IrProgram *lower_program(const Program *prog) {
   }
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
-      lower_shell(&L, prog->items[i].u.proc, &ir->procs[ir->nprocs++]);
+      lower_shell(&L, prog->items[i].u.proc, ir_proc(ir, prog->items[i].u.proc->name.s));
   uint32_t k = 0;
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
       lower_body(&L, prog->items[i].u.proc, &ir->procs[k++]);
+  ir_finish(ir);
   return ir;
 }

@@ -10,8 +10,10 @@
 #include "ast.h"
 #include "ir.h"
 
-/* Lowers a program that parsed and checked without errors. The IR borrows
- * the program's expressions: free it (ir_free) before the program. */
+/* Lowers a program that parsed and checked without errors, and runs
+ * ir_finish on it (a lowered program that ir_finish refuses is a bug of
+ * lowering: ir->errors says what, and codegen_bundle refuses it). The IR owns
+ * everything it holds: it may outlive the program. */
 IrProgram *lower_program(const Program *prog);
 
 #endif

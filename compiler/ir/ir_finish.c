@@ -1,0 +1,674 @@
+/* ir_finish.c — validating a built IR program and computing what code
+ * generation needs (ir.h, docs/ir.md).
+ *
+ * Per process, in this order (a step runs only when the ones before it found
+ * nothing wrong, so each can rely on the shape the earlier ones checked):
+ *   1. out[] / in[] of every node;
+ *   2. ids unique, exactly one START, every edge legal for its node's kind
+ *      and every index in a payload in range;
+ *   3. every node reachable from the START over any edge;
+ *   4. regions: the flow from the start, and from each handler, state and
+ *      command body, is its own; a depth-first walk of each marks the back
+ *      edges (a FLOW back edge becomes LOOP);
+ *   5. tokens: which parallel split's branches each node runs in; a join
+ *      must be fed by the branches of one split only, and no branch of that
+ *      split may end before reaching it (the join would wait forever);
+ *   6. fork groups, join counts and the loop head of each loop's exit merge.
+ * Every walk keeps its own stack or queue: a generated graph may be deep. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+
+typedef struct Finish {
+  IrProgram *ir;
+  IrProc *p;
+  uint32_t errors_cap;
+  uint32_t proc_errors; /* errors in this process */
+} Finish;
+
+static void report(Finish *F, const IrNode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(Finish *F, const IrNode *n, const char *fmt, ...) {
+  IrProgram *ir = F->ir;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (ir->nerrors == F->errors_cap) {
+    uint32_t cap = F->errors_cap ? F->errors_cap * 2 : 8;
+    IrError *v = arena_alloc(&ir->arena, cap * sizeof *v);
+    if (ir->nerrors) memcpy(v, ir->errors, ir->nerrors * sizeof *v);
+    ir->errors = v;
+    F->errors_cap = cap;
+  }
+  IrError *e = &ir->errors[ir->nerrors++];
+  e->proc = F->p->name;
+  e->node = n ? n->id : NULL;
+  e->line = n ? n->line : F->p->line;
+  e->col = n ? n->col : F->p->col;
+  e->message = arena_strdup(&ir->arena, buf);
+  F->proc_errors++;
+}
+
+size_t ir_error_text(const IrProgram *ir, const IrError *e, char *buf, size_t size) {
+  char where[64] = "";
+  if (e->line) snprintf(where, sizeof where, "%u:%u:", e->line, e->col);
+  int n = snprintf(buf, size, "%s%s%s%sprocess `%s`%s%s%s: %s", ir->source_path,
+                   *ir->source_path ? ":" : "", where, *ir->source_path || *where ? " " : "",
+                   e->proc, e->node ? ", node `" : "", e->node ? e->node : "",
+                   e->node ? "`" : "", e->message);
+  return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- 1. indices ------------------------------------------------------------------ */
+
+static void index_edges(IrProgram *ir, IrProc *p) {
+  uint32_t nn = p->nodes.n, ne = p->edges.n;
+  for (uint32_t i = 0; i < nn; i++) {
+    IrNode *n = ir_node_at(p, i);
+    n->index = i;
+    n->nout = n->nin = 0;
+  }
+  for (uint32_t i = 0; i < ne; i++) {
+    IrEdge *e = ir_edge_at(p, i);
+    e->from->nout++;
+    e->to->nin++;
+  }
+  for (uint32_t i = 0; i < nn; i++) {
+    IrNode *n = ir_node_at(p, i);
+    n->out = arena_alloc(&ir->arena, (n->nout + 1) * sizeof *n->out);
+    n->in = arena_alloc(&ir->arena, (n->nin + 1) * sizeof *n->in);
+    n->nout = n->nin = 0;
+  }
+  for (uint32_t i = 0; i < ne; i++) {
+    IrEdge *e = ir_edge_at(p, i);
+    e->from->out[e->from->nout++] = i;
+    e->to->in[e->to->nin++] = i;
+  }
+}
+
+/* ---- 2. shape ---------------------------------------------------------------------- */
+
+static bool is_flow(IrEdgeKind k) {
+  return k == IR_E_FLOW || k == IR_E_LOOP || k == IR_E_COND || k == IR_E_ELSE;
+}
+
+static bool is_join(IrNodeKind k) { return k == IR_JOIN || k == IR_RACE_JOIN; }
+static bool is_fork(IrNodeKind k) { return k == IR_FORK || k == IR_RACE || k == IR_EVENT_WAIT; }
+
+/* What an event gateway may wait for: a timer, a human step, a host action. */
+static bool is_event(IrNodeKind k) {
+  return k == IR_WAIT || k == IR_WAIT_UNTIL || ir_is_human(k) || k == IR_ACTION;
+}
+
+typedef struct EdgeCount {
+  uint32_t flow, cond, otherwise, timer, command, go;
+} EdgeCount;
+
+static EdgeCount count_out(const IrProc *p, const IrNode *n) {
+  EdgeCount c = {0};
+  for (uint32_t i = 0; i < n->nout; i++) {
+    switch (ir_edge_at(p, n->out[i])->kind) {
+    case IR_E_FLOW: case IR_E_LOOP: c.flow++; break;
+    case IR_E_COND: c.cond++; break;
+    case IR_E_ELSE: c.otherwise++; break;
+    case IR_E_TIMER: c.timer++; break;
+    case IR_E_COMMAND: c.command++; break;
+    case IR_E_GOTO: c.go++; break;
+    case IR_E_KIND_COUNT: break;
+    }
+  }
+  return c;
+}
+
+static bool only(EdgeCount c, uint32_t flow, uint32_t otherwise) {
+  return c.flow == flow && c.otherwise == otherwise && !c.cond && !c.timer && !c.command &&
+         !c.go;
+}
+
+/* Is t the target of one of n's edges of this kind? */
+static bool has_edge_to(const IrProc *p, const IrNode *n, IrEdgeKind kind, const IrNode *t) {
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = ir_edge_at(p, n->out[i]);
+    if (e->kind == kind && e->to == t) return true;
+  }
+  return false;
+}
+
+static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
+  const IrHuman *h = &n->u.human;
+  uint32_t handlers = h->nreminds + (h->timeout_entry != NULL);
+  if (c.flow != 1 || c.cond || c.otherwise || c.command || c.go || c.timer != handlers) {
+    report(F, n, "a human step needs one FLOW edge and one TIMER edge per handler "
+                 "(%u), and no other", handlers);
+    return;
+  }
+  for (uint32_t i = 0; i < h->nreminds; i++)
+    if (!h->remind_entry[i] || !has_edge_to(F->p, n, IR_E_TIMER, h->remind_entry[i]))
+      report(F, n, "reminder %u names a first node that no TIMER edge leads to", i + 1);
+  if (h->timeout_entry && !has_edge_to(F->p, n, IR_E_TIMER, h->timeout_entry))
+    report(F, n, "the timeout handler's first node has no TIMER edge to it");
+  if (!h->who.n) report(F, n, "a human step needs at least one person (who)");
+  if (!h->title) report(F, n, "a human step needs a title");
+  if (h->mode == IR_MODE_VOTE && !h->vote) report(F, n, "a vote needs its percentage");
+  if (h->result >= (int32_t)F->p->slots.n) report(F, n, "the result slot is out of range");
+  if (h->step >= F->p->nsteps) report(F, n, "the step number is out of range");
+}
+
+/* A choice: COND edges with arms 0..k-1 (each once, each with a condition),
+ * and one ELSE edge. */
+static void check_choice(Finish *F, const IrNode *n, EdgeCount c) {
+  if (!c.cond || c.otherwise != 1 || c.flow || c.timer || c.command || c.go) {
+    report(F, n, "a choice needs one or more COND edges and exactly one ELSE edge "
+                 "(make the default explicit: an ELSE to a TERMINATE fails the instance)");
+    return;
+  }
+  uint8_t *seen = xcalloc(c.cond + 1, 1);
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = ir_edge_at(F->p, n->out[i]);
+    if (e->kind != IR_E_COND) continue;
+    if (e->arm >= c.cond || seen[e->arm]) {
+      report(F, n, "the COND edges' arms must number 0 to %u, each once", c.cond - 1);
+      break;
+    }
+    seen[e->arm] = 1;
+    if (!e->cond) report(F, n, "COND edge %u has no condition", e->arm);
+  }
+  free(seen);
+}
+
+static void check_state(Finish *F, const IrNode *n, EdgeCount c) {
+  const IrProc *p = F->p;
+  uint16_t q = n->u.state.state;
+  if (q >= p->nstates || p->states[q].node != n) {
+    report(F, n, "a STATE node must be the node of state %u in the process's states", q);
+    return;
+  }
+  if (c.flow != 1 || c.cond || c.otherwise || c.timer || c.go)
+    report(F, n, "a state needs one FLOW edge (to its enter block) and COMMAND edges only");
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = ir_edge_at(p, n->out[i]);
+    if (e->kind == IR_E_FLOW && e->to->kind == IR_STATE)
+      report(F, n, "the enter block's FLOW edge leads to another state");
+  }
+  /* Each command: a COMMAND edge to its target state's node or to its body;
+   * and no COMMAND edge that no command explains. */
+  const IrState *st = &p->states[q];
+  uint32_t explained = 0;
+  for (uint32_t j = 0; j < st->ncommands; j++) {
+    const IrCommand *cmd = &st->commands[j];
+    const IrNode *to = cmd->target >= 0 && (uint32_t)cmd->target < p->nstates
+                           ? p->states[cmd->target].node
+                           : cmd->target < 0 ? cmd->body : NULL;
+    if (!to || !has_edge_to(p, n, IR_E_COMMAND, to))
+      report(F, n, "command `%s` needs a target state or a body, and a COMMAND edge to it",
+             cmd->name ? cmd->name : "?");
+    else
+      explained++;
+  }
+  if (explained == st->ncommands && c.command != st->ncommands)
+    report(F, n, "%u COMMAND edges for %u commands", c.command, st->ncommands);
+}
+
+/* Payload indices that the bundle format would otherwise carry out of range. */
+static void check_payload(Finish *F, const IrNode *n) {
+  const IrProgram *ir = F->ir;
+  const IrProc *p = F->p;
+  switch (n->kind) {
+  case IR_ACTION:
+    if (n->u.action.action >= ir->nactions) report(F, n, "no action %u", n->u.action.action);
+    else if (n->u.action.n != ir->actions[n->u.action.action].nparams)
+      report(F, n, "action `%s` takes %u arguments, not %u", ir->actions[n->u.action.action].name,
+             ir->actions[n->u.action.action].nparams, n->u.action.n);
+    if (n->u.action.result >= (int32_t)p->slots.n) report(F, n, "the result slot is out of range");
+    break;
+  case IR_START_PROCESS:
+    if (n->u.start.proc >= ir->nprocs) report(F, n, "no process %u", n->u.start.proc);
+    break;
+  case IR_ASSIGN:
+    if (!n->u.assign.value) report(F, n, "an assignment needs a value");
+    if (n->u.assign.to_slot ? n->u.assign.index >= p->slots.n
+                            : p->doc < 0 || n->u.assign.index >= ir->docs[p->doc].nfields)
+      report(F, n, "the assigned %s is out of range", n->u.assign.to_slot ? "slot" : "field");
+    break;
+  case IR_WAIT: case IR_WAIT_UNTIL:
+    if (!n->u.wait.value) report(F, n, "a wait needs a value");
+    break;
+  case IR_NOTIFY:
+    if (!n->u.notify.message || !n->u.notify.who.n) report(F, n, "a notify needs who and a message");
+    break;
+  case IR_LOG:
+    if (!n->u.log.text) report(F, n, "a log needs a text");
+    break;
+  case IR_ITER_START:
+    if (!n->u.iter_start.list || n->u.iter_start.slot + 1u >= p->slots.n)
+      report(F, n, "a for loop needs a list and two hidden slots");
+    break;
+  case IR_ITER_NEXT:
+    if (n->u.iter_next.slot + 1u >= p->slots.n || n->u.iter_next.var >= p->slots.n)
+      report(F, n, "a for loop's slots are out of range");
+    break;
+  case IR_GOTO:
+    if (n->u.state.state >= p->nstates) report(F, n, "no state %u", n->u.state.state);
+    break;
+  default: break;
+  }
+}
+
+static void check_node(Finish *F, const IrNode *n) {
+  const IrProc *p = F->p;
+  EdgeCount c = count_out(p, n);
+  switch (n->kind) {
+  case IR_START:
+    if (!only(c, 1, 0)) report(F, n, "the start needs exactly one FLOW edge");
+    if (n->nin) report(F, n, "no edge may lead to the start");
+    break;
+  case IR_END: case IR_TERMINATE: case IR_HANDLER_END: case IR_IDLE: case IR_BRANCH:
+    if (n->nout) report(F, n, "a %s node has no out-edges", ir_node_kind_name(n->kind));
+    if (n->kind == IR_BRANCH && n->nin) report(F, n, "a branch node is a cluster, on no path");
+    break;
+  case IR_GOTO:
+    if (!(c.go == 1 && !c.flow && !c.cond && !c.otherwise && !c.timer && !c.command))
+      report(F, n, "a goto needs exactly one GOTO edge, to its state");
+    else if (n->u.state.state < p->nstates &&
+             !has_edge_to(p, n, IR_E_GOTO, p->states[n->u.state.state].node))
+      report(F, n, "the GOTO edge must lead to the node of state %u", n->u.state.state);
+    break;
+  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: check_human(F, n, c); break;
+  case IR_CHOICE: check_choice(F, n, c); break;
+  case IR_FORK: case IR_RACE:
+    if (c.flow < 1 || c.flow > 255 || !only(c, c.flow, 0))
+      report(F, n, "a parallel split needs 1 to 255 FLOW edges (its branches), and no other");
+    break;
+  case IR_ITER_NEXT:
+    if (!only(c, 1, 1)) report(F, n, "a for loop's next needs one FLOW edge (the body) and one ELSE edge (done)");
+    break;
+  case IR_STATE: check_state(F, n, c); break;
+  case IR_EVENT_WAIT:
+    if (c.flow < 1 || c.flow > 255 || !only(c, c.flow, 0)) {
+      report(F, n, "an event gateway needs 1 to 255 FLOW edges (its events), and no other");
+      break;
+    }
+    for (uint32_t i = 0; i < n->nout; i++) {
+      const IrNode *t = ir_edge_at(p, n->out[i])->to;
+      if (!is_event(t->kind))
+        report(F, n, "an event gateway waits for timers, human steps and actions, not for "
+                     "`%s` (a %s; the runtime has no message events yet)", t->id,
+               ir_node_kind_name(t->kind));
+      else if (t->nin != 1)
+        report(F, n, "the event `%s` must have the gateway as its only predecessor", t->id);
+    }
+    break;
+  default: /* one way on */
+    if (!only(c, 1, 0)) report(F, n, "a %s node needs exactly one FLOW edge, and no other",
+                               ir_node_kind_name(n->kind));
+    break;
+  }
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = ir_edge_at(p, n->out[i]);
+    if (e->kind == IR_E_COMMAND && n->kind != IR_STATE) report(F, n, "only a state has COMMAND edges");
+    if (is_flow(e->kind) && e->to->kind == IR_START) report(F, n, "an edge leads back to the start");
+    if (e->kind == IR_E_GOTO && e->to->kind != IR_STATE) report(F, n, "a GOTO edge must lead to a state");
+  }
+  check_payload(F, n);
+}
+
+static int compare_ids(const void *a, const void *b) {
+  return strcmp((*(IrNode *const *)a)->id, (*(IrNode *const *)b)->id);
+}
+
+static void check_ids(Finish *F) {
+  const IrProc *p = F->p;
+  uint32_t nn = p->nodes.n;
+  IrNode **sorted = xmalloc((nn + 1) * sizeof *sorted);
+  for (uint32_t i = 0; i < nn; i++) sorted[i] = ir_node_at(p, i);
+  qsort(sorted, nn, sizeof *sorted, compare_ids);
+  for (uint32_t i = 1; i < nn; i++)
+    if (strcmp(sorted[i - 1]->id, sorted[i]->id) == 0)
+      report(F, sorted[i], "two nodes have the id `%s`", sorted[i]->id);
+  free(sorted);
+}
+
+static void check_shape(Finish *F) {
+  IrProc *p = F->p;
+  uint32_t starts = 0;
+  for (uint32_t i = 0; i < p->nodes.n; i++) starts += ir_node_at(p, i)->kind == IR_START;
+  if (starts != 1) report(F, NULL, "a process needs exactly one START node, not %u", starts);
+  for (uint32_t i = 0; i < p->nodes.n; i++)
+    if (ir_node_at(p, i)->kind == IR_START) p->start = ir_node_at(p, i);
+  check_ids(F);
+  for (uint32_t i = 0; i < p->nodes.n; i++) check_node(F, ir_node_at(p, i));
+  for (uint32_t i = 0; i < p->nstates; i++)
+    if (!p->states[i].node || p->states[i].node->kind != IR_STATE)
+      report(F, NULL, "state %u has no STATE node", i);
+}
+
+/* ---- 3. reachability ------------------------------------------------------------------ */
+
+static void check_reachable(Finish *F) {
+  const IrProc *p = F->p;
+  uint32_t nn = p->nodes.n, head = 0, tail = 0;
+  uint8_t *seen = xcalloc(nn + 1, 1);
+  uint32_t *queue = xmalloc((nn + 1) * sizeof *queue);
+  seen[p->start->index] = 1;
+  queue[tail++] = p->start->index;
+  while (head < tail) {
+    const IrNode *n = ir_node_at(p, queue[head++]);
+    for (uint32_t i = 0; i < n->nout; i++) {
+      const IrNode *t = ir_edge_at(p, n->out[i])->to;
+      if (!seen[t->index]) {
+        seen[t->index] = 1;
+        queue[tail++] = t->index;
+      }
+    }
+  }
+  for (uint32_t i = 0; i < nn; i++)
+    if (!seen[i] && ir_node_at(p, i)->kind != IR_BRANCH)
+      report(F, ir_node_at(p, i), "unreachable: no path from the start leads here");
+  free(queue);
+  free(seen);
+}
+
+/* ---- 4. regions and back edges -------------------------------------------------------- */
+
+/* The first nodes of the separate flows: the start, each handler, each state
+ * (its enter block follows it) and each command body. */
+static uint32_t collect_entries(const IrProc *p, uint32_t *entries) {
+  uint32_t n = 0;
+  uint8_t *is_entry = xcalloc(p->nodes.n + 1, 1);
+  entries[n++] = p->start->index;
+  is_entry[p->start->index] = 1;
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    const IrNode *x = ir_node_at(p, i);
+    if (x->kind == IR_STATE && !is_entry[i]) entries[n++] = i, is_entry[i] = 1;
+    for (uint32_t j = 0; j < x->nout; j++) {
+      const IrEdge *e = ir_edge_at(p, x->out[j]);
+      if ((e->kind == IR_E_TIMER || e->kind == IR_E_COMMAND) && !is_entry[e->to->index]) {
+        entries[n++] = e->to->index;
+        is_entry[e->to->index] = 1;
+      }
+    }
+  }
+  free(is_entry);
+  return n;
+}
+
+/* Flow edges a walk follows: not into a state (flowing into a state enters
+ * it: a goto, not a loop). */
+static bool walk_edge(const IrEdge *e) { return is_flow(e->kind) && e->to->kind != IR_STATE; }
+
+/* A depth-first walk of each region from its entry: an edge to a node still
+ * on the walk's path is a back edge. A node met from two entries is an error. */
+static void mark_regions(Finish *F, const uint32_t *entries, uint32_t nentries) {
+  const IrProc *p = F->p;
+  uint32_t nn = p->nodes.n;
+  uint32_t *region = xmalloc((nn + 1) * sizeof *region);
+  uint8_t *on_path = xcalloc(nn + 1, 1);
+  uint32_t *next = xcalloc(nn + 1, sizeof *next), *stack = xmalloc((nn + 1) * sizeof *stack);
+  for (uint32_t i = 0; i < nn; i++) region[i] = UINT32_MAX;
+  for (uint32_t r = 0; r < nentries; r++) {
+    uint32_t root = entries[r], depth = 0;
+    if (region[root] != UINT32_MAX) continue; /* reported below when met */
+    region[root] = r;
+    on_path[root] = 1;
+    stack[depth++] = root;
+    while (depth) {
+      const IrNode *n = ir_node_at(p, stack[depth - 1]);
+      if (next[n->index] == n->nout) {
+        on_path[n->index] = 0;
+        depth--;
+        continue;
+      }
+      IrEdge *e = ir_edge_at(p, n->out[next[n->index]++]);
+      if (!walk_edge(e)) continue;
+      uint32_t t = e->to->index;
+      if (on_path[t]) {
+        e->flags |= IR_EDGE_BACK;
+        if (e->kind == IR_E_FLOW) e->kind = IR_E_LOOP;
+      } else if (region[t] == UINT32_MAX) {
+        region[t] = r;
+        on_path[t] = 1;
+        stack[depth++] = t;
+      } else if (region[t] != r) {
+        report(F, e->to, "reached both from `%s` and from `%s`: a handler, an enter block "
+                         "and a command body must each be a graph of its own",
+               ir_node_at(p, entries[region[t]])->id, ir_node_at(p, root)->id);
+      }
+    }
+  }
+  free(stack);
+  free(next);
+  free(on_path);
+  free(region);
+}
+
+/* ---- 5. tokens of parallel splits ------------------------------------------------------ */
+
+/* ctx[n]: the index of the innermost FORK / RACE whose branches n runs in, or
+ * -1 (no parallel split). A FORK's out-edges carry its own index; a JOIN's
+ * out-edge carries its fork's ctx. Every edge into a node must carry the same
+ * ctx: two different ones mean flows of different splits meet, which the
+ * runtime's fork groups cannot count. */
+typedef struct Tokens {
+  int32_t *ctx;
+  int32_t *join_of; /* per fork node: its join's index, or -1 */
+} Tokens;
+
+static const char *ctx_name(const IrProc *p, int32_t c) {
+  return c < 0 ? "the main flow" : ir_node_at(p, (uint32_t)c)->id;
+}
+
+/* The ctx that an edge out of n carries. The events of an event gateway
+ * run in its ctx (the first to happen cancels the others), and leave it. */
+static int32_t ctx_after(const Finish *F, const Tokens *T, const IrNode *n) {
+  if (is_fork(n->kind)) return (int32_t)n->index;
+  int32_t c = T->ctx[n->index];
+  if (is_join(n->kind)) return c >= 0 ? T->ctx[c] : -1;
+  if (c >= 0 && ir_node_at(F->p, (uint32_t)c)->kind == IR_EVENT_WAIT) return T->ctx[c];
+  return c;
+}
+
+static void arrive_at_join(Finish *F, Tokens *T, const IrNode *j, int32_t c) {
+  const IrProc *p = F->p;
+  IrNodeKind want = j->kind == IR_JOIN ? IR_FORK : IR_RACE;
+  if (c < 0 || ir_node_at(p, (uint32_t)c)->kind != want) {
+    report(F, j, "this %s is fed by %s, not by the branches of a %s: it would wait forever",
+           ir_node_kind_name(j->kind), c < 0 ? "the main flow" : ctx_name(p, c),
+           want == IR_FORK ? "FORK" : "RACE");
+    return;
+  }
+  int32_t other = T->join_of[c];
+  if (other >= 0 && other != (int32_t)j->index)
+    report(F, j, "the branches of `%s` meet at two joins (`%s` and this one): a split's "
+                 "branches must all reach the same join",
+           ctx_name(p, c), ir_node_at(p, (uint32_t)other)->id);
+  else
+    T->join_of[c] = (int32_t)j->index;
+}
+
+static void propagate_tokens(Finish *F, Tokens *T, const uint32_t *entries, uint32_t nentries) {
+  const IrProc *p = F->p;
+  uint32_t nn = p->nodes.n, head = 0, tail = 0;
+  uint32_t *queue = xmalloc((nn + 1) * sizeof *queue);
+  uint8_t *reported = xcalloc(nn + 1, 1);
+  for (uint32_t r = 0; r < nentries; r++) {
+    if (T->ctx[entries[r]] != INT32_MIN) continue;
+    T->ctx[entries[r]] = -1;
+    queue[tail++] = entries[r];
+  }
+  while (head < tail) {
+    const IrNode *n = ir_node_at(p, queue[head++]);
+    int32_t c = ctx_after(F, T, n);
+    for (uint32_t i = 0; i < n->nout; i++) {
+      const IrEdge *e = ir_edge_at(p, n->out[i]);
+      if (!walk_edge(e)) continue;
+      const IrNode *t = e->to;
+      if (is_join(t->kind) && T->ctx[t->index] != c) arrive_at_join(F, T, t, c);
+      if (T->ctx[t->index] == INT32_MIN) {
+        T->ctx[t->index] = c;
+        queue[tail++] = t->index;
+      } else if (T->ctx[t->index] != c && !reported[t->index]) {
+        reported[t->index] = 1;
+        report(F, t, "flows of different parallel splits meet here (of `%s` and of `%s`): "
+                     "a node may be reached from the branches of one split only",
+               ctx_name(p, T->ctx[t->index]), ctx_name(p, c));
+      }
+    }
+  }
+  free(reported);
+  free(queue);
+}
+
+/* A branch of a FORK that can end (END, the end of a handler or of an enter
+ * block) never reaches the fork's join: the join would wait forever. */
+static void check_lost_tokens(Finish *F, const Tokens *T) {
+  const IrProc *p = F->p;
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    const IrNode *n = ir_node_at(p, i);
+    int32_t c = T->ctx[i];
+    if (c < 0 || (n->kind != IR_END && n->kind != IR_HANDLER_END && n->kind != IR_IDLE)) continue;
+    const IrNode *fork = ir_node_at(p, (uint32_t)c);
+    if (fork->kind != IR_FORK || T->join_of[c] < 0) continue;
+    report(F, ir_node_at(p, (uint32_t)T->join_of[c]),
+           "this join can wait forever: a branch of `%s` can end at `%s` without reaching it",
+           fork->id, n->id);
+  }
+}
+
+static void number_groups(IrProc *p, const Tokens *T) {
+  uint32_t groups = 0;
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    IrNode *n = ir_node_at(p, i);
+    if (!is_fork(n->kind)) continue;
+    n->u.fork.group = (uint16_t)groups++;
+    n->u.fork.nbranches = n->nout; /* an event gateway's events join as a race: 1 */
+    if (T->join_of[i] >= 0) {
+      IrNode *j = ir_node_at(p, (uint32_t)T->join_of[i]);
+      j->u.fork.group = n->u.fork.group;
+      j->u.fork.nbranches = n->kind == IR_RACE ? 1 : n->nout;
+    }
+  }
+  p->ngroups = groups;
+}
+
+static void check_tokens(Finish *F, const uint32_t *entries, uint32_t nentries) {
+  IrProc *p = F->p;
+  uint32_t nn = p->nodes.n;
+  Tokens T = {xmalloc((nn + 1) * sizeof *T.ctx), xmalloc((nn + 1) * sizeof *T.join_of)};
+  for (uint32_t i = 0; i < nn; i++) T.ctx[i] = INT32_MIN, T.join_of[i] = -1;
+  propagate_tokens(F, &T, entries, nentries);
+  check_lost_tokens(F, &T);
+  if (!F->proc_errors) number_groups(p, &T);
+  free(T.join_of);
+  free(T.ctx);
+}
+
+/* ---- 6. loop heads ----------------------------------------------------------------------- */
+
+/* A loop's exit merge: a MERGE outside the natural loop of a head (the head
+ * and every node that reaches one of its back edges without passing it) with
+ * an in-edge from inside. Its loop_head lets code generation lay the exit out
+ * after the whole loop. Loops are taken smallest first, so a merge leaving
+ * nested loops names the innermost. Layout only: any answer is correct code. */
+typedef struct Loop {
+  uint32_t head, size;
+} Loop;
+
+static int compare_loops(const void *a, const void *b) {
+  const Loop *x = a, *y = b;
+  if (x->size != y->size) return x->size < y->size ? -1 : 1;
+  return x->head < y->head ? -1 : x->head > y->head;
+}
+
+/* The natural loop of head h into body[] (returned: its size), each member
+ * stamped with mark. Returns 0 when no back edge enters h. */
+static uint32_t loop_body(const IrProc *p, uint32_t h, uint32_t mark, uint32_t *stamp,
+                          uint32_t *body) {
+  const IrNode *head = ir_node_at(p, h);
+  uint32_t size = 0, done = 0;
+  for (uint32_t i = 0; i < head->nin; i++) {
+    const IrEdge *e = ir_edge_at(p, head->in[i]);
+    if (!(e->flags & IR_EDGE_BACK)) continue;
+    if (stamp[h] != mark) stamp[h] = mark, body[size++] = h, done = size;
+    if (stamp[e->from->index] != mark) stamp[e->from->index] = mark, body[size++] = e->from->index;
+  }
+  while (done < size) { /* body[done ..] still to walk backwards from */
+    const IrNode *x = ir_node_at(p, body[done++]);
+    if (x->index == h) continue;
+    for (uint32_t j = 0; j < x->nin; j++) {
+      const IrEdge *in = ir_edge_at(p, x->in[j]);
+      if (!walk_edge(in) || stamp[in->from->index] == mark) continue;
+      stamp[in->from->index] = mark;
+      body[size++] = in->from->index;
+    }
+  }
+  return size;
+}
+
+static void find_loop_heads(IrProc *p) {
+  uint32_t nn = p->nodes.n, nloops = 0;
+  Loop *loops = xmalloc((nn + 1) * sizeof *loops);
+  uint32_t *stamp = xcalloc(nn + 1, sizeof *stamp), *body = xmalloc((nn + 1) * sizeof *body);
+  for (uint32_t h = 0; h < nn; h++) {
+    uint32_t size = loop_body(p, h, h + 1, stamp, body);
+    if (size) loops[nloops++] = (Loop){h, size};
+  }
+  qsort(loops, nloops, sizeof *loops, compare_loops);
+  memset(stamp, 0, (nn + 1) * sizeof *stamp);
+  for (uint32_t l = 0; l < nloops; l++) {
+    uint32_t size = loop_body(p, loops[l].head, l + 1, stamp, body);
+    for (uint32_t k = 0; k < size; k++) {
+      const IrNode *x = ir_node_at(p, body[k]);
+      for (uint32_t j = 0; j < x->nout; j++) {
+        const IrEdge *e = ir_edge_at(p, x->out[j]);
+        IrNode *m = e->to;
+        if (m->kind == IR_MERGE && stamp[m->index] != l + 1 && !m->u.merge.loop_head &&
+            walk_edge(e))
+          m->u.merge.loop_head = ir_node_at(p, loops[l].head);
+      }
+    }
+  }
+  free(body);
+  free(stamp);
+  free(loops);
+}
+
+/* ---- the whole program ---------------------------------------------------------------- */
+
+static void finish_proc(Finish *F, IrProc *p) {
+  F->p = p;
+  F->proc_errors = 0;
+  index_edges(F->ir, p);
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    IrNode *n = ir_node_at(p, i);
+    if (n->kind == IR_MERGE) n->u.merge.loop_head = NULL;
+  }
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    IrEdge *e = ir_edge_at(p, i);
+    e->flags &= (uint8_t)~IR_EDGE_BACK;
+    if (e->kind == IR_E_LOOP) e->kind = IR_E_FLOW;
+  }
+  check_shape(F);
+  if (F->proc_errors) return;
+  check_reachable(F);
+  if (F->proc_errors) return;
+  uint32_t *entries = xmalloc((p->nodes.n + 1) * sizeof *entries);
+  uint32_t nentries = collect_entries(p, entries);
+  mark_regions(F, entries, nentries);
+  if (!F->proc_errors) check_tokens(F, entries, nentries);
+  free(entries);
+  if (!F->proc_errors) find_loop_heads(p);
+}
+
+bool ir_finish(IrProgram *ir) {
+  Finish F = {ir, NULL, 0, 0};
+  ir->finished = true;
+  ir->errors = NULL;
+  ir->nerrors = 0;
+  for (uint32_t i = 0; i < ir->nprocs; i++) finish_proc(&F, &ir->procs[i]);
+  return ir->nerrors == 0;
+}

@@ -1,0 +1,710 @@
+/* test_ir.c — the graph IR as an importer sees it: small processes built by
+ * hand through the builder (no .bp text), validated by ir_finish, compiled by
+ * codegen_bundle, verified, and run through the runtime, checking the path
+ * an instance takes by its `log` lines. Unstructured graphs (a loop back into
+ * the middle of a branch, a join fed through a choice inside a branch, a
+ * merge with several entries) must compile and run; graphs the runtime
+ * cannot run (two starts, an unreachable node, a parallel join fed by an
+ * exclusive choice, ...) must be refused with the node and the reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bp.h"
+#include "bpt.h"
+#include "codegen.h"
+#include "ir.h"
+#include "util.h"
+
+/* ---- building ------------------------------------------------------------------------- */
+
+typedef struct Build {
+  IrProgram *ir;
+  IrProc *p;
+  uint16_t x;    /* param x: int */
+  uint16_t boss; /* param boss: user */
+  uint16_t i;    /* var i: int = 0 */
+} Build;
+
+static Build build_new(void) {
+  Build B;
+  B.ir = ir_new("built.bpmn");
+  ir_reserve(B.ir, 0, 0, 1);
+  B.p = ir_proc(B.ir, "p");
+  B.x = ir_param(B.ir, B.p, "x", &type_int, ir_expr_int(B.ir, 0))->slot;
+  B.boss = ir_param(B.ir, B.p, "boss", &type_user, NULL)->slot;
+  B.i = ir_var(B.ir, B.p, "i", &type_int, ir_expr_int(B.ir, 0))->slot;
+  return B;
+}
+
+static IrNode *node(Build *B, IrNodeKind kind, const char *id) {
+  return ir_node(B->ir, B->p, kind, id, 0, 0);
+}
+
+/* log "TEXT", with the text as its id too */
+static IrNode *log_node(Build *B, const char *text) {
+  IrNode *n = node(B, IR_LOG, text);
+  n->u.log.text = ir_expr_string(B->ir, text, (uint32_t)strlen(text));
+  return n;
+}
+
+/* a task for boss */
+static IrNode *task_node(Build *B, const char *id) {
+  IrNode *n = node(B, IR_TASK, id);
+  IrExpr *who = ir_expr_slot(B->ir, B->p, B->boss);
+  n->u.human.who = ir_who(B->ir, 1, &who);
+  n->u.human.title = ir_expr_string(B->ir, id, (uint32_t)strlen(id));
+  return n;
+}
+
+/* i = i + 1 */
+static IrNode *increment(Build *B, const char *id) {
+  IrNode *n = node(B, IR_ASSIGN, id);
+  n->u.assign.to_slot = true;
+  n->u.assign.index = B->i;
+  n->u.assign.type = &type_int;
+  n->u.assign.value = ir_expr_binary(B->ir, &type_int, IR_OP_ADD, ir_expr_slot(B->ir, B->p, B->i),
+                                     ir_expr_int(B->ir, 1));
+  return n;
+}
+
+/* slot OP k, a bool */
+static IrExpr *compare(Build *B, uint16_t slot, IrBinaryOp op, int64_t k) {
+  return ir_expr_binary(B->ir, &type_bool, op, ir_expr_slot(B->ir, B->p, slot), ir_expr_int(B->ir, k));
+}
+
+static void flow(Build *B, IrNode *from, IrNode *to) { ir_edge(B->ir, B->p, from, to, IR_E_FLOW, NULL); }
+
+static void cond(Build *B, IrNode *choice, uint32_t arm, IrExpr *c, IrNode *to) {
+  ir_edge_cond(B->ir, B->p, choice, to, arm, c, "cond");
+}
+
+static void otherwise(Build *B, IrNode *choice, IrNode *to) {
+  ir_edge(B->ir, B->p, choice, to, IR_E_ELSE, "else");
+}
+
+/* A fork's branch: FLOW edges numbered by `arm` in branch order. */
+static void branch(Build *B, IrNode *fork, uint32_t number, IrNode *to) {
+  ir_edge(B->ir, B->p, fork, to, IR_E_FLOW, NULL)->arm = number;
+}
+
+/* ---- compiling and running ------------------------------------------------------------- */
+
+typedef struct Run {
+  char path[512]; /* the log lines, space-separated */
+} Run;
+
+static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
+  (void)inst;
+  Run *r = ud;
+  if (line->kind != BP_J_LOG) return;
+  size_t n = strlen(r->path);
+  snprintf(r->path + n, sizeof r->path - n, "%s%s", n ? " " : "", line->text);
+}
+
+/* ir_finish accepts it; the bundle is written, read back and verified. */
+static uint8_t *compile(Build *B, size_t *len) {
+  bool ok = ir_finish(B->ir);
+  for (uint32_t i = 0; i < B->ir->nerrors; i++) {
+    char why[512];
+    ir_error_text(B->ir, &B->ir->errors[i], why, sizeof why);
+    fprintf(stderr, "ir_finish: %s\n", why);
+  }
+  assert_true(ok);
+  uint8_t *bytes;
+  BptError err;
+  ok = codegen_bundle(B->ir, &bytes, len, &err);
+  if (!ok) fprintf(stderr, "codegen: %s\n", err.message);
+  assert_true(ok);
+  BptBundle b;
+  assert_true(bpt_read(bytes, *len, heap_realloc, NULL, &b, &err));
+  ok = bpt_verify(&b, heap_realloc, NULL, &err);
+  if (!ok) fprintf(stderr, "bpt_verify: %s\n", err.message);
+  assert_true(ok);
+  bpt_free(&b, heap_realloc, NULL);
+  return bytes;
+}
+
+static void *alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  (void)ud;
+  (void)old_size;
+  if (new_size == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, new_size);
+}
+
+typedef struct Session {
+  BpRuntime *rt;
+  BpBundle *b;
+  BpInstance *inst;
+  Run run;
+} Session;
+
+/* Starts process p with x = X and boss = bob. */
+static void session_start(Session *s, const uint8_t *bytes, size_t len, int64_t x) {
+  memset(s, 0, sizeof *s);
+  /* a small budget: random graphs may loop without waiting */
+  BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc, .ud = &s->run, .journal = on_journal, .step_budget = 20000};
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &s->rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(s->rt, bytes, len, &s->b, &err), BP_OK);
+  BpArg args[] = {{"x", bp_int(x)}, {"boss", bp_user("bob")}};
+  BpStatus st = bp_start(s->b, "p", NULL, args, 2, NULL, &s->inst, &err);
+  if (st != BP_OK) fprintf(stderr, "bp_start: %s\n", err.message);
+  assert_int_equal(st, BP_OK);
+}
+
+static void session_end(Session *s) {
+  bp_instance_free(s->inst);
+  bp_bundle_free(s->b);
+  bp_runtime_free(s->rt);
+}
+
+/* Runs the program with x = X to its end (completing boss's tasks as they
+ * come) and checks the path. */
+static void expect_path(const uint8_t *bytes, size_t len, int64_t x, const char *want) {
+  Session s;
+  session_start(&s, bytes, len, x);
+  BpError err;
+  for (int k = 0; k < 10 && bp_instance_status(s.inst) == BP_WAITING; k++)
+    assert_int_equal(bp_complete(s.inst, 0, "bob", NULL, NULL, 0, &err), BP_OK);
+  if (bp_instance_status(s.inst) != BP_COMPLETED)
+    fprintf(stderr, "status %d: %s\n", bp_instance_status(s.inst), bp_instance_message(s.inst));
+  assert_int_equal(bp_instance_status(s.inst), BP_COMPLETED);
+  assert_string_equal(s.run.path, want);
+  session_end(&s);
+}
+
+/* ir_finish refuses it, and one of its messages names node `id` and says `why`. */
+static void expect_refused(Build *B, const char *id, const char *why) {
+  assert_false(ir_finish(B->ir));
+  bool found = false;
+  for (uint32_t i = 0; i < B->ir->nerrors; i++) {
+    const IrError *e = &B->ir->errors[i];
+    if ((id ? e->node && strcmp(e->node, id) == 0 : !e->node) && strstr(e->message, why))
+      found = true;
+  }
+  if (!found)
+    for (uint32_t i = 0; i < B->ir->nerrors; i++) {
+      char text[512];
+      ir_error_text(B->ir, &B->ir->errors[i], text, sizeof text);
+      fprintf(stderr, "got: %s\n", text);
+    }
+  assert_true(found);
+  /* and code generation will not compile it */
+  uint8_t *bytes = NULL;
+  size_t len;
+  BptError err;
+  assert_false(codegen_bundle(B->ir, &bytes, &len, &err));
+  assert_null(bytes);
+  ir_free(B->ir);
+}
+
+/* ---- graphs that compile ----------------------------------------------------------------- */
+
+static void test_sequence(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, NULL), *a = log_node(&B, "A"), *b = log_node(&B, "B"),
+         *e = node(&B, IR_END, NULL);
+  flow(&B, s, a);
+  flow(&B, a, b);
+  flow(&B, b, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  assert_string_equal(s->id, "start_0"); /* ids made when none is given */
+  expect_path(bytes, len, 0, "A B");
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* A choice with two arms and a default, met by one merge with three entries. */
+static void test_choice_with_default(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *c = node(&B, IR_CHOICE, "c"), *one = log_node(&B, "one"),
+         *two = log_node(&B, "two"), *other = log_node(&B, "other"), *m = node(&B, IR_MERGE, "m"),
+         *done = log_node(&B, "done"), *e = node(&B, IR_END, "e");
+  flow(&B, s, c);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), one);
+  cond(&B, c, 1, compare(&B, B.x, IR_OP_EQ, 2), two);
+  otherwise(&B, c, other);
+  flow(&B, one, m);
+  flow(&B, two, m);
+  flow(&B, other, m);
+  flow(&B, m, done);
+  flow(&B, done, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  expect_path(bytes, len, 1, "one done");
+  expect_path(bytes, len, 2, "two done");
+  expect_path(bytes, len, 3, "other done");
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* START -> FORK -> (a -> task, b) -> JOIN -> done: the join waits for the task. */
+static void test_parallel(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *f = node(&B, IR_FORK, "f"), *a = log_node(&B, "a"),
+         *t = task_node(&B, "t"), *b = log_node(&B, "b"), *j = node(&B, IR_JOIN, "j"),
+         *done = log_node(&B, "done"), *e = node(&B, IR_END, "e");
+  flow(&B, s, f);
+  branch(&B, f, 0, a);
+  branch(&B, f, 1, b);
+  flow(&B, a, t);
+  flow(&B, t, j);
+  flow(&B, b, j);
+  flow(&B, j, done);
+  flow(&B, done, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  assert_int_equal(j->u.fork.nbranches, 2); /* computed by ir_finish */
+  assert_int_equal(j->u.fork.group, f->u.fork.group);
+  Session ses;
+  session_start(&ses, bytes, len, 0);
+  assert_int_equal(bp_instance_status(ses.inst), BP_WAITING);
+  assert_string_equal(ses.run.path, "a b"); /* not done: the join waits for the task */
+  session_end(&ses);
+  expect_path(bytes, len, 0, "a b done");
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* i = 0; while i < 3 { i = i + 1; log "it" }; log "out" */
+static void test_loop(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *h = node(&B, IR_MERGE, "h"), *c = node(&B, IR_CHOICE, "c"),
+         *inc = increment(&B, "inc"), *it = log_node(&B, "it"), *out = log_node(&B, "out"),
+         *e = node(&B, IR_END, "e");
+  flow(&B, s, h);
+  flow(&B, h, c);
+  cond(&B, c, 0, compare(&B, B.i, IR_OP_LT, 3), inc);
+  otherwise(&B, c, out);
+  flow(&B, inc, it);
+  IrEdge *back = ir_edge(B.ir, B.p, it, h, IR_E_FLOW, NULL);
+  flow(&B, out, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  assert_true(back->flags & IR_EDGE_BACK); /* found by ir_finish */
+  assert_int_equal(back->kind, IR_E_LOOP);
+  expect_path(bytes, len, 0, "it it it out");
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* An unstructured (irreducible) graph: a loop that goes back into the middle
+ * of a branch of a choice, entered both there and at the merge.
+ *   START -> C: x == 1 -> A1 -> A2 -> M;  else -> B -> M
+ *   M -> inc -> D: i < 2 -> A2 (back into the first branch);  else -> end */
+static void test_loop_into_a_branch(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *c = node(&B, IR_CHOICE, "c"), *a1 = log_node(&B, "A1"),
+         *a2 = log_node(&B, "A2"), *b = log_node(&B, "B"), *m = node(&B, IR_MERGE, "m"),
+         *inc = increment(&B, "inc"), *d = node(&B, IR_CHOICE, "d"), *end = log_node(&B, "end"),
+         *e = node(&B, IR_END, "e");
+  flow(&B, s, c);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), a1);
+  otherwise(&B, c, b);
+  flow(&B, a1, a2);
+  flow(&B, a2, m);
+  flow(&B, b, m);
+  flow(&B, m, inc);
+  flow(&B, inc, d);
+  cond(&B, d, 0, compare(&B, B.i, IR_OP_LT, 2), a2);
+  otherwise(&B, d, end);
+  flow(&B, end, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  expect_path(bytes, len, 1, "A1 A2 A2 end");
+  expect_path(bytes, len, 0, "B A2 end");
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* A join fed by flows from two splits: the fork's second branch, and both
+ * arms of a choice inside its first branch (three in-edges, two tokens).
+ *   START -> F: (C: x == 1 -> P -> J; else -> Q -> task -> J), (R -> J)
+ *   J -> done -> END */
+static void test_join_of_two_splits(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *f = node(&B, IR_FORK, "f"), *c = node(&B, IR_CHOICE, "c"),
+         *pn = log_node(&B, "P"), *q = log_node(&B, "Q"), *t = task_node(&B, "t"),
+         *r = log_node(&B, "R"), *j = node(&B, IR_JOIN, "j"), *done = log_node(&B, "done"),
+         *e = node(&B, IR_END, "e");
+  flow(&B, s, f);
+  branch(&B, f, 0, c);
+  branch(&B, f, 1, r);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), pn);
+  otherwise(&B, c, q);
+  flow(&B, pn, j);
+  flow(&B, q, t);
+  flow(&B, t, j);
+  flow(&B, r, j);
+  flow(&B, j, done);
+  flow(&B, done, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  assert_int_equal(j->nin, 3);
+  assert_int_equal(j->u.fork.nbranches, 2);
+  expect_path(bytes, len, 1, "P R done");
+  expect_path(bytes, len, 0, "Q R done");
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* An event gateway: whichever comes first, the task or an hour passing.
+ *   START -> W: (wait 1h -> late -> M), (task -> done -> M);  M -> END */
+static void test_event_gateway(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *w = node(&B, IR_EVENT_WAIT, "w"),
+         *hour = node(&B, IR_WAIT, "hour"), *late = log_node(&B, "late"), *t = task_node(&B, "t"),
+         *done = log_node(&B, "done"), *m = node(&B, IR_MERGE, "m"), *e = node(&B, IR_END, "e");
+  hour->u.wait.value = ir_expr_duration(B.ir, 3600);
+  flow(&B, s, w);
+  branch(&B, w, 0, hour);
+  branch(&B, w, 1, t);
+  flow(&B, hour, late);
+  flow(&B, t, done);
+  flow(&B, late, m);
+  flow(&B, done, m);
+  flow(&B, m, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  expect_path(bytes, len, 0, "done"); /* the task first: the timer is withdrawn */
+  Session ses;
+  session_start(&ses, bytes, len, 0);
+  assert_int_equal(bp_instance_item_count(ses.inst), 1);
+  BpError err;
+  assert_int_equal(bp_advance(ses.inst, 7200, &err), BP_OK);
+  assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+  assert_string_equal(ses.run.path, "late");
+  assert_int_equal(bp_instance_item_count(ses.inst), 0); /* the task was withdrawn */
+  session_end(&ses);
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* The worked example of docs/ir.md, as written there (ids given, no .bp). */
+static void test_the_documented_example(void **state) {
+  (void)state;
+  IrProgram *ir = ir_new("example.bpmn");
+  ir_reserve(ir, 0, 0, 1);
+  IrProc *p = ir_proc(ir, "review");
+  uint16_t boss = ir_param(ir, p, "boss", &type_user, NULL)->slot;
+  uint16_t r = ir_slot(ir, p, "r", &type_approve_result, IR_SLOT_RESULT);
+
+  IrNode *start = ir_node(ir, p, IR_START, "StartEvent_1", 0, 0);
+  IrNode *ask = ir_node(ir, p, IR_APPROVE, "Task_approve", 0, 0);
+  IrExpr *who = ir_expr_slot(ir, p, boss);
+  ask->u.human.who = ir_who(ir, 1, &who);
+  ask->u.human.title = ir_expr_string(ir, "Approve", 7);
+  ask->u.human.mode = IR_MODE_ANY;
+  ask->u.human.due = ir_expr_duration(ir, 3 * 86400);
+  ask->u.human.result = r;
+
+  IrNode *ok = ir_node(ir, p, IR_CHOICE, "Gateway_ok", 0, 0);
+  IrNode *yes = ir_node(ir, p, IR_LOG, "Log_yes", 0, 0);
+  yes->u.log.text = ir_expr_string(ir, "approved", 8);
+  IrNode *no = ir_node(ir, p, IR_LOG, "Log_no", 0, 0);
+  no->u.log.text = ir_expr_string(ir, "rejected", 8);
+  IrNode *end = ir_node(ir, p, IR_END, "EndEvent_1", 0, 0);
+  IrNode *end2 = ir_node(ir, p, IR_END, "EndEvent_2", 0, 0);
+
+  ir_edge(ir, p, start, ask, IR_E_FLOW, NULL);
+  ir_edge(ir, p, ask, ok, IR_E_FLOW, NULL);
+  IrExpr *approved = ir_expr_member(ir, ir_expr_slot(ir, p, r), "approved");
+  assert_non_null(approved);
+  ir_edge_cond(ir, p, ok, yes, 0, approved, "approved");
+  ir_edge(ir, p, ok, no, IR_E_ELSE, "else");
+  ir_edge(ir, p, yes, end, IR_E_FLOW, NULL);
+  ir_edge(ir, p, no, end2, IR_E_FLOW, NULL);
+
+  Build B = {ir, p, 0, boss, 0};
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  for (int approve = 0; approve < 2; approve++) {
+    Run run = {""};
+    BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc, .ud = &run, .journal = on_journal};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    BpArg args[] = {{"boss", bp_user("bob")}};
+    assert_int_equal(bp_start(b, "review", NULL, args, 1, NULL, &inst, &err), BP_OK);
+    BpItem item;
+    assert_true(bp_instance_item(inst, 0, &item));
+    assert_string_equal(item.node, "Task_approve"); /* the journal and diagrams name it so */
+    assert_int_equal(bp_decide(inst, 0, "bob", approve, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    assert_string_equal(run.path, approve ? "approved" : "rejected");
+    bp_instance_free(inst);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+  }
+  free(bytes);
+  ir_free(ir);
+}
+
+/* ---- any graph ir_finish accepts compiles ----------------------------------------------- */
+
+static uint32_t rng_next(uint64_t *s) {
+  *s = *s * 6364136223846793005u + 1442695040888963407u;
+  return (uint32_t)(*s >> 33);
+}
+
+/* A random graph of up to 14 nodes: logs, increments, tasks, choices, merges,
+ * forks and races with their joins, ends and terminates; each node's out-edges
+ * are what its kind needs, leading mostly to the next node (a fork's two
+ * first branches to the nodes after it, and those on to the join three nodes
+ * on) and sometimes anywhere (back into loops, across branches). */
+static Build random_graph(uint64_t *seed) {
+  static const IrNodeKind kinds[] = {IR_LOG, IR_LOG, IR_ASSIGN, IR_TASK, IR_CHOICE, IR_CHOICE,
+                                     IR_MERGE, IR_FORK, IR_FORK, IR_JOIN, IR_RACE,
+                                     IR_RACE_JOIN, IR_END, IR_TERMINATE};
+  Build B = build_new();
+  uint32_t n = 3 + rng_next(seed) % 12;
+  IrNodeKind kind[16];
+  uint32_t next[16];
+  for (uint32_t i = 0; i < n; i++) {
+    kind[i] = i == 0 ? IR_START : i == n - 1 ? IR_END
+            : kinds[rng_next(seed) % (sizeof kinds / sizeof *kinds)];
+    next[i] = i + 1;
+  }
+  for (uint32_t i = 1; i + 4 < n; i++) /* a fork's join three nodes on */
+    if (kind[i] == IR_FORK || kind[i] == IR_RACE) {
+      kind[i + 3] = kind[i] == IR_FORK ? IR_JOIN : IR_RACE_JOIN;
+      next[i + 1] = next[i + 2] = i + 3;
+    }
+  IrNode *v[16];
+  char id[16];
+  for (uint32_t i = 0; i < n; i++) {
+    IrNodeKind k = kind[i];
+    snprintf(id, sizeof id, "n%u", i);
+    v[i] = k == IR_LOG ? log_node(&B, id) : k == IR_TASK ? task_node(&B, id)
+         : k == IR_ASSIGN ? increment(&B, id) : node(&B, k, id);
+    if (k == IR_TERMINATE) v[i]->u.terminate.reason = ir_expr_string(B.ir, "stop", 4);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    IrNode *x = v[i];
+#define PICK(to) (to < n && rng_next(seed) % 5 ? v[to] : v[1 + rng_next(seed) % (n - 1)])
+    switch (x->kind) {
+    case IR_END: case IR_TERMINATE: break;
+    case IR_CHOICE: {
+      uint32_t arms = 1 + rng_next(seed) % 2;
+      for (uint32_t a = 0; a < arms; a++)
+        cond(&B, x, a, compare(&B, a ? B.x : B.i, IR_OP_LT, 2 + a), PICK(next[i]));
+      otherwise(&B, x, PICK(next[i]));
+      break;
+    }
+    case IR_FORK: case IR_RACE: {
+      uint32_t nb = 1 + rng_next(seed) % 3;
+      for (uint32_t b = 0; b < nb; b++) branch(&B, x, b, PICK(i + 1 + b));
+      break;
+    }
+    default: flow(&B, x, PICK(next[i])); break;
+    }
+#undef PICK
+  }
+  return B;
+}
+
+/* Runs until nothing is left to do (tasks completed). The instance may also
+ * fail as runaway (a loop with no wait), but never otherwise: a verified
+ * bundle does not trap the interpreter. */
+static void run_to_rest(const uint8_t *bytes, size_t len, int64_t x) {
+  Session s;
+  session_start(&s, bytes, len, x);
+  BpError err;
+  for (int k = 0; k < 50 && bp_instance_status(s.inst) == BP_WAITING; k++) {
+    if (bp_instance_item_count(s.inst) == 0) break;
+    if (bp_complete(s.inst, 0, "bob", NULL, NULL, 0, &err) != BP_OK) break;
+  }
+  BpRunStatus st = bp_instance_status(s.inst);
+  if (st == BP_FAILED && !strstr(bp_instance_message(s.inst), "instructions without waiting")) {
+    fprintf(stderr, "x = %lld: failed: %s\n", (long long)x, bp_instance_message(s.inst));
+    fail();
+  }
+  session_end(&s);
+}
+
+static void test_random_graphs(void **state) {
+  (void)state;
+  uint64_t seed = 42;
+  uint32_t accepted = 0, tried = 20000, joins = 0, loops = 0;
+  for (uint32_t t = 0; t < tried; t++) {
+    Build B = random_graph(&seed);
+    if (!ir_finish(B.ir)) {
+      ir_free(B.ir);
+      continue;
+    }
+    accepted++;
+    bool has_join = false, has_loop = false;
+    for (uint32_t i = 0; i < B.p->nodes.n; i++) has_join |= ir_node_at(B.p, i)->kind == IR_JOIN;
+    for (uint32_t i = 0; i < B.p->edges.n; i++) has_loop |= ir_edge_at(B.p, i)->flags & IR_EDGE_BACK;
+    joins += has_join;
+    loops += has_loop;
+    uint8_t *bytes;
+    size_t len;
+    BptError err;
+    bool ok = codegen_bundle(B.ir, &bytes, &len, &err);
+    if (!ok) {
+      char *dump = ir_dump(B.p);
+      fprintf(stderr, "graph %u: codegen: %s\n%s", t, err.message, dump);
+      free(dump);
+    }
+    assert_true(ok);
+    BptBundle b;
+    assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+    ok = bpt_verify(&b, heap_realloc, NULL, &err);
+    if (!ok) {
+      char *dump = ir_dump(B.p);
+      fprintf(stderr, "graph %u: bpt_verify: %s\n%s", t, err.message, dump);
+      free(dump);
+    }
+    assert_true(ok);
+    bpt_free(&b, heap_realloc, NULL);
+    for (int64_t x = 0; x < 4; x++) run_to_rest(bytes, len, x);
+    free(bytes);
+    ir_free(B.ir);
+  }
+  printf("random graphs: %u of %u accepted by ir_finish (%u with a join, %u with a loop), "
+         "each compiled, verified and run\n", accepted, tried, joins, loops);
+  assert_true(accepted > tried / 20 && joins > 10 && loops > 10);
+}
+
+/* ---- graphs that are refused -------------------------------------------------------------- */
+
+static void test_refuses_two_starts(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s1 = node(&B, IR_START, "s1"), *s2 = node(&B, IR_START, "s2"), *e = node(&B, IR_END, "e");
+  flow(&B, s1, e);
+  flow(&B, s2, e);
+  expect_refused(&B, NULL, "exactly one START node, not 2");
+}
+
+static void test_refuses_an_unreachable_node(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *e = node(&B, IR_END, "e"), *lost = log_node(&B, "lost"),
+         *e2 = node(&B, IR_END, "e2");
+  flow(&B, s, e);
+  flow(&B, lost, e2);
+  expect_refused(&B, "lost", "unreachable");
+}
+
+/* A parallel join after an exclusive choice: only one token ever arrives. */
+static void test_refuses_a_join_fed_by_a_choice(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *c = node(&B, IR_CHOICE, "c"), *a = log_node(&B, "a"),
+         *b = log_node(&B, "b"), *j = node(&B, IR_JOIN, "j"), *e = node(&B, IR_END, "e");
+  flow(&B, s, c);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), a);
+  otherwise(&B, c, b);
+  flow(&B, a, j);
+  flow(&B, b, j);
+  flow(&B, j, e);
+  expect_refused(&B, "j", "wait forever");
+}
+
+/* A branch of the fork can end before the join: the join would wait forever. */
+static void test_refuses_a_lost_branch(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *f = node(&B, IR_FORK, "f"), *c = node(&B, IR_CHOICE, "c"),
+         *a = log_node(&B, "a"), *quit = node(&B, IR_END, "quit"), *b = log_node(&B, "b"),
+         *j = node(&B, IR_JOIN, "j"), *e = node(&B, IR_END, "e");
+  flow(&B, s, f);
+  branch(&B, f, 0, c);
+  branch(&B, f, 1, b);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), a);
+  otherwise(&B, c, quit);
+  flow(&B, a, j);
+  flow(&B, b, j);
+  flow(&B, j, e);
+  expect_refused(&B, "j", "can end at `quit`");
+}
+
+/* The branches of two forks meet at one join. */
+static void test_refuses_branches_of_two_forks(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *f1 = node(&B, IR_FORK, "f1"), *f2 = node(&B, IR_FORK, "f2"),
+         *a = log_node(&B, "a"), *b = log_node(&B, "b"), *c = log_node(&B, "c"),
+         *j = node(&B, IR_JOIN, "j"), *e = node(&B, IR_END, "e");
+  flow(&B, s, f1);
+  branch(&B, f1, 0, a);
+  branch(&B, f1, 1, f2);
+  branch(&B, f2, 0, b);
+  branch(&B, f2, 1, c);
+  flow(&B, a, j);
+  flow(&B, b, j);
+  flow(&B, c, j);
+  flow(&B, j, e);
+  expect_refused(&B, "j", "different parallel splits");
+}
+
+static void test_refuses_bad_edges(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *c = node(&B, IR_CHOICE, "c"), *e = node(&B, IR_END, "e");
+  flow(&B, s, c);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), e); /* no ELSE */
+  expect_refused(&B, "c", "exactly one ELSE edge");
+
+  B = build_new();
+  s = node(&B, IR_START, "s");
+  IrNode *w = node(&B, IR_EVENT_WAIT, "w"), *l = log_node(&B, "not an event");
+  e = node(&B, IR_END, "e");
+  flow(&B, s, w);
+  flow(&B, w, l);
+  flow(&B, l, e);
+  expect_refused(&B, "w", "waits for timers, human steps and actions");
+
+  B = build_new();
+  s = node(&B, IR_START, "s");
+  IrNode *a = log_node(&B, "same"), *b = log_node(&B, "same");
+  e = node(&B, IR_END, "e");
+  flow(&B, s, a);
+  flow(&B, a, b);
+  flow(&B, b, e);
+  expect_refused(&B, "same", "two nodes have the id");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sequence),
+      cmocka_unit_test(test_choice_with_default),
+      cmocka_unit_test(test_parallel),
+      cmocka_unit_test(test_loop),
+      cmocka_unit_test(test_loop_into_a_branch),
+      cmocka_unit_test(test_join_of_two_splits),
+      cmocka_unit_test(test_event_gateway),
+      cmocka_unit_test(test_the_documented_example),
+      cmocka_unit_test(test_random_graphs),
+      cmocka_unit_test(test_refuses_two_starts),
+      cmocka_unit_test(test_refuses_an_unreachable_node),
+      cmocka_unit_test(test_refuses_a_join_fed_by_a_choice),
+      cmocka_unit_test(test_refuses_a_lost_branch),
+      cmocka_unit_test(test_refuses_branches_of_two_forks),
+      cmocka_unit_test(test_refuses_bad_edges),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
