@@ -231,17 +231,6 @@ static void stop(XmlRun *r) {
 
 static void after_event(XmlRun *r) { r->mark_line = cur_line(r); }
 
-/* The UTF-16 layout against the declaration, checked when the root opens
- * (the XML declaration has been read by then). */
-static bool encoding_agrees(XmlRun *r) {
-  const char *d = r->declared;
-  if (r->raw->width == 2 && d[0] && !is_utf16_name(d)) {
-    bpmn_error(r->m, 1, "the file is UTF-16 but its XML declaration says encoding \"%s\"", d);
-    return false;
-  }
-  return true;
-}
-
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
                      int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
                      const xmlChar **attrs) {
@@ -252,10 +241,6 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
   if (++r->depth > BPMN_MAX_DEPTH) {
     bpmn_error(r->m, line, "elements nested more than %d deep (a BPMN file needs far fewer)",
                BPMN_MAX_DEPTH);
-    stop(r);
-    return;
-  }
-  if (r->depth == 1 && !encoding_agrees(r)) {
     stop(r);
     return;
   }
@@ -391,6 +376,10 @@ static bool prescan(BpmnModel *m, Raw *raw, const char *data, size_t len, char *
     return false;
   }
   raw_declared_encoding(raw, declared, cap);
+  if (raw->width == 2 && declared[0] && !is_utf16_name(declared)) {
+    bpmn_error(m, 1, "the file is UTF-16 but its XML declaration says encoding \"%s\"", declared);
+    return false;
+  }
   if (raw->width == 1 && declared[0] && is_utf16_name(declared)) {
     bpmn_error(m, 1, "the XML declaration says encoding \"%s\" but the file is not UTF-16",
                declared);
