@@ -450,6 +450,11 @@ static void test_not_well_formed(void **state) {
   assert_refused(m, 4, "not well-formed XML: Opening and ending tag mismatch");
   assert_int_equal(m->errors_n, 1);
   bpmn_free(m);
+  /* the root's line, though its start tag spans lines and a comment comes first */
+  m = rd(XMLDECL "<!-- a\ncomment -->\n<definitions xmlns=\"" NS "\"\n id=\"d\">\n<process id=\"d\"/></definitions>");
+  assert_refused(m, 6, "d: duplicate id (the definitions at line 4 has it already)");
+  assert_int_equal(m->errors_n, 1);
+  bpmn_free(m);
   m = rd(XMLDECL "<definitions xmlns=\"" NS "\"\n id=\"a\" id=\"b\"/>");
   assert_refused(m, 0, "redefined");
   bpmn_free(m);

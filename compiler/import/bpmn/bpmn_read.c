@@ -301,9 +301,20 @@ static void note_vendor_attrs(Reader *r, const Attrs *at) {
 
 /* ---- ids ---------------------------------------------------------------------------- */
 
+/* The element name as a string that outlives the parse (libxml2's names
+ * live in its dictionary, freed with the parser): the tag table's own copy,
+ * else one in the arena. */
+static const char *stable_name(Reader *r, const char *local) {
+  uint32_t k = hash_name(local) & (TAG_SLOTS - 1);
+  for (; r->slots[k]; k = (k + 1) & (TAG_SLOTS - 1))
+    if (str_eq(r->slots[k]->name, local)) return r->slots[k]->name;
+  return arena_strdup(&r->m->arena, local);
+}
+
 static void register_id(Reader *r, const char *id, const char *tag, uint32_t line,
                         BpmnIdKind kind, void *obj) {
   if (!id) return;
+  tag = stable_name(r, tag);
   BpmnId *first = bpmn_id_add(r->m, id, tag, line, kind, obj);
   if (first)
     bpmn_error(r->m, line, "%s: duplicate id (the %s at line %u has it already)", id, first->tag,
@@ -385,7 +396,7 @@ static BpmnElement *frame_element(Frame *f) {
 static void record_ignored(Reader *r, const char *local, uint32_t line) {
   BpmnIgnored *g = new_object(r, sizeof *g, line);
   if (!g) return;
-  g->element = arena_strdup(&r->m->arena, local);
+  g->element = stable_name(r, local);
   g->line = line;
   for (uint32_t i = r->depth; i-- > 0;) {
     BpmnElement *e = frame_element(&r->stack[i]);
@@ -759,8 +770,7 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
     {
       BpmnFlow *f = p->obj;
       f->language = attr(r, at, "language");
-      capture(r, CAP_STRING, &f->condition, NULL);
-      if (!f->condition) f->condition = ""; /* present even when its text is empty */
+      capture(r, CAP_STRING, &f->condition, NULL); /* blank: no condition */
       return f;
     }
   case TAG_timeDuration:

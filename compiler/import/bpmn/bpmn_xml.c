@@ -163,8 +163,10 @@ static size_t raw_utf8_in_disguise(const Raw *r) {
 /* Walks the markup without parsing it and returns the unit index of the first
  * start tag with more than BPMN_MAX_ATTRIBUTES attributes (counted by their
  * `=` outside quoted values), or SIZE_MAX. Comments, CDATA sections,
- * processing instructions and declarations are skipped whole. */
-static size_t raw_too_many_attributes(const Raw *r) {
+ * processing instructions and declarations are skipped whole. *first_tag
+ * gets the index of the first start tag (the root's), SIZE_MAX when none. */
+static size_t raw_too_many_attributes(const Raw *r, size_t *first_tag) {
+  *first_tag = SIZE_MAX;
   size_t i = r->start;
   while (i < r->n) {
     if (raw_at(r, i) != '<') {
@@ -184,6 +186,7 @@ static size_t raw_too_many_attributes(const Raw *r) {
       continue;
     }
     unsigned quote = 0, count = 0;
+    if (*first_tag == SIZE_MAX) *first_tag = tag;
     for (i++; i < r->n; i++) {
       unsigned c = raw_at(r, i);
       if (quote) {
@@ -212,6 +215,8 @@ typedef struct XmlRun {
   const char *declared; /* the declared encoding, "" when none */
   uint32_t depth;
   uint32_t mark_line; /* where the next markup starts: the line after the last event */
+  uint32_t root_line; /* of the root's start tag, from the pre-scan (nothing before
+                         the root is an event that would give it) */
   bool stopped;       /* we stopped the parser and said why */
   bool reported;      /* libxml2 reported an error (only its first is kept) */
   BpmnXmlAttr *attrs;
@@ -237,7 +242,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
   (void)prefix, (void)nb_ns, (void)ns, (void)nb_defaulted;
   XmlRun *r = ctx;
   if (r->stopped) return;
-  uint32_t line = r->mark_line ? r->mark_line : cur_line(r);
+  uint32_t line = r->depth == 0 ? r->root_line : r->mark_line ? r->mark_line : cur_line(r);
   if (++r->depth > BPMN_MAX_DEPTH) {
     bpmn_error(r->m, line, "elements nested more than %d deep (a BPMN file needs far fewer)",
                BPMN_MAX_DEPTH);
@@ -360,7 +365,7 @@ static bool only_blanks(const Raw *raw) {
 
 /* Everything that can be refused before libxml2 sees a byte. */
 static bool prescan(BpmnModel *m, Raw *raw, const char *data, size_t len, char *declared,
-                    size_t cap) {
+                    size_t cap, uint32_t *root_line) {
   if (len > BPMN_MAX_BYTES) {
     bpmn_error(m, 1, "the file has %zu bytes; a BPMN file may have at most %u MiB", len,
                BPMN_MAX_BYTES >> 20);
@@ -395,7 +400,9 @@ static bool prescan(BpmnModel *m, Raw *raw, const char *data, size_t len, char *
       return false;
     }
   }
-  size_t tag = raw_too_many_attributes(raw);
+  size_t root;
+  size_t tag = raw_too_many_attributes(raw, &root);
+  *root_line = root == SIZE_MAX ? 1 : raw_line(raw, root);
   if (tag != SIZE_MAX) {
     bpmn_error(m, raw_line(raw, tag), "an element with more than %d attributes",
                BPMN_MAX_ATTRIBUTES);
@@ -412,12 +419,14 @@ bool bpmn_xml_parse(BpmnModel *m, const char *data, size_t len, const BpmnXmlHan
                     void *ud) {
   Raw raw;
   char declared[64];
-  if (!prescan(m, &raw, data, len, declared, sizeof declared)) return false;
+  uint32_t root_line;
+  if (!prescan(m, &raw, data, len, declared, sizeof declared, &root_line)) return false;
 
   xmlInitParser();
   xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(data, (int)len);
   if (!ctxt) out_of_memory();
-  XmlRun r = {.m = m, .h = h, .ud = ud, .ctxt = ctxt, .raw = &raw, .declared = declared};
+  XmlRun r = {.m = m, .h = h, .ud = ud, .ctxt = ctxt, .raw = &raw, .declared = declared,
+              .root_line = root_line};
 
   /* Our handlers only: no tree, no DTD, no entity lookups. ctxt->sax belongs
    * to this context, so nothing outside it changes. */
