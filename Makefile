@@ -76,7 +76,7 @@ COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/lexer.o
 BPC_OBJ      = $(BPC_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-COMPILER_H   = $(wildcard compiler/*/*.h)
+COMPILER_H   = $(wildcard compiler/*/*.h compiler/import/*/*.h)
 RUNTIME_H    = $(wildcard runtime/*.h runtime/bundle/*.h runtime/bundle/*.def)
 
 # Graphviz: only diagram/dot.c includes it, only bpc links it (never the runtime).
@@ -164,8 +164,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(XML_LIBS) $(LDFLAGS)
 
+# test_bpmn checks that the reader leaves libxml2's settings as it found them.
+$(BUILD)/tests/test_bpmn: CPPFLAGS += $(XML_CFLAGS)
+
 # The BPMN corpus sweep (tests/import/bpmn.sh runs it over ../shared/corpus/bpmn).
-$(BUILD)/tests/bpmn_sweep: tests/import/bpmn_sweep.c $(BUILD)/libbpc.a
+$(BUILD)/tests/bpmn_sweep: tests/import/bpmn_sweep.c $(BUILD)/libbpc.a $(COMPILER_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,bpmn) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(XML_LIBS) $(LDFLAGS)
 

@@ -24,7 +24,7 @@
 /* ---- limits (docs/bpmn.md "Safety") ----------------------------------------- */
 #define BPMN_MAX_BYTES (64u << 20)  /* a file larger than this is refused unread */
 #define BPMN_MAX_DEPTH 256          /* elements nested deeper are refused */
-#define BPMN_MAX_ATTRIBUTES 256     /* attributes (and xmlns) on one element */
+#define BPMN_MAX_ATTRIBUTES 128     /* attributes (and xmlns) on one element */
 #define BPMN_MAX_TEXT (64u << 10)   /* bytes of one expression, timer or name */
 #define BPMN_MAX_OBJECTS 200000     /* model objects (elements, flows, shapes…) */
 

@@ -27,7 +27,8 @@
  * - libxml2 prints nothing: its errors go to a structured handler set on the
  *   parser context, and for the few it raises without a context (encoding
  *   conversion) the thread's structured handler is set around the parse and
- *   restored after it, so no libxml2 global is left changed. */
+ *   restored after it, as is the thread's "last error": no libxml2 global is
+ *   left changed. */
 #include "bpmn_int.h"
 
 #include <libxml/parser.h>
@@ -458,7 +459,18 @@ bool bpmn_xml_parse(BpmnModel *m, const char *data, size_t len, const BpmnXmlHan
   xmlStructuredErrorFunc old_fn = xmlStructuredError;
   void *old_ud = xmlStructuredErrorContext;
   xmlSetStructuredErrorFunc(&r, on_xml_error);
+  /* libxml2 also copies every error into the thread's "last error": the
+   * host's is put back after the parse. */
+  xmlError old_last;
+  memset(&old_last, 0, sizeof old_last);
+  if (xmlGetLastError()) xmlCopyError(xmlGetLastError(), &old_last);
   xmlParseDocument(ctxt);
+  xmlErrorPtr last = xmlGetLastError();
+  if (last) {
+    xmlResetError(last);
+    if (old_last.code != XML_ERR_OK) xmlCopyError(&old_last, last);
+  }
+  xmlResetError(&old_last);
   xmlSetStructuredErrorFunc(old_ud, old_fn);
 
   bool ok = ctxt->wellFormed && !r.stopped && !r.reported;
