@@ -646,9 +646,9 @@ static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void *
 static bool start_root(Reader *r, const char *local, const char *uri, const Attrs *at) {
   if (ns_of(uri) != NS_BPMN || !str_eq(local, "definitions")) {
     bpmn_error(r->m, at->line,
-               "not a BPMN 2.0 file: the root element is <%s>%s%s%s, not <definitions> in "
+               "not a BPMN 2.0 file: the root element is <%s> %s%s, not <definitions> in "
                "the namespace " BPMN_NS_MODEL,
-               local, uri ? " in the namespace " : " (in no namespace)", uri ? uri : "", "");
+               local, uri ? "in the namespace " : "in no namespace", uri ? uri : "");
     return false;
   }
   BpmnModel *m = r->m;
