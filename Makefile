@@ -37,6 +37,7 @@ ROOM_ir      = compiler/ir
 ROOM_lower   = compiler/lower
 ROOM_back    = compiler/back
 ROOM_diagram = compiler/diagram
+ROOM_bpmn    = compiler/import/bpmn
 ROOM_bpc     = compiler
 ROOM_bundle  = runtime/bundle
 ROOM_runtime = runtime
@@ -51,18 +52,19 @@ SEES_ir      = base ir
 SEES_lower   = base front check ir lower
 SEES_back    = base ir back bundle
 SEES_diagram = base ir diagram bundle
+SEES_bpmn    = base bpmn
 SEES_bpc     = base front check ir lower back diagram bundle
 SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
 
-ROOMS = base front check ir lower back diagram bpc bundle runtime bprun
+ROOMS = base front check ir lower back diagram bpmn bpc bundle runtime bprun
 # -I flags of a room: the folders of the rooms it sees (bprun sees one header
 # of the runtime, so it gets a folder holding only that header).
 incs = $(foreach r,$(SEES_$(1)),$(if $(findstring /,$(r)),-I$(BUILD)/pub,-I$(ROOM_$(r))))
 ALL_INCS = $(foreach r,$(filter-out bpc bprun,$(ROOMS)),-I$(ROOM_$(r))) -I$(GEN)
 
 room_src = $(wildcard $(ROOM_$(1))/*.c)
-COMPILER_ROOMS = base front check ir lower back diagram
+COMPILER_ROOMS = base front check ir lower back diagram bpmn
 COMPILER_SRC = $(foreach r,$(COMPILER_ROOMS),$(call room_src,$(r)))
 BUNDLE_SRC   = $(call room_src,bundle)
 RUNTIME_SRC  = $(call room_src,runtime) $(BUNDLE_SRC)
@@ -74,12 +76,16 @@ COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/lexer.o
 BPC_OBJ      = $(BPC_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-COMPILER_H   = $(wildcard compiler/*/*.h)
+COMPILER_H   = $(wildcard compiler/*/*.h compiler/import/*/*.h)
 RUNTIME_H    = $(wildcard runtime/*.h runtime/bundle/*.h runtime/bundle/*.def)
 
 # Graphviz: only diagram/dot.c includes it, only bpc links it (never the runtime).
 GV_CFLAGS = $(shell pkg-config --cflags libcgraph libgvc 2>/dev/null)
 GV_LIBS   = $(shell pkg-config --libs libcgraph libgvc 2>/dev/null || echo -lgvc -lcgraph -lcdt)
+
+# libxml2: only the BPMN reader (room bpmn) includes it; bpc and the tests link it.
+XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+XML_LIBS   = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -117,6 +123,7 @@ endef
 $(foreach r,$(COMPILER_ROOMS) bpc,$(eval $(call compiler_room,$(r))))
 
 $(BUILD)/compiler/diagram/dot.o: CPPFLAGS += $(GV_CFLAGS)
+$(BUILD)/$(ROOM_bpmn)/%.o: CPPFLAGS += $(XML_CFLAGS)
 
 # ---- runtime (never includes a compiler header) ----------------------------
 # Position-independent, so the same objects make the static and the shared library.
@@ -150,14 +157,22 @@ $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/bpc: $(BPC_OBJ) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS)
 
 # ---- tests -----------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(XML_LIBS) $(LDFLAGS)
 
-unit: $(UNIT_BIN)
+# test_bpmn checks that the reader leaves libxml2's settings as it found them.
+$(BUILD)/tests/test_bpmn: CPPFLAGS += $(XML_CFLAGS)
+
+# The BPMN corpus sweep (tests/import/bpmn.sh runs it over ../shared/corpus/bpmn).
+$(BUILD)/tests/bpmn_sweep: tests/import/bpmn_sweep.c $(BUILD)/libbpc.a $(COMPILER_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(call incs,bpmn) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(XML_LIBS) $(LDFLAGS)
+
+unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep
 
 # Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
 TSAN_BIN = build/tsan/two_threads

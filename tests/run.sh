@@ -552,5 +552,22 @@ case $summary in
 esac
 
 # ---------------------------------------------------------------------------
+# The BPMN reader over ../shared/corpus/bpmn (tests/import/bpmn.sh): its cases count here.
+if [ -f tests/import/bpmn.sh ]; then
+  echo "== BPMN corpus (tests/import/bpmn.sh)"
+  sh tests/import/bpmn.sh "$BUILD" >"$TMP/bpmn.out" 2>&1
+  grep -A 5 '^FAIL' "$TMP/bpmn.out" | head -n 60
+  summary=$(tail -n 1 "$TMP/bpmn.out")
+  bp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  bf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$bp" ]; then fail "tests/import/bpmn.sh" "no summary line: $summary"
+  else
+    grep '^files ' "$TMP/bpmn.out"
+    passed=$((passed + bp))
+    failed=$((failed + bf))
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

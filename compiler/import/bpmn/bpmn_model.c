@@ -1,0 +1,144 @@
+/* bpmn_model.c — the model's bookkeeping: names of kinds, messages, the id
+ * table (open addressing in the arena), lookups and printing. */
+#include "bpmn_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+static const char *const kind_names[] = {
+#define BPMN_KIND_NAME(e, name, fam) name,
+    BPMN_KINDS(BPMN_KIND_NAME)
+#undef BPMN_KIND_NAME
+};
+static const BpmnFamily kind_families[] = {
+#define BPMN_KIND_FAM(e, name, fam) BPMN_FAM_##fam,
+    BPMN_KINDS(BPMN_KIND_FAM)
+#undef BPMN_KIND_FAM
+};
+static const char *const def_names[] = {
+#define BPMN_DEF_NAME(e, name) name,
+    BPMN_EVENT_DEFS(BPMN_DEF_NAME)
+#undef BPMN_DEF_NAME
+};
+
+const char *bpmn_kind_name(BpmnKind k) { return k < BPMN_KIND_COUNT ? kind_names[k] : "?"; }
+BpmnFamily bpmn_kind_family(BpmnKind k) {
+  return k < BPMN_KIND_COUNT ? kind_families[k] : BPMN_FAM_CHOREOGRAPHY;
+}
+const char *bpmn_event_def_name(BpmnEventDefKind k) {
+  return k < BPMN_DEF_COUNT ? def_names[k] : "?";
+}
+
+/* ---- messages ----------------------------------------------------------------- */
+
+static void add_diag(BpmnModel *m, bool error, uint32_t line, const char *fmt, va_list ap) {
+  StrBuf b;
+  sb_init(&b);
+  sb_vprintf(&b, fmt, ap);
+  BpmnDiag *d = arena_alloc(&m->arena, sizeof *d);
+  d->error = error;
+  d->line = line;
+  d->message = arena_strndup(&m->arena, b.data ? b.data : "", b.len);
+  sb_free(&b);
+  ptrvec_push(&m->arena, &m->diags, d);
+  if (error) m->errors_n++;
+  else m->warnings_n++;
+}
+
+void bpmn_error(BpmnModel *m, uint32_t line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  add_diag(m, true, line, fmt, ap);
+  va_end(ap);
+}
+
+void bpmn_warning(BpmnModel *m, uint32_t line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  add_diag(m, false, line, fmt, ap);
+  va_end(ap);
+}
+
+void bpmn_print_diags(const BpmnModel *m, FILE *out) {
+  for (uint32_t i = 0; i < m->diags.n; i++) {
+    const BpmnDiag *d = m->diags.items[i];
+    const char *level = d->error ? "error" : "warning";
+    if (d->line) fprintf(out, "%s:%u: %s: %s\n", m->path, d->line, level, d->message);
+    else fprintf(out, "%s: %s: %s\n", m->path, level, d->message);
+  }
+}
+
+/* ---- ids ---------------------------------------------------------------------- */
+
+typedef struct IdTable {
+  BpmnId **slots;
+  uint32_t cap, n; /* cap a power of two, kept at most half full */
+} IdTable;
+
+static uint32_t hash_str(const char *s) { /* FNV-1a */
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static BpmnId **id_slot(const IdTable *t, const char *id) {
+  uint32_t i = hash_str(id) & (t->cap - 1);
+  while (t->slots[i] && !str_eq(t->slots[i]->id, id)) i = (i + 1) & (t->cap - 1);
+  return &t->slots[i];
+}
+
+static void id_grow(BpmnModel *m, IdTable *t) {
+  uint32_t old_cap = t->cap;
+  BpmnId **old = t->slots;
+  t->cap = old_cap ? old_cap * 2 : 256;
+  t->slots = arena_alloc(&m->arena, t->cap * sizeof *t->slots);
+  for (uint32_t i = 0; i < old_cap; i++)
+    if (old[i]) *id_slot(t, old[i]->id) = old[i];
+}
+
+BpmnId *bpmn_id_add(BpmnModel *m, const char *id, const char *tag, uint32_t line,
+                    BpmnIdKind kind, void *obj) {
+  IdTable *t = m->ids;
+  if (!t) t = m->ids = arena_alloc(&m->arena, sizeof *t);
+  if ((t->n + 1) * 2 > t->cap) id_grow(m, t);
+  BpmnId **slot = id_slot(t, id);
+  if (*slot) return *slot;
+  BpmnId *e = arena_alloc(&m->arena, sizeof *e);
+  e->id = id, e->tag = tag, e->line = line, e->kind = kind, e->obj = obj;
+  *slot = e;
+  t->n++;
+  return NULL;
+}
+
+BpmnId *bpmn_id_find(const BpmnModel *m, const char *id) {
+  const IdTable *t = m->ids;
+  if (!t || !id) return NULL;
+  return *id_slot(t, id);
+}
+
+BpmnElement *bpmn_find_element(const BpmnModel *m, const char *id) {
+  BpmnId *e = bpmn_id_find(m, id);
+  return e && e->kind == BPMN_ID_ELEMENT ? e->obj : NULL;
+}
+
+BpmnFlow *bpmn_find_flow(const BpmnModel *m, const char *id) {
+  BpmnId *e = bpmn_id_find(m, id);
+  return e && e->kind == BPMN_ID_FLOW ? e->obj : NULL;
+}
+
+/* ---- the rest ----------------------------------------------------------------- */
+
+bool bpmn_looks_like_xml(const char *data, size_t len) {
+  const unsigned char *p = (const unsigned char *)data;
+  if (len >= 2 && ((p[0] == 0xFE && p[1] == 0xFF) || (p[0] == 0xFF && p[1] == 0xFE))) return true;
+  if (len >= 2 && ((p[0] == 0 && p[1] == '<') || (p[0] == '<' && p[1] == 0))) return true;
+  size_t i = len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
+  while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+  return i < len && p[i] == '<';
+}
+
+void bpmn_free(BpmnModel *m) {
+  if (!m) return;
+  arena_free(&m->arena);
+  free(m);
+}
