@@ -964,6 +964,77 @@ bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k) {
   return true;
 }
 
+/* Heapsort: n log n however the input is ordered, and no memory of its own. */
+static void sift_down(uint32_t *a, uint32_t root, uint32_t n, RtCompare *cmp, const void *ctx) {
+  for (;;) {
+    uint32_t child = 2 * root + 1;
+    if (child >= n || child < root) return;
+    if (child + 1 < n && cmp(ctx, a[child], a[child + 1]) < 0) child++;
+    if (cmp(ctx, a[root], a[child]) >= 0) return;
+    uint32_t t = a[root];
+    a[root] = a[child];
+    a[child] = t;
+    root = child;
+  }
+}
+
+void rt_sort(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx) {
+  for (uint32_t i = n / 2; i-- > 0;) sift_down(a, i, n, cmp, ctx);
+  for (uint32_t end = n; end > 1;) {
+    end--;
+    uint32_t t = a[0];
+    a[0] = a[end];
+    a[end] = t;
+    sift_down(a, 0, end, cmp, ctx);
+  }
+}
+
+/* Items a and b of a list of users: by their text, then by place. */
+static int user_place_order(const void *ctx, uint32_t a, uint32_t b) {
+  const Value *items = ctx;
+  const RtStr *x = items[a].u.s, *y = items[b].u.s;
+  int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+  if (!c) c = x->len < y->len ? -1 : x->len > y->len;
+  if (!c) c = a < b ? -1 : a > b;
+  return c;
+}
+
+bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
+  Value *items = list->u.l->items;
+  if (k <= 16) { /* a few: compare each with those before it, and allocate nothing */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < k; i++) {
+      Value x = items[i];
+      items[i] = (Value){0};
+      rt_users_add_once(rt, *list, &kept, x);
+    }
+    return rt_list_shrink(rt, list, kept);
+  }
+  uint32_t *by_text = rt_alloc(rt, (size_t)k * sizeof *by_text);
+  if (!by_text) return false;
+  for (uint32_t i = 0; i < k; i++) by_text[i] = i;
+  rt_sort(by_text, k, user_place_order, items);
+  /* In each run of one user the first is the earliest place: the later ones go. */
+  for (uint32_t i = 1, first = by_text[0]; i < k; i++) {
+    const RtStr *x = items[first].u.s, *y = items[by_text[i]].u.s;
+    if (x->len == y->len && memcmp(x->s, y->s, x->len) == 0) {
+      rt_unref(rt, items[by_text[i]]);
+      items[by_text[i]] = (Value){0};
+    } else {
+      first = by_text[i];
+    }
+  }
+  rt_dealloc(rt, by_text, (size_t)k * sizeof *by_text);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < k; i++) {
+    if (items[i].type == BPT_T_VOID) continue;
+    Value x = items[i];
+    items[i] = (Value){0};
+    items[kept++] = x;
+  }
+  return rt_list_shrink(rt, list, kept);
+}
+
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {
   for (uint32_t j = 0; j < *k; j++)
     if (rt_equal(list.u.l->items[j], x)) {
@@ -988,9 +1059,9 @@ static RtCode role(BpRuntime *rt, Value name, Value *out, RtErr *e) {
       rt_unref(rt, *out);
       return rt_nomem(e);
     }
-    rt_users_add_once(rt, *out, &k, u);
+    out->u.l->items[k++] = u;
   }
-  if (!rt_list_shrink(rt, out, k)) {
+  if (!rt_users_unique(rt, out, k)) {
     rt_unref(rt, *out);
     return rt_nomem(e);
   }
@@ -1199,10 +1270,9 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
       rt_unref(rt, *out);
       return e->code;
     }
-    if (elem == BPT_T_USER) rt_users_add_once(rt, *out, &k, x);
-    else out->u.l->items[k++] = x;
+    out->u.l->items[k++] = x;
   }
-  if (!rt_list_shrink(rt, out, k)) {
+  if (!(elem == BPT_T_USER ? rt_users_unique(rt, out, k) : rt_list_shrink(rt, out, k))) {
     rt_unref(rt, *out);
     return rt_nomem(e);
   }
