@@ -70,6 +70,9 @@ static uint8_t *compile_file(const char *path, size_t *len) {
 
 typedef struct World {
   Heap heap;
+  size_t opened; /* items opened, each checked by expect_opened */
+  uint32_t wrong; /* of them, opened for another user than expected */
+  uint32_t modulo;
   int64_t clock;
   BpRuntime *rt;
   BpBundle *b;
@@ -77,12 +80,24 @@ typedef struct World {
 
 static int64_t world_clock(void *ud) { return ((World *)ud)->clock; }
 
+/* With modulo set, item i must be for user "v<i * 7 % modulo>". */
+static void on_opened(void *ud, BpInstance *inst, const BpItem *item) {
+  (void)inst;
+  World *w = ud;
+  if (w->modulo) {
+    char want[16];
+    snprintf(want, sizeof want, "v%u", (uint32_t)(w->opened * 7u) % w->modulo);
+    w->wrong += strcmp(item->user, want) != 0;
+  }
+  w->opened++;
+}
+
 static void world_open(World *w, const char *sample) {
   memset(w, 0, sizeof *w);
   w->clock = (int64_t)20454 * 86400;
   size_t len;
   uint8_t *bytes = compile_file(sample, &len);
-  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &w->heap, .ud = w, .clock = world_clock};
+  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &w->heap, .ud = w, .clock = world_clock, .opened = on_opened};
   BpError err;
   assert_int_equal(bp_runtime_new(&cfg, &w->rt, &err), BP_OK);
   assert_int_equal(bp_bundle_load(w->rt, bytes, len, &w->b, &err), BP_OK);
@@ -414,6 +429,32 @@ static void test_many_users_once(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* A step for 60,000 voters named with repeats: each is asked once, at the place they were
+ * first named (the step's people were compared each with all before). */
+static void test_many_people_on_a_step(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/simple_vote.bp");
+  enum { N = 60000 };
+  BpValue *voters = malloc(2 * N * sizeof *voters);
+  char *names = malloc(2 * N * 8);
+  for (uint32_t i = 0; i < 2 * N; i++) {
+    snprintf(names + 8 * i, 8, "v%u", (i * 7u) % N);
+    voters[i] = bp_user(names + 8 * i);
+  }
+  BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 2 * N)), arg("title", bp_string("office"))};
+  BpInstance *inst;
+  BpError err;
+  w.modulo = N;
+  assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  assert_int_equal(w.opened, N);
+  assert_int_equal(w.wrong, 0);
+  bp_instance_free(inst);
+  free(voters);
+  free(names);
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_with_a_bad_item),
@@ -421,6 +462,7 @@ int main(void) {
       cmocka_unit_test(test_votes_beyond_the_people),
       cmocka_unit_test(test_mutated_states),
       cmocka_unit_test(test_many_users_once),
+      cmocka_unit_test(test_many_people_on_a_step),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
