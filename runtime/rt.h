@@ -172,7 +172,11 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
 /* Calendar arithmetic: days since 1970-01-01 <-> year, month, day. */
 int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d);
 void rt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
-/* "2026-03-05" / "2026-03-05T10:00" (a space for T too); false if not a valid one. */
+/* Whether v, a DATE (days) or DATETIME (minutes), is of the years 1 to 9999: date
+ * arithmetic, the clock, parsing and host values refuse any other. */
+bool rt_date_in_range(uint8_t type, int64_t v);
+/* "2026-03-05" / "2026-03-05T10:00" (a space for T too), years 0001..9999; false if not a
+ * valid one. */
 bool rt_parse_date(const char *s, size_t len, int64_t *days);
 bool rt_parse_datetime(const char *s, size_t len, int64_t *minutes);
 /* The text of numbers and times, NUL-terminated and cut to size; each returns the full

@@ -391,6 +391,20 @@ size_t rt_format_decimal(int64_t u, unsigned scale, char *buf, size_t size) {
 
 /* ---- calendar ------------------------------------------------------------------------------------ */
 
+/* Dates are of the years 1 to 9999: what four digits write and every reader reads back.
+ * Days since 1970-01-01 of 0001-01-01 and 9999-12-31. */
+enum { FIRST_DAY = -719162, LAST_DAY = 2932896 };
+
+bool rt_date_in_range(uint8_t type, int64_t v) {
+  if (type == BPT_T_DATE) return v >= FIRST_DAY && v <= LAST_DAY;
+  return v >= (int64_t)FIRST_DAY * 1440 && v < ((int64_t)LAST_DAY + 1) * 1440;
+}
+
+static RtCode date_range_error(uint8_t type, RtErr *e) {
+  return rt_error(e, "a %s outside the years 1 to 9999 (0001-01-01 to 9999-12-31)",
+                  type == BPT_T_DATE ? "date" : "datetime");
+}
+
 /* Howard Hinnant's algorithms (proleptic Gregorian calendar). */
 int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -433,7 +447,7 @@ bool rt_parse_date(const char *s, size_t len, int64_t *days) {
   unsigned y, m, d;
   if (len != 10 || s[4] != '-' || s[7] != '-') return false;
   if (!digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d)) return false;
-  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
   *days = rt_days_from_civil(y, m, d);
   return true;
 }
@@ -607,11 +621,11 @@ static RtCode int_arith(BpOp op, int64_t x, int64_t y, Value *out, RtErr *e) {
   return RT_OK;
 }
 
-/* date/datetime +- duration: a date moves by whole days. */
+/* date/datetime +- duration: a date moves by whole days, and stays in the years 1..9999. */
 static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
   if (t.unset) return unset_error(t, e);
   int64_t delta = t.type == BPT_T_DATE ? seconds / 86400 : seconds / 60, r;
-  if (__builtin_add_overflow(t.u.i, delta, &r)) return rt_error(e, "date overflow");
+  if (__builtin_add_overflow(t.u.i, delta, &r) || !rt_date_in_range(t.type, r)) return date_range_error(t.type, e);
   *out = (Value){.type = t.type, .u.i = r};
   return RT_OK;
 }
@@ -1084,11 +1098,13 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
   }
   switch (b) {
   case BPT_BI_NOW:
-    *out = (Value){.type = BPT_T_DATETIME, .u.i = rt_floor_div(now, 60)};
+  case BPT_BI_TODAY: {
+    uint8_t type = b == BPT_BI_NOW ? BPT_T_DATETIME : BPT_T_DATE;
+    int64_t v = rt_floor_div(now, type == BPT_T_DATE ? 86400 : 60);
+    if (!rt_date_in_range(type, v)) return date_range_error(type, e); /* the host's clock */
+    *out = (Value){.type = type, .u.i = v};
     return RT_OK;
-  case BPT_BI_TODAY:
-    *out = (Value){.type = BPT_T_DATE, .u.i = rt_floor_div(now, 86400)};
-    return RT_OK;
+  }
   case BPT_BI_LEN:
     if (args[0].type == BPT_T_STRING || args[0].type == BPT_T_USER) {
       *out = rt_int((int64_t)utf8_count(args[0].u.s->s, args[0].u.s->len));
@@ -1237,6 +1253,7 @@ static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, R
     return RT_OK;
   case BPT_T_DATE:
   case BPT_T_DATETIME:
+    if (!in->unset && !rt_date_in_range(in->type, in->i)) return date_range_error(in->type, e);
     *out = (Value){.type = in->type, .unset = in->unset, .u.i = in->unset ? 0 : in->i};
     return RT_OK;
   default:

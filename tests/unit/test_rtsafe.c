@@ -189,6 +189,43 @@ static void test_list_with_a_bad_item(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* ---- 6. dates of the years 1 to 9999 ------------------------------------------------------- */
+
+static void test_dates_in_range(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  BpValue out, last, first;
+  BpError err;
+  assert_int_equal(bp_value_parse(rt, "9999-12-31", 10, BP_T_DATE, &last, &err), BP_OK);
+  assert_int_equal(bp_value_parse(rt, "0001-01-01", 10, BP_T_DATE, &first, &err), BP_OK);
+  expect_refused(rt, "0000-12-31", BP_T_DATE, "is not a date");
+  expect_refused(rt, "0000-12-31T10:00", BP_T_DATETIME, "is not a datetime");
+  BpValue day = bp_duration(86400), none = bp_duration(0), far = bp_duration((int64_t)700000000 * 86400);
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &last, &none, &out, &err), BP_OK);
+  char text[32];
+  bp_value_format(&out, text, sizeof text);
+  assert_string_equal(text, "9999-12-31");
+  /* One day more was year 10000, which four digits cannot write nor anyone read back. */
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &last, &day, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "outside the years 1 to 9999"));
+  assert_int_equal(bp_value_op(rt, BP_OP_SUB, &first, &day, &out, &err), BP_EINVAL);
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &first, &far, &out, &err), BP_EINVAL);
+  BpValue dt = bp_datetime(((int64_t)2932896 + 1) * 1440 - 1); /* 9999-12-31T23:59 */
+  bp_value_format(&dt, text, sizeof text);
+  assert_string_equal(text, "9999-12-31T23:59");
+  BpValue minute = bp_duration(60);
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &dt, &minute, &out, &err), BP_EINVAL);
+  /* A host's date out of the range is refused as it comes in. */
+  BpValue huge = bp_date(700000000);
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &huge, &none, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "outside the years 1 to 9999"));
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* ---- 2. a text length that runs past the end ---------------------------------------------- */
 
 /* Restores bytes placed so that they end at a page that cannot be read: reading one byte
@@ -458,6 +495,7 @@ static void test_many_people_on_a_step(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_with_a_bad_item),
+      cmocka_unit_test(test_dates_in_range),
       cmocka_unit_test(test_text_length_past_the_end),
       cmocka_unit_test(test_votes_beyond_the_people),
       cmocka_unit_test(test_mutated_states),
