@@ -152,8 +152,49 @@ BPRUN_ROLE_auditors=ann,bob mass "mass/roles" 0 "$ACC" audit --documents "$TMP/k
 printf 'name,town,city\nИван,Тула,Мсква\n' >"$TMP/cols.csv"
 echo "old output" >"$TMP/cols.out"
 mass "mass/unknown column" 1 "$FIX" fix_city --documents "$TMP/cols.csv" --out "$TMP/cols.out" &&
-  said "mass/unknown column message" "$TMP/cols.csv:1: unknown column \`town\`" &&
+  said "mass/unknown column message" "$TMP/cols.csv:1: column 2: unknown column \`town\`" &&
   if [ "$(cat "$TMP/cols.out")" = "old output" ]; then pass; else fail "mass/unknown column" "the old output was replaced"; fi
+
+# Dates are of the years 1 to 9999, so what mass writes it reads back: a date moved past
+# 9999-12-31 fails its row with a message (it was written as year 1918560 and could not
+# be read again), and year 0 is not read.
+printf 'name,opened\nlast,9999-12-31\nfirst,0001-01-01\n' >"$TMP/edge.csv"
+mass "mass/the last date" 0 "$ACC" postpone --documents "$TMP/edge.csv" --out "$TMP/edge0.csv" shift=0d $CLOCK &&
+  if grep -q '^last,9999-12-31,completed,$' "$TMP/edge0.csv" && grep -q '^first,0001-01-01,completed,$' "$TMP/edge0.csv"; then pass
+  else fail "mass/the last date output" "$(cat "$TMP/edge0.csv")"
+  fi
+mass "mass/past the last date" 1 "$ACC" postpone --documents "$TMP/edge.csv" --out "$TMP/edge1.csv" shift=1d $CLOCK &&
+  said "mass/past the last date message" "$TMP/edge.csv:2: row 1: the process failed: a date outside the years 1 to 9999" &&
+  if grep -q '^last,9999-12-31,failed,a date outside' "$TMP/edge1.csv" && grep -q '^first,0001-01-02,completed,$' "$TMP/edge1.csv"; then pass
+  else fail "mass/past the last date output" "$(cat "$TMP/edge1.csv")"
+  fi
+mass "mass/far past the last date" 1 "$ACC" postpone --documents $M/accounts.csv --out "$TMP/far.csv" shift=700000000d $CLOCK &&
+  said "mass/far past the last date summary" "9 rows: 0 completed, 0 terminated, 7 failed, 2 bad (" &&
+  if grep -q -E '[0-9]{5}-[0-9]{2}-[0-9]{2}' "$TMP/far.csv"; then fail "mass/far past the last date output" "a year of five digits"
+  else pass
+  fi
+printf 'name,opened\nzero,0000-12-31\n' >"$TMP/zero.csv"
+mass "mass/year 0" 1 "$ACC" keep --documents "$TMP/zero.csv" --out "$TMP/zero.out" $CLOCK &&
+  said "mass/year 0 message" "$TMP/zero.csv:2: opened: \`0000-12-31\` is not a date"
+
+# Nothing is taken in part: a NUL byte (in the header or a row), a record over 1 MiB,
+# more than 10,000 cells — each refused with its line and column or cell.
+printf 'name,ci\000ty\nx,y\n' >"$TMP/nul.csv"
+mass "mass/NUL in the header" 1 "$FIX" fix_city --documents "$TMP/nul.csv" --out "$TMP/nul.out" &&
+  said "mass/NUL in the header message" "$TMP/nul.csv:1: the header, column 2: a NUL byte"
+printf 'name,city,contract\nИван,Мс\000ква,Д-1\nОля,Тула,Д-2\n' >"$TMP/nulrow.csv"
+mass "mass/NUL in a row" 1 "$FIX" fix_city --documents "$TMP/nulrow.csv" --out "$TMP/nulrow.out" &&
+  said "mass/NUL in a row message" "$TMP/nulrow.csv:2: city: a NUL byte" &&
+  said "mass/NUL in a row summary" "2 rows: 1 completed, 0 terminated, 0 failed, 1 bad ("
+awk 'BEGIN { printf "name,city,contract\nИван,"; for (i = 0; i < 70000; i++) printf "Москва-Тула"; print ",Д-1"; print "Оля,Тула,Д-2" }' >"$TMP/long.csv"
+mass "mass/long record" 1 "$FIX" fix_city --documents "$TMP/long.csv" --out "$TMP/long.out" &&
+  said "mass/long record message" "$TMP/long.csv:2: name: a record longer than 1 MiB"
+awk 'BEGIN { printf "name,city,contract\nИван"; for (i = 0; i < 10005; i++) printf ",x"; print ""; print "Оля,Тула,Д-2" }' >"$TMP/wide.csv"
+mass "mass/many cells" 1 "$FIX" fix_city --documents "$TMP/wide.csv" --out "$TMP/wide.out" &&
+  said "mass/many cells message" "$TMP/wide.csv:2: cell 10001: more cells than 10000"
+awk 'BEGIN { printf "name"; for (i = 0; i < 20; i++) printf ",c%d", i; print ""; print "x" }' >"$TMP/cols20.csv"
+mass "mass/many bad columns" 1 "$FIX" fix_city --documents "$TMP/cols20.csv" --out "$TMP/cols20.out" &&
+  said "mass/many bad columns, counted" "$TMP/cols20.csv:1: and 10 more bad columns"
 
 # ---------------------------------------------------------------------------
 echo "== mass: 20,000 generated rows"
