@@ -210,7 +210,7 @@ static bool fits_in(uint8_t of, uint32_t i, Value x) {
 
 static bool io_items(Io *io, Value *v, int depth) {
   bool list = rt_is_list(v->type);
-  uint32_t n = list ? v->u.l->n : v->u.r->n;
+  uint32_t n = io->reading ? 0 : list ? v->u.l->n : v->u.r->n; /* reading: nothing there yet */
   if (io->reading) {
     if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
     n = io_count(io, 0, "a list length");

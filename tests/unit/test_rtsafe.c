@@ -363,7 +363,7 @@ static void try_mutant(World *w, const uint8_t *b, size_t n, Sweep *sw) {
   bp_free(w->rt, again, again_len);
   bp_advance(x, w->clock + 30 * 86400, &err);
   for (int i = 1; i <= 3; i++) {
-    char user[8];
+    char user[16];
     snprintf(user, sizeof user, "u%d", i);
     bp_decide(x, 0, user, i != 2, "why", &err);
   }
@@ -474,10 +474,10 @@ static void test_many_people_on_a_step(void **state) {
   world_open(&w, "samples/simple_vote.bp");
   enum { N = 60000 };
   BpValue *voters = malloc(2 * N * sizeof *voters);
-  char *names = malloc(2 * N * 8);
+  char *names = malloc(2 * N * 16);
   for (uint32_t i = 0; i < 2 * N; i++) {
-    snprintf(names + 8 * i, 8, "v%u", (i * 7u) % N);
-    voters[i] = bp_user(names + 8 * i);
+    snprintf(names + 16 * i, 16, "v%u", (i * 7u) % N);
+    voters[i] = bp_user(names + 16 * i);
   }
   BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 2 * N)), arg("title", bp_string("office"))};
   BpInstance *inst;
