@@ -144,8 +144,14 @@ size_t rt_obj_size(Value v); /* bytes of v's object */
  * object's size is its item count, so a list never shrinks in place. */
 bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k);
 /* Adds user x (its reference taken over) to the first *k items of list, unless it is
- * there already: a person counts once. */
+ * there already: a person counts once. Linear in *k: for a few users. */
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x);
+/* The first k items of *list (users; the rest VOID) each once, in the order of their first
+ * place, and *list cut to them: n log n. False when out of memory (*list is whole). */
+bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k);
+/* Sorts a[0..n) by cmp (negative, 0, positive, as strcmp) in n log n, allocating nothing. */
+typedef int RtCompare(const void *ctx, uint32_t a, uint32_t b);
+void rt_sort(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx);
 /* Makes the object of v immortal (a bundle's constant), with everything in it. */
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool rt_valid_utf8(const char *s, size_t len);
@@ -176,6 +182,9 @@ RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e);
 RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int64_t now,
                   Value *out, RtErr *e);
 
+/* Whether v, a DATE (days) or DATETIME (minutes), is of the years 1 to 9999: date
+ * arithmetic, the clock, parsing and host values refuse any other. */
+bool rt_date_in_range(uint8_t type, int64_t v);
 /* Dates and datetimes (parsing, text, the calendar) are bpt_time.h's. The text of
  * numbers, NUL-terminated and cut to size; each returns the full length (rt_text and
  * bp_value_format both use them). */

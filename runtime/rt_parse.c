@@ -8,6 +8,11 @@
 
 #include "rt.h"
 
+/* The most items a list may have (rt_from_public's bound too). */
+#define MAX_ITEMS (UINT32_MAX / 32)
+/* A message quotes at most 60 bytes of the text it refuses. */
+#define SHOWN(t) (int)((t).n < 60 ? (t).n : 60), (t).s
+
 typedef struct Text {
   const char *s;
   size_t n;
@@ -60,16 +65,18 @@ static RtCode parse_text(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr 
   } else if (!rt_str_new(rt, t.s, t.n, type, out)) {
     return rt_nomem(e);
   }
+  /* On failure *out holds nothing: a list item the caller frees with its list must not
+   * be released here too. */
   if (type == BPT_T_USER && out->u.s->len == 0) {
     rt_unref(rt, *out);
+    *out = (Value){0};
     return rt_error(e, "an empty user id");
   }
-  BpValue check = {.type = type, .s = out->u.s->s, .len = out->u.s->len};
-  Value copy;
-  RtCode c = rt_from_public(rt, &check, &copy, e); /* checks the UTF-8 */
-  rt_unref(rt, *out);
-  if (c != RT_OK) return c;
-  *out = copy;
+  if (!rt_valid_utf8(out->u.s->s, out->u.s->len)) {
+    rt_unref(rt, *out);
+    *out = (Value){0};
+    return rt_error(e, "text that is not valid UTF-8");
+  }
   return RT_OK;
 }
 
@@ -87,15 +94,15 @@ static RtCode parse_number(Text t, uint8_t type, Value *out, RtErr *e) {
       continue;
     }
     if (c == '_' && digits) continue;
-    if (c < '0' || c > '9') return rt_error(e, "`%.*s` is not %s", (int)t.n, t.s, type == BPT_T_INT ? "an int" : "a number");
-    if (m > (UINT64_MAX - 9) / 10) return rt_error(e, "`%.*s` is too large", (int)t.n, t.s);
+    if (c < '0' || c > '9') return rt_error(e, "`%.*s` is not %s", SHOWN(t), type == BPT_T_INT ? "an int" : "a number");
+    if (m > (UINT64_MAX - 9) / 10) return rt_error(e, "`%.*s` is too large", SHOWN(t));
     m = m * 10 + (uint64_t)(c - '0');
     digits++;
     if (dot) scale++;
   }
-  if (!digits) return rt_error(e, "`%.*s` is not a number", (int)t.n, t.s);
-  if (scale > 18) return rt_error(e, "`%.*s` has more than 18 fraction digits", (int)t.n, t.s);
-  if (m > (uint64_t)INT64_MAX + neg) return rt_error(e, "`%.*s` is too large", (int)t.n, t.s);
+  if (!digits) return rt_error(e, "`%.*s` is not a number", SHOWN(t));
+  if (scale > 18) return rt_error(e, "`%.*s` has more than 18 fraction digits", SHOWN(t));
+  if (m > (uint64_t)INT64_MAX + neg) return rt_error(e, "`%.*s` is too large", SHOWN(t));
   int64_t v = neg ? (int64_t)(0 - m) : (int64_t)m;
   *out = (Value){.type = type, .scale = (uint8_t)scale, .u.i = v};
   return RT_OK;
@@ -112,7 +119,7 @@ static RtCode parse_duration(Text t, Value *out, RtErr *e) {
       if (n > INT64_MAX / 10 - 1) return rt_error(e, "the duration is too long");
       n = n * 10 + (t.s[i++] - '0');
     }
-    if (i == start || i == t.n) return rt_error(e, "`%.*s` is not a duration (like 3d, 4h30m, 2w)", (int)t.n, t.s);
+    if (i == start || i == t.n) return rt_error(e, "`%.*s` is not a duration (like 3d, 4h30m, 2w)", SHOWN(t));
     int64_t unit;
     switch (t.s[i++]) {
     case 'w': unit = 604800; break;
@@ -120,7 +127,7 @@ static RtCode parse_duration(Text t, Value *out, RtErr *e) {
     case 'h': unit = 3600; break;
     case 'm': unit = 60; break;
     case 's': unit = 1; break;
-    default: return rt_error(e, "`%.*s` is not a duration (units w d h m)", (int)t.n, t.s);
+    default: return rt_error(e, "`%.*s` is not a duration (units w d h m)", SHOWN(t));
     }
     int64_t part;
     if (__builtin_mul_overflow(n, unit, &part) || __builtin_add_overflow(total, part, &total))
@@ -140,7 +147,7 @@ static RtCode parse_scalar(BpRuntime *rt, Text t, uint8_t type, Value *out, RtEr
   case BPT_T_BOOL:
     if (t.n == 4 && memcmp(t.s, "true", 4) == 0) *out = rt_bool(true);
     else if (t.n == 5 && memcmp(t.s, "false", 5) == 0) *out = rt_bool(false);
-    else return rt_error(e, "`%.*s` is not a bool (true or false)", (int)t.n, t.s);
+    else return rt_error(e, "`%.*s` is not a bool (true or false)", SHOWN(t));
     return RT_OK;
   case BPT_T_DURATION: return parse_duration(t, out, e);
   case BPT_T_DATE:
@@ -151,7 +158,7 @@ static RtCode parse_scalar(BpRuntime *rt, Text t, uint8_t type, Value *out, RtEr
     int64_t v;
     bool ok = date ? bpt_parse_date(inner.s, inner.n, &v) : bpt_parse_datetime(inner.s, inner.n, &v);
     if (!ok)
-      return rt_error(e, "`%.*s` is not a %s (%s)", (int)t.n, t.s, date ? "date" : "datetime",
+      return rt_error(e, "`%.*s` is not a %s (%s)", SHOWN(t), date ? "date" : "datetime",
                       date ? "YYYY-MM-DD" : "YYYY-MM-DDTHH:MM");
     *out = (Value){.type = type, .u.i = v};
     return RT_OK;
@@ -186,14 +193,22 @@ static RtCode parse_list(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr 
       }
       at++;
     }
+  if (n > MAX_ITEMS) return rt_error(e, "a list of more than %u items", (unsigned)MAX_ITEMS);
   Value raw;
   if (!rt_list_new(rt, type, n, &raw)) return rt_nomem(e);
   size_t at = 0;
   for (uint32_t i = 0; i < n; i++) {
     size_t end = next_item(t, at);
     Text item = trimmed(t.s + at, end - at);
+    /* A failed item leaves its place VOID, so freeing the list frees each item once. */
     if (item.n == 0 || parse_scalar(rt, item, type & 0x7F, &raw.u.l->items[i], e) != RT_OK) {
-      if (item.n == 0) rt_error(e, "an empty item in the list `%.*s`", (int)t.n, t.s);
+      if (item.n == 0) {
+        rt_error(e, "item %u of the list is empty", i + 1);
+      } else if (e->code == RT_ERROR) {
+        char why[sizeof e->msg];
+        memcpy(why, e->msg, sizeof why);
+        rt_error(e, "item %u of the list: %s", i + 1, why);
+      }
       rt_unref(rt, raw);
       return e->code;
     }

@@ -3,302 +3,368 @@
  * Layout (little-endian):
  *   u8[4] magic "BPS\x1A"   u8 version (1)   u8 flags (0)   u16 process index
  *   u32 bundle crc          u32 payload size  u32 CRC-32C of the payload
- *   payload: varints (LEB128; signed ones zigzag) and values, in the order written by
- *   save_state below.
+ *   payload: varints (LEB128, in as few bytes as they need; signed ones zigzag), raw
+ *   bytes and values, in the order of the record functions below (io_state and the
+ *   io_* functions it calls).
  * A value is a tag (its type; an unset date or datetime adds 0x40) and a payload: text
  * as a length and UTF-8 bytes, numbers as varints (a decimal with its scale first), a
  * list or a record as a count and the values.
  *
- * Restoring trusts nothing: every count is bounded by the bytes left, every index by
- * the bundle, every resting thread's pc must be a place where a thread can wait, and
- * every reference (a timer's step, a step's thread, a thread's fork activation) must
- * resolve. Bytes of another bundle are refused by the checksum they carry. */
+ * One function per record both writes and reads it (Io.reading says which), so the
+ * writer and the reader cannot drift apart: each field is named once, with the range the
+ * reader accepts. Reading trusts nothing: every length is bounded by the bytes left after
+ * it, every count and index by the bundle and by the state itself, and check_state then
+ * checks what ties the records together (ids unique and below the next id, every
+ * reference resolving, votes counted as cast, every waiting thread resting where a
+ * thread can wait and waiting for something there). Bytes of another bundle are refused
+ * by the checksum they carry. Everything is linear or n log n in the bytes: a crafted
+ * state cannot make restoring slow. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rt.h"
 
 #define SAVE_MAGIC "BPS\x1A"
-enum { SAVE_VERSION = 1, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4 };
+enum { SAVE_VERSION = 1, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4, MAX_REMINDS = 62 };
 
-/* ---- writing ------------------------------------------------------------------------------ */
+/* ---- the primitives: each writes *v, or reads it and checks its range ---------------------- */
 
-typedef struct Out {
+typedef struct Io {
   BpRuntime *rt;
-  RtBuf buf;
-} Out;
+  bool reading;
+  RtBuf out;             /* writing */
+  const BpBundle *b;     /* reading: the bundle and the process the state is of */
+  const BptProcess *p;
+  const uint8_t *at;
+  size_t left;
+  bool bad, nomem;
+  char why[160];
+} Io;
 
-static void put_u8(Out *o, uint8_t v) { rt_buf_put(o->rt, &o->buf, (const char *)&v, 1); }
+static bool bad(Io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool bad(Io *io, const char *fmt, ...) {
+  if (!io->bad) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(io->why, sizeof io->why, fmt, ap);
+    va_end(ap);
+  }
+  io->bad = true;
+  return false;
+}
 
-static void put_uv(Out *o, uint64_t v) {
+static bool out_of_memory(Io *io) {
+  io->nomem = true;
+  return bad(io, "out of memory");
+}
+
+static void put_bytes(Io *io, const void *p, size_t n) { rt_buf_put(io->rt, &io->out, p, n); }
+
+static uint8_t get_byte(Io *io) {
+  if (io->bad) return 0;
+  if (io->left < 1) return bad(io, "it ends too soon"), 0;
+  io->left--;
+  return *io->at++;
+}
+
+static void put_uv(Io *io, uint64_t v) {
   uint8_t b[10];
-  int n = 0;
+  size_t n = 0;
   do {
     b[n] = (uint8_t)(v & 0x7F);
     v >>= 7;
     if (v) b[n] |= 0x80;
     n++;
   } while (v);
-  rt_buf_put(o->rt, &o->buf, (const char *)b, (size_t)n);
+  put_bytes(io, b, n);
 }
 
-static void put_sv(Out *o, int64_t v) { put_uv(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
-
-static void put_value(Out *o, Value v) {
-  put_u8(o, (uint8_t)(v.type | (v.unset ? UNSET_TAG : 0)));
-  switch (v.type) {
-  case BPT_T_VOID: return;
-  case BPT_T_STRING:
-  case BPT_T_USER:
-    put_uv(o, v.u.s->len);
-    rt_buf_put(o->rt, &o->buf, v.u.s->s, v.u.s->len);
-    return;
-  case BPT_T_DECIMAL:
-    put_u8(o, v.scale);
-    put_sv(o, v.u.i);
-    return;
-  case BPT_T_BOOL: put_u8(o, v.u.i != 0); return;
-  default:
-    if (rt_is_list(v.type)) {
-      put_uv(o, v.u.l->n);
-      for (uint32_t i = 0; i < v.u.l->n; i++) put_value(o, v.u.l->items[i]);
-    } else if (rt_is_record(v.type)) {
-      put_uv(o, v.u.r->n);
-      for (uint32_t i = 0; i < v.u.r->n; i++) put_value(o, v.u.r->m[i]);
-    } else {
-      put_sv(o, v.unset ? 0 : v.u.i);
-    }
-  }
-}
-
-static void save_state(Out *o, const RtState *s, const Value *fields, uint16_t nfields) {
-  put_uv(o, s->status);
-  put_uv(o, s->state == BPT_NONE16 ? 0 : (uint32_t)s->state + 1);
-  put_uv(o, s->next_id);
-  put_sv(o, s->clock);
-  put_value(o, s->message);
-  put_uv(o, nfields);
-  for (uint16_t i = 0; i < nfields; i++) put_value(o, fields[i]);
-  put_uv(o, s->nslots);
-  for (uint16_t i = 0; i < s->nslots; i++) put_value(o, s->slots[i]);
-  put_uv(o, s->threads.n);
-  for (uint32_t i = 0; i < s->threads.n; i++) {
-    const RtThread *t = RT_AT(s->threads, RtThread, i);
-    put_uv(o, t->id);
-    put_uv(o, t->pc);
-    put_uv(o, t->act);
-    put_uv(o, t->step);
-    put_u8(o, t->wait);
-    put_u8(o, t->kind);
-  }
-  put_uv(o, s->acts.n);
-  for (uint32_t i = 0; i < s->acts.n; i++) {
-    const RtAct *a = RT_AT(s->acts, RtAct, i);
-    put_uv(o, a->id);
-    put_uv(o, a->parent);
-    put_uv(o, a->group);
-    put_u8(o, a->race);
-    put_uv(o, a->arrived);
-  }
-  put_uv(o, s->steps.n);
-  for (uint32_t i = 0; i < s->steps.n; i++) {
-    const RtStep *st = RT_AT(s->steps, RtStep, i);
-    put_uv(o, st->id);
-    put_uv(o, st->t);
-    put_uv(o, st->thread);
-    put_value(o, st->title);
-    put_sv(o, st->percent);
-    put_u8(o, st->due != RT_NO_TIME);
-    if (st->due != RT_NO_TIME) put_sv(o, st->due);
-    put_uv(o, st->acted);
-    put_u8(o, st->flags);
-    put_value(o, st->offsets);
-    put_uv(o, st->fired);
-    put_uv(o, st->people.n);
-    for (uint32_t k = 0; k < st->people.n; k++) {
-      const RtPerson *p = RT_AT(st->people, RtPerson, k);
-      put_value(o, p->user);
-      put_uv(o, p->item);
-      put_u8(o, p->act);
-      put_uv(o, p->order);
-      put_sv(o, p->at);
-      put_value(o, p->comment);
-    }
-  }
-  put_uv(o, s->timers.n);
-  for (uint32_t i = 0; i < s->timers.n; i++) {
-    const RtTimer *t = RT_AT(s->timers, RtTimer, i);
-    put_sv(o, t->at);
-    put_uv(o, t->seq);
-    put_uv(o, t->ref);
-    put_uv(o, t->index);
-    put_u8(o, t->kind);
-  }
-  put_uv(o, s->calls.n);
-  for (uint32_t i = 0; i < s->calls.n; i++) {
-    const RtCall *c = RT_AT(s->calls, RtCall, i);
-    put_uv(o, c->id);
-    put_uv(o, c->thread);
-    put_uv(o, c->action);
-    put_uv(o, c->slot);
-    put_value(o, c->args);
-  }
-}
-
-static void put_u32_at(char *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (char)(v >> (8 * i));
-}
-
-BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, BpError *err) {
-  if (!inst || !bytes || !len) return rt_fail_status(err, BP_EINVAL, "bp_instance_save: missing argument");
-  *bytes = NULL;
-  *len = 0;
-  Out o = {.rt = inst->rt};
-  char header[HEADER] = {0};
-  rt_buf_put(o.rt, &o.buf, header, HEADER);
-  save_state(&o, &inst->s, inst->doc->fields, inst->doc->nfields);
-  if (o.buf.nomem) {
-    rt_buf_free(o.rt, &o.buf);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
-  if (o.buf.len - HEADER > UINT32_MAX) {
-    rt_buf_free(o.rt, &o.buf);
-    return rt_fail_status(err, BP_EINVAL, "the state is too large to save");
-  }
-  /* The bytes are handed over at their exact size (bp_free takes the length). */
-  uint8_t *out = rt_alloc(inst->rt, o.buf.len);
-  if (!out) {
-    rt_buf_free(o.rt, &o.buf);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
-  char *h = o.buf.s;
-  memcpy(h, SAVE_MAGIC, 4);
-  h[4] = SAVE_VERSION;
-  h[5] = 0;
-  h[6] = (char)(inst->proc & 0xFF);
-  h[7] = (char)(inst->proc >> 8);
-  put_u32_at(h + 8, inst->b->b.crc);
-  put_u32_at(h + 12, (uint32_t)(o.buf.len - HEADER));
-  put_u32_at(h + 16, bpt_crc32c(0, o.buf.s + HEADER, o.buf.len - HEADER));
-  memcpy(out, o.buf.s, o.buf.len);
-  *bytes = out;
-  *len = o.buf.len;
-  rt_buf_free(o.rt, &o.buf);
-  return BP_OK;
-}
-
-/* ---- reading ------------------------------------------------------------------------------ */
-
-typedef struct In {
-  BpRuntime *rt;
-  const BpBundle *b;
-  const uint8_t *p;
-  size_t n;
-  bool bad, nomem;
-  char why[160];
-} In;
-
-static bool bad(In *in, const char *why) {
-  if (!in->bad) snprintf(in->why, sizeof in->why, "%s", why);
-  in->bad = true;
-  return false;
-}
-
-static uint8_t get_u8(In *in) {
-  if (in->bad) return 0;
-  if (in->n < 1) return bad(in, "it ends too soon"), 0;
-  in->n--;
-  return *in->p++;
-}
-
-static uint64_t get_uv(In *in) {
+/* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
+ * that restoring and saving again gives the same bytes). */
+static uint64_t get_uv(Io *io) {
   uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    uint8_t b = get_u8(in);
-    if (in->bad) return 0;
+  for (int shift = 0; shift < 70; shift += 7) {
+    uint8_t b = get_byte(io);
+    if (io->bad) return 0;
+    if (shift == 63 && b > 1) return bad(io, "a number is too large"), 0;
+    if (shift > 0 && b == 0) return bad(io, "a number is written with more bytes than it needs"), 0;
     v |= (uint64_t)(b & 0x7F) << shift;
     if (!(b & 0x80)) return v;
   }
-  bad(in, "a number is too long");
-  return 0;
+  return bad(io, "a number is too large"), 0;
 }
 
-static int64_t get_sv(In *in) {
-  uint64_t u = get_uv(in);
-  return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-}
-
-static uint32_t get_u32v(In *in, uint32_t max, const char *what) {
-  uint64_t v = get_uv(in);
-  if (!in->bad && v > max) {
-    char why[120];
-    snprintf(why, sizeof why, "%s %llu is out of range", what, (unsigned long long)v);
-    bad(in, why);
-    return 0;
+/* A raw byte of at most max. */
+static void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
+  if (!io->reading) {
+    put_bytes(io, v, 1);
+    return;
   }
-  return (uint32_t)v;
+  uint8_t b = get_byte(io);
+  if (!io->bad && b > max) bad(io, "%s %u is out of range (at most %u)", what, b, max);
+  *v = b;
 }
 
-/* A count of things each taking at least one byte: never more than the bytes left. */
-static uint32_t get_count(In *in, const char *what) {
-  return get_u32v(in, in->n < UINT32_MAX ? (uint32_t)in->n : UINT32_MAX, what);
+/* An unsigned varint of at most max. */
+static uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
+  if (!io->reading) {
+    put_uv(io, v);
+    return v;
+  }
+  v = get_uv(io);
+  if (!io->bad && v > max) bad(io, "%s %llu is out of range (at most %llu)", what, (unsigned long long)v,
+                               (unsigned long long)max);
+  return io->bad ? 0 : v;
 }
 
-static bool get_value(In *in, Value *out, int depth) {
-  *out = (Value){0};
-  uint8_t tag = get_u8(in);
-  if (in->bad) return false;
-  uint8_t type = tag & (uint8_t)~UNSET_TAG;
-  bool unset = (tag & UNSET_TAG) != 0;
-  if (unset && type != BPT_T_DATE && type != BPT_T_DATETIME) return bad(in, "a value with a bad tag");
-  if (type != BPT_T_VOID && !bpt_type_valid(type)) return bad(in, "a value of unknown type");
-  switch (type) {
+static void io_u32(Io *io, uint32_t *v, uint32_t max, const char *what) {
+  uint32_t got = (uint32_t)io_uint(io, *v, max, what);
+  if (io->reading) *v = got;
+}
+
+static void io_u16(Io *io, uint16_t *v, uint16_t max, const char *what) {
+  uint16_t got = (uint16_t)io_uint(io, *v, max, what);
+  if (io->reading) *v = got;
+}
+
+static void io_u64(Io *io, uint64_t *v, const char *what) {
+  uint64_t got = io_uint(io, *v, UINT64_MAX, what);
+  if (io->reading) *v = got;
+}
+
+/* A signed varint (zigzag) in [lo, hi]. */
+static void io_int(Io *io, int64_t *v, int64_t lo, int64_t hi, const char *what) {
+  if (!io->reading) {
+    put_uv(io, ((uint64_t)*v << 1) ^ (uint64_t)(*v >> 63));
+    return;
+  }
+  uint64_t u = get_uv(io);
+  int64_t got = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+  if (!io->bad && (got < lo || got > hi)) bad(io, "%s %lld is out of range", what, (long long)got);
+  *v = io->bad ? 0 : got;
+}
+
+/* A time in seconds, or RT_NO_TIME: a byte saying whether there is one, then the time. */
+static void io_opt_time(Io *io, int64_t *v, const char *what) {
+  uint8_t has = *v != RT_NO_TIME;
+  io_byte(io, &has, 1, what);
+  if (has) io_int(io, v, INT64_MIN + 1, INT64_MAX, what);
+  else if (io->reading) *v = RT_NO_TIME;
+}
+
+/* How many records follow. Each takes at least one byte, so a count is never more than
+ * the bytes left after it. */
+static uint32_t io_count(Io *io, uint32_t n, const char *what) {
+  if (!io->reading) {
+    put_uv(io, n);
+    return n;
+  }
+  uint64_t v = get_uv(io);
+  if (!io->bad && v > io->left) bad(io, "%s %llu is more than the %zu bytes left", what, (unsigned long long)v, io->left);
+  return io->bad ? 0 : (uint32_t)v;
+}
+
+/* A vector of records: the count, then each through `each`. */
+typedef void IoRecord(Io *io, void *rec);
+static void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
+  uint32_t n = io_count(io, vec->n, what);
+  for (uint32_t i = 0; i < n && !io->bad; i++) {
+    void *rec = io->reading ? rt_vec_push(io->rt, vec, size) : (char *)vec->v + (size_t)i * size;
+    if (!rec) {
+      out_of_memory(io);
+      return;
+    }
+    each(io, rec);
+  }
+}
+
+/* ---- values ------------------------------------------------------------------------------- */
+
+static bool io_value(Io *io, Value *v, int depth);
+
+static bool io_text(Io *io, Value *v, uint8_t type) {
+  if (!io->reading) {
+    put_uv(io, v->u.s->len);
+    put_bytes(io, v->u.s->s, v->u.s->len);
+    return true;
+  }
+  uint64_t len = get_uv(io); /* the length is consumed before it is compared with what is left */
+  if (io->bad) return false;
+  if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
+  if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
+  if (!rt_str_new(io->rt, (const char *)io->at, (size_t)len, type, v)) return out_of_memory(io);
+  io->at += len;
+  io->left -= (size_t)len;
+  return true;
+}
+
+/* Whether item i of a list or record of type `of` may be x. */
+static bool fits_in(uint8_t of, uint32_t i, Value x) {
+  if (rt_is_record(of)) return x.type == BPT_T_VOID || x.type == rt_record_member_type(of, i);
+  uint8_t elem = of & 0x7F;
+  if (elem != BPT_T_VOID) return x.type == elem;
+  /* A list of no one type (a call's arguments) holds scalars. */
+  return x.type != BPT_T_VOID && !rt_is_list(x.type) && !rt_is_record(x.type);
+}
+
+static bool io_items(Io *io, Value *v, int depth) {
+  bool list = rt_is_list(v->type);
+  uint32_t n = io->reading ? 0 : list ? v->u.l->n : v->u.r->n; /* reading: nothing there yet */
+  if (io->reading) {
+    if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
+    n = io_count(io, 0, "a list length");
+    if (io->bad) return false;
+    if (!list && n != rt_record_size(v->type)) return bad(io, "a result record of the wrong size");
+    uint8_t type = v->type;
+    bool made = list ? rt_list_new(io->rt, type, n, v) : rt_rec_new(io->rt, type, n, v);
+    if (!made) {
+      *v = (Value){0};
+      return out_of_memory(io);
+    }
+  } else {
+    put_uv(io, n);
+  }
+  Value *items = list ? v->u.l->items : v->u.r->m;
+  for (uint32_t i = 0; i < n; i++) {
+    if (!io_value(io, &items[i], depth + 1)) return false; /* the caller frees *v */
+    if (io->reading && !fits_in(v->type, i, items[i])) return bad(io, "a list or record holds a value of the wrong type");
+  }
+  return true;
+}
+
+/* The tag, then the payload. Reading, *v is VOID or a whole value the caller frees. */
+static bool io_value(Io *io, Value *v, int depth) {
+  uint8_t tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0));
+  io_byte(io, &tag, UINT8_MAX, "a value's tag");
+  if (io->bad) return false;
+  if (io->reading) {
+    uint8_t type = tag & (uint8_t)~UNSET_TAG;
+    bool unset = (tag & UNSET_TAG) != 0;
+    if (unset && type != BPT_T_DATE && type != BPT_T_DATETIME) return bad(io, "a value with a bad tag");
+    if (type != BPT_T_VOID && !bpt_type_valid(type)) return bad(io, "a value of unknown type");
+    *v = (Value){.type = type, .unset = unset};
+  }
+  switch (v->type) {
   case BPT_T_VOID: return true;
   case BPT_T_STRING:
-  case BPT_T_USER: {
-    uint32_t len = get_count(in, "a text length");
-    if (in->bad) return false;
-    if (!rt_valid_utf8((const char *)in->p, len)) return bad(in, "text that is not UTF-8");
-    if (!rt_str_new(in->rt, (const char *)in->p, len, type, out)) return in->nomem = true, bad(in, "out of memory");
-    in->p += len;
-    in->n -= len;
-    return true;
-  }
-  case BPT_T_DECIMAL: {
-    uint8_t scale = get_u8(in);
-    if (scale > 18) return bad(in, "a decimal's scale is out of range");
-    *out = (Value){.type = type, .scale = scale, .u.i = get_sv(in)};
-    return !in->bad;
-  }
+  case BPT_T_USER: return io_text(io, v, v->type);
+  case BPT_T_DECIMAL: io_byte(io, &v->scale, 18, "a decimal's scale"); break;
   case BPT_T_BOOL: {
-    uint8_t b = get_u8(in);
-    if (b > 1) return bad(in, "a bool that is neither true nor false");
-    *out = rt_bool(b);
-    return !in->bad;
+    uint8_t b = v->u.i != 0;
+    io_byte(io, &b, 1, "a bool");
+    if (io->reading) v->u.i = b;
+    return !io->bad;
   }
-  default: break;
+  default:
+    if (rt_is_list(v->type) || rt_is_record(v->type)) return io_items(io, v, depth);
+    break;
   }
-  if (rt_is_list(type) || rt_is_record(type)) {
-    if (depth >= MAX_DEPTH) return bad(in, "values nested too deep");
-    uint32_t n = get_count(in, "a list length");
-    if (in->bad) return false;
-    if (rt_is_record(type) && n != rt_record_size(type)) return bad(in, "a result record of the wrong size");
-    bool made = rt_is_list(type) ? rt_list_new(in->rt, type, n, out) : rt_rec_new(in->rt, type, n, out);
-    if (!made) return in->nomem = true, bad(in, "out of memory");
-    Value *items = rt_is_list(type) ? out->u.l->items : out->u.r->m;
-    for (uint32_t i = 0; i < n; i++) {
-      if (!get_value(in, &items[i], depth + 1)) return false; /* the caller frees *out */
-      uint8_t want = rt_is_list(type) ? (uint8_t)(type & 0x7F) : rt_record_member_type(type, i);
-      bool fits = items[i].type == want || (rt_is_record(type) && items[i].type == BPT_T_VOID) ||
-                  (rt_is_list(type) && want == BPT_T_VOID && !rt_is_list(items[i].type) &&
-                   !rt_is_record(items[i].type) && items[i].type != BPT_T_VOID);
-      if (!fits) return bad(in, "a list or record holds a value of the wrong type");
-    }
-    return true;
+  int64_t i = v->unset ? 0 : v->u.i;
+  io_int(io, &i, v->unset ? 0 : INT64_MIN, v->unset ? 0 : INT64_MAX, "an unset date");
+  if (io->reading) v->u.i = i;
+  return !io->bad;
+}
+
+/* ---- the records: each field once, in the order of the bytes ------------------------------- */
+
+static void io_thread(Io *io, void *rec) {
+  RtThread *t = rec;
+  io_u32(io, &t->id, UINT32_MAX, "a thread id");
+  io_u32(io, &t->pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a pc");
+  io_u32(io, &t->act, UINT32_MAX, "a thread's activation");
+  io_u32(io, &t->step, UINT32_MAX, "a thread's step");
+  io_byte(io, &t->wait, W_TIMER, "what a thread waits for");
+  io_byte(io, &t->kind, K_STATE, "a thread's kind");
+  if (io->reading && !io->bad && t->wait == W_RUN) bad(io, "a thread that runs while the instance rests");
+}
+
+static void io_act(Io *io, void *rec) {
+  RtAct *a = rec;
+  io_u32(io, &a->id, UINT32_MAX, "an activation id");
+  io_u32(io, &a->parent, UINT32_MAX, "an activation's parent");
+  io_u16(io, &a->group, io->reading ? (uint16_t)(io->p->ngroups ? io->p->ngroups - 1u : 0) : UINT16_MAX, "a fork group");
+  io_byte(io, &a->race, 1, "a fork's race flag");
+  io_u16(io, &a->arrived, UINT16_MAX, "an arrival count");
+  if (io->reading && !io->bad && !io->p->ngroups) bad(io, "a fork activation in a process without forks");
+}
+
+static void io_person(Io *io, void *rec) {
+  RtPerson *who = rec;
+  if (!io_value(io, &who->user, 0)) return;
+  if (io->reading && (who->user.type != BPT_T_USER || who->user.u.s->len == 0)) {
+    bad(io, "a step's person is not a user");
+    return;
   }
-  *out = (Value){.type = type, .unset = unset, .u.i = get_sv(in)};
-  if (unset) out->u.i = 0;
-  return !in->bad;
+  io_u32(io, &who->item, UINT32_MAX, "an item id");
+  io_byte(io, &who->act, P_DONE, "a person's act");
+  io_u32(io, &who->order, UINT32_MAX, "the order of an act");
+  io_int(io, &who->at, INT64_MIN, INT64_MAX, "the time of an act");
+  if (!io_value(io, &who->comment, 0)) return;
+  if (io->reading && who->comment.type != BPT_T_VOID && who->comment.type != BPT_T_STRING)
+    bad(io, "a comment that is not text");
+}
+
+static void io_step(Io *io, void *rec) {
+  RtStep *st = rec;
+  const BptProcess *p = io->p;
+  io_u32(io, &st->id, UINT32_MAX, "a step id");
+  if (io->reading && !p->nsteps) {
+    bad(io, "a step in a process without steps");
+    return;
+  }
+  io_u16(io, &st->t, io->reading ? (uint16_t)(p->nsteps - 1u) : UINT16_MAX, "a step descriptor");
+  io_u32(io, &st->thread, UINT32_MAX, "a step's thread");
+  if (!io_value(io, &st->title, 0)) return;
+  if (io->reading && st->title.type != BPT_T_STRING) {
+    bad(io, "a step's title is not text");
+    return;
+  }
+  io_int(io, &st->percent, 0, 100, "a vote percentage");
+  io_opt_time(io, &st->due, "a step's due time");
+  io_u32(io, &st->acted, UINT32_MAX, "a count of acts");
+  io_byte(io, &st->flags, S_IN_TIMEOUT | S_HANDLED, "a step's flags");
+  if (!io_value(io, &st->offsets, 0)) return;
+  io_u64(io, &st->fired, "the reminders that ran");
+  io_vec(io, &st->people, sizeof(RtPerson), "the people count", io_person);
+  if (!io->reading || io->bad) return;
+  uint8_t nreminds = p->steps[st->t].nreminds;
+  if (nreminds > MAX_REMINDS) bad(io, "a step with more than %d reminders", MAX_REMINDS);
+  else if (nreminds ? st->offsets.type != (BPT_T_LIST | BPT_T_DURATION) || st->offsets.u.l->n != nreminds
+                    : st->offsets.type != BPT_T_VOID)
+    bad(io, "a step's reminders do not match its descriptor");
+  else if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
+  else if (p->steps[st->t].mode != BPT_MODE_VOTE && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
+  else if (st->people.n == 0) bad(io, "a step with nobody to ask");
+}
+
+static void io_timer(Io *io, void *rec) {
+  RtTimer *t = rec;
+  io_int(io, &t->at, INT64_MIN, INT64_MAX, "a timer's time");
+  io_u32(io, &t->seq, UINT32_MAX, "a timer's order");
+  io_u32(io, &t->ref, UINT32_MAX, "a timer's thread or step");
+  io_u16(io, &t->index, MAX_REMINDS - 1, "a reminder index");
+  io_byte(io, &t->kind, TM_REMIND, "a timer's kind");
+  if (io->reading && !io->bad && t->kind != TM_REMIND && t->index != 0) bad(io, "a reminder index on another timer");
+}
+
+static void io_call(Io *io, void *rec) {
+  RtCall *c = rec;
+  const BptBundle *bb = io->reading ? &io->b->b : NULL;
+  io_u32(io, &c->id, UINT32_MAX, "a call id");
+  io_u32(io, &c->thread, UINT32_MAX, "a call's thread");
+  if (io->reading && !bb->nactions) {
+    bad(io, "a call in a bundle without actions");
+    return;
+  }
+  io_u16(io, &c->action, bb ? (uint16_t)(bb->nactions - 1u) : UINT16_MAX, "an action");
+  io_u16(io, &c->slot, UINT16_MAX, "a call's result slot");
+  if (!io_value(io, &c->args, 0) || !io->reading) return;
+  const BptAction *a = &bb->actions[c->action];
+  if (!rt_is_list(c->args.type) || c->args.u.l->n != a->nparams)
+    bad(io, "a call's arguments do not match its action");
+  else if (c->slot != BPT_NONE16 && c->slot >= io->p->nslots)
+    bad(io, "a call's result slot is out of range");
 }
 
 /* A slot or field value must be of its declared type (or nothing, for slots); a for
@@ -310,169 +376,243 @@ static bool fits_declared(Value v, uint8_t declared, int slot_kind) {
   return rt_is_list(v.type) && rt_is_list(declared) && v.u.l->n == 0;
 }
 
-static bool find_act(RtState *s, uint32_t id) {
-  for (uint32_t i = 0; i < s->acts.n; i++)
-    if (RT_AT(s->acts, RtAct, i)->id == id) return true;
-  return false;
-}
-
-static bool read_state(In *in, const BptProcess *p, RtState *s, Value **fields, uint16_t nfields) {
-  BpRuntime *rt = in->rt;
-  s->status = (uint8_t)get_u32v(in, ST_FAILED, "the status");
-  uint32_t state = get_u32v(in, p->nstates, "the state");
-  s->state = state == 0 ? BPT_NONE16 : (uint16_t)(state - 1);
-  s->next_id = get_u32v(in, UINT32_MAX - 1, "the next id");
-  s->clock = get_sv(in);
-  if (!get_value(in, &s->message, 0)) return false;
-  if (s->message.type != BPT_T_VOID && s->message.type != BPT_T_STRING) return bad(in, "the message is not text");
-  if (get_u32v(in, UINT16_MAX, "the field count") != nfields) return bad(in, "the document has another number of fields");
-  *fields = rt_alloc(rt, rt_values_bytes(nfields));
-  if (!*fields) return in->nomem = true, bad(in, "out of memory");
-  const BptDoctype *dt = p->doctype == BPT_NONE16 ? NULL : &in->b->b.doctypes[p->doctype];
+/* The whole state. The document's fields travel with it (fields, nfields). */
+static bool io_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
+  const BptProcess *p = io->p;
+  uint8_t status = s->status;
+  status = (uint8_t)io_uint(io, status, ST_FAILED, "the status");
+  uint32_t state = s->state == BPT_NONE16 ? 0 : s->state + 1u;
+  io_u32(io, &state, p->nstates, "the state");
+  if (io->reading) {
+    s->status = status;
+    s->state = state == 0 ? BPT_NONE16 : (uint16_t)(state - 1);
+  }
+  io_u32(io, &s->next_id, UINT32_MAX - 1, "the next id");
+  io_int(io, &s->clock, INT64_MIN, INT64_MAX, "the clock");
+  if (!io_value(io, &s->message, 0)) return false;
+  if (io->reading && s->message.type != BPT_T_VOID && s->message.type != BPT_T_STRING)
+    return bad(io, "the message is not text");
+  if (io_uint(io, nfields, UINT16_MAX, "the field count") != nfields && !io->bad)
+    return bad(io, "the document has another number of fields");
+  const BptDoctype *dt = p->doctype == BPT_NONE16 ? NULL : &io->b->b.doctypes[p->doctype];
   for (uint16_t i = 0; i < nfields; i++) {
-    if (!get_value(in, &(*fields)[i], 0)) return false;
-    if (!fits_declared((*fields)[i], dt->fields[i].type, -1)) return bad(in, "a document field of the wrong type");
+    if (!io_value(io, &fields[i], 0)) return false;
+    if (io->reading && !fits_declared(fields[i], dt->fields[i].type, -1)) return bad(io, "a document field of the wrong type");
   }
-  if (get_u32v(in, UINT16_MAX, "the slot count") != p->nslots) return bad(in, "the process has another number of slots");
-  s->nslots = p->nslots;
-  s->slots = rt_alloc(rt, rt_values_bytes(p->nslots));
-  if (!s->slots) return in->nomem = true, bad(in, "out of memory");
-  for (uint16_t i = 0; i < p->nslots; i++) {
-    if (!get_value(in, &s->slots[i], 0)) return false;
-    if (!fits_declared(s->slots[i], p->slots[i].type, p->slots[i].kind)) return bad(in, "a slot of the wrong type");
+  if (io_uint(io, s->nslots, UINT16_MAX, "the slot count") != s->nslots && !io->bad)
+    return bad(io, "the process has another number of slots");
+  for (uint16_t i = 0; i < s->nslots; i++) {
+    if (!io_value(io, &s->slots[i], 0)) return false;
+    if (io->reading && !fits_declared(s->slots[i], p->slots[i].type, p->slots[i].kind)) return bad(io, "a slot of the wrong type");
   }
-  uint32_t n = get_count(in, "the thread count");
-  for (uint32_t i = 0; i < n && !in->bad; i++) {
-    RtThread *t = rt_vec_push(rt, &s->threads, sizeof *t);
-    if (!t) return in->nomem = true, bad(in, "out of memory");
-    t->id = get_u32v(in, UINT32_MAX, "a thread id");
-    t->pc = get_u32v(in, UINT32_MAX, "a pc");
-    t->act = get_u32v(in, UINT32_MAX, "an activation");
-    t->step = get_u32v(in, UINT32_MAX, "a step id");
-    t->wait = get_u8(in);
-    t->kind = get_u8(in);
-    if (t->wait > W_TIMER || t->wait == W_RUN || t->kind > K_STATE) bad(in, "a thread in an impossible state");
-  }
-  n = get_count(in, "the activation count");
-  for (uint32_t i = 0; i < n && !in->bad; i++) {
-    RtAct *a = rt_vec_push(rt, &s->acts, sizeof *a);
-    if (!a) return in->nomem = true, bad(in, "out of memory");
-    a->id = get_u32v(in, UINT32_MAX, "an activation id");
-    a->parent = get_u32v(in, UINT32_MAX, "an activation's parent");
-    a->group = (uint16_t)get_u32v(in, p->ngroups ? p->ngroups - 1u : 0, "a fork group");
-    a->race = get_u8(in);
-    a->arrived = (uint16_t)get_u32v(in, UINT16_MAX, "an arrival count");
-    if (!p->ngroups || a->race > 1 || a->parent >= a->id) bad(in, "a fork activation that cannot be");
-  }
-  n = get_count(in, "the step count");
-  for (uint32_t i = 0; i < n && !in->bad; i++) {
-    RtStep *st = rt_vec_push(rt, &s->steps, sizeof *st);
-    if (!st) return in->nomem = true, bad(in, "out of memory");
-    st->id = get_u32v(in, UINT32_MAX, "a step id");
-    st->t = (uint16_t)get_u32v(in, p->nsteps ? p->nsteps - 1u : 0, "a step descriptor");
-    st->thread = get_u32v(in, UINT32_MAX, "a step's thread");
-    if (!p->nsteps) return bad(in, "a step in a process without steps");
-    if (!get_value(in, &st->title, 0)) return false;
-    if (st->title.type != BPT_T_STRING) return bad(in, "a step's title is not text");
-    st->percent = get_sv(in);
-    if (st->percent < 0 || st->percent > 100) return bad(in, "a vote percentage out of range");
-    st->due = get_u8(in) ? get_sv(in) : RT_NO_TIME;
-    st->acted = get_u32v(in, UINT32_MAX, "a count of acts");
-    st->flags = get_u8(in);
-    if (!get_value(in, &st->offsets, 0)) return false;
-    uint8_t nreminds = p->steps[st->t].nreminds;
-    if (nreminds ? st->offsets.type != (BPT_T_LIST | BPT_T_DURATION) || st->offsets.u.l->n != nreminds
-                 : st->offsets.type != BPT_T_VOID)
-      return bad(in, "a step's reminders do not match its descriptor");
-    st->fired = get_uv(in);
-    uint32_t np = get_count(in, "the people count");
-    for (uint32_t k = 0; k < np && !in->bad; k++) {
-      RtPerson *who = rt_vec_push(rt, &st->people, sizeof *who);
-      if (!who) return in->nomem = true, bad(in, "out of memory");
-      if (!get_value(in, &who->user, 0)) return false;
-      if (who->user.type != BPT_T_USER) return bad(in, "a step's person is not a user");
-      who->item = get_u32v(in, UINT32_MAX, "an item id");
-      who->act = get_u8(in);
-      who->order = get_u32v(in, UINT32_MAX, "an order");
-      who->at = get_sv(in);
-      if (!get_value(in, &who->comment, 0)) return false;
-      if (who->act > P_DONE || (who->comment.type != BPT_T_VOID && who->comment.type != BPT_T_STRING))
-        return bad(in, "a person's act is not one there is");
-    }
-    if (!in->bad && st->people.n == 0) return bad(in, "a step with nobody to ask");
-  }
-  n = get_count(in, "the timer count");
-  for (uint32_t i = 0; i < n && !in->bad; i++) {
-    RtTimer *t = rt_vec_push(rt, &s->timers, sizeof *t);
-    if (!t) return in->nomem = true, bad(in, "out of memory");
-    t->at = get_sv(in);
-    t->seq = get_u32v(in, UINT32_MAX, "a timer's order");
-    t->ref = get_u32v(in, UINT32_MAX, "a timer's thread or step");
-    t->index = (uint16_t)get_u32v(in, UINT16_MAX, "a reminder index");
-    t->kind = get_u8(in);
-    if (t->kind > TM_REMIND) bad(in, "a timer of unknown kind");
-  }
-  n = get_count(in, "the call count");
-  for (uint32_t i = 0; i < n && !in->bad; i++) {
-    RtCall *c = rt_vec_push(rt, &s->calls, sizeof *c);
-    if (!c) return in->nomem = true, bad(in, "out of memory");
-    c->id = get_u32v(in, UINT32_MAX, "a call id");
-    c->thread = get_u32v(in, UINT32_MAX, "a call's thread");
-    c->action = (uint16_t)get_u32v(in, in->b->b.nactions ? in->b->b.nactions - 1u : 0, "an action");
-    c->slot = (uint16_t)get_u32v(in, UINT16_MAX, "a result slot");
-    if (!in->b->b.nactions) return bad(in, "a call in a bundle without actions");
-    if (!get_value(in, &c->args, 0)) return false;
-    if (!rt_is_list(c->args.type) || c->args.u.l->n != in->b->b.actions[c->action].nparams)
-      return bad(in, "a call's arguments do not match its action");
-    if (c->slot != BPT_NONE16 && c->slot >= p->nslots) return bad(in, "a call's result slot is out of range");
-  }
-  return !in->bad;
+  io_vec(io, &s->threads, sizeof(RtThread), "the thread count", io_thread);
+  io_vec(io, &s->acts, sizeof(RtAct), "the activation count", io_act);
+  io_vec(io, &s->steps, sizeof(RtStep), "the step count", io_step);
+  io_vec(io, &s->timers, sizeof(RtTimer), "the timer count", io_timer);
+  io_vec(io, &s->calls, sizeof(RtCall), "the call count", io_call);
+  return !io->bad;
 }
 
-/* Every reference resolves, and every resting thread rests where a thread can. */
-static bool check_links(In *in, const BptProcess *p, const RtProc *rp, RtState *s) {
-  if (s->status != ST_WAITING &&
-      (s->threads.n || s->steps.n || s->timers.n || s->calls.n || s->acts.n))
-    return bad(in, "an ended instance that still waits");
-  for (uint32_t i = 0; i < s->threads.n; i++) {
-    RtThread *t = RT_AT(s->threads, RtThread, i);
-    if (t->id == 0 || t->id > s->next_id) return bad(in, "a thread id beyond the next id");
-    for (uint32_t k = 0; k < i; k++)
-      if (RT_AT(s->threads, RtThread, k)->id == t->id) return bad(in, "two threads with one id");
-    if (!rt_resume_point(rp, t->pc, p->code_size)) return bad(in, "a thread rests where no thread can wait");
-    if (t->act && !find_act(s, t->act)) return bad(in, "a thread of a fork activation that is not there");
-    if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !rt_state_step(s, t->step))
-      return bad(in, "a handler of a step that is not there");
+/* ---- what ties the records together ------------------------------------------------------- */
+
+/* The records of each kind are kept in the order they were made, so their ids rise:
+ * that makes ids unique within a kind, and lookups binary searches. */
+#define ID_AT(vec, T, i) (RT_AT(vec, T, i)->id)
+#define FIND_BY_ID(name, T)                                                                   \
+  static T *name(const RtVec *v, uint32_t id) {                                              \
+    uint32_t lo = 0, hi = v->n;                                                              \
+    while (lo < hi) {                                                                        \
+      uint32_t mid = lo + (hi - lo) / 2;                                                     \
+      uint32_t at = ID_AT(*v, T, mid);                                                       \
+      if (at == id) return RT_AT(*v, T, mid);                                                \
+      if (at < id) lo = mid + 1;                                                             \
+      else hi = mid;                                                                         \
+    }                                                                                        \
+    return NULL;                                                                             \
   }
-  for (uint32_t i = 0; i < s->acts.n; i++) {
-    RtAct *a = RT_AT(s->acts, RtAct, i);
-    if (a->id > s->next_id || (a->parent && !find_act(s, a->parent))) return bad(in, "a fork activation that cannot be");
-  }
-  for (uint32_t i = 0; i < s->steps.n; i++) {
-    RtStep *st = RT_AT(s->steps, RtStep, i);
-    RtThread *t = rt_state_thread(s, st->thread);
-    if (!t || t->wait != W_STEP || st->id > s->next_id) return bad(in, "a step nobody waits for");
-    for (uint32_t k = 0; k < st->people.n; k++)
-      if (RT_AT(st->people, RtPerson, k)->item > s->next_id) return bad(in, "an item id beyond the next id");
-  }
-  for (uint32_t i = 0; i < s->timers.n; i++) {
-    RtTimer *tm = RT_AT(s->timers, RtTimer, i);
-    if (tm->kind == TM_WAIT) {
-      RtThread *t = rt_state_thread(s, tm->ref);
-      if (!t || t->wait != W_TIMER) return bad(in, "a timer for a thread that does not wait for it");
-    } else {
-      RtStep *st = rt_state_step(s, tm->ref);
-      if (!st) return bad(in, "a timer of a step that is not there");
-      if (tm->kind == TM_REMIND && tm->index >= p->steps[st->t].nreminds) return bad(in, "a reminder that is not there");
-    }
-  }
-  for (uint32_t i = 0; i < s->calls.n; i++) {
-    RtCall *c = RT_AT(s->calls, RtCall, i);
-    RtThread *t = rt_state_thread(s, c->thread);
-    if (!t || t->wait != W_CALL) return bad(in, "a call nobody waits for");
+FIND_BY_ID(find_thread, RtThread)
+FIND_BY_ID(find_act, RtAct)
+FIND_BY_ID(find_step, RtStep)
+
+static bool ids_rise(Io *io, const RtVec *v, size_t size, uint32_t next_id, const char *what) {
+  uint32_t last = 0;
+  for (uint32_t i = 0; i < v->n; i++) {
+    uint32_t id = *(const uint32_t *)((const char *)v->v + (size_t)i * size); /* id is each record's first member */
+    if (id <= last || id > next_id) return bad(io, "%s ids out of order, repeated or beyond the next id", what);
+    last = id;
   }
   return true;
 }
+
+static int cmp_ids(const void *ctx, uint32_t a, uint32_t b) {
+  (void)ctx;
+  return a < b ? -1 : a > b;
+}
+
+/* Every id (threads, activations, steps, calls, open items) was given once. */
+static bool ids_unique(Io *io, const RtState *s) {
+  size_t n = (size_t)s->threads.n + s->acts.n + s->steps.n + s->calls.n;
+  for (uint32_t i = 0; i < s->steps.n; i++) n += RT_AT(s->steps, RtStep, i)->people.n;
+  if (n > UINT32_MAX) return bad(io, "too many ids");
+  uint32_t *ids = rt_alloc(io->rt, (n ? n : 1) * sizeof *ids);
+  if (!ids) return out_of_memory(io);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < s->threads.n; i++) ids[k++] = RT_AT(s->threads, RtThread, i)->id;
+  for (uint32_t i = 0; i < s->acts.n; i++) ids[k++] = RT_AT(s->acts, RtAct, i)->id;
+  for (uint32_t i = 0; i < s->calls.n; i++) ids[k++] = RT_AT(s->calls, RtCall, i)->id;
+  for (uint32_t i = 0; i < s->steps.n; i++) {
+    const RtStep *st = RT_AT(s->steps, RtStep, i);
+    ids[k++] = st->id;
+    for (uint32_t j = 0; j < st->people.n; j++) {
+      uint32_t item = RT_AT(st->people, RtPerson, j)->item;
+      if (item) ids[k++] = item;
+    }
+  }
+  rt_sort(ids, k, cmp_ids, NULL);
+  bool ok = true;
+  for (uint32_t i = 0; i < k && ok; i++)
+    ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
+  rt_dealloc(io->rt, ids, (n ? n : 1) * sizeof *ids);
+  return ok || bad(io, "an id given twice, or beyond the next id");
+}
+
+static int cmp_people(const void *ctx, uint32_t a, uint32_t b) {
+  const RtStep *st = ctx;
+  const RtStr *x = RT_AT(st->people, RtPerson, a)->user.u.s, *y = RT_AT(st->people, RtPerson, b)->user.u.s;
+  int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+  return c ? c : x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* A step's people: each once; those who acted did so in the order 1..acted, each at one
+ * place of it, and have no open item; the others have no place in it. */
+static bool people_consistent(Io *io, const RtStep *st) {
+  uint32_t n = st->people.n, acted = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    const RtPerson *who = RT_AT(st->people, RtPerson, k);
+    if (who->act == P_NONE ? who->order != 0 : who->item != 0 || who->order == 0 || who->order > st->acted)
+      return bad(io, "a person's act does not fit the step's count of acts");
+    acted += who->act != P_NONE;
+  }
+  if (acted != st->acted) return bad(io, "a step counts %u acts where its people made %u", st->acted, acted);
+  size_t bytes = (n ? n : 1) * sizeof(uint32_t);
+  uint32_t *order = rt_alloc(io->rt, bytes);
+  if (!order) return out_of_memory(io);
+  for (uint32_t k = 0; k < n; k++) order[k] = k;
+  rt_sort(order, n, cmp_people, st);
+  bool ok = true;
+  for (uint32_t k = 1; k < n && ok; k++) ok = cmp_people(st, order[k - 1], order[k]) != 0;
+  /* The orders of the acts: one each, 1..acted (the same array, now by order). */
+  for (uint32_t k = 0, j = 0; k < n && ok; k++) {
+    const RtPerson *who = RT_AT(st->people, RtPerson, k);
+    if (who->act != P_NONE) order[j++] = who->order;
+  }
+  if (ok) rt_sort(order, acted, cmp_ids, NULL);
+  for (uint32_t k = 0; k < acted && ok; k++) ok = order[k] == k + 1;
+  rt_dealloc(io->rt, order, bytes);
+  return ok || bad(io, "a person named twice on a step, or two acts at one place of its order");
+}
+
+static bool check_state(Io *io, const RtProc *rp, RtState *s) {
+  const BptProcess *p = io->p;
+  if (s->status != ST_WAITING && (s->threads.n || s->steps.n || s->timers.n || s->calls.n || s->acts.n))
+    return bad(io, "an ended instance that still waits");
+  if (!ids_rise(io, &s->threads, sizeof(RtThread), s->next_id, "thread") ||
+      !ids_rise(io, &s->acts, sizeof(RtAct), s->next_id, "activation") ||
+      !ids_rise(io, &s->steps, sizeof(RtStep), s->next_id, "step") ||
+      !ids_rise(io, &s->calls, sizeof(RtCall), s->next_id, "call") || !ids_unique(io, s))
+    return false;
+  /* What each thread waits for: counted here, and each must wait for exactly one thing. */
+  size_t wbytes = (s->threads.n ? s->threads.n : 1) * sizeof(uint32_t);
+  uint32_t *waits = rt_alloc(io->rt, wbytes);
+  if (!waits) return out_of_memory(io);
+  for (uint32_t i = 0; i < s->acts.n && !io->bad; i++) {
+    const RtAct *a = RT_AT(s->acts, RtAct, i);
+    if (a->parent >= a->id || (a->parent && !find_act(&s->acts, a->parent))) bad(io, "a fork activation that cannot be");
+  }
+  for (uint32_t i = 0; i < s->threads.n && !io->bad; i++) {
+    const RtThread *t = RT_AT(s->threads, RtThread, i);
+    if (!rt_resume_point(rp, t->pc, p->code_size)) bad(io, "a thread rests where no thread can wait");
+    else if (t->act && !find_act(&s->acts, t->act)) bad(io, "a thread of a fork activation that is not there");
+    else if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !find_step(&s->steps, t->step))
+      bad(io, "a handler of a step that is not there");
+  }
+  for (uint32_t i = 0; i < s->steps.n && !io->bad; i++) {
+    RtStep *st = RT_AT(s->steps, RtStep, i);
+    RtThread *t = find_thread(&s->threads, st->thread);
+    if (!t || t->wait != W_STEP) bad(io, "a step nobody waits for");
+    else if (people_consistent(io, st)) waits[t - (RtThread *)s->threads.v]++;
+  }
+  for (uint32_t i = 0; i < s->timers.n && !io->bad; i++) {
+    const RtTimer *tm = RT_AT(s->timers, RtTimer, i);
+    if (tm->kind == TM_WAIT) {
+      RtThread *t = find_thread(&s->threads, tm->ref);
+      if (!t || t->wait != W_TIMER) bad(io, "a timer for a thread that does not wait for it");
+      else waits[t - (RtThread *)s->threads.v]++;
+      continue;
+    }
+    const RtStep *st = find_step(&s->steps, tm->ref);
+    if (!st) bad(io, "a timer of a step that is not there");
+    else if (st->due == RT_NO_TIME) bad(io, "a timer of a step that has no due time");
+    else if (tm->kind == TM_REMIND && tm->index >= p->steps[st->t].nreminds) bad(io, "a reminder that is not there");
+  }
+  for (uint32_t i = 0; i < s->calls.n && !io->bad; i++) {
+    const RtCall *c = RT_AT(s->calls, RtCall, i);
+    RtThread *t = find_thread(&s->threads, c->thread);
+    if (!t || t->wait != W_CALL) bad(io, "a call nobody waits for");
+    else waits[t - (RtThread *)s->threads.v]++;
+  }
+  for (uint32_t i = 0; i < s->threads.n && !io->bad; i++)
+    if (waits[i] != 1) bad(io, "a thread that waits for %s", waits[i] ? "two things at once" : "nothing");
+  rt_dealloc(io->rt, waits, wbytes);
+  return !io->bad;
+}
+
+/* ---- saving ------------------------------------------------------------------------------- */
+
+static void put_u32_at(char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (char)(v >> (8 * i));
+}
+
+BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, BpError *err) {
+  if (!inst || !bytes || !len) return rt_fail_status(err, BP_EINVAL, "bp_instance_save: missing argument");
+  *bytes = NULL;
+  *len = 0;
+  Io io = {.rt = inst->rt, .b = inst->b, .p = &inst->b->b.processes[inst->proc]};
+  char header[HEADER] = {0};
+  put_bytes(&io, header, HEADER);
+  /* Writing only reads the state: the cast lets one function serve both directions. */
+  io_state(&io, (RtState *)&inst->s, inst->doc->fields, inst->doc->nfields);
+  if (io.out.nomem) {
+    rt_buf_free(io.rt, &io.out);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  if (io.out.len - HEADER > UINT32_MAX) {
+    rt_buf_free(io.rt, &io.out);
+    return rt_fail_status(err, BP_EINVAL, "the state is too large to save");
+  }
+  /* The bytes are handed over at their exact size (bp_free takes the length). */
+  uint8_t *out = rt_alloc(inst->rt, io.out.len);
+  if (!out) {
+    rt_buf_free(io.rt, &io.out);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  char *h = io.out.s;
+  memcpy(h, SAVE_MAGIC, 4);
+  h[4] = SAVE_VERSION;
+  h[5] = 0;
+  h[6] = (char)(inst->proc & 0xFF);
+  h[7] = (char)(inst->proc >> 8);
+  put_u32_at(h + 8, inst->b->b.crc);
+  put_u32_at(h + 12, (uint32_t)(io.out.len - HEADER));
+  put_u32_at(h + 16, bpt_crc32c(0, io.out.s + HEADER, io.out.len - HEADER));
+  memcpy(out, io.out.s, io.out.len);
+  *bytes = out;
+  *len = io.out.len;
+  rt_buf_free(io.rt, &io.out);
+  return BP_OK;
+}
+
+/* ---- restoring ---------------------------------------------------------------------------- */
 
 static uint32_t get_u32_at(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -502,12 +642,13 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
   BpRuntime *rt = b->rt;
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
-  In in = {.rt = rt, .b = b, .p = bytes + HEADER, .n = len - HEADER};
-  RtState s = {0};
-  s.state = BPT_NONE16;
-  Value *fields = NULL;
-  bool ok = read_state(&in, p, &s, &fields, nfields) && check_links(&in, p, &b->procs[proc], &s);
-  if (ok && in.n != 0) ok = bad(&in, "bytes are left over");
+  Io in = {.rt = rt, .reading = true, .b = b, .p = p, .at = bytes + HEADER, .left = len - HEADER};
+  RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
+  Value *fields = rt_alloc(rt, rt_values_bytes(nfields));
+  s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+  bool ok = (fields && s.slots) || out_of_memory(&in);
+  ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
+  if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   if (!ok) {
     if (fields) {
       rt_unref_all(rt, fields, nfields);

@@ -59,20 +59,30 @@ static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
 /* Adds the users of a WHO list to the step (each person once), opening their items. */
 bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "a step's people must be users, not %s", rt_type_name(who.type));
-  for (uint32_t i = 0; i < who.u.l->n; i++) {
-    Value u = who.u.l->items[i];
-    if (u.type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
-    bool known = false;
-    for (uint32_t k = 0; k < st->people.n && !known; k++)
-      known = rt_equal(RT_AT(st->people, RtPerson, k)->user, u);
-    if (known) continue;
+  for (uint32_t i = 0; i < who.u.l->n; i++)
+    if (who.u.l->items[i].type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
+  /* Those asked already, then WHO, each once (n log n): what follows the first `before`
+   * are the people to add. */
+  uint32_t before = st->people.n, n = who.u.l->n;
+  Value all;
+  if (n > UINT32_MAX / 32 - before) return rt_fail_at(tx, pc, "too many people on one step");
+  if (!rt_list_new(tx->rt, BPT_T_USERS, before + n, &all)) return nomem(tx);
+  for (uint32_t k = 0; k < before; k++) all.u.l->items[k] = RT_AT(st->people, RtPerson, k)->user;
+  for (uint32_t i = 0; i < n; i++) all.u.l->items[before + i] = who.u.l->items[i];
+  for (uint32_t i = 0; i < before + n; i++) rt_ref(all.u.l->items[i]);
+  bool ok = rt_users_unique(tx->rt, &all, before + n) || nomem(tx);
+  for (uint32_t i = before; ok && i < all.u.l->n; i++) {
     RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
-    if (!who_p) return nomem(tx);
-    rt_ref(u);
-    who_p->user = u;
-    if (!open_item(tx, st, who_p)) return false;
+    if (!who_p) {
+      ok = nomem(tx);
+      break;
+    }
+    rt_ref(all.u.l->items[i]);
+    who_p->user = all.u.l->items[i];
+    ok = open_item(tx, st, who_p);
   }
-  return true;
+  rt_unref(tx->rt, all);
+  return ok;
 }
 
 /* ---- timers ---------------------------------------------------------------------------------- */

@@ -393,6 +393,21 @@ size_t rt_format_decimal(int64_t u, unsigned scale, char *buf, size_t size) {
 
 /* Dates and datetimes are bpt_time.h's, shared with the compiler and the disassembler. */
 
+/* Dates are of the years 1 to 9999: what four digits write and every reader reads back.
+ * Days since 1970-01-01 of 0001-01-01 and 9999-12-31. */
+enum { FIRST_DAY = -719162, LAST_DAY = 2932896 };
+
+bool rt_date_in_range(uint8_t type, int64_t v) {
+  if (type == BPT_T_DATE) return v >= FIRST_DAY && v <= LAST_DAY;
+  return v >= (int64_t)FIRST_DAY * 1440 && v < ((int64_t)LAST_DAY + 1) * 1440;
+}
+
+static RtCode date_range_error(uint8_t type, RtErr *e) {
+  return rt_error(e, "a %s outside the years 1 to 9999 (0001-01-01 to 9999-12-31)",
+                  type == BPT_T_DATE ? "date" : "datetime");
+}
+
+
 int64_t rt_floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
@@ -538,11 +553,11 @@ static RtCode int_arith(BpOp op, int64_t x, int64_t y, Value *out, RtErr *e) {
   return RT_OK;
 }
 
-/* date/datetime +- duration: a date moves by whole days. */
+/* date/datetime +- duration: a date moves by whole days, and stays in the years 1..9999. */
 static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
   if (t.unset) return unset_error(t, e);
   int64_t delta = t.type == BPT_T_DATE ? seconds / 86400 : seconds / 60, r;
-  if (__builtin_add_overflow(t.u.i, delta, &r)) return rt_error(e, "date overflow");
+  if (__builtin_add_overflow(t.u.i, delta, &r) || !rt_date_in_range(t.type, r)) return date_range_error(t.type, e);
   *out = (Value){.type = t.type, .u.i = r};
   return RT_OK;
 }
@@ -895,6 +910,77 @@ bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k) {
   return true;
 }
 
+/* Heapsort: n log n however the input is ordered, and no memory of its own. */
+static void sift_down(uint32_t *a, uint32_t root, uint32_t n, RtCompare *cmp, const void *ctx) {
+  for (;;) {
+    uint32_t child = 2 * root + 1;
+    if (child >= n || child < root) return;
+    if (child + 1 < n && cmp(ctx, a[child], a[child + 1]) < 0) child++;
+    if (cmp(ctx, a[root], a[child]) >= 0) return;
+    uint32_t t = a[root];
+    a[root] = a[child];
+    a[child] = t;
+    root = child;
+  }
+}
+
+void rt_sort(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx) {
+  for (uint32_t i = n / 2; i-- > 0;) sift_down(a, i, n, cmp, ctx);
+  for (uint32_t end = n; end > 1;) {
+    end--;
+    uint32_t t = a[0];
+    a[0] = a[end];
+    a[end] = t;
+    sift_down(a, 0, end, cmp, ctx);
+  }
+}
+
+/* Items a and b of a list of users: by their text, then by place. */
+static int user_place_order(const void *ctx, uint32_t a, uint32_t b) {
+  const Value *items = ctx;
+  const RtStr *x = items[a].u.s, *y = items[b].u.s;
+  int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+  if (!c) c = x->len < y->len ? -1 : x->len > y->len;
+  if (!c) c = a < b ? -1 : a > b;
+  return c;
+}
+
+bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
+  Value *items = list->u.l->items;
+  if (k <= 16) { /* a few: compare each with those before it, and allocate nothing */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < k; i++) {
+      Value x = items[i];
+      items[i] = (Value){0};
+      rt_users_add_once(rt, *list, &kept, x);
+    }
+    return rt_list_shrink(rt, list, kept);
+  }
+  uint32_t *by_text = rt_alloc(rt, (size_t)k * sizeof *by_text);
+  if (!by_text) return false;
+  for (uint32_t i = 0; i < k; i++) by_text[i] = i;
+  rt_sort(by_text, k, user_place_order, items);
+  /* In each run of one user the first is the earliest place: the later ones go. */
+  for (uint32_t i = 1, first = by_text[0]; i < k; i++) {
+    const RtStr *x = items[first].u.s, *y = items[by_text[i]].u.s;
+    if (x->len == y->len && memcmp(x->s, y->s, x->len) == 0) {
+      rt_unref(rt, items[by_text[i]]);
+      items[by_text[i]] = (Value){0};
+    } else {
+      first = by_text[i];
+    }
+  }
+  rt_dealloc(rt, by_text, (size_t)k * sizeof *by_text);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < k; i++) {
+    if (items[i].type == BPT_T_VOID) continue;
+    Value x = items[i];
+    items[i] = (Value){0};
+    items[kept++] = x;
+  }
+  return rt_list_shrink(rt, list, kept);
+}
+
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {
   for (uint32_t j = 0; j < *k; j++)
     if (rt_equal(list.u.l->items[j], x)) {
@@ -919,9 +1005,9 @@ static RtCode role(BpRuntime *rt, Value name, Value *out, RtErr *e) {
       rt_unref(rt, *out);
       return rt_nomem(e);
     }
-    rt_users_add_once(rt, *out, &k, u);
+    out->u.l->items[k++] = u;
   }
-  if (!rt_list_shrink(rt, out, k)) {
+  if (!rt_users_unique(rt, out, k)) {
     rt_unref(rt, *out);
     return rt_nomem(e);
   }
@@ -944,11 +1030,13 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
   }
   switch (b) {
   case BPT_BI_NOW:
-    *out = (Value){.type = BPT_T_DATETIME, .u.i = rt_floor_div(now, 60)};
+  case BPT_BI_TODAY: {
+    uint8_t type = b == BPT_BI_NOW ? BPT_T_DATETIME : BPT_T_DATE;
+    int64_t v = rt_floor_div(now, type == BPT_T_DATE ? 86400 : 60);
+    if (!rt_date_in_range(type, v)) return date_range_error(type, e); /* the host's clock */
+    *out = (Value){.type = type, .u.i = v};
     return RT_OK;
-  case BPT_BI_TODAY:
-    *out = (Value){.type = BPT_T_DATE, .u.i = rt_floor_div(now, 86400)};
-    return RT_OK;
+  }
   case BPT_BI_LEN:
     if (args[0].type == BPT_T_STRING || args[0].type == BPT_T_USER) {
       *out = rt_int((int64_t)utf8_count(args[0].u.s->s, args[0].u.s->len));
@@ -1097,6 +1185,7 @@ static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, R
     return RT_OK;
   case BPT_T_DATE:
   case BPT_T_DATETIME:
+    if (!in->unset && !rt_date_in_range(in->type, in->i)) return date_range_error(in->type, e);
     *out = (Value){.type = in->type, .unset = in->unset, .u.i = in->unset ? 0 : in->i};
     return RT_OK;
   default:
@@ -1130,10 +1219,9 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
       rt_unref(rt, *out);
       return e->code;
     }
-    if (elem == BPT_T_USER) rt_users_add_once(rt, *out, &k, x);
-    else out->u.l->items[k++] = x;
+    out->u.l->items[k++] = x;
   }
-  if (!rt_list_shrink(rt, out, k)) {
+  if (!(elem == BPT_T_USER ? rt_users_unique(rt, out, k) : rt_list_shrink(rt, out, k))) {
     rt_unref(rt, *out);
     return rt_nomem(e);
   }

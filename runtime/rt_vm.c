@@ -376,10 +376,10 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     for (uint32_t j = 0; j < m; j++) {
       if (from[j].type == BPT_T_USER && from[j].u.s->len == 0) continue; /* unset: nobody */
       rt_ref(from[j]);
-      rt_users_add_once(tx->rt, *out, &k, from[j]);
+      out->u.l->items[k++] = from[j];
     }
   }
-  if (rt_list_shrink(tx->rt, out, k)) return true;
+  if (rt_users_unique(tx->rt, out, k)) return true;
   rt_unref(tx->rt, *out);
   return nomem(tx);
 }

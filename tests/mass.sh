@@ -5,7 +5,8 @@
 # expected OUT.csv; a CRLF file with a BOM; --jobs 1 and 4 giving the same bytes; bad
 # rows and waiting processes reported with their line and not stopping the others; a
 # generated file of 20,000 rows; values read back as written; misuse; and no output
-# (or the old one untouched) when a run fails.
+# (or the old one untouched) when a run fails. Then `bprun run` with commands piped in:
+# its exit status, the positions in its messages, its help.
 #
 # Run from the repository root (tests/run.sh calls it). Prints one line per failure and
 # ends with `N passed, N failed`; exits non-zero on failure.
@@ -69,12 +70,78 @@ leftovers() { ls "$1" | grep '\.tmp\.' ; }
 echo "== mass: compile"
 "$BPC" compile samples/fix_city.bp -o "$TMP/fix_city.bpt" 2>"$TMP/err" || {
   fail "mass/compile fix_city" "$(head -n 5 "$TMP/err")"
-  echo "$passed passed, $failed failed"
+  # ---------------------------------------------------------------------------
+echo "== bprun run (commands from a pipe)"
+PAR="$TMP/params.bpt"
+"$BPC" compile tests/scenarios/params.bp -o "$PAR" >"$TMP/err" 2>&1 || fail "bprun run/compile" "$(cat "$TMP/err")"
+# brun NAME WANT_RC INPUT ARGS... — bprun run ARGS with INPUT piped in (stdout and
+# stderr in $TMP/err); true when it exited WANT_RC soundly.
+brun() {
+  _name=$1 _want=$2 _input=$3
+  shift 3
+  printf '%b' "$_input" >"$TMP/input"
+  timeout -k 5 "$TIMEOUT" "$BPRUN" run "$@" <"$TMP/input" >"$TMP/err" 2>&1
+  rc=$?
+  _why=$(unsound "$TMP/err")
+  if [ -n "$_why" ]; then fail "$_name" "$_why"; return 1; fi
+  if [ "$rc" -ne "$_want" ]; then fail "$_name" "exit status $rc, expected $_want: $(head -n 5 "$TMP/err")"; return 1; fi
+  return 0
+}
+brun "bprun run/accepted" 0 'approve ann\napprove bob\n' "$PAR" approval title=x approvers=ann,bob quorum=100 &&
+  said "bprun run/accepted output" "#1 completed"
+# A refused start exits 1 (it exited 0) and says so at `start:` (it said `<stdin>:0:`).
+brun "bprun run/start refused" 1 '' "$PAR" approval title=x &&
+  said "bprun run/start refused message" "start: refused: \`approval\` cannot start: parameter \`approvers\`"
+brun "bprun run/unknown process" 1 '' "$PAR" no_such_process &&
+  said "bprun run/unknown process message" "start: error: no process \`no_such_process\`"
+# A refused command is told with its input line, and the exit status is 1.
+brun "bprun run/command refused" 1 'items\napprove carol\napprove ann\n' "$PAR" approval title=x approvers=ann,bob quorum=100 &&
+  said "bprun run/command refused message" "stdin:2: refused: no open approval for carol"
+brun "bprun run/help command" 0 'help\n' "$PAR" approval title=x approvers=ann &&
+  said "bprun run/help command output" "approve USER [COMMENT]"
+brun "bprun run --help" 0 '' --help && said "bprun run --help output" "usage: bprun run BUNDLE.bpt PROCESS" &&
+  said "bprun run --help commands" "advance 1d"
+brun "bprun run/no process" 2 '' "$PAR"
+
+echo "$passed passed, $failed failed"
   exit 1
 }
 "$BPC" compile $M/accounts.bp -o "$TMP/accounts.bpt" 2>"$TMP/err" || {
   fail "mass/compile accounts" "$(head -n 5 "$TMP/err")"
-  echo "$passed passed, $failed failed"
+  # ---------------------------------------------------------------------------
+echo "== bprun run (commands from a pipe)"
+PAR="$TMP/params.bpt"
+"$BPC" compile tests/scenarios/params.bp -o "$PAR" >"$TMP/err" 2>&1 || fail "bprun run/compile" "$(cat "$TMP/err")"
+# brun NAME WANT_RC INPUT ARGS... — bprun run ARGS with INPUT piped in (stdout and
+# stderr in $TMP/err); true when it exited WANT_RC soundly.
+brun() {
+  _name=$1 _want=$2 _input=$3
+  shift 3
+  printf '%b' "$_input" >"$TMP/input"
+  timeout -k 5 "$TIMEOUT" "$BPRUN" run "$@" <"$TMP/input" >"$TMP/err" 2>&1
+  rc=$?
+  _why=$(unsound "$TMP/err")
+  if [ -n "$_why" ]; then fail "$_name" "$_why"; return 1; fi
+  if [ "$rc" -ne "$_want" ]; then fail "$_name" "exit status $rc, expected $_want: $(head -n 5 "$TMP/err")"; return 1; fi
+  return 0
+}
+brun "bprun run/accepted" 0 'approve ann\napprove bob\n' "$PAR" approval title=x approvers=ann,bob quorum=100 &&
+  said "bprun run/accepted output" "#1 completed"
+# A refused start exits 1 (it exited 0) and says so at `start:` (it said `<stdin>:0:`).
+brun "bprun run/start refused" 1 '' "$PAR" approval title=x &&
+  said "bprun run/start refused message" "start: refused: \`approval\` cannot start: parameter \`approvers\`"
+brun "bprun run/unknown process" 1 '' "$PAR" no_such_process &&
+  said "bprun run/unknown process message" "start: error: no process \`no_such_process\`"
+# A refused command is told with its input line, and the exit status is 1.
+brun "bprun run/command refused" 1 'items\napprove carol\napprove ann\n' "$PAR" approval title=x approvers=ann,bob quorum=100 &&
+  said "bprun run/command refused message" "stdin:2: refused: no open approval for carol"
+brun "bprun run/help command" 0 'help\n' "$PAR" approval title=x approvers=ann &&
+  said "bprun run/help command output" "approve USER [COMMENT]"
+brun "bprun run --help" 0 '' --help && said "bprun run --help output" "usage: bprun run BUNDLE.bpt PROCESS" &&
+  said "bprun run --help commands" "advance 1d"
+brun "bprun run/no process" 2 '' "$PAR"
+
+echo "$passed passed, $failed failed"
   exit 1
 }
 FIX=$TMP/fix_city.bpt
@@ -152,8 +219,49 @@ BPRUN_ROLE_auditors=ann,bob mass "mass/roles" 0 "$ACC" audit --documents "$TMP/k
 printf 'name,town,city\nИван,Тула,Мсква\n' >"$TMP/cols.csv"
 echo "old output" >"$TMP/cols.out"
 mass "mass/unknown column" 1 "$FIX" fix_city --documents "$TMP/cols.csv" --out "$TMP/cols.out" &&
-  said "mass/unknown column message" "$TMP/cols.csv:1: unknown column \`town\`" &&
+  said "mass/unknown column message" "$TMP/cols.csv:1: column 2: unknown column \`town\`" &&
   if [ "$(cat "$TMP/cols.out")" = "old output" ]; then pass; else fail "mass/unknown column" "the old output was replaced"; fi
+
+# Dates are of the years 1 to 9999, so what mass writes it reads back: a date moved past
+# 9999-12-31 fails its row with a message (it was written as year 1918560 and could not
+# be read again), and year 0 is not read.
+printf 'name,opened\nlast,9999-12-31\nfirst,0001-01-01\n' >"$TMP/edge.csv"
+mass "mass/the last date" 0 "$ACC" postpone --documents "$TMP/edge.csv" --out "$TMP/edge0.csv" shift=0d $CLOCK &&
+  if grep -q '^last,9999-12-31,completed,$' "$TMP/edge0.csv" && grep -q '^first,0001-01-01,completed,$' "$TMP/edge0.csv"; then pass
+  else fail "mass/the last date output" "$(cat "$TMP/edge0.csv")"
+  fi
+mass "mass/past the last date" 1 "$ACC" postpone --documents "$TMP/edge.csv" --out "$TMP/edge1.csv" shift=1d $CLOCK &&
+  said "mass/past the last date message" "$TMP/edge.csv:2: row 1: the process failed: a date outside the years 1 to 9999" &&
+  if grep -q '^last,9999-12-31,failed,a date outside' "$TMP/edge1.csv" && grep -q '^first,0001-01-02,completed,$' "$TMP/edge1.csv"; then pass
+  else fail "mass/past the last date output" "$(cat "$TMP/edge1.csv")"
+  fi
+mass "mass/far past the last date" 1 "$ACC" postpone --documents $M/accounts.csv --out "$TMP/far.csv" shift=700000000d $CLOCK &&
+  said "mass/far past the last date summary" "9 rows: 0 completed, 0 terminated, 7 failed, 2 bad (" &&
+  if grep -q -E '[0-9]{5}-[0-9]{2}-[0-9]{2}' "$TMP/far.csv"; then fail "mass/far past the last date output" "a year of five digits"
+  else pass
+  fi
+printf 'name,opened\nzero,0000-12-31\n' >"$TMP/zero.csv"
+mass "mass/year 0" 1 "$ACC" keep --documents "$TMP/zero.csv" --out "$TMP/zero.out" $CLOCK &&
+  said "mass/year 0 message" "$TMP/zero.csv:2: opened: \`0000-12-31\` is not a date"
+
+# Nothing is taken in part: a NUL byte (in the header or a row), a record over 1 MiB,
+# more than 10,000 cells — each refused with its line and column or cell.
+printf 'name,ci\000ty\nx,y\n' >"$TMP/nul.csv"
+mass "mass/NUL in the header" 1 "$FIX" fix_city --documents "$TMP/nul.csv" --out "$TMP/nul.out" &&
+  said "mass/NUL in the header message" "$TMP/nul.csv:1: the header, column 2: a NUL byte"
+printf 'name,city,contract\nИван,Мс\000ква,Д-1\nОля,Тула,Д-2\n' >"$TMP/nulrow.csv"
+mass "mass/NUL in a row" 1 "$FIX" fix_city --documents "$TMP/nulrow.csv" --out "$TMP/nulrow.out" &&
+  said "mass/NUL in a row message" "$TMP/nulrow.csv:2: city: a NUL byte" &&
+  said "mass/NUL in a row summary" "2 rows: 1 completed, 0 terminated, 0 failed, 1 bad ("
+awk 'BEGIN { printf "name,city,contract\nИван,"; for (i = 0; i < 70000; i++) printf "Москва-Тула"; print ",Д-1"; print "Оля,Тула,Д-2" }' >"$TMP/long.csv"
+mass "mass/long record" 1 "$FIX" fix_city --documents "$TMP/long.csv" --out "$TMP/long.out" &&
+  said "mass/long record message" "$TMP/long.csv:2: name: a record longer than 1 MiB"
+awk 'BEGIN { printf "name,city,contract\nИван"; for (i = 0; i < 10005; i++) printf ",x"; print ""; print "Оля,Тула,Д-2" }' >"$TMP/wide.csv"
+mass "mass/many cells" 1 "$FIX" fix_city --documents "$TMP/wide.csv" --out "$TMP/wide.out" &&
+  said "mass/many cells message" "$TMP/wide.csv:2: cell 10001: more cells than 10000"
+awk 'BEGIN { printf "name"; for (i = 0; i < 20; i++) printf ",c%d", i; print ""; print "x" }' >"$TMP/cols20.csv"
+mass "mass/many bad columns" 1 "$FIX" fix_city --documents "$TMP/cols20.csv" --out "$TMP/cols20.out" &&
+  said "mass/many bad columns, counted" "$TMP/cols20.csv:1: and 10 more bad columns"
 
 # ---------------------------------------------------------------------------
 echo "== mass: 20,000 generated rows"
@@ -215,6 +323,39 @@ elif [ -e "$TMP/full/j.txt" ]; then fail "mass/write fails" "a journal was writt
 elif [ -n "$(leftovers "$TMP/full")" ]; then fail "mass/write fails" "left behind: $(leftovers "$TMP/full")"
 else pass
 fi
+
+# ---------------------------------------------------------------------------
+echo "== bprun run (commands from a pipe)"
+PAR="$TMP/params.bpt"
+"$BPC" compile tests/scenarios/params.bp -o "$PAR" >"$TMP/err" 2>&1 || fail "bprun run/compile" "$(cat "$TMP/err")"
+# brun NAME WANT_RC INPUT ARGS... — bprun run ARGS with INPUT piped in (stdout and
+# stderr in $TMP/err); true when it exited WANT_RC soundly.
+brun() {
+  _name=$1 _want=$2 _input=$3
+  shift 3
+  printf '%b' "$_input" >"$TMP/input"
+  timeout -k 5 "$TIMEOUT" "$BPRUN" run "$@" <"$TMP/input" >"$TMP/err" 2>&1
+  rc=$?
+  _why=$(unsound "$TMP/err")
+  if [ -n "$_why" ]; then fail "$_name" "$_why"; return 1; fi
+  if [ "$rc" -ne "$_want" ]; then fail "$_name" "exit status $rc, expected $_want: $(head -n 5 "$TMP/err")"; return 1; fi
+  return 0
+}
+brun "bprun run/accepted" 0 'approve ann\napprove bob\n' "$PAR" approval title=x approvers=ann,bob quorum=100 &&
+  said "bprun run/accepted output" "#1 completed"
+# A refused start exits 1 (it exited 0) and says so at `start:` (it said `<stdin>:0:`).
+brun "bprun run/start refused" 1 '' "$PAR" approval title=x &&
+  said "bprun run/start refused message" "start: refused: \`approval\` cannot start: parameter \`approvers\`"
+brun "bprun run/unknown process" 1 '' "$PAR" no_such_process &&
+  said "bprun run/unknown process message" "start: error: no process \`no_such_process\`"
+# A refused command is told with its input line, and the exit status is 1.
+brun "bprun run/command refused" 1 'items\napprove carol\napprove ann\n' "$PAR" approval title=x approvers=ann,bob quorum=100 &&
+  said "bprun run/command refused message" "stdin:2: refused: no open approval for carol"
+brun "bprun run/help command" 0 'help\n' "$PAR" approval title=x approvers=ann &&
+  said "bprun run/help command output" "approve USER [COMMENT]"
+brun "bprun run --help" 0 '' --help && said "bprun run --help output" "usage: bprun run BUNDLE.bpt PROCESS" &&
+  said "bprun run --help commands" "advance 1d"
+brun "bprun run/no process" 2 '' "$PAR"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

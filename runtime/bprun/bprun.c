@@ -165,6 +165,18 @@ static int cmd_test(int argc, char **argv) {
   return failed ? EXIT_FAILED : EXIT_OK;
 }
 
+static const char run_usage[] =
+    "usage: bprun run BUNDLE.bpt PROCESS [name=value ...] [--journal FILE]\n"
+    "\n"
+    "Starts PROCESS with the parameters given and reads commands, one a line, from the\n"
+    "terminal or a pipe; after each the open items, the journal lines and the status are\n"
+    "shown. Messages name the start, the command (`command N:`, from a terminal) or the\n"
+    "line of the input (`stdin:N:`). Exit status: 0 when every command was accepted\n"
+    "(and every expect held), 1 when the start or any command was refused or failed,\n"
+    "2 for a mistake on the command line. For line editing and history, run it under\n"
+    "rlwrap (bprun links no line-editing library).\n"
+    "\n";
+
 static int cmd_run(int argc, char **argv) {
   const char *journal = NULL;
   char **words = xrealloc(NULL, (size_t)(argc + 2) * sizeof *words);
@@ -177,7 +189,7 @@ static int cmd_run(int argc, char **argv) {
     else words[n++] = argv[i];
   }
   if (!bundle || n < 2) {
-    fprintf(stderr, "usage: bprun run BUNDLE.bpt PROCESS [name=value ...] [--journal FILE]\n");
+    fputs(run_usage, stderr);
     free(words);
     return EXIT_MISUSE;
   }
@@ -196,7 +208,7 @@ static int cmd_run(int argc, char **argv) {
   h.echo_journal = true;
   ScnOptions opt = {.interactive = true, .start = words, .nstart = n};
   int passed = 0, failed = 0;
-  scn_run(&h, "<stdin>", stdin, &opt, stdout, &passed, &failed);
+  scn_run(&h, "stdin", stdin, &opt, stdout, &passed, &failed);
   if (h.journal_out) fclose(h.journal_out);
   h.journal_out = NULL;
   host_close(&h);
@@ -221,7 +233,12 @@ int main(int argc, char **argv) {
   }
   for (int i = 2; i < argc; i++)
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(usage, stdout);
+      if (!strcmp(cmd, "run")) {
+        fputs(run_usage, stdout);
+        fputs(scn_run_help, stdout);
+      } else {
+        fputs(usage, stdout);
+      }
       return EXIT_OK;
     }
   if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);

@@ -72,6 +72,10 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
   size_t i = pos;
   for (size_t cell = 0;; cell++) {
     size_t at = out ? out->text.len : 0, start = i;
+    if (!lenient && cell == CSV_MAX_CELLS) {
+      *trouble = (Trouble){"more cells than " CSV_MAX_CELLS_TEXT, cell, 0};
+      return i;
+    }
     if (i < limit && t[i] == '"') {
       i++;
       for (;;) {
@@ -113,6 +117,11 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
       put(out, t + i, e - i);
       i = e;
     }
+    /* A NUL would cut the text short wherever it is used as a C string. */
+    if (!lenient && memchr(t + start, '\0', i - start)) {
+      *trouble = (Trouble){"a NUL byte (CSV files are text)", cell, 0};
+      return i;
+    }
     if (out) {
       if (out->n == out->cap) out->cell = xrealloc(out->cell, (out->cap = out->cap ? 2 * out->cap : 16) * sizeof *out->cell);
       out->cell[out->n++] = (CsvCell){out->text.s + at, out->text.len - at};
@@ -137,6 +146,7 @@ void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec
   Trouble trouble = {0};
   size_t newlines = 0;
   size_t e = scan_cells(text, len, pos, false, &trouble, &newlines, NULL);
+  if (!trouble.error && e - pos > CSV_MAX_RECORD) trouble = (Trouble){"a record longer than " CSV_MAX_RECORD_TEXT, 0, 0};
   rec->start = pos;
   rec->line = line;
   rec->error = trouble.error;

@@ -4,7 +4,8 @@
  * Reading: cells are separated by commas, records end with LF or CRLF; a cell that
  * starts with a quote runs to the next lone quote, `""` inside it is one quote, and it
  * may hold commas and line ends. A quote inside an unquoted cell is taken as it is. A
- * record that cannot be read (a quote never closed, text after a closing quote) is cut
+ * record that cannot be read (a quote never closed, text after a closing quote, a NUL
+ * byte, more than the limits below) is cut
  * at the end of its first line, so one bad line does not swallow the rest of the file. */
 #ifndef BPRUN_CSV_H
 #define BPRUN_CSV_H
@@ -32,7 +33,15 @@ typedef struct CsvRecord {
   size_t error_cell;  /* ... and in which cell (0-based) */
 } CsvRecord;
 
-/* The record of TEXT[0, LEN) starting at POS (< LEN) on LINE. */
+/* Limits: a record of more bytes or cells is refused as one that cannot be read
+ * (rather than taken in part). */
+#define CSV_MAX_RECORD (1024 * 1024)
+#define CSV_MAX_RECORD_TEXT "1 MiB"
+#define CSV_MAX_CELLS 10000
+#define CSV_MAX_CELLS_TEXT "10000"
+
+/* The record of TEXT[0, LEN) starting at POS (< LEN) on LINE. A NUL byte in a cell, a
+ * record over CSV_MAX_RECORD bytes or CSV_MAX_CELLS cells is an error too. */
 void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec);
 
 /* A record's cells, decoded. A malformed record is split as well as it can be, and a

@@ -71,6 +71,8 @@ typedef struct ScnOptions {
   int nstart;
 } ScnOptions;
 void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *out, int *passed, int *failed);
+/* The commands, as bprun run's `help` shows them. */
+extern const char scn_run_help[];
 
 /* bprun mass ARGS... (mass.c): the arguments after `mass`; returns the exit status. */
 int mass_main(int argc, char **argv);

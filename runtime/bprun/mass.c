@@ -478,34 +478,34 @@ static char *trimmed_copy(const char *s, size_t n) {
 /* The header: every column a field of the process's document, none twice. Sets
  * m->cols; false after reporting every bad column. */
 static bool read_header(Host *h, Mass *m, const CsvRecord *rec) {
+  if (rec->error) { /* nothing of it is taken: a cut name could be a field's */
+    fprintf(stderr, "%s:%d: the header, column %zu: %s\n", m->csv_path, rec->line, rec->error_cell + 1, rec->error);
+    return false;
+  }
   CsvCells cells = {0};
   csv_cells(m->text, rec, &cells);
-  bool ok = true;
-  if (rec->error) {
-    fprintf(stderr, "%s:%d: the header: %s\n", m->csv_path, rec->line, rec->error);
-    ok = false;
-  }
   m->cols = xrealloc(NULL, cells.n * sizeof *m->cols);
   m->ncols = cells.n;
+  size_t bad = 0;
+  enum { SHOWN = 10 }; /* bad columns told one by one; the rest counted */
   for (size_t i = 0; i < cells.n; i++) {
     Column *col = &m->cols[i];
     col->name = trimmed_copy(cells.cell[i].s, cells.cell[i].len);
     BpNameKind kind = BP_NAME_NONE;
     col->type = bp_bundle_name_type(h->bundle, m->process, col->name, &kind);
-    if (kind != 'f') {
-      fprintf(stderr, "%s:%d: unknown column `%s`: not a field of the document of %s\n", m->csv_path, rec->line,
-              col->name, m->process);
-      ok = false;
+    bool twice = false;
+    for (size_t k = 0; k < i && !twice && kind == 'f'; k++) twice = strcmp(m->cols[k].name, col->name) == 0;
+    if ((kind != 'f' || twice) && ++bad <= SHOWN) {
+      if (kind != 'f')
+        fprintf(stderr, "%s:%d: column %zu: unknown column `%s`: not a field of the document of %s\n", m->csv_path,
+                rec->line, i + 1, col->name, m->process);
+      else
+        fprintf(stderr, "%s:%d: column %zu: the column `%s` appears twice\n", m->csv_path, rec->line, i + 1, col->name);
     }
-    for (size_t k = 0; k < i; k++)
-      if (strcmp(m->cols[k].name, col->name) == 0) {
-        fprintf(stderr, "%s:%d: the column `%s` appears twice\n", m->csv_path, rec->line, col->name);
-        ok = false;
-        break;
-      }
   }
+  if (bad > SHOWN) fprintf(stderr, "%s:%d: and %zu more bad columns\n", m->csv_path, rec->line, bad - SHOWN);
   csv_cells_free(&cells);
-  return ok;
+  return bad == 0;
 }
 
 static void free_columns(Mass *m) {

@@ -57,13 +57,23 @@ typedef struct Run {
   char refusal[300];     /* ... with this message */
   int refused_line;
   char *text;            /* the current line, as written */
+  bool terminal;         /* bprun run from a terminal: commands are counted, not lines */
 } Run;
+
+/* Where a message is about: FILE:LINE: in a scenario; in bprun run, the start, or the
+ * command typed (`command N:`), or the line of the input piped in. */
+static void position(Run *r) {
+  if (!r->opt->interactive) fprintf(r->out, "%s:%d: ", r->file, r->line);
+  else if (r->line == 0) fprintf(r->out, "start: ");
+  else if (r->terminal) fprintf(r->out, "command %d: ", r->line);
+  else fprintf(r->out, "%s:%d: ", r->file, r->line);
+}
 
 static void report(Run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void report(Run *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(r->out, "%s:%d: ", r->file, r->line);
+  position(r);
   vfprintf(r->out, fmt, ap);
   fputc('\n', r->out);
   va_end(ap);
@@ -73,7 +83,7 @@ static void failure(Run *r, const char *fmt, ...) __attribute__((format(printf, 
 static void failure(Run *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(r->out, "%s:%d: ", r->file, r->line);
+  position(r);
   vfprintf(r->out, fmt, ap);
   fputc('\n', r->out);
   va_end(ap);
@@ -86,8 +96,10 @@ static void pass(Run *r) {
 }
 
 static void refused(Run *r, const BpError *err) {
-  if (r->opt->interactive) {
-    printf("refused: %s\n", err->message);
+  if (r->opt->interactive) { /* told at once, and counted: bprun run then exits 1 */
+    position(r);
+    fprintf(r->out, "refused: %s\n", err->message);
+    r->failed++;
     return;
   }
   r->refused = true;
@@ -718,6 +730,14 @@ static void show_items(Run *r) {
   }
 }
 
+const char scn_run_help[] =
+    "commands (as in scenarios; a quoted text may hold spaces):\n"
+    "  approve USER [COMMENT]     reject USER [COMMENT]     complete USER [field=value ...]\n"
+    "  command USER NAME          set field=value ...       answer ACTION VALUE | fail ACTION WHY\n"
+    "  advance 1d | 4h30m ...     clock 2026-03-05T10:00    start PROCESS [name=value ...]\n"
+    "  use N (the Nth instance)   expect EXPR | expect error TEXT | expect completed ...\n"
+    "  items (show the open items again)   help   quit\n";
+
 /* One line of a scenario. */
 static void run_line(Run *r, char *line) {
   char *copy = xstrdup(line);
@@ -761,6 +781,8 @@ static void run_line(Run *r, char *line) {
   else if (!strcmp(cmd, "fail")) cmd_answer(r, w, n, true);
   else if (!strcmp(cmd, "expect")) cmd_expect(r, w, n, rest);
   else if (r->opt->interactive && (!strcmp(cmd, "items") || !strcmp(cmd, "show"))) { /* shown below */
+  } else if (r->opt->interactive && !strcmp(cmd, "help")) {
+    fputs(scn_run_help, r->out);
   } else failure(r, "error: unknown command `%s`", cmd);
   if (r->opt->reload && r->h->ninsts) {
     char why[300];
@@ -774,7 +796,7 @@ done:
 }
 
 void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *out, int *passed, int *failed) {
-  Run r = {.h = h, .opt = opt, .file = file, .out = out};
+  Run r = {.h = h, .opt = opt, .file = file, .out = out, .terminal = opt->interactive && isatty(fileno(in))};
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
@@ -788,13 +810,14 @@ void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *o
       *failed += r.failed;
       return;
     }
-    if (!host_current(h)) {
-      *failed += r.failed;
+    if (!host_current(h)) { /* refused or failed, and told: never a success */
+      *failed += r.failed ? r.failed : 1;
       return;
     }
   }
+  if (r.terminal) fputs("type help for the commands, quit to end\n", out);
   if (opt->interactive) show_items(&r);
-  bool terminal = opt->interactive && isatty(fileno(in));
+  bool terminal = r.terminal;
   for (;;) {
     if (terminal) {
       printf("> ");

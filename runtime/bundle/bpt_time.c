@@ -45,7 +45,7 @@ bool bpt_parse_date(const char *s, size_t len, int64_t *days) {
   unsigned y, m, d;
   if (len != 10 || s[4] != '-' || s[7] != '-') return false;
   if (!digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d)) return false;
-  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
   *days = bpt_days_from_civil(y, m, d);
   return true;
 }

@@ -15,7 +15,7 @@
 int64_t bpt_days_from_civil(int64_t y, unsigned m, unsigned d);
 void bpt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
-/* "2026-03-05" (exactly that shape, a real day of years 0000..9999); false otherwise. */
+/* "2026-03-05" (exactly that shape, a real day of years 0001..9999); false otherwise. */
 bool bpt_parse_date(const char *s, size_t len, int64_t *days);
 /* "2026-03-05T10:00" (a space for the T too; hours 00..23, minutes 00..59). */
 bool bpt_parse_datetime(const char *s, size_t len, int64_t *minutes);

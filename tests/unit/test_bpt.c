@@ -626,11 +626,11 @@ static void test_time(void **state) {
   expect_date("2026-03-05", 20517);
   expect_date("2024-02-29", 19782);
   expect_date("2000-02-29", 11016);
-  expect_date("0000-03-01", -719468);
+  expect_date("0001-01-01", -719162); /* years 1..9999: year 0 is refused */
   expect_date("9999-12-31", 2932896);
   int64_t v;
   static const char *const bad[] = {"2026-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31",
-                                    "2026-3-05",  "2026-03-5x", "20260305",   "2026/03/05", ""};
+                                    "2026-3-05",  "2026-03-5x", "20260305",   "2026/03/05", "", "0000-03-01"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_false(bpt_parse_date(bad[i], strlen(bad[i]), &v));
   assert_true(bpt_parse_datetime("2026-03-05T10:07", 16, &v));
   assert_int_equal(v, 20517 * 1440 + 607);
