@@ -113,6 +113,7 @@ typedef struct Gen {
   Arena arena; /* the BptBundle's arrays and strings */
   BptError *err;
   bool failed;
+  const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
   KeyMap string_map;
   BptString *strings;
@@ -136,8 +137,11 @@ static void fail(Gen *g, const char *fmt, ...) {
   g->failed = true;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(g->err->message, sizeof g->err->message, fmt, ap);
+  int n = vsnprintf(g->err->message, sizeof g->err->message, fmt, ap);
   va_end(ap);
+  size_t used = n < 0 ? 0 : (size_t)n;
+  if (g->at && used < sizeof g->err->message)
+    snprintf(g->err->message + used, sizeof g->err->message - used, " (node `%s`)", g->at->id);
 }
 
 static uint32_t intern_n(Gen *g, const char *s, size_t len) {
@@ -1037,6 +1041,7 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
 
 /* Nodes that only end a block keep the position of what came before them. */
 static void place_node(PGen *P, IrNode *n) {
+  P->g->at = n;
   place_label(P, node_label(n));
   P->placed[n->index] = true;
   note_done(P, n);
@@ -1322,6 +1327,7 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   for (uint32_t i = 0; i < nn && !g->failed; i++) /* nodes no path reaches */
     if (!P.placed[i] && ir_node_at(p, i)->kind == IR_STATE) emit_entry(&P, ir_node_at(p, i));
 
+  g->at = NULL; /* the fragments and tables below belong to no node */
   trigger_of(&P, bp);
   slots_of(&P, bp);
   states_of(&P, bp);

@@ -688,6 +688,29 @@ static void test_refuses_bad_edges(void **state) {
   expect_refused(&B, "same", "two nodes have the id");
 }
 
+/* What ir_finish leaves to the code generator (an expression's details) is
+ * refused there, naming the node, and no bundle is written. */
+static void test_codegen_names_the_node(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *l = node(&B, IR_LOG, "Log_len"), *e = node(&B, IR_END, "e");
+  IrExpr **args = ir_exprs(B.ir, 2);
+  args[0] = ir_expr_string(B.ir, "a", 1);
+  args[1] = ir_expr_string(B.ir, "b", 1);
+  l->u.log.text = ir_expr_call(B.ir, &type_int, "len", args, 2); /* len takes 1 */
+  flow(&B, s, l);
+  flow(&B, l, e);
+  assert_true(ir_finish(B.ir));
+  uint8_t *bytes = NULL;
+  size_t len;
+  BptError err;
+  assert_false(codegen_bundle(B.ir, &bytes, &len, &err));
+  assert_null(bytes);
+  assert_non_null(strstr(err.message, "`len` takes 1 arguments, not 2"));
+  assert_non_null(strstr(err.message, "node `Log_len`"));
+  ir_free(B.ir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
@@ -705,6 +728,7 @@ int main(void) {
       cmocka_unit_test(test_refuses_a_lost_branch),
       cmocka_unit_test(test_refuses_branches_of_two_forks),
       cmocka_unit_test(test_refuses_bad_edges),
+      cmocka_unit_test(test_codegen_names_the_node),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
