@@ -633,17 +633,20 @@ static void emit_call(PGen *P, const IrExpr *e) {
 }
 
 static BptOp binary_op(IrBinaryOp op) {
-  static const BptOp ops[] = {BPT_OP_ADD, BPT_OP_SUB, BPT_OP_MUL, BPT_OP_DIV, BPT_OP_MOD,
-                              BPT_OP_EQ,  BPT_OP_NE,  BPT_OP_LT,  BPT_OP_LE,  BPT_OP_GT,
-                              BPT_OP_GE,  BPT_OP_AND_ELSE, BPT_OP_OR_ELSE, BPT_OP_IN};
+  static const BptOp ops[IR_OP_IN + 1] = {
+      [IR_OP_ADD] = BPT_OP_ADD, [IR_OP_SUB] = BPT_OP_SUB, [IR_OP_MUL] = BPT_OP_MUL,
+      [IR_OP_DIV] = BPT_OP_DIV, [IR_OP_MOD] = BPT_OP_MOD, [IR_OP_EQ] = BPT_OP_EQ,
+      [IR_OP_NE] = BPT_OP_NE,   [IR_OP_LT] = BPT_OP_LT,   [IR_OP_LE] = BPT_OP_LE,
+      [IR_OP_GT] = BPT_OP_GT,   [IR_OP_GE] = BPT_OP_GE,   [IR_OP_AND] = BPT_OP_AND_ELSE,
+      [IR_OP_OR] = BPT_OP_OR_ELSE, [IR_OP_IN] = BPT_OP_IN};
   return ops[op];
 }
 
 static void emit_binary(PGen *P, const IrExpr *e) {
   const IrExpr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
   IrBinaryOp op = e->u.binary.op;
-  if (!l || !r) {
-    fail(P->g, "process `%s`: an operand is missing", P->p->name);
+  if (!l || !r || (unsigned)op > IR_OP_IN) {
+    fail(P->g, "process `%s`: a binary operator without its operands", P->p->name);
     return;
   }
   if (op == IR_OP_AND || op == IR_OP_OR) {
@@ -700,7 +703,8 @@ static void emit_expr(PGen *P, const IrExpr *e) {
     emit(P, BPT_OP_LOAD, e->u.index);
     break;
   case IR_X_FIELD:
-    if (P->p->doc < 0 || e->u.index >= P->g->ir->docs[P->p->doc].nfields)
+    if (P->p->doc < 0 || (uint32_t)P->p->doc >= P->g->ir->ndocs ||
+        e->u.index >= P->g->ir->docs[P->p->doc].nfields)
       fail(P->g, "process `%s`: no document field %u", P->p->name, e->u.index);
     emit(P, BPT_OP_LOAD_FIELD, e->u.index);
     break;
