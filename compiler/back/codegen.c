@@ -114,6 +114,7 @@ typedef struct Gen {
   Arena arena; /* the BptBundle's arrays and strings */
   BptError *err;
   bool failed;
+  const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
   KeyMap string_map;
   BptString *strings;
@@ -137,8 +138,11 @@ static void fail(Gen *g, const char *fmt, ...) {
   g->failed = true;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(g->err->message, sizeof g->err->message, fmt, ap);
+  int n = vsnprintf(g->err->message, sizeof g->err->message, fmt, ap);
   va_end(ap);
+  size_t used = n < 0 ? 0 : (size_t)n;
+  if (g->at && used < sizeof g->err->message)
+    snprintf(g->err->message + used, sizeof g->err->message - used, " (node `%s`)", g->at->id);
 }
 
 static uint32_t intern_n(Gen *g, const char *s, size_t len) {
@@ -607,17 +611,20 @@ static void emit_call(PGen *P, const IrExpr *e) {
 }
 
 static BptOp binary_op(IrBinaryOp op) {
-  static const BptOp ops[] = {BPT_OP_ADD, BPT_OP_SUB, BPT_OP_MUL, BPT_OP_DIV, BPT_OP_MOD,
-                              BPT_OP_EQ,  BPT_OP_NE,  BPT_OP_LT,  BPT_OP_LE,  BPT_OP_GT,
-                              BPT_OP_GE,  BPT_OP_AND_ELSE, BPT_OP_OR_ELSE, BPT_OP_IN};
+  static const BptOp ops[IR_OP_IN + 1] = {
+      [IR_OP_ADD] = BPT_OP_ADD, [IR_OP_SUB] = BPT_OP_SUB, [IR_OP_MUL] = BPT_OP_MUL,
+      [IR_OP_DIV] = BPT_OP_DIV, [IR_OP_MOD] = BPT_OP_MOD, [IR_OP_EQ] = BPT_OP_EQ,
+      [IR_OP_NE] = BPT_OP_NE,   [IR_OP_LT] = BPT_OP_LT,   [IR_OP_LE] = BPT_OP_LE,
+      [IR_OP_GT] = BPT_OP_GT,   [IR_OP_GE] = BPT_OP_GE,   [IR_OP_AND] = BPT_OP_AND_ELSE,
+      [IR_OP_OR] = BPT_OP_OR_ELSE, [IR_OP_IN] = BPT_OP_IN};
   return ops[op];
 }
 
 static void emit_binary(PGen *P, const IrExpr *e) {
   const IrExpr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
   IrBinaryOp op = e->u.binary.op;
-  if (!l || !r) {
-    fail(P->g, "process `%s`: an operand is missing", P->p->name);
+  if (!l || !r || (unsigned)op > IR_OP_IN) {
+    fail(P->g, "process `%s`: a binary operator without its operands", P->p->name);
     return;
   }
   if (op == IR_OP_AND || op == IR_OP_OR) {
@@ -674,7 +681,8 @@ static void emit_expr(PGen *P, const IrExpr *e) {
     emit(P, BPT_OP_LOAD, e->u.index);
     break;
   case IR_X_FIELD:
-    if (P->p->doc < 0 || e->u.index >= P->g->ir->docs[P->p->doc].nfields)
+    if (P->p->doc < 0 || (uint32_t)P->p->doc >= P->g->ir->ndocs ||
+        e->u.index >= P->g->ir->docs[P->p->doc].nfields)
       fail(P->g, "process `%s`: no document field %u", P->p->name, e->u.index);
     emit(P, BPT_OP_LOAD_FIELD, e->u.index);
     break;
@@ -1015,6 +1023,7 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
 
 /* Nodes that only end a block keep the position of what came before them. */
 static void place_node(PGen *P, IrNode *n) {
+  P->g->at = n;
   place_label(P, node_label(n));
   P->placed[n->index] = true;
   note_done(P, n);
@@ -1300,6 +1309,7 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   for (uint32_t i = 0; i < nn && !g->failed; i++) /* nodes no path reaches */
     if (!P.placed[i] && ir_node_at(p, i)->kind == IR_STATE) emit_entry(&P, ir_node_at(p, i));
 
+  g->at = NULL; /* the fragments and tables below belong to no node */
   trigger_of(&P, bp);
   slots_of(&P, bp);
   states_of(&P, bp);

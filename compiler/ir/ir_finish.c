@@ -154,9 +154,19 @@ static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
     report(F, n, "the timeout handler's first node has no TIMER edge to it");
   if (!h->who.n) report(F, n, "a human step needs at least one person (who)");
   if (!h->title) report(F, n, "a human step needs a title");
+  if ((unsigned)h->mode > IR_MODE_VOTE) report(F, n, "no approval mode %u", (unsigned)h->mode);
   if (h->mode == IR_MODE_VOTE && !h->vote) report(F, n, "a vote needs its percentage");
   if (h->result >= (int32_t)F->p->slots.n) report(F, n, "the result slot is out of range");
   if (h->step >= F->p->nsteps) report(F, n, "the step number is out of range");
+  const IrProc *p = F->p;
+  for (uint32_t i = 0; i < h->nfields; i++) {
+    const IrReqField *f = &h->fields[i];
+    bool ok = f->to_slot ? f->index < p->slots.n
+                         : p->doc >= 0 && (uint32_t)p->doc < F->ir->ndocs &&
+                               f->index < F->ir->docs[p->doc].nfields;
+    if (!ok) report(F, n, "request field %u is stored in a %s that does not exist", i + 1,
+                    f->to_slot ? "slot" : "document field");
+  }
 }
 
 /* A choice: COND edges with arms 0..k-1 (each once, each with a condition),
@@ -232,7 +242,8 @@ static void check_payload(Finish *F, const IrNode *n) {
   case IR_ASSIGN:
     if (!n->u.assign.value) report(F, n, "an assignment needs a value");
     if (n->u.assign.to_slot ? n->u.assign.index >= p->slots.n
-                            : p->doc < 0 || n->u.assign.index >= ir->docs[p->doc].nfields)
+                            : p->doc < 0 || (uint32_t)p->doc >= ir->ndocs ||
+                                  n->u.assign.index >= ir->docs[p->doc].nfields)
       report(F, n, "the assigned %s is out of range", n->u.assign.to_slot ? "slot" : "field");
     break;
   case IR_WAIT: case IR_WAIT_UNTIL:
@@ -345,6 +356,13 @@ static void check_shape(Finish *F) {
   for (uint32_t i = 0; i < p->nstates; i++)
     if (!p->states[i].node || p->states[i].node->kind != IR_STATE)
       report(F, NULL, "state %u has no STATE node", i);
+  if ((unsigned)p->trigger.kind > IR_TRIG_CHANGE)
+    report(F, NULL, "no trigger kind %u", (unsigned)p->trigger.kind);
+  bool has_doc = p->doc >= 0 && (uint32_t)p->doc < F->ir->ndocs;
+  if (p->doc >= 0 && !has_doc) report(F, NULL, "no document type %d", p->doc);
+  for (uint32_t i = 0; i < p->trigger.nfields; i++)
+    if (!has_doc || p->trigger.fields[i] >= F->ir->docs[p->doc].nfields)
+      report(F, NULL, "the trigger watches a field the document does not have");
 }
 
 /* ---- 3. reachability ------------------------------------------------------------------ */

@@ -288,6 +288,26 @@ static IrExpr *lower_name(Lower *L, const Expr *e) {
   return x;
 }
 
+static IrBinaryOp binary_op(BinaryOp op) {
+  switch (op) {
+  case B_ADD: return IR_OP_ADD;
+  case B_SUB: return IR_OP_SUB;
+  case B_MUL: return IR_OP_MUL;
+  case B_DIV: return IR_OP_DIV;
+  case B_MOD: return IR_OP_MOD;
+  case B_EQ: return IR_OP_EQ;
+  case B_NE: return IR_OP_NE;
+  case B_LT: return IR_OP_LT;
+  case B_LE: return IR_OP_LE;
+  case B_GT: return IR_OP_GT;
+  case B_GE: return IR_OP_GE;
+  case B_AND: return IR_OP_AND;
+  case B_OR: return IR_OP_OR;
+  case B_IN: return IR_OP_IN;
+  }
+  return IR_OP_EQ; /* not reached: every operator is listed */
+}
+
 static IrExpr *lower_expr(Lower *L, const Expr *e) {
   if (!e) return NULL;
   IrExpr *x = NULL;
@@ -312,7 +332,7 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
                       lower_expr(L, e->u.unary.operand));
     break;
   case E_BINARY:
-    x = ir_expr_binary(L->ir, e->type, (IrBinaryOp)e->u.binary.op, lower_expr(L, e->u.binary.lhs),
+    x = ir_expr_binary(L->ir, e->type, binary_op(e->u.binary.op), lower_expr(L, e->u.binary.lhs),
                        lower_expr(L, e->u.binary.rhs));
     break;
   case E_COND:

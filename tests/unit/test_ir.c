@@ -688,6 +688,97 @@ static void test_refuses_bad_edges(void **state) {
   expect_refused(&B, "same", "two nodes have the id");
 }
 
+/* A document type and a host action, built by hand: the process calls the
+ * action with a document field, stores the answer in the field and logs it.
+ *   START -> ACTION price(amount) -> r -> ASSIGN amount = r -> LOG "total {amount}" -> END */
+static void test_documents_and_actions(void **state) {
+  (void)state;
+  IrProgram *ir = ir_new("order.bpmn");
+  ir_reserve(ir, 1, 1, 1);
+  IrDoc *d = ir_doc(ir, "Order", 1);
+  d->fields[0].name = "amount";
+  d->fields[0].type = &type_int;
+  d->fields[0].def = ir_expr_int(ir, 5);
+  IrAction *a = ir_action(ir, "price", &type_int, 1);
+  a->params[0].name = "n";
+  a->params[0].type = &type_int;
+  IrProc *p = ir_proc(ir, "order");
+  p->doc = 0;
+  uint16_t r = ir_slot(ir, p, "r", &type_int, IR_SLOT_RESULT);
+  IrNode *s = ir_node(ir, p, IR_START, "s", 0, 0), *call = ir_node(ir, p, IR_ACTION, "call", 0, 0),
+         *set = ir_node(ir, p, IR_ASSIGN, "set", 0, 0), *log = ir_node(ir, p, IR_LOG, "log", 0, 0),
+         *e = ir_node(ir, p, IR_END, "e", 0, 0);
+  call->u.action.action = 0;
+  call->u.action.n = 1;
+  call->u.action.args = ir_exprs(ir, 1);
+  call->u.action.args[0] = ir_expr_field(ir, &type_int, 0);
+  call->u.action.result = r;
+  set->u.assign.to_slot = false;
+  set->u.assign.index = 0;
+  set->u.assign.type = &type_int;
+  set->u.assign.value = ir_expr_slot(ir, p, r);
+  IrExpr **parts = ir_exprs(ir, 2);
+  parts[0] = ir_expr_string(ir, "total ", 6);
+  parts[1] = ir_expr_field(ir, &type_int, 0);
+  log->u.log.text = ir_expr_text(ir, parts, 2);
+  ir_edge(ir, p, s, call, IR_E_FLOW, NULL);
+  ir_edge(ir, p, call, set, IR_E_FLOW, NULL);
+  ir_edge(ir, p, set, log, IR_E_FLOW, NULL);
+  ir_edge(ir, p, log, e, IR_E_FLOW, NULL);
+  Build B = {ir, p, 0, 0, 0};
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+
+  Run run = {""};
+  BpConfig cfg = {.alloc = alloc, .ud = &run, .journal = on_journal};
+  BpRuntime *rt;
+  BpBundle *b;
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  assert_int_equal(bp_bundle_field_type(b, "Order", "amount"), BP_T_INT);
+  assert_int_equal(bp_start(b, "order", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_call_count(inst), 1);
+  BpCall c;
+  assert_true(bp_instance_call(inst, 0, &c));
+  assert_string_equal(c.action, "price");
+  assert_int_equal(c.nargs, 1);
+  assert_int_equal(c.args[0].i, 5); /* the field's default */
+  BpValue answer = bp_int(42);
+  assert_int_equal(bp_answer(inst, 0, &answer, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  assert_string_equal(run.path, "total 42");
+  bp_instance_free(inst);
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  free(bytes);
+  ir_free(ir);
+}
+
+/* What ir_finish leaves to the code generator (an expression's details) is
+ * refused there, naming the node, and no bundle is written. */
+static void test_codegen_names_the_node(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *l = node(&B, IR_LOG, "Log_len"), *e = node(&B, IR_END, "e");
+  IrExpr **args = ir_exprs(B.ir, 2);
+  args[0] = ir_expr_string(B.ir, "a", 1);
+  args[1] = ir_expr_string(B.ir, "b", 1);
+  l->u.log.text = ir_expr_call(B.ir, &type_int, "len", args, 2); /* len takes 1 */
+  flow(&B, s, l);
+  flow(&B, l, e);
+  assert_true(ir_finish(B.ir));
+  uint8_t *bytes = NULL;
+  size_t len;
+  BptError err;
+  assert_false(codegen_bundle(B.ir, &bytes, &len, &err));
+  assert_null(bytes);
+  assert_non_null(strstr(err.message, "`len` takes 1 arguments, not 2"));
+  assert_non_null(strstr(err.message, "node `Log_len`"));
+  ir_free(B.ir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
@@ -698,6 +789,7 @@ int main(void) {
       cmocka_unit_test(test_join_of_two_splits),
       cmocka_unit_test(test_event_gateway),
       cmocka_unit_test(test_the_documented_example),
+      cmocka_unit_test(test_documents_and_actions),
       cmocka_unit_test(test_random_graphs),
       cmocka_unit_test(test_refuses_two_starts),
       cmocka_unit_test(test_refuses_an_unreachable_node),
@@ -705,6 +797,7 @@ int main(void) {
       cmocka_unit_test(test_refuses_a_lost_branch),
       cmocka_unit_test(test_refuses_branches_of_two_forks),
       cmocka_unit_test(test_refuses_bad_edges),
+      cmocka_unit_test(test_codegen_names_the_node),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
