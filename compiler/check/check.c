@@ -459,7 +459,6 @@ static void reset_process_state(Checker *C, ProcEntry *e) {
   table_clear(&C->states);
   C->nscoped = 0;
   C->nedges = 0;
-  C->states_broken = false;
   C->current_state = -1;
   C->cur_states = NULL;
   memset(C->slots, 0, sizeof C->slots);

@@ -84,6 +84,11 @@ typedef struct StateEdge {
   uint32_t from, to;
 } StateEdge;
 
+/* The target of an edge to a state that is not declared (a misspelt
+ * `goto`): it may have been meant for any state, so reachability takes it
+ * for an edge to every one and reports only what no edge can reach. */
+enum { STATE_ANY = UINT32_MAX };
+
 typedef struct Checker {
   Program *prog;
   Diags *diags;
@@ -121,7 +126,6 @@ typedef struct Checker {
   int64_t current_state;      /* index of the state whose body is checked, or -1 */
   StateEdge *edges;
   uint32_t nedges, edges_cap;
-  bool states_broken;         /* an unknown state was named: skip reachability */
 } Checker;
 
 /* ---- check.c -------------------------------------------------------------- */

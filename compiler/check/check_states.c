@@ -38,12 +38,15 @@ static void add_edge(Checker *C, uint32_t to) {
 static int64_t resolve_state(Checker *C, const Name *name) {
   const State *s = table_get(&C->states, name->s);
   if (s) return s - C->cur_states->states;
-  C->states_broken = true; /* its edges are unknown: reachability would mislead */
   Suggest sg;
   suggest_init(&sg, name->s);
   for (uint32_t i = 0; i < C->cur_states->n; i++)
     suggest_consider(C, &sg, C->cur_states->states[i].name.s);
   report_unknown(C, name->span, "unknown state", name->s, sg.best);
+  /* The flow checks go on: the edge goes where the message suggests, or,
+   * without a suggestion, to any state (see STATE_ANY). */
+  const State *meant = sg.best ? table_get(&C->states, sg.best) : NULL;
+  add_edge(C, meant ? (uint32_t)(meant - C->cur_states->states) : STATE_ANY);
   return -1;
 }
 
@@ -98,17 +101,26 @@ static void check_state(Checker *C, State *s, uint32_t index) {
 static void walk_from_first(Checker *C, uint32_t n, bool *seen) {
   uint32_t *start = xcalloc(n + 1, sizeof *start);
   uint32_t *targets = xmalloc((C->nedges ? C->nedges : 1) * sizeof *targets);
-  for (uint32_t i = 0; i < C->nedges; i++) start[C->edges[i].from + 1]++;
+  bool *to_any = xcalloc(n, sizeof *to_any);
+  for (uint32_t i = 0; i < C->nedges; i++) {
+    if (C->edges[i].to == STATE_ANY) to_any[C->edges[i].from] = true;
+    else start[C->edges[i].from + 1]++;
+  }
   for (uint32_t i = 0; i < n; i++) start[i + 1] += start[i];
   uint32_t *fill = xmalloc(n * sizeof *fill);
   memcpy(fill, start, n * sizeof *fill);
-  for (uint32_t i = 0; i < C->nedges; i++) targets[fill[C->edges[i].from]++] = C->edges[i].to;
+  for (uint32_t i = 0; i < C->nedges; i++)
+    if (C->edges[i].to != STATE_ANY) targets[fill[C->edges[i].from]++] = C->edges[i].to;
   uint32_t *queue = xmalloc(n * sizeof *queue);
   uint32_t head = 0, tail = 0;
   seen[0] = true;
   queue[tail++] = 0;
   while (head < tail) {
     uint32_t s = queue[head++];
+    if (to_any[s]) {
+      for (uint32_t t = 0; t < n; t++) seen[t] = true;
+      break;
+    }
     for (uint32_t k = start[s]; k < start[s + 1]; k++) {
       uint32_t t = targets[k];
       if (!seen[t]) {
@@ -117,6 +129,7 @@ static void walk_from_first(Checker *C, uint32_t n, bool *seen) {
       }
     }
   }
+  free(to_any);
   free(queue);
   free(fill);
   free(targets);
@@ -146,5 +159,5 @@ void check_states(Checker *C, States *st) {
     return;
   }
   for (uint32_t i = 0; i < st->n; i++) check_state(C, &st->states[i], i);
-  if (!C->states_broken) check_reachability(C, st);
+  check_reachability(C, st);
 }
