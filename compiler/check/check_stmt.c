@@ -38,12 +38,21 @@ void check_who(Checker *C, Expr **who, uint32_t n, const char *empty) {
   }
 }
 
+/* For a bare number where a duration is wanted: how to write one. */
+static const char *duration_hint(Checker *C, const Expr *e) {
+  if (e->kind != E_INT || e->u.ival < 0) return "";
+  long long n = (long long)e->u.ival;
+  return arena_printf(C->arena, "; write `%lldd` or `%lld day%s` (units: m, h, d, w)", n, n,
+                      n == 1 ? "" : "s");
+}
+
 static void check_due(Checker *C, Expr *due) {
   const Type *t = check_expr(C, due);
   if (t->kind == T_DURATION || t->kind == T_DATE || t->kind == T_DATETIME ||
       t->kind == T_ERROR)
     return;
-  diag_error(C->diags, due->span, "`due` needs a duration, date or datetime, not %s", t->name);
+  diag_error(C->diags, due->span, "`due` needs a duration, date or datetime, not %s%s", t->name,
+             duration_hint(C, due));
 }
 
 /* ---- assignment ------------------------------------------------------------- */
@@ -163,7 +172,8 @@ static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
       diag_error(C->diags, r->span, "`remind` needs a `due` on its step");
     const Type *t = check_expr(C, r->before);
     if (t->kind != T_DURATION && t->kind != T_ERROR)
-      diag_error(C->diags, r->before->span, "`remind` needs a duration, not %s", t->name);
+      diag_error(C->diags, r->before->span, "`remind` needs a duration, not %s%s", t->name,
+                 duration_hint(C, r->before));
     check_block(C, r->body, cut_flow(flow, "a `remind` block"));
   }
   if (!h->on_timeout) return;
@@ -261,7 +271,8 @@ static void check_wait(Checker *C, Stmt *s) {
   if (s->u.wait.until && t->kind != T_DATE && t->kind != T_DATETIME)
     diag_error(C->diags, v->span, "`wait until` needs a date or datetime, not %s", t->name);
   else if (!s->u.wait.until && t->kind != T_DURATION)
-    diag_error(C->diags, v->span, "`wait` needs a duration, not %s", t->name);
+    diag_error(C->diags, v->span, "`wait` needs a duration, not %s%s", t->name,
+               duration_hint(C, v));
 }
 
 /* reassign / add: only where a timed-out step can still be kept open. */

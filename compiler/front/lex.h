@@ -79,6 +79,8 @@ typedef struct Lexer {
   uint32_t skip_interp;  /* open interpolations within the skipped block */
   bool eof_open_sent;    /* TK_EOF_OPEN was passed on; now closing blocks */
   LexToken last;         /* the last token passed on */
+  int before_last;       /* the kind of the token passed on before it */
+  Span before_last_span;
   bool last_closed_block; /* it was a `}` that closed an open `{` */
 } Lexer;
 
@@ -128,6 +130,14 @@ void lex_comment(Lexer *lx, Span span);
 int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
 int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
 int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
+/* `5 days`: digits, blanks and a unit word (day, hour, minute, week, or
+ * their plurals); 0 when the word is not a unit (then nothing is said). */
+int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
+/* A date literal `2026-03-05` or datetime `2026-03-05T10:00`, as text (the
+ * checker validates it). */
+int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, YYSTYPE *value);
+/* How many digits s starts with. */
+uint32_t lex_digits_len(const char *s);
 int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
 int lex_ident(Lexer *lx, const char *s, uint32_t n, YYSTYPE *value);
 int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);

@@ -56,7 +56,7 @@ bool parse_error_wanted(Parser *p, Span at, bool at_eof) {
 }
 
 void parse_syntax_error(Parser *p, Span at, const char *unexpected, const char **expected,
-                        int nexpected) {
+                        int nexpected, const char *hint) {
   StrBuf b;
   sb_init(&b);
   sb_printf(&b, "unexpected %s", unexpected);
@@ -67,6 +67,7 @@ void parse_syntax_error(Parser *p, Span at, const char *unexpected, const char *
       sb_puts(&b, expected[i]);
     }
   }
+  if (hint) sb_printf(&b, "; %s", hint);
   diag_error(p->diags, at, "%s", b.data);
   sb_free(&b);
 }
