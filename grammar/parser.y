@@ -78,6 +78,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 }
 
 %define api.pure full
+%define api.prefix {parse_yy}
 %define api.location.type {Span}
 %locations
 %define parse.error custom
@@ -683,7 +684,7 @@ str_parts
 /* ---- syntax error messages ------------------------------------------------ */
 
 /* The name a user reads for a token kind (its alias: `->`, identifier, ...). */
-const char *parser_token_name(int token_kind) {
+const char *parse_token_name(int token_kind) {
   if (token_kind == TK_EOF_OPEN) return "end of file";
   return yysymbol_name(YYTRANSLATE(token_kind));
 }
@@ -759,7 +760,7 @@ static const char *syntax_hint(Parser *p, yysymbol_kind_t sym, Span at,
   if (n > 4 && (opener == TK_LPAREN || opener == TK_LBRACKET) &&
       expects(expected, n, lex_closer_of(opener)))
     return arena_printf(p->arena, "expected %s to close the %s",
-                        parser_token_name(lex_closer_of(opener)), parser_token_name(opener));
+                        parse_token_name(lex_closer_of(opener)), parse_token_name(opener));
   if (n > 4 && expects(expected, n, TK_LBRACE) && !expects(expected, n, TK_SEP))
     return "expected `{`: a block goes in braces, as in `if c { ... }`";
   if (n > 4 && expects(expected, n, TK_IDENT) && expects(expected, n, TK_INT))
@@ -808,13 +809,13 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
   for (int i = 0; i < n && closer; i++)
     if (expected[i] == YYTRANSLATE(closer)) closer_expected = true;
   if (eof && closer_expected && nnames > 4) {
-    names[0] = parser_token_name(closer);
+    names[0] = parse_token_name(closer);
     nnames = 1;
   }
   const char *hint = eof && closer_expected ? NULL : syntax_hint(p, sym, at, expected, n);
   parse_syntax_error(p, at, unexpected_name(p, sym, at), names, nnames, hint);
   if (eof && closer_expected)
-    diag_note(p->diags, opener_at, "this %s is never closed", parser_token_name(opener));
+    diag_note(p->diags, opener_at, "this %s is never closed", parse_token_name(opener));
   return 0;
 }
 

@@ -166,7 +166,7 @@ static const char *intern(Lexer *lx, const char *s, uint32_t n) {
   return lx->names[j].s;
 }
 
-int lex_ident(Lexer *lx, const char *s, uint32_t n, YYSTYPE *value) {
+int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value) {
   value->str = intern(lx, s, n);
   return TK_IDENT;
 }
@@ -185,7 +185,7 @@ static void too_large(Lexer *lx, Span at, const char *what) {
   if (lex_error_wanted(lx, at.off)) diag_error(lx->diags, at, "%s too large", what);
 }
 
-int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   int64_t v = 0;
   if (!add_digits(&v, s, n)) {
     too_large(lx, at, "number");
@@ -197,7 +197,7 @@ int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
 
 enum { MAX_SCALE = 18 };
 
-int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   const char *dot = memchr(s, '.', n);
   uint32_t whole = (uint32_t)(dot - s), frac = n - whole - 1;
   int64_t v = 0;
@@ -228,7 +228,7 @@ static int64_t unit_seconds(char unit) {
 }
 
 /* `4h30m`: digits and a unit, repeated; the value is in seconds. */
-int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   int64_t total = 0;
   bool fits = true;
   for (uint32_t i = 0; i < n && fits;) {
@@ -263,7 +263,7 @@ static const struct {
     {"day", 'd'},    {"days", 'd'},    {"week", 'w'}, {"weeks", 'w'},
 };
 
-int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   uint32_t digits = lex_digits_len(s), word = digits;
   while (s[word] == ' ' || s[word] == '\t') word++;
   char unit = 0;
@@ -288,13 +288,13 @@ int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *va
   return TK_DURATION;
 }
 
-int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, YYSTYPE *value) {
+int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, PARSE_YYSTYPE *value) {
   value->str = arena_strndup(lx->arena, s, n);
   return with_time ? TK_DATETIME : TK_DATE;
 }
 
 /* `3x`, `12abc`: one error, and a number token so the parse goes on. */
-int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   if (lex_error_wanted(lx, at.off))
     diag_error(lx->diags, at, "invalid number `%.*s%s`", quoted_len(s, n), s,
                (uint32_t)quoted_len(s, n) < n ? "..." : "");
@@ -339,7 +339,7 @@ static bool verbatim_text(const char *s, uint32_t n) {
 /* Decodes one run of string text: escapes, `{{` and `}}` (a lone `}` is
  * itself), with UTF-8 checked; an invalid byte becomes U+FFFD after its
  * error, so the tree holds only valid UTF-8. */
-int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   if (verbatim_text(s, n)) {
     value->text.s = arena_strndup(lx->arena, s, n);
     value->text.len = n;
@@ -521,7 +521,7 @@ static LexToken make_token(int kind, Span span) {
  * newline before it, or NO_NEWLINE. */
 static uint32_t raw_next(Lexer *lx, LexToken *t) {
   lx->newline = NO_NEWLINE;
-  t->kind = lx->raw_done ? TK_EOF : bpllex(&t->value, &t->span, lx->scanner);
+  t->kind = lx->raw_done ? TK_EOF : lex_yylex(&t->value, &t->span, lx->scanner);
   if (t->kind == TK_EOF) {
     lx->raw_done = true;
     t->span = span_make(lx->src->len, 0);
@@ -740,7 +740,7 @@ void lex_free(Lexer *lx) {
 
 /* The filter's loop is here, not in a function of its own: it runs for every
  * token, and a call more was a tenth of its cost. */
-int lex_next(Lexer *lx, YYSTYPE *value, Span *span) {
+int lex_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span) {
   LexToken *t = &lx->last;
   lx->before_last = t->kind;
   lx->before_last_span = t->span;
@@ -802,4 +802,4 @@ LexToken *lex_all(const Source *src, Diags *diags, Arena *arena, uint32_t *n) {
   return toks;
 }
 
-const char *lex_token_name(int kind) { return parser_token_name(kind); }
+const char *lex_token_name(int kind) { return parse_token_name(kind); }

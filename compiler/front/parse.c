@@ -23,7 +23,7 @@ Program *parse_program(const Source *src, Diags *diags) {
   p->arena = &prog->arena;
   p->diags = diags;
   lex_init(&p->lex, src, diags, &prog->arena);
-  yyparse(p);
+  parse_yyparse(p);
 
   /* Whatever was complete is kept, even when the parse gave up early. */
   prog->nitems = p->items.n;
@@ -38,7 +38,7 @@ Program *parse_program(const Source *src, Diags *diags) {
   return prog;
 }
 
-void program_free(Program *p) {
+void parse_program_free(Program *p) {
   if (!p) return;
   arena_free(&p->arena);
   free(p);

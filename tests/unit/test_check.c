@@ -60,7 +60,7 @@ static void run_body(Run *r, const char *body) {
 
 static void run_free(Run *r) {
   diags_free(&r->diags);
-  program_free(r->prog);
+  parse_program_free(r->prog);
   source_free(r->src);
 }
 

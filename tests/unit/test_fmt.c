@@ -33,7 +33,7 @@ static char *format_text(const char *text) {
   }
   assert_int_equal(diags.errors, 0);
   char *out = fmt_program(prog);
-  program_free(prog);
+  parse_program_free(prog);
   diags_free(&diags);
   source_free(src);
   return out;
@@ -591,7 +591,7 @@ static Parsed parse_text(const char *text) {
 }
 
 static void parsed_free(Parsed *r) {
-  program_free(r->prog);
+  parse_program_free(r->prog);
   source_free(r->src);
 }
 

@@ -600,7 +600,7 @@ static void test_comments_recorded(void **state) {
   arena_init(&arena);
   Lexer *lx = malloc(sizeof *lx);
   lex_init(lx, src, &diags, &arena);
-  YYSTYPE value;
+  PARSE_YYSTYPE value;
   Span span;
   while (lex_next(lx, &value, &span) != TK_EOF) {
   }

@@ -34,7 +34,7 @@ static Parsed *parse_text(const char *text) {
 }
 
 static void parsed_free(Parsed *p) {
-  program_free(p->prog);
+  parse_program_free(p->prog);
   diags_free(&p->diags);
   source_free(p->src);
   free(p);
@@ -244,7 +244,7 @@ static void test_samples_parse_cleanly(void **state) {
     if (diags.n) fail_msg("%s: %s", path, diags.items[0].message);
     assert_true(prog->nitems >= 2);
     assert_true(prog->ncomments >= 1);
-    program_free(prog);
+    parse_program_free(prog);
     diags_free(&diags);
     source_free(src);
     count++;
