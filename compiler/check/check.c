@@ -152,7 +152,9 @@ Symbol *check_add_symbol(Checker *C, SymKind kind, Name name, const Type *type,
   return sym;
 }
 
-Symbol *check_lookup_value(Checker *C, const char *name) { return check_table_get(&C->values, name); }
+Symbol *check_lookup_value(Checker *C, const char *name) {
+  return check_table_get(&C->values, name);
+}
 
 /* Binds name to sym unless something visible has it already (then reports
  * the clash and leaves the first binding). */
