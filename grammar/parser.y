@@ -736,7 +736,7 @@ static const char *syntax_hint(Parser *p, yysymbol_kind_t sym, Span at,
   if (sym == YYSYMBOL_TK_ASSIGN && expects(expected, n, TK_EQ)) return "to compare, write `==`";
   if (sym == YYSYMBOL_TK_COLON && expects(expected, n, TK_ASSIGN))
     return "assign with `=` (`x = 1`); declare with `var x: int = 1`";
-  if (expects(expected, n, TK_PERCENT) && n <= 2 && before == TK_INT)
+  if (expects(expected, n, TK_PERCENT) && n <= 3 && (before == TK_INT || before == TK_IDENT))
     return arena_printf(p->arena, "the share of votes is a percentage: write `vote %s%%`", prev);
   if (ident && expects(expected, n, TK_ELSE) && is_word(word, "elif", "elsif", "elseif"))
     return "write `else if`";
