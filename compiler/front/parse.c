@@ -46,6 +46,9 @@ void parse_program_free(Program *p) {
 
 bool parse_error_wanted(Parser *p, Span at, bool at_eof) {
   if (p->lex.stopped) return false;
+  /* Past the limit nothing more is kept: spare the work of the message
+   * (its hint quotes the source into the arena). */
+  if (p->diags->max_errors && p->diags->errors >= p->diags->max_errors) return false;
   if (at_eof && p->eof_error_reported) return false;
   if (lex_error_on_line_of(&p->lex, at.off)) return false;
   uint32_t line = lex_line_of(&p->lex, at.off);
