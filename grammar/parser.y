@@ -728,6 +728,18 @@ static const char *syntax_hint(Parser *p, yysymbol_kind_t sym, Span at,
   const char *prev = source_text(p, p->lex.before_last_span);
   bool ident = sym == YYSYMBOL_TK_IDENT;
   const char *word = ident ? source_text(p, at) : "";
+  if (expects(expected, n, TK_PERCENT) && n <= 3 && (before == TK_INT || before == TK_IDENT))
+    return arena_printf(p->arena, "the share of votes is a percentage: write `vote %s%%`", prev);
+  if (before == TK_MODE && sym == YYSYMBOL_TK_INT)
+    return arena_printf(p->arena, "a share of votes is written `mode vote %s%%`",
+                        source_text(p, at));
+  if (sym == YYSYMBOL_TK_COMMA && before == TK_INT && !expects(expected, n, TK_COMMA))
+    return "a decimal is written with a point: `1.50`";
+  if (sym == YYSYMBOL_TK_RBRACE && !p->lex.last_closed_block)
+    return "no block is open here: this `}` closes nothing";
+  if (n > 4 && sym == YYSYMBOL_TK_LBRACE && expects(expected, n, TK_IDENT) &&
+      !expects(expected, n, TK_INT))
+    return "a reminder is written `remind 1d before { ... }`";
   if (ident && before == TK_INT)
     return arena_printf(p->arena, "a duration is written `%sd` or `%s %s` (units: minutes, "
                         "hours, days, weeks)", prev, prev, strcmp(prev, "1") ? "days" : "day");
@@ -736,8 +748,6 @@ static const char *syntax_hint(Parser *p, yysymbol_kind_t sym, Span at,
   if (sym == YYSYMBOL_TK_ASSIGN && expects(expected, n, TK_EQ)) return "to compare, write `==`";
   if (sym == YYSYMBOL_TK_COLON && expects(expected, n, TK_ASSIGN))
     return "assign with `=` (`x = 1`); declare with `var x: int = 1`";
-  if (expects(expected, n, TK_PERCENT) && n <= 3 && (before == TK_INT || before == TK_IDENT))
-    return arena_printf(p->arena, "the share of votes is a percentage: write `vote %s%%`", prev);
   if (ident && expects(expected, n, TK_ELSE) && is_word(word, "elif", "elsif", "elseif"))
     return "write `else if`";
   if (ident && expects(expected, n, TK_ARROW))

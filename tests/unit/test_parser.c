@@ -832,7 +832,7 @@ static void test_bad_items_recovered(void **state) {
   (void)state;
   Parsed *p = parse_text("documen D {}\naction f(a int)\ndocument E { x: int }\n}\nprocess q { }");
   expect_messages(p, MESSAGES("1:1: unexpected identifier `documen`", "2:12: unexpected identifier `int`, expected `:`; a type follows a colon: `a: int`",
-                              "4:1: unexpected `}`"));
+                              "4:1: unexpected `}`; no block is open here: this `}` closes nothing"));
   assert_int_equal(p->prog->nitems, 2);
   assert_int_equal(p->prog->items[0].kind, I_DOCUMENT);
   assert_int_equal(p->prog->items[1].kind, I_PROCESS);
@@ -904,7 +904,7 @@ static void test_unbalanced_braces(void **state) {
   free(text);
   text = repeat("", "}", 10000, "", "", "");
   p = parse_text(text);
-  expect_messages(p, MESSAGES("1:1: unexpected `}`"));
+  expect_messages(p, MESSAGES("1:1: unexpected `}`; no block is open here: this `}` closes nothing"));
   parsed_free(p);
   free(text);
 }
