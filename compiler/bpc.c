@@ -162,7 +162,7 @@ static Program *front_end(const char *path, bool run_checks, Source **srcp, int 
   *status = diags.errors ? EXIT_INPUT : EXIT_OK;
   diags_free(&diags);
   if (*status != EXIT_OK) {
-    program_free(prog);
+    parse_program_free(prog);
     return NULL;
   }
   return prog;
@@ -182,7 +182,7 @@ static int cmd_check(int argc, char **argv) {
     Source *src;
     int status;
     Program *prog = front_end(argv[i], true, &src, &status);
-    program_free(prog);
+    parse_program_free(prog);
     source_free(src);
     if (status > worst) worst = status;
   }
@@ -242,7 +242,7 @@ static int cmd_fmt(int argc, char **argv) {
     }
     free(text);
   }
-  program_free(prog);
+  parse_program_free(prog);
   source_free(src);
   return status;
 }
@@ -319,7 +319,7 @@ static int cmd_compile(int argc, char **argv) {
   }
   free(bytes);
   ir_free(ir);
-  program_free(prog);
+  parse_program_free(prog);
   source_free(src);
   return status;
 }

@@ -158,7 +158,7 @@ static int diagram_of_source(const char *path, DotFrontEnd front_end, Diagram **
     *out = dg_from_ir(ir);
     ir_free(ir);
   }
-  program_free(prog);
+  parse_program_free(prog);
   source_free(src);
   return status;
 }

@@ -78,6 +78,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 }
 
 %define api.pure full
+%define api.prefix {parse_yy}
 %define api.location.type {Span}
 %locations
 %define parse.error custom
@@ -133,6 +134,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %token <ival> TK_INT "number"
 %token <dec> TK_DECIMAL "decimal"
 %token <dur> TK_DURATION "duration"
+%token <str> TK_DATE "date" TK_DATETIME "datetime"
 %token TK_STR_BEGIN "string"
 %token <text> TK_STR_TEXT "text"
 %token TK_INTERP_BEGIN "`{` in a string"
@@ -650,6 +652,8 @@ postfix
   : TK_INT                    { $$ = tree_int(p, $1, @$); }
   | TK_DECIMAL                { $$ = tree_decimal(p, $1, @$); }
   | TK_DURATION               { $$ = tree_duration(p, $1, @$); }
+  | TK_DATE                   { $$ = tree_date(p, $1, false, @$); }
+  | TK_DATETIME               { $$ = tree_date(p, $1, true, @$); }
   | string
   | TK_TRUE                   { $$ = tree_bool(p, true, @$); }
   | TK_FALSE                  { $$ = tree_bool(p, false, @$); }
@@ -680,9 +684,16 @@ str_parts
 /* ---- syntax error messages ------------------------------------------------ */
 
 /* The name a user reads for a token kind (its alias: `->`, identifier, ...). */
-const char *parser_token_name(int token_kind) {
+const char *parse_token_name(int token_kind) {
   if (token_kind == TK_EOF_OPEN) return "end of file";
   return yysymbol_name(YYTRANSLATE(token_kind));
+}
+
+/* The source text of a span, cut at 40 bytes, for quoting in a hint. */
+static const char *source_text(Parser *p, Span s) {
+  uint32_t n = s.len > 40 ? 40 : s.len;
+  while (n > 0 && n < s.len && ((unsigned char)p->lex.src->text[s.off + n] & 0xC0) == 0x80) n--;
+  return arena_strndup(p->arena, p->lex.src->text + s.off, n);
 }
 
 /* The name of the unexpected token: an explicit `;` is a separator too, and
@@ -693,7 +704,90 @@ static const char *unexpected_name(Parser *p, yysymbol_kind_t sym, Span at) {
     if (at.len == 0) return "end of file";
     if (p->lex.src->text[at.off] == ';') return "`;`";
   }
+  if (sym == YYSYMBOL_TK_IDENT)
+    return arena_printf(p->arena, "identifier `%s`", source_text(p, at));
   return yysymbol_name(sym);
+}
+
+static bool expects(const yysymbol_kind_t *expected, int n, int token) {
+  for (int i = 0; i < n; i++)
+    if (expected[i] == YYTRANSLATE(token)) return true;
+  return false;
+}
+
+static bool is_word(const char *s, const char *a, const char *b, const char *c) {
+  return strcmp(s, a) == 0 || strcmp(s, b) == 0 || strcmp(s, c) == 0;
+}
+
+/* How to write what was most likely meant, for the mistakes people make
+ * most often; NULL when there is nothing better to say than what was
+ * expected. `before` is the token just before the unexpected one. */
+static const char *syntax_hint(Parser *p, yysymbol_kind_t sym, Span at,
+                               const yysymbol_kind_t *expected, int n) {
+  int before = p->lex.before_last;
+  const char *prev = source_text(p, p->lex.before_last_span);
+  bool ident = sym == YYSYMBOL_TK_IDENT;
+  const char *word = ident ? source_text(p, at) : "";
+  if (expects(expected, n, TK_PERCENT) && n <= 3 && (before == TK_INT || before == TK_IDENT))
+    return arena_printf(p->arena, "the share of votes is a percentage: write `vote %s%%`", prev);
+  if (before == TK_MODE && sym == YYSYMBOL_TK_INT)
+    return arena_printf(p->arena, "a share of votes is written `mode vote %s%%`",
+                        source_text(p, at));
+  if (sym == YYSYMBOL_TK_COMMA && before == TK_INT && !expects(expected, n, TK_COMMA))
+    return "a decimal is written with a point: `1.50`";
+  if (sym == YYSYMBOL_TK_RBRACE && !p->lex.last_closed_block)
+    return "no block is open here: this `}` closes nothing";
+  if (n > 4 && sym == YYSYMBOL_TK_LBRACE && expects(expected, n, TK_IDENT) &&
+      !expects(expected, n, TK_INT))
+    return "a reminder is written `remind 1d before { ... }`";
+  if (ident && before == TK_INT)
+    return arena_printf(p->arena, "a duration is written `%sd` or `%s %s` (units: minutes, "
+                        "hours, days, weeks)", prev, prev, strcmp(prev, "1") ? "days" : "day");
+  if (ident && before == TK_DECIMAL)
+    return "a duration counts whole units: write `36h` or `36 hours`, not `1.5 days`";
+  if (sym == YYSYMBOL_TK_ASSIGN && expects(expected, n, TK_EQ)) return "to compare, write `==`";
+  if (sym == YYSYMBOL_TK_COLON && expects(expected, n, TK_ASSIGN))
+    return "assign with `=` (`x = 1`); declare with `var x: int = 1`";
+  if (ident && expects(expected, n, TK_ELSE) && is_word(word, "elif", "elsif", "elseif"))
+    return "write `else if`";
+  if (ident && expects(expected, n, TK_ARROW))
+    return arena_printf(p->arena, "to name the result or the next state, write `-> %s`", word);
+  if (ident && expects(expected, n, TK_COLON) && before == TK_IDENT)
+    return arena_printf(p->arena, "a type follows a colon: `%s: %s`", prev, word);
+  if (sym == YYSYMBOL_TK_DURATION && before == TK_DURATION)
+    return "a duration of several units is written as one: `2h30m`";
+  if (expects(expected, n, TK_STR_BEGIN) && !expects(expected, n, TK_SEP) &&
+      !expects(expected, n, TK_INT) &&
+      (sym == YYSYMBOL_TK_SEP || sym == YYSYMBOL_TK_DUE || sym == YYSYMBOL_TK_MODE ||
+       sym == YYSYMBOL_TK_ARROW || sym == YYSYMBOL_TK_REMIND || sym == YYSYMBOL_TK_ON))
+    return "expected a string: a step's title or a message, as in "
+           "`task lee \"Pay {title}\" due 3d`";
+  Span open_at;
+  int opener = lex_innermost_open(&p->lex, &open_at);
+  if (opener == TK_INTERP_BEGIN && expects(expected, n, TK_INTERP_END))
+    return "the `{` before it in the string starts an expression that must end with `}` (to "
+           "write the brace itself, write `{{`)";
+  if (n > 4 && (opener == TK_LPAREN || opener == TK_LBRACKET) &&
+      expects(expected, n, lex_closer_of(opener)))
+    return arena_printf(p->arena, "expected %s to close the %s",
+                        parse_token_name(lex_closer_of(opener)), parse_token_name(opener));
+  if (n > 4 && expects(expected, n, TK_LBRACE) && !expects(expected, n, TK_SEP))
+    return "expected `{`: a block goes in braces, as in `if c { ... }`";
+  if (n > 4 && expects(expected, n, TK_IDENT) && expects(expected, n, TK_INT))
+    return "expected a value: a name, a number, a string or `(`";
+  return NULL;
+}
+
+/* A string whose `{` is never closed: `"Pay {title"` reads the closing quote
+ * as the start of a string inside the interpolation. Said at the `{`. */
+static bool unclosed_interpolation(Parser *p, yysymbol_kind_t sym) {
+  Span open_at;
+  if (sym != YYSYMBOL_TK_STR_BEGIN || lex_innermost_open(&p->lex, &open_at) != TK_INTERP_BEGIN)
+    return false;
+  diag_error(p->diags, open_at,
+             "this `{` in a string starts an expression that is never closed with `}`; to "
+             "write the brace itself, write `{{` or `\\{`");
+  return true;
 }
 
 static bool at_end_of_file(yysymbol_kind_t sym, Span at) {
@@ -710,6 +804,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
   bool eof = at_end_of_file(sym, at);
   lex_syntax_error(&p->lex, at); /* the filter helps the recovery either way */
   if (!parse_error_wanted(p, at, eof)) return 0;
+  if (unclosed_interpolation(p, sym)) return 0;
 
   yysymbol_kind_t expected[YYNTOKENS];
   int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
@@ -724,12 +819,13 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
   for (int i = 0; i < n && closer; i++)
     if (expected[i] == YYTRANSLATE(closer)) closer_expected = true;
   if (eof && closer_expected && nnames > 4) {
-    names[0] = parser_token_name(closer);
+    names[0] = parse_token_name(closer);
     nnames = 1;
   }
-  parse_syntax_error(p, at, unexpected_name(p, sym, at), names, nnames);
+  const char *hint = eof && closer_expected ? NULL : syntax_hint(p, sym, at, expected, n);
+  parse_syntax_error(p, at, unexpected_name(p, sym, at), names, nnames, hint);
   if (eof && closer_expected)
-    diag_note(p->diags, opener_at, "this %s is never closed", parser_token_name(opener));
+    diag_note(p->diags, opener_at, "this %s is never closed", parse_token_name(opener));
   return 0;
 }
 

@@ -23,15 +23,15 @@ static uint32_t hash_name(const char *s) {
   return h;
 }
 
-void table_init(NameTable *t) { memset(t, 0, sizeof *t); }
+void check_table_init(NameTable *t) { memset(t, 0, sizeof *t); }
 
-void table_free(NameTable *t) {
+void check_table_free(NameTable *t) {
   free(t->keys);
   free(t->vals);
-  table_init(t);
+  check_table_init(t);
 }
 
-void table_clear(NameTable *t) {
+void check_table_clear(NameTable *t) {
   if (t->cap) {
     memset(t->keys, 0, t->cap * sizeof *t->keys);
     memset(t->vals, 0, t->cap * sizeof *t->vals);
@@ -47,7 +47,7 @@ static uint32_t table_find(const NameTable *t, const char *key) {
   return i;
 }
 
-void *table_get(const NameTable *t, const char *key) {
+void *check_table_get(const NameTable *t, const char *key) {
   if (!t->cap || !key) return NULL;
   uint32_t i = table_find(t, key);
   return t->keys[i] ? t->vals[i] : NULL;
@@ -68,7 +68,7 @@ static void table_grow(NameTable *t) {
   free(old.vals);
 }
 
-void **table_slot(NameTable *t, const char *key) {
+void **check_table_slot(NameTable *t, const char *key) {
   if ((t->n + 1) * 2 > t->cap) table_grow(t); /* load stays at most 1/2 */
   uint32_t i = table_find(t, key);
   if (!t->keys[i]) {
@@ -80,7 +80,7 @@ void **table_slot(NameTable *t, const char *key) {
 
 /* ---- suggestions and shared reports ---------------------------------------- */
 
-void suggest_init(Suggest *s, const char *target) {
+void check_suggest_init(Suggest *s, const char *target) {
   size_t len = strlen(target);
   s->target = target;
   s->best = NULL;
@@ -96,7 +96,7 @@ static bool suggestions_wanted(const Checker *C, const Suggest *s) {
   return !(C->diags->max_errors && C->diags->errors >= C->diags->max_errors);
 }
 
-void suggest_consider(Checker *C, Suggest *s, const char *candidate) {
+void check_suggest_consider(Checker *C, Suggest *s, const char *candidate) {
   if (!candidate || !suggestions_wanted(C, s)) return;
   C->suggest_budget--;
   unsigned d = edit_distance(s->target, candidate, s->cap);
@@ -106,7 +106,7 @@ void suggest_consider(Checker *C, Suggest *s, const char *candidate) {
   }
 }
 
-void report_unknown(Checker *C, Span span, const char *what, const char *name,
+void check_report_unknown(Checker *C, Span span, const char *what, const char *name,
                     const char *best) {
   if (best)
     diag_error(C->diags, span, "%s `%s`; did you mean `%s`?", what, name, best);
@@ -114,18 +114,18 @@ void report_unknown(Checker *C, Span span, const char *what, const char *name,
     diag_error(C->diags, span, "%s `%s`", what, name);
 }
 
-const char *plural(Checker *C, uint32_t n, const char *word) {
+const char *check_plural(Checker *C, uint32_t n, const char *word) {
   return arena_printf(C->arena, "%u %s%s", n, word, n == 1 ? "" : "s");
 }
 
-const Type *resolve_type(Checker *C, TypeRef *t) {
+const Type *check_resolve_type(Checker *C, TypeRef *t) {
   if (!t->name.s) return NULL;
   t->type = type_by_name(t->name.s);
   if (t->type) return t->type;
   Suggest s;
-  suggest_init(&s, t->name.s);
-  for (size_t i = 0; type_names[i]; i++) suggest_consider(C, &s, type_names[i]);
-  report_unknown(C, t->name.span, "unknown type", t->name.s, s.best);
+  check_suggest_init(&s, t->name.s);
+  for (size_t i = 0; type_names[i]; i++) check_suggest_consider(C, &s, type_names[i]);
+  check_report_unknown(C, t->name.span, "unknown type", t->name.s, s.best);
   return NULL;
 }
 
@@ -135,7 +135,7 @@ static void note_first(Checker *C, Span first) {
 
 /* ---- the process namespace ------------------------------------------------- */
 
-Symbol *add_symbol(Checker *C, SymKind kind, Name name, const Type *type,
+Symbol *check_add_symbol(Checker *C, SymKind kind, Name name, const Type *type,
                           const void *decl) {
   Symbol *sym = arena_alloc(C->arena, sizeof *sym);
   sym->kind = kind;
@@ -152,12 +152,14 @@ Symbol *add_symbol(Checker *C, SymKind kind, Name name, const Type *type,
   return sym;
 }
 
-Symbol *lookup_value(Checker *C, const char *name) { return table_get(&C->values, name); }
+Symbol *check_lookup_value(Checker *C, const char *name) {
+  return check_table_get(&C->values, name);
+}
 
 /* Binds name to sym unless something visible has it already (then reports
  * the clash and leaves the first binding). */
 static bool bind_value(Checker *C, Symbol *sym) {
-  void **slot = table_slot(&C->values, sym->name);
+  void **slot = check_table_slot(&C->values, sym->name);
   if (*slot) {
     const Symbol *first = *slot;
     diag_error(C->diags, sym->decl_span, "`%s` is already declared", sym->name);
@@ -169,9 +171,9 @@ static bool bind_value(Checker *C, Symbol *sym) {
   return true;
 }
 
-Symbol *declare_scoped(Checker *C, SymKind kind, Name name, const Type *type,
+Symbol *check_declare_scoped(Checker *C, SymKind kind, Name name, const Type *type,
                        const void *decl) {
-  Symbol *sym = add_symbol(C, kind, name, type, decl);
+  Symbol *sym = check_add_symbol(C, kind, name, type, decl);
   if (!bind_value(C, sym)) return sym;
   if (C->nscoped == C->scoped_cap) {
     C->scoped_cap = C->scoped_cap ? C->scoped_cap * 2 : 32;
@@ -181,24 +183,24 @@ Symbol *declare_scoped(Checker *C, SymKind kind, Name name, const Type *type,
   return sym;
 }
 
-uint32_t scope_mark(const Checker *C) { return C->nscoped; }
+uint32_t check_scope_mark(const Checker *C) { return C->nscoped; }
 
-void end_scope(Checker *C, uint32_t mark) {
+void check_end_scope(Checker *C, uint32_t mark) {
   while (C->nscoped > mark) {
     Symbol *sym = C->scoped[--C->nscoped];
-    void **slot = table_slot(&C->values, sym->name);
+    void **slot = check_table_slot(&C->values, sym->name);
     if (*slot == sym) *slot = NULL;
   }
 }
 
-const char *suggest_value(Checker *C, const char *name) {
+const char *check_suggest_value(Checker *C, const char *name) {
   Suggest s;
-  suggest_init(&s, name);
+  check_suggest_init(&s, name);
   /* Declaration order makes the choice between equally close names stable. */
   for (uint32_t i = 0; i < C->nsymbols && suggestions_wanted(C, &s); i++) {
     const Symbol *sym = C->symbols[i];
-    if (sym->kind != SYM_STATE && lookup_value(C, sym->name) == sym)
-      suggest_consider(C, &s, sym->name);
+    if (sym->kind != SYM_STATE && check_lookup_value(C, sym->name) == sym)
+      check_suggest_consider(C, &s, sym->name);
   }
   return s.best;
 }
@@ -233,7 +235,7 @@ static void register_items(Checker *C) {
       value = e;
     }
     if (!name.s) continue;
-    void **slot = table_slot(tables[it->kind], name.s);
+    void **slot = check_table_slot(tables[it->kind], name.s);
     if (*slot) {
       diag_error(C->diags, name.span, "duplicate %s `%s`", item_kind_name[it->kind], name.s);
       Item first = {.kind = it->kind};
@@ -256,7 +258,7 @@ static void check_field_default(Checker *C, const Document *d, const NameTable *
   C->mode = NAMES_BODY;
   C->doc_fields = NULL;
   if (t->kind == T_ERROR) return;
-  const Expr *bad = first_non_constant(C, f->init);
+  const Expr *bad = check_first_non_constant(C, f->init);
   if (bad) {
     diag_error(C->diags, bad->span, "the default of `%s` must be a constant", f->name.s);
     return;
@@ -268,12 +270,12 @@ static void check_field_default(Checker *C, const Document *d, const NameTable *
 
 static void check_document(Checker *C, Document *d) {
   NameTable fields;
-  table_init(&fields);
+  check_table_init(&fields);
   for (uint32_t i = 0; i < d->nfields; i++) {
     DocField *f = &d->fields[i];
-    resolve_type(C, &f->type);
+    check_resolve_type(C, &f->type);
     if (!f->name.s) continue;
-    void **slot = table_slot(&fields, f->name.s);
+    void **slot = check_table_slot(&fields, f->name.s);
     if (*slot) {
       diag_error(C->diags, f->name.span, "duplicate field `%s` in document `%s`", f->name.s,
                  d->name.s);
@@ -284,19 +286,19 @@ static void check_document(Checker *C, Document *d) {
   }
   for (uint32_t i = 0; i < d->nfields; i++)
     if (d->fields[i].init) check_field_default(C, d, &fields, &d->fields[i]);
-  table_free(&fields);
+  check_table_free(&fields);
 }
 
 /* ---- actions --------------------------------------------------------------- */
 
 static void check_action(Checker *C, Action *a) {
   NameTable params;
-  table_init(&params);
+  check_table_init(&params);
   for (uint32_t i = 0; i < a->nparams; i++) {
     ActionParam *p = &a->params[i];
-    resolve_type(C, &p->type);
+    check_resolve_type(C, &p->type);
     if (!p->name.s) continue;
-    void **slot = table_slot(&params, p->name.s);
+    void **slot = check_table_slot(&params, p->name.s);
     if (*slot) {
       diag_error(C->diags, p->name.span, "duplicate parameter `%s` in action `%s`", p->name.s,
                  a->name.s);
@@ -305,8 +307,8 @@ static void check_action(Checker *C, Action *a) {
     }
     *slot = p;
   }
-  table_free(&params);
-  resolve_type(C, &a->result);
+  check_table_free(&params);
+  check_resolve_type(C, &a->result);
 }
 
 /* ---- processes: what other processes need to know -------------------------- */
@@ -314,15 +316,15 @@ static void check_action(Checker *C, Action *a) {
 static void resolve_process_doc(Checker *C, ProcEntry *e) {
   Name doc = e->proc->doc;
   if (!doc.s) return;
-  e->doc = table_get(&C->docs, doc.s);
+  e->doc = check_table_get(&C->docs, doc.s);
   if (e->doc) return;
   e->doc_unknown = true;
   Suggest s;
-  suggest_init(&s, doc.s);
+  check_suggest_init(&s, doc.s);
   for (uint32_t i = 0; i < C->prog->nitems; i++)
     if (C->prog->items[i].kind == I_DOCUMENT)
-      suggest_consider(C, &s, C->prog->items[i].u.doc->name.s);
-  report_unknown(C, doc.span, "unknown document type", doc.s, s.best);
+      check_suggest_consider(C, &s, C->prog->items[i].u.doc->name.s);
+  check_report_unknown(C, doc.span, "unknown document type", doc.s, s.best);
 }
 
 /* Resolves the process's `on DOC` and the types of its declarations, and
@@ -334,9 +336,9 @@ static void prepare_process(Checker *C, ProcEntry *e) {
     Member *m = &e->proc->members[i];
     if (m->kind != M_DECL) continue;
     Decl *d = m->u.decl;
-    resolve_type(C, &d->type);
+    check_resolve_type(C, &d->type);
     if (d->kind != D_PARAM || !d->name.s) continue;
-    void **slot = table_slot(&e->params, d->name.s);
+    void **slot = check_table_slot(&e->params, d->name.s);
     if (*slot) continue; /* the namespace check reports it */
     *slot = d;
     ptrvec_push(C->arena, &params, d);
@@ -352,9 +354,9 @@ static void declare_fields(Checker *C, const Document *doc) {
     const DocField *f = &doc->fields[i];
     if (!f->name.s) continue;
     const Type *t = f->type.type ? f->type.type : &type_error;
-    Symbol *sym = add_symbol(C, SYM_FIELD, f->name, t, f);
+    Symbol *sym = check_add_symbol(C, SYM_FIELD, f->name, t, f);
     sym->slot = i; /* the field's index in its document */
-    void **slot = table_slot(&C->values, f->name.s);
+    void **slot = check_table_slot(&C->values, f->name.s);
     if (!*slot) *slot = sym; /* a duplicate field was reported with the document */
   }
 }
@@ -364,13 +366,13 @@ static const SymKind decl_sym_kind[] = {SYM_PARAM, SYM_VAR, SYM_CONST};
 static void declare_decl(Checker *C, Decl *d) {
   if (!d->name.s) return;
   const Type *t = d->type.name.s ? (d->type.type ? d->type.type : &type_error) : NULL;
-  d->sym = add_symbol(C, decl_sym_kind[d->kind], d->name, t, d);
+  d->sym = check_add_symbol(C, decl_sym_kind[d->kind], d->name, t, d);
   bind_value(C, d->sym);
 }
 
 /* A constant's value: checked to be constant, folded when int or bool. */
 static void check_const_value(Checker *C, Decl *d) {
-  const Expr *bad = first_non_constant(C, d->init);
+  const Expr *bad = check_first_non_constant(C, d->init);
   if (bad) {
     diag_error(C->diags, bad->span,
                "constant `%s` must be computed from literals and other constants", d->name.s);
@@ -379,11 +381,11 @@ static void check_const_value(Checker *C, Decl *d) {
   const char *why = NULL;
   int64_t v;
   const Type *t = d->sym->type;
-  if ((t->kind == T_INT || t->kind == T_BOOL) && !fold_int(C, d->init, &v, &why) && why) {
+  if ((t->kind == T_INT || t->kind == T_BOOL) && !check_fold_int(C, d->init, &v, &why) && why) {
     diag_error(C->diags, d->init->span, "%s", why);
     return;
   }
-  d->sym->const_value = fold_constant(C, d->init);
+  d->sym->const_value = check_fold_constant(C, d->init);
 }
 
 static void check_decl_init(Checker *C, Decl *d) {
@@ -423,7 +425,7 @@ static void check_decl_init(Checker *C, Decl *d) {
 /* ---- triggers -------------------------------------------------------------- */
 
 static void check_change_field(Checker *C, const Name *f) {
-  Symbol *sym = lookup_value(C, f->s);
+  Symbol *sym = check_lookup_value(C, f->s);
   if (sym && sym->kind == SYM_FIELD) return;
   if (sym) {
     diag_error(C->diags, f->span, "`%s` is not a document field", f->s);
@@ -431,11 +433,11 @@ static void check_change_field(Checker *C, const Name *f) {
   }
   if (C->entry->doc_unknown) return;
   Suggest s;
-  suggest_init(&s, f->s);
+  check_suggest_init(&s, f->s);
   if (C->entry->doc)
     for (uint32_t i = 0; i < C->entry->doc->nfields; i++)
-      suggest_consider(C, &s, C->entry->doc->fields[i].name.s);
-  report_unknown(C, f->span, "unknown document field", f->s, s.best);
+      check_suggest_consider(C, &s, C->entry->doc->fields[i].name.s);
+  check_report_unknown(C, f->span, "unknown document field", f->s, s.best);
 }
 
 static void check_trigger(Checker *C, Trigger *t) {
@@ -446,7 +448,7 @@ static void check_trigger(Checker *C, Trigger *t) {
   if (t->kind == TRIG_MANUAL)
     diag_error(C->diags, t->when->span, "`when` needs `start on create` or `start on change`");
   C->mode = NAMES_TRIGGER;
-  expect_type(C, t->when, &type_bool, "condition");
+  check_expect_type(C, t->when, &type_bool, "condition");
   C->mode = NAMES_BODY;
 }
 
@@ -455,11 +457,10 @@ static void check_trigger(Checker *C, Trigger *t) {
 static void reset_process_state(Checker *C, ProcEntry *e) {
   C->entry = e;
   C->nsymbols = 0;
-  table_clear(&C->values);
-  table_clear(&C->states);
+  check_table_clear(&C->values);
+  check_table_clear(&C->states);
   C->nscoped = 0;
   C->nedges = 0;
-  C->states_broken = false;
   C->current_state = -1;
   C->cur_states = NULL;
   memset(C->slots, 0, sizeof C->slots);
@@ -531,7 +532,7 @@ static void check_process(Checker *C, ProcEntry *e) {
   States *states = check_members(C, p);
   info->has_states = states != NULL;
   C->cur_states = states;
-  if (states) register_states(C, states);
+  if (states) check_register_states(C, states);
   Block *body = top_level_block(C, p);
   if (states && body->n)
     diag_error(C->diags, body->stmts[0]->span,
@@ -563,15 +564,15 @@ bool check_program(Program *p, Diags *diags) {
   }
   for (uint32_t i = 0; i < C.nentries; i++) prepare_process(&C, &C.entries[i]);
   for (uint32_t i = 0; i < C.nentries; i++) check_process(&C, &C.entries[i]);
-  for (uint32_t i = 0; i < C.nentries; i++) table_free(&C.entries[i].params);
+  for (uint32_t i = 0; i < C.nentries; i++) check_table_free(&C.entries[i].params);
   free(C.entries);
   free(C.symbols);
   free(C.scoped);
   free(C.edges);
-  table_free(&C.docs);
-  table_free(&C.actions);
-  table_free(&C.procs);
-  table_free(&C.values);
-  table_free(&C.states);
+  check_table_free(&C.docs);
+  check_table_free(&C.actions);
+  check_table_free(&C.procs);
+  check_table_free(&C.values);
+  check_table_free(&C.states);
   return diags->errors == errors_before;
 }

@@ -16,7 +16,7 @@
  * walks below from exhausting the stack on a pathological line. */
 enum { MAX_EXPR_DEPTH = 10 * PARSE_MAX_DEPTH };
 
-bool is_record(const Type *t) { return t->kind == T_RECORD; }
+bool check_is_record(const Type *t) { return t->kind == T_RECORD; }
 
 static bool is_time_point(const Type *t) { return t->kind == T_DATE || t->kind == T_DATETIME; }
 
@@ -69,7 +69,7 @@ static const Builtin *find_builtin(const char *name) {
   return NULL;
 }
 
-bool is_builtin_function(const char *name) { return find_builtin(name) != NULL; }
+bool check_is_builtin_function(const char *name) { return find_builtin(name) != NULL; }
 
 /* ---- literal dates ----------------------------------------------------------- */
 
@@ -159,7 +159,7 @@ static const char *sym_kind_name(SymKind k) {
 
 static const Type *check_doc_default_name(Checker *C, Expr *e) {
   const char *name = e->u.name.s;
-  if (table_get(C->doc_fields, name))
+  if (check_table_get(C->doc_fields, name))
     diag_error(C->diags, e->span, "the default of a field cannot use the field `%s`", name);
   else
     diag_error(C->diags, e->span, "unknown name `%s`", name);
@@ -187,12 +187,12 @@ static bool name_allowed(Checker *C, Expr *e, const Symbol *sym) {
 static const Type *check_name(Checker *C, Expr *e) {
   const char *name = e->u.name.s;
   if (C->mode == NAMES_DOC_DEFAULT) return check_doc_default_name(C, e);
-  Symbol *sym = lookup_value(C, name);
+  Symbol *sym = check_lookup_value(C, name);
   if (!sym) {
     /* With an unknown document every field name would be "unknown": the
      * one report at `on DOC` says it all. */
     if (!(C->entry && C->entry->doc_unknown))
-      report_unknown(C, e->span, "unknown name", name, suggest_value(C, name));
+      check_report_unknown(C, e->span, "unknown name", name, check_suggest_value(C, name));
     return &type_error;
   }
   e->u.name.sym = sym;
@@ -215,13 +215,13 @@ static const Type *check_member(Checker *C, Expr *e) {
   const TypeField *f = type_field(t, m->s);
   if (f) return f->type;
   const char *what = member_owner(C, e->u.field.obj, t);
-  if (!is_record(t)) {
+  if (!check_is_record(t)) {
     diag_error(C->diags, m->span, "%s is %s and has no members", what, t->name);
     return &type_error;
   }
   Suggest s;
-  suggest_init(&s, m->s);
-  for (uint32_t i = 0; i < t->nfields; i++) suggest_consider(C, &s, t->fields[i].name);
+  check_suggest_init(&s, m->s);
+  for (uint32_t i = 0; i < t->nfields; i++) check_suggest_consider(C, &s, t->fields[i].name);
   if (s.best)
     diag_error(C->diags, m->span, "%s has no member `%s`; did you mean `%s`?", what, m->s,
                s.best);
@@ -237,7 +237,7 @@ static const Type *check_string(Checker *C, Expr *e) {
     Expr *part = e->u.str.parts[i].expr;
     if (!part) continue;
     const Type *t = check_expr(C, part);
-    if (!is_record(t)) continue;
+    if (!check_is_record(t)) continue;
     if (part->kind == E_NAME)
       diag_error(C->diags, part->span,
                  "`%s` is a step result and cannot be shown as text; use a member such as "
@@ -327,7 +327,7 @@ static const Type *apply_builtin(Checker *C, const Builtin *b, Expr **args,
 }
 
 static void unknown_function(Checker *C, const Name *fn) {
-  if (table_get(&C->actions, fn->s)) {
+  if (check_table_get(&C->actions, fn->s)) {
     diag_error(C->diags, fn->span,
                "action `%s` cannot be called inside an expression; call it as a step: "
                "`%s(...) -> result`",
@@ -335,9 +335,9 @@ static void unknown_function(Checker *C, const Name *fn) {
     return;
   }
   Suggest s;
-  suggest_init(&s, fn->s);
-  for (size_t i = 0; i < NBUILTINS; i++) suggest_consider(C, &s, builtins[i].name);
-  report_unknown(C, fn->span, "unknown function", fn->s, s.best);
+  check_suggest_init(&s, fn->s);
+  for (size_t i = 0; i < NBUILTINS; i++) check_suggest_consider(C, &s, builtins[i].name);
+  check_report_unknown(C, fn->span, "unknown function", fn->s, s.best);
 }
 
 static const Type *check_call(Checker *C, Expr *e) {
@@ -356,7 +356,7 @@ static const Type *check_call(Checker *C, Expr *e) {
   }
   if (e->u.call.n != b->nargs) {
     diag_error(C->diags, e->span, "`%s` takes %s, not %u", b->name,
-               plural(C, b->nargs, "argument"), e->u.call.n);
+               check_plural(C, b->nargs, "argument"), e->u.call.n);
     return &type_error;
   }
   if (failed) return b->result ? b->result : &type_error;
@@ -426,7 +426,7 @@ static const Type *comparison_type(Checker *C, Expr *e, const Type *a, const Typ
                a->name, b->name);
     return &type_error;
   }
-  bool ok = c && !is_record(c);
+  bool ok = c && !check_is_record(c);
   if (ok && op != B_EQ && op != B_NE)
     ok = type_is_numeric(c) || is_time_point(c) || c->kind == T_STRING || c->kind == T_DURATION;
   if (ok) return &type_bool;
@@ -481,7 +481,7 @@ static const Type *check_binary(Checker *C, Expr *e) {
 }
 
 static const Type *check_cond(Checker *C, Expr *e) {
-  expect_type(C, e->u.cond.cond, &type_bool, "condition");
+  check_expect_type(C, e->u.cond.cond, &type_bool, "condition");
   const Type *a = check_expr(C, e->u.cond.then);
   const Type *b = check_expr(C, e->u.cond.otherwise);
   const Type *c = type_common(a, b);
@@ -523,7 +523,7 @@ const Type *check_expr(Checker *C, Expr *e) {
   return e->type;
 }
 
-bool expect_type(Checker *C, Expr *e, const Type *want, const char *what) {
+bool check_expect_type(Checker *C, Expr *e, const Type *want, const char *what) {
   const Type *t = check_expr(C, e);
   if (type_assignable(want, t)) return true;
   diag_error(C->diags, e->span, "%s must be %s, not %s", what, want->name, t->name);
@@ -531,7 +531,7 @@ bool expect_type(Checker *C, Expr *e, const Type *want, const char *what) {
 }
 
 void check_text(Checker *C, Expr *e, const char *what) {
-  if (e) expect_type(C, e, &type_string, what);
+  if (e) check_expect_type(C, e, &type_string, what);
 }
 
 void check_plain_text(Checker *C, Expr *e, const char *what) {
@@ -592,7 +592,7 @@ static const Expr *non_constant_at(const Checker *C, const Expr *e, uint32_t dep
   }
 }
 
-const Expr *first_non_constant(const Checker *C, const Expr *e) {
+const Expr *check_first_non_constant(const Checker *C, const Expr *e) {
   return non_constant_at(C, e, 0);
 }
 
@@ -682,7 +682,7 @@ static bool fold_at(Folder *f, const Expr *e, int64_t *out, uint32_t depth) {
   }
 }
 
-bool fold_int(const Checker *C, const Expr *e, int64_t *out, const char **why) {
+bool check_fold_int(const Checker *C, const Expr *e, int64_t *out, const char **why) {
   (void)C;
   Folder f = {NULL};
   bool ok = fold_at(&f, e, out, 0);
@@ -690,9 +690,9 @@ bool fold_int(const Checker *C, const Expr *e, int64_t *out, const char **why) {
   return ok;
 }
 
-Expr *fold_constant(Checker *C, Expr *e) {
+Expr *check_fold_constant(Checker *C, Expr *e) {
   int64_t v;
-  if (!fold_int(C, e, &v, NULL) || e->kind == E_INT || e->kind == E_BOOL) return e;
+  if (!check_fold_int(C, e, &v, NULL) || e->kind == E_INT || e->kind == E_BOOL) return e;
   Expr *folded = arena_alloc(C->arena, sizeof *folded);
   folded->span = e->span;
   folded->type = e->type;

@@ -28,13 +28,13 @@ typedef struct NameTable {
   uint32_t cap, n; /* cap is 0 or a power of two; n counts keys */
 } NameTable;
 
-void table_init(NameTable *t);
-void table_free(NameTable *t);
-void table_clear(NameTable *t);
-void *table_get(const NameTable *t, const char *key);
+void check_table_init(NameTable *t);
+void check_table_free(NameTable *t);
+void check_table_clear(NameTable *t);
+void *check_table_get(const NameTable *t, const char *key);
 /* The value slot of key, inserted (holding NULL) when missing. The pointer is
  * valid until the next insertion. */
-void **table_slot(NameTable *t, const char *key);
+void **check_table_slot(NameTable *t, const char *key);
 
 /* ---- "did you mean" ------------------------------------------------------ */
 
@@ -84,6 +84,11 @@ typedef struct StateEdge {
   uint32_t from, to;
 } StateEdge;
 
+/* The target of an edge to a state that is not declared (a misspelt
+ * `goto`): it may have been meant for any state, so reachability takes it
+ * for an edge to every one and reports only what no edge can reach. */
+enum { STATE_ANY = UINT32_MAX };
+
 typedef struct Checker {
   Program *prog;
   Diags *diags;
@@ -121,33 +126,32 @@ typedef struct Checker {
   int64_t current_state;      /* index of the state whose body is checked, or -1 */
   StateEdge *edges;
   uint32_t nedges, edges_cap;
-  bool states_broken;         /* an unknown state was named: skip reachability */
 } Checker;
 
 /* ---- check.c -------------------------------------------------------------- */
 
-void suggest_init(Suggest *s, const char *target);
-void suggest_consider(Checker *C, Suggest *s, const char *candidate);
+void check_suggest_init(Suggest *s, const char *target);
+void check_suggest_consider(Checker *C, Suggest *s, const char *candidate);
 /* "what `name`" or "what `name`; did you mean `best`?" */
-void report_unknown(Checker *C, Span span, const char *what, const char *name,
+void check_report_unknown(Checker *C, Span span, const char *what, const char *name,
                     const char *best);
 /* A value name visible here (a field, param, var, const, result, loop var). */
-Symbol *lookup_value(Checker *C, const char *name);
+Symbol *check_lookup_value(Checker *C, const char *name);
 /* A new symbol of the current process, listed in info->symbols. */
-Symbol *add_symbol(Checker *C, SymKind kind, Name name, const Type *type, const void *decl);
+Symbol *check_add_symbol(Checker *C, SymKind kind, Name name, const Type *type, const void *decl);
 /* The closest visible value name, or NULL. */
-const char *suggest_value(Checker *C, const char *name);
+const char *check_suggest_value(Checker *C, const char *name);
 /* Declares a block-scoped name (a step result or loop variable); reports a
  * clash with anything visible. Never returns NULL. */
-Symbol *declare_scoped(Checker *C, SymKind kind, Name name, const Type *type,
+Symbol *check_declare_scoped(Checker *C, SymKind kind, Name name, const Type *type,
                        const void *decl);
-/* Block scopes: remember the mark, declare, then end_scope(mark). */
-uint32_t scope_mark(const Checker *C);
-void end_scope(Checker *C, uint32_t mark);
+/* Block scopes: remember the mark, declare, then check_end_scope(mark). */
+uint32_t check_scope_mark(const Checker *C);
+void check_end_scope(Checker *C, uint32_t mark);
 /* Resolves a written type, reporting an unknown one. NULL when unknown. */
-const Type *resolve_type(Checker *C, TypeRef *t);
+const Type *check_resolve_type(Checker *C, TypeRef *t);
 /* "1 argument", "3 arguments" */
-const char *plural(Checker *C, uint32_t n, const char *word);
+const char *check_plural(Checker *C, uint32_t n, const char *word);
 
 /* ---- check_expr.c ---------------------------------------------------------- */
 
@@ -156,23 +160,23 @@ const char *plural(Checker *C, uint32_t n, const char *word);
 const Type *check_expr(Checker *C, Expr *e);
 /* Reports unless e's type fits `want`; `what` names the place, as in
  * "condition must be bool, not int". Returns whether it fits. */
-bool expect_type(Checker *C, Expr *e, const Type *want, const char *what);
+bool check_expect_type(Checker *C, Expr *e, const Type *want, const char *what);
 /* A string expression (a title, message, label): must be string-typed. */
 void check_text(Checker *C, Expr *e, const char *what);
 /* A label that must be plain text (no interpolation). */
 void check_plain_text(Checker *C, Expr *e, const char *what);
 /* The first part of e that is not a compile-time constant, or NULL. */
-const Expr *first_non_constant(const Checker *C, const Expr *e);
+const Expr *check_first_non_constant(const Checker *C, const Expr *e);
 /* Folds an int- or bool-typed constant expression. Returns false when e is
  * not constant or its value is undefined (overflow, division by zero), and
  * then sets *why (when not NULL) to a message or NULL. */
-bool fold_int(const Checker *C, const Expr *e, int64_t *out, const char **why);
+bool check_fold_int(const Checker *C, const Expr *e, int64_t *out, const char **why);
 /* Builds the folded form of a constant (an E_INT / E_BOOL node when it folds,
  * else e itself). */
-Expr *fold_constant(Checker *C, Expr *e);
+Expr *check_fold_constant(Checker *C, Expr *e);
 /* Is the type a step's result (a record)? */
-bool is_record(const Type *t);
-bool is_builtin_function(const char *name);
+bool check_is_record(const Type *t);
+bool check_is_builtin_function(const char *name);
 
 /* ---- check_stmt.c ---------------------------------------------------------- */
 
@@ -184,7 +188,7 @@ void check_who(Checker *C, Expr **who, uint32_t n, const char *empty);
 /* ---- check_states.c --------------------------------------------------------- */
 
 /* Declares the state names (before any `goto` is checked). */
-void register_states(Checker *C, States *st);
+void check_register_states(Checker *C, States *st);
 /* Checks the states' bodies and that the machine can reach its end. */
 void check_states(Checker *C, States *st);
 /* A goto: resolves the state and records the edge. Returns false when goto

@@ -10,12 +10,12 @@
 
 #include "check_internal.h"
 
-void register_states(Checker *C, States *st) {
+void check_register_states(Checker *C, States *st) {
   for (uint32_t i = 0; i < st->n; i++) {
     State *s = &st->states[i];
     if (!s->name.s) continue;
-    add_symbol(C, SYM_STATE, s->name, &type_void, s);
-    void **slot = table_slot(&C->states, s->name.s);
+    check_add_symbol(C, SYM_STATE, s->name, &type_void, s);
+    void **slot = check_table_slot(&C->states, s->name.s);
     if (*slot) {
       diag_error(C->diags, s->name.span, "duplicate state `%s`", s->name.s);
       diag_note(C->diags, ((State *)*slot)->name.span, "first declared here");
@@ -36,14 +36,17 @@ static void add_edge(Checker *C, uint32_t to) {
 
 /* `-> STATE` or `goto STATE`: the state's index, or -1 after a report. */
 static int64_t resolve_state(Checker *C, const Name *name) {
-  const State *s = table_get(&C->states, name->s);
+  const State *s = check_table_get(&C->states, name->s);
   if (s) return s - C->cur_states->states;
-  C->states_broken = true; /* its edges are unknown: reachability would mislead */
   Suggest sg;
-  suggest_init(&sg, name->s);
+  check_suggest_init(&sg, name->s);
   for (uint32_t i = 0; i < C->cur_states->n; i++)
-    suggest_consider(C, &sg, C->cur_states->states[i].name.s);
-  report_unknown(C, name->span, "unknown state", name->s, sg.best);
+    check_suggest_consider(C, &sg, C->cur_states->states[i].name.s);
+  check_report_unknown(C, name->span, "unknown state", name->s, sg.best);
+  /* The flow checks go on: the edge goes where the message suggests, or,
+   * without a suggestion, to any state (see STATE_ANY). */
+  const State *meant = sg.best ? check_table_get(&C->states, sg.best) : NULL;
+  add_edge(C, meant ? (uint32_t)(meant - C->cur_states->states) : STATE_ANY);
   return -1;
 }
 
@@ -61,7 +64,7 @@ bool check_goto(Checker *C, Stmt *s) {
 
 static void check_command(Checker *C, Command *c, NameTable *names) {
   if (c->name.s) {
-    void **slot = table_slot(names, c->name.s);
+    void **slot = check_table_slot(names, c->name.s);
     if (*slot) {
       diag_error(C->diags, c->name.span, "duplicate command `%s` in this state", c->name.s);
       diag_note(C->diags, ((Command *)*slot)->name.span, "first declared here");
@@ -86,9 +89,9 @@ static void check_state(Checker *C, State *s, uint32_t index) {
                s->name.s);
   if (s->enter) check_block(C, s->enter, (Flow){0});
   NameTable commands;
-  table_init(&commands);
+  check_table_init(&commands);
   for (uint32_t i = 0; i < s->ncommands; i++) check_command(C, &s->commands[i], &commands);
-  table_free(&commands);
+  check_table_free(&commands);
   C->current_state = -1;
 }
 
@@ -98,17 +101,26 @@ static void check_state(Checker *C, State *s, uint32_t index) {
 static void walk_from_first(Checker *C, uint32_t n, bool *seen) {
   uint32_t *start = xcalloc(n + 1, sizeof *start);
   uint32_t *targets = xmalloc((C->nedges ? C->nedges : 1) * sizeof *targets);
-  for (uint32_t i = 0; i < C->nedges; i++) start[C->edges[i].from + 1]++;
+  bool *to_any = xcalloc(n, sizeof *to_any);
+  for (uint32_t i = 0; i < C->nedges; i++) {
+    if (C->edges[i].to == STATE_ANY) to_any[C->edges[i].from] = true;
+    else start[C->edges[i].from + 1]++;
+  }
   for (uint32_t i = 0; i < n; i++) start[i + 1] += start[i];
   uint32_t *fill = xmalloc(n * sizeof *fill);
   memcpy(fill, start, n * sizeof *fill);
-  for (uint32_t i = 0; i < C->nedges; i++) targets[fill[C->edges[i].from]++] = C->edges[i].to;
+  for (uint32_t i = 0; i < C->nedges; i++)
+    if (C->edges[i].to != STATE_ANY) targets[fill[C->edges[i].from]++] = C->edges[i].to;
   uint32_t *queue = xmalloc(n * sizeof *queue);
   uint32_t head = 0, tail = 0;
   seen[0] = true;
   queue[tail++] = 0;
   while (head < tail) {
     uint32_t s = queue[head++];
+    if (to_any[s]) {
+      for (uint32_t t = 0; t < n; t++) seen[t] = true;
+      break;
+    }
     for (uint32_t k = start[s]; k < start[s + 1]; k++) {
       uint32_t t = targets[k];
       if (!seen[t]) {
@@ -117,6 +129,7 @@ static void walk_from_first(Checker *C, uint32_t n, bool *seen) {
       }
     }
   }
+  free(to_any);
   free(queue);
   free(fill);
   free(targets);
@@ -131,7 +144,7 @@ static void check_reachability(Checker *C, States *st) {
     const State *s = &st->states[i];
     if (seen[i]) final_reached |= s->final;
     /* A duplicate was reported as such; its edges went to the first. */
-    else if (s->name.s && table_get(&C->states, s->name.s) == s)
+    else if (s->name.s && check_table_get(&C->states, s->name.s) == s)
       diag_error(C->diags, s->name.span, "state `%s` can never be reached", s->name.s);
   }
   if (!final_reached)
@@ -146,5 +159,5 @@ void check_states(Checker *C, States *st) {
     return;
   }
   for (uint32_t i = 0; i < st->n; i++) check_state(C, &st->states[i], i);
-  if (!C->states_broken) check_reachability(C, st);
+  check_reachability(C, st);
 }

@@ -38,12 +38,21 @@ void check_who(Checker *C, Expr **who, uint32_t n, const char *empty) {
   }
 }
 
+/* For a bare number where a duration is wanted: how to write one. */
+static const char *duration_hint(Checker *C, const Expr *e) {
+  if (e->kind != E_INT || e->u.ival < 0) return "";
+  long long n = (long long)e->u.ival;
+  return arena_printf(C->arena, "; write `%lldd` or `%lld day%s` (units: m, h, d, w)", n, n,
+                      n == 1 ? "" : "s");
+}
+
 static void check_due(Checker *C, Expr *due) {
   const Type *t = check_expr(C, due);
   if (t->kind == T_DURATION || t->kind == T_DATE || t->kind == T_DATETIME ||
       t->kind == T_ERROR)
     return;
-  diag_error(C->diags, due->span, "`due` needs a duration, date or datetime, not %s", t->name);
+  diag_error(C->diags, due->span, "`due` needs a duration, date or datetime, not %s%s", t->name,
+             duration_hint(C, due));
 }
 
 /* ---- assignment ------------------------------------------------------------- */
@@ -60,7 +69,7 @@ static const char *kind_noun(SymKind k) {
 
 static void report_unknown_value(Checker *C, const Name *n, const char *what) {
   if (C->entry->doc_unknown) return; /* reported once at `on DOC` */
-  report_unknown(C, n->span, what, n->s, suggest_value(C, n->s));
+  check_report_unknown(C, n->span, what, n->s, check_suggest_value(C, n->s));
 }
 
 /* NAME = EXPR */
@@ -68,7 +77,7 @@ static void check_assign(Checker *C, Stmt *s) {
   const Name *target = &s->u.assign.target;
   const Type *t = check_expr(C, s->u.assign.value);
   if (!target->s) return;
-  Symbol *sym = lookup_value(C, target->s);
+  Symbol *sym = check_lookup_value(C, target->s);
   if (!sym) {
     report_unknown_value(C, target, "unknown name");
     return;
@@ -91,10 +100,10 @@ static void check_assign(Checker *C, Stmt *s) {
 static const char *const human_noun[] = {"a task", "an approval", "a review", "a request"};
 
 static void check_vote_percent(Checker *C, Expr *n) {
-  if (!expect_type(C, n, &type_int, "a vote percentage")) return;
+  if (!check_expect_type(C, n, &type_int, "a vote percentage")) return;
   int64_t v;
   const char *why;
-  if (fold_int(C, n, &v, &why)) {
+  if (check_fold_int(C, n, &v, &why)) {
     if (v < 0 || v > 100)
       diag_error(C->diags, n->span, "vote percentage must be between 0 and 100, not %lld",
                  (long long)v);
@@ -120,16 +129,16 @@ static void check_mode(Checker *C, HumanStep *h) {
 
 /* FIELD: TYPE "label" inside a request: stores into a field or variable. */
 static void check_request_field(Checker *C, RequestField *f, NameTable *asked) {
-  const Type *written = resolve_type(C, &f->type);
+  const Type *written = check_resolve_type(C, &f->type);
   if (f->label) check_text(C, f->label, "a field label");
   if (!f->name.s) return;
-  void **slot = table_slot(asked, f->name.s);
+  void **slot = check_table_slot(asked, f->name.s);
   if (*slot) {
     diag_error(C->diags, f->name.span, "`%s` is asked twice in this request", f->name.s);
     return;
   }
   *slot = f;
-  Symbol *sym = lookup_value(C, f->name.s);
+  Symbol *sym = check_lookup_value(C, f->name.s);
   if (!sym) {
     report_unknown_value(C, &f->name, "unknown field or variable");
     return;
@@ -149,9 +158,9 @@ static void check_request_field(Checker *C, RequestField *f, NameTable *asked) {
 
 static void check_request_fields(Checker *C, HumanStep *h) {
   NameTable asked;
-  table_init(&asked);
+  check_table_init(&asked);
   for (uint32_t i = 0; i < h->nfields; i++) check_request_field(C, &h->fields[i], &asked);
-  table_free(&asked);
+  check_table_free(&asked);
 }
 
 /* `remind` and `on timeout` blocks: they run while the step is open, before
@@ -163,7 +172,8 @@ static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
       diag_error(C->diags, r->span, "`remind` needs a `due` on its step");
     const Type *t = check_expr(C, r->before);
     if (t->kind != T_DURATION && t->kind != T_ERROR)
-      diag_error(C->diags, r->before->span, "`remind` needs a duration, not %s", t->name);
+      diag_error(C->diags, r->before->span, "`remind` needs a duration, not %s%s", t->name,
+                 duration_hint(C, r->before));
     check_block(C, r->body, cut_flow(flow, "a `remind` block"));
   }
   if (!h->on_timeout) return;
@@ -187,14 +197,14 @@ static void check_human(Checker *C, Stmt *s, Flow flow) {
   if (h->kind == H_REQUEST) check_request_fields(C, h);
   check_step_handlers(C, h, flow);
   if (h->result.s)
-    h->result_sym = declare_scoped(C, SYM_RESULT, h->result, result_type[h->kind], h);
+    h->result_sym = check_declare_scoped(C, SYM_RESULT, h->result, result_type[h->kind], h);
 }
 
 /* ---- flow -------------------------------------------------------------------- */
 
 static void check_if(Checker *C, Stmt *s, Flow flow) {
   for (uint32_t i = 0; i < s->u.if_.n; i++) {
-    expect_type(C, s->u.if_.conds[i], &type_bool, "condition");
+    check_expect_type(C, s->u.if_.conds[i], &type_bool, "condition");
     check_block(C, s->u.if_.blocks[i], flow);
   }
   if (s->u.if_.otherwise) check_block(C, s->u.if_.otherwise, flow);
@@ -212,9 +222,9 @@ static void check_loop_body(Checker *C, Stmt *s, Block *body, Flow flow, bool en
 
 static void check_while(Checker *C, Stmt *s, Flow flow) {
   bool endless = false;
-  if (expect_type(C, s->u.while_.cond, &type_bool, "condition")) {
+  if (check_expect_type(C, s->u.while_.cond, &type_bool, "condition")) {
     int64_t v;
-    endless = fold_int(C, s->u.while_.cond, &v, NULL) && v;
+    endless = check_fold_int(C, s->u.while_.cond, &v, NULL) && v;
   }
   check_loop_body(C, s, s->u.while_.body, flow, endless, 5);
 }
@@ -226,11 +236,11 @@ static void check_for(Checker *C, Stmt *s, Flow flow) {
     elem = t->elem;
   else if (t->kind != T_ERROR)
     diag_error(C->diags, s->u.for_.list->span, "`for` needs a list, not %s", t->name);
-  uint32_t mark = scope_mark(C);
+  uint32_t mark = check_scope_mark(C);
   if (s->u.for_.var.s)
-    s->u.for_.sym = declare_scoped(C, SYM_LOOPVAR, s->u.for_.var, elem, s);
+    s->u.for_.sym = check_declare_scoped(C, SYM_LOOPVAR, s->u.for_.var, elem, s);
   check_loop_body(C, s, s->u.for_.body, flow, false, 3);
-  end_scope(C, mark);
+  check_end_scope(C, mark);
 }
 
 /* break / continue: returns whether it is valid (then it ends its block). */
@@ -261,7 +271,8 @@ static void check_wait(Checker *C, Stmt *s) {
   if (s->u.wait.until && t->kind != T_DATE && t->kind != T_DATETIME)
     diag_error(C->diags, v->span, "`wait until` needs a date or datetime, not %s", t->name);
   else if (!s->u.wait.until && t->kind != T_DURATION)
-    diag_error(C->diags, v->span, "`wait` needs a duration, not %s", t->name);
+    diag_error(C->diags, v->span, "`wait` needs a duration, not %s%s", t->name,
+               duration_hint(C, v));
 }
 
 /* reassign / add: only where a timed-out step can still be kept open. */
@@ -285,7 +296,7 @@ static void check_action_args(Checker *C, Stmt *s, const Action *a) {
   const Name *name = &s->u.call.action;
   if (s->u.call.n != a->nparams) {
     diag_error(C->diags, name->span, "`%s` takes %s, not %u", name->s,
-               plural(C, a->nparams, "argument"), s->u.call.n);
+               check_plural(C, a->nparams, "argument"), s->u.call.n);
     return;
   }
   for (uint32_t i = 0; i < a->nparams; i++) {
@@ -298,25 +309,25 @@ static void check_action_args(Checker *C, Stmt *s, const Action *a) {
 }
 
 static void report_unknown_action(Checker *C, const Name *name) {
-  if (is_builtin_function(name->s)) {
+  if (check_is_builtin_function(name->s)) {
     diag_error(C->diags, name->span,
                "`%s` is a built-in function, not an action; use its value in an expression",
                name->s);
     return;
   }
   Suggest sg;
-  suggest_init(&sg, name->s);
+  check_suggest_init(&sg, name->s);
   for (uint32_t i = 0; i < C->prog->nitems; i++)
     if (C->prog->items[i].kind == I_ACTION)
-      suggest_consider(C, &sg, C->prog->items[i].u.action->name.s);
-  report_unknown(C, name->span, "unknown action", name->s, sg.best);
+      check_suggest_consider(C, &sg, C->prog->items[i].u.action->name.s);
+  check_report_unknown(C, name->span, "unknown action", name->s, sg.best);
 }
 
 /* ACTION(args) [-> r] */
 static void check_action_call(Checker *C, Stmt *s) {
   const Name *name = &s->u.call.action;
   for (uint32_t i = 0; i < s->u.call.n; i++) check_expr(C, s->u.call.args[i]);
-  const Action *a = name->s ? table_get(&C->actions, name->s) : NULL;
+  const Action *a = name->s ? check_table_get(&C->actions, name->s) : NULL;
   if (a)
     check_action_args(C, s, a);
   else if (name->s)
@@ -328,7 +339,7 @@ static void check_action_call(Checker *C, Stmt *s) {
     diag_error(C->diags, s->u.call.result.span, "action `%s` has no result to name", name->s);
   else if (a && a->result.type)
     t = a->result.type;
-  s->u.call.result_sym = declare_scoped(C, SYM_RESULT, s->u.call.result, t, s);
+  s->u.call.result_sym = check_declare_scoped(C, SYM_RESULT, s->u.call.result, t, s);
   if (no_result) s->u.call.result_sym->used = true;
 }
 
@@ -354,12 +365,12 @@ static bool check_start_arg(Checker *C, const ProcEntry *target, NamedArg *arg,
   const Type *t = check_expr(C, arg->value);
   const char *pname = target->proc->name.s;
   if (!arg->name.s) return false;
-  const Decl *d = table_get(&target->params, arg->name.s);
+  const Decl *d = check_table_get(&target->params, arg->name.s);
   if (!d) {
     Suggest sg;
-    suggest_init(&sg, arg->name.s);
+    check_suggest_init(&sg, arg->name.s);
     for (uint32_t i = 0; i < target->nparams; i++)
-      suggest_consider(C, &sg, target->param_list[i]->name.s);
+      check_suggest_consider(C, &sg, target->param_list[i]->name.s);
     if (sg.best)
       diag_error(C->diags, arg->name.span, "`%s` has no parameter `%s`; did you mean `%s`?",
                  pname, arg->name.s, sg.best);
@@ -367,7 +378,7 @@ static bool check_start_arg(Checker *C, const ProcEntry *target, NamedArg *arg,
       diag_error(C->diags, arg->name.span, "`%s` has no parameter `%s`", pname, arg->name.s);
     return false;
   }
-  void **slot = table_slot(given, arg->name.s);
+  void **slot = check_table_slot(given, arg->name.s);
   if (*slot) {
     diag_error(C->diags, arg->name.span, "parameter `%s` is given twice", arg->name.s);
     return true;
@@ -382,30 +393,30 @@ static bool check_start_arg(Checker *C, const ProcEntry *target, NamedArg *arg,
 /* start PROCESS(name: expr, ...) */
 static void check_start(Checker *C, Stmt *s) {
   const Name *name = &s->u.start.process;
-  const ProcEntry *target = name->s ? table_get(&C->procs, name->s) : NULL;
+  const ProcEntry *target = name->s ? check_table_get(&C->procs, name->s) : NULL;
   if (!target) {
     for (uint32_t i = 0; i < s->u.start.n; i++) check_expr(C, s->u.start.args[i].value);
     if (!name->s) return;
     Suggest sg;
-    suggest_init(&sg, name->s);
+    check_suggest_init(&sg, name->s);
     for (uint32_t i = 0; i < C->nentries; i++)
-      suggest_consider(C, &sg, C->entries[i].proc->name.s);
-    report_unknown(C, name->span, "unknown process", name->s, sg.best);
+      check_suggest_consider(C, &sg, C->entries[i].proc->name.s);
+    check_report_unknown(C, name->span, "unknown process", name->s, sg.best);
     return;
   }
   if (target->doc != C->entry->doc && !target->doc_unknown && !C->entry->doc_unknown)
     report_other_document(C, name, target->doc, C->entry->doc);
   NameTable given;
-  table_init(&given);
+  check_table_init(&given);
   bool names_ok = true;
   for (uint32_t i = 0; i < s->u.start.n; i++)
     names_ok &= check_start_arg(C, target, &s->u.start.args[i], &given);
   for (uint32_t i = 0; names_ok && i < target->nparams; i++) {
     const Decl *d = target->param_list[i];
-    if (!d->init && !table_get(&given, d->name.s))
+    if (!d->init && !check_table_get(&given, d->name.s))
       diag_error(C->diags, name->span, "missing parameter `%s` of `%s`", d->name.s, name->s);
   }
-  table_free(&given);
+  check_table_free(&given);
 }
 
 /* ---- statements and blocks ------------------------------------------------------ */
@@ -457,7 +468,7 @@ static void check_stmt_list(Checker *C, Block *b, Flow flow) {
 
 void check_block(Checker *C, Block *b, Flow flow) {
   if (!b) return;
-  uint32_t mark = scope_mark(C);
+  uint32_t mark = check_scope_mark(C);
   check_stmt_list(C, b, flow);
-  end_scope(C, mark);
+  check_end_scope(C, mark);
 }

@@ -102,6 +102,7 @@ struct Expr {
       Name fn;
       Expr **args;
       uint32_t n;
+      bool literal;     /* a date literal `2026-03-05`: date("2026-03-05") */
     } call;
     struct { UnaryOp op; Expr *operand; } unary;
     struct { BinaryOp op; Expr *lhs, *rhs; Span op_span; } binary;

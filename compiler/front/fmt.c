@@ -317,6 +317,10 @@ static void fmt_expr_bare(Fmt *f, const Expr *e) {
     put_name(f, e->u.field.member);
     break;
   case E_CALL:
+    if (e->u.call.literal) {
+      put(f, e->u.call.args[0]->u.str.parts[0].text);
+      break;
+    }
     put_name(f, e->u.call.fn);
     put(f, "(");
     fmt_expr_list(f, e->u.call.args, e->u.call.n);

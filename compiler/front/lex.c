@@ -166,7 +166,7 @@ static const char *intern(Lexer *lx, const char *s, uint32_t n) {
   return lx->names[j].s;
 }
 
-int lex_ident(Lexer *lx, const char *s, uint32_t n, YYSTYPE *value) {
+int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value) {
   value->str = intern(lx, s, n);
   return TK_IDENT;
 }
@@ -185,7 +185,7 @@ static void too_large(Lexer *lx, Span at, const char *what) {
   if (lex_error_wanted(lx, at.off)) diag_error(lx->diags, at, "%s too large", what);
 }
 
-int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   int64_t v = 0;
   if (!add_digits(&v, s, n)) {
     too_large(lx, at, "number");
@@ -197,7 +197,7 @@ int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
 
 enum { MAX_SCALE = 18 };
 
-int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   const char *dot = memchr(s, '.', n);
   uint32_t whole = (uint32_t)(dot - s), frac = n - whole - 1;
   int64_t v = 0;
@@ -228,7 +228,7 @@ static int64_t unit_seconds(char unit) {
 }
 
 /* `4h30m`: digits and a unit, repeated; the value is in seconds. */
-int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   int64_t total = 0;
   bool fits = true;
   for (uint32_t i = 0; i < n && fits;) {
@@ -248,8 +248,53 @@ int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) 
   return TK_DURATION;
 }
 
+uint32_t lex_digits_len(const char *s) {
+  uint32_t n = 0;
+  while (s[n] >= '0' && s[n] <= '9') n++;
+  return n;
+}
+
+/* The unit words a count may be followed by, with their short form. */
+static const struct {
+  const char *word;
+  char unit;
+} unit_words[] = {
+    {"minute", 'm'}, {"minutes", 'm'}, {"hour", 'h'}, {"hours", 'h'},
+    {"day", 'd'},    {"days", 'd'},    {"week", 'w'}, {"weeks", 'w'},
+};
+
+int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
+  uint32_t digits = lex_digits_len(s), word = digits;
+  while (s[word] == ' ' || s[word] == '\t') word++;
+  char unit = 0;
+  uint32_t len = n - word;
+  for (size_t i = 0; i < sizeof unit_words / sizeof unit_words[0]; i++)
+    if (strlen(unit_words[i].word) == len && memcmp(s + word, unit_words[i].word, len) == 0)
+      unit = unit_words[i].unit;
+  if (!unit) return 0;
+  int64_t count = 0;
+  if (!add_digits(&count, s, digits) || count > INT64_MAX / unit_seconds(unit)) {
+    too_large(lx, at, "duration");
+    count = 0;
+  }
+  /* The text the formatter prints: one blank between count and word. */
+  char *text = arena_alloc(lx->arena, digits + 1 + (n - word) + 1);
+  memcpy(text, s, digits);
+  text[digits] = ' ';
+  memcpy(text + digits + 1, s + word, n - word);
+  text[digits + 1 + (n - word)] = '\0';
+  value->dur.text = text;
+  value->dur.seconds = count * unit_seconds(unit);
+  return TK_DURATION;
+}
+
+int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, PARSE_YYSTYPE *value) {
+  value->str = arena_strndup(lx->arena, s, n);
+  return with_time ? TK_DATETIME : TK_DATE;
+}
+
 /* `3x`, `12abc`: one error, and a number token so the parse goes on. */
-int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   if (lex_error_wanted(lx, at.off))
     diag_error(lx->diags, at, "invalid number `%.*s%s`", quoted_len(s, n), s,
                (uint32_t)quoted_len(s, n) < n ? "..." : "");
@@ -294,7 +339,7 @@ static bool verbatim_text(const char *s, uint32_t n) {
 /* Decodes one run of string text: escapes, `{{` and `}}` (a lone `}` is
  * itself), with UTF-8 checked; an invalid byte becomes U+FFFD after its
  * error, so the tree holds only valid UTF-8. */
-int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
+int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   if (verbatim_text(s, n)) {
     value->text.s = arena_strndup(lx->arena, s, n);
     value->text.len = n;
@@ -343,6 +388,33 @@ int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value) {
   return TK_STR_TEXT;
 }
 
+/* How to write what a character that starts no token was likely meant for. */
+static const char *bad_char_hint(const char *s, uint32_t n, size_t k) {
+  static const struct {
+    const char *chars, *hint;
+  } hints[] = {
+      {"&&", "; write `and`"},
+      {"&", "; write `and`"},
+      {"||", "; write `or`"},
+      {"|", "; write `or`"},
+      {"!", "; write `not` (and `!=` for not equal)"},
+      {"'", "; strings are written in double quotes: \"text\""},
+      {"\xE2\x80\x9C", "; strings are written in plain double quotes: \"text\""},
+      {"\xE2\x80\x9D", "; strings are written in plain double quotes: \"text\""},
+      {"\xC2\xAB", "; strings are written in plain double quotes: \"text\""},
+      {"\xC2\xA0", "; a no-break space: write a plain space"},
+      {"\xE2\x80\x94", "; write `-` for minus"},
+      {"\xE2\x80\x93", "; write `-` for minus"},
+  };
+  for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+    size_t len = strlen(hints[i].chars);
+    if (len <= n && memcmp(s, hints[i].chars, len) == 0 && (len >= k)) return hints[i].hint;
+  }
+  if ((unsigned char)s[0] >= 0x80)
+    return "; names are written with letters (Latin, Greek or Cyrillic), digits and `_`";
+  return "";
+}
+
 /* A run of characters that start no token: one error, and at most one such
  * error a line, so a binary file gives a handful of messages, not thousands. */
 void lex_bad_chars(Lexer *lx, const char *s, uint32_t n, Span at) {
@@ -356,7 +428,8 @@ void lex_bad_chars(Lexer *lx, const char *s, uint32_t n, Span at) {
   if (c < 0x20 || c == 0x7f || k == 0)
     diag_error(lx->diags, at, "unexpected byte 0x%02x", c);
   else
-    diag_error(lx->diags, at, "unexpected character `%.*s`", (int)k, s);
+    diag_error(lx->diags, at, "unexpected character `%.*s`%s", (int)k, s,
+               bad_char_hint(s, n, k));
 }
 
 void lex_unterminated(Lexer *lx) {
@@ -393,7 +466,8 @@ static inline bool statement_word(int kind) {
  * the parser's recovery stops at the end of its line. */
 static bool ends_line(int kind) {
   switch (kind) {
-  case TK_IDENT: case TK_INT: case TK_DECIMAL: case TK_DURATION: case TK_STR_END:
+  case TK_IDENT: case TK_INT: case TK_DECIMAL: case TK_DURATION: case TK_DATE:
+  case TK_DATETIME: case TK_STR_END:
   case TK_TRUE: case TK_FALSE: case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
   case TK_WAIT_ALL: case TK_PERCENT: case TK_INVALID:
     return true;
@@ -447,7 +521,7 @@ static LexToken make_token(int kind, Span span) {
  * newline before it, or NO_NEWLINE. */
 static uint32_t raw_next(Lexer *lx, LexToken *t) {
   lx->newline = NO_NEWLINE;
-  t->kind = lx->raw_done ? TK_EOF : bpllex(&t->value, &t->span, lx->scanner);
+  t->kind = lx->raw_done ? TK_EOF : lex_yylex(&t->value, &t->span, lx->scanner);
   if (t->kind == TK_EOF) {
     lx->raw_done = true;
     t->span = span_make(lx->src->len, 0);
@@ -666,8 +740,10 @@ void lex_free(Lexer *lx) {
 
 /* The filter's loop is here, not in a function of its own: it runs for every
  * token, and a call more was a tenth of its cost. */
-int lex_next(Lexer *lx, YYSTYPE *value, Span *span) {
+int lex_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span) {
   LexToken *t = &lx->last;
+  lx->before_last = t->kind;
+  lx->before_last_span = t->span;
   for (;;) {
     if (lx->stopped) {
       *t = make_token(TK_EOF, span_make(lx->src->len, 0));
@@ -726,4 +802,4 @@ LexToken *lex_all(const Source *src, Diags *diags, Arena *arena, uint32_t *n) {
   return toks;
 }
 
-const char *lex_token_name(int kind) { return parser_token_name(kind); }
+const char *lex_token_name(int kind) { return parse_token_name(kind); }

@@ -8,7 +8,7 @@
  * error it skips a block opened on the bad line whole, so the parser's
  * recovery resumes at the next line of the same block.
  *
- * Token kinds (TK_IDENT, TK_SEP, ...) and their values (YYSTYPE) are the
+ * Token kinds (TK_IDENT, TK_SEP, ...) and their values (PARSE_YYSTYPE) are the
  * parser's, from the generated parser.h. */
 #ifndef BPC_LEX_H
 #define BPC_LEX_H
@@ -27,7 +27,7 @@
 typedef struct LexToken {
   int kind;
   Span span;
-  YYSTYPE value;
+  PARSE_YYSTYPE value;
 } LexToken;
 
 enum { NO_NEWLINE = UINT32_MAX };
@@ -79,6 +79,8 @@ typedef struct Lexer {
   uint32_t skip_interp;  /* open interpolations within the skipped block */
   bool eof_open_sent;    /* TK_EOF_OPEN was passed on; now closing blocks */
   LexToken last;         /* the last token passed on */
+  int before_last;       /* the kind of the token passed on before it */
+  Span before_last_span;
   bool last_closed_block; /* it was a `}` that closed an open `{` */
 } Lexer;
 
@@ -87,7 +89,7 @@ typedef struct Lexer {
 void lex_init(Lexer *lx, const Source *src, Diags *diags, Arena *arena);
 void lex_free(Lexer *lx);
 /* The next token for the parser (SEP included); 0 (end of file) at the end. */
-int lex_next(Lexer *lx, YYSTYPE *value, Span *span);
+int lex_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span);
 /* The parser found a syntax error at the last token passed on (at `at`):
  * discard up to the end of the line, skipping any block opened before it
  * ends, and report no lexical error later on that line. */
@@ -112,7 +114,7 @@ LexToken *lex_all(const Source *src, Diags *diags, Arena *arena, uint32_t *n);
 /* The name a user reads for a token kind: "identifier", "`->`", ... */
 const char *lex_token_name(int kind);
 /* Defined by the parser (grammar/parser.y). */
-const char *parser_token_name(int token_kind);
+const char *parse_token_name(int token_kind);
 
 /* ---- for the raw scanner (grammar/lexer.l) -------------------------------- */
 
@@ -121,16 +123,24 @@ void lex_scanner_open(Lexer *lx);
 void lex_scanner_close(Lexer *lx);
 /* The scanner itself (flex's yylex): the next raw token's kind, its value
  * and its span. */
-int bpllex(YYSTYPE *value, Span *span, void *scanner);
+int lex_yylex(PARSE_YYSTYPE *value, Span *span, void *scanner);
 
 void lex_newline(Lexer *lx, uint32_t off);
 void lex_comment(Lexer *lx, Span span);
-int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
-int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
-int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
-int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
-int lex_ident(Lexer *lx, const char *s, uint32_t n, YYSTYPE *value);
-int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, YYSTYPE *value);
+int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
+int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
+int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
+/* `5 days`: digits, blanks and a unit word (day, hour, minute, week, or
+ * their plurals); 0 when the word is not a unit (then nothing is said). */
+int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
+/* A date literal `2026-03-05` or datetime `2026-03-05T10:00`, as text (the
+ * checker validates it). */
+int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, PARSE_YYSTYPE *value);
+/* How many digits s starts with. */
+uint32_t lex_digits_len(const char *s);
+int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
+int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value);
+int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
 void lex_bad_chars(Lexer *lx, const char *s, uint32_t n, Span at);
 /* A newline or the end of the file inside a string: reports it once, at the
  * outermost opening quote; the scanner then closes each open piece. */

@@ -23,7 +23,7 @@ Program *parse_program(const Source *src, Diags *diags) {
   p->arena = &prog->arena;
   p->diags = diags;
   lex_init(&p->lex, src, diags, &prog->arena);
-  yyparse(p);
+  parse_yyparse(p);
 
   /* Whatever was complete is kept, even when the parse gave up early. */
   prog->nitems = p->items.n;
@@ -38,7 +38,7 @@ Program *parse_program(const Source *src, Diags *diags) {
   return prog;
 }
 
-void program_free(Program *p) {
+void parse_program_free(Program *p) {
   if (!p) return;
   arena_free(&p->arena);
   free(p);
@@ -46,6 +46,9 @@ void program_free(Program *p) {
 
 bool parse_error_wanted(Parser *p, Span at, bool at_eof) {
   if (p->lex.stopped) return false;
+  /* Past the limit nothing more is kept: spare the work of the message
+   * (its hint quotes the source into the arena). */
+  if (p->diags->max_errors && p->diags->errors >= p->diags->max_errors) return false;
   if (at_eof && p->eof_error_reported) return false;
   if (lex_error_on_line_of(&p->lex, at.off)) return false;
   uint32_t line = lex_line_of(&p->lex, at.off);
@@ -56,7 +59,7 @@ bool parse_error_wanted(Parser *p, Span at, bool at_eof) {
 }
 
 void parse_syntax_error(Parser *p, Span at, const char *unexpected, const char **expected,
-                        int nexpected) {
+                        int nexpected, const char *hint) {
   StrBuf b;
   sb_init(&b);
   sb_printf(&b, "unexpected %s", unexpected);
@@ -67,6 +70,7 @@ void parse_syntax_error(Parser *p, Span at, const char *unexpected, const char *
       sb_puts(&b, expected[i]);
     }
   }
+  if (hint) sb_printf(&b, "; %s", hint);
   diag_error(p->diags, at, "%s", b.data);
   sb_free(&b);
 }

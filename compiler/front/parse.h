@@ -16,8 +16,8 @@ enum { PARSE_MAX_DEPTH = 200 };
 
 /* Parses src. Syntax errors are reported to diags; the parser recovers at
  * statement and block boundaries, so all of them are reported. Always returns
- * a Program (partial when there were errors); free it with program_free. */
+ * a Program (partial when there were errors); free it with parse_program_free. */
 Program *parse_program(const Source *src, Diags *diags);
-void program_free(Program *p);
+void parse_program_free(Program *p);
 
 #endif

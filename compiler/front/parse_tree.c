@@ -597,6 +597,24 @@ Expr *tree_call(Parser *p, Name fn, ExprList *args, Span span) {
   return e;
 }
 
+/* `2026-03-05` is `date("2026-03-05")` written as a literal: the checker
+ * and the back end see the call; the formatter prints the literal. */
+Expr *tree_date(Parser *p, const char *text, bool with_time, Span span) {
+  Expr *arg = new_expr(p, E_STRING, span, 0);
+  StrPart *part = arena_alloc(p->arena, sizeof *part);
+  *part = (StrPart){.text = text, .len = span.len, .span = span};
+  arg->u.str.parts = part;
+  arg->u.str.n = 1;
+  Expr **args = arena_alloc(p->arena, sizeof *args);
+  args[0] = arg;
+  Expr *e = new_expr(p, E_CALL, span, 1);
+  e->u.call.fn = (Name){with_time ? "datetime" : "date", span};
+  e->u.call.args = args;
+  e->u.call.n = 1;
+  e->u.call.literal = true;
+  return e;
+}
+
 Expr *tree_unary(Parser *p, UnaryOp op, Expr *operand, Span span) {
   Expr *e = new_expr(p, E_UNARY, span, depth_of(operand));
   if (e->kind != E_UNARY) return e;

@@ -37,9 +37,10 @@ struct Parser {
  * limit stopped the parse, not a second one on a line that already has an
  * error (lexical or syntax), not a second one at the end of the file. */
 bool parse_error_wanted(Parser *p, Span at, bool at_eof);
-/* "unexpected X[, expected A, B or C]"; expected names only when 1..4. */
+/* "unexpected X[, expected A, B or C][; HINT]"; expected names only when
+ * 1..4, the hint (how to write what was likely meant) when not NULL. */
 void parse_syntax_error(Parser *p, Span at, const char *unexpected, const char **expected,
-                        int nexpected);
+                        int nexpected, const char *hint);
 /* An expression too deep for the tree walkers; reported once. */
 void parse_too_deep(Parser *p, Span at);
 
@@ -167,6 +168,7 @@ Expr *tree_bool(Parser *p, bool value, Span span);
 Expr *tree_name_expr(Parser *p, const char *name, Span span);
 Expr *tree_list(Parser *p, ExprList *items, Span span);
 Expr *tree_field(Parser *p, Expr *obj, Name member, Span span);
+Expr *tree_date(Parser *p, const char *text, bool with_time, Span span);
 Expr *tree_call(Parser *p, Name fn, ExprList *args, Span span);
 Expr *tree_unary(Parser *p, UnaryOp op, Expr *operand, Span span);
 Expr *tree_binary(Parser *p, BinaryOp op, Expr *lhs, Expr *rhs, Span op_span);

@@ -59,14 +59,19 @@ static bool binop(P *p, BpOp op, BpValue *a, BpValue *b, BpValue *out) {
 
 static bool expr(P *p, BpValue *out);
 
-static bool is_ident_start(char c) { return isalpha((unsigned char)c) || c == '_'; }
+/* Names may hold letters beyond ASCII (UTF-8, as the compiler takes them):
+ * any byte of 0x80 or more counts as a letter here. */
+static bool is_ident_start(char c) {
+  return isalpha((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
+}
+static bool is_ident_char(char c) { return is_ident_start(c) || isdigit((unsigned char)c); }
 
 static bool name_value(P *p, BpValue *out) {
   size_t start = p->at;
-  while (isalnum((unsigned char)p->s[p->at]) || p->s[p->at] == '_') p->at++;
+  while (is_ident_char(p->s[p->at])) p->at++;
   if (p->s[p->at] == '.' && is_ident_start(p->s[p->at + 1])) {
     p->at++;
-    while (isalnum((unsigned char)p->s[p->at]) || p->s[p->at] == '_') p->at++;
+    while (is_ident_char(p->s[p->at])) p->at++;
   }
   char *name = xstrndup(p->s + start, p->at - start);
   BpValue view;
@@ -250,7 +255,7 @@ static bool primary(P *p, BpValue *out) {
     ok = true;
   } else if (is_ident_start(c)) {
     size_t start = p->at, end = start;
-    while (isalnum((unsigned char)p->s[end]) || p->s[end] == '_') end++;
+    while (is_ident_char(p->s[end])) end++;
     size_t after = end;
     while (p->s[after] == ' ') after++;
     if (p->s[after] == '(') {

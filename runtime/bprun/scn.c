@@ -137,10 +137,14 @@ static char *rest_text(Run *r, char **words, int from, int n) {
   return s;
 }
 
+/* Names may hold letters beyond ASCII (UTF-8, as the compiler takes them):
+ * any byte of 0x80 or more counts as a letter here. */
+static bool name_byte(unsigned char c) { return isalnum(c) || c == '_' || c >= 0x80; }
+
 static bool is_assignment(const char *w, size_t *name_len) {
   size_t i = 0;
-  if (!isalpha((unsigned char)w[0]) && w[0] != '_') return false;
-  while (isalnum((unsigned char)w[i]) || w[i] == '_') i++;
+  if (!name_byte((unsigned char)w[0]) || isdigit((unsigned char)w[0])) return false;
+  while (name_byte((unsigned char)w[i])) i++;
   if (w[i] != '=' || w[i + 1] == '=') return false;
   *name_len = i;
   return true;

@@ -60,7 +60,7 @@ static void run_body(Run *r, const char *body) {
 
 static void run_free(Run *r) {
   diags_free(&r->diags);
-  program_free(r->prog);
+  parse_program_free(r->prog);
   source_free(r->src);
 }
 
@@ -365,7 +365,7 @@ static void test_human_steps(void **state) {
   expect_error("task author \"x\"\n  remind 1d before { log \"\" }",
                "`remind` needs a `due` on its step");
   expect_error("task author \"x\" due 2d\n  remind 1 before { log \"\" }",
-               "`remind` needs a duration, not int");
+               "`remind` needs a duration, not int; write `1d` or `1 day` (units: m, h, d, w)");
   expect_error("task author \"x\"\n  on timeout { log \"\" }", "`on timeout` needs a `due` on its step");
   expect_error("reassign author", "`reassign` is only allowed inside `on timeout`");
   expect_error("task author \"x\" due 1d\n  on timeout { parallel { branch { add readers } } }",

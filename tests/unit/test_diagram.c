@@ -53,7 +53,7 @@ static Both diagrams_of(const char *text) {
   bpt_free(&b, heap_realloc, NULL);
   free(bytes);
   ir_free(ir);
-  program_free(prog);
+  parse_program_free(prog);
   source_free(src);
   return d;
 }

@@ -33,7 +33,7 @@ static char *format_text(const char *text) {
   }
   assert_int_equal(diags.errors, 0);
   char *out = fmt_program(prog);
-  program_free(prog);
+  parse_program_free(prog);
   diags_free(&diags);
   source_free(src);
   return out;
@@ -529,6 +529,27 @@ static void literals(void **state) {
       "}\n");
 }
 
+/* Date literals and unit-word durations print as written (one blank between
+ * count and unit); names in Cyrillic are names. */
+static void dates_units_and_letters(void **state) {
+  (void)state;
+  assert_formats(
+      "process p {\n"
+      "  t = 2026-03-05\n"
+      "  m = 2026-03-05T10:00 +   30  minutes\n"
+      "  wait 5\tdays\n"
+      "  сумма = -(2026-03-05)\n"
+      "  x = 2026 - 3 - 5\n"
+      "}\n",
+      "process p {\n"
+      "  t = 2026-03-05\n"
+      "  m = 2026-03-05T10:00 + 30 minutes\n"
+      "  wait 5 days\n"
+      "  сумма = -2026-03-05\n"
+      "  x = 2026 - 3 - 5\n"
+      "}\n");
+}
+
 static void strings(void **state) {
   (void)state;
   assert_formats(
@@ -570,7 +591,7 @@ static Parsed parse_text(const char *text) {
 }
 
 static void parsed_free(Parsed *r) {
-  program_free(r->prog);
+  parse_program_free(r->prog);
   source_free(r->src);
 }
 
@@ -1005,6 +1026,7 @@ int main(void) {
       cmocka_unit_test(states_machine),
       cmocka_unit_test(parentheses),
       cmocka_unit_test(literals),
+      cmocka_unit_test(dates_units_and_letters),
       cmocka_unit_test(strings),
       cmocka_unit_test(random_expressions_keep_their_tree),
       cmocka_unit_test(comments),

@@ -379,6 +379,57 @@ static void test_bad_utf8(void **state) {
 
 /* ---- bad characters ------------------------------------------------------------ */
 
+/* 2026-03-05 is a date, never 2026 - 3 - 5; what stops short of one is
+ * the arithmetic it reads as. */
+static void test_date_literals(void **state) {
+  (void)state;
+  Lexed *l = lexed("2026-03-05 2026-03-05T10:00 2026-3-5");
+  expect_kinds(l, KINDS(TK_DATE, TK_DATETIME, TK_DATE, TK_SEP));
+  assert_string_equal(l->toks[0].value.str, "2026-03-05");
+  assert_string_equal(l->toks[1].value.str, "2026-03-05T10:00");
+  expect_no_errors(l);
+  lexed_free(l);
+  l = lexed("2026-03 x-1-2 12345-1-1 2026-03-05T10");
+  expect_kinds(l, KINDS(TK_INT, TK_MINUS, TK_INT, TK_IDENT, TK_MINUS, TK_INT, TK_MINUS, TK_INT,
+                        TK_INT, TK_MINUS, TK_INT, TK_MINUS, TK_INT, TK_DATE, TK_IDENT, TK_SEP));
+  lexed_free(l);
+}
+
+/* `5 days`: a count and a unit word are one duration; other words are not. */
+static void test_unit_word_durations(void **state) {
+  (void)state;
+  Lexed *l = lexed("5 days 1\tweek 3  hours 30 minutes 1 day 2 dayz 7 in x");
+  expect_kinds(l, KINDS(TK_DURATION, TK_DURATION, TK_DURATION, TK_DURATION, TK_DURATION,
+                        TK_INT, TK_IDENT, TK_INT, TK_IN, TK_IDENT, TK_SEP));
+  assert_int_equal(l->toks[0].value.dur.seconds, 5 * 86400);
+  assert_string_equal(l->toks[0].value.dur.text, "5 days");
+  assert_int_equal(l->toks[1].value.dur.seconds, 7 * 86400);
+  assert_string_equal(l->toks[1].value.dur.text, "1 week");
+  assert_string_equal(l->toks[2].value.dur.text, "3 hours");
+  assert_int_equal(l->toks[3].value.dur.seconds, 1800);
+  assert_int_equal(l->toks[5].value.ival, 2);
+  expect_no_errors(l);
+  lexed_free(l);
+}
+
+/* Names may be written in Latin, Greek and Cyrillic letters; other
+ * characters beyond ASCII are still errors, and end the name before them. */
+static void test_unicode_identifiers(void **state) {
+  (void)state;
+  Lexed *l = lexed("сумма Счёт_2 façade λ");
+  expect_kinds(l, KINDS(TK_IDENT, TK_IDENT, TK_IDENT, TK_IDENT, TK_SEP));
+  assert_string_equal(l->toks[0].value.str, "сумма");
+  assert_string_equal(l->toks[1].value.str, "Счёт_2");
+  expect_no_errors(l);
+  lexed_free(l);
+  l = lexed("сумма×2");
+  expect_kinds(l, KINDS(TK_IDENT, TK_INVALID, TK_INT, TK_SEP));
+  assert_string_equal(l->toks[0].value.str, "сумма");
+  expect_one_error_at(l, "unexpected character `×`; names are written with letters (Latin, "
+                         "Greek or Cyrillic), digits and `_`", 1, 6);
+  lexed_free(l);
+}
+
 static void test_bad_characters_coalesced(void **state) {
   (void)state;
   Lexed *l = lexed("x @@@ y");
@@ -390,7 +441,10 @@ static void test_bad_characters_coalesced(void **state) {
   expect_one_error_at(l, "unexpected byte 0x01", 1, 3);
   lexed_free(l);
   l = lexed("«x»");
-  expect_one_error_at(l, "unexpected character `«`", 1, 1);
+  expect_one_error_at(l,
+                      "unexpected character `«`; strings are written in plain double quotes: "
+                      "\"text\"",
+                      1, 1);
   lexed_free(l);
   /* One such message a line, however many runs. */
   l = lexed("a $ b & c ! d\ne ~");
@@ -546,7 +600,7 @@ static void test_comments_recorded(void **state) {
   arena_init(&arena);
   Lexer *lx = malloc(sizeof *lx);
   lex_init(lx, src, &diags, &arena);
-  YYSTYPE value;
+  PARSE_YYSTYPE value;
   Span span;
   while (lex_next(lx, &value, &span) != TK_EOF) {
   }
@@ -620,6 +674,9 @@ int main(void) {
       cmocka_unit_test(test_bad_escape),
       cmocka_unit_test(test_bad_utf8),
       cmocka_unit_test(test_bad_characters_coalesced),
+      cmocka_unit_test(test_date_literals),
+      cmocka_unit_test(test_unit_word_durations),
+      cmocka_unit_test(test_unicode_identifiers),
       cmocka_unit_test(test_binary_file),
       cmocka_unit_test(test_empty_input),
       cmocka_unit_test(test_separator_at_line_end),

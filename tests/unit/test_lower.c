@@ -50,7 +50,7 @@ static Compiled compile_text(const char *text) {
 
 static void release(Compiled *c) {
   ir_free(c->ir);
-  program_free(c->prog);
+  parse_program_free(c->prog);
   source_free(c->src);
 }
 

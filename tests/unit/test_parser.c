@@ -34,7 +34,7 @@ static Parsed *parse_text(const char *text) {
 }
 
 static void parsed_free(Parsed *p) {
-  program_free(p->prog);
+  parse_program_free(p->prog);
   diags_free(&p->diags);
   source_free(p->src);
   free(p);
@@ -244,7 +244,7 @@ static void test_samples_parse_cleanly(void **state) {
     if (diags.n) fail_msg("%s: %s", path, diags.items[0].message);
     assert_true(prog->nitems >= 2);
     assert_true(prog->ncomments >= 1);
-    program_free(prog);
+    parse_program_free(prog);
     diags_free(&diags);
     source_free(src);
     count++;
@@ -680,7 +680,7 @@ static void test_statement_word_starting_a_line_is_a_keyword(void **state) {
   (void)state;
   /* `x =` runs on into the next line, but `if` there is not a name. */
   Parsed *p = parse_body("x =\nif a { break }");
-  expect_messages(p, MESSAGES("3:1: unexpected `if`"));
+  expect_messages(p, MESSAGES("3:1: unexpected `if`; expected a value: a name, a number, a string or `(`"));
   parsed_free(p);
   /* A declaration word never names anything at the start of a line. */
   p = parse_body("var = 5");
@@ -726,11 +726,11 @@ static void test_five_errors_on_five_lines(void **state) {
                          "  while { log \"c\" }\n"
                          "  log \"still here\"\n"
                          "}\n");
-  expect_messages(p, MESSAGES("3:10: unexpected identifier, expected `:`",
-                              "6:7: unexpected `=`",
-                              "7:8: unexpected identifier",
-                              "10:23: unexpected `->`",
-                              "12:9: unexpected `{`"));
+  expect_messages(p, MESSAGES("3:10: unexpected identifier `user`, expected `:`; a type follows a colon: `author: user`",
+                              "6:7: unexpected `=`; expected a value: a name, a number, a string or `(`",
+                              "7:8: unexpected identifier `y`; expected `{`: a block goes in braces, as in `if c { ... }`",
+                              "10:23: unexpected `->`; expected a value: a name, a number, a string or `(`",
+                              "12:9: unexpected `{`; expected a value: a name, a number, a string or `(`"));
   /* Recovery kept everything else, bad lines as S_ERROR. */
   const Process *proc = process_of(p);
   assert_int_equal(proc->nmembers, 6);
@@ -747,10 +747,10 @@ static void test_expected_tokens_named(void **state) {
   expect_messages(p, MESSAGES("1:15: unexpected `}`, expected `=` or `(`"));
   parsed_free(p);
   p = parse_body("x = ;");
-  expect_messages(p, MESSAGES("2:5: unexpected `;`"));
+  expect_messages(p, MESSAGES("2:5: unexpected `;`; expected a value: a name, a number, a string or `(`"));
   parsed_free(p);
   p = parse_text("action a(x: int y: int)");
-  expect_messages(p, MESSAGES("1:17: unexpected identifier, expected `)` or `,`"));
+  expect_messages(p, MESSAGES("1:17: unexpected identifier `y`, expected `)` or `,`"));
   parsed_free(p);
 }
 
@@ -768,7 +768,7 @@ static void test_unclosed_block(void **state) {
 static void test_end_of_file_in_statement(void **state) {
   (void)state;
   Parsed *p = parse_text("process p {\n  x =");
-  expect_messages(p, MESSAGES("2:6: unexpected end of file"));
+  expect_messages(p, MESSAGES("2:6: unexpected end of file; expected a value: a name, a number, a string or `(`"));
   parsed_free(p);
 }
 
@@ -776,7 +776,7 @@ static void test_bad_line_with_block_is_skipped_whole(void **state) {
   (void)state;
   /* The `}` of the bad line's block must not close the process early. */
   Parsed *p = parse_body("if x y {\n  a = 1\n}\nb = 2\nc = = 3\nd = 4");
-  expect_messages(p, MESSAGES("2:6: unexpected identifier", "6:5: unexpected `=`"));
+  expect_messages(p, MESSAGES("2:6: unexpected identifier `y`; expected `{`: a block goes in braces, as in `if c { ... }`", "6:5: unexpected `=`; expected a value: a name, a number, a string or `(`"));
   const Process *proc = process_of(p);
   assert_int_equal(proc->nmembers, 4);
   assert_int_equal(stmt_at(p, 1)->kind, S_ASSIGN);
@@ -787,7 +787,7 @@ static void test_bad_line_with_block_is_skipped_whole(void **state) {
 static void test_error_inside_one_line_block(void **state) {
   (void)state;
   Parsed *p = parse_body("if a { x = }\ny = 1");
-  expect_messages(p, MESSAGES("2:12: unexpected `}`"));
+  expect_messages(p, MESSAGES("2:12: unexpected `}`; expected a value: a name, a number, a string or `(`"));
   assert_int_equal(stmt_at(p, 0)->kind, S_IF);
   assert_int_equal(stmt_at(p, 1)->kind, S_ASSIGN);
   parsed_free(p);
@@ -807,7 +807,8 @@ static void test_one_message_a_line(void **state) {
   /* The missing `}` makes the closing quote open a string left unterminated:
    * only the syntax error is reported. */
   Parsed *p = parse_body("notify author \"Your {title is approved\"\nlog \"next\"");
-  expect_messages(p, MESSAGES("2:28: unexpected identifier"));
+  expect_messages(p, MESSAGES("2:28: unexpected identifier `is`; the `{` before it in the string starts an "
+                              "expression that must end with `}` (to write the brace itself, write `{{`)"));
   assert_int_equal(stmt_at(p, 1)->kind, S_LOG);
   parsed_free(p);
 }
@@ -822,7 +823,7 @@ static void test_recovery_inside_interpolation(void **state) {
   assert_int_equal(stmt_at(p, 1)->kind, S_LOG);
   parsed_free(p);
   p = parse_text("process p {\n  if x y { log \"{ {a}\" }\n  log \"kept\"\n}\n");
-  expect_messages(p, MESSAGES("2:8: unexpected identifier"));
+  expect_messages(p, MESSAGES("2:8: unexpected identifier `y`; expected `{`: a block goes in braces, as in `if c { ... }`"));
   assert_int_equal(stmt_at(p, 1)->kind, S_LOG);
   parsed_free(p);
 }
@@ -830,8 +831,8 @@ static void test_recovery_inside_interpolation(void **state) {
 static void test_bad_items_recovered(void **state) {
   (void)state;
   Parsed *p = parse_text("documen D {}\naction f(a int)\ndocument E { x: int }\n}\nprocess q { }");
-  expect_messages(p, MESSAGES("1:1: unexpected identifier", "2:12: unexpected identifier, expected `:`",
-                              "4:1: unexpected `}`"));
+  expect_messages(p, MESSAGES("1:1: unexpected identifier `documen`", "2:12: unexpected identifier `int`, expected `:`; a type follows a colon: `a: int`",
+                              "4:1: unexpected `}`; no block is open here: this `}` closes nothing"));
   assert_int_equal(p->prog->nitems, 2);
   assert_int_equal(p->prog->items[0].kind, I_DOCUMENT);
   assert_int_equal(p->prog->items[1].kind, I_PROCESS);
@@ -903,7 +904,7 @@ static void test_unbalanced_braces(void **state) {
   free(text);
   text = repeat("", "}", 10000, "", "", "");
   p = parse_text(text);
-  expect_messages(p, MESSAGES("1:1: unexpected `}`"));
+  expect_messages(p, MESSAGES("1:1: unexpected `}`; no block is open here: this `}` closes nothing"));
   parsed_free(p);
   free(text);
 }
