@@ -730,7 +730,7 @@ static void test_documents_and_actions(void **state) {
   uint8_t *bytes = compile(&B, &len);
 
   Run run = {""};
-  BpConfig cfg = {.alloc = alloc, .ud = &run, .journal = on_journal};
+  BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc, .ud = &run, .journal = on_journal};
   BpRuntime *rt;
   BpBundle *b;
   BpInstance *inst;

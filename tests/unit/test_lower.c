@@ -667,7 +667,7 @@ static void test_samples(void **state) {
     uint8_t *before = assert_bundle_verifies(c.ir, &len1);
     /* The IR owns its strings and expressions: it outlives the program and
      * the source text, and gives the same bundle without them. */
-    program_free(c.prog);
+    parse_program_free(c.prog);
     source_free(c.src);
     for (uint32_t j = 0; j < c.ir->nprocs; j++) free(ir_dump(&c.ir->procs[j]));
     uint8_t *after = assert_bundle_verifies(c.ir, &len2);

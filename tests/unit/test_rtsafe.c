@@ -63,7 +63,7 @@ static uint8_t *compile_file(const char *path, size_t *len) {
   BptError err;
   assert_true(codegen_bundle(ir, &bytes, len, &err));
   ir_free(ir);
-  program_free(prog);
+  parse_program_free(prog);
   source_free(src);
   return bytes;
 }
