@@ -158,12 +158,35 @@ static bool list(P *p, BpValue *out) {
   return st == BP_OK || fail(p, "%s", err.message);
 }
 
-/* A number, a decimal or a duration (3d, 4h30m). */
+/* Does s hold n digits? */
+static bool digits_at(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isdigit((unsigned char)s[i])) return false;
+  return true;
+}
+
+/* A number, a decimal, a duration (3d, 4h30m), or, as in `.bp`, a date (2026-03-05) or
+ * datetime (2026-03-05T10:00) literal: digits-dash-digits is never subtraction here. */
 static bool number(P *p, BpValue *out) {
   size_t start = p->at;
   while (isdigit((unsigned char)p->s[p->at])) p->at++;
-  uint8_t type = BP_T_INT;
-  if (p->s[p->at] == '.' && isdigit((unsigned char)p->s[p->at + 1])) {
+  BpType type = BP_T_INT;
+  const char *d = p->s + start;
+  if (p->at - start == 4 && d[4] == '-' && isdigit((unsigned char)d[5])) {
+    size_t n = 4;
+    while (isdigit((unsigned char)d[n + 1]) || d[n + 1] == '-') n++; /* the whole word, for the message */
+    if (n + 1 == 10 && d[7] == '-' && digits_at(d + 5, 2) && digits_at(d + 8, 2)) {
+      type = BP_T_DATE;
+      p->at = start + 10;
+      if (d[10] == 'T' && digits_at(d + 11, 2) && d[13] == ':' && digits_at(d + 14, 2)) {
+        type = BP_T_DATETIME;
+        p->at = start + 16;
+      }
+    } else {
+      p->at = start + n + 1;
+      return fail(p, "a date is written YYYY-MM-DD, a datetime YYYY-MM-DDTHH:MM%s", "");
+    }
+  } else if (p->s[p->at] == '.' && isdigit((unsigned char)p->s[p->at + 1])) {
     type = BP_T_DECIMAL;
     p->at++;
     while (isdigit((unsigned char)p->s[p->at])) p->at++;
