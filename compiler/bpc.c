@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "dot.h"
 #include "fmt.h"
+#include "out.h"
 #include "parse.h"
 #include "util.h"
 
@@ -189,22 +190,12 @@ static int cmd_check(int argc, char **argv) {
   return worst;
 }
 
-/* Writes text to path through a temporary file and rename(2), so a reader
- * never sees a half-written file. */
-static bool write_atomically(const char *path, const char *text, size_t len) {
-  StrBuf tmp;
-  sb_init(&tmp);
-  sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp.data, "wb");
-  bool ok = f && fwrite(text, 1, len, f) == len;
-  if (f && fclose(f) != 0) ok = false;
-  if (ok && rename(tmp.data, path) != 0) ok = false;
-  if (!ok) {
-    fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
-    remove(tmp.data);
-  }
-  sb_free(&tmp);
-  return ok;
+/* Writes text to path whole or not at all (out.h: a regular file through a
+ * temporary file and rename(2), a device or FIFO in place, a link's target). */
+static bool write_output(const char *path, const char *text, size_t len) {
+  if (out_write_file(path, text, len)) return true;
+  fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
+  return false;
 }
 
 static int cmd_fmt(int argc, char **argv) {
@@ -236,7 +227,7 @@ static int cmd_fmt(int argc, char **argv) {
         status = EXIT_INPUT;
       }
     } else if (write_back) {
-      if (!same && !write_atomically(path, text, len)) status = EXIT_MISUSE;
+      if (!same && !write_output(path, text, len)) status = EXIT_MISUSE;
     } else {
       fwrite(text, 1, len, stdout);
     }
@@ -314,7 +305,7 @@ static int cmd_compile(int argc, char **argv) {
     status = EXIT_INPUT;
   } else {
     char *path = out ? xstrdup(out) : default_output(in);
-    if (!write_atomically(path, (const char *)bytes, len)) status = EXIT_MISUSE;
+    if (!write_output(path, (const char *)bytes, len)) status = EXIT_MISUSE;
     free(path);
   }
   free(bytes);

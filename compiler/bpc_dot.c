@@ -21,7 +21,8 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_MISUSE = 2 };
 static const char dot_help[] =
     "usage: bpc dot FILE [-p PROCESS] [-o OUT.dot] [--trace JOURNAL [--instance N]]\n"
     "Writes the diagram of FILE as Graphviz DOT text (to stdout without -o;\n"
-    "with -o atomically, through a temporary file). FILE is a .bp source\n"
+    "with -o whole or not at all; a device or FIFO is written in place, a\n"
+    "symbolic link's target replaced). FILE is a .bp source\n"
     "(checked first, its errors reported as by `bpc check`, exit 1) or a\n"
     "compiled bundle (verified first; a damaged one is refused, exit 1): the\n"
     "content decides, not the extension.\n"

@@ -352,6 +352,46 @@ else pass
 fi
 
 # ---------------------------------------------------------------------------
+echo "== dot: output files (devices and FIFOs in place, links followed)"
+mkdir -p "$TMP/o"
+echo old >"$TMP/o/real.svg"
+ln -s real.svg "$TMP/o/link.svg"
+echo old >"$TMP/o/real.dot"
+ln -s real.dot "$TMP/o/link.dot"
+for cmd in dot render; do
+  ext=$([ $cmd = dot ] && echo dot || echo svg)
+  run "$TMP/out" "$TMP/err" "$BPC" $cmd samples/statuses.bp -o "$TMP/o/link.$ext"
+  if [ "$rc" -ne 0 ]; then fail "out/$cmd -o to a symlink" "exit status $rc: $(head -n 2 "$TMP/err")"
+  elif [ ! -L "$TMP/o/link.$ext" ]; then fail "out/$cmd -o to a symlink" "the link was replaced by a regular file"
+  elif [ "$(cat "$TMP/o/real.$ext")" = old ]; then fail "out/$cmd -o to a symlink" "the link's target was not written"
+  else pass
+  fi
+  mkfifo "$TMP/o/fifo"
+  timeout 30 cat "$TMP/o/fifo" >"$TMP/o/fifo.got" &
+  reader=$!
+  format=$([ $cmd = render ] && echo -Tsvg)
+  run "$TMP/out" "$TMP/err" "$BPC" $cmd samples/statuses.bp $format -o "$TMP/o/fifo"
+  wait "$reader" 2>/dev/null
+  if [ "$rc" -ne 0 ]; then fail "out/$cmd -o to a FIFO" "exit status $rc: $(head -n 2 "$TMP/err")"
+  elif [ ! -p "$TMP/o/fifo" ]; then fail "out/$cmd -o to a FIFO" "the FIFO was replaced by a regular file"
+  elif ! grep -q -e '^digraph' -e '<svg' "$TMP/o/fifo.got"; then fail "out/$cmd -o to a FIFO" "its reader got no diagram"
+  else pass
+  fi
+  rm -f "$TMP/o/fifo"
+done
+if [ "$(id -u)" != 0 ]; then
+  echo "skip: out/render -o to a device: needs root to make a device node (mknod)"
+elif ! mknod "$TMP/o/null" c 1 3 2>/dev/null; then
+  echo "skip: out/render -o to a device: mknod is not allowed here"
+else
+  run "$TMP/out" "$TMP/err" "$BPC" render samples/statuses.bp -T png -o "$TMP/o/null"
+  if [ "$rc" -ne 0 ] || [ ! -c "$TMP/o/null" ]; then fail "out/render -o to a device" "exit $rc, or the device node was replaced"
+  else pass
+  fi
+fi
+if ls "$TMP/o" | grep -q '\.tmp\.'; then fail "out/temporary files" "left behind: $(ls "$TMP/o" | grep '\.tmp\.')"; else pass; fi
+
+# ---------------------------------------------------------------------------
 echo "== dot: command line"
 for cmd in dot render; do
   run "$TMP/out" "$TMP/err" "$BPC" $cmd --help

@@ -20,9 +20,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gvc.h>
+
+#include "out.h"
 
 /* cgraph 2.x takes `char *` for names and values it only reads. */
 static char *mut(const char *s) { return (char *)s; }
@@ -508,45 +509,46 @@ static Agraph_t *build(Draw *w, int32_t only) {
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
-/* Renames the finished temporary file into place, or removes it. */
-static int commit(const char *tmp, const char *path, bool ok) {
-  if (ok && rename(tmp, path) == 0) return 0;
+static int cannot_write(const char *path) {
   fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
-  remove(tmp);
   return 2;
 }
 
-/* The DOT text to stdout, or to path through tmp. */
-static int write_dot(Agraph_t *g, const char *tmp, const char *path) {
+/* The DOT text to stdout, or to path (out.h: whole or not at all). */
+static int write_dot(Agraph_t *g, const char *path) {
   if (!path) return agwrite(g, stdout) == 0 ? 0 : 2;
-  FILE *f = fopen(tmp, "w");
-  bool ok = f && agwrite(g, f) == 0;
-  if (f && fclose(f) != 0) ok = false;
-  return commit(tmp, path, ok);
+  OutFile o;
+  if (!out_open(&o, path)) return cannot_write(path);
+  errno = EIO; /* what a failed write says when nothing else does */
+  if (agwrite(g, o.f) != 0) {
+    out_abort(&o);
+    return cannot_write(path);
+  }
+  return out_commit(&o) ? 0 : cannot_write(path);
 }
 
-/* Laid out and drawn into path through tmp. The file is opened here (gvRender
- * into it) so that a failure to write is reported once, by bpc. */
-static int render(Agraph_t *g, const char *format, const char *tmp, const char *path) {
-  FILE *f = fopen(tmp, "wb");
-  if (!f) return commit(tmp, path, false);
+/* Laid out and drawn into path. The file is opened here (gvRender into it)
+ * so that a failure to write is reported once, by bpc. */
+static int render(Agraph_t *g, const char *format, const char *path) {
+  OutFile o;
+  if (!out_open(&o, path)) return cannot_write(path);
   GVC_t *gvc = gvContext();
   const char *failed = NULL;
   if (!gvc) failed = "cannot start Graphviz";
   else if (gvLayout(gvc, g, "dot") != 0) failed = "Graphviz could not lay the diagram out";
   else {
-    errno = EIO; /* what a failed write says when nothing else does */
-    if (gvRender(gvc, g, mut(format), f) != 0) failed = "";
+    errno = EIO;
+    if (gvRender(gvc, g, mut(format), o.f) != 0) failed = "";
     gvFreeLayout(gvc, g);
   }
   if (gvc) gvFreeContext(gvc);
-  bool written = fclose(f) == 0 && !failed;
-  if (failed && *failed) {
+  if (failed) {
+    out_abort(&o);
+    if (!*failed) return cannot_write(path);
     fprintf(stderr, "bpc: %s: %s\n", path, failed);
-    remove(tmp);
     return 2;
   }
-  return commit(tmp, path, written);
+  return out_commit(&o) ? 0 : cannot_write(path);
 }
 
 int dot_draw(const Diagram *d, int32_t only, const char *format, const char *path) {
@@ -556,8 +558,7 @@ int dot_draw(const Diagram *d, int32_t only, const char *format, const char *pat
   arena_init(&w.tmp);
   agseterr(AGERR); /* Graphviz's warnings say nothing to a user of bpc */
   Agraph_t *g = build(&w, only);
-  const char *tmp = path ? arena_printf(&w.tmp, "%s.tmp.%ld", path, (long)getpid()) : NULL;
-  int status = strcmp(format, "dot") == 0 ? write_dot(g, tmp, path) : render(g, format, tmp, path);
+  int status = strcmp(format, "dot") == 0 ? write_dot(g, path) : render(g, format, path);
   agclose(g);
   arena_free(&w.tmp);
   return status;
