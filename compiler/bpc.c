@@ -87,7 +87,8 @@ static const char disasm_help[] =
     "Reads and verifies a bundle (a bad one is refused with the verifier's\n"
     "message, exit 1), then lists every process: its slots, steps, states and\n"
     "bytecode, with the source lines when the source file named in the bundle\n"
-    "can be read (relative to the current directory).\n";
+    "(relative to the current directory) is still the one compiled: the bundle\n"
+    "records its size and CRC-32C, and another file's lines are never shown.\n";
 
 static int misuse(const char *fmt, const char *arg) {
   fputs("bpc: ", stderr);
@@ -320,6 +321,23 @@ static void print_stdout(void *ud, const char *text, size_t len) {
   fwrite(text, 1, len, stdout);
 }
 
+/* The source the bundle was compiled from, if the file it names is still there
+ * unchanged: a regular file of the recorded size and CRC (bpt_source_matches).
+ * Nothing else is read: not a device or FIFO, not a file of another size. */
+static char *recorded_source(const BptBundle *b, size_t *len) {
+  if (!b->source_known || !b->source_file || b->source_file >= b->nstrings) return NULL;
+  const char *path = b->strings[b->source_file].data;
+  struct stat st;
+  if (stat(path, &st) != 0) return NULL; /* moved away: nothing to say */
+  char *text = NULL;
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == b->source_size) text = read_file(path, len);
+  if (text && bpt_source_matches(b, text, *len)) return text;
+  free(text);
+  fprintf(stderr, "bpc: disasm: %s is not the source this bundle was compiled from (size or "
+          "checksum differs); its lines are not shown\n", path);
+  return NULL;
+}
+
 static int cmd_disasm(int argc, char **argv) {
   if (wants_help(argc, argv)) {
     fputs(disasm_help, stdout);
@@ -350,11 +368,8 @@ static int cmd_disasm(int argc, char **argv) {
     fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
     status = EXIT_INPUT;
   } else {
-    /* The source named in the bundle, if it is still where it was. */
     size_t source_len = 0;
-    char *source = NULL;
-    if (b.source_file && b.source_file < b.nstrings && b.strings[b.source_file].len)
-      source = read_file(b.strings[b.source_file].data, &source_len);
+    char *source = recorded_source(&b, &source_len);
     bpt_disasm(&b, source, source ? source_len : 0, print_stdout, NULL);
     free(source);
   }

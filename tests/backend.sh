@@ -142,6 +142,38 @@ if [ -s "$bpt" ]; then
 fi
 
 # ---------------------------------------------------------------------------
+echo "== disasm shows only the source the bundle was compiled from"
+# A bundle names its source file; disasm reads that file only if it is a
+# regular file of the recorded size and CRC-32C. A bundle naming another file
+# (here: the source replaced by a secret) must not print that file's lines.
+mkdir -p "$TMP/s/d"
+cp samples/simple_vote.bp "$TMP/s/a.bp"
+(cd "$TMP/s" && "$BPC" compile ./a.bp -o 1.bpt && "$BPC" compile a.bp -o 2.bpt &&
+  "$BPC" compile d/../a.bp -o 3.bpt && "$BPC" compile .//d/./../a.bp -o 4.bpt) 2>"$TMP/err"
+if ! cmp -s "$TMP/s/1.bpt" "$TMP/s/2.bpt" || ! cmp -s "$TMP/s/1.bpt" "$TMP/s/3.bpt" ||
+   ! cmp -s "$TMP/s/1.bpt" "$TMP/s/4.bpt"; then
+  fail "backend/source name spelled differently" "./a.bp, a.bp, d/../a.bp and .//d/./../a.bp give different bundles $(head -n 2 "$TMP/err")"
+else pass
+fi
+(cd "$TMP/s" && "$BPC" disasm 1.bpt) >"$TMP/dis" 2>"$TMP/err"
+grep -q 'approve voters "Vote on {title}"' "$TMP/dis" && grep -q '^; source: a.bp (' "$TMP/dis" && pass ||
+  fail "backend/disasm of an unchanged source" "no source lines, or the name is not a.bp: $(head -n 3 "$TMP/dis")"
+i=1
+while [ $i -le 40 ]; do echo "hunter2 secret line $i"; i=$((i + 1)); done >"$TMP/s/a.bp"
+run "$TMP/dis" "$TMP/err" sh -c "cd '$TMP/s' && '$BPC' disasm 1.bpt"
+if [ "$rc" -ne 0 ]; then fail "backend/disasm of a bundle naming another file" "exit status $rc: $(head -n 2 "$TMP/err")"
+elif grep -q hunter2 "$TMP/dis"; then fail "backend/disasm of a bundle naming another file" "it printed that file's lines"
+elif ! grep -q 'not the source' "$TMP/err"; then fail "backend/disasm of a bundle naming another file" "no note why the lines are missing"
+else pass
+fi
+tr 'a-z' 'A-Z' <samples/simple_vote.bp >"$TMP/s/a.bp" # the same size, other bytes
+(cd "$TMP/s" && "$BPC" disasm 1.bpt) >"$TMP/dis" 2>/dev/null
+grep -q 'APPROVE VOTERS' "$TMP/dis" && fail "backend/disasm of a same-sized other file" "it printed that file's lines" || pass
+rm -f "$TMP/s/a.bp"
+mkfifo "$TMP/s/a.bp" # a FIFO with no writer: reading it would wait forever
+TIMEOUT=5 run "$TMP/dis" "$TMP/err" sh -c "cd '$TMP/s' && '$BPC' disasm 1.bpt"
+[ "$rc" -eq 0 ] && pass || fail "backend/disasm of a bundle naming a FIFO" "exit status $rc (124: it waited on the FIFO)"
+
 echo "== output files: special files written in place, links followed"
 # -o FILE replaces a regular file atomically, but a device, a FIFO or a
 # symbolic link must stay what it is (`-o /dev/null` as root once replaced

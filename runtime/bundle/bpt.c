@@ -82,6 +82,10 @@ static const uint32_t crc32c_table[256] = {
     0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
 };
 
+bool bpt_source_matches(const BptBundle *b, const char *text, size_t len) {
+  return b->source_known && len == b->source_size && bpt_crc32c(0, text, len) == b->source_crc;
+}
+
 uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len) {
   const uint8_t *p = data;
   crc = ~crc;
@@ -291,6 +295,8 @@ static void write_processes(Out *o, const BptBundle *b) {
 
 static void write_lines(Out *o, const BptBundle *b) {
   put_u32(o, b->source_file);
+  put_u32(o, b->source_size);
+  put_u32(o, b->source_crc);
   put_u32(o, b->nlines);
   for (uint32_t i = 0; i < b->nlines; i++) {
     put_u32(o, b->lines[i].pc);
@@ -896,6 +902,9 @@ static void read_code(Reader *r) {
 static void read_lines(Reader *r) {
   BptBundle *b = r->b;
   b->source_file = rd_str(r, "the source file");
+  b->source_size = rd_u32(r);
+  b->source_crc = rd_u32(r);
+  b->source_known = b->source_file != 0 && !r->failed;
   uint32_t n = rd_u32(r);
   if (!fits(r, n, 12, "line entries")) return;
   b->lines = ralloc(r, n, sizeof *b->lines);
@@ -991,8 +1000,8 @@ static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
    * minor is read: later minors only add codes this reader refuses if they are used. */
   unsigned major = len < 6 ? 0 : bytes[4] | (unsigned)bytes[5] << 8;
   if (len >= 6 && major != BPT_MAJOR)
-    return fail(err, "bundle format %u.x is not supported (this runtime reads %u.x)", major,
-                (unsigned)BPT_MAJOR);
+    return fail(err, "bundle format %u.x is not supported (this runtime reads %u.x%s)", major,
+                (unsigned)BPT_MAJOR, major < BPT_MAJOR ? "; compile its source again" : "");
   if (len < TABLE_END)
     return fail(err,
                 "the bundle is cut off: %zu bytes, the header and section table "
@@ -1013,7 +1022,7 @@ static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
                 want, got);
   uint32_t nsections = get_u32(bytes + 16), flags = get_u32(bytes + 20);
   if (nsections != BPT_SEC_COUNT)
-    return fail(err, "the bundle has %u sections, format 1.x has %u", nsections,
+    return fail(err, "the bundle has %u sections, format %u.x has %u", nsections, major,
                 (unsigned)BPT_SEC_COUNT);
   if (flags != 0) return fail(err, "unknown header flags 0x%08x", flags);
   return true;
