@@ -138,6 +138,17 @@ static bool looks_like_xml(const Source *src) {
                          (p[1] >= 'A' && p[1] <= 'Z') || (p[1] >= 'a' && p[1] <= 'z'));
 }
 
+/* A Bitrix24 export or a compiled bundle where .bp text was expected: says so. */
+static bool not_source(const char *path, const char *text, size_t len) {
+  const char *foreign = bpt_foreign_format((const uint8_t *)text, len);
+  if (foreign)
+    fprintf(stderr, "bpc: %s: %s, not .bp source; importing Bitrix24 templates is not supported yet\n",
+            path, foreign);
+  else if (len >= 4 && memcmp(text, BPT_MAGIC, 4) == 0)
+    fprintf(stderr, "bpc: %s is a compiled bundle, not .bp source (bpc disasm lists it)\n", path);
+  return foreign || (len >= 4 && memcmp(text, BPT_MAGIC, 4) == 0);
+}
+
 /* Parses (and optionally checks) one file, printing its diagnostics. Returns
  * the program, or NULL after printing why when it has errors or can't be read;
  * *status gets the exit code for this file. */
@@ -150,6 +161,10 @@ static Program *front_end(const char *path, bool run_checks, Source **srcp, int 
   }
   if (looks_like_xml(src)) {
     fprintf(stderr, "bpc: %s is XML (a BPMN model?); the BPMN importer is not built yet\n", path);
+    *status = EXIT_MISUSE;
+    return NULL;
+  }
+  if (not_source(path, src->text, src->len)) {
     *status = EXIT_MISUSE;
     return NULL;
   }
@@ -354,6 +369,13 @@ static int cmd_disasm(int argc, char **argv) {
   char *bytes = read_file(path, &len);
   if (!bytes) {
     fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
+    return EXIT_MISUSE;
+  }
+  const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
+  if (foreign) {
+    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
+            path, foreign);
+    free(bytes);
     return EXIT_MISUSE;
   }
   BptBundle b;

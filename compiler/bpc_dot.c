@@ -1,6 +1,7 @@
 /* dot_cmd.c — the `bpc dot` and `bpc render` commands (dot.h): options, the
- * input chosen by its content (a bundle starts with the magic "BPT\x1A";
- * anything else is read as `.bp` source through bpc's front end), the
+ * input chosen by its content (a bundle starts with the magic "BPT\x1A"; a
+ * Bitrix24 export, zlib or PHP serialize data, is named and refused; anything
+ * else is read as `.bp` source through bpc's front end), the
  * journal overlay, and the call into dot.c. */
 #include <errno.h>
 #include <stdio.h>
@@ -177,7 +178,13 @@ static int load_diagram(const char *path, DotFrontEnd front_end, Diagram **out) 
     return EXIT_MISUSE;
   }
   int status;
-  if (len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0) {
+  const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
+  if (foreign) {
+    /* Bitrix24 exports share the extension .bpt: the content decides */
+    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
+            path, foreign);
+    status = EXIT_MISUSE;
+  } else if (len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0) {
     status = diagram_of_bundle(path, bytes, len, out);
   } else if (has_extension(path, ".bpt")) {
     fprintf(stderr, "bpc: %s: not a bundle: it does not start with \"BPT\\x1A\"\n", path);

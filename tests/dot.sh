@@ -310,6 +310,32 @@ refused "bad/.bpt without the magic" "$TMP/magic.bpt"
 head -c 4 "$good" >"$TMP/only-magic.bp"
 refused "bad/only the magic, named .bp" "$TMP/only-magic.bp"
 
+# Bitrix24 exports share the extension .bpt: named as such by every command
+# that reads a .bpt (and by check/compile), exit 2, never "not a bundle" or a
+# parse of binary data as .bp text. Tiny hand-made inputs: a zlib header and
+# PHP serialize data (the real exports start the same way).
+printf 'x\234\355]mo\333\066' >"$TMP/bitrix-zlib.bpt"
+printf 'a:6:{s:8:"TEMPLATE";a:1:{i:0;a:0:{}}}' >"$TMP/bitrix-php.bpt"
+cp "$TMP/bitrix-zlib.bpt" "$TMP/bitrix-zlib.bp" # the content decides, not the name
+for f in bitrix-zlib.bpt bitrix-php.bpt bitrix-zlib.bp; do
+  for cmd in dot render disasm check compile; do
+    case $cmd in render) args="-T svg -o $TMP/bitrix.svg" ;; compile) args="-o $TMP/bitrix.out" ;; *) args= ;; esac
+    run "$TMP/out" "$TMP/err" "$BPC" $cmd "$TMP/$f" $args
+    why=$(unsound "$TMP/err")
+    if [ -n "$why" ]; then fail "bad/$cmd of a Bitrix24 export $f" "$why"
+    elif [ "$rc" -ne 2 ] || ! grep -q "$f: a Bitrix24 template export (.*), not .*; importing Bitrix24 templates is not supported yet" "$TMP/err"; then
+      fail "bad/$cmd of a Bitrix24 export $f" "exit $rc: $(head -n 2 "$TMP/err")"
+    elif [ -e "$TMP/bitrix.svg" ] || [ -e "$TMP/bitrix.out" ]; then fail "bad/$cmd of a Bitrix24 export $f" "wrote a file"
+    else pass
+    fi
+  done
+done
+if [ -x "$BUILD/bprun" ]; then
+  run "$TMP/out" "$TMP/err" "$BUILD/bprun" test "$TMP/bitrix-php.bpt" samples/simple_vote.scn
+  grep -q 'a Bitrix24 template export (PHP serialize data)' "$TMP/err" && [ "$rc" -ne 0 ] && pass ||
+    fail "bad/bprun of a Bitrix24 export" "exit $rc: $(head -n 2 "$TMP/err")"
+fi
+
 # misuse NAME ARGS... — exit 2 with a message on stderr, nothing on stdout.
 misuse() {
   _name=$1

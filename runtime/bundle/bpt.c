@@ -993,7 +993,37 @@ static bool fail(BptError *err, const char *fmt, ...) {
   return false;
 }
 
+/* A zlib stream header (RFC 1950): deflate with a window of 32 KiB (0x78), no preset
+ * dictionary, and the check bits that make the pair a multiple of 31: 78 01, 78 5E,
+ * 78 9C (PHP's gzcompress by default), 78 DA. "x^" could begin a text file, so 78 5E
+ * counts only when a byte that text does not have follows. */
+static bool zlib_header(const uint8_t *b, size_t len) {
+  if (len < 3 || b[0] != 0x78 || (b[1] & 0x20) || (b[0] * 256u + b[1]) % 31 != 0) return false;
+  if (b[1] != 0x5E) return true;
+  for (size_t i = 2; i < len && i < 18; i++)
+    if (b[i] >= 0x80 || (b[i] < 0x20 && b[i] != '\n' && b[i] != '\r' && b[i] != '\t')) return true;
+  return false;
+}
+
+/* PHP serialize data of an array: "a:" digits ":{". */
+static bool php_array(const uint8_t *b, size_t len) {
+  if (len < 5 || b[0] != 'a' || b[1] != ':') return false;
+  size_t i = 2;
+  while (i < len && i < 12 && b[i] >= '0' && b[i] <= '9') i++;
+  return i > 2 && i + 1 < len && b[i] == ':' && b[i + 1] == '{';
+}
+
+const char *bpt_foreign_format(const uint8_t *bytes, size_t len) {
+  if (zlib_header(bytes, len)) return "a Bitrix24 template export (zlib data)";
+  if (php_array(bytes, len)) return "a Bitrix24 template export (PHP serialize data)";
+  return NULL;
+}
+
 static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
+  const char *foreign = len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0 ? NULL : bpt_foreign_format(bytes, len);
+  if (foreign)
+    return fail(err, "not a bpc bundle: this is %s; importing Bitrix24 templates is not supported yet",
+                foreign);
   if (len < 4 || memcmp(bytes, BPT_MAGIC, 4) != 0)
     return fail(err, "not a bundle: the first bytes are not the magic \"BPT\\x1A\"");
   /* The version comes before any other check: a later major may change the rest. Any

@@ -332,6 +332,13 @@ uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len);
  * or when a constant's type has no encoding; it checks nothing else (bpt_verify does). */
 bool bpt_write(BptBundle *b, BptAllocFn alloc, void *ud, uint8_t **out, size_t *out_len,
                BptError *err);
+/* What a file that is not a bundle is, when its first bytes say so: Bitrix24 exports its
+ * business process templates with the same extension `.bpt` (zlib data starting 0x78, or
+ * PHP serialize data `a:N:{`). Returns a phrase ("a Bitrix24 template export (zlib
+ * data)"), or NULL for anything else, a bundle included. bpt_read uses it in its
+ * message; a tool can ask first and say it in its own words. */
+const char *bpt_foreign_format(const uint8_t *bytes, size_t len);
+
 /* Whether text is the source the bundle was compiled from (its recorded size and CRC). */
 bool bpt_source_matches(const BptBundle *b, const char *text, size_t len);
 
