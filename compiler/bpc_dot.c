@@ -49,7 +49,12 @@ static const char render_help[] =
     "--instance are as for `bpc dot` (see bpc dot --help).\n"
     "  -T FORMAT   svg, png or pdf (default: from OUT's extension)\n"
     "  -o OUT      where to write it (required)\n"
-    "Exit status: 0 ok, 1 errors in FILE or JOURNAL, 2 misuse or I/O failure.\n";
+    "A diagram too large to lay out in about a second is refused (more than\n"
+    "500 nodes, 800 edges, 60 commands and gotos between states, or clusters\n"
+    "nested more than 24 deep; exit 1): draw one process with -p, or use\n"
+    "`bpc dot` (any size) and lay it out yourself.\n"
+    "Exit status: 0 ok, 1 errors in FILE or JOURNAL, or too large, 2 misuse or\n"
+    "I/O failure.\n";
 
 typedef struct Options {
   DotCommand cmd;

@@ -336,6 +336,34 @@ if [ -x "$BUILD/bprun" ]; then
     fail "bad/bprun of a Bitrix24 export" "exit $rc: $(head -n 2 "$TMP/err")"
 fi
 
+# Layout is bounded (docs/limits.md): 95 nested parallels once took 14 s in
+# Graphviz; now render refuses them at once, exit 1, and bpc dot still writes
+# the DOT text. Same for too many commands between states.
+{ echo 'document D { t: string }'; echo 'process p on D {'
+  i=0; while [ $i -lt 95 ]; do printf 'parallel {\nbranch {\nlog "a%d"\n}\nbranch {\n' $i; i=$((i + 1)); done
+  echo 'log "end"'
+  i=0; while [ $i -lt 95 ]; do printf '}\n}\n'; i=$((i + 1)); done; echo '}'; } >"$TMP/nest95.bp"
+{ echo 'document D { a: user }'; echo 'process p on D {'; echo 'states {'
+  i=0; while [ $i -lt 13 ]; do
+    printf 's%d "S%d" {\ncommand done "D" by a -> fin\n' $i $i
+    j=1; while [ $j -lt 5 ]; do printf 'command c%d "C" by a -> s%d\n' $j $(((i + j) % 13)); j=$((j + 1)); done
+    echo '}'; i=$((i + 1)); done
+  echo 'fin "F" final { }'; echo '}'; echo '}'; } >"$TMP/links65.bp"
+for f in nest95:"nested 95 deep, the limit is 24" links65:"65 commands and gotos between states, the limit is 60"; do
+  name=${f%%:*} want=${f#*:}
+  rm -f "$TMP/large.svg"
+  TIMEOUT=10 run "$TMP/out" "$TMP/err" "$BPC" render "$TMP/$name.bp" -o "$TMP/large.svg"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "bad/render of $name" "$why"
+  elif [ "$rc" -ne 1 ] || ! grep -q "too large to lay out: .*$want" "$TMP/err"; then
+    fail "bad/render of $name" "exit $rc, expected 1 with \"$want\": $(head -n 2 "$TMP/err")"
+  elif [ -e "$TMP/large.svg" ]; then fail "bad/render of $name" "wrote a file"
+  else pass
+  fi
+  TIMEOUT=10 run "$TMP/out" "$TMP/err" "$BPC" dot "$TMP/$name.bp" -o "$TMP/large.dot"
+  [ "$rc" -eq 0 ] && [ -s "$TMP/large.dot" ] && pass || fail "bad/dot of $name" "exit $rc: $(head -n 2 "$TMP/err")"
+done
+
 # misuse NAME ARGS... — exit 2 with a message on stderr, nothing on stdout.
 misuse() {
   _name=$1

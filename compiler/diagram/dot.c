@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gvc.h>
@@ -507,6 +508,74 @@ static Agraph_t *build(Draw *w, int32_t only) {
   return w->root;
 }
 
+/* ---- the size that can be laid out ------------------------------------------------------------ */
+
+/* Graphviz's dot layout grows much faster than the graph: measured on this machine
+ * (docs/limits.md), 450 nodes in a row of `if`s take about 1.4 s, 900 take 4 to 7 s,
+ * 3,000 two minutes; 40 nested `parallel`s take 0.7 to 2 s, 60 take 5 to 11 s, 95 more
+ * than 14 s. `bpc render` refuses a diagram above these bounds rather than stall (a
+ * service draws what its users upload); `bpc dot` writes any size (it does not lay out:
+ * linear, 36,000 lines in 0.25 s). */
+enum { MAX_LAYOUT_NODES = 500, MAX_LAYOUT_EDGES = 800, MAX_LAYOUT_DEPTH = 24, MAX_LAYOUT_LINKS = 60 };
+
+/* The deepest nesting of clusters among p's drawn nodes. Each node's depth is found
+ * once, walking up to the first node whose depth is known (no recursion: a bundle's
+ * chain may be long; the verifier only made sure it ends). */
+static uint32_t cluster_depth(const DgProc *p) {
+  uint32_t *depth = xcalloc(p->nnodes + 1, sizeof *depth); /* depth + 1; 0: not known */
+  uint32_t *chain = xcalloc(p->nnodes + 1, sizeof *chain);
+  uint32_t deepest = 0;
+  for (uint32_t i = 0; i < p->nnodes; i++) {
+    uint32_t n = 0, known = 0;
+    for (int32_t k = (int32_t)i; k >= 0 && (uint32_t)k < p->nnodes; k = p->nodes[k].cluster) {
+      if (depth[k]) {
+        known = depth[k];
+        break;
+      }
+      if (n > p->nnodes) break; /* a cycle: the reader refuses those; never loop */
+      chain[n++] = (uint32_t)k;
+    }
+    if (!known) known = 1; /* outside every cluster: depth 0 */
+    else known++;
+    while (n--) depth[chain[n]] = known++;
+    /* a node's own depth counts the clusters around it, not the one it opens */
+    if (drawn(&p->nodes[i]) && depth[i] - 1 > deepest) deepest = depth[i] - 1;
+  }
+  free(depth);
+  free(chain);
+  return deepest;
+}
+
+/* NULL when the drawing of process `only` (all when only < 0) can be laid out in
+ * about a second; else what is too large, for the message. */
+static const char *too_large_to_lay_out(Draw *w, int32_t only) {
+  uint64_t nodes = 0, edges = 0, links = 0;
+  uint32_t depth = 0;
+  for (uint32_t i = 0; i < w->d->nprocs; i++) {
+    if (only >= 0 && (uint32_t)only != i) continue;
+    const DgProc *p = &w->d->procs[i];
+    for (uint32_t k = 0; k < p->nnodes; k++) nodes += drawn(&p->nodes[k]);
+    for (uint32_t k = 0; k < p->nedges; k++)
+      edges += p->edges[k].from < p->nnodes && p->edges[k].to < p->nnodes && drawn(&p->nodes[p->edges[k].from]) &&
+               drawn(&p->nodes[p->edges[k].to]);
+    for (uint32_t k = 0; k < p->nedges; k++)
+      links += p->edges[k].kind == BPT_E_COMMAND || p->edges[k].kind == BPT_E_GOTO;
+    uint32_t d = cluster_depth(p);
+    if (d > depth) depth = d;
+  }
+  if (links > MAX_LAYOUT_LINKS)
+    return arena_printf(&w->tmp, "%llu commands and gotos between states, the limit is %d", (unsigned long long)links,
+                        MAX_LAYOUT_LINKS);
+  if (nodes > MAX_LAYOUT_NODES)
+    return arena_printf(&w->tmp, "%llu nodes, the limit is %d", (unsigned long long)nodes, MAX_LAYOUT_NODES);
+  if (edges > MAX_LAYOUT_EDGES)
+    return arena_printf(&w->tmp, "%llu edges, the limit is %d", (unsigned long long)edges, MAX_LAYOUT_EDGES);
+  if (depth > MAX_LAYOUT_DEPTH)
+    return arena_printf(&w->tmp, "clusters (parallel branches, states) nested %u deep, the limit is %d", depth,
+                        MAX_LAYOUT_DEPTH);
+  return NULL;
+}
+
 /* ---- output ----------------------------------------------------------------------------------- */
 
 static int cannot_write(const char *path) {
@@ -557,6 +626,15 @@ int dot_draw(const Diagram *d, int32_t only, const char *format, const char *pat
   w.d = d;
   arena_init(&w.tmp);
   agseterr(AGERR); /* Graphviz's warnings say nothing to a user of bpc */
+  const char *large = strcmp(format, "dot") == 0 ? NULL : too_large_to_lay_out(&w, only);
+  if (large) {
+    fprintf(stderr,
+            "bpc: render: the diagram is too large to lay out: %s (docs/limits.md)%s; `bpc dot` writes it "
+            "as DOT text at any size\n",
+            large, only < 0 && d->nprocs > 1 ? "; draw one process with -p" : "");
+    arena_free(&w.tmp);
+    return 1;
+  }
   Agraph_t *g = build(&w, only);
   int status = strcmp(format, "dot") == 0 ? write_dot(g, path) : render(g, format, path);
   agclose(g);
