@@ -114,6 +114,10 @@ static Source *load_source(const char *path) {
     fprintf(stderr, "bpc: cannot read %s: it is a directory\n", path);
     return NULL;
   }
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= MAX_SOURCE_BYTES) { /* before reading it */
+    fprintf(stderr, "bpc: %s is too large (the limit is 1 GiB)\n", path);
+    return NULL;
+  }
   size_t len;
   char *text = read_file(path, &len);
   if (!text) {

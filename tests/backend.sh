@@ -274,6 +274,38 @@ if [ -x "$BPRUN" ]; then
   no_leftovers "backend/bprun mass leaves nothing"
 fi
 
+echo "== limits (docs/limits.md)"
+# A source of 1 GiB or more is refused before it is read (a sparse file: no disk used).
+if truncate -s 1G "$TMP/huge.bp" 2>/dev/null; then
+  TIMEOUT=5 run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/huge.bp"
+  [ "$rc" -eq 2 ] && grep -q 'is too large (the limit is 1 GiB)' "$TMP/err" && pass ||
+    fail "limits/source of 1 GiB" "exit $rc: $(head -n 2 "$TMP/err")"
+  rm -f "$TMP/huge.bp"
+else echo "skip: limits/source of 1 GiB: truncate cannot make a sparse file here"
+fi
+# 100 errors, then bpc stops listing them.
+{ echo 'process p {'; i=0; while [ $i -lt 150 ]; do echo "  n$i = 1"; i=$((i + 1)); done; echo '}'; } >"$TMP/errors.bp"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/errors.bp"
+count=$(grep -c ': error: ' "$TMP/err")
+[ "$rc" -eq 1 ] && [ "$count" -eq 100 ] && grep -q 'too many errors, stopped after 100' "$TMP/err" && pass ||
+  fail "limits/100 errors" "exit $rc, $count errors listed"
+# Nesting: 200 levels of brackets are read, 201 are refused with the limit named.
+for depth in 200 201; do
+  awk -v d=$depth 'BEGIN { printf "process p {\n  var n: int = "; for (i = 1; i < d; i++) printf "("; printf "1"; for (i = 1; i < d; i++) printf ")"; printf "\n}\n" }' >"$TMP/nest.bp"
+  run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/nest.bp"
+  if [ $depth = 200 ] && grep -q 'deeper than 200' "$TMP/err"; then fail "limits/nesting of 200" "refused: $(head -n 1 "$TMP/err")"
+  elif [ $depth = 201 ] && { [ "$rc" -ne 1 ] || ! grep -q 'deeper than 200 levels' "$TMP/err"; }; then
+    fail "limits/nesting of 201" "exit $rc: $(head -n 1 "$TMP/err")"
+  else pass
+  fi
+done
+# bprun mass --jobs: 1 to 64.
+if [ -x "$BPRUN" ]; then
+  run "$TMP/out" "$TMP/err" "$BPRUN" mass "$TMP/fix.bpt" fix_city --documents "$TMP/rows.csv" --out "$TMP/o/j.csv" --jobs 65
+  [ "$rc" -eq 2 ] && grep -q -- '--jobs needs a number from 1 to 64' "$TMP/err" && pass ||
+    fail "limits/mass --jobs 65" "exit $rc: $(head -n 2 "$TMP/err")"
+fi
+
 echo "== command line"
 for cmd in compile disasm; do
   run "$TMP/out" "$TMP/err" "$BPC" $cmd --help
