@@ -45,7 +45,7 @@ static const char usage_text[] =
     "  compile FILE [-o OUT.bpt]\n"
     "                       compile to a bundle (default: FILE with .bpt)\n"
     "  disasm BUNDLE.bpt    verify a bundle and list its bytecode, with the\n"
-    "                       source lines when the source file can be read\n"
+    "                       source lines when the source file is unchanged\n"
     "  dot FILE [-p PROCESS] [-o OUT.dot] [--trace JOURNAL]\n"
     "                       the diagram as Graphviz DOT (FILE: .bp or .bpt)\n"
     "  render FILE [-p PROCESS] -T svg|png|pdf -o OUT [--trace JOURNAL]\n"
