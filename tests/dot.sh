@@ -443,6 +443,15 @@ else
   else pass
   fi
 fi
+# A render ended by a signal while it lays out leaves no temporary file: 150
+# ifs in a row take most of a second to lay out; SIGTERM comes after 0.3 s.
+{ echo 'document D { t: string }'; echo 'process p on D {'
+  i=0; while [ $i -lt 150 ]; do printf 'if t == "%d" {\nlog "a%d"\n}\n' $i $i; i=$((i + 1)); done; echo '}'; } >"$TMP/flat150.bp"
+"$BPC" render "$TMP/flat150.bp" -o "$TMP/o/killed.svg" 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -TERM $pid 2>/dev/null
+wait $pid
 if ls "$TMP/o" | grep -q '\.tmp\.'; then fail "out/temporary files" "left behind: $(ls "$TMP/o" | grep '\.tmp\.')"; else pass; fi
 
 # ---------------------------------------------------------------------------

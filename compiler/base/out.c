@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,6 +52,46 @@ static char *follow_links(const char *path) {
   return NULL;
 }
 
+/* The temporary file being written, removed when the program ends before out_commit:
+ * exit (out_of_memory exits with status 2) or a signal that ends it. A fixed buffer, as
+ * a signal handler may read nothing else; one output file at a time, as bpc writes. */
+static char pending[4096];
+static volatile sig_atomic_t pending_armed;
+
+static void remove_pending(void) {
+  if (!pending_armed) return;
+  pending_armed = 0;
+  unlink(pending);
+}
+
+static void on_signal(int sig) {
+  remove_pending();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+/* Installs the clean-up once, leaving alone a signal the program handles itself. */
+static void arm_pending(const char *tmp) {
+  static bool installed;
+  if (!installed) {
+    installed = true;
+    atexit(remove_pending);
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++) {
+      struct sigaction old, sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = on_signal;
+      sigemptyset(&sa.sa_mask);
+      if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) sigaction(signals[i], &sa, NULL);
+    }
+  }
+  size_t n = strlen(tmp);
+  if (n >= sizeof pending) return; /* open would have failed first */
+  pending_armed = 0;
+  memcpy(pending, tmp, n + 1);
+  pending_armed = 1;
+}
+
 static bool fail(OutFile *o) {
   int saved = errno;
   free(o->target);
@@ -71,10 +112,12 @@ static bool open_temporary(OutFile *o, const struct stat *old) {
   int fd = open(o->tmp, flags, 0666);
   if (fd < 0 && errno == EEXIST && unlink(o->tmp) == 0) fd = open(o->tmp, flags, 0666); /* a crashed run's */
   if (fd < 0) return false;
+  arm_pending(o->tmp);
   if ((old && fchmod(fd, old->st_mode & 07777) != 0) || !(o->f = fdopen(fd, "wb"))) {
     int saved = errno;
     close(fd);
     unlink(o->tmp);
+    pending_armed = 0;
     errno = saved;
     return false;
   }
@@ -116,6 +159,7 @@ bool out_commit(OutFile *o) {
     err = errno;
   }
   if (!ok && o->tmp) unlink(o->tmp);
+  if (o->tmp) pending_armed = 0;
   free(o->target);
   free(o->tmp);
   *o = (OutFile){0};
@@ -126,7 +170,10 @@ bool out_commit(OutFile *o) {
 void out_abort(OutFile *o) {
   int saved = errno;
   if (o->f) fclose(o->f);
-  if (o->tmp) unlink(o->tmp);
+  if (o->tmp) {
+    unlink(o->tmp);
+    pending_armed = 0;
+  }
   free(o->target);
   free(o->tmp);
   *o = (OutFile){0};

@@ -11,7 +11,10 @@
  *     replace (`-o /dev/null` run as root must not turn /dev/null into a file).
  *
  * out_open, then write to o.f, then out_commit (or out_abort after a failure
- * of the caller's own). Each call reports failure with errno set. */
+ * of the caller's own). Each call reports failure with errno set. If the program
+ * ends in between (exit, as out_of_memory does, or SIGINT, SIGTERM, SIGHUP,
+ * SIGPIPE left at their default), the temporary file is removed: one output
+ * file open at a time. */
 #ifndef BPC_OUT_H
 #define BPC_OUT_H
 
