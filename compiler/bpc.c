@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "dot.h"
 #include "fmt.h"
+#include "out.h"
 #include "parse.h"
 #include "util.h"
 
@@ -44,7 +45,7 @@ static const char usage_text[] =
     "  compile FILE [-o OUT.bpt]\n"
     "                       compile to a bundle (default: FILE with .bpt)\n"
     "  disasm BUNDLE.bpt    verify a bundle and list its bytecode, with the\n"
-    "                       source lines when the source file can be read\n"
+    "                       source lines when the source file is unchanged\n"
     "  dot FILE [-p PROCESS] [-o OUT.dot] [--trace JOURNAL]\n"
     "                       the diagram as Graphviz DOT (FILE: .bp or .bpt)\n"
     "  render FILE [-p PROCESS] -T svg|png|pdf -o OUT [--trace JOURNAL]\n"
@@ -86,7 +87,8 @@ static const char disasm_help[] =
     "Reads and verifies a bundle (a bad one is refused with the verifier's\n"
     "message, exit 1), then lists every process: its slots, steps, states and\n"
     "bytecode, with the source lines when the source file named in the bundle\n"
-    "can be read (relative to the current directory).\n";
+    "(relative to the current directory) is still the one compiled: the bundle\n"
+    "records its size and CRC-32C, and another file's lines are never shown.\n";
 
 static int misuse(const char *fmt, const char *arg) {
   fputs("bpc: ", stderr);
@@ -110,6 +112,10 @@ static Source *load_source(const char *path) {
   }
   if (S_ISDIR(st.st_mode)) {
     fprintf(stderr, "bpc: cannot read %s: it is a directory\n", path);
+    return NULL;
+  }
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= MAX_SOURCE_BYTES) { /* before reading it */
+    fprintf(stderr, "bpc: %s is too large (the limit is 1 GiB)\n", path);
     return NULL;
   }
   size_t len;
@@ -136,6 +142,17 @@ static bool looks_like_xml(const Source *src) {
                          (p[1] >= 'A' && p[1] <= 'Z') || (p[1] >= 'a' && p[1] <= 'z'));
 }
 
+/* A Bitrix24 export or a compiled bundle where .bp text was expected: says so. */
+static bool not_source(const char *path, const char *text, size_t len) {
+  const char *foreign = bpt_foreign_format((const uint8_t *)text, len);
+  if (foreign)
+    fprintf(stderr, "bpc: %s: %s, not .bp source; importing Bitrix24 templates is not supported yet\n",
+            path, foreign);
+  else if (len >= 4 && memcmp(text, BPT_MAGIC, 4) == 0)
+    fprintf(stderr, "bpc: %s is a compiled bundle, not .bp source (bpc disasm lists it)\n", path);
+  return foreign || (len >= 4 && memcmp(text, BPT_MAGIC, 4) == 0);
+}
+
 /* Parses (and optionally checks) one file, printing its diagnostics. Returns
  * the program, or NULL after printing why when it has errors or can't be read;
  * *status gets the exit code for this file. */
@@ -148,6 +165,10 @@ static Program *front_end(const char *path, bool run_checks, Source **srcp, int 
   }
   if (looks_like_xml(src)) {
     fprintf(stderr, "bpc: %s is XML (a BPMN model?); the BPMN importer is not built yet\n", path);
+    *status = EXIT_MISUSE;
+    return NULL;
+  }
+  if (not_source(path, src->text, src->len)) {
     *status = EXIT_MISUSE;
     return NULL;
   }
@@ -189,22 +210,12 @@ static int cmd_check(int argc, char **argv) {
   return worst;
 }
 
-/* Writes text to path through a temporary file and rename(2), so a reader
- * never sees a half-written file. */
-static bool write_atomically(const char *path, const char *text, size_t len) {
-  StrBuf tmp;
-  sb_init(&tmp);
-  sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp.data, "wb");
-  bool ok = f && fwrite(text, 1, len, f) == len;
-  if (f && fclose(f) != 0) ok = false;
-  if (ok && rename(tmp.data, path) != 0) ok = false;
-  if (!ok) {
-    fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
-    remove(tmp.data);
-  }
-  sb_free(&tmp);
-  return ok;
+/* Writes text to path whole or not at all (out.h: a regular file through a
+ * temporary file and rename(2), a device or FIFO in place, a link's target). */
+static bool write_output(const char *path, const char *text, size_t len) {
+  if (out_write_file(path, text, len)) return true;
+  fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
+  return false;
 }
 
 static int cmd_fmt(int argc, char **argv) {
@@ -236,7 +247,7 @@ static int cmd_fmt(int argc, char **argv) {
         status = EXIT_INPUT;
       }
     } else if (write_back) {
-      if (!same && !write_atomically(path, text, len)) status = EXIT_MISUSE;
+      if (!same && !write_output(path, text, len)) status = EXIT_MISUSE;
     } else {
       fwrite(text, 1, len, stdout);
     }
@@ -314,7 +325,7 @@ static int cmd_compile(int argc, char **argv) {
     status = EXIT_INPUT;
   } else {
     char *path = out ? xstrdup(out) : default_output(in);
-    if (!write_atomically(path, (const char *)bytes, len)) status = EXIT_MISUSE;
+    if (!write_output(path, (const char *)bytes, len)) status = EXIT_MISUSE;
     free(path);
   }
   free(bytes);
@@ -327,6 +338,23 @@ static int cmd_compile(int argc, char **argv) {
 static void print_stdout(void *ud, const char *text, size_t len) {
   (void)ud;
   fwrite(text, 1, len, stdout);
+}
+
+/* The source the bundle was compiled from, if the file it names is still there
+ * unchanged: a regular file of the recorded size and CRC (bpt_source_matches).
+ * Nothing else is read: not a device or FIFO, not a file of another size. */
+static char *recorded_source(const BptBundle *b, size_t *len) {
+  if (!b->source_known || !b->source_file || b->source_file >= b->nstrings) return NULL;
+  const char *path = b->strings[b->source_file].data;
+  struct stat st;
+  if (stat(path, &st) != 0) return NULL; /* moved away: nothing to say */
+  char *text = NULL;
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == b->source_size) text = read_file(path, len);
+  if (text && bpt_source_matches(b, text, *len)) return text;
+  free(text);
+  fprintf(stderr, "bpc: disasm: %s is not the source this bundle was compiled from (size or "
+          "checksum differs); its lines are not shown\n", path);
+  return NULL;
 }
 
 static int cmd_disasm(int argc, char **argv) {
@@ -347,6 +375,13 @@ static int cmd_disasm(int argc, char **argv) {
     fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
     return EXIT_MISUSE;
   }
+  const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
+  if (foreign) {
+    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
+            path, foreign);
+    free(bytes);
+    return EXIT_MISUSE;
+  }
   BptBundle b;
   BptError err;
   if (!bpt_read((const uint8_t *)bytes, len, heap_realloc, NULL, &b, &err)) {
@@ -359,11 +394,8 @@ static int cmd_disasm(int argc, char **argv) {
     fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
     status = EXIT_INPUT;
   } else {
-    /* The source named in the bundle, if it is still where it was. */
     size_t source_len = 0;
-    char *source = NULL;
-    if (b.source_file && b.source_file < b.nstrings && b.strings[b.source_file].len)
-      source = read_file(b.strings[b.source_file].data, &source_len);
+    char *source = recorded_source(&b, &source_len);
     bpt_disasm(&b, source, source ? source_len : 0, print_stdout, NULL);
     free(source);
   }

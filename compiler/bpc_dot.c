@@ -1,6 +1,7 @@
 /* dot_cmd.c — the `bpc dot` and `bpc render` commands (dot.h): options, the
- * input chosen by its content (a bundle starts with the magic "BPT\x1A";
- * anything else is read as `.bp` source through bpc's front end), the
+ * input chosen by its content (a bundle starts with the magic "BPT\x1A"; a
+ * Bitrix24 export, zlib or PHP serialize data, is named and refused; anything
+ * else is read as `.bp` source through bpc's front end), the
  * journal overlay, and the call into dot.c. */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_MISUSE = 2 };
 static const char dot_help[] =
     "usage: bpc dot FILE [-p PROCESS] [-o OUT.dot] [--trace JOURNAL [--instance N]]\n"
     "Writes the diagram of FILE as Graphviz DOT text (to stdout without -o;\n"
-    "with -o atomically, through a temporary file). FILE is a .bp source\n"
+    "with -o whole or not at all; a device or FIFO is written in place, a\n"
+    "symbolic link's target replaced). FILE is a .bp source\n"
     "(checked first, its errors reported as by `bpc check`, exit 1) or a\n"
     "compiled bundle (verified first; a damaged one is refused, exit 1): the\n"
     "content decides, not the extension.\n"
@@ -47,7 +49,12 @@ static const char render_help[] =
     "--instance are as for `bpc dot` (see bpc dot --help).\n"
     "  -T FORMAT   svg, png or pdf (default: from OUT's extension)\n"
     "  -o OUT      where to write it (required)\n"
-    "Exit status: 0 ok, 1 errors in FILE or JOURNAL, 2 misuse or I/O failure.\n";
+    "A diagram too large to lay out in about a second is refused (more than\n"
+    "500 nodes, 800 edges, 60 commands and gotos between states, or clusters\n"
+    "nested more than 24 deep; exit 1): draw one process with -p, or use\n"
+    "`bpc dot` (any size) and lay it out yourself.\n"
+    "Exit status: 0 ok, 1 errors in FILE or JOURNAL, or too large, 2 misuse or\n"
+    "I/O failure.\n";
 
 typedef struct Options {
   DotCommand cmd;
@@ -176,7 +183,13 @@ static int load_diagram(const char *path, DotFrontEnd front_end, Diagram **out) 
     return EXIT_MISUSE;
   }
   int status;
-  if (len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0) {
+  const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
+  if (foreign) {
+    /* Bitrix24 exports share the extension .bpt: the content decides */
+    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
+            path, foreign);
+    status = EXIT_MISUSE;
+  } else if (len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0) {
     status = diagram_of_bundle(path, bytes, len, out);
   } else if (has_extension(path, ".bpt")) {
     fprintf(stderr, "bpc: %s: not a bundle: it does not start with \"BPT\\x1A\"\n", path);

@@ -142,6 +142,170 @@ if [ -s "$bpt" ]; then
 fi
 
 # ---------------------------------------------------------------------------
+echo "== disasm shows only the source the bundle was compiled from"
+# A bundle names its source file; disasm reads that file only if it is a
+# regular file of the recorded size and CRC-32C. A bundle naming another file
+# (here: the source replaced by a secret) must not print that file's lines.
+mkdir -p "$TMP/s/d"
+cp samples/simple_vote.bp "$TMP/s/a.bp"
+(cd "$TMP/s" && "$BPC" compile ./a.bp -o 1.bpt && "$BPC" compile a.bp -o 2.bpt &&
+  "$BPC" compile d/../a.bp -o 3.bpt && "$BPC" compile .//d/./../a.bp -o 4.bpt) 2>"$TMP/err"
+if ! cmp -s "$TMP/s/1.bpt" "$TMP/s/2.bpt" || ! cmp -s "$TMP/s/1.bpt" "$TMP/s/3.bpt" ||
+   ! cmp -s "$TMP/s/1.bpt" "$TMP/s/4.bpt"; then
+  fail "backend/source name spelled differently" "./a.bp, a.bp, d/../a.bp and .//d/./../a.bp give different bundles $(head -n 2 "$TMP/err")"
+else pass
+fi
+(cd "$TMP/s" && "$BPC" disasm 1.bpt) >"$TMP/dis" 2>"$TMP/err"
+grep -q 'approve voters "Vote on {title}"' "$TMP/dis" && grep -q '^; source: a.bp (' "$TMP/dis" && pass ||
+  fail "backend/disasm of an unchanged source" "no source lines, or the name is not a.bp: $(head -n 3 "$TMP/dis")"
+i=1
+while [ $i -le 40 ]; do echo "hunter2 secret line $i"; i=$((i + 1)); done >"$TMP/s/a.bp"
+run "$TMP/dis" "$TMP/err" sh -c "cd '$TMP/s' && '$BPC' disasm 1.bpt"
+if [ "$rc" -ne 0 ]; then fail "backend/disasm of a bundle naming another file" "exit status $rc: $(head -n 2 "$TMP/err")"
+elif grep -q hunter2 "$TMP/dis"; then fail "backend/disasm of a bundle naming another file" "it printed that file's lines"
+elif ! grep -q 'not the source' "$TMP/err"; then fail "backend/disasm of a bundle naming another file" "no note why the lines are missing"
+else pass
+fi
+tr 'a-z' 'A-Z' <samples/simple_vote.bp >"$TMP/s/a.bp" # the same size, other bytes
+(cd "$TMP/s" && "$BPC" disasm 1.bpt) >"$TMP/dis" 2>/dev/null
+grep -q 'APPROVE VOTERS' "$TMP/dis" && fail "backend/disasm of a same-sized other file" "it printed that file's lines" || pass
+rm -f "$TMP/s/a.bp"
+mkfifo "$TMP/s/a.bp" # a FIFO with no writer: reading it would wait forever
+TIMEOUT=5 run "$TMP/dis" "$TMP/err" sh -c "cd '$TMP/s' && '$BPC' disasm 1.bpt"
+[ "$rc" -eq 0 ] && pass || fail "backend/disasm of a bundle naming a FIFO" "exit status $rc (124: it waited on the FIFO)"
+
+echo "== output files: special files written in place, links followed"
+# -o FILE replaces a regular file atomically, but a device, a FIFO or a
+# symbolic link must stay what it is (`-o /dev/null` as root once replaced
+# /dev/null with a regular file). Devices are made here with mknod, never
+# the system's own. No temporary file may be left behind.
+src=samples/simple_vote.bp
+"$BPC" compile "$src" -o "$TMP/want.bpt" 2>/dev/null
+mkdir -p "$TMP/o"
+no_leftovers() { # NAME: no FILE.tmp.PID left in $TMP/o
+  if ls "$TMP/o" | grep -q '\.tmp\.'; then fail "$1" "a temporary file was left: $(ls "$TMP/o" | grep '\.tmp\.')"
+  else pass
+  fi
+}
+if [ "$(id -u)" != 0 ]; then
+  echo "skip: backend/-o to a device: needs root to make a device node (mknod)"
+elif ! mknod "$TMP/o/null" c 1 3 2>/dev/null; then
+  echo "skip: backend/-o to a device: mknod is not allowed here"
+else
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$TMP/o/null"
+  if [ "$rc" -ne 0 ]; then fail "backend/-o to a device" "exit status $rc: $(head -n 2 "$TMP/err")"
+  elif [ ! -c "$TMP/o/null" ]; then fail "backend/-o to a device" "the device node was replaced by a regular file"
+  else pass
+  fi
+  run "$TMP/out" "$TMP/err" "$BPC" fmt -w "$TMP/o/null"
+  [ -c "$TMP/o/null" ] && pass || fail "backend/fmt -w of a device" "the device node was replaced"
+  no_leftovers "backend/-o to a device leaves nothing"
+fi
+mkfifo "$TMP/o/fifo"
+timeout 10 cat "$TMP/o/fifo" >"$TMP/fifo.got" & # gives up if no writer comes
+reader=$!
+run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$TMP/o/fifo"
+wait "$reader" 2>/dev/null
+if [ "$rc" -ne 0 ]; then fail "backend/-o to a FIFO" "exit status $rc: $(head -n 2 "$TMP/err")"
+elif [ ! -p "$TMP/o/fifo" ]; then fail "backend/-o to a FIFO" "the FIFO was replaced by a regular file"
+elif ! cmp -s "$TMP/fifo.got" "$TMP/want.bpt"; then fail "backend/-o to a FIFO" "its reader did not get the bundle"
+else pass
+fi
+no_leftovers "backend/-o to a FIFO leaves nothing"
+# a link in the same folder, a relative link into a subfolder, a dangling one
+mkdir -p "$TMP/o/sub"
+echo old >"$TMP/o/real.bpt"
+ln -s real.bpt "$TMP/o/link.bpt"
+ln -s sub/deep.bpt "$TMP/o/rel.bpt"
+ln -s "$TMP/o/sub/new.bpt" "$TMP/o/dangling.bpt"
+for l in link rel dangling; do
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$TMP/o/$l.bpt"
+  target=$(readlink "$TMP/o/$l.bpt")
+  case $target in /*) ;; *) target=$TMP/o/$target ;; esac
+  if [ "$rc" -ne 0 ]; then fail "backend/-o to a $l symlink" "exit status $rc: $(head -n 2 "$TMP/err")"
+  elif [ ! -L "$TMP/o/$l.bpt" ]; then fail "backend/-o to a $l symlink" "the link was replaced by a regular file"
+  elif ! cmp -s "$target" "$TMP/want.bpt"; then fail "backend/-o to a $l symlink" "its target $target did not get the bundle"
+  else pass
+  fi
+done
+no_leftovers "backend/-o to symlinks leaves nothing"
+ls "$TMP/o/sub" | grep -q '\.tmp\.' && fail "backend/-o to symlinks leaves nothing" "a temporary file in sub/" || pass
+# fmt -w through a link rewrites the target and keeps the link
+sed 's/^  /    /' "$src" >"$TMP/o/unformatted.bp"
+ln -s unformatted.bp "$TMP/o/fmtlink.bp"
+run "$TMP/out" "$TMP/err" "$BPC" fmt -w "$TMP/o/fmtlink.bp"
+if [ ! -L "$TMP/o/fmtlink.bp" ]; then fail "backend/fmt -w of a symlink" "the link was replaced (exit $rc: $(head -n 2 "$TMP/err"))"
+elif ! cmp -s "$TMP/o/unformatted.bp" "$src"; then fail "backend/fmt -w of a symlink" "the target was not formatted"
+else pass
+fi
+# a regular file is replaced with its mode kept
+cp "$TMP/want.bpt" "$TMP/o/mode.bpt" && chmod 640 "$TMP/o/mode.bpt"
+run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$TMP/o/mode.bpt"
+mode=$(stat -c %a "$TMP/o/mode.bpt")
+[ "$rc" -eq 0 ] && [ "$mode" = 640 ] && pass || fail "backend/-o keeps the mode" "exit $rc, mode $mode, expected 640"
+# a directory is refused, and nothing is made beside it
+run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$TMP/o/sub"
+[ "$rc" -eq 2 ] && [ -d "$TMP/o/sub" ] && grep -q 'directory' "$TMP/err" && pass ||
+  fail "backend/-o to a directory" "exit $rc: $(head -n 2 "$TMP/err")"
+no_leftovers "backend/-o to a directory leaves nothing"
+
+# bprun mass --out and --journal follow the same rules (its own copy of them).
+BPRUN=$BUILD/bprun
+if [ -x "$BPRUN" ]; then
+  "$BPC" compile samples/fix_city.bp -o "$TMP/fix.bpt" 2>/dev/null
+  printf 'name,city,contract\nann,Tula,X-1\n' >"$TMP/rows.csv"
+  "$BPRUN" mass "$TMP/fix.bpt" fix_city --documents "$TMP/rows.csv" --out "$TMP/want.csv" \
+    --journal "$TMP/want.journal" --clock 2026-03-01T09:00 2>/dev/null
+  echo old >"$TMP/o/real.csv"
+  ln -s real.csv "$TMP/o/out.csv"
+  mkfifo "$TMP/o/journal"
+  timeout 10 cat "$TMP/o/journal" >"$TMP/journal.got" &
+  reader=$!
+  run "$TMP/out" "$TMP/err" "$BPRUN" mass "$TMP/fix.bpt" fix_city --documents "$TMP/rows.csv" \
+    --out "$TMP/o/out.csv" --journal "$TMP/o/journal" --clock 2026-03-01T09:00
+  wait "$reader" 2>/dev/null
+  if [ "$rc" -ne 0 ]; then fail "backend/bprun mass --out to a symlink" "exit status $rc: $(head -n 2 "$TMP/err")"
+  elif [ ! -L "$TMP/o/out.csv" ] || ! cmp -s "$TMP/o/real.csv" "$TMP/want.csv"; then
+    fail "backend/bprun mass --out to a symlink" "the link was replaced, or its target not written"
+  elif [ ! -p "$TMP/o/journal" ] || ! cmp -s "$TMP/journal.got" "$TMP/want.journal"; then
+    fail "backend/bprun mass --journal to a FIFO" "the FIFO was replaced, or its reader got another journal"
+  else pass
+  fi
+  no_leftovers "backend/bprun mass leaves nothing"
+fi
+
+echo "== limits (docs/limits.md)"
+# A source of 1 GiB or more is refused before it is read (a sparse file: no disk used).
+if truncate -s 1G "$TMP/huge.bp" 2>/dev/null; then
+  TIMEOUT=5 run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/huge.bp"
+  [ "$rc" -eq 2 ] && grep -q 'is too large (the limit is 1 GiB)' "$TMP/err" && pass ||
+    fail "limits/source of 1 GiB" "exit $rc: $(head -n 2 "$TMP/err")"
+  rm -f "$TMP/huge.bp"
+else echo "skip: limits/source of 1 GiB: truncate cannot make a sparse file here"
+fi
+# 100 errors, then bpc stops listing them.
+{ echo 'process p {'; i=0; while [ $i -lt 150 ]; do echo "  n$i = 1"; i=$((i + 1)); done; echo '}'; } >"$TMP/errors.bp"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/errors.bp"
+count=$(grep -c ': error: ' "$TMP/err")
+[ "$rc" -eq 1 ] && [ "$count" -eq 100 ] && grep -q 'too many errors, stopped after 100' "$TMP/err" && pass ||
+  fail "limits/100 errors" "exit $rc, $count errors listed"
+# Nesting: 200 levels of brackets are read, 201 are refused with the limit named.
+for depth in 200 201; do
+  awk -v d=$depth 'BEGIN { printf "process p {\n  var n: int = "; for (i = 1; i < d; i++) printf "("; printf "1"; for (i = 1; i < d; i++) printf ")"; printf "\n}\n" }' >"$TMP/nest.bp"
+  run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/nest.bp"
+  if [ $depth = 200 ] && grep -q 'deeper than 200' "$TMP/err"; then fail "limits/nesting of 200" "refused: $(head -n 1 "$TMP/err")"
+  elif [ $depth = 201 ] && { [ "$rc" -ne 1 ] || ! grep -q 'deeper than 200 levels' "$TMP/err"; }; then
+    fail "limits/nesting of 201" "exit $rc: $(head -n 1 "$TMP/err")"
+  else pass
+  fi
+done
+# bprun mass --jobs: 1 to 64.
+if [ -x "$BPRUN" ]; then
+  run "$TMP/out" "$TMP/err" "$BPRUN" mass "$TMP/fix.bpt" fix_city --documents "$TMP/rows.csv" --out "$TMP/o/j.csv" --jobs 65
+  [ "$rc" -eq 2 ] && grep -q -- '--jobs needs a number from 1 to 64' "$TMP/err" && pass ||
+    fail "limits/mass --jobs 65" "exit $rc: $(head -n 2 "$TMP/err")"
+fi
+
 echo "== command line"
 for cmd in compile disasm; do
   run "$TMP/out" "$TMP/err" "$BPC" $cmd --help

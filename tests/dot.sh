@@ -310,6 +310,60 @@ refused "bad/.bpt without the magic" "$TMP/magic.bpt"
 head -c 4 "$good" >"$TMP/only-magic.bp"
 refused "bad/only the magic, named .bp" "$TMP/only-magic.bp"
 
+# Bitrix24 exports share the extension .bpt: named as such by every command
+# that reads a .bpt (and by check/compile), exit 2, never "not a bundle" or a
+# parse of binary data as .bp text. Tiny hand-made inputs: a zlib header and
+# PHP serialize data (the real exports start the same way).
+printf 'x\234\355]mo\333\066' >"$TMP/bitrix-zlib.bpt"
+printf 'a:6:{s:8:"TEMPLATE";a:1:{i:0;a:0:{}}}' >"$TMP/bitrix-php.bpt"
+cp "$TMP/bitrix-zlib.bpt" "$TMP/bitrix-zlib.bp" # the content decides, not the name
+for f in bitrix-zlib.bpt bitrix-php.bpt bitrix-zlib.bp; do
+  for cmd in dot render disasm check compile; do
+    case $cmd in render) args="-T svg -o $TMP/bitrix.svg" ;; compile) args="-o $TMP/bitrix.out" ;; *) args= ;; esac
+    run "$TMP/out" "$TMP/err" "$BPC" $cmd "$TMP/$f" $args
+    why=$(unsound "$TMP/err")
+    if [ -n "$why" ]; then fail "bad/$cmd of a Bitrix24 export $f" "$why"
+    elif [ "$rc" -ne 2 ] || ! grep -q "$f: a Bitrix24 template export (.*), not .*; importing Bitrix24 templates is not supported yet" "$TMP/err"; then
+      fail "bad/$cmd of a Bitrix24 export $f" "exit $rc: $(head -n 2 "$TMP/err")"
+    elif [ -e "$TMP/bitrix.svg" ] || [ -e "$TMP/bitrix.out" ]; then fail "bad/$cmd of a Bitrix24 export $f" "wrote a file"
+    else pass
+    fi
+  done
+done
+if [ -x "$BUILD/bprun" ]; then
+  run "$TMP/out" "$TMP/err" "$BUILD/bprun" test "$TMP/bitrix-php.bpt" samples/simple_vote.scn
+  grep -q 'a Bitrix24 template export (PHP serialize data)' "$TMP/err" && [ "$rc" -ne 0 ] && pass ||
+    fail "bad/bprun of a Bitrix24 export" "exit $rc: $(head -n 2 "$TMP/err")"
+fi
+
+# Layout is bounded (docs/limits.md): 95 nested parallels once took 14 s in
+# Graphviz; now render refuses them at once, exit 1, and bpc dot still writes
+# the DOT text. Same for too many commands between states.
+{ echo 'document D { t: string }'; echo 'process p on D {'
+  i=0; while [ $i -lt 95 ]; do printf 'parallel {\nbranch {\nlog "a%d"\n}\nbranch {\n' $i; i=$((i + 1)); done
+  echo 'log "end"'
+  i=0; while [ $i -lt 95 ]; do printf '}\n}\n'; i=$((i + 1)); done; echo '}'; } >"$TMP/nest95.bp"
+{ echo 'document D { a: user }'; echo 'process p on D {'; echo 'states {'
+  i=0; while [ $i -lt 13 ]; do
+    printf 's%d "S%d" {\ncommand done "D" by a -> fin\n' $i $i
+    j=1; while [ $j -lt 5 ]; do printf 'command c%d "C" by a -> s%d\n' $j $(((i + j) % 13)); j=$((j + 1)); done
+    echo '}'; i=$((i + 1)); done
+  echo 'fin "F" final { }'; echo '}'; echo '}'; } >"$TMP/links65.bp"
+for f in nest95:"nested 95 deep, the limit is 24" links65:"65 commands and gotos between states, the limit is 60"; do
+  name=${f%%:*} want=${f#*:}
+  rm -f "$TMP/large.svg"
+  TIMEOUT=10 run "$TMP/out" "$TMP/err" "$BPC" render "$TMP/$name.bp" -o "$TMP/large.svg"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "bad/render of $name" "$why"
+  elif [ "$rc" -ne 1 ] || ! grep -q "too large to lay out: .*$want" "$TMP/err"; then
+    fail "bad/render of $name" "exit $rc, expected 1 with \"$want\": $(head -n 2 "$TMP/err")"
+  elif [ -e "$TMP/large.svg" ]; then fail "bad/render of $name" "wrote a file"
+  else pass
+  fi
+  TIMEOUT=10 run "$TMP/out" "$TMP/err" "$BPC" dot "$TMP/$name.bp" -o "$TMP/large.dot"
+  [ "$rc" -eq 0 ] && [ -s "$TMP/large.dot" ] && pass || fail "bad/dot of $name" "exit $rc: $(head -n 2 "$TMP/err")"
+done
+
 # misuse NAME ARGS... — exit 2 with a message on stderr, nothing on stdout.
 misuse() {
   _name=$1
@@ -350,6 +404,55 @@ if [ "$rc" -ne 1 ] || [ "$(cat "$TMP/keep.svg")" != keep ]; then
   fail "bad/failed render keeps the old file" "exit status $rc, or the file changed"
 else pass
 fi
+
+# ---------------------------------------------------------------------------
+echo "== dot: output files (devices and FIFOs in place, links followed)"
+mkdir -p "$TMP/o"
+echo old >"$TMP/o/real.svg"
+ln -s real.svg "$TMP/o/link.svg"
+echo old >"$TMP/o/real.dot"
+ln -s real.dot "$TMP/o/link.dot"
+for cmd in dot render; do
+  ext=$([ $cmd = dot ] && echo dot || echo svg)
+  run "$TMP/out" "$TMP/err" "$BPC" $cmd samples/statuses.bp -o "$TMP/o/link.$ext"
+  if [ "$rc" -ne 0 ]; then fail "out/$cmd -o to a symlink" "exit status $rc: $(head -n 2 "$TMP/err")"
+  elif [ ! -L "$TMP/o/link.$ext" ]; then fail "out/$cmd -o to a symlink" "the link was replaced by a regular file"
+  elif [ "$(cat "$TMP/o/real.$ext")" = old ]; then fail "out/$cmd -o to a symlink" "the link's target was not written"
+  else pass
+  fi
+  mkfifo "$TMP/o/fifo"
+  timeout 30 cat "$TMP/o/fifo" >"$TMP/o/fifo.got" &
+  reader=$!
+  format=$([ $cmd = render ] && echo -Tsvg)
+  run "$TMP/out" "$TMP/err" "$BPC" $cmd samples/statuses.bp $format -o "$TMP/o/fifo"
+  wait "$reader" 2>/dev/null
+  if [ "$rc" -ne 0 ]; then fail "out/$cmd -o to a FIFO" "exit status $rc: $(head -n 2 "$TMP/err")"
+  elif [ ! -p "$TMP/o/fifo" ]; then fail "out/$cmd -o to a FIFO" "the FIFO was replaced by a regular file"
+  elif ! grep -q -e '^digraph' -e '<svg' "$TMP/o/fifo.got"; then fail "out/$cmd -o to a FIFO" "its reader got no diagram"
+  else pass
+  fi
+  rm -f "$TMP/o/fifo"
+done
+if [ "$(id -u)" != 0 ]; then
+  echo "skip: out/render -o to a device: needs root to make a device node (mknod)"
+elif ! mknod "$TMP/o/null" c 1 3 2>/dev/null; then
+  echo "skip: out/render -o to a device: mknod is not allowed here"
+else
+  run "$TMP/out" "$TMP/err" "$BPC" render samples/statuses.bp -T png -o "$TMP/o/null"
+  if [ "$rc" -ne 0 ] || [ ! -c "$TMP/o/null" ]; then fail "out/render -o to a device" "exit $rc, or the device node was replaced"
+  else pass
+  fi
+fi
+# A render ended by a signal while it lays out leaves no temporary file: 150
+# ifs in a row take most of a second to lay out; SIGTERM comes after 0.3 s.
+{ echo 'document D { t: string }'; echo 'process p on D {'
+  i=0; while [ $i -lt 150 ]; do printf 'if t == "%d" {\nlog "a%d"\n}\n' $i $i; i=$((i + 1)); done; echo '}'; } >"$TMP/flat150.bp"
+"$BPC" render "$TMP/flat150.bp" -o "$TMP/o/killed.svg" 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -TERM $pid 2>/dev/null
+wait $pid
+if ls "$TMP/o" | grep -q '\.tmp\.'; then fail "out/temporary files" "left behind: $(ls "$TMP/o" | grep '\.tmp\.')"; else pass; fi
 
 # ---------------------------------------------------------------------------
 echo "== dot: command line"

@@ -1397,7 +1397,16 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
 
   BptBundle b;
   memset(&b, 0, sizeof b);
-  b.source_file = intern(&g, ir->source_path);
+  /* The name as spelled lexically clean (./a.bp and a.bp give the same bytes); the
+   * text's size and CRC let a reader know the file again (bpc disasm). */
+  char *source_name = path_clean(ir->source_path);
+  b.source_file = intern(&g, source_name);
+  free(source_name);
+  if (ir->src && *ir->source_path) {
+    b.source_known = true;
+    b.source_size = ir->src->len;
+    b.source_crc = bpt_crc32c(0, ir->src->text, ir->src->len);
+  }
   gen_doctypes(&g, &b);
   gen_actions(&g, &b);
   if (ir->nprocs > 0xFFFF) fail(&g, "more than 65535 processes in one bundle");

@@ -330,3 +330,42 @@ void *heap_realloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
   }
   return realloc(ptr, new_size);
 }
+
+char *path_clean(const char *path) {
+  size_t n = strlen(path);
+  if (n == 0) return xstrdup("");
+  bool rooted = path[0] == '/';
+  char *out = xmalloc(n + 2);
+  size_t w = rooted ? 1 : 0, floor = w; /* ".." never removes what is before floor */
+  out[0] = '/';
+  for (size_t r = 0; r < n;) {
+    if (path[r] == '/') {
+      r++;
+      continue;
+    }
+    size_t end = r;
+    while (end < n && path[end] != '/') end++;
+    size_t len = end - r;
+    if (len == 1 && path[r] == '.') {
+      /* nothing */
+    } else if (len == 2 && path[r] == '.' && path[r + 1] == '.') {
+      if (w > floor) { /* drop the last part */
+        while (w > floor && out[w - 1] != '/') w--;
+        if (w > floor) w--; /* its slash */
+      } else if (!rooted) { /* a leading "..": kept, and it raises the floor */
+        if (w > 0) out[w++] = '/';
+        memcpy(out + w, "..", 2);
+        w += 2;
+        floor = w;
+      }
+    } else {
+      if (w > (rooted ? 1u : 0u)) out[w++] = '/';
+      memcpy(out + w, path + r, len);
+      w += len;
+    }
+    r = end;
+  }
+  if (w == 0) out[w++] = '.';
+  out[w] = '\0';
+  return out;
+}

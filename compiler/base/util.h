@@ -116,6 +116,12 @@ unsigned edit_distance(const char *a, const char *b, unsigned cap);
  * new_size 0 frees ptr and returns NULL. */
 void *heap_realloc(void *ud, void *ptr, size_t old_size, size_t new_size);
 
+/* path cleaned lexically, as Go's path.Clean: repeated slashes and "." parts
+ * dropped, "dir/.." removed (never above the root or a leading ".."), no
+ * trailing slash; "" stays "", and nothing left is ".". Symbolic links are
+ * not resolved (the file system is not read). The caller frees the result. */
+char *path_clean(const char *path);
+
 /* Reads a whole file; returns NULL and sets errno on failure. *len gets the
  * size. The buffer is NUL-terminated (the NUL is not counted) and has room
  * for one byte more, which source_new uses. */

@@ -19,10 +19,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gvc.h>
+
+#include "out.h"
 
 /* cgraph 2.x takes `char *` for names and values it only reads. */
 static char *mut(const char *s) { return (char *)s; }
@@ -506,47 +508,116 @@ static Agraph_t *build(Draw *w, int32_t only) {
   return w->root;
 }
 
+/* ---- the size that can be laid out ------------------------------------------------------------ */
+
+/* Graphviz's dot layout grows much faster than the graph: measured on this machine
+ * (docs/limits.md), 450 nodes in a row of `if`s take about 1.4 s, 900 take 4 to 7 s,
+ * 3,000 two minutes; 40 nested `parallel`s take 0.7 to 2 s, 60 take 5 to 11 s, 95 more
+ * than 14 s. `bpc render` refuses a diagram above these bounds rather than stall (a
+ * service draws what its users upload); `bpc dot` writes any size (it does not lay out:
+ * linear, 36,000 lines in 0.25 s). */
+enum { MAX_LAYOUT_NODES = 500, MAX_LAYOUT_EDGES = 800, MAX_LAYOUT_DEPTH = 24, MAX_LAYOUT_LINKS = 60 };
+
+/* The deepest nesting of clusters among p's drawn nodes. Each node's depth is found
+ * once, walking up to the first node whose depth is known (no recursion: a bundle's
+ * chain may be long; the verifier only made sure it ends). */
+static uint32_t cluster_depth(const DgProc *p) {
+  uint32_t *depth = xcalloc(p->nnodes + 1, sizeof *depth); /* depth + 1; 0: not known */
+  uint32_t *chain = xcalloc(p->nnodes + 1, sizeof *chain);
+  uint32_t deepest = 0;
+  for (uint32_t i = 0; i < p->nnodes; i++) {
+    uint32_t n = 0, known = 0;
+    for (int32_t k = (int32_t)i; k >= 0 && (uint32_t)k < p->nnodes; k = p->nodes[k].cluster) {
+      if (depth[k]) {
+        known = depth[k];
+        break;
+      }
+      if (n > p->nnodes) break; /* a cycle: the reader refuses those; never loop */
+      chain[n++] = (uint32_t)k;
+    }
+    if (!known) known = 1; /* outside every cluster: depth 0 */
+    else known++;
+    while (n--) depth[chain[n]] = known++;
+    /* a node's own depth counts the clusters around it, not the one it opens */
+    if (drawn(&p->nodes[i]) && depth[i] - 1 > deepest) deepest = depth[i] - 1;
+  }
+  free(depth);
+  free(chain);
+  return deepest;
+}
+
+/* NULL when the drawing of process `only` (all when only < 0) can be laid out in
+ * about a second; else what is too large, for the message. */
+static const char *too_large_to_lay_out(Draw *w, int32_t only) {
+  uint64_t nodes = 0, edges = 0, links = 0;
+  uint32_t depth = 0;
+  for (uint32_t i = 0; i < w->d->nprocs; i++) {
+    if (only >= 0 && (uint32_t)only != i) continue;
+    const DgProc *p = &w->d->procs[i];
+    for (uint32_t k = 0; k < p->nnodes; k++) nodes += drawn(&p->nodes[k]);
+    for (uint32_t k = 0; k < p->nedges; k++)
+      edges += p->edges[k].from < p->nnodes && p->edges[k].to < p->nnodes && drawn(&p->nodes[p->edges[k].from]) &&
+               drawn(&p->nodes[p->edges[k].to]);
+    for (uint32_t k = 0; k < p->nedges; k++)
+      links += p->edges[k].kind == BPT_E_COMMAND || p->edges[k].kind == BPT_E_GOTO;
+    uint32_t d = cluster_depth(p);
+    if (d > depth) depth = d;
+  }
+  if (links > MAX_LAYOUT_LINKS)
+    return arena_printf(&w->tmp, "%llu commands and gotos between states, the limit is %d", (unsigned long long)links,
+                        MAX_LAYOUT_LINKS);
+  if (nodes > MAX_LAYOUT_NODES)
+    return arena_printf(&w->tmp, "%llu nodes, the limit is %d", (unsigned long long)nodes, MAX_LAYOUT_NODES);
+  if (edges > MAX_LAYOUT_EDGES)
+    return arena_printf(&w->tmp, "%llu edges, the limit is %d", (unsigned long long)edges, MAX_LAYOUT_EDGES);
+  if (depth > MAX_LAYOUT_DEPTH)
+    return arena_printf(&w->tmp, "clusters (parallel branches, states) nested %u deep, the limit is %d", depth,
+                        MAX_LAYOUT_DEPTH);
+  return NULL;
+}
+
 /* ---- output ----------------------------------------------------------------------------------- */
 
-/* Renames the finished temporary file into place, or removes it. */
-static int commit(const char *tmp, const char *path, bool ok) {
-  if (ok && rename(tmp, path) == 0) return 0;
+static int cannot_write(const char *path) {
   fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
-  remove(tmp);
   return 2;
 }
 
-/* The DOT text to stdout, or to path through tmp. */
-static int write_dot(Agraph_t *g, const char *tmp, const char *path) {
+/* The DOT text to stdout, or to path (out.h: whole or not at all). */
+static int write_dot(Agraph_t *g, const char *path) {
   if (!path) return agwrite(g, stdout) == 0 ? 0 : 2;
-  FILE *f = fopen(tmp, "w");
-  bool ok = f && agwrite(g, f) == 0;
-  if (f && fclose(f) != 0) ok = false;
-  return commit(tmp, path, ok);
+  OutFile o;
+  if (!out_open(&o, path)) return cannot_write(path);
+  errno = EIO; /* what a failed write says when nothing else does */
+  if (agwrite(g, o.f) != 0) {
+    out_abort(&o);
+    return cannot_write(path);
+  }
+  return out_commit(&o) ? 0 : cannot_write(path);
 }
 
-/* Laid out and drawn into path through tmp. The file is opened here (gvRender
- * into it) so that a failure to write is reported once, by bpc. */
-static int render(Agraph_t *g, const char *format, const char *tmp, const char *path) {
-  FILE *f = fopen(tmp, "wb");
-  if (!f) return commit(tmp, path, false);
+/* Laid out and drawn into path. The file is opened here (gvRender into it)
+ * so that a failure to write is reported once, by bpc. */
+static int render(Agraph_t *g, const char *format, const char *path) {
+  OutFile o;
+  if (!out_open(&o, path)) return cannot_write(path);
   GVC_t *gvc = gvContext();
   const char *failed = NULL;
   if (!gvc) failed = "cannot start Graphviz";
   else if (gvLayout(gvc, g, "dot") != 0) failed = "Graphviz could not lay the diagram out";
   else {
-    errno = EIO; /* what a failed write says when nothing else does */
-    if (gvRender(gvc, g, mut(format), f) != 0) failed = "";
+    errno = EIO;
+    if (gvRender(gvc, g, mut(format), o.f) != 0) failed = "";
     gvFreeLayout(gvc, g);
   }
   if (gvc) gvFreeContext(gvc);
-  bool written = fclose(f) == 0 && !failed;
-  if (failed && *failed) {
+  if (failed) {
+    out_abort(&o);
+    if (!*failed) return cannot_write(path);
     fprintf(stderr, "bpc: %s: %s\n", path, failed);
-    remove(tmp);
     return 2;
   }
-  return commit(tmp, path, written);
+  return out_commit(&o) ? 0 : cannot_write(path);
 }
 
 int dot_draw(const Diagram *d, int32_t only, const char *format, const char *path) {
@@ -555,9 +626,17 @@ int dot_draw(const Diagram *d, int32_t only, const char *format, const char *pat
   w.d = d;
   arena_init(&w.tmp);
   agseterr(AGERR); /* Graphviz's warnings say nothing to a user of bpc */
+  const char *large = strcmp(format, "dot") == 0 ? NULL : too_large_to_lay_out(&w, only);
+  if (large) {
+    fprintf(stderr,
+            "bpc: render: the diagram is too large to lay out: %s (docs/limits.md)%s; `bpc dot` writes it "
+            "as DOT text at any size\n",
+            large, only < 0 && d->nprocs > 1 ? "; draw one process with -p" : "");
+    arena_free(&w.tmp);
+    return 1;
+  }
   Agraph_t *g = build(&w, only);
-  const char *tmp = path ? arena_printf(&w.tmp, "%s.tmp.%ld", path, (long)getpid()) : NULL;
-  int status = strcmp(format, "dot") == 0 ? write_dot(g, tmp, path) : render(g, format, tmp, path);
+  int status = strcmp(format, "dot") == 0 ? write_dot(g, path) : render(g, format, path);
   agclose(g);
   arena_free(&w.tmp);
   return status;

@@ -31,9 +31,10 @@ typedef enum DotCommand { DOT_CMD_DOT, DOT_CMD_RENDER } DotCommand;
 int dot_command(DotCommand cmd, int argc, char **argv, DotFrontEnd front_end);
 
 /* Draws process `only` of d (all of them when only < 0) in `format`: "dot"
- * (the DOT text, not laid out), "svg", "png" or "pdf". Writes to path through
- * a temporary file and rename, or to stdout when path is NULL ("dot" only).
- * Returns 0, or 2 after printing why on stderr. */
+ * (the DOT text, not laid out), "svg", "png" or "pdf". Writes to path whole
+ * or not at all (out.h), or to stdout when path is NULL ("dot" only).
+ * Returns 0; 1 when the diagram is too large to lay out (a format other than
+ * "dot": docs/limits.md); 2 after printing why on stderr. */
 int dot_draw(const Diagram *d, int32_t only, const char *format, const char *path);
 
 #endif

@@ -5,7 +5,7 @@
  * (the runtime has no global state), take the chunks in order and run the process on
  * every row of one, putting the row's output line, journal lines and messages into the
  * chunk. The main thread writes the chunks out in order as they are done, to temporary
- * files renamed into place at the end: the output is the same bytes for any N, and only
+ * files renamed into place at the end (outfile.h; a device or FIFO is written in place): the output is the same bytes for any N, and only
  * a window of chunks (a few per worker) is ever held in memory. */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +18,7 @@
 
 #include "csv.h"
 #include "host.h"
+#include "outfile.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_MISUSE = 2 };
 enum { MAX_JOBS = 64, MAX_CHUNK = 256, CHUNKS_PER_JOB = 8 };
@@ -90,7 +91,7 @@ static struct {
 static void remove_pending(void) {
   if (!pending.armed) return;
   pending.armed = 0;
-  unlink(pending.out);
+  if (pending.out[0]) unlink(pending.out);
   if (pending.journal[0]) unlink(pending.journal);
 }
 
@@ -653,20 +654,17 @@ static int parse_options(int argc, char **argv, Options *o, Mass *m) {
   return EXIT_OK;
 }
 
-/* FILE.tmp.PID beside FILE, opened for writing. */
-static FILE *open_temp(const char *path, char *tmp, size_t size) {
-  if ((size_t)snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid()) >= size) {
-    errno = ENAMETOOLONG;
-    return NULL;
-  }
-  return fopen(tmp, "wb");
+/* PATH opened for writing (outfile.h); its temporary file's name, if any, in tmp. */
+static bool open_temp(OutFile *f, const char *path, char *tmp, size_t size) {
+  if (!outfile_open(f, path)) return false;
+  snprintf(tmp, size, "%s", f->tmp);
+  return true;
 }
 
-static bool finish_file(FILE *f, const char *tmp, const char *path, bool ok) {
-  bool closed = fclose(f) == 0;
-  if (ok && closed && rename(tmp, path) == 0) return true;
+static bool finish_file(OutFile *f, const char *path, bool ok) {
+  if (ok && outfile_commit(f)) return true;
   if (ok) fprintf(stderr, "bprun mass: cannot write %s: %s\n", path, strerror(errno));
-  unlink(tmp);
+  else outfile_abort(f);
   return false;
 }
 
@@ -708,16 +706,15 @@ static bool close_workers(Worker *w, int n, Mass *m) {
 }
 
 /* OUT's and the journal's temporary files, to be removed if the run ends early. */
-static bool open_outputs(const Options *o, FILE **out, FILE **journal) {
-  *journal = NULL;
-  if (!(*out = open_temp(o->out, pending.out, sizeof pending.out))) {
+static bool open_outputs(const Options *o, OutFile *out, OutFile *journal) {
+  journal->f = NULL;
+  if (!open_temp(out, o->out, pending.out, sizeof pending.out)) {
     fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->out, strerror(errno));
     return false;
   }
-  if (o->journal && !(*journal = open_temp(o->journal, pending.journal, sizeof pending.journal))) {
+  if (o->journal && !open_temp(journal, o->journal, pending.journal, sizeof pending.journal)) {
     fprintf(stderr, "bprun mass: cannot write %s: %s\n", o->journal, strerror(errno));
-    fclose(*out);
-    unlink(pending.out);
+    outfile_abort(out);
     return false;
   }
   arm_cleanup();
@@ -770,8 +767,9 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
   make_chunks(m, first_pos, first_line, o->jobs);
   size_t total = 0, count[4] = {0};
   for (size_t k = 0; k < m->nchunks; k++) total += m->chunks[k].nrows;
-  FILE *out, *journal;
-  if (!open_outputs(o, &out, &journal)) return EXIT_MISUSE;
+  OutFile out_file, journal_file;
+  if (!open_outputs(o, &out_file, &journal_file)) return EXIT_MISUSE;
+  FILE *out = out_file.f, *journal = journal_file.f;
   int njobs = m->nchunks < (size_t)o->jobs ? (int)m->nchunks : o->jobs;
   Worker *workers = xrealloc(NULL, (size_t)(njobs ? njobs : 1) * sizeof *workers);
   int failure = EXIT_MISUSE; /* what the run ending early means */
@@ -786,8 +784,8 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
     leaked = !close_workers(workers, njobs, m); /* the rows still count; the run fails */
   }
   free(workers);
-  if (journal && !finish_file(journal, pending.journal, o->journal, ok)) ok = false;
-  if (!finish_file(out, pending.out, o->out, ok)) ok = false;
+  if (journal && !finish_file(&journal_file, o->journal, ok)) ok = false;
+  if (!finish_file(&out_file, o->out, ok)) ok = false;
   pending.armed = 0;
   if (!ok) return failure;
   double secs = now_seconds() - start;

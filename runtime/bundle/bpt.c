@@ -110,6 +110,10 @@ static const uint32_t crc32c_table[256] = {
     0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
 };
 
+bool bpt_source_matches(const BptBundle *b, const char *text, size_t len) {
+  return b->source_known && len == b->source_size && bpt_crc32c(0, text, len) == b->source_crc;
+}
+
 uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len) {
   const uint8_t *p = data;
   crc = ~crc;
@@ -319,6 +323,8 @@ static void write_processes(Out *o, const BptBundle *b) {
 
 static void write_lines(Out *o, const BptBundle *b) {
   put_u32(o, b->source_file);
+  put_u32(o, b->source_size);
+  put_u32(o, b->source_crc);
   put_u32(o, b->nlines);
   for (uint32_t i = 0; i < b->nlines; i++) {
     put_u32(o, b->lines[i].pc);
@@ -909,6 +915,9 @@ static void read_code(Reader *r) {
 static void read_lines(Reader *r) {
   BptBundle *b = r->b;
   b->source_file = rd_str(r, "the source file");
+  b->source_size = rd_u32(r);
+  b->source_crc = rd_u32(r);
+  b->source_known = b->source_file != 0 && !r->failed;
   uint32_t n = rd_u32(r);
   if (!fits(r, n, 12, "line entries")) return;
   b->lines = ralloc(r, n, sizeof *b->lines);
@@ -997,15 +1006,45 @@ static bool fail(BptError *err, const char *fmt, ...) {
   return false;
 }
 
+/* A zlib stream header (RFC 1950): deflate with a window of 32 KiB (0x78), no preset
+ * dictionary, and the check bits that make the pair a multiple of 31: 78 01, 78 5E,
+ * 78 9C (PHP's gzcompress by default), 78 DA. "x^" could begin a text file, so 78 5E
+ * counts only when a byte that text does not have follows. */
+static bool zlib_header(const uint8_t *b, size_t len) {
+  if (len < 3 || b[0] != 0x78 || (b[1] & 0x20) || (b[0] * 256u + b[1]) % 31 != 0) return false;
+  if (b[1] != 0x5E) return true;
+  for (size_t i = 2; i < len && i < 18; i++)
+    if (b[i] >= 0x80 || (b[i] < 0x20 && b[i] != '\n' && b[i] != '\r' && b[i] != '\t')) return true;
+  return false;
+}
+
+/* PHP serialize data of an array: "a:" digits ":{". */
+static bool php_array(const uint8_t *b, size_t len) {
+  if (len < 5 || b[0] != 'a' || b[1] != ':') return false;
+  size_t i = 2;
+  while (i < len && i < 12 && b[i] >= '0' && b[i] <= '9') i++;
+  return i > 2 && i + 1 < len && b[i] == ':' && b[i + 1] == '{';
+}
+
+const char *bpt_foreign_format(const uint8_t *bytes, size_t len) {
+  if (zlib_header(bytes, len)) return "a Bitrix24 template export (zlib data)";
+  if (php_array(bytes, len)) return "a Bitrix24 template export (PHP serialize data)";
+  return NULL;
+}
+
 static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
+  const char *foreign = len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0 ? NULL : bpt_foreign_format(bytes, len);
+  if (foreign)
+    return fail(err, "not a bpc bundle: this is %s; importing Bitrix24 templates is not supported yet",
+                foreign);
   if (len < 4 || memcmp(bytes, BPT_MAGIC, 4) != 0)
     return fail(err, "not a bundle: the first bytes are not the magic \"BPT\\x1A\"");
   /* The version comes before any other check: a later major may change the rest. Any
    * minor is read: later minors only add codes this reader refuses if they are used. */
   unsigned major = len < 6 ? 0 : bytes[4] | (unsigned)bytes[5] << 8;
   if (len >= 6 && major != BPT_MAJOR)
-    return fail(err, "bundle format %u.x is not supported (this runtime reads %u.x)", major,
-                (unsigned)BPT_MAJOR);
+    return fail(err, "bundle format %u.x is not supported (this runtime reads %u.x%s)", major,
+                (unsigned)BPT_MAJOR, major < BPT_MAJOR ? "; compile its source again" : "");
   if (len < TABLE_END)
     return fail(err,
                 "the bundle is cut off: %zu bytes, the header and section table "
@@ -1026,7 +1065,7 @@ static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
                 want, got);
   uint32_t nsections = get_u32(bytes + 16), flags = get_u32(bytes + 20);
   if (nsections != BPT_SEC_COUNT)
-    return fail(err, "the bundle has %u sections, format 1.x has %u", nsections,
+    return fail(err, "the bundle has %u sections, format %u.x has %u", nsections, major,
                 (unsigned)BPT_SEC_COUNT);
   if (flags != 0) return fail(err, "unknown header flags 0x%08x", flags);
   return true;

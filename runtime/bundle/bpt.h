@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define BPT_MAGIC "BPT\x1A"
-#define BPT_MAJOR 1
+#define BPT_MAJOR 2
 #define BPT_MINOR 0
 #define BPT_HEADER_SIZE 24u
 #define BPT_NO_PC 0xFFFFFFFFu
@@ -249,7 +249,9 @@ typedef struct BptProcess {
 /* CODE: the bytecode of every process, as raw bytes (no count: the section's size is
  * code_size); each process owns the range code offset .. code offset + code size.
  *
- * LINES: u32 file z (the source file), u32 count, count x { u32 pc, u32 line, u32 col }:
+ * LINES: u32 file z (the source file), u32 source size, u32 source crc (CRC-32C of the
+ * file's bytes; both 0 when there is no file; new in format 2), u32 count,
+ * count x { u32 pc, u32 line, u32 col }:
  * per process (its range), pcs non-decreasing (several entries may share a pc) and inside
  * the process's code; an instruction's position is that of the last entry at or before
  * its pc. */
@@ -313,6 +315,8 @@ typedef struct BptBundle {
   uint8_t *code;
   uint32_t code_size;
   uint32_t source_file; /* z: the file the LINES refer to */
+  uint32_t source_size, source_crc; /* of that file's bytes, to know it again */
+  bool source_known;    /* false: no source file */
   BptLine *lines;
   uint32_t nlines;
   BptNode *nodes;
@@ -339,6 +343,16 @@ uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len);
  * or when a constant's type has no encoding; it checks nothing else (bpt_verify does). */
 bool bpt_write(BptBundle *b, BptAllocFn alloc, void *ud, uint8_t **out, size_t *out_len,
                BptError *err);
+/* What a file that is not a bundle is, when its first bytes say so: Bitrix24 exports its
+ * business process templates with the same extension `.bpt` (zlib data starting 0x78, or
+ * PHP serialize data `a:N:{`). Returns a phrase ("a Bitrix24 template export (zlib
+ * data)"), or NULL for anything else, a bundle included. bpt_read uses it in its
+ * message; a tool can ask first and say it in its own words. */
+const char *bpt_foreign_format(const uint8_t *bytes, size_t len);
+
+/* Whether text is the source the bundle was compiled from (its recorded size and CRC). */
+bool bpt_source_matches(const BptBundle *b, const char *text, size_t len);
+
 /* Parses bytes: magic, version (any minor of BPT_MAJOR), size, checksum, section table
  * and every section's bounds and counts, and what needs no cross-reference: UTF-8 and
  * string[0] == "", type codes, string indices, constant list references, code ranges.
@@ -377,7 +391,8 @@ uint32_t bpt_branch_target(const BptInsn *insn, uint32_t pc, uint8_t i);
 void bpt_stack_effect(const BptProcess *p, const BptInsn *insn, int *pops, int *pushes);
 
 /* Writes a human-readable listing of the bundle (every process's instructions, with the
- * source lines when `source` is given: the text of the file named by source_file). Meant
+ * source lines when `source` is given and bpt_source_matches it: the text of the file
+ * named by source_file; another text is not shown, and the listing says so). Meant
  * for a verified bundle; on another, a bad index prints as `?` rather than crashing. */
 typedef void (*BptPrintFn)(void *ud, const char *text, size_t len);
 void bpt_disasm(const BptBundle *b, const char *source, size_t source_len, BptPrintFn print,

@@ -565,7 +565,16 @@ void bpt_disasm(const BptBundle *b, const char *source, size_t source_len, BptPr
   if (b->source_file && b->source_file < b->nstrings) {
     outs(&o, "; source: ");
     out_name(&o, b, b->source_file);
+    if (b->source_known) outf(&o, " (%u bytes, CRC-32C 0x%08x)", b->source_size, b->source_crc);
     outs(&o, "\n");
+  }
+  /* Only the text the bundle was compiled from: a bundle names any file it likes
+   * (/etc/passwd), and another file's lines would be shown as if they were code. */
+  if (source && !bpt_source_matches(b, source, source_len)) {
+    outs(&o, b->source_known ? "; (the file there is not this source: its lines are not shown)\n"
+                             : "; (the bundle records no checksum of its source: lines not shown)\n");
+    source = NULL;
+    source_len = 0;
   }
   for (uint32_t i = 0; i < b->nprocesses; i++) {
     outs(&o, "\n");

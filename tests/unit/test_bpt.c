@@ -307,6 +307,9 @@ static Builder *rich(void) {
   B->aparams[0] = (BptParamType){S(B, "deal"), BPT_T_STRING};
   B->aparams[1] = (BptParamType){S(B, "amount"), BPT_T_DECIMAL};
   B->b.source_file = S(B, "deal.bp");
+  B->b.source_known = true; /* rich_source is the text the positions refer to */
+  B->b.source_size = sizeof rich_source - 1;
+  B->b.source_crc = bpt_crc32c(0, rich_source, sizeof rich_source - 1);
 
   /* process 0: collect */
   BptProcess *p = proc_begin(B, "collect", "Collect documents");
@@ -813,6 +816,16 @@ static void test_disasm(void **state) {
   bpt_disasm(&B->b, NULL, 0, sink_print, &s);
   assert_non_null(strstr(s.text, "  ; line 8, col 3\n"));
   free(s.text);
+  /* another text than the one compiled (a bundle may name any file): not shown */
+  char other[sizeof rich_source];
+  memset(other, 0, sizeof other);
+  for (size_t i = 0; i + 1 < sizeof other; i++) other[i] = rich_source[i] == '\n' ? '\n' : 'X';
+  s = (Sink){0};
+  bpt_disasm(&B->b, other, sizeof other - 1, sink_print, &s);
+  assert_null(strstr(s.text, "XXXX"));
+  assert_non_null(strstr(s.text, "; (the file there is not this source: its lines are not shown)\n"));
+  assert_non_null(strstr(s.text, "  ; line 8, col 3\n"));
+  free(s.text);
   free(B);
 }
 
@@ -960,7 +973,10 @@ static void run_case(void **state) {
 /* -- header and section table (bytes) -- */
 static void b_magic(uint8_t *b, size_t *n) { (void)n, b[0] = 'X'; }
 static void b_short(uint8_t *b, size_t *n) { (void)b, *n = 3; }
-static void b_major(uint8_t *b, size_t *n) { (void)n, b[4] = 2; }
+static void b_bitrix_zlib(uint8_t *b, size_t *n) { b[0] = 0x78, b[1] = 0x9C, b[2] = 0xED, *n = 12; }
+static void b_bitrix_php(uint8_t *b, size_t *n) { memcpy(b, "a:6:{s:8:\"", 10), *n = 10; }
+static void b_major(uint8_t *b, size_t *n) { (void)n, b[4] = 3; }
+static void b_major_old(uint8_t *b, size_t *n) { (void)n, b[4] = 1; }
 static void b_cut_header(uint8_t *b, size_t *n) { (void)b, *n = 40; }
 static void b_size(uint8_t *b, size_t *n) { set32(b + 8, (uint32_t)*n + 1); }
 static void b_crc(uint8_t *b, size_t *n) { b[*n - 1] ^= 1; }
@@ -1203,11 +1219,14 @@ static void c_when_shared(Builder *B) {
 static const Case cases[] = {
     BYTES_CASE(b_magic, false, "not a bundle: the first bytes are not the magic"),
     BYTES_CASE(b_short, false, "not a bundle"),
-    BYTES_CASE(b_major, false, "bundle format 2.x is not supported (this runtime reads 1.x)"),
+    BYTES_CASE(b_bitrix_zlib, false, "not a bpc bundle: this is a Bitrix24 template export (zlib data); importing Bitrix24 templates is not supported yet"),
+    BYTES_CASE(b_bitrix_php, false, "not a bpc bundle: this is a Bitrix24 template export (PHP serialize data)"),
+    BYTES_CASE(b_major, false, "bundle format 3.x is not supported (this runtime reads 2.x)"),
+    BYTES_CASE(b_major_old, false, "bundle format 1.x is not supported (this runtime reads 2.x; compile its source again)"),
     BYTES_CASE(b_cut_header, true, "the bundle is cut off: 40 bytes"),
     BYTES_CASE(b_size, false, "size field says"),
     BYTES_CASE(b_crc, false, "checksum mismatch"),
-    BYTES_CASE(b_nsections, true, "the bundle has 9 sections, format 1.x has 8"),
+    BYTES_CASE(b_nsections, true, "the bundle has 9 sections, format 2.x has 8"),
     BYTES_CASE(b_flags, true, "unknown header flags 0x00000001"),
     BYTES_CASE(b_order, true,
                "section table entry 1 has id 1 after id 1 (ids must be strictly increasing)"),
