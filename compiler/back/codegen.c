@@ -1402,10 +1402,10 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   char *source_name = path_clean(ir->source_path);
   b.source_file = intern(&g, source_name);
   free(source_name);
-  if (ir->src && *ir->source_path) {
+  if (ir->source_text && *ir->source_path && ir->source_len <= UINT32_MAX) {
     b.source_known = true;
-    b.source_size = ir->src->len;
-    b.source_crc = bpt_crc32c(0, ir->src->text, ir->src->len);
+    b.source_size = (uint32_t)ir->source_len;
+    b.source_crc = bpt_crc32c(0, ir->source_text, ir->source_len);
   }
   gen_doctypes(&g, &b);
   gen_actions(&g, &b);

@@ -15,6 +15,14 @@ IrProgram *ir_new(const char *source_path) {
 
 const char *ir_str(IrProgram *ir, const char *s) { return arena_strdup(&ir->arena, s ? s : ""); }
 
+void ir_set_source(IrProgram *ir, const char *text, size_t len) {
+  char *copy = arena_alloc(&ir->arena, len + 1);
+  if (len) memcpy(copy, text, len);
+  copy[len] = '\0';
+  ir->source_text = copy;
+  ir->source_len = len;
+}
+
 void ir_free(IrProgram *ir) {
   if (!ir) return;
   arena_free(&ir->arena);

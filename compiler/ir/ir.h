@@ -309,6 +309,11 @@ typedef struct IrError {
 typedef struct IrProgram {
   Arena arena;
   const char *source_path; /* file names in messages; "" when none */
+  /* The text the program was made from (a copy; NULL when none was given):
+   * the bundle records its size and checksum, so a reader knows the file
+   * again (bpc disasm shows its lines only then). */
+  const char *source_text;
+  size_t source_len;
   IrDoc *docs;
   uint32_t ndocs;
   IrAction *actions;
@@ -325,6 +330,9 @@ typedef struct IrProgram {
 /* An empty program; source_path names the file in messages (NULL: ""). */
 IrProgram *ir_new(const char *source_path);
 void ir_free(IrProgram *ir);
+/* Keeps a copy of the source text the program was made from (see
+ * IrProgram.source_text). */
+void ir_set_source(IrProgram *ir, const char *text, size_t len);
 /* A string copied into the program's arena. */
 const char *ir_str(IrProgram *ir, const char *s);
 

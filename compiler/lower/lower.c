@@ -946,6 +946,7 @@ static void lower_action(Lower *L, const Action *a, IrAction *g) {
 
 IrProgram *lower_program(const Program *prog) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
+  if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
   Lower L = {ir, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL};
   uint32_t counts[3] = {0, 0, 0};
   for (uint32_t i = 0; i < prog->nitems; i++) counts[prog->items[i].kind]++;
