@@ -16,6 +16,13 @@
  * walks below from exhausting the stack on a pathological line. */
 enum { MAX_EXPR_DEPTH = 10 * PARSE_MAX_DEPTH };
 
+/* How many operand-stack places one expression may hold at once. The bundle's
+ * operand stack has BPT_STACK_MAX (64) places for a whole statement; the rest
+ * is left to what a statement pushes around its expressions (a step's people,
+ * title and due time). Right-nested operators are what need places:
+ * `a + (b + (c + ...))` keeps every left operand while it computes the right. */
+enum { MAX_EXPR_OPERANDS = 48 };
+
 bool check_is_record(const Type *t) { return t->kind == T_RECORD; }
 
 static bool is_time_point(const Type *t) { return t->kind == T_DATE || t->kind == T_DATETIME; }
@@ -511,6 +518,47 @@ static const Type *expr_type(Checker *C, Expr *e) {
   }
 }
 
+/* The operand places e needs at its fullest, as the code generator evaluates it:
+ * operands left to right, each kept while those after it are computed. */
+static uint32_t operand_places(const Expr *e, uint32_t depth) {
+  if (!e || depth > MAX_EXPR_DEPTH) return 0;
+  uint32_t most = 1;
+  switch (e->kind) {
+  case E_STRING:
+    for (uint32_t i = 0; i < e->u.str.n; i++) {
+      uint32_t k = i + (e->u.str.parts[i].expr ? operand_places(e->u.str.parts[i].expr, depth + 1) : 1);
+      if (k > most) most = k;
+    }
+    return most;
+  case E_LIST:
+    for (uint32_t i = 0; i < e->u.list.n; i++) {
+      uint32_t k = i + operand_places(e->u.list.items[i], depth + 1);
+      if (k > most) most = k;
+    }
+    return most;
+  case E_CALL:
+    for (uint32_t i = 0; i < e->u.call.n; i++) {
+      uint32_t k = i + operand_places(e->u.call.args[i], depth + 1);
+      if (k > most) most = k;
+    }
+    return most;
+  case E_FIELD: return operand_places(e->u.field.obj, depth + 1);
+  case E_UNARY: return operand_places(e->u.unary.operand, depth + 1);
+  case E_BINARY: {
+    uint32_t l = operand_places(e->u.binary.lhs, depth + 1);
+    uint32_t r = 1 + operand_places(e->u.binary.rhs, depth + 1);
+    return l > r ? l : r;
+  }
+  case E_COND: {
+    uint32_t c = operand_places(e->u.cond.cond, depth + 1);
+    uint32_t a = operand_places(e->u.cond.then, depth + 1);
+    uint32_t b = operand_places(e->u.cond.otherwise, depth + 1);
+    return c > a ? (c > b ? c : b) : (a > b ? a : b);
+  }
+  default: return 1;
+  }
+}
+
 const Type *check_expr(Checker *C, Expr *e) {
   if (!e) return &type_error;
   if (C->expr_depth >= MAX_EXPR_DEPTH) {
@@ -520,6 +568,16 @@ const Type *check_expr(Checker *C, Expr *e) {
   C->expr_depth++;
   e->type = expr_type(C, e);
   C->expr_depth--;
+  if (C->expr_depth == 0 && e->type != &type_error) {
+    uint32_t places = operand_places(e, 0);
+    if (places > MAX_EXPR_OPERANDS) {
+      diag_error(C->diags, e->span,
+                 "this expression keeps %u values at once, more than the %d a process may; "
+                 "compute parts of it into variables first",
+                 places, (int)MAX_EXPR_OPERANDS);
+      e->type = &type_error;
+    }
+  }
   return e->type;
 }
 
