@@ -22,6 +22,8 @@ typedef struct El {
   PtrVec out, in;    /* BpmnFlow* */
   PtrVec bounds;     /* struct El*: interrupting timer boundary events */
   BpmnCond **conds;  /* per out flow: the parsed condition, or NULL */
+  struct El *sub;    /* the embedded sub-process holding it, or NULL */
+  IrNode *inner;     /* a sub-process: the node of its start event */
   const char *lane;  /* the innermost lane's name */
   uint32_t lane_depth;
   bool refused;
@@ -477,6 +479,15 @@ static void map_element(Proc *P, El *el) {
       refuse(mp, el, what, dk == BPMN_DEF_TIMER ? "processes start when the host starts them; a timed trigger is not in the IR" : def_why(dk));
       return;
     }
+    if (el->sub) { /* inside a sub-process: where its flow begins */
+      if (el->sub->inner) {
+        refuse(mp, el, "a second start event in a sub-process", "a sub-process starts at one place");
+        return;
+      }
+      n = el->sub->inner = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      if (el->sub->entry) ir_edge(ir, P->p, el->sub->entry, n, IR_E_FLOW, NULL);
+      break;
+    }
     if (P->p->start) {
       refuse(mp, el, "a second start event", "a process starts at one place");
       return;
@@ -484,6 +495,17 @@ static void map_element(Proc *P, El *el) {
     n = ir_node(ir, P->p, IR_START, e->id, e->line, 0);
     break;
   case BPMN_END_EVENT:
+    if (el->sub && dk != BPMN_DEF_NONE && dk != BPMN_DEF_ERROR) {
+      char what[80];
+      snprintf(what, sizeof what, "%s %s end event in a sub-process", article(def_word(dk)), def_word(dk));
+      refuse(mp, el, what, dk == BPMN_DEF_TERMINATE ? "it ends the sub-process only; a flattened sub-process cannot" : def_why(dk));
+      return;
+    }
+    if (el->sub && dk == BPMN_DEF_NONE) { /* the sub-process is done: on after it */
+      n = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      if (el->sub->exit) ir_edge(ir, P->p, n, el->sub->exit, IR_E_FLOW, NULL);
+      break;
+    }
     if (dk == BPMN_DEF_NONE) n = ir_node(ir, P->p, IR_END, e->id, e->line, 0);
     else if (dk == BPMN_DEF_TERMINATE) n = ir_node(ir, P->p, IR_TERMINATE, e->id, e->line, 0);
     else if (dk == BPMN_DEF_ERROR) {
@@ -549,8 +571,18 @@ static void map_element(Proc *P, El *el) {
     refuse(mp, el, "a call activity", "calling another process and waiting for it is not mapped");
     return;
   case BPMN_SUB_PROCESS:
-    refuse(mp, el, e->triggered_by_event ? "an event sub-process" : "a sub-process",
-           e->triggered_by_event ? "the runtime has no event handlers of this kind" : "embedded sub-processes are not flattened yet");
+    if (e->triggered_by_event) {
+      refuse(mp, el, "an event sub-process", "the runtime has no event handlers of this kind");
+      return;
+    }
+    if (e->loop.kind != BPMN_LOOP_NONE) {
+      refuse(mp, el, "a loop on a sub-process", "loops on activities are not mapped");
+      return;
+    }
+    /* embedded: flattened into the process between two meeting points */
+    el->node = el->entry = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+    el->exit = ir_node(ir, P->p, IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
+    el->entry->title = ir_str(ir, e->name && *e->name ? e->name : "");
     return;
   case BPMN_AD_HOC_SUB_PROCESS:
     refuse(mp, el, "an ad-hoc sub-process", "its activities have no order to run in");
@@ -692,6 +724,10 @@ static void map_flows(Proc *P, El *el) {
   BpmnElement *e = el->e;
   if (el->out.n == 0) {
     if (from->kind == IR_END || from->kind == IR_TERMINATE) return;
+    if (el->sub) { /* the token's end inside a sub-process: on after it */
+      if (e->kind != BPMN_END_EVENT) ir_edge(ir, p, from, el->sub->exit, IR_E_FLOW, NULL);
+      return;
+    }
     /* BPMN: a token with no outgoing flow ends there */
     IrNode *end = ir_node(ir, p, IR_END, sub_id(mp, e, "end"), e->line, 0);
     ir_edge(ir, p, from, end, IR_E_FLOW, NULL);
@@ -740,10 +776,77 @@ static void map_flows(Proc *P, El *el) {
   }
 }
 
+/* A process (sub == NULL) or sub-process without a start event starts at
+ * every element without incoming flows (BPMN 2.0, 10.5.2): from a START or
+ * the sub-process's entry, through a FORK when there are several. An empty
+ * sub-process goes straight on. */
+static void implicit_start(Proc *P, El *sub) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  PtrVec firsts = {0};
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (el->sub != sub || el->in.n || !el->entry || el->e->kind == BPMN_BOUNDARY_EVENT) continue;
+    ptrvec_push(&mp->m->arena, &firsts, el);
+  }
+  IrNode *from;
+  if (sub) {
+    from = sub->entry;
+    if (firsts.n == 0) {
+      ir_edge(ir, P->p, from, sub->exit, IR_E_FLOW, NULL);
+      return;
+    }
+  } else {
+    if (firsts.n == 0) return; /* ir_finish says the process has no start */
+    from = ir_node(ir, P->p, IR_START, arena_printf(&ir->arena, "%s__start", P->p->name), P->p->line, 0);
+  }
+  if (firsts.n > 1) {
+    IrNode *f = ir_node(ir, P->p, IR_FORK, arena_printf(&ir->arena, "%s__starts", sub ? eid(sub->e) : P->p->name),
+                        sub ? sub->e->line : P->p->line, 0);
+    ir_edge(ir, P->p, from, f, IR_E_FLOW, NULL);
+    from = f;
+  }
+  for (uint32_t i = 0; i < firsts.n; i++)
+    ir_edge(ir, P->p, from, ((El *)firsts.items[i])->entry, IR_E_FLOW, NULL)->arm = i;
+}
+
 static bool mappable(const BpmnElement *e) {
   BpmnFamily f = bpmn_kind_family(e->kind);
   return f == BPMN_FAM_EVENT || f == BPMN_FAM_ACTIVITY || f == BPMN_FAM_CONTAINER ||
          f == BPMN_FAM_GATEWAY;
+}
+
+/* The flow elements of a process and of its embedded sub-processes (each
+ * sub-process before its children). */
+static void collect(Proc *P, const PtrVec *elements, El *sub) {
+  BpmnModel *m = P->mp->m;
+  for (uint32_t i = 0; i < elements->n; i++) {
+    BpmnElement *e = elements->items[i];
+    if (bpmn_kind_family(e->kind) == BPMN_FAM_CHOREOGRAPHY) {
+      bpmn_error(m, e->line, "%s: a %s is not supported (choreographies are not process elements)", eid(e), bpmn_kind_name(e->kind));
+      continue;
+    }
+    if (!mappable(e) || !e->id) continue;
+    El *el = &P->els[P->nels++];
+    memset(el, 0, sizeof *el);
+    el->e = e;
+    el->sub = sub;
+    el_put(&P->map, el);
+    if (e->kind == BPMN_SUB_PROCESS && !e->triggered_by_event && e->loop.kind == BPMN_LOOP_NONE)
+      collect(P, &e->children, el);
+  }
+}
+
+static void add_flows(Proc *P, const PtrVec *flows) {
+  BpmnModel *m = P->mp->m;
+  for (uint32_t i = 0; i < flows->n; i++) {
+    BpmnFlow *f = flows->items[i];
+    El *from = el_find(&P->map, bpmn_find_element(m, f->source));
+    El *to = el_find(&P->map, bpmn_find_element(m, f->target));
+    if (!from || !to) continue;
+    ptrvec_push(&m->arena, &from->out, f);
+    ptrvec_push(&m->arena, &to->in, f);
+  }
 }
 
 static uint32_t lane_depth(const BpmnLane *l) {
@@ -764,24 +867,14 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   P.p->title = ir_str(ir, bp->name && *bp->name ? bp->name : P.p->name);
   P.p->line = bp->line;
   P.p->doc = -1;
-  P.els = arena_alloc(&m->arena, (bp->elements.n + 1) * sizeof *P.els);
+  uint32_t total = bp->n_elements + bp->elements.n + 1;
+  P.els = arena_alloc(&m->arena, total * sizeof *P.els);
   P.map.cap = 16;
-  while (P.map.cap < bp->elements.n * 2 + 2) P.map.cap *= 2;
+  while (P.map.cap < total * 2 + 2) P.map.cap *= 2;
   P.map.slots = arena_alloc(&m->arena, P.map.cap * sizeof *P.map.slots);
   memset(P.map.slots, 0, P.map.cap * sizeof *P.map.slots);
-  P.pending = arena_alloc(&m->arena, (bp->elements.n + 1) * sizeof *P.pending);
-  for (uint32_t i = 0; i < bp->elements.n; i++) {
-    BpmnElement *e = bp->elements.items[i];
-    if (bpmn_kind_family(e->kind) == BPMN_FAM_CHOREOGRAPHY) {
-      bpmn_error(m, e->line, "%s: a %s is not supported (choreographies are not process elements)", eid(e), bpmn_kind_name(e->kind));
-      continue;
-    }
-    if (!mappable(e) || !e->id) continue;
-    El *el = &P.els[P.nels++];
-    memset(el, 0, sizeof *el);
-    el->e = e;
-    el_put(&P.map, el);
-  }
+  P.pending = arena_alloc(&m->arena, total * sizeof *P.pending);
+  collect(&P, &bp->elements, NULL);
   for (uint32_t i = 0; i < bp->lanes.n; i++) {
     const BpmnLane *l = bp->lanes.items[i];
     uint32_t d = lane_depth(l);
@@ -793,14 +886,10 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
       }
     }
   }
-  for (uint32_t i = 0; i < bp->flows.n; i++) {
-    BpmnFlow *f = bp->flows.items[i];
-    El *from = el_find(&P.map, bpmn_find_element(m, f->source));
-    El *to = el_find(&P.map, bpmn_find_element(m, f->target));
-    if (!from || !to) continue;
-    ptrvec_push(&m->arena, &from->out, f);
-    ptrvec_push(&m->arena, &to->in, f);
-  }
+  add_flows(&P, &bp->flows);
+  for (uint32_t i = 0; i < P.nels; i++)
+    if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
+      add_flows(&P, &P.els[i].e->flows);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
@@ -839,6 +928,10 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     pd->node->u.human.who.n = w->n;
   }
   for (uint32_t i = 0; i < P.nels; i++) map_flows(&P, &P.els[i]);
+  if (!P.p->start) implicit_start(&P, NULL);
+  for (uint32_t i = 0; i < P.nels; i++)
+    if (P.els[i].e->kind == BPMN_SUB_PROCESS && P.els[i].entry && !P.els[i].inner)
+      implicit_start(&P, &P.els[i]);
   (void)index;
 }
 
@@ -848,6 +941,14 @@ static bool has_elements(const BpmnProcess *bp) {
   for (uint32_t i = 0; i < bp->elements.n; i++)
     if (mappable(bp->elements.items[i])) return true;
   return false;
+}
+
+static void action_names(BpmnModel *m, const PtrVec *elements, PtrVec *names) {
+  for (uint32_t k = 0; k < elements->n; k++) {
+    BpmnElement *e = elements->items[k];
+    if (is_action(e->kind) && e->id) ptrvec_push(&m->arena, names, (void *)e->id);
+    if (e->kind == BPMN_SUB_PROCESS) action_names(m, &e->children, names);
+  }
 }
 
 IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
@@ -879,11 +980,7 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
   PtrVec names = {0};
   for (uint32_t i = 0; i < chosen.n; i++) {
     BpmnProcess *bp = chosen.items[i];
-    for (uint32_t k = 0; k < bp->elements.n; k++) {
-      BpmnElement *e = bp->elements.items[k];
-      if (!is_action(e->kind) || !e->id) continue;
-      ptrvec_push(&m->arena, &names, (void *)e->id);
-    }
+    action_names(m, &bp->elements, &names);
   }
   /* distinct names (sorted, so the order does not depend on the file's) */
   if (names.n) qsort(names.items, names.n, sizeof names.items[0], cmp_names);
