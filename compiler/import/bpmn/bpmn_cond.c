@@ -376,13 +376,21 @@ static const Type *type_of(BpmnMap *mp, BpmnVars *vs, BpmnCond *n, const Type *w
     type_of(mp, vs, n->b, &type_decimal, elem, line, ok);
     return &type_decimal;
   case BPMN_C_CMP: {
-    const Type *ta = type_of(mp, vs, n->a, NULL, elem, line, ok);
-    const Type *tb = type_of(mp, vs, n->b, NULL, elem, line, ok);
+    /* a variable takes the type of what it is compared with (a conflict
+     * with its earlier uses names both elements) */
+    bool va = n->a->kind == BPMN_C_VAR, vb = n->b->kind == BPMN_C_VAR;
+    const Type *ta = va ? NULL : type_of(mp, vs, n->a, NULL, elem, line, ok);
+    const Type *tb = vb ? NULL : type_of(mp, vs, n->b, NULL, elem, line, ok);
+    if (va) ta = type_of(mp, vs, n->a, tb, elem, line, ok);
+    if (vb) tb = type_of(mp, vs, n->b, ta, elem, line, ok);
+    if (va && !ta && tb) ta = type_of(mp, vs, n->a, tb, elem, line, ok);
     bool order = n->op != IR_OP_EQ && n->op != IR_OP_NE;
-    if (!ta && !tb && order) ta = tb = &type_decimal;
-    if (ta && !tb) tb = type_of(mp, vs, n->b, ta, elem, line, ok);
-    if (tb && !ta) ta = type_of(mp, vs, n->a, tb, elem, line, ok);
-    if (ta && !tb) tb = ta;
+    if (!ta && !tb) {
+      const Type *t = order ? &type_decimal : &type_string;
+      ta = type_of(mp, vs, n->a, t, elem, line, ok);
+      tb = type_of(mp, vs, n->b, t, elem, line, ok);
+    }
+    if (!*ok) return &type_bool;
     if (ta && tb && ta != tb) {
       bpmn_error(mp->m, line, "%s: the condition compares %s with %s", elem, type_word(ta),
                  type_word(tb));

@@ -354,7 +354,10 @@ static int32_t action_index(BpmnMap *mp, const char *name) {
 static void map_human(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   BpmnElement *e = el->e;
-  IrNode *n = ir_node(mp->ir, P->p, IR_TASK, e->id, e->line, 0);
+  /* a parallel multi-instance task is a review: one work item per user, done
+   * when all (or, by its completion condition, any) completed theirs */
+  IrNode *n = ir_node(mp->ir, P->p, e->loop.kind == BPMN_LOOP_MULTI ? IR_REVIEW : IR_TASK, e->id,
+                      e->line, 0);
   el->node = el->entry = el->exit = n;
   const char *title = e->name && *e->name ? e->name : eid(e);
   n->title = ir_str(mp->ir, title);
