@@ -972,11 +972,11 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
       ptrvec_push(&m->arena, &chosen, bp);
     }
   }
-  if (chosen.n == 0) {
-    if (only) bpmn_error(m, 0, "%s: no process of this file has this id", only);
-    else bpmn_error(m, 0, "the file has no process with flow elements to run");
+  if (chosen.n == 0 && only) {
+    bpmn_error(m, 0, "%s: no process of this file has this id", only);
     return NULL;
   }
+  if (chosen.n == 0) bpmn_warning(m, 0, "the file has no process with flow elements: nothing to run");
   IrProgram *ir = ir_new(m->path);
   mp.ir = ir;
   /* the host actions: one per service, send, business rule and script task */
