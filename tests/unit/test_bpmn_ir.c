@@ -454,6 +454,22 @@ static void test_refusals(void **state) {
                       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"t\"/>"
                       "<sequenceFlow id=\"f2\" sourceRef=\"t\" targetRef=\"e\"/>" TAIL,
                  "t: timeDuration `P1M`: months have no fixed length");
+  /* deep nesting is refused, not a deep recursion */
+  {
+    StrBuf b;
+    sb_init(&b);
+    sb_puts(&b, HEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"g\" default=\"f3\"/><endEvent id=\"e\"/>"
+                "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"g\"/>"
+                "<sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"e\"><conditionExpression>${");
+    for (int i = 0; i < 20000; i++) sb_puts(&b, "(!");
+    sb_puts(&b, "a");
+    for (int i = 0; i < 20000; i++) sb_putc(&b, ')');
+    sb_puts(&b, "}</conditionExpression></sequenceFlow>"
+                "<sequenceFlow id=\"f3\" sourceRef=\"g\" targetRef=\"e\"/>" TAIL);
+    expect_refused(b.data, "f2: the condition `${(!(!(!");
+    expect_refused(b.data, "nested more than 64 deep");
+    sb_free(&b);
+  }
   /* every problem in one pass, the graph's too: a join fed by an exclusive choice */
   expect_refused(HEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"g\" default=\"f3\"/>"
                       "<parallelGateway id=\"j\"/><endEvent id=\"e\"/>"

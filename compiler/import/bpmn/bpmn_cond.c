@@ -14,6 +14,7 @@ typedef struct Parser {
   const char *s, *end;
   bool feel;
   const char *why; /* the first problem, NULL while fine */
+  int depth;       /* of nested unary operators and parentheses */
   char buf[160];
 } Parser;
 
@@ -166,7 +167,19 @@ static BpmnCond *primary(Parser *P) {
   return v;
 }
 
+enum { MAX_DEPTH = 64 };
+
+static BpmnCond *unary_(Parser *P);
+
+/* Bounded recursion: `((((…` or `!!!!…` nested deeper than MAX_DEPTH is refused. */
 static BpmnCond *unary(Parser *P) {
+  if (++P->depth > MAX_DEPTH) return fail(P, "nested more than 64 deep"), NULL;
+  BpmnCond *n = unary_(P);
+  P->depth--;
+  return n;
+}
+
+static BpmnCond *unary_(Parser *P) {
   if (accept(P, "-")) {
     BpmnCond *a = unary(P);
     if (!a) return NULL;
@@ -275,7 +288,7 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
       return NULL;
     }
   }
-  Parser P = {mp, text, text + strlen(text), false, NULL, {0}};
+  Parser P = {mp, text, text + strlen(text), false, NULL, 0, {0}};
   skip(&P);
   const char *e = P.end;
   while (e > P.s && isspace((unsigned char)e[-1])) e--;
@@ -323,6 +336,13 @@ bool bpmn_var_use(BpmnMap *mp, BpmnVars *vs, const char *name, const Type *t, co
   for (uint32_t i = 0; i < vs->n; i++)
     if (strcmp(vs->v[i].name, name) == 0) v = &vs->v[i];
   if (!v) {
+    if (vs->n == BPMN_MAX_VARS) {
+      if (!vs->full)
+        bpmn_error(mp->m, line, "%s: more than %u variables in one process (the importer's limit)",
+                   elem, (unsigned)BPMN_MAX_VARS);
+      vs->full = true; /* reported once */
+      return false;
+    }
     if (vs->n == vs->cap) {
       uint32_t cap = vs->cap ? vs->cap * 2 : 8;
       BpmnVar *nv = arena_alloc(&mp->m->arena, cap * sizeof *nv);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_VARS = 1000 }; /* variables of one process: more is refused */
 
 typedef struct El {
   BpmnElement *e;
@@ -897,8 +896,6 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
-  if (P.vars.n > MAX_VARS)
-    bpmn_error(m, bp->line, "%s: %u variables are too many (the importer's limit is %u)", P.p->name, P.vars.n, MAX_VARS);
   if (m->errors_n != errors_before) return;
   /* the variables: parameters the host may pass, with empty defaults */
   for (uint32_t i = 0; i < P.vars.n; i++) {

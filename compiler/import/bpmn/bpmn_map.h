@@ -21,9 +21,13 @@ typedef struct BpmnVar {
   int32_t slot;
 } BpmnVar;
 
+/* Variables of one process: more are refused (their lookups are linear). */
+#define BPMN_MAX_VARS 1000
+
 typedef struct BpmnVars {
   BpmnVar *v;
   uint32_t n, cap;
+  bool full; /* BPMN_MAX_VARS reached (and reported) */
 } BpmnVars;
 
 typedef enum {
