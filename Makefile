@@ -52,8 +52,8 @@ SEES_ir      = base ir
 SEES_lower   = base front check ir lower
 SEES_back    = base ir back bundle
 SEES_diagram = base ir diagram bundle
-SEES_bpmn    = base bpmn
-SEES_bpc     = base front check ir lower back diagram bundle
+SEES_bpmn    = base ir bpmn
+SEES_bpc     = base front check ir lower back diagram bpmn bundle
 SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
 

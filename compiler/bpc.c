@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpc_load.h"
 #include "codegen.h"
 #include "lower.h"
 #include "bpt.h"
@@ -164,7 +165,7 @@ static Program *front_end(const char *path, bool run_checks, Source **srcp, int 
     return NULL;
   }
   if (looks_like_xml(src)) {
-    fprintf(stderr, "bpc: %s is XML (a BPMN model?); the BPMN importer is not built yet\n", path);
+    fprintf(stderr, "bpc: %s is XML (a BPMN model): this command takes .bp text\n", path);
     *status = EXIT_MISUSE;
     return NULL;
   }
@@ -200,11 +201,15 @@ static int cmd_check(int argc, char **argv) {
     if (argv[i][0] == '-' && argv[i][1] != '\0') return misuse("check: unknown option '%s'", argv[i]);
   }
   for (int i = 0; i < argc; i++) {
-    Source *src;
     int status;
-    Program *prog = front_end(argv[i], true, &src, &status);
-    parse_program_free(prog);
-    source_free(src);
+    if (bpc_is_xml_file(argv[i])) { /* BPMN: read, mapped and finished */
+      ir_free(bpc_load_ir(argv[i], front_end, &status));
+    } else {
+      Source *src;
+      Program *prog = front_end(argv[i], true, &src, &status);
+      parse_program_free(prog);
+      source_free(src);
+    }
     if (status > worst) worst = status;
   }
   return worst;
@@ -307,14 +312,9 @@ static int cmd_compile(int argc, char **argv) {
     }
   }
   if (!in) return misuse("compile: no input file%s", "");
-  Source *src;
   int status;
-  Program *prog = front_end(in, true, &src, &status);
-  if (!prog) {
-    source_free(src);
-    return status;
-  }
-  IrProgram *ir = lower_program(prog);
+  IrProgram *ir = bpc_load_ir(in, front_end, &status);
+  if (!ir) return status;
   uint8_t *bytes = NULL;
   size_t len = 0;
   BptError err;
@@ -330,8 +330,6 @@ static int cmd_compile(int argc, char **argv) {
   }
   free(bytes);
   ir_free(ir);
-  parse_program_free(prog);
-  source_free(src);
   return status;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bpc_load.h"
 #include "codegen.h"
 #include "lower.h"
 #include "bpt.h"
@@ -157,16 +158,10 @@ static int diagram_of_bundle(const char *path, const char *bytes, size_t len, Di
 }
 
 static int diagram_of_source(const char *path, DotFrontEnd front_end, Diagram **out) {
-  Source *src;
   int status;
-  Program *prog = front_end(path, true, &src, &status);
-  if (prog) {
-    IrProgram *ir = lower_program(prog);
-    *out = dg_from_ir(ir);
-    ir_free(ir);
-  }
-  parse_program_free(prog);
-  source_free(src);
+  IrProgram *ir = bpc_load_ir(path, front_end, &status);
+  if (ir) *out = dg_from_ir(ir);
+  ir_free(ir);
   return status;
 }
 

@@ -452,8 +452,10 @@ static bool call_action(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc, ui
   e->index = a;
   rt_ref(args);
   e->a = args;
-  e->args = rt_alloc(tx->rt, (n ? n : 1) * sizeof *e->args);
-  if (!e->args) return nomem(tx);
+  /* no arguments: no array (it is freed by its count, and a count of 0
+   * must not stand for an allocation of one) */
+  e->args = n ? rt_alloc(tx->rt, n * sizeof *e->args) : NULL;
+  if (n && !e->args) return nomem(tx);
   for (unsigned i = 0; i < n; i++) {
     if (!rt_to_owned(tx->rt, args.u.l->items[i], &e->args[i])) return nomem(tx);
     e->nargs = i + 1;

@@ -178,16 +178,17 @@ fi
 
 # ---------------------------------------------------------------------------
 # The runtime: every sample's scenario and every scenario of tests/scenarios
-# (NAME.bp with NAME.scn and NAME.*.scn) pass, as they are and with --reload
+# (NAME.bp or NAME.bpmn with NAME.scn and NAME.*.scn) pass, as they are and with --reload
 # (every instance saved and restored between every two commands).
 BPRUN=$BUILD/bprun
 if [ -x "$BPRUN" ]; then
   echo "== scenarios (bprun test, with and without --reload)"
   mkdir -p "$TMP/scn"
-  for src in samples/*.bp tests/scenarios/*.bp; do
+  for src in samples/*.bp tests/scenarios/*.bp tests/scenarios/*.bpmn; do
     [ -f "$src" ] || continue
     dir=$(dirname "$src")
-    base=$(basename "$src" .bp)
+    base=$(basename "$src")
+    base=${base%.*}
     bpt=$TMP/scn/$base.bpt
     run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$bpt"
     if [ "$rc" -ne 0 ]; then

@@ -86,5 +86,56 @@ done <"$TMP/files"
 
 if [ ! -s "$TMP/files" ]; then fail "bpmn/sweep" "no file was read under $CORPUS"; fi
 tail -n 1 "$TMP/out"
+
+# `bpc check` on every file: read, mapped to the graph IR and finished (exit 0),
+# or refused (exit 1) with `PATH:LINE: error: ...` lines. Anything else fails:
+# a crash, a hang, a sanitizer report, another exit status, a refusal without
+# such a line, an error__ file (but those above) that is not refused.
+BPC=$BUILD/bpc
+if [ ! -x "$BPC" ]; then
+  fail "bpmn/check" "$BPC is missing (make all)"
+else
+  compiled=0 empty=0 refused=0 rest=0 rest_ok=0
+  : >"$TMP/reasons"
+  find "$CORPUS" -type f \( -name '*.bpmn' -o -name '*.xml' \) | sort >"$TMP/list"
+  while IFS= read -r path; do
+    base=$(basename "$path" .bpmn)
+    name=bpmn-check/$base
+    run "$TMP/cout" "$TMP/cerr" "$BPC" check "$path"
+    why=$(unsound "$TMP/cerr")
+    is_error=no
+    case $base in error__*) echo " $READ_ON_PURPOSE " | grep -q " ${base#error__} " || is_error=yes ;; esac
+    [ $is_error = no ] && rest=$((rest + 1))
+    if [ -n "$why" ]; then
+      fail "$name" "$why"
+    elif [ "$rc" -eq 0 ]; then
+      if [ $is_error = yes ]; then fail "$name" "an error__ file was compiled"
+      else
+        pass
+        compiled=$((compiled + 1))
+        rest_ok=$((rest_ok + 1))
+        grep -q "nothing to run" "$TMP/cerr" && empty=$((empty + 1))
+      fi
+    elif [ "$rc" -eq 1 ]; then
+      # PATH:LINE: error: REASON, with a reason of some length
+      if grep -F "$path:" "$TMP/cerr" | grep -q -E "^[^ ]*:[0-9]+: error: .{8,}"; then
+        pass
+        refused=$((refused + 1))
+        # the reasons of this file, once each: the message without the id,
+        # quoted text and the parenthesis
+        grep -E "^[^ ]*:[0-9]+: error: " "$TMP/cerr" |
+          sed -e 's/^[^ ]*:[0-9]*: error: //' -e 's/^[^ :]*: //' -e 's/ (.*//' \
+              -e 's/`[^`]*`/`…`/g' -e 's/"[^"]*"/"…"/g' -e 's/_[0-9a-f-]\{8,\}//g' | sort -u >>"$TMP/reasons"
+      else
+        fail "$name" "refused without a 'file:line: error: reason' message: $(head -n 2 "$TMP/cerr")"
+      fi
+    else
+      fail "$name" "exit status $rc: $(head -n 2 "$TMP/cerr")"
+    fi
+  done <"$TMP/list"
+  echo "bpc check: refusal reasons (files):"
+  sort "$TMP/reasons" | uniq -c | sort -rn | head -n 25
+  echo "files checked by bpc: $((compiled + refused)), compiled $compiled ($empty with no process to run), refused $refused; of the $rest files that are not error__ cases $rest_ok compile ($((rest ? rest_ok * 100 / rest : 0))%)"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,62 @@
+/* bpmn_map.h — what the mapping's files share (bpmn_ir.c, bpmn_cond.c). */
+#ifndef BPC_BPMN_MAP_H
+#define BPC_BPMN_MAP_H
+
+#include "bpmn_int.h"
+#include "bpmn_ir.h"
+
+typedef struct BpmnMap {
+  BpmnModel *m;
+  IrProgram *ir;
+  char why[256]; /* the reason of the last refused expression */
+} BpmnMap;
+
+/* A process variable: its name, the type its uses gave it (NULL: none yet),
+ * the first element that typed it, and its slot once made. */
+typedef struct BpmnVar {
+  const char *name;
+  const Type *type;
+  const char *elem;
+  uint32_t line;
+  int32_t slot;
+} BpmnVar;
+
+/* Variables of one process: more are refused (their lookups are linear). */
+#define BPMN_MAX_VARS 1000
+
+typedef struct BpmnVars {
+  BpmnVar *v;
+  uint32_t n, cap;
+  bool full; /* BPMN_MAX_VARS reached (and reported) */
+} BpmnVars;
+
+typedef enum {
+  BPMN_C_NUM, BPMN_C_STR, BPMN_C_BOOL, BPMN_C_VAR, BPMN_C_NOT, BPMN_C_EMPTY,
+  BPMN_C_LOGIC, BPMN_C_CMP, BPMN_C_ARITH
+} BpmnCondKind;
+
+/* A parsed condition, before its variables have types. */
+typedef struct BpmnCond BpmnCond;
+struct BpmnCond {
+  BpmnCondKind kind;
+  IrBinaryOp op;
+  BpmnCond *a, *b;
+  const char *str; /* STR: the text; VAR: the name */
+  uint32_t len;
+  int64_t num;     /* NUM: unscaled; BOOL: 0/1 */
+  uint8_t scale;
+};
+
+/* NULL and *why set when the text is not in the subset or in a language
+ * that is never run. */
+BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, const char **why);
+/* Types the condition's variables (errors naming elem on conflicts). */
+bool bpmn_cond_type(BpmnMap *mp, BpmnVars *vs, BpmnCond *n, const char *elem, uint32_t line);
+/* Records a use of variable `name` as type t (NULL: no type from this use);
+ * false after an error when it had another type. */
+bool bpmn_var_use(BpmnMap *mp, BpmnVars *vs, const char *name, const Type *t, const char *elem,
+                  uint32_t line);
+/* The IR of a typed condition; every variable has its slot. */
+IrExpr *bpmn_cond_build(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const BpmnCond *n);
+
+#endif
