@@ -47,7 +47,7 @@ ROOM_gen     = $(GEN)
 SEES_base    = base
 SEES_bundle  = bundle
 SEES_front   = base front gen
-SEES_check   = base front check
+SEES_check   = base front check runtime/bundle/bpt_time.h
 SEES_ir      = base ir
 SEES_lower   = base front check ir lower
 SEES_back    = base ir back bundle
@@ -58,9 +58,18 @@ SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
 
 ROOMS = base front check ir lower back diagram bpmn bpc bundle runtime bprun
-# -I flags of a room: the folders of the rooms it sees (bprun sees one header
-# of the runtime, so it gets a folder holding only that header).
-incs = $(foreach r,$(SEES_$(1)),$(if $(findstring /,$(r)),-I$(BUILD)/pub,-I$(ROOM_$(r))))
+# -I flags of a room: the folders of the rooms it sees. A room that sees single
+# headers of another (bprun sees runtime/bp.h, check sees the calendar) gets a
+# folder $(BUILD)/pub/ROOM holding copies of just those headers.
+incs = $(foreach r,$(SEES_$(1)),$(if $(findstring /,$(r)),-I$(BUILD)/pub/$(1),-I$(ROOM_$(r))))
+
+define pub_header
+$(BUILD)/pub/$(1)/$(notdir $(2)): $(2)
+	@mkdir -p $$(dir $$@)
+	cp $$< $$@
+PUB_$(1) += $(BUILD)/pub/$(1)/$(notdir $(2))
+endef
+$(foreach r,$(ROOMS),$(foreach h,$(filter %.h,$(SEES_$(r))),$(eval $(call pub_header,$(r),$(h)))))
 ALL_INCS = $(foreach r,$(filter-out bpc bprun,$(ROOMS)),-I$(ROOM_$(r))) -I$(GEN)
 
 room_src = $(wildcard $(ROOM_$(1))/*.c)
@@ -116,7 +125,7 @@ $(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(COMPILER_H)
 
 # ---- compiler: one rule per room, with that room's include path -------------
 define compiler_room
-$(BUILD)/$(ROOM_$(1))/%.o: $(ROOM_$(1))/%.c $(COMPILER_H) $(RUNTIME_H) $(GEN)/parser.h $(GEN)/lexer.h
+$(BUILD)/$(ROOM_$(1))/%.o: $(ROOM_$(1))/%.c $(COMPILER_H) $(RUNTIME_H) $(GEN)/parser.h $(GEN)/lexer.h $(PUB_$(1))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(call incs,$(1)) $$(CPPFLAGS) $$(CFLAGS) -c -o $$@ $$<
 endef
@@ -141,12 +150,9 @@ $(BUILD)/libbprt.a: $(RUNTIME_OBJ)
 $(BUILD)/libbprt.so: $(RUNTIME_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbprt.so.0 -o $@ $^
 
-# bprun, the reference host: sees only bp.h (copied alone into $(BUILD)/pub),
+# bprun, the reference host: sees only bp.h (copied alone into $(BUILD)/pub/bprun),
 # links only the runtime.
-$(BUILD)/pub/bp.h: runtime/bp.h
-	@mkdir -p $(dir $@)
-	cp $< $@
-$(BUILD)/runtime/bprun/%.o: runtime/bprun/%.c $(wildcard runtime/bprun/*.h) $(BUILD)/pub/bp.h
+$(BUILD)/runtime/bprun/%.o: runtime/bprun/%.c $(wildcard runtime/bprun/*.h) $(PUB_bprun)
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,bprun) $(CFLAGS) -c -o $@ $<
 $(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbprt.a

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "bpt_time.h"
 #include "check_internal.h"
 #include "parse.h"
 
@@ -86,25 +87,14 @@ static bool digits(const char *s, size_t n) {
   return true;
 }
 
-static int number_at(const char *s, size_t n) {
-  int v = 0;
-  for (size_t i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
-static int days_in_month(int year, int month) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* Is s (n bytes) shaped like YYYY-MM-DD? Then *valid says whether it is a day. */
+/* Is s (n bytes) shaped like YYYY-MM-DD? Then *valid says whether it is a day
+ * (of years 1..9999: the calendar is the bundle's, bpt_time.h). */
 static bool date_shape(const char *s, size_t n, bool *valid) {
   if (n != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
       !digits(s + 8, 2))
     return false;
-  int y = number_at(s, 4), m = number_at(s + 5, 2), d = number_at(s + 8, 2);
-  *valid = y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+  int64_t days;
+  *valid = bpt_parse_date(s, n, &days);
   return true;
 }
 
@@ -114,7 +104,8 @@ static bool datetime_shape(const char *s, size_t n, bool *valid) {
     return false;
   bool day_ok;
   if (!date_shape(s, 10, &day_ok)) return false;
-  *valid = day_ok && number_at(s + 11, 2) < 24 && number_at(s + 14, 2) < 60;
+  int64_t minutes;
+  *valid = day_ok && bpt_parse_datetime(s, n, &minutes);
   return true;
 }
 

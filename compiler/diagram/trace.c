@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpt_time.h"
+
 /* At most this many malformed lines and unknown node ids are listed; a path
  * is looked for from at most CANDIDATES earlier nodes, LOOKBACK entries back
  * at most (a long journal of a loop stays linear). */
@@ -25,16 +27,12 @@ static unsigned number(const char *s, size_t n) {
   return v;
 }
 
-/* YYYY-MM-DDTHH:MM, optionally :SS. */
+/* YYYY-MM-DDTHH:MM, optionally :SS (the calendar is the bundle's, bpt_time.h). */
 static bool valid_time(const char *s, size_t n) {
+  int64_t minutes;
   if (n != 16 && n != 19) return false;
-  if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) ||
-      s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2))
-    return false;
-  if (n == 19 && (s[16] != ':' || !digits(s + 17, 2) || number(s + 17, 2) > 59)) return false;
-  unsigned month = number(s + 5, 2), day = number(s + 8, 2);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && number(s + 11, 2) < 24 &&
-         number(s + 14, 2) < 60;
+  if (s[10] != 'T' || !bpt_parse_datetime(s, 16, &minutes)) return false;
+  return n == 16 || (s[16] == ':' && digits(s + 17, 2) && number(s + 17, 2) <= 59);
 }
 
 static bool valid_process(const char *s, size_t n) {
