@@ -62,15 +62,15 @@ static RtCode parse_text(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr 
   }
   if (type == BPT_T_USER && out->u.s->len == 0) {
     rt_unref(rt, *out);
+    *out = (Value){0}; /* a list being parsed releases its items again */
     return rt_error(e, "an empty user id");
   }
   BpValue check = {.type = type, .s = out->u.s->s, .len = out->u.s->len};
-  Value copy;
+  Value copy = {0};
   RtCode c = rt_from_public(rt, &check, &copy, e); /* checks the UTF-8 */
   rt_unref(rt, *out);
-  if (c != RT_OK) return c;
-  *out = copy;
-  return RT_OK;
+  *out = c == RT_OK ? copy : (Value){0};
+  return c;
 }
 
 static RtCode parse_number(Text t, uint8_t type, Value *out, RtErr *e) {
