@@ -152,6 +152,14 @@ $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 $(BUILD)/bpc: $(BPC_OBJ) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS)
 
+# bpc with allocation-failure injection (tests/alloc_faults.sh): the same objects
+# but compiler/base/util.c, which is built with -DBPC_ALLOC_FAULTS.
+$(BUILD)/faults/util.o: compiler/base/util.c $(COMPILER_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(call incs,base) -DBPC_ALLOC_FAULTS $(CFLAGS) -c -o $@ $<
+$(BUILD)/faults/bpc: $(BPC_OBJ) $(filter-out %/base/util.o,$(COMPILER_OBJ)) $(BUILD)/faults/util.o $(BUILD)/libbprt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS)
+
 # ---- tests -----------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	@mkdir -p $(dir $@)
@@ -222,12 +230,12 @@ deps:
 	@sh .ci/deps
 
 check: deps
-	@$(MAKE) --no-print-directory all unit tsan fuzz-replay
+	@$(MAKE) --no-print-directory all unit tsan fuzz-replay $(BUILD)/faults/bpc
 	@sh tests/run.sh $(BUILD)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit fuzz-replay
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit fuzz-replay build/asan/faults/bpc
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/asan
 
 demo: deps

@@ -565,6 +565,27 @@ if [ -d tests/fuzz ]; then
 fi
 
 # ---------------------------------------------------------------------------
+# Allocation-failure injection (tests/alloc_faults.sh): compiling each sample with
+# each allocation failing in turn ends with a clean message and no file left
+# behind. $BUILD/faults/bpc is bpc with the injection hook (make check, make asan);
+# under ASan (where LeakSanitizer also looks for leaks) every 7th allocation fails.
+if [ -x "$BUILD/faults/bpc" ]; then
+  echo "== allocation failures (tests/alloc_faults.sh)"
+  stride=1
+  case $BUILD in */asan) stride=7 ;; esac
+  STRIDE=$stride sh tests/alloc_faults.sh "$BUILD/faults" >"$TMP/faults.out" 2>&1
+  grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/faults.out"
+  summary=$(tail -n 1 "$TMP/faults.out")
+  fp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  ff=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$fp" ]; then fail "alloc_faults.sh" "no summary line: $summary"
+  else
+    passed=$((passed + fp))
+    failed=$((failed + ff))
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 # Diagrams (bpc dot, bpc render, traces): tests/dot.sh, its counts added here.
 sh tests/dot.sh "$BUILD" >"$TMP/dot.log" 2>&1
 dot_rc=$?
