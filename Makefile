@@ -7,6 +7,8 @@
 #   make bench    the benchmarks in bench/
 #   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
 #   make gallery  docs/gallery.md: every sample drawn beside its source
+#   make fuzz     the libFuzzer targets of tests/fuzz, with clang, into build/fuzz
+#   make fuzz-smoke  each fuzz target about 30 s (tests/fuzz/run.sh long: longer)
 
 CC      ?= cc
 BUILD   ?= build
