@@ -239,9 +239,17 @@ static uint32_t get_u32v(In *in, uint32_t max, const char *what) {
   return (uint32_t)v;
 }
 
-/* A count of things each taking at least one byte: never more than the bytes left. */
+/* A count of things each taking at least one byte: never more than the bytes left
+ * after the count itself (which is read first: its own bytes are not left). */
 static uint32_t get_count(In *in, const char *what) {
-  return get_u32v(in, in->n < UINT32_MAX ? (uint32_t)in->n : UINT32_MAX, what);
+  uint64_t v = get_uv(in);
+  if (!in->bad && (v > in->n || v > UINT32_MAX)) {
+    char why[120];
+    snprintf(why, sizeof why, "%s %llu is more than the bytes left", what, (unsigned long long)v);
+    bad(in, why);
+    return 0;
+  }
+  return (uint32_t)v;
 }
 
 static bool get_value(In *in, Value *out, int depth) {
