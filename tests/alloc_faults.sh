@@ -62,7 +62,9 @@ for src in ${*:-samples/*.bp}; do
   done
   if [ -n "$bad" ]; then fail "$name" "$bad"
   else
-    echo "-- $name: each of $total allocations failed in turn (every $STRIDE): $ones reported by a step (exit 1), $absorbed absorbed, the rest out_of_memory (exit 2)"
+    if [ "$STRIDE" -eq 1 ]; then which="each of $total allocations"
+    else which="allocations 1, $((1 + STRIDE)), ... (every ${STRIDE}th) of $total"; fi
+    echo "-- $name: $which failed in turn: $ones reported by a step (exit 1), $absorbed absorbed, the rest by out_of_memory (exit 2)"
     pass
   fi
 done
