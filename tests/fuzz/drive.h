@@ -54,6 +54,11 @@ void drive_events(Drive *d);
 void drive_roundtrip(Drive *d, size_t i);
 void drive_free(Drive *d);
 
+/* Whether a violation's message names a known open defect (tests/fuzz/regress/KNOWN)
+ * that the environment's BPFUZZ_KNOWN asks a fuzzing run to step over, so that it
+ * goes on finding others. Unset (make check, make fuzz-smoke): nothing is stepped over. */
+bool drive_known(const char *message);
+
 /* An event's status: one of bp.h's, and not BP_EBADDATA (aborts otherwise). */
 void drive_check_status(BpStatus st, const BpError *err, const char *what);
 
