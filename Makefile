@@ -7,6 +7,8 @@
 #   make bench    the benchmarks in bench/
 #   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
 #   make gallery  docs/gallery.md: every sample drawn beside its source
+#   make fuzz     the libFuzzer targets of tests/fuzz, with clang, into build/fuzz
+#   make fuzz-smoke  each fuzz target about 30 s (tests/fuzz/run.sh long: longer)
 
 CC      ?= cc
 BUILD   ?= build
@@ -165,6 +167,14 @@ $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 $(BUILD)/bpc: $(BPC_OBJ) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS)
 
+# bpc with allocation-failure injection (tests/alloc_faults.sh): the same objects
+# but compiler/base/util.c, which is built with -DBPC_ALLOC_FAULTS.
+$(BUILD)/faults/util.o: compiler/base/util.c $(COMPILER_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(call incs,base) -DBPC_ALLOC_FAULTS $(CFLAGS) -c -o $@ $<
+$(BUILD)/faults/bpc: $(BPC_OBJ) $(filter-out %/base/util.o,$(COMPILER_OBJ)) $(BUILD)/faults/util.o $(BUILD)/libbprt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS)
+
 # ---- tests -----------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	@mkdir -p $(dir $@)
@@ -187,16 +197,68 @@ $(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtim
 	@mkdir -p $(dir $@)
 	$(CC) -Iruntime -Iruntime/bundle -Iruntime/bprun $(WARN) -O1 -g -fsanitize=thread -o $@ $(filter %.c,$^) -lpthread
 
+# ---- fuzzing (tests/fuzz) ---------------------------------------------------
+# One libFuzzer target per input of the tools; `make fuzz` builds them with clang
+# into build/fuzz (every object instrumented, ASan + UBSan), `make fuzz-smoke`
+# runs each for a while from the seed corpus (tests/fuzz/run.sh). The same sources
+# with tests/fuzz/replay.c as main are $(BUILD)/replay/replay_NAME: `make check`
+# builds them with the normal compiler and tests/run.sh replays every kept input.
+FUZZ_TARGETS     = bp bundle state scn csv
+FUZZ_GEN         = $(BUILD)/fuzzgen
+FUZZ_BPRUN_OBJ   = $(filter-out %/bprun.o,$(BPRUN_OBJ))
+FUZZ_INCS_bp     = $(ALL_INCS)
+FUZZ_INCS_bundle = -Iruntime -Iruntime/bundle -Itests/fuzz
+FUZZ_INCS_state  = $(FUZZ_INCS_bundle) -I$(FUZZ_GEN)
+FUZZ_INCS_scn    = -Iruntime/bprun -I$(BUILD)/pub/bprun -I$(FUZZ_GEN)
+FUZZ_INCS_csv    = -Iruntime/bprun
+FUZZ_SRC_bundle  = tests/fuzz/drive.c
+FUZZ_SRC_state   = tests/fuzz/drive.c
+FUZZ_LIBS_bp     = $(BUILD)/libbpc.a $(BUILD)/libbprt.a
+FUZZ_LIBS_bundle = $(BUILD)/libbprt.a
+FUZZ_LIBS_state  = $(BUILD)/libbprt.a
+FUZZ_LIBS_scn    = $(FUZZ_BPRUN_OBJ) $(BUILD)/libbprt.a -lpthread
+FUZZ_LIBS_csv    = $(FUZZ_BPRUN_OBJ) $(BUILD)/libbprt.a -lpthread
+FUZZ_DEPS_state  = $(FUZZ_GEN)/fuzz_bundles.h
+FUZZ_DEPS_scn    = $(FUZZ_GEN)/fuzz_bundles.h
+
+# fuzz_target NAME, OUTPUT, EXTRA SOURCE, EXTRA FLAGS
+define fuzz_target
+$(2): tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1)) $(3) $(wildcard tests/fuzz/*.h) $(FUZZ_DEPS_$(1)) $(filter %.a %.o,$(FUZZ_LIBS_$(1))) $(PUB_bprun)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(FUZZ_INCS_$(1)) $$(CFLAGS) $(4) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1)) $(3) $(FUZZ_LIBS_$(1)) $$(LDFLAGS) $(4)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t),$(BUILD)/fuzz_$(t),,-fsanitize=fuzzer)))
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t),$(BUILD)/replay/replay_$(t),tests/fuzz/replay.c,)))
+
+# The fixed bundles of fuzz_state and fuzz_scn: the samples and tests/scenarios.
+$(FUZZ_GEN)/fuzz_bundles.h: tests/fuzz/bundles.sh $(BUILD)/bpc $(wildcard samples/*.bp tests/scenarios/*.bp)
+	@mkdir -p $(dir $@)
+	sh tests/fuzz/bundles.sh $(BUILD)/bpc $@
+
+.PHONY: fuzz fuzz-targets fuzz-replay fuzz-smoke fuzz-corpus
+FUZZ_SAN = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" SAN="$(FUZZ_SAN)" fuzz-targets
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%) $(BUILD)/replay/seed_state
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/replay/replay_%) $(BUILD)/replay/seed_state
+$(BUILD)/replay/seed_state: tests/fuzz/seed_state.c tests/fuzz/drive.c tests/fuzz/drive.h $(FUZZ_GEN)/fuzz_bundles.h $(BUILD)/libbprt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_INCS_state) $(CFLAGS) -o $@ tests/fuzz/seed_state.c tests/fuzz/drive.c $(BUILD)/libbprt.a $(LDFLAGS)
+
+# Each target ~30 s from the seed corpus (build/fuzz/corpus, made by corpus.sh).
+fuzz-smoke: fuzz
+	@sh tests/fuzz/run.sh smoke
+
 deps:
 	@sh .ci/deps
 
 check: deps
-	@$(MAKE) --no-print-directory all unit tsan
+	@$(MAKE) --no-print-directory all unit tsan fuzz-replay $(BUILD)/faults/bpc
 	@sh tests/run.sh $(BUILD)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit fuzz-replay build/asan/faults/bpc
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/asan
 
 demo: deps

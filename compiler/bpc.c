@@ -279,14 +279,22 @@ static char *default_output(const char *in) {
 
 /* Reads the bundle back and verifies it, as a runtime would: a compiler that
  * produced a bundle its own verifier refuses has a bug. */
+static void *check_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  void *p = heap_realloc(NULL, ptr, old_size, new_size);
+  if (new_size > old_size && !p) *(bool *)ud = true;
+  return p;
+}
+
 static bool self_check(const uint8_t *bytes, size_t len, const char *in) {
   BptBundle b;
   BptError err;
-  bool ok = bpt_read(bytes, len, heap_realloc, NULL, &b, &err);
+  bool oom = false; /* running out of memory is no verdict on the bundle */
+  bool ok = bpt_read(bytes, len, check_alloc, &oom, &b, &err);
   if (ok) {
-    ok = bpt_verify(&b, heap_realloc, NULL, &err);
-    bpt_free(&b, heap_realloc, NULL);
+    ok = bpt_verify(&b, check_alloc, &oom, &err);
+    bpt_free(&b, check_alloc, &oom);
   }
+  if (!ok && oom) out_of_memory();
   if (!ok)
     fprintf(stderr, "bpc: internal error: the bundle compiled from %s does not verify: %s\n",
             in, err.message);

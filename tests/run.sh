@@ -538,6 +538,55 @@ run "$TMP/out" "$TMP/err" "$BPC" fmt --check "$B/unindented.bp"
 if [ "$rc" -ne 1 ]; then fail "cli/fmt --check of an unformatted file" "exit status $rc, expected 1"; else pass; fi
 
 # ---------------------------------------------------------------------------
+# The fuzz targets (tests/fuzz) built with this compiler and a plain main
+# ($BUILD/replay/replay_NAME, make fuzz-replay), run on every input the fuzzers
+# found (tests/fuzz/regress/NAME) and on the committed seeds (tests/fuzz/seeds/NAME):
+# each must pass the target's properties. An input listed in tests/fuzz/regress/KNOWN
+# (an open defect, with its cause) is skipped, and said so.
+if [ -d tests/fuzz ]; then
+  echo "== fuzz inputs (tests/fuzz/regress, tests/fuzz/seeds; replayed without libFuzzer)"
+  for t in bp bundle state scn csv; do
+    bin=$BUILD/replay/replay_$t
+    for f in tests/fuzz/regress/$t/* tests/fuzz/seeds/$t/*; do
+      [ -f "$f" ] || continue
+      name=fuzz/${f#tests/fuzz/}
+      if grep -q "^${f#tests/fuzz/regress/} " tests/fuzz/regress/KNOWN 2>/dev/null; then
+        echo "-- $name: skipped, a known open defect (tests/fuzz/regress/KNOWN)"
+        continue
+      fi
+      if [ ! -x "$bin" ]; then fail "$name" "$bin is missing (make fuzz-replay)"; continue; fi
+      run "$TMP/out" "$TMP/err" "$bin" "$f"
+      why=$(unsound "$TMP/err")
+      if [ -n "$why" ]; then fail "$name" "$why"
+      elif [ "$rc" -ne 0 ]; then fail "$name" "exit status $rc: $(head -c 600 "$TMP/err")"
+      else pass
+      fi
+    done
+  done
+fi
+
+# ---------------------------------------------------------------------------
+# Allocation-failure injection (tests/alloc_faults.sh): compiling each sample with
+# each allocation failing in turn ends with a clean message and no file left
+# behind. $BUILD/faults/bpc is bpc with the injection hook (make check, make asan);
+# under ASan (where LeakSanitizer also looks for leaks) every 7th allocation fails.
+if [ -x "$BUILD/faults/bpc" ]; then
+  echo "== allocation failures (tests/alloc_faults.sh)"
+  stride=1
+  case $BUILD in */asan) stride=7 ;; esac
+  STRIDE=$stride sh tests/alloc_faults.sh "$BUILD/faults" >"$TMP/faults.out" 2>&1
+  grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/faults.out"
+  summary=$(tail -n 1 "$TMP/faults.out")
+  fp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  ff=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$fp" ]; then fail "alloc_faults.sh" "no summary line: $summary"
+  else
+    passed=$((passed + fp))
+    failed=$((failed + ff))
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 # Diagrams (bpc dot, bpc render, traces): tests/dot.sh, its counts added here.
 sh tests/dot.sh "$BUILD" >"$TMP/dot.log" 2>&1
 dot_rc=$?

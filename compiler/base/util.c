@@ -33,6 +33,29 @@ _Noreturn void out_of_memory(void) {
   exit(2);
 }
 
+/* Allocation-failure injection, for tests only: a build with -DBPC_ALLOC_FAULTS
+ * (make asan) fails the Nth allocation of the process (xmalloc, xcalloc,
+ * xrealloc, an arena block, heap_realloc) when the environment has
+ * BPC_FAIL_ALLOC=N (tests/alloc_faults.sh); with BPC_COUNT_ALLOCS set it says at
+ * exit how many allocations it made. Other builds have none of it. */
+#ifdef BPC_ALLOC_FAULTS
+static unsigned long alloc_count;
+static void print_alloc_count(void) { fprintf(stderr, "bpc: %lu allocations\n", alloc_count); }
+static bool alloc_fails(void) {
+  static unsigned long fail_at;
+  static bool known;
+  if (!known) {
+    const char *v = getenv("BPC_FAIL_ALLOC");
+    fail_at = v ? strtoul(v, NULL, 10) : 0;
+    if (getenv("BPC_COUNT_ALLOCS")) atexit(print_alloc_count); /* how many there are to fail */
+    known = true;
+  }
+  return ++alloc_count == fail_at;
+}
+#else
+#define alloc_fails() false
+#endif
+
 void arena_init(Arena *a) {
   a->next = a->end = NULL;
   a->head = NULL;
@@ -91,6 +114,7 @@ static ArenaBlock *map_block(size_t len) {
 /* A zeroed block of *total bytes, the header included; a mapped one is
  * rounded up to whole huge pages, and *total says so. */
 static ArenaBlock *new_block(size_t *total) {
+  if (alloc_fails()) out_of_memory();
   if (*total >= HUGE_PAGE) {
     size_t len = (*total + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
     ArenaBlock *b = map_block(len);
@@ -161,19 +185,19 @@ void ptrvec_push(Arena *a, PtrVec *v, void *item) {
 }
 
 void *xmalloc(size_t n) {
-  void *p = malloc(n ? n : 1);
+  void *p = alloc_fails() ? NULL : malloc(n ? n : 1);
   if (!p) out_of_memory();
   return p;
 }
 
 void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size ? size : 1);
+  void *p = alloc_fails() ? NULL : calloc(n ? n : 1, size ? size : 1);
   if (!p) out_of_memory();
   return p;
 }
 
 void *xrealloc(void *p, size_t n) {
-  p = realloc(p, n ? n : 1);
+  p = alloc_fails() ? NULL : realloc(p, n ? n : 1);
   if (!p) out_of_memory();
   return p;
 }
@@ -328,7 +352,7 @@ void *heap_realloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
     free(ptr);
     return NULL;
   }
-  return realloc(ptr, new_size);
+  return alloc_fails() ? NULL : realloc(ptr, new_size);
 }
 
 char *path_clean(const char *path) {

@@ -773,8 +773,8 @@ static void test_disasm(void **state) {
       "    0   approve mode majority, due -> v  timeout ",
       "  ; 6: while tries < 3 { tries = tries + 1 }\n",
       "  ; 8: approve accounting, responsible \"Vote on {title}\" mode majority due 3d -> v\n",
-      "\nentry:\n  ; 4: param accounting: users \"Accounting\"\n"
-      "  0000  JUMP_IF_SET    accounting -> 00",
+      ("\nentry:\n  ; 4: param accounting: users \"Accounting\"\n"
+       "  0000  JUMP_IF_SET    accounting -> 00"), /* one entry: two lines */
       "  JUMP_IF_FALSE  -> 0",
       "  ITER_NEXT      $3, x -> 0",
       "  CONST          12.50\n",

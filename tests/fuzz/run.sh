@@ -1,0 +1,38 @@
+#!/bin/sh
+# run.sh smoke|long [SECONDS] [TARGET...] — runs the libFuzzer targets of build/fuzz
+# (make fuzz) one after the other, each for SECONDS (smoke: 30, long: 480), niced,
+# from build/fuzz/corpus (made by corpus.sh the first time). Crashes, leaks and
+# timeouts (an input that takes over 10 s) land in build/fuzz/crashes/TARGET/.
+# Prints each target's final libFuzzer line (executions, cov, ft); exits 1 if any
+# target found something.
+set -u
+export LC_ALL=C
+MODE=${1:-smoke}
+case $MODE in smoke) SECS=${2:-30} ;; long) SECS=${2:-480} ;; *) echo "usage: run.sh smoke|long [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
+[ $# -ge 2 ] && shift 2 || shift $#
+TARGETS=${*:-bp bundle state scn csv}
+F=build/fuzz
+[ -d "$F/corpus" ] || sh tests/fuzz/corpus.sh "$F" "$F/corpus" "${BPC_SHARED:-}" || exit 2
+# A known open defect (tests/fuzz/regress/KNOWN, `step-over:`) is stepped over.
+BPFUZZ_KNOWN=${BPFUZZ_KNOWN-$(sed -n 's/^step-over: //p' tests/fuzz/regress/KNOWN | head -n 1)}
+export BPFUZZ_KNOWN
+found=0
+for t in $TARGETS; do
+  mkdir -p "$F/crashes/$t" "$F/logs"
+  dict=
+  [ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
+  log=$F/logs/$t.log
+  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    nice -n 10 "$F/fuzz_$t" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+    -max_len=16384 -print_final_stats=1 $dict -artifact_prefix="$F/crashes/$t/" "$F/corpus/$t" >"$log" 2>&1
+  rc=$?
+  last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  echo "fuzz_$t: ${execs:-?} executions; $last"
+  if [ "$rc" -ne 0 ]; then
+    found=1
+    echo "fuzz_$t: exit status $rc; the input is in $F/crashes/$t/:"
+    grep -E 'ERROR|SUMMARY|fuzz_[a-z]+:|drive:|Test unit written' "$log" | head -n 8
+  fi
+done
+exit $found
