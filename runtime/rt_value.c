@@ -215,23 +215,8 @@ uint8_t rt_record_member_type(uint8_t type, uint32_t m) {
   return m < rt_record_size(type) ? record_types[type - BPT_T_TASK_RESULT][m] : BPT_T_VOID;
 }
 
-static const char scalar_names[][12] = {"nothing", "string", "int", "decimal", "bool",
-                                           "date", "datetime", "duration", "user"};
-
-const char *rt_type_name(uint8_t type) {
-  static const char list_names[][20] = {"empty list", "list of string", "list of int",
-                                           "list of decimal", "list of bool", "list of date",
-                                           "list of datetime", "list of duration", "users"};
-  if (type <= BPT_T_USER) return scalar_names[type];
-  if (rt_is_list(type) && (type & 0x7F) <= BPT_T_USER) return list_names[type & 0x7F];
-  switch (type) {
-  case BPT_T_TASK_RESULT: return "task result";
-  case BPT_T_APPROVE_RESULT: return "approval result";
-  case BPT_T_REVIEW_RESULT: return "review result";
-  case BPT_T_REQUEST_RESULT: return "request result";
-  default: return "unknown type";
-  }
-}
+/* The names of types in messages are the bundle's, the same the compiler uses. */
+const char *rt_type_name(uint8_t type) { return bpt_type_name(type); }
 
 Value rt_empty(uint8_t type) {
   Value v = {.type = type};

@@ -36,7 +36,7 @@ const BptBuiltinInfo bpt_builtins[BPT_BI_COUNT] = {
 
 const char *bpt_type_name(unsigned t) {
   switch (t) {
-  case BPT_T_VOID: return "void";
+  case BPT_T_VOID: return "nothing";
   case BPT_T_STRING: return "string";
   case BPT_T_INT: return "int";
   case BPT_T_DECIMAL: return "decimal";
@@ -45,21 +45,21 @@ const char *bpt_type_name(unsigned t) {
   case BPT_T_DATETIME: return "datetime";
   case BPT_T_DURATION: return "duration";
   case BPT_T_USER: return "user";
-  case BPT_T_TASK_RESULT: return "task_result";
-  case BPT_T_APPROVE_RESULT: return "approve_result";
-  case BPT_T_REVIEW_RESULT: return "review_result";
-  case BPT_T_REQUEST_RESULT: return "request_result";
-  case BPT_T_LIST | BPT_T_VOID: return "[]";
+  case BPT_T_TASK_RESULT: return "task result";
+  case BPT_T_APPROVE_RESULT: return "approval result";
+  case BPT_T_REVIEW_RESULT: return "review result";
+  case BPT_T_REQUEST_RESULT: return "request result";
+  case BPT_T_LIST | BPT_T_VOID: return "empty list";
   case BPT_T_LIST | BPT_T_USER: return "users";
-  case BPT_T_LIST | BPT_T_STRING: return "[string]";
-  case BPT_T_LIST | BPT_T_INT: return "[int]";
-  case BPT_T_LIST | BPT_T_DECIMAL: return "[decimal]";
-  case BPT_T_LIST | BPT_T_BOOL: return "[bool]";
-  case BPT_T_LIST | BPT_T_DATE: return "[date]";
-  case BPT_T_LIST | BPT_T_DATETIME: return "[datetime]";
-  case BPT_T_LIST | BPT_T_DURATION: return "[duration]";
+  case BPT_T_LIST | BPT_T_STRING: return "list of string";
+  case BPT_T_LIST | BPT_T_INT: return "list of int";
+  case BPT_T_LIST | BPT_T_DECIMAL: return "list of decimal";
+  case BPT_T_LIST | BPT_T_BOOL: return "list of bool";
+  case BPT_T_LIST | BPT_T_DATE: return "list of date";
+  case BPT_T_LIST | BPT_T_DATETIME: return "list of datetime";
+  case BPT_T_LIST | BPT_T_DURATION: return "list of duration";
   }
-  return "?";
+  return "unknown type";
 }
 
 bool bpt_type_valid(unsigned type) {

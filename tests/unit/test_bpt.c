@@ -654,8 +654,8 @@ static void test_time(void **state) {
     assert_int_equal(bpt_days_from_civil(y, m, d), days);
   }
   assert_string_equal(bpt_type_name(BPT_T_LIST | BPT_T_USER), "users");
-  assert_string_equal(bpt_type_name(BPT_T_LIST | BPT_T_DATE), "[date]");
-  assert_string_equal(bpt_type_name(0x55), "?");
+  assert_string_equal(bpt_type_name(BPT_T_LIST | BPT_T_DATE), "list of date");
+  assert_string_equal(bpt_type_name(0x55), "unknown type");
 }
 
 static void test_crc32c(void **state) {
@@ -769,7 +769,7 @@ static void test_disasm(void **state) {
       "process collect \"Collect documents\" on Deal\n",
       "  trigger: on change stage when ",
       "    0   accounting  users           param\n",
-      "    3   $3          [string]        hidden\n",
+      "    3   $3          list of string  hidden\n",
       "    0   approve mode majority, due -> v  timeout ",
       "  ; 6: while tries < 3 { tries = tries + 1 }\n",
       "  ; 8: approve accounting, responsible \"Vote on {title}\" mode majority due 3d -> v\n",
