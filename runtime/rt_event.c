@@ -318,24 +318,40 @@ static BpStatus over_item(BpInstance *inst, const char *user, bool approval, BpE
 /* Comments and messages come from the host: refuse what is not UTF-8 rather than store it. */
 static bool valid_text(const char *s) { return rt_valid_utf8(s, strlen(s)); }
 
+/* The start of a decision or completion: the instance waits, a transaction is open and
+ * USER's open item ITEM is found (its step and person). Anything else is the status to
+ * return, the transaction already closed. */
+static BpStatus item_begin(Tx *tx, BpInstance *inst, uint32_t item, const char *user, bool approval,
+                           uint32_t *step_id, uint32_t *person, BpError *err) {
+  if (inst->s.status != ST_WAITING) return over_item(inst, user, approval, err);
+  BpStatus st = tx_begin(tx, inst, err);
+  if (st != BP_OK) return st;
+  char why[200];
+  if (!rt_find_item(tx, item, user, approval, step_id, person, why, sizeof why))
+    return tx_refuse(tx, err, BP_EREFUSED, why);
+  return BP_OK;
+}
+
+/* The end of one: records the act; when that settles the step, the process runs on. */
+static BpStatus item_act(Tx *tx, uint32_t step_id, uint32_t person, uint8_t act, const char *comment,
+                         BpError *err) {
+  if (rt_record_act(tx, step_by_id(tx, step_id), person, act, comment)) {
+    rt_step_settled(tx, step_id);
+    rt_run(tx);
+    rt_fire_due(tx, tx->now);
+  }
+  return tx_end(tx, err);
+}
+
 BpStatus bp_decide(BpInstance *inst, uint32_t item, const char *user, bool approve,
                    const char *comment, BpError *err) {
   if (!inst || !user) return rt_fail_status(err, BP_EINVAL, "bp_decide: no instance or user");
   if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
-  if (inst->s.status != ST_WAITING) return over_item(inst, user, true, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
-  if (st != BP_OK) return st;
   uint32_t step_id, person;
-  char why[200];
-  if (!rt_find_item(&tx, item, user, true, &step_id, &person, why, sizeof why))
-    return tx_refuse(&tx, err, BP_EREFUSED, why);
-  if (rt_record_act(&tx, step_by_id(&tx, step_id), person, approve ? P_APPROVED : P_REJECTED, comment)) {
-    rt_step_settled(&tx, step_id);
-    rt_run(&tx);
-    rt_fire_due(&tx, tx.now);
-  }
-  return tx_end(&tx, err);
+  BpStatus st = item_begin(&tx, inst, item, user, true, &step_id, &person, err);
+  if (st != BP_OK) return st;
+  return item_act(&tx, step_id, person, approve ? P_APPROVED : P_REJECTED, comment, err);
 }
 
 BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const char *comment,
@@ -344,16 +360,11 @@ BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const ch
   if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
   for (size_t i = 0; i < n; i++)
     if (!answers[i].name) return rt_fail_status(err, BP_EINVAL, "an answer without a name");
-  if (inst->s.status != ST_WAITING) return over_item(inst, user, false, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
-  if (st != BP_OK) return st;
   uint32_t step_id, person;
-  char why[200];
-  if (!rt_find_item(&tx, item, user, false, &step_id, &person, why, sizeof why))
-    return tx_refuse(&tx, err, BP_EREFUSED, why);
-  RtStep *s = step_by_id(&tx, step_id);
-  const BptStep *d = &tx.p->steps[s->t];
+  BpStatus st = item_begin(&tx, inst, item, user, false, &step_id, &person, err);
+  if (st != BP_OK) return st;
+  const BptStep *d = &tx.p->steps[step_by_id(&tx, step_id)->t];
   if (d->kind != BPT_STEP_REQUEST && n > 0)
     return tx_refuse(&tx, err, BP_EREFUSED, "this item asks for no answers");
   if (d->kind == BPT_STEP_REQUEST) {
@@ -363,12 +374,7 @@ BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const ch
       return tx_refuse(&tx, err, aerr.status, aerr.message);
     }
   }
-  if (rt_record_act(&tx, step_by_id(&tx, step_id), person, P_DONE, comment)) {
-    rt_step_settled(&tx, step_id);
-    rt_run(&tx);
-    rt_fire_due(&tx, tx.now);
-  }
-  return tx_end(&tx, err);
+  return item_act(&tx, step_id, person, P_DONE, comment, err);
 }
 
 static const BptCommand *find_command(const BptProcess *p, const BpBundle *b, uint16_t state, const char *name) {
