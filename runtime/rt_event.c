@@ -110,6 +110,14 @@ static BpStatus tx_refuse(Tx *tx, BpError *err, BpStatus st, const char *msg) {
   return rt_fail_status(err, st, "%s", msg);
 }
 
+/* After an event: the process runs until it waits, then every timer due by the event's
+ * time fires (a wait the run just began may be over already, and the host's clock may
+ * have passed timers while the instance rested). */
+static void run_on(Tx *tx) {
+  rt_run(tx);
+  rt_fire_due(tx, tx->now);
+}
+
 /* ---- delivering effects ---------------------------------------------------------------------- */
 
 static void child_start(BpInstance *parent, const Effect *e);
@@ -261,8 +269,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   const char *title = rt_string(b, p->title);
   rt_journal(&tx, BP_J_STARTED, start_node(b, p), "started: %s", *title ? title : rt_string(b, p->name));
   rt_spawn(&tx, p->entry_pc, 0, K_BODY, 0);
-  rt_run(&tx);
-  rt_fire_due(&tx, tx.now);
+  run_on(&tx);
   if (tx.err.code == RT_NOMEM) {
     tx_abort(&tx);
     bp_instance_free(inst);
@@ -309,6 +316,12 @@ static BpStatus over(BpInstance *inst, BpError *err) {
   return rt_fail_status(err, BP_EOVER, "the instance has %s; it takes no more events", ended_how[inst->s.status]);
 }
 
+/* An event's transaction, on a waiting instance only. */
+static BpStatus event_begin(Tx *tx, BpInstance *inst, BpError *err) {
+  if (inst->s.status != ST_WAITING) return over(inst, err);
+  return tx_begin(tx, inst, err);
+}
+
 /* A decision or completion for an ended instance: there is no open item. */
 static BpStatus over_item(BpInstance *inst, const char *user, bool approval, BpError *err) {
   return rt_fail_status(err, BP_EOVER, "no open %s for %s: the instance has %s",
@@ -337,8 +350,7 @@ static BpStatus item_act(Tx *tx, uint32_t step_id, uint32_t person, uint8_t act,
                          BpError *err) {
   if (rt_record_act(tx, step_by_id(tx, step_id), person, act, comment)) {
     rt_step_settled(tx, step_id);
-    rt_run(tx);
-    rt_fire_due(tx, tx->now);
+    run_on(tx);
   }
   return tx_end(tx, err);
 }
@@ -437,8 +449,7 @@ BpStatus bp_command(BpInstance *inst, const char *user, const char *name, BpErro
   rt_journal(&tx, BP_J_COMMAND, "", "command %s by %s", name, user);
   if (c->target != BPT_NONE16) rt_enter_state(&tx, c->target);
   else rt_spawn(&tx, c->body_pc, 0, K_STATE, 0);
-  rt_run(&tx);
-  rt_fire_due(&tx, tx.now);
+  run_on(&tx);
   return tx_end(&tx, err);
 }
 
@@ -510,9 +521,8 @@ static RtCall *call_by_id(Tx *tx, uint32_t id, uint32_t *index) {
 
 BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_answer: no instance");
-  if (inst->s.status != ST_WAITING) return over(inst, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
+  BpStatus st = event_begin(&tx, inst, err);
   if (st != BP_OK) return st;
   uint32_t index;
   RtCall *c = call_by_id(&tx, call, &index);
@@ -565,17 +575,15 @@ BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpErr
     th->wait = W_RUN;
     rt_ready(&tx, tid);
   }
-  rt_run(&tx);
-  rt_fire_due(&tx, tx.now);
+  run_on(&tx);
   return tx_end(&tx, err);
 }
 
 BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_fail: no instance");
   if (message && !valid_text(message)) return rt_fail_status(err, BP_EINVAL, "the message is not valid UTF-8");
-  if (inst->s.status != ST_WAITING) return over(inst, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
+  BpStatus st = event_begin(&tx, inst, err);
   if (st != BP_OK) return st;
   uint32_t index;
   RtCall *c = call_by_id(&tx, call, &index);
@@ -590,9 +598,8 @@ BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *
 BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_terminate: no instance");
   if (reason && !valid_text(reason)) return rt_fail_status(err, BP_EINVAL, "the reason is not valid UTF-8");
-  if (inst->s.status != ST_WAITING) return over(inst, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
+  BpStatus st = event_begin(&tx, inst, err);
   if (st != BP_OK) return st;
   rt_end_instance(&tx, ST_TERMINATED, reason ? reason : "");
   return tx_end(&tx, err);
