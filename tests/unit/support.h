@@ -1,7 +1,7 @@
 /* support.h — what the unit tests share (support.c, linked into every one): a
  * counting allocator that can fail on purpose, for the runtime's hosts; and .bp text
  * or a file taken through the real parser, checker and lowering, asserted free of
- * errors, then compiled to a bundle. A unit test includes it after <cmocka.h>. */
+ * errors, then compiled to a bundle. */
 #ifndef BPC_TESTS_SUPPORT_H
 #define BPC_TESTS_SUPPORT_H
 
