@@ -176,9 +176,14 @@ $(BUILD)/faults/bpc: $(BPC_OBJ) $(filter-out %/base/util.o,$(COMPILER_OBJ)) $(BU
 	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS)
 
 # ---- tests -----------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a
+# Each unit test is one file, linked with the helpers they share (tests/unit/support.c).
+UNIT_SUPPORT = $(BUILD)/tests/support.o
+$(UNIT_SUPPORT): tests/unit/support.c tests/unit/support.h $(COMPILER_H) $(RUNTIME_H) $(GEN)/parser.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(XML_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_INCS) $(CMOCKA_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h $(UNIT_SUPPORT) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(UNIT_SUPPORT) $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(XML_LIBS) $(LDFLAGS)
 
 # test_bpmn checks that the reader leaves libxml2's settings as it found them.
 $(BUILD)/tests/test_bpmn: CPPFLAGS += $(XML_CFLAGS)

@@ -110,6 +110,14 @@ static BpStatus tx_refuse(Tx *tx, BpError *err, BpStatus st, const char *msg) {
   return rt_fail_status(err, st, "%s", msg);
 }
 
+/* After an event: the process runs until it waits, then every timer due by the event's
+ * time fires (a wait the run just began may be over already, and the host's clock may
+ * have passed timers while the instance rested). */
+static void run_on(Tx *tx) {
+  rt_run(tx);
+  rt_fire_due(tx, tx->now);
+}
+
 /* ---- delivering effects ---------------------------------------------------------------------- */
 
 static void child_start(BpInstance *parent, const Effect *e);
@@ -261,8 +269,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   const char *title = rt_string(b, p->title);
   rt_journal(&tx, BP_J_STARTED, start_node(b, p), "started: %s", *title ? title : rt_string(b, p->name));
   rt_spawn(&tx, p->entry_pc, 0, K_BODY, 0);
-  rt_run(&tx);
-  rt_fire_due(&tx, tx.now);
+  run_on(&tx);
   if (tx.err.code == RT_NOMEM) {
     tx_abort(&tx);
     bp_instance_free(inst);
@@ -309,6 +316,12 @@ static BpStatus over(BpInstance *inst, BpError *err) {
   return rt_fail_status(err, BP_EOVER, "the instance has %s; it takes no more events", ended_how[inst->s.status]);
 }
 
+/* An event's transaction, on a waiting instance only. */
+static BpStatus event_begin(Tx *tx, BpInstance *inst, BpError *err) {
+  if (inst->s.status != ST_WAITING) return over(inst, err);
+  return tx_begin(tx, inst, err);
+}
+
 /* A decision or completion for an ended instance: there is no open item. */
 static BpStatus over_item(BpInstance *inst, const char *user, bool approval, BpError *err) {
   return rt_fail_status(err, BP_EOVER, "no open %s for %s: the instance has %s",
@@ -318,24 +331,39 @@ static BpStatus over_item(BpInstance *inst, const char *user, bool approval, BpE
 /* Comments and messages come from the host: refuse what is not UTF-8 rather than store it. */
 static bool valid_text(const char *s) { return rt_valid_utf8(s, strlen(s)); }
 
+/* The start of a decision or completion: the instance waits, a transaction is open and
+ * USER's open item ITEM is found (its step and person). Anything else is the status to
+ * return, the transaction already closed. */
+static BpStatus item_begin(Tx *tx, BpInstance *inst, uint32_t item, const char *user, bool approval,
+                           uint32_t *step_id, uint32_t *person, BpError *err) {
+  if (inst->s.status != ST_WAITING) return over_item(inst, user, approval, err);
+  BpStatus st = tx_begin(tx, inst, err);
+  if (st != BP_OK) return st;
+  char why[200];
+  if (!rt_find_item(tx, item, user, approval, step_id, person, why, sizeof why))
+    return tx_refuse(tx, err, BP_EREFUSED, why);
+  return BP_OK;
+}
+
+/* The end of one: records the act; when that settles the step, the process runs on. */
+static BpStatus item_act(Tx *tx, uint32_t step_id, uint32_t person, uint8_t act, const char *comment,
+                         BpError *err) {
+  if (rt_record_act(tx, step_by_id(tx, step_id), person, act, comment)) {
+    rt_step_settled(tx, step_id);
+    run_on(tx);
+  }
+  return tx_end(tx, err);
+}
+
 BpStatus bp_decide(BpInstance *inst, uint32_t item, const char *user, bool approve,
                    const char *comment, BpError *err) {
   if (!inst || !user) return rt_fail_status(err, BP_EINVAL, "bp_decide: no instance or user");
   if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
-  if (inst->s.status != ST_WAITING) return over_item(inst, user, true, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
-  if (st != BP_OK) return st;
   uint32_t step_id, person;
-  char why[200];
-  if (!rt_find_item(&tx, item, user, true, &step_id, &person, why, sizeof why))
-    return tx_refuse(&tx, err, BP_EREFUSED, why);
-  if (rt_record_act(&tx, step_by_id(&tx, step_id), person, approve ? P_APPROVED : P_REJECTED, comment)) {
-    rt_step_settled(&tx, step_id);
-    rt_run(&tx);
-    rt_fire_due(&tx, tx.now);
-  }
-  return tx_end(&tx, err);
+  BpStatus st = item_begin(&tx, inst, item, user, true, &step_id, &person, err);
+  if (st != BP_OK) return st;
+  return item_act(&tx, step_id, person, approve ? P_APPROVED : P_REJECTED, comment, err);
 }
 
 BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const char *comment,
@@ -344,16 +372,11 @@ BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const ch
   if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
   for (size_t i = 0; i < n; i++)
     if (!answers[i].name) return rt_fail_status(err, BP_EINVAL, "an answer without a name");
-  if (inst->s.status != ST_WAITING) return over_item(inst, user, false, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
-  if (st != BP_OK) return st;
   uint32_t step_id, person;
-  char why[200];
-  if (!rt_find_item(&tx, item, user, false, &step_id, &person, why, sizeof why))
-    return tx_refuse(&tx, err, BP_EREFUSED, why);
-  RtStep *s = step_by_id(&tx, step_id);
-  const BptStep *d = &tx.p->steps[s->t];
+  BpStatus st = item_begin(&tx, inst, item, user, false, &step_id, &person, err);
+  if (st != BP_OK) return st;
+  const BptStep *d = &tx.p->steps[step_by_id(&tx, step_id)->t];
   if (d->kind != BPT_STEP_REQUEST && n > 0)
     return tx_refuse(&tx, err, BP_EREFUSED, "this item asks for no answers");
   if (d->kind == BPT_STEP_REQUEST) {
@@ -363,12 +386,7 @@ BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const ch
       return tx_refuse(&tx, err, aerr.status, aerr.message);
     }
   }
-  if (rt_record_act(&tx, step_by_id(&tx, step_id), person, P_DONE, comment)) {
-    rt_step_settled(&tx, step_id);
-    rt_run(&tx);
-    rt_fire_due(&tx, tx.now);
-  }
-  return tx_end(&tx, err);
+  return item_act(&tx, step_id, person, P_DONE, comment, err);
 }
 
 static const BptCommand *find_command(const BptProcess *p, const BpBundle *b, uint16_t state, const char *name) {
@@ -431,8 +449,7 @@ BpStatus bp_command(BpInstance *inst, const char *user, const char *name, BpErro
   rt_journal(&tx, BP_J_COMMAND, "", "command %s by %s", name, user);
   if (c->target != BPT_NONE16) rt_enter_state(&tx, c->target);
   else rt_spawn(&tx, c->body_pc, 0, K_STATE, 0);
-  rt_run(&tx);
-  rt_fire_due(&tx, tx.now);
+  run_on(&tx);
   return tx_end(&tx, err);
 }
 
@@ -504,9 +521,8 @@ static RtCall *call_by_id(Tx *tx, uint32_t id, uint32_t *index) {
 
 BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_answer: no instance");
-  if (inst->s.status != ST_WAITING) return over(inst, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
+  BpStatus st = event_begin(&tx, inst, err);
   if (st != BP_OK) return st;
   uint32_t index;
   RtCall *c = call_by_id(&tx, call, &index);
@@ -559,17 +575,15 @@ BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpErr
     th->wait = W_RUN;
     rt_ready(&tx, tid);
   }
-  rt_run(&tx);
-  rt_fire_due(&tx, tx.now);
+  run_on(&tx);
   return tx_end(&tx, err);
 }
 
 BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_fail: no instance");
   if (message && !valid_text(message)) return rt_fail_status(err, BP_EINVAL, "the message is not valid UTF-8");
-  if (inst->s.status != ST_WAITING) return over(inst, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
+  BpStatus st = event_begin(&tx, inst, err);
   if (st != BP_OK) return st;
   uint32_t index;
   RtCall *c = call_by_id(&tx, call, &index);
@@ -584,9 +598,8 @@ BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *
 BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_terminate: no instance");
   if (reason && !valid_text(reason)) return rt_fail_status(err, BP_EINVAL, "the reason is not valid UTF-8");
-  if (inst->s.status != ST_WAITING) return over(inst, err);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
+  BpStatus st = event_begin(&tx, inst, err);
   if (st != BP_OK) return st;
   rt_end_instance(&tx, ST_TERMINATED, reason ? reason : "");
   return tx_end(&tx, err);

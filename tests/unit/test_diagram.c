@@ -14,12 +14,8 @@
 
 #include <cmocka.h>
 
-#include "codegen.h"
-#include "lower.h"
-#include "check.h"
-#include "diag.h"
 #include "diagram.h"
-#include "parse.h"
+#include "support.h"
 #include "trace.h"
 #include "util.h"
 
@@ -29,32 +25,18 @@ typedef struct Both {
 } Both;
 
 static Both diagrams_of(const char *text) {
-  size_t len = strlen(text);
-  char *copy = xmalloc(len + 1);
-  memcpy(copy, text, len + 1);
-  Source *src = source_new("test.bp", copy, (uint32_t)len);
-  Diags diags;
-  diags_init(&diags, src);
-  Program *prog = parse_program(src, &diags);
-  if (diags.errors == 0) check_program(prog, &diags);
-  if (diags.errors) diags_print(&diags, stderr);
-  assert_int_equal(diags.errors, 0);
-  diags_free(&diags);
-  IrProgram *ir = lower_program(prog);
-  Both d = {dg_from_ir(ir), NULL};
-  uint8_t *bytes;
+  Compiled c = compile_text(text);
+  Both d = {dg_from_ir(c.ir), NULL};
   size_t n;
-  BptError err;
-  assert_true(codegen_bundle(ir, &bytes, &n, &err));
+  uint8_t *bytes = bundle_of(c.ir, &n);
   BptBundle b;
+  BptError err;
   assert_true(bpt_read(bytes, n, heap_realloc, NULL, &b, &err));
   assert_true(bpt_verify(&b, heap_realloc, NULL, &err));
   d.bundle = dg_from_bundle(&b);
   bpt_free(&b, heap_realloc, NULL);
   free(bytes);
-  ir_free(ir);
-  parse_program_free(prog);
-  source_free(src);
+  compiled_free(&c);
   return d;
 }
 

@@ -108,6 +108,29 @@ static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   snprintf(r->path + n, sizeof r->path - n, "%s%s", n ? " " : "", line->text);
 }
 
+/* The bundle of B's finished IR, read back and verified; on a failure, prints why and
+ * the graph. */
+static uint8_t *bundle_verified(const Build *B, size_t *len) {
+  uint8_t *bytes;
+  BptError err;
+  const char *stage = "codegen";
+  bool ok = codegen_bundle(B->ir, &bytes, len, &err);
+  if (ok) {
+    BptBundle b;
+    assert_true(bpt_read(bytes, *len, heap_realloc, NULL, &b, &err));
+    stage = "bpt_verify";
+    ok = bpt_verify(&b, heap_realloc, NULL, &err);
+    bpt_free(&b, heap_realloc, NULL);
+  }
+  if (!ok) {
+    char *dump = ir_dump(B->p);
+    fprintf(stderr, "%s: %s\n%s", stage, err.message, dump);
+    free(dump);
+  }
+  assert_true(ok);
+  return bytes;
+}
+
 /* ir_finish accepts it; the bundle is written, read back and verified. */
 static uint8_t *compile(Build *B, size_t *len) {
   bool ok = ir_finish(B->ir);
@@ -117,18 +140,7 @@ static uint8_t *compile(Build *B, size_t *len) {
     fprintf(stderr, "ir_finish: %s\n", why);
   }
   assert_true(ok);
-  uint8_t *bytes;
-  BptError err;
-  ok = codegen_bundle(B->ir, &bytes, len, &err);
-  if (!ok) fprintf(stderr, "codegen: %s\n", err.message);
-  assert_true(ok);
-  BptBundle b;
-  assert_true(bpt_read(bytes, *len, heap_realloc, NULL, &b, &err));
-  ok = bpt_verify(&b, heap_realloc, NULL, &err);
-  if (!ok) fprintf(stderr, "bpt_verify: %s\n", err.message);
-  assert_true(ok);
-  bpt_free(&b, heap_realloc, NULL);
-  return bytes;
+  return bundle_verified(B, len);
 }
 
 static void *alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
@@ -148,14 +160,20 @@ typedef struct Session {
   Run run;
 } Session;
 
-/* Starts process p with x = X and boss = bob. */
-static void session_start(Session *s, const uint8_t *bytes, size_t len, int64_t x) {
+/* A runtime with the bundle loaded, its log lines collected in s->run; no instance yet. */
+static void session_open(Session *s, const uint8_t *bytes, size_t len) {
   memset(s, 0, sizeof *s);
   /* a small budget: random graphs may loop without waiting */
   BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc, .ud = &s->run, .journal = on_journal, .step_budget = 20000};
   BpError err;
   assert_int_equal(bp_runtime_new(&cfg, &s->rt, &err), BP_OK);
   assert_int_equal(bp_bundle_load(s->rt, bytes, len, &s->b, &err), BP_OK);
+}
+
+/* Starts process p with x = X and boss = bob. */
+static void session_start(Session *s, const uint8_t *bytes, size_t len, int64_t x) {
+  session_open(s, bytes, len);
+  BpError err;
   BpArg args[] = {{"x", bp_int(x)}, {"boss", bp_user("bob")}};
   BpStatus st = bp_start(s->b, "p", NULL, args, 2, NULL, &s->inst, &err);
   if (st != BP_OK) fprintf(stderr, "bp_start: %s\n", err.message);
@@ -437,25 +455,18 @@ static void test_the_documented_example(void **state) {
   size_t len;
   uint8_t *bytes = compile(&B, &len);
   for (int approve = 0; approve < 2; approve++) {
-    Run run = {""};
-    BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc, .ud = &run, .journal = on_journal};
-    BpRuntime *rt;
-    BpBundle *b;
-    BpInstance *inst;
+    Session ses;
+    session_open(&ses, bytes, len);
     BpError err;
-    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
-    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
     BpArg args[] = {{"boss", bp_user("bob")}};
-    assert_int_equal(bp_start(b, "review", NULL, args, 1, NULL, &inst, &err), BP_OK);
+    assert_int_equal(bp_start(ses.b, "review", NULL, args, 1, NULL, &ses.inst, &err), BP_OK);
     BpItem item;
-    assert_true(bp_instance_item(inst, 0, &item));
+    assert_true(bp_instance_item(ses.inst, 0, &item));
     assert_string_equal(item.node, "Task_approve"); /* the journal and diagrams name it so */
-    assert_int_equal(bp_decide(inst, 0, "bob", approve, NULL, &err), BP_OK);
-    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
-    assert_string_equal(run.path, approve ? "approved" : "rejected");
-    bp_instance_free(inst);
-    bp_bundle_free(b);
-    bp_runtime_free(rt);
+    assert_int_equal(bp_decide(ses.inst, 0, "bob", approve, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+    assert_string_equal(ses.run.path, approve ? "approved" : "rejected");
+    session_end(&ses);
   }
   free(bytes);
   ir_free(ir);
@@ -559,26 +570,8 @@ static void test_random_graphs(void **state) {
     for (uint32_t i = 0; i < B.p->edges.n; i++) has_loop |= ir_edge_at(B.p, i)->flags & IR_EDGE_BACK;
     joins += has_join;
     loops += has_loop;
-    uint8_t *bytes;
     size_t len;
-    BptError err;
-    bool ok = codegen_bundle(B.ir, &bytes, &len, &err);
-    if (!ok) {
-      char *dump = ir_dump(B.p);
-      fprintf(stderr, "graph %u: codegen: %s\n%s", t, err.message, dump);
-      free(dump);
-    }
-    assert_true(ok);
-    BptBundle b;
-    assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
-    ok = bpt_verify(&b, heap_realloc, NULL, &err);
-    if (!ok) {
-      char *dump = ir_dump(B.p);
-      fprintf(stderr, "graph %u: bpt_verify: %s\n%s", t, err.message, dump);
-      free(dump);
-    }
-    assert_true(ok);
-    bpt_free(&b, heap_realloc, NULL);
+    uint8_t *bytes = bundle_verified(&B, &len);
     for (int64_t x = 0; x < 4; x++) run_to_rest(bytes, len, x);
     free(bytes);
     ir_free(B.ir);
@@ -729,29 +722,22 @@ static void test_documents_and_actions(void **state) {
   size_t len;
   uint8_t *bytes = compile(&B, &len);
 
-  Run run = {""};
-  BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc, .ud = &run, .journal = on_journal};
-  BpRuntime *rt;
-  BpBundle *b;
-  BpInstance *inst;
+  Session ses;
+  session_open(&ses, bytes, len);
   BpError err;
-  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
-  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
-  assert_int_equal(bp_bundle_field_type(b, "Order", "amount"), BP_T_INT);
-  assert_int_equal(bp_start(b, "order", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
-  assert_int_equal(bp_instance_call_count(inst), 1);
+  assert_int_equal(bp_bundle_field_type(ses.b, "Order", "amount"), BP_T_INT);
+  assert_int_equal(bp_start(ses.b, "order", NULL, NULL, 0, NULL, &ses.inst, &err), BP_OK);
+  assert_int_equal(bp_instance_call_count(ses.inst), 1);
   BpCall c;
-  assert_true(bp_instance_call(inst, 0, &c));
+  assert_true(bp_instance_call(ses.inst, 0, &c));
   assert_string_equal(c.action, "price");
   assert_int_equal(c.nargs, 1);
   assert_int_equal(c.args[0].i, 5); /* the field's default */
   BpValue answer = bp_int(42);
-  assert_int_equal(bp_answer(inst, 0, &answer, &err), BP_OK);
-  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
-  assert_string_equal(run.path, "total 42");
-  bp_instance_free(inst);
-  bp_bundle_free(b);
-  bp_runtime_free(rt);
+  assert_int_equal(bp_answer(ses.inst, 0, &answer, &err), BP_OK);
+  assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+  assert_string_equal(ses.run.path, "total 42");
+  session_end(&ses);
   free(bytes);
   ir_free(ir);
 }

@@ -14,55 +14,17 @@
 #include <cmocka.h>
 
 #include "codegen.h"
-#include "lower.h"
 #include "bpt.h"
-#include "check.h"
-#include "diag.h"
 #include "ir.h"
-#include "parse.h"
+#include "support.h"
 #include "util.h"
-
-typedef struct Compiled {
-  Source *src;
-  Program *prog;
-  IrProgram *ir;
-} Compiled;
-
-static Compiled compile_text(const char *text) {
-  size_t len = strlen(text);
-  char *copy = xmalloc(len + 1);
-  memcpy(copy, text, len + 1);
-  Compiled c;
-  c.src = source_new("test.bp", copy, (uint32_t)len);
-  Diags diags;
-  diags_init(&diags, c.src);
-  c.prog = parse_program(c.src, &diags);
-  if (diags.errors == 0) check_program(c.prog, &diags);
-  if (diags.errors) {
-    diags_print(&diags, stderr);
-    fprintf(stderr, "--- input:\n%s\n", text);
-  }
-  assert_int_equal(diags.errors, 0);
-  diags_free(&diags);
-  c.ir = lower_program(c.prog);
-  return c;
-}
-
-static void release(Compiled *c) {
-  ir_free(c->ir);
-  parse_program_free(c->prog);
-  source_free(c->src);
-}
 
 /* Generates the bundle, reads it back and verifies it; returns the bytes. */
 static uint8_t *assert_bundle_verifies(const IrProgram *ir, size_t *len) {
-  uint8_t *bytes;
+  uint8_t *bytes = bundle_of(ir, len);
   BptError err;
-  bool ok = codegen_bundle(ir, &bytes, len, &err);
-  if (!ok) fprintf(stderr, "codegen: %s\n", err.message);
-  assert_true(ok);
   BptBundle b;
-  ok = bpt_read(bytes, *len, heap_realloc, NULL, &b, &err);
+  bool ok = bpt_read(bytes, *len, heap_realloc, NULL, &b, &err);
   if (!ok) fprintf(stderr, "bpt_read: %s\n", err.message);
   assert_true(ok);
   ok = bpt_verify(&b, heap_realloc, NULL, &err);
@@ -152,7 +114,7 @@ static void test_sequence(void **state) {
   assert_string_equal(notify->id, "notify_8");
   assert_well_formed(p);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_declarations(void **state) {
@@ -186,7 +148,7 @@ static void test_declarations(void **state) {
   assert_non_null(p->trigger.when);
   assert_int_equal(p->doc, 0);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 /* ---- if, loops ------------------------------------------------------------------ */
@@ -215,7 +177,7 @@ static void test_if_else_if_else(void **state) {
   }
   assert_well_formed(p);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_if_without_else(void **state) {
@@ -227,7 +189,7 @@ static void test_if_without_else(void **state) {
   assert_int_equal(edges_of(p, IR_E_ELSE), 1);
   assert_int_equal(nodes_of(p, IR_MERGE), 1);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 /* A branch that ends (terminate) needs no merge: the else edge goes on. */
@@ -242,7 +204,7 @@ static void test_if_that_ends(void **state) {
   assert_int_equal(log->nin, 1);
   assert_int_equal(ir_edge_at(p, log->in[0])->kind, IR_E_ELSE);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_while_break_continue(void **state) {
@@ -274,7 +236,7 @@ static void test_while_break_continue(void **state) {
   assert_int_equal(exits, 1);
   assert_well_formed(p);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_loop_forever_with_break(void **state) {
@@ -296,7 +258,7 @@ static void test_loop_forever_with_break(void **state) {
     else assert_true(e->flags & IR_EDGE_BACK);
   }
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_for(void **state) {
@@ -323,7 +285,7 @@ static void test_for(void **state) {
   assert_int_equal(edges_of(p, IR_E_ELSE), 1); /* done */
   assert_well_formed(p);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 /* ---- parallel ----------------------------------------------------------------- */
@@ -360,7 +322,7 @@ static void test_parallel_all(void **state) {
   assert_null(join->cluster);
   assert_well_formed(p);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_parallel_any(void **state) {
@@ -379,7 +341,7 @@ static void test_parallel_any(void **state) {
   assert_int_equal(nodes_of(p, IR_FORK), 0);
   assert_int_equal(first_node(p, IR_RACE_JOIN)->u.fork.nbranches, 1);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_nested_parallel(void **state) {
@@ -403,7 +365,7 @@ static void test_nested_parallel(void **state) {
   assert_non_null(task->cluster->cluster); /* the inner branch is in the outer one */
   assert_int_equal(first_node(p, IR_RACE)->cluster->kind, IR_BRANCH);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 /* ---- waits, terminate, steps, actions -------------------------------------------- */
@@ -423,7 +385,7 @@ static void test_waits_and_terminate(void **state) {
   assert_int_equal(nodes_of(p, IR_END), 0);
   assert_int_equal(codegen_node_kind(IR_WAIT), BPT_N_TIMER);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_human_steps(void **state) {
@@ -476,7 +438,7 @@ static void test_human_steps(void **state) {
   assert_string_equal(q->fields[1].label, "Note");
   assert_well_formed(p);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_actions_and_start(void **state) {
@@ -503,7 +465,7 @@ static void test_actions_and_start(void **state) {
   assert_int_equal(inv->u.action.action, 0);
   assert_true(inv->u.action.result >= 0);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 /* ---- states ------------------------------------------------------------------------ */
@@ -549,7 +511,7 @@ static void test_states(void **state) {
   assert_ptr_equal(first_node(p, IR_LOG)->cluster, p->states[1].node);
   assert_well_formed(p);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
 }
 
 /* ---- the bundle ------------------------------------------------------------------- */
@@ -596,7 +558,7 @@ static void test_bundle_contents(void **state) {
   assert_int_equal(joins, 2);
   bpt_free(&b, heap_realloc, NULL);
   free(bytes);
-  release(&c);
+  compiled_free(&c);
 }
 
 static void test_deterministic(void **state) {
@@ -614,8 +576,8 @@ static void test_deterministic(void **state) {
   assert_memory_equal(ba, bb, la);
   free(ba);
   free(bb);
-  release(&a);
-  release(&b);
+  compiled_free(&a);
+  compiled_free(&b);
 }
 
 /* Deep nesting within the parser's limit lowers and verifies. */
@@ -630,7 +592,7 @@ static void test_deep_nesting(void **state) {
   Compiled c = compile_text(t.data);
   assert_int_equal(nodes_of(proc(&c, "p"), IR_CHOICE), 120);
   verify(&c);
-  release(&c);
+  compiled_free(&c);
   sb_free(&t);
 }
 

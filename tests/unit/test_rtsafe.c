@@ -18,55 +18,9 @@
 #include <cmocka.h>
 
 #include "bp.h"
-#include "check.h"
 #include "codegen.h"
-#include "diag.h"
-#include "lower.h"
-#include "parse.h"
+#include "support.h"
 #include "util.h"
-
-/* ---- a counting allocator ----------------------------------------------------------------- */
-
-typedef struct Heap {
-  long outstanding; /* bytes */
-} Heap;
-
-static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
-  Heap *h = ud;
-  if (new_size == 0) {
-    free(ptr);
-    h->outstanding -= (long)old_size;
-    return NULL;
-  }
-  void *p = realloc(ptr, new_size);
-  if (p) h->outstanding += (long)new_size - (long)old_size;
-  return p;
-}
-
-static uint8_t *compile_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  char *text = xmalloc(1 << 20);
-  size_t n = fread(text, 1, (1 << 20) - 1, f);
-  fclose(f);
-  text[n] = '\0';
-  Source *src = source_new(path, text, (uint32_t)n);
-  Diags diags;
-  diags_init(&diags, src);
-  Program *prog = parse_program(src, &diags);
-  if (diags.errors == 0) check_program(prog, &diags);
-  if (diags.errors) diags_print(&diags, stderr);
-  assert_int_equal(diags.errors, 0);
-  diags_free(&diags);
-  IrProgram *ir = lower_program(prog);
-  uint8_t *bytes;
-  BptError err;
-  assert_true(codegen_bundle(ir, &bytes, len, &err));
-  ir_free(ir);
-  parse_program_free(prog);
-  source_free(src);
-  return bytes;
-}
 
 typedef struct World {
   Heap heap;
