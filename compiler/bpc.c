@@ -28,7 +28,6 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_MISUSE = 2 };
 /* A file with more errors than this is hopeless; stop listing them. */
 enum { MAX_ERRORS = 100 };
 /* Spans are 32-bit byte offsets. */
-#define MAX_SOURCE_BYTES (1024u * 1024u * 1024u)
 
 static const char usage_text[] =
     "usage: bpc COMMAND [options] FILE...\n"
@@ -104,45 +103,6 @@ static bool wants_help(int argc, char **argv) {
   return false;
 }
 
-/* Reads path into a Source; on failure prints why and returns NULL. */
-static Source *load_source(const char *path) {
-  struct stat st;
-  if (stat(path, &st) != 0) {
-    fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "bpc: cannot read %s: it is a directory\n", path);
-    return NULL;
-  }
-  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= MAX_SOURCE_BYTES) { /* before reading it */
-    fprintf(stderr, "bpc: %s is too large (the limit is 1 GiB)\n", path);
-    return NULL;
-  }
-  size_t len;
-  char *text = read_file(path, &len);
-  if (!text) {
-    fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  if (len >= MAX_SOURCE_BYTES) {
-    free(text);
-    fprintf(stderr, "bpc: %s is too large (the limit is 1 GiB)\n", path);
-    return NULL;
-  }
-  return source_new(path, text, (uint32_t)len);
-}
-
-/* A file that is XML is a BPMN model, not .bp text. */
-static bool looks_like_xml(const Source *src) {
-  const char *p = src->text;
-  if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
-    p += 3;
-  while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
-  return p[0] == '<' && (p[1] == '?' || p[1] == '!' || p[1] == '_' || p[1] == ':' ||
-                         (p[1] >= 'A' && p[1] <= 'Z') || (p[1] >= 'a' && p[1] <= 'z'));
-}
-
 /* A Bitrix24 export or a compiled bundle where .bp text was expected: says so. */
 static bool not_source(const char *path, const char *text, size_t len) {
   const char *foreign = bpt_foreign_format((const uint8_t *)text, len);
@@ -154,17 +114,12 @@ static bool not_source(const char *path, const char *text, size_t len) {
   return foreign || (len >= 4 && memcmp(text, BPT_MAGIC, 4) == 0);
 }
 
-/* Parses (and optionally checks) one file, printing its diagnostics. Returns
- * the program, or NULL after printing why when it has errors or can't be read;
- * *status gets the exit code for this file. */
-static Program *front_end(const char *path, bool run_checks, Source **srcp, int *status) {
-  Source *src = load_source(path);
-  *srcp = src;
-  if (!src) {
-    *status = EXIT_MISUSE;
-    return NULL;
-  }
-  if (looks_like_xml(src)) {
+/* Parses (and optionally checks) one file's text, printing its diagnostics.
+ * Returns the program, or NULL after printing why when it has errors or is not
+ * .bp text; *status gets the exit code for this file. */
+static Program *front_end(Source *src, bool run_checks, int *status) {
+  const char *path = src->path;
+  if (bpc_is_xml(src->text, src->len)) {
     fprintf(stderr, "bpc: %s is XML (a BPMN model): this command takes .bp text\n", path);
     *status = EXIT_MISUSE;
     return NULL;
@@ -202,14 +157,15 @@ static int cmd_check(int argc, char **argv) {
   }
   for (int i = 0; i < argc; i++) {
     int status;
-    if (bpc_is_xml_file(argv[i])) { /* BPMN: read, mapped and finished */
-      ir_free(bpc_load_ir(argv[i], front_end, &status));
+    Source *src = bpc_read(argv[i], &status);
+    if (!src) {
+      /* unreadable: said why */
+    } else if (bpc_is_xml(src->text, src->len)) { /* BPMN: read, mapped and finished */
+      ir_free(bpc_source_ir(src, front_end, &status));
     } else {
-      Source *src;
-      Program *prog = front_end(argv[i], true, &src, &status);
-      parse_program_free(prog);
-      source_free(src);
+      parse_program_free(front_end(src, true, &status));
     }
+    source_free(src);
     if (status > worst) worst = status;
   }
   return worst;
@@ -239,9 +195,9 @@ static int cmd_fmt(int argc, char **argv) {
   }
   if (!path) return misuse("fmt: no input file%s", "");
   if (write_back && check_only) return misuse("fmt: -w and --check exclude each other%s", "");
-  Source *src;
   int status;
-  Program *prog = front_end(path, false, &src, &status);
+  Source *src = bpc_read(path, &status);
+  Program *prog = src ? front_end(src, false, &status) : NULL;
   if (prog) {
     char *text = fmt_program(prog);
     size_t len = strlen(text);

@@ -157,42 +157,29 @@ static int diagram_of_bundle(const char *path, const char *bytes, size_t len, Di
   return status;
 }
 
-static int diagram_of_source(const char *path, DotFrontEnd front_end, Diagram **out) {
-  int status;
-  IrProgram *ir = bpc_load_ir(path, front_end, &status);
-  if (ir) *out = dg_from_ir(ir);
-  ir_free(ir);
-  return status;
-}
-
+/* A file read once: a bundle is drawn from its GRAPH section, `.bp` text and
+ * BPMN models from their IR. */
 static int load_diagram(const char *path, DotFrontEnd front_end, Diagram **out) {
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "bpc: cannot read %s: it is a directory\n", path);
-    return EXIT_MISUSE;
-  }
-  size_t len;
-  char *bytes = read_file(path, &len);
-  if (!bytes) {
-    fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
-    return EXIT_MISUSE;
-  }
   int status;
-  const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
+  Source *src = bpc_read(path, &status);
+  if (!src) return status;
+  const char *foreign = bpt_foreign_format((const uint8_t *)src->text, src->len);
   if (foreign) {
     /* Bitrix24 exports share the extension .bpt: the content decides */
     fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
             path, foreign);
     status = EXIT_MISUSE;
-  } else if (len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0) {
-    status = diagram_of_bundle(path, bytes, len, out);
+  } else if (src->len >= 4 && memcmp(src->text, BPT_MAGIC, 4) == 0) {
+    status = diagram_of_bundle(path, src->text, src->len, out);
   } else if (has_extension(path, ".bpt")) {
     fprintf(stderr, "bpc: %s: not a bundle: it does not start with \"BPT\\x1A\"\n", path);
     status = EXIT_INPUT;
   } else {
-    status = diagram_of_source(path, front_end, out);
+    IrProgram *ir = bpc_source_ir(src, front_end, &status);
+    if (ir) *out = dg_from_ir(ir);
+    ir_free(ir);
   }
-  free(bytes);
+  source_free(src);
   return status;
 }
 

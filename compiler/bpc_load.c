@@ -1,4 +1,4 @@
-/* bpc_load.c — any input as a finished IrProgram (bpc_load.h). */
+/* bpc_load.c — bpc's inputs, each read once and recognised by content (bpc_load.h). */
 #include "bpc_load.h"
 
 #include <errno.h>
@@ -16,16 +16,10 @@
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_MISUSE = 2 };
 
-bool bpc_is_xml_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
-  char head[512];
-  size_t n = fread(head, 1, sizeof head, f);
-  fclose(f);
-  return bpmn_looks_like_xml(head, n);
-}
+/* The largest input: Source offsets are 32-bit, and a process is not a gigabyte. */
+#define MAX_SOURCE_BYTES (1024u * 1024u * 1024u)
 
-static IrProgram *load_bpmn(const char *path, int *status) {
+Source *bpc_read(const char *path, int *status) {
   struct stat st;
   *status = EXIT_MISUSE;
   if (stat(path, &st) != 0) {
@@ -36,34 +30,55 @@ static IrProgram *load_bpmn(const char *path, int *status) {
     fprintf(stderr, "bpc: cannot read %s: it is a directory\n", path);
     return NULL;
   }
-  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > BPMN_MAX_BYTES) {
-    fprintf(stderr, "%s: error: the file has %llu bytes, more than the %u a BPMN file may have\n", path,
-            (unsigned long long)st.st_size, (unsigned)BPMN_MAX_BYTES);
-    *status = EXIT_INPUT;
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= MAX_SOURCE_BYTES) { /* before reading it */
+    fprintf(stderr, "bpc: %s is too large (the limit is 1 GiB)\n", path);
     return NULL;
   }
   size_t len;
-  char *bytes = read_file(path, &len);
-  if (!bytes) {
+  char *text = read_file(path, &len);
+  if (!text) {
     fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
     return NULL;
   }
-  BpmnModel *m = bpmn_read(path, bytes, len);
+  if (len >= MAX_SOURCE_BYTES) { /* a pipe or device has no size to check first */
+    free(text);
+    fprintf(stderr, "bpc: %s is too large (the limit is 1 GiB)\n", path);
+    return NULL;
+  }
+  *status = EXIT_OK;
+  return source_new(path, text, (uint32_t)len);
+}
+
+bool bpc_is_xml(const char *text, size_t len) { return bpmn_looks_like_xml(text, len); }
+
+static IrProgram *bpmn_ir(Source *src, int *status) {
+  if (src->len > BPMN_MAX_BYTES) {
+    fprintf(stderr, "%s: error: the file has %lu bytes, more than the %u a BPMN file may have\n", src->path,
+            (unsigned long)src->len, (unsigned)BPMN_MAX_BYTES);
+    *status = EXIT_INPUT;
+    return NULL;
+  }
+  BpmnModel *m = bpmn_read(src->path, src->text, src->len);
   IrProgram *ir = m->errors_n ? NULL : bpmn_to_ir(m, NULL);
-  if (ir) ir_set_source(ir, bytes, len); /* the bundle knows the file again by it */
-  free(bytes);
+  if (ir) ir_set_source(ir, src->text, src->len); /* the bundle knows the file again by it */
   bpmn_print_diags(m, stderr);
   bpmn_free(m);
   *status = ir ? EXIT_OK : EXIT_INPUT;
   return ir;
 }
 
-IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status) {
-  if (bpc_is_xml_file(path)) return load_bpmn(path, status);
-  Source *src;
-  Program *prog = front_end(path, true, &src, status);
+IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status) {
+  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, status);
+  Program *prog = front_end(src, true, status);
   IrProgram *ir = prog ? lower_program(prog) : NULL;
   parse_program_free(prog);
+  return ir;
+}
+
+IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status) {
+  Source *src = bpc_read(path, status);
+  if (!src) return NULL;
+  IrProgram *ir = bpc_source_ir(src, front_end, status);
   source_free(src);
   return ir;
 }

@@ -1,20 +1,30 @@
-/* bpc_load.h — any input of bpc as a finished graph IR: a BPMN 2.0 file
- * (recognised by content: XML, whatever its name) through the importer, or
- * `.bp` text through the front end and lowering. */
+/* bpc_load.h — reading bpc's inputs: each file is read once (so a pipe or
+ * /dev/stdin works like a file) and recognised by its content, not its name:
+ * `.bp` text, a BPMN 2.0 model (XML), a compiled bundle, or a Bitrix24 export.
+ * Text and models become a finished graph IR here; bundles are the caller's. */
 #ifndef BPC_LOAD_H
 #define BPC_LOAD_H
 
 #include <stdbool.h>
 
-#include "ir.h"
+#include "diag.h"
 #include "dot.h"
+#include "ir.h"
 
-/* Is the file XML (so a BPMN model, not .bp text)? False when unreadable. */
-bool bpc_is_xml_file(const char *path);
+/* Reads path whole (at most 1 GiB; a regular file's size is checked before
+ * reading). NULL after printing why, with *status 2. */
+Source *bpc_read(const char *path, int *status);
 
-/* Loads path into a program ir_finish accepted, printing every message on
- * stderr (BPMN: `file:line: error: ID: reason`). NULL with *status 1 (errors
- * in the input) or 2 (unreadable). front_end parses and checks `.bp` text. */
+/* Is the text XML (so a BPMN model, not .bp text)? */
+bool bpc_is_xml(const char *text, size_t len);
+
+/* The finished IR of src — a BPMN model or `.bp` text, by content — printing
+ * every message on stderr (BPMN: `file:line: error: ID: reason`). NULL with
+ * *status 1 (errors in the input) or 2 (not something bpc compiles). src stays
+ * the caller's; the IR keeps a copy of its text. */
+IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status);
+
+/* bpc_read, then bpc_source_ir. */
 IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status);
 
 #endif

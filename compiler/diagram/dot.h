@@ -19,10 +19,11 @@
  * diagram room does not see the front end. */
 typedef struct Program Program;
 
-/* How bpc reads a `.bp` file: parse, check, print the diagnostics as `bpc
- * check` does. Returns the checked program, or NULL with *status set (1: the
- * file has errors, 2: it can't be read). bpc.c passes its own. */
-typedef Program *(*DotFrontEnd)(const char *path, bool run_checks, Source **src, int *status);
+/* How bpc turns `.bp` text (read once, by the caller) into a program: parse,
+ * check, print the diagnostics as `bpc check` does. Returns the checked
+ * program, or NULL with *status set (1: the text has errors, 2: it is not .bp
+ * text). bpc.c passes its own. */
+typedef Program *(*DotFrontEnd)(Source *src, bool run_checks, int *status);
 
 typedef enum DotCommand { DOT_CMD_DOT, DOT_CMD_RENDER } DotCommand;
 
