@@ -218,7 +218,9 @@ typedef struct BpConfig {
   void (*call)(void *ud, BpInstance *inst, const BpCall *call);
   void (*journal)(void *ud, BpInstance *inst, const BpJournal *line);
   /* An instance started by another (`start P(...)`) or by a trigger (bp_doc_set): the
-   * host owns it from now on and frees it with bp_instance_free. */
+   * host owns it from now on and frees it with bp_instance_free — once the call that
+   * started it has returned, not inside this callback: what the new instance did is
+   * still being delivered. */
   void (*started)(void *ud, BpInstance *inst);
   /* `role("name")`: sets *users to n user ids (valid until the next call) and returns 0,
    * or returns non-zero: the instance fails. NULL: every role is empty. */

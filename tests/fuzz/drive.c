@@ -56,7 +56,19 @@ static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   (void)ud, (void)inst;
   touch(line->process), touch(line->node), touch(line->text);
 }
-static void on_started(void *ud, BpInstance *inst) { drive_adopt(ud, inst); }
+/* Not freed here even when there is no room: the runtime still delivers what the new
+ * instance did (bp.h: free it after the call that started it returns). */
+static void on_started(void *ud, BpInstance *inst) {
+  Drive *d = ud;
+  if (d->ninsts < DRIVE_MAX_INSTS) {
+    d->insts[d->ninsts++] = inst;
+    return;
+  }
+  BpInstance **more = realloc(d->later, (d->nlater + 1) * sizeof *more);
+  if (!more) abort();
+  d->later = more;
+  d->later[d->nlater++] = inst;
+}
 static int on_role(void *ud, const char *role, const char *const **users, size_t *n) {
   (void)ud;
   *users = people;
@@ -103,6 +115,13 @@ bool drive_load(Drive *d, const uint8_t *bytes, size_t len) {
 void drive_adopt(Drive *d, BpInstance *inst) {
   if (d->ninsts < DRIVE_MAX_INSTS) d->insts[d->ninsts++] = inst;
   else bp_instance_free(inst);
+}
+
+void drive_settle(Drive *d) {
+  for (size_t i = 0; i < d->nlater; i++) bp_instance_free(d->later[i]);
+  free(d->later);
+  d->later = NULL;
+  d->nlater = 0;
 }
 
 static uint8_t next(Drive *d) { return d->p < d->end ? *d->p++ : 0; }
@@ -336,6 +355,7 @@ static void event_read(Drive *d, BpInstance *inst) {
 
 void drive_events(Drive *d) {
   for (int i = 0; i < DRIVE_MAX_EVENTS && d->p < d->end; i++) {
+    drive_settle(d);
     uint8_t op = next(d);
     BpInstance *inst = current(d);
     if (op % 16 == 15 || !inst) {
@@ -367,6 +387,7 @@ void drive_events(Drive *d) {
 }
 
 void drive_free(Drive *d) {
+  drive_settle(d);
   for (size_t i = 0; i < d->ninsts; i++) bp_instance_free(d->insts[i]);
   d->ninsts = 0;
   bp_bundle_free(d->bundle);

@@ -29,6 +29,10 @@ typedef struct Drive {
   bool have_meta;
   BpInstance *insts[DRIVE_MAX_INSTS];
   size_t ninsts, current;
+  /* Instances started by a trigger or `start` when insts is full: bp.h lets the host
+   * free them only once the call that started them has returned (drive_settle). */
+  BpInstance **later;
+  size_t nlater;
   size_t allocated, limit; /* bytes held by the runtime, and the most it may hold */
   int64_t now;
   const uint8_t *p, *end; /* the event bytes not yet used */
@@ -47,6 +51,8 @@ bool drive_load(Drive *d, const uint8_t *bytes, size_t len);
 void drive_start(Drive *d, uint8_t which);
 /* Adds an instance the caller made (restored); frees it when there is no room. */
 void drive_adopt(Drive *d, BpInstance *inst);
+/* Frees the instances that were started when there was no room (see Drive.later). */
+void drive_settle(Drive *d);
 /* Delivers events from d->p until the bytes or DRIVE_MAX_EVENTS run out. */
 void drive_events(Drive *d);
 /* save -> restore -> save of one instance: the same bytes (aborts otherwise). Replaces
