@@ -8,7 +8,7 @@ set -eu
 export LC_ALL=C
 BUILD=$1 OUT=$2 SHARED=${3:-}
 BPC=$BUILD/bpc
-for t in bp bundle state scn csv; do mkdir -p "$OUT/$t"; done
+for t in bp bundle state scn csv bpmn; do mkdir -p "$OUT/$t"; done
 
 # fuzz_bp: every .bp text of the repository.
 for f in samples/*.bp tests/golden/*.bp tests/scenarios/*.bp tests/dot/*.bp tests/mass/*.bp; do
@@ -48,8 +48,17 @@ done
 # fuzz_csv: the CSV files of the tests.
 for f in tests/mass/*.csv; do cp "$f" "$OUT/csv/"; done
 
+# fuzz_bpmn: the BPMN files of the tests and, beside the checkout, of the shared corpus.
+for f in tests/scenarios/*.bpmn; do [ -f "$f" ] && cp "$f" "$OUT/bpmn/"; done
+corpus=${SHARED:-../shared}/corpus/bpmn
+if [ -d "$corpus" ]; then
+  find "$corpus" -type f \( -name '*.bpmn' -o -name '*.xml' \) | while read -r f; do
+    cp "$f" "$OUT/bpmn/$(echo "${f#$corpus/}" | tr / _)"
+  done
+fi
+
 # The committed seeds.
-for t in bp bundle state scn csv; do
+for t in bp bundle state scn csv bpmn; do
   [ -d "tests/fuzz/seeds/$t" ] && cp tests/fuzz/seeds/$t/* "$OUT/$t/" 2>/dev/null || true
 done
-for t in bp bundle state scn csv; do printf '%s: %s inputs\n' "$t" "$(ls "$OUT/$t" | wc -l)"; done
+for t in bp bundle state scn csv bpmn; do printf '%s: %s inputs\n' "$t" "$(ls "$OUT/$t" | wc -l)"; done
