@@ -6,7 +6,8 @@
  * point (a worklist over the code, the JVM verifier's idea without the types: values are
  * typed at run time). A bundle that passes cannot make the interpreter read outside an
  * array, underflow or overflow a stack, run off the end of the code or suspend with
- * values on the stack.
+ * values on the stack. A store of a value whose type is evident (a constant, a slot or
+ * field just loaded) must fit its slot or field; the interpreter checks the others.
  *
  * The checks run in a fixed order and stop at the first problem, so one bundle always
  * gives the same message. */
