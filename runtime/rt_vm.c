@@ -524,6 +524,22 @@ static bool op_allowed(bool in_fragment, uint8_t op) {
 
 /* The event ran out of its step budget. In an advance that fired several timers the
  * cause is rather a timer that keeps re-arming itself than a loop. */
+/* A value the compiler's code stores where a type is declared (a slot, a document field)
+ * has that type: unset (slots only), the declared type, or an empty list where a list
+ * is declared -- the rule restore applies to a saved state (rt_save.c, fits_declared).
+ * Only a crafted bundle stores anything else; the verifier does not type the stack, so
+ * the store fails the instance here instead of leaving a value that confuses the
+ * instructions reading it and a state that restore refuses. */
+static bool fits_store(Tx *tx, Value x, uint8_t declared, int slot_kind, uint32_t pc, const char *where,
+                       uint32_t i) {
+  if (slot_kind == BPT_SLOT_HIDDEN || x.type == declared) return true;
+  if (x.type == BPT_T_VOID && slot_kind >= 0) return true;
+  if (rt_is_list(x.type) && rt_is_list(declared) && x.u.l->n == 0) return true;
+  rt_unref(tx->rt, x);
+  return rt_fail_at(tx, pc, "%s stored into %s %u, which holds %s", rt_type_name(x.type), where, i,
+                    rt_type_name(declared));
+}
+
 static bool runaway(Tx *tx, uint32_t pc) {
   uint32_t budget = bp_runtime_step_budget(tx->rt);
   if (tx->advancing && (tx->fired > 1 || tx->budget_carried))
@@ -559,10 +575,14 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       rt_ref(tx->s.slots[in.arg[0]]);
       if (!push(tx, tx->s.slots[in.arg[0]], pc)) return false;
       break;
-    case BPT_OP_STORE:
+    case BPT_OP_STORE: {
+      const BptSlot *sl = &tx->p->slots[in.arg[0]];
+      Value x = tx->stack[--tx->sp];
+      if (!fits_store(tx, x, sl->type, sl->kind, pc, "slot", in.arg[0])) return false;
       rt_unref(rt, tx->s.slots[in.arg[0]]);
-      tx->s.slots[in.arg[0]] = tx->stack[--tx->sp];
+      tx->s.slots[in.arg[0]] = x;
       break;
+    }
     case BPT_OP_LOAD_FIELD:
       if (in.arg[0] >= tx->s.nfields) return rt_fail_at(tx, pc, "no document field %u", in.arg[0]);
       rt_ref(tx->s.fields[in.arg[0]]);
@@ -571,8 +591,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_STORE_FIELD: {
       if (in.arg[0] >= tx->s.nfields) return rt_fail_at(tx, pc, "no document field %u", in.arg[0]);
       Value x = tx->stack[--tx->sp];
-      rt_set_field(tx, (uint16_t)in.arg[0], x);
       const BptDoctype *dt = &tx->b->b.doctypes[tx->p->doctype];
+      if (!fits_store(tx, x, dt->fields[in.arg[0]].type, -1, pc, "document field", in.arg[0])) return false;
+      rt_set_field(tx, (uint16_t)in.arg[0], x);
       RtBuf b = {0};
       rt_buf_printf(rt, &b, "%s = ", rt_string(tx->b, dt->fields[in.arg[0]].name));
       rt_text_of(tx, &b, x);
@@ -693,6 +714,8 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       }
       r = list.u.l->items[at.u.i];
       rt_ref(r);
+      const BptSlot *sl = &tx->p->slots[in.arg[1]];
+      if (!fits_store(tx, r, sl->type, sl->kind, pc, "slot", in.arg[1])) return false;
       rt_unref(rt, tx->s.slots[in.arg[1]]);
       tx->s.slots[in.arg[1]] = r;
       tx->s.slots[s + 1].u.i++;

@@ -6,7 +6,8 @@
  * point (a worklist over the code, the JVM verifier's idea without the types: values are
  * typed at run time). A bundle that passes cannot make the interpreter read outside an
  * array, underflow or overflow a stack, run off the end of the code or suspend with
- * values on the stack.
+ * values on the stack. A store of a value whose type is evident (a constant, a slot or
+ * field just loaded) must fit its slot or field; the interpreter checks the others.
  *
  * The checks run in a fixed order and stop at the first problem, so one bundle always
  * gives the same message. */
@@ -522,11 +523,49 @@ static bool check_iter_slots(Verifier *v, uint32_t pc, const BptInsn *in) {
   return true;
 }
 
+/* The operand stack is not typed (values carry their type at run time), but a value whose
+ * type is evident at the store is checked here: a STORE or STORE_FIELD right after a CONST
+ * (in code order: the constant is what that path stores), or right after a LOAD or
+ * LOAD_FIELD of a scalar of another declared type. The value must fit the declared type
+ * as restore requires of a saved state: the same type, or an empty list where a list is
+ * declared; a hidden slot takes anything. Every other store is checked by the
+ * interpreter, which fails the instance (rt_vm.c, fits_store). */
+static bool check_store_type(Verifier *v, uint32_t pc, const BptInsn *prev, const BptInsn *in) {
+  const BptProcess *p = v->p;
+  if (in->op != BPT_OP_STORE && in->op != BPT_OP_STORE_FIELD) return true;
+  bool field = in->op == BPT_OP_STORE_FIELD;
+  unsigned want;
+  if (field) {
+    want = v->b->doctypes[p->doctype].fields[in->arg[0]].type;
+  } else {
+    if (p->slots[in->arg[0]].kind == BPT_SLOT_HIDDEN) return true;
+    want = p->slots[in->arg[0]].type;
+  }
+  unsigned have;
+  const char *from;
+  if (prev->op == BPT_OP_CONST) {
+    const BptConst *c = &v->b->consts[prev->arg[0]];
+    have = c->type, from = "constant";
+    if ((have & BPT_T_LIST) && (want & BPT_T_LIST) && c->nitems == 0) return true;
+  } else if (prev->op == BPT_OP_LOAD && p->slots[prev->arg[0]].kind != BPT_SLOT_HIDDEN) {
+    have = p->slots[prev->arg[0]].type, from = "slot";
+  } else if (prev->op == BPT_OP_LOAD_FIELD) {
+    have = v->b->doctypes[p->doctype].fields[prev->arg[0]].type, from = "document field";
+  } else {
+    return true;
+  }
+  if (have == want || (prev->op != BPT_OP_CONST && ((have | want) & BPT_T_LIST))) return true;
+  return cfail(v, pc, "%s stores %s (%s %u) into %s %u, which holds %s", bpt_ops[in->op].name,
+               bpt_type_name(have), from, prev->arg[0], field ? "document field" : "slot", in->arg[0],
+               bpt_type_name(want));
+}
+
 /* Decodes the whole code linearly from 0, checks every operand, and marks where each
  * instruction starts. */
 static bool check_instructions(Verifier *v) {
   const BptProcess *p = v->p;
   memset(v->mark, NOT_START, p->code_size);
+  BptInsn prev = {.op = BPT_OP_END};
   for (uint32_t pc = 0; pc < p->code_size;) {
     BptInsn in;
     if (!bpt_decode(v->code, p->code_size, pc, &in)) {
@@ -537,8 +576,9 @@ static bool check_instructions(Verifier *v) {
     const char *letters = bpt_ops[in.op].operands;
     for (unsigned i = 0; i < in.nargs; i++)
       if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
-    if (!check_iter_slots(v, pc, &in)) return false;
+    if (!check_iter_slots(v, pc, &in) || !check_store_type(v, pc, &prev, &in)) return false;
     v->mark[pc] = UNSEEN;
+    prev = in;
     pc += in.size;
   }
   return true;

@@ -1207,6 +1207,23 @@ static void c_when_shared(Builder *B) {
   E(B, BPT_OP_CONST, 0), E(B, BPT_OP_POP), E(B, BPT_OP_END);
 }
 
+/* A store whose value's type is evident (a constant, a typed slot or field just loaded)
+ * must fit the declared type of its slot or field. */
+static void c_store_const_type(Builder *B) { /* the fuzz finding: a constant of another type */
+  E(B, BPT_OP_CONST, M_3D), E(B, BPT_OP_STORE, M_A), c_ok(B);
+}
+static void c_store_field_type(Builder *B) {
+  E(B, BPT_OP_CONST, M_TITLE), E(B, BPT_OP_STORE_FIELD, 0), c_ok(B);
+}
+static void c_store_loaded_type(Builder *B) {
+  E(B, BPT_OP_LOAD_FIELD, 1), E(B, BPT_OP_STORE, M_A), c_ok(B);
+}
+static void c_store_list_const(Builder *B) { /* a list constant of other elements */
+  uint16_t one = M_INT1;
+  uint16_t k = K_list(B, BPT_T_INT, 1, &one);
+  E(B, BPT_OP_CONST, k), E(B, BPT_OP_STORE, M_WHO), c_ok(B);
+}
+
 #define READ_CASE(fn, msg)                                                                         \
   { #fn, RICH, AT_READ, fn, NULL, false, msg }
 #define VERIFY_CASE(fn, msg)                                                                       \
@@ -1373,6 +1390,15 @@ static const Case cases[] = {
     CODE_CASE(c_when_effect, "process `m`, pc 16: STORE in an expression fragment"),
     CODE_CASE(c_result_in_thread, "process `m`, pc 3: RESULT outside an expression fragment"),
     CODE_CASE(c_when_shared, "process `m`, pc 0: code reached both by an expression fragment and by a thread"),
+    CODE_CASE(c_store_const_type,
+              "process `m`, pc 3: STORE stores duration (constant 2) into slot 0, which holds int"),
+    CODE_CASE(c_store_field_type,
+              "process `m`, pc 3: STORE_FIELD stores string (constant 1) into document field 0, "
+              "which holds int"),
+    CODE_CASE(c_store_loaded_type,
+              "process `m`, pc 3: STORE stores string (document field 1) into slot 0, which holds int"),
+    CODE_CASE(c_store_list_const,
+              "process `m`, pc 3: STORE stores list of int (constant 3) into slot 1, which holds users"),
 };
 
 /* The mini bundle itself is valid: the code cases break only what they name. */
@@ -1388,8 +1414,30 @@ static void test_mini_valid(void **state) {
   free(B);
 }
 
+/* Stores that fit: the same type, an empty list into a list of another type, anything into
+ * a hidden slot, a list loaded from a list slot (checked when it runs). */
+static void test_store_fits(void **state) {
+  (void)state;
+  Builder *B = mini();
+  uint16_t empty = K_list(B, BPT_T_STRING, 0, NULL);
+  E(B, BPT_OP_CONST, M_INT1), E(B, BPT_OP_STORE, M_A);
+  E(B, BPT_OP_LOAD_FIELD, 0), E(B, BPT_OP_STORE, M_A);
+  E(B, BPT_OP_LOAD, M_A), E(B, BPT_OP_STORE_FIELD, 0);
+  E(B, BPT_OP_CONST, M_TITLE), E(B, BPT_OP_STORE_FIELD, 1);
+  E(B, BPT_OP_CONST, empty), E(B, BPT_OP_STORE, M_WHO);
+  E(B, BPT_OP_CONST, M_TITLE), E(B, BPT_OP_STORE, M_IT + 1);
+  E(B, BPT_OP_LOAD, M_IT), E(B, BPT_OP_STORE, M_WHO);
+  c_ok(B);
+  mini_end(B);
+  Mem m = MEM_INIT;
+  BptError err;
+  if (!bpt_verify(&B->b, mem_alloc, &m, &err)) fail_msg("%s", err.message);
+  assert_int_equal(m.live, 0);
+  free(B);
+}
+
 int main(void) {
-  enum { NNAMED = 11, NCASES = sizeof cases / sizeof cases[0] };
+  enum { NNAMED = 12, NCASES = sizeof cases / sizeof cases[0] };
   static struct CMUnitTest tests[NNAMED + NCASES] = {
       cmocka_unit_test(test_tables),         cmocka_unit_test(test_crc32c),
       cmocka_unit_test(test_time),
@@ -1397,6 +1445,7 @@ int main(void) {
       cmocka_unit_test(test_minor_version),  cmocka_unit_test(test_disasm),
       cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_huge_count),
       cmocka_unit_test(test_mini_valid),     cmocka_unit_test(test_write_errors),
+      cmocka_unit_test(test_store_fits),
   };
   for (int i = 0; i < NCASES; i++)
     tests[NNAMED + i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
