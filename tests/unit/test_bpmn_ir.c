@@ -428,6 +428,104 @@ static void test_sub_process(void **state) {
 
 /* ---- refusals ---------------------------------------------------------------------------- */
 
+/* XPath, the BPMN spec's default expression language (here the definitions'
+ * default): bpmn:getDataObject('x') reads the data object x, not(...), =,
+ * and/or, string literals; a flow may name XPath itself */
+#define XHEAD                                                                                 \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                              \
+  "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\"\n"                      \
+  "  xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" id=\"d\" targetNamespace=\"t\"\n" \
+  "  expressionLanguage=\"http://www.w3.org/1999/XPath\">\n"                                   \
+  "<process id=\"p\" isExecutable=\"true\">\n"
+static const char xpath[] = XHEAD
+    "<startEvent id=\"s\"/>\n"
+    "<exclusiveGateway id=\"g\"/>\n"
+    "<serviceTask id=\"pay\"/><serviceTask id=\"ask\"/><serviceTask id=\"drop\"/>\n"
+    "<endEvent id=\"e\"/>\n"
+    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"g\"/>\n"
+    "<sequenceFlow id=\"fp\" sourceRef=\"g\" targetRef=\"pay\">"
+    "<conditionExpression>bpmn:getDataObject('approved')</conditionExpression></sequenceFlow>\n"
+    "<sequenceFlow id=\"fa\" sourceRef=\"g\" targetRef=\"ask\">"
+    "<conditionExpression>not(bpmn:getDataObject('approved')) and "
+    "bpmn:getDataObject(\"clarified\") = 'yes'</conditionExpression></sequenceFlow>\n"
+    "<sequenceFlow id=\"fd\" sourceRef=\"g\" targetRef=\"drop\">"
+    "<conditionExpression language=\"http://www.w3.org/1999/XPath\">"
+    "not(getDataObject('approved')) and getDataObject('clarified') != 'yes' or false()"
+    "</conditionExpression></sequenceFlow>\n"
+    "<sequenceFlow id=\"x1\" sourceRef=\"pay\" targetRef=\"e\"/>\n"
+    "<sequenceFlow id=\"x2\" sourceRef=\"ask\" targetRef=\"e\"/>\n"
+    "<sequenceFlow id=\"x3\" sourceRef=\"drop\" targetRef=\"e\"/>\n" TAIL;
+
+static void test_xpath(void **state) {
+  (void)state;
+  BpArg a1[] = {{"approved", bp_bool(true)}, {"clarified", bp_string("yes")}};
+  run_path(xpath, a1, 2, BP_COMPLETED, "pay");
+  BpArg a2[] = {{"approved", bp_bool(false)}, {"clarified", bp_string("yes")}};
+  run_path(xpath, a2, 2, BP_COMPLETED, "ask");
+  BpArg a3[] = {{"approved", bp_bool(false)}, {"clarified", bp_string("no")}};
+  run_path(xpath, a3, 2, BP_COMPLETED, "drop");
+  /* a location path, another function, two arguments: refused, named */
+  expect_refused(XHEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"g\"/><endEvent id=\"e\"/>"
+                       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"g\"/>"
+                       "<sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"e\">"
+                       "<conditionExpression>Service Level == 'Premium'</conditionExpression>"
+                       "</sequenceFlow>" TAIL,
+                 "f2: the condition `Service Level == 'Premium'` is not supported (XPath: an XPath location path");
+  expect_refused(XHEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"g\"/><endEvent id=\"e\"/>"
+                       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"g\"/>"
+                       "<sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"e\">"
+                       "<conditionExpression>count(bpmn:getDataObject('x')) &gt; 1</conditionExpression>"
+                       "</sequenceFlow>" TAIL,
+                 "XPath functions other than bpmn:getDataObject");
+  expect_refused(XHEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"g\"/><endEvent id=\"e\"/>"
+                       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"g\"/>"
+                       "<sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"e\">"
+                       "<conditionExpression>bpmn:getDataObject('p', 'x')</conditionExpression>"
+                       "</sequenceFlow>" TAIL,
+                 "with a process name");
+}
+
+/* link events: a throw's token goes on at the catch of the same name, like
+ * a sequence flow (the catch is not a start though it has no incoming flow) */
+static const char link[] = HEAD
+    "<startEvent id=\"s\"/>\n"
+    "<serviceTask id=\"a\"/>\n"
+    "<intermediateThrowEvent id=\"go\"><linkEventDefinition name=\"L\"/></intermediateThrowEvent>\n"
+    "<intermediateThrowEvent id=\"other\"><linkEventDefinition name=\"M\"/></intermediateThrowEvent>\n"
+    "<intermediateCatchEvent id=\"land\"><linkEventDefinition name=\"L\"/></intermediateCatchEvent>\n"
+    "<intermediateCatchEvent id=\"land2\"><linkEventDefinition name=\"M\"/></intermediateCatchEvent>\n"
+    "<serviceTask id=\"b\"/><serviceTask id=\"c\"/>\n"
+    "<endEvent id=\"e\"/>\n"
+    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>\n"
+    "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"go\"/>\n"
+    "<sequenceFlow id=\"f3\" sourceRef=\"land\" targetRef=\"b\"/>\n"
+    "<sequenceFlow id=\"f4\" sourceRef=\"b\" targetRef=\"other\"/>\n"
+    "<sequenceFlow id=\"f5\" sourceRef=\"land2\" targetRef=\"c\"/>\n"
+    "<sequenceFlow id=\"f6\" sourceRef=\"c\" targetRef=\"e\"/>\n" TAIL;
+
+static void test_link(void **state) {
+  (void)state;
+  run_path(link, NULL, 0, BP_COMPLETED, "a b c");
+  expect_refused(HEAD "<startEvent id=\"s\"/>"
+                      "<intermediateThrowEvent id=\"go\"><linkEventDefinition name=\"L\"/></intermediateThrowEvent>"
+                      "<intermediateCatchEvent id=\"land\"><linkEventDefinition name=\"K\"/></intermediateCatchEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"go\"/>" TAIL,
+                 "go: the link \"L\" has no catch event of that name in its process");
+  expect_refused(HEAD "<startEvent id=\"s\"/>"
+                      "<intermediateThrowEvent id=\"go\"><linkEventDefinition name=\"L\"/></intermediateThrowEvent>"
+                      "<intermediateCatchEvent id=\"c1\"><linkEventDefinition name=\"L\"/></intermediateCatchEvent>"
+                      "<intermediateCatchEvent id=\"c2\"><linkEventDefinition name=\"L\"/></intermediateCatchEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"go\"/>" TAIL,
+                 "a second link catch event named \"L\" at this level");
+  /* a link does not leave its sub-process */
+  expect_refused(HEAD "<startEvent id=\"s\"/>"
+                      "<subProcess id=\"sp\"><intermediateThrowEvent id=\"go\"><linkEventDefinition name=\"L\"/>"
+                      "</intermediateThrowEvent></subProcess>"
+                      "<intermediateCatchEvent id=\"c1\"><linkEventDefinition name=\"L\"/></intermediateCatchEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sp\"/>" TAIL,
+                 "go: the link \"L\" has no catch event of that name in its sub-process");
+}
+
 static void test_refusals(void **state) {
   (void)state;
   expect_refused(HEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"g\"/><endEvent id=\"e\"/>"
@@ -487,7 +585,7 @@ int main(void) {
       cmocka_unit_test(test_no_default),     cmocka_unit_test(test_parallel),
       cmocka_unit_test(test_loop),           cmocka_unit_test(test_boundary_timer),
       cmocka_unit_test(test_event_gateway),  cmocka_unit_test(test_multi_instance),
-      cmocka_unit_test(test_sub_process),    cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_sub_process),    cmocka_unit_test(test_refusals),    cmocka_unit_test(test_xpath),    cmocka_unit_test(test_link),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

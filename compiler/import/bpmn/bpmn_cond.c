@@ -13,6 +13,7 @@ typedef struct Parser {
   BpmnMap *mp;
   const char *s, *end;
   bool feel;
+  bool xpath;      /* XPath 1.0: the BPMN spec's default expression language */
   const char *why; /* the first problem, NULL while fine */
   int depth;       /* of nested unary operators and parentheses */
   char buf[160];
@@ -32,6 +33,67 @@ static void skip(Parser *P) {
 static bool fail(Parser *P, const char *why) {
   if (!P->why) P->why = why;
   return false;
+}
+
+static BpmnCond *expr(Parser *P);
+
+/* XPath: `PREFIX:getDataObject('name')` (BPMN 2.0 section 8.3.1, the data
+ * object's value) is the variable `name`; `true()` and `false()` the
+ * booleans. Anything else named is a location path or another function:
+ * refused. The cursor is at a letter. */
+static BpmnCond *xpath_name(Parser *P) {
+  const char *w = P->s;
+  while (P->s < P->end && (isalnum((unsigned char)*P->s) || *P->s == '_' || *P->s == '-' || *P->s == '.'))
+    P->s++;
+  if (P->s < P->end && *P->s == ':' && P->s + 1 < P->end && isalpha((unsigned char)P->s[1])) {
+    P->s++;
+    w = P->s;
+    while (P->s < P->end && (isalnum((unsigned char)*P->s) || *P->s == '_' || *P->s == '-' || *P->s == '.'))
+      P->s++;
+  }
+  size_t n = (size_t)(P->s - w);
+  skip(P);
+  if (!(P->s < P->end && *P->s == '('))
+    return fail(P, "an XPath location path is not in the subset (a data object is read with bpmn:getDataObject('name'))"), NULL;
+  P->s++;
+  skip(P);
+  if ((n == 4 && strncmp(w, "true", 4) == 0) || (n == 5 && strncmp(w, "false", 5) == 0)) {
+    if (!(P->s < P->end && *P->s == ')')) return fail(P, "true() and false() take no arguments"), NULL;
+    P->s++;
+    BpmnCond *b = cnode(P, BPMN_C_BOOL);
+    b->num = n == 4;
+    return b;
+  }
+  if (n == 3 && strncmp(w, "not", 3) == 0) {
+    BpmnCond *c = cnode(P, BPMN_C_NOT);
+    c->a = expr(P);
+    if (c->a && !(skip(P), P->s < P->end && *P->s == ')')) return fail(P, "a `(` without its `)`"), NULL;
+    if (!c->a) return NULL;
+    P->s++;
+    return c;
+  }
+  if (!(n == 13 && strncmp(w, "getDataObject", 13) == 0))
+    return fail(P, "XPath functions other than bpmn:getDataObject, not, true and false are not in the subset"), NULL;
+  if (!(P->s < P->end && (*P->s == '\'' || *P->s == '"')))
+    return fail(P, "getDataObject takes the data object's name as a string"), NULL;
+  char q = *P->s++;
+  const char *name = P->s;
+  while (P->s < P->end && *P->s != q) P->s++;
+  size_t len = (size_t)(P->s - name);
+  if (P->s >= P->end) return fail(P, "a string without its closing quote"), NULL;
+  P->s++;
+  skip(P);
+  if (!(P->s < P->end && *P->s == ')'))
+    return fail(P, "getDataObject with a process name (two arguments) is not in the subset"), NULL;
+  P->s++;
+  bool ident = len > 0 && (isalpha((unsigned char)name[0]) || name[0] == '_');
+  for (size_t i = 0; ident && i < len; i++)
+    ident = isalnum((unsigned char)name[i]) || name[i] == '_';
+  if (!ident) return fail(P, "a data object name that is not a plain name (letters, digits, _)"), NULL;
+  BpmnCond *v = cnode(P, BPMN_C_VAR);
+  v->str = arena_strndup(&P->mp->m->arena, name, len);
+  v->len = (uint32_t)len;
+  return v;
 }
 
 /* A word at the cursor (letters, digits, _), not consumed; its length. */
@@ -63,8 +125,6 @@ static bool accept(Parser *P, const char *op) {
   P->s += n;
   return true;
 }
-
-static BpmnCond *expr(Parser *P);
 
 static BpmnCond *bin(Parser *P, BpmnCondKind k, IrBinaryOp op, BpmnCond *a, BpmnCond *b) {
   if (!a || !b) return NULL;
@@ -131,6 +191,7 @@ static BpmnCond *primary(Parser *P) {
   }
   if (isdigit((unsigned char)c)) return number(P);
   if (c == '"' || (c == '\'' && !P->feel)) return string(P);
+  if (P->xpath && (isalpha((unsigned char)c) || c == '_')) return xpath_name(P);
   size_t n = word_len(P);
   if (!n) {
     snprintf(P->buf, sizeof P->buf, "`%c` is not in the subset", c);
@@ -185,6 +246,7 @@ static BpmnCond *unary_(Parser *P) {
     if (!a) return NULL;
     return bin(P, BPMN_C_ARITH, IR_OP_SUB, cnode(P, BPMN_C_NUM), a);
   }
+  if (P->xpath) return primary(P); /* not(...) is a function there */
   if (!P->feel && (accept(P, "!") || accept_word(P, "not"))) {
     BpmnCond *n = cnode(P, BPMN_C_NOT);
     n->a = unary(P);
@@ -210,9 +272,9 @@ static BpmnCond *mul(Parser *P) {
   for (;;) {
     if (!a) return NULL;
     if (accept(P, "*")) a = bin(P, BPMN_C_ARITH, IR_OP_MUL, a, unary(P));
-    else if (accept(P, "/") || (!P->feel && accept_word(P, "div")))
+    else if ((!P->xpath && accept(P, "/")) || (!P->feel && accept_word(P, "div")))
       a = bin(P, BPMN_C_ARITH, IR_OP_DIV, a, unary(P));
-    else if ((!P->feel && accept(P, "%")) || (!P->feel && accept_word(P, "mod")))
+    else if ((!P->feel && !P->xpath && accept(P, "%")) || (!P->feel && accept_word(P, "mod")))
       a = bin(P, BPMN_C_ARITH, IR_OP_MOD, a, unary(P));
     else return a;
   }
@@ -235,8 +297,8 @@ static BpmnCond *cmp(Parser *P) {
       {"==", "eq", IR_OP_EQ}, {"!=", "ne", IR_OP_NE}, {"<=", "le", IR_OP_LE},
       {">=", "ge", IR_OP_GE}, {"<", "lt", IR_OP_LT},  {">", "gt", IR_OP_GT},
   };
-  if (P->feel) {
-    /* FEEL: = is equality, != inequality; no == and no word operators */
+  if (P->feel || P->xpath) {
+    /* FEEL and XPath: = is equality, != inequality; no == and no word operators */
     if (accept(P, "!=")) return bin(P, BPMN_C_CMP, IR_OP_NE, a, add(P));
     if (accept(P, "<=")) return bin(P, BPMN_C_CMP, IR_OP_LE, a, add(P));
     if (accept(P, ">=")) return bin(P, BPMN_C_CMP, IR_OP_GE, a, add(P));
@@ -253,14 +315,14 @@ static BpmnCond *cmp(Parser *P) {
 
 static BpmnCond *and_(Parser *P) {
   BpmnCond *a = cmp(P);
-  while (a && ((!P->feel && accept(P, "&&")) || accept_word(P, "and")))
+  while (a && ((!P->feel && !P->xpath && accept(P, "&&")) || accept_word(P, "and")))
     a = bin(P, BPMN_C_LOGIC, IR_OP_AND, a, cmp(P));
   return a;
 }
 
 static BpmnCond *expr(Parser *P) {
   BpmnCond *a = and_(P);
-  while (a && ((!P->feel && accept(P, "||")) || accept_word(P, "or")))
+  while (a && ((!P->feel && !P->xpath && accept(P, "||")) || accept_word(P, "or")))
     a = bin(P, BPMN_C_LOGIC, IR_OP_OR, a, and_(P));
   return a;
 }
@@ -279,7 +341,6 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
                                strcasecmp(lang, "js") == 0
                            ? "JavaScript"
                        : has_word(lang, "groovy") ? "Groovy"
-                       : has_word(lang, "xpath")  ? "XPath"
                        : has_word(lang, "python") ? "Python"
                                                   : NULL;
     if (name) {
@@ -288,11 +349,18 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
       return NULL;
     }
   }
-  Parser P = {mp, text, text + strlen(text), false, NULL, 0, {0}};
+  Parser P = {mp, text, text + strlen(text), false, false, NULL, 0, {0}};
   skip(&P);
   const char *e = P.end;
   while (e > P.s && isspace((unsigned char)e[-1])) e--;
-  if ((e - P.s) >= 3 && (P.s[0] == '$' || P.s[0] == '#') && P.s[1] == '{' && e[-1] == '}') {
+  const char *dl = mp->m->expression_language;
+  if ((lang && has_word(lang, "xpath")) || (!lang && dl && has_word(dl, "xpath") && P.s < e &&
+                                             P.s[0] != '=' && !(P.s[0] == '$' || P.s[0] == '#'))) {
+    /* XPath, named by the flow or by the definitions' default for text that
+     * is neither JUEL nor FEEL */
+    P.xpath = true;
+    P.end = e;
+  } else if ((e - P.s) >= 3 && (P.s[0] == '$' || P.s[0] == '#') && P.s[1] == '{' && e[-1] == '}') {
     P.s += 2;
     P.end = e - 1;
   } else if (P.s < e && P.s[0] == '=') {
@@ -300,11 +368,7 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
     P.s++;
     P.end = e;
   } else {
-    const char *dl = mp->m->expression_language;
-    if (!lang && dl && has_word(dl, "xpath"))
-      snprintf(mp->why, sizeof mp->why, "XPath conditions (the definitions' expressionLanguage) are never run; the subset is JUEL `${...}` and FEEL `=...`");
-    else
-      snprintf(mp->why, sizeof mp->why, "`%.60s` is neither JUEL `${...}` nor FEEL `=...`", text);
+    snprintf(mp->why, sizeof mp->why, "`%.60s` is neither JUEL `${...}` nor FEEL `=...`", text);
     *why = mp->why;
     return NULL;
   }
@@ -316,7 +380,7 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
     n = NULL;
   }
   if (!n) {
-    snprintf(mp->why, sizeof mp->why, "%s", P.why ? P.why : "not in the subset");
+    snprintf(mp->why, sizeof mp->why, "%s%s", P.xpath ? "XPath: " : "", P.why ? P.why : "not in the subset");
     *why = mp->why;
   }
   return n;

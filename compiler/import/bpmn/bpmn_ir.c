@@ -22,6 +22,7 @@ typedef struct El {
   PtrVec bounds;     /* struct El*: interrupting timer boundary events */
   BpmnCond **conds;  /* per out flow: the parsed condition, or NULL */
   struct El *sub;    /* the embedded sub-process holding it, or NULL */
+  struct El *link;   /* a link throw event: the catch event it jumps to */
   IrNode *inner;     /* a sub-process: the node of its start event */
   const char *lane;  /* the innermost lane's name */
   uint32_t lane_depth;
@@ -110,7 +111,7 @@ static const char *def_why(BpmnEventDefKind k) {
   case BPMN_DEF_ESCALATION: return "the runtime has no escalations";
   case BPMN_DEF_COMPENSATE: return "the runtime has no compensation";
   case BPMN_DEF_CONDITIONAL: return "the runtime does not watch conditions";
-  case BPMN_DEF_LINK: return "link events are not mapped yet";
+  case BPMN_DEF_LINK: return "a link goes from a throw event to a catch event";
   case BPMN_DEF_CANCEL: return "the runtime has no transactions";
   case BPMN_DEF_ERROR: return "the runtime has no error catching";
   case BPMN_DEF_COUNT: return "an event with several definitions";
@@ -530,6 +531,10 @@ static void map_element(Proc *P, El *el) {
     }
     break;
   case BPMN_INTERMEDIATE_CATCH_EVENT:
+    if (dk == BPMN_DEF_LINK) { /* where links of its name arrive (map_links) */
+      n = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      break;
+    }
     if (dk != BPMN_DEF_TIMER) {
       char what[80];
       snprintf(what, sizeof what, "%s %s intermediate catch event", article(def_word(dk)), def_word(dk));
@@ -540,6 +545,14 @@ static void map_element(Proc *P, El *el) {
     if (!n) return;
     break;
   case BPMN_INTERMEDIATE_THROW_EVENT:
+    if (dk == BPMN_DEF_LINK) { /* a jump to the catch event of its name (map_links) */
+      if (el->out.n) {
+        refuse(mp, el, "a link throw event with outgoing flows", "its token goes to the link's catch event");
+        return;
+      }
+      n = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      break;
+    }
     if (dk != BPMN_DEF_NONE) {
       char what[80];
       snprintf(what, sizeof what, "%s %s intermediate throw event", article(def_word(dk)), def_word(dk));
@@ -633,6 +646,66 @@ static void map_element(Proc *P, El *el) {
   if (!el->exit) el->exit = n;
 }
 
+/* Link events (BPMN 2.0, 10.5.6): a throw event's token goes on at the catch
+ * event of the same name in the same process or sub-process, like a sequence
+ * flow. Each name has one catch event; a throw naming none is refused. The
+ * catch events are sorted by (level, name) and each throw looks its up. */
+static bool is_link(const El *el, BpmnKind k) {
+  return el->e->kind == k && def_kind(el->e) == BPMN_DEF_LINK;
+}
+
+static const char *link_name(const El *el) {
+  const char *s = only_def(el->e)->link_name;
+  return s ? s : "";
+}
+
+static int cmp_link(const void *a, const void *b) {
+  const El *x = *(const El *const *)a, *y = *(const El *const *)b;
+  if (x->sub != y->sub) return (uintptr_t)x->sub < (uintptr_t)y->sub ? -1 : 1;
+  return strcmp(link_name(x), link_name(y));
+}
+
+static void map_links(Proc *P) {
+  BpmnMap *mp = P->mp;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < P->nels; i++)
+    if (is_link(&P->els[i], BPMN_INTERMEDIATE_CATCH_EVENT) || is_link(&P->els[i], BPMN_INTERMEDIATE_THROW_EVENT)) n++;
+  if (!n) return;
+  El **catches = arena_alloc(&mp->m->arena, n * sizeof *catches);
+  uint32_t nc = 0;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (!is_link(el, BPMN_INTERMEDIATE_CATCH_EVENT)) continue;
+    if (!*link_name(el)) {
+      refuse(mp, el, "a link catch event without a name", "a link is found by its name");
+      continue;
+    }
+    catches[nc++] = el;
+  }
+  qsort(catches, nc, sizeof *catches, cmp_link);
+  for (uint32_t i = 1; i < nc; i++)
+    if (cmp_link(&catches[i - 1], &catches[i]) == 0) {
+      bpmn_error(mp->m, catches[i]->e->line, "%s: a second link catch event named \"%s\" at this level (%s at line %u has the name)",
+                 eid(catches[i]->e), link_name(catches[i]), eid(catches[i - 1]->e), catches[i - 1]->e->line);
+      catches[i]->refused = true;
+    }
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (!is_link(el, BPMN_INTERMEDIATE_THROW_EVENT) || el->refused) continue;
+    El key = {0}, *kp = &key;
+    key.e = el->e; /* link_name reads the throw's definition */
+    key.sub = el->sub;
+    El **hit = nc ? bsearch(&kp, catches, nc, sizeof *catches, cmp_link) : NULL;
+    if (!hit) {
+      bpmn_error(mp->m, el->e->line, "%s: the link \"%s\" has no catch event of that name in its %s", eid(el->e),
+                 link_name(el), el->sub ? "sub-process" : "process");
+      el->refused = true;
+      continue;
+    }
+    el->link = *hit;
+  }
+}
+
 /* Boundary events: interrupting timers on a task or an action become an
  * EVENT_WAIT over the activity and a wait; everything else is refused. */
 static void map_boundaries(Proc *P) {
@@ -724,6 +797,10 @@ static void map_flows(Proc *P, El *el) {
   IrNode *from = el->exit;
   if (!from) return;
   BpmnElement *e = el->e;
+  if (el->link) {
+    if (el->link->entry) ir_edge(ir, p, from, el->link->entry, IR_E_FLOW, NULL);
+    return;
+  }
   if (el->out.n == 0) {
     if (from->kind == IR_END || from->kind == IR_TERMINATE) return;
     if (el->sub) { /* the token's end inside a sub-process: on after it */
@@ -788,7 +865,9 @@ static void implicit_start(Proc *P, El *sub) {
   PtrVec firsts = {0};
   for (uint32_t i = 0; i < P->nels; i++) {
     El *el = &P->els[i];
-    if (el->sub != sub || el->in.n || !el->entry || el->e->kind == BPMN_BOUNDARY_EVENT) continue;
+    if (el->sub != sub || el->in.n || !el->entry || el->e->kind == BPMN_BOUNDARY_EVENT ||
+        is_link(el, BPMN_INTERMEDIATE_CATCH_EVENT)) /* reached by its links */
+      continue;
     ptrvec_push(&mp->m->arena, &firsts, el);
   }
   IrNode *from;
@@ -894,6 +973,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
       add_flows(&P, &P.els[i].e->flows);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
+  map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
   if (m->errors_n != errors_before) return;
