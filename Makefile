@@ -6,6 +6,7 @@
 #   make demo     the main job on a sample
 #   make bench    the benchmarks in bench/
 #   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
+#   make bench-scaling  how cost grows at 10x the input (bench/scaling.sh)
 #   make gallery  docs/gallery.md: every sample drawn beside its source
 #   make fuzz     the libFuzzer targets of tests/fuzz, with clang, into build/fuzz
 #   make fuzz-smoke  each fuzz target about 30 s (tests/fuzz/run.sh long: longer)
@@ -275,6 +276,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
+
+.PHONY: bench-scaling
+bench-scaling: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/scaling.sh $(BUILD)
 
 .PHONY: bench-mass
 bench-mass: deps
