@@ -45,6 +45,11 @@ extern "C" {
 #define BP_VERSION "0.2.0"
 #define BP_VERSION_NUMBER (BP_VERSION_MAJOR * 10000 + BP_VERSION_MINOR * 100 + BP_VERSION_PATCH)
 
+/* Limits the runtime enforces (docs/limits.md lists each with its message). An instance
+ * that would pass one fails with a message naming it; a call given more is refused. */
+#define BP_MAX_THREADS 10000         /* threads alive in one instance: parallel branches,
+                                        command bodies, handlers that wait */
+
 /* The library's version, to compare with the header's BP_VERSION_NUMBER / BP_VERSION. */
 int bp_version_number(void);
 const char *bp_version(void);

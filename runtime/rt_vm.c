@@ -216,6 +216,11 @@ bool rt_ready(Tx *tx, uint32_t tid) {
 }
 
 RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step) {
+  if (tx->s.threads.n >= BP_MAX_THREADS) {
+    rt_fail_at(tx, pc, "more than %u threads alive at once (parallel branches, command bodies and handlers "
+               "that wait; the limit is BP_MAX_THREADS)", (unsigned)BP_MAX_THREADS);
+    return NULL;
+  }
   RtThread *th = rt_vec_push(tx->rt, &tx->s.threads, sizeof *th);
   if (!th) {
     nomem(tx);
