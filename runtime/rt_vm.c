@@ -384,9 +384,15 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
       out->u.l->items[k++] = from[j];
     }
   }
-  if (rt_users_unique(tx->rt, out, k)) return true;
+  if (!rt_users_unique(tx->rt, out, k)) {
+    rt_unref(tx->rt, *out);
+    return nomem(tx);
+  }
+  RtErr e = {0};
+  if (rt_users_bounded(out, &e) == RT_OK) return true;
   rt_unref(tx->rt, *out);
-  return nomem(tx);
+  *out = (Value){0};
+  return rt_fail_at(tx, pc, "%s", e.msg);
 }
 
 static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
@@ -397,9 +403,8 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
       rt_buf_free(tx->rt, &b);
       return check(tx, e.code, &e, pc);
     }
-  bool ok = !b.nomem && rt_str_new(tx->rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
-  rt_buf_free(tx->rt, &b);
-  return ok || nomem(tx);
+  RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
+  return check(tx, code, &e, pc);
 }
 
 /* ---- the instructions that reach outside ----------------------------------------------------- */
