@@ -45,6 +45,17 @@ extern "C" {
 #define BP_VERSION "0.2.0"
 #define BP_VERSION_NUMBER (BP_VERSION_MAJOR * 10000 + BP_VERSION_MINOR * 100 + BP_VERSION_PATCH)
 
+/* Limits the runtime enforces (docs/limits.md lists each with its message). An instance
+ * that would pass one fails with a message naming it; a call given more is refused. */
+#define BP_MAX_THREADS 10000         /* threads alive in one instance: parallel branches,
+                                        command bodies, handlers that wait */
+#define BP_MAX_BUNDLE (64u << 20)    /* bytes of a bundle bp_bundle_load accepts (64 MiB) */
+#define BP_MAX_STATE (256u << 20)    /* bytes of a saved state (256 MiB): larger is neither
+                                        saved nor restored */
+#define BP_MAX_USERS 100000         /* people in one list of users (each counted once) */
+#define BP_MAX_STRING 1048576        /* bytes of one text value (1 MiB): made at run time by
+                                        `+`, interpolation, join, replace…, or given by the host */
+
 /* The library's version, to compare with the header's BP_VERSION_NUMBER / BP_VERSION. */
 int bp_version_number(void);
 const char *bp_version(void);

@@ -124,8 +124,15 @@ typedef struct RtBuf {
   char *s;
   size_t len, cap;
   bool nomem;
+  bool unbounded; /* bytes, not a text value (a saved state): BP_MAX_STRING does not apply */
+  bool toolong;   /* a put would have passed BP_MAX_STRING: dropped, the text is cut */
 } RtBuf;
 void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n);
+/* The text of b as a value of type `type`; frees b. RT_ERROR when it passed BP_MAX_STRING. */
+RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e);
+RtCode rt_too_long(RtErr *e);
+/* RT_ERROR naming BP_MAX_USERS when the list of users (already each person once) is longer. */
+RtCode rt_users_bounded(const Value *list, RtErr *e);
 void rt_buf_puts(BpRuntime *rt, RtBuf *b, const char *s);
 void rt_buf_printf(BpRuntime *rt, RtBuf *b, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void rt_buf_free(BpRuntime *rt, RtBuf *b);

@@ -328,6 +328,9 @@ static bool make_fields(BpBundle *b) {
 BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle **out, BpError *err) {
   if (!rt || !out || (len && !bytes)) return rt_fail_status(err, BP_EINVAL, "bp_bundle_load: missing argument");
   *out = NULL;
+  if (len > BP_MAX_BUNDLE)
+    return rt_fail_status(err, BP_EBADDATA, "a bundle of %zu bytes is larger than %u, the limit (BP_MAX_BUNDLE)", len,
+                          (unsigned)BP_MAX_BUNDLE);
   BpBundle *b = rt_alloc(rt, sizeof *b);
   if (!b) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   b->rt = rt;

@@ -359,6 +359,8 @@ BpStatus bp_decide(BpInstance *inst, uint32_t item, const char *user, bool appro
                    const char *comment, BpError *err) {
   if (!inst || !user) return rt_fail_status(err, BP_EINVAL, "bp_decide: no instance or user");
   if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
+  if (comment && strlen(comment) > BP_MAX_STRING)
+    return rt_fail_status(err, BP_EINVAL, "the comment is longer than %u bytes (BP_MAX_STRING)", (unsigned)BP_MAX_STRING);
   Tx tx;
   uint32_t step_id, person;
   BpStatus st = item_begin(&tx, inst, item, user, true, &step_id, &person, err);
@@ -370,6 +372,8 @@ BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const ch
                      const BpArg *answers, size_t n, BpError *err) {
   if (!inst || !user || (n && !answers)) return rt_fail_status(err, BP_EINVAL, "bp_complete: no instance or user");
   if (comment && !valid_text(comment)) return rt_fail_status(err, BP_EINVAL, "the comment is not valid UTF-8");
+  if (comment && strlen(comment) > BP_MAX_STRING)
+    return rt_fail_status(err, BP_EINVAL, "the comment is longer than %u bytes (BP_MAX_STRING)", (unsigned)BP_MAX_STRING);
   for (size_t i = 0; i < n; i++)
     if (!answers[i].name) return rt_fail_status(err, BP_EINVAL, "an answer without a name");
   Tx tx;

@@ -54,12 +54,11 @@ static RtCode unquote(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr *e)
     }
     rt_buf_put(rt, &b, &c, 1);
   }
-  bool ok = !b.nomem && rt_str_new(rt, b.s ? b.s : "", b.len, type, out);
-  rt_buf_free(rt, &b);
-  return ok ? RT_OK : rt_nomem(e);
+  return rt_buf_value(rt, &b, type, out, e);
 }
 
 static RtCode parse_text(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr *e) {
+  if (t.n > BP_MAX_STRING) return rt_too_long(e);
   if (t.n >= 2 && t.s[0] == '"' && t.s[t.n - 1] == '"') {
     if (unquote(rt, t, type, out, e) != RT_OK) return e->code;
   } else if (!rt_str_new(rt, t.s, t.n, type, out)) {

@@ -192,6 +192,7 @@ static bool io_text(Io *io, Value *v, uint8_t type) {
   uint64_t len = get_uv(io); /* the length is consumed before it is compared with what is left */
   if (io->bad) return false;
   if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
+  if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
   if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
   if (!rt_str_new(io->rt, (const char *)io->at, (size_t)len, type, v)) return out_of_memory(io);
   io->at += len;
@@ -577,7 +578,7 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   if (!inst || !bytes || !len) return rt_fail_status(err, BP_EINVAL, "bp_instance_save: missing argument");
   *bytes = NULL;
   *len = 0;
-  Io io = {.rt = inst->rt, .b = inst->b, .p = &inst->b->b.processes[inst->proc]};
+  Io io = {.rt = inst->rt, .b = inst->b, .p = &inst->b->b.processes[inst->proc], .out = {.unbounded = true}};
   char header[HEADER] = {0};
   put_bytes(&io, header, HEADER);
   /* Writing only reads the state: the cast lets one function serve both directions. */
@@ -586,9 +587,11 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
     rt_buf_free(io.rt, &io.out);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
-  if (io.out.len - HEADER > UINT32_MAX) {
+  if (io.out.len > BP_MAX_STATE) {
+    size_t n = io.out.len;
     rt_buf_free(io.rt, &io.out);
-    return rt_fail_status(err, BP_EINVAL, "the state is too large to save");
+    return rt_fail_status(err, BP_EINVAL, "the state is too large to save: %zu bytes, more than %u (BP_MAX_STATE)", n,
+                          (unsigned)BP_MAX_STATE);
   }
   /* The bytes are handed over at their exact size (bp_free takes the length). */
   uint8_t *out = rt_alloc(inst->rt, io.out.len);
@@ -622,6 +625,9 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
                              BpError *err) {
   if (!b || !out || (len && !bytes)) return rt_fail_status(err, BP_EINVAL, "bp_instance_restore: missing argument");
   *out = NULL;
+  if (len > BP_MAX_STATE)
+    return rt_fail_status(err, BP_EBADDATA, "a saved state of %zu bytes is larger than %u, the limit (BP_MAX_STATE)", len,
+                          (unsigned)BP_MAX_STATE);
   if (len < HEADER || memcmp(bytes, SAVE_MAGIC, 4) != 0)
     return rt_fail_status(err, BP_EBADDATA, "these are not the saved bytes of an instance");
   if (bytes[4] != SAVE_VERSION)

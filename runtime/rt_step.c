@@ -71,6 +71,10 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   for (uint32_t i = 0; i < n; i++) all.u.l->items[before + i] = who.u.l->items[i];
   for (uint32_t i = 0; i < before + n; i++) rt_ref(all.u.l->items[i]);
   bool ok = rt_users_unique(tx->rt, &all, before + n) || nomem(tx);
+  if (ok && all.u.l->n > BP_MAX_USERS) {
+    rt_unref(tx->rt, all);
+    return rt_fail_at(tx, pc, "more than %u people on one step (the limit is BP_MAX_USERS)", (unsigned)BP_MAX_USERS);
+  }
   for (uint32_t i = before; ok && i < all.u.l->n; i++) {
     RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
     if (!who_p) {

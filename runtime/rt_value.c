@@ -63,8 +63,24 @@ void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
   *vec = (RtVec){0};
 }
 
+/* Text values are bounded (BP_MAX_STRING): a buffer stops growing there, so text
+ * doubled in a loop fails the instance with a message rather than taking all memory. */
+RtCode rt_too_long(RtErr *e) {
+  return rt_error(e, "a text longer than %u bytes (the limit is BP_MAX_STRING)", (unsigned)BP_MAX_STRING);
+}
+
+RtCode rt_users_bounded(const Value *list, RtErr *e) {
+  if (list->u.l->n <= BP_MAX_USERS) return RT_OK;
+  return rt_error(e, "a list of %u users, more than %u (the limit is BP_MAX_USERS)", list->u.l->n,
+                  (unsigned)BP_MAX_USERS);
+}
+
 void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n) {
-  if (b->nomem) return;
+  if (b->nomem || b->toolong) return;
+  if (!b->unbounded && n > BP_MAX_STRING - b->len) {
+    b->toolong = true;
+    return;
+  }
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + n + 1) cap *= 2;
@@ -96,8 +112,12 @@ void rt_buf_printf(BpRuntime *rt, RtBuf *b, const char *fmt, ...) {
   }
   /* Longer than the stack buffer: make room in b, then format into it. */
   size_t at = b->len;
-  for (int i = 0; i < n && !b->nomem; i += 64) rt_buf_put(rt, b, tmp, (size_t)(n - i < 64 ? n - i : 64));
-  if (b->nomem) return;
+  for (int i = 0; i < n && !b->nomem && !b->toolong; i += 64)
+    rt_buf_put(rt, b, tmp, (size_t)(n - i < 64 ? n - i : 64));
+  if (b->nomem || b->toolong) {
+    b->len = at; /* nothing of it, rather than a part unformatted */
+    return;
+  }
   va_start(ap, fmt);
   vsnprintf(b->s + at, (size_t)n + 1, fmt, ap);
   va_end(ap);
@@ -139,6 +159,13 @@ void rt_unref(BpRuntime *rt, Value v) {
 
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n) {
   for (size_t i = 0; i < n; i++) rt_unref(rt, v[i]);
+}
+
+RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e) {
+  RtCode code = b->nomem ? rt_nomem(e) : b->toolong ? rt_too_long(e) : RT_OK;
+  if (code == RT_OK && !rt_str_new(rt, b->s ? b->s : "", b->len, type, out)) code = rt_nomem(e);
+  rt_buf_free(rt, b);
+  return code;
 }
 
 bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out) {
@@ -458,7 +485,7 @@ RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e) {
     return rt_error(e, "%s cannot be shown as text", rt_type_name(v.type));
   }
   if (n) rt_buf_put(rt, buf, tmp, n);
-  return buf->nomem ? rt_nomem(e) : RT_OK;
+  return buf->nomem ? rt_nomem(e) : buf->toolong ? rt_too_long(e) : RT_OK;
 }
 
 /* ---- equality, conversion ------------------------------------------------------------------- */
@@ -549,7 +576,7 @@ static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
 
 static RtCode concat(BpRuntime *rt, Value a, Value b, Value *out, RtErr *e) {
   size_t n = (size_t)a.u.s->len + b.u.s->len;
-  if (n > UINT32_MAX - 1) return rt_error(e, "a string of more than 4 GiB");
+  if (n > BP_MAX_STRING) return rt_too_long(e);
   RtStr *s = rt_alloc(rt, sizeof *s + n + 1);
   if (!s) return rt_nomem(e);
   s->ref = 1;
@@ -785,9 +812,7 @@ static RtCode map_case(BpRuntime *rt, Value s, bool upper, Value *out, RtErr *e)
     uint32_t c = utf8_next(s.u.s->s, s.u.s->len, &i);
     rt_buf_put(rt, &b, enc, utf8_put(upper ? to_upper(c) : to_lower(c), enc));
   }
-  bool ok = !b.nomem && rt_str_new(rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
-  rt_buf_free(rt, &b);
-  return ok ? RT_OK : rt_nomem(e);
+  return rt_buf_value(rt, &b, BPT_T_STRING, out, e);
 }
 
 static bool is_space(uint32_t c) {
@@ -829,9 +854,7 @@ static RtCode replace(BpRuntime *rt, Value s, Value from, Value to, Value *out, 
       i++;
     }
   }
-  bool ok = !b.nomem && rt_str_new(rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
-  rt_buf_free(rt, &b);
-  return ok ? RT_OK : rt_nomem(e);
+  return rt_buf_value(rt, &b, BPT_T_STRING, out, e);
 }
 
 static bool contains(const RtStr *s, const RtStr *p) {
@@ -877,9 +900,7 @@ static RtCode join(BpRuntime *rt, Value list, Value sep, Value *out, RtErr *e) {
       return e->code;
     }
   }
-  bool ok = !b.nomem && rt_str_new(rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
-  rt_buf_free(rt, &b);
-  return ok ? RT_OK : rt_nomem(e);
+  return rt_buf_value(rt, &b, BPT_T_STRING, out, e);
 }
 
 bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k) {
@@ -995,6 +1016,11 @@ static RtCode role(BpRuntime *rt, Value name, Value *out, RtErr *e) {
   if (!rt_users_unique(rt, out, k)) {
     rt_unref(rt, *out);
     return rt_nomem(e);
+  }
+  if (rt_users_bounded(out, e) != RT_OK) {
+    rt_unref(rt, *out);
+    *out = (Value){0};
+    return e->code;
   }
   return RT_OK;
 }
@@ -1155,6 +1181,7 @@ static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, R
     const char *s = in->s ? in->s : "";
     size_t len = in->s ? in->len : 0;
     if (!rt_valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
+    if (len > BP_MAX_STRING) return rt_too_long(e);
     return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
   }
   case BPT_T_DECIMAL:
@@ -1209,6 +1236,11 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
   if (!(elem == BPT_T_USER ? rt_users_unique(rt, out, k) : rt_list_shrink(rt, out, k))) {
     rt_unref(rt, *out);
     return rt_nomem(e);
+  }
+  if (elem == BPT_T_USER && rt_users_bounded(out, e) != RT_OK) {
+    rt_unref(rt, *out);
+    *out = (Value){0};
+    return e->code;
   }
   return RT_OK;
 }

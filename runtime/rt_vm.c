@@ -216,6 +216,11 @@ bool rt_ready(Tx *tx, uint32_t tid) {
 }
 
 RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step) {
+  if (tx->s.threads.n >= BP_MAX_THREADS) {
+    rt_fail_at(tx, pc, "more than %u threads alive at once (parallel branches, command bodies and handlers "
+               "that wait; the limit is BP_MAX_THREADS)", (unsigned)BP_MAX_THREADS);
+    return NULL;
+  }
   RtThread *th = rt_vec_push(tx->rt, &tx->s.threads, sizeof *th);
   if (!th) {
     nomem(tx);
@@ -379,9 +384,15 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
       out->u.l->items[k++] = from[j];
     }
   }
-  if (rt_users_unique(tx->rt, out, k)) return true;
+  if (!rt_users_unique(tx->rt, out, k)) {
+    rt_unref(tx->rt, *out);
+    return nomem(tx);
+  }
+  RtErr e = {0};
+  if (rt_users_bounded(out, &e) == RT_OK) return true;
   rt_unref(tx->rt, *out);
-  return nomem(tx);
+  *out = (Value){0};
+  return rt_fail_at(tx, pc, "%s", e.msg);
 }
 
 static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
@@ -392,9 +403,8 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
       rt_buf_free(tx->rt, &b);
       return check(tx, e.code, &e, pc);
     }
-  bool ok = !b.nomem && rt_str_new(tx->rt, b.s ? b.s : "", b.len, BPT_T_STRING, out);
-  rt_buf_free(tx->rt, &b);
-  return ok || nomem(tx);
+  RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
+  return check(tx, code, &e, pc);
 }
 
 /* ---- the instructions that reach outside ----------------------------------------------------- */

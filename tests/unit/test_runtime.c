@@ -185,6 +185,85 @@ static void test_text_and_strings(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* Text values are at most BP_MAX_STRING bytes: made by `+` or replace, or given by the host
+ * (parsed or as a value), one byte more is refused with a message naming the limit. */
+static void test_text_limit(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  size_t half = BP_MAX_STRING / 2;
+  char *big = malloc(BP_MAX_STRING + 2);
+  memset(big, 'a', BP_MAX_STRING + 1);
+  big[BP_MAX_STRING + 1] = '\0';
+  BpValue out;
+  BpError err;
+  /* Exactly the limit is a value; one byte more is not. */
+  BpValue a = {.type = BP_T_STRING, .s = big, .len = half}, b = a;
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &a, &b, &out, &err), BP_OK);
+  assert_int_equal(out.len, BP_MAX_STRING);
+  bp_value_free(rt, &out);
+  b.len = half + 1;
+  assert_int_equal(bp_value_op(rt, BP_OP_ADD, &a, &b, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "BP_MAX_STRING"));
+  /* replace that would grow it past the limit */
+  BpValue args[] = {{.type = BP_T_STRING, .s = big, .len = half + 1}, bp_string("a"), bp_string("aa")};
+  assert_int_equal(bp_value_call(rt, "replace", args, 3, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "BP_MAX_STRING"));
+  /* from the host: parsed text, and a value given as it is */
+  assert_int_equal(bp_value_parse(rt, big, BP_MAX_STRING, BP_T_STRING, &out, &err), BP_OK);
+  bp_value_free(rt, &out);
+  assert_int_equal(bp_value_parse(rt, big, BP_MAX_STRING + 1, BP_T_STRING, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "BP_MAX_STRING"));
+  a.len = BP_MAX_STRING + 1;
+  assert_int_equal(bp_value_call(rt, "len", &a, 1, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "BP_MAX_STRING"));
+  free(big);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
+/* A list of users holds at most BP_MAX_USERS people (each counted once): parsed or given
+ * by the host, one more is refused with a message naming the limit. */
+static void test_users_limit(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  size_t n = BP_MAX_USERS + 1, size = n * 8 + 1, len = 0;
+  char *text = malloc(size);
+  char (*names)[8] = malloc(n * sizeof *names);
+  BpValue *users = malloc(n * sizeof *users);
+  for (size_t i = 0; i < n; i++) {
+    len += (size_t)snprintf(text + len, size - len, "%su%zu", i ? "," : "", i);
+    snprintf(names[i], sizeof names[i], "u%zu", i);
+    users[i] = bp_user(names[i]);
+  }
+  size_t all_but_last = (size_t)(strrchr(text, ',') - text);
+  BpValue out;
+  BpError err;
+  assert_int_equal(bp_value_parse(rt, text, all_but_last, BP_T_USERS, &out, &err), BP_OK);
+  assert_int_equal(out.n, BP_MAX_USERS);
+  bp_value_free(rt, &out);
+  assert_int_equal(bp_value_parse(rt, text, len, BP_T_USERS, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "BP_MAX_USERS"));
+  /* The same person many times is one person. */
+  for (size_t i = 0; i < n; i++) users[i] = bp_user("bob");
+  BpValue list = bp_list(BP_T_USER, users, n);
+  assert_int_equal(bp_value_call(rt, "len", &list, 1, &out, &err), BP_OK);
+  assert_int_equal(out.i, 1);
+  for (size_t i = 0; i < n; i++) users[i] = bp_user(names[i]);
+  assert_int_equal(bp_value_call(rt, "len", &list, 1, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "BP_MAX_USERS"));
+  free(users);
+  free(names);
+  free(text);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* ---- the two-stage approval, driven through the API --------------------------------------- */
 
 static BpInstance *start_two_stage(World *w, BpStatus *st) {
@@ -512,6 +591,41 @@ static void test_every_allocation_fails_once_states(void **state) {
 }
 
 /* A bundle that cannot be loaded for want of memory leaves nothing behind. */
+/* bp_bundle_load refuses more than BP_MAX_BUNDLE bytes before it copies or reads them. */
+static void test_bundle_limit(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  uint8_t *big = malloc((size_t)BP_MAX_BUNDLE + 1); /* never read: refused by its length */
+  assert_non_null(big);
+  BpBundle *b = NULL;
+  BpError err;
+  assert_int_equal(bp_bundle_load(rt, big, (size_t)BP_MAX_BUNDLE + 1, &b, &err), BP_EBADDATA);
+  assert_null(b);
+  assert_non_null(strstr(err.message, "BP_MAX_BUNDLE"));
+  free(big);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
+/* bp_instance_restore refuses more than BP_MAX_STATE bytes before it reads them. */
+static void test_state_limit(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  uint8_t *big = malloc((size_t)BP_MAX_STATE + 1); /* never read: refused by its length */
+  assert_non_null(big);
+  BpInstance *x = NULL;
+  BpError err;
+  assert_int_equal(bp_instance_restore(w.b, NULL, big, (size_t)BP_MAX_STATE + 1, &x, &err), BP_EBADDATA);
+  assert_null(x);
+  assert_non_null(strstr(err.message, "BP_MAX_STATE"));
+  free(big);
+  world_close(&w);
+}
+
 static void test_load_fails_cleanly(void **state) {
   (void)state;
   size_t len;
@@ -744,6 +858,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
       cmocka_unit_test(test_text_and_strings),
+      cmocka_unit_test(test_text_limit),
+      cmocka_unit_test(test_users_limit),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_damaged_saves),
       cmocka_unit_test(test_foreign_bundle_refused),
@@ -752,6 +868,8 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_timers),
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_load_fails_cleanly),
+      cmocka_unit_test(test_bundle_limit),
+      cmocka_unit_test(test_state_limit),
       cmocka_unit_test(test_runaway_fails),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
