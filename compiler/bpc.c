@@ -331,38 +331,18 @@ static int cmd_disasm(int argc, char **argv) {
     path = argv[i];
   }
   if (!path) return misuse("disasm: no bundle%s", "");
-  size_t len;
-  char *bytes = read_file(path, &len);
-  if (!bytes) {
-    fprintf(stderr, "bpc: cannot read %s: %s\n", path, strerror(errno));
-    return EXIT_MISUSE;
-  }
-  const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
-  if (foreign) {
-    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
-            path, foreign);
-    free(bytes);
-    return EXIT_MISUSE;
-  }
+  int status;
+  Source *src = bpc_read(path, &status);
+  if (!src) return status;
   BptBundle b;
-  BptError err;
-  if (!bpt_read((const uint8_t *)bytes, len, heap_realloc, NULL, &b, &err)) {
-    fprintf(stderr, "bpc: %s: not a valid bundle: %s\n", path, err.message);
-    free(bytes);
-    return EXIT_INPUT;
-  }
-  int status = EXIT_OK;
-  if (!bpt_verify(&b, heap_realloc, NULL, &err)) {
-    fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
-    status = EXIT_INPUT;
-  } else {
+  if (bpc_bundle(path, src->text, src->len, &b, &status)) {
     size_t source_len = 0;
     char *source = recorded_source(&b, &source_len);
     bpt_disasm(&b, source, source ? source_len : 0, print_stdout, NULL);
     free(source);
+    bpt_free(&b, heap_realloc, NULL);
   }
-  bpt_free(&b, heap_realloc, NULL);
-  free(bytes);
+  source_free(src);
   return status;
 }
 

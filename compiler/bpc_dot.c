@@ -139,38 +139,19 @@ static bool has_extension(const char *path, const char *ext) {
   return n > m && strcmp(path + n - m, ext) == 0 && path[n - m - 1] != '/';
 }
 
-static int diagram_of_bundle(const char *path, const char *bytes, size_t len, Diagram **out) {
-  BptBundle b;
-  BptError err;
-  if (!bpt_read((const uint8_t *)bytes, len, heap_realloc, NULL, &b, &err)) {
-    fprintf(stderr, "bpc: %s: not a valid bundle: %s\n", path, err.message);
-    return EXIT_INPUT;
-  }
-  int status = EXIT_OK;
-  if (!bpt_verify(&b, heap_realloc, NULL, &err)) {
-    fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
-    status = EXIT_INPUT;
-  } else {
-    *out = dg_from_bundle(&b);
-  }
-  bpt_free(&b, heap_realloc, NULL);
-  return status;
-}
-
 /* A file read once: a bundle is drawn from its GRAPH section, `.bp` text and
  * BPMN models from their IR. */
 static int load_diagram(const char *path, DotFrontEnd front_end, Diagram **out) {
   int status;
   Source *src = bpc_read(path, &status);
   if (!src) return status;
-  const char *foreign = bpt_foreign_format((const uint8_t *)src->text, src->len);
-  if (foreign) {
-    /* Bitrix24 exports share the extension .bpt: the content decides */
-    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
-            path, foreign);
-    status = EXIT_MISUSE;
-  } else if (src->len >= 4 && memcmp(src->text, BPT_MAGIC, 4) == 0) {
-    status = diagram_of_bundle(path, src->text, src->len, out);
+  bool bundle = src->len >= 4 && memcmp(src->text, BPT_MAGIC, 4) == 0;
+  if (bundle || bpt_foreign_format((const uint8_t *)src->text, src->len)) {
+    BptBundle b;
+    if (bpc_bundle(path, src->text, src->len, &b, &status)) {
+      *out = dg_from_bundle(&b);
+      bpt_free(&b, heap_realloc, NULL);
+    }
   } else if (has_extension(path, ".bpt")) {
     fprintf(stderr, "bpc: %s: not a bundle: it does not start with \"BPT\\x1A\"\n", path);
     status = EXIT_INPUT;

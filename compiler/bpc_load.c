@@ -75,6 +75,29 @@ IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status) {
   return ir;
 }
 
+bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, int *status) {
+  const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
+  if (foreign) { /* Bitrix24 exports share the extension .bpt: the content decides */
+    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
+            path, foreign);
+    *status = EXIT_MISUSE;
+    return false;
+  }
+  BptError err;
+  *status = EXIT_INPUT;
+  if (!bpt_read((const uint8_t *)bytes, len, heap_realloc, NULL, b, &err)) {
+    fprintf(stderr, "bpc: %s: not a valid bundle: %s\n", path, err.message);
+    return false;
+  }
+  if (!bpt_verify(b, heap_realloc, NULL, &err)) {
+    fprintf(stderr, "bpc: %s: the bundle does not verify: %s\n", path, err.message);
+    bpt_free(b, heap_realloc, NULL);
+    return false;
+  }
+  *status = EXIT_OK;
+  return true;
+}
+
 IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status) {
   Source *src = bpc_read(path, status);
   if (!src) return NULL;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "bpt.h"
 #include "diag.h"
 #include "dot.h"
 #include "ir.h"
@@ -23,6 +24,12 @@ bool bpc_is_xml(const char *text, size_t len);
  * *status 1 (errors in the input) or 2 (not something bpc compiles). src stays
  * the caller's; the IR keeps a copy of its text. */
 IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status);
+
+/* The bundle in bytes (a file read with bpc_read), read and verified into *b;
+ * false after printing why (exit status 1: not a bundle, damaged, or one the
+ * verifier refuses; a Bitrix24 export is named as such, status 2), in *status.
+ * On success free *b with bpt_free(b, heap_realloc, NULL). */
+bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, int *status);
 
 /* bpc_read, then bpc_source_ir. */
 IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status);
