@@ -344,6 +344,13 @@ static bool check_req_field(Verifier *v, unsigned si, unsigned i, const BptReqFi
   if (f->index >= limit)
     return pfail(v, "step %u, request field %u: it stores into %s %u, but there are %u", si, i,
                  f->to_slot ? "slot" : "document field", f->index, limit);
+  /* The answer is stored as the field's type: it must be the type declared where it goes
+   * (a slot or field never holds a value of another type; restore relies on it). */
+  uint8_t want = f->to_slot ? p->slots[f->index].type : v->b->doctypes[p->doctype].fields[f->index].type;
+  if (f->type != want)
+    return pfail(v, "step %u, request field %u: a %s answer stored into %s %u, which holds %s", si, i,
+                 bpt_type_name(f->type), f->to_slot ? "slot" : "document field", f->index,
+                 bpt_type_name(want));
   return true;
 }
 
