@@ -170,7 +170,6 @@ uint8_t rt_record_size(uint8_t type);
 const char *rt_record_member(uint8_t type, uint32_t m);
 uint8_t rt_record_member_type(uint8_t type, uint32_t m);
 
-const char *rt_type_name(uint8_t type); /* "string", "users", "list of int", ... */
 bool rt_equal(Value a, Value b);
 /* Converts v to type want where the language does it implicitly (int -> decimal,
  * user -> users, [] -> any list), or checks that it is already of that type. The

@@ -103,7 +103,7 @@ size_t bp_value_format(const BpValue *v, char *buf, size_t size) {
       if (size) buf[total < size ? total : size - 1] = '\0';
       return total;
     }
-    return (size_t)snprintf(buf, size, "(%s)", rt_type_name(v->type));
+    return (size_t)snprintf(buf, size, "(%s)", bpt_type_name(v->type));
   }
 }
 

@@ -537,7 +537,7 @@ BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpErr
   if (a->result != BPT_T_VOID) {
     if (!result) {
       char why[200];
-      snprintf(why, sizeof why, "`%s` must be answered with %s", name, rt_type_name(a->result));
+      snprintf(why, sizeof why, "`%s` must be answered with %s", name, bpt_type_name(a->result));
       return tx_refuse(&tx, err, BP_EINVAL, why);
     }
     RtErr e = {0};

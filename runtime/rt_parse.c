@@ -162,7 +162,7 @@ static RtCode parse_scalar(BpRuntime *rt, Text t, uint8_t type, Value *out, RtEr
     *out = (Value){.type = type, .u.i = v};
     return RT_OK;
   }
-  default: return rt_error(e, "values of type %s cannot be written as text", rt_type_name(type));
+  default: return rt_error(e, "values of type %s cannot be written as text", bpt_type_name(type));
   }
 }
 
@@ -229,7 +229,7 @@ BpStatus bp_value_parse(BpRuntime *rt, const char *text, size_t len, BpType publ
   if (!rt || !out || (len && !text)) return rt_fail_status(err, BP_EINVAL, "bp_value_parse: missing argument");
   *out = (BpValue){0};
   if (!bpt_type_valid(type) || type == BPT_T_VOID || rt_is_record(type) || type == BPT_T_LIST)
-    return rt_fail_status(err, BP_EINVAL, "no text form for values of type %s", rt_type_name(type));
+    return rt_fail_status(err, BP_EINVAL, "no text form for values of type %s", bpt_type_name(type));
   Text t = trimmed(text ? text : "", len);
   RtErr e = {0};
   Value v;

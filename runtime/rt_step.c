@@ -58,7 +58,7 @@ static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
 
 /* Adds the users of a WHO list to the step (each person once), opening their items. */
 bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
-  if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "a step's people must be users, not %s", rt_type_name(who.type));
+  if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "a step's people must be users, not %s", bpt_type_name(who.type));
   for (uint32_t i = 0; i < who.u.l->n; i++)
     if (who.u.l->items[i].type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
@@ -120,7 +120,7 @@ static bool due_time(Tx *tx, Value v, int64_t *at, uint32_t pc) {
     if (v.unset) return rt_fail_at(tx, pc, "the due time is not set");
     over = __builtin_mul_overflow(v.u.i, (int64_t)60, &r);
     break;
-  default: return rt_fail_at(tx, pc, "`due` needs a duration, date or datetime, not %s", rt_type_name(v.type));
+  default: return rt_fail_at(tx, pc, "`due` needs a duration, date or datetime, not %s", bpt_type_name(v.type));
   }
   if (over) return rt_fail_at(tx, pc, "the due time is out of range");
   *at = r;
@@ -422,7 +422,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
     rt_pop_n(tx, d->nreminds, offsets.u.l->items);
     for (uint8_t i = 0; i < d->nreminds && ok; i++)
       if (offsets.u.l->items[i].type != BPT_T_DURATION)
-        ok = rt_fail_at(tx, pc, "a reminder needs a duration, not %s", rt_type_name(offsets.u.l->items[i].type));
+        ok = rt_fail_at(tx, pc, "a reminder needs a duration, not %s", bpt_type_name(offsets.u.l->items[i].type));
   }
   if (ok && (d->flags & BPT_STEP_HAS_DUE)) {
     due = tx->stack[--tx->sp];
@@ -436,7 +436,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
     ok = rt_fail_at(tx, pc, "a vote percentage of %lld (0..100 allowed)", (long long)vote.u.i);
   if (ok && (who.type != BPT_T_USERS || who.u.l->n == 0))
     ok = who.type == BPT_T_USERS ? rt_fail_at(tx, pc, "nobody to ask for \"%s\": the list of people is empty", title.u.s->s)
-                                 : rt_fail_at(tx, pc, "a step's people must be users, not %s", rt_type_name(who.type));
+                                 : rt_fail_at(tx, pc, "a step's people must be users, not %s", bpt_type_name(who.type));
   rt_unref(tx->rt, due);
   RtStep *st = ok ? rt_vec_push(tx->rt, &tx->s.steps, sizeof *st) : NULL;
   if (!st) {

@@ -242,9 +242,6 @@ uint8_t rt_record_member_type(uint8_t type, uint32_t m) {
   return m < rt_record_size(type) ? record_types[type - BPT_T_TASK_RESULT][m] : BPT_T_VOID;
 }
 
-/* The names of types in messages are the bundle's, the same the compiler uses. */
-const char *rt_type_name(uint8_t type) { return bpt_type_name(type); }
-
 Value rt_empty(uint8_t type) {
   Value v = {.type = type};
   if (type == BPT_T_DATE || type == BPT_T_DATETIME) v.unset = 1;
@@ -482,7 +479,7 @@ RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e) {
       }
       break;
     }
-    return rt_error(e, "%s cannot be shown as text", rt_type_name(v.type));
+    return rt_error(e, "%s cannot be shown as text", bpt_type_name(v.type));
   }
   if (n) rt_buf_put(rt, buf, tmp, n);
   return buf->nomem ? rt_nomem(e) : buf->toolong ? rt_too_long(e) : RT_OK;
@@ -536,13 +533,13 @@ RtCode rt_convert(BpRuntime *rt, Value v, uint8_t want, Value *out, RtErr *e) {
       out->u.l->items[i] = (Value){.type = BPT_T_DECIMAL, .u.i = v.u.l->items[i].u.i};
     return RT_OK;
   }
-  return rt_error(e, "expected %s, not %s", rt_type_name(want), rt_type_name(v.type));
+  return rt_error(e, "expected %s, not %s", bpt_type_name(want), bpt_type_name(v.type));
 }
 
 /* ---- operators -------------------------------------------------------------------------------- */
 
 static RtCode type_error2(RtErr *e, const char *what, Value a, Value b) {
-  return rt_error(e, "cannot %s %s and %s", what, rt_type_name(a.type), rt_type_name(b.type));
+  return rt_error(e, "cannot %s %s and %s", what, bpt_type_name(a.type), bpt_type_name(b.type));
 }
 
 static RtCode int_arith(BpOp op, int64_t x, int64_t y, Value *out, RtErr *e) {
@@ -682,7 +679,7 @@ RtCode rt_binop(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr *e) 
     *out = rt_bool(op == BP_OP_LT ? c < 0 : op == BP_OP_LE ? c <= 0 : op == BP_OP_GT ? c > 0 : c >= 0);
     return RT_OK;
   case BP_OP_IN:
-    if (!rt_is_list(b.type)) return rt_error(e, "`in` needs a list, not %s", rt_type_name(b.type));
+    if (!rt_is_list(b.type)) return rt_error(e, "`in` needs a list, not %s", bpt_type_name(b.type));
     for (uint32_t i = 0; i < b.u.l->n; i++)
       if (rt_equal(a, b.u.l->items[i])) {
         *out = rt_bool(true);
@@ -698,13 +695,13 @@ RtCode rt_binop(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr *e) 
 RtCode rt_unop(BpRuntime *rt, BpOp op, Value a, Value *out, RtErr *e) {
   (void)rt;
   if (op == BP_OP_NOT) {
-    if (a.type != BPT_T_BOOL) return rt_error(e, "`not` needs a bool, not %s", rt_type_name(a.type));
+    if (a.type != BPT_T_BOOL) return rt_error(e, "`not` needs a bool, not %s", bpt_type_name(a.type));
     *out = rt_bool(!a.u.i);
     return RT_OK;
   }
   if (op != BP_OP_NEG) return rt_error(e, "unknown operator");
   if (a.type != BPT_T_INT && a.type != BPT_T_DECIMAL && a.type != BPT_T_DURATION)
-    return rt_error(e, "cannot negate %s", rt_type_name(a.type));
+    return rt_error(e, "cannot negate %s", bpt_type_name(a.type));
   if (a.u.i == INT64_MIN) return rt_error(e, "integer overflow");
   *out = a;
   out->u.i = -a.u.i;
@@ -1223,8 +1220,8 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
   for (size_t i = 0; i < in->n; i++) {
     if (in->items[i].type != elem) {
       rt_unref(rt, *out);
-      return rt_error(e, "item %zu of a %s is %s", i + 1, rt_type_name(in->type),
-                      rt_type_name(in->items[i].type));
+      return rt_error(e, "item %zu of a %s is %s", i + 1, bpt_type_name(in->type),
+                      bpt_type_name(in->items[i].type));
     }
     Value x;
     if (scalar_from_public(rt, &in->items[i], &x, e) != RT_OK) {

@@ -340,7 +340,7 @@ bool rt_pop_typed(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc)
   uint8_t got = v->type;
   rt_unref(tx->rt, *v);
   *v = (Value){0};
-  return rt_fail_at(tx, pc, "%s must be %s, not %s", what, rt_type_name(type), rt_type_name(got));
+  return rt_fail_at(tx, pc, "%s must be %s, not %s", what, bpt_type_name(type), bpt_type_name(got));
 }
 
 void rt_stack_clear(Tx *tx) {
@@ -371,7 +371,7 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     if (vals[i].type == BPT_T_USER) total++;
     else if (rt_is_list(vals[i].type) && (vals[i].type == BPT_T_USERS || vals[i].u.l->n == 0))
       total += vals[i].u.l->n;
-    else return rt_fail_at(tx, pc, "people must be users, not %s", rt_type_name(vals[i].type));
+    else return rt_fail_at(tx, pc, "people must be users, not %s", bpt_type_name(vals[i].type));
   }
   if (!rt_list_new(tx->rt, BPT_T_USERS, total, out)) return nomem(tx);
   uint32_t k = 0;
@@ -417,7 +417,7 @@ static const BpOp binops[] = {
 };
 
 static bool notify(Tx *tx, Value who, Value msg, uint32_t pc) {
-  if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "`notify` needs users, not %s", rt_type_name(who.type));
+  if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "`notify` needs users, not %s", bpt_type_name(who.type));
   if (msg.type != BPT_T_STRING) return rt_fail_at(tx, pc, "a message must be a string");
   const char *node = pc_node(tx, pc);
   for (uint32_t i = 0; i < who.u.l->n; i++) {
@@ -444,7 +444,7 @@ static bool call_action(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc, ui
       uint8_t got = args.u.l->items[i].type;
       rt_unref(tx->rt, args);
       return rt_fail_at(tx, pc, "argument %u of `%s` must be %s, not %s", i + 1, rt_string(tx->b, act->name),
-                        rt_type_name(act->params[i].type), rt_type_name(got));
+                        bpt_type_name(act->params[i].type), bpt_type_name(got));
     }
   RtCall *c = rt_vec_push(tx->rt, &tx->s.calls, sizeof *c);
   if (!c) {
@@ -511,7 +511,7 @@ static bool wait_timer(Tx *tx, uint32_t tid, Value v, uint32_t pc, uint32_t next
     if (v.type != BPT_T_DURATION) return rt_fail_at(tx, pc, "`wait` needs a duration");
     if (__builtin_add_overflow(tx->now, v.u.i, &at)) return rt_fail_at(tx, pc, "the time is out of range");
   } else if (v.type == BPT_T_DATE || v.type == BPT_T_DATETIME) {
-    if (v.unset) return rt_fail_at(tx, pc, "`wait until` a %s that is not set", rt_type_name(v.type));
+    if (v.unset) return rt_fail_at(tx, pc, "`wait until` a %s that is not set", bpt_type_name(v.type));
     if (__builtin_mul_overflow(v.u.i, (int64_t)(v.type == BPT_T_DATE ? 86400 : 60), &at))
       return rt_fail_at(tx, pc, "the time is out of range");
   } else {
@@ -546,8 +546,8 @@ static bool fits_store(Tx *tx, Value x, uint8_t declared, int slot_kind, uint32_
   if (x.type == BPT_T_VOID && slot_kind >= 0) return true;
   if (rt_is_list(x.type) && rt_is_list(declared) && x.u.l->n == 0) return true;
   rt_unref(tx->rt, x);
-  return rt_fail_at(tx, pc, "%s stored into %s %u, which holds %s", rt_type_name(x.type), where, i,
-                    rt_type_name(declared));
+  return rt_fail_at(tx, pc, "%s stored into %s %u, which holds %s", bpt_type_name(x.type), where, i,
+                    bpt_type_name(declared));
 }
 
 static bool runaway(Tx *tx, uint32_t pc) {
@@ -616,7 +616,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       if (!rt_is_record(rec.type) || in.arg[0] >= rec.u.r->n) {
         rt_unref(rt, rec);
         return rt_fail_at(tx, pc, rec.type == BPT_T_VOID ? "a step result read before its step ended"
-                                                      : "no member %u in %s", in.arg[0], rt_type_name(rec.type));
+                                                      : "no member %u in %s", in.arg[0], bpt_type_name(rec.type));
       }
       r = rec.u.r->m[in.arg[0]];
       rt_ref(r);
@@ -688,7 +688,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = tx->stack[--tx->sp];
       if (x.type != BPT_T_BOOL) {
         rt_unref(rt, x);
-        return rt_fail_at(tx, pc, "a condition must be a bool, not %s", rt_type_name(x.type));
+        return rt_fail_at(tx, pc, "a condition must be a bool, not %s", bpt_type_name(x.type));
       }
       if (!x.u.i) next = in.arg[0];
       break;
@@ -696,7 +696,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_AND_ELSE:
     case BPT_OP_OR_ELSE: {
       Value x = tx->stack[tx->sp - 1];
-      if (x.type != BPT_T_BOOL) return rt_fail_at(tx, pc, "`and`/`or` need bools, not %s", rt_type_name(x.type));
+      if (x.type != BPT_T_BOOL) return rt_fail_at(tx, pc, "`and`/`or` need bools, not %s", bpt_type_name(x.type));
       if ((in.op == BPT_OP_AND_ELSE) != (x.u.i != 0)) next = in.arg[0];
       else tx->sp--;
       break;
@@ -705,7 +705,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = tx->stack[--tx->sp];
       if (!rt_is_list(x.type)) {
         rt_unref(rt, x);
-        return rt_fail_at(tx, pc, "`for` needs a list, not %s", rt_type_name(x.type));
+        return rt_fail_at(tx, pc, "`for` needs a list, not %s", bpt_type_name(x.type));
       }
       uint32_t s = in.arg[0];
       rt_unref(rt, tx->s.slots[s]);
