@@ -619,5 +619,23 @@ if [ -f tests/import/bpmn.sh ]; then
 fi
 
 # ---------------------------------------------------------------------------
+# Conformance with bpmn-engine (tests/conformance/run.sh): the corpus's executable models
+# run by the peer and by bprun with the same decisions. Without node it prints
+# `skipped: node not installed` and counts nothing; CI runs it with --require.
+if [ -f tests/conformance/run.sh ]; then
+  echo "== conformance with bpmn-engine (tests/conformance/run.sh)"
+  sh tests/conformance/run.sh "$BUILD" >"$TMP/conf.out" 2>&1
+  grep -E '^(FAIL|conformance|note)' "$TMP/conf.out"
+  summary=$(tail -n 1 "$TMP/conf.out")
+  cp_=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  cf_=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$cp_" ]; then fail "tests/conformance/run.sh" "no summary line: $summary"
+  else
+    passed=$((passed + cp_))
+    failed=$((failed + cf_))
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
