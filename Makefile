@@ -4,7 +4,7 @@
 #   make check    install missing packages, build, run every test
 #   make asan     the same tests built with AddressSanitizer + UBSan
 #   make demo     the main job on a sample
-#   make bench    the benchmarks in bench/
+#   make bench    the benchmarks in bench/ (bpc check; BPMN read vs bpmn-moddle)
 #   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
 #   make bench-scaling  how cost grows at 10x the input (bench/scaling.sh)
 #   make gallery  docs/gallery.md: every sample drawn beside its source
@@ -275,7 +275,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@sh bench/run.sh $(BUILD)
+	@sh bench/run.sh $(BUILD); rc=$$?; echo; sh bench/bpmn_read.sh $(BUILD); exit $$rc
 
 .PHONY: bench-scaling
 bench-scaling: deps
