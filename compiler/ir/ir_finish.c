@@ -534,6 +534,7 @@ static void arrive_at_join(Finish *F, Tokens *T, const IrNode *j, int32_t c) {
            want == IR_FORK ? "FORK" : want == IR_TRY ? "TRY" : "RACE");
     return;
   }
+  if (want == IR_TRY) return; /* a scope may be left at several places: each TRY_END leaves it */
   int32_t other = T->join_of[c];
   if (other >= 0 && other != (int32_t)j->index)
     report(F, j, "the branches of `%s` meet at two joins (`%s` and this one): a split's "
@@ -604,6 +605,13 @@ static void number_groups(IrProc *p, const Tokens *T) {
       IrNode *j = ir_node_at(p, (uint32_t)T->join_of[i]);
       j->u.fork.group = n->u.fork.group;
       j->u.fork.nbranches = n->kind == IR_RACE || n->kind == IR_TRY ? 1 : n->nout;
+    }
+  }
+  for (uint32_t i = 0; i < p->nodes.n; i++) { /* each TRY_END: the group of its TRY */
+    IrNode *n = ir_node_at(p, i);
+    if (n->kind == IR_TRY_END && T->ctx[i] >= 0) {
+      n->u.fork.group = ir_node_at(p, (uint32_t)T->ctx[i])->u.fork.group;
+      n->u.fork.nbranches = 1;
     }
   }
   p->ngroups = groups;
