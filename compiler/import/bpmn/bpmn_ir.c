@@ -109,12 +109,12 @@ static const char *def_why(BpmnEventDefKind k) {
   switch (k) {
   case BPMN_DEF_MESSAGE: return "the runtime has no message delivery yet";
   case BPMN_DEF_SIGNAL: return "the runtime has no signals";
-  case BPMN_DEF_ESCALATION: return "the runtime has no escalations";
+  case BPMN_DEF_ESCALATION: return "escalations are thrown by end events and caught by interrupting boundary events only";
   case BPMN_DEF_COMPENSATE: return "the runtime has no compensation";
   case BPMN_DEF_CONDITIONAL: return "the runtime does not watch conditions";
   case BPMN_DEF_LINK: return "a link goes from a throw event to a catch event";
   case BPMN_DEF_CANCEL: return "the runtime has no transactions";
-  case BPMN_DEF_ERROR: return "the runtime has no error catching";
+  case BPMN_DEF_ERROR: return "errors are thrown by end events and caught by boundary events only";
   case BPMN_DEF_COUNT: return "an event with several definitions";
   default: return "the runtime has no such event";
   }
