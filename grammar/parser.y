@@ -122,6 +122,8 @@ static void yyerror(const Span *span, Parser *p, const char *message);
   FieldList rfields;
   ArgList nargs;
   NameList names;
+  Catch *catch_;
+  Name name_;
 }
 
 /* Every value lives in the Program's arena, freed as a whole with it: a
@@ -161,6 +163,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %token TK_FINAL "`final`" TK_ENTER "`enter`" TK_TRUE "`true`" TK_FALSE "`false`"
 %token TK_AND "`and`" TK_OR "`or`" TK_NOT "`not`" TK_REASSIGN "`reassign`"
 %token TK_ADD "`add`" TK_WHEN "`when`"
+%token TK_TRY "`try`" TK_CATCH "`catch`" TK_THROW "`throw`"
 
 %token TK_ASSIGN "`=`" TK_LBRACE "`{`" TK_RBRACE "`}`" TK_LPAREN "`(`" TK_RPAREN "`)`"
 %token TK_LBRACKET "`[`" TK_RBRACKET "`]`" TK_COMMA "`,`" TK_COLON "`:`"
@@ -208,6 +211,10 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %type <rfield> rfield
 %type <narg> named_arg
 %type <str> opt_parallel_any word
+%type <stmt> try_stmt
+%type <catch_> catch_clause
+%type <exprs> catch_codes
+%type <name_> opt_catch_as
 
 %%
 
@@ -464,6 +471,35 @@ stmt
   | TK_REASSIGN exprs         { $$ = tree_reassign(p, &$2, NULL, @$); }
   | TK_REASSIGN exprs TK_DUE expr { $$ = tree_reassign(p, &$2, $4, @$); }
   | TK_ADD exprs              { $$ = tree_add(p, &$2, @$); }
+  | try_stmt
+  | TK_THROW expr             { $$ = tree_throw(p, $2, NULL, @$); }
+  | TK_THROW expr string      { $$ = tree_throw(p, $2, $3, @$); }
+  ;
+
+/* try { } catch ["CODE", ...] [as NAME] { } ... */
+try_stmt
+  : TK_TRY block catch_clause  { $$ = tree_try(p, $2, $3, @$); }
+  | try_stmt catch_clause      { $$ = $1; tree_try_add(p, $$, $2, @$); }
+  ;
+
+catch_clause
+  : TK_CATCH opt_catch_as block             { $$ = tree_catch(p, NULL, $2, $3, @$); }
+  | TK_CATCH catch_codes opt_catch_as block { $$ = tree_catch(p, &$2, $3, $4, @$); }
+  | TK_CATCH TK_IDENT block
+      { (void)$2; diag_error(p->diags, @2, "an error code to catch is a string literal, like \"late\"");
+        $$ = tree_catch(p, NULL, (Name){0}, $3, @$); }
+  ;
+
+catch_codes
+  : string                    { LIST_INIT($$); LIST_PUSH(p, &$$, $1); }
+  | catch_codes TK_COMMA string { $$ = $1; LIST_PUSH(p, &$$, $3); }
+  ;
+
+opt_catch_as
+  : %empty                    { $$ = (Name){0}; }
+  | TK_IDENT TK_IDENT
+      { $$ = tree_expect_word(p, $1, @1, "as", "expected `as NAME` or `{` after `catch`")
+                 ? tree_name($2, @2) : (Name){0}; }
   ;
 
 /* if C { } else if C { } ... [else { }] */
@@ -610,6 +646,8 @@ word
   | TK_ENTER     { $$ = "enter"; }
   | TK_REASSIGN  { $$ = "reassign"; }
   | TK_ADD       { $$ = "add"; }
+  | TK_TRY       { $$ = "try"; }
+  | TK_THROW     { $$ = "throw"; }
   ;
 
 /* ---- expressions ---------------------------------------------------------- */

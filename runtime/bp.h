@@ -194,7 +194,8 @@ typedef enum BpJournalKind {
   BP_J_STARTED, BP_J_OPENED, BP_J_DECIDED, BP_J_WITHDRAWN, BP_J_CLOSED, BP_J_TIMED_OUT,
   BP_J_REMINDED, BP_J_REASSIGNED, BP_J_NOTIFIED, BP_J_LOG, BP_J_FIELD, BP_J_STATE,
   BP_J_COMMAND, BP_J_CALLED, BP_J_ANSWERED, BP_J_STARTED_OTHER, BP_J_COMPLETED,
-  BP_J_TERMINATED, BP_J_FAILED
+  BP_J_TERMINATED, BP_J_FAILED,
+  BP_J_CAUGHT /* an error caught by a try scope: "error CODE: message caught at NODE" */
 } BpJournalKind;
 typedef struct BpJournal {
   int64_t time;       /* seconds */
@@ -388,6 +389,13 @@ uint32_t bp_runtime_step_budget(const BpRuntime *rt);
 BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err);
 /* The host reports that call CALL failed: the instance fails with MESSAGE. */
 BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *err);
+/* The host's action failed with a business error: `code` (a non-empty string) and a
+ * message (may be NULL). The innermost enclosing try scope of the calling thread that
+ * catches the code takes it (its steps and timers withdrawn, the catch goes on); when
+ * none does, the instance fails with the code and the message. bp_fail, without a code,
+ * is a technical failure that no try catches. */
+BpStatus bp_fail_error(BpInstance *inst, uint32_t call, const char *code, const char *message,
+                       BpError *err);
 /* Stops the instance by hand: it ends as terminated with REASON. */
 BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err);
 

@@ -271,9 +271,15 @@ typedef struct RtAct {
   uint32_t id;
   uint32_t parent; /* the activation the FORK ran in (0: none) */
   uint16_t group;
-  uint8_t race;
+  uint8_t race;    /* 0: a parallel; 1: a race; RT_ACT_TRY: a try scope */
   uint16_t arrived;
+  /* A try scope: the pc of its TRY (its codes, slot and catch target), and the kind and
+   * step of the thread that entered it (the catch goes on as such a thread). */
+  uint32_t try_pc;
+  uint8_t kind;
+  uint32_t step;
 } RtAct;
+enum { RT_ACT_TRY = 2 };
 
 enum { P_NONE = 0, P_APPROVED, P_REJECTED, P_DONE };
 

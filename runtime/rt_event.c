@@ -599,6 +599,45 @@ BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *
   return tx_end(&tx, err);
 }
 
+BpStatus bp_fail_error(BpInstance *inst, uint32_t call, const char *code, const char *message,
+                       BpError *err) {
+  if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_fail_error: no instance");
+  if (!code || !*code) return rt_fail_status(err, BP_EINVAL, "bp_fail_error: the error code is empty");
+  if (!valid_text(code) || (message && !valid_text(message)))
+    return rt_fail_status(err, BP_EINVAL, "the error code or message is not valid UTF-8");
+  if (strlen(code) > BP_MAX_STRING || (message && strlen(message) > BP_MAX_STRING))
+    return rt_fail_status(err, BP_EINVAL, "the error code or message is longer than BP_MAX_STRING");
+  Tx tx;
+  BpStatus st = event_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  uint32_t index;
+  RtCall *c = call_by_id(&tx, call, &index);
+  if (!c) return tx_refuse(&tx, err, BP_EREFUSED, "no pending call");
+  char origin[200];
+  snprintf(origin, sizeof origin, "action `%s`", rt_string(tx.b, tx.b->b.actions[c->action].name));
+  uint32_t tid = c->thread;
+  rt_unref(tx.rt, c->args);
+  rt_vec_remove(&tx.s.calls, sizeof(RtCall), index);
+  Value vc, vm;
+  if (!rt_str_new(tx.rt, code, strlen(code), BPT_T_STRING, &vc)) {
+    nomem(&tx);
+    return tx_end(&tx, err);
+  }
+  if (!rt_str_new(tx.rt, message ? message : "", message ? strlen(message) : 0, BPT_T_STRING, &vm)) {
+    rt_unref(tx.rt, vc);
+    nomem(&tx);
+    return tx_end(&tx, err);
+  }
+  RtThread *th = thread_by_id(&tx, tid);
+  /* The position of the ACTION instruction the thread waits after. */
+  uint32_t pc = th && th->pc > 0 ? th->pc - 1 : 0;
+  rt_raise(&tx, tid, vc, vm, pc, origin);
+  rt_unref(tx.rt, vc);
+  rt_unref(tx.rt, vm);
+  run_on(&tx);
+  return tx_end(&tx, err);
+}
+
 BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_terminate: no instance");
   if (reason && !valid_text(reason)) return rt_fail_status(err, BP_EINVAL, "the reason is not valid UTF-8");

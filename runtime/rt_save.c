@@ -1,7 +1,7 @@
 /* rt_save.c — an instance's whole state to bytes and back.
  *
  * Layout (little-endian):
- *   u8[4] magic "BPS\x1A"   u8 version (1)   u8 flags (0)   u16 process index
+ *   u8[4] magic "BPS\x1A"   u8 version (2)   u8 flags (0)   u16 process index
  *   u32 bundle crc          u32 payload size  u32 CRC-32C of the payload
  *   payload: varints (LEB128, in as few bytes as they need; signed ones zigzag), raw
  *   bytes and values, in the order of the record functions below (io_state and the
@@ -26,7 +26,7 @@
 #include "rt.h"
 
 #define SAVE_MAGIC "BPS\x1A"
-enum { SAVE_VERSION = 1, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4, MAX_REMINDS = 62 };
+enum { SAVE_VERSION = 2, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4, MAX_REMINDS = 62 };
 
 /* ---- the primitives: each writes *v, or reads it and checks its range ---------------------- */
 
@@ -280,13 +280,27 @@ static void io_thread(Io *io, void *rec) {
   if (io->reading && !io->bad && t->wait == W_RUN) bad(io, "a thread that runs while the instance rests");
 }
 
+/* A try scope: its TRY's pc (which must be a TRY of the scope's group) and the kind and
+ * step of the thread that entered it. */
+static void io_try(Io *io, RtAct *a) {
+  io_u32(io, &a->try_pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a try scope's pc");
+  io_byte(io, &a->kind, K_STATE, "a try scope's thread kind");
+  io_u32(io, &a->step, UINT32_MAX, "a try scope's step");
+  if (!io->reading || io->bad) return;
+  BptInsn in;
+  if (!bpt_decode(io->b->b.code + io->p->code_offset, io->p->code_size, a->try_pc, &in) ||
+      in.op != BPT_OP_TRY || in.arg[0] != a->group)
+    bad(io, "a try scope whose pc is not its TRY");
+}
+
 static void io_act(Io *io, void *rec) {
   RtAct *a = rec;
   io_u32(io, &a->id, UINT32_MAX, "an activation id");
   io_u32(io, &a->parent, UINT32_MAX, "an activation's parent");
   io_u16(io, &a->group, io->reading ? (uint16_t)(io->p->ngroups ? io->p->ngroups - 1u : 0) : UINT16_MAX, "a fork group");
-  io_byte(io, &a->race, 1, "a fork's race flag");
+  io_byte(io, &a->race, RT_ACT_TRY, "a fork's race flag");
   io_u16(io, &a->arrived, UINT16_MAX, "an arrival count");
+  if (a->race == RT_ACT_TRY && !io->bad) io_try(io, a);
   if (io->reading && !io->bad && !io->p->ngroups) bad(io, "a fork activation in a process without forks");
 }
 

@@ -523,6 +523,108 @@ static bool wait_timer(Tx *tx, uint32_t tid, Value v, uint32_t pc, uint32_t next
   return rt_add_timer(tx, at, TM_WAIT, tid, 0);
 }
 
+/* ---- errors a process can catch: try scopes ---------------------------------------------------- */
+
+/* TRY g k s j: the thread enters a new try scope, an activation of group g nested in its
+ * own, and goes on into the body. */
+static bool enter_try(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc) {
+  RtThread *th = thread_by_id(tx, tid);
+  uint32_t parent = th->act, kind = th->kind, step = th->step, id = rt_new_id(tx);
+  RtAct *a = rt_vec_push(tx->rt, &tx->s.acts, sizeof *a);
+  if (!a) return nomem(tx);
+  *a = (RtAct){.id = id, .parent = parent, .group = (uint16_t)in->arg[0], .race = RT_ACT_TRY,
+               .try_pc = pc, .kind = (uint8_t)kind, .step = step};
+  thread_by_id(tx, tid)->act = id;
+  return true;
+}
+
+/* TRY_END g: the thread leaves its try scope (anything else still in it is cancelled). */
+static bool leave_try(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc) {
+  RtAct *a = act_by_id(tx, thread_by_id(tx, tid)->act);
+  if (!a || a->race != RT_ACT_TRY || a->group != in->arg[0])
+    return rt_fail_at(tx, pc, "TRY_END of group %u outside its try scope", in->arg[0]);
+  uint32_t act_id = a->id, parent = a->parent;
+  cancel_race(tx, act_id, tid);
+  if (tx->err.code != RT_OK) return false;
+  remove_act(tx, act_id);
+  thread_by_id(tx, tid)->act = parent;
+  return true;
+}
+
+/* Does the constant list k (empty: any code) hold code? */
+static bool catches(const Tx *tx, uint32_t k, Value code) {
+  Value list = tx->b->consts[k];
+  if (!rt_is_list(list.type)) return false;
+  if (list.u.l->n == 0) return true;
+  for (uint32_t i = 0; i < list.u.l->n; i++)
+    if (rt_equal(list.u.l->items[i], code)) return true;
+  return false;
+}
+
+/* "CODE" or "CODE: message", appended to b. */
+static void error_text(Tx *tx, RtBuf *b, Value code, Value message) {
+  rt_text_of(tx, b, code);
+  if (message.type == BPT_T_STRING && message.u.s->len) {
+    rt_buf_puts(tx->rt, b, ": ");
+    rt_text_of(tx, b, message);
+  }
+}
+
+/* Scope act_id catches the error: everything in it goes, and a thread of the scope's
+ * parent goes on at the catch target with the code and message in the TRY's slots. */
+static bool catch_in(Tx *tx, uint32_t act_id, const BptInsn *in, Value code, Value message) {
+  RtAct *a = act_by_id(tx, act_id);
+  uint32_t parent = a->parent, step = a->step, try_pc = a->try_pc;
+  uint8_t kind = a->kind;
+  RtBuf b = {0};
+  rt_buf_puts(tx->rt, &b, "error ");
+  error_text(tx, &b, code, message);
+  rt_buf_puts(tx->rt, &b, " caught");
+  rt_journal_text(tx, BP_J_CAUGHT, pc_node(tx, try_pc), &b);
+  cancel_race(tx, act_id, 0);
+  remove_act(tx, act_id);
+  if (tx->err.code != RT_OK) return false;
+  uint16_t s = (uint16_t)in->arg[2];
+  rt_ref(code);
+  rt_ref(message);
+  rt_unref(tx->rt, tx->s.slots[s]);
+  rt_unref(tx->rt, tx->s.slots[s + 1]);
+  tx->s.slots[s] = code;
+  tx->s.slots[s + 1] = message;
+  rt_spawn(tx, in->arg[3], parent, kind, step);
+  return false;
+}
+
+bool rt_raise(Tx *tx, uint32_t tid, Value code, Value message, uint32_t pc, const char *origin) {
+  if (code.type != BPT_T_STRING || message.type != BPT_T_STRING)
+    return rt_fail_at(tx, pc, "an error's code and message must be strings");
+  if (code.u.s->len == 0) return rt_fail_at(tx, pc, "an error's code must not be empty");
+  RtThread *th = thread_by_id(tx, tid);
+  uint32_t act = th ? th->act : 0;
+  for (int guard = 0; act && guard < 100000; guard++) {
+    RtAct *a = act_by_id(tx, act);
+    if (!a) break;
+    if (a->race == RT_ACT_TRY) {
+      BptInsn in;
+      if (!bpt_decode(tx->code, tx->p->code_size, a->try_pc, &in) || in.op != BPT_OP_TRY)
+        return rt_fail_at(tx, pc, "a try scope without its TRY");
+      if (catches(tx, in.arg[1], code)) return catch_in(tx, act, &in, code, message);
+    }
+    act = a->parent;
+  }
+  RtBuf b = {0};
+  if (origin) rt_buf_printf(tx->rt, &b, "%s failed with ", origin);
+  rt_buf_puts(tx->rt, &b, "error ");
+  error_text(tx, &b, code, message);
+  if (b.nomem) {
+    rt_buf_free(tx->rt, &b);
+    return nomem(tx);
+  }
+  rt_fail_at(tx, pc, "%s", b.s);
+  rt_buf_free(tx->rt, &b);
+  return false;
+}
+
 /* ---- the interpreter loop -------------------------------------------------------------------- */
 
 /* A fragment (`when`, `by`) computes a value: no waiting, no effects, no control of
@@ -850,6 +952,18 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       return false;
     case BPT_OP_FAIL:
       return rt_fail_at(tx, pc, "%s", rt_string(tx->b, in.arg[0]));
+    case BPT_OP_TRY:
+      if (!enter_try(tx, tid, &in, pc)) return false;
+      break;
+    case BPT_OP_TRY_END:
+      if (!leave_try(tx, tid, &in, pc)) return false;
+      break;
+    case BPT_OP_THROW: {
+      rt_pop_n(tx, 2, v);
+      rt_raise(tx, tid, v[0], v[1], pc, NULL);
+      rt_unref_all(rt, v, 2);
+      return false;
+    }
     }
     pc = next;
   }

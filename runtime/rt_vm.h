@@ -92,6 +92,11 @@ void rt_stack_clear(Tx *tx);
 void rt_pop_n(Tx *tx, unsigned n, Value *vals);
 void rt_run(Tx *tx);
 RtCode rt_run_fragment(Tx *tx, uint32_t pc, Value *out);
+/* Raises error `code` (a non-empty string) with `message` (a string) in thread tid at pc:
+ * the innermost try scope around the thread that catches the code takes it, or the
+ * instance fails ("error CODE: message", prefixed by `origin` when not NULL). The values
+ * are borrowed. Returns false (the thread does not go on). */
+bool rt_raise(Tx *tx, uint32_t tid, Value code, Value message, uint32_t pc, const char *origin);
 
 /* ---- human steps and timers (rt_step.c) ---------------------------------------------- */
 

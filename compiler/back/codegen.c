@@ -239,7 +239,8 @@ typedef struct Work {
 
 enum {
   WORK_AT = -1,  /* place the label, then the chain from the node */
-  WORK_NODE = -2 /* the label is the node's own: emit the node's chain unless placed */
+  WORK_NODE = -2, /* the label is the node's own: emit the node's chain unless placed */
+  WORK_CATCH = -3 /* place the label, then the catch dispatch of the TRY node */
 };
 
 typedef struct StepLabels {
@@ -945,6 +946,96 @@ static IrNode *emit_fork(PGen *P, IrNode *n) {
   return NULL;
 }
 
+/* ---- try scopes ---- */
+
+/* The CATCH edges of TRY n by arm (ir_finish checked: arms 0 .. k-1, once each), into
+ * edges[]; returns k. */
+static uint32_t catch_edges(const PGen *P, const IrNode *n, const IrEdge **edges) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n->nout; i++)
+    if (out_edge(P->p, n, i)->kind == IR_E_CATCH) k++;
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = out_edge(P->p, n, i);
+    if (e->kind == IR_E_CATCH && e->arm < k) edges[e->arm] = e;
+  }
+  return k;
+}
+
+/* A constant list of strings: codes (n of them; 0: the empty list). */
+static uint16_t codes_const(PGen *P, const char *const *codes, uint32_t n) {
+  BptConst c = {0};
+  c.type = BPT_T_LIST | BPT_T_STRING;
+  c.nitems = n;
+  c.items = arena_alloc(&P->g->arena, (n + 1) * sizeof *c.items);
+  for (uint32_t i = 0; i < n; i++) {
+    BptConst item = {0};
+    item.type = BPT_T_STRING;
+    item.str = intern(P->g, codes[i]);
+    c.items[i] = add_const(P->g, &item);
+  }
+  return add_const(P->g, &c);
+}
+
+/* TRY g k s catch: k holds the codes of every CATCH edge together (the empty list when one
+ * catches any error); the catch target is a dispatch, laid out later, that picks the first
+ * CATCH edge whose codes hold the caught code (slot s). */
+static IrNode *emit_try(PGen *P, IrNode *n) {
+  const IrEdge **edges = xcalloc(n->nout + 1, sizeof *edges);
+  uint32_t k = catch_edges(P, n, edges), total = 0;
+  bool any = false;
+  for (uint32_t i = 0; i < k; i++) {
+    if (!edges[i]) continue;
+    any = any || edges[i]->ncodes == 0;
+    total += edges[i]->ncodes;
+  }
+  const char **all = xcalloc(total + 1, sizeof *all);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < k && !any; i++)
+    for (uint32_t j = 0; edges[i] && j < edges[i]->ncodes; j++) all[m++] = edges[i]->codes[j];
+  uint16_t codes = codes_const(P, all, any ? 0 : m);
+  free(all);
+  free(edges);
+  uint32_t dispatch = new_label(P);
+  push_work(P, dispatch, n, WORK_CATCH);
+  emit(P, BPT_OP_TRY, n->u.try_.group, codes, n->u.try_.slot, dispatch);
+  return flow_successor(P->p, n);
+}
+
+/* A jump to node t (placed or to be placed). */
+static void jump_to(PGen *P, IrNode *t) {
+  if (P->placed[t->index] && t->kind != IR_JOIN && t->kind != IR_RACE_JOIN && t->kind != IR_STATE) {
+    P->jumps_to[t->index]++;
+    emit(P, BPT_OP_JUMP, node_label(t));
+  } else {
+    emit(P, BPT_OP_JUMP, target_label(P, t));
+  }
+}
+
+/* The catch dispatch of TRY n: each CATCH edge in order, `code in [codes]`. */
+static void emit_catch_dispatch(PGen *P, IrNode *n) {
+  const IrEdge **edges = xcalloc(n->nout + 1, sizeof *edges);
+  uint32_t k = catch_edges(P, n, edges);
+  bool done = false;
+  for (uint32_t i = 0; i < k && !done; i++) {
+    const IrEdge *e = edges[i];
+    if (!e) continue;
+    if (e->ncodes == 0) {
+      jump_to(P, e->to);
+      done = true;
+      break;
+    }
+    uint32_t next = new_label(P);
+    emit(P, BPT_OP_LOAD, n->u.try_.slot);
+    emit(P, BPT_OP_CONST, codes_const(P, e->codes, e->ncodes));
+    emit(P, BPT_OP_IN);
+    emit(P, BPT_OP_JUMP_IF_FALSE, next);
+    jump_to(P, e->to);
+    place_label(P, next);
+  }
+  if (!done) emit(P, BPT_OP_FAIL, intern(P->g, "an error reached a catch that does not take it"));
+  free(edges);
+}
+
 /* The event gateway n is one of the events of, or NULL. An event gateway is
  * a race: FORK any=1 with a branch per event; each event's code is followed
  * by the race's JOIN, so the first to happen withdraws the others. */
@@ -1010,6 +1101,14 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
     break;
   case IR_HANDLER_END: emit(P, BPT_OP_HANDLER_END); return NULL;
   case IR_IDLE: emit(P, BPT_OP_STATE_IDLE); return NULL;
+  case IR_TRY: return emit_try(P, n);
+  case IR_TRY_END: emit(P, BPT_OP_TRY_END, n->u.try_.group); break;
+  case IR_THROW:
+    emit_as(P, n->u.throw_.code, &type_string);
+    if (n->u.throw_.message) emit_as(P, n->u.throw_.message, &type_string);
+    else emit_string(P, "");
+    emit(P, BPT_OP_THROW);
+    return NULL;
   default: /* IR_BRANCH is on no path; a join is emitted per edge (chain) */
     fail(P->g, "process `%s`: node %s cannot be on a path", p->name, n->id);
     return NULL;
@@ -1076,7 +1175,9 @@ static void drain(PGen *P) {
         continue;
       }
       place_label(P, w.label);
-      if (w.arm >= 0) {
+      if (w.arm == WORK_CATCH) {
+        emit_catch_dispatch(P, w.node);
+      } else if (w.arm >= 0) {
         const IrEdge *e = cond_arm(P, w.node, w.arm);
         if (e) line_of_expr(P, e->cond);
         chain(P, emit_choice_arm(P, w.node, w.arm));
@@ -1165,12 +1266,14 @@ static const uint8_t bpt_node_kinds[IR_NODE_KIND_COUNT] = {
     [IR_GOTO] = BPT_N_END,          [IR_BRANCH] = BPT_N_BRANCH,
     [IR_REASSIGN] = BPT_N_ASSIGN,   [IR_ADD] = BPT_N_ASSIGN,
     [IR_HANDLER_END] = BPT_N_END,   [IR_IDLE] = BPT_N_END,
+    [IR_TRY] = BPT_N_MERGE,         [IR_TRY_END] = BPT_N_MERGE,
+    [IR_THROW] = BPT_N_TERMINATE,
 };
 
 static const uint8_t bpt_edge_kinds[IR_E_KIND_COUNT] = {
     [IR_E_FLOW] = BPT_E_FLOW,   [IR_E_COND] = BPT_E_COND,   [IR_E_ELSE] = BPT_E_ELSE,
     [IR_E_LOOP] = BPT_E_LOOP,   [IR_E_TIMER] = BPT_E_TIMER, [IR_E_COMMAND] = BPT_E_COMMAND,
-    [IR_E_GOTO] = BPT_E_GOTO};
+    [IR_E_GOTO] = BPT_E_GOTO,   [IR_E_CATCH] = BPT_E_COND};
 
 unsigned codegen_node_kind(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? bpt_node_kinds[k] : BPT_N_END; }
 unsigned codegen_edge_kind(IrEdgeKind k) { return k < IR_E_KIND_COUNT ? bpt_edge_kinds[k] : BPT_E_FLOW; }

@@ -59,6 +59,11 @@ RECORD(type_task_result, "task result", task_fields);
 RECORD(type_approve_result, "approval result", approve_fields);
 RECORD(type_review_result, "review result", review_fields);
 RECORD(type_request_result, "request result", request_fields);
+static const TypeField caught_error_fields[] = {
+    {"code", &type_string},
+    {"message", &type_string},
+};
+RECORD(type_caught_error, "caught error", caught_error_fields);
 #undef RECORD
 
 const Type *type_list_of(const Type *elem) {

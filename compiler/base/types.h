@@ -47,6 +47,8 @@ extern const Type type_users, type_list_string, type_list_int, type_list_decimal
 /* Results of human steps. */
 extern const Type type_task_result, type_approve_result, type_review_result,
     type_request_result;
+/* The error a `catch ... as e` names: `e.code`, `e.message`. */
+extern const Type type_caught_error;
 /* The empty list literal `[]` before context gives it an element type. */
 extern const Type type_list_empty;
 

@@ -195,6 +195,10 @@ static const Type *check_name(Checker *C, Expr *e) {
   }
   e->u.name.sym = sym;
   sym->used = true;
+  if (sym->kind == SYM_ERROR && C->member_obj != e) {
+    diag_error(C->diags, e->span, "`%s` is a caught error: use `%s.code` or `%s.message`", name, name, name);
+    return &type_error;
+  }
   if (!name_allowed(C, e, sym)) return &type_error;
   return sym->type ? sym->type : &type_error;
 }
@@ -207,7 +211,9 @@ static const char *member_owner(Checker *C, const Expr *obj, const Type *t) {
 
 /* obj.member: a member of a step result. */
 static const Type *check_member(Checker *C, Expr *e) {
+  C->member_obj = e->u.field.obj;
   const Type *t = check_expr(C, e->u.field.obj);
+  C->member_obj = NULL;
   const Name *m = &e->u.field.member;
   if (t->kind == T_ERROR || !m->s) return &type_error;
   const TypeField *f = type_field(t, m->s);

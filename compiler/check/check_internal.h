@@ -111,7 +111,7 @@ typedef struct Checker {
   NameTable values;   /* visible name -> Symbol* */
   Symbol **scoped;    /* block-scoped symbols in scope, innermost last */
   uint32_t nscoped, scoped_cap;
-  uint32_t slots[SYM_ACTION + 1];
+  uint32_t slots[SYM_ERROR + 1];
 
   /* how names in the current expression resolve */
   NameMode mode;
@@ -119,6 +119,7 @@ typedef struct Checker {
   const Document *doc_scope;  /* NAMES_DOC_DEFAULT: the document being declared */
   const NameTable *doc_fields; /* its fields: name -> DocField* */
   uint32_t expr_depth;
+  const Expr *member_obj;     /* the object of the obj.member being checked */
 
   /* states of the current process */
   States *cur_states;         /* the process's `states` block, or NULL */

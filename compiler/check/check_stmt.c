@@ -419,6 +419,61 @@ static void check_start(Checker *C, Stmt *s) {
   check_table_free(&given);
 }
 
+/* ---- errors: try / catch / throw ------------------------------------------------- */
+
+/* A string literal without interpolation: its text (NULL otherwise). */
+static const char *literal_code(Checker *C, const Expr *e) {
+  if (!e || e->kind != E_STRING) return NULL;
+  StrBuf b;
+  sb_init(&b);
+  for (uint32_t i = 0; i < e->u.str.n; i++) {
+    if (e->u.str.parts[i].expr) {
+      sb_free(&b);
+      return NULL;
+    }
+    sb_putn(&b, e->u.str.parts[i].text, e->u.str.parts[i].len);
+  }
+  const char *s = arena_strdup(C->arena, b.data ? b.data : "");
+  sb_free(&b);
+  return s;
+}
+
+/* try { } catch ["A", ...] [as e] { } ...: the body may not be left by break or continue
+ * (the scope would stay open); the codes are non-empty string literals, so that which
+ * catch takes an error is known from the text; a catch after one that takes any error
+ * would never run. */
+static void check_try(Checker *C, Stmt *s, Flow flow) {
+  check_block(C, s->u.try_.body, cut_flow(flow, "a try block"));
+  bool any_seen = false;
+  for (uint32_t i = 0; i < s->u.try_.n; i++) {
+    Catch *c = s->u.try_.catches[i];
+    if (any_seen)
+      diag_error(C->diags, c->span, "this `catch` never runs: an earlier one takes any error");
+    if (c->ncodes == 0) any_seen = true;
+    for (uint32_t k = 0; k < c->ncodes; k++) {
+      const char *code = literal_code(C, c->codes[k]);
+      if (!code)
+        diag_error(C->diags, c->codes[k]->span, "an error code to catch is a string literal, like \"late\"");
+      else if (!*code)
+        diag_error(C->diags, c->codes[k]->span, "an error code is not empty");
+    }
+    uint32_t mark = check_scope_mark(C);
+    if (c->var.s) c->sym = check_declare_scoped(C, SYM_ERROR, c->var, &type_caught_error, c);
+    check_block(C, c->body, flow);
+    check_end_scope(C, mark);
+  }
+}
+
+/* throw CODE ["message"]: a string code (a literal one must not be empty) and a text. */
+static void check_throw(Checker *C, Stmt *s) {
+  const Type *t = check_expr(C, s->u.throw_.code);
+  if (t->kind != T_STRING && t->kind != T_ERROR)
+    diag_error(C->diags, s->u.throw_.code->span, "an error code is a string, not %s", t->name);
+  const char *code = literal_code(C, s->u.throw_.code);
+  if (code && !*code) diag_error(C->diags, s->u.throw_.code->span, "an error code is not empty");
+  if (s->u.throw_.message) check_text(C, s->u.throw_.message, "an error message");
+}
+
 /* ---- statements and blocks ------------------------------------------------------ */
 
 /* Checks one statement; returns true when control never goes past it. */
@@ -449,6 +504,11 @@ static bool check_stmt(Checker *C, Stmt *s, Flow flow) {
     exit_all_loops(flow);
     return true;
   case S_REASSIGN: case S_ADD: check_timeout_action(C, s, flow); return false;
+  case S_TRY: check_try(C, s, flow); return false;
+  case S_THROW:
+    check_throw(C, s);
+    exit_all_loops(flow);
+    return true;
   default: return false;
   }
 }

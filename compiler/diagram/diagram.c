@@ -159,6 +159,8 @@ static const uint8_t dg_kinds[IR_NODE_KIND_COUNT] = {
     [IR_GOTO] = DG_GOTO,           [IR_BRANCH] = DG_BRANCH,
     [IR_REASSIGN] = DG_ASSIGN,     [IR_ADD] = DG_ASSIGN,
     [IR_HANDLER_END] = DG_HANDLER_END, [IR_IDLE] = DG_IDLE,
+    [IR_TRY] = DG_MERGE,           [IR_TRY_END] = DG_MERGE, /* a try scope's way in and out */
+    [IR_THROW] = DG_TERMINATE,     /* ends the path, with an error */
 };
 
 static DgKind kind_of_ir(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? (DgKind)dg_kinds[k] : DG_END; }
@@ -168,7 +170,7 @@ static BptEdgeKind edge_kind_of_ir(IrEdgeKind k) {
   static const uint8_t kinds[IR_E_KIND_COUNT] = {
       [IR_E_FLOW] = BPT_E_FLOW,   [IR_E_COND] = BPT_E_COND,   [IR_E_ELSE] = BPT_E_ELSE,
       [IR_E_LOOP] = BPT_E_LOOP,   [IR_E_TIMER] = BPT_E_TIMER, [IR_E_COMMAND] = BPT_E_COMMAND,
-      [IR_E_GOTO] = BPT_E_GOTO};
+      [IR_E_GOTO] = BPT_E_GOTO,   [IR_E_CATCH] = BPT_E_COND};
   return k < IR_E_KIND_COUNT ? (BptEdgeKind)kinds[k] : BPT_E_FLOW;
 }
 

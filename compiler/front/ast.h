@@ -170,6 +170,17 @@ typedef struct NamedArg {
   Expr *value;
 } NamedArg;
 
+/* One `catch` clause of a try: the codes it takes (none: any error), the name the
+ * caught error is known by (`as e`; s NULL: none) and its block. */
+typedef struct Catch {
+  Expr **codes; /* E_STRING literals */
+  uint32_t ncodes;
+  Name var;
+  Symbol *sym;  /* the checker's symbol of var (SYM_ERROR) */
+  Block *body;
+  Span span;
+} Catch;
+
 typedef enum StmtKind {
   S_ASSIGN,    /* NAME = EXPR */
   S_HUMAN,     /* task / approve / review / request */
@@ -189,7 +200,9 @@ typedef enum StmtKind {
   S_GOTO,      /* goto STATE */
   S_REASSIGN,  /* reassign WHO [due EXPR]   (only inside on timeout) */
   S_ADD,       /* add WHO                   (only inside on timeout) */
-  S_ERROR      /* what syntax error recovery left */
+  S_ERROR,     /* what syntax error recovery left */
+  S_TRY,       /* try { } catch ["CODE", ...] [as e] { } ... */
+  S_THROW      /* throw CODE ["message"] */
 } StmtKind;
 
 struct Stmt {
@@ -223,6 +236,8 @@ struct Stmt {
     struct { Name state; } goto_;
     struct { Expr **who; uint32_t nwho; Expr *due; } reassign;
     struct { Expr **who; uint32_t nwho; } add;
+    struct { Block *body; Catch **catches; uint32_t n; } try_;
+    struct { Expr *code, *message; } throw_;
   } u;
 };
 
@@ -371,7 +386,8 @@ typedef enum SymKind {
   SYM_LOOPVAR, /* for x in ... */
   SYM_STATE,
   SYM_PROCESS,
-  SYM_ACTION
+  SYM_ACTION,
+  SYM_ERROR    /* the caught error of a `catch ... as e` */
 } SymKind;
 
 struct Symbol {

@@ -363,7 +363,7 @@ static void fmt_stmt(Fmt *f, const Stmt *s);
  * block may hold when printed as `{ stmt }`. */
 static bool stmt_is_flat(const Stmt *s) {
   switch (s->kind) {
-  case S_IF: case S_WHILE: case S_LOOP: case S_FOR: case S_PARALLEL: case S_ERROR:
+  case S_IF: case S_WHILE: case S_LOOP: case S_FOR: case S_PARALLEL: case S_ERROR: case S_TRY:
     return false;
   case S_HUMAN:
     return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout;
@@ -433,6 +433,28 @@ static void fmt_if(Fmt *f, const Stmt *s) {
   if (s->u.if_.otherwise) {
     put(f, " else ");
     fmt_block(f, s->u.if_.otherwise, false);
+  }
+}
+
+/* try { } catch ["A", "B"] [as e] { } ...: the clauses on the line of the closing brace,
+ * like `else` */
+static void fmt_try(Fmt *f, const Stmt *s) {
+  put(f, "try ");
+  fmt_block(f, s->u.try_.body, false);
+  for (uint32_t i = 0; i < s->u.try_.n; i++) {
+    const Catch *c = s->u.try_.catches[i];
+    put(f, " catch ");
+    for (uint32_t k = 0; k < c->ncodes; k++) {
+      if (k) put(f, ", ");
+      fmt_expr(f, c->codes[k], PREC_COND);
+    }
+    if (c->ncodes) put(f, " ");
+    if (c->var.s) {
+      put(f, "as ");
+      put_name(f, c->var);
+      put(f, " ");
+    }
+    fmt_block(f, c->body, false);
   }
 }
 
@@ -623,6 +645,12 @@ static void fmt_stmt(Fmt *f, const Stmt *s) {
     fmt_who(f, s->u.add.who, s->u.add.nwho);
     break;
   case S_ERROR: break;
+  case S_TRY: fmt_try(f, s); break;
+  case S_THROW:
+    put(f, "throw ");
+    fmt_expr(f, s->u.throw_.code, PREC_COND);
+    fmt_opt_expr(f, " ", s->u.throw_.message);
+    break;
   }
 }
 

@@ -452,7 +452,7 @@ static inline bool statement_word(int kind) {
   case TK_REQUEST: case TK_NOTIFY: case TK_LOG: case TK_IF: case TK_WHILE: case TK_LOOP:
   case TK_FOR: case TK_BREAK: case TK_CONTINUE: case TK_PARALLEL: case TK_BRANCH:
   case TK_WAIT: case TK_TERMINATE: case TK_GOTO: case TK_STATES: case TK_COMMAND:
-  case TK_FINAL: case TK_ENTER: case TK_REASSIGN: case TK_ADD:
+  case TK_FINAL: case TK_ENTER: case TK_REASSIGN: case TK_ADD: case TK_TRY: case TK_THROW:
     return true;
   default:
     return false;
@@ -484,7 +484,7 @@ static bool continues_line(int kind) {
   case TK_AND: case TK_OR: case TK_IN: case TK_QUESTION: case TK_COLON: case TK_DOT:
   case TK_COMMA: case TK_ARROW: case TK_ELSE: case TK_REMIND: case TK_ON: case TK_MODE:
   case TK_DUE: case TK_WAIT_ALL: case TK_BY: case TK_WHEN: case TK_LBRACE:
-  case TK_RPAREN: case TK_RBRACKET:
+  case TK_RPAREN: case TK_RBRACKET: case TK_CATCH:
     return true;
   default:
     return false;
@@ -502,7 +502,7 @@ static bool name_follows(int kind) {
   case TK_COMMA: case TK_LPAREN: case TK_LBRACKET: case TK_INTERP_BEGIN: case TK_IF:
   case TK_WHILE: case TK_DUE: case TK_WAIT: case TK_UNTIL: case TK_REMIND: case TK_TASK:
   case TK_APPROVE: case TK_REVIEW: case TK_REQUEST: case TK_NOTIFY: case TK_REASSIGN:
-  case TK_ADD: case TK_BY: case TK_WHEN:
+  case TK_ADD: case TK_BY: case TK_WHEN: case TK_THROW:
     return true;
   default:
     return false;

@@ -358,6 +358,41 @@ Stmt *tree_add(Parser *p, ExprList *who, Span span) {
   return s;
 }
 
+Stmt *tree_try(Parser *p, Block *body, Catch *first, Span span) {
+  Stmt *s = tree_stmt(p, S_TRY, span);
+  s->u.try_.body = body;
+  tree_try_add(p, s, first, span);
+  return s;
+}
+
+void tree_try_add(Parser *p, Stmt *s, Catch *c, Span span) {
+  uint32_t n = s->u.try_.n;
+  s->u.try_.catches = tree_grow(p, s->u.try_.catches, n, sizeof *s->u.try_.catches);
+  s->u.try_.catches[n] = c;
+  s->u.try_.n = n + 1;
+  s->span = span;
+}
+
+Catch *tree_catch(Parser *p, ExprList *codes, Name var, Block *body, Span span) {
+  Catch *c = arena_alloc(p->arena, sizeof *c);
+  memset(c, 0, sizeof *c);
+  if (codes) {
+    c->codes = LIST_DONE(p, codes);
+    c->ncodes = codes->n;
+  }
+  c->var = var;
+  c->body = body;
+  c->span = span;
+  return c;
+}
+
+Stmt *tree_throw(Parser *p, Expr *code, Expr *message, Span span) {
+  Stmt *s = tree_stmt(p, S_THROW, span);
+  s->u.throw_.code = code;
+  s->u.throw_.message = message;
+  return s;
+}
+
 /* ---- human steps -------------------------------------------------------------- */
 
 Stmt *tree_human(Parser *p, HumanKind kind, ExprList *who, Expr *title, FieldList *fields, Span at,

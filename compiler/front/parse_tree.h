@@ -141,6 +141,10 @@ NamedArg *tree_named_arg(Parser *p, Name name, Expr *value);
 Stmt *tree_goto(Parser *p, Name state, Span span);
 Stmt *tree_reassign(Parser *p, ExprList *who, Expr *due, Span span);
 Stmt *tree_add(Parser *p, ExprList *who, Span span);
+Stmt *tree_try(Parser *p, Block *body, Catch *first, Span span);
+void tree_try_add(Parser *p, Stmt *try_stmt, Catch *c, Span span);
+Catch *tree_catch(Parser *p, ExprList *codes, Name var, Block *body, Span span);
+Stmt *tree_throw(Parser *p, Expr *code, Expr *message, Span span);
 
 /* ---- human steps -------------------------------------------------------------- */
 

@@ -45,10 +45,12 @@ static const char *const node_kind_names[IR_NODE_KIND_COUNT] = {
     [IR_GOTO] = "goto",         [IR_BRANCH] = "branch",
     [IR_REASSIGN] = "reassign", [IR_ADD] = "add",
     [IR_HANDLER_END] = "handler_end", [IR_IDLE] = "idle",
+    [IR_TRY] = "try",           [IR_TRY_END] = "try_end",
+    [IR_THROW] = "throw",
 };
 
 static const char *const edge_kind_names[IR_E_KIND_COUNT] = {
-    "flow", "cond", "else", "loop", "timer", "command", "goto"};
+    "flow", "cond", "else", "loop", "timer", "command", "goto", "catch"};
 
 const char *ir_node_kind_name(IrNodeKind k) {
   return k < IR_NODE_KIND_COUNT ? node_kind_names[k] : "?";
@@ -62,7 +64,7 @@ bool ir_is_human(IrNodeKind k) { return k >= IR_TASK && k <= IR_REQUEST; }
 
 bool ir_is_terminal(IrNodeKind k) {
   return k == IR_END || k == IR_TERMINATE || k == IR_GOTO || k == IR_HANDLER_END ||
-         k == IR_IDLE || k == IR_BRANCH;
+         k == IR_IDLE || k == IR_BRANCH || k == IR_THROW;
 }
 
 /* ---- unique ids ------------------------------------------------------------- */
@@ -167,6 +169,16 @@ IrEdge *ir_edge(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, IrEdgeKind k
   e->kind = kind;
   e->label = label ? label : "";
   ptrvec_push(&ir->arena, &p->edges, e);
+  return e;
+}
+
+IrEdge *ir_edge_catch(IrProgram *ir, IrProc *p, IrNode *try_node, IrNode *to, uint32_t arm,
+                      const char *const *codes, uint32_t ncodes, const char *label) {
+  IrEdge *e = ir_edge(ir, p, try_node, to, IR_E_CATCH, label);
+  e->arm = arm;
+  e->ncodes = ncodes;
+  e->codes = arena_alloc(&ir->arena, (ncodes + 1) * sizeof *e->codes);
+  for (uint32_t i = 0; i < ncodes; i++) e->codes[i] = ir_str(ir, codes[i]);
   return e;
 }
 

@@ -109,6 +109,11 @@ typedef enum IrNodeKind {
   IR_BRANCH,     /* a cluster: one branch of a parallel, on no path */
   IR_REASSIGN, IR_ADD, /* inside on timeout */
   IR_HANDLER_END, IR_IDLE,
+  /* errors a process can catch */
+  IR_TRY,        /* enters a try scope: one FLOW edge (the body) and CATCH edges (tried
+                    in `arm` order) to the handlers; payload try_ */
+  IR_TRY_END,    /* the body of its TRY is done: the scope ends (FLOW) */
+  IR_THROW,      /* raises error throw_.code with throw_.message; no out-edges */
   IR_NODE_KIND_COUNT
 } IrNodeKind;
 
@@ -117,6 +122,7 @@ typedef enum IrEdgeKind {
   IR_E_LOOP,    /* set by ir_finish on a FLOW edge that closes a loop; a builder may
                    use it, it means FLOW */
   IR_E_TIMER, IR_E_COMMAND, IR_E_GOTO,
+  IR_E_CATCH,   /* a TRY to a handler: the error codes it catches (codes; none: any) */
   IR_E_KIND_COUNT
 } IrEdgeKind;
 
@@ -130,6 +136,8 @@ typedef struct IrEdge {
                         the branch order */
   IrExpr *cond;      /* IR_E_COND: a bool */
   const char *label; /* the condition's text, "else", "remind 1d before", ... */
+  const char **codes; /* IR_E_CATCH: the error codes it catches; ncodes 0: any */
+  uint32_t ncodes;
 } IrEdge;
 
 /* A WHO list: user and users expressions. */
@@ -199,6 +207,10 @@ struct IrNode {
     struct { IrWho who; } add;
     struct { uint32_t number; } branch;     /* IR_BRANCH: 1-based */
     struct { IrNode *loop_head; } merge;    /* computed by ir_finish: see docs/ir.md */
+    /* IR_TRY (IR_TRY_END: group only): group and nbranches (1) computed by ir_finish as
+     * for a fork; slot, slot+1: two hidden slots for the caught code and message */
+    struct { uint16_t group; uint32_t nbranches; uint16_t slot; } try_;
+    struct { IrExpr *code, *message; } throw_; /* strings; message NULL: "" */
   } u;
 };
 
@@ -355,6 +367,10 @@ IrEdge *ir_edge(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, IrEdgeKind k
 /* A COND edge tried arm-th (0, 1, ...) with a bool condition. */
 IrEdge *ir_edge_cond(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, uint32_t arm,
                      IrExpr *cond, const char *label);
+/* A TRY's CATCH edge, tried arm-th (0, 1, ...): the handler `to` takes the errors whose
+ * code is one of codes[0 .. ncodes) (copied), or any error when ncodes is 0. */
+IrEdge *ir_edge_catch(IrProgram *ir, IrProc *p, IrNode *try_node, IrNode *to, uint32_t arm,
+                      const char *const *codes, uint32_t ncodes, const char *label);
 /* Appends a slot; returns its index. */
 uint16_t ir_slot(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrSlotKind kind);
 /* A parameter (a new IR_SLOT_PARAM slot); def NULL makes it required. */

@@ -94,11 +94,14 @@ static void index_edges(IrProgram *ir, IrProc *p) {
 /* ---- 2. shape ---------------------------------------------------------------------- */
 
 static bool is_flow(IrEdgeKind k) {
-  return k == IR_E_FLOW || k == IR_E_LOOP || k == IR_E_COND || k == IR_E_ELSE;
+  return k == IR_E_FLOW || k == IR_E_LOOP || k == IR_E_COND || k == IR_E_ELSE || k == IR_E_CATCH;
 }
 
-static bool is_join(IrNodeKind k) { return k == IR_JOIN || k == IR_RACE_JOIN; }
-static bool is_fork(IrNodeKind k) { return k == IR_FORK || k == IR_RACE || k == IR_EVENT_WAIT; }
+/* A try scope is a split of one branch (its body) and TRY_END its join. */
+static bool is_join(IrNodeKind k) { return k == IR_JOIN || k == IR_RACE_JOIN || k == IR_TRY_END; }
+static bool is_fork(IrNodeKind k) {
+  return k == IR_FORK || k == IR_RACE || k == IR_EVENT_WAIT || k == IR_TRY;
+}
 
 /* What an event gateway may wait for: a timer, a human step, a host action. */
 static bool is_event(IrNodeKind k) {
@@ -106,7 +109,7 @@ static bool is_event(IrNodeKind k) {
 }
 
 typedef struct EdgeCount {
-  uint32_t flow, cond, otherwise, timer, command, go;
+  uint32_t flow, cond, otherwise, timer, command, go, catches;
 } EdgeCount;
 
 static EdgeCount count_out(const IrProc *p, const IrNode *n) {
@@ -119,6 +122,7 @@ static EdgeCount count_out(const IrProc *p, const IrNode *n) {
     case IR_E_TIMER: c.timer++; break;
     case IR_E_COMMAND: c.command++; break;
     case IR_E_GOTO: c.go++; break;
+    case IR_E_CATCH: c.catches++; break;
     case IR_E_KIND_COUNT: break;
     }
   }
@@ -127,7 +131,7 @@ static EdgeCount count_out(const IrProc *p, const IrNode *n) {
 
 static bool only(EdgeCount c, uint32_t flow, uint32_t otherwise) {
   return c.flow == flow && c.otherwise == otherwise && !c.cond && !c.timer && !c.command &&
-         !c.go;
+         !c.go && !c.catches;
 }
 
 /* Is t the target of one of n's edges of this kind? */
@@ -224,6 +228,32 @@ static void check_state(Finish *F, const IrNode *n, EdgeCount c) {
     report(F, n, "%u COMMAND edges for %u commands", c.command, st->ncommands);
 }
 
+/* A try: one FLOW edge (its body) and CATCH edges with arms 0..k-1, each once, whose
+ * codes are non-empty; two hidden slots for the caught error. */
+static void check_try(Finish *F, const IrNode *n, EdgeCount c) {
+  if (c.flow != 1 || !c.catches || c.cond || c.otherwise || c.timer || c.command || c.go) {
+    report(F, n, "a try needs one FLOW edge (its body) and one or more CATCH edges, and no other");
+    return;
+  }
+  uint8_t *seen = xcalloc(c.catches + 1, 1);
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = ir_edge_at(F->p, n->out[i]);
+    if (e->kind != IR_E_CATCH) continue;
+    if (e->arm >= c.catches || seen[e->arm]) {
+      report(F, n, "the CATCH edges' arms must number 0 to %u, each once", c.catches - 1);
+      break;
+    }
+    seen[e->arm] = 1;
+    for (uint32_t k = 0; k < e->ncodes; k++)
+      if (!e->codes || !e->codes[k] || !*e->codes[k]) {
+        report(F, n, "CATCH edge %u has an empty error code", e->arm);
+        break;
+      }
+  }
+  free(seen);
+  if (n->u.try_.slot + 1u >= F->p->slots.n) report(F, n, "a try needs two hidden slots for the caught error");
+}
+
 /* Payload indices that the bundle format would otherwise carry out of range. */
 static void check_payload(Finish *F, const IrNode *n) {
   const IrProgram *ir = F->ir;
@@ -266,6 +296,9 @@ static void check_payload(Finish *F, const IrNode *n) {
   case IR_GOTO:
     if (n->u.state.state >= p->nstates) report(F, n, "no state %u", n->u.state.state);
     break;
+  case IR_THROW:
+    if (!n->u.throw_.code) report(F, n, "a throw needs an error code");
+    break;
   default: break;
   }
 }
@@ -278,7 +311,7 @@ static void check_node(Finish *F, const IrNode *n) {
     if (!only(c, 1, 0)) report(F, n, "the start needs exactly one FLOW edge");
     if (n->nin) report(F, n, "no edge may lead to the start");
     break;
-  case IR_END: case IR_TERMINATE: case IR_HANDLER_END: case IR_IDLE: case IR_BRANCH:
+  case IR_END: case IR_TERMINATE: case IR_HANDLER_END: case IR_IDLE: case IR_BRANCH: case IR_THROW:
     if (n->nout) report(F, n, "a %s node has no out-edges", ir_node_kind_name(n->kind));
     if (n->kind == IR_BRANCH && n->nin) report(F, n, "a branch node is a cluster, on no path");
     break;
@@ -299,6 +332,7 @@ static void check_node(Finish *F, const IrNode *n) {
     if (!only(c, 1, 1)) report(F, n, "a for loop's next needs one FLOW edge (the body) and one ELSE edge (done)");
     break;
   case IR_STATE: check_state(F, n, c); break;
+  case IR_TRY: check_try(F, n, c); break;
   case IR_EVENT_WAIT:
     if (c.flow < 1 || c.flow > 255 || !only(c, c.flow, 0)) {
       report(F, n, "an event gateway needs 1 to 255 FLOW edges (its events), and no other");
@@ -322,6 +356,7 @@ static void check_node(Finish *F, const IrNode *n) {
   for (uint32_t i = 0; i < n->nout; i++) {
     const IrEdge *e = ir_edge_at(p, n->out[i]);
     if (e->kind == IR_E_COMMAND && n->kind != IR_STATE) report(F, n, "only a state has COMMAND edges");
+    if (e->kind == IR_E_CATCH && n->kind != IR_TRY) report(F, n, "only a try has CATCH edges");
     if (is_flow(e->kind) && e->to->kind == IR_START) report(F, n, "an edge leads back to the start");
     if (e->kind == IR_E_GOTO && e->to->kind != IR_STATE) report(F, n, "a GOTO edge must lead to a state");
   }
@@ -492,13 +527,14 @@ static int32_t ctx_after(const Finish *F, const Tokens *T, const IrNode *n) {
 
 static void arrive_at_join(Finish *F, Tokens *T, const IrNode *j, int32_t c) {
   const IrProc *p = F->p;
-  IrNodeKind want = j->kind == IR_JOIN ? IR_FORK : IR_RACE;
+  IrNodeKind want = j->kind == IR_JOIN ? IR_FORK : j->kind == IR_TRY_END ? IR_TRY : IR_RACE;
   if (c < 0 || ir_node_at(p, (uint32_t)c)->kind != want) {
     report(F, j, "this %s is fed by %s, not by the branches of a %s: it would wait forever",
            ir_node_kind_name(j->kind), c < 0 ? "the main flow" : ctx_name(p, c),
-           want == IR_FORK ? "FORK" : "RACE");
+           want == IR_FORK ? "FORK" : want == IR_TRY ? "TRY" : "RACE");
     return;
   }
+  if (want == IR_TRY) return; /* a scope may be left at several places: each TRY_END leaves it */
   int32_t other = T->join_of[c];
   if (other >= 0 && other != (int32_t)j->index)
     report(F, j, "the branches of `%s` meet at two joins (`%s` and this one): a split's "
@@ -520,10 +556,11 @@ static void propagate_tokens(Finish *F, Tokens *T, const uint32_t *entries, uint
   }
   while (head < tail) {
     const IrNode *n = ir_node_at(p, queue[head++]);
-    int32_t c = ctx_after(F, T, n);
+    int32_t after = ctx_after(F, T, n);
     for (uint32_t i = 0; i < n->nout; i++) {
       const IrEdge *e = ir_edge_at(p, n->out[i]);
       if (!walk_edge(e)) continue;
+      int32_t c = e->kind == IR_E_CATCH ? T->ctx[n->index] : after; /* a catch leaves the scope */
       const IrNode *t = e->to;
       if (is_join(t->kind) && T->ctx[t->index] != c) arrive_at_join(F, T, t, c);
       if (T->ctx[t->index] == INT32_MIN) {
@@ -563,11 +600,18 @@ static void number_groups(IrProc *p, const Tokens *T) {
     IrNode *n = ir_node_at(p, i);
     if (!is_fork(n->kind)) continue;
     n->u.fork.group = (uint16_t)groups++;
-    n->u.fork.nbranches = n->nout; /* an event gateway's events join as a race: 1 */
+    n->u.fork.nbranches = n->kind == IR_TRY ? 1 : n->nout; /* an event gateway's events join as a race: 1 */
     if (T->join_of[i] >= 0) {
       IrNode *j = ir_node_at(p, (uint32_t)T->join_of[i]);
       j->u.fork.group = n->u.fork.group;
-      j->u.fork.nbranches = n->kind == IR_RACE ? 1 : n->nout;
+      j->u.fork.nbranches = n->kind == IR_RACE || n->kind == IR_TRY ? 1 : n->nout;
+    }
+  }
+  for (uint32_t i = 0; i < p->nodes.n; i++) { /* each TRY_END: the group of its TRY */
+    IrNode *n = ir_node_at(p, i);
+    if (n->kind == IR_TRY_END && T->ctx[i] >= 0) {
+      n->u.fork.group = ir_node_at(p, (uint32_t)T->ctx[i])->u.fork.group;
+      n->u.fork.nbranches = 1;
     }
   }
   p->ngroups = groups;

@@ -17,6 +17,7 @@
  * fields and constants' values; labels and titles are copied from the
  * source text. Nesting depth is bounded by the parser (PARSE_MAX_DEPTH), so
  * the recursion here is too. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lower.h"
@@ -68,6 +69,10 @@ typedef struct Lower {
   PosCache pos;
   SlotMap *maps; /* per process */
   SlotMap *map;  /* the current process's */
+  /* the caught errors of `catch ... as e` in scope: symbol, the try's code slot */
+  const Symbol **err_syms;
+  uint16_t *err_slots;
+  uint32_t nerr, err_cap;
 } Lower;
 
 /* ---- text and positions ------------------------------------------------------ */
@@ -288,6 +293,17 @@ static IrExpr *lower_name(Lower *L, const Expr *e) {
   return x;
 }
 
+/* e.code / e.message of a caught error: the slots of its try. */
+static IrExpr *lower_caught(Lower *L, const Expr *e) {
+  const Symbol *sym = e->u.field.obj->u.name.sym;
+  for (uint32_t i = L->nerr; i-- > 0;)
+    if (L->err_syms[i] == sym) {
+      bool message = strcmp(e->u.field.member.s, "message") == 0;
+      return ir_expr_slot(L->ir, L->p, (uint16_t)(L->err_slots[i] + message));
+    }
+  return NULL; /* the checker made sure it is in scope */
+}
+
 static IrBinaryOp binary_op(BinaryOp op) {
   switch (op) {
   case B_ADD: return IR_OP_ADD;
@@ -322,6 +338,9 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
     break;
   case E_NAME: return lower_name(L, e);
   case E_FIELD:
+    if (e->u.field.obj->kind == E_NAME && e->u.field.obj->u.name.sym &&
+        e->u.field.obj->u.name.sym->kind == SYM_ERROR)
+      return lower_caught(L, e);
     return ir_expr_member(L->ir, lower_expr(L, e->u.field.obj), e->u.field.member.s);
   case E_CALL:
     x = ir_expr_call(L->ir, e->type, e->u.call.fn.s, lower_exprs(L, e->u.call.args, e->u.call.n),
@@ -602,6 +621,61 @@ static Tails lower_terminate(Lower *L, Stmt *s, Tails in) {
   return (Tails){0};
 }
 
+/* try { body } catch ... { }: TRY, the body, TRY_END; a CATCH edge per clause, in
+ * order, to a meeting point where its block begins; all that goes on meets after. */
+static Tails lower_try(Lower *L, Stmt *s, Tails in) {
+  IrNode *t = new_node(L, IR_TRY, s->span);
+  t->title = "try";
+  t->detail = arena_printf(&L->ir->arena, "try · %u catch%s", s->u.try_.n, s->u.try_.n == 1 ? "" : "es");
+  t->u.try_.slot = ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "try_%u_code", t->index), &type_string,
+                           IR_SLOT_HIDDEN);
+  ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "try_%u_message", t->index), &type_string, IR_SLOT_HIDDEN);
+  connect(L, in, t);
+  Loop *outer_loop = L->loop;
+  L->loop = NULL; /* break and continue do not leave a try block (the checker says so) */
+  Tails body = lower_block(L, s->u.try_.body, tail_of(L, t, IR_E_FLOW, NULL));
+  L->loop = outer_loop;
+  Tails out = {0};
+  if (body.n) {
+    IrNode *end = new_node(L, IR_TRY_END, s->span);
+    end->title = "end try";
+    end->detail = "try end";
+    out = then(L, body, end);
+  }
+  for (uint32_t i = 0; i < s->u.try_.n; i++) {
+    const Catch *c = s->u.try_.catches[i];
+    const char **codes = arena_alloc(&L->ir->arena, (c->ncodes + 1) * sizeof *codes);
+    for (uint32_t k = 0; k < c->ncodes; k++) codes[k] = plain_text(L, c->codes[k]);
+    IrNode *m = new_node(L, IR_MERGE, c->span);
+    m->title = c->ncodes ? arena_printf(&L->ir->arena, "catch %s", source_text(L, c->codes[0]->span)) : "catch";
+    m->detail = "catch";
+    ir_edge_catch(L->ir, L->p, t, m, i, codes, c->ncodes, m->title);
+    uint32_t mark = L->nerr;
+    if (c->sym) {
+      if (L->nerr == L->err_cap) {
+        L->err_cap = L->err_cap ? L->err_cap * 2 : 8;
+        L->err_syms = xrealloc(L->err_syms, L->err_cap * sizeof *L->err_syms);
+        L->err_slots = xrealloc(L->err_slots, L->err_cap * sizeof *L->err_slots);
+      }
+      L->err_syms[L->nerr] = c->sym;
+      L->err_slots[L->nerr++] = t->u.try_.slot;
+    }
+    tails_append(L, &out, lower_block(L, c->body, tail_of(L, m, IR_E_FLOW, NULL)));
+    L->nerr = mark;
+  }
+  return merge(L, out, s->span, "end try", false);
+}
+
+static Tails lower_throw(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_THROW, s->span);
+  n->u.throw_.code = lower_expr(L, s->u.throw_.code);
+  n->u.throw_.message = s->u.throw_.message ? lower_expr(L, s->u.throw_.message) : NULL;
+  n->title = source_text(L, s->span);
+  n->detail = "throw";
+  connect(L, in, n);
+  return (Tails){0};
+}
+
 static Tails lower_notify(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_NOTIFY, s->span);
   n->u.notify.who = lower_who(L, s->u.notify.who, s->u.notify.nwho);
@@ -710,6 +784,8 @@ static Tails lower_stmt(Lower *L, Stmt *s, Tails in) {
   case S_GOTO: return lower_goto(L, s, in);
   case S_REASSIGN: return lower_reassign(L, s, in);
   case S_ADD: return lower_add(L, s, in);
+  case S_TRY: return lower_try(L, s, in);
+  case S_THROW: return lower_throw(L, s, in);
   default: return in; /* S_ERROR: a checked program has none */
   }
 }
@@ -947,7 +1023,7 @@ static void lower_action(Lower *L, const Action *a, IrAction *g) {
 IrProgram *lower_program(const Program *prog) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
   if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
-  Lower L = {ir, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL};
+  Lower L = {ir, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0};
   uint32_t counts[3] = {0, 0, 0};
   for (uint32_t i = 0; i < prog->nitems; i++) counts[prog->items[i].kind]++;
   ir_reserve(ir, counts[I_DOCUMENT], counts[I_ACTION], counts[I_PROCESS]);
@@ -964,6 +1040,8 @@ IrProgram *lower_program(const Program *prog) {
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
       lower_body(&L, prog->items[i].u.proc, &ir->procs[k++]);
+  free(L.err_syms);
+  free(L.err_slots);
   ir_finish(ir);
   return ir;
 }

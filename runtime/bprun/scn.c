@@ -451,8 +451,9 @@ static bool pending_call(Inst *c, const char *action, BpCall *out) {
 static void cmd_answer(Run *r, char **w, int n, bool fail) {
   Inst *c = need_instance(r);
   if (!c) return;
-  if (n < 2 || n > 3) {
-    failure(r, "error: `%s` needs an action name and %s", w[0], fail ? "a message" : "at most one value");
+  if (n < 2 || n > (fail ? 4 : 3)) {
+    failure(r, "error: `%s` needs an action name and %s", w[0],
+            fail ? "a message, or an error code and a message" : "at most one value");
     return;
   }
   BpCall call;
@@ -463,6 +464,14 @@ static void cmd_answer(Run *r, char **w, int n, bool fail) {
     return;
   }
   BpError err = {0};
+  if (fail && n == 4) { /* fail ACTION CODE "message": a business error a try may catch */
+    char *code = text_of(r, w[2]), *msg = text_of(r, w[3]);
+    BpStatus st = bp_fail_error(c->inst, call.id, code, msg, &err);
+    free(code);
+    free(msg);
+    after_event(r, st, &err);
+    return;
+  }
   if (fail) {
     char *msg = n == 3 ? text_of(r, w[2]) : NULL;
     BpStatus st = bp_fail(c->inst, call.id, msg ? msg : "", &err);
@@ -737,7 +746,7 @@ static void show_items(Run *r) {
 const char scn_run_help[] =
     "commands (as in scenarios; a quoted text may hold spaces):\n"
     "  approve USER [COMMENT]     reject USER [COMMENT]     complete USER [field=value ...]\n"
-    "  command USER NAME          set field=value ...       answer ACTION VALUE | fail ACTION WHY\n"
+    "  command USER NAME          set field=value ...       answer ACTION VALUE | fail ACTION [CODE] WHY\n"
     "  advance 1d | 4h30m ...     clock 2026-03-05T10:00    start PROCESS [name=value ...]\n"
     "  use N (the Nth instance)   expect EXPR | expect error TEXT | expect completed ...\n"
     "  items (show the open items again)   help   quit\n";

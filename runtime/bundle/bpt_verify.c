@@ -479,6 +479,7 @@ static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n)
   case BPT_OP_ITER_NEXT: case BPT_OP_STEP: case BPT_OP_ADD_PEOPLE: case BPT_OP_HANDLER_END:
   case BPT_OP_NOTIFY: case BPT_OP_LOG: case BPT_OP_WAIT: case BPT_OP_WAIT_UNTIL: case BPT_OP_TERMINATE:
   case BPT_OP_END: case BPT_OP_GOTO: case BPT_OP_STATE_IDLE: case BPT_OP_RESULT: case BPT_OP_FAIL:
+  case BPT_OP_TRY: case BPT_OP_TRY_END: case BPT_OP_THROW:
     break;
   }
   return true;
@@ -527,6 +528,19 @@ static bool check_iter_slots(Verifier *v, uint32_t pc, const BptInsn *in) {
   if ((in->op == BPT_OP_ITER_START || in->op == BPT_OP_ITER_NEXT) && in->arg[0] + 1 >= v->p->nslots)
     return cfail(v, pc, "%s uses slots %u and %u, but there are %u", bpt_ops[in->op].name,
                  in->arg[0], in->arg[0] + 1, v->p->nslots);
+  return true;
+}
+
+/* TRY g k s j: the codes it catches are a constant list of strings (empty: any code), and
+ * the caught code and message go to slots s and s + 1. */
+static bool check_try(Verifier *v, uint32_t pc, const BptInsn *in) {
+  if (in->op != BPT_OP_TRY) return true;
+  const BptConst *c = &v->b->consts[in->arg[1]];
+  if (!(c->type & BPT_T_LIST) || (c->nitems && c->type != (BPT_T_LIST | BPT_T_STRING)))
+    return cfail(v, pc, "TRY's codes (constant %u) must be a list of strings", in->arg[1]);
+  if (in->arg[2] + 1 >= v->p->nslots)
+    return cfail(v, pc, "TRY uses slots %u and %u, but there are %u", in->arg[2], in->arg[2] + 1,
+                 v->p->nslots);
   return true;
 }
 
@@ -583,7 +597,8 @@ static bool check_instructions(Verifier *v) {
     const char *letters = bpt_ops[in.op].operands;
     for (unsigned i = 0; i < in.nargs; i++)
       if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
-    if (!check_iter_slots(v, pc, &in) || !check_store_type(v, pc, &prev, &in)) return false;
+    if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
+      return false;
     v->mark[pc] = UNSEEN;
     prev = in;
     pc += in.size;
@@ -694,6 +709,8 @@ static bool step_insn(Verifier *v, uint32_t pc) {
   if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
     return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
                  info->name, depth - (unsigned)pops);
+  if (in.op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
+    return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
   const char *j = strchr(info->operands, 'j');
   if ((info->flags & BPT_F_JUMP) && j && !reach(v, in.arg[j - info->operands], after, fragment, pc))
     return false;

@@ -579,13 +579,84 @@ static void test_refusals(void **state) {
                  "j: ");
 }
 
+/* an embedded sub-process with an error boundary: an error end event inside (errorRef ->
+ * errorCode E1) withdraws the sub-process's open task and goes on along the boundary's
+ * flow; without the error the sub-process ends normally */
+#define ERROR_SUB(BOUNDARY_DEF, END_DEF)                                                       \
+  HEAD "<startEvent id=\"s\"/>\n"                                                             \
+  "<subProcess id=\"sub\"><startEvent id=\"ss\"/><parallelGateway id=\"fork\"/>"              \
+  "<userTask id=\"wait\" camunda:assignee=\"${boss}\"/>"                                      \
+  "<exclusiveGateway id=\"g\" default=\"g3\"/>" END_DEF "<serviceTask id=\"inner\"/>"         \
+  "<parallelGateway id=\"join\"/><endEvent id=\"se\"/>"                                       \
+  "<sequenceFlow id=\"g0\" sourceRef=\"ss\" targetRef=\"fork\"/>"                             \
+  "<sequenceFlow id=\"g1\" sourceRef=\"fork\" targetRef=\"g\"/>"                              \
+  "<sequenceFlow id=\"g1b\" sourceRef=\"fork\" targetRef=\"wait\"/>"                          \
+  "<sequenceFlow id=\"g2\" sourceRef=\"g\" targetRef=\"bad\"><conditionExpression>${fail}"   \
+  "</conditionExpression></sequenceFlow>"                                                     \
+  "<sequenceFlow id=\"g3\" sourceRef=\"g\" targetRef=\"inner\"/>"                             \
+  "<sequenceFlow id=\"g4\" sourceRef=\"inner\" targetRef=\"join\"/>"                          \
+  "<sequenceFlow id=\"g5\" sourceRef=\"wait\" targetRef=\"join\"/>"                           \
+  "<sequenceFlow id=\"g6\" sourceRef=\"join\" targetRef=\"se\"/></subProcess>\n"              \
+  "<boundaryEvent id=\"caught\" attachedToRef=\"sub\">" BOUNDARY_DEF "</boundaryEvent>\n"     \
+  "<serviceTask id=\"recover\"/><serviceTask id=\"outer\"/>\n"                                \
+  "<endEvent id=\"e\"/><endEvent id=\"e2\"/>\n"                                               \
+  "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sub\"/>\n"                             \
+  "<sequenceFlow id=\"f2\" sourceRef=\"sub\" targetRef=\"outer\"/>\n"                         \
+  "<sequenceFlow id=\"f3\" sourceRef=\"outer\" targetRef=\"e\"/>\n"                           \
+  "<sequenceFlow id=\"f4\" sourceRef=\"caught\" targetRef=\"recover\"/>\n"                    \
+  "<sequenceFlow id=\"f5\" sourceRef=\"recover\" targetRef=\"e2\"/>\n"                        \
+  "</process>\n<error id=\"Err1\" name=\"Bad input\" errorCode=\"E1\"/>"                      \
+  "<error id=\"Err2\" name=\"Other\" errorCode=\"E2\"/><escalation id=\"Esc\" escalationCode=\"UP\"/>\n" \
+  "</definitions>\n"
+
+static void test_error_boundary(void **state) {
+  (void)state;
+  const char *xml = ERROR_SUB("<errorEventDefinition errorRef=\"Err1\"/>",
+                              "<endEvent id=\"bad\"><errorEventDefinition errorRef=\"Err1\"/></endEvent>");
+  BpArg no[] = {{"boss", bp_user("bob")}, {"fail", bp_bool(false)}};
+  run_path(xml, no, 2, BP_COMPLETED, "inner wait outer");
+  BpArg yes[] = {{"boss", bp_user("bob")}, {"fail", bp_bool(true)}};
+  size_t len;
+  uint8_t *bytes = compile(xml, &len);
+  Session s;
+  start(&s, bytes, len, yes, 2);
+  assert_int_equal(bp_instance_item_count(s.inst), 0); /* the task was opened, then withdrawn */
+  drive(&s);
+  finish(&s, BP_COMPLETED, "recover");
+  free(bytes);
+  /* a boundary without errorRef catches any error */
+  run_path(ERROR_SUB("<errorEventDefinition/>", "<endEvent id=\"bad\"><errorEventDefinition errorRef=\"Err2\"/></endEvent>"),
+           yes, 2, BP_COMPLETED, "recover");
+  /* another error passes the boundary by: the instance fails with the error's code and name */
+  bytes = compile(ERROR_SUB("<errorEventDefinition errorRef=\"Err1\"/>",
+                            "<endEvent id=\"bad\"><errorEventDefinition errorRef=\"Err2\"/></endEvent>"),
+                  &len);
+  start(&s, bytes, len, yes, 2);
+  assert_non_null(strstr(bp_instance_message(s.inst), "error E2: Other"));
+  finish(&s, BP_FAILED, "");
+  free(bytes);
+  /* an interrupting escalation boundary catches the escalation end event inside */
+  run_path(ERROR_SUB("<escalationEventDefinition escalationRef=\"Esc\"/>",
+                     "<endEvent id=\"bad\"><escalationEventDefinition escalationRef=\"Esc\"/></endEvent>"),
+           yes, 2, BP_COMPLETED, "recover");
+  /* a non-interrupting escalation boundary is refused */
+  expect_refused(HEAD "<startEvent id=\"s\"/><subProcess id=\"sub\"/><endEvent id=\"e\"/>"
+                      "<boundaryEvent id=\"up\" attachedToRef=\"sub\" cancelActivity=\"false\">"
+                      "<escalationEventDefinition/></boundaryEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sub\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"sub\" targetRef=\"e\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"up\" targetRef=\"e\"/>" TAIL,
+                 "up: a non-interrupting escalation boundary event is not supported");
+}
+
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),       cmocka_unit_test(test_exclusive),
       cmocka_unit_test(test_no_default),     cmocka_unit_test(test_parallel),
       cmocka_unit_test(test_loop),           cmocka_unit_test(test_boundary_timer),
       cmocka_unit_test(test_event_gateway),  cmocka_unit_test(test_multi_instance),
-      cmocka_unit_test(test_sub_process),    cmocka_unit_test(test_refusals),    cmocka_unit_test(test_xpath),    cmocka_unit_test(test_link),
+      cmocka_unit_test(test_sub_process),    cmocka_unit_test(test_error_boundary),    cmocka_unit_test(test_refusals),    cmocka_unit_test(test_xpath),    cmocka_unit_test(test_link),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1223,6 +1223,22 @@ static void c_store_list_const(Builder *B) { /* a list constant of other element
   uint16_t k = K_list(B, BPT_T_INT, 1, &one);
   E(B, BPT_OP_CONST, k), E(B, BPT_OP_STORE, M_WHO), c_ok(B);
 }
+/* TRY: its codes are a list of strings, its two slots exist, the stack is empty there (the
+ * catch starts a thread). */
+static void c_try_codes(Builder *B) {
+  int L = lab(B);
+  E(B, BPT_OP_TRY, 0, M_INT1, M_A, L), E(B, BPT_OP_TRY_END, 0), here(B, L), c_ok(B);
+}
+static void c_try_slots(Builder *B) {
+  int L = lab(B);
+  uint16_t k = K_list(B, BPT_T_STRING, 1, (uint16_t[]){M_TITLE});
+  E(B, BPT_OP_TRY, 0, k, 4, L), E(B, BPT_OP_TRY_END, 0), here(B, L), c_ok(B);
+}
+static void c_try_stack(Builder *B) {
+  int L = lab(B);
+  uint16_t k = K_list(B, BPT_T_STRING, 0, NULL);
+  E(B, BPT_OP_CONST, M_INT1), E(B, BPT_OP_TRY, 0, k, M_A, L), E(B, BPT_OP_POP), here(B, L), c_ok(B);
+}
 
 #define READ_CASE(fn, msg)                                                                         \
   { #fn, RICH, AT_READ, fn, NULL, false, msg }
@@ -1399,6 +1415,9 @@ static const Case cases[] = {
               "process `m`, pc 3: STORE stores string (document field 1) into slot 0, which holds int"),
     CODE_CASE(c_store_list_const,
               "process `m`, pc 3: STORE stores list of int (constant 3) into slot 1, which holds users"),
+    CODE_CASE(c_try_codes, "process `m`, pc 0: TRY's codes (constant 0) must be a list of strings"),
+    CODE_CASE(c_try_slots, "process `m`, pc 0: TRY uses slots 4 and 5, but there are 5"),
+    CODE_CASE(c_try_stack, "process `m`, pc 3: TRY with 1 values on the stack; it needs it empty"),
 };
 
 /* The mini bundle itself is valid: the code cases break only what they name. */

@@ -765,6 +765,141 @@ static void test_codegen_names_the_node(void **state) {
   ir_free(B.ir);
 }
 
+/* ---- try scopes ---------------------------------------------------------------------------- */
+
+/* A TRY with two hidden slots for the caught error. */
+static IrNode *try_node(Build *B, const char *id) {
+  IrNode *n = node(B, IR_TRY, id);
+  n->u.try_.slot = ir_slot(B->ir, B->p, "error_code", &type_string, IR_SLOT_HIDDEN);
+  ir_slot(B->ir, B->p, "error_message", &type_string, IR_SLOT_HIDDEN);
+  return n;
+}
+
+static IrNode *throw_node(Build *B, const char *id, const char *code) {
+  IrNode *n = node(B, IR_THROW, id);
+  n->u.throw_.code = ir_expr_string(B->ir, code, (uint32_t)strlen(code));
+  n->u.throw_.message = ir_expr_string(B->ir, "too late", 8);
+  return n;
+}
+
+/* try { parallel { task t; { wait 1h; if x == 1 throw "LATE" else task t3 } } }
+ * catch "LATE" { log "caught" }:
+ * the error in one branch cancels the other (its task withdrawn) and the catch goes on;
+ * without the error the body ends the scope. Also across a save and restore. */
+static void test_try_cancels_parallel_branches(void **state) {
+  (void)state;
+  Build B = build_new();
+  const char *late = "LATE";
+  size_t len;
+  IrNode *s, *tr, *f, *t, *hour, *th, *j, *te, *ok, *caught, *m, *e;
+  s = node(&B, IR_START, "s"), tr = try_node(&B, "try"), f = node(&B, IR_FORK, "f");
+  /* parallel { task t; { wait 1h; if x == 1 { throw "LATE" } else { task t3 } } } */
+  t = task_node(&B, "t"), hour = node(&B, IR_WAIT, "hour"), th = throw_node(&B, "th", "LATE");
+  IrNode *t3 = task_node(&B, "t3");
+  j = node(&B, IR_JOIN, "j"), te = node(&B, IR_TRY_END, "te"), ok = log_node(&B, "ok");
+  caught = log_node(&B, "caught"), m = node(&B, IR_MERGE, "m"), e = node(&B, IR_END, "e");
+  IrNode *c = node(&B, IR_CHOICE, "c");
+  hour->u.wait.value = ir_expr_duration(B.ir, 3600);
+  flow(&B, s, tr);
+  flow(&B, tr, f);
+  ir_edge_catch(B.ir, B.p, tr, caught, 0, &late, 1, "LATE");
+  branch(&B, f, 0, t);
+  branch(&B, f, 1, hour);
+  flow(&B, hour, c);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), th); /* x = 1: the branch throws */
+  otherwise(&B, c, t3);
+  flow(&B, t, j);
+  flow(&B, t3, j);
+  flow(&B, j, te);
+  flow(&B, te, ok);
+  flow(&B, ok, m);
+  flow(&B, caught, m);
+  flow(&B, m, e);
+  uint8_t *bytes = compile(&B, &len);
+  { /* no error: both tasks, the join, the end of the scope */
+    Session ses;
+    session_start(&ses, bytes, len, 0);
+    BpError err;
+    assert_int_equal(bp_advance(ses.inst, 7200, &err), BP_OK);
+    assert_int_equal(bp_instance_item_count(ses.inst), 2);
+    assert_int_equal(bp_complete(ses.inst, 0, "bob", NULL, NULL, 0, &err), BP_OK);
+    assert_int_equal(bp_complete(ses.inst, 0, "bob", NULL, NULL, 0, &err), BP_OK);
+    assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+    assert_string_equal(ses.run.path, "ok");
+    session_end(&ses);
+  }
+  for (int reload = 0; reload < 2; reload++) {
+    Session ses;
+    session_start(&ses, bytes, len, 1);
+    BpError err;
+    assert_int_equal(bp_instance_item_count(ses.inst), 1);
+    if (reload) { /* in the middle of the try: save, free, restore */
+      uint8_t *saved;
+      size_t saved_len;
+      assert_int_equal(bp_instance_save(ses.inst, &saved, &saved_len, &err), BP_OK);
+      bp_instance_free(ses.inst);
+      assert_int_equal(bp_instance_restore(ses.b, NULL, saved, saved_len, &ses.inst, &err), BP_OK);
+      bp_free(ses.rt, saved, saved_len);
+    }
+    assert_int_equal(bp_advance(ses.inst, 7200, &err), BP_OK);
+    if (bp_instance_status(ses.inst) != BP_COMPLETED) fprintf(stderr, "%s\n", bp_instance_message(ses.inst));
+    assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+    assert_string_equal(ses.run.path, "caught");
+    assert_int_equal(bp_instance_item_count(ses.inst), 0); /* the task was withdrawn */
+    session_end(&ses);
+  }
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* Nested scopes: the inner one catches only "OTHER", so "X" goes to the outer one; a code
+ * nobody catches fails the instance with the code and the message. */
+static void test_try_nested_and_uncaught(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *outer = try_node(&B, "outer"), *inner = try_node(&B, "inner"),
+         *c = node(&B, IR_CHOICE, "c"), *tx = throw_node(&B, "tx", "X"), *ty = throw_node(&B, "ty", "Y"),
+         *in_c = log_node(&B, "inner caught"), *out_c = log_node(&B, "outer caught"), *m = node(&B, IR_MERGE, "m"),
+         *e = node(&B, IR_END, "e"), *after = log_node(&B, "after");
+  flow(&B, s, outer);
+  flow(&B, outer, inner);
+  flow(&B, inner, c);
+  cond(&B, c, 0, compare(&B, B.x, IR_OP_EQ, 1), tx);
+  otherwise(&B, c, ty);
+  const char *other = "OTHER", *codes[] = {"X", "Z"};
+  ir_edge_catch(B.ir, B.p, inner, in_c, 0, &other, 1, NULL);
+  ir_edge_catch(B.ir, B.p, outer, out_c, 0, codes, 2, NULL);
+  IrNode *te = node(&B, IR_TRY_END, "te"); /* the inner catch is still in the outer scope */
+  flow(&B, in_c, te);
+  flow(&B, te, m);
+  flow(&B, out_c, m);
+  flow(&B, m, after);
+  flow(&B, after, e);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  expect_path(bytes, len, 1, "outer caught after");
+  Session ses;
+  session_start(&ses, bytes, len, 2);
+  assert_int_equal(bp_instance_status(ses.inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(ses.inst), "error Y: too late"));
+  session_end(&ses);
+  free(bytes);
+  ir_free(B.ir);
+}
+
+/* A try needs its CATCH edges; only a try has them. */
+static void test_refuses_a_try_without_catch(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *tr = try_node(&B, "try"), *te = node(&B, IR_TRY_END, "te"),
+         *e = node(&B, IR_END, "e");
+  flow(&B, s, tr);
+  flow(&B, tr, te);
+  flow(&B, te, e);
+  expect_refused(&B, "try", "one or more CATCH edges");
+}
+
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
@@ -784,6 +919,9 @@ int main(void) {
       cmocka_unit_test(test_refuses_branches_of_two_forks),
       cmocka_unit_test(test_refuses_bad_edges),
       cmocka_unit_test(test_codegen_names_the_node),
+      cmocka_unit_test(test_try_cancels_parallel_branches),
+      cmocka_unit_test(test_try_nested_and_uncaught),
+      cmocka_unit_test(test_refuses_a_try_without_catch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

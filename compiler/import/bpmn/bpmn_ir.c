@@ -20,6 +20,7 @@ typedef struct El {
   IrNode *exit;      /* where outgoing flows leave */
   PtrVec out, in;    /* BpmnFlow* */
   PtrVec bounds;     /* struct El*: interrupting timer boundary events */
+  PtrVec catches;    /* struct El*: error (and escalation) boundary events: a try scope */
   BpmnCond **conds;  /* per out flow: the parsed condition, or NULL */
   struct El *sub;    /* the embedded sub-process holding it, or NULL */
   struct El *link;   /* a link throw event: the catch event it jumps to */
@@ -108,12 +109,12 @@ static const char *def_why(BpmnEventDefKind k) {
   switch (k) {
   case BPMN_DEF_MESSAGE: return "the runtime has no message delivery yet";
   case BPMN_DEF_SIGNAL: return "the runtime has no signals";
-  case BPMN_DEF_ESCALATION: return "the runtime has no escalations";
+  case BPMN_DEF_ESCALATION: return "escalations are thrown by end events and caught by interrupting boundary events only";
   case BPMN_DEF_COMPENSATE: return "the runtime has no compensation";
   case BPMN_DEF_CONDITIONAL: return "the runtime does not watch conditions";
   case BPMN_DEF_LINK: return "a link goes from a throw event to a catch event";
   case BPMN_DEF_CANCEL: return "the runtime has no transactions";
-  case BPMN_DEF_ERROR: return "the runtime has no error catching";
+  case BPMN_DEF_ERROR: return "errors are thrown by end events and caught by boundary events only";
   case BPMN_DEF_COUNT: return "an event with several definitions";
   default: return "the runtime has no such event";
   }
@@ -468,6 +469,171 @@ static void map_human(Proc *P, El *el) {
   }
 }
 
+/* ---- errors and escalations: try scopes around activities ------------------------------------- */
+
+/* The code an error or escalation event definition names: its root element's errorCode /
+ * escalationCode, else its name, else its id (a reference to no root element: the
+ * reference itself); NULL without a reference. An escalation's code is prefixed with
+ * "escalation " so that it is never taken for an error's. *name: the root's name or "". */
+static const char *event_code(BpmnMap *mp, const BpmnEventDef *d, BpmnEventDefKind dk, const char **name) {
+  *name = "";
+  if (!d || !d->ref) return NULL;
+  const PtrVec *roots = dk == BPMN_DEF_ERROR ? &mp->m->errors : &mp->m->escalations;
+  const char *code = d->ref;
+  for (uint32_t i = 0; i < roots->n; i++) {
+    const BpmnRootRef *r = roots->items[i];
+    if (!r->id || strcmp(r->id, d->ref) != 0) continue;
+    code = r->code && *r->code ? r->code : r->name && *r->name ? r->name : r->id;
+    *name = r->name ? r->name : "";
+    break;
+  }
+  return dk == BPMN_DEF_ERROR ? code : arena_printf(&mp->ir->arena, "escalation %s", code);
+}
+
+/* What an end event throws: its definition's code, else (no reference) one made of its id. */
+static const char *thrown_code(BpmnMap *mp, const El *el, BpmnEventDefKind dk, const char **name) {
+  const char *code = event_code(mp, only_def(el->e), dk, name);
+  if (code) return code;
+  return dk == BPMN_DEF_ERROR ? eid(el->e) : arena_printf(&mp->ir->arena, "escalation %s", eid(el->e));
+}
+
+/* Does boundary b (of kind dk) catch code? A boundary without a reference catches every
+ * code of its kind. */
+static bool boundary_catches(BpmnMap *mp, const El *b, BpmnEventDefKind dk, const char *code) {
+  if (def_kind(b->e) != dk) return false;
+  const char *name;
+  const char *c = event_code(mp, only_def(b->e), dk, &name);
+  return !c || strcmp(c, code) == 0;
+}
+
+/* An error end event throws its error (caught by the innermost sub-process boundary that
+ * takes it, else the instance fails with it). An escalation end event throws only when a
+ * boundary of an enclosing sub-process catches it: BPMN lets an escalation that nobody
+ * catches end its token and nothing more. */
+static IrNode *throw_node(Proc *P, El *el, BpmnEventDefKind dk) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  const char *name;
+  const char *code = thrown_code(mp, el, dk, &name);
+  if (dk == BPMN_DEF_ESCALATION) {
+    bool caught = false;
+    for (const El *s = el->sub; s && !caught; s = s->sub)
+      for (uint32_t i = 0; i < s->catches.n && !caught; i++)
+        caught = boundary_catches(mp, s->catches.items[i], dk, code);
+    if (!caught) return ir_node(ir, P->p, IR_END, el->e->id, el->e->line, 0);
+  }
+  IrNode *n = ir_node(ir, P->p, IR_THROW, el->e->id, el->e->line, 0);
+  n->u.throw_.code = ir_expr_string(ir, ir_str(ir, code), (uint32_t)strlen(code));
+  n->u.throw_.message = ir_expr_string(ir, ir_str(ir, name), (uint32_t)strlen(name));
+  return n;
+}
+
+/* An error or escalation boundary event: kept with its activity, which becomes a try scope
+ * (wrap_catch_scope). Errors reach a host action (the host fails it with a code), an
+ * embedded sub-process (its error end events, its actions) and a human step (nothing
+ * fails one: the boundary is never taken). */
+static void catch_boundary(Proc *P, El *b, El *act, BpmnEventDefKind dk) {
+  BpmnMap *mp = P->mp;
+  const char *word = def_word(dk);
+  char what[96];
+  if (dk == BPMN_DEF_ESCALATION && !b->e->cancel_activity) {
+    refuse(mp, b, "a non-interrupting escalation boundary event",
+           "the sub-process would go on while the boundary's flow runs; only interrupting ones are mapped");
+    return;
+  }
+  bool sub = act && act->e->kind == BPMN_SUB_PROCESS && !act->e->triggered_by_event &&
+             act->e->loop.kind == BPMN_LOOP_NONE;
+  if (!act || !(is_human(act->e->kind) || is_action(act->e->kind) || sub) || act->e->loop.kind != BPMN_LOOP_NONE) {
+    snprintf(what, sizeof what, "%s %s boundary event on this activity", article(word), word);
+    refuse(mp, b, what, "only tasks, host actions and embedded sub-processes without loops catch errors");
+    return;
+  }
+  ptrvec_push(&mp->m->arena, &act->catches, b);
+}
+
+/* The meeting point each catching boundary's flows leave from. */
+static void catch_nodes(Proc *P, El *act) {
+  for (uint32_t i = 0; i < act->catches.n; i++) {
+    El *b = act->catches.items[i];
+    IrNode *n = ir_node(P->mp->ir, P->p, IR_MERGE, b->e->id, b->e->line, 0);
+    n->title = ir_str(P->mp->ir, b->e->name && *b->e->name ? b->e->name : "");
+    b->node = b->entry = b->exit = n;
+  }
+}
+
+/* Every flow edge that leaves `from` leaves `to` instead (edges [0, ne) only). */
+static void move_out_edges(IrProc *p, uint32_t ne, IrNode *from, IrNode *to) {
+  for (uint32_t i = 0; i < ne; i++) {
+    IrEdge *e = ir_edge_at(p, i);
+    if (e->from == from && (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND || e->kind == IR_E_ELSE))
+      e->from = to;
+  }
+}
+
+/* The codes of every escalation an end event of this process throws (a catch-all
+ * escalation boundary catches these); a code no event throws when there is none. */
+static uint32_t all_escalations(Proc *P, const char ***out) {
+  const char **codes = arena_alloc(&P->mp->m->arena, (P->nels + 1) * sizeof *codes);
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    const El *el = &P->els[i];
+    const char *name;
+    if (el->e->kind == BPMN_END_EVENT && def_kind(el->e) == BPMN_DEF_ESCALATION)
+      codes[n++] = thrown_code(P->mp, el, BPMN_DEF_ESCALATION, &name);
+  }
+  if (!n) codes[n++] = "escalation";
+  *out = codes;
+  return n;
+}
+
+/* An activity with error / escalation boundaries becomes a try scope: TRY before its
+ * entry, a TRY_END after its exit (and after each of its timer boundaries, which leave
+ * the scope too), a CATCH edge to each boundary: those naming a code first, in document
+ * order, then those catching any. Runs once the flows are in place: the edges into the
+ * entry go to the TRY, those out of the exit leave from the TRY_END. */
+static void wrap_catch_scope(Proc *P, El *act) {
+  if (!act->catches.n || !act->entry || !act->exit) return;
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  uint32_t ne = p->edges.n, line = act->e->line;
+  IrNode *t = ir_node(ir, p, IR_TRY, sub_id(mp, act->e, "try"), line, 0);
+  t->title = ir_str(ir, "try");
+  t->u.try_.slot = ir_slot(ir, p, sub_id(mp, act->e, "error_code"), &type_string, IR_SLOT_HIDDEN);
+  ir_slot(ir, p, sub_id(mp, act->e, "error_message"), &type_string, IR_SLOT_HIDDEN);
+  IrNode *leave = ir_node(ir, p, IR_TRY_END, sub_id(mp, act->e, "leave"), line, 0);
+  move_out_edges(p, ne, act->exit, leave);
+  for (uint32_t i = 0; i < act->bounds.n; i++) {
+    El *b = act->bounds.items[i];
+    if (!b->exit) continue;
+    IrNode *bl = ir_node(ir, p, IR_TRY_END, sub_id(mp, b->e, "leave"), b->e->line, 0);
+    move_out_edges(p, ne, b->exit, bl);
+    ir_edge(ir, p, b->exit, bl, IR_E_FLOW, NULL);
+  }
+  for (uint32_t i = 0; i < ne; i++) {
+    IrEdge *e = ir_edge_at(p, i);
+    if (e->to == act->entry) e->to = t;
+  }
+  ir_edge(ir, p, t, act->entry, IR_E_FLOW, NULL);
+  ir_edge(ir, p, act->exit, leave, IR_E_FLOW, NULL);
+  uint32_t arm = 0;
+  for (int any = 0; any < 2; any++)
+    for (uint32_t i = 0; i < act->catches.n; i++) {
+      El *b = act->catches.items[i];
+      BpmnEventDefKind dk = def_kind(b->e);
+      const char *name;
+      const char *code = event_code(mp, only_def(b->e), dk, &name);
+      const char **codes = &code;
+      uint32_t n = 1;
+      if (!code && dk == BPMN_DEF_ESCALATION) n = all_escalations(P, &codes);
+      else if (!code) n = 0; /* any error */
+      if ((n == 0 || (!code && dk == BPMN_DEF_ESCALATION)) != (any == 1)) continue;
+      if (b->entry) ir_edge_catch(ir, p, t, b->entry, arm++, codes, n, ir_str(ir, code ? code : "any"));
+    }
+  act->entry = t;
+  act->exit = leave;
+}
+
 static void map_element(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
@@ -498,7 +664,7 @@ static void map_element(Proc *P, El *el) {
     n = ir_node(ir, P->p, IR_START, e->id, e->line, 0);
     break;
   case BPMN_END_EVENT:
-    if (el->sub && dk != BPMN_DEF_NONE && dk != BPMN_DEF_ERROR) {
+    if (el->sub && dk != BPMN_DEF_NONE && dk != BPMN_DEF_ERROR && dk != BPMN_DEF_ESCALATION) {
       char what[80];
       snprintf(what, sizeof what, "%s %s end event in a sub-process", article(def_word(dk)), def_word(dk));
       refuse(mp, el, what, dk == BPMN_DEF_TERMINATE ? "it ends the sub-process only; a flattened sub-process cannot" : def_why(dk));
@@ -511,19 +677,8 @@ static void map_element(Proc *P, El *el) {
     }
     if (dk == BPMN_DEF_NONE) n = ir_node(ir, P->p, IR_END, e->id, e->line, 0);
     else if (dk == BPMN_DEF_TERMINATE) n = ir_node(ir, P->p, IR_TERMINATE, e->id, e->line, 0);
-    else if (dk == BPMN_DEF_ERROR) {
-      const BpmnEventDef *d = only_def(e);
-      const char *name = NULL;
-      for (uint32_t i = 0; d->ref && i < mp->m->errors.n; i++) {
-        const BpmnRootRef *r = mp->m->errors.items[i];
-        if (r->id && strcmp(r->id, d->ref) == 0)
-          name = r->name && *r->name ? r->name : r->code && *r->code ? r->code : r->id;
-      }
-      if (!name) name = d->ref ? d->ref : eid(e);
-      n = ir_node(ir, P->p, IR_TERMINATE, e->id, e->line, 0);
-      const char *reason = arena_printf(&ir->arena, "error %s", name);
-      n->u.terminate.reason = ir_expr_string(ir, reason, (uint32_t)strlen(reason));
-    } else {
+    else if (dk == BPMN_DEF_ERROR || dk == BPMN_DEF_ESCALATION) n = throw_node(P, el, dk);
+    else {
       char what[64];
       snprintf(what, sizeof what, "%s %s end event", article(def_word(dk)), def_word(dk));
       refuse(mp, el, what, def_why(dk));
@@ -715,6 +870,10 @@ static void map_boundaries(Proc *P) {
     if (b->e->kind != BPMN_BOUNDARY_EVENT) continue;
     El *act = el_find(&P->map, bpmn_find_element(mp->m, b->e->attached_to));
     BpmnEventDefKind dk = def_kind(b->e);
+    if (dk == BPMN_DEF_ERROR || dk == BPMN_DEF_ESCALATION) {
+      catch_boundary(P, b, act, dk);
+      continue;
+    }
     if (dk != BPMN_DEF_TIMER) {
       char what[80];
       snprintf(what, sizeof what, "%s %s boundary event", article(def_word(dk)), def_word(dk));
@@ -802,7 +961,7 @@ static void map_flows(Proc *P, El *el) {
     return;
   }
   if (el->out.n == 0) {
-    if (from->kind == IR_END || from->kind == IR_TERMINATE) return;
+    if (from->kind == IR_END || from->kind == IR_TERMINATE || from->kind == IR_THROW) return;
     if (el->sub) { /* the token's end inside a sub-process: on after it */
       if (e->kind != BPMN_END_EVENT) ir_edge(ir, p, from, el->sub->exit, IR_E_FLOW, NULL);
       return;
@@ -975,6 +1134,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
   map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) catch_nodes(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
   if (m->errors_n != errors_before) return;
   /* the variables: parameters the host may pass, with empty defaults */
@@ -1012,6 +1172,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && P.els[i].entry && !P.els[i].inner)
       implicit_start(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_catch_scope(&P, &P.els[i]);
   (void)index;
 }
 
