@@ -426,6 +426,41 @@ static void test_sub_process(void **state) {
   run_path(sub_process, NULL, 0, BP_COMPLETED, "inner outer");
 }
 
+
+/* a plain assignee id is that user (a user literal), not a parameter the host must pass */
+static const char user_literal[] = HEAD
+    "<startEvent id=\"s\"/>\n"
+    "<userTask id=\"a\" camunda:assignee=\"kermit\"/>\n"
+    "<userTask id=\"b\"><potentialOwner><resourceAssignmentExpression><formalExpression>"
+    "user(gonzo), ${boss}</formalExpression></resourceAssignmentExpression></potentialOwner></userTask>\n"
+    "<endEvent id=\"e\"/>\n"
+    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>\n"
+    "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"b\"/>\n"
+    "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"e\"/>\n" TAIL;
+
+static void test_user_literal(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = compile(user_literal, &len);
+  Session s;
+  BpArg args[] = {{"boss", bp_user("piggy")}};
+  start(&s, bytes, len, args, 1); /* no `kermit` or `gonzo` parameter to pass */
+  BpItem it;
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_string_equal(it.user, "kermit");
+  assert_false(bp_instance_item(s.inst, 1, &it));
+  BpError err;
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_int_equal(bp_complete(s.inst, it.id, "kermit", NULL, NULL, 0, &err), BP_OK);
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_string_equal(it.user, "gonzo");
+  assert_true(bp_instance_item(s.inst, 1, &it));
+  assert_string_equal(it.user, "piggy");
+  drive(&s);
+  finish(&s, BP_COMPLETED, "b");
+  free(bytes);
+}
+
 /* ---- refusals ---------------------------------------------------------------------------- */
 
 /* XPath, the BPMN spec's default expression language (here the definitions'
@@ -586,6 +621,7 @@ int main(void) {
       cmocka_unit_test(test_loop),           cmocka_unit_test(test_boundary_timer),
       cmocka_unit_test(test_event_gateway),  cmocka_unit_test(test_multi_instance),
       cmocka_unit_test(test_sub_process),    cmocka_unit_test(test_refusals),    cmocka_unit_test(test_xpath),    cmocka_unit_test(test_link),
+      cmocka_unit_test(test_user_literal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,7 @@ typedef struct Who {
   IrExpr *items[64];
   const char *vars[64]; /* a variable's name, filled in after typing */
   const char *roles[64];
+  const char *users[64]; /* a plain user id: a user literal */
   uint32_t n;
 } Who;
 
@@ -265,7 +266,7 @@ static char *trim_copy(BpmnMap *mp, const char *s, size_t n) {
 }
 
 /* One assignee: `${x}` (a user variable), `user(x)`, `group(x)` (a role),
- * or a plain user id (a user parameter of that name the host passes). */
+ * or a plain user id (that user: a user literal). */
 static bool who_add(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bool group) {
   size_t n = strlen(s);
   if (w->n == 64) {
@@ -295,8 +296,7 @@ static bool who_add(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bo
     w->roles[w->n++] = s;
     return true;
   }
-  bpmn_var_use(mp, vs, s, &type_user, eid(el->e), el->e->line);
-  w->vars[w->n++] = s;
+  w->users[w->n++] = s;
   return true;
 }
 
@@ -993,7 +993,9 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     Who *w = &pd->who;
     IrExpr **items = ir_exprs(ir, w->n ? w->n : 1);
     for (uint32_t k = 0; k < w->n; k++) {
-      if (w->roles[k]) {
+      if (w->users[k]) {
+        items[k] = ir_expr_user(ir, w->users[k], (uint32_t)strlen(w->users[k]));
+      } else if (w->roles[k]) {
         IrExpr **args = ir_exprs(ir, 1);
         args[0] = ir_expr_string(ir, ir_str(ir, w->roles[k]), (uint32_t)strlen(w->roles[k]));
         items[k] = ir_expr_call(ir, &type_users, "role", args, 1);
