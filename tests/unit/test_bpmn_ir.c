@@ -461,6 +461,188 @@ static void test_user_literal(void **state) {
   free(bytes);
 }
 
+
+/* ---- loops on activities ------------------------------------------------------------ */
+
+/* one activity `a` (its attributes and loop), between a start and an end */
+#define LOOPED(el)                                                                   \
+  HEAD "<startEvent id=\"s\"/>\n" el "\n<endEvent id=\"e\"/>\n"                      \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>\n"                 \
+       "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"e\"/>\n" TAIL
+
+static void test_multi_instance_actions(void **state) {
+  (void)state;
+  /* a literal count: the action three times, parallel or not (the instances run in turn) */
+  run_path(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics>"
+                  "<loopCardinality>3</loopCardinality></multiInstanceLoopCharacteristics></serviceTask>"),
+           NULL, 0, BP_COMPLETED, "a a a");
+  run_path(LOOPED("<sendTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"true\">"
+                  "<loopCardinality>0</loopCardinality></multiInstanceLoopCharacteristics></sendTask>"),
+           NULL, 0, BP_COMPLETED, "");
+  /* a count from a variable, and a completion condition ending it early */
+  const char *by_var = LOOPED("<scriptTask id=\"a\"><multiInstanceLoopCharacteristics>"
+                              "<loopCardinality>${n}</loopCardinality>"
+                              "<completionCondition>${nrOfCompletedInstances &gt;= 2 &amp;&amp; loopCounter == 1}"
+                              "</completionCondition></multiInstanceLoopCharacteristics></scriptTask>");
+  BpArg five[] = {{"n", bp_decimal(5, 0)}};
+  run_path(by_var, five, 1, BP_COMPLETED, "a a");
+  BpArg one[] = {{"n", bp_decimal(1, 0)}};
+  run_path(by_var, one, 1, BP_COMPLETED, "a");
+  /* a collection: once per item; nrOfInstances is its length */
+  const char *coll = LOOPED("<businessRuleTask id=\"a\"><multiInstanceLoopCharacteristics "
+                            "camunda:collection=\"${variables.items}\" camunda:elementVariable=\"item\">"
+                            "<completionCondition>${nrOfCompletedInstances == nrOfInstances - 1}</completionCondition>"
+                            "</multiInstanceLoopCharacteristics></businessRuleTask>");
+  BpValue items[] = {bp_string("x"), bp_string("y"), bp_string("z")};
+  BpArg three[] = {{"items", bp_list(BP_T_STRING, items, 3)}};
+  run_path(coll, three, 1, BP_COMPLETED, "a a");
+  run_path(coll, NULL, 0, BP_COMPLETED, "");
+  expect_refused(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"false\">"
+                        "<loopCardinality/></multiInstanceLoopCharacteristics></serviceTask>"),
+                 "a: a multi-instance activity without a loopCardinality or a collection is not supported "
+                 "(how many instances to run is not said)");
+  expect_refused(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics "
+                        "camunda:collection=\"${list}\"><completionCondition>${services.done}</completionCondition>"
+                        "</multiInstanceLoopCharacteristics></serviceTask>"),
+                 "a: the completion condition `${services.done}` is not supported (member access");
+  expect_refused(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics>"
+                        "<loopCardinality>${n + 1}</loopCardinality></multiInstanceLoopCharacteristics></serviceTask>"),
+                 "a: the loopCardinality `${n + 1}` is not supported");
+}
+
+/* user tasks: sequential over a collection (one user after another), or a
+ * count without a collection (the same assignees, one instance after another) */
+static void test_multi_instance_in_turn(void **state) {
+  (void)state;
+  const char *seq = LOOPED("<userTask id=\"a\" camunda:assignee=\"${who}\"><multiInstanceLoopCharacteristics "
+                           "isSequential=\"true\" camunda:collection=\"${people}\" camunda:elementVariable=\"who\"/>"
+                           "</userTask>");
+  size_t len;
+  uint8_t *bytes = compile(seq, &len);
+  BpValue people[] = {bp_user("ann"), bp_user("ben")};
+  BpArg args[] = {{"people", bp_list(BP_T_USER, people, 2)}};
+  Session s;
+  start(&s, bytes, len, args, 1);
+  BpItem it;
+  BpError err;
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_string_equal(it.user, "ann");
+  assert_false(bp_instance_item(s.inst, 1, &it)); /* one at a time */
+  assert_int_equal(bp_complete(s.inst, it.id, "ann", NULL, NULL, 0, &err), BP_OK);
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_string_equal(it.user, "ben");
+  drive(&s);
+  finish(&s, BP_COMPLETED, "a");
+  free(bytes);
+  run_path(LOOPED("<userTask id=\"a\" camunda:assignee=\"kermit\"><multiInstanceLoopCharacteristics>"
+                  "<loopCardinality>2</loopCardinality></multiInstanceLoopCharacteristics></userTask>"),
+           NULL, 0, BP_COMPLETED, "a a");
+  /* bpmn-moddle's expression-plain: ten instances, complete after the first */
+  run_path(LOOPED("<task id=\"a\" camunda:assignee=\"kermit\"><multiInstanceLoopCharacteristics>"
+                  "<loopCardinality>10</loopCardinality><completionCondition>${ true }</completionCondition>"
+                  "</multiInstanceLoopCharacteristics></task>"),
+           NULL, 0, BP_COMPLETED, "a");
+}
+
+/* standard loops: loopCondition tested after each turn (or before, testBefore), loopMaximum */
+static void test_standard_loop(void **state) {
+  (void)state;
+  run_path(LOOPED("<serviceTask id=\"a\"><standardLoopCharacteristics>"
+                  "<loopCondition>${loopCounter &lt; 3}</loopCondition></standardLoopCharacteristics></serviceTask>"),
+           NULL, 0, BP_COMPLETED, "a a a");
+  /* tested after: at least once; before: maybe never */
+  run_path(LOOPED("<serviceTask id=\"a\"><standardLoopCharacteristics>"
+                  "<loopCondition>${again}</loopCondition></standardLoopCharacteristics></serviceTask>"),
+           NULL, 0, BP_COMPLETED, "a");
+  run_path(LOOPED("<serviceTask id=\"a\"><standardLoopCharacteristics testBefore=\"true\">"
+                  "<loopCondition>${again}</loopCondition></standardLoopCharacteristics></serviceTask>"),
+           NULL, 0, BP_COMPLETED, "");
+  BpArg again[] = {{"again", bp_bool(true)}};
+  run_path(LOOPED("<userTask id=\"a\" camunda:assignee=\"kermit\"><standardLoopCharacteristics testBefore=\"true\" "
+                  "loopMaximum=\"2\"><loopCondition>${again}</loopCondition></standardLoopCharacteristics></userTask>"),
+           again, 1, BP_COMPLETED, "a a");
+  /* a loop on a sub-process: its flow again each turn */
+  run_path(LOOPED("<subProcess id=\"a\"><standardLoopCharacteristics loopMaximum=\"2\"/>"
+                  "<startEvent id=\"ss\"/><serviceTask id=\"in1\"/><serviceTask id=\"in2\"/><endEvent id=\"se\"/>"
+                  "<sequenceFlow id=\"g1\" sourceRef=\"ss\" targetRef=\"in1\"/>"
+                  "<sequenceFlow id=\"g2\" sourceRef=\"in1\" targetRef=\"in2\"/>"
+                  "<sequenceFlow id=\"g3\" sourceRef=\"in2\" targetRef=\"se\"/></subProcess>"),
+           NULL, 0, BP_COMPLETED, "in1 in2 in1 in2");
+  run_path(LOOPED("<subProcess id=\"a\"><multiInstanceLoopCharacteristics><loopCardinality>3</loopCardinality>"
+                  "</multiInstanceLoopCharacteristics><serviceTask id=\"in1\"/></subProcess>"),
+           NULL, 0, BP_COMPLETED, "in1 in1 in1");
+  expect_refused(LOOPED("<serviceTask id=\"a\"><standardLoopCharacteristics/></serviceTask>"),
+                 "a: a standard loop without a loopCondition or a loopMaximum is not supported (it would never end)");
+  expect_refused(HEAD "<startEvent id=\"s\"/><serviceTask id=\"a\"><standardLoopCharacteristics loopMaximum=\"2\"/>"
+                      "</serviceTask><boundaryEvent id=\"b\" attachedToRef=\"a\"><timerEventDefinition>"
+                      "<timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent><endEvent id=\"e\"/>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"e\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"e\"/>" TAIL,
+                 "a: a boundary event on a looped activity is not supported");
+}
+
+
+/* ---- call activities ----------------------------------------------------------------- */
+
+#define CALLHEAD                                                                              \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                              \
+  "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\"\n"                      \
+  "  xmlns:camunda=\"http://camunda.org/schema/1.0/bpmn\" id=\"d\" targetNamespace=\"t\">\n"
+/* `p` calls `sub` twice (once in a loop); `sub` calls `leaf`; the host
+ * actions keep their names, the nodes are prefixed by the call's id */
+static const char calls[] = CALLHEAD
+    "<process id=\"p\" isExecutable=\"true\">\n"
+    "<startEvent id=\"s\"/><callActivity id=\"c1\" calledElement=\"sub\"/>"
+    "<callActivity id=\"c2\" calledElement=\"sub\"><standardLoopCharacteristics loopMaximum=\"2\"/></callActivity>"
+    "<endEvent id=\"e\"/>"
+    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c1\"/><sequenceFlow id=\"f2\" sourceRef=\"c1\" targetRef=\"c2\"/>"
+    "<sequenceFlow id=\"f3\" sourceRef=\"c2\" targetRef=\"e\"/></process>\n"
+    "<process id=\"sub\" isExecutable=\"false\">\n"
+    "<startEvent id=\"s2\"/><serviceTask id=\"work\"/><callActivity id=\"deep\" calledElement=\"leaf\"/>"
+    "<endEvent id=\"e2\"/>"
+    "<sequenceFlow id=\"g1\" sourceRef=\"s2\" targetRef=\"work\"/><sequenceFlow id=\"g2\" sourceRef=\"work\" targetRef=\"deep\"/>"
+    "<sequenceFlow id=\"g3\" sourceRef=\"deep\" targetRef=\"e2\"/></process>\n"
+    "<process id=\"leaf\"><userTask id=\"t\" camunda:assignee=\"kermit\"/></process>\n"
+    "</definitions>\n";
+
+static void test_call_activity(void **state) {
+  (void)state;
+  run_path(calls, NULL, 0, BP_COMPLETED, "work c1/deep/t work c2/deep/t work c2/deep/t");
+  /* the copies' ids in the IR: unique, prefixed */
+  BpmnModel *m = bpmn_read("t.bpmn", calls, strlen(calls));
+  IrProgram *ir = bpmn_to_ir(m, NULL);
+  assert_non_null(ir);
+  assert_int_equal(ir->nprocs, 1); /* sub and leaf are not executable: run in place only */
+  assert_int_equal(ir->nactions, 1);
+  assert_string_equal(ir->actions[0].name, "work");
+  char *dump = ir_dump(&ir->procs[0]);
+  assert_non_null(strstr(dump, "c1/work"));
+  assert_non_null(strstr(dump, "c2/deep/t"));
+  free(dump);
+  ir_free(ir);
+  bpmn_free(m);
+  /* a missing process, recursion (direct and indirect) */
+  expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                          "<callActivity id=\"c\" calledElement=\"elsewhere\"/>"
+                          "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
+                 "c: a call activity of `elsewhere` is not supported (calledElement names no process of this file");
+  expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                          "<callActivity id=\"c\" calledElement=\"p\"/>"
+                          "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
+                 "c: a call activity calling `p` recursively is not supported (p → p");
+  expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                          "<callActivity id=\"c\" calledElement=\"q\"/>"
+                          "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process>"
+                          "<process id=\"q\"><subProcess id=\"inner\"><callActivity id=\"back\" calledElement=\"p\"/>"
+                          "</subProcess></process></definitions>",
+                 "c/back: a call activity calling `p` recursively is not supported (p → q → p");
+  expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                          "<callActivity id=\"c\"/>"
+                          "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
+                 "c: a call activity without a calledElement is not supported");
+}
+
 /* ---- refusals ---------------------------------------------------------------------------- */
 
 /* XPath, the BPMN spec's default expression language (here the definitions'
@@ -622,6 +804,8 @@ int main(void) {
       cmocka_unit_test(test_event_gateway),  cmocka_unit_test(test_multi_instance),
       cmocka_unit_test(test_sub_process),    cmocka_unit_test(test_refusals),    cmocka_unit_test(test_xpath),    cmocka_unit_test(test_link),
       cmocka_unit_test(test_user_literal),
+      cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
+      cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

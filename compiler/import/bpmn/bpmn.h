@@ -210,6 +210,12 @@ struct BpmnElement {
 
   /* artifacts */
   const char *source_ref, *target_ref; /* association */
+
+  /* call activities run in place (bpmn_call.c): a copy's original id (NULL
+   * for an element of the file), and the process a call activity that became
+   * a sub-process runs */
+  const char *origin;
+  const char *called_process;
 };
 
 typedef struct BpmnFlow {

@@ -439,7 +439,7 @@ bool bpmn_var_use(BpmnMap *mp, BpmnVars *vs, const char *name, const Type *t, co
 static const Type *type_of(BpmnMap *mp, BpmnVars *vs, BpmnCond *n, const Type *want,
                            const char *elem, uint32_t line, bool *ok) {
   switch (n->kind) {
-  case BPMN_C_NUM: return &type_decimal;
+  case BPMN_C_NUM: case BPMN_C_SLOT: return &type_decimal;
   case BPMN_C_STR: return &type_string;
   case BPMN_C_BOOL: return &type_bool;
   case BPMN_C_VAR: {
@@ -506,6 +506,7 @@ IrExpr *bpmn_cond_build(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const BpmnCo
   case BPMN_C_NUM: return ir_expr_decimal(ir, n->num, n->scale);
   case BPMN_C_STR: return ir_expr_string(ir, ir_str(ir, n->str), n->len);
   case BPMN_C_BOOL: return ir_expr_bool(ir, n->num != 0);
+  case BPMN_C_SLOT: return ir_expr_slot(ir, p, (uint16_t)n->num);
   case BPMN_C_VAR:
     for (uint32_t i = 0; i < vs->n; i++)
       if (strcmp(vs->v[i].name, n->str) == 0) return ir_expr_slot(ir, p, (uint16_t)vs->v[i].slot);

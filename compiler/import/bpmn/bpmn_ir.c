@@ -332,6 +332,7 @@ typedef struct Proc {
   Pending *pending; /* human steps whose WHO waits for the variables' slots */
   uint32_t npending;
   PtrVec cond_flows; /* El* of gateways with conditions, for building later */
+  PtrVec loops;      /* El*, BpmnLoopPlan* in pairs: loops built last (bpmn_loop.c) */
 } Proc;
 
 static int cmp_names(const void *a, const void *b) {
@@ -356,10 +357,10 @@ static void map_human(Proc *P, El *el) {
   BpmnElement *e = el->e;
   /* a parallel multi-instance task is a review: one work item per user, done
    * when all (or, by its completion condition, any) completed theirs */
-  IrNode *n = ir_node(mp->ir, P->p, e->loop.kind == BPMN_LOOP_MULTI ? IR_REVIEW : IR_TASK, e->id,
-                      e->line, 0);
+  IrNode *n = ir_node(mp->ir, P->p, e->loop.kind == BPMN_LOOP_MULTI && !bpmn_loop_in_turn(e) ? IR_REVIEW : IR_TASK,
+                      e->id, e->line, 0);
   el->node = el->entry = el->exit = n;
-  const char *title = e->name && *e->name ? e->name : eid(e);
+  const char *title = e->name && *e->name ? e->name : e->origin ? e->origin : eid(e);
   n->title = ir_str(mp->ir, title);
   n->u.human.title = ir_expr_string(mp->ir, n->title, (uint32_t)strlen(n->title));
   n->u.human.mode = IR_MODE_ANY;
@@ -370,20 +371,10 @@ static void map_human(Proc *P, El *el) {
   memset(w, 0, sizeof *w);
   const BpmnLoop *lp = &e->loop;
   const char *elemvar = NULL;
-  if (lp->kind == BPMN_LOOP_STANDARD) {
-    refuse(mp, el, "a standard loop on a task", "loops on activities are not mapped; draw the loop with a gateway");
-    return;
-  }
-  if (lp->kind == BPMN_LOOP_MULTI) {
+  if (lp->kind == BPMN_LOOP_MULTI && bpmn_loop_in_turn(e) && (lp->collection ? lp->collection : lp->data_input_ref))
+    elemvar = ""; /* one user of the collection a turn (bpmn_loop_wrap) */
+  if (lp->kind == BPMN_LOOP_MULTI && !bpmn_loop_in_turn(e)) {
     const char *coll = lp->collection ? lp->collection : lp->data_input_ref;
-    if (lp->sequential) {
-      refuse(mp, el, "a sequential multi-instance task", "the runtime's steps are parallel; one user after another is not mapped");
-      return;
-    }
-    if (!coll || !*coll) {
-      refuse(mp, el, "a multi-instance task without a collection", "loopCardinality alone names no users");
-      return;
-    }
     size_t cn = strlen(coll);
     char *name = (cn >= 3 && (coll[0] == '$' || coll[0] == '#') && coll[1] == '{' && coll[cn - 1] == '}')
                      ? trim_copy(mp, coll + 2, cn - 3)
@@ -569,29 +560,19 @@ static void map_element(Proc *P, El *el) {
     if (!n) return;
     break;
   case BPMN_SERVICE_TASK: case BPMN_SEND_TASK: case BPMN_BUSINESS_RULE_TASK: case BPMN_SCRIPT_TASK:
-    if (e->loop.kind != BPMN_LOOP_NONE) {
-      refuse(mp, el, e->loop.kind == BPMN_LOOP_MULTI ? "a multi-instance service task" : "a standard loop on a task",
-             "loops on host actions are not mapped");
-      return;
-    }
     n = ir_node(ir, P->p, IR_ACTION, e->id, e->line, 0);
-    n->u.action.action = (uint16_t)action_index(mp, eid(e));
+    n->u.action.action = (uint16_t)action_index(mp, e->origin ? e->origin : eid(e));
     n->u.action.result = -1;
-    n->title = ir_str(ir, e->name && *e->name ? e->name : eid(e));
+    n->title = ir_str(ir, e->name && *e->name ? e->name : e->origin ? e->origin : eid(e));
     break;
   case BPMN_RECEIVE_TASK:
     refuse(mp, el, "a receive task", "the runtime has no message delivery yet");
     return;
-  case BPMN_CALL_ACTIVITY:
-    refuse(mp, el, "a call activity", "calling another process and waiting for it is not mapped");
+  case BPMN_CALL_ACTIVITY: /* run in place as a sub-process (bpmn_call.c), or refused there */
     return;
   case BPMN_SUB_PROCESS:
     if (e->triggered_by_event) {
       refuse(mp, el, "an event sub-process", "the runtime has no event handlers of this kind");
-      return;
-    }
-    if (e->loop.kind != BPMN_LOOP_NONE) {
-      refuse(mp, el, "a loop on a sub-process", "loops on activities are not mapped");
       return;
     }
     /* embedded: flattened into the process between two meeting points */
@@ -913,8 +894,7 @@ static void collect(Proc *P, const PtrVec *elements, El *sub) {
     el->e = e;
     el->sub = sub;
     el_put(&P->map, el);
-    if (e->kind == BPMN_SUB_PROCESS && !e->triggered_by_event && e->loop.kind == BPMN_LOOP_NONE)
-      collect(P, &e->children, el);
+    if (e->kind == BPMN_SUB_PROCESS && !e->triggered_by_event) collect(P, &e->children, el);
   }
 }
 
@@ -934,6 +914,27 @@ static uint32_t lane_depth(const BpmnLane *l) {
   uint32_t d = 0;
   for (; l && d < 1000; l = l->parent) d++;
   return d;
+}
+
+/* Loops on activities (bpmn_loop.c): planned while the variables are typed,
+ * built last. A boundary event on a looped activity is refused: it would
+ * apply to each turn, where BPMN means the whole loop. */
+static void plan_loops(Proc *P) {
+  BpmnMap *mp = P->mp;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (el->refused || !el->entry || !bpmn_loop_in_turn(el->e)) continue;
+    if (el->bounds.n) {
+      refuse(mp, el, "a boundary event on a looped activity", "it would interrupt one turn, not the whole loop");
+      continue;
+    }
+    bool refused = false;
+    BpmnLoopPlan *pl = bpmn_loop_plan(mp, &P->vars, el->e, &refused);
+    if (refused) el->refused = true;
+    if (!pl) continue;
+    ptrvec_push(&mp->m->arena, &P->loops, el);
+    ptrvec_push(&mp->m->arena, &P->loops, pl);
+  }
 }
 
 static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
@@ -976,6 +977,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
+  plan_loops(&P);
   if (m->errors_n != errors_before) return;
   /* the variables: parameters the host may pass, with empty defaults */
   for (uint32_t i = 0; i < P.vars.n; i++) {
@@ -984,7 +986,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     IrExpr *def = t == &type_decimal ? ir_expr_decimal(ir, 0, 0)
                 : t == &type_bool    ? ir_expr_bool(ir, false)
                 : t == &type_string  ? ir_expr_string(ir, "", 0)
-                : t == &type_users   ? ir_expr_list(ir, &type_users, NULL, 0)
+                : t->kind == T_LIST  ? ir_expr_list(ir, t, NULL, 0)
                                      : NULL; /* a user: the host must say who */
     v->slot = ir_param(ir, P.p, ir_str(ir, v->name), t, def)->slot;
   }
@@ -1014,6 +1016,11 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && P.els[i].entry && !P.els[i].inner)
       implicit_start(&P, &P.els[i]);
+  for (uint32_t i = 0; i + 1 < P.loops.n; i += 2) {
+    El *el = P.loops.items[i];
+    bpmn_loop_wrap(mp, P.p, &P.vars, P.loops.items[i + 1], el->entry, el->exit,
+                   is_human(el->e->kind) ? el->node : NULL);
+  }
   (void)index;
 }
 
@@ -1028,7 +1035,7 @@ static bool has_elements(const BpmnProcess *bp) {
 static void action_names(BpmnModel *m, const PtrVec *elements, PtrVec *names) {
   for (uint32_t k = 0; k < elements->n; k++) {
     BpmnElement *e = elements->items[k];
-    if (is_action(e->kind) && e->id) ptrvec_push(&m->arena, names, (void *)e->id);
+    if (is_action(e->kind) && e->id) ptrvec_push(&m->arena, names, (void *)(e->origin ? e->origin : e->id));
     if (e->kind == BPMN_SUB_PROCESS) action_names(m, &e->children, names);
   }
 }
@@ -1056,6 +1063,7 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
     return NULL;
   }
   if (chosen.n == 0) bpmn_warning(m, 0, "the file has no process with flow elements: nothing to run");
+  for (uint32_t i = 0; i < chosen.n; i++) bpmn_call_expand(&mp, chosen.items[i]);
   IrProgram *ir = ir_new(m->path);
   mp.ir = ir;
   /* the host actions: one per service, send, business rule and script task */

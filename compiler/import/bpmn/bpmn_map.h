@@ -32,7 +32,8 @@ typedef struct BpmnVars {
 
 typedef enum {
   BPMN_C_NUM, BPMN_C_STR, BPMN_C_BOOL, BPMN_C_VAR, BPMN_C_NOT, BPMN_C_EMPTY,
-  BPMN_C_LOGIC, BPMN_C_CMP, BPMN_C_ARITH
+  BPMN_C_LOGIC, BPMN_C_CMP, BPMN_C_ARITH,
+  BPMN_C_SLOT /* a loop's counter (bpmn_loop.c): a decimal in slot `num` */
 } BpmnCondKind;
 
 /* A parsed condition, before its variables have types. */
@@ -58,5 +59,33 @@ bool bpmn_var_use(BpmnMap *mp, BpmnVars *vs, const char *name, const Type *t, co
                   uint32_t line);
 /* The IR of a typed condition; every variable has its slot. */
 IrExpr *bpmn_cond_build(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const BpmnCond *n);
+
+/* ---- call activities (bpmn_call.c) ---------------------------------------------- */
+
+/* Each call activity of bp (at any depth) whose calledElement names a process
+ * of the file becomes an embedded sub-process holding a copy of that process,
+ * ids prefixed `CALLID/`; the others are refused naming the element (no such
+ * process, recursion, no calledElement). Runs before the mapping of bp. */
+void bpmn_call_expand(BpmnMap *mp, BpmnProcess *bp);
+
+/* ---- loops on activities (bpmn_loop.c) ----------------------------------------- */
+
+typedef struct BpmnLoopPlan BpmnLoopPlan;
+
+/* Does e's loop run its turns one after another, mapped by bpmn_loop (a
+ * standard loop; a multi-instance action or sub-process; a sequential
+ * multi-instance user task, or one without a collection)? A parallel
+ * multi-instance user task over a collection is a review instead. */
+bool bpmn_loop_in_turn(const BpmnElement *e);
+/* The plan of e's loop: its count or collection and its condition, parsed
+ * and typed with the process's variables. NULL when e has no such loop, or
+ * after refusing it (*refused set, the reason among m's messages). */
+BpmnLoopPlan *bpmn_loop_plan(BpmnMap *mp, BpmnVars *vs, const BpmnElement *e, bool *refused);
+/* Builds the loop around the activity's nodes, from entry to exit, once
+ * every variable has its slot and the flows into entry and out of exit are
+ * made: those flows then enter and leave the loop. A human step over a
+ * collection (`step`, else NULL) gets each turn's user as its assignee. */
+void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl, IrNode *entry, IrNode *exit,
+                    IrNode *step);
 
 #endif
