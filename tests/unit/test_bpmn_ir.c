@@ -643,6 +643,54 @@ static void test_call_activity(void **state) {
                  "c: a call activity without a calledElement is not supported");
 }
 
+
+/* FEEL without `=`: under the definitions' FEEL expressionLanguage, or with no
+ * language named anywhere when the text parses as FEEL; names with spaces
+ * become variables with `_` (Trisotech's `Vacation Approval = "Approved"`) */
+#define FHEAD(lang)                                                                           \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                              \
+  "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" id=\"d\" targetNamespace=\"t\"" \
+  lang ">\n<process id=\"p\" isExecutable=\"true\">\n"
+#define FEELGATE(head, c1, c2)                                                                \
+  head "<startEvent id=\"s\"/>\n"                                                             \
+       "<exclusiveGateway id=\"g\"/>\n"                                                       \
+       "<serviceTask id=\"yes\"/><serviceTask id=\"no\"/>\n"                                  \
+       "<endEvent id=\"e\"/>\n"                                                               \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"g\"/>\n"                          \
+       "<sequenceFlow id=\"fy\" sourceRef=\"g\" targetRef=\"yes\">"                           \
+       "<conditionExpression>" c1 "</conditionExpression></sequenceFlow>\n"                   \
+       "<sequenceFlow id=\"fn\" sourceRef=\"g\" targetRef=\"no\">"                            \
+       "<conditionExpression>" c2 "</conditionExpression></sequenceFlow>\n"                   \
+       "<sequenceFlow id=\"x1\" sourceRef=\"yes\" targetRef=\"e\"/>\n"                        \
+       "<sequenceFlow id=\"x2\" sourceRef=\"no\" targetRef=\"e\"/>\n" TAIL
+
+static void test_feel_plain(void **state) {
+  (void)state;
+  const char *trisotech = FEELGATE(FHEAD(" expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\""),
+                                   "Vacation Approval = \"Approved\"",
+                                   "Vacation Approval != \"Approved\" and Days Left &gt; 2");
+  BpArg a1[] = {{"Vacation_Approval", bp_string("Approved")}, {"Days_Left", bp_decimal(5, 0)}};
+  run_path(trisotech, a1, 2, BP_COMPLETED, "yes");
+  BpArg a2[] = {{"Vacation_Approval", bp_string("Rejected")}, {"Days_Left", bp_decimal(5, 0)}};
+  run_path(trisotech, a2, 2, BP_COMPLETED, "no");
+  /* Yaoqiang: no language anywhere */
+  const char *yaoqiang = FEELGATE(FHEAD(""), "ErrorThrown = true", "ErrorThrown = false");
+  BpArg t[] = {{"ErrorThrown", bp_bool(true)}};
+  run_path(yaoqiang, t, 1, BP_COMPLETED, "yes");
+  BpArg f[] = {{"ErrorThrown", bp_bool(false)}};
+  run_path(yaoqiang, f, 1, BP_COMPLETED, "no");
+  /* XPath named by the definitions: a name is a location path, still refused */
+  expect_refused(FEELGATE(FHEAD(" expressionLanguage=\"http://www.w3.org/1999/XPath\""),
+                          "Service Level = 'Premium'", "true()"),
+                 "fy: the condition `Service Level = 'Premium'` is not supported (XPath: an XPath location path");
+  /* FEEL named, but not in the subset: FEEL's reason */
+  expect_refused(FEELGATE(FHEAD(" expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\""),
+                          "some risk in riskLevels satisfies risk = \"red\"", "true"),
+                 "fy: the condition `some risk in riskLevels satisfies risk = \"red\"` is not supported (FEEL: ");
+  expect_refused(FEELGATE(FHEAD(""), "x := 1", "true"),
+                 "fy: the condition `x := 1` is not supported (`x := 1` is neither JUEL `${...}` nor FEEL)");
+}
+
 /* ---- refusals ---------------------------------------------------------------------------- */
 
 /* XPath, the BPMN spec's default expression language (here the definitions'
@@ -806,6 +854,7 @@ int main(void) {
       cmocka_unit_test(test_user_literal),
       cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
+      cmocka_unit_test(test_feel_plain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
