@@ -27,7 +27,13 @@ typedef struct El {
   const char *lane;  /* the innermost lane's name */
   uint32_t lane_depth;
   bool refused;
+  /* conditional flows out of an inclusive gateway or an activity (plan_inclusive) */
+  int incl;          /* INCL_CHOICE: at most one flow can be taken; INCL_SPLIT: a split to `join` */
+  struct El *join;   /* INCL_SPLIT: the matching inclusive join */
+  bool joined;       /* an inclusive join some split matched */
 } El;
+
+enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
 
 /* Open addressing: element pointer -> El. */
 typedef struct ElMap {
@@ -612,9 +618,9 @@ static void map_element(Proc *P, El *el) {
     }
     n = ir_node(ir, P->p, IR_EVENT_WAIT, e->id, e->line, 0);
     break;
-  case BPMN_INCLUSIVE_GATEWAY:
-    refuse(mp, el, "an inclusive gateway", "the IR has no join that waits only for tokens that can still arrive");
-    return;
+  case BPMN_INCLUSIVE_GATEWAY: /* a join, or where a split begins (plan_inclusive) */
+    n = ir_node(ir, P->p, el->in.n > 1 ? IR_JOIN : IR_MERGE, e->id, e->line, 0);
+    break;
   case BPMN_COMPLEX_GATEWAY:
     refuse(mp, el, "a complex gateway", "its activation rule has no IR");
     return;
@@ -742,7 +748,7 @@ static void map_conditions(Proc *P, El *el) {
     BpmnFlow *f = el->out.items[i];
     el->conds[i] = NULL;
     if (!f->condition) continue;
-    if (el->e->kind != BPMN_EXCLUSIVE_GATEWAY) {
+    if (el->e->kind != BPMN_EXCLUSIVE_GATEWAY && !el->incl) {
       bpmn_error(mp->m, f->line, "%s: a conditional flow out of a %s is not supported (put an exclusive gateway before the choice)",
                  f->id ? f->id : "sequenceFlow", bpmn_kind_name(el->e->kind));
       el->refused = true;
@@ -771,6 +777,227 @@ static const char *flow_label(const BpmnFlow *f) {
   return NULL;
 }
 
+/* ---- inclusive splits and joins ------------------------------------------------ */
+
+/* Conditional flows out of an inclusive gateway, or out of an activity (BPMN's
+ * implicit inclusive split, 13.2.1): every flow whose condition holds is
+ * taken, a flow without a condition always, the default only when no other
+ * is. When at most one can be taken (one conditional flow, no unconditional
+ * one) that is an exclusive choice. Otherwise the branches must all meet at
+ * one inclusive join (a single-entry, single-exit region): the conditions
+ * are evaluated first into hidden slots, then a FORK gives every flow a
+ * branch that runs its elements when its slot holds and goes straight to the
+ * JOIN when not, so the JOIN always gets one token per branch. */
+
+static El *flow_target(Proc *P, const BpmnFlow *f) {
+  return el_find(&P->map, bpmn_find_element(P->mp->m, f->target));
+}
+
+static bool is_default(const El *el, const BpmnFlow *f) {
+  return el->e->default_flow && f->id && strcmp(el->e->default_flow, f->id) == 0;
+}
+
+static bool is_incl_join(const El *el) { return el->e->kind == BPMN_INCLUSIVE_GATEWAY && el->in.n > 1; }
+
+/* The inclusive join every branch of split meets first, or NULL with *why. */
+static El *find_join(Proc *P, El *split, uint32_t *seen, uint32_t *stamp, El **stack, const char **why) {
+  El *join = NULL;
+  for (uint32_t i = 0; i < split->out.n; i++) {
+    El *to = flow_target(P, split->out.items[i]);
+    if (!to) continue;
+    uint32_t mark = ++*stamp, n = 0;
+    stack[n++] = to;
+    seen[to - P->els] = mark;
+    while (n) {
+      El *x = stack[--n];
+      if (is_incl_join(x)) {
+        if (join && join != x) {
+          *why = arena_printf(&P->mp->m->arena, "its branches meet at two inclusive joins, %s and %s", eid(join->e), eid(x->e));
+          return NULL;
+        }
+        join = x;
+        continue;
+      }
+      if (x->out.n == 0) {
+        *why = arena_printf(&P->mp->m->arena, "a branch ends at %s without meeting the others at an inclusive join",
+                            eid(x->e));
+        return NULL;
+      }
+      for (uint32_t k = 0; k < x->out.n; k++) {
+        El *y = flow_target(P, x->out.items[k]);
+        if (!y || seen[y - P->els] == mark) continue;
+        seen[y - P->els] = mark;
+        stack[n++] = y;
+      }
+    }
+  }
+  if (!join) *why = "its branches meet at no inclusive join";
+  else if (join->in.n != split->out.n)
+    *why = arena_printf(&P->mp->m->arena, "its %u branches meet at %s, which has %u incoming flows: each branch must be one flow into the join",
+                        split->out.n, eid(join->e), join->in.n);
+  return join && join->in.n == split->out.n ? join : NULL;
+}
+
+static void plan_inclusive(Proc *P) {
+  BpmnMap *mp = P->mp;
+  uint32_t *seen = NULL, stamp = 0;
+  El **stack = NULL;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    BpmnFamily fam = bpmn_kind_family(el->e->kind);
+    bool gate = el->e->kind == BPMN_INCLUSIVE_GATEWAY;
+    if (!gate && fam != BPMN_FAM_ACTIVITY && fam != BPMN_FAM_CONTAINER) continue;
+    uint32_t nu = 0, nc = 0;
+    for (uint32_t k = 0; k < el->out.n; k++) {
+      const BpmnFlow *f = el->out.items[k];
+      if (f->condition) nc++;
+      else if (!is_default(el, f)) nu++;
+    }
+    if (!gate && nc == 0) continue;
+    if (gate && el->out.n <= 1 && nc == 0) continue;
+    if (nu == 0 && nc <= 1) {
+      el->incl = INCL_CHOICE;
+      continue;
+    }
+    if (!seen) {
+      seen = arena_alloc(&mp->m->arena, P->nels * sizeof *seen);
+      memset(seen, 0, P->nels * sizeof *seen);
+      stack = arena_alloc(&mp->m->arena, (P->nels + 1) * sizeof *stack);
+    }
+    const char *why = NULL;
+    El *join = find_join(P, el, seen, &stamp, stack, &why);
+    if (!join) {
+      refuse(mp, el, gate ? "an inclusive split whose branches do not all meet at one inclusive join"
+                          : "conditional flows out of an activity that do not all meet again at one inclusive join",
+             why);
+      continue;
+    }
+    el->incl = INCL_SPLIT;
+    el->join = join;
+    join->joined = true;
+  }
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (is_incl_join(el) && !el->joined)
+      refuse(mp, el, "an inclusive join without a matching inclusive split",
+             "the IR has no join that waits only for tokens that can still arrive; a join is mapped where the "
+             "branches of one inclusive split all meet it");
+  }
+}
+
+static IrExpr *any_of(IrProgram *ir, IrProc *p, const uint16_t *slots, uint32_t n) {
+  IrExpr *x = NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    IrExpr *s = ir_expr_slot(ir, p, slots[i]);
+    x = x ? ir_expr_binary(ir, &type_bool, IR_OP_OR, x, s) : s;
+  }
+  return x ? x : ir_expr_bool(ir, false);
+}
+
+static IrNode *no_match(Proc *P, El *el) {
+  IrProgram *ir = P->mp->ir;
+  IrNode *t = ir_node(ir, P->p, IR_TERMINATE, sub_id(P->mp, el->e, "no_match"), el->e->line, 0);
+  const char *reason = arena_printf(&ir->arena, "no condition of %s %s holds",
+                                    el->e->kind == BPMN_INCLUSIVE_GATEWAY ? "gateway" : "the flows out of", eid(el->e));
+  t->u.terminate.reason = ir_expr_string(ir, reason, (uint32_t)strlen(reason));
+  return t;
+}
+
+static void inclusive_flows(Proc *P, El *el) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  BpmnElement *e = el->e;
+  IrNode *from = el->exit;
+  if (el->incl == INCL_CHOICE) {
+    IrNode *c = ir_node(ir, p, IR_CHOICE, sub_id(mp, e, "choice"), e->line, 0);
+    ir_edge(ir, p, from, c, IR_E_FLOW, NULL);
+    bool has_default = false;
+    uint32_t arm = 0;
+    for (uint32_t i = 0; i < el->out.n; i++) {
+      BpmnFlow *f = el->out.items[i];
+      El *to = flow_target(P, f);
+      if (!to || !to->entry) continue;
+      const char *label = flow_label(f);
+      if (is_default(el, f)) {
+        ir_edge(ir, p, c, to->entry, IR_E_ELSE, ir_str(ir, f->name && *f->name ? f->name : "default"));
+        has_default = true;
+        continue;
+      }
+      IrExpr *x = el->conds[i] ? bpmn_cond_build(mp, p, &P->vars, el->conds[i]) : ir_expr_bool(ir, true);
+      x->line = f->line;
+      ir_edge_cond(ir, p, c, to->entry, arm++, x, label ? ir_str(ir, label) : NULL);
+    }
+    if (!has_default) ir_edge(ir, p, c, no_match(P, el), IR_E_ELSE, "no match");
+    return;
+  }
+  /* the conditions first, each into its slot */
+  uint16_t *slots = arena_alloc(&mp->m->arena, (el->out.n + 1) * sizeof *slots);
+  uint16_t *cslots = arena_alloc(&mp->m->arena, (el->out.n + 1) * sizeof *cslots);
+  uint32_t nc = 0, nu = 0;
+  int32_t def = -1;
+  IrNode *last = from;
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    BpmnFlow *f = el->out.items[i];
+    if (is_default(el, f)) {
+      def = (int32_t)i;
+      continue;
+    }
+    if (!el->conds[i]) {
+      nu++;
+      continue;
+    }
+    slots[i] = cslots[nc++] = ir_slot(ir, p, arena_printf(&ir->arena, "%s.cond%u", eid(e), i), &type_bool, IR_SLOT_HIDDEN);
+    IrNode *a = ir_node(ir, p, IR_ASSIGN, arena_printf(&ir->arena, "%s__cond_%u", eid(e), i), f->line, 0);
+    a->u.assign.to_slot = true;
+    a->u.assign.index = slots[i];
+    a->u.assign.type = &type_bool;
+    a->u.assign.value = bpmn_cond_build(mp, p, &P->vars, el->conds[i]);
+    a->u.assign.value->line = f->line;
+    ir_edge(ir, p, last, a, IR_E_FLOW, NULL);
+    last = a;
+  }
+  if (def >= 0) { /* the default: only when no other flow is taken */
+    BpmnFlow *f = el->out.items[def];
+    slots[def] = ir_slot(ir, p, arena_printf(&ir->arena, "%s.default", eid(e)), &type_bool, IR_SLOT_HIDDEN);
+    IrNode *a = ir_node(ir, p, IR_ASSIGN, sub_id(mp, e, "default"), f->line, 0);
+    a->u.assign.to_slot = true;
+    a->u.assign.index = slots[def];
+    a->u.assign.type = &type_bool;
+    a->u.assign.value = nu ? ir_expr_bool(ir, false)
+                           : ir_expr_unary(ir, &type_bool, IR_OP_NOT, any_of(ir, p, cslots, nc));
+    ir_edge(ir, p, last, a, IR_E_FLOW, NULL);
+    last = a;
+  } else if (nu == 0) { /* no condition holds and no default: the instance fails naming the element */
+    IrNode *g = ir_node(ir, p, IR_CHOICE, sub_id(mp, e, "any"), e->line, 0);
+    ir_edge(ir, p, last, g, IR_E_FLOW, NULL);
+    IrNode *fork = ir_node(ir, p, IR_FORK, sub_id(mp, e, "split"), e->line, 0);
+    ir_edge_cond(ir, p, g, fork, 0, any_of(ir, p, cslots, nc), "any");
+    ir_edge(ir, p, g, no_match(P, el), IR_E_ELSE, "no match");
+    last = fork;
+  }
+  IrNode *fork = last;
+  if (last->kind != IR_FORK) {
+    fork = ir_node(ir, p, IR_FORK, sub_id(mp, e, "split"), e->line, 0);
+    ir_edge(ir, p, last, fork, IR_E_FLOW, NULL);
+  }
+  IrNode *join = el->join->entry;
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    BpmnFlow *f = el->out.items[i];
+    El *to = flow_target(P, f);
+    if (!to || !to->entry) continue;
+    const char *label = flow_label(f);
+    if ((int32_t)i != def && !el->conds[i]) { /* always taken */
+      ir_edge(ir, p, fork, to->entry, IR_E_FLOW, label ? ir_str(ir, label) : NULL)->arm = i;
+      continue;
+    }
+    IrNode *c = ir_node(ir, p, IR_CHOICE, arena_printf(&ir->arena, "%s__take_%u", eid(e), i), f->line, 0);
+    ir_edge(ir, p, fork, c, IR_E_FLOW, NULL)->arm = i;
+    ir_edge_cond(ir, p, c, to->entry, 0, ir_expr_slot(ir, p, slots[i]), label ? ir_str(ir, label) : "taken");
+    ir_edge(ir, p, c, join, IR_E_ELSE, "not taken");
+  }
+}
+
 static void map_flows(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
@@ -780,6 +1007,10 @@ static void map_flows(Proc *P, El *el) {
   BpmnElement *e = el->e;
   if (el->link) {
     if (el->link->entry) ir_edge(ir, p, from, el->link->entry, IR_E_FLOW, NULL);
+    return;
+  }
+  if (el->incl) {
+    inclusive_flows(P, el);
     return;
   }
   if (el->out.n == 0) {
@@ -972,6 +1203,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
       add_flows(&P, &P.els[i].e->flows);
+  plan_inclusive(&P);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
   map_links(&P);
