@@ -788,6 +788,98 @@ static void test_inclusive(void **state) {
                  "t: conditional flows out of an activity that do not all meet again at one inclusive join is not supported");
 }
 
+
+/* ---- form fields -------------------------------------------------------------------- */
+
+/* a user task with form fields is a request: its answers are the process's
+ * variables, typed by the fields (long: a number, boolean, date, enum: a
+ * string), and conditions read them */
+static const char form[] = HEAD
+    "<startEvent id=\"s\"/>\n"
+    "<userTask id=\"ask\" camunda:assignee=\"kermit\"><extensionElements><camunda:formData>"
+    "<camunda:formField id=\"amount\" label=\"Amount\" type=\"long\"/>"
+    "<camunda:formField id=\"approved\" label=\"Approved?\" type=\"boolean\" defaultValue=\"true\"/>"
+    "<camunda:formField id=\"due\" type=\"date\"/>"
+    "<camunda:formField id=\"kind\" type=\"enum\"><camunda:value id=\"a\" name=\"A\"/></camunda:formField>"
+    "<camunda:formField id=\"note\"/>"
+    "</camunda:formData></extensionElements></userTask>\n"
+    "<exclusiveGateway id=\"g\" default=\"fn\"/><serviceTask id=\"big\"/><serviceTask id=\"small\"/>\n"
+    "<endEvent id=\"e\"/>\n"
+    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"ask\"/>\n"
+    "<sequenceFlow id=\"f2\" sourceRef=\"ask\" targetRef=\"g\"/>\n"
+    "<sequenceFlow id=\"fy\" sourceRef=\"g\" targetRef=\"big\">"
+    "<conditionExpression>${approved &amp;&amp; amount &gt; 100 &amp;&amp; kind == 'a'}</conditionExpression></sequenceFlow>\n"
+    "<sequenceFlow id=\"fn\" sourceRef=\"g\" targetRef=\"small\"/>\n"
+    "<sequenceFlow id=\"x1\" sourceRef=\"big\" targetRef=\"e\"/><sequenceFlow id=\"x2\" sourceRef=\"small\" targetRef=\"e\"/>\n" TAIL;
+
+static void test_form_fields(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = compile(form, &len);
+  for (int round = 0; round < 2; round++) {
+    Session s;
+    start(&s, bytes, len, NULL, 0);
+    BpItem it;
+    assert_true(bp_instance_item(s.inst, 0, &it));
+    assert_int_equal(it.nfields, 5);
+    assert_string_equal(it.fields[0].name, "amount");
+    assert_string_equal(it.fields[0].label, "Amount");
+    assert_int_equal(it.fields[0].type, BP_T_DECIMAL);
+    assert_int_equal(it.fields[1].type, BP_T_BOOL);
+    assert_int_equal(it.fields[2].type, BP_T_DATE);
+    assert_int_equal(it.fields[3].type, BP_T_STRING);
+    assert_string_equal(it.fields[4].name, "note");
+    BpArg answers[] = {{"amount", bp_decimal(round ? 50 : 500, 0)}, {"approved", bp_bool(true)},
+                       {"due", bp_date(20000)}, {"kind", bp_string("a")}, {"note", bp_string("hi")}};
+    BpError err;
+    BpStatus st = bp_complete(s.inst, it.id, "kermit", NULL, answers, 5, &err);
+    if (st != BP_OK) fprintf(stderr, "bp_complete: %s\n", err.message);
+    assert_int_equal(st, BP_OK);
+    drive(&s);
+    finish(&s, BP_COMPLETED, round ? "small" : "big");
+  }
+  free(bytes);
+  /* Flowable's formProperty: `variable` names the variable; read-only ones are not asked */
+  static const char flowable[] =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
+      "xmlns:flowable=\"http://flowable.org/bpmn\" id=\"d\" targetNamespace=\"t\">\n"
+      "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+      "<userTask id=\"ask\" flowable:assignee=\"kermit\"><extensionElements>"
+      "<flowable:formProperty id=\"days\" name=\"Days\" type=\"long\" variable=\"numberOfDays\"/>"
+      "<flowable:formProperty id=\"info\" name=\"Info\" type=\"string\" writable=\"false\"/>"
+      "</extensionElements></userTask><endEvent id=\"e\"/>"
+      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"ask\"/><sequenceFlow id=\"f2\" sourceRef=\"ask\" targetRef=\"e\"/>"
+      "</process></definitions>";
+  bytes = compile(flowable, &len);
+  Session s;
+  start(&s, bytes, len, NULL, 0);
+  BpItem it;
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_int_equal(it.nfields, 1);
+  assert_string_equal(it.fields[0].name, "numberOfDays");
+  assert_string_equal(it.fields[0].label, "Days");
+  BpArg days[] = {{"numberOfDays", bp_decimal(3, 0)}};
+  BpError err;
+  assert_int_equal(bp_complete(s.inst, it.id, "kermit", NULL, days, 1, &err), BP_OK);
+  finish(&s, BP_COMPLETED, "");
+  free(bytes);
+  /* a conflict with a condition names both elements; an unknown type is refused */
+  expect_refused(HEAD "<startEvent id=\"s\"/><userTask id=\"ask\"><extensionElements><camunda:formData>"
+                      "<camunda:formField id=\"amount\" type=\"boolean\"/></camunda:formData></extensionElements></userTask>"
+                      "<exclusiveGateway id=\"g\" default=\"f4\"/><endEvent id=\"e\"/>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"g\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"ask\">"
+                      "<conditionExpression>${amount &gt; 5}</conditionExpression></sequenceFlow>"
+                      "<sequenceFlow id=\"f4\" sourceRef=\"g\" targetRef=\"e\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"ask\" targetRef=\"e\"/>" TAIL,
+                 "variable `amount` is used as a number here and as a yes/no value by ask");
+  expect_refused(HEAD "<startEvent id=\"s\"/><userTask id=\"ask\"><extensionElements><camunda:formData>"
+                      "<camunda:formField id=\"file\" type=\"upload\"/></camunda:formData></extensionElements></userTask>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"ask\"/>" TAIL,
+                 "ask: the form field `file` of type `upload` is not supported");
+}
+
 /* ---- refusals ---------------------------------------------------------------------------- */
 
 /* XPath, the BPMN spec's default expression language (here the definitions'
@@ -948,6 +1040,7 @@ int main(void) {
       cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
       cmocka_unit_test(test_feel_plain), cmocka_unit_test(test_inclusive),
+      cmocka_unit_test(test_form_fields),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,6 +166,9 @@ typedef struct BpmnFormField {
   const char *vendor; /* "camunda", "activiti", "flowable" */
   uint32_t line;
   bool required;      /* camunda:validation constraint required, formProperty required */
+  const char *variable;      /* formProperty variable: the variable it writes (else id) */
+  const char *default_value; /* camunda defaultValue, formProperty default */
+  bool read_only;            /* formProperty writable="false": shown, not answered */
 } BpmnFormField;
 
 /* ---- flow elements ------------------------------------------------------------ */

@@ -465,6 +465,100 @@ static void map_human(Proc *P, El *el) {
   }
 }
 
+/* ---- form fields ---------------------------------------------------------------- */
+
+/* A user task with form fields (camunda:formField, activiti/flowable:
+ * formProperty) is a request: each field an answer stored in the process
+ * variable of its id (formProperty: its `variable`), typed by the field's
+ * type, which joins the variables' type inference. Read-only properties
+ * (writable="false") are shown by the host's form, not answered. */
+static const Type *form_type(const char *t) {
+  if (!t || !*t || strcmp(t, "string") == 0 || strcmp(t, "enum") == 0) return &type_string;
+  if (strcmp(t, "long") == 0 || strcmp(t, "double") == 0 || strcmp(t, "integer") == 0 || strcmp(t, "int") == 0)
+    return &type_decimal;
+  if (strcmp(t, "boolean") == 0) return &type_bool;
+  if (strcmp(t, "date") == 0) return &type_date;
+  return NULL;
+}
+
+static const char *form_var(const BpmnFormField *ff) { return ff->variable && *ff->variable ? ff->variable : ff->id; }
+
+static void plan_form(Proc *P, El *el) {
+  BpmnMap *mp = P->mp;
+  BpmnElement *e = el->e;
+  uint32_t answers = 0;
+  bool ok = true;
+  for (uint32_t i = 0; i < e->form_fields.n; i++) {
+    const BpmnFormField *ff = e->form_fields.items[i];
+    if (ff->read_only) continue;
+    const char *name = form_var(ff);
+    bool ident = name && (isalpha((unsigned char)name[0]) || name[0] == '_');
+    for (const char *q = name; ident && *q; q++) ident = isalnum((unsigned char)*q) || *q == '_';
+    if (!ident) {
+      bpmn_error(mp->m, ff->line, "%s: a form field `%.60s` is not supported (its id must be a variable name: letters, digits, _)",
+                 eid(e), name ? name : "");
+      ok = false;
+      continue;
+    }
+    for (uint32_t k = 0; k < i; k++) {
+      const BpmnFormField *g = e->form_fields.items[k];
+      if (!g->read_only && strcmp(form_var(g), name) == 0) {
+        bpmn_error(mp->m, ff->line, "%s: two form fields write `%s` (lines %u and %u)", eid(e), name, g->line, ff->line);
+        ok = false;
+      }
+    }
+    const Type *t = form_type(ff->type);
+    if (!t) {
+      bpmn_error(mp->m, ff->line, "%s: the form field `%s` of type `%.40s` is not supported (mapped: string, long, double, boolean, date, enum)",
+                 eid(e), name, ff->type);
+      ok = false;
+      continue;
+    }
+    if (!bpmn_var_use(mp, &P->vars, name, t, eid(e), ff->line)) ok = false;
+    answers++;
+  }
+  if (!ok) {
+    el->refused = true;
+    return;
+  }
+  if (!answers) return;
+  if (el->node->kind != IR_TASK) {
+    refuse(mp, el, "form fields on a parallel multi-instance task", "every instance's answers would go to the same variables");
+    return;
+  }
+  el->node->kind = IR_REQUEST; /* a human step still: ir_node numbered it */
+}
+
+/* The request's fields, once every variable has its slot. */
+static void build_forms(Proc *P) {
+  IrProgram *ir = P->mp->ir;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (!el->node || el->node->kind != IR_REQUEST) continue;
+    BpmnElement *e = el->e;
+    IrReqField *fields = arena_alloc(&ir->arena, (e->form_fields.n + 1) * sizeof *fields);
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < e->form_fields.n; k++) {
+      const BpmnFormField *ff = e->form_fields.items[k];
+      if (ff->read_only) continue;
+      const char *name = form_var(ff);
+      for (uint32_t j = 0; j < P->vars.n; j++) {
+        BpmnVar *v = &P->vars.v[j];
+        if (strcmp(v->name, name) != 0) continue;
+        IrReqField *f = &fields[n++];
+        memset(f, 0, sizeof *f);
+        f->name = ir_str(ir, name);
+        f->label = ir_str(ir, ff->label && *ff->label ? ff->label : name);
+        f->type = v->type;
+        f->to_slot = true;
+        f->index = (uint16_t)v->slot;
+      }
+    }
+    el->node->u.human.fields = fields;
+    el->node->u.human.nfields = n;
+  }
+}
+
 static void map_element(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
@@ -564,6 +658,7 @@ static void map_element(Proc *P, El *el) {
     map_human(P, el);
     n = el->node;
     if (!n) return;
+    plan_form(P, el);
     break;
   case BPMN_SERVICE_TASK: case BPMN_SEND_TASK: case BPMN_BUSINESS_RULE_TASK: case BPMN_SCRIPT_TASK:
     n = ir_node(ir, P->p, IR_ACTION, e->id, e->line, 0);
@@ -1220,6 +1315,10 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
                 : t == &type_string  ? ir_expr_string(ir, "", 0)
                 : t->kind == T_LIST  ? ir_expr_list(ir, t, NULL, 0)
                                      : NULL; /* a user: the host must say who */
+    if (t == &type_date) { /* a date from a form: no empty date to default a parameter to */
+      v->slot = ir_var(ir, P.p, ir_str(ir, v->name), t, NULL)->slot;
+      continue;
+    }
     v->slot = ir_param(ir, P.p, ir_str(ir, v->name), t, def)->slot;
   }
   for (uint32_t i = 0; i < P.npending; i++) {
@@ -1243,6 +1342,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     pd->node->u.human.who.who = items;
     pd->node->u.human.who.n = w->n;
   }
+  build_forms(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_flows(&P, &P.els[i]);
   if (!P.p->start) implicit_start(&P, NULL);
   for (uint32_t i = 0; i < P.nels; i++)
