@@ -404,9 +404,56 @@ static void test_multi_instance(void **state) {
   run_path(MULTI(""), args, 1, BP_COMPLETED, "vote vote vote count");
   run_path(MULTI("<completionCondition>${nrOfCompletedInstances &gt;= 1}</completionCondition>"), args, 1,
            BP_COMPLETED, "vote count");
-  expect_refused(MULTI("<completionCondition>${nrOfCompletedInstances/nrOfInstances &gt;= 0.6}"
+  expect_refused(MULTI("<completionCondition>${nrOfCompletedInstances/nrOfInstances &gt; 0.6}"
                        "</completionCondition>"),
-                 "vote: the completion condition `${nrOfCompletedInstances/nrOfInstances >= 0.6}` is not supported");
+                 "vote: the completion condition `${nrOfCompletedInstances/nrOfInstances > 0.6}` is not supported");
+  expect_refused(MULTI("<completionCondition>${nrOfCompletedInstances/nrOfInstances &gt;= 0.655}"
+                       "</completionCondition>"),
+                 "vote: the completion condition `${nrOfCompletedInstances/nrOfInstances >= 0.655}` is not supported");
+}
+
+/* a vote: the task becomes an approval of the collection's users with `vote N%` and its
+ * early decision; approve(a) / reject(r) in order, then what is still open */
+static void vote_run(const char *xml, int nusers, const char *acts, int want_open) {
+  static const char *const names[] = {"u1", "u2", "u3", "u4", "u5"};
+  BpValue people[5];
+  for (int i = 0; i < nusers; i++) people[i] = bp_user(names[i]);
+  BpArg args[] = {{"voters", bp_list(BP_T_USER, people, (size_t)nusers)}};
+  size_t len;
+  uint8_t *bytes = compile(xml, &len);
+  Session s;
+  start(&s, bytes, len, args, 1);
+  BpError err;
+  for (const char *a = acts; *a; a++) {
+    BpItem it;
+    assert_true(bp_instance_item(s.inst, 0, &it));
+    assert_int_equal(it.kind, BP_ITEM_APPROVE);
+    char user[16];
+    snprintf(user, sizeof user, "%s", it.user);
+    assert_int_equal(bp_decide(s.inst, it.id, user, *a == 'a', NULL, &err), BP_OK);
+  }
+  int open = 0;
+  BpItem it;
+  while (bp_instance_item(s.inst, (size_t)open, &it)) open++;
+  assert_int_equal(open, want_open);
+  bp_instance_free(s.inst);
+  bp_bundle_free(s.b);
+  bp_runtime_free(s.rt);
+  free(bytes);
+}
+
+static void test_multi_instance_vote(void **state) {
+  (void)state;
+  const char *pct = MULTI("<completionCondition>${nrOfCompletedInstances/nrOfInstances &gt;= 0.6}</completionCondition>");
+  vote_run(pct, 5, "aa", 3);  /* 2 of 5 = 40%: still open */
+  vote_run(pct, 5, "aaa", 0); /* 3 of 5 = 60%: decided, the other items withdrawn */
+  vote_run(pct, 5, "rrr", 0); /* 60% can no longer be reached */
+  const char *two = MULTI("<completionCondition>${nrOfApproved &gt;= 2}</completionCondition>");
+  vote_run(two, 3, "a", 2);
+  vote_run(two, 3, "ra", 1);
+  vote_run(two, 3, "raa", 0);
+  vote_run(two, 5, "aa", 0);
+  vote_run(two, 5, "a", 4);
 }
 
 /* an embedded sub-process, flattened */
@@ -1040,7 +1087,7 @@ int main(void) {
       cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
       cmocka_unit_test(test_feel_plain), cmocka_unit_test(test_inclusive),
-      cmocka_unit_test(test_form_fields),
+      cmocka_unit_test(test_form_fields), cmocka_unit_test(test_multi_instance_vote),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,8 @@ typedef struct El {
   int incl;          /* INCL_CHOICE: at most one flow can be taken; INCL_SPLIT: a split to `join` */
   struct El *join;   /* INCL_SPLIT: the matching inclusive join */
   bool joined;       /* an inclusive join some split matched */
+  const char *vote_list; /* a vote by count (vote_condition): the collection */
+  int64_t vote_count;    /* ... and the approvals needed */
 } El;
 
 enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
@@ -358,6 +360,76 @@ static int32_t action_index(BpmnMap *mp, const char *name) {
   return -1;
 }
 
+/* A completion condition that is a vote (a parallel multi-instance user
+ * task over a collection): the task becomes an approval of the collection's
+ * users, `mode vote N%` with its early decision; completing an instance is
+ * approving it. `nrOfCompletedInstances/nrOfInstances >= 0.6` (or
+ * nrOfApproved/…): 60%; `nrOfApproved >= 2` (or nrOfCompletedInstances): two
+ * approvals, N = min(100, 200 / the number of users), exact up to 100 users
+ * (100·approvals >= N·users holds from the second approval on). `body` is
+ * the condition without blanks and ${ }. */
+static bool vote_condition(Proc *P, El *el, const char *body, const char *coll) {
+  IrNode *n = el->node;
+  const char *rest = NULL;
+  static const char *const frac[] = {"nrOfCompletedInstances/nrOfInstances>=", "nrOfApproved/nrOfInstances>=",
+                                     "nrOfCompletedInstances/nrOfInstancesge", "nrOfApproved/nrOfInstancesge"};
+  for (size_t i = 0; i < sizeof frac / sizeof frac[0] && !rest; i++)
+    if (strncmp(body, frac[i], strlen(frac[i])) == 0) rest = body + strlen(frac[i]);
+  if (rest) { /* a fraction with at most two decimals, 0..1: a whole percentage */
+    int64_t v = 0, scale = 1;
+    bool dot = false;
+    const char *q = rest;
+    for (; *q; q++) {
+      if (*q == '.' && !dot) dot = true;
+      else if (isdigit((unsigned char)*q) && (!dot || scale < 100) && v < 1000) {
+        v = v * 10 + (*q - '0');
+        if (dot) scale *= 10;
+      } else return false;
+    }
+    if (q == rest || v * 100 % scale || v * 100 / scale > 100) return false;
+    n->kind = IR_APPROVE;
+    n->u.human.mode = IR_MODE_VOTE;
+    n->u.human.vote = ir_expr_int(P->mp->ir, v * 100 / scale);
+    return true;
+  }
+  static const char *const count[] = {"nrOfApproved>=", "nrOfCompletedInstances>=", "nrOfApprovedge",
+                                      "nrOfCompletedInstancesge"};
+  for (size_t i = 0; i < sizeof count / sizeof count[0] && !rest; i++)
+    if (strncmp(body, count[i], strlen(count[i])) == 0) rest = body + strlen(count[i]);
+  if (!rest || !*rest) return false;
+  int64_t k = 0;
+  for (const char *q = rest; *q; q++) {
+    if (!isdigit((unsigned char)*q) || k > 100000) return false;
+    k = k * 10 + (*q - '0');
+  }
+  if (k < 1) return false;
+  n->kind = IR_APPROVE;
+  n->u.human.mode = IR_MODE_VOTE;
+  el->vote_list = coll;
+  el->vote_count = k;
+  return true;
+}
+
+/* The vote percentages by count, once the collection has its slot. */
+static void build_votes(Proc *P) {
+  IrProgram *ir = P->mp->ir;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (!el->vote_list || !el->node) continue;
+    int32_t slot = -1;
+    for (uint32_t j = 0; j < P->vars.n; j++)
+      if (strcmp(P->vars.v[j].name, el->vote_list) == 0) slot = P->vars.v[j].slot;
+    IrExpr **len = ir_exprs(ir, 1);
+    len[0] = ir_expr_slot(ir, P->p, (uint16_t)slot);
+    IrExpr *pct = ir_expr_binary(ir, &type_int, IR_OP_DIV, ir_expr_int(ir, 100 * el->vote_count),
+                                 ir_expr_call(ir, &type_int, "len", len, 1));
+    IrExpr **args = ir_exprs(ir, 2);
+    args[0] = ir_expr_int(ir, 100);
+    args[1] = pct;
+    el->node->u.human.vote = ir_expr_call(ir, &type_int, "min", args, 2);
+  }
+}
+
 static void map_human(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   BpmnElement *e = el->e;
@@ -423,6 +495,7 @@ static void map_human(Proc *P, El *el) {
         if (strcmp(body, any[i]) == 0) n->u.human.mode = IR_MODE_ANY, found = true;
       for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(body, all[i]) == 0) n->u.human.mode = IR_MODE_ALL, found = true;
+      if (!found) found = vote_condition(P, el, body, name);
       if (!found) {
         bpmn_error(mp->m, lp->line ? lp->line : e->line,
                    "%s: the completion condition `%.80s` is not supported (mapped: the first "
@@ -1343,6 +1416,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     pd->node->u.human.who.n = w->n;
   }
   build_forms(&P);
+  build_votes(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_flows(&P, &P.els[i]);
   if (!P.p->start) implicit_start(&P, NULL);
   for (uint32_t i = 0; i < P.nels; i++)
