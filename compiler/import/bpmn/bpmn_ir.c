@@ -360,76 +360,6 @@ static int32_t action_index(BpmnMap *mp, const char *name) {
   return -1;
 }
 
-/* A completion condition that is a vote (a parallel multi-instance user
- * task over a collection): the task becomes an approval of the collection's
- * users, `mode vote N%` with its early decision; completing an instance is
- * approving it. `nrOfCompletedInstances/nrOfInstances >= 0.6` (or
- * nrOfApproved/…): 60%; `nrOfApproved >= 2` (or nrOfCompletedInstances): two
- * approvals, N = min(100, 200 / the number of users), exact up to 100 users
- * (100·approvals >= N·users holds from the second approval on). `body` is
- * the condition without blanks and ${ }. */
-static bool vote_condition(Proc *P, El *el, const char *body, const char *coll) {
-  IrNode *n = el->node;
-  const char *rest = NULL;
-  static const char *const frac[] = {"nrOfCompletedInstances/nrOfInstances>=", "nrOfApproved/nrOfInstances>=",
-                                     "nrOfCompletedInstances/nrOfInstancesge", "nrOfApproved/nrOfInstancesge"};
-  for (size_t i = 0; i < sizeof frac / sizeof frac[0] && !rest; i++)
-    if (strncmp(body, frac[i], strlen(frac[i])) == 0) rest = body + strlen(frac[i]);
-  if (rest) { /* a fraction with at most two decimals, 0..1: a whole percentage */
-    int64_t v = 0, scale = 1;
-    bool dot = false;
-    const char *q = rest;
-    for (; *q; q++) {
-      if (*q == '.' && !dot) dot = true;
-      else if (isdigit((unsigned char)*q) && (!dot || scale < 100) && v < 1000) {
-        v = v * 10 + (*q - '0');
-        if (dot) scale *= 10;
-      } else return false;
-    }
-    if (q == rest || v * 100 % scale || v * 100 / scale > 100) return false;
-    n->kind = IR_APPROVE;
-    n->u.human.mode = IR_MODE_VOTE;
-    n->u.human.vote = ir_expr_int(P->mp->ir, v * 100 / scale);
-    return true;
-  }
-  static const char *const count[] = {"nrOfApproved>=", "nrOfCompletedInstances>=", "nrOfApprovedge",
-                                      "nrOfCompletedInstancesge"};
-  for (size_t i = 0; i < sizeof count / sizeof count[0] && !rest; i++)
-    if (strncmp(body, count[i], strlen(count[i])) == 0) rest = body + strlen(count[i]);
-  if (!rest || !*rest) return false;
-  int64_t k = 0;
-  for (const char *q = rest; *q; q++) {
-    if (!isdigit((unsigned char)*q) || k > 100000) return false;
-    k = k * 10 + (*q - '0');
-  }
-  if (k < 1) return false;
-  n->kind = IR_APPROVE;
-  n->u.human.mode = IR_MODE_VOTE;
-  el->vote_list = coll;
-  el->vote_count = k;
-  return true;
-}
-
-/* The vote percentages by count, once the collection has its slot. */
-static void build_votes(Proc *P) {
-  IrProgram *ir = P->mp->ir;
-  for (uint32_t i = 0; i < P->nels; i++) {
-    El *el = &P->els[i];
-    if (!el->vote_list || !el->node) continue;
-    int32_t slot = -1;
-    for (uint32_t j = 0; j < P->vars.n; j++)
-      if (strcmp(P->vars.v[j].name, el->vote_list) == 0) slot = P->vars.v[j].slot;
-    IrExpr **len = ir_exprs(ir, 1);
-    len[0] = ir_expr_slot(ir, P->p, (uint16_t)slot);
-    IrExpr *pct = ir_expr_binary(ir, &type_int, IR_OP_DIV, ir_expr_int(ir, 100 * el->vote_count),
-                                 ir_expr_call(ir, &type_int, "len", len, 1));
-    IrExpr **args = ir_exprs(ir, 2);
-    args[0] = ir_expr_int(ir, 100);
-    args[1] = pct;
-    el->node->u.human.vote = ir_expr_call(ir, &type_int, "min", args, 2);
-  }
-}
-
 static void map_human(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   BpmnElement *e = el->e;
@@ -495,7 +425,10 @@ static void map_human(Proc *P, El *el) {
         if (strcmp(body, any[i]) == 0) n->u.human.mode = IR_MODE_ANY, found = true;
       for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(body, all[i]) == 0) n->u.human.mode = IR_MODE_ALL, found = true;
-      if (!found) found = vote_condition(P, el, body, name);
+      if (!found && bpmn_vote_condition(mp, n, body, &el->vote_count)) {
+        found = true;
+        el->vote_list = el->vote_count ? name : NULL;
+      }
       if (!found) {
         bpmn_error(mp->m, lp->line ? lp->line : e->line,
                    "%s: the completion condition `%.80s` is not supported (mapped: the first "
@@ -535,100 +468,6 @@ static void map_human(Proc *P, El *el) {
         w->vars[w->n++] = "performer";
       }
     }
-  }
-}
-
-/* ---- form fields ---------------------------------------------------------------- */
-
-/* A user task with form fields (camunda:formField, activiti/flowable:
- * formProperty) is a request: each field an answer stored in the process
- * variable of its id (formProperty: its `variable`), typed by the field's
- * type, which joins the variables' type inference. Read-only properties
- * (writable="false") are shown by the host's form, not answered. */
-static const Type *form_type(const char *t) {
-  if (!t || !*t || strcmp(t, "string") == 0 || strcmp(t, "enum") == 0) return &type_string;
-  if (strcmp(t, "long") == 0 || strcmp(t, "double") == 0 || strcmp(t, "integer") == 0 || strcmp(t, "int") == 0)
-    return &type_decimal;
-  if (strcmp(t, "boolean") == 0) return &type_bool;
-  if (strcmp(t, "date") == 0) return &type_date;
-  return NULL;
-}
-
-static const char *form_var(const BpmnFormField *ff) { return ff->variable && *ff->variable ? ff->variable : ff->id; }
-
-static void plan_form(Proc *P, El *el) {
-  BpmnMap *mp = P->mp;
-  BpmnElement *e = el->e;
-  uint32_t answers = 0;
-  bool ok = true;
-  for (uint32_t i = 0; i < e->form_fields.n; i++) {
-    const BpmnFormField *ff = e->form_fields.items[i];
-    if (ff->read_only) continue;
-    const char *name = form_var(ff);
-    bool ident = name && (isalpha((unsigned char)name[0]) || name[0] == '_');
-    for (const char *q = name; ident && *q; q++) ident = isalnum((unsigned char)*q) || *q == '_';
-    if (!ident) {
-      bpmn_error(mp->m, ff->line, "%s: a form field `%.60s` is not supported (its id must be a variable name: letters, digits, _)",
-                 eid(e), name ? name : "");
-      ok = false;
-      continue;
-    }
-    for (uint32_t k = 0; k < i; k++) {
-      const BpmnFormField *g = e->form_fields.items[k];
-      if (!g->read_only && strcmp(form_var(g), name) == 0) {
-        bpmn_error(mp->m, ff->line, "%s: two form fields write `%s` (lines %u and %u)", eid(e), name, g->line, ff->line);
-        ok = false;
-      }
-    }
-    const Type *t = form_type(ff->type);
-    if (!t) {
-      bpmn_error(mp->m, ff->line, "%s: the form field `%s` of type `%.40s` is not supported (mapped: string, long, double, boolean, date, enum)",
-                 eid(e), name, ff->type);
-      ok = false;
-      continue;
-    }
-    if (!bpmn_var_use(mp, &P->vars, name, t, eid(e), ff->line)) ok = false;
-    answers++;
-  }
-  if (!ok) {
-    el->refused = true;
-    return;
-  }
-  if (!answers) return;
-  if (el->node->kind != IR_TASK) {
-    refuse(mp, el, "form fields on a parallel multi-instance task", "every instance's answers would go to the same variables");
-    return;
-  }
-  el->node->kind = IR_REQUEST; /* a human step still: ir_node numbered it */
-}
-
-/* The request's fields, once every variable has its slot. */
-static void build_forms(Proc *P) {
-  IrProgram *ir = P->mp->ir;
-  for (uint32_t i = 0; i < P->nels; i++) {
-    El *el = &P->els[i];
-    if (!el->node || el->node->kind != IR_REQUEST) continue;
-    BpmnElement *e = el->e;
-    IrReqField *fields = arena_alloc(&ir->arena, (e->form_fields.n + 1) * sizeof *fields);
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < e->form_fields.n; k++) {
-      const BpmnFormField *ff = e->form_fields.items[k];
-      if (ff->read_only) continue;
-      const char *name = form_var(ff);
-      for (uint32_t j = 0; j < P->vars.n; j++) {
-        BpmnVar *v = &P->vars.v[j];
-        if (strcmp(v->name, name) != 0) continue;
-        IrReqField *f = &fields[n++];
-        memset(f, 0, sizeof *f);
-        f->name = ir_str(ir, name);
-        f->label = ir_str(ir, ff->label && *ff->label ? ff->label : name);
-        f->type = v->type;
-        f->to_slot = true;
-        f->index = (uint16_t)v->slot;
-      }
-    }
-    el->node->u.human.fields = fields;
-    el->node->u.human.nfields = n;
   }
 }
 
@@ -731,7 +570,7 @@ static void map_element(Proc *P, El *el) {
     map_human(P, el);
     n = el->node;
     if (!n) return;
-    plan_form(P, el);
+    if (!bpmn_form_plan(mp, &P->vars, e, n)) el->refused = true;
     break;
   case BPMN_SERVICE_TASK: case BPMN_SEND_TASK: case BPMN_BUSINESS_RULE_TASK: case BPMN_SCRIPT_TASK:
     n = ir_node(ir, P->p, IR_ACTION, e->id, e->line, 0);
@@ -1415,8 +1254,11 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     pd->node->u.human.who.who = items;
     pd->node->u.human.who.n = w->n;
   }
-  build_forms(&P);
-  build_votes(&P);
+  for (uint32_t i = 0; i < P.nels; i++) {
+    El *el = &P.els[i];
+    if (el->node && el->node->kind == IR_REQUEST) bpmn_form_build(mp, &P.vars, el->e, el->node);
+    if (el->node && el->vote_list) el->node->u.human.vote = bpmn_vote_percent(mp, P.p, &P.vars, el->vote_list, el->vote_count);
+  }
   for (uint32_t i = 0; i < P.nels; i++) map_flows(&P, &P.els[i]);
   if (!P.p->start) implicit_start(&P, NULL);
   for (uint32_t i = 0; i < P.nels; i++)

@@ -60,6 +60,22 @@ bool bpmn_var_use(BpmnMap *mp, BpmnVars *vs, const char *name, const Type *t, co
 /* The IR of a typed condition; every variable has its slot. */
 IrExpr *bpmn_cond_build(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const BpmnCond *n);
 
+/* ---- forms and votes of user tasks (bpmn_form.c) ----------------------------------- */
+
+/* e's form fields (answers, not read-only ones) typed into the process's
+ * variables; a task with any becomes an IR_REQUEST (n must be an IR_TASK:
+ * refused on a review). False after refusing, the reasons among m's messages. */
+bool bpmn_form_plan(BpmnMap *mp, BpmnVars *vs, const BpmnElement *e, IrNode *n);
+/* The request's fields, once every variable has its slot. */
+void bpmn_form_build(BpmnMap *mp, const BpmnVars *vs, const BpmnElement *e, IrNode *n);
+/* A multi-instance completion condition that is a vote (`body`: the text
+ * without blanks and ${ }): n becomes an IR_APPROVE with IR_MODE_VOTE; a
+ * percentage is set at once, a count of approvals is left in *count for
+ * bpmn_vote_percent (0 otherwise). False when it is no vote. */
+bool bpmn_vote_condition(BpmnMap *mp, IrNode *n, const char *body, int64_t *count);
+/* The percentage for `count` approvals among the users of collection `coll`. */
+IrExpr *bpmn_vote_percent(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const char *coll, int64_t count);
+
 /* ---- call activities (bpmn_call.c) ---------------------------------------------- */
 
 /* Each call activity of bp (at any depth) whose calledElement names a process
