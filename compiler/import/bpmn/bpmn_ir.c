@@ -961,6 +961,7 @@ static void inclusive_flows(Proc *P, El *el) {
     a->u.assign.type = &type_bool;
     a->u.assign.value = bpmn_cond_build(mp, p, &P->vars, el->conds[i]);
     a->u.assign.value->line = f->line;
+    a->title = ir_str(ir, arena_printf(&ir->arena, "test %.60s", f->condition));
     ir_edge(ir, p, last, a, IR_E_FLOW, NULL);
     last = a;
   }
@@ -971,6 +972,7 @@ static void inclusive_flows(Proc *P, El *el) {
     a->u.assign.to_slot = true;
     a->u.assign.index = slots[def];
     a->u.assign.type = &type_bool;
+    a->title = "default: none holds";
     a->u.assign.value = nu ? ir_expr_bool(ir, false)
                            : ir_expr_unary(ir, &type_bool, IR_OP_NOT, any_of(ir, p, cslots, nc));
     ir_edge(ir, p, last, a, IR_E_FLOW, NULL);
@@ -1000,7 +1002,8 @@ static void inclusive_flows(Proc *P, El *el) {
     }
     IrNode *c = ir_node(ir, p, IR_CHOICE, arena_printf(&ir->arena, "%s__take_%u", eid(e), i), f->line, 0);
     ir_edge(ir, p, fork, c, IR_E_FLOW, NULL)->arm = i;
-    ir_edge_cond(ir, p, c, to->entry, 0, ir_expr_slot(ir, p, slots[i]), label ? ir_str(ir, label) : "taken");
+    ir_edge_cond(ir, p, c, to->entry, 0, ir_expr_slot(ir, p, slots[i]),
+                 label ? ir_str(ir, label) : (int32_t)i == def ? "default" : "taken");
     ir_edge(ir, p, c, join, IR_E_ELSE, "not taken");
   }
 }

@@ -240,6 +240,7 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
     IrExpr **args = ir_exprs(ir, 1);
     args[0] = ir_expr_slot(ir, p, (uint16_t)cslot);
     IrNode *count = assign(mp, p, hid(mp, e, "loop_n"), line, s_n, ir_expr_call(ir, &type_int, "len", args, 1));
+    count->title = ir_str(ir, arena_printf(&ir->arena, "nrOfInstances = len(%s)", pl->coll));
     ir_edge(ir, p, last, count, IR_E_FLOW, NULL);
     uint16_t hidden = ir_slot(ir, p, hid(mp, e, "loop_list"), pl->coll_type, IR_SLOT_HIDDEN);
     ir_slot(ir, p, hid(mp, e, "loop_at"), &type_int, IR_SLOT_HIDDEN);
@@ -247,6 +248,7 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
     IrNode *is = ir_node(ir, p, IR_ITER_START, hid(mp, e, "loop_start"), line, 0);
     is->u.iter_start.slot = hidden;
     is->u.iter_start.list = ir_expr_slot(ir, p, (uint16_t)cslot);
+    is->title = ir_str(ir, arena_printf(&ir->arena, "for each of %s", pl->coll));
     ir_edge(ir, p, count, is, IR_E_FLOW, NULL);
     head = ir_node(ir, p, IR_ITER_NEXT, hid(mp, e, "loop_next"), line, 0);
     head->u.iter_next.slot = hidden;
@@ -265,6 +267,9 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
       for (uint32_t i = 0; i < vs->n; i++)
         if (strcmp(vs->v[i].name, pl->card_var) == 0) n = ir_expr_slot(ir, p, (uint16_t)vs->v[i].slot);
     IrNode *count = assign(mp, p, hid(mp, e, "loop_n"), line, s_n, n);
+    count->title = pl->mode == LOOP_STANDARD ? "loopMaximum"
+                   : pl->card_var ? ir_str(ir, arena_printf(&ir->arena, "nrOfInstances = %s", pl->card_var))
+                                  : ir_str(ir, arena_printf(&ir->arena, "nrOfInstances = %lld", (long long)pl->card));
     ir_edge(ir, p, last, count, IR_E_FLOW, NULL);
     head = ir_node(ir, p, IR_MERGE, hid(mp, e, "loop_next"), line, 0);
     head->title = "";
@@ -299,6 +304,7 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
   IrNode *tick = assign(mp, p, hid(mp, e, "loop_count"), line, s_done,
                         ir_expr_binary(ir, &type_decimal, IR_OP_ADD, ir_expr_slot(ir, p, s_done),
                                        ir_expr_decimal(ir, 1, 0)));
+  tick->title = pl->mode == LOOP_STANDARD ? "loopCounter + 1" : "nrOfCompletedInstances + 1";
   ir_edge(ir, p, exit, tick, IR_E_FLOW, NULL);
   IrExpr *stop_or_go = pl->mode == LOOP_STANDARD ? (pl->test_before ? NULL : go_on) : cond;
   if (stop_or_go) {
