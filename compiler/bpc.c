@@ -37,12 +37,13 @@ static const char usage_text[] =
     "draws their diagrams.\n"
     "\n"
     "commands:\n"
-    "  check FILE...        report every error and warning (exit 1 on errors)\n"
+    "  check [-p PROCESS] FILE...\n"
+    "                       report every error and warning (exit 1 on errors)\n"
     "  fmt [-w|--check] FILE\n"
     "                       print the canonical text of a .bp file;\n"
     "                       -w rewrites the file, --check only tells whether\n"
     "                       it is already formatted (exit 1 if not)\n"
-    "  compile FILE [-o OUT.bpt]\n"
+    "  compile FILE [-p PROCESS] [-o OUT.bpt]\n"
     "                       compile to a bundle (default: FILE with .bpt)\n"
     "  disasm BUNDLE.bpt    verify a bundle and list its bytecode, with the\n"
     "                       source lines when the source file is unchanged\n"
@@ -61,9 +62,12 @@ static const char usage_text[] =
     "or I/O failure.\n";
 
 static const char check_help[] =
-    "usage: bpc check FILE...\n"
-    "Parses and checks each .bp file and reports all errors and warnings on\n"
-    "stderr. Exit status 1 if any file has an error, 2 if a file can't be read.\n";
+    "usage: bpc check [-p PROCESS] FILE...\n"
+    "Parses and checks each .bp file or BPMN model and reports all errors and\n"
+    "warnings on stderr. Exit status 1 if any file has an error, 2 if a file\n"
+    "can't be read.\n"
+    "  -p PROCESS   check only the process with this id of each BPMN model\n"
+    "               (a .bp file is checked whole)\n";
 
 static const char fmt_help[] =
     "usage: bpc fmt [-w | --check] FILE\n"
@@ -73,11 +77,13 @@ static const char fmt_help[] =
     "  --check   print nothing; exit 1 if FILE is not formatted\n";
 
 static const char compile_help[] =
-    "usage: bpc compile FILE [-o OUT.bpt]\n"
+    "usage: bpc compile FILE [-p PROCESS] [-o OUT.bpt]\n"
     "Parses and checks FILE (reporting like `bpc check`), then compiles every\n"
     "document type, action and process in it into one bundle. The bundle is\n"
     "verified before it is written, and written atomically: a failed compile\n"
     "leaves no file behind. One input file per bundle for now.\n"
+    "  -p PROCESS   a BPMN model: compile only the process with this id\n"
+    "               (without -p: every executable process of the file)\n"
     "  -o OUT.bpt   where to write it (default: FILE with its extension\n"
     "               replaced by .bpt)\n"
     "Exit status: 0 ok, 1 errors in FILE, 2 misuse or I/O failure.\n";
@@ -152,16 +158,30 @@ static int cmd_check(int argc, char **argv) {
   }
   if (argc == 0) return misuse("check: no input files%s", "");
   int worst = EXIT_OK;
+  const char *only = NULL;
   for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-p") == 0) {
+      if (i + 1 >= argc) return misuse("check: -p needs a process id%s", "");
+      only = argv[++i];
+      argv[i - 1] = argv[i] = NULL;
+      continue;
+    }
     if (argv[i][0] == '-' && argv[i][1] != '\0') return misuse("check: unknown option '%s'", argv[i]);
   }
+  bool any = false;
+  for (int i = 0; i < argc; i++) any = any || argv[i];
+  if (!any) return misuse("check: no input files%s", "");
   for (int i = 0; i < argc; i++) {
+    if (!argv[i]) continue;
     int status;
     Source *src = bpc_read(argv[i], &status);
     if (!src) {
       /* unreadable: said why */
     } else if (bpc_is_xml(src->text, src->len)) { /* BPMN: read, mapped and finished */
-      ir_free(bpc_source_ir(src, front_end, &status));
+      ir_free(bpc_source_ir_only(src, front_end, only, &status));
+    } else if (only) {
+      fprintf(stderr, "bpc: %s: -p picks one process of a BPMN model; a .bp file is checked whole\n", argv[i]);
+      status = EXIT_MISUSE;
     } else {
       parse_program_free(front_end(src, true, &status));
     }
@@ -262,11 +282,14 @@ static int cmd_compile(int argc, char **argv) {
     fputs(compile_help, stdout);
     return EXIT_OK;
   }
-  const char *in = NULL, *out = NULL;
+  const char *in = NULL, *out = NULL, *only = NULL;
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "-o") == 0) {
       if (i + 1 >= argc) return misuse("compile: -o needs a file name%s", "");
       out = argv[++i];
+    } else if (strcmp(argv[i], "-p") == 0) {
+      if (i + 1 >= argc) return misuse("compile: -p needs a process id%s", "");
+      only = argv[++i];
     } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
       return misuse("compile: unknown option '%s'", argv[i]);
     } else if (in) {
@@ -277,7 +300,10 @@ static int cmd_compile(int argc, char **argv) {
   }
   if (!in) return misuse("compile: no input file%s", "");
   int status;
-  IrProgram *ir = bpc_load_ir(in, front_end, &status);
+  Source *src = bpc_read(in, &status);
+  if (!src) return status;
+  IrProgram *ir = bpc_source_ir_only(src, front_end, only, &status);
+  source_free(src);
   if (!ir) return status;
   uint8_t *bytes = NULL;
   size_t len = 0;

@@ -51,7 +51,7 @@ Source *bpc_read(const char *path, int *status) {
 
 bool bpc_is_xml(const char *text, size_t len) { return bpmn_looks_like_xml(text, len); }
 
-static IrProgram *bpmn_ir(Source *src, int *status) {
+static IrProgram *bpmn_ir(Source *src, const char *only, int *status) {
   if (src->len > BPMN_MAX_BYTES) {
     fprintf(stderr, "%s: error: the file has %lu bytes, more than the %u a BPMN file may have\n", src->path,
             (unsigned long)src->len, (unsigned)BPMN_MAX_BYTES);
@@ -59,7 +59,7 @@ static IrProgram *bpmn_ir(Source *src, int *status) {
     return NULL;
   }
   BpmnModel *m = bpmn_read(src->path, src->text, src->len);
-  IrProgram *ir = m->errors_n ? NULL : bpmn_to_ir(m, NULL);
+  IrProgram *ir = m->errors_n ? NULL : bpmn_to_ir(m, only);
   if (ir) ir_set_source(ir, src->text, src->len); /* the bundle knows the file again by it */
   bpmn_print_diags(m, stderr);
   bpmn_free(m);
@@ -68,7 +68,7 @@ static IrProgram *bpmn_ir(Source *src, int *status) {
 }
 
 IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status) {
-  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, status);
+  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, NULL, status);
   Program *prog = front_end(src, true, status);
   IrProgram *ir = prog ? lower_program(prog) : NULL;
   parse_program_free(prog);
@@ -96,6 +96,14 @@ bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, i
   }
   *status = EXIT_OK;
   return true;
+}
+
+IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *only, int *status) {
+  if (!only) return bpc_source_ir(src, front_end, status);
+  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, only, status);
+  fprintf(stderr, "bpc: %s: -p picks one process of a BPMN model; a .bp file is compiled whole\n", src->path);
+  *status = EXIT_MISUSE;
+  return NULL;
 }
 
 IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status) {

@@ -31,6 +31,11 @@ IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status);
  * On success free *b with bpt_free(b, heap_realloc, NULL). */
 bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, int *status);
 
+/* bpc_source_ir keeping only the process with id `only` of a BPMN model (`-p`;
+ * NULL: all). A .bp file with `only` set is refused (status 2): it is compiled
+ * whole, its processes may start each other. */
+IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *only, int *status);
+
 /* bpc_read, then bpc_source_ir. */
 IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status);
 

@@ -450,6 +450,12 @@ static bool const_value(Gen *g, const IrExpr *e, const Type *want, BptConst *out
     out->str = intern_n(g, s, n);
     return true;
   }
+  case IR_X_USER:
+    /* no one: refused by emit_expr; as users: TO_USERS after the constant */
+    if (e->u.str.len == 0 || (want && want->kind == T_LIST)) return false;
+    out->type = BPT_T_USER;
+    out->str = intern_n(g, e->u.str.s, e->u.str.len);
+    return true;
   case IR_X_LIST: return const_list(g, e, want, out, depth);
   case IR_X_CALL: return date_literal(g, e, out);
   case IR_X_AS: /* a constant's value, as its type */
@@ -696,6 +702,9 @@ static void emit_expr(PGen *P, const IrExpr *e) {
     break;
   case IR_X_BINARY: emit_binary(P, e); break;
   case IR_X_COND: emit_cond(P, e); break;
+  case IR_X_USER:
+    fail(P->g, "process `%s`: a user literal without an id", P->p->name);
+    break;
   case IR_X_INT: case IR_X_DECIMAL: case IR_X_BOOL: case IR_X_DURATION: case IR_X_STRING:
   case IR_X_KIND_COUNT: /* literals are constants, above */
     fail(P->g, "process `%s`: a literal of the wrong type", P->p->name);

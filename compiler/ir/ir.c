@@ -275,6 +275,13 @@ IrExpr *ir_expr_string(IrProgram *ir, const char *s, uint32_t len) {
   return e;
 }
 
+IrExpr *ir_expr_user(IrProgram *ir, const char *id, uint32_t len) {
+  IrExpr *e = expr_new(ir, IR_X_USER, &type_user);
+  e->u.str.s = arena_strndup(&ir->arena, id ? id : "", id ? len : 0);
+  e->u.str.len = id ? len : 0;
+  return e;
+}
+
 IrExpr *ir_expr_text(IrProgram *ir, IrExpr **parts, uint32_t n) {
   IrExpr *e = expr_new(ir, IR_X_TEXT, &type_string);
   e->u.list.items = parts;

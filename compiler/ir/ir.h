@@ -59,6 +59,7 @@ typedef enum IrExprKind {
   IR_X_COND,     /* u.cond: c ? a : b */
   IR_X_AS,       /* u.unary.operand taken as `type`: int -> decimal, user -> users,
                     [] -> a list type (a named constant's value, for instance) */
+  IR_X_USER,     /* u.str: a user literal (a user id, not empty), type user */
   IR_X_KIND_COUNT
 } IrExprKind;
 
@@ -399,6 +400,8 @@ IrExpr *ir_expr_unary(IrProgram *ir, const Type *type, IrUnaryOp op, IrExpr *ope
 IrExpr *ir_expr_binary(IrProgram *ir, const Type *type, IrBinaryOp op, IrExpr *l, IrExpr *r);
 IrExpr *ir_expr_cond(IrProgram *ir, IrExpr *c, IrExpr *then, IrExpr *otherwise);
 IrExpr *ir_expr_as(IrProgram *ir, const Type *type, IrExpr *operand);
+/* A user literal: the user with this id (len > 0 bytes of UTF-8), type user. */
+IrExpr *ir_expr_user(IrProgram *ir, const char *id, uint32_t len);
 
 /* Validates every process and computes out[]/in[], back edges (kind LOOP for
  * a FLOW one), loop heads, fork groups and join counts. Returns true when the

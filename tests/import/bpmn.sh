@@ -137,5 +137,38 @@ else
   sort "$TMP/reasons" | uniq -c | sort -rn | head -n 25
   echo "files checked by bpc: $((compiled + refused)), compiled $compiled ($empty with no process to run), refused $refused; of the $rest files that are not error__ cases $rest_ok compile ($((rest ? rest_ok * 100 / rest : 0))%)"
 fi
+
+# `-p ID` on compile and check picks one process of a BPMN model (as dot and
+# render do); a .bp file is compiled whole (exit 2); an unknown id is an error.
+if [ -x "$BPC" ]; then
+  TWO=$TMP/two.bpmn
+  cat >"$TWO" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<process id="one" isExecutable="true"><startEvent id="s1"/><serviceTask id="a1"/><endEvent id="e1"/>
+<sequenceFlow id="f1" sourceRef="s1" targetRef="a1"/><sequenceFlow id="f2" sourceRef="a1" targetRef="e1"/></process>
+<process id="two" isExecutable="true"><startEvent id="s2"/><serviceTask id="a2"/><endEvent id="e2"/>
+<sequenceFlow id="g1" sourceRef="s2" targetRef="a2"/><sequenceFlow id="g2" sourceRef="a2" targetRef="e2"/></process>
+</definitions>
+XML
+  run "$TMP/cout" "$TMP/cerr" "$BPC" compile "$TWO" -o "$TMP/all.bpt"
+  run "$TMP/dout" "$TMP/derr" "$BPC" disasm "$TMP/all.bpt"
+  n=$(grep -c '^process ' "$TMP/dout")
+  [ "$n" -eq 2 ] && pass || fail "bpmn-cli/compile both" "$n processes: $(head -n 2 "$TMP/cerr")"
+  run "$TMP/cout" "$TMP/cerr" "$BPC" compile "$TWO" -p two -o "$TMP/two.bpt"
+  run "$TMP/dout" "$TMP/derr" "$BPC" disasm "$TMP/two.bpt"
+  if [ "$(grep '^process ' "$TMP/dout" | cut -d' ' -f2 | tr '\n' ' ')" = "two " ]; then pass
+  else fail "bpmn-cli/compile -p two" "$(grep '^process ' "$TMP/dout") $(head -n 2 "$TMP/cerr")"; fi
+  run "$TMP/cout" "$TMP/cerr" "$BPC" check -p one "$TWO"
+  [ "$rc" -eq 0 ] && pass || fail "bpmn-cli/check -p one" "exit $rc: $(head -n 2 "$TMP/cerr")"
+  run "$TMP/cout" "$TMP/cerr" "$BPC" compile "$TWO" -p three -o "$TMP/three.bpt"
+  if [ "$rc" -eq 1 ] && grep -q "three: no process of this file has this id" "$TMP/cerr" && [ ! -e "$TMP/three.bpt" ]; then pass
+  else fail "bpmn-cli/compile -p three" "exit $rc: $(head -n 2 "$TMP/cerr")"; fi
+  run "$TMP/cout" "$TMP/cerr" "$BPC" compile samples/statuses.bp -p x -o "$TMP/s.bpt"
+  if [ "$rc" -eq 2 ] && grep -q -- "-p picks one process of a BPMN model" "$TMP/cerr"; then pass
+  else fail "bpmn-cli/compile .bp -p" "exit $rc: $(head -n 2 "$TMP/cerr")"; fi
+  run "$TMP/cout" "$TMP/cerr" "$BPC" check -p
+  [ "$rc" -eq 2 ] && pass || fail "bpmn-cli/check -p without an id" "exit $rc"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

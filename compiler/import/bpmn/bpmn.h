@@ -166,6 +166,9 @@ typedef struct BpmnFormField {
   const char *vendor; /* "camunda", "activiti", "flowable" */
   uint32_t line;
   bool required;      /* camunda:validation constraint required, formProperty required */
+  const char *variable;      /* formProperty variable: the variable it writes (else id) */
+  const char *default_value; /* camunda defaultValue, formProperty default */
+  bool read_only;            /* formProperty writable="false": shown, not answered */
 } BpmnFormField;
 
 /* ---- flow elements ------------------------------------------------------------ */
@@ -210,6 +213,12 @@ struct BpmnElement {
 
   /* artifacts */
   const char *source_ref, *target_ref; /* association */
+
+  /* call activities run in place (bpmn_call.c): a copy's original id (NULL
+   * for an element of the file), and the process a call activity that became
+   * a sub-process runs */
+  const char *origin;
+  const char *called_process;
 };
 
 typedef struct BpmnFlow {

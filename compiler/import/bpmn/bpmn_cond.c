@@ -179,6 +179,51 @@ static BpmnCond *string(Parser *P) {
   return n;
 }
 
+/* FEEL names may hold spaces (DMN 1.3, 10.3.1.2: `Vacation Approval`): the
+ * words after the first, up to an operator or a FEEL keyword, belong to the
+ * name. The variable gets a valid identifier: the words joined by `_`
+ * (`Vacation_Approval`). The cursor is after the first word. */
+static bool feel_keyword(const char *w, size_t n) {
+  static const char *const kw[] = {"and", "or", "not", "true", "false", "null", "in", "between",
+                                   "instance", "of", "satisfies", "some", "every", "if", "then",
+                                   "else", "for", "return"};
+  for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
+    if (strlen(kw[i]) == n && strncmp(kw[i], w, n) == 0) return true;
+  return false;
+}
+
+static BpmnCond *feel_name(Parser *P, const char *name, size_t len) {
+  StrBuf b;
+  sb_init(&b);
+  sb_putn(&b, name, len);
+  for (;;) {
+    const char *q = P->s;
+    while (q < P->end && (*q == ' ' || *q == '\t')) q++;
+    if (q == P->s) break;
+    const char *w = q;
+    if (!(q < P->end && (isalpha((unsigned char)*q) || *q == '_'))) break;
+    while (q < P->end && (isalnum((unsigned char)*q) || *q == '_')) q++;
+    if (feel_keyword(w, (size_t)(q - w))) break;
+    sb_putc(&b, '_');
+    sb_putn(&b, w, (size_t)(q - w));
+    P->s = q;
+  }
+  if (P->s < P->end && *P->s == '.') {
+    sb_free(&b);
+    return fail(P, "member access (`a.b`) is not in the subset"), NULL;
+  }
+  skip(P);
+  if (P->s < P->end && *P->s == '(') {
+    sb_free(&b);
+    return fail(P, "function calls are not in the subset"), NULL;
+  }
+  BpmnCond *v = cnode(P, BPMN_C_VAR);
+  v->len = (uint32_t)b.len;
+  v->str = arena_strndup(&P->mp->m->arena, b.data, b.len);
+  sb_free(&b);
+  return v;
+}
+
 static BpmnCond *primary(Parser *P) {
   skip(P);
   if (P->s >= P->end) return fail(P, "the expression ends too early"), NULL;
@@ -218,6 +263,7 @@ static BpmnCond *primary(Parser *P) {
     if (!len) return fail(P, "a `.` not followed by a name"), NULL;
     P->s += len;
   }
+  if (P->feel) return feel_name(P, name, len);
   if (P->s < P->end && *P->s == '.')
     return fail(P, "member access (`a.b`) is not in the subset"), NULL;
   skip(P);
@@ -367,6 +413,23 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
     P.feel = true;
     P.s++;
     P.end = e;
+  } else if ((lang && has_word(lang, "feel")) || (!lang && dl && has_word(dl, "feel")) || (!lang && !dl)) {
+    /* FEEL without the `=` Zeebe writes: named by the flow or by the
+     * definitions' default, or when nothing names a language and the text
+     * parses as FEEL (Trisotech, Yaoqiang: `Vacation Approval = "Approved"`) */
+    P.feel = true;
+    P.end = e;
+    BpmnCond *n = expr(&P);
+    skip(&P);
+    if (n && P.s == P.end) return n;
+    if (lang || dl) {
+      snprintf(mp->why, sizeof mp->why, "FEEL: %s", P.why ? P.why : "unexpected text after the expression");
+      *why = mp->why;
+      return NULL;
+    }
+    snprintf(mp->why, sizeof mp->why, "`%.60s` is neither JUEL `${...}` nor FEEL", text);
+    *why = mp->why;
+    return NULL;
   } else {
     snprintf(mp->why, sizeof mp->why, "`%.60s` is neither JUEL `${...}` nor FEEL `=...`", text);
     *why = mp->why;
@@ -439,7 +502,7 @@ bool bpmn_var_use(BpmnMap *mp, BpmnVars *vs, const char *name, const Type *t, co
 static const Type *type_of(BpmnMap *mp, BpmnVars *vs, BpmnCond *n, const Type *want,
                            const char *elem, uint32_t line, bool *ok) {
   switch (n->kind) {
-  case BPMN_C_NUM: return &type_decimal;
+  case BPMN_C_NUM: case BPMN_C_SLOT: return &type_decimal;
   case BPMN_C_STR: return &type_string;
   case BPMN_C_BOOL: return &type_bool;
   case BPMN_C_VAR: {
@@ -506,6 +569,7 @@ IrExpr *bpmn_cond_build(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const BpmnCo
   case BPMN_C_NUM: return ir_expr_decimal(ir, n->num, n->scale);
   case BPMN_C_STR: return ir_expr_string(ir, ir_str(ir, n->str), n->len);
   case BPMN_C_BOOL: return ir_expr_bool(ir, n->num != 0);
+  case BPMN_C_SLOT: return ir_expr_slot(ir, p, (uint16_t)n->num);
   case BPMN_C_VAR:
     for (uint32_t i = 0; i < vs->n; i++)
       if (strcmp(vs->v[i].name, n->str) == 0) return ir_expr_slot(ir, p, (uint16_t)vs->v[i].slot);

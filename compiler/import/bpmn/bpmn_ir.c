@@ -28,7 +28,15 @@ typedef struct El {
   const char *lane;  /* the innermost lane's name */
   uint32_t lane_depth;
   bool refused;
+  /* conditional flows out of an inclusive gateway or an activity (plan_inclusive) */
+  int incl;          /* INCL_CHOICE: at most one flow can be taken; INCL_SPLIT: a split to `join` */
+  struct El *join;   /* INCL_SPLIT: the matching inclusive join */
+  bool joined;       /* an inclusive join some split matched */
+  const char *vote_list; /* a vote by count (vote_condition): the collection */
+  int64_t vote_count;    /* ... and the approvals needed */
 } El;
+
+enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
 
 /* Open addressing: element pointer -> El. */
 typedef struct ElMap {
@@ -251,6 +259,7 @@ typedef struct Who {
   IrExpr *items[64];
   const char *vars[64]; /* a variable's name, filled in after typing */
   const char *roles[64];
+  const char *users[64]; /* a plain user id: a user literal */
   uint32_t n;
 } Who;
 
@@ -266,7 +275,7 @@ static char *trim_copy(BpmnMap *mp, const char *s, size_t n) {
 }
 
 /* One assignee: `${x}` (a user variable), `user(x)`, `group(x)` (a role),
- * or a plain user id (a user parameter of that name the host passes). */
+ * or a plain user id (that user: a user literal). */
 static bool who_add(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bool group) {
   size_t n = strlen(s);
   if (w->n == 64) {
@@ -296,8 +305,7 @@ static bool who_add(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bo
     w->roles[w->n++] = s;
     return true;
   }
-  bpmn_var_use(mp, vs, s, &type_user, eid(el->e), el->e->line);
-  w->vars[w->n++] = s;
+  w->users[w->n++] = s;
   return true;
 }
 
@@ -333,6 +341,7 @@ typedef struct Proc {
   Pending *pending; /* human steps whose WHO waits for the variables' slots */
   uint32_t npending;
   PtrVec cond_flows; /* El* of gateways with conditions, for building later */
+  PtrVec loops;      /* El*, BpmnLoopPlan* in pairs: loops built last (bpmn_loop.c) */
 } Proc;
 
 static int cmp_names(const void *a, const void *b) {
@@ -357,10 +366,10 @@ static void map_human(Proc *P, El *el) {
   BpmnElement *e = el->e;
   /* a parallel multi-instance task is a review: one work item per user, done
    * when all (or, by its completion condition, any) completed theirs */
-  IrNode *n = ir_node(mp->ir, P->p, e->loop.kind == BPMN_LOOP_MULTI ? IR_REVIEW : IR_TASK, e->id,
-                      e->line, 0);
+  IrNode *n = ir_node(mp->ir, P->p, e->loop.kind == BPMN_LOOP_MULTI && !bpmn_loop_in_turn(e) ? IR_REVIEW : IR_TASK,
+                      e->id, e->line, 0);
   el->node = el->entry = el->exit = n;
-  const char *title = e->name && *e->name ? e->name : eid(e);
+  const char *title = e->name && *e->name ? e->name : e->origin ? e->origin : eid(e);
   n->title = ir_str(mp->ir, title);
   n->u.human.title = ir_expr_string(mp->ir, n->title, (uint32_t)strlen(n->title));
   n->u.human.mode = IR_MODE_ANY;
@@ -371,20 +380,10 @@ static void map_human(Proc *P, El *el) {
   memset(w, 0, sizeof *w);
   const BpmnLoop *lp = &e->loop;
   const char *elemvar = NULL;
-  if (lp->kind == BPMN_LOOP_STANDARD) {
-    refuse(mp, el, "a standard loop on a task", "loops on activities are not mapped; draw the loop with a gateway");
-    return;
-  }
-  if (lp->kind == BPMN_LOOP_MULTI) {
+  if (lp->kind == BPMN_LOOP_MULTI && bpmn_loop_in_turn(e) && (lp->collection ? lp->collection : lp->data_input_ref))
+    elemvar = ""; /* one user of the collection a turn (bpmn_loop_wrap) */
+  if (lp->kind == BPMN_LOOP_MULTI && !bpmn_loop_in_turn(e)) {
     const char *coll = lp->collection ? lp->collection : lp->data_input_ref;
-    if (lp->sequential) {
-      refuse(mp, el, "a sequential multi-instance task", "the runtime's steps are parallel; one user after another is not mapped");
-      return;
-    }
-    if (!coll || !*coll) {
-      refuse(mp, el, "a multi-instance task without a collection", "loopCardinality alone names no users");
-      return;
-    }
     size_t cn = strlen(coll);
     char *name = (cn >= 3 && (coll[0] == '$' || coll[0] == '#') && coll[1] == '{' && coll[cn - 1] == '}')
                      ? trim_copy(mp, coll + 2, cn - 3)
@@ -427,6 +426,10 @@ static void map_human(Proc *P, El *el) {
         if (strcmp(body, any[i]) == 0) n->u.human.mode = IR_MODE_ANY, found = true;
       for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(body, all[i]) == 0) n->u.human.mode = IR_MODE_ALL, found = true;
+      if (!found && bpmn_vote_condition(mp, n, body, &el->vote_count)) {
+        found = true;
+        el->vote_list = el->vote_count ? name : NULL;
+      }
       if (!found) {
         bpmn_error(mp->m, lp->line ? lp->line : e->line,
                    "%s: the completion condition `%.80s` is not supported (mapped: the first "
@@ -722,31 +725,22 @@ static void map_element(Proc *P, El *el) {
     map_human(P, el);
     n = el->node;
     if (!n) return;
+    if (!bpmn_form_plan(mp, &P->vars, e, n)) el->refused = true;
     break;
   case BPMN_SERVICE_TASK: case BPMN_SEND_TASK: case BPMN_BUSINESS_RULE_TASK: case BPMN_SCRIPT_TASK:
-    if (e->loop.kind != BPMN_LOOP_NONE) {
-      refuse(mp, el, e->loop.kind == BPMN_LOOP_MULTI ? "a multi-instance service task" : "a standard loop on a task",
-             "loops on host actions are not mapped");
-      return;
-    }
     n = ir_node(ir, P->p, IR_ACTION, e->id, e->line, 0);
-    n->u.action.action = (uint16_t)action_index(mp, eid(e));
+    n->u.action.action = (uint16_t)action_index(mp, e->origin ? e->origin : eid(e));
     n->u.action.result = -1;
-    n->title = ir_str(ir, e->name && *e->name ? e->name : eid(e));
+    n->title = ir_str(ir, e->name && *e->name ? e->name : e->origin ? e->origin : eid(e));
     break;
   case BPMN_RECEIVE_TASK:
     refuse(mp, el, "a receive task", "the runtime has no message delivery yet");
     return;
-  case BPMN_CALL_ACTIVITY:
-    refuse(mp, el, "a call activity", "calling another process and waiting for it is not mapped");
+  case BPMN_CALL_ACTIVITY: /* run in place as a sub-process (bpmn_call.c), or refused there */
     return;
   case BPMN_SUB_PROCESS:
     if (e->triggered_by_event) {
       refuse(mp, el, "an event sub-process", "the runtime has no event handlers of this kind");
-      return;
-    }
-    if (e->loop.kind != BPMN_LOOP_NONE) {
-      refuse(mp, el, "a loop on a sub-process", "loops on activities are not mapped");
       return;
     }
     /* embedded: flattened into the process between two meeting points */
@@ -786,9 +780,9 @@ static void map_element(Proc *P, El *el) {
     }
     n = ir_node(ir, P->p, IR_EVENT_WAIT, e->id, e->line, 0);
     break;
-  case BPMN_INCLUSIVE_GATEWAY:
-    refuse(mp, el, "an inclusive gateway", "the IR has no join that waits only for tokens that can still arrive");
-    return;
+  case BPMN_INCLUSIVE_GATEWAY: /* a join, or where a split begins (plan_inclusive) */
+    n = ir_node(ir, P->p, el->in.n > 1 ? IR_JOIN : IR_MERGE, e->id, e->line, 0);
+    break;
   case BPMN_COMPLEX_GATEWAY:
     refuse(mp, el, "a complex gateway", "its activation rule has no IR");
     return;
@@ -920,7 +914,7 @@ static void map_conditions(Proc *P, El *el) {
     BpmnFlow *f = el->out.items[i];
     el->conds[i] = NULL;
     if (!f->condition) continue;
-    if (el->e->kind != BPMN_EXCLUSIVE_GATEWAY) {
+    if (el->e->kind != BPMN_EXCLUSIVE_GATEWAY && !el->incl) {
       bpmn_error(mp->m, f->line, "%s: a conditional flow out of a %s is not supported (put an exclusive gateway before the choice)",
                  f->id ? f->id : "sequenceFlow", bpmn_kind_name(el->e->kind));
       el->refused = true;
@@ -949,6 +943,230 @@ static const char *flow_label(const BpmnFlow *f) {
   return NULL;
 }
 
+/* ---- inclusive splits and joins ------------------------------------------------ */
+
+/* Conditional flows out of an inclusive gateway, or out of an activity (BPMN's
+ * implicit inclusive split, 13.2.1): every flow whose condition holds is
+ * taken, a flow without a condition always, the default only when no other
+ * is. When at most one can be taken (one conditional flow, no unconditional
+ * one) that is an exclusive choice. Otherwise the branches must all meet at
+ * one inclusive join (a single-entry, single-exit region): the conditions
+ * are evaluated first into hidden slots, then a FORK gives every flow a
+ * branch that runs its elements when its slot holds and goes straight to the
+ * JOIN when not, so the JOIN always gets one token per branch. */
+
+static El *flow_target(Proc *P, const BpmnFlow *f) {
+  return el_find(&P->map, bpmn_find_element(P->mp->m, f->target));
+}
+
+static bool is_default(const El *el, const BpmnFlow *f) {
+  return el->e->default_flow && f->id && strcmp(el->e->default_flow, f->id) == 0;
+}
+
+static bool is_incl_join(const El *el) { return el->e->kind == BPMN_INCLUSIVE_GATEWAY && el->in.n > 1; }
+
+/* The inclusive join every branch of split meets first, or NULL with *why. */
+static El *find_join(Proc *P, El *split, uint32_t *seen, uint32_t *stamp, El **stack, const char **why) {
+  El *join = NULL;
+  for (uint32_t i = 0; i < split->out.n; i++) {
+    El *to = flow_target(P, split->out.items[i]);
+    if (!to) continue;
+    uint32_t mark = ++*stamp, n = 0;
+    stack[n++] = to;
+    seen[to - P->els] = mark;
+    while (n) {
+      El *x = stack[--n];
+      if (is_incl_join(x)) {
+        if (join && join != x) {
+          *why = arena_printf(&P->mp->m->arena, "its branches meet at two inclusive joins, %s and %s", eid(join->e), eid(x->e));
+          return NULL;
+        }
+        join = x;
+        continue;
+      }
+      if (x->out.n == 0) {
+        *why = arena_printf(&P->mp->m->arena, "a branch ends at %s without meeting the others at an inclusive join",
+                            eid(x->e));
+        return NULL;
+      }
+      for (uint32_t k = 0; k < x->out.n; k++) {
+        El *y = flow_target(P, x->out.items[k]);
+        if (!y || seen[y - P->els] == mark) continue;
+        seen[y - P->els] = mark;
+        stack[n++] = y;
+      }
+    }
+  }
+  if (!join) *why = "its branches meet at no inclusive join";
+  else if (join->in.n != split->out.n)
+    *why = arena_printf(&P->mp->m->arena, "its %u branches meet at %s, which has %u incoming flows: each branch must be one flow into the join",
+                        split->out.n, eid(join->e), join->in.n);
+  return join && join->in.n == split->out.n ? join : NULL;
+}
+
+static void plan_inclusive(Proc *P) {
+  BpmnMap *mp = P->mp;
+  uint32_t *seen = NULL, stamp = 0;
+  El **stack = NULL;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    BpmnFamily fam = bpmn_kind_family(el->e->kind);
+    bool gate = el->e->kind == BPMN_INCLUSIVE_GATEWAY;
+    if (!gate && fam != BPMN_FAM_ACTIVITY && fam != BPMN_FAM_CONTAINER) continue;
+    uint32_t nu = 0, nc = 0;
+    for (uint32_t k = 0; k < el->out.n; k++) {
+      const BpmnFlow *f = el->out.items[k];
+      if (f->condition) nc++;
+      else if (!is_default(el, f)) nu++;
+    }
+    if (!gate && nc == 0) continue;
+    if (gate && el->out.n <= 1 && nc == 0) continue;
+    if (nu == 0 && nc <= 1) {
+      el->incl = INCL_CHOICE;
+      continue;
+    }
+    if (!seen) {
+      seen = arena_alloc(&mp->m->arena, P->nels * sizeof *seen);
+      memset(seen, 0, P->nels * sizeof *seen);
+      stack = arena_alloc(&mp->m->arena, (P->nels + 1) * sizeof *stack);
+    }
+    const char *why = NULL;
+    El *join = find_join(P, el, seen, &stamp, stack, &why);
+    if (!join) {
+      refuse(mp, el, gate ? "an inclusive split whose branches do not all meet at one inclusive join"
+                          : "conditional flows out of an activity that do not all meet again at one inclusive join",
+             why);
+      continue;
+    }
+    el->incl = INCL_SPLIT;
+    el->join = join;
+    join->joined = true;
+  }
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (is_incl_join(el) && !el->joined)
+      refuse(mp, el, "an inclusive join without a matching inclusive split",
+             "the IR has no join that waits only for tokens that can still arrive; a join is mapped where the "
+             "branches of one inclusive split all meet it");
+  }
+}
+
+static IrExpr *any_of(IrProgram *ir, IrProc *p, const uint16_t *slots, uint32_t n) {
+  IrExpr *x = NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    IrExpr *s = ir_expr_slot(ir, p, slots[i]);
+    x = x ? ir_expr_binary(ir, &type_bool, IR_OP_OR, x, s) : s;
+  }
+  return x ? x : ir_expr_bool(ir, false);
+}
+
+static IrNode *no_match(Proc *P, El *el) {
+  IrProgram *ir = P->mp->ir;
+  IrNode *t = ir_node(ir, P->p, IR_TERMINATE, sub_id(P->mp, el->e, "no_match"), el->e->line, 0);
+  const char *reason = arena_printf(&ir->arena, "no condition of %s %s holds",
+                                    el->e->kind == BPMN_INCLUSIVE_GATEWAY ? "gateway" : "the flows out of", eid(el->e));
+  t->u.terminate.reason = ir_expr_string(ir, reason, (uint32_t)strlen(reason));
+  return t;
+}
+
+static void inclusive_flows(Proc *P, El *el) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  BpmnElement *e = el->e;
+  IrNode *from = el->exit;
+  if (el->incl == INCL_CHOICE) {
+    IrNode *c = ir_node(ir, p, IR_CHOICE, sub_id(mp, e, "choice"), e->line, 0);
+    ir_edge(ir, p, from, c, IR_E_FLOW, NULL);
+    bool has_default = false;
+    uint32_t arm = 0;
+    for (uint32_t i = 0; i < el->out.n; i++) {
+      BpmnFlow *f = el->out.items[i];
+      El *to = flow_target(P, f);
+      if (!to || !to->entry) continue;
+      const char *label = flow_label(f);
+      if (is_default(el, f)) {
+        ir_edge(ir, p, c, to->entry, IR_E_ELSE, ir_str(ir, f->name && *f->name ? f->name : "default"));
+        has_default = true;
+        continue;
+      }
+      IrExpr *x = el->conds[i] ? bpmn_cond_build(mp, p, &P->vars, el->conds[i]) : ir_expr_bool(ir, true);
+      x->line = f->line;
+      ir_edge_cond(ir, p, c, to->entry, arm++, x, label ? ir_str(ir, label) : NULL);
+    }
+    if (!has_default) ir_edge(ir, p, c, no_match(P, el), IR_E_ELSE, "no match");
+    return;
+  }
+  /* the conditions first, each into its slot */
+  uint16_t *slots = arena_alloc(&mp->m->arena, (el->out.n + 1) * sizeof *slots);
+  uint16_t *cslots = arena_alloc(&mp->m->arena, (el->out.n + 1) * sizeof *cslots);
+  uint32_t nc = 0, nu = 0;
+  int32_t def = -1;
+  IrNode *last = from;
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    BpmnFlow *f = el->out.items[i];
+    if (is_default(el, f)) {
+      def = (int32_t)i;
+      continue;
+    }
+    if (!el->conds[i]) {
+      nu++;
+      continue;
+    }
+    slots[i] = cslots[nc++] = ir_slot(ir, p, arena_printf(&ir->arena, "%s.cond%u", eid(e), i), &type_bool, IR_SLOT_HIDDEN);
+    IrNode *a = ir_node(ir, p, IR_ASSIGN, arena_printf(&ir->arena, "%s__cond_%u", eid(e), i), f->line, 0);
+    a->u.assign.to_slot = true;
+    a->u.assign.index = slots[i];
+    a->u.assign.type = &type_bool;
+    a->u.assign.value = bpmn_cond_build(mp, p, &P->vars, el->conds[i]);
+    a->u.assign.value->line = f->line;
+    a->title = ir_str(ir, arena_printf(&ir->arena, "test %.60s", f->condition));
+    ir_edge(ir, p, last, a, IR_E_FLOW, NULL);
+    last = a;
+  }
+  if (def >= 0) { /* the default: only when no other flow is taken */
+    BpmnFlow *f = el->out.items[def];
+    slots[def] = ir_slot(ir, p, arena_printf(&ir->arena, "%s.default", eid(e)), &type_bool, IR_SLOT_HIDDEN);
+    IrNode *a = ir_node(ir, p, IR_ASSIGN, sub_id(mp, e, "default"), f->line, 0);
+    a->u.assign.to_slot = true;
+    a->u.assign.index = slots[def];
+    a->u.assign.type = &type_bool;
+    a->title = "default: none holds";
+    a->u.assign.value = nu ? ir_expr_bool(ir, false)
+                           : ir_expr_unary(ir, &type_bool, IR_OP_NOT, any_of(ir, p, cslots, nc));
+    ir_edge(ir, p, last, a, IR_E_FLOW, NULL);
+    last = a;
+  } else if (nu == 0) { /* no condition holds and no default: the instance fails naming the element */
+    IrNode *g = ir_node(ir, p, IR_CHOICE, sub_id(mp, e, "any"), e->line, 0);
+    ir_edge(ir, p, last, g, IR_E_FLOW, NULL);
+    IrNode *fork = ir_node(ir, p, IR_FORK, sub_id(mp, e, "split"), e->line, 0);
+    ir_edge_cond(ir, p, g, fork, 0, any_of(ir, p, cslots, nc), "any");
+    ir_edge(ir, p, g, no_match(P, el), IR_E_ELSE, "no match");
+    last = fork;
+  }
+  IrNode *fork = last;
+  if (last->kind != IR_FORK) {
+    fork = ir_node(ir, p, IR_FORK, sub_id(mp, e, "split"), e->line, 0);
+    ir_edge(ir, p, last, fork, IR_E_FLOW, NULL);
+  }
+  IrNode *join = el->join->entry;
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    BpmnFlow *f = el->out.items[i];
+    El *to = flow_target(P, f);
+    if (!to || !to->entry) continue;
+    const char *label = flow_label(f);
+    if ((int32_t)i != def && !el->conds[i]) { /* always taken */
+      ir_edge(ir, p, fork, to->entry, IR_E_FLOW, label ? ir_str(ir, label) : NULL)->arm = i;
+      continue;
+    }
+    IrNode *c = ir_node(ir, p, IR_CHOICE, arena_printf(&ir->arena, "%s__take_%u", eid(e), i), f->line, 0);
+    ir_edge(ir, p, fork, c, IR_E_FLOW, NULL)->arm = i;
+    ir_edge_cond(ir, p, c, to->entry, 0, ir_expr_slot(ir, p, slots[i]),
+                 label ? ir_str(ir, label) : (int32_t)i == def ? "default" : "taken");
+    ir_edge(ir, p, c, join, IR_E_ELSE, "not taken");
+  }
+}
+
 static void map_flows(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
@@ -958,6 +1176,10 @@ static void map_flows(Proc *P, El *el) {
   BpmnElement *e = el->e;
   if (el->link) {
     if (el->link->entry) ir_edge(ir, p, from, el->link->entry, IR_E_FLOW, NULL);
+    return;
+  }
+  if (el->incl) {
+    inclusive_flows(P, el);
     return;
   }
   if (el->out.n == 0) {
@@ -1072,8 +1294,7 @@ static void collect(Proc *P, const PtrVec *elements, El *sub) {
     el->e = e;
     el->sub = sub;
     el_put(&P->map, el);
-    if (e->kind == BPMN_SUB_PROCESS && !e->triggered_by_event && e->loop.kind == BPMN_LOOP_NONE)
-      collect(P, &e->children, el);
+    if (e->kind == BPMN_SUB_PROCESS && !e->triggered_by_event) collect(P, &e->children, el);
   }
 }
 
@@ -1093,6 +1314,27 @@ static uint32_t lane_depth(const BpmnLane *l) {
   uint32_t d = 0;
   for (; l && d < 1000; l = l->parent) d++;
   return d;
+}
+
+/* Loops on activities (bpmn_loop.c): planned while the variables are typed,
+ * built last. A boundary event on a looped activity is refused: it would
+ * apply to each turn, where BPMN means the whole loop. */
+static void plan_loops(Proc *P) {
+  BpmnMap *mp = P->mp;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (el->refused || !el->entry || !bpmn_loop_in_turn(el->e)) continue;
+    if (el->bounds.n) {
+      refuse(mp, el, "a boundary event on a looped activity", "it would interrupt one turn, not the whole loop");
+      continue;
+    }
+    bool refused = false;
+    BpmnLoopPlan *pl = bpmn_loop_plan(mp, &P->vars, el->e, &refused);
+    if (refused) el->refused = true;
+    if (!pl) continue;
+    ptrvec_push(&mp->m->arena, &P->loops, el);
+    ptrvec_push(&mp->m->arena, &P->loops, pl);
+  }
 }
 
 static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
@@ -1130,12 +1372,14 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
       add_flows(&P, &P.els[i].e->flows);
+  plan_inclusive(&P);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
   map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) catch_nodes(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
+  plan_loops(&P);
   if (m->errors_n != errors_before) return;
   /* the variables: parameters the host may pass, with empty defaults */
   for (uint32_t i = 0; i < P.vars.n; i++) {
@@ -1144,8 +1388,12 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     IrExpr *def = t == &type_decimal ? ir_expr_decimal(ir, 0, 0)
                 : t == &type_bool    ? ir_expr_bool(ir, false)
                 : t == &type_string  ? ir_expr_string(ir, "", 0)
-                : t == &type_users   ? ir_expr_list(ir, &type_users, NULL, 0)
+                : t->kind == T_LIST  ? ir_expr_list(ir, t, NULL, 0)
                                      : NULL; /* a user: the host must say who */
+    if (t == &type_date) { /* a date from a form: no empty date to default a parameter to */
+      v->slot = ir_var(ir, P.p, ir_str(ir, v->name), t, NULL)->slot;
+      continue;
+    }
     v->slot = ir_param(ir, P.p, ir_str(ir, v->name), t, def)->slot;
   }
   for (uint32_t i = 0; i < P.npending; i++) {
@@ -1153,7 +1401,9 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     Who *w = &pd->who;
     IrExpr **items = ir_exprs(ir, w->n ? w->n : 1);
     for (uint32_t k = 0; k < w->n; k++) {
-      if (w->roles[k]) {
+      if (w->users[k]) {
+        items[k] = ir_expr_user(ir, w->users[k], (uint32_t)strlen(w->users[k]));
+      } else if (w->roles[k]) {
         IrExpr **args = ir_exprs(ir, 1);
         args[0] = ir_expr_string(ir, ir_str(ir, w->roles[k]), (uint32_t)strlen(w->roles[k]));
         items[k] = ir_expr_call(ir, &type_users, "role", args, 1);
@@ -1167,11 +1417,21 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     pd->node->u.human.who.who = items;
     pd->node->u.human.who.n = w->n;
   }
+  for (uint32_t i = 0; i < P.nels; i++) {
+    El *el = &P.els[i];
+    if (el->node && el->node->kind == IR_REQUEST) bpmn_form_build(mp, &P.vars, el->e, el->node);
+    if (el->node && el->vote_list) el->node->u.human.vote = bpmn_vote_percent(mp, P.p, &P.vars, el->vote_list, el->vote_count);
+  }
   for (uint32_t i = 0; i < P.nels; i++) map_flows(&P, &P.els[i]);
   if (!P.p->start) implicit_start(&P, NULL);
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && P.els[i].entry && !P.els[i].inner)
       implicit_start(&P, &P.els[i]);
+  for (uint32_t i = 0; i + 1 < P.loops.n; i += 2) {
+    El *el = P.loops.items[i];
+    bpmn_loop_wrap(mp, P.p, &P.vars, P.loops.items[i + 1], el->entry, el->exit,
+                   is_human(el->e->kind) ? el->node : NULL);
+  }
   for (uint32_t i = 0; i < P.nels; i++) wrap_catch_scope(&P, &P.els[i]);
   (void)index;
 }
@@ -1187,7 +1447,7 @@ static bool has_elements(const BpmnProcess *bp) {
 static void action_names(BpmnModel *m, const PtrVec *elements, PtrVec *names) {
   for (uint32_t k = 0; k < elements->n; k++) {
     BpmnElement *e = elements->items[k];
-    if (is_action(e->kind) && e->id) ptrvec_push(&m->arena, names, (void *)e->id);
+    if (is_action(e->kind) && e->id) ptrvec_push(&m->arena, names, (void *)(e->origin ? e->origin : e->id));
     if (e->kind == BPMN_SUB_PROCESS) action_names(m, &e->children, names);
   }
 }
@@ -1215,6 +1475,7 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
     return NULL;
   }
   if (chosen.n == 0) bpmn_warning(m, 0, "the file has no process with flow elements: nothing to run");
+  for (uint32_t i = 0; i < chosen.n; i++) bpmn_call_expand(&mp, chosen.items[i]);
   IrProgram *ir = ir_new(m->path);
   mp.ir = ir;
   /* the host actions: one per service, send, business rule and script task */

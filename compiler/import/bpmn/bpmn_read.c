@@ -582,6 +582,10 @@ static void *start_form_field(Reader *r, Ns ns, const Attrs *at) {
   if (!ff->label) ff->label = attr(r, at, "name");
   ff->type = attr(r, at, "type");
   ff->required = parse_bool(r, at, "required", false);
+  ff->variable = attr(r, at, "variable");
+  ff->default_value = attr(r, at, "defaultValue");
+  if (!ff->default_value) ff->default_value = attr(r, at, "default");
+  ff->read_only = !parse_bool(r, at, "writable", true);
   ptrvec_push(&r->m->arena, &e->form_fields, ff);
   return ff;
 }
