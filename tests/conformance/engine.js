@@ -183,10 +183,23 @@ async function settle() {
 
 // Who completes a task in bprun: the performer, or for one instance of a multi-instance
 // task the user of the collection it is for.
+// A task whose assignee is a plain user id (`camunda:assignee="carl"`) is that user's in
+// bpc; bpmn-engine does not keep the attribute, so it is read from the model's text.
+let SOURCE = '';
+function literalAssignee(id) {
+  for (const m of SOURCE.matchAll(/<(?:[A-Za-z0-9_.-]+:)?(?:userTask|manualTask|task)\b[^>]*>/g)) {
+    const tag = m[0];
+    const idm = tag.match(/\bid\s*=\s*"([^"]*)"/);
+    if (!idm || idm[1] !== id) continue;
+    const a = tag.match(/\b[A-Za-z0-9_.-]+:assignee\s*=\s*"([^"$#{}]+)"/);
+    return a ? a[1].trim() : null;
+  }
+  return null;
+}
 function userOf(api) {
   const c = api.content || {};
   if (c.isMultiInstance && typeof c.item === 'string' && c.item) return c.item;
-  return USER;
+  return literalAssignee(api.id) || USER;
 }
 function isUserTask(api) {
   return api.type === 'bpmn:UserTask' || api.type === 'bpmn:ManualTask';
@@ -286,6 +299,7 @@ async function runOne(opt) {
   let decisionsAt = 0;
 
   const source = markExecutable(fs.readFileSync(opt.model, 'utf8'), opt.process);
+  SOURCE = source;
   engine = new Engine({
     name: path.basename(opt.model),
     source,
