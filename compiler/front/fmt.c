@@ -366,7 +366,8 @@ static bool stmt_is_flat(const Stmt *s) {
   case S_IF: case S_WHILE: case S_LOOP: case S_FOR: case S_PARALLEL: case S_ERROR:
     return false;
   case S_HUMAN:
-    return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout;
+    return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout &&
+           s->u.human.nafters == 0;
   default:
     return true;
   }
@@ -495,6 +496,21 @@ static void fmt_mode(Fmt *f, const HumanStep *h) {
   }
 }
 
+/* `after D [every P [times N]] { }`, after the other handlers. */
+static void fmt_afters(Fmt *f, const HumanStep *h) {
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    const After *a = &h->afters[i];
+    open_line(f, a->span.off, BLANK_NEVER);
+    put(f, "after ");
+    fmt_expr(f, a->delay, PREC_COND);
+    if (a->every) put(f, " every "), fmt_expr(f, a->every, PREC_COND);
+    if (a->times) put(f, " times "), fmt_expr(f, a->times, PREC_COND);
+    put(f, " ");
+    fmt_block(f, a->body, true);
+    end_element(f, span_end(a->body->span));
+  }
+}
+
 /* `remind D before { }` and `on timeout { }`, each on its own line one level
  * deeper than the step. */
 static void fmt_tails(Fmt *f, const HumanStep *h) {
@@ -513,6 +529,7 @@ static void fmt_tails(Fmt *f, const HumanStep *h) {
     put(f, "on timeout ");
     fmt_block(f, h->on_timeout, true);
   }
+  fmt_afters(f, h);
   f->depth--;
 }
 

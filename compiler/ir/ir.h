@@ -162,6 +162,14 @@ typedef struct IrHuman {
   uint32_t nreminds;
   IrNode *timeout_entry; /* NULL: none */
   uint16_t step;    /* index in the process's step table (ir_node numbers them) */
+  /* `after` handlers: each runs after_delay[i] (a duration) after the step opened if it is
+   * still open, again every after_every[i] (a duration, or NULL: once), at most
+   * after_times[i] times in all (an int, or NULL: while the step is open). Its first node
+   * after_entry[i] is entered by a TIMER edge; its flow ends in IR_HANDLER_END or IR_END:
+   * once run it is a token of its own, which the step closing does not cancel. */
+  IrExpr **after_delay, **after_every, **after_times;
+  IrNode **after_entry;
+  uint32_t nafters;
 } IrHuman;
 
 typedef struct IrStartArg {

@@ -139,9 +139,21 @@ static bool has_edge_to(const IrProc *p, const IrNode *n, IrEdgeKind kind, const
   return false;
 }
 
+/* `after` handlers: a first node each, a TIMER edge to it, and a delay. */
+static void check_afters(Finish *F, const IrNode *n) {
+  const IrHuman *h = &n->u.human;
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    if (!h->after_entry[i] || !has_edge_to(F->p, n, IR_E_TIMER, h->after_entry[i]))
+      report(F, n, "`after` handler %u names a first node that no TIMER edge leads to", i + 1);
+    if (!h->after_delay[i]) report(F, n, "`after` handler %u needs its delay", i + 1);
+    if (h->after_times && h->after_times[i] && !(h->after_every && h->after_every[i]))
+      report(F, n, "`after` handler %u has a count of runs but no period", i + 1);
+  }
+}
+
 static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
   const IrHuman *h = &n->u.human;
-  uint32_t handlers = h->nreminds + (h->timeout_entry != NULL);
+  uint32_t handlers = h->nreminds + (h->timeout_entry != NULL) + h->nafters;
   if (c.flow != 1 || c.cond || c.otherwise || c.command || c.go || c.timer != handlers) {
     report(F, n, "a human step needs one FLOW edge and one TIMER edge per handler "
                  "(%u), and no other", handlers);
@@ -152,6 +164,7 @@ static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
       report(F, n, "reminder %u names a first node that no TIMER edge leads to", i + 1);
   if (h->timeout_entry && !has_edge_to(F->p, n, IR_E_TIMER, h->timeout_entry))
     report(F, n, "the timeout handler's first node has no TIMER edge to it");
+  check_afters(F, n);
   if (!h->who.n) report(F, n, "a human step needs at least one person (who)");
   if (!h->title) report(F, n, "a human step needs a title");
   if ((unsigned)h->mode > IR_MODE_VOTE) report(F, n, "no approval mode %u", (unsigned)h->mode);

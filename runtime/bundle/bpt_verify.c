@@ -363,6 +363,9 @@ static bool check_steps(Verifier *v) {
       return pfail(v, "step %u: mode %u is not allowed for its kind %u", i, s->mode, s->kind);
     if (s->flags & ~(unsigned)(BPT_STEP_WAIT_ALL | BPT_STEP_HAS_DUE))
       return pfail(v, "step %u: unknown flags 0x%02x", i, s->flags);
+    for (unsigned j = 0; j < s->nafters; j++)
+      if (s->after_flags[j] & ~(unsigned)(BPT_AFTER_EVERY | BPT_AFTER_TIMES))
+        return pfail(v, "step %u, after %u: unknown flags 0x%02x", i, j, s->after_flags[j]);
     if ((s->flags & BPT_STEP_WAIT_ALL) && s->kind != BPT_STEP_APPROVE)
       return pfail(v, "step %u: `wait all` on a step that is not an approval", i);
     if (s->result != BPT_NONE16) {
@@ -658,6 +661,8 @@ static bool seed_entries(Verifier *v) {
       return false;
     for (unsigned j = 0; j < s->nreminds; j++)
       if (!entry(v, s->remind_pc[j], false, "step %u remind %u", i, j)) return false;
+    for (unsigned j = 0; j < s->nafters; j++)
+      if (!entry(v, s->after_pc[j], false, "step %u after %u", i, j)) return false;
   }
   for (unsigned i = 0; i < p->nstates; i++) {
     const BptState *s = &p->states[i];
