@@ -1269,8 +1269,10 @@ static void trigger_of(PGen *P, BptProcess *bp) {
   const IrTrigger *t = &P->p->trigger;
   static const uint8_t triggers[] = {[IR_TRIG_MANUAL] = BPT_TRIG_MANUAL,
                                      [IR_TRIG_CREATE] = BPT_TRIG_CREATE,
-                                     [IR_TRIG_CHANGE] = BPT_TRIG_CHANGE};
+                                     [IR_TRIG_CHANGE] = BPT_TRIG_CHANGE,
+                                     [IR_TRIG_TIMER] = BPT_TRIG_TIMER};
   bp->trigger = triggers[t->kind];
+  bp->schedule = intern(P->g, t->kind == IR_TRIG_TIMER && t->schedule ? t->schedule : "");
   if (t->nfields > 255) fail(P->g, "process `%s`: a trigger on more than 255 fields", P->p->name);
   bp->ntrigger_fields = (uint8_t)t->nfields;
   bp->trigger_fields = arena_alloc(&P->g->arena, (t->nfields + 1) * sizeof *bp->trigger_fields);

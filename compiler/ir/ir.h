@@ -237,13 +237,16 @@ typedef struct IrInit {
   uint32_t line, col;
 } IrInit;
 
-typedef enum IrTriggerKind { IR_TRIG_MANUAL, IR_TRIG_CREATE, IR_TRIG_CHANGE } IrTriggerKind;
+/* IR_TRIG_TIMER: started by the host on a schedule (`schedule`, ISO 8601: a date, a
+ * duration or a repeating interval R[n]/duration, as a BPMN timer start event gives it). */
+typedef enum IrTriggerKind { IR_TRIG_MANUAL, IR_TRIG_CREATE, IR_TRIG_CHANGE, IR_TRIG_TIMER } IrTriggerKind;
 
 typedef struct IrTrigger {
   IrTriggerKind kind;
   uint16_t *fields; /* document field indices */
   uint32_t nfields;
   IrExpr *when;     /* a bool; NULL: none */
+  const char *schedule; /* IR_TRIG_TIMER: the schedule's text */
 } IrTrigger;
 
 typedef struct IrCommand {

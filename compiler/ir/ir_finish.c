@@ -369,7 +369,9 @@ static void check_shape(Finish *F) {
   for (uint32_t i = 0; i < p->nstates; i++)
     if (!p->states[i].node || p->states[i].node->kind != IR_STATE)
       report(F, NULL, "state %u has no STATE node", i);
-  if ((unsigned)p->trigger.kind > IR_TRIG_CHANGE)
+  if (p->trigger.kind == IR_TRIG_TIMER && (!p->trigger.schedule || p->trigger.nfields || p->trigger.when))
+    report(F, NULL, "a timer trigger needs its schedule, and watches no fields");
+  if ((unsigned)p->trigger.kind > IR_TRIG_TIMER)
     report(F, NULL, "no trigger kind %u", (unsigned)p->trigger.kind);
   bool has_doc = p->doc >= 0 && (uint32_t)p->doc < F->ir->ndocs;
   if (p->doc >= 0 && !has_doc) report(F, NULL, "no document type %d", p->doc);

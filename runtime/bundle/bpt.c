@@ -319,6 +319,7 @@ static void write_process(Out *o, const BptProcess *p) {
   put_u32(o, p->nnodes);
   put_u32(o, p->first_edge);
   put_u32(o, p->nedges);
+  put_u32(o, p->schedule);
 }
 
 static void write_processes(Out *o, const BptBundle *b) {
@@ -784,7 +785,7 @@ enum {
   COMMAND_SIZE = 18,
   SLOT_SIZE = 6,
   PARAM_SIZE = 7,
-  PROCESS_MIN = 62
+  PROCESS_MIN = 66
 };
 
 static void read_step(Reader *r, BptStep *s) {
@@ -900,6 +901,7 @@ static void read_process(Reader *r, BptProcess *p) {
   p->nnodes = rd_u32(r);
   p->first_edge = rd_u32(r);
   p->nedges = rd_u32(r);
+  p->schedule = rd_str(r, "its schedule");
 }
 
 static void read_processes(Reader *r) {

@@ -221,7 +221,9 @@ typedef struct BptState {
   uint16_t ncommands;
 } BptState;
 
-typedef enum BptTrigger { BPT_TRIG_MANUAL, BPT_TRIG_CREATE, BPT_TRIG_CHANGE } BptTrigger;
+/* TIMER (format 3): the host starts the process on a schedule, the process's `schedule`
+ * string (ISO 8601 of a BPMN timer start event); the runtime starts nothing by itself. */
+typedef enum BptTrigger { BPT_TRIG_MANUAL, BPT_TRIG_CREATE, BPT_TRIG_CHANGE, BPT_TRIG_TIMER } BptTrigger;
 
 /* PROCESSES: u32 count, then per process:
  *   u32 name z, u32 title z, u16 doctype (BPT_NONE16: none),
@@ -231,7 +233,8 @@ typedef enum BptTrigger { BPT_TRIG_MANUAL, BPT_TRIG_CREATE, BPT_TRIG_CHANGE } Bp
  *   u16 ngroups (fork groups used by FORK/JOIN), u16 nslots, slots, u16 nparams, params, u16 nsteps, steps, u16 nstates, states
  *   (0 for a sequential process; the first is the initial one; entry jumps there with
  *   GOTO), u32 first line, u32 nlines (a range of LINES),
- *   u32 first node, u32 nnodes, u32 first edge, u32 nedges (ranges of GRAPH). */
+ *   u32 first node, u32 nnodes, u32 first edge, u32 nedges (ranges of GRAPH),
+ *   u32 schedule z (format 3: a TIMER trigger's ISO 8601 text, "" for the others). */
 typedef struct BptProcess {
   uint32_t name, title;
   uint16_t doctype;
@@ -252,6 +255,7 @@ typedef struct BptProcess {
   uint16_t nstates;
   uint32_t first_line, nlines;
   uint32_t first_node, nnodes, first_edge, nedges;
+  uint32_t schedule;
 } BptProcess;
 
 /* CODE: the bytecode of every process, as raw bytes (no count: the section's size is

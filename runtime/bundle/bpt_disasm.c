@@ -268,7 +268,9 @@ static void out_trigger(Printer *o, const BptBundle *b, const BptProcess *p) {
   outs(o, "  trigger: ");
   outs(o, p->trigger == BPT_TRIG_CREATE   ? "on create"
           : p->trigger == BPT_TRIG_CHANGE ? "on change"
+          : p->trigger == BPT_TRIG_TIMER  ? "on a schedule "
                                           : "manual");
+  if (p->trigger == BPT_TRIG_TIMER) out_quoted(o, b, p->schedule);
   for (unsigned i = 0; i < p->ntrigger_fields; i++) {
     outs(o, i ? ", " : " ");
     out_field(o, b, p, p->trigger_fields[i]);

@@ -284,7 +284,9 @@ static bool check_header(Verifier *v) {
   if (!check_str(v, p->name, "its name") || !check_str(v, p->title, "its title")) return false;
   if (p->doctype != BPT_NONE16 && p->doctype >= b->ndoctypes)
     return pfail(v, "its document type is %u, but there are %u", p->doctype, b->ndoctypes);
-  if (p->trigger > BPT_TRIG_CHANGE) return pfail(v, "unknown trigger %u", p->trigger);
+  if (p->trigger > BPT_TRIG_TIMER) return pfail(v, "unknown trigger %u", p->trigger);
+  if (p->trigger == BPT_TRIG_TIMER && (p->ntrigger_fields || p->when_pc != BPT_NO_PC))
+    return pfail(v, "a timer trigger watches no fields and has no `when`");
   for (unsigned i = 0; i < p->ntrigger_fields; i++)
     if (p->trigger_fields[i] >= doc_fields(v))
       return pfail(v, "trigger field %u is field %u, but its document type has %u", i,
