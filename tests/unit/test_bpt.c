@@ -1060,7 +1060,13 @@ static void v_cluster_loop(Builder *B) { B->nodes[4].cluster = 5; } /* 5 is insi
 
 /* -- process descriptors (verify) -- */
 static void v_doctype(Builder *B) { B->procs[0].doctype = 3; }
-static void v_trigger(Builder *B) { B->procs[0].trigger = 3; }
+static void v_trigger(Builder *B) { B->procs[0].trigger = 4; }
+static void v_trigger_timer(Builder *B) { B->procs[0].trigger = BPT_TRIG_TIMER; } /* it watches fields */
+static uint8_t after_bad_flags[1] = {4};
+static uint32_t after_pc[1] = {0};
+static void v_after_flags(Builder *B) {
+  B->steps[0][0].nafters = 1, B->steps[0][0].after_flags = after_bad_flags, B->steps[0][0].after_pc = after_pc;
+}
 static void v_trigger_field(Builder *B) { B->tfields[0][0] = 4; }
 static void v_no_code(Builder *B) {
   B->procs[1].code_offset = B->b.code_size, B->procs[1].code_size = 0;
@@ -1295,7 +1301,9 @@ static const Case cases[] = {
     VERIFY_CASE(v_cluster_loop,
                 "section GRAPH, node 4: its chain of clusters loops back to node 4"),
     VERIFY_CASE(v_doctype, "process `collect`: its document type is 3, but there are 1"),
-    VERIFY_CASE(v_trigger, "process `collect`: unknown trigger 3"),
+    VERIFY_CASE(v_trigger, "process `collect`: unknown trigger 4"),
+    VERIFY_CASE(v_trigger_timer, "process `collect`: a timer trigger watches no fields and has no `when`"),
+    VERIFY_CASE(v_after_flags, "process `collect`: step 0, after 0: unknown flags 0x04"),
     VERIFY_CASE(v_trigger_field,
                 "process `collect`: trigger field 0 is field 4, but its document type has 4"),
     VERIFY_CASE(v_no_code, "process `contract`: it has no code"),
