@@ -496,10 +496,12 @@ static void fmt_mode(Fmt *f, const HumanStep *h) {
   }
 }
 
-/* `after D [every P [times N]] { }`, after the other handlers. */
-static void fmt_afters(Fmt *f, const HumanStep *h) {
-  for (uint32_t i = 0; i < h->nafters; i++) {
-    const After *a = &h->afters[i];
+/* `after D [every P [times N]] { }`: those from the k-th on that are written before
+ * offset `before` (the handlers keep the order they are written in, and so the comments
+ * between them their places); returns the next one. */
+static uint32_t fmt_afters(Fmt *f, const HumanStep *h, uint32_t k, uint32_t before) {
+  for (; k < h->nafters && h->afters[k].span.off < before; k++) {
+    const After *a = &h->afters[k];
     open_line(f, a->span.off, BLANK_NEVER);
     put(f, "after ");
     fmt_expr(f, a->delay, PREC_COND);
@@ -509,14 +511,17 @@ static void fmt_afters(Fmt *f, const HumanStep *h) {
     fmt_block(f, a->body, true);
     end_element(f, span_end(a->body->span));
   }
+  return k;
 }
 
 /* `remind D before { }` and `on timeout { }`, each on its own line one level
  * deeper than the step. */
 static void fmt_tails(Fmt *f, const HumanStep *h) {
   f->depth++;
+  uint32_t k = 0;
   for (uint32_t i = 0; i < h->nreminds; i++) {
     const Remind *r = &h->reminds[i];
+    k = fmt_afters(f, h, k, r->span.off);
     open_line(f, r->span.off, BLANK_NEVER);
     put(f, "remind ");
     fmt_expr(f, r->before, PREC_COND);
@@ -525,11 +530,12 @@ static void fmt_tails(Fmt *f, const HumanStep *h) {
     end_element(f, span_end(r->span));
   }
   if (h->on_timeout) {
+    k = fmt_afters(f, h, k, h->on_timeout_span.off);
     open_line(f, h->on_timeout_span.off, BLANK_NEVER);
     put(f, "on timeout ");
     fmt_block(f, h->on_timeout, true);
   }
-  fmt_afters(f, h);
+  fmt_afters(f, h, k, UINT32_MAX);
   f->depth--;
 }
 
