@@ -622,6 +622,7 @@ static void test_after_handler(void **state) {
   assert_string_equal(ses.run.path, "late done");
   session_end(&ses);
   free(bytes);
+  ir_free(B.ir);
 
   B = build_new();
   s = node(&B, IR_START, "s");
