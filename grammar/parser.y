@@ -160,6 +160,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %token TK_PARALLEL "`parallel`" TK_BRANCH "`branch`" TK_WAIT "`wait`"
 %token TK_WAIT_ALL "`wait all`" TK_UNTIL "`until`" TK_TERMINATE "`terminate`"
 %token TK_GOTO "`goto`" TK_STATES "`states`" TK_COMMAND "`command`" TK_BY "`by`"
+%token TK_AFTER "`after`"
 %token TK_FINAL "`final`" TK_ENTER "`enter`" TK_TRUE "`true`" TK_FALSE "`false`"
 %token TK_AND "`and`" TK_OR "`or`" TK_NOT "`not`" TK_REASSIGN "`reassign`"
 %token TK_ADD "`add`" TK_WHEN "`when`"
@@ -558,8 +559,17 @@ human
   : human_clauses
   | human TK_REMIND expr TK_IDENT block
       { $$ = $1; tree_human_remind(p, $$, $3, $4, @4, $5, span_join(@2, @5)); }
+  | human TK_REMIND expr TK_AFTER block /* `after` is a word of its own: still "expected before" */
+      { $$ = $1; tree_human_remind(p, $$, $3, "after", @4, $5, span_join(@2, @5)); }
   | human TK_ON TK_IDENT block
       { $$ = $1; tree_human_timeout(p, $$, $3, @3, $4, span_join(@2, @3)); }
+  /* after DELAY [every PERIOD [times N]] { ... } */
+  | human TK_AFTER expr block
+      { $$ = $1; tree_human_after(p, $$, $3, NULL, @2, NULL, NULL, @2, NULL, $4, span_join(@2, @3)); }
+  | human TK_AFTER expr TK_IDENT expr block
+      { $$ = $1; tree_human_after(p, $$, $3, $4, @4, $5, NULL, @2, NULL, $6, span_join(@2, @5)); }
+  | human TK_AFTER expr TK_IDENT expr TK_IDENT expr block
+      { $$ = $1; tree_human_after(p, $$, $3, $4, @4, $5, $6, @6, $7, $8, span_join(@2, @7)); }
   ;
 
 human_clauses

@@ -269,6 +269,15 @@ uint32_t bp_bundle_checksum(const BpBundle *b); /* CRC-32C of the bundle's bytes
 size_t bp_bundle_process_count(const BpBundle *b);
 const char *bp_bundle_process_name(const BpBundle *b, size_t i);
 const char *bp_bundle_process_title(const BpBundle *b, size_t i);
+/* How process I is started. MANUAL: by the host (or by another process); CREATE, CHANGE:
+ * by the runtime, when a document is created or changed (bp_doc_set); TIMER: by the host on
+ * a schedule, *schedule the ISO 8601 text of a BPMN timer start event: a date and time
+ * (`2026-03-01T09:00Z`), a duration (`PT1H`: once, that long after the host took the
+ * bundle into service) or a repeating interval (`R3/PT10H`, `R/P1D`: no end). The runtime
+ * never starts a TIMER process by itself: the host keeps the schedule and calls bp_start.
+ * *schedule (if not NULL) is "" for the other kinds; -1 for no process I. */
+typedef enum BpTriggerKind { BP_TRIGGER_MANUAL, BP_TRIGGER_CREATE, BP_TRIGGER_CHANGE, BP_TRIGGER_TIMER } BpTriggerKind;
+int bp_bundle_process_trigger(const BpBundle *b, size_t i, const char **schedule);
 /* What a name in a process is (the values are the letters 'p', 'v', 'f' of earlier
  * versions). */
 typedef enum BpNameKind {

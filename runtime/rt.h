@@ -255,13 +255,15 @@ size_t rt_doc_triggers(BpDoc *doc, uint8_t trigger, const bool *changed, int ski
 /* ---- the state of an instance -------------------------------------------------------------- */
 
 typedef enum RtWait { W_RUN, W_STEP, W_CALL, W_TIMER } RtWait;
-typedef enum RtThreadKind { K_BODY, K_REMIND, K_TIMEOUT, K_STATE } RtThreadKind;
+/* K_AFTER: an `after` handler that fired. It is a token of its own, in no fork activation:
+ * neither the step closing nor a race cancels it; leaving the state (goto) does. */
+typedef enum RtThreadKind { K_BODY, K_REMIND, K_TIMEOUT, K_STATE, K_AFTER } RtThreadKind;
 
 typedef struct RtThread {
   uint32_t id;
   uint32_t pc;   /* where it goes on */
   uint32_t act;  /* its fork activation (0: none) */
-  uint32_t step; /* K_REMIND, K_TIMEOUT: the step it serves */
+  uint32_t step; /* K_REMIND, K_TIMEOUT: the step it serves; K_AFTER: the thread of the step */
   uint8_t wait;  /* RtWait */
   uint8_t kind;  /* RtThreadKind */
 } RtThread;
@@ -309,13 +311,15 @@ typedef struct RtStep {
   uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
 } RtStep;
 
-enum { TM_WAIT, TM_DUE, TM_REMIND };
+enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };
 typedef struct RtTimer {
   int64_t at;
   uint32_t seq;  /* order among timers due at the same time */
-  uint32_t ref;  /* TM_WAIT: thread; TM_DUE, TM_REMIND: step */
-  uint16_t index; /* TM_REMIND: which reminder */
+  uint32_t ref;  /* TM_WAIT: thread; TM_DUE, TM_REMIND, TM_AFTER: step */
+  uint16_t index; /* TM_REMIND: which reminder; TM_AFTER: which `after` handler */
   uint8_t kind;
+  int64_t every; /* TM_AFTER: the period (seconds), 0: it runs once */
+  uint32_t left; /* TM_AFTER with a period: runs left after this one, UINT32_MAX: no end */
 } RtTimer;
 
 typedef struct RtCall {

@@ -380,6 +380,19 @@ const char *bp_bundle_process_title(const BpBundle *b, size_t i) {
   return b && i < b->b.nprocesses ? rt_string(b, b->b.processes[i].title) : NULL;
 }
 
+int bp_bundle_process_trigger(const BpBundle *b, size_t i, const char **schedule) {
+  if (schedule) *schedule = "";
+  if (!b || i >= b->b.nprocesses) return -1;
+  const BptProcess *p = &b->b.processes[i];
+  if (schedule && p->trigger == BPT_TRIG_TIMER) *schedule = rt_string(b, p->schedule);
+  switch (p->trigger) {
+  case BPT_TRIG_CREATE: return BP_TRIGGER_CREATE;
+  case BPT_TRIG_CHANGE: return BP_TRIGGER_CHANGE;
+  case BPT_TRIG_TIMER: return BP_TRIGGER_TIMER;
+  default: return BP_TRIGGER_MANUAL;
+  }
+}
+
 static bool process_by_name(const BpBundle *b, const char *name, uint16_t *out) {
   for (uint32_t i = 0; name && i < b->b.nprocesses; i++)
     if (strcmp(rt_string(b, b->b.processes[i].name), name) == 0) {

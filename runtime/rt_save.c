@@ -276,7 +276,7 @@ static void io_thread(Io *io, void *rec) {
   io_u32(io, &t->act, UINT32_MAX, "a thread's activation");
   io_u32(io, &t->step, UINT32_MAX, "a thread's step");
   io_byte(io, &t->wait, W_TIMER, "what a thread waits for");
-  io_byte(io, &t->kind, K_STATE, "a thread's kind");
+  io_byte(io, &t->kind, K_AFTER, "a thread's kind");
   if (io->reading && !io->bad && t->wait == W_RUN) bad(io, "a thread that runs while the instance rests");
 }
 
@@ -358,9 +358,14 @@ static void io_timer(Io *io, void *rec) {
   io_int(io, &t->at, INT64_MIN, INT64_MAX, "a timer's time");
   io_u32(io, &t->seq, UINT32_MAX, "a timer's order");
   io_u32(io, &t->ref, UINT32_MAX, "a timer's thread or step");
-  io_u16(io, &t->index, MAX_REMINDS - 1, "a reminder index");
-  io_byte(io, &t->kind, TM_REMIND, "a timer's kind");
-  if (io->reading && !io->bad && t->kind != TM_REMIND && t->index != 0) bad(io, "a reminder index on another timer");
+  io_u16(io, &t->index, UINT8_MAX - 1, "a reminder or `after` index");
+  io_byte(io, &t->kind, TM_AFTER, "a timer's kind");
+  io_int(io, &t->every, 0, INT64_MAX, "an `after` handler's period"); /* format 2 */
+  io_u32(io, &t->left, UINT32_MAX, "an `after` handler's runs left");
+  if (io->reading && !io->bad && t->kind == TM_REMIND && t->index >= MAX_REMINDS) bad(io, "a reminder index out of range");
+  if (io->reading && !io->bad && t->kind != TM_REMIND && t->kind != TM_AFTER && t->index != 0)
+    bad(io, "a reminder index on another timer");
+  if (io->reading && !io->bad && t->kind != TM_AFTER && (t->every || t->left)) bad(io, "a period on a timer that does not repeat");
 }
 
 static void io_call(Io *io, void *rec) {
@@ -567,7 +572,9 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     }
     const RtStep *st = find_step(&s->steps, tm->ref);
     if (!st) bad(io, "a timer of a step that is not there");
-    else if (st->due == RT_NO_TIME) bad(io, "a timer of a step that has no due time");
+    else if (tm->kind == TM_AFTER) {
+      if (tm->index >= p->steps[st->t].nafters) bad(io, "an `after` handler that is not there");
+    } else if (st->due == RT_NO_TIME) bad(io, "a timer of a step that has no due time");
     else if (tm->kind == TM_REMIND && tm->index >= p->steps[st->t].nreminds) bad(io, "a reminder that is not there");
   }
   for (uint32_t i = 0; i < s->calls.n && !io->bad; i++) {

@@ -42,6 +42,7 @@ void rt_remove_step(Tx *tx, uint32_t step_id) {
   rt_step_free(tx->rt, RT_AT(tx->s.steps, RtStep, i));
   rt_vec_remove(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
   rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
+  rt_remove_timers(tx, TM_AFTER, TM_AFTER, step_id); /* `after` handlers not yet run never will */
   for (uint32_t k = tx->s.threads.n; k-- > 0;) {
     RtThread *th = RT_AT(tx->s.threads, RtThread, k);
     if ((th->kind == K_REMIND || th->kind == K_TIMEOUT) && th->step == step_id) rt_cancel_thread(tx, th->id);
@@ -157,7 +158,13 @@ static int earliest_timer(const RtState *s, int64_t until) {
   return best;
 }
 
+static void fire_after(Tx *tx, RtTimer t);
+
 static void fire(Tx *tx, RtTimer t) {
+  if (t.kind == TM_AFTER) {
+    fire_after(tx, t);
+    return;
+  }
   if (t.kind == TM_WAIT) {
     RtThread *th = thread_by_id(tx, t.ref);
     if (!th) return;
@@ -186,6 +193,37 @@ static void fire(Tx *tx, RtTimer t) {
   st->flags = (uint8_t)((st->flags | S_IN_TIMEOUT) & ~S_HANDLED);
   st->due = RT_NO_TIME;
   rt_spawn(tx, d->timeout_pc, act, K_TIMEOUT, st->id);
+}
+
+/* An `after` handler's time came while its step is open: its thread starts, and a
+ * repeating one is armed again a period later (from when it was due, so the runs keep
+ * their rhythm however late the clock is moved). The thread is in no fork activation: a
+ * token that left the step (BPMN's non-interrupting boundary event), which neither the
+ * step closing nor a race the step's thread is in cancels; leaving the state (`goto`)
+ * and the end of the instance do. */
+static void fire_after(Tx *tx, RtTimer t) {
+  int i = rt_step_index(&tx->s, t.ref);
+  if (i < 0) return;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+  const BptStep *d = &tx->p->steps[st->t];
+  if (t.index >= d->nafters) return;
+  uint32_t step_thread = st->thread;
+  rt_journal(tx, BP_J_REMINDED, rt_step_node(tx, st->t), "after %u fires: %s", t.index + 1u, st->title.u.s->s);
+  if (t.every > 0 && t.left > 0) {
+    int64_t at;
+    if (!__builtin_add_overflow(t.at, t.every, &at)) {
+      RtTimer *again = rt_vec_push(tx->rt, &tx->s.timers, sizeof *again);
+      if (!again) {
+        nomem(tx);
+        return;
+      }
+      *again = t;
+      again->at = at;
+      again->seq = rt_new_id(tx);
+      if (again->left != UINT32_MAX) again->left--;
+    }
+  }
+  rt_spawn(tx, d->after_pc[t.index], 0, K_AFTER, step_thread);
 }
 
 /* Fires every timer due by `until`, each at its own time, running the threads it
@@ -411,11 +449,50 @@ bool rt_step_settled(Tx *tx, uint32_t step_id) {
 
 /* ---- opening a step; handlers ---------------------------------------------------------------- */
 
+/* The `after` handlers' inputs (the last STEP pops): each handler's first time, from
+ * now, its period and its runs, as timers still to be given their step and order. A
+ * handler that may run no more (`times 0`) gets no timer. */
+static bool pop_afters(Tx *tx, const BptStep *d, uint32_t pc, RtTimer *out, unsigned *n) {
+  unsigned count = 0;
+  for (unsigned i = 0; i < d->nafters; i++)
+    count += 1u + !!(d->after_flags[i] & BPT_AFTER_EVERY) + !!(d->after_flags[i] & BPT_AFTER_TIMES);
+  Value v[BPT_STACK_MAX];
+  rt_pop_n(tx, count, v);
+  bool ok = true;
+  unsigned k = 0;
+  for (unsigned i = 0; i < d->nafters && ok; i++) {
+    Value delay = v[k++], every = {0}, times = {0};
+    if (d->after_flags[i] & BPT_AFTER_EVERY) every = v[k++];
+    if (d->after_flags[i] & BPT_AFTER_TIMES) times = v[k++];
+    if (delay.type != BPT_T_DURATION || ((d->after_flags[i] & BPT_AFTER_EVERY) && every.type != BPT_T_DURATION))
+      ok = rt_fail_at(tx, pc, "`after` and `every` need durations");
+    else if ((d->after_flags[i] & BPT_AFTER_TIMES) && times.type != BPT_T_INT)
+      ok = rt_fail_at(tx, pc, "`times` needs an int, not %s", bpt_type_name(times.type));
+    else if (delay.u.i < 0 || every.u.i < 0 || (every.type && every.u.i == 0))
+      ok = rt_fail_at(tx, pc, "`after` needs a delay of 0 or more and `every` a period above 0");
+    else if (times.type && times.u.i < 0)
+      ok = rt_fail_at(tx, pc, "`times %lld`: a count of runs cannot be negative", (long long)times.u.i);
+    if (!ok || (times.type && times.u.i == 0)) continue;
+    RtTimer *tm = &out[(*n)++];
+    *tm = (RtTimer){.kind = TM_AFTER, .index = (uint16_t)i};
+    if (__builtin_add_overflow(tx->now, delay.u.i, &tm->at)) ok = rt_fail_at(tx, pc, "the time is out of range");
+    if (every.type) {
+      tm->every = every.u.i;
+      tm->left = !times.type ? UINT32_MAX : times.u.i - 1 > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)(times.u.i - 1);
+    }
+  }
+  rt_unref_all(tx->rt, v, count); /* durations and ints: no objects, but a crafted bundle's */
+  return ok;
+}
+
 /* STEP t: the inputs are on the stack; the thread waits for the step. */
 bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) {
   const BptStep *d = &tx->p->steps[t];
   Value who = {0}, title = {0}, due = {0}, vote = {0}, offsets = {0};
-  bool ok = true;
+  RtTimer afters[BPT_STACK_MAX];
+  unsigned nafter = 0;
+  bool ok = pop_afters(tx, d, pc, afters, &nafter);
+  if (!ok) return false;
   if (d->nreminds > 62) return rt_fail_at(tx, pc, "more than 62 reminders on a step");
   if (d->nreminds > 0) {
     if (!rt_list_new(tx->rt, BPT_T_LIST | BPT_T_DURATION, d->nreminds, &offsets)) return nomem(tx);
@@ -456,6 +533,13 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   if (!ok) return false;
   int i = rt_step_index(&tx->s, step_id);
   if (!arm_timers(tx, RT_AT(tx->s.steps, RtStep, i))) return false;
+  for (unsigned k = 0; k < nafter; k++) {
+    RtTimer *tm = rt_vec_push(tx->rt, &tx->s.timers, sizeof *tm);
+    if (!tm) return nomem(tx);
+    *tm = afters[k];
+    tm->ref = step_id;
+    tm->seq = rt_new_id(tx);
+  }
   /* `vote 0%` is decided before anyone votes. */
   if (d->kind == BPT_STEP_APPROVE) return rt_step_settled(tx, step_id);
   return true;
@@ -512,6 +596,10 @@ bool rt_handler_step(Tx *tx, uint32_t tid, uint32_t pc, RtStep **st) {
 
 bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc) {
   RtThread *th = thread_by_id(tx, tid);
+  if (th && th->kind == K_AFTER) { /* a token of its own: it only ends */
+    rt_remove_thread(tx, tid);
+    return true;
+  }
   if (!th || (th->kind != K_REMIND && th->kind != K_TIMEOUT))
     return rt_fail_at(tx, pc, "the end of a handler outside a handler");
   uint8_t kind = th->kind;

@@ -246,6 +246,7 @@ enum {
 typedef struct StepLabels {
   uint32_t timeout;  /* a label, or UINT32_MAX */
   uint32_t *reminds;
+  uint32_t *afters;
 } StepLabels;
 
 typedef struct PGen {
@@ -800,6 +801,8 @@ static void index_process(PGen *P) {
 }
 
 /* The step descriptor and the code of a human step. */
+static void emit_afters(PGen *P, const IrHuman *h, BptStep *s, StepLabels *sl);
+
 static void emit_human(PGen *P, IrNode *n) {
   const IrHuman *h = &n->u.human;
   static const uint8_t modes[] = {[IR_MODE_ANY] = BPT_MODE_ANY, [IR_MODE_ALL] = BPT_MODE_ALL,
@@ -832,6 +835,7 @@ static void emit_human(PGen *P, IrNode *n) {
   if (h->mode == IR_MODE_VOTE) emit_as(P, h->vote, &type_int);
   if (h->due) emit_expr(P, h->due);
   for (uint32_t i = 0; i < h->nreminds; i++) emit_as(P, h->remind_before[i], &type_duration);
+  emit_afters(P, h, s, sl);
   emit(P, BPT_OP_STEP, h->step);
   for (uint32_t i = 0; i < h->nreminds; i++) {
     sl->reminds[i] = node_label(h->remind_entry[i]);
@@ -840,6 +844,28 @@ static void emit_human(PGen *P, IrNode *n) {
   if (h->timeout_entry) {
     sl->timeout = node_label(h->timeout_entry);
     push_entry(P, h->timeout_entry);
+  }
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    sl->afters[i] = node_label(h->after_entry[i]);
+    push_entry(P, h->after_entry[i]);
+  }
+}
+
+/* The `after` handlers of a step: their flags in the descriptor, their inputs (delay,
+ * [period], [runs]) pushed last before STEP. */
+static void emit_afters(PGen *P, const IrHuman *h, BptStep *s, StepLabels *sl) {
+  if (h->nafters > 255) fail(P->g, "process `%s`: more than 255 `after` handlers on a step", P->p->name);
+  s->nafters = (uint8_t)h->nafters;
+  s->after_flags = arena_alloc(&P->g->arena, h->nafters + 1);
+  s->after_pc = arena_alloc(&P->g->arena, (h->nafters + 1) * sizeof *s->after_pc);
+  sl->afters = arena_alloc(&P->g->arena, (h->nafters + 1) * sizeof *sl->afters);
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    IrExpr *every = h->after_every ? h->after_every[i] : NULL;
+    IrExpr *times = h->after_times ? h->after_times[i] : NULL;
+    s->after_flags[i] = (uint8_t)((every ? BPT_AFTER_EVERY : 0) | (times ? BPT_AFTER_TIMES : 0));
+    emit_as(P, h->after_delay[i], &type_duration);
+    if (every) emit_as(P, every, &type_duration);
+    if (times) emit_as(P, times, &type_int);
   }
 }
 
@@ -1355,8 +1381,10 @@ static void trigger_of(PGen *P, BptProcess *bp) {
   const IrTrigger *t = &P->p->trigger;
   static const uint8_t triggers[] = {[IR_TRIG_MANUAL] = BPT_TRIG_MANUAL,
                                      [IR_TRIG_CREATE] = BPT_TRIG_CREATE,
-                                     [IR_TRIG_CHANGE] = BPT_TRIG_CHANGE};
+                                     [IR_TRIG_CHANGE] = BPT_TRIG_CHANGE,
+                                     [IR_TRIG_TIMER] = BPT_TRIG_TIMER};
   bp->trigger = triggers[t->kind];
+  bp->schedule = intern(P->g, t->kind == IR_TRIG_TIMER && t->schedule ? t->schedule : "");
   if (t->nfields > 255) fail(P->g, "process `%s`: a trigger on more than 255 fields", P->p->name);
   bp->ntrigger_fields = (uint8_t)t->nfields;
   bp->trigger_fields = arena_alloc(&P->g->arena, (t->nfields + 1) * sizeof *bp->trigger_fields);
@@ -1431,6 +1459,8 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
     s->timeout_pc = label_pc(&P, P.step_labels[i].timeout);
     for (uint32_t j = 0; j < s->nreminds; j++)
       s->remind_pc[j] = label_pc(&P, P.step_labels[i].reminds[j]);
+    for (uint32_t j = 0; j < s->nafters; j++)
+      s->after_pc[j] = label_pc(&P, P.step_labels[i].afters[j]);
   }
   bp->steps = P.steps;
   bp->nsteps = (uint16_t)p->nsteps;

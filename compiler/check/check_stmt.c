@@ -184,6 +184,31 @@ static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
   check_block(C, h->on_timeout, inner);
 }
 
+/* `after D [every P [times N]] { }`: durations and an int; the block runs as a token of
+ * its own (the step may have closed meanwhile), and break/continue cannot leave it. */
+static void check_step_afters(Checker *C, HumanStep *h, Flow flow) {
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    After *a = &h->afters[i];
+    Expr *durations[] = {a->delay, a->every};
+    const char *words[] = {"after", "every"};
+    for (int k = 0; k < 2; k++) {
+      if (!durations[k]) continue;
+      const Type *t = check_expr(C, durations[k]);
+      if (t->kind != T_DURATION && t->kind != T_ERROR)
+        diag_error(C->diags, durations[k]->span, "`%s` needs a duration, not %s%s", words[k], t->name,
+                   duration_hint(C, durations[k]));
+    }
+    if (a->times) {
+      const Type *t = check_expr(C, a->times);
+      if (t->kind != T_INT && t->kind != T_ERROR)
+        diag_error(C->diags, a->times->span, "`times` needs an int (how many runs), not %s", t->name);
+    }
+    Flow inner = cut_flow(flow, "an `after` block");
+    inner.in_timeout = false;
+    check_block(C, a->body, inner);
+  }
+}
+
 static void check_human(Checker *C, Stmt *s, Flow flow) {
   static const Type *const result_type[] = {&type_task_result, &type_approve_result,
                                             &type_review_result, &type_request_result};
@@ -196,6 +221,7 @@ static void check_human(Checker *C, Stmt *s, Flow flow) {
   if (h->due) check_due(C, h->due);
   if (h->kind == H_REQUEST) check_request_fields(C, h);
   check_step_handlers(C, h, flow);
+  check_step_afters(C, h, flow);
   if (h->result.s)
     h->result_sym = check_declare_scoped(C, SYM_RESULT, h->result, result_type[h->kind], h);
 }

@@ -141,6 +141,15 @@ typedef struct Remind {
   Span span;
 } Remind;
 
+/* `after DELAY [every PERIOD [times N]] { ... }` */
+typedef struct After {
+  Expr *delay;
+  Expr *every; /* NULL: once */
+  Expr *times; /* NULL: while the step is open */
+  Block *body;
+  Span span;   /* `after` to the last expression */
+} After;
+
 /* The fields go by size (pointers, then spans and counts, then the flag), as
  * the largest kind of Stmt sets the size of every one. */
 typedef struct HumanStep {
@@ -151,6 +160,7 @@ typedef struct HumanStep {
   RequestField *fields; /* H_REQUEST */
   Remind *reminds;
   Block *on_timeout;    /* NULL if absent */
+  After *afters;
   Name result;          /* `-> r`; result.s NULL if absent */
   Symbol *result_sym;   /* set by the checker */
   Span mode_span;       /* the `mode ...` clause, if written */
@@ -159,6 +169,7 @@ typedef struct HumanStep {
   uint32_t nwho;
   uint32_t nfields;
   uint32_t nreminds;
+  uint32_t nafters;
   HumanKind kind;
   ApproveMode mode;
   bool wait_all;

@@ -366,7 +366,8 @@ static bool stmt_is_flat(const Stmt *s) {
   case S_IF: case S_WHILE: case S_LOOP: case S_FOR: case S_PARALLEL: case S_ERROR: case S_TRY:
     return false;
   case S_HUMAN:
-    return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout;
+    return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout &&
+           s->u.human.nafters == 0;
   default:
     return true;
   }
@@ -517,12 +518,32 @@ static void fmt_mode(Fmt *f, const HumanStep *h) {
   }
 }
 
+/* `after D [every P [times N]] { }`: those from the k-th on that are written before
+ * offset `before` (the handlers keep the order they are written in, and so the comments
+ * between them their places); returns the next one. */
+static uint32_t fmt_afters(Fmt *f, const HumanStep *h, uint32_t k, uint32_t before) {
+  for (; k < h->nafters && h->afters[k].span.off < before; k++) {
+    const After *a = &h->afters[k];
+    open_line(f, a->span.off, BLANK_NEVER);
+    put(f, "after ");
+    fmt_expr(f, a->delay, PREC_COND);
+    if (a->every) put(f, " every "), fmt_expr(f, a->every, PREC_COND);
+    if (a->times) put(f, " times "), fmt_expr(f, a->times, PREC_COND);
+    put(f, " ");
+    fmt_block(f, a->body, true);
+    end_element(f, span_end(a->body->span));
+  }
+  return k;
+}
+
 /* `remind D before { }` and `on timeout { }`, each on its own line one level
  * deeper than the step. */
 static void fmt_tails(Fmt *f, const HumanStep *h) {
   f->depth++;
+  uint32_t k = 0;
   for (uint32_t i = 0; i < h->nreminds; i++) {
     const Remind *r = &h->reminds[i];
+    k = fmt_afters(f, h, k, r->span.off);
     open_line(f, r->span.off, BLANK_NEVER);
     put(f, "remind ");
     fmt_expr(f, r->before, PREC_COND);
@@ -531,10 +552,12 @@ static void fmt_tails(Fmt *f, const HumanStep *h) {
     end_element(f, span_end(r->span));
   }
   if (h->on_timeout) {
+    k = fmt_afters(f, h, k, h->on_timeout_span.off);
     open_line(f, h->on_timeout_span.off, BLANK_NEVER);
     put(f, "on timeout ");
     fmt_block(f, h->on_timeout, true);
   }
+  fmt_afters(f, h, k, UINT32_MAX);
   f->depth--;
 }
 

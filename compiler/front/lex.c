@@ -482,7 +482,7 @@ static bool continues_line(int kind) {
   case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH: case TK_PERCENT:
   case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
   case TK_AND: case TK_OR: case TK_IN: case TK_QUESTION: case TK_COLON: case TK_DOT:
-  case TK_COMMA: case TK_ARROW: case TK_ELSE: case TK_REMIND: case TK_ON: case TK_MODE:
+  case TK_COMMA: case TK_ARROW: case TK_ELSE: case TK_REMIND: case TK_ON: case TK_MODE: case TK_AFTER:
   case TK_DUE: case TK_WAIT_ALL: case TK_BY: case TK_WHEN: case TK_LBRACE:
   case TK_RPAREN: case TK_RBRACKET: case TK_CATCH:
     return true;
@@ -500,7 +500,7 @@ static bool name_follows(int kind) {
   case TK_PERCENT: case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
   case TK_AND: case TK_OR: case TK_IN: case TK_NOT: case TK_QUESTION: case TK_COLON:
   case TK_COMMA: case TK_LPAREN: case TK_LBRACKET: case TK_INTERP_BEGIN: case TK_IF:
-  case TK_WHILE: case TK_DUE: case TK_WAIT: case TK_UNTIL: case TK_REMIND: case TK_TASK:
+  case TK_WHILE: case TK_DUE: case TK_WAIT: case TK_UNTIL: case TK_REMIND: case TK_AFTER: case TK_TASK:
   case TK_APPROVE: case TK_REVIEW: case TK_REQUEST: case TK_NOTIFY: case TK_REASSIGN:
   case TK_ADD: case TK_BY: case TK_WHEN: case TK_THROW:
     return true;

@@ -534,6 +534,26 @@ void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Bloc
   h->on_timeout_span = keywords;
 }
 
+/* `after DELAY [every PERIOD [times N]] { ... }`: any number, in any order among the
+ * reminders and the timeout (they do not depend on the due time). */
+void tree_human_after(Parser *p, Stmt *s, Expr *delay, const char *every_word, Span every_at,
+                      Expr *every, const char *times_word, Span times_at, Expr *times, Block *body,
+                      Span clause) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, body->span);
+  if (every_word && strcmp(every_word, "every") != 0) {
+    diag_error(p->diags, every_at, "expected `every` or a block, as in `after 1d every 1d times 3 { ... }`");
+    return;
+  }
+  if (times_word && strcmp(times_word, "times") != 0) {
+    diag_error(p->diags, times_at, "expected `times` or a block, as in `after 1d every 1d times 3 { ... }`");
+    return;
+  }
+  h->afters = tree_grow(p, h->afters, h->nafters, sizeof *h->afters);
+  After *a = &h->afters[h->nafters++];
+  *a = (After){.delay = delay, .every = every, .times = times, .body = body, .span = clause};
+}
+
 /* ---- expressions ---------------------------------------------------------------- */
 
 /* Every expression the parser makes knows the height of its tree, so a

@@ -171,6 +171,14 @@ typedef struct IrHuman {
   uint32_t nreminds;
   IrNode *timeout_entry; /* NULL: none */
   uint16_t step;    /* index in the process's step table (ir_node numbers them) */
+  /* `after` handlers: each runs after_delay[i] (a duration) after the step opened if it is
+   * still open, again every after_every[i] (a duration, or NULL: once), at most
+   * after_times[i] times in all (an int, or NULL: while the step is open). Its first node
+   * after_entry[i] is entered by a TIMER edge; its flow ends in IR_HANDLER_END or IR_END:
+   * once run it is a token of its own, which the step closing does not cancel. */
+  IrExpr **after_delay, **after_every, **after_times;
+  IrNode **after_entry;
+  uint32_t nafters;
 } IrHuman;
 
 typedef struct IrStartArg {
@@ -242,13 +250,16 @@ typedef struct IrInit {
   uint32_t line, col;
 } IrInit;
 
-typedef enum IrTriggerKind { IR_TRIG_MANUAL, IR_TRIG_CREATE, IR_TRIG_CHANGE } IrTriggerKind;
+/* IR_TRIG_TIMER: started by the host on a schedule (`schedule`, ISO 8601: a date, a
+ * duration or a repeating interval R[n]/duration, as a BPMN timer start event gives it). */
+typedef enum IrTriggerKind { IR_TRIG_MANUAL, IR_TRIG_CREATE, IR_TRIG_CHANGE, IR_TRIG_TIMER } IrTriggerKind;
 
 typedef struct IrTrigger {
   IrTriggerKind kind;
   uint16_t *fields; /* document field indices */
   uint32_t nfields;
   IrExpr *when;     /* a bool; NULL: none */
+  const char *schedule; /* IR_TRIG_TIMER: the schedule's text */
 } IrTrigger;
 
 typedef struct IrCommand {

@@ -143,9 +143,21 @@ static bool has_edge_to(const IrProc *p, const IrNode *n, IrEdgeKind kind, const
   return false;
 }
 
+/* `after` handlers: a first node each, a TIMER edge to it, and a delay. */
+static void check_afters(Finish *F, const IrNode *n) {
+  const IrHuman *h = &n->u.human;
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    if (!h->after_entry[i] || !has_edge_to(F->p, n, IR_E_TIMER, h->after_entry[i]))
+      report(F, n, "`after` handler %u names a first node that no TIMER edge leads to", i + 1);
+    if (!h->after_delay[i]) report(F, n, "`after` handler %u needs its delay", i + 1);
+    if (h->after_times && h->after_times[i] && !(h->after_every && h->after_every[i]))
+      report(F, n, "`after` handler %u has a count of runs but no period", i + 1);
+  }
+}
+
 static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
   const IrHuman *h = &n->u.human;
-  uint32_t handlers = h->nreminds + (h->timeout_entry != NULL);
+  uint32_t handlers = h->nreminds + (h->timeout_entry != NULL) + h->nafters;
   if (c.flow != 1 || c.cond || c.otherwise || c.command || c.go || c.timer != handlers) {
     report(F, n, "a human step needs one FLOW edge and one TIMER edge per handler "
                  "(%u), and no other", handlers);
@@ -156,6 +168,7 @@ static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
       report(F, n, "reminder %u names a first node that no TIMER edge leads to", i + 1);
   if (h->timeout_entry && !has_edge_to(F->p, n, IR_E_TIMER, h->timeout_entry))
     report(F, n, "the timeout handler's first node has no TIMER edge to it");
+  check_afters(F, n);
   if (!h->who.n) report(F, n, "a human step needs at least one person (who)");
   if (!h->title) report(F, n, "a human step needs a title");
   if ((unsigned)h->mode > IR_MODE_VOTE) report(F, n, "no approval mode %u", (unsigned)h->mode);
@@ -391,7 +404,9 @@ static void check_shape(Finish *F) {
   for (uint32_t i = 0; i < p->nstates; i++)
     if (!p->states[i].node || p->states[i].node->kind != IR_STATE)
       report(F, NULL, "state %u has no STATE node", i);
-  if ((unsigned)p->trigger.kind > IR_TRIG_CHANGE)
+  if (p->trigger.kind == IR_TRIG_TIMER && (!p->trigger.schedule || p->trigger.nfields || p->trigger.when))
+    report(F, NULL, "a timer trigger needs its schedule, and watches no fields");
+  if ((unsigned)p->trigger.kind > IR_TRIG_TIMER)
     report(F, NULL, "no trigger kind %u", (unsigned)p->trigger.kind);
   bool has_doc = p->doc >= 0 && (uint32_t)p->doc < F->ir->ndocs;
   if (p->doc >= 0 && !has_doc) report(F, NULL, "no document type %d", p->doc);

@@ -452,6 +452,25 @@ static void lower_request_fields(Lower *L, const HumanStep *h, IrHuman *ih) {
   }
 }
 
+/* `after` handlers: like the others, a sub-graph entered by a TIMER edge, labelled with
+ * the clause as written. */
+static void lower_afters(Lower *L, const HumanStep *h, IrNode *n) {
+  IrHuman *ih = &n->u.human;
+  ih->nafters = h->nafters;
+  ih->after_delay = ir_exprs(L->ir, h->nafters);
+  ih->after_every = ir_exprs(L->ir, h->nafters);
+  ih->after_times = ir_exprs(L->ir, h->nafters);
+  ih->after_entry = arena_alloc(&L->ir->arena, (h->nafters + 1) * sizeof(IrNode *));
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    const After *a = &h->afters[i];
+    ih->after_delay[i] = lower_expr(L, a->delay);
+    ih->after_every[i] = a->every ? lower_expr(L, a->every) : NULL;
+    ih->after_times[i] = a->times ? lower_expr(L, a->times) : NULL;
+    const char *label = arena_printf(&L->ir->arena, "%s", source_text(L, a->span));
+    ih->after_entry[i] = lower_handler(L, n, a->body, label, a->span);
+  }
+}
+
 static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   HumanStep *h = &s->u.human;
   IrNode *n = new_node(L, human_nodes[h->kind], s->span);
@@ -479,6 +498,7 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   }
   if (h->on_timeout)
     ih->timeout_entry = lower_handler(L, n, h->on_timeout, "on timeout", h->on_timeout_span);
+  lower_afters(L, h, n);
   return tail_of(L, n, IR_E_FLOW, NULL);
 }
 

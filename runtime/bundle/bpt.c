@@ -262,6 +262,11 @@ static void write_step(Out *o, const BptStep *s) {
     put_u16(o, f->index);
   }
   put_u32(o, s->node);
+  put_u8(o, s->nafters);
+  for (unsigned i = 0; i < s->nafters; i++) {
+    put_u8(o, s->after_flags[i]);
+    put_u32(o, s->after_pc[i]);
+  }
 }
 
 static void write_state(Out *o, const BptState *s) {
@@ -314,6 +319,7 @@ static void write_process(Out *o, const BptProcess *p) {
   put_u32(o, p->nnodes);
   put_u32(o, p->first_edge);
   put_u32(o, p->nedges);
+  put_u32(o, p->schedule);
 }
 
 static void write_processes(Out *o, const BptBundle *b) {
@@ -773,12 +779,13 @@ static void read_actions(Reader *r) {
 enum {
   STEP_MIN = 16,
   REMIND_SIZE = 4,
+  AFTER_SIZE = 5,
   REQ_FIELD_SIZE = 12,
   STATE_MIN = 15,
   COMMAND_SIZE = 18,
   SLOT_SIZE = 6,
   PARAM_SIZE = 7,
-  PROCESS_MIN = 62
+  PROCESS_MIN = 66
 };
 
 static void read_step(Reader *r, BptStep *s) {
@@ -803,6 +810,14 @@ static void read_step(Reader *r, BptStep *s) {
     f->index = rd_u16(r);
   }
   s->node = rd_u32(r);
+  s->nafters = rd_u8(r);
+  if (!fits(r, s->nafters, AFTER_SIZE, "`after` handlers")) return;
+  s->after_flags = ralloc(r, s->nafters, sizeof *s->after_flags);
+  s->after_pc = ralloc(r, s->nafters, sizeof *s->after_pc);
+  for (unsigned i = 0; i < s->nafters && !r->failed; i++) {
+    s->after_flags[i] = rd_u8(r);
+    s->after_pc[i] = rd_u32(r);
+  }
 }
 
 static void read_state(Reader *r, BptState *s) {
@@ -886,6 +901,7 @@ static void read_process(Reader *r, BptProcess *p) {
   p->nnodes = rd_u32(r);
   p->first_edge = rd_u32(r);
   p->nedges = rd_u32(r);
+  p->schedule = rd_str(r, "its schedule");
 }
 
 static void read_processes(Reader *r) {
@@ -1198,9 +1214,19 @@ uint32_t bpt_branch_target(const BptInsn *insn, uint32_t pc, uint8_t i) {
   return jump_target(pc + insn->size, le32(insn->branch + 4 * i));
 }
 
-/* What a STEP pops: who, title, [vote %], [due], one duration per reminder. */
+/* What a STEP's `after` handlers add to its inputs: a delay each, a period and a count
+ * where their flags say. */
+static int after_inputs(const BptStep *s) {
+  int n = 0;
+  for (unsigned i = 0; i < s->nafters; i++)
+    n += 1 + ((s->after_flags[i] & BPT_AFTER_EVERY) != 0) + ((s->after_flags[i] & BPT_AFTER_TIMES) != 0);
+  return n;
+}
+
+/* What a STEP pops: who, title, [vote %], [due], one duration per reminder, the `after`
+ * handlers' inputs. */
 static int step_inputs(const BptStep *s) {
-  return 2 + (s->mode == BPT_MODE_VOTE) + ((s->flags & BPT_STEP_HAS_DUE) != 0) + s->nreminds;
+  return 2 + (s->mode == BPT_MODE_VOTE) + ((s->flags & BPT_STEP_HAS_DUE) != 0) + s->nreminds + after_inputs(s);
 }
 
 void bpt_stack_effect(const BptProcess *p, const BptInsn *insn, int *pops, int *pushes) {

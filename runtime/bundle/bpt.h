@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define BPT_MAGIC "BPT\x1A"
-#define BPT_MAJOR 2
+#define BPT_MAJOR 3
 #define BPT_MINOR 0
 #define BPT_HEADER_SIZE 24u
 #define BPT_NO_PC 0xFFFFFFFFu
@@ -167,6 +167,8 @@ typedef struct BptParam {
 typedef enum BptStepKind { BPT_STEP_TASK, BPT_STEP_APPROVE, BPT_STEP_REVIEW, BPT_STEP_REQUEST } BptStepKind;
 typedef enum BptMode { BPT_MODE_ANY, BPT_MODE_ALL, BPT_MODE_MAJORITY, BPT_MODE_VOTE } BptMode;
 enum { BPT_STEP_WAIT_ALL = 1, BPT_STEP_HAS_DUE = 2 };
+/* An `after` handler's flags: it repeats (`every`), and a bound on its runs (`times`). */
+enum { BPT_AFTER_EVERY = 1, BPT_AFTER_TIMES = 2 };
 
 /* A request's field: where the answer is stored. */
 typedef struct BptReqField {
@@ -179,11 +181,14 @@ typedef struct BptReqField {
 /* Human-step descriptors: u8 kind, u8 mode, u8 flags, u8 nreminds, u16 result slot
  * (BPT_NONE16: none), u32 timeout pc (BPT_NO_PC: none), nreminds x u32 remind pc,
  * u16 nfields, nfields x { u32 name z, u32 label z, u8 type, u8 to_slot, u16 index },
- * u32 graph node (BPT_NO_PC: none).
+ * u32 graph node (BPT_NO_PC: none), u8 nafters, nafters x { u8 flags (BPT_AFTER_*),
+ * u32 pc } (format 3: `after` handlers, which run a while after the step opened).
  * The STEP instruction pops, pushed in this order: who (users), title (string),
  * [vote percent (int) if mode is VOTE], [due (duration, date or datetime) if HAS_DUE],
- * then one duration per reminder (how long before due). Handlers start with an empty
- * stack and end with HANDLER_END. */
+ * then one duration per reminder (how long before due), then per `after` handler: its
+ * delay (duration), [its period (duration) if EVERY], [its most runs (int) if TIMES].
+ * Handlers start with an empty stack and end with HANDLER_END (an `after` handler may
+ * also end with END: it is a token of its own). */
 typedef struct BptStep {
   uint8_t kind, mode, flags, nreminds;
   uint16_t result;
@@ -192,6 +197,9 @@ typedef struct BptStep {
   BptReqField *fields;
   uint16_t nfields;
   uint32_t node;
+  uint8_t nafters;
+  uint8_t *after_flags; /* BPT_AFTER_* */
+  uint32_t *after_pc;
 } BptStep;
 
 /* Commands: u32 name z, u32 label z, u32 by pc (an expression fragment ending in RESULT
@@ -213,7 +221,9 @@ typedef struct BptState {
   uint16_t ncommands;
 } BptState;
 
-typedef enum BptTrigger { BPT_TRIG_MANUAL, BPT_TRIG_CREATE, BPT_TRIG_CHANGE } BptTrigger;
+/* TIMER (format 3): the host starts the process on a schedule, the process's `schedule`
+ * string (ISO 8601 of a BPMN timer start event); the runtime starts nothing by itself. */
+typedef enum BptTrigger { BPT_TRIG_MANUAL, BPT_TRIG_CREATE, BPT_TRIG_CHANGE, BPT_TRIG_TIMER } BptTrigger;
 
 /* PROCESSES: u32 count, then per process:
  *   u32 name z, u32 title z, u16 doctype (BPT_NONE16: none),
@@ -223,7 +233,8 @@ typedef enum BptTrigger { BPT_TRIG_MANUAL, BPT_TRIG_CREATE, BPT_TRIG_CHANGE } Bp
  *   u16 ngroups (fork groups used by FORK/JOIN), u16 nslots, slots, u16 nparams, params, u16 nsteps, steps, u16 nstates, states
  *   (0 for a sequential process; the first is the initial one; entry jumps there with
  *   GOTO), u32 first line, u32 nlines (a range of LINES),
- *   u32 first node, u32 nnodes, u32 first edge, u32 nedges (ranges of GRAPH). */
+ *   u32 first node, u32 nnodes, u32 first edge, u32 nedges (ranges of GRAPH),
+ *   u32 schedule z (format 3: a TIMER trigger's ISO 8601 text, "" for the others). */
 typedef struct BptProcess {
   uint32_t name, title;
   uint16_t doctype;
@@ -244,6 +255,7 @@ typedef struct BptProcess {
   uint16_t nstates;
   uint32_t first_line, nlines;
   uint32_t first_node, nnodes, first_edge, nedges;
+  uint32_t schedule;
 } BptProcess;
 
 /* CODE: the bytecode of every process, as raw bytes (no count: the section's size is

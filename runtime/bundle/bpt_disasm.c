@@ -268,7 +268,9 @@ static void out_trigger(Printer *o, const BptBundle *b, const BptProcess *p) {
   outs(o, "  trigger: ");
   outs(o, p->trigger == BPT_TRIG_CREATE   ? "on create"
           : p->trigger == BPT_TRIG_CHANGE ? "on change"
+          : p->trigger == BPT_TRIG_TIMER  ? "on a schedule "
                                           : "manual");
+  if (p->trigger == BPT_TRIG_TIMER) out_quoted(o, b, p->schedule);
   for (unsigned i = 0; i < p->ntrigger_fields; i++) {
     outs(o, i ? ", " : " ");
     out_field(o, b, p, p->trigger_fields[i]);
@@ -327,6 +329,12 @@ static void out_step(Printer *o, const BptBundle *b, const BptProcess *p, unsign
   if (s->result != BPT_NONE16) outs(o, " -> "), out_slot(o, b, p, s->result);
   if (s->timeout_pc != BPT_NO_PC) outs(o, "  timeout "), out_pc(o, s->timeout_pc);
   for (unsigned j = 0; j < s->nreminds; j++) outs(o, "  remind "), out_pc(o, s->remind_pc[j]);
+  for (unsigned j = 0; j < s->nafters; j++) {
+    outs(o, "  after");
+    if (s->after_flags[j] & BPT_AFTER_EVERY) outs(o, " every");
+    if (s->after_flags[j] & BPT_AFTER_TIMES) outs(o, " times");
+    outs(o, " "), out_pc(o, s->after_pc[j]);
+  }
   if (s->node != BPT_NO_PC) outf(o, "  node %u", s->node);
   outs(o, "\n");
   for (unsigned j = 0; j < s->nfields; j++) {
@@ -395,6 +403,8 @@ static bool out_labels(Printer *o, const BptBundle *b, const BptProcess *p, uint
     if (s->timeout_pc == pc) outf(o, "\ntimeout of step %u:\n", i), any = true;
     for (unsigned j = 0; j < s->nreminds; j++)
       if (s->remind_pc[j] == pc) outf(o, "\nremind %u of step %u:\n", j, i), any = true;
+    for (unsigned j = 0; j < s->nafters; j++)
+      if (s->after_pc[j] == pc) outf(o, "\nafter %u of step %u:\n", j, i), any = true;
   }
   for (unsigned i = 0; i < p->nstates; i++) {
     const BptState *s = &p->states[i];

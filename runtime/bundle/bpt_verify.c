@@ -284,7 +284,9 @@ static bool check_header(Verifier *v) {
   if (!check_str(v, p->name, "its name") || !check_str(v, p->title, "its title")) return false;
   if (p->doctype != BPT_NONE16 && p->doctype >= b->ndoctypes)
     return pfail(v, "its document type is %u, but there are %u", p->doctype, b->ndoctypes);
-  if (p->trigger > BPT_TRIG_CHANGE) return pfail(v, "unknown trigger %u", p->trigger);
+  if (p->trigger > BPT_TRIG_TIMER) return pfail(v, "unknown trigger %u", p->trigger);
+  if (p->trigger == BPT_TRIG_TIMER && (p->ntrigger_fields || p->when_pc != BPT_NO_PC))
+    return pfail(v, "a timer trigger watches no fields and has no `when`");
   for (unsigned i = 0; i < p->ntrigger_fields; i++)
     if (p->trigger_fields[i] >= doc_fields(v))
       return pfail(v, "trigger field %u is field %u, but its document type has %u", i,
@@ -363,6 +365,9 @@ static bool check_steps(Verifier *v) {
       return pfail(v, "step %u: mode %u is not allowed for its kind %u", i, s->mode, s->kind);
     if (s->flags & ~(unsigned)(BPT_STEP_WAIT_ALL | BPT_STEP_HAS_DUE))
       return pfail(v, "step %u: unknown flags 0x%02x", i, s->flags);
+    for (unsigned j = 0; j < s->nafters; j++)
+      if (s->after_flags[j] & ~(unsigned)(BPT_AFTER_EVERY | BPT_AFTER_TIMES))
+        return pfail(v, "step %u, after %u: unknown flags 0x%02x", i, j, s->after_flags[j]);
     if ((s->flags & BPT_STEP_WAIT_ALL) && s->kind != BPT_STEP_APPROVE)
       return pfail(v, "step %u: `wait all` on a step that is not an approval", i);
     if (s->result != BPT_NONE16) {
@@ -673,6 +678,8 @@ static bool seed_entries(Verifier *v) {
       return false;
     for (unsigned j = 0; j < s->nreminds; j++)
       if (!entry(v, s->remind_pc[j], false, "step %u remind %u", i, j)) return false;
+    for (unsigned j = 0; j < s->nafters; j++)
+      if (!entry(v, s->after_pc[j], false, "step %u after %u", i, j)) return false;
   }
   for (unsigned i = 0; i < p->nstates; i++) {
     const BptState *s = &p->states[i];

@@ -1027,6 +1027,164 @@ static void test_link(void **state) {
                  "go: the link \"L\" has no catch event of that name in its sub-process");
 }
 
+/* ---- timers: non-interrupting boundaries, start events, cycles, variables ----------------- */
+
+/* a non-interrupting timer cycle on a task: a nag every hour, twice at most, while the
+ * task is open; its path ends on its own */
+#define NAG(TIMER)                                                                            \
+  HEAD "<startEvent id=\"s\"/>\n"                                                            \
+       "<userTask id=\"sign\" camunda:assignee=\"${boss}\"/>\n"                               \
+       "<boundaryEvent id=\"hourly\" cancelActivity=\"false\" attachedToRef=\"sign\">"        \
+       "<timerEventDefinition>" TIMER "</timerEventDefinition></boundaryEvent>\n"             \
+       "<serviceTask id=\"nag\"/>\n"                                                         \
+       "<endEvent id=\"e1\"/><endEvent id=\"e2\"/>\n"                                        \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sign\"/>\n"                      \
+       "<sequenceFlow id=\"f2\" sourceRef=\"sign\" targetRef=\"e1\"/>\n"                     \
+       "<sequenceFlow id=\"f3\" sourceRef=\"hourly\" targetRef=\"nag\"/>\n"                  \
+       "<sequenceFlow id=\"f4\" sourceRef=\"nag\" targetRef=\"e2\"/>\n" TAIL
+
+static void nag_run(const char *xml, int64_t until, const char *want) {
+  BpArg args[] = {{"boss", bp_user("bob")}};
+  size_t len;
+  uint8_t *bytes = compile(xml, &len);
+  Session s;
+  start(&s, bytes, len, args, 1);
+  BpError err;
+  for (int64_t t = 1800; t <= until; t += 1800) { /* every half hour: answer what was called */
+    assert_int_equal(bp_advance(s.inst, t, &err), BP_OK);
+    while (s.run.ncalls) {
+      add(&s.run, s.run.call_names[0]);
+      assert_int_equal(bp_answer(s.inst, s.run.calls[0], NULL, &err), BP_OK);
+      memmove(s.run.calls, s.run.calls + 1, (s.run.ncalls - 1) * sizeof s.run.calls[0]);
+      memmove(s.run.call_names, s.run.call_names + 1, (s.run.ncalls - 1) * sizeof s.run.call_names[0]);
+      s.run.ncalls--;
+    }
+    assert_int_equal(bp_instance_item_count(s.inst), 1); /* the task stays open */
+  }
+  drive(&s);
+  finish(&s, BP_COMPLETED, want);
+  free(bytes);
+}
+
+static void test_non_interrupting(void **state) {
+  (void)state;
+  /* R2/PT1H: at 1 h and 2 h, not at 3 h */
+  nag_run(NAG("<timeCycle>R2/PT1H</timeCycle>"), 4 * 3600, "nag nag sign");
+  /* R/PT1H: no end while the task is open */
+  nag_run(NAG("<timeCycle>R/PT1H</timeCycle>"), 4 * 3600, "nag nag nag nag sign");
+  /* a duration: once; the task done before it: never */
+  nag_run(NAG("<timeDuration>PT1H</timeDuration>"), 3 * 3600, "nag sign");
+  nag_run(NAG("<timeDuration>PT1H</timeDuration>"), 1800, "sign");
+  /* a variable's duration (FEEL `=x`), passed at start */
+  {
+    size_t len;
+    uint8_t *bytes = compile(NAG("<timeDuration>=wait</timeDuration>"), &len);
+    BpBundle *b = NULL;
+    BpRuntime *rt = NULL;
+    BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc};
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    assert_int_equal(bp_bundle_name_type(b, "p", "wait", NULL), BP_T_DURATION);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+    free(bytes);
+  }
+  /* on anything but a human task; repeating while its path rejoins the task's */
+  expect_refused(HEAD "<startEvent id=\"s\"/><serviceTask id=\"a\"/><endEvent id=\"e\"/>"
+                      "<boundaryEvent id=\"b\" cancelActivity=\"false\" attachedToRef=\"a\">"
+                      "<timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"e\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"e\"/>" TAIL,
+                 "b: a non-interrupting timer boundary event on a serviceTask is not supported");
+  expect_refused(HEAD "<startEvent id=\"s\"/><userTask id=\"a\"/><parallelGateway id=\"j\"/><endEvent id=\"e\"/>"
+                      "<boundaryEvent id=\"b\" cancelActivity=\"false\" attachedToRef=\"a\">"
+                      "<timerEventDefinition><timeCycle>R/PT1H</timeCycle></timerEventDefinition></boundaryEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"j\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"j\"/>"
+                      "<sequenceFlow id=\"f4\" sourceRef=\"j\" targetRef=\"e\"/>" TAIL,
+                 "b: a repeating non-interrupting timer whose path joins its task's is not supported");
+  /* its path back into the task's without a join: two tokens, and the graph says where */
+  expect_refused(HEAD "<startEvent id=\"s\"/><userTask id=\"a\"/><exclusiveGateway id=\"m\"/><endEvent id=\"e\"/>"
+                      "<boundaryEvent id=\"b\" cancelActivity=\"false\" attachedToRef=\"a\">"
+                      "<timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"m\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"m\"/>"
+                      "<sequenceFlow id=\"f4\" sourceRef=\"m\" targetRef=\"e\"/>" TAIL,
+                 "m: ");
+}
+
+/* a timer start event: a TIMER trigger with its schedule; started by hand all the same */
+static void test_timer_start(void **state) {
+  (void)state;
+  const char *xml = HEAD "<startEvent id=\"s\"><timerEventDefinition><timeCycle> R3/PT10H </timeCycle>"
+                         "</timerEventDefinition></startEvent><userTask id=\"t\"/><endEvent id=\"e\"/>"
+                         "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"t\"/>"
+                         "<sequenceFlow id=\"f2\" sourceRef=\"t\" targetRef=\"e\"/>" TAIL;
+  size_t len;
+  uint8_t *bytes = compile(xml, &len);
+  BpRuntime *rt = NULL;
+  BpBundle *b = NULL;
+  BpConfig cfg = {.size = sizeof(BpConfig), .alloc = alloc};
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  const char *schedule = NULL;
+  assert_int_equal(bp_bundle_process_trigger(b, 0, &schedule), BP_TRIGGER_TIMER);
+  assert_string_equal(schedule, "R3/PT10H");
+  assert_int_equal(bp_bundle_process_trigger(b, 1, &schedule), -1);
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  free(bytes);
+  BpArg args[] = {{"performer", bp_user("pat")}};
+  run_path(xml, args, 1, BP_COMPLETED, "t");
+  expect_refused(HEAD "<startEvent id=\"s\"><timerEventDefinition><timeCycle>0 0 9 * * ?</timeCycle>"
+                      "</timerEventDefinition></startEvent><endEvent id=\"e\"/>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"e\"/>" TAIL,
+                 "s: timeCycle `0 0 9 * * ?`: not an ISO 8601 repeating interval");
+  expect_refused(HEAD "<startEvent id=\"s\"><timerEventDefinition><timeDate>${when}</timeDate>"
+                      "</timerEventDefinition></startEvent><endEvent id=\"e\"/>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"e\"/>" TAIL,
+                 "s: a timer start event computed by an expression is not supported");
+}
+
+/* intermediate timers: a cycle waits for its first time; a date from a variable */
+static void test_timer_catch(void **state) {
+  (void)state;
+#define CATCH(TIMER)                                                                              \
+  HEAD "<startEvent id=\"s\"/><intermediateCatchEvent id=\"t\"><timerEventDefinition>" TIMER     \
+       "</timerEventDefinition></intermediateCatchEvent><serviceTask id=\"go\"/><endEvent id=\"e\"/>" \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"t\"/>"                                \
+       "<sequenceFlow id=\"f2\" sourceRef=\"t\" targetRef=\"go\"/>"                               \
+       "<sequenceFlow id=\"f3\" sourceRef=\"go\" targetRef=\"e\"/>" TAIL
+  const struct { const char *xml; int64_t due; BpArg arg; size_t nargs; } cases[] = {
+      {CATCH("<timeCycle>R5/PT2H</timeCycle>"), 7200, {0}, 0},
+      {CATCH("<timeDate>${variables.at}</timeDate>"), 3 * 86400 + 600,
+       {"at", {.type = BP_T_DATETIME, .i = (3 * 86400 + 600) / 60}}, 1},
+      {CATCH("<timeDuration>#{pause}</timeDuration>"), 90, {"pause", {.type = BP_T_DURATION, .i = 90}}, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t len;
+    uint8_t *bytes = compile(cases[i].xml, &len);
+    Session s;
+    start(&s, bytes, len, &cases[i].arg, cases[i].nargs);
+    BpError err;
+    assert_int_equal(bp_advance(s.inst, cases[i].due - 1, &err), BP_OK);
+    assert_int_equal(s.run.ncalls, 0);
+    assert_int_equal(bp_advance(s.inst, cases[i].due, &err), BP_OK);
+    assert_int_equal(s.run.ncalls, 1);
+    drive(&s);
+    finish(&s, BP_COMPLETED, "go");
+    free(bytes);
+  }
+  expect_refused(CATCH("<timeDuration>${a + 1}</timeDuration>"), "t: the timer expression `${a + 1}` is not supported");
+  expect_refused(CATCH("<timeCycle>R/2026-01-01T00:00/PT1H</timeCycle>"), "t: timeCycle `R/2026-01-01T00:00/PT1H`: only a repeating duration");
+#undef CATCH
+}
+
 static void test_refusals(void **state) {
   (void)state;
   expect_refused(HEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"g\"/><endEvent id=\"e\"/>"
@@ -1159,6 +1317,7 @@ int main(void) {
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
       cmocka_unit_test(test_feel_plain), cmocka_unit_test(test_inclusive),
       cmocka_unit_test(test_form_fields), cmocka_unit_test(test_multi_instance_vote),
+      cmocka_unit_test(test_non_interrupting), cmocka_unit_test(test_timer_start), cmocka_unit_test(test_timer_catch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -975,8 +975,8 @@ static void b_magic(uint8_t *b, size_t *n) { (void)n, b[0] = 'X'; }
 static void b_short(uint8_t *b, size_t *n) { (void)b, *n = 3; }
 static void b_bitrix_zlib(uint8_t *b, size_t *n) { b[0] = 0x78, b[1] = 0x9C, b[2] = 0xED, *n = 12; }
 static void b_bitrix_php(uint8_t *b, size_t *n) { memcpy(b, "a:6:{s:8:\"", 10), *n = 10; }
-static void b_major(uint8_t *b, size_t *n) { (void)n, b[4] = 3; }
-static void b_major_old(uint8_t *b, size_t *n) { (void)n, b[4] = 1; }
+static void b_major(uint8_t *b, size_t *n) { (void)n, b[4] = 4; }
+static void b_major_old(uint8_t *b, size_t *n) { (void)n, b[4] = 2; }
 static void b_cut_header(uint8_t *b, size_t *n) { (void)b, *n = 40; }
 static void b_size(uint8_t *b, size_t *n) { set32(b + 8, (uint32_t)*n + 1); }
 static void b_crc(uint8_t *b, size_t *n) { b[*n - 1] ^= 1; }
@@ -1060,7 +1060,13 @@ static void v_cluster_loop(Builder *B) { B->nodes[4].cluster = 5; } /* 5 is insi
 
 /* -- process descriptors (verify) -- */
 static void v_doctype(Builder *B) { B->procs[0].doctype = 3; }
-static void v_trigger(Builder *B) { B->procs[0].trigger = 3; }
+static void v_trigger(Builder *B) { B->procs[0].trigger = 4; }
+static void v_trigger_timer(Builder *B) { B->procs[0].trigger = BPT_TRIG_TIMER; } /* it watches fields */
+static uint8_t after_bad_flags[1] = {4};
+static uint32_t after_pc[1] = {0};
+static void v_after_flags(Builder *B) {
+  B->steps[0][0].nafters = 1, B->steps[0][0].after_flags = after_bad_flags, B->steps[0][0].after_pc = after_pc;
+}
 static void v_trigger_field(Builder *B) { B->tfields[0][0] = 4; }
 static void v_no_code(Builder *B) {
   B->procs[1].code_offset = B->b.code_size, B->procs[1].code_size = 0;
@@ -1254,12 +1260,12 @@ static const Case cases[] = {
     BYTES_CASE(b_short, false, "not a bundle"),
     BYTES_CASE(b_bitrix_zlib, false, "not a bpc bundle: this is a Bitrix24 template export (zlib data); importing Bitrix24 templates is not supported yet"),
     BYTES_CASE(b_bitrix_php, false, "not a bpc bundle: this is a Bitrix24 template export (PHP serialize data)"),
-    BYTES_CASE(b_major, false, "bundle format 3.x is not supported (this runtime reads 2.x)"),
-    BYTES_CASE(b_major_old, false, "bundle format 1.x is not supported (this runtime reads 2.x; compile its source again)"),
+    BYTES_CASE(b_major, false, "bundle format 4.x is not supported (this runtime reads 3.x)"),
+    BYTES_CASE(b_major_old, false, "bundle format 2.x is not supported (this runtime reads 3.x; compile its source again)"),
     BYTES_CASE(b_cut_header, true, "the bundle is cut off: 40 bytes"),
     BYTES_CASE(b_size, false, "size field says"),
     BYTES_CASE(b_crc, false, "checksum mismatch"),
-    BYTES_CASE(b_nsections, true, "the bundle has 9 sections, format 2.x has 8"),
+    BYTES_CASE(b_nsections, true, "the bundle has 9 sections, format 3.x has 8"),
     BYTES_CASE(b_flags, true, "unknown header flags 0x00000001"),
     BYTES_CASE(b_order, true,
                "section table entry 1 has id 1 after id 1 (ids must be strictly increasing)"),
@@ -1311,7 +1317,9 @@ static const Case cases[] = {
     VERIFY_CASE(v_cluster_loop,
                 "section GRAPH, node 4: its chain of clusters loops back to node 4"),
     VERIFY_CASE(v_doctype, "process `collect`: its document type is 3, but there are 1"),
-    VERIFY_CASE(v_trigger, "process `collect`: unknown trigger 3"),
+    VERIFY_CASE(v_trigger, "process `collect`: unknown trigger 4"),
+    VERIFY_CASE(v_trigger_timer, "process `collect`: a timer trigger watches no fields and has no `when`"),
+    VERIFY_CASE(v_after_flags, "process `collect`: step 0, after 0: unknown flags 0x04"),
     VERIFY_CASE(v_trigger_field,
                 "process `collect`: trigger field 0 is field 4, but its document type has 4"),
     VERIFY_CASE(v_no_code, "process `contract`: it has no code"),

@@ -344,6 +344,30 @@ static void human_steps(void **state) {
       "  task a \"T\"\n"
       "    on timeout { add b, c }\n"
       "}\n");
+  /* `after` clauses keep their place among the others, and the comments theirs */
+  assert_formats(
+      "process p {\n"
+      "  task a \"T\" due 3d\n"
+      "    after  1h   every 30m times  n+1 { log \"a\" }  # trailing\n"
+      "    remind 1d before { log \"r\" }\n"
+      "    # before the second\n"
+      "    after 2d {\n"
+      "      log \"b\"\n"
+      "    }\n"
+      "    on timeout { log \"t\" }\n"
+      "    after 5d every 1d { log \"c\" }\n"
+      "}\n",
+      "process p {\n"
+      "  task a \"T\" due 3d\n"
+      "    after 1h every 30m times n + 1 { log \"a\" }  # trailing\n"
+      "    remind 1d before { log \"r\" }\n"
+      "    # before the second\n"
+      "    after 2d {\n"
+      "      log \"b\"\n"
+      "    }\n"
+      "    on timeout { log \"t\" }\n"
+      "    after 5d every 1d { log \"c\" }\n"
+      "}\n");
 }
 
 static void request_fields(void **state) {

@@ -583,6 +583,69 @@ static void test_random_graphs(void **state) {
 
 /* ---- graphs that are refused -------------------------------------------------------------- */
 
+/* An `after` handler built by hand: its run, a token of its own, logs after the task is
+ * done; a count of runs without a period, or a handler no TIMER edge leads to, is refused. */
+static IrNode *task_with_after(Build *B, IrNode **entry, bool with_edge) {
+  IrNode *t = task_node(B, "t");
+  IrHuman *h = &t->u.human;
+  h->nafters = 1;
+  h->after_delay = ir_exprs(B->ir, 1);
+  h->after_every = ir_exprs(B->ir, 1);
+  h->after_times = ir_exprs(B->ir, 1);
+  h->after_entry = arena_alloc(&B->ir->arena, sizeof *h->after_entry);
+  h->after_delay[0] = ir_expr_duration(B->ir, 60);
+  h->after_every[0] = NULL;
+  h->after_times[0] = NULL;
+  *entry = log_node(B, "late");
+  h->after_entry[0] = *entry;
+  if (with_edge) ir_edge(B->ir, B->p, t, *entry, IR_E_TIMER, "after 1m");
+  return t;
+}
+
+static void test_after_handler(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *late, *s = node(&B, IR_START, "s"), *t = task_with_after(&B, &late, true);
+  IrNode *done = log_node(&B, "done"), *e = node(&B, IR_END, "e"), *e2 = node(&B, IR_END, "e2");
+  flow(&B, s, t);
+  flow(&B, t, done);
+  flow(&B, done, e);
+  flow(&B, late, e2);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  Session ses;
+  session_start(&ses, bytes, len, 0);
+  BpError err;
+  assert_int_equal(bp_advance(ses.inst, 60, &err), BP_OK);
+  assert_int_equal(bp_complete(ses.inst, 0, "bob", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+  assert_string_equal(ses.run.path, "late done");
+  session_end(&ses);
+  free(bytes);
+  ir_free(B.ir);
+
+  B = build_new();
+  s = node(&B, IR_START, "s");
+  t = task_with_after(&B, &late, true);
+  t->u.human.after_times[0] = ir_expr_int(B.ir, 3);
+  e = node(&B, IR_END, "e");
+  e2 = node(&B, IR_END, "e2");
+  flow(&B, s, t);
+  flow(&B, t, e);
+  flow(&B, late, e2);
+  expect_refused(&B, "t", "has a count of runs but no period");
+
+  B = build_new();
+  s = node(&B, IR_START, "s");
+  t = task_with_after(&B, &late, false);
+  e = node(&B, IR_END, "e");
+  e2 = node(&B, IR_END, "e2");
+  flow(&B, s, t);
+  flow(&B, t, e);
+  flow(&B, late, e2);
+  expect_refused(&B, "t", "one TIMER edge per handler (1)");
+}
+
 static void test_refuses_two_starts(void **state) {
   (void)state;
   Build B = build_new();
@@ -912,6 +975,7 @@ int main(void) {
       cmocka_unit_test(test_the_documented_example),
       cmocka_unit_test(test_documents_and_actions),
       cmocka_unit_test(test_random_graphs),
+      cmocka_unit_test(test_after_handler),
       cmocka_unit_test(test_refuses_two_starts),
       cmocka_unit_test(test_refuses_an_unreachable_node),
       cmocka_unit_test(test_refuses_a_join_fed_by_a_choice),

@@ -590,6 +590,62 @@ static void test_every_allocation_fails_once_states(void **state) {
   assert_true(n > 50);
 }
 
+/* `after` handlers (tests/scenarios/after.bp): their timers re-armed, their runs outliving
+ * the step, saved and restored, with every allocation failing in turn. */
+static BpInstance *start_soft(World *w, BpStatus *st) {
+  BpArg args[] = {arg("a", bp_user("marina")), arg("chief", bp_user("oleg")), arg("title", bp_string("deed"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "soft", NULL, args, 3, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_after(void **state) {
+  (void)state;
+  static const Ev evs[] = {
+      {EV_ADVANCE, NULL, NULL, 2 * 86400}, {EV_ADVANCE, NULL, NULL, 86400},  {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_ADVANCE, NULL, NULL, 2 * 86400}, {EV_COMPLETE, "marina", NULL, 0}, {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_COMPLETE, "oleg", NULL, 0},
+  };
+  long n = fault_sweep("tests/scenarios/after.bp", start_soft, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  printf("after handlers: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 50);
+}
+
+/* An `after` handler repeating every minute with no end, over 10,000 years: one advance is
+ * one event, and it fails as a timer that keeps re-arming itself, fast and in bounded
+ * memory; a period of zero fails the instance when the step opens. */
+static const char after_src[] = "process nag {\n  param a: user\n  param period: duration\n  var n: int = 0\n"
+                                "  task a \"Sign\"\n    after 1m every period {\n      n = n + 1\n    }\n}\n";
+
+static void test_after_runaway(void **state) {
+  (void)state;
+  FILE *f = fopen("build-after.bp", "w");
+  fputs(after_src, f);
+  fclose(f);
+  World w;
+  world_open(&w, "build-after.bp");
+  remove("build-after.bp");
+  BpInstance *inst;
+  BpError err;
+  BpArg args[] = {arg("a", bp_user("ann")), arg("period", (BpValue){.type = BP_T_DURATION, .i = 60})};
+  assert_int_equal(bp_start(w.b, "nag", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_advance(inst, w.clock + 3600, &err), BP_OK);
+  BpValue v;
+  assert_int_equal(bp_instance_get(inst, "n", &v), BP_OK);
+  assert_int_equal(v.i, 60); /* at 1 m, 2 m, ... 60 m */
+  assert_int_equal(bp_advance(inst, w.clock + (int64_t)10000 * 365 * 86400, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), "in one advance of the clock"));
+  bp_instance_free(inst);
+  args[1].value.i = 0;
+  assert_int_equal(bp_start(w.b, "nag", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), "`every` a period above 0"));
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* A bundle that cannot be loaded for want of memory leaves nothing behind. */
 /* bp_bundle_load refuses more than BP_MAX_BUNDLE bytes before it copies or reads them. */
 static void test_bundle_limit(void **state) {
@@ -867,6 +923,8 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_two_stage),
       cmocka_unit_test(test_every_allocation_fails_once_timers),
       cmocka_unit_test(test_every_allocation_fails_once_states),
+      cmocka_unit_test(test_every_allocation_fails_once_after),
+      cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
       cmocka_unit_test(test_state_limit),

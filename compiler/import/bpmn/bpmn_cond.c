@@ -255,7 +255,8 @@ static BpmnCond *primary(Parser *P) {
   size_t len = n;
   for (;;) {
     bool prefix = (len == 9 && strncmp(name, "variables", 9) == 0) ||
-                  (len == 9 && strncmp(name, "execution", 9) == 0);
+                  (len == 9 && strncmp(name, "execution", 9) == 0) ||
+                  (len == 11 && strncmp(name, "environment", 11) == 0); /* bpmn-engine */
     if (!(prefix && P->s < P->end && *P->s == '.')) break;
     P->s++;
     name = P->s;

@@ -34,6 +34,8 @@ typedef struct El {
   bool joined;       /* an inclusive join some split matched */
   const char *vote_list; /* a vote by count (vote_condition): the collection */
   int64_t vote_count;    /* ... and the approvals needed */
+  PtrVec afters;     /* struct El*: non-interrupting timers, as `after` handlers */
+  PtrVec forks;      /* struct El*: non-interrupting timers whose path rejoins the activity's */
 } El;
 
 enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
@@ -208,47 +210,6 @@ static bool parse_datetime(const char *s, char out[17], const char **why) {
   return true;
 }
 
-/* A timer event's wait node: IR_WAIT for a duration, IR_WAIT_UNTIL for a
- * date; NULL after refusing. */
-static IrNode *timer_node(BpmnMap *mp, IrProc *p, El *el, const char *id) {
-  const BpmnEventDef *d = only_def(el->e);
-  const char *why = NULL;
-  if (d->timer == BPMN_TIMER_CYCLE) {
-    refuse(mp, el, "a timer cycle", "repeating timers are not mapped");
-    return NULL;
-  }
-  if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
-    refuse(mp, el, "a timer without a time", "no timeDuration or timeDate is given");
-    return NULL;
-  }
-  if (strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=') {
-    refuse(mp, el, "a timer computed by an expression", "only literal ISO 8601 times are mapped");
-    return NULL;
-  }
-  if (d->timer == BPMN_TIMER_DURATION) {
-    int64_t secs;
-    if (!parse_duration(d->text, &secs, &why)) {
-      bpmn_error(mp->m, el->e->line, "%s: timeDuration `%.60s`: %s", eid(el->e), d->text, why);
-      el->refused = true;
-      return NULL;
-    }
-    IrNode *n = ir_node(mp->ir, p, IR_WAIT, id, el->e->line, 0);
-    n->u.wait.value = ir_expr_duration(mp->ir, secs);
-    return n;
-  }
-  char dt[17];
-  if (!parse_datetime(d->text, dt, &why)) {
-    bpmn_error(mp->m, el->e->line, "%s: timeDate `%.60s`: %s", eid(el->e), d->text, why);
-    el->refused = true;
-    return NULL;
-  }
-  IrNode *n = ir_node(mp->ir, p, IR_WAIT_UNTIL, id, el->e->line, 0);
-  IrExpr **args = ir_exprs(mp->ir, 1);
-  args[0] = ir_expr_string(mp->ir, ir_str(mp->ir, dt), 16);
-  n->u.wait.value = ir_expr_call(mp->ir, &type_datetime, "datetime", args, 1);
-  return n;
-}
-
 static const char *sub_id(BpmnMap *mp, const BpmnElement *e, const char *suffix) {
   return arena_printf(&mp->ir->arena, "%s__%s", eid(e), suffix);
 }
@@ -342,7 +303,174 @@ typedef struct Proc {
   uint32_t npending;
   PtrVec cond_flows; /* El* of gateways with conditions, for building later */
   PtrVec loops;      /* El*, BpmnLoopPlan* in pairs: loops built last (bpmn_loop.c) */
+  PtrVec var_timers; /* VarTimer*: timers given by a variable, for building later */
 } Proc;
+
+/* A timer given as `${name}` or `=name`: its expression is made in place once the
+ * variable has its slot. */
+typedef struct VarTimer {
+  IrExpr *expr;
+  const char *name;
+} VarTimer;
+
+/* What a timer event says: a first time (a duration from now, or `until`, a
+ * datetime), and for a cycle its period and number of runs (NULL: no end). */
+typedef struct TimerSpec {
+  IrExpr *first;
+  IrExpr *every, *times;
+  bool until;
+} TimerSpec;
+
+/* R[n]/duration (ISO 8601 repeating interval): the runs and the period. Other
+ * forms (a start or end date in the interval, cron) are refused with *why. */
+static bool parse_cycle(const char *s, int64_t *runs, int64_t *period, const char **why) {
+  while (isspace((unsigned char)*s)) s++;
+  if (*s != 'R') return (*why = "not an ISO 8601 repeating interval R[n]/duration"), false;
+  s++;
+  *runs = -1;
+  if (isdigit((unsigned char)*s)) {
+    int64_t n = 0;
+    int digits = 0;
+    while (isdigit((unsigned char)*s)) {
+      if (++digits > 9) return (*why = "a repeat count too large"), false;
+      n = n * 10 + (*s++ - '0');
+    }
+    *runs = n;
+  }
+  if (*s != '/') return (*why = "not an ISO 8601 repeating interval R[n]/duration"), false;
+  s++;
+  if (*s != 'P') return (*why = "only a repeating duration R[n]/PnDTnHnMnS is mapped (no start or end date, no cron)"), false;
+  if (!parse_duration(s, period, why)) return false;
+  if (*period <= 0) return (*why = "a cycle's period must be above zero"), false;
+  return true;
+}
+
+/* A timer given by a variable: `${x}`, `${variables.x}`, `#{x}`, `=x` (FEEL). The
+ * variable becomes a parameter of type t; *out is filled in once it has a slot. */
+static bool var_timer(Proc *P, El *el, const char *text, const Type *t, IrExpr **out) {
+  BpmnMap *mp = P->mp;
+  const char *why = NULL;
+  BpmnCond *c = bpmn_cond_parse(mp, text, NULL, &why);
+  if (!c || c->kind != BPMN_C_VAR) {
+    char what[96];
+    snprintf(what, sizeof what, "the timer expression `%.40s`", text);
+    refuse(mp, el, what, c ? "only a variable names a timer's time" : why ? why : "not in the subset");
+    return false;
+  }
+  if (!bpmn_var_use(mp, &P->vars, c->str, t, eid(el->e), el->e->line)) {
+    el->refused = true;
+    return false;
+  }
+  VarTimer *vt = arena_alloc(&mp->m->arena, sizeof *vt);
+  vt->name = c->str;
+  vt->expr = *out = t == &type_duration ? ir_expr_duration(mp->ir, 0) : ir_expr_int(mp->ir, 0);
+  ptrvec_push(&mp->m->arena, &P->var_timers, vt);
+  return true;
+}
+
+/* The time of a timer event (its only event definition); false after refusing. */
+static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
+  BpmnMap *mp = P->mp;
+  const BpmnEventDef *d = only_def(el->e);
+  const char *why = NULL;
+  memset(ts, 0, sizeof *ts);
+  if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
+    refuse(mp, el, "a timer without a time", "no timeDuration, timeDate or timeCycle is given");
+    return false;
+  }
+  bool expr = strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=';
+  if (expr && d->timer == BPMN_TIMER_CYCLE) {
+    refuse(mp, el, "a timer cycle computed by an expression", "only literal R[n]/duration cycles are mapped");
+    return false;
+  }
+  if (expr) {
+    ts->until = d->timer == BPMN_TIMER_DATE;
+    return var_timer(P, el, d->text, ts->until ? &type_datetime : &type_duration, &ts->first);
+  }
+  if (d->timer == BPMN_TIMER_CYCLE) {
+    int64_t runs, period;
+    if (!parse_cycle(d->text, &runs, &period, &why)) {
+      bpmn_error(mp->m, el->e->line, "%s: timeCycle `%.60s`: %s", eid(el->e), d->text, why);
+      el->refused = true;
+      return false;
+    }
+    ts->first = ir_expr_duration(mp->ir, period);
+    ts->every = ir_expr_duration(mp->ir, period);
+    ts->times = runs >= 0 ? ir_expr_int(mp->ir, runs) : NULL;
+    return true;
+  }
+  if (d->timer == BPMN_TIMER_DURATION) {
+    int64_t secs;
+    if (!parse_duration(d->text, &secs, &why)) {
+      bpmn_error(mp->m, el->e->line, "%s: timeDuration `%.60s`: %s", eid(el->e), d->text, why);
+      el->refused = true;
+      return false;
+    }
+    ts->first = ir_expr_duration(mp->ir, secs);
+    return true;
+  }
+  char dt[17];
+  if (!parse_datetime(d->text, dt, &why)) {
+    bpmn_error(mp->m, el->e->line, "%s: timeDate `%.60s`: %s", eid(el->e), d->text, why);
+    el->refused = true;
+    return false;
+  }
+  IrExpr **args = ir_exprs(mp->ir, 1);
+  args[0] = ir_expr_string(mp->ir, ir_str(mp->ir, dt), 16);
+  ts->first = ir_expr_call(mp->ir, &type_datetime, "datetime", args, 1);
+  ts->until = true;
+  return true;
+}
+
+/* A timer start event: the process's START, and a TIMER trigger whose schedule is
+ * the event's text (checked here, kept as written): the host starts the process on
+ * that schedule (bp_bundle_process_trigger); NULL after refusing. */
+static IrNode *timer_start(Proc *P, El *el) {
+  BpmnMap *mp = P->mp;
+  const BpmnEventDef *d = only_def(el->e);
+  const char *why = NULL;
+  if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
+    refuse(mp, el, "a timer without a time", "no timeDuration, timeDate or timeCycle is given");
+    return NULL;
+  }
+  if (strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=') {
+    refuse(mp, el, "a timer start event computed by an expression", "the host keeps the schedule: it must be literal");
+    return NULL;
+  }
+  int64_t a, b;
+  char dt[17];
+  const char *word = d->timer == BPMN_TIMER_CYCLE ? "timeCycle" : d->timer == BPMN_TIMER_DATE ? "timeDate" : "timeDuration";
+  bool ok = d->timer == BPMN_TIMER_CYCLE ? parse_cycle(d->text, &a, &b, &why)
+          : d->timer == BPMN_TIMER_DATE  ? parse_datetime(d->text, dt, &why)
+                                         : parse_duration(d->text, &a, &why);
+  if (!ok) {
+    bpmn_error(mp->m, el->e->line, "%s: %s `%.60s`: %s", eid(el->e), word, d->text, why);
+    el->refused = true;
+    return NULL;
+  }
+  const char *s = d->text;
+  size_t len = strlen(s);
+  while (len && isspace((unsigned char)s[len - 1])) len--;
+  while (len && isspace((unsigned char)*s)) s++, len--;
+  P->p->trigger.kind = IR_TRIG_TIMER;
+  P->p->trigger.schedule = arena_strndup(&mp->ir->arena, s, len);
+  IrNode *n = ir_node(mp->ir, P->p, IR_START, el->e->id, el->e->line, 0);
+  n->detail = arena_printf(&mp->ir->arena, "start · on a schedule %s", P->p->trigger.schedule);
+  return n;
+}
+
+/* A timer event's wait node: IR_WAIT for a duration, IR_WAIT_UNTIL for a
+ * date; NULL after refusing. A cycle on a catch event waits for its first
+ * time only: a catch event is passed once (BPMN 2.0 10.5.4 gives a cycle
+ * meaning on start and boundary events). */
+static IrNode *timer_node(Proc *P, El *el, const char *id) {
+  BpmnMap *mp = P->mp;
+  TimerSpec ts;
+  if (!timer_spec(P, el, &ts)) return NULL;
+  IrNode *n = ir_node(mp->ir, P->p, ts.until ? IR_WAIT_UNTIL : IR_WAIT, id, el->e->line, 0);
+  n->u.wait.value = ts.first;
+  return n;
+}
 
 static int cmp_names(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -645,6 +773,11 @@ static void map_element(Proc *P, El *el) {
   IrNode *n = NULL;
   switch (e->kind) {
   case BPMN_START_EVENT:
+    if (dk == BPMN_DEF_TIMER && !el->sub && !P->p->start) {
+      n = timer_start(P, el);
+      if (!n) return;
+      break;
+    }
     if (dk != BPMN_DEF_NONE) {
       char what[64];
       snprintf(what, sizeof what, "%s %s start event", article(def_word(dk)), def_word(dk));
@@ -699,7 +832,7 @@ static void map_element(Proc *P, El *el) {
       refuse(mp, el, what, def_why(dk));
       return;
     }
-    n = timer_node(mp, P->p, el, e->id);
+    n = timer_node(P, el, e->id);
     if (!n) return;
     break;
   case BPMN_INTERMEDIATE_THROW_EVENT:
@@ -855,6 +988,81 @@ static void map_links(Proc *P) {
   }
 }
 
+/* A refusal of a timer boundary event that names the kind of its activity. */
+static void refuse_timer_on(BpmnMap *mp, El *b, const El *act, const char *what, const char *why) {
+  char text[120];
+  const char *kind = act ? bpmn_kind_name(act->e->kind) : "activity";
+  snprintf(text, sizeof text, "%s on %s %s", what, article(kind), kind);
+  if (act && act->e->kind == BPMN_SUB_PROCESS)
+    why = "a sub-process is flattened into the process: no step holds its tokens for a timer";
+  refuse(mp, b, text, why);
+}
+
+/* Marks in seen[] every element reachable from el's outgoing flows, not going on
+ * past those marked in stop[] (if given). */
+static void reach_from(Proc *P, const El *el, bool *seen, const bool *stop) {
+  uint32_t *stack = arena_alloc(&P->mp->m->arena, (P->nels + 1) * sizeof *stack);
+  uint32_t top = 0;
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    El *t = el_find(&P->map, bpmn_find_element(P->mp->m, ((BpmnFlow *)el->out.items[i])->target));
+    if (t && !seen[t - P->els]) seen[t - P->els] = true, stack[top++] = (uint32_t)(t - P->els);
+  }
+  while (top) {
+    const El *x = &P->els[stack[--top]];
+    if (stop && stop[x - P->els]) continue;
+    for (uint32_t i = 0; i < x->out.n; i++) {
+      El *t = el_find(&P->map, bpmn_find_element(P->mp->m, ((BpmnFlow *)x->out.items[i])->target));
+      if (t && !seen[t - P->els]) seen[t - P->els] = true, stack[top++] = (uint32_t)(t - P->els);
+    }
+  }
+}
+
+/* Whether the path out of boundary b meets the path out of its activity, and
+ * only at parallel joins (which wait for both tokens): then the two paths are the
+ * branches of a parallel split. Meeting anywhere else (an exclusive merge, the
+ * activity itself) is left to the graph checker, which refuses two regions
+ * flowing into one node. */
+static bool rejoins(Proc *P, const El *b, const El *act) {
+  bool *from_b = arena_alloc(&P->mp->m->arena, (P->nels + 1) * sizeof *from_b);
+  bool *from_act = arena_alloc(&P->mp->m->arena, (P->nels + 1) * sizeof *from_act);
+  memset(from_b, 0, (P->nels + 1) * sizeof *from_b);
+  memset(from_act, 0, (P->nels + 1) * sizeof *from_act);
+  reach_from(P, act, from_act, NULL);
+  from_act[act - P->els] = true;
+  reach_from(P, b, from_b, from_act);
+  bool meets = false;
+  for (uint32_t i = 0; i < P->nels; i++)
+    if (from_b[i] && from_act[i]) {
+      if (P->els[i].e->kind != BPMN_PARALLEL_GATEWAY) return false;
+      meets = true;
+    }
+  return meets;
+}
+
+/* A non-interrupting timer: on a human task, an `after` handler of its step
+ * (its path a token of its own, which the task completing does not stop);
+ * when that path flows back into the task's own (a parallel join waiting for
+ * both), a parallel branch beside the task that waits for the timer. */
+static void non_interrupting(Proc *P, El *b, El *act) {
+  BpmnMap *mp = P->mp;
+  if (!act || !is_human(act->e->kind)) {
+    refuse_timer_on(mp, b, act, "a non-interrupting timer boundary event",
+                    "only a human task keeps running while the timer's token goes on");
+    return;
+  }
+  if (!rejoins(P, b, act)) {
+    ptrvec_push(&mp->m->arena, &act->afters, b);
+    return;
+  }
+  const BpmnEventDef *d = only_def(b->e);
+  if (d && d->timer == BPMN_TIMER_CYCLE) {
+    refuse(mp, b, "a repeating non-interrupting timer whose path joins its task's",
+           "each run would bring one more token to the place where the paths meet");
+    return;
+  }
+  ptrvec_push(&mp->m->arena, &act->forks, b);
+}
+
 /* Boundary events: interrupting timers on a task or an action become an
  * EVENT_WAIT over the activity and a wait; everything else is refused. */
 static void map_boundaries(Proc *P) {
@@ -875,12 +1083,11 @@ static void map_boundaries(Proc *P) {
       continue;
     }
     if (!b->e->cancel_activity) {
-      refuse(mp, b, "a non-interrupting timer boundary event",
-             "the runtime's reminders only notify; a token leaving the task while it stays open is not mapped");
+      non_interrupting(P, b, act);
       continue;
     }
     if (!act || !(is_human(act->e->kind) || is_action(act->e->kind))) {
-      refuse(mp, b, "a timer boundary event on this activity", "only tasks and host actions can be raced against a timer");
+      refuse_timer_on(mp, b, act, "a timer boundary event", "only tasks and host actions can be raced against a timer");
       continue;
     }
     ptrvec_push(&mp->m->arena, &act->bounds, b);
@@ -896,12 +1103,76 @@ static void wrap_boundaries(Proc *P, El *act) {
   act->entry = w;
   for (uint32_t i = 0; i < act->bounds.n; i++) {
     El *b = act->bounds.items[i];
-    IrNode *t = timer_node(mp, P->p, b, b->e->id);
+    IrNode *t = timer_node(P, b, b->e->id);
     if (!t) continue;
     t->title = ir_str(mp->ir, b->e->name && *b->e->name ? b->e->name : "");
     b->node = b->entry = b->exit = t;
     IrEdge *ed = ir_edge(mp->ir, P->p, w, t, IR_E_FLOW, NULL);
     ed->arm = i + 1;
+  }
+}
+
+/* Non-interrupting timers on a human task: `after` handlers of its step, each
+ * entered at an IR_MERGE named by the boundary event; a cycle repeats it. */
+static void wrap_afters(Proc *P, El *act) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  if (!act->afters.n || !act->node) return;
+  IrHuman *h = &act->node->u.human;
+  uint32_t n = act->afters.n;
+  h->after_delay = ir_exprs(ir, n);
+  h->after_every = ir_exprs(ir, n);
+  h->after_times = ir_exprs(ir, n);
+  h->after_entry = arena_alloc(&ir->arena, (n + 1) * sizeof *h->after_entry);
+  for (uint32_t i = 0; i < n; i++) {
+    El *b = act->afters.items[i];
+    TimerSpec ts;
+    if (!timer_spec(P, b, &ts)) continue;
+    IrExpr *delay = ts.first;
+    if (ts.until) { /* a date: how long from when the task opens, 0 once it has passed */
+      IrExpr *now = ir_expr_call(ir, &type_datetime, "now", NULL, 0);
+      IrExpr **args = ir_exprs(ir, 2);
+      args[0] = ir_expr_binary(ir, &type_duration, IR_OP_SUB, ts.first, now);
+      args[1] = ir_expr_duration(ir, 0);
+      delay = ir_expr_call(ir, &type_duration, "max", args, 2);
+    }
+    IrNode *entry = ir_node(ir, P->p, IR_MERGE, b->e->id, b->e->line, 0);
+    entry->title = ir_str(ir, b->e->name && *b->e->name ? b->e->name : "");
+    b->node = b->entry = b->exit = entry;
+    const BpmnEventDef *d = only_def(b->e);
+    const char *label = arena_printf(&ir->arena, "after %.40s", d && d->text ? d->text : "");
+    ir_edge(ir, P->p, act->node, entry, IR_E_TIMER, label);
+    uint32_t k = h->nafters++;
+    h->after_delay[k] = delay;
+    h->after_every[k] = ts.every;
+    h->after_times[k] = ts.times;
+    h->after_entry[k] = entry;
+  }
+}
+
+/* Non-interrupting timers whose path rejoins the task's: a FORK before the task
+ * (`ID__fork`), one branch the task, one per timer waiting for it. Exact while
+ * the timer fires before the task completes; after that BPMN would cancel the
+ * timer and its join would wait for ever, here the timer still fires (docs/bpmn.md). */
+static void wrap_forks(Proc *P, El *act) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  if (!act->forks.n || !act->node) return;
+  if (act->bounds.n) {
+    refuse(mp, act->forks.items[0], "a non-interrupting timer whose path joins its task's, on a task with an interrupting timer too",
+           "the interrupting timer would withdraw the task but not the other timer's branch");
+    return;
+  }
+  IrNode *f = ir_node(ir, P->p, IR_FORK, sub_id(mp, act->e, "fork"), act->e->line, 0);
+  ir_edge(ir, P->p, f, act->entry, IR_E_FLOW, NULL)->arm = 0;
+  act->entry = f;
+  for (uint32_t i = 0; i < act->forks.n; i++) {
+    El *b = act->forks.items[i];
+    IrNode *t = timer_node(P, b, b->e->id);
+    if (!t) continue;
+    t->title = ir_str(ir, b->e->name && *b->e->name ? b->e->name : "");
+    b->node = b->entry = b->exit = t;
+    ir_edge(ir, P->p, f, t, IR_E_FLOW, NULL)->arm = i + 1;
   }
 }
 
@@ -1337,6 +1608,16 @@ static void plan_loops(Proc *P) {
   }
 }
 
+/* Timers given by a variable read its slot (a parameter by now). */
+static void fill_var_timers(Proc *P) {
+  for (uint32_t i = 0; i < P->var_timers.n; i++) {
+    VarTimer *vt = P->var_timers.items[i];
+    for (uint32_t k = 0; k < P->vars.n; k++)
+      if (strcmp(P->vars.v[k].name, vt->name) == 0 && P->vars.v[k].slot >= 0)
+        *vt->expr = *ir_expr_slot(P->mp->ir, P->p, (uint16_t)P->vars.v[k].slot);
+  }
+}
+
 static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   BpmnModel *m = mp->m;
   IrProgram *ir = mp->ir;
@@ -1378,6 +1659,8 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) catch_nodes(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_afters(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_forks(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
   plan_loops(&P);
   if (m->errors_n != errors_before) return;
@@ -1396,6 +1679,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     }
     v->slot = ir_param(ir, P.p, ir_str(ir, v->name), t, def)->slot;
   }
+  fill_var_timers(&P);
   for (uint32_t i = 0; i < P.npending; i++) {
     Pending *pd = &P.pending[i];
     Who *w = &pd->who;
