@@ -15,7 +15,7 @@
 // --param names a parameter of the compiled process and its type (from `bpc disasm`):
 // every parameter is given a value in both engines, so neither falls back on a default of
 // its own: a `user` is the performer `pat`; `users` the list given by --set, or `pat`;
-// `bool` false, `decimal` 0, `string` "" unless --set gives a value. Variables set with
+// `bool` false, `decimal` 0, `string` "", `datetime` the clock's start unless --set gives a value. Variables set with
 // --set that are not parameters still go to bpmn-engine (bpc has nothing to pass them to).
 //
 // The decisions (the "host"): the model runs on a virtual clock that starts at
@@ -144,6 +144,15 @@ function variablesOf(opt) {
       case 'int':
         text = text ?? '0';
         value = Number(text);
+        break;
+      case 'datetime':
+        // the clock's start unless the case names a time; bpmn-engine reads an ISO 8601 text
+        text = text ?? '2026-01-01T00:00';
+        value = `${text}:00Z`;
+        break;
+      case 'date':
+        text = text ?? '2026-01-01';
+        value = `${text}T00:00:00Z`;
         break;
       default:
         text = text ?? '';
