@@ -156,6 +156,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %token TK_ELSE "`else`" TK_WHILE "`while`" TK_LOOP "`loop`" TK_FOR "`for`"
 %token TK_IN "`in`" TK_BREAK "`break`" TK_CONTINUE "`continue`"
 %token TK_PARALLEL "`parallel`" TK_BRANCH "`branch`" TK_WAIT "`wait`"
+%token TK_WAIT_MESSAGE "`wait message`"
 %token TK_WAIT_ALL "`wait all`" TK_UNTIL "`until`" TK_TERMINATE "`terminate`"
 %token TK_GOTO "`goto`" TK_STATES "`states`" TK_COMMAND "`command`" TK_BY "`by`"
 %token TK_FINAL "`final`" TK_ENTER "`enter`" TK_TRUE "`true`" TK_FALSE "`false`"
@@ -453,6 +454,12 @@ stmt
       { $$ = tree_parallel(p, $2 != NULL, &$4, @$); }
   | TK_WAIT expr              { $$ = tree_wait(p, false, $2, @$); }
   | TK_WAIT TK_UNTIL expr      { $$ = tree_wait(p, true, $3, @$); }
+  | TK_WAIT_MESSAGE TK_IDENT   { $$ = tree_receive(p, tree_name($2, @2), NULL, NULL, @$); }
+  | TK_WAIT_MESSAGE string     { $$ = tree_receive(p, (Name){0}, $2, NULL, @$); }
+  | TK_WAIT_MESSAGE TK_IDENT TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_receive(p, tree_name($2, @2), NULL, &$4, @$); }
+  | TK_WAIT_MESSAGE string TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_receive(p, (Name){0}, $2, &$4, @$); }
   | TK_TERMINATE              { $$ = tree_terminate(p, NULL, @$); }
   | TK_TERMINATE string       { $$ = tree_terminate(p, $2, @$); }
   | TK_NOTIFY exprs string    { $$ = tree_notify(p, &$2, $3, @$); }

@@ -159,6 +159,7 @@ static const uint8_t dg_kinds[IR_NODE_KIND_COUNT] = {
     [IR_GOTO] = DG_GOTO,           [IR_BRANCH] = DG_BRANCH,
     [IR_REASSIGN] = DG_ASSIGN,     [IR_ADD] = DG_ASSIGN,
     [IR_HANDLER_END] = DG_HANDLER_END, [IR_IDLE] = DG_IDLE,
+    [IR_RECEIVE] = DG_TIMER, /* an intermediate catch event */
 };
 
 static DgKind kind_of_ir(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? (DgKind)dg_kinds[k] : DG_END; }

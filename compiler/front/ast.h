@@ -189,7 +189,8 @@ typedef enum StmtKind {
   S_GOTO,      /* goto STATE */
   S_REASSIGN,  /* reassign WHO [due EXPR]   (only inside on timeout) */
   S_ADD,       /* add WHO                   (only inside on timeout) */
-  S_ERROR      /* what syntax error recovery left */
+  S_ERROR,     /* what syntax error recovery left */
+  S_RECEIVE    /* wait message NAME [{ FIELD: TYPE ... }] */
 } StmtKind;
 
 struct Stmt {
@@ -223,6 +224,13 @@ struct Stmt {
     struct { Name state; } goto_;
     struct { Expr **who; uint32_t nwho; Expr *due; } reassign;
     struct { Expr **who; uint32_t nwho; } add;
+    struct {
+      Name name;          /* as an identifier; name.s NULL when written as a string */
+      Expr *quoted;       /* the name as a string (E_STRING), or NULL */
+      RequestField *fields;
+      uint32_t nfields;
+      bool braces;        /* `{ ... }` written (perhaps empty) */
+    } receive;
   } u;
 };
 

@@ -141,6 +141,9 @@ NamedArg *tree_named_arg(Parser *p, Name name, Expr *value);
 Stmt *tree_goto(Parser *p, Name state, Span span);
 Stmt *tree_reassign(Parser *p, ExprList *who, Expr *due, Span span);
 Stmt *tree_add(Parser *p, ExprList *who, Span span);
+/* wait message NAME [{ fields }]: the name an identifier (quoted NULL) or a string;
+ * fields NULL when no braces were written. */
+Stmt *tree_receive(Parser *p, Name name, Expr *quoted, FieldList *fields, Span span);
 
 /* ---- human steps -------------------------------------------------------------- */
 

@@ -45,6 +45,7 @@ static const char *const node_kind_names[IR_NODE_KIND_COUNT] = {
     [IR_GOTO] = "goto",         [IR_BRANCH] = "branch",
     [IR_REASSIGN] = "reassign", [IR_ADD] = "add",
     [IR_HANDLER_END] = "handler_end", [IR_IDLE] = "idle",
+    [IR_RECEIVE] = "receive",
 };
 
 static const char *const edge_kind_names[IR_E_KIND_COUNT] = {

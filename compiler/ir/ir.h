@@ -109,6 +109,8 @@ typedef enum IrNodeKind {
   IR_BRANCH,     /* a cluster: one branch of a parallel, on no path */
   IR_REASSIGN, IR_ADD, /* inside on timeout */
   IR_HANDLER_END, IR_IDLE,
+  IR_RECEIVE,    /* waits until the host delivers message `receive.name`; its payload
+                    fields stored like a request's answers */
   IR_NODE_KIND_COUNT
 } IrNodeKind;
 
@@ -199,6 +201,7 @@ struct IrNode {
     struct { IrWho who; } add;
     struct { uint32_t number; } branch;     /* IR_BRANCH: 1-based */
     struct { IrNode *loop_head; } merge;    /* computed by ir_finish: see docs/ir.md */
+    struct { const char *name; IrReqField *fields; uint32_t nfields; } receive; /* labels unused */
   } u;
 };
 
