@@ -763,6 +763,8 @@ static const char *syntax_hint(Parser *p, yysymbol_kind_t sym, Span at,
     return arena_printf(p->arena, "a type follows a colon: `%s: %s`", prev, word);
   if (sym == YYSYMBOL_TK_DURATION && before == TK_DURATION)
     return "a duration of several units is written as one: `2h30m`";
+  if (before == TK_WAIT_MESSAGE)
+    return "a message is named after `wait message`: `wait message paid` or `wait message \"order paid\"`";
   if (expects(expected, n, TK_STR_BEGIN) && !expects(expected, n, TK_SEP) &&
       !expects(expected, n, TK_INT) &&
       (sym == YYSYMBOL_TK_SEP || sym == YYSYMBOL_TK_DUE || sym == YYSYMBOL_TK_MODE ||

@@ -800,7 +800,8 @@ static void show_messages(Inst *c) {
   for (size_t i = 0; i < bp_instance_message_count(c->inst); i++) {
     BpMessageWait m;
     if (!bp_instance_message_wait(c->inst, i, &m)) continue;
-    printf("  waits for message %s (message %s", m.name, m.name);
+    bool quote = strpbrk(m.name, " \t\"") != NULL;
+    printf("  waits for message %s (message %s%s%s", m.name, quote ? "\"" : "", m.name, quote ? "\"" : "");
     for (size_t f = 0; f < m.nfields; f++) printf(" %s=%s", m.fields[f].name, type_word(m.fields[f].type));
     printf(")\n");
   }
