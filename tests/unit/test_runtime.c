@@ -661,6 +661,29 @@ static void test_messages(void **state) {
   assert_int_equal(v.i, 12);
   /* saved while it waits for the message racing the task, restored, delivered */
   assert_int_equal(bp_instance_save(inst, &before, &len, &err), BP_OK);
+  /* every bit flipped (and resealed): refused, or an instance that takes messages
+   * without harm (a message wait at a pc after no RECEIVE is refused by restore) */
+  uint8_t *copy = malloc(len);
+  int refused = 0, restored = 0;
+  for (size_t at = 20; at < len; at++)
+    for (int bit = 0; bit < 8; bit++) {
+      memcpy(copy, before, len);
+      copy[at] ^= (uint8_t)(1u << bit);
+      reseal(copy, len);
+      BpInstance *x = NULL;
+      if (bp_instance_restore(w.b, NULL, copy, len, &x, &err) != BP_OK) {
+        refused++;
+        continue;
+      }
+      for (size_t i = 0; i < bp_instance_message_count(x); i++) bp_instance_message_wait(x, i, &m);
+      bp_message(x, "paid", paid_payload, 3, &err);
+      bp_message(x, "order cancelled", NULL, 0, &err);
+      bp_complete(x, 0, "bob", NULL, NULL, 0, &err);
+      bp_instance_free(x);
+      restored++;
+    }
+  free(copy);
+  assert_true(refused > 0 && restored > 0);
   bp_instance_free(inst);
   assert_int_equal(bp_instance_restore(w.b, NULL, before, len, &inst, &err), BP_OK);
   bp_free(w.rt, before, len);
