@@ -158,6 +158,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %token TK_ELSE "`else`" TK_WHILE "`while`" TK_LOOP "`loop`" TK_FOR "`for`"
 %token TK_IN "`in`" TK_BREAK "`break`" TK_CONTINUE "`continue`"
 %token TK_PARALLEL "`parallel`" TK_BRANCH "`branch`" TK_WAIT "`wait`"
+%token TK_WAIT_MESSAGE "`wait message`"
 %token TK_WAIT_ALL "`wait all`" TK_UNTIL "`until`" TK_TERMINATE "`terminate`"
 %token TK_GOTO "`goto`" TK_STATES "`states`" TK_COMMAND "`command`" TK_BY "`by`"
 %token TK_AFTER "`after`"
@@ -461,6 +462,12 @@ stmt
       { $$ = tree_parallel(p, $2 != NULL, &$4, @$); }
   | TK_WAIT expr              { $$ = tree_wait(p, false, $2, @$); }
   | TK_WAIT TK_UNTIL expr      { $$ = tree_wait(p, true, $3, @$); }
+  | TK_WAIT_MESSAGE TK_IDENT   { $$ = tree_receive(p, tree_name($2, @2), NULL, NULL, @$); }
+  | TK_WAIT_MESSAGE string     { $$ = tree_receive(p, (Name){0}, $2, NULL, @$); }
+  | TK_WAIT_MESSAGE TK_IDENT TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_receive(p, tree_name($2, @2), NULL, &$4, @$); }
+  | TK_WAIT_MESSAGE string TK_LBRACE rfield_list TK_RBRACE
+      { $$ = tree_receive(p, (Name){0}, $2, &$4, @$); }
   | TK_TERMINATE              { $$ = tree_terminate(p, NULL, @$); }
   | TK_TERMINATE string       { $$ = tree_terminate(p, $2, @$); }
   | TK_NOTIFY exprs string    { $$ = tree_notify(p, &$2, $3, @$); }
@@ -804,6 +811,8 @@ static const char *syntax_hint(Parser *p, yysymbol_kind_t sym, Span at,
     return arena_printf(p->arena, "a type follows a colon: `%s: %s`", prev, word);
   if (sym == YYSYMBOL_TK_DURATION && before == TK_DURATION)
     return "a duration of several units is written as one: `2h30m`";
+  if (before == TK_WAIT_MESSAGE)
+    return "a message is named after `wait message`: `wait message paid` or `wait message \"order paid\"`";
   if (expects(expected, n, TK_STR_BEGIN) && !expects(expected, n, TK_SEP) &&
       !expects(expected, n, TK_INT) &&
       (sym == YYSYMBOL_TK_SEP || sym == YYSYMBOL_TK_DUE || sym == YYSYMBOL_TK_MODE ||

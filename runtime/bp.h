@@ -195,7 +195,9 @@ typedef enum BpJournalKind {
   BP_J_REMINDED, BP_J_REASSIGNED, BP_J_NOTIFIED, BP_J_LOG, BP_J_FIELD, BP_J_STATE,
   BP_J_COMMAND, BP_J_CALLED, BP_J_ANSWERED, BP_J_STARTED_OTHER, BP_J_COMPLETED,
   BP_J_TERMINATED, BP_J_FAILED,
-  BP_J_CAUGHT /* an error caught by a try scope: "error CODE: message caught at NODE" */
+  BP_J_CAUGHT, /* an error caught by a try scope: "error CODE: message caught at NODE" */
+  BP_J_MESSAGE_WAIT,  /* "waits for message paid" */
+  BP_J_RECEIVED       /* "received message paid: amount = 12.50" */
 } BpJournalKind;
 typedef struct BpJournal {
   int64_t time;       /* seconds */
@@ -365,6 +367,17 @@ size_t bp_instance_commands(BpInstance *inst, const char *user, const char **nam
                             const char **labels, size_t max);
 /* The earliest pending timer (a due time, a reminder, a wait), if any. */
 bool bp_instance_next_timer(const BpInstance *inst, int64_t *at);
+/* The messages the instance waits for (`wait message NAME`, a BPMN receive task or
+ * message/signal catch event), each name once, in the order the waits began: message i of
+ * n, with the payload fields it takes (name, type; label ""), valid until the next call
+ * on the instance. false if there is no such message. */
+typedef struct BpMessageWait {
+  const char *name;
+  const BpField *fields;
+  size_t nfields;
+} BpMessageWait;
+size_t bp_instance_message_count(const BpInstance *inst);
+bool bp_instance_message_wait(BpInstance *inst, size_t i, BpMessageWait *out);
 
 /* ---- events ------------------------------------------------------------------------------ */
 
@@ -396,6 +409,15 @@ uint32_t bp_runtime_step_budget(const BpRuntime *rt);
 /* The host's answer to pending call CALL (0: the oldest pending call); RESULT is
  * type-checked against the action's result type (NULL for an action without one). */
 BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpError *err);
+/* The host delivers message NAME (UTF-8, compared byte for byte) to the instance, with
+ * its payload FIELDS (n name=value pairs): every thread waiting for NAME goes on, its
+ * payload fields stored where the process says (type-checked and converted as a
+ * request's answers are: every field it takes must be given, none it does not take may
+ * be). A message no thread of the instance waits for is refused (BP_EREFUSED, "no
+ * thread of this instance waits for message `x`") and changes nothing: messages are not
+ * queued. A BPMN signal is a message the host delivers to every instance waiting for it
+ * (bp_instance_message_count tells which do). */
+BpStatus bp_message(BpInstance *inst, const char *name, const BpArg *fields, size_t n, BpError *err);
 /* The host reports that call CALL failed: the instance fails with MESSAGE. */
 BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *err);
 /* The host's action failed with a business error: `code` (a non-empty string) and a

@@ -254,7 +254,10 @@ size_t rt_doc_triggers(BpDoc *doc, uint8_t trigger, const bool *changed, int ski
 
 /* ---- the state of an instance -------------------------------------------------------------- */
 
-typedef enum RtWait { W_RUN, W_STEP, W_CALL, W_TIMER } RtWait;
+/* W_MESSAGE: the thread rests just after a RECEIVE (its pc is the RECEIVE's + its size,
+ * RT_RECEIVE_SIZE) and goes on when the host delivers that message (rt_message.c). */
+typedef enum RtWait { W_RUN, W_STEP, W_CALL, W_TIMER, W_MESSAGE } RtWait;
+enum { RT_RECEIVE_SIZE = 6 }; /* RECEIVE z n: opcode, u32, u8 */
 /* K_AFTER: an `after` handler that fired. It is a token of its own, in no fork activation:
  * neither the step closing nor a race cancels it; leaving the state (goto) does. */
 typedef enum RtThreadKind { K_BODY, K_REMIND, K_TIMEOUT, K_STATE, K_AFTER } RtThreadKind;
@@ -354,6 +357,7 @@ struct BpInstance {
   RtState s;
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
+  RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
@@ -362,6 +366,10 @@ RtThread *rt_state_thread(RtState *s, uint32_t id);
 RtStep *rt_state_step(RtState *s, uint32_t id);
 /* A copy sharing every object (references counted); false when out of memory. */
 bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to);
+
+/* The message thread t waits for (a W_MESSAGE thread): the pc of its RECEIVE, or
+ * BPT_NO_PC when the instruction before t's pc is not one (only a crafted saved state). */
+uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t);
 
 /* ---- starting and fragments (rt_event.c) ------------------------------------------------------ */
 

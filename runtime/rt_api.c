@@ -720,6 +720,7 @@ void bp_instance_free(BpInstance *inst) {
   BpRuntime *rt = inst->rt;
   rt_state_free(rt, &inst->s);
   rt_vec_free(rt, &inst->scratch, sizeof(BpValue));
+  rt_vec_free(rt, &inst->message_fields, sizeof(BpField));
   bp_doc_release(inst->doc);
   rt_dealloc(rt, inst, sizeof *inst);
 }

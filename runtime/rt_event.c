@@ -583,6 +583,19 @@ BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpErr
   return tx_end(&tx, err);
 }
 
+/* A message from the host (rt_message.c checks and delivers it; the receivers run). */
+BpStatus bp_message(BpInstance *inst, const char *name, const BpArg *fields, size_t n, BpError *err) {
+  if (!inst || !name || (n && !fields)) return rt_fail_status(err, BP_EINVAL, "bp_message: no instance or name");
+  if (!valid_text(name)) return rt_fail_status(err, BP_EINVAL, "bp_message: the name is not UTF-8");
+  Tx tx;
+  BpStatus st = event_begin(&tx, inst, err);
+  if (st != BP_OK) return st;
+  char why[256];
+  if (!rt_deliver_message(&tx, name, fields, n, why, sizeof why)) return tx_refuse(&tx, err, BP_EREFUSED, why);
+  if (tx.err.code == RT_OK) rt_fire_due(&tx, tx.now);
+  return tx_end(&tx, err);
+}
+
 BpStatus bp_fail(BpInstance *inst, uint32_t call, const char *message, BpError *err) {
   if (!inst) return rt_fail_status(err, BP_EINVAL, "bp_fail: no instance");
   if (message && !valid_text(message)) return rt_fail_status(err, BP_EINVAL, "the message is not valid UTF-8");

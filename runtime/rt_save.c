@@ -275,7 +275,7 @@ static void io_thread(Io *io, void *rec) {
   io_u32(io, &t->pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a pc");
   io_u32(io, &t->act, UINT32_MAX, "a thread's activation");
   io_u32(io, &t->step, UINT32_MAX, "a thread's step");
-  io_byte(io, &t->wait, W_TIMER, "what a thread waits for");
+  io_byte(io, &t->wait, W_MESSAGE, "what a thread waits for");
   io_byte(io, &t->kind, K_AFTER, "a thread's kind");
   if (io->reading && !io->bad && t->wait == W_RUN) bad(io, "a thread that runs while the instance rests");
 }
@@ -582,6 +582,12 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     RtThread *t = find_thread(&s->threads, c->thread);
     if (!t || t->wait != W_CALL) bad(io, "a call nobody waits for");
     else waits[t - (RtThread *)s->threads.v]++;
+  }
+  for (uint32_t i = 0; i < s->threads.n && !io->bad; i++) {
+    const RtThread *t = RT_AT(s->threads, RtThread, i);
+    if (t->wait != W_MESSAGE) continue;
+    if (rt_receive_pc(io->b, p, t) == BPT_NO_PC) bad(io, "a thread waits for a message where there is no RECEIVE");
+    else waits[i]++;
   }
   for (uint32_t i = 0; i < s->threads.n && !io->bad; i++)
     if (waits[i] != 1) bad(io, "a thread that waits for %s", waits[i] ? "two things at once" : "nothing");

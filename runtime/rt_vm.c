@@ -54,6 +54,8 @@ static const char *pc_node(const Tx *tx, uint32_t pc) {
   return at < 0 ? "" : node_id(tx->b, tx->rp->line_node[at]);
 }
 
+const char *rt_pc_node(const Tx *tx, uint32_t pc) { return pc_node(tx, pc); }
+
 static void position(const Tx *tx, uint32_t pc, char *buf, size_t size) {
   int64_t at = rt_line_at(tx->b, tx->p, pc);
   const char *file = rt_string(tx->b, tx->b->b.source_file);
@@ -964,6 +966,13 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       rt_unref_all(rt, v, 2);
       return false;
     }
+    case BPT_OP_RECEIVE:
+      rt_receive(tx, tid, &in, pc, next);
+      return false;
+    case BPT_OP_MSG_TAKE:
+      if (!rt_msg_take(tx, &in, pc, next, &r)) return false;
+      tx->stack[tx->sp++] = r;
+      break;
     }
     pc = next;
   }

@@ -55,6 +55,10 @@ typedef struct Tx {
   bool in_fragment;
   Value frag_result;
   RtErr frag_err;
+  /* A message under delivery (bp_message): its payload, read by MSG_TAKE. */
+  const Value *msg_values;
+  const BpArg *msg_fields;
+  size_t msg_n;
 } Tx;
 
 static inline bool nomem(Tx *tx) {
@@ -72,6 +76,7 @@ static inline RtStep *step_by_id(Tx *tx, uint32_t id) { return rt_state_step(&tx
 
 int rt_step_index(const RtState *s, uint32_t id);
 const char *rt_step_node(const Tx *tx, uint16_t t);
+const char *rt_pc_node(const Tx *tx, uint32_t pc); /* the graph node of the statement at pc */
 void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text);
 void rt_journal(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -97,6 +102,17 @@ RtCode rt_run_fragment(Tx *tx, uint32_t pc, Value *out);
  * instance fails ("error CODE: message", prefixed by `origin` when not NULL). The values
  * are borrowed. Returns false (the thread does not go on). */
 bool rt_raise(Tx *tx, uint32_t tid, Value code, Value message, uint32_t pc, const char *origin);
+
+/* ---- messages (rt_message.c) ---------------------------------------------------------- */
+
+/* RECEIVE: thread tid waits for the message (journalled); MSG_TAKE: *out is the payload
+ * field of the message just delivered, converted to the type of the store at next. */
+bool rt_receive(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc, uint32_t next);
+bool rt_msg_take(Tx *tx, const BptInsn *in, uint32_t pc, uint32_t next, Value *out);
+/* Delivers message NAME with its payload to every thread waiting for it: checks the
+ * payload against each receiver's fields (a refusal: false with why), readies them. */
+bool rt_deliver_message(Tx *tx, const char *name, const BpArg *fields, size_t n, char *why,
+                        size_t why_size);
 
 /* ---- human steps and timers (rt_step.c) ---------------------------------------------- */
 

@@ -1080,6 +1080,17 @@ static const IrNode *event_gateway(const IrProc *p, const IrNode *n) {
   return from->kind == IR_EVENT_WAIT ? from : NULL;
 }
 
+/* A message wait: RECEIVE name n, then each payload field taken and stored (the
+ * runtime reads these pairs to check a delivery, docs/bytecode.md). */
+static void emit_receive(PGen *P, const IrNode *n) {
+  emit(P, BPT_OP_RECEIVE, intern(P->g, n->u.receive.name), n->u.receive.nfields);
+  for (uint32_t i = 0; i < n->u.receive.nfields; i++) {
+    const IrReqField *f = &n->u.receive.fields[i];
+    emit(P, BPT_OP_MSG_TAKE, intern(P->g, f->name));
+    emit(P, f->to_slot ? BPT_OP_STORE : BPT_OP_STORE_FIELD, f->index);
+  }
+}
+
 /* Emits node n (already placed) and returns the node its thread goes on to,
  * or NULL when the thread ends here or continues elsewhere. */
 static IrNode *emit_node(PGen *P, IrNode *n) {
@@ -1144,6 +1155,7 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
     else emit_string(P, "");
     emit(P, BPT_OP_THROW);
     return NULL;
+  case IR_RECEIVE: emit_receive(P, n); break;
   default: /* IR_BRANCH is on no path; a join is emitted per edge (chain) */
     fail(P->g, "process `%s`: node %s cannot be on a path", p->name, n->id);
     return NULL;
@@ -1303,6 +1315,7 @@ static const uint8_t bpt_node_kinds[IR_NODE_KIND_COUNT] = {
     [IR_HANDLER_END] = BPT_N_END,   [IR_IDLE] = BPT_N_END,
     [IR_TRY] = BPT_N_MERGE,         [IR_TRY_END] = BPT_N_MERGE,
     [IR_THROW] = BPT_N_TERMINATE,
+    [IR_RECEIVE] = BPT_N_TIMER,     /* an intermediate catch event, as a timer is drawn */
 };
 
 static const uint8_t bpt_edge_kinds[IR_E_KIND_COUNT] = {

@@ -500,6 +500,52 @@ static void check_throw(Checker *C, Stmt *s) {
   if (s->u.throw_.message) check_text(C, s->u.throw_.message, "an error message");
 }
 
+/* ---- messages ------------------------------------------------------------------- */
+
+/* FIELD: TYPE of `wait message NAME { ... }`: the payload field stores into a document
+ * field or variable of that type, as a request's answer does. */
+static void check_message_field(Checker *C, RequestField *f, NameTable *taken) {
+  const Type *written = check_resolve_type(C, &f->type);
+  if (f->label) diag_error(C->diags, f->label->span, "a message field has no label (the host sends it)");
+  if (!f->name.s) return;
+  void **slot = check_table_slot(taken, f->name.s);
+  if (*slot) {
+    diag_error(C->diags, f->name.span, "`%s` is taken twice from this message", f->name.s);
+    return;
+  }
+  *slot = f;
+  Symbol *sym = check_lookup_value(C, f->name.s);
+  if (!sym) {
+    report_unknown_value(C, &f->name, "unknown field or variable");
+    return;
+  }
+  if (sym->kind != SYM_FIELD && sym->kind != SYM_VAR) {
+    diag_error(C->diags, f->name.span, "a message can only fill document fields and variables, not %s `%s`",
+               kind_noun(sym->kind), sym->name);
+    return;
+  }
+  f->sym = sym;
+  sym->assigned = true;
+  if (written && sym->type && sym->type->kind != T_ERROR && written != sym->type)
+    diag_error(C->diags, f->type.name.span, "`%s` is declared as %s, not %s", sym->name, sym->type->name,
+               written->name);
+}
+
+/* wait message NAME [{ fields }]: a name that is plain, non-empty text. */
+static void check_receive(Checker *C, Stmt *s) {
+  Expr *q = s->u.receive.quoted;
+  if (q) {
+    check_plain_text(C, q, "a message name");
+    bool empty = q->kind == E_STRING;
+    for (uint32_t i = 0; empty && i < q->u.str.n; i++) empty = !q->u.str.parts[i].expr && q->u.str.parts[i].len == 0;
+    if (empty) diag_error(C->diags, q->span, "a message name cannot be empty");
+  }
+  NameTable taken;
+  check_table_init(&taken);
+  for (uint32_t i = 0; i < s->u.receive.nfields; i++) check_message_field(C, &s->u.receive.fields[i], &taken);
+  check_table_free(&taken);
+}
+
 /* ---- statements and blocks ------------------------------------------------------ */
 
 /* Checks one statement; returns true when control never goes past it. */
@@ -535,6 +581,7 @@ static bool check_stmt(Checker *C, Stmt *s, Flow flow) {
     check_throw(C, s);
     exit_all_loops(flow);
     return true;
+  case S_RECEIVE: check_receive(C, s); return false;
   default: return false;
   }
 }

@@ -161,6 +161,7 @@ static const uint8_t dg_kinds[IR_NODE_KIND_COUNT] = {
     [IR_HANDLER_END] = DG_HANDLER_END, [IR_IDLE] = DG_IDLE,
     [IR_TRY] = DG_MERGE,           [IR_TRY_END] = DG_MERGE, /* a try scope's way in and out */
     [IR_THROW] = DG_TERMINATE,     /* ends the path, with an error */
+    [IR_RECEIVE] = DG_TIMER, /* an intermediate catch event */
 };
 
 static DgKind kind_of_ir(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? (DgKind)dg_kinds[k] : DG_END; }

@@ -213,7 +213,8 @@ typedef enum StmtKind {
   S_ADD,       /* add WHO                   (only inside on timeout) */
   S_ERROR,     /* what syntax error recovery left */
   S_TRY,       /* try { } catch ["CODE", ...] [as e] { } ... */
-  S_THROW      /* throw CODE ["message"] */
+  S_THROW,     /* throw CODE ["message"] */
+  S_RECEIVE    /* wait message NAME [{ FIELD: TYPE ... }] */
 } StmtKind;
 
 struct Stmt {
@@ -249,6 +250,13 @@ struct Stmt {
     struct { Expr **who; uint32_t nwho; } add;
     struct { Block *body; Catch **catches; uint32_t n; } try_;
     struct { Expr *code, *message; } throw_;
+    struct {
+      Name name;          /* as an identifier; name.s NULL when written as a string */
+      Expr *quoted;       /* the name as a string (E_STRING), or NULL */
+      RequestField *fields;
+      uint32_t nfields;
+      bool braces;        /* `{ ... }` written (perhaps empty) */
+    } receive;
   } u;
 };
 

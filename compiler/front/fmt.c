@@ -368,6 +368,7 @@ static bool stmt_is_flat(const Stmt *s) {
   case S_HUMAN:
     return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout &&
            s->u.human.nafters == 0;
+  case S_RECEIVE: return !s->u.receive.braces;
   default:
     return true;
   }
@@ -561,6 +562,34 @@ static void fmt_tails(Fmt *f, const HumanStep *h) {
   f->depth--;
 }
 
+/* wait message NAME [{ FIELD: TYPE ... }]: the name as written (an identifier or a
+ * string), the fields one a line as a request's. */
+static void fmt_receive(Fmt *f, const Stmt *s) {
+  put(f, "wait message ");
+  if (s->u.receive.quoted) fmt_expr(f, s->u.receive.quoted, PREC_POSTFIX);
+  else put_name(f, s->u.receive.name);
+  if (!s->u.receive.braces) return;
+  uint32_t after = s->u.receive.quoted ? span_end(s->u.receive.quoted->span) : span_end(s->u.receive.name.span);
+  uint32_t n = s->u.receive.nfields;
+  uint32_t lbrace = find_after(f, after, '{');
+  uint32_t rbrace = find_after(f, n ? span_end(s->u.receive.fields[n - 1].span) : lbrace + 1, '}');
+  put(f, " ");
+  if (n == 0 && !comments_within(f, lbrace, rbrace)) {
+    put(f, "{}");
+    return;
+  }
+  open_body(f);
+  for (uint32_t i = 0; i < n; i++) {
+    const RequestField *field = &s->u.receive.fields[i];
+    open_line(f, field->span.off, BLANK_KEEP);
+    put_name(f, field->name);
+    fmt_type_suffix(f, &field->type);
+    fmt_opt_expr(f, " ", field->label);
+    end_element(f, span_end(field->span));
+  }
+  close_body(f, rbrace + 1);
+}
+
 /* task|approve|review|request WHO "title" [fields] [mode M] [wait all] [due E] [-> r] */
 static void fmt_human(Fmt *f, const HumanStep *h) {
   put(f, (unsigned)h->kind <= H_REQUEST ? human_keyword[h->kind] : "task");
@@ -639,6 +668,7 @@ static void fmt_stmt(Fmt *f, const Stmt *s) {
     put(f, s->u.wait.until ? "wait until " : "wait ");
     fmt_expr(f, s->u.wait.value, PREC_COND);
     break;
+  case S_RECEIVE: fmt_receive(f, s); break;
   case S_TERMINATE:
     put(f, "terminate");
     fmt_opt_expr(f, " ", s->u.terminate.reason);

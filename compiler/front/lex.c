@@ -470,6 +470,7 @@ static bool ends_line(int kind) {
   case TK_DATETIME: case TK_STR_END:
   case TK_TRUE: case TK_FALSE: case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
   case TK_WAIT_ALL: case TK_PERCENT: case TK_INVALID:
+  case TK_WAIT_MESSAGE: /* not an end, but a line that stops here lacks its name */
     return true;
   default:
     return statement_word(kind);
@@ -502,7 +503,7 @@ static bool name_follows(int kind) {
   case TK_COMMA: case TK_LPAREN: case TK_LBRACKET: case TK_INTERP_BEGIN: case TK_IF:
   case TK_WHILE: case TK_DUE: case TK_WAIT: case TK_UNTIL: case TK_REMIND: case TK_AFTER: case TK_TASK:
   case TK_APPROVE: case TK_REVIEW: case TK_REQUEST: case TK_NOTIFY: case TK_REASSIGN:
-  case TK_ADD: case TK_BY: case TK_WHEN: case TK_THROW:
+  case TK_ADD: case TK_BY: case TK_WHEN: case TK_THROW: case TK_WAIT_MESSAGE:
     return true;
   default:
     return false;

@@ -300,6 +300,18 @@ Stmt *tree_wait(Parser *p, bool until, Expr *value, Span span) {
   return s;
 }
 
+Stmt *tree_receive(Parser *p, Name name, Expr *quoted, FieldList *fields, Span span) {
+  Stmt *s = tree_stmt(p, S_RECEIVE, span);
+  s->u.receive.name = name;
+  s->u.receive.quoted = quoted;
+  if (fields) {
+    s->u.receive.braces = true;
+    s->u.receive.fields = LIST_DONE(p, fields);
+    s->u.receive.nfields = fields->n;
+  }
+  return s;
+}
+
 Stmt *tree_terminate(Parser *p, Expr *reason, Span span) {
   Stmt *s = tree_stmt(p, S_TERMINATE, span);
   s->u.terminate.reason = reason;

@@ -145,6 +145,9 @@ Stmt *tree_try(Parser *p, Block *body, Catch *first, Span span);
 void tree_try_add(Parser *p, Stmt *try_stmt, Catch *c, Span span);
 Catch *tree_catch(Parser *p, ExprList *codes, Name var, Block *body, Span span);
 Stmt *tree_throw(Parser *p, Expr *code, Expr *message, Span span);
+/* wait message NAME [{ fields }]: the name an identifier (quoted NULL) or a string;
+ * fields NULL when no braces were written. */
+Stmt *tree_receive(Parser *p, Name name, Expr *quoted, FieldList *fields, Span span);
 
 /* ---- human steps -------------------------------------------------------------- */
 

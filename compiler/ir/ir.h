@@ -115,6 +115,8 @@ typedef enum IrNodeKind {
                     in `arm` order) to the handlers; payload try_ */
   IR_TRY_END,    /* the body of its TRY is done: the scope ends (FLOW) */
   IR_THROW,      /* raises error throw_.code with throw_.message; no out-edges */
+  IR_RECEIVE,    /* waits until the host delivers message `receive.name`; its payload
+                    fields stored like a request's answers */
   IR_NODE_KIND_COUNT
 } IrNodeKind;
 
@@ -220,6 +222,7 @@ struct IrNode {
      * for a fork; slot, slot+1: two hidden slots for the caught code and message */
     struct { uint16_t group; uint32_t nbranches; uint16_t slot; } try_;
     struct { IrExpr *code, *message; } throw_; /* strings; message NULL: "" */
+    struct { const char *name; IrReqField *fields; uint32_t nfields; } receive; /* labels unused */
   } u;
 };
 

@@ -105,7 +105,7 @@ static bool is_fork(IrNodeKind k) {
 
 /* What an event gateway may wait for: a timer, a human step, a host action. */
 static bool is_event(IrNodeKind k) {
-  return k == IR_WAIT || k == IR_WAIT_UNTIL || ir_is_human(k) || k == IR_ACTION;
+  return k == IR_WAIT || k == IR_WAIT_UNTIL || ir_is_human(k) || k == IR_ACTION || k == IR_RECEIVE;
 }
 
 typedef struct EdgeCount {
@@ -267,6 +267,25 @@ static void check_try(Finish *F, const IrNode *n, EdgeCount c) {
   if (n->u.try_.slot + 1u >= F->p->slots.n) report(F, n, "a try needs two hidden slots for the caught error");
 }
 
+/* A message wait: a name, and payload fields stored into slots or document fields in
+ * range, each named once. */
+static void check_receive(Finish *F, const IrNode *n) {
+  const IrProgram *ir = F->ir;
+  const IrProc *p = F->p;
+  if (!n->u.receive.name || !*n->u.receive.name) report(F, n, "a message wait needs a message name");
+  if (n->u.receive.nfields > 255) report(F, n, "a message takes at most 255 fields");
+  for (uint32_t i = 0; i < n->u.receive.nfields; i++) {
+    const IrReqField *f = &n->u.receive.fields[i];
+    if (!f->name || !f->type) report(F, n, "a message field needs a name and a type");
+    else if (f->to_slot ? f->index >= p->slots.n
+                        : p->doc < 0 || (uint32_t)p->doc >= ir->ndocs || f->index >= ir->docs[p->doc].nfields)
+      report(F, n, "message field `%s` is stored into a %s out of range", f->name, f->to_slot ? "slot" : "field");
+    for (uint32_t j = 0; j < i && f->name; j++)
+      if (n->u.receive.fields[j].name && strcmp(n->u.receive.fields[j].name, f->name) == 0)
+        report(F, n, "message field `%s` is named twice", f->name);
+  }
+}
+
 /* Payload indices that the bundle format would otherwise carry out of range. */
 static void check_payload(Finish *F, const IrNode *n) {
   const IrProgram *ir = F->ir;
@@ -312,6 +331,7 @@ static void check_payload(Finish *F, const IrNode *n) {
   case IR_THROW:
     if (!n->u.throw_.code) report(F, n, "a throw needs an error code");
     break;
+  case IR_RECEIVE: check_receive(F, n); break;
   default: break;
   }
 }
@@ -354,8 +374,8 @@ static void check_node(Finish *F, const IrNode *n) {
     for (uint32_t i = 0; i < n->nout; i++) {
       const IrNode *t = ir_edge_at(p, n->out[i])->to;
       if (!is_event(t->kind))
-        report(F, n, "an event gateway waits for timers, human steps and actions, not for "
-                     "`%s` (a %s; the runtime has no message events yet)", t->id,
+        report(F, n, "an event gateway waits for timers, messages, human steps and actions, not for "
+                     "`%s` (a %s)", t->id,
                ir_node_kind_name(t->kind));
       else if (t->nin != 1)
         report(F, n, "the event `%s` must have the gateway as its only predecessor", t->id);

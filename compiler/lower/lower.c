@@ -632,6 +632,32 @@ static Tails lower_wait(Lower *L, Stmt *s, Tails in) {
   return then(L, in, n);
 }
 
+/* wait message NAME { fields }: an IR_RECEIVE whose fields store like a request's. */
+static Tails lower_receive(Lower *L, Stmt *s, Tails in) {
+  IrNode *n = new_node(L, IR_RECEIVE, s->span);
+  const char *name = s->u.receive.quoted ? plain_text(L, s->u.receive.quoted) : ir_str(L->ir, s->u.receive.name.s);
+  n->u.receive.name = name;
+  uint32_t k = s->u.receive.nfields;
+  n->u.receive.nfields = k;
+  n->u.receive.fields = arena_alloc(&L->ir->arena, (k + 1) * sizeof *n->u.receive.fields);
+  for (uint32_t i = 0; i < k; i++) {
+    const RequestField *f = &s->u.receive.fields[i];
+    IrReqField *g = &n->u.receive.fields[i];
+    g->name = ir_str(L->ir, f->name.s);
+    g->label = "";
+    g->type = f->sym ? f->sym->type : f->type.type;
+    g->to_slot = f->sym && f->sym->kind != SYM_FIELD;
+    g->index = (uint16_t)(!f->sym ? 0 : g->to_slot ? (uint32_t)slot_of(L, f->sym) : f->sym->slot);
+  }
+  StrBuf b;
+  sb_init(&b);
+  sb_printf(&b, "message %s", name);
+  n->title = arena_strndup(&L->ir->arena, b.data ? b.data : "", b.len);
+  sb_free(&b);
+  n->detail = "message";
+  return then(L, in, n);
+}
+
 static Tails lower_terminate(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_TERMINATE, s->span);
   n->u.terminate.reason = lower_expr(L, s->u.terminate.reason);
@@ -796,6 +822,7 @@ static Tails lower_stmt(Lower *L, Stmt *s, Tails in) {
     return (Tails){0};
   case S_PARALLEL: return lower_parallel(L, s, in);
   case S_WAIT: return lower_wait(L, s, in);
+  case S_RECEIVE: return lower_receive(L, s, in);
   case S_TERMINATE: return lower_terminate(L, s, in);
   case S_NOTIFY: return lower_notify(L, s, in);
   case S_LOG: return lower_log(L, s, in);

@@ -243,6 +243,7 @@ static void describe_wait(BpInstance *inst, bool started, char *buf, size_t size
   const char *tail = " — mass runs need processes that finish on their own";
   BpItem it;
   BpCall call;
+  BpMessageWait msg;
   int64_t at;
   size_t nitems = bp_instance_item_count(inst);
   if (nitems && bp_instance_item(inst, 0, &it)) {
@@ -252,6 +253,8 @@ static void describe_wait(BpInstance *inst, bool started, char *buf, size_t size
              more, tail);
   } else if (bp_instance_call_count(inst) && bp_instance_call(inst, 0, &call)) {
     snprintf(buf, size, "%s waits for the host's answer to %s%s", who, call.action, tail);
+  } else if (bp_instance_message_count(inst) && bp_instance_message_wait(inst, 0, &msg)) {
+    snprintf(buf, size, "%s waits for message %s%s", who, msg.name, tail);
   } else if (bp_instance_next_timer(inst, &at)) {
     char when[32];
     format_time(at, when, sizeof when);

@@ -496,6 +496,93 @@ static void cmd_answer(Run *r, char **w, int n, bool fail) {
   after_event(r, st, &err);
 }
 
+/* ---- messages and signals ------------------------------------------------------------------------------ */
+
+/* Whether the instance waits for message NAME; *out then tells its payload fields. */
+static bool waits_for_message(BpInstance *inst, const char *name, BpMessageWait *out) {
+  for (size_t i = 0; i < bp_instance_message_count(inst); i++)
+    if (bp_instance_message_wait(inst, i, out) && strcmp(out->name, name) == 0) return true;
+  return false;
+}
+
+static uint8_t message_field_type(Run *r, const char *name, void *ctx) {
+  const BpMessageWait *m = ctx;
+  for (size_t i = 0; m && i < m->nfields; i++)
+    if (strcmp(m->fields[i].name, name) == 0) return m->fields[i].type;
+  (void)r;
+  return BP_T_STRING; /* not taken: the runtime refuses it with its own message */
+}
+
+/* Delivers message NAME with the name=value words w[2..n) to one instance. */
+static void deliver_message(Run *r, Inst *c, const char *name, char **w, int n) {
+  BpMessageWait m;
+  bool waits = waits_for_message(c->inst, name, &m);
+  Args a;
+  if (!parse_args(r, w + 2, n - 2, message_field_type, waits ? &m : NULL, &a)) return;
+  BpError err = {0};
+  BpStatus st = bp_message(c->inst, name, a.v, (size_t)a.n, &err);
+  args_free(r, &a);
+  after_event(r, st, &err);
+}
+
+/* message NAME [field=value ...]: to the current instance. */
+static void cmd_message(Run *r, char **w, int n) {
+  Inst *c = need_instance(r);
+  if (!c) return;
+  if (n < 2) {
+    failure(r, "error: `message` needs a message name");
+    return;
+  }
+  char *name = text_of(r, w[1]);
+  deliver_message(r, c, name, w, n);
+  free(name);
+}
+
+/* signal NAME [field=value ...]: a broadcast to every instance that waits for NAME, in
+ * the order they appeared; refused when none does (so a scenario notices a signal lost). */
+static void cmd_signal(Run *r, char **w, int n) {
+  if (n < 2) {
+    failure(r, "error: `signal` needs a signal name");
+    return;
+  }
+  char *name = text_of(r, w[1]);
+  size_t ninsts = r->h->ninsts, got = 0;
+  for (size_t i = 0; i < ninsts && i < r->h->ninsts; i++) {
+    Inst *c = r->h->insts[i];
+    BpMessageWait m;
+    if (bp_instance_status(c->inst) != BP_WAITING || !waits_for_message(c->inst, name, &m)) continue;
+    got++;
+    deliver_message(r, c, name, w, n);
+  }
+  if (!got) {
+    BpError err = {BP_EREFUSED, ""};
+    snprintf(err.message, sizeof err.message, "no instance waits for signal `%.200s`", name);
+    refused(r, &err);
+  }
+  free(name);
+}
+
+/* expect waiting message NAME */
+static void expect_message(Run *r, Inst *c, char **w, int n) {
+  if (n != 4) {
+    failure(r, "error: expected `expect waiting message NAME`");
+    return;
+  }
+  char *name = text_of(r, w[3]);
+  BpMessageWait m;
+  if (waits_for_message(c->inst, name, &m)) {
+    pass(r);
+  } else {
+    char list[300] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < bp_instance_message_count(c->inst) && at < sizeof list; i++)
+      if (bp_instance_message_wait(c->inst, i, &m))
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", at ? ", " : "", m.name);
+    failure(r, "expected the instance to wait for message %s, found %s", name, at ? list : "no message waited for");
+  }
+  free(name);
+}
+
 /* ---- expect ------------------------------------------------------------------------------------------ */
 
 static void list_items(Run *r, Inst *c, const char *user, char *buf, size_t size) {
@@ -707,7 +794,26 @@ static void cmd_expect(Run *r, char **w, int n, const char *rest) {
   else if (strcmp(w[1], "journal") == 0) expect_journal(r, c, w, n);
   else if (strcmp(w[1], "state") == 0 && n == 3) expect_state(r, c, w, n);
   else if (strcmp(w[1], "called") == 0) expect_called(r, c, w, n);
+  else if (n >= 3 && strcmp(w[1], "waiting") == 0 && strcmp(w[2], "message") == 0) expect_message(r, c, w, n);
   else expect_expr(r, c, rest);
+}
+
+static const char *type_word(BpType t) {
+  static const char *const names[] = {"?", "string", "int", "decimal", "bool", "date", "datetime", "duration", "user"};
+  if (t == BP_T_USERS) return "users";
+  return (unsigned)t < sizeof names / sizeof *names ? names[t] : "?";
+}
+
+/* bprun run: the messages the instance waits for, and how to send one. */
+static void show_messages(Inst *c) {
+  for (size_t i = 0; i < bp_instance_message_count(c->inst); i++) {
+    BpMessageWait m;
+    if (!bp_instance_message_wait(c->inst, i, &m)) continue;
+    bool quote = strpbrk(m.name, " \t\"") != NULL;
+    printf("  waits for message %s (message %s%s%s", m.name, quote ? "\"" : "", m.name, quote ? "\"" : "");
+    for (size_t f = 0; f < m.nfields; f++) printf(" %s=%s", m.fields[f].name, type_word(m.fields[f].type));
+    printf(")\n");
+  }
 }
 
 static void show_items(Run *r) {
@@ -732,6 +838,7 @@ static void show_items(Run *r) {
     BpCall call;
     if (bp_instance_call(c->inst, i, &call)) printf("  waits for the host: %s (answer %s VALUE)\n", call.action, call.action);
   }
+  show_messages(c);
   const char *state = bp_instance_state(c->inst);
   BpRunStatus st = bp_instance_status(c->inst);
   const char *msg = bp_instance_message(c->inst);
@@ -747,6 +854,7 @@ const char scn_run_help[] =
     "commands (as in scenarios; a quoted text may hold spaces):\n"
     "  approve USER [COMMENT]     reject USER [COMMENT]     complete USER [field=value ...]\n"
     "  command USER NAME          set field=value ...       answer ACTION VALUE | fail ACTION [CODE] WHY\n"
+    "  message NAME [field=value ...] (to this instance)    signal NAME [field=value ...] (to all)\n"
     "  advance 1d | 4h30m ...     clock 2026-03-05T10:00    start PROCESS [name=value ...]\n"
     "  use N (the Nth instance)   expect EXPR | expect error TEXT | expect completed ...\n"
     "  items (show the open items again)   help   quit\n";
@@ -792,6 +900,8 @@ static void run_line(Run *r, char *line) {
   else if (!strcmp(cmd, "clock")) cmd_clock(r, w, n);
   else if (!strcmp(cmd, "answer")) cmd_answer(r, w, n, false);
   else if (!strcmp(cmd, "fail")) cmd_answer(r, w, n, true);
+  else if (!strcmp(cmd, "message")) cmd_message(r, w, n);
+  else if (!strcmp(cmd, "signal")) cmd_signal(r, w, n);
   else if (!strcmp(cmd, "expect")) cmd_expect(r, w, n, rest);
   else if (r->opt->interactive && (!strcmp(cmd, "items") || !strcmp(cmd, "show"))) { /* shown below */
   } else if (r->opt->interactive && !strcmp(cmd, "help")) {

@@ -485,6 +485,7 @@ static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n)
   case BPT_OP_NOTIFY: case BPT_OP_LOG: case BPT_OP_WAIT: case BPT_OP_WAIT_UNTIL: case BPT_OP_TERMINATE:
   case BPT_OP_END: case BPT_OP_GOTO: case BPT_OP_STATE_IDLE: case BPT_OP_RESULT: case BPT_OP_FAIL:
   case BPT_OP_TRY: case BPT_OP_TRY_END: case BPT_OP_THROW:
+  case BPT_OP_RECEIVE: case BPT_OP_MSG_TAKE:
     break;
   }
   return true;
@@ -586,12 +587,33 @@ static bool check_store_type(Verifier *v, uint32_t pc, const BptInsn *prev, cons
                bpt_type_name(want));
 }
 
+/* A message's payload: RECEIVE z n is followed by exactly n pairs MSG_TAKE, STORE or
+ * STORE_FIELD (the runtime reads them to check a delivery before it applies it), and
+ * MSG_TAKE stands nowhere else. *expect counts what the RECEIVE before still wants: 2 per
+ * pair left, odd when a store is due. */
+static bool check_message(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t *expect) {
+  const char *name = bpt_ops[in->op].name;
+  if (*expect) {
+    bool store = *expect % 2 == 1;
+    if (store && in->op != BPT_OP_STORE && in->op != BPT_OP_STORE_FIELD)
+      return cfail(v, pc, "%s where a message field's STORE or STORE_FIELD must follow its MSG_TAKE", name);
+    if (!store && in->op != BPT_OP_MSG_TAKE)
+      return cfail(v, pc, "%s where RECEIVE wants %u more MSG_TAKE", name, *expect / 2);
+    --*expect;
+    return true;
+  }
+  if (in->op == BPT_OP_MSG_TAKE) return cfail(v, pc, "MSG_TAKE not right after a RECEIVE");
+  if (in->op == BPT_OP_RECEIVE) *expect = 2 * in->arg[1];
+  return true;
+}
+
 /* Decodes the whole code linearly from 0, checks every operand, and marks where each
  * instruction starts. */
 static bool check_instructions(Verifier *v) {
   const BptProcess *p = v->p;
   memset(v->mark, NOT_START, p->code_size);
   BptInsn prev = {.op = BPT_OP_END};
+  uint32_t message_expect = 0;
   for (uint32_t pc = 0; pc < p->code_size;) {
     BptInsn in;
     if (!bpt_decode(v->code, p->code_size, pc, &in)) {
@@ -604,10 +626,12 @@ static bool check_instructions(Verifier *v) {
       if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
     if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
       return false;
+    if (!check_message(v, pc, &in, &message_expect)) return false;
     v->mark[pc] = UNSEEN;
     prev = in;
     pc += in.size;
   }
+  if (message_expect) return cfail(v, p->code_size, "the code ends inside a RECEIVE's message fields");
   return true;
 }
 

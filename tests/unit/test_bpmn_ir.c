@@ -1304,6 +1304,90 @@ static void test_error_boundary(void **state) {
                  "up: a non-interrupting escalation boundary event is not supported");
 }
 
+/* messages and signals: a receive task names its <message> (by name, else id); a catch
+ * event without a reference is named by its id; a signal by its <signal>'s name; an
+ * interrupting message boundary races its task; throw events are host actions */
+static const char messages[] = HEAD
+    "<startEvent id=\"s\"><messageEventDefinition messageRef=\"m_go\"/></startEvent>\n"
+    "<receiveTask id=\"pay\" messageRef=\"m_paid\"/>\n"
+    "<userTask id=\"check\" camunda:assignee=\"${boss}\"/>\n"
+    "<boundaryEvent id=\"stop\" attachedToRef=\"check\"><messageEventDefinition messageRef=\"m_stop\"/></boundaryEvent>\n"
+    "<intermediateCatchEvent id=\"later\"><messageEventDefinition/></intermediateCatchEvent>\n"
+    "<intermediateCatchEvent id=\"sig\"><signalEventDefinition signalRef=\"s_all\"/></intermediateCatchEvent>\n"
+    "<intermediateThrowEvent id=\"tell\"><messageEventDefinition messageRef=\"m_paid\"/></intermediateThrowEvent>\n"
+    "<endEvent id=\"e\"/>\n"
+    "<endEvent id=\"stopped\"><signalEventDefinition signalRef=\"s_all\"/></endEvent>\n"
+    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"pay\"/>\n"
+    "<sequenceFlow id=\"f2\" sourceRef=\"pay\" targetRef=\"check\"/>\n"
+    "<sequenceFlow id=\"f3\" sourceRef=\"check\" targetRef=\"later\"/>\n"
+    "<sequenceFlow id=\"f4\" sourceRef=\"later\" targetRef=\"sig\"/>\n"
+    "<sequenceFlow id=\"f5\" sourceRef=\"sig\" targetRef=\"tell\"/>\n"
+    "<sequenceFlow id=\"f6\" sourceRef=\"tell\" targetRef=\"e\"/>\n"
+    "<sequenceFlow id=\"f7\" sourceRef=\"stop\" targetRef=\"stopped\"/>\n"
+    "</process>\n"
+    "<message id=\"m_go\" name=\"go\"/><message id=\"m_paid\" name=\"paid\"/><message id=\"m_stop\"/>\n"
+    "<signal id=\"s_all\" name=\"all clear\"/>\n"
+    "</definitions>\n";
+
+static void expect_waits(BpInstance *inst, const char *name) {
+  BpMessageWait m;
+  bool found = false;
+  for (size_t i = 0; i < bp_instance_message_count(inst); i++)
+    if (bp_instance_message_wait(inst, i, &m) && strcmp(m.name, name) == 0) found = true;
+  if (!found) fprintf(stderr, "not waiting for message %s\n", name);
+  assert_true(found);
+}
+
+static void test_messages(void **state) {
+  (void)state;
+  BpArg args[] = {{"boss", bp_user("bob")}};
+  size_t len;
+  uint8_t *bytes = compile(messages, &len);
+  BpError err;
+  /* the whole way: each message in turn */
+  Session s;
+  start(&s, bytes, len, args, 1);
+  expect_waits(s.inst, "paid");
+  assert_int_equal(bp_message(s.inst, "later", NULL, 0, &err), BP_EREFUSED);
+  assert_non_null(strstr(err.message, "waits for `paid`"));
+  assert_int_equal(bp_message(s.inst, "paid", NULL, 0, &err), BP_OK);
+  expect_waits(s.inst, "m_stop");
+  drive(&s); /* completes check */
+  expect_waits(s.inst, "later");
+  assert_int_equal(bp_message(s.inst, "later", NULL, 0, &err), BP_OK);
+  expect_waits(s.inst, "all clear");
+  assert_int_equal(bp_message(s.inst, "all clear", NULL, 0, &err), BP_OK);
+  drive(&s); /* answers tell */
+  finish(&s, BP_COMPLETED, "check tell");
+  /* the boundary message withdraws the task */
+  start(&s, bytes, len, args, 1);
+  assert_int_equal(bp_message(s.inst, "paid", NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_item_count(s.inst), 1);
+  assert_int_equal(bp_message(s.inst, "m_stop", NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_item_count(s.inst), 0);
+  drive(&s);
+  finish(&s, BP_COMPLETED, "stopped");
+  free(bytes);
+}
+
+static void test_message_refusals(void **state) {
+  (void)state;
+  expect_refused(HEAD "<startEvent id=\"s\"/><userTask id=\"t\"/><endEvent id=\"e\"/>"
+                      "<boundaryEvent id=\"b\" attachedToRef=\"t\" cancelActivity=\"false\"><messageEventDefinition/></boundaryEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"t\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"t\" targetRef=\"e\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"e\"/>" TAIL,
+                 "b: a non-interrupting message boundary event is not supported");
+  expect_refused(HEAD "<startEvent id=\"s\"/><subProcess id=\"sp\"><task id=\"t\"/></subProcess><endEvent id=\"e\"/>"
+                      "<boundaryEvent id=\"b\" attachedToRef=\"sp\"><signalEventDefinition/></boundaryEvent>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sp\"/>"
+                      "<sequenceFlow id=\"f2\" sourceRef=\"sp\" targetRef=\"e\"/>"
+                      "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"e\"/>" TAIL,
+                 "b: a signal boundary event on this activity is not supported");
+  expect_refused(HEAD "<receiveTask id=\"r\" instantiate=\"true\"/><endEvent id=\"e\"/>"
+                      "<sequenceFlow id=\"f1\" sourceRef=\"r\" targetRef=\"e\"/>" TAIL,
+                 "r: an instantiating receive task is not supported");
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
@@ -1318,6 +1402,7 @@ int main(void) {
       cmocka_unit_test(test_feel_plain), cmocka_unit_test(test_inclusive),
       cmocka_unit_test(test_form_fields), cmocka_unit_test(test_multi_instance_vote),
       cmocka_unit_test(test_non_interrupting), cmocka_unit_test(test_timer_start), cmocka_unit_test(test_timer_catch),
+      cmocka_unit_test(test_messages),       cmocka_unit_test(test_message_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

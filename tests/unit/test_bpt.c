@@ -1183,6 +1183,13 @@ static void c_action_stack(Builder *B) {
 static void c_join_stack(Builder *B) {
   E(B, BPT_OP_CONST, 0), E(B, BPT_OP_JOIN, 0, 2), E(B, BPT_OP_END);
 }
+/* A message's payload pairs follow its RECEIVE, and MSG_TAKE stands nowhere else. */
+static void c_receive_short(Builder *B) { E(B, BPT_OP_RECEIVE, S(B, "paid"), 1), E(B, BPT_OP_END); }
+static void c_take_alone(Builder *B) { E(B, BPT_OP_MSG_TAKE, S(B, "x")), E(B, BPT_OP_POP), E(B, BPT_OP_END); }
+static void c_take_no_store(Builder *B) {
+  E(B, BPT_OP_RECEIVE, S(B, "paid"), 1), E(B, BPT_OP_MSG_TAKE, S(B, "x")), E(B, BPT_OP_POP), E(B, BPT_OP_END);
+}
+static void c_receive_cut(Builder *B) { E(B, BPT_OP_END), E(B, BPT_OP_RECEIVE, S(B, "paid"), 1); }
 static void c_fall_off(Builder *B) { E(B, BPT_OP_CONST, 0), E(B, BPT_OP_POP); }
 static void c_fall_off_cond(Builder *B) {
   int L = lab(B);
@@ -1405,6 +1412,11 @@ static const Case cases[] = {
     CODE_CASE(c_wait_stack, "process `m`, pc 6: WAIT leaves 1 values on the stack"),
     CODE_CASE(c_action_stack, "process `m`, pc 6: ACTION leaves 1 values on the stack"),
     CODE_CASE(c_join_stack, "process `m`, pc 3: JOIN leaves 1 values on the stack"),
+    CODE_CASE(c_receive_short, "process `m`, pc 6: END where RECEIVE wants 1 more MSG_TAKE"),
+    CODE_CASE(c_take_alone, "process `m`, pc 0: MSG_TAKE not right after a RECEIVE"),
+    CODE_CASE(c_take_no_store,
+              "process `m`, pc 11: POP where a message field's STORE or STORE_FIELD must follow its MSG_TAKE"),
+    CODE_CASE(c_receive_cut, "process `m`, pc 7: the code ends inside a RECEIVE's message fields"),
     CODE_CASE(c_fall_off, "process `m`, pc 3: POP falls off the end of the code"),
     CODE_CASE(c_fall_off_cond, "process `m`, pc 9: JUMP_IF_FALSE falls off the end of the code"),
     CODE_CASE(c_and_else,

@@ -732,7 +732,7 @@ static void test_refuses_bad_edges(void **state) {
   flow(&B, s, w);
   flow(&B, w, l);
   flow(&B, l, e);
-  expect_refused(&B, "w", "waits for timers, human steps and actions");
+  expect_refused(&B, "w", "waits for timers, messages, human steps and actions");
 
   B = build_new();
   s = node(&B, IR_START, "s");

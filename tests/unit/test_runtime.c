@@ -429,12 +429,18 @@ static void test_misuse(void **state) {
 
 /* ---- allocation failures, for every N ---------------------------------------------------------- */
 
-typedef enum { EV_DECIDE, EV_REJECT, EV_COMPLETE, EV_ADVANCE, EV_COMMAND, EV_SAVE_RESTORE } EvKind;
+typedef enum { EV_DECIDE, EV_REJECT, EV_COMPLETE, EV_ADVANCE, EV_COMMAND, EV_SAVE_RESTORE, EV_MESSAGE } EvKind;
 typedef struct Ev {
   EvKind kind;
-  const char *user, *text;
-  int64_t seconds;
+  const char *user, *text; /* EV_MESSAGE: text is the message's name */
+  int64_t seconds;         /* EV_MESSAGE: how many fields of paid_payload it carries */
 } Ev;
+
+static const BpArg paid_payload[] = {
+    {"amount", {.type = BP_T_INT, .i = 12}}, /* an int where a decimal is declared: converted */
+    {"paid_on", {.type = BP_T_DATE, .i = 20458}},
+    {"note", {.type = BP_T_STRING, .s = "by card", .len = 7}},
+};
 
 static BpStatus apply(World *w, BpInstance **inst, const Ev *e) {
   BpError err;
@@ -444,6 +450,7 @@ static BpStatus apply(World *w, BpInstance **inst, const Ev *e) {
   case EV_COMPLETE: return bp_complete(*inst, 0, e->user, e->text, NULL, 0, &err);
   case EV_COMMAND: return bp_command(*inst, e->user, e->text, &err);
   case EV_ADVANCE: w->clock += e->seconds; return bp_advance(*inst, w->clock, &err);
+  case EV_MESSAGE: return bp_message(*inst, e->text, paid_payload, (size_t)e->seconds, &err);
   case EV_SAVE_RESTORE: {
     uint8_t *bytes;
     size_t len;
@@ -642,6 +649,107 @@ static void test_after_runaway(void **state) {
   assert_int_equal(bp_start(w.b, "nag", NULL, args, 2, NULL, &inst, &err), BP_OK);
   assert_int_equal(bp_instance_status(inst), BP_FAILED);
   assert_non_null(strstr(bp_instance_message(inst), "`every` a period above 0"));
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+static BpInstance *start_order(World *w, BpStatus *st) {
+  BpArg args[] = {arg("clerk", bp_user("bob")), arg("title", bp_string("Order 7"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "pay", NULL, args, 2, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_messages(void **state) {
+  (void)state;
+  static const Ev evs[] = {
+      {EV_MESSAGE, NULL, "paid", 3}, {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_MESSAGE, NULL, "order cancelled", 0},
+  };
+  long n = fault_sweep("tests/scenarios/messages.bp", start_order, evs, sizeof evs / sizeof evs[0], BP_TERMINATED);
+  printf("messages: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 20);
+}
+
+/* A message: its payload typed and stored; one that does not fit, or that nobody waits
+ * for, refused with nothing changed; the waits listed with their fields; a wait saved
+ * and restored. */
+static void test_messages(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "tests/scenarios/messages.bp");
+  BpStatus st;
+  BpInstance *inst = start_order(&w, &st);
+  assert_int_equal(st, BP_OK);
+  assert_int_equal(bp_instance_message_count(inst), 1);
+  BpMessageWait m;
+  assert_true(bp_instance_message_wait(inst, 0, &m));
+  assert_string_equal(m.name, "paid");
+  assert_int_equal(m.nfields, 3);
+  assert_string_equal(m.fields[0].name, "amount");
+  assert_int_equal(m.fields[0].type, BP_T_DECIMAL);
+  assert_int_equal(m.fields[1].type, BP_T_DATE);
+  assert_false(bp_instance_message_wait(inst, 1, &m));
+  uint8_t *before;
+  size_t len;
+  BpError err;
+  assert_int_equal(bp_instance_save(inst, &before, &len, &err), BP_OK);
+  int journal = w.told.journal;
+  assert_int_equal(bp_message(inst, "cancel", NULL, 0, &err), BP_EREFUSED);
+  assert_string_equal(err.message, "no thread of this instance waits for message `cancel` (it waits for `paid`)");
+  assert_int_equal(bp_message(inst, "paid", paid_payload, 2, &err), BP_EREFUSED);
+  assert_string_equal(err.message, "message `paid` needs field `note` (string)");
+  BpArg wrong[] = {paid_payload[0], paid_payload[1], {"note", bp_int(5)}};
+  assert_int_equal(bp_message(inst, "paid", wrong, 3, &err), BP_EREFUSED);
+  assert_non_null(strstr(err.message, "message `paid`, field `note`"));
+  BpArg twice[] = {paid_payload[0], paid_payload[1], paid_payload[2], paid_payload[2]};
+  assert_int_equal(bp_message(inst, "paid", twice, 4, &err), BP_EREFUSED);
+  assert_string_equal(err.message, "message field `note` is given twice");
+  assert_int_equal(bp_message(inst, NULL, NULL, 0, &err), BP_EINVAL);
+  assert_true(same_state(&w, inst, before, len));
+  assert_int_equal(w.told.journal, journal);
+  bp_free(w.rt, before, len);
+  assert_int_equal(bp_message(inst, "paid", paid_payload, 3, &err), BP_OK);
+  BpValue v;
+  assert_int_equal(bp_instance_get(inst, "amount", &v), BP_OK);
+  assert_int_equal(v.type, BP_T_DECIMAL);
+  assert_int_equal(v.i, 12);
+  /* saved while it waits for the message racing the task, restored, delivered */
+  assert_int_equal(bp_instance_save(inst, &before, &len, &err), BP_OK);
+  /* every bit flipped (and resealed): refused, or an instance that takes messages
+   * without harm (a message wait at a pc after no RECEIVE is refused by restore) */
+  uint8_t *copy = malloc(len);
+  int refused = 0, restored = 0;
+  for (size_t at = 20; at < len; at++)
+    for (int bit = 0; bit < 8; bit++) {
+      memcpy(copy, before, len);
+      copy[at] ^= (uint8_t)(1u << bit);
+      reseal(copy, len);
+      BpInstance *x = NULL;
+      if (bp_instance_restore(w.b, NULL, copy, len, &x, &err) != BP_OK) {
+        refused++;
+        continue;
+      }
+      for (size_t i = 0; i < bp_instance_message_count(x); i++) bp_instance_message_wait(x, i, &m);
+      bp_message(x, "paid", paid_payload, 3, &err);
+      bp_message(x, "order cancelled", NULL, 0, &err);
+      bp_complete(x, 0, "bob", NULL, NULL, 0, &err);
+      bp_instance_free(x);
+      restored++;
+    }
+  free(copy);
+  assert_true(refused > 0 && restored > 0);
+  bp_instance_free(inst);
+  assert_int_equal(bp_instance_restore(w.b, NULL, before, len, &inst, &err), BP_OK);
+  bp_free(w.rt, before, len);
+  assert_true(bp_instance_message_wait(inst, 0, &m));
+  assert_string_equal(m.name, "order cancelled");
+  assert_int_equal(bp_instance_item_count(inst), 1);
+  assert_int_equal(bp_message(inst, "order cancelled", NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_TERMINATED);
+  assert_int_equal(bp_instance_message_count(inst), 0);
+  assert_int_equal(bp_message(inst, "order cancelled", NULL, 0, &err), BP_EOVER);
   bp_instance_free(inst);
   world_close(&w);
 }
@@ -913,6 +1021,8 @@ static void test_mutated_bundles_run(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
+      cmocka_unit_test(test_messages),
+      cmocka_unit_test(test_every_allocation_fails_once_messages),
       cmocka_unit_test(test_text_and_strings),
       cmocka_unit_test(test_text_limit),
       cmocka_unit_test(test_users_limit),

@@ -117,8 +117,8 @@ static const char *article(const char *word) { return strchr("aeiou", word[0]) ?
 
 static const char *def_why(BpmnEventDefKind k) {
   switch (k) {
-  case BPMN_DEF_MESSAGE: return "the runtime has no message delivery yet";
-  case BPMN_DEF_SIGNAL: return "the runtime has no signals";
+  case BPMN_DEF_MESSAGE: return "messages are caught by intermediate events, receive tasks and interrupting boundaries of tasks";
+  case BPMN_DEF_SIGNAL: return "signals are caught by intermediate events and interrupting boundaries of tasks";
   case BPMN_DEF_ESCALATION: return "escalations are thrown by end events and caught by interrupting boundary events only";
   case BPMN_DEF_COMPENSATE: return "the runtime has no compensation";
   case BPMN_DEF_CONDITIONAL: return "the runtime does not watch conditions";
@@ -210,8 +210,94 @@ static bool parse_datetime(const char *s, char out[17], const char **why) {
   return true;
 }
 
+static int32_t action_index(BpmnMap *mp, const char *name);
+
 static const char *sub_id(BpmnMap *mp, const BpmnElement *e, const char *suffix) {
   return arena_printf(&mp->ir->arena, "%s__%s", eid(e), suffix);
+}
+
+/* ---- messages and signals --------------------------------------------------------- */
+
+/* Messages and signals are delivered by the host (bp_message; a signal is a message the
+ * host gives every instance waiting for it): a catch is an IR_RECEIVE of the message's
+ * name, a throw a host action named by the element's id, as a sendTask is. */
+static bool is_message_def(BpmnEventDefKind k) { return k == BPMN_DEF_MESSAGE || k == BPMN_DEF_SIGNAL; }
+
+/* A reference names an id, perhaps as the QName `prefix:Id`. */
+static bool ref_names(const char *ref, const char *id) {
+  if (!ref || !id) return false;
+  if (strcmp(ref, id) == 0) return true;
+  const char *colon = strchr(ref, ':');
+  return colon && strcmp(colon + 1, id) == 0;
+}
+
+/* The name a host delivers: the referenced <message>'s (or <signal>'s) name, else its
+ * id; with no reference, the element's own id. */
+static const char *message_name(BpmnMap *mp, const BpmnElement *e, const char *ref, bool signal) {
+  const PtrVec *roots = signal ? &mp->m->signals : &mp->m->messages;
+  for (uint32_t i = 0; ref && i < roots->n; i++) {
+    const BpmnRootRef *r = roots->items[i];
+    if (ref_names(ref, r->id)) return r->name && *r->name ? r->name : r->id;
+  }
+  if (ref) return ref;
+  return eid(e);
+}
+
+/* A message or signal catch (an event with one such definition, or a receive task):
+ * the wait for it. */
+static IrNode *receive_node(BpmnMap *mp, IrProc *p, El *el, const char *id) {
+  const BpmnElement *e = el->e;
+  const char *name;
+  bool signal = false;
+  if (e->kind == BPMN_RECEIVE_TASK) {
+    name = message_name(mp, e, e->message_ref, false);
+  } else {
+    const BpmnEventDef *d = only_def(e);
+    signal = d->kind == BPMN_DEF_SIGNAL;
+    name = message_name(mp, e, d->ref, signal);
+  }
+  IrNode *n = ir_node(mp->ir, p, IR_RECEIVE, id, e->line, 0);
+  n->u.receive.name = ir_str(mp->ir, name);
+  n->title = ir_str(mp->ir, e->name && *e->name ? e->name : name);
+  n->detail = arena_printf(&mp->ir->arena, "%s %s", signal ? "signal" : "message", name);
+  return n;
+}
+
+/* A message or signal throw (an intermediate throw or end event): the host action named
+ * by the element's id (declared by action_names), whose answer means it was sent. */
+static IrNode *send_node(BpmnMap *mp, IrProc *p, El *el) {
+  const BpmnElement *e = el->e;
+  IrNode *n = ir_node(mp->ir, p, IR_ACTION, e->id, e->line, 0);
+  n->u.action.action = (uint16_t)action_index(mp, eid(e));
+  n->u.action.result = -1;
+  const BpmnEventDef *d = only_def(e);
+  const char *name = message_name(mp, e, d->ref, d->kind == BPMN_DEF_SIGNAL);
+  n->title = ir_str(mp->ir, e->name && *e->name ? e->name : name);
+  n->detail = arena_printf(&mp->ir->arena, "sends %s %s", d->kind == BPMN_DEF_SIGNAL ? "signal" : "message", name);
+  return n;
+}
+
+/* An element that sends a message or signal: a host action like a sendTask. */
+static bool is_sending(const BpmnElement *e) {
+  if (e->kind != BPMN_INTERMEDIATE_THROW_EVENT && e->kind != BPMN_END_EVENT) return false;
+  return e->event_defs.n == 1 && is_message_def(((const BpmnEventDef *)e->event_defs.items[0])->kind);
+}
+
+/* An interrupting message or signal boundary event on a task, host action or receive
+ * task: raced against it like a timer (wrap_boundaries). */
+static bool message_boundary(BpmnMap *mp, El *b, El *act, BpmnEventDefKind dk) {
+  char what[96];
+  if (!b->e->cancel_activity) {
+    snprintf(what, sizeof what, "a non-interrupting %s boundary event", def_word(dk));
+    refuse(mp, b, what, "a token leaving the activity while it stays open is not mapped");
+    return false;
+  }
+  if (!act || !(is_human(act->e->kind) || is_action(act->e->kind) || act->e->kind == BPMN_RECEIVE_TASK)) {
+    snprintf(what, sizeof what, "%s %s boundary event on this activity", article(def_word(dk)), def_word(dk));
+    refuse(mp, b, what, "only tasks, host actions and receive tasks are raced against an event");
+    return false;
+  }
+  return true;
 }
 
 /* ---- who --------------------------------------------------------------------- */
@@ -778,7 +864,9 @@ static void map_element(Proc *P, El *el) {
       if (!n) return;
       break;
     }
-    if (dk != BPMN_DEF_NONE) {
+    /* message / signal start: the host starts the instance when it arrives (no trigger
+     * of that kind in the IR; docs/bpmn.md) */
+    if (dk != BPMN_DEF_NONE && !(is_message_def(dk) && !el->sub)) {
       char what[64];
       snprintf(what, sizeof what, "%s %s start event", article(def_word(dk)), def_word(dk));
       refuse(mp, el, what, dk == BPMN_DEF_TIMER ? "processes start when the host starts them; a timed trigger is not in the IR" : def_why(dk));
@@ -800,6 +888,11 @@ static void map_element(Proc *P, El *el) {
     n = ir_node(ir, P->p, IR_START, e->id, e->line, 0);
     break;
   case BPMN_END_EVENT:
+    if (is_message_def(dk)) { /* sends, then the token ends (or its sub-process goes on) */
+      n = send_node(mp, P->p, el);
+      if (el->sub && el->sub->exit) ir_edge(ir, P->p, n, el->sub->exit, IR_E_FLOW, NULL);
+      break;
+    }
     if (el->sub && dk != BPMN_DEF_NONE && dk != BPMN_DEF_ERROR && dk != BPMN_DEF_ESCALATION) {
       char what[80];
       snprintf(what, sizeof what, "%s %s end event in a sub-process", article(def_word(dk)), def_word(dk));
@@ -826,6 +919,10 @@ static void map_element(Proc *P, El *el) {
       n = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
       break;
     }
+    if (is_message_def(dk)) {
+      n = receive_node(mp, P->p, el, e->id);
+      break;
+    }
     if (dk != BPMN_DEF_TIMER) {
       char what[80];
       snprintf(what, sizeof what, "%s %s intermediate catch event", article(def_word(dk)), def_word(dk));
@@ -842,6 +939,10 @@ static void map_element(Proc *P, El *el) {
         return;
       }
       n = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      break;
+    }
+    if (is_message_def(dk)) {
+      n = send_node(mp, P->p, el);
       break;
     }
     if (dk != BPMN_DEF_NONE) {
@@ -867,8 +968,16 @@ static void map_element(Proc *P, El *el) {
     n->title = ir_str(ir, e->name && *e->name ? e->name : e->origin ? e->origin : eid(e));
     break;
   case BPMN_RECEIVE_TASK:
-    refuse(mp, el, "a receive task", "the runtime has no message delivery yet");
-    return;
+    if (e->instantiate) {
+      refuse(mp, el, "an instantiating receive task", "processes start when the host starts them");
+      return;
+    }
+    if (e->loop.kind != BPMN_LOOP_NONE) {
+      refuse(mp, el, "a loop on a receive task", "loops on activities are not mapped");
+      return;
+    }
+    n = receive_node(mp, P->p, el, e->id);
+    break;
   case BPMN_CALL_ACTIVITY: /* run in place as a sub-process (bpmn_call.c), or refused there */
     return;
   case BPMN_SUB_PROCESS:
@@ -1076,6 +1185,10 @@ static void map_boundaries(Proc *P) {
       catch_boundary(P, b, act, dk);
       continue;
     }
+    if (is_message_def(dk)) {
+      if (message_boundary(mp, b, act, dk)) ptrvec_push(&mp->m->arena, &act->bounds, b);
+      continue;
+    }
     if (dk != BPMN_DEF_TIMER) {
       char what[80];
       snprintf(what, sizeof what, "%s %s boundary event", article(def_word(dk)), def_word(dk));
@@ -1086,8 +1199,8 @@ static void map_boundaries(Proc *P) {
       non_interrupting(P, b, act);
       continue;
     }
-    if (!act || !(is_human(act->e->kind) || is_action(act->e->kind))) {
-      refuse_timer_on(mp, b, act, "a timer boundary event", "only tasks and host actions can be raced against a timer");
+    if (!act || !(is_human(act->e->kind) || is_action(act->e->kind) || act->e->kind == BPMN_RECEIVE_TASK)) {
+      refuse_timer_on(mp, b, act, "a timer boundary event", "only tasks, host actions and receive tasks can be raced against a timer");
       continue;
     }
     ptrvec_push(&mp->m->arena, &act->bounds, b);
@@ -1103,9 +1216,10 @@ static void wrap_boundaries(Proc *P, El *act) {
   act->entry = w;
   for (uint32_t i = 0; i < act->bounds.n; i++) {
     El *b = act->bounds.items[i];
-    IrNode *t = timer_node(P, b, b->e->id);
+    bool message = is_message_def(def_kind(b->e));
+    IrNode *t = message ? receive_node(mp, P->p, b, b->e->id) : timer_node(P, b, b->e->id);
     if (!t) continue;
-    t->title = ir_str(mp->ir, b->e->name && *b->e->name ? b->e->name : "");
+    if (!message) t->title = ir_str(mp->ir, b->e->name && *b->e->name ? b->e->name : "");
     b->node = b->entry = b->exit = t;
     IrEdge *ed = ir_edge(mp->ir, P->p, w, t, IR_E_FLOW, NULL);
     ed->arm = i + 1;
@@ -1731,7 +1845,7 @@ static bool has_elements(const BpmnProcess *bp) {
 static void action_names(BpmnModel *m, const PtrVec *elements, PtrVec *names) {
   for (uint32_t k = 0; k < elements->n; k++) {
     BpmnElement *e = elements->items[k];
-    if (is_action(e->kind) && e->id) ptrvec_push(&m->arena, names, (void *)(e->origin ? e->origin : e->id));
+    if ((is_action(e->kind) || is_sending(e)) && e->id) ptrvec_push(&m->arena, names, (void *)(e->origin ? e->origin : e->id));
     if (e->kind == BPMN_SUB_PROCESS) action_names(m, &e->children, names);
   }
 }
