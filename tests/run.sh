@@ -619,5 +619,22 @@ if [ -f tests/import/bpmn.sh ]; then
 fi
 
 # ---------------------------------------------------------------------------
+# Bitrix24 templates (tests/import/bitrix.sh): the corpus, the hand-written templates
+# and their scenarios, the hostile ones; its cases count here.
+if [ -f tests/import/bitrix.sh ]; then
+  echo "== Bitrix24 templates (tests/import/bitrix.sh)"
+  sh tests/import/bitrix.sh "$BUILD" >"$TMP/bitrix.out" 2>&1
+  grep -A 5 '^FAIL' "$TMP/bitrix.out" | head -n 60
+  summary=$(tail -n 1 "$TMP/bitrix.out")
+  xp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  xf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$xp" ]; then fail "tests/import/bitrix.sh" "no summary line: $summary"
+  else
+    passed=$((passed + xp))
+    failed=$((failed + xf))
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -64,7 +64,7 @@ typedef struct M {
   StrBuf *msgs;
   bool failed;
   Arena a;
-  PtrVec syms, results, actions, names, referenced, warned;
+  PtrVec syms, results, actions, names, referenced, warned, seen;
   StrBuf out;      /* the body */
   StrBuf vars;     /* helper variables, declared at the top of the process */
   int ind;
@@ -198,6 +198,18 @@ static Sym *find_sym(M *m, SymClass cls, const char *bx) {
     if (s->cls == cls && str_eq(s->bx, bx)) return s;
   }
   return NULL;
+}
+
+/* A symbol named after `as` (its Bitrix id is bx). */
+static Sym *add_sym_as(M *m, SymClass cls, const char *bx, const char *as, Ty ty, const char *label) {
+  Sym *s = arena_alloc(&m->a, sizeof *s);
+  s->cls = cls;
+  s->bx = arena_strdup(&m->a, bx);
+  s->bp = ident(m, as);
+  s->ty = ty;
+  s->label = label;
+  ptrvec_push(&m->a, &m->syms, s);
+  return s;
 }
 
 static Sym *add_sym(M *m, SymClass cls, const char *bx, Ty ty, const char *label) {
@@ -456,12 +468,7 @@ static bool is_user_code(const char *s) {
  * the host fills); user_N and group codes are roles the host resolves. */
 static X user_code(M *m, const char *s, Ty want) {
   if (str_eq(s, "author") || str_eq(s, "Author")) {
-    if (!m->author) {
-      Sym *a = add_sym(m, SC_FIELD, "\x01author", TY_USER, NULL);
-      m->names.n--; /* the name made of "\x01author" is not kept: "author" is */
-      a->bp = ident(m, "author");
-      m->author = a->bp;
-    }
+    if (!m->author) m->author = add_sym_as(m, SC_FIELD, "\x01author", "author", TY_USER, NULL)->bp;
     return (X){m->author, TY_USER};
   }
   if (want == TY_USER)
@@ -1200,6 +1207,16 @@ static void survey_strings(M *m, const BxValue *v) {
 static void survey(M *m, const BxValue *act, unsigned depth) {
   if (!act || act->kind != BX_ARRAY || depth > BX_MAX_ACTIVITY_DEPTH) return;
   const char *type = str_of(bx_get(act, "Type"));
+  const char *own = str_of(bx_get(act, "Name"));
+  if (own) { /* Names are unique in a template: results and states are found by them */
+    for (uint32_t i = 0; i < m->seen.n; i++)
+      if (str_eq(m->seen.items[i], own)) {
+        fail(m, "the activity Name %s is used twice (at byte %u): Bitrix finds activities by their Name", own,
+             act->off);
+        break;
+      }
+    ptrvec_push(&m->a, &m->seen, (void *)own);
+  }
   const BxValue *props = bx_get(act, "Properties");
   survey_strings(m, props);
   if (type && !known_type(type) && props && props->kind == BX_ARRAY && !str_eq(type, "CodeActivity")) {
@@ -1269,7 +1286,7 @@ static void state_machine(M *m, const BxValue *root) {
   uint32_t n = c ? c->u.a.n : 0;
   for (uint32_t i = 0; i < n; i++) { /* every state's name first: goto may jump forward */
     const char *nm = str_of(bx_get(c->u.a.vals[i], "Name"));
-    if (nm) add_sym(m, SC_CONST, arena_printf(&m->a, "\x02state %s", nm), TY_NONE, NULL);
+    if (nm) add_sym_as(m, SC_CONST, arena_printf(&m->a, "\x02state %s", nm), nm, TY_NONE, NULL);
   }
   line(m, "states {");
   m->ind++;
@@ -1300,7 +1317,9 @@ static void state_machine(M *m, const BxValue *root) {
       m->ind++;
       if (init) {
         line(m, "enter {");
-        block_of(m, init);
+        m->ind++;
+        children(m, init);
+        m->ind--;
         const BxValue *ic = children_of(init);
         const char *lt = ic && ic->u.a.n ? str_of(bx_get(ic->u.a.vals[ic->u.a.n - 1], "Type")) : NULL;
         if (!has_events && !(lt && str_eq(lt, "SetStateActivity"))) {
@@ -1541,6 +1560,7 @@ char *bx_to_bp(const char *path, const BxValue *root, StrBuf *msgs) {
   declare_group(&m, root, "VARIABLES", SC_VAR);
   declare_group(&m, root, "CONSTANTS", SC_CONST);
   survey(&m, top, 0);
+  if (m.failed) goto done;
   for (uint32_t i = 0; i < m.actions.n; i++) { /* a result only where it is read */
     HostAction *h = m.actions.items[i];
     bool read = false;
