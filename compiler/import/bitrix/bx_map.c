@@ -404,6 +404,224 @@ static X ref_expr_as(M *m, const char *inside, bool in_text) {
   return x;
 }
 
+/* ---- calculations ------------------------------------------------------------------------ */
+
+/* A Bitrix calculation (`=…`, `{{=…}}`) in the subset docs/bitrix.md lists:
+ * numbers, "text", {=…}, true/false, ( ), + - * / on numbers, & joining text,
+ * = <> < > <= >=, and the functions if, and, or, not, min, max, round, substr,
+ * strlen, strtolower, strtoupper, trim, dateadd(date, "±N d|h|m|w"). Anything
+ * else refuses the whole formula, naming it. */
+typedef struct Calc {
+  M *m;
+  const char *s, *whole;
+  size_t pos;
+  bool bad;
+} Calc;
+
+static X calc_expr(Calc *c);
+
+static X calc_fail(Calc *c, const char *why) {
+  if (!c->bad) fail(c->m, "the calculation `%s` is not in the subset of formulas bpc maps (docs/bitrix.md): %s", c->whole, why);
+  c->bad = true;
+  return (X){NULL, TY_NONE};
+}
+
+static void calc_blank(Calc *c) {
+  while (c->s[c->pos] == ' ' || c->s[c->pos] == '\t' || c->s[c->pos] == '\n' || c->s[c->pos] == '\r') c->pos++;
+}
+
+static bool calc_eat(Calc *c, const char *tok) {
+  calc_blank(c);
+  size_t n = strlen(tok);
+  if (strncmp(c->s + c->pos, tok, n) != 0) return false;
+  c->pos += n;
+  return true;
+}
+
+static bool numeric(Ty t) { return t == TY_INT || t == TY_DECIMAL; }
+
+static X calc_args(Calc *c, const char *fn, X *args, int max, int *n) {
+  *n = 0;
+  if (!calc_eat(c, "(")) return calc_fail(c, "( expected after a function name");
+  if (calc_eat(c, ")")) return (X){"", TY_NONE};
+  do {
+    if (*n == max) return calc_fail(c, arena_printf(&c->m->a, "too many arguments to %s", fn));
+    args[(*n)++] = calc_expr(c);
+    if (c->bad) return (X){NULL, TY_NONE};
+  } while (calc_eat(c, ","));
+  if (!calc_eat(c, ")")) return calc_fail(c, ") expected");
+  return (X){"", TY_NONE};
+}
+
+/* "±N unit…" as a `.bp` duration; NULL if it is not one. */
+static const char *calc_interval(M *m, const char *lit, bool *negative) {
+  const char *p = lit;
+  *negative = *p == '-';
+  if (*p == '-' || *p == '+') p++;
+  StrBuf b;
+  sb_init(&b);
+  while (*p) {
+    const char *d = p;
+    while (*p >= '0' && *p <= '9') p++;
+    if (p == d || p - d > 6 || !strchr("wdhm", *p) || !*p) {
+      sb_free(&b);
+      return NULL;
+    }
+    sb_putn(&b, d, (size_t)(p - d) + 1);
+    p++;
+    while (*p == ' ') p++;
+  }
+  const char *r = b.len ? arena_strdup(&m->a, b.data) : NULL;
+  sb_free(&b);
+  return r;
+}
+
+static X calc_call(Calc *c, const char *fn) {
+  X a[3];
+  int n;
+  Arena *ar = &c->m->a;
+  calc_args(c, fn, a, 3, &n);
+  if (c->bad) return (X){NULL, TY_NONE};
+  if (str_eq(fn, "if") && n == 3 && a[0].ty == TY_BOOL) {
+    Ty t = a[1].ty == a[2].ty ? a[1].ty : numeric(a[1].ty) && numeric(a[2].ty) ? TY_DECIMAL : TY_NONE;
+    if (t == TY_NONE) return calc_fail(c, "if() with values of two types");
+    return (X){arena_printf(ar, "(%s ? %s : %s)", a[0].s, a[1].s, a[2].s), t};
+  }
+  if ((str_eq(fn, "and") || str_eq(fn, "or")) && n >= 2 && a[0].ty == TY_BOOL && a[1].ty == TY_BOOL &&
+      (n < 3 || a[2].ty == TY_BOOL)) {
+    const char *r = arena_printf(ar, "(%s %s %s)", a[0].s, fn, a[1].s);
+    if (n == 3) r = arena_printf(ar, "(%s %s %s)", r, fn, a[2].s);
+    return (X){r, TY_BOOL};
+  }
+  if (str_eq(fn, "not") && n == 1 && a[0].ty == TY_BOOL) return (X){arena_printf(ar, "(not %s)", a[0].s), TY_BOOL};
+  if ((str_eq(fn, "min") || str_eq(fn, "max")) && n == 2 && numeric(a[0].ty) && numeric(a[1].ty))
+    return (X){arena_printf(ar, "%s(%s, %s)", fn, a[0].s, a[1].s), a[0].ty == a[1].ty ? a[0].ty : TY_DECIMAL};
+  if (str_eq(fn, "round") && (n == 1 || n == 2) && numeric(a[0].ty) && (n == 1 || a[1].ty == TY_INT))
+    return (X){arena_printf(ar, "round(%s, %s)", a[0].s, n == 2 ? a[1].s : "0"), TY_DECIMAL};
+  if (str_eq(fn, "strlen") && n == 1 && a[0].ty == TY_STRING) return (X){arena_printf(ar, "len(%s)", a[0].s), TY_INT};
+  if ((str_eq(fn, "strtolower") || str_eq(fn, "strtoupper") || str_eq(fn, "trim")) && n == 1 && a[0].ty == TY_STRING)
+    return (X){arena_printf(ar, "%s(%s)", str_eq(fn, "trim") ? "trim" : fn[3] == 'l' ? "lower" : "upper", a[0].s), TY_STRING};
+  if (str_eq(fn, "substr") && n == 3 && a[0].ty == TY_STRING && a[1].ty == TY_INT && a[2].ty == TY_INT)
+    return (X){arena_printf(ar, "substr(%s, %s, %s)", a[0].s, a[1].s, a[2].s), TY_STRING};
+  if (str_eq(fn, "dateadd") && n == 2 && (a[0].ty == TY_DATE || a[0].ty == TY_DATETIME) && a[1].ty == TY_STRING &&
+      a[1].s[0] == '"') {
+    bool neg;
+    const char *lit = arena_strndup(ar, a[1].s + 1, strlen(a[1].s) - 2);
+    const char *d = calc_interval(c->m, lit, &neg);
+    if (!d) return calc_fail(c, "dateadd's interval is not like \"-5d\" or \"2h30m\"");
+    return (X){arena_printf(ar, "(%s %s %s)", a[0].s, neg ? "-" : "+", d), a[0].ty};
+  }
+  return calc_fail(c, arena_printf(ar, "%s() with these arguments", fn));
+}
+
+static X calc_primary(Calc *c) {
+  calc_blank(c);
+  const char *p = c->s + c->pos;
+  Arena *ar = &c->m->a;
+  if (*p == '(') {
+    c->pos++;
+    X x = calc_expr(c);
+    if (!c->bad && !calc_eat(c, ")")) return calc_fail(c, ") expected");
+    return (X){x.s ? arena_printf(ar, "(%s)", x.s) : NULL, x.ty};
+  }
+  if (*p == '-') {
+    c->pos++;
+    X x = calc_primary(c);
+    if (!c->bad && !numeric(x.ty)) return calc_fail(c, "- of something that is not a number");
+    return (X){x.s ? arena_printf(ar, "-%s", x.s) : NULL, x.ty};
+  }
+  if (*p == '"') {
+    const char *end = strchr(p + 1, '"');
+    if (!end) return calc_fail(c, "a text without its closing quote");
+    c->pos += (size_t)(end - p) + 1;
+    return (X){quote(c->m, arena_strndup(ar, p + 1, (size_t)(end - p - 1))), TY_STRING};
+  }
+  if (p[0] == '{' && p[1] == '=') {
+    const char *end = strchr(p, '}');
+    if (!end) return calc_fail(c, "a {= without its }");
+    c->pos += (size_t)(end - p) + 1;
+    X x = ref_expr(c->m, arena_strndup(ar, p + 2, (size_t)(end - p - 2)));
+    if (!x.s) c->bad = true;
+    return x;
+  }
+  if (*p >= '0' && *p <= '9') {
+    size_t n = 0;
+    bool dot = false;
+    while ((p[n] >= '0' && p[n] <= '9') || (p[n] == '.' && !dot && (dot = true))) n++;
+    c->pos += n;
+    if (n > 18) return calc_fail(c, "a number too long");
+    return (X){arena_strndup(ar, p, n), dot ? TY_DECIMAL : TY_INT};
+  }
+  size_t n = 0;
+  while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9') || p[n] == '_') n++;
+  if (n == 0) return calc_fail(c, arena_printf(ar, "`%.1s` where a value was expected", p));
+  char *word = arena_strndup(ar, p, n);
+  for (char *w = word; *w; w++)
+    if (*w >= 'A' && *w <= 'Z') *w = (char)(*w - 'A' + 'a');
+  c->pos += n;
+  if (str_eq(word, "true") || str_eq(word, "false")) return (X){word, TY_BOOL};
+  return calc_call(c, word);
+}
+
+static X calc_product(Calc *c) {
+  X l = calc_primary(c);
+  for (;;) {
+    if (c->bad) return (X){NULL, TY_NONE};
+    const char *op = calc_eat(c, "*") ? "*" : calc_eat(c, "/") ? "/" : NULL;
+    if (!op) {
+      if (calc_eat(c, "^") || calc_eat(c, "%")) return calc_fail(c, "^ and % have no `.bp` counterpart");
+      return l;
+    }
+    X r = calc_primary(c);
+    if (c->bad) return r;
+    if (!numeric(l.ty) || !numeric(r.ty)) return calc_fail(c, "* or / of something that is not a number");
+    Ty t = str_eq(op, "/") || l.ty != r.ty ? TY_DECIMAL : l.ty;
+    l = (X){arena_printf(&c->m->a, "%s %s %s", l.s, op, str_eq(op, "/") && t == TY_DECIMAL && l.ty == TY_INT && r.ty == TY_INT ? arena_printf(&c->m->a, "(%s * 1.0)", r.s) : r.s), t};
+  }
+}
+
+static X calc_sum(Calc *c) {
+  X l = calc_product(c);
+  for (;;) {
+    if (c->bad) return (X){NULL, TY_NONE};
+    const char *op = calc_eat(c, "+") ? "+" : calc_eat(c, "-") ? "-" : calc_eat(c, "&") ? "&" : NULL;
+    if (!op) return l;
+    X r = calc_product(c);
+    if (c->bad) return r;
+    if (op[0] == '&') {
+      l = (X){arena_printf(&c->m->a, "\"{%s}{%s}\"", l.s, r.s), TY_STRING};
+    } else if (numeric(l.ty) && numeric(r.ty)) {
+      l = (X){arena_printf(&c->m->a, "%s %s %s", l.s, op, r.s), l.ty == r.ty ? l.ty : TY_DECIMAL};
+    } else {
+      return calc_fail(c, "+ or - of something that is not a number (dates: dateadd)");
+    }
+  }
+}
+
+static X calc_expr(Calc *c) {
+  X l = calc_sum(c);
+  if (c->bad) return l;
+  static const char *const ops[][2] = {{"<>", "!="}, {"<=", "<="}, {">=", ">="}, {"=", "=="}, {"<", "<"}, {">", ">"}};
+  for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+    if (calc_eat(c, ops[i][0])) {
+      X r = calc_sum(c);
+      if (c->bad) return r;
+      if (!(l.ty == r.ty || (numeric(l.ty) && numeric(r.ty))) || (i > 0 && i != 3 && (l.ty == TY_BOOL || l.ty == TY_USERS)))
+        return calc_fail(c, "a comparison of values of two types");
+      return (X){arena_printf(&c->m->a, "(%s %s %s)", l.s, ops[i][1], r.s), TY_BOOL};
+    }
+  return l;
+}
+
+/* The formula text (after `=`, or inside {{= }}) as an expression. */
+static X calculation(M *m, const char *formula, const char *whole) {
+  Calc c = {m, formula, whole, 0, false};
+  X x = calc_expr(&c);
+  calc_blank(&c);
+  if (!c.bad && c.s[c.pos]) return calc_fail(&c, arena_printf(&m->a, "`%s` left over", c.s + c.pos));
+  return c.bad ? (X){NULL, TY_NONE} : x;
+}
+
 /* Is s exactly one {=…} (blanks around allowed)? Its inside, or NULL. */
 static const char *single_ref(M *m, const char *s) {
   while (*s == ' ' || *s == '\n') s++;
@@ -427,10 +645,20 @@ static X text_expr(M *m, const char *s) {
     const char *formula = strstr(p, "{{=");
     if (formula && (!open || formula < open)) {
       const char *end = strstr(formula, "}}");
-      fail(m, "the calculation `%.*s` is not in the subset of formulas bpc maps (docs/bitrix.md)",
-           (int)(end ? (size_t)(end - formula + 2) : strlen(formula)), formula);
-      ok = false;
-      break;
+      if (!end) {
+        put_text(&b, p, strlen(p));
+        break;
+      }
+      put_text(&b, p, (size_t)(formula - p));
+      const char *whole = arena_strndup(&m->a, formula, (size_t)(end - formula + 2));
+      X x = calculation(m, arena_strndup(&m->a, formula + 3, (size_t)(end - formula - 3)), whole);
+      if (!x.s) {
+        ok = false;
+        break;
+      }
+      sb_printf(&b, "{%s}", x.s);
+      p = end + 2;
+      continue;
     }
     if (!open) {
       put_text(&b, p, strlen(p));
@@ -558,7 +786,19 @@ static X list_value(M *m, const BxValue *v, Ty want, const char *what) {
   StrBuf b;
   sb_init(&b);
   X r = {NULL, want};
-  if (want == TY_USERS) { /* every element one user: [a, b] */
+  bool codes = true; /* user_1, group_2, …: one role naming them all */
+  for (uint32_t i = 0; i < n; i++) {
+    const char *e = str_of(v->u.a.vals[i]);
+    codes = codes && e && is_user_code(e) && !str_eq(e, "author") && !str_eq(e, "Author");
+  }
+  if (want == TY_USERS && codes) {
+    sb_puts(&b, "role(\"");
+    for (uint32_t i = 0; i < n; i++) {
+      if (i) sb_puts(&b, ", ");
+      put_text(&b, str_of(v->u.a.vals[i]), v->u.a.vals[i]->u.s.len);
+    }
+    sb_puts(&b, "\")");
+  } else if (want == TY_USERS) { /* every element one user: [a, b] */
     sb_putc(&b, '[');
     for (uint32_t i = 0; i < n; i++) {
       X e = value(m, v->u.a.vals[i], TY_USER, what);
@@ -593,11 +833,24 @@ static X value(M *m, const BxValue *v, Ty want, const char *what) {
   if (v && v->kind == BX_STRING) {
     const char *inside = single_ref(m, s);
     if (inside) return convert(m, ref_expr(m, inside), want, what);
-    if (s[0] == '=')
-      return fail(m, "the calculation `%s` is not in the subset of formulas bpc maps (docs/bitrix.md)", s);
+    if (s[0] == '=') return convert(m, calculation(m, s + 1, s), want, what);
     if (strstr(s, "{=") || strstr(s, "{{=")) return convert(m, text_expr(m, s), want, what);
   }
   return literal(m, s, want);
+}
+
+/* Text as a string literal, where `.bp` wants one (a title, a message): a
+ * value that is one {=…} of type string is interpolated. */
+static X text_value(M *m, const BxValue *v, const char *what) {
+  X x = value(m, v, TY_STRING, what);
+  if (x.s && x.s[0] != '"') x.s = arena_printf(&m->a, "\"{%s}\"", x.s);
+  return x;
+}
+
+/* Two string literals as one, a line end between them. */
+static const char *join_literals(M *m, const char *a, const char *b) {
+  size_t la = strlen(a);
+  return arena_printf(&m->a, "%.*s\\n%s", (int)(la - 1), a, b + 1);
 }
 
 /* ---- output ------------------------------------------------------------------------------- */
@@ -872,7 +1125,7 @@ static const char *result_clause(M *m, const char *name, ResKind kind, Ty ty) {
 
 static void approve_activity(M *m, const BxValue *act, const BxValue *p, const char *name) {
   const char *w = who(m, p, "Users");
-  X title = value(m, bx_get(p, "Name"), TY_STRING, "Name");
+  X title = text_value(m, bx_get(p, "Name"), "Name");
   const char *type = prop_text(m, p, "ApproveType");
   const char *mode;
   if (!*type || str_eq(type, "any")) mode = "mode any";
@@ -910,7 +1163,7 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
 
 static void review_activity(M *m, const BxValue *p, const char *name) {
   const char *w = who(m, p, "Users");
-  X title = value(m, bx_get(p, "Name"), TY_STRING, "Name");
+  X title = text_value(m, bx_get(p, "Name"), "Name");
   const char *type = prop_text(m, p, "ApproveType");
   const char *due = duration(m, p, "TimeoutDuration", "TimeoutDurationType");
   if (!w || !title.s) return;
@@ -921,7 +1174,7 @@ static void review_activity(M *m, const BxValue *p, const char *name) {
 
 static void request_activity(M *m, const BxValue *p, const char *name) {
   const char *w = who(m, p, "Users");
-  X title = value(m, bx_get(p, "Name"), TY_STRING, "Name");
+  X title = text_value(m, bx_get(p, "Name"), "Name");
   const BxValue *info = bx_get(p, "RequestedInformation");
   const char *due = duration(m, p, "TimeoutDuration", "TimeoutDurationType");
   if (!w || !title.s) return;
@@ -954,7 +1207,7 @@ static void request_activity(M *m, const BxValue *p, const char *name) {
 static void task_activity(M *m, const BxValue *p, const char *name) {
   const BxValue *fields = bx_get(p, "Fields");
   const char *w = who(m, fields, "RESPONSIBLE_ID");
-  X title = value(m, bx_get(fields, "TITLE"), TY_STRING, "TITLE");
+  X title = text_value(m, bx_get(fields, "TITLE"), "TITLE");
   const BxValue *dl = bx_get(fields, "DEADLINE");
   const char *due = NULL;
   if (dl && *prop_text(m, fields, "DEADLINE")) {
@@ -991,16 +1244,16 @@ static void message_activity(M *m, const char *type, const BxValue *p) {
   if (str_eq(type, "MailActivity")) {
     to = who(m, p, bx_get(p, "MailUserToArray") ? "MailUserToArray" : "MailUserTo");
     const char *subject = prop_text(m, p, "MailSubject"), *body = prop_text(m, p, "MailText");
-    text = value(m, bx_get(p, "MailText"), TY_STRING, "MailText");
+    text = text_value(m, bx_get(p, "MailText"), "MailText");
     if (*subject) {
-      X s = value(m, bx_get(p, "MailSubject"), TY_STRING, "MailSubject");
-      if (s.s && text.s) text.s = arena_printf(&m->a, "%s + \"\\n\" + %s", s.s, text.s);
+      X s = text_value(m, bx_get(p, "MailSubject"), "MailSubject");
+      if (s.s && text.s) text.s = join_literals(m, s.s, text.s);
     }
     (void)body;
   } else {
     to = who(m, p, "MessageUserTo");
     const char *key = str_eq(type, "IMNotifyActivity") ? "MessageSite" : "MessageText";
-    text = value(m, bx_get(p, key), TY_STRING, key);
+    text = text_value(m, bx_get(p, key), key);
   }
   if (to && text.s) line(m, "notify %s %s", to, text.s);
 }
@@ -1431,13 +1684,13 @@ static void activity(M *m, const BxValue *act) {
     } else if (str_eq(type, "TerminateActivity")) {
       const char *st = prop_text(m, p, "StateTitle");
       if (*st) {
-        X t = value(m, bx_get(p, "StateTitle"), TY_STRING, "StateTitle");
+        X t = text_value(m, bx_get(p, "StateTitle"), "StateTitle");
         if (t.s) line(m, "terminate %s", t.s);
       } else {
         line(m, "terminate");
       }
     } else if (str_eq(type, "LogActivity")) {
-      X t = value(m, bx_get(p, "Text"), TY_STRING, "Text");
+      X t = text_value(m, bx_get(p, "Text"), "Text");
       if (t.s) line(m, "log %s", t.s);
     } else if (str_eq(type, "WhileActivity")) while_activity(m, act, p, name);
     else if (str_eq(type, "IfElseActivity")) ifelse_activity(m, act);
