@@ -11,9 +11,11 @@
  * Bitrix ids (`Approver`, `PROPERTY_FROM`) unless an id is not a `.bp`
  * identifier or is taken (then `_` replaces what is not allowed and a suffix
  * makes it unique). A step's result is named by its activity's Name
- * (`A58853_60082_34258_61777`), so `{=A58853_…:LastApprover}` reads as
- * `A58853_….last`. Each activity is preceded by a comment with its Name and
- * Title, so a Bitrix user finds it in the designer. */
+ * (`A58853_60082_34258_61777`); each result a template reads is copied after
+ * the step into a variable (`A58853_…_LastApprover = A58853_….last`), as a
+ * template reads results anywhere later and `.bp` results end with their
+ * block. Each activity is preceded by a comment with its Name and Title, so a
+ * Bitrix user finds it in the designer. */
 #include "bitrix.h"
 
 #include <stdio.h>
@@ -53,6 +55,14 @@ typedef struct HostAction {
   Ty result;     /* TY_NONE when no template reads what it returns */
 } HostAction;
 
+/* A step's result that a later activity reads, kept in a process variable right
+ * after the step: `.bp` results are visible to the end of their block only, a
+ * Bitrix template reads them anywhere after the activity. */
+typedef struct Copy {
+  const char *name, *field, *var;
+  int ty;
+} Copy;
+
 /* An expression's text and type; s NULL when it cannot be mapped (said why). */
 typedef struct X {
   const char *s;
@@ -65,6 +75,8 @@ typedef struct M {
   bool failed;
   Arena a;
   PtrVec syms, results, actions, names, referenced, warned, seen;
+  PtrVec fields_read; /* "Name\x1fField": the results later activities read */
+  PtrVec copies;      /* Copy: the variables that keep them */
   StrBuf out;      /* the body */
   StrBuf vars;     /* helper variables, declared at the top of the process */
   int ind;
@@ -390,7 +402,11 @@ static X ref_expr_as(M *m, const char *inside, bool in_text) {
   } else {
     Res *r = find_res(m, obj);
     if (!r) return fail(m, "`{=%s:%s}` reads the results of %s, which is not a step before this one", obj, field, obj);
-    x = ref_result(m, r, field);
+    for (uint32_t i = 0; i < m->copies.n && !x.s; i++) {
+      const Copy *c = m->copies.items[i];
+      if (str_eq(c->name, obj) && str_eq(c->field, field)) x = (X){c->var, (Ty)c->ty};
+    }
+    if (!x.s) x = ref_result(m, r, field);
   }
   if (!x.s && !s) {
     if (m->failed && str_eq(obj, "System")) return x;
@@ -1123,6 +1139,29 @@ static const char *result_clause(M *m, const char *name, ResKind kind, Ty ty) {
   return r->bp;
 }
 
+/* After a step whose results are read later: each one read kept in a variable. */
+static void copy_results(M *m, const char *name) {
+  Res *r = find_res(m, name);
+  if (!r) return;
+  size_t n = strlen(name);
+  for (uint32_t i = 0; i < m->fields_read.n; i++) {
+    const char *pair = m->fields_read.items[i];
+    if (strncmp(pair, name, n) != 0 || pair[n] != '\x1f') continue;
+    const char *field = pair + n + 1;
+    X e = ref_result(m, r, field);
+    if (!e.s) continue;
+    Copy *c = arena_alloc(&m->a, sizeof *c);
+    c->name = name;
+    c->field = field;
+    c->var = ident(m, arena_printf(&m->a, "%s_%s", r->bp, field));
+    c->ty = e.ty;
+    X init = e.ty == TY_USER || e.ty == TY_DATE || e.ty == TY_DATETIME ? (X){NULL, TY_NONE} : literal(m, "", e.ty);
+    sb_printf(&m->vars, "  var %s: %s%s%s\n", c->var, ty_names[e.ty], init.s ? " = " : "", init.s ? init.s : "");
+    line(m, "%s = %s", c->var, e.s);
+    ptrvec_push(&m->a, &m->copies, c);
+  }
+}
+
 static void approve_activity(M *m, const BxValue *act, const BxValue *p, const char *name) {
   const char *w = who(m, p, "Users");
   X title = text_value(m, bx_get(p, "Name"), "Name");
@@ -1154,6 +1193,7 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
   if (!w || !title.s || m->failed) return;
   const char *r = result_clause(m, name, R_APPROVE, TY_NONE);
   line(m, "approve %s %s %s%s%s -> %s", w, title.s, mode, due ? " due " : "", due ? due : "", r);
+  copy_results(m, name);
   line(m, "if %s.approved {", r);
   block_of(m, child(act, 0));
   line(m, "} else {");
@@ -1170,6 +1210,7 @@ static void review_activity(M *m, const BxValue *p, const char *name) {
   const char *res = is_referenced(m, name) ? arena_printf(&m->a, " -> %s", result_clause(m, name, R_REVIEW, TY_NONE)) : "";
   line(m, "review %s %s mode %s%s%s%s", w, title.s, str_eq(type, "any") ? "any" : "all", due ? " due " : "",
        due ? due : "", res);
+  copy_results(m, name);
 }
 
 static void request_activity(M *m, const BxValue *p, const char *name) {
@@ -1201,6 +1242,7 @@ static void request_activity(M *m, const BxValue *p, const char *name) {
   line(m, "request %s %s {", w, title.s);
   put_lines(m, f.data);
   line(m, "}%s%s%s", due ? " due " : "", due ? due : "", res);
+  copy_results(m, name);
   sb_free(&f);
 }
 
@@ -1217,6 +1259,7 @@ static void task_activity(M *m, const BxValue *p, const char *name) {
   if (!w || !title.s) return;
   const char *res = is_referenced(m, name) ? arena_printf(&m->a, " -> %s", result_clause(m, name, R_TASK, TY_NONE)) : "";
   line(m, "task %s %s%s%s%s", w, title.s, due ? " due " : "", due ? due : "", res);
+  copy_results(m, name);
 }
 
 /* FieldValue / VariableValue: one assignment each. */
@@ -1443,6 +1486,21 @@ static void survey(M *m, const BxValue *act, unsigned depth);
 
 static bool known_type(const char *t);
 
+/* Notes that a later activity reads result `field` (blanks, a `> modifier` and a
+ * _printable suffix dropped) of activity `name`. */
+static void read_field(M *m, const char *name, const char *field) {
+  char *f = arena_strdup(&m->a, field);
+  char *gt = strchr(f, '>');
+  if (gt) *gt = '\0';
+  while (*f == ' ') f++;
+  for (char *e = f + strlen(f); e > f && e[-1] == ' ';) *--e = '\0';
+  if (!strip_suffix(f, "_printable")) strip_suffix(f, "_PRINTABLE");
+  const char *pair = arena_printf(&m->a, "%s\x1f%s", name, f);
+  for (uint32_t i = 0; i < m->fields_read.n; i++)
+    if (str_eq(m->fields_read.items[i], pair)) return;
+  ptrvec_push(&m->a, &m->fields_read, (void *)pair);
+}
+
 static void survey_strings(M *m, const BxValue *v) {
   if (!v) return;
   if (v->kind == BX_ARRAY) {
@@ -1452,8 +1510,11 @@ static void survey_strings(M *m, const BxValue *v) {
   const char *s = str_of(v);
   for (const char *p = s; p && (p = strstr(p, "{=")) != NULL; p += 2) {
     const char *colon = strchr(p, ':'), *end = strchr(p, '}');
-    if (colon && end && colon < end)
+    if (colon && end && colon < end) {
       ptrvec_push(&m->a, &m->referenced, arena_strndup(&m->a, p + 2, (size_t)(colon - p - 2)));
+      read_field(m, arena_strndup(&m->a, p + 2, (size_t)(colon - p - 2)),
+                 arena_strndup(&m->a, colon + 1, (size_t)(end - colon - 1)));
+    }
   }
 }
 
@@ -1472,6 +1533,14 @@ static void survey(M *m, const BxValue *act, unsigned depth) {
   }
   const BxValue *props = bx_get(act, "Properties");
   survey_strings(m, props);
+  const BxValue *mixed = bx_get(props, "mixedcondition");
+  for (uint32_t i = 0; mixed && mixed->kind == BX_ARRAY && i < mixed->u.a.n; i++) {
+    const char *o = str_of(bx_get(mixed->u.a.vals[i], "object")), *f = str_of(bx_get(mixed->u.a.vals[i], "field"));
+    if (o && f) {
+      ptrvec_push(&m->a, &m->referenced, (void *)o);
+      read_field(m, o, f);
+    }
+  }
   if (type && !known_type(type) && props && props->kind == BX_ARRAY && !str_eq(type, "CodeActivity")) {
     HostAction *h = host_action(m, type);
     const char *nm = str_of(bx_get(act, "Name"));
@@ -1523,6 +1592,7 @@ static void host_activity(M *m, const char *type, const BxValue *p, const char *
   }
   const char *res = is_referenced(m, name) ? arena_printf(&m->a, " -> %s", result_clause(m, name, R_ACTION, h->result)) : "";
   line(m, "%s(%s)%s", h->bp, args.len ? args.data : "", res);
+  copy_results(m, name);
   sb_free(&args);
 }
 
