@@ -41,6 +41,7 @@ ROOM_lower   = compiler/lower
 ROOM_back    = compiler/back
 ROOM_diagram = compiler/diagram
 ROOM_bpmn    = compiler/import/bpmn
+ROOM_bitrix  = compiler/import/bitrix
 ROOM_bpc     = compiler
 ROOM_bundle  = runtime/bundle
 ROOM_runtime = runtime
@@ -56,11 +57,12 @@ SEES_lower   = base front check ir lower
 SEES_back    = base ir back bundle
 SEES_diagram = base ir diagram bundle
 SEES_bpmn    = base ir bpmn
-SEES_bpc     = base front check ir lower back diagram bpmn bundle
+SEES_bitrix  = base bitrix
+SEES_bpc     = base front check ir lower back diagram bpmn bitrix bundle
 SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
 
-ROOMS = base front check ir lower back diagram bpmn bpc bundle runtime bprun
+ROOMS = base front check ir lower back diagram bpmn bitrix bpc bundle runtime bprun
 # -I flags of a room: the folders of the rooms it sees. A room that sees single
 # headers of another (bprun sees runtime/bp.h, check sees the calendar) gets a
 # folder $(BUILD)/pub/ROOM holding copies of just those headers.
@@ -76,7 +78,7 @@ $(foreach r,$(ROOMS),$(foreach h,$(filter %.h,$(SEES_$(r))),$(eval $(call pub_he
 ALL_INCS = $(foreach r,$(filter-out bpc bprun,$(ROOMS)),-I$(ROOM_$(r))) -I$(GEN)
 
 room_src = $(wildcard $(ROOM_$(1))/*.c)
-COMPILER_ROOMS = base front check ir lower back diagram bpmn
+COMPILER_ROOMS = base front check ir lower back diagram bpmn bitrix
 COMPILER_SRC = $(foreach r,$(COMPILER_ROOMS),$(call room_src,$(r)))
 BUNDLE_SRC   = $(call room_src,bundle)
 RUNTIME_SRC  = $(call room_src,runtime) $(BUNDLE_SRC)
@@ -98,6 +100,9 @@ GV_LIBS   = $(shell pkg-config --libs libcgraph libgvc 2>/dev/null || echo -lgvc
 # libxml2: only the BPMN reader (room bpmn) includes it; bpc and the tests link it.
 XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+
+# zlib: only the Bitrix reader (room bitrix) includes it; bpc and the tests link it.
+Z_LIBS = $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
 
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -166,7 +171,7 @@ $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/bpc: $(BPC_OBJ) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS) $(Z_LIBS)
 
 # bpc with allocation-failure injection (tests/alloc_faults.sh): the same objects
 # but compiler/base/util.c, which is built with -DBPC_ALLOC_FAULTS.
@@ -174,7 +179,7 @@ $(BUILD)/faults/util.o: compiler/base/util.c $(COMPILER_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,base) -DBPC_ALLOC_FAULTS $(CFLAGS) -c -o $@ $<
 $(BUILD)/faults/bpc: $(BPC_OBJ) $(filter-out %/base/util.o,$(COMPILER_OBJ)) $(BUILD)/faults/util.o $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS) $(Z_LIBS)
 
 # ---- tests -----------------------------------------------------------------
 # Each unit test is one file, linked with the helpers they share (tests/unit/support.c).
@@ -184,7 +189,7 @@ $(UNIT_SUPPORT): tests/unit/support.c tests/unit/support.h $(COMPILER_H) $(RUNTI
 	$(CC) $(ALL_INCS) $(CMOCKA_CFLAGS) $(CFLAGS) -c -o $@ $<
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h $(UNIT_SUPPORT) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(UNIT_SUPPORT) $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(XML_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_INCS) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(UNIT_SUPPORT) $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(CMOCKA_LIBS) $(XML_LIBS) $(Z_LIBS) $(LDFLAGS)
 
 # test_bpmn checks that the reader leaves libxml2's settings as it found them.
 $(BUILD)/tests/test_bpmn: CPPFLAGS += $(XML_CFLAGS)
@@ -192,7 +197,7 @@ $(BUILD)/tests/test_bpmn: CPPFLAGS += $(XML_CFLAGS)
 # The BPMN corpus sweep (tests/import/bpmn.sh runs it over ../shared/corpus/bpmn).
 $(BUILD)/tests/bpmn_sweep: tests/import/bpmn_sweep.c $(BUILD)/libbpc.a $(COMPILER_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(call incs,bpmn) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(XML_LIBS) $(LDFLAGS)
+	$(CC) $(call incs,bpmn) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(XML_LIBS) $(Z_LIBS) $(LDFLAGS)
 
 unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep
 
@@ -209,19 +214,21 @@ $(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtim
 # runs each for a while from the seed corpus (tests/fuzz/run.sh). The same sources
 # with tests/fuzz/replay.c as main are $(BUILD)/replay/replay_NAME: `make check`
 # builds them with the normal compiler and tests/run.sh replays every kept input.
-FUZZ_TARGETS     = bp bundle state scn csv bpmn
+FUZZ_TARGETS     = bp bundle state scn csv bpmn bitrix
 FUZZ_GEN         = $(BUILD)/fuzzgen
 FUZZ_BPRUN_OBJ   = $(filter-out %/bprun.o,$(BPRUN_OBJ))
 FUZZ_INCS_bp     = $(ALL_INCS)
 FUZZ_INCS_bpmn   = $(ALL_INCS)
+FUZZ_INCS_bitrix = $(ALL_INCS)
 FUZZ_INCS_bundle = -Iruntime -Iruntime/bundle -Itests/fuzz
 FUZZ_INCS_state  = $(FUZZ_INCS_bundle) -I$(FUZZ_GEN)
 FUZZ_INCS_scn    = -Iruntime/bprun -I$(BUILD)/pub/bprun -I$(FUZZ_GEN)
 FUZZ_INCS_csv    = -Iruntime/bprun
 FUZZ_SRC_bundle  = tests/fuzz/drive.c
 FUZZ_SRC_state   = tests/fuzz/drive.c
-FUZZ_LIBS_bp     = $(BUILD)/libbpc.a $(BUILD)/libbprt.a
-FUZZ_LIBS_bpmn   = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(XML_LIBS)
+FUZZ_LIBS_bp     = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
+FUZZ_LIBS_bpmn   = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(XML_LIBS) $(Z_LIBS)
+FUZZ_LIBS_bitrix = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
 FUZZ_LIBS_bundle = $(BUILD)/libbprt.a
 FUZZ_LIBS_state  = $(BUILD)/libbprt.a
 FUZZ_LIBS_scn    = $(FUZZ_BPRUN_OBJ) $(BUILD)/libbprt.a -lpthread

@@ -45,6 +45,7 @@ static const char usage_text[] =
     "                       it is already formatted (exit 1 if not)\n"
     "  compile FILE [-p PROCESS] [-o OUT.bpt]\n"
     "                       compile to a bundle (default: FILE with .bpt)\n"
+    "  import TEMPLATE.bpt  print a Bitrix24 template export as .bp text\n"
     "  disasm BUNDLE.bpt    verify a bundle and list its bytecode, with the\n"
     "                       source lines when the source file is unchanged\n"
     "  dot FILE [-p PROCESS] [-o OUT.dot] [--trace JOURNAL]\n"
@@ -113,8 +114,7 @@ static bool wants_help(int argc, char **argv) {
 static bool not_source(const char *path, const char *text, size_t len) {
   const char *foreign = bpt_foreign_format((const uint8_t *)text, len);
   if (foreign)
-    fprintf(stderr, "bpc: %s: %s, not .bp source; importing Bitrix24 templates is not supported yet\n",
-            path, foreign);
+    fprintf(stderr, "bpc: %s: %s, not .bp source; `bpc import` prints it as .bp text\n", path, foreign);
   else if (len >= 4 && memcmp(text, BPT_MAGIC, 4) == 0)
     fprintf(stderr, "bpc: %s is a compiled bundle, not .bp source (bpc disasm lists it)\n", path);
   return foreign || (len >= 4 && memcmp(text, BPT_MAGIC, 4) == 0);
@@ -182,6 +182,8 @@ static int cmd_check(int argc, char **argv) {
     } else if (only) {
       fprintf(stderr, "bpc: %s: -p picks one process of a BPMN model; a .bp file is checked whole\n", argv[i]);
       status = EXIT_MISUSE;
+    } else if (bpc_is_bitrix(src->text, src->len)) { /* a Bitrix24 template, through its .bp text */
+      ir_free(bpc_source_ir(src, front_end, &status));
     } else {
       parse_program_free(front_end(src, true, &status));
     }
@@ -391,6 +393,7 @@ int main(int argc, char **argv) {
   else if (strcmp(cmd, "fmt") == 0) status = cmd_fmt(argc - 2, argv + 2);
   else if (strcmp(cmd, "compile") == 0) status = cmd_compile(argc - 2, argv + 2);
   else if (strcmp(cmd, "disasm") == 0) status = cmd_disasm(argc - 2, argv + 2);
+  else if (strcmp(cmd, "import") == 0) status = bpc_import_command(argc - 2, argv + 2);
   else if (strcmp(cmd, "dot") == 0) status = dot_command(DOT_CMD_DOT, argc - 2, argv + 2, front_end);
   else if (strcmp(cmd, "render") == 0) status = dot_command(DOT_CMD_RENDER, argc - 2, argv + 2, front_end);
   else return misuse("unknown command '%s'", cmd);

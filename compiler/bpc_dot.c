@@ -146,13 +146,14 @@ static int load_diagram(const char *path, DotFrontEnd front_end, Diagram **out) 
   Source *src = bpc_read(path, &status);
   if (!src) return status;
   bool bundle = src->len >= 4 && memcmp(src->text, BPT_MAGIC, 4) == 0;
-  if (bundle || bpt_foreign_format((const uint8_t *)src->text, src->len)) {
+  bool bitrix = bpc_is_bitrix(src->text, src->len); /* drawn from its imported text */
+  if (bundle) {
     BptBundle b;
     if (bpc_bundle(path, src->text, src->len, &b, &status)) {
       *out = dg_from_bundle(&b);
       bpt_free(&b, heap_realloc, NULL);
     }
-  } else if (has_extension(path, ".bpt")) {
+  } else if (has_extension(path, ".bpt") && !bitrix) {
     fprintf(stderr, "bpc: %s: not a bundle: it does not start with \"BPT\\x1A\"\n", path);
     status = EXIT_INPUT;
   } else {

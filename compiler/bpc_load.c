@@ -69,6 +69,12 @@ static IrProgram *bpmn_ir(Source *src, const char *only, int *status) {
 
 IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status) {
   if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, NULL, status);
+  if (bpc_is_bitrix(src->text, src->len)) { /* through its `.bp` text */
+    Source *bp = bpc_bitrix_source(src, status);
+    IrProgram *ir = bp ? bpc_source_ir(bp, front_end, status) : NULL;
+    source_free(bp);
+    return ir;
+  }
   Program *prog = front_end(src, true, status);
   IrProgram *ir = prog ? lower_program(prog) : NULL;
   parse_program_free(prog);
@@ -78,8 +84,7 @@ IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status) {
 bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, int *status) {
   const char *foreign = bpt_foreign_format((const uint8_t *)bytes, len);
   if (foreign) { /* Bitrix24 exports share the extension .bpt: the content decides */
-    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; importing Bitrix24 templates is not supported yet\n",
-            path, foreign);
+    fprintf(stderr, "bpc: %s: %s, not a bpc bundle; `bpc compile` makes a bundle of it\n", path, foreign);
     *status = EXIT_MISUSE;
     return false;
   }

@@ -19,7 +19,8 @@ Source *bpc_read(const char *path, int *status);
 /* Is the text XML (so a BPMN model, not .bp text)? */
 bool bpc_is_xml(const char *text, size_t len);
 
-/* The finished IR of src — a BPMN model or `.bp` text, by content — printing
+/* The finished IR of src — a BPMN model, a Bitrix24 template or `.bp` text, by
+ * content — printing
  * every message on stderr (BPMN: `file:line: error: ID: reason`). NULL with
  * *status 1 (errors in the input) or 2 (not something bpc compiles). src stays
  * the caller's; the IR keeps a copy of its text. */
@@ -35,6 +36,17 @@ bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, i
  * NULL: all). A .bp file with `only` set is refused (status 2): it is compiled
  * whole, its processes may start each other. */
 IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *only, int *status);
+
+/* Is the text a Bitrix24 template export (zlib, or `a:N:{` PHP serialize data)? */
+bool bpc_is_bitrix(const char *text, size_t len);
+
+/* A Bitrix24 template imported as canonical `.bp` text (bpc_bitrix.c), under
+ * the template's path; NULL with *status 1 after printing why. Warnings go
+ * to stderr. */
+Source *bpc_bitrix_source(const Source *src, int *status);
+
+/* `bpc import TEMPLATE.bpt`: the template as `.bp` text on stdout. */
+int bpc_import_command(int argc, char **argv);
 
 /* bpc_read, then bpc_source_ir. */
 IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status);

@@ -205,8 +205,10 @@ static bool fits_in(uint8_t of, uint32_t i, Value x) {
   if (rt_is_record(of)) return x.type == BPT_T_VOID || x.type == rt_record_member_type(of, i);
   uint8_t elem = of & 0x7F;
   if (elem != BPT_T_VOID) return x.type == elem;
-  /* A list of no one type (a call's arguments) holds scalars. */
-  return x.type != BPT_T_VOID && !rt_is_list(x.type) && !rt_is_record(x.type);
+  /* A list of no one type (a call's arguments) holds scalars, and lists of one
+   * type (a `users` argument), whose items are checked in their turn. */
+  if (rt_is_list(x.type)) return (x.type & 0x7F) != BPT_T_VOID;
+  return x.type != BPT_T_VOID && !rt_is_record(x.type);
 }
 
 static bool io_items(Io *io, Value *v, int depth) {

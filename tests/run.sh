@@ -545,7 +545,7 @@ if [ "$rc" -ne 1 ]; then fail "cli/fmt --check of an unformatted file" "exit sta
 # (an open defect, with its cause) is skipped, and said so.
 if [ -d tests/fuzz ]; then
   echo "== fuzz inputs (tests/fuzz/regress, tests/fuzz/seeds; replayed without libFuzzer)"
-  for t in bp bundle state scn csv bpmn; do
+  for t in bp bundle state scn csv bpmn bitrix; do
     bin=$BUILD/replay/replay_$t
     for f in tests/fuzz/regress/$t/* tests/fuzz/seeds/$t/*; do
       [ -f "$f" ] || continue
@@ -633,6 +633,22 @@ if [ -f tests/conformance/run.sh ]; then
   else
     passed=$((passed + cp_))
     failed=$((failed + cf_))
+  fi
+fi
+
+# Bitrix24 templates (tests/import/bitrix.sh): the corpus, the hand-written templates
+# and their scenarios, the hostile ones; its cases count here.
+if [ -f tests/import/bitrix.sh ]; then
+  echo "== Bitrix24 templates (tests/import/bitrix.sh)"
+  sh tests/import/bitrix.sh "$BUILD" >"$TMP/bitrix.out" 2>&1
+  grep -A 5 '^FAIL' "$TMP/bitrix.out" | head -n 60
+  summary=$(tail -n 1 "$TMP/bitrix.out")
+  xp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  xf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$xp" ]; then fail "tests/import/bitrix.sh" "no summary line: $summary"
+  else
+    passed=$((passed + xp))
+    failed=$((failed + xf))
   fi
 fi
 

@@ -1051,7 +1051,7 @@ const char *bpt_foreign_format(const uint8_t *bytes, size_t len) {
 static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
   const char *foreign = len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0 ? NULL : bpt_foreign_format(bytes, len);
   if (foreign)
-    return fail(err, "not a bpc bundle: this is %s; importing Bitrix24 templates is not supported yet",
+    return fail(err, "not a bpc bundle: this is %s; `bpc compile` makes a bundle of it",
                 foreign);
   if (len < 4 || memcmp(bytes, BPT_MAGIC, 4) != 0)
     return fail(err, "not a bundle: the first bytes are not the magic \"BPT\\x1A\"");

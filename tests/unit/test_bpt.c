@@ -1265,7 +1265,7 @@ static void c_try_stack(Builder *B) {
 static const Case cases[] = {
     BYTES_CASE(b_magic, false, "not a bundle: the first bytes are not the magic"),
     BYTES_CASE(b_short, false, "not a bundle"),
-    BYTES_CASE(b_bitrix_zlib, false, "not a bpc bundle: this is a Bitrix24 template export (zlib data); importing Bitrix24 templates is not supported yet"),
+    BYTES_CASE(b_bitrix_zlib, false, "not a bpc bundle: this is a Bitrix24 template export (zlib data); `bpc compile` makes a bundle of it"),
     BYTES_CASE(b_bitrix_php, false, "not a bpc bundle: this is a Bitrix24 template export (PHP serialize data)"),
     BYTES_CASE(b_major, false, "bundle format 4.x is not supported (this runtime reads 3.x)"),
     BYTES_CASE(b_major_old, false, "bundle format 2.x is not supported (this runtime reads 3.x; compile its source again)"),

@@ -1,0 +1,155 @@
+#!/bin/sh
+# bitrix.sh BUILD [CORPUS] — Bitrix24 templates through bpc (docs/bitrix.md):
+#  - every template of CORPUS (default ../shared/corpus/bitrix) and of
+#    tests/import/bitrix imports: `bpc import` prints .bp text that `bpc fmt`
+#    leaves unchanged and that compiles; compiling the template gives the same
+#    bundle bytes as compiling the printed text; `bpc render` draws it;
+#  - every scenario tests/import/bitrix/NAME.scn and NAME.*.scn passes on the
+#    template NAME.bpt beside it, or on the corpus's zWolf_en_bp-NAME.serialized.bpt
+#    (the lists templates), as it is and with --reload;
+#  - every hostile template of tests/import/bitrix/bad, and a few made here
+#    (arrays nested 100,000 deep, an inflate bomb), is refused with exit status 1
+#    and a `FILE: error: ...` message, never a crash or a hang.
+# Run from the repository root (tests/run.sh calls it). Ends with `N passed, N failed`.
+set -u
+
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+CORPUS=${2:-../shared/corpus/bitrix}
+case $CORPUS in /*) ;; *) CORPUS=$(pwd)/$CORPUS ;; esac
+BPC=$BUILD/bpc
+BPRUN=$BUILD/bprun
+HERE=$(pwd)/tests/import/bitrix
+export LC_ALL=C
+
+. tests/lib.sh
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bitrix.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+
+# sound NAME: fails the case when the last run hung, crashed or tripped a sanitizer.
+sound() {
+  why=$(unsound "$TMP/err")
+  [ -z "$why" ] && why=$(unsound "$TMP/out")
+  [ -z "$why" ] && return 0
+  fail "$1" "$why"
+  return 1
+}
+
+templates=""
+[ -d "$CORPUS" ] && templates=$(ls "$CORPUS"/*.bpt 2>/dev/null)
+templates="$templates $(ls "$HERE"/*.bpt)"
+
+for t in $templates; do
+  name=bitrix/$(basename "$t")
+  base=$(basename "$t")
+  mkdir -p "$TMP/a" "$TMP/b"
+  run "$TMP/out" "$TMP/err" "$BPC" import "$t"
+  sound "$name import" || continue
+  if [ "$rc" -ne 0 ] || [ ! -s "$TMP/out" ]; then
+    fail "$name import" "exit status $rc: $(head -n 3 "$TMP/err")"
+    continue
+  fi
+  pass
+  grep ': warning: ' "$TMP/err" | sed "s|^$CORPUS/||; s|^$HERE/||; s|^|  |" >>"$TMP/warnings"
+  # the printed text is canonical and compiles; both compile to the same bytes
+  # (each under the same name, as the bundle records its source's name)
+  cp "$TMP/out" "$TMP/b/$base"
+  cp "$t" "$TMP/a/$base"
+  run "$TMP/out" "$TMP/err" "$BPC" fmt --check "$TMP/b/$base"
+  if [ "$rc" -ne 0 ]; then fail "$name fmt" "the printed text is not canonical: $(head -n 3 "$TMP/err")"; else pass; fi
+  (cd "$TMP/a" && run "$TMP/out" "$TMP/err" "$BPC" compile "$base" -o "$TMP/a.bundle")
+  sound "$name compile" || continue
+  if [ "$rc" -ne 0 ]; then fail "$name compile" "exit status $rc: $(head -n 3 "$TMP/err")"; continue; fi
+  (cd "$TMP/b" && run "$TMP/out" "$TMP/err" "$BPC" compile "$base" -o "$TMP/b.bundle")
+  if [ "$rc" -ne 0 ]; then fail "$name compile text" "exit status $rc: $(head -n 3 "$TMP/err")"
+  elif ! cmp -s "$TMP/a.bundle" "$TMP/b.bundle"; then fail "$name same bundle" "the template and its printed text compile to different bundles"
+  else pass
+  fi
+  cp "$TMP/a.bundle" "$TMP/$base.bundle"
+  # Under AddressSanitizer, Graphviz's own leaks are suppressed as in tests/dot.sh.
+  if [ -n "${ASAN_OPTIONS:-}" ]; then
+    ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0" \
+      LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan-graphviz.supp:print_suppressions=0" \
+      run "$TMP/out" "$TMP/err" "$BPC" render "$t" -T svg -o "$TMP/d.svg"
+  else
+    run "$TMP/out" "$TMP/err" "$BPC" render "$t" -T svg -o "$TMP/d.svg"
+  fi
+  sound "$name render" || continue
+  if [ "$rc" -ne 0 ] || ! grep -q '<svg' "$TMP/d.svg"; then fail "$name render" "exit status $rc: $(head -n 3 "$TMP/err")"; else pass; fi
+  rm -rf "$TMP/a" "$TMP/b"
+done
+
+# Scenarios: NAME.scn and NAME.*.scn on the template NAME.
+for scn in "$HERE"/*.scn; do
+  stem=$(basename "$scn" .scn)
+  stem=${stem%%.*}
+  bundle=$TMP/$stem.bpt.bundle
+  [ -f "$bundle" ] || bundle=$TMP/zWolf_en_bp-$stem.serialized.bpt.bundle
+  if [ ! -f "$bundle" ]; then
+    if [ -f "$HERE/$stem.bpt" ]; then fail "bitrix/$(basename "$scn")" "no bundle of $stem"; fi
+    continue # a corpus template that is not here
+  fi
+  for mode in "" --reload; do
+    name="bitrix/$(basename "$scn")${mode:+ $mode}"
+    run "$TMP/out" "$TMP/err" "$BPRUN" test "$bundle" "$scn" $mode
+    sound "$name" || continue
+    if [ "$rc" -ne 0 ] || ! tail -n 1 "$TMP/out" | grep -q '^[0-9]* passed, 0 failed$'; then
+      fail "$name" "exit status $rc:"
+      head -n 20 "$TMP/out" "$TMP/err"
+    else pass
+    fi
+  done
+done
+
+# Hostile templates: refused with a message naming the file, never a crash.
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "a:1:{i:0;"; printf "N;"; for (i = 0; i < 100000; i++) printf "}" }' >"$TMP/deep.bpt"
+# An inflate bomb: a zlib stream of 200 MB of zeros (about 200 KB), made with the
+# zlib the build links: bpc itself never writes one, so a tiny C program does.
+cat >"$TMP/bomb.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+int main(void) {
+  static unsigned char in[1 << 20], out[1 << 16];
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  memset(in, 'a', sizeof in);
+  in[0] = 'a'; in[1] = ':';
+  if (deflateInit(&z, 9) != Z_OK) return 1;
+  for (int i = 0; i < 200; i++) {
+    z.next_in = in; z.avail_in = sizeof in;
+    do {
+      z.next_out = out; z.avail_out = sizeof out;
+      deflate(&z, i == 199 ? Z_FINISH : Z_NO_FLUSH);
+      fwrite(out, 1, sizeof out - z.avail_out, stdout);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  return 0;
+}
+C
+bombs=""
+if ${CC:-cc} -o "$TMP/bomb" "$TMP/bomb.c" -lz 2>/dev/null && "$TMP/bomb" >"$TMP/bomb.bpt"; then bombs=$TMP/bomb.bpt
+else echo "bitrix.sh: no C compiler with zlib here; the inflate bomb is left to the unit tests"
+fi
+for t in "$HERE"/bad/*.bpt "$TMP/deep.bpt" $bombs; do
+  name=bitrix/bad/$(basename "$t")
+  for cmd in import compile; do
+    run "$TMP/out" "$TMP/err" "$BPC" $cmd "$t" -o "$TMP/never.bundle"
+    [ $cmd = import ] && run "$TMP/out" "$TMP/err" "$BPC" import "$t"
+    sound "$name $cmd" || continue
+    if [ "$rc" -ne 1 ]; then fail "$name $cmd" "exit status $rc, not 1: $(head -n 3 "$TMP/err")"
+    elif ! grep -q -F "$t: error: " "$TMP/err"; then fail "$name $cmd" "no '$t: error: ...' message: $(head -n 3 "$TMP/err")"
+    elif [ -e "$TMP/never.bundle" ]; then fail "$name $cmd" "a bundle was written"
+    else pass
+    fi
+  done
+done
+
+if [ -s "$TMP/warnings" ]; then
+  echo "warnings of the imports:"
+  sort -u "$TMP/warnings"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
