@@ -160,6 +160,7 @@ static const char *tag_of(const IrNode *n) {
   case IR_FORK: case IR_JOIN: case IR_RACE: return "bpmn:parallelGateway";
   case IR_RACE_JOIN: return "bpmn:complexGateway";
   case IR_EVENT_WAIT: return "bpmn:eventBasedGateway";
+  case IR_BRANCH: return "bpmn:group";
   default: return NULL;
   }
 }
@@ -201,10 +202,10 @@ static const char *expr_text(Writer *W, const IrProc *p, const IrExpr *e) {
   return t;
 }
 
-static const char *payload(Writer *W, const IrNode *n, const char *id) {
+static const char *payload(Writer *W, const IrNode *n, const char *id, const char *cluster) {
   StrBuf b;
   sb_init(&b);
-  ir_text_node(&b, n, id);
+  ir_text_node(&b, n, id, cluster);
   char *t = arena_strndup(&W->a, b.data, b.len);
   sb_free(&b);
   return t;
@@ -297,12 +298,13 @@ static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
   sb_free(&b);
 }
 
-static void element(Writer *W, const IrProc *p, const IrNode *n, const Elem *el, const char *deflt) {
+static void element(Writer *W, const IrProc *p, const IrNode *n, const Elem *el, const char *deflt,
+                    const char *cluster) {
   start(W, el->tag);
   attr(W, "id", el->id);
-  if (n->title && *n->title) attr(W, "name", n->title);
+  if (n->title && *n->title && n->kind != IR_BRANCH) attr(W, "name", n->title); /* a group has none */
   if (deflt) attr(W, "default", deflt);
-  attr(W, "bpc:ir", payload(W, n, el->id));
+  attr(W, "bpc:ir", payload(W, n, el->id, cluster));
   if (ir_is_human(n->kind)) human_hints(W, p, n);
   if (n->kind == IR_TERMINATE) {
     start(W, "bpmn:terminateEventDefinition");
@@ -355,6 +357,13 @@ static void shape(Writer *W, const char *id, const BwBox *b) {
   end(W);
 }
 
+static void waypoint(Writer *W, double x, double y) {
+  start(W, "di:waypoint");
+  attr_num(W, "x", x);
+  attr_num(W, "y", y);
+  end(W);
+}
+
 static void diagram(Writer *W, ProcOut *po) {
   const IrProc *p = po->p;
   start(W, "bpmndi:BPMNDiagram");
@@ -363,13 +372,13 @@ static void diagram(Writer *W, ProcOut *po) {
   attr(W, "id", unique_id(W, arena_printf(&W->a, "%s_plane", po->id), "plane"));
   attr(W, "bpmnElement", po->id);
   for (uint32_t i = 0; i < p->nodes.n; i++) {
-    if (!po->els[i].tag) continue;
+    if (!po->els[i].tag || !po->boxes[i].used) continue; /* an empty group is not drawn */
     shape(W, po->els[i].id, &po->boxes[i]);
     const IrNode *n = ir_node_at(p, i);
     if (!ir_is_human(n->kind)) continue;
     uint32_t nb = n->u.human.nreminds + (n->u.human.timeout_entry ? 1 : 0);
     for (uint32_t k = 0; k < nb; k++) { /* on the step's lower edge, from the right */
-      BwBox b = {EVENT, EVENT, 0, 0, true};
+      BwBox b = {EVENT, EVENT, 0, 0, true, "circle"};
       b.x = po->boxes[i].x + po->boxes[i].w - EVENT - 6 - k * (EVENT + 4);
       b.y = po->boxes[i].y + po->boxes[i].h - EVENT / 2;
       shape(W, po->bnd[i][k].id, &b);
@@ -384,14 +393,19 @@ static void diagram(Writer *W, ProcOut *po) {
     attr(W, "bpmnElement", po->flow_ids[i]);
     for (uint32_t k = 0; k < l->npts; k++) {
       double x = l->pts[2 * k], y = l->pts[2 * k + 1];
-      if (k == 0 && e->kind == IR_E_TIMER) { /* out of the boundary event's bottom */
+      if (k == 0 && e->kind == IR_E_TIMER) { /* out of the boundary event's bottom, */
+        const IrHuman *h = &e->from->u.human;
+        uint32_t slot = h->nreminds;
+        for (uint32_t r = 0; r < h->nreminds; r++)
+          if (h->remind_entry[r] == e->to) slot = r;
         const BwBox *s = &po->boxes[e->from->index];
-        x = s->x + s->w - EVENT / 2 - 6, y = s->y + s->h + EVENT / 2;
+        x = s->x + s->w - EVENT / 2 - 6 - slot * (EVENT + 4), y = s->y + s->h + EVENT / 2;
+        if (l->npts >= 2 && l->pts[3] > y) { /* then down to where the route goes on */
+          waypoint(W, x, y);
+          y = l->pts[3];
+        }
       }
-      start(W, "di:waypoint");
-      attr_num(W, "x", x);
-      attr_num(W, "y", y);
-      end(W);
+      waypoint(W, x, y);
     }
     end(W);
   }
@@ -403,11 +417,19 @@ static void diagram(Writer *W, ProcOut *po) {
 
 static void box_size(const IrNode *n, BwBox *b) {
   const char *tag = tag_of(n);
-  b->used = tag != NULL;
-  if (!tag) return;
-  if (strstr(tag, "Event")) b->w = b->h = EVENT;
-  else if (strstr(tag, "Gateway")) b->w = b->h = GATEWAY;
-  else b->w = TASK_W, b->h = TASK_H;
+  b->used = tag != NULL && n->kind != IR_BRANCH; /* a group is drawn around its members */
+  if (!b->used) return;
+  if (strstr(tag, "Event")) b->w = b->h = EVENT, b->outline = "circle";
+  else if (strstr(tag, "Gateway")) b->w = b->h = GATEWAY, b->outline = "diamond";
+  else b->w = TASK_W, b->h = TASK_H, b->outline = "box";
+}
+
+/* The boundary event a TIMER edge leaves from. */
+static const char *timer_source(const ProcOut *po, const IrEdge *e) {
+  const IrHuman *h = &e->from->u.human;
+  for (uint32_t k = 0; k < h->nreminds; k++)
+    if (h->remind_entry[k] == e->to) return po->bnd[e->from->index][k].id;
+  return po->bnd[e->from->index][h->nreminds].id;
 }
 
 /* Ids and the layout of one process, before anything is written. */
@@ -446,19 +468,31 @@ static void plan(Writer *W, ProcOut *po) {
     const IrEdge *e = ir_edge_at(p, i);
     po->flow_ids[i] = NULL;
     if (!po->els[e->from->index].tag || !po->els[e->to->index].tag) continue;
-    po->flow_ids[i] = unique_id(W, arena_printf(&W->a, "%s_to_%s", po->els[e->from->index].id, po->els[e->to->index].id), "flow");
+    const char *from = e->kind == IR_E_TIMER ? timer_source(po, e) : po->els[e->from->index].id;
+    po->flow_ids[i] = unique_id(W, arena_printf(&W->a, "%s_to_%s", from, po->els[e->to->index].id), "flow");
     po->lines[i].from = e->from->index;
     po->lines[i].to = e->to->index;
   }
   bpmnw_layout(&W->a, po->boxes, p->nodes.n, po->lines, p->edges.n);
-}
-
-/* The boundary event a TIMER edge leaves from. */
-static const char *timer_source(const ProcOut *po, const IrEdge *e) {
-  const IrHuman *h = &e->from->u.human;
-  for (uint32_t k = 0; k < h->nreminds; k++)
-    if (h->remind_entry[k] == e->to) return po->bnd[e->from->index][k].id;
-  return po->bnd[e->from->index][h->nreminds].id;
+  /* groups around their members; a nested branch comes after its outer one,
+   * so from the last node back each group is complete before it is counted */
+  for (uint32_t i = p->nodes.n; i-- > 0;) {
+    const IrNode *n = ir_node_at(p, i);
+    BwBox *b = &po->boxes[i];
+    if (!n->cluster || n->cluster->kind != IR_BRANCH || !b->used) continue;
+    BwBox *g = &po->boxes[n->cluster->index];
+    double pad = n->kind == IR_BRANCH ? 10 : 15;
+    double x0 = b->x - pad, y0 = b->y - pad, x1 = b->x + b->w + pad, y1 = b->y + b->h + pad;
+    if (!g->used) {
+      g->x = x0, g->y = y0, g->w = x1 - x0, g->h = y1 - y0, g->used = true;
+    } else {
+      double gx1 = g->x + g->w, gy1 = g->y + g->h;
+      if (x0 < g->x) g->x = x0;
+      if (y0 < g->y) g->y = y0;
+      g->w = (x1 > gx1 ? x1 : gx1) - g->x;
+      g->h = (y1 > gy1 ? y1 : gy1) - g->y;
+    }
+  }
 }
 
 static void flows(Writer *W, const ProcOut *po) {
@@ -516,7 +550,8 @@ static void process(Writer *W, const ProcOut *po) {
   for (uint32_t i = 0; i < p->nodes.n; i++) {
     const IrNode *n = ir_node_at(p, i);
     if (!po->els[i].tag) continue;
-    element(W, p, n, &po->els[i], else_flow(po, n));
+    const char *cluster = n->cluster && n->cluster->kind == IR_BRANCH ? po->els[n->cluster->index].id : NULL;
+    element(W, p, n, &po->els[i], else_flow(po, n), cluster);
     if (ir_is_human(n->kind)) boundaries(W, p, n, &po->els[i], po->bnd[i]);
   }
   flows(W, po);

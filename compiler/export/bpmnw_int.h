@@ -21,6 +21,7 @@ typedef struct BwBox {
   double w, h;
   double x, y;
   bool used; /* false: not drawn (not placed) */
+  const char *outline; /* Graphviz's shape, where lines end: "box", "circle", "diamond" */
 } BwBox;
 
 typedef struct BwLine {

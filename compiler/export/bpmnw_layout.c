@@ -89,6 +89,7 @@ void bpmnw_layout(Arena *a, BwBox *boxes, uint32_t nboxes, BwLine *lines, uint32
     if (!boxes[i].used) continue;
     snprintf(name, sizeof name, "n%u", (unsigned)i);
     gv[i] = agnode(g, name, 1);
+    if (boxes[i].outline) set(gv[i], "shape", boxes[i].outline);
     snprintf(name, sizeof name, "%.4f", boxes[i].w / 72);
     set(gv[i], "width", name);
     snprintf(name, sizeof name, "%.4f", boxes[i].h / 72);

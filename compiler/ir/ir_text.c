@@ -401,8 +401,13 @@ static void human(StrBuf *b, const IrHuman *h) {
   }
 }
 
-void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id) {
+void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id, const char *cluster_id) {
   sb_printf(b, "(%s", ir_node_kind_name(n->kind));
+  if (cluster_id) {
+    sb_puts(b, " (cluster ");
+    put_cstr(b, cluster_id);
+    sb_putc(b, ')');
+  }
   if (!bpmn_id || !str_eq(bpmn_id, n->id)) {
     sb_puts(b, " (id ");
     put_cstr(b, n->id);
@@ -463,6 +468,7 @@ void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id) {
     field_expr(b, "due", n->u.reassign.due);
     break;
   case IR_ADD: who(b, "who", n->u.add.who); break;
+  case IR_BRANCH: sb_printf(b, " (number %u)", (unsigned)n->u.branch.number); break;
   default: break;
   }
   sb_putc(b, ')');
@@ -563,7 +569,7 @@ static IrExpr *expr(Rd *r, const IrSx *x) {
   } else if (str_eq(h, "slot") && arity(r, x, 2)) {
     uint32_t slot;
     if (!r->p) fail(r, "a slot outside a process");
-    else if (get_u(r, x->items[1], r->p->slots.n ? r->p->slots.n - 1 : 0, &slot) && slot < r->p->slots.n)
+    else if (get_u(r, x->items[1], UINT16_MAX, &slot) && slot < r->p->slots.n)
       return ir_expr_slot(r->ir, r->p, (uint16_t)slot);
     else fail(r, "a slot number is out of range");
   } else if (str_eq(h, "field") && arity(r, x, 3) && (t = get_type(r, x->items[1]))) {
@@ -797,6 +803,11 @@ const char *ir_text_node_id(const IrSx *x) {
   return id && id->kind == IR_SX_STRING ? id->s : NULL;
 }
 
+const char *ir_text_node_cluster(const IrSx *x) {
+  const IrSx *c = arg(x, "cluster", 0);
+  return c && c->kind == IR_SX_STRING ? c->s : NULL;
+}
+
 static bool slot_of(Rd *r, const IrSx *x, const IrProc *p, int32_t *slot, bool allow_none) {
   int64_t v;
   if (!get_i64(r, x, &v)) return false;
@@ -921,6 +932,9 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
     n->u.reassign.due = tagged_expr(&r, x, "due", false);
     break;
   case IR_ADD: n->u.add.who = tagged_who(&r, x, "who"); break;
+  case IR_BRANCH:
+    if (get_u(&r, arg(x, "number", 0), UINT32_MAX, &u)) n->u.branch.number = u;
+    break;
   case IR_START: case IR_END: case IR_CHOICE: case IR_MERGE: case IR_FORK: case IR_JOIN:
   case IR_RACE: case IR_RACE_JOIN: case IR_EVENT_WAIT: case IR_HANDLER_END: break;
   default: fail(&r, "this kind of node is not read from BPMN"); break;

@@ -49,10 +49,11 @@ void ir_text_expr(StrBuf *b, const IrExpr *e);                /* `-` for NULL */
 void ir_text_program(StrBuf *b, const IrProgram *ir);
 /* (process (title ..) (doc N) (trigger ..) (slots ..) (params ..) (inits ..)) */
 void ir_text_proc(StrBuf *b, const IrProc *p);
-/* (KIND (id ..) (name ..) (detail ..) payload...): everything of a node but its
- * edges; a human step's handler entries are its TIMER edges. `id` is written
- * when the node's id differs from bpmn_id. */
-void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id);
+/* (KIND (cluster ..) (id ..) (name ..) (detail ..) payload...): everything of a
+ * node but its edges; a human step's handler entries are its TIMER edges. `id`
+ * is written when the node's id differs from bpmn_id; cluster_id (NULL: none)
+ * names the element of the node's cluster (an IR_BRANCH) in the file. */
+void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id, const char *cluster_id);
 
 /* ---- reading ------------------------------------------------------------------------ */
 
@@ -74,5 +75,7 @@ bool ir_text_node_kind(const IrSx *x, IrNodeKind *kind);
 bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const char **err);
 /* The original id a node text names with (id "..."), or NULL. */
 const char *ir_text_node_id(const IrSx *x);
+/* The element id of the node's cluster, (cluster "..."), or NULL. */
+const char *ir_text_node_cluster(const IrSx *x);
 
 #endif

@@ -9,7 +9,8 @@
  * document order (so human steps get their numbers again), named by its id
  * (or by the original id the text gives). A boundary timer event is no node:
  * its outgoing flow is the TIMER edge from the step it is attached to into a
- * reminder or on-timeout handler. Sequence flows become edges in document
+ * reminder or on-timeout handler. A <group> is the cluster of a parallel
+ * branch (IR_BRANCH, on no path; diagrams draw its members inside it). Sequence flows become edges in document
  * order with the kind, arm and condition their bpc:ir gives. */
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +82,7 @@ static void element_node(Ctx *c, BpmnElement *e) {
   const IrSx *x = parse(c, e->line, e->id, e->bpc);
   IrNodeKind kind;
   if (!x) return;
-  if (!ir_text_node_kind(x, &kind) || kind == IR_STATE || kind == IR_GOTO || kind == IR_IDLE ||
-      kind == IR_BRANCH) {
+  if (!ir_text_node_kind(x, &kind) || kind == IR_STATE || kind == IR_GOTO || kind == IR_IDLE) {
     refuse(c, e->line, e->id, "bpc:ir names no kind of node bpc reads from BPMN", NULL);
     return;
   }
@@ -91,6 +91,12 @@ static void element_node(Ctx *c, BpmnElement *e) {
   const char *err = NULL;
   if (!ir_text_read_node(c->ir, c->p, n, x, &err)) refuse(c, e->line, e->id, "bpc:ir", err);
   map_put(&c->nodes, e, n);
+  const char *cluster = ir_text_node_cluster(x);
+  if (cluster) { /* a branch drawn before its members: the group comes first */
+    IrNode *cn = map_get(&c->nodes, bpmn_find_element(c->m, cluster));
+    if (!cn || cn->kind != IR_BRANCH) refuse(c, e->line, e->id, "its cluster is no group bpc read before it", NULL);
+    n->cluster = cn;
+  }
 }
 
 /* A flow out of a boundary timer: the TIMER edge from the step into a handler. */
