@@ -220,8 +220,10 @@ static void timer(Writer *W, const IrProc *p, const IrExpr *at, const IrExpr *be
   attr(W, "xsi:type", "bpmn:tFormalExpression");
   StrBuf b;
   sb_init(&b);
-  if (duration && at->kind == IR_X_DURATION && (!before || before->kind == IR_X_DURATION)) {
-    bpmnw_iso_duration(&b, at->u.i - (before ? before->u.i : 0));
+  int64_t left;
+  if (duration && at->kind == IR_X_DURATION && (!before || before->kind == IR_X_DURATION) &&
+      !__builtin_sub_overflow(at->u.i, before ? before->u.i : 0, &left)) {
+    bpmnw_iso_duration(&b, left);
   } else if (!before && at && at->kind == IR_X_CALL && at->u.call.n == 1 &&
              at->u.call.args[0]->kind == IR_X_STRING) {
     sb_puts(&b, at->u.call.args[0]->u.str.s); /* date("2026-03-01") */

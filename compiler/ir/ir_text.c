@@ -594,7 +594,11 @@ static IrExpr *expr(Rd *r, const IrSx *x) {
     if (c && a && b) return ir_expr_cond(r->ir, c, a, b);
   } else if (str_eq(h, "as") && arity(r, x, 3) && (t = get_type(r, x->items[1]))) {
     IrExpr *o = expr(r, x->items[2]);
-    if (o) return ir_expr_as(r->ir, t, o);
+    /* the conversions IR_X_AS stands for (ir.h) */
+    if (o && ((t == &type_decimal && o->type == &type_int) || (t == &type_users && o->type == &type_user) ||
+              (t->kind == T_LIST && o->type == &type_list_empty) || t == o->type))
+      return ir_expr_as(r->ir, t, o);
+    if (o) fail(r, "`as` converts only int to decimal, user to users and [] to a list");
   } else {
     for (uint32_t op = 0; op < N_BINARY; op++) {
       if (!str_eq(h, binary_names[op])) continue;
@@ -818,7 +822,19 @@ static bool slot_of(Rd *r, const IrSx *x, const IrProc *p, int32_t *slot, bool a
   return fail(r, "a slot number is out of range");
 }
 
-static void read_human(Rd *r, IrProc *p, IrHuman *h, const IrSx *x) {
+static const Type *step_result_type(IrNodeKind k) {
+  return k == IR_TASK ? &type_task_result : k == IR_APPROVE ? &type_approve_result
+         : k == IR_REVIEW ? &type_review_result : &type_request_result;
+}
+
+/* The type of a document field or slot an answer or assignment goes to. */
+static const Type *target_type(const IrProgram *ir, const IrProc *p, bool to_slot, uint32_t index) {
+  if (to_slot) return index < p->slots.n ? ir_slot_at(p, index)->type : NULL;
+  const IrDoc *d = p->doc >= 0 && (uint32_t)p->doc < ir->ndocs ? &ir->docs[p->doc] : NULL;
+  return d && index < d->nfields ? d->fields[index].type : NULL;
+}
+
+static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx *x) {
   h->who = tagged_who(r, x, "who");
   h->title = tagged_expr(r, x, "title", false);
   int m = name_index(modes, 4, arg(x, "mode", 0));
@@ -844,13 +860,15 @@ static void read_human(Rd *r, IrProc *p, IrHuman *h, const IrSx *x) {
       rf->type = get_type(r, f->items[2]);
       if (!get_u(r, f->items[3], 1, &to_slot) || !get_u(r, f->items[4], UINT16_MAX, &index)) break;
       rf->to_slot = to_slot, rf->index = (uint16_t)index;
-      uint32_t limit = to_slot ? p->slots.n
-                       : p->doc >= 0 && (uint32_t)p->doc < r->ir->ndocs ? r->ir->docs[p->doc].nfields : 0;
-      if (index >= limit || !rf->name) fail(r, "a request field's place is out of range");
+      const Type *t = target_type(r->ir, p, to_slot, index);
+      if (!t || !rf->name) fail(r, "a request field's place is out of range");
+      else if (t != rf->type) fail(r, "a request field's type is not its place's");
     }
   }
   const IrSx *res = arg(x, "result", 0);
-  if (res) slot_of(r, res, p, &h->result, true);
+  if (res && slot_of(r, res, p, &h->result, true) && h->result >= 0 &&
+      ir_slot_at(p, (uint32_t)h->result)->type != step_result_type(kind))
+    fail(r, "a step's result slot is not of its result type");
   const IrSx *rem = ir_sx_find(x, "remind");
   if (rem && !r->err) {
     h->remind_before = expr_list(r, rem, 1, &h->nreminds);
@@ -868,7 +886,7 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
   if (!n->detail) n->detail = "";
   uint32_t u, v;
   switch (n->kind) {
-  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: read_human(&r, p, &n->u.human, x); break;
+  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: read_human(&r, p, &n->u.human, n->kind, x); break;
   case IR_ACTION: {
     const IrSx *args = ir_sx_find(x, "args");
     if (!get_u(&r, arg(x, "action", 0), ir->nactions ? ir->nactions - 1 : 0, &u) || u >= ir->nactions) {
@@ -878,7 +896,9 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
     n->u.action.action = (uint16_t)u;
     if (args) n->u.action.args = expr_list(&r, args, 1, &n->u.action.n);
     if (!r.err && n->u.action.n != ir->actions[u].nparams) fail(&r, "an action has the wrong number of arguments");
-    if (arg(x, "result", 0)) slot_of(&r, arg(x, "result", 0), p, &n->u.action.result, true);
+    if (arg(x, "result", 0) && slot_of(&r, arg(x, "result", 0), p, &n->u.action.result, true) &&
+        n->u.action.result >= 0 && ir_slot_at(p, (uint32_t)n->u.action.result)->type != ir->actions[u].result)
+      fail(&r, "an action's result slot is not of its result type");
     break;
   }
   case IR_NOTIFY:
@@ -891,9 +911,10 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
     n->u.assign.to_slot = u, n->u.assign.index = (uint16_t)v;
     n->u.assign.type = get_type(&r, arg(x, "type", 0));
     n->u.assign.value = tagged_expr(&r, x, "value", true);
-    uint32_t limit = u ? p->slots.n
-                     : p->doc >= 0 && (uint32_t)p->doc < ir->ndocs ? ir->docs[p->doc].nfields : 0;
-    if (v >= limit) fail(&r, "an assignment's target is out of range");
+    const Type *t = target_type(ir, p, u, v);
+    if (!t) fail(&r, "an assignment's target is out of range");
+    else if (t != n->u.assign.type || (n->u.assign.value && !type_assignable(t, n->u.assign.value->type)))
+      fail(&r, "an assignment's value is not of its target's type");
     break;
   }
   case IR_START_PROCESS: {
