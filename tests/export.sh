@@ -1,8 +1,9 @@
 #!/bin/sh
 # export.sh BUILD — `bpc export --bpmn` round trips (run by tests/run.sh).
 #
-# Every .bp of the spec's examples, of samples/ and of tests/scenarios that has
-# .scn scenarios (whose original runs are tests/run.sh's): compiled, exported
+# Every .bp of the spec's examples, of samples/ and of tests/scenarios, and every
+# .bpmn of tests/scenarios (export goes through the IR, whatever the input), that
+# has .scn scenarios (whose original runs are tests/run.sh's): compiled, exported
 # to BPMN, the export compiled, and the SAME scenarios run against that bundle,
 # with and without --reload; the two bundles must hold the same bytecode
 # (`bpc disasm` without its source comments). A file export refuses must be
@@ -38,13 +39,14 @@ mkdir -p "$TMP/bpmn" "$TMP/work"
 # (`due.bpmn:`): positions are those of the file compiled, and the BPMN's are
 # its elements' lines.
 scenarios() {
-  _bpt=$1 _dir=$(dirname "$2") _base=$(basename "$2" .bp) _what=$3
+  _bpt=$1 _dir=$(dirname "$2") _base=$(basename "$2") _what=$3
+  _base=${_base%.*}
   for scn0 in "$_dir/$_base.scn" "$_dir/$_base".*.scn; do
     [ -f "$scn0" ] || continue
     scn=$scn0
     if [ -n "${4:-}" ]; then
       scn=$TMP/work/$(basename "$scn0")
-      sed -E "s/^(expect journal \")$_base\.bp:[0-9]+(:[0-9]*)?\)?\"/\1$_base.bpmn:\"/" "$scn0" >"$scn"
+      sed -E "s/^(expect journal \")$_base\.bp(mn)?:[0-9]+(:[0-9]*)?\)?\"/\1$_base.bpmn:\"/" "$scn0" >"$scn"
       moved=$((moved + $(diff "$scn0" "$scn" | grep -c '^>')))
     fi
     for mode in "" --reload; do
@@ -65,9 +67,10 @@ scenarios() {
 code_of() { "$BPC" disasm "$1" 2>/dev/null | grep -v '^ *;'; }
 
 roundtrips=0 refused=0 moved=0
-for src in ../shared/spec/examples/*.bp samples/*.bp tests/scenarios/*.bp; do
+for src in ../shared/spec/examples/*.bp samples/*.bp tests/scenarios/*.bp tests/scenarios/*.bpmn; do
   [ -f "$src" ] || continue
-  base=$(basename "$src" .bp)
+  base=$(basename "$src")
+  base=${base%.*}
   dir=$(dirname "$src")
   has=
   for scn in "$dir/$base".scn "$dir/$base".*.scn; do [ -f "$scn" ] && has=1; done
@@ -114,6 +117,27 @@ done
 echo "round trips: $roundtrips exported and passed their scenarios again ($moved expected positions" \
   "moved to the BPMN file), $refused refused"
 [ "$roundtrips" -ge 7 ] && pass || fail "export/count" "only $roundtrips files round-tripped"
+
+# Every flow element of an export has a shape, every sequence flow an edge with
+# at least two waypoints, and all of it lies at x, y >= 0 (y flipped right).
+for f in "$TMP"/bpmn/*.bpmn; do
+  els=$(grep -c -E '^ *<bpmn:(startEvent|endEvent|userTask|serviceTask|sendTask|task|intermediateThrowEvent|intermediateCatchEvent|exclusiveGateway|parallelGateway|complexGateway|eventBasedGateway|boundaryEvent) ' "$f")
+  flows=$(grep -c '^ *<bpmn:sequenceFlow ' "$f")
+  shapes=$(grep -c '<bpmndi:BPMNShape ' "$f")
+  groups=$(grep -c '^ *<bpmn:group ' "$f")
+  edges=$(grep -c '<bpmndi:BPMNEdge ' "$f")
+  short=$(awk '/<bpmndi:BPMNEdge /{n=0} /<di:waypoint /{n++} /<\/bpmndi:BPMNEdge>/{if (n<2) bad++} END{print bad+0}' "$f")
+  if [ "$shapes" -lt "$els" ] || [ "$shapes" -gt $((els + groups)) ] || [ "$edges" -ne "$flows" ] || [ "$short" -ne 0 ] ||
+    grep -q -E '(x|y)="-' "$f"; then
+    fail "export/diagram $(basename "$f")" "$els elements, $groups groups, $shapes shapes, $flows flows, $edges edges, $short short"
+  else pass
+  fi
+done
+# and bpc draws an export like any BPMN file
+run "$TMP/out" "$TMP/err" "$BPC" render "$TMP/bpmn/samples__two_stage_approval.bpmn" -T svg -o "$TMP/tsa.svg"
+if [ "$rc" -eq 0 ] && grep -q 'Expert review' "$TMP/tsa.svg"; then pass
+else fail "export/render" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
 
 # ---------------------------------------------------------------------------
 # bpmn-moddle reads every export without a warning.
