@@ -380,7 +380,7 @@ static void diagram(Writer *W, ProcOut *po) {
     if (!ir_is_human(n->kind)) continue;
     uint32_t nb = n->u.human.nreminds + (n->u.human.timeout_entry ? 1 : 0);
     for (uint32_t k = 0; k < nb; k++) { /* on the step's lower edge, from the right */
-      BwBox b = {EVENT, EVENT, 0, 0, true, "circle"};
+      BwBox b = {EVENT, EVENT, 0, 0, true, "circle", -1};
       b.x = po->boxes[i].x + po->boxes[i].w - EVENT - 6 - k * (EVENT + 4);
       b.y = po->boxes[i].y + po->boxes[i].h - EVENT / 2;
       shape(W, po->bnd[i][k].id, &b);
@@ -448,11 +448,13 @@ static void plan(Writer *W, ProcOut *po) {
     Elem *el = &po->els[i];
     memset(el, 0, sizeof *el);
     memset(&po->boxes[i], 0, sizeof po->boxes[i]);
+    po->boxes[i].cluster = -1;
     po->bnd[i] = NULL;
     el->tag = tag_of(n);
     if (!el->tag) continue;
     el->id = unique_id(W, n->id, arena_printf(&W->a, "%s_%u", ir_node_kind_name(n->kind), (unsigned)i));
     box_size(n, &po->boxes[i]);
+    po->boxes[i].cluster = n->cluster && n->cluster->kind == IR_BRANCH ? (int32_t)n->cluster->index : -1;
     if (ir_is_human(n->kind)) {
       uint32_t nb = n->u.human.nreminds + 1;
       po->bnd[i] = arena_alloc(&W->a, nb * sizeof *po->bnd[i]);

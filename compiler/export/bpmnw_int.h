@@ -22,6 +22,8 @@ typedef struct BwBox {
   double x, y;
   bool used; /* false: not drawn (not placed) */
   const char *outline; /* Graphviz's shape, where lines end: "box", "circle", "diamond" */
+  int32_t cluster;     /* the box (a group, not placed itself) it is drawn inside, or -1;
+                          a group comes before what it holds */
 } BwBox;
 
 typedef struct BwLine {

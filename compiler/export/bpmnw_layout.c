@@ -67,6 +67,19 @@ static void route(Arena *a, Agedge_t *e, double top, BwLine *l, const BwBox *box
   l->npts = k / 2;
 }
 
+/* The Graphviz cluster of group i (made on first use, inside its own group's). */
+static Agraph_t *cluster_graph(Agraph_t *g, Agraph_t **subs, const BwBox *boxes, int32_t i) {
+  if (i < 0) return g;
+  if (!subs[i]) {
+    char name[32];
+    snprintf(name, sizeof name, "cluster_%d", (int)i);
+    int32_t outer = boxes[i].cluster < i ? boxes[i].cluster : -1; /* a group holds only later boxes */
+    subs[i] = agsubg(cluster_graph(g, subs, boxes, outer), name, 1);
+    set(subs[i], "margin", "18"); /* points: room for the group's border around its members */
+  }
+  return subs[i];
+}
+
 void bpmnw_layout(Arena *a, BwBox *boxes, uint32_t nboxes, BwLine *lines, uint32_t nlines) {
   if (nboxes > MAX_LAID_OUT) {
     grid(a, boxes, nboxes, lines, nlines);
@@ -83,12 +96,15 @@ void bpmnw_layout(Arena *a, BwBox *boxes, uint32_t nboxes, BwLine *lines, uint32
   agattr(g, AGNODE, mut("label"), mut(""));
   agattr(g, AGEDGE, mut("arrowhead"), mut("none"));
   Agnode_t **gv = arena_alloc(a, (nboxes + 1) * sizeof *gv);
+  Agraph_t **subs = arena_alloc(a, (nboxes + 1) * sizeof *subs);
+  memset(subs, 0, (nboxes + 1) * sizeof *subs);
   char name[32];
   for (uint32_t i = 0; i < nboxes; i++) {
     gv[i] = NULL;
     if (!boxes[i].used) continue;
     snprintf(name, sizeof name, "n%u", (unsigned)i);
-    gv[i] = agnode(g, name, 1);
+    int32_t c = boxes[i].cluster >= 0 && (uint32_t)boxes[i].cluster < i ? boxes[i].cluster : -1;
+    gv[i] = agnode(cluster_graph(g, subs, boxes, c), name, 1);
     if (boxes[i].outline) set(gv[i], "shape", boxes[i].outline);
     snprintf(name, sizeof name, "%.4f", boxes[i].w / 72);
     set(gv[i], "width", name);

@@ -94,7 +94,7 @@ static void element_node(Ctx *c, BpmnElement *e) {
   const char *cluster = ir_text_node_cluster(x);
   if (cluster) { /* a branch drawn before its members: the group comes first */
     IrNode *cn = map_get(&c->nodes, bpmn_find_element(c->m, cluster));
-    if (!cn || cn->kind != IR_BRANCH) refuse(c, e->line, e->id, "its cluster is no group bpc read before it", NULL);
+    if (!cn || cn->kind != IR_BRANCH || cn == n) refuse(c, e->line, e->id, "its cluster is no group bpc read before it", NULL);
     n->cluster = cn;
   }
 }
