@@ -543,7 +543,75 @@ static bool arity(Rd *r, const IrSx *x, uint32_t n) {
   return x->n == n ? true : fail(r, "an expression has the wrong number of parts");
 }
 
+/* Is the type an expression claims the one its parts give? The code generator
+ * trusts the IR's types (the verifier then refuses a constant stored where its
+ * type does not belong), so a text must not lie about them. A built-in's result
+ * is not checked here: a wrong kind there fails the instance at run time. */
+static bool is_time(const Type *t) {
+  return t->kind == T_DATE || t->kind == T_DATETIME || t->kind == T_DURATION;
+}
+
+static bool honest(const IrExpr *e) {
+  const Type *t = e->type;
+  switch (e->kind) {
+  case IR_X_LIST:
+    for (uint32_t i = 0; i < e->u.list.n; i++)
+      if (t->elem == &type_error || !type_assignable(t->elem, e->u.list.items[i]->type)) return false;
+    return true;
+  case IR_X_COND:
+    return e->u.cond.cond->type == &type_bool && type_assignable(t, e->u.cond.then->type) &&
+           type_assignable(t, e->u.cond.otherwise->type);
+  case IR_X_UNARY:
+    return e->u.unary.op == IR_OP_NOT ? t == &type_bool && e->u.unary.operand->type == &type_bool
+                                      : t == e->u.unary.operand->type;
+  case IR_X_BINARY: {
+    const Type *l = e->u.binary.lhs->type, *rt = e->u.binary.rhs->type;
+    switch (e->u.binary.op) {
+    case IR_OP_AND: case IR_OP_OR: return t == &type_bool && l == &type_bool && rt == &type_bool;
+    case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_MOD:
+      return t == l || t == rt || (t == &type_decimal && type_is_numeric(l) && type_is_numeric(rt)) ||
+             (t == &type_duration && is_time(l) && is_time(rt)); /* a datetime minus a datetime */
+    default: return t == &type_bool; /* comparisons and `in` */
+    }
+  }
+  default: return true;
+  }
+}
+
+/* e (NULL: none) may be used where a value of type `want` goes. */
+static bool fits(Rd *r, const IrExpr *e, const Type *want, const char *what) {
+  if (!e || !want || type_assignable(want, e->type)) return true;
+  return fail(r, what);
+}
+
+/* Each of a WHO list is a user or users. */
+static bool people(Rd *r, IrWho w) {
+  for (uint32_t i = 0; i < w.n; i++)
+    if (w.who[i]->type != &type_user && w.who[i]->type != &type_users)
+      return fail(r, "someone named to do or hear something is not a user or users");
+  return true;
+}
+
+/* A due time or a wait: a duration, or (when dates are allowed) a date or datetime. */
+static bool when(Rd *r, const IrExpr *e, bool duration, bool date) {
+  if (!e) return true;
+  TypeKind k = e->type->kind;
+  if ((duration && k == T_DURATION) || (date && (k == T_DATE || k == T_DATETIME))) return true;
+  return fail(r, "a time is not a duration, date or datetime where one is wanted");
+}
+
+static IrExpr *expr_raw(Rd *r, const IrSx *x);
+
 static IrExpr *expr(Rd *r, const IrSx *x) {
+  IrExpr *e = expr_raw(r, x);
+  if (e && !honest(e)) {
+    fail(r, "an expression's type is not the one its parts give");
+    return NULL;
+  }
+  return e;
+}
+
+static IrExpr *expr_raw(Rd *r, const IrSx *x) {
   if (r->err || is_atom(x, "-")) return NULL;
   const char *h = head(x);
   int64_t v = 0;
@@ -665,6 +733,7 @@ bool ir_text_read_program(IrProgram *ir, const IrSx *x, uint32_t nprocs, const c
       doc->fields[f - 1].type = get_type(&r, fx->items[1]);
       doc->fields[f - 1].def = expr(&r, fx->items[2]);
       if (!doc->fields[f - 1].name) fail(&r, "a document field has no name");
+      fits(&r, doc->fields[f - 1].def, doc->fields[f - 1].type, "a document field's default is not of its type");
     }
   }
   for (uint32_t i = 1; i < acts->n && !r.err; i++) {
@@ -732,6 +801,7 @@ static bool read_params(Rd *r, IrProc *p, const IrSx *params) {
     if (!get_u(r, x->items[4], 1, &req)) return false;
     prm->required = req;
     prm->def = expr(r, x->items[5]);
+    fits(r, prm->def, prm->type, "a parameter's default is not of its type");
     if (!prm->name || prm->type != ir_slot_at(p, slot)->type) return fail(r, "a parameter does not match its slot");
     ptrvec_push(&r->ir->arena, &p->params, prm);
   }
@@ -751,6 +821,7 @@ static bool read_inits(Rd *r, IrProc *p, const IrSx *inits) {
     in->slot = (uint16_t)slot;
     in->type = get_type(r, x->items[1]);
     in->value = expr(r, x->items[2]);
+    fits(r, in->value, in->type, "a variable's value is not of its type");
     if (in->type != ir_slot_at(p, slot)->type) return fail(r, "a variable does not match its slot");
     ptrvec_push(&r->ir->arena, &p->inits, in);
   }
@@ -788,6 +859,7 @@ bool ir_text_read_proc(IrProgram *ir, IrProc *p, const IrSx *x, const char **err
   if (!r.err && read_slots(&r, p, ir_sx_find(x, "slots")) && read_params(&r, p, ir_sx_find(x, "params")) &&
       read_inits(&r, p, ir_sx_find(x, "inits")) && trig)
     p->trigger.when = tagged_expr(&r, trig, "when", false);
+  fits(&r, p->trigger.when, &type_bool, "a trigger's condition is not a bool");
   *err = r.err;
   return !r.err;
 }
@@ -843,6 +915,10 @@ static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx
   h->vote = tagged_expr(r, x, "vote", h->mode == IR_MODE_VOTE);
   h->wait_all = ir_sx_find(x, "wait_all") != NULL;
   h->due = tagged_expr(r, x, "due", false);
+  people(r, h->who);
+  fits(r, h->title, &type_string, "a step's title is not a string");
+  fits(r, h->vote, &type_int, "a vote's percentage is not an int");
+  when(r, h->due, true, true);
   const IrSx *fields = ir_sx_find(x, "fields");
   if (fields) {
     h->nfields = fields->n - 1;
@@ -872,6 +948,7 @@ static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx
   const IrSx *rem = ir_sx_find(x, "remind");
   if (rem && !r->err) {
     h->remind_before = expr_list(r, rem, 1, &h->nreminds);
+    for (uint32_t i = 0; h->remind_before && i < h->nreminds; i++) when(r, h->remind_before[i], true, false);
     h->remind_entry = arena_alloc(&r->ir->arena, (h->nreminds + 1) * sizeof *h->remind_entry);
     memset(h->remind_entry, 0, (h->nreminds + 1) * sizeof *h->remind_entry);
   }
@@ -896,6 +973,8 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
     n->u.action.action = (uint16_t)u;
     if (args) n->u.action.args = expr_list(&r, args, 1, &n->u.action.n);
     if (!r.err && n->u.action.n != ir->actions[u].nparams) fail(&r, "an action has the wrong number of arguments");
+    for (uint32_t i = 0; !r.err && i < n->u.action.n; i++)
+      fits(&r, n->u.action.args[i], ir->actions[u].params[i].type, "an action's argument is not of its parameter's type");
     if (arg(x, "result", 0) && slot_of(&r, arg(x, "result", 0), p, &n->u.action.result, true) &&
         n->u.action.result >= 0 && ir_slot_at(p, (uint32_t)n->u.action.result)->type != ir->actions[u].result)
       fail(&r, "an action's result slot is not of its result type");
@@ -904,8 +983,13 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
   case IR_NOTIFY:
     n->u.notify.who = tagged_who(&r, x, "who");
     n->u.notify.message = tagged_expr(&r, x, "message", true);
+    people(&r, n->u.notify.who);
+    fits(&r, n->u.notify.message, &type_string, "a message is not a string");
     break;
-  case IR_LOG: n->u.log.text = tagged_expr(&r, x, "text", true); break;
+  case IR_LOG:
+    n->u.log.text = tagged_expr(&r, x, "text", true);
+    fits(&r, n->u.log.text, &type_string, "a journal line is not a string");
+    break;
   case IR_ASSIGN: {
     if (!get_u(&r, arg(x, "to_slot", 0), 1, &u) || !get_u(&r, arg(x, "index", 0), UINT16_MAX, &v)) break;
     n->u.assign.to_slot = u, n->u.assign.index = (uint16_t)v;
@@ -932,15 +1016,23 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
       n->u.start.args[i].param = (uint16_t)v;
       n->u.start.args[i].type = get_type(&r, a->items[1]);
       n->u.start.args[i].value = expr(&r, a->items[2]);
+      fits(&r, n->u.start.args[i].value, n->u.start.args[i].type, "a start argument is not of its type");
     }
     break;
   }
-  case IR_WAIT: case IR_WAIT_UNTIL: n->u.wait.value = tagged_expr(&r, x, "value", true); break;
-  case IR_TERMINATE: n->u.terminate.reason = tagged_expr(&r, x, "reason", false); break;
+  case IR_WAIT: case IR_WAIT_UNTIL:
+    n->u.wait.value = tagged_expr(&r, x, "value", true);
+    when(&r, n->u.wait.value, n->kind == IR_WAIT, n->kind == IR_WAIT_UNTIL);
+    break;
+  case IR_TERMINATE:
+    n->u.terminate.reason = tagged_expr(&r, x, "reason", false);
+    fits(&r, n->u.terminate.reason, &type_string, "a reason is not a string");
+    break;
   case IR_ITER_START:
     if (get_u(&r, arg(x, "slot", 0), UINT16_MAX, &u) && u + 1 < p->slots.n) n->u.iter_start.slot = (uint16_t)u;
     else fail(&r, "a loop's slots are out of range");
     n->u.iter_start.list = tagged_expr(&r, x, "list", true);
+    if (n->u.iter_start.list && n->u.iter_start.list->type->kind != T_LIST) fail(&r, "a loop's list is not a list");
     break;
   case IR_ITER_NEXT:
     if (get_u(&r, arg(x, "slot", 0), UINT16_MAX, &u) && get_u(&r, arg(x, "var", 0), UINT16_MAX, &v) &&
@@ -951,8 +1043,13 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
   case IR_REASSIGN:
     n->u.reassign.who = tagged_who(&r, x, "who");
     n->u.reassign.due = tagged_expr(&r, x, "due", false);
+    people(&r, n->u.reassign.who);
+    when(&r, n->u.reassign.due, true, true);
     break;
-  case IR_ADD: n->u.add.who = tagged_who(&r, x, "who"); break;
+  case IR_ADD:
+    n->u.add.who = tagged_who(&r, x, "who");
+    people(&r, n->u.add.who);
+    break;
   case IR_BRANCH:
     if (get_u(&r, arg(x, "number", 0), UINT32_MAX, &u)) n->u.branch.number = u;
     break;

@@ -100,6 +100,8 @@ static void test_bad_text_is_refused(void **state) {
       "(member \"approved\" (int 1))", "(list \"int\" (int 1))", "(bin \"int\" (int 1))",
       "(add \"nosuchtype\" (int 1) (int 2))", "(add \"int\" (int 1))", "(dec 1 99)",
       "(text (int 1) -)", "(frobnicate)", "(if (bool 1) (int 1))", "(as \"int\" (str \"x\"))",
+      "(if (int 3) (int 1) (str \"a\"))", "(add \"string\" (int 1) (int 2))", "(and \"bool\" (int 1) (bool 1))",
+      "(list \"list of int\" (str \"a\"))", "(not \"bool\" (int 1))", "(eq \"int\" (int 1) (int 1))",
   };
   Fix F = fix_new();
   for (size_t i = 0; i < sizeof bad_sx / sizeof bad_sx[0]; i++) {

@@ -151,6 +151,7 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
     uint32_t arm = (uint32_t)strtoul(x->items[1]->s, NULL, 10);
     IrExpr *cond = ir_text_read_expr(c->ir, c->p, x->items[2], &err);
     if (!cond) refuse(c, f->line, f->id, "the condition in bpc:ir cannot be read", err ? err : "none given");
+    else if (cond->type != &type_bool) refuse(c, f->line, f->id, "the condition in bpc:ir is not a bool", NULL);
     else ir_edge_cond(c->ir, c->p, from, to, arm, cond, f->name);
   } else {
     refuse(c, f->line, f->id, "bpc:ir of a flow is not (flow), (else) or (cond ARM EXPR)", NULL);
