@@ -9,9 +9,24 @@
 
 #include "bpmnw_int.h"
 
-/* dot on a few thousand nodes takes seconds; beyond this a grid is drawn
- * (docs/limits.md names the same bound for `bpc render`). */
-enum { MAX_LAID_OUT = 2000 };
+/* dot's time grows fast with the graph (docs/limits.md measured 1,000 `if`s
+ * at 124 s, 60 nested parallels at 5 to 11 s): beyond the bounds `bpc render`
+ * lays out, a grid is drawn instead. */
+enum { MAX_NODES = 500, MAX_EDGES = 800, MAX_CLUSTER_DEPTH = 24 };
+
+/* Within the bounds above? */
+static bool small_enough(Arena *a, const BwBox *boxes, uint32_t nboxes, uint32_t nlines) {
+  uint32_t used = 0;
+  for (uint32_t i = 0; i < nboxes; i++) used += boxes[i].used;
+  if (used > MAX_NODES || nlines > MAX_EDGES) return false;
+  uint32_t *depth = arena_alloc(a, (nboxes + 1) * sizeof *depth);
+  for (uint32_t i = 0; i < nboxes; i++) { /* a group comes before what it holds */
+    int32_t c = boxes[i].cluster;
+    depth[i] = c >= 0 && (uint32_t)c < i ? depth[c] + 1 : 0;
+    if (depth[i] > MAX_CLUSTER_DEPTH) return false;
+  }
+  return true;
+}
 static const double MARGIN = 40;
 
 static char *mut(const char *s) { return (char *)s; }
@@ -81,7 +96,7 @@ static Agraph_t *cluster_graph(Agraph_t *g, Agraph_t **subs, const BwBox *boxes,
 }
 
 void bpmnw_layout(Arena *a, BwBox *boxes, uint32_t nboxes, BwLine *lines, uint32_t nlines) {
-  if (nboxes > MAX_LAID_OUT) {
+  if (!small_enough(a, boxes, nboxes, nlines)) {
     grid(a, boxes, nboxes, lines, nlines);
     return;
   }

@@ -99,6 +99,10 @@ static void element_node(Ctx *c, BpmnElement *e) {
   }
 }
 
+/* The flow's name as the edge's label, in the program's arena (the model is
+ * freed before the program is compiled). */
+static const char *label(Ctx *c, const BpmnFlow *f) { return f->name ? ir_str(c->ir, f->name) : NULL; }
+
 /* A flow out of a boundary timer: the TIMER edge from the step into a handler. */
 static void timer_flow(Ctx *c, BpmnFlow *f, BpmnElement *boundary, IrNode *to) {
   BpmnElement *step_el = boundary->attached_to ? bpmn_find_element(c->m, boundary->attached_to) : NULL;
@@ -122,7 +126,7 @@ static void timer_flow(Ctx *c, BpmnFlow *f, BpmnElement *boundary, IrNode *to) {
     refuse(c, boundary->line, boundary->id, "bpc:ir is neither (timeout) nor (remind N), or says it twice", NULL);
     return;
   }
-  ir_edge(c->ir, c->p, step, to, IR_E_TIMER, f->name);
+  ir_edge(c->ir, c->p, step, to, IR_E_TIMER, label(c, f));
 }
 
 static void flow_edge(Ctx *c, BpmnFlow *f) {
@@ -144,7 +148,7 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
   }
   const char *kind = x->items[0]->s;
   if (str_eq(kind, "flow") || str_eq(kind, "else")) {
-    IrEdge *e = ir_edge(c->ir, c->p, from, to, str_eq(kind, "flow") ? IR_E_FLOW : IR_E_ELSE, f->name);
+    IrEdge *e = ir_edge(c->ir, c->p, from, to, str_eq(kind, "flow") ? IR_E_FLOW : IR_E_ELSE, label(c, f));
     if (x->n == 2) e->arm = (uint32_t)strtoul(x->items[1]->s, NULL, 10);
   } else if (str_eq(kind, "cond") && x->n == 3) {
     const char *err = NULL;
@@ -152,7 +156,7 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
     IrExpr *cond = ir_text_read_expr(c->ir, c->p, x->items[2], &err);
     if (!cond) refuse(c, f->line, f->id, "the condition in bpc:ir cannot be read", err ? err : "none given");
     else if (cond->type != &type_bool) refuse(c, f->line, f->id, "the condition in bpc:ir is not a bool", NULL);
-    else ir_edge_cond(c->ir, c->p, from, to, arm, cond, f->name);
+    else ir_edge_cond(c->ir, c->p, from, to, arm, cond, label(c, f));
   } else {
     refuse(c, f->line, f->id, "bpc:ir of a flow is not (flow), (else) or (cond ARM EXPR)", NULL);
   }
