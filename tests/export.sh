@@ -10,8 +10,9 @@
 # refused with `file:line: error:` naming the construct. Then every export is
 # read with bpmn-moddle (tests/export/moddle_check.js) when a node_modules
 # folder with it is found ($BPMN_MODDLE_MODULES, tests/peer/node_modules,
-# bench/peer/node_modules), else that check prints "skipped: bpmn-moddle not
-# installed". Also: -p, -o -, refusals of edited files, and the command line.
+# bench/peer/node_modules, or any node_modules holding it under tests/ or bench/,
+# where the npm peers are installed), else that check prints "skipped:
+# bpmn-moddle not installed". Also: -p, -o -, refusals of edited files, and the command line.
 # Ends with `N passed, N failed`.
 set -u
 BUILD=${1:-build}
@@ -142,7 +143,8 @@ fi
 # ---------------------------------------------------------------------------
 # bpmn-moddle reads every export without a warning.
 MODS=
-for m in "${BPMN_MODDLE_MODULES:-}" tests/peer/node_modules bench/peer/node_modules; do
+for m in "${BPMN_MODDLE_MODULES:-}" tests/peer/node_modules bench/peer/node_modules \
+  $(find tests bench -maxdepth 4 -type d -path '*/node_modules/bpmn-moddle' 2>/dev/null | sed 's|/bpmn-moddle$||'); do
   if [ -n "$m" ] && [ -d "$m/bpmn-moddle" ]; then MODS=$m; break; fi
 done
 if [ -z "$MODS" ] || ! command -v node >/dev/null 2>&1; then
@@ -153,6 +155,24 @@ else
   else fail "export/bpmn-moddle" "exit status $rc: $(grep -v '^ok' "$TMP/out" | head -n 5) $(head -n 3 "$TMP/err")"
   fi
 fi
+
+# Every model of the BPMN corpus that bpc compiles goes out and back to the
+# same bytecode too (the export works from the IR, whatever made it).
+corpus=0
+for f in ../shared/corpus/bpmn/*.bpmn ../shared/corpus/bpmn/*/*.bpmn; do
+  [ -f "$f" ] || continue
+  "$BPC" compile "$f" -o "$TMP/work/c.orig.bpt" >/dev/null 2>&1 || continue
+  corpus=$((corpus + 1))
+  run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$f" -o "$TMP/work/c.bpmn"
+  rc1=$rc
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/work/c.bpmn" -o "$TMP/work/c.back.bpt"
+  why=$(unsound "$TMP/err")
+  if [ "$rc1" -eq 0 ] && [ -z "$why" ] && [ "$rc" -eq 0 ] &&
+    [ "$(code_of "$TMP/work/c.orig.bpt")" = "$(code_of "$TMP/work/c.back.bpt")" ]; then pass
+  else fail "export/corpus $f" "export $rc1, compile $rc $why: $(head -n 3 "$TMP/err")"
+  fi
+done
+echo "corpus: $corpus compiled BPMN models exported and read back"
 
 # A process too large for dot (200 ifs: 602 nodes) is placed on a grid, quickly,
 # and still compiles back to the same program (this once read flow names freed
