@@ -359,7 +359,12 @@ static int cmd_export(int argc, char **argv) {
     fwrite(xml, 1, len, stdout);
   } else {
     char *path = out ? xstrdup(out) : output_named(in, ".bpmn");
-    if (!write_output(path, xml, len)) status = EXIT_MISUSE;
+    if (!out && strcmp(path, in) == 0) { /* a .bpmn input: never overwrite it unasked */
+      fprintf(stderr, "bpc: export: %s would be written over itself; name the output with -o\n", in);
+      status = EXIT_MISUSE;
+    } else if (!write_output(path, xml, len)) {
+      status = EXIT_MISUSE;
+    }
     free(path);
   }
   free(xml);
