@@ -42,6 +42,7 @@ ROOM_back    = compiler/back
 ROOM_diagram = compiler/diagram
 ROOM_bpmn    = compiler/import/bpmn
 ROOM_bitrix  = compiler/import/bitrix
+ROOM_export  = compiler/export
 ROOM_bpc     = compiler
 ROOM_bundle  = runtime/bundle
 ROOM_runtime = runtime
@@ -58,11 +59,12 @@ SEES_back    = base ir back bundle
 SEES_diagram = base ir diagram bundle
 SEES_bpmn    = base ir bpmn
 SEES_bitrix  = base bitrix
-SEES_bpc     = base front check ir lower back diagram bpmn bitrix bundle
+SEES_export  = base ir export
+SEES_bpc     = base front check ir lower back diagram bpmn bitrix export bundle
 SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
 
-ROOMS = base front check ir lower back diagram bpmn bitrix bpc bundle runtime bprun
+ROOMS = base front check ir lower back diagram bpmn bitrix export bpc bundle runtime bprun
 # -I flags of a room: the folders of the rooms it sees. A room that sees single
 # headers of another (bprun sees runtime/bp.h, check sees the calendar) gets a
 # folder $(BUILD)/pub/ROOM holding copies of just those headers.
@@ -78,7 +80,7 @@ $(foreach r,$(ROOMS),$(foreach h,$(filter %.h,$(SEES_$(r))),$(eval $(call pub_he
 ALL_INCS = $(foreach r,$(filter-out bpc bprun,$(ROOMS)),-I$(ROOM_$(r))) -I$(GEN)
 
 room_src = $(wildcard $(ROOM_$(1))/*.c)
-COMPILER_ROOMS = base front check ir lower back diagram bpmn bitrix
+COMPILER_ROOMS = base front check ir lower back diagram bpmn bitrix export
 COMPILER_SRC = $(foreach r,$(COMPILER_ROOMS),$(call room_src,$(r)))
 BUNDLE_SRC   = $(call room_src,bundle)
 RUNTIME_SRC  = $(call room_src,runtime) $(BUNDLE_SRC)
@@ -93,11 +95,13 @@ UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 COMPILER_H   = $(wildcard compiler/*/*.h compiler/import/*/*.h)
 RUNTIME_H    = $(wildcard runtime/*.h runtime/bundle/*.h runtime/bundle/*.def)
 
-# Graphviz: only diagram/dot.c includes it, only bpc links it (never the runtime).
+# Graphviz: only diagram/dot.c and the BPMN exporter (room export) include it, only bpc
+# links it (never the runtime).
 GV_CFLAGS = $(shell pkg-config --cflags libcgraph libgvc 2>/dev/null)
 GV_LIBS   = $(shell pkg-config --libs libcgraph libgvc 2>/dev/null || echo -lgvc -lcgraph -lcdt)
 
-# libxml2: only the BPMN reader (room bpmn) includes it; bpc and the tests link it.
+# libxml2: only the BPMN reader (room bpmn) and writer (room export) include it; bpc and
+# the tests link it.
 XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 
@@ -141,6 +145,7 @@ $(foreach r,$(COMPILER_ROOMS) bpc,$(eval $(call compiler_room,$(r))))
 
 $(BUILD)/compiler/diagram/dot.o: CPPFLAGS += $(GV_CFLAGS)
 $(BUILD)/$(ROOM_bpmn)/%.o: CPPFLAGS += $(XML_CFLAGS)
+$(BUILD)/$(ROOM_export)/%.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS)
 
 # ---- runtime (never includes a compiler header) ----------------------------
 # Position-independent, so the same objects make the static and the shared library.

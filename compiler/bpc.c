@@ -1,5 +1,6 @@
 /* bpc.c — the command-line compiler: `bpc check`, `bpc fmt`, `bpc compile`,
- * `bpc disasm`, `bpc dot`, `bpc render` (the last two in dot_cmd.c).
+ * `bpc disasm`, `bpc dot`, `bpc render` (the last two in dot_cmd.c), `bpc export`
+ * (the BPMN writer is compiler/export/).
  *
  * Exit codes (TOOLS.md): 0 ok, 1 the input has errors, 2 misuse or I/O
  * failure. Diagnostics go to stderr; program output to stdout. */
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "bpc_load.h"
+#include "bpmnw.h"
 #include "codegen.h"
 #include "lower.h"
 #include "bpt.h"
@@ -53,6 +55,8 @@ static const char usage_text[] =
     "  render FILE [-p PROCESS] -T svg|png|pdf -o OUT [--trace JOURNAL]\n"
     "                       the diagram drawn; --trace highlights the path\n"
     "                       of one instance from the runtime's journal\n"
+    "  export --bpmn FILE [-p PROCESS] [-o OUT.bpmn]\n"
+    "                       the processes as BPMN 2.0 XML with a diagram\n"
     "\n"
     "options:\n"
     "  -h, --help           this help (also: bpc COMMAND --help)\n"
@@ -96,6 +100,18 @@ static const char disasm_help[] =
     "bytecode, with the source lines when the source file named in the bundle\n"
     "(relative to the current directory) is still the one compiled: the bundle\n"
     "records its size and CRC-32C, and another file's lines are never shown.\n";
+
+static const char export_help[] =
+    "usage: bpc export --bpmn FILE [-p PROCESS] [-o OUT.bpmn]\n"
+    "Reads FILE (.bp text or a BPMN model, by content) and writes its processes\n"
+    "as BPMN 2.0 XML: one executable process each, with a diagram laid out by\n"
+    "Graphviz, so BPMN modelers open them. The `bpc:ir` attributes let bpc\n"
+    "read the file back into the same program. Statuses (`states`) have no\n"
+    "BPMN form and are refused naming the line. Written atomically.\n"
+    "  -p PROCESS   only this process\n"
+    "  -o OUT.bpmn  where to write it (default: FILE with .bpmn; `-` for stdout)\n"
+    "Exit status: 0 ok, 1 errors in FILE or a construct BPMN cannot express,\n"
+    "2 misuse or I/O failure.\n";
 
 static int misuse(const char *fmt, const char *arg) {
   fputs("bpc: ", stderr);
@@ -325,6 +341,65 @@ static int cmd_compile(int argc, char **argv) {
   return status;
 }
 
+/* IN with its extension replaced by ext (IN.ext when it has none). */
+static char *output_named(const char *in, const char *ext) {
+  char *bpt = default_output(in); /* "IN.bpt" */
+  StrBuf b;
+  sb_init(&b);
+  sb_putn(&b, bpt, strlen(bpt) - 4);
+  sb_puts(&b, ext);
+  free(bpt);
+  return sb_take(&b);
+}
+
+static int cmd_export(int argc, char **argv) {
+  if (wants_help(argc, argv)) {
+    fputs(export_help, stdout);
+    return EXIT_OK;
+  }
+  const char *in = NULL, *out = NULL, *only = NULL;
+  bool bpmn = false;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--bpmn") == 0) {
+      bpmn = true;
+    } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "-p") == 0) {
+      if (i + 1 >= argc) return misuse("export: %s needs an argument", argv[i]);
+      if (argv[i][1] == 'o') out = argv[++i];
+      else only = argv[++i];
+    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+      return misuse("export: unknown option '%s'", argv[i]);
+    } else if (in) {
+      return misuse("export: one input file at a time (got '%s' too)", argv[i]);
+    } else {
+      in = argv[i];
+    }
+  }
+  if (!bpmn) return misuse("export: say which format (--bpmn is the one there is)%s", "");
+  if (!in) return misuse("export: no input file%s", "");
+  int status;
+  IrProgram *ir = bpc_load_ir(in, front_end, &status);
+  if (!ir) return status;
+  char *xml = NULL;
+  size_t len = 0;
+  if (bpmnw_export(ir, only, &xml, &len, stderr) != 0) {
+    status = EXIT_INPUT;
+  } else if (out && strcmp(out, "-") == 0) {
+    fwrite(xml, 1, len, stdout);
+  } else {
+    char *path = out ? xstrdup(out) : output_named(in, ".bpmn");
+    if (!out && strcmp(path, in) == 0) { /* a .bpmn input: never overwrite it unasked */
+      fprintf(stderr, "bpc: export: %s would be written over itself; name the output with -o\n", in);
+      status = EXIT_MISUSE;
+    } else if (!write_output(path, xml, len)) {
+      status = EXIT_MISUSE;
+    }
+    free(path);
+  }
+  free(xml);
+  ir_free(ir);
+  return status;
+}
+
 static void print_stdout(void *ud, const char *text, size_t len) {
   (void)ud;
   fwrite(text, 1, len, stdout);
@@ -395,6 +470,7 @@ int main(int argc, char **argv) {
   else if (strcmp(cmd, "disasm") == 0) status = cmd_disasm(argc - 2, argv + 2);
   else if (strcmp(cmd, "import") == 0) status = bpc_import_command(argc - 2, argv + 2);
   else if (strcmp(cmd, "dot") == 0) status = dot_command(DOT_CMD_DOT, argc - 2, argv + 2, front_end);
+  else if (strcmp(cmd, "export") == 0) status = cmd_export(argc - 2, argv + 2);
   else if (strcmp(cmd, "render") == 0) status = dot_command(DOT_CMD_RENDER, argc - 2, argv + 2, front_end);
   else return misuse("unknown command '%s'", cmd);
   if (fflush(stdout) != 0 || ferror(stdout)) {

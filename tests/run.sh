@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh BUILD — every test of bpc: unit tests, golden diagnostics, the
 # samples (check + fmt), hostile input, the command line, (tests/dot.sh)
-# the diagrams and (tests/mass.sh) bprun mass.
+# the diagrams, (tests/mass.sh) bprun mass and (tests/export.sh) BPMN export
+# round trips.
 #
 # Run from the repository root: `sh tests/run.sh build` (or build/asan, where
 # the same cases run under AddressSanitizer and UBSan). Prints one line per
@@ -299,6 +300,21 @@ if [ -f tests/mass.sh ] && [ -x "$BUILD/bprun" ]; then
   else
     passed=$((passed + mp))
     failed=$((failed + mf))
+  fi
+fi
+
+# `bpc export --bpmn` round trips (tests/export.sh): its cases count here.
+if [ -f tests/export.sh ] && [ -x "$BUILD/bprun" ]; then
+  echo "== export --bpmn round trips (tests/export.sh)"
+  sh tests/export.sh "$BUILD" >"$TMP/export.out" 2>&1
+  grep -e '^FAIL' -e '^skipped' -e '^round trips' -e '^bpmn-moddle' "$TMP/export.out" | head -n 40
+  summary=$(tail -n 1 "$TMP/export.out")
+  ep=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  ef=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$ep" ]; then fail "export.sh" "no summary line: $summary"
+  else
+    passed=$((passed + ep))
+    failed=$((failed + ef))
   fi
 fi
 

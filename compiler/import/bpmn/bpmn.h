@@ -34,6 +34,10 @@
 #define BPMN_NS_DI "http://www.omg.org/spec/BPMN/20100524/DI"
 #define BPMN_NS_DC "http://www.omg.org/spec/DD/20100524/DC"
 #define BPMN_NS_DD_DI "http://www.omg.org/spec/DD/20100524/DI"
+/* bpc's own namespace: the `bpc:ir` attributes `bpc export --bpmn` writes
+ * (docs/bpmn.md "Export"); a file whose definitions carry one is read back
+ * exactly by bpmn_bpc.c. */
+#define BPMN_NS_BPC "urn:bpc:bpmn:1"
 
 /* ---- element kinds ------------------------------------------------------------ */
 
@@ -219,6 +223,7 @@ struct BpmnElement {
    * a sub-process runs */
   const char *origin;
   const char *called_process;
+  const char *bpc; /* bpc:ir (docs/bpmn.md "Export"), NULL when none */
 };
 
 typedef struct BpmnFlow {
@@ -228,6 +233,7 @@ typedef struct BpmnFlow {
   const char *condition;       /* conditionExpression text, NULL when none */
   const char *language;        /* its language attribute, if any */
   BpmnElement *parent;         /* the sub-process holding it, or NULL */
+  const char *bpc;             /* bpc:ir, NULL when none */
 } BpmnFlow;
 
 typedef struct BpmnLane {
@@ -245,6 +251,7 @@ typedef struct BpmnProcess {
   PtrVec flows;       /* BpmnFlow*: top level */
   PtrVec lanes;       /* BpmnLane*, nested lanes included (see parent) */
   uint32_t n_elements; /* every flow element at any depth, artifacts included */
+  const char *bpc;    /* bpc:ir, NULL when none */
 } BpmnProcess;
 
 typedef struct BpmnParticipant {
@@ -307,6 +314,7 @@ typedef struct BpmnModel {
   const char *exporter, *exporter_version;
   const char *expression_language; /* definitions' default, if given */
   const char *encoding; /* as declared, or detected ("UTF-8", "UTF-16LE"…) */
+  const char *bpc; /* the definitions' bpc:ir: written by bpc export, NULL when none */
   PtrVec processes;      /* BpmnProcess* */
   PtrVec collaborations; /* BpmnCollaboration* */
   PtrVec messages, errors, signals, escalations; /* BpmnRootRef* */

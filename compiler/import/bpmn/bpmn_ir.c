@@ -6,6 +6,7 @@
  * run is refused with the element's id, line and reason, every problem in
  * one pass. docs/bpmn.md lists the mapping element by element. */
 #include "bpmn_map.h"
+#include "bpmn_bpc.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -1852,6 +1853,7 @@ static void action_names(BpmnModel *m, const PtrVec *elements, PtrVec *names) {
 
 IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
   if (m->errors_n) return NULL;
+  if (bpmn_is_bpc_export(m)) return bpmn_bpc_to_ir(m, only); /* written by bpc export */
   BpmnMap mp;
   memset(&mp, 0, sizeof mp);
   mp.m = m;

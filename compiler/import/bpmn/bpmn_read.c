@@ -28,6 +28,7 @@ typedef enum {
   NS_CAMUNDA,
   NS_ACTIVITI,
   NS_FLOWABLE,
+  NS_BPC, /* bpc's own attributes on what `bpc export --bpmn` writes */
   NS_OTHER,
 } Ns;
 
@@ -41,6 +42,7 @@ static Ns ns_of(const char *uri) {
   if (str_eq(uri, "http://camunda.org/schema/1.0/bpmn")) return NS_CAMUNDA;
   if (str_eq(uri, "http://activiti.org/bpmn")) return NS_ACTIVITI;
   if (str_eq(uri, "http://flowable.org/bpmn")) return NS_FLOWABLE;
+  if (str_eq(uri, BPMN_NS_BPC)) return NS_BPC;
   return NS_OTHER;
 }
 
@@ -438,6 +440,7 @@ static void *start_kind(Reader *r, BpmnKind kind, const char *local, const Attrs
   e->triggered_by_event = parse_bool(r, at, "triggeredByEvent", false);
   e->source_ref = attr(r, at, "sourceRef");
   e->target_ref = attr(r, at, "targetRef");
+  e->bpc = attr_in(r, at, NS_BPC, "ir");
   if (kind == BPMN_USER_TASK || kind == BPMN_MANUAL_TASK || kind == BPMN_TASK) {
     e->assignee = attr_engine(r, at, "assignee");
     e->candidate_users = attr_engine(r, at, "candidateUsers");
@@ -468,6 +471,7 @@ static void *start_flow(Reader *r, const Attrs *at) {
   f->name = attr(r, at, "name");
   f->source = attr(r, at, "sourceRef");
   f->target = attr(r, at, "targetRef");
+  f->bpc = attr_in(r, at, NS_BPC, "ir");
   f->parent = sub;
   register_id(r, f->id, "sequenceFlow", at->line, BPMN_ID_FLOW, f);
   if (sub) ptrvec_push(&r->m->arena, &sub->flows, f);
@@ -661,6 +665,7 @@ static bool start_root(Reader *r, const char *local, const char *uri, const Attr
   m->exporter = attr(r, at, "exporter");
   m->exporter_version = attr(r, at, "exporterVersion");
   m->expression_language = attr(r, at, "expressionLanguage");
+  m->bpc = attr_in(r, at, NS_BPC, "ir");
   register_id(r, m->id, "definitions", at->line, BPMN_ID_OTHER, NULL);
   return true;
 }
@@ -698,6 +703,7 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
     proc->id = attr(r, at, "id");
     proc->name = attr(r, at, "name");
     proc->is_executable = parse_bool(r, at, "isExecutable", false);
+    proc->bpc = attr_in(r, at, NS_BPC, "ir");
     register_id(r, proc->id, local, at->line, BPMN_ID_OTHER, proc);
     ptrvec_push(&m->arena, &m->processes, proc);
     return proc;

@@ -1,0 +1,643 @@
+/* bpmnw.c — the BPMN 2.0 writer (bpmnw.h): elements, flows, boundary timers,
+ * vendor hints for modelers, bpc:ir for the way back, and the diagram.
+ *
+ * libxml2's xmlTextWriter does the escaping; every text handed to it is made
+ * valid XML first (UTF-8 checked, control characters replaced), so the file is
+ * well-formed whatever the strings of the program hold. Ids are made unique
+ * across the file (BPMN wants that) and valid NCNames; a node whose id had to
+ * change keeps its own in bpc:ir, so journals name it as before. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "bpmnw_int.h"
+#include "ir_text.h"
+
+#define NS_MODEL "http://www.omg.org/spec/BPMN/20100524/MODEL"
+#define NS_BPMNDI "http://www.omg.org/spec/BPMN/20100524/DI"
+#define NS_DC "http://www.omg.org/spec/DD/20100524/DC"
+#define NS_DI "http://www.omg.org/spec/DD/20100524/DI"
+#define NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
+#define NS_CAMUNDA "http://camunda.org/schema/1.0/bpmn"
+#define NS_BPC "urn:bpc:bpmn:1" /* = BPMN_NS_BPC of the importer */
+
+/* BPMN shape sizes (bpmn.io's defaults). */
+static const double EVENT = 36, GATEWAY = 50, TASK_W = 100, TASK_H = 80;
+
+typedef struct Writer {
+  const IrProgram *ir;
+  xmlTextWriterPtr w;
+  Arena a;
+  /* ids used in the file: open addressing */
+  const char **ids;
+  uint32_t nids, capids;
+  FILE *diag;
+  int errors;
+} Writer;
+
+typedef struct Elem {
+  const char *id;     /* the BPMN id */
+  const char *tag;    /* "userTask"; NULL: not written */
+  bool boundary;
+} Elem;
+
+/* ---- text and ids ------------------------------------------------------------------ */
+
+/* s as valid XML character data: bad UTF-8 and control characters (other
+ * than tab and newline) become U+FFFD. */
+static const char *xml_text(Writer *W, const char *s) {
+  if (!s) return "";
+  StrBuf b;
+  sb_init(&b);
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    size_t len = c < 0x80 ? 1 : utf8_seq_len((const unsigned char *)s + i, n - i);
+    if (len == 0 || (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+      sb_puts(&b, "\xEF\xBF\xBD");
+      i += len ? len : 1;
+    } else {
+      sb_putn(&b, s + i, len);
+      i += len;
+    }
+  }
+  char *t = arena_strndup(&W->a, b.data ? b.data : "", b.len);
+  sb_free(&b);
+  return t;
+}
+
+static uint32_t hash_str(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static bool id_taken(const Writer *W, const char *id) {
+  if (!W->capids) return false;
+  for (uint32_t i = hash_str(id) & (W->capids - 1); W->ids[i]; i = (i + 1) & (W->capids - 1))
+    if (str_eq(W->ids[i], id)) return true;
+  return false;
+}
+
+static void id_put(Writer *W, const char *id) {
+  if (2 * (W->nids + 1) > W->capids) {
+    uint32_t cap = W->capids ? 2 * W->capids : 256;
+    const char **ids = xcalloc(cap, sizeof *ids);
+    for (uint32_t i = 0; i < W->capids; i++) {
+      if (!W->ids[i]) continue;
+      uint32_t k = hash_str(W->ids[i]) & (cap - 1);
+      while (ids[k]) k = (k + 1) & (cap - 1);
+      ids[k] = W->ids[i];
+    }
+    free(W->ids);
+    W->ids = ids, W->capids = cap;
+  }
+  uint32_t k = hash_str(id) & (W->capids - 1);
+  while (W->ids[k]) k = (k + 1) & (W->capids - 1);
+  W->ids[k] = id;
+  W->nids++;
+}
+
+/* An XML NCName of ASCII letters, digits, `_`, `-`, `.` (not starting with a
+ * digit, `-` or `.`). Non-ASCII names are valid XML too, but some tools choke. */
+static bool plain_ncname(const char *s) {
+  if (!s || !*s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          *s == '_' || *s == '-' || *s == '.'))
+      return false;
+  return true;
+}
+
+/* want if it is a free NCName, else fallback (then fallback_2, ...) free. */
+static const char *unique_id(Writer *W, const char *want, const char *fallback) {
+  const char *id = plain_ncname(want) && !id_taken(W, want) ? want : NULL;
+  for (uint32_t k = 1; !id; k++) {
+    const char *c = k == 1 ? fallback : arena_printf(&W->a, "%s_%u", fallback, (unsigned)k);
+    if (!id_taken(W, c)) id = c;
+  }
+  id = arena_strdup(&W->a, id);
+  id_put(W, id);
+  return id;
+}
+
+/* ---- XML helpers ----------------------------------------------------------------- */
+
+static void start(Writer *W, const char *tag) { xmlTextWriterStartElement(W->w, (const xmlChar *)tag); }
+static void end(Writer *W) { xmlTextWriterEndElement(W->w); }
+static void attr(Writer *W, const char *name, const char *value) {
+  xmlTextWriterWriteAttribute(W->w, (const xmlChar *)name, (const xmlChar *)xml_text(W, value));
+}
+static void text(Writer *W, const char *s) { xmlTextWriterWriteString(W->w, (const xmlChar *)xml_text(W, s)); }
+static void attr_num(Writer *W, const char *name, double v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.0f", v);
+  attr(W, name, buf);
+}
+
+static void refuse(Writer *W, uint32_t line, const char *fmt, const char *arg, const char *arg2) {
+  fprintf(W->diag, "%s:%u: error: ", W->ir->source_path, (unsigned)line);
+  fprintf(W->diag, fmt, arg, arg2);
+  fputc('\n', W->diag);
+  W->errors++;
+}
+
+/* ---- what can be written ----------------------------------------------------------- */
+
+static const char *tag_of(const IrNode *n) {
+  switch (n->kind) {
+  case IR_START: return "bpmn:startEvent";
+  case IR_END: case IR_TERMINATE: case IR_HANDLER_END: return "bpmn:endEvent";
+  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: return "bpmn:userTask";
+  case IR_ACTION: case IR_START_PROCESS: return "bpmn:serviceTask";
+  case IR_NOTIFY: return "bpmn:sendTask";
+  case IR_LOG: return "bpmn:intermediateThrowEvent";
+  case IR_ASSIGN: case IR_ITER_START: case IR_REASSIGN: case IR_ADD: return "bpmn:task";
+  case IR_WAIT: case IR_WAIT_UNTIL: return "bpmn:intermediateCatchEvent";
+  case IR_CHOICE: case IR_MERGE: case IR_ITER_NEXT: return "bpmn:exclusiveGateway";
+  case IR_FORK: case IR_JOIN: case IR_RACE: return "bpmn:parallelGateway";
+  case IR_RACE_JOIN: return "bpmn:complexGateway";
+  case IR_EVENT_WAIT: return "bpmn:eventBasedGateway";
+  case IR_BRANCH: return "bpmn:group";
+  default: return NULL;
+  }
+}
+
+/* Says why a process cannot be written; true when it can. */
+static bool exportable(Writer *W, const IrProc *p, bool alone) {
+  bool ok = true;
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    const IrNode *n = ir_node_at(p, i);
+    if (n->kind == IR_BRANCH) continue;
+    if (n->kind == IR_STATE || n->kind == IR_GOTO || n->kind == IR_IDLE) {
+      refuse(W, n->line ? n->line : p->line,
+             "process `%s`: statuses (`states`) cannot be expressed in BPMN%s: a BPMN process is a "
+             "flow of tokens, not a set of states with commands between them",
+             p->name, "");
+      return false;
+    }
+    if (!tag_of(n)) {
+      refuse(W, n->line ? n->line : p->line, "process `%s`: `%s` steps cannot be exported to BPMN yet",
+             p->name, ir_node_kind_name(n->kind));
+      ok = false;
+    } else if (n->kind == IR_START_PROCESS && alone) {
+      refuse(W, n->line ? n->line : p->line,
+             "process `%s` starts another process: export the whole file (without -p)%s", p->name, "");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/* ---- elements ---------------------------------------------------------------------- */
+
+static const char *expr_text(Writer *W, const IrProc *p, const IrExpr *e) {
+  StrBuf b;
+  sb_init(&b);
+  bpmnw_expr(&b, W->ir, p, e);
+  char *t = arena_strndup(&W->a, b.data, b.len);
+  sb_free(&b);
+  return t;
+}
+
+static const char *payload(Writer *W, const IrNode *n, const char *id, const char *cluster) {
+  StrBuf b;
+  sb_init(&b);
+  ir_text_node(&b, n, id, cluster);
+  char *t = arena_strndup(&W->a, b.data, b.len);
+  sb_free(&b);
+  return t;
+}
+
+/* A timer definition: a constant duration as ISO 8601, a date as written,
+ * anything else as the expression. */
+static void timer(Writer *W, const IrProc *p, const IrExpr *at, const IrExpr *before) {
+  start(W, "bpmn:timerEventDefinition");
+  bool duration = at && at->type->kind == T_DURATION;
+  start(W, duration ? "bpmn:timeDuration" : "bpmn:timeDate");
+  attr(W, "xsi:type", "bpmn:tFormalExpression");
+  StrBuf b;
+  sb_init(&b);
+  int64_t left;
+  if (duration && at->kind == IR_X_DURATION && (!before || before->kind == IR_X_DURATION) &&
+      !__builtin_sub_overflow(at->u.i, before ? before->u.i : 0, &left)) {
+    bpmnw_iso_duration(&b, left);
+  } else if (!before && at && at->kind == IR_X_CALL && at->u.call.n == 1 &&
+             at->u.call.args[0]->kind == IR_X_STRING) {
+    sb_puts(&b, at->u.call.args[0]->u.str.s); /* date("2026-03-01") */
+  } else {
+    sb_puts(&b, "${");
+    bpmnw_expr_bare(&b, W->ir, p, at);
+    if (before) {
+      sb_puts(&b, " - ");
+      bpmnw_expr_bare(&b, W->ir, p, before);
+    }
+    sb_putc(&b, '}');
+  }
+  text(W, b.data ? b.data : "");
+  sb_free(&b);
+  end(W);
+  end(W);
+}
+
+/* Assignees and votes where a modeler (Camunda's) shows them. */
+static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
+  const IrHuman *h = &n->u.human;
+  StrBuf b;
+  sb_init(&b);
+  for (uint32_t i = 0; i < h->who.n; i++) {
+    if (i) sb_putc(&b, ',');
+    sb_puts(&b, expr_text(W, p, h->who.who[i]));
+  }
+  bool multi = (n->kind == IR_APPROVE || n->kind == IR_REVIEW) && h->who.n == 1 &&
+               h->who.who[0]->type->kind == T_LIST;
+  if (!multi && b.len) attr(W, h->who.n == 1 && h->who.who[0]->type->kind == T_USER ? "camunda:assignee"
+                                                                                     : "camunda:candidateUsers",
+                            b.data);
+  if (h->nfields) {
+    start(W, "bpmn:extensionElements");
+    start(W, "camunda:formData");
+    for (uint32_t i = 0; i < h->nfields; i++) {
+      const IrReqField *f = &h->fields[i];
+      const char *t = f->type->kind == T_INT || f->type->kind == T_DECIMAL ? "long"
+                      : f->type->kind == T_BOOL                          ? "boolean"
+                      : f->type->kind == T_DATE || f->type->kind == T_DATETIME ? "date"
+                                                                          : "string";
+      start(W, "camunda:formField");
+      attr(W, "id", f->name);
+      if (f->label && *f->label) attr(W, "label", f->label);
+      attr(W, "type", t);
+      end(W);
+    }
+    end(W);
+    end(W);
+  }
+  if (multi) {
+    start(W, "bpmn:multiInstanceLoopCharacteristics");
+    attr(W, "camunda:collection", b.data);
+    attr(W, "camunda:elementVariable", "voter");
+    const char *cc = NULL;
+    if (h->wait_all) cc = NULL;
+    else if (h->mode == IR_MODE_ANY) cc = "${nrOfCompletedInstances >= 1}";
+    else if (h->mode == IR_MODE_MAJORITY) cc = "${nrOfApproved > nrOfInstances / 2 || nrOfRejected >= nrOfInstances / 2}";
+    else if (h->mode == IR_MODE_VOTE && h->vote) {
+      StrBuf v;
+      sb_init(&v);
+      bpmnw_expr_bare(&v, W->ir, p, h->vote);
+      cc = arena_printf(&W->a, "${nrOfApproved * 100 >= %s * nrOfInstances}", v.data);
+      sb_free(&v);
+    }
+    if (cc) {
+      start(W, "bpmn:completionCondition");
+      attr(W, "xsi:type", "bpmn:tFormalExpression");
+      text(W, cc);
+      end(W);
+    }
+    end(W);
+  }
+  sb_free(&b);
+}
+
+static void element(Writer *W, const IrProc *p, const IrNode *n, const Elem *el, const char *deflt,
+                    const char *cluster) {
+  start(W, el->tag);
+  attr(W, "id", el->id);
+  if (n->title && *n->title && n->kind != IR_BRANCH) attr(W, "name", n->title); /* a group has none */
+  if (deflt) attr(W, "default", deflt);
+  attr(W, "bpc:ir", payload(W, n, el->id, cluster));
+  if (ir_is_human(n->kind)) human_hints(W, p, n);
+  if (n->kind == IR_TERMINATE) {
+    start(W, "bpmn:terminateEventDefinition");
+    end(W);
+  }
+  if (n->kind == IR_WAIT || n->kind == IR_WAIT_UNTIL) timer(W, p, n->u.wait.value, NULL);
+  end(W);
+}
+
+/* The boundary timers of a human step: one per reminder, one for its timeout. */
+static void boundaries(Writer *W, const IrProc *p, const IrNode *n, const Elem *el, const Elem *bnd) {
+  const IrHuman *h = &n->u.human;
+  for (uint32_t i = 0; i <= h->nreminds; i++) {
+    bool timeout = i == h->nreminds;
+    if (timeout && !h->timeout_entry) break;
+    const Elem *b = &bnd[i];
+    start(W, "bpmn:boundaryEvent");
+    attr(W, "id", b->id);
+    attr(W, "name", timeout ? "on timeout" : "reminder");
+    attr(W, "attachedToRef", el->id);
+    attr(W, "cancelActivity", "false");
+    attr(W, "bpc:ir", timeout ? "(timeout)" : arena_printf(&W->a, "(remind %u)", (unsigned)i));
+    timer(W, p, h->due, timeout ? NULL : h->remind_before[i]);
+    end(W);
+  }
+}
+
+/* ---- the diagram ------------------------------------------------------------------- */
+
+typedef struct ProcOut {
+  const IrProc *p;
+  const char *id;
+  Elem *els;        /* per node */
+  Elem **bnd;       /* per node: its boundary events (reminders, then timeout) */
+  const char **flow_ids; /* per edge */
+  BwBox *boxes;     /* per node, then per boundary event */
+  BwLine *lines;    /* per edge */
+} ProcOut;
+
+static void shape(Writer *W, const char *id, const BwBox *b) {
+  start(W, "bpmndi:BPMNShape");
+  attr(W, "id", unique_id(W, arena_printf(&W->a, "%s_di", id), "shape_di"));
+  attr(W, "bpmnElement", id);
+  start(W, "dc:Bounds");
+  attr_num(W, "x", b->x);
+  attr_num(W, "y", b->y);
+  attr_num(W, "width", b->w);
+  attr_num(W, "height", b->h);
+  end(W);
+  end(W);
+}
+
+static void waypoint(Writer *W, double x, double y) {
+  start(W, "di:waypoint");
+  attr_num(W, "x", x);
+  attr_num(W, "y", y);
+  end(W);
+}
+
+static void diagram(Writer *W, ProcOut *po) {
+  const IrProc *p = po->p;
+  start(W, "bpmndi:BPMNDiagram");
+  attr(W, "id", unique_id(W, arena_printf(&W->a, "%s_diagram", po->id), "diagram"));
+  start(W, "bpmndi:BPMNPlane");
+  attr(W, "id", unique_id(W, arena_printf(&W->a, "%s_plane", po->id), "plane"));
+  attr(W, "bpmnElement", po->id);
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    if (!po->els[i].tag || !po->boxes[i].used) continue; /* an empty group is not drawn */
+    shape(W, po->els[i].id, &po->boxes[i]);
+    const IrNode *n = ir_node_at(p, i);
+    if (!ir_is_human(n->kind)) continue;
+    uint32_t nb = n->u.human.nreminds + (n->u.human.timeout_entry ? 1 : 0);
+    for (uint32_t k = 0; k < nb; k++) { /* on the step's lower edge, from the right */
+      BwBox b = {EVENT, EVENT, 0, 0, true, "circle", -1};
+      b.x = po->boxes[i].x + po->boxes[i].w - EVENT - 6 - k * (EVENT + 4);
+      b.y = po->boxes[i].y + po->boxes[i].h - EVENT / 2;
+      shape(W, po->bnd[i][k].id, &b);
+    }
+  }
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    if (!po->flow_ids[i]) continue;
+    const IrEdge *e = ir_edge_at(p, i);
+    BwLine *l = &po->lines[i];
+    start(W, "bpmndi:BPMNEdge");
+    attr(W, "id", unique_id(W, arena_printf(&W->a, "%s_di", po->flow_ids[i]), "edge_di"));
+    attr(W, "bpmnElement", po->flow_ids[i]);
+    for (uint32_t k = 0; k < l->npts; k++) {
+      double x = l->pts[2 * k], y = l->pts[2 * k + 1];
+      if (k == 0 && e->kind == IR_E_TIMER) { /* out of the boundary event's bottom, */
+        const IrHuman *h = &e->from->u.human;
+        uint32_t slot = h->nreminds;
+        for (uint32_t r = 0; r < h->nreminds; r++)
+          if (h->remind_entry[r] == e->to) slot = r;
+        const BwBox *s = &po->boxes[e->from->index];
+        x = s->x + s->w - EVENT / 2 - 6 - slot * (EVENT + 4), y = s->y + s->h + EVENT / 2;
+        if (l->npts >= 2 && l->pts[3] > y) { /* then down to where the route goes on */
+          waypoint(W, x, y);
+          y = l->pts[3];
+        }
+      }
+      waypoint(W, x, y);
+    }
+    end(W);
+  }
+  end(W);
+  end(W);
+}
+
+/* ---- processes ------------------------------------------------------------------------ */
+
+static void box_size(const IrNode *n, BwBox *b) {
+  const char *tag = tag_of(n);
+  b->used = tag != NULL && n->kind != IR_BRANCH; /* a group is drawn around its members */
+  if (!b->used) return;
+  if (strstr(tag, "Event")) b->w = b->h = EVENT, b->outline = "circle";
+  else if (strstr(tag, "Gateway")) b->w = b->h = GATEWAY, b->outline = "diamond";
+  else b->w = TASK_W, b->h = TASK_H, b->outline = "box";
+}
+
+/* The boundary event a TIMER edge leaves from. */
+static const char *timer_source(const ProcOut *po, const IrEdge *e) {
+  const IrHuman *h = &e->from->u.human;
+  for (uint32_t k = 0; k < h->nreminds; k++)
+    if (h->remind_entry[k] == e->to) return po->bnd[e->from->index][k].id;
+  return po->bnd[e->from->index][h->nreminds].id;
+}
+
+/* Ids and the layout of one process, before anything is written. */
+static void plan(Writer *W, ProcOut *po) {
+  const IrProc *p = po->p;
+  po->els = arena_alloc(&W->a, (p->nodes.n + 1) * sizeof *po->els);
+  po->bnd = arena_alloc(&W->a, (p->nodes.n + 1) * sizeof *po->bnd);
+  po->boxes = arena_alloc(&W->a, (p->nodes.n + 1) * sizeof *po->boxes);
+  po->flow_ids = arena_alloc(&W->a, (p->edges.n + 1) * sizeof *po->flow_ids);
+  po->lines = arena_alloc(&W->a, (p->edges.n + 1) * sizeof *po->lines);
+  memset(po->lines, 0, (p->edges.n + 1) * sizeof *po->lines);
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    const IrNode *n = ir_node_at(p, i);
+    Elem *el = &po->els[i];
+    memset(el, 0, sizeof *el);
+    memset(&po->boxes[i], 0, sizeof po->boxes[i]);
+    po->boxes[i].cluster = -1;
+    po->bnd[i] = NULL;
+    el->tag = tag_of(n);
+    if (!el->tag) continue;
+    el->id = unique_id(W, n->id, arena_printf(&W->a, "%s_%u", ir_node_kind_name(n->kind), (unsigned)i));
+    box_size(n, &po->boxes[i]);
+    po->boxes[i].cluster = n->cluster && n->cluster->kind == IR_BRANCH ? (int32_t)n->cluster->index : -1;
+    if (ir_is_human(n->kind)) {
+      uint32_t nb = n->u.human.nreminds + 1;
+      po->bnd[i] = arena_alloc(&W->a, nb * sizeof *po->bnd[i]);
+      for (uint32_t k = 0; k < nb; k++) {
+        bool timeout = k == n->u.human.nreminds;
+        po->bnd[i][k].tag = "bpmn:boundaryEvent";
+        po->bnd[i][k].boundary = true;
+        po->bnd[i][k].id = timeout && !n->u.human.timeout_entry ? NULL
+                           : unique_id(W, arena_printf(&W->a, timeout ? "%s_timeout" : "%s_remind%u", el->id, (unsigned)(k + 1)),
+                                       "boundary");
+      }
+    }
+  }
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    po->flow_ids[i] = NULL;
+    if (!po->els[e->from->index].tag || !po->els[e->to->index].tag) continue;
+    const char *from = e->kind == IR_E_TIMER ? timer_source(po, e) : po->els[e->from->index].id;
+    po->flow_ids[i] = unique_id(W, arena_printf(&W->a, "%s_to_%s", from, po->els[e->to->index].id), "flow");
+    po->lines[i].from = e->from->index;
+    po->lines[i].to = e->to->index;
+  }
+  bpmnw_layout(&W->a, po->boxes, p->nodes.n, po->lines, p->edges.n);
+  /* groups around their members; a nested branch comes after its outer one,
+   * so from the last node back each group is complete before it is counted */
+  for (uint32_t i = p->nodes.n; i-- > 0;) {
+    const IrNode *n = ir_node_at(p, i);
+    BwBox *b = &po->boxes[i];
+    if (!n->cluster || n->cluster->kind != IR_BRANCH || !b->used) continue;
+    BwBox *g = &po->boxes[n->cluster->index];
+    double pad = n->kind == IR_BRANCH ? 10 : 15;
+    double x0 = b->x - pad, y0 = b->y - pad, x1 = b->x + b->w + pad, y1 = b->y + b->h + pad;
+    if (!g->used) {
+      g->x = x0, g->y = y0, g->w = x1 - x0, g->h = y1 - y0, g->used = true;
+    } else {
+      double gx1 = g->x + g->w, gy1 = g->y + g->h;
+      if (x0 < g->x) g->x = x0;
+      if (y0 < g->y) g->y = y0;
+      g->w = (x1 > gx1 ? x1 : gx1) - g->x;
+      g->h = (y1 > gy1 ? y1 : gy1) - g->y;
+    }
+  }
+}
+
+static void flows(Writer *W, const ProcOut *po) {
+  const IrProc *p = po->p;
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (!po->flow_ids[i]) continue;
+    start(W, "bpmn:sequenceFlow");
+    attr(W, "id", po->flow_ids[i]);
+    if (e->label && *e->label) attr(W, "name", e->label);
+    attr(W, "sourceRef", e->kind == IR_E_TIMER ? timer_source(po, e) : po->els[e->from->index].id);
+    attr(W, "targetRef", po->els[e->to->index].id);
+    StrBuf b;
+    sb_init(&b);
+    if (e->kind == IR_E_COND) {
+      sb_printf(&b, "(cond %u ", (unsigned)e->arm);
+      ir_text_expr(&b, e->cond);
+      sb_putc(&b, ')');
+    } else if (e->kind == IR_E_ELSE) {
+      sb_puts(&b, "(else)");
+    } else if (e->kind == IR_E_TIMER) {
+      sb_puts(&b, "(timer)");
+    } else {
+      sb_printf(&b, "(flow %u)", (unsigned)e->arm);
+    }
+    attr(W, "bpc:ir", b.data);
+    sb_free(&b);
+    if (e->kind == IR_E_COND) {
+      start(W, "bpmn:conditionExpression");
+      attr(W, "xsi:type", "bpmn:tFormalExpression");
+      text(W, expr_text(W, p, e->cond));
+      end(W);
+    }
+    end(W);
+  }
+}
+
+static const char *else_flow(const ProcOut *po, const IrNode *n) {
+  for (uint32_t k = 0; k < n->nout; k++)
+    if (ir_edge_at(po->p, n->out[k])->kind == IR_E_ELSE) return po->flow_ids[n->out[k]];
+  return NULL;
+}
+
+static void process(Writer *W, const ProcOut *po) {
+  const IrProc *p = po->p;
+  start(W, "bpmn:process");
+  attr(W, "id", po->id);
+  if (p->title && *p->title) attr(W, "name", p->title);
+  attr(W, "isExecutable", "true");
+  StrBuf b;
+  sb_init(&b);
+  ir_text_proc(&b, p);
+  attr(W, "bpc:ir", b.data);
+  sb_free(&b);
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    const IrNode *n = ir_node_at(p, i);
+    if (!po->els[i].tag) continue;
+    const char *cluster = n->cluster && n->cluster->kind == IR_BRANCH ? po->els[n->cluster->index].id : NULL;
+    element(W, p, n, &po->els[i], else_flow(po, n), cluster);
+    if (ir_is_human(n->kind)) boundaries(W, p, n, &po->els[i], po->bnd[i]);
+  }
+  flows(W, po);
+  end(W);
+}
+
+int bpmnw_export(const IrProgram *ir, const char *only, char **xml, size_t *len, FILE *diag) {
+  Writer W;
+  memset(&W, 0, sizeof W);
+  W.ir = ir;
+  W.diag = diag;
+  arena_init(&W.a);
+  *xml = NULL, *len = 0;
+  int32_t chosen = -1;
+  if (only) {
+    for (uint32_t i = 0; i < ir->nprocs; i++)
+      if (str_eq(ir->procs[i].name, only)) chosen = (int32_t)i;
+    if (chosen < 0) {
+      fprintf(diag, "%s: error: no process is named `%s`\n", ir->source_path, only);
+      arena_free(&W.a);
+      return 1;
+    }
+  }
+  ProcOut *pos = arena_alloc(&W.a, (ir->nprocs + 1) * sizeof *pos);
+  id_put(&W, "definitions");
+  for (uint32_t i = 0; i < ir->nprocs; i++) {
+    pos[i].p = NULL;
+    if (chosen >= 0 && (int32_t)i != chosen) continue;
+    const IrProc *p = &ir->procs[i];
+    if (!exportable(&W, p, chosen >= 0)) continue;
+    if (!plain_ncname(p->name) || id_taken(&W, p->name)) {
+      refuse(&W, p->line, "process `%s`: its name is no BPMN id%s", p->name, "");
+      continue;
+    }
+    pos[i].p = p;
+    pos[i].id = arena_strdup(&W.a, p->name);
+    id_put(&W, pos[i].id);
+  }
+  if (W.errors) {
+    free(W.ids);
+    arena_free(&W.a);
+    return 1;
+  }
+  for (uint32_t i = 0; i < ir->nprocs; i++)
+    if (pos[i].p) plan(&W, &pos[i]);
+
+  xmlBufferPtr buf = xmlBufferCreate();
+  W.w = xmlNewTextWriterMemory(buf, 0);
+  if (!buf || !W.w) out_of_memory();
+  xmlTextWriterSetIndent(W.w, 1);
+  xmlTextWriterSetIndentString(W.w, (const xmlChar *)"  ");
+  xmlTextWriterStartDocument(W.w, "1.0", "UTF-8", NULL);
+  start(&W, "bpmn:definitions");
+  attr(&W, "xmlns:bpmn", NS_MODEL);
+  attr(&W, "xmlns:bpmndi", NS_BPMNDI);
+  attr(&W, "xmlns:dc", NS_DC);
+  attr(&W, "xmlns:di", NS_DI);
+  attr(&W, "xmlns:xsi", NS_XSI);
+  attr(&W, "xmlns:camunda", NS_CAMUNDA);
+  attr(&W, "xmlns:bpc", NS_BPC);
+  attr(&W, "id", "definitions");
+  attr(&W, "targetNamespace", "urn:bpc:processes");
+  attr(&W, "exporter", "bpc");
+  attr(&W, "exporterVersion", "0.1.0");
+  StrBuf b;
+  sb_init(&b);
+  ir_text_program(&b, ir); /* every document and action, also with -p: indices stay */
+  attr(&W, "bpc:ir", b.data);
+  sb_free(&b);
+  for (uint32_t i = 0; i < ir->nprocs; i++)
+    if (pos[i].p) process(&W, &pos[i]);
+  for (uint32_t i = 0; i < ir->nprocs; i++)
+    if (pos[i].p) diagram(&W, &pos[i]);
+  end(&W);
+  xmlTextWriterEndDocument(W.w);
+  xmlFreeTextWriter(W.w);
+  *len = (size_t)xmlBufferLength(buf);
+  *xml = xmalloc(*len + 1);
+  memcpy(*xml, xmlBufferContent(buf), *len);
+  (*xml)[*len] = '\0';
+  xmlBufferFree(buf);
+  free(W.ids);
+  arena_free(&W.a);
+  return 0;
+}

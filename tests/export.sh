@@ -1,0 +1,253 @@
+#!/bin/sh
+# export.sh BUILD — `bpc export --bpmn` round trips (run by tests/run.sh).
+#
+# Every .bp of the spec's examples, of samples/ and of tests/scenarios, and every
+# .bpmn of tests/scenarios (export goes through the IR, whatever the input), that
+# has .scn scenarios (whose original runs are tests/run.sh's): compiled, exported
+# to BPMN, the export compiled, and the SAME scenarios run against that bundle,
+# with and without --reload; the two bundles must hold the same bytecode
+# (`bpc disasm` without its source comments). A file export refuses must be
+# refused with `file:line: error:` naming the construct. Then every export is
+# read with bpmn-moddle (tests/export/moddle_check.js) when a node_modules
+# folder with it is found ($BPMN_MODDLE_MODULES, tests/peer/node_modules,
+# bench/peer/node_modules, or any node_modules holding it under tests/ or bench/,
+# where the npm peers are installed), else that check prints "skipped:
+# bpmn-moddle not installed". Also: -p, -o -, refusals of edited files, and the command line.
+# Ends with `N passed, N failed`.
+set -u
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+BPC=$BUILD/bpc
+BPRUN=$BUILD/bprun
+TIMEOUT=${TIMEOUT:-30}
+export LC_ALL=C
+# Graphviz leaks what bpc cannot free (see tests/lsan-graphviz.supp).
+# Under ASan a scenario that runs a million instructions (timeout.forever.scn)
+# takes 2 s of CPU and, on a loaded machine, more than 30 s: give it time.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+  TIMEOUT=${TIMEOUT_ASAN:-120}
+  ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+  LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan-graphviz.supp:print_suppressions=0"
+  export ASAN_OPTIONS LSAN_OPTIONS
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-export.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+. tests/lib.sh
+mkdir -p "$TMP/bpmn" "$TMP/work"
+
+# scenarios BUNDLE SRC NAME [exported] — runs every scenario of SRC against
+# BUNDLE both ways. For an exported bundle, a journal line expected to name a
+# position in the .bp file (`due.bp:21:3`) must name the exported file
+# (`due.bpmn:`): positions are those of the file compiled, and the BPMN's are
+# its elements' lines.
+scenarios() {
+  _bpt=$1 _dir=$(dirname "$2") _base=$(basename "$2") _what=$3
+  _base=${_base%.*}
+  for scn0 in "$_dir/$_base.scn" "$_dir/$_base".*.scn; do
+    [ -f "$scn0" ] || continue
+    scn=$scn0
+    if [ -n "${4:-}" ]; then
+      scn=$TMP/work/$(basename "$scn0")
+      sed -E "s/^(expect journal \")$_base\.bp(mn)?:[0-9]+(:[0-9]*)?\)?\"/\1$_base.bpmn:\"/" "$scn0" >"$scn"
+      moved=$((moved + $(diff "$scn0" "$scn" | grep -c '^>')))
+    fi
+    for mode in "" --reload; do
+      name="export/$_what/$(basename "$scn0")${mode:+ $mode}"
+      run "$TMP/out" "$TMP/err" "$BPRUN" test "$_bpt" "$scn" $mode
+      why=$(unsound "$TMP/err")
+      [ -z "$why" ] && why=$(unsound "$TMP/out")
+      if [ -n "$why" ]; then fail "$name" "$why"
+      elif [ "$rc" -ne 0 ] || ! tail -n 1 "$TMP/out" | grep -q '^[0-9]* passed, 0 failed$'; then
+        fail "$name" "exit status $rc: $(head -n 5 "$TMP/out" "$TMP/err")"
+      else pass
+      fi
+    done
+  done
+}
+
+# The bytecode and tables of a bundle, without the comments that quote source lines.
+code_of() { "$BPC" disasm "$1" 2>/dev/null | grep -v '^ *;'; }
+
+roundtrips=0 refused=0 moved=0
+for src in ../shared/spec/examples/*.bp samples/*.bp tests/scenarios/*.bp tests/scenarios/*.bpmn; do
+  [ -f "$src" ] || continue
+  base=$(basename "$src")
+  base=${base%.*}
+  dir=$(dirname "$src")
+  has=
+  for scn in "$dir/$base".scn "$dir/$base".*.scn; do [ -f "$scn" ] && has=1; done
+  [ -n "$has" ] || continue
+  tag=$(basename "$dir")/$base
+  if [ "$dir" != samples ] && cmp -s "$src" "samples/$base.bp" && cmp -s "$dir/$base.scn" "samples/$base.scn"; then
+    echo "same as samples/$base.bp: $src"
+    continue
+  fi
+  out=$TMP/bpmn/$(basename "$dir")__$base.bpmn
+  orig=$TMP/work/$base.orig.bpt
+  back=$TMP/work/$base.back.bpt
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$src" -o "$orig"
+  if [ "$rc" -ne 0 ]; then fail "export/$tag compile" "exit status $rc: $(head -n 3 "$TMP/err")"; continue; fi
+  # (the scenarios of the original pass: tests/run.sh runs them; the spec's
+  # examples are the samples)
+  run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$src" -o "$out"
+  why=$(unsound "$TMP/err")
+  if [ -n "$why" ]; then fail "export/$tag export" "$why"; continue; fi
+  if [ "$rc" -eq 1 ]; then
+    # refused: every error names the file and line, and what cannot be expressed
+    grep ': error: ' "$TMP/err" >"$TMP/errors"
+    if [ -e "$out" ]; then fail "export/$tag" "refused, yet $out was written"
+    elif [ ! -s "$TMP/errors" ] || grep -v -q "^$src:[0-9]*: error: .*\(cannot be expressed in BPMN\|cannot be exported to BPMN\)" "$TMP/errors"; then
+      fail "export/$tag" "refused without naming the construct: $(head -n 3 "$TMP/err")"
+    else
+      pass
+      refused=$((refused + 1))
+      echo "refused: $tag: $(head -n 1 "$TMP/errors")"
+    fi
+    continue
+  fi
+  if [ "$rc" -ne 0 ]; then fail "export/$tag export" "exit status $rc: $(head -n 3 "$TMP/err")"; continue; fi
+  pass
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$out" -o "$back"
+  if [ "$rc" -ne 0 ]; then fail "export/$tag compile the export" "exit status $rc: $(head -n 5 "$TMP/err")"; continue; fi
+  pass
+  roundtrips=$((roundtrips + 1))
+  if [ "$(code_of "$orig")" = "$(code_of "$back")" ]; then pass
+  else fail "export/$tag same bytecode" "$(code_of "$orig" >"$TMP/a"; code_of "$back" >"$TMP/b"; diff "$TMP/a" "$TMP/b" | head -n 6)"
+  fi
+  scenarios "$back" "$src" "$tag (exported)" exported
+done
+echo "round trips: $roundtrips exported and passed their scenarios again ($moved expected positions" \
+  "moved to the BPMN file), $refused refused"
+[ "$roundtrips" -ge 7 ] && pass || fail "export/count" "only $roundtrips files round-tripped"
+
+# Every flow element of an export has a shape, every sequence flow an edge with
+# at least two waypoints, and all of it lies at x, y >= 0 (y flipped right).
+for f in "$TMP"/bpmn/*.bpmn; do
+  els=$(grep -c -E '^ *<bpmn:(startEvent|endEvent|userTask|serviceTask|sendTask|task|intermediateThrowEvent|intermediateCatchEvent|exclusiveGateway|parallelGateway|complexGateway|eventBasedGateway|boundaryEvent) ' "$f")
+  flows=$(grep -c '^ *<bpmn:sequenceFlow ' "$f")
+  shapes=$(grep -c '<bpmndi:BPMNShape ' "$f")
+  groups=$(grep -c '^ *<bpmn:group ' "$f")
+  edges=$(grep -c '<bpmndi:BPMNEdge ' "$f")
+  short=$(awk '/<bpmndi:BPMNEdge /{n=0} /<di:waypoint /{n++} /<\/bpmndi:BPMNEdge>/{if (n<2) bad++} END{print bad+0}' "$f")
+  if [ "$shapes" -lt "$els" ] || [ "$shapes" -gt $((els + groups)) ] || [ "$edges" -ne "$flows" ] || [ "$short" -ne 0 ] ||
+    grep -q -E '(x|y)="-' "$f"; then
+    fail "export/diagram $(basename "$f")" "$els elements, $groups groups, $shapes shapes, $flows flows, $edges edges, $short short"
+  else pass
+  fi
+done
+# and bpc draws an export like any BPMN file
+run "$TMP/out" "$TMP/err" "$BPC" render "$TMP/bpmn/samples__two_stage_approval.bpmn" -T svg -o "$TMP/tsa.svg"
+if [ "$rc" -eq 0 ] && grep -q 'Expert review' "$TMP/tsa.svg"; then pass
+else fail "export/render" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+
+# ---------------------------------------------------------------------------
+# bpmn-moddle reads every export without a warning.
+MODS=
+for m in "${BPMN_MODDLE_MODULES:-}" tests/peer/node_modules bench/peer/node_modules \
+  $(find tests bench -maxdepth 4 -type d -path '*/node_modules/bpmn-moddle' 2>/dev/null | sed 's|/bpmn-moddle$||'); do
+  if [ -n "$m" ] && [ -d "$m/bpmn-moddle" ]; then MODS=$m; break; fi
+done
+if [ -z "$MODS" ] || ! command -v node >/dev/null 2>&1; then
+  echo "skipped: bpmn-moddle not installed"
+else
+  run "$TMP/out" "$TMP/err" node tests/export/moddle_check.js "$TMP/bpmn" "$MODS"
+  if [ "$rc" -eq 0 ]; then pass; echo "bpmn-moddle: $(tail -n 1 "$TMP/out")"
+  else fail "export/bpmn-moddle" "exit status $rc: $(grep -v '^ok' "$TMP/out" | head -n 5) $(head -n 3 "$TMP/err")"
+  fi
+fi
+
+# Every model of the BPMN corpus that bpc compiles goes out and back to the
+# same bytecode too (the export works from the IR, whatever made it).
+corpus=0
+for f in ../shared/corpus/bpmn/*.bpmn ../shared/corpus/bpmn/*/*.bpmn; do
+  [ -f "$f" ] || continue
+  "$BPC" compile "$f" -o "$TMP/work/c.orig.bpt" >/dev/null 2>&1 || continue
+  corpus=$((corpus + 1))
+  run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$f" -o "$TMP/work/c.bpmn"
+  rc1=$rc
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/work/c.bpmn" -o "$TMP/work/c.back.bpt"
+  why=$(unsound "$TMP/err")
+  if [ "$rc1" -eq 0 ] && [ -z "$why" ] && [ "$rc" -eq 0 ] &&
+    [ "$(code_of "$TMP/work/c.orig.bpt")" = "$(code_of "$TMP/work/c.back.bpt")" ]; then pass
+  else fail "export/corpus $f" "export $rc1, compile $rc $why: $(head -n 3 "$TMP/err")"
+  fi
+done
+echo "corpus: $corpus compiled BPMN models exported and read back"
+
+# A process too large for dot (200 ifs: 602 nodes) is placed on a grid, quickly,
+# and still compiles back to the same program (this once read flow names freed
+# with the BPMN model: a crash).
+{
+  echo 'process big {'
+  echo '  param n: int = 0'
+  i=0
+  while [ $i -lt 200 ]; do i=$((i + 1)); echo "  if n == $i { log \"line $i\" }"; done
+  echo '}'
+} >"$TMP/big.bp"
+run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$TMP/big.bp" -o "$TMP/big.bpmn"
+rc1=$rc
+run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/big.bpmn" -o "$TMP/big.back.bpt"
+why=$(unsound "$TMP/err")
+"$BPC" compile "$TMP/big.bp" -o "$TMP/big.orig.bpt" 2>/dev/null
+if [ "$rc1" -eq 0 ] && [ -z "$why" ] && [ "$rc" -eq 0 ] && [ "$(code_of "$TMP/big.orig.bpt")" = "$(code_of "$TMP/big.back.bpt")" ] &&
+  [ "$(grep -c '<bpmndi:BPMNShape ' "$TMP/big.bpmn")" -eq 602 ]; then pass
+else fail "export/large process" "export $rc1, compile $rc $why: $(head -n 3 "$TMP/err")"
+fi
+
+# ---------------------------------------------------------------------------
+# The command line and refusals of files edited by hand.
+S=samples/two_stage_approval.bp
+run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$S" -o -
+if [ "$rc" -eq 0 ] && head -n 2 "$TMP/out" | grep -q '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"' &&
+  grep -q '<bpmn:process id="two_stage_approval" name="Two-stage approval" isExecutable="true"' "$TMP/out" &&
+  grep -q '<bpmndi:BPMNShape id="approve_17_di" bpmnElement="approve_17">' "$TMP/out" &&
+  grep -q '<di:waypoint x="[0-9]*" y="[0-9]*"/>' "$TMP/out"; then pass
+else fail "export/stdout" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+cp "$TMP/out" "$TMP/tsa.bpmn"
+run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$S" -p nosuch -o "$TMP/x.bpmn"
+if [ "$rc" -eq 1 ] && grep -q 'no process is named `nosuch`' "$TMP/err" && [ ! -e "$TMP/x.bpmn" ]; then pass
+else fail "export/-p nosuch" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$S" -p two_stage_approval -o "$TMP/x.bpmn"
+if [ "$rc" -eq 0 ] && [ "$(grep -c '<bpmn:process ' "$TMP/x.bpmn")" = 1 ]; then pass
+else fail "export/-p" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+cp "$TMP/tsa.bpmn" "$TMP/in.bpmn"
+run "$TMP/out" "$TMP/err" "$BPC" export --bpmn "$TMP/in.bpmn"
+if [ "$rc" -eq 2 ] && grep -q 'would be written over itself' "$TMP/err" && cmp -s "$TMP/tsa.bpmn" "$TMP/in.bpmn"; then pass
+else fail "export/over its input" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+run "$TMP/out" "$TMP/err" "$BPC" export "$S"
+if [ "$rc" -eq 2 ] && grep -q 'say which format' "$TMP/err"; then pass
+else fail "export/no --bpmn" "exit status $rc"
+fi
+run "$TMP/out" "$TMP/err" "$BPC" export --help
+if [ "$rc" -eq 0 ] && grep -q 'usage: bpc export --bpmn FILE' "$TMP/out"; then pass
+else fail "export/--help" "exit status $rc"
+fi
+# an element stripped of its bpc:ir, a damaged bpc:ir: named, exit 1
+sed 's|<bpmn:userTask id="approve_17" name="\([^"]*\)" bpc:ir="[^"]*"|<bpmn:userTask id="approve_17" name="\1"|' \
+  "$TMP/tsa.bpmn" >"$TMP/edited.bpmn"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/edited.bpmn"
+if [ "$rc" -eq 1 ] && grep -q "edited.bpmn:[0-9]*: error: approve_17: this element has no bpc:ir" "$TMP/err"; then pass
+else fail "export/edited element" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+sed 's|(slot 3) (int 1)|(slot 300) (int 1)|' "$TMP/tsa.bpmn" >"$TMP/edited.bpmn"
+cmp -s "$TMP/tsa.bpmn" "$TMP/edited.bpmn" && fail "export/damaged bpc:ir" "the edit changed nothing"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/edited.bpmn"
+if [ "$rc" -eq 1 ] && grep -q "edited.bpmn:[0-9]*: error: assign_16: bpc:ir: a slot number is out of range" "$TMP/err"; then pass
+else fail "export/damaged bpc:ir" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+sed 's|(add &quot;int&quot; (slot 3)|(add &quot;int&quot; ((((|' "$TMP/tsa.bpmn" >"$TMP/edited.bpmn"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/edited.bpmn"
+why=$(unsound "$TMP/err")
+if [ -z "$why" ] && [ "$rc" -eq 1 ] && grep -q "error: assign_16: bpc:ir cannot be read" "$TMP/err"; then pass
+else fail "export/unreadable bpc:ir" "exit status $rc $why: $(head -n 3 "$TMP/err")"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
