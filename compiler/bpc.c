@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpc_import.h"
 #include "bpc_load.h"
 #include "codegen.h"
 #include "lower.h"
@@ -51,6 +52,9 @@ static const char usage_text[] =
     "  render FILE [-p PROCESS] -T svg|png|pdf -o OUT [--trace JOURNAL]\n"
     "                       the diagram drawn; --trace highlights the path\n"
     "                       of one instance from the runtime's journal\n"
+    "  import FILE.bpmn [-p PROCESS] [-o OUT.bp]\n"
+    "                       print a BPMN model as .bp text, or name the\n"
+    "                       element where its graph is not block-structured\n"
     "\n"
     "options:\n"
     "  -h, --help           this help (also: bpc COMMAND --help)\n"
@@ -366,6 +370,7 @@ int main(int argc, char **argv) {
   else if (strcmp(cmd, "compile") == 0) status = cmd_compile(argc - 2, argv + 2);
   else if (strcmp(cmd, "disasm") == 0) status = cmd_disasm(argc - 2, argv + 2);
   else if (strcmp(cmd, "dot") == 0) status = dot_command(DOT_CMD_DOT, argc - 2, argv + 2, front_end);
+  else if (strcmp(cmd, "import") == 0) status = import_command(argc - 2, argv + 2);
   else if (strcmp(cmd, "render") == 0) status = dot_command(DOT_CMD_RENDER, argc - 2, argv + 2, front_end);
   else return misuse("unknown command '%s'", cmd);
   if (fflush(stdout) != 0 || ferror(stdout)) {
