@@ -196,7 +196,13 @@ $(BUILD)/tests/bpmn_sweep: tests/import/bpmn_sweep.c $(BUILD)/libbpc.a $(COMPILE
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,bpmn) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(XML_LIBS) $(LDFLAGS)
 
-unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep
+# A .bp file lowered to the IR and printed back by `bpc import`'s printer
+# (tests/import/tobp.sh runs the file's scenarios on the text).
+$(BUILD)/tests/tobp_bp: tests/import/tobp_bp.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(COMPILER_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_INCS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(LDFLAGS)
+
+unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep $(BUILD)/tests/tobp_bp
 
 # Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
 TSAN_BIN = build/tsan/two_threads

@@ -865,9 +865,38 @@ static void tidy_end(Tobp *T, Block *b) {
   }
 }
 
+static bool is_break_block(const Block *b) {
+  return b && b->n == 1 && b->stmts[0]->kind == S_BREAK;
+}
+
+/* The last statement of a loop body `if C { X } else { break }` is
+ * `if not C { break }` followed by X (and `if C { break } else { X }` is
+ * `if C { break }` and X): X is then at the body's level. */
+static void hoist_last_if(Tobp *T, Block *body) {
+  Stmt *last = body->n ? body->stmts[body->n - 1] : NULL;
+  if (!last || last->kind != S_IF || last->u.if_.n != 1 || !last->u.if_.otherwise) return;
+  Block *keep;
+  if (is_break_block(last->u.if_.otherwise)) {
+    keep = last->u.if_.blocks[0];
+    last->u.if_.conds[0] = negate(T, last->u.if_.conds[0]);
+    last->u.if_.blocks[0] = last->u.if_.otherwise;
+  } else if (is_break_block(last->u.if_.blocks[0])) {
+    keep = last->u.if_.otherwise;
+  } else {
+    return;
+  }
+  last->u.if_.otherwise = NULL;
+  Stmt **stmts = arena_alloc(&T->prog->arena, (body->n + keep->n) * sizeof *stmts);
+  memcpy(stmts, body->stmts, body->n * sizeof *stmts);
+  memcpy(stmts + body->n, keep->stmts, keep->n * sizeof *stmts);
+  body->stmts = stmts;
+  body->n += keep->n;
+}
+
 /* `loop { if C { break } rest }` is `while not C { rest }`. */
 static Stmt *loop_or_while(Tobp *T, Block *body) {
   tidy_end(T, body);
+  hoist_last_if(T, body);
   if (body->n > 0) {
     Stmt *first = body->stmts[0];
     if (first->kind == S_IF && first->u.if_.n == 1 && !first->u.if_.otherwise &&
