@@ -119,7 +119,7 @@ int import_command(int argc, char **argv) {
   source_free(src);
   if (!ir) return status;
   TobpError err;
-  char *text = tobp_program(ir, &err);
+  char *text = tobp_program(ir, true, &err);
   if (!text) {
     fprintf(stderr, "%s:%u: error: %s: %s\n", in, (unsigned)err.line,
             err.node ? err.node : err.proc ? err.proc : "process", err.message);

@@ -1,6 +1,7 @@
 /* tobp_bp.c — prints a .bp file through the graph IR: parsed, checked and
  * lowered as `bpc compile` does, then printed back by `bpc import`'s printer
- * (compiler/import/tobp). tests/import/tobp.sh compiles the text and runs the
+ * (compiler/import/tobp), with the nodes' ids as comments. tests/import/tobp.sh
+ * compiles the text, checks that `bpc fmt` keeps it, and runs the
  * file's scenarios on it: the structuring of every construct the lowering
  * makes is checked against the runtime, not only against itself.
  *
@@ -37,7 +38,7 @@ int main(int argc, char **argv) {
   } else {
     IrProgram *ir = lower_program(prog);
     TobpError err;
-    char *out = ir ? tobp_program(ir, &err) : NULL;
+    char *out = ir ? tobp_program(ir, true, &err) : NULL;
     if (out) {
       fputs(out, stdout);
       status = 0;

@@ -80,7 +80,7 @@ static char *print(Build *B, TobpError *err) {
     ir_error_text(B->ir, &B->ir->errors[0], buf, sizeof buf);
     fail_msg("ir_finish: %s", buf);
   }
-  return tobp_program(B->ir, err);
+  return tobp_program(B->ir, false, err);
 }
 
 /* The printed text equals want, and compiles. */
@@ -220,6 +220,33 @@ static void test_prints_a_parallel_block(void **state) {
                            "  log \"done\"\n");
   expect_text(&B, want);
   free(want);
+}
+
+/* With ids, each statement made from a node ends in a comment naming it; a
+ * block holding one is not folded onto one line. */
+static void test_prints_the_ids_as_comments(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *f = node(&B, IR_FORK, "Gateway_1"), *t = task_node(&B, "One");
+  IrNode *a = log_node(&B, "two"), *j = node(&B, IR_JOIN, "j"), *e = node(&B, IR_END, "e");
+  flow(&B, s, f);
+  ir_edge(B.ir, B.p, f, t, IR_E_FLOW, NULL)->arm = 0;
+  ir_edge(B.ir, B.p, f, a, IR_E_FLOW, NULL)->arm = 1;
+  flow(&B, t, j);
+  flow(&B, a, j);
+  flow(&B, j, e);
+  assert_true(ir_finish(B.ir));
+  TobpError err;
+  char *text = tobp_program(B.ir, true, &err);
+  assert_non_null(text);
+  char *want = with_header("  parallel {  # Gateway_1\n    branch {\n      task boss \"One\"  # One\n    }\n"
+                           "    branch {\n      log \"two\"  # two\n    }\n  }\n");
+  if (strcmp(text, want) != 0) fail_msg("printed:\n%s\nwanted:\n%s", text, want);
+  Compiled c = compile_text(text); /* and `bpc fmt` keeps it: checked by tests/import/tobp.sh */
+  compiled_free(&c);
+  free(text);
+  free(want);
+  ir_free(B.ir);
 }
 
 /* An event gateway over a task and a timer; what follows the timer waits
@@ -399,7 +426,7 @@ static const char roundtrip_text[] =
 static char *lowered_and_printed(const char *text) {
   Compiled c = compile_text(text);
   TobpError err;
-  char *out = tobp_program(c.ir, &err);
+  char *out = tobp_program(c.ir, false, &err);
   if (!out) fail_msg("refused: %s: %s", err.node ? err.node : "-", err.message);
   compiled_free(&c);
   return out;
@@ -428,6 +455,7 @@ int main(void) {
       cmocka_unit_test(test_prints_a_while_loop),
       cmocka_unit_test(test_prints_a_loop_with_two_exits),
       cmocka_unit_test(test_prints_a_parallel_block),
+      cmocka_unit_test(test_prints_the_ids_as_comments),
       cmocka_unit_test(test_prints_an_event_race),
       cmocka_unit_test(test_prints_an_instant_race),
       cmocka_unit_test(test_refuses_a_join_of_two_arms),

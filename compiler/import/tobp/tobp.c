@@ -88,12 +88,24 @@ typedef struct Tobp {
   bool *merged;          /* per MERGE node: a walk passed it */
   const IrNode **joins;  /* per fork group: its JOIN / RACE_JOIN, or NULL */
   PtrVec extra;          /* Member values (Decl*) of variables the walk adds */
+  bool ids;              /* comments with the nodes' ids */
+  PtrVec stmt_ids;       /* StmtId*: the statement made from a node, and its id */
+  StrBuf text;           /* the made-up source the comments live in (see layout) */
+  PtrVec comments;       /* Comment* */
   int depth;
   TobpError *err;
   bool failed;
 } Tobp;
 
 static Span nospan(void) { return span_make(0, 0); }
+
+typedef struct StmtId {
+  const Stmt *stmt;
+  const char *id;
+} StmtId;
+
+/* Remembers that s was made from node n (its id goes into a comment). */
+static Stmt *from_node(struct Tobp *T, Stmt *s, const IrNode *n);
 
 static bool fail(Tobp *T, const IrNode *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -682,7 +694,7 @@ static bool choice_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fa
     Stmt *s = tree_if(T->ps, conds[0], blocks[0], nospan());
     for (uint32_t i = 1; i < k; i++) tree_if_add(T->ps, s, conds[i], blocks[i], nospan());
     if (else_block && else_block->n) tree_if_else(s, else_block, nospan());
-    push(T, out, s);
+    push(T, out, from_node(T, s, n));
   }
   *falls = any_falls;
   *next = f;
@@ -712,7 +724,7 @@ static bool fork_stmt(Tobp *T, const IrNode *n, PtrVec *out, const IrEdge **afte
   LIST_INIT(l);
   for (uint32_t i = 0; i < k; i++) LIST_PUSH(T->ps, &l, blocks[i]);
   /* a RACE without its join has nothing to cancel: every branch runs to its end */
-  push(T, out, tree_parallel(T->ps, n->kind == IR_RACE && join, &l, nospan()));
+  push(T, out, from_node(T, tree_parallel(T->ps, n->kind == IR_RACE && join, &l, nospan()), n));
   *after = NULL;
   if (join) {
     if (!once(T, join)) return false;
@@ -773,7 +785,7 @@ static bool event_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fal
       return fail(T, ev, "an event of kind `%s` after an event gateway has no .bp form in bpc import yet",
                   ir_node_kind_name(ev->kind));
     if (!once(T, ev)) return false;
-    events[i] = step_stmt(T, ev);
+    events[i] = from_node(T, step_stmt(T, ev), ev);
     const IrEdge *e = flow_out(T, ev);
     PtrVec stmts = {0};
     bool cont_falls = false;
@@ -799,7 +811,7 @@ static bool event_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fal
     branches[i] = block_of(T, &stmts);
   }
   for (uint32_t i = 0; i < k; i++) LIST_PUSH(T->ps, &l, branches[i]);
-  push(T, out, tree_parallel(T->ps, true, &l, nospan()));
+  push(T, out, from_node(T, tree_parallel(T->ps, true, &l, nospan()), n));
   if (winner) {
     Stmt *s = NULL;
     for (uint32_t i = 0; i < k; i++) {
@@ -963,7 +975,7 @@ static bool for_stmt(Tobp *T, const IrNode *start, PtrVec *out, const IrNode **n
   tidy_end(T, b);
   const char *var = slot_name(T, head->u.iter_next.var, head);
   Expr *list = expr(T, start->u.iter_start.list, start);
-  push(T, out, tree_for(T->ps, tree_name(var, nospan()), list, b, nospan()));
+  push(T, out, from_node(T, tree_for(T->ps, tree_name(var, nospan()), list, b, nospan()), start));
   *next = L.follow;
   return true;
 }
@@ -1008,7 +1020,7 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
         return at_end(T, n, follow, L, out, falls);
       case IR_TERMINATE: {
         Expr *reason = n->u.terminate.reason ? expr(T, n->u.terminate.reason, n) : NULL;
-        push(T, out, tree_terminate(T->ps, reason, nospan()));
+        push(T, out, from_node(T, tree_terminate(T->ps, reason, nospan()), n));
         T->depth--;
         return !T->failed;
       }
@@ -1038,7 +1050,7 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
           goto done;
         }
         if (!once(T, n)) goto done;
-        push(T, out, s);
+        push(T, out, from_node(T, s, n));
         e = flow_out(T, n);
         if (!e) {
           fail(T, n, "a step with no way on");
@@ -1068,6 +1080,120 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
 done:
   T->depth--;
   return ok && !T->failed;
+}
+
+/* ---- comments with the ids ------------------------------------------------------- */
+
+static Stmt *from_node(Tobp *T, Stmt *s, const IrNode *n) {
+  if (T->ids && s && n->id && *n->id) {
+    StmtId *si = arena_alloc(&T->prog->arena, sizeof *si);
+    si->stmt = s;
+    si->id = n->id;
+    ptrvec_push(&T->prog->arena, &T->stmt_ids, si);
+  }
+  return s;
+}
+
+static int cmp_stmt_id(const void *a, const void *b) {
+  const Stmt *x = (*(const StmtId *const *)a)->stmt, *y = (*(const StmtId *const *)b)->stmt;
+  return x < y ? -1 : x > y;
+}
+
+static const char *id_of(const Tobp *T, const Stmt *s) {
+  StmtId key = {s, NULL}, *kp = &key;
+  StmtId **hit = T->stmt_ids.n ? bsearch(&kp, T->stmt_ids.items, T->stmt_ids.n, sizeof kp, cmp_stmt_id) : NULL;
+  return hit ? (*hit)->id : NULL;
+}
+
+/* The formatter takes comments and line breaks from the source text through
+ * the nodes' spans. For the ids, a made-up source is laid out in the order
+ * the formatter prints: a character for each statement, then the comment
+ * `# ID` running to the end of its line, then the statement's blocks. A
+ * statement's comment thus trails the first line the statement prints; a
+ * block holding a comment is not folded onto one line. Nothing else of the
+ * made-up text is ever printed, and it has no blank line. */
+static void layout_stmt(Tobp *T, Stmt *s);
+
+static void layout_block(Tobp *T, Block *b) {
+  if (!b) return;
+  b->span.off = (uint32_t)T->text.len;
+  sb_putc(&T->text, '{');
+  for (uint32_t i = 0; i < b->n; i++) layout_stmt(T, b->stmts[i]);
+  sb_putc(&T->text, '}');
+  b->span.len = (uint32_t)T->text.len - b->span.off;
+}
+
+static void layout_stmt(Tobp *T, Stmt *s) {
+  s->span.off = (uint32_t)T->text.len;
+  sb_putc(&T->text, 's');
+  const char *id = id_of(T, s);
+  if (id) {
+    Comment *c = arena_alloc(&T->prog->arena, sizeof *c);
+    c->own_line = false;
+    c->span.off = (uint32_t)T->text.len;
+    sb_puts(&T->text, "# ");
+    for (const char *p = id; *p; p++) sb_putc(&T->text, *p == '\n' || *p == '\r' ? ' ' : *p);
+    c->span.len = (uint32_t)T->text.len - c->span.off;
+    sb_putc(&T->text, '\n');
+    ptrvec_push(&T->prog->arena, &T->comments, c);
+  }
+  switch (s->kind) {
+  case S_IF:
+    for (uint32_t i = 0; i < s->u.if_.n; i++) layout_block(T, s->u.if_.blocks[i]);
+    layout_block(T, s->u.if_.otherwise);
+    break;
+  case S_WHILE: layout_block(T, s->u.while_.body); break;
+  case S_LOOP: layout_block(T, s->u.loop.body); break;
+  case S_FOR: layout_block(T, s->u.for_.body); break;
+  case S_PARALLEL:
+    for (uint32_t i = 0; i < s->u.parallel.n; i++) layout_block(T, s->u.parallel.branches[i]);
+    break;
+  case S_HUMAN: {
+    HumanStep *h = &s->u.human;
+    for (uint32_t i = 0; i < h->nreminds; i++) {
+      h->reminds[i].span.off = (uint32_t)T->text.len;
+      sb_putc(&T->text, 'r');
+      layout_block(T, h->reminds[i].body);
+      h->reminds[i].span.len = (uint32_t)T->text.len - h->reminds[i].span.off;
+    }
+    if (h->on_timeout) {
+      h->on_timeout_span.off = (uint32_t)T->text.len;
+      sb_putc(&T->text, 'o');
+      layout_block(T, h->on_timeout);
+    }
+    break;
+  }
+  default: break;
+  }
+  s->span.len = (uint32_t)T->text.len - s->span.off;
+}
+
+/* Lays out every item (see layout_stmt) and makes the program's source the
+ * made-up text. The text starts with a character no comment precedes: the
+ * formatter looks for a request's braces from offset 0. */
+static void layout_program(Tobp *T) {
+  if (T->stmt_ids.n) qsort(T->stmt_ids.items, T->stmt_ids.n, sizeof *T->stmt_ids.items, cmp_stmt_id);
+  sb_init(&T->text);
+  sb_puts(&T->text, "x\n");
+  for (uint32_t i = 0; i < T->prog->nitems; i++) {
+    Item *it = &T->prog->items[i];
+    uint32_t off = (uint32_t)T->text.len;
+    sb_putc(&T->text, 'i');
+    if (it->kind == I_PROCESS) {
+      Process *p = it->u.proc;
+      for (uint32_t k = 0; k < p->nmembers; k++)
+        if (p->members[k].kind == M_STMT) layout_stmt(T, p->members[k].u.stmt);
+      sb_putc(&T->text, '}');
+      p->span = span_make(off, (uint32_t)T->text.len - off);
+    } else if (it->kind == I_DOCUMENT) {
+      it->u.doc->span = span_make(off, 1);
+    } else {
+      it->u.action->span = span_make(off, 1);
+    }
+  }
+  T->prog->ncomments = T->comments.n;
+  T->prog->comments = arena_alloc(&T->prog->arena, (T->comments.n ? T->comments.n : 1) * sizeof *T->prog->comments);
+  for (uint32_t i = 0; i < T->comments.n; i++) T->prog->comments[i] = *(Comment *)T->comments.items[i];
 }
 
 /* ---- declarations and the program ------------------------------------------------ */
@@ -1253,11 +1379,12 @@ static void process_item(Tobp *T, uint32_t i) {
   T->p = NULL;
 }
 
-char *tobp_program(const IrProgram *ir, TobpError *err) {
+char *tobp_program(const IrProgram *ir, bool ids, TobpError *err) {
   memset(err, 0, sizeof *err);
   Tobp T;
   memset(&T, 0, sizeof T);
   T.ir = ir;
+  T.ids = ids;
   T.err = err;
   char *empty = xcalloc(1, 1);
   T.src = source_new(ir->source_path && *ir->source_path ? ir->source_path : "import.bp", empty, 0);
@@ -1282,7 +1409,13 @@ char *tobp_program(const IrProgram *ir, TobpError *err) {
     T.prog->nitems = T.ps->items.n;
     T.prog->items = arena_alloc(&T.prog->arena, (T.prog->nitems ? T.prog->nitems : 1) * sizeof *T.prog->items);
     for (uint32_t i = 0; i < T.prog->nitems; i++) T.prog->items[i] = *(Item *)T.ps->items.items[i];
+    layout_program(&T);
+    size_t len = T.text.len;
+    Source *laid = source_new(T.src->path, sb_take(&T.text), (uint32_t)len);
+    T.prog->src = laid;
     text = fmt_program(T.prog);
+    T.prog->src = T.src;
+    source_free(laid);
   }
   nameset_free(&T.items);
   free(T.ps->lists.data);

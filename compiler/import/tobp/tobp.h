@@ -10,6 +10,7 @@
 #ifndef BPC_TOBP_H
 #define BPC_TOBP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ir.h"
@@ -25,7 +26,10 @@ typedef struct TobpError {
 
 /* The `.bp` text of every process of ir (which ir_finish accepted), as
  * `bpc fmt` prints it: malloc'd, NUL-terminated. NULL with *err filled when
- * some process is not block-structured or uses what `.bp` cannot say. */
-char *tobp_program(const IrProgram *ir, TobpError *err);
+ * some process is not block-structured or uses what `.bp` cannot say. With
+ * ids, each statement made from a node ends in a comment with the node's id
+ * (`task clerk "Check credit"  # Task_check`): `.bp` names its steps itself,
+ * and the comment keeps the way back to the model's element. */
+char *tobp_program(const IrProgram *ir, bool ids, TobpError *err);
 
 #endif
