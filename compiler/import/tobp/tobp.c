@@ -549,20 +549,30 @@ static const IrEdge *flow_out(const Tobp *T, const IrNode *n) {
   return NULL;
 }
 
-/* The out-edges of a split in branch (arm) order. */
+typedef struct ArmAt {
+  const IrEdge *edge;
+  uint32_t pos; /* among the node's out-edges: the order of equal arms */
+} ArmAt;
+
+static int cmp_arm(const void *a, const void *b) {
+  const ArmAt *x = a, *y = b;
+  if (x->edge->arm != y->edge->arm) return x->edge->arm < y->edge->arm ? -1 : 1;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The out-edges of a split in branch (arm) order; edges of equal arms in
+ * the order they were made. */
 static const IrEdge **arms_of(Tobp *T, const IrNode *n, uint32_t *count) {
-  const IrEdge **arms = arena_alloc(&T->prog->arena, (n->nout ? n->nout : 1) * sizeof *arms);
+  ArmAt *at = xmalloc((n->nout ? n->nout : 1) * sizeof *at);
   uint32_t k = 0;
   for (uint32_t i = 0; i < n->nout; i++) {
     const IrEdge *e = ir_edge_at(T->p, n->out[i]);
-    if (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND) arms[k++] = e;
+    if (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND) at[k++] = (ArmAt){e, i};
   }
-  for (uint32_t i = 1; i < k; i++) /* insertion sort by arm: stable, and arms are few */
-    for (uint32_t j = i; j > 0 && arms[j - 1]->arm > arms[j]->arm; j--) {
-      const IrEdge *t = arms[j];
-      arms[j] = arms[j - 1];
-      arms[j - 1] = t;
-    }
+  qsort(at, k, sizeof *at, cmp_arm);
+  const IrEdge **arms = arena_alloc(&T->prog->arena, (k ? k : 1) * sizeof *arms);
+  for (uint32_t i = 0; i < k; i++) arms[i] = at[i].edge;
+  free(at);
   *count = k;
   return arms;
 }
