@@ -372,6 +372,34 @@ static void test_prints_a_break_with_steps_before_it(void **state) {
   free(want);
 }
 
+/* 150 choices nested in each other's first arm: deeper than the printer
+ * writes (MAX_NESTING, 100 blocks), refused naming the choice where it stops. */
+static void test_refuses_blocks_nested_too_deep(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *prev = node(&B, IR_START, "s"), *end = node(&B, IR_END, "e");
+  char id[32];
+  for (int k = 0; k < 150; k++) {
+    snprintf(id, sizeof id, "c%d", k);
+    IrNode *c = node(&B, IR_CHOICE, ir_str(B.ir, id));
+    snprintf(id, sizeof id, "no%d", k);
+    IrNode *no = log_node(&B, ir_str(B.ir, id));
+    flow(&B, prev, c);
+    ir_edge(B.ir, B.p, c, no, IR_E_ELSE, NULL);
+    flow(&B, no, end);
+    IrNode *yes = node(&B, IR_MERGE, NULL);
+    ir_edge_cond(B.ir, B.p, c, yes, 0, compare(&B, B.x, IR_OP_GT, k), NULL);
+    prev = yes;
+  }
+  flow(&B, prev, end);
+  TobpError err;
+  char *text = print(&B, &err);
+  if (text) fail_msg("printed 150 nested blocks");
+  assert_non_null(strstr(err.message, "blocks nest more than 100 deep here"));
+  assert_non_null(err.node);
+  ir_free(B.ir);
+}
+
 /* ---- .bp lowered and printed back ---------------------------------------------- */
 
 static const char roundtrip_text[] =
@@ -462,6 +490,7 @@ int main(void) {
       cmocka_unit_test(test_refuses_a_merge_of_two_arms),
       cmocka_unit_test(test_refuses_a_loop_entered_twice),
       cmocka_unit_test(test_prints_a_break_with_steps_before_it),
+      cmocka_unit_test(test_refuses_blocks_nested_too_deep),
       cmocka_unit_test(test_prints_lowered_bp_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
