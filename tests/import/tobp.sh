@@ -126,6 +126,21 @@ join_of_two_arms.bpmn Task_X flows that are not one block meet here
 loop_two_entries.bpmn Task_B is also entered here
 EOF
 
+# The command line: -p picks a process (an unknown id is an error of the input),
+# --help, a .bp file is no model (misuse).
+run "$TMP/out" "$TMP/err" "$BPC" import tests/scenarios/bpmn_order.bpmn -p order
+if [ "$rc" -eq 0 ] && grep -q '^process order ' "$TMP/out"; then pass
+else fail "tobp/-p order" "exit $rc: $(head -n 2 "$TMP/err")"; fi
+run "$TMP/out" "$TMP/err" "$BPC" import tests/scenarios/bpmn_order.bpmn -p nosuch
+if [ "$rc" -eq 1 ] && grep -q 'nosuch: no process of this file has this id' "$TMP/err"; then pass
+else fail "tobp/-p nosuch" "exit $rc: $(head -n 2 "$TMP/err")"; fi
+run "$TMP/out" "$TMP/err" "$BPC" import --help
+if [ "$rc" -eq 0 ] && grep -q '^usage: bpc import FILE.bpmn' "$TMP/out"; then pass
+else fail "tobp/--help" "exit $rc"; fi
+run "$TMP/out" "$TMP/err" "$BPC" import samples/simple_vote.bp
+if [ "$rc" -eq 2 ] && grep -q 'is not XML' "$TMP/err"; then pass
+else fail "tobp/.bp input" "exit $rc: $(head -n 2 "$TMP/err")"; fi
+
 # ---- 3. BPMN scenarios on the printed text ------------------------------------------
 for src in tests/scenarios/*.bpmn; do
   [ -f "$src" ] || continue
