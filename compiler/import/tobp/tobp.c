@@ -1054,12 +1054,12 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
         fail(T, n, "processes with states are not printed by bpc import yet");
         goto done;
       default: {
+        if (!once(T, n)) goto done; /* before a step's handlers are walked */
         Stmt *s = step_stmt(T, n);
         if (!s) {
           fail(T, n, "a node of kind `%s` has no .bp statement in bpc import yet", ir_node_kind_name(n->kind));
           goto done;
         }
-        if (!once(T, n)) goto done;
         push(T, out, from_node(T, s, n));
         e = flow_out(T, n);
         if (!e) {
