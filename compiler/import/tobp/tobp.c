@@ -30,10 +30,11 @@
  * A new kind of IR node plugs in at one of four places: a step that runs and
  * goes on along one FLOW edge in step_stmt; one that may follow an
  * EVENT_WAIT also in event_stmt's test; a construct with a region of its own
- * (a try block, say) as a case of walk's switch, built like choice_stmt; a
- * new end of a flow (a throw) beside IR_TERMINATE in walk and in
- * tobp_graph.c's ends_flow. A new expression kind goes into expr, a new edge
- * kind of the flow into tobp_is_flow. Until then each is refused by name.
+ * (a try block, say) as a case of walk's switch, built like choice_stmt; an
+ * end that ends the instance (a throw) beside IR_TERMINATE in walk, one that
+ * ends only its flow beside IR_END there and in tobp_graph.c's ends_flow. A
+ * new expression kind goes into expr, a new edge kind of the flow into
+ * tobp_is_flow. Until then each is refused by name.
  *
  * The tree is built with the front end's builders (parse_tree.h) and printed
  * with fmt_program, so the text is canonical. Positions: every node has an
