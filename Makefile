@@ -43,6 +43,7 @@ ROOM_diagram = compiler/diagram
 ROOM_bpmn    = compiler/import/bpmn
 ROOM_bitrix  = compiler/import/bitrix
 ROOM_export  = compiler/export
+ROOM_tobp    = compiler/import/tobp
 ROOM_bpc     = compiler
 ROOM_bundle  = runtime/bundle
 ROOM_runtime = runtime
@@ -60,11 +61,12 @@ SEES_diagram = base ir diagram bundle
 SEES_bpmn    = base ir bpmn
 SEES_bitrix  = base bitrix
 SEES_export  = base ir export
-SEES_bpc     = base front check ir lower back diagram bpmn bitrix export bundle
+SEES_tobp    = base front gen ir tobp
+SEES_bpc     = base front check ir lower back diagram bpmn bitrix export tobp bundle
 SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
 
-ROOMS = base front check ir lower back diagram bpmn bitrix export bpc bundle runtime bprun
+ROOMS = base front check ir lower back diagram bpmn bitrix export tobp bpc bundle runtime bprun
 # -I flags of a room: the folders of the rooms it sees. A room that sees single
 # headers of another (bprun sees runtime/bp.h, check sees the calendar) gets a
 # folder $(BUILD)/pub/ROOM holding copies of just those headers.
@@ -80,7 +82,7 @@ $(foreach r,$(ROOMS),$(foreach h,$(filter %.h,$(SEES_$(r))),$(eval $(call pub_he
 ALL_INCS = $(foreach r,$(filter-out bpc bprun,$(ROOMS)),-I$(ROOM_$(r))) -I$(GEN)
 
 room_src = $(wildcard $(ROOM_$(1))/*.c)
-COMPILER_ROOMS = base front check ir lower back diagram bpmn bitrix export
+COMPILER_ROOMS = base front check ir lower back diagram bpmn bitrix export tobp
 COMPILER_SRC = $(foreach r,$(COMPILER_ROOMS),$(call room_src,$(r)))
 BUNDLE_SRC   = $(call room_src,bundle)
 RUNTIME_SRC  = $(call room_src,runtime) $(BUNDLE_SRC)
@@ -204,7 +206,13 @@ $(BUILD)/tests/bpmn_sweep: tests/import/bpmn_sweep.c $(BUILD)/libbpc.a $(COMPILE
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,bpmn) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(XML_LIBS) $(Z_LIBS) $(LDFLAGS)
 
-unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep
+# A .bp file lowered to the IR and printed back by `bpc import`'s printer
+# (tests/import/tobp.sh runs the file's scenarios on the text).
+$(BUILD)/tests/tobp_bp: tests/import/tobp_bp.c $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(COMPILER_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_INCS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(LDFLAGS)
+
+unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep $(BUILD)/tests/tobp_bp
 
 # Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
 TSAN_BIN = build/tsan/two_threads

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpc_import.h"
 #include "bpc_load.h"
 #include "bpmnw.h"
 #include "codegen.h"
@@ -57,6 +58,9 @@ static const char usage_text[] =
     "                       of one instance from the runtime's journal\n"
     "  export --bpmn FILE [-p PROCESS] [-o OUT.bpmn]\n"
     "                       the processes as BPMN 2.0 XML with a diagram\n"
+    "  import FILE.bpmn [-p PROCESS] [-o OUT.bp]\n"
+    "                       print a BPMN model as .bp text, or name the\n"
+    "                       element where its graph is not block-structured\n"
     "\n"
     "options:\n"
     "  -h, --help           this help (also: bpc COMMAND --help)\n"
@@ -449,6 +453,25 @@ static int cmd_disasm(int argc, char **argv) {
   return status;
 }
 
+/* bpc import: a Bitrix24 template (by content) through its importer, anything else
+ * (a BPMN model) through the BPMN one. */
+static int cmd_import(int argc, char **argv) {
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "-p") == 0) {
+      i++;
+      continue;
+    }
+    if (argv[i][0] == '-' && argv[i][1] != '\0') continue;
+    int st;
+    Source *s = bpc_read(argv[i], &st);
+    bool bitrix = s && bpc_is_bitrix(s->text, s->len);
+    source_free(s);
+    if (bitrix) return bpc_import_command(argc, argv);
+    break;
+  }
+  return import_command(argc, argv);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_text, stderr);
@@ -468,9 +491,9 @@ int main(int argc, char **argv) {
   else if (strcmp(cmd, "fmt") == 0) status = cmd_fmt(argc - 2, argv + 2);
   else if (strcmp(cmd, "compile") == 0) status = cmd_compile(argc - 2, argv + 2);
   else if (strcmp(cmd, "disasm") == 0) status = cmd_disasm(argc - 2, argv + 2);
-  else if (strcmp(cmd, "import") == 0) status = bpc_import_command(argc - 2, argv + 2);
   else if (strcmp(cmd, "dot") == 0) status = dot_command(DOT_CMD_DOT, argc - 2, argv + 2, front_end);
   else if (strcmp(cmd, "export") == 0) status = cmd_export(argc - 2, argv + 2);
+  else if (strcmp(cmd, "import") == 0) status = cmd_import(argc - 2, argv + 2);
   else if (strcmp(cmd, "render") == 0) status = dot_command(DOT_CMD_RENDER, argc - 2, argv + 2, front_end);
   else return misuse("unknown command '%s'", cmd);
   if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -668,6 +668,22 @@ if [ -f tests/import/bitrix.sh ]; then
   fi
 fi
 
+# `bpc import`: BPMN models printed as .bp text (tests/import/tobp.sh).
+if [ -f tests/import/tobp.sh ]; then
+  echo "== bpc import to .bp (tests/import/tobp.sh)"
+  sh tests/import/tobp.sh "$BUILD" >"$TMP/tobp.out" 2>&1
+  grep -A 5 '^FAIL' "$TMP/tobp.out" | head -n 60
+  summary=$(tail -n 1 "$TMP/tobp.out")
+  tp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  tf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$tp" ]; then fail "tests/import/tobp.sh" "no summary line: $summary"
+  else
+    grep '^bpc import ' "$TMP/tobp.out"
+    passed=$((passed + tp))
+    failed=$((failed + tf))
+  fi
+fi
+
 # ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
