@@ -27,6 +27,20 @@ trap 'exit 130' INT TERM
 
 . tests/lib.sh
 
+# Adds the counts of a sub-suite whose output (in file $2) ends with `N passed, N failed`;
+# without that line the sub-suite $1 failed.
+add_counts() {
+  summary=$(tail -n 1 "$2")
+  sub_passed=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  sub_failed=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$sub_passed" ]; then
+    fail "$1" "no summary line: $summary"
+    return 1
+  fi
+  passed=$((passed + sub_passed))
+  failed=$((failed + sub_failed))
+}
+
 # Number of lines of a file.
 lines() { wc -l <"$1" | tr -d ' '; }
 
@@ -277,14 +291,7 @@ if [ -f tests/backend.sh ]; then
   echo "== back end (tests/backend.sh)"
   sh tests/backend.sh "$BUILD" >"$TMP/backend.out" 2>&1
   grep '^FAIL' "$TMP/backend.out"
-  summary=$(tail -n 1 "$TMP/backend.out")
-  bp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  bf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$bp" ]; then fail "backend.sh" "no summary line: $summary"
-  else
-    passed=$((passed + bp))
-    failed=$((failed + bf))
-  fi
+  add_counts "backend.sh" "$TMP/backend.out"
 fi
 
 # ---------------------------------------------------------------------------
@@ -293,14 +300,7 @@ if [ -f tests/mass.sh ] && [ -x "$BUILD/bprun" ]; then
   echo "== bprun mass (tests/mass.sh)"
   sh tests/mass.sh "$BUILD" >"$TMP/mass.out" 2>&1
   grep -A 30 '^FAIL' "$TMP/mass.out" | head -n 60
-  summary=$(tail -n 1 "$TMP/mass.out")
-  mp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  mf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$mp" ]; then fail "mass.sh" "no summary line: $summary"
-  else
-    passed=$((passed + mp))
-    failed=$((failed + mf))
-  fi
+  add_counts "mass.sh" "$TMP/mass.out"
 fi
 
 # `bpc export --bpmn` round trips (tests/export.sh): its cases count here.
@@ -308,14 +308,7 @@ if [ -f tests/export.sh ] && [ -x "$BUILD/bprun" ]; then
   echo "== export --bpmn round trips (tests/export.sh)"
   sh tests/export.sh "$BUILD" >"$TMP/export.out" 2>&1
   grep -e '^FAIL' -e '^skipped' -e '^round trips' -e '^bpmn-moddle' "$TMP/export.out" | head -n 40
-  summary=$(tail -n 1 "$TMP/export.out")
-  ep=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  ef=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$ep" ]; then fail "export.sh" "no summary line: $summary"
-  else
-    passed=$((passed + ep))
-    failed=$((failed + ef))
-  fi
+  add_counts "export.sh" "$TMP/export.out"
 fi
 
 # ---------------------------------------------------------------------------
@@ -592,14 +585,7 @@ if [ -x "$BUILD/faults/bpc" ]; then
   case $BUILD in */asan) stride=7 ;; esac
   STRIDE=$stride sh tests/alloc_faults.sh "$BUILD/faults" >"$TMP/faults.out" 2>&1
   grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/faults.out"
-  summary=$(tail -n 1 "$TMP/faults.out")
-  fp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  ff=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$fp" ]; then fail "alloc_faults.sh" "no summary line: $summary"
-  else
-    passed=$((passed + fp))
-    failed=$((failed + ff))
-  fi
+  add_counts "alloc_faults.sh" "$TMP/faults.out"
 fi
 
 # ---------------------------------------------------------------------------
@@ -623,14 +609,8 @@ if [ -f tests/import/bpmn.sh ]; then
   echo "== BPMN corpus (tests/import/bpmn.sh)"
   sh tests/import/bpmn.sh "$BUILD" >"$TMP/bpmn.out" 2>&1
   grep -A 5 '^FAIL' "$TMP/bpmn.out" | head -n 60
-  summary=$(tail -n 1 "$TMP/bpmn.out")
-  bp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  bf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$bp" ]; then fail "tests/import/bpmn.sh" "no summary line: $summary"
-  else
+  if add_counts "tests/import/bpmn.sh" "$TMP/bpmn.out"; then
     grep '^files ' "$TMP/bpmn.out"
-    passed=$((passed + bp))
-    failed=$((failed + bf))
   fi
 fi
 
@@ -642,14 +622,7 @@ if [ -f tests/conformance/run.sh ]; then
   echo "== conformance with bpmn-engine (tests/conformance/run.sh)"
   sh tests/conformance/run.sh "$BUILD" >"$TMP/conf.out" 2>&1
   grep -E '^(FAIL|conformance|note)' "$TMP/conf.out"
-  summary=$(tail -n 1 "$TMP/conf.out")
-  cp_=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  cf_=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$cp_" ]; then fail "tests/conformance/run.sh" "no summary line: $summary"
-  else
-    passed=$((passed + cp_))
-    failed=$((failed + cf_))
-  fi
+  add_counts "tests/conformance/run.sh" "$TMP/conf.out"
 fi
 
 # Bitrix24 templates (tests/import/bitrix.sh): the corpus, the hand-written templates
@@ -658,14 +631,7 @@ if [ -f tests/import/bitrix.sh ]; then
   echo "== Bitrix24 templates (tests/import/bitrix.sh)"
   sh tests/import/bitrix.sh "$BUILD" >"$TMP/bitrix.out" 2>&1
   grep -A 5 '^FAIL' "$TMP/bitrix.out" | head -n 60
-  summary=$(tail -n 1 "$TMP/bitrix.out")
-  xp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  xf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$xp" ]; then fail "tests/import/bitrix.sh" "no summary line: $summary"
-  else
-    passed=$((passed + xp))
-    failed=$((failed + xf))
-  fi
+  add_counts "tests/import/bitrix.sh" "$TMP/bitrix.out"
 fi
 
 # `bpc import`: BPMN models printed as .bp text (tests/import/tobp.sh).
@@ -673,14 +639,8 @@ if [ -f tests/import/tobp.sh ]; then
   echo "== bpc import to .bp (tests/import/tobp.sh)"
   sh tests/import/tobp.sh "$BUILD" >"$TMP/tobp.out" 2>&1
   grep -A 5 '^FAIL' "$TMP/tobp.out" | head -n 60
-  summary=$(tail -n 1 "$TMP/tobp.out")
-  tp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-  tf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-  if [ -z "$tp" ]; then fail "tests/import/tobp.sh" "no summary line: $summary"
-  else
+  if add_counts "tests/import/tobp.sh" "$TMP/tobp.out"; then
     grep '^bpc import ' "$TMP/tobp.out"
-    passed=$((passed + tp))
-    failed=$((failed + tf))
   fi
 fi
 
