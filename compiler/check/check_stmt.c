@@ -127,14 +127,19 @@ static void check_mode(Checker *C, HumanStep *h) {
   if (h->mode == MODE_VOTE && h->vote_percent) check_vote_percent(C, h->vote_percent);
 }
 
-/* FIELD: TYPE "label" inside a request: stores into a field or variable. */
-static void check_request_field(Checker *C, RequestField *f, NameTable *asked) {
+/* FIELD: TYPE ["label"] of a request, or FIELD: TYPE of `wait message NAME { ... }`: the
+ * answer (the payload field) is stored into a document field or variable of that type,
+ * each named once. A message field has no label: the host sends it. */
+static void check_filled_field(Checker *C, RequestField *f, NameTable *taken, bool message) {
+  const char *by = message ? "message" : "request";
   const Type *written = check_resolve_type(C, &f->type);
-  if (f->label) check_text(C, f->label, "a field label");
+  if (f->label && message) diag_error(C->diags, f->label->span, "a message field has no label (the host sends it)");
+  else if (f->label) check_text(C, f->label, "a field label");
   if (!f->name.s) return;
-  void **slot = check_table_slot(asked, f->name.s);
+  void **slot = check_table_slot(taken, f->name.s);
   if (*slot) {
-    diag_error(C->diags, f->name.span, "`%s` is asked twice in this request", f->name.s);
+    if (message) diag_error(C->diags, f->name.span, "`%s` is taken twice from this message", f->name.s);
+    else diag_error(C->diags, f->name.span, "`%s` is asked twice in this request", f->name.s);
     return;
   }
   *slot = f;
@@ -144,8 +149,7 @@ static void check_request_field(Checker *C, RequestField *f, NameTable *asked) {
     return;
   }
   if (sym->kind != SYM_FIELD && sym->kind != SYM_VAR) {
-    diag_error(C->diags, f->name.span,
-               "a request can only fill document fields and variables, not %s `%s`",
+    diag_error(C->diags, f->name.span, "a %s can only fill document fields and variables, not %s `%s`", by,
                kind_noun(sym->kind), sym->name);
     return;
   }
@@ -159,7 +163,7 @@ static void check_request_field(Checker *C, RequestField *f, NameTable *asked) {
 static void check_request_fields(Checker *C, HumanStep *h) {
   NameTable asked;
   check_table_init(&asked);
-  for (uint32_t i = 0; i < h->nfields; i++) check_request_field(C, &h->fields[i], &asked);
+  for (uint32_t i = 0; i < h->nfields; i++) check_filled_field(C, &h->fields[i], &asked, false);
   check_table_free(&asked);
 }
 
@@ -502,35 +506,6 @@ static void check_throw(Checker *C, Stmt *s) {
 
 /* ---- messages ------------------------------------------------------------------- */
 
-/* FIELD: TYPE of `wait message NAME { ... }`: the payload field stores into a document
- * field or variable of that type, as a request's answer does. */
-static void check_message_field(Checker *C, RequestField *f, NameTable *taken) {
-  const Type *written = check_resolve_type(C, &f->type);
-  if (f->label) diag_error(C->diags, f->label->span, "a message field has no label (the host sends it)");
-  if (!f->name.s) return;
-  void **slot = check_table_slot(taken, f->name.s);
-  if (*slot) {
-    diag_error(C->diags, f->name.span, "`%s` is taken twice from this message", f->name.s);
-    return;
-  }
-  *slot = f;
-  Symbol *sym = check_lookup_value(C, f->name.s);
-  if (!sym) {
-    report_unknown_value(C, &f->name, "unknown field or variable");
-    return;
-  }
-  if (sym->kind != SYM_FIELD && sym->kind != SYM_VAR) {
-    diag_error(C->diags, f->name.span, "a message can only fill document fields and variables, not %s `%s`",
-               kind_noun(sym->kind), sym->name);
-    return;
-  }
-  f->sym = sym;
-  sym->assigned = true;
-  if (written && sym->type && sym->type->kind != T_ERROR && written != sym->type)
-    diag_error(C->diags, f->type.name.span, "`%s` is declared as %s, not %s", sym->name, sym->type->name,
-               written->name);
-}
-
 /* wait message NAME [{ fields }]: a name that is plain, non-empty text. */
 static void check_receive(Checker *C, Stmt *s) {
   Expr *q = s->u.receive.quoted;
@@ -542,7 +517,7 @@ static void check_receive(Checker *C, Stmt *s) {
   }
   NameTable taken;
   check_table_init(&taken);
-  for (uint32_t i = 0; i < s->u.receive.nfields; i++) check_message_field(C, &s->u.receive.fields[i], &taken);
+  for (uint32_t i = 0; i < s->u.receive.nfields; i++) check_filled_field(C, &s->u.receive.fields[i], &taken, true);
   check_table_free(&taken);
 }
 
