@@ -240,6 +240,45 @@ static void check_if(Checker *C, Stmt *s, Flow flow) {
   if (s->u.if_.otherwise) check_block(C, s->u.if_.otherwise, flow);
 }
 
+/* The ways through a block that neither wait nor change data (only `log`, `notify`
+ * and choices on the way): to its end, to a `continue` or to a `break` of the loop it
+ * is in. A loop that can go round such a way repeats for ever once it does: its
+ * conditions see the same data each time. The graph IR refuses the same cycle
+ * (ir_finish); this names it in the source. A `while` may be passed by (its condition
+ * false), a `loop` only through a `break`; every other statement acts. */
+typedef struct Idle { bool through, cont, brk; } Idle;
+
+static Idle idle_ways(const Block *b) {
+  Idle r = {true, false, false};
+  for (uint32_t i = 0; b && i < b->n && r.through; i++) {
+    const Stmt *s = b->stmts[i];
+    switch (s->kind) {
+    case S_LOG: case S_NOTIFY: break;
+    case S_IF: {
+      Idle all = {!s->u.if_.otherwise, false, false};
+      for (uint32_t k = 0; k <= s->u.if_.n; k++) {
+        const Block *arm = k < s->u.if_.n ? s->u.if_.blocks[k] : s->u.if_.otherwise;
+        if (!arm) continue;
+        Idle x = idle_ways(arm);
+        all.through |= x.through;
+        all.cont |= x.cont;
+        all.brk |= x.brk;
+      }
+      r.through = all.through;
+      r.cont |= all.cont;
+      r.brk |= all.brk;
+      break;
+    }
+    case S_CONTINUE: r.cont = true; r.through = false; break;
+    case S_BREAK: r.brk = true; r.through = false; break;
+    case S_WHILE: break;
+    case S_LOOP: r.through = idle_ways(s->u.loop.body).brk; break;
+    default: r.through = false; break;
+    }
+  }
+  return r;
+}
+
 /* A loop body; `endless` loops (`loop`, `while true`) must have a way out. */
 static void check_loop_body(Checker *C, Stmt *s, Block *body, Flow flow, bool endless,
                             uint32_t keyword_len) {
@@ -248,6 +287,10 @@ static void check_loop_body(Checker *C, Stmt *s, Block *body, Flow flow, bool en
   check_block(C, body, inner);
   if (endless && !loop.has_exit)
     diag_warning(C->diags, keyword_span(s, keyword_len), "this loop has no way out");
+  Idle idle = s->kind == S_FOR ? (Idle){false, false, false} : idle_ways(body);
+  if (idle.through || idle.cont)
+    diag_error(C->diags, keyword_span(s, keyword_len),
+               "this loop can go round without waiting or changing data: once it does, it repeats for ever");
 }
 
 static void check_while(Checker *C, Stmt *s, Flow flow) {

@@ -736,6 +736,75 @@ static void find_loop_heads(IrProc *p) {
 
 /* ---- the whole program ---------------------------------------------------------------- */
 
+/* A cycle of flows through nodes that neither wait nor change data (merges, choices,
+ * journal lines, notifications) repeats for ever once taken: its conditions see the
+ * same data each time round. BPMN allows drawing one (a gateway looping back to a
+ * gateway); it is refused here, naming a node of the cycle. Linear: the inert nodes
+ * are pruned from both ends of the subgraph they form (nodes with no inert
+ * predecessor, then none with an inert successor); what is left holds a cycle. */
+static bool inert(const IrNode *n) {
+  return n->kind == IR_MERGE || n->kind == IR_CHOICE || n->kind == IR_LOG || n->kind == IR_NOTIFY;
+}
+
+static bool inert_edge(const IrEdge *e) {
+  return (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND || e->kind == IR_E_ELSE) &&
+         inert(e->from) && inert(e->to);
+}
+
+static void check_idle_cycles(Finish *F) {
+  const IrProc *p = F->p;
+  uint32_t n = p->nodes.n;
+  uint32_t *in = xcalloc(n + 1, sizeof *in), *out = xcalloc(n + 1, sizeof *out);
+  uint32_t *queue = xmalloc((n + 1) * sizeof *queue);
+  uint8_t *gone = xcalloc(n + 1, 1);
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (!inert_edge(e)) continue;
+    in[e->to->index]++;
+    out[e->from->index]++;
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    uint32_t *deg = pass == 0 ? in : out;
+    uint32_t head = 0, tail = 0;
+    for (uint32_t i = 0; i < n; i++)
+      if (!gone[i] && (!inert(ir_node_at(p, i)) || deg[i] == 0)) {
+        gone[i] = 1;
+        queue[tail++] = i;
+      }
+    while (head < tail) {
+      const IrNode *x = ir_node_at(p, queue[head++]);
+      const uint32_t *edges = pass == 0 ? x->out : x->in;
+      uint32_t ne = pass == 0 ? x->nout : x->nin;
+      for (uint32_t k = 0; k < ne; k++) {
+        const IrEdge *e = ir_edge_at(p, edges[k]);
+        if (!inert_edge(e)) continue;
+        uint32_t y = pass == 0 ? e->to->index : e->from->index;
+        if (!gone[y] && --deg[y] == 0) {
+          gone[y] = 1;
+          queue[tail++] = y;
+        }
+      }
+    }
+    if (pass == 0) { /* the second pass counts only the edges between the nodes left */
+      memset(out, 0, (n + 1) * sizeof *out);
+      for (uint32_t i = 0; i < p->edges.n; i++) {
+        const IrEdge *e = ir_edge_at(p, i);
+        if (inert_edge(e) && !gone[e->from->index] && !gone[e->to->index]) out[e->from->index]++;
+      }
+    }
+  }
+  for (uint32_t i = 0; i < n; i++)
+    if (!gone[i]) {
+      report(F, ir_node_at(p, i),
+             "a cycle of flows with no step that waits or changes data passes here: once taken, it repeats for ever");
+      break;
+    }
+  free(in);
+  free(out);
+  free(queue);
+  free(gone);
+}
+
 static void finish_proc(Finish *F, IrProc *p) {
   F->p = p;
   F->proc_errors = 0;
@@ -757,6 +826,7 @@ static void finish_proc(Finish *F, IrProc *p) {
   uint32_t nentries = collect_entries(p, entries);
   mark_regions(F, entries, nentries);
   if (!F->proc_errors) check_tokens(F, entries, nentries);
+  if (!F->proc_errors) check_idle_cycles(F);
   free(entries);
   if (!F->proc_errors) find_loop_heads(p);
 }

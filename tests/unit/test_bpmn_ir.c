@@ -1370,6 +1370,26 @@ static void test_messages(void **state) {
   free(bytes);
 }
 
+/* a flow cycle through gateways only (no activity): once taken it repeats for ever,
+ * so it is refused naming a node of the cycle; a task on the cycle makes it fine */
+static void test_idle_cycle(void **state) {
+  (void)state;
+#define CYCLE(ON_CYCLE, BACK_TO)                                                                  \
+  HEAD "<startEvent id=\"s\"/><exclusiveGateway id=\"a\"/>" ON_CYCLE                          \
+       "<exclusiveGateway id=\"b\" default=\"back\"/><endEvent id=\"e\"/>"                   \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>"                            \
+       "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"" BACK_TO "\"/>"                 \
+       "<sequenceFlow id=\"back\" sourceRef=\"b\" targetRef=\"a\"/>"                         \
+       "<sequenceFlow id=\"out\" sourceRef=\"b\" targetRef=\"e\">"                           \
+       "<conditionExpression>${done}</conditionExpression></sequenceFlow>"
+  expect_refused(CYCLE("", "b") TAIL, "a cycle of flows with no step that waits or changes data");
+  size_t len;
+  uint8_t *bytes = compile(CYCLE("<userTask id=\"t\"/><sequenceFlow id=\"f3\" sourceRef=\"t\" targetRef=\"b\"/>", "t") TAIL, &len);
+  assert_non_null(bytes);
+  free(bytes);
+#undef CYCLE
+}
+
 static void test_message_refusals(void **state) {
   (void)state;
   expect_refused(HEAD "<startEvent id=\"s\"/><userTask id=\"t\"/><endEvent id=\"e\"/>"
@@ -1403,6 +1423,7 @@ int main(void) {
       cmocka_unit_test(test_form_fields), cmocka_unit_test(test_multi_instance_vote),
       cmocka_unit_test(test_non_interrupting), cmocka_unit_test(test_timer_start), cmocka_unit_test(test_timer_catch),
       cmocka_unit_test(test_messages),       cmocka_unit_test(test_message_refusals),
+      cmocka_unit_test(test_idle_cycle),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
