@@ -401,8 +401,8 @@ static void test_flow(void **state) {
   expect_warning("loop { wait 1d }", "this loop has no way out");
   expect_warning("while true { wait 1d }", "this loop has no way out");
   expect_warning("loop { loop { wait 1d\nbreak } }", "this loop has no way out");
-  expect_error("while count < 3 { loop { break } }", "this loop can go round without waiting or changing data");
-  expect_error("while count < 3 { if count > 1 { count = 0 } }", "repeats for ever");
+  expect_error("while count < 3 { loop { break } }", "this loop can go round without waiting or changing data: once it does, it repeats for ever");
+  expect_error("while count < 3 { if count > 1 { count = 0 } }", "this loop can go round without waiting or changing data: once it does, it repeats for ever");
   expect_clean("while count < 3 { log \"a\"\ncount = count + 1 }");
   expect_clean("loop { parallel { branch { terminate } } }");
   expect_clean("while count < 3 { count = count + 1 }");
