@@ -314,8 +314,13 @@ static const char *root_ref(Writer *W, char kind, const char *name) {
     if (W->ref_names.n) memcpy(k, W->ref_kinds, W->ref_names.n);
     W->ref_kinds = k;
   }
-  const char *id = unique_id(W, arena_printf(&W->a, "%s_%s", kind == 'm' ? "Message" : "Error", name),
-                             kind == 'm' ? "Message" : "Error");
+  /* Message_payment_received: the name's other characters than ASCII letters, digits,
+     `-` and `.` become `_` */
+  char *want = arena_printf(&W->a, "%s_%s", kind == 'm' ? "Message" : "Error", name);
+  for (char *c = want; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+      *c = '_';
+  const char *id = unique_id(W, want, kind == 'm' ? "Message" : "Error");
   W->ref_kinds[W->ref_names.n] = kind;
   ptrvec_push(&W->a, &W->ref_names, arena_strdup(&W->a, name));
   ptrvec_push(&W->a, &W->ref_ids, (void *)id);
