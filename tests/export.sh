@@ -249,5 +249,41 @@ if [ -z "$why" ] && [ "$rc" -eq 1 ] && grep -q "error: assign_16: bpc:ir cannot 
 else fail "export/unreadable bpc:ir" "exit status $rc $why: $(head -n 3 "$TMP/err")"
 fi
 
+# ---------------------------------------------------------------------------
+# What other tools see of try/catch/throw, message waits, `after` handlers and
+# timer start events (their semantics travel in bpc:ir, checked by the round
+# trips above), and edits of their bpc:ir refused.
+X=$TMP/bpmn/scenarios__try_catch.bpmn
+if grep -q '<bpmn:errorEventDefinition errorRef="Error_failed"/>' "$X" &&
+  grep -q '<bpmn:error id="Error_failed" name="failed" errorCode="failed"/>' "$X" &&
+  grep -q '<bpmn:exclusiveGateway id="try_[0-9]*" name="try" default=' "$X" &&
+  grep -q "<bpmn:conditionExpression xsi:type=\"bpmn:tFormalExpression\">\${error.code == 'declined' || error.code == 'expired'}<" "$X"; then pass
+else fail "export/try and throw shapes" "$(grep -E 'error|try' "$X" | head -n 5)"
+fi
+X=$TMP/bpmn/scenarios__bpmn_messages.bpmn
+if grep -q '<bpmn:messageEventDefinition messageRef="Message_payment_received"/>' "$X" &&
+  grep -q '<bpmn:message id="Message_payment_received" name="payment received"/>' "$X"; then pass
+else fail "export/message wait shape" "$(grep -i 'message' "$X" | head -n 5)"
+fi
+X=$TMP/bpmn/scenarios__after.bpmn
+if grep -q '<bpmn:boundaryEvent id="task_13_after1" name="after" attachedToRef="task_13" cancelActivity="false" bpc:ir="(after 0)">' "$X" &&
+  grep -q '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">R3/P2D/P1D</bpmn:timeCycle>' "$X"; then pass
+else fail "export/after shape" "$(grep -A3 'boundaryEvent' "$X" | head -n 8)"
+fi
+X=$TMP/bpmn/scenarios__bpmn_timers.bpmn
+if grep -A2 '<bpmn:startEvent id="start-cycle"' "$X" | grep -q '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">R3/PT10H<'; then pass
+else fail "export/timer start shape" "$(grep -A3 'startEvent' "$X" | head -n 8)"
+fi
+sed 's|bpc:ir="(catch 0 &quot;declined&quot;|bpc:ir="(catch 0 \&quot;\&quot;|' "$TMP/bpmn/scenarios__try_catch.bpmn" >"$TMP/edited.bpmn"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/edited.bpmn"
+if [ "$rc" -eq 1 ] && grep -q "edited.bpmn:[0-9]*: error: .*: an error code in bpc:ir is not a non-empty string" "$TMP/err"; then pass
+else fail "export/damaged catch" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+sed 's|bpc:ir="(after 0)"|bpc:ir="(after 7)"|' "$TMP/bpmn/scenarios__after.bpmn" >"$TMP/edited.bpmn"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/edited.bpmn"
+if [ "$rc" -eq 1 ] && grep -q "edited.bpmn:[0-9]*: error: task_13_after1: the \`after\` handler it names is not one of the step's" "$TMP/err"; then pass
+else fail "export/damaged after" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -35,6 +35,10 @@ typedef struct Writer {
   uint32_t nids, capids;
   FILE *diag;
   int errors;
+  /* <message> and <error> root elements: kind ('m' or 'e'), name, id */
+  PtrVec ref_names, ref_ids;
+  char *ref_kinds;
+  uint32_t ref_cap;
 } Writer;
 
 typedef struct Elem {
@@ -149,14 +153,16 @@ static void refuse(Writer *W, uint32_t line, const char *fmt, const char *arg, c
 static const char *tag_of(const IrNode *n) {
   switch (n->kind) {
   case IR_START: return "bpmn:startEvent";
-  case IR_END: case IR_TERMINATE: case IR_HANDLER_END: return "bpmn:endEvent";
+  case IR_END: case IR_TERMINATE: case IR_HANDLER_END: case IR_THROW: return "bpmn:endEvent";
   case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: return "bpmn:userTask";
   case IR_ACTION: case IR_START_PROCESS: return "bpmn:serviceTask";
   case IR_NOTIFY: return "bpmn:sendTask";
   case IR_LOG: return "bpmn:intermediateThrowEvent";
   case IR_ASSIGN: case IR_ITER_START: case IR_REASSIGN: case IR_ADD: return "bpmn:task";
-  case IR_WAIT: case IR_WAIT_UNTIL: return "bpmn:intermediateCatchEvent";
-  case IR_CHOICE: case IR_MERGE: case IR_ITER_NEXT: return "bpmn:exclusiveGateway";
+  case IR_WAIT: case IR_WAIT_UNTIL: case IR_RECEIVE: return "bpmn:intermediateCatchEvent";
+  /* a try: a choice between its body (the default flow) and its handlers (flows whose
+     conditions name the errors); the end of its scope: where those paths meet */
+  case IR_CHOICE: case IR_MERGE: case IR_ITER_NEXT: case IR_TRY: case IR_TRY_END: return "bpmn:exclusiveGateway";
   case IR_FORK: case IR_JOIN: case IR_RACE: return "bpmn:parallelGateway";
   case IR_RACE_JOIN: return "bpmn:complexGateway";
   case IR_EVENT_WAIT: return "bpmn:eventBasedGateway";
@@ -213,10 +219,10 @@ static const char *payload(Writer *W, const IrNode *n, const char *id, const cha
 
 /* A timer definition: a constant duration as ISO 8601, a date as written,
  * anything else as the expression. */
-static void timer(Writer *W, const IrProc *p, const IrExpr *at, const IrExpr *before) {
+static void timer_as(Writer *W, const IrProc *p, const IrExpr *at, const IrExpr *before, const char *tag) {
   start(W, "bpmn:timerEventDefinition");
   bool duration = at && at->type->kind == T_DURATION;
-  start(W, duration ? "bpmn:timeDuration" : "bpmn:timeDate");
+  start(W, tag ? tag : duration ? "bpmn:timeDuration" : "bpmn:timeDate");
   attr(W, "xsi:type", "bpmn:tFormalExpression");
   StrBuf b;
   sb_init(&b);
@@ -240,6 +246,85 @@ static void timer(Writer *W, const IrProc *p, const IrExpr *at, const IrExpr *be
   sb_free(&b);
   end(W);
   end(W);
+}
+
+static void timer(Writer *W, const IrProc *p, const IrExpr *at, const IrExpr *before) {
+  timer_as(W, p, at, before, NULL);
+}
+
+/* A timer whose text is given as it is (a timer start event's schedule): an ISO 8601
+ * repeating interval is a cycle, a duration a duration, anything else a date. */
+static void timer_text(Writer *W, const char *when) {
+  start(W, "bpmn:timerEventDefinition");
+  start(W, when[0] == 'R' ? "bpmn:timeCycle" : when[0] == 'P' ? "bpmn:timeDuration" : "bpmn:timeDate");
+  attr(W, "xsi:type", "bpmn:tFormalExpression");
+  text(W, when);
+  end(W);
+  end(W);
+}
+
+/* An `after` handler's timer: once after its delay (a duration), or a cycle: R[n]/every
+ * when the first run comes one period after the step opened, else the delay's text
+ * then the period's (the exact times are in bpc:ir). */
+static void after_timer(Writer *W, const IrProc *p, const IrHuman *h, uint32_t i) {
+  const IrExpr *delay = h->after_delay[i], *every = h->after_every ? h->after_every[i] : NULL;
+  const IrExpr *times = h->after_times ? h->after_times[i] : NULL;
+  if (!every) {
+    timer_as(W, p, delay, NULL, "bpmn:timeDuration");
+    return;
+  }
+  StrBuf b;
+  sb_init(&b);
+  sb_putc(&b, 'R');
+  if (times && times->kind == IR_X_INT) sb_printf(&b, "%" PRId64, times->u.i);
+  else if (times) {
+    sb_puts(&b, "${");
+    bpmnw_expr_bare(&b, W->ir, p, times);
+    sb_putc(&b, '}');
+  }
+  sb_putc(&b, '/');
+  bool same = delay->kind == IR_X_DURATION && every->kind == IR_X_DURATION && delay->u.i == every->u.i;
+  for (int k = same ? 1 : 0; k < 2; k++) {
+    const IrExpr *e = k ? every : delay;
+    if (e->kind == IR_X_DURATION) bpmnw_iso_duration(&b, e->u.i);
+    else {
+      sb_puts(&b, "${");
+      bpmnw_expr_bare(&b, W->ir, p, e);
+      sb_putc(&b, '}');
+    }
+    if (!k) sb_putc(&b, '/');
+  }
+  start(W, "bpmn:timerEventDefinition");
+  start(W, "bpmn:timeCycle");
+  attr(W, "xsi:type", "bpmn:tFormalExpression");
+  text(W, b.data);
+  end(W);
+  end(W);
+  sb_free(&b);
+}
+
+/* The id of the <message> (kind 'm') or <error> ('e') root element of this name, made
+ * when first asked for. */
+static const char *root_ref(Writer *W, char kind, const char *name) {
+  for (uint32_t i = 0; i < W->ref_names.n; i++)
+    if (W->ref_kinds[i] == kind && str_eq(W->ref_names.items[i], name)) return W->ref_ids.items[i];
+  if (W->ref_names.n + 1 >= W->ref_cap) {
+    W->ref_cap = W->ref_cap ? 2 * W->ref_cap : 16;
+    char *k = arena_alloc(&W->a, W->ref_cap);
+    if (W->ref_names.n) memcpy(k, W->ref_kinds, W->ref_names.n);
+    W->ref_kinds = k;
+  }
+  /* Message_payment_received: the name's other characters than ASCII letters, digits,
+     `-` and `.` become `_` */
+  char *want = arena_printf(&W->a, "%s_%s", kind == 'm' ? "Message" : "Error", name);
+  for (char *c = want; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+      *c = '_';
+  const char *id = unique_id(W, want, kind == 'm' ? "Message" : "Error");
+  W->ref_kinds[W->ref_names.n] = kind;
+  ptrvec_push(&W->a, &W->ref_names, arena_strdup(&W->a, name));
+  ptrvec_push(&W->a, &W->ref_ids, (void *)id);
+  return id;
 }
 
 /* Assignees and votes where a modeler (Camunda's) shows them. */
@@ -313,6 +398,20 @@ static void element(Writer *W, const IrProc *p, const IrNode *n, const Elem *el,
     end(W);
   }
   if (n->kind == IR_WAIT || n->kind == IR_WAIT_UNTIL) timer(W, p, n->u.wait.value, NULL);
+  if (n->kind == IR_START && p->trigger.kind == IR_TRIG_TIMER && p->trigger.schedule)
+    timer_text(W, p->trigger.schedule);
+  if (n->kind == IR_RECEIVE) {
+    start(W, "bpmn:messageEventDefinition");
+    attr(W, "messageRef", root_ref(W, 'm', n->u.receive.name));
+    end(W);
+  }
+  if (n->kind == IR_THROW) { /* a code known before the run names an <error> */
+    const IrExpr *code = n->u.throw_.code;
+    start(W, "bpmn:errorEventDefinition");
+    if (code && code->kind == IR_X_STRING && strlen(code->u.str.s) == code->u.str.len)
+      attr(W, "errorRef", root_ref(W, 'e', code->u.str.s));
+    end(W);
+  }
   end(W);
 }
 
@@ -330,6 +429,17 @@ static void boundaries(Writer *W, const IrProc *p, const IrNode *n, const Elem *
     attr(W, "cancelActivity", "false");
     attr(W, "bpc:ir", timeout ? "(timeout)" : arena_printf(&W->a, "(remind %u)", (unsigned)i));
     timer(W, p, h->due, timeout ? NULL : h->remind_before[i]);
+    end(W);
+  }
+  for (uint32_t i = 0; i < h->nafters; i++) { /* a token of its own: non-interrupting */
+    const Elem *b = &bnd[h->nreminds + 1 + i];
+    start(W, "bpmn:boundaryEvent");
+    attr(W, "id", b->id);
+    attr(W, "name", "after");
+    attr(W, "attachedToRef", el->id);
+    attr(W, "cancelActivity", "false");
+    attr(W, "bpc:ir", arena_printf(&W->a, "(after %u)", (unsigned)i));
+    after_timer(W, p, h, i);
     end(W);
   }
 }
@@ -366,6 +476,22 @@ static void waypoint(Writer *W, double x, double y) {
   end(W);
 }
 
+/* The boundary event (reminders, timeout, `after` handlers: see plan) a TIMER edge
+ * leaves from. */
+static uint32_t timer_index(const IrHuman *h, const IrEdge *e) {
+  for (uint32_t k = 0; k < h->nreminds; k++)
+    if (h->remind_entry[k] == e->to) return k;
+  for (uint32_t k = 0; k < h->nafters; k++)
+    if (h->after_entry[k] == e->to) return h->nreminds + 1 + k;
+  return h->nreminds;
+}
+
+/* Where boundary event k sits on its step, counted from the right (no gap for a
+ * timeout there is none). */
+static uint32_t bnd_place(const IrHuman *h, uint32_t k) {
+  return k > h->nreminds && !h->timeout_entry ? k - 1 : k;
+}
+
 static void diagram(Writer *W, ProcOut *po) {
   const IrProc *p = po->p;
   start(W, "bpmndi:BPMNDiagram");
@@ -378,10 +504,11 @@ static void diagram(Writer *W, ProcOut *po) {
     shape(W, po->els[i].id, &po->boxes[i]);
     const IrNode *n = ir_node_at(p, i);
     if (!ir_is_human(n->kind)) continue;
-    uint32_t nb = n->u.human.nreminds + (n->u.human.timeout_entry ? 1 : 0);
+    uint32_t nb = n->u.human.nreminds + 1 + n->u.human.nafters;
     for (uint32_t k = 0; k < nb; k++) { /* on the step's lower edge, from the right */
+      if (!po->bnd[i][k].id) continue;
       BwBox b = {EVENT, EVENT, 0, 0, true, "circle", -1};
-      b.x = po->boxes[i].x + po->boxes[i].w - EVENT - 6 - k * (EVENT + 4);
+      b.x = po->boxes[i].x + po->boxes[i].w - EVENT - 6 - bnd_place(&n->u.human, k) * (EVENT + 4);
       b.y = po->boxes[i].y + po->boxes[i].h - EVENT / 2;
       shape(W, po->bnd[i][k].id, &b);
     }
@@ -397,9 +524,7 @@ static void diagram(Writer *W, ProcOut *po) {
       double x = l->pts[2 * k], y = l->pts[2 * k + 1];
       if (k == 0 && e->kind == IR_E_TIMER) { /* out of the boundary event's bottom, */
         const IrHuman *h = &e->from->u.human;
-        uint32_t slot = h->nreminds;
-        for (uint32_t r = 0; r < h->nreminds; r++)
-          if (h->remind_entry[r] == e->to) slot = r;
+        uint32_t slot = bnd_place(h, timer_index(h, e));
         const BwBox *s = &po->boxes[e->from->index];
         x = s->x + s->w - EVENT / 2 - 6 - slot * (EVENT + 4), y = s->y + s->h + EVENT / 2;
         if (l->npts >= 2 && l->pts[3] > y) { /* then down to where the route goes on */
@@ -428,10 +553,7 @@ static void box_size(const IrNode *n, BwBox *b) {
 
 /* The boundary event a TIMER edge leaves from. */
 static const char *timer_source(const ProcOut *po, const IrEdge *e) {
-  const IrHuman *h = &e->from->u.human;
-  for (uint32_t k = 0; k < h->nreminds; k++)
-    if (h->remind_entry[k] == e->to) return po->bnd[e->from->index][k].id;
-  return po->bnd[e->from->index][h->nreminds].id;
+  return po->bnd[e->from->index][timer_index(&e->from->u.human, e)].id;
 }
 
 /* Ids and the layout of one process, before anything is written. */
@@ -456,15 +578,20 @@ static void plan(Writer *W, ProcOut *po) {
     box_size(n, &po->boxes[i]);
     po->boxes[i].cluster = n->cluster && n->cluster->kind == IR_BRANCH ? (int32_t)n->cluster->index : -1;
     if (ir_is_human(n->kind)) {
-      uint32_t nb = n->u.human.nreminds + 1;
+      /* reminders, the timeout (no id: none), then the `after` handlers */
+      const IrHuman *h = &n->u.human;
+      uint32_t nb = h->nreminds + 1 + h->nafters;
       po->bnd[i] = arena_alloc(&W->a, nb * sizeof *po->bnd[i]);
       for (uint32_t k = 0; k < nb; k++) {
-        bool timeout = k == n->u.human.nreminds;
+        bool timeout = k == h->nreminds, after = k > h->nreminds;
         po->bnd[i][k].tag = "bpmn:boundaryEvent";
         po->bnd[i][k].boundary = true;
-        po->bnd[i][k].id = timeout && !n->u.human.timeout_entry ? NULL
-                           : unique_id(W, arena_printf(&W->a, timeout ? "%s_timeout" : "%s_remind%u", el->id, (unsigned)(k + 1)),
-                                       "boundary");
+        po->bnd[i][k].id =
+            timeout && !h->timeout_entry ? NULL
+            : unique_id(W,
+                        after ? arena_printf(&W->a, "%s_after%u", el->id, (unsigned)(k - h->nreminds))
+                              : arena_printf(&W->a, timeout ? "%s_timeout" : "%s_remind%u", el->id, (unsigned)(k + 1)),
+                        "boundary");
       }
     }
   }
@@ -519,6 +646,13 @@ static void flows(Writer *W, const ProcOut *po) {
       sb_puts(&b, "(else)");
     } else if (e->kind == IR_E_TIMER) {
       sb_puts(&b, "(timer)");
+    } else if (e->kind == IR_E_CATCH) {
+      sb_printf(&b, "(catch %u", (unsigned)e->arm);
+      for (uint32_t k = 0; k < e->ncodes; k++) {
+        sb_putc(&b, ' ');
+        ir_text_string(&b, e->codes[k], (uint32_t)strlen(e->codes[k]));
+      }
+      sb_putc(&b, ')');
     } else {
       sb_printf(&b, "(flow %u)", (unsigned)e->arm);
     }
@@ -529,14 +663,30 @@ static void flows(Writer *W, const ProcOut *po) {
       attr(W, "xsi:type", "bpmn:tFormalExpression");
       text(W, expr_text(W, p, e->cond));
       end(W);
+    } else if (e->kind == IR_E_CATCH) { /* for a reader: which errors take this way */
+      StrBuf c;
+      sb_init(&c);
+      sb_puts(&c, "${");
+      if (!e->ncodes) sb_puts(&c, "error != null");
+      for (uint32_t k = 0; k < e->ncodes; k++)
+        sb_printf(&c, "%serror.code == '%s'", k ? " || " : "", e->codes[k]);
+      sb_putc(&c, '}');
+      start(W, "bpmn:conditionExpression");
+      attr(W, "xsi:type", "bpmn:tFormalExpression");
+      text(W, c.data);
+      end(W);
+      sb_free(&c);
     }
     end(W);
   }
 }
 
 static const char *else_flow(const ProcOut *po, const IrNode *n) {
-  for (uint32_t k = 0; k < n->nout; k++)
-    if (ir_edge_at(po->p, n->out[k])->kind == IR_E_ELSE) return po->flow_ids[n->out[k]];
+  for (uint32_t k = 0; k < n->nout; k++) {
+    IrEdgeKind kind = ir_edge_at(po->p, n->out[k])->kind;
+    if (kind == IR_E_ELSE || (n->kind == IR_TRY && (kind == IR_E_FLOW || kind == IR_E_LOOP)))
+      return po->flow_ids[n->out[k]]; /* a try's body is its default way */
+  }
   return NULL;
 }
 
@@ -627,6 +777,13 @@ int bpmnw_export(const IrProgram *ir, const char *only, char **xml, size_t *len,
   sb_free(&b);
   for (uint32_t i = 0; i < ir->nprocs; i++)
     if (pos[i].p) process(&W, &pos[i]);
+  for (uint32_t i = 0; i < W.ref_names.n; i++) { /* what the processes' events named */
+    start(&W, W.ref_kinds[i] == 'm' ? "bpmn:message" : "bpmn:error");
+    attr(&W, "id", W.ref_ids.items[i]);
+    attr(&W, "name", W.ref_names.items[i]);
+    if (W.ref_kinds[i] == 'e') attr(&W, "errorCode", W.ref_names.items[i]);
+    end(&W);
+  }
   for (uint32_t i = 0; i < ir->nprocs; i++)
     if (pos[i].p) diagram(&W, &pos[i]);
   end(&W);

@@ -273,6 +273,10 @@ void ir_text_expr(StrBuf *b, const IrExpr *e) {
     sb_putc(b, ' ');
     ir_text_expr(b, e->u.unary.operand);
     break;
+  case IR_X_USER:
+    sb_puts(b, "(user ");
+    ir_text_string(b, e->u.str.s, e->u.str.len);
+    break;
   default: sb_puts(b, "(?"); break;
   }
   sb_putc(b, ')');
@@ -328,16 +332,21 @@ void ir_text_program(StrBuf *b, const IrProgram *ir) {
 }
 
 static const char *const slot_kinds[] = {"param", "var", "result", "loopvar", "hidden"};
-static const char *const trigger_kinds[] = {"manual", "create", "change"};
+static const char *const trigger_kinds[] = {"manual", "create", "change", "timer"};
 static const char *const modes[] = {"any", "all", "majority", "vote"};
 
 void ir_text_proc(StrBuf *b, const IrProc *p) {
   sb_puts(b, "(process (title ");
   put_cstr(b, p->title);
-  sb_printf(b, ") (doc %" PRId32 ") (trigger %s (fields", p->doc, p->trigger.kind <= IR_TRIG_CHANGE ? trigger_kinds[p->trigger.kind] : "?");
+  sb_printf(b, ") (doc %" PRId32 ") (trigger %s (fields", p->doc, p->trigger.kind <= IR_TRIG_TIMER ? trigger_kinds[p->trigger.kind] : "?");
   for (uint32_t i = 0; i < p->trigger.nfields; i++) sb_printf(b, " %u", (unsigned)p->trigger.fields[i]);
   sb_putc(b, ')');
   field_expr(b, "when", p->trigger.when);
+  if (p->trigger.kind == IR_TRIG_TIMER) {
+    sb_puts(b, " (schedule ");
+    put_cstr(b, p->trigger.schedule);
+    sb_putc(b, ')');
+  }
   sb_puts(b, ") (slots");
   for (uint32_t i = 0; i < p->slots.n; i++) {
     const IrSlot *s = ir_slot_at(p, i);
@@ -372,6 +381,22 @@ void ir_text_proc(StrBuf *b, const IrProc *p) {
   sb_puts(b, "))");
 }
 
+/* (fields (name label type to_slot index) ...) */
+static void req_fields(StrBuf *b, const IrReqField *fields, uint32_t n) {
+  sb_puts(b, " (fields");
+  for (uint32_t i = 0; i < n; i++) {
+    const IrReqField *f = &fields[i];
+    sb_puts(b, " (");
+    put_cstr(b, f->name);
+    sb_putc(b, ' ');
+    put_cstr(b, f->label);
+    sb_putc(b, ' ');
+    ir_text_type(b, f->type);
+    sb_printf(b, " %d %u)", f->to_slot ? 1 : 0, (unsigned)f->index);
+  }
+  sb_putc(b, ')');
+}
+
 static void human(StrBuf *b, const IrHuman *h) {
   who(b, "who", h->who);
   field_expr(b, "title", h->title);
@@ -379,24 +404,24 @@ static void human(StrBuf *b, const IrHuman *h) {
   field_expr(b, "vote", h->vote);
   if (h->wait_all) sb_puts(b, " (wait_all 1)");
   field_expr(b, "due", h->due);
-  if (h->nfields) {
-    sb_puts(b, " (fields");
-    for (uint32_t i = 0; i < h->nfields; i++) {
-      const IrReqField *f = &h->fields[i];
-      sb_puts(b, " (");
-      put_cstr(b, f->name);
-      sb_putc(b, ' ');
-      put_cstr(b, f->label);
-      sb_putc(b, ' ');
-      ir_text_type(b, f->type);
-      sb_printf(b, " %d %u)", f->to_slot ? 1 : 0, (unsigned)f->index);
-    }
-    sb_putc(b, ')');
-  }
+  if (h->nfields) req_fields(b, h->fields, h->nfields);
   sb_printf(b, " (result %" PRId32 ")", h->result);
   if (h->nreminds) {
     sb_puts(b, " (remind");
     exprs(b, h->remind_before, h->nreminds);
+    sb_putc(b, ')');
+  }
+  if (h->nafters) { /* (after (DELAY EVERY TIMES) ...), `-` for none */
+    sb_puts(b, " (after");
+    for (uint32_t i = 0; i < h->nafters; i++) {
+      sb_puts(b, " (");
+      ir_text_expr(b, h->after_delay[i]);
+      sb_putc(b, ' ');
+      ir_text_expr(b, h->after_every ? h->after_every[i] : NULL);
+      sb_putc(b, ' ');
+      ir_text_expr(b, h->after_times ? h->after_times[i] : NULL);
+      sb_putc(b, ')');
+    }
     sb_putc(b, ')');
   }
 }
@@ -469,6 +494,17 @@ void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id, const char *c
     break;
   case IR_ADD: who(b, "who", n->u.add.who); break;
   case IR_BRANCH: sb_printf(b, " (number %u)", (unsigned)n->u.branch.number); break;
+  case IR_TRY: sb_printf(b, " (slot %u)", (unsigned)n->u.try_.slot); break;
+  case IR_THROW:
+    field_expr(b, "code", n->u.throw_.code);
+    field_expr(b, "message", n->u.throw_.message);
+    break;
+  case IR_RECEIVE:
+    sb_puts(b, " (message ");
+    put_cstr(b, n->u.receive.name);
+    sb_putc(b, ')');
+    if (n->u.receive.nfields) req_fields(b, n->u.receive.fields, n->u.receive.nfields);
+    break;
   default: break;
   }
   sb_putc(b, ')');
@@ -629,6 +665,10 @@ static IrExpr *expr_raw(Rd *r, const IrSx *x) {
     if (x->items[1]->kind == IR_SX_STRING)
       return ir_expr_string(r->ir, x->items[1]->s, x->items[1]->len);
     fail(r, "a string is missing");
+  } else if (str_eq(h, "user") && arity(r, x, 2)) {
+    if (x->items[1]->kind == IR_SX_STRING && x->items[1]->len > 0)
+      return ir_expr_user(r->ir, x->items[1]->s, x->items[1]->len);
+    fail(r, "a user literal is not a user id");
   } else if (str_eq(h, "text")) {
     if ((items = expr_list(r, x, 1, &n))) return ir_expr_text(r->ir, items, n);
   } else if (str_eq(h, "list") && x->n >= 2 && (t = get_type(r, x->items[1]))) {
@@ -842,8 +882,8 @@ bool ir_text_read_proc(IrProgram *ir, IrProc *p, const IrSx *x, const char **err
   p->doc = (int32_t)doc;
   const IrSx *trig = ir_sx_find(x, "trigger");
   if (trig && !r.err) {
-    int k = name_index(trigger_kinds, 3, trig->n > 1 ? trig->items[1] : NULL);
-    if (k < 0) fail(&r, "the trigger is not manual, create or change");
+    int k = name_index(trigger_kinds, 4, trig->n > 1 ? trig->items[1] : NULL);
+    if (k < 0) fail(&r, "the trigger is not manual, create, change or timer");
     p->trigger.kind = k < 0 ? IR_TRIG_MANUAL : (IrTriggerKind)k;
     const IrSx *fields = ir_sx_find(trig, "fields");
     uint32_t nf = fields ? fields->n - 1 : 0;
@@ -854,6 +894,13 @@ bool ir_text_read_proc(IrProgram *ir, IrProc *p, const IrSx *x, const char **err
       uint32_t f;
       if (get_u(&r, fields->items[i + 1], UINT16_MAX, &f) && f >= ndf) fail(&r, "a trigger field is out of range");
       p->trigger.fields[i] = (uint16_t)f;
+    }
+    const IrSx *sched = arg(trig, "schedule", 0);
+    if (p->trigger.kind == IR_TRIG_TIMER && !r.err) {
+      p->trigger.schedule = sched ? get_str(&r, sched) : NULL;
+      if (!p->trigger.schedule || !*p->trigger.schedule) fail(&r, "a timer trigger has no schedule");
+    } else if (sched) {
+      fail(&r, "only a timer trigger has a schedule");
     }
   }
   if (!r.err && read_slots(&r, p, ir_sx_find(x, "slots")) && read_params(&r, p, ir_sx_find(x, "params")) &&
@@ -906,6 +953,32 @@ static const Type *target_type(const IrProgram *ir, const IrProc *p, bool to_slo
   return d && index < d->nfields ? d->fields[index].type : NULL;
 }
 
+/* (fields (name label type to_slot index) ...): each stored into a slot or document
+ * field in range and of its type. */
+static IrReqField *read_req_fields(Rd *r, IrProc *p, const IrSx *fields, uint32_t *n) {
+  *n = fields->n - 1;
+  IrReqField *v = arena_alloc(&r->ir->arena, (*n + 1) * sizeof *v);
+  memset(v, 0, (*n + 1) * sizeof *v);
+  for (uint32_t i = 0; i < *n && !r->err; i++) {
+    const IrSx *f = fields->items[i + 1];
+    IrReqField *rf = &v[i];
+    uint32_t to_slot, index;
+    if (f->kind != IR_SX_LIST || f->n != 5) {
+      fail(r, "a request field is not (name label type to_slot index)");
+      break;
+    }
+    rf->name = get_str(r, f->items[0]);
+    rf->label = get_str(r, f->items[1]);
+    rf->type = get_type(r, f->items[2]);
+    if (!get_u(r, f->items[3], 1, &to_slot) || !get_u(r, f->items[4], UINT16_MAX, &index)) break;
+    rf->to_slot = to_slot, rf->index = (uint16_t)index;
+    const Type *t = target_type(r->ir, p, to_slot, index);
+    if (!t || !rf->name) fail(r, "a request field's place is out of range");
+    else if (t != rf->type) fail(r, "a request field's type is not its place's");
+  }
+  return v;
+}
+
 static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx *x) {
   h->who = tagged_who(r, x, "who");
   h->title = tagged_expr(r, x, "title", false);
@@ -920,27 +993,7 @@ static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx
   fits(r, h->vote, &type_int, "a vote's percentage is not an int");
   when(r, h->due, true, true);
   const IrSx *fields = ir_sx_find(x, "fields");
-  if (fields) {
-    h->nfields = fields->n - 1;
-    h->fields = arena_alloc(&r->ir->arena, (h->nfields + 1) * sizeof *h->fields);
-    for (uint32_t i = 0; i < h->nfields && !r->err; i++) {
-      const IrSx *f = fields->items[i + 1];
-      IrReqField *rf = &h->fields[i];
-      uint32_t to_slot, index;
-      if (f->kind != IR_SX_LIST || f->n != 5) {
-        fail(r, "a request field is not (name label type to_slot index)");
-        break;
-      }
-      rf->name = get_str(r, f->items[0]);
-      rf->label = get_str(r, f->items[1]);
-      rf->type = get_type(r, f->items[2]);
-      if (!get_u(r, f->items[3], 1, &to_slot) || !get_u(r, f->items[4], UINT16_MAX, &index)) break;
-      rf->to_slot = to_slot, rf->index = (uint16_t)index;
-      const Type *t = target_type(r->ir, p, to_slot, index);
-      if (!t || !rf->name) fail(r, "a request field's place is out of range");
-      else if (t != rf->type) fail(r, "a request field's type is not its place's");
-    }
-  }
+  if (fields) h->fields = read_req_fields(r, p, fields, &h->nfields);
   const IrSx *res = arg(x, "result", 0);
   if (res && slot_of(r, res, p, &h->result, true) && h->result >= 0 &&
       ir_slot_at(p, (uint32_t)h->result)->type != step_result_type(kind))
@@ -951,6 +1004,31 @@ static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx
     for (uint32_t i = 0; h->remind_before && i < h->nreminds; i++) when(r, h->remind_before[i], true, false);
     h->remind_entry = arena_alloc(&r->ir->arena, (h->nreminds + 1) * sizeof *h->remind_entry);
     memset(h->remind_entry, 0, (h->nreminds + 1) * sizeof *h->remind_entry);
+  }
+  const IrSx *aft = ir_sx_find(x, "after");
+  if (aft && !r->err) { /* (after (DELAY EVERY TIMES) ...): the entries are the caller's */
+    uint32_t n = aft->n - 1;
+    h->after_delay = ir_exprs(r->ir, n + 1);
+    h->after_every = ir_exprs(r->ir, n + 1);
+    h->after_times = ir_exprs(r->ir, n + 1);
+    h->after_entry = arena_alloc(&r->ir->arena, (n + 1) * sizeof *h->after_entry);
+    memset(h->after_entry, 0, (n + 1) * sizeof *h->after_entry);
+    h->nafters = n;
+    for (uint32_t i = 0; i < n && !r->err; i++) {
+      const IrSx *a = aft->items[i + 1];
+      if (a->kind != IR_SX_LIST || a->n != 3) {
+        fail(r, "an `after` handler is not (delay every times)");
+        break;
+      }
+      h->after_delay[i] = expr(r, a->items[0]);
+      h->after_every[i] = expr(r, a->items[1]);
+      h->after_times[i] = expr(r, a->items[2]);
+      if (!r->err && !h->after_delay[i]) fail(r, "an `after` handler has no delay");
+      when(r, h->after_delay[i], true, false);
+      when(r, h->after_every[i], true, false);
+      fits(r, h->after_times[i], &type_int, "an `after` handler's count is not an int");
+      if (h->after_times[i] && !h->after_every[i]) fail(r, "an `after` handler has a count of runs but no period");
+    }
   }
 }
 
@@ -1053,8 +1131,28 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
   case IR_BRANCH:
     if (get_u(&r, arg(x, "number", 0), UINT32_MAX, &u)) n->u.branch.number = u;
     break;
+  case IR_TRY:
+    if (get_u(&r, arg(x, "slot", 0), UINT16_MAX, &u) && u + 1 < p->slots.n &&
+        ir_slot_at(p, u)->kind == IR_SLOT_HIDDEN && ir_slot_at(p, u + 1)->kind == IR_SLOT_HIDDEN &&
+        ir_slot_at(p, u)->type == &type_string && ir_slot_at(p, u + 1)->type == &type_string)
+      n->u.try_.slot = (uint16_t)u;
+    else fail(&r, "a try's slots are out of range or not hidden");
+    break;
+  case IR_THROW:
+    n->u.throw_.code = tagged_expr(&r, x, "code", true);
+    n->u.throw_.message = tagged_expr(&r, x, "message", false);
+    fits(&r, n->u.throw_.code, &type_string, "an error code is not a string");
+    fits(&r, n->u.throw_.message, &type_string, "an error message is not a string");
+    break;
+  case IR_RECEIVE: {
+    const IrSx *name = arg(x, "message", 0), *fields = ir_sx_find(x, "fields");
+    n->u.receive.name = name ? get_str(&r, name) : NULL;
+    if (!r.err && (!n->u.receive.name || !*n->u.receive.name)) fail(&r, "a message wait has no message name");
+    if (fields && !r.err) n->u.receive.fields = read_req_fields(&r, p, fields, &n->u.receive.nfields);
+    break;
+  }
   case IR_START: case IR_END: case IR_CHOICE: case IR_MERGE: case IR_FORK: case IR_JOIN:
-  case IR_RACE: case IR_RACE_JOIN: case IR_EVENT_WAIT: case IR_HANDLER_END: break;
+  case IR_RACE: case IR_RACE_JOIN: case IR_EVENT_WAIT: case IR_HANDLER_END: case IR_TRY_END: break;
   default: fail(&r, "this kind of node is not read from BPMN"); break;
   }
   *err = r.err;

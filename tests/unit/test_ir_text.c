@@ -85,6 +85,7 @@ static void test_every_kind_round_trips(void **state) {
   IrExpr *call = ir_expr_call(ir, &type_int, "len", args, 1);
   assert_round_trip(&F, ir_expr_cond(ir, neg, call, ir_expr_int(ir, 0)));
   assert_round_trip(&F, ir_expr_as(ir, &type_decimal, ir_expr_slot(ir, F.p, F.n)));
+  assert_round_trip(&F, ir_expr_user(ir, "u\"1", 3));
   ir_free(ir);
 }
 
@@ -102,6 +103,7 @@ static void test_bad_text_is_refused(void **state) {
       "(text (int 1) -)", "(frobnicate)", "(if (bool 1) (int 1))", "(as \"int\" (str \"x\"))",
       "(if (int 3) (int 1) (str \"a\"))", "(add \"string\" (int 1) (int 2))", "(and \"bool\" (int 1) (bool 1))",
       "(list \"list of int\" (str \"a\"))", "(not \"bool\" (int 1))", "(eq \"int\" (int 1) (int 1))",
+      "(user \"\")", "(user (str \"u1\"))", "(user \"a\" \"b\")",
   };
   Fix F = fix_new();
   for (size_t i = 0; i < sizeof bad_sx / sizeof bad_sx[0]; i++) {
@@ -183,11 +185,173 @@ static void test_process_and_node_round_trip(void **state) {
   ir_free(ir);
 }
 
+/* The payloads other branches added: a timer trigger's schedule, `after` handlers, a try,
+ * a throw, a message wait. Each goes through text and back unchanged; each broken
+ * text is refused with its reason. */
+typedef struct Back {
+  IrProgram *ir;
+  IrProc *p;
+  const char *err;
+} Back;
+
+/* Reads the program and process text of F into a new program. */
+static Back back_of(Fix *F) {
+  StrBuf prog, proc;
+  sb_init(&prog), sb_init(&proc);
+  ir_text_program(&prog, F->ir);
+  ir_text_proc(&proc, F->p);
+  Back B = {ir_new("back.bpmn"), NULL, NULL};
+  assert_true(ir_text_read_program(B.ir, ir_sx_parse(&B.ir->arena, prog.data, &B.err), 1, &B.err));
+  B.p = ir_proc(B.ir, "p");
+  if (!ir_text_read_proc(B.ir, B.p, ir_sx_parse(&B.ir->arena, proc.data, &B.err), &B.err)) B.p = NULL;
+  sb_free(&prog), sb_free(&proc);
+  return B;
+}
+
+/* A node's text read into B: NULL with B->err when refused. */
+static IrNode *node_back(Back *B, const char *text) {
+  IrSx *x = ir_sx_parse(&B->ir->arena, text, &B->err);
+  IrNodeKind kind;
+  assert_non_null(x);
+  assert_true(ir_text_node_kind(x, &kind));
+  IrNode *n = ir_node(B->ir, B->p, kind, NULL, 0, 0);
+  B->err = NULL;
+  return ir_text_read_node(B->ir, B->p, n, x, &B->err) ? n : NULL;
+}
+
+static char *node_text(const IrNode *n) {
+  StrBuf b;
+  sb_init(&b);
+  ir_text_node(&b, n, n->id, NULL);
+  return sb_take(&b);
+}
+
+/* text with its first `from` replaced by `to` (which must be there) */
+static char *edited(const char *text, const char *from, const char *to) {
+  const char *at = strstr(text, from);
+  if (!at) fail_msg("no `%s` in %s", from, text);
+  StrBuf b;
+  sb_init(&b);
+  sb_putn(&b, text, (size_t)(at - text));
+  sb_puts(&b, to);
+  sb_puts(&b, at + strlen(from));
+  return sb_take(&b);
+}
+
+static void assert_refused(Back *B, const char *text, const char *from, const char *to, const char *why) {
+  char *t = edited(text, from, to);
+  if (node_back(B, t)) fail_msg("accepted: %s", t);
+  assert_string_equal(B->err, why);
+  free(t);
+}
+
+static void test_new_payloads_round_trip(void **state) {
+  (void)state;
+  Fix F = fix_new();
+  IrProgram *ir = F.ir;
+  F.p->trigger.kind = IR_TRIG_TIMER;
+  F.p->trigger.schedule = "R3/PT10H";
+  uint16_t code = ir_slot(ir, F.p, "code", &type_string, IR_SLOT_HIDDEN);
+  ir_slot(ir, F.p, "message", &type_string, IR_SLOT_HIDDEN);
+  uint16_t note = ir_slot(ir, F.p, "note", &type_string, IR_SLOT_VAR);
+
+  IrNode *task = ir_node(ir, F.p, IR_TASK, "task_1", 0, 0);
+  IrExpr *who = ir_expr_user(ir, "kim", 3);
+  task->u.human.who = ir_who(ir, 1, &who);
+  task->u.human.result = -1;
+  IrHuman *h = &task->u.human;
+  h->nafters = 2;
+  h->after_delay = ir_exprs(ir, 2), h->after_every = ir_exprs(ir, 2), h->after_times = ir_exprs(ir, 2);
+  h->after_entry = arena_alloc(&ir->arena, 2 * sizeof *h->after_entry);
+  h->after_delay[0] = ir_expr_duration(ir, 172800), h->after_every[0] = ir_expr_duration(ir, 86400);
+  h->after_times[0] = ir_expr_int(ir, 3);
+  h->after_delay[1] = ir_expr_duration(ir, 3600), h->after_every[1] = NULL, h->after_times[1] = NULL;
+
+  IrNode *try_ = ir_node(ir, F.p, IR_TRY, "try_1", 0, 0);
+  try_->u.try_.slot = code;
+  IrNode *end = ir_node(ir, F.p, IR_TRY_END, "try_end_1", 0, 0);
+  IrNode *thr = ir_node(ir, F.p, IR_THROW, "throw_1", 0, 0);
+  thr->u.throw_.code = ir_expr_string(ir, "late", 4);
+  thr->u.throw_.message = ir_expr_field(ir, &type_string, 0);
+  IrNode *rcv = ir_node(ir, F.p, IR_RECEIVE, "receive_1", 0, 0);
+  rcv->u.receive.name = "paid";
+  rcv->u.receive.nfields = 2;
+  rcv->u.receive.fields = arena_alloc(&ir->arena, 2 * sizeof(IrReqField));
+  rcv->u.receive.fields[0] = (IrReqField){"note", "", &type_string, true, note};
+  rcv->u.receive.fields[1] = (IrReqField){"title", "Title", &type_string, false, 0};
+
+  Back B = back_of(&F);
+  assert_non_null(B.p);
+  assert_int_equal(B.p->trigger.kind, IR_TRIG_TIMER);
+  assert_string_equal(B.p->trigger.schedule, "R3/PT10H");
+  IrNode *const nodes[] = {task, try_, end, thr, rcv};
+  for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+    char *t1 = node_text(nodes[i]);
+    IrNode *n2 = node_back(&B, t1);
+    if (!n2) fail_msg("refused (%s): %s", B.err, t1);
+    n2->id = nodes[i]->id;
+    char *t2 = node_text(n2);
+    assert_string_equal(t1, t2);
+    free(t2);
+    free(t1);
+  }
+
+  char *t = node_text(task);
+  assert_refused(&B, t, "(dur 86400) (int 3)", "- (int 3)", "an `after` handler has a count of runs but no period");
+  assert_refused(&B, t, "(dur 172800)", "-", "an `after` handler has no delay");
+  assert_refused(&B, t, "(dur 172800)", "(int 2)", "a time is not a duration, date or datetime where one is wanted");
+  assert_refused(&B, t, "(int 3)", "(str \"3\")", "an `after` handler's count is not an int");
+  assert_refused(&B, t, "(after (", "(after (- ", "an `after` handler is not (delay every times)");
+  assert_refused(&B, t, "(after (", "(after (frob) (", "an `after` handler is not (delay every times)");
+  free(t);
+  t = node_text(try_);
+  assert_refused(&B, t, "(slot 3)", "(slot 4)", "a try's slots are out of range or not hidden");
+  assert_refused(&B, t, "(slot 3)", "(slot 2)", "a try's slots are out of range or not hidden");
+  free(t);
+  t = node_text(thr);
+  assert_refused(&B, t, "(code (str \"late\"))", "(code (int 1))", "an error code is not a string");
+  assert_refused(&B, t, "(code (str \"late\"))", "", "a required expression is missing");
+  free(t);
+  t = node_text(rcv);
+  assert_refused(&B, t, "(message \"paid\")", "(message \"\")", "a message wait has no message name");
+  assert_refused(&B, t, "(message \"paid\")", "", "a message wait has no message name");
+  assert_refused(&B, t, "\"string\" 1 5)", "\"string\" 1 9)", "a request field's place is out of range");
+  assert_refused(&B, t, "\"string\" 0 0)", "\"int\" 0 0)", "a request field's type is not its place's");
+  free(t);
+  ir_free(B.ir);
+
+  /* a timer trigger needs its schedule; no other trigger has one */
+  StrBuf proc;
+  sb_init(&proc);
+  ir_text_proc(&proc, F.p);
+  static const char *const from[] = {" (schedule \"R3/PT10H\")", "(trigger timer", "\"R3/PT10H\""};
+  static const char *const to[] = {"", "(trigger manual", "\"\""};
+  static const char *const why[] = {"a timer trigger has no schedule", "only a timer trigger has a schedule",
+                                    "a timer trigger has no schedule"};
+  for (int i = 0; i < 3; i++) {
+    IrProgram *ir2 = ir_new("back.bpmn");
+    const char *err = NULL;
+    StrBuf prog;
+    sb_init(&prog);
+    ir_text_program(&prog, ir);
+    assert_true(ir_text_read_program(ir2, ir_sx_parse(&ir2->arena, prog.data, &err), 1, &err));
+    char *bad = edited(proc.data, from[i], to[i]);
+    assert_false(ir_text_read_proc(ir2, ir_proc(ir2, "p"), ir_sx_parse(&ir2->arena, bad, &err), &err));
+    assert_string_equal(err, why[i]);
+    free(bad);
+    sb_free(&prog);
+    ir_free(ir2);
+  }
+  sb_free(&proc);
+  ir_free(ir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_kind_round_trips),
       cmocka_unit_test(test_bad_text_is_refused),
       cmocka_unit_test(test_process_and_node_round_trip),
+      cmocka_unit_test(test_new_payloads_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,8 +122,15 @@ static void timer_flow(Ctx *c, BpmnFlow *f, BpmnElement *boundary, IrNode *to) {
       return;
     }
     h->remind_entry[i] = to;
+  } else if (str_eq(x->n ? x->items[0]->s : "", "after") && x->n == 2) {
+    uint32_t i = (uint32_t)strtoul(x->items[1]->s, NULL, 10);
+    if (i >= h->nafters || h->after_entry[i]) {
+      refuse(c, boundary->line, boundary->id, "the `after` handler it names is not one of the step's", NULL);
+      return;
+    }
+    h->after_entry[i] = to;
   } else {
-    refuse(c, boundary->line, boundary->id, "bpc:ir is neither (timeout) nor (remind N), or says it twice", NULL);
+    refuse(c, boundary->line, boundary->id, "bpc:ir is neither (timeout), (remind N) nor (after N), or says it twice", NULL);
     return;
   }
   ir_edge(c->ir, c->p, step, to, IR_E_TIMER, label(c, f));
@@ -157,8 +164,22 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
     if (!cond) refuse(c, f->line, f->id, "the condition in bpc:ir cannot be read", err ? err : "none given");
     else if (cond->type != &type_bool) refuse(c, f->line, f->id, "the condition in bpc:ir is not a bool", NULL);
     else ir_edge_cond(c->ir, c->p, from, to, arm, cond, label(c, f));
+  } else if (str_eq(kind, "catch") && x->n >= 2 && x->items[1]->kind == IR_SX_ATOM) {
+    /* (catch ARM "code" ...): no code, any error */
+    uint32_t arm = (uint32_t)strtoul(x->items[1]->s, NULL, 10), n = x->n - 2;
+    const char **codes = arena_alloc(&c->ir->arena, (n + 1) * sizeof *codes);
+    for (uint32_t i = 0; i < n; i++) {
+      const IrSx *code = x->items[i + 2];
+      if (code->kind != IR_SX_STRING || !code->len || strlen(code->s) != code->len) {
+        refuse(c, f->line, f->id, "an error code in bpc:ir is not a non-empty string", NULL);
+        return;
+      }
+      codes[i] = code->s;
+    }
+    if (from->kind != IR_TRY) refuse(c, f->line, f->id, "a (catch ...) flow does not leave a try", NULL);
+    else ir_edge_catch(c->ir, c->p, from, to, arm, codes, n, label(c, f));
   } else {
-    refuse(c, f->line, f->id, "bpc:ir of a flow is not (flow), (else) or (cond ARM EXPR)", NULL);
+    refuse(c, f->line, f->id, "bpc:ir of a flow is not (flow), (else), (cond ARM EXPR) or (catch ARM CODES)", NULL);
   }
 }
 
