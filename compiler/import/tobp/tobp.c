@@ -298,11 +298,35 @@ static Expr *call_expr(Tobp *T, const IrExpr *x, const IrNode *at) {
   return tree_call(T->ps, tree_name(x->u.call.fn, nospan()), &l, nospan());
 }
 
-static const char *slot_name(Tobp *T, uint32_t slot, const IrNode *at) {
-  const char *name = slot < T->p->slots.n ? T->names->slots[slot] : NULL;
-  if (!name) {
-    fail(T, at, "an expression reads a hidden slot, which has no name in .bp");
+static const char *added_var(Tobp *T, const char *base, const Type *type);
+
+/* A hidden slot (an importer's condition flag or loop counter) read or set by
+ * the flow: a variable of its own, named after the slot and declared with the
+ * process's variables the first time it is met. */
+static const char *hidden_name(Tobp *T, uint32_t slot, const IrNode *at) {
+  const IrSlot *s = ir_slot_at(T->p, slot);
+  if (!s->type || !type_by_name(s->type->name)) {
+    fail(T, at, "the flow keeps a value of type %s, which a .bp declaration cannot name",
+         s->type ? s->type->name : "?");
     return "_";
+  }
+  const char *name = added_var(T, s->name && *s->name ? s->name : "hidden", s->type);
+  T->names->slots[slot] = name;
+  return name;
+}
+
+static const char *slot_name(Tobp *T, uint32_t slot, const IrNode *at) {
+  if (slot >= T->p->slots.n) {
+    fail(T, at, "an expression reads a slot out of range");
+    return "_";
+  }
+  const char *name = T->names->slots[slot];
+  if (!name) {
+    if (ir_slot_at(T->p, slot)->kind != IR_SLOT_HIDDEN) {
+      fail(T, at, "a value without a name");
+      return "_";
+    }
+    return hidden_name(T, slot, at);
   }
   return name;
 }
@@ -472,6 +496,15 @@ static Stmt *human_stmt(Tobp *T, const IrNode *n) {
     tree_human_remind(T->ps, s, before, "before", nospan(), body, nospan());
   }
   if (h->timeout_entry) tree_human_timeout(T->ps, s, "timeout", nospan(), handler_block(T, h->timeout_entry), nospan());
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    Expr *delay = expr(T, h->after_delay[i], n);
+    Expr *every = h->after_every[i] ? expr(T, h->after_every[i], n) : NULL;
+    Expr *times = h->after_times[i] ? expr(T, h->after_times[i], n) : NULL;
+    if (times && !every) fail(T, n, "an `after` handler with a count of runs but no period has no .bp form");
+    Block *body = handler_block(T, h->after_entry[i]);
+    tree_human_after(T->ps, s, delay, every ? "every" : NULL, nospan(), every, times ? "times" : NULL, nospan(),
+                     times, body, nospan());
+  }
   return s;
 }
 
@@ -1179,6 +1212,12 @@ static void layout_stmt(Tobp *T, Stmt *s) {
       h->on_timeout_span.off = (uint32_t)T->text.len;
       sb_putc(&T->text, 'o');
       layout_block(T, h->on_timeout);
+    }
+    for (uint32_t i = 0; i < h->nafters; i++) { /* after the reminds and the on timeout */
+      h->afters[i].span.off = (uint32_t)T->text.len;
+      sb_putc(&T->text, 'a');
+      layout_block(T, h->afters[i].body);
+      h->afters[i].span.len = (uint32_t)T->text.len - h->afters[i].span.off;
     }
     break;
   }
