@@ -73,7 +73,7 @@ renamed_scenario() {
       return r
     }
     BEGIN {
-      n = split("document action process on start param var const task approve review request mode due remind notify log if else while loop for in break continue parallel branch wait until terminate goto states command by final enter true false and or not reassign add when", w, " ")
+      n = split("document action process on start param var const task approve review request mode due remind notify log if else while loop for in break continue parallel branch wait until terminate goto states command by final enter true false and or not reassign add when after try catch throw", w, " ")
       for (i = 1; i <= n; i++) reserved[w[i]] = 1
     }
     /^start / {

@@ -104,7 +104,29 @@ typedef struct Tobp {
   int depth;
   TobpError *err;
   bool failed;
+  /* try scopes */
+  bool *try_slot;        /* per slot: it holds the code (or message) of a caught error */
+  struct Catching *catching; /* the catch blocks being walked, innermost first */
+  struct TryBody *try_body;  /* the try block being walked, or NULL */
 } Tobp;
+
+/* A catch block being walked: its error's slots read as VAR.code / VAR.message. */
+typedef struct Catching {
+  uint16_t slot;
+  const char *var;
+  bool used;
+  struct Catching *up;
+} Catching;
+
+/* A try block being walked: its nodes (up to the TRY_ENDs of its group), and
+ * where the flow goes on after it (the one node every TRY_END reached leads to). */
+typedef struct TryBody {
+  const IrNode *try_node;
+  bool *member;          /* per node */
+  const IrEdge *after;   /* the way out of its TRY_ENDs (all lead to one node) */
+  bool left;             /* a TRY_END was reached */
+  struct TryBody *up;
+} TryBody;
 
 static Span nospan(void) { return span_make(0, 0); }
 
@@ -174,7 +196,7 @@ static bool reserved(const char *s) {
       "review", "request", "mode", "due", "remind", "notify", "log", "if", "else", "while",
       "loop", "for", "in", "break", "continue", "parallel", "branch", "wait", "until",
       "terminate", "goto", "states", "command", "by", "final", "enter", "true", "false", "and",
-      "or", "not", "reassign", "add", "when"};
+      "or", "not", "reassign", "add", "when", "after", "try", "catch", "throw"};
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     if (str_eq(words[i], s)) return true;
   return false;
@@ -320,6 +342,8 @@ static const char *slot_name(Tobp *T, uint32_t slot, const IrNode *at) {
     fail(T, at, "an expression reads a slot out of range");
     return "_";
   }
+  if (T->try_slot && T->try_slot[slot])
+    return fail(T, at, "the flow reads a caught error outside its catch block: .bp names the error only there"), "_";
   const char *name = T->names->slots[slot];
   if (!name) {
     if (ir_slot_at(T->p, slot)->kind != IR_SLOT_HIDDEN) {
@@ -368,7 +392,14 @@ static Expr *expr(Tobp *T, const IrExpr *x, const IrNode *at) {
     return tree_string(T->ps, &l, sp);
   }
   case IR_X_LIST: return list_expr(T, x->u.list.items, x->u.list.n, at);
-  case IR_X_SLOT: return tree_name_expr(T->ps, slot_name(T, x->u.index, at), sp);
+  case IR_X_SLOT:
+    for (Catching *c = T->catching; c; c = c->up)
+      if (x->u.index == c->slot || x->u.index == c->slot + 1) {
+        c->used = true;
+        return tree_field(T->ps, tree_name_expr(T->ps, c->var, sp),
+                          tree_name(x->u.index == c->slot ? "code" : "message", sp), sp);
+      }
+    return tree_name_expr(T->ps, slot_name(T, x->u.index, at), sp);
   case IR_X_FIELD: return tree_name_expr(T->ps, field_name(T, x->u.index, at), sp);
   case IR_X_MEMBER: {
     const Type *rec = x->u.member.obj->type;
@@ -551,6 +582,39 @@ static Stmt *assign_stmt(Tobp *T, const IrNode *n) {
   return tree_assign(T->ps, tree_name(target, nospan()), expr(T, n->u.assign.value, n), nospan());
 }
 
+/* Is s a .bp identifier, not a reserved word? */
+static bool is_ident(const char *s) {
+  if (!*s || (*s >= '0' && *s <= '9')) return false;
+  for (const char *c = s; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+      return false;
+  return !reserved(s);
+}
+
+/* wait message NAME [{ FIELD: TYPE ... }]: NAME as an identifier when it is one,
+ * else as a string. */
+static Stmt *receive_stmt(Tobp *T, const IrNode *n) {
+  const char *name = n->u.receive.name ? n->u.receive.name : "";
+  Expr *quoted = NULL;
+  if (!is_ident(name)) {
+    if (!*name || strchr(name, '{') || strchr(name, '}'))
+      fail(T, n, "the message name \"%s\" cannot be written in .bp (empty, or with a brace)", name);
+    quoted = string_expr(T, name, (uint32_t)strlen(name));
+  }
+  uint32_t k = n->u.receive.nfields;
+  RequestField *fields = arena_alloc(&T->prog->arena, (k ? k : 1) * sizeof *fields);
+  for (uint32_t i = 0; i < k; i++) {
+    const IrReqField *f = &n->u.receive.fields[i];
+    const char *fname = f->to_slot ? slot_name(T, f->index, n) : field_name(T, f->index, n);
+    fields[i] = *tree_request_field(T->ps, tree_name(fname, nospan()), tree_type(tree_name(f->type->name, nospan())),
+                                    NULL, nospan());
+  }
+  FieldList fl;
+  LIST_INIT(fl);
+  for (uint32_t i = 0; i < k; i++) LIST_PUSH(T->ps, &fl, fields[i]);
+  return tree_receive(T->ps, tree_name(quoted ? NULL : name, nospan()), quoted, k ? &fl : NULL, nospan());
+}
+
 /* The statement of a node that runs and goes on (a step, an action, ...);
  * NULL for a kind that is no such statement. */
 static Stmt *step_stmt(Tobp *T, const IrNode *n) {
@@ -576,6 +640,7 @@ static Stmt *step_stmt(Tobp *T, const IrNode *n) {
     ExprList who = who_list(T, &n->u.add.who, n);
     return tree_add(T->ps, &who, sp);
   }
+  case IR_RECEIVE: return receive_stmt(T, n);
   default: return NULL;
   }
 }
@@ -659,6 +724,9 @@ static bool merge_again(Tobp *T, const IrNode *m) {
  * construct with nothing after it): nothing at the top level, a `break` in a
  * loop whose exit is the end of the flow. */
 static bool at_end(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec *out, bool *falls) {
+  if (T->try_body && n->kind == IR_END)
+    return fail(T, n, "this path ends the flow inside the try scope `%s`: .bp has no statement that ends "
+                      "the process there", T->try_body->try_node->id);
   if (follow)
     return fail(T, n, "this path ends the flow while the others go on to `%s`: .bp has no statement "
                       "that ends the process there", follow->id);
@@ -683,6 +751,7 @@ static const IrNode *meeting_point(const Tobp *T, const IrNode *n, const Loop *L
   if (d == TOBP_NONE || d == (int32_t)T->g.n) return NULL;
   const IrNode *f = ir_node_at(T->p, (uint32_t)d);
   if (L && !in_loop(L, f)) return NULL;
+  if (T->try_body && !T->try_body->member[f->index]) return NULL; /* they meet after the try */
   return f;
 }
 
@@ -833,7 +902,8 @@ static bool event_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fal
   bool any_falls = false, all_instant = true;
   for (uint32_t i = 0; i < k && !T->failed; i++) {
     const IrNode *ev = arms[i]->to;
-    if (!ir_is_human(ev->kind) && ev->kind != IR_WAIT && ev->kind != IR_WAIT_UNTIL && ev->kind != IR_ACTION)
+    if (!ir_is_human(ev->kind) && ev->kind != IR_WAIT && ev->kind != IR_WAIT_UNTIL && ev->kind != IR_ACTION &&
+        ev->kind != IR_RECEIVE)
       return fail(T, ev, "an event of kind `%s` after an event gateway has no .bp form in bpc import yet",
                   ir_node_kind_name(ev->kind));
     if (!once(T, ev)) return false;
@@ -876,6 +946,110 @@ static bool event_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fal
     if (s) push(T, out, s);
   }
   *falls = any_falls;
+  *next = f;
+  return true;
+}
+
+/* The nodes of a try block: those reached from its first node without passing a
+ * TRY_END of its group (the flow, and the handlers of the steps in it). */
+static bool *try_members(const Tobp *T, const IrNode *t, const IrNode *first) {
+  uint32_t n = T->p->nodes.n;
+  bool *member = xcalloc(n ? n : 1, sizeof *member);
+  uint32_t *stack = xmalloc((n ? n : 1) * sizeof *stack), top = 0;
+  member[first->index] = true;
+  stack[top++] = first->index;
+  while (top) {
+    const IrNode *v = ir_node_at(T->p, stack[--top]);
+    if (v->kind == IR_TRY_END && v->u.try_.group == t->u.try_.group) continue;
+    for (uint32_t i = 0; i < v->nout; i++) {
+      const IrEdge *e = ir_edge_at(T->p, v->out[i]);
+      if ((tobp_is_flow(e) || e->kind == IR_E_TIMER) && !member[e->to->index]) {
+        member[e->to->index] = true;
+        stack[top++] = e->to->index;
+      }
+    }
+  }
+  free(stack);
+  return member;
+}
+
+/* try { } catch "A", "B" [as e] { } ...: the block runs up to the TRY_ENDs of its
+ * group, each clause up to the try's meeting point. Steps that follow the block
+ * before that point (on its way out only) run after the try when no clause ran,
+ * which a variable set at the end of the block tells. */
+static bool try_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *falls, const IrNode **next) {
+  const IrNode *f = meeting_point(T, n, L);
+  const IrEdge *body = flow_out(T, n);
+  ArmAt *at = xmalloc((n->nout ? n->nout : 1) * sizeof *at);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = ir_edge_at(T->p, n->out[i]);
+    if (e->kind == IR_E_CATCH) at[k++] = (ArmAt){e, i};
+  }
+  qsort(at, k, sizeof *at, cmp_arm);
+  if (!body || k == 0) {
+    free(at);
+    return fail(T, n, "a try scope without its block or without a catch");
+  }
+  for (uint32_t i = 0; i + 1 < k; i++)
+    if (at[i].edge->ncodes == 0) {
+      free(at);
+      return fail(T, n, "a catch of any error before another catch: .bp takes such a clause only last");
+    }
+  /* the block */
+  TryBody tb = {n, try_members(T, n, body->to), NULL, false, T->try_body};
+  T->try_body = &tb;
+  PtrVec bstmts = {0};
+  bool body_falls;
+  walk_edge(T, body, NULL, NULL, &bstmts, &body_falls);
+  T->try_body = tb.up;
+  free(tb.member);
+  /* the clauses */
+  const char *var = unique_name(T, &T->locals, "e", "e");
+  Catch **catches = arena_alloc(&T->prog->arena, k * sizeof *catches);
+  bool any_falls = false;
+  for (uint32_t i = 0; i < k && !T->failed; i++) {
+    const IrEdge *e = at[i].edge;
+    Catching c = {n->u.try_.slot, var, false, T->catching};
+    T->catching = &c;
+    PtrVec stmts = {0};
+    bool cf;
+    walk_edge(T, e, f, L, &stmts, &cf);
+    T->catching = c.up;
+    any_falls |= cf;
+    Expr **codes = arena_alloc(&T->prog->arena, (e->ncodes ? e->ncodes : 1) * sizeof *codes);
+    for (uint32_t j = 0; j < e->ncodes; j++) {
+      const char *code = e->codes[j] ? e->codes[j] : "";
+      if (!*code || strchr(code, '{') || strchr(code, '}'))
+        fail(T, n, "the error code \"%s\" cannot be written as a .bp catch code", code);
+      codes[j] = string_expr(T, code, (uint32_t)strlen(code));
+    }
+    ExprList cl;
+    LIST_INIT(cl);
+    for (uint32_t j = 0; j < e->ncodes; j++) LIST_PUSH(T->ps, &cl, codes[j]);
+    catches[i] = tree_catch(T->ps, e->ncodes ? &cl : NULL, tree_name(c.used ? var : NULL, nospan()),
+                            block_of(T, &stmts), nospan());
+  }
+  free(at);
+  /* what follows the block before the meeting point */
+  PtrVec tail = {0};
+  bool tail_falls = false;
+  if (tb.left && !T->failed) walk_edge(T, tb.after, f, L, &tail, &tail_falls);
+  if (T->failed) return false;
+  const char *flag = NULL;
+  if (tail.n && any_falls) {
+    flag = added_var(T, "try_done", &type_bool);
+    push(T, out, tree_assign(T->ps, tree_name(flag, nospan()), tree_bool(T->ps, false, nospan()), nospan()));
+    push(T, &bstmts, tree_assign(T->ps, tree_name(flag, nospan()), tree_bool(T->ps, true, nospan()), nospan()));
+  }
+  Stmt *s = tree_try(T->ps, block_of(T, &bstmts), catches[0], nospan());
+  for (uint32_t i = 1; i < k; i++) tree_try_add(T->ps, s, catches[i], nospan());
+  push(T, out, from_node(T, s, n));
+  if (flag) push(T, out, tree_if(T->ps, tree_name_expr(T->ps, flag, nospan()), block_of(T, &tail), nospan()));
+  else
+    for (uint32_t i = 0; i < tail.n; i++) push(T, out, tail.items[i]);
+  (void)body_falls;
+  *falls = (tb.left && tail_falls) || any_falls;
   *next = f;
   return true;
 }
@@ -1089,6 +1263,37 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
       case IR_ITER_START:
         if (!once(T, n) || !for_stmt(T, n, out, &next)) goto done;
         break;
+      case IR_TRY:
+        if (!once(T, n) || !try_stmt(T, n, L, out, &goes_on, &next)) goto done;
+        break;
+      case IR_TRY_END: {
+        TryBody *tb = T->try_body;
+        if (!tb || n->u.try_.group != tb->try_node->u.try_.group) {
+          fail(T, n, "a flow reaches the end of a try scope from outside its block");
+          goto done;
+        }
+        const IrEdge *leave = flow_out(T, n);
+        if (!leave) {
+          fail(T, n, "the end of a try scope with no way on");
+          goto done;
+        }
+        if (tb->left && tb->after->to != leave->to) {
+          fail(T, n, "the try scope `%s` is left for two places (`%s`, `%s`): .bp goes on after a try at one",
+               tb->try_node->id, tb->after->to->id, leave->to->id);
+          goto done;
+        }
+        tb->left = true;
+        tb->after = leave;
+        *falls = ok = true;
+        goto done;
+      }
+      case IR_THROW: {
+        Expr *code = expr(T, n->u.throw_.code, n);
+        Expr *msg = n->u.throw_.message ? expr(T, n->u.throw_.message, n) : NULL;
+        push(T, out, from_node(T, tree_throw(T->ps, code, msg, nospan()), n));
+        T->depth--;
+        return !T->failed;
+      }
       case IR_JOIN: case IR_RACE_JOIN:
         fail(T, n, "flows reach this join that do not come from one parallel split as one block");
         goto done;
@@ -1402,6 +1607,11 @@ static void process_item(Tobp *T, uint32_t i) {
   memset(&T->extra, 0, sizeof T->extra);
   T->emitted = xcalloc(p->nodes.n ? p->nodes.n : 1, sizeof *T->emitted);
   T->merged = xcalloc(p->nodes.n ? p->nodes.n : 1, sizeof *T->merged);
+  T->try_slot = xcalloc(p->slots.n + 2, sizeof *T->try_slot);
+  for (uint32_t k = 0; k < p->nodes.n; k++) {
+    const IrNode *t = ir_node_at(p, k);
+    if (t->kind == IR_TRY && t->u.try_.slot < p->slots.n) T->try_slot[t->u.try_.slot] = T->try_slot[t->u.try_.slot + 1] = true;
+  }
   tobp_graph_init(&T->g, p);
   fork_joins(T);
 
@@ -1433,6 +1643,8 @@ static void process_item(Tobp *T, uint32_t i) {
   tobp_graph_free(&T->g);
   free(T->emitted);
   free(T->merged);
+  free(T->try_slot);
+  T->try_slot = NULL;
   nameset_free(&T->locals);
   T->p = NULL;
 }
