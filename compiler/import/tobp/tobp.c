@@ -104,6 +104,7 @@ typedef struct Tobp {
   int depth;
   TobpError *err;
   bool failed;
+  const char **schedules; /* per process: the comment on its timer start, or NULL */
   /* try scopes */
   bool *try_slot;        /* per slot: it holds the code (or message) of a caught error */
   struct Catching *catching; /* the catch blocks being walked, innermost first */
@@ -747,6 +748,7 @@ static bool at_end(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrV
  * they do not meet (each ends the flow), or, inside a loop, when they meet
  * outside it (each arm then ends in `break` or `continue`). */
 static const IrNode *meeting_point(const Tobp *T, const IrNode *n, const Loop *L) {
+  if (!n) return NULL;
   int32_t d = T->g.ipdom[n->index];
   if (d == TOBP_NONE || d == (int32_t)T->g.n) return NULL;
   const IrNode *f = ir_node_at(T->p, (uint32_t)d);
@@ -897,6 +899,17 @@ static bool event_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fal
   const IrNode *f = meeting_point(T, n, L);
   uint32_t k;
   const IrEdge **arms = arms_of(T, n, &k);
+  /* the other events may end the instance: then the paths meet at or after an event,
+   * and they go on after it (an event is written in its branch) */
+  for (bool again = true; again && f;) {
+    again = false;
+    for (uint32_t i = 0; i < k; i++)
+      if (arms[i]->to == f) {
+        f = meeting_point(T, f, L);
+        again = true;
+        break;
+      }
+  }
   Stmt **events = arena_alloc(&T->prog->arena, (k ? k : 1) * sizeof *events);
   Block **conts = arena_alloc(&T->prog->arena, (k ? k : 1) * sizeof *conts);
   bool any_falls = false, all_instant = true;
@@ -1438,12 +1451,26 @@ static void layout_program(Tobp *T) {
   if (T->stmt_ids.n) qsort(T->stmt_ids.items, T->stmt_ids.n, sizeof *T->stmt_ids.items, cmp_stmt_id);
   sb_init(&T->text);
   sb_puts(&T->text, "x\n");
+  uint32_t nproc = 0;
   for (uint32_t i = 0; i < T->prog->nitems; i++) {
     Item *it = &T->prog->items[i];
     uint32_t off = (uint32_t)T->text.len;
     sb_putc(&T->text, 'i');
     if (it->kind == I_PROCESS) {
       Process *p = it->u.proc;
+      const char *schedule = nproc < T->ir->nprocs ? T->schedules[nproc] : NULL;
+      nproc++;
+      if (schedule) { /* a comment of its own line before the statements */
+        sb_putc(&T->text, '\n');
+        Comment *c = arena_alloc(&T->prog->arena, sizeof *c);
+        c->own_line = true;
+        c->span.off = (uint32_t)T->text.len;
+        sb_puts(&T->text, "# ");
+        for (const char *q = schedule; *q; q++) sb_putc(&T->text, *q == '\n' || *q == '\r' ? ' ' : *q);
+        c->span.len = (uint32_t)T->text.len - c->span.off;
+        sb_putc(&T->text, '\n');
+        ptrvec_push(&T->prog->arena, &T->comments, c);
+      }
       for (uint32_t k = 0; k < p->nmembers; k++)
         if (p->members[k].kind == M_STMT) layout_stmt(T, p->members[k].u.stmt);
       sb_putc(&T->text, '}');
@@ -1616,7 +1643,12 @@ static void process_item(Tobp *T, uint32_t i) {
   fork_joins(T);
 
   PtrVec members = {0};
-  if (p->trigger.kind != IR_TRIG_MANUAL) {
+  if (p->trigger.kind == IR_TRIG_TIMER) {
+    /* .bp has no schedule trigger: the process is printed to be started by hand, with
+     * the schedule in a comment at the top of its body (layout_program) */
+    const char *when = p->trigger.schedule && *p->trigger.schedule ? p->trigger.schedule : "?";
+    T->schedules[i] = arena_printf(&T->prog->arena, "started by a timer on the schedule %s, which .bp has no trigger for: the host starts it", when);
+  } else if (p->trigger.kind != IR_TRIG_MANUAL) {
     Member *m = arena_alloc(&T->prog->arena, sizeof *m);
     *m = (Member){.kind = M_TRIGGER, .u.trigger = trigger_of(T, p)};
     ptrvec_push(&T->prog->arena, &members, m);
@@ -1671,8 +1703,17 @@ char *tobp_program(const IrProgram *ir, bool ids, TobpError *err) {
   if (!T.failed) name_items(&T);
   for (uint32_t i = 0; i < ir->ndocs && !T.failed; i++) document_item(&T, i);
   for (uint32_t i = 0; i < ir->nactions && !T.failed; i++) action_item(&T, i);
+  T.schedules = xcalloc(ir->nprocs + 1, sizeof *T.schedules);
   for (uint32_t i = 0; i < ir->nprocs && !T.failed; i++) process_item(&T, i);
-  if (!T.failed && T.diags.errors) fail(&T, NULL, "the process nests more deeply than .bp allows");
+  if (!T.failed && T.diags.errors) { /* a builder refused what the walk made */
+    const char *why = "?";
+    for (uint32_t i = 0; i < T.diags.n; i++)
+      if (T.diags.items[i].level == DIAG_ERROR) {
+        why = T.diags.items[i].message;
+        break;
+      }
+    fail(&T, NULL, "the printed text would not read back (%s)", why);
+  }
 
   char *text = NULL;
   if (!T.failed) {
@@ -1688,6 +1729,7 @@ char *tobp_program(const IrProgram *ir, bool ids, TobpError *err) {
     source_free(laid);
   }
   nameset_free(&T.items);
+  free(T.schedules);
   free(T.ps->lists.data);
   free(T.ps);
   diags_free(&T.diags);
