@@ -426,6 +426,10 @@ static Expr *expr(Tobp *T, const IrExpr *x, const IrNode *at) {
   }
   case IR_X_AS: /* the conversions IR_X_AS makes explicit are implicit in .bp */
     return expr(T, x->u.unary.operand, at);
+  case IR_X_USER:
+    fail(T, at, "the user `%.*s` is named by its id, and .bp has no user literal (a user comes from a "
+                "parameter, a variable or a step result)", (int)x->u.str.len, x->u.str.s);
+    return tree_int(T->ps, 0, sp);
   default:
     fail(T, at, "an expression of kind %d has no .bp form in bpc import yet", (int)x->kind);
     return tree_int(T->ps, 0, sp);
