@@ -1419,6 +1419,10 @@ static void layout_stmt(Tobp *T, Stmt *s) {
   case S_WHILE: layout_block(T, s->u.while_.body); break;
   case S_LOOP: layout_block(T, s->u.loop.body); break;
   case S_FOR: layout_block(T, s->u.for_.body); break;
+  case S_TRY:
+    layout_block(T, s->u.try_.body);
+    for (uint32_t i = 0; i < s->u.try_.n; i++) layout_block(T, s->u.try_.catches[i]->body);
+    break;
   case S_PARALLEL:
     for (uint32_t i = 0; i < s->u.parallel.n; i++) layout_block(T, s->u.parallel.branches[i]);
     break;
