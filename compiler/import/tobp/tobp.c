@@ -27,6 +27,11 @@
  * reaches a node a second time or a jump .bp cannot write, and refuses
  * naming that node. It never prints code that would run differently.
  *
+ * A try (TRY ... TRY_END with CATCH edges) is a `try { } catch { }` whose block
+ * runs up to the TRY_ENDs of its group (meeting points outside the block are not
+ * used inside it); steps after the block that the error paths skip run after it
+ * under a flag set at the block's end.
+ *
  * A new kind of IR node plugs in at one of four places: a step that runs and
  * goes on along one FLOW edge in step_stmt; one that may follow an
  * EVENT_WAIT also in event_stmt's test; a construct with a region of its own
