@@ -73,7 +73,7 @@ renamed_scenario() {
       return r
     }
     BEGIN {
-      n = split("document action process on start param var const task approve review request mode due remind notify log if else while loop for in break continue parallel branch wait until terminate goto states command by final enter true false and or not reassign add when", w, " ")
+      n = split("document action process on start param var const task approve review request mode due remind notify log if else while loop for in break continue parallel branch wait until terminate goto states command by final enter true false and or not reassign add when after try catch throw", w, " ")
       for (i = 1; i <= n; i++) reserved[w[i]] = 1
     }
     /^start / {
@@ -178,10 +178,31 @@ if [ "$rc" -eq 2 ] && grep -q 'is not XML' "$TMP/err"; then pass
 else fail "tobp/.bp input" "exit $rc: $(head -n 2 "$TMP/err")"; fi
 
 # ---- 3. BPMN scenarios on the printed text ------------------------------------------
+# Models .bp cannot write (no user literal, no durations in seconds): FILE ELEMENT
+# REASON, refused naming the element and the construct. A model of this list that is
+# printed (the language grew the construct) fails until it is taken off the list.
+cat >"$TMP/cannot" <<'EOF'
+bpmn_form.bpmn approve .bp has no user literal
+bpmn_inclusive.bpmn legal .bp has no user literal
+bpmn_bound_error.bpmn timerEvent a duration of 1 seconds: .bp durations count whole minutes
+bpmn_non_interrupting.bpmn boundaryEvent a duration of 1 seconds: .bp durations count whole minutes
+EOF
 for src in tests/scenarios/*.bpmn; do
   [ -f "$src" ] || continue
   base=$(basename "$src" .bpmn)
   run "$TMP/out" "$TMP/err" "$BPC" import "$src" -o "$TMP/$base.bp"
+  expected=$(awk -v f="$base.bpmn" '$1 == f { $1 = ""; print substr($0, 2) }' "$TMP/cannot")
+  if [ -n "$expected" ]; then
+    element=${expected%% *}
+    reason=${expected#* }
+    if [ "$rc" -eq 1 ] && grep -q -F "$src:" "$TMP/err" && grep -q -F ": error: $element: " "$TMP/err" &&
+       grep -q -F "$reason" "$TMP/err"; then
+      pass
+    else
+      fail "tobp-scenario/$base" "not refused at $element ($reason): exit $rc: $(head -n 2 "$TMP/err")"
+    fi
+    continue
+  fi
   if [ "$rc" -ne 0 ]; then
     fail "tobp-scenario/$base" "not printed (exit $rc): $(head -n 2 "$TMP/err")"
     continue
@@ -214,7 +235,7 @@ for src in samples/*.bp tests/scenarios/*.bp; do
   scenarios "tobp-bp" "$TMP/$base.bp" "$(dirname "$src")" "$base"
 done
 
-echo "bpc import over the corpus: $compiled files compile, $printed printed as .bp, $refused refused as not block-structured"
+echo "bpc import over the corpus: $compiled files compile, $printed printed as .bp, $refused refused (the reasons follow)"
 cat "$TMP/refusals"
 echo "bpc import of .bp programs through the IR: $bp_printed printed, $bp_refused with states refused"
 echo "$passed passed, $failed failed"

@@ -476,6 +476,86 @@ static void test_prints_lowered_bp_back(void **state) {
   free(twice);
 }
 
+/* The constructs added after the printer: `after` handlers, try/catch/throw with the
+ * caught error read, `wait message` alone and as a branch of a race. */
+static const char roundtrip_new_text[] =
+    "process p {\n"
+    "  param boss: user\n"
+    "  var amount: decimal\n"
+    "  var note: string\n"
+    "  task boss \"Sign\" -> s\n"
+    "    after 2d every 1d times 3 { notify boss \"still open\" }\n"
+    "    after 5d { task boss \"Look into it\" }\n"
+    "  wait message paid {\n"
+    "    amount: decimal\n"
+    "  }\n"
+    "  try {\n"
+    "    task boss \"Pack\"\n"
+    "    if amount > 100 { throw \"too_much\" \"over {amount}\" }\n"
+    "  } catch \"too_much\", \"other\" as e {\n"
+    "    note = e.message\n"
+    "    log \"caught {e.code}\"\n"
+    "  } catch { log \"any\" }\n"
+    "  parallel any {\n"
+    "    branch { task boss \"Ship\" }\n"
+    "    branch { wait message \"order cancelled\" }\n"
+    "  }\n"
+    "}\n";
+
+static void test_prints_new_constructs_back(void **state) {
+  (void)state;
+  char *once_ = lowered_and_printed(roundtrip_new_text);
+  char *twice = lowered_and_printed(once_);
+  if (strcmp(once_, twice) != 0) fail_msg("first:\n%s\nsecond:\n%s", once_, twice);
+  const char *want[] = {"after 2d every 1d times 3 { notify boss \"still open\" }", "after 5d { task boss",
+                        "wait message paid {\n    amount: decimal\n  }", "try {",
+                        "throw \"too_much\" \"over {amount}\"", "} catch \"too_much\", \"other\" as e {",
+                        "note = e.message", "log \"caught {e.code}\"", "} catch {\n    log \"any\"\n  }",
+                        "branch { wait message \"order cancelled\" }"};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    if (!strstr(once_, want[i])) fail_msg("no `%s` in:\n%s", want[i], once_);
+  free(once_);
+  free(twice);
+}
+
+/* A user literal (a BPMN assignee id) has no .bp form: refused naming the user. */
+static void test_refuses_a_user_literal(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *t = task_node(&B, "T"), *e = node(&B, IR_END, "e");
+  IrExpr *who = ir_expr_user(B.ir, "lena", 4);
+  t->u.human.who = ir_who(B.ir, 1, &who);
+  flow(&B, s, t);
+  flow(&B, t, e);
+  expect_refusal(&B, "T", "the user `lena` is named by its id, and .bp has no user literal");
+}
+
+/* TRY around a task, its way out through TRY_END to a log the error path skips, a
+ * CATCH edge to a handler that ends the flow: the log runs after the try only when
+ * the block completed. */
+static void test_prints_a_try_with_a_tail(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *t = node(&B, IR_TRY, "t"), *a = task_node(&B, "A");
+  IrNode *leave = node(&B, IR_TRY_END, "leave"), *b = log_node(&B, "b"), *h = log_node(&B, "h");
+  IrNode *e1 = node(&B, IR_END, "e1"), *e2 = node(&B, IR_END, "e2");
+  t->u.try_.slot = ir_slot(B.ir, B.p, "t.code", &type_string, IR_SLOT_HIDDEN);
+  ir_slot(B.ir, B.p, "t.message", &type_string, IR_SLOT_HIDDEN);
+  flow(&B, s, t);
+  flow(&B, t, a);
+  flow(&B, a, leave);
+  flow(&B, leave, b);
+  flow(&B, b, e1);
+  const char *codes[] = {"late"};
+  ir_edge_catch(B.ir, B.p, t, h, 0, codes, 1, "late");
+  flow(&B, h, e2);
+  char *want = with_header("  var try_done: bool\n  try_done = false\n  try {\n    task boss \"A\"\n"
+                           "    try_done = true\n  } catch \"late\" {\n    log \"h\"\n  }\n"
+                           "  if try_done { log \"b\" }\n");
+  expect_text(&B, want);
+  free(want);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_prints_a_choice),
@@ -492,6 +572,9 @@ int main(void) {
       cmocka_unit_test(test_prints_a_break_with_steps_before_it),
       cmocka_unit_test(test_refuses_blocks_nested_too_deep),
       cmocka_unit_test(test_prints_lowered_bp_back),
+      cmocka_unit_test(test_prints_new_constructs_back),
+      cmocka_unit_test(test_refuses_a_user_literal),
+      cmocka_unit_test(test_prints_a_try_with_a_tail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,11 @@
  * reaches a node a second time or a jump .bp cannot write, and refuses
  * naming that node. It never prints code that would run differently.
  *
+ * A try (TRY ... TRY_END with CATCH edges) is a `try { } catch { }` whose block
+ * runs up to the TRY_ENDs of its group (meeting points outside the block are not
+ * used inside it); steps after the block that the error paths skip run after it
+ * under a flag set at the block's end.
+ *
  * A new kind of IR node plugs in at one of four places: a step that runs and
  * goes on along one FLOW edge in step_stmt; one that may follow an
  * EVENT_WAIT also in event_stmt's test; a construct with a region of its own
@@ -104,7 +109,30 @@ typedef struct Tobp {
   int depth;
   TobpError *err;
   bool failed;
+  const char **schedules; /* per process: the comment on its timer start, or NULL */
+  /* try scopes */
+  bool *try_slot;        /* per slot: it holds the code (or message) of a caught error */
+  struct Catching *catching; /* the catch blocks being walked, innermost first */
+  struct TryBody *try_body;  /* the try block being walked, or NULL */
 } Tobp;
+
+/* A catch block being walked: its error's slots read as VAR.code / VAR.message. */
+typedef struct Catching {
+  uint16_t slot;
+  const char *var;
+  bool used;
+  struct Catching *up;
+} Catching;
+
+/* A try block being walked: its nodes (up to the TRY_ENDs of its group), and
+ * where the flow goes on after it (the one node every TRY_END reached leads to). */
+typedef struct TryBody {
+  const IrNode *try_node;
+  bool *member;          /* per node */
+  const IrEdge *after;   /* the way out of its TRY_ENDs (all lead to one node) */
+  bool left;             /* a TRY_END was reached */
+  struct TryBody *up;
+} TryBody;
 
 static Span nospan(void) { return span_make(0, 0); }
 
@@ -174,7 +202,7 @@ static bool reserved(const char *s) {
       "review", "request", "mode", "due", "remind", "notify", "log", "if", "else", "while",
       "loop", "for", "in", "break", "continue", "parallel", "branch", "wait", "until",
       "terminate", "goto", "states", "command", "by", "final", "enter", "true", "false", "and",
-      "or", "not", "reassign", "add", "when"};
+      "or", "not", "reassign", "add", "when", "after", "try", "catch", "throw"};
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     if (str_eq(words[i], s)) return true;
   return false;
@@ -298,11 +326,37 @@ static Expr *call_expr(Tobp *T, const IrExpr *x, const IrNode *at) {
   return tree_call(T->ps, tree_name(x->u.call.fn, nospan()), &l, nospan());
 }
 
-static const char *slot_name(Tobp *T, uint32_t slot, const IrNode *at) {
-  const char *name = slot < T->p->slots.n ? T->names->slots[slot] : NULL;
-  if (!name) {
-    fail(T, at, "an expression reads a hidden slot, which has no name in .bp");
+static const char *added_var(Tobp *T, const char *base, const Type *type);
+
+/* A hidden slot (an importer's condition flag or loop counter) read or set by
+ * the flow: a variable of its own, named after the slot and declared with the
+ * process's variables the first time it is met. */
+static const char *hidden_name(Tobp *T, uint32_t slot, const IrNode *at) {
+  const IrSlot *s = ir_slot_at(T->p, slot);
+  if (!s->type || !type_by_name(s->type->name)) {
+    fail(T, at, "the flow keeps a value of type %s, which a .bp declaration cannot name",
+         s->type ? s->type->name : "?");
     return "_";
+  }
+  const char *name = added_var(T, s->name && *s->name ? s->name : "hidden", s->type);
+  T->names->slots[slot] = name;
+  return name;
+}
+
+static const char *slot_name(Tobp *T, uint32_t slot, const IrNode *at) {
+  if (slot >= T->p->slots.n) {
+    fail(T, at, "an expression reads a slot out of range");
+    return "_";
+  }
+  if (T->try_slot && T->try_slot[slot])
+    return fail(T, at, "the flow reads a caught error outside its catch block: .bp names the error only there"), "_";
+  const char *name = T->names->slots[slot];
+  if (!name) {
+    if (ir_slot_at(T->p, slot)->kind != IR_SLOT_HIDDEN) {
+      fail(T, at, "a value without a name");
+      return "_";
+    }
+    return hidden_name(T, slot, at);
   }
   return name;
 }
@@ -344,7 +398,14 @@ static Expr *expr(Tobp *T, const IrExpr *x, const IrNode *at) {
     return tree_string(T->ps, &l, sp);
   }
   case IR_X_LIST: return list_expr(T, x->u.list.items, x->u.list.n, at);
-  case IR_X_SLOT: return tree_name_expr(T->ps, slot_name(T, x->u.index, at), sp);
+  case IR_X_SLOT:
+    for (Catching *c = T->catching; c; c = c->up)
+      if (x->u.index == c->slot || x->u.index == c->slot + 1) {
+        c->used = true;
+        return tree_field(T->ps, tree_name_expr(T->ps, c->var, sp),
+                          tree_name(x->u.index == c->slot ? "code" : "message", sp), sp);
+      }
+    return tree_name_expr(T->ps, slot_name(T, x->u.index, at), sp);
   case IR_X_FIELD: return tree_name_expr(T->ps, field_name(T, x->u.index, at), sp);
   case IR_X_MEMBER: {
     const Type *rec = x->u.member.obj->type;
@@ -370,6 +431,10 @@ static Expr *expr(Tobp *T, const IrExpr *x, const IrNode *at) {
   }
   case IR_X_AS: /* the conversions IR_X_AS makes explicit are implicit in .bp */
     return expr(T, x->u.unary.operand, at);
+  case IR_X_USER:
+    fail(T, at, "the user `%.*s` is named by its id, and .bp has no user literal (a user comes from a "
+                "parameter, a variable or a step result)", (int)x->u.str.len, x->u.str.s);
+    return tree_int(T->ps, 0, sp);
   default:
     fail(T, at, "an expression of kind %d has no .bp form in bpc import yet", (int)x->kind);
     return tree_int(T->ps, 0, sp);
@@ -472,6 +537,15 @@ static Stmt *human_stmt(Tobp *T, const IrNode *n) {
     tree_human_remind(T->ps, s, before, "before", nospan(), body, nospan());
   }
   if (h->timeout_entry) tree_human_timeout(T->ps, s, "timeout", nospan(), handler_block(T, h->timeout_entry), nospan());
+  for (uint32_t i = 0; i < h->nafters; i++) {
+    Expr *delay = expr(T, h->after_delay[i], n);
+    Expr *every = h->after_every[i] ? expr(T, h->after_every[i], n) : NULL;
+    Expr *times = h->after_times[i] ? expr(T, h->after_times[i], n) : NULL;
+    if (times && !every) fail(T, n, "an `after` handler with a count of runs but no period has no .bp form");
+    Block *body = handler_block(T, h->after_entry[i]);
+    tree_human_after(T->ps, s, delay, every ? "every" : NULL, nospan(), every, times ? "times" : NULL, nospan(),
+                     times, body, nospan());
+  }
   return s;
 }
 
@@ -518,6 +592,39 @@ static Stmt *assign_stmt(Tobp *T, const IrNode *n) {
   return tree_assign(T->ps, tree_name(target, nospan()), expr(T, n->u.assign.value, n), nospan());
 }
 
+/* Is s a .bp identifier, not a reserved word? */
+static bool is_ident(const char *s) {
+  if (!*s || (*s >= '0' && *s <= '9')) return false;
+  for (const char *c = s; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+      return false;
+  return !reserved(s);
+}
+
+/* wait message NAME [{ FIELD: TYPE ... }]: NAME as an identifier when it is one,
+ * else as a string. */
+static Stmt *receive_stmt(Tobp *T, const IrNode *n) {
+  const char *name = n->u.receive.name ? n->u.receive.name : "";
+  Expr *quoted = NULL;
+  if (!is_ident(name)) {
+    if (!*name || strchr(name, '{') || strchr(name, '}'))
+      fail(T, n, "the message name \"%s\" cannot be written in .bp (empty, or with a brace)", name);
+    quoted = string_expr(T, name, (uint32_t)strlen(name));
+  }
+  uint32_t k = n->u.receive.nfields;
+  RequestField *fields = arena_alloc(&T->prog->arena, (k ? k : 1) * sizeof *fields);
+  for (uint32_t i = 0; i < k; i++) {
+    const IrReqField *f = &n->u.receive.fields[i];
+    const char *fname = f->to_slot ? slot_name(T, f->index, n) : field_name(T, f->index, n);
+    fields[i] = *tree_request_field(T->ps, tree_name(fname, nospan()), tree_type(tree_name(f->type->name, nospan())),
+                                    NULL, nospan());
+  }
+  FieldList fl;
+  LIST_INIT(fl);
+  for (uint32_t i = 0; i < k; i++) LIST_PUSH(T->ps, &fl, fields[i]);
+  return tree_receive(T->ps, tree_name(quoted ? NULL : name, nospan()), quoted, k ? &fl : NULL, nospan());
+}
+
 /* The statement of a node that runs and goes on (a step, an action, ...);
  * NULL for a kind that is no such statement. */
 static Stmt *step_stmt(Tobp *T, const IrNode *n) {
@@ -543,6 +650,7 @@ static Stmt *step_stmt(Tobp *T, const IrNode *n) {
     ExprList who = who_list(T, &n->u.add.who, n);
     return tree_add(T->ps, &who, sp);
   }
+  case IR_RECEIVE: return receive_stmt(T, n);
   default: return NULL;
   }
 }
@@ -626,6 +734,9 @@ static bool merge_again(Tobp *T, const IrNode *m) {
  * construct with nothing after it): nothing at the top level, a `break` in a
  * loop whose exit is the end of the flow. */
 static bool at_end(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec *out, bool *falls) {
+  if (T->try_body && n->kind == IR_END)
+    return fail(T, n, "this path ends the flow inside the try scope `%s`: .bp has no statement that ends "
+                      "the process there", T->try_body->try_node->id);
   if (follow)
     return fail(T, n, "this path ends the flow while the others go on to `%s`: .bp has no statement "
                       "that ends the process there", follow->id);
@@ -646,10 +757,12 @@ static bool at_end(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrV
  * they do not meet (each ends the flow), or, inside a loop, when they meet
  * outside it (each arm then ends in `break` or `continue`). */
 static const IrNode *meeting_point(const Tobp *T, const IrNode *n, const Loop *L) {
+  if (!n) return NULL;
   int32_t d = T->g.ipdom[n->index];
   if (d == TOBP_NONE || d == (int32_t)T->g.n) return NULL;
   const IrNode *f = ir_node_at(T->p, (uint32_t)d);
   if (L && !in_loop(L, f)) return NULL;
+  if (T->try_body && !T->try_body->member[f->index]) return NULL; /* they meet after the try */
   return f;
 }
 
@@ -795,12 +908,24 @@ static bool event_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fal
   const IrNode *f = meeting_point(T, n, L);
   uint32_t k;
   const IrEdge **arms = arms_of(T, n, &k);
+  /* the other events may end the instance: then the paths meet at or after an event,
+   * and they go on after it (an event is written in its branch) */
+  for (bool again = true; again && f;) {
+    again = false;
+    for (uint32_t i = 0; i < k; i++)
+      if (arms[i]->to == f) {
+        f = meeting_point(T, f, L);
+        again = true;
+        break;
+      }
+  }
   Stmt **events = arena_alloc(&T->prog->arena, (k ? k : 1) * sizeof *events);
   Block **conts = arena_alloc(&T->prog->arena, (k ? k : 1) * sizeof *conts);
   bool any_falls = false, all_instant = true;
   for (uint32_t i = 0; i < k && !T->failed; i++) {
     const IrNode *ev = arms[i]->to;
-    if (!ir_is_human(ev->kind) && ev->kind != IR_WAIT && ev->kind != IR_WAIT_UNTIL && ev->kind != IR_ACTION)
+    if (!ir_is_human(ev->kind) && ev->kind != IR_WAIT && ev->kind != IR_WAIT_UNTIL && ev->kind != IR_ACTION &&
+        ev->kind != IR_RECEIVE)
       return fail(T, ev, "an event of kind `%s` after an event gateway has no .bp form in bpc import yet",
                   ir_node_kind_name(ev->kind));
     if (!once(T, ev)) return false;
@@ -843,6 +968,110 @@ static bool event_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *fal
     if (s) push(T, out, s);
   }
   *falls = any_falls;
+  *next = f;
+  return true;
+}
+
+/* The nodes of a try block: those reached from its first node without passing a
+ * TRY_END of its group (the flow, and the handlers of the steps in it). */
+static bool *try_members(const Tobp *T, const IrNode *t, const IrNode *first) {
+  uint32_t n = T->p->nodes.n;
+  bool *member = xcalloc(n ? n : 1, sizeof *member);
+  uint32_t *stack = xmalloc((n ? n : 1) * sizeof *stack), top = 0;
+  member[first->index] = true;
+  stack[top++] = first->index;
+  while (top) {
+    const IrNode *v = ir_node_at(T->p, stack[--top]);
+    if (v->kind == IR_TRY_END && v->u.try_.group == t->u.try_.group) continue;
+    for (uint32_t i = 0; i < v->nout; i++) {
+      const IrEdge *e = ir_edge_at(T->p, v->out[i]);
+      if ((tobp_is_flow(e) || e->kind == IR_E_TIMER) && !member[e->to->index]) {
+        member[e->to->index] = true;
+        stack[top++] = e->to->index;
+      }
+    }
+  }
+  free(stack);
+  return member;
+}
+
+/* try { } catch "A", "B" [as e] { } ...: the block runs up to the TRY_ENDs of its
+ * group, each clause up to the try's meeting point. Steps that follow the block
+ * before that point (on its way out only) run after the try when no clause ran,
+ * which a variable set at the end of the block tells. */
+static bool try_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *falls, const IrNode **next) {
+  const IrNode *f = meeting_point(T, n, L);
+  const IrEdge *body = flow_out(T, n);
+  ArmAt *at = xmalloc((n->nout ? n->nout : 1) * sizeof *at);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n->nout; i++) {
+    const IrEdge *e = ir_edge_at(T->p, n->out[i]);
+    if (e->kind == IR_E_CATCH) at[k++] = (ArmAt){e, i};
+  }
+  qsort(at, k, sizeof *at, cmp_arm);
+  if (!body || k == 0) {
+    free(at);
+    return fail(T, n, "a try scope without its block or without a catch");
+  }
+  for (uint32_t i = 0; i + 1 < k; i++)
+    if (at[i].edge->ncodes == 0) {
+      free(at);
+      return fail(T, n, "a catch of any error before another catch: .bp takes such a clause only last");
+    }
+  /* the block */
+  TryBody tb = {n, try_members(T, n, body->to), NULL, false, T->try_body};
+  T->try_body = &tb;
+  PtrVec bstmts = {0};
+  bool body_falls;
+  walk_edge(T, body, NULL, NULL, &bstmts, &body_falls);
+  T->try_body = tb.up;
+  free(tb.member);
+  /* the clauses */
+  const char *var = unique_name(T, &T->locals, "e", "e");
+  Catch **catches = arena_alloc(&T->prog->arena, k * sizeof *catches);
+  bool any_falls = false;
+  for (uint32_t i = 0; i < k && !T->failed; i++) {
+    const IrEdge *e = at[i].edge;
+    Catching c = {n->u.try_.slot, var, false, T->catching};
+    T->catching = &c;
+    PtrVec stmts = {0};
+    bool cf;
+    walk_edge(T, e, f, L, &stmts, &cf);
+    T->catching = c.up;
+    any_falls |= cf;
+    Expr **codes = arena_alloc(&T->prog->arena, (e->ncodes ? e->ncodes : 1) * sizeof *codes);
+    for (uint32_t j = 0; j < e->ncodes; j++) {
+      const char *code = e->codes[j] ? e->codes[j] : "";
+      if (!*code || strchr(code, '{') || strchr(code, '}'))
+        fail(T, n, "the error code \"%s\" cannot be written as a .bp catch code", code);
+      codes[j] = string_expr(T, code, (uint32_t)strlen(code));
+    }
+    ExprList cl;
+    LIST_INIT(cl);
+    for (uint32_t j = 0; j < e->ncodes; j++) LIST_PUSH(T->ps, &cl, codes[j]);
+    catches[i] = tree_catch(T->ps, e->ncodes ? &cl : NULL, tree_name(c.used ? var : NULL, nospan()),
+                            block_of(T, &stmts), nospan());
+  }
+  free(at);
+  /* what follows the block before the meeting point */
+  PtrVec tail = {0};
+  bool tail_falls = false;
+  if (tb.left && !T->failed) walk_edge(T, tb.after, f, L, &tail, &tail_falls);
+  if (T->failed) return false;
+  const char *flag = NULL;
+  if (tail.n && any_falls) {
+    flag = added_var(T, "try_done", &type_bool);
+    push(T, out, tree_assign(T->ps, tree_name(flag, nospan()), tree_bool(T->ps, false, nospan()), nospan()));
+    push(T, &bstmts, tree_assign(T->ps, tree_name(flag, nospan()), tree_bool(T->ps, true, nospan()), nospan()));
+  }
+  Stmt *s = tree_try(T->ps, block_of(T, &bstmts), catches[0], nospan());
+  for (uint32_t i = 1; i < k; i++) tree_try_add(T->ps, s, catches[i], nospan());
+  push(T, out, from_node(T, s, n));
+  if (flag) push(T, out, tree_if(T->ps, tree_name_expr(T->ps, flag, nospan()), block_of(T, &tail), nospan()));
+  else
+    for (uint32_t i = 0; i < tail.n; i++) push(T, out, tail.items[i]);
+  (void)body_falls;
+  *falls = (tb.left && tail_falls) || any_falls;
   *next = f;
   return true;
 }
@@ -1056,6 +1285,37 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
       case IR_ITER_START:
         if (!once(T, n) || !for_stmt(T, n, out, &next)) goto done;
         break;
+      case IR_TRY:
+        if (!once(T, n) || !try_stmt(T, n, L, out, &goes_on, &next)) goto done;
+        break;
+      case IR_TRY_END: {
+        TryBody *tb = T->try_body;
+        if (!tb || n->u.try_.group != tb->try_node->u.try_.group) {
+          fail(T, n, "a flow reaches the end of a try scope from outside its block");
+          goto done;
+        }
+        const IrEdge *leave = flow_out(T, n);
+        if (!leave) {
+          fail(T, n, "the end of a try scope with no way on");
+          goto done;
+        }
+        if (tb->left && tb->after->to != leave->to) {
+          fail(T, n, "the try scope `%s` is left for two places (`%s`, `%s`): .bp goes on after a try at one",
+               tb->try_node->id, tb->after->to->id, leave->to->id);
+          goto done;
+        }
+        tb->left = true;
+        tb->after = leave;
+        *falls = ok = true;
+        goto done;
+      }
+      case IR_THROW: {
+        Expr *code = expr(T, n->u.throw_.code, n);
+        Expr *msg = n->u.throw_.message ? expr(T, n->u.throw_.message, n) : NULL;
+        push(T, out, from_node(T, tree_throw(T->ps, code, msg, nospan()), n));
+        T->depth--;
+        return !T->failed;
+      }
       case IR_JOIN: case IR_RACE_JOIN:
         fail(T, n, "flows reach this join that do not come from one parallel split as one block");
         goto done;
@@ -1164,6 +1424,10 @@ static void layout_stmt(Tobp *T, Stmt *s) {
   case S_WHILE: layout_block(T, s->u.while_.body); break;
   case S_LOOP: layout_block(T, s->u.loop.body); break;
   case S_FOR: layout_block(T, s->u.for_.body); break;
+  case S_TRY:
+    layout_block(T, s->u.try_.body);
+    for (uint32_t i = 0; i < s->u.try_.n; i++) layout_block(T, s->u.try_.catches[i]->body);
+    break;
   case S_PARALLEL:
     for (uint32_t i = 0; i < s->u.parallel.n; i++) layout_block(T, s->u.parallel.branches[i]);
     break;
@@ -1180,6 +1444,12 @@ static void layout_stmt(Tobp *T, Stmt *s) {
       sb_putc(&T->text, 'o');
       layout_block(T, h->on_timeout);
     }
+    for (uint32_t i = 0; i < h->nafters; i++) { /* after the reminds and the on timeout */
+      h->afters[i].span.off = (uint32_t)T->text.len;
+      sb_putc(&T->text, 'a');
+      layout_block(T, h->afters[i].body);
+      h->afters[i].span.len = (uint32_t)T->text.len - h->afters[i].span.off;
+    }
     break;
   }
   default: break;
@@ -1194,12 +1464,26 @@ static void layout_program(Tobp *T) {
   if (T->stmt_ids.n) qsort(T->stmt_ids.items, T->stmt_ids.n, sizeof *T->stmt_ids.items, cmp_stmt_id);
   sb_init(&T->text);
   sb_puts(&T->text, "x\n");
+  uint32_t nproc = 0;
   for (uint32_t i = 0; i < T->prog->nitems; i++) {
     Item *it = &T->prog->items[i];
     uint32_t off = (uint32_t)T->text.len;
     sb_putc(&T->text, 'i');
     if (it->kind == I_PROCESS) {
       Process *p = it->u.proc;
+      const char *schedule = nproc < T->ir->nprocs ? T->schedules[nproc] : NULL;
+      nproc++;
+      if (schedule) { /* a comment of its own line before the statements */
+        sb_putc(&T->text, '\n');
+        Comment *c = arena_alloc(&T->prog->arena, sizeof *c);
+        c->own_line = true;
+        c->span.off = (uint32_t)T->text.len;
+        sb_puts(&T->text, "# ");
+        for (const char *q = schedule; *q; q++) sb_putc(&T->text, *q == '\n' || *q == '\r' ? ' ' : *q);
+        c->span.len = (uint32_t)T->text.len - c->span.off;
+        sb_putc(&T->text, '\n');
+        ptrvec_push(&T->prog->arena, &T->comments, c);
+      }
       for (uint32_t k = 0; k < p->nmembers; k++)
         if (p->members[k].kind == M_STMT) layout_stmt(T, p->members[k].u.stmt);
       sb_putc(&T->text, '}');
@@ -1363,11 +1647,21 @@ static void process_item(Tobp *T, uint32_t i) {
   memset(&T->extra, 0, sizeof T->extra);
   T->emitted = xcalloc(p->nodes.n ? p->nodes.n : 1, sizeof *T->emitted);
   T->merged = xcalloc(p->nodes.n ? p->nodes.n : 1, sizeof *T->merged);
+  T->try_slot = xcalloc(p->slots.n + 2, sizeof *T->try_slot);
+  for (uint32_t k = 0; k < p->nodes.n; k++) {
+    const IrNode *t = ir_node_at(p, k);
+    if (t->kind == IR_TRY && t->u.try_.slot < p->slots.n) T->try_slot[t->u.try_.slot] = T->try_slot[t->u.try_.slot + 1] = true;
+  }
   tobp_graph_init(&T->g, p);
   fork_joins(T);
 
   PtrVec members = {0};
-  if (p->trigger.kind != IR_TRIG_MANUAL) {
+  if (p->trigger.kind == IR_TRIG_TIMER) {
+    /* .bp has no schedule trigger: the process is printed to be started by hand, with
+     * the schedule in a comment at the top of its body (layout_program) */
+    const char *when = p->trigger.schedule && *p->trigger.schedule ? p->trigger.schedule : "?";
+    T->schedules[i] = arena_printf(&T->prog->arena, "started by a timer on the schedule %s, which .bp has no trigger for: the host starts it", when);
+  } else if (p->trigger.kind != IR_TRIG_MANUAL) {
     Member *m = arena_alloc(&T->prog->arena, sizeof *m);
     *m = (Member){.kind = M_TRIGGER, .u.trigger = trigger_of(T, p)};
     ptrvec_push(&T->prog->arena, &members, m);
@@ -1394,6 +1688,8 @@ static void process_item(Tobp *T, uint32_t i) {
   tobp_graph_free(&T->g);
   free(T->emitted);
   free(T->merged);
+  free(T->try_slot);
+  T->try_slot = NULL;
   nameset_free(&T->locals);
   T->p = NULL;
 }
@@ -1420,8 +1716,17 @@ char *tobp_program(const IrProgram *ir, bool ids, TobpError *err) {
   if (!T.failed) name_items(&T);
   for (uint32_t i = 0; i < ir->ndocs && !T.failed; i++) document_item(&T, i);
   for (uint32_t i = 0; i < ir->nactions && !T.failed; i++) action_item(&T, i);
+  T.schedules = xcalloc(ir->nprocs + 1, sizeof *T.schedules);
   for (uint32_t i = 0; i < ir->nprocs && !T.failed; i++) process_item(&T, i);
-  if (!T.failed && T.diags.errors) fail(&T, NULL, "the process nests more deeply than .bp allows");
+  if (!T.failed && T.diags.errors) { /* a builder refused what the walk made */
+    const char *why = "?";
+    for (uint32_t i = 0; i < T.diags.n; i++)
+      if (T.diags.items[i].level == DIAG_ERROR) {
+        why = T.diags.items[i].message;
+        break;
+      }
+    fail(&T, NULL, "the printed text would not read back (%s)", why);
+  }
 
   char *text = NULL;
   if (!T.failed) {
@@ -1437,6 +1742,7 @@ char *tobp_program(const IrProgram *ir, bool ids, TobpError *err) {
     source_free(laid);
   }
   nameset_free(&T.items);
+  free(T.schedules);
   free(T.ps->lists.data);
   free(T.ps);
   diags_free(&T.diags);

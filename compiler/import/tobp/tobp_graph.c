@@ -14,7 +14,7 @@
 
 bool tobp_is_flow(const IrEdge *e) {
   return e->kind == IR_E_FLOW || e->kind == IR_E_COND || e->kind == IR_E_ELSE ||
-         e->kind == IR_E_LOOP;
+         e->kind == IR_E_LOOP || e->kind == IR_E_CATCH;
 }
 
 /* A flow ends here normally and goes on to the virtual exit. */
