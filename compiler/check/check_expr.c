@@ -110,7 +110,7 @@ static bool datetime_shape(const char *s, size_t n, bool *valid) {
 }
 
 /* The text of a string literal without interpolation, or NULL. */
-static const char *literal_text(Checker *C, const Expr *e, size_t *len) {
+const char *check_literal_text(Checker *C, const Expr *e, size_t *len) {
   if (!e || e->kind != E_STRING) return NULL;
   StrBuf b;
   sb_init(&b);
@@ -129,7 +129,7 @@ static const char *literal_text(Checker *C, const Expr *e, size_t *len) {
 
 static void check_date_literal(Checker *C, const Expr *arg, bool with_time) {
   size_t n;
-  const char *s = literal_text(C, arg, &n);
+  const char *s = check_literal_text(C, arg, &n);
   if (!s) return;
   bool valid = false;
   bool shaped = with_time ? datetime_shape(s, n, &valid) : date_shape(s, n, &valid);

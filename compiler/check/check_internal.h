@@ -172,6 +172,8 @@ const Expr *check_first_non_constant(const Checker *C, const Expr *e);
  * not constant or its value is undefined (overflow, division by zero), and
  * then sets *why (when not NULL) to a message or NULL. */
 bool check_fold_int(const Checker *C, const Expr *e, int64_t *out, const char **why);
+/* The text of a string literal without interpolation (its length in *len), or NULL. */
+const char *check_literal_text(Checker *C, const Expr *e, size_t *len);
 /* Builds the folded form of a constant (an E_INT / E_BOOL node when it folds,
  * else e itself). */
 Expr *check_fold_constant(Checker *C, Expr *e);

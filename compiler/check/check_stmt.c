@@ -496,19 +496,8 @@ static void check_start(Checker *C, Stmt *s) {
 
 /* A string literal without interpolation: its text (NULL otherwise). */
 static const char *literal_code(Checker *C, const Expr *e) {
-  if (!e || e->kind != E_STRING) return NULL;
-  StrBuf b;
-  sb_init(&b);
-  for (uint32_t i = 0; i < e->u.str.n; i++) {
-    if (e->u.str.parts[i].expr) {
-      sb_free(&b);
-      return NULL;
-    }
-    sb_putn(&b, e->u.str.parts[i].text, e->u.str.parts[i].len);
-  }
-  const char *s = arena_strdup(C->arena, b.data ? b.data : "");
-  sb_free(&b);
-  return s;
+  size_t len;
+  return check_literal_text(C, e, &len);
 }
 
 /* try { } catch ["A", ...] [as e] { } ...: the body may not be left by break or continue
