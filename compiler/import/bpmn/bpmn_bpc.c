@@ -26,16 +26,8 @@ typedef struct NodeMap {
   uint32_t cap;
 } NodeMap;
 
-static uint32_t ptr_hash(const void *p) {
-  uint64_t v = (uint64_t)(uintptr_t)p;
-  v ^= v >> 33;
-  v *= 0xff51afd7ed558ccdULL;
-  v ^= v >> 33;
-  return (uint32_t)v;
-}
-
 static void map_put(NodeMap *m, const BpmnElement *k, IrNode *v) {
-  uint32_t i = ptr_hash(k) & (m->cap - 1);
+  uint32_t i = bpmn_hash_ptr(k) & (m->cap - 1);
   while (m->keys[i] && m->keys[i] != k) i = (i + 1) & (m->cap - 1);
   m->keys[i] = k;
   m->vals[i] = v;
@@ -43,7 +35,7 @@ static void map_put(NodeMap *m, const BpmnElement *k, IrNode *v) {
 
 static IrNode *map_get(const NodeMap *m, const BpmnElement *k) {
   if (!k) return NULL;
-  uint32_t i = ptr_hash(k) & (m->cap - 1);
+  uint32_t i = bpmn_hash_ptr(k) & (m->cap - 1);
   while (m->keys[i]) {
     if (m->keys[i] == k) return m->vals[i];
     i = (i + 1) & (m->cap - 1);

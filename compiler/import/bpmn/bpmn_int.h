@@ -52,4 +52,14 @@ bool bpmn_xml_parse(BpmnModel *m, const char *data, size_t len, const BpmnXmlHan
 /* ---- the structural checks (bpmn_check.c) ------------------------------------- */
 void bpmn_check(BpmnModel *m);
 
+/* A hash of a pointer (the mixing step of MurmurHash3's finalizer), for the room's
+ * open-addressing maps keyed by element. */
+static inline uint32_t bpmn_hash_ptr(const void *p) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return (uint32_t)x;
+}
+
 #endif

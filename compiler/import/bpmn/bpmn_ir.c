@@ -47,24 +47,16 @@ typedef struct ElMap {
   uint32_t cap;
 } ElMap;
 
-static uint32_t hash_ptr(const void *p) {
-  uint64_t x = (uint64_t)(uintptr_t)p;
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  return (uint32_t)x;
-}
-
 static El *el_find(const ElMap *h, const BpmnElement *e) {
   if (!e) return NULL;
-  for (uint32_t i = hash_ptr(e) & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
+  for (uint32_t i = bpmn_hash_ptr(e) & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
     if (!h->slots[i]) return NULL;
     if (h->slots[i]->e == e) return h->slots[i];
   }
 }
 
 static void el_put(ElMap *h, El *el) {
-  uint32_t i = hash_ptr(el->e) & (h->cap - 1);
+  uint32_t i = bpmn_hash_ptr(el->e) & (h->cap - 1);
   while (h->slots[i]) i = (i + 1) & (h->cap - 1);
   h->slots[i] = el;
 }
