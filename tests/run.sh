@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh BUILD — every test of bpc: unit tests, golden diagnostics, the
 # samples (check + fmt), hostile input, the command line, (tests/dot.sh)
-# the diagrams, (tests/mass.sh) bprun mass and (tests/export.sh) BPMN export
-# round trips.
+# the diagrams, (tests/mass.sh) bprun mass, (tests/samples_mass.sh) the mass
+# samples on their data and (tests/export.sh) BPMN export round trips.
 #
 # Run from the repository root: `sh tests/run.sh build` (or build/asan, where
 # the same cases run under AddressSanitizer and UBSan). Prints one line per
@@ -301,6 +301,14 @@ if [ -f tests/mass.sh ] && [ -x "$BUILD/bprun" ]; then
   sh tests/mass.sh "$BUILD" >"$TMP/mass.out" 2>&1
   grep -A 30 '^FAIL' "$TMP/mass.out" | head -n 60
   add_counts "mass.sh" "$TMP/mass.out"
+fi
+
+# The mass samples S14–S17 on their data (tests/samples_mass.sh): its cases count here.
+if [ -f tests/samples_mass.sh ] && [ -x "$BUILD/bprun" ]; then
+  echo "== samples: mass runs (tests/samples_mass.sh)"
+  sh tests/samples_mass.sh "$BUILD" >"$TMP/smass.out" 2>&1
+  grep -A 30 '^FAIL' "$TMP/smass.out" | head -n 60
+  add_counts "samples_mass.sh" "$TMP/smass.out"
 fi
 
 # `bpc export --bpmn` round trips (tests/export.sh): its cases count here.
