@@ -737,7 +737,8 @@ int bpmnw_export(const IrProgram *ir, const char *only, char **xml, size_t *len,
     const IrProc *p = &ir->procs[i];
     if (!exportable(&W, p, chosen >= 0)) continue;
     if (!plain_ncname(p->name) || id_taken(&W, p->name)) {
-      refuse(&W, p->line, "process `%s`: its name is no BPMN id%s", p->name, "");
+      refuse(&W, p->line, "process `%s`: its name cannot be expressed in BPMN as a process id (%s)", p->name,
+             plain_ncname(p->name) ? "another element has that id" : "ASCII letters, digits, `_`, `-` and `.` only");
       continue;
     }
     pos[i].p = p;
