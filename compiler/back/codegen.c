@@ -114,10 +114,9 @@ static KeyEntry *keymap_slot(KeyMap *m, const uint8_t *key, uint32_t len) {
   return keymap_find(m, key, len);
 }
 
-static void keymap_free(KeyMap *m) {
-  for (uint32_t i = 0; i < m->cap; i++) free(m->slots[i].key);
-  free(m->slots);
-}
+/* The keys are in the Gen's arena (freed with it): one allocation per distinct string
+ * or constant was a malloc and a free each. */
+static void keymap_free(KeyMap *m) { free(m->slots); }
 
 /* ---- the whole bundle ---------------------------------------------------------- */
 
@@ -164,7 +163,7 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
   }
   KeyEntry *e = keymap_slot(&g->string_map, (const uint8_t *)s, (uint32_t)len);
   if (e->key) return e->value;
-  e->key = xmalloc(len + 1);
+  e->key = arena_alloc(&g->arena, len + 1);
   memcpy(e->key, s, len);
   e->key[len] = 0;
   e->len = (uint32_t)len;
@@ -180,7 +179,7 @@ static uint32_t intern(Gen *g, const char *s) { return s ? intern_n(g, s, strlen
 /* The key of a constant: its type and payload, as bytes. */
 static uint16_t add_const(Gen *g, const BptConst *c) {
   /* The key is built in a buffer on the stack when it fits (every constant but a long
-   * list), copied to the heap only when the constant is new. */
+   * list), copied to the Gen's arena only when the constant is new. */
   uint8_t local[64];
   ByteBuf key = {local, 0, sizeof local};
   if (c->nitems > (sizeof local - 18) / 4) key = (ByteBuf){0};
@@ -197,11 +196,10 @@ static uint16_t add_const(Gen *g, const BptConst *c) {
     fail(g, "more than 65535 distinct constants in one bundle");
     return 0;
   }
-  if (key.data == local) {
-    key.data = xmalloc(key.len);
-    memcpy(key.data, local, key.len);
-  }
-  e->key = key.data;
+  uint8_t *stored = arena_alloc(&g->arena, key.len);
+  memcpy(stored, key.data, key.len);
+  if (key.data != local) free(key.data);
+  e->key = stored;
   e->len = key.len;
   e->value = g->nconsts;
   g->const_map.n++;
