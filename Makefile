@@ -300,7 +300,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/bpbench
 	@sh bench/run.sh $(BUILD)
 
-.PHONY: bench-check bench-bpmn-read
+.PHONY: bench-check
 # The earlier separate timings: bpc check at 100k lines (PASS/FAIL at 100 ms), BPMN read.
 bench-check: deps
 	@$(MAKE) --no-print-directory all
