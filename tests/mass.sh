@@ -118,6 +118,16 @@ printf '\357\273\277name,city,contract,status,message\r\nИван,Москва,�
 mass "mass/CRLF and BOM" 0 "$FIX" fix_city --documents "$TMP/crlf.csv" --out "$TMP/crlf.out" &&
   same "mass/CRLF and BOM output" "$TMP/crlf.expected" "$TMP/crlf.out"
 
+# Text cells bprun hands to the runtime as they stand (no copy) and the ones it must
+# parse: a quoted literal, blanks and tabs to trim, a line end inside, invalid UTF-8
+# (bytes FF FE, an overlong form, a surrogate, a code point above U+10FFFF), a 4-byte
+# character: the same values and messages as bp_value_parse gives, with 1 and 2 jobs.
+mass "mass/text cells" 1 "$FIX" fix_city --documents $M/cells.csv --out "$TMP/cells1.csv" $CLOCK &&
+  same "mass/text cells output" $M/cells.expected.csv "$TMP/cells1.csv"
+said "mass/text cells surrogate" "$M/cells.csv:7: name: text that is not valid UTF-8"
+mass "mass/text cells --jobs 2" 1 "$FIX" fix_city --documents $M/cells.csv --out "$TMP/cells2.csv" --jobs 2 $CLOCK &&
+  same "mass/text cells --jobs 2 output" $M/cells.expected.csv "$TMP/cells2.csv"
+
 # ---------------------------------------------------------------------------
 echo "== mass: typed columns (tests/mass/accounts.bp)"
 mass "mass/accounts" 1 "$ACC" check --documents $M/accounts.csv --out "$TMP/a1.csv" $CLOCK limit=2000 &&

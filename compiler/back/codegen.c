@@ -75,10 +75,22 @@ typedef struct KeyMap {
   uint32_t cap, n;
 } KeyMap;
 
+/* Eight bytes at a time (a multiply and a rotate each), not one: the tables see every
+ * string and constant of the program. Only the table's probing depends on it, never
+ * the bundle's bytes (entries are numbered in the order they are first seen). */
 static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
-  uint32_t h = 2166136261u;
-  for (uint32_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-  return h;
+  uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    h = h << 29 | h >> 35;
+    p += 8, n -= 8;
+  }
+  uint64_t w = 0;
+  for (uint32_t i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+  h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
+  return (uint32_t)(h >> 32 ^ h);
 }
 
 static KeyEntry *keymap_find(KeyMap *m, const uint8_t *key, uint32_t len) {
@@ -102,10 +114,9 @@ static KeyEntry *keymap_slot(KeyMap *m, const uint8_t *key, uint32_t len) {
   return keymap_find(m, key, len);
 }
 
-static void keymap_free(KeyMap *m) {
-  for (uint32_t i = 0; i < m->cap; i++) free(m->slots[i].key);
-  free(m->slots);
-}
+/* The keys are in the Gen's arena (freed with it): one allocation per distinct string
+ * or constant was a malloc and a free each. */
+static void keymap_free(KeyMap *m) { free(m->slots); }
 
 /* ---- the whole bundle ---------------------------------------------------------- */
 
@@ -152,7 +163,7 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
   }
   KeyEntry *e = keymap_slot(&g->string_map, (const uint8_t *)s, (uint32_t)len);
   if (e->key) return e->value;
-  e->key = xmalloc(len + 1);
+  e->key = arena_alloc(&g->arena, len + 1);
   memcpy(e->key, s, len);
   e->key[len] = 0;
   e->len = (uint32_t)len;
@@ -167,7 +178,11 @@ static uint32_t intern(Gen *g, const char *s) { return s ? intern_n(g, s, strlen
 
 /* The key of a constant: its type and payload, as bytes. */
 static uint16_t add_const(Gen *g, const BptConst *c) {
-  ByteBuf key = {0};
+  /* The key is built in a buffer on the stack when it fits (every constant but a long
+   * list), copied to the Gen's arena only when the constant is new. */
+  uint8_t local[64];
+  ByteBuf key = {local, 0, sizeof local};
+  if (c->nitems > (sizeof local - 18) / 4) key = (ByteBuf){0};
   put_u8(&key, c->type);
   for (int i = 0; i < 8; i++) put_u8(&key, (uint8_t)((uint64_t)c->i >> (8 * i)));
   put_u8(&key, c->scale);
@@ -175,16 +190,16 @@ static uint16_t add_const(Gen *g, const BptConst *c) {
   put_u32(&key, c->nitems);
   for (uint32_t i = 0; i < c->nitems; i++) put_u32(&key, c->items[i]);
   KeyEntry *e = keymap_slot(&g->const_map, key.data, key.len);
-  if (e->key) {
-    free(key.data);
-    return (uint16_t)e->value;
-  }
-  if (g->nconsts >= 0xFFFF) {
-    free(key.data);
+  if (e->key || g->nconsts >= 0xFFFF) {
+    if (key.data != local) free(key.data);
+    if (e->key) return (uint16_t)e->value;
     fail(g, "more than 65535 distinct constants in one bundle");
     return 0;
   }
-  e->key = key.data;
+  uint8_t *stored = arena_alloc(&g->arena, key.len);
+  memcpy(stored, key.data, key.len);
+  if (key.data != local) free(key.data);
+  e->key = stored;
   e->len = key.len;
   e->value = g->nconsts;
   g->const_map.n++;

@@ -97,10 +97,29 @@ static uint32_t *id_count(IrProgram *ir, IrProc *p, uint64_t key) {
   return &p->idcounts[j];
 }
 
+/* Writes "_N" (decimal) at p; returns the end. */
+static char *put_suffix(char *p, uint32_t n) {
+  char digits[10];
+  int k = 0;
+  do digits[k++] = (char)('0' + n % 10);
+  while ((n /= 10) != 0);
+  *p++ = '_';
+  while (k) *p++ = digits[--k];
+  return p;
+}
+
+/* Made by hand, not with printf: one id per node, and vsnprintf cost a tenth of
+ * `bpc compile` (docs/performance.md). */
 static const char *make_id(IrProgram *ir, IrProc *p, IrNodeKind kind, uint32_t line) {
   uint32_t *count = id_count(ir, p, (uint64_t)line << 8 | kind);
-  if (++*count == 1) return arena_printf(&ir->arena, "%s_%u", node_kind_names[kind], line);
-  return arena_printf(&ir->arena, "%s_%u_%u", node_kind_names[kind], line, *count);
+  const char *name = node_kind_names[kind];
+  size_t n = strlen(name);
+  char *id = arena_alloc(&ir->arena, n + 23), *end = id + n;
+  memcpy(id, name, n);
+  end = put_suffix(end, line);
+  if (++*count != 1) end = put_suffix(end, *count);
+  *end = '\0';
+  return id;
 }
 
 /* ---- programs, processes, nodes, edges ---------------------------------------- */

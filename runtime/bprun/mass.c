@@ -74,6 +74,7 @@ typedef struct Worker {
   pthread_t thread;
   BpArg *params; /* parsed in this worker's runtime */
   BpArg *args;   /* a row's fields, then the parameters */
+  bool *owned;   /* args[i] was made by bp_value_parse: freed after the row */
   CsvCells cells;
   CsvBuf text; /* one value as text */
 } Worker;
@@ -293,8 +294,54 @@ static RowStatus judge(Host *h, char *buf, size_t size, const char **message) {
   return st == BP_COMPLETED ? ROW_COMPLETED : ROW_TERMINATED;
 }
 
+/* A value made by bp_value_parse is freed; one taken as it stands (cell_as_is: it points
+ * into the row's decoded cells) is not. */
 static void free_values(Worker *w, size_t n) {
-  for (size_t i = 0; i < n; i++) bp_value_free(w->h.rt, &w->args[i].value);
+  for (size_t i = 0; i < n; i++)
+    if (w->owned[i]) bp_value_free(w->h.rt, &w->args[i].value);
+}
+
+/* The runtime's rule for text (rt_valid_utf8): well-formed UTF-8, no overlong forms, no
+ * surrogates, nothing above U+10FFFF. */
+static bool utf8_ok(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < len) {
+    unsigned c = u[i];
+    size_t n;
+    uint32_t cp, min;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
+    else return false;
+    if (i + n > len) return false;
+    for (size_t k = 1; k < n; k++) {
+      if ((u[i + k] & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (u[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+/* A text or user cell taken as it stands, without bp_value_parse's copy (and its free
+ * after the row): what bp_value_parse would give, when the cell is not quoted, has no
+ * blanks to trim and is valid UTF-8 (a user id not empty). bp_start copies it. Anything
+ * else goes through bp_value_parse, which says what is wrong. */
+static bool cell_as_is(const CsvCell *cell, uint8_t type, BpValue *out) {
+  if (type != BP_T_STRING && type != BP_T_USER) return false;
+  const char *t = cell->s;
+  size_t n = cell->len;
+  if (n == 0 || n > BP_MAX_STRING || t[0] == ' ' || t[0] == '\t' || t[0] == '"') return false;
+  char last = t[n - 1];
+  if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
+  if (!utf8_ok(t, n)) return false;
+  *out = (BpValue){.type = (BpType)type, .s = t, .len = n};
+  return true;
 }
 
 /* An empty cell gives no value (the field keeps its default, a date stays unset) but
@@ -320,7 +367,9 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, size_t *n) {
     const CsvCell *cell = &w->cells.cell[i];
     if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
     BpError err = {0};
-    if (bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
+    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, &w->args[*n].value);
+    if (w->owned[*n] &&
+        bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
       free_values(w, *n);
       bad_row(w, c, rec, "%s: %s", m->cols[i].name, err.message);
       return false;
@@ -687,6 +736,7 @@ static bool open_workers(Worker *w, int n, Mass *m, const uint8_t *bundle, size_
       return false;
     }
     w[i].args = xrealloc(NULL, (m->ncols + m->nparams + 1) * sizeof *w[i].args);
+    w[i].owned = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].owned);
   }
   return true;
 }
@@ -697,6 +747,7 @@ static bool close_workers(Worker *w, int n, Mass *m) {
   for (int i = 0; i < n; i++) {
     free_params(&w[i].h, w[i].params, m->nparams);
     free(w[i].args);
+    free(w[i].owned);
     csv_cells_free(&w[i].cells);
     csv_buf_free(&w[i].text);
     host_close(&w[i].h);

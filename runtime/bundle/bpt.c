@@ -132,7 +132,7 @@ typedef struct Out {
   bool oom, too_large;
 } Out;
 
-static void put(Out *o, const void *src, size_t n) {
+static void put_slow(Out *o, const void *src, size_t n) {
   if (o->oom || o->too_large || n == 0) return;
   if (n > (size_t)UINT32_MAX - o->n) { /* the size field is a u32 */
     o->too_large = true;
@@ -151,6 +151,17 @@ static void put(Out *o, const void *src, size_t n) {
   }
   memcpy(o->p + o->n, src, n);
   o->n += n;
+}
+
+/* Inlined, so that the fixed-size puts below copy without a call when there is room
+ * (a bundle is written a few bytes at a time); the rest is put_slow's. */
+static inline void put(Out *o, const void *src, size_t n) {
+  if (!o->oom && !o->too_large && n <= o->cap - o->n && n <= (size_t)UINT32_MAX - o->n) {
+    if (n) memcpy(o->p + o->n, src, n);
+    o->n += n;
+    return;
+  }
+  put_slow(o, src, n);
 }
 
 static void put_u8(Out *o, unsigned v) {
