@@ -956,7 +956,7 @@ static void map_element(Proc *P, El *el) {
     break;
   case BPMN_SERVICE_TASK: case BPMN_SEND_TASK: case BPMN_BUSINESS_RULE_TASK: case BPMN_SCRIPT_TASK:
     n = ir_node(ir, P->p, IR_ACTION, e->id, e->line, 0);
-    n->u.action.action = (uint16_t)action_index(mp, e->origin ? e->origin : eid(e));
+    n->u.action.action = (uint16_t)action_index(mp, e->action_name ? e->action_name : e->origin ? e->origin : eid(e));
     n->u.action.result = -1;
     n->title = ir_str(ir, e->name && *e->name ? e->name : e->origin ? e->origin : eid(e));
     break;
@@ -1838,7 +1838,8 @@ static bool has_elements(const BpmnProcess *bp) {
 static void action_names(BpmnModel *m, const PtrVec *elements, PtrVec *names) {
   for (uint32_t k = 0; k < elements->n; k++) {
     BpmnElement *e = elements->items[k];
-    if ((is_action(e->kind) || is_sending(e)) && e->id) ptrvec_push(&m->arena, names, (void *)(e->origin ? e->origin : e->id));
+    if ((is_action(e->kind) || is_sending(e)) && e->id)
+      ptrvec_push(&m->arena, names, (void *)(e->action_name ? e->action_name : e->origin ? e->origin : e->id));
     if (e->kind == BPMN_SUB_PROCESS) action_names(m, &e->children, names);
   }
 }
