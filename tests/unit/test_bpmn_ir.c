@@ -544,10 +544,17 @@ static void test_multi_instance_actions(void **state) {
   BpArg three[] = {{"items", bp_list(BP_T_STRING, items, 3)}};
   run_path(coll, three, 1, BP_COMPLETED, "a a");
   run_path(coll, NULL, 0, BP_COMPLETED, "");
-  expect_refused(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"false\">"
-                        "<loopCardinality/></multiInstanceLoopCharacteristics></serviceTask>"),
-                 "a: a multi-instance activity without a loopCardinality or a collection is not supported "
-                 "(how many instances to run is not said)");
+  /* no count and no collection: the count is the start parameter `a_count` (an int) */
+  const char *unsaid = LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"false\">"
+                              "<loopCardinality/></multiInstanceLoopCharacteristics></serviceTask>");
+  BpArg two[] = {{"a_count", bp_int(2)}};
+  run_path(unsaid, two, 1, BP_COMPLETED, "a a");
+  /* named after the element's name when it is plain; a name taken gets `_2` */
+  const char *named = LOOPED("<serviceTask id=\"a\" name=\"Send  reminder\"><multiInstanceLoopCharacteristics>"
+                             "<completionCondition>${Send_reminder_count}</completionCondition>"
+                             "</multiInstanceLoopCharacteristics></serviceTask>");
+  BpArg three_more[] = {{"Send_reminder_count_2", bp_int(3)}, {"Send_reminder_count", bp_bool(false)}};
+  run_path(named, three_more, 2, BP_COMPLETED, "a a a");
   expect_refused(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics "
                         "camunda:collection=\"${list}\"><completionCondition>${services.done}</completionCondition>"
                         "</multiInstanceLoopCharacteristics></serviceTask>"),
@@ -670,10 +677,32 @@ static void test_call_activity(void **state) {
   ir_free(ir);
   bpmn_free(m);
   /* a missing process, recursion (direct and indirect) */
+  /* a process of another file: a host action named by its id (made an identifier) */
+  run_path(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                    "<callActivity id=\"c\" calledElement=\"other-file.process\"/>"
+                    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
+           NULL, 0, BP_COMPLETED, "other_file_process");
+  /* Camunda 8 names it in zeebe:calledElement */
+  run_path(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                    "<callActivity id=\"c\"><extensionElements><zeebe:calledElement "
+                    "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" processId=\"billing\"/></extensionElements>"
+                    "</callActivity><sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
+           NULL, 0, BP_COMPLETED, "billing");
   expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
-                          "<callActivity id=\"c\" calledElement=\"elsewhere\"/>"
+                          "<callActivity id=\"c\" calledElement=\"${which}\"/>"
                           "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
-                 "c: a call activity of `elsewhere` is not supported (calledElement names no process of this file");
+                 "c: a call activity of `${which}` is not supported (the called process is computed");
+  /* global tasks: a script task is a host action named by the call activity, a
+   * user task a human step of the global task's performer */
+  run_path(CALLHEAD "<globalScriptTask id=\"gs\" scriptFormat=\"js\"/>"
+                    "<globalUserTask id=\"gu\"><potentialOwner><resourceAssignmentExpression>"
+                    "<formalExpression>user(kermit)</formalExpression></resourceAssignmentExpression>"
+                    "</potentialOwner></globalUserTask>"
+                    "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                    "<callActivity id=\"c1\" calledElement=\"gs\"/><callActivity id=\"c2\" calledElement=\"gu\"/>"
+                    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c1\"/>"
+                    "<sequenceFlow id=\"f2\" sourceRef=\"c1\" targetRef=\"c2\"/></process></definitions>",
+           NULL, 0, BP_COMPLETED, "c1 c2");
   expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
                           "<callActivity id=\"c\" calledElement=\"p\"/>"
                           "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",

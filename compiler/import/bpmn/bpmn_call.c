@@ -128,15 +128,14 @@ static void call_global_task(BpmnElement *e, const BpmnElement *g) {
   if (!e->name || !*e->name) e->name = g->name;
 }
 
-/* The id of a process that is not in the file, as a host action's name: the
- * id with every character other than a letter, digit, `_`, `-` or `.` made `_`
- * (a scenario names an action by one word). */
+/* The id of a process that is not in the file, as a host action's name: an
+ * identifier, every character other than an ASCII letter, digit or `_` made
+ * `_`, and `_` before a leading digit (`payment-process` → `payment_process`). */
 static const char *action_of_process(BpmnModel *m, const char *id) {
-  char *s = arena_strdup(&m->arena, id);
+  bool digit = id[0] >= '0' && id[0] <= '9';
+  char *s = arena_printf(&m->arena, "%s%s", digit ? "_" : "", id);
   for (char *c = s; *c; c++)
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
-          *c == '-' || *c == '.'))
-      *c = '_';
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) *c = '_';
   return s;
 }
 

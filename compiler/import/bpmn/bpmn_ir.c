@@ -390,6 +390,7 @@ typedef struct Proc {
 typedef struct VarTimer {
   IrExpr *expr;
   const char *name;
+  BpmnUnsaid *unsaid; /* a timer without a time: its parameter (named later) */
 } VarTimer;
 
 /* What a timer event says: a first time (a duration from now, or `until`, a
@@ -441,6 +442,7 @@ static bool var_timer(Proc *P, El *el, const char *text, const Type *t, IrExpr *
     return false;
   }
   VarTimer *vt = arena_alloc(&mp->m->arena, sizeof *vt);
+  memset(vt, 0, sizeof *vt);
   vt->name = c->str;
   vt->expr = *out = t == &type_duration ? ir_expr_duration(mp->ir, 0) : ir_expr_int(mp->ir, 0);
   ptrvec_push(&mp->m->arena, &P->var_timers, vt);
@@ -454,8 +456,15 @@ static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
   const char *why = NULL;
   memset(ts, 0, sizeof *ts);
   if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
-    refuse(mp, el, "a timer without a time", "no timeDuration, timeDate or timeCycle is given");
-    return false;
+    /* when it fires is not said: the host says it when it starts the process */
+    ts->until = d->timer == BPMN_TIMER_DATE;
+    VarTimer *vt = arena_alloc(&mp->m->arena, sizeof *vt);
+    memset(vt, 0, sizeof *vt);
+    vt->unsaid = ts->until ? bpmn_unsaid(mp, el->e, "date", &type_datetime, "a timer without a time: when it fires")
+                           : bpmn_unsaid(mp, el->e, "duration", &type_duration, "a timer without a time: how long it waits");
+    vt->expr = ts->first = ts->until ? ir_expr_int(mp->ir, 0) : ir_expr_duration(mp->ir, 0);
+    ptrvec_push(&mp->m->arena, &P->var_timers, vt);
+    return true;
   }
   bool expr = strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=';
   if (expr && d->timer == BPMN_TIMER_CYCLE) {
@@ -509,8 +518,10 @@ static IrNode *timer_start(Proc *P, El *el) {
   const BpmnEventDef *d = only_def(el->e);
   const char *why = NULL;
   if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
-    refuse(mp, el, "a timer without a time", "no timeDuration, timeDate or timeCycle is given");
-    return NULL;
+    /* no schedule is said: the host starts the process when it sees fit */
+    bpmn_warning(mp->m, el->e->line, "%s: a timer start event without a time: the process has no schedule, the host starts it",
+                 eid(el->e));
+    return ir_node(mp->ir, P->p, IR_START, el->e->id, el->e->line, 0);
   }
   if (strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=') {
     refuse(mp, el, "a timer start event computed by an expression", "the host keeps the schedule: it must be literal");
@@ -1719,9 +1730,64 @@ static void plan_loops(Proc *P) {
 static void fill_var_timers(Proc *P) {
   for (uint32_t i = 0; i < P->var_timers.n; i++) {
     VarTimer *vt = P->var_timers.items[i];
+    const char *name = vt->unsaid ? vt->unsaid->name : vt->name;
     for (uint32_t k = 0; k < P->vars.n; k++)
-      if (strcmp(P->vars.v[k].name, vt->name) == 0 && P->vars.v[k].slot >= 0)
+      if (name && strcmp(P->vars.v[k].name, name) == 0 && P->vars.v[k].slot >= 0)
         *vt->expr = *ir_expr_slot(P->mp->ir, P->p, (uint16_t)P->vars.v[k].slot);
+  }
+}
+
+BpmnUnsaid *bpmn_unsaid(BpmnMap *mp, const BpmnElement *e, const char *suffix, const Type *t, const char *what) {
+  BpmnUnsaid *u = arena_alloc(&mp->m->arena, sizeof *u);
+  memset(u, 0, sizeof *u);
+  u->e = e;
+  u->suffix = suffix;
+  u->type = t;
+  u->what = what;
+  ptrvec_push(&mp->m->arena, &mp->unsaid, u);
+  return u;
+}
+
+static bool var_taken(const Proc *P, const char *name) {
+  for (uint32_t i = 0; i < P->vars.n; i++)
+    if (strcmp(P->vars.v[i].name, name) == 0) return true;
+  return false;
+}
+
+/* The start parameters of what the diagram does not say, named once every other
+ * variable is known: the element's name when it is plain (ASCII letters, digits,
+ * blanks, `_`, `-`; at most 40 bytes), else its id, with every other character
+ * made `_` and `_` put before a leading digit, then `_` and the suffix
+ * (`Task_1_count`); a name some variable has already gets `_2`, `_3` … */
+static void name_unsaid(Proc *P) {
+  BpmnMap *mp = P->mp;
+  for (uint32_t i = 0; i < mp->unsaid.n; i++) {
+    BpmnUnsaid *u = mp->unsaid.items[i];
+    const char *base = u->e->name;
+    size_t bn = base ? strlen(base) : 0;
+    bool plain = bn > 0 && bn <= 40;
+    for (size_t k = 0; plain && k < bn; k++)
+      plain = isalnum((unsigned char)base[k]) || base[k] == ' ' || base[k] == '_' || base[k] == '-';
+    if (plain) {
+      while (*base == ' ') base++;
+      plain = *base != 0;
+    }
+    if (!plain) base = eid(u->e);
+    StrBuf sb;
+    sb_init(&sb);
+    if (isdigit((unsigned char)base[0])) sb_putc(&sb, '_');
+    for (const char *c = base; *c; c++) {
+      if (*c == ' ' && sb.len && sb.data[sb.len - 1] == '_') continue; /* `a  b`: one `_` */
+      sb_putc(&sb, isalnum((unsigned char)*c) ? *c : '_');
+    }
+    while (sb.len && sb.data[sb.len - 1] == '_') sb.len--;
+    sb_printf(&sb, "_%s", u->suffix);
+    const char *name = arena_strndup(&mp->m->arena, sb.data, sb.len);
+    for (int k = 2; var_taken(P, name); k++) name = arena_printf(&mp->m->arena, "%.*s_%d", (int)sb.len, sb.data, k);
+    sb_free(&sb);
+    u->name = name;
+    bpmn_var_use(mp, &P->vars, name, u->type, eid(u->e), u->e->line);
+    bpmn_warning(mp->m, u->e->line, "%s: %s is the start parameter `%s`", eid(u->e), u->what, name);
   }
 }
 
@@ -1744,6 +1810,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   P.map.slots = arena_alloc(&m->arena, P.map.cap * sizeof *P.map.slots);
   memset(P.map.slots, 0, P.map.cap * sizeof *P.map.slots);
   P.pending = arena_alloc(&m->arena, total * sizeof *P.pending);
+  memset(&mp->unsaid, 0, sizeof mp->unsaid);
   collect(&P, &bp->elements, NULL);
   for (uint32_t i = 0; i < bp->lanes.n; i++) {
     const BpmnLane *l = bp->lanes.items[i];
@@ -1771,6 +1838,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
   plan_loops(&P);
   if (m->errors_n != errors_before) return;
+  name_unsaid(&P);
   /* the variables: parameters the host may pass, with empty defaults */
   for (uint32_t i = 0; i < P.vars.n; i++) {
     BpmnVar *v = &P.vars.v[i];

@@ -9,7 +9,23 @@ typedef struct BpmnMap {
   BpmnModel *m;
   IrProgram *ir;
   char why[256]; /* the reason of the last refused expression */
+  PtrVec unsaid;   /* BpmnUnsaid* of the process being mapped */
 } BpmnMap;
+
+/* A value the diagram does not give (a timer without a time, a multi-instance
+ * activity without a count or collection): a required start parameter of the
+ * process, named after the element once every other variable is known
+ * (docs/bpmn.md "What the diagram does not say"). */
+typedef struct BpmnUnsaid {
+  const BpmnElement *e;
+  const char *suffix; /* of the name: "count", "duration", "date" */
+  const Type *type;   /* int, duration, datetime */
+  const char *what;   /* for the warning: "multi-instance without loopCardinality or collection: the number of instances" */
+  const char *name;   /* the parameter, once named */
+} BpmnUnsaid;
+
+/* Records that e's `what` becomes a start parameter of type t (named later). */
+BpmnUnsaid *bpmn_unsaid(BpmnMap *mp, const BpmnElement *e, const char *suffix, const Type *t, const char *what);
 
 /* A process variable: its name, the type its uses gave it (NULL: none yet),
  * the first element that typed it, and its slot once made. */
