@@ -1178,6 +1178,29 @@ static void test_timer_start(void **state) {
                       "</timerEventDefinition></startEvent><endEvent id=\"e\"/>"
                       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"e\"/>" TAIL,
                  "s: a timer start event computed by an expression is not supported");
+  /* several start events: the start parameter `start_event` says which fired (by
+   * default the none start); a process has one schedule */
+#define STARTS(S2, S3)                                                                            \
+  HEAD "<startEvent id=\"s1\"/>" S2 S3 "<serviceTask id=\"a1\"/><serviceTask id=\"a2\"/>"          \
+       "<serviceTask id=\"a3\"/><sequenceFlow id=\"f1\" sourceRef=\"s1\" targetRef=\"a1\"/>"         \
+       "<sequenceFlow id=\"f2\" sourceRef=\"s2\" targetRef=\"a2\"/>"                                \
+       "<sequenceFlow id=\"f3\" sourceRef=\"s3\" targetRef=\"a3\"/>" TAIL
+  const char *three = STARTS("<startEvent id=\"s2\"><messageEventDefinition/></startEvent>",
+                             "<startEvent id=\"s3\"><timerEventDefinition><timeDuration>PT1H</timeDuration>"
+                             "</timerEventDefinition></startEvent>");
+  run_path(three, NULL, 0, BP_COMPLETED, "a1");
+  BpArg by_message[] = {{"start_event", bp_string("s2")}};
+  run_path(three, by_message, 1, BP_COMPLETED, "a2");
+  BpArg by_timer[] = {{"start_event", bp_string("s3")}};
+  run_path(three, by_timer, 1, BP_COMPLETED, "a3");
+  BpArg by_none[] = {{"start_event", bp_string("s9")}};
+  run_path(three, by_none, 1, BP_TERMINATED, "");
+  expect_refused(STARTS("<startEvent id=\"s2\"><timerEventDefinition><timeDuration>PT1H</timeDuration>"
+                        "</timerEventDefinition></startEvent>",
+                        "<startEvent id=\"s3\"><timerEventDefinition><timeDuration>PT2H</timeDuration>"
+                        "</timerEventDefinition></startEvent>"),
+                 "s3: a second timer start event is not supported (a process has one schedule");
+#undef STARTS
 }
 
 /* intermediate timers: a cycle waits for its first time; a date from a variable */

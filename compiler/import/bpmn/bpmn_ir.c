@@ -383,6 +383,8 @@ typedef struct Proc {
   PtrVec cond_flows; /* El* of gateways with conditions, for building later */
   PtrVec loops;      /* El*, BpmnLoopPlan* in pairs: loops built last (bpmn_loop.c) */
   PtrVec var_timers; /* VarTimer*: timers given by a variable, for building later */
+  uint32_t nstarts;  /* start events at the process's level */
+  PtrVec starts;     /* El*: those start events, when there are several (several_starts) */
 } Proc;
 
 /* A timer given as `${name}` or `=name`: its expression is made in place once the
@@ -510,10 +512,11 @@ static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
   return true;
 }
 
-/* A timer start event: the process's START, and a TIMER trigger whose schedule is
- * the event's text (checked here, kept as written): the host starts the process on
- * that schedule (bp_bundle_process_trigger); NULL after refusing. */
-static IrNode *timer_start(Proc *P, El *el) {
+/* A timer start event's schedule: a TIMER trigger whose schedule is the event's
+ * text (checked here, kept as written): the host starts the process on that
+ * schedule (bp_bundle_process_trigger). No time: no schedule (a warning). False
+ * after refusing. timer_start: the process's START with it; NULL after refusing. */
+static bool timer_schedule(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   const BpmnEventDef *d = only_def(el->e);
   const char *why = NULL;
@@ -521,11 +524,15 @@ static IrNode *timer_start(Proc *P, El *el) {
     /* no schedule is said: the host starts the process when it sees fit */
     bpmn_warning(mp->m, el->e->line, "%s: a timer start event without a time: the process has no schedule, the host starts it",
                  eid(el->e));
-    return ir_node(mp->ir, P->p, IR_START, el->e->id, el->e->line, 0);
+    return true;
+  }
+  if (P->p->trigger.kind == IR_TRIG_TIMER) {
+    refuse(mp, el, "a second timer start event", "a process has one schedule, which the host keeps");
+    return false;
   }
   if (strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=') {
     refuse(mp, el, "a timer start event computed by an expression", "the host keeps the schedule: it must be literal");
-    return NULL;
+    return false;
   }
   int64_t a, b;
   char dt[17];
@@ -536,7 +543,7 @@ static IrNode *timer_start(Proc *P, El *el) {
   if (!ok) {
     bpmn_error(mp->m, el->e->line, "%s: %s `%.60s`: %s", eid(el->e), word, d->text, why);
     el->refused = true;
-    return NULL;
+    return false;
   }
   const char *s = d->text;
   size_t len = strlen(s);
@@ -544,8 +551,14 @@ static IrNode *timer_start(Proc *P, El *el) {
   while (len && isspace((unsigned char)*s)) s++, len--;
   P->p->trigger.kind = IR_TRIG_TIMER;
   P->p->trigger.schedule = arena_strndup(&mp->ir->arena, s, len);
-  IrNode *n = ir_node(mp->ir, P->p, IR_START, el->e->id, el->e->line, 0);
-  n->detail = arena_printf(&mp->ir->arena, "start · on a schedule %s", P->p->trigger.schedule);
+  return true;
+}
+
+static IrNode *timer_start(Proc *P, El *el) {
+  if (!timer_schedule(P, el)) return NULL;
+  IrNode *n = ir_node(P->mp->ir, P->p, IR_START, el->e->id, el->e->line, 0);
+  if (P->p->trigger.kind == IR_TRIG_TIMER)
+    n->detail = arena_printf(&P->mp->ir->arena, "start · on a schedule %s", P->p->trigger.schedule);
   return n;
 }
 
@@ -863,6 +876,18 @@ static void map_element(Proc *P, El *el) {
   IrNode *n = NULL;
   switch (e->kind) {
   case BPMN_START_EVENT:
+    if (!el->sub && P->nstarts > 1) { /* one of several ways in (several_starts) */
+      if (dk != BPMN_DEF_NONE && dk != BPMN_DEF_TIMER && !is_message_def(dk)) {
+        char what[64];
+        snprintf(what, sizeof what, "%s %s start event", article(def_word(dk)), def_word(dk));
+        refuse(mp, el, what, def_why(dk));
+        return;
+      }
+      if (dk == BPMN_DEF_TIMER && !timer_schedule(P, el)) return;
+      n = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      ptrvec_push(&mp->m->arena, &P->starts, el);
+      break;
+    }
     if (dk == BPMN_DEF_TIMER && !el->sub && !P->p->start) {
       n = timer_start(P, el);
       if (!n) return;
@@ -1737,6 +1762,49 @@ static void fill_var_timers(Proc *P) {
   }
 }
 
+static bool var_taken(const Proc *P, const char *name);
+
+/* Several start events at the process's level (BPMN 2.0 10.5.2: each is a way
+ * in, the instance begins at the one that fired): one START, then a CHOICE on
+ * the start parameter `start_event` — the id of the start event that fired,
+ * which the host passes when it starts the instance for a message, a signal or
+ * the schedule of a timer start event — to each start event (an IR_MERGE with
+ * its id). Its default is the first none start event (a start by hand); with
+ * none it is required. Another id fails the instance, naming it. */
+static void several_starts(Proc *P) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  const char *name = "start_event";
+  for (int k = 2; var_taken(P, name); k++) name = arena_printf(&ir->arena, "start_event_%d", k);
+  const char *def = NULL;
+  for (uint32_t i = 0; i < P->starts.n && !def; i++) {
+    const El *el = P->starts.items[i];
+    if (def_kind(el->e) == BPMN_DEF_NONE) def = el->e->id;
+  }
+  IrParam *prm = ir_param(ir, p, ir_str(ir, name), &type_string,
+                          def ? ir_expr_string(ir, ir_str(ir, def), (uint32_t)strlen(def)) : NULL);
+  IrNode *st = ir_node(ir, p, IR_START, arena_printf(&ir->arena, "%s__start", p->name), p->line, 0);
+  if (p->trigger.kind == IR_TRIG_TIMER)
+    st->detail = arena_printf(&ir->arena, "start · on a schedule %s", p->trigger.schedule);
+  IrNode *c = ir_node(ir, p, IR_CHOICE, arena_printf(&ir->arena, "%s__start_event", p->name), p->line, 0);
+  c->title = ir_str(ir, "which start event");
+  ir_edge(ir, p, st, c, IR_E_FLOW, NULL);
+  for (uint32_t i = 0; i < P->starts.n; i++) {
+    const El *el = P->starts.items[i];
+    const char *id = el->e->id;
+    IrExpr *is = ir_expr_binary(ir, &type_bool, IR_OP_EQ, ir_expr_slot(ir, p, prm->slot),
+                                ir_expr_string(ir, ir_str(ir, id), (uint32_t)strlen(id)));
+    ir_edge_cond(ir, p, c, el->node, i, is, ir_str(ir, id));
+  }
+  IrNode *t = ir_node(ir, p, IR_TERMINATE, arena_printf(&ir->arena, "%s__no_start", p->name), p->line, 0);
+  const char *reason = arena_printf(&ir->arena, "%s names no start event of process %s", name, p->name);
+  t->u.terminate.reason = ir_expr_string(ir, reason, (uint32_t)strlen(reason));
+  ir_edge(ir, p, c, t, IR_E_ELSE, NULL);
+  bpmn_warning(mp->m, p->line, "%s: %u start events: the start parameter `%s` names the one that fired (%s%s)",
+               p->name, P->starts.n, name, def ? "by default " : "required: no none start event", def ? def : "");
+}
+
 BpmnUnsaid *bpmn_unsaid(BpmnMap *mp, const BpmnElement *e, const char *suffix, const Type *t, const char *what) {
   BpmnUnsaid *u = arena_alloc(&mp->m->arena, sizeof *u);
   memset(u, 0, sizeof *u);
@@ -1812,6 +1880,8 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   P.pending = arena_alloc(&m->arena, total * sizeof *P.pending);
   memset(&mp->unsaid, 0, sizeof mp->unsaid);
   collect(&P, &bp->elements, NULL);
+  for (uint32_t i = 0; i < P.nels; i++)
+    if (P.els[i].e->kind == BPMN_START_EVENT && !P.els[i].sub) P.nstarts++;
   for (uint32_t i = 0; i < bp->lanes.n; i++) {
     const BpmnLane *l = bp->lanes.items[i];
     uint32_t d = lane_depth(l);
@@ -1855,6 +1925,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     v->slot = ir_param(ir, P.p, ir_str(ir, v->name), t, def)->slot;
   }
   fill_var_timers(&P);
+  if (P.nstarts > 1 && P.starts.n == P.nstarts) several_starts(&P);
   for (uint32_t i = 0; i < P.npending; i++) {
     Pending *pd = &P.pending[i];
     Who *w = &pd->who;
