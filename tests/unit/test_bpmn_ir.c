@@ -759,10 +759,25 @@ static void test_feel_plain(void **state) {
   expect_refused(FEELGATE(FHEAD(" expressionLanguage=\"http://www.w3.org/1999/XPath\""),
                           "Service Level = 'Premium'", "true()"),
                  "fy: the condition `Service Level = 'Premium'` is not supported (XPath: an XPath location path");
-  /* FEEL named, but not in the subset: FEEL's reason */
+  /* FEEL quantifiers over a list variable: `some x: x = E` is `E in L`, `every x: x != E`
+   * is `not (E in L)`; the list is a parameter of strings (numbers when E is one) */
+  const char *quant = FEELGATE(FHEAD(" expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\""),
+                               "some risk in riskLevels satisfies risk = \"red\" or \"black\" = risk",
+                               "every risk in riskLevels satisfies risk != \"red\" and not(risk = \"black\")");
+  BpValue red[] = {bp_string("green"), bp_string("red")}, green[] = {bp_string("green")};
+  BpArg with_red[] = {{"riskLevels", bp_list(BP_T_STRING, red, 2)}};
+  run_path(quant, with_red, 1, BP_COMPLETED, "yes");
+  BpArg all_green[] = {{"riskLevels", bp_list(BP_T_STRING, green, 1)}};
+  run_path(quant, all_green, 1, BP_COMPLETED, "no");
+  run_path(FEELGATE(FHEAD(""), "=some n in counts satisfies n = 3", "=every n in counts satisfies n != 3"), NULL, 0,
+           BP_COMPLETED, "no");
+  /* what is not a membership test: FEEL's reason */
   expect_refused(FEELGATE(FHEAD(" expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\""),
-                          "some risk in riskLevels satisfies risk = \"red\"", "true"),
-                 "fy: the condition `some risk in riskLevels satisfies risk = \"red\"` is not supported (FEEL: ");
+                          "every risk in riskLevels satisfies risk = \"yellow\"", "true"),
+                 "fy: the condition `every risk in riskLevels satisfies risk = \"yellow\"` is not supported (FEEL: the IR "
+                 "tests whether a list holds a value (`E in L`): `every` is mapped when it says that no item equals a value");
+  expect_refused(FEELGATE(FHEAD(""), "=some x in xs satisfies x > 3", "true"),
+                 "fy: the condition `=some x in xs satisfies x > 3` is not supported (the IR tests whether a list holds a value");
   expect_refused(FEELGATE(FHEAD(""), "x := 1", "true"),
                  "fy: the condition `x := 1` is not supported (`x := 1` is neither JUEL `${...}` nor FEEL)");
 }

@@ -49,7 +49,8 @@ typedef struct BpmnVars {
 typedef enum {
   BPMN_C_NUM, BPMN_C_STR, BPMN_C_BOOL, BPMN_C_VAR, BPMN_C_NOT, BPMN_C_EMPTY,
   BPMN_C_LOGIC, BPMN_C_CMP, BPMN_C_ARITH,
-  BPMN_C_SLOT /* a loop's counter (bpmn_loop.c): a decimal in slot `num` */
+  BPMN_C_SLOT, /* a loop's counter (bpmn_loop.c): a decimal in slot `num` */
+  BPMN_C_IN    /* a in b: b a list variable (a FEEL quantifier, bpmn_cond.c) */
 } BpmnCondKind;
 
 /* A parsed condition, before its variables have types. */
