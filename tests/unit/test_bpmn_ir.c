@@ -720,6 +720,27 @@ static void test_call_activity(void **state) {
 }
 
 
+/* ad-hoc sub-processes: Parallel, every activity at once, done when all are (or when
+ * the completion condition holds after one); Sequential and not cancelling refused */
+static void test_ad_hoc(void **state) {
+  (void)state;
+#define ADHOC(ATTRS, COND)                                                                        \
+  HEAD "<startEvent id=\"s\"/><adHocSubProcess id=\"h\"" ATTRS "><userTask id=\"a\" "                \
+       "camunda:assignee=\"kermit\"/><userTask id=\"b\" camunda:assignee=\"kermit\"/>" COND            \
+       "</adHocSubProcess><serviceTask id=\"z\"/>"                                                \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"h\"/>"                                  \
+       "<sequenceFlow id=\"f2\" sourceRef=\"h\" targetRef=\"z\"/>" TAIL
+  run_path(ADHOC("", ""), NULL, 0, BP_COMPLETED, "a b z");
+  const char *cond = ADHOC(" ordering=\"Parallel\"", "<completionCondition>${done}</completionCondition>");
+  run_path(cond, NULL, 0, BP_COMPLETED, "a b z");
+  BpArg done[] = {{"done", bp_bool(true)}};
+  run_path(cond, done, 1, BP_COMPLETED, "a z");
+  expect_refused(ADHOC(" ordering=\"Sequential\"", ""), "h: a sequential ad-hoc sub-process is not supported");
+  expect_refused(ADHOC(" cancelRemainingInstances=\"false\"", "<completionCondition>${done}</completionCondition>"),
+                 "h: an ad-hoc sub-process with cancelRemainingInstances=\"false\" is not supported");
+#undef ADHOC
+}
+
 /* FEEL without `=`: under the definitions' FEEL expressionLanguage, or with no
  * language named anywhere when the text parses as FEEL; names with spaces
  * become variables with `_` (Trisotech's `Vacation Approval = "Approved"`) */
@@ -1486,6 +1507,7 @@ int main(void) {
       cmocka_unit_test(test_user_literal),
       cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
+      cmocka_unit_test(test_ad_hoc),
       cmocka_unit_test(test_feel_plain), cmocka_unit_test(test_inclusive),
       cmocka_unit_test(test_form_fields), cmocka_unit_test(test_multi_instance_vote),
       cmocka_unit_test(test_non_interrupting), cmocka_unit_test(test_timer_start), cmocka_unit_test(test_timer_catch),

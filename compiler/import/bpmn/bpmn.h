@@ -212,6 +212,10 @@ struct BpmnElement {
 
   /* containers */
   bool triggered_by_event; /* an event sub-process */
+  const char *ordering;    /* adHocSubProcess ordering (Parallel, the default, or Sequential) */
+  bool cancel_remaining;   /* adHocSubProcess cancelRemainingInstances (default true) */
+  const char *ad_hoc_completion; /* adHocSubProcess completionCondition text */
+  bool ad_hoc;             /* an adHocSubProcess the mapping treats as a sub-process (bpmn_call.c) */
   PtrVec children;         /* BpmnElement* */
   PtrVec flows;            /* BpmnFlow* */
 

@@ -202,6 +202,10 @@ static void expand_one(Expand *X, BpmnElement *e) {
 static void expand_list(Expand *X, PtrVec *elements) {
   for (uint32_t i = 0; i < elements->n && !X->full; i++) {
     BpmnElement *e = elements->items[i];
+    if (e->kind == BPMN_AD_HOC_SUB_PROCESS) { /* mapped as a sub-process with its own start and end (bpmn_ir.c) */
+      e->kind = BPMN_SUB_PROCESS;
+      e->ad_hoc = true;
+    }
     if (e->kind == BPMN_CALL_ACTIVITY) expand_one(X, e);
     else if (bpmn_kind_family(e->kind) == BPMN_FAM_CONTAINER) expand_list(X, &e->children);
   }

@@ -37,6 +37,7 @@ typedef struct El {
   int64_t vote_count;    /* ... and the approvals needed */
   PtrVec afters;     /* struct El*: non-interrupting timers, as `after` handlers */
   PtrVec forks;      /* struct El*: non-interrupting timers whose path rejoins the activity's */
+  BpmnCond *adhoc_cond; /* an ad-hoc sub-process's completion condition, parsed and typed */
 } El;
 
 enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
@@ -868,6 +869,106 @@ static void wrap_catch_scope(Proc *P, El *act) {
   act->exit = leave;
 }
 
+/* An ad-hoc sub-process (BPMN 2.0 10.3.5), ordering Parallel: every inner activity
+ * without incoming flows opens at once (its performers pick the order; inner flows
+ * still order what they connect), and the sub-process is done when all are: the
+ * sub-process's implicit start forks to them and its end `ID__done` is a JOIN when
+ * there are several. A completion condition is tested after each inner activity
+ * completes; when it holds the rest is cancelled and the sub-process completes
+ * (wrap_adhoc). Sequential ordering (one activity at a time, in an order chosen as
+ * they go) and cancelRemainingInstances="false" are refused. */
+static void map_adhoc(Proc *P, El *el) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  BpmnElement *e = el->e;
+  if (e->ordering && strcmp(e->ordering, "Parallel") != 0) {
+    refuse(mp, el, "a sequential ad-hoc sub-process",
+           "its activities run one at a time in an order chosen as they go; the IR offers no choice of the next step");
+    return;
+  }
+  if (e->ad_hoc_completion && *e->ad_hoc_completion) {
+    if (!e->cancel_remaining) {
+      refuse(mp, el, "an ad-hoc sub-process with cancelRemainingInstances=\"false\"",
+             "its open activities would run on after the completion condition holds while no new one starts; only cancelling them is mapped");
+      return;
+    }
+    const char *why = NULL;
+    BpmnCond *c = bpmn_cond_parse(mp, e->ad_hoc_completion, NULL, &why);
+    if (!c) {
+      bpmn_error(mp->m, e->line, "%s: the completion condition `%.80s` is not supported (%s)", eid(e), e->ad_hoc_completion,
+                 why ? why : "not in the subset");
+      el->refused = true;
+      return;
+    }
+    if (!bpmn_cond_type(mp, &P->vars, c, eid(e), e->line)) {
+      el->refused = true;
+      return;
+    }
+    el->adhoc_cond = c;
+  }
+  uint32_t firsts = 0;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    const El *c = &P->els[i];
+    if (c->sub == el && !c->in.n && c->e->kind != BPMN_BOUNDARY_EVENT) firsts++;
+  }
+  el->node = el->entry = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+  el->exit = ir_node(ir, P->p, firsts > 1 ? IR_JOIN : IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
+  el->entry->title = ir_str(ir, e->name && *e->name ? e->name : "");
+}
+
+/* An ad-hoc sub-process's completion condition: a try scope around it; after each
+ * inner activity a CHOICE tests the condition, and when it holds a THROW of the code
+ * `ID completed`, which only this scope catches, stops everything still open inside
+ * (docs/language.md: try) and the flow goes on after the sub-process. Runs once the
+ * flows are drawn, before loops and error boundaries wrap the sub-process. */
+static void wrap_adhoc(Proc *P, El *ah) {
+  if (!ah->adhoc_cond || !ah->entry || !ah->exit) return;
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  uint32_t ne = p->edges.n, line = ah->e->line;
+  const char *code = arena_printf(&ir->arena, "%s completed", eid(ah->e));
+  IrNode *th = ir_node(ir, p, IR_THROW, sub_id(mp, ah->e, "completed"), line, 0);
+  th->title = ir_str(ir, "the completion condition holds");
+  th->u.throw_.code = ir_expr_string(ir, code, (uint32_t)strlen(code));
+  th->u.throw_.message = ir_expr_string(ir, "", 0);
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *a = &P->els[i];
+    BpmnFamily f = bpmn_kind_family(a->e->kind);
+    if (a->sub != ah || !a->exit || (f != BPMN_FAM_ACTIVITY && f != BPMN_FAM_CONTAINER)) continue;
+    IrNode *test = ir_node(ir, p, IR_CHOICE, sub_id(mp, a->e, "completion"), a->e->line, 0);
+    test->title = "";
+    IrNode *go = ir_node(ir, p, IR_MERGE, sub_id(mp, a->e, "go_on"), a->e->line, 0);
+    go->title = "";
+    move_out_edges(p, ne, a->exit, go);
+    ir_edge(ir, p, a->exit, test, IR_E_FLOW, NULL);
+    IrExpr *cond = bpmn_cond_build(mp, p, &P->vars, ah->adhoc_cond);
+    cond->line = line;
+    ir_edge_cond(ir, p, test, th, 0, cond, "completed");
+    ir_edge(ir, p, test, go, IR_E_ELSE, NULL);
+  }
+  IrNode *t = ir_node(ir, p, IR_TRY, sub_id(mp, ah->e, "scope"), line, 0);
+  t->title = ir_str(ir, "until the completion condition holds");
+  t->u.try_.slot = ir_slot(ir, p, sub_id(mp, ah->e, "completed_code"), &type_string, IR_SLOT_HIDDEN);
+  ir_slot(ir, p, sub_id(mp, ah->e, "completed_message"), &type_string, IR_SLOT_HIDDEN);
+  IrNode *leave = ir_node(ir, p, IR_TRY_END, sub_id(mp, ah->e, "all_done"), line, 0);
+  IrNode *after = ir_node(ir, p, IR_MERGE, sub_id(mp, ah->e, "after"), line, 0);
+  after->title = "";
+  move_out_edges(p, ne, ah->exit, after);
+  for (uint32_t i = 0; i < ne; i++) {
+    IrEdge *ed = ir_edge_at(p, i);
+    if (ed->to == ah->entry) ed->to = t;
+  }
+  ir_edge(ir, p, t, ah->entry, IR_E_FLOW, NULL);
+  ir_edge(ir, p, ah->exit, leave, IR_E_FLOW, NULL);
+  ir_edge(ir, p, leave, after, IR_E_FLOW, NULL);
+  const char **codes = arena_alloc(&ir->arena, sizeof *codes);
+  codes[0] = code;
+  ir_edge_catch(ir, p, t, after, 0, codes, 1, ir_str(ir, "completed"));
+  ah->entry = t;
+  ah->exit = after;
+}
+
 static void map_element(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
@@ -1014,13 +1115,14 @@ static void map_element(Proc *P, El *el) {
       refuse(mp, el, "an event sub-process", "the runtime has no event handlers of this kind");
       return;
     }
+    if (e->ad_hoc) {
+      map_adhoc(P, el);
+      return;
+    }
     /* embedded: flattened into the process between two meeting points */
     el->node = el->entry = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
     el->exit = ir_node(ir, P->p, IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
     el->entry->title = ir_str(ir, e->name && *e->name ? e->name : "");
-    return;
-  case BPMN_AD_HOC_SUB_PROCESS:
-    refuse(mp, el, "an ad-hoc sub-process", "its activities have no order to run in");
     return;
   case BPMN_TRANSACTION:
     refuse(mp, el, "a transaction", "the runtime has no transactions or compensation");
@@ -1957,6 +2059,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && P.els[i].entry && !P.els[i].inner)
       implicit_start(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_adhoc(&P, &P.els[i]);
   for (uint32_t i = 0; i + 1 < P.loops.n; i += 2) {
     El *el = P.loops.items[i];
     bpmn_loop_wrap(mp, P.p, &P.vars, P.loops.items[i + 1], el->entry, el->exit,

@@ -97,8 +97,11 @@ IrExpr *bpmn_vote_percent(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const char
 
 /* Each call activity of bp (at any depth) whose calledElement names a process
  * of the file becomes an embedded sub-process holding a copy of that process,
- * ids prefixed `CALLID/`; the others are refused naming the element (no such
- * process, recursion, no calledElement). Runs before the mapping of bp. */
+ * ids prefixed `CALLID/`; one naming a global task becomes that task, one naming
+ * no process of the file a host action (action_name); the others are refused
+ * naming the element (recursion, no calledElement, a computed one). Every
+ * adHocSubProcess becomes a sub-process with `ad_hoc` set. Runs before the
+ * mapping of bp. */
 void bpmn_call_expand(BpmnMap *mp, BpmnProcess *bp);
 
 /* ---- loops on activities (bpmn_loop.c) ----------------------------------------- */

@@ -447,6 +447,10 @@ static void *start_kind(Reader *r, BpmnKind kind, const char *local, const Attrs
     e->candidate_groups = attr_engine(r, at, "candidateGroups");
     e->form_key = attr_engine(r, at, "formKey");
   }
+  if (kind == BPMN_AD_HOC_SUB_PROCESS) {
+    e->ordering = attr(r, at, "ordering");
+    e->cancel_remaining = parse_bool(r, at, "cancelRemainingInstances", true);
+  }
   if (kind == BPMN_CALL_ACTIVITY && !e->called_element) /* Camunda/Flowable write it so too */
     e->called_element = attr_engine(r, at, "calledElement");
   register_id(r, e->id, local, at->line, BPMN_ID_ELEMENT, e);
@@ -846,7 +850,11 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
   case TAG_inputDataItem: {
     BpmnLoop *l = parent_loop(r);
     if (!l) {
-      if (tag == TAG_completionCondition && frame_element(p)) return NULL; /* adHocSubProcess */
+      BpmnElement *ah = frame_element(p);
+      if (tag == TAG_completionCondition && ah) { /* adHocSubProcess */
+        if (ah->kind == BPMN_AD_HOC_SUB_PROCESS) capture(r, CAP_STRING, &ah->ad_hoc_completion, NULL);
+        return NULL;
+      }
       break;
     }
     if (tag == TAG_inputDataItem) {
