@@ -741,6 +741,36 @@ static void test_ad_hoc(void **state) {
 #undef ADHOC
 }
 
+/* parallel joins that BPMN's token semantics leave waiting for ever: tokens needed
+ * from two flows of one exclusive gateway; a flow that never carries a token (the
+ * default of a gateway with an unconditional flow) */
+static void test_token_joins(void **state) {
+  (void)state;
+#define JOINS(FLOWS)                                                                              \
+  HEAD "<startEvent id=\"s\"/><parallelGateway id=\"fork\"/><exclusiveGateway id=\"x\" default=\"fb\"/>" \
+       "<parallelGateway id=\"j\"/><endEvent id=\"e\"/>"                                            \
+       "<sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"fork\"/>"                              \
+       "<sequenceFlow id=\"f1\" sourceRef=\"fork\" targetRef=\"x\"/>"                              \
+       "<sequenceFlow id=\"f2\" sourceRef=\"fork\" targetRef=\"j\"/>" FLOWS                          \
+       "<sequenceFlow id=\"f9\" sourceRef=\"j\" targetRef=\"e\"/>" TAIL
+  expect_refused(JOINS("<sequenceFlow id=\"fa\" sourceRef=\"x\" targetRef=\"j\">"
+                       "<conditionExpression>${a}</conditionExpression></sequenceFlow>"
+                       "<sequenceFlow id=\"fb\" sourceRef=\"x\" targetRef=\"j\"/>"),
+                 "j: this parallel join waits forever under BPMN's token semantics: it needs tokens that follow "
+                 "different flows of exclusive gateway `x`, which takes only one");
+  expect_refused(JOINS("<sequenceFlow id=\"fa\" sourceRef=\"x\" targetRef=\"e\"/>"
+                       "<sequenceFlow id=\"fb\" sourceRef=\"x\" targetRef=\"j\"/>"),
+                 "j: this parallel join waits forever under BPMN's token semantics: it needs a token on every "
+                 "incoming flow, and `fb` (from `x`) never carries one");
+  /* the alternatives merge before the join: it runs */
+  run_path(JOINS("<exclusiveGateway id=\"m\"/><sequenceFlow id=\"fa\" sourceRef=\"x\" targetRef=\"m\">"
+                 "<conditionExpression>${a}</conditionExpression></sequenceFlow>"
+                 "<sequenceFlow id=\"fb\" sourceRef=\"x\" targetRef=\"m\"/>"
+                 "<sequenceFlow id=\"fm\" sourceRef=\"m\" targetRef=\"j\"/>"),
+           NULL, 0, BP_COMPLETED, "");
+#undef JOINS
+}
+
 /* FEEL without `=`: under the definitions' FEEL expressionLanguage, or with no
  * language named anywhere when the text parses as FEEL; names with spaces
  * become variables with `_` (Trisotech's `Vacation Approval = "Approved"`) */
@@ -1508,6 +1538,7 @@ int main(void) {
       cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
       cmocka_unit_test(test_ad_hoc),
+      cmocka_unit_test(test_token_joins),
       cmocka_unit_test(test_feel_plain), cmocka_unit_test(test_inclusive),
       cmocka_unit_test(test_form_fields), cmocka_unit_test(test_multi_instance_vote),
       cmocka_unit_test(test_non_interrupting), cmocka_unit_test(test_timer_start), cmocka_unit_test(test_timer_catch),

@@ -1832,6 +1832,180 @@ static uint32_t lane_depth(const BpmnLane *l) {
   return d;
 }
 
+/* ---- joins that BPMN's token semantics leave waiting for ever ------------------------------ */
+
+/* A parallel join fires once a token has arrived on every incoming flow (BPMN 2.0
+ * 13.4.1). Which elements can get a token at all is a fixpoint over the flows where a
+ * parallel join needs all of its incoming flows and every other element one: an
+ * over-approximation (counts, loops and timing are ignored), so what it finds no token
+ * for gets none in any run. Two exact consequences are reported, naming the join:
+ *  - a join that gets no token on some incoming flow although others do: the flow's
+ *    source never runs (a gateway's default flow is never taken when another flow of
+ *    it has no condition);
+ *  - a join that gets tokens in the whole graph, but in no run where exclusive gateway
+ *    X (on no cycle: it runs at most once) takes one of its flows: it needs tokens
+ *    from two alternatives of X.
+ * Models that reach such a join deadlock under BPMN's semantics; engines that pass a
+ * "discard" token along the flows not taken (bpmn-engine) run them (docs/bpmn.md). */
+typedef struct Tok {
+  Proc *P;
+  uint8_t *live;     /* per El: gets a token */
+  uint32_t *stack;
+} Tok;
+
+static uint32_t el_index(const Proc *P, const El *el) { return (uint32_t)(el - P->els); }
+
+static bool is_and_join(const El *el) { return el->e->kind == BPMN_PARALLEL_GATEWAY && el->in.n > 1; }
+
+/* Is flow f (out of el) ever taken when el runs? The default of a gateway or activity
+ * is not when another flow of it has no condition. forced: the only flow of `fx` taken. */
+static bool flow_on(const El *el, const BpmnFlow *f, const El *fx, const BpmnFlow *forced) {
+  if (el == fx && f != forced) return false;
+  if (!is_default(el, f)) return true;
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    const BpmnFlow *g = el->out.items[i];
+    if (g != f && !g->condition) return false;
+  }
+  return true;
+}
+
+static void tok_mark(Tok *T, El *el, uint32_t *sp) {
+  uint32_t k = el_index(T->P, el);
+  if (T->live[k]) return;
+  T->live[k] = 1;
+  T->stack[(*sp)++] = k;
+}
+
+/* Which elements get a token, X forced to take `forced` only (fx NULL: none forced). */
+static void tok_reach(Tok *T, const El *fx, const BpmnFlow *forced) {
+  Proc *P = T->P;
+  uint32_t sp = 0;
+  memset(T->live, 0, P->nels);
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (el->sub) continue;
+    if (el->e->kind == BPMN_START_EVENT || (!el->in.n && el->e->kind != BPMN_BOUNDARY_EVENT)) tok_mark(T, el, &sp);
+  }
+  for (;;) {
+    while (sp) {
+      El *el = &P->els[T->stack[--sp]];
+      for (uint32_t i = 0; i < el->out.n; i++) {
+        const BpmnFlow *f = el->out.items[i];
+        El *to = flow_target(P, f);
+        if (!to || is_and_join(to) || !flow_on(el, f, fx, forced)) continue;
+        tok_mark(T, to, &sp);
+      }
+      /* inside a sub-process: its first elements; its boundary events */
+      for (uint32_t i = 0; i < P->nels; i++) {
+        El *c = &P->els[i];
+        if (c->sub == el && (c->e->kind == BPMN_START_EVENT || (!c->in.n && c->e->kind != BPMN_BOUNDARY_EVENT)))
+          tok_mark(T, c, &sp);
+        if (c->e->kind == BPMN_BOUNDARY_EVENT && c->e->attached_to && el->e->id && strcmp(c->e->attached_to, el->e->id) == 0)
+          tok_mark(T, c, &sp);
+        if (is_link(c, BPMN_INTERMEDIATE_CATCH_EVENT) && is_link(el, BPMN_INTERMEDIATE_THROW_EVENT)) tok_mark(T, c, &sp);
+      }
+    }
+    /* parallel joins whose every incoming flow carries a token */
+    bool more = false;
+    for (uint32_t i = 0; i < P->nels; i++) {
+      El *j = &P->els[i];
+      if (!is_and_join(j) || T->live[i]) continue;
+      bool all = true;
+      for (uint32_t k = 0; k < j->in.n && all; k++) {
+        const BpmnFlow *f = j->in.items[k];
+        El *from = el_find(&P->map, bpmn_find_element(P->mp->m, f->source));
+        all = from && T->live[el_index(P, from)] && flow_on(from, f, fx, forced);
+      }
+      if (all) {
+        tok_mark(T, j, &sp);
+        more = true;
+      }
+    }
+    if (!more) break;
+  }
+}
+
+/* Is `to` reached from the targets of el's flows (a cycle through el)? */
+static bool on_cycle(Proc *P, El *el, uint8_t *seen, uint32_t *stack) {
+  uint32_t sp = 0;
+  memset(seen, 0, P->nels);
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    El *to = flow_target(P, el->out.items[i]);
+    if (to && !seen[el_index(P, to)]) seen[el_index(P, to)] = 1, stack[sp++] = el_index(P, to);
+  }
+  while (sp) {
+    El *n = &P->els[stack[--sp]];
+    if (n == el) return true;
+    for (uint32_t i = 0; i < n->out.n; i++) {
+      El *to = flow_target(P, n->out.items[i]);
+      if (to && !seen[el_index(P, to)]) seen[el_index(P, to)] = 1, stack[sp++] = el_index(P, to);
+    }
+  }
+  return false;
+}
+
+enum { TOKEN_CHECK_MAX_ELEMENTS = 2000, TOKEN_CHECK_MAX_CHOICES = 64 };
+
+static void token_deadlocks(Proc *P) {
+  BpmnMap *mp = P->mp;
+  bool any = false;
+  for (uint32_t i = 0; i < P->nels && !any; i++) any = is_and_join(&P->els[i]);
+  if (!any || P->nels > TOKEN_CHECK_MAX_ELEMENTS) return;
+  Tok T = {P, xcalloc(P->nels + 1, 1), xmalloc((P->nels + 1) * sizeof *T.stack)};
+  uint8_t *plain = xcalloc(P->nels + 1, 1), *reported = xcalloc(P->nels + 1, 1);
+  tok_reach(&T, NULL, NULL);
+  memcpy(plain, T.live, P->nels);
+  for (uint32_t i = 0; i < P->nels; i++) { /* joins with a flow that never carries a token */
+    El *j = &P->els[i];
+    if (!is_and_join(j) || plain[i]) continue;
+    const BpmnFlow *dead = NULL;
+    bool some = false;
+    for (uint32_t k = 0; k < j->in.n; k++) {
+      const BpmnFlow *f = j->in.items[k];
+      El *from = el_find(&P->map, bpmn_find_element(mp->m, f->source));
+      bool on = from && plain[el_index(P, from)] && flow_on(from, f, NULL, NULL);
+      if (on) some = true;
+      else if (!dead) dead = f;
+    }
+    if (!some || !dead) continue;
+    bpmn_error(mp->m, j->e->line,
+               "%s: this parallel join waits forever under BPMN's token semantics: it needs a token on every "
+               "incoming flow, and `%s` (from `%s`) never carries one",
+               eid(j->e), dead->id ? dead->id : "a flow", dead->source ? dead->source : "?");
+    reported[i] = 1;
+    j->refused = true;
+  }
+  uint32_t choices = 0;
+  uint8_t *seen = xcalloc(P->nels + 1, 1);
+  for (uint32_t x = 0; x < P->nels && choices < TOKEN_CHECK_MAX_CHOICES; x++) {
+    El *X = &P->els[x];
+    if (X->e->kind != BPMN_EXCLUSIVE_GATEWAY || X->out.n < 2 || !plain[x]) continue;
+    choices++;
+    if (on_cycle(P, X, seen, T.stack)) continue;
+    uint8_t *ever = xcalloc(P->nels + 1, 1); /* reached under some single choice of X */
+    for (uint32_t o = 0; o < X->out.n; o++) {
+      tok_reach(&T, X, X->out.items[o]);
+      for (uint32_t k = 0; k < P->nels; k++) ever[k] |= T.live[k];
+    }
+    for (uint32_t i = 0; i < P->nels; i++) {
+      El *j = &P->els[i];
+      if (!is_and_join(j) || !plain[i] || ever[i] || reported[i]) continue;
+      bpmn_error(mp->m, j->e->line,
+                 "%s: this parallel join waits forever under BPMN's token semantics: it needs tokens that follow "
+                 "different flows of exclusive gateway `%s`, which takes only one",
+                 eid(j->e), eid(X->e));
+      reported[i] = 1;
+      j->refused = true;
+    }
+    free(ever);
+  }
+  free(seen);
+  free(plain);
+  free(reported);
+  free(T.live);
+  free(T.stack);
+}
+
 /* Loops on activities (bpmn_loop.c): planned while the variables are typed,
  * built last. A boundary event on a looped activity is refused: it would
  * apply to each turn, where BPMN means the whole loop. */
@@ -1999,6 +2173,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
       add_flows(&P, &P.els[i].e->flows);
+  token_deadlocks(&P);
   plan_inclusive(&P);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
