@@ -544,6 +544,12 @@ static void test_multi_instance_actions(void **state) {
   BpArg three[] = {{"items", bp_list(BP_T_STRING, items, 3)}};
   run_path(coll, three, 1, BP_COMPLETED, "a a");
   run_path(coll, NULL, 0, BP_COMPLETED, "");
+  /* Camunda 8 names the collection in zeebe:loopCharacteristics inputCollection (FEEL) */
+  const char *zeebe = LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics><extensionElements>"
+                             "<zeebe:loopCharacteristics xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" "
+                             "inputCollection=\"=items\" inputElement=\"item\"/></extensionElements>"
+                             "</multiInstanceLoopCharacteristics></serviceTask>");
+  run_path(zeebe, three, 1, BP_COMPLETED, "a a a");
   /* no count and no collection: the count is the start parameter `a_count` (an int) */
   const char *unsaid = LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"false\">"
                               "<loopCardinality/></multiInstanceLoopCharacteristics></serviceTask>");

@@ -619,7 +619,8 @@ static void map_human(Proc *P, El *el) {
     size_t cn = strlen(coll);
     char *name = (cn >= 3 && (coll[0] == '$' || coll[0] == '#') && coll[1] == '{' && coll[cn - 1] == '}')
                      ? trim_copy(mp, coll + 2, cn - 3)
-                     : trim_copy(mp, coll, cn);
+                 : coll[0] == '=' ? trim_copy(mp, coll + 1, cn - 1) /* FEEL (Zeebe's inputCollection) */
+                                  : trim_copy(mp, coll, cn);
     if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name)) {
       bpmn_error(mp->m, e->line, "%s: the collection `%.60s` is not a variable name", eid(e), coll);
       el->refused = true;

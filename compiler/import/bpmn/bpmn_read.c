@@ -957,6 +957,12 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
       /* zeebe:calledElement processId="..." (Camunda 8) names the called process */
       BpmnElement *e = frame_element(parent(r, 2));
       if (e && e->kind == BPMN_CALL_ACTIVITY && !e->called_element) e->called_element = attr(r, &at, "processId");
+    } else if (ns == NS_OTHER && str_eq(local, "loopCharacteristics") && strstr(uri, "camunda.org/schema/zeebe") &&
+               p && p->tag == TAG_extensionElements && parent(r, 2) && parent(r, 2)->tag == TAG_multiInstanceLoopCharacteristics) {
+      /* zeebe:loopCharacteristics inputCollection="=items" inputElement="item" (Camunda 8) */
+      BpmnLoop *l = parent(r, 2)->obj;
+      if (l && !l->collection) l->collection = attr(r, &at, "inputCollection");
+      if (l && !l->element_variable) l->element_variable = attr(r, &at, "inputElement");
     } else if (ns_is_engine(ns) && str_eq(local, "constraint") && p && p->tag == TAG_FOREIGN) {
       /* camunda:validation/camunda:constraint name="required" */
       Frame *ff = parent(r, 2);
