@@ -544,10 +544,23 @@ static void test_multi_instance_actions(void **state) {
   BpArg three[] = {{"items", bp_list(BP_T_STRING, items, 3)}};
   run_path(coll, three, 1, BP_COMPLETED, "a a");
   run_path(coll, NULL, 0, BP_COMPLETED, "");
-  expect_refused(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"false\">"
-                        "<loopCardinality/></multiInstanceLoopCharacteristics></serviceTask>"),
-                 "a: a multi-instance activity without a loopCardinality or a collection is not supported "
-                 "(how many instances to run is not said)");
+  /* Camunda 8 names the collection in zeebe:loopCharacteristics inputCollection (FEEL) */
+  const char *zeebe = LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics><extensionElements>"
+                             "<zeebe:loopCharacteristics xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" "
+                             "inputCollection=\"=items\" inputElement=\"item\"/></extensionElements>"
+                             "</multiInstanceLoopCharacteristics></serviceTask>");
+  run_path(zeebe, three, 1, BP_COMPLETED, "a a a");
+  /* no count and no collection: the count is the start parameter `a_count` (an int) */
+  const char *unsaid = LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"false\">"
+                              "<loopCardinality/></multiInstanceLoopCharacteristics></serviceTask>");
+  BpArg two[] = {{"a_count", bp_int(2)}};
+  run_path(unsaid, two, 1, BP_COMPLETED, "a a");
+  /* named after the element's name when it is plain; a name taken gets `_2` */
+  const char *named = LOOPED("<serviceTask id=\"a\" name=\"Send  reminder\"><multiInstanceLoopCharacteristics>"
+                             "<completionCondition>${Send_reminder_count}</completionCondition>"
+                             "</multiInstanceLoopCharacteristics></serviceTask>");
+  BpArg three_more[] = {{"Send_reminder_count_2", bp_int(3)}, {"Send_reminder_count", bp_bool(false)}};
+  run_path(named, three_more, 2, BP_COMPLETED, "a a a");
   expect_refused(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics "
                         "camunda:collection=\"${list}\"><completionCondition>${services.done}</completionCondition>"
                         "</multiInstanceLoopCharacteristics></serviceTask>"),
@@ -670,10 +683,32 @@ static void test_call_activity(void **state) {
   ir_free(ir);
   bpmn_free(m);
   /* a missing process, recursion (direct and indirect) */
+  /* a process of another file: a host action named by its id (made an identifier) */
+  run_path(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                    "<callActivity id=\"c\" calledElement=\"other-file.process\"/>"
+                    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
+           NULL, 0, BP_COMPLETED, "other_file_process");
+  /* Camunda 8 names it in zeebe:calledElement */
+  run_path(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                    "<callActivity id=\"c\"><extensionElements><zeebe:calledElement "
+                    "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" processId=\"billing\"/></extensionElements>"
+                    "</callActivity><sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
+           NULL, 0, BP_COMPLETED, "billing");
   expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
-                          "<callActivity id=\"c\" calledElement=\"elsewhere\"/>"
+                          "<callActivity id=\"c\" calledElement=\"${which}\"/>"
                           "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
-                 "c: a call activity of `elsewhere` is not supported (calledElement names no process of this file");
+                 "c: a call activity of `${which}` is not supported (the called process is computed");
+  /* global tasks: a script task is a host action named by the call activity, a
+   * user task a human step of the global task's performer */
+  run_path(CALLHEAD "<globalScriptTask id=\"gs\" scriptFormat=\"js\"/>"
+                    "<globalUserTask id=\"gu\"><potentialOwner><resourceAssignmentExpression>"
+                    "<formalExpression>user(kermit)</formalExpression></resourceAssignmentExpression>"
+                    "</potentialOwner></globalUserTask>"
+                    "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+                    "<callActivity id=\"c1\" calledElement=\"gs\"/><callActivity id=\"c2\" calledElement=\"gu\"/>"
+                    "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c1\"/>"
+                    "<sequenceFlow id=\"f2\" sourceRef=\"c1\" targetRef=\"c2\"/></process></definitions>",
+           NULL, 0, BP_COMPLETED, "c1 c2");
   expect_refused(CALLHEAD "<process id=\"p\" isExecutable=\"true\"><startEvent id=\"s\"/>"
                           "<callActivity id=\"c\" calledElement=\"p\"/>"
                           "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"c\"/></process></definitions>",
@@ -690,6 +725,57 @@ static void test_call_activity(void **state) {
                  "c: a call activity without a calledElement is not supported");
 }
 
+
+/* ad-hoc sub-processes: Parallel, every activity at once, done when all are (or when
+ * the completion condition holds after one); Sequential and not cancelling refused */
+static void test_ad_hoc(void **state) {
+  (void)state;
+#define ADHOC(ATTRS, COND)                                                                        \
+  HEAD "<startEvent id=\"s\"/><adHocSubProcess id=\"h\"" ATTRS "><userTask id=\"a\" "                \
+       "camunda:assignee=\"kermit\"/><userTask id=\"b\" camunda:assignee=\"kermit\"/>" COND            \
+       "</adHocSubProcess><serviceTask id=\"z\"/>"                                                \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"h\"/>"                                  \
+       "<sequenceFlow id=\"f2\" sourceRef=\"h\" targetRef=\"z\"/>" TAIL
+  run_path(ADHOC("", ""), NULL, 0, BP_COMPLETED, "a b z");
+  const char *cond = ADHOC(" ordering=\"Parallel\"", "<completionCondition>${done}</completionCondition>");
+  run_path(cond, NULL, 0, BP_COMPLETED, "a b z");
+  BpArg done[] = {{"done", bp_bool(true)}};
+  run_path(cond, done, 1, BP_COMPLETED, "a z");
+  expect_refused(ADHOC(" ordering=\"Sequential\"", ""), "h: a sequential ad-hoc sub-process is not supported");
+  expect_refused(ADHOC(" cancelRemainingInstances=\"false\"", "<completionCondition>${done}</completionCondition>"),
+                 "h: an ad-hoc sub-process with cancelRemainingInstances=\"false\" is not supported");
+#undef ADHOC
+}
+
+/* parallel joins that BPMN's token semantics leave waiting for ever: tokens needed
+ * from two flows of one exclusive gateway; a flow that never carries a token (the
+ * default of a gateway with an unconditional flow) */
+static void test_token_joins(void **state) {
+  (void)state;
+#define JOINS(FLOWS)                                                                              \
+  HEAD "<startEvent id=\"s\"/><parallelGateway id=\"fork\"/><exclusiveGateway id=\"x\" default=\"fb\"/>" \
+       "<parallelGateway id=\"j\"/><endEvent id=\"e\"/>"                                            \
+       "<sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"fork\"/>"                              \
+       "<sequenceFlow id=\"f1\" sourceRef=\"fork\" targetRef=\"x\"/>"                              \
+       "<sequenceFlow id=\"f2\" sourceRef=\"fork\" targetRef=\"j\"/>" FLOWS                          \
+       "<sequenceFlow id=\"f9\" sourceRef=\"j\" targetRef=\"e\"/>" TAIL
+  expect_refused(JOINS("<sequenceFlow id=\"fa\" sourceRef=\"x\" targetRef=\"j\">"
+                       "<conditionExpression>${a}</conditionExpression></sequenceFlow>"
+                       "<sequenceFlow id=\"fb\" sourceRef=\"x\" targetRef=\"j\"/>"),
+                 "j: this parallel join waits forever under BPMN's token semantics: it needs tokens that follow "
+                 "different flows of exclusive gateway `x`, which takes only one");
+  expect_refused(JOINS("<sequenceFlow id=\"fa\" sourceRef=\"x\" targetRef=\"e\"/>"
+                       "<sequenceFlow id=\"fb\" sourceRef=\"x\" targetRef=\"j\"/>"),
+                 "j: this parallel join waits forever under BPMN's token semantics: it needs a token on every "
+                 "incoming flow, and `fb` (from `x`) never carries one");
+  /* the alternatives merge before the join: it runs */
+  run_path(JOINS("<exclusiveGateway id=\"m\"/><sequenceFlow id=\"fa\" sourceRef=\"x\" targetRef=\"m\">"
+                 "<conditionExpression>${a}</conditionExpression></sequenceFlow>"
+                 "<sequenceFlow id=\"fb\" sourceRef=\"x\" targetRef=\"m\"/>"
+                 "<sequenceFlow id=\"fm\" sourceRef=\"m\" targetRef=\"j\"/>"),
+           NULL, 0, BP_COMPLETED, "");
+#undef JOINS
+}
 
 /* FEEL without `=`: under the definitions' FEEL expressionLanguage, or with no
  * language named anywhere when the text parses as FEEL; names with spaces
@@ -730,10 +816,25 @@ static void test_feel_plain(void **state) {
   expect_refused(FEELGATE(FHEAD(" expressionLanguage=\"http://www.w3.org/1999/XPath\""),
                           "Service Level = 'Premium'", "true()"),
                  "fy: the condition `Service Level = 'Premium'` is not supported (XPath: an XPath location path");
-  /* FEEL named, but not in the subset: FEEL's reason */
+  /* FEEL quantifiers over a list variable: `some x: x = E` is `E in L`, `every x: x != E`
+   * is `not (E in L)`; the list is a parameter of strings (numbers when E is one) */
+  const char *quant = FEELGATE(FHEAD(" expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\""),
+                               "some risk in riskLevels satisfies risk = \"red\" or \"black\" = risk",
+                               "every risk in riskLevels satisfies risk != \"red\" and not(risk = \"black\")");
+  BpValue red[] = {bp_string("green"), bp_string("red")}, green[] = {bp_string("green")};
+  BpArg with_red[] = {{"riskLevels", bp_list(BP_T_STRING, red, 2)}};
+  run_path(quant, with_red, 1, BP_COMPLETED, "yes");
+  BpArg all_green[] = {{"riskLevels", bp_list(BP_T_STRING, green, 1)}};
+  run_path(quant, all_green, 1, BP_COMPLETED, "no");
+  run_path(FEELGATE(FHEAD(""), "=some n in counts satisfies n = 3", "=every n in counts satisfies n != 3"), NULL, 0,
+           BP_COMPLETED, "no");
+  /* what is not a membership test: FEEL's reason */
   expect_refused(FEELGATE(FHEAD(" expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\""),
-                          "some risk in riskLevels satisfies risk = \"red\"", "true"),
-                 "fy: the condition `some risk in riskLevels satisfies risk = \"red\"` is not supported (FEEL: ");
+                          "every risk in riskLevels satisfies risk = \"yellow\"", "true"),
+                 "fy: the condition `every risk in riskLevels satisfies risk = \"yellow\"` is not supported (FEEL: the IR "
+                 "tests whether a list holds a value (`E in L`): `every` is mapped when it says that no item equals a value");
+  expect_refused(FEELGATE(FHEAD(""), "=some x in xs satisfies x > 3", "true"),
+                 "fy: the condition `=some x in xs satisfies x > 3` is not supported (the IR tests whether a list holds a value");
   expect_refused(FEELGATE(FHEAD(""), "x := 1", "true"),
                  "fy: the condition `x := 1` is not supported (`x := 1` is neither JUEL `${...}` nor FEEL)");
 }
@@ -1149,6 +1250,29 @@ static void test_timer_start(void **state) {
                       "</timerEventDefinition></startEvent><endEvent id=\"e\"/>"
                       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"e\"/>" TAIL,
                  "s: a timer start event computed by an expression is not supported");
+  /* several start events: the start parameter `start_event` says which fired (by
+   * default the none start); a process has one schedule */
+#define STARTS(S2, S3)                                                                            \
+  HEAD "<startEvent id=\"s1\"/>" S2 S3 "<serviceTask id=\"a1\"/><serviceTask id=\"a2\"/>"          \
+       "<serviceTask id=\"a3\"/><sequenceFlow id=\"f1\" sourceRef=\"s1\" targetRef=\"a1\"/>"         \
+       "<sequenceFlow id=\"f2\" sourceRef=\"s2\" targetRef=\"a2\"/>"                                \
+       "<sequenceFlow id=\"f3\" sourceRef=\"s3\" targetRef=\"a3\"/>" TAIL
+  const char *three = STARTS("<startEvent id=\"s2\"><messageEventDefinition/></startEvent>",
+                             "<startEvent id=\"s3\"><timerEventDefinition><timeDuration>PT1H</timeDuration>"
+                             "</timerEventDefinition></startEvent>");
+  run_path(three, NULL, 0, BP_COMPLETED, "a1");
+  BpArg by_message[] = {{"start_event", bp_string("s2")}};
+  run_path(three, by_message, 1, BP_COMPLETED, "a2");
+  BpArg by_timer[] = {{"start_event", bp_string("s3")}};
+  run_path(three, by_timer, 1, BP_COMPLETED, "a3");
+  BpArg by_none[] = {{"start_event", bp_string("s9")}};
+  run_path(three, by_none, 1, BP_TERMINATED, "");
+  expect_refused(STARTS("<startEvent id=\"s2\"><timerEventDefinition><timeDuration>PT1H</timeDuration>"
+                        "</timerEventDefinition></startEvent>",
+                        "<startEvent id=\"s3\"><timerEventDefinition><timeDuration>PT2H</timeDuration>"
+                        "</timerEventDefinition></startEvent>"),
+                 "s3: a second timer start event is not supported (a process has one schedule");
+#undef STARTS
 }
 
 /* intermediate timers: a cycle waits for its first time; a date from a variable */
@@ -1419,6 +1543,8 @@ int main(void) {
       cmocka_unit_test(test_user_literal),
       cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
+      cmocka_unit_test(test_ad_hoc),
+      cmocka_unit_test(test_token_joins),
       cmocka_unit_test(test_feel_plain), cmocka_unit_test(test_inclusive),
       cmocka_unit_test(test_form_fields), cmocka_unit_test(test_multi_instance_vote),
       cmocka_unit_test(test_non_interrupting), cmocka_unit_test(test_timer_start), cmocka_unit_test(test_timer_catch),

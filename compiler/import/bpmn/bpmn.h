@@ -212,6 +212,10 @@ struct BpmnElement {
 
   /* containers */
   bool triggered_by_event; /* an event sub-process */
+  const char *ordering;    /* adHocSubProcess ordering (Parallel, the default, or Sequential) */
+  bool cancel_remaining;   /* adHocSubProcess cancelRemainingInstances (default true) */
+  const char *ad_hoc_completion; /* adHocSubProcess completionCondition text */
+  bool ad_hoc;             /* an adHocSubProcess the mapping treats as a sub-process (bpmn_call.c) */
   PtrVec children;         /* BpmnElement* */
   PtrVec flows;            /* BpmnFlow* */
 
@@ -224,6 +228,9 @@ struct BpmnElement {
   const char *origin;
   const char *called_process;
   const char *bpc; /* bpc:ir (docs/bpmn.md "Export"), NULL when none */
+  /* the host action an activity calls when it is not named by its id (a call
+   * of a process that is not in the file: that process's id), else NULL */
+  const char *action_name;
 };
 
 typedef struct BpmnFlow {
@@ -320,6 +327,11 @@ typedef struct BpmnModel {
   PtrVec messages, errors, signals, escalations; /* BpmnRootRef* */
   PtrVec shapes, edges;  /* BpmnShape*, BpmnEdge* */
   PtrVec ignored;        /* BpmnIgnored* */
+  /* globalTask, globalUserTask, globalManualTask, globalScriptTask,
+   * globalBusinessRuleTask: BpmnElement* of kind TASK, USER_TASK, MANUAL_TASK,
+   * SCRIPT_TASK, BUSINESS_RULE_TASK (no parent, no flows), with their
+   * performers and vendor assignees; a callActivity's calledElement names one */
+  PtrVec global_tasks;
   PtrVec vendor_names;   /* const char*: distinct "camunda:assignee"-style names seen */
   PtrVec diags;          /* BpmnDiag*, in the order found */
   uint32_t errors_n, warnings_n;

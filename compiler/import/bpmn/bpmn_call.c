@@ -102,6 +102,43 @@ static BpmnProcess *find_process(BpmnModel *m, const char *id) {
 
 static void expand_list(Expand *X, PtrVec *elements);
 
+static BpmnElement *find_global_task(BpmnModel *m, const char *id) {
+  for (uint32_t i = 0; i < m->global_tasks.n; i++) {
+    BpmnElement *g = m->global_tasks.items[i];
+    if (g->id && strcmp(g->id, id) == 0) return g;
+  }
+  return NULL;
+}
+
+/* A call of a global task (BPMN 2.0 10.3.3) is that task, in the call
+ * activity's place and under its id and name: a user, manual or plain task a
+ * human step with the global task's performers and assignees (the call
+ * activity's own, or its lane, when the global task names none), a script or
+ * business rule task a host action named by the call activity's id. */
+static void call_global_task(BpmnElement *e, const BpmnElement *g) {
+  e->kind = g->kind;
+  e->called_process = g->id;
+  if (!e->performers.n) e->performers = g->performers;
+  if (!e->assignee) e->assignee = g->assignee;
+  if (!e->candidate_users) e->candidate_users = g->candidate_users;
+  if (!e->candidate_groups) e->candidate_groups = g->candidate_groups;
+  if (!e->script_format) e->script_format = g->script_format;
+  if (!e->implementation) e->implementation = g->implementation;
+  e->has_script = g->has_script;
+  if (!e->name || !*e->name) e->name = g->name;
+}
+
+/* The id of a process that is not in the file, as a host action's name: an
+ * identifier, every character other than an ASCII letter, digit or `_` made
+ * `_`, and `_` before a leading digit (`payment-process` → `payment_process`). */
+static const char *action_of_process(BpmnModel *m, const char *id) {
+  bool digit = id[0] >= '0' && id[0] <= '9';
+  char *s = arena_printf(&m->arena, "%s%s", digit ? "_" : "", id);
+  for (char *c = s; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) *c = '_';
+  return s;
+}
+
 static void expand_one(Expand *X, BpmnElement *e) {
   BpmnModel *m = X->mp->m;
   const char *target = e->called_element;
@@ -112,10 +149,26 @@ static void expand_one(Expand *X, BpmnElement *e) {
   }
   BpmnProcess *callee = find_process(m, target);
   if (!callee) {
-    bpmn_error(m, e->line,
-               "%s: a call activity of `%.80s` is not supported (calledElement names no process of this file: "
-               "only a process of the same file is run in place)",
-               eid(e), target);
+    const BpmnElement *g = find_global_task(m, target);
+    if (g) {
+      call_global_task(e, g);
+      return;
+    }
+    /* a process of another file (or deployment): the host runs it, as a host action
+     * named by the process's id; the host reports its errors (bp_fail_error), which
+     * the call activity's error boundaries catch */
+    if (strchr(target, '$') || strchr(target, '{') || target[0] == '=') {
+      bpmn_error(m, e->line,
+                 "%s: a call activity of `%.80s` is not supported (the called process is computed by an "
+                 "expression: the host action it would be must have a name)",
+                 eid(e), target);
+      return;
+    }
+    e->kind = BPMN_SERVICE_TASK;
+    e->called_process = target;
+    e->action_name = action_of_process(m, target);
+    bpmn_warning(m, e->line, "%s: calls `%.80s`, which is no process of this file: the host runs process %s",
+                 eid(e), target, e->action_name);
     return;
   }
   for (uint32_t i = 0; i < X->depth; i++)
@@ -149,6 +202,10 @@ static void expand_one(Expand *X, BpmnElement *e) {
 static void expand_list(Expand *X, PtrVec *elements) {
   for (uint32_t i = 0; i < elements->n && !X->full; i++) {
     BpmnElement *e = elements->items[i];
+    if (e->kind == BPMN_AD_HOC_SUB_PROCESS) { /* mapped as a sub-process with its own start and end (bpmn_ir.c) */
+      e->kind = BPMN_SUB_PROCESS;
+      e->ad_hoc = true;
+    }
     if (e->kind == BPMN_CALL_ACTIVITY) expand_one(X, e);
     else if (bpmn_kind_family(e->kind) == BPMN_FAM_CONTAINER) expand_list(X, &e->children);
   }

@@ -224,8 +224,81 @@ static BpmnCond *feel_name(Parser *P, const char *name, size_t len) {
   return v;
 }
 
+/* ---- FEEL quantifiers ------------------------------------------------------------ */
+
+/* Does n read the variable x? */
+static bool mentions(const BpmnCond *n, const char *x, int depth) {
+  if (!n || depth > 200) return false;
+  if (n->kind == BPMN_C_VAR && strcmp(n->str, x) == 0) return true;
+  return mentions(n->a, x, depth + 1) || mentions(n->b, x, depth + 1);
+}
+
+/* `x = E` or `E = x` (op), E a literal or a variable other than x: E, else NULL. */
+static BpmnCond *item_test(const BpmnCond *c, const char *x, IrBinaryOp op) {
+  if (c->kind != BPMN_C_CMP || c->op != op) return NULL;
+  const BpmnCond *e = NULL;
+  if (c->a->kind == BPMN_C_VAR && strcmp(c->a->str, x) == 0) e = c->b;
+  else if (c->b->kind == BPMN_C_VAR && strcmp(c->b->str, x) == 0) e = c->a;
+  if (!e || mentions(e, x, 0)) return NULL;
+  return e->kind == BPMN_C_STR || e->kind == BPMN_C_NUM || e->kind == BPMN_C_VAR ? (BpmnCond *)e : NULL;
+}
+
+/* `some x in L satisfies c` (neg: `… satisfies not(c)`) as membership tests of L,
+ * exactly: some x: x = E is `E in L`; some distributes over `or`, and `not`
+ * turns `and` into `or` (not(A and B) = not A or not B). Anything else (some x:
+ * x != E, some x: A and B, …) has no test over a list in the IR: NULL. */
+static BpmnCond *some_of(Parser *P, const char *x, BpmnCond *L, BpmnCond *c, bool neg, int depth) {
+  if (depth > 64) return NULL;
+  if (c->kind == BPMN_C_NOT) return some_of(P, x, L, c->a, !neg, depth + 1);
+  if (c->kind == BPMN_C_LOGIC && c->op == (neg ? IR_OP_AND : IR_OP_OR)) {
+    BpmnCond *a = some_of(P, x, L, c->a, neg, depth + 1), *b = a ? some_of(P, x, L, c->b, neg, depth + 1) : NULL;
+    return b ? bin(P, BPMN_C_LOGIC, IR_OP_OR, a, b) : NULL;
+  }
+  BpmnCond *e = item_test(c, x, neg ? IR_OP_NE : IR_OP_EQ);
+  return e ? bin(P, BPMN_C_IN, IR_OP_IN, e, L) : NULL;
+}
+
+/* FEEL `some x in L satisfies C` and `every x in L satisfies C` (L a list
+ * variable), where C tests the items for equality: `some` with `x = E` joined by
+ * `or`, `every` with `x != E` joined by `and` (every x: C is not (some x: not C)).
+ * The cursor is after the keyword. */
+static BpmnCond *quantifier(Parser *P, bool every) {
+  skip(P);
+  size_t n = word_len(P);
+  if (!n) return fail(P, "a quantifier without its variable"), NULL;
+  const char *x = arena_strndup(&P->mp->m->arena, P->s, n);
+  P->s += n;
+  if (!accept_word(P, "in")) return fail(P, "a quantifier without `in`"), NULL;
+  skip(P);
+  size_t ln = word_len(P);
+  if (!ln) return fail(P, "a quantifier ranges over a list variable"), NULL;
+  const char *lname = P->s;
+  P->s += ln;
+  BpmnCond *L = feel_name(P, lname, ln);
+  if (!L) return NULL;
+  if (!accept_word(P, "satisfies")) return fail(P, "a quantifier over more than one list, or without `satisfies`"), NULL;
+  BpmnCond *c = expr(P);
+  if (!c) return NULL;
+  BpmnCond *q = some_of(P, x, L, c, every, 0);
+  if (!q)
+    return fail(P, every ? "the IR tests whether a list holds a value (`E in L`): `every` is mapped when it says that "
+                           "no item equals a value (`x != E`, joined by `and`), not that every item does"
+                         : "the IR tests whether a list holds a value (`E in L`): `some` is mapped when it says that "
+                           "an item equals a value (`x = E`, joined by `or`)"),
+           NULL;
+  if (!every) return q;
+  BpmnCond *no = cnode(P, BPMN_C_NOT);
+  no->a = q;
+  return no;
+}
+
 static BpmnCond *primary(Parser *P) {
   skip(P);
+  if (P->feel && (word_is(P, "some") || word_is(P, "every"))) {
+    bool every = word_is(P, "every");
+    P->s += every ? 5 : 4;
+    return quantifier(P, every);
+  }
   if (P->s >= P->end) return fail(P, "the expression ends too early"), NULL;
   char c = *P->s;
   if (c == '(') {
@@ -455,7 +528,8 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
 static const char *type_word(const Type *t) {
   return t == &type_decimal ? "a number" : t == &type_string ? "a string"
        : t == &type_bool    ? "a yes/no value" : t == &type_user ? "a user"
-       : t == &type_users   ? "a list of users" : "a value";
+       : t == &type_users   ? "a list of users" : t == &type_list_string ? "a list of strings"
+       : t == &type_list_decimal ? "a list of numbers" : "a value";
 }
 
 bool bpmn_var_use(BpmnMap *mp, BpmnVars *vs, const char *name, const Type *t, const char *elem,
@@ -523,6 +597,18 @@ static const Type *type_of(BpmnMap *mp, BpmnVars *vs, BpmnCond *n, const Type *w
     type_of(mp, vs, n->a, &type_decimal, elem, line, ok);
     type_of(mp, vs, n->b, &type_decimal, elem, line, ok);
     return &type_decimal;
+  case BPMN_C_IN: { /* an item in a list variable: a list of strings, unless the item is a number */
+    const Type *t = type_of(mp, vs, n->a, NULL, elem, line, ok);
+    if (!t && n->a->kind == BPMN_C_VAR) t = type_of(mp, vs, n->a, &type_string, elem, line, ok);
+    if (t != &type_string && t != &type_decimal) {
+      bpmn_error(mp->m, line, "%s: a quantifier compares the items of a list with %s (the subset has lists of strings and numbers)",
+                 elem, type_word(t));
+      *ok = false;
+      return &type_bool;
+    }
+    type_of(mp, vs, n->b, t == &type_decimal ? &type_list_decimal : &type_list_string, elem, line, ok);
+    return &type_bool;
+  }
   case BPMN_C_CMP: {
     /* a variable takes the type of what it is compared with (a conflict
      * with its earlier uses names both elements) */
@@ -583,7 +669,7 @@ IrExpr *bpmn_cond_build(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const BpmnCo
     return ir_expr_binary(ir, &type_bool, IR_OP_EQ, ir_expr_call(ir, &type_int, "len", args, 1),
                           ir_expr_int(ir, 0));
   }
-  case BPMN_C_LOGIC: case BPMN_C_CMP:
+  case BPMN_C_LOGIC: case BPMN_C_CMP: case BPMN_C_IN:
     return ir_expr_binary(ir, &type_bool, n->op, bpmn_cond_build(mp, p, vs, n->a),
                           bpmn_cond_build(mp, p, vs, n->b));
   case BPMN_C_ARITH:

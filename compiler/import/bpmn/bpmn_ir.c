@@ -37,6 +37,7 @@ typedef struct El {
   int64_t vote_count;    /* ... and the approvals needed */
   PtrVec afters;     /* struct El*: non-interrupting timers, as `after` handlers */
   PtrVec forks;      /* struct El*: non-interrupting timers whose path rejoins the activity's */
+  BpmnCond *adhoc_cond; /* an ad-hoc sub-process's completion condition, parsed and typed */
 } El;
 
 enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
@@ -383,6 +384,8 @@ typedef struct Proc {
   PtrVec cond_flows; /* El* of gateways with conditions, for building later */
   PtrVec loops;      /* El*, BpmnLoopPlan* in pairs: loops built last (bpmn_loop.c) */
   PtrVec var_timers; /* VarTimer*: timers given by a variable, for building later */
+  uint32_t nstarts;  /* start events at the process's level */
+  PtrVec starts;     /* El*: those start events, when there are several (several_starts) */
 } Proc;
 
 /* A timer given as `${name}` or `=name`: its expression is made in place once the
@@ -390,6 +393,7 @@ typedef struct Proc {
 typedef struct VarTimer {
   IrExpr *expr;
   const char *name;
+  BpmnUnsaid *unsaid; /* a timer without a time: its parameter (named later) */
 } VarTimer;
 
 /* What a timer event says: a first time (a duration from now, or `until`, a
@@ -441,6 +445,7 @@ static bool var_timer(Proc *P, El *el, const char *text, const Type *t, IrExpr *
     return false;
   }
   VarTimer *vt = arena_alloc(&mp->m->arena, sizeof *vt);
+  memset(vt, 0, sizeof *vt);
   vt->name = c->str;
   vt->expr = *out = t == &type_duration ? ir_expr_duration(mp->ir, 0) : ir_expr_int(mp->ir, 0);
   ptrvec_push(&mp->m->arena, &P->var_timers, vt);
@@ -454,8 +459,15 @@ static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
   const char *why = NULL;
   memset(ts, 0, sizeof *ts);
   if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
-    refuse(mp, el, "a timer without a time", "no timeDuration, timeDate or timeCycle is given");
-    return false;
+    /* when it fires is not said: the host says it when it starts the process */
+    ts->until = d->timer == BPMN_TIMER_DATE;
+    VarTimer *vt = arena_alloc(&mp->m->arena, sizeof *vt);
+    memset(vt, 0, sizeof *vt);
+    vt->unsaid = ts->until ? bpmn_unsaid(mp, el->e, "date", &type_datetime, "a timer without a time: when it fires")
+                           : bpmn_unsaid(mp, el->e, "duration", &type_duration, "a timer without a time: how long it waits");
+    vt->expr = ts->first = ts->until ? ir_expr_int(mp->ir, 0) : ir_expr_duration(mp->ir, 0);
+    ptrvec_push(&mp->m->arena, &P->var_timers, vt);
+    return true;
   }
   bool expr = strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=';
   if (expr && d->timer == BPMN_TIMER_CYCLE) {
@@ -501,20 +513,27 @@ static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
   return true;
 }
 
-/* A timer start event: the process's START, and a TIMER trigger whose schedule is
- * the event's text (checked here, kept as written): the host starts the process on
- * that schedule (bp_bundle_process_trigger); NULL after refusing. */
-static IrNode *timer_start(Proc *P, El *el) {
+/* A timer start event's schedule: a TIMER trigger whose schedule is the event's
+ * text (checked here, kept as written): the host starts the process on that
+ * schedule (bp_bundle_process_trigger). No time: no schedule (a warning). False
+ * after refusing. timer_start: the process's START with it; NULL after refusing. */
+static bool timer_schedule(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   const BpmnEventDef *d = only_def(el->e);
   const char *why = NULL;
   if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
-    refuse(mp, el, "a timer without a time", "no timeDuration, timeDate or timeCycle is given");
-    return NULL;
+    /* no schedule is said: the host starts the process when it sees fit */
+    bpmn_warning(mp->m, el->e->line, "%s: a timer start event without a time: the process has no schedule, the host starts it",
+                 eid(el->e));
+    return true;
+  }
+  if (P->p->trigger.kind == IR_TRIG_TIMER) {
+    refuse(mp, el, "a second timer start event", "a process has one schedule, which the host keeps");
+    return false;
   }
   if (strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=') {
     refuse(mp, el, "a timer start event computed by an expression", "the host keeps the schedule: it must be literal");
-    return NULL;
+    return false;
   }
   int64_t a, b;
   char dt[17];
@@ -525,7 +544,7 @@ static IrNode *timer_start(Proc *P, El *el) {
   if (!ok) {
     bpmn_error(mp->m, el->e->line, "%s: %s `%.60s`: %s", eid(el->e), word, d->text, why);
     el->refused = true;
-    return NULL;
+    return false;
   }
   const char *s = d->text;
   size_t len = strlen(s);
@@ -533,8 +552,14 @@ static IrNode *timer_start(Proc *P, El *el) {
   while (len && isspace((unsigned char)*s)) s++, len--;
   P->p->trigger.kind = IR_TRIG_TIMER;
   P->p->trigger.schedule = arena_strndup(&mp->ir->arena, s, len);
-  IrNode *n = ir_node(mp->ir, P->p, IR_START, el->e->id, el->e->line, 0);
-  n->detail = arena_printf(&mp->ir->arena, "start · on a schedule %s", P->p->trigger.schedule);
+  return true;
+}
+
+static IrNode *timer_start(Proc *P, El *el) {
+  if (!timer_schedule(P, el)) return NULL;
+  IrNode *n = ir_node(P->mp->ir, P->p, IR_START, el->e->id, el->e->line, 0);
+  if (P->p->trigger.kind == IR_TRIG_TIMER)
+    n->detail = arena_printf(&P->mp->ir->arena, "start · on a schedule %s", P->p->trigger.schedule);
   return n;
 }
 
@@ -594,7 +619,8 @@ static void map_human(Proc *P, El *el) {
     size_t cn = strlen(coll);
     char *name = (cn >= 3 && (coll[0] == '$' || coll[0] == '#') && coll[1] == '{' && coll[cn - 1] == '}')
                      ? trim_copy(mp, coll + 2, cn - 3)
-                     : trim_copy(mp, coll, cn);
+                 : coll[0] == '=' ? trim_copy(mp, coll + 1, cn - 1) /* FEEL (Zeebe's inputCollection) */
+                                  : trim_copy(mp, coll, cn);
     if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name)) {
       bpmn_error(mp->m, e->line, "%s: the collection `%.60s` is not a variable name", eid(e), coll);
       el->refused = true;
@@ -844,6 +870,106 @@ static void wrap_catch_scope(Proc *P, El *act) {
   act->exit = leave;
 }
 
+/* An ad-hoc sub-process (BPMN 2.0 10.3.5), ordering Parallel: every inner activity
+ * without incoming flows opens at once (its performers pick the order; inner flows
+ * still order what they connect), and the sub-process is done when all are: the
+ * sub-process's implicit start forks to them and its end `ID__done` is a JOIN when
+ * there are several. A completion condition is tested after each inner activity
+ * completes; when it holds the rest is cancelled and the sub-process completes
+ * (wrap_adhoc). Sequential ordering (one activity at a time, in an order chosen as
+ * they go) and cancelRemainingInstances="false" are refused. */
+static void map_adhoc(Proc *P, El *el) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  BpmnElement *e = el->e;
+  if (e->ordering && strcmp(e->ordering, "Parallel") != 0) {
+    refuse(mp, el, "a sequential ad-hoc sub-process",
+           "its activities run one at a time in an order chosen as they go; the IR offers no choice of the next step");
+    return;
+  }
+  if (e->ad_hoc_completion && *e->ad_hoc_completion) {
+    if (!e->cancel_remaining) {
+      refuse(mp, el, "an ad-hoc sub-process with cancelRemainingInstances=\"false\"",
+             "its open activities would run on after the completion condition holds while no new one starts; only cancelling them is mapped");
+      return;
+    }
+    const char *why = NULL;
+    BpmnCond *c = bpmn_cond_parse(mp, e->ad_hoc_completion, NULL, &why);
+    if (!c) {
+      bpmn_error(mp->m, e->line, "%s: the completion condition `%.80s` is not supported (%s)", eid(e), e->ad_hoc_completion,
+                 why ? why : "not in the subset");
+      el->refused = true;
+      return;
+    }
+    if (!bpmn_cond_type(mp, &P->vars, c, eid(e), e->line)) {
+      el->refused = true;
+      return;
+    }
+    el->adhoc_cond = c;
+  }
+  uint32_t firsts = 0;
+  for (uint32_t i = 0; i < P->nels; i++) {
+    const El *c = &P->els[i];
+    if (c->sub == el && !c->in.n && c->e->kind != BPMN_BOUNDARY_EVENT) firsts++;
+  }
+  el->node = el->entry = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+  el->exit = ir_node(ir, P->p, firsts > 1 ? IR_JOIN : IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
+  el->entry->title = ir_str(ir, e->name && *e->name ? e->name : "");
+}
+
+/* An ad-hoc sub-process's completion condition: a try scope around it; after each
+ * inner activity a CHOICE tests the condition, and when it holds a THROW of the code
+ * `ID completed`, which only this scope catches, stops everything still open inside
+ * (docs/language.md: try) and the flow goes on after the sub-process. Runs once the
+ * flows are drawn, before loops and error boundaries wrap the sub-process. */
+static void wrap_adhoc(Proc *P, El *ah) {
+  if (!ah->adhoc_cond || !ah->entry || !ah->exit) return;
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  uint32_t ne = p->edges.n, line = ah->e->line;
+  const char *code = arena_printf(&ir->arena, "%s completed", eid(ah->e));
+  IrNode *th = ir_node(ir, p, IR_THROW, sub_id(mp, ah->e, "completed"), line, 0);
+  th->title = ir_str(ir, "the completion condition holds");
+  th->u.throw_.code = ir_expr_string(ir, code, (uint32_t)strlen(code));
+  th->u.throw_.message = ir_expr_string(ir, "", 0);
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *a = &P->els[i];
+    BpmnFamily f = bpmn_kind_family(a->e->kind);
+    if (a->sub != ah || !a->exit || (f != BPMN_FAM_ACTIVITY && f != BPMN_FAM_CONTAINER)) continue;
+    IrNode *test = ir_node(ir, p, IR_CHOICE, sub_id(mp, a->e, "completion"), a->e->line, 0);
+    test->title = "";
+    IrNode *go = ir_node(ir, p, IR_MERGE, sub_id(mp, a->e, "go_on"), a->e->line, 0);
+    go->title = "";
+    move_out_edges(p, ne, a->exit, go);
+    ir_edge(ir, p, a->exit, test, IR_E_FLOW, NULL);
+    IrExpr *cond = bpmn_cond_build(mp, p, &P->vars, ah->adhoc_cond);
+    cond->line = line;
+    ir_edge_cond(ir, p, test, th, 0, cond, "completed");
+    ir_edge(ir, p, test, go, IR_E_ELSE, NULL);
+  }
+  IrNode *t = ir_node(ir, p, IR_TRY, sub_id(mp, ah->e, "scope"), line, 0);
+  t->title = ir_str(ir, "until the completion condition holds");
+  t->u.try_.slot = ir_slot(ir, p, sub_id(mp, ah->e, "completed_code"), &type_string, IR_SLOT_HIDDEN);
+  ir_slot(ir, p, sub_id(mp, ah->e, "completed_message"), &type_string, IR_SLOT_HIDDEN);
+  IrNode *leave = ir_node(ir, p, IR_TRY_END, sub_id(mp, ah->e, "all_done"), line, 0);
+  IrNode *after = ir_node(ir, p, IR_MERGE, sub_id(mp, ah->e, "after"), line, 0);
+  after->title = "";
+  move_out_edges(p, ne, ah->exit, after);
+  for (uint32_t i = 0; i < ne; i++) {
+    IrEdge *ed = ir_edge_at(p, i);
+    if (ed->to == ah->entry) ed->to = t;
+  }
+  ir_edge(ir, p, t, ah->entry, IR_E_FLOW, NULL);
+  ir_edge(ir, p, ah->exit, leave, IR_E_FLOW, NULL);
+  ir_edge(ir, p, leave, after, IR_E_FLOW, NULL);
+  const char **codes = arena_alloc(&ir->arena, sizeof *codes);
+  codes[0] = code;
+  ir_edge_catch(ir, p, t, after, 0, codes, 1, ir_str(ir, "completed"));
+  ah->entry = t;
+  ah->exit = after;
+}
+
 static void map_element(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
@@ -852,6 +978,18 @@ static void map_element(Proc *P, El *el) {
   IrNode *n = NULL;
   switch (e->kind) {
   case BPMN_START_EVENT:
+    if (!el->sub && P->nstarts > 1) { /* one of several ways in (several_starts) */
+      if (dk != BPMN_DEF_NONE && dk != BPMN_DEF_TIMER && !is_message_def(dk)) {
+        char what[64];
+        snprintf(what, sizeof what, "%s %s start event", article(def_word(dk)), def_word(dk));
+        refuse(mp, el, what, def_why(dk));
+        return;
+      }
+      if (dk == BPMN_DEF_TIMER && !timer_schedule(P, el)) return;
+      n = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      ptrvec_push(&mp->m->arena, &P->starts, el);
+      break;
+    }
     if (dk == BPMN_DEF_TIMER && !el->sub && !P->p->start) {
       n = timer_start(P, el);
       if (!n) return;
@@ -956,7 +1094,7 @@ static void map_element(Proc *P, El *el) {
     break;
   case BPMN_SERVICE_TASK: case BPMN_SEND_TASK: case BPMN_BUSINESS_RULE_TASK: case BPMN_SCRIPT_TASK:
     n = ir_node(ir, P->p, IR_ACTION, e->id, e->line, 0);
-    n->u.action.action = (uint16_t)action_index(mp, e->origin ? e->origin : eid(e));
+    n->u.action.action = (uint16_t)action_index(mp, e->action_name ? e->action_name : e->origin ? e->origin : eid(e));
     n->u.action.result = -1;
     n->title = ir_str(ir, e->name && *e->name ? e->name : e->origin ? e->origin : eid(e));
     break;
@@ -978,13 +1116,14 @@ static void map_element(Proc *P, El *el) {
       refuse(mp, el, "an event sub-process", "the runtime has no event handlers of this kind");
       return;
     }
+    if (e->ad_hoc) {
+      map_adhoc(P, el);
+      return;
+    }
     /* embedded: flattened into the process between two meeting points */
     el->node = el->entry = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
     el->exit = ir_node(ir, P->p, IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
     el->entry->title = ir_str(ir, e->name && *e->name ? e->name : "");
-    return;
-  case BPMN_AD_HOC_SUB_PROCESS:
-    refuse(mp, el, "an ad-hoc sub-process", "its activities have no order to run in");
     return;
   case BPMN_TRANSACTION:
     refuse(mp, el, "a transaction", "the runtime has no transactions or compensation");
@@ -1694,6 +1833,180 @@ static uint32_t lane_depth(const BpmnLane *l) {
   return d;
 }
 
+/* ---- joins that BPMN's token semantics leave waiting for ever ------------------------------ */
+
+/* A parallel join fires once a token has arrived on every incoming flow (BPMN 2.0
+ * 13.4.1). Which elements can get a token at all is a fixpoint over the flows where a
+ * parallel join needs all of its incoming flows and every other element one: an
+ * over-approximation (counts, loops and timing are ignored), so what it finds no token
+ * for gets none in any run. Two exact consequences are reported, naming the join:
+ *  - a join that gets no token on some incoming flow although others do: the flow's
+ *    source never runs (a gateway's default flow is never taken when another flow of
+ *    it has no condition);
+ *  - a join that gets tokens in the whole graph, but in no run where exclusive gateway
+ *    X (on no cycle: it runs at most once) takes one of its flows: it needs tokens
+ *    from two alternatives of X.
+ * Models that reach such a join deadlock under BPMN's semantics; engines that pass a
+ * "discard" token along the flows not taken (bpmn-engine) run them (docs/bpmn.md). */
+typedef struct Tok {
+  Proc *P;
+  uint8_t *live;     /* per El: gets a token */
+  uint32_t *stack;
+} Tok;
+
+static uint32_t el_index(const Proc *P, const El *el) { return (uint32_t)(el - P->els); }
+
+static bool is_and_join(const El *el) { return el->e->kind == BPMN_PARALLEL_GATEWAY && el->in.n > 1; }
+
+/* Is flow f (out of el) ever taken when el runs? The default of a gateway or activity
+ * is not when another flow of it has no condition. forced: the only flow of `fx` taken. */
+static bool flow_on(const El *el, const BpmnFlow *f, const El *fx, const BpmnFlow *forced) {
+  if (el == fx && f != forced) return false;
+  if (!is_default(el, f)) return true;
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    const BpmnFlow *g = el->out.items[i];
+    if (g != f && !g->condition) return false;
+  }
+  return true;
+}
+
+static void tok_mark(Tok *T, El *el, uint32_t *sp) {
+  uint32_t k = el_index(T->P, el);
+  if (T->live[k]) return;
+  T->live[k] = 1;
+  T->stack[(*sp)++] = k;
+}
+
+/* Which elements get a token, X forced to take `forced` only (fx NULL: none forced). */
+static void tok_reach(Tok *T, const El *fx, const BpmnFlow *forced) {
+  Proc *P = T->P;
+  uint32_t sp = 0;
+  memset(T->live, 0, P->nels);
+  for (uint32_t i = 0; i < P->nels; i++) {
+    El *el = &P->els[i];
+    if (el->sub) continue;
+    if (el->e->kind == BPMN_START_EVENT || (!el->in.n && el->e->kind != BPMN_BOUNDARY_EVENT)) tok_mark(T, el, &sp);
+  }
+  for (;;) {
+    while (sp) {
+      El *el = &P->els[T->stack[--sp]];
+      for (uint32_t i = 0; i < el->out.n; i++) {
+        const BpmnFlow *f = el->out.items[i];
+        El *to = flow_target(P, f);
+        if (!to || is_and_join(to) || !flow_on(el, f, fx, forced)) continue;
+        tok_mark(T, to, &sp);
+      }
+      /* inside a sub-process: its first elements; its boundary events */
+      for (uint32_t i = 0; i < P->nels; i++) {
+        El *c = &P->els[i];
+        if (c->sub == el && (c->e->kind == BPMN_START_EVENT || (!c->in.n && c->e->kind != BPMN_BOUNDARY_EVENT)))
+          tok_mark(T, c, &sp);
+        if (c->e->kind == BPMN_BOUNDARY_EVENT && c->e->attached_to && el->e->id && strcmp(c->e->attached_to, el->e->id) == 0)
+          tok_mark(T, c, &sp);
+        if (is_link(c, BPMN_INTERMEDIATE_CATCH_EVENT) && is_link(el, BPMN_INTERMEDIATE_THROW_EVENT)) tok_mark(T, c, &sp);
+      }
+    }
+    /* parallel joins whose every incoming flow carries a token */
+    bool more = false;
+    for (uint32_t i = 0; i < P->nels; i++) {
+      El *j = &P->els[i];
+      if (!is_and_join(j) || T->live[i]) continue;
+      bool all = true;
+      for (uint32_t k = 0; k < j->in.n && all; k++) {
+        const BpmnFlow *f = j->in.items[k];
+        El *from = el_find(&P->map, bpmn_find_element(P->mp->m, f->source));
+        all = from && T->live[el_index(P, from)] && flow_on(from, f, fx, forced);
+      }
+      if (all) {
+        tok_mark(T, j, &sp);
+        more = true;
+      }
+    }
+    if (!more) break;
+  }
+}
+
+/* Is `to` reached from the targets of el's flows (a cycle through el)? */
+static bool on_cycle(Proc *P, El *el, uint8_t *seen, uint32_t *stack) {
+  uint32_t sp = 0;
+  memset(seen, 0, P->nels);
+  for (uint32_t i = 0; i < el->out.n; i++) {
+    El *to = flow_target(P, el->out.items[i]);
+    if (to && !seen[el_index(P, to)]) seen[el_index(P, to)] = 1, stack[sp++] = el_index(P, to);
+  }
+  while (sp) {
+    El *n = &P->els[stack[--sp]];
+    if (n == el) return true;
+    for (uint32_t i = 0; i < n->out.n; i++) {
+      El *to = flow_target(P, n->out.items[i]);
+      if (to && !seen[el_index(P, to)]) seen[el_index(P, to)] = 1, stack[sp++] = el_index(P, to);
+    }
+  }
+  return false;
+}
+
+enum { TOKEN_CHECK_MAX_ELEMENTS = 2000, TOKEN_CHECK_MAX_CHOICES = 64 };
+
+static void token_deadlocks(Proc *P) {
+  BpmnMap *mp = P->mp;
+  bool any = false;
+  for (uint32_t i = 0; i < P->nels && !any; i++) any = is_and_join(&P->els[i]);
+  if (!any || P->nels > TOKEN_CHECK_MAX_ELEMENTS) return;
+  Tok T = {P, xcalloc(P->nels + 1, 1), xmalloc((P->nels + 1) * sizeof *T.stack)};
+  uint8_t *plain = xcalloc(P->nels + 1, 1), *reported = xcalloc(P->nels + 1, 1);
+  tok_reach(&T, NULL, NULL);
+  memcpy(plain, T.live, P->nels);
+  for (uint32_t i = 0; i < P->nels; i++) { /* joins with a flow that never carries a token */
+    El *j = &P->els[i];
+    if (!is_and_join(j) || plain[i]) continue;
+    const BpmnFlow *dead = NULL;
+    bool some = false;
+    for (uint32_t k = 0; k < j->in.n; k++) {
+      const BpmnFlow *f = j->in.items[k];
+      El *from = el_find(&P->map, bpmn_find_element(mp->m, f->source));
+      bool on = from && plain[el_index(P, from)] && flow_on(from, f, NULL, NULL);
+      if (on) some = true;
+      else if (!dead) dead = f;
+    }
+    if (!some || !dead) continue;
+    bpmn_error(mp->m, j->e->line,
+               "%s: this parallel join waits forever under BPMN's token semantics: it needs a token on every "
+               "incoming flow, and `%s` (from `%s`) never carries one",
+               eid(j->e), dead->id ? dead->id : "a flow", dead->source ? dead->source : "?");
+    reported[i] = 1;
+    j->refused = true;
+  }
+  uint32_t choices = 0;
+  uint8_t *seen = xcalloc(P->nels + 1, 1);
+  for (uint32_t x = 0; x < P->nels && choices < TOKEN_CHECK_MAX_CHOICES; x++) {
+    El *X = &P->els[x];
+    if (X->e->kind != BPMN_EXCLUSIVE_GATEWAY || X->out.n < 2 || !plain[x]) continue;
+    choices++;
+    if (on_cycle(P, X, seen, T.stack)) continue;
+    uint8_t *ever = xcalloc(P->nels + 1, 1); /* reached under some single choice of X */
+    for (uint32_t o = 0; o < X->out.n; o++) {
+      tok_reach(&T, X, X->out.items[o]);
+      for (uint32_t k = 0; k < P->nels; k++) ever[k] |= T.live[k];
+    }
+    for (uint32_t i = 0; i < P->nels; i++) {
+      El *j = &P->els[i];
+      if (!is_and_join(j) || !plain[i] || ever[i] || reported[i]) continue;
+      bpmn_error(mp->m, j->e->line,
+                 "%s: this parallel join waits forever under BPMN's token semantics: it needs tokens that follow "
+                 "different flows of exclusive gateway `%s`, which takes only one",
+                 eid(j->e), eid(X->e));
+      reported[i] = 1;
+      j->refused = true;
+    }
+    free(ever);
+  }
+  free(seen);
+  free(plain);
+  free(reported);
+  free(T.live);
+  free(T.stack);
+}
+
 /* Loops on activities (bpmn_loop.c): planned while the variables are typed,
  * built last. A boundary event on a looped activity is refused: it would
  * apply to each turn, where BPMN means the whole loop. */
@@ -1719,9 +2032,107 @@ static void plan_loops(Proc *P) {
 static void fill_var_timers(Proc *P) {
   for (uint32_t i = 0; i < P->var_timers.n; i++) {
     VarTimer *vt = P->var_timers.items[i];
+    const char *name = vt->unsaid ? vt->unsaid->name : vt->name;
     for (uint32_t k = 0; k < P->vars.n; k++)
-      if (strcmp(P->vars.v[k].name, vt->name) == 0 && P->vars.v[k].slot >= 0)
+      if (name && strcmp(P->vars.v[k].name, name) == 0 && P->vars.v[k].slot >= 0)
         *vt->expr = *ir_expr_slot(P->mp->ir, P->p, (uint16_t)P->vars.v[k].slot);
+  }
+}
+
+static bool var_taken(const Proc *P, const char *name);
+
+/* Several start events at the process's level (BPMN 2.0 10.5.2: each is a way
+ * in, the instance begins at the one that fired): one START, then a CHOICE on
+ * the start parameter `start_event` — the id of the start event that fired,
+ * which the host passes when it starts the instance for a message, a signal or
+ * the schedule of a timer start event — to each start event (an IR_MERGE with
+ * its id). Its default is the first none start event (a start by hand); with
+ * none it is required. Another id fails the instance, naming it. */
+static void several_starts(Proc *P) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  const char *name = "start_event";
+  for (int k = 2; var_taken(P, name); k++) name = arena_printf(&ir->arena, "start_event_%d", k);
+  const char *def = NULL;
+  for (uint32_t i = 0; i < P->starts.n && !def; i++) {
+    const El *el = P->starts.items[i];
+    if (def_kind(el->e) == BPMN_DEF_NONE) def = el->e->id;
+  }
+  IrParam *prm = ir_param(ir, p, ir_str(ir, name), &type_string,
+                          def ? ir_expr_string(ir, ir_str(ir, def), (uint32_t)strlen(def)) : NULL);
+  IrNode *st = ir_node(ir, p, IR_START, arena_printf(&ir->arena, "%s__start", p->name), p->line, 0);
+  if (p->trigger.kind == IR_TRIG_TIMER)
+    st->detail = arena_printf(&ir->arena, "start · on a schedule %s", p->trigger.schedule);
+  IrNode *c = ir_node(ir, p, IR_CHOICE, arena_printf(&ir->arena, "%s__start_event", p->name), p->line, 0);
+  c->title = ir_str(ir, "which start event");
+  ir_edge(ir, p, st, c, IR_E_FLOW, NULL);
+  for (uint32_t i = 0; i < P->starts.n; i++) {
+    const El *el = P->starts.items[i];
+    const char *id = el->e->id;
+    IrExpr *is = ir_expr_binary(ir, &type_bool, IR_OP_EQ, ir_expr_slot(ir, p, prm->slot),
+                                ir_expr_string(ir, ir_str(ir, id), (uint32_t)strlen(id)));
+    ir_edge_cond(ir, p, c, el->node, i, is, ir_str(ir, id));
+  }
+  IrNode *t = ir_node(ir, p, IR_TERMINATE, arena_printf(&ir->arena, "%s__no_start", p->name), p->line, 0);
+  const char *reason = arena_printf(&ir->arena, "%s names no start event of process %s", name, p->name);
+  t->u.terminate.reason = ir_expr_string(ir, reason, (uint32_t)strlen(reason));
+  ir_edge(ir, p, c, t, IR_E_ELSE, NULL);
+  bpmn_warning(mp->m, p->line, "%s: %u start events: the start parameter `%s` names the one that fired (%s%s)",
+               p->name, P->starts.n, name, def ? "by default " : "required: no none start event", def ? def : "");
+}
+
+BpmnUnsaid *bpmn_unsaid(BpmnMap *mp, const BpmnElement *e, const char *suffix, const Type *t, const char *what) {
+  BpmnUnsaid *u = arena_alloc(&mp->m->arena, sizeof *u);
+  memset(u, 0, sizeof *u);
+  u->e = e;
+  u->suffix = suffix;
+  u->type = t;
+  u->what = what;
+  ptrvec_push(&mp->m->arena, &mp->unsaid, u);
+  return u;
+}
+
+static bool var_taken(const Proc *P, const char *name) {
+  for (uint32_t i = 0; i < P->vars.n; i++)
+    if (strcmp(P->vars.v[i].name, name) == 0) return true;
+  return false;
+}
+
+/* The start parameters of what the diagram does not say, named once every other
+ * variable is known: the element's name when it is plain (ASCII letters, digits,
+ * blanks, `_`, `-`; at most 40 bytes), else its id, with every other character
+ * made `_` and `_` put before a leading digit, then `_` and the suffix
+ * (`Task_1_count`); a name some variable has already gets `_2`, `_3` … */
+static void name_unsaid(Proc *P) {
+  BpmnMap *mp = P->mp;
+  for (uint32_t i = 0; i < mp->unsaid.n; i++) {
+    BpmnUnsaid *u = mp->unsaid.items[i];
+    const char *base = u->e->name;
+    size_t bn = base ? strlen(base) : 0;
+    bool plain = bn > 0 && bn <= 40;
+    for (size_t k = 0; plain && k < bn; k++)
+      plain = isalnum((unsigned char)base[k]) || base[k] == ' ' || base[k] == '_' || base[k] == '-';
+    if (plain) {
+      while (*base == ' ') base++;
+      plain = *base != 0;
+    }
+    if (!plain) base = eid(u->e);
+    StrBuf sb;
+    sb_init(&sb);
+    if (isdigit((unsigned char)base[0])) sb_putc(&sb, '_');
+    for (const char *c = base; *c; c++) {
+      if (*c == ' ' && sb.len && sb.data[sb.len - 1] == '_') continue; /* `a  b`: one `_` */
+      sb_putc(&sb, isalnum((unsigned char)*c) ? *c : '_');
+    }
+    while (sb.len && sb.data[sb.len - 1] == '_') sb.len--;
+    sb_printf(&sb, "_%s", u->suffix);
+    const char *name = arena_strndup(&mp->m->arena, sb.data, sb.len);
+    for (int k = 2; var_taken(P, name); k++) name = arena_printf(&mp->m->arena, "%.*s_%d", (int)sb.len, sb.data, k);
+    sb_free(&sb);
+    u->name = name;
+    bpmn_var_use(mp, &P->vars, name, u->type, eid(u->e), u->e->line);
+    bpmn_warning(mp->m, u->e->line, "%s: %s is the start parameter `%s`", eid(u->e), u->what, name);
   }
 }
 
@@ -1744,7 +2155,10 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   P.map.slots = arena_alloc(&m->arena, P.map.cap * sizeof *P.map.slots);
   memset(P.map.slots, 0, P.map.cap * sizeof *P.map.slots);
   P.pending = arena_alloc(&m->arena, total * sizeof *P.pending);
+  memset(&mp->unsaid, 0, sizeof mp->unsaid);
   collect(&P, &bp->elements, NULL);
+  for (uint32_t i = 0; i < P.nels; i++)
+    if (P.els[i].e->kind == BPMN_START_EVENT && !P.els[i].sub) P.nstarts++;
   for (uint32_t i = 0; i < bp->lanes.n; i++) {
     const BpmnLane *l = bp->lanes.items[i];
     uint32_t d = lane_depth(l);
@@ -1760,6 +2174,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
       add_flows(&P, &P.els[i].e->flows);
+  token_deadlocks(&P);
   plan_inclusive(&P);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
@@ -1771,6 +2186,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
   plan_loops(&P);
   if (m->errors_n != errors_before) return;
+  name_unsaid(&P);
   /* the variables: parameters the host may pass, with empty defaults */
   for (uint32_t i = 0; i < P.vars.n; i++) {
     BpmnVar *v = &P.vars.v[i];
@@ -1787,6 +2203,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     v->slot = ir_param(ir, P.p, ir_str(ir, v->name), t, def)->slot;
   }
   fill_var_timers(&P);
+  if (P.nstarts > 1 && P.starts.n == P.nstarts) several_starts(&P);
   for (uint32_t i = 0; i < P.npending; i++) {
     Pending *pd = &P.pending[i];
     Who *w = &pd->who;
@@ -1818,6 +2235,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && P.els[i].entry && !P.els[i].inner)
       implicit_start(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_adhoc(&P, &P.els[i]);
   for (uint32_t i = 0; i + 1 < P.loops.n; i += 2) {
     El *el = P.loops.items[i];
     bpmn_loop_wrap(mp, P.p, &P.vars, P.loops.items[i + 1], el->entry, el->exit,
@@ -1838,7 +2256,8 @@ static bool has_elements(const BpmnProcess *bp) {
 static void action_names(BpmnModel *m, const PtrVec *elements, PtrVec *names) {
   for (uint32_t k = 0; k < elements->n; k++) {
     BpmnElement *e = elements->items[k];
-    if ((is_action(e->kind) || is_sending(e)) && e->id) ptrvec_push(&m->arena, names, (void *)(e->origin ? e->origin : e->id));
+    if ((is_action(e->kind) || is_sending(e)) && e->id)
+      ptrvec_push(&m->arena, names, (void *)(e->action_name ? e->action_name : e->origin ? e->origin : e->id));
     if (e->kind == BPMN_SUB_PROCESS) action_names(m, &e->children, names);
   }
 }

@@ -21,6 +21,7 @@ struct BpmnLoopPlan {
   const char *coll;       /* LOOP_ITER: the collection variable */
   const Type *coll_type;  /* users (human steps) or list of string */
   const char *card_var;   /* LOOP_COUNT: loopCardinality `${x}`, or NULL */
+  BpmnUnsaid *unsaid;     /* LOOP_COUNT: no count given: the start parameter */
   int64_t card;           /* LOOP_COUNT: a literal loopCardinality */
   int64_t maximum;        /* LOOP_STANDARD: loopMaximum, -1: none */
   bool test_before;
@@ -183,11 +184,10 @@ BpmnLoopPlan *bpmn_loop_plan(BpmnMap *mp, BpmnVars *vs, const BpmnElement *e, bo
       }
       if (!bpmn_var_use(mp, vs, pl->card_var, &type_decimal, eid(e), line)) *refused = true;
     }
-  } else {
-    refuse(mp, e, line, "a multi-instance activity without a loopCardinality or a collection",
-           "how many instances to run is not said");
-    *refused = true;
-    return NULL;
+  } else { /* how many instances is not said: the host says it when it starts the process */
+    pl->mode = LOOP_COUNT;
+    pl->unsaid = bpmn_unsaid(mp, e, "count", &type_int,
+                             "multi-instance without loopCardinality or collection: the number of instances");
   }
   if (lp->completion && *lp->completion)
     pl->cond = condition(mp, vs, e, line, lp->completion, "completion condition", true, refused);
@@ -263,9 +263,11 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
   } else {
     IrExpr *n = pl->mode == LOOP_STANDARD ? ir_expr_decimal(ir, pl->maximum < 0 ? 0 : pl->maximum, 0)
                 : pl->card_var ? NULL : ir_expr_decimal(ir, pl->card, 0);
+    if (pl->unsaid) pl->card_var = pl->unsaid->name; /* an int parameter: counted as a decimal */
     if (pl->card_var)
       for (uint32_t i = 0; i < vs->n; i++)
         if (strcmp(vs->v[i].name, pl->card_var) == 0) n = ir_expr_slot(ir, p, (uint16_t)vs->v[i].slot);
+    if (pl->unsaid) n = ir_expr_as(ir, &type_decimal, n);
     IrNode *count = assign(mp, p, hid(mp, e, "loop_n"), line, s_n, n);
     count->title = pl->mode == LOOP_STANDARD ? "loopMaximum"
                    : pl->card_var ? ir_str(ir, arena_printf(&ir->arena, "nrOfInstances = %s", pl->card_var))

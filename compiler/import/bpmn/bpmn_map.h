@@ -9,7 +9,23 @@ typedef struct BpmnMap {
   BpmnModel *m;
   IrProgram *ir;
   char why[256]; /* the reason of the last refused expression */
+  PtrVec unsaid;   /* BpmnUnsaid* of the process being mapped */
 } BpmnMap;
+
+/* A value the diagram does not give (a timer without a time, a multi-instance
+ * activity without a count or collection): a required start parameter of the
+ * process, named after the element once every other variable is known
+ * (docs/bpmn.md "What the diagram does not say"). */
+typedef struct BpmnUnsaid {
+  const BpmnElement *e;
+  const char *suffix; /* of the name: "count", "duration", "date" */
+  const Type *type;   /* int, duration, datetime */
+  const char *what;   /* for the warning: "multi-instance without loopCardinality or collection: the number of instances" */
+  const char *name;   /* the parameter, once named */
+} BpmnUnsaid;
+
+/* Records that e's `what` becomes a start parameter of type t (named later). */
+BpmnUnsaid *bpmn_unsaid(BpmnMap *mp, const BpmnElement *e, const char *suffix, const Type *t, const char *what);
 
 /* A process variable: its name, the type its uses gave it (NULL: none yet),
  * the first element that typed it, and its slot once made. */
@@ -33,7 +49,8 @@ typedef struct BpmnVars {
 typedef enum {
   BPMN_C_NUM, BPMN_C_STR, BPMN_C_BOOL, BPMN_C_VAR, BPMN_C_NOT, BPMN_C_EMPTY,
   BPMN_C_LOGIC, BPMN_C_CMP, BPMN_C_ARITH,
-  BPMN_C_SLOT /* a loop's counter (bpmn_loop.c): a decimal in slot `num` */
+  BPMN_C_SLOT, /* a loop's counter (bpmn_loop.c): a decimal in slot `num` */
+  BPMN_C_IN    /* a in b: b a list variable (a FEEL quantifier, bpmn_cond.c) */
 } BpmnCondKind;
 
 /* A parsed condition, before its variables have types. */
@@ -80,8 +97,11 @@ IrExpr *bpmn_vote_percent(BpmnMap *mp, IrProc *p, const BpmnVars *vs, const char
 
 /* Each call activity of bp (at any depth) whose calledElement names a process
  * of the file becomes an embedded sub-process holding a copy of that process,
- * ids prefixed `CALLID/`; the others are refused naming the element (no such
- * process, recursion, no calledElement). Runs before the mapping of bp. */
+ * ids prefixed `CALLID/`; one naming a global task becomes that task, one naming
+ * no process of the file a host action (action_name); the others are refused
+ * naming the element (recursion, no calledElement, a computed one). Every
+ * adHocSubProcess becomes a sub-process with `ad_hoc` set. Runs before the
+ * mapping of bp. */
 void bpmn_call_expand(BpmnMap *mp, BpmnProcess *bp);
 
 /* ---- loops on activities (bpmn_loop.c) ----------------------------------------- */

@@ -447,6 +447,10 @@ static void *start_kind(Reader *r, BpmnKind kind, const char *local, const Attrs
     e->candidate_groups = attr_engine(r, at, "candidateGroups");
     e->form_key = attr_engine(r, at, "formKey");
   }
+  if (kind == BPMN_AD_HOC_SUB_PROCESS) {
+    e->ordering = attr(r, at, "ordering");
+    e->cancel_remaining = parse_bool(r, at, "cancelRemainingInstances", true);
+  }
   if (kind == BPMN_CALL_ACTIVITY && !e->called_element) /* Camunda/Flowable write it so too */
     e->called_element = attr_engine(r, at, "calledElement");
   register_id(r, e->id, local, at->line, BPMN_ID_ELEMENT, e);
@@ -455,6 +459,42 @@ static void *start_kind(Reader *r, BpmnKind kind, const char *local, const Attrs
   BpmnProcess *p = current_process(r);
   if (p) p->n_elements++;
   return e;
+}
+
+/* A global task of the definitions (BPMN 2.0 10.3.3: a task a call activity
+ * reuses): kept in m->global_tasks as an element of the matching task kind,
+ * with no process; its performers and vendor assignees are read like a task's
+ * (on_start gives its frame the task kind). NULL for any other recorded tag. */
+static BpmnElement *start_global(Reader *r, const char *local, const Attrs *at) {
+  static const struct {
+    const char *name;
+    BpmnKind kind;
+  } globals[] = {
+      {"globalTask", BPMN_TASK},
+      {"globalUserTask", BPMN_USER_TASK},
+      {"globalManualTask", BPMN_MANUAL_TASK},
+      {"globalScriptTask", BPMN_SCRIPT_TASK},
+      {"globalBusinessRuleTask", BPMN_BUSINESS_RULE_TASK},
+  };
+  for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
+    if (!str_eq(globals[i].name, local)) continue;
+    BpmnElement *e = new_object(r, sizeof *e, at->line);
+    if (!e) return NULL;
+    e->kind = globals[i].kind;
+    e->line = at->line;
+    e->id = attr(r, at, "id");
+    e->name = attr(r, at, "name");
+    e->implementation = attr(r, at, "implementation");
+    e->script_format = attr(r, at, "scriptFormat");
+    e->cancel_activity = e->interrupting = true;
+    e->assignee = attr_engine(r, at, "assignee");
+    e->candidate_users = attr_engine(r, at, "candidateUsers");
+    e->candidate_groups = attr_engine(r, at, "candidateGroups");
+    register_id(r, e->id, local, at->line, BPMN_ID_OTHER, e);
+    ptrvec_push(&r->m->arena, &r->m->global_tasks, e);
+    return e;
+  }
+  return NULL;
 }
 
 static void *start_flow(Reader *r, const Attrs *at) {
@@ -810,7 +850,11 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
   case TAG_inputDataItem: {
     BpmnLoop *l = parent_loop(r);
     if (!l) {
-      if (tag == TAG_completionCondition && frame_element(p)) return NULL; /* adHocSubProcess */
+      BpmnElement *ah = frame_element(p);
+      if (tag == TAG_completionCondition && ah) { /* adHocSubProcess */
+        if (ah->kind == BPMN_AD_HOC_SUB_PROCESS) capture(r, CAP_STRING, &ah->ad_hoc_completion, NULL);
+        return NULL;
+      }
       break;
     }
     if (tag == TAG_inputDataItem) {
@@ -852,6 +896,10 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
   case TAG_extensionElements:
     return p ? p->obj : NULL;
   case TAG_RECORDED:
+    if (ptag == TAG_definitions) {
+      BpmnElement *g = start_global(r, local, at);
+      if (g) return g;
+    }
     register_id(r, attr(r, at, "id"), local, at->line, BPMN_ID_OTHER, NULL);
     record_ignored(r, local, at->line);
     return NULL;
@@ -889,6 +937,8 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
       f.tag = TAG_FOREIGN;
     } else {
       f.obj = start_bpmn(r, f.tag, local, &at);
+      /* a global task: its performers and script are read as a task's */
+      if (f.tag == TAG_RECORDED && f.obj) f.tag = TAG_KIND + (int)((BpmnElement *)f.obj)->kind;
     }
     note_vendor_attrs(r, &at);
   } else if (ns == NS_BPMNDI || ns == NS_DC || ns == NS_DDI) {
@@ -902,6 +952,17 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
     if (ns_is_engine(ns) && (str_eq(local, "formField") || str_eq(local, "formProperty"))) {
       f.obj = start_form_field(r, ns, &at);
       if (f.obj) f.tag = TAG_VENDOR_FORM_FIELD;
+    } else if (ns == NS_OTHER && str_eq(local, "calledElement") && strstr(uri, "camunda.org/schema/zeebe") &&
+               p && p->tag == TAG_extensionElements) {
+      /* zeebe:calledElement processId="..." (Camunda 8) names the called process */
+      BpmnElement *e = frame_element(parent(r, 2));
+      if (e && e->kind == BPMN_CALL_ACTIVITY && !e->called_element) e->called_element = attr(r, &at, "processId");
+    } else if (ns == NS_OTHER && str_eq(local, "loopCharacteristics") && strstr(uri, "camunda.org/schema/zeebe") &&
+               p && p->tag == TAG_extensionElements && parent(r, 2) && parent(r, 2)->tag == TAG_multiInstanceLoopCharacteristics) {
+      /* zeebe:loopCharacteristics inputCollection="=items" inputElement="item" (Camunda 8) */
+      BpmnLoop *l = parent(r, 2)->obj;
+      if (l && !l->collection) l->collection = attr(r, &at, "inputCollection");
+      if (l && !l->element_variable) l->element_variable = attr(r, &at, "inputElement");
     } else if (ns_is_engine(ns) && str_eq(local, "constraint") && p && p->tag == TAG_FOREIGN) {
       /* camunda:validation/camunda:constraint name="required" */
       Frame *ff = parent(r, 2);
