@@ -238,12 +238,13 @@ $(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtim
 # runs each for a while from the seed corpus (tests/fuzz/run.sh). The same sources
 # with tests/fuzz/replay.c as main are $(BUILD)/replay/replay_NAME: `make check`
 # builds them with the normal compiler and tests/run.sh replays every kept input.
-FUZZ_TARGETS     = bp bundle state scn csv bpmn bitrix
+FUZZ_TARGETS     = bp bundle state scn csv bpmn bitrix json
 FUZZ_GEN         = $(BUILD)/fuzzgen
 FUZZ_BPRUN_OBJ   = $(filter-out %/bprun.o,$(BPRUN_OBJ))
 FUZZ_INCS_bp     = $(ALL_INCS)
 FUZZ_INCS_bpmn   = $(ALL_INCS)
 FUZZ_INCS_bitrix = $(ALL_INCS)
+FUZZ_INCS_json   = -Icompiler/base
 FUZZ_INCS_bundle = -Iruntime -Iruntime/bundle -Itests/fuzz
 FUZZ_INCS_state  = $(FUZZ_INCS_bundle) -I$(FUZZ_GEN)
 FUZZ_INCS_scn    = -Iruntime/bprun -I$(BUILD)/pub/bprun -I$(FUZZ_GEN)
@@ -253,6 +254,7 @@ FUZZ_SRC_state   = tests/fuzz/drive.c
 FUZZ_LIBS_bp     = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
 FUZZ_LIBS_bpmn   = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(XML_LIBS) $(Z_LIBS)
 FUZZ_LIBS_bitrix = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
+FUZZ_LIBS_json   = $(BUILD)/libbpc.a
 FUZZ_LIBS_bundle = $(BUILD)/libbprt.a
 FUZZ_LIBS_state  = $(BUILD)/libbprt.a
 FUZZ_LIBS_scn    = $(FUZZ_BPRUN_OBJ) $(BUILD)/libbprt.a -lpthread
