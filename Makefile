@@ -11,6 +11,9 @@
 #   make gallery  docs/gallery.md: every sample drawn beside its source
 #   make fuzz     the libFuzzer targets of tests/fuzz, with clang, into build/fuzz
 #   make fuzz-smoke  each fuzz target about 30 s (tests/fuzz/run.sh long: longer)
+#   make install     bpc, bprun, libbprt (shared and static), bp.h, libbprt.pc, man
+#                    pages, editor files, bash completion (PREFIX, DESTDIR, BINDIR...)
+#   make uninstall   removes exactly what `make install` put there
 
 CC      ?= cc
 BUILD   ?= build
@@ -146,6 +149,9 @@ $(BUILD)/$(ROOM_$(1))/%.o: $(ROOM_$(1))/%.c $(COMPILER_H) $(RUNTIME_H) $(GEN)/pa
 endef
 $(foreach r,$(COMPILER_ROOMS) bpc,$(eval $(call compiler_room,$(r))))
 
+# `bpc --version` prints the version bp.h declares (the compiler does not include bp.h).
+$(BPC_OBJ): CPPFLAGS += -DBPC_VERSION='"$(BP_VERSION)"'
+
 $(BUILD)/compiler/diagram/dot.o: CPPFLAGS += $(GV_CFLAGS)
 $(BUILD)/$(ROOM_bpmn)/%.o: CPPFLAGS += $(XML_CFLAGS)
 $(BUILD)/$(ROOM_export)/%.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS)
@@ -163,8 +169,13 @@ $(BUILD)/libbprt.a: $(RUNTIME_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The library's version is the one bp.h declares; its soname carries the major number.
+BP_VERSION := $(shell sed -n 's/^\#define BP_VERSION "\(.*\)"/\1/p' runtime/bp.h)
+BP_MAJOR   := $(shell sed -n 's/^\#define BP_VERSION_MAJOR \([0-9]*\).*/\1/p' runtime/bp.h)
+SONAME      = libbprt.so.$(BP_MAJOR)
+
 $(BUILD)/libbprt.so: $(RUNTIME_OBJ)
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbprt.so.0 -o $@ $^
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^
 
 # bprun, the reference host: sees only bp.h (copied alone into $(BUILD)/pub/bprun),
 # links only the runtime.
@@ -228,12 +239,13 @@ $(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtim
 # runs each for a while from the seed corpus (tests/fuzz/run.sh). The same sources
 # with tests/fuzz/replay.c as main are $(BUILD)/replay/replay_NAME: `make check`
 # builds them with the normal compiler and tests/run.sh replays every kept input.
-FUZZ_TARGETS     = bp bundle state scn csv bpmn bitrix
+FUZZ_TARGETS     = bp bundle state scn csv bpmn bitrix json
 FUZZ_GEN         = $(BUILD)/fuzzgen
 FUZZ_BPRUN_OBJ   = $(filter-out %/bprun.o,$(BPRUN_OBJ))
 FUZZ_INCS_bp     = $(ALL_INCS)
 FUZZ_INCS_bpmn   = $(ALL_INCS)
 FUZZ_INCS_bitrix = $(ALL_INCS)
+FUZZ_INCS_json   = -Icompiler/base
 FUZZ_INCS_bundle = -Iruntime -Iruntime/bundle -Itests/fuzz
 FUZZ_INCS_state  = $(FUZZ_INCS_bundle) -I$(FUZZ_GEN)
 FUZZ_INCS_scn    = -Iruntime/bprun -I$(BUILD)/pub/bprun -I$(FUZZ_GEN)
@@ -243,6 +255,7 @@ FUZZ_SRC_state   = tests/fuzz/drive.c
 FUZZ_LIBS_bp     = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
 FUZZ_LIBS_bpmn   = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(XML_LIBS) $(Z_LIBS)
 FUZZ_LIBS_bitrix = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
+FUZZ_LIBS_json   = $(BUILD)/libbpc.a
 FUZZ_LIBS_bundle = $(BUILD)/libbprt.a
 FUZZ_LIBS_state  = $(BUILD)/libbprt.a
 FUZZ_LIBS_scn    = $(FUZZ_BPRUN_OBJ) $(BUILD)/libbprt.a -lpthread
@@ -327,3 +340,68 @@ gallery: deps
 
 clean:
 	rm -rf build
+
+# ---- install (GNU conventions) ----------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]; every directory may be set alone.
+PREFIX     ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR     ?= $(EXEC_PREFIX)/bin
+LIBDIR     ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATAROOTDIR ?= $(PREFIX)/share
+DATADIR    ?= $(DATAROOTDIR)
+MANDIR     ?= $(DATAROOTDIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VIMDIR     ?= $(DATADIR)/vim/vimfiles
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+INSTALL    ?= install
+INSTALL_PROGRAM ?= $(INSTALL)
+INSTALL_DATA ?= $(INSTALL) -m 644
+
+MAN_PAGES = man/bpc.1 man/bprun.1 man/libbprt.3 man/bp-language.7
+EDITOR_FILES = editors/textmate/bp.tmLanguage.json editors/textmate/scn.tmLanguage.json
+LIB_REAL  = libbprt.so.$(BP_VERSION)
+
+$(BUILD)/libbprt.pc: Makefile runtime/bp.h
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$(EXEC_PREFIX)' 'libdir=$(LIBDIR)' \
+	  'includedir=$(INCLUDEDIR)' '' 'Name: libbprt' \
+	  'Description: runtime of bpc: runs compiled business-process bundles inside a host program' \
+	  'Version: $(BP_VERSION)' \
+	  'Libs: -L$${libdir} -lbprt' 'Cflags: -I$${includedir}' >$@
+
+.PHONY: install uninstall
+install: $(BUILD)/bpc $(BUILD)/bprun $(BUILD)/libbprt.so $(BUILD)/libbprt.a $(BUILD)/libbprt.pc
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/bpc/textmate \
+	  $(DESTDIR)$(VIMDIR)/syntax $(DESTDIR)$(VIMDIR)/ftdetect $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL_PROGRAM) $(BUILD)/bpc $(BUILD)/bprun $(DESTDIR)$(BINDIR)
+	$(INSTALL_DATA) $(BUILD)/libbprt.so $(DESTDIR)$(LIBDIR)/$(LIB_REAL)
+	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libbprt.so
+	$(INSTALL_DATA) $(BUILD)/libbprt.a $(DESTDIR)$(LIBDIR)
+	$(INSTALL_DATA) runtime/bp.h $(DESTDIR)$(INCLUDEDIR)
+	$(INSTALL_DATA) $(BUILD)/libbprt.pc $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL_DATA) man/bpc.1 man/bprun.1 $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL_DATA) man/libbprt.3 $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL_DATA) man/bp-language.7 $(DESTDIR)$(MANDIR)/man7
+	$(INSTALL_DATA) $(EDITOR_FILES) $(DESTDIR)$(DATADIR)/bpc/textmate
+	$(INSTALL_DATA) editors/vim/syntax/bp.vim editors/vim/syntax/scn.vim $(DESTDIR)$(VIMDIR)/syntax
+	$(INSTALL_DATA) editors/vim/ftdetect/bp.vim $(DESTDIR)$(VIMDIR)/ftdetect
+	$(INSTALL_DATA) editors/bash-completion/bpc $(DESTDIR)$(COMPLETIONDIR)/bpc
+	ln -sf bpc $(DESTDIR)$(COMPLETIONDIR)/bprun
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bpc $(DESTDIR)$(BINDIR)/bprun
+	rm -f $(DESTDIR)$(LIBDIR)/$(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libbprt.so $(DESTDIR)$(LIBDIR)/libbprt.a
+	rm -f $(DESTDIR)$(INCLUDEDIR)/bp.h $(DESTDIR)$(PKGCONFIGDIR)/libbprt.pc
+	rm -f $(DESTDIR)$(MANDIR)/man1/bpc.1 $(DESTDIR)$(MANDIR)/man1/bprun.1 \
+	  $(DESTDIR)$(MANDIR)/man3/libbprt.3 $(DESTDIR)$(MANDIR)/man7/bp-language.7
+	rm -f $(DESTDIR)$(DATADIR)/bpc/textmate/bp.tmLanguage.json \
+	  $(DESTDIR)$(DATADIR)/bpc/textmate/scn.tmLanguage.json
+	-rmdir $(DESTDIR)$(DATADIR)/bpc/textmate $(DESTDIR)$(DATADIR)/bpc 2>/dev/null
+	rm -f $(DESTDIR)$(VIMDIR)/syntax/bp.vim $(DESTDIR)$(VIMDIR)/syntax/scn.vim \
+	  $(DESTDIR)$(VIMDIR)/ftdetect/bp.vim
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/bpc $(DESTDIR)$(COMPLETIONDIR)/bprun

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpc_diag.h"
 #include "bpc_import.h"
 #include "bpc_load.h"
 #include "bpmnw.h"
@@ -25,7 +26,10 @@
 #include "parse.h"
 #include "util.h"
 
-#define BPC_VERSION "0.1.0"
+/* The version bp.h declares, passed by the Makefile (the compiler does not include bp.h). */
+#ifndef BPC_VERSION
+#error "BPC_VERSION is set by the Makefile from runtime/bp.h"
+#endif
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_MISUSE = 2 };
 /* A file with more errors than this is hopeless; stop listing them. */
@@ -40,7 +44,7 @@ static const char usage_text[] =
     "draws their diagrams.\n"
     "\n"
     "commands:\n"
-    "  check [-p PROCESS] FILE...\n"
+    "  check [-p PROCESS] [--diagnostics-format=text|json|sarif] FILE...\n"
     "                       report every error and warning (exit 1 on errors)\n"
     "  fmt [-w|--check] FILE\n"
     "                       print the canonical text of a .bp file;\n"
@@ -61,10 +65,14 @@ static const char usage_text[] =
     "  import FILE.bpmn [-p PROCESS] [-o OUT.bp]\n"
     "                       print a BPMN model as .bp text, or name the\n"
     "                       element where its graph is not block-structured\n"
+    "  lsp                  a Language Server on stdin and stdout (for editors)\n"
     "\n"
     "options:\n"
+    "  --color=auto|always|never\n"
+    "                       colour the diagnostics (auto: on a terminal, unless\n"
+    "                       NO_COLOR is set)\n"
     "  -h, --help           this help (also: bpc COMMAND --help)\n"
-    "  --version            the version\n"
+    "  --version            the version (the runtime's, from bp.h)\n"
     "\n"
     "Diagnostics: FILE:LINE:COL: error|warning: message, then the line and a\n"
     "caret under the range. Exit status: 0 ok, 1 errors in the input, 2 misuse\n"
@@ -76,7 +84,12 @@ static const char check_help[] =
     "warnings on stderr. Exit status 1 if any file has an error, 2 if a file\n"
     "can't be read.\n"
     "  -p PROCESS   check only the process with this id of each BPMN model\n"
-    "               (a .bp file is checked whole)\n";
+    "               (a .bp file is checked whole)\n"
+    "  --diagnostics-format=text|json|sarif\n"
+    "               text (the default) on stderr; json (an array of objects:\n"
+    "               file, line, column, end_line, end_column, severity, code,\n"
+    "               message, fix) or sarif (SARIF 2.1.0) on stdout\n"
+    "  --color=auto|always|never   colour the text (auto: on a terminal)\n";
 
 static const char fmt_help[] =
     "usage: bpc fmt [-w | --check] FILE\n"
@@ -116,6 +129,8 @@ static const char export_help[] =
     "  -o OUT.bpmn  where to write it (default: FILE with .bpmn; `-` for stdout)\n"
     "Exit status: 0 ok, 1 errors in FILE or a construct BPMN cannot express,\n"
     "2 misuse or I/O failure.\n";
+
+int lsp_command(int argc, char **argv); /* bpc_lsp.c */
 
 static int misuse(const char *fmt, const char *arg) {
   fputs("bpc: ", stderr);
@@ -159,7 +174,7 @@ static Program *front_end(Source *src, bool run_checks, int *status) {
   diags.max_errors = MAX_ERRORS;
   Program *prog = parse_program(src, &diags);
   if (diags.errors == 0 && run_checks) check_program(prog, &diags);
-  diags_print(&diags, stderr);
+  bpc_diag_emit(&diags);
   if (diags.errors >= MAX_ERRORS)
     fprintf(stderr, "bpc: %s: too many errors, stopped after %d\n", path, MAX_ERRORS);
   *status = diags.errors ? EXIT_INPUT : EXIT_OK;
@@ -486,8 +501,19 @@ int main(int argc, char **argv) {
     printf("bpc %s\n", BPC_VERSION);
     return EXIT_OK;
   }
+  /* --color (any command) and --diagnostics-format (check) are taken out here. */
+  int kept_args = 2;
+  for (int i = 2; i < argc; i++) {
+    int taken = bpc_diag_option(argv[i], strcmp(cmd, "check") == 0);
+    if (taken < 0) return misuse("see '%s --help'", "bpc check");
+    if (!taken) argv[kept_args++] = argv[i];
+  }
+  argc = kept_args;
   int status;
-  if (strcmp(cmd, "check") == 0) status = cmd_check(argc - 2, argv + 2);
+  if (strcmp(cmd, "check") == 0) {
+    status = cmd_check(argc - 2, argv + 2);
+    bpc_diag_finish(stdout);
+  } else if (strcmp(cmd, "lsp") == 0) status = lsp_command(argc - 2, argv + 2);
   else if (strcmp(cmd, "fmt") == 0) status = cmd_fmt(argc - 2, argv + 2);
   else if (strcmp(cmd, "compile") == 0) status = cmd_compile(argc - 2, argv + 2);
   else if (strcmp(cmd, "disasm") == 0) status = cmd_disasm(argc - 2, argv + 2);

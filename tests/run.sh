@@ -286,6 +286,17 @@ if [ -f "$BUILD/libbprt.a" ] && [ -f docs/embedding.md ]; then
 fi
 
 # ---------------------------------------------------------------------------
+# bpc as a tool (tests/tools.sh): make install / uninstall into a DESTDIR with pkg-config,
+# the exported symbols against bp.h, man pages, editor keywords, JSON/SARIF diagnostics,
+# bpc lsp, bash completion. Its cases count here.
+if [ -f tests/tools.sh ]; then
+  echo "== install, man pages, editors, diagnostics for tools, bpc lsp (tests/tools.sh)"
+  sh tests/tools.sh "$BUILD" >"$TMP/tools.out" 2>&1
+  grep -e '^FAIL' -e '^skipped' -A 3 "$TMP/tools.out" | head -n 60
+  add_counts "tests/tools.sh" "$TMP/tools.out"
+fi
+
+# ---------------------------------------------------------------------------
 # The back end through the command line (tests/backend.sh): its cases count here.
 if [ -f tests/backend.sh ]; then
   echo "== back end (tests/backend.sh)"
@@ -562,7 +573,7 @@ if [ "$rc" -ne 1 ]; then fail "cli/fmt --check of an unformatted file" "exit sta
 # (an open defect, with its cause) is skipped, and said so.
 if [ -d tests/fuzz ]; then
   echo "== fuzz inputs (tests/fuzz/regress, tests/fuzz/seeds; replayed without libFuzzer)"
-  for t in bp bundle state scn csv bpmn bitrix; do
+  for t in bp bundle state scn csv bpmn bitrix json; do
     bin=$BUILD/replay/replay_$t
     for f in tests/fuzz/regress/$t/* tests/fuzz/seeds/$t/*; do
       [ -f "$f" ] || continue

@@ -94,6 +94,7 @@ static void diag_add(Diags *d, DiagLevel level, Span span, const char *fmt, va_l
   g->span = span;
   g->seq = d->n;
   g->message = sb_take(&b);
+  g->fmt = fmt;
   d->n++;
   if (level == DIAG_ERROR) d->errors++;
   if (level == DIAG_WARNING) d->warnings++;
@@ -123,7 +124,13 @@ static int key_cmp(const void *pa, const void *pb) {
   return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static void print_source_line(const Source *s, Span span, FILE *out) {
+/* SGR sequences of GCC's default GCC_COLORS. */
+#define SGR_BOLD "\033[01m"
+#define SGR_CARET "\033[01;32m"
+#define SGR_RESET "\033[m"
+static const char *const level_sgr[] = {"\033[01;31m", "\033[01;35m", "\033[01;36m"};
+
+static void print_source_line(const Source *s, Span span, FILE *out, bool color) {
   uint32_t line, col;
   source_position(s, span.off, &line, &col);
   uint32_t start = s->line_starts[line - 1];
@@ -156,6 +163,7 @@ static void print_source_line(const Source *s, Span span, FILE *out) {
     fputc(s->text[i] == '\t' ? '\t' : ' ', out);
     i += k ? (uint32_t)k : 1;
   }
+  if (color) fputs(SGR_CARET, out);
   fputc('^', out);
   uint32_t span_end = span.off + span.len;
   if (span_end > to) span_end = to;
@@ -168,12 +176,12 @@ static void print_source_line(const Source *s, Span span, FILE *out) {
     fputc('~', out);
     i += k ? (uint32_t)k : 1;
   }
+  if (color) fputs(SGR_RESET, out);
   fputc('\n', out);
 }
 
-void diags_print(Diags *d, FILE *out) {
-  if (d->n == 0) return;
-  SortKey *keys = xmalloc(d->n * sizeof *keys);
+uint32_t *diags_sorted(const Diags *d) {
+  SortKey *keys = xmalloc((d->n ? d->n : 1) * sizeof *keys);
   uint32_t owner = 0;
   for (uint32_t i = 0; i < d->n; i++) {
     if (d->items[i].level != DIAG_NOTE) owner = i;
@@ -182,14 +190,29 @@ void diags_print(Diags *d, FILE *out) {
     keys[i].seq = i;
   }
   qsort(keys, d->n, sizeof *keys, key_cmp);
+  uint32_t *order = xmalloc((d->n ? d->n : 1) * sizeof *order);
+  for (uint32_t k = 0; k < d->n; k++) order[k] = keys[k].seq;
+  free(keys);
+  return order;
+}
+
+void diags_print(Diags *d, FILE *out) { diags_print_color(d, out, false); }
+
+void diags_print_color(Diags *d, FILE *out, bool color) {
+  if (d->n == 0) return;
+  uint32_t *order = diags_sorted(d);
   static const char *const level_name[] = {"error", "warning", "note"};
   for (uint32_t k = 0; k < d->n; k++) {
-    const Diag *g = &d->items[keys[k].seq];
+    const Diag *g = &d->items[order[k]];
     uint32_t line, col;
     source_position(d->src, g->span.off, &line, &col);
-    fprintf(out, "%s:%u:%u: %s: %s\n", d->src->path, line, col, level_name[g->level],
-            g->message);
-    print_source_line(d->src, g->span, out);
+    if (color)
+      fprintf(out, SGR_BOLD "%s:%u:%u:" SGR_RESET " %s%s:" SGR_RESET " %s\n", d->src->path, line,
+              col, level_sgr[g->level], level_name[g->level], g->message);
+    else
+      fprintf(out, "%s:%u:%u: %s: %s\n", d->src->path, line, col, level_name[g->level],
+              g->message);
+    print_source_line(d->src, g->span, out, color);
   }
-  free(keys);
+  free(order);
 }

@@ -53,6 +53,7 @@ typedef struct Diag {
   Span span;
   uint32_t seq; /* discovery order: keeps a note after its error */
   char *message;
+  const char *fmt; /* the format it was made from: names its kind (diag_code.h) */
 } Diag;
 
 typedef struct Diags {
@@ -74,5 +75,10 @@ void diag_note(Diags *d, Span span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Prints every message sorted by position (a note stays after its message). */
 void diags_print(Diags *d, FILE *out);
+/* The same, coloured as GCC colours its messages when color is true (error red,
+ * warning magenta, note cyan, the caret green, the position bold). */
+void diags_print_color(Diags *d, FILE *out, bool color);
+/* The order diags_print shows the messages in: n indices into d->items (malloc'd). */
+uint32_t *diags_sorted(const Diags *d);
 
 #endif

@@ -1,0 +1,3 @@
+" bpc: .bp processes and .scn scenarios
+autocmd BufRead,BufNewFile *.bp setfiletype bp
+autocmd BufRead,BufNewFile *.scn setfiletype scn
