@@ -248,6 +248,15 @@ int lex_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *v
   return TK_DURATION;
 }
 
+uint32_t lex_letter8_len(const char *s) {
+  unsigned char a = (unsigned char)s[0], b = (unsigned char)s[1];
+  if (b < 0x80 || b > 0xBF) return 0;
+  if (a == 0xC3) return b == 0x97 || b == 0xB7 ? 0 : 2; /* not × and ÷ */
+  if ((a >= 0xC4 && a <= 0xC9) || (a >= 0xCE && a <= 0xD3)) return 2;
+  if (a == 0xD4) return b <= 0xAF ? 2 : 0;
+  return 0;
+}
+
 uint32_t lex_digits_len(const char *s) {
   uint32_t n = 0;
   while (s[n] >= '0' && s[n] <= '9') n++;

@@ -138,6 +138,9 @@ int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTY
 int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, PARSE_YYSTYPE *value);
 /* How many digits s starts with. */
 uint32_t lex_digits_len(const char *s);
+/* The length in bytes of the identifier letter beyond ASCII that s begins
+ * with (LETTER8 of grammar/lexer.l: 2), or 0 when it begins with none. */
+uint32_t lex_letter8_len(const char *s);
 int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
 int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value);
 int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);

@@ -381,6 +381,27 @@ static void test_bad_utf8(void **state) {
 
 /* 2026-03-05 is a date, never 2026 - 3 - 5; what stops short of one is
  * the arithmetic it reads as. */
+/* lex_letter8_len (what the printers outside the scanner use to write names) says
+ * of every two-byte sequence what the scanner does: `x` followed by it is one
+ * identifier exactly when it is a letter. */
+static void test_letter8_len_agrees_with_the_scanner(void **state) {
+  (void)state;
+  for (unsigned a = 0xC2; a <= 0xDF; a++)
+    for (unsigned b = 0x80; b <= 0xBF; b++) {
+      char text[4] = {'x', (char)a, (char)b, '\0'};
+      Lexed *l = lexed_bytes(text, 3);
+      /* one identifier, then at most a separator, then the end */
+      bool one_ident = l->n >= 2 && l->toks[0].kind == TK_IDENT && l->toks[1].kind != TK_IDENT &&
+                       l->diags.n == 0 && l->toks[0].value.str && strlen(l->toks[0].value.str) == 3;
+      uint32_t len = lex_letter8_len(text + 1);
+      if (one_ident != (len == 2)) fail_msg("\\x%02X\\x%02X: scanner %s, lex_letter8_len %u", a, b,
+                                           one_ident ? "takes it" : "refuses it", len);
+      lexed_free(l);
+    }
+  assert_int_equal(lex_letter8_len("a"), 0);
+  assert_int_equal(lex_letter8_len("\xD0"), 0); /* a lead byte at the end */
+}
+
 static void test_date_literals(void **state) {
   (void)state;
   Lexed *l = lexed("2026-03-05 2026-03-05T10:00 2026-3-5");
@@ -673,6 +694,7 @@ int main(void) {
       cmocka_unit_test(test_unterminated_string),
       cmocka_unit_test(test_bad_escape),
       cmocka_unit_test(test_bad_utf8),
+      cmocka_unit_test(test_letter8_len_agrees_with_the_scanner),
       cmocka_unit_test(test_bad_characters_coalesced),
       cmocka_unit_test(test_date_literals),
       cmocka_unit_test(test_unit_word_durations),

@@ -518,6 +518,58 @@ static void test_prints_new_constructs_back(void **state) {
   free(twice);
 }
 
+/* Clauses that end the instance (terminate, throw) with steps after the try: the
+ * try's paths meet after its block, not inside it; also inside a loop. */
+static const char try_that_ends_text[] =
+    "process p {\n"
+    "  param boss: user\n"
+    "  var n: int\n"
+    "  try {\n"
+    "    task boss \"Pack\"\n"
+    "    n = 1\n"
+    "  } catch \"late\" {\n"
+    "    terminate \"late\"\n"
+    "  } catch {\n"
+    "    throw \"other\" \"failed\"\n"
+    "  }\n"
+    "  while n < 3 {\n"
+    "    try {\n"
+    "      task boss \"Step {n}\"\n"
+    "    } catch { terminate \"step failed\" }\n"
+    "    n = n + 1\n"
+    "  }\n"
+    "  log \"done\"\n"
+    "}\n";
+
+static void test_prints_a_try_whose_clauses_end(void **state) {
+  (void)state;
+  char *once_ = lowered_and_printed(try_that_ends_text);
+  char *twice = lowered_and_printed(once_);
+  if (strcmp(once_, twice) != 0) fail_msg("first:\n%s\nsecond:\n%s", once_, twice);
+  const char *want[] = {"} catch \"late\" {\n    terminate \"late\"\n  }", "throw \"other\" \"failed\"",
+                        "while n < 3 {", "terminate \"step failed\"", "n = n + 1", "log \"done\""};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    if (!strstr(once_, want[i])) fail_msg("no `%s` in:\n%s", want[i], once_);
+  free(once_);
+  free(twice);
+}
+
+/* Names in Cyrillic (and other letters the scanner takes) print as they are. */
+static void test_prints_unicode_names(void **state) {
+  (void)state;
+  char *out = lowered_and_printed("document Заявка { сумма: decimal }\n"
+                                  "process согласование on Заявка {\n"
+                                  "  param директор: user\n"
+                                  "  approve директор \"Согласовать {сумма}\" -> итог\n"
+                                  "  if итог.approved { сумма = сумма + 1 }\n"
+                                  "}\n");
+  const char *want[] = {"document Заявка {", "сумма: decimal", "process согласование on Заявка {",
+                        "param директор: user", "сумма = сумма + 1"};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    if (!strstr(out, want[i])) fail_msg("no `%s` in:\n%s", want[i], out);
+  free(out);
+}
+
 /* A user literal (a BPMN assignee id) has no .bp form: refused naming the user. */
 static void test_refuses_a_user_literal(void **state) {
   (void)state;
@@ -560,6 +612,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_prints_a_choice),
       cmocka_unit_test(test_prints_an_arm_that_terminates),
+      cmocka_unit_test(test_prints_a_try_whose_clauses_end),
+      cmocka_unit_test(test_prints_unicode_names),
       cmocka_unit_test(test_prints_a_while_loop),
       cmocka_unit_test(test_prints_a_loop_with_two_exits),
       cmocka_unit_test(test_prints_a_parallel_block),

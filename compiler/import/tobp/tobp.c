@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "lex.h"
 #include "parse.h"
 #include "parse_tree.h"
 #include "tobp_int.h"
@@ -208,7 +209,7 @@ static bool reserved(const char *s) {
   return false;
 }
 
-/* `s` made a .bp identifier (ASCII letters, digits and `_`, not starting
+/* `s` made a .bp identifier (letters as the scanner takes them, digits and `_`, not starting
  * with a digit, not a reserved word) that is not in `taken`, then added to
  * it. A name that is one already is kept as it is. */
 static const char *unique_name(Tobp *T, NameSet *taken, const char *s, const char *fallback) {
@@ -217,6 +218,12 @@ static const char *unique_name(Tobp *T, NameSet *taken, const char *s, const cha
   sb_init(&b);
   if (*s >= '0' && *s <= '9') sb_putc(&b, '_');
   for (const char *c = s; *c; c++) {
+    uint32_t letter = lex_letter8_len(c);
+    if (letter) {
+      sb_putn(&b, c, letter);
+      c += letter - 1;
+      continue;
+    }
     bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     sb_putc(&b, ok ? *c : '_');
   }
@@ -595,9 +602,15 @@ static Stmt *assign_stmt(Tobp *T, const IrNode *n) {
 /* Is s a .bp identifier, not a reserved word? */
 static bool is_ident(const char *s) {
   if (!*s || (*s >= '0' && *s <= '9')) return false;
-  for (const char *c = s; *c; c++)
+  for (const char *c = s; *c; c++) {
+    uint32_t letter = lex_letter8_len(c);
+    if (letter) {
+      c += letter - 1;
+      continue;
+    }
     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
       return false;
+  }
   return !reserved(s);
 }
 
@@ -1020,6 +1033,10 @@ static bool try_stmt(Tobp *T, const IrNode *n, Loop *L, PtrVec *out, bool *falls
     }
   /* the block */
   TryBody tb = {n, try_members(T, n, body->to), NULL, false, T->try_body};
+  /* When every clause ends the instance (a terminate, a throw), only the block's
+   * paths reach the end, and the try's post-dominator lies inside its block: the
+   * paths meet where the block's way out meets them, after its TRY_ENDs. */
+  while (f && tb.member[f->index]) f = meeting_point(T, f, L);
   T->try_body = &tb;
   PtrVec bstmts = {0};
   bool body_falls;
