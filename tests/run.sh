@@ -3,6 +3,8 @@
 # samples (check + fmt), hostile input, the command line, (tests/dot.sh)
 # the diagrams, (tests/mass.sh) bprun mass, (tests/samples_mass.sh) the mass
 # samples on their data and (tests/export.sh) BPMN export round trips.
+# The sub-suites (scripts of their own) run in a second stream beside the
+# sections of this file; SUITES=serial runs everything in one.
 #
 # Run from the repository root: `sh tests/run.sh build` (or build/asan, where
 # the same cases run under AddressSanitizer and UBSan). Prints one line per
@@ -52,6 +54,53 @@ for src in samples/*.bp; do
   "$BPC" compile "$src" -o "$BUILD/samples/$(basename "$src" .bp).bpt" 2>/dev/null
 done
 export BPT_SAMPLES="$BUILD/samples"
+
+# The sub-suites: scripts with their own temporary folders that need nothing from the
+# sections of this file. They run one after another in a second stream beside those
+# sections (the second core), in the order they are reported below, where `collect
+# NAME` waits for one and leaves its output in $TMP/NAME.out and its status in
+# $TMP/NAME.rc. SUITES=serial runs each only when it is collected.
+suite_cmd() {
+  case $1 in
+  tools) sh tests/tools.sh "$BUILD" ;;
+  backend) sh tests/backend.sh "$BUILD" ;;
+  mass) sh tests/mass.sh "$BUILD" ;;
+  smass) sh tests/samples_mass.sh "$BUILD" ;;
+  export) sh tests/export.sh "$BUILD" ;;
+  dot) sh tests/dot.sh "$BUILD" ;;
+  bpmn) sh tests/import/bpmn.sh "$BUILD" ;;
+  conf) sh tests/conformance/run.sh "$BUILD" ;;
+  bitrix) sh tests/import/bitrix.sh "$BUILD" ;;
+  tobp) sh tests/import/tobp.sh "$BUILD" ;;
+  esac
+}
+SUITE_ORDER="tools backend mass smass export dot bpmn conf bitrix tobp"
+run_suite() {
+  suite_cmd "$1" >"$TMP/$1.out" 2>&1 &
+  suite_child=$!
+  wait "$suite_child"
+  echo $? >"$TMP/$1.rc.tmp" && mv "$TMP/$1.rc.tmp" "$TMP/$1.rc"
+}
+suites_pid=
+if [ "${SUITES:-parallel}" != serial ]; then
+  (
+    suite_child=
+    trap '[ -n "$suite_child" ] && kill "$suite_child" 2>/dev/null; exit 143' TERM
+    for s in $SUITE_ORDER; do run_suite "$s"; done
+  ) &
+  suites_pid=$!
+  trap 'kill "$suites_pid" 2>/dev/null; rm -rf "$TMP"' EXIT
+fi
+collect() {
+  if [ -z "$suites_pid" ]; then
+    run_suite "$1"
+    return
+  fi
+  while [ ! -f "$TMP/$1.rc" ]; do
+    kill -0 "$suites_pid" 2>/dev/null || [ -f "$TMP/$1.rc" ] || { echo 1 >"$TMP/$1.rc"; break; }
+    sleep 0.1
+  done
+}
 for src in tests/unit/test_*.c; do
   [ -f "$src" ] || continue
   t=$BUILD/tests/$(basename "$src" .c)
@@ -291,7 +340,7 @@ fi
 # bpc lsp, bash completion. Its cases count here.
 if [ -f tests/tools.sh ]; then
   echo "== install, man pages, editors, diagnostics for tools, bpc lsp (tests/tools.sh)"
-  sh tests/tools.sh "$BUILD" >"$TMP/tools.out" 2>&1
+  collect tools
   grep -e '^FAIL' -e '^skipped' -A 3 "$TMP/tools.out" | head -n 60
   add_counts "tests/tools.sh" "$TMP/tools.out"
 fi
@@ -300,7 +349,7 @@ fi
 # The back end through the command line (tests/backend.sh): its cases count here.
 if [ -f tests/backend.sh ]; then
   echo "== back end (tests/backend.sh)"
-  sh tests/backend.sh "$BUILD" >"$TMP/backend.out" 2>&1
+  collect backend
   grep '^FAIL' "$TMP/backend.out"
   add_counts "backend.sh" "$TMP/backend.out"
 fi
@@ -309,7 +358,7 @@ fi
 # bprun mass over CSV files (tests/mass.sh): its cases count here.
 if [ -f tests/mass.sh ] && [ -x "$BUILD/bprun" ]; then
   echo "== bprun mass (tests/mass.sh)"
-  sh tests/mass.sh "$BUILD" >"$TMP/mass.out" 2>&1
+  collect mass
   grep -A 30 '^FAIL' "$TMP/mass.out" | head -n 60
   add_counts "mass.sh" "$TMP/mass.out"
 fi
@@ -317,7 +366,7 @@ fi
 # The mass samples S14–S17 on their data (tests/samples_mass.sh): its cases count here.
 if [ -f tests/samples_mass.sh ] && [ -x "$BUILD/bprun" ]; then
   echo "== samples: mass runs (tests/samples_mass.sh)"
-  sh tests/samples_mass.sh "$BUILD" >"$TMP/smass.out" 2>&1
+  collect smass
   grep -A 30 '^FAIL' "$TMP/smass.out" | head -n 60
   add_counts "samples_mass.sh" "$TMP/smass.out"
 fi
@@ -325,7 +374,7 @@ fi
 # `bpc export --bpmn` round trips (tests/export.sh): its cases count here.
 if [ -f tests/export.sh ] && [ -x "$BUILD/bprun" ]; then
   echo "== export --bpmn round trips (tests/export.sh)"
-  sh tests/export.sh "$BUILD" >"$TMP/export.out" 2>&1
+  collect export
   grep -e '^FAIL' -e '^skipped' -e '^round trips' -e '^bpmn-moddle' "$TMP/export.out" | head -n 40
   add_counts "export.sh" "$TMP/export.out"
 fi
@@ -609,10 +658,10 @@ fi
 
 # ---------------------------------------------------------------------------
 # Diagrams (bpc dot, bpc render, traces): tests/dot.sh, its counts added here.
-sh tests/dot.sh "$BUILD" >"$TMP/dot.log" 2>&1
-dot_rc=$?
-grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/dot.log"
-summary=$(tail -n 1 "$TMP/dot.log")
+collect dot
+dot_rc=$(cat "$TMP/dot.rc")
+grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/dot.out"
+summary=$(tail -n 1 "$TMP/dot.out")
 case $summary in
 *" passed, "*" failed")
   passed=$((passed + ${summary%% passed*}))
@@ -626,7 +675,7 @@ esac
 # The BPMN reader over ../shared/corpus/bpmn (tests/import/bpmn.sh): its cases count here.
 if [ -f tests/import/bpmn.sh ]; then
   echo "== BPMN corpus (tests/import/bpmn.sh)"
-  sh tests/import/bpmn.sh "$BUILD" >"$TMP/bpmn.out" 2>&1
+  collect bpmn
   grep -A 5 '^FAIL' "$TMP/bpmn.out" | head -n 60
   if add_counts "tests/import/bpmn.sh" "$TMP/bpmn.out"; then
     grep '^files ' "$TMP/bpmn.out"
@@ -639,7 +688,7 @@ fi
 # `skipped: node not installed` and counts nothing; CI runs it with --require.
 if [ -f tests/conformance/run.sh ]; then
   echo "== conformance with bpmn-engine (tests/conformance/run.sh)"
-  sh tests/conformance/run.sh "$BUILD" >"$TMP/conf.out" 2>&1
+  collect conf
   grep -E '^(FAIL|conformance|note)' "$TMP/conf.out"
   add_counts "tests/conformance/run.sh" "$TMP/conf.out"
 fi
@@ -648,7 +697,7 @@ fi
 # and their scenarios, the hostile ones; its cases count here.
 if [ -f tests/import/bitrix.sh ]; then
   echo "== Bitrix24 templates (tests/import/bitrix.sh)"
-  sh tests/import/bitrix.sh "$BUILD" >"$TMP/bitrix.out" 2>&1
+  collect bitrix
   grep -A 5 '^FAIL' "$TMP/bitrix.out" | head -n 60
   add_counts "tests/import/bitrix.sh" "$TMP/bitrix.out"
 fi
@@ -656,7 +705,7 @@ fi
 # `bpc import`: BPMN models printed as .bp text (tests/import/tobp.sh).
 if [ -f tests/import/tobp.sh ]; then
   echo "== bpc import to .bp (tests/import/tobp.sh)"
-  sh tests/import/tobp.sh "$BUILD" >"$TMP/tobp.out" 2>&1
+  collect tobp
   grep -A 5 '^FAIL' "$TMP/tobp.out" | head -n 60
   if add_counts "tests/import/tobp.sh" "$TMP/tobp.out"; then
     grep '^bpc import ' "$TMP/tobp.out"
