@@ -208,15 +208,32 @@ static bool reserved(const char *s) {
   return false;
 }
 
-/* `s` made a .bp identifier (ASCII letters, digits and `_`, not starting
- * with a digit, not a reserved word) that is not in `taken`, then added to
- * it. A name that is one already is kept as it is. */
+/* The length (2) of a letter beyond ASCII that .bp names may hold at c — Latin
+ * U+00C0-U+024F without × and ÷, Greek U+0380-U+03FF, Cyrillic U+0400-U+052F,
+ * in UTF-8, as grammar/lexer.l's LETTER8 — or 0. */
+static int letter8_len(const char *c) {
+  unsigned char a = (unsigned char)c[0], b = (unsigned char)c[1];
+  if (b < 0x80 || b > 0xBF) return 0;
+  if (a == 0xC3) return b != 0x97 && b != 0xB7 ? 2 : 0;
+  if ((a >= 0xC4 && a <= 0xC9) || (a >= 0xCE && a <= 0xD3)) return 2;
+  if (a == 0xD4) return b <= 0xAF ? 2 : 0;
+  return 0;
+}
+
+/* `s` made a .bp identifier (letters, digits and `_`, not starting with a
+ * digit, not a reserved word) that is not in `taken`, then added to it. A
+ * name that is one already is kept as it is. */
 static const char *unique_name(Tobp *T, NameSet *taken, const char *s, const char *fallback) {
   if (!s || !*s) s = fallback;
   StrBuf b;
   sb_init(&b);
   if (*s >= '0' && *s <= '9') sb_putc(&b, '_');
   for (const char *c = s; *c; c++) {
+    if (letter8_len(c)) {
+      sb_putc(&b, c[0]);
+      sb_putc(&b, *++c);
+      continue;
+    }
     bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     sb_putc(&b, ok ? *c : '_');
   }
@@ -595,9 +612,14 @@ static Stmt *assign_stmt(Tobp *T, const IrNode *n) {
 /* Is s a .bp identifier, not a reserved word? */
 static bool is_ident(const char *s) {
   if (!*s || (*s >= '0' && *s <= '9')) return false;
-  for (const char *c = s; *c; c++)
+  for (const char *c = s; *c; c++) {
+    if (letter8_len(c)) {
+      c++;
+      continue;
+    }
     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
       return false;
+  }
   return !reserved(s);
 }
 
