@@ -60,7 +60,6 @@ function patchExpressions(engine) {
 // Runs one engine until it ends or nothing is left to decide; decide(api, k) is called for
 // the k-th user task that waits and sets the variables of the decision.
 async function drive(engine, listener, waiting, decide, startOpts) {
-  if (process.env.BENCH_DEBUG) { listener.on("activity.end", (a) => console.error("end", a.id)); engine.on("error", (e) => console.error("ERR", e.message)); }
   let ended = false;
   engine.once('end', () => {
     ended = true;
