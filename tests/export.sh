@@ -114,6 +114,51 @@ echo "round trips: $roundtrips exported and passed their scenarios again ($moved
   "moved to the BPMN file), $refused refused"
 [ "$roundtrips" -ge 67 ] && [ "$refused" -eq 0 ] && pass || fail "export/count" "only $roundtrips files round-tripped, $refused refused"
 
+# ---------------------------------------------------------------------------
+# Plain BPMN: each export above with every bpc:ir attribute removed is read by the
+# general mapping alone, compiled, and must pass the same scenarios both ways,
+# unless tests/export/plain_needs_ir.txt lists it with a text its first failure
+# contains (the constructs that need bpc:ir: docs/bpmn.md "Plain BPMN"); a
+# listed file that passes fails too, so the list only shrinks.
+plain_ok=0 plain_listed=0
+mkdir -p "$TMP/plain"
+for f in "$TMP"/bpmn/*.bpmn; do
+  n=$(basename "$f" .bpmn); d=${n%%__*}; b=${n#*__}
+  case $d in samples) dir=samples ;; examples) dir=../shared/spec/examples ;; *) dir=tests/scenarios ;; esac
+  key=$(awk -F '\t' -v n="$b" '$1 == n { print $2 }' tests/export/plain_needs_ir.txt)
+  P=$TMP/plain/$b.bpmn
+  sed -E 's/ bpc:ir="[^"]*"//g' "$f" >"$P"
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$P" -o "$TMP/plain/$b.bpt"
+  why=$(unsound "$TMP/err")
+  got=
+  if [ -n "$why" ]; then fail "export/plain $b" "$why"; continue; fi
+  if [ "$rc" -ne 0 ]; then got="exit status $rc: $(grep -a -m 1 ': error: ' "$TMP/err" || head -n 1 "$TMP/err")"
+  else
+    for scn0 in "$dir/$b.scn" "$dir/$b".*.scn; do
+      [ -f "$scn0" ] && [ -z "$got" ] || continue
+      scn=$TMP/plain/$(basename "$scn0")
+      sed -E "s/^(expect journal \")$b\.bp(mn)?:[0-9]+(:[0-9]*)?\)?\"/\1$b.bpmn:\"/" "$scn0" >"$scn"
+      for mode in "" --reload; do
+        run "$TMP/out" "$TMP/err" "$BPRUN" test "$TMP/plain/$b.bpt" "$scn" $mode
+        why=$(unsound "$TMP/err")
+        [ -z "$why" ] || { fail "export/plain $b $(basename "$scn0")$mode" "$why"; got=unsound; break; }
+        if [ "$rc" -ne 0 ] || ! tail -n 1 "$TMP/out" | grep -q '^[0-9]* passed, 0 failed$'; then
+          got="$(basename "$scn0")$mode: $(cat "$TMP/out" "$TMP/err" | grep -a -v '^ok' | head -n 3 | tr '\n' ' ')"
+          break
+        fi
+      done
+    done
+  fi
+  [ "$got" = unsound ] && continue
+  if [ -z "$got" ] && [ -z "$key" ]; then pass; plain_ok=$((plain_ok + 1))
+  elif [ -z "$got" ]; then fail "export/plain $b" "passes without bpc:ir: take it off tests/export/plain_needs_ir.txt"
+  elif [ -z "$key" ]; then fail "export/plain $b" "$got"
+  elif printf '%s' "$got" | grep -a -q -F -- "$key"; then pass; plain_listed=$((plain_listed + 1))
+  else fail "export/plain $b" "fails otherwise than listed (\`$key\`): $got"
+  fi
+done
+echo "plain BPMN: $plain_ok exports import and pass their scenarios without bpc:ir, $plain_listed need it (listed)"
+
 # Every flow element of an export has a shape, every sequence flow an edge with
 # at least two waypoints, and all of it lies at x, y >= 0 (y flipped right).
 for f in "$TMP"/bpmn/*.bpmn; do

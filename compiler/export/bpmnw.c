@@ -331,7 +331,9 @@ static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
   sb_init(&b);
   for (uint32_t i = 0; i < h->who.n; i++) {
     if (i) sb_putc(&b, ',');
-    sb_puts(&b, expr_text(W, p, h->who.who[i]));
+    const IrExpr *u = h->who.who[i];
+    if (u->kind == IR_X_USER) sb_putn(&b, u->u.str.s, u->u.str.len); /* a user id, as modelers write it */
+    else sb_puts(&b, expr_text(W, p, u));
   }
   bool multi = (n->kind == IR_APPROVE || n->kind == IR_REVIEW) && h->who.n == 1 &&
                h->who.who[0]->type->kind == T_LIST;
@@ -364,7 +366,13 @@ static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
     if (h->wait_all) cc = NULL;
     else if (h->mode == IR_MODE_ANY) cc = "${nrOfCompletedInstances >= 1}";
     else if (h->mode == IR_MODE_MAJORITY) cc = "${nrOfApproved > nrOfInstances / 2 || nrOfRejected >= nrOfInstances / 2}";
-    else if (h->mode == IR_MODE_VOTE && h->vote) {
+    else if (h->mode == IR_MODE_VOTE && h->vote && h->vote->kind == IR_X_INT && h->vote->u.i >= 0 &&
+             h->vote->u.i <= 100) { /* the fraction importers (bpc's too) read as a vote */
+      int64_t v = h->vote->u.i;
+      cc = v == 100 ? "${nrOfApproved / nrOfInstances >= 1}"
+           : arena_printf(&W->a, "${nrOfApproved / nrOfInstances >= 0.%02d}", (int)v);
+      if (v % 10 == 0 && v < 100) cc = arena_printf(&W->a, "${nrOfApproved / nrOfInstances >= 0.%d}", (int)(v / 10));
+    } else if (h->mode == IR_MODE_VOTE && h->vote) {
       StrBuf v;
       sb_init(&v);
       bpmnw_expr_bare(&v, W->ir, p, h->vote);
