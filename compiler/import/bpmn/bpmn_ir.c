@@ -1725,6 +1725,82 @@ static void fill_var_timers(Proc *P) {
   }
 }
 
+/* ---- lanes and the pool as diagram clusters ---------------------------------------------- */
+
+/* The named participant (pool) of a collaboration that shows process bp, or NULL. */
+static const BpmnParticipant *pool_of(const BpmnModel *m, const BpmnProcess *bp) {
+  for (uint32_t i = 0; bp->id && i < m->collaborations.n; i++) {
+    const BpmnCollaboration *c = m->collaborations.items[i];
+    for (uint32_t k = 0; k < c->participants.n; k++) {
+      const BpmnParticipant *pt = c->participants.items[k];
+      if (pt->process_ref && pt->name && *pt->name && strcmp(pt->process_ref, bp->id) == 0) return pt;
+    }
+  }
+  return NULL;
+}
+
+static IrNode *cluster_node(Proc *P, const char *id, const char *title, const char *what, IrNode *outer,
+                            uint32_t line) {
+  IrNode *n = ir_node(P->mp->ir, P->p, IR_BRANCH, id, line, 0);
+  n->title = ir_str(P->mp->ir, title && *title ? title : id);
+  n->detail = arena_printf(&P->mp->ir->arena, "%s · %s", what, n->title);
+  n->cluster = outer;
+  return n;
+}
+
+/* The lane cluster of lane l (its parent's first): lanes[i] for bp->lanes.items[i]. */
+static IrNode *lane_node(Proc *P, IrNode **lanes, IrNode *pool, const BpmnLane *l, uint32_t depth) {
+  uint32_t i = 0;
+  while (i < P->bp->lanes.n && P->bp->lanes.items[i] != l) i++;
+  if (i == P->bp->lanes.n) return pool;
+  if (!lanes[i]) {
+    IrNode *outer = l->parent && depth < 64 ? lane_node(P, lanes, pool, l->parent, depth + 1) : pool;
+    lanes[i] = cluster_node(P, l->id ? l->id : "lane", l->name, "lane", outer, l->line);
+  }
+  return lanes[i];
+}
+
+/* Made before the elements' nodes, as a cluster comes before what it holds
+ * (IR_BRANCH: a cluster for diagrams, on no path; docs/diagrams.md). */
+static IrNode **lane_clusters(Proc *P, IrNode **pool) {
+  const BpmnParticipant *pt = P->bp->lanes.n ? pool_of(P->mp->m, P->bp) : NULL;
+  *pool = pt ? cluster_node(P, pt->id ? pt->id : "pool", pt->name, "pool", NULL, pt->line) : NULL;
+  IrNode **lanes = arena_alloc(&P->mp->m->arena, (P->bp->lanes.n + 1) * sizeof *lanes);
+  memset(lanes, 0, (P->bp->lanes.n + 1) * sizeof *lanes);
+  for (uint32_t i = 0; i < P->bp->lanes.n; i++) lane_node(P, lanes, *pool, P->bp->lanes.items[i], 0);
+  return lanes;
+}
+
+/* Each node made for an element (its own, and helpers `ID__...`, copies `CALL/...`)
+ * is drawn in the element's innermost lane (a lane's own flowNodeRefs win over its
+ * parent's), else in the pool. */
+static void lane_members(Proc *P, IrNode **lanes, IrNode *pool, uint32_t first) {
+  if (!P->bp->lanes.n) return;
+  BpmnModel *m = P->mp->m;
+  int32_t *lane_of = arena_alloc(&m->arena, (P->nels + 1) * sizeof *lane_of);
+  uint32_t *depth = arena_alloc(&m->arena, (P->nels + 1) * sizeof *depth);
+  memset(depth, 0, (P->nels + 1) * sizeof *depth);
+  for (uint32_t i = 0; i < P->bp->lanes.n; i++) {
+    const BpmnLane *l = P->bp->lanes.items[i];
+    uint32_t d = lane_depth(l);
+    for (uint32_t k = 0; k < l->node_refs.n; k++) {
+      El *el = el_find(&P->map, bpmn_find_element(m, l->node_refs.items[k]));
+      uint32_t e = el ? (uint32_t)(el - P->els) : 0;
+      if (el && d > depth[e]) lane_of[e] = (int32_t)i, depth[e] = d;
+    }
+  }
+  for (uint32_t i = first; i < P->p->nodes.n; i++) {
+    IrNode *n = ir_node_at(P->p, i);
+    if (n->cluster || n->kind == IR_BRANCH) continue;
+    size_t len = strcspn(n->id, "/");
+    const char *helper = strstr(n->id, "__");
+    if (helper && (size_t)(helper - n->id) < len) len = (size_t)(helper - n->id);
+    El *el = el_find(&P->map, bpmn_find_element(m, arena_strndup(&m->arena, n->id, len)));
+    uint32_t e = el ? (uint32_t)(el - P->els) : 0;
+    n->cluster = el && depth[e] ? lanes[lane_of[e]] : pool;
+  }
+}
+
 static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   BpmnModel *m = mp->m;
   IrProgram *ir = mp->ir;
@@ -1756,6 +1832,9 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
       }
     }
   }
+  IrNode *pool;
+  IrNode **lanes = lane_clusters(&P, &pool);
+  uint32_t first_node = P.p->nodes.n;
   add_flows(&P, &bp->flows);
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
@@ -1771,6 +1850,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
   plan_loops(&P);
   if (m->errors_n != errors_before) return;
+  lane_members(&P, lanes, pool, first_node);
   /* the variables: parameters the host may pass, with empty defaults */
   for (uint32_t i = 0; i < P.vars.n; i++) {
     BpmnVar *v = &P.vars.v[i];
