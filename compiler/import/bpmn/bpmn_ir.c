@@ -1947,6 +1947,7 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
     return NULL;
   }
   if (chosen.n == 0) bpmn_warning(m, 0, "the file has no process with flow elements: nothing to run");
+  for (uint32_t i = 0; i < chosen.n; i++) bpmn_lint(m, chosen.items[i]); /* before copies are made */
   for (uint32_t i = 0; i < chosen.n; i++) bpmn_call_expand(&mp, chosen.items[i]);
   IrProgram *ir = ir_new(m->path);
   mp.ir = ir;
