@@ -1748,13 +1748,25 @@ static IrNode *cluster_node(Proc *P, const char *id, const char *title, const ch
   return n;
 }
 
-/* The lane cluster of lane l (its parent's first): lanes[i] for bp->lanes.items[i]. */
-static IrNode *lane_node(Proc *P, IrNode **lanes, IrNode *pool, const BpmnLane *l, uint32_t depth) {
-  uint32_t i = 0;
-  while (i < P->bp->lanes.n && P->bp->lanes.items[i] != l) i++;
-  if (i == P->bp->lanes.n) return pool;
+/* Lanes by pointer: the index of a lane in bp->lanes (open addressing). */
+typedef struct LaneMap {
+  const BpmnLane **keys;
+  uint32_t *vals, cap;
+} LaneMap;
+
+static uint32_t lane_index(const LaneMap *h, const BpmnLane *l) {
+  for (uint32_t i = bpmn_hash_ptr(l) & (h->cap - 1); h->keys[i]; i = (i + 1) & (h->cap - 1))
+    if (h->keys[i] == l) return h->vals[i];
+  return UINT32_MAX;
+}
+
+/* The lane cluster of lane l, its parent's made first: lanes[i] for bp->lanes.items[i]. */
+static IrNode *lane_node(Proc *P, const LaneMap *h, IrNode **lanes, IrNode *pool, const BpmnLane *l,
+                         uint32_t depth) {
+  uint32_t i = l ? lane_index(h, l) : UINT32_MAX;
+  if (i == UINT32_MAX) return pool;
   if (!lanes[i]) {
-    IrNode *outer = l->parent && depth < 64 ? lane_node(P, lanes, pool, l->parent, depth + 1) : pool;
+    IrNode *outer = l->parent && depth < 64 ? lane_node(P, h, lanes, pool, l->parent, depth + 1) : pool;
     lanes[i] = cluster_node(P, l->id ? l->id : "lane", l->name, "lane", outer, l->line);
   }
   return lanes[i];
@@ -1763,11 +1775,23 @@ static IrNode *lane_node(Proc *P, IrNode **lanes, IrNode *pool, const BpmnLane *
 /* Made before the elements' nodes, as a cluster comes before what it holds
  * (IR_BRANCH: a cluster for diagrams, on no path; docs/diagrams.md). */
 static IrNode **lane_clusters(Proc *P, IrNode **pool) {
-  const BpmnParticipant *pt = P->bp->lanes.n ? pool_of(P->mp->m, P->bp) : NULL;
+  Arena *a = &P->mp->m->arena;
+  uint32_t n = P->bp->lanes.n;
+  const BpmnParticipant *pt = n ? pool_of(P->mp->m, P->bp) : NULL;
   *pool = pt ? cluster_node(P, pt->id ? pt->id : "pool", pt->name, "pool", NULL, pt->line) : NULL;
-  IrNode **lanes = arena_alloc(&P->mp->m->arena, (P->bp->lanes.n + 1) * sizeof *lanes);
-  memset(lanes, 0, (P->bp->lanes.n + 1) * sizeof *lanes);
-  for (uint32_t i = 0; i < P->bp->lanes.n; i++) lane_node(P, lanes, *pool, P->bp->lanes.items[i], 0);
+  IrNode **lanes = arena_alloc(a, (n + 1) * sizeof *lanes);
+  memset(lanes, 0, (n + 1) * sizeof *lanes);
+  LaneMap h = {NULL, NULL, 16};
+  while (h.cap < 2 * n + 2) h.cap *= 2;
+  h.keys = arena_alloc(a, h.cap * sizeof *h.keys);
+  h.vals = arena_alloc(a, h.cap * sizeof *h.vals);
+  memset(h.keys, 0, h.cap * sizeof *h.keys);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t k = bpmn_hash_ptr(P->bp->lanes.items[i]) & (h.cap - 1);
+    while (h.keys[k]) k = (k + 1) & (h.cap - 1);
+    h.keys[k] = P->bp->lanes.items[i], h.vals[k] = i;
+  }
+  for (uint32_t i = 0; i < n; i++) lane_node(P, &h, lanes, *pool, P->bp->lanes.items[i], 0);
   return lanes;
 }
 
