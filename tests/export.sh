@@ -286,6 +286,23 @@ if [ -z "$why" ] && [ "$rc" -eq 1 ] && grep -q "error: assign_16: bpc:ir cannot 
 else fail "export/unreadable bpc:ir" "exit status $rc $why: $(head -n 3 "$TMP/err")"
 fi
 
+# a list where bpc:ir has an atom (a kind, an arm number) is refused, not read as text
+# that is not there (this once crashed)
+for edit in 's|bpc:ir="(flow 0)"|bpc:ir="((flow) 0)"|' 's|bpc:ir="(flow 0)"|bpc:ir="(flow (0))"|'; do
+  sed "$edit" "$TMP/tsa.bpmn" >"$TMP/edited.bpmn"
+  run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/edited.bpmn"
+  why=$(unsound "$TMP/err")
+  if [ -z "$why" ] && [ "$rc" -eq 1 ] && grep -q "edited.bpmn:[0-9]*: error: .*: bpc:ir of a flow is not (KIND ...) with a number for its arm" "$TMP/err"; then pass
+  else fail "export/list for an atom in a flow ($edit)" "exit status $rc $why: $(head -n 3 "$TMP/err")"
+  fi
+done
+sed 's|bpc:ir="(timeout)"|bpc:ir="((timeout))"|' "$TMP/bpmn/samples__pay_materials.bpmn" >"$TMP/edited.bpmn"
+run "$TMP/out" "$TMP/err" "$BPC" check "$TMP/edited.bpmn"
+why=$(unsound "$TMP/err")
+if [ -z "$why" ] && [ "$rc" -eq 1 ] && grep -q "edited.bpmn:[0-9]*: error: task_15_timeout: a boundary timer bpc reads is on a human step and has bpc:ir" "$TMP/err"; then pass
+else fail "export/list for an atom in a boundary" "exit status $rc $why: $(head -n 3 "$TMP/err")"
+fi
+
 # ---------------------------------------------------------------------------
 # What other tools see of try/catch/throw, message waits, `after` handlers and
 # timer start events (their semantics travel in bpc:ir, checked by the round

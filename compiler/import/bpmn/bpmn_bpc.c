@@ -70,7 +70,7 @@ static const IrSx *parse(Ctx *c, uint32_t line, const char *id, const char *text
 static const char *label(Ctx *c, const BpmnFlow *f);
 
 static bool command_helper(const IrSx *x) {
-  const char *h = x->kind == IR_SX_LIST && x->n ? x->items[0]->s : "";
+  const char *h = x->kind == IR_SX_LIST && x->n && x->items[0]->kind == IR_SX_ATOM ? x->items[0]->s : "";
   return str_eq(h, "commands") || str_eq(h, "command");
 }
 
@@ -80,7 +80,7 @@ static void command_flow(Ctx *c, BpmnFlow *f, BpmnElement *catch_el, IrNode *to,
   const IrSx *state_id = x && x->n >= 2 ? x->items[1] : NULL;
   IrNode *state = state_id && state_id->kind == IR_SX_STRING
                       ? map_get(&c->nodes, bpmn_find_element(c->m, state_id->s)) : NULL;
-  if (!state || state->kind != IR_STATE || !fx || !str_eq(fx->items[0]->s, "command") || fx->n != 2) {
+  if (!state || state->kind != IR_STATE || !fx || fx->n != 2 || fx->items[1]->kind != IR_SX_ATOM) {
     refuse(c, f->line, f->id, "a flow out of a command's event is (command ARM) and its event names a state", NULL);
     return;
   }
@@ -126,6 +126,9 @@ static void timer_flow(Ctx *c, BpmnFlow *f, BpmnElement *boundary, IrNode *to) {
   BpmnElement *step_el = boundary->attached_to ? bpmn_find_element(c->m, boundary->attached_to) : NULL;
   IrNode *step = map_get(&c->nodes, step_el);
   const IrSx *x = boundary->bpc ? parse(c, boundary->line, boundary->id, boundary->bpc) : NULL;
+  if (x && (x->kind != IR_SX_LIST || !x->n || x->items[0]->kind != IR_SX_ATOM ||
+            (x->n > 1 && x->items[1]->kind != IR_SX_ATOM)))
+    x = NULL; /* not (timeout), (remind N) or (after N) */
   if (!step || !ir_is_human(step->kind) || !x) {
     refuse(c, boundary->line, boundary->id, "a boundary timer bpc reads is on a human step and has bpc:ir", NULL);
     return;
@@ -168,7 +171,13 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
   }
   IrNode *from = map_get(&c->nodes, se);
   const IrSx *x = f->bpc ? parse(c, f->line, f->id, f->bpc) : NULL;
-  if (!from && x && x->kind == IR_SX_LIST && x->n && se->bpc) {
+  if (x && (x->kind != IR_SX_LIST || !x->n || x->items[0]->kind != IR_SX_ATOM ||
+            (x->n > 1 && x->items[1]->kind != IR_SX_ATOM))) {
+    /* (KIND ARM ...): a list in their place would be read as text that is not there */
+    refuse(c, f->line, f->id, "bpc:ir of a flow is not (KIND ...) with a number for its arm", NULL);
+    return;
+  }
+  if (!from && x && se->bpc) {
     const IrSx *sx = parse(c, se->line, se->id, se->bpc);
     if (sx && command_helper(sx)) {
       command_flow(c, f, se, to, x);
