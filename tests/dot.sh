@@ -459,6 +459,32 @@ wait $pid
 if ls "$TMP/o" | grep -q '\.tmp\.'; then fail "out/temporary files" "left behind: $(ls "$TMP/o" | grep '\.tmp\.')"; else pass; fi
 
 # ---------------------------------------------------------------------------
+echo "== dot: BPMN lanes and pools as clusters"
+# Each node drawn inside the innermost lane of its element (helpers such as a
+# boundary timer's race too), lanes inside their parent lane and the pool; a
+# node in no lane inside the pool. (The path of clusters around each node.)
+run "$TMP/out" "$TMP/err" "$BPC" dot tests/dot/lanes.bpmn
+awk '/subgraph cluster_/ { d++; s[d] = $2 } /}$/ && !/\[/ { d-- }
+  /^\t*(start|order|order__race|approve|end|gone)[ \t]*\[/ { p = ""; for (i = 1; i <= d; i++) p = p "/" s[i]; print $1, p }' \
+  "$TMP/out" | sort >"$TMP/places"
+cat >"$TMP/want" <<'WANT'
+approve /cluster_pool/cluster_boss
+end /cluster_pool/cluster_boss
+gone /cluster_pool
+order /cluster_pool/cluster_office/cluster_clerks
+order__race /cluster_pool/cluster_office/cluster_clerks
+start /cluster_pool/cluster_office
+WANT
+if [ "$rc" -eq 0 ] && cmp -s "$TMP/places" "$TMP/want" && grep -q '<B>Purchasing</B>' "$TMP/out" &&
+  grep -q '>Clerks</FONT>' "$TMP/out"; then pass
+else fail "dot/lanes" "exit status $rc: $(diff "$TMP/want" "$TMP/places" | head -n 8) $(head -n 3 "$TMP/err")"
+fi
+run "$TMP/out" "$TMP/err" "$BPC" render tests/dot/lanes.bpmn -T svg -o "$TMP/lanes.svg"
+if [ "$rc" -eq 0 ] && grep -q '>Management<' "$TMP/lanes.svg" && grep -q '>Purchasing<' "$TMP/lanes.svg"; then pass
+else fail "dot/lanes render" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+
+# ---------------------------------------------------------------------------
 echo "== dot: command line"
 for cmd in dot render; do
   run "$TMP/out" "$TMP/err" "$BPC" $cmd --help

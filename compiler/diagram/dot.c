@@ -311,8 +311,16 @@ static bool drawn(const DgNode *n) { return n->kind != DG_BRANCH && n->kind != D
 
 /* ---- clusters ---------------------------------------------------------------------------- */
 
+/* A BPMN lane or pool (a BRANCH cluster the importer made: docs/diagrams.md) is
+ * drawn as modelers draw it: a plain rectangle, the pool's name in bold. */
+static bool lane_or_pool(const DgNode *n, bool *pool) {
+  *pool = strncmp(n->detail, "pool · ", strlen("pool · ")) == 0;
+  return n->kind == DG_BRANCH && (*pool || strncmp(n->detail, "lane · ", strlen("lane · ")) == 0);
+}
+
 static void style_cluster(Draw *w, Agraph_t *c, const DgNode *owner) {
-  set(c, "style", owner->kind == DG_STATE ? "rounded,filled" : "rounded,dashed");
+  bool pool, lane = lane_or_pool(owner, &pool);
+  set(c, "style", owner->kind == DG_STATE ? "rounded,filled" : lane ? "solid" : "rounded,dashed");
   set(c, "fillcolor", owner->kind == DG_STATE ? "#f5f8fc" : "#ffffff");
   set(c, "color", owner->kind == DG_STATE ? "#b8c7db" : "#9aa5b1");
   set(c, "penwidth", "1");
@@ -321,9 +329,9 @@ static void style_cluster(Draw *w, Agraph_t *c, const DgNode *owner) {
   if (owner->kind == DG_BRANCH) {
     StrBuf b;
     sb_init(&b);
-    sb_printf(&b, "<FONT POINT-SIZE=\"9\" COLOR=\"%s\">", GREY);
+    sb_printf(&b, "<FONT POINT-SIZE=\"%s\" COLOR=\"%s\">%s", lane ? "10" : "9", GREY, pool ? "<B>" : "");
     html_text(&b, owner->title);
-    sb_puts(&b, "</FONT>");
+    sb_puts(&b, pool ? "</B></FONT>" : "</FONT>");
     set_html(w, c, "label", b.data);
     sb_free(&b);
   } else {

@@ -157,7 +157,10 @@ static const char *tag_of(const IrNode *n) {
   case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: return "bpmn:userTask";
   case IR_ACTION: case IR_START_PROCESS: return "bpmn:serviceTask";
   case IR_NOTIFY: return "bpmn:sendTask";
-  case IR_LOG: return "bpmn:intermediateThrowEvent";
+  /* a status is a milestone the flow reaches (its enter block and its commands go on
+     from it at once); a goto is a milestone too, flowing into the next status */
+  case IR_LOG: case IR_STATE: case IR_GOTO: return "bpmn:intermediateThrowEvent";
+  case IR_IDLE: return "bpmn:endEvent"; /* the token ends; the commands still wait */
   case IR_ASSIGN: case IR_ITER_START: case IR_REASSIGN: case IR_ADD: return "bpmn:task";
   case IR_WAIT: case IR_WAIT_UNTIL: case IR_RECEIVE: return "bpmn:intermediateCatchEvent";
   /* a try: a choice between its body (the default flow) and its handlers (flows whose
@@ -177,13 +180,6 @@ static bool exportable(Writer *W, const IrProc *p, bool alone) {
   for (uint32_t i = 0; i < p->nodes.n; i++) {
     const IrNode *n = ir_node_at(p, i);
     if (n->kind == IR_BRANCH) continue;
-    if (n->kind == IR_STATE || n->kind == IR_GOTO || n->kind == IR_IDLE) {
-      refuse(W, n->line ? n->line : p->line,
-             "process `%s`: statuses (`states`) cannot be expressed in BPMN%s: a BPMN process is a "
-             "flow of tokens, not a set of states with commands between them",
-             p->name, "");
-      return false;
-    }
     if (!tag_of(n)) {
       refuse(W, n->line ? n->line : p->line, "process `%s`: `%s` steps cannot be exported to BPMN yet",
              p->name, ir_node_kind_name(n->kind));
@@ -303,7 +299,7 @@ static void after_timer(Writer *W, const IrProc *p, const IrHuman *h, uint32_t i
   sb_free(&b);
 }
 
-/* The id of the <message> (kind 'm') or <error> ('e') root element of this name, made
+/* The id of the <message> (kind 'm'; 'c' for a command's) or <error> ('e') root element of this name, made
  * when first asked for. */
 static const char *root_ref(Writer *W, char kind, const char *name) {
   for (uint32_t i = 0; i < W->ref_names.n; i++)
@@ -316,11 +312,12 @@ static const char *root_ref(Writer *W, char kind, const char *name) {
   }
   /* Message_payment_received: the name's other characters than ASCII letters, digits,
      `-` and `.` become `_` */
-  char *want = arena_printf(&W->a, "%s_%s", kind == 'm' ? "Message" : "Error", name);
+  const char *prefix = kind == 'm' ? "Message" : kind == 'c' ? "Command" : "Error";
+  char *want = arena_printf(&W->a, "%s_%s", prefix, name);
   for (char *c = want; *c; c++)
     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
       *c = '_';
-  const char *id = unique_id(W, want, kind == 'm' ? "Message" : "Error");
+  const char *id = unique_id(W, want, prefix);
   W->ref_kinds[W->ref_names.n] = kind;
   ptrvec_push(&W->a, &W->ref_names, arena_strdup(&W->a, name));
   ptrvec_push(&W->a, &W->ref_ids, (void *)id);
@@ -334,7 +331,9 @@ static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
   sb_init(&b);
   for (uint32_t i = 0; i < h->who.n; i++) {
     if (i) sb_putc(&b, ',');
-    sb_puts(&b, expr_text(W, p, h->who.who[i]));
+    const IrExpr *u = h->who.who[i];
+    if (u->kind == IR_X_USER) sb_putn(&b, u->u.str.s, u->u.str.len); /* a user id, as modelers write it */
+    else sb_puts(&b, expr_text(W, p, u));
   }
   bool multi = (n->kind == IR_APPROVE || n->kind == IR_REVIEW) && h->who.n == 1 &&
                h->who.who[0]->type->kind == T_LIST;
@@ -367,7 +366,13 @@ static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
     if (h->wait_all) cc = NULL;
     else if (h->mode == IR_MODE_ANY) cc = "${nrOfCompletedInstances >= 1}";
     else if (h->mode == IR_MODE_MAJORITY) cc = "${nrOfApproved > nrOfInstances / 2 || nrOfRejected >= nrOfInstances / 2}";
-    else if (h->mode == IR_MODE_VOTE && h->vote) {
+    else if (h->mode == IR_MODE_VOTE && h->vote && h->vote->kind == IR_X_INT && h->vote->u.i >= 0 &&
+             h->vote->u.i <= 100) { /* the fraction importers (bpc's too) read as a vote */
+      int64_t v = h->vote->u.i;
+      cc = v == 100 ? "${nrOfApproved / nrOfInstances >= 1}"
+           : arena_printf(&W->a, "${nrOfApproved / nrOfInstances >= 0.%02d}", (int)v);
+      if (v % 10 == 0 && v < 100) cc = arena_printf(&W->a, "${nrOfApproved / nrOfInstances >= 0.%d}", (int)(v / 10));
+    } else if (h->mode == IR_MODE_VOTE && h->vote) {
       StrBuf v;
       sb_init(&v);
       bpmnw_expr_bare(&v, W->ir, p, h->vote);
@@ -453,7 +458,15 @@ typedef struct ProcOut {
   Elem **bnd;       /* per node: its boundary events (reminders, then timeout) */
   const char **flow_ids; /* per edge */
   BwBox *boxes;     /* per node, then per boundary event */
-  BwLine *lines;    /* per edge */
+  BwLine *lines;    /* per edge, then per flow of the states' commands */
+  /* statuses: per state, the event gateway its commands wait at (no id: none) and
+     per command its message catch event; their boxes follow the nodes' */
+  Elem *cmd_gw;
+  Elem **cmd_ev;
+  uint32_t *gw_box;       /* per state: the gateway's box; its commands' follow */
+  int32_t *edge_cmd;      /* per edge: the command a COMMAND edge is, or -1 */
+  uint32_t nboxes, nlines;
+  const char **helper_flow_ids; /* per helper line (index - edges.n) */
 } ProcOut;
 
 static void shape(Writer *W, const char *id, const BwBox *b) {
@@ -513,6 +526,20 @@ static void diagram(Writer *W, ProcOut *po) {
       shape(W, po->bnd[i][k].id, &b);
     }
   }
+  for (uint32_t q = 0; q < p->nstates; q++) {
+    if (!po->cmd_ev || !po->cmd_ev[q]) continue;
+    shape(W, po->cmd_gw[q].id, &po->boxes[po->gw_box[q]]);
+    for (uint32_t j = 0; j < p->states[q].ncommands; j++)
+      shape(W, po->cmd_ev[q][j].id, &po->boxes[po->gw_box[q] + 1 + j]);
+  }
+  for (uint32_t i = p->edges.n; i < po->nlines; i++) {
+    const BwLine *l = &po->lines[i];
+    start(W, "bpmndi:BPMNEdge");
+    attr(W, "id", unique_id(W, arena_printf(&W->a, "%s_di", po->helper_flow_ids[i - p->edges.n]), "edge_di"));
+    attr(W, "bpmnElement", po->helper_flow_ids[i - p->edges.n]);
+    for (uint32_t k = 0; k < l->npts; k++) waypoint(W, l->pts[2 * k], l->pts[2 * k + 1]);
+    end(W);
+  }
   for (uint32_t i = 0; i < p->edges.n; i++) {
     if (!po->flow_ids[i]) continue;
     const IrEdge *e = ir_edge_at(p, i);
@@ -555,6 +582,68 @@ static void box_size(const IrNode *n, BwBox *b) {
 static const char *timer_source(const ProcOut *po, const IrEdge *e) {
   return po->bnd[e->from->index][timer_index(&e->from->u.human, e)].id;
 }
+
+/* The elements a state's commands are drawn with: an event gateway the state
+ * flows into (beside its enter block: BPMN's implicit parallel split), and from
+ * it one message catch event per command, whose flow is the COMMAND edge to the
+ * target state or the command's body. Their boxes follow the nodes', their
+ * flows the edges'. */
+static void plan_commands(Writer *W, ProcOut *po) {
+  const IrProc *p = po->p;
+  uint32_t nh = 0;
+  for (uint32_t q = 0; q < p->nstates; q++)
+    if (p->states[q].ncommands) nh += 1 + p->states[q].ncommands;
+  po->nboxes = p->nodes.n + nh, po->nlines = p->edges.n + nh;
+  po->edge_cmd = arena_alloc(&W->a, (p->edges.n + 1) * sizeof *po->edge_cmd);
+  for (uint32_t i = 0; i < p->edges.n; i++) po->edge_cmd[i] = -1;
+  if (!nh) return;
+  BwBox *boxes = arena_alloc(&W->a, (po->nboxes + 1) * sizeof *boxes);
+  BwLine *lines = arena_alloc(&W->a, (po->nlines + 1) * sizeof *lines);
+  memcpy(boxes, po->boxes, p->nodes.n * sizeof *boxes);
+  memset(lines, 0, (po->nlines + 1) * sizeof *lines);
+  memcpy(lines, po->lines, p->edges.n * sizeof *lines);
+  po->boxes = boxes, po->lines = lines;
+  po->cmd_gw = arena_alloc(&W->a, (p->nstates + 1) * sizeof *po->cmd_gw);
+  po->cmd_ev = arena_alloc(&W->a, (p->nstates + 1) * sizeof *po->cmd_ev);
+  po->gw_box = arena_alloc(&W->a, (p->nstates + 1) * sizeof *po->gw_box);
+  po->helper_flow_ids = arena_alloc(&W->a, (nh + 1) * sizeof *po->helper_flow_ids);
+  uint32_t b = p->nodes.n, l = 0;
+  for (uint32_t q = 0; q < p->nstates; q++) {
+    const IrState *st = &p->states[q];
+    memset(&po->cmd_gw[q], 0, sizeof po->cmd_gw[q]);
+    po->cmd_ev[q] = NULL;
+    if (!st->ncommands || !st->node) continue;
+    const char *sid = po->els[st->node->index].id;
+    po->cmd_gw[q] = (Elem){unique_id(W, arena_printf(&W->a, "%s_commands", sid), "commands"),
+                           "bpmn:eventBasedGateway", false};
+    po->gw_box[q] = b;
+    boxes[b] = (BwBox){GATEWAY, GATEWAY, 0, 0, true, "diamond", -1};
+    po->cmd_ev[q] = arena_alloc(&W->a, st->ncommands * sizeof *po->cmd_ev[q]);
+    lines[p->edges.n + l] = (BwLine){st->node->index, b, NULL, 0};
+    po->helper_flow_ids[l++] = unique_id(W, arena_printf(&W->a, "%s_to_%s", sid, po->cmd_gw[q].id), "flow");
+    for (uint32_t j = 0; j < st->ncommands; j++) {
+      const char *id = unique_id(W, arena_printf(&W->a, "%s_%s", sid, st->commands[j].name), "command");
+      po->cmd_ev[q][j] = (Elem){id, "bpmn:intermediateCatchEvent", false};
+      boxes[b + 1 + j] = (BwBox){EVENT, EVENT, 0, 0, true, "circle", -1};
+      lines[p->edges.n + l] = (BwLine){b, b + 1 + j, NULL, 0};
+      po->helper_flow_ids[l++] = unique_id(W, arena_printf(&W->a, "%s_to_%s", po->cmd_gw[q].id, id), "flow");
+    }
+    /* the state's COMMAND edges are its commands, in order */
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < p->edges.n && j < st->ncommands; i++) {
+      const IrEdge *e = ir_edge_at(p, i);
+      if (e->kind != IR_E_COMMAND || e->from != st->node || !po->els[e->to->index].tag) continue;
+      po->edge_cmd[i] = (int32_t)j;
+      lines[i].from = b + 1 + j;
+      po->flow_ids[i] = unique_id(W, arena_printf(&W->a, "%s_to_%s", po->cmd_ev[q][j].id, po->els[e->to->index].id), "flow");
+      j++;
+    }
+    b += 1 + st->ncommands;
+  }
+}
+
+/* The element a flow of edge e leaves from. */
+static const char *flow_source(const ProcOut *po, const IrEdge *e, uint32_t i);
 
 /* Ids and the layout of one process, before anything is written. */
 static void plan(Writer *W, ProcOut *po) {
@@ -599,12 +688,14 @@ static void plan(Writer *W, ProcOut *po) {
     const IrEdge *e = ir_edge_at(p, i);
     po->flow_ids[i] = NULL;
     if (!po->els[e->from->index].tag || !po->els[e->to->index].tag) continue;
+    if (e->kind == IR_E_COMMAND) continue; /* out of its command's event: plan_commands */
     const char *from = e->kind == IR_E_TIMER ? timer_source(po, e) : po->els[e->from->index].id;
     po->flow_ids[i] = unique_id(W, arena_printf(&W->a, "%s_to_%s", from, po->els[e->to->index].id), "flow");
     po->lines[i].from = e->from->index;
     po->lines[i].to = e->to->index;
   }
-  bpmnw_layout(&W->a, po->boxes, p->nodes.n, po->lines, p->edges.n);
+  plan_commands(W, po);
+  bpmnw_layout(&W->a, po->boxes, po->nboxes, po->lines, po->nlines);
   /* groups around their members; a nested branch comes after its outer one,
    * so from the last node back each group is complete before it is counted */
   for (uint32_t i = p->nodes.n; i-- > 0;) {
@@ -634,7 +725,7 @@ static void flows(Writer *W, const ProcOut *po) {
     start(W, "bpmn:sequenceFlow");
     attr(W, "id", po->flow_ids[i]);
     if (e->label && *e->label) attr(W, "name", e->label);
-    attr(W, "sourceRef", e->kind == IR_E_TIMER ? timer_source(po, e) : po->els[e->from->index].id);
+    attr(W, "sourceRef", flow_source(po, e, i));
     attr(W, "targetRef", po->els[e->to->index].id);
     StrBuf b;
     sb_init(&b);
@@ -646,6 +737,10 @@ static void flows(Writer *W, const ProcOut *po) {
       sb_puts(&b, "(else)");
     } else if (e->kind == IR_E_TIMER) {
       sb_puts(&b, "(timer)");
+    } else if (e->kind == IR_E_GOTO) {
+      sb_puts(&b, "(goto)");
+    } else if (e->kind == IR_E_COMMAND) {
+      sb_printf(&b, "(command %u)", (unsigned)e->arm);
     } else if (e->kind == IR_E_CATCH) {
       sb_printf(&b, "(catch %u", (unsigned)e->arm);
       for (uint32_t k = 0; k < e->ncodes; k++) {
@@ -681,6 +776,69 @@ static void flows(Writer *W, const ProcOut *po) {
   }
 }
 
+static const char *flow_source(const ProcOut *po, const IrEdge *e, uint32_t i) {
+  if (e->kind == IR_E_TIMER) return timer_source(po, e);
+  if (e->kind == IR_E_COMMAND && po->edge_cmd[i] >= 0)
+    return po->cmd_ev[e->from->u.state.state][po->edge_cmd[i]].id;
+  return po->els[e->from->index].id;
+}
+
+/* The flows from a state to its commands' gateway and on to each command's event:
+ * the drawing of "this state waits for one of its commands" (bpc reads them as no
+ * edge: `(commands)`). */
+static void command_flows(Writer *W, const ProcOut *po) {
+  const IrProc *p = po->p;
+  uint32_t l = 0;
+  for (uint32_t q = 0; q < p->nstates; q++) {
+    if (!po->cmd_ev || !po->cmd_ev[q]) continue;
+    for (uint32_t j = 0; j <= p->states[q].ncommands; j++) {
+      start(W, "bpmn:sequenceFlow");
+      attr(W, "id", po->helper_flow_ids[l++]);
+      attr(W, "sourceRef", j ? po->cmd_gw[q].id : po->els[p->states[q].node->index].id);
+      attr(W, "targetRef", j ? po->cmd_ev[q][j - 1].id : po->cmd_gw[q].id);
+      attr(W, "bpc:ir", "(commands)");
+      end(W);
+    }
+  }
+}
+
+/* A state's commands: the event gateway, and per command a message catch event
+ * named by its label (and who may run it), its message the command's name. */
+static void command_events(Writer *W, const ProcOut *po, uint32_t q) {
+  const IrState *st = &po->p->states[q];
+  if (!po->cmd_ev || !po->cmd_ev[q]) return;
+  start(W, po->cmd_gw[q].tag);
+  attr(W, "id", po->cmd_gw[q].id);
+  attr(W, "name", "commands");
+  attr(W, "bpc:ir", "(commands)");
+  end(W);
+  StrBuf b;
+  for (uint32_t j = 0; j < st->ncommands; j++) {
+    const IrCommand *c = &st->commands[j];
+    start(W, po->cmd_ev[q][j].tag);
+    attr(W, "id", po->cmd_ev[q][j].id);
+    sb_init(&b);
+    sb_puts(&b, c->label);
+    for (uint32_t k = 0; k < c->by.n; k++) {
+      sb_puts(&b, k ? ", " : " (by ");
+      bpmnw_expr_bare(&b, W->ir, po->p, c->by.who[k]);
+    }
+    if (c->by.n) sb_putc(&b, ')');
+    attr(W, "name", b.data);
+    sb_free(&b);
+    sb_init(&b);
+    sb_puts(&b, "(command ");
+    ir_text_string(&b, po->els[st->node->index].id, (uint32_t)strlen(po->els[st->node->index].id));
+    sb_printf(&b, " %u)", (unsigned)j);
+    attr(W, "bpc:ir", b.data);
+    sb_free(&b);
+    start(W, "bpmn:messageEventDefinition");
+    attr(W, "messageRef", root_ref(W, 'c', c->name));
+    end(W);
+    end(W);
+  }
+}
+
 static const char *else_flow(const ProcOut *po, const IrNode *n) {
   for (uint32_t k = 0; k < n->nout; k++) {
     IrEdgeKind kind = ir_edge_at(po->p, n->out[k])->kind;
@@ -699,16 +857,28 @@ static void process(Writer *W, const ProcOut *po) {
   StrBuf b;
   sb_init(&b);
   ir_text_proc(&b, p);
+  if (!str_eq(po->id, p->name)) { /* (process (name "договор") ...) */
+    StrBuf n;
+    sb_init(&n);
+    sb_puts(&n, "(process (name ");
+    ir_text_string(&n, p->name, (uint32_t)strlen(p->name));
+    sb_printf(&n, ")%s", b.data + strlen("(process"));
+    sb_free(&b);
+    b = n;
+  }
   attr(W, "bpc:ir", b.data);
   sb_free(&b);
   for (uint32_t i = 0; i < p->nodes.n; i++) {
     const IrNode *n = ir_node_at(p, i);
     if (!po->els[i].tag) continue;
-    const char *cluster = n->cluster && n->cluster->kind == IR_BRANCH ? po->els[n->cluster->index].id : NULL;
+    const char *cluster = n->cluster && (n->cluster->kind == IR_BRANCH || n->cluster->kind == IR_STATE)
+                              ? po->els[n->cluster->index].id : NULL;
     element(W, p, n, &po->els[i], else_flow(po, n), cluster);
     if (ir_is_human(n->kind)) boundaries(W, p, n, &po->els[i], po->bnd[i]);
+    if (n->kind == IR_STATE) command_events(W, po, n->u.state.state);
   }
   flows(W, po);
+  command_flows(W, po);
   end(W);
 }
 
@@ -736,14 +906,9 @@ int bpmnw_export(const IrProgram *ir, const char *only, char **xml, size_t *len,
     if (chosen >= 0 && (int32_t)i != chosen) continue;
     const IrProc *p = &ir->procs[i];
     if (!exportable(&W, p, chosen >= 0)) continue;
-    if (!plain_ncname(p->name) || id_taken(&W, p->name)) {
-      refuse(&W, p->line, "process `%s`: its name cannot be expressed in BPMN as a process id (%s)", p->name,
-             plain_ncname(p->name) ? "another element has that id" : "ASCII letters, digits, `_`, `-` and `.` only");
-      continue;
-    }
+    /* a name that is no plain id (`договор`) or is taken: Process_N, the name in bpc:ir */
     pos[i].p = p;
-    pos[i].id = arena_strdup(&W.a, p->name);
-    id_put(&W, pos[i].id);
+    pos[i].id = unique_id(&W, p->name, arena_printf(&W.a, "Process_%u", (unsigned)i + 1));
   }
   if (W.errors) {
     free(W.ids);
@@ -779,7 +944,7 @@ int bpmnw_export(const IrProgram *ir, const char *only, char **xml, size_t *len,
   for (uint32_t i = 0; i < ir->nprocs; i++)
     if (pos[i].p) process(&W, &pos[i]);
   for (uint32_t i = 0; i < W.ref_names.n; i++) { /* what the processes' events named */
-    start(&W, W.ref_kinds[i] == 'm' ? "bpmn:message" : "bpmn:error");
+    start(&W, W.ref_kinds[i] == 'e' ? "bpmn:error" : "bpmn:message"); /* a command's too */
     attr(&W, "id", W.ref_ids.items[i]);
     attr(&W, "name", W.ref_names.items[i]);
     if (W.ref_kinds[i] == 'e') attr(&W, "errorCode", W.ref_names.items[i]);

@@ -335,6 +335,34 @@ static const char *const slot_kinds[] = {"param", "var", "result", "loopvar", "h
 static const char *const trigger_kinds[] = {"manual", "create", "change", "timer"};
 static const char *const modes[] = {"any", "all", "majority", "vote"};
 
+/* (states ("name" "label" FINAL ("command" "label" TARGET (by WHO...)) ...) ...): a
+ * process's statuses and commands; TARGET is a state index, or -1 for a command with
+ * a body. The STATE nodes, enter blocks and bodies are the graph's (its STATE nodes
+ * and COMMAND edges, in order: ir_text_link_states). */
+static void states_text(StrBuf *b, const IrProc *p) {
+  sb_puts(b, " (states");
+  for (uint32_t i = 0; i < p->nstates; i++) {
+    const IrState *st = &p->states[i];
+    sb_puts(b, " (");
+    put_cstr(b, st->name);
+    sb_putc(b, ' ');
+    put_cstr(b, st->label);
+    sb_printf(b, " %d", st->final ? 1 : 0);
+    for (uint32_t j = 0; j < st->ncommands; j++) {
+      const IrCommand *c = &st->commands[j];
+      sb_puts(b, " (");
+      put_cstr(b, c->name);
+      sb_putc(b, ' ');
+      put_cstr(b, c->label);
+      sb_printf(b, " %" PRId32, c->target);
+      who(b, "by", c->by);
+      sb_putc(b, ')');
+    }
+    sb_putc(b, ')');
+  }
+  sb_putc(b, ')');
+}
+
 void ir_text_proc(StrBuf *b, const IrProc *p) {
   sb_puts(b, "(process (title ");
   put_cstr(b, p->title);
@@ -378,7 +406,9 @@ void ir_text_proc(StrBuf *b, const IrProc *p) {
     ir_text_expr(b, in->value);
     sb_putc(b, ')');
   }
-  sb_puts(b, "))");
+  sb_putc(b, ')');
+  if (p->nstates) states_text(b, p);
+  sb_putc(b, ')');
 }
 
 /* (fields (name label type to_slot index) ...) */
@@ -494,6 +524,7 @@ void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id, const char *c
     break;
   case IR_ADD: who(b, "who", n->u.add.who); break;
   case IR_BRANCH: sb_printf(b, " (number %u)", (unsigned)n->u.branch.number); break;
+  case IR_STATE: case IR_GOTO: sb_printf(b, " (state %u)", (unsigned)n->u.state.state); break;
   case IR_TRY: sb_printf(b, " (slot %u)", (unsigned)n->u.try_.slot); break;
   case IR_THROW:
     field_expr(b, "code", n->u.throw_.code);
@@ -868,6 +899,48 @@ static bool read_inits(Rd *r, IrProc *p, const IrSx *inits) {
   return !r->err;
 }
 
+/* (states ...) as states_text writes it: names, labels, commands with their
+ * targets and who may run them; nodes and entries come from the graph. */
+static bool read_command(Rd *r, IrProc *p, IrCommand *c, const IrSx *x, uint32_t nstates) {
+  int64_t target;
+  if (x->kind != IR_SX_LIST || x->n < 3) return fail(r, "a command is not (name label target (by ...))");
+  c->name = get_str(r, x->items[0]);
+  c->label = get_str(r, x->items[1]);
+  if (!get_i64(r, x->items[2], &target)) return false;
+  if (!c->name || !*c->name || !c->label) return fail(r, "a command has no name or label");
+  if (target < -1 || target >= (int64_t)nstates) return fail(r, "a command's target state is out of range");
+  c->target = (int32_t)target;
+  c->by = tagged_who(r, x, "by");
+  c->line = p->line;
+  return people(r, c->by);
+}
+
+static bool read_states(Rd *r, IrProc *p, const IrSx *states) {
+  if (!states) return true;
+  uint32_t n = states->n - 1;
+  if (n > UINT16_MAX) return fail(r, "too many states");
+  p->nstates = n;
+  p->states = arena_alloc(&r->ir->arena, (n + 1) * sizeof *p->states);
+  memset(p->states, 0, (n + 1) * sizeof *p->states);
+  for (uint32_t i = 0; i < n && !r->err; i++) {
+    const IrSx *s = states->items[i + 1];
+    IrState *st = &p->states[i];
+    uint32_t final;
+    if (s->kind != IR_SX_LIST || s->n < 3) return fail(r, "a state is not (name label final commands...)");
+    st->name = get_str(r, s->items[0]);
+    st->label = get_str(r, s->items[1]);
+    if (!st->name || !*st->name || !st->label) return fail(r, "a state has no name or label");
+    if (!get_u(r, s->items[2], 1, &final)) return false;
+    st->final = final;
+    st->ncommands = s->n - 3;
+    st->commands = arena_alloc(&r->ir->arena, (st->ncommands + 1) * sizeof *st->commands);
+    memset(st->commands, 0, (st->ncommands + 1) * sizeof *st->commands);
+    for (uint32_t j = 0; j < st->ncommands && !r->err; j++)
+      read_command(r, p, &st->commands[j], s->items[j + 3], n);
+  }
+  return !r->err;
+}
+
 bool ir_text_read_proc(IrProgram *ir, IrProc *p, const IrSx *x, const char **err) {
   Rd r = {ir, p, NULL};
   if (!str_eq(head(x), "process")) {
@@ -904,7 +977,7 @@ bool ir_text_read_proc(IrProgram *ir, IrProc *p, const IrSx *x, const char **err
     }
   }
   if (!r.err && read_slots(&r, p, ir_sx_find(x, "slots")) && read_params(&r, p, ir_sx_find(x, "params")) &&
-      read_inits(&r, p, ir_sx_find(x, "inits")) && trig)
+      read_inits(&r, p, ir_sx_find(x, "inits")) && read_states(&r, p, ir_sx_find(x, "states")) && trig)
     p->trigger.when = tagged_expr(&r, trig, "when", false);
   fits(&r, p->trigger.when, &type_bool, "a trigger's condition is not a bool");
   *err = r.err;
@@ -1131,6 +1204,17 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
   case IR_BRANCH:
     if (get_u(&r, arg(x, "number", 0), UINT32_MAX, &u)) n->u.branch.number = u;
     break;
+  case IR_STATE: case IR_GOTO:
+    if (!get_u(&r, arg(x, "state", 0), UINT16_MAX, &u) || u >= p->nstates) {
+      fail(&r, "a state number is out of range");
+      break;
+    }
+    n->u.state.state = (uint16_t)u;
+    if (n->kind == IR_GOTO) break;
+    if (p->states[u].node) fail(&r, "two nodes are the same state");
+    else p->states[u].node = n;
+    break;
+  case IR_IDLE: break;
   case IR_TRY:
     if (get_u(&r, arg(x, "slot", 0), UINT16_MAX, &u) && u + 1 < p->slots.n &&
         ir_slot_at(p, u)->kind == IR_SLOT_HIDDEN && ir_slot_at(p, u + 1)->kind == IR_SLOT_HIDDEN &&
@@ -1157,4 +1241,29 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
   }
   *err = r.err;
   return !r.err;
+}
+
+bool ir_text_link_states(IrProc *p, const char **err) {
+  for (uint32_t i = 0; i < p->nstates; i++) {
+    IrState *st = &p->states[i];
+    uint32_t j = 0;
+    if (!st->node) continue; /* ir_finish names a state without its node */
+    for (uint32_t k = 0; k < p->edges.n; k++) {
+      IrEdge *e = ir_edge_at(p, k);
+      if (e->from != st->node) continue;
+      if (e->kind == IR_E_FLOW && !st->enter) st->enter = e->to;
+      if (e->kind != IR_E_COMMAND) continue;
+      if (j >= st->ncommands) {
+        *err = "a state has more COMMAND edges than commands";
+        return false;
+      }
+      IrCommand *c = &st->commands[j++];
+      if (c->target < 0) c->body = e->to;
+      else if (e->to != p->states[c->target].node) {
+        *err = "a command's COMMAND edge does not lead to its target state";
+        return false;
+      }
+    }
+  }
+  return true;
 }

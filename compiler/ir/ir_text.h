@@ -73,6 +73,10 @@ bool ir_text_node_kind(const IrSx *x, IrNodeKind *kind);
  * text: title, detail, place and payload. A human step's reminders get their
  * durations; their entries (and timeout_entry) are the caller's to set. */
 bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const char **err);
+/* After the nodes and edges of process p are read: each state's enter block
+ * (its STATE node's FLOW edge) and each command's body (the state's COMMAND
+ * edges, in order, one per command). False with *err set when they disagree. */
+bool ir_text_link_states(IrProc *p, const char **err);
 /* The original id a node text names with (id "..."), or NULL. */
 const char *ir_text_node_id(const IrSx *x);
 /* The element id of the node's cluster, (cluster "..."), or NULL. */

@@ -184,6 +184,7 @@ else fail "tobp/.bp input" "exit $rc: $(head -n 2 "$TMP/err")"; fi
 cat >"$TMP/cannot" <<'EOF'
 bpmn_form.bpmn approve .bp has no user literal
 bpmn_inclusive.bpmn legal .bp has no user literal
+bpmn_mi_review.bpmn InfoTask .bp has no user literal
 bpmn_bound_error.bpmn timerEvent a duration of 1 seconds: .bp durations count whole minutes
 bpmn_non_interrupting.bpmn boundaryEvent a duration of 1 seconds: .bp durations count whole minutes
 EOF

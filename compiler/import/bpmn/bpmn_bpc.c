@@ -63,6 +63,31 @@ static const IrSx *parse(Ctx *c, uint32_t line, const char *id, const char *text
   return x;
 }
 
+/* The elements a state's commands are drawn with (docs/bpmn.md "Statuses"): the
+ * event gateway `(commands)` a state waits for its commands at, and one message
+ * catch event `(command "STATE-ID" J)` per command. They are no nodes: the flow out
+ * of a command's catch event is the COMMAND edge from its state. */
+static const char *label(Ctx *c, const BpmnFlow *f);
+
+static bool command_helper(const IrSx *x) {
+  const char *h = x->kind == IR_SX_LIST && x->n && x->items[0]->kind == IR_SX_ATOM ? x->items[0]->s : "";
+  return str_eq(h, "commands") || str_eq(h, "command");
+}
+
+/* A flow out of a command's catch event: the COMMAND edge from the state it names. */
+static void command_flow(Ctx *c, BpmnFlow *f, BpmnElement *catch_el, IrNode *to, const IrSx *fx) {
+  const IrSx *x = catch_el->bpc ? parse(c, catch_el->line, catch_el->id, catch_el->bpc) : NULL;
+  const IrSx *state_id = x && x->n >= 2 ? x->items[1] : NULL;
+  IrNode *state = state_id && state_id->kind == IR_SX_STRING
+                      ? map_get(&c->nodes, bpmn_find_element(c->m, state_id->s)) : NULL;
+  if (!state || state->kind != IR_STATE || !fx || fx->n != 2 || fx->items[1]->kind != IR_SX_ATOM) {
+    refuse(c, f->line, f->id, "a flow out of a command's event is (command ARM) and its event names a state", NULL);
+    return;
+  }
+  IrEdge *e = ir_edge(c->ir, c->p, state, to, IR_E_COMMAND, label(c, f));
+  e->arm = (uint32_t)strtoul(fx->items[1]->s, NULL, 10);
+}
+
 /* What the element's bpc:ir says it is; boundary events are handled by their flows. */
 static void element_node(Ctx *c, BpmnElement *e) {
   if (e->kind == BPMN_BOUNDARY_EVENT) return;
@@ -74,7 +99,8 @@ static void element_node(Ctx *c, BpmnElement *e) {
   const IrSx *x = parse(c, e->line, e->id, e->bpc);
   IrNodeKind kind;
   if (!x) return;
-  if (!ir_text_node_kind(x, &kind) || kind == IR_STATE || kind == IR_GOTO || kind == IR_IDLE) {
+  if (command_helper(x)) return;
+  if (!ir_text_node_kind(x, &kind)) {
     refuse(c, e->line, e->id, "bpc:ir names no kind of node bpc reads from BPMN", NULL);
     return;
   }
@@ -86,7 +112,7 @@ static void element_node(Ctx *c, BpmnElement *e) {
   const char *cluster = ir_text_node_cluster(x);
   if (cluster) { /* a branch drawn before its members: the group comes first */
     IrNode *cn = map_get(&c->nodes, bpmn_find_element(c->m, cluster));
-    if (!cn || cn->kind != IR_BRANCH || cn == n) refuse(c, e->line, e->id, "its cluster is no group bpc read before it", NULL);
+    if (!cn || (cn->kind != IR_BRANCH && cn->kind != IR_STATE) || cn == n) refuse(c, e->line, e->id, "its cluster is no group bpc read before it", NULL);
     n->cluster = cn;
   }
 }
@@ -100,6 +126,9 @@ static void timer_flow(Ctx *c, BpmnFlow *f, BpmnElement *boundary, IrNode *to) {
   BpmnElement *step_el = boundary->attached_to ? bpmn_find_element(c->m, boundary->attached_to) : NULL;
   IrNode *step = map_get(&c->nodes, step_el);
   const IrSx *x = boundary->bpc ? parse(c, boundary->line, boundary->id, boundary->bpc) : NULL;
+  if (x && (x->kind != IR_SX_LIST || !x->n || x->items[0]->kind != IR_SX_ATOM ||
+            (x->n > 1 && x->items[1]->kind != IR_SX_ATOM)))
+    x = NULL; /* not (timeout), (remind N) or (after N) */
   if (!step || !ir_is_human(step->kind) || !x) {
     refuse(c, boundary->line, boundary->id, "a boundary timer bpc reads is on a human step and has bpc:ir", NULL);
     return;
@@ -131,6 +160,7 @@ static void timer_flow(Ctx *c, BpmnFlow *f, BpmnElement *boundary, IrNode *to) {
 static void flow_edge(Ctx *c, BpmnFlow *f) {
   BpmnElement *se = bpmn_find_element(c->m, f->source), *te = bpmn_find_element(c->m, f->target);
   IrNode *to = map_get(&c->nodes, te);
+  if (f->bpc && str_eq(f->bpc, "(commands)")) return; /* to or within a state's commands: drawing only */
   if (!se || !to) {
     refuse(c, f->line, f->id, "the flow does not join two elements bpc read", NULL);
     return;
@@ -141,12 +171,27 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
   }
   IrNode *from = map_get(&c->nodes, se);
   const IrSx *x = f->bpc ? parse(c, f->line, f->id, f->bpc) : NULL;
+  if (x && (x->kind != IR_SX_LIST || !x->n || x->items[0]->kind != IR_SX_ATOM ||
+            (x->n > 1 && x->items[1]->kind != IR_SX_ATOM))) {
+    /* (KIND ARM ...): a list in their place would be read as text that is not there */
+    refuse(c, f->line, f->id, "bpc:ir of a flow is not (KIND ...) with a number for its arm", NULL);
+    return;
+  }
+  if (!from && x && se->bpc) {
+    const IrSx *sx = parse(c, se->line, se->id, se->bpc);
+    if (sx && command_helper(sx)) {
+      command_flow(c, f, se, to, x);
+      return;
+    }
+  }
   if (!from || !x || x->kind != IR_SX_LIST || !x->n) {
     if (from && !f->bpc) refuse(c, f->line, f->id, "this flow has no bpc:ir in a process bpc exported", NULL);
     return;
   }
   const char *kind = x->items[0]->s;
-  if (str_eq(kind, "flow") || str_eq(kind, "else")) {
+  if (str_eq(kind, "goto") && x->n == 1) {
+    ir_edge(c->ir, c->p, from, to, IR_E_GOTO, label(c, f));
+  } else if (str_eq(kind, "flow") || str_eq(kind, "else")) {
     IrEdge *e = ir_edge(c->ir, c->p, from, to, str_eq(kind, "flow") ? IR_E_FLOW : IR_E_ELSE, label(c, f));
     if (x->n == 2) e->arm = (uint32_t)strtoul(x->items[1]->s, NULL, 10);
   } else if (str_eq(kind, "cond") && x->n == 3) {
@@ -175,6 +220,17 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
   }
 }
 
+/* A process whose name is no plain BPMN id was exported as Process_N with its
+ * name in (process (name "...") ...). */
+static void process_name(Ctx *c, const BpmnProcess *bp, const IrSx *x) {
+  const IrSx *n = ir_sx_find(x, "name");
+  if (!n) return;
+  if (n->n != 2 || n->items[1]->kind != IR_SX_STRING || !n->items[1]->len || strlen(n->items[1]->s) != n->items[1]->len)
+    refuse(c, bp->line, bp->id, "bpc:ir", "the process's name is not a non-empty string");
+  else
+    c->p->name = ir_str(c->ir, n->items[1]->s);
+}
+
 static void read_process(Ctx *c, BpmnProcess *bp) {
   const char *err = NULL;
   const IrSx *x = parse(c, bp->line, bp->id, bp->bpc);
@@ -186,6 +242,7 @@ static void read_process(Ctx *c, BpmnProcess *bp) {
     refuse(c, bp->line, bp->id, "bpc:ir", err);
     return;
   }
+  process_name(c, bp, x);
   c->nodes.cap = 16;
   while (c->nodes.cap < 2 * bp->elements.n + 2) c->nodes.cap *= 2;
   c->nodes.keys = arena_alloc(&c->ir->arena, c->nodes.cap * sizeof *c->nodes.keys);
@@ -198,6 +255,7 @@ static void read_process(Ctx *c, BpmnProcess *bp) {
     else element_node(c, e);
   }
   for (uint32_t i = 0; i < bp->flows.n; i++) flow_edge(c, bp->flows.items[i]);
+  if (!c->failed && !ir_text_link_states(c->p, &err)) refuse(c, bp->line, bp->id, "bpc:ir", err);
 }
 
 bool bpmn_is_bpc_export(const BpmnModel *m) { return m->bpc != NULL; }

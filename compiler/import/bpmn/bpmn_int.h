@@ -52,6 +52,9 @@ bool bpmn_xml_parse(BpmnModel *m, const char *data, size_t len, const BpmnXmlHan
 /* ---- the structural checks (bpmn_check.c) ------------------------------------- */
 void bpmn_check(BpmnModel *m);
 
+/* ---- modelling warnings (bpmn_lint.c): bpmnlint's rules, as warnings ------------ */
+void bpmn_lint(BpmnModel *m, const BpmnProcess *bp);
+
 /* A hash of a pointer (the mixing step of MurmurHash3's finalizer), for the room's
  * open-addressing maps keyed by element. */
 static inline uint32_t bpmn_hash_ptr(const void *p) {

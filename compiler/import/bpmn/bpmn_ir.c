@@ -2133,6 +2133,107 @@ static void name_unsaid(Proc *P) {
     u->name = name;
     bpmn_var_use(mp, &P->vars, name, u->type, eid(u->e), u->e->line);
     bpmn_warning(mp->m, u->e->line, "%s: %s is the start parameter `%s`", eid(u->e), u->what, name);
+    }
+  }
+}
+
+/* ---- lanes and the pool as diagram clusters ---------------------------------------------- */
+
+/* The named participant (pool) of a collaboration that shows process bp, or NULL. */
+static const BpmnParticipant *pool_of(const BpmnModel *m, const BpmnProcess *bp) {
+  for (uint32_t i = 0; bp->id && i < m->collaborations.n; i++) {
+    const BpmnCollaboration *c = m->collaborations.items[i];
+    for (uint32_t k = 0; k < c->participants.n; k++) {
+      const BpmnParticipant *pt = c->participants.items[k];
+      if (pt->process_ref && pt->name && *pt->name && strcmp(pt->process_ref, bp->id) == 0) return pt;
+    }
+  }
+  return NULL;
+}
+
+static IrNode *cluster_node(Proc *P, const char *id, const char *title, const char *what, IrNode *outer,
+                            uint32_t line) {
+  IrNode *n = ir_node(P->mp->ir, P->p, IR_BRANCH, id, line, 0);
+  n->title = ir_str(P->mp->ir, title && *title ? title : id);
+  n->detail = arena_printf(&P->mp->ir->arena, "%s · %s", what, n->title);
+  n->cluster = outer;
+  return n;
+}
+
+/* Lanes by pointer: the index of a lane in bp->lanes (open addressing). */
+typedef struct LaneMap {
+  const BpmnLane **keys;
+  uint32_t *vals, cap;
+} LaneMap;
+
+static uint32_t lane_index(const LaneMap *h, const BpmnLane *l) {
+  for (uint32_t i = bpmn_hash_ptr(l) & (h->cap - 1); h->keys[i]; i = (i + 1) & (h->cap - 1))
+    if (h->keys[i] == l) return h->vals[i];
+  return UINT32_MAX;
+}
+
+/* The lane cluster of lane l, its parent's made first: lanes[i] for bp->lanes.items[i]. */
+static IrNode *lane_node(Proc *P, const LaneMap *h, IrNode **lanes, IrNode *pool, const BpmnLane *l,
+                         uint32_t depth) {
+  uint32_t i = l ? lane_index(h, l) : UINT32_MAX;
+  if (i == UINT32_MAX) return pool;
+  if (!lanes[i]) {
+    IrNode *outer = l->parent && depth < 64 ? lane_node(P, h, lanes, pool, l->parent, depth + 1) : pool;
+    lanes[i] = cluster_node(P, l->id ? l->id : "lane", l->name, "lane", outer, l->line);
+  }
+  return lanes[i];
+}
+
+/* Made before the elements' nodes, as a cluster comes before what it holds
+ * (IR_BRANCH: a cluster for diagrams, on no path; docs/diagrams.md). */
+static IrNode **lane_clusters(Proc *P, IrNode **pool) {
+  Arena *a = &P->mp->m->arena;
+  uint32_t n = P->bp->lanes.n;
+  const BpmnParticipant *pt = n ? pool_of(P->mp->m, P->bp) : NULL;
+  *pool = pt ? cluster_node(P, pt->id ? pt->id : "pool", pt->name, "pool", NULL, pt->line) : NULL;
+  IrNode **lanes = arena_alloc(a, (n + 1) * sizeof *lanes);
+  memset(lanes, 0, (n + 1) * sizeof *lanes);
+  LaneMap h = {NULL, NULL, 16};
+  while (h.cap < 2 * n + 2) h.cap *= 2;
+  h.keys = arena_alloc(a, h.cap * sizeof *h.keys);
+  h.vals = arena_alloc(a, h.cap * sizeof *h.vals);
+  memset(h.keys, 0, h.cap * sizeof *h.keys);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t k = bpmn_hash_ptr(P->bp->lanes.items[i]) & (h.cap - 1);
+    while (h.keys[k]) k = (k + 1) & (h.cap - 1);
+    h.keys[k] = P->bp->lanes.items[i], h.vals[k] = i;
+  }
+  for (uint32_t i = 0; i < n; i++) lane_node(P, &h, lanes, *pool, P->bp->lanes.items[i], 0);
+  return lanes;
+}
+
+/* Each node made for an element (its own, and helpers `ID__...`, copies `CALL/...`)
+ * is drawn in the element's innermost lane (a lane's own flowNodeRefs win over its
+ * parent's), else in the pool. */
+static void lane_members(Proc *P, IrNode **lanes, IrNode *pool, uint32_t first) {
+  if (!P->bp->lanes.n) return;
+  BpmnModel *m = P->mp->m;
+  int32_t *lane_of = arena_alloc(&m->arena, (P->nels + 1) * sizeof *lane_of);
+  uint32_t *depth = arena_alloc(&m->arena, (P->nels + 1) * sizeof *depth);
+  memset(depth, 0, (P->nels + 1) * sizeof *depth);
+  for (uint32_t i = 0; i < P->bp->lanes.n; i++) {
+    const BpmnLane *l = P->bp->lanes.items[i];
+    uint32_t d = lane_depth(l);
+    for (uint32_t k = 0; k < l->node_refs.n; k++) {
+      El *el = el_find(&P->map, bpmn_find_element(m, l->node_refs.items[k]));
+      uint32_t e = el ? (uint32_t)(el - P->els) : 0;
+      if (el && d > depth[e]) lane_of[e] = (int32_t)i, depth[e] = d;
+    }
+  }
+  for (uint32_t i = first; i < P->p->nodes.n; i++) {
+    IrNode *n = ir_node_at(P->p, i);
+    if (n->cluster || n->kind == IR_BRANCH) continue;
+    size_t len = strcspn(n->id, "/");
+    const char *helper = strstr(n->id, "__");
+    if (helper && (size_t)(helper - n->id) < len) len = (size_t)(helper - n->id);
+    El *el = el_find(&P->map, bpmn_find_element(m, arena_strndup(&m->arena, n->id, len)));
+    uint32_t e = el ? (uint32_t)(el - P->els) : 0;
+    n->cluster = el && depth[e] ? lanes[lane_of[e]] : pool;
   }
 }
 
@@ -2170,6 +2271,9 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
       }
     }
   }
+  IrNode *pool;
+  IrNode **lanes = lane_clusters(&P, &pool);
+  uint32_t first_node = P.p->nodes.n;
   add_flows(&P, &bp->flows);
   for (uint32_t i = 0; i < P.nels; i++)
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
@@ -2187,6 +2291,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   plan_loops(&P);
   if (m->errors_n != errors_before) return;
   name_unsaid(&P);
+  lane_members(&P, lanes, pool, first_node);
   /* the variables: parameters the host may pass, with empty defaults */
   for (uint32_t i = 0; i < P.vars.n; i++) {
     BpmnVar *v = &P.vars.v[i];
@@ -2286,6 +2391,7 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
     return NULL;
   }
   if (chosen.n == 0) bpmn_warning(m, 0, "the file has no process with flow elements: nothing to run");
+  for (uint32_t i = 0; i < chosen.n; i++) bpmn_lint(m, chosen.items[i]); /* before copies are made */
   for (uint32_t i = 0; i < chosen.n; i++) bpmn_call_expand(&mp, chosen.items[i]);
   IrProgram *ir = ir_new(m->path);
   mp.ir = ir;

@@ -170,6 +170,8 @@ typedef struct Frame {
 
 typedef enum { CAP_NONE, CAP_STRING, CAP_SCRIPT } CapKind;
 
+enum { VENDOR_SEEN = 64 };
+
 typedef struct Reader {
   BpmnModel *m;
   Frame stack[BPMN_MAX_DEPTH + 2];
@@ -188,6 +190,9 @@ typedef struct Reader {
   double *pts;
   uint32_t n_pts, cap_pts;
   bool stop; /* a limit was hit: stop the parse */
+  /* vendor attributes already noted (note_vendor): a file repeats a few names
+     thousands of times; keyed by libxml2's (interned) pointers, checked by text */
+  const char *vendor_seen[VENDOR_SEEN][2];
 } Reader;
 
 static uint32_t hash_name(const char *s) {
@@ -284,6 +289,10 @@ static bool parse_bool(Reader *r, const Attrs *at, const char *local, bool dflt)
 static void note_vendor(Reader *r, const char *uri, const char *local) {
   BpmnModel *m = r->m;
   if (m->vendor_names.n >= 256) return;
+  uintptr_t key = ((uintptr_t)uri >> 4) * 31 + ((uintptr_t)local >> 4);
+  const char **seen = r->vendor_seen[(key ^ key >> 7) & (VENDOR_SEEN - 1)];
+  if (seen[0] && str_eq(seen[0], uri) && str_eq(seen[1], local)) return;
+  seen[0] = arena_strdup(&m->arena, uri), seen[1] = arena_strdup(&m->arena, local);
   const char *v = vendor_of(uri);
   char buf[160];
   snprintf(buf, sizeof buf, "%s:%s", v ? v : uri, local);
@@ -636,9 +645,17 @@ static void *start_form_field(Reader *r, Ns ns, const Attrs *at) {
 
 /* ---- diagram interchange ---------------------------------------------------------- */
 
+/* Coordinates are mostly whole numbers ("240"): read those directly (exactly,
+ * as strtod would), anything else with strtod. */
 static double attr_num(Reader *r, const Attrs *at, const char *local) {
   const char *v = attr(r, at, local);
-  return v ? strtod(v, NULL) : 0;
+  if (!v) return 0;
+  const char *d = v + (*v == '-');
+  int64_t n = 0;
+  int k = 0;
+  for (; d[k] >= '0' && d[k] <= '9' && k < 15; k++) n = n * 10 + (d[k] - '0');
+  if (k > 0 && !d[k]) return *v == '-' ? -(double)n : (double)n;
+  return strtod(v, NULL);
 }
 
 static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void **obj) {

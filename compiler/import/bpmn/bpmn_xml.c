@@ -166,11 +166,38 @@ static size_t raw_utf8_in_disguise(const Raw *r) {
  * `=` outside quoted values), or SIZE_MAX. Comments, CDATA sections,
  * processing instructions and declarations are skipped whole. *first_tag
  * gets the index of the first start tag (the root's), SIZE_MAX when none. */
+static const bool tag_special[256] = {['"'] = true, ['\''] = true, ['='] = true, ['<'] = true, ['>'] = true};
+
+static size_t tag_end_8bit(const unsigned char *p, size_t n, size_t i, unsigned *count) {
+  /* From i in a start tag of 1-byte units: the index of its `>` (or of a `<`,
+   * or n), counting the `=` outside quoted values into *count (it stops
+   * counting past the limit). A quoted value is skipped with memchr. */
+  for (; i < n; i++) {
+    while (i < n && !tag_special[p[i]]) i++; /* names and blanks */
+    if (i == n) break;
+    unsigned char c = p[i];
+    if (c == '"' || c == '\'') {
+      const unsigned char *q = memchr(p + i + 1, c, n - i - 1);
+      if (!q) return n;
+      i = (size_t)(q - p);
+    } else if (c == '=') {
+      if (++*count > BPMN_MAX_ATTRIBUTES) return i;
+    } else if (c == '>' || c == '<') {
+      return i;
+    }
+  }
+  return n;
+}
+
 static size_t raw_too_many_attributes(const Raw *r, size_t *first_tag) {
   *first_tag = SIZE_MAX;
   size_t i = r->start;
   while (i < r->n) {
-    if (raw_at(r, i) != '<') {
+    if (r->width == 1) { /* the common case: memchr finds the next tag */
+      const unsigned char *lt = memchr(r->p + i, '<', r->n - i);
+      if (!lt) break;
+      i = (size_t)(lt - r->p);
+    } else if (raw_at(r, i) != '<') {
       i++;
       continue;
     }
@@ -188,6 +215,12 @@ static size_t raw_too_many_attributes(const Raw *r, size_t *first_tag) {
     }
     unsigned quote = 0, count = 0;
     if (*first_tag == SIZE_MAX) *first_tag = tag;
+    if (r->width == 1) {
+      i = tag_end_8bit(r->p, r->n, i + 1, &count);
+      if (count > BPMN_MAX_ATTRIBUTES) return tag;
+      if (i < r->n && r->p[i] == '>') i++;
+      continue;
+    }
     for (i++; i < r->n; i++) {
       unsigned c = raw_at(r, i);
       if (quote) {
