@@ -167,6 +167,35 @@ static void check_request_fields(Checker *C, HumanStep *h) {
   check_table_free(&asked);
 }
 
+/* `on timeout times N`: N an int (a constant one 0 or more). Without it, an `on timeout`
+ * whose block always reassigns with a due time that is a duration (from now) runs again
+ * each time that new due time passes, for ever: a warning that says how to stop it. A
+ * reassign inside an `if` or a loop, or with a date (which stays in the past once it has
+ * passed), may stop by itself. */
+static void check_timeout_times(Checker *C, HumanStep *h) {
+  Expr *n = h->timeout_times;
+  if (n) {
+    const Type *t = check_expr(C, n);
+    if (t->kind != T_INT && t->kind != T_ERROR)
+      diag_error(C->diags, n->span, "`on timeout times` needs an int (how many runs), not %s", t->name);
+    int64_t v;
+    if (t->kind == T_INT && check_fold_int(C, n, &v, NULL) && v < 0)
+      diag_error(C->diags, n->span, "`on timeout times %lld`: a count of runs cannot be negative", (long long)v);
+    return;
+  }
+  for (uint32_t i = 0; i < h->on_timeout->n; i++) {
+    const Stmt *s = h->on_timeout->stmts[i];
+    if (s->kind != S_REASSIGN || !s->u.reassign.due || !s->u.reassign.due->type ||
+        s->u.reassign.due->type->kind != T_DURATION)
+      continue;
+    diag_warning(C->diags, h->on_timeout_span,
+                 "this escalation never stops: each time the new due time passes, `on timeout` runs "
+                 "and reassigns again; write `on timeout times N { ... }`, or reassign the last time "
+                 "without `due`");
+    return;
+  }
+}
+
 /* `remind` and `on timeout` blocks: they run while the step is open, before
  * its result exists, and break/continue cannot leave them. */
 static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
@@ -186,6 +215,7 @@ static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
   Flow inner = cut_flow(flow, "an `on timeout` block");
   inner.in_timeout = true;
   check_block(C, h->on_timeout, inner);
+  check_timeout_times(C, h);
 }
 
 /* `after D [every P [times N]] { }`: durations and an int; the block runs as a token of

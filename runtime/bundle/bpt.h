@@ -166,7 +166,9 @@ typedef struct BptParam {
 
 typedef enum BptStepKind { BPT_STEP_TASK, BPT_STEP_APPROVE, BPT_STEP_REVIEW, BPT_STEP_REQUEST } BptStepKind;
 typedef enum BptMode { BPT_MODE_ANY, BPT_MODE_ALL, BPT_MODE_MAJORITY, BPT_MODE_VOTE } BptMode;
-enum { BPT_STEP_WAIT_ALL = 1, BPT_STEP_HAS_DUE = 2 };
+/* BPT_STEP_TIMEOUT_TIMES: `on timeout times N`: STEP pops N (an int) after the reminders'
+ * durations (it is pushed right after the due time). */
+enum { BPT_STEP_WAIT_ALL = 1, BPT_STEP_HAS_DUE = 2, BPT_STEP_TIMEOUT_TIMES = 4 };
 /* An `after` handler's flags: it repeats (`every`), and a bound on its runs (`times`). */
 enum { BPT_AFTER_EVERY = 1, BPT_AFTER_TIMES = 2 };
 

@@ -326,6 +326,7 @@ static void out_step(Printer *o, const BptBundle *b, const BptProcess *p, unsign
   outf(o, "    %-3u %s mode %s", i, step_kind_name(s->kind), mode_name(s->mode));
   if (s->flags & BPT_STEP_WAIT_ALL) outs(o, ", wait all");
   if (s->flags & BPT_STEP_HAS_DUE) outs(o, ", due");
+  if (s->flags & BPT_STEP_TIMEOUT_TIMES) outs(o, ", timeout times");
   if (s->result != BPT_NONE16) outs(o, " -> "), out_slot(o, b, p, s->result);
   if (s->timeout_pc != BPT_NO_PC) outs(o, "  timeout "), out_pc(o, s->timeout_pc);
   for (unsigned j = 0; j < s->nreminds; j++) outs(o, "  remind "), out_pc(o, s->remind_pc[j]);
