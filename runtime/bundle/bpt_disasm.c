@@ -291,10 +291,17 @@ static const char *slot_kind_name(unsigned k) {
   return "?";
 }
 
+/* Characters of UTF-8 text (a Cyrillic name is half as wide as its bytes). */
+static size_t text_width(const char *s, size_t len) {
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return n;
+}
+
 /* How wide out_slot prints slot s (before escapes). */
 static size_t slot_width(const BptBundle *b, const BptProcess *p, uint32_t s) {
   if (s < p->nslots && p->slots[s].name < b->nstrings && b->strings[p->slots[s].name].len)
-    return b->strings[p->slots[s].name].len;
+    return text_width(b->strings[p->slots[s].name].data, b->strings[p->slots[s].name].len);
   char tmp[16];
   return (size_t)snprintf(tmp, sizeof tmp, "$%u", s);
 }
