@@ -570,6 +570,9 @@ human
       { $$ = $1; tree_human_remind(p, $$, $3, "after", @4, $5, span_join(@2, @5)); }
   | human TK_ON TK_IDENT block
       { $$ = $1; tree_human_timeout(p, $$, $3, @3, $4, span_join(@2, @3)); }
+  /* on timeout times N { ... }: the escalation runs at most N times */
+  | human TK_ON TK_IDENT TK_IDENT expr block
+      { $$ = $1; tree_human_timeout_times(p, $$, $3, @3, $4, @4, $5, $6, span_join(@2, @3)); }
   /* after DELAY [every PERIOD [times N]] { ... } */
   | human TK_AFTER expr block
       { $$ = $1; tree_human_after(p, $$, $3, NULL, @2, NULL, NULL, @2, NULL, $4, span_join(@2, @3)); }

@@ -178,6 +178,11 @@ typedef struct BpItem {
   const char *node;   /* the step's graph node id (for diagrams), "" if none */
   const BpField *fields; /* requests: what to answer */
   size_t nfields;
+  /* Its due time passed while it stayed open: a soft deadline (a step without `on
+   * timeout`, or whose `on timeout times N` ran N times), or an `on timeout` that only
+   * added people. The item stays open (has_due/due still say when it was due, unless a
+   * handler ran); reassigning it clears this. */
+  bool overdue;
 } BpItem;
 
 /* A call of a host action, waiting for bp_answer or bp_fail. */
@@ -197,7 +202,8 @@ typedef enum BpJournalKind {
   BP_J_TERMINATED, BP_J_FAILED,
   BP_J_CAUGHT, /* an error caught by a try scope: "error CODE: message caught at NODE" */
   BP_J_MESSAGE_WAIT,  /* "waits for message paid" */
-  BP_J_RECEIVED       /* "received message paid: amount = 12.50" */
+  BP_J_RECEIVED,      /* "received message paid: amount = 12.50" */
+  BP_J_OVERDUE        /* "overdue: Pay for bricks (waiting for marina)": a soft deadline passed */
 } BpJournalKind;
 typedef struct BpJournal {
   int64_t time;       /* seconds */

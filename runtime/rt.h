@@ -298,7 +298,9 @@ typedef struct RtPerson {
   Value comment;  /* STRING, or VOID */
 } RtPerson;
 
-enum { S_IN_TIMEOUT = 1, S_HANDLED = 2 };
+/* S_OVERDUE: the step's due time passed while it stayed open (a soft deadline, an
+ * escalation that stopped, or an `on timeout` that only added people). */
+enum { S_IN_TIMEOUT = 1, S_HANDLED = 2, S_OVERDUE = 4 };
 
 typedef struct RtStep {
   uint32_t id;
@@ -312,6 +314,7 @@ typedef struct RtStep {
   uint8_t flags;
   Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
   uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
+  uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
 } RtStep;
 
 enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };

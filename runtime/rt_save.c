@@ -1,7 +1,7 @@
 /* rt_save.c — an instance's whole state to bytes and back.
  *
  * Layout (little-endian):
- *   u8[4] magic "BPS\x1A"   u8 version (2)   u8 flags (0)   u16 process index
+ *   u8[4] magic "BPS\x1A"   u8 version (3)   u8 flags (0)   u16 process index
  *   u32 bundle crc          u32 payload size  u32 CRC-32C of the payload
  *   payload: varints (LEB128, in as few bytes as they need; signed ones zigzag), raw
  *   bytes and values, in the order of the record functions below (io_state and the
@@ -26,7 +26,7 @@
 #include "rt.h"
 
 #define SAVE_MAGIC "BPS\x1A"
-enum { SAVE_VERSION = 2, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4, MAX_REMINDS = 62 };
+enum { SAVE_VERSION = 3, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4, MAX_REMINDS = 62 };
 
 /* ---- the primitives: each writes *v, or reads it and checks its range ---------------------- */
 
@@ -340,9 +340,10 @@ static void io_step(Io *io, void *rec) {
   io_int(io, &st->percent, 0, 100, "a vote percentage");
   io_opt_time(io, &st->due, "a step's due time");
   io_u32(io, &st->acted, UINT32_MAX, "a count of acts");
-  io_byte(io, &st->flags, S_IN_TIMEOUT | S_HANDLED, "a step's flags");
+  io_byte(io, &st->flags, S_IN_TIMEOUT | S_HANDLED | S_OVERDUE, "a step's flags");
   if (!io_value(io, &st->offsets, 0)) return;
   io_u64(io, &st->fired, "the reminders that ran");
+  io_u32(io, &st->timeouts_left, UINT32_MAX, "the `on timeout` runs left"); /* format 3 */
   io_vec(io, &st->people, sizeof(RtPerson), "the people count", io_person);
   if (!io->reading || io->bad) return;
   uint8_t nreminds = p->steps[st->t].nreminds;

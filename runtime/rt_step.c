@@ -128,6 +128,16 @@ static bool due_time(Tx *tx, Value v, int64_t *at, uint32_t pc) {
   return true;
 }
 
+/* A reminder whose time is not after now (the step opens, or is reassigned, too close
+ * to its due time) never runs: it counts as run. Its purpose is a warning ahead of the
+ * deadline; the person was just given the item with its due time, and several reminders
+ * (3d, 1d, 2h before) would otherwise all arrive at the same instant. */
+static bool reminder_passed(Tx *tx, RtStep *st, uint32_t i, int64_t at) {
+  if (at > tx->now) return false;
+  st->fired |= (uint64_t)1 << i;
+  return true;
+}
+
 /* The due timer, and reminder i at due - offset i; a reminder that already ran stays
  * quiet (reassigning re-arms only those that have not). */
 static bool arm_timers(Tx *tx, RtStep *st) {
@@ -142,6 +152,7 @@ static bool arm_timers(Tx *tx, RtStep *st) {
     if (fired >> i & 1) continue;
     int64_t at;
     if (__builtin_sub_overflow(due, offsets.u.l->items[i].u.i, &at)) at = due;
+    if (reminder_passed(tx, st, i, at)) continue;
     if (!rt_add_timer(tx, at, TM_REMIND, id, (uint16_t)i)) return false;
   }
   return true;
@@ -159,6 +170,23 @@ static int earliest_timer(const RtState *s, int64_t until) {
 }
 
 static void fire_after(Tx *tx, RtTimer t);
+
+/* A soft deadline: the due time passed and no `on timeout` handler (or none left: `on
+ * timeout times N` ran N times) takes it. The step stays open, its items marked overdue
+ * (BpItem.overdue), its due time kept; its `after` handlers go on. */
+static void step_overdue(Tx *tx, RtStep *st) {
+  st->flags |= S_OVERDUE;
+  RtBuf names = {0};
+  for (uint32_t i = 0; i < st->people.n; i++) {
+    const RtPerson *p = RT_AT(st->people, RtPerson, i);
+    if (!p->item) continue;
+    if (names.len) rt_buf_puts(tx->rt, &names, ", ");
+    rt_buf_puts(tx->rt, &names, p->user.u.s->s);
+  }
+  rt_journal(tx, BP_J_OVERDUE, rt_step_node(tx, st->t), "overdue: %s (waiting for %s)", st->title.u.s->s,
+             names.s ? names.s : "");
+  rt_buf_free(tx->rt, &names);
+}
 
 static void fire(Tx *tx, RtTimer t) {
   if (t.kind == TM_AFTER) {
@@ -185,12 +213,13 @@ static void fire(Tx *tx, RtTimer t) {
     rt_spawn(tx, d->remind_pc[t.index], act, K_REMIND, st->id);
     return;
   }
-  rt_journal(tx, BP_J_TIMED_OUT, rt_step_node(tx, st->t), "due time passed: %s", st->title.u.s->s);
-  if (d->timeout_pc == BPT_NO_PC) {
-    close_step(tx, st->id, true);
+  if (d->timeout_pc == BPT_NO_PC || st->timeouts_left == 0) {
+    step_overdue(tx, st);
     return;
   }
-  st->flags = (uint8_t)((st->flags | S_IN_TIMEOUT) & ~S_HANDLED);
+  if (st->timeouts_left != UINT32_MAX) st->timeouts_left--;
+  rt_journal(tx, BP_J_TIMED_OUT, rt_step_node(tx, st->t), "due time passed: %s", st->title.u.s->s);
+  st->flags = (uint8_t)((st->flags | S_IN_TIMEOUT | S_OVERDUE) & ~S_HANDLED);
   st->due = RT_NO_TIME;
   rt_spawn(tx, d->timeout_pc, act, K_TIMEOUT, st->id);
 }
@@ -485,6 +514,16 @@ static bool pop_afters(Tx *tx, const BptStep *d, uint32_t pc, RtTimer *out, unsi
   return ok;
 }
 
+/* `on timeout times N`: N, an int of 0 or more (0: the handler never runs, the deadline is
+ * soft from the start). */
+static bool pop_timeout_times(Tx *tx, uint32_t pc, uint32_t *left) {
+  Value n;
+  if (!rt_pop_typed(tx, &n, BPT_T_INT, "`on timeout times`", pc)) return false;
+  if (n.u.i < 0) return rt_fail_at(tx, pc, "`on timeout times %lld`: a count of runs cannot be negative", (long long)n.u.i);
+  *left = n.u.i >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)n.u.i;
+  return true;
+}
+
 /* STEP t: the inputs are on the stack; the thread waits for the step. */
 bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) {
   const BptStep *d = &tx->p->steps[t];
@@ -501,6 +540,8 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
       if (offsets.u.l->items[i].type != BPT_T_DURATION)
         ok = rt_fail_at(tx, pc, "a reminder needs a duration, not %s", bpt_type_name(offsets.u.l->items[i].type));
   }
+  uint32_t timeouts_left = UINT32_MAX;
+  if (ok && (d->flags & BPT_STEP_TIMEOUT_TIMES)) ok = pop_timeout_times(tx, pc, &timeouts_left);
   if (ok && (d->flags & BPT_STEP_HAS_DUE)) {
     due = tx->stack[--tx->sp];
   }
@@ -524,7 +565,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   }
   uint32_t step_id = rt_new_id(tx);
   *st = (RtStep){.id = step_id, .t = t, .thread = tid, .title = title, .percent = vote.u.i,
-                 .due = due_at, .offsets = offsets};
+                 .due = due_at, .offsets = offsets, .timeouts_left = timeouts_left};
   RtThread *th = thread_by_id(tx, tid);
   th->wait = W_STEP;
   th->pc = next;
@@ -574,7 +615,7 @@ bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_
   rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
   st->due = RT_NO_TIME;
   if (has_due && !due_time(tx, due, &st->due, pc)) return false;
-  st->flags |= S_HANDLED;
+  st->flags = (uint8_t)((st->flags | S_HANDLED) & ~S_OVERDUE); /* new people: not late yet */
   if (st->due != RT_NO_TIME && st->due <= tx->now) {
     /* The new deadline has passed already: running the timeout again now would only
      * reassign again, at the same instant, for ever. The step waits with no deadline. */
@@ -715,4 +756,77 @@ bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, 
     if (tx->err.code != RT_OK) return false;
   }
   return true;
+}
+
+/* ---- open items, read by the process ---------------------------------------------------------- */
+
+typedef struct OpenItem {
+  uint32_t item;
+  const RtStep *st;
+  const RtPerson *p;
+} OpenItem;
+
+static int open_item_order(const void *ctx, uint32_t a, uint32_t b) {
+  const OpenItem *x = &((const OpenItem *)ctx)[a], *y = &((const OpenItem *)ctx)[b];
+  return x->item < y->item ? -1 : x->item > y->item;
+}
+
+/* "kate: Pay Invoice 1 (due 2026-03-04T09:00, overdue)": who, what, until when. */
+static RtCode open_item_text(Tx *tx, const OpenItem *o, Value *out, RtErr *e) {
+  RtBuf b = {0};
+  rt_buf_printf(tx->rt, &b, "%s: %s", o->p->user.u.s->s, o->st->title.u.s->s);
+  if (o->st->due != RT_NO_TIME) {
+    char when[32];
+    bpt_format_datetime(rt_floor_div(o->st->due, 60), when, sizeof when);
+    rt_buf_printf(tx->rt, &b, " (due %s%s)", when, o->st->flags & S_OVERDUE ? ", overdue" : "");
+  } else if (o->st->flags & S_OVERDUE) {
+    rt_buf_puts(tx->rt, &b, " (overdue)");
+  }
+  return rt_buf_value(tx->rt, &b, BPT_T_STRING, out, e);
+}
+
+/* open_items(): every open item of the instance as text, oldest first; open_users():
+ * the people they wait for, each once, in the order of their oldest item. */
+RtCode rt_open_items(Tx *tx, bool users, Value *out, RtErr *e) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < tx->s.steps.n; i++) {
+    const RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+    for (uint32_t k = 0; k < st->people.n; k++) n += RT_AT(st->people, RtPerson, k)->item != 0;
+  }
+  OpenItem *items = rt_alloc(tx->rt, (size_t)(n + 1) * sizeof *items);
+  uint32_t *order = rt_alloc(tx->rt, (size_t)(n + 1) * sizeof *order);
+  RtCode c = RT_OK;
+  if (!items || !order || !rt_list_new(tx->rt, users ? (BPT_T_LIST | BPT_T_USER) : (BPT_T_LIST | BPT_T_STRING), n, out)) {
+    c = rt_nomem(e);
+    goto done;
+  }
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < tx->s.steps.n; i++) {
+    const RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+    for (uint32_t k = 0; k < st->people.n; k++) {
+      const RtPerson *p = RT_AT(st->people, RtPerson, k);
+      if (p->item) order[m] = m, items[m++] = (OpenItem){p->item, st, p};
+    }
+  }
+  rt_sort(order, n, open_item_order, items);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < n && c == RT_OK; i++) {
+    const OpenItem *o = &items[order[i]];
+    if (users) {
+      rt_ref(o->p->user);
+      rt_users_add_once(tx->rt, *out, &kept, o->p->user);
+    } else {
+      c = open_item_text(tx, o, &out->u.l->items[kept], e);
+      kept += c == RT_OK;
+    }
+  }
+  if (c == RT_OK && !rt_list_shrink(tx->rt, out, kept)) c = rt_nomem(e);
+  if (c != RT_OK) {
+    rt_unref(tx->rt, *out);
+    *out = (Value){0};
+  }
+done:
+  if (items) rt_dealloc(tx->rt, items, (size_t)(n + 1) * sizeof *items);
+  if (order) rt_dealloc(tx->rt, order, (size_t)(n + 1) * sizeof *order);
+  return c;
 }

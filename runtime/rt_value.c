@@ -1113,6 +1113,9 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
     *out = (Value){.type = b == BPT_BI_DATE ? BPT_T_DATE : BPT_T_DATETIME, .u.i = v};
     return RT_OK;
   }
+  case BPT_BI_OPEN_ITEMS:
+  case BPT_BI_OPEN_USERS: /* the interpreter answers these (rt_open_items): they read an instance */
+    return rt_error(e, "`%s` reads the open items of an instance: only a process can call it", name);
   default: break;
   }
   return rt_error(e, "`%s` cannot take these arguments", name);

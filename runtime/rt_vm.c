@@ -759,7 +759,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_CALL: {
       unsigned n = in.arg[1];
       rt_pop_n(tx, n, v);
-      RtCode c = rt_builtin(rt, in.arg[0], v, n, tx->now, &r, &e);
+      RtCode c = in.arg[0] == BPT_BI_OPEN_ITEMS || in.arg[0] == BPT_BI_OPEN_USERS
+                     ? rt_open_items(tx, in.arg[0] == BPT_BI_OPEN_USERS, &r, &e)
+                     : rt_builtin(rt, in.arg[0], v, n, tx->now, &r, &e);
       rt_unref_all(rt, v, n);
       if (!check(tx, c, &e, pc)) return false;
       tx->stack[tx->sp++] = r;

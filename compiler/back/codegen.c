@@ -829,7 +829,8 @@ static void emit_human(PGen *P, IrNode *n) {
   StepLabels *sl = &P->step_labels[h->step];
   s->kind = kinds[n->kind];
   s->mode = modes[h->mode];
-  s->flags = (uint8_t)((h->wait_all ? BPT_STEP_WAIT_ALL : 0) | (h->due ? BPT_STEP_HAS_DUE : 0));
+  s->flags = (uint8_t)((h->wait_all ? BPT_STEP_WAIT_ALL : 0) | (h->due ? BPT_STEP_HAS_DUE : 0) |
+                       (h->timeout_times && h->timeout_entry && h->due ? BPT_STEP_TIMEOUT_TIMES : 0));
   if (h->nreminds > 255) fail(P->g, "process `%s`: more than 255 reminders on a step", P->p->name);
   s->nreminds = (uint8_t)h->nreminds;
   s->result = h->result >= 0 ? (uint16_t)h->result : BPT_NONE16;
@@ -849,6 +850,7 @@ static void emit_human(PGen *P, IrNode *n) {
   emit_as(P, h->title, &type_string);
   if (h->mode == IR_MODE_VOTE) emit_as(P, h->vote, &type_int);
   if (h->due) emit_expr(P, h->due);
+  if (s->flags & BPT_STEP_TIMEOUT_TIMES) emit_as(P, h->timeout_times, &type_int);
   for (uint32_t i = 0; i < h->nreminds; i++) emit_as(P, h->remind_before[i], &type_duration);
   emit_afters(P, h, s, sl);
   emit(P, BPT_OP_STEP, h->step);

@@ -68,6 +68,8 @@ static const Builtin builtins[] = {
     {"join", 2, RULE_JOIN, true, &type_string, {NULL, &type_string}},
     {"date", 1, RULE_DATE, true, &type_date, {&type_string}},
     {"datetime", 1, RULE_DATETIME, true, &type_datetime, {&type_string}},
+    {"open_items", 0, RULE_FIXED, false, &type_list_string, {NULL}},
+    {"open_users", 0, RULE_FIXED, false, &type_users, {NULL}},
 };
 enum { NBUILTINS = sizeof builtins / sizeof builtins[0] };
 

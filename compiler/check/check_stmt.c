@@ -167,6 +167,46 @@ static void check_request_fields(Checker *C, HumanStep *h) {
   check_table_free(&asked);
 }
 
+/* The same names, in the same order: a reassign to the step's own people. */
+static bool same_people(Expr **a, uint32_t na, Expr **b, uint32_t nb) {
+  if (na != nb) return false;
+  for (uint32_t i = 0; i < na; i++)
+    if (a[i]->kind != E_NAME || b[i]->kind != E_NAME || !str_eq(a[i]->u.name.s, b[i]->u.name.s))
+      return false;
+  return true;
+}
+
+/* `on timeout times N`: N an int (a constant one 0 or more). Without it, an `on timeout`
+ * whose block always reassigns to other people with a due time that is a duration (from
+ * now) escalates again each time that new due time passes, for ever: a warning that says
+ * how to stop it. A reassign inside an `if` or a loop, or with a date (which stays in the
+ * past once it has passed), may stop by itself; one to the step's own people extends
+ * their deadline each time, a nag while the item stays open (as `after D every P`). */
+static void check_timeout_times(Checker *C, HumanStep *h) {
+  Expr *n = h->timeout_times;
+  if (n) {
+    const Type *t = check_expr(C, n);
+    if (t->kind != T_INT && t->kind != T_ERROR)
+      diag_error(C->diags, n->span, "`on timeout times` needs an int (how many runs), not %s", t->name);
+    int64_t v;
+    if (t->kind == T_INT && check_fold_int(C, n, &v, NULL) && v < 0)
+      diag_error(C->diags, n->span, "`on timeout times %lld`: a count of runs cannot be negative", (long long)v);
+    return;
+  }
+  for (uint32_t i = 0; i < h->on_timeout->n; i++) {
+    const Stmt *s = h->on_timeout->stmts[i];
+    if (s->kind != S_REASSIGN || !s->u.reassign.due || !s->u.reassign.due->type ||
+        s->u.reassign.due->type->kind != T_DURATION ||
+        same_people(s->u.reassign.who, s->u.reassign.nwho, h->who, h->nwho))
+      continue;
+    diag_warning(C->diags, h->on_timeout_span,
+                 "this escalation never stops: each time the new due time passes, `on timeout` runs "
+                 "and reassigns again; write `on timeout times N { ... }`, or reassign the last time "
+                 "without `due`");
+    return;
+  }
+}
+
 /* `remind` and `on timeout` blocks: they run while the step is open, before
  * its result exists, and break/continue cannot leave them. */
 static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
@@ -186,6 +226,7 @@ static void check_step_handlers(Checker *C, HumanStep *h, Flow flow) {
   Flow inner = cut_flow(flow, "an `on timeout` block");
   inner.in_timeout = true;
   check_block(C, h->on_timeout, inner);
+  check_timeout_times(C, h);
 }
 
 /* `after D [every P [times N]] { }`: durations and an int; the block runs as a token of

@@ -173,6 +173,7 @@ typedef struct HumanStep {
   HumanKind kind;
   ApproveMode mode;
   bool wait_all;
+  Expr *timeout_times;  /* `on timeout times N`: N (an int), NULL if not written */
 } HumanStep;
 
 /* `name: expr` in `start PROCESS(name: expr, ...)`. */

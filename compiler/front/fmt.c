@@ -556,6 +556,11 @@ static void fmt_tails(Fmt *f, const HumanStep *h) {
     k = fmt_afters(f, h, k, h->on_timeout_span.off);
     open_line(f, h->on_timeout_span.off, BLANK_NEVER);
     put(f, "on timeout ");
+    if (h->timeout_times) {
+      put(f, "times ");
+      fmt_expr(f, h->timeout_times, PREC_COND);
+      put(f, " ");
+    }
     fmt_block(f, h->on_timeout, true);
   }
   fmt_afters(f, h, k, UINT32_MAX);

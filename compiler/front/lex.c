@@ -14,6 +14,7 @@
  *      its `}` does not end the enclosing block early. */
 #include "lex.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +303,22 @@ int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, PARSE_YYSTYPE
   return with_time ? TK_DATETIME : TK_DATE;
 }
 
+/* `05.03.2026` (day.month.year): one error that shows the date as it is written here,
+ * `2026-03-05`, and that date as the token, so the checks go on. */
+int lex_dotted_date(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
+  unsigned day = 0, month = 0, year = 0;
+  uint32_t i = 0;
+  while (i < n && s[i] != '.') day = day * 10 + (unsigned)(s[i++] - '0');
+  for (i++; i < n && s[i] != '.'; i++) month = month * 10 + (unsigned)(s[i] - '0');
+  for (i++; i < n; i++) year = year * 10 + (unsigned)(s[i] - '0');
+  char iso[16];
+  snprintf(iso, sizeof iso, "%04u-%02u-%02u", year, month, day);
+  if (lex_error_wanted(lx, at.off))
+    diag_error(lx->diags, at, "a date is written year-month-day: `%s`, not `%.*s`", iso, (int)n, s);
+  value->str = arena_strndup(lx->arena, iso, strlen(iso));
+  return TK_DATE;
+}
+
 /* `3x`, `12abc`: one error, and a number token so the parse goes on. */
 int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value) {
   if (lex_error_wanted(lx, at.off))
@@ -434,7 +451,9 @@ void lex_bad_chars(Lexer *lx, const char *s, uint32_t n, Span at) {
   if (!lex_error_wanted(lx, at.off)) return;
   unsigned char c = (unsigned char)s[0];
   size_t k = c >= 0x80 ? utf8_seq_len((const unsigned char *)s, n) : 1;
-  if (c < 0x20 || c == 0x7f || k == 0)
+  if (c >= 0x80 && k == 0)
+    diag_error(lx->diags, at, "invalid UTF-8 (byte 0x%02x): a `.bp` file is UTF-8 text", c);
+  else if (c < 0x20 || c == 0x7f || k == 0)
     diag_error(lx->diags, at, "unexpected byte 0x%02x", c);
   else
     diag_error(lx->diags, at, "unexpected character `%.*s`%s", (int)k, s,

@@ -136,6 +136,8 @@ int lex_unit_duration(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTY
 /* A date literal `2026-03-05` or datetime `2026-03-05T10:00`, as text (the
  * checker validates it). */
 int lex_date(Lexer *lx, const char *s, uint32_t n, bool with_time, PARSE_YYSTYPE *value);
+/* `05.03.2026`: an error showing `2026-03-05`, and that date (TK_DATE). */
+int lex_dotted_date(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
 /* How many digits s starts with. */
 uint32_t lex_digits_len(const char *s);
 /* The length in bytes of the identifier letter beyond ASCII that s begins

@@ -546,6 +546,20 @@ void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Bloc
   h->on_timeout_span = keywords;
 }
 
+/* `on timeout times N { ... }`: the handler runs at most N times; the due time passing
+ * again after that leaves the step open and overdue (a soft deadline). */
+void tree_human_timeout_times(Parser *p, Stmt *s, const char *word, Span word_at, const char *times_word,
+                              Span times_at, Expr *times, Block *body, Span keywords) {
+  if (strcmp(times_word, "times") != 0) {
+    s->span = span_join(s->span, body->span);
+    diag_error(p->diags, times_at, "expected `times` or a block, as in `on timeout times 2 { ... }`");
+    return;
+  }
+  bool had = s->u.human.on_timeout != NULL;
+  tree_human_timeout(p, s, word, word_at, body, keywords);
+  if (!had && s->u.human.on_timeout) s->u.human.timeout_times = times;
+}
+
 /* `after DELAY [every PERIOD [times N]] { ... }`: any number, in any order among the
  * reminders and the timeout (they do not depend on the due time). */
 void tree_human_after(Parser *p, Stmt *s, Expr *delay, const char *every_word, Span every_at,

@@ -163,6 +163,8 @@ void tree_human_due(Parser *p, Stmt *s, Expr *due, Span clause);
 void tree_human_result(Parser *p, Stmt *s, Name result, Span clause);
 void tree_human_remind(Parser *p, Stmt *s, Expr *before, const char *word, Span word_at,
                        Block *body, Span tail);
+void tree_human_timeout_times(Parser *p, Stmt *s, const char *word, Span word_at, const char *times_word,
+                              Span times_at, Expr *times, Block *body, Span keywords);
 void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Block *body,
                         Span keywords);
 void tree_human_after(Parser *p, Stmt *s, Expr *delay, const char *every_word, Span every_at,

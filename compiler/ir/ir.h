@@ -181,6 +181,7 @@ typedef struct IrHuman {
   IrExpr **after_delay, **after_every, **after_times;
   IrNode **after_entry;
   uint32_t nafters;
+  IrExpr *timeout_times; /* `on timeout times N`: N (an int); NULL: the handler runs every time */
 } IrHuman;
 
 typedef struct IrStartArg {

@@ -454,6 +454,7 @@ static void human(StrBuf *b, const IrHuman *h) {
     }
     sb_putc(b, ')');
   }
+  field_expr(b, "timeout_times", h->timeout_times);
 }
 
 void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id, const char *cluster_id) {
@@ -1052,6 +1053,8 @@ static IrReqField *read_req_fields(Rd *r, IrProc *p, const IrSx *fields, uint32_
   return v;
 }
 
+static void read_timeout_times(Rd *r, IrHuman *h, const IrSx *x);
+
 static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx *x) {
   h->who = tagged_who(r, x, "who");
   h->title = tagged_expr(r, x, "title", false);
@@ -1103,6 +1106,14 @@ static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx
       if (h->after_times[i] && !h->after_every[i]) fail(r, "an `after` handler has a count of runs but no period");
     }
   }
+  read_timeout_times(r, h, x);
+}
+
+/* (timeout_times N): `on timeout times N`, an int. */
+static void read_timeout_times(Rd *r, IrHuman *h, const IrSx *x) {
+  if (r->err) return;
+  h->timeout_times = tagged_expr(r, x, "timeout_times", false);
+  fits(r, h->timeout_times, &type_int, "a timeout's count of runs is not an int");
 }
 
 bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const char **err) {

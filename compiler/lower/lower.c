@@ -498,6 +498,7 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   }
   if (h->on_timeout)
     ih->timeout_entry = lower_handler(L, n, h->on_timeout, "on timeout", h->on_timeout_span);
+  ih->timeout_times = lower_expr(L, h->timeout_times);
   lower_afters(L, h, n);
   return tail_of(L, n, IR_E_FLOW, NULL);
 }

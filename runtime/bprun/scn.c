@@ -591,7 +591,8 @@ static void list_items(Run *r, Inst *c, const char *user, char *buf, size_t size
   for (size_t i = 0; i < bp_instance_item_count(c->inst) && at < size; i++) {
     BpItem it;
     if (!bp_instance_item(c->inst, i, &it) || (user && strcmp(it.user, user) != 0)) continue;
-    at += (size_t)snprintf(buf + at, size - at, "%s%s \"%s\"", at ? ", " : "", it.user, it.title);
+    at += (size_t)snprintf(buf + at, size - at, "%s%s \"%s\"%s", at ? ", " : "", it.user, it.title,
+                           it.overdue ? " (overdue)" : "");
   }
   (void)r;
   if (!at) snprintf(buf, size, "none");
@@ -618,6 +619,31 @@ static void expect_task(Run *r, Inst *c, char **w, int n, bool none) {
   } else {
     list_items(r, c, NULL, items, sizeof items);
     failure(r, "expected a task for %s \"%s\", found %s", user, title, items);
+  }
+  free(title);
+}
+
+/* expect [no] overdue USER ["title"]: USER has (no) open item (with that title) whose due
+ * time passed while it stayed open (BpItem.overdue). */
+static void expect_overdue(Run *r, Inst *c, char **w, int n, bool none) {
+  if (none) w++, n--;
+  if (n != 3 && n != 4) {
+    failure(r, "error: expected `expect overdue USER [\"title\"]` or `expect no overdue USER [\"title\"]`");
+    return;
+  }
+  char *title = n == 4 ? text_of(r, w[3]) : NULL;
+  bool found = false;
+  for (size_t i = 0; i < bp_instance_item_count(c->inst) && !found; i++) {
+    BpItem it;
+    if (bp_instance_item(c->inst, i, &it) && strcmp(it.user, w[2]) == 0 && it.overdue)
+      found = !title || strcmp(it.title, title) == 0;
+  }
+  char items[600];
+  if (found != none) pass(r);
+  else {
+    list_items(r, c, w[2], items, sizeof items);
+    failure(r, "expected %s overdue item for %s%s%s%s, found %s", none ? "no" : "an", w[2], title ? " \"" : "",
+            title ? title : "", title ? "\"" : "", items);
   }
   free(title);
 }
@@ -791,6 +817,8 @@ static void cmd_expect(Run *r, char **w, int n, const char *rest) {
                       !strcmp(w[1], "failed")))
     expect_status(r, c, w[1]);
   else if (strcmp(w[1], "notified") == 0) expect_notified(r, c, w, n);
+  else if (strcmp(w[1], "overdue") == 0 && (n == 3 || n == 4)) expect_overdue(r, c, w, n, false);
+  else if (strcmp(w[1], "no") == 0 && n >= 3 && strcmp(w[2], "overdue") == 0) expect_overdue(r, c, w, n, true);
   else if (strcmp(w[1], "journal") == 0) expect_journal(r, c, w, n);
   else if (strcmp(w[1], "state") == 0 && n == 3) expect_state(r, c, w, n);
   else if (strcmp(w[1], "called") == 0) expect_called(r, c, w, n);
@@ -831,7 +859,7 @@ static void show_items(Run *r) {
       format_time(it.due, t, sizeof t);
       snprintf(due, sizeof due, ", due %s", t);
     }
-    printf("  open: %s %s \"%s\"%s\n", kinds[it.kind], it.user, it.title, due);
+    printf("  open: %s %s \"%s\"%s%s\n", kinds[it.kind], it.user, it.title, due, it.overdue ? ", overdue" : "");
     for (size_t f = 0; f < it.nfields; f++) printf("        %s: \"%s\"\n", it.fields[f].name, it.fields[f].label);
   }
   for (size_t i = 0; i < bp_instance_call_count(c->inst); i++) {

@@ -1234,10 +1234,11 @@ static int after_inputs(const BptStep *s) {
   return n;
 }
 
-/* What a STEP pops: who, title, [vote %], [due], one duration per reminder, the `after`
- * handlers' inputs. */
+/* What a STEP pops: who, title, [vote %], [due], [`on timeout times` N], one duration per
+ * reminder, the `after` handlers' inputs. */
 static int step_inputs(const BptStep *s) {
-  return 2 + (s->mode == BPT_MODE_VOTE) + ((s->flags & BPT_STEP_HAS_DUE) != 0) + s->nreminds + after_inputs(s);
+  return 2 + (s->mode == BPT_MODE_VOTE) + ((s->flags & BPT_STEP_HAS_DUE) != 0) +
+         ((s->flags & BPT_STEP_TIMEOUT_TIMES) != 0) + s->nreminds + after_inputs(s);
 }
 
 void bpt_stack_effect(const BptProcess *p, const BptInsn *insn, int *pops, int *pushes) {

@@ -25,7 +25,7 @@
 
 #define BPT_MAGIC "BPT\x1A"
 #define BPT_MAJOR 3
-#define BPT_MINOR 0
+#define BPT_MINOR 1 /* 3.1: the step flag `on timeout times`, the built-ins open_items and open_users */
 #define BPT_HEADER_SIZE 24u
 #define BPT_NO_PC 0xFFFFFFFFu
 #define BPT_NONE16 0xFFFFu
@@ -166,7 +166,9 @@ typedef struct BptParam {
 
 typedef enum BptStepKind { BPT_STEP_TASK, BPT_STEP_APPROVE, BPT_STEP_REVIEW, BPT_STEP_REQUEST } BptStepKind;
 typedef enum BptMode { BPT_MODE_ANY, BPT_MODE_ALL, BPT_MODE_MAJORITY, BPT_MODE_VOTE } BptMode;
-enum { BPT_STEP_WAIT_ALL = 1, BPT_STEP_HAS_DUE = 2 };
+/* BPT_STEP_TIMEOUT_TIMES: `on timeout times N`: STEP pops N (an int) after the reminders'
+ * durations (it is pushed right after the due time). */
+enum { BPT_STEP_WAIT_ALL = 1, BPT_STEP_HAS_DUE = 2, BPT_STEP_TIMEOUT_TIMES = 4 };
 /* An `after` handler's flags: it repeats (`every`), and a bound on its runs (`times`). */
 enum { BPT_AFTER_EVERY = 1, BPT_AFTER_TIMES = 2 };
 

@@ -291,10 +291,17 @@ static const char *slot_kind_name(unsigned k) {
   return "?";
 }
 
+/* Characters of UTF-8 text (a Cyrillic name is half as wide as its bytes). */
+static size_t text_width(const char *s, size_t len) {
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return n;
+}
+
 /* How wide out_slot prints slot s (before escapes). */
 static size_t slot_width(const BptBundle *b, const BptProcess *p, uint32_t s) {
   if (s < p->nslots && p->slots[s].name < b->nstrings && b->strings[p->slots[s].name].len)
-    return b->strings[p->slots[s].name].len;
+    return text_width(b->strings[p->slots[s].name].data, b->strings[p->slots[s].name].len);
   char tmp[16];
   return (size_t)snprintf(tmp, sizeof tmp, "$%u", s);
 }
@@ -326,6 +333,7 @@ static void out_step(Printer *o, const BptBundle *b, const BptProcess *p, unsign
   outf(o, "    %-3u %s mode %s", i, step_kind_name(s->kind), mode_name(s->mode));
   if (s->flags & BPT_STEP_WAIT_ALL) outs(o, ", wait all");
   if (s->flags & BPT_STEP_HAS_DUE) outs(o, ", due");
+  if (s->flags & BPT_STEP_TIMEOUT_TIMES) outs(o, ", timeout times");
   if (s->result != BPT_NONE16) outs(o, " -> "), out_slot(o, b, p, s->result);
   if (s->timeout_pc != BPT_NO_PC) outs(o, "  timeout "), out_pc(o, s->timeout_pc);
   for (unsigned j = 0; j < s->nreminds; j++) outs(o, "  remind "), out_pc(o, s->remind_pc[j]);

@@ -363,8 +363,10 @@ static bool check_steps(Verifier *v) {
     if (s->kind > BPT_STEP_REQUEST) return pfail(v, "step %u: unknown kind %u", i, s->kind);
     if (!mode_allowed(s->kind, s->mode))
       return pfail(v, "step %u: mode %u is not allowed for its kind %u", i, s->mode, s->kind);
-    if (s->flags & ~(unsigned)(BPT_STEP_WAIT_ALL | BPT_STEP_HAS_DUE))
+    if (s->flags & ~(unsigned)(BPT_STEP_WAIT_ALL | BPT_STEP_HAS_DUE | BPT_STEP_TIMEOUT_TIMES))
       return pfail(v, "step %u: unknown flags 0x%02x", i, s->flags);
+    if ((s->flags & BPT_STEP_TIMEOUT_TIMES) && (s->timeout_pc == BPT_NO_PC || !(s->flags & BPT_STEP_HAS_DUE)))
+      return pfail(v, "step %u: `on timeout times` without a due time and an `on timeout` handler", i);
     for (unsigned j = 0; j < s->nafters; j++)
       if (s->after_flags[j] & ~(unsigned)(BPT_AFTER_EVERY | BPT_AFTER_TIMES))
         return pfail(v, "step %u, after %u: unknown flags 0x%02x", i, j, s->after_flags[j]);

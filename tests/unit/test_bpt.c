@@ -1078,7 +1078,9 @@ static void v_param_kind(Builder *B) { B->params[0][0].slot = 1; }
 static void v_param_required(Builder *B) { B->params[0][0].required = 2; }
 static void v_step_kind(Builder *B) { B->steps[0][0].kind = 4; }
 static void v_step_mode(Builder *B) { B->steps[1][0].mode = BPT_MODE_ALL; } /* a request */
-static void v_step_flags(Builder *B) { B->steps[0][0].flags |= 4; }
+static void v_step_flags(Builder *B) { B->steps[0][0].flags |= 8; }
+static void v_step_timeout_times(Builder *B) { B->steps[0][0].flags |= BPT_STEP_TIMEOUT_TIMES; }
+static void v_step_timeout_times_alone(Builder *B) { B->steps[1][0].flags |= BPT_STEP_TIMEOUT_TIMES; }
 static void v_step_wait_all(Builder *B) { B->steps[1][0].flags |= BPT_STEP_WAIT_ALL; }
 static void v_step_result(Builder *B) { B->steps[0][0].result = 30; }
 static void v_step_result_type(Builder *B) { B->steps[0][0].result = 1; }
@@ -1337,7 +1339,10 @@ static const Case cases[] = {
     VERIFY_CASE(v_param_required, "parameter 0: `required` is 2"),
     VERIFY_CASE(v_step_kind, "process `collect`: step 0: unknown kind 4"),
     VERIFY_CASE(v_step_mode, "process `contract`: step 0: mode 1 is not allowed for its kind 3"),
-    VERIFY_CASE(v_step_flags, "process `collect`: step 0: unknown flags 0x06"),
+    VERIFY_CASE(v_step_flags, "process `collect`: step 0: unknown flags 0x0a"),
+    VERIFY_CASE(v_step_timeout_times, "process `collect`, pc 92: STEP needs 5 values, the stack has 4"),
+    VERIFY_CASE(v_step_timeout_times_alone,
+                "process `contract`: step 0: `on timeout times` without a due time and an `on timeout` handler"),
     VERIFY_CASE(v_step_wait_all,
                 "process `contract`: step 0: `wait all` on a step that is not an approval"),
     VERIFY_CASE(v_step_result, "process `collect`: step 0: its result slot is 30, but there are 7"),
@@ -1391,7 +1396,7 @@ static const Case cases[] = {
     CODE_CASE(c_step, "process `m`, pc 0: STEP uses step 1, but there are 1"),
     CODE_CASE(c_state, "process `m`, pc 0: GOTO uses state 1, but there are 1"),
     CODE_CASE(c_group, "process `m`, pc 0: JOIN uses fork group 1, but there are 1"),
-    CODE_CASE(c_builtin, "process `m`, pc 0: CALL uses built-in 18, but there are 18"),
+    CODE_CASE(c_builtin, "process `m`, pc 0: CALL uses built-in 20, but there are 20"),
     CODE_CASE(c_builtin_n, "process `m`, pc 0: CALL len with 0 arguments, it takes 1"),
     CODE_CASE(c_join0, "process `m`, pc 0: JOIN of 0 threads"),
     CODE_CASE(c_fork0, "process `m`, pc 0: FORK with no branches"),

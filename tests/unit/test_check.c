@@ -133,7 +133,7 @@ static void test_clean_programs(void **state) {
                "if v.approved and v.percent > 50 { done = true }");
   expect_clean("task author \"Do {title}\" due due_at -> t\n"
                "  remind 1d before { notify author \"soon\" }\n"
-               "  on timeout { reassign readers due 2d }\n"
+               "  on timeout times 1 { reassign readers due 2d }\n"
                "log \"{t.completed_by} at {t.completed_at}\"");
   expect_clean("for r in readers { notify r \"hi\" }");
   expect_clean("create_invoice(title, count) -> inv\nlog \"{inv}\"");

@@ -485,6 +485,23 @@ static void test_binary_file(void **state) {
   lexed_free(l);
 }
 
+/* `05.03.2026` is day.month.year: an error showing `2026-03-05`, and that date as the
+ * token; a byte that begins no UTF-8 character is named as invalid UTF-8. */
+static void test_dotted_date_and_bad_utf8(void **state) {
+  (void)state;
+  Lexed *l = lexed("wait until 05.03.2026");
+  expect_kinds(l, KINDS(TK_WAIT, TK_UNTIL, TK_DATE, TK_SEP));
+  assert_string_equal(l->toks[2].value.str, "2026-03-05");
+  expect_one_error_at(l, "a date is written year-month-day: `2026-03-05`, not `05.03.2026`", 1, 12);
+  lexed_free(l);
+  l = lexed("x = 5.3"); /* a decimal stays a decimal */
+  assert_int_equal(l->diags.n, 0);
+  lexed_free(l);
+  l = lexed("var a\xff = 1");
+  expect_one_error_at(l, "invalid UTF-8 (byte 0xff): a `.bp` file is UTF-8 text", 1, 6);
+  lexed_free(l);
+}
+
 static void test_empty_input(void **state) {
   (void)state;
   Lexed *l = lexed("");
@@ -700,6 +717,7 @@ int main(void) {
       cmocka_unit_test(test_unit_word_durations),
       cmocka_unit_test(test_unicode_identifiers),
       cmocka_unit_test(test_binary_file),
+      cmocka_unit_test(test_dotted_date_and_bad_utf8),
       cmocka_unit_test(test_empty_input),
       cmocka_unit_test(test_separator_at_line_end),
       cmocka_unit_test(test_separator_after_each_ending_token),

@@ -265,8 +265,9 @@ static void test_votes_beyond_the_people(void **state) {
   size_t len;
   BpError err;
   assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
-  /* The step's tail: no due (0), acted 1, flags 0, no reminders (VOID 0), fired 0, 3 people. */
-  static const uint8_t tail[] = {0, 1, 0, 0, 0, 3};
+  /* The step's tail: no due (0), acted 1, flags 0, no reminders (VOID 0), fired 0, no
+   * count of `on timeout` runs (2^32-1), 3 people. */
+  static const uint8_t tail[] = {0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f, 3};
   size_t at = 0;
   for (size_t i = 20; i + sizeof tail <= len && !at; i++)
     if (memcmp(good + i, tail, sizeof tail) == 0) at = i + 1;

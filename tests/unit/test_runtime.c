@@ -23,6 +23,7 @@
 
 typedef struct Told {
   int opened, withdrawn, notified, journal, calls, started;
+  int overdue_lines; /* BP_J_OVERDUE */
   char last_note[256];
 } Told;
 
@@ -45,8 +46,8 @@ static void on_notify(void *ud, BpInstance *inst, const char *user, const char *
 }
 static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   (void)inst;
-  (void)line;
   ((Told *)ud)->journal++;
+  if (line->kind == BP_J_OVERDUE) ((Told *)ud)->overdue_lines++;
 }
 
 typedef struct World {
@@ -887,6 +888,94 @@ static void test_rearming_timer_one_rule(void **state) {
   world_close(&w);
 }
 
+/* A soft deadline as the host sees it (tests/scenarios/soft_deadline.bp): the item stays
+ * open with its due time, BpItem.overdue turns true when the due time passes, one
+ * BP_J_OVERDUE journal line says so, and the item is still acted on as usual. The
+ * process's open_items() cannot be called without an instance. */
+static BpInstance *start_soft_deadline(World *w, BpStatus *st) {
+  BpArg args[] = {arg("clerk", bp_user("kate")), arg("boss", bp_user("bob")), arg("title", bp_string("Invoice 1"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "soft", NULL, args, 3, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_soft_deadline_host_view(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "tests/scenarios/soft_deadline.bp");
+  BpStatus st;
+  BpError err;
+  int64_t t0 = w.clock;
+  BpInstance *inst = start_soft_deadline(&w, &st);
+  assert_int_equal(st, BP_OK);
+  BpItem it;
+  assert_int_equal(bp_instance_item_count(inst), 1);
+  assert_true(bp_instance_item(inst, 0, &it));
+  assert_true(it.has_due);
+  assert_int_equal(it.due, t0 + 2 * 86400);
+  assert_false(it.overdue);
+  w.clock = t0 + 2 * 86400 - 60;
+  assert_int_equal(bp_advance(inst, w.clock, &err), BP_OK);
+  assert_true(bp_instance_item(inst, 0, &it));
+  assert_false(it.overdue);
+  assert_int_equal(w.told.overdue_lines, 0);
+  w.clock = t0 + 2 * 86400;
+  assert_int_equal(bp_advance(inst, w.clock, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  assert_int_equal(bp_instance_item_count(inst), 1);
+  assert_true(bp_instance_item(inst, 0, &it));
+  assert_true(it.overdue);
+  assert_true(it.has_due);
+  assert_int_equal(it.due, t0 + 2 * 86400);
+  assert_int_equal(w.told.overdue_lines, 1);
+  /* saved and restored, it is still overdue */
+  uint8_t *bytes;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  BpInstance *back;
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &back, &err), BP_OK);
+  bp_free(w.rt, bytes, len);
+  assert_true(bp_instance_item(back, 0, &it));
+  assert_true(it.overdue);
+  assert_int_equal(bp_complete(back, 0, "kate", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(back), BP_COMPLETED);
+  BpValue v;
+  assert_int_equal(bp_instance_get(back, "note", &v), BP_OK);
+  assert_int_equal(v.len, strlen("paid by kate, timed out false"));
+  assert_memory_equal(v.s, "paid by kate, timed out false", v.len);
+  BpValue out;
+  assert_int_equal(bp_value_call(w.rt, "open_items", NULL, 0, &out, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "only a process can call it"));
+  bp_instance_free(inst);
+  bp_instance_free(back);
+  world_close(&w);
+}
+
+/* open_items() (tests/scenarios/open_items.bp) with every allocation failing in turn. (An
+ * escalation that stops allocates as the reassigns of samples/pay_materials.bp do, swept
+ * above; its scenarios run with and without --reload.) */
+static BpInstance *start_agree(World *w, BpStatus *st) {
+  BpArg args[] = {arg("lawyer", bp_user("lev")), arg("chiefs", bp_list(BP_T_USER, (BpValue[]){bp_user("cid"), bp_user("cora")}, 2)),
+                  arg("client", bp_user("kim")), arg("title", bp_string("Lease")), arg("author", bp_user("ann"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "agree", NULL, args, 5, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_open_items(void **state) {
+  (void)state;
+  static const Ev evs[] = {
+      {EV_ADVANCE, NULL, NULL, 86400},     {EV_DECIDE, "cid", NULL, 0},      {EV_COMPLETE, "lev", NULL, 0},
+      {EV_SAVE_RESTORE, NULL, NULL, 0},    {EV_ADVANCE, NULL, NULL, 3 * 86400}, {EV_DECIDE, "cora", NULL, 0},
+      {EV_COMPLETE, "kim", NULL, 0},
+  };
+  long n = fault_sweep("tests/scenarios/open_items.bp", start_agree, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  printf("open items: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 30);
+}
+
 /* bp.h's room to grow: the config carries its size (bp_config_init, BP_CONFIG_INIT) and
  * one without it, or from a newer header, is refused with a message; a host lists a
  * process's parameters to build a form; names say what they are with BpNameKind. */
@@ -1041,6 +1130,8 @@ int main(void) {
       cmocka_unit_test(test_runaway_fails),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
+      cmocka_unit_test(test_soft_deadline_host_view),
+      cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

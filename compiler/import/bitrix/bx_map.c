@@ -881,6 +881,13 @@ static void line(M *m, const char *fmt, ...) {
   sb_putc(&m->out, '\n');
 }
 
+/* An activity's TimeoutDuration ends it in Bitrix (approval, review, request: the
+ * activity completes, timed out); a `.bp` deadline is soft unless `on timeout` says so. A
+ * task's DEADLINE stays soft, as a Bitrix task stays open past its deadline. */
+static void hard_timeout(M *m, const char *due) {
+  if (due) line(m, "  on timeout {}");
+}
+
 /* Lines kept aside (a condition's helper statements) written at the indent. */
 static void put_lines(M *m, const char *text) {
   while (text && *text) {
@@ -1193,6 +1200,7 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
   if (!w || !title.s || m->failed) return;
   const char *r = result_clause(m, name, R_APPROVE, TY_NONE);
   line(m, "approve %s %s %s%s%s -> %s", w, title.s, mode, due ? " due " : "", due ? due : "", r);
+  hard_timeout(m, due);
   copy_results(m, name);
   line(m, "if %s.approved {", r);
   block_of(m, child(act, 0));
@@ -1210,6 +1218,7 @@ static void review_activity(M *m, const BxValue *p, const char *name) {
   const char *res = is_referenced(m, name) ? arena_printf(&m->a, " -> %s", result_clause(m, name, R_REVIEW, TY_NONE)) : "";
   line(m, "review %s %s mode %s%s%s%s", w, title.s, str_eq(type, "any") ? "any" : "all", due ? " due " : "",
        due ? due : "", res);
+  hard_timeout(m, due);
   copy_results(m, name);
 }
 
@@ -1242,6 +1251,7 @@ static void request_activity(M *m, const BxValue *p, const char *name) {
   line(m, "request %s %s {", w, title.s);
   put_lines(m, f.data);
   line(m, "}%s%s%s", due ? " due " : "", due ? due : "", res);
+  hard_timeout(m, due);
   copy_results(m, name);
   sb_free(&f);
 }

@@ -543,7 +543,11 @@ static Stmt *human_stmt(Tobp *T, const IrNode *n) {
     Block *body = handler_block(T, h->remind_entry[i]);
     tree_human_remind(T->ps, s, before, "before", nospan(), body, nospan());
   }
-  if (h->timeout_entry) tree_human_timeout(T->ps, s, "timeout", nospan(), handler_block(T, h->timeout_entry), nospan());
+  if (h->timeout_entry && h->timeout_times)
+    tree_human_timeout_times(T->ps, s, "timeout", nospan(), "times", nospan(), expr(T, h->timeout_times, n),
+                             handler_block(T, h->timeout_entry), nospan());
+  else if (h->timeout_entry)
+    tree_human_timeout(T->ps, s, "timeout", nospan(), handler_block(T, h->timeout_entry), nospan());
   for (uint32_t i = 0; i < h->nafters; i++) {
     Expr *delay = expr(T, h->after_delay[i], n);
     Expr *every = h->after_every[i] ? expr(T, h->after_every[i], n) : NULL;
