@@ -397,6 +397,7 @@ static IrMode resolved_mode(const HumanStep *h) {
   case MODE_ALL: return IR_MODE_ALL;
   case MODE_MAJORITY: return IR_MODE_MAJORITY;
   case MODE_VOTE: return IR_MODE_VOTE;
+  case MODE_BITRIX: return IR_MODE_BITRIX;
   case MODE_DEFAULT: break;
   }
   return h->kind == H_REVIEW ? IR_MODE_ALL : IR_MODE_ANY;
@@ -408,6 +409,7 @@ static const char *human_detail(Lower *L, const HumanStep *h) {
   sb_init(&b);
   sb_printf(&b, "%s · %s", human_words[h->kind], who_text(L, h->who, h->nwho));
   if (h->mode == MODE_VOTE) sb_printf(&b, " · vote %s%%", source_text(L, h->vote_percent->span));
+  else if (h->mode == MODE_BITRIX) sb_printf(&b, " · Bitrix vote above %s%%", source_text(L, h->vote_percent->span));
   else if (h->mode == MODE_ALL) sb_puts(&b, " · all");
   else if (h->mode == MODE_MAJORITY) sb_puts(&b, " · majority");
   else if (h->mode == MODE_ANY) sb_puts(&b, " · any");
@@ -478,7 +480,7 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   ih->mode = resolved_mode(h);
   ih->who = lower_who(L, h->who, h->nwho);
   ih->title = lower_expr(L, h->title);
-  ih->vote = h->mode == MODE_VOTE ? lower_expr(L, h->vote_percent) : NULL;
+  ih->vote = h->mode == MODE_VOTE || h->mode == MODE_BITRIX ? lower_expr(L, h->vote_percent) : NULL;
   ih->wait_all = h->wait_all;
   ih->due = lower_expr(L, h->due);
   ih->result = h->result_sym ? slot_of(L, h->result_sym) : -1;

@@ -1226,7 +1226,7 @@ static int after_inputs(const BptStep *s) {
 /* What a STEP pops: who, title, [vote %], [due], one duration per reminder, the `after`
  * handlers' inputs. */
 static int step_inputs(const BptStep *s) {
-  return 2 + (s->mode == BPT_MODE_VOTE) + ((s->flags & BPT_STEP_HAS_DUE) != 0) + s->nreminds + after_inputs(s);
+  return 2 + BPT_MODE_HAS_PERCENT(s->mode) + ((s->flags & BPT_STEP_HAS_DUE) != 0) + s->nreminds + after_inputs(s);
 }
 
 void bpt_stack_effect(const BptProcess *p, const BptInsn *insn, int *pops, int *pushes) {

@@ -838,6 +838,13 @@ static bool human(E *e, const Stmt *s, W *out) {
                      "a vote without `wait all`: Bitrix rejects it only once the votes against reach 100 - %s%% of all "
                      "(docs/bitrix.md), which can be later than `.bp`, which rejects once approval is out of reach", min);
     }
+    if (h->mode == MODE_BITRIX) { /* Bitrix's own rule: its minimum as it is */
+      type = "vote";
+      const Expr *n = folded(h->vote_percent);
+      if (!n || n->kind != E_INT)
+        return refuse(e, h->vote_percent->span, "a vote percentage that is not a constant: Bitrix's ApproveMinPercent is a number");
+      min = arena_printf(&e->a, "%lld", (long long)n->u.ival);
+    }
     w_sets(e, p, "ApproveType", type);
     w_sets(e, p, "ApproveMinPercent", min);
     w_sets(e, p, "ApproveWaitForAll", h->wait_all ? "Y" : "N");

@@ -1180,10 +1180,9 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
       fail(m, "ApproveMinPercent %ld is outside 0..100", min);
       return;
     }
-    /* Bitrix approves when the truncated percent is strictly above the
-     * minimum (or both are 100); `.bp`'s vote N% when approvals × 100 >=
-     * N × total: the same rule for N = min + 1 (docs/bitrix.md). */
-    mode = arena_printf(&m->a, "mode vote %ld%%%s", min < 100 ? min + 1 : 100,
+    /* Bitrix's own vote rule, its arithmetic included: `mode bitrix M%`
+     * (docs/bitrix.md "The vote rule"). */
+    mode = arena_printf(&m->a, "mode bitrix %ld%%%s", min,
                         str_eq(prop_text(m, p, "ApproveWaitForAll"), "Y") ? " wait all" : "");
   } else {
     fail(m, "ApproveType `%s` is not any, all or vote", type);
