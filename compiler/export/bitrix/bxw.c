@@ -1235,6 +1235,10 @@ bool bxw_export(const Program *prog, bool plain, char **out, size_t *len, Diags 
     diag_error(diags, span_make(0, 0), "the file has no process to export");
     e.failed = true;
   }
+  if (proc && !proc->info && !e.failed) { /* not checked: nothing to write from */
+    diag_error(diags, proc->name.span, "the process was not checked");
+    e.failed = true;
+  }
   W *top = w_arr(&e, false);
   if (!e.failed) {
     e.proc = proc;
