@@ -351,7 +351,7 @@ static void unload(Loaded *l) {
 /* An instance of the vote with n voters u0, u1, … */
 static BpInstance *start_vote(Loaded *l, int n) {
   BpValue *voters = calloc((size_t)n, sizeof *voters);
-  char(*names)[8] = calloc((size_t)n, sizeof *names);
+  char(*names)[16] = calloc((size_t)n, sizeof *names);
   for (int i = 0; i < n; i++) {
     snprintf(names[i], sizeof names[i], "u%d", i);
     voters[i] = bp_user(names[i]);
@@ -458,7 +458,7 @@ static void test_vote_php_arithmetic(void **state) {
     BpInstance *inst = start_vote(&l, 100);
     BpError err;
     for (int i = 0; i < 100; i++) {
-      char who[8];
+      char who[16];
       snprintf(who, sizeof who, "u%d", i);
       assert_int_equal(bp_decide(inst, 0, who, i < approvals, NULL, &err), BP_OK);
     }
@@ -498,7 +498,7 @@ static void test_vote_timeout(void **state) {
     BpInstance *inst = start_vote(&l, 3);
     BpError err;
     for (int i = 0; i < votes; i++) {
-      char who[8];
+      char who[16];
       snprintf(who, sizeof who, "u%d", i);
       assert_int_equal(bp_decide(inst, 0, who, i != 1, NULL, &err), BP_OK);
     }
