@@ -47,6 +47,7 @@ ROOM_diagram = compiler/diagram
 ROOM_bpmn    = compiler/import/bpmn
 ROOM_bitrix  = compiler/import/bitrix
 ROOM_export  = compiler/export
+ROOM_bxw     = compiler/export/bitrix
 ROOM_tobp    = compiler/import/tobp
 ROOM_bpc     = compiler
 ROOM_bundle  = runtime/bundle
@@ -65,12 +66,13 @@ SEES_diagram = base ir diagram bundle
 SEES_bpmn    = base ir bpmn
 SEES_bitrix  = base bitrix
 SEES_export  = base ir export
+SEES_bxw     = base front check bxw
 SEES_tobp    = base front gen ir tobp
-SEES_bpc     = base front check ir lower back diagram bpmn bitrix export tobp bundle
+SEES_bpc     = base front check ir lower back diagram bpmn bitrix export bxw tobp bundle
 SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
 
-ROOMS = base front check ir lower back diagram bpmn bitrix export tobp bpc bundle runtime bprun
+ROOMS = base front check ir lower back diagram bpmn bitrix export bxw tobp bpc bundle runtime bprun
 # -I flags of a room: the folders of the rooms it sees. A room that sees single
 # headers of another (bprun sees runtime/bp.h, check sees the calendar) gets a
 # folder $(BUILD)/pub/ROOM holding copies of just those headers.
@@ -86,7 +88,7 @@ $(foreach r,$(ROOMS),$(foreach h,$(filter %.h,$(SEES_$(r))),$(eval $(call pub_he
 ALL_INCS = $(foreach r,$(filter-out bpc bprun,$(ROOMS)),-I$(ROOM_$(r))) -I$(GEN)
 
 room_src = $(wildcard $(ROOM_$(1))/*.c)
-COMPILER_ROOMS = base front check ir lower back diagram bpmn bitrix export tobp
+COMPILER_ROOMS = base front check ir lower back diagram bpmn bitrix export bxw tobp
 COMPILER_SRC = $(foreach r,$(COMPILER_ROOMS),$(call room_src,$(r)))
 BUNDLE_SRC   = $(call room_src,bundle)
 RUNTIME_SRC  = $(call room_src,runtime) $(BUNDLE_SRC)

@@ -15,6 +15,7 @@
 #include "bpc_import.h"
 #include "bpc_load.h"
 #include "bpmnw.h"
+#include "bxw.h"
 #include "codegen.h"
 #include "lower.h"
 #include "bpt.h"
@@ -62,6 +63,8 @@ static const char usage_text[] =
     "                       of one instance from the runtime's journal\n"
     "  export --bpmn FILE [-p PROCESS] [-o OUT.bpmn]\n"
     "                       the processes as BPMN 2.0 XML with a diagram\n"
+    "  export --bitrix FILE.bp [-o OUT.bpt]\n"
+    "                       the process as a Bitrix24 template\n"
     "  import FILE.bpmn [-p PROCESS] [-o OUT.bp]\n"
     "                       print a BPMN model as .bp text, or name the\n"
     "                       element where its graph is not block-structured\n"
@@ -120,6 +123,7 @@ static const char disasm_help[] =
 
 static const char export_help[] =
     "usage: bpc export --bpmn FILE [-p PROCESS] [-o OUT.bpmn]\n"
+    "       bpc export --bitrix FILE.bp [--plain] [-o OUT.bpt]\n"
     "Reads FILE (.bp text or a BPMN model, by content) and writes its processes\n"
     "as BPMN 2.0 XML: one executable process each, with a diagram laid out by\n"
     "Graphviz, so BPMN modelers open them. The `bpc:ir` attributes let bpc\n"
@@ -127,6 +131,11 @@ static const char export_help[] =
     "BPMN form and are refused naming the line. Written atomically.\n"
     "  -p PROCESS   only this process\n"
     "  -o OUT.bpmn  where to write it (default: FILE with .bpmn; `-` for stdout)\n"
+    "--bitrix writes the one process of a .bp file (or of a Bitrix24 template)\n"
+    "as a Bitrix24 business-process template, zlib-compressed as Bitrix's\n"
+    "export is (--plain: the PHP serialize data alone); a construct with no\n"
+    "Bitrix activity is refused naming its line (docs/bitrix.md). Default\n"
+    "output: FILE with .bpt.\n"
     "Exit status: 0 ok, 1 errors in FILE or a construct BPMN cannot express,\n"
     "2 misuse or I/O failure.\n";
 
@@ -371,16 +380,62 @@ static char *output_named(const char *in, const char *ext) {
   return sb_take(&b);
 }
 
+/* `bpc export --bitrix`: the checked program as a Bitrix24 template. */
+static int export_bitrix(const char *in, const char *out, bool plain) {
+  int status;
+  Source *src = bpc_read(in, &status);
+  if (!src) return status;
+  if (bpc_is_bitrix(src->text, src->len)) { /* a template: through its .bp text */
+    Source *bp = bpc_bitrix_source(src, &status);
+    source_free(src);
+    if (!bp) return status;
+    src = bp;
+  }
+  Program *prog = front_end(src, true, &status);
+  if (!prog) {
+    source_free(src);
+    return status;
+  }
+  Diags diags;
+  diags_init(&diags, src);
+  char *bytes = NULL;
+  size_t len = 0;
+  bool ok = bxw_export(prog, plain, &bytes, &len, &diags);
+  diags_print(&diags, stderr);
+  diags_free(&diags);
+  status = ok ? EXIT_OK : EXIT_INPUT;
+  if (ok && out && strcmp(out, "-") == 0) {
+    fwrite(bytes, 1, len, stdout);
+  } else if (ok) {
+    char *path = out ? xstrdup(out) : output_named(in, ".bpt");
+    if (!out && strcmp(path, in) == 0) {
+      fprintf(stderr, "bpc: export: %s would be written over itself; name the output with -o\n", in);
+      status = EXIT_MISUSE;
+    } else if (!write_output(path, bytes, len)) {
+      status = EXIT_MISUSE;
+    }
+    free(path);
+  }
+  free(bytes);
+  parse_program_free(prog);
+  source_free(src);
+  return status;
+}
+
 static int cmd_export(int argc, char **argv) {
   if (wants_help(argc, argv)) {
     fputs(export_help, stdout);
     return EXIT_OK;
   }
   const char *in = NULL, *out = NULL, *only = NULL;
-  bool bpmn = false;
+  bool bpmn = false, bitrix = false, plain = false;
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--bpmn") == 0) {
       bpmn = true;
+    } else if (strcmp(argv[i], "--bitrix") == 0) {
+      bitrix = true;
+    } else if (strcmp(argv[i], "--plain") == 0) {
+      plain = true;
     } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "-p") == 0) {
       if (i + 1 >= argc) return misuse("export: %s needs an argument", argv[i]);
       if (argv[i][1] == 'o') out = argv[++i];
@@ -393,8 +448,13 @@ static int cmd_export(int argc, char **argv) {
       in = argv[i];
     }
   }
-  if (!bpmn) return misuse("export: say which format (--bpmn is the one there is)%s", "");
+  if (bpmn == bitrix) return misuse("export: say which format: --bpmn or --bitrix%s", "");
   if (!in) return misuse("export: no input file%s", "");
+  if (bitrix) {
+    if (only) return misuse("export: -p is for BPMN; a .bp file has one process to write as a template%s", "");
+    return export_bitrix(in, out, plain);
+  }
+  if (plain) return misuse("export: --plain is for --bitrix%s", "");
   int status;
   IrProgram *ir = bpc_load_ir(in, front_end, &status);
   if (!ir) return status;

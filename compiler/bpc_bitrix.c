@@ -7,6 +7,7 @@
  * the source the rest of the pipeline sees: compiling the template and
  * compiling the text `bpc import` printed give the same bundle, and a
  * message's line is a line of that text. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "bitrix.h"
 #include "bpc_load.h"
 #include "fmt.h"
+#include "out.h"
 #include "parse.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_MISUSE = 2 };
@@ -48,18 +50,27 @@ Source *bpc_bitrix_source(const Source *src, int *status) {
 }
 
 static const char import_help[] =
-    "usage: bpc import TEMPLATE.bpt\n"
+    "usage: bpc import TEMPLATE.bpt [-o OUT.bp]\n"
     "Reads a Bitrix24 business-process template (a .bpt export: zlib or plain\n"
-    "PHP serialize data) and prints it as .bp text on stdout; warnings about\n"
+    "PHP serialize data) and prints it as .bp text on stdout (-o: into OUT.bp,\n"
+    "written only when the import succeeds); warnings about\n"
     "what maps only in part go to stderr. The text compiles to the same\n"
     "bundle as the template itself (bpc compile TEMPLATE.bpt).\n";
 
 int bpc_import_command(int argc, char **argv) {
-  const char *path = NULL;
+  const char *path = NULL, *out = NULL;
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       fputs(import_help, stdout);
       return EXIT_OK;
+    }
+    if (strcmp(argv[i], "-o") == 0) {
+      if (i + 1 >= argc) {
+        fputs("bpc: import: -o needs an argument\nTry 'bpc --help'.\n", stderr);
+        return EXIT_MISUSE;
+      }
+      out = argv[++i];
+      continue;
     }
     if (argv[i][0] == '-' && argv[i][1] != '\0') {
       fprintf(stderr, "bpc: import: unknown option '%s'\nTry 'bpc --help'.\n", argv[i]);
@@ -84,7 +95,17 @@ int bpc_import_command(int argc, char **argv) {
     return EXIT_MISUSE;
   }
   Source *bp = bpc_bitrix_source(src, &status);
-  if (bp) fwrite(bp->text, 1, bp->len, stdout);
+  if (bp && out && strcmp(out, "-") != 0) {
+    if (strcmp(out, path) == 0) {
+      fprintf(stderr, "bpc: import: %s would be written over itself\n", path);
+      status = EXIT_MISUSE;
+    } else if (!out_write_file(out, bp->text, bp->len)) {
+      fprintf(stderr, "bpc: cannot write %s: %s\n", out, strerror(errno));
+      status = EXIT_MISUSE;
+    }
+  } else if (bp) {
+    fwrite(bp->text, 1, bp->len, stdout);
+  }
   source_free(bp);
   source_free(src);
   return status;

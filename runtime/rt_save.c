@@ -352,7 +352,7 @@ static void io_step(Io *io, void *rec) {
                     : st->offsets.type != BPT_T_VOID)
     bad(io, "a step's reminders do not match its descriptor");
   else if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
-  else if (p->steps[st->t].mode != BPT_MODE_VOTE && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
+  else if (!BPT_MODE_HAS_PERCENT(p->steps[st->t].mode) && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
   else if (st->people.n == 0) bad(io, "a step with nobody to ask");
 }
 

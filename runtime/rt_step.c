@@ -301,10 +301,48 @@ static const RtPerson *last_to_act(const RtStep *st) {
   return best;
 }
 
+/* Bitrix24's vote (ApproveActivity with ApproveType vote), decided after each vote as
+ * Bitrix decides it, M being ApproveMinPercent (st->percent). Its percentages are
+ * PHP's: intval(count / total * 100) in double arithmetic, so 29 of 100 is 28%.
+ *  - wait for all: once every vote is in, approved when the approved percent is above
+ *    M, or both are 100; else rejected;
+ *  - without: approved as soon as that holds; rejected as soon as the share of the
+ *    votes that are not approvals, (voted - approved) / total * 100 not truncated, is
+ *    above 0 and at least 100 - M. Neither with every vote in: the approval stays
+ *    open (its timeout, if any, ends it), as in Bitrix. */
+int64_t rt_bitrix_percent(int64_t count, int64_t total) {
+  return total > 0 ? (int64_t)((double)count / (double)total * 100.0) : 0;
+}
+
+bool rt_bitrix_vote(int64_t approved, int64_t rejected, int64_t total, int64_t min, bool wait_all, bool *yes,
+                    bool *no) {
+  *yes = *no = false;
+  if (total <= 0) return false;
+  int64_t voted = approved + rejected;
+  int64_t percent = rt_bitrix_percent(approved, total);
+  bool above = percent > min || (percent == 100 && min == 100);
+  if (wait_all) {
+    if (voted < total) return false;
+    *yes = above;
+    *no = !above;
+    return true;
+  }
+  double against = (double)(voted - approved) / (double)total * 100.0;
+  *yes = above;
+  *no = !above && against > 0 && against >= (double)(100 - min);
+  return *yes || *no;
+}
+
 /* The approval rules of LANGUAGE.md. Without `wait all` an approval is decided as soon
  * as its outcome can no longer change; with it, once every vote is in. */
 static Outcome approval_outcome(const Tx *tx, const RtStep *st) {
   const BptStep *d = &tx->p->steps[st->t];
+  if (d->mode == BPT_MODE_BITRIX) {
+    bool yes, no;
+    rt_bitrix_vote(count_acts(st, P_APPROVED), count_acts(st, P_REJECTED), st->people.n, st->percent,
+                   (d->flags & BPT_STEP_WAIT_ALL) != 0, &yes, &no);
+    return yes ? APPROVED : no ? REJECTED : UNDECIDED;
+  }
   int64_t total = st->people.n, a = count_acts(st, P_APPROVED), r = count_acts(st, P_REJECTED);
   int64_t open = total - a - r;
   bool yes = false, no = false;
@@ -415,7 +453,7 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
     m[1] = rt_int(a);
     m[2] = rt_int(count_acts(st, P_REJECTED));
     m[3] = rt_int(total);
-    m[4] = rt_int(total ? a * 100 / total : 0);
+    m[4] = rt_int(d->mode == BPT_MODE_BITRIX ? rt_bitrix_percent(a, total) : total ? a * 100 / total : 0);
     if (!user_or_empty(tx, last, &m[5]) || !comment_or_empty(tx, last, &m[6])) return false;
     if (!comments_list(tx, st, &m[7])) return false;
     m[8] = rt_bool(timed_out);
@@ -545,12 +583,12 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   if (ok && (d->flags & BPT_STEP_HAS_DUE)) {
     due = tx->stack[--tx->sp];
   }
-  if (ok && d->mode == BPT_MODE_VOTE) ok = rt_pop_typed(tx, &vote, BPT_T_INT, "a vote percentage", pc);
+  if (ok && BPT_MODE_HAS_PERCENT(d->mode)) ok = rt_pop_typed(tx, &vote, BPT_T_INT, "a vote percentage", pc);
   if (ok) ok = rt_pop_typed(tx, &title, BPT_T_STRING, "a step's title", pc);
   if (ok) who = tx->stack[--tx->sp];
   int64_t due_at = RT_NO_TIME;
   if (ok && (d->flags & BPT_STEP_HAS_DUE)) ok = due_time(tx, due, &due_at, pc);
-  if (ok && d->mode == BPT_MODE_VOTE && (vote.u.i < 0 || vote.u.i > 100))
+  if (ok && BPT_MODE_HAS_PERCENT(d->mode) && (vote.u.i < 0 || vote.u.i > 100))
     ok = rt_fail_at(tx, pc, "a vote percentage of %lld (0..100 allowed)", (long long)vote.u.i);
   if (ok && (who.type != BPT_T_USERS || who.u.l->n == 0))
     ok = who.type == BPT_T_USERS ? rt_fail_at(tx, pc, "nobody to ask for \"%s\": the list of people is empty", title.u.s->s)

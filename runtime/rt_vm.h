@@ -126,6 +126,11 @@ bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index
 void rt_remove_step(Tx *tx, uint32_t step_id);
 bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc);
 bool rt_step_settled(Tx *tx, uint32_t step_id);
+/* Bitrix24's vote (BPT_MODE_BITRIX): its ApprovedPercent (PHP's intval(count / total *
+ * 100) in doubles), and its decision after a vote; false while undecided. */
+int64_t rt_bitrix_percent(int64_t count, int64_t total);
+bool rt_bitrix_vote(int64_t approved, int64_t rejected, int64_t total, int64_t min, bool wait_all, bool *yes,
+                    bool *no);
 bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next);
 bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_t pc);
 bool rt_handler_step(Tx *tx, uint32_t tid, uint32_t pc, RtStep **st);

@@ -702,6 +702,14 @@ if [ -f tests/import/bitrix.sh ]; then
   add_counts "tests/import/bitrix.sh" "$TMP/bitrix.out"
 fi
 
+# `bpc export --bitrix` round trips (tests/import/bitrix_export.sh): its cases count here.
+if [ -f tests/import/bitrix_export.sh ]; then
+  echo "== export --bitrix round trips (tests/import/bitrix_export.sh)"
+  sh tests/import/bitrix_export.sh "$BUILD" >"$TMP/bxexport.out" 2>&1
+  grep -e '^FAIL' -e '^bitrix export:' "$TMP/bxexport.out" | head -n 40
+  add_counts "tests/import/bitrix_export.sh" "$TMP/bxexport.out"
+fi
+
 # `bpc import`: BPMN models printed as .bp text (tests/import/tobp.sh).
 if [ -f tests/import/tobp.sh ]; then
   echo "== bpc import to .bp (tests/import/tobp.sh)"

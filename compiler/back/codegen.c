@@ -822,7 +822,7 @@ static void emit_human(PGen *P, IrNode *n) {
   const IrHuman *h = &n->u.human;
   static const uint8_t modes[] = {[IR_MODE_ANY] = BPT_MODE_ANY, [IR_MODE_ALL] = BPT_MODE_ALL,
                                   [IR_MODE_MAJORITY] = BPT_MODE_MAJORITY,
-                                  [IR_MODE_VOTE] = BPT_MODE_VOTE};
+                                  [IR_MODE_VOTE] = BPT_MODE_VOTE, [IR_MODE_BITRIX] = BPT_MODE_BITRIX};
   static const uint8_t kinds[] = {[IR_TASK] = BPT_STEP_TASK, [IR_APPROVE] = BPT_STEP_APPROVE,
                                   [IR_REVIEW] = BPT_STEP_REVIEW, [IR_REQUEST] = BPT_STEP_REQUEST};
   BptStep *s = &P->steps[h->step];
@@ -848,7 +848,7 @@ static void emit_human(PGen *P, IrNode *n) {
 
   emit_who(P, &h->who);
   emit_as(P, h->title, &type_string);
-  if (h->mode == IR_MODE_VOTE) emit_as(P, h->vote, &type_int);
+  if (h->mode == IR_MODE_VOTE || h->mode == IR_MODE_BITRIX) emit_as(P, h->vote, &type_int);
   if (h->due) emit_expr(P, h->due);
   if (s->flags & BPT_STEP_TIMEOUT_TIMES) emit_as(P, h->timeout_times, &type_int);
   for (uint32_t i = 0; i < h->nreminds; i++) emit_as(P, h->remind_before[i], &type_duration);

@@ -113,18 +113,18 @@ static void check_vote_percent(Checker *C, Expr *n) {
 }
 
 static void check_mode(Checker *C, HumanStep *h) {
-  static const char *const mode_name[] = {"", "any", "all", "majority", "vote"};
+  static const char *const mode_name[] = {"", "any", "all", "majority", "vote", "bitrix"};
   if (h->mode == MODE_DEFAULT) return;
   if (h->kind == H_TASK || h->kind == H_REQUEST) {
     diag_error(C->diags, h->mode_span, "`mode` is not allowed on %s", human_noun[h->kind]);
     return;
   }
-  if (h->kind == H_REVIEW && (h->mode == MODE_MAJORITY || h->mode == MODE_VOTE)) {
+  if (h->kind == H_REVIEW && (h->mode == MODE_MAJORITY || h->mode == MODE_VOTE || h->mode == MODE_BITRIX)) {
     diag_error(C->diags, h->mode_span,
                "`mode %s` is not allowed on a review; use `any` or `all`", mode_name[h->mode]);
     return;
   }
-  if (h->mode == MODE_VOTE && h->vote_percent) check_vote_percent(C, h->vote_percent);
+  if ((h->mode == MODE_VOTE || h->mode == MODE_BITRIX) && h->vote_percent) check_vote_percent(C, h->vote_percent);
 }
 
 /* FIELD: TYPE ["label"] of a request, or FIELD: TYPE of `wait message NAME { ... }`: the

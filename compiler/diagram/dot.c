@@ -234,7 +234,8 @@ static const char *node_label(Draw *w, Agnode_t *g, const DgNode *n) {
     const char *detail = dg_wrap_parts(&w->tmp, n->detail, " · ", DETAIL_WIDTH, DETAIL_LINES);
     /* an assignment's and a goto's detail is only their kind, which their
      * text says already (a log's is kept: its text alone reads as a step) */
-    if (n->kind == DG_ASSIGN || n->kind == DG_GOTO) detail = NULL;
+    if ((n->kind == DG_ASSIGN || n->kind == DG_GOTO) && !strstr(n->detail, " · ")) /* but a Bitrix step's text */
+      detail = NULL;
     html_label(w, g, wrap(w, n->title, TITLE_WIDTH, TITLE_LINES), detail, false);
     return NULL;
   }

@@ -378,6 +378,15 @@ static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
       bpmnw_expr_bare(&v, W->ir, p, h->vote);
       cc = arena_printf(&W->a, "${nrOfApproved * 100 >= %s * nrOfInstances}", v.data);
       sb_free(&v);
+    } else if (h->mode == IR_MODE_BITRIX && h->vote) { /* Bitrix's rule (docs/bitrix.md), for other engines */
+      StrBuf v;
+      sb_init(&v);
+      bpmnw_expr_bare(&v, W->ir, p, h->vote);
+      cc = arena_printf(&W->a,
+                        "${nrOfApproved * 100 >= (%s + 1) * nrOfInstances || nrOfApproved == nrOfInstances || "
+                        "(nrOfRejected > 0 && nrOfRejected * 100 >= (100 - %s) * nrOfInstances)}",
+                        v.data, v.data);
+      sb_free(&v);
     }
     if (cc) {
       start(W, "bpmn:completionCondition");

@@ -122,7 +122,8 @@ typedef enum HumanKind { H_TASK, H_APPROVE, H_REVIEW, H_REQUEST } HumanKind;
 
 typedef enum ApproveMode {
   MODE_DEFAULT, /* not written: any for approve, all for review */
-  MODE_ANY, MODE_ALL, MODE_MAJORITY, MODE_VOTE
+  MODE_ANY, MODE_ALL, MODE_MAJORITY, MODE_VOTE,
+  MODE_BITRIX   /* `mode bitrix M%`: Bitrix24's vote, ApproveMinPercent M (docs/bitrix.md) */
 } ApproveMode;
 
 /* `FIELD: TYPE "label"` inside a request. */
@@ -155,7 +156,7 @@ typedef struct After {
 typedef struct HumanStep {
   Expr **who;           /* WHO: one or more user / users expressions */
   Expr *title;          /* E_STRING */
-  Expr *vote_percent;   /* MODE_VOTE: the N of `vote N%` */
+  Expr *vote_percent;   /* MODE_VOTE: the N of `vote N%` (MODE_BITRIX: its M) */
   Expr *due;            /* duration (from now) or datetime/date; NULL if none */
   RequestField *fields; /* H_REQUEST */
   Remind *reminds;

@@ -483,7 +483,7 @@ static const char *const human_keyword[] = {
 
 static const char *const mode_word[] = {
     [MODE_DEFAULT] = "", [MODE_ANY] = "any", [MODE_ALL] = "all",
-    [MODE_MAJORITY] = "majority", [MODE_VOTE] = "vote"};
+    [MODE_MAJORITY] = "majority", [MODE_VOTE] = "vote", [MODE_BITRIX] = "bitrix"};
 
 /* `{ FIELD: TYPE "label" ... }` of a request, one field a line. The tree does
  * not keep the braces, so the source is searched for them. */
@@ -509,10 +509,10 @@ static void fmt_request_fields(Fmt *f, const HumanStep *h) {
 }
 
 static void fmt_mode(Fmt *f, const HumanStep *h) {
-  if (h->mode == MODE_DEFAULT || (unsigned)h->mode > MODE_VOTE) return;
+  if (h->mode == MODE_DEFAULT || (unsigned)h->mode > MODE_BITRIX) return;
   put(f, " mode ");
   put(f, mode_word[h->mode]);
-  if (h->mode == MODE_VOTE && h->vote_percent) {
+  if ((h->mode == MODE_VOTE || h->mode == MODE_BITRIX) && h->vote_percent) {
     put(f, " ");
     fmt_expr(f, h->vote_percent, PREC_POSTFIX);
     put(f, "%");

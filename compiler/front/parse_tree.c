@@ -445,7 +445,7 @@ static bool approve_mode(const char *word, ApproveMode *mode) {
     const char *word;
     ApproveMode mode;
   } modes[] = {{"any", MODE_ANY}, {"all", MODE_ALL}, {"majority", MODE_MAJORITY},
-               {"vote", MODE_VOTE}};
+               {"vote", MODE_VOTE}, {"bitrix", MODE_BITRIX}};
   for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
     if (strcmp(word, modes[i].word) == 0) {
       *mode = modes[i].mode;
@@ -470,7 +470,9 @@ void tree_human_mode(Parser *p, Stmt *s, const char *word, Span word_at, Expr *p
     diag_error(p->diags, word_at, "unknown mode `%s`; expected any, all, majority or vote", word);
   } else if (mode == MODE_VOTE && !percent) {
     diag_error(p->diags, clause, "`mode vote` needs a percentage, as in `mode vote 60%%`");
-  } else if (mode != MODE_VOTE && percent) {
+  } else if (mode == MODE_BITRIX && !percent) {
+    diag_error(p->diags, clause, "`mode bitrix` needs Bitrix's minimum percentage, as in `mode bitrix 50%%`");
+  } else if (mode != MODE_VOTE && mode != MODE_BITRIX && percent) {
     diag_error(p->diags, percent->span, "only `mode vote` takes a percentage");
   } else {
     h->mode = mode;

@@ -149,7 +149,8 @@ typedef struct IrWho {
   uint32_t n;
 } IrWho;
 
-typedef enum IrMode { IR_MODE_ANY, IR_MODE_ALL, IR_MODE_MAJORITY, IR_MODE_VOTE } IrMode;
+/* IR_MODE_BITRIX: Bitrix24's vote rule, `vote` its ApproveMinPercent (docs/bitrix.md). */
+typedef enum IrMode { IR_MODE_ANY, IR_MODE_ALL, IR_MODE_MAJORITY, IR_MODE_VOTE, IR_MODE_BITRIX } IrMode;
 
 typedef struct IrReqField {
   const char *name, *label;
@@ -162,7 +163,7 @@ typedef struct IrHuman {
   IrMode mode;
   IrWho who;
   IrExpr *title;    /* a string */
-  IrExpr *vote;     /* IR_MODE_VOTE: the percentage (int) */
+  IrExpr *vote;     /* IR_MODE_VOTE, IR_MODE_BITRIX: the percentage (int) */
   bool wait_all;
   IrExpr *due;      /* a duration, date or datetime; NULL: none */
   IrReqField *fields;

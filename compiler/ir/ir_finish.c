@@ -171,8 +171,8 @@ static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
   check_afters(F, n);
   if (!h->who.n) report(F, n, "a human step needs at least one person (who)");
   if (!h->title) report(F, n, "a human step needs a title");
-  if ((unsigned)h->mode > IR_MODE_VOTE) report(F, n, "no approval mode %u", (unsigned)h->mode);
-  if (h->mode == IR_MODE_VOTE && !h->vote) report(F, n, "a vote needs its percentage");
+  if ((unsigned)h->mode > IR_MODE_BITRIX) report(F, n, "no approval mode %u", (unsigned)h->mode);
+  if ((h->mode == IR_MODE_VOTE || h->mode == IR_MODE_BITRIX) && !h->vote) report(F, n, "a vote needs its percentage");
   if (h->result >= (int32_t)F->p->slots.n) report(F, n, "the result slot is out of range");
   if (h->step >= F->p->nsteps) report(F, n, "the step number is out of range");
   const IrProc *p = F->p;

@@ -333,7 +333,7 @@ void ir_text_program(StrBuf *b, const IrProgram *ir) {
 
 static const char *const slot_kinds[] = {"param", "var", "result", "loopvar", "hidden"};
 static const char *const trigger_kinds[] = {"manual", "create", "change", "timer"};
-static const char *const modes[] = {"any", "all", "majority", "vote"};
+static const char *const modes[] = {"any", "all", "majority", "vote", "bitrix"};
 
 /* (states ("name" "label" FINAL ("command" "label" TARGET (by WHO...)) ...) ...): a
  * process's statuses and commands; TARGET is a state index, or -1 for a command with
@@ -430,7 +430,7 @@ static void req_fields(StrBuf *b, const IrReqField *fields, uint32_t n) {
 static void human(StrBuf *b, const IrHuman *h) {
   who(b, "who", h->who);
   field_expr(b, "title", h->title);
-  sb_printf(b, " (mode %s)", h->mode <= IR_MODE_VOTE ? modes[h->mode] : "?");
+  sb_printf(b, " (mode %s)", h->mode <= IR_MODE_BITRIX ? modes[h->mode] : "?");
   field_expr(b, "vote", h->vote);
   if (h->wait_all) sb_puts(b, " (wait_all 1)");
   field_expr(b, "due", h->due);
@@ -1058,10 +1058,10 @@ static void read_timeout_times(Rd *r, IrHuman *h, const IrSx *x);
 static void read_human(Rd *r, IrProc *p, IrHuman *h, IrNodeKind kind, const IrSx *x) {
   h->who = tagged_who(r, x, "who");
   h->title = tagged_expr(r, x, "title", false);
-  int m = name_index(modes, 4, arg(x, "mode", 0));
-  if (m < 0) fail(r, "a human step's mode is not any, all, majority or vote");
+  int m = name_index(modes, 5, arg(x, "mode", 0));
+  if (m < 0) fail(r, "a human step's mode is not any, all, majority, vote or bitrix");
   h->mode = m < 0 ? IR_MODE_ANY : (IrMode)m;
-  h->vote = tagged_expr(r, x, "vote", h->mode == IR_MODE_VOTE);
+  h->vote = tagged_expr(r, x, "vote", h->mode == IR_MODE_VOTE || h->mode == IR_MODE_BITRIX);
   h->wait_all = ir_sx_find(x, "wait_all") != NULL;
   h->due = tagged_expr(r, x, "due", false);
   people(r, h->who);

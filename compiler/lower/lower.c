@@ -397,6 +397,7 @@ static IrMode resolved_mode(const HumanStep *h) {
   case MODE_ALL: return IR_MODE_ALL;
   case MODE_MAJORITY: return IR_MODE_MAJORITY;
   case MODE_VOTE: return IR_MODE_VOTE;
+  case MODE_BITRIX: return IR_MODE_BITRIX;
   case MODE_DEFAULT: break;
   }
   return h->kind == H_REVIEW ? IR_MODE_ALL : IR_MODE_ANY;
@@ -408,6 +409,7 @@ static const char *human_detail(Lower *L, const HumanStep *h) {
   sb_init(&b);
   sb_printf(&b, "%s · %s", human_words[h->kind], who_text(L, h->who, h->nwho));
   if (h->mode == MODE_VOTE) sb_printf(&b, " · vote %s%%", source_text(L, h->vote_percent->span));
+  else if (h->mode == MODE_BITRIX) sb_printf(&b, " · Bitrix vote above %s%%", source_text(L, h->vote_percent->span));
   else if (h->mode == MODE_ALL) sb_puts(&b, " · all");
   else if (h->mode == MODE_MAJORITY) sb_puts(&b, " · majority");
   else if (h->mode == MODE_ANY) sb_puts(&b, " · any");
@@ -478,7 +480,7 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   ih->mode = resolved_mode(h);
   ih->who = lower_who(L, h->who, h->nwho);
   ih->title = lower_expr(L, h->title);
-  ih->vote = h->mode == MODE_VOTE ? lower_expr(L, h->vote_percent) : NULL;
+  ih->vote = h->mode == MODE_VOTE || h->mode == MODE_BITRIX ? lower_expr(L, h->vote_percent) : NULL;
   ih->wait_all = h->wait_all;
   ih->due = lower_expr(L, h->due);
   ih->result = h->result_sym ? slot_of(L, h->result_sym) : -1;
@@ -1068,6 +1070,47 @@ static void lower_action(Lower *L, const Action *a, IrAction *g) {
   }
 }
 
+/* ---- Bitrix24 names (docs/bitrix.md "Names") ---------------------------------- */
+
+/* Text imported from a Bitrix24 template (`bpc import`) names each step in a comment
+ * `# NAME: Title` on the line above it: NAME the activity's Name (its id in the
+ * template), Title what the designer shows. The step's first node takes NAME as its
+ * id, which the journal names it by, and Title as its diagram title (the step's own
+ * text moves to the detail). Other files are left as they are. */
+static const char bitrix_mark[] = "# Imported from the Bitrix24 template ";
+
+static bool bitrix_id_free(const IrProc *p, const char *id) {
+  for (uint32_t i = 0; i < p->nodes.n; i++)
+    if (str_eq(((const IrNode *)p->nodes.items[i])->id, id)) return false;
+  return true;
+}
+
+static void bitrix_labels(Lower *L, IrProc *p) {
+  const Source *src = L->prog->src;
+  uint32_t last_line = 0;
+  for (uint32_t i = 0; i < p->nodes.n; i++) {
+    IrNode *n = p->nodes.items[i];
+    if (n->line < 2 || n->line > src->nlines || n->line == last_line) continue;
+    const char *s = src->text + src->line_starts[n->line - 2];
+    const char *end = src->text + src->line_starts[n->line - 1];
+    while (s < end && *s == ' ') s++;
+    if (end - s < 4 || s[0] != '#' || s[1] != ' ') continue;
+    const char *name = s + 2, *c = name;
+    while (c < end && ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) c++;
+    if (c == name || c + 2 > end || c[0] != ':' || c[1] != ' ') continue;
+    const char *title = c + 2, *te = end;
+    while (te > title && (te[-1] == '\n' || te[-1] == '\r' || te[-1] == ' ')) te--;
+    const char *id = arena_strndup(&L->ir->arena, name, (size_t)(c - name));
+    last_line = n->line;
+    if (!bitrix_id_free(p, id)) continue;
+    n->id = id;
+    const char *t = arena_strndup(&L->ir->arena, title, (size_t)(te - title));
+    if (*n->title && !str_eq(n->title, t))
+      n->detail = *n->detail ? arena_printf(&L->ir->arena, "%s · %s", n->title, n->detail) : n->title;
+    n->title = t;
+  }
+}
+
 IrProgram *lower_program(const Program *prog) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
   if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
@@ -1088,6 +1131,8 @@ IrProgram *lower_program(const Program *prog) {
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
       lower_body(&L, prog->items[i].u.proc, &ir->procs[k++]);
+  if (prog->src && strncmp(prog->src->text, bitrix_mark, sizeof bitrix_mark - 1) == 0)
+    for (uint32_t i = 0; i < k; i++) bitrix_labels(&L, &ir->procs[i]);
   free(L.err_syms);
   free(L.err_slots);
   ir_finish(ir);

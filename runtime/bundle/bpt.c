@@ -1237,7 +1237,7 @@ static int after_inputs(const BptStep *s) {
 /* What a STEP pops: who, title, [vote %], [due], [`on timeout times` N], one duration per
  * reminder, the `after` handlers' inputs. */
 static int step_inputs(const BptStep *s) {
-  return 2 + (s->mode == BPT_MODE_VOTE) + ((s->flags & BPT_STEP_HAS_DUE) != 0) +
+  return 2 + BPT_MODE_HAS_PERCENT(s->mode) + ((s->flags & BPT_STEP_HAS_DUE) != 0) +
          ((s->flags & BPT_STEP_TIMEOUT_TIMES) != 0) + s->nreminds + after_inputs(s);
 }
 

@@ -165,7 +165,11 @@ typedef struct BptParam {
 } BptParam;
 
 typedef enum BptStepKind { BPT_STEP_TASK, BPT_STEP_APPROVE, BPT_STEP_REVIEW, BPT_STEP_REQUEST } BptStepKind;
-typedef enum BptMode { BPT_MODE_ANY, BPT_MODE_ALL, BPT_MODE_MAJORITY, BPT_MODE_VOTE } BptMode;
+/* BPT_MODE_BITRIX: Bitrix24's vote (ApproveActivity, ApproveType vote), its percent
+ * the ApproveMinPercent M, decided by Bitrix's own arithmetic (rt_step.c). */
+typedef enum BptMode { BPT_MODE_ANY, BPT_MODE_ALL, BPT_MODE_MAJORITY, BPT_MODE_VOTE, BPT_MODE_BITRIX } BptMode;
+/* Does the mode take a percentage (STEP pops it)? */
+#define BPT_MODE_HAS_PERCENT(m) ((m) == BPT_MODE_VOTE || (m) == BPT_MODE_BITRIX)
 /* BPT_STEP_TIMEOUT_TIMES: `on timeout times N`: STEP pops N (an int) after the reminders'
  * durations (it is pushed right after the due time). */
 enum { BPT_STEP_WAIT_ALL = 1, BPT_STEP_HAS_DUE = 2, BPT_STEP_TIMEOUT_TIMES = 4 };

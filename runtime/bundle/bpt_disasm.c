@@ -221,6 +221,7 @@ static const char *mode_name(unsigned m) {
   case BPT_MODE_ALL: return "all";
   case BPT_MODE_MAJORITY: return "majority";
   case BPT_MODE_VOTE: return "vote";
+  case BPT_MODE_BITRIX: return "bitrix";
   }
   return "?";
 }

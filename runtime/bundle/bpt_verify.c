@@ -326,7 +326,7 @@ static bool check_slots(Verifier *v) {
 
 static bool mode_allowed(unsigned kind, unsigned mode) {
   switch (kind) {
-  case BPT_STEP_APPROVE: return mode <= BPT_MODE_VOTE;
+  case BPT_STEP_APPROVE: return mode <= BPT_MODE_BITRIX;
   case BPT_STEP_REVIEW: return mode <= BPT_MODE_ALL;
   default: return mode == BPT_MODE_ANY; /* task, request */
   }

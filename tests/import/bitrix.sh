@@ -147,6 +147,38 @@ for t in "$HERE"/bad/*.bpt "$TMP/deep.bpt" $bombs; do
   done
 done
 
+# Names: an imported step's journal lines name its activity's Name, and its diagram
+# node is that Name with the activity's Title (docs/bitrix.md "Names"); a .bp file
+# with the same comments but no import header keeps its own ids.
+mkdir -p "$TMP/names"
+cp "$HERE/vote.bpt" "$TMP/names/vote.bpt"
+(cd "$TMP/names" && "$BPC" compile vote.bpt -o vote.bundle 2>/dev/null) &&
+  run "$TMP/out" "$TMP/err" "$BPRUN" test "$TMP/names/vote.bundle" "$HERE/vote.scn" --journal "$TMP/names/journal"
+if [ "${rc:-1}" -eq 0 ] && grep -q "	A1_vote	opened for a: Vote on Plan" "$TMP/names/journal" &&
+   grep -q "	G1	last: " "$TMP/names/journal"; then pass
+else fail "bitrix/names journal" "no journal line names A1_vote: $(head -n 5 "$TMP/names/journal" 2>/dev/null)"
+fi
+run "$TMP/out" "$TMP/err" "$BPC" dot "$HERE/vote.bpt"
+if [ "$rc" -eq 0 ] && grep -q '^	A1_vote	' "$TMP/out" && grep -A12 '^	A1_vote	' "$TMP/out" | grep -q 'label=<<FONT>Vote<BR/>'; then pass
+else fail "bitrix/names diagram" "no node A1_vote titled Vote: $(grep -m3 -i 'vote' "$TMP/out")"
+fi
+"$BPC" import "$HERE/vote.bpt" 2>/dev/null | sed 1d >"$TMP/names/plain.bp"
+run "$TMP/out" "$TMP/err" "$BPC" dot "$TMP/names/plain.bp"
+if [ "$rc" -eq 0 ] && ! grep -q 'A1_vote	' "$TMP/out"; then pass
+else fail "bitrix/names plain" "a .bp file without the import header took Bitrix names (exit $rc)"
+fi
+
+# `bpc import X.bpt -o OUT.bp` writes what it prints; never over the template itself.
+"$BPC" import "$HERE/vote.bpt" >"$TMP/names/stdout.bp" 2>/dev/null
+run "$TMP/out" "$TMP/err" "$BPC" import "$HERE/vote.bpt" -o "$TMP/names/o.bp"
+if [ "$rc" -eq 0 ] && [ ! -s "$TMP/out" ] && cmp -s "$TMP/names/stdout.bp" "$TMP/names/o.bp"; then pass
+else fail "bitrix/import -o" "exit status $rc: $(head -n 3 "$TMP/err")"
+fi
+run "$TMP/out" "$TMP/err" "$BPC" import "$TMP/names/vote.bpt" -o "$TMP/names/vote.bpt"
+if [ "$rc" -eq 2 ] && cmp -s "$HERE/vote.bpt" "$TMP/names/vote.bpt"; then pass
+else fail "bitrix/import -o itself" "exit status $rc"
+fi
+
 if [ -s "$TMP/warnings" ]; then
   echo "warnings of the imports:"
   sort -u "$TMP/warnings"

@@ -3,8 +3,11 @@
  * and trailing zlib, an inflate bomb, lying string lengths and counts, arrays
  * nested 100,000 deep, objects, references, invalid UTF-8, trailing bytes), each
  * refused with the byte offset; and Bitrix's vote rules of ApproveActivity
- * (BITRIX.md), decided by the real runtime on the imported process for every
- * order of votes of up to 5 voters, compared rule by rule with Bitrix's. */
+ * (BITRIX.md and Bitrix's CBPApproveActivity::OnExternalEvent), decided by the
+ * real runtime on the imported process (`mode bitrix M%`) for every order of
+ * votes of up to 5 voters, compared vote by vote with Bitrix's; its PHP
+ * arithmetic (29 of 100 is 28%), a vote from someone not in the list, and a
+ * timeout. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,9 +183,9 @@ static void put_kv(StrBuf *b, const char *k, const char *v) {
   put_str(b, v);
 }
 
-/* A template: a vote of Voters (min percent, wait for all Y/N) whose branches set
- * Outcome to "yes" or "no". */
-static char *vote_template(int min, bool wait) {
+/* A template: a vote of Voters (min percent, wait for all Y/N, a timeout of
+ * `timeout_days` days unless 0) whose branches set Outcome to "yes" or "no". */
+static char *vote_template_due(int min, bool wait, int timeout_days) {
   StrBuf b;
   sb_init(&b);
   char pct[16];
@@ -201,7 +204,13 @@ static char *vote_template(int min, bool wait) {
   put_kv(&b, "Type", "ApproveActivity");
   put_kv(&b, "Name", "A1");
   put_str(&b, "Properties");
-  sb_puts(&b, "a:5:{");
+  sb_printf(&b, "a:%d:{", timeout_days ? 7 : 5);
+  if (timeout_days) {
+    char days[16];
+    snprintf(days, sizeof days, "%d", timeout_days);
+    put_kv(&b, "TimeoutDuration", days);
+    put_kv(&b, "TimeoutDurationType", "d");
+  }
   put_kv(&b, "ApproveType", min < 0 ? (min == -1 ? "any" : "all") : "vote");
   put_kv(&b, "ApproveMinPercent", min < 0 ? "50" : pct);
   put_kv(&b, "ApproveWaitForAll", wait ? "Y" : "N");
@@ -247,6 +256,8 @@ static char *vote_template(int min, bool wait) {
   return sb_take(&b);
 }
 
+static char *vote_template(int min, bool wait) { return vote_template_due(min, wait, 0); }
+
 static char *import_text(const char *tpl) {
   StrBuf msgs;
   sb_init(&msgs);
@@ -266,11 +277,11 @@ static Verdict bitrix_rule(int min, bool wait, int total, int approved, int reje
   int voted = approved + rejected;
   if (min == -1) return voted ? (first_approved ? APPROVED : REJECTED) : UNDECIDED;
   if (min == -2) return rejected ? REJECTED : approved == total ? APPROVED : UNDECIDED;
-  int percent = approved * 100 / total; /* ApprovedPercent, truncated */
+  int percent = (int)((double)approved / total * 100); /* PHP: intval($a / $t * 100) */
   bool yes = percent > min || (percent == 100 && min == 100);
   if (wait) return voted < total ? UNDECIDED : yes ? APPROVED : REJECTED;
   if (yes) return APPROVED;
-  double none = (double)rejected * 100.0 / total; /* not truncated */
+  double none = (double)(voted - approved) / total * 100; /* not truncated */
   if (none > 0 && none >= 100 - min) return REJECTED;
   return UNDECIDED;
 }
@@ -302,7 +313,64 @@ static Verdict runtime_vote(BpBundle *b, int total, unsigned bits, int *after) {
   return v;
 }
 
-typedef struct Tally { int cases, same, earlier; } Tally;
+typedef struct Tally { int cases, same, undecided; } Tally;
+
+/* The imported template compiled and loaded into a runtime. */
+typedef struct Loaded {
+  char *tpl, *text;
+  Compiled c;
+  uint8_t *bytes;
+  Heap heap;
+  BpRuntime *rt;
+  BpBundle *b;
+} Loaded;
+
+static void load(Loaded *l, char *tpl) {
+  memset(l, 0, sizeof *l);
+  l->tpl = tpl;
+  l->text = import_text(tpl);
+  l->c = compile_text(l->text);
+  size_t len;
+  l->bytes = bundle_of(l->c.ir, &len);
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &l->heap};
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &l->rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(l->rt, l->bytes, len, &l->b, &err), BP_OK);
+}
+
+static void unload(Loaded *l) {
+  bp_bundle_free(l->b);
+  bp_runtime_free(l->rt);
+  assert_int_equal(l->heap.outstanding, 0);
+  free(l->bytes);
+  compiled_free(&l->c);
+  free(l->text);
+  free(l->tpl);
+}
+
+/* An instance of the vote with n voters u0, u1, … */
+static BpInstance *start_vote(Loaded *l, int n) {
+  BpValue *voters = calloc((size_t)n, sizeof *voters);
+  char(*names)[16] = calloc((size_t)n, sizeof *names);
+  for (int i = 0; i < n; i++) {
+    snprintf(names[i], sizeof names[i], "u%d", i);
+    voters[i] = bp_user(names[i]);
+  }
+  BpArg args[] = {{"Voters", bp_list(BP_T_USER, voters, (size_t)n)}};
+  BpInstance *inst = NULL;
+  BpError err;
+  assert_int_equal(bp_start(l->b, "vote", NULL, args, 1, NULL, &inst, &err), BP_OK);
+  free(voters);
+  free(names);
+  return inst;
+}
+
+static const char *outcome_of(BpInstance *inst, char *text, size_t size) {
+  BpValue out;
+  assert_int_equal(bp_instance_get(inst, "Outcome", &out), BP_OK);
+  bp_value_format(&out, text, size);
+  return text;
+}
 
 static void compare_rule(int min, bool wait, Tally *t) {
   char *tpl = vote_template(min, wait);
@@ -332,13 +400,7 @@ static void compare_rule(int min, bool wait, Tally *t) {
       t->cases++;
       if (got == want && after == want_after) {
         t->same++;
-        continue;
-      }
-      /* The one difference (docs/bitrix.md): without wait-for-all, `.bp` rejects as soon
-       * as approval can no longer be reached; Bitrix waits until the non-approving
-       * share is >= 100 - min, or (all votes in, neither rule met) stays undecided. */
-      if (min >= 0 && !wait && got == REJECTED && (want == REJECTED || want == UNDECIDED) && after < want_after + (want == UNDECIDED)) {
-        t->earlier++;
+        t->undecided += want == UNDECIDED; /* every vote in, no rule met: open, as in Bitrix */
         continue;
       }
       fprintf(stderr, "min %d wait %d total %d votes %x: Bitrix %d after %d, runtime %d after %d\n%s", min, wait,
@@ -373,22 +435,89 @@ static void test_vote_wait_all(void **state) {
   assert_int_equal(t.same, t.cases);
 }
 
-/* vote without wait: approvals decide exactly as Bitrix; a rejection may come earlier. */
+/* vote without wait: approved as soon as the truncated percent is above min (or both
+ * 100), rejected as soon as the votes against are a share > 0 and >= 100 - min, vote by
+ * vote as Bitrix; with every vote in and neither met, it stays open as in Bitrix. */
 static void test_vote_no_wait(void **state) {
   (void)state;
   static const int mins[] = {0, 50, 51, 66, 100};
   Tally t = {0};
   for (size_t i = 0; i < sizeof mins / sizeof *mins; i++) compare_rule(mins[i], false, &t);
-  printf("vote, no wait: %d cases, %d the same, %d rejected earlier than Bitrix would\n", t.cases, t.same,
-         t.earlier);
-  assert_int_equal(t.same + t.earlier, t.cases);
-  assert_true(t.earlier > 0); /* the difference exists (3 voters, min 66: one rejection) */
+  printf("vote, no wait: %d cases, %d the same (%d left open with every vote in)\n", t.cases, t.same, t.undecided);
+  assert_int_equal(t.same, t.cases);
+  assert_true(t.undecided > 0); /* 3 voters, min 66: 2 for, 1 against */
+}
+
+/* Bitrix's percentages are PHP's doubles: 29 of 100 is intval(28.999…) = 28, not above
+ * 28; 30 of 100 is 30. ApprovedPercent reads the same. */
+static void test_vote_php_arithmetic(void **state) {
+  (void)state;
+  for (int approvals = 29; approvals <= 30; approvals++) {
+    Loaded l;
+    load(&l, vote_template(28, true));
+    BpInstance *inst = start_vote(&l, 100);
+    BpError err;
+    for (int i = 0; i < 100; i++) {
+      char who[16];
+      snprintf(who, sizeof who, "u%d", i);
+      assert_int_equal(bp_decide(inst, 0, who, i < approvals, NULL, &err), BP_OK);
+    }
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    char text[16];
+    assert_string_equal(outcome_of(inst, text, sizeof text), approvals == 29 ? "no" : "yes");
+    bp_instance_free(inst);
+    unload(&l);
+  }
+}
+
+/* A vote from someone not in the list: refused, and it changes nothing (Bitrix ignores it). */
+static void test_vote_outsider(void **state) {
+  (void)state;
+  Loaded l;
+  load(&l, vote_template(50, false));
+  BpInstance *inst = start_vote(&l, 2);
+  BpError err;
+  assert_int_not_equal(bp_decide(inst, 0, "stranger", false, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  assert_int_equal(bp_decide(inst, 0, "u0", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING); /* 50% is not above 50 */
+  assert_int_equal(bp_decide(inst, 0, "u1", true, NULL, &err), BP_OK);
+  char text[16];
+  assert_string_equal(outcome_of(inst, text, sizeof text), "yes");
+  bp_instance_free(inst);
+  unload(&l);
+}
+
+/* Timeout: the "not approved" branch runs, with IsTimeout; also when every vote is in
+ * without a verdict (3 voters, min 66, 2 for and 1 against: open until the timeout). */
+static void test_vote_timeout(void **state) {
+  (void)state;
+  for (int votes = 0; votes <= 3; votes += 3) {
+    Loaded l;
+    load(&l, vote_template_due(66, false, 2));
+    BpInstance *inst = start_vote(&l, 3);
+    BpError err;
+    for (int i = 0; i < votes; i++) {
+      char who[16];
+      snprintf(who, sizeof who, "u%d", i);
+      assert_int_equal(bp_decide(inst, 0, who, i != 1, NULL, &err), BP_OK);
+    }
+    assert_int_equal(bp_instance_status(inst), BP_WAITING);
+    assert_int_equal(bp_advance(inst, 86400, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_WAITING);
+    assert_int_equal(bp_advance(inst, 2 * 86400, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    char text[16];
+    assert_string_equal(outcome_of(inst, text, sizeof text), "no");
+    bp_instance_free(inst);
+    unload(&l);
+  }
 }
 
 static void test_vote_percent_mapping(void **state) {
   (void)state;
   static const struct { int min; const char *mode; } rows[] = {
-      {0, "mode vote 1%"}, {50, "mode vote 51%"}, {51, "mode vote 52%"}, {99, "mode vote 100%"}, {100, "mode vote 100%"}};
+      {0, "mode bitrix 0%"}, {50, "mode bitrix 50%"}, {51, "mode bitrix 51%"}, {99, "mode bitrix 99%"}, {100, "mode bitrix 100%"}};
   for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
     char *tpl = vote_template(rows[i].min, false);
     char *text = import_text(tpl);
@@ -404,7 +533,8 @@ int main(void) {
       cmocka_unit_test(test_inflate_bomb),         cmocka_unit_test(test_hostile_serialize),
       cmocka_unit_test(test_deep),                 cmocka_unit_test(test_vote_any_all),
       cmocka_unit_test(test_vote_wait_all),        cmocka_unit_test(test_vote_no_wait),
-      cmocka_unit_test(test_vote_percent_mapping),
+      cmocka_unit_test(test_vote_percent_mapping), cmocka_unit_test(test_vote_php_arithmetic),
+      cmocka_unit_test(test_vote_outsider),        cmocka_unit_test(test_vote_timeout),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1187,10 +1187,9 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
       fail(m, "ApproveMinPercent %ld is outside 0..100", min);
       return;
     }
-    /* Bitrix approves when the truncated percent is strictly above the
-     * minimum (or both are 100); `.bp`'s vote N% when approvals × 100 >=
-     * N × total: the same rule for N = min + 1 (docs/bitrix.md). */
-    mode = arena_printf(&m->a, "mode vote %ld%%%s", min < 100 ? min + 1 : 100,
+    /* Bitrix's own vote rule, its arithmetic included: `mode bitrix M%`
+     * (docs/bitrix.md "The vote rule"). */
+    mode = arena_printf(&m->a, "mode bitrix %ld%%%s", min,
                         str_eq(prop_text(m, p, "ApproveWaitForAll"), "Y") ? " wait all" : "");
   } else {
     fail(m, "ApproveType `%s` is not any, all or vote", type);
@@ -1613,6 +1612,16 @@ static const char *state_name(M *m, const char *bx) {
   return s ? s->bp : NULL;
 }
 
+/* Does act hold an activity of this type (itself or below)? */
+static bool holds_type(const BxValue *act, const char *type, unsigned depth) {
+  const char *t = str_of(bx_get(act, "Type"));
+  if (t && str_eq(t, type)) return true;
+  const BxValue *c = children_of(act);
+  for (uint32_t i = 0; c && depth < BX_MAX_ACTIVITY_DEPTH && i < c->u.a.n; i++)
+    if (holds_type(c->u.a.vals[i], type, depth + 1)) return true;
+  return false;
+}
+
 static void state_machine(M *m, const BxValue *root) {
   const BxValue *c = children_of(root);
   const char *initial = prop_text(m, bx_get(root, "Properties"), "InitialStateName");
@@ -1646,7 +1655,10 @@ static void state_machine(M *m, const BxValue *root) {
         line(m, "%s %s final", state_name(m, nm), quote(m, *title ? title : nm));
         continue;
       }
-      line(m, "%s %s {", state_name(m, nm), quote(m, *title ? title : nm));
+      /* No events and no way out of the initialization: Bitrix completes
+       * the process in this state, which is what a final state does. */
+      bool final = !has_events && !holds_type(init, "SetStateActivity", 0);
+      line(m, "%s %s%s {", state_name(m, nm), quote(m, *title ? title : nm), final ? " final" : "");
       m->ind++;
       if (init) {
         line(m, "enter {");
@@ -1655,7 +1667,7 @@ static void state_machine(M *m, const BxValue *root) {
         m->ind--;
         const BxValue *ic = children_of(init);
         const char *lt = ic && ic->u.a.n ? str_of(bx_get(ic->u.a.vals[ic->u.a.n - 1], "Type")) : NULL;
-        if (!has_events && !(lt && str_eq(lt, "SetStateActivity"))) {
+        if (!has_events && !final && !(lt && str_eq(lt, "SetStateActivity"))) {
           line(m, "  goto bx_end");
           end_needed = true;
         }
@@ -1930,11 +1942,22 @@ char *bx_to_bp(const char *path, const BxValue *root, StrBuf *msgs) {
     Sym *s = m.syms.items[i];
     if (s->cls != SC_FIELD) continue;
     sb_printf(&b, "  %s: %s", s->bp, ty_names[s->ty]);
+    const BxValue *def = s->bx[0] == '\x01' ? NULL : bx_get(bx_get(fields, s->bx), "Default");
+    const char *deft = def && def->kind != BX_ARRAY ? scalar_text(&m, def) : NULL;
+    if (deft && *deft) { /* a field's first value, as Bitrix gives a new element */
+      X v = value(&m, def, s->ty, s->bx);
+      if (v.s) sb_printf(&b, " = %s", v.s);
+    }
     if (s->bx[0] == '\x01') sb_puts(&b, "  # Bitrix's \"author\" group: who started the document");
     else if (s->label && *s->label) sb_printf(&b, "  # %s", comment_text(&m, s->label));
     sb_putc(&b, '\n');
   }
   sb_puts(&b, "}\n\n");
+  if (m.failed) { /* a field's Default that is no value of its type */
+    sb_free(&b);
+    sb_free(&decls);
+    goto done;
+  }
   for (uint32_t i = 0; i < m.actions.n; i++) {
     HostAction *h = m.actions.items[i];
     sb_printf(&b, "action %s(", h->bp);

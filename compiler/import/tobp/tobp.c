@@ -520,7 +520,7 @@ static Stmt *human_stmt(Tobp *T, const IrNode *n) {
   const char *mode = NULL;
   if (kind == H_APPROVE) {
     mode = h->mode == IR_MODE_ALL ? "all" : h->mode == IR_MODE_MAJORITY ? "majority"
-         : h->mode == IR_MODE_VOTE ? "vote" : NULL;
+         : h->mode == IR_MODE_VOTE ? "vote" : h->mode == IR_MODE_BITRIX ? "bitrix" : NULL;
   } else if (kind == H_REVIEW) {
     if (h->mode == IR_MODE_ANY) mode = "any";
     else if (h->mode != IR_MODE_ALL) fail(T, n, "a review in this mode has no .bp form");
@@ -529,7 +529,7 @@ static Stmt *human_stmt(Tobp *T, const IrNode *n) {
          h->mode == IR_MODE_ALL ? "all" : "a vote");
   }
   if (mode) {
-    Expr *percent = h->mode == IR_MODE_VOTE && h->vote ? expr(T, h->vote, n) : NULL;
+    Expr *percent = (h->mode == IR_MODE_VOTE || h->mode == IR_MODE_BITRIX) && h->vote ? expr(T, h->vote, n) : NULL;
     tree_human_mode(T->ps, s, mode, nospan(), percent, nospan());
   }
   if (h->wait_all) {
