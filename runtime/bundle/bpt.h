@@ -25,7 +25,7 @@
 
 #define BPT_MAGIC "BPT\x1A"
 #define BPT_MAJOR 3
-#define BPT_MINOR 0
+#define BPT_MINOR 1
 #define BPT_HEADER_SIZE 24u
 #define BPT_NO_PC 0xFFFFFFFFu
 #define BPT_NONE16 0xFFFFu

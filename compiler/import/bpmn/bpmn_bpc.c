@@ -146,6 +146,10 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
     return;
   }
   const char *kind = x->items[0]->s;
+  if (str_eq(kind, "spawn") && from->kind == IR_SPAWN) { /* the flow a spawn starts */
+    ir_edge(c->ir, c->p, from, to, IR_E_TIMER, label(c, f));
+    return;
+  }
   if (str_eq(kind, "flow") || str_eq(kind, "else")) {
     IrEdge *e = ir_edge(c->ir, c->p, from, to, str_eq(kind, "flow") ? IR_E_FLOW : IR_E_ELSE, label(c, f));
     if (x->n == 2) e->arm = (uint32_t)strtoul(x->items[1]->s, NULL, 10);
