@@ -976,7 +976,7 @@ static void map_element(Proc *P, El *el) {
     return;
   case BPMN_SUB_PROCESS:
     if (e->triggered_by_event) {
-      refuse(mp, el, "an event sub-process", "the runtime has no event handlers of this kind");
+      refuse(mp, el, "an event sub-process", "not mapped yet: its handler would be a listener beside the enclosing scope, as for a non-interrupting boundary event, but a process has no single end at which to withdraw it");
       return;
     }
     /* embedded: flattened into the process between two meeting points */
