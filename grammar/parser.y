@@ -573,6 +573,11 @@ human
   /* on timeout times N { ... }: the escalation runs at most N times */
   | human TK_ON TK_IDENT TK_IDENT expr block
       { $$ = $1; tree_human_timeout_times(p, $$, $3, @3, $4, @4, $5, $6, span_join(@2, @3)); }
+  /* on message NAME { ... } */
+  | human TK_ON TK_IDENT TK_IDENT block
+      { $$ = $1; tree_human_on_message(p, $$, $3, @3, tree_name($4, @4), NULL, $5, span_join(@2, @4)); }
+  | human TK_ON TK_IDENT string block
+      { $$ = $1; tree_human_on_message(p, $$, $3, @3, (Name){0}, $4, $5, span_join(@2, @4)); }
   /* after DELAY [every PERIOD [times N]] { ... } */
   | human TK_AFTER expr block
       { $$ = $1; tree_human_after(p, $$, $3, NULL, @2, NULL, NULL, @2, NULL, $4, span_join(@2, @3)); }

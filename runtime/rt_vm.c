@@ -975,6 +975,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       if (!rt_msg_take(tx, &in, pc, next, &r)) return false;
       tx->stack[tx->sp++] = r;
       break;
+    case BPT_OP_SPAWN: /* a token of its own, like a fired `after` handler (K_AFTER) */
+      if (!rt_spawn(tx, in.arg[0], 0, K_AFTER, tid)) return false;
+      break;
     }
     pc = next;
   }

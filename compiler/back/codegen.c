@@ -1053,6 +1053,18 @@ static IrNode *emit_try(PGen *P, IrNode *n) {
   return flow_successor(P->p, n);
 }
 
+/* SPAWN: the flow its TIMER edge leads to starts as a thread of its own, laid out as a
+ * further entry point like a step's handlers. */
+static void emit_spawn(PGen *P, IrNode *n) {
+  for (uint32_t i = 0; i < n->nout; i++) {
+    IrEdge *e = ir_edge_at(P->p, n->out[i]);
+    if (e->kind != IR_E_TIMER) continue;
+    emit(P, BPT_OP_SPAWN, node_label(e->to));
+    push_entry(P, e->to);
+    return;
+  }
+}
+
 /* A jump to node t (placed or to be placed). */
 static void jump_to(PGen *P, IrNode *t) {
   if (P->placed[t->index] && t->kind != IR_JOIN && t->kind != IR_RACE_JOIN && t->kind != IR_STATE) {
@@ -1173,6 +1185,7 @@ static IrNode *emit_node(PGen *P, IrNode *n) {
     emit(P, BPT_OP_THROW);
     return NULL;
   case IR_RECEIVE: emit_receive(P, n); break;
+  case IR_SPAWN: emit_spawn(P, n); break;
   default: /* IR_BRANCH is on no path; a join is emitted per edge (chain) */
     fail(P->g, "process `%s`: node %s cannot be on a path", p->name, n->id);
     return NULL;
@@ -1333,6 +1346,7 @@ static const uint8_t bpt_node_kinds[IR_NODE_KIND_COUNT] = {
     [IR_TRY] = BPT_N_MERGE,         [IR_TRY_END] = BPT_N_MERGE,
     [IR_THROW] = BPT_N_TERMINATE,
     [IR_RECEIVE] = BPT_N_TIMER,     /* an intermediate catch event, as a timer is drawn */
+    [IR_SPAWN] = BPT_N_FORK,        /* a split whose new token is not joined */
 };
 
 static const uint8_t bpt_edge_kinds[IR_E_KIND_COUNT] = {

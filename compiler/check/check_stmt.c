@@ -254,6 +254,20 @@ static void check_step_afters(Checker *C, HumanStep *h, Flow flow) {
   }
 }
 
+static void check_message_name(Checker *C, Expr *q);
+
+/* `on message NAME { }`: a plain, non-empty name; the block runs as a token of its own
+ * (as an `after` block), so break/continue cannot leave it. */
+static void check_step_on_messages(Checker *C, HumanStep *h, Flow flow) {
+  for (uint32_t i = 0; i < h->nonmsgs; i++) {
+    OnMessage *m = &h->onmsgs[i];
+    if (m->quoted) check_message_name(C, m->quoted);
+    Flow inner = cut_flow(flow, "an `on message` block");
+    inner.in_timeout = false;
+    check_block(C, m->body, inner);
+  }
+}
+
 static void check_human(Checker *C, Stmt *s, Flow flow) {
   static const Type *const result_type[] = {&type_task_result, &type_approve_result,
                                             &type_review_result, &type_request_result};
@@ -267,6 +281,7 @@ static void check_human(Checker *C, Stmt *s, Flow flow) {
   if (h->kind == H_REQUEST) check_request_fields(C, h);
   check_step_handlers(C, h, flow);
   check_step_afters(C, h, flow);
+  check_step_on_messages(C, h, flow);
   if (h->result.s)
     h->result_sym = check_declare_scoped(C, SYM_RESULT, h->result, result_type[h->kind], h);
 }
@@ -580,14 +595,16 @@ static void check_throw(Checker *C, Stmt *s) {
 /* ---- messages ------------------------------------------------------------------- */
 
 /* wait message NAME [{ fields }]: a name that is plain, non-empty text. */
+static void check_message_name(Checker *C, Expr *q) {
+  check_plain_text(C, q, "a message name");
+  bool empty = q->kind == E_STRING;
+  for (uint32_t i = 0; empty && i < q->u.str.n; i++) empty = !q->u.str.parts[i].expr && q->u.str.parts[i].len == 0;
+  if (empty) diag_error(C->diags, q->span, "a message name cannot be empty");
+}
+
 static void check_receive(Checker *C, Stmt *s) {
   Expr *q = s->u.receive.quoted;
-  if (q) {
-    check_plain_text(C, q, "a message name");
-    bool empty = q->kind == E_STRING;
-    for (uint32_t i = 0; empty && i < q->u.str.n; i++) empty = !q->u.str.parts[i].expr && q->u.str.parts[i].len == 0;
-    if (empty) diag_error(C->diags, q->span, "a message name cannot be empty");
-  }
+  if (q) check_message_name(C, q);
   NameTable taken;
   check_table_init(&taken);
   for (uint32_t i = 0; i < s->u.receive.nfields; i++) check_filled_field(C, &s->u.receive.fields[i], &taken, true);

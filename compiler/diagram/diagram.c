@@ -162,6 +162,7 @@ static const uint8_t dg_kinds[IR_NODE_KIND_COUNT] = {
     [IR_TRY] = DG_MERGE,           [IR_TRY_END] = DG_MERGE, /* a try scope's way in and out */
     [IR_THROW] = DG_TERMINATE,     /* ends the path, with an error */
     [IR_RECEIVE] = DG_TIMER, /* an intermediate catch event */
+    [IR_SPAWN] = DG_FORK,    /* a split whose new token is not joined */
 };
 
 static DgKind kind_of_ir(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? (DgKind)dg_kinds[k] : DG_END; }

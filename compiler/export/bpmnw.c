@@ -167,6 +167,8 @@ static const char *tag_of(const IrNode *n) {
      conditions name the errors); the end of its scope: where those paths meet */
   case IR_CHOICE: case IR_MERGE: case IR_ITER_NEXT: case IR_TRY: case IR_TRY_END: return "bpmn:exclusiveGateway";
   case IR_FORK: case IR_JOIN: case IR_RACE: return "bpmn:parallelGateway";
+  /* a listener's spawn: a split whose second token (the handler's path) is not joined */
+  case IR_SPAWN: return "bpmn:parallelGateway";
   case IR_RACE_JOIN: return "bpmn:complexGateway";
   case IR_EVENT_WAIT: return "bpmn:eventBasedGateway";
   case IR_BRANCH: return "bpmn:group";
@@ -558,7 +560,7 @@ static void diagram(Writer *W, ProcOut *po) {
     attr(W, "bpmnElement", po->flow_ids[i]);
     for (uint32_t k = 0; k < l->npts; k++) {
       double x = l->pts[2 * k], y = l->pts[2 * k + 1];
-      if (k == 0 && e->kind == IR_E_TIMER) { /* out of the boundary event's bottom, */
+      if (k == 0 && e->kind == IR_E_TIMER && ir_is_human(e->from->kind)) { /* out of the boundary event's bottom, */
         const IrHuman *h = &e->from->u.human;
         uint32_t slot = bnd_place(h, timer_index(h, e));
         const BwBox *s = &po->boxes[e->from->index];
@@ -589,6 +591,7 @@ static void box_size(const IrNode *n, BwBox *b) {
 
 /* The boundary event a TIMER edge leaves from. */
 static const char *timer_source(const ProcOut *po, const IrEdge *e) {
+  if (!ir_is_human(e->from->kind)) return po->els[e->from->index].id; /* a spawn's flow */
   return po->bnd[e->from->index][timer_index(&e->from->u.human, e)].id;
 }
 
@@ -744,6 +747,8 @@ static void flows(Writer *W, const ProcOut *po) {
       sb_putc(&b, ')');
     } else if (e->kind == IR_E_ELSE) {
       sb_puts(&b, "(else)");
+    } else if (e->kind == IR_E_TIMER && e->from->kind == IR_SPAWN) {
+      sb_puts(&b, "(spawn)");
     } else if (e->kind == IR_E_TIMER) {
       sb_puts(&b, "(timer)");
     } else if (e->kind == IR_E_GOTO) {

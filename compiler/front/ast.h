@@ -151,6 +151,15 @@ typedef struct After {
   Span span;   /* `after` to the last expression */
 } After;
 
+/* `on message NAME { ... }`: each arrival of the message while the step is open runs the
+ * block as a token of its own. */
+typedef struct OnMessage {
+  Name name;    /* `on message paid`; s NULL when quoted */
+  Expr *quoted; /* `on message "order paid"` (E_STRING), or NULL */
+  Block *body;
+  Span span;    /* `on message NAME` */
+} OnMessage;
+
 /* The fields go by size (pointers, then spans and counts, then the flag), as
  * the largest kind of Stmt sets the size of every one. */
 typedef struct HumanStep {
@@ -162,6 +171,7 @@ typedef struct HumanStep {
   Remind *reminds;
   Block *on_timeout;    /* NULL if absent */
   After *afters;
+  OnMessage *onmsgs;    /* `on message` handlers */
   Name result;          /* `-> r`; result.s NULL if absent */
   Symbol *result_sym;   /* set by the checker */
   Span mode_span;       /* the `mode ...` clause, if written */
@@ -171,6 +181,7 @@ typedef struct HumanStep {
   uint32_t nfields;
   uint32_t nreminds;
   uint32_t nafters;
+  uint32_t nonmsgs;
   HumanKind kind;
   ApproveMode mode;
   bool wait_all;

@@ -367,7 +367,7 @@ static bool stmt_is_flat(const Stmt *s) {
     return false;
   case S_HUMAN:
     return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout &&
-           s->u.human.nafters == 0;
+           s->u.human.nafters == 0 && s->u.human.nonmsgs == 0;
   case S_RECEIVE: return !s->u.receive.braces;
   default:
     return true;
@@ -537,14 +537,42 @@ static uint32_t fmt_afters(Fmt *f, const HumanStep *h, uint32_t k, uint32_t befo
   return k;
 }
 
+/* `on message NAME { }`: the m-th on that is written before offset `before`, if it comes
+ * before the k-th `after` too; returns whether it printed one. */
+static bool fmt_on_message(Fmt *f, const HumanStep *h, uint32_t k, uint32_t *m, uint32_t before) {
+  if (*m >= h->nonmsgs || h->onmsgs[*m].span.off >= before) return false;
+  if (k < h->nafters && h->afters[k].span.off < h->onmsgs[*m].span.off) return false;
+  const OnMessage *o = &h->onmsgs[(*m)++];
+  open_line(f, o->span.off, BLANK_NEVER);
+  put(f, "on message ");
+  if (o->quoted) fmt_expr(f, o->quoted, PREC_POSTFIX);
+  else put_name(f, o->name);
+  put(f, " ");
+  fmt_block(f, o->body, true);
+  end_element(f, span_end(o->body->span));
+  return true;
+}
+
+/* The `after` and `on message` handlers written before offset `before`, in the order they
+ * are written. */
+static uint32_t fmt_more_tails(Fmt *f, const HumanStep *h, uint32_t k, uint32_t *m, uint32_t before) {
+  for (;;) {
+    while (fmt_on_message(f, h, k, m, before)) {}
+    uint32_t limit = *m < h->nonmsgs && h->onmsgs[*m].span.off < before ? h->onmsgs[*m].span.off : before;
+    uint32_t next = fmt_afters(f, h, k, limit);
+    if (next == k && !(*m < h->nonmsgs && h->onmsgs[*m].span.off < before)) return k;
+    k = next;
+  }
+}
+
 /* `remind D before { }` and `on timeout { }`, each on its own line one level
  * deeper than the step. */
 static void fmt_tails(Fmt *f, const HumanStep *h) {
   f->depth++;
-  uint32_t k = 0;
+  uint32_t k = 0, m = 0;
   for (uint32_t i = 0; i < h->nreminds; i++) {
     const Remind *r = &h->reminds[i];
-    k = fmt_afters(f, h, k, r->span.off);
+    k = fmt_more_tails(f, h, k, &m, r->span.off);
     open_line(f, r->span.off, BLANK_NEVER);
     put(f, "remind ");
     fmt_expr(f, r->before, PREC_COND);
@@ -553,7 +581,7 @@ static void fmt_tails(Fmt *f, const HumanStep *h) {
     end_element(f, span_end(r->span));
   }
   if (h->on_timeout) {
-    k = fmt_afters(f, h, k, h->on_timeout_span.off);
+    k = fmt_more_tails(f, h, k, &m, h->on_timeout_span.off);
     open_line(f, h->on_timeout_span.off, BLANK_NEVER);
     put(f, "on timeout ");
     if (h->timeout_times) {
@@ -563,7 +591,7 @@ static void fmt_tails(Fmt *f, const HumanStep *h) {
     }
     fmt_block(f, h->on_timeout, true);
   }
-  fmt_afters(f, h, k, UINT32_MAX);
+  fmt_more_tails(f, h, k, &m, UINT32_MAX);
   f->depth--;
 }
 

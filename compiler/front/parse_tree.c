@@ -562,6 +562,21 @@ void tree_human_timeout_times(Parser *p, Stmt *s, const char *word, Span word_at
   if (!had && s->u.human.on_timeout) s->u.human.timeout_times = times;
 }
 
+/* `on message NAME { ... }` / `on message "name" { ... }`: any number, in any order among
+ * the other tails. */
+void tree_human_on_message(Parser *p, Stmt *s, const char *word, Span word_at, Name name, Expr *quoted,
+                           Block *body, Span clause) {
+  HumanStep *h = &s->u.human;
+  s->span = span_join(s->span, body->span);
+  if (strcmp(word, "message") != 0) {
+    diag_error(p->diags, word_at, "expected `message` after `on` and before a message's name, as in `on message paid { ... }`");
+    return;
+  }
+  h->onmsgs = tree_grow(p, h->onmsgs, h->nonmsgs, sizeof *h->onmsgs);
+  OnMessage *m = &h->onmsgs[h->nonmsgs++];
+  *m = (OnMessage){.name = name, .quoted = quoted, .body = body, .span = clause};
+}
+
 /* `after DELAY [every PERIOD [times N]] { ... }`: any number, in any order among the
  * reminders and the timeout (they do not depend on the due time). */
 void tree_human_after(Parser *p, Stmt *s, Expr *delay, const char *every_word, Span every_at,

@@ -167,6 +167,8 @@ void tree_human_timeout_times(Parser *p, Stmt *s, const char *word, Span word_at
                               Span times_at, Expr *times, Block *body, Span keywords);
 void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Block *body,
                         Span keywords);
+void tree_human_on_message(Parser *p, Stmt *s, const char *word, Span word_at, Name name, Expr *quoted,
+                           Block *body, Span clause);
 void tree_human_after(Parser *p, Stmt *s, Expr *delay, const char *every_word, Span every_at,
                       Expr *every, const char *times_word, Span times_at, Expr *times, Block *body,
                       Span clause);

@@ -48,6 +48,7 @@ static const char *const node_kind_names[IR_NODE_KIND_COUNT] = {
     [IR_TRY] = "try",           [IR_TRY_END] = "try_end",
     [IR_THROW] = "throw",
     [IR_RECEIVE] = "receive",
+    [IR_SPAWN] = "spawn",
 };
 
 static const char *const edge_kind_names[IR_E_KIND_COUNT] = {

@@ -117,6 +117,9 @@ typedef enum IrNodeKind {
   IR_THROW,      /* raises error throw_.code with throw_.message; no out-edges */
   IR_RECEIVE,    /* waits until the host delivers message `receive.name`; its payload
                     fields stored like a request's answers */
+  /* event handlers beside a scope (`on message`, BPMN non-interrupting boundaries) */
+  IR_SPAWN,      /* starts the flow its one TIMER edge leads to as a token of its own (the
+                    scope it was started in ending does not stop it) and goes on (FLOW) */
   IR_NODE_KIND_COUNT
 } IrNodeKind;
 

@@ -381,6 +381,10 @@ static void check_node(Finish *F, const IrNode *n) {
         report(F, n, "the event `%s` must have the gateway as its only predecessor", t->id);
     }
     break;
+  case IR_SPAWN:
+    if (c.flow != 1 || c.timer != 1 || c.cond || c.otherwise || c.command || c.go || c.catches)
+      report(F, n, "a spawn needs one FLOW edge (on) and one TIMER edge (the flow it starts), and no other");
+    break;
   default: /* one way on */
     if (!only(c, 1, 0)) report(F, n, "a %s node needs exactly one FLOW edge, and no other",
                                ir_node_kind_name(n->kind));
@@ -521,7 +525,7 @@ static void mark_regions(Finish *F, const uint32_t *entries, uint32_t nentries) 
         region[t] = r;
         on_path[t] = 1;
         stack[depth++] = t;
-      } else if (region[t] != r) {
+      } else if (region[t] != r && e->to->kind != IR_END) { /* an END only ends the token */
         report(F, e->to, "reached both from `%s` and from `%s`: a handler, an enter block "
                          "and a command body must each be a graph of its own",
                ir_node_at(p, entries[region[t]])->id, ir_node_at(p, root)->id);

@@ -1247,7 +1247,8 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
     break;
   }
   case IR_START: case IR_END: case IR_CHOICE: case IR_MERGE: case IR_FORK: case IR_JOIN:
-  case IR_RACE: case IR_RACE_JOIN: case IR_EVENT_WAIT: case IR_HANDLER_END: case IR_TRY_END: break;
+  case IR_RACE: case IR_RACE_JOIN: case IR_EVENT_WAIT: case IR_HANDLER_END: case IR_TRY_END:
+  case IR_SPAWN: break;
   default: fail(&r, "this kind of node is not read from BPMN"); break;
   }
   *err = r.err;

@@ -473,6 +473,41 @@ static void lower_afters(Lower *L, const HumanStep *h, IrNode *n) {
   }
 }
 
+/* `on message NAME { }` handlers: the step runs in a race (IR_RACE, IR_RACE_JOIN) beside
+ * one listener per handler, which waits for the message (IR_RECEIVE) and starts the
+ * block as a token of its own (IR_SPAWN, whose TIMER edge enters the block), then waits
+ * again. The step closing reaches the join first, which withdraws the listeners; blocks
+ * already started go on. The same shape as BPMN's non-interrupting boundary events
+ * (docs/ir.md). *out: the join's tail. */
+static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, Tails *out) {
+  const HumanStep *h = &s->u.human;
+  IrNode *race = new_node(L, IR_RACE, s->span);
+  race->title = "on message";
+  race->detail = "the step beside its message handlers";
+  connect(L, in, race);
+  for (uint32_t i = 0; i < h->nonmsgs; i++) {
+    const OnMessage *m = &h->onmsgs[i];
+    IrNode *r = new_node(L, IR_RECEIVE, m->span);
+    r->u.receive.name = m->quoted ? plain_text(L, m->quoted) : ir_str(L->ir, m->name.s);
+    r->u.receive.fields = arena_alloc(&L->ir->arena, sizeof *r->u.receive.fields);
+    r->title = arena_printf(&L->ir->arena, "on message %s", r->u.receive.name);
+    r->detail = arena_printf(&L->ir->arena, "message %s", r->u.receive.name);
+    IrNode *sp = new_node(L, IR_SPAWN, m->span);
+    sp->title = r->title;
+    sp->detail = "starts the handler";
+    ir_edge(L->ir, L->p, race, r, IR_E_FLOW, NULL)->arm = i + 1;
+    ir_edge(L->ir, L->p, r, sp, IR_E_FLOW, NULL);
+    ir_edge(L->ir, L->p, sp, r, IR_E_FLOW, NULL);
+    lower_handler(L, sp, m->body, source_text(L, m->span), m->span);
+  }
+  IrNode *join = new_node(L, IR_RACE_JOIN, s->span);
+  join->title = "end of on message";
+  join->detail = "the step is done: its handlers stop listening";
+  ir_edge(L->ir, L->p, race, step, IR_E_FLOW, NULL)->arm = 0;
+  ir_edge(L->ir, L->p, step, join, IR_E_FLOW, NULL);
+  *out = tail_of(L, join, IR_E_FLOW, NULL);
+}
+
 static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   HumanStep *h = &s->u.human;
   IrNode *n = new_node(L, human_nodes[h->kind], s->span);
@@ -487,7 +522,9 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   lower_request_fields(L, h, ih);
   n->title = string_text(L, h->title);
   n->detail = human_detail(L, h);
-  connect(L, in, n);
+  Tails out = {0};
+  if (h->nonmsgs) lower_on_messages(L, s, in, n, &out);
+  else connect(L, in, n);
   ih->nreminds = h->nreminds;
   ih->remind_before = ir_exprs(L->ir, h->nreminds);
   ih->remind_entry = arena_alloc(&L->ir->arena, (h->nreminds + 1) * sizeof(IrNode *));
@@ -502,7 +539,7 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
     ih->timeout_entry = lower_handler(L, n, h->on_timeout, "on timeout", h->on_timeout_span);
   ih->timeout_times = lower_expr(L, h->timeout_times);
   lower_afters(L, h, n);
-  return tail_of(L, n, IR_E_FLOW, NULL);
+  return h->nonmsgs ? out : tail_of(L, n, IR_E_FLOW, NULL);
 }
 
 static Tails lower_if(Lower *L, Stmt *s, Tails in) {

@@ -25,7 +25,7 @@
 
 #define BPT_MAGIC "BPT\x1A"
 #define BPT_MAJOR 3
-#define BPT_MINOR 1 /* 3.1: the step flag `on timeout times`, the built-ins open_items and open_users */
+#define BPT_MINOR 2 /* 3.1: the step flag `on timeout times`, the built-ins open_items and open_users; 3.2: SPAWN */
 #define BPT_HEADER_SIZE 24u
 #define BPT_NO_PC 0xFFFFFFFFu
 #define BPT_NONE16 0xFFFFu

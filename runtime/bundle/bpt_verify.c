@@ -488,6 +488,7 @@ static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n)
   case BPT_OP_END: case BPT_OP_GOTO: case BPT_OP_STATE_IDLE: case BPT_OP_RESULT: case BPT_OP_FAIL:
   case BPT_OP_TRY: case BPT_OP_TRY_END: case BPT_OP_THROW:
   case BPT_OP_RECEIVE: case BPT_OP_MSG_TAKE:
+  case BPT_OP_SPAWN:
     break;
   }
   return true;
@@ -744,6 +745,8 @@ static bool step_insn(Verifier *v, uint32_t pc) {
                  info->name, depth - (unsigned)pops);
   if (in.op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
     return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
+  if (in.op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
+    return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
   const char *j = strchr(info->operands, 'j');
   if ((info->flags & BPT_F_JUMP) && j && !reach(v, in.arg[j - info->operands], after, fragment, pc))
     return false;

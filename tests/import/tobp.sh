@@ -187,6 +187,8 @@ bpmn_inclusive.bpmn legal .bp has no user literal
 bpmn_mi_review.bpmn InfoTask .bp has no user literal
 bpmn_bound_error.bpmn timerEvent a duration of 1 seconds: .bp durations count whole minutes
 bpmn_non_interrupting.bpmn boundaryEvent a duration of 1 seconds: .bp durations count whole minutes
+bpmn_listen.bpmn prices__spawn handlers beside an activity that is not a human step
+bpmn_miwg_c91.bpmn BoundaryEvent_1__spawn handlers beside an activity that is not a human step
 EOF
 for src in tests/scenarios/*.bpmn; do
   [ -f "$src" ] || continue

@@ -1249,6 +1249,17 @@ static void c_try_slots(Builder *B) {
   uint16_t k = K_list(B, BPT_T_STRING, 1, (uint16_t[]){M_TITLE});
   E(B, BPT_OP_TRY, 0, k, 4, L), E(B, BPT_OP_TRY_END, 0), here(B, L), c_ok(B);
 }
+/* SPAWN: the new thread starts with an empty stack, so the spawner's must be empty too;
+ * its target is checked like a jump's, and the code there like any thread's. */
+static void c_spawn_stack(Builder *B) {
+  int L = lab(B);
+  E(B, BPT_OP_CONST, M_INT1), E(B, BPT_OP_SPAWN, L), E(B, BPT_OP_POP), here(B, L), c_ok(B);
+}
+static void c_spawn_out(Builder *B) { put8(B, BPT_OP_SPAWN), put32(B, 100), E(B, BPT_OP_END); }
+static void c_spawn_target(Builder *B) { /* the handler pops a value it does not have */
+  int L = lab(B);
+  E(B, BPT_OP_SPAWN, L), E(B, BPT_OP_END), here(B, L), E(B, BPT_OP_POP), E(B, BPT_OP_END);
+}
 static void c_try_stack(Builder *B) {
   int L = lab(B);
   uint16_t k = K_list(B, BPT_T_STRING, 0, NULL);
@@ -1443,6 +1454,9 @@ static const Case cases[] = {
     CODE_CASE(c_try_codes, "process `m`, pc 0: TRY's codes (constant 0) must be a list of strings"),
     CODE_CASE(c_try_slots, "process `m`, pc 0: TRY uses slots 4 and 5, but there are 5"),
     CODE_CASE(c_try_stack, "process `m`, pc 3: TRY with 1 values on the stack; it needs it empty"),
+    CODE_CASE(c_spawn_stack, "process `m`, pc 3: SPAWN with 1 values on the stack; it needs it empty"),
+    CODE_CASE(c_spawn_out, "process `m`, pc 0: SPAWN jumps outside the code"),
+    CODE_CASE(c_spawn_target, "process `m`, pc 6: POP needs 1 values, the stack has 0"),
 };
 
 /* The mini bundle itself is valid: the code cases break only what they name. */

@@ -646,6 +646,68 @@ static void test_after_handler(void **state) {
   expect_refused(&B, "t", "one TIMER edge per handler (1)");
 }
 
+/* A step beside a listener (`on message ping { ... }`, a BPMN non-interrupting message
+ * boundary): each arrival starts the handler as a token of its own; the step closing
+ * withdraws the listener but not a handler already started; saved and restored in
+ * between. A spawn without the TIMER edge to its flow is refused. */
+static void test_spawn_listener(void **state) {
+  (void)state;
+  Build B = build_new();
+  IrNode *s = node(&B, IR_START, "s"), *race = node(&B, IR_RACE, "race"), *t = task_node(&B, "t");
+  IrNode *join = node(&B, IR_RACE_JOIN, "join"), *done = log_node(&B, "done"), *e = node(&B, IR_END, "e");
+  IrNode *r = node(&B, IR_RECEIVE, "listen"), *sp = node(&B, IR_SPAWN, "spawn");
+  r->u.receive.name = "ping";
+  IrNode *heard = log_node(&B, "heard"), *w = node(&B, IR_WAIT, "w"), *later = log_node(&B, "later");
+  w->u.wait.value = ir_expr_duration(B.ir, 3600);
+  IrNode *hend = node(&B, IR_HANDLER_END, "hend");
+  flow(&B, s, race);
+  branch(&B, race, 0, t);
+  branch(&B, race, 1, r);
+  flow(&B, t, join);
+  flow(&B, join, done);
+  flow(&B, done, e);
+  flow(&B, r, sp);
+  flow(&B, sp, r);
+  ir_edge(B.ir, B.p, sp, heard, IR_E_TIMER, NULL);
+  flow(&B, heard, w);
+  flow(&B, w, later);
+  flow(&B, later, hend);
+  size_t len;
+  uint8_t *bytes = compile(&B, &len);
+  Session ses;
+  session_start(&ses, bytes, len, 0);
+  BpError err;
+  assert_int_equal(bp_message(ses.inst, "ping", NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_message(ses.inst, "ping", NULL, 0, &err), BP_OK);
+  assert_string_equal(ses.run.path, "heard heard");
+  /* saved and restored while the listener and two handlers wait */
+  uint8_t *saved = NULL;
+  size_t nsaved = 0;
+  assert_int_equal(bp_instance_save(ses.inst, &saved, &nsaved, &err), BP_OK);
+  bp_instance_free(ses.inst);
+  ses.inst = NULL;
+  assert_int_equal(bp_instance_restore(ses.b, NULL, saved, nsaved, &ses.inst, &err), BP_OK);
+  bp_free(ses.rt, saved, nsaved);
+  assert_int_equal(bp_complete(ses.inst, 0, "bob", NULL, NULL, 0, &err), BP_OK);
+  assert_string_equal(ses.run.path, "heard heard done");
+  assert_int_equal(bp_instance_status(ses.inst), BP_WAITING); /* the handlers still wait */
+  assert_int_not_equal(bp_message(ses.inst, "ping", NULL, 0, &err), BP_OK); /* nobody listens */
+  assert_int_equal(bp_advance(ses.inst, 3600, &err), BP_OK);
+  assert_string_equal(ses.run.path, "heard heard done later later");
+  assert_int_equal(bp_instance_status(ses.inst), BP_COMPLETED);
+  session_end(&ses);
+  free(bytes);
+  ir_free(B.ir);
+
+  B = build_new();
+  s = node(&B, IR_START, "s");
+  sp = node(&B, IR_SPAWN, "spawn");
+  e = node(&B, IR_END, "e");
+  flow(&B, s, sp);
+  flow(&B, sp, e);
+  expect_refused(&B, "spawn", "a spawn needs one FLOW edge (on) and one TIMER edge");
+}
+
 static void test_refuses_two_starts(void **state) {
   (void)state;
   Build B = build_new();
@@ -976,6 +1038,7 @@ int main(void) {
       cmocka_unit_test(test_documents_and_actions),
       cmocka_unit_test(test_random_graphs),
       cmocka_unit_test(test_after_handler),
+      cmocka_unit_test(test_spawn_listener),
       cmocka_unit_test(test_refuses_two_starts),
       cmocka_unit_test(test_refuses_an_unreachable_node),
       cmocka_unit_test(test_refuses_a_join_fed_by_a_choice),

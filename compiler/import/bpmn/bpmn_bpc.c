@@ -189,6 +189,10 @@ static void flow_edge(Ctx *c, BpmnFlow *f) {
     return;
   }
   const char *kind = x->items[0]->s;
+  if (str_eq(kind, "spawn") && from->kind == IR_SPAWN) { /* the flow a spawn starts */
+    ir_edge(c->ir, c->p, from, to, IR_E_TIMER, label(c, f));
+    return;
+  }
   if (str_eq(kind, "goto") && x->n == 1) {
     ir_edge(c->ir, c->p, from, to, IR_E_GOTO, label(c, f));
   } else if (str_eq(kind, "flow") || str_eq(kind, "else")) {

@@ -38,6 +38,7 @@ typedef struct El {
   PtrVec afters;     /* struct El*: non-interrupting timers, as `after` handlers */
   PtrVec forks;      /* struct El*: non-interrupting timers whose path rejoins the activity's */
   BpmnCond *adhoc_cond; /* an ad-hoc sub-process's completion condition, parsed and typed */
+  PtrVec listens;    /* struct El*: non-interrupting boundaries run beside the activity (listen_scope) */
 } El;
 
 enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
@@ -1113,7 +1114,7 @@ static void map_element(Proc *P, El *el) {
     return;
   case BPMN_SUB_PROCESS:
     if (e->triggered_by_event) {
-      refuse(mp, el, "an event sub-process", "the runtime has no event handlers of this kind");
+      refuse(mp, el, "an event sub-process", "not mapped yet: its handler would be a listener beside the enclosing scope, as for a non-interrupting boundary event, but a process has no single end at which to withdraw it");
       return;
     }
     if (e->ad_hoc) {
@@ -1280,12 +1281,19 @@ static bool rejoins(Proc *P, const El *b, const El *act) {
   return meets;
 }
 
+static bool listens_on(const El *act);
+static void listen_boundary(Proc *P, El *b, El *act, BpmnEventDefKind dk);
+
 /* A non-interrupting timer: on a human task, an `after` handler of its step
  * (its path a token of its own, which the task completing does not stop);
  * when that path flows back into the task's own (a parallel join waiting for
  * both), a parallel branch beside the task that waits for the timer. */
 static void non_interrupting(Proc *P, El *b, El *act) {
   BpmnMap *mp = P->mp;
+  if (act && !is_human(act->e->kind) && listens_on(act)) {
+    listen_boundary(P, b, act, BPMN_DEF_TIMER);
+    return;
+  }
   if (!act || !is_human(act->e->kind)) {
     refuse_timer_on(mp, b, act, "a non-interrupting timer boundary event",
                     "only a human task keeps running while the timer's token goes on");
@@ -1315,6 +1323,10 @@ static void map_boundaries(Proc *P) {
     BpmnEventDefKind dk = def_kind(b->e);
     if (dk == BPMN_DEF_ERROR || dk == BPMN_DEF_ESCALATION) {
       catch_boundary(P, b, act, dk);
+      continue;
+    }
+    if (is_message_def(dk) && !b->e->cancel_activity) {
+      listen_boundary(P, b, act, dk);
       continue;
     }
     if (is_message_def(dk)) {
@@ -1420,6 +1432,200 @@ static void wrap_forks(Proc *P, El *act) {
     b->node = b->entry = b->exit = t;
     ir_edge(ir, P->p, f, t, IR_E_FLOW, NULL)->arm = i + 1;
   }
+}
+
+/* ---- handlers beside an activity: non-interrupting boundary events ---------------------
+
+   A non-interrupting message, signal or timer boundary event sends a token along its own
+   path each time it fires while the activity runs, and the activity goes on. The
+   activity becomes a race (`ID__scope`, an IR_RACE whose IR_RACE_JOIN `ID__scope_end`
+   the activity's own path reaches) with one more branch per boundary: a listener that
+   waits for the event (an IR_RECEIVE `B__listen`, an IR_WAIT `B__wait`) and then starts
+   the boundary's path as a token of its own (an IR_SPAWN `B__spawn`, whose TIMER edge
+   leads to an IR_MERGE named by the boundary). A message or signal listener waits again
+   (each arrival runs the path once more); a timer runs once, or again every period of a
+   cycle. The activity completing reaches the race's join first, which withdraws the
+   listeners; paths already started go on (they are in no race). The same shape as
+   `.bp`'s `on message` beside a step (docs/language.md). */
+
+/* The activities a boundary's listeners can run beside: tasks, host actions, receive
+ * tasks and embedded sub-processes, without loops. */
+static bool listens_on(const El *act) {
+  BpmnKind k = act->e->kind;
+  bool sub = k == BPMN_SUB_PROCESS && !act->e->triggered_by_event;
+  return (is_human(k) || is_action(k) || k == BPMN_RECEIVE_TASK || sub) && act->e->loop.kind == BPMN_LOOP_NONE;
+}
+
+/* Whether the path out of boundary b meets the activity's own path anywhere but at an end
+ * event (a token of its own cannot merge into another flow). */
+static bool meets_activity_path(Proc *P, const El *b, const El *act) {
+  bool *from_b = arena_alloc(&P->mp->m->arena, (P->nels + 1) * sizeof *from_b);
+  bool *from_act = arena_alloc(&P->mp->m->arena, (P->nels + 1) * sizeof *from_act);
+  memset(from_b, 0, (P->nels + 1) * sizeof *from_b);
+  memset(from_act, 0, (P->nels + 1) * sizeof *from_act);
+  reach_from(P, act, from_act, NULL);
+  from_act[act - P->els] = true;
+  reach_from(P, b, from_b, NULL);
+  for (uint32_t i = 0; i < P->nels; i++)
+    if (from_b[i] && from_act[i] && P->els[i].e->kind != BPMN_END_EVENT) return true;
+  return false;
+}
+
+static void listen_boundary(Proc *P, El *b, El *act, BpmnEventDefKind dk) {
+  BpmnMap *mp = P->mp;
+  char what[96];
+  snprintf(what, sizeof what, "a non-interrupting %s boundary event", def_word(dk));
+  if (!act || !listens_on(act)) {
+    const char *kind = act ? bpmn_kind_name(act->e->kind) : "activity";
+    char text[160];
+    snprintf(text, sizeof text, "%s on %s %s", what, article(kind), kind);
+    refuse(mp, b, text, "only tasks, host actions, receive tasks and embedded sub-processes without loops run handlers beside them");
+    return;
+  }
+  if (meets_activity_path(P, b, act)) {
+    refuse(mp, b, what, "its path meets the activity's own path: a token of its own cannot merge into another flow");
+    return;
+  }
+  ptrvec_push(&mp->m->arena, &act->listens, b);
+}
+
+/* The meeting point each listening boundary's path leaves from (before the flows are
+ * mapped). */
+static void listen_nodes(Proc *P, El *act) {
+  for (uint32_t i = 0; i < act->listens.n; i++) {
+    El *b = act->listens.items[i];
+    IrNode *n = ir_node(P->mp->ir, P->p, IR_MERGE, b->e->id, b->e->line, 0);
+    n->title = ir_str(P->mp->ir, b->e->name && *b->e->name ? b->e->name : "");
+    b->node = b->entry = b->exit = n;
+  }
+}
+
+/* A timer listener: wait for the first time, start the path; with a period, wait again
+ * and start it again, at most `times` runs in all (a hidden int slot counts them). */
+static IrNode *timer_listener(Proc *P, El *b, IrNode *spawn, IrNode **first) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  TimerSpec ts;
+  if (!timer_spec(P, b, &ts)) return NULL;
+  IrNode *w = ir_node(ir, p, ts.until ? IR_WAIT_UNTIL : IR_WAIT, sub_id(mp, b->e, "wait"), b->e->line, 0);
+  w->u.wait.value = ts.first;
+  *first = w;
+  if (!ts.every) {
+    ir_edge(ir, p, w, spawn, IR_E_FLOW, NULL);
+    ir_edge(ir, p, spawn, ir_node(ir, p, IR_END, sub_id(mp, b->e, "listened"), b->e->line, 0), IR_E_FLOW, NULL);
+    return w;
+  }
+  IrNode *again = ir_node(ir, p, IR_WAIT, sub_id(mp, b->e, "every"), b->e->line, 0);
+  again->u.wait.value = ts.every;
+  if (!ts.times) {
+    ir_edge(ir, p, w, spawn, IR_E_FLOW, NULL);
+    ir_edge(ir, p, spawn, again, IR_E_FLOW, NULL);
+    ir_edge(ir, p, again, spawn, IR_E_FLOW, NULL);
+    return w;
+  }
+  /* runs = 0 before the first wait; after each start: runs + 1 < times ? wait again : end */
+  uint16_t slot = ir_slot(ir, p, sub_id(mp, b->e, "runs"), &type_int, IR_SLOT_HIDDEN);
+  IrNode *zero = ir_node(ir, p, IR_ASSIGN, sub_id(mp, b->e, "runs0"), b->e->line, 0);
+  zero->u.assign.to_slot = true;
+  zero->u.assign.index = slot;
+  zero->u.assign.type = &type_int;
+  zero->u.assign.value = ir_expr_int(ir, 0);
+  IrNode *count = ir_node(ir, p, IR_ASSIGN, sub_id(mp, b->e, "count"), b->e->line, 0);
+  count->u.assign.to_slot = true;
+  count->u.assign.index = slot;
+  count->u.assign.type = &type_int;
+  count->u.assign.value = ir_expr_binary(ir, &type_int, IR_OP_ADD, ir_expr_slot(ir, p, slot), ir_expr_int(ir, 1));
+  IrNode *more = ir_node(ir, p, IR_CHOICE, sub_id(mp, b->e, "more"), b->e->line, 0);
+  IrNode *done = ir_node(ir, p, IR_END, sub_id(mp, b->e, "listened"), b->e->line, 0);
+  *first = zero;
+  ir_edge(ir, p, zero, w, IR_E_FLOW, NULL);
+  ir_edge(ir, p, w, spawn, IR_E_FLOW, NULL);
+  ir_edge(ir, p, spawn, count, IR_E_FLOW, NULL);
+  ir_edge(ir, p, count, more, IR_E_FLOW, NULL);
+  ir_edge_cond(ir, p, more, again, 0,
+               ir_expr_binary(ir, &type_bool, IR_OP_LT, ir_expr_slot(ir, p, slot), ts.times), "more runs");
+  ir_edge(ir, p, more, done, IR_E_ELSE, "done");
+  ir_edge(ir, p, again, spawn, IR_E_FLOW, NULL);
+  return w;
+}
+
+/* An activity with interrupting boundaries too (an event race inside the listeners'
+ * race: MIWG C.9.1's receive task, reminded daily, given up after a week): every way out
+ * of it — the activity done, each interrupting event — must reach the listeners' join,
+ * which withdraws them. Each way stores its number in a hidden int slot `ID__way` and goes
+ * to the join; after it an IR_CHOICE `ID__ways` sends the token on along that way's flows
+ * (from an IR_MERGE `ID__way_N`, N = 0 the activity, 1.. its boundaries in order). */
+static void listen_ways_out(Proc *P, El *act, uint32_t ne, IrNode *join) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  uint32_t line = act->e->line;
+  uint16_t slot = ir_slot(ir, p, sub_id(mp, act->e, "way"), &type_int, IR_SLOT_HIDDEN);
+  IrNode *choice = ir_node(ir, p, IR_CHOICE, sub_id(mp, act->e, "ways"), line, 0);
+  ir_edge(ir, p, join, choice, IR_E_FLOW, NULL);
+  uint32_t arm = 0;
+  for (uint32_t k = 0; k <= act->bounds.n; k++) {
+    El *b = k ? act->bounds.items[k - 1] : NULL;
+    IrNode *exit = b ? b->exit : act->exit;
+    if (!exit) continue;
+    IrNode *set = ir_node(ir, p, IR_ASSIGN, arena_printf(&ir->arena, "%s__way_set_%u", eid(act->e), (unsigned)k), line, 0);
+    set->u.assign.to_slot = true;
+    set->u.assign.index = slot;
+    set->u.assign.type = &type_int;
+    set->u.assign.value = ir_expr_int(ir, k);
+    IrNode *way = ir_node(ir, p, IR_MERGE, arena_printf(&ir->arena, "%s__way_%u", eid(act->e), (unsigned)k), line, 0);
+    move_out_edges(p, ne, exit, way);
+    ir_edge(ir, p, exit, set, IR_E_FLOW, NULL);
+    ir_edge(ir, p, set, join, IR_E_FLOW, NULL);
+    if (!b) {
+      ir_edge(ir, p, choice, way, IR_E_ELSE, "done");
+      act->exit = way;
+    } else {
+      IrExpr *is = ir_expr_binary(ir, &type_bool, IR_OP_EQ, ir_expr_slot(ir, p, slot), ir_expr_int(ir, k));
+      ir_edge_cond(ir, p, choice, way, arm++, is, b->e->name && *b->e->name ? ir_str(ir, b->e->name) : eid(b->e));
+      b->exit = way;
+    }
+  }
+}
+
+static void wrap_listen_scope(Proc *P, El *act) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  if (!act->listens.n || !act->entry || !act->exit || act->refused) return;
+  if (act->listens.n + 1 > 255) {
+    refuse(mp, act->listens.items[0], "more than 254 non-interrupting boundary events on one activity", "a race has at most 255 branches");
+    return;
+  }
+  uint32_t ne = p->edges.n, line = act->e->line;
+  IrNode *race = ir_node(ir, p, IR_RACE, sub_id(mp, act->e, "scope"), line, 0);
+  IrNode *join = ir_node(ir, p, IR_RACE_JOIN, sub_id(mp, act->e, "scope_end"), line, 0);
+  if (!act->bounds.n) move_out_edges(p, ne, act->exit, join);
+  for (uint32_t i = 0; i < ne; i++) {
+    IrEdge *e = ir_edge_at(p, i);
+    if (e->to == act->entry && e->kind != IR_E_TIMER) e->to = race;
+  }
+  ir_edge(ir, p, race, act->entry, IR_E_FLOW, NULL)->arm = 0;
+  if (act->bounds.n) listen_ways_out(P, act, ne, join);
+  else ir_edge(ir, p, act->exit, join, IR_E_FLOW, NULL);
+  for (uint32_t i = 0; i < act->listens.n; i++) {
+    El *b = act->listens.items[i];
+    IrNode *spawn = ir_node(ir, p, IR_SPAWN, sub_id(mp, b->e, "spawn"), b->e->line, 0);
+    spawn->title = ir_str(ir, b->e->name && *b->e->name ? b->e->name : "");
+    ir_edge(ir, p, spawn, b->entry, IR_E_TIMER, NULL);
+    IrNode *first = NULL;
+    if (def_kind(b->e) == BPMN_DEF_TIMER) {
+      if (!timer_listener(P, b, spawn, &first)) continue;
+    } else {
+      first = receive_node(mp, p, b, sub_id(mp, b->e, "listen"));
+      ir_edge(ir, p, first, spawn, IR_E_FLOW, NULL);
+      ir_edge(ir, p, spawn, first, IR_E_FLOW, NULL);
+    }
+    ir_edge(ir, p, race, first, IR_E_FLOW, NULL)->arm = i + 1;
+  }
+  act->entry = race;
+  if (!act->bounds.n) act->exit = join;
 }
 
 /* Parses the conditions of an exclusive gateway's flows; refuses conditions
@@ -2285,6 +2491,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) catch_nodes(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) listen_nodes(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_afters(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_forks(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) map_conditions(&P, &P.els[i]);
@@ -2346,6 +2553,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     bpmn_loop_wrap(mp, P.p, &P.vars, P.loops.items[i + 1], el->entry, el->exit,
                    is_human(el->e->kind) ? el->node : NULL);
   }
+  for (uint32_t i = 0; i < P.nels; i++) wrap_listen_scope(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_catch_scope(&P, &P.els[i]);
   (void)index;
 }

@@ -882,6 +882,55 @@ static bool fork_stmt(Tobp *T, const IrNode *n, PtrVec *out, const IrEdge **afte
   return true;
 }
 
+/* `on message NAME { }` handlers of a human step: a RACE whose first branch is the step,
+ * flowing straight to the race's join, and whose other branches are listeners — an
+ * IR_RECEIVE without fields, then an IR_SPAWN back to it, whose TIMER edge enters the
+ * handler. false (nothing written) when n is not of that shape. */
+static bool listen_stmt(Tobp *T, const IrNode *n, PtrVec *out, const IrEdge **after) {
+  const IrNode *join = join_of(T, n);
+  uint32_t k;
+  const IrEdge **arms = arms_of(T, n, &k);
+  if (!join || k < 2 || !ir_is_human(arms[0]->to->kind)) return false;
+  const IrNode *step = arms[0]->to;
+  const IrEdge *out0 = flow_out(T, step);
+  if (!out0 || out0->to != join) return false;
+  const IrNode **entries = arena_alloc(&T->prog->arena, k * sizeof *entries);
+  for (uint32_t i = 1; i < k; i++) {
+    const IrNode *r = arms[i]->to;
+    if (r->kind != IR_RECEIVE || r->u.receive.nfields || r->nin != 2) return false;
+    const IrEdge *to_spawn = flow_out(T, r);
+    const IrNode *sp = to_spawn ? to_spawn->to : NULL;
+    if (!sp || sp->kind != IR_SPAWN || sp->nin != 1) return false;
+    const IrEdge *back = flow_out(T, sp);
+    if (!back || back->to != r) return false;
+    entries[i] = NULL;
+    for (uint32_t j = 0; j < sp->nout; j++) {
+      const IrEdge *e = ir_edge_at(T->p, sp->out[j]);
+      if (e->kind == IR_E_TIMER) entries[i] = e->to;
+    }
+    if (!entries[i]) return false;
+  }
+  if (!once(T, n) || !once(T, step) || !once(T, join)) return false;
+  Stmt *s = human_stmt(T, step);
+  for (uint32_t i = 1; i < k && !T->failed; i++) {
+    const IrNode *r = arms[i]->to;
+    const char *name = r->u.receive.name ? r->u.receive.name : "";
+    Expr *quoted = NULL;
+    if (!is_ident(name)) {
+      if (!*name || strchr(name, '{') || strchr(name, '}'))
+        fail(T, r, "the message name \"%s\" cannot be written in .bp (empty, or with a brace)", name);
+      quoted = string_expr(T, name, (uint32_t)strlen(name));
+    }
+    Block *body = handler_block(T, entries[i]);
+    tree_human_on_message(T->ps, s, "message", nospan(), tree_name(quoted ? NULL : name, nospan()), quoted, body,
+                          nospan());
+  }
+  if (T->failed) return false;
+  push(T, out, from_node(T, s, step));
+  *after = flow_out(T, join);
+  return true;
+}
+
 /* Statements that take no time: an event's continuation made of these may
  * stay in its `parallel any` branch. */
 static bool instant(const Block *b) {
@@ -1297,7 +1346,11 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
         if (!once(T, n) || !choice_stmt(T, n, L, out, &goes_on, &next)) goto done;
         break;
       case IR_FORK: case IR_RACE:
-        if (!once(T, n) || !fork_stmt(T, n, out, &e)) goto done;
+        if (n->kind == IR_RACE && listen_stmt(T, n, out, &e)) {
+          if (!e) next = NULL;
+          break;
+        }
+        if (T->failed || !once(T, n) || !fork_stmt(T, n, out, &e)) goto done;
         if (!e) next = NULL;
         break;
       case IR_EVENT_WAIT:
@@ -1342,6 +1395,11 @@ static bool walk(Tobp *T, const IrNode *n, const IrNode *follow, Loop *L, PtrVec
         goto done;
       case IR_STATE: case IR_GOTO: case IR_IDLE:
         fail(T, n, "processes with states are not printed by bpc import yet");
+        goto done;
+      case IR_SPAWN: /* a listener not beside a human step (listen_stmt) */
+        fail(T, n, "handlers beside an activity that is not a human step (a non-interrupting boundary "
+                   "event on a sub-process, an action or a receive task) have no .bp form: `on message` "
+                   "follows a human step");
         goto done;
       default: {
         if (!once(T, n)) goto done; /* before a step's handlers are walked */
