@@ -2339,7 +2339,6 @@ static void name_unsaid(Proc *P) {
     u->name = name;
     bpmn_var_use(mp, &P->vars, name, u->type, eid(u->e), u->e->line);
     bpmn_warning(mp->m, u->e->line, "%s: %s is the start parameter `%s`", eid(u->e), u->what, name);
-    }
   }
 }
 
