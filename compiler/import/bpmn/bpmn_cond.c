@@ -312,7 +312,12 @@ static BpmnCond *primary(Parser *P) {
   if (P->xpath && (isalpha((unsigned char)c) || c == '_')) return xpath_name(P);
   size_t n = word_len(P);
   if (!n) {
-    snprintf(P->buf, sizeof P->buf, "`%c` is not in the subset", c);
+    /* the whole character, not its first byte: names are ASCII in the subset */
+    int len = 1;
+    if ((unsigned char)c >= 0xC0)
+      while (len < 4 && P->s + len < P->end && ((unsigned char)P->s[len] & 0xC0) == 0x80) len++;
+    snprintf(P->buf, sizeof P->buf, "`%.*s` is not in the subset%s", len, P->s,
+             (unsigned char)c >= 0x80 ? " (names in conditions are ASCII)" : "");
     return fail(P, P->buf), NULL;
   }
   if (word_is(P, "true") || word_is(P, "false")) {

@@ -8,7 +8,7 @@ endif
 syn keyword scnCommand start create use approve reject complete command set advance clock
 syn keyword scnCommand answer fail message signal expect items show help
 syn keyword scnExpect task no completed terminated waiting failed notified journal state
-syn keyword scnExpect called error
+syn keyword scnExpect called error overdue
 syn keyword scnType int decimal string bool date datetime duration user users none
 
 syn match scnComment "#.*$" contains=@Spell
