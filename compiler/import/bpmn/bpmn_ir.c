@@ -38,6 +38,8 @@ typedef struct El {
   PtrVec afters;     /* struct El*: non-interrupting timers, as `after` handlers */
   PtrVec forks;      /* struct El*: non-interrupting timers whose path rejoins the activity's */
   BpmnCond *adhoc_cond; /* an ad-hoc sub-process's completion condition, parsed and typed */
+  BpmnCond *start_cond;  /* a conditional start event's condition, parsed and typed ... */
+  IrNode *start_choice;  /* ... and the CHOICE after its START that tests it */
   PtrVec listens;    /* struct El*: non-interrupting boundaries run beside the activity (listen_scope) */
 } El;
 
@@ -918,6 +920,62 @@ static void map_adhoc(Proc *P, El *el) {
   el->entry->title = ir_str(ir, e->name && *e->name ? e->name : "");
 }
 
+/* A conditional start event at the process's level (BPMN 2.0 10.5.2): the instance
+ * is started when the condition holds. As an engine's condition evaluation API does
+ * (the caller gives the variables, the engine starts the processes whose start
+ * condition holds), the host starts the instance with its start parameters, and the
+ * condition is tested first: START, a CHOICE `ID__condition`, on at `ID__met` when it
+ * holds, else an IR_TERMINATE `ID__not_met` that names the event. The CHOICE's edges
+ * are drawn by wrap_start_cond once the variables' types are known. */
+static IrNode *conditional_start(Proc *P, El *el) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  BpmnElement *e = el->e;
+  const BpmnEventDef *d = only_def(e);
+  const char *text = d ? d->text : NULL;
+  if (!text || !*text) {
+    refuse(mp, el, "a conditional start event without a condition", "nothing says when the process starts");
+    return NULL;
+  }
+  const char *why = NULL;
+  BpmnCond *c = bpmn_cond_parse(mp, text, d->language, &why);
+  if (!c) {
+    bpmn_error(mp->m, e->line, "%s: the start condition `%.80s` is not supported (%s)", eid(e), text,
+               why ? why : "not in the subset");
+    el->refused = true;
+    return NULL;
+  }
+  if (!bpmn_cond_type(mp, &P->vars, c, eid(e), e->line)) {
+    el->refused = true;
+    return NULL;
+  }
+  el->start_cond = c;
+  IrNode *n = ir_node(ir, P->p, IR_START, e->id, e->line, 0);
+  IrNode *choice = el->start_choice = ir_node(ir, P->p, IR_CHOICE, sub_id(mp, e, "condition"), e->line, 0);
+  choice->title = ir_str(ir, "the start condition");
+  ir_edge(ir, P->p, n, choice, IR_E_FLOW, NULL);
+  el->exit = ir_node(ir, P->p, IR_MERGE, sub_id(mp, e, "met"), e->line, 0);
+  bpmn_warning(mp->m, e->line,
+               "%s: a conditional start event: the host starts the instance, which ends at once (terminated) "
+               "unless the condition holds on its start parameters",
+               eid(e));
+  return n;
+}
+
+static void wrap_start_cond(Proc *P, El *el) {
+  if (!el->start_cond || !el->start_choice || !el->exit) return;
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  const char *id = eid(el->e);
+  IrExpr *cond = bpmn_cond_build(mp, P->p, &P->vars, el->start_cond);
+  if (!cond) return;
+  ir_edge_cond(ir, P->p, el->start_choice, el->exit, 0, cond, ir_str(ir, "holds"));
+  IrNode *t = ir_node(ir, P->p, IR_TERMINATE, sub_id(mp, el->e, "not_met"), el->e->line, 0);
+  const char *reason = arena_printf(&ir->arena, "the start condition of %s does not hold", id);
+  t->u.terminate.reason = ir_expr_string(ir, reason, (uint32_t)strlen(reason));
+  ir_edge(ir, P->p, el->start_choice, t, IR_E_ELSE, NULL);
+}
+
 /* An ad-hoc sub-process's completion condition: a try scope around it; after each
  * inner activity a CHOICE tests the condition, and when it holds a THROW of the code
  * `ID completed`, which only this scope catches, stops everything still open inside
@@ -993,6 +1051,11 @@ static void map_element(Proc *P, El *el) {
     }
     if (dk == BPMN_DEF_TIMER && !el->sub && !P->p->start) {
       n = timer_start(P, el);
+      if (!n) return;
+      break;
+    }
+    if (dk == BPMN_DEF_CONDITIONAL && !el->sub && !P->p->start) {
+      n = conditional_start(P, el);
       if (!n) return;
       break;
     }
@@ -2547,6 +2610,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     if (P.els[i].e->kind == BPMN_SUB_PROCESS && P.els[i].entry && !P.els[i].inner)
       implicit_start(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_adhoc(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_start_cond(&P, &P.els[i]);
   for (uint32_t i = 0; i + 1 < P.loops.n; i += 2) {
     El *el = P.loops.items[i];
     bpmn_loop_wrap(mp, P.p, &P.vars, P.loops.items[i + 1], el->entry, el->exit,
