@@ -189,6 +189,7 @@ bpmn_bound_error.bpmn timerEvent a duration of 1 seconds: .bp durations count wh
 bpmn_non_interrupting.bpmn boundaryEvent a duration of 1 seconds: .bp durations count whole minutes
 bpmn_listen.bpmn prices__spawn handlers beside an activity that is not a human step
 bpmn_miwg_c91.bpmn BoundaryEvent_1__spawn handlers beside an activity that is not a human step
+bpmn_event_sub.bpmn askStart__spawn handlers beside an activity that is not a human step
 EOF
 for src in tests/scenarios/*.bpmn; do
   [ -f "$src" ] || continue

@@ -389,6 +389,7 @@ typedef struct Proc {
   PtrVec var_timers; /* VarTimer*: timers given by a variable, for building later */
   uint32_t nstarts;  /* start events at the process's level */
   PtrVec starts;     /* El*: those start events, when there are several (several_starts) */
+  PtrVec evstarts;   /* El*: start events of non-interrupting event sub-processes (wrap_process_scope) */
 } Proc;
 
 /* A timer given as `${name}` or `=name`: its expression is made in place once the
@@ -1054,6 +1055,25 @@ static void map_element(Proc *P, El *el) {
       if (!n) return;
       break;
     }
+    if (el->sub && el->sub->e->triggered_by_event) { /* an event sub-process's start */
+      bool listens = dk == BPMN_DEF_TIMER || is_message_def(dk);
+      if (e->interrupting || !listens) {
+        char what[96];
+        snprintf(what, sizeof what, "an event sub-process started by %s %s%s start event", article(e->interrupting ? "interrupting" : def_word(dk)),
+                 e->interrupting ? "interrupting " : "", def_word(dk));
+        refuse(mp, el, what,
+               e->interrupting ? "only non-interrupting ones are mapped (a listener beside the process; an interrupting one would cancel the process's own flow)"
+                               : "only message, signal and timer starts are listened for");
+        return;
+      }
+      if (el->sub->inner) {
+        refuse(mp, el, "a second start event in an event sub-process", "an event sub-process starts at one place");
+        return;
+      }
+      n = el->sub->inner = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+      ptrvec_push(&mp->m->arena, &P->evstarts, el);
+      break;
+    }
     if (dk == BPMN_DEF_CONDITIONAL && !el->sub && !P->p->start) {
       n = conditional_start(P, el);
       if (!n) return;
@@ -1177,7 +1197,20 @@ static void map_element(Proc *P, El *el) {
     return;
   case BPMN_SUB_PROCESS:
     if (e->triggered_by_event) {
-      refuse(mp, el, "an event sub-process", "not mapped yet: its handler would be a listener beside the enclosing scope, as for a non-interrupting boundary event, but a process has no single end at which to withdraw it");
+      if (el->sub) {
+        refuse(mp, el, "an event sub-process inside a sub-process",
+               "only event sub-processes at the process's level are mapped (listeners beside the whole process)");
+        return;
+      }
+      /* its flow starts at its start event (a listener's path, wrap_process_scope) and
+       * ends at `ID__done`, where the handler's token ends */
+      el->node = el->exit = ir_node(ir, P->p, IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
+      el->exit->title = ir_str(ir, e->name && *e->name ? e->name : "");
+      for (uint32_t i = 0; i < P->nels; i++) { /* its none end events mapped before it */
+        El *c = &P->els[i];
+        if (c->sub == el && c->node && c->e->kind == BPMN_END_EVENT && def_kind(c->e) == BPMN_DEF_NONE)
+          ir_edge(ir, P->p, c->node, el->exit, IR_E_FLOW, NULL);
+      }
       return;
     }
     if (e->ad_hoc) {
@@ -1691,6 +1724,69 @@ static void wrap_listen_scope(Proc *P, El *act) {
   if (!act->bounds.n) act->exit = join;
 }
 
+/* Non-interrupting event sub-processes at the process's level (BPMN 2.0 10.3.5): while
+ * the process's own flow runs, each arrival of the start event's message or signal (each
+ * firing of its timer) runs the event sub-process's flow as a token of its own. The same
+ * listeners as for a boundary event beside an activity (wrap_listen_scope), beside the
+ * whole flow: its START goes on to an IR_MERGE `PROC__body`, and each IR_END of the flow
+ * becomes an IR_MERGE into `PROC__body_end`, the scope's end, after which one IR_END
+ * ends the process; the race's join withdraws the listeners there. Runs before the
+ * activities' own listeners are made, so every END reachable from START (through any
+ * edge but the TIMER edges of started paths) is the flow's own. */
+static void wrap_process_scope(Proc *P) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  if (!P->evstarts.n || !p->start) return;
+  uint32_t nn = p->nodes.n, ne = p->edges.n;
+  /* out-edges by node (the IR links them only in ir_finish) */
+  uint32_t *first = arena_alloc(&mp->m->arena, (nn + 1) * sizeof *first);
+  uint32_t *next = arena_alloc(&mp->m->arena, (ne + 1) * sizeof *next);
+  for (uint32_t i = 0; i <= nn; i++) first[i] = UINT32_MAX;
+  for (uint32_t i = 0; i < ne; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    next[i] = first[e->from->index];
+    first[e->from->index] = i;
+  }
+  bool *seen = arena_alloc(&mp->m->arena, (nn + 1) * sizeof *seen);
+  uint32_t *stack = arena_alloc(&mp->m->arena, (nn + 1) * sizeof *stack), top = 0;
+  memset(seen, 0, (nn + 1) * sizeof *seen);
+  seen[p->start->index] = true;
+  stack[top++] = p->start->index;
+  while (top) {
+    uint32_t v = stack[--top];
+    for (uint32_t i = first[v]; i != UINT32_MAX; i = next[i]) {
+      const IrEdge *e = ir_edge_at(p, i);
+      if (e->kind == IR_E_TIMER || seen[e->to->index]) continue;
+      seen[e->to->index] = true;
+      stack[top++] = e->to->index;
+    }
+  }
+  BpmnElement *pe = arena_alloc(&mp->m->arena, sizeof *pe);
+  memset(pe, 0, sizeof *pe);
+  pe->id = p->name;
+  pe->kind = BPMN_SUB_PROCESS;
+  pe->line = p->line;
+  El act;
+  memset(&act, 0, sizeof act);
+  act.e = pe;
+  IrNode *body = ir_node(ir, p, IR_MERGE, sub_id(mp, pe, "body"), p->line, 0);
+  IrNode *body_end = ir_node(ir, p, IR_MERGE, sub_id(mp, pe, "body_end"), p->line, 0);
+  move_out_edges(p, ne, p->start, body);
+  ir_edge(ir, p, p->start, body, IR_E_FLOW, NULL);
+  for (uint32_t i = 0; i < nn; i++) {
+    IrNode *n = ir_node_at(p, i);
+    if (!seen[i] || n->kind != IR_END) continue;
+    n->kind = IR_MERGE;
+    ir_edge(ir, p, n, body_end, IR_E_FLOW, NULL);
+  }
+  act.entry = body;
+  act.exit = body_end;
+  for (uint32_t i = 0; i < P->evstarts.n; i++) ptrvec_push(&mp->m->arena, &act.listens, P->evstarts.items[i]);
+  wrap_listen_scope(P, &act);
+  ir_edge(ir, p, act.exit, ir_node(ir, p, IR_END, sub_id(mp, pe, "end"), p->line, 0), IR_E_FLOW, NULL);
+}
+
 /* Parses the conditions of an exclusive gateway's flows; refuses conditions
  * anywhere else. */
 static void map_conditions(Proc *P, El *el) {
@@ -2080,7 +2176,8 @@ static void collect(Proc *P, const PtrVec *elements, El *sub) {
     el->e = e;
     el->sub = sub;
     el_put(&P->map, el);
-    if (e->kind == BPMN_SUB_PROCESS && !e->triggered_by_event) collect(P, &e->children, el);
+    /* an event sub-process's elements too, at the process's level (wrap_process_scope) */
+    if (e->kind == BPMN_SUB_PROCESS && (!e->triggered_by_event || !sub)) collect(P, &e->children, el);
   }
 }
 
@@ -2544,7 +2641,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   uint32_t first_node = P.p->nodes.n;
   add_flows(&P, &bp->flows);
   for (uint32_t i = 0; i < P.nels; i++)
-    if (P.els[i].e->kind == BPMN_SUB_PROCESS && !P.els[i].e->triggered_by_event)
+    if (P.els[i].e->kind == BPMN_SUB_PROCESS && (!P.els[i].e->triggered_by_event || !P.els[i].sub))
       add_flows(&P, &P.els[i].e->flows);
   token_deadlocks(&P);
   plan_inclusive(&P);
@@ -2616,6 +2713,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
     bpmn_loop_wrap(mp, P.p, &P.vars, P.loops.items[i + 1], el->entry, el->exit,
                    is_human(el->e->kind) ? el->node : NULL);
   }
+  wrap_process_scope(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_listen_scope(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_catch_scope(&P, &P.els[i]);
   (void)index;
