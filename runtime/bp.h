@@ -138,6 +138,10 @@ void bp_value_free(BpRuntime *rt, BpValue *v);
  * instance past the next call on it). */
 BpStatus bp_value_copy(BpRuntime *rt, const BpValue *in, BpValue *out, BpError *err);
 
+/* Whether S (LEN bytes) is text the runtime takes: well-formed UTF-8, no overlong forms,
+ * no surrogates, nothing above U+10FFFF (a host can check a value before it passes it). */
+bool bp_text_valid(const char *s, size_t len);
+
 /* Writes v as `"{...}"` would show it (dates 2026-04-01, durations 4h30m, lists
  * "a, b, c"), NUL-terminated, truncated to size. Returns the full length. */
 size_t bp_value_format(const BpValue *v, char *buf, size_t size);

@@ -1174,6 +1174,8 @@ bool rt_valid_utf8(const char *s, size_t len) {
   return true;
 }
 
+bool bp_text_valid(const char *s, size_t len) { return s && rt_valid_utf8(s, len); }
+
 static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
   switch (in->type) {
   case BPT_T_STRING:

@@ -301,33 +301,6 @@ static void free_values(Worker *w, size_t n) {
     if (w->owned[i]) bp_value_free(w->h.rt, &w->args[i].value);
 }
 
-/* The runtime's rule for text (rt_valid_utf8): well-formed UTF-8, no overlong forms, no
- * surrogates, nothing above U+10FFFF. */
-static bool utf8_ok(const char *s, size_t len) {
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < len) {
-    unsigned c = u[i];
-    size_t n;
-    uint32_t cp, min;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
-    else return false;
-    if (i + n > len) return false;
-    for (size_t k = 1; k < n; k++) {
-      if ((u[i + k] & 0xC0) != 0x80) return false;
-      cp = cp << 6 | (u[i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n;
-  }
-  return true;
-}
-
 /* A text or user cell taken as it stands, without bp_value_parse's copy (and its free
  * after the row): what bp_value_parse would give, when the cell is not quoted, has no
  * blanks to trim and is valid UTF-8 (a user id not empty). bp_start copies it. Anything
@@ -339,7 +312,7 @@ static bool cell_as_is(const CsvCell *cell, uint8_t type, BpValue *out) {
   if (n == 0 || n > BP_MAX_STRING || t[0] == ' ' || t[0] == '\t' || t[0] == '"') return false;
   char last = t[n - 1];
   if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
-  if (!utf8_ok(t, n)) return false;
+  if (!bp_text_valid(t, n)) return false;
   *out = (BpValue){.type = (BpType)type, .s = t, .len = n};
   return true;
 }
