@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bitrix.h"
+#include "bpc_diag.h"
 #include "bpc_load.h"
 #include "fmt.h"
 #include "out.h"
@@ -26,7 +27,7 @@ Source *bpc_bitrix_source(const Source *src, int *status) {
   StrBuf msgs;
   sb_init(&msgs);
   char *text = bx_import(src->path, src->text, src->len, &msgs);
-  if (msgs.len) fputs(msgs.data, stderr);
+  if (msgs.len) bpc_diag_import_lines(src->path, msgs.data, "bitrix-error", "bitrix-warning");
   sb_free(&msgs);
   *status = EXIT_INPUT;
   if (!text) return NULL;

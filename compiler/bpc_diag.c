@@ -199,3 +199,74 @@ void bpc_diag_finish(FILE *out) {
   sb_free(&seen_codes);
   kept_count = 0;
 }
+
+/* One message of an importer (BPMN, Bitrix): a file, a line (0: none), no span. */
+void bpc_diag_import(const char *path, uint32_t line, bool error, const char *code, const char *message) {
+  const char *level = error ? "error" : "warning";
+  if (format == BPC_DIAG_TEXT) { /* as the importers always printed them */
+    if (line) fprintf(stderr, "%s:%u: %s: %s\n", path, line, level, message);
+    else fprintf(stderr, "%s: %s: %s\n", path, level, message);
+    return;
+  }
+  if (kept_count++) sb_puts(&kept, ",\n");
+  if (format == BPC_DIAG_JSON) {
+    sb_puts(&kept, "{\"file\":");
+    json_put_string(&kept, path, strlen(path));
+    if (line) sb_printf(&kept, ",\"line\":%u,\"column\":1", line);
+    sb_printf(&kept, ",\"severity\":\"%s\",\"code\":\"%s\",\"message\":", level, code);
+    json_put_string(&kept, message, strlen(message));
+    sb_putc(&kept, '}');
+  } else {
+    sb_puts(&kept, "{\"ruleId\":");
+    json_put_string(&kept, code, strlen(code));
+    sb_printf(&kept, ",\"level\":\"%s\",\"message\":{\"text\":", level);
+    json_put_string(&kept, message, strlen(message));
+    sb_puts(&kept, "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":");
+    put_uri(&kept, path);
+    sb_putc(&kept, '}');
+    if (line) sb_printf(&kept, ",\"region\":{\"startLine\":%u,\"startColumn\":1}", line);
+    sb_puts(&kept, "}}]}");
+    StrBuf key;
+    sb_init(&key);
+    sb_printf(&key, " %s ", code);
+    if (!seen_codes.data || !strstr(seen_codes.data, key.data)) {
+      sb_puts(&seen_codes, seen_codes.len ? key.data + 1 : key.data);
+      if (kept_rules.len) sb_putc(&kept_rules, ',');
+      sb_puts(&kept_rules, "{\"id\":");
+      json_put_string(&kept_rules, code, strlen(code));
+      sb_putc(&kept_rules, '}');
+    }
+    sb_free(&key);
+  }
+}
+
+void bpc_diag_import_lines(const char *path, const char *text, const char *error_code,
+                           const char *warning_code) {
+  if (format == BPC_DIAG_TEXT) {
+    fputs(text, stderr);
+    return;
+  }
+  size_t plen = strlen(path);
+  StrBuf one;
+  sb_init(&one);
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    if (n == 0) {
+      p += nl ? 1 : 0;
+      continue;
+    }
+    one.len = 0;
+    sb_putn(&one, p, n);
+    const char *msg = one.data;
+    bool error = true;
+    if (strncmp(msg, path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0) {
+      const char *rest = msg + plen + 2;
+      if (strncmp(rest, "error: ", 7) == 0) msg = rest + 7;
+      else if (strncmp(rest, "warning: ", 9) == 0) msg = rest + 9, error = false;
+    }
+    bpc_diag_import(path, 0, error, error ? error_code : warning_code, msg);
+    p += n + (nl ? 1 : 0);
+  }
+  sb_free(&one);
+}

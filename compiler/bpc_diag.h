@@ -24,6 +24,13 @@ BpcDiagFormat bpc_diag_format(void);
 void bpc_diag_emit(Diags *d);
 /* Prints the JSON array or the SARIF log of every kept message to out. */
 void bpc_diag_finish(FILE *out);
+/* Shows (text, exactly as `FILE:LINE: error: message`, or `FILE: ...` when line is 0)
+ * or keeps (JSON, SARIF: column 1, or no position when line is 0) one message of an
+ * importer, under the given code. */
+void bpc_diag_import(const char *path, uint32_t line, bool error, const char *code, const char *message);
+/* The same for the text lines an importer wrote (`FILE: error: ...`, `FILE: warning: ...`). */
+void bpc_diag_import_lines(const char *path, const char *text, const char *error_code,
+                           const char *warning_code);
 
 /* One message as a JSON object (the form of --diagnostics-format=json): file, line,
  * column, end_line, end_column (just after the range), severity, code, message and,

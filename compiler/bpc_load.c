@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bpc_diag.h"
 #include "bpmn.h"
 #include "bpmn_ir.h"
 #include "lower.h"
@@ -53,15 +54,20 @@ bool bpc_is_xml(const char *text, size_t len) { return bpmn_looks_like_xml(text,
 
 static IrProgram *bpmn_ir(Source *src, const char *only, int *status) {
   if (src->len > BPMN_MAX_BYTES) {
-    fprintf(stderr, "%s: error: the file has %lu bytes, more than the %u a BPMN file may have\n", src->path,
-            (unsigned long)src->len, (unsigned)BPMN_MAX_BYTES);
+    char msg[128];
+    snprintf(msg, sizeof msg, "the file has %lu bytes, more than the %u a BPMN file may have",
+             (unsigned long)src->len, (unsigned)BPMN_MAX_BYTES);
+    bpc_diag_import(src->path, 0, true, "bpmn-error", msg);
     *status = EXIT_INPUT;
     return NULL;
   }
   BpmnModel *m = bpmn_read(src->path, src->text, src->len);
   IrProgram *ir = m->errors_n ? NULL : bpmn_to_ir(m, only);
   if (ir) ir_set_source(ir, src->text, src->len); /* the bundle knows the file again by it */
-  bpmn_print_diags(m, stderr);
+  for (uint32_t i = 0; i < m->diags.n; i++) { /* in the format `bpc check` was asked for */
+    const BpmnDiag *d = m->diags.items[i];
+    bpc_diag_import(m->path, d->line, d->error, d->error ? "bpmn-error" : "bpmn-warning", d->message);
+  }
   bpmn_free(m);
   *status = ir ? EXIT_OK : EXIT_INPUT;
   return ir;

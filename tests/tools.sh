@@ -130,7 +130,9 @@ fi
 
 # ---- editors, diagnostics as data, the language server -------------------------------
 if command -v python3 >/dev/null 2>&1; then
-  for t in editor_words.py "diagnostics.py $BPC tests/golden/*.bp" "lsp.py $BPC"; do
+  for t in editor_words.py "diagnostics.py $BPC tests/golden/*.bp" \
+      "import_diagnostics.py $BPC tests/tools/broken.bpmn ../shared/corpus/bpmn/miwg-reference/A.2.1.bpmn ../shared/corpus/bpmn/miwg-reference/B.2.0.bpmn ../shared/corpus/bpmn/miwg-reference/C.6.0.bpmn ../shared/corpus/bitrix/mesilov_bp-82.bpt" \
+      "lsp.py $BPC"; do
     name=${t%% *}
     echo "== tests/tools/$name"
     # shellcheck disable=SC2086

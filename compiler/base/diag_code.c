@@ -14,6 +14,9 @@ typedef struct {
   const char *code, *pattern;
 } CodeRow;
 
+/* The importers' messages have codes of their own, given where they are shown
+ * (bpc_diag_import: bpmn-error, bpmn-warning, bitrix-error, bitrix-warning); the
+ * table is for the `.bp` front end's messages. */
 static const CodeRow code_table[] = {
     /* scanner */
     {"bad-character", "unexpected character"},
