@@ -8,7 +8,7 @@ set -eu
 export LC_ALL=C
 BUILD=$1 OUT=$2 SHARED=${3:-}
 BPC=$BUILD/bpc
-for t in bp bundle state scn csv bpmn bitrix; do mkdir -p "$OUT/$t"; done
+for t in bp bundle state scn csv bpmn bitrix json; do mkdir -p "$OUT/$t"; done
 
 # fuzz_bp: every .bp text of the repository.
 for f in samples/*.bp tests/golden/*.bp tests/scenarios/*.bp tests/dot/*.bp tests/mass/*.bp; do
@@ -62,7 +62,7 @@ cp tests/import/bitrix/*.bpt tests/import/bitrix/bad/*.bpt "$OUT/bitrix/" 2>/dev
 cp ${SHARED:-../shared}/corpus/bitrix/*.bpt "$OUT/bitrix/" 2>/dev/null || true
 
 # The committed seeds.
-for t in bp bundle state scn csv bpmn bitrix; do
+for t in bp bundle state scn csv bpmn bitrix json; do
   [ -d "tests/fuzz/seeds/$t" ] && cp tests/fuzz/seeds/$t/* "$OUT/$t/" 2>/dev/null || true
 done
-for t in bp bundle state scn csv bpmn; do printf '%s: %s inputs\n' "$t" "$(ls "$OUT/$t" | wc -l)"; done
+for t in bp bundle state scn csv bpmn bitrix json; do printf '%s: %s inputs\n' "$t" "$(ls "$OUT/$t" | wc -l)"; done
