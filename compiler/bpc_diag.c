@@ -118,6 +118,20 @@ static void put_location(StrBuf *b, const Diags *d, const Diag *g) {
             r.line, r.col, r.end_line, r.end_col);
 }
 
+/* SARIF lists each code once among the run's rules. */
+static void keep_rule(const char *code) {
+  StrBuf key;
+  sb_init(&key);
+  sb_printf(&key, " %s ", code);
+  if (!seen_codes.data || !strstr(seen_codes.data, key.data)) {
+    sb_puts(&seen_codes, seen_codes.len ? key.data + 1 : key.data);
+    if (kept_rules.len) sb_putc(&kept_rules, ',');
+    sb_puts(&kept_rules, "{\"id\":");
+    json_put_string(&kept_rules, code, strlen(code));
+    sb_putc(&kept_rules, '}');
+  }
+  sb_free(&key);
+}
 /* A SARIF result for message i, its notes (the messages after it) as related locations. */
 static void put_result(StrBuf *b, const Diags *d, const uint32_t *order, uint32_t k) {
   const Diag *g = &d->items[order[k]];
@@ -154,18 +168,7 @@ static void put_result(StrBuf *b, const Diags *d, const uint32_t *order, uint32_
     sb_puts(b, "}}]}]}]");
   }
   sb_putc(b, '}');
-  /* one rule per code */
-  StrBuf key;
-  sb_init(&key);
-  sb_printf(&key, " %s ", code);
-  if (!seen_codes.data || !strstr(seen_codes.data, key.data)) {
-    sb_puts(&seen_codes, seen_codes.len ? key.data + 1 : key.data);
-    if (kept_rules.len) sb_putc(&kept_rules, ',');
-    sb_puts(&kept_rules, "{\"id\":");
-    json_put_string(&kept_rules, code, strlen(code));
-    sb_putc(&kept_rules, '}');
-  }
-  sb_free(&key);
+  keep_rule(code);
 }
 
 void bpc_diag_emit(Diags *d) {
@@ -226,17 +229,7 @@ void bpc_diag_import(const char *path, uint32_t line, bool error, const char *co
     sb_putc(&kept, '}');
     if (line) sb_printf(&kept, ",\"region\":{\"startLine\":%u,\"startColumn\":1}", line);
     sb_puts(&kept, "}}]}");
-    StrBuf key;
-    sb_init(&key);
-    sb_printf(&key, " %s ", code);
-    if (!seen_codes.data || !strstr(seen_codes.data, key.data)) {
-      sb_puts(&seen_codes, seen_codes.len ? key.data + 1 : key.data);
-      if (kept_rules.len) sb_putc(&kept_rules, ',');
-      sb_puts(&kept_rules, "{\"id\":");
-      json_put_string(&kept_rules, code, strlen(code));
-      sb_putc(&kept_rules, '}');
-    }
-    sb_free(&key);
+    keep_rule(code);
   }
 }
 

@@ -791,15 +791,19 @@ static void catch_boundary(Proc *P, El *b, El *act, BpmnEventDefKind dk) {
   ptrvec_push(&mp->m->arena, &act->catches, b);
 }
 
-/* The meeting point each catching boundary's flows leave from. */
-static void catch_nodes(Proc *P, El *act) {
-  for (uint32_t i = 0; i < act->catches.n; i++) {
-    El *b = act->catches.items[i];
+/* The meeting point each boundary of `list` (El*) leaves from: an IR_MERGE with its id,
+ * made before the flows are mapped. */
+static void boundary_nodes(Proc *P, const PtrVec *list) {
+  for (uint32_t i = 0; i < list->n; i++) {
+    El *b = list->items[i];
     IrNode *n = ir_node(P->mp->ir, P->p, IR_MERGE, b->e->id, b->e->line, 0);
     n->title = ir_str(P->mp->ir, b->e->name && *b->e->name ? b->e->name : "");
     b->node = b->entry = b->exit = n;
   }
 }
+
+/* The meeting point each catching boundary's flows leave from. */
+static void catch_nodes(Proc *P, El *act) { boundary_nodes(P, &act->catches); }
 
 /* Every flow edge that leaves `from` leaves `to` instead (edges [0, ne) only). */
 static void move_out_edges(IrProc *p, uint32_t ne, IrNode *from, IrNode *to) {
@@ -874,6 +878,26 @@ static void wrap_catch_scope(Proc *P, El *act) {
   act->exit = leave;
 }
 
+/* An element's own condition (WHAT: "completion", "start"), parsed and typed; NULL, the
+ * element refused and the reason reported, when it is outside the subset. */
+static BpmnCond *element_cond(Proc *P, El *el, const char *what, const char *text, const char *language) {
+  BpmnMap *mp = P->mp;
+  const BpmnElement *e = el->e;
+  const char *why = NULL;
+  BpmnCond *c = bpmn_cond_parse(mp, text, language, &why);
+  if (!c) {
+    bpmn_error(mp->m, e->line, "%s: the %s condition `%.80s` is not supported (%s)", eid(e), what, text,
+               why ? why : "not in the subset");
+    el->refused = true;
+    return NULL;
+  }
+  if (!bpmn_cond_type(mp, &P->vars, c, eid(e), e->line)) {
+    el->refused = true;
+    return NULL;
+  }
+  return c;
+}
+
 /* An ad-hoc sub-process (BPMN 2.0 10.3.5), ordering Parallel: every inner activity
  * without incoming flows opens at once (its performers pick the order; inner flows
  * still order what they connect), and the sub-process is done when all are: the
@@ -897,19 +921,8 @@ static void map_adhoc(Proc *P, El *el) {
              "its open activities would run on after the completion condition holds while no new one starts; only cancelling them is mapped");
       return;
     }
-    const char *why = NULL;
-    BpmnCond *c = bpmn_cond_parse(mp, e->ad_hoc_completion, NULL, &why);
-    if (!c) {
-      bpmn_error(mp->m, e->line, "%s: the completion condition `%.80s` is not supported (%s)", eid(e), e->ad_hoc_completion,
-                 why ? why : "not in the subset");
-      el->refused = true;
-      return;
-    }
-    if (!bpmn_cond_type(mp, &P->vars, c, eid(e), e->line)) {
-      el->refused = true;
-      return;
-    }
-    el->adhoc_cond = c;
+    el->adhoc_cond = element_cond(P, el, "completion", e->ad_hoc_completion, NULL);
+    if (!el->adhoc_cond) return;
   }
   uint32_t firsts = 0;
   for (uint32_t i = 0; i < P->nels; i++) {
@@ -938,19 +951,8 @@ static IrNode *conditional_start(Proc *P, El *el) {
     refuse(mp, el, "a conditional start event without a condition", "nothing says when the process starts");
     return NULL;
   }
-  const char *why = NULL;
-  BpmnCond *c = bpmn_cond_parse(mp, text, d->language, &why);
-  if (!c) {
-    bpmn_error(mp->m, e->line, "%s: the start condition `%.80s` is not supported (%s)", eid(e), text,
-               why ? why : "not in the subset");
-    el->refused = true;
-    return NULL;
-  }
-  if (!bpmn_cond_type(mp, &P->vars, c, eid(e), e->line)) {
-    el->refused = true;
-    return NULL;
-  }
-  el->start_cond = c;
+  el->start_cond = element_cond(P, el, "start", text, d->language);
+  if (!el->start_cond) return NULL;
   IrNode *n = ir_node(ir, P->p, IR_START, e->id, e->line, 0);
   IrNode *choice = el->start_choice = ir_node(ir, P->p, IR_CHOICE, sub_id(mp, e, "condition"), e->line, 0);
   choice->title = ir_str(ir, "the start condition");
@@ -1587,14 +1589,7 @@ static void listen_boundary(Proc *P, El *b, El *act, BpmnEventDefKind dk) {
 
 /* The meeting point each listening boundary's path leaves from (before the flows are
  * mapped). */
-static void listen_nodes(Proc *P, El *act) {
-  for (uint32_t i = 0; i < act->listens.n; i++) {
-    El *b = act->listens.items[i];
-    IrNode *n = ir_node(P->mp->ir, P->p, IR_MERGE, b->e->id, b->e->line, 0);
-    n->title = ir_str(P->mp->ir, b->e->name && *b->e->name ? b->e->name : "");
-    b->node = b->entry = b->exit = n;
-  }
-}
+static void listen_nodes(Proc *P, El *act) { boundary_nodes(P, &act->listens); }
 
 /* A timer listener: wait for the first time, start the path; with a period, wait again
  * and start it again, at most `times` runs in all (a hidden int slot counts them). */
