@@ -53,6 +53,7 @@ ROOM_bpc     = compiler
 ROOM_bundle  = runtime/bundle
 ROOM_runtime = runtime
 ROOM_bprun   = runtime/bprun
+ROOM_store   = runtime/store
 ROOM_gen     = $(GEN)
 
 SEES_base    = base
@@ -71,8 +72,9 @@ SEES_tobp    = base front gen ir tobp
 SEES_bpc     = base front check ir lower back diagram bpmn bitrix export bxw tobp bundle
 SEES_runtime = runtime bundle
 SEES_bprun   = bprun runtime/bp.h
+SEES_store   = store runtime/bp.h
 
-ROOMS = base front check ir lower back diagram bpmn bitrix export bxw tobp bpc bundle runtime bprun
+ROOMS = base front check ir lower back diagram bpmn bitrix export bxw tobp bpc bundle runtime bprun store
 # -I flags of a room: the folders of the rooms it sees. A room that sees single
 # headers of another (bprun sees runtime/bp.h, check sees the calendar) gets a
 # folder $(BUILD)/pub/ROOM holding copies of just those headers.
