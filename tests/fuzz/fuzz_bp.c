@@ -101,10 +101,33 @@ static bool same_string(const BptBundle *a, uint32_t i, const BptBundle *b, uint
   return x->len == y->len && same_bytes(x->data, y->data, x->len);
 }
 
+/* A bundle's code as the disassembler lists it without source, minus comment lines:
+ * instructions with their operands decoded, strings by their text, not their index. */
+static void listing_add(void *ud, const char *text, size_t len) { sb_putn((StrBuf *)ud, text, len); }
+
+static char *code_listing(const BptBundle *b) {
+  StrBuf raw, out;
+  sb_init(&raw);
+  sb_init(&out);
+  bpt_disasm(b, NULL, 0, listing_add, &raw);
+  for (const char *line = raw.data; line && *line;) {
+    const char *end = strchr(line, '\n');
+    size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+    const char *t = line;
+    while (t < line + len && *t == ' ') t++;
+    if (*t != ';') sb_putn(&out, line, len);
+    line += len;
+  }
+  sb_free(&raw);
+  return out.data ? out.data : xstrdup("");
+}
+
 /* Two bundles of the same program laid out differently: the same code and the same
  * constants. The graph's titles and labels are source text as written (`a>1` and
- * `a > 1` draw differently), node ids and the line table hold positions: these may differ,
- * and so may the order of the string table they share. */
+ * `a > 1` draw differently; `"a}b"` and `"a}}b"` too), node ids and the line table hold
+ * positions: these may differ, and so may the string table they share — its size and
+ * order, and so the string indices in the code: the code is compared as listed, with
+ * every string operand as its text. */
 static bool same_program(const uint8_t *x, size_t xlen, const uint8_t *y, size_t ylen, const char **what) {
   BptBundle a, b;
   BptError err;
@@ -112,7 +135,12 @@ static bool same_program(const uint8_t *x, size_t xlen, const uint8_t *y, size_t
   if (!bpt_read(y, ylen, heap_realloc, NULL, &b, &err)) abort();
   bool same = false;
   *what = "code";
-  if (a.code_size != b.code_size || !same_bytes(a.code, b.code, a.code_size)) goto done;
+  if (a.code_size != b.code_size) goto done;
+  char *la = code_listing(&a), *lb = code_listing(&b);
+  bool same_code = strcmp(la, lb) == 0;
+  free(la);
+  free(lb);
+  if (!same_code) goto done;
   *what = "constants";
   if (a.nconsts != b.nconsts) goto done;
   for (uint32_t i = 0; i < a.nconsts; i++) {
