@@ -107,6 +107,7 @@ int import_command(int argc, char **argv) {
     }
   }
   if (!in) return misuse("no input file%s", "");
+  if (out && strcmp(out, "-") == 0) out = NULL; /* -o - is standard output, as for compile */
   int status;
   Source *src = bpc_read(in, &status);
   if (!src) return status;

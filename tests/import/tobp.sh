@@ -167,6 +167,11 @@ EOF
 run "$TMP/out" "$TMP/err" "$BPC" import tests/scenarios/bpmn_order.bpmn -p order
 if [ "$rc" -eq 0 ] && grep -q '^process order ' "$TMP/out"; then pass
 else fail "tobp/-p order" "exit $rc: $(head -n 2 "$TMP/err")"; fi
+# -o - is standard output (not a file named -).
+case $BPC in /*) abs=$BPC ;; *) abs=$PWD/$BPC ;; esac
+(cd "$TMP" && "$abs" import "$OLDPWD/tests/scenarios/bpmn_order.bpmn" -p order -o - >out2 2>err2); rc=$?
+if [ "$rc" -eq 0 ] && [ ! -e "$TMP/-" ] && cmp -s "$TMP/out" "$TMP/out2"; then pass
+else fail "tobp/-o -" "exit $rc, or a file named - was written instead of standard output"; fi
 run "$TMP/out" "$TMP/err" "$BPC" import tests/scenarios/bpmn_order.bpmn -p nosuch
 if [ "$rc" -eq 1 ] && grep -q 'nosuch: no process of this file has this id' "$TMP/err"; then pass
 else fail "tobp/-p nosuch" "exit $rc: $(head -n 2 "$TMP/err")"; fi
