@@ -70,5 +70,23 @@ for source, words, editors in checks:
             else:
                 failed += 1
                 print(f"FAIL: editors: keyword `{w}` ({source}:{line}) is missing from {path}: add it to {where}")
+# The reserved words the importers avoid (compiler/base/keyword.c) are exactly the
+# scanner's keyword tokens: a name spelt like a missing one would not parse.
+tokens = set()
+for line in open("grammar/lexer.l", encoding="utf-8"):
+    m = re.match(r'^"([a-z_]+)"\s*\{\s*return TK_', line)
+    if m:
+        tokens.add(m.group(1))
+src = open("compiler/base/keyword.c", encoding="utf-8").read()
+listed = set(re.findall(r'"([a-z_]+)"', src[src.index("words[] = {"):src.index("};")]))
+for w in sorted(tokens | listed):
+    if w in tokens and w in listed:
+        passed += 1
+    elif w in tokens:
+        failed += 1
+        print(f"FAIL: keywords: `{w}` is a keyword of grammar/lexer.l but not a reserved word of compiler/base/keyword.c")
+    else:
+        failed += 1
+        print(f"FAIL: keywords: `{w}` is a reserved word of compiler/base/keyword.c but no keyword of grammar/lexer.l")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

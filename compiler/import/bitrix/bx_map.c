@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyword.h"
+
 typedef enum Ty { TY_NONE, TY_STRING, TY_INT, TY_DECIMAL, TY_BOOL, TY_DATE, TY_DATETIME, TY_USER, TY_USERS } Ty;
 
 static const char *const ty_names[] = {"?", "string", "int", "decimal", "bool", "date", "datetime", "user", "users"};
@@ -155,12 +157,6 @@ static bool truthy(const BxValue *v) {
 
 /* ---- names ------------------------------------------------------------------------- */
 
-static const char *const reserved[] = {
-    "document", "action", "process", "on",    "start",   "param",    "var",   "const", "task",    "approve",
-    "review",   "request", "mode",   "due",   "remind",  "notify",   "log",   "if",    "else",    "while",
-    "loop",     "for",    "in",      "break", "continue", "parallel", "branch", "wait", "until",   "terminate",
-    "goto",     "states", "command", "by",    "final",   "enter",    "true",  "false", "and",     "or",
-    "not",      "reassign", "add",   "when",  NULL};
 
 static bool name_taken(M *m, const char *s) {
   for (uint32_t i = 0; i < m->names.n; i++)
@@ -193,8 +189,7 @@ static const char *ident(M *m, const char *raw) {
     i += k ? k : 1;
   }
   if (b.len == 0) sb_puts(&b, "x");
-  for (const char *const *r = reserved; *r; r++)
-    if (str_eq(*r, b.data)) sb_putc(&b, '_');
+  if (bp_reserved_word(b.data)) sb_putc(&b, '_');
   char *base = sb_take(&b);
   const char *name = base;
   for (unsigned k = 2; name_taken(m, name); k++) name = arena_printf(&m->a, "%s_%u", base, k);
@@ -1961,15 +1956,23 @@ char *bx_to_bp(const char *path, const BxValue *root, StrBuf *msgs) {
   for (uint32_t i = 0; i < m.actions.n; i++) {
     HostAction *h = m.actions.items[i];
     sb_printf(&b, "action %s(", h->bp);
+    PtrVec given = {0}; /* the parameters' names so far: two keys may clean to one name */
     for (uint32_t k = 0; k < h->keys.n; k++) {
       const char *pn = h->keys.items[k];
       char *clean = arena_strdup(&m.a, pn);
       for (char *c = clean; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) *c = '_';
-      bool res = false;
-      for (const char *const *r = reserved; *r; r++) res |= str_eq(*r, clean);
-      sb_printf(&b, "%s%s%s%s: %s", k ? ", " : "", clean[0] >= '0' && clean[0] <= '9' ? "_" : "", clean,
-                res ? "_" : "", ty_names[(Ty)(uintptr_t)h->tys.items[k]]);
+      const char *name = arena_printf(&m.a, "%s%s%s", clean[0] >= '0' && clean[0] <= '9' ? "_" : "",
+                                      *clean ? clean : "x", bp_reserved_word(clean) ? "_" : "");
+      const char *base = name;
+      for (unsigned u = 2;; u++) {
+        bool taken = false;
+        for (uint32_t g = 0; g < given.n && !taken; g++) taken = str_eq(given.items[g], name);
+        if (!taken) break;
+        name = arena_printf(&m.a, "%s_%u", base, u);
+      }
+      ptrvec_push(&m.a, &given, (void *)name);
+      sb_printf(&b, "%s%s: %s", k ? ", " : "", name, ty_names[(Ty)(uintptr_t)h->tys.items[k]]);
     }
     sb_printf(&b, ")%s%s\n", h->result ? ": " : "", h->result ? ty_names[h->result] : "");
   }

@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "keyword.h"
 #include "lex.h"
 #include "parse.h"
 #include "parse_tree.h"
@@ -196,18 +197,6 @@ static void nameset_free(NameSet *ns) {
   memset(ns, 0, sizeof *ns);
 }
 
-/* The reserved words of LANGUAGE.md: a name spelt like one gets a `_`. */
-static bool reserved(const char *s) {
-  static const char *const words[] = {
-      "document", "action", "process", "on", "start", "param", "var", "const", "task", "approve",
-      "review", "request", "mode", "due", "remind", "notify", "log", "if", "else", "while",
-      "loop", "for", "in", "break", "continue", "parallel", "branch", "wait", "until",
-      "terminate", "goto", "states", "command", "by", "final", "enter", "true", "false", "and",
-      "or", "not", "reassign", "add", "when", "after", "try", "catch", "throw"};
-  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-    if (str_eq(words[i], s)) return true;
-  return false;
-}
 
 /* `s` made a .bp identifier (letters as the scanner takes them, digits and `_`, not starting
  * with a digit, not a reserved word) that is not in `taken`, then added to
@@ -227,7 +216,7 @@ static const char *unique_name(Tobp *T, NameSet *taken, const char *s, const cha
     bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     sb_putc(&b, ok ? *c : '_');
   }
-  if (reserved(b.data)) sb_putc(&b, '_');
+  if (bp_reserved_word(b.data)) sb_putc(&b, '_');
   char *base = sb_take(&b);
   const char *name = arena_strdup(&T->prog->arena, base);
   for (uint32_t k = 2; nameset_has(taken, name); k++)
@@ -615,7 +604,7 @@ static bool is_ident(const char *s) {
     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
       return false;
   }
-  return !reserved(s);
+  return !bp_reserved_word(s);
 }
 
 /* wait message NAME [{ FIELD: TYPE ... }]: NAME as an identifier when it is one,
