@@ -1747,7 +1747,7 @@ static void activity(M *m, const BxValue *act) {
              str_eq(type, "SequentialWorkflowActivity")) {
     children(m, act);
   } else {
-    if (*title) line(m, "# %s: %s", name, comment_text(m, title));
+    if (*title) line(m, "# %s: %s", comment_text(m, name), comment_text(m, title));
     if (str_eq(type, "ApproveActivity")) approve_activity(m, act, p, name);
     else if (str_eq(type, "ReviewActivity")) review_activity(m, p, name);
     else if (str_eq(type, "RequestInformationActivity")) request_activity(m, p, name);
@@ -1847,7 +1847,7 @@ static void declare(M *m, StrBuf *b, const BxValue *root, const char *key, SymCl
     if (cls == SC_PARAM || (cls == SC_CONST && !init.s)) {
       /* A constant without a value is set when the template is installed:
        * here it is asked at start, as a parameter. */
-      if (cls == SC_CONST) sb_printf(b, "  # constant %s: set by whoever installs the process\n", id);
+      if (cls == SC_CONST) sb_printf(b, "  # constant %s: set by whoever installs the process\n", comment_text(m, id));
       else if (!truthy(bx_get(d, "Required")) && !init.s && s->ty != TY_USER && s->ty != TY_DATE &&
                s->ty != TY_DATETIME)
         init = literal(m, "", s->ty);
