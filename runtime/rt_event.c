@@ -561,13 +561,15 @@ BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpErr
   uint16_t slot = c->slot;
   rt_unref(tx.rt, c->args);
   rt_vec_remove(&tx.s.calls, sizeof(RtCall), index);
-  RtBuf b = {0};
-  rt_buf_printf(tx.rt, &b, "answered %s", name);
-  if (v.type != BPT_T_VOID) {
-    rt_buf_puts(tx.rt, &b, ": ");
-    rt_text_of(&tx, &b, v);
+  if (rt_journaling(&tx)) {
+    RtBuf b = {0};
+    rt_buf_printf(tx.rt, &b, "answered %s", name);
+    if (v.type != BPT_T_VOID) {
+      rt_buf_puts(tx.rt, &b, ": ");
+      rt_text_of(&tx, &b, v);
+    }
+    rt_journal_text(&tx, BP_J_ANSWERED, "", &b);
   }
-  rt_journal_text(&tx, BP_J_ANSWERED, "", &b);
   if (slot != BPT_NONE16 && slot < tx.s.nslots) {
     rt_unref(tx.rt, tx.s.slots[slot]);
     tx.s.slots[slot] = v;

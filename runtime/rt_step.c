@@ -176,6 +176,7 @@ static void fire_after(Tx *tx, RtTimer t);
  * (BpItem.overdue), its due time kept; its `after` handlers go on. */
 static void step_overdue(Tx *tx, RtStep *st) {
   st->flags |= S_OVERDUE;
+  if (!rt_journaling(tx)) return;
   RtBuf names = {0};
   for (uint32_t i = 0; i < st->people.n; i++) {
     const RtPerson *p = RT_AT(st->people, RtPerson, i);
@@ -487,7 +488,8 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out) {
   if (timed_out) how = "timed out";
   else if (d->kind == BPT_STEP_APPROVE) {
     how = outcome == APPROVED ? "approved" : "rejected";
-    snprintf(counts, sizeof counts, " (%u of %u approved)", count_acts(st, P_APPROVED), st->people.n);
+    if (rt_journaling(tx))
+      snprintf(counts, sizeof counts, " (%u of %u approved)", count_acts(st, P_APPROVED), st->people.n);
   } else how = "done";
   rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
   rt_journal(tx, BP_J_CLOSED, rt_step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
@@ -644,7 +646,7 @@ bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_
   if (who.type == BPT_T_USERS && who.u.l->n == 0)
     return rt_fail_at(tx, pc, "`reassign` to nobody: the list of people is empty");
   RtBuf names = {0};
-  if (who.type == BPT_T_USERS) rt_text_of(tx, &names, who);
+  if (who.type == BPT_T_USERS && rt_journaling(tx)) rt_text_of(tx, &names, who);
   rt_journal(tx, BP_J_REASSIGNED, rt_step_node(tx, st->t), "reassigned: %s to %s", st->title.u.s->s,
              names.s ? names.s : "");
   rt_buf_free(tx->rt, &names);
@@ -787,10 +789,12 @@ bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, 
     } else {
       rt_set_field(tx, rf->index, v);
     }
-    RtBuf b = {0};
-    rt_buf_printf(tx->rt, &b, "%s = ", name);
-    rt_text_of(tx, &b, v);
-    rt_journal_text(tx, BP_J_FIELD, "", &b);
+    if (rt_journaling(tx)) {
+      RtBuf b = {0};
+      rt_buf_printf(tx->rt, &b, "%s = ", name);
+      rt_text_of(tx, &b, v);
+      rt_journal_text(tx, BP_J_FIELD, "", &b);
+    }
     if (tx->err.code != RT_OK) return false;
   }
   return true;

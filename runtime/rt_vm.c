@@ -81,6 +81,10 @@ static Effect *effect(Tx *tx, uint8_t kind) {
 }
 
 void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text) {
+  if (!rt_journaling(tx)) {
+    rt_buf_free(tx->rt, text);
+    return;
+  }
   Value v;
   if (text->nomem || !rt_str_new(tx->rt, text->s ? text->s : "", text->len, BPT_T_STRING, &v)) {
     rt_buf_free(tx->rt, text);
@@ -99,7 +103,7 @@ void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text) 
 }
 
 void rt_journal(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...) {
-  if (tx->err.code != RT_OK) return;
+  if (tx->err.code != RT_OK || !rt_journaling(tx)) return;
   char tmp[512];
   va_list ap;
   va_start(ap, fmt);
@@ -472,6 +476,7 @@ static bool call_action(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc, ui
     if (!rt_to_owned(tx->rt, args.u.l->items[i], &e->args[i])) return nomem(tx);
     e->nargs = i + 1;
   }
+  if (!rt_journaling(tx)) return true;
   RtBuf b = {0};
   rt_buf_printf(tx->rt, &b, "called %s(", rt_string(tx->b, act->name));
   for (unsigned i = 0; i < n; i++) {
@@ -578,11 +583,13 @@ static bool catch_in(Tx *tx, uint32_t act_id, const BptInsn *in, Value code, Val
   RtAct *a = act_by_id(tx, act_id);
   uint32_t parent = a->parent, step = a->step, try_pc = a->try_pc;
   uint8_t kind = a->kind;
-  RtBuf b = {0};
-  rt_buf_puts(tx->rt, &b, "error ");
-  error_text(tx, &b, code, message);
-  rt_buf_puts(tx->rt, &b, " caught");
-  rt_journal_text(tx, BP_J_CAUGHT, pc_node(tx, try_pc), &b);
+  if (rt_journaling(tx)) {
+    RtBuf b = {0};
+    rt_buf_puts(tx->rt, &b, "error ");
+    error_text(tx, &b, code, message);
+    rt_buf_puts(tx->rt, &b, " caught");
+    rt_journal_text(tx, BP_J_CAUGHT, pc_node(tx, try_pc), &b);
+  }
   cancel_race(tx, act_id, 0);
   remove_act(tx, act_id);
   if (tx->err.code != RT_OK) return false;
@@ -708,10 +715,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       const BptDoctype *dt = &tx->b->b.doctypes[tx->p->doctype];
       if (!fits_store(tx, x, dt->fields[in.arg[0]].type, -1, pc, "document field", in.arg[0])) return false;
       rt_set_field(tx, (uint16_t)in.arg[0], x);
-      RtBuf b = {0};
-      rt_buf_printf(rt, &b, "%s = ", rt_string(tx->b, dt->fields[in.arg[0]].name));
-      rt_text_of(tx, &b, x);
-      rt_journal_text(tx, BP_J_FIELD, pc_node(tx, pc), &b);
+      if (rt_journaling(tx)) {
+        RtBuf b = {0};
+        rt_buf_printf(rt, &b, "%s = ", rt_string(tx->b, dt->fields[in.arg[0]].name));
+        rt_text_of(tx, &b, x);
+        rt_journal_text(tx, BP_J_FIELD, pc_node(tx, pc), &b);
+      }
       if (tx->err.code != RT_OK) return false;
       break;
     }
@@ -854,10 +863,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         else if ((ok = rt_add_people(tx, st, who, pc))) {
           int i = rt_step_index(&tx->s, thread_by_id(tx, tid)->step);
           RT_AT(tx->s.steps, RtStep, i)->flags |= S_HANDLED;
-          RtBuf names = {0};
-          rt_text_of(tx, &names, who);
-          rt_journal(tx, BP_J_REASSIGNED, pc_node(tx, pc), "added: %s", names.s ? names.s : "");
-          rt_buf_free(rt, &names);
+          if (rt_journaling(tx)) {
+            RtBuf names = {0};
+            rt_text_of(tx, &names, who);
+            rt_journal(tx, BP_J_REASSIGNED, pc_node(tx, pc), "added: %s", names.s ? names.s : "");
+            rt_buf_free(rt, &names);
+          }
         }
       }
       rt_unref(rt, who);
@@ -877,10 +888,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     }
     case BPT_OP_LOG: {
       Value x = tx->stack[--tx->sp];
-      RtBuf b = {0};
-      rt_text_of(tx, &b, x);
+      if (rt_journaling(tx)) {
+        RtBuf b = {0};
+        rt_text_of(tx, &b, x);
+        rt_journal_text(tx, BP_J_LOG, pc_node(tx, pc), &b);
+      }
       rt_unref(rt, x);
-      rt_journal_text(tx, BP_J_LOG, pc_node(tx, pc), &b);
       if (tx->err.code != RT_OK) return false;
       break;
     }

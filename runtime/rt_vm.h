@@ -66,6 +66,11 @@ static inline bool nomem(Tx *tx) {
   return false;
 }
 
+/* Journal lines are made only for a host that reads them (config.journal): without one,
+ * formatting them was a quarter of an event's work. Code that builds a line's text in
+ * pieces asks this first; rt_journal and rt_journal_text ask it too. */
+static inline bool rt_journaling(const Tx *tx) { return tx->rt->cfg.journal != NULL; }
+
 static inline bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status == ST_WAITING; }
 
 static inline RtThread *thread_by_id(Tx *tx, uint32_t id) { return rt_state_thread(&tx->s, id); }
