@@ -315,6 +315,9 @@ typedef struct RtStep {
   Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
   uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
   uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
+  /* Only in an event's working state (never saved): `people` is still the instance's own
+   * vector, shared without counting references; rt_people_own copies it before a change. */
+  uint8_t borrowed;
 } RtStep;
 
 enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };
@@ -367,7 +370,8 @@ void rt_state_free(BpRuntime *rt, RtState *s);
 /* A thread or a step of the state by its id, or NULL. */
 RtThread *rt_state_thread(RtState *s, uint32_t id);
 RtStep *rt_state_step(RtState *s, uint32_t id);
-/* A copy sharing every object (references counted); false when out of memory. */
+/* A copy sharing every object (references counted) for an event's transaction: each
+ * step's people are borrowed (RtStep.borrowed), not copied; false when out of memory. */
 bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to);
 
 /* The message thread t waits for (a W_MESSAGE thread): the pc of its RECEIVE, or

@@ -54,6 +54,7 @@ static void changed_free(Tx *tx) {
 }
 
 static void tx_abort(Tx *tx) {
+  rt_undo_rollback(tx); /* the instance's own people as they were */
   rt_stack_clear(tx);
   changed_free(tx);
   rt_state_free(tx->rt, &tx->s);
@@ -62,6 +63,7 @@ static void tx_abort(Tx *tx) {
 }
 
 static void deliver(BpInstance *inst, RtVec *effects);
+static void hand_over_people(RtState *old, RtState *now);
 
 /* Swaps the working state in and delivers the effects. The document's fields go to the
  * document (shared by the instances on it). */
@@ -77,7 +79,9 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   inst->s.fields = NULL;
   old.fields = tx->s.fields;
   old.nfields = doc->nfields;
+  hand_over_people(&old, &inst->s);
   rt_state_free(tx->rt, &old);
+  rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
   tx->effects = (RtVec){0};
@@ -772,18 +776,34 @@ bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to) {
       return false;
     }
     *st = *a;
-    st->people = (RtVec){0};
+    st->borrowed = 1; /* copied only if the event changes them (rt_people_own) */
     rt_ref(st->title);
     rt_ref(st->offsets);
-    if (!vec_copy(rt, &a->people, &st->people, sizeof(RtPerson))) {
-      rt_state_free(rt, to);
-      return false;
-    }
-    for (uint32_t k = 0; k < st->people.n; k++) {
-      RtPerson *p = RT_AT(st->people, RtPerson, k);
-      rt_ref(p->user);
-      rt_ref(p->comment);
-    }
   }
   return true;
+}
+
+/* After a commit: the people of OLD's steps that the new state NOW still borrows become
+ * NOW's (OLD forgets them, and NOW's steps own them), so freeing OLD frees only the
+ * people the event replaced or removed. A step keeps its place relative to the others
+ * (steps are appended and removed in order), so the match is usually the next borrowed
+ * step; any other is looked for. */
+static void hand_over_people(RtState *old, RtState *now) {
+  uint32_t j = 0;
+  for (uint32_t i = 0; i < old->steps.n; i++) {
+    RtStep *o = RT_AT(old->steps, RtStep, i);
+    if (!o->people.v) continue;
+    while (j < now->steps.n && !RT_AT(now->steps, RtStep, j)->borrowed) j++;
+    RtStep *match = j < now->steps.n && RT_AT(now->steps, RtStep, j)->people.v == o->people.v
+                        ? RT_AT(now->steps, RtStep, j) : NULL;
+    for (uint32_t k = 0; !match && k < now->steps.n; k++) {
+      RtStep *s = RT_AT(now->steps, RtStep, k);
+      if (s->borrowed && s->people.v == o->people.v) match = s;
+    }
+    if (match) {
+      o->people = (RtVec){0};
+      if (match == RT_AT(now->steps, RtStep, j)) j++;
+    }
+  }
+  for (uint32_t k = 0; k < now->steps.n; k++) RT_AT(now->steps, RtStep, k)->borrowed = 0;
 }

@@ -12,7 +12,64 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out);
 
 /* ---- people and items ------------------------------------------------------------------------ */
 
+bool rt_people_own(Tx *tx, RtStep *st) {
+  if (!st->borrowed) return true;
+  RtVec own = {0};
+  if (st->people.n) {
+    own.v = rt_alloc(tx->rt, st->people.n * sizeof(RtPerson));
+    if (!own.v) return nomem(tx);
+    memcpy(own.v, st->people.v, st->people.n * sizeof(RtPerson));
+    own.n = own.cap = st->people.n;
+    for (uint32_t k = 0; k < own.n; k++) {
+      RtPerson *p = RT_AT(own, RtPerson, k);
+      rt_ref(p->user);
+      rt_ref(p->comment);
+    }
+  }
+  st->people = own;
+  st->borrowed = 0;
+  return true;
+}
+
+RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k) {
+  RtPerson *p = RT_AT(st->people, RtPerson, k);
+  if (!st->borrowed) return p;
+  RtUndo *u = rt_vec_push(tx->rt, &tx->undo, sizeof *u);
+  if (!u) {
+    nomem(tx);
+    return NULL;
+  }
+  u->at = p;
+  u->old = *p;
+  rt_ref(p->user);
+  rt_ref(p->comment);
+  return p;
+}
+
+/* Latest change first, so a person changed twice ends as it was before both. */
+void rt_undo_rollback(Tx *tx) {
+  for (uint32_t i = tx->undo.n; i-- > 0;) {
+    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
+    rt_unref(tx->rt, u->at->user);
+    rt_unref(tx->rt, u->at->comment);
+    *u->at = u->old;
+  }
+  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
+}
+
+void rt_undo_release(Tx *tx) {
+  for (uint32_t i = 0; i < tx->undo.n; i++) {
+    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
+    rt_unref(tx->rt, u->old.user);
+    rt_unref(tx->rt, u->old.comment);
+  }
+  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
+}
+
 void rt_withdraw_open_items(Tx *tx, RtStep *st) {
+  bool any = false;
+  for (uint32_t i = 0; i < st->people.n && !any; i++) any = RT_AT(st->people, RtPerson, i)->item != 0;
+  if (!any || !rt_people_own(tx, st)) return;
   for (uint32_t i = 0; i < st->people.n; i++) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     if (!who->item) continue;
@@ -26,6 +83,10 @@ void rt_withdraw_open_items(Tx *tx, RtStep *st) {
 void rt_step_free(BpRuntime *rt, RtStep *st) {
   rt_unref(rt, st->title);
   rt_unref(rt, st->offsets);
+  if (st->borrowed) { /* the instance's state frees them */
+    st->people = (RtVec){0};
+    return;
+  }
   for (uint32_t i = 0; i < st->people.n; i++) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     rt_unref(rt, who->user);
@@ -62,6 +123,7 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "a step's people must be users, not %s", bpt_type_name(who.type));
   for (uint32_t i = 0; i < who.u.l->n; i++)
     if (who.u.l->items[i].type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
+  if (!rt_people_own(tx, st)) return false;
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   uint32_t before = st->people.n, n = who.u.l->n;
@@ -631,6 +693,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
  * have not run; without one the step waits with no deadline. */
 bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_t pc) {
   uint32_t step_id = st->id;
+  if (!rt_people_own(tx, st)) return false;
   for (uint32_t i = st->people.n; i-- > 0;) {
     RtPerson *p = RT_AT(st->people, RtPerson, i);
     if (p->act != P_NONE) continue;
@@ -735,9 +798,13 @@ bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32
 }
 
 bool rt_record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char *comment) {
-  RtPerson *p = RT_AT(st->people, RtPerson, person);
   Value c = {0};
   if (comment && *comment && !rt_str_new(tx->rt, comment, strlen(comment), BPT_T_STRING, &c)) return nomem(tx);
+  RtPerson *p = rt_person_change(tx, st, person);
+  if (!p) {
+    rt_unref(tx->rt, c);
+    return false;
+  }
   p->act = act;
   p->item = 0;
   p->order = ++st->acted;
