@@ -139,8 +139,17 @@ void rt_buf_free(BpRuntime *rt, RtBuf *b);
 
 /* ---- values (rt_value.c) ------------------------------------------------------------------ */
 
-void rt_ref(Value v);
-void rt_unref(BpRuntime *rt, Value v);
+/* Counting references: a scalar (an int, a date...) has none, and the test for it is
+ * inline, so copying and dropping scalars (most of what the interpreter moves) calls
+ * nothing. */
+void rt_ref_obj(Value v);
+void rt_unref_obj(BpRuntime *rt, Value v);
+static inline void rt_ref(Value v) {
+  if (rt_is_obj(v.type)) rt_ref_obj(v);
+}
+static inline void rt_unref(BpRuntime *rt, Value v) {
+  if (rt_is_obj(v.type)) rt_unref_obj(rt, v);
+}
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
 /* New objects; false when out of memory. Lists and records start filled with VOID. */
 bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out);
@@ -217,6 +226,13 @@ typedef struct RtProc {
   uint32_t *line_node; /* per entry of the process's LINES range: the graph node placed at
                           that line and column (BPT_NO_PC: none), for the journal */
   BpField **fields;   /* per step: its request fields for BpItem (NULL if none) */
+  /* The process's code decoded once, at load (the verifier has checked it): insns[k] is
+   * its k-th instruction, and insn_at[pc] the k of the instruction starting at pc
+   * (UINT32_MAX inside one). The interpreter reads these instead of decoding operands
+   * again for every instruction it runs. */
+  BptInsn *insns;
+  uint32_t *insn_at;   /* code_size entries */
+  uint32_t ninsns;
   const char *title;
 } RtProc;
 

@@ -205,6 +205,8 @@ static void bundle_release(BpBundle *b) {
       rt_dealloc(rt, b->procs[i].resume, p->code_size / 8 + 1);
       rt_dealloc(rt, b->procs[i].fields, (p->nsteps ? p->nsteps : 1) * sizeof(BpField *));
       rt_dealloc(rt, b->procs[i].line_node, (p->nlines ? p->nlines : 1) * sizeof(uint32_t));
+      if (b->procs[i].insn_at) rt_dealloc(rt, b->procs[i].insn_at, (p->code_size ? p->code_size : 1) * sizeof(uint32_t));
+      if (b->procs[i].insns) rt_dealloc(rt, b->procs[i].insns, (b->procs[i].ninsns ? b->procs[i].ninsns : 1) * sizeof(BptInsn));
     }
     rt_dealloc(rt, b->procs, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   }
@@ -254,6 +256,26 @@ static bool make_resume_points(BpBundle *b, uint32_t i) {
     uint32_t next = pc + in.size;
     if ((bpt_ops[in.op].flags & BPT_F_WAIT) && next < p->code_size) bits[next / 8] |= (uint8_t)(1u << (next % 8));
   }
+  return true;
+}
+
+/* The code of process i decoded once (RtProc.insns): two passes, counting then filling. */
+static bool predecode(BpBundle *b, uint32_t i) {
+  const BptProcess *p = &b->b.processes[i];
+  RtProc *rp = &b->procs[i];
+  const uint8_t *code = b->b.code + p->code_offset;
+  BptInsn in;
+  uint32_t n = 0;
+  for (uint32_t pc = 0; pc < p->code_size && bpt_decode(code, p->code_size, pc, &in); pc += in.size) n++;
+  rp->insn_at = rt_alloc(b->rt, (p->code_size ? p->code_size : 1) * sizeof(uint32_t));
+  if (!rp->insn_at) return false;
+  rp->insns = rt_alloc(b->rt, (n ? n : 1) * sizeof(BptInsn));
+  if (!rp->insns) return false;
+  rp->ninsns = n;
+  memset(rp->insn_at, 0xFF, (size_t)p->code_size * sizeof(uint32_t));
+  uint32_t k = 0;
+  for (uint32_t pc = 0; k < n && bpt_decode(code, p->code_size, pc, &rp->insns[k]); pc += rp->insns[k++].size)
+    rp->insn_at[pc] = k;
   return true;
 }
 
@@ -355,7 +377,7 @@ BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle *
   }
   b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   bool ok = b->procs && make_consts(b) && make_fields(b);
-  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i);
+  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i) && predecode(b, i);
   if (!ok) {
     bundle_release(b);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
