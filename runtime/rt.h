@@ -242,10 +242,27 @@ struct BpBundle {
   size_t len;
   BptBundle b;
   Value *consts;      /* b.nconsts, immortal */
+  /* The empty text and the empty list, immortal, made once at load: a variable, field,
+   * result member or message that starts empty shares them instead of allocating its
+   * own (rt_empty_text, rt_empty_list). */
+  Value empty_text, empty_list;
   RtProc *procs;      /* b.nprocesses */
   BpField *field_mem; /* every BpField of every request step */
   size_t nfield_mem;
 };
+
+/* The empty text as a STRING or USER, and the empty list as any list type: b's shared,
+ * immortal objects (no allocation, nothing to free). */
+static inline Value rt_empty_text(const BpBundle *b, uint8_t type) {
+  Value v = b->empty_text;
+  v.type = type;
+  return v;
+}
+static inline Value rt_empty_list(const BpBundle *b, uint8_t type) {
+  Value v = b->empty_list;
+  v.type = type;
+  return v;
+}
 
 static inline const char *rt_string(const BpBundle *b, uint32_t z) {
   return z < b->b.nstrings ? b->b.strings[z].data : "";

@@ -199,6 +199,8 @@ static void bundle_release(BpBundle *b) {
     for (uint32_t i = 0; i < b->b.nconsts; i++) rt_free_immortal(rt, b->consts[i]);
     rt_dealloc(rt, b->consts, rt_values_bytes(b->b.nconsts));
   }
+  rt_free_immortal(rt, b->empty_text);
+  rt_free_immortal(rt, b->empty_list);
   if (b->procs) {
     for (uint32_t i = 0; i < b->b.nprocesses; i++) {
       const BptProcess *p = &b->b.processes[i];
@@ -241,6 +243,14 @@ static bool make_consts(BpBundle *b) {
     }
     rt_make_immortal(*v);
   }
+  return true;
+}
+
+static bool make_empties(BpBundle *b) {
+  if (!rt_str_new(b->rt, "", 0, BPT_T_STRING, &b->empty_text)) return false;
+  rt_make_immortal(b->empty_text);
+  if (!rt_list_new(b->rt, BPT_T_LIST | BPT_T_VOID, 0, &b->empty_list)) return false;
+  rt_make_immortal(b->empty_list);
   return true;
 }
 
@@ -376,7 +386,7 @@ BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle *
     return rt_fail_status(err, oom ? BP_ENOMEM : BP_EBADDATA, "%s", e.message);
   }
   b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
-  bool ok = b->procs && make_consts(b) && make_fields(b);
+  bool ok = b->procs && make_consts(b) && make_empties(b) && make_fields(b);
   for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i) && predecode(b, i);
   if (!ok) {
     bundle_release(b);
@@ -492,8 +502,14 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
     *out = b->consts[f->def];
     return true;
   }
-  if (f->type == BPT_T_STRING || f->type == BPT_T_USER) return rt_str_new(b->rt, "", 0, f->type, out);
-  if (rt_is_list(f->type)) return rt_list_new(b->rt, f->type, 0, out);
+  if (f->type == BPT_T_STRING || f->type == BPT_T_USER) {
+    *out = rt_empty_text(b, f->type);
+    return true;
+  }
+  if (rt_is_list(f->type)) {
+    *out = rt_empty_list(b, f->type);
+    return true;
+  }
   *out = rt_empty(f->type);
   return true;
 }

@@ -217,19 +217,14 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
 
 /* Variables start empty, as fields do ("", 0, an unset date); the compiler's initializers
  * then run, but it has no constant for some types (a user, a date). */
-static bool vars_empty(BpRuntime *rt, const BptProcess *p, Value *slots) {
+static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
   for (uint16_t i = 0; i < p->nslots; i++) {
     uint8_t t = p->slots[i].type;
     if (p->slots[i].kind != BPT_SLOT_VAR || rt_is_record(t)) continue;
-    if (t == BPT_T_STRING || t == BPT_T_USER) {
-      if (!rt_str_new(rt, "", 0, t, &slots[i])) return false;
-    } else if (rt_is_list(t)) {
-      if (!rt_list_new(rt, t, 0, &slots[i])) return false;
-    } else {
-      slots[i] = rt_empty(t);
-    }
+    if (t == BPT_T_STRING || t == BPT_T_USER) slots[i] = rt_empty_text(b, t);
+    else if (rt_is_list(t)) slots[i] = rt_empty_list(b, t);
+    else slots[i] = rt_empty(t);
   }
-  return true;
 }
 
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
@@ -252,10 +247,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
   doc->refs++;
-  if (!vars_empty(rt, p, inst->s.slots)) {
-    bp_instance_free(inst);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
+  vars_empty(b, p, inst->s.slots);
   Tx tx;
   BpStatus st = tx_begin(&tx, inst, err);
   if (st != BP_OK) {

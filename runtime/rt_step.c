@@ -440,6 +440,10 @@ static bool comments_list(Tx *tx, const RtStep *st, Value *out) {
     const RtPerson *p = RT_AT(st->people, RtPerson, i);
     n += p->act != P_NONE && p->comment.type == BPT_T_STRING && p->comment.u.s->len > 0;
   }
+  if (n == 0) {
+    *out = rt_empty_list(tx->b, BPT_T_LIST | BPT_T_STRING);
+    return true;
+  }
   if (!rt_list_new(tx->rt, BPT_T_LIST | BPT_T_STRING, n, out)) return nomem(tx);
   uint32_t k = 0;
   for (uint32_t order = 1; order <= st->acted && k < n; order++)
@@ -466,7 +470,8 @@ static bool user_or_empty(Tx *tx, const RtPerson *p, Value *out) {
     *out = p->user;
     return true;
   }
-  return rt_str_new(tx->rt, "", 0, BPT_T_USER, out) || nomem(tx);
+  *out = rt_empty_text(tx->b, BPT_T_USER);
+  return true;
 }
 
 static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
@@ -475,7 +480,8 @@ static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
     *out = p->comment;
     return true;
   }
-  return rt_str_new(tx->rt, "", 0, BPT_T_STRING, out) || nomem(tx);
+  *out = rt_empty_text(tx->b, BPT_T_STRING);
+  return true;
 }
 
 static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m);

@@ -170,8 +170,8 @@ static void end_instance_at(Tx *tx, uint8_t status, const char *message, const c
   if (tx->s.status != ST_WAITING) return;
   cancel_all(tx);
   tx->s.status = status;
-  Value m;
-  if (!rt_str_new(tx->rt, message, strlen(message), BPT_T_STRING, &m)) {
+  Value m = rt_empty_text(tx->b, BPT_T_STRING);
+  if (*message && !rt_str_new(tx->rt, message, strlen(message), BPT_T_STRING, &m)) {
     nomem(tx);
     return;
   }
