@@ -26,10 +26,12 @@
  * so threads may share them). A slot that holds nothing has type VOID.
  *
  * Events are transactions. An event works on a copy of the instance's state (RtState;
- * copying a state only counts references) and collects what the host must be told
- * (effects) on the side. If it succeeds the copy replaces the state and the effects are
- * delivered; if memory runs out, or the event is refused, the copy and the effects are
- * dropped and the instance is exactly as it was. */
+ * copying a state only counts references, and each step's people are borrowed, not
+ * copied: a decision changes its one person in place and logs the old record, rt_vm.h's
+ * RtUndo) and collects what the host must be told (effects) on the side. If it succeeds
+ * the copy replaces the state and the effects are delivered; if memory runs out, or the
+ * event is refused, the copy and the effects are dropped, the logged people are put back,
+ * and the instance is exactly as it was. */
 #ifndef RT_H
 #define RT_H
 

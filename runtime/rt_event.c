@@ -1,11 +1,12 @@
 /* rt_event.c — events: the public entry points that move an instance on (start, decide,
  * complete, command, advance, answer, fail, terminate) and the transactions they run in.
  *
- * Every event is a transaction (Tx): it works on a copy of the instance's state and
- * collects its effects for the host; tx_commit swaps the copy in and delivers them
- * through the host's callbacks, tx_abort drops both. So an event that runs out of
- * memory, or is refused, changes nothing. A program error is not a refusal: the instance
- * fails, and that is committed. */
+ * Every event is a transaction (Tx): it works on a copy of the instance's state (whose
+ * steps borrow their people, see rt_state_copy) and collects its effects for the host;
+ * tx_commit swaps the copy in and delivers them through the host's callbacks, tx_abort
+ * drops both and puts back the people a decision changed in place (rt_undo_rollback).
+ * So an event that runs out of memory, or is refused, changes nothing. A program error
+ * is not a refusal: the instance fails, and that is committed. */
 #include <stdio.h>
 #include <string.h>
 
