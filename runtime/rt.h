@@ -26,10 +26,12 @@
  * so threads may share them). A slot that holds nothing has type VOID.
  *
  * Events are transactions. An event works on a copy of the instance's state (RtState;
- * copying a state only counts references) and collects what the host must be told
- * (effects) on the side. If it succeeds the copy replaces the state and the effects are
- * delivered; if memory runs out, or the event is refused, the copy and the effects are
- * dropped and the instance is exactly as it was. */
+ * copying a state only counts references, and each step's people are borrowed, not
+ * copied: a decision changes its one person in place and logs the old record, rt_vm.h's
+ * RtUndo) and collects what the host must be told (effects) on the side. If it succeeds
+ * the copy replaces the state and the effects are delivered; if memory runs out, or the
+ * event is refused, the copy and the effects are dropped, the logged people are put back,
+ * and the instance is exactly as it was. */
 #ifndef RT_H
 #define RT_H
 
@@ -139,8 +141,17 @@ void rt_buf_free(BpRuntime *rt, RtBuf *b);
 
 /* ---- values (rt_value.c) ------------------------------------------------------------------ */
 
-void rt_ref(Value v);
-void rt_unref(BpRuntime *rt, Value v);
+/* Counting references: a scalar (an int, a date...) has none, and the test for it is
+ * inline, so copying and dropping scalars (most of what the interpreter moves) calls
+ * nothing. */
+void rt_ref_obj(Value v);
+void rt_unref_obj(BpRuntime *rt, Value v);
+static inline void rt_ref(Value v) {
+  if (rt_is_obj(v.type)) rt_ref_obj(v);
+}
+static inline void rt_unref(BpRuntime *rt, Value v) {
+  if (rt_is_obj(v.type)) rt_unref_obj(rt, v);
+}
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
 /* New objects; false when out of memory. Lists and records start filled with VOID. */
 bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out);
@@ -217,6 +228,13 @@ typedef struct RtProc {
   uint32_t *line_node; /* per entry of the process's LINES range: the graph node placed at
                           that line and column (BPT_NO_PC: none), for the journal */
   BpField **fields;   /* per step: its request fields for BpItem (NULL if none) */
+  /* The process's code decoded once, at load (the verifier has checked it): insns[k] is
+   * its k-th instruction, and insn_at[pc] the k of the instruction starting at pc
+   * (UINT32_MAX inside one). The interpreter reads these instead of decoding operands
+   * again for every instruction it runs. */
+  BptInsn *insns;
+  uint32_t *insn_at;   /* code_size entries */
+  uint32_t ninsns;
   const char *title;
 } RtProc;
 
@@ -226,10 +244,27 @@ struct BpBundle {
   size_t len;
   BptBundle b;
   Value *consts;      /* b.nconsts, immortal */
+  /* The empty text and the empty list, immortal, made once at load: a variable, field,
+   * result member or message that starts empty shares them instead of allocating its
+   * own (rt_empty_text, rt_empty_list). */
+  Value empty_text, empty_list;
   RtProc *procs;      /* b.nprocesses */
   BpField *field_mem; /* every BpField of every request step */
   size_t nfield_mem;
 };
+
+/* The empty text as a STRING or USER, and the empty list as any list type: b's shared,
+ * immortal objects (no allocation, nothing to free). */
+static inline Value rt_empty_text(const BpBundle *b, uint8_t type) {
+  Value v = b->empty_text;
+  v.type = type;
+  return v;
+}
+static inline Value rt_empty_list(const BpBundle *b, uint8_t type) {
+  Value v = b->empty_list;
+  v.type = type;
+  return v;
+}
 
 static inline const char *rt_string(const BpBundle *b, uint32_t z) {
   return z < b->b.nstrings ? b->b.strings[z].data : "";
@@ -315,6 +350,9 @@ typedef struct RtStep {
   Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
   uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
   uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
+  /* Only in an event's working state (never saved): `people` is still the instance's own
+   * vector, shared without counting references; rt_people_own copies it before a change. */
+  uint8_t borrowed;
 } RtStep;
 
 enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };
@@ -367,7 +405,8 @@ void rt_state_free(BpRuntime *rt, RtState *s);
 /* A thread or a step of the state by its id, or NULL. */
 RtThread *rt_state_thread(RtState *s, uint32_t id);
 RtStep *rt_state_step(RtState *s, uint32_t id);
-/* A copy sharing every object (references counted); false when out of memory. */
+/* A copy sharing every object (references counted) for an event's transaction: each
+ * step's people are borrowed (RtStep.borrowed), not copied; false when out of memory. */
 bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to);
 
 /* The message thread t waits for (a W_MESSAGE thread): the pc of its RECEIVE, or

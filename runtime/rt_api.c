@@ -199,12 +199,16 @@ static void bundle_release(BpBundle *b) {
     for (uint32_t i = 0; i < b->b.nconsts; i++) rt_free_immortal(rt, b->consts[i]);
     rt_dealloc(rt, b->consts, rt_values_bytes(b->b.nconsts));
   }
+  rt_free_immortal(rt, b->empty_text);
+  rt_free_immortal(rt, b->empty_list);
   if (b->procs) {
     for (uint32_t i = 0; i < b->b.nprocesses; i++) {
       const BptProcess *p = &b->b.processes[i];
       rt_dealloc(rt, b->procs[i].resume, p->code_size / 8 + 1);
       rt_dealloc(rt, b->procs[i].fields, (p->nsteps ? p->nsteps : 1) * sizeof(BpField *));
       rt_dealloc(rt, b->procs[i].line_node, (p->nlines ? p->nlines : 1) * sizeof(uint32_t));
+      if (b->procs[i].insn_at) rt_dealloc(rt, b->procs[i].insn_at, (p->code_size ? p->code_size : 1) * sizeof(uint32_t));
+      if (b->procs[i].insns) rt_dealloc(rt, b->procs[i].insns, (b->procs[i].ninsns ? b->procs[i].ninsns : 1) * sizeof(BptInsn));
     }
     rt_dealloc(rt, b->procs, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   }
@@ -242,6 +246,14 @@ static bool make_consts(BpBundle *b) {
   return true;
 }
 
+static bool make_empties(BpBundle *b) {
+  if (!rt_str_new(b->rt, "", 0, BPT_T_STRING, &b->empty_text)) return false;
+  rt_make_immortal(b->empty_text);
+  if (!rt_list_new(b->rt, BPT_T_LIST | BPT_T_VOID, 0, &b->empty_list)) return false;
+  rt_make_immortal(b->empty_list);
+  return true;
+}
+
 /* Where a waiting thread may rest: just after an instruction that waits. */
 static bool make_resume_points(BpBundle *b, uint32_t i) {
   const BptProcess *p = &b->b.processes[i];
@@ -254,6 +266,26 @@ static bool make_resume_points(BpBundle *b, uint32_t i) {
     uint32_t next = pc + in.size;
     if ((bpt_ops[in.op].flags & BPT_F_WAIT) && next < p->code_size) bits[next / 8] |= (uint8_t)(1u << (next % 8));
   }
+  return true;
+}
+
+/* The code of process i decoded once (RtProc.insns): two passes, counting then filling. */
+static bool predecode(BpBundle *b, uint32_t i) {
+  const BptProcess *p = &b->b.processes[i];
+  RtProc *rp = &b->procs[i];
+  const uint8_t *code = b->b.code + p->code_offset;
+  BptInsn in;
+  uint32_t n = 0;
+  for (uint32_t pc = 0; pc < p->code_size && bpt_decode(code, p->code_size, pc, &in); pc += in.size) n++;
+  rp->insn_at = rt_alloc(b->rt, (p->code_size ? p->code_size : 1) * sizeof(uint32_t));
+  if (!rp->insn_at) return false;
+  rp->insns = rt_alloc(b->rt, (n ? n : 1) * sizeof(BptInsn));
+  if (!rp->insns) return false;
+  rp->ninsns = n;
+  memset(rp->insn_at, 0xFF, (size_t)p->code_size * sizeof(uint32_t));
+  uint32_t k = 0;
+  for (uint32_t pc = 0; k < n && bpt_decode(code, p->code_size, pc, &rp->insns[k]); pc += rp->insns[k++].size)
+    rp->insn_at[pc] = k;
   return true;
 }
 
@@ -354,8 +386,8 @@ BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle *
     return rt_fail_status(err, oom ? BP_ENOMEM : BP_EBADDATA, "%s", e.message);
   }
   b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
-  bool ok = b->procs && make_consts(b) && make_fields(b);
-  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i);
+  bool ok = b->procs && make_consts(b) && make_empties(b) && make_fields(b);
+  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i) && predecode(b, i);
   if (!ok) {
     bundle_release(b);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -470,8 +502,14 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
     *out = b->consts[f->def];
     return true;
   }
-  if (f->type == BPT_T_STRING || f->type == BPT_T_USER) return rt_str_new(b->rt, "", 0, f->type, out);
-  if (rt_is_list(f->type)) return rt_list_new(b->rt, f->type, 0, out);
+  if (f->type == BPT_T_STRING || f->type == BPT_T_USER) {
+    *out = rt_empty_text(b, f->type);
+    return true;
+  }
+  if (rt_is_list(f->type)) {
+    *out = rt_empty_list(b, f->type);
+    return true;
+  }
   *out = rt_empty(f->type);
   return true;
 }

@@ -1,11 +1,12 @@
 /* rt_event.c — events: the public entry points that move an instance on (start, decide,
  * complete, command, advance, answer, fail, terminate) and the transactions they run in.
  *
- * Every event is a transaction (Tx): it works on a copy of the instance's state and
- * collects its effects for the host; tx_commit swaps the copy in and delivers them
- * through the host's callbacks, tx_abort drops both. So an event that runs out of
- * memory, or is refused, changes nothing. A program error is not a refusal: the instance
- * fails, and that is committed. */
+ * Every event is a transaction (Tx): it works on a copy of the instance's state (whose
+ * steps borrow their people, see rt_state_copy) and collects its effects for the host;
+ * tx_commit swaps the copy in and delivers them through the host's callbacks, tx_abort
+ * drops both and puts back the people a decision changed in place (rt_undo_rollback).
+ * So an event that runs out of memory, or is refused, changes nothing. A program error
+ * is not a refusal: the instance fails, and that is committed. */
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,7 @@ static void changed_free(Tx *tx) {
 }
 
 static void tx_abort(Tx *tx) {
+  rt_undo_rollback(tx); /* the instance's own people as they were */
   rt_stack_clear(tx);
   changed_free(tx);
   rt_state_free(tx->rt, &tx->s);
@@ -62,6 +64,7 @@ static void tx_abort(Tx *tx) {
 }
 
 static void deliver(BpInstance *inst, RtVec *effects);
+static void hand_over_people(RtState *old, RtState *now);
 
 /* Swaps the working state in and delivers the effects. The document's fields go to the
  * document (shared by the instances on it). */
@@ -77,7 +80,9 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   inst->s.fields = NULL;
   old.fields = tx->s.fields;
   old.nfields = doc->nfields;
+  hand_over_people(&old, &inst->s);
   rt_state_free(tx->rt, &old);
+  rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
   tx->effects = (RtVec){0};
@@ -213,19 +218,14 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
 
 /* Variables start empty, as fields do ("", 0, an unset date); the compiler's initializers
  * then run, but it has no constant for some types (a user, a date). */
-static bool vars_empty(BpRuntime *rt, const BptProcess *p, Value *slots) {
+static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
   for (uint16_t i = 0; i < p->nslots; i++) {
     uint8_t t = p->slots[i].type;
     if (p->slots[i].kind != BPT_SLOT_VAR || rt_is_record(t)) continue;
-    if (t == BPT_T_STRING || t == BPT_T_USER) {
-      if (!rt_str_new(rt, "", 0, t, &slots[i])) return false;
-    } else if (rt_is_list(t)) {
-      if (!rt_list_new(rt, t, 0, &slots[i])) return false;
-    } else {
-      slots[i] = rt_empty(t);
-    }
+    if (t == BPT_T_STRING || t == BPT_T_USER) slots[i] = rt_empty_text(b, t);
+    else if (rt_is_list(t)) slots[i] = rt_empty_list(b, t);
+    else slots[i] = rt_empty(t);
   }
-  return true;
 }
 
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
@@ -248,10 +248,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
   doc->refs++;
-  if (!vars_empty(rt, p, inst->s.slots)) {
-    bp_instance_free(inst);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
+  vars_empty(b, p, inst->s.slots);
   Tx tx;
   BpStatus st = tx_begin(&tx, inst, err);
   if (st != BP_OK) {
@@ -561,13 +558,15 @@ BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpErr
   uint16_t slot = c->slot;
   rt_unref(tx.rt, c->args);
   rt_vec_remove(&tx.s.calls, sizeof(RtCall), index);
-  RtBuf b = {0};
-  rt_buf_printf(tx.rt, &b, "answered %s", name);
-  if (v.type != BPT_T_VOID) {
-    rt_buf_puts(tx.rt, &b, ": ");
-    rt_text_of(&tx, &b, v);
+  if (rt_journaling(&tx)) {
+    RtBuf b = {0};
+    rt_buf_printf(tx.rt, &b, "answered %s", name);
+    if (v.type != BPT_T_VOID) {
+      rt_buf_puts(tx.rt, &b, ": ");
+      rt_text_of(&tx, &b, v);
+    }
+    rt_journal_text(&tx, BP_J_ANSWERED, "", &b);
   }
-  rt_journal_text(&tx, BP_J_ANSWERED, "", &b);
   if (slot != BPT_NONE16 && slot < tx.s.nslots) {
     rt_unref(tx.rt, tx.s.slots[slot]);
     tx.s.slots[slot] = v;
@@ -770,18 +769,34 @@ bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to) {
       return false;
     }
     *st = *a;
-    st->people = (RtVec){0};
+    st->borrowed = 1; /* copied only if the event changes them (rt_people_own) */
     rt_ref(st->title);
     rt_ref(st->offsets);
-    if (!vec_copy(rt, &a->people, &st->people, sizeof(RtPerson))) {
-      rt_state_free(rt, to);
-      return false;
-    }
-    for (uint32_t k = 0; k < st->people.n; k++) {
-      RtPerson *p = RT_AT(st->people, RtPerson, k);
-      rt_ref(p->user);
-      rt_ref(p->comment);
-    }
   }
   return true;
+}
+
+/* After a commit: the people of OLD's steps that the new state NOW still borrows become
+ * NOW's (OLD forgets them, and NOW's steps own them), so freeing OLD frees only the
+ * people the event replaced or removed. A step keeps its place relative to the others
+ * (steps are appended and removed in order), so the match is usually the next borrowed
+ * step; any other is looked for. */
+static void hand_over_people(RtState *old, RtState *now) {
+  uint32_t j = 0;
+  for (uint32_t i = 0; i < old->steps.n; i++) {
+    RtStep *o = RT_AT(old->steps, RtStep, i);
+    if (!o->people.v) continue;
+    while (j < now->steps.n && !RT_AT(now->steps, RtStep, j)->borrowed) j++;
+    RtStep *match = j < now->steps.n && RT_AT(now->steps, RtStep, j)->people.v == o->people.v
+                        ? RT_AT(now->steps, RtStep, j) : NULL;
+    for (uint32_t k = 0; !match && k < now->steps.n; k++) {
+      RtStep *s = RT_AT(now->steps, RtStep, k);
+      if (s->borrowed && s->people.v == o->people.v) match = s;
+    }
+    if (match) {
+      o->people = (RtVec){0};
+      if (match == RT_AT(now->steps, RtStep, j)) j++;
+    }
+  }
+  for (uint32_t k = 0; k < now->steps.n; k++) RT_AT(now->steps, RtStep, k)->borrowed = 0;
 }

@@ -152,6 +152,7 @@ static bool payload_values(Tx *tx, const BpArg *fields, size_t n, Value *values,
 /* The journal line of a delivery: "received message paid: amount = 12.50". */
 static void journal_received(Tx *tx, uint32_t pc, const char *name, const BpArg *fields, const Value *values,
                              size_t n) {
+  if (!rt_journaling(tx)) return;
   RtBuf b = {0};
   rt_buf_printf(tx->rt, &b, "received message %s", name);
   for (size_t i = 0; i < n; i++) {

@@ -12,7 +12,64 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out);
 
 /* ---- people and items ------------------------------------------------------------------------ */
 
+bool rt_people_own(Tx *tx, RtStep *st) {
+  if (!st->borrowed) return true;
+  RtVec own = {0};
+  if (st->people.n) {
+    own.v = rt_alloc(tx->rt, st->people.n * sizeof(RtPerson));
+    if (!own.v) return nomem(tx);
+    memcpy(own.v, st->people.v, st->people.n * sizeof(RtPerson));
+    own.n = own.cap = st->people.n;
+    for (uint32_t k = 0; k < own.n; k++) {
+      RtPerson *p = RT_AT(own, RtPerson, k);
+      rt_ref(p->user);
+      rt_ref(p->comment);
+    }
+  }
+  st->people = own;
+  st->borrowed = 0;
+  return true;
+}
+
+RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k) {
+  RtPerson *p = RT_AT(st->people, RtPerson, k);
+  if (!st->borrowed) return p;
+  RtUndo *u = rt_vec_push(tx->rt, &tx->undo, sizeof *u);
+  if (!u) {
+    nomem(tx);
+    return NULL;
+  }
+  u->at = p;
+  u->old = *p;
+  rt_ref(p->user);
+  rt_ref(p->comment);
+  return p;
+}
+
+/* Latest change first, so a person changed twice ends as it was before both. */
+void rt_undo_rollback(Tx *tx) {
+  for (uint32_t i = tx->undo.n; i-- > 0;) {
+    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
+    rt_unref(tx->rt, u->at->user);
+    rt_unref(tx->rt, u->at->comment);
+    *u->at = u->old;
+  }
+  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
+}
+
+void rt_undo_release(Tx *tx) {
+  for (uint32_t i = 0; i < tx->undo.n; i++) {
+    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
+    rt_unref(tx->rt, u->old.user);
+    rt_unref(tx->rt, u->old.comment);
+  }
+  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
+}
+
 void rt_withdraw_open_items(Tx *tx, RtStep *st) {
+  bool any = false;
+  for (uint32_t i = 0; i < st->people.n && !any; i++) any = RT_AT(st->people, RtPerson, i)->item != 0;
+  if (!any || !rt_people_own(tx, st)) return;
   for (uint32_t i = 0; i < st->people.n; i++) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     if (!who->item) continue;
@@ -26,6 +83,10 @@ void rt_withdraw_open_items(Tx *tx, RtStep *st) {
 void rt_step_free(BpRuntime *rt, RtStep *st) {
   rt_unref(rt, st->title);
   rt_unref(rt, st->offsets);
+  if (st->borrowed) { /* the instance's state frees them */
+    st->people = (RtVec){0};
+    return;
+  }
   for (uint32_t i = 0; i < st->people.n; i++) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     rt_unref(rt, who->user);
@@ -62,6 +123,7 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "a step's people must be users, not %s", bpt_type_name(who.type));
   for (uint32_t i = 0; i < who.u.l->n; i++)
     if (who.u.l->items[i].type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
+  if (!rt_people_own(tx, st)) return false;
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   uint32_t before = st->people.n, n = who.u.l->n;
@@ -176,6 +238,7 @@ static void fire_after(Tx *tx, RtTimer t);
  * (BpItem.overdue), its due time kept; its `after` handlers go on. */
 static void step_overdue(Tx *tx, RtStep *st) {
   st->flags |= S_OVERDUE;
+  if (!rt_journaling(tx)) return;
   RtBuf names = {0};
   for (uint32_t i = 0; i < st->people.n; i++) {
     const RtPerson *p = RT_AT(st->people, RtPerson, i);
@@ -377,6 +440,10 @@ static bool comments_list(Tx *tx, const RtStep *st, Value *out) {
     const RtPerson *p = RT_AT(st->people, RtPerson, i);
     n += p->act != P_NONE && p->comment.type == BPT_T_STRING && p->comment.u.s->len > 0;
   }
+  if (n == 0) {
+    *out = rt_empty_list(tx->b, BPT_T_LIST | BPT_T_STRING);
+    return true;
+  }
   if (!rt_list_new(tx->rt, BPT_T_LIST | BPT_T_STRING, n, out)) return nomem(tx);
   uint32_t k = 0;
   for (uint32_t order = 1; order <= st->acted && k < n; order++)
@@ -403,7 +470,8 @@ static bool user_or_empty(Tx *tx, const RtPerson *p, Value *out) {
     *out = p->user;
     return true;
   }
-  return rt_str_new(tx->rt, "", 0, BPT_T_USER, out) || nomem(tx);
+  *out = rt_empty_text(tx->b, BPT_T_USER);
+  return true;
 }
 
 static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
@@ -412,7 +480,8 @@ static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
     *out = p->comment;
     return true;
   }
-  return rt_str_new(tx->rt, "", 0, BPT_T_STRING, out) || nomem(tx);
+  *out = rt_empty_text(tx->b, BPT_T_STRING);
+  return true;
 }
 
 static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m);
@@ -487,7 +556,8 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out) {
   if (timed_out) how = "timed out";
   else if (d->kind == BPT_STEP_APPROVE) {
     how = outcome == APPROVED ? "approved" : "rejected";
-    snprintf(counts, sizeof counts, " (%u of %u approved)", count_acts(st, P_APPROVED), st->people.n);
+    if (rt_journaling(tx))
+      snprintf(counts, sizeof counts, " (%u of %u approved)", count_acts(st, P_APPROVED), st->people.n);
   } else how = "done";
   rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
   rt_journal(tx, BP_J_CLOSED, rt_step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
@@ -629,6 +699,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
  * have not run; without one the step waits with no deadline. */
 bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_t pc) {
   uint32_t step_id = st->id;
+  if (!rt_people_own(tx, st)) return false;
   for (uint32_t i = st->people.n; i-- > 0;) {
     RtPerson *p = RT_AT(st->people, RtPerson, i);
     if (p->act != P_NONE) continue;
@@ -644,7 +715,7 @@ bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_
   if (who.type == BPT_T_USERS && who.u.l->n == 0)
     return rt_fail_at(tx, pc, "`reassign` to nobody: the list of people is empty");
   RtBuf names = {0};
-  if (who.type == BPT_T_USERS) rt_text_of(tx, &names, who);
+  if (who.type == BPT_T_USERS && rt_journaling(tx)) rt_text_of(tx, &names, who);
   rt_journal(tx, BP_J_REASSIGNED, rt_step_node(tx, st->t), "reassigned: %s to %s", st->title.u.s->s,
              names.s ? names.s : "");
   rt_buf_free(tx->rt, &names);
@@ -733,9 +804,13 @@ bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32
 }
 
 bool rt_record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char *comment) {
-  RtPerson *p = RT_AT(st->people, RtPerson, person);
   Value c = {0};
   if (comment && *comment && !rt_str_new(tx->rt, comment, strlen(comment), BPT_T_STRING, &c)) return nomem(tx);
+  RtPerson *p = rt_person_change(tx, st, person);
+  if (!p) {
+    rt_unref(tx->rt, c);
+    return false;
+  }
   p->act = act;
   p->item = 0;
   p->order = ++st->acted;
@@ -787,10 +862,12 @@ bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, 
     } else {
       rt_set_field(tx, rf->index, v);
     }
-    RtBuf b = {0};
-    rt_buf_printf(tx->rt, &b, "%s = ", name);
-    rt_text_of(tx, &b, v);
-    rt_journal_text(tx, BP_J_FIELD, "", &b);
+    if (rt_journaling(tx)) {
+      RtBuf b = {0};
+      rt_buf_printf(tx->rt, &b, "%s = ", name);
+      rt_text_of(tx, &b, v);
+      rt_journal_text(tx, BP_J_FIELD, "", &b);
+    }
     if (tx->err.code != RT_OK) return false;
   }
   return true;

@@ -143,12 +143,12 @@ size_t rt_obj_size(Value v) {
   return sizeof(RtRec) + v.u.r->n * sizeof(Value);
 }
 
-void rt_ref(Value v) {
+void rt_ref_obj(Value v) {
   uint32_t *r = obj_ref(v);
   if (r && *r != RT_IMMORTAL) (*r)++;
 }
 
-void rt_unref(BpRuntime *rt, Value v) {
+void rt_unref_obj(BpRuntime *rt, Value v) {
   uint32_t *r = obj_ref(v);
   if (!r || *r == RT_IMMORTAL) return;
   if (--*r > 0) return;

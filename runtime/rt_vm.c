@@ -81,6 +81,10 @@ static Effect *effect(Tx *tx, uint8_t kind) {
 }
 
 void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text) {
+  if (!rt_journaling(tx)) {
+    rt_buf_free(tx->rt, text);
+    return;
+  }
   Value v;
   if (text->nomem || !rt_str_new(tx->rt, text->s ? text->s : "", text->len, BPT_T_STRING, &v)) {
     rt_buf_free(tx->rt, text);
@@ -99,7 +103,7 @@ void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text) 
 }
 
 void rt_journal(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...) {
-  if (tx->err.code != RT_OK) return;
+  if (tx->err.code != RT_OK || !rt_journaling(tx)) return;
   char tmp[512];
   va_list ap;
   va_start(ap, fmt);
@@ -166,8 +170,8 @@ static void end_instance_at(Tx *tx, uint8_t status, const char *message, const c
   if (tx->s.status != ST_WAITING) return;
   cancel_all(tx);
   tx->s.status = status;
-  Value m;
-  if (!rt_str_new(tx->rt, message, strlen(message), BPT_T_STRING, &m)) {
+  Value m = rt_empty_text(tx->b, BPT_T_STRING);
+  if (*message && !rt_str_new(tx->rt, message, strlen(message), BPT_T_STRING, &m)) {
     nomem(tx);
     return;
   }
@@ -327,7 +331,7 @@ void rt_set_field(Tx *tx, uint16_t f, Value v) {
 
 /* ---- the operand stack ----------------------------------------------------------------------- */
 
-static bool push(Tx *tx, Value v, uint32_t pc) {
+static inline bool push(Tx *tx, Value v, uint32_t pc) {
   if (tx->sp >= BPT_STACK_MAX) {
     rt_unref(tx->rt, v);
     return rt_fail_at(tx, pc, "the operand stack overflows");
@@ -472,6 +476,7 @@ static bool call_action(Tx *tx, uint32_t tid, const BptInsn *in, uint32_t pc, ui
     if (!rt_to_owned(tx->rt, args.u.l->items[i], &e->args[i])) return nomem(tx);
     e->nargs = i + 1;
   }
+  if (!rt_journaling(tx)) return true;
   RtBuf b = {0};
   rt_buf_printf(tx->rt, &b, "called %s(", rt_string(tx->b, act->name));
   for (unsigned i = 0; i < n; i++) {
@@ -578,11 +583,13 @@ static bool catch_in(Tx *tx, uint32_t act_id, const BptInsn *in, Value code, Val
   RtAct *a = act_by_id(tx, act_id);
   uint32_t parent = a->parent, step = a->step, try_pc = a->try_pc;
   uint8_t kind = a->kind;
-  RtBuf b = {0};
-  rt_buf_puts(tx->rt, &b, "error ");
-  error_text(tx, &b, code, message);
-  rt_buf_puts(tx->rt, &b, " caught");
-  rt_journal_text(tx, BP_J_CAUGHT, pc_node(tx, try_pc), &b);
+  if (rt_journaling(tx)) {
+    RtBuf b = {0};
+    rt_buf_puts(tx->rt, &b, "error ");
+    error_text(tx, &b, code, message);
+    rt_buf_puts(tx->rt, &b, " caught");
+    rt_journal_text(tx, BP_J_CAUGHT, pc_node(tx, try_pc), &b);
+  }
   cancel_race(tx, act_id, 0);
   remove_act(tx, act_id);
   if (tx->err.code != RT_OK) return false;
@@ -629,11 +636,37 @@ bool rt_raise(Tx *tx, uint32_t tid, Value code, Value message, uint32_t pc, cons
 
 /* ---- the interpreter loop -------------------------------------------------------------------- */
 
+/* x OP y of two ints into *out, as rt_binop computes it, when no error can come of it
+ * (no overflow, no division by zero); false: rt_binop does it and reports the error. */
+static inline bool int_binop(uint8_t op, int64_t x, int64_t y, Value *out) {
+  int64_t r;
+  switch ((BptOp)op) {
+  case BPT_OP_ADD: if (__builtin_add_overflow(x, y, &r)) return false; break;
+  case BPT_OP_SUB: if (__builtin_sub_overflow(x, y, &r)) return false; break;
+  case BPT_OP_MUL: if (__builtin_mul_overflow(x, y, &r)) return false; break;
+  case BPT_OP_DIV:
+  case BPT_OP_MOD:
+    if (y == 0 || (x == INT64_MIN && y == -1)) return false;
+    r = op == BPT_OP_DIV ? x / y : x % y;
+    break;
+  case BPT_OP_EQ: *out = rt_bool(x == y); return true;
+  case BPT_OP_NE: *out = rt_bool(x != y); return true;
+  case BPT_OP_LT: *out = rt_bool(x < y); return true;
+  case BPT_OP_LE: *out = rt_bool(x <= y); return true;
+  case BPT_OP_GT: *out = rt_bool(x > y); return true;
+  case BPT_OP_GE: *out = rt_bool(x >= y); return true;
+  default: return false;
+  }
+  *out = rt_int(r);
+  return true;
+}
+
 /* A fragment (`when`, `by`) computes a value: no waiting, no effects, no control of
  * threads (BPT_F_EFFECT); RESULT ends it and nothing else (BPT_F_RESULT). The verifier
  * refuses a bundle that breaks this; the interpreter checks it all the same. */
-static bool op_allowed(bool in_fragment, uint8_t op) {
-  return !(bpt_ops[op].flags & (in_fragment ? BPT_F_EFFECT : BPT_F_RESULT));
+static bool not_allowed(Tx *tx, uint8_t op, uint32_t pc) {
+  return rt_fail_at(tx, pc, "%s is not allowed %s", bpt_ops[op].name,
+                    tx->in_fragment ? "in an expression fragment" : "outside an expression fragment");
 }
 
 /* The event ran out of its step budget. In an advance that fired several timers the
@@ -644,14 +677,18 @@ static bool op_allowed(bool in_fragment, uint8_t op) {
  * Only a crafted bundle stores anything else; the verifier does not type the stack, so
  * the store fails the instance here instead of leaving a value that confuses the
  * instructions reading it and a state that restore refuses. */
-static bool fits_store(Tx *tx, Value x, uint8_t declared, int slot_kind, uint32_t pc, const char *where,
-                       uint32_t i) {
-  if (slot_kind == BPT_SLOT_HIDDEN || x.type == declared) return true;
+static bool misfit_store(Tx *tx, Value x, uint8_t declared, int slot_kind, uint32_t pc, const char *where,
+                         uint32_t i) {
   if (x.type == BPT_T_VOID && slot_kind >= 0) return true;
   if (rt_is_list(x.type) && rt_is_list(declared) && x.u.l->n == 0) return true;
   rt_unref(tx->rt, x);
   return rt_fail_at(tx, pc, "%s stored into %s %u, which holds %s", bpt_type_name(x.type), where, i,
                     bpt_type_name(declared));
+}
+
+static inline bool fits_store(Tx *tx, Value x, uint8_t declared, int slot_kind, uint32_t pc, const char *where,
+                              uint32_t i) {
+  return slot_kind == BPT_SLOT_HIDDEN || x.type == declared || misfit_store(tx, x, declared, slot_kind, pc, where, i);
 }
 
 static bool runaway(Tx *tx, uint32_t pc) {
@@ -666,63 +703,67 @@ static bool runaway(Tx *tx, uint32_t pc) {
  * until RESULT (tx->frag_result). Returns false when the event must stop looking at
  * this thread (it waits, ended, failed, or memory ran out). */
 static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
-  const uint8_t *code = tx->code;
   uint32_t size = tx->p->code_size;
+  const BptInsn *insns = tx->rp->insns;
+  const uint32_t *insn_at = tx->rp->insn_at;
   BpRuntime *rt = tx->rt;
   RtErr e = {0};
   Value v[BPT_STACK_MAX], r;
+  /* What the verifier keeps out of a fragment, checked here all the same; RESULT outside
+   * a fragment is checked where it runs. */
+  const uint8_t forbidden = tx->in_fragment ? BPT_F_EFFECT : 0;
   tx->sp = 0;
   for (;;) {
     if (tx->budget == 0) return runaway(tx, pc);
     tx->budget--;
-    BptInsn in;
-    if (!bpt_decode(code, size, pc, &in)) return rt_fail_at(tx, pc, "no instruction at pc %u", pc);
-    uint32_t next = pc + in.size;
-    if (!op_allowed(tx->in_fragment, in.op))
-      return rt_fail_at(tx, pc, "%s is not allowed %s", bpt_ops[in.op].name,
-                        tx->in_fragment ? "in an expression fragment" : "outside an expression fragment");
-    switch ((BptOp)in.op) {
+    if (pc >= size || insn_at[pc] == UINT32_MAX) return rt_fail_at(tx, pc, "no instruction at pc %u", pc);
+    const BptInsn *in = &insns[insn_at[pc]];
+    uint32_t next = pc + in->size;
+    if (forbidden && (bpt_ops[in->op].flags & forbidden)) return not_allowed(tx, in->op, pc);
+    switch ((BptOp)in->op) {
     case BPT_OP_CONST:
-      if (!push(tx, tx->b->consts[in.arg[0]], pc)) return false;
+      if (!push(tx, tx->b->consts[in->arg[0]], pc)) return false;
       break;
     case BPT_OP_LOAD:
-      rt_ref(tx->s.slots[in.arg[0]]);
-      if (!push(tx, tx->s.slots[in.arg[0]], pc)) return false;
+      rt_ref(tx->s.slots[in->arg[0]]);
+      if (!push(tx, tx->s.slots[in->arg[0]], pc)) return false;
       break;
     case BPT_OP_STORE: {
-      const BptSlot *sl = &tx->p->slots[in.arg[0]];
+      const BptSlot *sl = &tx->p->slots[in->arg[0]];
       Value x = tx->stack[--tx->sp];
-      if (!fits_store(tx, x, sl->type, sl->kind, pc, "slot", in.arg[0])) return false;
-      rt_unref(rt, tx->s.slots[in.arg[0]]);
-      tx->s.slots[in.arg[0]] = x;
+      if (!fits_store(tx, x, sl->type, sl->kind, pc, "slot", in->arg[0])) return false;
+      rt_unref(rt, tx->s.slots[in->arg[0]]);
+      tx->s.slots[in->arg[0]] = x;
       break;
     }
     case BPT_OP_LOAD_FIELD:
-      if (in.arg[0] >= tx->s.nfields) return rt_fail_at(tx, pc, "no document field %u", in.arg[0]);
-      rt_ref(tx->s.fields[in.arg[0]]);
-      if (!push(tx, tx->s.fields[in.arg[0]], pc)) return false;
+      if (in->arg[0] >= tx->s.nfields) return rt_fail_at(tx, pc, "no document field %u", in->arg[0]);
+      rt_ref(tx->s.fields[in->arg[0]]);
+      if (!push(tx, tx->s.fields[in->arg[0]], pc)) return false;
       break;
     case BPT_OP_STORE_FIELD: {
-      if (in.arg[0] >= tx->s.nfields) return rt_fail_at(tx, pc, "no document field %u", in.arg[0]);
+      if (in->arg[0] >= tx->s.nfields) return rt_fail_at(tx, pc, "no document field %u", in->arg[0]);
       Value x = tx->stack[--tx->sp];
       const BptDoctype *dt = &tx->b->b.doctypes[tx->p->doctype];
-      if (!fits_store(tx, x, dt->fields[in.arg[0]].type, -1, pc, "document field", in.arg[0])) return false;
-      rt_set_field(tx, (uint16_t)in.arg[0], x);
-      RtBuf b = {0};
-      rt_buf_printf(rt, &b, "%s = ", rt_string(tx->b, dt->fields[in.arg[0]].name));
-      rt_text_of(tx, &b, x);
-      rt_journal_text(tx, BP_J_FIELD, pc_node(tx, pc), &b);
+      if (!fits_store(tx, x, dt->fields[in->arg[0]].type, -1, pc, "document field", in->arg[0])) return false;
+      rt_set_field(tx, (uint16_t)in->arg[0], x);
+      if (rt_journaling(tx)) {
+        RtBuf b = {0};
+        rt_buf_printf(rt, &b, "%s = ", rt_string(tx->b, dt->fields[in->arg[0]].name));
+        rt_text_of(tx, &b, x);
+        rt_journal_text(tx, BP_J_FIELD, pc_node(tx, pc), &b);
+      }
       if (tx->err.code != RT_OK) return false;
       break;
     }
     case BPT_OP_MEMBER: {
       Value rec = tx->stack[--tx->sp];
-      if (!rt_is_record(rec.type) || in.arg[0] >= rec.u.r->n) {
+      if (!rt_is_record(rec.type) || in->arg[0] >= rec.u.r->n) {
         rt_unref(rt, rec);
         return rt_fail_at(tx, pc, rec.type == BPT_T_VOID ? "a step result read before its step ended"
-                                                      : "no member %u in %s", in.arg[0], bpt_type_name(rec.type));
+                                                      : "no member %u in %s", in->arg[0], bpt_type_name(rec.type));
       }
-      r = rec.u.r->m[in.arg[0]];
+      r = rec.u.r->m[in->arg[0]];
       rt_ref(r);
       rt_unref(rt, rec);
       tx->stack[tx->sp++] = r;
@@ -737,10 +778,10 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_LIST:
     case BPT_OP_USERS:
     case BPT_OP_TEXT: {
-      unsigned n = in.arg[0];
+      unsigned n = in->arg[0];
       rt_pop_n(tx, n, v);
-      bool ok = in.op == BPT_OP_LIST    ? make_list(tx, v, n, pc, &r)
-                : in.op == BPT_OP_USERS ? make_users(tx, v, n, pc, &r)
+      bool ok = in->op == BPT_OP_LIST    ? make_list(tx, v, n, pc, &r)
+                : in->op == BPT_OP_USERS ? make_users(tx, v, n, pc, &r)
                                         : make_text(tx, v, n, pc, &r);
       rt_unref_all(rt, v, n);
       if (!ok) return false;
@@ -750,31 +791,36 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_TO_DECIMAL:
     case BPT_OP_TO_USERS: {
       Value x = tx->stack[--tx->sp];
-      RtCode c = rt_convert(rt, x, in.op == BPT_OP_TO_DECIMAL ? BPT_T_DECIMAL : BPT_T_USERS, &r, &e);
+      RtCode c = rt_convert(rt, x, in->op == BPT_OP_TO_DECIMAL ? BPT_T_DECIMAL : BPT_T_USERS, &r, &e);
       rt_unref(rt, x);
       if (!check(tx, c, &e, pc)) return false;
       tx->stack[tx->sp++] = r;
       break;
     }
     case BPT_OP_CALL: {
-      unsigned n = in.arg[1];
+      unsigned n = in->arg[1];
       rt_pop_n(tx, n, v);
-      RtCode c = in.arg[0] == BPT_BI_OPEN_ITEMS || in.arg[0] == BPT_BI_OPEN_USERS
-                     ? rt_open_items(tx, in.arg[0] == BPT_BI_OPEN_USERS, &r, &e)
-                     : rt_builtin(rt, in.arg[0], v, n, tx->now, &r, &e);
+      RtCode c = in->arg[0] == BPT_BI_OPEN_ITEMS || in->arg[0] == BPT_BI_OPEN_USERS
+                     ? rt_open_items(tx, in->arg[0] == BPT_BI_OPEN_USERS, &r, &e)
+                     : rt_builtin(rt, in->arg[0], v, n, tx->now, &r, &e);
       rt_unref_all(rt, v, n);
       if (!check(tx, c, &e, pc)) return false;
       tx->stack[tx->sp++] = r;
       break;
     }
     case BPT_OP_JUMP_IF_SET:
-      if (tx->s.slots[in.arg[0]].type != BPT_T_VOID) next = in.arg[1];
+      if (tx->s.slots[in->arg[0]].type != BPT_T_VOID) next = in->arg[1];
       break;
     case BPT_OP_ADD: case BPT_OP_SUB: case BPT_OP_MUL: case BPT_OP_DIV: case BPT_OP_MOD:
     case BPT_OP_EQ: case BPT_OP_NE: case BPT_OP_LT: case BPT_OP_LE: case BPT_OP_GT:
     case BPT_OP_GE: case BPT_OP_IN: {
+      Value *top = &tx->stack[tx->sp - 2];
+      if (top[0].type == BPT_T_INT && top[1].type == BPT_T_INT && int_binop(in->op, top[0].u.i, top[1].u.i, top)) {
+        tx->sp--;
+        break;
+      }
       rt_pop_n(tx, 2, v);
-      RtCode c = rt_binop(rt, binops[in.op], v[0], v[1], &r, &e);
+      RtCode c = rt_binop(rt, binops[in->op], v[0], v[1], &r, &e);
       rt_unref_all(rt, v, 2);
       if (!check(tx, c, &e, pc)) return false;
       tx->stack[tx->sp++] = r;
@@ -783,27 +829,27 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_NEG:
     case BPT_OP_NOT: {
       Value x = tx->stack[--tx->sp];
-      RtCode c = rt_unop(rt, in.op == BPT_OP_NEG ? BP_OP_NEG : BP_OP_NOT, x, &r, &e);
+      RtCode c = rt_unop(rt, in->op == BPT_OP_NEG ? BP_OP_NEG : BP_OP_NOT, x, &r, &e);
       rt_unref(rt, x);
       if (!check(tx, c, &e, pc)) return false;
       tx->stack[tx->sp++] = r;
       break;
     }
-    case BPT_OP_JUMP: next = in.arg[0]; break;
+    case BPT_OP_JUMP: next = in->arg[0]; break;
     case BPT_OP_JUMP_IF_FALSE: {
       Value x = tx->stack[--tx->sp];
       if (x.type != BPT_T_BOOL) {
         rt_unref(rt, x);
         return rt_fail_at(tx, pc, "a condition must be a bool, not %s", bpt_type_name(x.type));
       }
-      if (!x.u.i) next = in.arg[0];
+      if (!x.u.i) next = in->arg[0];
       break;
     }
     case BPT_OP_AND_ELSE:
     case BPT_OP_OR_ELSE: {
       Value x = tx->stack[tx->sp - 1];
       if (x.type != BPT_T_BOOL) return rt_fail_at(tx, pc, "`and`/`or` need bools, not %s", bpt_type_name(x.type));
-      if ((in.op == BPT_OP_AND_ELSE) != (x.u.i != 0)) next = in.arg[0];
+      if ((in->op == BPT_OP_AND_ELSE) != (x.u.i != 0)) next = in->arg[0];
       else tx->sp--;
       break;
     }
@@ -813,7 +859,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         rt_unref(rt, x);
         return rt_fail_at(tx, pc, "`for` needs a list, not %s", bpt_type_name(x.type));
       }
-      uint32_t s = in.arg[0];
+      uint32_t s = in->arg[0];
       rt_unref(rt, tx->s.slots[s]);
       rt_unref(rt, tx->s.slots[s + 1]);
       tx->s.slots[s] = x;
@@ -821,43 +867,45 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       break;
     }
     case BPT_OP_ITER_NEXT: {
-      uint32_t s = in.arg[0];
+      uint32_t s = in->arg[0];
       Value list = tx->s.slots[s], at = tx->s.slots[s + 1];
       if (!rt_is_list(list.type) || at.type != BPT_T_INT) return rt_fail_at(tx, pc, "a `for` loop's state is broken");
       if (at.u.i < 0 || at.u.i >= list.u.l->n) {
-        next = in.arg[2];
+        next = in->arg[2];
         break;
       }
       r = list.u.l->items[at.u.i];
       rt_ref(r);
-      const BptSlot *sl = &tx->p->slots[in.arg[1]];
-      if (!fits_store(tx, r, sl->type, sl->kind, pc, "slot", in.arg[1])) return false;
-      rt_unref(rt, tx->s.slots[in.arg[1]]);
-      tx->s.slots[in.arg[1]] = r;
+      const BptSlot *sl = &tx->p->slots[in->arg[1]];
+      if (!fits_store(tx, r, sl->type, sl->kind, pc, "slot", in->arg[1])) return false;
+      rt_unref(rt, tx->s.slots[in->arg[1]]);
+      tx->s.slots[in->arg[1]] = r;
       tx->s.slots[s + 1].u.i++;
       break;
     }
     case BPT_OP_STEP:
-      rt_open_step(tx, tid, (uint16_t)in.arg[0], pc, next);
+      rt_open_step(tx, tid, (uint16_t)in->arg[0], pc, next);
       return false;
     case BPT_OP_REASSIGN:
     case BPT_OP_ADD_PEOPLE: {
       Value due = {0}, who;
-      bool has_due = in.op == BPT_OP_REASSIGN && in.arg[0] == 2;
+      bool has_due = in->op == BPT_OP_REASSIGN && in->arg[0] == 2;
       if (has_due) due = tx->stack[--tx->sp];
       who = tx->stack[--tx->sp];
       RtStep *st = NULL;
       bool ok = rt_handler_step(tx, tid, pc, &st);
       if (ok && st && who.type != BPT_T_USERS) ok = rt_fail_at(tx, pc, "people must be users");
       if (ok && st) {
-        if (in.op == BPT_OP_REASSIGN) ok = rt_reassign(tx, st, who, has_due, due, pc);
+        if (in->op == BPT_OP_REASSIGN) ok = rt_reassign(tx, st, who, has_due, due, pc);
         else if ((ok = rt_add_people(tx, st, who, pc))) {
           int i = rt_step_index(&tx->s, thread_by_id(tx, tid)->step);
           RT_AT(tx->s.steps, RtStep, i)->flags |= S_HANDLED;
-          RtBuf names = {0};
-          rt_text_of(tx, &names, who);
-          rt_journal(tx, BP_J_REASSIGNED, pc_node(tx, pc), "added: %s", names.s ? names.s : "");
-          rt_buf_free(rt, &names);
+          if (rt_journaling(tx)) {
+            RtBuf names = {0};
+            rt_text_of(tx, &names, who);
+            rt_journal(tx, BP_J_REASSIGNED, pc_node(tx, pc), "added: %s", names.s ? names.s : "");
+            rt_buf_free(rt, &names);
+          }
         }
       }
       rt_unref(rt, who);
@@ -877,23 +925,25 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     }
     case BPT_OP_LOG: {
       Value x = tx->stack[--tx->sp];
-      RtBuf b = {0};
-      rt_text_of(tx, &b, x);
+      if (rt_journaling(tx)) {
+        RtBuf b = {0};
+        rt_text_of(tx, &b, x);
+        rt_journal_text(tx, BP_J_LOG, pc_node(tx, pc), &b);
+      }
       rt_unref(rt, x);
-      rt_journal_text(tx, BP_J_LOG, pc_node(tx, pc), &b);
       if (tx->err.code != RT_OK) return false;
       break;
     }
     case BPT_OP_ACTION:
-      call_action(tx, tid, &in, pc, next);
+      call_action(tx, tid, in, pc, next);
       return false;
     case BPT_OP_START:
-      if (!start_other(tx, &in, pc)) return false;
+      if (!start_other(tx, in, pc)) return false;
       break;
     case BPT_OP_WAIT:
     case BPT_OP_WAIT_UNTIL: {
       Value x = tx->stack[--tx->sp];
-      wait_timer(tx, tid, x, pc, next, in.op == BPT_OP_WAIT_UNTIL);
+      wait_timer(tx, tid, x, pc, next, in->op == BPT_OP_WAIT_UNTIL);
       rt_unref(rt, x);
       return false;
     }
@@ -904,21 +954,21 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       uint32_t step = th->step;
       RtAct *a = rt_vec_push(rt, &tx->s.acts, sizeof *a);
       if (!a) return nomem(tx);
-      *a = (RtAct){.id = act_id, .parent = parent, .group = (uint16_t)in.arg[0], .race = (uint8_t)in.arg[1]};
+      *a = (RtAct){.id = act_id, .parent = parent, .group = (uint16_t)in->arg[0], .race = (uint8_t)in->arg[1]};
       rt_remove_thread(tx, tid);
-      for (uint8_t i = 0; i < in.nbranches; i++)
-        if (!rt_spawn(tx, bpt_branch_target(&in, pc, i), act_id, kind, step)) return false;
+      for (uint8_t i = 0; i < in->nbranches; i++)
+        if (!rt_spawn(tx, bpt_branch_target(in, pc, i), act_id, kind, step)) return false;
       return false;
     }
     case BPT_OP_JOIN: {
       RtThread *th = thread_by_id(tx, tid);
       RtAct *a = act_by_id(tx, th->act);
-      if (!a || a->group != in.arg[0]) return rt_fail_at(tx, pc, "JOIN of fork group %u outside it", in.arg[0]);
+      if (!a || a->group != in->arg[0]) return rt_fail_at(tx, pc, "JOIN of fork group %u outside it", in->arg[0]);
       uint32_t act_id = a->id, parent = a->parent;
       if (a->race) {
         cancel_race(tx, act_id, tid);
         if (tx->err.code != RT_OK) return false;
-      } else if (++a->arrived < in.arg[1]) {
+      } else if (++a->arrived < in->arg[1]) {
         rt_remove_thread(tx, tid);
         return false;
       }
@@ -945,22 +995,23 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       return false;
     case BPT_OP_GOTO:
       if (tx->p->nstates == 0) return rt_fail_at(tx, pc, "`goto` in a process without states");
-      rt_enter_state(tx, (uint16_t)in.arg[0]);
+      rt_enter_state(tx, (uint16_t)in->arg[0]);
       return false;
     case BPT_OP_STATE_IDLE:
       rt_remove_thread(tx, tid);
       if (tx->s.state != BPT_NONE16 && tx->p->states[tx->s.state].final) rt_end_instance(tx, ST_COMPLETED, "");
       return false;
     case BPT_OP_RESULT:
+      if (!tx->in_fragment) return not_allowed(tx, in->op, pc);
       tx->frag_result = tx->stack[--tx->sp];
       return false;
     case BPT_OP_FAIL:
-      return rt_fail_at(tx, pc, "%s", rt_string(tx->b, in.arg[0]));
+      return rt_fail_at(tx, pc, "%s", rt_string(tx->b, in->arg[0]));
     case BPT_OP_TRY:
-      if (!enter_try(tx, tid, &in, pc)) return false;
+      if (!enter_try(tx, tid, in, pc)) return false;
       break;
     case BPT_OP_TRY_END:
-      if (!leave_try(tx, tid, &in, pc)) return false;
+      if (!leave_try(tx, tid, in, pc)) return false;
       break;
     case BPT_OP_THROW: {
       rt_pop_n(tx, 2, v);
@@ -969,14 +1020,14 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       return false;
     }
     case BPT_OP_RECEIVE:
-      rt_receive(tx, tid, &in, pc, next);
+      rt_receive(tx, tid, in, pc, next);
       return false;
     case BPT_OP_MSG_TAKE:
-      if (!rt_msg_take(tx, &in, pc, next, &r)) return false;
+      if (!rt_msg_take(tx, in, pc, next, &r)) return false;
       tx->stack[tx->sp++] = r;
       break;
     case BPT_OP_SPAWN: /* a token of its own, like a fired `after` handler (K_AFTER) */
-      if (!rt_spawn(tx, in.arg[0], 0, K_AFTER, tid)) return false;
+      if (!rt_spawn(tx, in->arg[0], 0, K_AFTER, tid)) return false;
       break;
     }
     pc = next;

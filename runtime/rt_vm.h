@@ -30,6 +30,14 @@ typedef struct Effect {
   size_t nargs;
 } Effect;
 
+/* A person of a borrowed step (RtStep.borrowed) that an event changed in place: where, and
+ * the record as it was, holding references to its values. A dropped event puts it back
+ * (rt_undo_rollback); a committed one lets it go (rt_undo_release). */
+typedef struct RtUndo {
+  RtPerson *at;
+  RtPerson old;
+} RtUndo;
+
 typedef struct Tx {
   BpInstance *inst;
   BpRuntime *rt;
@@ -40,6 +48,7 @@ typedef struct Tx {
   RtState s;
   RtVec effects; /* Effect */
   RtVec runq;    /* uint32_t: ready threads, by id */
+  RtVec undo;    /* RtUndo: people changed in the instance's own vectors */
   int64_t now;
   uint32_t budget;
   RtErr err;     /* RT_NOMEM: the event is dropped */
@@ -65,6 +74,11 @@ static inline bool nomem(Tx *tx) {
   rt_nomem(&tx->err);
   return false;
 }
+
+/* Journal lines are made only for a host that reads them (config.journal): without one,
+ * formatting them was a quarter of an event's work. Code that builds a line's text in
+ * pieces asks this first; rt_journal and rt_journal_text ask it too. */
+static inline bool rt_journaling(const Tx *tx) { return tx->rt->cfg.journal != NULL; }
 
 static inline bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status == ST_WAITING; }
 
@@ -116,6 +130,14 @@ bool rt_deliver_message(Tx *tx, const char *name, const BpArg *fields, size_t n,
 
 /* ---- human steps and timers (rt_step.c) ---------------------------------------------- */
 
+/* Before an event changes a step's people: its own copy of the instance's (RtStep.borrowed;
+ * references counted). False when out of memory. */
+bool rt_people_own(Tx *tx, RtStep *st);
+/* Person k of step st, to change in place: a decision changes one person, so it logs that
+ * one (RtUndo) rather than copying every person of the step. NULL when out of memory. */
+RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k);
+void rt_undo_rollback(Tx *tx);
+void rt_undo_release(Tx *tx);
 void rt_withdraw_open_items(Tx *tx, RtStep *st);
 /* open_items() (a list of "user: title (due ..., overdue)") or, USERS, open_users() (the
  * people with open items, each once): what the instance waits for, oldest item first. */
