@@ -222,6 +222,11 @@ struct BpRuntime {
   BpConfig cfg;
 };
 
+/* The bundle's string constants indexed for saving (rt_save.c). */
+typedef struct RtSaveIndex RtSaveIndex;
+bool rt_save_index_new(BpBundle *b); /* false when out of memory (b->save may be half made) */
+void rt_save_index_free(BpBundle *b);
+
 /* What loading adds to a bundle for the interpreter. */
 typedef struct RtProc {
   uint8_t *resume;    /* bit per pc: a waiting thread may rest here */
@@ -251,6 +256,7 @@ struct BpBundle {
   RtProc *procs;      /* b.nprocesses */
   BpField *field_mem; /* every BpField of every request step */
   size_t nfield_mem;
+  RtSaveIndex *save;  /* rt_save.c */
 };
 
 /* The empty text as a STRING or USER, and the empty list as any list type: b's shared,
@@ -425,6 +431,10 @@ RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *
 /* ---- the public functions' helpers (rt_api.c) ----------------------------------------------------- */
 
 bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field);
+/* For restoring: a document whose fields are all VOID (NULL: out of memory), and a field's
+ * value in a new document (its default, or the empty value of its type; false: out of memory). */
+BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
+bool rt_field_initial(BpBundle *b, const BptField *f, Value *out);
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

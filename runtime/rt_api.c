@@ -195,6 +195,7 @@ static void *bundle_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 
 static void bundle_release(BpBundle *b) {
   BpRuntime *rt = b->rt;
+  rt_save_index_free(b);
   if (b->consts) {
     for (uint32_t i = 0; i < b->b.nconsts; i++) rt_free_immortal(rt, b->consts[i]);
     rt_dealloc(rt, b->consts, rt_values_bytes(b->b.nconsts));
@@ -386,7 +387,7 @@ BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle *
     return rt_fail_status(err, oom ? BP_ENOMEM : BP_EBADDATA, "%s", e.message);
   }
   b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
-  bool ok = b->procs && make_consts(b) && make_empties(b) && make_fields(b);
+  bool ok = b->procs && make_consts(b) && make_empties(b) && make_fields(b) && rt_save_index_new(b);
   for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i) && predecode(b, i);
   if (!ok) {
     bundle_release(b);
@@ -559,6 +560,25 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
   *out = doc;
   return BP_OK;
 }
+
+/* A document of type dt with every field VOID, which restoring fills (each with its saved
+ * value or rt_field_initial's). NULL when out of memory. */
+BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) {
+  BpDoc *doc = rt_alloc(b->rt, sizeof *doc);
+  if (!doc) return NULL;
+  doc->b = b;
+  doc->doctype = dt;
+  doc->refs = 1;
+  doc->nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
+  doc->fields = rt_alloc(b->rt, rt_values_bytes(doc->nfields));
+  if (!doc->fields) {
+    rt_dealloc(b->rt, doc, sizeof *doc);
+    return NULL;
+  }
+  return doc;
+}
+
+bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field_initial(b, f, out); }
 
 /* Stores the named fields into doc (all or none). changed[] (if given) flags those whose
  * value is new. */

@@ -1,14 +1,13 @@
 /* rt_save.c — an instance's whole state to bytes and back.
  *
- * Layout (little-endian):
- *   u8[4] magic "BPS\x1A"   u8 version (3)   u8 flags (0)   u16 process index
- *   u32 bundle crc          u32 payload size  u32 CRC-32C of the payload
- *   payload: varints (LEB128, in as few bytes as they need; signed ones zigzag), raw
- *   bytes and values, in the order of the record functions below (io_state and the
- *   io_* functions it calls).
- * A value is a tag (its type; an unset date or datetime adds 0x40) and a payload: text
- * as a length and UTF-8 bytes, numbers as varints (a decimal with its scale first), a
- * list or a record as a count and the values.
+ * Save format 4 (docs/save-format.md): magic "BS", u8 version (4), u32 bundle crc, the
+ * payload, u32 CRC-32C of every byte before it. The payload writes only what differs
+ * from the bundle's defaults: a flags byte per record says which of its fields are
+ * written, document fields equal to a new document's and empty slots are left out, values
+ * of their declared type carry no tag, texts that are the bundle's constants are their
+ * index and texts met before in the state their number, a step's title is pieces of
+ * these, ids are rises and times differences from the clock in their largest unit; all
+ * numbers are varints (LEB128; signed ones zigzag).
  *
  * One function per record both writes and reads it (Io.reading says which), so the
  * writer and the reader cannot drift apart: each field is named once, with the range the
@@ -16,9 +15,15 @@
  * it, every count and index by the bundle and by the state itself, and check_state then
  * checks what ties the records together (ids unique and below the next id, every
  * reference resolving, votes counted as cast, every waiting thread resting where a
- * thread can wait and waiting for something there). Bytes of another bundle are refused
- * by the checksum they carry. Everything is linear or n log n in the bytes: a crafted
- * state cannot make restoring slow. */
+ * thread can wait and waiting for something there). Reading also accepts only the form
+ * saving writes (no default written, no tag not needed, a title in the pieces saving
+ * makes), so restoring and saving again gives the same bytes. Bytes of another bundle
+ * are refused by the checksum they carry. Everything is linear or n log n in the bytes:
+ * a crafted state cannot make restoring slow.
+ *
+ * Save format 3 still restores: io_state and the io_* record functions below read it (its
+ * layout: magic "BPS\x1A", u8 version 3, u8 flags 0, u16 process, u32 bundle crc, u32
+ * payload size, u32 CRC-32C of the payload; every field of every record, values tagged). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,20 +31,38 @@
 #include "rt.h"
 
 #define SAVE_MAGIC "BPS\x1A"
-enum { SAVE_VERSION = 3, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4, MAX_REMINDS = 62 };
+enum { SAVE_VERSION_3 = 3, HEADER = 20, UNSET_TAG = 0x40, MAX_DEPTH = 4, MAX_REMINDS = 62 };
+#define SAVE_MAGIC_4 "BS"
+/* Version 4: magic 2, version 1, bundle crc 4 ... payload ... crc 4. MAX_SEEN: the strings a
+ * later one may name; MIN_PIECE, MAX_PIECES, MAX_PIECED: a title is split into pieces of at
+ * least MIN_PIECE bytes, at most MAX_PIECES of them, when it has at most MAX_PIECED bytes. */
+enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE = 3, MAX_PIECES = 32,
+       MAX_PIECED = 1024 };
 
 /* ---- the primitives: each writes *v, or reads it and checks its range ---------------------- */
 
 typedef struct Io {
   BpRuntime *rt;
   bool reading;
-  RtBuf out;             /* writing */
-  const BpBundle *b;     /* reading: the bundle and the process the state is of */
+  const BpBundle *b;     /* the bundle and the process the state is of */
   const BptProcess *p;
-  const uint8_t *at;
+  const uint8_t *at;     /* reading */
   size_t left;
   bool bad, nomem;
   char why[160];
+  /* Version 4 (both directions): the state (timers find their step in it), its clock (times
+   * are written from it), the last id of the records being read or written (ids are written
+   * as rises), and the strings written whole so far, which later ones may name. */
+  RtState *s;
+  int64_t clock;
+  uint32_t last_id;
+  uint32_t nseen;
+  RtStr *seen[MAX_SEEN];
+  /* Writing: the bytes, in `stack` until they outgrow it. */
+  uint8_t *w;
+  size_t wlen, wcap;
+  bool wheap, toolong;
+  uint8_t stack[256];
 } Io;
 
 static bool bad(Io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -59,7 +82,30 @@ static bool out_of_memory(Io *io) {
   return bad(io, "out of memory");
 }
 
-static void put_bytes(Io *io, const void *p, size_t n) { rt_buf_put(io->rt, &io->out, p, n); }
+/* The writer's bytes grow in io->stack, then on the heap; past BP_MAX_STATE they stop
+ * (the save is refused), so a huge state cannot take all memory twice. */
+static bool grow(Io *io, size_t n) {
+  if (io->nomem || io->toolong) return false;
+  if (io->wlen + n > (size_t)BP_MAX_STATE + 64) {
+    io->toolong = io->bad = true;
+    return false;
+  }
+  size_t cap = io->wcap * 2;
+  while (cap < io->wlen + n) cap *= 2;
+  uint8_t *p = io->wheap ? rt_realloc(io->rt, io->w, io->wcap, cap) : rt_alloc(io->rt, cap);
+  if (!p) return out_of_memory(io);
+  if (!io->wheap) memcpy(p, io->w, io->wlen);
+  io->w = p;
+  io->wcap = cap;
+  io->wheap = true;
+  return true;
+}
+
+static void put_bytes(Io *io, const void *p, size_t n) {
+  if (io->wlen + n > io->wcap && !grow(io, n)) return;
+  if (n) memcpy(io->w + io->wlen, p, n);
+  io->wlen += n;
+}
 
 static uint8_t get_byte(Io *io) {
   if (io->bad) return 0;
@@ -69,20 +115,24 @@ static uint8_t get_byte(Io *io) {
 }
 
 static void put_uv(Io *io, uint64_t v) {
-  uint8_t b[10];
+  if (io->wlen + 10 > io->wcap && !grow(io, 10)) return;
+  uint8_t *b = io->w + io->wlen;
   size_t n = 0;
-  do {
-    b[n] = (uint8_t)(v & 0x7F);
+  while (v >= 0x80) {
+    b[n++] = (uint8_t)(v | 0x80);
     v >>= 7;
-    if (v) b[n] |= 0x80;
-    n++;
-  } while (v);
-  put_bytes(io, b, n);
+  }
+  b[n++] = (uint8_t)v;
+  io->wlen += n;
 }
 
 /* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
  * that restoring and saving again gives the same bytes). */
 static uint64_t get_uv(Io *io) {
+  if (io->left && io->at[0] < 0x80 && !io->bad) { /* one byte: most of them */
+    io->left--;
+    return *io->at++;
+  }
   uint64_t v = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     uint8_t b = get_byte(io);
@@ -179,7 +229,7 @@ static void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *
   }
 }
 
-/* ---- values ------------------------------------------------------------------------------- */
+/* ---- values of save format 3 ---------------------------------------------------------------- */
 
 static bool io_value(Io *io, Value *v, int depth);
 
@@ -269,7 +319,7 @@ static bool io_value(Io *io, Value *v, int depth) {
   return !io->bad;
 }
 
-/* ---- the records: each field once, in the order of the bytes ------------------------------- */
+/* ---- the records of save format 3 (read only): each field once, in the order of the bytes -- */
 
 static void io_thread(Io *io, void *rec) {
   RtThread *t = rec;
@@ -438,6 +488,9 @@ static bool io_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
 
 /* ---- what ties the records together ------------------------------------------------------- */
 
+/* Up to SMALL ids, counts or places are checked in arrays on the stack, more in the heap. */
+enum { SMALL = 32 };
+
 /* The records of each kind are kept in the order they were made, so their ids rise:
  * that makes ids unique within a kind, and lookups binary searches. */
 #define ID_AT(vec, T, i) (RT_AT(vec, T, i)->id)
@@ -477,7 +530,8 @@ static bool ids_unique(Io *io, const RtState *s) {
   size_t n = (size_t)s->threads.n + s->acts.n + s->steps.n + s->calls.n;
   for (uint32_t i = 0; i < s->steps.n; i++) n += RT_AT(s->steps, RtStep, i)->people.n;
   if (n > UINT32_MAX) return bad(io, "too many ids");
-  uint32_t *ids = rt_alloc(io->rt, (n ? n : 1) * sizeof *ids);
+  uint32_t small[SMALL];
+  uint32_t *ids = n <= SMALL ? small : rt_alloc(io->rt, n * sizeof *ids);
   if (!ids) return out_of_memory(io);
   uint32_t k = 0;
   for (uint32_t i = 0; i < s->threads.n; i++) ids[k++] = RT_AT(s->threads, RtThread, i)->id;
@@ -495,7 +549,7 @@ static bool ids_unique(Io *io, const RtState *s) {
   bool ok = true;
   for (uint32_t i = 0; i < k && ok; i++)
     ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
-  rt_dealloc(io->rt, ids, (n ? n : 1) * sizeof *ids);
+  if (ids != small) rt_dealloc(io->rt, ids, n * sizeof *ids);
   return ok || bad(io, "an id given twice, or beyond the next id");
 }
 
@@ -518,7 +572,8 @@ static bool people_consistent(Io *io, const RtStep *st) {
   }
   if (acted != st->acted) return bad(io, "a step counts %u acts where its people made %u", st->acted, acted);
   size_t bytes = (n ? n : 1) * sizeof(uint32_t);
-  uint32_t *order = rt_alloc(io->rt, bytes);
+  uint32_t small[SMALL];
+  uint32_t *order = n <= SMALL ? small : rt_alloc(io->rt, bytes);
   if (!order) return out_of_memory(io);
   for (uint32_t k = 0; k < n; k++) order[k] = k;
   rt_sort(order, n, cmp_people, st);
@@ -531,7 +586,7 @@ static bool people_consistent(Io *io, const RtStep *st) {
   }
   if (ok) rt_sort(order, acted, cmp_ids, NULL);
   for (uint32_t k = 0; k < acted && ok; k++) ok = order[k] == k + 1;
-  rt_dealloc(io->rt, order, bytes);
+  if (order != small) rt_dealloc(io->rt, order, bytes);
   return ok || bad(io, "a person named twice on a step, or two acts at one place of its order");
 }
 
@@ -546,7 +601,8 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     return false;
   /* What each thread waits for: counted here, and each must wait for exactly one thing. */
   size_t wbytes = (s->threads.n ? s->threads.n : 1) * sizeof(uint32_t);
-  uint32_t *waits = rt_alloc(io->rt, wbytes);
+  uint32_t small[SMALL] = {0};
+  uint32_t *waits = s->threads.n <= SMALL ? small : rt_alloc(io->rt, wbytes);
   if (!waits) return out_of_memory(io);
   for (uint32_t i = 0; i < s->acts.n && !io->bad; i++) {
     const RtAct *a = RT_AT(s->acts, RtAct, i);
@@ -594,61 +650,811 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
   }
   for (uint32_t i = 0; i < s->threads.n && !io->bad; i++)
     if (waits[i] != 1) bad(io, "a thread that waits for %s", waits[i] ? "two things at once" : "nothing");
-  rt_dealloc(io->rt, waits, wbytes);
+  if (waits != small) rt_dealloc(io->rt, waits, wbytes);
+  return !io->bad;
+}
+
+/* ---- version 4: what differs from the bundle's defaults ------------------------------------ */
+
+/* The bundle's string constants: by address (a string of the state that is a constant is
+ * saved as its index) and by first byte (the pieces a title is made of). Made at load. */
+struct RtSaveIndex {
+  uint32_t nstr;
+  uint32_t *by_address; /* indexes of the STRING and USER constants, by the address of their text */
+  uint32_t *next;       /* per constant: the next constant of MIN_PIECE bytes or more with its first byte */
+  uint32_t first[256];  /* per byte: the first such constant (BPT_NO_PC: none) */
+};
+
+static int cmp_address(const void *ctx, uint32_t a, uint32_t b) {
+  const Value *c = ctx;
+  uintptr_t x = (uintptr_t)c[a].u.s, y = (uintptr_t)c[b].u.s;
+  return x < y ? -1 : x > y;
+}
+
+static bool is_text_type(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
+
+bool rt_save_index_new(BpBundle *b) {
+  BpRuntime *rt = b->rt;
+  uint32_t n = b->b.nconsts;
+  RtSaveIndex *ix = rt_alloc(rt, sizeof *ix);
+  if (!ix) return false;
+  b->save = ix;
+  ix->by_address = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
+  ix->next = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
+  if (!ix->by_address || !ix->next) return false;
+  for (int c = 0; c < 256; c++) ix->first[c] = BPT_NO_PC;
+  for (uint32_t k = n; k-- > 0;) {
+    if (!is_text_type(b->consts[k].type)) continue;
+    ix->by_address[ix->nstr++] = k;
+    const RtStr *str = b->consts[k].u.s;
+    if (str->len < MIN_PIECE) continue;
+    uint8_t c = (uint8_t)str->s[0];
+    ix->next[k] = ix->first[c];
+    ix->first[c] = k;
+  }
+  rt_sort(ix->by_address, ix->nstr, cmp_address, b->consts);
+  return true;
+}
+
+void rt_save_index_free(BpBundle *b) {
+  RtSaveIndex *ix = b->save;
+  if (!ix) return;
+  uint32_t n = b->b.nconsts ? b->b.nconsts : 1;
+  rt_dealloc(b->rt, ix->by_address, n * sizeof(uint32_t));
+  rt_dealloc(b->rt, ix->next, n * sizeof(uint32_t));
+  rt_dealloc(b->rt, ix, sizeof *ix);
+  b->save = NULL;
+}
+
+/* The index of the constant whose text is s, if it is one. */
+static bool const_index(const BpBundle *b, const RtStr *s, uint32_t *k) {
+  const RtSaveIndex *ix = b->save;
+  uint32_t lo = 0, hi = ix->nstr;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const RtStr *at = b->consts[ix->by_address[mid]].u.s;
+    if (at == s) return *k = ix->by_address[mid], true;
+    if ((uintptr_t)at < (uintptr_t)s) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/* ---- strings: inline, a constant, a string of the state, or (titles) pieces of these ---- */
+
+enum { STR_INLINE, STR_CONST, STR_SEEN, STR_PIECES };
+typedef struct Piece {
+  uint8_t kind;       /* STR_INLINE, STR_CONST, STR_SEEN */
+  uint32_t index;     /* STR_CONST, STR_SEEN */
+  uint32_t from, len; /* the bytes of the title it stands for */
+} Piece;
+
+static void remember(Io *io, RtStr *s) {
+  if (io->nseen < MAX_SEEN) io->seen[io->nseen++] = s;
+}
+
+static bool add_piece(Piece *pc, uint32_t *n, Piece x) {
+  if (*n == MAX_PIECES) return false;
+  pc[(*n)++] = x;
+  return true;
+}
+
+/* A title as pieces: from its start, the longest constant or earlier string of the state
+ * (of MIN_PIECE bytes or more) found there, or else one byte more of inline text. Ties go
+ * to the state's strings, then to the lower index. Returns the count, or 0 when the title
+ * is too long to split or makes too many pieces: it is then written inline. Saving and
+ * restoring split alike (restoring checks that the pieces it read are these). */
+static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc) {
+  if (len > MAX_PIECED) return 0;
+  const RtSaveIndex *ix = io->b->save;
+  uint32_t n = 0, lit = 0, i = 0;
+  while (i < len) {
+    Piece best = {.len = 0};
+    for (uint32_t j = 0; j < io->nseen; j++) {
+      const RtStr *t = io->seen[j];
+      if (t->len >= MIN_PIECE && t->len > best.len && t->len <= len - i && t->s[0] == s[i] && memcmp(t->s, s + i, t->len) == 0)
+        best = (Piece){STR_SEEN, j, i, t->len};
+    }
+    for (uint32_t k = ix->first[(uint8_t)s[i]]; k != BPT_NO_PC; k = ix->next[k]) {
+      const RtStr *t = io->b->consts[k].u.s;
+      if (t->len > best.len && t->len <= len - i && memcmp(t->s, s + i, t->len) == 0) best = (Piece){STR_CONST, k, i, t->len};
+    }
+    if (!best.len) {
+      i++;
+      continue;
+    }
+    if (lit < i && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, i - lit})) return 0;
+    if (!add_piece(pc, &n, best)) return 0;
+    i += best.len;
+    lit = i;
+  }
+  if (lit < len && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, len - lit})) return 0;
+  return n;
+}
+
+static void put_piece(Io *io, const char *s, Piece x) {
+  if (x.kind == STR_INLINE) {
+    put_uv(io, (uint64_t)x.len << 2 | STR_INLINE);
+    put_bytes(io, s + x.from, x.len);
+  } else {
+    put_uv(io, (uint64_t)x.index << 2 | x.kind);
+  }
+}
+
+/* Writes string s: uv h, then by h & 3 — STR_INLINE: h >> 2 bytes of text; STR_CONST: the
+ * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
+ * that very string, met before); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
+ * one of the other three. */
+static void put_string(Io *io, RtStr *s, bool title) {
+  uint32_t k;
+  if (s->ref == RT_IMMORTAL && const_index(io->b, s, &k)) {
+    put_uv(io, (uint64_t)k << 2 | STR_CONST);
+    return;
+  }
+  for (uint32_t j = 0; j < io->nseen; j++)
+    if (io->seen[j] == s) {
+      put_uv(io, (uint64_t)j << 2 | STR_SEEN);
+      return;
+    }
+  Piece pc[MAX_PIECES];
+  uint32_t n = title ? split_title(io, s->s, s->len, pc) : 0;
+  if (n >= 2) {
+    put_uv(io, (uint64_t)(n - 2) << 2 | STR_PIECES);
+    for (uint32_t i = 0; i < n; i++) put_piece(io, s->s, pc[i]);
+  } else {
+    put_uv(io, (uint64_t)s->len << 2 | STR_INLINE);
+    put_bytes(io, s->s, s->len);
+  }
+  remember(io, s);
+}
+
+/* Inline text of len bytes at io->at, checked; not consumed. */
+static bool text_here(Io *io, uint64_t len) {
+  if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
+  if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
+  if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
+  return true;
+}
+
+/* A piece of a title as read (not inline: a constant or a seen string, which it must be). */
+static const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
+  if (kind == STR_CONST) {
+    if (index >= io->b->b.nconsts || !is_text_type(io->b->consts[index].type))
+      return bad(io, "a string names constant %llu, which is no text", (unsigned long long)index), NULL;
+    return io->b->consts[index].u.s;
+  }
+  if (index >= io->nseen) return bad(io, "a string names string %llu of the state, which is not there", (unsigned long long)index), NULL;
+  return io->seen[index];
+}
+
+/* A title in pieces, read: the text put together, then checked to be split so. */
+static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
+  if (n > MAX_PIECES) return bad(io, "a title of %llu pieces", (unsigned long long)n);
+  char text[MAX_PIECED];
+  Piece pc[MAX_PIECES];
+  uint32_t len = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t h = get_uv(io);
+    if (io->bad) return false;
+    uint8_t kind = h & 3;
+    const char *from;
+    uint64_t plen;
+    if (kind == STR_PIECES) return bad(io, "pieces within pieces");
+    if (kind == STR_INLINE) {
+      plen = h >> 2;
+      if (!text_here(io, plen)) return false;
+      from = (const char *)io->at;
+    } else {
+      const RtStr *t = piece_text(io, kind, h >> 2);
+      if (!t) return false;
+      from = t->s;
+      plen = t->len;
+    }
+    if (plen == 0 || plen > MAX_PIECED - len) return bad(io, "a title's pieces are empty or too long");
+    memcpy(text + len, from, (size_t)plen);
+    pc[i] = (Piece){kind, kind == STR_INLINE ? 0 : (uint32_t)(h >> 2), len, (uint32_t)plen};
+    len += (uint32_t)plen;
+    if (kind == STR_INLINE) io->at += plen, io->left -= (size_t)plen;
+  }
+  if (!rt_valid_utf8(text, len)) return bad(io, "text that is not UTF-8");
+  Piece want[MAX_PIECES];
+  bool same = split_title(io, text, len, want) == n;
+  for (uint32_t i = 0; i < n && same; i++)
+    same = want[i].kind == pc[i].kind && want[i].index == pc[i].index && want[i].from == pc[i].from && want[i].len == pc[i].len;
+  if (!same) return bad(io, "a title in other pieces than saving makes");
+  Value made;
+  if (!rt_str_new(io->rt, text, len, type, &made)) return out_of_memory(io);
+  *v = made;
+  remember(io, made.u.s);
+  return true;
+}
+
+/* Reads a string of type `type` into *v (which is left VOID unless whole). */
+static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
+  uint64_t h = get_uv(io);
+  if (io->bad) return false;
+  uint8_t kind = h & 3;
+  if (kind == STR_PIECES) return title ? get_pieces(io, (h >> 2) + 2, type, v) : bad(io, "a string in pieces that is no title");
+  if (kind != STR_INLINE) {
+    const RtStr *t = piece_text(io, kind, h >> 2);
+    if (!t) return false;
+    *v = (Value){.type = type, .u.s = (RtStr *)t};
+    rt_ref(*v); /* a constant is immortal: nothing counted */
+    return true;
+  }
+  uint64_t len = h >> 2;
+  if (!text_here(io, len)) return false;
+  if (title) {
+    Piece pc[MAX_PIECES];
+    if (split_title(io, (const char *)io->at, (uint32_t)len, pc) >= 2) return bad(io, "a title inline that saving writes in pieces");
+  }
+  Value made;
+  if (!rt_str_new(io->rt, (const char *)io->at, (size_t)len, type, &made)) return out_of_memory(io);
+  io->at += len;
+  io->left -= (size_t)len;
+  *v = made;
+  remember(io, made.u.s);
+  return true;
+}
+
+static bool io_string(Io *io, Value *v, uint8_t type, bool title) {
+  if (io->reading) return get_string(io, type, title, v);
+  put_string(io, v->u.s, title);
+  return !io->bad;
+}
+
+/* ---- values: of a known type, or tagged ------------------------------------------------- */
+
+static bool v4_tagged(Io *io, Value *v, int depth);
+static bool v4_value(Io *io, Value *v, uint8_t type, int depth);
+
+/* Seconds in the largest unit that divides them exactly: seconds, minutes, hours or days
+ * (u 0..3; a due time three days on is the number 3 in days). False when the count q is
+ * too large for the form (zigzag(q) needs more than 62 bits). */
+static const int64_t UNIT[4] = {1, 60, 3600, 86400};
+static bool secs_form(int64_t d, unsigned *u, int64_t *q) {
+  *u = 0;
+  if (d != 0)
+    for (*u = 3; *u > 0 && d % UNIT[*u] != 0; (*u)--) continue;
+  *q = d / UNIT[*u];
+  uint64_t z = ((uint64_t)*q << 1) ^ (uint64_t)(*q >> 63);
+  return z < ((uint64_t)1 << 62);
+}
+
+/* A time or a count of seconds, written from BASE (times from the clock, the clock from
+ * 0): the difference d (mod 2^64, so every time has one) as uv zigzag(q) << 2 | u, d =
+ * q * UNIT[u] in its largest unit; or, when q is too large for that, uv 1 (minutes, 0:
+ * no other number is written so) and uv zigzag(d). */
+static void io_secs(Io *io, int64_t *v, int64_t base) {
+  unsigned u;
+  int64_t q;
+  if (!io->reading) {
+    int64_t d = (int64_t)((uint64_t)*v - (uint64_t)base);
+    if (secs_form(d, &u, &q)) {
+      put_uv(io, (((uint64_t)q << 1) ^ (uint64_t)(q >> 63)) << 2 | u);
+    } else {
+      put_uv(io, 1);
+      put_uv(io, ((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
+    }
+    return;
+  }
+  uint64_t h = get_uv(io), z = h >> 2;
+  bool escaped = h == 1;
+  if (escaped) z = get_uv(io);
+  if (io->bad) return;
+  int64_t x = (int64_t)(z >> 1) ^ -(int64_t)(z & 1), d = x;
+  if (!escaped) {
+    u = h & 3;
+    if (x > INT64_MAX / UNIT[u] || x < INT64_MIN / UNIT[u]) {
+      bad(io, "a time out of range");
+      return;
+    }
+    d = x * UNIT[u];
+  }
+  /* Only the form saving writes: the largest unit, escaped only when it must be. */
+  unsigned want_u;
+  int64_t want_q;
+  bool fits = secs_form(d, &want_u, &want_q);
+  if (escaped ? fits : !fits || want_u != (h & 3) || want_q != x) {
+    bad(io, "a time written in another form than saving writes");
+    return;
+  }
+  *v = (int64_t)((uint64_t)base + (uint64_t)d);
+}
+
+static void io_time(Io *io, int64_t *v) { io_secs(io, v, io->clock); }
+
+/* A list: uv count << 1 | tagged, then its items, of the list's element type or (tagged)
+ * each with its tag: a list of no one type, or with an unset date. */
+static bool v4_list(Io *io, Value *v, int depth) {
+  uint8_t elem = v->type & 0x7F;
+  uint32_t n = 0;
+  bool tagged = elem == BPT_T_VOID;
+  if (!io->reading) {
+    n = v->u.l->n;
+    for (uint32_t i = 0; i < n && !tagged; i++) tagged = v->u.l->items[i].unset != 0;
+    put_uv(io, (uint64_t)n << 1 | tagged);
+  } else {
+    if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
+    uint64_t h = get_uv(io);
+    if (io->bad) return false;
+    if ((h >> 1) > io->left) return bad(io, "a list of %llu items where %zu bytes are left", (unsigned long long)(h >> 1), io->left);
+    n = (uint32_t)(h >> 1);
+    if (!(h & 1) && elem == BPT_T_VOID) return bad(io, "a list of no one type without tags");
+    tagged = h & 1;
+    Value made;
+    if (!rt_list_new(io->rt, v->type, n, &made)) return out_of_memory(io);
+    *v = made;
+  }
+  bool any_unset = false;
+  for (uint32_t i = 0; i < n; i++) {
+    Value *x = &v->u.l->items[i];
+    if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value(io, x, elem, depth + 1))) return false;
+    if (io->reading && !fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
+    any_unset |= x->unset != 0;
+  }
+  if (io->reading && tagged && elem != BPT_T_VOID && !any_unset) return bad(io, "a list with tags it does not need");
+  return true;
+}
+
+/* A result record: its members, tagged (each may be VOID). */
+static bool v4_record(Io *io, Value *v, int depth) {
+  uint32_t n = rt_record_size(v->type);
+  if (io->reading) {
+    if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
+    if (n > io->left) return bad(io, "it ends too soon");
+    Value made;
+    if (!rt_rec_new(io->rt, v->type, n, &made)) return out_of_memory(io);
+    *v = made;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    if (!v4_tagged(io, &v->u.r->m[i], depth + 1)) return false;
+    if (io->reading && !fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
+  }
+  return true;
+}
+
+/* A value of type `type` (set, not unset), without its tag. Reading: *v is VOID, and is
+ * set only to a whole value (which the caller frees). */
+static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
+  Value x = io->reading ? (Value){.type = type} : *v;
+  switch (type) {
+  case BPT_T_STRING:
+  case BPT_T_USER: return io_string(io, v, type, false);
+  case BPT_T_DECIMAL:
+    io_byte(io, &x.scale, 18, "a decimal's scale");
+    io_int(io, &x.u.i, INT64_MIN, INT64_MAX, "a decimal");
+    break;
+  case BPT_T_BOOL: {
+    uint8_t b = x.u.i != 0;
+    io_byte(io, &b, 1, "a bool");
+    x.u.i = b;
+    break;
+  }
+  case BPT_T_INT:
+  case BPT_T_DATE:
+  case BPT_T_DATETIME:
+  case BPT_T_DURATION: io_int(io, &x.u.i, INT64_MIN, INT64_MAX, "a number"); break;
+  default:
+    if (io->reading) *v = (Value){.type = type};
+    if (rt_is_list(type)) return v4_list(io, v, depth);
+    if (rt_is_record(type)) return v4_record(io, v, depth);
+    if (io->reading) *v = (Value){0};
+    return bad(io, "a value of unknown type");
+  }
+  if (io->reading && !io->bad) *v = x;
+  return !io->bad;
+}
+
+/* A value with its tag first: its type, plus UNSET_TAG for an unset date (which has
+ * nothing more). */
+static bool v4_tagged(Io *io, Value *v, int depth) {
+  uint8_t tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0));
+  io_byte(io, &tag, UINT8_MAX, "a value's tag");
+  if (io->bad) return false;
+  uint8_t type = tag & (uint8_t)~UNSET_TAG;
+  if (io->reading) {
+    if (type != BPT_T_VOID && !bpt_type_valid(type)) return bad(io, "a value of unknown type");
+    if (tag & UNSET_TAG) {
+      if (type != BPT_T_DATE && type != BPT_T_DATETIME) return bad(io, "a value with a bad tag");
+      *v = (Value){.type = type, .unset = 1};
+      return true;
+    }
+    *v = (Value){0};
+  }
+  if (type == BPT_T_VOID || (tag & UNSET_TAG)) return true;
+  return v4_value(io, v, type, depth);
+}
+
+/* Whether v is written with its tag where `declared` is expected. */
+static bool odd_value(Value v, uint8_t declared) { return v.type != declared || v.unset; }
+
+/* Two values alike in type and content (a document field and its initial value). */
+static bool same_value(Value a, Value b) {
+  if (a.type != b.type || a.unset != b.unset || a.scale != b.scale) return false;
+  if (is_text_type(a.type)) return a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0;
+  if (rt_is_list(a.type) || rt_is_record(a.type)) {
+    uint32_t n = rt_is_list(a.type) ? a.u.l->n : a.u.r->n;
+    if (n != (rt_is_list(b.type) ? b.u.l->n : b.u.r->n)) return false;
+    const Value *x = rt_is_list(a.type) ? a.u.l->items : a.u.r->m, *y = rt_is_list(b.type) ? b.u.l->items : b.u.r->m;
+    for (uint32_t i = 0; i < n; i++)
+      if (!same_value(x[i], y[i])) return false;
+    return true;
+  }
+  return a.unset || a.u.i == b.u.i;
+}
+
+/* Whether a field holds what a new document has there (bp_doc_new): its default, or the
+ * empty value of its type. */
+static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
+  if (f->def != BPT_NONE16) return same_value(v, b->consts[f->def]);
+  if (v.type != f->type) return false;
+  if (is_text_type(v.type)) return v.u.s->len == 0;
+  if (rt_is_list(v.type)) return v.u.l->n == 0;
+  return same_value(v, rt_empty(f->type));
+}
+
+/* Values in groups of 8: a byte of which are written, a byte of which of those are tagged
+ * (only when `odd`), then those values. FIELDS: a document's, which are written when they
+ * differ from a new document's (and reading leaves the others as they are); else slots,
+ * written when they hold something. */
+static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd) {
+  const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
+  for (uint32_t g = 0; g < n; g += 8) {
+    uint32_t m = n - g < 8 ? n - g : 8;
+    uint8_t written = 0, tagged = 0;
+    for (uint32_t i = 0; i < m && !io->reading; i++) {
+      Value v = vals[g + i];
+      uint8_t declared = fields ? dt->fields[g + i].type : io->p->slots[g + i].type;
+      bool skip = fields ? field_is_initial(io->b, &dt->fields[g + i], v) : v.type == BPT_T_VOID;
+      if (!skip) written |= (uint8_t)(1u << i), tagged |= (uint8_t)(odd_value(v, declared) << i);
+    }
+    io_byte(io, &written, (uint8_t)((1u << m) - 1), "which values are written");
+    if (odd) io_byte(io, &tagged, UINT8_MAX, "which values are tagged");
+    if (io->bad) return false;
+    if (io->reading && (tagged & ~written)) return bad(io, "a value tagged that is not written");
+    for (uint32_t i = 0; i < m; i++) {
+      if (!(written >> i & 1)) continue;
+      uint32_t k = g + i;
+      uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
+      bool is_tagged = tagged >> i & 1;
+      if (!io->reading) {
+        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value(io, &vals[k], declared, 0))) return false;
+        continue;
+      }
+      Value x = {0};
+      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value(io, &x, declared, 0);
+      if (ok && !fits_declared(x, declared, fields ? -1 : io->p->slots[k].kind))
+        ok = bad(io, fields ? "a document field of the wrong type" : "a slot of the wrong type");
+      else if (ok && is_tagged && !odd_value(x, declared)) ok = bad(io, "a value with a tag it does not need");
+      else if (ok && (fields ? field_is_initial(io->b, &dt->fields[k], x) : x.type == BPT_T_VOID))
+        ok = bad(io, "a value written that need not be");
+      if (!ok) {
+        rt_unref(io->rt, x);
+        return false;
+      }
+      rt_unref(io->rt, vals[k]);
+      vals[k] = x;
+    }
+  }
+  return true;
+}
+
+/* ---- the records of version 4 --------------------------------------------------------------- */
+
+/* An id: how much it rises from the last one of its kind (ids of a kind rise). */
+static void io_id(Io *io, uint32_t *id, const char *what) {
+  if (!io->reading) {
+    put_uv(io, *id - io->last_id);
+    io->last_id = *id;
+    return;
+  }
+  uint64_t d = get_uv(io);
+  if (!io->bad && (d == 0 || d > (uint64_t)UINT32_MAX - io->last_id)) bad(io, "%s that does not rise", what);
+  *id = io->bad ? 0 : io->last_id + (uint32_t)d;
+  io->last_id = *id;
+}
+
+/* A flag byte's bit b says whether a value is written: set it (writing) or read it, and
+ * check a value read is not the one the flag leaves out. */
+#define HAS(f, bit) (((f) & (bit)) != 0)
+
+enum { TH_ACT = 0x40, TH_STEP = 0x80 };
+static void v4_thread(Io *io, void *rec) {
+  RtThread *t = rec;
+  io_id(io, &t->id, "a thread id");
+  io_u32(io, &t->pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a pc");
+  uint8_t f = (uint8_t)(t->wait | t->kind << 3 | (t->act ? TH_ACT : 0) | (t->step ? TH_STEP : 0));
+  io_byte(io, &f, UINT8_MAX, "a thread's flags");
+  if (io->reading) {
+    t->wait = f & 7;
+    t->kind = f >> 3 & 7;
+    if (t->wait == W_RUN || t->wait > W_MESSAGE || t->kind > K_AFTER) bad(io, "a thread's flags %u are out of range", f);
+  }
+  if (HAS(f, TH_ACT)) io_u32(io, &t->act, UINT32_MAX, "a thread's activation");
+  if (HAS(f, TH_STEP)) io_u32(io, &t->step, UINT32_MAX, "a thread's step");
+  if (io->reading && ((HAS(f, TH_ACT) && !t->act) || (HAS(f, TH_STEP) && !t->step))) bad(io, "a thread's 0 written");
+}
+
+static void v4_act(Io *io, void *rec) {
+  RtAct *a = rec;
+  io_id(io, &a->id, "an activation id");
+  if (io->reading && !io->p->ngroups) {
+    bad(io, "a fork activation in a process without forks");
+    return;
+  }
+  io_u32(io, &a->parent, UINT32_MAX, "an activation's parent");
+  io_u16(io, &a->group, io->reading ? (uint16_t)(io->p->ngroups - 1u) : UINT16_MAX, "a fork group");
+  io_byte(io, &a->race, RT_ACT_TRY, "a fork's race flag");
+  io_u16(io, &a->arrived, UINT16_MAX, "an arrival count");
+  if (a->race == RT_ACT_TRY && !io->bad) io_try(io, a);
+}
+
+enum { PF_ITEM = 4, PF_ORDER = 8, PF_AT = 16, PF_COMMENT = 32 };
+static void v4_person(Io *io, void *rec) {
+  RtPerson *who = rec;
+  if (!io_string(io, &who->user, BPT_T_USER, false)) return;
+  if (io->reading && who->user.u.s->len == 0) {
+    bad(io, "a step's person is not a user");
+    return;
+  }
+  uint8_t f = (uint8_t)(who->act | (who->item ? PF_ITEM : 0) | (who->order ? PF_ORDER : 0) | (who->at ? PF_AT : 0) |
+                        (who->comment.type != BPT_T_VOID ? PF_COMMENT : 0));
+  io_byte(io, &f, 63, "a person's flags");
+  if (io->reading) who->act = f & 3;
+  if (HAS(f, PF_ITEM)) io_u32(io, &who->item, UINT32_MAX, "an item id");
+  if (HAS(f, PF_ORDER)) io_u32(io, &who->order, UINT32_MAX, "the order of an act");
+  if (HAS(f, PF_AT)) io_time(io, &who->at);
+  if (io->bad) return;
+  if (io->reading && ((HAS(f, PF_ITEM) && !who->item) || (HAS(f, PF_ORDER) && !who->order) || (HAS(f, PF_AT) && !who->at))) {
+    bad(io, "a person's 0 written");
+    return;
+  }
+  if (HAS(f, PF_COMMENT)) io_string(io, &who->comment, BPT_T_STRING, false);
+}
+
+enum { SF_PERCENT = 1, SF_DUE = 2, SF_ACTED = 4, SF_FLAGS = 8, SF_FIRED = 16, SF_TIMEOUTS = 32 };
+static void v4_step(Io *io, void *rec) {
+  RtStep *st = rec;
+  const BptProcess *p = io->p;
+  io_id(io, &st->id, "a step id");
+  if (io->reading && !p->nsteps) {
+    bad(io, "a step in a process without steps");
+    return;
+  }
+  io_u16(io, &st->t, io->reading ? (uint16_t)(p->nsteps - 1u) : UINT16_MAX, "a step descriptor");
+  io_u32(io, &st->thread, UINT32_MAX, "a step's thread");
+  uint8_t f = (uint8_t)((st->percent ? SF_PERCENT : 0) | (st->due != RT_NO_TIME ? SF_DUE : 0) | (st->acted ? SF_ACTED : 0) |
+                        (st->flags ? SF_FLAGS : 0) | (st->fired ? SF_FIRED : 0) |
+                        (st->timeouts_left != UINT32_MAX ? SF_TIMEOUTS : 0));
+  io_byte(io, &f, 63, "a step's flags");
+  if (io->bad || !io_string(io, &st->title, BPT_T_STRING, true)) return;
+  if (io->reading) st->due = RT_NO_TIME, st->timeouts_left = UINT32_MAX;
+  if (HAS(f, SF_PERCENT)) io_int(io, &st->percent, 1, 100, "a vote percentage");
+  if (HAS(f, SF_DUE)) io_time(io, &st->due);
+  if (HAS(f, SF_ACTED)) io_u32(io, &st->acted, UINT32_MAX, "a count of acts");
+  if (HAS(f, SF_FLAGS)) io_byte(io, &st->flags, S_IN_TIMEOUT | S_HANDLED | S_OVERDUE, "a step's flags");
+  if (HAS(f, SF_FIRED)) io_u64(io, &st->fired, "the reminders that ran");
+  if (HAS(f, SF_TIMEOUTS)) io_u32(io, &st->timeouts_left, UINT32_MAX - 1, "the `on timeout` runs left");
+  if (io->bad) return;
+  if (io->reading && ((HAS(f, SF_DUE) && st->due == RT_NO_TIME) || (HAS(f, SF_ACTED) && !st->acted) ||
+                      (HAS(f, SF_FLAGS) && !st->flags) || (HAS(f, SF_FIRED) && !st->fired))) {
+    bad(io, "a step's default written");
+    return;
+  }
+  /* The reminders: as many durations as the descriptor has. */
+  uint8_t nreminds = p->steps[st->t].nreminds;
+  if (nreminds > MAX_REMINDS) {
+    bad(io, "a step with more than %d reminders", MAX_REMINDS);
+    return;
+  }
+  if (!io->reading && (nreminds ? st->offsets.type != (BPT_T_LIST | BPT_T_DURATION) || st->offsets.u.l->n != nreminds
+                                : st->offsets.type != BPT_T_VOID)) {
+    bad(io, "a step's reminders do not match its descriptor");
+    return;
+  }
+  if (nreminds && io->reading) {
+    Value made;
+    if (!rt_list_new(io->rt, BPT_T_LIST | BPT_T_DURATION, nreminds, &made)) {
+      out_of_memory(io);
+      return;
+    }
+    st->offsets = made;
+  }
+  for (uint8_t i = 0; i < nreminds && !io->bad; i++) {
+    Value *x = &st->offsets.u.l->items[i];
+    if (io->reading) x->type = BPT_T_DURATION;
+    io_int(io, &x->u.i, INT64_MIN, INT64_MAX, "a reminder's offset");
+  }
+  io_vec(io, &st->people, sizeof(RtPerson), "the people count", v4_person);
+  if (!io->reading || io->bad) return;
+  if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
+  else if (!BPT_MODE_HAS_PERCENT(p->steps[st->t].mode) && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
+  else if (st->people.n == 0) bad(io, "a step with nobody to ask");
+}
+
+enum { TF_AT_DUE = 4, TF_INDEX = 8, TF_EVERY = 16, TF_LEFT = 32 };
+static void v4_timer(Io *io, void *rec) {
+  RtTimer *t = rec;
+  const RtStep *st = NULL;
+  bool at_due = false;
+  if (!io->reading) {
+    st = t->kind == TM_DUE ? find_step(&io->s->steps, t->ref) : NULL;
+    at_due = st && st->due == t->at;
+  }
+  uint8_t f = (uint8_t)(t->kind | (at_due ? TF_AT_DUE : 0) | (t->index ? TF_INDEX : 0) | (t->every ? TF_EVERY : 0) |
+                        (t->left ? TF_LEFT : 0));
+  io_byte(io, &f, 63, "a timer's flags");
+  if (io->reading) t->kind = f & 3;
+  if (!HAS(f, TF_AT_DUE)) io_time(io, &t->at);
+  io_u32(io, &t->seq, UINT32_MAX, "a timer's order");
+  io_u32(io, &t->ref, UINT32_MAX, "a timer's thread or step");
+  if (HAS(f, TF_INDEX)) io_u16(io, &t->index, UINT8_MAX - 1, "a reminder or `after` index");
+  if (HAS(f, TF_EVERY)) io_int(io, &t->every, 1, INT64_MAX, "an `after` handler's period");
+  if (HAS(f, TF_LEFT)) io_u32(io, &t->left, UINT32_MAX, "an `after` handler's runs left");
+  if (!io->reading || io->bad) return;
+  st = t->kind == TM_DUE ? find_step(&io->s->steps, t->ref) : NULL;
+  if (HAS(f, TF_AT_DUE)) {
+    if (!st || st->due == RT_NO_TIME) bad(io, "a timer at the due time of a step that has none");
+    else t->at = st->due;
+  } else if (st && st->due == t->at) {
+    bad(io, "a timer's time written that its step gives");
+  }
+  if ((HAS(f, TF_INDEX) && !t->index) || (HAS(f, TF_LEFT) && !t->left)) bad(io, "a timer's 0 written");
+  else if (t->kind == TM_REMIND && t->index >= MAX_REMINDS) bad(io, "a reminder index out of range");
+  else if (t->kind != TM_REMIND && t->kind != TM_AFTER && t->index != 0) bad(io, "a reminder index on another timer");
+  else if (t->kind != TM_AFTER && (t->every || t->left)) bad(io, "a period on a timer that does not repeat");
+}
+
+static void v4_call(Io *io, void *rec) {
+  RtCall *c = rec;
+  const BptBundle *bb = &io->b->b;
+  io_id(io, &c->id, "a call id");
+  io_u32(io, &c->thread, UINT32_MAX, "a call's thread");
+  if (io->reading && !bb->nactions) {
+    bad(io, "a call in a bundle without actions");
+    return;
+  }
+  io_u16(io, &c->action, io->reading ? (uint16_t)(bb->nactions - 1u) : UINT16_MAX, "an action");
+  uint32_t slot = c->slot == BPT_NONE16 ? 0 : c->slot + 1u;
+  io_u32(io, &slot, io->reading ? io->p->nslots : UINT16_MAX, "a call's result slot");
+  if (io->reading) c->slot = slot ? (uint16_t)(slot - 1) : BPT_NONE16;
+  if (io->bad || !v4_tagged(io, &c->args, 0) || !io->reading) return;
+  if (!rt_is_list(c->args.type) || c->args.u.l->n != bb->actions[c->action].nparams)
+    bad(io, "a call's arguments do not match its action");
+}
+
+/* A section of records: present (a bit of the state's flags) when it has any; then the
+ * count and the records. */
+static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char *what, IoRecord *each) {
+  if (!present) return;
+  io->last_id = 0;
+  if (io->reading) {
+    uint64_t n = get_uv(io);
+    if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
+    for (uint32_t i = 0; i < n && !io->bad; i++) {
+      void *rec = rt_vec_push(io->rt, vec, size);
+      if (!rec) {
+        out_of_memory(io);
+        return;
+      }
+      each(io, rec);
+    }
+    return;
+  }
+  put_uv(io, vec->n);
+  for (uint32_t i = 0; i < vec->n && !io->bad; i++) each(io, (char *)vec->v + (size_t)i * size);
+}
+
+/* The state's flags: its status (2 bits) and which parts are written. */
+enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, H_ACTS = 128, H_CALLS = 256,
+       H_ODD_FIELDS = 512, H_ODD_SLOTS = 1024, H_ALL = 2047 };
+
+static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields) {
+  const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    if (fields ? field_is_initial(io->b, &dt->fields[i], v[i]) : v[i].type == BPT_T_VOID) continue;
+    if (odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type)) return true;
+  }
+  return false;
+}
+
+/* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
+ * slots, the sections. The document's fields travel with it (fields, nfields). */
+static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
+  const BptProcess *p = io->p;
+  uint64_t h = 0;
+  if (!io->reading)
+    h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
+        (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
+        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (any_odd(io, fields, nfields, true) ? H_ODD_FIELDS : 0) |
+        (any_odd(io, s->slots, s->nslots, false) ? H_ODD_SLOTS : 0);
+  h = io_uint(io, h, H_ALL, "the state's flags");
+  if (io->reading) {
+    s->status = h & 3;
+    s->state = BPT_NONE16;
+  }
+  if (h & H_STATE) {
+    if (io->reading && !p->nstates) return bad(io, "a state in a process without states");
+    io_u16(io, &s->state, io->reading ? (uint16_t)(p->nstates - 1u) : UINT16_MAX, "the state");
+  }
+  io_u32(io, &s->next_id, UINT32_MAX - 1, "the next id");
+  io_secs(io, &s->clock, 0);
+  io->clock = s->clock;
+  if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
+  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS) || !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS))
+    return false;
+  v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
+  v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);
+  v4_section(io, &s->steps, sizeof(RtStep), h & H_STEPS, "the step count", v4_step);
+  v4_section(io, &s->timers, sizeof(RtTimer), h & H_TIMERS, "the timer count", v4_timer);
+  v4_section(io, &s->calls, sizeof(RtCall), h & H_CALLS, "the call count", v4_call);
   return !io->bad;
 }
 
 /* ---- saving ------------------------------------------------------------------------------- */
 
-static void put_u32_at(char *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (char)(v >> (8 * i));
+static void put_u32_at(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
 BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, BpError *err) {
   if (!inst || !bytes || !len) return rt_fail_status(err, BP_EINVAL, "bp_instance_save: missing argument");
   *bytes = NULL;
   *len = 0;
-  Io io = {.rt = inst->rt, .b = inst->b, .p = &inst->b->b.processes[inst->proc], .out = {.unbounded = true}};
-  char header[HEADER] = {0};
-  put_bytes(&io, header, HEADER);
   /* Writing only reads the state: the cast lets one function serve both directions. */
-  io_state(&io, (RtState *)&inst->s, inst->doc->fields, inst->doc->nfields);
-  if (io.out.nomem) {
-    rt_buf_free(io.rt, &io.out);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  Io io = {.rt = inst->rt, .b = inst->b, .p = &inst->b->b.processes[inst->proc], .s = (RtState *)&inst->s};
+  io.w = io.stack;
+  io.wcap = sizeof io.stack;
+  uint8_t header[HEADER_4] = {SAVE_MAGIC_4[0], SAVE_MAGIC_4[1], SAVE_VERSION};
+  put_u32_at(header + 3, inst->b->b.crc);
+  put_bytes(&io, header, HEADER_4);
+  put_uv(&io, inst->proc);
+  v4_state(&io, io.s, inst->doc->fields, inst->doc->nfields);
+  uint8_t crc[TRAILER_4];
+  put_u32_at(crc, bpt_crc32c(0, io.w, io.wlen));
+  put_bytes(&io, crc, TRAILER_4);
+  BpStatus st = BP_OK;
+  uint8_t *out = NULL;
+  if (io.nomem) st = rt_fail_status(err, BP_ENOMEM, "out of memory");
+  else if (io.toolong || io.wlen > BP_MAX_STATE)
+    st = rt_fail_status(err, BP_EINVAL, "the state is too large to save: more than %u bytes (BP_MAX_STATE)", (unsigned)BP_MAX_STATE);
+  else if (io.bad) st = rt_fail_status(err, BP_EINVAL, "the state cannot be saved: %s", io.why);
+  else if (!(out = rt_alloc(inst->rt, io.wlen))) st = rt_fail_status(err, BP_ENOMEM, "out of memory");
+  if (st == BP_OK) {
+    /* The bytes are handed over at their exact size (bp_free takes the length). */
+    memcpy(out, io.w, io.wlen);
+    *bytes = out;
+    *len = io.wlen;
   }
-  if (io.out.len > BP_MAX_STATE) {
-    size_t n = io.out.len;
-    rt_buf_free(io.rt, &io.out);
-    return rt_fail_status(err, BP_EINVAL, "the state is too large to save: %zu bytes, more than %u (BP_MAX_STATE)", n,
-                          (unsigned)BP_MAX_STATE);
-  }
-  /* The bytes are handed over at their exact size (bp_free takes the length). */
-  uint8_t *out = rt_alloc(inst->rt, io.out.len);
-  if (!out) {
-    rt_buf_free(io.rt, &io.out);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
-  char *h = io.out.s;
-  memcpy(h, SAVE_MAGIC, 4);
-  h[4] = SAVE_VERSION;
-  h[5] = 0;
-  h[6] = (char)(inst->proc & 0xFF);
-  h[7] = (char)(inst->proc >> 8);
-  put_u32_at(h + 8, inst->b->b.crc);
-  put_u32_at(h + 12, (uint32_t)(io.out.len - HEADER));
-  put_u32_at(h + 16, bpt_crc32c(0, io.out.s + HEADER, io.out.len - HEADER));
-  memcpy(out, io.out.s, io.out.len);
-  *bytes = out;
-  *len = io.out.len;
-  rt_buf_free(io.rt, &io.out);
-  return BP_OK;
+  if (io.wheap) rt_dealloc(inst->rt, io.w, io.wcap);
+  return st;
 }
 
 /* ---- restoring ---------------------------------------------------------------------------- */
 
 static uint32_t get_u32_at(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len, BpInstance **out, BpError *err);
+
+/* The instance made of a restored state and document (made: the document restore made). */
+static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
+  BpInstance *inst = rt_alloc(b->rt, sizeof *inst);
+  if (!inst) {
+    rt_state_free(b->rt, s);
+    if (made) bp_doc_release(made);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  inst->b = b;
+  inst->rt = b->rt;
+  inst->proc = proc;
+  inst->s = *s;
+  inst->doc = doc ? doc : made;
+  if (doc) doc->refs++;
+  *out = inst;
+  return BP_OK;
 }
 
 BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len, BpInstance **out,
@@ -658,11 +1464,66 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (len > BP_MAX_STATE)
     return rt_fail_status(err, BP_EBADDATA, "a saved state of %zu bytes is larger than %u, the limit (BP_MAX_STATE)", len,
                           (unsigned)BP_MAX_STATE);
-  if (len < HEADER || memcmp(bytes, SAVE_MAGIC, 4) != 0)
-    return rt_fail_status(err, BP_EBADDATA, "these are not the saved bytes of an instance");
-  if (bytes[4] != SAVE_VERSION)
-    return rt_fail_status(err, BP_EBADDATA, "saved state version %u is not supported (this runtime reads %u)", bytes[4],
+  if (len >= HEADER && memcmp(bytes, SAVE_MAGIC, 4) == 0) {
+    if (bytes[4] == SAVE_VERSION_3) return restore_v3(b, doc, bytes, len, out, err);
+    return rt_fail_status(err, BP_EBADDATA, "saved state version %u is not supported (this runtime reads 3 and %u)", bytes[4],
                           SAVE_VERSION);
+  }
+  if (len < HEADER_4 + TRAILER_4 + 1 || memcmp(bytes, SAVE_MAGIC_4, 2) != 0)
+    return rt_fail_status(err, BP_EBADDATA, "these are not the saved bytes of an instance");
+  if (bytes[2] != SAVE_VERSION)
+    return rt_fail_status(err, BP_EBADDATA, "saved state version %u is not supported (this runtime reads 3 and %u)", bytes[2],
+                          SAVE_VERSION);
+  if (get_u32_at(bytes + len - TRAILER_4) != bpt_crc32c(0, bytes, len - TRAILER_4))
+    return rt_fail_status(err, BP_EBADDATA, "the saved state is damaged (checksum mismatch)");
+  if (get_u32_at(bytes + 3) != b->b.crc)
+    return rt_fail_status(err, BP_EBADDATA, "the state was saved with another bundle (checksum %08x, this one is %08x)",
+                          get_u32_at(bytes + 3), b->b.crc);
+  BpRuntime *rt = b->rt;
+  Io in = {.rt = rt, .reading = true, .b = b, .at = bytes + HEADER_4, .left = len - HEADER_4 - TRAILER_4};
+  uint64_t proc = get_uv(&in);
+  if (in.bad || proc >= b->b.nprocesses)
+    return rt_fail_status(err, BP_EBADDATA, "the saved state names a process that is not there");
+  const BptProcess *p = in.p = &b->b.processes[proc];
+  if (doc && doc->doctype != p->doctype)
+    return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
+  uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
+  /* The fields go straight into a new document (which starts with the fields that were not
+   * written); with the host's document, they are read and dropped. */
+  BpDoc *made = NULL;
+  Value *fields = NULL;
+  if (!doc) {
+    if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+    fields = made->fields;
+  } else {
+    fields = rt_alloc(rt, rt_values_bytes(nfields));
+  }
+  RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
+  s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+  in.s = &s;
+  bool ok = (fields && s.slots) || out_of_memory(&in);
+  ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
+  if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
+  /* The fields not written are as in a new document (a written one is never VOID). */
+  for (uint16_t i = 0; ok && made && i < nfields; i++)
+    if (fields[i].type == BPT_T_VOID && !rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &fields[i]))
+      ok = out_of_memory(&in);
+  if (doc && fields) {
+    rt_unref_all(rt, fields, nfields);
+    rt_dealloc(rt, fields, rt_values_bytes(nfields));
+  }
+  if (!ok) {
+    if (made) bp_doc_release(made);
+    rt_state_free(rt, &s);
+    if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+    return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
+  }
+  return adopt(b, (uint16_t)proc, doc, made, &s, out, err);
+}
+
+/* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload
+ * size, u32 payload crc; then io_state's payload) still restores. */
+static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len, BpInstance **out, BpError *err) {
   if (bytes[5] != 0) return rt_fail_status(err, BP_EBADDATA, "saved state with unknown flags");
   uint16_t proc = (uint16_t)(bytes[6] | bytes[7] << 8);
   if (get_u32_at(bytes + 8) != b->b.crc)
@@ -685,42 +1546,26 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
-  if (!ok) {
-    if (fields) {
-      rt_unref_all(rt, fields, nfields);
-      rt_dealloc(rt, fields, rt_values_bytes(nfields));
+  BpDoc *made = NULL;
+  BpStatus st = BP_OK;
+  if (ok && !doc) {
+    const char *dt = p->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[p->doctype].name);
+    st = bp_doc_new(b, dt, NULL, 0, &made, err);
+    for (uint16_t i = 0; st == BP_OK && i < nfields; i++) {
+      rt_unref(rt, made->fields[i]);
+      made->fields[i] = fields[i];
+      fields[i] = (Value){0};
     }
+  }
+  if (fields) {
+    rt_unref_all(rt, fields, nfields);
+    rt_dealloc(rt, fields, rt_values_bytes(nfields));
+  }
+  if (!ok || st != BP_OK) {
     rt_state_free(rt, &s);
+    if (st != BP_OK) return st;
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  BpInstance *inst = rt_alloc(rt, sizeof *inst);
-  BpDoc *made = NULL;
-  BpStatus st = inst ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
-  if (st == BP_OK && !doc) {
-    const char *dt = p->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[p->doctype].name);
-    st = bp_doc_new(b, dt, NULL, 0, &made, err);
-    if (st == BP_OK) {
-      for (uint16_t i = 0; i < nfields; i++) {
-        rt_unref(rt, made->fields[i]);
-        made->fields[i] = fields[i];
-        fields[i] = (Value){0};
-      }
-    }
-  }
-  rt_unref_all(rt, fields, nfields);
-  rt_dealloc(rt, fields, rt_values_bytes(nfields));
-  if (st != BP_OK) {
-    if (inst) rt_dealloc(rt, inst, sizeof *inst);
-    rt_state_free(rt, &s);
-    return st;
-  }
-  inst->b = b;
-  inst->rt = rt;
-  inst->proc = proc;
-  inst->s = s;
-  inst->doc = doc ? doc : made;
-  if (doc) doc->refs++;
-  *out = inst;
-  return BP_OK;
+  return adopt(b, proc, doc, made, &s, out, err);
 }
