@@ -59,6 +59,19 @@ static void put_u32(ByteBuf *b, uint32_t v) {
   put_u16(b, (uint16_t)v);
   put_u16(b, (uint16_t)(v >> 16));
 }
+/* n bytes at once: a process's code is appended to the bundle's in one copy. */
+static void put_bytes(ByteBuf *b, const uint8_t *p, uint32_t n) {
+  if (!n) return;
+  if (n > b->cap - b->len) {
+    if (n > UINT32_MAX / 2 - b->len) out_of_memory(); /* the bundle's 4 GiB limit is far below */
+    uint32_t cap = b->cap ? b->cap : 16;
+    while (cap - b->len < n) cap *= 2;
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
 static void set_u32(ByteBuf *b, uint32_t at, uint32_t v) {
   for (int i = 0; i < 4; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
 }
@@ -1513,7 +1526,7 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   bp->nlines = g->nlines - P.first_line;
   bp->code_offset = g->code.len;
   bp->code_size = P.code.len;
-  for (uint32_t i = 0; i < P.code.len; i++) put_u8(&g->code, P.code.data[i]);
+  put_bytes(&g->code, P.code.data, P.code.len);
   free_pgen(&P);
 }
 
