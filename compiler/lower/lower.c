@@ -101,6 +101,18 @@ static void position(Lower *L, Span s, uint32_t *line, uint32_t *col) {
       *col = c->col;
       return;
     }
+    /* A few lines further on (the next statement, mostly): found by stepping, not
+     * by a binary search of every line. */
+    for (uint32_t li = c->line; li < src->nlines && li < c->line + 8; li++) {
+      next = li + 1 < src->nlines ? src->line_starts[li + 1] : src->len + 1;
+      if (off < next) {
+        uint32_t start = src->line_starts[li];
+        c->off = off;
+        c->line = *line = li + 1;
+        c->col = *col = (uint32_t)utf8_count(src->text + start, off - start) + 1;
+        return;
+      }
+    }
   }
   source_position(src, off, line, col);
   c->off = off;
