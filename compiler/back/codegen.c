@@ -148,6 +148,7 @@ typedef struct Gen {
   uint32_t nconsts, consts_cap;
 
   ByteBuf code;
+  ByteBuf scratch; /* a process's code: one buffer, grown once, used by every process */
   BptLine *lines;
   uint32_t nlines, lines_cap;
   BptNode *nodes;
@@ -1474,6 +1475,8 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   P.p = p;
   P.first_line = g->nlines;
   P.first_node = g->nnodes;
+  P.code = g->scratch;
+  P.code.len = 0;
   uint32_t nn = p->nodes.n;
   for (uint32_t i = 0; i < nn; i++) new_label(&P); /* label i is node i's */
   P.placed = xcalloc(nn + 1, sizeof *P.placed);
@@ -1527,6 +1530,8 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   bp->code_offset = g->code.len;
   bp->code_size = P.code.len;
   put_bytes(&g->code, P.code.data, P.code.len);
+  g->scratch = P.code;
+  P.code = (ByteBuf){0};
   free_pgen(&P);
 }
 
@@ -1576,6 +1581,21 @@ static void gen_actions(Gen *g, BptBundle *b) {
   }
 }
 
+/* The GRAPH section's arrays at their final size: every node and edge of the IR
+ * goes there once (graph_of), so they are not grown by doubling and copied. */
+static void reserve_graph(Gen *g) {
+  size_t nodes = 0, edges = 0;
+  for (uint32_t i = 0; i < g->ir->nprocs; i++) {
+    nodes += g->ir->procs[i].nodes.n;
+    edges += g->ir->procs[i].edges.n;
+  }
+  if (nodes >= UINT32_MAX || edges >= UINT32_MAX) return; /* graph_of grows them and fails */
+  g->nodes_cap = (uint32_t)nodes + 1;
+  g->nodes = xrealloc(g->nodes, g->nodes_cap * sizeof *g->nodes);
+  g->edges_cap = (uint32_t)edges + 1;
+  g->edges = xrealloc(g->edges, g->edges_cap * sizeof *g->edges);
+}
+
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
   Gen g;
   memset(&g, 0, sizeof g);
@@ -1611,6 +1631,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   if (ir->nprocs > 0xFFFF) fail(&g, "more than 65535 processes in one bundle");
   b.nprocesses = ir->nprocs;
   b.processes = arena_alloc(&g.arena, (ir->nprocs + 1) * sizeof *b.processes);
+  reserve_graph(&g);
   for (uint32_t i = 0; i < ir->nprocs && !g.failed; i++) gen_process(&g, &ir->procs[i], &b.processes[i]);
 
   b.strings = g.strings;
@@ -1632,6 +1653,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   free(g.strings);
   free(g.consts);
   free(g.code.data);
+  free(g.scratch.data);
   free(g.lines);
   free(g.nodes);
   free(g.edges);
