@@ -100,8 +100,20 @@ static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
     h = h << 29 | h >> 35;
     p += 8, n -= 8;
   }
-  uint64_t w = 0;
-  for (uint32_t i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+  uint64_t w = 0; /* the last 0..7 bytes: 4, 2 and 1 at a time, not one by one */
+  if (n & 4) {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    w = x;
+    p += 4;
+  }
+  if (n & 2) {
+    uint16_t x;
+    memcpy(&x, p, 2);
+    w = w << 16 | x;
+    p += 2;
+  }
+  if (n & 1) w = w << 8 | *p;
   h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
   return (uint32_t)(h >> 32 ^ h);
 }
