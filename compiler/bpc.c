@@ -354,7 +354,9 @@ static int cmd_compile(int argc, char **argv) {
   uint8_t *bytes = NULL;
   size_t len = 0;
   BptError err;
-  if (!codegen_bundle(ir, &bytes, &len, &err)) {
+  bool made = codegen_bundle(ir, &bytes, &len, &err);
+  ir_free(ir); /* before the read-back: its memory is used again there */
+  if (!made) {
     fprintf(stderr, "bpc: %s: cannot compile: %s\n", in, err.message);
     status = EXIT_INPUT;
   } else if (!self_check(bytes, len, in)) {
@@ -365,7 +367,6 @@ static int cmd_compile(int argc, char **argv) {
     free(path);
   }
   free(bytes);
-  ir_free(ir);
   return status;
 }
 

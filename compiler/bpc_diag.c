@@ -171,9 +171,27 @@ static void put_result(StrBuf *b, const Diags *d, const uint32_t *order, uint32_
   keep_rule(code);
 }
 
+/* The messages as text on stderr, made in memory and written at once: stderr is
+ * unbuffered, and a program with many warnings cost a write call for every piece
+ * of every message (about 70 a message). */
+static void print_text(Diags *d) {
+  bool color = use_color();
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (!mem) { /* no memory for the buffer: piece by piece, as before */
+    diags_print_color(d, stderr, color);
+    return;
+  }
+  diags_print_color(d, mem, color);
+  if (fclose(mem) == 0) fwrite(text, 1, len, stderr);
+  else diags_print_color(d, stderr, color);
+  free(text);
+}
+
 void bpc_diag_emit(Diags *d) {
   if (format == BPC_DIAG_TEXT) {
-    diags_print_color(d, stderr, use_color());
+    print_text(d);
     return;
   }
   uint32_t *order = diags_sorted(d);

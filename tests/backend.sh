@@ -377,5 +377,32 @@ cat tests/golden/action_in_expression.bp | timeout -k 5 "$TIMEOUT" "$BPC" check 
 [ $? -eq 1 ] && pass || fail "backend/check from a pipe" "a broken program read from a pipe was not refused"
 
 # ---------------------------------------------------------------------------
+echo "== bundles pinned byte for byte (tests/bundles.cksum)"
+# A faster compiler must write the same bytes: every sample, every scenario program
+# and bench/gen.sh's program (3,000 lines, the whole language) compiles to the
+# bundle whose checksum and size are listed. A change of the bundle format or of a
+# listed program on purpose: regenerate the list (the command is in its first line)
+# and say why in the commit.
+bundle_sum() { # SOURCE (relative to the current directory) -> "CRC SIZE SOURCE", or nothing
+  rm -f "$TMP/pin.bpt"
+  run "$TMP/out" "$TMP/err" "$BPC" compile "$1" -o "$TMP/pin.bpt"
+  if [ "$rc" -eq 0 ] && [ -f "$TMP/pin.bpt" ]; then
+    set -- "$(cksum <"$TMP/pin.bpt")" "$1"
+    echo "$1 $2"
+  fi
+}
+sh bench/gen.sh 3000 >"$TMP/gen3000.bp"
+while read -r crc size src; do
+  case $crc in '#'*) continue ;; esac
+  if [ "$src" = gen3000.bp ]; then got=$(cd "$TMP" && bundle_sum gen3000.bp)
+  elif [ -f "$src" ]; then got=$(bundle_sum "$src")
+  else fail "backend/pinned $src" "listed in tests/bundles.cksum but missing"; continue
+  fi
+  if [ "$got" = "$crc $size $src" ]; then pass
+  else fail "backend/pinned $src" "the bundle is not the pinned one (${got:-no bundle}; pinned: $crc $size)"
+  fi
+done <tests/bundles.cksum
+
+# ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

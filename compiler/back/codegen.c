@@ -59,6 +59,19 @@ static void put_u32(ByteBuf *b, uint32_t v) {
   put_u16(b, (uint16_t)v);
   put_u16(b, (uint16_t)(v >> 16));
 }
+/* n bytes at once: a process's code is appended to the bundle's in one copy. */
+static void put_bytes(ByteBuf *b, const uint8_t *p, uint32_t n) {
+  if (!n) return;
+  if (n > b->cap - b->len) {
+    if (n > UINT32_MAX / 2 - b->len) out_of_memory(); /* the bundle's 4 GiB limit is far below */
+    uint32_t cap = b->cap ? b->cap : 16;
+    while (cap - b->len < n) cap *= 2;
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
 static void set_u32(ByteBuf *b, uint32_t at, uint32_t v) {
   for (int i = 0; i < 4; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
 }
@@ -87,8 +100,20 @@ static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
     h = h << 29 | h >> 35;
     p += 8, n -= 8;
   }
-  uint64_t w = 0;
-  for (uint32_t i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+  uint64_t w = 0; /* the last 0..7 bytes: 4, 2 and 1 at a time, not one by one */
+  if (n & 4) {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    w = x;
+    p += 4;
+  }
+  if (n & 2) {
+    uint16_t x;
+    memcpy(&x, p, 2);
+    w = w << 16 | x;
+    p += 2;
+  }
+  if (n & 1) w = w << 8 | *p;
   h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
   return (uint32_t)(h >> 32 ^ h);
 }
@@ -135,6 +160,7 @@ typedef struct Gen {
   uint32_t nconsts, consts_cap;
 
   ByteBuf code;
+  ByteBuf scratch; /* a process's code: one buffer, grown once, used by every process */
   BptLine *lines;
   uint32_t nlines, lines_cap;
   BptNode *nodes;
@@ -1461,6 +1487,8 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   P.p = p;
   P.first_line = g->nlines;
   P.first_node = g->nnodes;
+  P.code = g->scratch;
+  P.code.len = 0;
   uint32_t nn = p->nodes.n;
   for (uint32_t i = 0; i < nn; i++) new_label(&P); /* label i is node i's */
   P.placed = xcalloc(nn + 1, sizeof *P.placed);
@@ -1513,7 +1541,9 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   bp->nlines = g->nlines - P.first_line;
   bp->code_offset = g->code.len;
   bp->code_size = P.code.len;
-  for (uint32_t i = 0; i < P.code.len; i++) put_u8(&g->code, P.code.data[i]);
+  put_bytes(&g->code, P.code.data, P.code.len);
+  g->scratch = P.code;
+  P.code = (ByteBuf){0};
   free_pgen(&P);
 }
 
@@ -1563,6 +1593,21 @@ static void gen_actions(Gen *g, BptBundle *b) {
   }
 }
 
+/* The GRAPH section's arrays at their final size: every node and edge of the IR
+ * goes there once (graph_of), so they are not grown by doubling and copied. */
+static void reserve_graph(Gen *g) {
+  size_t nodes = 0, edges = 0;
+  for (uint32_t i = 0; i < g->ir->nprocs; i++) {
+    nodes += g->ir->procs[i].nodes.n;
+    edges += g->ir->procs[i].edges.n;
+  }
+  if (nodes >= UINT32_MAX || edges >= UINT32_MAX) return; /* graph_of grows them and fails */
+  g->nodes_cap = (uint32_t)nodes + 1;
+  g->nodes = xrealloc(g->nodes, g->nodes_cap * sizeof *g->nodes);
+  g->edges_cap = (uint32_t)edges + 1;
+  g->edges = xrealloc(g->edges, g->edges_cap * sizeof *g->edges);
+}
+
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
   Gen g;
   memset(&g, 0, sizeof g);
@@ -1598,6 +1643,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   if (ir->nprocs > 0xFFFF) fail(&g, "more than 65535 processes in one bundle");
   b.nprocesses = ir->nprocs;
   b.processes = arena_alloc(&g.arena, (ir->nprocs + 1) * sizeof *b.processes);
+  reserve_graph(&g);
   for (uint32_t i = 0; i < ir->nprocs && !g.failed; i++) gen_process(&g, &ir->procs[i], &b.processes[i]);
 
   b.strings = g.strings;
@@ -1619,6 +1665,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   free(g.strings);
   free(g.consts);
   free(g.code.data);
+  free(g.scratch.data);
   free(g.lines);
   free(g.nodes);
   free(g.edges);

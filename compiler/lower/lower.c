@@ -59,8 +59,19 @@ typedef struct SlotMap {
   uint32_t len[4];
 } SlotMap;
 
+/* Names to their index, hashed: `start P` and action calls find their target
+ * without going through every process (a linear search made lowering
+ * quadratic in the number of processes). The first of equal names wins, as
+ * the search did. */
+typedef struct NameIndex {
+  const char **keys; /* NULL: a free slot */
+  uint32_t *vals;
+  uint32_t mask;
+} NameIndex;
+
 typedef struct Lower {
   IrProgram *ir;
+  NameIndex procs, actions;
   const Program *prog;
   IrProc *p;
   const Process *proc;
@@ -89,6 +100,18 @@ static void position(Lower *L, Span s, uint32_t *line, uint32_t *col) {
       *line = c->line;
       *col = c->col;
       return;
+    }
+    /* A few lines further on (the next statement, mostly): found by stepping, not
+     * by a binary search of every line. */
+    for (uint32_t li = c->line; li < src->nlines && li < c->line + 8; li++) {
+      next = li + 1 < src->nlines ? src->line_starts[li + 1] : src->len + 1;
+      if (off < next) {
+        uint32_t start = src->line_starts[li];
+        c->off = off;
+        c->line = *line = li + 1;
+        c->col = *col = (uint32_t)utf8_count(src->text + start, off - start) + 1;
+        return;
+      }
     }
   }
   source_position(src, off, line, col);
@@ -204,16 +227,47 @@ static Tails merge(Lower *L, Tails in, Span at, const char *title, bool loop_exi
 
 /* ---- lookups ----------------------------------------------------------------- */
 
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* The slot of name: where it is, or the free slot where it would go. */
+static uint32_t name_slot(const NameIndex *x, const char *name) {
+  uint32_t i = name_hash(name) & x->mask;
+  while (x->keys[i] && strcmp(x->keys[i], name) != 0) i = (i + 1) & x->mask;
+  return i;
+}
+
+/* An empty index with room for n names, in the IR's arena. */
+static void name_index_init(Lower *L, NameIndex *x, uint32_t n) {
+  uint32_t cap = 8;
+  while (cap < 2 * n) cap *= 2;
+  x->keys = arena_alloc(&L->ir->arena, cap * sizeof *x->keys);
+  x->vals = arena_alloc(&L->ir->arena, cap * sizeof *x->vals);
+  memset(x->keys, 0, cap * sizeof *x->keys);
+  x->mask = cap - 1;
+}
+
+static void name_index_add(NameIndex *x, const char *name, uint32_t val) {
+  uint32_t i = name_slot(x, name);
+  if (x->keys[i]) return; /* the first one stays */
+  x->keys[i] = name;
+  x->vals[i] = val;
+}
+
+static uint32_t name_index_get(const NameIndex *x, const char *name) {
+  uint32_t i = name_slot(x, name);
+  return x->keys[i] ? x->vals[i] : 0; /* the checker made sure it exists */
+}
+
 static uint16_t action_index(const Lower *L, const char *name) {
-  for (uint32_t i = 0; i < L->ir->nactions; i++)
-    if (strcmp(L->ir->actions[i].name, name) == 0) return (uint16_t)i;
-  return 0; /* the checker made sure it exists */
+  return (uint16_t)name_index_get(&L->actions, name);
 }
 
 static uint16_t proc_index(const Lower *L, const char *name) {
-  for (uint32_t i = 0; i < L->ir->nprocs; i++)
-    if (strcmp(L->ir->procs[i].name, name) == 0) return (uint16_t)i;
-  return 0;
+  return (uint16_t)name_index_get(&L->procs, name);
 }
 
 static uint16_t state_index(const Lower *L, const char *name) {
@@ -1151,7 +1205,7 @@ static void bitrix_labels(Lower *L, IrProc *p) {
 IrProgram *lower_program(const Program *prog) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
   if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
-  Lower L = {ir, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0};
+  Lower L = {ir, {0}, {0}, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0};
   uint32_t counts[3] = {0, 0, 0};
   for (uint32_t i = 0; i < prog->nitems; i++) counts[prog->items[i].kind]++;
   ir_reserve(ir, counts[I_DOCUMENT], counts[I_ACTION], counts[I_PROCESS]);
@@ -1161,9 +1215,13 @@ IrProgram *lower_program(const Program *prog) {
     if (it->kind == I_DOCUMENT) lower_doc(&L, it->u.doc, &ir->docs[ir->ndocs++]);
     if (it->kind == I_ACTION) lower_action(&L, it->u.action, &ir->actions[ir->nactions++]);
   }
+  name_index_init(&L, &L.actions, ir->nactions);
+  for (uint32_t i = 0; i < ir->nactions; i++) name_index_add(&L.actions, ir->actions[i].name, i);
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
       lower_shell(&L, prog->items[i].u.proc, ir_proc(ir, prog->items[i].u.proc->name.s));
+  name_index_init(&L, &L.procs, ir->nprocs);
+  for (uint32_t i = 0; i < ir->nprocs; i++) name_index_add(&L.procs, ir->procs[i].name, i);
   uint32_t k = 0;
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
