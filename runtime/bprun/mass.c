@@ -19,6 +19,7 @@
 #include "csv.h"
 #include "host.h"
 #include "outfile.h"
+#include "pool.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_MISUSE = 2 };
 enum { MAX_JOBS = 64, MAX_CHUNK = 256, CHUNKS_PER_JOB = 8 };
@@ -71,6 +72,7 @@ typedef struct Mass {
 typedef struct Worker {
   Mass *m;
   Host h;
+  Pool pool; /* its runtime's memory */
   pthread_t thread;
   BpArg *params; /* parsed in this worker's runtime */
   BpArg *args;   /* a row's fields, then the parameters */
@@ -700,11 +702,16 @@ static bool open_workers(Worker *w, int n, Mass *m, const uint8_t *bundle, size_
     char why[300];
     w[i] = (Worker){.m = m};
     host_init(&w[i].h);
+    w[i].h.lean = true;
+    w[i].h.journal = m->journal;
+    w[i].h.alloc = pool_alloc;
+    w[i].h.alloc_ud = &w[i].pool;
     if (!host_open(&w[i].h, bundle, len, why, sizeof why) || !parse_params(&w[i].h, m, &w[i].params, why, sizeof why)) {
       fprintf(stderr, "bprun mass: %s\n", why);
       for (int k = 0; k <= i; k++) {
         if (k < i) free_params(&w[k].h, w[k].params, m->nparams);
         host_close(&w[k].h);
+        pool_free(&w[k].pool);
       }
       return false;
     }
@@ -724,10 +731,11 @@ static bool close_workers(Worker *w, int n, Mass *m) {
     csv_cells_free(&w[i].cells);
     csv_buf_free(&w[i].text);
     host_close(&w[i].h);
-    if (w[i].h.allocated) {
-      fprintf(stderr, "bprun mass: the runtime still holds %zu bytes after freeing everything\n", w[i].h.allocated);
+    if (w[i].pool.allocated) {
+      fprintf(stderr, "bprun mass: the runtime still holds %zu bytes after freeing everything\n", w[i].pool.allocated);
       clean = false;
     }
+    pool_free(&w[i].pool);
   }
   return clean;
 }
