@@ -210,13 +210,15 @@ static void put_original(Worker *w, Chunk *c, RowStatus status, const char *mess
   end_line(w, c, status, message);
 }
 
-/* The document's fields after the run, with its status. (Read through the instance:
- * bp_doc_get gives a list's length but not its items.) */
+/* The document's fields after the run, with its status. (Read from the document: every
+ * column is a field that no parameter or variable of the process hides, read_header
+ * made sure, so this is what bp_instance_get gives, without its search of the slots.) */
 static void put_document(Worker *w, Chunk *c, BpInstance *inst, RowStatus status, const char *message) {
+  const BpDoc *doc = bp_instance_doc(inst);
   for (size_t i = 0; i < w->m->ncols; i++) {
     if (i) csv_buf_put(&c->out, ",", 1);
     BpValue v;
-    if (bp_instance_get(inst, w->m->cols[i].name, &v) != BP_OK) {
+    if (bp_doc_get(doc, w->m->cols[i].name, &v) != BP_OK) {
       fputs("bprun: out of memory\n", stderr); /* the only way a field can fail to be read */
       exit(EXIT_MISUSE);
     }
