@@ -19,12 +19,14 @@ void csv_buf_free(CsvBuf *b) {
 }
 
 /* Where an unquoted cell starting at I ends: at a comma, a line end (LF, or the CR of
- * CRLF, or a CR that ends the text) or LIMIT. */
-static size_t unquoted_end(const char *t, size_t limit, size_t i) {
+ * CRLF, or a CR that ends the text) or LIMIT. Sets *nul if it holds a NUL byte. */
+static size_t unquoted_end(const char *t, size_t limit, size_t i, bool *nul) {
   for (; i < limit; i++) {
-    char c = t[i];
+    unsigned char c = (unsigned char)t[i];
+    if (c > ',') continue; /* most bytes: none of those below */
     if (c == ',' || c == '\n') break;
     if (c == '\r' && (i + 1 == limit || t[i + 1] == '\n')) break;
+    if (c == '\0') *nul = true;
   }
   return i;
 }
@@ -105,6 +107,7 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
       *trouble = (Trouble){"more cells than " CSV_MAX_CELLS_TEXT, cell, 0};
       return i;
     }
+    bool nul = false;
     if (i < limit && t[i] == '"') {
       size_t n = out ? out->n : 0, at = out ? out->text.len : 0;
       bool open = false;
@@ -120,7 +123,7 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
           return i;
         }
         /* Text that cannot be read: the cell as it is written. */
-        size_t e = open ? i : unquoted_end(t, limit, i);
+        size_t e = open ? i : unquoted_end(t, limit, i, &nul);
         if (out) {
           out->n = n;
           out->text.len = at;
@@ -128,13 +131,14 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
         }
         i = e;
       }
+      if (!lenient && memchr(t + start, '\0', i - start)) nul = true;
     } else {
-      size_t e = unquoted_end(t, limit, i);
+      size_t e = unquoted_end(t, limit, i, &nul);
       if (out) add_cell(out, (CsvCell){t + i, e - i, 0});
       i = e;
     }
     /* A NUL would cut the text short wherever it is used as a C string. */
-    if (!lenient && memchr(t + start, '\0', i - start)) {
+    if (!lenient && nul) {
       *trouble = (Trouble){"a NUL byte (CSV files are text)", cell, 0};
       return i;
     }
