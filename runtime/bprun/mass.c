@@ -106,6 +106,16 @@ static void on_signal(int sig) {
   _exit(128 + sig);
 }
 
+/* The mapped input (open_input) was cut shorter by another program while it was read. */
+static void on_bus_error(int sig) {
+  (void)sig;
+  static const char msg[] = "bprun mass: the CSV file changed (it was cut shorter) while it was read\n";
+  if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing more to be done */
+  }
+  remove_pending();
+  _exit(EXIT_MISUSE);
+}
+
 static void arm_cleanup(void) {
   static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
   struct sigaction sa;
@@ -886,6 +896,11 @@ static bool open_input(const char *path, Input *in, char *why, size_t size) {
     close(fd);
     if (p != MAP_FAILED) {
       *in = (Input){p, (size_t)st.st_size, true};
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = on_bus_error;
+      sigemptyset(&sa.sa_mask);
+      sigaction(SIGBUS, &sa, NULL);
       return true;
     }
   }
