@@ -368,6 +368,8 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting
     if (w->owned[*n] &&
         bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
       free_values(w, *n);
+      if (*trusted) /* a cell before it, taken on trust, may be the first bad one */
+        return read_fields(w, c, rec, false, n, trusted);
       bad_row(w, c, rec, "%s: %s", m->cols[i].name, err.message);
       return false;
     }
