@@ -138,6 +138,13 @@ said "mass/accounts timer" "$M/accounts.csv:6: row 5: the process waits until 20
 said "mass/accounts bad decimal" "$M/accounts.csv:7: balance: \`12.5.0\` is not a number"
 said "mass/accounts bad date" "$M/accounts.csv:8: opened: \`2026-13-01\` is not a date"
 said "mass/accounts summary" "9 rows: 3 completed, 1 terminated, 3 failed, 2 bad ("
+
+# A row with two bad cells: the first, in column order, is the one reported, even though
+# bprun hands a text cell to bp_start without checking its UTF-8 itself.
+printf 'name,balance\n\377bad,many\nok,12.50\n' >"$TMP/two_bad.csv"
+mass "mass/two bad cells" 1 "$ACC" check --documents "$TMP/two_bad.csv" --out "$TMP/two_bad.out" $CLOCK
+said "mass/two bad cells: the first" "$TMP/two_bad.csv:2: name: text that is not valid UTF-8"
+
 mass "mass/accounts --jobs 4" 1 "$ACC" check --documents $M/accounts.csv --out "$TMP/a4.csv" --jobs 4 $CLOCK limit=2000 &&
   same "mass/accounts --jobs 4 output" "$TMP/a1.csv" "$TMP/a4.csv"
 

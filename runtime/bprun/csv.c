@@ -6,16 +6,11 @@
 #include "csv.h"
 #include "host.h"
 
-void csv_buf_put(CsvBuf *b, const char *s, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1) cap *= 2;
-    b->s = xrealloc(b->s, cap);
-    b->cap = cap;
-  }
-  if (n) memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
+void csv_buf_grow(CsvBuf *b, size_t n) {
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + n + 1) cap *= 2;
+  b->s = xrealloc(b->s, cap);
+  b->cap = cap;
 }
 
 void csv_buf_free(CsvBuf *b) {
@@ -24,12 +19,14 @@ void csv_buf_free(CsvBuf *b) {
 }
 
 /* Where an unquoted cell starting at I ends: at a comma, a line end (LF, or the CR of
- * CRLF, or a CR that ends the text) or LIMIT. */
-static size_t unquoted_end(const char *t, size_t limit, size_t i) {
+ * CRLF, or a CR that ends the text) or LIMIT. Sets *nul if it holds a NUL byte. */
+static size_t unquoted_end(const char *t, size_t limit, size_t i, bool *nul) {
   for (; i < limit; i++) {
-    char c = t[i];
+    unsigned char c = (unsigned char)t[i];
+    if (c > ',') continue; /* most bytes: none of those below */
     if (c == ',' || c == '\n') break;
     if (c == '\r' && (i + 1 == limit || t[i + 1] == '\n')) break;
+    if (c == '\0') *nul = true;
   }
   return i;
 }
@@ -44,10 +41,6 @@ static size_t count_lf(const char *s, size_t n) {
   return k;
 }
 
-static void put(CsvCells *out, const char *s, size_t n) {
-  if (out) csv_buf_put(&out->text, s, n);
-}
-
 /* Where a malformed record went wrong. */
 typedef struct Trouble {
   const char *error;
@@ -55,76 +48,99 @@ typedef struct Trouble {
   size_t multiline; /* the first cell that ran over a line end, +1 (0: none) */
 } Trouble;
 
-/* Text that cannot be read: the cell as it is written, from START to END. */
-static void keep_raw(CsvCells *out, size_t at, const char *t, size_t start, size_t end) {
-  if (!out) return;
-  out->text.len = at;
-  csv_buf_put(&out->text, t + start, end - start);
+/* A cell decoded into out->text, from AT: its pointer is set once the record is done
+ * (the buffer may move as it grows). */
+static CsvCell decoded(const CsvCells *out, size_t at) { return (CsvCell){NULL, out->text.len - at, at}; }
+
+static void add_cell(CsvCells *out, CsvCell c) {
+  if (out->n == out->cap) out->cell = xrealloc(out->cell, (out->cap = out->cap ? 2 * out->cap : 16) * sizeof *out->cell);
+  out->cell[out->n++] = c;
+}
+
+/* The quoted cell whose opening quote is at T[I - 1]: appends its cell to OUT (when
+ * given) and returns where it ends after its closing quote, or LIMIT with *open when
+ * the quote is never closed. Most cells are taken where they stand; only one with a
+ * doubled quote is decoded into out->text. Counts line ends into *newlines, and notes
+ * the first cell that runs over one. */
+static size_t quoted_cell(const char *t, size_t limit, size_t i, size_t cell, Trouble *trouble, size_t *newlines,
+                          CsvCells *out, bool *open) {
+  size_t first = i, at = out ? out->text.len : 0;
+  bool copied = false;
+  for (;;) {
+    const char *q = memchr(t + i, '"', limit - i);
+    size_t k = q ? (size_t)(q - t) : limit;
+    size_t lf = count_lf(t + i, k - i);
+    if (lf && !trouble->multiline) trouble->multiline = cell + 1;
+    *newlines += lf;
+    if (!q) {
+      *open = true;
+      if (out) out->text.len = at;
+      return k;
+    }
+    if (k + 1 < limit && t[k + 1] == '"') { /* "" is one quote: the cell needs decoding */
+      if (out) {
+        csv_buf_put(&out->text, t + (copied ? i : first), k + 1 - (copied ? i : first));
+        copied = true;
+      }
+      i = k + 2;
+      continue;
+    }
+    if (out) {
+      if (copied) csv_buf_put(&out->text, t + i, k - i);
+      add_cell(out, copied ? decoded(out, at) : (CsvCell){t + first, k - first, 0});
+    }
+    return k + 1;
+  }
 }
 
 /* The cells of the record at POS, up to LIMIT: returns where the record's last cell
  * ends (its line end, or LIMIT). Unless LENIENT, stops at the first thing that cannot be
  * read, saying what in *trouble; when lenient, such a cell is kept as it is written.
  * *newlines counts the line ends inside quoted cells; OUT, when given, receives the
- * cells decoded. */
+ * cells: pointing into T where they stand, or into out->text when decoded. */
 static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, Trouble *trouble,
                          size_t *newlines, CsvCells *out) {
   size_t i = pos;
   for (size_t cell = 0;; cell++) {
-    size_t at = out ? out->text.len : 0, start = i;
+    size_t start = i;
     if (!lenient && cell == CSV_MAX_CELLS) {
       *trouble = (Trouble){"more cells than " CSV_MAX_CELLS_TEXT, cell, 0};
       return i;
     }
+    bool nul = false;
     if (i < limit && t[i] == '"') {
-      i++;
-      for (;;) {
-        const char *q = memchr(t + i, '"', limit - i);
-        size_t k = q ? (size_t)(q - t) : limit;
-        put(out, t + i, k - i);
-        size_t lf = count_lf(t + i, k - i);
-        if (lf && !trouble->multiline) trouble->multiline = cell + 1;
-        *newlines += lf;
-        if (!q) {
-          if (!lenient) {
-            *trouble = (Trouble){"a quote is never closed", trouble->multiline ? trouble->multiline - 1 : cell, 0};
-            return k;
-          }
-          keep_raw(out, at, t, start, k);
-          i = k;
-          break;
-        }
-        if (k + 1 < limit && t[k + 1] == '"') {
-          put(out, "\"", 1);
-          i = k + 2;
-          continue;
-        }
-        i = k + 1;
-        break;
+      size_t n = out ? out->n : 0, at = out ? out->text.len : 0;
+      bool open = false;
+      i = quoted_cell(t, limit, i + 1, cell, trouble, newlines, out, &open);
+      if (open && !lenient) {
+        *trouble = (Trouble){"a quote is never closed", trouble->multiline ? trouble->multiline - 1 : cell, 0};
+        return i;
       }
-      if (!at_cell_end(t, limit, i)) {
+      if (open || !at_cell_end(t, limit, i)) {
         if (!lenient) {
           if (trouble->multiline) *trouble = (Trouble){"a quote is not closed on its line", trouble->multiline - 1, 0};
           else *trouble = (Trouble){"text after the closing quote", cell, 0};
           return i;
         }
-        size_t e = unquoted_end(t, limit, i);
-        keep_raw(out, at, t, start, e);
+        /* Text that cannot be read: the cell as it is written. */
+        size_t e = open ? i : unquoted_end(t, limit, i, &nul);
+        if (out) {
+          out->n = n;
+          out->text.len = at;
+          add_cell(out, (CsvCell){t + start, e - start, 0});
+        }
         i = e;
       }
+      if (!lenient && memchr(t + start, '\0', i - start)) nul = true;
     } else {
-      size_t e = unquoted_end(t, limit, i);
-      put(out, t + i, e - i);
+      size_t e = unquoted_end(t, limit, i, &nul);
+      if (out) add_cell(out, (CsvCell){t + i, e - i, 0});
       i = e;
     }
     /* A NUL would cut the text short wherever it is used as a C string. */
-    if (!lenient && memchr(t + start, '\0', i - start)) {
+    if (!lenient && nul) {
       *trouble = (Trouble){"a NUL byte (CSV files are text)", cell, 0};
       return i;
-    }
-    if (out) {
-      if (out->n == out->cap) out->cell = xrealloc(out->cell, (out->cap = out->cap ? 2 * out->cap : 16) * sizeof *out->cell);
-      out->cell[out->n++] = (CsvCell){out->text.s + at, out->text.len - at};
     }
     if (i < limit && t[i] == ',') {
       i++;
@@ -132,6 +148,12 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
     }
     return i;
   }
+}
+
+/* The decoded cells pointed into out->text, now that it stays where it is. */
+static void place_decoded(CsvCells *out) {
+  for (size_t i = 0; i < out->n; i++)
+    if (!out->cell[i].s) out->cell[i].s = out->text.s + out->cell[i].at;
 }
 
 /* The line end at I (LF, CRLF, a CR ending the text, or none at LEN): sets where the
@@ -142,10 +164,11 @@ static void line_end(const char *t, size_t len, size_t i, CsvRecord *rec) {
   rec->next = i + (i < len) + (rec->crlf && i + 1 < len);
 }
 
-void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec) {
+/* The record at POS, scanned strictly (its cells into OUT when given). */
+static void scan_record(const char *text, size_t len, size_t pos, int line, CsvRecord *rec, CsvCells *out) {
   Trouble trouble = {0};
   size_t newlines = 0;
-  size_t e = scan_cells(text, len, pos, false, &trouble, &newlines, NULL);
+  size_t e = scan_cells(text, len, pos, false, &trouble, &newlines, out);
   if (!trouble.error && e - pos > CSV_MAX_RECORD) trouble = (Trouble){"a record longer than " CSV_MAX_RECORD_TEXT, 0, 0};
   rec->start = pos;
   rec->line = line;
@@ -164,19 +187,32 @@ void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec
   rec->next_line = line + (int)newlines + (e < len);
 }
 
+void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec) {
+  scan_record(text, len, pos, line, rec, NULL);
+}
+
 void csv_cells(const char *text, const CsvRecord *rec, CsvCells *out) {
   out->n = 0;
   out->text.len = 0;
-  /* Decoded cells are never longer than the record: room for all of it first, so the
-   * cells' pointers stay where they are. */
-  size_t need = rec->end - rec->start + 1;
-  if (out->text.cap < need) {
-    out->text.s = xrealloc(out->text.s, need);
-    out->text.cap = need;
-  }
   Trouble trouble = {0};
   size_t newlines = 0;
   scan_cells(text, rec->end, rec->start, true, &trouble, &newlines, out);
+  place_decoded(out);
+}
+
+void csv_read(const char *text, size_t len, size_t pos, int line, CsvRecord *rec, CsvCells *out) {
+  out->n = 0;
+  out->text.len = 0;
+  scan_record(text, len, pos, line, rec, out);
+  if (rec->error) { /* cut short: its cells again, as csv_cells splits it */
+    csv_cells(text, rec, out);
+    return;
+  }
+  /* csv_cells reads up to the record's end, where a CR just before the line end ends
+   * the last cell (the strict scan, reading on, took it as part of the cell). */
+  CsvCell *last = &out->cell[out->n - 1];
+  if (last->s && last->len && last->s + last->len == text + rec->end && last->s[last->len - 1] == '\r') last->len--;
+  place_decoded(out);
 }
 
 void csv_cells_free(CsvCells *c) {
@@ -185,15 +221,21 @@ void csv_cells_free(CsvCells *c) {
   *c = (CsvCells){0};
 }
 
+/* Whether a cell holding C is written quoted; one comparison for most bytes. */
+static bool needs_quote(char c) {
+  unsigned char u = (unsigned char)c;
+  return u <= ',' && (u == ',' || u == '"' || u == '\r' || u == '\n');
+}
+
 void csv_put_cell(CsvBuf *b, const char *s, size_t n) {
-  bool quote = false;
-  for (size_t i = 0; i < n && !quote; i++) quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-  if (!quote) {
+  size_t i = 0;
+  while (i < n && !needs_quote(s[i])) i++;
+  if (i == n) {
     csv_buf_put(b, s, n);
     return;
   }
   csv_buf_put(b, "\"", 1);
-  for (size_t i = 0; i < n;) {
+  for (i = 0; i < n;) {
     const char *q = memchr(s + i, '"', n - i);
     size_t k = q ? (size_t)(q - s) : n;
     csv_buf_put(b, s + i, k - i);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* A growing byte buffer (xrealloc: running out of memory ends bprun). */
 typedef struct CsvBuf {
@@ -19,7 +20,15 @@ typedef struct CsvBuf {
   size_t len, cap;
 } CsvBuf;
 
-void csv_buf_put(CsvBuf *b, const char *s, size_t n);
+/* Room for N more bytes and the NUL after them. */
+void csv_buf_grow(CsvBuf *b, size_t n);
+/* Appends N bytes of S (kept NUL-terminated). Inline: it runs for every cell written. */
+static inline void csv_buf_put(CsvBuf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) csv_buf_grow(b, n);
+  if (n) memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
 void csv_buf_free(CsvBuf *b);
 
 /* One record: its place in the text and what is known of its shape. */
@@ -46,19 +55,25 @@ void csv_scan(const char *text, size_t len, size_t pos, int line, CsvRecord *rec
 
 /* A record's cells, decoded. A malformed record is split as well as it can be, and a
  * cell that cannot be read is kept as it is written (quotes and all; a quote never
- * closed runs to the end of the line). The cells stay valid until the next csv_cells on
- * the same CsvCells. */
+ * closed runs to the end of the line). A cell points into the text where it stands
+ * (most do: unquoted, or quoted without a doubled quote), or into `text` when it had
+ * to be decoded. The cells stay valid while the text does, until the next csv_cells or
+ * csv_read on the same CsvCells. */
 typedef struct CsvCell {
   const char *s;
   size_t len;
+  size_t at; /* (while the record is read: where a decoded cell starts in `text`) */
 } CsvCell;
 typedef struct CsvCells {
   CsvCell *cell;
   size_t n, cap;
-  CsvBuf text; /* the decoded bytes the cells point into */
+  CsvBuf text; /* the decoded cells' bytes */
 } CsvCells;
 
 void csv_cells(const char *text, const CsvRecord *rec, CsvCells *out);
+/* csv_scan and csv_cells of the record at POS in one pass (a malformed record's cells
+ * are read again as csv_cells reads them): the same record and cells. */
+void csv_read(const char *text, size_t len, size_t pos, int line, CsvRecord *rec, CsvCells *out);
 void csv_cells_free(CsvCells *c);
 
 /* Appends S as one cell: quoted (with "" for a quote) when it holds a comma, a quote or

@@ -57,10 +57,16 @@ static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_siz
 }
 
 Inst *host_new_inst(Host *h) {
-  Inst *r = xrealloc(NULL, sizeof *r);
+  Inst *r;
+  if (h->ninsts < h->nspare) { /* a record host_reset kept, past the live ones */
+    r = h->insts[h->ninsts++];
+  } else {
+    r = xrealloc(NULL, sizeof *r);
+    PUSH(h->insts, h->ninsts, h->capinsts, r);
+    if (h->lean) h->nspare = h->ninsts;
+  }
   memset(r, 0, sizeof *r);
-  r->number = h->number ? h->number : (int)h->ninsts + 1;
-  PUSH(h->insts, h->ninsts, h->capinsts, r);
+  r->number = h->number ? h->number : (int)h->ninsts;
   return r;
 }
 
@@ -75,7 +81,7 @@ static void on_notify(void *ud, BpInstance *inst, const char *user, const char *
 static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   Host *h = ud;
   Inst *r = inst ? bp_instance_ud(inst) : (h->current < h->ninsts ? h->insts[h->current] : NULL);
-  if (r) PUSH(r->journal, r->njournal, r->capjournal, xstrdup(line->text));
+  if (r && !h->lean) PUSH(r->journal, r->njournal, r->capjournal, xstrdup(line->text));
   if (!h->journal_out && !h->echo_journal) return;
   char when[32];
   format_time(line->time ? line->time : h->clock, when, sizeof when);
@@ -124,6 +130,11 @@ void host_init(Host *h) {
 bool host_open(Host *h, const uint8_t *bundle, size_t len, char *why, size_t why_size) {
   BpConfig cfg = {.size = sizeof cfg, .alloc = counting_alloc, .alloc_ud = h, .ud = h, .notify = on_notify,
                   .journal = on_journal, .started = on_started, .clock = on_clock, .role = on_role};
+  if (h->alloc) cfg.alloc = h->alloc, cfg.alloc_ud = h->alloc_ud;
+  if (h->lean) { /* a mass run reads no notes, and journal lines only for its file */
+    cfg.notify = NULL;
+    if (!h->journal) cfg.journal = NULL;
+  }
   BpError err = {0};
   if (bp_runtime_new(&cfg, &h->rt, &err) != BP_OK || bp_bundle_load(h->rt, bundle, len, &h->bundle, &err) != BP_OK) {
     snprintf(why, why_size, "%s", err.message);
@@ -134,7 +145,8 @@ bool host_open(Host *h, const uint8_t *bundle, size_t len, char *why, size_t why
   return true;
 }
 
-void host_free_inst(Inst *r) {
+/* What a record holds, freed; the record stays. */
+static void clear_inst(Inst *r) {
   for (size_t i = 0; i < r->nnotes; i++) {
     free(r->notes[i].user);
     free(r->notes[i].message);
@@ -143,20 +155,30 @@ void host_free_inst(Inst *r) {
   free(r->notes);
   free(r->journal);
   if (r->inst) bp_instance_free(r->inst);
+}
+
+void host_free_inst(Inst *r) {
+  clear_inst(r);
   free(r);
 }
 
 void host_reset(Host *h) {
-  for (size_t i = 0; i < h->ninsts; i++) host_free_inst(h->insts[i]);
-  free(h->insts);
-  h->insts = NULL;
-  h->ninsts = h->capinsts = 0;
+  for (size_t i = 0; i < h->ninsts; i++) {
+    if (h->lean) clear_inst(h->insts[i]);
+    else host_free_inst(h->insts[i]);
+  }
+  h->ninsts = 0;
   h->current = 0;
   h->clock = (int64_t)20454 * 86400;
 }
 
 void host_close(Host *h) {
   host_reset(h);
+  for (size_t i = 0; i < h->nspare; i++) free(h->insts[i]);
+  h->nspare = 0;
+  free(h->insts);
+  h->insts = NULL;
+  h->capinsts = 0;
   if (h->bundle) bp_bundle_free(h->bundle);
   if (h->rt) bp_runtime_free(h->rt);
   h->bundle = NULL;

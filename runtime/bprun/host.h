@@ -35,12 +35,19 @@ typedef struct Host {
   int64_t clock; /* seconds */
   Inst **insts;
   size_t ninsts, capinsts;
+  size_t nspare; /* lean: records allocated in insts, past ninsts kept for reuse */
   size_t current; /* index into insts; ninsts when none */
   int number;     /* bprun mass: the number every new instance gets (its row); 0: they
                      are numbered 1, 2, ... in the order they appear */
   FILE *journal_out;  /* --journal FILE, or NULL */
   bool echo_journal;  /* bprun run: print journal lines as they come */
   size_t allocated;   /* bytes the runtime holds (the counting allocator) */
+  /* bprun mass: instances keep no notes and no journal lines (the journal callback is
+     set only when `journal` is, for journal_out), and the runtime's memory comes from
+     ALLOC (with ALLOC_UD) when it is set, which then does the counting. */
+  bool lean, journal;
+  BpAllocFn alloc;
+  void *alloc_ud;
   char role_buf[1024]; /* role("x"): the users named by BPRUN_ROLE_x */
   char *role_users[64];
 } Host;
@@ -48,7 +55,7 @@ typedef struct Host {
 /* The runtime's config for a host: the counting allocator and the callbacks above. */
 void host_init(Host *h);
 bool host_open(Host *h, const uint8_t *bundle, size_t len, char *why, size_t why_size);
-void host_reset(Host *h); /* frees the instances */
+void host_reset(Host *h); /* frees the instances (lean: their records are kept for reuse) */
 void host_close(Host *h);
 Inst *host_current(Host *h);
 /* A record for an instance about to be started (its number given), added to insts;

@@ -8,17 +8,21 @@
  * files renamed into place at the end (outfile.h; a device or FIFO is written in place): the output is the same bytes for any N, and only
  * a window of chunks (a few per worker) is ever held in memory. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "csv.h"
 #include "host.h"
 #include "outfile.h"
+#include "pool.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_MISUSE = 2 };
 enum { MAX_JOBS = 64, MAX_CHUNK = 256, CHUNKS_PER_JOB = 8 };
@@ -71,6 +75,7 @@ typedef struct Mass {
 typedef struct Worker {
   Mass *m;
   Host h;
+  Pool pool; /* its runtime's memory */
   pthread_t thread;
   BpArg *params; /* parsed in this worker's runtime */
   BpArg *args;   /* a row's fields, then the parameters */
@@ -99,6 +104,16 @@ static void remove_pending(void) {
 static void on_signal(int sig) {
   remove_pending();
   _exit(128 + sig);
+}
+
+/* The mapped input (open_input) was cut shorter by another program while it was read. */
+static void on_bus_error(int sig) {
+  (void)sig;
+  static const char msg[] = "bprun mass: the CSV file changed (it was cut shorter) while it was read\n";
+  if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing more to be done */
+  }
+  remove_pending();
+  _exit(EXIT_MISUSE);
 }
 
 static void arm_cleanup(void) {
@@ -205,15 +220,21 @@ static void put_original(Worker *w, Chunk *c, RowStatus status, const char *mess
   end_line(w, c, status, message);
 }
 
-/* The document's fields after the run, with its status. (Read through the instance:
- * bp_doc_get gives a list's length but not its items.) */
+/* The document's fields after the run, with its status. (Read from the document: every
+ * column is a field that no parameter or variable of the process hides, read_header
+ * made sure, so this is what bp_instance_get gives, without its search of the slots.) */
 static void put_document(Worker *w, Chunk *c, BpInstance *inst, RowStatus status, const char *message) {
+  const BpDoc *doc = bp_instance_doc(inst);
   for (size_t i = 0; i < w->m->ncols; i++) {
     if (i) csv_buf_put(&c->out, ",", 1);
     BpValue v;
-    if (bp_instance_get(inst, w->m->cols[i].name, &v) != BP_OK) {
+    if (bp_doc_get(doc, w->m->cols[i].name, &v) != BP_OK) {
       fputs("bprun: out of memory\n", stderr); /* the only way a field can fail to be read */
       exit(EXIT_MISUSE);
+    }
+    if ((v.type == BP_T_STRING || v.type == BP_T_USER) && bare_reads_back(v.s, v.len, false)) {
+      csv_put_cell(&c->out, v.s ? v.s : "", v.len); /* the common case, without the copy */
+      continue;
     }
     w->text.len = 0;
     put_value(&w->text, &v);
@@ -304,15 +325,17 @@ static void free_values(Worker *w, size_t n) {
 /* A text or user cell taken as it stands, without bp_value_parse's copy (and its free
  * after the row): what bp_value_parse would give, when the cell is not quoted, has no
  * blanks to trim and is valid UTF-8 (a user id not empty). bp_start copies it. Anything
- * else goes through bp_value_parse, which says what is wrong. */
-static bool cell_as_is(const CsvCell *cell, uint8_t type, BpValue *out) {
+ * else goes through bp_value_parse, which says what is wrong. When TRUSTING, the UTF-8
+ * is not checked here: bp_start checks it anyway, and a row it refuses is read again
+ * without trust (run_row), so a bad cell gets bp_value_parse's message all the same. */
+static bool cell_as_is(const CsvCell *cell, uint8_t type, bool trusting, BpValue *out) {
   if (type != BP_T_STRING && type != BP_T_USER) return false;
   const char *t = cell->s;
   size_t n = cell->len;
   if (n == 0 || n > BP_MAX_STRING || t[0] == ' ' || t[0] == '\t' || t[0] == '"') return false;
   char last = t[n - 1];
   if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
-  if (!bp_text_valid(t, n)) return false;
+  if (!trusting && !bp_text_valid(t, n)) return false;
   *out = (BpValue){.type = (BpType)type, .s = t, .len = n};
   return true;
 }
@@ -321,11 +344,11 @@ static bool cell_as_is(const CsvCell *cell, uint8_t type, BpValue *out) {
  * for text and lists, where it is the empty value. */
 static bool empty_is_value(uint8_t type) { return type == BP_T_STRING || (type & BP_T_LIST); }
 
-/* The row's cells as the process's fields, into w->args; false after reporting a bad
- * row. Sets *n to the number of fields given. */
-static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, size_t *n) {
+/* The row's cells (w->cells, read with the record) as the process's fields, into
+ * w->args; false after reporting a bad row. Sets *n to the number of fields given, and
+ * *trusted to whether a cell was taken without its UTF-8 checked (cell_as_is). */
+static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting, size_t *n, bool *trusted) {
   Mass *m = w->m;
-  csv_cells(m->text, rec, &w->cells);
   if (rec->error) {
     if (rec->error_cell < m->ncols) bad_row(w, c, rec, "%s: %s", m->cols[rec->error_cell].name, rec->error);
     else bad_row(w, c, rec, "cell %zu: %s", rec->error_cell + 1, rec->error);
@@ -336,17 +359,21 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, size_t *n) {
     return false;
   }
   *n = 0;
+  *trusted = false;
   for (size_t i = 0; i < m->ncols; i++) {
     const CsvCell *cell = &w->cells.cell[i];
     if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
     BpError err = {0};
-    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, &w->args[*n].value);
+    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, trusting, &w->args[*n].value);
     if (w->owned[*n] &&
         bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
       free_values(w, *n);
+      if (*trusted) /* a cell before it, taken on trust, may be the first bad one */
+        return read_fields(w, c, rec, false, n, trusted);
       bad_row(w, c, rec, "%s: %s", m->cols[i].name, err.message);
       return false;
     }
+    *trusted |= trusting && !w->owned[*n];
     w->args[(*n)++].name = m->cols[i].name;
   }
   return true;
@@ -357,7 +384,8 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   Mass *m = w->m;
   Host *h = &w->h;
   size_t n;
-  if (!read_fields(w, c, rec, &n)) return;
+  bool trusted;
+  if (!read_fields(w, c, rec, true, &n, &trusted)) return;
   if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
   h->clock = m->clock;
   h->number = (int)row;
@@ -366,6 +394,16 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   BpError err = {0};
   BpStatus st = bp_start(h->bundle, m->process, NULL, w->args, n + m->nparams, r, &r->inst, &err);
   free_values(w, n);
+  if (st != BP_OK && trusted) { /* refused, and perhaps for a cell taken on trust: read it again */
+    if (!read_fields(w, c, rec, false, &n, &trusted)) {
+      host_reset(h);
+      return;
+    }
+    if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
+    err = (BpError){0};
+    st = bp_start(h->bundle, m->process, NULL, w->args, n + m->nparams, r, &r->inst, &err);
+    free_values(w, n);
+  }
   char why[600];
   const char *message = err.message;
   RowStatus status = st == BP_OK ? judge(h, why, sizeof why, &message) : ROW_FAILED;
@@ -393,7 +431,7 @@ static void run_chunk(Worker *w, Chunk *c) {
   int line = c->line;
   while (done < c->nrows) {
     CsvRecord rec;
-    csv_scan(m->text, m->len, pos, line, &rec);
+    csv_read(m->text, m->len, pos, line, &rec, &w->cells);
     pos = rec.next;
     line = rec.next_line;
     if (rec.start == rec.end && !rec.error) continue; /* a blank line */
@@ -540,29 +578,25 @@ static void free_columns(Mass *m) {
 }
 
 /* The rows after the header (blank lines are skipped), cut into chunks small enough for
- * every worker to have several, at most MAX_CHUNK rows. */
+ * every worker to have several, at most MAX_CHUNK rows. The size comes from the count of
+ * line ends (rows can span lines, so there may be fewer rows): it only shares the work
+ * out, and the output does not depend on it. */
 static void make_chunks(Mass *m, size_t pos, int line, int jobs) {
-  size_t nrows = 0;
-  for (size_t p = pos; p < m->len;) {
-    CsvRecord rec;
-    csv_scan(m->text, m->len, p, 0, &rec);
-    if (rec.start != rec.end || rec.error) nrows++;
-    p = rec.next;
-  }
-  size_t size = nrows / ((size_t)jobs * CHUNKS_PER_JOB);
+  size_t lines = 1;
+  for (const char *p = m->text + pos, *end = m->text + m->len; (p = memchr(p, '\n', (size_t)(end - p))); p++) lines++;
+  size_t size = lines / ((size_t)jobs * CHUNKS_PER_JOB);
   size = size < 1 ? 1 : size > MAX_CHUNK ? MAX_CHUNK : size;
-  m->nchunks = (nrows + size - 1) / size;
-  m->chunks = xrealloc(NULL, (m->nchunks ? m->nchunks : 1) * sizeof *m->chunks);
-  size_t row = 0, k = 0;
+  size_t row = 0, cap = 0;
+  m->nchunks = 0;
   while (pos < m->len) {
     CsvRecord rec;
     csv_scan(m->text, m->len, pos, line, &rec);
     if (rec.start != rec.end || rec.error) {
       if (row % size == 0) {
-        m->chunks[k] = (Chunk){.pos = pos, .line = line, .row = row + 1};
-        k++;
+        if (m->nchunks == cap) m->chunks = xrealloc(m->chunks, (cap = cap ? 2 * cap : 64) * sizeof *m->chunks);
+        m->chunks[m->nchunks++] = (Chunk){.pos = pos, .line = line, .row = row + 1};
       }
-      m->chunks[k - 1].nrows++;
+      m->chunks[m->nchunks - 1].nrows++;
       row++;
     }
     pos = rec.next;
@@ -700,11 +734,16 @@ static bool open_workers(Worker *w, int n, Mass *m, const uint8_t *bundle, size_
     char why[300];
     w[i] = (Worker){.m = m};
     host_init(&w[i].h);
+    w[i].h.lean = true;
+    w[i].h.journal = m->journal;
+    w[i].h.alloc = pool_alloc;
+    w[i].h.alloc_ud = &w[i].pool;
     if (!host_open(&w[i].h, bundle, len, why, sizeof why) || !parse_params(&w[i].h, m, &w[i].params, why, sizeof why)) {
       fprintf(stderr, "bprun mass: %s\n", why);
       for (int k = 0; k <= i; k++) {
         if (k < i) free_params(&w[k].h, w[k].params, m->nparams);
         host_close(&w[k].h);
+        pool_free(&w[k].pool);
       }
       return false;
     }
@@ -724,10 +763,11 @@ static bool close_workers(Worker *w, int n, Mass *m) {
     csv_cells_free(&w[i].cells);
     csv_buf_free(&w[i].text);
     host_close(&w[i].h);
-    if (w[i].h.allocated) {
-      fprintf(stderr, "bprun mass: the runtime still holds %zu bytes after freeing everything\n", w[i].h.allocated);
+    if (w[i].pool.allocated) {
+      fprintf(stderr, "bprun mass: the runtime still holds %zu bytes after freeing everything\n", w[i].pool.allocated);
       clean = false;
     }
+    pool_free(&w[i].pool);
   }
   return clean;
 }
@@ -838,15 +878,51 @@ static int check_settings(Host *h, Mass *m, const Options *o) {
   return EXIT_OK;
 }
 
-/* The CSV file read whole into *text, its BOM skipped and its header checked; *pos and
- * *line say where the rows start. */
-static int read_documents(Host *h, Mass *m, const Options *o, uint8_t **text, size_t *pos, int *line) {
-  char why[400];
+/* The CSV file's bytes: mapped when it is a regular file (no copy; the kernel reads the
+ * pages in as the workers come to them, and they are the file's, not bprun's memory),
+ * read whole otherwise (a pipe, a terminal). */
+typedef struct Input {
+  uint8_t *data;
   size_t len;
-  if (!read_whole_file(o->documents, text, &len, why, sizeof why)) return misuse("%s", why);
-  m->text = (const char *)*text;
-  m->len = len;
-  if (len >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
+  bool mapped;
+} Input;
+
+static bool open_input(const char *path, Input *in, char *why, size_t size) {
+  *in = (Input){0};
+  int fd = open(path, O_RDONLY);
+  if (fd >= 0) {
+    struct stat st;
+    void *p = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size <= SIZE_MAX)
+      p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p != MAP_FAILED) {
+      *in = (Input){p, (size_t)st.st_size, true};
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = on_bus_error;
+      sigemptyset(&sa.sa_mask);
+      sigaction(SIGBUS, &sa, NULL);
+      return true;
+    }
+  }
+  return read_whole_file(path, &in->data, &in->len, why, size); /* it says why it cannot */
+}
+
+static void close_input(Input *in) {
+  if (in->mapped) munmap(in->data, in->len);
+  else free(in->data);
+  *in = (Input){0};
+}
+
+/* The CSV file read into *in, its BOM skipped and its header checked; *pos and *line
+ * say where the rows start. */
+static int read_documents(Host *h, Mass *m, const Options *o, Input *in, size_t *pos, int *line) {
+  char why[400];
+  if (!open_input(o->documents, in, why, sizeof why)) return misuse("%s", why);
+  m->text = (const char *)in->data;
+  m->len = in->len;
+  if (m->len >= 3 && memcmp(m->text, "\xEF\xBB\xBF", 3) == 0) {
     m->text += 3, m->len -= 3;
     m->bom = true;
   }
@@ -868,7 +944,8 @@ static int read_documents(Host *h, Mass *m, const Options *o, uint8_t **text, si
 /* Everything checked before a row runs — the bundle, the process, its parameters, the
  * clock, the file and its header — then the rows. */
 static int mass(Mass *m, const Options *o, double start) {
-  uint8_t *bundle, *text = NULL;
+  uint8_t *bundle;
+  Input text = {0};
   size_t bundle_len, pos = 0;
   int line = 1;
   char why[400];
@@ -885,7 +962,7 @@ static int mass(Mass *m, const Options *o, double start) {
   host_close(&h);
   free_columns(m);
   free(m->chunks);
-  free(text);
+  close_input(&text);
   free(bundle);
   return status;
 }

@@ -2,7 +2,8 @@
  *
  * Properties: every record of any text is scanned in bounds and the scan moves on;
  * a record that reads cleanly, its cells written back with csv_put_cell, reads again
- * to the same cells (what `bprun mass` writes, it can read). */
+ * to the same cells (what `bprun mass` writes, it can read); csv_read, the one pass
+ * bprun mass makes, gives the same record and cells as csv_scan and csv_cells. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +40,28 @@ static void roundtrip(const CsvCells *cells) {
   csv_buf_free(&line);
 }
 
+/* Whether a cell lies in the text or in the decoded bytes. */
+static bool in_bounds(const CsvCell *c, const char *text, size_t size, const CsvCells *cells) {
+  if (c->s >= text && c->s + c->len <= text + size) return true;
+  return cells->text.s && c->s >= cells->text.s && c->s + c->len <= cells->text.s + cells->text.len;
+}
+
+static bool same_record(const CsvRecord *a, const CsvRecord *b) {
+  return a->start == b->start && a->end == b->end && a->next == b->next && a->line == b->line &&
+         a->next_line == b->next_line && a->crlf == b->crlf && a->error == b->error &&
+         (!a->error || a->error_cell == b->error_cell);
+}
+
+static void same_cells(const CsvCells *a, const CsvCells *b) {
+  if (a->n != b->n) fail("csv_read gives another number of cells than csv_cells");
+  for (size_t i = 0; i < a->n; i++)
+    if (a->cell[i].len != b->cell[i].len || memcmp(a->cell[i].s, b->cell[i].s, a->cell[i].len) != 0)
+      fail("csv_read gives another cell than csv_cells");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *text = (const char *)data;
-  CsvCells cells = {0};
+  CsvCells cells = {0}, read = {0};
   size_t pos = 0;
   int line = 1;
   while (pos < size) {
@@ -52,14 +72,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rec.next_line < line) fail("the line number goes back");
     csv_cells(text, &rec, &cells);
     if (cells.n == 0) fail("a record with no cells");
-    for (size_t i = 0; i < cells.n; i++) {
-      const char *s = cells.cell[i].s;
-      if (s < cells.text.s || s + cells.cell[i].len > cells.text.s + cells.text.len) fail("a cell out of bounds");
-    }
+    for (size_t i = 0; i < cells.n; i++)
+      if (!in_bounds(&cells.cell[i], text, size, &cells)) fail("a cell out of bounds");
+    CsvRecord again;
+    csv_read(text, size, pos, line, &again, &read);
+    if (!same_record(&rec, &again)) fail("csv_read gives another record than csv_scan");
+    for (size_t i = 0; i < read.n; i++)
+      if (!in_bounds(&read.cell[i], text, size, &read)) fail("a cell of csv_read out of bounds");
+    same_cells(&cells, &read);
     if (!rec.error) roundtrip(&cells);
     pos = rec.next;
     line = rec.next_line;
   }
   csv_cells_free(&cells);
+  csv_cells_free(&read);
   return 0;
 }
