@@ -178,8 +178,8 @@ static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS fields (doc_id BIGINT NOT NULL REFERENCES documents(id), name TEXT NOT NULL,"
     " value TEXT NOT NULL, PRIMARY KEY (doc_id, name));"
     "CREATE TABLE IF NOT EXISTS instances (id %K, process TEXT NOT NULL, version BIGINT NOT NULL,"
-    " bundle_id BIGINT NOT NULL REFERENCES bundles(id), doc_id BIGINT NOT NULL REFERENCES documents(id),"
-    " status TEXT NOT NULL, message TEXT NOT NULL, state_name TEXT, saved %B, started_at BIGINT NOT NULL,"
+    " bundle_id BIGINT NOT NULL REFERENCES bundles(id), bundle_hash TEXT NOT NULL,"
+    " doc_id BIGINT NOT NULL REFERENCES documents(id), status TEXT NOT NULL, message TEXT NOT NULL, state_name TEXT, saved %B, started_at BIGINT NOT NULL,"
     " updated_at BIGINT NOT NULL, journal_lines BIGINT NOT NULL, events BIGINT NOT NULL,"
     " by_trigger BIGINT NOT NULL, start_args TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS instances_doc ON instances (doc_id, status);"
@@ -687,23 +687,41 @@ static void ev_end(BpsStore *s, Ev *ev) {
   if (s->ev == ev) s->ev = NULL;
 }
 
+/* The bundle an instance was saved with: by its id, or — when that row is gone but the
+ * same bytes were deployed again — by its content hash (*id is then the new id). */
+static BpBundle *bundle_by_hash(BpsStore *s, int64_t *id, const char *hash, BpsError *err) {
+  SdbRows *r = NULL;
+  SdbValue p[] = {sdb_int(*id), text(hash)};
+  if (q(s, "SELECT id FROM bundles WHERE id = $1 UNION ALL SELECT id FROM bundles WHERE hash = $2", p, 2, &r, err) != SDB_OK)
+    return NULL;
+  if (!r->nrows) {
+    sdb_rows_free(r);
+    set_err(err, BPS_ERROR, "its bundle %s is missing from the store (deploy that bundle again)", hash);
+    return NULL;
+  }
+  *id = cell_int(r, 0, 0);
+  sdb_rows_free(r);
+  return bundle(s, *id, err);
+}
+
 /* Restores the waiting instances on document DOC (all of them, attached to one BpDoc). */
 static BpsStatus load_doc(BpsStore *s, Ev *ev, int64_t doc, BpsError *err) {
   SdbRows *r = NULL;
   SdbValue p[] = {sdb_int(doc)};
-  if (q(s, dialect(s, "SELECT id, bundle_id, version, journal_lines, events, saved FROM instances"
+  if (q(s, dialect(s, "SELECT id, bundle_id, version, journal_lines, events, saved, bundle_hash, process FROM instances"
                       " WHERE doc_id = $1 AND status = 'waiting' ORDER BY id%U"),
         p, 1, &r, err) != SDB_OK)
     return BPS_ERROR;
   BpDoc *shared = NULL;
   BpsStatus bs = BPS_OK;
   for (size_t i = 0; i < r->nrows && bs == BPS_OK; i++) {
-    int64_t id = cell_int(r, i, 0);
-    BpBundle *b = bundle(s, cell_int(r, i, 1), err);
+    int64_t id = cell_int(r, i, 0), bundle_id = cell_int(r, i, 1);
+    BpBundle *b = bundle_by_hash(s, &bundle_id, cell_text(r, i, 6), err);
     if (!b) {
       char why[sizeof err->message];
       snprintf(why, sizeof why, "%s", err->message);
-      bs = set_err(err, BPS_ERROR, "instance %lld cannot be restored: %s", (long long)id, why);
+      bs = set_err(err, BPS_ERROR, "instance %lld (%.100s version %lld) cannot be restored: %.300s", (long long)id,
+                   cell_text(r, i, 7), (long long)cell_int(r, i, 2), why);
       break;
     }
     const SdbValue *saved = sdb_cell(r, i, 5);
@@ -715,7 +733,7 @@ static BpsStatus load_doc(BpsStore *s, Ev *ev, int64_t doc, BpsError *err) {
     }
     Rec *rec = new_rec(ev, inst);
     rec->id = id;
-    rec->bundle_id = cell_int(r, i, 1);
+    rec->bundle_id = bundle_id;
     rec->version = cell_int(r, i, 2);
     rec->journal_lines = cell_int(r, i, 3);
     rec->events = cell_int(r, i, 4);
@@ -786,9 +804,10 @@ static BpsStatus write_back(BpsStore *s, Ev *ev, BpsError *err) {
                       text(status_name(st)), text(bp_instance_message(inst)), text(state), sdb_blob(bytes, len),
                       sdb_int(ev->now), sdb_int(rec->by_trigger), text(rec->start_args ? rec->start_args : "")};
       SdbRows *r = NULL;
-      sst = q(s, "INSERT INTO instances (process, version, bundle_id, doc_id, status, message, state_name, saved,"
-                 " started_at, updated_at, journal_lines, events, by_trigger, start_args)"
-                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0, 0, $10, $11) RETURNING id",
+      sst = q(s, "INSERT INTO instances (process, version, bundle_id, bundle_hash, doc_id, status, message, state_name,"
+                 " saved, started_at, updated_at, journal_lines, events, by_trigger, start_args)"
+                 " VALUES ($1, $2, $3, (SELECT hash FROM bundles WHERE id = $3), $4, $5, $6, $7, $8, $9, $9, 0, 0, $10, $11)"
+                 " RETURNING id",
               p, 11, &r, err);
       if (sst == SDB_OK) rec->id = cell_int(r, 0, 0);
       sdb_rows_free(r);
@@ -1594,7 +1613,8 @@ static BpsStatus migrate_tx(BpsStore *s, void *ctx, BpsError *err) {
       } else {
         int64_t now = bps_now(s), at;
         SdbValue u[] = {sdb_int(id), sdb_int(c->version), sdb_int(bundle_id), sdb_blob(bytes, len), sdb_int(now)};
-        if (q(s, "UPDATE instances SET version = $2, bundle_id = $3, saved = $4, updated_at = $5 WHERE id = $1", u, 5,
+        if (q(s, "UPDATE instances SET version = $2, bundle_id = $3, bundle_hash = (SELECT hash FROM bundles WHERE id = $3),"
+                 " saved = $4, updated_at = $5 WHERE id = $1", u, 5,
               NULL, err) != SDB_OK)
           bs = BPS_ERROR;
         char line[200];

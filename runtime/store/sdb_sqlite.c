@@ -109,6 +109,9 @@ static SdbStatus sq_open(const char *target, SdbConn **out, char **message) {
   if (rc != SQLITE_OK) st = fail(c, rc);
   else {
     sqlite3_busy_timeout(c->db, t.busy_ms);
+    /* No checkpoint when the last connection closes (bprun opens the store once per
+     * command): the WAL is checkpointed as it grows, by the commits themselves. */
+    sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
     st = sq_exec(c, setup);
   }
   if (st != SDB_OK) {
