@@ -3,10 +3,10 @@
 # runs. S1 (two-stage approval) and S11 (deadline escalation, timers days apart) driven
 # step by step through the store give the journal `bprun test --journal` gives; refused
 # events exit 1 and leave the database byte for byte as it was (a dump before and after);
-# misuse exits 2; the inbox says what comes next (S20); documents and their triggers; the outbox handed over once, after the
-# commit; a worker that stops on SIGTERM; migration from version 1 to 2 (the instances
-# that can move finish on version 2, the one that cannot is named and finishes on 1); a
-# missing bundle named; a locked, unreadable or misplaced database is a message; and the
+# misuse exits 2; the inbox says what comes next (S20); documents and their triggers;
+# the outbox handed over once, after the commit; a worker that stops on SIGTERM;
+# migration from version 1 to 2 (the instances that can move finish on version 2, the one
+# that cannot is named and finishes on 1); a missing bundle named; a locked, unreadable or misplaced database is a message; and the
 # kill -9 loop: bprun killed at random moments (KILLS, default 200) while it fires
 # timers, after which every instance finishes with a journal without gap or duplicate.
 #
