@@ -119,7 +119,7 @@ static SdbStatus q(BpsStore *s, const char *sql, const SdbValue *p, size_t n, Sd
   SdbStatus st = s->drv->query(s->conn, sql, p, n, rows);
   if (st != SDB_OK) {
     const char *what = st == SDB_FULL ? "the disk is full: " : st == SDB_BUSY ? "the database is locked: " : "";
-    set_err(err, BPS_ERROR, "store: %s%s", what, s->drv->error(s->conn));
+    set_err(err, BPS_ERROR, "%s%s", what, s->drv->error(s->conn));
   }
   return st;
 }
@@ -214,10 +214,10 @@ static BpsStatus schema(BpsStore *s, BpsError *err) {
     if (r->nrows) version = cell_int(r, 0, 0);
     sdb_rows_free(r);
   } else if (strstr(s->drv->error(s->conn), "locked") || strstr(s->drv->error(s->conn), "busy")) {
-    return set_err(err, BPS_ERROR, "store: the database is locked by another program: %s", s->drv->error(s->conn));
+    return set_err(err, BPS_ERROR, "the database is locked by another program: %s", s->drv->error(s->conn));
   }
   if (version > BPS_SCHEMA_VERSION)
-    return set_err(err, BPS_ERROR, "store: schema version %lld is newer than this bprun's (%d): upgrade bprun",
+    return set_err(err, BPS_ERROR, "schema version %lld is newer than this bprun's (%d): upgrade bprun",
                    (long long)version, BPS_SCHEMA_VERSION);
   if (version == BPS_SCHEMA_VERSION) return BPS_OK;
   SdbStatus st = s->drv->begin(s->conn);
@@ -233,7 +233,7 @@ static BpsStatus schema(BpsStore *s, BpsError *err) {
                        p, 1, NULL);
   if (st == SDB_OK) st = s->drv->commit(s->conn);
   if (st != SDB_OK) {
-    set_err(err, BPS_ERROR, "store: cannot %s the schema: %s%s", version ? "migrate" : "create",
+    set_err(err, BPS_ERROR, "cannot %s the schema: %s%s", version ? "migrate" : "create",
             st == SDB_FULL ? "the disk is full: " : st == SDB_BUSY ? "the database is locked: " : "",
             s->drv->error(s->conn));
     s->drv->rollback(s->conn);
@@ -352,14 +352,14 @@ static int on_role(void *ud, const char *role, const char *const **users, size_t
 
 BpsStatus bps_open(const char *url, BpsStore **out, BpsError *err) {
   *out = NULL;
-  if (!url || !*url) return set_err(err, BPS_MISUSE, "store: no database named");
+  if (!url || !*url) return set_err(err, BPS_MISUSE, "no database named");
   const char *target = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
   BpsStore *s = calloc(1, sizeof *s);
   if (!s) return set_err(err, BPS_ERROR, "out of memory");
   s->drv = sdb_driver_for(target);
   char *msg = NULL;
   if (s->drv->open(target, &s->conn, &msg) != SDB_OK) {
-    set_err(err, BPS_ERROR, "store: cannot open %s", msg ? msg : target);
+    set_err(err, BPS_ERROR, "cannot open %s", msg ? msg : target);
     free(msg);
     free(s);
     return BPS_ERROR;
@@ -375,7 +375,7 @@ BpsStatus bps_open(const char *url, BpsStore **out, BpsError *err) {
   cfg.role = on_role;
   BpError e = {0};
   if (bp_runtime_new(&cfg, &s->rt, &e) != BP_OK) {
-    set_err(err, BPS_ERROR, "store: %s", e.message);
+    set_err(err, BPS_ERROR, "%s", e.message);
     bps_close(s);
     return BPS_ERROR;
   }
@@ -417,12 +417,12 @@ static SdbStatus store_clock(BpsStore *s, int64_t t, BpsError *err) {
 
 BpsStatus bps_clock_set(BpsStore *s, int64_t t, BpsError *err) {
   SdbStatus st = s->drv->begin(s->conn);
-  if (st != SDB_OK) return set_err(err, BPS_ERROR, "store: %s", s->drv->error(s->conn));
+  if (st != SDB_OK) return set_err(err, BPS_ERROR, "%s", s->drv->error(s->conn));
   st = t < 0 ? q(s, "DELETE FROM bps_meta WHERE key = 'clock'", NULL, 0, NULL, err) : store_clock(s, t, err);
   if (st == SDB_OK) st = s->drv->commit(s->conn);
   if (st != SDB_OK) {
     s->drv->rollback(s->conn);
-    return set_err(err, BPS_ERROR, "store: %s", s->drv->error(s->conn));
+    return set_err(err, BPS_ERROR, "%s", s->drv->error(s->conn));
   }
   return BPS_OK;
 }
@@ -445,14 +445,14 @@ static BpBundle *bundle(BpsStore *s, int64_t id, BpsError *err) {
   if (q(s, "SELECT bytes, hash FROM bundles WHERE id = $1", p, 1, &r, err) != SDB_OK) return NULL;
   if (!r->nrows) {
     sdb_rows_free(r);
-    set_err(err, BPS_ERROR, "store: bundle %lld is missing from the store (it was deleted?)", (long long)id);
+    set_err(err, BPS_ERROR, "bundle %lld is missing from the store (it was deleted?)", (long long)id);
     return NULL;
   }
   const SdbValue *bytes = sdb_cell(r, 0, 0);
   BpBundle *b = NULL;
   BpError e = {0};
   if (bp_bundle_load(s->rt, bytes->p, bytes->n, &b, &e) != BP_OK) {
-    set_err(err, BPS_ERROR, "store: bundle %lld (%s) cannot be loaded: %s", (long long)id, cell_text(r, 0, 1), e.message);
+    set_err(err, BPS_ERROR, "bundle %lld (%s) cannot be loaded: %s", (long long)id, cell_text(r, 0, 1), e.message);
     sdb_rows_free(r);
     return NULL;
   }
@@ -470,13 +470,13 @@ static BpsStatus transaction(BpsStore *s, TxFn fn, void *ctx, BpsError *err) {
   for (int attempt = 0;; attempt++) {
     SdbStatus st = s->drv->begin(s->conn);
     BpsStatus bs = BPS_ERROR;
-    if (st != SDB_OK) set_err(err, BPS_ERROR, "store: the database is locked: %s", s->drv->error(s->conn));
+    if (st != SDB_OK) set_err(err, BPS_ERROR, "the database is locked: %s", s->drv->error(s->conn));
     else {
       bs = fn(s, ctx, err);
       if (bs == BPS_OK) {
         st = s->drv->commit(s->conn);
         if (st == SDB_OK) return BPS_OK;
-        set_err(err, BPS_ERROR, "store: cannot commit: %s", s->drv->error(s->conn));
+        set_err(err, BPS_ERROR, "cannot commit: %s", s->drv->error(s->conn));
       }
     }
     s->drv->rollback(s->conn);

@@ -3,7 +3,8 @@
  *
  * The target is a file name, optionally followed by `?key=value&…` settings:
  * synchronous=full|normal|off (default full: a committed event survives a power cut),
- * busy_timeout=MS (default 5000: how long a writer waits for another before SDB_BUSY).
+ * busy_timeout=MS (default 5000: how long a writer waits for another before SDB_BUSY),
+ * max_pages=N (the database may not grow past N pages: a quota; past it, SDB_FULL).
  * Parameters are SQLite's named `$1`, `$2` …: each is bound by its number, so a
  * statement may use them in any order and more than once. */
 #include "sdb.h"
@@ -58,11 +59,13 @@ typedef struct Target {
   char file[4096];
   const char *synchronous;
   int busy_ms;
+  long max_pages; /* 0: SQLite's default */
 } Target;
 
 static bool parse_target(const char *target, Target *t, char **message) {
   t->synchronous = "FULL";
   t->busy_ms = 5000;
+  t->max_pages = 0;
   const char *q = strchr(target, '?');
   size_t n = q ? (size_t)(q - target) : strlen(target);
   char buf[600];
@@ -81,8 +84,9 @@ static bool parse_target(const char *target, Target *t, char **message) {
     else if (len == 16 && !strncmp(key, "synchronous=full", 16)) t->synchronous = "FULL";
     else if (len == 15 && !strncmp(key, "synchronous=off", 15)) t->synchronous = "OFF";
     else if (len > 13 && !strncmp(key, "busy_timeout=", 13)) t->busy_ms = atoi(key + 13);
+    else if (len > 10 && !strncmp(key, "max_pages=", 10)) t->max_pages = atol(key + 10);
     else {
-      snprintf(buf, sizeof buf, "%.300s: unknown setting `%.*s` (synchronous=full|normal|off, busy_timeout=MS)",
+      snprintf(buf, sizeof buf, "%.300s: unknown setting `%.*s` (synchronous=full|normal|off, busy_timeout=MS, max_pages=N)",
                t->file, (int)(len > 100 ? 100 : len), key);
       *message = dup_text(buf);
       return false;
@@ -115,6 +119,8 @@ static SdbStatus sq_open(const char *target, SdbConn **out, char **message) {
   int rc = sqlite3_open_v2(t.file, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   char setup[200];
   snprintf(setup, sizeof setup, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON", t.synchronous);
+  if (t.max_pages > 0)
+    snprintf(setup + strlen(setup), sizeof setup - strlen(setup), "; PRAGMA max_page_count=%ld", t.max_pages);
   SdbStatus st = SDB_OK;
   if (rc != SQLITE_OK) st = fail(c, rc);
   else {

@@ -349,6 +349,35 @@ for _ in range(600):
   dump "$TMP/after.sql"
   if cmp -s "$TMP/before.sql" "$TMP/after.sql"; then pass; else fail "locked unchanged" "the database changed"; fi
   act "locked then free" ann complete
+  # a full disk (a quota of pages: SQLite then says what a full disk says) is a message;
+  # the event that did not fit changes nothing, and with room again everything finishes
+  new_store full
+  ok "full deploy" deploy "$TMP/ticker.bpt"
+  ok "full clock" clock 2026-01-01T00:00
+  k=0
+  while [ $k -lt 10 ]; do ok "full start $k" start ticker rounds=60; k=$((k + 1)); done
+  run "$TMP/out" "$TMP/err" "$BPRUN" --store "$URL?max_pages=32" advance 2026-01-04T00:00
+  if [ "$rc" -eq 2 ] && grep -q 'disk is full' "$TMP/err"; then pass; else fail "full disk" "exit $rc: $(cat "$TMP/err")"; fi
+  dump "$TMP/before.sql"
+  run "$TMP/out" "$TMP/err" "$BPRUN" --store "$URL?max_pages=32" advance 2026-01-04T00:00
+  if [ "$rc" -eq 2 ] && grep -q 'disk is full' "$TMP/err"; then pass; else fail "full disk again" "exit $rc: $(cat "$TMP/err")"; fi
+  dump "$TMP/after.sql"
+  if cmp -s "$TMP/before.sql" "$TMP/after.sql"; then pass; else fail "full disk unchanged" "the database changed"; fi
+  ok "full room again" advance 2026-01-04T00:00
+  ok "full none waiting" list --status waiting
+  if [ -s "$TMP/out" ]; then fail "full finished" "$(cat "$TMP/out")"; else pass; fi
+  ok "full journal" history all
+  if [ "$(grep -c 'tick 60$' "$TMP/out")" -eq 10 ] && [ "$(grep -c 'completed$' "$TMP/out")" -eq 10 ] &&
+    [ "$(grep -c '	tick [0-9]*$' "$TMP/out")" -eq 600 ]; then pass
+  else fail "full journals" "$(grep -c '	tick [0-9]*$' "$TMP/out") ticks"; fi
+  # a schema newer than this bprun is refused, not misread
+  python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE bps_meta SET value = 99 WHERE key = '"'"'schema'"'"'")
+c.commit()' "$URL"
+  misuse "newer schema" --store "$URL" list
+  grep -q 'schema version 99 is newer' "$TMP/err" && pass || fail "newer schema named" "$(cat "$TMP/err")"
+
   printf 'this is not a database, only text long enough to fill a page header .........\n' >"$TMP/garbage.db"
   misuse "not a database" --store "$TMP/garbage.db" list
   grep -q 'garbage.db' "$TMP/err" && pass || fail "not a database named" "$(cat "$TMP/err")"
