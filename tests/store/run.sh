@@ -121,6 +121,9 @@ act "s1 carol again" carol approve
 st list --status completed --json
 if grep -q '"id":1,' "$TMP/out"; then pass; else fail "s1 completed" "$(cat "$TMP/out" "$TMP/err")"; fi
 same_journal "s1 journal" "$TMP/two_stage_approval.bpt" samples/two_stage_approval.scn
+# the history draws the instance's path (bpc render --trace)
+run "$TMP/out" "$TMP/err" "$BPC" render samples/two_stage_approval.bp --trace "$TMP/got.j" --instance 1 -T svg -o "$TMP/s1.svg"
+if [ "$rc" -eq 0 ] && grep -q '<svg' "$TMP/s1.svg"; then pass; else fail "s1 render --trace" "exit $rc: $(head -c 300 "$TMP/err")"; fi
 # the notification waits in the outbox until a worker hands it over, once
 ok "s1 worker" worker --once
 if grep -qx 'notify erin: Contract 7 is approved (#1)' "$TMP/out"; then pass; else fail "s1 outbox" "$(cat "$TMP/out")"; fi
