@@ -3,6 +3,8 @@
  * Every statement goes through PQexecParams with all parameters in binary form
  * (int8 as 8 big-endian bytes, text and bytea as their bytes), so a parameter's text
  * needs no NUL and $N may be reused or used out of order: the server binds by number.
+ * An integer parameter is int8 (64 bits, as SQLite's): compared with or stored into any
+ * integer column it converts, but a function that wants int4 needs CAST($N AS INTEGER).
  * Results come back in text form and are read whole into an SdbRows, typed by the
  * column's type (int2/int4/int8/bool → SDB_INT, bytea → SDB_BLOB, the rest → SDB_TEXT).
  * A failure's SQLSTATE says what it was (sdb_status_of); its message is kept on one
@@ -138,6 +140,16 @@ static SdbStatus run_command(SdbConn *c, const char *sql) {
   return fail_result(c, res);
 }
 
+/* What every session needs, after connecting and after reconnecting. */
+static SdbStatus setup_session(SdbConn *c) {
+  PQsetNoticeProcessor(c->pg, drop_notice, NULL);
+  if (PQsetClientEncoding(c->pg, "UTF8") != 0) {
+    set_error(c, "postgresql: the server does not speak UTF-8: %s", PQerrorMessage(c->pg));
+    return SDB_ERROR;
+  }
+  return run_command(c, "SET bytea_output = 'hex'");
+}
+
 static SdbStatus pg_open(const char *target, SdbConn **out, char **message) {
   *out = NULL;
   *message = NULL;
@@ -160,10 +172,7 @@ static SdbStatus pg_open(const char *target, SdbConn **out, char **message) {
     free(c);
     return SDB_ERROR;
   }
-  PQsetNoticeProcessor(c->pg, drop_notice, NULL);
-  SdbStatus st = PQsetClientEncoding(c->pg, "UTF8") == 0 ? SDB_OK : SDB_ERROR;
-  if (st != SDB_OK) set_error(c, "postgresql: the server does not speak UTF-8: %s", PQerrorMessage(c->pg));
-  if (st == SDB_OK) st = run_command(c, "SET bytea_output = 'hex'");
+  SdbStatus st = setup_session(c);
   if (st != SDB_OK) {
     *message = dup_message(c->error);
     PQfinish(c->pg);
@@ -182,7 +191,30 @@ static void pg_close(SdbConn *c) {
 
 /* ---- transactions ------------------------------------------------------------ */
 
-static SdbStatus pg_begin(SdbConn *c) { return run_command(c, "BEGIN"); }
+/* A transaction starts on a working connection: one the server dropped (a restart, an
+ * idle timeout, pg_terminate_backend) is made again here, once, where no work can be
+ * lost by it: a worker outlives a server restart. (libpq learns that the server is
+ * gone only when it next talks to it: so BEGIN first, and a BEGIN that lost the
+ * connection reconnects.) */
+static SdbStatus pg_begin(SdbConn *c) {
+  if (PQstatus(c->pg) == CONNECTION_OK) {
+    PGresult *res = PQexec(c->pg, "BEGIN");
+    if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
+      PQclear(res);
+      return SDB_OK;
+    }
+    if (PQstatus(c->pg) == CONNECTION_OK) return fail_result(c, res);
+    PQclear(res);
+  }
+  PQreset(c->pg);
+  if (PQstatus(c->pg) != CONNECTION_OK) {
+    set_error(c, "postgresql: lost the connection to the server and cannot connect again: %s",
+              PQerrorMessage(c->pg));
+    return SDB_ERROR;
+  }
+  SdbStatus st = setup_session(c);
+  return st == SDB_OK ? run_command(c, "BEGIN") : st;
+}
 
 /* COMMIT of a transaction an earlier statement broke rolls back and says so only in
  * its command tag: that is a failure here, never a quiet success. */

@@ -392,6 +392,34 @@ static void check_skip_locked(SdbConn *a) {
   drv->close(b);
 }
 
+/* PostgreSQL: the server ends a connection (here pg_terminate_backend, as a restart
+ * would): the next statement fails with a message, the next begin connects again. */
+static void check_reconnect(void) {
+  if (!is_pg) {
+    printf("note: a connection the server drops: PostgreSQL only (SQLite has no server)\n");
+    return;
+  }
+  SdbConn *x = open_or_die(target), *y = open_or_die(target);
+  SdbRows *r = q(x, SDB_OK, "SELECT pg_backend_pid()", NULL, 0);
+  int64_t pid = r && r->nrows == 1 ? sdb_cell(r, 0, 0)->i : 0;
+  sdb_rows_free(r);
+  r = q(y, SDB_OK, "SELECT pg_terminate_backend(CAST($1 AS INTEGER))", (SdbValue[]){sdb_int(pid)}, 1);
+  check(r && r->nrows == 1 && is_int(sdb_cell(r, 0, 0), 1), "pg_terminate_backend ends connection X (pid %" PRId64 ")",
+        pid);
+  sdb_rows_free(r);
+  SdbStatus st = drv->query(x, "SELECT 1", NULL, 0, NULL);
+  check(st == SDB_ERROR && one_line(drv->error(x)) && *drv->error(x),
+        "a statement on the dropped connection is SDB_ERROR: %s", drv->error(x));
+  SdbStatus b = drv->begin(x);
+  r = q(x, SDB_OK, "SELECT count(*) FROM sdbt_kv WHERE k = 401", NULL, 0);
+  SdbStatus cm = drv->commit(x);
+  check(b == SDB_OK && r && is_int(sdb_cell(r, 0, 0), 1) && cm == SDB_OK,
+        "the next begin connects again and the transaction works (%s)", drv->error(x));
+  sdb_rows_free(r);
+  drv->close(x);
+  drv->close(y);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: sdb_test TARGET   (a SQLite file or a postgresql:// URL)\n");
@@ -413,6 +441,7 @@ int main(int argc, char **argv) {
   check_errors(c);
   check_busy(c);
   check_skip_locked(c);
+  check_reconnect();
   drv->exec(c, "DROP TABLE sdbt_kv; DROP TABLE sdbt_seq; DROP TABLE sdbt_jobs");
   drv->close(c);
   printf("%d passed, %d failed\n", passed, failed);
