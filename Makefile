@@ -71,7 +71,7 @@ SEES_bxw     = base front check bxw
 SEES_tobp    = base front gen ir tobp
 SEES_bpc     = base front check ir lower back diagram bpmn bitrix export bxw tobp bundle
 SEES_runtime = runtime bundle
-SEES_bprun   = bprun runtime/bp.h
+SEES_bprun   = bprun runtime/bp.h runtime/store/bps.h
 SEES_store   = store runtime/bp.h
 
 ROOMS = base front check ir lower back diagram bpmn bitrix export bxw tobp bpc bundle runtime bprun store
@@ -186,8 +186,27 @@ $(BUILD)/libbprt.so: $(RUNTIME_OBJ)
 $(BUILD)/runtime/bprun/%.o: runtime/bprun/%.c $(wildcard runtime/bprun/*.h) $(PUB_bprun)
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,bprun) $(CFLAGS) -c -o $@ $<
-$(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+$(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbps.a $(BUILD)/libbprt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) -lpthread
+
+# The store (runtime/store, docs/store.md): a library over the runtime, never linked
+# into it. Its SQLite driver links libsqlite3; its PostgreSQL driver (sdb_pg.c) libpq,
+# when that file is there — else sdb_pg_none.c, whose open says it is not built in.
+SQLITE_CFLAGS = $(shell pkg-config --cflags sqlite3 2>/dev/null)
+SQLITE_LIBS   = $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
+PQ_CFLAGS     = $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS       = $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+STORE_SRC     = $(if $(wildcard runtime/store/sdb_pg.c),$(filter-out %/sdb_pg_none.c,$(call room_src,store)),$(call room_src,store))
+STORE_OBJ     = $(STORE_SRC:%.c=$(BUILD)/%.o)
+STORE_LIBS    = $(SQLITE_LIBS) $(if $(wildcard runtime/store/sdb_pg.c),$(PQ_LIBS))
+$(BUILD)/runtime/store/%.o: runtime/store/%.c $(wildcard runtime/store/*.h) $(PUB_store)
+	@mkdir -p $(dir $@)
+	$(CC) $(call incs,store) $(CFLAGS) -c -o $@ $<
+$(BUILD)/runtime/store/sdb_sqlite.o: CFLAGS += $(SQLITE_CFLAGS)
+$(BUILD)/runtime/store/sdb_pg.o: CFLAGS += $(PQ_CFLAGS)
+$(BUILD)/libbps.a: $(STORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
 
 $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	rm -f $@
@@ -245,7 +264,7 @@ $(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtim
 # builds them with the normal compiler and tests/run.sh replays every kept input.
 FUZZ_TARGETS     = bp bundle state scn csv bpmn bitrix json
 FUZZ_GEN         = $(BUILD)/fuzzgen
-FUZZ_BPRUN_OBJ   = $(filter-out %/bprun.o,$(BPRUN_OBJ))
+FUZZ_BPRUN_OBJ   = $(filter-out %/bprun.o %/store_cmd.o,$(BPRUN_OBJ))
 FUZZ_INCS_bp     = $(ALL_INCS)
 FUZZ_INCS_bpmn   = $(ALL_INCS)
 FUZZ_INCS_bitrix = $(ALL_INCS)

@@ -37,6 +37,11 @@ static const char usage[] =
     "                       fields after the run, a status and a message; bad rows\n"
     "                       are reported with their line and do not stop the others\n"
     "\n"
+    "  --store URL COMMAND ...\n"
+    "                       processes kept in a database across runs (SQLite file or\n"
+    "                       postgresql://...): deploy, start, list, tasks, act, advance,\n"
+    "                       history, worker ... (bprun --store URL --help, docs/store.md)\n"
+    "\n"
     "  -h, --help           this help\n"
     "  --version            the versions of bprun and of the runtime library\n";
 
@@ -223,6 +228,7 @@ int main(int argc, char **argv) {
     return EXIT_MISUSE;
   }
   const char *cmd = argv[1];
+  if (!strcmp(cmd, "--store")) return store_main(argc - 2, argv + 2);
   if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
     fputs(usage, stdout);
     return EXIT_OK;

@@ -76,6 +76,8 @@ extern const char scn_run_help[];
 
 /* bprun mass ARGS... (mass.c): the arguments after `mass`; returns the exit status. */
 int mass_main(int argc, char **argv);
+/* bprun --store URL COMMAND ... (store_cmd.c): the arguments after `--store`. */
+int store_main(int argc, char **argv);
 
 /* ---- expressions of `expect` (expr.c) ------------------------------------------------------ */
 
