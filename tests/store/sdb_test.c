@@ -311,9 +311,9 @@ static void check_errors(SdbConn *c) {
   check(count_where(c, "SELECT count(*) FROM sdbt_kv WHERE k = 401") == 1, "the connection works after errors");
 }
 
-/* The target of a second connection that waits for a lock only briefly: PostgreSQL
- * takes server settings from the URL (options=-c lock_timeout=…), over the driver's
- * default; SQLite's busy timeout is the driver's. */
+/* The target of a second connection that waits for a lock only briefly, set in the
+ * target over the driver's default: PostgreSQL takes server settings from the URL
+ * (options=-c lock_timeout=…), the SQLite driver a busy_timeout (ms). */
 static char *impatient_target(void) {
   size_t n = strlen(target) + 64;
   char *t = malloc(n);
@@ -321,7 +321,7 @@ static char *impatient_target(void) {
   if (is_pg)
     snprintf(t, n, "%s%soptions=-c%%20lock_timeout%%3D300ms", target, strchr(target, '?') ? "&" : "?");
   else
-    snprintf(t, n, "%s", target);
+    snprintf(t, n, "%s%sbusy_timeout=300", target, strchr(target, '?') ? "&" : "?");
   return t;
 }
 
@@ -363,7 +363,8 @@ static int64_t claim(SdbConn *c) {
 
 static void check_skip_locked(SdbConn *a) {
   changes_of(a, "UPDATE sdbt_jobs SET done = 0", NULL, 0);
-  SdbConn *b = open_or_die(target);
+  char *bt = impatient_target();
+  SdbConn *b = open_or_die(bt);
   drv->begin(a);
   int64_t ka = claim(a);
   SdbStatus bb = drv->begin(b);
@@ -382,6 +383,7 @@ static void check_skip_locked(SdbConn *a) {
     drv->commit(a);
     SdbStatus bb2 = drv->begin(b);
     int64_t kb = claim(b);
+    changes_of(b, "UPDATE sdbt_jobs SET done = 1 WHERE k = $1", (SdbValue[]){sdb_int(kb)}, 1);
     drv->commit(b);
     check(!is_pg && bb == SDB_BUSY && bb2 == SDB_OK && ka == 1 && kb == 2,
           "one writer: B's begin is SDB_BUSY while A holds job %" PRId64 "; after A's commit B gets job %" PRId64, ka,
@@ -390,6 +392,7 @@ static void check_skip_locked(SdbConn *a) {
   int64_t done = count_where(a, "SELECT count(*) FROM sdbt_jobs WHERE done = 1");
   check(done == 2, "each claimed job was done once (%" PRId64 " done)", done);
   drv->close(b);
+  free(bt);
 }
 
 /* PostgreSQL: the server ends a connection (here pg_terminate_backend, as a restart
