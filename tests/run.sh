@@ -77,10 +77,11 @@ suite_cmd() {
   conf) sh tests/conformance/run.sh "$BUILD" ;;
   bitrix) sh tests/import/bitrix.sh "$BUILD" ;;
   tobp) sh tests/import/tobp.sh "$BUILD" ;;
+  store) sh tests/store/run.sh "$BUILD" ;;
   pg) sh tests/pg/run.sh "$BUILD" ;;
   esac
 }
-SUITE_ORDER="tools backend mass smass export dot bpmn conf bitrix tobp pg"
+SUITE_ORDER="tools backend mass smass store export dot bpmn conf bitrix tobp pg"
 run_suite() {
   suite_cmd "$1" >"$TMP/$1.out" 2>&1 &
   suite_child=$!
@@ -375,6 +376,16 @@ if [ -f tests/samples_mass.sh ] && [ -x "$BUILD/bprun" ]; then
   collect smass
   grep -A 30 '^FAIL' "$TMP/smass.out" | head -n 60
   add_counts "samples_mass.sh" "$TMP/smass.out"
+fi
+
+# bprun --store (tests/store/run.sh): S1 and S11 across runs, refusals, migration, the
+# kill -9 loop. Its cases count here.
+if [ -f tests/store/run.sh ] && [ -x "$BUILD/bprun" ]; then
+  echo "== bprun --store (tests/store/run.sh)"
+  collect store
+  grep -A 10 -e '^FAIL' "$TMP/store.out" | head -n 60
+  grep '^kill -9 loop' "$TMP/store.out"
+  add_counts "store/run.sh" "$TMP/store.out"
 fi
 
 # `bpc export --bpmn` round trips (tests/export.sh): its cases count here.

@@ -14,8 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Prepared statements are kept by their SQL text: the store runs the same few dozen
+ * statements again and again. */
+enum { CACHE = 64 };
+typedef struct Cached {
+  char *sql;
+  sqlite3_stmt *stmt;
+} Cached;
+
 struct SdbConn {
   sqlite3 *db;
+  Cached cache[CACHE];
+  size_t ncache;
   char error[512];
 };
 
@@ -128,6 +138,10 @@ static SdbStatus sq_open(const char *target, SdbConn **out, char **message) {
 
 static void sq_close(SdbConn *c) {
   if (!c) return;
+  for (size_t i = 0; i < c->ncache; i++) {
+    sqlite3_finalize(c->cache[i].stmt);
+    free(c->cache[i].sql);
+  }
   sqlite3_close(c->db);
   free(c);
 }
@@ -196,10 +210,35 @@ static SdbStatus bind_all(SdbConn *c, sqlite3_stmt *s, const SdbValue *params, s
   return SDB_OK;
 }
 
+/* The statement for SQL, from the cache or prepared (and kept while there is room). */
+static int prepare(SdbConn *c, const char *sql, sqlite3_stmt **out) {
+  for (size_t i = 0; i < c->ncache; i++)
+    if (!strcmp(c->cache[i].sql, sql)) {
+      *out = c->cache[i].stmt;
+      return SQLITE_OK;
+    }
+  int rc = sqlite3_prepare_v2(c->db, sql, -1, out, NULL);
+  if (rc != SQLITE_OK) return rc;
+  if (c->ncache == CACHE) { /* full: the oldest goes */
+    sqlite3_finalize(c->cache[0].stmt);
+    free(c->cache[0].sql);
+    memmove(c->cache, c->cache + 1, (CACHE - 1) * sizeof *c->cache);
+    c->ncache--;
+  }
+  char *copy = dup_text(sql);
+  if (!copy) {
+    sqlite3_finalize(*out);
+    *out = NULL;
+    return SQLITE_NOMEM;
+  }
+  c->cache[c->ncache++] = (Cached){copy, *out};
+  return SQLITE_OK;
+}
+
 static SdbStatus sq_query(SdbConn *c, const char *sql, const SdbValue *params, size_t n, SdbRows **rows) {
   if (rows) *rows = NULL;
   sqlite3_stmt *s = NULL;
-  int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+  int rc = prepare(c, sql, &s);
   if (rc != SQLITE_OK) return fail(c, rc);
   SdbStatus st = bind_all(c, s, params, n);
   Build b = {0};
@@ -233,7 +272,8 @@ static SdbStatus sq_query(SdbConn *c, const char *sql, const SdbValue *params, s
   if (st == SDB_OK && rc != SQLITE_DONE) st = fail(c, rc);
   int64_t changes = sqlite3_changes64(c->db);
   if (st == SDB_OK && sqlite3_stmt_readonly(s)) changes = 0;
-  sqlite3_finalize(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
   if (st != SDB_OK || !rows) {
     free(b.cells);
     free(b.bytes);

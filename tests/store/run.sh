@@ -314,18 +314,22 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT bundle_hash FROM instances").
   new_store locked
   ok "locked deploy" deploy "$TMP/filing_v1.bpt"
   ok "locked start" start filing author=ann checker=bob title=x
-  python3 -c 'import sqlite3, sys, time
+  # another program holds the write lock until told to let go (or 60 s)
+  python3 -c 'import sqlite3, sys, time, os
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
-time.sleep(3)' "$URL" "$TMP/locked.flag" &
-lpid=$!
+for _ in range(600):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.1)' "$URL" "$TMP/locked.flag" "$TMP/release.flag" &
+  lpid=$!
   k=0
   while [ ! -f "$TMP/locked.flag" ] && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
   dump "$TMP/before.sql"
   i=$(item ann)
   run "$TMP/out" "$TMP/err" "$BPRUN" --store "$URL?busy_timeout=100" act "$i" complete
   if [ "$rc" -eq 2 ] && grep -q 'locked' "$TMP/err"; then pass; else fail "locked database" "exit $rc: $(cat "$TMP/err")"; fi
+  : >"$TMP/release.flag"
   wait "$lpid"
   dump "$TMP/after.sql"
   if cmp -s "$TMP/before.sql" "$TMP/after.sql"; then pass; else fail "locked unchanged" "the database changed"; fi
