@@ -1334,24 +1334,44 @@ BpsStatus bps_tick(BpsStore *s, size_t max, int64_t *fired, BpsError *err) {
 
 /* ---- the outbox ---------------------------------------------------------------------------------------------- */
 
+/* One undelivered outbox row claimed (skip_locked: two workers never hold the same one),
+ * handed to FN and marked delivered, in one transaction: a row another worker is
+ * handing over is skipped, and once that worker commits it is no longer undelivered. */
+typedef struct OutboxCtx {
+  BpsRowFn fn;
+  void *ud;
+  bool handed;
+} OutboxCtx;
+
+static BpsStatus outbox_tx(BpsStore *s, void *ctx, BpsError *err) {
+  OutboxCtx *o = ctx;
+  o->handed = false;
+  SdbRows *r = NULL;
+  if (q(s, dialect(s, "SELECT id, instance_id, created_at, kind, user_id, text FROM outbox WHERE delivered_at IS NULL"
+                      " ORDER BY id LIMIT 1%S"), NULL, 0, &r, err) != SDB_OK)
+    return BPS_ERROR;
+  if (!r->nrows) {
+    sdb_rows_free(r);
+    return BPS_OK;
+  }
+  BpsCell c[] = {{"id", NULL, cell_int(r, 0, 0), true},       {"instance", NULL, cell_int(r, 0, 1), true},
+                 {"created", NULL, cell_int(r, 0, 2), true},  {"kind", cell_text(r, 0, 3), 0, false},
+                 {"user", cell_text(r, 0, 4), 0, false},      {"text", cell_text(r, 0, 5), 0, false}};
+  if (o->fn) o->fn(o->ud, c, 6);
+  SdbValue p[] = {sdb_int(cell_int(r, 0, 0)), sdb_int(bps_now(s))};
+  sdb_rows_free(r);
+  if (q(s, "UPDATE outbox SET delivered_at = $2 WHERE id = $1", p, 2, NULL, err) != SDB_OK) return BPS_ERROR;
+  o->handed = true;
+  return BPS_OK;
+}
+
 BpsStatus bps_outbox(BpsStore *s, size_t max, BpsRowFn fn, void *ud, int64_t *delivered, BpsError *err) {
   if (delivered) *delivered = 0;
   for (size_t k = 0; !max || k < max; k++) {
-    SdbRows *r = NULL;
-    if (q(s, "SELECT id, instance_id, created_at, kind, user_id, text FROM outbox WHERE delivered_at IS NULL"
-             " ORDER BY id LIMIT 1", NULL, 0, &r, err) != SDB_OK)
-      return BPS_ERROR;
-    if (!r->nrows) {
-      sdb_rows_free(r);
-      break;
-    }
-    BpsCell c[] = {{"id", NULL, cell_int(r, 0, 0), true},       {"instance", NULL, cell_int(r, 0, 1), true},
-                   {"created", NULL, cell_int(r, 0, 2), true},  {"kind", cell_text(r, 0, 3), 0, false},
-                   {"user", cell_text(r, 0, 4), 0, false},      {"text", cell_text(r, 0, 5), 0, false}};
-    if (fn) fn(ud, c, 6);
-    SdbValue p[] = {sdb_int(cell_int(r, 0, 0)), sdb_int(bps_now(s))};
-    sdb_rows_free(r);
-    if (q(s, "UPDATE outbox SET delivered_at = $2 WHERE id = $1", p, 2, NULL, err) != SDB_OK) return BPS_ERROR;
+    OutboxCtx o = {fn, ud, false};
+    BpsStatus bs = transaction(s, outbox_tx, &o, err);
+    if (bs != BPS_OK) return bs;
+    if (!o.handed) break;
     if (delivered) (*delivered)++;
   }
   return BPS_OK;
