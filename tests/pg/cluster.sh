@@ -64,6 +64,7 @@ start)
   [ ${#DIR} -le 90 ] || die "$DIR is too long for a Unix socket's path"
   if [ "$(id -u)" = 0 ]; then chown "$SERVER_USER" "$DIR" || die "cannot give $DIR to $SERVER_USER"; fi
   chmod 755 "$DIR"
+  as_server test -w "$DIR" || die "the server's user $SERVER_USER cannot reach $DIR (a folder above it is closed to others)"
   as_server "$BIN/initdb" -N -D "$DIR/data" -U bpc -A trust -E UTF8 --locale=C >"$DIR/initdb.log" 2>&1 ||
     die "initdb failed: $(tail -n 3 "$DIR/initdb.log" | tr '\n' ' ')"
   cat >>"$DIR/data/postgresql.conf" <<CONF

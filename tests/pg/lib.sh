@@ -3,7 +3,9 @@
 #
 #   pg_setup DIR   makes BPSTORE_PG_URL name a server: the one it names already (CI starts
 #                  one for all its runs; a user may point it at their own), else a throwaway
-#                  cluster started in DIR/pg (tests/pg/cluster.sh). Without PostgreSQL the
+#                  cluster (tests/pg/cluster.sh) started in a new folder of its own under
+#                  TMPDIR or /tmp (not inside DIR, which may be closed to the server's
+#                  user), DIR keeping what went wrong. Without PostgreSQL the
 #                  URL stays empty and BPSTORE_PG_WHY says why, for the tests to print.
 #                  BPSTORE_PG_REQUIRE=1 (CI) makes a missing server a failure of pg_setup.
 #   pg_teardown    stops the cluster pg_setup started, if any.
@@ -17,14 +19,16 @@ pg_setup() {
     export BPSTORE_PG_URL
     return 0
   fi
-  if sh tests/pg/cluster.sh start "$1/pg" 2>"$1/pg.err"; then
-    PG_OWN="$1/pg"
+  _pgdir=$(mktemp -d "${TMPDIR:-/tmp}/bpc-pg.XXXXXX") || return 1
+  if sh tests/pg/cluster.sh start "$_pgdir" 2>"$1/pg.err"; then
+    PG_OWN=$_pgdir
     BPSTORE_PG_URL=$(sh tests/pg/cluster.sh url "$PG_OWN")
     export BPSTORE_PG_URL
     return 0
   fi
   BPSTORE_PG_WHY=$(cat "$1/pg.err")
-  rm -rf "$1/pg"
+  sh tests/pg/cluster.sh stop "$_pgdir" 2>/dev/null
+  rm -rf "$_pgdir"
   BPSTORE_PG_URL=""
   export BPSTORE_PG_URL BPSTORE_PG_WHY
   if [ "${BPSTORE_PG_REQUIRE:-0}" = 1 ]; then

@@ -53,6 +53,13 @@ if [ -n "${BPSTORE_PG_URL:-}" ]; then
   # workers test. Their databases run with synchronous_commit off: bprun is what is killed
   # and tested, not the server, and a commit the server acknowledged is seen by every later
   # transaction either way.
+  # The full sizes (the kill -9 loop's 200 kills, 2,000 instances for the workers) in the
+  # main build; CI's other builds of the same tests (build/clang, build/asan: slower, and
+  # the same code on the database side) run them smaller, unless KILLS or INSTANCES say.
+  case $(basename "$BUILD") in
+  build) ;;
+  *) KILLS=${KILLS:-40} INSTANCES=${INSTANCES:-400}; export KILLS INSTANCES ;;
+  esac
   case $BPSTORE_PG_URL in *\?*) sep='&' ;; *) sep='?' ;; esac
   BPSTORE_PG_URL="$BPSTORE_PG_URL${sep}options=-c%20synchronous_commit%3Doff"
   STORE_NEW="sh tests/pg/db.sh new"
