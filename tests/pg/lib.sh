@@ -19,16 +19,17 @@ pg_setup() {
     export BPSTORE_PG_URL
     return 0
   fi
-  _pgdir=$(mktemp -d "${TMPDIR:-/tmp}/bpc-pg.XXXXXX") || return 1
-  if sh tests/pg/cluster.sh start "$_pgdir" 2>"$1/pg.err"; then
-    PG_OWN=$_pgdir
+  # PG_OWN first: a signal while the cluster starts still stops it (pg_teardown at exit).
+  PG_OWN=$(mktemp -d "${TMPDIR:-/tmp}/bpc-pg.XXXXXX") || return 1
+  if sh tests/pg/cluster.sh start "$PG_OWN" 2>"$1/pg.err"; then
     BPSTORE_PG_URL=$(sh tests/pg/cluster.sh url "$PG_OWN")
     export BPSTORE_PG_URL
     return 0
   fi
   BPSTORE_PG_WHY=$(cat "$1/pg.err")
-  sh tests/pg/cluster.sh stop "$_pgdir" 2>/dev/null
-  rm -rf "$_pgdir"
+  pg_teardown 2>/dev/null
+  rm -rf "$PG_OWN"
+  PG_OWN=""
   BPSTORE_PG_URL=""
   export BPSTORE_PG_URL BPSTORE_PG_WHY
   if [ "${BPSTORE_PG_REQUIRE:-0}" = 1 ]; then
