@@ -181,7 +181,7 @@ static const char schema_v1[] =
     " bundle_id BIGINT NOT NULL REFERENCES bundles(id), bundle_hash TEXT NOT NULL,"
     " doc_id BIGINT NOT NULL REFERENCES documents(id), status TEXT NOT NULL, message TEXT NOT NULL, state_name TEXT, saved %B, started_at BIGINT NOT NULL,"
     " updated_at BIGINT NOT NULL, journal_lines BIGINT NOT NULL, events BIGINT NOT NULL,"
-    " by_trigger BIGINT NOT NULL, start_args TEXT NOT NULL);"
+    " by_trigger BIGINT NOT NULL, start_args TEXT NOT NULL, next_step TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS instances_doc ON instances (doc_id, status);"
     "CREATE TABLE IF NOT EXISTS items (instance_id BIGINT NOT NULL REFERENCES instances(id), item BIGINT NOT NULL,"
     " kind TEXT NOT NULL, user_id TEXT NOT NULL, title TEXT NOT NULL, node TEXT NOT NULL, since BIGINT NOT NULL,"
@@ -783,6 +783,44 @@ static SdbStatus record(BpsStore *s, Ev *ev, Rec *rec, const char *kind, const B
               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", p, 10, NULL, err);
 }
 
+/* What comes next for a waiting instance, as far as the store can tell: the process's own
+ * `next_step` text when it keeps one (as S20 does), else its state. */
+static void next_step(BpInstance *inst, BpRunStatus st, char *buf, size_t size) {
+  BpValue v;
+  const char *state = bp_instance_state(inst);
+  buf[0] = '\0';
+  if (st != BP_WAITING) return;
+  if (bp_instance_get(inst, "next_step", &v) == BP_OK && v.type == BP_T_STRING && v.len)
+    snprintf(buf, size, "next: %.*s", (int)(v.len < 250 ? v.len : 250), v.s);
+  else if (state)
+    snprintf(buf, size, "in state %.250s", state);
+}
+
+/* The instance's open work items (kept ones keep their `since`) and its earliest timer. */
+static BpsStatus sync_waits(BpsStore *s, int64_t id, BpInstance *inst, BpRunStatus st, int64_t now, BpsError *err) {
+  SdbValue pi[] = {sdb_int(id)};
+  if (q(s, "UPDATE items SET live = 0 WHERE instance_id = $1", pi, 1, NULL, err) != SDB_OK) return BPS_ERROR;
+  for (size_t k = 0; st == BP_WAITING && k < bp_instance_item_count(inst); k++) {
+    BpItem it;
+    if (!bp_instance_item(inst, k, &it)) continue;
+    SdbValue p[] = {sdb_int(id), sdb_int(it.id), text(kind_name(it.kind)), text(it.user), text(it.title),
+                    text(it.node), sdb_int(now), it.has_due ? sdb_int(it.due) : sdb_null(), sdb_int(it.overdue)};
+    if (q(s, "INSERT INTO items (instance_id, item, kind, user_id, title, node, since, due, overdue, live)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) ON CONFLICT (instance_id, item) DO UPDATE SET"
+             " user_id = excluded.user_id, title = excluded.title, due = excluded.due,"
+             " overdue = excluded.overdue, live = 1", p, 9, NULL, err) != SDB_OK)
+      return BPS_ERROR;
+  }
+  if (q(s, "DELETE FROM items WHERE instance_id = $1 AND live = 0", pi, 1, NULL, err) != SDB_OK) return BPS_ERROR;
+  if (q(s, "DELETE FROM timers WHERE instance_id = $1", pi, 1, NULL, err) != SDB_OK) return BPS_ERROR;
+  int64_t at;
+  if (st == BP_WAITING && bp_instance_next_timer(inst, &at)) {
+    SdbValue p[] = {sdb_int(id), sdb_int(at)};
+    if (q(s, "INSERT INTO timers (instance_id, due) VALUES ($1, $2)", p, 2, NULL, err) != SDB_OK) return BPS_ERROR;
+  }
+  return BPS_OK;
+}
+
 /* Writes everything the event did: new instances, saved bytes, items, timers, journal,
  * outbox, document fields. */
 static BpsStatus write_back(BpsStore *s, Ev *ev, BpsError *err) {
@@ -796,26 +834,29 @@ static BpsStatus write_back(BpsStore *s, Ev *ev, BpsError *err) {
     if (bp_instance_save(inst, &bytes, &len, &e) != BP_OK)
       return set_err(err, BPS_ERROR, "saving an instance of %s: %s", bp_instance_process(inst), e.message);
     const char *state = bp_instance_state(inst);
+    char next[300];
+    next_step(inst, st, next, sizeof next);
     SdbStatus sst;
     if (!rec->id) {
       const char *process = bp_instance_process(inst);
       rec->version = version_of(s, process, rec->bundle_id, err);
       SdbValue p[] = {text(process), sdb_int(rec->version), sdb_int(rec->bundle_id), sdb_int(ev->doc_id),
                       text(status_name(st)), text(bp_instance_message(inst)), text(state), sdb_blob(bytes, len),
-                      sdb_int(ev->now), sdb_int(rec->by_trigger), text(rec->start_args ? rec->start_args : "")};
+                      sdb_int(ev->now), sdb_int(rec->by_trigger), text(rec->start_args ? rec->start_args : ""),
+                      text(next)};
       SdbRows *r = NULL;
       sst = q(s, "INSERT INTO instances (process, version, bundle_id, bundle_hash, doc_id, status, message, state_name,"
-                 " saved, started_at, updated_at, journal_lines, events, by_trigger, start_args)"
-                 " VALUES ($1, $2, $3, (SELECT hash FROM bundles WHERE id = $3), $4, $5, $6, $7, $8, $9, $9, 0, 0, $10, $11)"
-                 " RETURNING id",
-              p, 11, &r, err);
+                 " saved, started_at, updated_at, journal_lines, events, by_trigger, start_args, next_step)"
+                 " VALUES ($1, $2, $3, (SELECT hash FROM bundles WHERE id = $3), $4, $5, $6, $7, $8, $9, $9, 0, 0, $10, $11,"
+                 " $12) RETURNING id",
+              p, 12, &r, err);
       if (sst == SDB_OK) rec->id = cell_int(r, 0, 0);
       sdb_rows_free(r);
     } else {
       SdbValue p[] = {sdb_int(rec->id), text(status_name(st)), text(bp_instance_message(inst)), text(state),
-                      sdb_blob(bytes, len), sdb_int(ev->now)};
-      sst = q(s, "UPDATE instances SET status = $2, message = $3, state_name = $4, saved = $5, updated_at = $6"
-                 " WHERE id = $1", p, 6, NULL, err);
+                      sdb_blob(bytes, len), sdb_int(ev->now), text(next)};
+      sst = q(s, "UPDATE instances SET status = $2, message = $3, state_name = $4, saved = $5, updated_at = $6,"
+                 " next_step = $7 WHERE id = $1", p, 7, NULL, err);
     }
     bp_free(s->rt, bytes, len);
     if (sst != SDB_OK) return BPS_ERROR;
@@ -839,28 +880,7 @@ static BpsStatus write_back(BpsStore *s, Ev *ev, BpsError *err) {
             NULL, err) != SDB_OK)
         return BPS_ERROR;
     }
-    /* work items: kept ones keep their `since` */
-    SdbValue pi[] = {sdb_int(rec->id)};
-    if (q(s, "UPDATE items SET live = 0 WHERE instance_id = $1", pi, 1, NULL, err) != SDB_OK) return BPS_ERROR;
-    for (size_t k = 0; st == BP_WAITING && k < bp_instance_item_count(inst); k++) {
-      BpItem it;
-      if (!bp_instance_item(inst, k, &it)) continue;
-      SdbValue p[] = {sdb_int(rec->id), sdb_int(it.id), text(kind_name(it.kind)), text(it.user), text(it.title),
-                      text(it.node), sdb_int(ev->now), it.has_due ? sdb_int(it.due) : sdb_null(), sdb_int(it.overdue)};
-      if (q(s, "INSERT INTO items (instance_id, item, kind, user_id, title, node, since, due, overdue, live)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) ON CONFLICT (instance_id, item) DO UPDATE SET"
-               " user_id = excluded.user_id, title = excluded.title, due = excluded.due,"
-               " overdue = excluded.overdue, live = 1", p, 9, NULL, err) != SDB_OK)
-        return BPS_ERROR;
-    }
-    if (q(s, "DELETE FROM items WHERE instance_id = $1 AND live = 0", pi, 1, NULL, err) != SDB_OK) return BPS_ERROR;
-    /* the earliest timer */
-    if (q(s, "DELETE FROM timers WHERE instance_id = $1", pi, 1, NULL, err) != SDB_OK) return BPS_ERROR;
-    int64_t at;
-    if (st == BP_WAITING && bp_instance_next_timer(inst, &at)) {
-      SdbValue p[] = {sdb_int(rec->id), sdb_int(at)};
-      if (q(s, "INSERT INTO timers (instance_id, due) VALUES ($1, $2)", p, 2, NULL, err) != SDB_OK) return BPS_ERROR;
-    }
+    if (sync_waits(s, rec->id, inst, st, ev->now, err) != BPS_OK) return BPS_ERROR;
   }
   /* document fields this event named, read back from the document */
   BpDoc *doc = ev->nrecs ? bp_instance_doc(ev->recs[0]->inst) : NULL;
@@ -1334,18 +1354,17 @@ BpsStatus bps_tick(BpsStore *s, size_t max, int64_t *fired, BpsError *err) {
 
 /* ---- the outbox ---------------------------------------------------------------------------------------------- */
 
-/* One undelivered outbox row claimed (skip_locked: two workers never hold the same one),
- * handed to FN and marked delivered, in one transaction: a row another worker is
- * handing over is skipped, and once that worker commits it is no longer undelivered. */
 typedef struct OutboxCtx {
   BpsRowFn fn;
   void *ud;
   bool handed;
 } OutboxCtx;
 
+/* One outbox row claimed (SKIP LOCKED: two workers never hand over the same row), handed
+ * to the host and marked delivered, in one transaction. */
 static BpsStatus outbox_tx(BpsStore *s, void *ctx, BpsError *err) {
-  OutboxCtx *o = ctx;
-  o->handed = false;
+  OutboxCtx *c = ctx;
+  c->handed = false;
   SdbRows *r = NULL;
   if (q(s, dialect(s, "SELECT id, instance_id, created_at, kind, user_id, text FROM outbox WHERE delivered_at IS NULL"
                       " ORDER BY id LIMIT 1%S"), NULL, 0, &r, err) != SDB_OK)
@@ -1354,24 +1373,24 @@ static BpsStatus outbox_tx(BpsStore *s, void *ctx, BpsError *err) {
     sdb_rows_free(r);
     return BPS_OK;
   }
-  BpsCell c[] = {{"id", NULL, cell_int(r, 0, 0), true},       {"instance", NULL, cell_int(r, 0, 1), true},
-                 {"created", NULL, cell_int(r, 0, 2), true},  {"kind", cell_text(r, 0, 3), 0, false},
-                 {"user", cell_text(r, 0, 4), 0, false},      {"text", cell_text(r, 0, 5), 0, false}};
-  if (o->fn) o->fn(o->ud, c, 6);
+  BpsCell cells[] = {{"id", NULL, cell_int(r, 0, 0), true},      {"instance", NULL, cell_int(r, 0, 1), true},
+                     {"created", NULL, cell_int(r, 0, 2), true}, {"kind", cell_text(r, 0, 3), 0, false},
+                     {"user", cell_text(r, 0, 4), 0, false},     {"text", cell_text(r, 0, 5), 0, false}};
+  if (c->fn) c->fn(c->ud, cells, 6);
   SdbValue p[] = {sdb_int(cell_int(r, 0, 0)), sdb_int(bps_now(s))};
   sdb_rows_free(r);
   if (q(s, "UPDATE outbox SET delivered_at = $2 WHERE id = $1", p, 2, NULL, err) != SDB_OK) return BPS_ERROR;
-  o->handed = true;
+  c->handed = true;
   return BPS_OK;
 }
 
 BpsStatus bps_outbox(BpsStore *s, size_t max, BpsRowFn fn, void *ud, int64_t *delivered, BpsError *err) {
   if (delivered) *delivered = 0;
   for (size_t k = 0; !max || k < max; k++) {
-    OutboxCtx o = {fn, ud, false};
-    BpsStatus bs = transaction(s, outbox_tx, &o, err);
+    OutboxCtx c = {fn, ud, false};
+    BpsStatus bs = transaction(s, outbox_tx, &c, err);
     if (bs != BPS_OK) return bs;
-    if (!o.handed) break;
+    if (!c.handed) break;
     if (delivered) (*delivered)++;
   }
   return BPS_OK;
@@ -1426,14 +1445,14 @@ BpsStatus bps_tasks(BpsStore *s, const char *user, BpsRowFn fn, void *ud, BpsErr
   SdbValue p[] = {text(user ? user : "")};
   if (q(s, "SELECT it.instance_id, it.item, i.process, it.kind, it.user_id, it.title, it.since, it.due, it.overdue,"
            " (SELECT e.args FROM events e WHERE e.instance_id = i.id AND e.seq = 1 AND e.kind = 'start'),"
-           " (SELECT COUNT(*) FROM items o WHERE o.instance_id = it.instance_id AND o.item <> it.item)"
+           " (SELECT COUNT(*) FROM items o WHERE o.instance_id = it.instance_id AND o.item <> it.item), i.next_step"
            " FROM items it JOIN instances i ON i.id = it.instance_id"
            " WHERE $1 = '' OR it.user_id = $1 ORDER BY it.since, it.instance_id, it.item",
         p, 1, &r, err) != SDB_OK)
     return BPS_ERROR;
   int64_t now = bps_now(s);
   for (size_t i = 0; i < r->nrows; i++) {
-    char item[48], from[200] = "", next[64] = "";
+    char item[48], from[200] = "", next[400] = "";
     snprintf(item, sizeof item, "%lld.%lld", (long long)cell_int(r, i, 0), (long long)cell_int(r, i, 1));
     /* who it is from: the start's `author`, `initiator` or `requester` argument */
     const char *args = cell_text(r, i, 9);
@@ -1447,7 +1466,11 @@ BpsStatus bps_tasks(BpsStore *s, const char *user, BpsRowFn fn, void *ud, BpsErr
       free(copy);
     }
     int64_t others = cell_int(r, i, 10);
-    if (others) snprintf(next, sizeof next, "%lld other open item%s", (long long)others, others == 1 ? "" : "s");
+    const char *step = cell_text(r, i, 11);
+    snprintf(next, sizeof next, "%s%s", step ? step : "", step && *step && others ? "; " : "");
+    if (others)
+      snprintf(next + strlen(next), sizeof next - strlen(next), "%lld other open item%s", (long long)others,
+               others == 1 ? "" : "s");
     bool has_due = sdb_cell(r, i, 7)->type != SDB_NULL;
     int64_t due = cell_int(r, i, 7);
     bool overdue = cell_int(r, i, 8) || (has_due && due < now);
@@ -1631,7 +1654,7 @@ static BpsStatus migrate_tx(BpsStore *s, void *ctx, BpsError *err) {
       if (bp_instance_save(fresh, &bytes, &len, &e) != BP_OK) {
         bs = set_err(err, BPS_ERROR, "saving instance %lld: %s", (long long)id, e.message);
       } else {
-        int64_t now = bps_now(s), at;
+        int64_t now = bps_now(s);
         SdbValue u[] = {sdb_int(id), sdb_int(c->version), sdb_int(bundle_id), sdb_blob(bytes, len), sdb_int(now)};
         if (q(s, "UPDATE instances SET version = $2, bundle_id = $3, bundle_hash = (SELECT hash FROM bundles WHERE id = $3),"
                  " saved = $4, updated_at = $5 WHERE id = $1", u, 5,
@@ -1646,11 +1669,14 @@ static BpsStatus migrate_tx(BpsStore *s, void *ctx, BpsError *err) {
         SdbValue jl[] = {sdb_int(id)};
         if (bs == BPS_OK && q(s, "UPDATE instances SET journal_lines = journal_lines + 1 WHERE id = $1", jl, 1, NULL, err) != SDB_OK)
           bs = BPS_ERROR;
-        if (bs == BPS_OK && q(s, "DELETE FROM timers WHERE instance_id = $1", jl, 1, NULL, err) != SDB_OK) bs = BPS_ERROR;
-        if (bs == BPS_OK && bp_instance_next_timer(fresh, &at)) {
-          SdbValue t[] = {sdb_int(id), sdb_int(at)};
-          if (q(s, "INSERT INTO timers (instance_id, due) VALUES ($1, $2)", t, 2, NULL, err) != SDB_OK) bs = BPS_ERROR;
-        }
+        /* item numbers may differ on the new version: the items are the replayed ones */
+        if (bs == BPS_OK && q(s, "DELETE FROM items WHERE instance_id = $1", jl, 1, NULL, err) != SDB_OK) bs = BPS_ERROR;
+        if (bs == BPS_OK) bs = sync_waits(s, id, fresh, bp_instance_status(fresh), now, err);
+        char next[300];
+        next_step(fresh, bp_instance_status(fresh), next, sizeof next);
+        SdbValue nx[] = {sdb_int(id), text(next)};
+        if (bs == BPS_OK && q(s, "UPDATE instances SET next_step = $2 WHERE id = $1", nx, 2, NULL, err) != SDB_OK)
+          bs = BPS_ERROR;
         bp_free(s->rt, bytes, len);
       }
     }

@@ -104,8 +104,10 @@ bool bps_item_user(BpsStore *s, int64_t instance, uint32_t item, char *user, siz
 BpsStatus bps_advance(BpsStore *s, int64_t until, int64_t *fired, BpsError *err);
 /* Fires up to MAX (0: all) timers due now (bps_now) without moving a virtual clock. */
 BpsStatus bps_tick(BpsStore *s, size_t max, int64_t *fired, BpsError *err);
-/* Hands up to MAX (0: all) undelivered outbox rows to FN, oldest first, each marked
- * delivered after FN returns (at least once: a crash between the two hands it again).
+/* Hands up to MAX (0: all) undelivered outbox rows to FN, oldest first, each claimed
+ * (FOR UPDATE SKIP LOCKED on PostgreSQL), handed over and marked delivered in one
+ * transaction: at least once (a crash after FN, before the commit, hands it again), and
+ * never to two workers at once.
  * Rows: id, instance, created, kind (notify|call), user, text. */
 BpsStatus bps_outbox(BpsStore *s, size_t max, BpsRowFn fn, void *ud, int64_t *delivered, BpsError *err);
 

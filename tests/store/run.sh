@@ -3,10 +3,10 @@
 # runs. S1 (two-stage approval) and S11 (deadline escalation, timers days apart) driven
 # step by step through the store give the journal `bprun test --journal` gives; refused
 # events exit 1 and leave the database byte for byte as it was (a dump before and after);
-# misuse exits 2; documents and their triggers; the outbox handed over once, after the
-# commit; a worker that stops on SIGTERM; migration from version 1 to 2 (the instances
-# that can move finish on version 2, the one that cannot is named and finishes on 1); a
-# missing bundle named; a locked, unreadable or misplaced database is a message; and the
+# misuse exits 2; the inbox says what comes next (S20); documents and their triggers;
+# the outbox handed over once, after the commit; a worker that stops on SIGTERM;
+# migration from version 1 to 2 (the instances that can move finish on version 2, the one
+# that cannot is named and finishes on 1); a missing bundle named; a locked, unreadable or misplaced database is a message; and the
 # kill -9 loop: bprun killed at random moments (KILLS, default 200) while it fires
 # timers, after which every instance finishes with a journal without gap or duplicate.
 #
@@ -96,7 +96,7 @@ same_journal() {
   fi
 }
 
-for src in samples/two_stage_approval.bp samples/pay_materials.bp tests/store/ticker.bp tests/store/filing_v1.bp \
+for src in samples/two_stage_approval.bp samples/pay_materials.bp samples/contract_corrections.bp tests/store/ticker.bp tests/store/filing_v1.bp \
   tests/store/filing_v2.bp tests/scenarios/triggers.bp; do
   if ! "$BPC" compile "$src" -o "$TMP/$(basename "$src" .bp).bpt" 2>"$TMP/err"; then
     fail "compile $src" "$(head -c 300 "$TMP/err")"
@@ -147,6 +147,21 @@ if grep -q 'vasily task "Accept bricks".*OVERDUE' "$TMP/out" && grep -q 'h1 task
 else fail "s11 inbox" "$(cat "$TMP/out")"; fi
 act "s11 h2 accepts" h2 complete
 same_journal "s11 journal" "$TMP/pay_materials.bpt" samples/pay_materials.scn
+
+# ---- the inbox says what comes next (S20) -----------------------------------------------------
+new_store s20
+ok "s20 deploy" deploy "$TMP/contract_corrections.bpt"
+ok "s20 clock" clock 2026-03-02T09:00
+ok "s20 start" start contract_corrections supervisor=sergey head=galina client=client_kuznetsov 'title="Contract 17"' \
+  'client_name="Kuznetsov"' author=alla
+ok "s20 submit" command 1 submit --by alla
+ok "s20 inbox" tasks sergey
+if grep -q 'sergey approve "Check Contract 17 v1" (contract_corrections #1) from alla, since 2026-03-02T09:00, due 2026-03-04T09:00; next: the head of department' "$TMP/out"
+then pass; else fail "s20 inbox" "$(cat "$TMP/out")"; fi
+act "s20 sergey rejects" sergey reject --comment "add the delivery schedule"
+ok "s20 inbox after" tasks alla --json
+if grep -q '"title":"Correct Contract 17: add the delivery schedule".*"next":"next: back to the supervisor"' "$TMP/out"
+then pass; else fail "s20 inbox json" "$(cat "$TMP/out")"; fi
 
 # ---- refused events change nothing ------------------------------------------------------------
 new_store refused
