@@ -247,7 +247,17 @@ $(BUILD)/tests/tobp_bp: tests/import/tobp_bp.c $(BUILD)/libbpc.a $(BUILD)/libbpr
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_INCS) $(CFLAGS) -o $@ $< $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(LDFLAGS)
 
-unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep $(BUILD)/tests/tobp_bp
+# The store's test programs (tests/pg/run.sh): the drivers' contract of sdb.h on a real
+# database (sdb_test: SQLite and PostgreSQL, the same program) and many instances started
+# from one program (start_many, for the concurrency test and the benchmark).
+$(BUILD)/tests/sdb_test: tests/store/sdb_test.c runtime/store/sdb.h $(BUILD)/libbps.a
+	@mkdir -p $(dir $@)
+	$(CC) -Iruntime/store $(CFLAGS) -o $@ $< $(BUILD)/libbps.a $(STORE_LIBS) $(LDFLAGS)
+$(BUILD)/tests/start_many: tests/store/start_many.c runtime/store/bps.h $(BUILD)/libbps.a $(BUILD)/libbprt.a
+	@mkdir -p $(dir $@)
+	$(CC) -Iruntime/store $(CFLAGS) -o $@ $< $(BUILD)/libbps.a $(BUILD)/libbprt.a $(STORE_LIBS) $(LDFLAGS)
+
+unit: $(UNIT_BIN) $(BUILD)/tests/bpmn_sweep $(BUILD)/tests/tobp_bp $(BUILD)/tests/sdb_test $(BUILD)/tests/start_many
 
 # Two runtimes on two threads under ThreadSanitizer (tests/tsan; run by tests/run.sh).
 TSAN_BIN = build/tsan/two_threads

@@ -30,6 +30,9 @@
 #   store      events/s through `bprun --store` on SQLite (WAL, synchronous FULL and
 #              NORMAL): timers fired one transaction each (bench/store.sh). Peer: Camunda
 #              7's published 3,937 no-op steps/s on PostgreSQL, quoted, not measured.
+#   store-pg   the same on PostgreSQL with 1 and 4 `bprun worker` processes, fsync and
+#              synchronous_commit on (bench/store_pg.sh; a throwaway cluster unless
+#              BPSTORE_PG_URL names a server). Peer: the same Camunda 7 figure.
 #   compile    `bpc compile` of bench/gen.sh's program, lines/s (1,000 / 10,000 / 100,000
 #              lines; `bpc check` shown). Peer: gcc -fsyntax-only on a C file of as many
 #              lines.
@@ -399,6 +402,12 @@ full=$(sed -n 's/^store sqlite-full \([0-9]*\).*/\1/p' "$TMP/store.out")
 normal=$(sed -n 's/^store sqlite-normal \([0-9]*\).*/\1/p' "$TMP/store.out")
 echo "  Camunda 7: 3937 no-op steps/s on PostgreSQL (its published figure, not measured here)"
 ratio store "${full:-0}" 3937 "SQLite WAL synchronous FULL ${full:-?} events/s, NORMAL ${normal:-?} events/s, Camunda 7 published 3,937 no-op steps/s on PostgreSQL" "events/s beside Camunda 7's published figure" >>"$RATIOS"
+tail -n 1 "$RATIOS"
+sh bench/store_pg.sh "$BUILD" >"$TMP/store_pg.out" 2>&1
+sed 's/^/  /' "$TMP/store_pg.out"
+pg1=$(sed -n 's/^store postgresql-1w \([0-9]*\).*/\1/p' "$TMP/store_pg.out")
+pg4=$(sed -n 's/^store postgresql-4w \([0-9]*\).*/\1/p' "$TMP/store_pg.out")
+ratio store-pg "${pg4:-0}" 3937 "PostgreSQL 4 workers ${pg4:-?} events/s, 1 worker ${pg1:-?} events/s, Camunda 7 published 3,937 no-op steps/s on PostgreSQL" "events/s beside Camunda 7's published figure" >>"$RATIOS"
 tail -n 1 "$RATIOS"
 
 # ---- the summary --------------------------------------------------------------------------------

@@ -24,10 +24,15 @@ if [ ! -x "$BPC" ]; then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-tests.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
+trap 'pg_teardown; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 . tests/lib.sh
+
+# PostgreSQL for the store's tests (tests/pg/lib.sh): the server BPSTORE_PG_URL names, or
+# a throwaway cluster started here and stopped at exit; without one, those tests say so.
+. tests/pg/lib.sh
+pg_setup "$TMP" || exit 2
 
 # Adds the counts of a sub-suite whose output (in file $2) ends with `N passed, N failed`;
 # without that line the sub-suite $1 failed.
@@ -73,9 +78,10 @@ suite_cmd() {
   bitrix) sh tests/import/bitrix.sh "$BUILD" ;;
   tobp) sh tests/import/tobp.sh "$BUILD" ;;
   store) sh tests/store/run.sh "$BUILD" ;;
+  pg) sh tests/pg/run.sh "$BUILD" ;;
   esac
 }
-SUITE_ORDER="tools backend mass smass store export dot bpmn conf bitrix tobp"
+SUITE_ORDER="tools backend mass smass store export dot bpmn conf bitrix tobp pg"
 run_suite() {
   suite_cmd "$1" >"$TMP/$1.out" 2>&1 &
   suite_child=$!
@@ -90,7 +96,7 @@ if [ "${SUITES:-parallel}" != serial ]; then
     for s in $SUITE_ORDER; do run_suite "$s"; done
   ) &
   suites_pid=$!
-  trap 'kill "$suites_pid" 2>/dev/null; rm -rf "$TMP"' EXIT
+  trap 'kill "$suites_pid" 2>/dev/null; pg_teardown; rm -rf "$TMP"' EXIT
 fi
 collect() {
   if [ -z "$suites_pid" ]; then
@@ -729,6 +735,14 @@ if [ -f tests/import/tobp.sh ]; then
   if add_counts "tests/import/tobp.sh" "$TMP/tobp.out"; then
     grep '^bpc import ' "$TMP/tobp.out"
   fi
+fi
+
+# The store's database drivers on SQLite and PostgreSQL (tests/pg/run.sh).
+if [ -f tests/pg/run.sh ]; then
+  echo "== store drivers on SQLite and PostgreSQL (tests/pg/run.sh)"
+  collect pg
+  grep -e '^FAIL' -e '^note' "$TMP/pg.out" | head -n 40
+  add_counts "tests/pg/run.sh" "$TMP/pg.out"
 fi
 
 # ---------------------------------------------------------------------------
