@@ -670,8 +670,9 @@ static void map_human(Proc *P, El *el) {
       if (!found) {
         bpmn_error(mp->m, lp->line ? lp->line : e->line,
                    "%s: the completion condition `%.80s` is not supported (mapped: the first "
-                   "completion ends the task, `nrOfCompletedInstances >= 1`; or all, "
-                   "`nrOfCompletedInstances == nrOfInstances` or none)",
+                   "completion, `nrOfCompletedInstances >= 1`; all, `nrOfCompletedInstances == "
+                   "nrOfInstances` or none; a vote, `nrOfCompletedInstances/nrOfInstances >= 0.6` "
+                   "or `nrOfApproved >= 2`; a majority, `nrOfCompletedInstances > nrOfInstances / 2`)",
                    eid(e), lp->completion);
         el->refused = true;
         return;
