@@ -782,6 +782,30 @@ static void test_element_families(void **state) {
   bpmn_free(m);
 }
 
+/* QName-valued attributes: a prefix must be declared in scope; one bound to the
+ * targetNamespace or the BPMN model namespace names an element of this file. */
+static void test_qnames(void **state) {
+  (void)state;
+  BpmnModel *m = rd("<bpmn:definitions xmlns:bpmn=\"" NS "\" xmlns:tns=\"urn:t\" targetNamespace=\"urn:t\">\n"
+                    "<bpmn:extension definition=\"ino:tInnovator\"/>\n"
+                    "<bpmn:message id=\"m\"/>\n"
+                    "<bpmn:process id=\"p\"><bpmn:serviceTask id=\"a\"/>\n"
+                    "<bpmn:boundaryEvent id=\"b\" attachedToRef=\"tns:a\"><bpmn:messageEventDefinition messageRef=\"bpmn:m\"/></bpmn:boundaryEvent>\n"
+                    "<bpmn:receiveTask id=\"r\" messageRef=\"x:m\" xmlns:x=\"urn:t\"/>\n"
+                    "<bpmn:receiveTask id=\"q\" messageRef=\"y:m\"/>\n"
+                    "<bpmn:dataObject id=\"d\" itemSubjectRef=\"tns:none\"/>\n"
+                    "</bpmn:process></bpmn:definitions>\n");
+  assert_non_null(find_diag(m, "<extension>: definition \"ino:tInnovator\": the prefix \"ino\" is not declared"));
+  assert_non_null(find_diag(m, "q: messageRef \"y:m\": the prefix \"y\" is not declared"));
+  assert_int_equal(m->errors_n, 2);
+  assert_string_equal(elem(m, "b")->attached_to, "a");
+  assert_string_equal(((BpmnEventDef *)elem(m, "b")->event_defs.items[0])->ref, "m");
+  assert_string_equal(elem(m, "r")->message_ref, "m"); /* declared on the element itself */
+  assert_non_null(find_diag(m, "d: itemSubjectRef \"tns:none\" names no element of this file; ignored"));
+  assert_int_equal(m->warnings_n, 1);
+  bpmn_free(m);
+}
+
 /* The diagram: shapes with bounds, edges with waypoints. */
 static void test_diagram(void **state) {
   (void)state;
@@ -794,11 +818,18 @@ static void test_diagram(void **state) {
                     "<bpmndi:BPMNLabel><dc:Bounds x=\"1\" y=\"1\" width=\"1\" height=\"1\"/></bpmndi:BPMNLabel></bpmndi:BPMNShape>\n"
                     "<bpmndi:BPMNEdge id=\"e_di\" bpmnElement=\"t\"><di:waypoint x=\"1\" y=\"2\"/><di:waypoint x=\"3\" y=\"4\"/></bpmndi:BPMNEdge>\n"
                     "<bpmndi:BPMNShape id=\"lost\"/>\n"
+                    "<bpmndi:BPMNEdge id=\"da\" sourceElement=\"t_di\" targetElement=\"e_di\"/>\n"
+                    "<bpmndi:BPMNShape id=\"gone\" bpmnElement=\"nothing\"/>\n"
                     "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n" CLOSE);
-  assert_int_equal(m->errors_n, 0);
-  assert_int_equal(m->warnings_n, 1); /* the shape that draws nothing */
-  assert_non_null(find_diag(m, "lost: no bpmnElement"));
-  assert_int_equal(m->shapes.n, 2);
+  /* BPMN DI 12.2.1: a shape MUST name its element; an edge without one but with
+     both ends is the data-association shortcut (drawn by nobody here); a name
+     that dangles only loses its drawing */
+  assert_int_equal(m->errors_n, 1);
+  assert_non_null(find_diag(m, "lost: a BPMNShape without bpmnElement"));
+  assert_int_equal(m->warnings_n, 2);
+  assert_non_null(find_diag(m, "da: no bpmnElement; this part of the drawing is ignored"));
+  assert_non_null(find_diag(m, "gone: bpmnElement \"nothing\" names no element"));
+  assert_int_equal(m->shapes.n, 3);
   BpmnShape *s = m->shapes.items[0];
   assert_true(s->has_bounds);
   assert_true(s->x == 10 && s->y == 20.5 && s->w == 100 && s->h == 80);
@@ -866,6 +897,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_elements),
       cmocka_unit_test(test_utf16),
       cmocka_unit_test(test_latin1_and_windows1252),
+      cmocka_unit_test(test_qnames),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_lying_encoding),
       cmocka_unit_test(test_libxml2_is_silent),

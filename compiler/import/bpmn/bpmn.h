@@ -296,6 +296,8 @@ typedef struct BpmnShape {
 typedef struct BpmnEdge {
   const char *id, *element;
   uint32_t line;
+  bool has_ends; /* sourceElement and targetElement given: BPMN DI's one edge with no
+                    bpmnElement (a data association drawn on a sequence flow) */
   double *points; /* x0, y0, x1, y1, … */
   uint32_t n_points;
 } BpmnEdge;

@@ -141,10 +141,22 @@ static void check_collaboration(BpmnModel *m, const BpmnCollaboration *c) {
   }
 }
 
-/* The drawing: a shape or edge that names nothing is only a warning (it
- * changes no behaviour; reference models of the MIWG suite have such). */
-static void check_drawn(BpmnModel *m, uint32_t line, const char *owner, const char *ref) {
-  if (!ref || !*ref) bpmn_warning(m, line, "%s: no bpmnElement; this part of the drawing is ignored", owner);
+/* The drawing. BPMN 2.0.2 12.2.1: "BPMNPlane, BPMNShape, and BPMNEdge MUST
+ * reference exactly one abstract syntax BPMN element ... using the bpmnElement
+ * attribute", the one exception an edge drawing a data association on a
+ * sequence flow, which names its ends by sourceElement and targetElement
+ * instead (table 12.35). A shape or edge without bpmnElement is so an error;
+ * the exception's edge is drawn by nobody here (a warning). A bpmnElement
+ * naming no element of the file is only a warning: it changes no behaviour, and
+ * a file may draw what another file defines (bpmn-moddle reads such a drawing
+ * with an unresolved reference). */
+static void check_drawn(BpmnModel *m, uint32_t line, const char *owner, const char *kind,
+                        const char *ref, bool exception) {
+  if ((!ref || !*ref) && exception)
+    bpmn_warning(m, line, "%s: no bpmnElement; this part of the drawing is ignored", owner);
+  else if (!ref || !*ref)
+    bpmn_error(m, line, "%s: a %s without bpmnElement (BPMN DI: every shape and edge "
+               "depicts one element of the model)", owner, kind);
   else if (!resolve(m, ref))
     bpmn_warning(m, line, "%s: bpmnElement \"%s\" names no element; this part of the drawing is ignored",
                  owner, ref);
@@ -153,11 +165,11 @@ static void check_drawn(BpmnModel *m, uint32_t line, const char *owner, const ch
 static void check_diagram(BpmnModel *m) {
   for (uint32_t i = 0; i < m->shapes.n; i++) {
     const BpmnShape *s = m->shapes.items[i];
-    check_drawn(m, s->line, who(s->id, "BPMNShape"), s->element);
+    check_drawn(m, s->line, who(s->id, "BPMNShape"), "BPMNShape", s->element, false);
   }
   for (uint32_t i = 0; i < m->edges.n; i++) {
     const BpmnEdge *e = m->edges.items[i];
-    check_drawn(m, e->line, who(e->id, "BPMNEdge"), e->element);
+    check_drawn(m, e->line, who(e->id, "BPMNEdge"), "BPMNEdge", e->element, e->has_ends);
   }
 }
 

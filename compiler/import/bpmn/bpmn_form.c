@@ -102,9 +102,63 @@ void bpmn_form_build(BpmnMap *mp, const BpmnVars *vs, const BpmnElement *e, IrNo
  * nrOfApproved/…): 60%; `nrOfApproved >= 2` (or nrOfCompletedInstances): two
  * approvals, N = min(100, 200 / the number of users), exact up to 100 users
  * (100·approvals >= N·users holds from the second approval on). */
-bool bpmn_vote_condition(BpmnMap *mp, IrNode *n, const char *body, int64_t *count) {
+/* body with every `gt`, `ge`, `or` keyword spelled as its operator: JUEL's
+ * `nrOfApproved gt nrOfInstances / 2` reads, without its blanks, as
+ * `nrOfApprovedgtnrOfInstances/2`. The keywords stand after a variable name the
+ * patterns know, so only those places are rewritten. */
+static void vote_operators(const char *body, char *out, size_t cap) {
+  static const struct {
+    const char *word, *op;
+  } kw[] = {{"Instancesgt", "Instances>"}, {"Instancesge", "Instances>="},
+            {"Approvedgt", "Approved>"},   {"Approvedge", "Approved>="},
+            {"Rejectedge", "Rejected>="},  {"/2or", "/2||"}};
+  size_t k = 0;
+  while (*body && k + 4 < cap) {
+    size_t i = 0;
+    for (; i < sizeof kw / sizeof kw[0]; i++)
+      if (!strncmp(body, kw[i].word, strlen(kw[i].word))) break;
+    if (i < sizeof kw / sizeof kw[0] && k + strlen(kw[i].op) < cap) {
+      memcpy(out + k, kw[i].op, strlen(kw[i].op));
+      k += strlen(kw[i].op);
+      body += strlen(kw[i].word);
+    } else {
+      out[k++] = *body++;
+    }
+  }
+  out[k] = 0;
+}
+
+/* A majority: more than half of the instances completed (approved). JUEL and
+ * FEEL divide exactly, so `a > n / 2` holds from the (floor(n/2)+1)-th approval
+ * on, which is the runtime's `mode majority`; its early rejection is BPMN's
+ * `|| nrOfRejected >= nrOfInstances / 2` (the approvals can no longer pass half),
+ * which bpc export writes and which is accepted after the approvals' test. */
+static bool vote_majority(const char *body) {
+  static const char *const approved[] = {
+      "nrOfApproved>nrOfInstances/2",        "nrOfCompletedInstances>nrOfInstances/2",
+      "nrOfApproved/nrOfInstances>0.5",      "nrOfCompletedInstances/nrOfInstances>0.5",
+      "nrOfApproved*2>nrOfInstances",        "nrOfCompletedInstances*2>nrOfInstances",
+      "2*nrOfApproved>nrOfInstances",        "2*nrOfCompletedInstances>nrOfInstances",
+  };
+  for (size_t i = 0; i < sizeof approved / sizeof approved[0]; i++) {
+    size_t n = strlen(approved[i]);
+    if (strncmp(body, approved[i], n) != 0) continue;
+    if (!body[n]) return true;
+    if (i < 2 && !strcmp(body + n, "||nrOfRejected>=nrOfInstances/2")) return true;
+  }
+  return false;
+}
+
+bool bpmn_vote_condition(BpmnMap *mp, IrNode *n, const char *text, int64_t *count) {
   const char *rest = NULL;
   *count = 0;
+  char body[160];
+  vote_operators(text, body, sizeof body);
+  if (vote_majority(body)) {
+    n->kind = IR_APPROVE;
+    n->u.human.mode = IR_MODE_MAJORITY;
+    return true;
+  }
   static const char *const frac[] = {"nrOfCompletedInstances/nrOfInstances>=", "nrOfApproved/nrOfInstances>=",
                                      "nrOfCompletedInstances/nrOfInstancesge", "nrOfApproved/nrOfInstancesge"};
   for (size_t i = 0; i < sizeof frac / sizeof frac[0] && !rest; i++)

@@ -35,11 +35,20 @@ typedef struct BpmnXmlAttr {
   size_t len;
 } BpmnXmlAttr;
 
+/* The namespace declarations in scope at the element being started (XML
+ * Namespaces 1.0, 6.1): what the prefix of a QName-valued attribute means. */
+typedef struct BpmnXmlScope BpmnXmlScope;
+
+/* The URI bound to the prefix of len bytes (len 0: the default namespace) at
+ * the element being started; NULL when no declaration in scope binds it. The
+ * prefix `xml` is always bound (XML Namespaces 1.0, 3). */
+const char *bpmn_xml_scope_uri(const BpmnXmlScope *s, const char *prefix, size_t len);
+
 /* Callbacks of one parse; each returns false to stop it (having said why with
- * bpmn_error). Names and URIs stay valid during the call only. */
+ * bpmn_error). Names, URIs and the scope stay valid during the call only. */
 typedef struct BpmnXmlHandler {
   bool (*start)(void *ud, const char *local, const char *uri, const BpmnXmlAttr *attrs,
-                int n_attrs, uint32_t line);
+                int n_attrs, uint32_t line, const BpmnXmlScope *scope);
   bool (*end)(void *ud);
   bool (*text)(void *ud, const char *s, size_t n);
 } BpmnXmlHandler;

@@ -390,6 +390,7 @@ typedef struct Proc {
   uint32_t nstarts;  /* start events at the process's level */
   PtrVec starts;     /* El*: those start events, when there are several (several_starts) */
   PtrVec evstarts;   /* El*: start events of non-interrupting event sub-processes (wrap_process_scope) */
+  PtrVec evints;     /* El*: start events of interrupting event sub-processes (wrap_interrupting) */
 } Proc;
 
 /* A timer given as `${name}` or `=name`: its expression is made in place once the
@@ -670,8 +671,9 @@ static void map_human(Proc *P, El *el) {
       if (!found) {
         bpmn_error(mp->m, lp->line ? lp->line : e->line,
                    "%s: the completion condition `%.80s` is not supported (mapped: the first "
-                   "completion ends the task, `nrOfCompletedInstances >= 1`; or all, "
-                   "`nrOfCompletedInstances == nrOfInstances` or none)",
+                   "completion, `nrOfCompletedInstances >= 1`; all, `nrOfCompletedInstances == "
+                   "nrOfInstances` or none; a vote, `nrOfCompletedInstances/nrOfInstances >= 0.6` "
+                   "or `nrOfApproved >= 2`; a majority, `nrOfCompletedInstances > nrOfInstances / 2`)",
                    eid(e), lp->completion);
         el->refused = true;
         return;
@@ -1059,13 +1061,11 @@ static void map_element(Proc *P, El *el) {
     }
     if (el->sub && el->sub->e->triggered_by_event) { /* an event sub-process's start */
       bool listens = dk == BPMN_DEF_TIMER || is_message_def(dk);
-      if (e->interrupting || !listens) {
+      if (!listens) {
         char what[96];
         snprintf(what, sizeof what, "an event sub-process started by %s %s%s start event", article(e->interrupting ? "interrupting" : def_word(dk)),
                  e->interrupting ? "interrupting " : "", def_word(dk));
-        refuse(mp, el, what,
-               e->interrupting ? "only non-interrupting ones are mapped (a listener beside the process; an interrupting one would cancel the process's own flow)"
-                               : "only message, signal and timer starts are listened for");
+        refuse(mp, el, what, "only message, signal and timer starts are listened for");
         return;
       }
       if (el->sub->inner) {
@@ -1073,7 +1073,7 @@ static void map_element(Proc *P, El *el) {
         return;
       }
       n = el->sub->inner = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
-      ptrvec_push(&mp->m->arena, &P->evstarts, el);
+      ptrvec_push(&mp->m->arena, e->interrupting ? &P->evints : &P->evstarts, el);
       break;
     }
     if (dk == BPMN_DEF_CONDITIONAL && !el->sub && !P->p->start) {
@@ -1728,11 +1728,96 @@ static void wrap_listen_scope(Proc *P, El *act) {
  * ends the process; the race's join withdraws the listeners there. Runs before the
  * activities' own listeners are made, so every END reachable from START (through any
  * edge but the TIMER edges of started paths) is the flow's own. */
+/* Interrupting event sub-processes at the process's level (BPMN 2.0 10.3.5): the first
+ * of their events to come while the process's own flow runs cancels that flow and runs
+ * its event sub-process instead; the flow done first withdraws the events. An event race
+ * around the whole flow: IR_RACE `PROC__scope`, its arm 0 the flow (from `PROC__body` to
+ * `PROC__body_end`), one arm per event sub-process waiting for its message or signal (an
+ * IR_RECEIVE `START__listen`) or for its timer's first time (`START__wait`: a start event
+ * fires once). Every way into the IR_RACE_JOIN `PROC__scope_end` stores its number in a
+ * hidden int slot `PROC__way`; after the join an IR_CHOICE `PROC__ways` goes on to the
+ * event sub-process that won (from the IR_MERGE named by its start event), else to the
+ * process's end. The join withdraws the other arms: the flow's open steps and timers,
+ * the other events. */
+static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNode *body, IrNode *body_end) {
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  if (P->evints.n + 1 > 255) {
+    refuse(mp, P->evints.items[0], "more than 254 interrupting event sub-processes in one process", "a race has at most 255 branches");
+    return;
+  }
+  if (P->evstarts.n) {
+    refuse(mp, P->evints.items[0], "an interrupting event sub-process beside non-interrupting ones",
+           "the paths the non-interrupting ones start run as tokens of their own, which the runtime does not cancel when the interrupting one wins; BPMN cancels them");
+    return;
+  }
+  IrNode *race = ir_node(ir, p, IR_RACE, sub_id(mp, pe, "scope"), p->line, 0);
+  IrNode *join = ir_node(ir, p, IR_RACE_JOIN, sub_id(mp, pe, "scope_end"), p->line, 0);
+  IrNode *choice = ir_node(ir, p, IR_CHOICE, sub_id(mp, pe, "ways"), p->line, 0);
+  uint16_t slot = ir_slot(ir, p, sub_id(mp, pe, "way"), &type_int, IR_SLOT_HIDDEN);
+  into_body->to = race;
+  ir_edge(ir, p, race, body, IR_E_FLOW, NULL)->arm = 0;
+  ir_edge(ir, p, join, choice, IR_E_FLOW, NULL);
+  for (uint32_t k = 0; k <= P->evints.n; k++) {
+    El *b = k ? P->evints.items[k - 1] : NULL;
+    IrNode *from = body_end;
+    if (b) {
+      TimerSpec ts;
+      if (def_kind(b->e) == BPMN_DEF_TIMER) {
+        if (!timer_spec(P, b, &ts)) continue;
+        from = ir_node(ir, p, ts.until ? IR_WAIT_UNTIL : IR_WAIT, sub_id(mp, b->e, "wait"), b->e->line, 0);
+        from->u.wait.value = ts.first;
+      } else {
+        from = receive_node(mp, p, b, sub_id(mp, b->e, "listen"));
+      }
+      ir_edge(ir, p, race, from, IR_E_FLOW, NULL)->arm = k;
+    }
+    uint32_t line = b ? b->e->line : p->line;
+    IrNode *set = ir_node(ir, p, IR_ASSIGN, arena_printf(&ir->arena, "%s__way_set_%u", eid(pe), (unsigned)k), line, 0);
+    set->u.assign.to_slot = true;
+    set->u.assign.index = slot;
+    set->u.assign.type = &type_int;
+    set->u.assign.value = ir_expr_int(ir, k);
+    ir_edge(ir, p, from, set, IR_E_FLOW, NULL);
+    ir_edge(ir, p, set, join, IR_E_FLOW, NULL);
+    if (!b) continue;
+    IrExpr *is = ir_expr_binary(ir, &type_bool, IR_OP_EQ, ir_expr_slot(ir, p, slot), ir_expr_int(ir, k));
+    const BpmnElement *esp = b->sub->e;
+    ir_edge_cond(ir, p, choice, b->entry, k - 1, is,
+                 esp->name && *esp->name ? ir_str(ir, esp->name) : eid(esp));
+  }
+  ir_edge(ir, p, choice, ir_node(ir, p, IR_END, sub_id(mp, pe, "end"), p->line, 0), IR_E_ELSE, "done");
+}
+
+/* After the whole process is mapped: an interrupting event sub-process cancels the
+ * process's flow, but not a path the flow started as a token of its own (IR_SPAWN: a
+ * non-interrupting boundary or event sub-process; a TIMER edge out of a step: an
+ * `after` handler), which the runtime lets run on when its scope ends. BPMN cancels
+ * them too, so such a process is refused. */
+static void check_interrupting(Proc *P) {
+  if (!P->evints.n) return;
+  IrProc *p = P->p;
+  const char *own = NULL;
+  for (uint32_t i = 0; i < p->nodes.n && !own; i++) {
+    const IrNode *n = ir_node_at(p, i);
+    if (n->kind == IR_SPAWN) own = n->id;
+  }
+  for (uint32_t i = 0; i < p->edges.n && !own; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (e->kind == IR_E_TIMER && e->from->kind != IR_SPAWN) own = e->from->id;
+  }
+  if (!own) return;
+  char why[200];
+  snprintf(why, sizeof why, "`%.60s` starts a path of its own, which the runtime does not cancel when the event sub-process interrupts the process; BPMN cancels it", own);
+  refuse(P->mp, P->evints.items[0], "an interrupting event sub-process beside paths started on their own", why);
+}
+
 static void wrap_process_scope(Proc *P) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
   IrProc *p = P->p;
-  if (!P->evstarts.n || !p->start) return;
+  if ((!P->evstarts.n && !P->evints.n) || !p->start) return;
   uint32_t nn = p->nodes.n, ne = p->edges.n;
   /* out-edges by node (the IR links them only in ir_finish) */
   uint32_t *first = arena_alloc(&mp->m->arena, (nn + 1) * sizeof *first);
@@ -1768,12 +1853,16 @@ static void wrap_process_scope(Proc *P) {
   IrNode *body = ir_node(ir, p, IR_MERGE, sub_id(mp, pe, "body"), p->line, 0);
   IrNode *body_end = ir_node(ir, p, IR_MERGE, sub_id(mp, pe, "body_end"), p->line, 0);
   move_out_edges(p, ne, p->start, body);
-  ir_edge(ir, p, p->start, body, IR_E_FLOW, NULL);
+  IrEdge *into_body = ir_edge(ir, p, p->start, body, IR_E_FLOW, NULL);
   for (uint32_t i = 0; i < nn; i++) {
     IrNode *n = ir_node_at(p, i);
     if (!seen[i] || n->kind != IR_END) continue;
     n->kind = IR_MERGE;
     ir_edge(ir, p, n, body_end, IR_E_FLOW, NULL);
+  }
+  if (P->evints.n) {
+    wrap_interrupting(P, pe, into_body, body, body_end);
+    return; /* non-interrupting ones beside them are refused there */
   }
   act.entry = body;
   act.exit = body_end;
@@ -2711,6 +2800,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   wrap_process_scope(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_listen_scope(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_catch_scope(&P, &P.els[i]);
+  check_interrupting(&P);
   (void)index;
 }
 

@@ -82,12 +82,12 @@ static const char *vendor_of(const char *uri) {
   X(loopCardinality) X(loopDataInputRef) X(inputDataItem) X(completionCondition)           \
   X(loopCondition) X(potentialOwner) X(humanPerformer) X(performer)                        \
   X(resourceAssignmentExpression) X(formalExpression) X(expression) X(resourceRef)         \
-  X(script) X(extensionElements)
+  X(script) X(extensionElements) X(category)
 
 /* Valid BPMN 2.0 elements the model does not keep, said nothing about. */
 #define SILENT_TAGS(X)                                                                     \
   X(documentation) X(text) X(incoming) X(outgoing) X(import) X(extension) X(itemDefinition) \
-  X(category) X(categoryValue) X(auditing) X(monitoring) X(relationship) X(source)         \
+  X(categoryValue) X(auditing) X(monitoring) X(relationship) X(source)         \
   X(target) X(dataState) X(sourceRef) X(targetRef) X(dataInputRefs) X(dataOutputRefs)     \
   X(optionalInputRefs) X(optionalOutputRefs) X(whileExecutingInputRefs)                   \
   X(whileExecutingOutputRefs) X(inputSetRefs) X(outputSetRefs) X(dataInput)              \
@@ -193,6 +193,10 @@ typedef struct Reader {
   /* vendor attributes already noted (note_vendor): a file repeats a few names
      thousands of times; keyed by libxml2's (interned) pointers, checked by text */
   const char *vendor_seen[VENDOR_SEEN][2];
+  const BpmnXmlScope *scope; /* the namespaces in scope at the element being started */
+  const char *target_ns;     /* the definitions' targetNamespace */
+  struct QRef *qrefs;        /* references to check once every id is known */
+  uint32_t n_qrefs, cap_qrefs;
 } Reader;
 
 static uint32_t hash_name(const char *s) {
@@ -265,6 +269,22 @@ static const char *attr_in(Reader *r, const Attrs *at, Ns ns, const char *local)
 
 static const char *attr(Reader *r, const Attrs *at, const char *local) {
   return attr_in(r, at, NS_NONE, local);
+}
+
+/* A QName-valued reference (messageRef, attachedToRef, bpmnElement ...), as the
+ * id it names: a QName in this file's namespace (`tns:Msg_1` with tns the
+ * targetNamespace, or `bpmn:Msg_1` with the BPMN model namespace, as some tools
+ * write) is kept as its local part, so every later lookup sees the plain id.
+ * Any other value is kept as written (an undeclared prefix is an error of
+ * check_qnames). */
+static const char *attr_ref(Reader *r, const Attrs *at, const char *local) {
+  const char *v = attr(r, at, local);
+  const char *colon = v ? strchr(v, ':') : NULL;
+  if (!colon || colon == v || !colon[1] || !r->scope) return v;
+  const char *uri = bpmn_xml_scope_uri(r->scope, v, (size_t)(colon - v));
+  if (uri && (str_eq(uri, BPMN_NS_MODEL) || (r->target_ns && str_eq(uri, r->target_ns))))
+    return colon + 1;
+  return v;
 }
 
 /* The attribute in whichever engine namespace (Camunda, Activiti, Flowable). */
@@ -423,6 +443,8 @@ static void *start_kind(Reader *r, BpmnKind kind, const char *local, const Attrs
   BpmnProcess *proc;
   BpmnElement *sub;
   if (!container_of(parent(r, 1), &proc, &sub)) {
+    /* an artifact of a collaboration (a group, an annotation): drawn, so named */
+    register_id(r, attr(r, at, "id"), local, at->line, BPMN_ID_OTHER, NULL);
     record_ignored(r, local, at->line);
     return NULL;
   }
@@ -436,19 +458,19 @@ static void *start_kind(Reader *r, BpmnKind kind, const char *local, const Attrs
   e->cancel_activity = parse_bool(r, at, "cancelActivity", true);
   e->interrupting = parse_bool(r, at, "isInterrupting", true);
   e->parallel_multiple = parse_bool(r, at, "parallelMultiple", false);
-  e->attached_to = attr(r, at, "attachedToRef");
+  e->attached_to = attr_ref(r, at, "attachedToRef");
   e->default_flow = attr(r, at, "default");
   e->for_compensation = parse_bool(r, at, "isForCompensation", false);
   e->implementation = attr(r, at, "implementation");
-  e->message_ref = attr(r, at, "messageRef");
+  e->message_ref = attr_ref(r, at, "messageRef");
   e->instantiate = parse_bool(r, at, "instantiate", false);
   e->script_format = attr(r, at, "scriptFormat");
-  e->called_element = attr(r, at, "calledElement");
+  e->called_element = attr_ref(r, at, "calledElement");
   e->gateway_direction = attr(r, at, "gatewayDirection");
   e->event_gateway_type = attr(r, at, "eventGatewayType");
   e->triggered_by_event = parse_bool(r, at, "triggeredByEvent", false);
-  e->source_ref = attr(r, at, "sourceRef");
-  e->target_ref = attr(r, at, "targetRef");
+  e->source_ref = attr_ref(r, at, "sourceRef");
+  e->target_ref = attr_ref(r, at, "targetRef");
   e->bpc = attr_in(r, at, NS_BPC, "ir");
   if (kind == BPMN_USER_TASK || kind == BPMN_MANUAL_TASK || kind == BPMN_TASK) {
     e->assignee = attr_engine(r, at, "assignee");
@@ -546,7 +568,7 @@ static void *start_event_def(Reader *r, BpmnEventDefKind kind, const char *local
       [BPMN_DEF_SIGNAL] = "signalRef",    [BPMN_DEF_ESCALATION] = "escalationRef",
       [BPMN_DEF_COMPENSATE] = "activityRef",
   };
-  if (ref_attr[kind]) d->ref = attr(r, at, ref_attr[kind]);
+  if (ref_attr[kind]) d->ref = attr_ref(r, at, ref_attr[kind]);
   if (kind == BPMN_DEF_LINK) d->link_name = attr(r, at, "name");
   register_id(r, d->id, local, at->line, BPMN_ID_OTHER, d);
   ptrvec_push(&r->m->arena, &e->event_defs, d);
@@ -647,6 +669,121 @@ static void *start_form_field(Reader *r, Ns ns, const Attrs *at) {
 
 /* Coordinates are mostly whole numbers ("240"): read those directly (exactly,
  * as strtod would), anything else with strtod. */
+/* ---- QName references ------------------------------------------------------------ */
+
+/* Attributes the BPMN 2.0 schemas (Semantic.xsd, BPMNDI.xsd) type as xsd:QName.
+ * A QName's prefix must be bound by a namespace declaration in scope (XML
+ * Namespaces 1.0, 4; XML Schema part 2, 3.2.18): `ino:tInnovator` without an
+ * xmlns:ino is no name at all, and the file is refused naming the element.
+ *   QREF_HERE: names a BPMN element nothing else looks up (an item definition,
+ *     an operation, a category value ...). When the QName is in this file's
+ *     namespace (no prefix, the targetNamespace, or the BPMN model namespace some
+ *     tools write) the element should be in this file (a warning when it is
+ *     not); a QName of another namespace names what an import brings, which is
+ *     not read.
+ *   QREF_PREFIX: only the prefix is checked here: the structural checks
+ *     (bpmn_check.c) or the mapping look the element up with messages of their
+ *     own (messageRef, attachedToRef, bpmnElement, a calledElement the host may
+ *     run ...), or it names no BPMN element at all (an XML Schema type, a Java
+ *     class, an extension's schema element). */
+typedef enum { QREF_HERE, QREF_PREFIX } QRefKind;
+
+static const struct {
+  const char *name;
+  QRefKind kind;
+} qname_attrs[] = {
+    {"itemSubjectRef", QREF_HERE},      {"itemRef", QREF_HERE},
+    {"operationRef", QREF_HERE},        {"categoryValueRef", QREF_HERE},
+    {"dataStoreRef", QREF_HERE},        {"definitionalCollaborationRef", QREF_HERE},
+    {"oneBehaviorEventRef", QREF_HERE}, {"noneBehaviorEventRef", QREF_HERE},
+    {"partitionElementRef", QREF_HERE}, {"attachedToRef", QREF_PREFIX},
+    {"messageRef", QREF_PREFIX},        {"errorRef", QREF_PREFIX},
+    {"signalRef", QREF_PREFIX},         {"escalationRef", QREF_PREFIX},
+    {"activityRef", QREF_PREFIX},       {"processRef", QREF_PREFIX},
+    {"sourceRef", QREF_PREFIX},         {"targetRef", QREF_PREFIX},
+    {"calledElement", QREF_PREFIX},     {"bpmnElement", QREF_PREFIX},
+    {"sourceElement", QREF_PREFIX},     {"targetElement", QREF_PREFIX},
+    {"structureRef", QREF_PREFIX},      {"implementationRef", QREF_PREFIX},
+    {"definition", QREF_PREFIX},        {"evaluatesToTypeRef", QREF_PREFIX},
+    {"typeRef", QREF_PREFIX},
+};
+
+/* A QName_HERE reference, checked once every id of the file is known. */
+typedef struct QRef {
+  const char *attr, *value, *local, *owner;
+  uint32_t line;
+} QRef;
+
+/* The element's id for a message, else <local>. */
+static const char *qname_owner(Reader *r, const Attrs *at, const char *local) {
+  const char *id = attr(r, at, "id");
+  if (id && *id) return id;
+  char buf[96];
+  snprintf(buf, sizeof buf, "<%s>", local);
+  return arena_strdup(&r->m->arena, buf);
+}
+
+static void qname_note_here(Reader *r, const Attrs *at, const char *local, const char *name,
+                            const char *v, size_t n, size_t local_at) {
+  if (!count_object(r, at->line)) return;
+  if (r->n_qrefs == r->cap_qrefs) {
+    r->cap_qrefs = r->cap_qrefs ? r->cap_qrefs * 2 : 16;
+    r->qrefs = xrealloc(r->qrefs, r->cap_qrefs * sizeof *r->qrefs);
+  }
+  QRef *q = &r->qrefs[r->n_qrefs++];
+  q->attr = name, q->line = at->line;
+  q->value = arena_strndup(&r->m->arena, v, n);
+  q->local = q->value + local_at;
+  q->owner = qname_owner(r, at, local);
+}
+
+/* Checks the QName-valued attributes of an element of the BPMN or BPMN DI namespace. */
+static void check_qnames(Reader *r, const Attrs *at, const char *local) {
+  for (int i = 0; i < at->n; i++) {
+    const BpmnXmlAttr *a = &at->a[i];
+    if (a->uri) continue; /* the schemas' attributes are unqualified */
+    size_t k = 0, n_attrs = sizeof qname_attrs / sizeof qname_attrs[0];
+    while (k < n_attrs && !str_eq(qname_attrs[k].name, a->local)) k++;
+    if (k == n_attrs || a->len > BPMN_MAX_TEXT) continue;
+    /* xsd:QName collapses white space */
+    const char *v = a->value;
+    size_t n = a->len;
+    while (n && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')) v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n' || v[n - 1] == '\r')) n--;
+    if (!n) continue;
+    const char *colon = memchr(v, ':', n);
+    const char *uri = NULL;
+    if (colon) {
+      size_t plen = (size_t)(colon - v);
+      uri = plen ? bpmn_xml_scope_uri(r->scope, v, plen) : NULL;
+      if (!uri) {
+        bpmn_error(r->m, at->line,
+                   "%s: %s \"%.*s\": the prefix \"%.*s\" is not declared (a QName's prefix "
+                   "needs an xmlns:%.*s declaration in scope)",
+                   qname_owner(r, at, local), a->local, (int)n, v, (int)plen, v, (int)plen, v);
+        continue;
+      }
+    }
+    bool here = !uri || str_eq(uri, BPMN_NS_MODEL) || (r->target_ns && str_eq(uri, r->target_ns));
+    if (qname_attrs[k].kind == QREF_HERE && here)
+      qname_note_here(r, at, local, qname_attrs[k].name, v, n, colon ? (size_t)(colon - v) + 1 : 0);
+  }
+}
+
+/* After the parse: a QREF_HERE reference in this file's namespace that names
+ * no element is a warning. These name item definitions, operations, data
+ * stores and category values, which change nothing the mapping runs (the
+ * references it runs on are errors when they dangle: bpmn_check.c); modelers
+ * write such (bpmn-moddle reads them as unresolved references). */
+static void check_qrefs_here(Reader *r) {
+  for (uint32_t i = 0; i < r->n_qrefs; i++) {
+    const QRef *q = &r->qrefs[i];
+    if (!bpmn_id_find(r->m, q->local))
+      bpmn_warning(r->m, q->line, "%s: %s \"%s\" names no element of this file; ignored",
+                   q->owner, q->attr, q->value);
+  }
+}
+
 static double attr_num(Reader *r, const Attrs *at, const char *local) {
   const char *v = attr(r, at, local);
   if (!v) return 0;
@@ -667,7 +804,7 @@ static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void *
     if (shape) {
       BpmnShape *s = new_object(r, sizeof *s, at->line);
       if (!s) return TAG_FOREIGN;
-      s->id = id, s->line = at->line, s->element = attr(r, at, "bpmnElement");
+      s->id = id, s->line = at->line, s->element = attr_ref(r, at, "bpmnElement");
       s->expanded = parse_bool(r, at, "isExpanded", false);
       ptrvec_push(&r->m->arena, &r->m->shapes, s);
       *obj = s;
@@ -675,14 +812,20 @@ static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void *
     }
     BpmnEdge *e = new_object(r, sizeof *e, at->line);
     if (!e) return TAG_FOREIGN;
-    e->id = id, e->line = at->line, e->element = attr(r, at, "bpmnElement");
+    e->id = id, e->line = at->line, e->element = attr_ref(r, at, "bpmnElement");
+    e->has_ends = attr(r, at, "sourceElement") && attr(r, at, "targetElement");
     ptrvec_push(&r->m->arena, &r->m->edges, e);
     r->n_pts = 0;
     *obj = e;
     return TAG_DI_EDGE;
   }
   if (ns == NS_BPMNDI) {
-    register_id(r, attr(r, at, "id"), local, at->line, BPMN_ID_OTHER, NULL);
+    const char *id = attr(r, at, "id");
+    register_id(r, id, local, at->line, BPMN_ID_OTHER, NULL);
+    /* BPMN 2.0.2 12.2.1: a plane MUST reference one BPMN element */
+    if (str_eq(local, "BPMNPlane") && !attr(r, at, "bpmnElement"))
+      bpmn_error(r->m, at->line, "%s: a BPMNPlane without bpmnElement (BPMN DI: a plane "
+                 "depicts one process, collaboration or sub-process)", id ? id : "<BPMNPlane>");
     return str_eq(local, "BPMNLabel") ? TAG_DI_LABEL : TAG_FOREIGN;
   }
   Frame *p = parent(r, 1);
@@ -723,6 +866,7 @@ static bool start_root(Reader *r, const char *local, const char *uri, const Attr
   m->exporter_version = attr(r, at, "exporterVersion");
   m->expression_language = attr(r, at, "expressionLanguage");
   m->bpc = attr_in(r, at, NS_BPC, "ir");
+  r->target_ns = attr(r, at, "targetNamespace");
   register_id(r, m->id, "definitions", at->line, BPMN_ID_OTHER, NULL);
   return true;
 }
@@ -785,7 +929,7 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
       BpmnParticipant *x = new_object(r, sizeof *x, at->line);
       if (!x) return NULL;
       x->line = at->line, x->id = attr(r, at, "id"), x->name = attr(r, at, "name");
-      x->process_ref = attr(r, at, "processRef");
+      x->process_ref = attr_ref(r, at, "processRef");
       register_id(r, x->id, local, at->line, BPMN_ID_OTHER, x);
       ptrvec_push(&m->arena, &c->participants, x);
       return x;
@@ -793,8 +937,8 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
     BpmnMessageFlow *x = new_object(r, sizeof *x, at->line);
     if (!x) return NULL;
     x->line = at->line, x->id = attr(r, at, "id"), x->name = attr(r, at, "name");
-    x->source = attr(r, at, "sourceRef"), x->target = attr(r, at, "targetRef");
-    x->message_ref = attr(r, at, "messageRef");
+    x->source = attr_ref(r, at, "sourceRef"), x->target = attr_ref(r, at, "targetRef");
+    x->message_ref = attr_ref(r, at, "messageRef");
     register_id(r, x->id, local, at->line, BPMN_ID_OTHER, x);
     ptrvec_push(&m->arena, &c->message_flows, x);
     return x;
@@ -912,6 +1056,9 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
   }
   case TAG_extensionElements:
     return p ? p->obj : NULL;
+  case TAG_category: /* read for its categoryValues, which groups name */
+    register_id(r, attr(r, at, "id"), local, at->line, BPMN_ID_OTHER, NULL);
+    return NULL;
   case TAG_RECORDED:
     if (ptag == TAG_definitions) {
       BpmnElement *g = start_global(r, local, at);
@@ -931,8 +1078,9 @@ static void *start_bpmn(Reader *r, int tag, const char *local, const Attrs *at) 
 }
 
 static bool on_start(void *ud, const char *local, const char *uri, const BpmnXmlAttr *a, int n,
-                     uint32_t line) {
+                     uint32_t line, const BpmnXmlScope *scope) {
   Reader *r = ud;
+  r->scope = scope;
   Attrs at = {a, n, line};
   Ns ns = ns_of(uri);
   Frame f = {TAG_FOREIGN, ns, false, NULL};
@@ -957,8 +1105,10 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
       /* a global task: its performers and script are read as a task's */
       if (f.tag == TAG_RECORDED && f.obj) f.tag = TAG_KIND + (int)((BpmnElement *)f.obj)->kind;
     }
+    check_qnames(r, &at, local);
     note_vendor_attrs(r, &at);
   } else if (ns == NS_BPMNDI || ns == NS_DC || ns == NS_DDI) {
+    if (ns == NS_BPMNDI) check_qnames(r, &at, local);
     f.tag = start_di(r, ns, local, &at, &f.obj);
   } else {
     Frame *p = parent(r, 1);
@@ -1023,6 +1173,8 @@ BpmnModel *bpmn_read(const char *path, const char *data, size_t len) {
   sb_init(&r->cap);
   static const BpmnXmlHandler handler = {on_start, on_end, on_text};
   bool ok = bpmn_xml_parse(m, data, len, &handler, r);
+  if (ok) check_qrefs_here(r);
+  free(r->qrefs);
   sb_free(&r->cap);
   free(r->pts);
   free(r);

@@ -240,6 +240,36 @@ static size_t raw_too_many_attributes(const Raw *r, size_t *first_tag) {
 
 /* ---- the parse ---------------------------------------------------------------- */
 
+/* The namespace declarations of the open elements, innermost last. The
+ * strings are libxml2's (interned in the parser's dictionary): valid during
+ * the parse, read only during a start event. */
+struct BpmnXmlScope {
+  const char **pairs; /* prefix (NULL: the default namespace), URI; ... */
+  size_t n, cap;      /* pairs used and allocated, in strings */
+  size_t mark[BPMN_MAX_DEPTH + 2]; /* n before the element at each depth declared its own */
+};
+
+const char *bpmn_xml_scope_uri(const BpmnXmlScope *s, const char *prefix, size_t len) {
+  if (len == 3 && !memcmp(prefix, "xml", 3)) return "http://www.w3.org/XML/1998/namespace";
+  for (size_t i = s->n; i >= 2; i -= 2) {
+    const char *p = s->pairs[i - 2];
+    if (len == 0 ? !p : p && strlen(p) == len && !memcmp(p, prefix, len)) {
+      const char *uri = s->pairs[i - 1];
+      return uri && *uri ? uri : NULL; /* xmlns="" undeclares the default namespace */
+    }
+  }
+  return NULL;
+}
+
+static void scope_push(BpmnXmlScope *s, uint32_t depth, int nb_ns, const xmlChar **ns) {
+  s->mark[depth] = s->n;
+  if (s->n + 2 * (size_t)nb_ns > s->cap) {
+    s->cap = (s->n + 2 * (size_t)nb_ns) * 2;
+    s->pairs = xrealloc(s->pairs, s->cap * sizeof *s->pairs);
+  }
+  for (int i = 0; i < 2 * nb_ns; i++) s->pairs[s->n++] = (const char *)ns[i];
+}
+
 typedef struct XmlRun {
   BpmnModel *m;
   const BpmnXmlHandler *h;
@@ -255,6 +285,7 @@ typedef struct XmlRun {
   bool reported;      /* libxml2 reported an error (only its first is kept) */
   BpmnXmlAttr *attrs;
   int attrs_cap;
+  BpmnXmlScope scope;
 } XmlRun;
 
 static uint32_t cur_line(const XmlRun *r) {
@@ -273,7 +304,7 @@ static void after_event(XmlRun *r) { r->mark_line = cur_line(r); }
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
                      int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
                      const xmlChar **attrs) {
-  (void)prefix, (void)nb_ns, (void)ns, (void)nb_defaulted;
+  (void)prefix, (void)nb_defaulted;
   XmlRun *r = ctx;
   if (r->stopped) return;
   uint32_t line = r->depth == 0 ? r->root_line : r->mark_line ? r->mark_line : cur_line(r);
@@ -283,6 +314,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     stop(r);
     return;
   }
+  scope_push(&r->scope, r->depth, nb_ns, ns);
   if (nb_attrs > r->attrs_cap) {
     r->attrs_cap = nb_attrs;
     r->attrs = xrealloc(r->attrs, (size_t)nb_attrs * sizeof *r->attrs);
@@ -294,7 +326,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     r->attrs[i].value = (const char *)a[3];
     r->attrs[i].len = (size_t)(a[4] - a[3]);
   }
-  if (!r->h->start(r->ud, (const char *)local, (const char *)uri, r->attrs, nb_attrs, line))
+  if (!r->h->start(r->ud, (const char *)local, (const char *)uri, r->attrs, nb_attrs, line,
+                   &r->scope))
     stop(r);
   after_event(r);
 }
@@ -303,6 +336,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
   (void)local, (void)prefix, (void)uri;
   XmlRun *r = ctx;
   if (r->stopped) return;
+  r->scope.n = r->scope.mark[r->depth];
   r->depth--;
   if (!r->h->end(r->ud)) stop(r);
   after_event(r);
@@ -513,5 +547,6 @@ bool bpmn_xml_parse(BpmnModel *m, const char *data, size_t len, const BpmnXmlHan
   if (ctxt->myDoc) xmlFreeDoc(ctxt->myDoc);
   xmlFreeParserCtxt(ctxt);
   free(r.attrs);
+  free(r.scope.pairs);
   return ok;
 }
