@@ -190,15 +190,14 @@ $(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbps.a $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) -lpthread
 
 # The store (runtime/store, docs/store.md): a library over the runtime, never linked
-# into it. Its SQLite driver links libsqlite3; its PostgreSQL driver (sdb_pg.c) libpq,
-# when that file is there — else sdb_pg_none.c, whose open says it is not built in.
+# into it. Its SQLite driver links libsqlite3; its PostgreSQL driver (sdb_pg.c) libpq.
 SQLITE_CFLAGS = $(shell pkg-config --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS   = $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 PQ_CFLAGS     = $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS       = $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
-STORE_SRC     = $(if $(wildcard runtime/store/sdb_pg.c),$(filter-out %/sdb_pg_none.c,$(call room_src,store)),$(call room_src,store))
+STORE_SRC     = $(call room_src,store)
 STORE_OBJ     = $(STORE_SRC:%.c=$(BUILD)/%.o)
-STORE_LIBS    = $(SQLITE_LIBS) $(if $(wildcard runtime/store/sdb_pg.c),$(PQ_LIBS))
+STORE_LIBS    = $(SQLITE_LIBS) $(PQ_LIBS)
 $(BUILD)/runtime/store/%.o: runtime/store/%.c $(wildcard runtime/store/*.h) $(PUB_store)
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,store) $(CFLAGS) -c -o $@ $<
