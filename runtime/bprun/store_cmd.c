@@ -249,6 +249,11 @@ static int worker(BpsStore *s, const Opts *o) {
   sa.sa_handler = on_term;
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  if (!o->once) {
+    /* the line a supervisor (or a test) waits for before it may stop the worker */
+    fprintf(stderr, "bprun worker: running; SIGTERM or SIGINT stops it after the current transaction\n");
+    fflush(stderr);
+  }
   Out out = {o->json, 'o', 0};
   while (!stop_requested) {
     BpsError err = {0};

@@ -70,30 +70,37 @@ struct BpsStore {
   Cached *bundles;
   size_t nbundles;
   Ev *ev;
+  /* Sticky: what went wrong where no status could be returned (see dupn); the
+   * transaction then rolls back and reports it. Empty: nothing. */
+  char fault[160];
   char sql[4096];
 };
 
-#define GROW(arr, n, cap)                                             \
-  do {                                                                \
-    if ((n) == (cap)) {                                               \
-      size_t c_ = (cap) ? 2 * (cap) : 8;                              \
-      void *p_ = realloc((arr), c_ * sizeof *(arr));                  \
-      if (!p_) abort_oom();                                           \
-      (arr) = p_;                                                     \
-      (cap) = c_;                                                     \
-    }                                                                 \
-  } while (0)
-
-/* The store is a library for hosts that have a C heap; out of memory in its own small
- * bookkeeping is not recoverable in a useful way, so it says so and stops. */
-static void abort_oom(void) {
-  fputs("bprun store: out of memory\n", stderr);
-  exit(2);
+/* Room for one more element in ARR (N used of CAP); false when the heap is out. */
+#define GROW(arr, n, cap) grow((void **)&(arr), (n), &(cap), sizeof *(arr))
+static bool grow(void **arr, size_t n, size_t *cap, size_t size) {
+  if (n < *cap) return true;
+  size_t c = *cap ? 2 * *cap : 8;
+  void *p = realloc(*arr, c * size);
+  if (!p) return false;
+  *arr = p;
+  *cap = c;
+  return true;
 }
+
+/* Out of memory in the store's own bookkeeping (journal lines, outbox rows, arguments),
+ * or a clock that cannot be read, is sticky: the runtime's callbacks cannot return a
+ * status, so they record the fault (the first one counts), and the transaction that was
+ * running rolls back and reports it (nothing is stored half). The database and the
+ * instances in it stay as they were. */
+static void fault(BpsStore *s, const char *why) {
+  if (!s->fault[0]) snprintf(s->fault, sizeof s->fault, "%s", why);
+}
+#define OOM(s) fault((s), "out of memory")
 
 static char *dupn(const char *s, size_t n) {
   char *p = malloc(n + 1);
-  if (!p) abort_oom();
+  if (!p) return NULL;
   if (n) memcpy(p, s, n);
   p[n] = '\0';
   return p;
@@ -258,33 +265,49 @@ static Rec *rec_of(BpsStore *s, BpInstance *inst) {
   return s->ev ? s->ev->actor : NULL;
 }
 
-static void add_out(Rec *r, const char *kind, const char *user, const char *msg) {
+static void add_out(BpsStore *s, Rec *r, const char *kind, const char *user, const char *msg) {
   if (!r) return;
-  GROW(r->outs, r->nouts, r->capouts);
-  r->outs[r->nouts++] = (Out){sdup(kind), sdup(user), sdup(msg)};
+  Out o = {sdup(kind), sdup(user), sdup(msg)};
+  if (!o.kind || !o.user || !o.text || !GROW(r->outs, r->nouts, r->capouts)) {
+    free(o.kind), free(o.user), free(o.text);
+    OOM(s);
+    return;
+  }
+  r->outs[r->nouts++] = o;
 }
 
 static void on_notify(void *ud, BpInstance *inst, const char *user, const char *message) {
-  add_out(rec_of(ud, inst), "notify", user, message);
+  add_out(ud, rec_of(ud, inst), "notify", user, message);
 }
 
-static void note_field(Ev *ev, const char *text) {
+static void note_field(BpsStore *s, const char *text) {
+  Ev *ev = s->ev;
   const char *eq = strstr(text, " = ");
   if (!ev || !eq) return;
   for (size_t i = 0; i < ev->nfields; i++)
     if (strlen(ev->fields[i]) == (size_t)(eq - text) && !strncmp(ev->fields[i], text, (size_t)(eq - text))) return;
-  GROW(ev->fields, ev->nfields, ev->capfields);
-  ev->fields[ev->nfields++] = dupn(text, (size_t)(eq - text));
+  char *name = dupn(text, (size_t)(eq - text));
+  if (!name || !GROW(ev->fields, ev->nfields, ev->capfields)) {
+    free(name);
+    OOM(s);
+    return;
+  }
+  ev->fields[ev->nfields++] = name;
 }
 
 static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   BpsStore *s = ud;
   Rec *r = rec_of(s, inst);
-  if (line->kind == BP_J_FIELD) note_field(s->ev, line->text);
+  if (line->kind == BP_J_FIELD) note_field(s, line->text);
   if (!r) return;
-  GROW(r->lines, r->nlines, r->caplines);
-  r->lines[r->nlines++] = (Line){line->time ? line->time : (s->ev ? s->ev->now : 0), (int)line->kind,
-                                 sdup(line->process), sdup(line->node), sdup(line->text)};
+  Line l = {line->time ? line->time : (s->ev ? s->ev->now : 0), (int)line->kind, sdup(line->process), sdup(line->node),
+            sdup(line->text)};
+  if (!l.process || !l.node || !l.text || !GROW(r->lines, r->nlines, r->caplines)) {
+    free(l.process), free(l.node), free(l.text);
+    OOM(s);
+    return;
+  }
+  r->lines[r->nlines++] = l;
 }
 
 static void on_call(void *ud, BpInstance *inst, const BpCall *call) {
@@ -296,14 +319,18 @@ static void on_call(void *ud, BpInstance *inst, const BpCall *call) {
     o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? ", " : "", v);
   }
   if (o < sizeof buf) snprintf(buf + o, sizeof buf - o, ")");
-  add_out(rec_of(ud, inst), "call", "", buf);
+  add_out(ud, rec_of(ud, inst), "call", "", buf);
 }
 
-static Rec *new_rec(Ev *ev, BpInstance *inst) {
+/* A record of INST in the event; NULL (and s->oom) when the heap is out. */
+static Rec *new_rec(BpsStore *s, Ev *ev, BpInstance *inst) {
   Rec *r = calloc(1, sizeof *r);
-  if (!r) abort_oom();
+  if (!r || !GROW(ev->recs, ev->nrecs, ev->caprecs)) {
+    free(r);
+    OOM(s);
+    return NULL;
+  }
   r->inst = inst;
-  GROW(ev->recs, ev->nrecs, ev->caprecs);
   ev->recs[ev->nrecs++] = r;
   return r;
 }
@@ -314,7 +341,11 @@ static void on_started(void *ud, BpInstance *inst) {
     bp_instance_free(inst);
     return;
   }
-  Rec *r = new_rec(s->ev, inst);
+  Rec *r = new_rec(s, s->ev, inst);
+  if (!r) {
+    bp_instance_free(inst);
+    return;
+  }
   r->bundle_id = s->ev->bundle_id;
   r->by_trigger = true;
   bp_instance_set_ud(inst, r);
@@ -401,7 +432,9 @@ void bps_close(BpsStore *s) {
 int64_t bps_now(BpsStore *s) {
   SdbRows *r = NULL;
   int64_t now = (int64_t)time(NULL);
-  if (s->drv->query(s->conn, "SELECT value FROM bps_meta WHERE key = 'clock'", NULL, 0, &r) == SDB_OK && r->nrows)
+  if (s->drv->query(s->conn, "SELECT value FROM bps_meta WHERE key = 'clock'", NULL, 0, &r) != SDB_OK)
+    fault(s, "cannot read the store's clock"); /* not the wall clock in its place */
+  else if (r->nrows)
     now = cell_int(r, 0, 0);
   sdb_rows_free(r);
   return now;
@@ -458,7 +491,11 @@ static BpBundle *bundle(BpsStore *s, int64_t id, BpsError *err) {
   }
   sdb_rows_free(r);
   Cached *c = realloc(s->bundles, (s->nbundles + 1) * sizeof *c);
-  if (!c) abort_oom();
+  if (!c) {
+    bp_bundle_free(b);
+    set_err(err, BPS_ERROR, "out of memory");
+    return NULL;
+  }
   s->bundles = c;
   s->bundles[s->nbundles++] = (Cached){id, b};
   return b;
@@ -472,7 +509,12 @@ static BpsStatus transaction(BpsStore *s, TxFn fn, void *ctx, BpsError *err) {
     BpsStatus bs = BPS_ERROR;
     if (st != SDB_OK) set_err(err, BPS_ERROR, "the database is locked: %s", s->drv->error(s->conn));
     else {
-      bs = fn(s, ctx, err);
+      bs = fn(s, ctx, err); /* a fault from before (bps_now) fails it too */
+      if (s->fault[0]) {
+        bs = set_err(err, BPS_ERROR, "%s: nothing is stored, the database is as it was", s->fault);
+        s->fault[0] = '\0';
+        st = SDB_OK;
+      }
       if (bs == BPS_OK) {
         st = s->drv->commit(s->conn);
         if (st == SDB_OK) return BPS_OK;
@@ -573,7 +615,10 @@ static BpsStatus parse_args(BpsStore *s, const char *const *words, size_t n, Typ
                             BpsError *err) {
   out->v = calloc(n ? n : 1, sizeof *out->v);
   out->n = 0;
-  if (!out->v) abort_oom();
+  if (!out->v) {
+    OOM(s);
+    return set_err(err, BPS_ERROR, "out of memory");
+  }
   for (size_t i = 0; i < n; i++) {
     const char *eq = strchr(words[i], '=');
     if (!eq || eq == words[i]) {
@@ -581,6 +626,11 @@ static BpsStatus parse_args(BpsStore *s, const char *const *words, size_t n, Typ
       return set_err(err, BPS_MISUSE, "`%s` is not name=value", words[i]);
     }
     char *name = dupn(words[i], (size_t)(eq - words[i]));
+    if (!name) {
+      args_free(s, out);
+      OOM(s);
+      return set_err(err, BPS_ERROR, "out of memory");
+    }
     BpType t = type_of(ctx, name);
     if (t == BP_T_VOID) {
       set_err(err, BPS_MISUSE, "`%s` is not a name this takes", name);
@@ -603,12 +653,16 @@ static BpsStatus parse_args(BpsStore *s, const char *const *words, size_t n, Typ
   return BPS_OK;
 }
 
-/* Words joined with the unit separator (how recorded events keep their arguments). */
-static char *join(const char *const *words, size_t n) {
+/* Words joined with the unit separator (how recorded events keep their arguments);
+ * NULL (and s->oom) when the heap is out. */
+static char *join(BpsStore *s, const char *const *words, size_t n) {
   size_t len = 1;
   for (size_t i = 0; i < n; i++) len += strlen(words[i]) + 1;
   char *p = malloc(len);
-  if (!p) abort_oom();
+  if (!p) {
+    OOM(s);
+    return NULL;
+  }
   p[0] = '\0';
   for (size_t i = 0; i < n; i++) {
     if (i) strcat(p, "\x1f");
@@ -731,7 +785,12 @@ static BpsStatus load_doc(BpsStore *s, Ev *ev, int64_t doc, BpsError *err) {
       bs = set_err(err, BPS_ERROR, "instance %lld cannot be restored: %s", (long long)id, e.message);
       break;
     }
-    Rec *rec = new_rec(ev, inst);
+    Rec *rec = new_rec(s, ev, inst);
+    if (!rec) {
+      bp_instance_free(inst);
+      bs = set_err(err, BPS_ERROR, "out of memory");
+      break;
+    }
     rec->id = id;
     rec->bundle_id = bundle_id;
     rec->version = cell_int(r, i, 2);
@@ -1005,7 +1064,7 @@ static BpsStatus event_tx(BpsStore *s, void *ctx, BpsError *err) {
     bs = deliver(s, rec->inst, c->ev, err);
   }
   if (bs == BPS_OK) {
-    char *args = join(c->ev->args, c->ev->nargs);
+    char *args = join(s, c->ev->args, c->ev->nargs);
     bs = record(s, &ev, rec, event_word(c->ev->kind), c->ev, args, err) == SDB_OK ? BPS_OK : BPS_ERROR;
     free(args);
   }
@@ -1052,11 +1111,11 @@ static BpsStatus new_doc(BpsStore *s, Ev *ev, const char *doctype, const char *p
   return BPS_OK;
 }
 
-static void note_args(Ev *ev, const Args *a) {
+static void note_args(BpsStore *s, const Args *a) {
   for (size_t i = 0; i < a->n; i++) {
     char buf[300];
     snprintf(buf, sizeof buf, "%s = x", a->v[i].name);
-    note_field(ev, buf);
+    note_field(s, buf);
   }
 }
 
@@ -1101,10 +1160,14 @@ static BpsStatus start_tx(BpsStore *s, void *ctx, BpsError *err) {
   if (bs == BPS_OK) bs = parse_args(s, c->args, c->n, start_type, &nc, &a, err);
   if (bs == BPS_OK && !c->doc) bs = new_doc(s, &ev, NULL, c->process, err);
   if (bs == BPS_OK) {
-    Rec *rec = new_rec(&ev, NULL);
+    Rec *rec = new_rec(s, &ev, NULL);
+    if (!rec) bs = set_err(err, BPS_ERROR, "out of memory");
+  }
+  if (bs == BPS_OK) {
+    Rec *rec = ev.recs[ev.nrecs - 1];
     rec->bundle_id = ev.bundle_id;
     rec->version = version;
-    rec->start_args = join(c->args, c->n);
+    rec->start_args = join(s, c->args, c->n);
     ev.actor = rec;
     BpError e = {0};
     BpStatus st = bp_start(b, c->process, doc, a.v, a.n, rec, &rec->inst, &e);
@@ -1113,7 +1176,7 @@ static BpsStatus start_tx(BpsStore *s, void *ctx, BpsError *err) {
       rec_free(rec, true);
       bs = runtime_status(st, &e, err);
     } else {
-      note_args(&ev, &a);
+      note_args(s, &a);
     }
   }
   args_free(s, &a);
@@ -1213,8 +1276,13 @@ static BpsStatus doc_tx(BpsStore *s, void *ctx, BpsError *err) {
         const char *w = word;
         Args one = {0};
         if (parse_args(s, &w, 1, doc_type, &nc, &one, err) != BPS_OK) continue; /* a field no longer there */
-        stored.v = realloc(stored.v, (stored.n + 1) * sizeof *stored.v);
-        if (!stored.v) abort_oom();
+        BpArg *more = realloc(stored.v, (stored.n + 1) * sizeof *stored.v);
+        if (!more) {
+          args_free(s, &one);
+          bs = set_err(err, BPS_ERROR, "out of memory");
+          break;
+        }
+        stored.v = more;
         stored.v[stored.n++] = one.v[0];
         free(one.v);
       }
@@ -1235,7 +1303,7 @@ static BpsStatus doc_tx(BpsStore *s, void *ctx, BpsError *err) {
     BpError e = {0};
     BpStatus st = c->set ? bp_doc_set(doc, a.v, a.n, &e) : bp_doc_created(doc, NULL, &e);
     if (st != BP_OK) bs = runtime_status(st, &e, err);
-    note_args(&ev, &a);
+    note_args(s, &a);
   }
   if (bs == BPS_OK) {
     /* a document nobody holds: its fields are only in the fields table */
@@ -1252,7 +1320,7 @@ static BpsStatus doc_tx(BpsStore *s, void *ctx, BpsError *err) {
   }
   if (bs == BPS_OK) bs = write_back(s, &ev, err);
   if (bs == BPS_OK && c->set) {
-    char *args = join(c->args, c->n);
+    char *args = join(s, c->args, c->n);
     bs = record_doc_event(s, &ev, nold, args, err);
     free(args);
   }
@@ -1532,13 +1600,17 @@ static BpInstance *replay(BpsStore *s, int64_t id, BpBundle *b, const char *proc
   Ev ev = {.discard = true};
   Ev *saved_ev = s->ev;
   s->ev = &ev;
-  Rec *rec = new_rec(&ev, NULL);
+  Rec *rec = new_rec(s, &ev, NULL);
   ev.actor = rec;
   BpInstance *inst = NULL;
-  for (size_t i = 0; i < r->nrows; i++) {
+  for (size_t i = 0; rec && i < r->nrows; i++) {
     ev.now = cell_int(r, i, 0);
     const char *kind = cell_text(r, i, 1);
     char *args = sdup(cell_text(r, i, 7));
+    if (!args) {
+      OOM(s);
+      break;
+    }
     const char *w[128];
     size_t nw = split(args, w, 128);
     BpsError e = {0};
@@ -1583,7 +1655,12 @@ static BpInstance *replay(BpsStore *s, int64_t id, BpBundle *b, const char *proc
     }
   }
   sdb_rows_free(r);
-  rec->inst = NULL;
+  if (rec) rec->inst = NULL;
+  if (s->fault[0]) {
+    snprintf(why, size, "%s", s->fault);
+    if (inst) bp_instance_free(inst);
+    inst = NULL;
+  }
   if (inst) bp_instance_set_ud(inst, NULL);
   ev_end(s, &ev);
   s->ev = saved_ev;

@@ -53,7 +53,8 @@ BpsStatus bps_open(const char *url, BpsStore **out, BpsError *err);
 void bps_close(BpsStore *s);
 
 /* The store's clock: the stored virtual time if one was set (bps_clock_set, bps_advance),
- * else the wall clock. */
+ * else the wall clock. When the database cannot be read, the wall clock, and the next
+ * transaction on S fails rather than use it. */
 int64_t bps_now(BpsStore *s);
 /* Sets the virtual clock to T (seconds), or back to the wall clock (T < 0). */
 BpsStatus bps_clock_set(BpsStore *s, int64_t t, BpsError *err);

@@ -8,7 +8,9 @@
 # migration from version 1 to 2 (the instances that can move finish on version 2, the one
 # that cannot is named and finishes on 1); a missing bundle named; a locked, unreadable or misplaced database is a message; and the
 # kill -9 loop: bprun killed at random moments (KILLS, default 200) while it fires
-# timers, after which every instance finishes with a journal without gap or duplicate.
+# timers, after which every instance finishes with a journal without gap or duplicate;
+# and out of memory at every point of a command (OOM_POINTS per command, default 40)
+# leaves the database as it was or as the command leaves it.
 #
 # The database: a new SQLite file per case under a temporary folder. To run the same
 # cases on another engine, set STORE_NEW to a command that prints the URL of a new empty
@@ -263,7 +265,11 @@ if grep -q 'called back late' "$TMP/out"; then pass; else fail "docs timer" "$(c
 # ---- the worker stops on SIGTERM ------------------------------------------------------------------
 "$BPRUN" --store "$URL" worker --poll 1 >"$TMP/w.out" 2>"$TMP/w.err" &
 wpid=$!
-sleep 0.5
+k=0 # its first line says it has set its handlers (a TERM before that would kill it)
+while ! grep -q '^bprun worker: running' "$TMP/w.err" && kill -0 "$wpid" 2>/dev/null && [ $k -lt 200 ]; do
+  sleep 0.05
+  k=$((k + 1))
+done
 kill -TERM "$wpid"
 k=0
 while kill -0 "$wpid" 2>/dev/null && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
@@ -463,6 +469,37 @@ for b in bad[:5]: print(b)
 EOF
 if [ "$(wc -l <"$TMP/check")" -eq 1 ]; then pass; else fail "kill journals" "$(cat "$TMP/check")"; fi
 echo "kill -9 loop: $kills kills, $(head -n 1 "$TMP/check"), $finished runs finished by themselves"
+
+# ---- out of memory in the middle of a command (tests/store/oom.py) ----------------------------
+# The Nth allocation fails (tests/store/failalloc.c, an LD_PRELOAD shim), for OOM_POINTS
+# values of N spread over each command's allocations: the database is left as it was
+# (with a message and a non-zero status) or as the clean run leaves it. SQLite only;
+# not in a sanitizer build (the sanitizer owns malloc).
+if [ -z "${STORE_NEW:-}" ] && ! grep -q __asan_init "$BPRUN" 2>/dev/null &&
+  ${CC:-cc} -shared -fPIC -O1 -o "$TMP/failalloc.so" tests/store/failalloc.c 2>"$TMP/err"; then
+  new_store oom
+  ok "oom deploy" deploy "$TMP/two_stage_approval.bpt"
+  ok "oom deploy ticker" deploy "$TMP/ticker.bpt"
+  ok "oom clock" clock 2026-01-01T00:00
+  ok "oom start" start two_stage_approval expert=alice voters=bob,carol,dave quorum=60 'title="C7"' author=erin
+  ok "oom start ticker" start ticker rounds=5
+  python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA wal_checkpoint(TRUNCATE)"); c.close()' "$URL"
+  oom_item=$(item alice)
+  for cmd in "act $oom_item approve" "start two_stage_approval expert=bob voters=ann quorum=50 title=x author=erin" \
+    "advance 1h"; do
+    # shellcheck disable=SC2086 # the words of $cmd are the command's arguments
+    python3 tests/store/oom.py "$BPRUN" "$TMP/failalloc.so" "$URL" "${OOM_POINTS:-40}" -- $cmd >"$TMP/oom.out" 2>&1
+    grep '^FAIL' "$TMP/oom.out"
+    _p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$TMP/oom.out")
+    _f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$TMP/oom.out")
+    if [ -z "$_p" ]; then fail "oom $cmd" "$(tail -n 3 "$TMP/oom.out")"; continue; fi
+    passed=$((passed + _p))
+    failed=$((failed + _f))
+    echo "out of memory: $cmd: $_p runs, $_f failed"
+  done
+else
+  echo "note: out-of-memory sweep not run here (another engine, a sanitizer build, or no C compiler)"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
