@@ -1608,6 +1608,19 @@ static void reserve_graph(Gen *g) {
   g->edges = xrealloc(g->edges, g->edges_cap * sizeof *g->edges);
 }
 
+/* The string table sized from the IR before the first string: a bundle has about one
+ * string per node (its id, label and names), and a table grown by doubling rehashed
+ * every entry at each step (131,072 of them for bench/gen.sh's 100,000 lines). Only the
+ * probing depends on the size, never the strings' numbers or the bundle's bytes. */
+static void reserve_strings(Gen *g) {
+  size_t nodes = 0;
+  for (uint32_t i = 0; i < g->ir->nprocs; i++) nodes += g->ir->procs[i].nodes.n;
+  size_t want = 2 * (nodes + nodes / 4 + 128), cap = 256;
+  while (cap < want && cap < ((size_t)1 << 24)) cap *= 2;
+  g->string_map.cap = (uint32_t)cap;
+  g->string_map.slots = xcalloc(cap, sizeof *g->string_map.slots);
+}
+
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
   Gen g;
   memset(&g, 0, sizeof g);
@@ -1617,6 +1630,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   err->message[0] = 0;
   *out = NULL;
   *out_len = 0;
+  reserve_strings(&g);
   intern(&g, ""); /* string 0 */
 
   if (!ir->finished) fail(&g, "the IR was not finished (ir_finish)");

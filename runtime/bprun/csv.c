@@ -1,5 +1,6 @@
 /* csv.c — RFC 4180 CSV for bprun mass (csv.h): scanning records, decoding cells,
  * writing cells. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,35 @@ void csv_buf_free(CsvBuf *b) {
   *b = (CsvBuf){0};
 }
 
+/* Eight bytes read as one word, the first byte lowest, whatever the machine's order. */
+static uint64_t word_at(const char *t) {
+  const unsigned char *p = (const unsigned char *)t;
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+         (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* The first I' >= I below LIMIT whose byte is at most ',' (every byte a CSV cell stops or
+ * looks twice at: , " CR LF NUL), or LIMIT. Eight bytes at a time: a word with no byte
+ * below 0x2D has (x - 0x2D..) & ~x & 0x80.. == 0; the word where that test fires is
+ * searched byte by byte. */
+static size_t plain_end(const char *t, size_t i, size_t limit) {
+  while (limit - i >= 8) {
+    uint64_t x = word_at(t + i);
+    if (((x - ONES * 0x2D) & ~x & HIGHS) != 0) break;
+    i += 8;
+  }
+  while (i < limit && (unsigned char)t[i] > ',') i++;
+  return i;
+}
+
 /* Where an unquoted cell starting at I ends: at a comma, a line end (LF, or the CR of
  * CRLF, or a CR that ends the text) or LIMIT. Sets *nul if it holds a NUL byte. */
 static size_t unquoted_end(const char *t, size_t limit, size_t i, bool *nul) {
-  for (; i < limit; i++) {
+  for (; (i = plain_end(t, i, limit)) < limit; i++) {
     unsigned char c = (unsigned char)t[i];
-    if (c > ',') continue; /* most bytes: none of those below */
     if (c == ',' || c == '\n') break;
     if (c == '\r' && (i + 1 == limit || t[i + 1] == '\n')) break;
     if (c == '\0') *nul = true;
@@ -229,7 +253,7 @@ static bool needs_quote(char c) {
 
 void csv_put_cell(CsvBuf *b, const char *s, size_t n) {
   size_t i = 0;
-  while (i < n && !needs_quote(s[i])) i++;
+  while ((i = plain_end(s, i, n)) < n && !needs_quote(s[i])) i++;
   if (i == n) {
     csv_buf_put(b, s, n);
     return;
@@ -243,4 +267,15 @@ void csv_put_cell(CsvBuf *b, const char *s, size_t n) {
     i = k + (q != NULL);
   }
   csv_buf_put(b, "\"", 1);
+}
+
+size_t csv_line_ends(const char *s, size_t n) {
+  size_t k = 0, i = 0;
+  for (; n - i >= 8; i += 8) { /* a byte of x ^ LF..  is 0 exactly where an LF is */
+    uint64_t z = word_at(s + i) ^ ONES * '\n';
+    uint64_t zero = ~(((z & ~HIGHS) + ~HIGHS) | z) & HIGHS;
+    k += (size_t)(((zero >> 7) * ONES) >> 56);
+  }
+  for (; i < n; i++) k += s[i] == '\n';
+  return k;
 }

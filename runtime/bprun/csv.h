@@ -79,5 +79,7 @@ void csv_cells_free(CsvCells *c);
 /* Appends S as one cell: quoted (with "" for a quote) when it holds a comma, a quote or
  * a line end, as it is otherwise. */
 void csv_put_cell(CsvBuf *b, const char *s, size_t n);
+/* How many LF bytes s[0..n) holds (eight bytes at a time). */
+size_t csv_line_ends(const char *s, size_t n);
 
 #endif

@@ -582,8 +582,7 @@ static void free_columns(Mass *m) {
  * line ends (rows can span lines, so there may be fewer rows): it only shares the work
  * out, and the output does not depend on it. */
 static void make_chunks(Mass *m, size_t pos, int line, int jobs) {
-  size_t lines = 1;
-  for (const char *p = m->text + pos, *end = m->text + m->len; (p = memchr(p, '\n', (size_t)(end - p))); p++) lines++;
+  size_t lines = 1 + csv_line_ends(m->text + pos, m->len - pos);
   size_t size = lines / ((size_t)jobs * CHUNKS_PER_JOB);
   size = size < 1 ? 1 : size > MAX_CHUNK ? MAX_CHUNK : size;
   size_t row = 0, cap = 0;

@@ -611,12 +611,15 @@ static bool check_message(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t 
 }
 
 /* Decodes the whole code linearly from 0, checks every operand, and marks where each
- * instruction starts. */
+ * instruction starts. The instructions that jump (a `j` operand, or FORK's branches)
+ * are listed in pc order in v->work for check_jumps, which needs every start marked
+ * first. */
 static bool check_instructions(Verifier *v) {
   const BptProcess *p = v->p;
   memset(v->mark, NOT_START, p->code_size);
   BptInsn prev = {.op = BPT_OP_END};
   uint32_t message_expect = 0;
+  v->nwork = 0;
   for (uint32_t pc = 0; pc < p->code_size;) {
     BptInsn in;
     if (!bpt_decode(v->code, p->code_size, pc, &in)) {
@@ -625,8 +628,12 @@ static bool check_instructions(Verifier *v) {
                    bpt_ops[v->code[pc]].name, p->code_size);
     }
     const char *letters = bpt_ops[in.op].operands;
-    for (unsigned i = 0; i < in.nargs; i++)
+    bool jumps = in.nbranches > 0;
+    for (unsigned i = 0; i < in.nargs; i++) {
       if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
+      jumps |= letters[i] == 'j';
+    }
+    if (jumps) v->work[v->nwork++] = pc;
     if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
       return false;
     if (!check_message(v, pc, &in, &message_expect)) return false;
@@ -654,17 +661,19 @@ static bool check_target(Verifier *v, uint32_t pc, uint32_t target) {
   return true;
 }
 
+/* The targets of the jumping instructions check_instructions listed, in pc order. */
 static bool check_jumps(Verifier *v) {
   const BptProcess *p = v->p;
-  for (uint32_t pc = 0; pc < p->code_size;) {
+  for (uint32_t k = 0; k < v->nwork; k++) {
+    uint32_t pc = v->work[k];
     BptInsn in;
     bpt_decode(v->code, p->code_size, pc, &in);
     const char *j = strchr(bpt_ops[in.op].operands, 'j');
     if (j && !check_target(v, pc, in.arg[j - bpt_ops[in.op].operands])) return false;
     for (uint8_t i = 0; i < in.nbranches; i++)
       if (!check_target(v, pc, bpt_branch_target(&in, pc, i))) return false;
-    pc += in.size;
   }
+  v->nwork = 0;
   return true;
 }
 
@@ -766,7 +775,6 @@ static bool step_insn(Verifier *v, uint32_t pc) {
 
 static bool check_code(Verifier *v) {
   v->code = v->b->code + v->p->code_offset;
-  v->nwork = 0;
   if (!check_instructions(v) || !check_jumps(v) || !seed_entries(v)) return false;
   while (v->nwork > 0)
     if (!step_insn(v, v->work[--v->nwork])) return false;

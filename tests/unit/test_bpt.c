@@ -666,6 +666,42 @@ static void test_crc32c(void **state) {
   assert_int_equal(bpt_crc32c(part, "56789", 5), 0xE3069283u);
 }
 
+/* The CRC bit by bit, from the definition: what the eight-bytes-a-step tables must give. */
+static uint32_t crc32c_bitwise(uint32_t crc, const uint8_t *p, size_t len) {
+  crc = ~crc;
+  for (size_t i = 0; i < len; i++) {
+    crc ^= p[i];
+    for (int k = 0; k < 8; k++) crc = (crc & 1u) ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+  }
+  return ~crc;
+}
+
+/* Every length from 0 to 300 at every alignment, and split anywhere: the same CRC as the
+ * bit-by-bit one (every table entry is used: the bytes run through all 256 values). */
+static void test_crc32c_slices(void **state) {
+  (void)state;
+  uint8_t buf[320];
+  uint32_t x = 12345;
+  for (size_t i = 0; i < sizeof buf; i++) {
+    x = x * 1103515245u + 12345u;
+    buf[i] = (uint8_t)(i < 256 ? i * 167u : x >> 16);
+  }
+  for (size_t off = 0; off < 8; off++)
+    for (size_t len = 0; len + off <= 300; len++)
+      assert_int_equal(bpt_crc32c(0, buf + off, len), crc32c_bitwise(0, buf + off, len));
+  for (size_t cut = 0; cut <= 300; cut++) {
+    uint32_t part = bpt_crc32c(0, buf, cut);
+    assert_int_equal(bpt_crc32c(part, buf + cut, 300 - cut), crc32c_bitwise(0, buf, 300));
+  }
+  for (unsigned b = 0; b < 256; b++) { /* each byte value at each of the 8 lanes */
+    for (size_t lane = 0; lane < 8; lane++) {
+      uint8_t w[16] = {0};
+      w[lane] = (uint8_t)b, w[8 + lane] = (uint8_t)(255 - b);
+      assert_int_equal(bpt_crc32c(7, w, 16), crc32c_bitwise(7, w, 16));
+    }
+  }
+}
+
 static void test_decode(void **state) {
   (void)state;
   Builder *B = rich();
@@ -1495,10 +1531,10 @@ static void test_store_fits(void **state) {
 }
 
 int main(void) {
-  enum { NNAMED = 12, NCASES = sizeof cases / sizeof cases[0] };
+  enum { NNAMED = 13, NCASES = sizeof cases / sizeof cases[0] };
   static struct CMUnitTest tests[NNAMED + NCASES] = {
       cmocka_unit_test(test_tables),         cmocka_unit_test(test_crc32c),
-      cmocka_unit_test(test_time),
+      cmocka_unit_test(test_crc32c_slices),  cmocka_unit_test(test_time),
       cmocka_unit_test(test_decode),         cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_minor_version),  cmocka_unit_test(test_disasm),
       cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_huge_count),
