@@ -7,7 +7,8 @@
 #   - the dynamic symbols of libbprt.so are exactly the functions bp.h declares;
 #   - the man pages lint clean (mandoc -T lint);
 #   - the editor files know every keyword (tests/tools/editor_words.py), the JSON and
-#     SARIF diagnostics carry what the text does on tests/golden (diagnostics.py), and
+#     SARIF diagnostics carry what the text does on tests/golden (diagnostics.py), every
+#     message the front end can make has a code docs/diagnostics.md explains (diag_codes.py), and
 #     `bpc lsp` answers a scripted session (lsp.py);
 #   - the bash completion file parses and completes commands and process names.
 # Run from the repository root (tests/run.sh calls it). Prints one line per failure and
@@ -130,7 +131,7 @@ fi
 
 # ---- editors, diagnostics as data, the language server -------------------------------
 if command -v python3 >/dev/null 2>&1; then
-  for t in editor_words.py "diagnostics.py $BPC tests/golden/*.bp" \
+  for t in editor_words.py diag_codes.py "diagnostics.py $BPC tests/golden/*.bp" \
       "import_diagnostics.py $BPC tests/tools/broken.bpmn ../shared/corpus/bpmn/miwg-reference/A.2.1.bpmn ../shared/corpus/bpmn/miwg-reference/B.2.0.bpmn ../shared/corpus/bpmn/miwg-reference/C.6.0.bpmn ../shared/corpus/bitrix/mesilov_bp-82.bpt" \
       "lsp.py $BPC"; do
     name=${t%% *}
