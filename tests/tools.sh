@@ -121,9 +121,18 @@ if command -v mandoc >/dev/null 2>&1; then
   # (from man/, so that the pages find each other for their cross-references)
   out=$(cd man && mandoc -T lint bpc.1 bprun.1 libbprt.3 bp-language.7 2>&1)
   if [ -n "$out" ]; then fail "man/lint" "$(echo "$out" | head -n 5)"; else pass; fi
-  # every option bpc's help names is in its page
-  for opt in $("$BPC" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u) $("$BPC" check --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
-    if mandoc -T markdown man/bpc.1 | grep -q -- "$opt"; then pass; else fail "man/bpc.1" "does not mention $opt"; fi
+  # every option the help of bpc and of each of its commands names is in bpc(1), every
+  # option of bprun's help in bprun(1)
+  mandoc -T markdown man/bpc.1 >"$TMP/bpc.md"
+  mandoc -T markdown man/bprun.1 >"$TMP/bprun.md"
+  cmds=$("$BPC" --help | sed -n 's/^  \([a-z][a-z]*\)\( .*\)\{0,1\}$/\1/p' | sort -u)
+  if [ "$(echo "$cmds" | wc -w)" -lt 8 ]; then fail "man/bpc commands" "read only '$cmds' from bpc --help"; fi
+  opts=$({ "$BPC" --help; for c in $cmds; do "$BPC" "$c" --help 2>&1; done; } | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+  for opt in $opts; do
+    if grep -q -- "$opt" "$TMP/bpc.md"; then pass; else fail "man/bpc.1" "does not mention $opt"; fi
+  done
+  for opt in $("$BUILD/bprun" --help 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+    if grep -q -- "$opt" "$TMP/bprun.md"; then pass; else fail "man/bprun.1" "does not mention $opt"; fi
   done
 else
   echo "skipped: mandoc not installed (man page lint)"
