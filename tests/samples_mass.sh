@@ -1,5 +1,7 @@
 #!/bin/sh
-# samples_mass.sh BUILD — the mass samples S14–S17 run by `bprun mass` on their data
+# samples_mass.sh BUILD — first the samples themselves (tests/tools/samples_docs.py: S1–S20
+# each once, each with its scenario, its section and diagram in docs/samples.md); then the
+# mass samples S14–S17 run by `bprun mass` on their data
 # (samples/data/, made by samples/data/generate.py from fixed seeds), each output compared
 # with the expected one committed beside the data:
 #   S15 samples/fix_city.bp      on contacts.csv  (600 rows, committed)  -> contacts.expected.csv
@@ -93,6 +95,19 @@ if ! command -v python3 >/dev/null 2>&1; then
   fail "samples mass" "python3 is missing (.ci/deps installs it)"
   echo "$passed passed, $failed failed"
   exit 1
+fi
+
+# The samples are S1-S20, each with its scenario, its section in docs/samples.md and its
+# current diagram; every scenario word is in docs/scenarios.md (tests/tools/samples_docs.py;
+# it draws twenty diagrams, a minute under ASan on a busy machine, hence its own time limit).
+echo "== samples: ids, scenarios, docs (tests/tools/samples_docs.py)"
+timeout -k 5 300 python3 tests/tools/samples_docs.py "$BPC" >"$TMP/docs.out" 2>&1
+grep '^FAIL' "$TMP/docs.out" | head -n 20
+summary=$(tail -n 1 "$TMP/docs.out")
+p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+if [ -z "$p" ]; then fail "samples/docs" "no summary: $(tail -n 5 "$TMP/docs.out")"
+else passed=$((passed + p)); failed=$((failed + f))
 fi
 
 # S15: 600 contacts, misspelt cities and contract prefixes.

@@ -7,7 +7,8 @@
 #   - the dynamic symbols of libbprt.so are exactly the functions bp.h declares;
 #   - the man pages lint clean (mandoc -T lint);
 #   - the editor files know every keyword (tests/tools/editor_words.py), the JSON and
-#     SARIF diagnostics carry what the text does on tests/golden (diagnostics.py), and
+#     SARIF diagnostics carry what the text does on tests/golden (diagnostics.py), every
+#     message the front end can make has a code docs/diagnostics.md explains (diag_codes.py), and
 #     `bpc lsp` answers a scripted session (lsp.py);
 #   - the bash completion file parses and completes commands and process names.
 # Run from the repository root (tests/run.sh calls it). Prints one line per failure and
@@ -120,9 +121,18 @@ if command -v mandoc >/dev/null 2>&1; then
   # (from man/, so that the pages find each other for their cross-references)
   out=$(cd man && mandoc -T lint bpc.1 bprun.1 libbprt.3 bp-language.7 2>&1)
   if [ -n "$out" ]; then fail "man/lint" "$(echo "$out" | head -n 5)"; else pass; fi
-  # every option bpc's help names is in its page
-  for opt in $("$BPC" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u) $("$BPC" check --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
-    if mandoc -T markdown man/bpc.1 | grep -q -- "$opt"; then pass; else fail "man/bpc.1" "does not mention $opt"; fi
+  # every option the help of bpc and of each of its commands names is in bpc(1), every
+  # option of bprun's help in bprun(1)
+  mandoc -T markdown man/bpc.1 >"$TMP/bpc.md"
+  mandoc -T markdown man/bprun.1 >"$TMP/bprun.md"
+  cmds=$("$BPC" --help | sed -n 's/^  \([a-z][a-z]*\)\( .*\)\{0,1\}$/\1/p' | sort -u)
+  if [ "$(echo "$cmds" | wc -w)" -lt 8 ]; then fail "man/bpc commands" "read only '$cmds' from bpc --help"; fi
+  opts=$({ "$BPC" --help; for c in $cmds; do "$BPC" "$c" --help 2>&1; done; } | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+  for opt in $opts; do
+    if grep -q -- "$opt" "$TMP/bpc.md"; then pass; else fail "man/bpc.1" "does not mention $opt"; fi
+  done
+  for opt in $("$BUILD/bprun" --help 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+    if grep -q -- "$opt" "$TMP/bprun.md"; then pass; else fail "man/bprun.1" "does not mention $opt"; fi
   done
 else
   echo "skipped: mandoc not installed (man page lint)"
@@ -130,7 +140,7 @@ fi
 
 # ---- editors, diagnostics as data, the language server -------------------------------
 if command -v python3 >/dev/null 2>&1; then
-  for t in editor_words.py "diagnostics.py $BPC tests/golden/*.bp" \
+  for t in editor_words.py diag_codes.py "diagnostics.py $BPC tests/golden/*.bp" \
       "import_diagnostics.py $BPC tests/tools/broken.bpmn ../shared/corpus/bpmn/miwg-reference/A.2.1.bpmn ../shared/corpus/bpmn/miwg-reference/B.2.0.bpmn ../shared/corpus/bpmn/miwg-reference/C.6.0.bpmn ../shared/corpus/bitrix/mesilov_bp-82.bpt" \
       "lsp.py $BPC"; do
     name=${t%% *}

@@ -44,6 +44,8 @@ static const CodeRow code_table[] = {
     {"syntax", "an error code to catch is a string literal"},
     {"syntax", "`start on create` takes no fields"},
     {"duplicate-clause", "duplicate `"},
+    {"bad-trigger", "`start on change` needs the fields"},
+    {"bad-field", "`request` needs the fields"},
     /* declarations */
     {"duplicate", "duplicate "},
     {"duplicate", "`%s` is already declared"},
@@ -132,6 +134,7 @@ static const CodeRow code_table[] = {
     {"type-mismatch", "%s must be %s, not %s"},
     /* states */
     {"empty-states", "a `states` block needs"},
+    {"statements-outside-states", "a process with states has no statements at its top level"},
     {"final-state-commands", "final state"},
     {"unreachable-state", "state `%s` can never be reached"},
     {"no-final-state", "no final state can be reached"},

@@ -7,8 +7,8 @@ as related locations) must hold exactly those, in that order, with the same exit
 status; every code must be a real one (not the fallback `error`/`warning`) and be
 listed in docs/diagnostics.md; ranges must end after they start and, on one line,
 be as wide as the caret's `^~~~`; a "did you mean `x`" message must carry fix x.
-Also: --color=always colours (GCC's SGR codes), a pipe never does, NO_COLOR is
-honoured. Prints one line per failure, then `N passed, N failed`."""
+Also: --color=always colours (GCC's SGR codes), a pipe never does, a terminal does
+(auto) unless NO_COLOR or TERM=dumb, NO_COLOR is honoured. Prints one line per failure, then `N passed, N failed`."""
 import json, os, re, subprocess, sys
 
 bpc, files = sys.argv[1], sys.argv[2:]
@@ -128,6 +128,33 @@ if files:
         fail("color", "the coloured text is not the plain text with colours")
     elif "\033[" not in no_color_always:
         fail("color", "--color=always gave in to NO_COLOR")
+    else:
+        ok()
+    # auto on a terminal: coloured as with always, unless NO_COLOR or TERM=dumb says no
+    def on_terminal(extra):
+        import pty
+        master, slave = pty.openpty()
+        env = dict(os.environ, TERM="xterm")
+        env.pop("NO_COLOR", None)
+        env.update(extra)
+        subprocess.run([bpc, "check", f], stdout=subprocess.DEVNULL, stderr=slave, env=env, timeout=60)
+        os.close(slave)
+        got = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal is closed once all is read
+                break
+            if not chunk:
+                break
+            got += chunk
+        os.close(master)
+        return got.decode("utf-8", "replace").replace("\r\n", "\n")
+    tty, tty_no_color, tty_dumb = on_terminal({}), on_terminal({"NO_COLOR": "1"}), on_terminal({"TERM": "dumb"})
+    if tty != always:
+        fail("color", f"auto on a terminal is not what --color=always prints: {tty[:120]!r}")
+    elif "\033[" in tty_no_color or "\033[" in tty_dumb:
+        fail("color", "auto on a terminal coloured despite NO_COLOR or TERM=dumb")
     else:
         ok()
     rc, _, err = run(["--color=sometimes", f])

@@ -1,7 +1,8 @@
 " Vim syntax file
 " Language: bp, the business-process language of bpc (.bp)
-" The keyword lists follow grammar/lexer.l; tests/editors.sh checks that every
-" keyword the scanner knows is here.
+" The keyword lists follow grammar/lexer.l (and the unit words of durations,
+" compiler/front/lex.c); tests/tools/editor_words.py checks that every keyword the
+" scanner knows is here.
 if exists("b:current_syntax")
   finish
 endif
@@ -21,10 +22,12 @@ syn match bpComment "#.*$" contains=@Spell
 syn match bpDuration "\<\d\+\(w\|d\|h\|m\)\(\d\+\(w\|d\|h\|m\)\)*\>"
 syn match bpDate "\<\d\{4}-\d\{2}-\d\{2}\(T\d\{2}:\d\{2}\)\?\>"
 syn match bpNumber "\<\d\+\(\.\d\+\)\?\>"
+" a count and a unit word: `5 days` (after bpNumber, so that it wins over the count alone)
+syn match bpDuration "\<\d\+[ \t]\+\(minutes\|minute\|hours\|hour\|days\|day\|weeks\|week\)\>"
 syn match bpArrow "->"
 syn region bpInterp matchgroup=bpInterpDelim start="{" end="}" contained contains=TOP
 syn match bpEscape "\\." contained
-syn match bpBraceEscape "{{" contained
+syn match bpBraceEscape "{{\|}}" contained
 syn region bpString start=+"+ skip=+\\"+ end=+"+ contains=bpEscape,bpBraceEscape,bpInterp
 
 hi def link bpDeclaration Structure
