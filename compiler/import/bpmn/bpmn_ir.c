@@ -391,6 +391,7 @@ typedef struct Proc {
   PtrVec starts;     /* El*: those start events, when there are several (several_starts) */
   PtrVec evstarts;   /* El*: start events of non-interrupting event sub-processes (wrap_process_scope) */
   PtrVec evints;     /* El*: start events of interrupting event sub-processes (wrap_interrupting) */
+  PtrVec everrs;     /* El*: error start events of event sub-processes (wrap_error_scope) */
 } Proc;
 
 /* A timer given as `${name}` or `=name`: its expression is made in place once the
@@ -759,9 +760,21 @@ static IrNode *throw_node(Proc *P, El *el, BpmnEventDefKind dk) {
   const char *code = thrown_code(mp, el, dk, &name);
   if (dk == BPMN_DEF_ESCALATION) {
     bool caught = false;
-    for (const El *s = el->sub; s && !caught; s = s->sub)
+    bool in_esp = false;
+    for (const El *s = el->sub; s && !caught; s = s->sub) {
+      if (s->e->triggered_by_event) in_esp = true;
       for (uint32_t i = 0; i < s->catches.n && !caught; i++)
         caught = boundary_catches(mp, s->catches.items[i], dk, code);
+    }
+    /* an interrupting escalation event sub-process of the process (wrap_error_scope),
+     * for the process's own flow: not for an event sub-process's flow, which runs after
+     * the scope */
+    for (uint32_t i = 0; i < P->nels && !caught && !in_esp; i++) {
+      const El *st = &P->els[i];
+      if (st->e->kind == BPMN_START_EVENT && st->sub && st->sub->e->triggered_by_event && !st->sub->sub &&
+          st->e->interrupting)
+        caught = boundary_catches(mp, st, dk, code);
+    }
     if (!caught) return ir_node(ir, P->p, IR_END, el->e->id, el->e->line, 0);
   }
   IrNode *n = ir_node(ir, P->p, IR_THROW, el->e->id, el->e->line, 0);
@@ -1061,6 +1074,20 @@ static void map_element(Proc *P, El *el) {
     }
     if (el->sub && el->sub->e->triggered_by_event) { /* an event sub-process's start */
       bool listens = dk == BPMN_DEF_TIMER || is_message_def(dk);
+      if ((dk == BPMN_DEF_ERROR || (dk == BPMN_DEF_ESCALATION && e->interrupting)) && !el->sub->sub) {
+        /* catches the flow's errors or escalations (wrap_error_scope) */
+        if (!e->interrupting) {
+          refuse(mp, el, "a non-interrupting error start event", "BPMN 2.0 10.5.2: an error start event always interrupts");
+          return;
+        }
+        if (el->sub->inner) {
+          refuse(mp, el, "a second start event in an event sub-process", "an event sub-process starts at one place");
+          return;
+        }
+        n = el->sub->inner = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+        ptrvec_push(&mp->m->arena, &P->everrs, el);
+        break;
+      }
       if (!listens) {
         char what[96];
         snprintf(what, sizeof what, "an event sub-process started by %s %s%s start event", article(e->interrupting ? "interrupting" : def_word(dk)),
@@ -1739,7 +1766,8 @@ static void wrap_listen_scope(Proc *P, El *act) {
  * event sub-process that won (from the IR_MERGE named by its start event), else to the
  * process's end. The join withdraws the other arms: the flow's open steps and timers,
  * the other events. */
-static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNode *body, IrNode *body_end) {
+static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNode *body, IrNode *body_end,
+                              IrNode **race_out, IrNode **join_out) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
   IrProc *p = P->p;
@@ -1755,6 +1783,8 @@ static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNod
   IrNode *race = ir_node(ir, p, IR_RACE, sub_id(mp, pe, "scope"), p->line, 0);
   IrNode *join = ir_node(ir, p, IR_RACE_JOIN, sub_id(mp, pe, "scope_end"), p->line, 0);
   IrNode *choice = ir_node(ir, p, IR_CHOICE, sub_id(mp, pe, "ways"), p->line, 0);
+  *race_out = race;
+  *join_out = join;
   uint16_t slot = ir_slot(ir, p, sub_id(mp, pe, "way"), &type_int, IR_SLOT_HIDDEN);
   into_body->to = race;
   ir_edge(ir, p, race, body, IR_E_FLOW, NULL)->arm = 0;
@@ -1796,7 +1826,8 @@ static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNod
  * `after` handler), which the runtime lets run on when its scope ends. BPMN cancels
  * them too, so such a process is refused. */
 static void check_interrupting(Proc *P) {
-  if (!P->evints.n) return;
+  if (!P->evints.n && !P->everrs.n) return;
+  El *first = P->evints.n ? P->evints.items[0] : P->everrs.items[0];
   IrProc *p = P->p;
   const char *own = NULL;
   for (uint32_t i = 0; i < p->nodes.n && !own; i++) {
@@ -1810,14 +1841,55 @@ static void check_interrupting(Proc *P) {
   if (!own) return;
   char why[200];
   snprintf(why, sizeof why, "`%.60s` starts a path of its own, which the runtime does not cancel when the event sub-process interrupts the process; BPMN cancels it", own);
-  refuse(P->mp, P->evints.items[0], "an interrupting event sub-process beside paths started on their own", why);
+  refuse(P->mp, first, "an interrupting event sub-process beside paths started on their own", why);
+}
+
+/* Event sub-processes started by an error at the process's level (BPMN 2.0 10.3.5,
+ * 10.5.2: an error start event always interrupts): an error the process's flow does
+ * not catch itself — an error end event, a host action the host fails with a code —
+ * cancels the flow and runs the event sub-process whose errorRef names its code (one
+ * without errorRef takes any). The whole flow, from `PROC__body` to `PROC__body_end`,
+ * is a try scope (as an activity with error boundaries is, wrap_catch_scope) whose
+ * catches lead to the event sub-processes' start events; the scope's end goes on to
+ * the process's end `PROC__end`. */
+static void wrap_error_scope(Proc *P, BpmnElement *pe, IrNode *body, IrNode *body_end) {
+  BpmnMap *mp = P->mp;
+  El act;
+  memset(&act, 0, sizeof act);
+  act.e = pe;
+  act.entry = body;
+  act.exit = body_end;
+  for (uint32_t i = 0; i < P->everrs.n; i++) ptrvec_push(&mp->m->arena, &act.catches, P->everrs.items[i]);
+  wrap_catch_scope(P, &act);
+  ir_edge(mp->ir, P->p, act.exit, ir_node(mp->ir, P->p, IR_END, sub_id(mp, pe, "end"), P->p->line, 0), IR_E_FLOW, NULL);
+}
+
+/* Error event sub-processes beside interrupting message, signal or timer ones: the try
+ * scope holds the event race (wrap_interrupting) up to its join, so an error of the
+ * process's flow withdraws the flow and the events and runs the error's event
+ * sub-process; the one that won the race runs after the scope (an error in it is not
+ * caught there). */
+static void wrap_error_race(Proc *P, BpmnElement *pe, IrNode *race, IrNode *join) {
+  BpmnMap *mp = P->mp;
+  El act;
+  memset(&act, 0, sizeof act);
+  act.e = pe;
+  act.entry = race;
+  act.exit = join;
+  for (uint32_t i = 0; i < P->everrs.n; i++) ptrvec_push(&mp->m->arena, &act.catches, P->everrs.items[i]);
+  wrap_catch_scope(P, &act);
 }
 
 static void wrap_process_scope(Proc *P) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
   IrProc *p = P->p;
-  if ((!P->evstarts.n && !P->evints.n) || !p->start) return;
+  if ((!P->evstarts.n && !P->evints.n && !P->everrs.n) || !p->start) return;
+  if (P->everrs.n && P->evstarts.n) {
+    refuse(mp, P->everrs.items[0], "an error event sub-process beside non-interrupting event sub-processes",
+           "the paths those start run as tokens of their own, which the runtime does not cancel when the error interrupts the process; BPMN cancels them");
+    return;
+  }
   uint32_t nn = p->nodes.n, ne = p->edges.n;
   /* out-edges by node (the IR links them only in ir_finish) */
   uint32_t *first = arena_alloc(&mp->m->arena, (nn + 1) * sizeof *first);
@@ -1861,8 +1933,14 @@ static void wrap_process_scope(Proc *P) {
     ir_edge(ir, p, n, body_end, IR_E_FLOW, NULL);
   }
   if (P->evints.n) {
-    wrap_interrupting(P, pe, into_body, body, body_end);
+    IrNode *race = NULL, *join = NULL;
+    wrap_interrupting(P, pe, into_body, body, body_end, &race, &join);
+    if (P->everrs.n && race) wrap_error_race(P, pe, race, join);
     return; /* non-interrupting ones beside them are refused there */
+  }
+  if (P->everrs.n) {
+    wrap_error_scope(P, pe, body, body_end);
+    return;
   }
   act.entry = body;
   act.exit = body_end;
