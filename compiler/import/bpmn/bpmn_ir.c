@@ -2922,7 +2922,11 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
     bpmn_error(m, 0, "%s: no process of this file has this id", only);
     return NULL;
   }
-  if (chosen.n == 0) bpmn_warning(m, 0, "the file has no process with flow elements: nothing to run");
+  /* Valid BPMN (a collaboration or a drawing alone), as an empty .bp program is valid:
+   * an empty bundle, and a warning at the definitions that says why. */
+  if (chosen.n == 0)
+    bpmn_warning(m, m->line, "%s: the file has no process with flow elements: nothing to run",
+                 m->id && *m->id ? m->id : "<definitions>");
   for (uint32_t i = 0; i < chosen.n; i++) bpmn_lint(m, chosen.items[i]); /* before copies are made */
   for (uint32_t i = 0; i < chosen.n; i++) bpmn_call_expand(&mp, chosen.items[i]);
   IrProgram *ir = ir_new(m->path);
