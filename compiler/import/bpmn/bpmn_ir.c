@@ -41,6 +41,7 @@ typedef struct El {
   BpmnCond *start_cond;  /* a conditional start event's condition, parsed and typed ... */
   IrNode *start_choice;  /* ... and the CHOICE after its START that tests it */
   PtrVec listens;    /* struct El*: non-interrupting boundaries run beside the activity (listen_scope) */
+  PtrVec esps;       /* struct El*: a sub-process's error / escalation event sub-processes (wrap_inner_esps) */
 } El;
 
 enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
@@ -760,11 +761,14 @@ static IrNode *throw_node(Proc *P, El *el, BpmnEventDefKind dk) {
   const char *code = thrown_code(mp, el, dk, &name);
   if (dk == BPMN_DEF_ESCALATION) {
     bool caught = false;
-    bool in_esp = false;
+    bool in_esp = false, skip = false;
     for (const El *s = el->sub; s && !caught; s = s->sub) {
-      if (s->e->triggered_by_event) in_esp = true;
-      for (uint32_t i = 0; i < s->catches.n && !caught; i++)
+      /* an event sub-process's handler runs after the scope of the sub-process holding
+       * it: that sub-process's catches do not take what the handler throws */
+      for (uint32_t i = 0; i < s->catches.n && !caught && !skip; i++)
         caught = boundary_catches(mp, s->catches.items[i], dk, code);
+      skip = s->e->triggered_by_event;
+      if (skip && !s->sub) in_esp = true; /* the process's own event sub-process */
     }
     /* an interrupting escalation event sub-process of the process (wrap_error_scope),
      * for the process's own flow: not for an event sub-process's flow, which runs after
@@ -818,7 +822,14 @@ static void boundary_nodes(Proc *P, const PtrVec *list) {
 }
 
 /* The meeting point each catching boundary's flows leave from. */
-static void catch_nodes(Proc *P, El *act) { boundary_nodes(P, &act->catches); }
+static void catch_nodes(Proc *P, El *act) {
+  PtrVec bounds = {0}; /* the boundaries: an event sub-process's start event has its node */
+  for (uint32_t i = 0; i < act->catches.n; i++) {
+    El *b = act->catches.items[i];
+    if (b->e->kind == BPMN_BOUNDARY_EVENT) ptrvec_push(&P->mp->m->arena, &bounds, b);
+  }
+  boundary_nodes(P, &bounds);
+}
 
 /* Every flow edge that leaves `from` leaves `to` instead (edges [0, ne) only). */
 static void move_out_edges(IrProc *p, uint32_t ne, IrNode *from, IrNode *to) {
@@ -1074,6 +1085,31 @@ static void map_element(Proc *P, El *el) {
     }
     if (el->sub && el->sub->e->triggered_by_event) { /* an event sub-process's start */
       bool listens = dk == BPMN_DEF_TIMER || is_message_def(dk);
+      if (el->sub->sub) { /* inside an embedded sub-process: caught by its scope (wrap_inner_esps) */
+        El *holder = el->sub->sub;
+        if (!(dk == BPMN_DEF_ERROR || dk == BPMN_DEF_ESCALATION) || !e->interrupting) {
+          char what[120];
+          snprintf(what, sizeof what, "an event sub-process inside a sub-process started by %s %s%s start event",
+                   article(e->interrupting ? "interrupting" : "non-interrupting"), e->interrupting ? "interrupting " : "non-interrupting ",
+                   def_word(dk));
+          refuse(mp, el, what,
+                 "inside a sub-process only error and interrupting escalation starts are mapped, as a try scope around it; listeners need a scope of their own, which the flattened sub-process has not");
+          return;
+        }
+        if (holder->e->triggered_by_event || holder->e->ad_hoc || holder->e->loop.kind != BPMN_LOOP_NONE) {
+          refuse(mp, el, "an event sub-process inside an event sub-process, an ad-hoc sub-process or a sub-process with a loop",
+                 "only sub-processes without loops catch errors");
+          return;
+        }
+        if (el->sub->inner) {
+          refuse(mp, el, "a second start event in an event sub-process", "an event sub-process starts at one place");
+          return;
+        }
+        n = el->sub->inner = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+        ptrvec_push(&mp->m->arena, &holder->catches, el);
+        ptrvec_push(&mp->m->arena, &holder->esps, el->sub);
+        break;
+      }
       if ((dk == BPMN_DEF_ERROR || (dk == BPMN_DEF_ESCALATION && e->interrupting)) && !el->sub->sub) {
         /* catches the flow's errors or escalations (wrap_error_scope) */
         if (!e->interrupting) {
@@ -1226,11 +1262,8 @@ static void map_element(Proc *P, El *el) {
     return;
   case BPMN_SUB_PROCESS:
     if (e->triggered_by_event) {
-      if (el->sub) {
-        refuse(mp, el, "an event sub-process inside a sub-process",
-               "only event sub-processes at the process's level are mapped (listeners beside the whole process)");
-        return;
-      }
+      /* inside a sub-process: its start event decides (error and escalation ones are
+       * mapped, wrap_inner_esps) */
       /* its flow starts at its start event (a listener's path, wrap_process_scope) and
        * ends at `ID__done`, where the handler's token ends */
       el->node = el->exit = ir_node(ir, P->p, IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
@@ -1949,6 +1982,43 @@ static void wrap_process_scope(Proc *P) {
   ir_edge(ir, p, act.exit, ir_node(ir, p, IR_END, sub_id(mp, pe, "end"), p->line, 0), IR_E_FLOW, NULL);
 }
 
+/* Event sub-processes started by an error or an (interrupting) escalation inside an
+ * embedded sub-process (BPMN 2.0 10.3.5): the sub-process is a try scope whose catches
+ * lead to their start events, as for error boundary events (wrap_catch_scope); the
+ * handler runs in place of the rest of the sub-process, which then completes: its end
+ * `ESP__done` and the scope's end meet at an IR_MERGE `SUB__after`, where the
+ * sub-process's outgoing flows leave. A sub-process with error or escalation boundary
+ * events too is refused: the event sub-processes' scope would have to lie inside the
+ * boundaries' (a try inside a try), and one scope holds both. */
+static void check_inner_esps(Proc *P, El *act) {
+  if (!act->esps.n || act->refused) return;
+  for (uint32_t i = 0; i < act->catches.n; i++) {
+    El *b = act->catches.items[i];
+    if (b->e->kind != BPMN_BOUNDARY_EVENT) continue;
+    El *first = act->esps.items[0];
+    refuse(P->mp, first, "an error or escalation event sub-process in a sub-process that has error or escalation boundary events",
+           "the event sub-process's scope lies inside the boundaries'; nested scopes on one sub-process are not mapped");
+    act->catches.n = 0;
+    return;
+  }
+}
+
+static void wrap_inner_esps(Proc *P, El *act) {
+  if (!act->esps.n || !act->catches.n || !act->exit) return;
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  IrNode *after = ir_node(ir, p, IR_MERGE, sub_id(mp, act->e, "after"), act->e->line, 0);
+  uint32_t ne = p->edges.n;
+  move_out_edges(p, ne, act->exit, after);
+  ir_edge(ir, p, act->exit, after, IR_E_FLOW, NULL);
+  for (uint32_t i = 0; i < act->esps.n; i++) {
+    El *esp = act->esps.items[i];
+    if (esp->exit) ir_edge(ir, p, esp->exit, after, IR_E_FLOW, NULL);
+  }
+  act->exit = after;
+}
+
 /* Parses the conditions of an exclusive gateway's flows; refuses conditions
  * anywhere else. */
 static void map_conditions(Proc *P, El *el) {
@@ -2229,6 +2299,7 @@ static void map_flows(Proc *P, El *el) {
   if (el->out.n == 0) {
     if (from->kind == IR_END || from->kind == IR_TERMINATE || from->kind == IR_THROW) return;
     if (el->sub) { /* the token's end inside a sub-process: on after it */
+      if (e->kind == BPMN_SUB_PROCESS && e->triggered_by_event) return; /* after its scope: wrap_inner_esps */
       if (e->kind != BPMN_END_EVENT) ir_edge(ir, p, from, el->sub->exit, IR_E_FLOW, NULL);
       return;
     }
@@ -2338,8 +2409,8 @@ static void collect(Proc *P, const PtrVec *elements, El *sub) {
     el->e = e;
     el->sub = sub;
     el_put(&P->map, el);
-    /* an event sub-process's elements too, at the process's level (wrap_process_scope) */
-    if (e->kind == BPMN_SUB_PROCESS && (!e->triggered_by_event || !sub)) collect(P, &e->children, el);
+    /* an event sub-process's elements too (wrap_process_scope, wrap_inner_esps) */
+    if (e->kind == BPMN_SUB_PROCESS) collect(P, &e->children, el);
   }
 }
 
@@ -2803,12 +2874,12 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   uint32_t first_node = P.p->nodes.n;
   add_flows(&P, &bp->flows);
   for (uint32_t i = 0; i < P.nels; i++)
-    if (P.els[i].e->kind == BPMN_SUB_PROCESS && (!P.els[i].e->triggered_by_event || !P.els[i].sub))
-      add_flows(&P, &P.els[i].e->flows);
+    if (P.els[i].e->kind == BPMN_SUB_PROCESS) add_flows(&P, &P.els[i].e->flows);
   token_deadlocks(&P);
   plan_inclusive(&P);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) check_inner_esps(&P, &P.els[i]);
   map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) catch_nodes(&P, &P.els[i]);
@@ -2878,6 +2949,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   wrap_process_scope(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_listen_scope(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_catch_scope(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_inner_esps(&P, &P.els[i]);
   check_interrupting(&P);
   (void)index;
 }
