@@ -24,6 +24,9 @@ export LC_ALL=C
 #   bad-encoding: declares windows-1252, which the issue asks bpc to read; every byte
 #     of it is ASCII, which windows-1252 means as ASCII, so the declaration is true and
 #     nothing in the file is wrong (bpmn-moddle only warns that it reads UTF-8 alone).
+#     It holds no process: valid BPMN, compiled to an empty bundle with a warning at
+#     its definitions, as empty-definitions.bpmn (the same file in UTF-8) is and as an
+#     empty .bp program is (docs/bpmn.md).
 #     A windows-1252 file whose bytes are not windows-1252 is refused
 #     (tests/unit/test_bpmn.c, test_latin1_and_windows1252).
 READ_ON_PURPOSE="bad-encoding"
@@ -171,6 +174,15 @@ XML
   else fail "bpmn-cli/compile .bp -p" "exit $rc: $(head -n 2 "$TMP/cerr")"; fi
   run "$TMP/cout" "$TMP/cerr" "$BPC" check -p
   [ "$rc" -eq 2 ] && pass || fail "bpmn-cli/check -p without an id" "exit $rc"
+  # A file with no process to run is valid (an empty bundle, as an empty .bp program):
+  # exit 0 and a warning at the definitions' line naming it.
+  printf '<?xml version="1.0"?>\n<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"\n id="d" targetNamespace="t"><collaboration id="c"/></definitions>\n' >"$TMP/none.bpmn"
+  run "$TMP/cout" "$TMP/cerr" "$BPC" compile "$TMP/none.bpmn" -o "$TMP/none.bpt"
+  if [ "$rc" -eq 0 ] && grep -q "none.bpmn:2: warning: d: the file has no process with flow elements: nothing to run" "$TMP/cerr"; then pass
+  else fail "bpmn-cli/no process" "exit $rc: $(head -n 2 "$TMP/cerr")"; fi
+  : >"$TMP/none.bp"
+  run "$TMP/cout" "$TMP/cerr" "$BPC" compile "$TMP/none.bp" -o "$TMP/none2.bpt"
+  [ "$rc" -eq 0 ] && pass || fail "bpmn-cli/empty .bp" "exit $rc: $(head -n 2 "$TMP/cerr")"
 fi
 # Golden diagnostics (tests/import/golden): `bpc check` of each file prints exactly its
 # .err file; ok_* files compile (exit 0), the others are refused (exit 1).

@@ -320,6 +320,7 @@ typedef struct BpmnModel {
   Arena arena; /* owns everything below */
   const char *path;
   const char *id, *name;
+  uint32_t line; /* of the definitions' start tag */
   const char *exporter, *exporter_version;
   const char *expression_language; /* definitions' default, if given */
   const char *encoding; /* as declared, or detected ("UTF-8", "UTF-16LE"…) */

@@ -41,6 +41,7 @@ typedef struct El {
   BpmnCond *start_cond;  /* a conditional start event's condition, parsed and typed ... */
   IrNode *start_choice;  /* ... and the CHOICE after its START that tests it */
   PtrVec listens;    /* struct El*: non-interrupting boundaries run beside the activity (listen_scope) */
+  PtrVec esps;       /* struct El*: a sub-process's error / escalation event sub-processes (wrap_inner_esps) */
 } El;
 
 enum { INCL_NONE, INCL_CHOICE, INCL_SPLIT };
@@ -391,6 +392,7 @@ typedef struct Proc {
   PtrVec starts;     /* El*: those start events, when there are several (several_starts) */
   PtrVec evstarts;   /* El*: start events of non-interrupting event sub-processes (wrap_process_scope) */
   PtrVec evints;     /* El*: start events of interrupting event sub-processes (wrap_interrupting) */
+  PtrVec everrs;     /* El*: error start events of event sub-processes (wrap_error_scope) */
 } Proc;
 
 /* A timer given as `${name}` or `=name`: its expression is made in place once the
@@ -759,9 +761,24 @@ static IrNode *throw_node(Proc *P, El *el, BpmnEventDefKind dk) {
   const char *code = thrown_code(mp, el, dk, &name);
   if (dk == BPMN_DEF_ESCALATION) {
     bool caught = false;
-    for (const El *s = el->sub; s && !caught; s = s->sub)
-      for (uint32_t i = 0; i < s->catches.n && !caught; i++)
+    bool in_esp = false, skip = false;
+    for (const El *s = el->sub; s && !caught; s = s->sub) {
+      /* an event sub-process's handler runs after the scope of the sub-process holding
+       * it: that sub-process's catches do not take what the handler throws */
+      for (uint32_t i = 0; i < s->catches.n && !caught && !skip; i++)
         caught = boundary_catches(mp, s->catches.items[i], dk, code);
+      skip = s->e->triggered_by_event;
+      if (skip && !s->sub) in_esp = true; /* the process's own event sub-process */
+    }
+    /* an interrupting escalation event sub-process of the process (wrap_error_scope),
+     * for the process's own flow: not for an event sub-process's flow, which runs after
+     * the scope */
+    for (uint32_t i = 0; i < P->nels && !caught && !in_esp; i++) {
+      const El *st = &P->els[i];
+      if (st->e->kind == BPMN_START_EVENT && st->sub && st->sub->e->triggered_by_event && !st->sub->sub &&
+          st->e->interrupting)
+        caught = boundary_catches(mp, st, dk, code);
+    }
     if (!caught) return ir_node(ir, P->p, IR_END, el->e->id, el->e->line, 0);
   }
   IrNode *n = ir_node(ir, P->p, IR_THROW, el->e->id, el->e->line, 0);
@@ -805,7 +822,14 @@ static void boundary_nodes(Proc *P, const PtrVec *list) {
 }
 
 /* The meeting point each catching boundary's flows leave from. */
-static void catch_nodes(Proc *P, El *act) { boundary_nodes(P, &act->catches); }
+static void catch_nodes(Proc *P, El *act) {
+  PtrVec bounds = {0}; /* the boundaries: an event sub-process's start event has its node */
+  for (uint32_t i = 0; i < act->catches.n; i++) {
+    El *b = act->catches.items[i];
+    if (b->e->kind == BPMN_BOUNDARY_EVENT) ptrvec_push(&P->mp->m->arena, &bounds, b);
+  }
+  boundary_nodes(P, &bounds);
+}
 
 /* Every flow edge that leaves `from` leaves `to` instead (edges [0, ne) only). */
 static void move_out_edges(IrProc *p, uint32_t ne, IrNode *from, IrNode *to) {
@@ -1061,6 +1085,45 @@ static void map_element(Proc *P, El *el) {
     }
     if (el->sub && el->sub->e->triggered_by_event) { /* an event sub-process's start */
       bool listens = dk == BPMN_DEF_TIMER || is_message_def(dk);
+      if (el->sub->sub) { /* inside an embedded sub-process: caught by its scope (wrap_inner_esps) */
+        El *holder = el->sub->sub;
+        if (!(dk == BPMN_DEF_ERROR || dk == BPMN_DEF_ESCALATION) || !e->interrupting) {
+          char what[120];
+          snprintf(what, sizeof what, "an event sub-process inside a sub-process started by %s %s%s start event",
+                   article(e->interrupting ? "interrupting" : "non-interrupting"), e->interrupting ? "interrupting " : "non-interrupting ",
+                   def_word(dk));
+          refuse(mp, el, what,
+                 "inside a sub-process only error and interrupting escalation starts are mapped, as a try scope around it; listeners need a scope of their own, which the flattened sub-process has not");
+          return;
+        }
+        if (holder->e->triggered_by_event || holder->e->ad_hoc || holder->e->loop.kind != BPMN_LOOP_NONE) {
+          refuse(mp, el, "an event sub-process inside an event sub-process, an ad-hoc sub-process or a sub-process with a loop",
+                 "only sub-processes without loops catch errors");
+          return;
+        }
+        if (el->sub->inner) {
+          refuse(mp, el, "a second start event in an event sub-process", "an event sub-process starts at one place");
+          return;
+        }
+        n = el->sub->inner = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+        ptrvec_push(&mp->m->arena, &holder->catches, el);
+        ptrvec_push(&mp->m->arena, &holder->esps, el->sub);
+        break;
+      }
+      if ((dk == BPMN_DEF_ERROR || (dk == BPMN_DEF_ESCALATION && e->interrupting)) && !el->sub->sub) {
+        /* catches the flow's errors or escalations (wrap_error_scope) */
+        if (!e->interrupting) {
+          refuse(mp, el, "a non-interrupting error start event", "BPMN 2.0 10.5.2: an error start event always interrupts");
+          return;
+        }
+        if (el->sub->inner) {
+          refuse(mp, el, "a second start event in an event sub-process", "an event sub-process starts at one place");
+          return;
+        }
+        n = el->sub->inner = ir_node(ir, P->p, IR_MERGE, e->id, e->line, 0);
+        ptrvec_push(&mp->m->arena, &P->everrs, el);
+        break;
+      }
       if (!listens) {
         char what[96];
         snprintf(what, sizeof what, "an event sub-process started by %s %s%s start event", article(e->interrupting ? "interrupting" : def_word(dk)),
@@ -1199,11 +1262,8 @@ static void map_element(Proc *P, El *el) {
     return;
   case BPMN_SUB_PROCESS:
     if (e->triggered_by_event) {
-      if (el->sub) {
-        refuse(mp, el, "an event sub-process inside a sub-process",
-               "only event sub-processes at the process's level are mapped (listeners beside the whole process)");
-        return;
-      }
+      /* inside a sub-process: its start event decides (error and escalation ones are
+       * mapped, wrap_inner_esps) */
       /* its flow starts at its start event (a listener's path, wrap_process_scope) and
        * ends at `ID__done`, where the handler's token ends */
       el->node = el->exit = ir_node(ir, P->p, IR_MERGE, sub_id(mp, e, "done"), e->line, 0);
@@ -1739,7 +1799,8 @@ static void wrap_listen_scope(Proc *P, El *act) {
  * event sub-process that won (from the IR_MERGE named by its start event), else to the
  * process's end. The join withdraws the other arms: the flow's open steps and timers,
  * the other events. */
-static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNode *body, IrNode *body_end) {
+static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNode *body, IrNode *body_end,
+                              IrNode **race_out, IrNode **join_out) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
   IrProc *p = P->p;
@@ -1755,6 +1816,8 @@ static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNod
   IrNode *race = ir_node(ir, p, IR_RACE, sub_id(mp, pe, "scope"), p->line, 0);
   IrNode *join = ir_node(ir, p, IR_RACE_JOIN, sub_id(mp, pe, "scope_end"), p->line, 0);
   IrNode *choice = ir_node(ir, p, IR_CHOICE, sub_id(mp, pe, "ways"), p->line, 0);
+  *race_out = race;
+  *join_out = join;
   uint16_t slot = ir_slot(ir, p, sub_id(mp, pe, "way"), &type_int, IR_SLOT_HIDDEN);
   into_body->to = race;
   ir_edge(ir, p, race, body, IR_E_FLOW, NULL)->arm = 0;
@@ -1796,7 +1859,8 @@ static void wrap_interrupting(Proc *P, BpmnElement *pe, IrEdge *into_body, IrNod
  * `after` handler), which the runtime lets run on when its scope ends. BPMN cancels
  * them too, so such a process is refused. */
 static void check_interrupting(Proc *P) {
-  if (!P->evints.n) return;
+  if (!P->evints.n && !P->everrs.n) return;
+  El *first = P->evints.n ? P->evints.items[0] : P->everrs.items[0];
   IrProc *p = P->p;
   const char *own = NULL;
   for (uint32_t i = 0; i < p->nodes.n && !own; i++) {
@@ -1810,14 +1874,55 @@ static void check_interrupting(Proc *P) {
   if (!own) return;
   char why[200];
   snprintf(why, sizeof why, "`%.60s` starts a path of its own, which the runtime does not cancel when the event sub-process interrupts the process; BPMN cancels it", own);
-  refuse(P->mp, P->evints.items[0], "an interrupting event sub-process beside paths started on their own", why);
+  refuse(P->mp, first, "an interrupting event sub-process beside paths started on their own", why);
+}
+
+/* Event sub-processes started by an error at the process's level (BPMN 2.0 10.3.5,
+ * 10.5.2: an error start event always interrupts): an error the process's flow does
+ * not catch itself — an error end event, a host action the host fails with a code —
+ * cancels the flow and runs the event sub-process whose errorRef names its code (one
+ * without errorRef takes any). The whole flow, from `PROC__body` to `PROC__body_end`,
+ * is a try scope (as an activity with error boundaries is, wrap_catch_scope) whose
+ * catches lead to the event sub-processes' start events; the scope's end goes on to
+ * the process's end `PROC__end`. */
+static void wrap_error_scope(Proc *P, BpmnElement *pe, IrNode *body, IrNode *body_end) {
+  BpmnMap *mp = P->mp;
+  El act;
+  memset(&act, 0, sizeof act);
+  act.e = pe;
+  act.entry = body;
+  act.exit = body_end;
+  for (uint32_t i = 0; i < P->everrs.n; i++) ptrvec_push(&mp->m->arena, &act.catches, P->everrs.items[i]);
+  wrap_catch_scope(P, &act);
+  ir_edge(mp->ir, P->p, act.exit, ir_node(mp->ir, P->p, IR_END, sub_id(mp, pe, "end"), P->p->line, 0), IR_E_FLOW, NULL);
+}
+
+/* Error event sub-processes beside interrupting message, signal or timer ones: the try
+ * scope holds the event race (wrap_interrupting) up to its join, so an error of the
+ * process's flow withdraws the flow and the events and runs the error's event
+ * sub-process; the one that won the race runs after the scope (an error in it is not
+ * caught there). */
+static void wrap_error_race(Proc *P, BpmnElement *pe, IrNode *race, IrNode *join) {
+  BpmnMap *mp = P->mp;
+  El act;
+  memset(&act, 0, sizeof act);
+  act.e = pe;
+  act.entry = race;
+  act.exit = join;
+  for (uint32_t i = 0; i < P->everrs.n; i++) ptrvec_push(&mp->m->arena, &act.catches, P->everrs.items[i]);
+  wrap_catch_scope(P, &act);
 }
 
 static void wrap_process_scope(Proc *P) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
   IrProc *p = P->p;
-  if ((!P->evstarts.n && !P->evints.n) || !p->start) return;
+  if ((!P->evstarts.n && !P->evints.n && !P->everrs.n) || !p->start) return;
+  if (P->everrs.n && P->evstarts.n) {
+    refuse(mp, P->everrs.items[0], "an error event sub-process beside non-interrupting event sub-processes",
+           "the paths those start run as tokens of their own, which the runtime does not cancel when the error interrupts the process; BPMN cancels them");
+    return;
+  }
   uint32_t nn = p->nodes.n, ne = p->edges.n;
   /* out-edges by node (the IR links them only in ir_finish) */
   uint32_t *first = arena_alloc(&mp->m->arena, (nn + 1) * sizeof *first);
@@ -1861,14 +1966,57 @@ static void wrap_process_scope(Proc *P) {
     ir_edge(ir, p, n, body_end, IR_E_FLOW, NULL);
   }
   if (P->evints.n) {
-    wrap_interrupting(P, pe, into_body, body, body_end);
+    IrNode *race = NULL, *join = NULL;
+    wrap_interrupting(P, pe, into_body, body, body_end, &race, &join);
+    if (P->everrs.n && race) wrap_error_race(P, pe, race, join);
     return; /* non-interrupting ones beside them are refused there */
+  }
+  if (P->everrs.n) {
+    wrap_error_scope(P, pe, body, body_end);
+    return;
   }
   act.entry = body;
   act.exit = body_end;
   for (uint32_t i = 0; i < P->evstarts.n; i++) ptrvec_push(&mp->m->arena, &act.listens, P->evstarts.items[i]);
   wrap_listen_scope(P, &act);
   ir_edge(ir, p, act.exit, ir_node(ir, p, IR_END, sub_id(mp, pe, "end"), p->line, 0), IR_E_FLOW, NULL);
+}
+
+/* Event sub-processes started by an error or an (interrupting) escalation inside an
+ * embedded sub-process (BPMN 2.0 10.3.5): the sub-process is a try scope whose catches
+ * lead to their start events, as for error boundary events (wrap_catch_scope); the
+ * handler runs in place of the rest of the sub-process, which then completes: its end
+ * `ESP__done` and the scope's end meet at an IR_MERGE `SUB__after`, where the
+ * sub-process's outgoing flows leave. A sub-process with error or escalation boundary
+ * events too is refused: the event sub-processes' scope would have to lie inside the
+ * boundaries' (a try inside a try), and one scope holds both. */
+static void check_inner_esps(Proc *P, El *act) {
+  if (!act->esps.n || act->refused) return;
+  for (uint32_t i = 0; i < act->catches.n; i++) {
+    El *b = act->catches.items[i];
+    if (b->e->kind != BPMN_BOUNDARY_EVENT) continue;
+    El *first = act->esps.items[0];
+    refuse(P->mp, first, "an error or escalation event sub-process in a sub-process that has error or escalation boundary events",
+           "the event sub-process's scope lies inside the boundaries'; nested scopes on one sub-process are not mapped");
+    act->catches.n = 0;
+    return;
+  }
+}
+
+static void wrap_inner_esps(Proc *P, El *act) {
+  if (!act->esps.n || !act->catches.n || !act->exit) return;
+  BpmnMap *mp = P->mp;
+  IrProgram *ir = mp->ir;
+  IrProc *p = P->p;
+  IrNode *after = ir_node(ir, p, IR_MERGE, sub_id(mp, act->e, "after"), act->e->line, 0);
+  uint32_t ne = p->edges.n;
+  move_out_edges(p, ne, act->exit, after);
+  ir_edge(ir, p, act->exit, after, IR_E_FLOW, NULL);
+  for (uint32_t i = 0; i < act->esps.n; i++) {
+    El *esp = act->esps.items[i];
+    if (esp->exit) ir_edge(ir, p, esp->exit, after, IR_E_FLOW, NULL);
+  }
+  act->exit = after;
 }
 
 /* Parses the conditions of an exclusive gateway's flows; refuses conditions
@@ -2151,6 +2299,7 @@ static void map_flows(Proc *P, El *el) {
   if (el->out.n == 0) {
     if (from->kind == IR_END || from->kind == IR_TERMINATE || from->kind == IR_THROW) return;
     if (el->sub) { /* the token's end inside a sub-process: on after it */
+      if (e->kind == BPMN_SUB_PROCESS && e->triggered_by_event) return; /* after its scope: wrap_inner_esps */
       if (e->kind != BPMN_END_EVENT) ir_edge(ir, p, from, el->sub->exit, IR_E_FLOW, NULL);
       return;
     }
@@ -2260,8 +2409,8 @@ static void collect(Proc *P, const PtrVec *elements, El *sub) {
     el->e = e;
     el->sub = sub;
     el_put(&P->map, el);
-    /* an event sub-process's elements too, at the process's level (wrap_process_scope) */
-    if (e->kind == BPMN_SUB_PROCESS && (!e->triggered_by_event || !sub)) collect(P, &e->children, el);
+    /* an event sub-process's elements too (wrap_process_scope, wrap_inner_esps) */
+    if (e->kind == BPMN_SUB_PROCESS) collect(P, &e->children, el);
   }
 }
 
@@ -2725,12 +2874,12 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   uint32_t first_node = P.p->nodes.n;
   add_flows(&P, &bp->flows);
   for (uint32_t i = 0; i < P.nels; i++)
-    if (P.els[i].e->kind == BPMN_SUB_PROCESS && (!P.els[i].e->triggered_by_event || !P.els[i].sub))
-      add_flows(&P, &P.els[i].e->flows);
+    if (P.els[i].e->kind == BPMN_SUB_PROCESS) add_flows(&P, &P.els[i].e->flows);
   token_deadlocks(&P);
   plan_inclusive(&P);
   map_boundaries(&P);
   for (uint32_t i = 0; i < P.nels; i++) map_element(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) check_inner_esps(&P, &P.els[i]);
   map_links(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_boundaries(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) catch_nodes(&P, &P.els[i]);
@@ -2800,6 +2949,7 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
   wrap_process_scope(&P);
   for (uint32_t i = 0; i < P.nels; i++) wrap_listen_scope(&P, &P.els[i]);
   for (uint32_t i = 0; i < P.nels; i++) wrap_catch_scope(&P, &P.els[i]);
+  for (uint32_t i = 0; i < P.nels; i++) wrap_inner_esps(&P, &P.els[i]);
   check_interrupting(&P);
   (void)index;
 }
@@ -2844,7 +2994,11 @@ IrProgram *bpmn_to_ir(BpmnModel *m, const char *only) {
     bpmn_error(m, 0, "%s: no process of this file has this id", only);
     return NULL;
   }
-  if (chosen.n == 0) bpmn_warning(m, 0, "the file has no process with flow elements: nothing to run");
+  /* Valid BPMN (a collaboration or a drawing alone), as an empty .bp program is valid:
+   * an empty bundle, and a warning at the definitions that says why. */
+  if (chosen.n == 0)
+    bpmn_warning(m, m->line, "%s: the file has no process with flow elements: nothing to run",
+                 m->id && *m->id ? m->id : "<definitions>");
   for (uint32_t i = 0; i < chosen.n; i++) bpmn_lint(m, chosen.items[i]); /* before copies are made */
   for (uint32_t i = 0; i < chosen.n; i++) bpmn_call_expand(&mp, chosen.items[i]);
   IrProgram *ir = ir_new(m->path);

@@ -861,6 +861,7 @@ static bool start_root(Reader *r, const char *local, const char *uri, const Attr
   }
   BpmnModel *m = r->m;
   m->id = attr(r, at, "id");
+  m->line = at->line;
   m->name = attr(r, at, "name");
   m->exporter = attr(r, at, "exporter");
   m->exporter_version = attr(r, at, "exporterVersion");
