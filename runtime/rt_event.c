@@ -793,8 +793,10 @@ static void hand_over_people(RtState *old, RtState *now) {
       RtStep *s = RT_AT(now->steps, RtStep, k);
       if (s->borrowed && s->people.v == o->people.v) match = s;
     }
-    if (match) {
+    if (match) { /* with the index of those people */
       o->people = (RtVec){0};
+      o->index = NULL;
+      o->index_cap = 0;
       if (match == RT_AT(now->steps, RtStep, j)) j++;
     }
   }
