@@ -960,8 +960,8 @@ bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, 
     if (rf->to_slot) {
       rt_unref(tx->rt, tx->s.slots[rf->index]);
       tx->s.slots[rf->index] = v;
-    } else {
-      rt_set_field(tx, rf->index, v);
+    } else if (!rt_set_field(tx, rf->index, v)) {
+      return false;
     }
     if (rt_journaling(tx)) {
       RtBuf b = {0};
