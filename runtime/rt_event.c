@@ -20,6 +20,7 @@ static int64_t clock_now(BpInstance *inst) {
 }
 
 static void changed_free(Tx *tx);
+static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
 
 static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
   memset(tx, 0, sizeof *tx);
@@ -32,8 +33,13 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
   tx->budget = bp_runtime_step_budget(tx->rt);
   tx->now = clock_now(inst);
   BpDoc *doc = inst->doc;
-  tx->changed = doc->nfields <= TX_INLINE_FIELDS ? tx->changed_inline : rt_alloc(tx->rt, doc->nfields);
-  if (!tx->changed) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  bool few = doc->nfields <= TX_INLINE_FIELDS;
+  tx->changed = few ? tx->changed_inline : rt_alloc(tx->rt, doc->nfields);
+  tx->logged = few ? tx->logged_inline : rt_alloc(tx->rt, logged_bytes(doc->nfields));
+  if (!tx->changed || !tx->logged) {
+    changed_free(tx);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
   if (!rt_state_copy(tx->rt, &inst->s, &tx->s)) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -47,6 +53,8 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
 static void changed_free(Tx *tx) {
   if (tx->changed && tx->changed != tx->changed_inline) rt_dealloc(tx->rt, tx->changed, tx->inst->doc->nfields);
   tx->changed = NULL;
+  if (tx->logged && tx->logged != tx->logged_inline) rt_dealloc(tx->rt, tx->logged, logged_bytes(tx->inst->doc->nfields));
+  tx->logged = NULL;
 }
 
 /* The document's fields as they were before the event, latest write first. */
@@ -97,6 +105,8 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->effects = (RtVec){0};
   bool *changed = tx->changed;
   tx->changed = NULL;
+  if (tx->logged != tx->logged_inline) rt_dealloc(tx->rt, tx->logged, logged_bytes(doc->nfields));
+  tx->logged = NULL;
   uint16_t nfields = doc->nfields;
   bool any = false;
   for (uint16_t i = 0; i < nfields; i++) any = any || changed[i];

@@ -324,15 +324,22 @@ void rt_enter_state(Tx *tx, uint16_t q) {
 
 /* A document field gets a new value (this event's changes start the processes watching). */
 bool rt_set_field(Tx *tx, uint16_t f, Value v) {
+  Value *at = &tx->s.fields[f];
+  if (!rt_equal(*at, v) || at->type != v.type) tx->changed[f] = true;
+  if (tx->logged[f / 8] >> (f % 8) & 1) { /* this event's own value: it goes */
+    rt_unref(tx->rt, *at);
+    *at = v;
+    return true;
+  }
   RtFieldUndo *u = rt_vec_push(tx->rt, &tx->field_undo, sizeof *u);
   if (!u) {
     rt_unref(tx->rt, v);
     return nomem(tx);
   }
   u->f = f;
-  u->old = tx->s.fields[f]; /* its reference moves to the log */
-  if (!rt_equal(u->old, v) || u->old.type != v.type) tx->changed[f] = true;
-  tx->s.fields[f] = v;
+  u->old = *at; /* its reference moves to the log */
+  tx->logged[f / 8] |= (uint8_t)(1u << (f % 8));
+  *at = v;
   return true;
 }
 

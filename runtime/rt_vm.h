@@ -39,8 +39,9 @@ typedef struct RtUndo {
 } RtUndo;
 
 /* A document field this event wrote: its value before (the reference held here). An
- * event writes the document's own fields, logging each write; a dropped event puts them
- * back, latest first (tx_abort), a committed one lets the old values go. */
+ * event writes the document's own fields, logging the first write of each (Tx.logged: a
+ * loop that writes a field again and again logs it once); a dropped event puts them back
+ * (tx_abort), a committed one lets the old values go. */
 typedef struct RtFieldUndo {
   uint16_t f;
   Value old;
@@ -72,6 +73,8 @@ typedef struct Tx {
   bool *changed;        /* per document field: set to a new value by this event */
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
   RtVec field_undo;     /* RtFieldUndo */
+  uint8_t *logged;      /* bit per document field: its old value is in field_undo */
+  uint8_t logged_inline[TX_INLINE_FIELDS / 8];
   /* A fragment (`when`, `by`) under way: its result and error. */
   bool in_fragment;
   Value frag_result;

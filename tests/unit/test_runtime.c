@@ -691,6 +691,41 @@ static void test_every_allocation_fails_once_vote_indexed(void **state) {
   assert_true(n > 30);
 }
 
+/* An event logs a document field's old value the first time it writes it, once (the
+ * transaction's undo log): a loop that writes a field 50,000 times allocates exactly what
+ * a loop of 10 does, instead of a log that grows with the loop. */
+static long field_loop_allocations(const char *path, int64_t k) {
+  World w;
+  world_open_ex(&w, path, true);
+  BpArg args[] = {arg("k", bp_int(k))};
+  BpInstance *inst = NULL;
+  BpError err;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "spin", NULL, args, 1, NULL, &inst, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  long n = w.heap.allocations;
+  bp_instance_free(inst);
+  world_close(&w);
+  return n;
+}
+
+static void test_field_writes_logged_once(void **state) {
+  (void)state;
+  char path[] = "/tmp/bpc-field-loop-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  static const char text[] = "document D {\n  n: int\n}\n\nprocess spin \"Spin\" on D {\n  param k: int \"K\"\n"
+                             "  var i: int = 0\n  while i < k {\n    n = i\n    i = i + 1\n  }\n}\n";
+  FILE *f = fdopen(fd, "w");
+  assert_non_null(f);
+  assert_true(fputs(text, f) >= 0);
+  assert_int_equal(fclose(f), 0);
+  long small = field_loop_allocations(path, 10), large = field_loop_allocations(path, 50000);
+  remove(path);
+  assert_int_equal(small, large);
+}
+
 static BpInstance *start_pay(World *w, BpStatus *st) {
   w->clock = ((int64_t)20509 * 1440 + 540) * 60; /* 2026-02-25T09:00 */
   BpValue helpers[] = {bp_user("h1"), bp_user("h2")};
@@ -1265,6 +1300,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_two_stage),
       cmocka_unit_test(test_every_allocation_fails_once_vote_quiet),
       cmocka_unit_test(test_every_allocation_fails_once_vote_indexed),
+      cmocka_unit_test(test_field_writes_logged_once),
       cmocka_unit_test(test_every_allocation_fails_once_timers),
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
