@@ -16,8 +16,9 @@
  *                                        /dev/null): its wall and CPU time, to the
  *                                        microsecond (getrusage; GNU time has 10 ms)
  *
- * A run prints `run N WALL_US CPU_US`: the units of work done, wall time and this
- * process's CPU time (user + system) in microseconds. One warm-up run comes first. The
+ * A run prints `run N WALL_US CPU_US CALLS`: the units of work done, wall time and this
+ * process's CPU time (user + system) in microseconds, and the calls of the host's
+ * allocator the runtime made (allocations, reallocations and frees together). One warm-up run comes first. The
  * host has opened/withdrawn/notify callbacks that count (a host must see its work items)
  * and no journal callback. Exit status 1 when the runtime refuses something: a measure
  * that did not do its work is no figure. */
@@ -34,8 +35,13 @@
 
 #include "bp.h"
 
+/* The host's allocator, counting its calls (allocations, reallocations and frees): a run
+ * prints how many it made. */
+static unsigned long long heap_calls;
+
 static void *heap(void *ud, void *ptr, size_t old_size, size_t new_size) {
   (void)ud, (void)old_size;
+  heap_calls++;
   if (new_size == 0) {
     free(ptr);
     return NULL;
@@ -304,10 +310,11 @@ int main(int argc, char **argv) {
   }
   run(&b, n); /* warm-up */
   for (size_t r = 0; r < runs; r++) {
+    unsigned long long calls = heap_calls;
     int64_t w0 = usec(CLOCK_MONOTONIC), c0 = usec(CLOCK_PROCESS_CPUTIME_ID);
     run(&b, n);
     int64_t c1 = usec(CLOCK_PROCESS_CPUTIME_ID), w1 = usec(CLOCK_MONOTONIC);
-    printf("run %zu %lld %lld\n", n, (long long)(w1 - w0), (long long)(c1 - c0));
+    printf("run %zu %lld %lld %llu\n", n, (long long)(w1 - w0), (long long)(c1 - c0), heap_calls - calls);
     fflush(stdout);
   }
   if (saved) bp_free(b.rt, saved, saved_len);

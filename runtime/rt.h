@@ -359,7 +359,25 @@ typedef struct RtStep {
   /* Only in an event's working state (never saved): `people` is still the instance's own
    * vector, shared without counting references; rt_people_own copies it before a change. */
   uint8_t borrowed;
+  /* How many people approved, rejected, or completed (P_DONE): kept as they act, so a
+   * decision does not count every vote again; never saved (restoring counts them). */
+  uint32_t approved, rejected, done;
+  /* The people by user, for a step of many (rt_people_index): slots of a
+   * hash table holding k + 1 for person k (0: empty), index_cap of them (a power of 2),
+   * or NULL. Never saved. It belongs with `people`: borrowed, copied, handed over and
+   * freed with it, and dropped when a person is added or removed. A cache only: a step
+   * without one is searched person by person. */
+  uint32_t *index;
+  uint32_t index_cap;
 } RtStep;
+
+/* A step of at least this many people gets an index by user (fewer are searched in turn). */
+enum { RT_INDEX_MIN = 16 };
+/* (Re)makes st's index of people by user; out of memory leaves it without one. */
+void rt_people_index(BpRuntime *rt, RtStep *st);
+void rt_people_index_free(BpRuntime *rt, RtStep *st);
+/* st's counts of acts (approved, rejected, done) from its people: for a restored step. */
+void rt_step_recount(RtStep *st);
 
 enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };
 typedef struct RtTimer {

@@ -19,6 +19,9 @@ static int64_t clock_now(BpInstance *inst) {
   return rt->cfg.clock ? rt->cfg.clock(rt->cfg.ud) : inst->s.clock;
 }
 
+static void changed_free(Tx *tx);
+static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
+
 static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
   memset(tx, 0, sizeof *tx);
   tx->inst = inst;
@@ -29,33 +32,50 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
   tx->code = inst->b->b.code + tx->p->code_offset;
   tx->budget = bp_runtime_step_budget(tx->rt);
   tx->now = clock_now(inst);
-  if (!rt_state_copy(tx->rt, &inst->s, &tx->s)) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   BpDoc *doc = inst->doc;
+  bool few = doc->nfields <= TX_INLINE_FIELDS;
+  tx->changed = few ? tx->changed_inline : rt_alloc(tx->rt, doc->nfields);
+  tx->logged = few ? tx->logged_inline : rt_alloc(tx->rt, logged_bytes(doc->nfields));
+  if (!tx->changed || !tx->logged) {
+    changed_free(tx);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  if (!rt_state_copy(tx->rt, &inst->s, &tx->s)) {
+    changed_free(tx);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  /* The event writes the document's own fields, logging each write (rt_set_field). */
   tx->s.nfields = doc->nfields;
-  tx->s.fields = rt_alloc(tx->rt, (doc->nfields ? doc->nfields : 1) * sizeof(Value));
-  if (!tx->s.fields) {
-    rt_state_free(tx->rt, &tx->s);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
-  for (uint16_t i = 0; i < doc->nfields; i++) {
-    rt_ref(doc->fields[i]);
-    tx->s.fields[i] = doc->fields[i];
-  }
-  tx->changed = rt_alloc(tx->rt, doc->nfields ? doc->nfields : 1);
-  if (!tx->changed) {
-    rt_state_free(tx->rt, &tx->s);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
+  tx->s.fields = doc->fields;
   return BP_OK;
 }
 
 static void changed_free(Tx *tx) {
-  if (tx->changed) rt_dealloc(tx->rt, tx->changed, tx->inst->doc->nfields ? tx->inst->doc->nfields : 1);
+  if (tx->changed && tx->changed != tx->changed_inline) rt_dealloc(tx->rt, tx->changed, tx->inst->doc->nfields);
   tx->changed = NULL;
+  if (tx->logged && tx->logged != tx->logged_inline) rt_dealloc(tx->rt, tx->logged, logged_bytes(tx->inst->doc->nfields));
+  tx->logged = NULL;
+}
+
+/* The document's fields as they were before the event, latest write first. */
+static void fields_rollback(Tx *tx) {
+  for (uint32_t i = tx->field_undo.n; i-- > 0;) {
+    RtFieldUndo *u = RT_AT(tx->field_undo, RtFieldUndo, i);
+    rt_unref(tx->rt, tx->s.fields[u->f]);
+    tx->s.fields[u->f] = u->old;
+  }
+  rt_vec_free(tx->rt, &tx->field_undo, sizeof(RtFieldUndo));
+}
+
+static void fields_release(Tx *tx) {
+  for (uint32_t i = 0; i < tx->field_undo.n; i++) rt_unref(tx->rt, RT_AT(tx->field_undo, RtFieldUndo, i)->old);
+  rt_vec_free(tx->rt, &tx->field_undo, sizeof(RtFieldUndo));
 }
 
 static void tx_abort(Tx *tx) {
   rt_undo_rollback(tx); /* the instance's own people as they were */
+  fields_rollback(tx);  /* and the document's fields */
+  tx->s.fields = NULL;  /* the document's */
   rt_stack_clear(tx);
   changed_free(tx);
   rt_state_free(tx->rt, &tx->s);
@@ -71,15 +91,12 @@ static void hand_over_people(RtState *old, RtState *now);
 static BpStatus tx_commit(Tx *tx, bool announce) {
   BpInstance *inst = tx->inst;
   BpDoc *doc = inst->doc;
-  Value *old_fields = doc->fields;
-  doc->fields = tx->s.fields;
-  tx->s.fields = old_fields;
+  fields_release(tx); /* the document has its new values already */
+  tx->s.fields = NULL;
+  tx->s.nfields = 0;
   tx->s.clock = tx->now;
   RtState old = inst->s;
   inst->s = tx->s;
-  inst->s.fields = NULL;
-  old.fields = tx->s.fields;
-  old.nfields = doc->nfields;
   hand_over_people(&old, &inst->s);
   rt_state_free(tx->rt, &old);
   rt_undo_release(tx);
@@ -88,6 +105,8 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->effects = (RtVec){0};
   bool *changed = tx->changed;
   tx->changed = NULL;
+  if (tx->logged != tx->logged_inline) rt_dealloc(tx->rt, tx->logged, logged_bytes(doc->nfields));
+  tx->logged = NULL;
   uint16_t nfields = doc->nfields;
   bool any = false;
   for (uint16_t i = 0; i < nfields; i++) any = any || changed[i];
@@ -96,7 +115,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   doc->refs++;
   deliver(inst, &effects);
   if (any) rt_doc_triggers(doc, BPT_TRIG_CHANGE, changed, inst->proc);
-  rt_dealloc(doc->b->rt, changed, nfields ? nfields : 1);
+  if (changed != tx->changed_inline) rt_dealloc(doc->b->rt, changed, nfields);
   bp_doc_release(doc);
   return BP_OK;
 }
@@ -793,8 +812,10 @@ static void hand_over_people(RtState *old, RtState *now) {
       RtStep *s = RT_AT(now->steps, RtStep, k);
       if (s->borrowed && s->people.v == o->people.v) match = s;
     }
-    if (match) {
+    if (match) { /* with the index of those people */
       o->people = (RtVec){0};
+      o->index = NULL;
+      o->index_cap = 0;
       if (match == RT_AT(now->steps, RtStep, j)) j++;
     }
   }

@@ -619,7 +619,11 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     RtStep *st = RT_AT(s->steps, RtStep, i);
     RtThread *t = find_thread(&s->threads, st->thread);
     if (!t || t->wait != W_STEP) bad(io, "a step nobody waits for");
-    else if (people_consistent(io, st)) waits[t - (RtThread *)s->threads.v]++;
+    else if (people_consistent(io, st)) {
+      waits[t - (RtThread *)s->threads.v]++;
+      rt_step_recount(st); /* the counts and the index are not saved */
+      rt_people_index(io->rt, st);
+    }
   }
   for (uint32_t i = 0; i < s->timers.n && !io->bad; i++) {
     const RtTimer *tm = RT_AT(s->timers, RtTimer, i);

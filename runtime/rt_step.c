@@ -12,6 +12,80 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out);
 
 /* ---- people and items ------------------------------------------------------------------------ */
 
+/* FNV-1a over the user's bytes: users are short names or ids. */
+static uint32_t user_hash(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
+}
+
+void rt_people_index_free(BpRuntime *rt, RtStep *st) {
+  if (st->index) rt_dealloc(rt, st->index, st->index_cap * sizeof *st->index);
+  st->index = NULL;
+  st->index_cap = 0;
+}
+
+void rt_people_index(BpRuntime *rt, RtStep *st) {
+  rt_people_index_free(rt, st);
+  uint32_t n = st->people.n;
+  if (n < RT_INDEX_MIN || n > UINT32_MAX / 8) return;
+  uint32_t cap = 32;
+  while (cap < 2 * n) cap *= 2; /* at most half full */
+  uint32_t *slots = rt_alloc(rt, cap * sizeof *slots);
+  if (!slots) return; /* a cache: the step is searched person by person */
+  for (uint32_t k = 0; k < n; k++) {
+    const char *u = RT_AT(st->people, RtPerson, k)->user.u.s->s;
+    uint32_t h = user_hash(u, strlen(u)) & (cap - 1); /* as strcmp sees it */
+    while (slots[h]) h = (h + 1) & (cap - 1);
+    slots[h] = k + 1;
+  }
+  st->index = slots;
+  st->index_cap = cap;
+}
+
+/* The person of st named USER (as strcmp compares: up to a NUL in the name) with the
+ * oldest open item, or -1. */
+static int64_t open_person(const RtStep *st, const char *user) {
+  int64_t best = -1;
+  uint32_t best_item = 0;
+  if (!st->index) {
+    for (uint32_t k = 0; k < st->people.n; k++) {
+      const RtPerson *p = RT_AT(st->people, RtPerson, k);
+      if (p->item && (!best_item || p->item < best_item) && strcmp(p->user.u.s->s, user) == 0)
+        best = k, best_item = p->item;
+    }
+    return best;
+  }
+  uint32_t mask = st->index_cap - 1;
+  for (uint32_t h = user_hash(user, strlen(user)) & mask; st->index[h]; h = (h + 1) & mask) {
+    uint32_t k = st->index[h] - 1;
+    const RtPerson *p = RT_AT(st->people, RtPerson, k);
+    if (p->item && (!best_item || p->item < best_item) && strcmp(p->user.u.s->s, user) == 0)
+      best = k, best_item = p->item;
+  }
+  return best;
+}
+
+void rt_step_recount(RtStep *st) {
+  st->approved = st->rejected = st->done = 0;
+  for (uint32_t k = 0; k < st->people.n; k++) {
+    uint8_t act = RT_AT(st->people, RtPerson, k)->act;
+    st->approved += act == P_APPROVED;
+    st->rejected += act == P_REJECTED;
+    st->done += act == P_DONE;
+  }
+}
+
+/* The index of a step whose people were just copied: a copy of the borrowed one (the
+ * people keep their places), or none. */
+static void index_copy(BpRuntime *rt, RtStep *st) {
+  if (!st->index) return;
+  uint32_t *slots = rt_alloc(rt, st->index_cap * sizeof *slots);
+  if (slots) memcpy(slots, st->index, st->index_cap * sizeof *slots);
+  else st->index_cap = 0;
+  st->index = slots;
+}
+
 bool rt_people_own(Tx *tx, RtStep *st) {
   if (!st->borrowed) return true;
   RtVec own = {0};
@@ -28,6 +102,7 @@ bool rt_people_own(Tx *tx, RtStep *st) {
   }
   st->people = own;
   st->borrowed = 0;
+  index_copy(tx->rt, st);
   return true;
 }
 
@@ -85,8 +160,11 @@ void rt_step_free(BpRuntime *rt, RtStep *st) {
   rt_unref(rt, st->offsets);
   if (st->borrowed) { /* the instance's state frees them */
     st->people = (RtVec){0};
+    st->index = NULL;
+    st->index_cap = 0;
     return;
   }
+  rt_people_index_free(rt, st);
   for (uint32_t i = 0; i < st->people.n; i++) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     rt_unref(rt, who->user);
@@ -124,6 +202,7 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   for (uint32_t i = 0; i < who.u.l->n; i++)
     if (who.u.l->items[i].type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
   if (!rt_people_own(tx, st)) return false;
+  rt_people_index_free(tx->rt, st); /* made again once everyone is in */
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   uint32_t before = st->people.n, n = who.u.l->n;
@@ -149,6 +228,7 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
     ok = open_item(tx, st, who_p);
   }
   rt_unref(tx->rt, all);
+  if (ok) rt_people_index(tx->rt, st);
   return ok;
 }
 
@@ -340,12 +420,6 @@ void rt_fire_due(Tx *tx, int64_t until) {
 
 typedef enum Outcome { UNDECIDED, APPROVED, REJECTED } Outcome;
 
-static uint32_t count_acts(const RtStep *st, uint8_t act) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < st->people.n; i++) n += RT_AT(st->people, RtPerson, i)->act == act;
-  return n;
-}
-
 static const RtPerson *first_to_act(const RtStep *st) {
   const RtPerson *best = NULL;
   for (uint32_t i = 0; i < st->people.n; i++) {
@@ -402,11 +476,11 @@ static Outcome approval_outcome(const Tx *tx, const RtStep *st) {
   const BptStep *d = &tx->p->steps[st->t];
   if (d->mode == BPT_MODE_BITRIX) {
     bool yes, no;
-    rt_bitrix_vote(count_acts(st, P_APPROVED), count_acts(st, P_REJECTED), st->people.n, st->percent,
+    rt_bitrix_vote(st->approved, st->rejected, st->people.n, st->percent,
                    (d->flags & BPT_STEP_WAIT_ALL) != 0, &yes, &no);
     return yes ? APPROVED : no ? REJECTED : UNDECIDED;
   }
-  int64_t total = st->people.n, a = count_acts(st, P_APPROVED), r = count_acts(st, P_REJECTED);
+  int64_t total = st->people.n, a = st->approved, r = st->rejected;
   int64_t open = total - a - r;
   bool yes = false, no = false;
   switch (d->mode) {
@@ -517,10 +591,10 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
     return true;
   }
   case BPT_STEP_APPROVE: {
-    int64_t total = st->people.n, a = count_acts(st, P_APPROVED);
+    int64_t total = st->people.n, a = st->approved;
     m[0] = rt_bool(!timed_out && outcome == APPROVED);
     m[1] = rt_int(a);
-    m[2] = rt_int(count_acts(st, P_REJECTED));
+    m[2] = rt_int(st->rejected);
     m[3] = rt_int(total);
     m[4] = rt_int(d->mode == BPT_MODE_BITRIX ? rt_bitrix_percent(a, total) : total ? a * 100 / total : 0);
     if (!user_or_empty(tx, last, &m[5]) || !comment_or_empty(tx, last, &m[6])) return false;
@@ -530,7 +604,7 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
   }
   default: /* review */
     if (!comments_list(tx, st, &m[0])) return false;
-    m[1] = rt_int(count_acts(st, P_DONE));
+    m[1] = rt_int(st->done);
     m[2] = rt_bool(timed_out);
     return true;
   }
@@ -557,7 +631,7 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out) {
   else if (d->kind == BPT_STEP_APPROVE) {
     how = outcome == APPROVED ? "approved" : "rejected";
     if (rt_journaling(tx))
-      snprintf(counts, sizeof counts, " (%u of %u approved)", count_acts(st, P_APPROVED), st->people.n);
+      snprintf(counts, sizeof counts, " (%u of %u approved)", st->approved, st->people.n);
   } else how = "done";
   rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
   rt_journal(tx, BP_J_CLOSED, rt_step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
@@ -579,8 +653,8 @@ bool rt_step_settled(Tx *tx, uint32_t step_id) {
   const BptStep *d = &tx->p->steps[st->t];
   bool done;
   if (d->kind == BPT_STEP_APPROVE) done = approval_outcome(tx, st) != UNDECIDED;
-  else if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) done = count_acts(st, P_DONE) == st->people.n;
-  else done = count_acts(st, P_DONE) > 0;
+  else if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) done = st->done == st->people.n;
+  else done = st->done > 0;
   return done ? close_step(tx, step_id, false) : true;
 }
 
@@ -700,6 +774,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
 bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_t pc) {
   uint32_t step_id = st->id;
   if (!rt_people_own(tx, st)) return false;
+  rt_people_index_free(tx->rt, st); /* people go: their places change */
   for (uint32_t i = st->people.n; i-- > 0;) {
     RtPerson *p = RT_AT(st->people, RtPerson, i);
     if (p->act != P_NONE) continue;
@@ -766,9 +841,32 @@ bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc) {
 
 /* ---- acting on an item ----------------------------------------------------------------------- */
 
+/* USER's oldest open item of the kinds wanted, found step by step through each step's
+ * index of its people (open_person). */
+static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *step_id, uint32_t *person,
+                            char *why, size_t why_size) {
+  uint32_t best = 0;
+  for (uint32_t i = 0; i < tx->s.steps.n; i++) {
+    RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+    if ((tx->p->steps[st->t].kind == BPT_STEP_APPROVE) != approval) continue;
+    int64_t k = open_person(st, user);
+    if (k < 0) continue;
+    const RtPerson *p = RT_AT(st->people, RtPerson, k);
+    if (!best || p->item < best) {
+      best = p->item;
+      *step_id = st->id;
+      *person = (uint32_t)k;
+    }
+  }
+  if (best) return true;
+  snprintf(why, why_size, "no open %s for %s", approval ? "approval" : "task, review or request", user);
+  return false;
+}
+
 /* The open item to act on: ITEM itself, or USER's oldest open item of the kinds wanted. */
 bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step_id,
                       uint32_t *person, char *why, size_t why_size) {
+  if (!item) return find_users_item(tx, user, approval, step_id, person, why, why_size);
   uint32_t best = 0;
   for (uint32_t i = 0; i < tx->s.steps.n; i++) {
     RtStep *st = RT_AT(tx->s.steps, RtStep, i);
@@ -814,6 +912,9 @@ bool rt_record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char 
   p->act = act;
   p->item = 0;
   p->order = ++st->acted;
+  st->approved += act == P_APPROVED;
+  st->rejected += act == P_REJECTED;
+  st->done += act == P_DONE;
   p->at = tx->now;
   rt_unref(tx->rt, p->comment);
   p->comment = c;
@@ -859,8 +960,8 @@ bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, 
     if (rf->to_slot) {
       rt_unref(tx->rt, tx->s.slots[rf->index]);
       tx->s.slots[rf->index] = v;
-    } else {
-      rt_set_field(tx, rf->index, v);
+    } else if (!rt_set_field(tx, rf->index, v)) {
+      return false;
     }
     if (rt_journaling(tx)) {
       RtBuf b = {0};

@@ -323,10 +323,24 @@ void rt_enter_state(Tx *tx, uint16_t q) {
 }
 
 /* A document field gets a new value (this event's changes start the processes watching). */
-void rt_set_field(Tx *tx, uint16_t f, Value v) {
-  if (!rt_equal(tx->s.fields[f], v) || tx->s.fields[f].type != v.type) tx->changed[f] = true;
-  rt_unref(tx->rt, tx->s.fields[f]);
-  tx->s.fields[f] = v;
+bool rt_set_field(Tx *tx, uint16_t f, Value v) {
+  Value *at = &tx->s.fields[f];
+  if (!rt_equal(*at, v) || at->type != v.type) tx->changed[f] = true;
+  if (tx->logged[f / 8] >> (f % 8) & 1) { /* this event's own value: it goes */
+    rt_unref(tx->rt, *at);
+    *at = v;
+    return true;
+  }
+  RtFieldUndo *u = rt_vec_push(tx->rt, &tx->field_undo, sizeof *u);
+  if (!u) {
+    rt_unref(tx->rt, v);
+    return nomem(tx);
+  }
+  u->f = f;
+  u->old = *at; /* its reference moves to the log */
+  tx->logged[f / 8] |= (uint8_t)(1u << (f % 8));
+  *at = v;
+  return true;
 }
 
 /* ---- the operand stack ----------------------------------------------------------------------- */
@@ -746,7 +760,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = tx->stack[--tx->sp];
       const BptDoctype *dt = &tx->b->b.doctypes[tx->p->doctype];
       if (!fits_store(tx, x, dt->fields[in->arg[0]].type, -1, pc, "document field", in->arg[0])) return false;
-      rt_set_field(tx, (uint16_t)in->arg[0], x);
+      if (!rt_set_field(tx, (uint16_t)in->arg[0], x)) return false;
       if (rt_journaling(tx)) {
         RtBuf b = {0};
         rt_buf_printf(rt, &b, "%s = ", rt_string(tx->b, dt->fields[in->arg[0]].name));

@@ -38,6 +38,17 @@ typedef struct RtUndo {
   RtPerson old;
 } RtUndo;
 
+/* A document field this event wrote: its value before (the reference held here). An
+ * event writes the document's own fields, logging the first write of each (Tx.logged: a
+ * loop that writes a field again and again logs it once); a dropped event puts them back
+ * (tx_abort), a committed one lets the old values go. */
+typedef struct RtFieldUndo {
+  uint16_t f;
+  Value old;
+} RtFieldUndo;
+
+enum { TX_INLINE_FIELDS = 32 };
+
 typedef struct Tx {
   BpInstance *inst;
   BpRuntime *rt;
@@ -60,6 +71,10 @@ typedef struct Tx {
   bool advancing, budget_carried;
   uint32_t fired;
   bool *changed;        /* per document field: set to a new value by this event */
+  bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
+  RtVec field_undo;     /* RtFieldUndo */
+  uint8_t *logged;      /* bit per document field: its old value is in field_undo */
+  uint8_t logged_inline[TX_INLINE_FIELDS / 8];
   /* A fragment (`when`, `by`) under way: its result and error. */
   bool in_fragment;
   Value frag_result;
@@ -105,7 +120,9 @@ RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t ste
 void rt_remove_thread(Tx *tx, uint32_t tid);
 void rt_cancel_thread(Tx *tx, uint32_t tid);
 void rt_enter_state(Tx *tx, uint16_t q);
-void rt_set_field(Tx *tx, uint16_t f, Value v);
+/* Document field f gets v (its reference taken over); the old value is logged. False when
+ * out of memory (v released, the field as it was). */
+bool rt_set_field(Tx *tx, uint16_t f, Value v);
 bool rt_pop_typed(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc);
 void rt_stack_clear(Tx *tx);
 void rt_pop_n(Tx *tx, unsigned n, Value *vals);

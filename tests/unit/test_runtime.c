@@ -659,6 +659,73 @@ static void test_every_allocation_fails_once_vote_quiet(void **state) {
   assert_true(n > 20);
 }
 
+/* A vote of 17: a step of so many people keeps an index of them by user (RtStep.index),
+ * copied when an event copies the people and made again on restore. A failure anywhere,
+ * also in making or copying the index, changes nothing; a step left without its index is
+ * searched person by person and decides the same. */
+static BpInstance *start_vote17(World *w, BpStatus *st) {
+  static const char *names[17] = {"v1", "v2",  "v3",  "v4",  "v5",  "v6",  "v7",  "v8", "v9",
+                                  "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17"};
+  BpValue voters[17];
+  for (int i = 0; i < 17; i++) voters[i] = bp_user(names[i]);
+  BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 17)), arg("title", bp_string("Budget"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "simple_vote", NULL, args, 2, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_vote_indexed(void **state) {
+  (void)state;
+  static const Ev evs[] = {
+      {EV_DECIDE, "v3", NULL, 0}, {EV_REJECT, "v17", "no", 0}, {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_DECIDE, "v1", NULL, 0}, {EV_DECIDE, "v2", NULL, 0},  {EV_DECIDE, "v4", NULL, 0},
+      {EV_DECIDE, "v5", NULL, 0}, {EV_DECIDE, "v6", NULL, 0},  {EV_REJECT, "v10", NULL, 0},
+      {EV_DECIDE, "v7", NULL, 0}, {EV_DECIDE, "v8", NULL, 0},  {EV_DECIDE, "v9", "yes", 0},
+      {EV_REJECT, "v11", NULL, 0}, {EV_REJECT, "v12", NULL, 0}, {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_REJECT, "v13", NULL, 0}, {EV_REJECT, "v14", NULL, 0}, {EV_REJECT, "v15", NULL, 0},
+      {EV_DECIDE, "v16", NULL, 0}, /* it waits for all */
+  };
+  long n = fault_sweep_ex("samples/simple_vote.bp", start_vote17, evs, sizeof evs / sizeof evs[0], BP_COMPLETED, true);
+  printf("vote of 17 (indexed) without a journal: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 30);
+}
+
+/* An event logs a document field's old value the first time it writes it, once (the
+ * transaction's undo log): a loop that writes a field 50,000 times allocates exactly what
+ * a loop of 10 does, instead of a log that grows with the loop. */
+static long field_loop_allocations(const char *path, int64_t k) {
+  World w;
+  world_open_ex(&w, path, true);
+  BpArg args[] = {arg("k", bp_int(k))};
+  BpInstance *inst = NULL;
+  BpError err;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "spin", NULL, args, 1, NULL, &inst, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  long n = w.heap.allocations;
+  bp_instance_free(inst);
+  world_close(&w);
+  return n;
+}
+
+static void test_field_writes_logged_once(void **state) {
+  (void)state;
+  char path[] = "/tmp/bpc-field-loop-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  static const char text[] = "document D {\n  n: int\n}\n\nprocess spin \"Spin\" on D {\n  param k: int \"K\"\n"
+                             "  var i: int = 0\n  while i < k {\n    n = i\n    i = i + 1\n  }\n}\n";
+  FILE *f = fdopen(fd, "w");
+  assert_non_null(f);
+  assert_true(fputs(text, f) >= 0);
+  assert_int_equal(fclose(f), 0);
+  long small = field_loop_allocations(path, 10), large = field_loop_allocations(path, 50000);
+  remove(path);
+  assert_int_equal(small, large);
+}
+
 static BpInstance *start_pay(World *w, BpStatus *st) {
   w->clock = ((int64_t)20509 * 1440 + 540) * 60; /* 2026-02-25T09:00 */
   BpValue helpers[] = {bp_user("h1"), bp_user("h2")};
@@ -1232,6 +1299,8 @@ int main(void) {
       cmocka_unit_test(test_misuse),
       cmocka_unit_test(test_every_allocation_fails_once_two_stage),
       cmocka_unit_test(test_every_allocation_fails_once_vote_quiet),
+      cmocka_unit_test(test_every_allocation_fails_once_vote_indexed),
+      cmocka_unit_test(test_field_writes_logged_once),
       cmocka_unit_test(test_every_allocation_fails_once_timers),
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
