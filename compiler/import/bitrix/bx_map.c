@@ -88,6 +88,7 @@ typedef struct M {
   const char *author;              /* the field standing for Bitrix's "author" group */
   bool states;                     /* a state machine */
   const char *state_title;         /* the variable SetStateTitleActivity sets, once used */
+  const char *modified;            /* the parameter `modified` conditions read, once used */
   unsigned depth;
 } M;
 
@@ -931,7 +932,8 @@ static X compare(M *m, StrBuf *pre, X left, const char *op, const BxValue *rv) {
     return (X){t, TY_BOOL};
   }
   if (str_eq(op, "modified"))
-    return fail(m, "the condition `modified` (did the field change in this run) has no `.bp` counterpart");
+    return fail(m, "the condition `modified` outside a fieldcondition: Bitrix decides it for document fields "
+                   "(fieldcondition) only");
   if (left.ty == TY_USERS || left.ty == TY_USER) {
     X l = convert(m, left, TY_USERS, "the condition's field");
     if ((str_eq(op, "=") || str_eq(op, "!=")) && empty_value)
@@ -987,6 +989,31 @@ static X compare(M *m, StrBuf *pre, X left, const char *op, const BxValue *rv) {
   X r = value(m, rv, left.ty, "the condition's value");
   if (!r.s) return r;
   return (X){arena_printf(a, "%s %s %s", left.s, bop, r.s), TY_BOOL};
+}
+
+/* `FIELD modified` of a fieldcondition. Bitrix (CBPFieldCondition) reads the start
+ * parameter ModifiedDocumentField, the codes of the fields whose change started the
+ * process: true when FIELD is one of them, and true when the process was not started
+ * by a change (the parameter is no list then). Here that parameter is a text of
+ * codes separated by commas, "*" (its default) when not started by a change. */
+static X modified_test(M *m, const char *field) {
+  char *code = arena_strdup(&m->a, field); /* Bitrix reads F_PRINTABLE as F */
+  if (!strip_suffix(code, "_PRINTABLE")) strip_suffix(code, "_printable");
+  if (!m->modified) {
+    m->modified = ident(m, "ModifiedDocumentField");
+    sb_printf(&m->vars, "  # the codes of the fields whose change started the process, separated by commas;\n"
+                        "  # * when no change started it (then every `modified` condition holds, as in Bitrix)\n");
+    sb_printf(&m->vars, "  param %s: string = \"*\" \"Fields changed\"\n", m->modified);
+    if (first_time(m, "modified"))
+      warn(m, "the condition `modified` reads the start parameter %s (the fields whose change started the "
+              "process, separated by commas; * when none did): the host gives it, as Bitrix's ModifiedDocumentField",
+           m->modified);
+  }
+  for (const char *c = code; *c; c++)
+    if (*c == ',' || *c == '"' || *c == '{' || *c == '}' || *c == '\\' || (unsigned char)*c < ' ')
+      return fail(m, "`modified` on the field code %s, which holds a character a list of codes cannot", code);
+  return (X){arena_printf(&m->a, "%s == \"*\" or contains(\",{%s},\", \",%s,\")", m->modified, m->modified, code),
+             TY_BOOL};
 }
 
 /* The left side of a fieldcondition / propertyvariablecondition item. */
@@ -1047,6 +1074,21 @@ static X condition(M *m, const BxValue *props, StrBuf *pre) {
         fail(m, "a %s item is not [name, operator, value, joiner]", key);
         ok = false;
         break;
+      }
+      if (str_eq(op, "modified")) {
+        if (!str_eq(key, "fieldcondition")) {
+          fail(m, "`modified` on %s, which is no document field: Bitrix tests only the document's fields for a change", name);
+          ok = false;
+          break;
+        }
+        X c = modified_test(m, name);
+        if (!c.s) {
+          ok = false;
+          break;
+        }
+        if (i > 0) sb_puts(&b, truthy(joiner) ? " or " : " and ");
+        sb_printf(&b, "(%s)", c.s);
+        continue;
       }
       left = cond_left(m, key, name);
     }
