@@ -89,6 +89,8 @@ typedef struct M {
   bool states;                     /* a state machine */
   const char *state_title;         /* the variable SetStateTitleActivity sets, once used */
   const char *modified;            /* the parameter `modified` conditions read, once used */
+  const BxValue *finalization;     /* the StateFinalizationActivity of the state being mapped */
+  bool in_finalization;            /* mapping it, before a goto */
   unsigned depth;
 } M;
 
@@ -1659,6 +1661,57 @@ static bool holds_type(const BxValue *act, const char *type, unsigned depth) {
   return false;
 }
 
+static unsigned count_type(const BxValue *act, const char *type, unsigned depth) {
+  const char *t = str_of(bx_get(act, "Type"));
+  unsigned n = t && str_eq(t, type);
+  const BxValue *c = children_of(act);
+  for (uint32_t i = 0; c && depth < BX_MAX_ACTIVITY_DEPTH && i < c->u.a.n; i++)
+    n += count_type(c->u.a.vals[i], type, depth + 1);
+  return n;
+}
+
+/* A step with a result, or a host action: mapped twice, its result would be declared twice. */
+static bool holds_result_step(const BxValue *act, unsigned depth) {
+  const char *t = str_of(bx_get(act, "Type"));
+  if (t && (str_eq(t, "ApproveActivity") || str_eq(t, "ReviewActivity") || str_eq(t, "RequestInformationActivity") ||
+            str_eq(t, "Task2Activity") || !known_type(t)))
+    return true;
+  const BxValue *c = children_of(act);
+  for (uint32_t i = 0; c && depth < BX_MAX_ACTIVITY_DEPTH && i < c->u.a.n; i++)
+    if (holds_result_step(c->u.a.vals[i], depth + 1)) return true;
+  return false;
+}
+
+/* A state's StateFinalizationActivity: Bitrix (CBPStateActivity) runs it when the
+ * state's initialization or event handler that ran a SetStateActivity has finished,
+ * before the next state; a handler that sets no next state does not run it. With
+ * `goto` at the end of the handler, that is right before each `goto` of the state. */
+static const BxValue *state_finalization(M *m, const BxValue *st) {
+  const BxValue *sc = children_of(st), *fin = NULL;
+  for (uint32_t j = 0; sc && j < sc->u.a.n; j++) {
+    const char *t = str_of(bx_get(sc->u.a.vals[j], "Type"));
+    if (t && str_eq(t, "StateFinalizationActivity")) {
+      if (fin) fail(m, "two StateFinalizationActivity in one state");
+      fin = sc->u.a.vals[j];
+    }
+  }
+  if (!fin) return NULL;
+  const BxValue *on = bx_get(fin, "Activated");
+  if (on && str_of(on) && str_eq(str_of(on), "N")) return NULL;
+  if (holds_type(fin, "SetStateActivity", 0)) {
+    fail(m, "a SetStateActivity in the StateFinalizationActivity %s: the state is being left already",
+         str_of(bx_get(fin, "Name")) ? str_of(bx_get(fin, "Name")) : "");
+    return NULL;
+  }
+  if (count_type(st, "SetStateActivity", 0) > 1 && holds_result_step(fin, 0)) {
+    fail(m, "the StateFinalizationActivity %s holds a step with results and the state is left from several "
+            "places: `.bp` runs it before each `goto` and would declare its results twice",
+         str_of(bx_get(fin, "Name")) ? str_of(bx_get(fin, "Name")) : "");
+    return NULL;
+  }
+  return fin;
+}
+
 static void state_machine(M *m, const BxValue *root) {
   const BxValue *c = children_of(root);
   const char *initial = prop_text(m, bx_get(root, "Properties"), "InitialStateName");
@@ -1685,9 +1738,8 @@ static void state_machine(M *m, const BxValue *root) {
         const char *t = str_of(bx_get(sc->u.a.vals[j], "Type"));
         if (t && str_eq(t, "EventDrivenActivity")) has_events = true;
         else if (t && str_eq(t, "StateInitializationActivity")) init = sc->u.a.vals[j];
-        else if (t && str_eq(t, "StateFinalizationActivity"))
-          fail(m, "StateFinalizationActivity (steps on leaving a state) has no `.bp` counterpart");
       }
+      m->finalization = state_finalization(m, st);
       if (!has_events && !init) {
         line(m, "%s %s final", state_name(m, nm), quote(m, *title ? title : nm));
         continue;
@@ -1739,6 +1791,7 @@ static void state_machine(M *m, const BxValue *root) {
       m->ind--;
       line(m, "}");
     }
+  m->finalization = NULL;
   if (end_needed) line(m, "bx_end \"End\" final");
   m->ind--;
   line(m, "}");
@@ -1789,6 +1842,14 @@ static void activity(M *m, const BxValue *act) {
              str_eq(type, "SequentialWorkflowActivity")) {
     children(m, act);
   } else {
+    if (str_eq(type, "SetStateActivity") && m->finalization && !m->in_finalization) {
+      /* the state's StateFinalizationActivity, which Bitrix runs on leaving it */
+      m->in_finalization = true;
+      children(m, m->finalization);
+      m->in_finalization = false;
+      m->act_name = name;
+      m->act_type = type;
+    }
     if (*title) line(m, "# %s: %s", comment_text(m, name), comment_text(m, title));
     if (str_eq(type, "ApproveActivity")) approve_activity(m, act, p, name);
     else if (str_eq(type, "ReviewActivity")) review_activity(m, p, name);
