@@ -141,7 +141,7 @@ want_of() {
   codecondition.bpt) echo 'activity W1 (WhileActivity) at Template/W1: the condition is PHP code (codecondition)' ;;
   count.bpt) echo 'at byte 0: the array claims 99999999 members, more than the data holds' ;;
   duplicate-name.bpt) echo 'the activity Name A3 is used twice (at byte 1131)' ;;
-  finalization-results.bpt) echo 'activity draft (StateActivity) at : the StateFinalizationActivity F1 holds a step with results' ;;
+  finalization-results.bpt) echo 'activity draft (StateActivity) at Template/draft: the StateFinalizationActivity F1 holds a step with results' ;;
   formula.bpt) echo 'the calculation `=implode(", ", {=Template:Voters})` is not in the subset' ;;
   not-template.bpt) echo 'no TEMPLATE with a root activity' ;;
   object.bpt) echo 'at byte 20: a PHP object' ;;
