@@ -150,6 +150,7 @@ want_of() {
   trailing-zlib.bpt) echo 'at byte 604: 4 bytes after the end of the zlib data' ;;
   trailing.bpt) echo 'at byte 1840: 1 bytes after the end of the data' ;;
   truncated-zlib.bpt) echo 'the zlib data is truncated' ;;
+  user-object.bpt) echo "activity V1 (SetVariableActivity) at Template/V1: \`{=User:ID}\`: Bitrix's User object is the user the running request acts for" ;;
   utf8.bpt) echo 'at byte 25: the text is not UTF-8' ;;
   deep.bpt) echo 'arrays nested more than 256 deep' ;;
   bomb.bpt) echo 'inflates to more than 67108864 bytes' ;;

@@ -89,6 +89,7 @@ typedef struct M {
   bool states;                     /* a state machine */
   const char *state_title;         /* the variable SetStateTitleActivity sets, once used */
   const char *modified;            /* the parameter `modified` conditions read, once used */
+  const char *workflow_id, *workflow_template; /* the parameters {=Workflow:…} read, once used */
   const BxValue *finalization;     /* the StateFinalizationActivity of the state being mapped */
   bool in_finalization;            /* mapping it, before a goto */
   bool next_var;                   /* this handler's SetStateActivity set bx_next (see handler()) */
@@ -369,6 +370,25 @@ static Sym *doc_field(M *m, const char *f) {
   return s;
 }
 
+/* {=Workflow:F}: Bitrix gives the template's id for TemplateId and the workflow's
+ * instance id for any other field (ActivityRuntimePropertyGetter). Neither is known
+ * to the template: each is a start parameter, which the host gives. */
+static X workflow_field(M *m, const char *field) {
+  static const char want[] = "templateid"; /* Bitrix compares mb_strtolower($field) */
+  bool tpl = strlen(field) == sizeof want - 1;
+  for (size_t i = 0; tpl && field[i]; i++)
+    tpl = (field[i] >= 'A' && field[i] <= 'Z' ? field[i] - 'A' + 'a' : field[i]) == want[i];
+  const char **slot = tpl ? &m->workflow_template : &m->workflow_id;
+  if (!*slot) {
+    *slot = ident(m, tpl ? "WorkflowTemplateId" : "WorkflowId");
+    sb_printf(&m->vars, "  param %s: %s \"%s\"\n", *slot, tpl ? "int" : "string",
+              tpl ? "Workflow template id" : "Workflow id");
+    warn(m, "`{=Workflow:%s}` reads the start parameter %s (Bitrix's %s): the host gives it", field, *slot,
+         tpl ? "template id" : "workflow instance id");
+  }
+  return (X){*slot, tpl ? TY_INT : TY_STRING};
+}
+
 /* {=Object:Field[ > modifier]} given its inside (after `{=`, before `}`). */
 static X ref_expr_as(M *m, const char *inside, bool in_text);
 static X ref_expr(M *m, const char *inside) { return ref_expr_as(m, inside, false); }
@@ -396,9 +416,13 @@ static X ref_expr_as(M *m, const char *inside, bool in_text) {
   else if (str_eq(obj, "System")) {
     if (str_eq(field, "Now") || str_eq(field, "NowLocal")) x = (X){"now()", TY_DATETIME};
     else if (str_eq(field, "Date")) x = (X){"today()", TY_DATE};
-    else return fail(m, "`{=System:%s}` is not known (Now, NowLocal and Date are)", field);
-  } else if (str_eq(obj, "Workflow") || str_eq(obj, "User")) {
-    return fail(m, "`{=%s:%s}`: the %s object has no `.bp` counterpart", obj, field, obj);
+    else if (str_eq(field, "Eol")) x = (X){"\"\\n\"", TY_STRING}; /* PHP_EOL */
+    else return fail(m, "`{=System:%s}` is not known (Now, NowLocal, Date and Eol are)", field);
+  } else if (str_eq(obj, "Workflow")) {
+    x = workflow_field(m, field);
+  } else if (str_eq(obj, "User")) {
+    return fail(m, "`{=User:%s}`: Bitrix's User object is the user the running request acts for, "
+                   "which `.bp` does not keep", field);
   } else {
     Res *r = find_res(m, obj);
     if (!r) return fail(m, "`{=%s:%s}` reads the results of %s, which is not a step before this one", obj, field, obj);
