@@ -133,14 +133,41 @@ bombs=""
 if ${CC:-cc} -o "$TMP/bomb" "$TMP/bomb.c" -lz 2>/dev/null && "$TMP/bomb" >"$TMP/bomb.bpt"; then bombs=$TMP/bomb.bpt
 else echo "bitrix.sh: no C compiler with zlib here; the inflate bomb is left to the unit tests"
 fi
+# The message each one must give: the check that refuses it, not merely any error
+# (a template that a missing check let through would fail later with another one).
+want_of() {
+  case $(basename "$1") in
+  code.bpt) echo 'activity A1_vote (CodeActivity) at Template/A1_vote: CodeActivity holds PHP code' ;;
+  codecondition.bpt) echo 'activity W1 (WhileActivity) at Template/W1: the condition is PHP code (codecondition)' ;;
+  count.bpt) echo 'at byte 0: the array claims 99999999 members, more than the data holds' ;;
+  duplicate-name.bpt) echo 'the activity Name A3 is used twice (at byte 1131)' ;;
+  finalization-results.bpt) echo 'activity draft (StateActivity) at Template/draft: the StateFinalizationActivity F1 holds a step with results' ;;
+  formula.bpt) echo 'the calculation `=implode(", ", {=Template:Voters})` is not in the subset' ;;
+  not-template.bpt) echo 'no TEMPLATE with a root activity' ;;
+  object.bpt) echo 'at byte 20: a PHP object' ;;
+  reference.bpt) echo 'at byte 27: a PHP reference' ;;
+  string-length.bpt) echo "at byte 20: the string's length 5 does not match its bytes" ;;
+  trailing-zlib.bpt) echo 'at byte 604: 4 bytes after the end of the zlib data' ;;
+  trailing.bpt) echo 'at byte 1840: 1 bytes after the end of the data' ;;
+  truncated-zlib.bpt) echo 'the zlib data is truncated' ;;
+  user-object.bpt) echo "activity V1 (SetVariableActivity) at Template/V1: \`{=User:ID}\`: Bitrix's User object is the user the running request acts for" ;;
+  utf8.bpt) echo 'at byte 25: the text is not UTF-8' ;;
+  deep.bpt) echo 'arrays nested more than 256 deep' ;;
+  bomb.bpt) echo 'inflates to more than 67108864 bytes' ;;
+  esac
+}
 for t in "$HERE"/bad/*.bpt "$TMP/deep.bpt" $bombs; do
   name=bitrix/bad/$(basename "$t")
+  want=$(want_of "$t")
+  if [ -z "$want" ]; then fail "$name" "no expected message for it in bitrix.sh"; continue; fi
   for cmd in import compile; do
+    rm -f "$TMP/never.bundle"
     run "$TMP/out" "$TMP/err" "$BPC" $cmd "$t" -o "$TMP/never.bundle"
     [ $cmd = import ] && run "$TMP/out" "$TMP/err" "$BPC" import "$t"
     sound "$name $cmd" || continue
     if [ "$rc" -ne 1 ]; then fail "$name $cmd" "exit status $rc, not 1: $(head -n 3 "$TMP/err")"
     elif ! grep -q -F "$t: error: " "$TMP/err"; then fail "$name $cmd" "no '$t: error: ...' message: $(head -n 3 "$TMP/err")"
+    elif ! grep -q -F "$want" "$TMP/err"; then fail "$name $cmd" "not refused by its check ('$want'): $(head -n 3 "$TMP/err")"
     elif [ -e "$TMP/never.bundle" ]; then fail "$name $cmd" "a bundle was written"
     else pass
     fi

@@ -53,6 +53,7 @@ typedef struct E {
   PtrVec idents;  /* variable names given to helpers */
   PtrVec results; /* Res */
   W *vars;        /* VARIABLES, helpers appended */
+  bool tail;      /* the statement being written is the last its state's handler runs */
 } E;
 
 static W *w_str(E *e, const char *s) {
@@ -933,6 +934,7 @@ static bool if_stmt(E *e, const Stmt *s, W *out) {
 }
 
 static bool while_stmt(E *e, const Stmt *s, W *out) {
+  e->tail = false; /* a round is followed by the next */
   W *a = activity(e, "WhileActivity", NULL, "Loop");
   W *pre = w_arr(e, true);
   if (!condition(e, props(a), s->u.while_.cond, pre)) return false;
@@ -951,6 +953,7 @@ static bool while_stmt(E *e, const Stmt *s, W *out) {
 }
 
 static bool parallel(E *e, const Stmt *s, W *out) {
+  e->tail = false; /* a branch is followed by the others, or by what the winner goes on with */
   if (!s->u.parallel.any) {
     W *a = activity(e, "ParallelActivity", NULL, "Parallel");
     for (uint32_t i = 0; i < s->u.parallel.n; i++) {
@@ -1035,6 +1038,9 @@ static bool stmt(E *e, const Stmt *s, W *out) {
   case S_GOTO: {
     W *a = activity(e, "SetStateActivity", NULL, "Go to state");
     w_sets(e, props(a), "TargetStateName", s->u.goto_.state.s);
+    /* Bitrix's SetStateActivity only names the next state and the handler goes on;
+     * `goto` leaves at once, which is CancelCurrentState Y (where more may follow) */
+    if (!e->tail) w_sets(e, props(a), "CancelCurrentState", "Y");
     w_push(e, out, a);
     return true;
   }
@@ -1058,8 +1064,43 @@ static bool stmt(E *e, const Stmt *s, W *out) {
 }
 
 static bool block(E *e, const Block *b, W *out) {
-  for (uint32_t i = 0; i < b->n; i++)
+  bool tail = e->tail;
+  for (uint32_t i = 0; i < b->n; i++) {
+    e->tail = tail && i + 1 == b->n;
     if (!stmt(e, b->stmts[i], out)) return false;
+  }
+  e->tail = tail;
+  return true;
+}
+
+/* A block with a step that waits (for people, time or the host). */
+static bool block_waits(const Block *b) {
+  for (uint32_t i = 0; b && i < b->n; i++) {
+    const Stmt *s = b->stmts[i];
+    switch (s->kind) {
+    case S_HUMAN: case S_WAIT: case S_PARALLEL: case S_CALL: case S_START: return true;
+    case S_IF:
+      for (uint32_t k = 0; k < s->u.if_.n; k++)
+        if (block_waits(s->u.if_.blocks[k])) return true;
+      if (block_waits(s->u.if_.otherwise)) return true;
+      break;
+    case S_WHILE:
+      if (block_waits(s->u.while_.body)) return true;
+      break;
+    default: break;
+    }
+  }
+  return false;
+}
+
+/* Every way through the block ends in `goto` or `terminate`. */
+static bool block_leaves(const Block *b) {
+  if (!b || !b->n) return false;
+  const Stmt *s = b->stmts[b->n - 1];
+  if (s->kind == S_GOTO || s->kind == S_TERMINATE) return true;
+  if (s->kind != S_IF || !s->u.if_.otherwise || !block_leaves(s->u.if_.otherwise)) return false;
+  for (uint32_t k = 0; k < s->u.if_.n; k++)
+    if (!block_leaves(s->u.if_.blocks[k])) return false;
   return true;
 }
 
@@ -1100,9 +1141,16 @@ static bool states(E *e, const States *st, W *root) {
     W *sa = activity(e, "StateActivity", s->name.s, label ? label : s->name.s);
     if (!str_eq(name_of(sa), s->name.s))
       return refuse(e, s->name.span, "the state `%s` cannot be an activity Name in Bitrix (a plain, unique name is)", s->name.s);
+    if (s->enter && s->ncommands && block_waits(s->enter))
+      return refuse(e, s->enter->span,
+                    "a state whose `enter` waits and that has commands: Bitrix offers a state's commands only once "
+                    "its initialization is done, `.bp` while `enter` runs");
     if (s->enter) {
       W *init = activity(e, "StateInitializationActivity", NULL, "Entering the state");
-      if (!block(e, s->enter, kids(init))) return false;
+      e->tail = true;
+      bool ok = block(e, s->enter, kids(init));
+      e->tail = false;
+      if (!ok) return false;
       w_push(e, kids(sa), init);
     }
     for (uint32_t k = 0; k < s->ncommands; k++) {
@@ -1128,8 +1176,23 @@ static bool states(E *e, const States *st, W *root) {
         W *go = activity(e, "SetStateActivity", NULL, "Go to state");
         w_sets(e, props(go), "TargetStateName", c->target.s);
         w_push(e, kids(ev), go);
-      } else if (c->body && !block(e, c->body, kids(ev))) {
-        return false;
+      } else if (c->body) {
+        e->tail = true;
+        bool ok = block(e, c->body, kids(ev));
+        e->tail = false;
+        if (!ok) return false;
+        if (!block_leaves(c->body)) {
+          /* Bitrix ends the process after a command that names no next state; naming
+           * this one again stays, as `.bp` does, when entering it runs nothing */
+          if (s->enter)
+            return refuse(e, c->name.span,
+                          "the command `%s` may stay in its state: Bitrix ends the process after a command "
+                          "that names no next state, and naming this one again would run its `enter`",
+                          c->name.s);
+          W *go = activity(e, "SetStateActivity", NULL, "Stay in the state");
+          w_sets(e, props(go), "TargetStateName", s->name.s);
+          w_push(e, kids(ev), go);
+        }
       }
       w_push(e, kids(sa), ev);
     }

@@ -88,6 +88,12 @@ typedef struct M {
   const char *author;              /* the field standing for Bitrix's "author" group */
   bool states;                     /* a state machine */
   const char *state_title;         /* the variable SetStateTitleActivity sets, once used */
+  const char *modified;            /* the parameter `modified` conditions read, once used */
+  const char *workflow_id, *workflow_template; /* the parameters {=Workflow:…} read, once used */
+  const BxValue *finalization;     /* the StateFinalizationActivity of the state being mapped */
+  bool in_finalization;            /* mapping it, before a goto */
+  bool next_var;                   /* this handler's SetStateActivity set bx_next (see handler()) */
+  const char *next;                /* the variable bx_next, once declared */
   unsigned depth;
 } M;
 
@@ -364,6 +370,25 @@ static Sym *doc_field(M *m, const char *f) {
   return s;
 }
 
+/* {=Workflow:F}: Bitrix gives the template's id for TemplateId and the workflow's
+ * instance id for any other field (ActivityRuntimePropertyGetter). Neither is known
+ * to the template: each is a start parameter, which the host gives. */
+static X workflow_field(M *m, const char *field) {
+  static const char want[] = "templateid"; /* Bitrix compares mb_strtolower($field) */
+  bool tpl = strlen(field) == sizeof want - 1;
+  for (size_t i = 0; tpl && field[i]; i++)
+    tpl = (field[i] >= 'A' && field[i] <= 'Z' ? field[i] - 'A' + 'a' : field[i]) == want[i];
+  const char **slot = tpl ? &m->workflow_template : &m->workflow_id;
+  if (!*slot) {
+    *slot = ident(m, tpl ? "WorkflowTemplateId" : "WorkflowId");
+    sb_printf(&m->vars, "  param %s: %s \"%s\"\n", *slot, tpl ? "int" : "string",
+              tpl ? "Workflow template id" : "Workflow id");
+    warn(m, "`{=Workflow:%s}` reads the start parameter %s (Bitrix's %s): the host gives it", field, *slot,
+         tpl ? "template id" : "workflow instance id");
+  }
+  return (X){*slot, tpl ? TY_INT : TY_STRING};
+}
+
 /* {=Object:Field[ > modifier]} given its inside (after `{=`, before `}`). */
 static X ref_expr_as(M *m, const char *inside, bool in_text);
 static X ref_expr(M *m, const char *inside) { return ref_expr_as(m, inside, false); }
@@ -391,9 +416,13 @@ static X ref_expr_as(M *m, const char *inside, bool in_text) {
   else if (str_eq(obj, "System")) {
     if (str_eq(field, "Now") || str_eq(field, "NowLocal")) x = (X){"now()", TY_DATETIME};
     else if (str_eq(field, "Date")) x = (X){"today()", TY_DATE};
-    else return fail(m, "`{=System:%s}` is not known (Now, NowLocal and Date are)", field);
-  } else if (str_eq(obj, "Workflow") || str_eq(obj, "User")) {
-    return fail(m, "`{=%s:%s}`: the %s object has no `.bp` counterpart", obj, field, obj);
+    else if (str_eq(field, "Eol")) x = (X){"\"\\n\"", TY_STRING}; /* PHP_EOL */
+    else return fail(m, "`{=System:%s}` is not known (Now, NowLocal, Date and Eol are)", field);
+  } else if (str_eq(obj, "Workflow")) {
+    x = workflow_field(m, field);
+  } else if (str_eq(obj, "User")) {
+    return fail(m, "`{=User:%s}`: Bitrix's User object is the user the running request acts for, "
+                   "which `.bp` does not keep", field);
   } else {
     Res *r = find_res(m, obj);
     if (!r) return fail(m, "`{=%s:%s}` reads the results of %s, which is not a step before this one", obj, field, obj);
@@ -931,7 +960,8 @@ static X compare(M *m, StrBuf *pre, X left, const char *op, const BxValue *rv) {
     return (X){t, TY_BOOL};
   }
   if (str_eq(op, "modified"))
-    return fail(m, "the condition `modified` (did the field change in this run) has no `.bp` counterpart");
+    return fail(m, "the condition `modified` outside a fieldcondition: Bitrix decides it for document fields "
+                   "(fieldcondition) only");
   if (left.ty == TY_USERS || left.ty == TY_USER) {
     X l = convert(m, left, TY_USERS, "the condition's field");
     if ((str_eq(op, "=") || str_eq(op, "!=")) && empty_value)
@@ -987,6 +1017,31 @@ static X compare(M *m, StrBuf *pre, X left, const char *op, const BxValue *rv) {
   X r = value(m, rv, left.ty, "the condition's value");
   if (!r.s) return r;
   return (X){arena_printf(a, "%s %s %s", left.s, bop, r.s), TY_BOOL};
+}
+
+/* `FIELD modified` of a fieldcondition. Bitrix (CBPFieldCondition) reads the start
+ * parameter ModifiedDocumentField, the codes of the fields whose change started the
+ * process: true when FIELD is one of them, and true when the process was not started
+ * by a change (the parameter is no list then). Here that parameter is a text of
+ * codes separated by commas, "*" (its default) when not started by a change. */
+static X modified_test(M *m, const char *field) {
+  char *code = arena_strdup(&m->a, field); /* Bitrix reads F_PRINTABLE as F */
+  if (!strip_suffix(code, "_PRINTABLE")) strip_suffix(code, "_printable");
+  if (!m->modified) {
+    m->modified = ident(m, "ModifiedDocumentField");
+    sb_printf(&m->vars, "  # the codes of the fields whose change started the process, separated by commas;\n"
+                        "  # * when no change started it (then every `modified` condition holds, as in Bitrix)\n");
+    sb_printf(&m->vars, "  param %s: string = \"*\" \"Fields changed\"\n", m->modified);
+    if (first_time(m, "modified"))
+      warn(m, "the condition `modified` reads the start parameter %s (the fields whose change started the "
+              "process, separated by commas; * when none did): the host gives it, as Bitrix's ModifiedDocumentField",
+           m->modified);
+  }
+  for (const char *c = code; *c; c++)
+    if (*c == ',' || *c == '"' || *c == '{' || *c == '}' || *c == '\\' || (unsigned char)*c < ' ')
+      return fail(m, "`modified` on the field code %s, which holds a character a list of codes cannot", code);
+  return (X){arena_printf(&m->a, "%s == \"*\" or contains(\",{%s},\", \",%s,\")", m->modified, m->modified, code),
+             TY_BOOL};
 }
 
 /* The left side of a fieldcondition / propertyvariablecondition item. */
@@ -1048,6 +1103,21 @@ static X condition(M *m, const BxValue *props, StrBuf *pre) {
         ok = false;
         break;
       }
+      if (str_eq(op, "modified")) {
+        if (!str_eq(key, "fieldcondition")) {
+          fail(m, "`modified` on %s, which is no document field: Bitrix tests only the document's fields for a change", name);
+          ok = false;
+          break;
+        }
+        X c = modified_test(m, name);
+        if (!c.s) {
+          ok = false;
+          break;
+        }
+        if (i > 0) sb_puts(&b, truthy(joiner) ? " or " : " and ");
+        sb_printf(&b, "(%s)", c.s);
+        continue;
+      }
       left = cond_left(m, key, name);
     }
     if (!left.s || !op) {
@@ -1077,10 +1147,28 @@ static const BxValue *children_of(const BxValue *act) {
   return c && c->kind == BX_ARRAY ? c : NULL;
 }
 
-static void children(M *m, const BxValue *act) {
+static bool leaves_at_once(const BxValue *act);
+
+/* The children of act from the from-th on, in order. After a SetStateActivity that
+ * cancels its state (CancelCurrentState Y) nothing more of them runs in Bitrix. */
+static void children_from(M *m, const BxValue *act, uint32_t from) {
   const BxValue *c = children_of(act);
-  for (uint32_t i = 0; c && i < c->u.a.n; i++) activity(m, c->u.a.vals[i]);
+  for (uint32_t i = from; c && i < c->u.a.n; i++) {
+    activity(m, c->u.a.vals[i]);
+    if (leaves_at_once(c->u.a.vals[i]) && i + 1 < c->u.a.n) {
+      const char *an = m->act_name, *at = m->act_type;
+      m->act_name = str_of(bx_get(c->u.a.vals[i], "Name"));
+      m->act_type = "SetStateActivity";
+      warn(m, "cancels its state (CancelCurrentState Y): the %u activities after it never run, and are left out",
+           c->u.a.n - i - 1);
+      m->act_name = an;
+      m->act_type = at;
+      break;
+    }
+  }
 }
+
+static void children(M *m, const BxValue *act) { children_from(m, act, 0); }
 
 static const BxValue *child(const BxValue *act, uint32_t i) {
   const BxValue *c = children_of(act);
@@ -1617,6 +1705,231 @@ static bool holds_type(const BxValue *act, const char *type, unsigned depth) {
   return false;
 }
 
+static unsigned count_type(const BxValue *act, const char *type, unsigned depth) {
+  const char *t = str_of(bx_get(act, "Type"));
+  unsigned n = t && str_eq(t, type);
+  const BxValue *c = children_of(act);
+  for (uint32_t i = 0; c && depth < BX_MAX_ACTIVITY_DEPTH && i < c->u.a.n; i++)
+    n += count_type(c->u.a.vals[i], type, depth + 1);
+  return n;
+}
+
+/* A step with a result, or a host action: mapped twice, its result would be declared twice. */
+static bool holds_result_step(const BxValue *act, unsigned depth) {
+  const char *t = str_of(bx_get(act, "Type"));
+  if (t && (str_eq(t, "ApproveActivity") || str_eq(t, "ReviewActivity") || str_eq(t, "RequestInformationActivity") ||
+            str_eq(t, "Task2Activity") || !known_type(t)))
+    return true;
+  const BxValue *c = children_of(act);
+  for (uint32_t i = 0; c && depth < BX_MAX_ACTIVITY_DEPTH && i < c->u.a.n; i++)
+    if (holds_result_step(c->u.a.vals[i], depth + 1)) return true;
+  return false;
+}
+
+/* A state's StateFinalizationActivity: Bitrix (CBPStateActivity) runs it when the
+ * state's initialization or event handler that ran a SetStateActivity has finished,
+ * before the next state; a handler that sets no next state does not run it. With
+ * `goto` at the end of the handler, that is right before each `goto` of the state. */
+static const BxValue *state_finalization(M *m, const BxValue *st) {
+  const BxValue *sc = children_of(st), *fin = NULL;
+  for (uint32_t j = 0; sc && j < sc->u.a.n; j++) {
+    const char *t = str_of(bx_get(sc->u.a.vals[j], "Type"));
+    if (t && str_eq(t, "StateFinalizationActivity")) {
+      if (fin) fail(m, "two StateFinalizationActivity in one state");
+      fin = sc->u.a.vals[j];
+    }
+  }
+  if (!fin) return NULL;
+  const BxValue *on = bx_get(fin, "Activated");
+  if (on && str_of(on) && str_eq(str_of(on), "N")) return NULL;
+  if (holds_type(fin, "SetStateActivity", 0)) {
+    fail(m, "a SetStateActivity in the StateFinalizationActivity %s: the state is being left already",
+         str_of(bx_get(fin, "Name")) ? str_of(bx_get(fin, "Name")) : "");
+    return NULL;
+  }
+  if (count_type(st, "SetStateActivity", 0) > 1 && holds_result_step(fin, 0)) {
+    fail(m, "the StateFinalizationActivity %s holds a step with results and the state is left from several "
+            "places: `.bp` runs it before each `goto` and would declare its results twice",
+         str_of(bx_get(fin, "Name")) ? str_of(bx_get(fin, "Name")) : "");
+    return NULL;
+  }
+  return fin;
+}
+
+/* ---- leaving a state ----------------------------------------------------------------
+ * Bitrix's SetStateActivity only names the next state (CBPStateActivity::SetNextStateName);
+ * the handler goes on to its end, then the state's finalization runs and the next state
+ * starts. A handler of a command that ends without naming one closes its state with no
+ * next state, and the state machine, and so the process, completes. `.bp`'s `goto`
+ * leaves at once. So where every SetStateActivity of a handler is the last thing it runs
+ * and every way through it ends in one, each is a `goto`; otherwise the handler sets a
+ * variable bx_next and ends with the finalization and the `goto` it names (or, for a
+ * command's handler that named none, `goto bx_end`, a final state). A SetStateActivity
+ * with CancelCurrentState Y cancels the state at once: always a `goto`. */
+
+static bool switched_off(const BxValue *act) {
+  const BxValue *on = bx_get(act, "Activated");
+  return on && str_of(on) && str_eq(str_of(on), "N");
+}
+
+static bool cancels_state(const BxValue *act) {
+  const char *c = str_of(bx_get(bx_get(act, "Properties"), "CancelCurrentState"));
+  return c && str_eq(c, "Y");
+}
+
+static bool leaves_at_once(const BxValue *act) {
+  const char *t = str_of(bx_get(act, "Type"));
+  return t && !switched_off(act) && str_eq(t, "SetStateActivity") && cancels_state(act);
+}
+
+/* Types whose children are alternatives that each end the activity (each may be last). */
+static bool alternatives(const char *t) {
+  return str_eq(t, "IfElseActivity") || str_eq(t, "ApproveActivity") || str_eq(t, "ListenActivity");
+}
+
+/* Types whose children run in order, the last one last. */
+static bool in_order(const char *t) {
+  return str_eq(t, "SequenceActivity") || str_eq(t, "EmptyBlockActivity") || str_eq(t, "IfElseBranchActivity") ||
+         str_eq(t, "EventDrivenActivity") || str_eq(t, "StateInitializationActivity");
+}
+
+/* Every SetStateActivity in act is the last thing the handler runs (tail: act is). */
+static bool tail_only(const BxValue *act, bool tail, unsigned depth) {
+  if (!act || act->kind != BX_ARRAY || switched_off(act) || depth > BX_MAX_ACTIVITY_DEPTH) return true;
+  const char *t = str_of(bx_get(act, "Type"));
+  if (!t) return true;
+  if (str_eq(t, "SetStateActivity")) return tail || cancels_state(act);
+  const BxValue *c = children_of(act);
+  int32_t last = -1;
+  for (uint32_t i = 0; c && i < c->u.a.n; i++)
+    if (!switched_off(c->u.a.vals[i])) last = (int32_t)i;
+  for (uint32_t i = 0; c && i < c->u.a.n; i++) {
+    bool ct = alternatives(t) ? tail : in_order(t) ? tail && (int32_t)i == last : false;
+    if (!tail_only(c->u.a.vals[i], ct, depth + 1)) return false;
+  }
+  return true;
+}
+
+static bool branch_default(const BxValue *br) {
+  const BxValue *p = bx_get(br, "Properties");
+  return !bx_get(p, "fieldcondition") && !bx_get(p, "propertyvariablecondition") && !bx_get(p, "mixedcondition") &&
+         !bx_get(p, "codecondition");
+}
+
+/* Every way through act ends the handler: in a TerminateActivity, a SetStateActivity
+ * that cancels its state, or (sets) any SetStateActivity. */
+static bool always_leaves_as(const BxValue *act, bool sets, unsigned depth) {
+  if (!act || act->kind != BX_ARRAY || switched_off(act) || depth > BX_MAX_ACTIVITY_DEPTH) return false;
+  const char *t = str_of(bx_get(act, "Type"));
+  if (!t) return false;
+  if (str_eq(t, "SetStateActivity")) return sets || cancels_state(act);
+  if (str_eq(t, "TerminateActivity")) return true;
+  const BxValue *c = children_of(act);
+  if (in_order(t)) {
+    for (uint32_t i = 0; c && i < c->u.a.n; i++)
+      if (leaves_at_once(c->u.a.vals[i])) return true;
+    for (uint32_t i = c ? c->u.a.n : 0; i-- > 0;)
+      if (!switched_off(c->u.a.vals[i])) return always_leaves_as(c->u.a.vals[i], sets, depth + 1);
+    return false;
+  }
+  if (str_eq(t, "IfElseActivity")) {
+    for (uint32_t i = 0; c && i < c->u.a.n; i++) {
+      const BxValue *br = c->u.a.vals[i];
+      if (switched_off(br)) continue;
+      if (!always_leaves_as(br, sets, depth + 1)) return false;
+      if (branch_default(br)) return true; /* the branches after it never run */
+    }
+    return false; /* no branch may match */
+  }
+  if (str_eq(t, "ApproveActivity") || str_eq(t, "ListenActivity")) {
+    for (uint32_t i = 0; c && i < c->u.a.n; i++)
+      if (!always_leaves_as(c->u.a.vals[i], sets, depth + 1)) return false;
+    return c && c->u.a.n > 0;
+  }
+  return false;
+}
+
+static bool always_leaves(const BxValue *act, unsigned depth) { return always_leaves_as(act, true, depth); }
+
+static void collect_targets(M *m, const BxValue *act, PtrVec *out, unsigned depth) {
+  if (!act || act->kind != BX_ARRAY || switched_off(act) || depth > BX_MAX_ACTIVITY_DEPTH) return;
+  const char *t = str_of(bx_get(act, "Type"));
+  if (t && str_eq(t, "SetStateActivity") && !cancels_state(act)) {
+    const char *st = state_name(m, prop_text(m, bx_get(act, "Properties"), "TargetStateName"));
+    for (uint32_t i = 0; st && i < out->n; i++)
+      if (str_eq(out->items[i], st)) st = NULL;
+    if (st) ptrvec_push(&m->a, out, (void *)st);
+  }
+  const BxValue *c = children_of(act);
+  for (uint32_t i = 0; c && i < c->u.a.n; i++) collect_targets(m, c->u.a.vals[i], out, depth + 1);
+}
+
+/* The activities of a handler from its child `from` on: a state's initialization
+ * (command NULL) or an EventDrivenActivity (from 1: after its event). ends: a way
+ * through it that names no next state completes the process (a command's handler, an
+ * initialization of a state without events). Returns whether `goto bx_end` was written. */
+static bool handler_general(const BxValue *h, bool ends) {
+  return !tail_only(h, true, 0) || (ends && holds_type(h, "SetStateActivity", 0) && !always_leaves(h, 0));
+}
+
+/* An activity that waits (for people, time or the host) before it is done. */
+static bool waits(const BxValue *act, unsigned depth) {
+  if (!act || act->kind != BX_ARRAY || switched_off(act) || depth > BX_MAX_ACTIVITY_DEPTH) return false;
+  const char *t = str_of(bx_get(act, "Type"));
+  if (t && (str_eq(t, "ApproveActivity") || str_eq(t, "ReviewActivity") || str_eq(t, "RequestInformationActivity") ||
+            str_eq(t, "Task2Activity") || str_eq(t, "DelayActivity") || str_eq(t, "ListenActivity") ||
+            str_eq(t, "WhileActivity") || !known_type(t)))
+    return true;
+  const BxValue *c = children_of(act);
+  for (uint32_t i = 0; c && i < c->u.a.n; i++)
+    if (waits(c->u.a.vals[i], depth + 1)) return true;
+  return false;
+}
+
+static bool handler(M *m, const BxValue *h, uint32_t from, bool ends) {
+  bool general = handler_general(h, ends);
+  if (!general) {
+    children_from(m, h, from);
+    if (ends && !always_leaves(h, 0)) { /* no next state: the process completes */
+      line(m, "goto bx_end");
+      return true;
+    }
+    return false;
+  }
+  if (!m->next) {
+    m->next = ident(m, "bx_next");
+    sb_printf(&m->vars, "  var %s: string = \"\"  # the next state a SetStateActivity named\n", m->next);
+  }
+  m->next_var = true;
+  children_from(m, h, from);
+  m->next_var = false;
+  if (always_leaves_as(h, false, 0)) return false; /* every way out terminates or cancels the state */
+  PtrVec targets = {0};
+  collect_targets(m, h, &targets, 0);
+  if (targets.n) {
+    line(m, "if %s != \"\" {", m->next);
+    m->ind++;
+    if (m->finalization) {
+      m->in_finalization = true;
+      children(m, m->finalization);
+      m->in_finalization = false;
+    }
+    for (uint32_t i = 0; i < targets.n; i++) {
+      if (i + 1 < targets.n) line(m, "%sif %s == %s {", i ? "} else " : "", m->next, quote(m, targets.items[i]));
+      else if (i) line(m, "} else {");
+      if (targets.n > 1) m->ind++;
+      line(m, "%s = \"\"", m->next);
+      line(m, "goto %s", (const char *)targets.items[i]);
+      if (targets.n > 1) m->ind--;
+    }
+    if (targets.n > 1) line(m, "}");
+    m->ind--;
+    line(m, "}");
+  }
+  if (ends) line(m, "goto bx_end");
+  return ends;
+}
+
 static void state_machine(M *m, const BxValue *root) {
   const BxValue *c = children_of(root);
   const char *initial = prop_text(m, bx_get(root, "Properties"), "InitialStateName");
@@ -1635,6 +1948,8 @@ static void state_machine(M *m, const BxValue *root) {
       if (!nm || (pass == 0) != str_eq(nm, initial)) continue;
       m->act_name = nm;
       m->act_type = "StateActivity";
+      const char *rn = str_of(bx_get(root, "Name"));
+      snprintf(m->where, sizeof m->where, "%s/%s", rn ? rn : "", nm); /* for messages */
       const char *title = prop_text(m, bx_get(st, "Properties"), "Title");
       const BxValue *sc = children_of(st);
       bool has_events = false;
@@ -1643,9 +1958,8 @@ static void state_machine(M *m, const BxValue *root) {
         const char *t = str_of(bx_get(sc->u.a.vals[j], "Type"));
         if (t && str_eq(t, "EventDrivenActivity")) has_events = true;
         else if (t && str_eq(t, "StateInitializationActivity")) init = sc->u.a.vals[j];
-        else if (t && str_eq(t, "StateFinalizationActivity"))
-          fail(m, "StateFinalizationActivity (steps on leaving a state) has no `.bp` counterpart");
       }
+      m->finalization = state_finalization(m, st);
       if (!has_events && !init) {
         line(m, "%s %s final", state_name(m, nm), quote(m, *title ? title : nm));
         continue;
@@ -1655,20 +1969,32 @@ static void state_machine(M *m, const BxValue *root) {
       bool final = !has_events && !holds_type(init, "SetStateActivity", 0);
       line(m, "%s %s%s {", state_name(m, nm), quote(m, *title ? title : nm), final ? " final" : "");
       m->ind++;
+      /* Bitrix offers a state's commands once its initialization is done
+       * (CBPStateActivity subscribes its events then): an initialization that
+       * waits is a state of its own, which goes on to the state of the commands. */
+      bool init_leaves = init && (handler_general(init, false) ? always_leaves_as(init, false, 0) : always_leaves(init, 0));
+      if (has_events && init_leaves) {
+        warn(m, "the state's initialization always names the next state, so Bitrix never offers its commands: "
+                "they are left out");
+        has_events = false;
+      }
+      const char *ready = init && has_events && waits(init, 0)
+                              ? ident(m, arena_printf(&m->a, "%s_ready", state_name(m, nm))) : NULL;
       if (init) {
         line(m, "enter {");
         m->ind++;
-        children(m, init);
+        if (handler(m, init, 0, !has_events && !final)) end_needed = true;
+        if (ready) line(m, "goto %s", ready);
         m->ind--;
-        const BxValue *ic = children_of(init);
-        const char *lt = ic && ic->u.a.n ? str_of(bx_get(ic->u.a.vals[ic->u.a.n - 1], "Type")) : NULL;
-        if (!has_events && !final && !(lt && str_eq(lt, "SetStateActivity"))) {
-          line(m, "  goto bx_end");
-          end_needed = true;
-        }
         line(m, "}");
       }
-      for (uint32_t j = 0; sc && j < sc->u.a.n; j++) {
+      if (ready) {
+        m->ind--;
+        line(m, "}");
+        line(m, "%s %s {", ready, quote(m, *title ? title : nm));
+        m->ind++;
+      }
+      for (uint32_t j = 0; has_events && sc && j < sc->u.a.n; j++) {
         const BxValue *ev = sc->u.a.vals[j];
         const char *t = str_of(bx_get(ev, "Type"));
         if (!t || !str_eq(t, "EventDrivenActivity")) continue;
@@ -1677,6 +2003,7 @@ static void state_machine(M *m, const BxValue *root) {
         const char *hn = h ? str_of(bx_get(h, "Name")) : NULL;
         m->act_name = str_of(bx_get(ev, "Name"));
         m->act_type = "EventDrivenActivity";
+        snprintf(m->where, sizeof m->where, "%s/%s/%s", rn ? rn : "", nm, m->act_name ? m->act_name : "");
         if (!ht || !str_eq(ht, "HandleExternalEventActivity") || !hn) {
           fail(m, "a state's event is %s: only commands (HandleExternalEventActivity) are mapped in a state", ht ? ht : "missing");
           continue;
@@ -1689,14 +2016,15 @@ static void state_machine(M *m, const BxValue *root) {
         const char *label = prop_text(m, hp, "Title");
         line(m, "command %s %s%s%s {", ident(m, hn), quote(m, *label ? label : hn), by ? " by " : "", by ? by : "");
         m->ind++;
-        const BxValue *ec = children_of(ev);
-        for (uint32_t k = 1; ec && k < ec->u.a.n; k++) activity(m, ec->u.a.vals[k]);
+        if (handler(m, ev, 1, true)) end_needed = true;
         m->ind--;
         line(m, "}");
       }
       m->ind--;
       line(m, "}");
     }
+  m->finalization = NULL;
+  m->where[0] = '\0';
   if (end_needed) line(m, "bx_end \"End\" final");
   m->ind--;
   line(m, "}");
@@ -1747,6 +2075,15 @@ static void activity(M *m, const BxValue *act) {
              str_eq(type, "SequentialWorkflowActivity")) {
     children(m, act);
   } else {
+    if (str_eq(type, "SetStateActivity") && m->finalization && !m->in_finalization &&
+        (!m->next_var || cancels_state(act))) {
+      /* the state's StateFinalizationActivity, which Bitrix runs on leaving it */
+      m->in_finalization = true;
+      children(m, m->finalization);
+      m->in_finalization = false;
+      m->act_name = name;
+      m->act_type = type;
+    }
     if (*title) line(m, "# %s: %s", comment_text(m, name), comment_text(m, title));
     if (str_eq(type, "ApproveActivity")) approve_activity(m, act, p, name);
     else if (str_eq(type, "ReviewActivity")) review_activity(m, p, name);
@@ -1789,6 +2126,7 @@ static void activity(M *m, const BxValue *act) {
       const char *target = prop_text(m, p, "TargetStateName");
       const char *st = state_name(m, target);
       if (!m->states || !st) fail(m, "SetStateActivity to `%s`, which is no state of this template", target);
+      else if (m->next_var && !cancels_state(act)) line(m, "%s = %s", m->next, quote(m, st));
       else line(m, "goto %s", st);
     } else if (str_eq(type, "StateMachineWorkflowActivity") || str_eq(type, "StateActivity") ||
                str_eq(type, "StateInitializationActivity") || str_eq(type, "StateFinalizationActivity") ||
