@@ -319,21 +319,24 @@ $(BUILD)/replay/seed_state: tests/fuzz/seed_state.c tests/fuzz/drive.c tests/fuz
 	@mkdir -p $(dir $@)
 	$(CC) $(FUZZ_INCS_state) $(CFLAGS) -o $@ tests/fuzz/seed_state.c tests/fuzz/drive.c $(BUILD)/libbprt.a $(LDFLAGS)
 
-# Each target ~30 s from the seed corpus (build/fuzz/corpus, made by corpus.sh).
+# Each target ~30 s from the seed corpus (build/fuzz/corpus, made by corpus.sh);
+# FUZZ_JOBS=2 runs two targets at a time (CI: two cores).
 fuzz-smoke: fuzz
-	@sh tests/fuzz/run.sh smoke
+	@MAKEFLAGS= sh tests/fuzz/run.sh smoke
 
 deps:
 	@sh .ci/deps
 
+# (`make -j2 check` builds on two cores; the tests then run without make's job server in
+# MAKEFLAGS, so the makes they start themselves print no warning about it.)
 check: deps
 	@$(MAKE) --no-print-directory all unit tsan fuzz-replay $(BUILD)/faults/bpc
-	@sh tests/run.sh $(BUILD)
+	@MAKEFLAGS= sh tests/run.sh $(BUILD)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit fuzz-replay build/asan/faults/bpc
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/asan
+	@MAKEFLAGS= ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/asan
 
 demo: deps
 	@$(MAKE) --no-print-directory all
