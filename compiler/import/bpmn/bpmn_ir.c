@@ -1877,6 +1877,19 @@ static void check_interrupting(Proc *P) {
   refuse(P->mp, first, "an interrupting event sub-process beside paths started on their own", why);
 }
 
+/* The try scope from ENTRY to EXIT whose catches are the error event sub-processes
+ * (P->everrs); returns the scope's exit. */
+static IrNode *catch_event_errors(Proc *P, BpmnElement *pe, IrNode *entry, IrNode *exit) {
+  El act;
+  memset(&act, 0, sizeof act);
+  act.e = pe;
+  act.entry = entry;
+  act.exit = exit;
+  for (uint32_t i = 0; i < P->everrs.n; i++) ptrvec_push(&P->mp->m->arena, &act.catches, P->everrs.items[i]);
+  wrap_catch_scope(P, &act);
+  return act.exit;
+}
+
 /* Event sub-processes started by an error at the process's level (BPMN 2.0 10.3.5,
  * 10.5.2: an error start event always interrupts): an error the process's flow does
  * not catch itself — an error end event, a host action the host fails with a code —
@@ -1887,14 +1900,8 @@ static void check_interrupting(Proc *P) {
  * the process's end `PROC__end`. */
 static void wrap_error_scope(Proc *P, BpmnElement *pe, IrNode *body, IrNode *body_end) {
   BpmnMap *mp = P->mp;
-  El act;
-  memset(&act, 0, sizeof act);
-  act.e = pe;
-  act.entry = body;
-  act.exit = body_end;
-  for (uint32_t i = 0; i < P->everrs.n; i++) ptrvec_push(&mp->m->arena, &act.catches, P->everrs.items[i]);
-  wrap_catch_scope(P, &act);
-  ir_edge(mp->ir, P->p, act.exit, ir_node(mp->ir, P->p, IR_END, sub_id(mp, pe, "end"), P->p->line, 0), IR_E_FLOW, NULL);
+  IrNode *exit = catch_event_errors(P, pe, body, body_end);
+  ir_edge(mp->ir, P->p, exit, ir_node(mp->ir, P->p, IR_END, sub_id(mp, pe, "end"), P->p->line, 0), IR_E_FLOW, NULL);
 }
 
 /* Error event sub-processes beside interrupting message, signal or timer ones: the try
@@ -1903,14 +1910,7 @@ static void wrap_error_scope(Proc *P, BpmnElement *pe, IrNode *body, IrNode *bod
  * sub-process; the one that won the race runs after the scope (an error in it is not
  * caught there). */
 static void wrap_error_race(Proc *P, BpmnElement *pe, IrNode *race, IrNode *join) {
-  BpmnMap *mp = P->mp;
-  El act;
-  memset(&act, 0, sizeof act);
-  act.e = pe;
-  act.entry = race;
-  act.exit = join;
-  for (uint32_t i = 0; i < P->everrs.n; i++) ptrvec_push(&mp->m->arena, &act.catches, P->everrs.items[i]);
-  wrap_catch_scope(P, &act);
+  catch_event_errors(P, pe, race, join);
 }
 
 static void wrap_process_scope(Proc *P) {
