@@ -1262,6 +1262,12 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
   else if (str_eq(type, "vote")) {
     const char *pct = prop_text(m, p, "ApproveMinPercent");
     long min = *pct ? atol(pct) : 50;
+    if (*pct == '=' || strstr(pct, "{=")) { /* a value read when the vote starts */
+      X v = value(m, bx_get(p, "ApproveMinPercent"), TY_INT, "ApproveMinPercent");
+      if (!v.s) return;
+      mode = arena_printf(&m->a, "mode bitrix (%s)%%%s", v.s,
+                          str_eq(prop_text(m, p, "ApproveWaitForAll"), "Y") ? " wait all" : "");
+    } else {
     if (!digits(pct, strlen(pct)) && *pct) {
       fail(m, "ApproveMinPercent `%s` is not a number", pct);
       return;
@@ -1274,6 +1280,7 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
      * (docs/bitrix.md "The vote rule"). */
     mode = arena_printf(&m->a, "mode bitrix %ld%%%s", min,
                         str_eq(prop_text(m, p, "ApproveWaitForAll"), "Y") ? " wait all" : "");
+    }
   } else {
     fail(m, "ApproveType `%s` is not any, all or vote", type);
     return;
