@@ -758,6 +758,12 @@ static W *sequence(E *e, const Block *b, const char *title) {
   return s;
 }
 
+/* `{=Template:P}` of a parameter, which keeps its value while the process runs; else NULL. */
+static const char *param_ref(E *e, const Expr *x) {
+  if (x->kind != E_NAME || !x->u.name.sym || x->u.name.sym->kind != SYM_PARAM) return NULL;
+  return ref(e, x, false);
+}
+
 static bool timeout(E *e, W *p, const HumanStep *h) {
   if (!h->due) return true;
   const char *n, *unit;
@@ -828,15 +834,15 @@ static bool human(E *e, const Stmt *s, W *out) {
     } else if (h->mode == MODE_VOTE) {
       type = "vote";
       const Expr *n = folded(h->vote_percent);
-      const char *r = n && n->kind == E_INT ? NULL : ref(e, h->vote_percent, false);
-      if (r) { /* a parameter or variable: Bitrix reads the property's value when the vote starts */
+      const char *r = n && n->kind == E_INT ? NULL : param_ref(e, h->vote_percent);
+      if (r) { /* a parameter: Bitrix reads the property's value at each vote, and a parameter stays */
         min = arena_printf(&e->a, "=if(%s>=100,100,%s-1)", r, r);
         if (!h->wait_all)
           diag_warning(e->d, h->mode_span,
                        "a vote without `wait all`: Bitrix rejects it only once the votes against reach 101%% - the "
                        "percentage of all (docs/bitrix.md), which can be later than `.bp`, which rejects once approval is out of reach");
       } else if (!n || n->kind != E_INT)
-        return refuse(e, h->vote_percent->span, "a vote percentage that is not a constant, a parameter or a variable: Bitrix's ApproveMinPercent is a number or a value");
+        return refuse(e, h->vote_percent->span, "a vote percentage that is neither a constant nor a parameter: Bitrix's ApproveMinPercent is a number, or a value it reads at each vote");
       else if (n->u.ival < 1 || n->u.ival > 100)
         return refuse(e, h->vote_percent->span, "`vote %lld%%`: Bitrix approves above a minimum of 0..100%%, so 1..100%% can be written",
                       (long long)n->u.ival);
@@ -851,9 +857,9 @@ static bool human(E *e, const Stmt *s, W *out) {
     if (h->mode == MODE_BITRIX) { /* Bitrix's own rule: its minimum as it is */
       type = "vote";
       const Expr *n = folded(h->vote_percent);
-      const char *r = n && n->kind == E_INT ? NULL : ref(e, h->vote_percent, false);
+      const char *r = n && n->kind == E_INT ? NULL : param_ref(e, h->vote_percent);
       if (!r && (!n || n->kind != E_INT))
-        return refuse(e, h->vote_percent->span, "a vote percentage that is not a constant, a parameter or a variable: Bitrix's ApproveMinPercent is a number or a value");
+        return refuse(e, h->vote_percent->span, "a vote percentage that is neither a constant nor a parameter: Bitrix's ApproveMinPercent is a number, or a value it reads at each vote");
       min = r ? r : arena_printf(&e->a, "%lld", (long long)n->u.ival);
     }
     w_sets(e, p, "ApproveType", type);
