@@ -1004,7 +1004,7 @@ static W *set_flags(E *e, const char *title, const char *a, const char *b, const
   return set;
 }
 
-/* `loop { … }`, and a `while` whose body has a `break`: a WhileActivity on a
+/* `loop { … }`, and a `while` whose body has a `break` or `continue`: a WhileActivity on a
  * variable bx_loop_N that `break` sets to N (a `while`'s condition is an
  * IfElseActivity at the start of each round, whose other branch sets it to N).
  * Statements that may follow a `break`/`continue` that ran in the round are
@@ -1044,7 +1044,7 @@ static bool loop_stmt(E *e, const Stmt *s, const Expr *cond, const Block *b, W *
   return true;
 }
 
-/* A `while` whose body has a `break`, or a `continue` */
+/* A body with a `break` or `continue` of its own loop. */
 static bool body_jumps(const Block *b) {
   for (uint32_t i = 0; b && i < b->n; i++)
     if (jumps(b->stmts[i])) return true;
