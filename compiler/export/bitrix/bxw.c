@@ -54,6 +54,8 @@ typedef struct E {
   PtrVec results; /* Res */
   W *vars;        /* VARIABLES, helpers appended */
   bool tail;      /* the statement being written is the last its state's handler runs */
+  const char *brk; /* the innermost `loop`'s variable: Y while it goes on (NULL: none) */
+  const char *go;  /* its per-round variable: Y until a `break`/`continue` ran (NULL: not needed) */
 } E;
 
 static W *w_str(E *e, const char *s) {
@@ -756,6 +758,12 @@ static W *sequence(E *e, const Block *b, const char *title) {
   return s;
 }
 
+/* `{=Template:P}` of a parameter, which keeps its value while the process runs; else NULL. */
+static const char *param_ref(E *e, const Expr *x) {
+  if (x->kind != E_NAME || !x->u.name.sym || x->u.name.sym->kind != SYM_PARAM) return NULL;
+  return ref(e, x, false);
+}
+
 static bool timeout(E *e, W *p, const HumanStep *h) {
   if (!h->due) return true;
   const char *n, *unit;
@@ -826,15 +834,22 @@ static bool human(E *e, const Stmt *s, W *out) {
     } else if (h->mode == MODE_VOTE) {
       type = "vote";
       const Expr *n = folded(h->vote_percent);
-      if (!n || n->kind != E_INT)
-        return refuse(e, h->vote_percent->span, "a vote percentage that is not a constant: Bitrix's ApproveMinPercent is a number");
-      if (n->u.ival < 1 || n->u.ival > 100)
+      const char *r = n && n->kind == E_INT ? NULL : param_ref(e, h->vote_percent);
+      if (r) { /* a parameter: Bitrix reads the property's value at each vote, and a parameter stays */
+        min = arena_printf(&e->a, "=if(%s>=100,100,%s-1)", r, r);
+        if (!h->wait_all)
+          diag_warning(e->d, h->mode_span,
+                       "a vote without `wait all`: Bitrix rejects it only once the votes against reach 101%% - the "
+                       "percentage of all (docs/bitrix.md), which can be later than `.bp`, which rejects once approval is out of reach");
+      } else if (!n || n->kind != E_INT)
+        return refuse(e, h->vote_percent->span, "a vote percentage that is neither a constant nor a parameter: Bitrix's ApproveMinPercent is a number, or a value it reads at each vote");
+      else if (n->u.ival < 1 || n->u.ival > 100)
         return refuse(e, h->vote_percent->span, "`vote %lld%%`: Bitrix approves above a minimum of 0..100%%, so 1..100%% can be written",
                       (long long)n->u.ival);
       /* .bp's vote N%: approvals x 100 >= N x total; Bitrix's: the truncated
        * percent above the minimum M, or both 100: the same for M = N - 1. */
-      min = arena_printf(&e->a, "%lld", (long long)(n->u.ival == 100 ? 100 : n->u.ival - 1));
-      if (!h->wait_all)
+      else min = arena_printf(&e->a, "%lld", (long long)(n->u.ival == 100 ? 100 : n->u.ival - 1));
+      if (!r && !h->wait_all)
         diag_warning(e->d, h->mode_span,
                      "a vote without `wait all`: Bitrix rejects it only once the votes against reach 100 - %s%% of all "
                      "(docs/bitrix.md), which can be later than `.bp`, which rejects once approval is out of reach", min);
@@ -842,9 +857,10 @@ static bool human(E *e, const Stmt *s, W *out) {
     if (h->mode == MODE_BITRIX) { /* Bitrix's own rule: its minimum as it is */
       type = "vote";
       const Expr *n = folded(h->vote_percent);
-      if (!n || n->kind != E_INT)
-        return refuse(e, h->vote_percent->span, "a vote percentage that is not a constant: Bitrix's ApproveMinPercent is a number");
-      min = arena_printf(&e->a, "%lld", (long long)n->u.ival);
+      const char *r = n && n->kind == E_INT ? NULL : param_ref(e, h->vote_percent);
+      if (!r && (!n || n->kind != E_INT))
+        return refuse(e, h->vote_percent->span, "a vote percentage that is neither a constant nor a parameter: Bitrix's ApproveMinPercent is a number, or a value it reads at each vote");
+      min = r ? r : arena_printf(&e->a, "%lld", (long long)n->u.ival);
     }
     w_sets(e, p, "ApproveType", type);
     w_sets(e, p, "ApproveMinPercent", min);
@@ -952,6 +968,89 @@ static bool while_stmt(E *e, const Stmt *s, W *out) {
   return true;
 }
 
+/* A statement that may run a `break` or `continue` of the loop it is in
+ * (the jumps of a loop inside it are that loop's). */
+static bool jumps(const Stmt *s) {
+  if (s->kind == S_BREAK || s->kind == S_CONTINUE) return true;
+  if (s->kind != S_IF) return false;
+  for (uint32_t k = 0; k < s->u.if_.n; k++)
+    for (uint32_t i = 0; i < s->u.if_.blocks[k]->n; i++)
+      if (jumps(s->u.if_.blocks[k]->stmts[i])) return true;
+  for (uint32_t i = 0; s->u.if_.otherwise && i < s->u.if_.otherwise->n; i++)
+    if (jumps(s->u.if_.otherwise->stmts[i])) return true;
+  return false;
+}
+
+/* Some statement of the round may follow a `break`/`continue` that ran. */
+static bool needs_go(const Block *b) {
+  for (uint32_t i = 0; b && i < b->n; i++) {
+    const Stmt *s = b->stmts[i];
+    if (i + 1 < b->n && jumps(s)) return true;
+    if (s->kind == S_IF) {
+      for (uint32_t k = 0; k < s->u.if_.n; k++)
+        if (needs_go(s->u.if_.blocks[k])) return true;
+      if (needs_go(s->u.if_.otherwise)) return true;
+    }
+  }
+  return false;
+}
+
+static W *set_flags(E *e, const char *title, const char *a, const char *b, const char *v) {
+  W *set = activity(e, "SetVariableActivity", NULL, title);
+  W *vv = w_arr(e, false);
+  if (a) w_sets(e, vv, a, v);
+  if (b) w_sets(e, vv, b, v);
+  w_set(e, props(set), "VariableValue", vv);
+  return set;
+}
+
+/* `loop { … }`, and a `while` whose body has a `break` or `continue`: a WhileActivity on a
+ * variable bx_loop_N that `break` sets to N (a `while`'s condition is an
+ * IfElseActivity at the start of each round, whose other branch sets it to N).
+ * Statements that may follow a `break`/`continue` that ran in the round are
+ * in an IfElseActivity on bx_go_N, which each round starts with Y and
+ * `break`/`continue` set to N. */
+static bool loop_stmt(E *e, const Stmt *s, const Expr *cond, const Block *b, W *out) {
+  e->tail = false; /* a round is followed by the next */
+  const char *brk = e->brk, *go = e->go;
+  e->brk = helper(e, arena_printf(&e->a, "bx_loop_%u", ++e->tmp), "bool", "N");
+  e->go = needs_go(b) ? helper(e, arena_printf(&e->a, "bx_go_%u", e->tmp), "bool", "N") : NULL;
+  w_push(e, out, set_flags(e, "Loop", e->brk, NULL, "Y"));
+  W *a = activity(e, "WhileActivity", NULL, "Loop");
+  W *items = w_arr(e, true);
+  cond_item(e, &(Cond){items, false}, "Variable", e->brk, "=", w_str(e, "Y"));
+  w_set(e, props(a), "mixedcondition", items);
+  W *body = activity(e, "SequenceActivity", NULL, "Loop body");
+  if (e->go) w_push(e, kids(body), set_flags(e, "Round", e->go, NULL, "Y"));
+  W *into = kids(body);
+  if (cond) {
+    W *test = activity(e, "IfElseActivity", NULL, "Condition");
+    W *yes = activity(e, "IfElseBranchActivity", NULL, "if");
+    W *no = activity(e, "IfElseBranchActivity", NULL, "else");
+    if (!condition(e, props(yes), cond, into)) return false;
+    w_sets(e, props(no), "truecondition", "1");
+    w_push(e, kids(no), set_flags(e, "Loop ends", e->brk, NULL, "N"));
+    w_push(e, kids(test), yes);
+    w_push(e, kids(test), no);
+    w_push(e, into, test);
+    into = kids(yes);
+  }
+  if (!block(e, b, into)) return false;
+  diag_warning(e->d, s->span, "Bitrix ends a WhileActivity after 1000 rounds; `bpc import` keeps that rule");
+  w_push(e, kids(a), body);
+  w_push(e, out, a);
+  e->brk = brk;
+  e->go = go;
+  return true;
+}
+
+/* A body with a `break` or `continue` of its own loop. */
+static bool body_jumps(const Block *b) {
+  for (uint32_t i = 0; b && i < b->n; i++)
+    if (jumps(b->stmts[i])) return true;
+  return false;
+}
+
 static bool parallel(E *e, const Stmt *s, W *out) {
   e->tail = false; /* a branch is followed by the others, or by what the winner goes on with */
   if (!s->u.parallel.any) {
@@ -1001,7 +1100,16 @@ static bool stmt(E *e, const Stmt *s, W *out) {
   case S_ASSIGN: return assign(e, s, out);
   case S_HUMAN: return human(e, s, out);
   case S_IF: return if_stmt(e, s, out);
-  case S_WHILE: return while_stmt(e, s, out);
+  case S_WHILE:
+    if (body_jumps(s->u.while_.body)) return loop_stmt(e, s, s->u.while_.cond, s->u.while_.body, out);
+    return while_stmt(e, s, out);
+  case S_LOOP: return loop_stmt(e, s, NULL, s->u.loop.body, out);
+  case S_BREAK:
+    w_push(e, out, set_flags(e, "Break", e->brk, e->go, "N"));
+    return true;
+  case S_CONTINUE:
+    if (e->go) w_push(e, out, set_flags(e, "Continue", e->go, NULL, "N"));
+    return true;
   case S_PARALLEL: return parallel(e, s, out);
   case S_WAIT: return wait_stmt(e, s, out);
   case S_TERMINATE: {
@@ -1044,10 +1152,7 @@ static bool stmt(E *e, const Stmt *s, W *out) {
     w_push(e, out, a);
     return true;
   }
-  case S_LOOP: return refuse(e, s->span, "`loop` has no Bitrix counterpart (a WhileActivity has no break)");
   case S_FOR: return refuse(e, s->span, "`for … in` has no Bitrix counterpart bpc maps");
-  case S_BREAK: return refuse(e, s->span, "`break` has no Bitrix counterpart");
-  case S_CONTINUE: return refuse(e, s->span, "`continue` has no Bitrix counterpart");
   case S_CALL:
     return refuse(e, s->span, "the host action `%s` has no Bitrix activity", s->u.call.action.s);
   case S_START:
@@ -1068,6 +1173,16 @@ static bool block(E *e, const Block *b, W *out) {
   for (uint32_t i = 0; i < b->n; i++) {
     e->tail = tail && i + 1 == b->n;
     if (!stmt(e, b->stmts[i], out)) return false;
+    if (e->go && i + 1 < b->n && jumps(b->stmts[i])) { /* the rest runs while the round goes on */
+      W *g = activity(e, "IfElseActivity", NULL, "Condition");
+      W *br = activity(e, "IfElseBranchActivity", NULL, "if");
+      W *items = w_arr(e, true);
+      cond_item(e, &(Cond){items, false}, "Variable", e->go, "=", w_str(e, "Y"));
+      w_set(e, props(br), "mixedcondition", items);
+      w_push(e, kids(g), br);
+      w_push(e, out, g);
+      out = kids(br);
+    }
   }
   e->tail = tail;
   return true;
@@ -1086,6 +1201,9 @@ static bool block_waits(const Block *b) {
       break;
     case S_WHILE:
       if (block_waits(s->u.while_.body)) return true;
+      break;
+    case S_LOOP:
+      if (block_waits(s->u.loop.body)) return true;
       break;
     default: break;
     }

@@ -1261,19 +1261,23 @@ static void approve_activity(M *m, const BxValue *act, const BxValue *p, const c
   else if (str_eq(type, "all")) mode = "mode all";
   else if (str_eq(type, "vote")) {
     const char *pct = prop_text(m, p, "ApproveMinPercent");
+    const char *wait = str_eq(prop_text(m, p, "ApproveWaitForAll"), "Y") ? " wait all" : "";
     long min = *pct ? atol(pct) : 50;
-    if (!digits(pct, strlen(pct)) && *pct) {
+    if (*pct == '=' || strstr(pct, "{=")) { /* a value or calculation, which Bitrix reads at each vote */
+      X v = value(m, bx_get(p, "ApproveMinPercent"), TY_INT, "ApproveMinPercent");
+      if (!v.s) return;
+      mode = arena_printf(&m->a, "mode bitrix (%s)%%%s", v.s, wait);
+    } else if (!digits(pct, strlen(pct)) && *pct) {
       fail(m, "ApproveMinPercent `%s` is not a number", pct);
       return;
-    }
-    if (min < 0 || min > 100) {
+    } else if (min < 0 || min > 100) {
       fail(m, "ApproveMinPercent %ld is outside 0..100", min);
       return;
+    } else {
+      /* Bitrix's own vote rule, its arithmetic included: `mode bitrix M%`
+       * (docs/bitrix.md "The vote rule"). */
+      mode = arena_printf(&m->a, "mode bitrix %ld%%%s", min, wait);
     }
-    /* Bitrix's own vote rule, its arithmetic included: `mode bitrix M%`
-     * (docs/bitrix.md "The vote rule"). */
-    mode = arena_printf(&m->a, "mode bitrix %ld%%%s", min,
-                        str_eq(prop_text(m, p, "ApproveWaitForAll"), "Y") ? " wait all" : "");
   } else {
     fail(m, "ApproveType `%s` is not any, all or vote", type);
     return;
