@@ -76,16 +76,15 @@ struct BpsStore {
   char sql[4096];
 };
 
-/* Room for one more element in ARR (N used of CAP); false when the heap is out. */
-#define GROW(arr, n, cap) grow((void **)&(arr), (n), &(cap), sizeof *(arr))
-static bool grow(void **arr, size_t n, size_t *cap, size_t size) {
-  if (n < *cap) return true;
+/* Room for one more element in ARR (N used of CAP): true when there is, the array
+ * grown if it had to be; false when the heap is out (ARR and CAP stay as they were). */
+#define GROW(arr, n, cap) ((n) < (cap) || ((arr) = grow((arr), &(cap), sizeof *(arr)), (n) < (cap)))
+static void *grow(void *arr, size_t *cap, size_t size) {
   size_t c = *cap ? 2 * *cap : 8;
-  void *p = realloc(*arr, c * size);
-  if (!p) return false;
-  *arr = p;
+  void *p = realloc(arr, c * size);
+  if (!p) return arr;
   *cap = c;
-  return true;
+  return p;
 }
 
 /* Out of memory in the store's own bookkeeping (journal lines, outbox rows, arguments),
