@@ -188,7 +188,7 @@ IrEdge *ir_edge(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, IrEdgeKind k
   e->from = from;
   e->to = to;
   e->kind = kind;
-  e->label = label ? label : "";
+  e->label = label && *label ? ir_str(ir, label) : "";
   ptrvec_push(&ir->arena, &p->edges, e);
   return e;
 }
@@ -213,7 +213,7 @@ IrEdge *ir_edge_cond(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, uint32_
 
 uint16_t ir_slot(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrSlotKind kind) {
   IrSlot *s = arena_alloc(&ir->arena, sizeof *s);
-  s->name = name;
+  s->name = ir_str(ir, name);
   s->type = type;
   s->kind = kind;
   ptrvec_push(&ir->arena, &p->slots, s);
@@ -222,12 +222,12 @@ uint16_t ir_slot(IrProgram *ir, IrProc *p, const char *name, const Type *type, I
 
 IrParam *ir_param(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrExpr *def) {
   IrParam *prm = arena_alloc(&ir->arena, sizeof *prm);
-  prm->name = ir_str(ir, name);
   prm->label = "";
   prm->type = type;
   prm->def = def;
   prm->required = !def;
-  prm->slot = ir_slot(ir, p, prm->name, type, IR_SLOT_PARAM);
+  prm->slot = ir_slot(ir, p, name, type, IR_SLOT_PARAM);
+  prm->name = ((IrSlot *)p->slots.items[prm->slot])->name;
   ptrvec_push(&ir->arena, &p->params, prm);
   return prm;
 }
@@ -237,7 +237,7 @@ IrInit *ir_var(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrE
   memset(init, 0, sizeof *init);
   init->type = type;
   init->value = value;
-  init->slot = ir_slot(ir, p, ir_str(ir, name), type, IR_SLOT_VAR);
+  init->slot = ir_slot(ir, p, name, type, IR_SLOT_VAR);
   ptrvec_push(&ir->arena, &p->inits, init);
   return init;
 }

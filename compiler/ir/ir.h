@@ -26,7 +26,10 @@
  *    body it belongs to, or NULL. Clusters only matter to diagrams. IR_BRANCH
  *    nodes are on no path.
  *
- * Everything, strings and expressions too, lives in the IrProgram's arena. */
+ * Everything, strings and expressions too, lives in the IrProgram's arena: every
+ * builder below copies the strings it is given, so a front end may free its own
+ * tree (a BPMN model, a syntax tree) as soon as the IR is built. A string stored
+ * into a field directly must come from ir_str or the arena. */
 #ifndef BPC_IR_H
 #define BPC_IR_H
 
