@@ -417,10 +417,11 @@ Stmt *tree_human(Parser *p, HumanKind kind, ExprList *who, Expr *title, FieldLis
   h->title = title;
   if (fields && kind != H_REQUEST) {
     diag_error(p->diags, at, "only `request` takes a list of fields");
-  } else if (fields) {
+  } else if (fields && fields->n) {
     h->fields = LIST_DONE(p, fields);
     h->nfields = fields->n;
   } else if (kind == H_REQUEST) {
+    /* no list, or `{ }`: a request that asks for nothing is a task */
     diag_error(p->diags, at,
                "`request` needs the fields it asks for, as in `{ amount: decimal \"Amount\" }`");
   }
