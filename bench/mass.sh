@@ -67,27 +67,12 @@ if cmp -s "$TMP/out1.csv" "$TMP/out2.csv"; then echo "outputs of 1 and 2 jobs: t
 else echo "FAIL: the outputs of 1 and 2 jobs differ"; exit 1
 fi
 
-# ---- the peer: awk ------------------------------------------------------------------
-# Row lines are "NAME",CITY,PREFIX-NUMBER with a quoted NAME: the city and contract are
-# the last two fields.
-cat >"$TMP/fix.awk" <<'EOF'
-NR == 1 { print $0 ",status,message"; next }
-{
-  n = split($0, f, ",")
-  city = f[n - 1]
-  if (city == "Моква" || city == "Мсква" || city == "Масква" || city == "москва") city = "Москва"
-  contract = f[n]
-  if (contract ~ /^(Дизрем|Дезерм|дезрем)/) contract = "Дезрем" substr(contract, length("Дезрем") + 1)
-  line = f[1]
-  for (i = 2; i < n - 1; i++) line = line "," f[i]
-  print line "," city "," contract ",completed,"
-}
-EOF
-awk -f "$TMP/fix.awk" "$TMP/contacts.csv" >"$TMP/awk.csv"
+# ---- the peer: awk (bench/fix_city.awk) ----------------------------------------------
+awk -f bench/fix_city.awk "$TMP/contacts.csv" >"$TMP/awk.csv"
 if cmp -s "$TMP/awk.csv" "$TMP/out1.csv"; then echo "awk output: the same bytes as bprun's"
 else echo "FAIL: the awk peer's output differs from bprun's:"; diff "$TMP/awk.csv" "$TMP/out1.csv" | head -n 6; exit 1
 fi
-time_runs "$RUNS" awk -f "$TMP/fix.awk" "$TMP/contacts.csv" >"$TMP/awk.times"
+time_runs "$RUNS" awk -f bench/fix_city.awk "$TMP/contacts.csv" >"$TMP/awk.times"
 awk_best=$(best <"$TMP/awk.times")
 echo "peer: $(awk -W version 2>/dev/null | head -n 1 | cut -c1-40 || echo awk) on the same file: best $(ms "$awk_best") ms, $(per_second "$ROWS" "$awk_best") rows/s"
 awk -v a="$best1" -v b="$best2" -v c="$awk_best" 'BEGIN {
