@@ -14,18 +14,12 @@ BPC=$BUILD/bpc
 TIMEOUT=${TIMEOUT:-20}
 export LC_ALL=C
 
-if [ ! -x "$BPC" ]; then
-  echo "backend.sh: $BPC is missing; build it first (make)" >&2
-  exit 2
-fi
+. tests/lib.sh
+need_built backend.sh "$BPC"
 
 OUT=$BUILD/samples
 mkdir -p "$OUT" || exit 2
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-backend.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-
-. tests/lib.sh
+make_tmp bpc-backend
 
 # ---------------------------------------------------------------------------
 echo "== samples compile, verify, disassemble"

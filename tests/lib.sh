@@ -1,5 +1,6 @@
-# lib.sh — what every test script shares (sourced by run.sh, backend.sh, dot.sh and
-# mass.sh): counting passes and failures, running a command under a time limit, and
+# lib.sh — what every test script shares (sourced by run.sh, backend.sh, dot.sh,
+# mass.sh, samples_mass.sh and store/run.sh): counting passes and failures, checking
+# the programs are built, a temporary folder, running a command under a time limit, and
 # telling a broken run (a hang, a signal, a sanitizer report) from a refusal.
 # The sourcing script sets TIMEOUT (seconds) first if it wants another than 20.
 
@@ -10,6 +11,25 @@ pass() { passed=$((passed + 1)); }
 fail() {
   failed=$((failed + 1))
   echo "FAIL: $1: $2"
+}
+
+# need_built SCRIPT PROGRAM... — stops the script (status 2) when a program is not built.
+need_built() {
+  _who=$1
+  shift
+  for _prog in "$@"; do
+    if [ ! -x "$_prog" ]; then
+      echo "$_who: $_prog is missing; build it first (make)" >&2
+      exit 2
+    fi
+  done
+}
+
+# make_tmp NAME — TMP: a new temporary folder, removed when the script exits.
+make_tmp() {
+  TMP=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 2
+  trap 'rm -rf "$TMP"' EXIT
+  trap 'exit 130' INT TERM
 }
 
 # run OUT ERR CMD... — runs CMD under the time limit; sets rc (124: no answer in time).

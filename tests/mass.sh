@@ -20,17 +20,9 @@ TIMEOUT=${TIMEOUT:-60}
 export LC_ALL=C
 M=tests/mass
 
-for tool in "$BPC" "$BPRUN"; do
-  if [ ! -x "$tool" ]; then
-    echo "mass.sh: $tool is missing; build it first (make)" >&2
-    exit 2
-  fi
-done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-mass.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-
 . tests/lib.sh
+need_built mass.sh "$BPC" "$BPRUN"
+make_tmp bpc-mass
 
 # exited NAME WANT_RC — true when the last run (rc, its stderr in $TMP/err) exited
 # WANT_RC soundly, else reports the failure.

@@ -27,17 +27,9 @@ export LC_ALL=C
 D=samples/data
 CLOCK="--clock 2026-03-01T09:00"
 
-for tool in "$BPC" "$BPRUN"; do
-  if [ ! -x "$tool" ]; then
-    echo "samples_mass.sh: $tool is missing; build it first (make)" >&2
-    exit 2
-  fi
-done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-smass.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-
 . tests/lib.sh
+need_built samples_mass.sh "$BPC" "$BPRUN"
+make_tmp bpc-smass
 
 # same NAME EXPECTED ACTUAL — the files are the same bytes (or, with --update, EXPECTED
 # becomes ACTUAL).

@@ -29,17 +29,9 @@ TIMEOUT=${TIMEOUT:-60}
 KILLS=${KILLS:-200}
 export LC_ALL=C
 
-for tool in "$BPC" "$BPRUN"; do
-  if [ ! -x "$tool" ]; then
-    echo "store/run.sh: $tool is missing; build it first (make)" >&2
-    exit 2
-  fi
-done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-store.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-
 . tests/lib.sh
+need_built store/run.sh "$BPC" "$BPRUN"
+make_tmp bpc-store
 
 # new_store NAME — sets URL to a new empty database.
 new_store() {
