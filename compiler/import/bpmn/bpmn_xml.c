@@ -203,7 +203,10 @@ static size_t raw_too_many_attributes(const Raw *r, size_t *first_tag) {
     }
     size_t tag = i;
     const char *close = NULL;
-    if (raw_has(r, i, "<!--")) close = "-->";
+    unsigned next = i + 1 < r->n ? raw_at(r, i + 1) : 0;
+    if (next != '!' && next != '?') {
+      /* a start or end tag: none of the four below (the common case, tested first) */
+    } else if (raw_has(r, i, "<!--")) close = "-->";
     else if (raw_has(r, i, "<![CDATA[")) close = "]]>";
     else if (raw_has(r, i, "<?")) close = "?>";
     else if (raw_has(r, i, "<!")) close = ">";
