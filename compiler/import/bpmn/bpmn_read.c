@@ -822,19 +822,41 @@ static double attr_num_copy(Reader *r, const Attrs *at, const char *local) {
   return strtod(v, NULL);
 }
 
-/* A diagram coordinate: a whole number is read from libxml2's bytes, without
- * the copy attr makes (a diagram has four of them per shape, two per waypoint);
- * anything else as attr_num_copy reads it. */
+/* A diagram coordinate (a diagram has four per shape, two per waypoint),
+ * read from libxml2's bytes without the copy attr makes when it is a plain
+ * decimal: [-]DIGITS[.DIGITS] with at most 15 digits in all. Its digits as an
+ * integer m (below 2^53) and the digits after the point k (at most 15) give
+ * m / 10^k, both exact doubles, and IEEE division rounds the quotient
+ * correctly: the same double strtod gives (Clinger's fast path). Anything else
+ * (an exponent, blanks, more digits) is read by strtod, as attr_num_copy does. */
 static double attr_num(Reader *r, const Attrs *at, const char *local) {
+  static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
   for (int i = 0; i < at->n; i++) {
     const BpmnXmlAttr *a = &at->a[i];
     if (at->ns[i] != NS_NONE || !str_eq(a->local, local)) continue;
     const char *v = a->value;
-    size_t neg = a->len && *v == '-', k = 0;
-    int64_t n = 0;
-    for (; neg + k < a->len && v[neg + k] >= '0' && v[neg + k] <= '9' && k < 15; k++)
-      n = n * 10 + (v[neg + k] - '0');
-    if (k > 0 && neg + k == a->len) return neg ? -(double)n : (double)n;
+    size_t len = a->len, j = len && *v == '-';
+    bool neg = j == 1;
+    int64_t m = 0;
+    int digits = 0, frac = 0, before = 0;
+    bool point = false;
+    for (; j < len; j++) {
+      if (v[j] >= '0' && v[j] <= '9') {
+        if (++digits > 15) break;
+        m = m * 10 + (v[j] - '0');
+        frac += point;
+        before += !point;
+      } else if (v[j] == '.' && !point) {
+        point = true;
+      } else {
+        break;
+      }
+    }
+    if (j == len && before > 0 && (!point || frac > 0)) {
+      double d = (double)m / pow10[frac];
+      return neg ? -d : d;
+    }
     break;
   }
   return attr_num_copy(r, at, local);
