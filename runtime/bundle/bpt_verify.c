@@ -695,12 +695,12 @@ static bool reach(Verifier *v, uint32_t pc, unsigned depth, bool fragment, uint3
 }
 
 static bool entry(Verifier *v, uint32_t pc, bool fragment, const char *what, unsigned i, unsigned j) {
-  char name[64];
+  if (is_start(v, pc)) return reach(v, pc, 0, fragment, pc);
+  char name[64]; /* made only for the message: a bundle has thousands of entries */
   snprintf(name, sizeof name, what, i, j);
   if (pc >= v->p->code_size)
     return pfail(v, "%s pc %u is outside its code (%u bytes)", name, pc, v->p->code_size);
-  if (!is_start(v, pc)) return pfail(v, "%s pc %u is inside an instruction", name, pc);
-  return reach(v, pc, 0, fragment, pc);
+  return pfail(v, "%s pc %u is inside an instruction", name, pc);
 }
 
 /* Every place a thread or a fragment (`when`, `by`) can start, each with an empty stack. */
@@ -756,9 +756,8 @@ static bool step_insn(Verifier *v, uint32_t pc) {
     return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
   if (in.op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
     return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
-  const char *j = strchr(info->operands, 'j');
-  if ((info->flags & BPT_F_JUMP) && j && !reach(v, in.arg[j - info->operands], after, fragment, pc))
-    return false;
+  const char *j = info->flags & BPT_F_JUMP ? strchr(info->operands, 'j') : NULL;
+  if (j && !reach(v, in.arg[j - info->operands], after, fragment, pc)) return false;
   for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
     if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
   if (info->flags & BPT_F_END) return true;
