@@ -1014,7 +1014,7 @@ const char *bpt_foreign_format(const uint8_t *bytes, size_t len) {
   return NULL;
 }
 
-static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
+static bool check_header(const uint8_t *bytes, size_t len, bool check_crc, BptError *err) {
   const char *foreign = len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0 ? NULL : bpt_foreign_format(bytes, len);
   if (foreign)
     return fail(err, "not a bpc bundle: this is %s; `bpc compile` makes a bundle of it",
@@ -1039,7 +1039,7 @@ static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
                 "padded)",
                 size, len);
   uint32_t want = get_u32(bytes + 12);
-  uint32_t got = bpt_crc32c(0, bytes + BPT_HEADER_SIZE, len - BPT_HEADER_SIZE);
+  uint32_t got = check_crc ? bpt_crc32c(0, bytes + BPT_HEADER_SIZE, len - BPT_HEADER_SIZE) : want;
   if (want != got)
     return fail(err,
                 "checksum mismatch: the header says 0x%08x, the bytes give 0x%08x "
@@ -1089,11 +1089,12 @@ static bool check_table(const uint8_t *bytes, size_t len, uint32_t off[], uint32
   return true;
 }
 
-bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
-              BptError *err) {
+static bool read_bundle(const uint8_t *bytes, size_t len, bool check_crc, BptAllocFn alloc, void *ud,
+                        BptBundle *out, BptError *err) {
   uint32_t off[BPT_SEC_COUNT], size[BPT_SEC_COUNT];
   memset(out, 0, sizeof *out);
-  if (!check_header(bytes, len, err) || !check_table(bytes, len, off, size, err)) return false;
+  if (!check_header(bytes, len, check_crc, err) || !check_table(bytes, len, off, size, err))
+    return false;
   Reader r = {.err = err, .alloc = alloc, .ud = ud, .b = out, .next_block = BLOCK_MIN};
   for (unsigned i = 0; i < BPT_SEC_COUNT && !r.failed; i++) {
     r.p = bytes + off[i];
@@ -1113,6 +1114,16 @@ bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptB
   out->crc = get_u32(bytes + 12);
   out->mem = r.blocks;
   return true;
+}
+
+bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
+              BptError *err) {
+  return read_bundle(bytes, len, true, alloc, ud, out, err);
+}
+
+bool bpt_read_written(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
+                      BptError *err) {
+  return read_bundle(bytes, len, false, alloc, ud, out, err);
 }
 
 /* ---- instructions -------------------------------------------------------------------- */
