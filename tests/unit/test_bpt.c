@@ -804,6 +804,39 @@ static void test_read_written(void **state) {
   free(bytes), free(B);
 }
 
+/* A bundle much larger than bpt_write's first guess of its size (a list constant of
+ * 100,000 items: 400 KB in the CONSTS section) is written whole, and reads back. */
+static void test_write_grows(void **state) {
+  (void)state;
+  Builder *B = rich();
+  BptConst *list = NULL;
+  for (uint32_t i = 0; i < B->b.nconsts && !list; i++)
+    if (B->consts[i].type == (BPT_T_LIST | BPT_T_STRING)) list = &B->consts[i];
+  assert_non_null(list);
+  enum { N = 100000 };
+  uint32_t *items = malloc(N * sizeof *items), *old_items = list->items, old_n = list->nitems;
+  assert_non_null(items);
+  for (uint32_t i = 0; i < N; i++) items[i] = old_items[i % old_n];
+  list->items = items, list->nitems = N;
+  size_t len, len2;
+  uint8_t *bytes = write_bytes(&B->b, &len);
+  assert_true(len > 4 * N);
+  Mem m = MEM_INIT;
+  BptError err;
+  BptBundle rb;
+  if (!bpt_read(bytes, len, mem_alloc, &m, &rb, &err)) fail_msg("read: %s", err.message);
+  const BptConst *back = &rb.consts[list - B->consts];
+  assert_int_equal(back->nitems, N);
+  assert_memory_equal(back->items, items, N * sizeof *items);
+  uint8_t *again = write_bytes(&rb, &len2);
+  assert_int_equal(len, len2);
+  assert_memory_equal(bytes, again, len);
+  bpt_free(&rb, mem_alloc, &m);
+  assert_int_equal(m.live, 0);
+  list->items = old_items, list->nitems = old_n;
+  free(items), free(bytes), free(again), free(B);
+}
+
 static void test_minor_version(void **state) {
   (void)state;
   Builder *B = rich();
@@ -1569,7 +1602,7 @@ static void test_store_fits(void **state) {
 }
 
 int main(void) {
-  enum { NNAMED = 14, NCASES = sizeof cases / sizeof cases[0] };
+  enum { NNAMED = 15, NCASES = sizeof cases / sizeof cases[0] };
   static struct CMUnitTest tests[NNAMED + NCASES] = {
       cmocka_unit_test(test_tables),         cmocka_unit_test(test_crc32c),
       cmocka_unit_test(test_crc32c_slices),  cmocka_unit_test(test_time),
@@ -1578,6 +1611,7 @@ int main(void) {
       cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_huge_count),
       cmocka_unit_test(test_mini_valid),     cmocka_unit_test(test_write_errors),
       cmocka_unit_test(test_store_fits),     cmocka_unit_test(test_read_written),
+      cmocka_unit_test(test_write_grows),
   };
   for (int i = 0; i < NCASES; i++)
     tests[NNAMED + i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
