@@ -678,6 +678,30 @@ static uint32_t crc32c_bitwise(uint32_t crc, const uint8_t *p, size_t len) {
 
 /* Every length from 0 to 300 at every alignment, and split anywhere: the same CRC as the
  * bit-by-bit one (every table entry is used: the bytes run through all 256 values). */
+/* Long inputs (16 KiB and more; on x86-64 they take the CPU's crc32 instruction where
+ * there is one): the same CRC at every alignment, around the threshold, and split. */
+static void test_crc32c_long(void **state) {
+  (void)state;
+  enum { N = 40000 };
+  uint8_t *buf = malloc(N);
+  assert_non_null(buf);
+  uint32_t x = 99;
+  for (size_t i = 0; i < N; i++) {
+    x = x * 1103515245u + 12345u;
+    buf[i] = (uint8_t)(x >> 16);
+  }
+  for (size_t off = 0; off < 8; off++)
+    for (size_t len = 16 * 1024 - 9; len <= 16 * 1024 + 9; len++)
+      assert_int_equal(bpt_crc32c(0, buf + off, len), crc32c_bitwise(0, buf + off, len));
+  uint32_t whole = crc32c_bitwise(0, buf, N);
+  assert_int_equal(bpt_crc32c(0, buf, N), whole);
+  for (size_t cut = 0; cut <= N; cut += 4999) {
+    uint32_t part = bpt_crc32c(0, buf, cut);
+    assert_int_equal(bpt_crc32c(part, buf + cut, N - cut), whole);
+  }
+  free(buf);
+}
+
 static void test_crc32c_slices(void **state) {
   (void)state;
   uint8_t buf[320];
@@ -1602,7 +1626,7 @@ static void test_store_fits(void **state) {
 }
 
 int main(void) {
-  enum { NNAMED = 15, NCASES = sizeof cases / sizeof cases[0] };
+  enum { NNAMED = 16, NCASES = sizeof cases / sizeof cases[0] };
   static struct CMUnitTest tests[NNAMED + NCASES] = {
       cmocka_unit_test(test_tables),         cmocka_unit_test(test_crc32c),
       cmocka_unit_test(test_crc32c_slices),  cmocka_unit_test(test_time),
@@ -1611,7 +1635,7 @@ int main(void) {
       cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_huge_count),
       cmocka_unit_test(test_mini_valid),     cmocka_unit_test(test_write_errors),
       cmocka_unit_test(test_store_fits),     cmocka_unit_test(test_read_written),
-      cmocka_unit_test(test_write_grows),
+      cmocka_unit_test(test_write_grows),    cmocka_unit_test(test_crc32c_long),
   };
   for (int i = 0; i < NCASES; i++)
     tests[NNAMED + i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
