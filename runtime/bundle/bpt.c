@@ -498,22 +498,22 @@ static bool rfail(Reader *r, const char *fmt, ...) {
   return false;
 }
 
-static bool need(Reader *r, size_t n) {
+static inline bool need(Reader *r, size_t n) {
   if (r->failed) return false;
   if (r->end - r->pos >= n) return true;
   return rfail(r, "cut off at byte %zu of %zu (%zu more needed)", r->pos, r->end, n);
 }
 
-static uint8_t rd_u8(Reader *r) { return need(r, 1) ? r->p[r->pos++] : 0; }
+static inline uint8_t rd_u8(Reader *r) { return need(r, 1) ? r->p[r->pos++] : 0; }
 
-static uint16_t rd_u16(Reader *r) {
+static inline uint16_t rd_u16(Reader *r) {
   if (!need(r, 2)) return 0;
   const uint8_t *q = r->p + r->pos;
   r->pos += 2;
   return (uint16_t)(q[0] | (unsigned)q[1] << 8);
 }
 
-static uint32_t rd_u32(Reader *r) {
+static inline uint32_t rd_u32(Reader *r) {
   if (!need(r, 4)) return 0;
   const uint8_t *q = r->p + r->pos;
   r->pos += 4;
