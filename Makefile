@@ -98,7 +98,7 @@ BPC_SRC      = $(call room_src,bpc)
 BPRUN_SRC    = $(call room_src,bprun)
 BPRUN_OBJ    = $(BPRUN_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ  = $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
-COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/lexer.o
+COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/parser_fast.o $(GEN)/lexer.o
 BPC_OBJ      = $(BPC_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -133,6 +133,14 @@ $(GEN)/parser.c $(GEN)/parser.h: grammar/parser.y
 	@mkdir -p $(GEN)
 	$(BISON) -Wall -Werror --defines=$(GEN)/parser.h -o $(GEN)/parser.c $<
 
+# The same grammar without LAC, as parse_yyparse_fast: parse.c parses with it first
+# and again with the LAC parser only after a syntax error (LAC only changes which
+# tokens a syntax error names as expected). It includes parser.h, which is the same;
+# its two external functions are renamed.
+$(GEN)/parser_fast.c: grammar/parser.y $(GEN)/parser.h
+	@mkdir -p $(GEN)
+	$(BISON) -Wall -Werror -Fparse.lac=none -Fapi.header.include='{"parser.h"}' --defines=$(GEN)/parser_fast.h -o $@ $<
+
 $(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
 	@mkdir -p $(GEN)
 	$(FLEX) --header-file=$(GEN)/lexer.h -o $(GEN)/lexer.c $<
@@ -144,6 +152,8 @@ $(GEN)/lexer.o: $(GEN)/lexer.c $(GEN)/parser.h $(COMPILER_H)
 	$(CC) $(call incs,front) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c -o $@ $<
 $(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(COMPILER_H)
 	$(CC) $(call incs,front) $(CFLAGS) -c -o $@ $<
+$(GEN)/parser_fast.o: $(GEN)/parser_fast.c $(GEN)/lexer.h $(COMPILER_H)
+	$(CC) $(call incs,front) $(CFLAGS) -Dparse_yyparse=parse_yyparse_fast -Dparse_token_name=parse_token_name_fast -c -o $@ $<
 
 # ---- compiler: one rule per room, with that room's include path -------------
 define compiler_room

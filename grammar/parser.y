@@ -867,6 +867,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
   Span at = *yypcontext_location(ctx);
   yysymbol_kind_t sym = yypcontext_token(ctx);
   bool eof = at_end_of_file(sym, at);
+  p->syntax_errors++;
   lex_syntax_error(&p->lex, at); /* the filter helps the recovery either way */
   if (!parse_error_wanted(p, at, eof)) return 0;
   if (unclosed_interpolation(p, sym)) return 0;
@@ -899,5 +900,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
 static void yyerror(const Span *span, Parser *p, const char *message) {
   (void)span;
   (void)message;
+  p->syntax_errors++;
   parse_too_deep(p, lex_last_span(&p->lex));
 }

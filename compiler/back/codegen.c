@@ -200,7 +200,8 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
   return e->value;
 }
 
-static uint32_t intern(Gen *g, const char *s) { return s ? intern_n(g, s, strlen(s)) : 0; }
+/* String 0 is "" (interned first): the empty titles, details and labels need no lookup. */
+static uint32_t intern(Gen *g, const char *s) { return s && *s ? intern_n(g, s, strlen(s)) : 0; }
 
 /* The key of a constant: its type and payload, as bytes. */
 static uint16_t add_const(Gen *g, const BptConst *c) {
@@ -1631,7 +1632,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   *out = NULL;
   *out_len = 0;
   reserve_strings(&g);
-  intern(&g, ""); /* string 0 */
+  intern_n(&g, "", 0); /* string 0 */
 
   if (!ir->finished) fail(&g, "the IR was not finished (ir_finish)");
   else if (ir->nerrors) {

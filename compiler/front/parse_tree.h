@@ -29,6 +29,7 @@ struct Parser {
   bool deep_reported;       /* "expression nested too deeply" is said once */
   bool eof_error_reported;  /* a syntax error at the end of the file was said */
   uint32_t error_line;      /* line of the last syntax error reported, or 0 */
+  uint32_t syntax_errors;   /* times the parser met one (reported or not) */
 };
 
 /* ---- syntax errors (parse.c) --------------------------------------------- */

@@ -404,9 +404,35 @@ static int compare_ids(const void *a, const void *b) {
   return strcmp((*(IrNode *const *)a)->id, (*(IrNode *const *)b)->id);
 }
 
+/* Whether two nodes of p have the same id: a hash set of the ids, one pass. */
+static bool ids_repeat(const IrProc *p) {
+  enum { ON_STACK = 512 };
+  uint32_t nn = p->nodes.n, cap = 16;
+  while (cap < 2 * (size_t)nn) cap *= 2;
+  struct IdSlot {
+    const char *id; /* NULL: empty */
+    uint32_t hash;
+  } stack_slots[ON_STACK], *slots = cap <= ON_STACK ? stack_slots : xmalloc(cap * sizeof *slots);
+  memset(slots, 0, cap * sizeof *slots);
+  bool repeat = false;
+  for (uint32_t i = 0; i < nn && !repeat; i++) {
+    const char *id = ir_node_at(p, i)->id;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) h = (h ^ *c) * 16777619u;
+    uint32_t at = h & (cap - 1);
+    while (slots[at].id && !(slots[at].hash == h && strcmp(slots[at].id, id) == 0)) at = (at + 1) & (cap - 1);
+    if (slots[at].id) repeat = true;
+    slots[at].id = id, slots[at].hash = h;
+  }
+  if (slots != stack_slots) free(slots);
+  return repeat;
+}
+
 static void check_ids(Finish *F) {
   const IrProc *p = F->p;
   uint32_t nn = p->nodes.n;
+  /* Only when some id repeats: the ids sorted, each repeat reported in their order. */
+  if (!ids_repeat(p)) return;
   IrNode **sorted = xmalloc((nn + 1) * sizeof *sorted);
   for (uint32_t i = 0; i < nn; i++) sorted[i] = ir_node_at(p, i);
   qsort(sorted, nn, sizeof *sorted, compare_ids);

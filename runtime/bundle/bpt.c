@@ -293,15 +293,19 @@ static void write_processes(Out *o, const BptBundle *b) {
   for (uint32_t i = 0; i < b->nprocesses; i++) write_process(o, &b->processes[i]);
 }
 
+/* The many fixed-size records (lines, nodes, edges) are put whole: one put a record
+ * instead of one for each of its fields. */
 static void write_lines(Out *o, const BptBundle *b) {
   put_u32(o, b->source_file);
   put_u32(o, b->source_size);
   put_u32(o, b->source_crc);
   put_u32(o, b->nlines);
   for (uint32_t i = 0; i < b->nlines; i++) {
-    put_u32(o, b->lines[i].pc);
-    put_u32(o, b->lines[i].line);
-    put_u32(o, b->lines[i].col);
+    uint8_t rec[12];
+    set_u32(rec, b->lines[i].pc);
+    set_u32(rec + 4, b->lines[i].line);
+    set_u32(rec + 8, b->lines[i].col);
+    put(o, rec, sizeof rec);
   }
 }
 
@@ -309,22 +313,37 @@ static void write_graph(Out *o, const BptBundle *b) {
   put_u32(o, b->nnodes);
   for (uint32_t i = 0; i < b->nnodes; i++) {
     const BptNode *n = &b->nodes[i];
-    put_u8(o, n->kind);
-    put_u32(o, n->id);
-    put_u32(o, n->title);
-    put_u32(o, n->detail);
-    put_u32(o, n->line);
-    put_u32(o, n->col);
-    put_u32(o, n->cluster);
+    uint8_t rec[25];
+    rec[0] = n->kind;
+    set_u32(rec + 1, n->id);
+    set_u32(rec + 5, n->title);
+    set_u32(rec + 9, n->detail);
+    set_u32(rec + 13, n->line);
+    set_u32(rec + 17, n->col);
+    set_u32(rec + 21, n->cluster);
+    put(o, rec, sizeof rec);
   }
   put_u32(o, b->nedges);
   for (uint32_t i = 0; i < b->nedges; i++) {
     const BptEdge *e = &b->edges[i];
-    put_u32(o, e->from);
-    put_u32(o, e->to);
-    put_u8(o, e->kind);
-    put_u32(o, e->label);
+    uint8_t rec[13];
+    set_u32(rec, e->from);
+    set_u32(rec + 4, e->to);
+    rec[8] = e->kind;
+    set_u32(rec + 9, e->label);
+    put(o, rec, sizeof rec);
   }
+}
+
+/* Room for the bundle in one allocation, most of the time: the exact size of the
+ * strings, the code, the lines and the graph, which are nearly all of a large bundle,
+ * and a guess for the rest (the buffer grows if it is short, and is cut to size at
+ * the end; pages never written are never touched). */
+static size_t size_hint(const BptBundle *b) {
+  size_t n = 64 * 1024 + (size_t)b->code_size + 12 * (size_t)b->nlines + 25 * (size_t)b->nnodes +
+             13 * (size_t)b->nedges + 20 * (size_t)b->nconsts + 256 * (size_t)b->nprocesses;
+  for (uint32_t i = 0; i < b->nstrings; i++) n += 4 + (size_t)b->strings[i].len;
+  return n + n / 8;
 }
 
 enum { TABLE_END = BPT_HEADER_SIZE + BPT_SEC_COUNT * 12 };
@@ -336,6 +355,12 @@ bool bpt_write(BptBundle *b, BptAllocFn alloc, void *ud, uint8_t **out, size_t *
   uint32_t start[BPT_SEC_COUNT + 1];
   *out = NULL;
   *out_len = 0;
+  size_t hint = size_hint(b);
+  if (hint <= UINT32_MAX) {
+    o.p = alloc(ud, NULL, 0, hint);
+    if (o.p) o.cap = hint;
+    else o.oom = true;
+  }
   put(&o, head, sizeof head); /* filled in at the end */
   for (int s = BPT_SEC_STRINGS; s <= BPT_SEC_GRAPH; s++) {
     start[s - 1] = (uint32_t)o.n;
@@ -473,22 +498,22 @@ static bool rfail(Reader *r, const char *fmt, ...) {
   return false;
 }
 
-static bool need(Reader *r, size_t n) {
+static inline bool need(Reader *r, size_t n) {
   if (r->failed) return false;
   if (r->end - r->pos >= n) return true;
   return rfail(r, "cut off at byte %zu of %zu (%zu more needed)", r->pos, r->end, n);
 }
 
-static uint8_t rd_u8(Reader *r) { return need(r, 1) ? r->p[r->pos++] : 0; }
+static inline uint8_t rd_u8(Reader *r) { return need(r, 1) ? r->p[r->pos++] : 0; }
 
-static uint16_t rd_u16(Reader *r) {
+static inline uint16_t rd_u16(Reader *r) {
   if (!need(r, 2)) return 0;
   const uint8_t *q = r->p + r->pos;
   r->pos += 2;
   return (uint16_t)(q[0] | (unsigned)q[1] << 8);
 }
 
-static uint32_t rd_u32(Reader *r) {
+static inline uint32_t rd_u32(Reader *r) {
   if (!need(r, 4)) return 0;
   const uint8_t *q = r->p + r->pos;
   r->pos += 4;
@@ -1014,7 +1039,7 @@ const char *bpt_foreign_format(const uint8_t *bytes, size_t len) {
   return NULL;
 }
 
-static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
+static bool check_header(const uint8_t *bytes, size_t len, bool check_crc, BptError *err) {
   const char *foreign = len >= 4 && memcmp(bytes, BPT_MAGIC, 4) == 0 ? NULL : bpt_foreign_format(bytes, len);
   if (foreign)
     return fail(err, "not a bpc bundle: this is %s; `bpc compile` makes a bundle of it",
@@ -1039,7 +1064,7 @@ static bool check_header(const uint8_t *bytes, size_t len, BptError *err) {
                 "padded)",
                 size, len);
   uint32_t want = get_u32(bytes + 12);
-  uint32_t got = bpt_crc32c(0, bytes + BPT_HEADER_SIZE, len - BPT_HEADER_SIZE);
+  uint32_t got = check_crc ? bpt_crc32c(0, bytes + BPT_HEADER_SIZE, len - BPT_HEADER_SIZE) : want;
   if (want != got)
     return fail(err,
                 "checksum mismatch: the header says 0x%08x, the bytes give 0x%08x "
@@ -1089,11 +1114,12 @@ static bool check_table(const uint8_t *bytes, size_t len, uint32_t off[], uint32
   return true;
 }
 
-bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
-              BptError *err) {
+static bool read_bundle(const uint8_t *bytes, size_t len, bool check_crc, BptAllocFn alloc, void *ud,
+                        BptBundle *out, BptError *err) {
   uint32_t off[BPT_SEC_COUNT], size[BPT_SEC_COUNT];
   memset(out, 0, sizeof *out);
-  if (!check_header(bytes, len, err) || !check_table(bytes, len, off, size, err)) return false;
+  if (!check_header(bytes, len, check_crc, err) || !check_table(bytes, len, off, size, err))
+    return false;
   Reader r = {.err = err, .alloc = alloc, .ud = ud, .b = out, .next_block = BLOCK_MIN};
   for (unsigned i = 0; i < BPT_SEC_COUNT && !r.failed; i++) {
     r.p = bytes + off[i];
@@ -1113,6 +1139,16 @@ bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptB
   out->crc = get_u32(bytes + 12);
   out->mem = r.blocks;
   return true;
+}
+
+bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
+              BptError *err) {
+  return read_bundle(bytes, len, true, alloc, ud, out, err);
+}
+
+bool bpt_read_written(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
+                      BptError *err) {
+  return read_bundle(bytes, len, false, alloc, ud, out, err);
 }
 
 /* ---- instructions -------------------------------------------------------------------- */

@@ -377,6 +377,10 @@ bool bpt_source_matches(const BptBundle *b, const char *text, size_t len);
  * Does not look inside the code: that is bpt_verify's job. On failure *out is empty. */
 bool bpt_read(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
               BptError *err);
+/* bpt_read of the bytes bpt_write has just made in this process (the compiler's
+ * self-check): everything but the checksum, which bpt_write computed over these bytes. */
+bool bpt_read_written(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *ud, BptBundle *out,
+                      BptError *err);
 void bpt_free(BptBundle *b, BptAllocFn alloc, void *ud);
 /* Checks everything the interpreter relies on: every index (strings, constants, types,
  * slots, fields, actions, processes, steps, states, builtins, nodes, lines), every

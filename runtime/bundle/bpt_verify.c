@@ -33,6 +33,8 @@ typedef struct Verifier {
   const uint8_t *code; /* its code */
   uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth (| IN_FRAGMENT) */
   uint32_t *work, nwork;
+  uint32_t size[BPT_OP_COUNT]; /* bytes of an instruction of each opcode but FORK, as
+                                  check_instructions decoded it */
 } Verifier;
 
 /* ---- messages ------------------------------------------------------------------------ */
@@ -638,6 +640,7 @@ static bool check_instructions(Verifier *v) {
       return false;
     if (!check_message(v, pc, &in, &message_expect)) return false;
     v->mark[pc] = UNSEEN;
+    v->size[in.op] = in.size;
     prev = in;
     pc += in.size;
   }
@@ -695,12 +698,12 @@ static bool reach(Verifier *v, uint32_t pc, unsigned depth, bool fragment, uint3
 }
 
 static bool entry(Verifier *v, uint32_t pc, bool fragment, const char *what, unsigned i, unsigned j) {
-  char name[64];
+  if (is_start(v, pc)) return reach(v, pc, 0, fragment, pc);
+  char name[64]; /* made only for the message: a bundle has thousands of entries */
   snprintf(name, sizeof name, what, i, j);
   if (pc >= v->p->code_size)
     return pfail(v, "%s pc %u is outside its code (%u bytes)", name, pc, v->p->code_size);
-  if (!is_start(v, pc)) return pfail(v, "%s pc %u is inside an instruction", name, pc);
-  return reach(v, pc, 0, fragment, pc);
+  return pfail(v, "%s pc %u is inside an instruction", name, pc);
 }
 
 /* Every place a thread or a fragment (`when`, `by`) can start, each with an empty stack. */
@@ -738,9 +741,19 @@ static bool step_insn(Verifier *v, uint32_t pc) {
   bool fragment = (v->mark[pc] & IN_FRAGMENT) != 0;
   BptInsn in;
   int pops, pushes;
-  bpt_decode(v->code, p->code_size, pc, &in);
-  bpt_stack_effect(p, &in, &pops, &pushes);
-  const BptOpInfo *info = &bpt_ops[in.op];
+  const BptOpInfo *info = &bpt_ops[v->code[pc]];
+  if (info->pops != BPT_VAR && !(info->flags & BPT_F_JUMP) && v->code[pc] != BPT_OP_FORK) {
+    /* Most instructions: no operand matters here, and check_instructions has decoded
+     * and checked them all (the size of one without a J operand is its opcode's). */
+    in.op = v->code[pc];
+    in.size = v->size[in.op];
+    in.nbranches = 0;
+    pops = info->pops;
+    pushes = info->pushes;
+  } else {
+    bpt_decode(v->code, p->code_size, pc, &in);
+    bpt_stack_effect(p, &in, &pops, &pushes);
+  }
   if (fragment && (info->flags & BPT_F_EFFECT))
     return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
   if (!fragment && (info->flags & BPT_F_RESULT))
@@ -756,9 +769,8 @@ static bool step_insn(Verifier *v, uint32_t pc) {
     return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
   if (in.op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
     return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
-  const char *j = strchr(info->operands, 'j');
-  if ((info->flags & BPT_F_JUMP) && j && !reach(v, in.arg[j - info->operands], after, fragment, pc))
-    return false;
+  const char *j = info->flags & BPT_F_JUMP ? strchr(info->operands, 'j') : NULL;
+  if (j && !reach(v, in.arg[j - info->operands], after, fragment, pc)) return false;
   for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
     if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
   if (info->flags & BPT_F_END) return true;

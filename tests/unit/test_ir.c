@@ -806,6 +806,33 @@ static void test_refuses_bad_edges(void **state) {
   expect_refused(&B, "same", "two nodes have the id");
 }
 
+/* A chain of n LOG nodes named n0, n1, ...; the last is named `last` when not NULL.
+ * More nodes than fit the id check's table on the stack. */
+static Build long_chain(uint32_t n, const char *last) {
+  Build B = build_new();
+  IrNode *prev = node(&B, IR_START, "s");
+  for (uint32_t i = 0; i < n; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "n%u", i);
+    IrNode *l = log_node(&B, i + 1 == n && last ? last : id);
+    flow(&B, prev, l);
+    prev = l;
+  }
+  flow(&B, prev, node(&B, IR_END, "e"));
+  return B;
+}
+
+static void test_ids_of_a_long_chain(void **state) {
+  (void)state;
+  Build B = long_chain(700, NULL);
+  assert_true(ir_finish(B.ir));
+  ir_free(B.ir);
+  B = long_chain(700, "n17"); /* the first repeat, far from its twin */
+  expect_refused(&B, "n17", "two nodes have the id");
+  B = long_chain(700, "e");
+  expect_refused(&B, "e", "two nodes have the id");
+}
+
 /* A document type and a host action, built by hand: the process calls the
  * action with a document field, stores the answer in the field and logs it.
  *   START -> ACTION price(amount) -> r -> ASSIGN amount = r -> LOG "total {amount}" -> END */
@@ -1045,6 +1072,7 @@ int main(void) {
       cmocka_unit_test(test_refuses_a_lost_branch),
       cmocka_unit_test(test_refuses_branches_of_two_forks),
       cmocka_unit_test(test_refuses_bad_edges),
+      cmocka_unit_test(test_ids_of_a_long_chain),
       cmocka_unit_test(test_codegen_names_the_node),
       cmocka_unit_test(test_try_cancels_parallel_branches),
       cmocka_unit_test(test_try_nested_and_uncaught),
