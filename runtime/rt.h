@@ -115,6 +115,11 @@ typedef struct RtVec {
   void *v;
   uint32_t n, cap;
 } RtVec;
+/* A vector may start in storage lent to it (a buffer in a transaction, RT_VEC_LENT set in
+ * cap): it grows by copying its elements into an allocation of its own, and freeing it
+ * gives back only such an allocation. The owner of the storage must outlive the vector. */
+#define RT_VEC_LENT 0x80000000u
+static inline RtVec rt_vec_lent(void *storage, uint32_t cap) { return (RtVec){storage, 0, cap | RT_VEC_LENT}; }
 /* Room for one more element of size sz; returns it (zeroed) or NULL. */
 void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz);
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */

@@ -7,6 +7,7 @@
  * drops both and puts back the people a decision changed in place (rt_undo_rollback).
  * So an event that runs out of memory, or is refused, changes nothing. A program error
  * is not a refusal: the instance fails, and that is committed. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +24,11 @@ static void changed_free(Tx *tx);
 static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
 
 static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
-  memset(tx, 0, sizeof *tx);
+  memset(tx, 0, offsetof(Tx, effects_lent));
+  tx->effects = rt_vec_lent(tx->effects_lent, TX_LENT_EFFECTS);
+  tx->runq = rt_vec_lent(tx->runq_lent, TX_LENT_RUNQ);
+  tx->undo = rt_vec_lent(tx->undo_lent, TX_LENT_UNDO);
+  tx->field_undo = rt_vec_lent(tx->field_undo_lent, TX_LENT_FIELD_UNDO);
   tx->inst = inst;
   tx->rt = inst->rt;
   tx->b = inst->b;

@@ -40,9 +40,16 @@ void rt_dealloc(BpRuntime *rt, void *p, size_t size) {
 }
 
 void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
-  if (vec->n == vec->cap) {
-    uint32_t cap = vec->cap ? vec->cap * 2 : 4;
-    void *v = rt_realloc(rt, vec->v, (size_t)vec->cap * sz, (size_t)cap * sz);
+  uint32_t have = vec->cap & ~RT_VEC_LENT;
+  if (vec->n == have) {
+    uint32_t cap = have ? have * 2 : 4;
+    void *v;
+    if (vec->cap & RT_VEC_LENT) { /* out of the lent storage, which stays its owner's */
+      v = rt_realloc(rt, NULL, 0, (size_t)cap * sz);
+      if (v && vec->n) memcpy(v, vec->v, (size_t)vec->n * sz);
+    } else {
+      v = rt_realloc(rt, vec->v, (size_t)have * sz, (size_t)cap * sz);
+    }
     if (!v) return NULL;
     vec->v = v;
     vec->cap = cap;
@@ -59,7 +66,7 @@ void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
 }
 
 void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
-  if (vec->v) rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
+  if (vec->v && !(vec->cap & RT_VEC_LENT)) rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
   *vec = (RtVec){0};
 }
 

@@ -48,6 +48,7 @@ typedef struct RtFieldUndo {
 } RtFieldUndo;
 
 enum { TX_INLINE_FIELDS = 32 };
+enum { TX_LENT_EFFECTS = 4, TX_LENT_RUNQ = 8, TX_LENT_UNDO = 2, TX_LENT_FIELD_UNDO = 4 };
 
 typedef struct Tx {
   BpInstance *inst;
@@ -83,6 +84,12 @@ typedef struct Tx {
   const Value *msg_values;
   const BpArg *msg_fields;
   size_t msg_n;
+  /* The first elements of effects, runq, undo and field_undo (rt_vec_lent): most events
+   * need no allocation for them. Last, so that tx_begin need not clear them. */
+  Effect effects_lent[TX_LENT_EFFECTS];
+  uint32_t runq_lent[TX_LENT_RUNQ];
+  RtUndo undo_lent[TX_LENT_UNDO];
+  RtFieldUndo field_undo_lent[TX_LENT_FIELD_UNDO];
 } Tx;
 
 static inline bool nomem(Tx *tx) {
