@@ -417,6 +417,11 @@ typedef struct RtState {
   Value *slots;
   uint16_t nslots;
   RtVec threads, acts, steps, timers, calls;
+  /* An event's copy (rt_state_copy) is one allocation: the slots (slots_lent) and the
+   * first elements of the five vectors (lent to them, RT_VEC_LENT) live in `block`. */
+  void *block;
+  size_t block_size;
+  bool slots_lent;
 } RtState;
 
 struct BpInstance {
