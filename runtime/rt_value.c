@@ -1156,6 +1156,10 @@ bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
   return true;
 }
 
+/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. Eight bytes of
+ * ASCII are passed with one test, and a two-byte character (Latin, Greek, Cyrillic) on
+ * a short path: a lead byte C2..DF and one continuation byte is always valid (C0 and C1
+ * would be overlong), so it needs no code point. */
 bool rt_valid_utf8(const char *s, size_t len) {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
@@ -1164,7 +1168,13 @@ bool rt_valid_utf8(const char *s, size_t len) {
     size_t n;
     uint32_t cp, min;
     if (c < 0x80) {
-      i++;
+      uint64_t w;
+      if (len - i >= 8 && (memcpy(&w, u + i, 8), (w & 0x8080808080808080u) == 0)) i += 8;
+      else i++;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      if (len - i < 2 || (u[i + 1] & 0xC0) != 0x80) return false;
+      i += 2;
       continue;
     } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
     else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;

@@ -1283,6 +1283,69 @@ static void test_mutated_bundles_run(void **state) {
   free(good);
 }
 
+
+/* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
+ * eight-byte ASCII test and short two-byte path) must agree with. */
+static bool utf8_by_definition(const unsigned char *u, size_t len) {
+  for (size_t i = 0; i < len;) {
+    unsigned c = u[i];
+    size_t n;
+    uint32_t cp, min;
+    if (c < 0x80) n = 1, cp = c, min = 0;
+    else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
+    else return false;
+    if (i + n > len) return false;
+    for (size_t k = 1; k < n; k++) {
+      if ((u[i + k] & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (u[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+static void test_text_valid_utf8_definition(void **state) {
+  (void)state;
+  unsigned char b[48];
+  /* every string of one and two bytes, and every three-byte string led by E0..FF */
+  for (unsigned x = 0; x < 256; x++) {
+    b[0] = (unsigned char)x;
+    assert_int_equal(bp_text_valid((char *)b, 1), utf8_by_definition(b, 1));
+    for (unsigned y = 0; y < 256; y++) {
+      b[1] = (unsigned char)y;
+      assert_int_equal(bp_text_valid((char *)b, 2), utf8_by_definition(b, 2));
+      for (unsigned z = 0; x >= 0xE0 && z < 256; z++) {
+        b[2] = (unsigned char)z;
+        assert_int_equal(bp_text_valid((char *)b, 3), utf8_by_definition(b, 3));
+      }
+    }
+  }
+  /* strings mixing ASCII runs (the eight-byte test), two-, three- and four-byte
+   * characters and stray bytes, at every length and cut anywhere */
+  static const char *const pieces[] = {"a", "hello, w", "0123456789abcdef", "\xD0\x9C", "\xC2\x80",
+                                       "\xDF\xBF", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC1\xBF", "\xC0\x80",
+                                       "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xD0", "\xFF", "\xE0\x80\x80"};
+  uint32_t seed = 12345;
+  for (int round = 0; round < 200000; round++) {
+    size_t len = 0;
+    while (len < 40) {
+      seed = seed * 1103515245u + 12345u;
+      const char *piece = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+      size_t n = strlen(piece);
+      if (len + n > sizeof b) break;
+      memcpy(b + len, piece, n);
+      len += n;
+    }
+    seed = seed * 1103515245u + 12345u;
+    size_t cut = (seed >> 16) % (len + 1);
+    assert_int_equal(bp_text_valid((char *)b, cut), utf8_by_definition(b, cut));
+    assert_int_equal(bp_text_valid((char *)b + len - cut, cut), utf8_by_definition(b + len - cut, cut));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -1314,6 +1377,7 @@ int main(void) {
       cmocka_unit_test(test_soft_deadline_host_view),
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
+      cmocka_unit_test(test_text_valid_utf8_definition),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
