@@ -438,11 +438,13 @@ static bool process_by_name(const BpBundle *b, const char *name, uint16_t *out) 
 bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field) {
   if (doctype == BPT_NONE16 || doctype >= b->b.ndoctypes || !name) return false;
   const BptDoctype *d = &b->b.doctypes[doctype];
-  for (uint32_t i = 0; i < d->nfields; i++)
-    if (strcmp(rt_string(b, d->fields[i].name), name) == 0) {
+  for (uint32_t i = 0; i < d->nfields; i++) {
+    const char *f = rt_string(b, d->fields[i].name);
+    if (f[0] == name[0] && strcmp(f, name) == 0) { /* most names differ in the first byte */
       *field = (uint16_t)i;
       return true;
     }
+  }
   return false;
 }
 
@@ -582,11 +584,17 @@ bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field
 
 /* Stores the named fields into doc (all or none). changed[] (if given) flags those whose
  * value is new. */
+enum { STORE_FEW = 16 }; /* doc_store and bp_start: this many values or fewer go on the stack */
+
 static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
   BpBundle *b = doc->b;
   if (n == 0) return BP_OK;
-  Value *vals = rt_alloc(b->rt, rt_values_bytes((uint32_t)n));
-  uint16_t *idx = rt_alloc(b->rt, n * sizeof *idx);
+  /* A few fields (the usual call) are gathered on the stack. */
+  Value vals_few[STORE_FEW];
+  uint16_t idx_few[STORE_FEW];
+  bool few = n <= STORE_FEW;
+  Value *vals = few ? vals_few : rt_alloc(b->rt, rt_values_bytes((uint32_t)n));
+  uint16_t *idx = few ? idx_few : rt_alloc(b->rt, n * sizeof *idx);
   BpStatus st = vals && idx ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t done = 0;
   for (; st == BP_OK && done < n; done++) {
@@ -609,8 +617,8 @@ static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *chang
   } else if (vals) {
     rt_unref_all(b->rt, vals, done);
   }
-  if (vals) rt_dealloc(b->rt, vals, rt_values_bytes((uint32_t)n));
-  if (idx) rt_dealloc(b->rt, idx, n * sizeof *idx);
+  if (!few && vals) rt_dealloc(b->rt, vals, rt_values_bytes((uint32_t)n));
+  if (!few && idx) rt_dealloc(b->rt, idx, n * sizeof *idx);
   return st;
 }
 
@@ -733,8 +741,12 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     return rt_fail_status(err, BP_EINVAL, "process `%s` runs on another document type", process);
   BpRuntime *rt = b->rt;
   /* Parameters by index; the rest must be document fields. */
-  Value *params = rt_alloc(rt, rt_values_bytes(p->nparams));
-  BpArg *fields = rt_alloc(rt, (n ? n : 1) * sizeof *fields);
+  Value params_few[STORE_FEW];
+  BpArg fields_few[STORE_FEW];
+  bool few_params = p->nparams <= STORE_FEW, few_fields = n <= STORE_FEW;
+  if (few_params) memset(params_few, 0, p->nparams * sizeof *params_few);
+  Value *params = few_params ? params_few : rt_alloc(rt, rt_values_bytes(p->nparams));
+  BpArg *fields = few_fields ? fields_few : rt_alloc(rt, (n ? n : 1) * sizeof *fields);
   BpStatus st = params && fields ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t nfields = 0;
   for (size_t i = 0; st == BP_OK && i < n; i++) {
@@ -767,9 +779,9 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   if (own) bp_doc_release(own);
   if (params) {
     rt_unref_all(rt, params, p->nparams);
-    rt_dealloc(rt, params, rt_values_bytes(p->nparams));
+    if (!few_params) rt_dealloc(rt, params, rt_values_bytes(p->nparams));
   }
-  if (fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);
+  if (fields && !few_fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);
   return st;
 }
 
