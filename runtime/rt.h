@@ -133,7 +133,15 @@ typedef struct RtBuf {
   bool nomem;
   bool unbounded; /* bytes, not a text value (a saved state): BP_MAX_STRING does not apply */
   bool toolong;   /* a put would have passed BP_MAX_STRING: dropped, the text is cut */
+  bool lent;      /* s is storage lent by the caller (rt_buf_on): growing copies it out */
 } RtBuf;
+enum { RT_BUF_ROOM = 256 }; /* the stack storage the runtime lends its text buffers */
+/* A buffer that starts in the caller's storage (on its stack): a text that fits needs no
+ * allocation. Only for a buffer whose text is copied out (rt_buf_value) or dropped. */
+static inline RtBuf rt_buf_on(char *storage, size_t cap) {
+  storage[0] = '\0';
+  return (RtBuf){.s = storage, .cap = cap, .lent = true};
+}
 void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n);
 /* The text of b as a value of type `type`; frees b. RT_ERROR when it passed BP_MAX_STRING. */
 RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e);

@@ -91,13 +91,15 @@ void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + n + 1) cap *= 2;
-    char *p = rt_realloc(rt, b->s, b->cap, cap);
+    char *p = rt_realloc(rt, b->lent ? NULL : b->s, b->lent ? 0 : b->cap, cap);
     if (!p) {
       b->nomem = true;
       return;
     }
+    if (b->lent) memcpy(p, b->s, b->len + 1); /* out of the caller's storage */
     b->s = p;
     b->cap = cap;
+    b->lent = false;
   }
   if (n) memcpy(b->s + b->len, s, n);
   b->len += n;
@@ -131,7 +133,7 @@ void rt_buf_printf(BpRuntime *rt, RtBuf *b, const char *fmt, ...) {
 }
 
 void rt_buf_free(BpRuntime *rt, RtBuf *b) {
-  if (b->s) rt_dealloc(rt, b->s, b->cap);
+  if (b->s && !b->lent) rt_dealloc(rt, b->s, b->cap);
   *b = (RtBuf){0};
 }
 
@@ -809,7 +811,8 @@ static uint32_t to_upper(uint32_t c) {
 }
 
 static RtCode map_case(BpRuntime *rt, Value s, bool upper, Value *out, RtErr *e) {
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   size_t i = 0;
   while (i < s.u.s->len) {
     char enc[4];
@@ -847,7 +850,8 @@ static RtCode replace(BpRuntime *rt, Value s, Value from, Value to, Value *out, 
     *out = s;
     return RT_OK;
   }
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   size_t i = 0;
   while (i < a->len) {
     if (i + f->len <= a->len && memcmp(a->s + i, f->s, f->len) == 0) {
@@ -896,7 +900,8 @@ static RtCode min_max(bool want_max, Value a, Value b, Value *out, RtErr *e) {
 }
 
 static RtCode join(BpRuntime *rt, Value list, Value sep, Value *out, RtErr *e) {
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   for (uint32_t i = 0; i < list.u.l->n; i++) {
     if (i) rt_buf_put(rt, &b, sep.u.s->s, sep.u.s->len);
     if (rt_text(rt, &b, list.u.l->items[i], e) != RT_OK) {

@@ -1284,6 +1284,54 @@ static void test_mutated_bundles_run(void **state) {
 }
 
 
+/* Text built in a buffer that starts on the stack (RT_BUF_ROOM bytes) and moves to the
+ * heap when it outgrows it: upper, replace and join at lengths around the move give the
+ * right text, and an allocation failing at the move is an error that leaks nothing. */
+static void test_text_built_past_stack_room(void **state) {
+  (void)state;
+  for (size_t len = 250; len < 270; len++) {
+    for (long fail = 0; fail <= 3; fail++) {
+      Heap heap = {0};
+      BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
+      BpRuntime *rt;
+      assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+      heap.fail_at = fail;
+      heap.armed = true;
+      char src[300], want[600];
+      for (size_t i = 0; i < len; i++) src[i] = (char)('a' + i % 26);
+      BpValue out;
+      BpError err;
+      BpValue s = {.type = BP_T_STRING, .s = src, .len = len};
+      BpStatus st = bp_value_call(rt, "upper", &s, 1, &out, &err);
+      if (st == BP_OK) {
+        for (size_t i = 0; i < len; i++) want[i] = (char)('A' + i % 26);
+        assert_int_equal(out.len, len);
+        assert_memory_equal(out.s, want, len);
+        bp_value_free(rt, &out);
+      } else {
+        assert_int_equal(st, BP_ENOMEM);
+      }
+      BpValue args[] = {s, bp_string("c"), bp_string("[c]")};
+      st = bp_value_call(rt, "replace", args, 3, &out, &err);
+      if (st == BP_OK) {
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+          if (src[i] == 'c') memcpy(want + n, "[c]", 3), n += 3;
+          else want[n++] = src[i];
+        }
+        assert_int_equal(out.len, n);
+        assert_memory_equal(out.s, want, n);
+        bp_value_free(rt, &out);
+      } else {
+        assert_int_equal(st, BP_ENOMEM);
+      }
+      heap.armed = false;
+      bp_runtime_free(rt);
+      assert_int_equal(heap.outstanding, 0);
+    }
+  }
+}
+
 /* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
  * eight-byte ASCII test and short two-byte path) must agree with. */
 static bool utf8_by_definition(const unsigned char *u, size_t len) {
@@ -1378,6 +1426,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
       cmocka_unit_test(test_text_valid_utf8_definition),
+      cmocka_unit_test(test_text_built_past_stack_room),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
