@@ -159,8 +159,21 @@ void rt_buf_free(BpRuntime *rt, RtBuf *b);
  * nothing. */
 void rt_ref_obj(Value v);
 void rt_unref_obj(BpRuntime *rt, Value v);
+static inline uint32_t *rt_obj_count(Value v) { /* v is an object: its count */
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return &v.u.s->ref;
+  if (v.type & BPT_T_LIST) return &v.u.l->ref;
+  return &v.u.r->ref;
+}
 static inline void rt_ref(Value v) {
   if (rt_is_obj(v.type)) rt_ref_obj(v);
+}
+/* rt_ref with the count written inline: for loops over many values (a state's copy).
+ * The interpreter keeps the call, which keeps its loop small. */
+static inline void rt_ref_inline(Value v) {
+  if (rt_is_obj(v.type) && v.u.s) {
+    uint32_t *r = rt_obj_count(v);
+    if (*r != RT_IMMORTAL) (*r)++;
+  }
 }
 static inline void rt_unref(BpRuntime *rt, Value v) {
   if (rt_is_obj(v.type)) rt_unref_obj(rt, v);

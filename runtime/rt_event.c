@@ -780,7 +780,7 @@ bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to) {
   to->slots = (Value *)block; /* never NULL, as when the slots had an allocation of their own */
   to->slots_lent = true;
   for (uint32_t i = 0; i < from->nslots; i++) {
-    rt_ref(from->slots[i]);
+    rt_ref_inline(from->slots[i]);
     to->slots[i] = from->slots[i];
   }
   at += block_room(1, rt_values_bytes(from->nslots));
@@ -791,12 +791,12 @@ bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to) {
   vec_lend(block, &at, &from->steps, &to->steps, csteps, sizeof(RtStep));
   rt_ref(from->message);
   to->message = from->message;
-  for (uint32_t i = 0; i < to->calls.n; i++) rt_ref(RT_AT(to->calls, RtCall, i)->args);
+  for (uint32_t i = 0; i < to->calls.n; i++) rt_ref_inline(RT_AT(to->calls, RtCall, i)->args);
   for (uint32_t i = 0; i < to->steps.n; i++) {
     RtStep *st = RT_AT(to->steps, RtStep, i);
     st->borrowed = 1; /* copied only if the event changes them (rt_people_own) */
-    rt_ref(st->title);
-    rt_ref(st->offsets);
+    rt_ref_inline(st->title);
+    rt_ref_inline(st->offsets);
   }
   return true;
 }
