@@ -435,12 +435,18 @@ static bool process_by_name(const BpBundle *b, const char *name, uint16_t *out) 
   return false;
 }
 
+/* strcmp(a, b) == 0 for the short names of fields, without a call: most differ in their
+ * first byte. */
+static bool same_name(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+
 bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field) {
   if (doctype == BPT_NONE16 || doctype >= b->b.ndoctypes || !name) return false;
   const BptDoctype *d = &b->b.doctypes[doctype];
   for (uint32_t i = 0; i < d->nfields; i++) {
-    const char *f = rt_string(b, d->fields[i].name);
-    if (f[0] == name[0] && strcmp(f, name) == 0) { /* most names differ in the first byte */
+    if (same_name(rt_string(b, d->fields[i].name), name)) {
       *field = (uint16_t)i;
       return true;
     }
@@ -586,7 +592,17 @@ bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field
  * value is new. */
 enum { STORE_FEW = 16 }; /* doc_store and bp_start: this many values or fewer go on the stack */
 
+/* Stores fields[0..n) in doc; known, when given, has each one's field index already
+ * (bp_start looked them up). */
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, size_t n, bool *changed,
+                             BpError *err);
+
 static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
+  return doc_store_at(doc, fields, NULL, n, changed, err);
+}
+
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, size_t n, bool *changed,
+                             BpError *err) {
   BpBundle *b = doc->b;
   if (n == 0) return BP_OK;
   /* A few fields (the usual call) are gathered on the stack. */
@@ -598,7 +614,9 @@ static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *chang
   BpStatus st = vals && idx ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t done = 0;
   for (; st == BP_OK && done < n; done++) {
-    if (!fields[done].name || !rt_doc_lookup(b, doc->doctype, fields[done].name, &idx[done])) {
+    if (known) {
+      idx[done] = known[done];
+    } else if (!fields[done].name || !rt_doc_lookup(b, doc->doctype, fields[done].name, &idx[done])) {
       const char *dt = doc->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[doc->doctype].name);
       st = rt_fail_status(err, BP_EINVAL, "`%s` is not a field of %s%s",
                           fields[done].name ? fields[done].name : "(null)", *dt ? "document type " : "this document",
@@ -743,6 +761,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   /* Parameters by index; the rest must be document fields. */
   Value params_few[STORE_FEW];
   BpArg fields_few[STORE_FEW];
+  uint16_t known[STORE_FEW]; /* the field index of each of fields[], when they are few */
   bool few_params = p->nparams <= STORE_FEW, few_fields = n <= STORE_FEW;
   if (few_params) memset(params_few, 0, p->nparams * sizeof *params_few);
   Value *params = few_params ? params_few : rt_alloc(rt, rt_values_bytes(p->nparams));
@@ -764,6 +783,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     }
     uint16_t f;
     if (!doc && rt_doc_lookup(b, p->doctype, name, &f)) {
+      if (few_fields) known[nfields] = f;
       fields[nfields++] = args[i];
       continue;
     }
@@ -771,9 +791,13 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
                         doc || p->doctype == BPT_NONE16 ? "" : " nor a field of its document");
   }
   BpDoc *own = NULL;
-  if (st == BP_OK && !doc) {
-    const char *dt = p->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[p->doctype].name);
-    st = bp_doc_new(b, dt, fields, nfields, &own, err);
+  if (st == BP_OK && !doc) { /* bp_doc_new of the process's type, its fields looked up above */
+    st = doc_make(b, p->doctype, &own, err);
+    if (st == BP_OK) st = doc_store_at(own, fields, few_fields ? known : NULL, nfields, NULL, err);
+    if (st != BP_OK && own) {
+      doc_free(own);
+      own = NULL;
+    }
   }
   if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
   if (own) bp_doc_release(own);
