@@ -454,6 +454,7 @@ struct BpInstance {
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
+  size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);

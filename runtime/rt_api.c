@@ -523,14 +523,26 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
   return true;
 }
 
+_Static_assert(sizeof(BpDoc) % _Alignof(Value) == 0, "a document's fields follow it");
+
+/* A document of type dt with every field VOID: one allocation, the fields after it. */
+static BpDoc *doc_alloc(BpBundle *b, uint16_t dt) {
+  uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
+  BpDoc *doc = rt_alloc(b->rt, sizeof *doc + rt_values_bytes(nfields));
+  if (!doc) return NULL;
+  doc->b = b;
+  doc->doctype = dt;
+  doc->refs = 1;
+  doc->nfields = nfields;
+  doc->fields = (Value *)(doc + 1);
+  return doc;
+}
+
 static void doc_free(BpDoc *doc) {
   BpRuntime *rt = doc->b->rt;
   rt_vec_free(rt, &doc->scratch, sizeof(BpValue));
-  if (doc->fields) {
-    rt_unref_all(rt, doc->fields, doc->nfields);
-    rt_dealloc(rt, doc->fields, rt_values_bytes(doc->nfields));
-  }
-  rt_dealloc(rt, doc, sizeof *doc);
+  rt_unref_all(rt, doc->fields, doc->nfields);
+  rt_dealloc(rt, doc, sizeof *doc + rt_values_bytes(doc->nfields));
 }
 
 /* Converts a host's value for field f; *out holds its own reference. */
@@ -548,18 +560,8 @@ static BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, V
 }
 
 static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
-  BpRuntime *rt = b->rt;
-  BpDoc *doc = rt_alloc(rt, sizeof *doc);
+  BpDoc *doc = doc_alloc(b, dt);
   if (!doc) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  doc->b = b;
-  doc->doctype = dt;
-  doc->refs = 1;
-  doc->nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  doc->fields = rt_alloc(rt, rt_values_bytes(doc->nfields));
-  if (!doc->fields) {
-    rt_dealloc(rt, doc, sizeof *doc);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
   for (uint16_t i = 0; i < doc->nfields; i++)
     if (!field_initial(b, &b->b.doctypes[dt].fields[i], &doc->fields[i])) {
       doc_free(doc);
@@ -571,20 +573,7 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
 
 /* A document of type dt with every field VOID, which restoring fills (each with its saved
  * value or rt_field_initial's). NULL when out of memory. */
-BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) {
-  BpDoc *doc = rt_alloc(b->rt, sizeof *doc);
-  if (!doc) return NULL;
-  doc->b = b;
-  doc->doctype = dt;
-  doc->refs = 1;
-  doc->nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  doc->fields = rt_alloc(b->rt, rt_values_bytes(doc->nfields));
-  if (!doc->fields) {
-    rt_dealloc(b->rt, doc, sizeof *doc);
-    return NULL;
-  }
-  return doc;
-}
+BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) { return doc_alloc(b, dt); }
 
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field_initial(b, f, out); }
 
@@ -816,7 +805,7 @@ void bp_instance_free(BpInstance *inst) {
   rt_vec_free(rt, &inst->scratch, sizeof(BpValue));
   rt_vec_free(rt, &inst->message_fields, sizeof(BpField));
   bp_doc_release(inst->doc);
-  rt_dealloc(rt, inst, sizeof *inst);
+  rt_dealloc(rt, inst, inst->size);
 }
 
 BpRunStatus bp_instance_status(const BpInstance *inst) { return inst ? (BpRunStatus)inst->s.status : BP_FAILED; }

@@ -13,6 +13,8 @@
 
 #include "rt_vm.h"
 
+_Static_assert(sizeof(BpInstance) % _Alignof(Value) == 0, "an instance's slots follow it");
+
 /* ---- transactions ---------------------------------------------------------------------------- */
 
 static int64_t clock_now(BpInstance *inst) {
@@ -257,8 +259,12 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   BpRuntime *rt = b->rt;
   const BptProcess *p = &b->b.processes[proc];
   *out = NULL;
-  BpInstance *inst = rt_alloc(rt, sizeof *inst);
+  /* One allocation: the instance, then the slots of its first state (lent to the state:
+   * the first event's copy replaces them). */
+  size_t size = sizeof(BpInstance) + rt_values_bytes(p->nslots);
+  BpInstance *inst = rt_alloc(rt, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  inst->size = size;
   inst->b = b;
   inst->rt = rt;
   inst->proc = proc;
@@ -266,11 +272,8 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->ud = ud;
   inst->s.state = BPT_NONE16;
   inst->s.nslots = p->nslots;
-  inst->s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
-  if (!inst->s.slots) {
-    rt_dealloc(rt, inst, sizeof *inst);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
+  inst->s.slots = (Value *)(inst + 1);
+  inst->s.slots_lent = true;
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;
