@@ -1168,10 +1168,31 @@ bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
   return true;
 }
 
+/* Whether the 8 bytes at u are four two-byte characters: leads C2..DF (C0 and C1 would
+ * be overlong), each followed by a continuation byte, tested together. The masks are
+ * written byte by byte, and no sum carries out of its byte, so the test holds for either
+ * byte order. */
+static uint64_t bytes8(const unsigned char *b) {
+  uint64_t w;
+  memcpy(&w, b, 8);
+  return w;
+}
+
+static bool two_byte_chars(const unsigned char *u) {
+  uint64_t w = bytes8(u);
+  if ((w & bytes8((const unsigned char[8]){0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0})) !=
+      bytes8((const unsigned char[8]){0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80}))
+    return false;
+  /* Each lead's bits 1-4 not all zero: (lead & 0x1E) + 0x7E reaches bit 7 exactly then. */
+  uint64_t lead_bits = w & bytes8((const unsigned char[8]){0x1E, 0, 0x1E, 0, 0x1E, 0, 0x1E, 0});
+  uint64_t top = bytes8((const unsigned char[8]){0x80, 0, 0x80, 0, 0x80, 0, 0x80, 0});
+  return ((lead_bits + bytes8((const unsigned char[8]){0x7E, 0, 0x7E, 0, 0x7E, 0, 0x7E, 0})) & top) == top;
+}
+
 /* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. Eight bytes of
  * ASCII are passed with one test, and a two-byte character (Latin, Greek, Cyrillic) on
  * a short path: a lead byte C2..DF and one continuation byte is always valid (C0 and C1
- * would be overlong), so it needs no code point. */
+ * would be overlong), so it needs no code point; after one, four more at a time. */
 bool rt_valid_utf8(const char *s, size_t len) {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
@@ -1187,6 +1208,7 @@ bool rt_valid_utf8(const char *s, size_t len) {
     } else if (c >= 0xC2 && c <= 0xDF) {
       if (len - i < 2 || (u[i + 1] & 0xC0) != 0x80) return false;
       i += 2;
+      while (len - i >= 8 && two_byte_chars(u + i)) i += 8; /* more of the same script */
       continue;
     } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
     else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;

@@ -1375,7 +1375,9 @@ static void test_text_valid_utf8_definition(void **state) {
    * characters and stray bytes, at every length and cut anywhere */
   static const char *const pieces[] = {"a", "hello, w", "0123456789abcdef", "\xD0\x9C", "\xC2\x80",
                                        "\xDF\xBF", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC1\xBF", "\xC0\x80",
-                                       "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xD0", "\xFF", "\xE0\x80\x80"};
+                                       "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xD0", "\xFF", "\xE0\x80\x80",
+                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0", "\xC1\x81\xD0\xBE",
+                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xC0\xB2\xD0\xB0", "\xD0\x9C\xD0\xBE\xD1\xC1\xD0\xBA"};
   uint32_t seed = 12345;
   for (int round = 0; round < 200000; round++) {
     size_t len = 0;
