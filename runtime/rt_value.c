@@ -773,9 +773,12 @@ static size_t utf8_count(const char *s, size_t len) {
 
 /* Byte offset of the k-th character (len if there are fewer). */
 static size_t utf8_offset(const char *s, size_t len, size_t k) {
+  const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
-  while (i < len && k > 0) {
-    utf8_next(s, len, &i);
+  while (i < len && k > 0) { /* a character's length from its lead byte, as utf8_next steps */
+    unsigned c = u[i];
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    i = n > len - i ? len : i + n;
     k--;
   }
   return i;
