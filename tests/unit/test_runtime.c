@@ -1332,6 +1332,48 @@ static void test_text_built_past_stack_room(void **state) {
   }
 }
 
+/* Ints in text ("{n}") as "%lld" writes them, the extremes too, and bools. */
+typedef struct LogLines {
+  char text[4][160];
+  int n;
+} LogLines;
+
+static void keep_log(void *ud, BpInstance *inst, const BpJournal *line) {
+  (void)inst;
+  LogLines *l = ud;
+  if (line->kind == BP_J_LOG && l->n < 4) snprintf(l->text[l->n++], sizeof l->text[0], "%s", line->text);
+}
+
+static void test_ints_in_text(void **state) {
+  (void)state;
+  Compiled c = compile_text("process ints \"Ints\" {\n"
+                            "  var a: int = 0\n"
+                            "  log \"{a} {a - 7} {a + 9223372036854775807} {a - 9223372036854775807 - 1} {a + 1234567890} {a - 10}\"\n"
+                            "  log \"{a == 0} {a != 0} [{a + 5}]\"\n"
+                            "}\n");
+  size_t len;
+  uint8_t *bytes = bundle_of(c.ir, &len);
+  compiled_free(&c);
+  Heap heap = {0};
+  LogLines lines = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .ud = &lines, .journal = keep_log};
+  BpRuntime *rt;
+  BpBundle *b;
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  free(bytes);
+  BpInstance *inst;
+  assert_int_equal(bp_start(b, "ints", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(lines.n, 2);
+  assert_string_equal(lines.text[0], "0 -7 9223372036854775807 -9223372036854775808 1234567890 -10");
+  assert_string_equal(lines.text[1], "true false [5]");
+  bp_instance_free(inst);
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
  * eight-byte ASCII test and short two-byte path) must agree with. */
 static bool utf8_by_definition(const unsigned char *u, size_t len) {
@@ -1428,6 +1470,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
       cmocka_unit_test(test_text_valid_utf8_definition),
+      cmocka_unit_test(test_ints_in_text),
       cmocka_unit_test(test_text_built_past_stack_room),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
