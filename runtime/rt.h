@@ -115,6 +115,11 @@ typedef struct RtVec {
   void *v;
   uint32_t n, cap;
 } RtVec;
+/* A vector may start in storage lent to it (a buffer in a transaction, RT_VEC_LENT set in
+ * cap): it grows by copying its elements into an allocation of its own, and freeing it
+ * gives back only such an allocation. The owner of the storage must outlive the vector. */
+#define RT_VEC_LENT 0x80000000u
+static inline RtVec rt_vec_lent(void *storage, uint32_t cap) { return (RtVec){storage, 0, cap | RT_VEC_LENT}; }
 /* Room for one more element of size sz; returns it (zeroed) or NULL. */
 void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz);
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
@@ -128,7 +133,15 @@ typedef struct RtBuf {
   bool nomem;
   bool unbounded; /* bytes, not a text value (a saved state): BP_MAX_STRING does not apply */
   bool toolong;   /* a put would have passed BP_MAX_STRING: dropped, the text is cut */
+  bool lent;      /* s is storage lent by the caller (rt_buf_on): growing copies it out */
 } RtBuf;
+enum { RT_BUF_ROOM = 256 }; /* the stack storage the runtime lends its text buffers */
+/* A buffer that starts in the caller's storage (on its stack): a text that fits needs no
+ * allocation. Only for a buffer whose text is copied out (rt_buf_value) or dropped. */
+static inline RtBuf rt_buf_on(char *storage, size_t cap) {
+  storage[0] = '\0';
+  return (RtBuf){.s = storage, .cap = cap, .lent = true};
+}
 void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n);
 /* The text of b as a value of type `type`; frees b. RT_ERROR when it passed BP_MAX_STRING. */
 RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e);
@@ -146,8 +159,21 @@ void rt_buf_free(BpRuntime *rt, RtBuf *b);
  * nothing. */
 void rt_ref_obj(Value v);
 void rt_unref_obj(BpRuntime *rt, Value v);
+static inline uint32_t *rt_obj_count(Value v) { /* v is an object: its count */
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return &v.u.s->ref;
+  if (v.type & BPT_T_LIST) return &v.u.l->ref;
+  return &v.u.r->ref;
+}
 static inline void rt_ref(Value v) {
   if (rt_is_obj(v.type)) rt_ref_obj(v);
+}
+/* rt_ref with the count written inline: for loops over many values (a state's copy).
+ * The interpreter keeps the call, which keeps its loop small. */
+static inline void rt_ref_inline(Value v) {
+  if (rt_is_obj(v.type) && v.u.s) {
+    uint32_t *r = rt_obj_count(v);
+    if (*r != RT_IMMORTAL) (*r)++;
+  }
 }
 static inline void rt_unref(BpRuntime *rt, Value v) {
   if (rt_is_obj(v.type)) rt_unref_obj(rt, v);
@@ -412,6 +438,11 @@ typedef struct RtState {
   Value *slots;
   uint16_t nslots;
   RtVec threads, acts, steps, timers, calls;
+  /* An event's copy (rt_state_copy) is one allocation: the slots (slots_lent) and the
+   * first elements of the five vectors (lent to them, RT_VEC_LENT) live in `block`. */
+  void *block;
+  size_t block_size;
+  bool slots_lent;
 } RtState;
 
 struct BpInstance {
@@ -423,6 +454,7 @@ struct BpInstance {
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
+  size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);

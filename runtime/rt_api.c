@@ -435,14 +435,22 @@ static bool process_by_name(const BpBundle *b, const char *name, uint16_t *out) 
   return false;
 }
 
+/* strcmp(a, b) == 0 for the short names of fields, without a call: most differ in their
+ * first byte. */
+static bool same_name(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+
 bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field) {
   if (doctype == BPT_NONE16 || doctype >= b->b.ndoctypes || !name) return false;
   const BptDoctype *d = &b->b.doctypes[doctype];
-  for (uint32_t i = 0; i < d->nfields; i++)
-    if (strcmp(rt_string(b, d->fields[i].name), name) == 0) {
+  for (uint32_t i = 0; i < d->nfields; i++) {
+    if (same_name(rt_string(b, d->fields[i].name), name)) {
       *field = (uint16_t)i;
       return true;
     }
+  }
   return false;
 }
 
@@ -515,14 +523,26 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
   return true;
 }
 
+_Static_assert(sizeof(BpDoc) % _Alignof(Value) == 0, "a document's fields follow it");
+
+/* A document of type dt with every field VOID: one allocation, the fields after it. */
+static BpDoc *doc_alloc(BpBundle *b, uint16_t dt) {
+  uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
+  BpDoc *doc = rt_alloc(b->rt, sizeof *doc + rt_values_bytes(nfields));
+  if (!doc) return NULL;
+  doc->b = b;
+  doc->doctype = dt;
+  doc->refs = 1;
+  doc->nfields = nfields;
+  doc->fields = (Value *)(doc + 1);
+  return doc;
+}
+
 static void doc_free(BpDoc *doc) {
   BpRuntime *rt = doc->b->rt;
   rt_vec_free(rt, &doc->scratch, sizeof(BpValue));
-  if (doc->fields) {
-    rt_unref_all(rt, doc->fields, doc->nfields);
-    rt_dealloc(rt, doc->fields, rt_values_bytes(doc->nfields));
-  }
-  rt_dealloc(rt, doc, sizeof *doc);
+  rt_unref_all(rt, doc->fields, doc->nfields);
+  rt_dealloc(rt, doc, sizeof *doc + rt_values_bytes(doc->nfields));
 }
 
 /* Converts a host's value for field f; *out holds its own reference. */
@@ -540,18 +560,8 @@ static BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, V
 }
 
 static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
-  BpRuntime *rt = b->rt;
-  BpDoc *doc = rt_alloc(rt, sizeof *doc);
+  BpDoc *doc = doc_alloc(b, dt);
   if (!doc) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  doc->b = b;
-  doc->doctype = dt;
-  doc->refs = 1;
-  doc->nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  doc->fields = rt_alloc(rt, rt_values_bytes(doc->nfields));
-  if (!doc->fields) {
-    rt_dealloc(rt, doc, sizeof *doc);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
   for (uint16_t i = 0; i < doc->nfields; i++)
     if (!field_initial(b, &b->b.doctypes[dt].fields[i], &doc->fields[i])) {
       doc_free(doc);
@@ -563,34 +573,39 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
 
 /* A document of type dt with every field VOID, which restoring fills (each with its saved
  * value or rt_field_initial's). NULL when out of memory. */
-BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) {
-  BpDoc *doc = rt_alloc(b->rt, sizeof *doc);
-  if (!doc) return NULL;
-  doc->b = b;
-  doc->doctype = dt;
-  doc->refs = 1;
-  doc->nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  doc->fields = rt_alloc(b->rt, rt_values_bytes(doc->nfields));
-  if (!doc->fields) {
-    rt_dealloc(b->rt, doc, sizeof *doc);
-    return NULL;
-  }
-  return doc;
-}
+BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) { return doc_alloc(b, dt); }
 
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field_initial(b, f, out); }
 
 /* Stores the named fields into doc (all or none). changed[] (if given) flags those whose
  * value is new. */
+enum { STORE_FEW = 16 }; /* doc_store and bp_start: this many values or fewer go on the stack */
+
+/* Stores fields[0..n) in doc; known, when given, has each one's field index already
+ * (bp_start looked them up). */
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, size_t n, bool *changed,
+                             BpError *err);
+
 static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
+  return doc_store_at(doc, fields, NULL, n, changed, err);
+}
+
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, size_t n, bool *changed,
+                             BpError *err) {
   BpBundle *b = doc->b;
   if (n == 0) return BP_OK;
-  Value *vals = rt_alloc(b->rt, rt_values_bytes((uint32_t)n));
-  uint16_t *idx = rt_alloc(b->rt, n * sizeof *idx);
+  /* A few fields (the usual call) are gathered on the stack. */
+  Value vals_few[STORE_FEW];
+  uint16_t idx_few[STORE_FEW];
+  bool few = n <= STORE_FEW;
+  Value *vals = few ? vals_few : rt_alloc(b->rt, rt_values_bytes((uint32_t)n));
+  uint16_t *idx = few ? idx_few : rt_alloc(b->rt, n * sizeof *idx);
   BpStatus st = vals && idx ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t done = 0;
   for (; st == BP_OK && done < n; done++) {
-    if (!fields[done].name || !rt_doc_lookup(b, doc->doctype, fields[done].name, &idx[done])) {
+    if (known) {
+      idx[done] = known[done];
+    } else if (!fields[done].name || !rt_doc_lookup(b, doc->doctype, fields[done].name, &idx[done])) {
       const char *dt = doc->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[doc->doctype].name);
       st = rt_fail_status(err, BP_EINVAL, "`%s` is not a field of %s%s",
                           fields[done].name ? fields[done].name : "(null)", *dt ? "document type " : "this document",
@@ -609,8 +624,8 @@ static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *chang
   } else if (vals) {
     rt_unref_all(b->rt, vals, done);
   }
-  if (vals) rt_dealloc(b->rt, vals, rt_values_bytes((uint32_t)n));
-  if (idx) rt_dealloc(b->rt, idx, n * sizeof *idx);
+  if (!few && vals) rt_dealloc(b->rt, vals, rt_values_bytes((uint32_t)n));
+  if (!few && idx) rt_dealloc(b->rt, idx, n * sizeof *idx);
   return st;
 }
 
@@ -733,8 +748,13 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     return rt_fail_status(err, BP_EINVAL, "process `%s` runs on another document type", process);
   BpRuntime *rt = b->rt;
   /* Parameters by index; the rest must be document fields. */
-  Value *params = rt_alloc(rt, rt_values_bytes(p->nparams));
-  BpArg *fields = rt_alloc(rt, (n ? n : 1) * sizeof *fields);
+  Value params_few[STORE_FEW];
+  BpArg fields_few[STORE_FEW];
+  uint16_t known[STORE_FEW]; /* the field index of each of fields[], when they are few */
+  bool few_params = p->nparams <= STORE_FEW, few_fields = n <= STORE_FEW;
+  if (few_params) memset(params_few, 0, p->nparams * sizeof *params_few);
+  Value *params = few_params ? params_few : rt_alloc(rt, rt_values_bytes(p->nparams));
+  BpArg *fields = few_fields ? fields_few : rt_alloc(rt, (n ? n : 1) * sizeof *fields);
   BpStatus st = params && fields ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t nfields = 0;
   for (size_t i = 0; st == BP_OK && i < n; i++) {
@@ -752,6 +772,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     }
     uint16_t f;
     if (!doc && rt_doc_lookup(b, p->doctype, name, &f)) {
+      if (few_fields) known[nfields] = f;
       fields[nfields++] = args[i];
       continue;
     }
@@ -759,17 +780,21 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
                         doc || p->doctype == BPT_NONE16 ? "" : " nor a field of its document");
   }
   BpDoc *own = NULL;
-  if (st == BP_OK && !doc) {
-    const char *dt = p->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[p->doctype].name);
-    st = bp_doc_new(b, dt, fields, nfields, &own, err);
+  if (st == BP_OK && !doc) { /* bp_doc_new of the process's type, its fields looked up above */
+    st = doc_make(b, p->doctype, &own, err);
+    if (st == BP_OK) st = doc_store_at(own, fields, few_fields ? known : NULL, nfields, NULL, err);
+    if (st != BP_OK && own) {
+      doc_free(own);
+      own = NULL;
+    }
   }
   if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
   if (own) bp_doc_release(own);
   if (params) {
     rt_unref_all(rt, params, p->nparams);
-    rt_dealloc(rt, params, rt_values_bytes(p->nparams));
+    if (!few_params) rt_dealloc(rt, params, rt_values_bytes(p->nparams));
   }
-  if (fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);
+  if (fields && !few_fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);
   return st;
 }
 
@@ -780,7 +805,7 @@ void bp_instance_free(BpInstance *inst) {
   rt_vec_free(rt, &inst->scratch, sizeof(BpValue));
   rt_vec_free(rt, &inst->message_fields, sizeof(BpField));
   bp_doc_release(inst->doc);
-  rt_dealloc(rt, inst, sizeof *inst);
+  rt_dealloc(rt, inst, inst->size);
 }
 
 BpRunStatus bp_instance_status(const BpInstance *inst) { return inst ? (BpRunStatus)inst->s.status : BP_FAILED; }

@@ -7,10 +7,13 @@
  * drops both and puts back the people a decision changed in place (rt_undo_rollback).
  * So an event that runs out of memory, or is refused, changes nothing. A program error
  * is not a refusal: the instance fails, and that is committed. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rt_vm.h"
+
+_Static_assert(sizeof(BpInstance) % _Alignof(Value) == 0, "an instance's slots follow it");
 
 /* ---- transactions ---------------------------------------------------------------------------- */
 
@@ -23,7 +26,11 @@ static void changed_free(Tx *tx);
 static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
 
 static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
-  memset(tx, 0, sizeof *tx);
+  memset(tx, 0, offsetof(Tx, effects_lent));
+  tx->effects = rt_vec_lent(tx->effects_lent, TX_LENT_EFFECTS);
+  tx->runq = rt_vec_lent(tx->runq_lent, TX_LENT_RUNQ);
+  tx->undo = rt_vec_lent(tx->undo_lent, TX_LENT_UNDO);
+  tx->field_undo = rt_vec_lent(tx->field_undo_lent, TX_LENT_FIELD_UNDO);
   tx->inst = inst;
   tx->rt = inst->rt;
   tx->b = inst->b;
@@ -252,8 +259,12 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   BpRuntime *rt = b->rt;
   const BptProcess *p = &b->b.processes[proc];
   *out = NULL;
-  BpInstance *inst = rt_alloc(rt, sizeof *inst);
+  /* One allocation: the instance, then the slots of its first state (lent to the state:
+   * the first event's copy replaces them). */
+  size_t size = sizeof(BpInstance) + rt_values_bytes(p->nslots);
+  BpInstance *inst = rt_alloc(rt, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  inst->size = size;
   inst->b = b;
   inst->rt = rt;
   inst->proc = proc;
@@ -261,11 +272,8 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->ud = ud;
   inst->s.state = BPT_NONE16;
   inst->s.nslots = p->nslots;
-  inst->s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
-  if (!inst->s.slots) {
-    rt_dealloc(rt, inst, sizeof *inst);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
+  inst->s.slots = (Value *)(inst + 1);
+  inst->s.slots_lent = true;
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;
@@ -714,26 +722,6 @@ RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *
 
 /* ---- states: copy and free ------------------------------------------------------------------- */
 
-static bool vec_copy(BpRuntime *rt, const RtVec *from, RtVec *to, size_t sz) {
-  *to = (RtVec){0};
-  if (from->n == 0) return true;
-  to->v = rt_alloc(rt, from->n * sz);
-  if (!to->v) return false;
-  memcpy(to->v, from->v, from->n * sz);
-  to->n = to->cap = from->n;
-  return true;
-}
-
-static Value *values_copy(BpRuntime *rt, const Value *from, uint32_t n) {
-  Value *to = rt_alloc(rt, rt_values_bytes(n));
-  if (!to) return NULL;
-  for (uint32_t i = 0; i < n; i++) {
-    rt_ref(from[i]);
-    to[i] = from[i];
-  }
-  return to;
-}
-
 void rt_state_free(BpRuntime *rt, RtState *s) {
   rt_unref(rt, s->message);
   if (s->fields) {
@@ -742,7 +730,7 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
   }
   if (s->slots) {
     rt_unref_all(rt, s->slots, s->nslots);
-    rt_dealloc(rt, s->slots, rt_values_bytes(s->nslots));
+    if (!s->slots_lent) rt_dealloc(rt, s->slots, rt_values_bytes(s->nslots));
   }
   for (uint32_t i = 0; i < s->steps.n; i++) rt_step_free(rt, RT_AT(s->steps, RtStep, i));
   for (uint32_t i = 0; i < s->calls.n; i++) rt_unref(rt, RT_AT(s->calls, RtCall, i)->args);
@@ -751,46 +739,67 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
   rt_vec_free(rt, &s->steps, sizeof(RtStep));
   rt_vec_free(rt, &s->timers, sizeof(RtTimer));
   rt_vec_free(rt, &s->calls, sizeof(RtCall));
+  if (s->block) rt_dealloc(rt, s->block, s->block_size);
   *s = (RtState){0};
 }
+
+/* Room in a state copy's block for n elements of size sz (16-byte aligned). */
+static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) & ~(size_t)15u; }
+
+/* Lends vec the next `cap` elements of the block at *at, with the n elements of `from`. */
+static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uint32_t cap, size_t sz) {
+  *vec = (RtVec){0};
+  if (cap == 0) return;
+  *vec = rt_vec_lent(block + *at, cap);
+  if (from->n) memcpy(vec->v, from->v, (size_t)from->n * sz);
+  vec->n = from->n;
+  *at += block_room(cap, sz);
+}
+
+/* Room to grow in an event's copy, so that the usual event adds to its vectors without
+ * an allocation: a thread spawned and one resumed, a step opened with its timer. */
+enum { SPARE_THREADS = 2, SPARE_STEPS = 1, SPARE_TIMERS = 1 };
 
 bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to) {
   *to = *from;
   to->fields = NULL;
   to->nfields = 0;
   to->slots = NULL;
+  to->slots_lent = false;
+  to->block = NULL;
+  to->block_size = 0;
   to->threads = to->acts = to->steps = to->timers = to->calls = (RtVec){0};
   to->message = (Value){0};
-  bool ok = (to->slots = values_copy(rt, from->slots, from->nslots)) != NULL &&
-            vec_copy(rt, &from->threads, &to->threads, sizeof(RtThread)) &&
-            vec_copy(rt, &from->acts, &to->acts, sizeof(RtAct)) &&
-            vec_copy(rt, &from->timers, &to->timers, sizeof(RtTimer));
-  if (!ok) {
-    rt_state_free(rt, to);
-    return false;
+  uint32_t cthreads = from->threads.n + SPARE_THREADS, csteps = from->steps.n + SPARE_STEPS,
+           ctimers = from->timers.n + SPARE_TIMERS;
+  size_t size = rt_values_bytes(from->nslots) + 16u + block_room(cthreads, sizeof(RtThread)) +
+                block_room(from->acts.n, sizeof(RtAct)) + block_room(csteps, sizeof(RtStep)) +
+                block_room(ctimers, sizeof(RtTimer)) + block_room(from->calls.n, sizeof(RtCall));
+  char *block = rt_realloc(rt, NULL, 0, size);
+  if (!block) return false;
+  to->block = block;
+  to->block_size = size;
+  size_t at = 0;
+  to->slots = (Value *)block; /* never NULL, as when the slots had an allocation of their own */
+  to->slots_lent = true;
+  for (uint32_t i = 0; i < from->nslots; i++) {
+    rt_ref_inline(from->slots[i]);
+    to->slots[i] = from->slots[i];
   }
+  at += block_room(1, rt_values_bytes(from->nslots));
+  vec_lend(block, &at, &from->threads, &to->threads, cthreads, sizeof(RtThread));
+  vec_lend(block, &at, &from->acts, &to->acts, from->acts.n, sizeof(RtAct));
+  vec_lend(block, &at, &from->timers, &to->timers, ctimers, sizeof(RtTimer));
+  vec_lend(block, &at, &from->calls, &to->calls, from->calls.n, sizeof(RtCall));
+  vec_lend(block, &at, &from->steps, &to->steps, csteps, sizeof(RtStep));
   rt_ref(from->message);
   to->message = from->message;
-  for (uint32_t i = 0; i < from->calls.n; i++) {
-    RtCall *c = rt_vec_push(rt, &to->calls, sizeof *c);
-    if (!c) {
-      rt_state_free(rt, to);
-      return false;
-    }
-    *c = *RT_AT(from->calls, RtCall, i);
-    rt_ref(c->args);
-  }
-  for (uint32_t i = 0; i < from->steps.n; i++) {
-    const RtStep *a = RT_AT(from->steps, RtStep, i);
-    RtStep *st = rt_vec_push(rt, &to->steps, sizeof *st);
-    if (!st) {
-      rt_state_free(rt, to);
-      return false;
-    }
-    *st = *a;
+  for (uint32_t i = 0; i < to->calls.n; i++) rt_ref_inline(RT_AT(to->calls, RtCall, i)->args);
+  for (uint32_t i = 0; i < to->steps.n; i++) {
+    RtStep *st = RT_AT(to->steps, RtStep, i);
     st->borrowed = 1; /* copied only if the event changes them (rt_people_own) */
-    rt_ref(st->title);
-    rt_ref(st->offsets);
+    rt_ref_inline(st->title);
+    rt_ref_inline(st->offsets);
   }
   return true;
 }

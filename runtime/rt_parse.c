@@ -36,7 +36,8 @@ static bool unwrap_call(Text t, const char *fn, Text *inner) {
 
 /* A quoted string's text with its escapes decoded. */
 static RtCode unquote(BpRuntime *rt, Text t, uint8_t type, Value *out, RtErr *e) {
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   for (size_t i = 1; i + 1 < t.n; i++) {
     char c = t.s[i];
     if (c == '\\' && i + 2 < t.n) {

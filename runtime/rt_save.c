@@ -1446,6 +1446,7 @@ static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t
 /* The instance made of a restored state and document (made: the document restore made). */
 static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
   BpInstance *inst = rt_alloc(b->rt, sizeof *inst);
+  if (inst) inst->size = sizeof *inst;
   if (!inst) {
     rt_state_free(b->rt, s);
     if (made) bp_doc_release(made);

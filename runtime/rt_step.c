@@ -989,7 +989,8 @@ static int open_item_order(const void *ctx, uint32_t a, uint32_t b) {
 
 /* "kate: Pay Invoice 1 (due 2026-03-04T09:00, overdue)": who, what, until when. */
 static RtCode open_item_text(Tx *tx, const OpenItem *o, Value *out, RtErr *e) {
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   rt_buf_printf(tx->rt, &b, "%s: %s", o->p->user.u.s->s, o->st->title.u.s->s);
   if (o->st->due != RT_NO_TIME) {
     char when[32];

@@ -40,9 +40,16 @@ void rt_dealloc(BpRuntime *rt, void *p, size_t size) {
 }
 
 void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
-  if (vec->n == vec->cap) {
-    uint32_t cap = vec->cap ? vec->cap * 2 : 4;
-    void *v = rt_realloc(rt, vec->v, (size_t)vec->cap * sz, (size_t)cap * sz);
+  uint32_t have = vec->cap & ~RT_VEC_LENT;
+  if (vec->n == have) {
+    uint32_t cap = have ? have * 2 : 4;
+    void *v;
+    if (vec->cap & RT_VEC_LENT) { /* out of the lent storage, which stays its owner's */
+      v = rt_realloc(rt, NULL, 0, (size_t)cap * sz);
+      if (v && vec->n) memcpy(v, vec->v, (size_t)vec->n * sz);
+    } else {
+      v = rt_realloc(rt, vec->v, (size_t)have * sz, (size_t)cap * sz);
+    }
     if (!v) return NULL;
     vec->v = v;
     vec->cap = cap;
@@ -59,7 +66,7 @@ void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
 }
 
 void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
-  if (vec->v) rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
+  if (vec->v && !(vec->cap & RT_VEC_LENT)) rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
   *vec = (RtVec){0};
 }
 
@@ -84,13 +91,15 @@ void rt_buf_put(BpRuntime *rt, RtBuf *b, const char *s, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + n + 1) cap *= 2;
-    char *p = rt_realloc(rt, b->s, b->cap, cap);
+    char *p = rt_realloc(rt, b->lent ? NULL : b->s, b->lent ? 0 : b->cap, cap);
     if (!p) {
       b->nomem = true;
       return;
     }
+    if (b->lent) memcpy(p, b->s, b->len + 1); /* out of the caller's storage */
     b->s = p;
     b->cap = cap;
+    b->lent = false;
   }
   if (n) memcpy(b->s + b->len, s, n);
   b->len += n;
@@ -124,7 +133,7 @@ void rt_buf_printf(BpRuntime *rt, RtBuf *b, const char *fmt, ...) {
 }
 
 void rt_buf_free(BpRuntime *rt, RtBuf *b) {
-  if (b->s) rt_dealloc(rt, b->s, b->cap);
+  if (b->s && !b->lent) rt_dealloc(rt, b->s, b->cap);
   *b = (RtBuf){0};
 }
 
@@ -157,8 +166,15 @@ void rt_unref_obj(BpRuntime *rt, Value v) {
   rt_dealloc(rt, v.u.s, rt_obj_size(v));
 }
 
+/* Counting down an object that others still hold is done here, not by a call: most of
+ * what a state's copy drops at the end of an event is held by the instance too. */
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n) {
-  for (size_t i = 0; i < n; i++) rt_unref(rt, v[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (!rt_is_obj(v[i].type)) continue;
+    uint32_t *r = v[i].u.s ? rt_obj_count(v[i]) : NULL;
+    if (r && *r > 1 && *r != RT_IMMORTAL) (*r)--;
+    else rt_unref_obj(rt, v[i]);
+  }
 }
 
 RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e) {
@@ -453,15 +469,30 @@ static RtCode unset_error(Value v, RtErr *e) {
   return rt_error(e, "a %s that was never set is used", v.type == BPT_T_DATE ? "date" : "datetime");
 }
 
+/* i in decimal, as "%lld" writes it, into out (at least 20 bytes); returns the length.
+ * Text made of numbers ("{n} votes") is common enough that snprintf was 5% of a vote. */
+static size_t format_int(int64_t i, char *out) {
+  char digits[20];
+  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i; /* INT64_MIN too */
+  size_t n = 0, k = 0;
+  do {
+    digits[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (i < 0) out[k++] = '-';
+  while (n) out[k++] = digits[--n];
+  return k;
+}
+
 RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e) {
   char tmp[64];
   size_t n = 0;
   switch (v.type) {
   case BPT_T_STRING:
   case BPT_T_USER: rt_buf_put(rt, buf, v.u.s->s, v.u.s->len); break;
-  case BPT_T_INT: n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)v.u.i); break;
+  case BPT_T_INT: n = format_int(v.u.i, tmp); break;
   case BPT_T_DECIMAL: n = rt_format_decimal(v.u.i, v.scale, tmp, sizeof tmp); break;
-  case BPT_T_BOOL: n = (size_t)snprintf(tmp, sizeof tmp, "%s", v.u.i ? "true" : "false"); break;
+  case BPT_T_BOOL: rt_buf_puts(rt, buf, v.u.i ? "true" : "false"); break;
   case BPT_T_DATE:
     if (v.unset) return unset_error(v, e);
     n = bpt_format_date(v.u.i, tmp, sizeof tmp);
@@ -757,9 +788,12 @@ static size_t utf8_count(const char *s, size_t len) {
 
 /* Byte offset of the k-th character (len if there are fewer). */
 static size_t utf8_offset(const char *s, size_t len, size_t k) {
+  const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
-  while (i < len && k > 0) {
-    utf8_next(s, len, &i);
+  while (i < len && k > 0) { /* a character's length from its lead byte, as utf8_next steps */
+    unsigned c = u[i];
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    i = n > len - i ? len : i + n;
     k--;
   }
   return i;
@@ -802,7 +836,8 @@ static uint32_t to_upper(uint32_t c) {
 }
 
 static RtCode map_case(BpRuntime *rt, Value s, bool upper, Value *out, RtErr *e) {
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   size_t i = 0;
   while (i < s.u.s->len) {
     char enc[4];
@@ -840,7 +875,8 @@ static RtCode replace(BpRuntime *rt, Value s, Value from, Value to, Value *out, 
     *out = s;
     return RT_OK;
   }
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   size_t i = 0;
   while (i < a->len) {
     if (i + f->len <= a->len && memcmp(a->s + i, f->s, f->len) == 0) {
@@ -889,7 +925,8 @@ static RtCode min_max(bool want_max, Value a, Value b, Value *out, RtErr *e) {
 }
 
 static RtCode join(BpRuntime *rt, Value list, Value sep, Value *out, RtErr *e) {
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   for (uint32_t i = 0; i < list.u.l->n; i++) {
     if (i) rt_buf_put(rt, &b, sep.u.s->s, sep.u.s->len);
     if (rt_text(rt, &b, list.u.l->items[i], e) != RT_OK) {
@@ -1149,6 +1186,31 @@ bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
   return true;
 }
 
+/* Whether the 8 bytes at u are four two-byte characters: leads C2..DF (C0 and C1 would
+ * be overlong), each followed by a continuation byte, tested together. The masks are
+ * written byte by byte, and no sum carries out of its byte, so the test holds for either
+ * byte order. */
+static uint64_t bytes8(const unsigned char *b) {
+  uint64_t w;
+  memcpy(&w, b, 8);
+  return w;
+}
+
+static bool two_byte_chars(const unsigned char *u) {
+  uint64_t w = bytes8(u);
+  if ((w & bytes8((const unsigned char[8]){0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0})) !=
+      bytes8((const unsigned char[8]){0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80}))
+    return false;
+  /* Each lead's bits 1-4 not all zero: (lead & 0x1E) + 0x7E reaches bit 7 exactly then. */
+  uint64_t lead_bits = w & bytes8((const unsigned char[8]){0x1E, 0, 0x1E, 0, 0x1E, 0, 0x1E, 0});
+  uint64_t top = bytes8((const unsigned char[8]){0x80, 0, 0x80, 0, 0x80, 0, 0x80, 0});
+  return ((lead_bits + bytes8((const unsigned char[8]){0x7E, 0, 0x7E, 0, 0x7E, 0, 0x7E, 0})) & top) == top;
+}
+
+/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. Eight bytes of
+ * ASCII are passed with one test, and a two-byte character (Latin, Greek, Cyrillic) on
+ * a short path: a lead byte C2..DF and one continuation byte is always valid (C0 and C1
+ * would be overlong), so it needs no code point; after one, four more at a time. */
 bool rt_valid_utf8(const char *s, size_t len) {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
@@ -1157,7 +1219,14 @@ bool rt_valid_utf8(const char *s, size_t len) {
     size_t n;
     uint32_t cp, min;
     if (c < 0x80) {
-      i++;
+      uint64_t w;
+      if (len - i >= 8 && (memcpy(&w, u + i, 8), (w & 0x8080808080808080u) == 0)) i += 8;
+      else i++;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      if (len - i < 2 || (u[i + 1] & 0xC0) != 0x80) return false;
+      i += 2;
+      while (len - i >= 8 && two_byte_chars(u + i)) i += 8; /* more of the same script */
       continue;
     } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
     else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;

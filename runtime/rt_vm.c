@@ -416,7 +416,8 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
 }
 
 static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
-  RtBuf b = {0};
+  char room[RT_BUF_ROOM];
+  RtBuf b = rt_buf_on(room, sizeof room);
   RtErr e = {0};
   for (unsigned i = 0; i < n; i++)
     if (rt_text(tx->rt, &b, vals[i], &e) != RT_OK) {

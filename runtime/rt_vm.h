@@ -48,6 +48,7 @@ typedef struct RtFieldUndo {
 } RtFieldUndo;
 
 enum { TX_INLINE_FIELDS = 32 };
+enum { TX_LENT_EFFECTS = 4, TX_LENT_RUNQ = 8, TX_LENT_UNDO = 2, TX_LENT_FIELD_UNDO = 4 };
 
 typedef struct Tx {
   BpInstance *inst;
@@ -63,8 +64,7 @@ typedef struct Tx {
   int64_t now;
   uint32_t budget;
   RtErr err;     /* RT_NOMEM: the event is dropped */
-  Value stack[BPT_STACK_MAX];
-  int sp;
+  int sp;        /* the operand stack's depth (`stack`, below) */
   const char *end_node; /* the graph node of the last END run (where the instance completes) */
   /* An advance of the clock: how many timers it fired, and whether an earlier call of the
    * same advance (bp_advance_shared) spent part of its budget already. */
@@ -83,6 +83,14 @@ typedef struct Tx {
   const Value *msg_values;
   const BpArg *msg_fields;
   size_t msg_n;
+  /* Not cleared by tx_begin (it clears what comes before effects_lent). The first
+   * elements of effects, runq, undo and field_undo (rt_vec_lent): most events need no
+   * allocation for them. */
+  Effect effects_lent[TX_LENT_EFFECTS];
+  uint32_t runq_lent[TX_LENT_RUNQ];
+  RtUndo undo_lent[TX_LENT_UNDO];
+  RtFieldUndo field_undo_lent[TX_LENT_FIELD_UNDO];
+  Value stack[BPT_STACK_MAX]; /* the operand stack: nothing above sp is read */
 } Tx;
 
 static inline bool nomem(Tx *tx) {

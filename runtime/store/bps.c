@@ -898,6 +898,10 @@ static BpsStatus write_back(BpsStore *s, Ev *ev, BpsError *err) {
     if (!rec->id) {
       const char *process = bp_instance_process(inst);
       rec->version = version_of(s, process, rec->bundle_id, err);
+      if (rec->version < 0) { /* the query failed (out of memory): err says why, the event rolls back */
+        bp_free(s->rt, bytes, len);
+        return BPS_ERROR;
+      }
       SdbValue p[] = {text(process), sdb_int(rec->version), sdb_int(rec->bundle_id), sdb_int(ev->doc_id),
                       text(status_name(st)), text(bp_instance_message(inst)), text(state), sdb_blob(bytes, len),
                       sdb_int(ev->now), sdb_int(rec->by_trigger), text(rec->start_args ? rec->start_args : ""),

@@ -1283,6 +1283,161 @@ static void test_mutated_bundles_run(void **state) {
   free(good);
 }
 
+
+/* Text built in a buffer that starts on the stack (RT_BUF_ROOM bytes) and moves to the
+ * heap when it outgrows it: upper, replace and join at lengths around the move give the
+ * right text, and an allocation failing at the move is an error that leaks nothing. */
+static void test_text_built_past_stack_room(void **state) {
+  (void)state;
+  for (size_t len = 250; len < 270; len++) {
+    for (long fail = 0; fail <= 3; fail++) {
+      Heap heap = {0};
+      BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
+      BpRuntime *rt;
+      assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+      heap.fail_at = fail;
+      heap.armed = true;
+      char src[300], want[600];
+      for (size_t i = 0; i < len; i++) src[i] = (char)('a' + i % 26);
+      BpValue out;
+      BpError err;
+      BpValue s = {.type = BP_T_STRING, .s = src, .len = len};
+      BpStatus st = bp_value_call(rt, "upper", &s, 1, &out, &err);
+      if (st == BP_OK) {
+        for (size_t i = 0; i < len; i++) want[i] = (char)('A' + i % 26);
+        assert_int_equal(out.len, len);
+        assert_memory_equal(out.s, want, len);
+        bp_value_free(rt, &out);
+      } else {
+        assert_int_equal(st, BP_ENOMEM);
+      }
+      BpValue args[] = {s, bp_string("c"), bp_string("[c]")};
+      st = bp_value_call(rt, "replace", args, 3, &out, &err);
+      if (st == BP_OK) {
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+          if (src[i] == 'c') memcpy(want + n, "[c]", 3), n += 3;
+          else want[n++] = src[i];
+        }
+        assert_int_equal(out.len, n);
+        assert_memory_equal(out.s, want, n);
+        bp_value_free(rt, &out);
+      } else {
+        assert_int_equal(st, BP_ENOMEM);
+      }
+      heap.armed = false;
+      bp_runtime_free(rt);
+      assert_int_equal(heap.outstanding, 0);
+    }
+  }
+}
+
+/* Ints in text ("{n}") as "%lld" writes them, the extremes too, and bools. */
+typedef struct LogLines {
+  char text[4][160];
+  int n;
+} LogLines;
+
+static void keep_log(void *ud, BpInstance *inst, const BpJournal *line) {
+  (void)inst;
+  LogLines *l = ud;
+  if (line->kind == BP_J_LOG && l->n < 4) snprintf(l->text[l->n++], sizeof l->text[0], "%s", line->text);
+}
+
+static void test_ints_in_text(void **state) {
+  (void)state;
+  Compiled c = compile_text("process ints \"Ints\" {\n"
+                            "  var a: int = 0\n"
+                            "  log \"{a} {a - 7} {a + 9223372036854775807} {a - 9223372036854775807 - 1} {a + 1234567890} {a - 10}\"\n"
+                            "  log \"{a == 0} {a != 0} [{a + 5}]\"\n"
+                            "}\n");
+  size_t len;
+  uint8_t *bytes = bundle_of(c.ir, &len);
+  compiled_free(&c);
+  Heap heap = {0};
+  LogLines lines = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .ud = &lines, .journal = keep_log};
+  BpRuntime *rt;
+  BpBundle *b;
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  free(bytes);
+  BpInstance *inst;
+  assert_int_equal(bp_start(b, "ints", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(lines.n, 2);
+  assert_string_equal(lines.text[0], "0 -7 9223372036854775807 -9223372036854775808 1234567890 -10");
+  assert_string_equal(lines.text[1], "true false [5]");
+  bp_instance_free(inst);
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
+/* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
+ * eight-byte ASCII test and short two-byte path) must agree with. */
+static bool utf8_by_definition(const unsigned char *u, size_t len) {
+  for (size_t i = 0; i < len;) {
+    unsigned c = u[i];
+    size_t n;
+    uint32_t cp, min;
+    if (c < 0x80) n = 1, cp = c, min = 0;
+    else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
+    else return false;
+    if (i + n > len) return false;
+    for (size_t k = 1; k < n; k++) {
+      if ((u[i + k] & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (u[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+static void test_text_valid_utf8_definition(void **state) {
+  (void)state;
+  unsigned char b[48];
+  /* every string of one and two bytes, and every three-byte string led by E0..FF */
+  for (unsigned x = 0; x < 256; x++) {
+    b[0] = (unsigned char)x;
+    assert_int_equal(bp_text_valid((char *)b, 1), utf8_by_definition(b, 1));
+    for (unsigned y = 0; y < 256; y++) {
+      b[1] = (unsigned char)y;
+      assert_int_equal(bp_text_valid((char *)b, 2), utf8_by_definition(b, 2));
+      for (unsigned z = 0; x >= 0xE0 && z < 256; z++) {
+        b[2] = (unsigned char)z;
+        assert_int_equal(bp_text_valid((char *)b, 3), utf8_by_definition(b, 3));
+      }
+    }
+  }
+  /* strings mixing ASCII runs (the eight-byte test), two-, three- and four-byte
+   * characters and stray bytes, at every length and cut anywhere */
+  static const char *const pieces[] = {"a", "hello, w", "0123456789abcdef", "\xD0\x9C", "\xC2\x80",
+                                       "\xDF\xBF", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC1\xBF", "\xC0\x80",
+                                       "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xD0", "\xFF", "\xE0\x80\x80",
+                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0", "\xC1\x81\xD0\xBE",
+                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xC0\xB2\xD0\xB0", "\xD0\x9C\xD0\xBE\xD1\xC1\xD0\xBA"};
+  uint32_t seed = 12345;
+  for (int round = 0; round < 200000; round++) {
+    size_t len = 0;
+    while (len < 40) {
+      seed = seed * 1103515245u + 12345u;
+      const char *piece = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+      size_t n = strlen(piece);
+      if (len + n > sizeof b) break;
+      memcpy(b + len, piece, n);
+      len += n;
+    }
+    seed = seed * 1103515245u + 12345u;
+    size_t cut = (seed >> 16) % (len + 1);
+    assert_int_equal(bp_text_valid((char *)b, cut), utf8_by_definition(b, cut));
+    assert_int_equal(bp_text_valid((char *)b + len - cut, cut), utf8_by_definition(b + len - cut, cut));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -1314,6 +1469,9 @@ int main(void) {
       cmocka_unit_test(test_soft_deadline_host_view),
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
+      cmocka_unit_test(test_text_valid_utf8_definition),
+      cmocka_unit_test(test_ints_in_text),
+      cmocka_unit_test(test_text_built_past_stack_room),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
