@@ -1102,7 +1102,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       goto next;
     case BPT_OP_LOAD:
       if (sp >= BPT_STACK_MAX) goto slow;
-      rt_ref(slots[o->a]);
+      if (slots[o->a].type != BPT_T_INT) rt_ref(slots[o->a]); /* an int first: most of what loops move */
       stack[sp++] = slots[o->a];
       o++;
       goto next;
@@ -1110,7 +1110,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = stack[sp - 1];
       if (x.type != o->type && !o->any) goto slow;
       sp--;
-      rt_unref(rt, slots[o->a]);
+      if (slots[o->a].type != BPT_T_INT) rt_unref(rt, slots[o->a]);
       slots[o->a] = x;
       o++;
       goto next;
