@@ -255,16 +255,26 @@ void rt_save_index_free(BpBundle *b);
 
 /* The fast form of one instruction (RtProc.ops, made at load from RtProc.insns): what the
  * interpreter's inner loop needs of the instructions it runs without a call (CONST, LOAD,
- * STORE, int arithmetic and comparison, JUMP, JUMP_IF_FALSE), in 16 bytes. Any other
+ * STORE, int arithmetic and comparison, JUMP, JUMP_IF_FALSE, and three sequences of
+ * them fused, below), in 16 bytes. Any other
  * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,
  * as does the entry after the last instruction (pc = code_size) and a jump whose target
  * is not an instruction. `len` is how many instructions run from here to the end of the
  * straight run this one is in (up to and including its jump, or up to the next slow
  * instruction; 0 for a slow one): the budget is charged once for them all. */
-enum { RT_OP_SLOW = 0xFF };
+enum {
+  /* Three instructions in a row run as one, from their first RtOp (the next ones keep
+   * their own forms, for jumps into them); the kind of the comparison or arithmetic is
+   * in `type`, the other operands in the RtOps that follow:
+   *   RT_OP_CMP_JUMP        LOAD a, LOAD b, EQ..GE, JUMP_IF_FALSE (a loop's test)
+   *   RT_OP_SLOT_ARITH      LOAD a, CONST k, ADD..MOD: pushes the result
+   *   RT_OP_SLOT_ADD_STORE  LOAD a, CONST k, ADD, STORE b (a counter) */
+  RT_OP_CMP_JUMP = 0xF0, RT_OP_SLOT_ARITH, RT_OP_SLOT_ADD_STORE,
+  RT_OP_SLOW = 0xFF
+};
 typedef struct RtOp {
-  uint8_t op;     /* BptOp, or RT_OP_SLOW */
-  uint8_t type;   /* STORE: the slot's declared type */
+  uint8_t op;     /* BptOp, or RT_OP_* */
+  uint8_t type;   /* STORE: the slot's declared type; fused: the BptOp compared or computed */
   uint8_t any;    /* STORE: a hidden slot, which holds any type */
   uint8_t pad;
   uint32_t a;     /* CONST: constant; LOAD, STORE: slot; jumps: the target's index */

@@ -314,6 +314,16 @@ static bool make_ops(BpBundle *b, uint32_t i) {
     }
     o->len = o->op == RT_OP_SLOW ? 0 : ends ? 1 : 1 + ops[k + 1].len;
   }
+  _Static_assert((int)BPT_OP_COUNT < (int)RT_OP_CMP_JUMP, "the fused forms' codes are above the instructions'");
+  for (uint32_t k = 0; k + 2 < n; k++) {
+    RtOp *o = &ops[k];
+    uint8_t third = o[2].op, fourth = k + 3 < n ? o[3].op : RT_OP_SLOW;
+    bool compare = third >= BPT_OP_EQ && third <= BPT_OP_GE, arith = third >= BPT_OP_ADD && third <= BPT_OP_MOD;
+    if (o->op != BPT_OP_LOAD) continue;
+    if (o[1].op == BPT_OP_LOAD && compare && fourth == BPT_OP_JUMP_IF_FALSE) o->op = RT_OP_CMP_JUMP, o->type = third;
+    else if (o[1].op == BPT_OP_CONST && third == BPT_OP_ADD && fourth == BPT_OP_STORE) o->op = RT_OP_SLOT_ADD_STORE;
+    else if (o[1].op == BPT_OP_CONST && arith) o->op = RT_OP_SLOT_ARITH, o->type = third;
+  }
   return true;
 }
 

@@ -1149,6 +1149,40 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
 #undef COMPARE
 #undef ARITH
 #undef INT_OPERANDS
+    case RT_OP_CMP_JUMP: { /* LOAD a, LOAD b, EQ..GE, JUMP_IF_FALSE */
+      Value x = slots[o->a], y = slots[o[1].a];
+      if (x.type != BPT_T_INT || y.type != BPT_T_INT || sp + 2 > BPT_STACK_MAX) goto slow;
+      bool holds;
+      switch ((BptOp)o->type) {
+      case BPT_OP_EQ: holds = x.u.i == y.u.i; break;
+      case BPT_OP_NE: holds = x.u.i != y.u.i; break;
+      case BPT_OP_LT: holds = x.u.i < y.u.i; break;
+      case BPT_OP_LE: holds = x.u.i <= y.u.i; break;
+      case BPT_OP_GT: holds = x.u.i > y.u.i; break;
+      default: holds = x.u.i >= y.u.i; break; /* GE: make_ops fuses only EQ..GE */
+      }
+      o = holds ? o + 4 : &ops[o[3].a];
+      goto enter;
+    }
+    case RT_OP_SLOT_ARITH: { /* LOAD a, CONST k, ADD..MOD */
+      Value x = slots[o->a], y = consts[o[1].a];
+      if (x.type != BPT_T_INT || y.type != BPT_T_INT || sp + 2 > BPT_STACK_MAX) goto slow;
+      Value res;
+      if (!int_binop(o->type, x.u.i, y.u.i, &res)) goto slow;
+      stack[sp++] = res;
+      o += 3;
+      goto next;
+    }
+    case RT_OP_SLOT_ADD_STORE: { /* LOAD a, CONST k, ADD, STORE b: b an int slot that holds an int */
+      Value x = slots[o->a], y = consts[o[1].a];
+      int64_t res;
+      if (x.type != BPT_T_INT || y.type != BPT_T_INT || sp + 2 > BPT_STACK_MAX || slots[o[3].a].type != BPT_T_INT ||
+          (o[3].type != BPT_T_INT && !o[3].any) || __builtin_add_overflow(x.u.i, y.u.i, &res))
+        goto slow;
+      slots[o[3].a] = rt_int(res);
+      o += 4;
+      goto next;
+    }
     case BPT_OP_JUMP:
       o = &ops[o->a];
       goto enter;

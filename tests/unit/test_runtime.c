@@ -1065,6 +1065,51 @@ static void test_budget_runs_out_on_its_instruction(void **state) {
   free(bytes);
 }
 
+/* The interpreter runs LOAD, LOAD, LT, JUMP_IF_FALSE; LOAD, CONST, MOD; and LOAD, CONST,
+ * ADD, STORE as one each when it can; when it cannot (a division by zero, an overflow,
+ * decimals), the instructions run one by one and fail, or go on, as they always did. */
+static const char fused_src[] =
+    "process div0 {\n  var k: int = 0\n  var r: int = 5\n  while k < 3 {\n    k = k + 1\n    r = k % 0\n  }\n}\n"
+    "process overflow {\n  var n: int = 9223372036854775806\n  var k: int = 0\n  while k < 5 {\n"
+    "    k = k + 1\n    n = n + 1\n  }\n}\n"
+    "process dec {\n  var d: decimal = 0.5\n  var c: int = 0\n  while d < 2.5 {\n    d = d + 1.0\n    c = c + 1\n  }\n}\n";
+
+static int64_t get_int(BpInstance *inst, const char *name) {
+  BpValue v;
+  assert_int_equal(bp_instance_get(inst, name, &v), BP_OK);
+  return v.i;
+}
+
+static void test_fused_instructions_fall_back(void **state) {
+  (void)state;
+  FILE *f = fopen("build-fused.bp", "w");
+  fputs(fused_src, f);
+  fclose(f);
+  World w;
+  world_open(&w, "build-fused.bp");
+  remove("build-fused.bp");
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "div0", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), "division by zero"));
+  assert_non_null(strstr(bp_instance_message(inst), ":6:"));
+  assert_int_equal(get_int(inst, "k"), 1);
+  assert_int_equal(get_int(inst, "r"), 5);
+  bp_instance_free(inst);
+  assert_int_equal(bp_start(w.b, "overflow", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), ":14:"));
+  assert_int_equal(get_int(inst, "k"), 2);
+  assert_int_equal(get_int(inst, "n"), INT64_MAX);
+  bp_instance_free(inst);
+  assert_int_equal(bp_start(w.b, "dec", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  assert_int_equal(get_int(inst, "c"), 2);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* A timeout handler that re-arms itself every day (tests/scenarios/timeout.bp's
  * pay_relative), advanced over 10,000 years: one bp_advance is one event, so the instance
  * fails as runaway once the step budget is spent, fast and with bounded memory; and a host
@@ -1517,6 +1562,7 @@ int main(void) {
       cmocka_unit_test(test_state_limit),
       cmocka_unit_test(test_runaway_fails),
       cmocka_unit_test(test_budget_runs_out_on_its_instruction),
+      cmocka_unit_test(test_fused_instructions_fall_back),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_soft_deadline_host_view),
