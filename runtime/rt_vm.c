@@ -714,18 +714,21 @@ static bool runaway(Tx *tx, uint32_t pc) {
   return rt_fail_at(tx, pc, "more than %u instructions without waiting (a loop with no human step or wait?)", budget);
 }
 
-/* The general path: runs the one instruction at *pc of thread tid (tid 0: a fragment),
- * every check made, the step budget (tx->budget) charged for it; *pc becomes the next
- * instruction's. Returns false when the event must stop looking at this thread (it
- * waits, ended, failed, or memory ran out). */
+/* The general path: runs thread tid (tid 0: a fragment) from *pc, every check made, the
+ * step budget (tx->budget) charged for each instruction, at least one instruction and
+ * on until the next one has a fast form (*pc: where). Returns false when the event must
+ * stop looking at this thread (it waits, ended, failed, or memory ran out). */
 static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
   uint32_t pc = *at;
   uint32_t size = tx->p->code_size;
   const uint32_t *insn_at = tx->rp->insn_at;
+  const RtOp *ops = tx->rp->ops;
   BpRuntime *rt = tx->rt;
-  RtErr e = {0};
+  RtErr e; /* not {0}: clearing its message each call was a tenth of this function */
+  e.code = RT_OK;
+  e.msg[0] = '\0';
   Value v[BPT_STACK_MAX], r;
-  {
+  for (;;) {
     if (tx->budget == 0) return runaway(tx, pc);
     tx->budget--;
     if (pc >= size || insn_at[pc] == UINT32_MAX) return rt_fail_at(tx, pc, "no instruction at pc %u", pc);
@@ -1044,8 +1047,11 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       if (!rt_spawn(tx, in->arg[0], 0, K_AFTER, tid)) return false;
       break;
     }
-    *at = next;
-    return true;
+    pc = next;
+    if (pc < size && insn_at[pc] != UINT32_MAX && ops[insn_at[pc]].op != RT_OP_SLOW) {
+      *at = pc;
+      return true;
+    }
   }
 }
 
