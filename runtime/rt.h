@@ -253,6 +253,35 @@ typedef struct RtSaveIndex RtSaveIndex;
 bool rt_save_index_new(BpBundle *b); /* false when out of memory (b->save may be half made) */
 void rt_save_index_free(BpBundle *b);
 
+/* The fast form of one instruction (RtProc.ops, made at load from RtProc.insns): what the
+ * interpreter's inner loop needs of the instructions it runs without a call (CONST, LOAD,
+ * STORE, int arithmetic and comparison, JUMP, JUMP_IF_FALSE, and three sequences of
+ * them fused, below), in 16 bytes. Any other
+ * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,
+ * as does the entry after the last instruction (pc = code_size) and a jump whose target
+ * is not an instruction. `len` is how many instructions run from here to the end of the
+ * straight run this one is in (up to and including its jump, or up to the next slow
+ * instruction; 0 for a slow one): the budget is charged once for them all. */
+enum {
+  /* Three instructions in a row run as one, from their first RtOp (the next ones keep
+   * their own forms, for jumps into them); the kind of the comparison or arithmetic is
+   * in `type`, the other operands in the RtOps that follow:
+   *   RT_OP_CMP_JUMP        LOAD a, LOAD b, EQ..GE, JUMP_IF_FALSE (a loop's test)
+   *   RT_OP_SLOT_ARITH      LOAD a, CONST k, ADD..MOD: pushes the result
+   *   RT_OP_SLOT_ADD_STORE  LOAD a, CONST k, ADD, STORE b (a counter) */
+  RT_OP_CMP_JUMP = 0xF0, RT_OP_SLOT_ARITH, RT_OP_SLOT_ADD_STORE,
+  RT_OP_SLOW = 0xFF
+};
+typedef struct RtOp {
+  uint8_t op;     /* BptOp, or RT_OP_* */
+  uint8_t type;   /* STORE: the slot's declared type; fused: the BptOp compared or computed */
+  uint8_t any;    /* STORE: a hidden slot, which holds any type */
+  uint8_t pad;
+  uint32_t a;     /* CONST: constant; LOAD, STORE: slot; jumps: the target's index */
+  uint32_t len;
+  uint32_t pc;
+} RtOp;
+
 /* What loading adds to a bundle for the interpreter. */
 typedef struct RtProc {
   uint8_t *resume;    /* bit per pc: a waiting thread may rest here */
@@ -266,6 +295,7 @@ typedef struct RtProc {
   BptInsn *insns;
   uint32_t *insn_at;   /* code_size entries */
   uint32_t ninsns;
+  RtOp *ops;           /* ninsns + 1 entries: the interpreter's fast form (RtOp, above) */
   const char *title;
 } RtProc;
 

@@ -210,6 +210,7 @@ static void bundle_release(BpBundle *b) {
       rt_dealloc(rt, b->procs[i].line_node, (p->nlines ? p->nlines : 1) * sizeof(uint32_t));
       if (b->procs[i].insn_at) rt_dealloc(rt, b->procs[i].insn_at, (p->code_size ? p->code_size : 1) * sizeof(uint32_t));
       if (b->procs[i].insns) rt_dealloc(rt, b->procs[i].insns, (b->procs[i].ninsns ? b->procs[i].ninsns : 1) * sizeof(BptInsn));
+      if (b->procs[i].ops) rt_dealloc(rt, b->procs[i].ops, (b->procs[i].ninsns + 1) * sizeof(RtOp));
     }
     rt_dealloc(rt, b->procs, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   }
@@ -270,6 +271,62 @@ static bool make_resume_points(BpBundle *b, uint32_t i) {
   return true;
 }
 
+/* The index of the instruction at pc, or UINT32_MAX when none starts there. */
+static uint32_t insn_index(const RtProc *rp, uint32_t code_size, uint32_t pc) {
+  return pc < code_size ? rp->insn_at[pc] : UINT32_MAX;
+}
+
+/* The fast form of process i's decoded code (RtProc.ops, see RtOp): the instructions the
+ * interpreter's inner loop runs, their operands and, for a STORE, the slot's type; the
+ * straight runs' lengths, from the last instruction back; one slow entry after the last
+ * instruction, at pc = code_size. */
+static bool make_ops(BpBundle *b, uint32_t i) {
+  const BptProcess *p = &b->b.processes[i];
+  RtProc *rp = &b->procs[i];
+  uint32_t n = rp->ninsns;
+  RtOp *ops = rt_alloc(b->rt, (n + 1) * sizeof *ops);
+  if (!ops) return false;
+  rp->ops = ops;
+  uint32_t pc = 0;
+  for (uint32_t k = 0; k < n; pc += rp->insns[k++].size) ops[k].pc = pc;
+  ops[n] = (RtOp){.op = RT_OP_SLOW, .pc = pc};
+  for (uint32_t k = n; k-- > 0;) {
+    const BptInsn *in = &rp->insns[k];
+    RtOp *o = &ops[k];
+    *o = (RtOp){.op = in->op, .a = in->arg[0], .pc = o->pc};
+    bool ends = false;
+    switch (in->op) {
+    case BPT_OP_STORE:
+      o->type = p->slots[in->arg[0]].type;
+      o->any = p->slots[in->arg[0]].kind == BPT_SLOT_HIDDEN;
+      break;
+    case BPT_OP_JUMP:
+    case BPT_OP_JUMP_IF_FALSE:
+      o->a = insn_index(rp, p->code_size, in->arg[0]);
+      ends = true;
+      if (o->a == UINT32_MAX) o->op = RT_OP_SLOW; /* the general path reports the pc */
+      break;
+    case BPT_OP_CONST: case BPT_OP_LOAD:
+    case BPT_OP_ADD: case BPT_OP_SUB: case BPT_OP_MUL: case BPT_OP_DIV: case BPT_OP_MOD:
+    case BPT_OP_EQ: case BPT_OP_NE: case BPT_OP_LT: case BPT_OP_LE: case BPT_OP_GT: case BPT_OP_GE:
+      break;
+    default: o->op = RT_OP_SLOW; break;
+    }
+    o->len = o->op == RT_OP_SLOW ? 0 : ends ? 1 : 1 + ops[k + 1].len;
+  }
+  _Static_assert((int)BPT_OP_COUNT < (int)RT_OP_CMP_JUMP, "the fused forms' codes are above the instructions'");
+  for (uint32_t k = 0; k + 2 < n; k++) {
+    RtOp *o = &ops[k];
+    uint8_t third = o[2].op, fourth = k + 3 < n ? o[3].op : RT_OP_SLOW;
+    bool compare = third >= BPT_OP_EQ && third <= BPT_OP_GE, arith = third >= BPT_OP_ADD && third <= BPT_OP_MOD;
+    if (o->op != BPT_OP_LOAD) continue;
+    if (o[1].op == BPT_OP_LOAD && compare && fourth == BPT_OP_JUMP_IF_FALSE) o->op = RT_OP_CMP_JUMP, o->type = third;
+    else if (o[1].op == BPT_OP_CONST && third == BPT_OP_ADD && fourth == BPT_OP_STORE) o->op = RT_OP_SLOT_ADD_STORE;
+    else if (o[1].op == BPT_OP_CONST && arith) o->op = RT_OP_SLOT_ARITH, o->type = third;
+  }
+  return true;
+}
+
 /* The code of process i decoded once (RtProc.insns): two passes, counting then filling. */
 static bool predecode(BpBundle *b, uint32_t i) {
   const BptProcess *p = &b->b.processes[i];
@@ -287,7 +344,7 @@ static bool predecode(BpBundle *b, uint32_t i) {
   uint32_t k = 0;
   for (uint32_t pc = 0; k < n && bpt_decode(code, p->code_size, pc, &rp->insns[k]); pc += rp->insns[k++].size)
     rp->insn_at[pc] = k;
-  return true;
+  return make_ops(b, i);
 }
 
 /* A statement's node by its position: the line table and the graph agree on (line,

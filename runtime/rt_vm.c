@@ -714,27 +714,29 @@ static bool runaway(Tx *tx, uint32_t pc) {
   return rt_fail_at(tx, pc, "more than %u instructions without waiting (a loop with no human step or wait?)", budget);
 }
 
-/* Runs thread tid from its pc until it waits or ends; with tid 0, a fragment from pc
- * until RESULT (tx->frag_result). Returns false when the event must stop looking at
- * this thread (it waits, ended, failed, or memory ran out). */
-static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
+/* The general path: runs thread tid (tid 0: a fragment) from *pc, every check made, the
+ * step budget (tx->budget) charged for each instruction, at least one instruction and
+ * on until the next one has a fast form (*pc: where). Returns false when the event must
+ * stop looking at this thread (it waits, ended, failed, or memory ran out). */
+static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
+  uint32_t pc = *at;
   uint32_t size = tx->p->code_size;
-  const BptInsn *insns = tx->rp->insns;
   const uint32_t *insn_at = tx->rp->insn_at;
+  const RtOp *ops = tx->rp->ops;
   BpRuntime *rt = tx->rt;
-  RtErr e = {0};
+  RtErr e; /* not {0}: clearing its message each call was a tenth of this function */
+  e.code = RT_OK;
+  e.msg[0] = '\0';
   Value v[BPT_STACK_MAX], r;
-  /* What the verifier keeps out of a fragment, checked here all the same; RESULT outside
-   * a fragment is checked where it runs. */
-  const uint8_t forbidden = tx->in_fragment ? BPT_F_EFFECT : 0;
-  tx->sp = 0;
   for (;;) {
     if (tx->budget == 0) return runaway(tx, pc);
     tx->budget--;
     if (pc >= size || insn_at[pc] == UINT32_MAX) return rt_fail_at(tx, pc, "no instruction at pc %u", pc);
-    const BptInsn *in = &insns[insn_at[pc]];
+    const BptInsn *in = &tx->rp->insns[insn_at[pc]];
     uint32_t next = pc + in->size;
-    if (forbidden && (bpt_ops[in->op].flags & forbidden)) return not_allowed(tx, in->op, pc);
+    /* What the verifier keeps out of a fragment, checked here all the same; RESULT
+     * outside a fragment is checked where it runs. */
+    if (tx->in_fragment && (bpt_ops[in->op].flags & BPT_F_EFFECT)) return not_allowed(tx, in->op, pc);
     switch ((BptOp)in->op) {
     case BPT_OP_CONST:
       if (!push(tx, tx->b->consts[in->arg[0]], pc)) return false;
@@ -1046,6 +1048,162 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       break;
     }
     pc = next;
+    if (pc < size && insn_at[pc] != UINT32_MAX && ops[insn_at[pc]].op != RT_OP_SLOW) {
+      *at = pc;
+      return true;
+    }
+  }
+}
+
+/* Runs thread tid from its pc until it waits or ends; with tid 0, a fragment from pc
+ * until RESULT (tx->frag_result). Returns false when the event must stop looking at
+ * this thread (it waits, ended, failed, or memory ran out).
+ *
+ * A fragment runs every instruction on the general path (step). A thread runs the
+ * straight runs of plain instructions (RtOp) in the loop below, with the operand
+ * stack's depth, the budget and the slots in locals: at the start of a run it charges
+ * the budget for the whole run (RtOp.len) if the budget holds it, and then runs its
+ * instructions without counting. Anything out of the ordinary -- a slow instruction,
+ * a value not of the expected type, an overflow, a full stack, a budget too small for
+ * the run -- gives back the charge for the instructions not run, puts the locals back
+ * into tx, and runs that one instruction on the general path, which does and reports
+ * everything as it always did. So the budget runs out on the same instruction, with
+ * the same message, as when it was counted one instruction at a time, and what is left
+ * of it after the event is the same. */
+static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
+  tx->sp = 0;
+  if (tx->in_fragment) {
+    for (;;)
+      if (!step(tx, tid, &pc)) return false;
+  }
+  const RtProc *rp = tx->rp;
+  const RtOp *ops = rp->ops, *o, *end;
+  const uint32_t *insn_at = rp->insn_at;
+  const uint32_t size = tx->p->code_size;
+  const Value *consts = tx->b->consts;
+  Value *stack = tx->stack, *slots;
+  BpRuntime *rt = tx->rt;
+  uint32_t budget;
+  int sp;
+  for (;;) {
+    if (pc >= size || insn_at[pc] == UINT32_MAX) { /* step reports it */
+      if (!step(tx, tid, &pc)) return false;
+      continue;
+    }
+    o = &ops[insn_at[pc]];
+    sp = tx->sp;
+    budget = tx->budget;
+    slots = tx->s.slots;
+  enter: /* the start of a run */
+    end = o;
+    if (budget < o->len) goto slow;
+    budget -= o->len;
+    end = o + o->len;
+  next:
+    switch (o->op) {
+    case BPT_OP_CONST:
+      if (sp >= BPT_STACK_MAX) goto slow;
+      stack[sp++] = consts[o->a];
+      o++;
+      goto next;
+    case BPT_OP_LOAD:
+      if (sp >= BPT_STACK_MAX) goto slow;
+      if (slots[o->a].type != BPT_T_INT) rt_ref(slots[o->a]); /* an int first: most of what loops move */
+      stack[sp++] = slots[o->a];
+      o++;
+      goto next;
+    case BPT_OP_STORE: {
+      Value x = stack[sp - 1];
+      if (x.type != o->type && !o->any) goto slow;
+      sp--;
+      if (slots[o->a].type != BPT_T_INT) rt_unref(rt, slots[o->a]);
+      slots[o->a] = x;
+      o++;
+      goto next;
+    }
+#define INT_OPERANDS(x, y)                                                                                \
+  if (stack[sp - 2].type != BPT_T_INT || stack[sp - 1].type != BPT_T_INT) goto slow;                      \
+  int64_t x = stack[sp - 2].u.i, y = stack[sp - 1].u.i
+#define ARITH(OP, overflows)                                                                              \
+    case OP: {                                                                                            \
+      INT_OPERANDS(x, y), res;                                                                            \
+      if (overflows) goto slow;                                                                           \
+      stack[sp - 2] = rt_int(res);                                                                        \
+      sp--;                                                                                               \
+      o++;                                                                                                \
+      goto next;                                                                                          \
+    }
+#define COMPARE(OP, rel)                                                                                  \
+    case OP: {                                                                                            \
+      INT_OPERANDS(x, y);                                                                                 \
+      stack[sp - 2] = rt_bool(x rel y);                                                                   \
+      sp--;                                                                                               \
+      o++;                                                                                                \
+      goto next;                                                                                          \
+    }
+    ARITH(BPT_OP_ADD, __builtin_add_overflow(x, y, &res))
+    ARITH(BPT_OP_SUB, __builtin_sub_overflow(x, y, &res))
+    ARITH(BPT_OP_MUL, __builtin_mul_overflow(x, y, &res))
+    ARITH(BPT_OP_DIV, (y == 0 || (x == INT64_MIN && y == -1)) || ((res = x / y), false))
+    ARITH(BPT_OP_MOD, (y == 0 || (x == INT64_MIN && y == -1)) || ((res = x % y), false))
+    COMPARE(BPT_OP_EQ, ==)
+    COMPARE(BPT_OP_NE, !=)
+    COMPARE(BPT_OP_LT, <)
+    COMPARE(BPT_OP_LE, <=)
+    COMPARE(BPT_OP_GT, >)
+    COMPARE(BPT_OP_GE, >=)
+#undef COMPARE
+#undef ARITH
+#undef INT_OPERANDS
+    case RT_OP_CMP_JUMP: { /* LOAD a, LOAD b, EQ..GE, JUMP_IF_FALSE */
+      Value x = slots[o->a], y = slots[o[1].a];
+      if (x.type != BPT_T_INT || y.type != BPT_T_INT || sp + 2 > BPT_STACK_MAX) goto slow;
+      bool holds;
+      switch ((BptOp)o->type) {
+      case BPT_OP_EQ: holds = x.u.i == y.u.i; break;
+      case BPT_OP_NE: holds = x.u.i != y.u.i; break;
+      case BPT_OP_LT: holds = x.u.i < y.u.i; break;
+      case BPT_OP_LE: holds = x.u.i <= y.u.i; break;
+      case BPT_OP_GT: holds = x.u.i > y.u.i; break;
+      default: holds = x.u.i >= y.u.i; break; /* GE: make_ops fuses only EQ..GE */
+      }
+      o = holds ? o + 4 : &ops[o[3].a];
+      goto enter;
+    }
+    case RT_OP_SLOT_ARITH: { /* LOAD a, CONST k, ADD..MOD */
+      Value x = slots[o->a], y = consts[o[1].a];
+      if (x.type != BPT_T_INT || y.type != BPT_T_INT || sp + 2 > BPT_STACK_MAX) goto slow;
+      Value res;
+      if (!int_binop(o->type, x.u.i, y.u.i, &res)) goto slow;
+      stack[sp++] = res;
+      o += 3;
+      goto next;
+    }
+    case RT_OP_SLOT_ADD_STORE: { /* LOAD a, CONST k, ADD, STORE b: b an int slot that holds an int */
+      Value x = slots[o->a], y = consts[o[1].a];
+      int64_t res;
+      if (x.type != BPT_T_INT || y.type != BPT_T_INT || sp + 2 > BPT_STACK_MAX || slots[o[3].a].type != BPT_T_INT ||
+          (o[3].type != BPT_T_INT && !o[3].any) || __builtin_add_overflow(x.u.i, y.u.i, &res))
+        goto slow;
+      slots[o[3].a] = rt_int(res);
+      o += 4;
+      goto next;
+    }
+    case BPT_OP_JUMP:
+      o = &ops[o->a];
+      goto enter;
+    case BPT_OP_JUMP_IF_FALSE:
+      if (stack[sp - 1].type != BPT_T_BOOL) goto slow;
+      o = stack[--sp].u.i ? o + 1 : &ops[o->a];
+      goto enter;
+    default: goto slow;
+    }
+  slow: /* o runs on the general path: give back the charge for o and after */
+    budget += (uint32_t)(end - o);
+    tx->sp = sp;
+    tx->budget = budget;
+    pc = o->pc;
+    if (!step(tx, tid, &pc)) return false;
   }
 }
 

@@ -1013,6 +1013,103 @@ static void test_runaway_fails(void **state) {
   world_close(&w);
 }
 
+/* The step budget runs out on the very instruction it did when it was counted one
+ * instruction at a time, although the interpreter charges a straight run of instructions
+ * at once: with a budget of B, B instructions run and the next one fails. The loop below
+ * is 4 instructions before it and 10 in it (LOAD n, CONST 1, ADD, STORE n on line 5;
+ * LOAD t, LOAD n, TEXT, ADD, STORE t on line 6; JUMP), so after B instructions n was
+ * stored by the 8th, 18th, ... and t by the 13th, 23rd, ... The TEXT runs on the general
+ * path, and the ADD of two strings leaves the run it starts (the charge for the run,
+ * given back, must not be lost). */
+static const char budget_src[] =
+    "process spin {\n  var n: int = 0\n  var t: string = \"\"\n  loop {\n    n = n + 1\n    t = t + \"{n}\"\n  }\n}\n";
+
+static void test_budget_runs_out_on_its_instruction(void **state) {
+  (void)state;
+  FILE *f = fopen("build-budget.bp", "w");
+  fputs(budget_src, f);
+  fclose(f);
+  size_t len;
+  uint8_t *bytes = compile_file("build-budget.bp", &len);
+  remove("build-budget.bp");
+  for (uint32_t budget = 1; budget <= 120; budget++) {
+    Heap heap = {0};
+    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .step_budget = budget};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    assert_int_equal(bp_start(b, "spin", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_FAILED);
+    int64_t n = budget >= 8 ? (budget - 8) / 10 + 1 : 0, t = budget >= 13 ? (budget - 13) / 10 + 1 : 0;
+    uint32_t failing = budget + 1; /* the instruction that fails, counted from 1 */
+    int line = failing <= 4 ? (failing <= 2 ? 2 : 3) : ((failing - 5) % 10 < 4 ? 5 : 6);
+    BpValue v;
+    assert_int_equal(bp_instance_get(inst, "n", &v), BP_OK);
+    assert_int_equal(v.i, n);
+    assert_int_equal(bp_instance_get(inst, "t", &v), BP_OK);
+    char want[64] = "";
+    for (int64_t k = 1; k <= t; k++) snprintf(want + strlen(want), sizeof want - strlen(want), "%lld", (long long)k);
+    assert_string_equal(v.s, want);
+    char where[16];
+    snprintf(where, sizeof where, ":%d:", line);
+    if (!strstr(bp_instance_message(inst), where))
+      fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), line);
+    bp_instance_free(inst);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+    assert_int_equal(heap.outstanding, 0);
+  }
+  free(bytes);
+}
+
+/* The interpreter runs LOAD, LOAD, LT, JUMP_IF_FALSE; LOAD, CONST, MOD; and LOAD, CONST,
+ * ADD, STORE as one each when it can; when it cannot (a division by zero, an overflow,
+ * decimals), the instructions run one by one and fail, or go on, as they always did. */
+static const char fused_src[] =
+    "process div0 {\n  var k: int = 0\n  var r: int = 5\n  while k < 3 {\n    k = k + 1\n    r = k % 0\n  }\n}\n"
+    "process overflow {\n  var n: int = 9223372036854775806\n  var k: int = 0\n  while k < 5 {\n"
+    "    k = k + 1\n    n = n + 1\n  }\n}\n"
+    "process dec {\n  var d: decimal = 0.5\n  var c: int = 0\n  while d < 2.5 {\n    d = d + 1.0\n    c = c + 1\n  }\n}\n";
+
+static int64_t get_int(BpInstance *inst, const char *name) {
+  BpValue v;
+  assert_int_equal(bp_instance_get(inst, name, &v), BP_OK);
+  return v.i;
+}
+
+static void test_fused_instructions_fall_back(void **state) {
+  (void)state;
+  FILE *f = fopen("build-fused.bp", "w");
+  fputs(fused_src, f);
+  fclose(f);
+  World w;
+  world_open(&w, "build-fused.bp");
+  remove("build-fused.bp");
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "div0", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), "division by zero"));
+  assert_non_null(strstr(bp_instance_message(inst), ":6:"));
+  assert_int_equal(get_int(inst, "k"), 1);
+  assert_int_equal(get_int(inst, "r"), 5);
+  bp_instance_free(inst);
+  assert_int_equal(bp_start(w.b, "overflow", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), ":14:"));
+  assert_int_equal(get_int(inst, "k"), 2);
+  assert_int_equal(get_int(inst, "n"), INT64_MAX);
+  bp_instance_free(inst);
+  assert_int_equal(bp_start(w.b, "dec", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  assert_int_equal(get_int(inst, "c"), 2);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* A timeout handler that re-arms itself every day (tests/scenarios/timeout.bp's
  * pay_relative), advanced over 10,000 years: one bp_advance is one event, so the instance
  * fails as runaway once the step budget is spent, fast and with bounded memory; and a host
@@ -1464,6 +1561,8 @@ int main(void) {
       cmocka_unit_test(test_bundle_limit),
       cmocka_unit_test(test_state_limit),
       cmocka_unit_test(test_runaway_fails),
+      cmocka_unit_test(test_budget_runs_out_on_its_instruction),
+      cmocka_unit_test(test_fused_instructions_fall_back),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_soft_deadline_host_view),
