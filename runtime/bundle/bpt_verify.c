@@ -449,6 +449,18 @@ static bool check_descriptors(Verifier *v) {
 
 /* ---- one process's code: instructions and operands ----------------------------------- */
 
+/* The host's answer to an ACTION is made a value of the action's result type and stored
+ * into slot r as it is, with no STORE to check it: the slot must hold that type (a hidden
+ * slot takes anything), or a saved state would hold a slot of the wrong type, which
+ * restore refuses. */
+static bool check_answer_slot(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t r) {
+  const BptAction *a = &v->b->actions[in->arg[0]];
+  const BptSlot *s = &v->p->slots[r];
+  if (a->result == BPT_T_VOID || s->kind == BPT_SLOT_HIDDEN || s->type == a->result) return true;
+  return cfail(v, pc, "ACTION %u stores its answer (%s) into slot %u, which holds %s", in->arg[0],
+               bpt_type_name(a->result), r, bpt_type_name(s->type));
+}
+
 static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n) {
   const BptBundle *b = v->b;
   switch ((BptOp)in->op) {
@@ -508,10 +520,10 @@ static bool check_operand(Verifier *v, uint32_t pc, const BptInsn *in, char lett
   case 'k': limit = b->nconsts, what = "constant"; break;
   case 'z': limit = b->nstrings, what = "string"; break;
   case 's': limit = p->nslots, what = "slot"; break;
-  case 'r':
+  case 'r': /* ACTION's result slot, after its action (operand a) was checked */
     if (x == BPT_NONE16) return true;
-    limit = p->nslots, what = "slot";
-    break;
+    if (x >= p->nslots) return cfail(v, pc, "%s uses slot %u, but there are %u", name, x, p->nslots);
+    return check_answer_slot(v, pc, in, x);
   case 'f':
     if (p->doctype == BPT_NONE16)
       return cfail(v, pc, "%s in a process with no document type", name);
