@@ -246,19 +246,6 @@ tail -n 1 "$RATIOS"
 # ---- mass ------------------------------------------------------------------------------------
 section "mass: bprun mass of samples/fix_city.bp (S15) on generated contacts"
 "$BPC" compile samples/fix_city.bp -o "$TMP/fix.bpt" || exit 2
-cat >"$TMP/fix.awk" <<'EOF'
-NR == 1 { print $0 ",status,message"; next }
-{
-  n = split($0, f, ",")
-  city = f[n - 1]
-  if (city == "Моква" || city == "Мсква" || city == "Масква" || city == "москва") city = "Москва"
-  contract = f[n]
-  if (contract ~ /^(Дизрем|Дезерм|дезрем)/) contract = "Дезрем" substr(contract, length("Дезрем") + 1)
-  line = f[1]
-  for (i = 2; i < n - 1; i++) line = line "," f[i]
-  print line "," city "," contract ",completed,"
-}
-EOF
 set --
 for rows in 2000 20000 200000; do
   awk -v rows="$rows" 'BEGIN {
@@ -289,9 +276,9 @@ done
 echo "  $(growth "$1" "$2" "$3")"
 peer=0
 if command -v mawk >/dev/null 2>&1; then
-  mawk -f "$TMP/fix.awk" "$TMP/c200000.csv" >"$TMP/awk.csv"
+  mawk -f bench/fix_city.awk "$TMP/c200000.csv" >"$TMP/awk.csv"
   if cmp -s "$TMP/awk.csv" "$TMP/out200000.1.csv"; then
-    timed "$TMP/peer.mass" mawk -f "$TMP/fix.awk" "$TMP/c200000.csv"
+    timed "$TMP/peer.mass" mawk -f bench/fix_city.awk "$TMP/c200000.csv"
     peer=$(median_rate "$TMP/peer.mass" 200000 | cut -d' ' -f1)
     echo "  mawk: 200000 rows: $(fmt "$peer") rows/s (its output: the same bytes as bprun's)"
   else
@@ -335,38 +322,6 @@ tail -n 1 "$RATIOS"
 
 # ---- compile ---------------------------------------------------------------------------------
 section "compile: bench/gen.sh's program"
-gen_c() { # LINES -> a C file of about LINES lines (the reference of bench/check.sh)
-  awk -v want="$1" 'BEGIN {
-    n = 1
-    for (k = 1; n < want; k++) {
-      print "struct deal_" k " { const char *title; double amount; int stage; int ready; };"
-      print "static int flow_" k "(struct deal_" k " *d, int rounds, const int *votes, int nvotes) {"
-      print "  int total = 0, approvals = 0;"
-      print "  for (int i = 0; i < nvotes; i++) {"
-      print "    if (votes[i] > 0 && d->stage == 2) {"
-      print "      approvals += 1;"
-      print "    } else if (votes[i] < 0) {"
-      print "      total -= votes[i] * 3 % 7;"
-      print "    } else {"
-      print "      continue;"
-      print "    }"
-      print "  }"
-      print "  while (rounds-- > 0) {"
-      print "    total += (int)(d->amount * 0.15) + (d->ready ? 1 : 0);"
-      print "    if (total > 100000) break;"
-      print "  }"
-      print "  switch (d->stage) {"
-      print "  case 0: d->ready = approvals * 100 / (nvotes ? nvotes : 1) >= 50; break;"
-      print "  case 1: d->title = \"won\"; break;"
-      print "  default: d->amount = d->amount - 2.50;"
-      print "  }"
-      print "  return total + approvals;"
-      print "}"
-      print ""
-      n += 24
-    }
-  }'
-}
 set --
 for lines in 1000 10000 100000; do
   sh bench/gen.sh "$lines" >"$TMP/g$lines.bp"
@@ -383,7 +338,7 @@ echo "  $(growth "$1" "$2" "$3")"
 peer=0
 if command -v gcc >/dev/null 2>&1; then
   # shellcheck disable=SC2154
-  gen_c "$nl100000" >"$TMP/ref.c"
+  sh bench/gen_c.sh "$nl100000" >"$TMP/ref.c"
   cl=$(wc -l <"$TMP/ref.c" | tr -d ' ')
   if timed "$TMP/peer.comp" gcc -fsyntax-only -std=c11 "$TMP/ref.c"; then
     peer=$(median_rate "$TMP/peer.comp" "$cl" | cut -d' ' -f1)
