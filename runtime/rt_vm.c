@@ -1121,40 +1121,27 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       o++;
       goto next;
     }
-#define INT_OPERANDS(x, y)                                                                                \
-  if (stack[sp - 2].type != BPT_T_INT || stack[sp - 1].type != BPT_T_INT) goto slow;                      \
-  int64_t x = stack[sp - 2].u.i, y = stack[sp - 1].u.i
-#define ARITH(OP, overflows)                                                                              \
-    case OP: {                                                                                            \
-      INT_OPERANDS(x, y), res;                                                                            \
-      if (overflows) goto slow;                                                                           \
-      stack[sp - 2] = rt_int(res);                                                                        \
+/* Two ints on top: int_binop's result replaces them, unless it would be an error. */
+#define INT_OP(OP)                                                                                        \
+    case OP:                                                                                              \
+      if (stack[sp - 2].type != BPT_T_INT || stack[sp - 1].type != BPT_T_INT ||                           \
+          !int_binop(OP, stack[sp - 2].u.i, stack[sp - 1].u.i, &stack[sp - 2]))                           \
+        goto slow;                                                                                        \
       sp--;                                                                                               \
       o++;                                                                                                \
-      goto next;                                                                                          \
-    }
-#define COMPARE(OP, rel)                                                                                  \
-    case OP: {                                                                                            \
-      INT_OPERANDS(x, y);                                                                                 \
-      stack[sp - 2] = rt_bool(x rel y);                                                                   \
-      sp--;                                                                                               \
-      o++;                                                                                                \
-      goto next;                                                                                          \
-    }
-    ARITH(BPT_OP_ADD, __builtin_add_overflow(x, y, &res))
-    ARITH(BPT_OP_SUB, __builtin_sub_overflow(x, y, &res))
-    ARITH(BPT_OP_MUL, __builtin_mul_overflow(x, y, &res))
-    ARITH(BPT_OP_DIV, (y == 0 || (x == INT64_MIN && y == -1)) || ((res = x / y), false))
-    ARITH(BPT_OP_MOD, (y == 0 || (x == INT64_MIN && y == -1)) || ((res = x % y), false))
-    COMPARE(BPT_OP_EQ, ==)
-    COMPARE(BPT_OP_NE, !=)
-    COMPARE(BPT_OP_LT, <)
-    COMPARE(BPT_OP_LE, <=)
-    COMPARE(BPT_OP_GT, >)
-    COMPARE(BPT_OP_GE, >=)
-#undef COMPARE
-#undef ARITH
-#undef INT_OPERANDS
+      goto next;
+    INT_OP(BPT_OP_ADD)
+    INT_OP(BPT_OP_SUB)
+    INT_OP(BPT_OP_MUL)
+    INT_OP(BPT_OP_DIV)
+    INT_OP(BPT_OP_MOD)
+    INT_OP(BPT_OP_EQ)
+    INT_OP(BPT_OP_NE)
+    INT_OP(BPT_OP_LT)
+    INT_OP(BPT_OP_LE)
+    INT_OP(BPT_OP_GT)
+    INT_OP(BPT_OP_GE)
+#undef INT_OP
     case RT_OP_CMP_JUMP: { /* LOAD a, LOAD b, EQ..GE, JUMP_IF_FALSE */
       Value x = slots[o->a], y = slots[o[1].a];
       if (x.type != BPT_T_INT || y.type != BPT_T_INT || sp + 2 > BPT_STACK_MAX) goto slow;

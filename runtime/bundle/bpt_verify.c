@@ -522,8 +522,9 @@ static bool check_operand(Verifier *v, uint32_t pc, const BptInsn *in, char lett
   case 's': limit = p->nslots, what = "slot"; break;
   case 'r': /* ACTION's result slot, after its action (operand a) was checked */
     if (x == BPT_NONE16) return true;
-    if (x >= p->nslots) return cfail(v, pc, "%s uses slot %u, but there are %u", name, x, p->nslots);
-    return check_answer_slot(v, pc, in, x);
+    if (x < p->nslots) return check_answer_slot(v, pc, in, x);
+    limit = p->nslots, what = "slot";
+    break;
   case 'f':
     if (p->doctype == BPT_NONE16)
       return cfail(v, pc, "%s in a process with no document type", name);
