@@ -631,8 +631,10 @@ static void test_standard_loop(void **state) {
   run_path(LOOPED("<subProcess id=\"a\"><multiInstanceLoopCharacteristics><loopCardinality>3</loopCardinality>"
                   "</multiInstanceLoopCharacteristics><serviceTask id=\"in1\"/></subProcess>"),
            NULL, 0, BP_COMPLETED, "in1 in1 in1");
-  expect_refused(LOOPED("<serviceTask id=\"a\"><standardLoopCharacteristics/></serviceTask>"),
-                 "a: a standard loop without a loopCondition or a loopMaximum is not supported (it would never end)");
+  /* neither a condition nor a maximum: the most turns are the start parameter a_loops */
+  BpArg loops[] = {{"a_loops", bp_int(2)}};
+  run_path(LOOPED("<serviceTask id=\"a\"><standardLoopCharacteristics/></serviceTask>"), loops, 1, BP_COMPLETED,
+           "a a");
   expect_refused(HEAD "<startEvent id=\"s\"/><serviceTask id=\"a\"><standardLoopCharacteristics loopMaximum=\"2\"/>"
                       "</serviceTask><boundaryEvent id=\"b\" attachedToRef=\"a\"><timerEventDefinition>"
                       "<timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent><endEvent id=\"e\"/>"

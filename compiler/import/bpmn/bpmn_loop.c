@@ -21,7 +21,7 @@ struct BpmnLoopPlan {
   const char *coll;       /* LOOP_ITER: the collection variable */
   const Type *coll_type;  /* users (human steps) or list of string */
   const char *card_var;   /* LOOP_COUNT: loopCardinality `${x}`, or NULL */
-  BpmnUnsaid *unsaid;     /* LOOP_COUNT: no count given: the start parameter */
+  BpmnUnsaid *unsaid;     /* no count (LOOP_COUNT) or no end (LOOP_STANDARD) given: the start parameter */
   int64_t card;           /* LOOP_COUNT: a literal loopCardinality */
   int64_t maximum;        /* LOOP_STANDARD: loopMaximum, -1: none */
   bool test_before;
@@ -62,10 +62,6 @@ static const char *var_name(BpmnMap *mp, const char *s) {
   for (size_t i = 0; i < n; i++)
     if (!(isalnum((unsigned char)s[i]) || s[i] == '_')) return NULL;
   return arena_strndup(&mp->m->arena, s, n);
-}
-
-static void refuse(BpmnMap *mp, const BpmnElement *e, uint32_t line, const char *what, const char *why) {
-  bpmn_error(mp->m, line ? line : e->line, "%s: %s is not supported (%s)", eid(e), what, why);
 }
 
 /* The multi-instance variables in a completion condition (BPMN 2.0 13.3.7,
@@ -150,11 +146,9 @@ BpmnLoopPlan *bpmn_loop_plan(BpmnMap *mp, BpmnVars *vs, const BpmnElement *e, bo
       return NULL;
     }
     bool has_cond = lp->loop_condition && *lp->loop_condition;
-    if (!has_cond && pl->maximum < 0) {
-      refuse(mp, e, line, "a standard loop without a loopCondition or a loopMaximum", "it would never end");
-      *refused = true;
-      return NULL;
-    }
+    if (!has_cond && pl->maximum < 0) /* when it stops is not said: the host says it when it starts the process */
+      pl->unsaid = bpmn_unsaid(mp, e, "loops", &type_int,
+                               "a standard loop without loopCondition or loopMaximum: how many times it runs at most");
     if (has_cond) pl->cond = condition(mp, vs, e, line, lp->loop_condition, "loopCondition", false, refused);
     return *refused ? NULL : pl;
   }
@@ -269,7 +263,8 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
         if (strcmp(vs->v[i].name, pl->card_var) == 0) n = ir_expr_slot(ir, p, (uint16_t)vs->v[i].slot);
     if (pl->unsaid) n = ir_expr_as(ir, &type_decimal, n);
     IrNode *count = assign(mp, p, hid(mp, e, "loop_n"), line, s_n, n);
-    count->title = pl->mode == LOOP_STANDARD ? "loopMaximum"
+    count->title = pl->mode == LOOP_STANDARD ? (pl->unsaid ? ir_str(ir, arena_printf(&ir->arena, "loopMaximum = %s", pl->card_var))
+                                                          : "loopMaximum")
                    : pl->card_var ? ir_str(ir, arena_printf(&ir->arena, "nrOfInstances = %s", pl->card_var))
                                   : ir_str(ir, arena_printf(&ir->arena, "nrOfInstances = %lld", (long long)pl->card));
     ir_edge(ir, p, last, count, IR_E_FLOW, NULL);
@@ -277,7 +272,7 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
     head->title = "";
     ir_edge(ir, p, count, head, IR_E_FLOW, NULL);
     last = head;
-    if (pl->mode == LOOP_COUNT || pl->maximum >= 0)
+    if (pl->mode == LOOP_COUNT || pl->maximum >= 0 || pl->unsaid)
       more = ir_expr_binary(ir, &type_bool, IR_OP_LT, ir_expr_slot(ir, p, s_done), ir_expr_slot(ir, p, s_n));
   }
   IrExpr *cond = NULL;
