@@ -190,6 +190,7 @@ cat >"$TMP/cannot" <<'EOF'
 bpmn_form.bpmn approve .bp has no user literal
 bpmn_inclusive.bpmn legal .bp has no user literal
 bpmn_mi_review.bpmn InfoTask .bp has no user literal
+bpmn_zeebe.bpmn Task_approve .bp has no user literal
 bpmn_bound_error.bpmn timerEvent a duration of 1 seconds: .bp durations count whole minutes
 bpmn_non_interrupting.bpmn boundaryEvent a duration of 1 seconds: .bp durations count whole minutes
 bpmn_listen.bpmn prices__spawn handlers beside an activity that is not a human step

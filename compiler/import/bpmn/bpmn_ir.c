@@ -354,9 +354,52 @@ static bool who_add(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bo
   return true;
 }
 
-/* A comma-separated list. */
+/* A FEEL assignee (Camunda 8's zeebe:assignmentDefinition; the text after `=`):
+ * a variable `name` (a user, or for groups a list the IR cannot name: refused
+ * as `${name}` is), a string `"john"` (that user or role), or a list of those
+ * `["a", b]`. */
+static bool who_feel(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bool group) {
+  size_t n = strlen(s);
+  if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+    bool ok = true, quoted = false;
+    const char *from = s + 1;
+    for (const char *q = s + 1; q < s + n; q++) { /* the items, split at commas outside strings */
+      if (*q == '"') quoted = !quoted;
+      if (*q == '[' && !quoted) goto bad;
+      if ((*q == ',' && !quoted) || q == s + n - 1) {
+        char *item = trim_copy(mp, from, (size_t)(q - from));
+        if (*item && !who_feel(mp, vs, el, w, item, group)) ok = false;
+        from = q + 1;
+      }
+    }
+    return ok;
+  }
+  if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+    char *lit = trim_copy(mp, s + 1, n - 2);
+    if (strchr(lit, '"') || strchr(lit, '\\')) goto bad;
+    return who_add(mp, vs, el, w, lit, group);
+  }
+  if (n && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n) {
+    if (group) {
+      bpmn_error(mp->m, el->e->line, "%s: a group from an expression (`=%.60s`) is not supported (roles are names)",
+                 eid(el->e), s);
+      el->refused = true;
+      return false;
+    }
+    return who_add(mp, vs, el, w, arena_printf(&mp->m->arena, "${%s}", s), false);
+  }
+bad:
+  bpmn_error(mp->m, el->e->line,
+             "%s: the assignee `=%.60s` is not supported (FEEL: a variable, a string or a list of those)", eid(el->e), s);
+  el->refused = true;
+  return false;
+}
+
+/* A comma-separated list, or a FEEL expression (`=…`). */
 static bool who_list(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bool group) {
   if (!s) return true;
+  while (isspace((unsigned char)*s)) s++;
+  if (*s == '=') return who_feel(mp, vs, el, w, trim_copy(mp, s + 1, strlen(s + 1)), group);
   bool ok = true;
   int depth = 0;
   const char *from = s;

@@ -1197,6 +1197,16 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
       /* zeebe:calledElement processId="..." (Camunda 8) names the called process */
       BpmnElement *e = frame_element(parent(r, 2));
       if (e && e->kind == BPMN_CALL_ACTIVITY && !e->called_element) e->called_element = attr(r, &at, "processId");
+    } else if (ns == NS_OTHER && str_eq(local, "assignmentDefinition") && strstr(uri, "camunda.org/schema/zeebe") &&
+               p && p->tag == TAG_extensionElements) {
+      /* zeebe:assignmentDefinition assignee="=manager" candidateUsers="…" candidateGroups="…"
+       * (Camunda 8): FEEL expressions (`=name`, `=["a", "b"]`) or static comma lists */
+      BpmnElement *e = frame_element(parent(r, 2));
+      if (e) {
+        if (!e->assignee) e->assignee = attr(r, &at, "assignee");
+        if (!e->candidate_users) e->candidate_users = attr(r, &at, "candidateUsers");
+        if (!e->candidate_groups) e->candidate_groups = attr(r, &at, "candidateGroups");
+      }
     } else if (ns == NS_OTHER && str_eq(local, "loopCharacteristics") && strstr(uri, "camunda.org/schema/zeebe") &&
                p && p->tag == TAG_extensionElements && parent(r, 2) && parent(r, 2)->tag == TAG_multiInstanceLoopCharacteristics) {
       /* zeebe:loopCharacteristics inputCollection="=items" inputElement="item" (Camunda 8) */
