@@ -502,13 +502,90 @@ static bool var_timer(Proc *P, El *el, const char *text, const Type *t, IrExpr *
   return true;
 }
 
+/* `"…"` at *s (after blanks), its text copied: the cursor after it; NULL if none
+ * (or the string holds a quote or a backslash: no escapes in a time). */
+static const char *feel_string_at(BpmnMap *mp, const char **s) {
+  const char *q = *s;
+  while (isspace((unsigned char)*q)) q++;
+  if (*q != '"') return NULL;
+  const char *from = ++q;
+  while (*q && *q != '"' && *q != '\\') q++;
+  if (*q != '"') return NULL;
+  *s = q + 1;
+  return arena_strndup(&mp->m->arena, from, (size_t)(q - from));
+}
+
+/* `word` at *s (after blanks), then `(`: the cursor after the `(`. */
+static bool feel_call_at(const char **s, const char *word) {
+  const char *q = *s;
+  while (isspace((unsigned char)*q)) q++;
+  size_t n = strlen(word);
+  if (strncmp(q, word, n) != 0) return false;
+  q += n;
+  while (isspace((unsigned char)*q)) q++;
+  if (*q != '(') return false;
+  *s = q + 1;
+  return true;
+}
+
+static bool feel_close_at(const char **s) {
+  const char *q = *s;
+  while (isspace((unsigned char)*q)) q++;
+  if (*q != ')') return false;
+  *s = q + 1;
+  return true;
+}
+
+/* A timer's time written as a FEEL literal (Camunda 8: `=duration("PT1H")`,
+ * `=@"PT1H"`, `="PT1H"`, `=date and time("2026-05-01T10:00:00Z")`,
+ * `=cycle(duration("PT1H"))`, `=cycle(3, duration("PT1H"))`): the ISO 8601 text
+ * it stands for, read then as a literal time; anything else: the text as it is. */
+static const char *feel_timer_literal(BpmnMap *mp, const char *text) {
+  const char *s = text;
+  while (isspace((unsigned char)*s)) s++;
+  if (*s != '=') return text;
+  s++;
+  while (isspace((unsigned char)*s)) s++;
+  const char *lit = NULL, *q = s;
+  if (*q == '@') {
+    q++;
+    lit = feel_string_at(mp, &q);
+  } else if (*q == '"') {
+    lit = feel_string_at(mp, &q);
+  } else if (feel_call_at(&q, "duration") || feel_call_at(&q, "date and time")) {
+    lit = feel_string_at(mp, &q);
+    if (lit && !feel_close_at(&q)) lit = NULL;
+  } else if (feel_call_at(&q, "cycle")) {
+    const char *runs = "";
+    while (isspace((unsigned char)*q)) q++;
+    if (isdigit((unsigned char)*q)) {
+      const char *d = q;
+      while (isdigit((unsigned char)*q)) q++;
+      if (q - d > 9) return text;
+      runs = arena_strndup(&mp->m->arena, d, (size_t)(q - d));
+      while (isspace((unsigned char)*q)) q++;
+      if (*q++ != ',') return text;
+    }
+    const char *per = NULL;
+    if (feel_call_at(&q, "duration")) {
+      per = feel_string_at(mp, &q);
+      if (per && !feel_close_at(&q)) per = NULL;
+    }
+    if (per && feel_close_at(&q)) lit = arena_printf(&mp->m->arena, "R%s/%s", runs, per);
+  }
+  if (!lit) return text;
+  while (isspace((unsigned char)*q)) q++;
+  return *q ? text : lit;
+}
+
 /* The time of a timer event (its only event definition); false after refusing. */
 static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
   BpmnMap *mp = P->mp;
   const BpmnEventDef *d = only_def(el->e);
   const char *why = NULL;
   memset(ts, 0, sizeof *ts);
-  if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
+  const char *text = d->text ? feel_timer_literal(mp, d->text) : NULL;
+  if (d->timer == BPMN_TIMER_NONE || !text || !*text) {
     /* when it fires is not said: the host says it when it starts the process */
     ts->until = d->timer == BPMN_TIMER_DATE;
     VarTimer *vt = arena_alloc(&mp->m->arena, sizeof *vt);
@@ -519,19 +596,19 @@ static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
     ptrvec_push(&mp->m->arena, &P->var_timers, vt);
     return true;
   }
-  bool expr = strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=';
+  bool expr = strstr(text, "${") || strstr(text, "#{") || text[0] == '=';
   if (expr && d->timer == BPMN_TIMER_CYCLE) {
     refuse(mp, el, "a timer cycle computed by an expression", "only literal R[n]/duration cycles are mapped");
     return false;
   }
   if (expr) {
     ts->until = d->timer == BPMN_TIMER_DATE;
-    return var_timer(P, el, d->text, ts->until ? &type_datetime : &type_duration, &ts->first);
+    return var_timer(P, el, text, ts->until ? &type_datetime : &type_duration, &ts->first);
   }
   if (d->timer == BPMN_TIMER_CYCLE) {
     int64_t runs, period;
-    if (!parse_cycle(d->text, &runs, &period, &why)) {
-      bpmn_error(mp->m, el->e->line, "%s: timeCycle `%.60s`: %s", eid(el->e), d->text, why);
+    if (!parse_cycle(text, &runs, &period, &why)) {
+      bpmn_error(mp->m, el->e->line, "%s: timeCycle `%.60s`: %s", eid(el->e), text, why);
       el->refused = true;
       return false;
     }
@@ -542,8 +619,8 @@ static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
   }
   if (d->timer == BPMN_TIMER_DURATION) {
     int64_t secs;
-    if (!parse_duration(d->text, &secs, &why)) {
-      bpmn_error(mp->m, el->e->line, "%s: timeDuration `%.60s`: %s", eid(el->e), d->text, why);
+    if (!parse_duration(text, &secs, &why)) {
+      bpmn_error(mp->m, el->e->line, "%s: timeDuration `%.60s`: %s", eid(el->e), text, why);
       el->refused = true;
       return false;
     }
@@ -551,8 +628,8 @@ static bool timer_spec(Proc *P, El *el, TimerSpec *ts) {
     return true;
   }
   char dt[17];
-  if (!parse_datetime(d->text, dt, &why)) {
-    bpmn_error(mp->m, el->e->line, "%s: timeDate `%.60s`: %s", eid(el->e), d->text, why);
+  if (!parse_datetime(text, dt, &why)) {
+    bpmn_error(mp->m, el->e->line, "%s: timeDate `%.60s`: %s", eid(el->e), text, why);
     el->refused = true;
     return false;
   }
@@ -571,7 +648,8 @@ static bool timer_schedule(Proc *P, El *el) {
   BpmnMap *mp = P->mp;
   const BpmnEventDef *d = only_def(el->e);
   const char *why = NULL;
-  if (d->timer == BPMN_TIMER_NONE || !d->text || !*d->text) {
+  const char *text = d->text ? feel_timer_literal(mp, d->text) : NULL;
+  if (d->timer == BPMN_TIMER_NONE || !text || !*text) {
     /* no schedule is said: the host starts the process when it sees fit */
     bpmn_warning(mp->m, el->e->line, "%s: a timer start event without a time: the process has no schedule, the host starts it",
                  eid(el->e));
@@ -581,22 +659,22 @@ static bool timer_schedule(Proc *P, El *el) {
     refuse(mp, el, "a second timer start event", "a process has one schedule, which the host keeps");
     return false;
   }
-  if (strstr(d->text, "${") || strstr(d->text, "#{") || d->text[0] == '=') {
+  if (strstr(text, "${") || strstr(text, "#{") || text[0] == '=') {
     refuse(mp, el, "a timer start event computed by an expression", "the host keeps the schedule: it must be literal");
     return false;
   }
   int64_t a, b;
   char dt[17];
   const char *word = d->timer == BPMN_TIMER_CYCLE ? "timeCycle" : d->timer == BPMN_TIMER_DATE ? "timeDate" : "timeDuration";
-  bool ok = d->timer == BPMN_TIMER_CYCLE ? parse_cycle(d->text, &a, &b, &why)
-          : d->timer == BPMN_TIMER_DATE  ? parse_datetime(d->text, dt, &why)
-                                         : parse_duration(d->text, &a, &why);
+  bool ok = d->timer == BPMN_TIMER_CYCLE ? parse_cycle(text, &a, &b, &why)
+          : d->timer == BPMN_TIMER_DATE  ? parse_datetime(text, dt, &why)
+                                         : parse_duration(text, &a, &why);
   if (!ok) {
-    bpmn_error(mp->m, el->e->line, "%s: %s `%.60s`: %s", eid(el->e), word, d->text, why);
+    bpmn_error(mp->m, el->e->line, "%s: %s `%.60s`: %s", eid(el->e), word, text, why);
     el->refused = true;
     return false;
   }
-  const char *s = d->text;
+  const char *s = text;
   size_t len = strlen(s);
   while (len && isspace((unsigned char)s[len - 1])) len--;
   while (len && isspace((unsigned char)*s)) s++, len--;
