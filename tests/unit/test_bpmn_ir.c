@@ -509,6 +509,43 @@ static void test_user_literal(void **state) {
 }
 
 
+/* A potentialOwner's plain name: in a file made for Camunda 7, Activiti or
+ * Flowable (it uses their extensions) a group, as those engines read it (their
+ * `${x}` stays a user); elsewhere a user. humanPerformer names a user. */
+#define OWNERS(vendor_attr)                                                                     \
+  HEAD "<startEvent id=\"s\"/>\n"                                                               \
+       "<userTask id=\"a\" " vendor_attr "><potentialOwner><resourceAssignmentExpression>"         \
+       "<formalExpression>Clerks</formalExpression></resourceAssignmentExpression></potentialOwner>" \
+       "</userTask>\n<userTask id=\"b\"><humanPerformer><resourceAssignmentExpression>"            \
+       "<formalExpression>kermit</formalExpression></resourceAssignmentExpression></humanPerformer>" \
+       "</userTask>\n<endEvent id=\"e\"/>\n"                                                       \
+       "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>\n"                              \
+       "<sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"b\"/>\n"                              \
+       "<sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"e\"/>\n" TAIL
+
+static void owners_run(const char *xml, const char *first) {
+  size_t len;
+  uint8_t *bytes = compile(xml, &len);
+  Session s;
+  start(&s, bytes, len, NULL, 0);
+  BpItem it;
+  BpError err;
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_string_equal(it.user, first);
+  assert_int_equal(bp_complete(s.inst, it.id, first, NULL, NULL, 0, &err), BP_OK);
+  assert_true(bp_instance_item(s.inst, 0, &it));
+  assert_string_equal(it.user, "kermit");
+  drive(&s);
+  finish(&s, BP_COMPLETED, "b");
+  free(bytes);
+}
+
+static void test_potential_owner_groups(void **state) {
+  (void)state;
+  owners_run(OWNERS("camunda:formKey=\"f\""), "carol"); /* the role Clerks */
+  owners_run(OWNERS("name=\"A\""), "Clerks");           /* the user Clerks */
+}
+
 /* ---- loops on activities ------------------------------------------------------------ */
 
 /* one activity `a` (its attributes and loop), between a start and an end */
@@ -1554,6 +1591,7 @@ int main(void) {
       cmocka_unit_test(test_event_gateway),  cmocka_unit_test(test_multi_instance),
       cmocka_unit_test(test_sub_process),    cmocka_unit_test(test_error_boundary),    cmocka_unit_test(test_refusals),    cmocka_unit_test(test_xpath),    cmocka_unit_test(test_link),
       cmocka_unit_test(test_user_literal),
+      cmocka_unit_test(test_potential_owner_groups),
       cmocka_unit_test(test_multi_instance_actions), cmocka_unit_test(test_multi_instance_in_turn),
       cmocka_unit_test(test_standard_loop), cmocka_unit_test(test_call_activity),
       cmocka_unit_test(test_ad_hoc),

@@ -336,6 +336,7 @@ typedef struct BpmnModel {
    * performers and vendor assignees; a callActivity's calledElement names one */
   PtrVec global_tasks;
   PtrVec vendor_names;   /* const char*: distinct "camunda:assignee"-style names seen */
+  bool engine_extensions; /* a camunda:, activiti: or flowable: name is used: made for those engines */
   PtrVec diags;          /* BpmnDiag*, in the order found */
   uint32_t errors_n, warnings_n;
   uint32_t n_objects; /* counted against BPMN_MAX_OBJECTS */

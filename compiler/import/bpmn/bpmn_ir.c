@@ -395,11 +395,21 @@ bad:
   return false;
 }
 
+/* What the plain names of a list are: users, groups (roles), or — a
+ * potentialOwner's formal expression in a file made for Camunda 7, Activiti or
+ * Flowable, which read a name without `user(…)` as a group — groups while
+ * expressions (`${x}`) stay users. */
+typedef enum { WHO_USERS, WHO_GROUPS, WHO_OWNERS } WhoMode;
+
+static bool is_plain_name(const char *s) {
+  return !((s[0] == '$' || s[0] == '#') && s[1] == '{') && strncmp(s, "user(", 5) != 0 && strncmp(s, "group(", 6) != 0;
+}
+
 /* A comma-separated list, or a FEEL expression (`=…`). */
-static bool who_list(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, bool group) {
+static bool who_list(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, WhoMode mode) {
   if (!s) return true;
   while (isspace((unsigned char)*s)) s++;
-  if (*s == '=') return who_feel(mp, vs, el, w, trim_copy(mp, s + 1, strlen(s + 1)), group);
+  if (*s == '=') return who_feel(mp, vs, el, w, trim_copy(mp, s + 1, strlen(s + 1)), mode == WHO_GROUPS);
   bool ok = true;
   int depth = 0;
   const char *from = s;
@@ -408,6 +418,7 @@ static bool who_list(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, b
     if (*q == ')' || *q == '}') depth--;
     if (*q == 0 || (*q == ',' && depth == 0)) {
       char *item = trim_copy(mp, from, (size_t)(q - from));
+      bool group = mode == WHO_GROUPS || (mode == WHO_OWNERS && is_plain_name(item));
       if (*item && !who_add(mp, vs, el, w, item, group)) ok = false;
       if (*q == 0) break;
       from = q + 1;
@@ -814,15 +825,17 @@ static void map_human(Proc *P, El *el) {
   }
   bool ok = true;
   if (!elemvar) {
-    if (!skip_assignee) ok = who_list(mp, &P->vars, el, w, e->assignee, false) && ok;
-    ok = who_list(mp, &P->vars, el, w, e->candidate_users, false) && ok;
-    ok = who_list(mp, &P->vars, el, w, e->candidate_groups, true) && ok;
+    if (!skip_assignee) ok = who_list(mp, &P->vars, el, w, e->assignee, WHO_USERS) && ok;
+    ok = who_list(mp, &P->vars, el, w, e->candidate_users, WHO_USERS) && ok;
+    ok = who_list(mp, &P->vars, el, w, e->candidate_groups, WHO_GROUPS) && ok;
     for (uint32_t i = 0; i < e->performers.n; i++) {
       const BpmnPerformer *pf = e->performers.items[i];
       if (pf->expression && *pf->expression)
-        ok = who_list(mp, &P->vars, el, w, pf->expression, false) && ok;
+        ok = who_list(mp, &P->vars, el, w, pf->expression,
+                      pf->role == BPMN_RES_POTENTIAL_OWNER && mp->m->engine_extensions ? WHO_OWNERS : WHO_USERS) &&
+             ok;
       else if (pf->resource_ref && *pf->resource_ref)
-        ok = who_list(mp, &P->vars, el, w, pf->resource_ref, true) && ok;
+        ok = who_list(mp, &P->vars, el, w, pf->resource_ref, WHO_GROUPS) && ok;
     }
     if (ok && w->n == 0) {
       if (el->lane && *el->lane) w->roles[w->n++] = el->lane;

@@ -332,6 +332,7 @@ static void note_vendor(Reader *r, const char *uri, const char *local) {
   if (seen[0] && str_eq(seen[0], uri) && str_eq(seen[1], local)) return;
   seen[0] = arena_strdup(&m->arena, uri), seen[1] = arena_strdup(&m->arena, local);
   const char *v = vendor_of(uri);
+  if (v && (str_eq(v, "camunda") || str_eq(v, "activiti") || str_eq(v, "flowable"))) m->engine_extensions = true;
   char buf[160];
   snprintf(buf, sizeof buf, "%s:%s", v ? v : uri, local);
   for (uint32_t i = 0; i < m->vendor_names.n; i++)

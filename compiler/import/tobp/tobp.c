@@ -496,6 +496,8 @@ static Stmt *human_stmt(Tobp *T, const IrNode *n) {
     fields = arena_alloc(&T->prog->arena, (h->nfields ? h->nfields : 1) * sizeof *fields);
     for (uint32_t i = 0; i < h->nfields; i++) {
       const IrReqField *f = &h->fields[i];
+      if (f->to_slot && f->index < T->p->slots.n && ir_slot_at(T->p, f->index)->kind == IR_SLOT_PARAM)
+        fail(T, n, "the form sets the parameter `%s`, which .bp keeps read-only", ir_slot_at(T->p, f->index)->name);
       const char *name = f->to_slot ? slot_name(T, f->index, n) : field_name(T, f->index, n);
       Expr *label = f->label ? string_expr(T, f->label, (uint32_t)strlen(f->label)) : NULL;
       fields[i] = *tree_request_field(T->ps, tree_name(name, nospan()),
