@@ -467,6 +467,14 @@ BpmnCond *bpmn_cond_parse(BpmnMap *mp, const char *text, const char *language, c
                            ? "JavaScript"
                        : has_word(lang, "groovy") ? "Groovy"
                        : has_word(lang, "python") ? "Python"
+                       : has_word(lang, "mvel")   ? "MVEL"
+                       : has_word(lang, "drools") ? "Drools"
+                       : has_word(lang, "java")   ? "Java"
+                       : has_word(lang, "kotlin") ? "Kotlin"
+                       : has_word(lang, "ruby")   ? "Ruby"
+                       : has_word(lang, "spel")   ? "SpEL"
+                       : has_word(lang, "ncalc")  ? "NCalc"
+                       : has_word(lang, "c#") || has_word(lang, "csharp") || has_word(lang, "ecma-334") ? "C#"
                                                   : NULL;
     if (name) {
       snprintf(mp->why, sizeof mp->why, "%s conditions are never run; the subset is JUEL `${...}` and FEEL `=...`", name);
