@@ -33,6 +33,7 @@ static const char *const status_names[] = {"completed", "terminated", "failed", 
 typedef struct Column {
   char *name;
   uint8_t type;
+  uint16_t index; /* the field's (bp_field_index) */
 } Column;
 
 /* A run of consecutive rows, and what running them produced. */
@@ -77,9 +78,10 @@ typedef struct Worker {
   Host h;
   Pool pool; /* its runtime's memory */
   pthread_t thread;
-  BpArg *params; /* parsed in this worker's runtime */
-  BpArg *args;   /* a row's fields, then the parameters */
-  bool *owned;   /* args[i] was made by bp_value_parse: freed after the row */
+  BpArg *params;   /* parsed in this worker's runtime */
+  BpValue *fields; /* a row's fields: fields[i] for the field at index[i] */
+  uint16_t *index;
+  bool *owned; /* fields[i] was made by bp_value_parse: freed after the row */
   CsvCells cells;
   CsvBuf text; /* one value as text */
 } Worker;
@@ -228,7 +230,7 @@ static void put_document(Worker *w, Chunk *c, BpInstance *inst, RowStatus status
   for (size_t i = 0; i < w->m->ncols; i++) {
     if (i) csv_buf_put(&c->out, ",", 1);
     BpValue v;
-    if (bp_doc_get(doc, w->m->cols[i].name, &v) != BP_OK) {
+    if (bp_doc_get_at(doc, w->m->cols[i].index, &v) != BP_OK) {
       fputs("bprun: out of memory\n", stderr); /* the only way a field can fail to be read */
       exit(EXIT_MISUSE);
     }
@@ -319,7 +321,7 @@ static RowStatus judge(Host *h, char *buf, size_t size, const char **message) {
  * into the row's decoded cells) is not. */
 static void free_values(Worker *w, size_t n) {
   for (size_t i = 0; i < n; i++)
-    if (w->owned[i]) bp_value_free(w->h.rt, &w->args[i].value);
+    if (w->owned[i]) bp_value_free(w->h.rt, &w->fields[i]);
 }
 
 /* A text or user cell taken as it stands, without bp_value_parse's copy (and its free
@@ -345,7 +347,7 @@ static bool cell_as_is(const CsvCell *cell, uint8_t type, bool trusting, BpValue
 static bool empty_is_value(uint8_t type) { return type == BP_T_STRING || (type & BP_T_LIST); }
 
 /* The row's cells (w->cells, read with the record) as the process's fields, into
- * w->args; false after reporting a bad row. Sets *n to the number of fields given, and
+ * w->fields and w->index; false after reporting a bad row. Sets *n to the number of fields given, and
  * *trusted to whether a cell was taken without its UTF-8 checked (cell_as_is). */
 static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting, size_t *n, bool *trusted) {
   Mass *m = w->m;
@@ -364,9 +366,9 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting
     const CsvCell *cell = &w->cells.cell[i];
     if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
     BpError err = {0};
-    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, trusting, &w->args[*n].value);
+    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, trusting, &w->fields[*n]);
     if (w->owned[*n] &&
-        bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
+        bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->fields[*n], &err) != BP_OK) {
       free_values(w, *n);
       if (*trusted) /* a cell before it, taken on trust, may be the first bad one */
         return read_fields(w, c, rec, false, n, trusted);
@@ -374,7 +376,7 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting
       return false;
     }
     *trusted |= trusting && !w->owned[*n];
-    w->args[(*n)++].name = m->cols[i].name;
+    w->index[(*n)++] = m->cols[i].index;
   }
   return true;
 }
@@ -386,22 +388,20 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   size_t n;
   bool trusted;
   if (!read_fields(w, c, rec, true, &n, &trusted)) return;
-  if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
   h->clock = m->clock;
   h->number = (int)row;
   Inst *r = host_new_inst(h);
   h->current = 0;
   BpError err = {0};
-  BpStatus st = bp_start(h->bundle, m->process, NULL, w->args, n + m->nparams, r, &r->inst, &err);
+  BpStatus st = bp_start_at(h->bundle, m->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
   free_values(w, n);
   if (st != BP_OK && trusted) { /* refused, and perhaps for a cell taken on trust: read it again */
     if (!read_fields(w, c, rec, false, &n, &trusted)) {
       host_reset(h);
       return;
     }
-    if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
     err = (BpError){0};
-    st = bp_start(h->bundle, m->process, NULL, w->args, n + m->nparams, r, &r->inst, &err);
+    st = bp_start_at(h->bundle, m->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
     free_values(w, n);
   }
   char why[600];
@@ -557,6 +557,8 @@ static bool read_header(Host *h, Mass *m, const CsvRecord *rec) {
     col->name = trimmed_copy(cells.cell[i].s, cells.cell[i].len);
     BpNameKind kind = BP_NAME_NONE;
     col->type = bp_bundle_name_type(h->bundle, m->process, col->name, &kind);
+    col->index = 0;
+    if (kind == 'f' && !bp_field_index(h->bundle, m->process, col->name, &col->index)) kind = BP_NAME_NONE;
     bool twice = false;
     for (size_t k = 0; k < i && !twice && kind == 'f'; k++) twice = strcmp(m->cols[k].name, col->name) == 0;
     if ((kind != 'f' || twice) && ++bad <= SHOWN) {
@@ -746,7 +748,8 @@ static bool open_workers(Worker *w, int n, Mass *m, const uint8_t *bundle, size_
       }
       return false;
     }
-    w[i].args = xrealloc(NULL, (m->ncols + m->nparams + 1) * sizeof *w[i].args);
+    w[i].fields = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].fields);
+    w[i].index = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].index);
     w[i].owned = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].owned);
   }
   return true;
@@ -757,7 +760,8 @@ static bool close_workers(Worker *w, int n, Mass *m) {
   bool clean = true;
   for (int i = 0; i < n; i++) {
     free_params(&w[i].h, w[i].params, m->nparams);
-    free(w[i].args);
+    free(w[i].fields);
+    free(w[i].index);
     free(w[i].owned);
     csv_cells_free(&w[i].cells);
     csv_buf_free(&w[i].text);
