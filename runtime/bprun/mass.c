@@ -41,6 +41,8 @@ typedef struct Chunk {
   size_t pos;        /* where its first record starts */
   int line;          /* the line it starts on */
   size_t row, nrows; /* its first row (1-based) and how many */
+  size_t end;        /* (Mass.reading) where the record after its last row starts ... */
+  int end_line;      /* ... and on which line */
   bool done;
   CsvBuf out;        /* its output lines */
   char *journal;     /* its journal lines (--journal), from open_memstream */
@@ -64,7 +66,8 @@ typedef struct Mass {
   const char *eol; /* the header's line end, used for every line written */
   bool bom;        /* the file started with a UTF-8 BOM: so does the output */
   Chunk *chunks;
-  size_t nchunks;
+  size_t nchunks; /* when reading: how many there can be at most, until the worker is done */
+  bool reading;   /* one worker cuts the chunks itself as it reads the rows (read_chunks) */
   pthread_mutex_t lock;
   pthread_cond_t changed; /* a chunk was done, or one was written */
   size_t next;            /* the next chunk to take */
@@ -419,7 +422,9 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   host_reset(h);
 }
 
-static void run_chunk(Worker *w, Chunk *c) {
+/* Runs the rows of C: its first MAX rows (fewer if the text ends first), their number
+ * in c->nrows, where they end in c->end and c->end_line. */
+static void run_chunk(Worker *w, Chunk *c, size_t max) {
   Mass *m = w->m;
   FILE *journal = NULL;
   if (m->journal && !(journal = open_memstream(&c->journal, &c->njournal))) {
@@ -429,7 +434,7 @@ static void run_chunk(Worker *w, Chunk *c) {
   w->h.journal_out = journal;
   size_t pos = c->pos, done = 0;
   int line = c->line;
-  while (done < c->nrows) {
+  while (done < max && pos < m->len) {
     CsvRecord rec;
     csv_read(m->text, m->len, pos, line, &rec, &w->cells);
     pos = rec.next;
@@ -438,13 +443,58 @@ static void run_chunk(Worker *w, Chunk *c) {
     run_row(w, c, &rec, c->row + done);
     done++;
   }
+  c->nrows = done;
+  c->end = pos;
+  c->end_line = line;
   w->h.journal_out = NULL;
   if (journal) fclose(journal);
+}
+
+/* The one worker of a run whose chunks were not cut beforehand (Mass.reading): it cuts
+ * them itself, each of MAX_CHUNK rows from where the one before ended, as a worker that
+ * took chunk after chunk of make_chunks's would run them; then it says how many there
+ * were. The rows run, and the output is written, exactly as with make_chunks. */
+static void *read_chunks(Worker *w) {
+  Mass *m = w->m;
+  size_t k = 0, row = 1;
+  size_t pos = m->chunks[0].pos;
+  int line = m->chunks[0].line;
+  while (pos < m->len && k < m->nchunks) {
+    pthread_mutex_lock(&m->lock);
+    while (!m->stop && k >= m->written + m->window) pthread_cond_wait(&m->changed, &m->lock);
+    bool stop = m->stop;
+    pthread_mutex_unlock(&m->lock);
+    if (stop) break;
+    Chunk *c = &m->chunks[k];
+    c->pos = pos;
+    c->line = line;
+    c->row = row;
+    run_chunk(w, c, MAX_CHUNK);
+    if (c->nrows == 0) { /* nothing but blank lines were left */
+      free(c->journal);
+      *c = (Chunk){0};
+      break;
+    }
+    pos = c->end;
+    line = c->end_line;
+    row += c->nrows;
+    pthread_mutex_lock(&m->lock);
+    c->done = true;
+    k++;
+    pthread_cond_broadcast(&m->changed);
+    pthread_mutex_unlock(&m->lock);
+  }
+  pthread_mutex_lock(&m->lock);
+  m->nchunks = k;
+  pthread_cond_broadcast(&m->changed);
+  pthread_mutex_unlock(&m->lock);
+  return NULL;
 }
 
 static void *work(void *arg) {
   Worker *w = arg;
   Mass *m = w->m;
+  if (m->reading) return read_chunks(w);
   for (;;) {
     pthread_mutex_lock(&m->lock);
     while (!m->stop && m->next < m->nchunks && m->next >= m->written + m->window) pthread_cond_wait(&m->changed, &m->lock);
@@ -454,7 +504,7 @@ static void *work(void *arg) {
     }
     Chunk *c = &m->chunks[m->next++];
     pthread_mutex_unlock(&m->lock);
-    run_chunk(w, c);
+    run_chunk(w, c, c->nrows);
     pthread_mutex_lock(&m->lock);
     c->done = true;
     pthread_cond_broadcast(&m->changed);
@@ -605,6 +655,18 @@ static void make_chunks(Mass *m, size_t pos, int line, int jobs) {
   }
 }
 
+/* Chunks left for the one worker to cut as it reads (read_chunks): room for as many as
+ * there can be (a row is at least a line), the first starting at POS. */
+static void read_later(Mass *m, size_t pos, int line) {
+  size_t lines = 1 + csv_line_ends(m->text + pos, m->len - pos);
+  m->nchunks = lines / MAX_CHUNK + 2;
+  m->chunks = xrealloc(NULL, m->nchunks * sizeof *m->chunks);
+  memset(m->chunks, 0, m->nchunks * sizeof *m->chunks);
+  m->chunks[0].pos = pos;
+  m->chunks[0].line = line;
+  m->reading = true;
+}
+
 /* ---- writing -------------------------------------------------------------------------------------- */
 
 static double now_seconds(void) {
@@ -646,11 +708,14 @@ static bool put_all(FILE *f, const char *s, size_t n) { return n == 0 || fwrite(
 static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t count[4], Progress *p) {
   bool ok = true;
   size_t done = 0;
-  for (size_t k = 0; k < m->nchunks; k++) {
-    Chunk *c = &m->chunks[k];
+  for (size_t k = 0;; k++) {
+    /* (m->nchunks goes down when a reading worker finds the end of the rows.) */
     pthread_mutex_lock(&m->lock);
-    while (!c->done) pthread_cond_wait(&m->changed, &m->lock);
+    while (k < m->nchunks && !m->chunks[k].done) pthread_cond_wait(&m->changed, &m->lock);
+    bool more = k < m->nchunks, last = k + 1 == m->nchunks;
     pthread_mutex_unlock(&m->lock);
+    if (!more) break;
+    Chunk *c = &m->chunks[k];
     if (c->messages.len) {
       progress_clear(p);
       fwrite(c->messages.s, 1, c->messages.len, stderr);
@@ -674,7 +739,7 @@ static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t
     pthread_cond_broadcast(&m->changed);
     pthread_mutex_unlock(&m->lock);
     if (!ok) break;
-    progress_draw(p, done, total, k + 1 == m->nchunks);
+    progress_draw(p, done, total, last);
   }
   progress_clear(p);
   return ok;
@@ -834,7 +899,10 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
 /* Runs the rows and writes OUT (and the journal). Returns the exit status. */
 static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bundle_len, size_t first_pos,
                     int first_line, double start) {
-  make_chunks(m, first_pos, first_line, o->jobs);
+  /* One job and no progress bar (which shows the number of rows from the start): the
+   * worker cuts the chunks as it reads, and the rows are scanned once, not twice. */
+  if (o->jobs == 1 && !isatty(STDERR_FILENO)) read_later(m, first_pos, first_line);
+  else make_chunks(m, first_pos, first_line, o->jobs);
   size_t total = 0, count[4] = {0};
   for (size_t k = 0; k < m->nchunks; k++) total += m->chunks[k].nrows;
   OutFile out_file, journal_file;
@@ -858,6 +926,7 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
   if (!finish_file(&out_file, o->out, ok)) ok = false;
   pending.armed = 0;
   if (!ok) return failure;
+  if (m->reading) total = count[ROW_COMPLETED] + count[ROW_TERMINATED] + count[ROW_FAILED] + count[ROW_BAD];
   double secs = now_seconds() - start;
   fprintf(stderr, "%zu rows: %zu completed, %zu terminated, %zu failed, %zu bad (%.2f s, %.0f rows/s)\n", total,
           count[ROW_COMPLETED], count[ROW_TERMINATED], count[ROW_FAILED], count[ROW_BAD], secs,
