@@ -42,7 +42,9 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
  * user field), the common case, is made at once: rt_from_public's checks, without the
  * reference rt_convert would take and drop. */
 static BpStatus field_from(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
-  RtErr e = {0};
+  RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
+  e.code = RT_OK;
+  e.msg[0] = '\0';
   RtCode c;
   if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
     const char *s = in->s ? in->s : "";

@@ -368,7 +368,9 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting
   for (size_t i = 0; i < m->ncols; i++) {
     const CsvCell *cell = &w->cells.cell[i];
     if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
-    BpError err = {0};
+    BpError err; /* (not zeroed whole: 260 bytes, per cell) */
+    err.status = BP_OK;
+    err.message[0] = '\0';
     w->owned[*n] = !cell_as_is(cell, m->cols[i].type, trusting, &w->fields[*n]);
     if (w->owned[*n] &&
         bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->fields[*n], &err) != BP_OK) {
@@ -395,7 +397,9 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   h->number = (int)row;
   Inst *r = host_new_inst(h);
   h->current = 0;
-  BpError err = {0};
+  BpError err;
+  err.status = BP_OK;
+  err.message[0] = '\0';
   BpStatus st = bp_start_at(h->bundle, m->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
   free_values(w, n);
   if (st != BP_OK && trusted) { /* refused, and perhaps for a cell taken on trust: read it again */
