@@ -200,14 +200,14 @@ $(BUILD)/bprun: $(BPRUN_OBJ) $(BUILD)/libbps.a $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) -lpthread
 
 # The store (runtime/store, docs/store.md): a library over the runtime, never linked
-# into it. Its SQLite driver links libsqlite3; its PostgreSQL driver (sdb_pg.c) libpq.
+# into it. Its SQLite driver uses libsqlite3, its PostgreSQL driver (sdb_pg.c) libpq:
+# their headers are needed to build, but each driver loads its library (dlopen) when it
+# first opens a database, so a program that links the store does not load them at start.
 SQLITE_CFLAGS = $(shell pkg-config --cflags sqlite3 2>/dev/null)
-SQLITE_LIBS   = $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 PQ_CFLAGS     = $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
-PQ_LIBS       = $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 STORE_SRC     = $(call room_src,store)
 STORE_OBJ     = $(STORE_SRC:%.c=$(BUILD)/%.o)
-STORE_LIBS    = $(SQLITE_LIBS) $(PQ_LIBS)
+STORE_LIBS    = -ldl -lpthread
 $(BUILD)/runtime/store/%.o: runtime/store/%.c $(wildcard runtime/store/*.h) $(PUB_store)
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,store) $(CFLAGS) -c -o $@ $<

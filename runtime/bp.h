@@ -453,6 +453,23 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
                              BpInstance **out, BpError *err);
 void bp_free(BpRuntime *rt, void *p, size_t len);
 
+/* ---- fields by index ---------------------------------------------------------------- */
+
+/* For a host that sets and reads the same fields of many documents (bprun mass: one per
+ * row of a CSV file), each field named once instead of on every call.
+ * bp_field_index: the index of FIELD in the document type of PROCESS (false if there is
+ * no such process or field); it is the same for every document of that type. */
+bool bp_field_index(const BpBundle *b, const char *process, const char *field, uint16_t *index);
+/* bp_doc_get of the field at INDEX (BP_EINVAL: no such field). */
+BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out);
+/* bp_start of PROCESS on a new document of its type, with FIELDS[i] the value of the
+ * field at INDEX[i] (i < NFIELDS) and PARAMS its parameters by name: the same document,
+ * the same start and the same errors as bp_start with those fields and parameters by
+ * name. */
+BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, const BpValue *fields,
+                     size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **out,
+                     BpError *err);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -233,6 +233,21 @@ mass "mass/20000 rows --jobs 1" 0 "$FIX" fix_city --documents "$TMP/big.csv" --o
 if [ -n "$(leftovers "$TMP")" ]; then fail "mass/temporary files" "left behind: $(leftovers "$TMP")"; else pass; fi
 
 # ---------------------------------------------------------------------------
+echo "== mass: the database libraries are not loaded"
+# A mass run never opens a store: the store's SQLite and PostgreSQL libraries (libpq with
+# its two dozen dependencies) are loaded when a store is opened, not when bprun starts
+# (docs/performance.md, "The fifth round"). glibc's loader names every library it loads
+# under LD_DEBUG=libs; a store command run the same way shows the check can see one.
+LD_DEBUG=libs "$BPRUN" mass "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/ld.csv" >/dev/null 2>"$TMP/ld.err"
+LD_DEBUG=libs "$BPRUN" --store "$TMP/ld.db" list >/dev/null 2>"$TMP/ld_store.err"
+if ! grep -q 'libsqlite3\.so' "$TMP/ld_store.err"; then
+  echo "note: LD_DEBUG=libs names no library here (not glibc's loader): the check is skipped"
+elif grep -q -e 'libpq\.so' -e 'libsqlite3\.so' "$TMP/ld.err"; then
+  fail "mass/no database library" "$(grep -e 'libpq\.so' -e 'libsqlite3\.so' "$TMP/ld.err" | head -n 2)"
+else pass
+fi
+
+# ---------------------------------------------------------------------------
 echo "== mass: misuse and failures"
 rm -f "$TMP/x.csv"
 # misuse NAME ARGS... — exit 2, a message, and no output written.

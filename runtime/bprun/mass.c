@@ -1,7 +1,8 @@
 /* mass.c — `bprun mass`: one process run on every row of a CSV file (docs/bprun.md).
  *
  * The file is read whole; a first pass finds its records (csv.c) and cuts them into
- * chunks of consecutive rows. N worker threads, each with its own runtime and bundle
+ * chunks of consecutive rows (with one worker and no progress bar, the worker cuts them
+ * itself as it reads: read_chunks). N worker threads, each with its own runtime and bundle
  * (the runtime has no global state), take the chunks in order and run the process on
  * every row of one, putting the row's output line, journal lines and messages into the
  * chunk. The main thread writes the chunks out in order as they are done, to temporary
@@ -33,6 +34,7 @@ static const char *const status_names[] = {"completed", "terminated", "failed", 
 typedef struct Column {
   char *name;
   uint8_t type;
+  uint16_t index; /* the field's (bp_field_index) */
 } Column;
 
 /* A run of consecutive rows, and what running them produced. */
@@ -40,6 +42,8 @@ typedef struct Chunk {
   size_t pos;        /* where its first record starts */
   int line;          /* the line it starts on */
   size_t row, nrows; /* its first row (1-based) and how many */
+  size_t end;        /* (Mass.reading) where the record after its last row starts ... */
+  int end_line;      /* ... and on which line */
   bool done;
   CsvBuf out;        /* its output lines */
   char *journal;     /* its journal lines (--journal), from open_memstream */
@@ -63,7 +67,8 @@ typedef struct Mass {
   const char *eol; /* the header's line end, used for every line written */
   bool bom;        /* the file started with a UTF-8 BOM: so does the output */
   Chunk *chunks;
-  size_t nchunks;
+  size_t nchunks; /* when reading: how many there can be at most, until the worker is done */
+  bool reading;   /* one worker cuts the chunks itself as it reads the rows (read_chunks) */
   pthread_mutex_t lock;
   pthread_cond_t changed; /* a chunk was done, or one was written */
   size_t next;            /* the next chunk to take */
@@ -77,9 +82,10 @@ typedef struct Worker {
   Host h;
   Pool pool; /* its runtime's memory */
   pthread_t thread;
-  BpArg *params; /* parsed in this worker's runtime */
-  BpArg *args;   /* a row's fields, then the parameters */
-  bool *owned;   /* args[i] was made by bp_value_parse: freed after the row */
+  BpArg *params;   /* parsed in this worker's runtime */
+  BpValue *fields; /* a row's fields: fields[i] for the field at index[i] */
+  uint16_t *index;
+  bool *owned; /* fields[i] was made by bp_value_parse: freed after the row */
   CsvCells cells;
   CsvBuf text; /* one value as text */
 } Worker;
@@ -228,7 +234,7 @@ static void put_document(Worker *w, Chunk *c, BpInstance *inst, RowStatus status
   for (size_t i = 0; i < w->m->ncols; i++) {
     if (i) csv_buf_put(&c->out, ",", 1);
     BpValue v;
-    if (bp_doc_get(doc, w->m->cols[i].name, &v) != BP_OK) {
+    if (bp_doc_get_at(doc, w->m->cols[i].index, &v) != BP_OK) {
       fputs("bprun: out of memory\n", stderr); /* the only way a field can fail to be read */
       exit(EXIT_MISUSE);
     }
@@ -319,7 +325,7 @@ static RowStatus judge(Host *h, char *buf, size_t size, const char **message) {
  * into the row's decoded cells) is not. */
 static void free_values(Worker *w, size_t n) {
   for (size_t i = 0; i < n; i++)
-    if (w->owned[i]) bp_value_free(w->h.rt, &w->args[i].value);
+    if (w->owned[i]) bp_value_free(w->h.rt, &w->fields[i]);
 }
 
 /* A text or user cell taken as it stands, without bp_value_parse's copy (and its free
@@ -345,7 +351,7 @@ static bool cell_as_is(const CsvCell *cell, uint8_t type, bool trusting, BpValue
 static bool empty_is_value(uint8_t type) { return type == BP_T_STRING || (type & BP_T_LIST); }
 
 /* The row's cells (w->cells, read with the record) as the process's fields, into
- * w->args; false after reporting a bad row. Sets *n to the number of fields given, and
+ * w->fields and w->index; false after reporting a bad row. Sets *n to the number of fields given, and
  * *trusted to whether a cell was taken without its UTF-8 checked (cell_as_is). */
 static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting, size_t *n, bool *trusted) {
   Mass *m = w->m;
@@ -363,10 +369,12 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting
   for (size_t i = 0; i < m->ncols; i++) {
     const CsvCell *cell = &w->cells.cell[i];
     if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
-    BpError err = {0};
-    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, trusting, &w->args[*n].value);
+    BpError err; /* (not zeroed whole: 260 bytes, per cell) */
+    err.status = BP_OK;
+    err.message[0] = '\0';
+    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, trusting, &w->fields[*n]);
     if (w->owned[*n] &&
-        bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->args[*n].value, &err) != BP_OK) {
+        bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->fields[*n], &err) != BP_OK) {
       free_values(w, *n);
       if (*trusted) /* a cell before it, taken on trust, may be the first bad one */
         return read_fields(w, c, rec, false, n, trusted);
@@ -374,7 +382,7 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting
       return false;
     }
     *trusted |= trusting && !w->owned[*n];
-    w->args[(*n)++].name = m->cols[i].name;
+    w->index[(*n)++] = m->cols[i].index;
   }
   return true;
 }
@@ -386,22 +394,22 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   size_t n;
   bool trusted;
   if (!read_fields(w, c, rec, true, &n, &trusted)) return;
-  if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
   h->clock = m->clock;
   h->number = (int)row;
   Inst *r = host_new_inst(h);
   h->current = 0;
-  BpError err = {0};
-  BpStatus st = bp_start(h->bundle, m->process, NULL, w->args, n + m->nparams, r, &r->inst, &err);
+  BpError err;
+  err.status = BP_OK;
+  err.message[0] = '\0';
+  BpStatus st = bp_start_at(h->bundle, m->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
   free_values(w, n);
   if (st != BP_OK && trusted) { /* refused, and perhaps for a cell taken on trust: read it again */
     if (!read_fields(w, c, rec, false, &n, &trusted)) {
       host_reset(h);
       return;
     }
-    if (m->nparams) memcpy(w->args + n, w->params, m->nparams * sizeof *w->args);
     err = (BpError){0};
-    st = bp_start(h->bundle, m->process, NULL, w->args, n + m->nparams, r, &r->inst, &err);
+    st = bp_start_at(h->bundle, m->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
     free_values(w, n);
   }
   char why[600];
@@ -419,7 +427,9 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   host_reset(h);
 }
 
-static void run_chunk(Worker *w, Chunk *c) {
+/* Runs the rows of C: its first MAX rows (fewer if the text ends first), their number
+ * in c->nrows, where they end in c->end and c->end_line. */
+static void run_chunk(Worker *w, Chunk *c, size_t max) {
   Mass *m = w->m;
   FILE *journal = NULL;
   if (m->journal && !(journal = open_memstream(&c->journal, &c->njournal))) {
@@ -429,7 +439,7 @@ static void run_chunk(Worker *w, Chunk *c) {
   w->h.journal_out = journal;
   size_t pos = c->pos, done = 0;
   int line = c->line;
-  while (done < c->nrows) {
+  while (done < max && pos < m->len) {
     CsvRecord rec;
     csv_read(m->text, m->len, pos, line, &rec, &w->cells);
     pos = rec.next;
@@ -438,13 +448,58 @@ static void run_chunk(Worker *w, Chunk *c) {
     run_row(w, c, &rec, c->row + done);
     done++;
   }
+  c->nrows = done;
+  c->end = pos;
+  c->end_line = line;
   w->h.journal_out = NULL;
   if (journal) fclose(journal);
+}
+
+/* The one worker of a run whose chunks were not cut beforehand (Mass.reading): it cuts
+ * them itself, each of MAX_CHUNK rows from where the one before ended, as a worker that
+ * took chunk after chunk of make_chunks's would run them; then it says how many there
+ * were. The rows run, and the output is written, exactly as with make_chunks. */
+static void *read_chunks(Worker *w) {
+  Mass *m = w->m;
+  size_t k = 0, row = 1;
+  size_t pos = m->chunks[0].pos;
+  int line = m->chunks[0].line;
+  while (pos < m->len && k < m->nchunks) {
+    pthread_mutex_lock(&m->lock);
+    while (!m->stop && k >= m->written + m->window) pthread_cond_wait(&m->changed, &m->lock);
+    bool stop = m->stop;
+    pthread_mutex_unlock(&m->lock);
+    if (stop) break;
+    Chunk *c = &m->chunks[k];
+    c->pos = pos;
+    c->line = line;
+    c->row = row;
+    run_chunk(w, c, MAX_CHUNK);
+    if (c->nrows == 0) { /* nothing but blank lines were left */
+      free(c->journal);
+      *c = (Chunk){0};
+      break;
+    }
+    pos = c->end;
+    line = c->end_line;
+    row += c->nrows;
+    pthread_mutex_lock(&m->lock);
+    c->done = true;
+    k++;
+    pthread_cond_broadcast(&m->changed);
+    pthread_mutex_unlock(&m->lock);
+  }
+  pthread_mutex_lock(&m->lock);
+  m->nchunks = k;
+  pthread_cond_broadcast(&m->changed);
+  pthread_mutex_unlock(&m->lock);
+  return NULL;
 }
 
 static void *work(void *arg) {
   Worker *w = arg;
   Mass *m = w->m;
+  if (m->reading) return read_chunks(w);
   for (;;) {
     pthread_mutex_lock(&m->lock);
     while (!m->stop && m->next < m->nchunks && m->next >= m->written + m->window) pthread_cond_wait(&m->changed, &m->lock);
@@ -454,7 +509,7 @@ static void *work(void *arg) {
     }
     Chunk *c = &m->chunks[m->next++];
     pthread_mutex_unlock(&m->lock);
-    run_chunk(w, c);
+    run_chunk(w, c, c->nrows);
     pthread_mutex_lock(&m->lock);
     c->done = true;
     pthread_cond_broadcast(&m->changed);
@@ -557,6 +612,8 @@ static bool read_header(Host *h, Mass *m, const CsvRecord *rec) {
     col->name = trimmed_copy(cells.cell[i].s, cells.cell[i].len);
     BpNameKind kind = BP_NAME_NONE;
     col->type = bp_bundle_name_type(h->bundle, m->process, col->name, &kind);
+    col->index = 0;
+    if (kind == 'f' && !bp_field_index(h->bundle, m->process, col->name, &col->index)) kind = BP_NAME_NONE;
     bool twice = false;
     for (size_t k = 0; k < i && !twice && kind == 'f'; k++) twice = strcmp(m->cols[k].name, col->name) == 0;
     if ((kind != 'f' || twice) && ++bad <= SHOWN) {
@@ -603,6 +660,18 @@ static void make_chunks(Mass *m, size_t pos, int line, int jobs) {
   }
 }
 
+/* Chunks left for the one worker to cut as it reads (read_chunks): room for as many as
+ * there can be (a row is at least a line), the first starting at POS. */
+static void read_later(Mass *m, size_t pos, int line) {
+  size_t lines = 1 + csv_line_ends(m->text + pos, m->len - pos);
+  m->nchunks = lines / MAX_CHUNK + 2;
+  m->chunks = xrealloc(NULL, m->nchunks * sizeof *m->chunks);
+  memset(m->chunks, 0, m->nchunks * sizeof *m->chunks);
+  m->chunks[0].pos = pos;
+  m->chunks[0].line = line;
+  m->reading = true;
+}
+
 /* ---- writing -------------------------------------------------------------------------------------- */
 
 static double now_seconds(void) {
@@ -644,11 +713,14 @@ static bool put_all(FILE *f, const char *s, size_t n) { return n == 0 || fwrite(
 static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t count[4], Progress *p) {
   bool ok = true;
   size_t done = 0;
-  for (size_t k = 0; k < m->nchunks; k++) {
-    Chunk *c = &m->chunks[k];
+  for (size_t k = 0;; k++) {
+    /* (m->nchunks goes down when a reading worker finds the end of the rows.) */
     pthread_mutex_lock(&m->lock);
-    while (!c->done) pthread_cond_wait(&m->changed, &m->lock);
+    while (k < m->nchunks && !m->chunks[k].done) pthread_cond_wait(&m->changed, &m->lock);
+    bool more = k < m->nchunks, last = k + 1 == m->nchunks;
     pthread_mutex_unlock(&m->lock);
+    if (!more) break;
+    Chunk *c = &m->chunks[k];
     if (c->messages.len) {
       progress_clear(p);
       fwrite(c->messages.s, 1, c->messages.len, stderr);
@@ -672,7 +744,7 @@ static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t
     pthread_cond_broadcast(&m->changed);
     pthread_mutex_unlock(&m->lock);
     if (!ok) break;
-    progress_draw(p, done, total, k + 1 == m->nchunks);
+    progress_draw(p, done, total, last);
   }
   progress_clear(p);
   return ok;
@@ -746,7 +818,8 @@ static bool open_workers(Worker *w, int n, Mass *m, const uint8_t *bundle, size_
       }
       return false;
     }
-    w[i].args = xrealloc(NULL, (m->ncols + m->nparams + 1) * sizeof *w[i].args);
+    w[i].fields = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].fields);
+    w[i].index = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].index);
     w[i].owned = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].owned);
   }
   return true;
@@ -757,7 +830,8 @@ static bool close_workers(Worker *w, int n, Mass *m) {
   bool clean = true;
   for (int i = 0; i < n; i++) {
     free_params(&w[i].h, w[i].params, m->nparams);
-    free(w[i].args);
+    free(w[i].fields);
+    free(w[i].index);
     free(w[i].owned);
     csv_cells_free(&w[i].cells);
     csv_buf_free(&w[i].text);
@@ -830,7 +904,10 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
 /* Runs the rows and writes OUT (and the journal). Returns the exit status. */
 static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bundle_len, size_t first_pos,
                     int first_line, double start) {
-  make_chunks(m, first_pos, first_line, o->jobs);
+  /* One job and no progress bar (which shows the number of rows from the start): the
+   * worker cuts the chunks as it reads, and the rows are scanned once, not twice. */
+  if (o->jobs == 1 && !isatty(STDERR_FILENO)) read_later(m, first_pos, first_line);
+  else make_chunks(m, first_pos, first_line, o->jobs);
   size_t total = 0, count[4] = {0};
   for (size_t k = 0; k < m->nchunks; k++) total += m->chunks[k].nrows;
   OutFile out_file, journal_file;
@@ -854,6 +931,7 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
   if (!finish_file(&out_file, o->out, ok)) ok = false;
   pending.armed = 0;
   if (!ok) return failure;
+  if (m->reading) total = count[ROW_COMPLETED] + count[ROW_TERMINATED] + count[ROW_FAILED] + count[ROW_BAD];
   double secs = now_seconds() - start;
   fprintf(stderr, "%zu rows: %zu completed, %zu terminated, %zu failed, %zu bad (%.2f s, %.0f rows/s)\n", total,
           count[ROW_COMPLETED], count[ROW_TERMINATED], count[ROW_FAILED], count[ROW_BAD], secs,

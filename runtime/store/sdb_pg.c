@@ -16,12 +16,114 @@
  * SDB_BUSY then (55P03), as SQLite's busy timeout makes a locked database SDB_BUSY. */
 #include "sdb.h"
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libpq is loaded when the first PostgreSQL store is opened (pg_load), not when the
+ * program starts: bprun's other commands never use it, and loading it with its
+ * dependencies (Kerberos, LDAP, GnuTLS …: two dozen libraries) cost a start-up of every
+ * bprun run (docs/performance.md). Each function of it this driver calls is one pointer
+ * of `pg_lib`, and the names below stand for them. */
+#define PG_FUNCS(X) \
+  X(PQclear) \
+  X(PQcmdStatus) \
+  X(PQcmdTuples) \
+  X(PQconnectdbParams) \
+  X(PQconninfoFree) \
+  X(PQconninfoParse) \
+  X(PQerrorMessage) \
+  X(PQexec) \
+  X(PQexecParams) \
+  X(PQfinish) \
+  X(PQfname) \
+  X(PQfreemem) \
+  X(PQftype) \
+  X(PQgetisnull) \
+  X(PQgetlength) \
+  X(PQgetvalue) \
+  X(PQnfields) \
+  X(PQntuples) \
+  X(PQreset) \
+  X(PQresultErrorField) \
+  X(PQresultErrorMessage) \
+  X(PQresultStatus) \
+  X(PQsetClientEncoding) \
+  X(PQsetNoticeProcessor) \
+  X(PQstatus)
+
+static struct {
+#define PG_FIELD(f) __typeof__(f) *f;
+  PG_FUNCS(PG_FIELD)
+#undef PG_FIELD
+  bool loaded; /* once loaded, for good; a failure (out of memory too) is tried again next time */
+  char why[300];
+  pthread_mutex_t lock;
+} pg_lib = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Loads libpq once, by its soname (the name the linker would have recorded), each
+ * function by its name; false with *message (to free) when it cannot be. */
+static const char *why_not_loaded(void) {
+  const char *why = dlerror();
+  return why ? why : "no reason given";
+}
+
+static bool pg_load(char **message) {
+  pthread_mutex_lock(&pg_lib.lock);
+  if (!pg_lib.loaded) {
+    void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    const char *missing = NULL;
+#define PG_LOAD(f) \
+    if (h && !missing && !(pg_lib.f = (__typeof__(pg_lib.f))dlsym(h, #f))) missing = #f;
+    PG_FUNCS(PG_LOAD)
+#undef PG_LOAD
+    if (!h)
+      snprintf(pg_lib.why, sizeof pg_lib.why,
+               "postgresql: the store needs libpq (libpq.so.5, Debian's libpq5), which cannot be loaded: %s", why_not_loaded());
+    else if (missing)
+      snprintf(pg_lib.why, sizeof pg_lib.why, "postgresql: libpq.so.5 has no function %s: a newer libpq is needed",
+               missing);
+    else
+      pg_lib.loaded = true;
+    if (h && missing) dlclose(h);
+  }
+  bool ok = pg_lib.loaded;
+  if (!ok) *message = strdup(pg_lib.why);
+  pthread_mutex_unlock(&pg_lib.lock);
+  return ok;
+}
+
+#define PQclear (pg_lib.PQclear)
+#define PQcmdStatus (pg_lib.PQcmdStatus)
+#define PQcmdTuples (pg_lib.PQcmdTuples)
+#define PQconnectdbParams (pg_lib.PQconnectdbParams)
+#define PQconninfoFree (pg_lib.PQconninfoFree)
+#define PQconninfoParse (pg_lib.PQconninfoParse)
+#define PQerrorMessage (pg_lib.PQerrorMessage)
+#define PQexec (pg_lib.PQexec)
+#define PQexecParams (pg_lib.PQexecParams)
+#define PQfinish (pg_lib.PQfinish)
+#define PQfname (pg_lib.PQfname)
+#define PQfreemem (pg_lib.PQfreemem)
+#define PQftype (pg_lib.PQftype)
+#define PQgetisnull (pg_lib.PQgetisnull)
+#define PQgetlength (pg_lib.PQgetlength)
+#define PQgetvalue (pg_lib.PQgetvalue)
+#define PQnfields (pg_lib.PQnfields)
+#define PQntuples (pg_lib.PQntuples)
+#define PQreset (pg_lib.PQreset)
+#define PQresultErrorField (pg_lib.PQresultErrorField)
+#define PQresultErrorMessage (pg_lib.PQresultErrorMessage)
+#define PQresultStatus (pg_lib.PQresultStatus)
+#define PQsetClientEncoding (pg_lib.PQsetClientEncoding)
+#define PQsetNoticeProcessor (pg_lib.PQsetNoticeProcessor)
+#define PQstatus (pg_lib.PQstatus)
 
 /* Type OIDs of the built-in types (pg_type.dat; they never change). */
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25 };
@@ -130,6 +232,7 @@ static char *dup_message(const char *s) {
   return m;
 }
 
+
 /* Runs a statement that returns nothing; the error is kept in c. */
 static SdbStatus run_command(SdbConn *c, const char *sql) {
   PGresult *res = PQexec(c->pg, sql);
@@ -153,6 +256,7 @@ static SdbStatus setup_session(SdbConn *c) {
 static SdbStatus pg_open(const char *target, SdbConn **out, char **message) {
   *out = NULL;
   *message = NULL;
+  if (!pg_load(message)) return SDB_ERROR;
   SdbConn *c = calloc(1, sizeof *c);
   if (!c) {
     *message = dup_message("postgresql: out of memory");

@@ -9,11 +9,120 @@
  * statement may use them in any order and more than once. */
 #include "sdb.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libsqlite3 is loaded when the first database is opened (sq_load), not when the
+ * program starts: bprun's other commands never use it, and loading it with its
+ * dependencies cost a start-up of every bprun run (docs/performance.md). Each function
+ * of it this driver calls is one pointer of `sq_lib`, and the names below stand for
+ * them. */
+#define SQ_FUNCS(X) \
+  X(sqlite3_bind_blob) \
+  X(sqlite3_bind_int64) \
+  X(sqlite3_bind_null) \
+  X(sqlite3_bind_parameter_count) \
+  X(sqlite3_bind_parameter_name) \
+  X(sqlite3_bind_text) \
+  X(sqlite3_busy_timeout) \
+  X(sqlite3_changes64) \
+  X(sqlite3_clear_bindings) \
+  X(sqlite3_close) \
+  X(sqlite3_column_blob) \
+  X(sqlite3_column_bytes) \
+  X(sqlite3_column_count) \
+  X(sqlite3_column_double) \
+  X(sqlite3_column_int64) \
+  X(sqlite3_column_text) \
+  X(sqlite3_column_type) \
+  X(sqlite3_db_config) \
+  X(sqlite3_errmsg) \
+  X(sqlite3_errstr) \
+  X(sqlite3_exec) \
+  X(sqlite3_finalize) \
+  X(sqlite3_free) \
+  X(sqlite3_get_autocommit) \
+  X(sqlite3_open_v2) \
+  X(sqlite3_prepare_v2) \
+  X(sqlite3_reset) \
+  X(sqlite3_step) \
+  X(sqlite3_stmt_readonly)
+
+static struct {
+#define SQ_FIELD(f) __typeof__(f) *f;
+  SQ_FUNCS(SQ_FIELD)
+#undef SQ_FIELD
+  bool loaded; /* once loaded, for good; a failure (out of memory too) is tried again next time */
+  char why[300];
+  pthread_mutex_t lock;
+} sq_lib = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The library by its soname (the name the linker would have recorded), each function by
+ * its name. */
+static const char *why_not_loaded(void) {
+  const char *why = dlerror();
+  return why ? why : "no reason given";
+}
+
+static bool sq_load(char **message) {
+  pthread_mutex_lock(&sq_lib.lock);
+  if (!sq_lib.loaded) {
+    void *h = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
+    const char *missing = NULL;
+#define SQ_LOAD(f) \
+    if (h && !missing && !(sq_lib.f = (__typeof__(sq_lib.f))dlsym(h, #f))) missing = #f;
+    SQ_FUNCS(SQ_LOAD)
+#undef SQ_LOAD
+    if (!h)
+      snprintf(sq_lib.why, sizeof sq_lib.why,
+               "sqlite: the store needs the SQLite library (libsqlite3.so.0, Debian's libsqlite3-0), which cannot be loaded: %s",
+               why_not_loaded());
+    else if (missing)
+      snprintf(sq_lib.why, sizeof sq_lib.why, "sqlite: libsqlite3.so.0 has no function %s: a newer SQLite is needed", missing);
+    else
+      sq_lib.loaded = true;
+    if (h && missing) dlclose(h);
+  }
+  bool ok = sq_lib.loaded;
+  if (!ok) *message = strdup(sq_lib.why);
+  pthread_mutex_unlock(&sq_lib.lock);
+  return ok;
+}
+
+#define sqlite3_bind_blob (sq_lib.sqlite3_bind_blob)
+#define sqlite3_bind_int64 (sq_lib.sqlite3_bind_int64)
+#define sqlite3_bind_null (sq_lib.sqlite3_bind_null)
+#define sqlite3_bind_parameter_count (sq_lib.sqlite3_bind_parameter_count)
+#define sqlite3_bind_parameter_name (sq_lib.sqlite3_bind_parameter_name)
+#define sqlite3_bind_text (sq_lib.sqlite3_bind_text)
+#define sqlite3_busy_timeout (sq_lib.sqlite3_busy_timeout)
+#define sqlite3_changes64 (sq_lib.sqlite3_changes64)
+#define sqlite3_clear_bindings (sq_lib.sqlite3_clear_bindings)
+#define sqlite3_close (sq_lib.sqlite3_close)
+#define sqlite3_column_blob (sq_lib.sqlite3_column_blob)
+#define sqlite3_column_bytes (sq_lib.sqlite3_column_bytes)
+#define sqlite3_column_count (sq_lib.sqlite3_column_count)
+#define sqlite3_column_double (sq_lib.sqlite3_column_double)
+#define sqlite3_column_int64 (sq_lib.sqlite3_column_int64)
+#define sqlite3_column_text (sq_lib.sqlite3_column_text)
+#define sqlite3_column_type (sq_lib.sqlite3_column_type)
+#define sqlite3_db_config (sq_lib.sqlite3_db_config)
+#define sqlite3_errmsg (sq_lib.sqlite3_errmsg)
+#define sqlite3_errstr (sq_lib.sqlite3_errstr)
+#define sqlite3_exec (sq_lib.sqlite3_exec)
+#define sqlite3_finalize (sq_lib.sqlite3_finalize)
+#define sqlite3_free (sq_lib.sqlite3_free)
+#define sqlite3_get_autocommit (sq_lib.sqlite3_get_autocommit)
+#define sqlite3_open_v2 (sq_lib.sqlite3_open_v2)
+#define sqlite3_prepare_v2 (sq_lib.sqlite3_prepare_v2)
+#define sqlite3_reset (sq_lib.sqlite3_reset)
+#define sqlite3_step (sq_lib.sqlite3_step)
+#define sqlite3_stmt_readonly (sq_lib.sqlite3_stmt_readonly)
 
 /* Prepared statements are kept by their SQL text: the store runs the same few dozen
  * statements again and again. */
@@ -36,6 +145,7 @@ static char *dup_text(const char *s) {
   if (p) memcpy(p, s, n);
   return p;
 }
+
 
 static SdbStatus status_of(int rc) {
   switch (rc & 0xff) {
@@ -109,6 +219,7 @@ static SdbStatus sq_exec(SdbConn *c, const char *sql) {
 static SdbStatus sq_open(const char *target, SdbConn **out, char **message) {
   *out = NULL;
   *message = NULL;
+  if (!sq_load(message)) return SDB_ERROR;
   Target t;
   if (!parse_target(target, &t, message)) return SDB_ERROR;
   SdbConn *c = calloc(1, sizeof *c);

@@ -1,0 +1,124 @@
+/* rt_field.c — fields by index (bp.h, "fields by index"): for a host that sets and reads
+ * the same fields of many documents, such as `bprun mass` with one document per row of a
+ * CSV file. The host looks each field's name up once (bp_field_index), then starts a
+ * process on a new document with the fields given by index (bp_start_at) and reads them
+ * back by index (bp_doc_get_at). bp_start and bp_doc_get look every name up again on
+ * every call: a loop of string comparisons per field, twice per row.
+ *
+ * bp_start_at makes the same document, runs the same start and gives the same errors as
+ * bp_start with the same fields and parameters by name: the values go through the same
+ * checks (rt_from_public: UTF-8, sizes, ranges, then rt_convert to the field's type). */
+#include <string.h>
+
+#include "rt.h"
+
+/* The process named NAME, as bp_start finds it. */
+static bool process_named(const BpBundle *b, const char *name, uint16_t *out) {
+  if (!name) return false;
+  for (uint32_t i = 0; i < b->b.nprocesses; i++)
+    if (strcmp(rt_string(b, b->b.processes[i].name), name) == 0) {
+      *out = (uint16_t)i;
+      return true;
+    }
+  return false;
+}
+
+bool bp_field_index(const BpBundle *b, const char *process, const char *field, uint16_t *index) {
+  uint16_t pi, f;
+  if (!b || !field || !index || !process_named(b, process, &pi)) return false;
+  if (!rt_doc_lookup(b, b->b.processes[pi].doctype, field, &f)) return false;
+  *index = f;
+  return true;
+}
+
+BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
+  if (!doc || !out || index >= doc->nfields) return BP_EINVAL;
+  /* The view's list items live in the document's scratch memory until the next call. */
+  return rt_view(doc->b->rt, doc->fields[index], out, &((BpDoc *)doc)->scratch) ? BP_OK : BP_ENOMEM;
+}
+
+/* A host's value for field F as bp_start stores it (rt_api.c's field_value): its own
+ * reference in *out, or the error bp_start gives. A text for a text field (a user for a
+ * user field), the common case, is made at once: rt_from_public's checks, without the
+ * reference rt_convert would take and drop. */
+static BpStatus field_from(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
+  RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
+  e.code = RT_OK;
+  e.msg[0] = '\0';
+  RtCode c;
+  if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
+    const char *s = in->s ? in->s : "";
+    size_t len = in->s ? in->len : 0;
+    if (!rt_valid_utf8(s, len)) c = rt_error(&e, "text that is not valid UTF-8");
+    else if (len > BP_MAX_STRING) c = rt_too_long(&e);
+    else c = rt_str_new(b->rt, s, len, in->type, out) ? RT_OK : rt_nomem(&e);
+  } else {
+    Value raw;
+    c = rt_from_public(b->rt, in, &raw, &e);
+    if (c == RT_OK) {
+      c = rt_convert(b->rt, raw, f->type, out, &e);
+      rt_unref(b->rt, raw);
+    }
+  }
+  if (c == RT_OK) return BP_OK;
+  if (c == RT_NOMEM) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  return rt_fail_status(err, BP_EINVAL, "field `%s`: %s", rt_string(b, f->name), e.msg);
+}
+
+enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
+
+BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, const BpValue *fields,
+                     size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **out, BpError *err) {
+  if (!b || !out || (nfields && (!index || !fields)) || (nparams && !params))
+    return rt_fail_status(err, BP_EINVAL, "bp_start_at: missing argument");
+  *out = NULL;
+  uint16_t pi;
+  if (!process_named(b, process, &pi))
+    return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
+  const BptProcess *p = &b->b.processes[pi];
+  BpRuntime *rt = b->rt;
+  BpDoc *doc = rt_doc_blank(b, p->doctype);
+  Value few[PARAMS_FEW];
+  bool on_stack = p->nparams <= PARAMS_FEW;
+  Value *pv = on_stack ? few : rt_alloc(rt, rt_values_bytes(p->nparams));
+  if (on_stack) memset(few, 0, p->nparams * sizeof *few);
+  BpStatus st = doc && pv ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
+  /* The parameters by name, as bp_start takes them (the last of a name given twice). */
+  for (size_t i = 0; st == BP_OK && i < nparams; i++) {
+    const char *name = params[i].name;
+    uint16_t k = 0;
+    while (k < p->nparams && (!name || strcmp(rt_string(b, p->slots[p->params[k].slot].name), name) != 0)) k++;
+    if (k == p->nparams) {
+      st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`", name ? name : "(null)", process);
+      break;
+    }
+    RtErr e = {0};
+    rt_unref(rt, pv[k]);
+    pv[k] = (Value){0};
+    RtCode c = rt_from_public(rt, &params[i].value, &pv[k], &e);
+    if (c != RT_OK)
+      st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
+  }
+  /* The fields: those given, in order (the last of an index given twice), then every
+   * other at its default, as bp_doc_new makes them. */
+  for (size_t i = 0; st == BP_OK && i < nfields; i++) {
+    if (index[i] >= doc->nfields) {
+      st = rt_fail_status(err, BP_EINVAL, "bp_start_at: no field %u in the document of `%s`", index[i], process);
+      break;
+    }
+    Value v;
+    st = field_from(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], &v, err);
+    if (st != BP_OK) break;
+    rt_unref(rt, doc->fields[index[i]]);
+    doc->fields[index[i]] = v;
+  }
+  for (uint16_t i = 0; st == BP_OK && i < doc->nfields; i++)
+    if (doc->fields[i].type == BPT_T_VOID) rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &doc->fields[i]);
+  if (st == BP_OK) st = rt_start_ex(b, pi, doc, pv, ud, false, out, err);
+  if (doc) bp_doc_release(doc);
+  if (pv) {
+    rt_unref_all(rt, pv, p->nparams);
+    if (!on_stack) rt_dealloc(rt, pv, rt_values_bytes(p->nparams));
+  }
+  return st;
+}

@@ -1,0 +1,217 @@
+/* test_field.c — fields by index (bp.h: bp_field_index, bp_start_at, bp_doc_get_at),
+ * against their by-name twins: bp_start_at with fields by index gives what bp_start gives
+ * with the same fields by name (the same status and message, the same fields after the
+ * run, the same end), for good and bad values; an index out of range is refused; and
+ * every allocation of bp_start_at failing in turn gives BP_ENOMEM and leaks nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bp.h"
+#include "support.h"
+
+static const char source[] =
+    "document Contact {\n"
+    "  name: string\n"
+    "  city: string\n"
+    "  visits: int = 3\n"
+    "  owner: user\n"
+    "  tags: users\n"
+    "  total: decimal\n"
+    "}\n"
+    "\n"
+    "process fix \"Fix\" on Contact {\n"
+    "  param step: int = 1\n"
+    "  if trim(city) == \"Моква\" {\n"
+    "    city = \"Москва\"\n"
+    "  }\n"
+    "  visits = visits + step\n"
+    "  if visits > 100 {\n"
+    "    terminate \"too many visits\"\n"
+    "  }\n"
+    "}\n";
+
+typedef struct World {
+  Heap heap;
+  BpRuntime *rt;
+  BpBundle *b;
+  uint8_t *bytes;
+} World;
+
+static void open_world(World *w) {
+  Compiled c = compile_text(source);
+  size_t len;
+  w->bytes = bundle_of(c.ir, &len);
+  compiled_free(&c);
+  w->heap = (Heap){0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &w->heap};
+  BpError err = {0};
+  assert_int_equal(bp_runtime_new(&cfg, &w->rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(w->rt, w->bytes, len, &w->b, &err), BP_OK);
+}
+
+static void close_world(World *w) {
+  bp_bundle_free(w->b);
+  bp_runtime_free(w->rt);
+  free(w->bytes);
+  assert_int_equal(w->heap.outstanding, 0);
+}
+
+static const char *const names[] = {"name", "city", "visits", "owner", "tags", "total"};
+enum { NFIELDS = 6 };
+
+static void test_field_index(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  for (uint16_t i = 0; i < NFIELDS; i++) {
+    uint16_t k = 999;
+    assert_true(bp_field_index(w.b, "fix", names[i], &k));
+    assert_int_equal(k, i); /* declaration order */
+  }
+  uint16_t k;
+  assert_false(bp_field_index(w.b, "fix", "step", &k)); /* a parameter, not a field */
+  assert_false(bp_field_index(w.b, "fix", "nope", &k));
+  assert_false(bp_field_index(w.b, "nope", "city", &k));
+  assert_false(bp_field_index(w.b, "fix", NULL, &k));
+  assert_false(bp_field_index(NULL, "fix", "city", &k));
+  close_world(&w);
+}
+
+/* Starts `fix` both ways with the same fields (and parameters), and compares. */
+static void same_both_ways(World *w, const BpArg *fields, size_t n, const BpArg *params, size_t np) {
+  BpArg all[16];
+  uint16_t index[16];
+  BpValue vals[16];
+  assert_true(n + np <= 16);
+  for (size_t i = 0; i < n; i++) {
+    all[i] = fields[i];
+    vals[i] = fields[i].value;
+    assert_true(bp_field_index(w->b, "fix", fields[i].name, &index[i]));
+  }
+  for (size_t i = 0; i < np; i++) all[n + i] = params[i];
+  BpInstance *by_name = NULL, *by_index = NULL;
+  BpError e1 = {0}, e2 = {0};
+  BpStatus s1 = bp_start(w->b, "fix", NULL, all, n + np, NULL, &by_name, &e1);
+  BpStatus s2 = bp_start_at(w->b, "fix", index, vals, n, params, np, NULL, &by_index, &e2);
+  assert_int_equal(s1, s2);
+  assert_string_equal(e1.message, e2.message);
+  assert_true((by_name == NULL) == (by_index == NULL));
+  if (by_name) {
+    assert_int_equal(bp_instance_status(by_name), bp_instance_status(by_index));
+    assert_string_equal(bp_instance_message(by_name), bp_instance_message(by_index));
+    for (uint16_t i = 0; i < NFIELDS; i++) {
+      BpValue a, b;
+      char ta[200], tb[200];
+      assert_int_equal(bp_doc_get(bp_instance_doc(by_name), names[i], &a), BP_OK);
+      bp_value_format(&a, ta, sizeof ta);
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(by_index), i, &b), BP_OK);
+      bp_value_format(&b, tb, sizeof tb);
+      assert_int_equal(a.type, b.type);
+      assert_string_equal(ta, tb);
+    }
+    assert_int_equal(bp_doc_get_at(bp_instance_doc(by_index), NFIELDS, &(BpValue){0}), BP_EINVAL);
+  }
+  bp_instance_free(by_name);
+  bp_instance_free(by_index);
+}
+
+static void test_start_at_as_start(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  BpValue tags[] = {bp_user("bob"), bp_user("ann")};
+  BpArg good[] = {{"name", bp_string("Контакт 1, ООО \"Ромашка\"")},
+                  {"city", bp_string(" Моква ")},
+                  {"owner", bp_user("ann")},
+                  {"tags", bp_list(BP_T_USER, tags, 2)},
+                  {"total", bp_int(12)}}; /* an int where a decimal is declared: converted */
+  same_both_ways(&w, good, 5, NULL, 0);
+  same_both_ways(&w, good + 1, 1, NULL, 0);  /* the rest at their defaults */
+  same_both_ways(&w, NULL, 0, NULL, 0);      /* all of them */
+  BpArg step[] = {{"step", bp_int(200)}};    /* the process terminates: visits 203 */
+  same_both_ways(&w, good, 5, step, 1);
+  BpArg twice[] = {{"city", bp_string("Тула")}, {"city", bp_string("Моква")}}; /* the last wins */
+  same_both_ways(&w, twice, 2, NULL, 0);
+  BpArg bad_utf8[] = {{"name", bp_string("ok")}, {"city", {.type = BP_T_STRING, .s = "\xD0", .len = 1}}};
+  same_both_ways(&w, bad_utf8, 2, NULL, 0);
+  BpArg bad_type[] = {{"visits", bp_string("three")}};
+  same_both_ways(&w, bad_type, 1, NULL, 0);
+  BpArg bad_param[] = {{"step", bp_string("one")}};
+  same_both_ways(&w, good, 2, bad_param, 1);
+  close_world(&w);
+}
+
+static void test_start_at_refuses(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  BpInstance *inst = (BpInstance *)&w; /* set to NULL by the call */
+  BpError err = {0};
+  uint16_t index[] = {NFIELDS};
+  BpValue vals[] = {bp_string("x")};
+  assert_int_equal(bp_start_at(w.b, "fix", index, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_null(inst);
+  assert_non_null(strstr(err.message, "no field 6"));
+  assert_int_equal(bp_start_at(w.b, "nope", NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "no process `nope`"));
+  BpArg not_param[] = {{"city", bp_string("x")}}; /* fields go by index */
+  assert_int_equal(bp_start_at(w.b, "fix", NULL, NULL, 0, not_param, 1, NULL, &inst, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "`city` is not a parameter of `fix`"));
+  assert_int_equal(bp_start_at(w.b, "fix", NULL, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  close_world(&w);
+}
+
+static void test_start_at_every_allocation_fails(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  uint16_t index[3];
+  BpValue vals[] = {bp_string("Моква"), bp_user("ann"), bp_list(BP_T_USER, (BpValue[]){bp_user("a")}, 1)};
+  assert_true(bp_field_index(w.b, "fix", "city", &index[0]));
+  assert_true(bp_field_index(w.b, "fix", "owner", &index[1]));
+  assert_true(bp_field_index(w.b, "fix", "tags", &index[2]));
+  BpArg step[] = {{"step", bp_int(2)}};
+  bool done = false;
+  for (long n = 1; !done && n < 1000; n++) {
+    long before = w.heap.outstanding;
+    w.heap.allocations = 0;
+    w.heap.fail_at = n;
+    w.heap.failed = false;
+    w.heap.armed = true;
+    BpInstance *inst = NULL;
+    BpError err = {0};
+    BpStatus st = bp_start_at(w.b, "fix", index, vals, 3, step, 1, NULL, &inst, &err);
+    w.heap.armed = false;
+    if (!w.heap.failed) {
+      assert_int_equal(st, BP_OK);
+      BpValue city;
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(inst), index[0], &city), BP_OK);
+      assert_string_equal(city.s, "Москва");
+      done = true;
+    } else {
+      assert_int_equal(st, BP_ENOMEM);
+      assert_null(inst);
+    }
+    bp_instance_free(inst);
+    assert_int_equal(w.heap.outstanding, before);
+  }
+  assert_true(done);
+  close_world(&w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_field_index),
+      cmocka_unit_test(test_start_at_as_start),
+      cmocka_unit_test(test_start_at_refuses),
+      cmocka_unit_test(test_start_at_every_allocation_fails),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
