@@ -18,6 +18,8 @@
 #include "dot.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,8 +510,138 @@ static void graph_defaults(Agraph_t *g) {
   agattr(g, AGEDGE, "arrowsize", "0.7");
 }
 
+/* ---- names in the order they were made ------------------------------------------------------ */
+
+/* cgraph's own ID discipline makes a name's ID the address of its copy of the
+ * string, and keeps a graph's subgraphs ordered by ID: the clusters of `bpc dot`
+ * then came out in the heap's order, which changed from run to run (libxml2
+ * seeds its dictionary's hash at random). This discipline numbers the names in
+ * the order they are first seen (even IDs; odd ones are anonymous, as
+ * cgraph's), so the same diagram is the same text every time. Each name is
+ * still cgraph's reference-counted string (agstrdup), as with its own
+ * discipline: agwrite reads a flag kept before the string's bytes. */
+typedef struct NameId {
+  char *name; /* agstrdup'd; NULL once every object of the name is gone */
+  uint64_t objects;
+} NameId;
+
+typedef struct NameIds {
+  Agraph_t *g;
+  NameId *names;     /* by ID / 2 - 1 */
+  uint64_t n, cap;
+  uint64_t *slots;   /* open addressing: ID / 2 (0: empty), mask + 1 of them */
+  uint64_t mask;
+  uint64_t anon;     /* anonymous IDs given */
+} NameIds;
+
+static uint64_t name_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+static void *ids_open(Agraph_t *g, Agdisc_t *disc) {
+  (void)disc;
+  NameIds *t = calloc(1, sizeof *t);
+  if (t) t->g = g;
+  return t;
+}
+
+static bool ids_grow(NameIds *t) {
+  uint64_t size = t->mask ? (t->mask + 1) * 2 : 256;
+  uint64_t *slots = calloc(size, sizeof *slots);
+  if (!slots) return false;
+  for (uint64_t i = 0; i < t->n; i++) {
+    if (!t->names[i].name) continue;
+    uint64_t k = name_hash(t->names[i].name) & (size - 1);
+    while (slots[k]) k = (k + 1) & (size - 1);
+    slots[k] = i + 1;
+  }
+  free(t->slots);
+  t->slots = slots;
+  t->mask = size - 1;
+  return true;
+}
+
+static long ids_map(void *state, int objtype, char *str, IDTYPE *id, int createflag) {
+  (void)objtype;
+  NameIds *t = state;
+  if (!str) { /* anonymous: odd */
+    *id = ++t->anon * 2 + 1;
+    return 1;
+  }
+  uint64_t h = name_hash(str);
+  for (uint64_t k = t->mask ? h & t->mask : 0; t->mask && t->slots[k]; k = (k + 1) & t->mask) {
+    NameId *e = &t->names[t->slots[k] - 1];
+    if (e->name && strcmp(e->name, str) == 0) {
+      if (createflag) { /* another object of this name: one more reference, as cgraph's */
+        agstrdup(t->g, str);
+        e->objects++;
+      }
+      *id = t->slots[k] * 2;
+      return 1;
+    }
+  }
+  if (!createflag) return 0;
+  if ((t->n + 1) * 2 > t->mask && !ids_grow(t)) return 0;
+  if (t->n == t->cap) {
+    uint64_t cap = t->cap ? t->cap * 2 : 256;
+    NameId *names = realloc(t->names, cap * sizeof *names);
+    if (!names) return 0;
+    t->names = names, t->cap = cap;
+  }
+  char *copy = agstrdup(t->g, str);
+  if (!copy) return 0;
+  t->names[t->n++] = (NameId){copy, 1};
+  uint64_t k = h & t->mask;
+  while (t->slots[k]) k = (k + 1) & t->mask;
+  t->slots[k] = t->n;
+  *id = t->n * 2;
+  return 1;
+}
+
+static long ids_alloc(void *state, int objtype, IDTYPE id) {
+  (void)state, (void)objtype;
+  return (id & 1) == 0; /* odd IDs are for anonymous objects, as in cgraph */
+}
+
+static NameId *ids_entry(NameIds *t, IDTYPE id) {
+  return id && (id & 1) == 0 && id / 2 <= t->n && t->names[id / 2 - 1].name ? &t->names[id / 2 - 1] : NULL;
+}
+
+/* An object is gone: its reference to the name goes too (the name stays in the
+ * table, unfound, once no object has it). */
+static void ids_free(void *state, int objtype, IDTYPE id) {
+  (void)objtype;
+  NameIds *t = state;
+  NameId *e = ids_entry(t, id);
+  if (!e) return;
+  agstrfree(t->g, e->name);
+  if (--e->objects == 0) e->name = NULL;
+}
+
+static char *ids_print(void *state, int objtype, IDTYPE id) {
+  (void)objtype;
+  NameId *e = ids_entry(state, id);
+  return e ? e->name : NULL;
+}
+
+static void ids_close(void *state) {
+  NameIds *t = state;
+  if (!t) return;
+  free(t->names);
+  free(t->slots);
+  free(t);
+}
+
+static void ids_register(void *state, int objtype, void *obj) { (void)state, (void)objtype, (void)obj; }
+
+static Agiddisc_t name_ids = {ids_open, ids_map, ids_alloc, ids_free, ids_print, ids_close, ids_register};
+/* cgraph takes its own memory and I/O disciplines where these are NULL */
+static Agdisc_t name_disc = {NULL, &name_ids, NULL};
+
 static Agraph_t *build(Draw *w, int32_t only) {
-  w->root = agopen(mut("bpc"), Agdirected, NULL);
+  w->root = agopen(mut("bpc"), Agdirected, &name_disc);
   graph_defaults(w->root);
   w->several = only < 0 && w->d->nprocs > 1;
   for (uint32_t i = 0; i < w->d->nprocs; i++)
