@@ -49,6 +49,9 @@ typedef struct RtFieldUndo {
 
 enum { TX_INLINE_FIELDS = 32 };
 enum { TX_LENT_EFFECTS = 4, TX_LENT_RUNQ = 8, TX_LENT_UNDO = 2, TX_LENT_FIELD_UNDO = 4 };
+/* Bytes of a transaction's storage for its snapshot of the state: a state whose slots
+ * and records fit (a few steps, threads and timers) needs no allocation. */
+enum { TX_SNAP_ROOM = 2048 };
 
 typedef struct Tx {
   BpInstance *inst;
@@ -57,7 +60,8 @@ typedef struct Tx {
   const BptProcess *p;
   const RtProc *rp;
   const uint8_t *code;
-  RtState s;
+  RtState s;     /* the instance's state, which the event changes in place */
+  RtState snap;  /* the state as it was (tx_begin): put back if the event is dropped */
   RtVec effects; /* Effect */
   RtVec runq;    /* uint32_t: ready threads, by id */
   RtVec undo;    /* RtUndo: people changed in the instance's own vectors */
@@ -91,6 +95,7 @@ typedef struct Tx {
   RtUndo undo_lent[TX_LENT_UNDO];
   RtFieldUndo field_undo_lent[TX_LENT_FIELD_UNDO];
   Value stack[BPT_STACK_MAX]; /* the operand stack: nothing above sp is read */
+  _Alignas(16) unsigned char snap_room[TX_SNAP_ROOM]; /* lent to `snap` */
 } Tx;
 
 static inline bool nomem(Tx *tx) {
