@@ -36,7 +36,9 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
 static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap);
 
 static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
-  memset(tx, 0, offsetof(Tx, effects_lent));
+  memset(tx, 0, offsetof(Tx, s));
+  tx->err.code = RT_OK;
+  tx->err.msg[0] = '\0';
   tx->effects = rt_vec_lent(tx->effects_lent, TX_LENT_EFFECTS);
   tx->runq = rt_vec_lent(tx->runq_lent, TX_LENT_RUNQ);
   tx->undo = rt_vec_lent(tx->undo_lent, TX_LENT_UNDO);
