@@ -103,6 +103,9 @@ typedef struct RtErr {
   char msg[224];
 } RtErr;
 RtCode rt_error(RtErr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* No error yet, as `RtErr e = {0}` reads, without clearing its 224 bytes of message:
+ * for the error records made for every instruction of a kind (text, users). */
+#define RT_ERR_NONE(e) ((e).code = RT_OK, (e).msg[0] = '\0')
 RtCode rt_nomem(RtErr *e);
 
 /* ---- memory ---------------------------------------------------------------------------- */

@@ -230,7 +230,8 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
     const BptParam *prm = &p->params[i];
     const BptSlot *slot = &p->slots[prm->slot];
     if (params && params[i].type != BPT_T_VOID) {
-      RtErr e = {0};
+      RtErr e;
+      RT_ERR_NONE(e);
       Value v;
       RtCode c = rt_convert(tx->rt, params[i], slot->type, &v, &e);
       if (c != RT_OK) {

@@ -429,7 +429,8 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     rt_unref(tx->rt, *out);
     return nomem(tx);
   }
-  RtErr e = {0};
+  RtErr e;
+  RT_ERR_NONE(e);
   if (rt_users_bounded(out, &e) == RT_OK) return true;
   rt_unref(tx->rt, *out);
   *out = (Value){0};
@@ -439,7 +440,8 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
 static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
   char room[RT_BUF_ROOM];
   RtBuf b = rt_buf_on(room, sizeof room);
-  RtErr e = {0};
+  RtErr e;
+  RT_ERR_NONE(e);
   for (unsigned i = 0; i < n; i++)
     if (rt_text(tx->rt, &b, vals[i], &e) != RT_OK) {
       rt_buf_free(tx->rt, &b);
