@@ -25,13 +25,14 @@
  * reference-counted; those made from a bundle's constants are immortal (never counted,
  * so threads may share them). A slot that holds nothing has type VOID.
  *
- * Events are transactions. An event works on a copy of the instance's state (RtState;
- * copying a state only counts references, and each step's people are borrowed, not
- * copied: a decision changes its one person in place and logs the old record, rt_vm.h's
- * RtUndo) and collects what the host must be told (effects) on the side. If it succeeds
- * the copy replaces the state and the effects are delivered; if memory runs out, or the
- * event is refused, the copy and the effects are dropped, the logged people are put back,
- * and the instance is exactly as it was. */
+ * Events are transactions. An event changes the instance's own state (RtState) in place,
+ * after keeping a snapshot of it in its transaction's storage (rt_vm.h's Tx: the slots and
+ * records copied, references counted; each step's people stay the instance's, borrowed by
+ * the working state: a decision changes its one person in place and logs the old record,
+ * rt_vm.h's RtUndo), and collects what the host must be told (effects) on the side. If it
+ * succeeds the snapshot is let go and the effects are delivered; if memory runs out, or
+ * the event is refused, the snapshot is put back, the effects are dropped, the logged
+ * people are put back, and the instance is exactly as it was. */
 #ifndef RT_H
 #define RT_H
 
@@ -102,6 +103,9 @@ typedef struct RtErr {
   char msg[224];
 } RtErr;
 RtCode rt_error(RtErr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* No error yet, as `RtErr e = {0}` reads, without clearing its 224 bytes of message:
+ * for the error records made for every instruction of a kind (text, users). */
+#define RT_ERR_NONE(e) ((e).code = RT_OK, (e).msg[0] = '\0')
 RtCode rt_nomem(RtErr *e);
 
 /* ---- memory ---------------------------------------------------------------------------- */
@@ -412,8 +416,9 @@ typedef struct RtStep {
   Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
   uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
   uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
-  /* Only in an event's working state (never saved): `people` is still the instance's own
-   * vector, shared without counting references; rt_people_own copies it before a change. */
+  /* Only in an event's working state (never saved): `people` is still the vector the
+   * event's snapshot owns, shared without counting references; rt_people_own copies it
+   * before a change. */
   uint8_t borrowed;
   /* How many people approved, rejected, or completed (P_DONE): kept as they act, so a
    * decision does not count every vote again; never saved (restoring counts them). */
@@ -468,8 +473,12 @@ typedef struct RtState {
   Value *slots;
   uint16_t nslots;
   RtVec threads, acts, steps, timers, calls;
-  /* An event's copy (rt_state_copy) is one allocation: the slots (slots_lent) and the
-   * first elements of the five vectors (lent to them, RT_VEC_LENT) live in `block`. */
+  /* The slots (slots_lent) and the first elements of the five vectors (RT_VEC_LENT) may
+   * live in storage the state does not own: a started instance's allocation, or an
+   * event's snapshot (rt_vm.h's Tx). `block`, when set, is one allocation of the state's
+   * own holding them (a snapshot too large for its transaction's storage). During an
+   * event the state's vectors never shrink (removing keeps the capacity): putting a
+   * snapshot back writes its records into them. */
   void *block;
   size_t block_size;
   bool slots_lent;
@@ -491,9 +500,6 @@ void rt_state_free(BpRuntime *rt, RtState *s);
 /* A thread or a step of the state by its id, or NULL. */
 RtThread *rt_state_thread(RtState *s, uint32_t id);
 RtStep *rt_state_step(RtState *s, uint32_t id);
-/* A copy sharing every object (references counted) for an event's transaction: each
- * step's people are borrowed (RtStep.borrowed), not copied; false when out of memory. */
-bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to);
 
 /* The message thread t waits for (a W_MESSAGE thread): the pc of its RECEIVE, or
  * BPT_NO_PC when the instruction before t's pc is not one (only a crafted saved state). */

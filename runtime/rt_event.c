@@ -1,12 +1,14 @@
 /* rt_event.c — events: the public entry points that move an instance on (start, decide,
  * complete, command, advance, answer, fail, terminate) and the transactions they run in.
  *
- * Every event is a transaction (Tx): it works on a copy of the instance's state (whose
- * steps borrow their people, see rt_state_copy) and collects its effects for the host;
- * tx_commit swaps the copy in and delivers them through the host's callbacks, tx_abort
- * drops both and puts back the people a decision changed in place (rt_undo_rollback).
- * So an event that runs out of memory, or is refused, changes nothing. A program error
- * is not a refusal: the instance fails, and that is committed. */
+ * Every event is a transaction (Tx): it changes the instance's state in place after
+ * keeping a snapshot of it in the transaction's own storage (state_snapshot: no
+ * allocation for a state of a few records), and collects its effects for the host;
+ * tx_commit lets the snapshot go and delivers the effects through the host's callbacks,
+ * tx_abort puts the snapshot back (state_put_back), drops the effects and puts back the
+ * people a decision changed in place (rt_undo_rollback). So an event that runs out of
+ * memory, or is refused, changes nothing. A program error is not a refusal: the instance
+ * fails, and that is committed. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,12 @@
 #include "rt_vm.h"
 
 _Static_assert(sizeof(BpInstance) % _Alignof(Value) == 0, "an instance's slots follow it");
+/* The records a started instance has room for in its own allocation: the usual process
+ * waits on a step or two, with a thread each and a due time. */
+enum { INST_ROOM_THREADS = 2, INST_ROOM_STEPS = 2, INST_ROOM_TIMERS = 2 };
+_Static_assert(sizeof(Value) % _Alignof(RtThread) == 0 && (2 * sizeof(RtThread)) % _Alignof(RtStep) == 0 &&
+                   sizeof(RtStep) % _Alignof(RtTimer) == 0,
+               "an instance's records follow its slots, aligned");
 
 /* ---- transactions ---------------------------------------------------------------------------- */
 
@@ -24,9 +32,13 @@ static int64_t clock_now(BpInstance *inst) {
 
 static void changed_free(Tx *tx);
 static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
+static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size);
+static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap);
 
 static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
-  memset(tx, 0, offsetof(Tx, effects_lent));
+  memset(tx, 0, offsetof(Tx, s));
+  tx->err.code = RT_OK;
+  tx->err.msg[0] = '\0';
   tx->effects = rt_vec_lent(tx->effects_lent, TX_LENT_EFFECTS);
   tx->runq = rt_vec_lent(tx->runq_lent, TX_LENT_RUNQ);
   tx->undo = rt_vec_lent(tx->undo_lent, TX_LENT_UNDO);
@@ -47,10 +59,14 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
-  if (!rt_state_copy(tx->rt, &inst->s, &tx->s)) {
+  if (!state_snapshot(tx->rt, &inst->s, &tx->snap, tx->snap_room, sizeof tx->snap_room)) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
+  /* The event works on the instance's state; its steps borrow the snapshot's people
+   * (copied only if the event changes them: rt_people_own). */
+  tx->s = inst->s;
+  for (uint32_t i = 0; i < tx->s.steps.n; i++) RT_AT(tx->s.steps, RtStep, i)->borrowed = 1;
   /* The event writes the document's own fields, logging each write (rt_set_field). */
   tx->s.nfields = doc->nfields;
   tx->s.fields = doc->fields;
@@ -83,9 +99,11 @@ static void tx_abort(Tx *tx) {
   rt_undo_rollback(tx); /* the instance's own people as they were */
   fields_rollback(tx);  /* and the document's fields */
   tx->s.fields = NULL;  /* the document's */
+  tx->s.nfields = 0;
   rt_stack_clear(tx);
   changed_free(tx);
-  rt_state_free(tx->rt, &tx->s);
+  state_put_back(tx->rt, &tx->s, &tx->snap);
+  tx->inst->s = tx->s;
   rt_effects_free(tx->rt, &tx->effects);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
 }
@@ -102,10 +120,9 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.fields = NULL;
   tx->s.nfields = 0;
   tx->s.clock = tx->now;
-  RtState old = inst->s;
+  hand_over_people(&tx->snap, &tx->s);
   inst->s = tx->s;
-  hand_over_people(&old, &inst->s);
-  rt_state_free(tx->rt, &old);
+  rt_state_free(tx->rt, &tx->snap); /* what the event replaced or removed */
   rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
@@ -213,7 +230,8 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
     const BptParam *prm = &p->params[i];
     const BptSlot *slot = &p->slots[prm->slot];
     if (params && params[i].type != BPT_T_VOID) {
-      RtErr e = {0};
+      RtErr e;
+      RT_ERR_NONE(e);
       Value v;
       RtCode c = rt_convert(tx->rt, params[i], slot->type, &v, &e);
       if (c != RT_OK) {
@@ -259,9 +277,12 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   BpRuntime *rt = b->rt;
   const BptProcess *p = &b->b.processes[proc];
   *out = NULL;
-  /* One allocation: the instance, then the slots of its first state (lent to the state:
-   * the first event's copy replaces them). */
-  size_t size = sizeof(BpInstance) + rt_values_bytes(p->nslots);
+  /* One allocation: the instance, then the slots of its state and the first records of
+   * its threads, steps and timers (lent to the state, INST_ROOM_*; more move to an
+   * allocation of their own). Events change the state in place. */
+  size_t slots_size = rt_values_bytes(p->nslots);
+  size_t size = sizeof(BpInstance) + slots_size + INST_ROOM_THREADS * sizeof(RtThread) +
+                INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer);
   BpInstance *inst = rt_alloc(rt, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   inst->size = size;
@@ -274,6 +295,12 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->s.nslots = p->nslots;
   inst->s.slots = (Value *)(inst + 1);
   inst->s.slots_lent = true;
+  char *room = (char *)inst->s.slots + slots_size;
+  inst->s.threads = rt_vec_lent(room, INST_ROOM_THREADS);
+  room += INST_ROOM_THREADS * sizeof(RtThread);
+  inst->s.steps = rt_vec_lent(room, INST_ROOM_STEPS);
+  room += INST_ROOM_STEPS * sizeof(RtStep);
+  inst->s.timers = rt_vec_lent(room, INST_ROOM_TIMERS);
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;
@@ -743,7 +770,7 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
   *s = (RtState){0};
 }
 
-/* Room in a state copy's block for n elements of size sz (16-byte aligned). */
+/* Room in a block for n elements of size sz (16-byte aligned). */
 static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) & ~(size_t)15u; }
 
 /* Lends vec the next `cap` elements of the block at *at, with the n elements of `from`. */
@@ -756,57 +783,83 @@ static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uin
   *at += block_room(cap, sz);
 }
 
-/* Room to grow in an event's copy, so that the usual event adds to its vectors without
- * an allocation: a thread spawned and one resumed, a step opened with its timer. */
-enum { SPARE_THREADS = 2, SPARE_STEPS = 1, SPARE_TIMERS = 1 };
-
-bool rt_state_copy(BpRuntime *rt, const RtState *from, RtState *to) {
+/* The state FROM as it is, in TO, for an event to put back if it is dropped: the slots and
+ * the records of the five vectors copied into ROOM (or into one allocation, `block`, when
+ * they do not fit), every value counted (rt_state_free lets them go). The steps own their
+ * people; the working state's steps borrow them. False when out of memory. */
+static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size) {
   *to = *from;
   to->fields = NULL;
   to->nfields = 0;
-  to->slots = NULL;
-  to->slots_lent = false;
   to->block = NULL;
   to->block_size = 0;
-  to->threads = to->acts = to->steps = to->timers = to->calls = (RtVec){0};
-  to->message = (Value){0};
-  uint32_t cthreads = from->threads.n + SPARE_THREADS, csteps = from->steps.n + SPARE_STEPS,
-           ctimers = from->timers.n + SPARE_TIMERS;
-  size_t size = rt_values_bytes(from->nslots) + 16u + block_room(cthreads, sizeof(RtThread)) +
-                block_room(from->acts.n, sizeof(RtAct)) + block_room(csteps, sizeof(RtStep)) +
-                block_room(ctimers, sizeof(RtTimer)) + block_room(from->calls.n, sizeof(RtCall));
-  char *block = rt_realloc(rt, NULL, 0, size);
-  if (!block) return false;
-  to->block = block;
-  to->block_size = size;
+  size_t size = block_room(1, rt_values_bytes(from->nslots)) + block_room(from->threads.n, sizeof(RtThread)) +
+                block_room(from->acts.n, sizeof(RtAct)) + block_room(from->steps.n, sizeof(RtStep)) +
+                block_room(from->timers.n, sizeof(RtTimer)) + block_room(from->calls.n, sizeof(RtCall));
+  char *block = room;
+  if (size > room_size) {
+    block = rt_realloc(rt, NULL, 0, size);
+    if (!block) return false;
+    to->block = block;
+    to->block_size = size;
+  }
   size_t at = 0;
-  to->slots = (Value *)block; /* never NULL, as when the slots had an allocation of their own */
+  to->slots = (Value *)block;
   to->slots_lent = true;
   for (uint32_t i = 0; i < from->nslots; i++) {
     rt_ref_inline(from->slots[i]);
     to->slots[i] = from->slots[i];
   }
   at += block_room(1, rt_values_bytes(from->nslots));
-  vec_lend(block, &at, &from->threads, &to->threads, cthreads, sizeof(RtThread));
+  vec_lend(block, &at, &from->threads, &to->threads, from->threads.n, sizeof(RtThread));
   vec_lend(block, &at, &from->acts, &to->acts, from->acts.n, sizeof(RtAct));
-  vec_lend(block, &at, &from->timers, &to->timers, ctimers, sizeof(RtTimer));
+  vec_lend(block, &at, &from->timers, &to->timers, from->timers.n, sizeof(RtTimer));
   vec_lend(block, &at, &from->calls, &to->calls, from->calls.n, sizeof(RtCall));
-  vec_lend(block, &at, &from->steps, &to->steps, csteps, sizeof(RtStep));
+  vec_lend(block, &at, &from->steps, &to->steps, from->steps.n, sizeof(RtStep));
   rt_ref(from->message);
-  to->message = from->message;
   for (uint32_t i = 0; i < to->calls.n; i++) rt_ref_inline(RT_AT(to->calls, RtCall, i)->args);
   for (uint32_t i = 0; i < to->steps.n; i++) {
     RtStep *st = RT_AT(to->steps, RtStep, i);
-    st->borrowed = 1; /* copied only if the event changes them (rt_people_own) */
     rt_ref_inline(st->title);
     rt_ref_inline(st->offsets);
   }
   return true;
 }
 
-/* After a commit: the people of OLD's steps that the new state NOW still borrows become
- * NOW's (OLD forgets them, and NOW's steps own them), so freeing OLD frees only the
- * people the event replaced or removed. A step keeps its place relative to the others
+/* The n records of FROM written over VEC's (an event's working vector, which held them
+ * when the snapshot was taken and has not shrunk since: it has the room). */
+static void vec_put_back(RtVec *vec, const RtVec *from, size_t sz) {
+  if (from->n) memcpy(vec->v, from->v, (size_t)from->n * sz);
+  vec->n = from->n;
+}
+
+/* A dropped event: WORK, the instance's state as the event left it, lets go of its values
+ * and takes back SNAP's (state_snapshot), into its own storage; SNAP is emptied. The
+ * people WORK's steps borrow are SNAP's (put back as they were by rt_undo_rollback);
+ * those it owns are the event's copies, freed here. */
+static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap) {
+  rt_unref(rt, work->message);
+  rt_unref_all(rt, work->slots, work->nslots);
+  for (uint32_t i = 0; i < work->steps.n; i++) rt_step_free(rt, RT_AT(work->steps, RtStep, i));
+  for (uint32_t i = 0; i < work->calls.n; i++) rt_unref(rt, RT_AT(work->calls, RtCall, i)->args);
+  if (work->nslots) memcpy(work->slots, snap->slots, (size_t)work->nslots * sizeof(Value));
+  vec_put_back(&work->threads, &snap->threads, sizeof(RtThread));
+  vec_put_back(&work->acts, &snap->acts, sizeof(RtAct));
+  vec_put_back(&work->steps, &snap->steps, sizeof(RtStep));
+  vec_put_back(&work->timers, &snap->timers, sizeof(RtTimer));
+  vec_put_back(&work->calls, &snap->calls, sizeof(RtCall));
+  work->status = snap->status;
+  work->state = snap->state;
+  work->next_id = snap->next_id;
+  work->clock = snap->clock;
+  work->message = snap->message;
+  if (snap->block) rt_dealloc(rt, snap->block, snap->block_size);
+  *snap = (RtState){0};
+}
+
+/* At a commit: the people of OLD's steps (the snapshot's) that the new state NOW still
+ * borrows become NOW's (OLD forgets them, and NOW's steps own them), so freeing OLD frees
+ * only the people the event replaced or removed. A step keeps its place relative to the others
  * (steps are appended and removed in order), so the match is usually the next borrowed
  * step; any other is looked for. */
 static void hand_over_people(RtState *old, RtState *now) {

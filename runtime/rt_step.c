@@ -196,6 +196,30 @@ static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
   return tx->err.code == RT_OK;
 }
 
+/* Whether the users of WHO are each there once, for a few of them (a list made by USERS
+ * is; a crafted bundle's need not be): then they are a new step's people as they are. */
+static bool people_distinct(Value who) {
+  const RtList *l = who.u.l;
+  if (l->n > 16) return false;
+  for (uint32_t i = 1; i < l->n; i++)
+    for (uint32_t j = 0; j < i; j++)
+      if (rt_equal(l->items[j], l->items[i])) return false;
+  return true;
+}
+
+/* The people of a step that has none yet, from WHO (users, each once, a few). */
+static bool add_people_new(Tx *tx, RtStep *st, Value who) {
+  for (uint32_t i = 0; i < who.u.l->n; i++) {
+    RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
+    if (!who_p) return nomem(tx);
+    rt_ref(who.u.l->items[i]);
+    who_p->user = who.u.l->items[i];
+    if (!open_item(tx, st, who_p)) return false;
+  }
+  rt_people_index(tx->rt, st);
+  return true;
+}
+
 /* Adds the users of a WHO list to the step (each person once), opening their items. */
 bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "a step's people must be users, not %s", bpt_type_name(who.type));
@@ -203,9 +227,10 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
     if (who.u.l->items[i].type != BPT_T_USER) return rt_fail_at(tx, pc, "a step's people must be users");
   if (!rt_people_own(tx, st)) return false;
   rt_people_index_free(tx->rt, st); /* made again once everyone is in */
+  uint32_t before = st->people.n, n = who.u.l->n;
+  if (before == 0 && people_distinct(who)) return add_people_new(tx, st, who);
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
-  uint32_t before = st->people.n, n = who.u.l->n;
   Value all;
   if (n > UINT32_MAX / 32 - before) return rt_fail_at(tx, pc, "too many people on one step");
   if (!rt_list_new(tx->rt, BPT_T_USERS, before + n, &all)) return nomem(tx);

@@ -385,7 +385,28 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
 }
 
 /* USERS n: the union of users and user lists, each person once, in order. */
+/* Whether LIST (users) is already what make_users would make of it alone: a few users
+ * (RT_USERS_FEW), none unset, each once. */
+enum { RT_USERS_FEW = 16 };
+static bool users_as_made(Value list) {
+  const RtList *l = list.u.l;
+  if (list.type != BPT_T_USERS || l->n > RT_USERS_FEW) return false;
+  for (uint32_t i = 0; i < l->n; i++) {
+    if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
+    for (uint32_t j = 0; j < i; j++)
+      if (rt_equal(l->items[j], l->items[i])) return false;
+  }
+  return true;
+}
+
 static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
+  /* `approve voters`: a list that is already each person once is the result itself
+   * (lists are immutable: shared, counted). */
+  if (n == 1 && users_as_made(vals[0])) {
+    rt_ref(vals[0]);
+    *out = vals[0];
+    return true;
+  }
   uint32_t total = 0;
   for (unsigned i = 0; i < n; i++) {
     if (vals[i].type == BPT_T_USER) total++;
@@ -408,7 +429,8 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     rt_unref(tx->rt, *out);
     return nomem(tx);
   }
-  RtErr e = {0};
+  RtErr e;
+  RT_ERR_NONE(e);
   if (rt_users_bounded(out, &e) == RT_OK) return true;
   rt_unref(tx->rt, *out);
   *out = (Value){0};
@@ -418,7 +440,8 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
 static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
   char room[RT_BUF_ROOM];
   RtBuf b = rt_buf_on(room, sizeof room);
-  RtErr e = {0};
+  RtErr e;
+  RT_ERR_NONE(e);
   for (unsigned i = 0; i < n; i++)
     if (rt_text(tx->rt, &b, vals[i], &e) != RT_OK) {
       rt_buf_free(tx->rt, &b);

@@ -49,6 +49,9 @@ typedef struct RtFieldUndo {
 
 enum { TX_INLINE_FIELDS = 32 };
 enum { TX_LENT_EFFECTS = 4, TX_LENT_RUNQ = 8, TX_LENT_UNDO = 2, TX_LENT_FIELD_UNDO = 4 };
+/* Bytes of a transaction's storage for its snapshot of the state: a state whose slots
+ * and records fit (a few steps, threads and timers) needs no allocation. */
+enum { TX_SNAP_ROOM = 2048 };
 
 typedef struct Tx {
   BpInstance *inst;
@@ -57,13 +60,11 @@ typedef struct Tx {
   const BptProcess *p;
   const RtProc *rp;
   const uint8_t *code;
-  RtState s;
   RtVec effects; /* Effect */
   RtVec runq;    /* uint32_t: ready threads, by id */
   RtVec undo;    /* RtUndo: people changed in the instance's own vectors */
   int64_t now;
   uint32_t budget;
-  RtErr err;     /* RT_NOMEM: the event is dropped */
   int sp;        /* the operand stack's depth (`stack`, below) */
   const char *end_node; /* the graph node of the last END run (where the instance completes) */
   /* An advance of the clock: how many timers it fired, and whether an earlier call of the
@@ -78,19 +79,24 @@ typedef struct Tx {
   /* A fragment (`when`, `by`) under way: its result and error. */
   bool in_fragment;
   Value frag_result;
-  RtErr frag_err;
   /* A message under delivery (bp_message): its payload, read by MSG_TAKE. */
   const Value *msg_values;
   const BpArg *msg_fields;
   size_t msg_n;
-  /* Not cleared by tx_begin (it clears what comes before effects_lent). The first
+  /* Not cleared by tx_begin (it clears what comes before s): the states and
+   * the errors, which it sets (the fragment's error: rt_run_fragment), then the first
    * elements of effects, runq, undo and field_undo (rt_vec_lent): most events need no
    * allocation for them. */
+  RtState s;     /* the instance's state, which the event changes in place */
+  RtState snap;  /* the state as it was (tx_begin): put back if the event is dropped */
+  RtErr err;     /* RT_NOMEM: the event is dropped */
+  RtErr frag_err;
   Effect effects_lent[TX_LENT_EFFECTS];
   uint32_t runq_lent[TX_LENT_RUNQ];
   RtUndo undo_lent[TX_LENT_UNDO];
   RtFieldUndo field_undo_lent[TX_LENT_FIELD_UNDO];
   Value stack[BPT_STACK_MAX]; /* the operand stack: nothing above sp is read */
+  _Alignas(16) unsigned char snap_room[TX_SNAP_ROOM]; /* lent to `snap` */
 } Tx;
 
 static inline bool nomem(Tx *tx) {

@@ -796,6 +796,42 @@ static void test_every_allocation_fails_once_after(void **state) {
   assert_true(n > 50);
 }
 
+/* An event changes the instance's state in place after keeping a snapshot of it, in its
+ * transaction's storage when it fits (2 KB) and in an allocation of its own when not. A
+ * process of 130 int variables (2,080 bytes of slots) takes the second way, and its
+ * three parallel tasks outgrow the room a started instance has for its steps and
+ * threads: every allocation failing in turn, a dropped event leaves the saved bytes as
+ * they were, and nothing leaks. */
+static BpInstance *start_wide(World *w, BpStatus *st) {
+  BpArg args[] = {arg("a", bp_user("ann")), arg("b", bp_user("bob")), arg("c", bp_user("cy"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "wide", NULL, args, 3, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_wide_state(void **state) {
+  (void)state;
+  FILE *f = fopen("build-wide.bp", "w");
+  fputs("process wide {\n  param a: user\n  param b: user\n  param c: user\n", f);
+  for (int i = 1; i <= 130; i++) fprintf(f, "  var v%d: int = %d\n", i, i);
+  fputs("  parallel {\n"
+        "    branch {\n      task a \"A {v1}\"\n      v1 = v1 + 100\n    }\n"
+        "    branch {\n      task b \"B {v2}\"\n      v130 = v130 + v2\n    }\n"
+        "    branch {\n      task c \"C\"\n      v3 = v1 + v130\n    }\n"
+        "  }\n  task a \"Last {v3}\"\n}\n",
+        f);
+  fclose(f);
+  static const Ev evs[] = {
+      {EV_COMPLETE, "bob", NULL, 0},  {EV_SAVE_RESTORE, NULL, NULL, 0}, {EV_COMPLETE, "ann", "ok", 0},
+      {EV_COMPLETE, "cy", NULL, 0},   {EV_COMPLETE, "ann", NULL, 0},
+  };
+  long n = fault_sweep("build-wide.bp", start_wide, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  remove("build-wide.bp");
+  printf("a state larger than a transaction's storage: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 30);
+}
+
 /* An `after` handler repeating every minute with no end, over 10,000 years: one advance is
  * one event, and it fails as a timer that keeps re-arming itself, fast and in bounded
  * memory; a period of zero fails the instance when the step opens. */
@@ -1556,6 +1592,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_timers),
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
+      cmocka_unit_test(test_every_allocation_fails_once_wide_state),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
