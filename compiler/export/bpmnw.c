@@ -376,22 +376,39 @@ static const char *root_ref(Writer *W, char kind, const char *name) {
   return id;
 }
 
+/* role("name") with a name a group list can hold (no comma, not empty). */
+static bool is_role_of_name(const IrExpr *u) {
+  if (u->kind != IR_X_CALL || !str_eq(u->u.call.fn, "role") || u->u.call.n != 1) return false;
+  const IrExpr *a = u->u.call.args[0];
+  return a->kind == IR_X_STRING && a->u.str.len && !memchr(a->u.str.s, ',', a->u.str.len) &&
+         !memchr(a->u.str.s, 0, a->u.str.len) && !(a->u.str.len >= 2 && a->u.str.s[0] == '$' && a->u.str.s[1] == '{');
+}
+
 /* Assignees and votes where a modeler (Camunda's) shows them. */
 static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
   const IrHuman *h = &n->u.human;
-  StrBuf b;
+  StrBuf b, groups;
   sb_init(&b);
+  sb_init(&groups);
+  uint32_t users = 0;
   for (uint32_t i = 0; i < h->who.n; i++) {
-    if (i) sb_putc(&b, ',');
     const IrExpr *u = h->who.who[i];
+    if (is_role_of_name(u)) { /* role("sales"): a candidate group, as Camunda names one */
+      if (groups.len) sb_putc(&groups, ',');
+      sb_putn(&groups, u->u.call.args[0]->u.str.s, u->u.call.args[0]->u.str.len);
+      continue;
+    }
+    if (users++) sb_putc(&b, ',');
     if (u->kind == IR_X_USER) sb_putn(&b, u->u.str.s, u->u.str.len); /* a user id, as modelers write it */
     else sb_puts(&b, expr_text(W, p, u));
   }
   bool multi = (n->kind == IR_APPROVE || n->kind == IR_REVIEW) && h->who.n == 1 &&
-               h->who.who[0]->type->kind == T_LIST;
+               h->who.who[0]->type->kind == T_LIST && !groups.len;
   if (!multi && b.len) attr(W, h->who.n == 1 && h->who.who[0]->type->kind == T_USER ? "camunda:assignee"
                                                                                      : "camunda:candidateUsers",
                             b.data);
+  if (groups.len) attr(W, "camunda:candidateGroups", groups.data);
+  sb_free(&groups);
   if (h->nfields) {
     start(W, "bpmn:extensionElements");
     start(W, "camunda:formData");
