@@ -1462,6 +1462,69 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
   return BP_OK;
 }
 
+/* Restoring reads the slots and the five record vectors into storage on the stack (the
+ * usual state fits: LEND_*), then puts them, at their exact size, after the instance in
+ * its allocation, lent to its state as a started instance's first slots are: the first
+ * event's copy replaces them, and freeing the instance frees them. A vector that outgrew
+ * its stack storage while it was read keeps the allocation it moved to. */
+enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TIMERS = 8, LEND_CALLS = 4 };
+
+static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
+
+/* Bytes the vector takes in the instance's block: its elements, if they are still on the stack. */
+static size_t lent_room(const RtVec *v, size_t sz) { return (v->cap & RT_VEC_LENT) ? room16((size_t)v->n * sz) : 0; }
+
+/* Moves a vector still on the stack into the block at *at. */
+static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
+  if (!(v->cap & RT_VEC_LENT)) return;
+  uint32_t n = v->n;
+  if (n == 0) {
+    *v = (RtVec){0};
+    return;
+  }
+  memcpy(block + *at, v->v, (size_t)n * sz);
+  *v = rt_vec_lent(block + *at, n);
+  v->n = n;
+  *at += room16((size_t)n * sz);
+}
+
+/* The instance of a restored version 4 state, in one allocation with its slots and
+ * records (see LEND_*); on failure frees what the state holds. */
+static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
+  size_t head = room16(sizeof(BpInstance));
+  size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
+                lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
+                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall));
+  char *block = rt_realloc(b->rt, NULL, 0, size);
+  if (!block) {
+    rt_state_free(b->rt, s);
+    if (made) bp_doc_release(made);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  BpInstance *inst = (BpInstance *)block;
+  memset(inst, 0, sizeof *inst);
+  size_t at = head;
+  if (s->slots_lent) { /* else the slots have an allocation of their own */
+    memcpy(block + at, s->slots, rt_values_bytes(s->nslots));
+    s->slots = (Value *)(block + at);
+    at += room16(rt_values_bytes(s->nslots));
+  }
+  lend_from_stack(block, &at, &s->threads, sizeof(RtThread));
+  lend_from_stack(block, &at, &s->acts, sizeof(RtAct));
+  lend_from_stack(block, &at, &s->steps, sizeof(RtStep));
+  lend_from_stack(block, &at, &s->timers, sizeof(RtTimer));
+  lend_from_stack(block, &at, &s->calls, sizeof(RtCall));
+  inst->size = size;
+  inst->b = b;
+  inst->rt = b->rt;
+  inst->proc = proc;
+  inst->s = *s;
+  inst->doc = doc ? doc : made;
+  if (doc) doc->refs++;
+  *out = inst;
+  return BP_OK;
+}
+
 BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len, BpInstance **out,
                              BpError *err) {
   if (!b || !out || (len && !bytes)) return rt_fail_status(err, BP_EINVAL, "bp_instance_restore: missing argument");
@@ -1497,14 +1560,36 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
    * written); with the host's document, they are read and dropped. */
   BpDoc *made = NULL;
   Value *fields = NULL;
+  Value fields_few[LEND_SLOTS];
   if (!doc) {
     if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     fields = made->fields;
+  } else if (nfields <= LEND_SLOTS) {
+    memset(fields_few, 0, sizeof fields_few);
+    fields = fields_few;
   } else {
     fields = rt_alloc(rt, rt_values_bytes(nfields));
   }
+  /* The slots and records are read into the stack (adopt_v4 moves them). */
+  Value slots_few[LEND_SLOTS];
+  RtThread threads[LEND_THREADS];
+  RtAct acts[LEND_ACTS];
+  RtStep steps[LEND_STEPS];
+  RtTimer timers[LEND_TIMERS];
+  RtCall calls[LEND_CALLS];
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
-  s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+  if (p->nslots <= LEND_SLOTS) {
+    memset(slots_few, 0, sizeof slots_few);
+    s.slots = slots_few;
+    s.slots_lent = true;
+  } else {
+    s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+  }
+  s.threads = rt_vec_lent(threads, LEND_THREADS);
+  s.acts = rt_vec_lent(acts, LEND_ACTS);
+  s.steps = rt_vec_lent(steps, LEND_STEPS);
+  s.timers = rt_vec_lent(timers, LEND_TIMERS);
+  s.calls = rt_vec_lent(calls, LEND_CALLS);
   in.s = &s;
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
@@ -1515,7 +1600,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
       ok = out_of_memory(&in);
   if (doc && fields) {
     rt_unref_all(rt, fields, nfields);
-    rt_dealloc(rt, fields, rt_values_bytes(nfields));
+    if (fields != fields_few) rt_dealloc(rt, fields, rt_values_bytes(nfields));
   }
   if (!ok) {
     if (made) bp_doc_release(made);
@@ -1523,7 +1608,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt(b, (uint16_t)proc, doc, made, &s, out, err);
+  return adopt_v4(b, (uint16_t)proc, doc, made, &s, out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload
