@@ -25,6 +25,7 @@
  * layout: magic "BPS\x1A", u8 version 3, u8 flags 0, u16 process, u32 bundle crc, u32
  * payload size, u32 CRC-32C of the payload; every field of every record, values tagged). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,21 +50,28 @@ typedef struct Io {
   const uint8_t *at;     /* reading */
   size_t left;
   bool bad, nomem;
-  char why[160];
   /* Version 4 (both directions): the state (timers find their step in it), its clock (times
    * are written from it), the last id of the records being read or written (ids are written
-   * as rises), and the strings written whole so far, which later ones may name. */
+   * as rises), and the strings written whole so far (seen, below), which later ones may name. */
   RtState *s;
   int64_t clock;
   uint32_t last_id;
   uint32_t nseen;
-  RtStr *seen[MAX_SEEN];
   /* Writing: the bytes, in `stack` until they outgrow it. */
   uint8_t *w;
   size_t wlen, wcap;
   bool wheap, toolong;
+  /* From here on nothing is read before it is written: io_start does not clear it. */
+  char why[160];
+  RtStr *seen[MAX_SEEN];
   uint8_t stack[256];
 } Io;
+
+/* An Io with every member before `why` zero (the arrays after it are large, and need not be). */
+static void io_start(Io *io) {
+  memset(io, 0, offsetof(Io, why));
+  io->why[0] = '\0';
+}
 
 static bool bad(Io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool bad(Io *io, const char *fmt, ...) {
@@ -101,20 +109,29 @@ static bool grow(Io *io, size_t n) {
   return true;
 }
 
-static void put_bytes(Io *io, const void *p, size_t n) {
+static inline void put_bytes(Io *io, const void *p, size_t n) {
   if (io->wlen + n > io->wcap && !grow(io, n)) return;
   if (n) memcpy(io->w + io->wlen, p, n);
   io->wlen += n;
 }
 
-static uint8_t get_byte(Io *io) {
+static inline uint8_t get_byte(Io *io) {
   if (io->bad) return 0;
   if (io->left < 1) return bad(io, "it ends too soon"), 0;
   io->left--;
   return *io->at++;
 }
 
-static void put_uv(Io *io, uint64_t v) {
+static void put_uv_long(Io *io, uint64_t v);
+static inline void put_uv(Io *io, uint64_t v) {
+  if (v < 0x80 && io->wlen < io->wcap) { /* one byte: most of them */
+    io->w[io->wlen++] = (uint8_t)v;
+    return;
+  }
+  put_uv_long(io, v);
+}
+
+static void put_uv_long(Io *io, uint64_t v) {
   if (io->wlen + 10 > io->wcap && !grow(io, 10)) return;
   uint8_t *b = io->w + io->wlen;
   size_t n = 0;
@@ -128,11 +145,16 @@ static void put_uv(Io *io, uint64_t v) {
 
 /* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
  * that restoring and saving again gives the same bytes). */
-static uint64_t get_uv(Io *io) {
+static uint64_t get_uv_long(Io *io);
+static inline uint64_t get_uv(Io *io) {
   if (io->left && io->at[0] < 0x80 && !io->bad) { /* one byte: most of them */
     io->left--;
     return *io->at++;
   }
+  return get_uv_long(io);
+}
+
+static uint64_t get_uv_long(Io *io) {
   uint64_t v = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     uint8_t b = get_byte(io);
@@ -146,7 +168,7 @@ static uint64_t get_uv(Io *io) {
 }
 
 /* A raw byte of at most max. */
-static void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
+static inline void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
   if (!io->reading) {
     put_bytes(io, v, 1);
     return;
@@ -157,7 +179,7 @@ static void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
 }
 
 /* An unsigned varint of at most max. */
-static uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
+static inline uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
   if (!io->reading) {
     put_uv(io, v);
     return v;
@@ -168,12 +190,12 @@ static uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
   return io->bad ? 0 : v;
 }
 
-static void io_u32(Io *io, uint32_t *v, uint32_t max, const char *what) {
+static inline void io_u32(Io *io, uint32_t *v, uint32_t max, const char *what) {
   uint32_t got = (uint32_t)io_uint(io, *v, max, what);
   if (io->reading) *v = got;
 }
 
-static void io_u16(Io *io, uint16_t *v, uint16_t max, const char *what) {
+static inline void io_u16(Io *io, uint16_t *v, uint16_t max, const char *what) {
   uint16_t got = (uint16_t)io_uint(io, *v, max, what);
   if (io->reading) *v = got;
 }
@@ -184,7 +206,7 @@ static void io_u64(Io *io, uint64_t *v, const char *what) {
 }
 
 /* A signed varint (zigzag) in [lo, hi]. */
-static void io_int(Io *io, int64_t *v, int64_t lo, int64_t hi, const char *what) {
+static inline void io_int(Io *io, int64_t *v, int64_t lo, int64_t hi, const char *what) {
   if (!io->reading) {
     put_uv(io, ((uint64_t)*v << 1) ^ (uint64_t)(*v >> 63));
     return;
@@ -1407,7 +1429,12 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   *bytes = NULL;
   *len = 0;
   /* Writing only reads the state: the cast lets one function serve both directions. */
-  Io io = {.rt = inst->rt, .b = inst->b, .p = &inst->b->b.processes[inst->proc], .s = (RtState *)&inst->s};
+  Io io;
+  io_start(&io);
+  io.rt = inst->rt;
+  io.b = inst->b;
+  io.p = &inst->b->b.processes[inst->proc];
+  io.s = (RtState *)&inst->s;
   io.w = io.stack;
   io.wcap = sizeof io.stack;
   uint8_t header[HEADER_4] = {SAVE_MAGIC_4[0], SAVE_MAGIC_4[1], SAVE_VERSION};
@@ -1548,7 +1575,13 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     return rt_fail_status(err, BP_EBADDATA, "the state was saved with another bundle (checksum %08x, this one is %08x)",
                           get_u32_at(bytes + 3), b->b.crc);
   BpRuntime *rt = b->rt;
-  Io in = {.rt = rt, .reading = true, .b = b, .at = bytes + HEADER_4, .left = len - HEADER_4 - TRAILER_4};
+  Io in;
+  io_start(&in);
+  in.rt = rt;
+  in.reading = true;
+  in.b = b;
+  in.at = bytes + HEADER_4;
+  in.left = len - HEADER_4 - TRAILER_4;
   uint64_t proc = get_uv(&in);
   if (in.bad || proc >= b->b.nprocesses)
     return rt_fail_status(err, BP_EBADDATA, "the saved state names a process that is not there");
@@ -1565,7 +1598,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     fields = made->fields;
   } else if (nfields <= LEND_SLOTS) {
-    memset(fields_few, 0, sizeof fields_few);
+    memset(fields_few, 0, rt_values_bytes(nfields));
     fields = fields_few;
   } else {
     fields = rt_alloc(rt, rt_values_bytes(nfields));
@@ -1579,7 +1612,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   RtCall calls[LEND_CALLS];
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
   if (p->nslots <= LEND_SLOTS) {
-    memset(slots_few, 0, sizeof slots_few);
+    memset(slots_few, 0, rt_values_bytes(p->nslots));
     s.slots = slots_few;
     s.slots_lent = true;
   } else {
