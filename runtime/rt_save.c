@@ -115,6 +115,11 @@ static inline void put_bytes(Io *io, const void *p, size_t n) {
   io->wlen += n;
 }
 
+static inline void put_byte(Io *io, uint8_t b) {
+  if (io->wlen < io->wcap) io->w[io->wlen++] = b;
+  else put_bytes(io, &b, 1);
+}
+
 static inline uint8_t get_byte(Io *io) {
   if (io->bad) return 0;
   if (io->left < 1) return bad(io, "it ends too soon"), 0;
@@ -1040,9 +1045,39 @@ static bool v4_record(Io *io, Value *v, int depth) {
   return true;
 }
 
+/* The scalars most values are (int, date, datetime, duration, bool) as v4_value writes and
+ * reads them, without its general path: true when `type` is one of them (then done, or
+ * io->bad). */
+static inline bool v4_scalar(Io *io, Value *v, uint8_t type) {
+  switch (type) {
+  case BPT_T_INT:
+  case BPT_T_DATE:
+  case BPT_T_DATETIME:
+  case BPT_T_DURATION:
+    if (!io->reading) {
+      put_uv(io, ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63));
+    } else {
+      uint64_t u = get_uv(io);
+      if (!io->bad) *v = (Value){.type = type, .u.i = (int64_t)(u >> 1) ^ -(int64_t)(u & 1)};
+    }
+    return true;
+  case BPT_T_BOOL:
+    if (!io->reading) {
+      put_byte(io, v->u.i != 0);
+    } else {
+      uint8_t b = get_byte(io);
+      if (!io->bad && b > 1) bad(io, "a bool %u is out of range (at most 1)", b);
+      if (!io->bad) *v = (Value){.type = BPT_T_BOOL, .u.i = b};
+    }
+    return true;
+  default: return false;
+  }
+}
+
 /* A value of type `type` (set, not unset), without its tag. Reading: *v is VOID, and is
  * set only to a whole value (which the caller frees). */
 static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
+  if (v4_scalar(io, v, type)) return !io->bad;
   Value x = io->reading ? (Value){.type = type} : *v;
   switch (type) {
   case BPT_T_STRING:
@@ -1075,8 +1110,9 @@ static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
 /* A value with its tag first: its type, plus UNSET_TAG for an unset date (which has
  * nothing more). */
 static bool v4_tagged(Io *io, Value *v, int depth) {
-  uint8_t tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0));
-  io_byte(io, &tag, UINT8_MAX, "a value's tag");
+  uint8_t tag;
+  if (!io->reading) put_byte(io, tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0)));
+  else tag = get_byte(io);
   if (io->bad) return false;
   uint8_t type = tag & (uint8_t)~UNSET_TAG;
   if (io->reading) {
@@ -1089,6 +1125,7 @@ static bool v4_tagged(Io *io, Value *v, int depth) {
     *v = (Value){0};
   }
   if (type == BPT_T_VOID || (tag & UNSET_TAG)) return true;
+  if (v4_scalar(io, v, type)) return !io->bad;
   return v4_value(io, v, type, depth);
 }
 
@@ -1124,7 +1161,7 @@ static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
  * (only when `odd`), then those values. FIELDS: a document's, which are written when they
  * differ from a new document's (and reading leaves the others as they are); else slots,
  * written when they hold something. */
-static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd) {
+static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, uint64_t initial) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
@@ -1132,7 +1169,9 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd) {
     for (uint32_t i = 0; i < m && !io->reading; i++) {
       Value v = vals[g + i];
       uint8_t declared = fields ? dt->fields[g + i].type : io->p->slots[g + i].type;
-      bool skip = fields ? field_is_initial(io->b, &dt->fields[g + i], v) : v.type == BPT_T_VOID;
+      bool skip = !fields ? v.type == BPT_T_VOID
+                  : g + i < 64 ? (initial >> (g + i) & 1) != 0
+                               : field_is_initial(io->b, &dt->fields[g + i], v);
       if (!skip) written |= (uint8_t)(1u << i), tagged |= (uint8_t)(odd_value(v, declared) << i);
     }
     io_byte(io, &written, (uint8_t)((1u << m) - 1), "which values are written");
@@ -1376,25 +1415,35 @@ static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char
 enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, H_ACTS = 128, H_CALLS = 256,
        H_ODD_FIELDS = 512, H_ODD_SLOTS = 1024, H_ALL = 2047 };
 
-static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields) {
+/* Whether any value written is tagged; for fields, *initial gets a bit for each of the
+ * first 64 that is as in a new document (v4_values then need not compare it again). */
+static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields, uint64_t *initial) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
+  bool odd = false;
+  *initial = 0;
   for (uint32_t i = 0; i < n; i++) {
-    if (fields ? field_is_initial(io->b, &dt->fields[i], v[i]) : v[i].type == BPT_T_VOID) continue;
-    if (odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type)) return true;
+    if (fields ? field_is_initial(io->b, &dt->fields[i], v[i]) : v[i].type == BPT_T_VOID) {
+      if (i < 64) *initial |= (uint64_t)1 << i;
+      continue;
+    }
+    if (odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type)) {
+      odd = true;
+      if (!fields || n > 64) break; /* the rest is only for fields' bits */
+    }
   }
-  return false;
+  return odd;
 }
 
 /* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
  * slots, the sections. The document's fields travel with it (fields, nfields). */
 static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   const BptProcess *p = io->p;
-  uint64_t h = 0;
+  uint64_t h = 0, initial = 0, unused;
   if (!io->reading)
     h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
         (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
-        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (any_odd(io, fields, nfields, true) ? H_ODD_FIELDS : 0) |
-        (any_odd(io, s->slots, s->nslots, false) ? H_ODD_SLOTS : 0);
+        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (any_odd(io, fields, nfields, true, &initial) ? H_ODD_FIELDS : 0) |
+        (any_odd(io, s->slots, s->nslots, false, &unused) ? H_ODD_SLOTS : 0);
   h = io_uint(io, h, H_ALL, "the state's flags");
   if (io->reading) {
     s->status = h & 3;
@@ -1408,7 +1457,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   io_secs(io, &s->clock, 0);
   io->clock = s->clock;
   if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
-  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS) || !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS))
+  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, initial) ||
+      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, 0))
     return false;
   v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
   v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);
