@@ -57,6 +57,9 @@ typedef struct Io {
   int64_t clock;
   uint32_t last_id;
   uint32_t nseen;
+  /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
+  RtPerson *pool;
+  uint32_t pool_left;
   /* Writing: the bytes, in `stack` until they outgrow it. */
   uint8_t *w;
   size_t wlen, wcap;
@@ -1331,7 +1334,12 @@ static void v4_step(Io *io, void *rec) {
     if (io->reading) x->type = BPT_T_DURATION;
     io_int(io, &x->u.i, INT64_MIN, INT64_MAX, "a reminder's offset");
   }
+  if (io->reading && io->pool_left) st->people = rt_vec_lent(io->pool, io->pool_left);
   io_vec(io, &st->people, sizeof(RtPerson), "the people count", v4_person);
+  if (io->reading && (st->people.cap & RT_VEC_LENT)) { /* still in the pool: the next step's go after them */
+    io->pool += st->people.n;
+    io->pool_left -= st->people.n;
+  }
   if (!io->reading || io->bad) return;
   if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
   else if (!BPT_MODE_HAS_PERCENT(p->steps[st->t].mode) && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
@@ -1539,17 +1547,26 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
   return BP_OK;
 }
 
-/* Restoring reads the slots and the five record vectors into storage on the stack (the
- * usual state fits: LEND_*), then puts them, at their exact size, after the instance in
- * its allocation, lent to its state as a started instance's first slots are: the first
- * event's copy replaces them, and freeing the instance frees them. A vector that outgrew
+/* Restoring reads the slots, the five record vectors and the steps' people into storage
+ * on the stack (the usual state fits: LEND_*), then puts them, at their exact size, after
+ * the instance in its allocation, lent to its state as a started instance's first slots
+ * are: the first event's copy replaces them (a step's people it may take over: they stay
+ * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that outgrew
  * its stack storage while it was read keeps the allocation it moved to. */
-enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TIMERS = 8, LEND_CALLS = 4 };
+enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TIMERS = 8, LEND_CALLS = 4,
+       LEND_PEOPLE = 8 /* of all steps together */ };
 
 static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
 
 /* Bytes the vector takes in the instance's block: its elements, if they are still on the stack. */
 static size_t lent_room(const RtVec *v, size_t sz) { return (v->cap & RT_VEC_LENT) ? room16((size_t)v->n * sz) : 0; }
+
+/* Bytes the steps' people take in the instance's block (those still in the restore's pool). */
+static size_t people_room(const RtVec *steps) {
+  size_t n = 0;
+  for (uint32_t i = 0; i < steps->n; i++) n += lent_room(&RT_AT(*steps, RtStep, i)->people, sizeof(RtPerson));
+  return n;
+}
 
 /* Moves a vector still on the stack into the block at *at. */
 static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
@@ -1571,7 +1588,7 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Rt
   size_t head = room16(sizeof(BpInstance));
   size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
                 lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
-                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall));
+                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps);
   char *block = rt_realloc(b->rt, NULL, 0, size);
   if (!block) {
     rt_state_free(b->rt, s);
@@ -1591,6 +1608,7 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Rt
   lend_from_stack(block, &at, &s->steps, sizeof(RtStep));
   lend_from_stack(block, &at, &s->timers, sizeof(RtTimer));
   lend_from_stack(block, &at, &s->calls, sizeof(RtCall));
+  for (uint32_t i = 0; i < s->steps.n; i++) lend_from_stack(block, &at, &RT_AT(s->steps, RtStep, i)->people, sizeof(RtPerson));
   inst->size = size;
   inst->b = b;
   inst->rt = b->rt;
@@ -1660,6 +1678,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   RtStep steps[LEND_STEPS];
   RtTimer timers[LEND_TIMERS];
   RtCall calls[LEND_CALLS];
+  RtPerson people[LEND_PEOPLE];
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
   if (p->nslots <= LEND_SLOTS) {
     memset(slots_few, 0, rt_values_bytes(p->nslots));
@@ -1673,6 +1692,8 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   s.steps = rt_vec_lent(steps, LEND_STEPS);
   s.timers = rt_vec_lent(timers, LEND_TIMERS);
   s.calls = rt_vec_lent(calls, LEND_CALLS);
+  in.pool = people;
+  in.pool_left = LEND_PEOPLE;
   in.s = &s;
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
