@@ -555,6 +555,20 @@ static int cmp_ids(const void *ctx, uint32_t a, uint32_t b) {
   return a < b ? -1 : a > b;
 }
 
+/* rt_sort, by insertion for up to SMALL items (at most SMALL * SMALL / 2 comparisons; the
+ * usual few ids come nearly in order, and a heap sort's set-up costs more than sorting them). */
+static void sort_few(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx) {
+  if (n > SMALL) {
+    rt_sort(a, n, cmp, ctx);
+    return;
+  }
+  for (uint32_t i = 1; i < n; i++) {
+    uint32_t x = a[i], j = i;
+    for (; j > 0 && cmp(ctx, a[j - 1], x) > 0; j--) a[j] = a[j - 1];
+    a[j] = x;
+  }
+}
+
 /* Every id (threads, activations, steps, calls, open items) was given once. */
 static bool ids_unique(Io *io, const RtState *s) {
   size_t n = (size_t)s->threads.n + s->acts.n + s->steps.n + s->calls.n;
@@ -575,7 +589,7 @@ static bool ids_unique(Io *io, const RtState *s) {
       if (item) ids[k++] = item;
     }
   }
-  rt_sort(ids, k, cmp_ids, NULL);
+  sort_few(ids, k, cmp_ids, NULL);
   bool ok = true;
   for (uint32_t i = 0; i < k && ok; i++)
     ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
@@ -606,7 +620,7 @@ static bool people_consistent(Io *io, const RtStep *st) {
   uint32_t *order = n <= SMALL ? small : rt_alloc(io->rt, bytes);
   if (!order) return out_of_memory(io);
   for (uint32_t k = 0; k < n; k++) order[k] = k;
-  rt_sort(order, n, cmp_people, st);
+  sort_few(order, n, cmp_people, st);
   bool ok = true;
   for (uint32_t k = 1; k < n && ok; k++) ok = cmp_people(st, order[k - 1], order[k]) != 0;
   /* The orders of the acts: one each, 1..acted (the same array, now by order). */
@@ -614,7 +628,7 @@ static bool people_consistent(Io *io, const RtStep *st) {
     const RtPerson *who = RT_AT(st->people, RtPerson, k);
     if (who->act != P_NONE) order[j++] = who->order;
   }
-  if (ok) rt_sort(order, acted, cmp_ids, NULL);
+  if (ok) sort_few(order, acted, cmp_ids, NULL);
   for (uint32_t k = 0; k < acted && ok; k++) ok = order[k] == k + 1;
   if (order != small) rt_dealloc(io->rt, order, bytes);
   return ok || bad(io, "a person named twice on a step, or two acts at one place of its order");
