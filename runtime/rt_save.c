@@ -472,7 +472,7 @@ static void io_call(Io *io, void *rec) {
 
 /* A slot or field value must be of its declared type (or nothing, for slots); a for
  * loop's hidden slots hold what the loop put there. */
-static bool fits_declared(Value v, uint8_t declared, int slot_kind) {
+static inline bool fits_declared(Value v, uint8_t declared, int slot_kind) {
   if (slot_kind == BPT_SLOT_HIDDEN) return true;
   if (v.type == BPT_T_VOID) return slot_kind >= 0;
   if (v.type == declared) return true;
@@ -719,7 +719,7 @@ static int cmp_address(const void *ctx, uint32_t a, uint32_t b) {
   return x < y ? -1 : x > y;
 }
 
-static bool is_text_type(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
+static inline bool is_text_type(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
 
 bool rt_save_index_new(BpBundle *b) {
   BpRuntime *rt = b->rt;
@@ -777,7 +777,7 @@ typedef struct Piece {
   uint32_t from, len; /* the bytes of the title it stands for */
 } Piece;
 
-static void remember(Io *io, RtStr *s) {
+static inline void remember(Io *io, RtStr *s) {
   if (io->nseen < MAX_SEEN) io->seen[io->nseen++] = s;
 }
 
@@ -857,7 +857,7 @@ static void put_string(Io *io, RtStr *s, bool title) {
 }
 
 /* Inline text of len bytes at io->at, checked; not consumed. */
-static bool text_here(Io *io, uint64_t len) {
+static inline bool text_here(Io *io, uint64_t len) {
   if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
   if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
@@ -1147,7 +1147,7 @@ static bool v4_tagged(Io *io, Value *v, int depth) {
 }
 
 /* Whether v is written with its tag where `declared` is expected. */
-static bool odd_value(Value v, uint8_t declared) { return v.type != declared || v.unset; }
+static inline bool odd_value(Value v, uint8_t declared) { return v.type != declared || v.unset; }
 
 /* Two values alike in type and content (a document field and its initial value). */
 static bool same_value(Value a, Value b) {
@@ -1225,7 +1225,7 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, ui
 /* ---- the records of version 4 --------------------------------------------------------------- */
 
 /* An id: how much it rises from the last one of its kind (ids of a kind rise). */
-static void io_id(Io *io, uint32_t *id, const char *what) {
+static inline void io_id(Io *io, uint32_t *id, const char *what) {
   if (!io->reading) {
     put_uv(io, *id - io->last_id);
     io->last_id = *id;
