@@ -1045,6 +1045,8 @@ static bool v4_list(Io *io, Value *v, int depth) {
   return true;
 }
 
+static inline bool v4_tagged_short(Io *io, Value *v, int depth);
+
 /* A result record: its members, tagged (each may be VOID). */
 static bool v4_record(Io *io, Value *v, int depth) {
   uint32_t n = rt_record_size(v->type);
@@ -1056,7 +1058,7 @@ static bool v4_record(Io *io, Value *v, int depth) {
     *v = made;
   }
   for (uint32_t i = 0; i < n; i++) {
-    if (!v4_tagged(io, &v->u.r->m[i], depth + 1)) return false;
+    if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
     if (io->reading && !fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
   }
   return true;
@@ -1089,6 +1091,24 @@ static inline bool v4_scalar(Io *io, Value *v, uint8_t type) {
     return true;
   default: return false;
   }
+}
+
+/* Writing a tagged value that is nothing or a scalar (most of a result record's members)
+ * without a call; anything else, and reading, through v4_tagged. */
+static inline bool v4_tagged_short(Io *io, Value *v, int depth) {
+  if (!io->reading && !v->unset) {
+    uint8_t type = v->type;
+    if (type == BPT_T_VOID) {
+      put_byte(io, type);
+      return !io->bad;
+    }
+    if (type == BPT_T_INT || type == BPT_T_BOOL || type == BPT_T_DATE || type == BPT_T_DATETIME || type == BPT_T_DURATION) {
+      put_byte(io, type);
+      v4_scalar(io, v, type);
+      return !io->bad;
+    }
+  }
+  return v4_tagged(io, v, depth);
 }
 
 /* A value of type `type` (set, not unset), without its tag. Reading: *v is VOID, and is
