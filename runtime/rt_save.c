@@ -25,6 +25,7 @@
  * layout: magic "BPS\x1A", u8 version 3, u8 flags 0, u16 process, u32 bundle crc, u32
  * payload size, u32 CRC-32C of the payload; every field of every record, values tagged). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,21 +50,31 @@ typedef struct Io {
   const uint8_t *at;     /* reading */
   size_t left;
   bool bad, nomem;
-  char why[160];
   /* Version 4 (both directions): the state (timers find their step in it), its clock (times
    * are written from it), the last id of the records being read or written (ids are written
-   * as rises), and the strings written whole so far, which later ones may name. */
+   * as rises), and the strings written whole so far (seen, below), which later ones may name. */
   RtState *s;
   int64_t clock;
   uint32_t last_id;
   uint32_t nseen;
-  RtStr *seen[MAX_SEEN];
+  /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
+  RtPerson *pool;
+  uint32_t pool_left;
   /* Writing: the bytes, in `stack` until they outgrow it. */
   uint8_t *w;
   size_t wlen, wcap;
   bool wheap, toolong;
+  /* From here on nothing is read before it is written: io_start does not clear it. */
+  char why[160];
+  RtStr *seen[MAX_SEEN];
   uint8_t stack[256];
 } Io;
+
+/* An Io with every member before `why` zero (the arrays after it are large, and need not be). */
+static void io_start(Io *io) {
+  memset(io, 0, offsetof(Io, why));
+  io->why[0] = '\0';
+}
 
 static bool bad(Io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool bad(Io *io, const char *fmt, ...) {
@@ -101,20 +112,34 @@ static bool grow(Io *io, size_t n) {
   return true;
 }
 
-static void put_bytes(Io *io, const void *p, size_t n) {
+static inline void put_bytes(Io *io, const void *p, size_t n) {
   if (io->wlen + n > io->wcap && !grow(io, n)) return;
   if (n) memcpy(io->w + io->wlen, p, n);
   io->wlen += n;
 }
 
-static uint8_t get_byte(Io *io) {
+static inline void put_byte(Io *io, uint8_t b) {
+  if (io->wlen < io->wcap) io->w[io->wlen++] = b;
+  else put_bytes(io, &b, 1);
+}
+
+static inline uint8_t get_byte(Io *io) {
   if (io->bad) return 0;
   if (io->left < 1) return bad(io, "it ends too soon"), 0;
   io->left--;
   return *io->at++;
 }
 
-static void put_uv(Io *io, uint64_t v) {
+static void put_uv_long(Io *io, uint64_t v);
+static inline void put_uv(Io *io, uint64_t v) {
+  if (v < 0x80 && io->wlen < io->wcap) { /* one byte: most of them */
+    io->w[io->wlen++] = (uint8_t)v;
+    return;
+  }
+  put_uv_long(io, v);
+}
+
+static void put_uv_long(Io *io, uint64_t v) {
   if (io->wlen + 10 > io->wcap && !grow(io, 10)) return;
   uint8_t *b = io->w + io->wlen;
   size_t n = 0;
@@ -128,11 +153,16 @@ static void put_uv(Io *io, uint64_t v) {
 
 /* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
  * that restoring and saving again gives the same bytes). */
-static uint64_t get_uv(Io *io) {
+static uint64_t get_uv_long(Io *io);
+static inline uint64_t get_uv(Io *io) {
   if (io->left && io->at[0] < 0x80 && !io->bad) { /* one byte: most of them */
     io->left--;
     return *io->at++;
   }
+  return get_uv_long(io);
+}
+
+static uint64_t get_uv_long(Io *io) {
   uint64_t v = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     uint8_t b = get_byte(io);
@@ -146,7 +176,7 @@ static uint64_t get_uv(Io *io) {
 }
 
 /* A raw byte of at most max. */
-static void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
+static inline void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
   if (!io->reading) {
     put_bytes(io, v, 1);
     return;
@@ -157,7 +187,7 @@ static void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
 }
 
 /* An unsigned varint of at most max. */
-static uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
+static inline uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
   if (!io->reading) {
     put_uv(io, v);
     return v;
@@ -168,12 +198,12 @@ static uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
   return io->bad ? 0 : v;
 }
 
-static void io_u32(Io *io, uint32_t *v, uint32_t max, const char *what) {
+static inline void io_u32(Io *io, uint32_t *v, uint32_t max, const char *what) {
   uint32_t got = (uint32_t)io_uint(io, *v, max, what);
   if (io->reading) *v = got;
 }
 
-static void io_u16(Io *io, uint16_t *v, uint16_t max, const char *what) {
+static inline void io_u16(Io *io, uint16_t *v, uint16_t max, const char *what) {
   uint16_t got = (uint16_t)io_uint(io, *v, max, what);
   if (io->reading) *v = got;
 }
@@ -184,7 +214,7 @@ static void io_u64(Io *io, uint64_t *v, const char *what) {
 }
 
 /* A signed varint (zigzag) in [lo, hi]. */
-static void io_int(Io *io, int64_t *v, int64_t lo, int64_t hi, const char *what) {
+static inline void io_int(Io *io, int64_t *v, int64_t lo, int64_t hi, const char *what) {
   if (!io->reading) {
     put_uv(io, ((uint64_t)*v << 1) ^ (uint64_t)(*v >> 63));
     return;
@@ -442,7 +472,7 @@ static void io_call(Io *io, void *rec) {
 
 /* A slot or field value must be of its declared type (or nothing, for slots); a for
  * loop's hidden slots hold what the loop put there. */
-static bool fits_declared(Value v, uint8_t declared, int slot_kind) {
+static inline bool fits_declared(Value v, uint8_t declared, int slot_kind) {
   if (slot_kind == BPT_SLOT_HIDDEN) return true;
   if (v.type == BPT_T_VOID) return slot_kind >= 0;
   if (v.type == declared) return true;
@@ -525,6 +555,20 @@ static int cmp_ids(const void *ctx, uint32_t a, uint32_t b) {
   return a < b ? -1 : a > b;
 }
 
+/* rt_sort, by insertion for up to SMALL items (at most SMALL * SMALL / 2 comparisons; the
+ * usual few ids come nearly in order, and a heap sort's set-up costs more than sorting them). */
+static void sort_few(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx) {
+  if (n > SMALL) {
+    rt_sort(a, n, cmp, ctx);
+    return;
+  }
+  for (uint32_t i = 1; i < n; i++) {
+    uint32_t x = a[i], j = i;
+    for (; j > 0 && cmp(ctx, a[j - 1], x) > 0; j--) a[j] = a[j - 1];
+    a[j] = x;
+  }
+}
+
 /* Every id (threads, activations, steps, calls, open items) was given once. */
 static bool ids_unique(Io *io, const RtState *s) {
   size_t n = (size_t)s->threads.n + s->acts.n + s->steps.n + s->calls.n;
@@ -545,7 +589,7 @@ static bool ids_unique(Io *io, const RtState *s) {
       if (item) ids[k++] = item;
     }
   }
-  rt_sort(ids, k, cmp_ids, NULL);
+  sort_few(ids, k, cmp_ids, NULL);
   bool ok = true;
   for (uint32_t i = 0; i < k && ok; i++)
     ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
@@ -576,7 +620,7 @@ static bool people_consistent(Io *io, const RtStep *st) {
   uint32_t *order = n <= SMALL ? small : rt_alloc(io->rt, bytes);
   if (!order) return out_of_memory(io);
   for (uint32_t k = 0; k < n; k++) order[k] = k;
-  rt_sort(order, n, cmp_people, st);
+  sort_few(order, n, cmp_people, st);
   bool ok = true;
   for (uint32_t k = 1; k < n && ok; k++) ok = cmp_people(st, order[k - 1], order[k]) != 0;
   /* The orders of the acts: one each, 1..acted (the same array, now by order). */
@@ -584,7 +628,7 @@ static bool people_consistent(Io *io, const RtStep *st) {
     const RtPerson *who = RT_AT(st->people, RtPerson, k);
     if (who->act != P_NONE) order[j++] = who->order;
   }
-  if (ok) rt_sort(order, acted, cmp_ids, NULL);
+  if (ok) sort_few(order, acted, cmp_ids, NULL);
   for (uint32_t k = 0; k < acted && ok; k++) ok = order[k] == k + 1;
   if (order != small) rt_dealloc(io->rt, order, bytes);
   return ok || bad(io, "a person named twice on a step, or two acts at one place of its order");
@@ -675,7 +719,7 @@ static int cmp_address(const void *ctx, uint32_t a, uint32_t b) {
   return x < y ? -1 : x > y;
 }
 
-static bool is_text_type(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
+static inline bool is_text_type(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
 
 bool rt_save_index_new(BpBundle *b) {
   BpRuntime *rt = b->rt;
@@ -733,7 +777,7 @@ typedef struct Piece {
   uint32_t from, len; /* the bytes of the title it stands for */
 } Piece;
 
-static void remember(Io *io, RtStr *s) {
+static inline void remember(Io *io, RtStr *s) {
   if (io->nseen < MAX_SEEN) io->seen[io->nseen++] = s;
 }
 
@@ -813,7 +857,7 @@ static void put_string(Io *io, RtStr *s, bool title) {
 }
 
 /* Inline text of len bytes at io->at, checked; not consumed. */
-static bool text_here(Io *io, uint64_t len) {
+static inline bool text_here(Io *io, uint64_t len) {
   if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
   if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
@@ -1001,6 +1045,8 @@ static bool v4_list(Io *io, Value *v, int depth) {
   return true;
 }
 
+static inline bool v4_tagged_short(Io *io, Value *v, int depth);
+
 /* A result record: its members, tagged (each may be VOID). */
 static bool v4_record(Io *io, Value *v, int depth) {
   uint32_t n = rt_record_size(v->type);
@@ -1012,15 +1058,63 @@ static bool v4_record(Io *io, Value *v, int depth) {
     *v = made;
   }
   for (uint32_t i = 0; i < n; i++) {
-    if (!v4_tagged(io, &v->u.r->m[i], depth + 1)) return false;
+    if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
     if (io->reading && !fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
   }
   return true;
 }
 
+/* The scalars most values are (int, date, datetime, duration, bool) as v4_value writes and
+ * reads them, without its general path: true when `type` is one of them (then done, or
+ * io->bad). */
+static inline bool v4_scalar(Io *io, Value *v, uint8_t type) {
+  switch (type) {
+  case BPT_T_INT:
+  case BPT_T_DATE:
+  case BPT_T_DATETIME:
+  case BPT_T_DURATION:
+    if (!io->reading) {
+      put_uv(io, ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63));
+    } else {
+      uint64_t u = get_uv(io);
+      if (!io->bad) *v = (Value){.type = type, .u.i = (int64_t)(u >> 1) ^ -(int64_t)(u & 1)};
+    }
+    return true;
+  case BPT_T_BOOL:
+    if (!io->reading) {
+      put_byte(io, v->u.i != 0);
+    } else {
+      uint8_t b = get_byte(io);
+      if (!io->bad && b > 1) bad(io, "a bool %u is out of range (at most 1)", b);
+      if (!io->bad) *v = (Value){.type = BPT_T_BOOL, .u.i = b};
+    }
+    return true;
+  default: return false;
+  }
+}
+
+/* Writing a tagged value that is nothing or a scalar (most of a result record's members)
+ * without a call; anything else, and reading, through v4_tagged. */
+static inline bool v4_tagged_short(Io *io, Value *v, int depth) {
+  if (!io->reading && !v->unset) {
+    uint8_t type = v->type;
+    if (type == BPT_T_VOID) {
+      put_byte(io, type);
+      return !io->bad;
+    }
+    if (type == BPT_T_INT || type == BPT_T_BOOL || type == BPT_T_DATE || type == BPT_T_DATETIME || type == BPT_T_DURATION) {
+      put_byte(io, type);
+      v4_scalar(io, v, type);
+      return !io->bad;
+    }
+  }
+  return v4_tagged(io, v, depth);
+}
+
 /* A value of type `type` (set, not unset), without its tag. Reading: *v is VOID, and is
  * set only to a whole value (which the caller frees). */
 static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
+  if (v4_scalar(io, v, type)) return !io->bad;
   Value x = io->reading ? (Value){.type = type} : *v;
   switch (type) {
   case BPT_T_STRING:
@@ -1053,8 +1147,9 @@ static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
 /* A value with its tag first: its type, plus UNSET_TAG for an unset date (which has
  * nothing more). */
 static bool v4_tagged(Io *io, Value *v, int depth) {
-  uint8_t tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0));
-  io_byte(io, &tag, UINT8_MAX, "a value's tag");
+  uint8_t tag;
+  if (!io->reading) put_byte(io, tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0)));
+  else tag = get_byte(io);
   if (io->bad) return false;
   uint8_t type = tag & (uint8_t)~UNSET_TAG;
   if (io->reading) {
@@ -1067,11 +1162,12 @@ static bool v4_tagged(Io *io, Value *v, int depth) {
     *v = (Value){0};
   }
   if (type == BPT_T_VOID || (tag & UNSET_TAG)) return true;
+  if (v4_scalar(io, v, type)) return !io->bad;
   return v4_value(io, v, type, depth);
 }
 
 /* Whether v is written with its tag where `declared` is expected. */
-static bool odd_value(Value v, uint8_t declared) { return v.type != declared || v.unset; }
+static inline bool odd_value(Value v, uint8_t declared) { return v.type != declared || v.unset; }
 
 /* Two values alike in type and content (a document field and its initial value). */
 static bool same_value(Value a, Value b) {
@@ -1102,7 +1198,7 @@ static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
  * (only when `odd`), then those values. FIELDS: a document's, which are written when they
  * differ from a new document's (and reading leaves the others as they are); else slots,
  * written when they hold something. */
-static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd) {
+static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, uint64_t initial) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
@@ -1110,7 +1206,9 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd) {
     for (uint32_t i = 0; i < m && !io->reading; i++) {
       Value v = vals[g + i];
       uint8_t declared = fields ? dt->fields[g + i].type : io->p->slots[g + i].type;
-      bool skip = fields ? field_is_initial(io->b, &dt->fields[g + i], v) : v.type == BPT_T_VOID;
+      bool skip = !fields ? v.type == BPT_T_VOID
+                  : g + i < 64 ? (initial >> (g + i) & 1) != 0
+                               : field_is_initial(io->b, &dt->fields[g + i], v);
       if (!skip) written |= (uint8_t)(1u << i), tagged |= (uint8_t)(odd_value(v, declared) << i);
     }
     io_byte(io, &written, (uint8_t)((1u << m) - 1), "which values are written");
@@ -1147,7 +1245,7 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd) {
 /* ---- the records of version 4 --------------------------------------------------------------- */
 
 /* An id: how much it rises from the last one of its kind (ids of a kind rise). */
-static void io_id(Io *io, uint32_t *id, const char *what) {
+static inline void io_id(Io *io, uint32_t *id, const char *what) {
   if (!io->reading) {
     put_uv(io, *id - io->last_id);
     io->last_id = *id;
@@ -1270,7 +1368,12 @@ static void v4_step(Io *io, void *rec) {
     if (io->reading) x->type = BPT_T_DURATION;
     io_int(io, &x->u.i, INT64_MIN, INT64_MAX, "a reminder's offset");
   }
+  if (io->reading && io->pool_left) st->people = rt_vec_lent(io->pool, io->pool_left);
   io_vec(io, &st->people, sizeof(RtPerson), "the people count", v4_person);
+  if (io->reading && (st->people.cap & RT_VEC_LENT)) { /* still in the pool: the next step's go after them */
+    io->pool += st->people.n;
+    io->pool_left -= st->people.n;
+  }
   if (!io->reading || io->bad) return;
   if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
   else if (!BPT_MODE_HAS_PERCENT(p->steps[st->t].mode) && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
@@ -1354,25 +1457,35 @@ static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char
 enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, H_ACTS = 128, H_CALLS = 256,
        H_ODD_FIELDS = 512, H_ODD_SLOTS = 1024, H_ALL = 2047 };
 
-static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields) {
+/* Whether any value written is tagged; for fields, *initial gets a bit for each of the
+ * first 64 that is as in a new document (v4_values then need not compare it again). */
+static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields, uint64_t *initial) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
+  bool odd = false;
+  *initial = 0;
   for (uint32_t i = 0; i < n; i++) {
-    if (fields ? field_is_initial(io->b, &dt->fields[i], v[i]) : v[i].type == BPT_T_VOID) continue;
-    if (odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type)) return true;
+    if (fields ? field_is_initial(io->b, &dt->fields[i], v[i]) : v[i].type == BPT_T_VOID) {
+      if (i < 64) *initial |= (uint64_t)1 << i;
+      continue;
+    }
+    if (odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type)) {
+      odd = true;
+      if (!fields || n > 64) break; /* the rest is only for fields' bits */
+    }
   }
-  return false;
+  return odd;
 }
 
 /* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
  * slots, the sections. The document's fields travel with it (fields, nfields). */
 static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   const BptProcess *p = io->p;
-  uint64_t h = 0;
+  uint64_t h = 0, initial = 0, unused;
   if (!io->reading)
     h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
         (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
-        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (any_odd(io, fields, nfields, true) ? H_ODD_FIELDS : 0) |
-        (any_odd(io, s->slots, s->nslots, false) ? H_ODD_SLOTS : 0);
+        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (any_odd(io, fields, nfields, true, &initial) ? H_ODD_FIELDS : 0) |
+        (any_odd(io, s->slots, s->nslots, false, &unused) ? H_ODD_SLOTS : 0);
   h = io_uint(io, h, H_ALL, "the state's flags");
   if (io->reading) {
     s->status = h & 3;
@@ -1386,7 +1499,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   io_secs(io, &s->clock, 0);
   io->clock = s->clock;
   if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
-  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS) || !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS))
+  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, initial) ||
+      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, 0))
     return false;
   v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
   v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);
@@ -1407,7 +1521,12 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   *bytes = NULL;
   *len = 0;
   /* Writing only reads the state: the cast lets one function serve both directions. */
-  Io io = {.rt = inst->rt, .b = inst->b, .p = &inst->b->b.processes[inst->proc], .s = (RtState *)&inst->s};
+  Io io;
+  io_start(&io);
+  io.rt = inst->rt;
+  io.b = inst->b;
+  io.p = &inst->b->b.processes[inst->proc];
+  io.s = (RtState *)&inst->s;
   io.w = io.stack;
   io.wcap = sizeof io.stack;
   uint8_t header[HEADER_4] = {SAVE_MAGIC_4[0], SAVE_MAGIC_4[1], SAVE_VERSION};
@@ -1462,6 +1581,79 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
   return BP_OK;
 }
 
+/* Restoring reads the slots, the five record vectors and the steps' people into storage
+ * on the stack (the usual state fits: LEND_*), then puts them, at their exact size, after
+ * the instance in its allocation, lent to its state as a started instance's first slots
+ * are: the first event's copy replaces them (a step's people it may take over: they stay
+ * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that outgrew
+ * its stack storage while it was read keeps the allocation it moved to. */
+enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TIMERS = 8, LEND_CALLS = 4,
+       LEND_PEOPLE = 8 /* of all steps together */ };
+
+static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
+
+/* Bytes the vector takes in the instance's block: its elements, if they are still on the stack. */
+static size_t lent_room(const RtVec *v, size_t sz) { return (v->cap & RT_VEC_LENT) ? room16((size_t)v->n * sz) : 0; }
+
+/* Bytes the steps' people take in the instance's block (those still in the restore's pool). */
+static size_t people_room(const RtVec *steps) {
+  size_t n = 0;
+  for (uint32_t i = 0; i < steps->n; i++) n += lent_room(&RT_AT(*steps, RtStep, i)->people, sizeof(RtPerson));
+  return n;
+}
+
+/* Moves a vector still on the stack into the block at *at. */
+static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
+  if (!(v->cap & RT_VEC_LENT)) return;
+  uint32_t n = v->n;
+  if (n == 0) {
+    *v = (RtVec){0};
+    return;
+  }
+  memcpy(block + *at, v->v, (size_t)n * sz);
+  *v = rt_vec_lent(block + *at, n);
+  v->n = n;
+  *at += room16((size_t)n * sz);
+}
+
+/* The instance of a restored version 4 state, in one allocation with its slots and
+ * records (see LEND_*); on failure frees what the state holds. */
+static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
+  size_t head = room16(sizeof(BpInstance));
+  size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
+                lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
+                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps);
+  char *block = rt_realloc(b->rt, NULL, 0, size);
+  if (!block) {
+    rt_state_free(b->rt, s);
+    if (made) bp_doc_release(made);
+    return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  }
+  BpInstance *inst = (BpInstance *)block;
+  memset(inst, 0, sizeof *inst);
+  size_t at = head;
+  if (s->slots_lent) { /* else the slots have an allocation of their own */
+    memcpy(block + at, s->slots, rt_values_bytes(s->nslots));
+    s->slots = (Value *)(block + at);
+    at += room16(rt_values_bytes(s->nslots));
+  }
+  lend_from_stack(block, &at, &s->threads, sizeof(RtThread));
+  lend_from_stack(block, &at, &s->acts, sizeof(RtAct));
+  lend_from_stack(block, &at, &s->steps, sizeof(RtStep));
+  lend_from_stack(block, &at, &s->timers, sizeof(RtTimer));
+  lend_from_stack(block, &at, &s->calls, sizeof(RtCall));
+  for (uint32_t i = 0; i < s->steps.n; i++) lend_from_stack(block, &at, &RT_AT(s->steps, RtStep, i)->people, sizeof(RtPerson));
+  inst->size = size;
+  inst->b = b;
+  inst->rt = b->rt;
+  inst->proc = proc;
+  inst->s = *s;
+  inst->doc = doc ? doc : made;
+  if (doc) doc->refs++;
+  *out = inst;
+  return BP_OK;
+}
+
 BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len, BpInstance **out,
                              BpError *err) {
   if (!b || !out || (len && !bytes)) return rt_fail_status(err, BP_EINVAL, "bp_instance_restore: missing argument");
@@ -1485,7 +1677,13 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     return rt_fail_status(err, BP_EBADDATA, "the state was saved with another bundle (checksum %08x, this one is %08x)",
                           get_u32_at(bytes + 3), b->b.crc);
   BpRuntime *rt = b->rt;
-  Io in = {.rt = rt, .reading = true, .b = b, .at = bytes + HEADER_4, .left = len - HEADER_4 - TRAILER_4};
+  Io in;
+  io_start(&in);
+  in.rt = rt;
+  in.reading = true;
+  in.b = b;
+  in.at = bytes + HEADER_4;
+  in.left = len - HEADER_4 - TRAILER_4;
   uint64_t proc = get_uv(&in);
   if (in.bad || proc >= b->b.nprocesses)
     return rt_fail_status(err, BP_EBADDATA, "the saved state names a process that is not there");
@@ -1497,14 +1695,39 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
    * written); with the host's document, they are read and dropped. */
   BpDoc *made = NULL;
   Value *fields = NULL;
+  Value fields_few[LEND_SLOTS];
   if (!doc) {
     if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     fields = made->fields;
+  } else if (nfields <= LEND_SLOTS) {
+    memset(fields_few, 0, rt_values_bytes(nfields));
+    fields = fields_few;
   } else {
     fields = rt_alloc(rt, rt_values_bytes(nfields));
   }
+  /* The slots and records are read into the stack (adopt_v4 moves them). */
+  Value slots_few[LEND_SLOTS];
+  RtThread threads[LEND_THREADS];
+  RtAct acts[LEND_ACTS];
+  RtStep steps[LEND_STEPS];
+  RtTimer timers[LEND_TIMERS];
+  RtCall calls[LEND_CALLS];
+  RtPerson people[LEND_PEOPLE];
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
-  s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+  if (p->nslots <= LEND_SLOTS) {
+    memset(slots_few, 0, rt_values_bytes(p->nslots));
+    s.slots = slots_few;
+    s.slots_lent = true;
+  } else {
+    s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+  }
+  s.threads = rt_vec_lent(threads, LEND_THREADS);
+  s.acts = rt_vec_lent(acts, LEND_ACTS);
+  s.steps = rt_vec_lent(steps, LEND_STEPS);
+  s.timers = rt_vec_lent(timers, LEND_TIMERS);
+  s.calls = rt_vec_lent(calls, LEND_CALLS);
+  in.pool = people;
+  in.pool_left = LEND_PEOPLE;
   in.s = &s;
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
@@ -1515,7 +1738,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
       ok = out_of_memory(&in);
   if (doc && fields) {
     rt_unref_all(rt, fields, nfields);
-    rt_dealloc(rt, fields, rt_values_bytes(nfields));
+    if (fields != fields_few) rt_dealloc(rt, fields, rt_values_bytes(nfields));
   }
   if (!ok) {
     if (made) bp_doc_release(made);
@@ -1523,7 +1746,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt(b, (uint16_t)proc, doc, made, &s, out, err);
+  return adopt_v4(b, (uint16_t)proc, doc, made, &s, out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload

@@ -832,6 +832,86 @@ static void test_every_allocation_fails_once_wide_state(void **state) {
   assert_true(n > 30);
 }
 
+/* A state larger than restoring's room on the stack (16 slots, 8 threads, 4 steps, 8
+ * timers: rt_save.c's LEND_*): 18 slots, 10 branches each waiting for a task with a due
+ * time. Restoring reads the records into the stack, moves those that outgrow it to the
+ * heap as it reads them, and puts the rest after the instance: saved again, the bytes are
+ * the same, and every allocation failing in turn leaves the instance as it was. */
+static const char past_room_src[] =
+    "process wide {\n  param u0: user\n  param u1: user\n  param u2: user\n  param u3: user\n  param u4: user\n"
+    "  param u5: user\n  param u6: user\n  param u7: user\n  param u8: user\n  param u9: user\n"
+    "  var x0: int = 10\n  var x1: int = 11\n  var x2: int = 12\n  var x3: int = 13\n  var x4: int = 14\n"
+    "  var x5: int = 15\n  var x6: int = 16\n  var x7: int = 17\n"
+    "  parallel {\n"
+    "    branch {\n      task u0 \"T0\" due 1d\n      x0 = x0 + 100\n    }\n"
+    "    branch {\n      task u1 \"T1\" due 1d\n      x1 = x1 + 100\n    }\n"
+    "    branch {\n      task u2 \"T2\" due 1d\n      x2 = x2 + 100\n    }\n"
+    "    branch {\n      task u3 \"T3\" due 1d\n      x3 = x3 + 100\n    }\n"
+    "    branch {\n      task u4 \"T4\" due 1d\n      x4 = x4 + 100\n    }\n"
+    "    branch {\n      task u5 \"T5\" due 1d\n      x5 = x5 + 100\n    }\n"
+    "    branch {\n      task u6 \"T6\" due 1d\n      x6 = x6 + 100\n    }\n"
+    "    branch {\n      task u7 \"T7\" due 1d\n      x7 = x7 + 100\n    }\n"
+    "    branch {\n      task u8 \"T8\" due 1d\n    }\n"
+    "    branch {\n      task u9 \"T9\" due 1d\n    }\n"
+    "  }\n}\n";
+
+static BpInstance *start_past_room(World *w, BpStatus *st) {
+  static const char *const users[] = {"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"};
+  BpArg args[10];
+  for (int i = 0; i < 10; i++) args[i] = arg(users[i] + 0, bp_user(users[i]));
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "wide", NULL, args, 10, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_restore_past_stack_room(void **state) {
+  (void)state;
+  FILE *f = fopen("build-past-room.bp", "w");
+  fputs(past_room_src, f);
+  fclose(f);
+  World w;
+  world_open(&w, "build-past-room.bp");
+  BpStatus st;
+  BpInstance *inst = start_past_room(&w, &st);
+  assert_int_equal(st, BP_OK);
+  uint8_t *bytes, *again;
+  size_t len, again_len;
+  BpError err;
+  for (int round = 0; round < 3; round++) { /* the started instance, then restored ones */
+    assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+    BpInstance *back;
+    assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &back, &err), BP_OK);
+    assert_int_equal(bp_instance_save(back, &again, &again_len, &err), BP_OK);
+    assert_int_equal(again_len, len);
+    assert_memory_equal(again, bytes, len);
+    bp_free(w.rt, bytes, len);
+    bp_free(w.rt, again, again_len);
+    bp_instance_free(inst);
+    inst = back;
+    char user[4] = {'u', (char)('0' + round), 0, 0};
+    assert_int_equal(bp_complete(inst, 0, user, NULL, NULL, 0, &err), BP_OK);
+  }
+  BpValue v;
+  assert_int_equal(bp_instance_get(inst, "x0", &v), BP_OK);
+  assert_int_equal(v.i, 110);
+  assert_int_equal(bp_instance_get(inst, "x7", &v), BP_OK);
+  assert_int_equal(v.i, 17);
+  bp_instance_free(inst);
+  world_close(&w);
+  static const Ev evs[] = {
+      {EV_SAVE_RESTORE, NULL, NULL, 0}, {EV_COMPLETE, "u0", NULL, 0}, {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_COMPLETE, "u1", NULL, 0},     {EV_COMPLETE, "u2", NULL, 0}, {EV_COMPLETE, "u3", NULL, 0},
+      {EV_COMPLETE, "u4", NULL, 0},     {EV_SAVE_RESTORE, NULL, NULL, 0}, {EV_COMPLETE, "u5", NULL, 0},
+      {EV_COMPLETE, "u6", NULL, 0},     {EV_COMPLETE, "u7", NULL, 0}, {EV_COMPLETE, "u8", NULL, 0},
+      {EV_SAVE_RESTORE, NULL, NULL, 0}, {EV_COMPLETE, "u9", NULL, 0},
+  };
+  long n = fault_sweep("build-past-room.bp", start_past_room, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  remove("build-past-room.bp");
+  printf("a state past restoring's stack room: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 50);
+}
+
 /* An `after` handler repeating every minute with no end, over 10,000 years: one advance is
  * one event, and it fails as a timer that keeps re-arming itself, fast and in bounded
  * memory; a period of zero fails the instance when the step opens. */
@@ -1593,6 +1673,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
+      cmocka_unit_test(test_restore_past_stack_room),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
