@@ -514,7 +514,7 @@ static void lower_request_fields(Lower *L, const HumanStep *h, IrHuman *ih) {
 /* `after` handlers: like the others, a sub-graph entered by a TIMER edge, labelled with
  * the clause as written. */
 static void lower_afters(Lower *L, const HumanStep *h, IrNode *n) {
-  IrHuman *ih = &n->u.human;
+  IrHuman *ih = n->u.human;
   ih->nafters = h->nafters;
   ih->after_delay = ir_exprs(L->ir, h->nafters);
   ih->after_every = ir_exprs(L->ir, h->nafters);
@@ -568,7 +568,7 @@ static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, T
 static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   HumanStep *h = &s->u.human;
   IrNode *n = new_node(L, human_nodes[h->kind], s->span);
-  IrHuman *ih = &n->u.human;
+  IrHuman *ih = n->u.human;
   ih->mode = resolved_mode(h);
   ih->who = lower_who(L, h->who, h->nwho);
   ih->title = lower_expr(L, h->title);
