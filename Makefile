@@ -105,18 +105,27 @@ UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 COMPILER_H   = $(wildcard compiler/*/*.h compiler/import/*/*.h)
 RUNTIME_H    = $(wildcard runtime/*.h runtime/bundle/*.h runtime/bundle/*.def)
 
-# Graphviz: only diagram/dot.c and the BPMN exporter (room export) include it, only bpc
-# links it (never the runtime).
+# Graphviz: only diagram/dot.c and the BPMN exporter (room export) include it; only bpc
+# uses it, opened at run time (compiler/bpc_lazy.c, below), never the runtime.
 GV_CFLAGS = $(shell pkg-config --cflags libcgraph libgvc 2>/dev/null)
-GV_LIBS   = $(shell pkg-config --libs libcgraph libgvc 2>/dev/null || echo -lgvc -lcgraph -lcdt)
 
-# libxml2: only the BPMN reader (room bpmn) and writer (room export) include it; bpc and
-# the tests link it.
+# libxml2: only the BPMN reader (room bpmn) and writer (room export) include it; the tests
+# link it, bpc opens it at run time (compiler/bpc_lazy.c).
 XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 
 # zlib: only the Bitrix reader (room bitrix) includes it; bpc and the tests link it.
 Z_LIBS = $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
+
+# bpc itself does not link Graphviz or libxml2: compiler/bpc_lazy.c opens them by soname
+# (dlopen) at the first call, so `check` and `compile` of a .bp start without loading them
+# and their dependencies (ICU, the C++ library). The sonames are those of the libraries the
+# compiler finds now (objdump), or the usual ones.
+soname = $(or $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }'),$(2))
+LAZY_SONAMES = -DBPC_XML_SONAME='"$(call soname,libxml2.so,libxml2.so.2)"' \
+               -DBPC_GVC_SONAME='"$(call soname,libgvc.so,libgvc.so.6)"' \
+               -DBPC_CGRAPH_SONAME='"$(call soname,libcgraph.so,libcgraph.so.6)"'
+DL_LIBS = -ldl
 
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -167,6 +176,7 @@ $(foreach r,$(COMPILER_ROOMS) bpc,$(eval $(call compiler_room,$(r))))
 $(BPC_OBJ): CPPFLAGS += -DBPC_VERSION='"$(BP_VERSION)"'
 
 $(BUILD)/compiler/diagram/dot.o: CPPFLAGS += $(GV_CFLAGS)
+$(BUILD)/compiler/bpc_lazy.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS) $(LAZY_SONAMES)
 $(BUILD)/$(ROOM_bpmn)/%.o: CPPFLAGS += $(XML_CFLAGS)
 $(BUILD)/$(ROOM_export)/%.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS)
 
@@ -222,7 +232,7 @@ $(BUILD)/libbpc.a: $(COMPILER_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/bpc: $(BPC_OBJ) $(BUILD)/libbpc.a $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS) $(Z_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(Z_LIBS) $(DL_LIBS)
 
 # bpc with allocation-failure injection (tests/alloc_faults.sh): the same objects
 # but compiler/base/util.c, which is built with -DBPC_ALLOC_FAULTS.
@@ -230,7 +240,7 @@ $(BUILD)/faults/util.o: compiler/base/util.c $(COMPILER_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(call incs,base) -DBPC_ALLOC_FAULTS $(CFLAGS) -c -o $@ $<
 $(BUILD)/faults/bpc: $(BPC_OBJ) $(filter-out %/base/util.o,$(COMPILER_OBJ)) $(BUILD)/faults/util.o $(BUILD)/libbprt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(GV_LIBS) $(XML_LIBS) $(Z_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(Z_LIBS) $(DL_LIBS)
 
 # ---- tests -----------------------------------------------------------------
 # Each unit test is one file, linked with the helpers they share (tests/unit/support.c).

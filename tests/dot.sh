@@ -500,6 +500,20 @@ if nm -u "$BUILD/libbprt.a" 2>/dev/null | grep -q -E ' (ag|gv)[A-Za-z]+$'; then
 else pass
 fi
 
+# bpc loads Graphviz and libxml2 only when a command needs them (compiler/bpc_lazy.c):
+# `compile` and `check` of a .bp start without them, `render` opens Graphviz. Seen with
+# glibc's loader trace (LD_DEBUG=libs), where there is one.
+LD_DEBUG=libs "$BPC" compile samples/simple_vote.bp -o "$TMP/lazy.bpt" >/dev/null 2>"$TMP/lazy.err"
+if grep -q 'calling init' "$TMP/lazy.err"; then
+  if grep -q -E 'calling init: .*lib(gvc|cgraph|xml2)\.so' "$TMP/lazy.err"; then
+    fail "cli/compile without Graphviz and libxml2" "$(grep -E 'calling init: .*lib(gvc|cgraph|xml2)' "$TMP/lazy.err" | head -n 3)"
+  else pass
+  fi
+  LD_DEBUG=libs "$BPC" render samples/simple_vote.bp -T svg -o "$TMP/lazy.svg" >/dev/null 2>"$TMP/lazy.err"
+  if grep -q -E 'calling init: .*libgvc\.so' "$TMP/lazy.err" && [ -s "$TMP/lazy.svg" ]; then pass
+  else fail "cli/render loads Graphviz" "no libgvc in the loader's trace, or no drawing"
+  fi
+fi
 # ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -846,7 +846,7 @@ static void index_process(PGen *P) {
 static void emit_afters(PGen *P, const IrHuman *h, BptStep *s, StepLabels *sl);
 
 static void emit_human(PGen *P, IrNode *n) {
-  const IrHuman *h = &n->u.human;
+  const IrHuman *h = n->u.human;
   static const uint8_t modes[] = {[IR_MODE_ANY] = BPT_MODE_ANY, [IR_MODE_ALL] = BPT_MODE_ALL,
                                   [IR_MODE_MAJORITY] = BPT_MODE_MAJORITY,
                                   [IR_MODE_VOTE] = BPT_MODE_VOTE, [IR_MODE_BITRIX] = BPT_MODE_BITRIX};

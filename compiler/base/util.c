@@ -82,6 +82,20 @@ void arena_free(Arena *a) {
   arena_init(a);
 }
 
+void arena_reset(Arena *a) {
+  ArenaBlock *keep = a->head;
+  if (!keep) return;
+  for (ArenaBlock *b = keep->next; b;) {
+    ArenaBlock *next = b->next;
+    free_block(b);
+    b = next;
+  }
+  keep->next = NULL;
+  char *start = (char *)keep->data;
+  memset(start, 0, (size_t)(a->next - start));
+  a->next = start;
+}
+
 /* Large blocks, where the kernel allows, are backed by huge pages: a large
  * input touches tens of megabytes of tree, and a page fault for each 4 KiB
  * of it was a fifth of the time of `bpc check`. On Linux such a block is

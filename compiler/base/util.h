@@ -24,6 +24,10 @@ typedef struct Arena {
 
 void arena_init(Arena *a);
 void arena_free(Arena *a);
+/* Gives up every allocation but keeps the newest block, its used part zeroed again, for
+ * the next ones: a scratch arena reused many times (once per process) touches the same
+ * few pages instead of fresh ones each time. */
+void arena_reset(Arena *a);
 void *arena_alloc_slow(Arena *a, size_t size);
 
 /* What arena memory is aligned for: pointers, 64-bit integers and doubles,

@@ -310,7 +310,7 @@ static void timer_duration(StrBuf *b, Writer *W, const IrProc *p, const IrExpr *
  * ... instead of D, D + P ..., and a warning says so; bpc:ir keeps the exact
  * times for bpc (docs/bpmn.md "Export"). */
 static void after_timer(Writer *W, const IrProc *p, const IrNode *n, uint32_t i) {
-  const IrHuman *h = &n->u.human;
+  const IrHuman *h = n->u.human;
   const IrExpr *delay = h->after_delay[i], *every = h->after_every ? h->after_every[i] : NULL;
   const IrExpr *times = h->after_times ? h->after_times[i] : NULL;
   if (!every) {
@@ -386,7 +386,7 @@ static bool is_role_of_name(const IrExpr *u) {
 
 /* Assignees and votes where a modeler (Camunda's) shows them. */
 static void human_hints(Writer *W, const IrProc *p, const IrNode *n) {
-  const IrHuman *h = &n->u.human;
+  const IrHuman *h = n->u.human;
   StrBuf b, groups;
   sb_init(&b);
   sb_init(&groups);
@@ -500,7 +500,7 @@ static void element(Writer *W, const IrProc *p, const IrNode *n, const Elem *el,
 
 /* The boundary timers of a human step: one per reminder, one for its timeout. */
 static void boundaries(Writer *W, const IrProc *p, const IrNode *n, const Elem *el, const Elem *bnd) {
-  const IrHuman *h = &n->u.human;
+  const IrHuman *h = n->u.human;
   for (uint32_t i = 0; i <= h->nreminds; i++) {
     bool timeout = i == h->nreminds;
     if (timeout && !h->timeout_entry) break;
@@ -595,11 +595,11 @@ static void diagram(Writer *W, ProcOut *po) {
     shape(W, po->els[i].id, &po->boxes[i]);
     const IrNode *n = ir_node_at(p, i);
     if (!ir_is_human(n->kind)) continue;
-    uint32_t nb = n->u.human.nreminds + 1 + n->u.human.nafters;
+    uint32_t nb = n->u.human->nreminds + 1 + n->u.human->nafters;
     for (uint32_t k = 0; k < nb; k++) { /* on the step's lower edge, from the right */
       if (!po->bnd[i][k].id) continue;
       BwBox b = {EVENT, EVENT, 0, 0, true, "circle", -1};
-      b.x = po->boxes[i].x + po->boxes[i].w - EVENT - 6 - bnd_place(&n->u.human, k) * (EVENT + 4);
+      b.x = po->boxes[i].x + po->boxes[i].w - EVENT - 6 - bnd_place(n->u.human, k) * (EVENT + 4);
       b.y = po->boxes[i].y + po->boxes[i].h - EVENT / 2;
       shape(W, po->bnd[i][k].id, &b);
     }
@@ -628,7 +628,7 @@ static void diagram(Writer *W, ProcOut *po) {
     for (uint32_t k = 0; k < l->npts; k++) {
       double x = l->pts[2 * k], y = l->pts[2 * k + 1];
       if (k == 0 && e->kind == IR_E_TIMER && ir_is_human(e->from->kind)) { /* out of the boundary event's bottom, */
-        const IrHuman *h = &e->from->u.human;
+        const IrHuman *h = e->from->u.human;
         uint32_t slot = bnd_place(h, timer_index(h, e));
         const BwBox *s = &po->boxes[e->from->index];
         x = s->x + s->w - EVENT / 2 - 6 - slot * (EVENT + 4), y = s->y + s->h + EVENT / 2;
@@ -659,7 +659,7 @@ static void box_size(const IrNode *n, BwBox *b) {
 /* The boundary event a TIMER edge leaves from. */
 static const char *timer_source(const ProcOut *po, const IrEdge *e) {
   if (!ir_is_human(e->from->kind)) return po->els[e->from->index].id; /* a spawn's flow */
-  return po->bnd[e->from->index][timer_index(&e->from->u.human, e)].id;
+  return po->bnd[e->from->index][timer_index(e->from->u.human, e)].id;
 }
 
 /* The elements a state's commands are drawn with: an event gateway the state
@@ -747,7 +747,7 @@ static void plan(Writer *W, ProcOut *po) {
     po->boxes[i].cluster = n->cluster && n->cluster->kind == IR_BRANCH ? (int32_t)n->cluster->index : -1;
     if (ir_is_human(n->kind)) {
       /* reminders, the timeout (no id: none), then the `after` handlers */
-      const IrHuman *h = &n->u.human;
+      const IrHuman *h = n->u.human;
       uint32_t nb = h->nreminds + 1 + h->nafters;
       po->bnd[i] = arena_alloc(&W->a, nb * sizeof *po->bnd[i]);
       for (uint32_t k = 0; k < nb; k++) {

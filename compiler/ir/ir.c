@@ -172,8 +172,9 @@ IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, const char *id, uint3
   n->detail = "";
   n->index = p->nodes.n;
   if (ir_is_human(kind)) {
-    n->u.human.step = (uint16_t)p->nsteps++;
-    n->u.human.result = -1;
+    n->u.human = arena_alloc(&ir->arena, sizeof *n->u.human);
+    n->u.human->step = (uint16_t)p->nsteps++;
+    n->u.human->result = -1;
   }
   if (kind == IR_ACTION) n->u.action.result = -1;
   if (kind == IR_START && !p->start) p->start = n;

@@ -208,7 +208,9 @@ struct IrNode {
   uint32_t *out, nout; /* edge indices, filled by ir_finish */
   uint32_t *in, nin;
   union {
-    IrHuman human;
+    /* out of line: 160 bytes, where every other payload takes at most 24, and most
+     * nodes are not human steps; ir_node allocates it for the human kinds */
+    IrHuman *human;
     struct { uint16_t action; IrExpr **args; uint32_t n; int32_t result; } action;
     struct { IrWho who; IrExpr *message; } notify;
     struct { IrExpr *text; } log;

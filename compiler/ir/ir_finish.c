@@ -145,7 +145,7 @@ static bool has_edge_to(const IrProc *p, const IrNode *n, IrEdgeKind kind, const
 
 /* `after` handlers: a first node each, a TIMER edge to it, and a delay. */
 static void check_afters(Finish *F, const IrNode *n) {
-  const IrHuman *h = &n->u.human;
+  const IrHuman *h = n->u.human;
   for (uint32_t i = 0; i < h->nafters; i++) {
     if (!h->after_entry[i] || !has_edge_to(F->p, n, IR_E_TIMER, h->after_entry[i]))
       report(F, n, "`after` handler %u names a first node that no TIMER edge leads to", i + 1);
@@ -156,7 +156,7 @@ static void check_afters(Finish *F, const IrNode *n) {
 }
 
 static void check_human(Finish *F, const IrNode *n, EdgeCount c) {
-  const IrHuman *h = &n->u.human;
+  const IrHuman *h = n->u.human;
   uint32_t handlers = h->nreminds + (h->timeout_entry != NULL) + h->nafters;
   if (c.flow != 1 || c.cond || c.otherwise || c.command || c.go || c.timer != handlers) {
     report(F, n, "a human step needs one FLOW edge and one TIMER edge per handler "

@@ -514,7 +514,7 @@ void ir_text_node(StrBuf *b, const IrNode *n, const char *bpmn_id, const char *c
     sb_putc(b, ')');
   }
   switch (n->kind) {
-  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: human(b, &n->u.human); break;
+  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: human(b, n->u.human); break;
   case IR_ACTION:
     sb_printf(b, " (action %u) (args", (unsigned)n->u.action.action);
     exprs(b, n->u.action.args, n->u.action.n);
@@ -1159,7 +1159,7 @@ bool ir_text_read_node(IrProgram *ir, IrProc *p, IrNode *n, const IrSx *x, const
   if (!n->detail) n->detail = "";
   uint32_t u, v;
   switch (n->kind) {
-  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: read_human(&r, p, &n->u.human, n->kind, x); break;
+  case IR_TASK: case IR_APPROVE: case IR_REVIEW: case IR_REQUEST: read_human(&r, p, n->u.human, n->kind, x); break;
   case IR_ACTION: {
     const IrSx *args = ir_sx_find(x, "args");
     if (!get_u(&r, arg(x, "action", 0), ir->nactions ? ir->nactions - 1 : 0, &u) || u >= ir->nactions) {

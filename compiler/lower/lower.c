@@ -84,6 +84,9 @@ typedef struct Lower {
   const Symbol **err_syms;
   uint16_t *err_slots;
   uint32_t nerr, err_cap;
+  /* what lowering one process's body needs only while it runs (the Tails vectors, the
+   * statement list): reset after each body, so every process reuses the same pages */
+  Arena scratch;
 } Lower;
 
 /* ---- text and positions ------------------------------------------------------ */
@@ -177,7 +180,7 @@ static IrNode *new_node(Lower *L, IrNodeKind kind, Span at) {
 static void tails_add(Lower *L, Tails *t, Tail x) {
   if (t->n == t->cap) {
     uint32_t cap = t->cap ? t->cap * 2 : 4;
-    Tail *v = arena_alloc(&L->ir->arena, cap * sizeof *v);
+    Tail *v = arena_alloc(&L->scratch, cap * sizeof *v);
     if (t->n) memcpy(v, t->v, t->n * sizeof *v);
     t->v = v;
     t->cap = cap;
@@ -511,7 +514,7 @@ static void lower_request_fields(Lower *L, const HumanStep *h, IrHuman *ih) {
 /* `after` handlers: like the others, a sub-graph entered by a TIMER edge, labelled with
  * the clause as written. */
 static void lower_afters(Lower *L, const HumanStep *h, IrNode *n) {
-  IrHuman *ih = &n->u.human;
+  IrHuman *ih = n->u.human;
   ih->nafters = h->nafters;
   ih->after_delay = ir_exprs(L->ir, h->nafters);
   ih->after_every = ir_exprs(L->ir, h->nafters);
@@ -565,7 +568,7 @@ static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, T
 static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   HumanStep *h = &s->u.human;
   IrNode *n = new_node(L, human_nodes[h->kind], s->span);
-  IrHuman *ih = &n->u.human;
+  IrHuman *ih = n->u.human;
   ih->mode = resolved_mode(h);
   ih->who = lower_who(L, h->who, h->nwho);
   ih->title = lower_expr(L, h->title);
@@ -1121,7 +1124,7 @@ static void lower_body(Lower *L, const Process *proc, IrProc *p) {
   for (uint32_t i = 0; i < proc->nmembers; i++) {
     const Member *m = &proc->members[i];
     if (m->kind == M_STATES && !states) states = m->u.states;
-    if (m->kind == M_STMT) ptrvec_push(&L->ir->arena, &stmts, m->u.stmt);
+    if (m->kind == M_STMT) ptrvec_push(&L->scratch, &stmts, m->u.stmt);
   }
   if (states && states->n) {
     lower_states(L, states);
@@ -1205,7 +1208,8 @@ static void bitrix_labels(Lower *L, IrProc *p) {
 IrProgram *lower_program(const Program *prog) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
   if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
-  Lower L = {ir, {0}, {0}, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0};
+  Lower L = {ir, {0}, {0}, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0, {0}};
+  arena_init(&L.scratch);
   uint32_t counts[3] = {0, 0, 0};
   for (uint32_t i = 0; i < prog->nitems; i++) counts[prog->items[i].kind]++;
   ir_reserve(ir, counts[I_DOCUMENT], counts[I_ACTION], counts[I_PROCESS]);
@@ -1224,10 +1228,13 @@ IrProgram *lower_program(const Program *prog) {
   for (uint32_t i = 0; i < ir->nprocs; i++) name_index_add(&L.procs, ir->procs[i].name, i);
   uint32_t k = 0;
   for (uint32_t i = 0; i < prog->nitems; i++)
-    if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info)
+    if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info) {
       lower_body(&L, prog->items[i].u.proc, &ir->procs[k++]);
+      arena_reset(&L.scratch);
+    }
   if (prog->src && strncmp(prog->src->text, bitrix_mark, sizeof bitrix_mark - 1) == 0)
     for (uint32_t i = 0; i < k; i++) bitrix_labels(&L, &ir->procs[i]);
+  arena_free(&L.scratch);
   free(L.err_syms);
   free(L.err_slots);
   ir_finish(ir);

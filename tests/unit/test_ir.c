@@ -58,8 +58,8 @@ static IrNode *log_node(Build *B, const char *text) {
 static IrNode *task_node(Build *B, const char *id) {
   IrNode *n = node(B, IR_TASK, id);
   IrExpr *who = ir_expr_slot(B->ir, B->p, B->boss);
-  n->u.human.who = ir_who(B->ir, 1, &who);
-  n->u.human.title = ir_expr_string(B->ir, id, (uint32_t)strlen(id));
+  n->u.human->who = ir_who(B->ir, 1, &who);
+  n->u.human->title = ir_expr_string(B->ir, id, (uint32_t)strlen(id));
   return n;
 }
 
@@ -428,11 +428,11 @@ static void test_the_documented_example(void **state) {
   IrNode *start = ir_node(ir, p, IR_START, "StartEvent_1", 0, 0);
   IrNode *ask = ir_node(ir, p, IR_APPROVE, "Task_approve", 0, 0);
   IrExpr *who = ir_expr_slot(ir, p, boss);
-  ask->u.human.who = ir_who(ir, 1, &who);
-  ask->u.human.title = ir_expr_string(ir, "Approve", 7);
-  ask->u.human.mode = IR_MODE_ANY;
-  ask->u.human.due = ir_expr_duration(ir, 3 * 86400);
-  ask->u.human.result = r;
+  ask->u.human->who = ir_who(ir, 1, &who);
+  ask->u.human->title = ir_expr_string(ir, "Approve", 7);
+  ask->u.human->mode = IR_MODE_ANY;
+  ask->u.human->due = ir_expr_duration(ir, 3 * 86400);
+  ask->u.human->result = r;
 
   IrNode *ok = ir_node(ir, p, IR_CHOICE, "Gateway_ok", 0, 0);
   IrNode *yes = ir_node(ir, p, IR_LOG, "Log_yes", 0, 0);
@@ -587,7 +587,7 @@ static void test_random_graphs(void **state) {
  * done; a count of runs without a period, or a handler no TIMER edge leads to, is refused. */
 static IrNode *task_with_after(Build *B, IrNode **entry, bool with_edge) {
   IrNode *t = task_node(B, "t");
-  IrHuman *h = &t->u.human;
+  IrHuman *h = t->u.human;
   h->nafters = 1;
   h->after_delay = ir_exprs(B->ir, 1);
   h->after_every = ir_exprs(B->ir, 1);
@@ -627,7 +627,7 @@ static void test_after_handler(void **state) {
   B = build_new();
   s = node(&B, IR_START, "s");
   t = task_with_after(&B, &late, true);
-  t->u.human.after_times[0] = ir_expr_int(B.ir, 3);
+  t->u.human->after_times[0] = ir_expr_int(B.ir, 3);
   e = node(&B, IR_END, "e");
   e2 = node(&B, IR_END, "e2");
   flow(&B, s, t);

@@ -140,11 +140,11 @@ static void test_process_and_node_round_trip(void **state) {
   IrNode *n = ir_node(ir, F.p, IR_APPROVE, "approve_1", 0, 0);
   IrExpr *who = ir_expr_slot(ir, F.p, F.who);
   n->title = "Vote";
-  n->u.human.who = ir_who(ir, 1, &who);
-  n->u.human.title = ir_expr_string(ir, "Vote", 4);
-  n->u.human.mode = IR_MODE_VOTE;
-  n->u.human.vote = ir_expr_slot(ir, F.p, F.n);
-  n->u.human.result = F.r;
+  n->u.human->who = ir_who(ir, 1, &who);
+  n->u.human->title = ir_expr_string(ir, "Vote", 4);
+  n->u.human->mode = IR_MODE_VOTE;
+  n->u.human->vote = ir_expr_slot(ir, F.p, F.n);
+  n->u.human->result = F.r;
   StrBuf prog, proc, node;
   sb_init(&prog), sb_init(&proc), sb_init(&node);
   ir_text_program(&prog, ir);
@@ -257,9 +257,9 @@ static void test_new_payloads_round_trip(void **state) {
 
   IrNode *task = ir_node(ir, F.p, IR_TASK, "task_1", 0, 0);
   IrExpr *who = ir_expr_user(ir, "kim", 3);
-  task->u.human.who = ir_who(ir, 1, &who);
-  task->u.human.result = -1;
-  IrHuman *h = &task->u.human;
+  task->u.human->who = ir_who(ir, 1, &who);
+  task->u.human->result = -1;
+  IrHuman *h = task->u.human;
   h->nafters = 2;
   h->after_delay = ir_exprs(ir, 2), h->after_every = ir_exprs(ir, 2), h->after_times = ir_exprs(ir, 2);
   h->after_entry = arena_alloc(&ir->arena, 2 * sizeof *h->after_entry);

@@ -419,7 +419,7 @@ static void test_human_steps(void **state) {
   assert_int_equal(nodes_of(p, IR_REASSIGN), 1);
   assert_int_equal(nodes_of(p, IR_ADD), 1);
   const IrNode *a = first_node(p, IR_APPROVE);
-  const IrHuman *h = &a->u.human;
+  const IrHuman *h = a->u.human;
   assert_int_equal(h->mode, IR_MODE_VOTE);
   assert_int_equal(h->nreminds, 2);
   assert_int_equal(h->remind_entry[0]->kind, IR_NOTIFY);
@@ -429,8 +429,8 @@ static void test_human_steps(void **state) {
   assert_int_equal(ir_slot_at(p, (uint32_t)h->result)->kind, IR_SLOT_RESULT);
   assert_string_equal(a->detail, "approve · voters · vote quorum% · due 3d");
   assert_string_equal(a->title, "Vote on {title}");
-  assert_int_equal(first_node(p, IR_REVIEW)->u.human.mode, IR_MODE_ALL); /* review default */
-  const IrHuman *q = &first_node(p, IR_REQUEST)->u.human;
+  assert_int_equal(first_node(p, IR_REVIEW)->u.human->mode, IR_MODE_ALL); /* review default */
+  const IrHuman *q = first_node(p, IR_REQUEST)->u.human;
   assert_int_equal(q->nfields, 2);
   assert_false(q->fields[0].to_slot); /* a document field */
   assert_int_equal(q->fields[0].index, 0);

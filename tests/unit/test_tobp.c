@@ -51,9 +51,9 @@ static IrNode *log_node(Build *B, const char *text) {
 static IrNode *task_node(Build *B, const char *id) {
   IrNode *n = node(B, IR_TASK, id);
   IrExpr *who = ir_expr_slot(B->ir, B->p, B->boss);
-  n->u.human.who = ir_who(B->ir, 1, &who);
-  n->u.human.title = ir_expr_string(B->ir, id, (uint32_t)strlen(id));
-  n->u.human.result = -1;
+  n->u.human->who = ir_who(B->ir, 1, &who);
+  n->u.human->title = ir_expr_string(B->ir, id, (uint32_t)strlen(id));
+  n->u.human->result = -1;
   return n;
 }
 
@@ -576,7 +576,7 @@ static void test_refuses_a_user_literal(void **state) {
   Build B = build_new();
   IrNode *s = node(&B, IR_START, "s"), *t = task_node(&B, "T"), *e = node(&B, IR_END, "e");
   IrExpr *who = ir_expr_user(B.ir, "lena", 4);
-  t->u.human.who = ir_who(B.ir, 1, &who);
+  t->u.human->who = ir_who(B.ir, 1, &who);
   flow(&B, s, t);
   flow(&B, t, e);
   expect_refusal(&B, "T", "the user `lena` is named by its id, and .bp has no user literal");

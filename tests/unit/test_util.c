@@ -1,6 +1,6 @@
 /* test_util.c — compiler/base helpers: path_clean, the lexical normalizer that
  * makes a bundle's recorded source name the same however it was spelled, and
- * out_write_file's whole-or-nothing writes. */
+ * out_write_file's whole-or-nothing writes; arena_reset. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +20,34 @@ static void expect_clean(const char *in, const char *want) {
   char *got = path_clean(in);
   if (strcmp(got, want) != 0) fail_msg("path_clean(\"%s\") = \"%s\", expected \"%s\"", in, got, want);
   free(got);
+}
+
+/* arena_reset keeps the newest block for the next allocations, zeroed again, and frees
+ * the others (lowering resets its scratch arena after each process). */
+static void test_arena_reset(void **state) {
+  (void)state;
+  Arena a;
+  arena_init(&a);
+  arena_reset(&a); /* an empty arena: nothing to keep */
+  unsigned char *first = arena_alloc(&a, 100);
+  memset(first, 0xab, 100);
+  arena_reset(&a);
+  unsigned char *again = arena_alloc(&a, 100);
+  assert_ptr_equal(again, first); /* the same memory */
+  for (int i = 0; i < 100; i++) assert_int_equal(again[i], 0);
+  /* many blocks, and one large allocation in a block of its own */
+  for (int i = 0; i < 4000; i++) memset(arena_alloc(&a, 64), 0xcd, 64);
+  memset(arena_alloc(&a, 1 << 20), 0xef, 1 << 20);
+  unsigned char *newest = arena_alloc(&a, 16);
+  arena_reset(&a);
+  unsigned char *p = arena_alloc(&a, 16);
+  /* the start of the newest block, which held `newest` */
+  assert_true(p <= newest && (size_t)(newest - p) < ((size_t)4 << 20));
+  for (int i = 0; i < 2000; i++) {
+    unsigned char *q = arena_alloc(&a, 64);
+    for (int k = 0; k < 64; k++) assert_int_equal(q[k], 0);
+  }
+  arena_free(&a);
 }
 
 static void test_path_clean(void **state) {
@@ -67,6 +95,7 @@ static void test_out_abort(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_arena_reset),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_out_abort),
   };

@@ -133,7 +133,7 @@ static void timer_flow(Ctx *c, BpmnFlow *f, BpmnElement *boundary, IrNode *to) {
     refuse(c, boundary->line, boundary->id, "a boundary timer bpc reads is on a human step and has bpc:ir", NULL);
     return;
   }
-  IrHuman *h = &step->u.human;
+  IrHuman *h = step->u.human;
   if (str_eq(x->n ? x->items[0]->s : "", "timeout") && !h->timeout_entry) {
     h->timeout_entry = to;
   } else if (str_eq(x->n ? x->items[0]->s : "", "remind") && x->n == 2) {

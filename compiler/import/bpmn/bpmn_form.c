@@ -89,8 +89,8 @@ void bpmn_form_build(BpmnMap *mp, const BpmnVars *vs, const BpmnElement *e, IrNo
       f->index = (uint16_t)v->slot;
     }
   }
-  n->u.human.fields = fields;
-  n->u.human.nfields = nf;
+  n->u.human->fields = fields;
+  n->u.human->nfields = nf;
 }
 
 /* ---- votes ----------------------------------------------------------------------- */
@@ -156,7 +156,7 @@ bool bpmn_vote_condition(BpmnMap *mp, IrNode *n, const char *text, int64_t *coun
   vote_operators(text, body, sizeof body);
   if (vote_majority(body)) {
     n->kind = IR_APPROVE;
-    n->u.human.mode = IR_MODE_MAJORITY;
+    n->u.human->mode = IR_MODE_MAJORITY;
     return true;
   }
   static const char *const frac[] = {"nrOfCompletedInstances/nrOfInstances>=", "nrOfApproved/nrOfInstances>=",
@@ -176,8 +176,8 @@ bool bpmn_vote_condition(BpmnMap *mp, IrNode *n, const char *text, int64_t *coun
     }
     if (q == rest || v * 100 % scale || v * 100 / scale > 100) return false;
     n->kind = IR_APPROVE;
-    n->u.human.mode = IR_MODE_VOTE;
-    n->u.human.vote = ir_expr_int(mp->ir, v * 100 / scale);
+    n->u.human->mode = IR_MODE_VOTE;
+    n->u.human->vote = ir_expr_int(mp->ir, v * 100 / scale);
     return true;
   }
   static const char *const counts[] = {"nrOfApproved>=", "nrOfCompletedInstances>=", "nrOfApprovedge",
@@ -192,7 +192,7 @@ bool bpmn_vote_condition(BpmnMap *mp, IrNode *n, const char *text, int64_t *coun
   }
   if (k < 1) return false;
   n->kind = IR_APPROVE;
-  n->u.human.mode = IR_MODE_VOTE;
+  n->u.human->mode = IR_MODE_VOTE;
   *count = k;
   return true;
 }

@@ -742,9 +742,9 @@ static void map_human(Proc *P, El *el) {
   el->node = el->entry = el->exit = n;
   const char *title = e->name && *e->name ? e->name : e->origin ? e->origin : eid(e);
   n->title = ir_str(mp->ir, title);
-  n->u.human.title = ir_expr_string(mp->ir, n->title, (uint32_t)strlen(n->title));
-  n->u.human.mode = IR_MODE_ANY;
-  n->u.human.result = -1;
+  n->u.human->title = ir_expr_string(mp->ir, n->title, (uint32_t)strlen(n->title));
+  n->u.human->mode = IR_MODE_ANY;
+  n->u.human->result = -1;
   Pending *pd = &P->pending[P->npending++];
   pd->node = n;
   Who *w = &pd->who;
@@ -768,7 +768,7 @@ static void map_human(Proc *P, El *el) {
     bpmn_var_use(mp, &P->vars, name, &type_users, eid(e), e->line);
     w->vars[w->n++] = name;
     elemvar = lp->element_variable ? lp->element_variable : lp->input_item;
-    n->u.human.mode = IR_MODE_ALL;
+    n->u.human->mode = IR_MODE_ALL;
     if (lp->completion && *lp->completion) {
       /* the text without blanks and ${ } */
       char c[128];
@@ -795,9 +795,9 @@ static void map_human(Proc *P, El *el) {
                                         "nrOfActiveInstances==0", "nrOfActiveInstances=0"};
       bool found = false;
       for (size_t i = 0; i < sizeof any / sizeof any[0]; i++)
-        if (strcmp(body, any[i]) == 0) n->u.human.mode = IR_MODE_ANY, found = true;
+        if (strcmp(body, any[i]) == 0) n->u.human->mode = IR_MODE_ANY, found = true;
       for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(body, all[i]) == 0) n->u.human.mode = IR_MODE_ALL, found = true;
+        if (strcmp(body, all[i]) == 0) n->u.human->mode = IR_MODE_ALL, found = true;
       if (!found && bpmn_vote_condition(mp, n, body, &el->vote_count)) {
         found = true;
         el->vote_list = el->vote_count ? name : NULL;
@@ -1668,7 +1668,7 @@ static void wrap_afters(Proc *P, El *act) {
   BpmnMap *mp = P->mp;
   IrProgram *ir = mp->ir;
   if (!act->afters.n || !act->node) return;
-  IrHuman *h = &act->node->u.human;
+  IrHuman *h = act->node->u.human;
   uint32_t n = act->afters.n;
   h->after_delay = ir_exprs(ir, n);
   h->after_every = ir_exprs(ir, n);
@@ -3060,13 +3060,13 @@ static void map_process(BpmnMap *mp, BpmnProcess *bp, uint32_t index) {
         items[k] = ir_expr_slot(ir, P.p, (uint16_t)slot);
       }
     }
-    pd->node->u.human.who.who = items;
-    pd->node->u.human.who.n = w->n;
+    pd->node->u.human->who.who = items;
+    pd->node->u.human->who.n = w->n;
   }
   for (uint32_t i = 0; i < P.nels; i++) {
     El *el = &P.els[i];
     if (el->node && el->node->kind == IR_REQUEST) bpmn_form_build(mp, &P.vars, el->e, el->node);
-    if (el->node && el->vote_list) el->node->u.human.vote = bpmn_vote_percent(mp, P.p, &P.vars, el->vote_list, el->vote_count);
+    if (el->node && el->vote_list) el->node->u.human->vote = bpmn_vote_percent(mp, P.p, &P.vars, el->vote_list, el->vote_count);
   }
   for (uint32_t i = 0; i < P.nels; i++) map_flows(&P, &P.els[i]);
   if (!P.p->start) implicit_start(&P, NULL);

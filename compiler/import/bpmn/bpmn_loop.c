@@ -252,7 +252,7 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
     last = head;
     if (step && pl->coll_type == &type_users) { /* each instance to one user of the collection */
       IrExpr *who = ir_expr_slot(ir, p, var);
-      step->u.human.who = ir_who(ir, 1, &who);
+      step->u.human->who = ir_who(ir, 1, &who);
     }
   } else {
     IrExpr *n = pl->mode == LOOP_STANDARD ? ir_expr_decimal(ir, pl->maximum < 0 ? 0 : pl->maximum, 0)

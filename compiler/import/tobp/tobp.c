@@ -486,7 +486,7 @@ static Block *handler_block(Tobp *T, const IrNode *entry) {
 static Stmt *human_stmt(Tobp *T, const IrNode *n) {
   static const HumanKind kinds[] = {[IR_TASK] = H_TASK, [IR_APPROVE] = H_APPROVE,
                                     [IR_REVIEW] = H_REVIEW, [IR_REQUEST] = H_REQUEST};
-  const IrHuman *h = &n->u.human;
+  const IrHuman *h = n->u.human;
   HumanKind kind = kinds[n->kind];
   Expr *title = expr(T, h->title, n);
   FieldList fl;
