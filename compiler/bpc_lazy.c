@@ -159,6 +159,7 @@ LAZY(lib_cgraph, Agsym_t *, agattr, (Agraph_t * g, int kind, char *name, char *v
 LAZY(lib_cgraph, int, agsafeset, (void *obj, char *name, char *value, char *def),
      (obj, name, value, def))
 LAZY(lib_cgraph, agerrlevel_t, agseterr, (agerrlevel_t level), (level))
+LAZY(lib_cgraph, char *, agstrdup, (Agraph_t * g, char *s), (g, s))
 LAZY(lib_cgraph, char *, agstrdup_html, (Agraph_t * g, char *s), (g, s))
 LAZY(lib_cgraph, int, agstrfree, (Agraph_t * g, char *s), (g, s))
 LAZY(lib_cgraph, int, agwrite, (Agraph_t * g, void *chan), (g, chan))
