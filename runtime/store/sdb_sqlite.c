@@ -137,6 +137,7 @@ struct SdbConn {
   Cached cache[CACHE];
   size_t ncache;
   char error[512];
+  bool in_tx; /* between a BEGIN that worked and its COMMIT or ROLLBACK */
 };
 
 static char *dup_text(const char *s) {
@@ -206,7 +207,19 @@ static bool parse_target(const char *target, Target *t, char **message) {
   return true;
 }
 
+/* SQLite ends a transaction itself after some errors (out of memory, a full disk,
+ * an I/O error: "the transaction is rolled back automatically"). A statement run
+ * after that would be committed on its own, outside the transaction its caller
+ * meant, so every statement until the caller's COMMIT or ROLLBACK is refused, and
+ * that COMMIT fails. */
+static bool tx_lost(SdbConn *c) {
+  if (!c->in_tx || !sqlite3_get_autocommit(c->db)) return false;
+  snprintf(c->error, sizeof c->error, "the transaction was rolled back after an error");
+  return true;
+}
+
 static SdbStatus sq_exec(SdbConn *c, const char *sql) {
+  if (tx_lost(c)) return SDB_ERROR;
   char *msg = NULL;
   int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
   if (rc == SQLITE_OK) return SDB_OK;
@@ -263,9 +276,18 @@ static void sq_close(SdbConn *c) {
   free(c);
 }
 
-static SdbStatus sq_begin(SdbConn *c) { return sq_exec(c, "BEGIN IMMEDIATE"); }
-static SdbStatus sq_commit(SdbConn *c) { return sq_exec(c, "COMMIT"); }
+static SdbStatus sq_begin(SdbConn *c) {
+  SdbStatus st = sq_exec(c, "BEGIN IMMEDIATE");
+  c->in_tx = st == SDB_OK;
+  return st;
+}
+static SdbStatus sq_commit(SdbConn *c) {
+  SdbStatus st = sq_exec(c, "COMMIT");
+  if (st == SDB_OK || sqlite3_get_autocommit(c->db)) c->in_tx = false;
+  return st;
+}
 static SdbStatus sq_rollback(SdbConn *c) {
+  c->in_tx = false;
   if (sqlite3_get_autocommit(c->db)) return SDB_OK; /* nothing open (a failed statement ended it) */
   return sq_exec(c, "ROLLBACK");
 }
@@ -354,6 +376,7 @@ static int prepare(SdbConn *c, const char *sql, sqlite3_stmt **out) {
 
 static SdbStatus sq_query(SdbConn *c, const char *sql, const SdbValue *params, size_t n, SdbRows **rows) {
   if (rows) *rows = NULL;
+  if (tx_lost(c)) return SDB_ERROR;
   sqlite3_stmt *s = NULL;
   int rc = prepare(c, sql, &s);
   if (rc != SQLITE_OK) return fail(c, rc);
