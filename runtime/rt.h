@@ -243,6 +243,9 @@ int64_t rt_floor_div(int64_t a, int64_t b); /* rounded toward minus infinity */
  * are written to *scratch, grown as needed) and a copy into runtime values. */
 bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch);
 RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e);
+/* A host's value for document field f, converted as bp_start stores it: its own
+ * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
+BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);
 /* A public value owned by the caller (freed by bp_value_free). */
 bool rt_to_owned(BpRuntime *rt, Value v, BpValue *out);
 

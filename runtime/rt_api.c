@@ -602,14 +602,28 @@ static void doc_free(BpDoc *doc) {
   rt_dealloc(rt, doc, sizeof *doc + rt_values_bytes(doc->nfields));
 }
 
-/* Converts a host's value for field f; *out holds its own reference. */
-static BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
-  RtErr e = {0};
-  Value raw;
-  RtCode c = rt_from_public(b->rt, in, &raw, &e);
-  if (c == RT_OK) {
-    c = rt_convert(b->rt, raw, f->type, out, &e);
-    rt_unref(b->rt, raw);
+/* A host's value for field F as bp_start stores it: its own reference in *out, or the
+ * error bp_start gives. A text for a text field (a user for a
+ * user field), the common case, is made at once: rt_from_public's checks, without the
+ * reference rt_convert would take and drop. */
+BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
+  RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
+  e.code = RT_OK;
+  e.msg[0] = '\0';
+  RtCode c;
+  if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
+    const char *s = in->s ? in->s : "";
+    size_t len = in->s ? in->len : 0;
+    if (!rt_valid_utf8(s, len)) c = rt_error(&e, "text that is not valid UTF-8");
+    else if (len > BP_MAX_STRING) c = rt_too_long(&e);
+    else c = rt_str_new(b->rt, s, len, in->type, out) ? RT_OK : rt_nomem(&e);
+  } else {
+    Value raw;
+    c = rt_from_public(b->rt, in, &raw, &e);
+    if (c == RT_OK) {
+      c = rt_convert(b->rt, raw, f->type, out, &e);
+      rt_unref(b->rt, raw);
+    }
   }
   if (c == RT_OK) return BP_OK;
   if (c == RT_NOMEM) return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -669,7 +683,7 @@ static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *kn
                           dt);
       break;
     }
-    st = field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, &vals[done], err);
+    st = rt_field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, &vals[done], err);
     if (st != BP_OK) break;
   }
   if (st == BP_OK) {

@@ -37,34 +37,6 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
   return rt_view(doc->b->rt, doc->fields[index], out, &((BpDoc *)doc)->scratch) ? BP_OK : BP_ENOMEM;
 }
 
-/* A host's value for field F as bp_start stores it (rt_api.c's field_value): its own
- * reference in *out, or the error bp_start gives. A text for a text field (a user for a
- * user field), the common case, is made at once: rt_from_public's checks, without the
- * reference rt_convert would take and drop. */
-static BpStatus field_from(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
-  RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
-  e.code = RT_OK;
-  e.msg[0] = '\0';
-  RtCode c;
-  if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
-    const char *s = in->s ? in->s : "";
-    size_t len = in->s ? in->len : 0;
-    if (!rt_valid_utf8(s, len)) c = rt_error(&e, "text that is not valid UTF-8");
-    else if (len > BP_MAX_STRING) c = rt_too_long(&e);
-    else c = rt_str_new(b->rt, s, len, in->type, out) ? RT_OK : rt_nomem(&e);
-  } else {
-    Value raw;
-    c = rt_from_public(b->rt, in, &raw, &e);
-    if (c == RT_OK) {
-      c = rt_convert(b->rt, raw, f->type, out, &e);
-      rt_unref(b->rt, raw);
-    }
-  }
-  if (c == RT_OK) return BP_OK;
-  if (c == RT_NOMEM) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  return rt_fail_status(err, BP_EINVAL, "field `%s`: %s", rt_string(b, f->name), e.msg);
-}
-
 enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
 
 BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, const BpValue *fields,
@@ -107,7 +79,7 @@ BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, co
       break;
     }
     Value v;
-    st = field_from(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], &v, err);
+    st = rt_field_value(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], &v, err);
     if (st != BP_OK) break;
     rt_unref(rt, doc->fields[index[i]]);
     doc->fields[index[i]] = v;

@@ -1562,15 +1562,18 @@ static uint32_t get_u32_at(const uint8_t *p) {
 
 static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len, BpInstance **out, BpError *err);
 
-/* The instance made of a restored state and document (made: the document restore made). */
-static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
-  BpInstance *inst = rt_alloc(b->rt, sizeof *inst);
-  if (inst) inst->size = sizeof *inst;
-  if (!inst) {
-    rt_state_free(b->rt, s);
-    if (made) bp_doc_release(made);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
+/* No room for the instance: what the restored state and document hold is freed. */
+static BpStatus no_room(BpBundle *b, BpDoc *made, RtState *s, BpError *err) {
+  rt_state_free(b->rt, s);
+  if (made) bp_doc_release(made);
+  return rt_fail_status(err, BP_ENOMEM, "out of memory");
+}
+
+/* inst (size bytes) takes the restored state and its document (made: the document
+ * restore made; else doc, which gains a reference). */
+static BpStatus adopted(BpInstance *inst, size_t size, BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s,
+                        BpInstance **out) {
+  inst->size = size;
   inst->b = b;
   inst->rt = b->rt;
   inst->proc = proc;
@@ -1579,6 +1582,13 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
   if (doc) doc->refs++;
   *out = inst;
   return BP_OK;
+}
+
+/* The instance made of a restored state and document (made: the document restore made). */
+static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
+  BpInstance *inst = rt_alloc(b->rt, sizeof *inst);
+  if (!inst) return no_room(b, made, s, err);
+  return adopted(inst, sizeof *inst, b, proc, doc, made, s, out);
 }
 
 /* Restoring reads the slots, the five record vectors and the steps' people into storage
@@ -1624,11 +1634,7 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Rt
                 lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
                 lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps);
   char *block = rt_realloc(b->rt, NULL, 0, size);
-  if (!block) {
-    rt_state_free(b->rt, s);
-    if (made) bp_doc_release(made);
-    return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  }
+  if (!block) return no_room(b, made, s, err);
   BpInstance *inst = (BpInstance *)block;
   memset(inst, 0, sizeof *inst);
   size_t at = head;
@@ -1643,15 +1649,7 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Rt
   lend_from_stack(block, &at, &s->timers, sizeof(RtTimer));
   lend_from_stack(block, &at, &s->calls, sizeof(RtCall));
   for (uint32_t i = 0; i < s->steps.n; i++) lend_from_stack(block, &at, &RT_AT(s->steps, RtStep, i)->people, sizeof(RtPerson));
-  inst->size = size;
-  inst->b = b;
-  inst->rt = b->rt;
-  inst->proc = proc;
-  inst->s = *s;
-  inst->doc = doc ? doc : made;
-  if (doc) doc->refs++;
-  *out = inst;
-  return BP_OK;
+  return adopted(inst, size, b, proc, doc, made, s, out);
 }
 
 BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len, BpInstance **out,
