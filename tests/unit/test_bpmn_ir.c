@@ -454,6 +454,11 @@ static void test_multi_instance_vote(void **state) {
   vote_run(two, 3, "raa", 0);
   vote_run(two, 5, "aa", 0);
   vote_run(two, 5, "a", 4);
+  /* Camunda 8 names the counters numberOf…, in FEEL */
+  const char *zeebe = MULTI("<completionCondition>= numberOfCompletedInstances / numberOfInstances &gt;= 0.6"
+                            "</completionCondition>");
+  vote_run(zeebe, 5, "aa", 3);
+  vote_run(zeebe, 5, "aaa", 0);
 }
 
 /* an embedded sub-process, flattened */
@@ -556,6 +561,11 @@ static void test_potential_owner_groups(void **state) {
 
 static void test_multi_instance_actions(void **state) {
   (void)state;
+  /* Camunda 8 names the counters numberOf… */
+  run_path(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics isSequential=\"true\">"
+                  "<loopCardinality>5</loopCardinality><completionCondition>=numberOfCompletedInstances &gt;= 2"
+                  "</completionCondition></multiInstanceLoopCharacteristics></serviceTask>"),
+           NULL, 0, BP_COMPLETED, "a a");
   /* a literal count: the action three times, parallel or not (the instances run in turn) */
   run_path(LOOPED("<serviceTask id=\"a\"><multiInstanceLoopCharacteristics>"
                   "<loopCardinality>3</loopCardinality></multiInstanceLoopCharacteristics></serviceTask>"),

@@ -427,6 +427,24 @@ static bool who_list(BpmnMap *mp, BpmnVars *vs, El *el, Who *w, const char *s, W
   return ok;
 }
 
+/* Camunda 8 names a multi-instance activity's counters numberOfInstances,
+ * numberOfCompletedInstances and numberOfActiveInstances; Camunda 7, Activiti,
+ * Flowable and bpmn-engine (and the patterns below) nrOf…. Rewritten in place. */
+static void zeebe_counters(char *s) {
+  static const char *const tails[] = {"Instances", "CompletedInstances", "ActiveInstances"};
+  for (char *q = s; (q = strstr(q, "numberOf")) != NULL; q++) {
+    if (q > s && (isalnum((unsigned char)q[-1]) || q[-1] == '_')) continue;
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+      size_t n = strlen(tails[i]);
+      if (strncmp(q + 8, tails[i], n) == 0 && !isalnum((unsigned char)q[8 + n]) && q[8 + n] != '_') {
+        memmove(q + 4, q + 8, strlen(q + 8) + 1); /* "numberOf" -> "nrOf" */
+        memcpy(q, "nrOf", 4);
+        break;
+      }
+    }
+  }
+}
+
 /* ---- the mapping of one process ---------------------------------------------- */
 
 typedef struct Proc {
@@ -779,6 +797,8 @@ static void map_human(Proc *P, El *el) {
         s++;
       }
       c[k] = 0;
+      zeebe_counters(c);
+      k = strlen(c);
       char *body = c;
       if ((body[0] == '$' || body[0] == '#') && body[1] == '{' && k > 3 && body[k - 1] == '}') {
         body[k - 1] = 0;

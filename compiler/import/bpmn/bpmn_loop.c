@@ -75,9 +75,13 @@ enum { SPECIAL_N = 1, SPECIAL_DONE = 2, SPECIAL_COUNTER = 3 };
 static void specials(BpmnMap *mp, BpmnCond *n, bool multi, int depth) {
   if (!n || depth > 200) return;
   if (n->kind == BPMN_C_VAR) {
-    if (multi && strcmp(n->str, "nrOfInstances") == 0) n->kind = BPMN_C_SLOT, n->num = SPECIAL_N;
-    else if (multi && strcmp(n->str, "nrOfCompletedInstances") == 0) n->kind = BPMN_C_SLOT, n->num = SPECIAL_DONE;
-    else if (multi && strcmp(n->str, "nrOfActiveInstances") == 0) n->kind = BPMN_C_NUM, n->num = 0, n->scale = 0;
+    /* (Camunda 8 names them numberOfInstances …) */
+    if (multi && (!strcmp(n->str, "nrOfInstances") || !strcmp(n->str, "numberOfInstances")))
+      n->kind = BPMN_C_SLOT, n->num = SPECIAL_N;
+    else if (multi && (!strcmp(n->str, "nrOfCompletedInstances") || !strcmp(n->str, "numberOfCompletedInstances")))
+      n->kind = BPMN_C_SLOT, n->num = SPECIAL_DONE;
+    else if (multi && (!strcmp(n->str, "nrOfActiveInstances") || !strcmp(n->str, "numberOfActiveInstances")))
+      n->kind = BPMN_C_NUM, n->num = 0, n->scale = 0;
     else if (strcmp(n->str, "loopCounter") == 0) {
       if (!multi) {
         n->kind = BPMN_C_SLOT, n->num = SPECIAL_DONE;
