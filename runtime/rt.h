@@ -246,6 +246,12 @@ RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e);
 /* A host's value for document field f, converted as bp_start stores it: its own
  * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
 BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);
+/* The process named NAME (rt_api.c). */
+bool rt_process_by_name(const BpBundle *b, const char *name, uint16_t *out);
+/* A host's start argument A, if it names a parameter of P: its value checked into
+ * params[k] (replacing one given before; a failure in *st, with bp_start's message)
+ * and true; false when it names none (rt_api.c; also bp_start_at's). */
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err);
 /* A public value owned by the caller (freed by bp_value_free). */
 bool rt_to_owned(BpRuntime *rt, Value v, BpValue *out);
 

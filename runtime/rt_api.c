@@ -483,7 +483,7 @@ int bp_bundle_process_trigger(const BpBundle *b, size_t i, const char **schedule
   }
 }
 
-static bool process_by_name(const BpBundle *b, const char *name, uint16_t *out) {
+bool rt_process_by_name(const BpBundle *b, const char *name, uint16_t *out) {
   for (uint32_t i = 0; name && i < b->b.nprocesses; i++)
     if (strcmp(rt_string(b, b->b.processes[i].name), name) == 0) {
       *out = (uint16_t)i;
@@ -523,7 +523,7 @@ static bool slot_by_name(const BpBundle *b, const BptProcess *p, const char *nam
 BpType bp_bundle_name_type(const BpBundle *b, const char *process, const char *name, BpNameKind *kind) {
   uint16_t pi, i;
   if (kind) *kind = BP_NAME_NONE;
-  if (!b || !name || !process_by_name(b, process, &pi)) return BP_T_VOID;
+  if (!b || !name || !rt_process_by_name(b, process, &pi)) return BP_T_VOID;
   const BptProcess *p = &b->b.processes[pi];
   if (slot_by_name(b, p, name, &i)) {
     uint8_t k = p->slots[i].kind;
@@ -603,20 +603,16 @@ static void doc_free(BpDoc *doc) {
 }
 
 /* A host's value for field F as bp_start stores it: its own reference in *out, or the
- * error bp_start gives. A text for a text field (a user for a
- * user field), the common case, is made at once: rt_from_public's checks, without the
- * reference rt_convert would take and drop. */
+ * error bp_start gives. A text for a text field (a user for a user field), the common
+ * case, is rt_from_public's value itself, without the reference rt_convert would take
+ * and drop. */
 BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
   RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
   e.code = RT_OK;
   e.msg[0] = '\0';
   RtCode c;
   if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
-    const char *s = in->s ? in->s : "";
-    size_t len = in->s ? in->len : 0;
-    if (!rt_valid_utf8(s, len)) c = rt_error(&e, "text that is not valid UTF-8");
-    else if (len > BP_MAX_STRING) c = rt_too_long(&e);
-    else c = rt_str_new(b->rt, s, len, in->type, out) ? RT_OK : rt_nomem(&e);
+    c = rt_from_public(b->rt, in, out, &e);
   } else {
     Value raw;
     c = rt_from_public(b->rt, in, &raw, &e);
@@ -807,12 +803,25 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
 
 /* ---- instances ----------------------------------------------------------------------------------- */
 
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err) {
+  const char *name = a->name;
+  uint16_t k = 0;
+  while (k < p->nparams && (!name || strcmp(rt_string(b, p->slots[p->params[k].slot].name), name) != 0)) k++;
+  if (k == p->nparams) return false;
+  RtErr e = {0};
+  rt_unref(b->rt, params[k]);
+  params[k] = (Value){0};
+  RtCode c = rt_from_public(b->rt, &a->value, &params[k], &e);
+  if (c != RT_OK) *st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
+  return true;
+}
+
 BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *args, size_t n, void *ud,
                   BpInstance **out, BpError *err) {
   if (!b || !out || (n && !args)) return rt_fail_status(err, BP_EINVAL, "bp_start: missing argument");
   *out = NULL;
   uint16_t pi;
-  if (!process_by_name(b, process, &pi))
+  if (!rt_process_by_name(b, process, &pi))
     return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
   const BptProcess *p = &b->b.processes[pi];
   if (doc && doc->doctype != p->doctype)
@@ -830,17 +839,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   size_t nfields = 0;
   for (size_t i = 0; st == BP_OK && i < n; i++) {
     const char *name = args[i].name;
-    uint16_t k = 0;
-    while (k < p->nparams && (!name || strcmp(rt_string(b, p->slots[p->params[k].slot].name), name) != 0)) k++;
-    if (k < p->nparams) {
-      RtErr e = {0};
-      rt_unref(rt, params[k]);
-      params[k] = (Value){0};
-      RtCode c = rt_from_public(rt, &args[i].value, &params[k], &e);
-      if (c != RT_OK)
-        st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
-      continue;
-    }
+    if (rt_start_param(b, p, &args[i], params, &st, err)) continue;
     uint16_t f;
     if (!doc && rt_doc_lookup(b, p->doctype, name, &f)) {
       if (few_fields) known[nfields] = f;

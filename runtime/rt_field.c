@@ -12,20 +12,9 @@
 
 #include "rt.h"
 
-/* The process named NAME, as bp_start finds it. */
-static bool process_named(const BpBundle *b, const char *name, uint16_t *out) {
-  if (!name) return false;
-  for (uint32_t i = 0; i < b->b.nprocesses; i++)
-    if (strcmp(rt_string(b, b->b.processes[i].name), name) == 0) {
-      *out = (uint16_t)i;
-      return true;
-    }
-  return false;
-}
-
 bool bp_field_index(const BpBundle *b, const char *process, const char *field, uint16_t *index) {
   uint16_t pi, f;
-  if (!b || !field || !index || !process_named(b, process, &pi)) return false;
+  if (!b || !field || !index || !rt_process_by_name(b, process, &pi)) return false;
   if (!rt_doc_lookup(b, b->b.processes[pi].doctype, field, &f)) return false;
   *index = f;
   return true;
@@ -45,7 +34,7 @@ BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, co
     return rt_fail_status(err, BP_EINVAL, "bp_start_at: missing argument");
   *out = NULL;
   uint16_t pi;
-  if (!process_named(b, process, &pi))
+  if (!rt_process_by_name(b, process, &pi))
     return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
   const BptProcess *p = &b->b.processes[pi];
   BpRuntime *rt = b->rt;
@@ -56,21 +45,10 @@ BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, co
   if (on_stack) memset(few, 0, p->nparams * sizeof *few);
   BpStatus st = doc && pv ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   /* The parameters by name, as bp_start takes them (the last of a name given twice). */
-  for (size_t i = 0; st == BP_OK && i < nparams; i++) {
-    const char *name = params[i].name;
-    uint16_t k = 0;
-    while (k < p->nparams && (!name || strcmp(rt_string(b, p->slots[p->params[k].slot].name), name) != 0)) k++;
-    if (k == p->nparams) {
-      st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`", name ? name : "(null)", process);
-      break;
-    }
-    RtErr e = {0};
-    rt_unref(rt, pv[k]);
-    pv[k] = (Value){0};
-    RtCode c = rt_from_public(rt, &params[i].value, &pv[k], &e);
-    if (c != RT_OK)
-      st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
-  }
+  for (size_t i = 0; st == BP_OK && i < nparams; i++)
+    if (!rt_start_param(b, p, &params[i], pv, &st, err))
+      st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`", params[i].name ? params[i].name : "(null)",
+                          process);
   /* The fields: those given, in order (the last of an index given twice), then every
    * other at its default, as bp_doc_new makes them. */
   for (size_t i = 0; st == BP_OK && i < nfields; i++) {

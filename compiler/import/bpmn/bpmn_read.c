@@ -332,7 +332,6 @@ static void note_vendor(Reader *r, const char *uri, const char *local) {
   if (seen[0] && str_eq(seen[0], uri) && str_eq(seen[1], local)) return;
   seen[0] = arena_strdup(&m->arena, uri), seen[1] = arena_strdup(&m->arena, local);
   const char *v = vendor_of(uri);
-  if (v && (str_eq(v, "camunda") || str_eq(v, "activiti") || str_eq(v, "flowable"))) m->engine_extensions = true;
   char buf[160];
   snprintf(buf, sizeof buf, "%s:%s", v ? v : uri, local);
   for (uint32_t i = 0; i < m->vendor_names.n; i++)
@@ -343,6 +342,7 @@ static void note_vendor(Reader *r, const char *uri, const char *local) {
 static void note_vendor_attrs(Reader *r, const Attrs *at) {
   for (int i = 0; i < at->n; i++) {
     Ns ns = at->ns[i];
+    if (ns_is_engine(ns)) r->m->engine_extensions = true;
     if (ns != NS_NONE && ns != NS_XSI && ns != NS_BPMN && ns != NS_BPMNDI && ns != NS_DC &&
         ns != NS_DDI && !str_eq(at->a[i].uri, "http://www.w3.org/XML/1998/namespace"))
       note_vendor(r, at->a[i].uri, at->a[i].local);
@@ -1188,6 +1188,7 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
     Frame *p = parent(r, 1);
     if (ns == NS_NONE && !f.ext)
       bpmn_error(r->m, line, "<%s> has no namespace: not an element of BPMN 2.0", local);
+    if (ns_is_engine(ns)) r->m->engine_extensions = true;
     if (ns == NS_CAMUNDA || ns == NS_ACTIVITI || ns == NS_FLOWABLE || ns == NS_OTHER)
       note_vendor(r, uri, local);
     if (ns_is_engine(ns) && (str_eq(local, "formField") || str_eq(local, "formProperty"))) {

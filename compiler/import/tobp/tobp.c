@@ -357,6 +357,14 @@ static const char *slot_name(Tobp *T, uint32_t slot, const IrNode *at) {
   return name;
 }
 
+/* The .bp name of a slot that WHO (an assignment, a form) writes: a parameter is
+ * refused, as .bp keeps parameters read-only. */
+static const char *written_slot(Tobp *T, uint16_t index, const IrNode *n, const char *who) {
+  if (index < T->p->slots.n && ir_slot_at(T->p, index)->kind == IR_SLOT_PARAM)
+    fail(T, n, "%s sets the parameter `%s`, which .bp keeps read-only", who, ir_slot_at(T->p, index)->name);
+  return slot_name(T, index, n);
+}
+
 static const char *field_name(Tobp *T, uint32_t field, const IrNode *at) {
   if (T->p->doc < 0 || field >= T->ir->docs[T->p->doc].nfields) {
     fail(T, at, "a document field out of range");
@@ -496,9 +504,7 @@ static Stmt *human_stmt(Tobp *T, const IrNode *n) {
     fields = arena_alloc(&T->prog->arena, (h->nfields ? h->nfields : 1) * sizeof *fields);
     for (uint32_t i = 0; i < h->nfields; i++) {
       const IrReqField *f = &h->fields[i];
-      if (f->to_slot && f->index < T->p->slots.n && ir_slot_at(T->p, f->index)->kind == IR_SLOT_PARAM)
-        fail(T, n, "the form sets the parameter `%s`, which .bp keeps read-only", ir_slot_at(T->p, f->index)->name);
-      const char *name = f->to_slot ? slot_name(T, f->index, n) : field_name(T, f->index, n);
+      const char *name = f->to_slot ? written_slot(T, f->index, n, "the form") : field_name(T, f->index, n);
       Expr *label = f->label ? string_expr(T, f->label, (uint32_t)strlen(f->label)) : NULL;
       fields[i] = *tree_request_field(T->ps, tree_name(name, nospan()),
                                       tree_type(tree_name(f->type->name, nospan())), label, nospan());
@@ -584,10 +590,7 @@ static Stmt *start_stmt(Tobp *T, const IrNode *n) {
 static Stmt *assign_stmt(Tobp *T, const IrNode *n) {
   const char *target;
   if (n->u.assign.to_slot) {
-    if (n->u.assign.index < T->p->slots.n && ir_slot_at(T->p, n->u.assign.index)->kind == IR_SLOT_PARAM)
-      fail(T, n, "the step sets the parameter `%s`, which .bp keeps read-only",
-           ir_slot_at(T->p, n->u.assign.index)->name);
-    target = slot_name(T, n->u.assign.index, n);
+    target = written_slot(T, n->u.assign.index, n, "the step");
   } else {
     target = field_name(T, n->u.assign.index, n);
   }
