@@ -547,12 +547,24 @@ static bool check_operand(Verifier *v, uint32_t pc, const BptInsn *in, char lett
   return true;
 }
 
+/* Slots s and s + 1 of an instruction that writes them with no STORE to check the
+ * value (a for loop's list and position, a try's caught code and message) must exist
+ * and be hidden: a hidden slot takes anything, a declared one would end up holding a
+ * value of another type, which restore refuses. */
+static bool check_pair_hidden(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t s) {
+  const char *name = bpt_ops[in->op].name;
+  if (s + 1 >= v->p->nslots)
+    return cfail(v, pc, "%s uses slots %u and %u, but there are %u", name, s, s + 1, v->p->nslots);
+  for (uint32_t i = s; i <= s + 1; i++)
+    if (v->p->slots[i].kind != BPT_SLOT_HIDDEN)
+      return cfail(v, pc, "%s writes slot %u, which is not hidden", name, i);
+  return true;
+}
+
 /* A for loop's hidden state is two slots: the list in s, the position in s + 1. */
 static bool check_iter_slots(Verifier *v, uint32_t pc, const BptInsn *in) {
-  if ((in->op == BPT_OP_ITER_START || in->op == BPT_OP_ITER_NEXT) && in->arg[0] + 1 >= v->p->nslots)
-    return cfail(v, pc, "%s uses slots %u and %u, but there are %u", bpt_ops[in->op].name,
-                 in->arg[0], in->arg[0] + 1, v->p->nslots);
-  return true;
+  if (in->op != BPT_OP_ITER_START && in->op != BPT_OP_ITER_NEXT) return true;
+  return check_pair_hidden(v, pc, in, in->arg[0]);
 }
 
 /* TRY g k s j: the codes it catches are a constant list of strings (empty: any code), and
@@ -562,10 +574,7 @@ static bool check_try(Verifier *v, uint32_t pc, const BptInsn *in) {
   const BptConst *c = &v->b->consts[in->arg[1]];
   if (!(c->type & BPT_T_LIST) || (c->nitems && c->type != (BPT_T_LIST | BPT_T_STRING)))
     return cfail(v, pc, "TRY's codes (constant %u) must be a list of strings", in->arg[1]);
-  if (in->arg[2] + 1 >= v->p->nslots)
-    return cfail(v, pc, "TRY uses slots %u and %u, but there are %u", in->arg[2], in->arg[2] + 1,
-                 v->p->nslots);
-  return true;
+  return check_pair_hidden(v, pc, in, in->arg[2]);
 }
 
 /* The operand stack is not typed (values carry their type at run time), but a value whose

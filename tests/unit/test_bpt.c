@@ -1394,7 +1394,17 @@ static void c_spawn_target(Builder *B) { /* the handler pops a value it does not
 static void c_try_stack(Builder *B) {
   int L = lab(B);
   uint16_t k = K_list(B, BPT_T_STRING, 0, NULL);
-  E(B, BPT_OP_CONST, M_INT1), E(B, BPT_OP_TRY, 0, k, M_A, L), E(B, BPT_OP_POP), here(B, L), c_ok(B);
+  E(B, BPT_OP_CONST, M_INT1), E(B, BPT_OP_TRY, 0, k, M_IT, L), E(B, BPT_OP_POP), here(B, L), c_ok(B);
+}
+/* The slots that ITER_START, ITER_NEXT and TRY write with no STORE must be hidden: a loop's
+ * list in an int variable would be saved as a state that restore refuses (fuzz_bundle). */
+static void c_iter_declared(Builder *B) {
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_ITER_START, M_A), E(B, BPT_OP_END);
+}
+static void c_try_declared(Builder *B) {
+  int L = lab(B);
+  uint16_t k = K_list(B, BPT_T_STRING, 1, (uint16_t[]){M_TITLE});
+  E(B, BPT_OP_TRY, 0, k, M_R, L), E(B, BPT_OP_TRY_END, 0), here(B, L), c_ok(B);
 }
 
 #define READ_CASE(fn, msg)                                                                         \
@@ -1545,6 +1555,8 @@ static const Case cases[] = {
     CODE_CASE(c_fork_any, "process `m`, pc 0: FORK with `any` = 2, not 0 or 1"),
     CODE_CASE(c_reassign, "process `m`, pc 0: REASSIGN with 3 values"),
     CODE_CASE(c_iter_slots, "process `m`, pc 3: ITER_START uses slots 4 and 5, but there are 5"),
+    CODE_CASE(c_iter_declared, "process `m`, pc 3: ITER_START writes slot 0, which is not hidden"),
+    CODE_CASE(c_try_declared, "process `m`, pc 0: TRY writes slot 2, which is not hidden"),
     CODE_CASE(c_jump_mid, "process `m`, pc 0: JUMP jumps to pc 1, inside an instruction"),
     CODE_CASE(c_jump_out, "process `m`, pc 0: JUMP jumps outside the code (5 bytes)"),
     CODE_CASE(c_jump_neg, "process `m`, pc 1: JUMP jumps outside the code (6 bytes)"),
