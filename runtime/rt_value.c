@@ -1131,6 +1131,10 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
     return round_to(args[0], args[1].u.i, out, e);
   case BPT_BI_MIN:
   case BPT_BI_MAX:
+    /* Numbers, dates, datetimes or durations (docs/language.md): min_max returns one of
+     * its arguments as it is, which for a text or a list would be a reference not counted
+     * (a crafted bundle's min of two texts freed its variable's text: fuzz_bundle). */
+    if (rt_is_obj(args[0].type) || rt_is_obj(args[1].type)) break;
     return min_max(b == BPT_BI_MAX, args[0], args[1], out, e);
   case BPT_BI_ROLE:
     if (!strings) break;
