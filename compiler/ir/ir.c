@@ -23,6 +23,11 @@ void ir_set_source(IrProgram *ir, const char *text, size_t len) {
   ir->source_len = len;
 }
 
+void ir_share_source(IrProgram *ir, const char *text, size_t len) {
+  ir->source_text = text;
+  ir->source_len = len;
+}
+
 void ir_free(IrProgram *ir) {
   if (!ir) return;
   arena_free(&ir->arena);

@@ -1205,9 +1205,10 @@ static void bitrix_labels(Lower *L, IrProc *p) {
   }
 }
 
-IrProgram *lower_program(const Program *prog) {
+static IrProgram *lower(const Program *prog, bool share_source) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
-  if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
+  if (prog->src && share_source) ir_share_source(ir, prog->src->text, prog->src->len);
+  else if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
   Lower L = {ir, {0}, {0}, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0, {0}};
   arena_init(&L.scratch);
   uint32_t counts[3] = {0, 0, 0};
@@ -1240,3 +1241,6 @@ IrProgram *lower_program(const Program *prog) {
   ir_finish(ir);
   return ir;
 }
+
+IrProgram *lower_program(const Program *prog) { return lower(prog, false); }
+IrProgram *lower_program_sharing(const Program *prog) { return lower(prog, true); }

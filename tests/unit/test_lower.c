@@ -16,6 +16,7 @@
 #include "codegen.h"
 #include "bpt.h"
 #include "ir.h"
+#include "lower.h"
 #include "support.h"
 #include "util.h"
 
@@ -114,6 +115,27 @@ static void test_sequence(void **state) {
   assert_string_equal(notify->id, "notify_8");
   assert_well_formed(p);
   verify(&c);
+  compiled_free(&c);
+}
+
+/* `bpc compile` lowers with the IR pointing at the loaded text (lower_program_sharing);
+ * lower_program keeps a copy of its own. The bundles are the same bytes. */
+static void test_source_shared_or_copied(void **state) {
+  (void)state;
+  Compiled c = compile_text(DOC "process p on Doc {\n  log \"x\"\n}\n");
+  assert_ptr_not_equal(c.ir->source_text, c.src->text);
+  assert_int_equal(c.ir->source_len, c.src->len);
+  assert_memory_equal(c.ir->source_text, c.src->text, c.src->len);
+  IrProgram *shared = lower_program_sharing(c.prog);
+  assert_ptr_equal(shared->source_text, c.src->text);
+  assert_int_equal(shared->source_len, c.src->len);
+  size_t copied_len, shared_len;
+  uint8_t *copied_bytes = bundle_of(c.ir, &copied_len), *shared_bytes = bundle_of(shared, &shared_len);
+  assert_int_equal(copied_len, shared_len);
+  assert_memory_equal(copied_bytes, shared_bytes, copied_len);
+  free(copied_bytes);
+  free(shared_bytes);
+  ir_free(shared);
   compiled_free(&c);
 }
 
@@ -648,6 +670,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
       cmocka_unit_test(test_declarations),
+      cmocka_unit_test(test_source_shared_or_copied),
       cmocka_unit_test(test_if_else_if_else),
       cmocka_unit_test(test_if_without_else),
       cmocka_unit_test(test_if_that_ends),
