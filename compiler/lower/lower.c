@@ -537,7 +537,7 @@ static void lower_afters(Lower *L, const HumanStep *h, IrNode *n) {
  * already started go on. The same shape as BPMN's non-interrupting boundary events
  * (docs/ir.md). *out: the join's tail. */
 static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, Tails *out) {
-  const HumanStep *h = &s->u.human;
+  const HumanStep *h = s->u.human;
   IrNode *race = new_node(L, IR_RACE, s->span);
   race->title = "on message";
   race->detail = "the step beside its message handlers";
@@ -566,7 +566,7 @@ static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, T
 }
 
 static Tails lower_human(Lower *L, Stmt *s, Tails in) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   IrNode *n = new_node(L, human_nodes[h->kind], s->span);
   IrHuman *ih = n->u.human;
   ih->mode = resolved_mode(h);
