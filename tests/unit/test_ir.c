@@ -416,6 +416,31 @@ static void test_event_gateway(void **state) {
   ir_free(B.ir);
 }
 
+/* Made ids count per (kind, line) in a table that lives only while the process is
+ * built: ir_proc_ids_done and ir_finish free it; the ids made stay. */
+static void test_id_tables_freed(void **state) {
+  (void)state;
+  IrProgram *ir = ir_new("ids.bpmn");
+  ir_reserve(ir, 0, 0, 2);
+  IrProc *p = ir_proc(ir, "p"), *q = ir_proc(ir, "q");
+  const char *ids[200];
+  for (uint32_t i = 0; i < 200; i++) ids[i] = ir_node(ir, p, IR_LOG, NULL, 3 + i / 2, 1)->id;
+  assert_string_equal(ids[0], "log_3");
+  assert_string_equal(ids[1], "log_3_2");
+  assert_string_equal(ids[199], "log_102_2");
+  assert_non_null(p->idkeys); /* grown past its first 64 slots: 100 keys */
+  assert_true(p->idcap >= 256);
+  ir_proc_ids_done(p);
+  assert_null(p->idkeys);
+  assert_int_equal(p->idcap, 0);
+  assert_string_equal(ids[199], "log_102_2"); /* in the arena, not in the table */
+  assert_string_equal(ir_node(ir, q, IR_LOG, NULL, 3, 1)->id, "log_3"); /* q counts apart */
+  assert_non_null(q->idkeys);
+  ir_finish(ir);
+  assert_null(q->idkeys);
+  ir_free(ir);
+}
+
 /* The worked example of docs/ir.md, as written there (ids given, no .bp). */
 static void test_the_documented_example(void **state) {
   (void)state;
@@ -1055,6 +1080,7 @@ static void test_refuses_a_try_without_catch(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
+      cmocka_unit_test(test_id_tables_freed),
       cmocka_unit_test(test_choice_with_default),
       cmocka_unit_test(test_parallel),
       cmocka_unit_test(test_loop),
