@@ -137,16 +137,17 @@ typedef enum IrEdgeKind {
 
 enum { IR_EDGE_BACK = 1 }; /* IrEdge.flags, set by ir_finish: a loop's back edge */
 
+/* The fields go by size: 56 bytes, where the order written first took 64. */
 typedef struct IrEdge {
   IrNode *from, *to;
-  IrEdgeKind kind;
-  uint8_t flags;
-  uint32_t arm;      /* COND edges: the order they are tried in; FORK / RACE edges:
-                        the branch order */
   IrExpr *cond;      /* IR_E_COND: a bool */
   const char *label; /* the condition's text, "else", "remind 1d before", ... */
   const char **codes; /* IR_E_CATCH: the error codes it catches; ncodes 0: any */
   uint32_t ncodes;
+  uint32_t arm;      /* COND edges: the order they are tried in; FORK / RACE edges:
+                        the branch order */
+  IrEdgeKind kind;
+  uint8_t flags;
 } IrEdge;
 
 /* A WHO list: user and users expressions. */
