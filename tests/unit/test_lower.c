@@ -139,6 +139,35 @@ static void test_source_shared_or_copied(void **state) {
   compiled_free(&c);
 }
 
+/* The constant table keys a list by all of its items: two equal lists of 20 (longer
+ * than the key's buffer on the stack) are one constant, and one differing in the last
+ * item is another. */
+static void test_long_list_constants(void **state) {
+  (void)state;
+  Compiled c = compile_text(DOC
+                            "process p on Doc {\n"
+                            "  var a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n"
+                            "  var b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n"
+                            "  var d = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21]\n"
+                            "  n = len(a) + len(b) + len(d)\n"
+                            "}\n");
+  size_t len;
+  uint8_t *bytes = assert_bundle_verifies(c.ir, &len);
+  BptBundle b;
+  BptError err;
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  uint32_t lists = 0, ints = 0;
+  for (uint32_t i = 0; i < b.nconsts; i++) {
+    lists += b.consts[i].nitems == 20;
+    ints += b.consts[i].type == BPT_T_INT;
+  }
+  assert_int_equal(lists, 2);
+  assert_int_equal(ints, 21); /* 1..21, each once */
+  bpt_free(&b, heap_realloc, NULL);
+  free(bytes);
+  compiled_free(&c);
+}
+
 static void test_declarations(void **state) {
   (void)state;
   Compiled c = compile_text(DOC
@@ -670,6 +699,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
       cmocka_unit_test(test_declarations),
+      cmocka_unit_test(test_long_list_constants),
       cmocka_unit_test(test_source_shared_or_copied),
       cmocka_unit_test(test_if_else_if_else),
       cmocka_unit_test(test_if_without_else),
