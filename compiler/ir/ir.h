@@ -325,14 +325,15 @@ typedef struct IrProc {
   PtrVec slots;      /* IrSlot* */
   PtrVec params;     /* IrParam* */
   PtrVec inits;      /* IrInit*: variables, in order */
-  PtrVec nodes;      /* IrNode* */
-  PtrVec edges;      /* IrEdge* */
+  PtrVec nodes;      /* IrNode*; malloc'd until ir_proc_built moves it to the arena */
+  PtrVec edges;      /* IrEdge*; the same */
   IrNode *start;     /* set by ir_node for the IR_START node */
   IrState *states;   /* NULL/0 for a sequential process */
   uint32_t nstates;
   uint32_t nsteps, ngroups; /* ngroups: computed by ir_finish */
   uint64_t *idkeys;  /* (line, kind) -> how many ids made: see ir_node; malloc'd, */
-  uint32_t *idcounts, idcap, idn; /* idcounts in idkeys' block; freed by ir_finish */
+  uint32_t *idcounts, idcap, idn; /* idcounts in idkeys' block; freed by ir_proc_built */
+  bool built;        /* ir_proc_built has run */
 } IrProc;
 
 /* A problem ir_finish found: where (the node's id and position, or the
@@ -436,11 +437,12 @@ IrExpr *ir_expr_user(IrProgram *ir, const char *id, uint32_t len);
  * program can be compiled; otherwise ir->errors says why, one per problem.
  * docs/ir.md lists the checks. Call once, after building. */
 bool ir_finish(IrProgram *ir);
-/* Frees what only building needs (the tables that number the ids): ir_finish and
- * ir_free call it. ir_proc_ids_done does it for one process whose nodes are all made:
- * a node made in it after that could repeat an id (ir_finish would refuse it). */
-void ir_ids_done(IrProgram *ir);
-void ir_proc_ids_done(IrProc *p);
+/* A process's nodes and edges are all made: their vectors move into the arena at
+ * their final size, and the tables that number the ids are freed (lowering calls it
+ * after each process, ir_finish for every one). A node made in it after that could
+ * repeat an id (ir_finish would refuse it). */
+void ir_proc_built(IrProgram *ir, IrProc *p);
+void ir_built(IrProgram *ir);
 /* Writes "file:line:col: process `p`, node `id`: message" (the parts that
  * are known) into buf, like snprintf; returns the length it needed. */
 size_t ir_error_text(const IrProgram *ir, const IrError *e, char *buf, size_t size);

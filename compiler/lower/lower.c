@@ -1231,7 +1231,7 @@ static IrProgram *lower(const Program *prog, bool share_source) {
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info) {
       lower_body(&L, prog->items[i].u.proc, &ir->procs[k]);
-      ir_proc_ids_done(&ir->procs[k++]); /* its table's memory serves the next one */
+      ir_proc_built(ir, &ir->procs[k++]); /* its building memory serves the next one */
       arena_reset(&L.scratch);
     }
   if (prog->src && strncmp(prog->src->text, bitrix_mark, sizeof bitrix_mark - 1) == 0)
