@@ -353,14 +353,17 @@ static int cmd_compile(int argc, char **argv) {
   /* What compile mallocs grows with the program: about 8 times its text (measured on
    * bench/gen.sh's programs: tables, code, the bundle and its read-back). */
   bpc_heap_prepare(8 * (size_t)src->len);
-  IrProgram *ir = bpc_source_ir_only(src, front_end, only, &status);
-  source_free(src);
-  if (!ir) return status;
+  IrProgram *ir = bpc_compile_ir(src, front_end, only, &status);
+  if (!ir) {
+    source_free(src);
+    return status;
+  }
   uint8_t *bytes = NULL;
   size_t len = 0;
   BptError err;
   bool made = codegen_bundle(ir, &bytes, &len, &err);
   ir_free(ir); /* before the read-back: its memory is used again there */
+  source_free(src); /* the IR pointed at its text */
   if (!made) {
     fprintf(stderr, "bpc: %s: cannot compile: %s\n", in, err.message);
     status = EXIT_INPUT;

@@ -52,7 +52,8 @@ Source *bpc_read(const char *path, int *status) {
 
 bool bpc_is_xml(const char *text, size_t len) { return bpmn_looks_like_xml(text, len); }
 
-static IrProgram *bpmn_ir(Source *src, const char *only, int *status) {
+/* share: the IR points at src's text (ir_share_source) instead of copying it. */
+static IrProgram *bpmn_ir(Source *src, const char *only, bool share, int *status) {
   if (src->len > BPMN_MAX_BYTES) {
     char msg[128];
     snprintf(msg, sizeof msg, "the file has %lu bytes, more than the %u a BPMN file may have",
@@ -63,7 +64,8 @@ static IrProgram *bpmn_ir(Source *src, const char *only, int *status) {
   }
   BpmnModel *m = bpmn_read(src->path, src->text, src->len);
   IrProgram *ir = m->errors_n ? NULL : bpmn_to_ir(m, only);
-  if (ir) ir_set_source(ir, src->text, src->len); /* the bundle knows the file again by it */
+  if (ir && share) ir_share_source(ir, src->text, src->len); /* the bundle knows the file again by it */
+  else if (ir) ir_set_source(ir, src->text, src->len);
   for (uint32_t i = 0; i < m->diags.n; i++) { /* in the format `bpc check` was asked for */
     const BpmnDiag *d = m->diags.items[i];
     bpc_diag_import(m->path, d->line, d->error, d->error ? "bpmn-error" : "bpmn-warning", d->message);
@@ -73,18 +75,22 @@ static IrProgram *bpmn_ir(Source *src, const char *only, int *status) {
   return ir;
 }
 
-IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status) {
-  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, NULL, status);
-  if (bpc_is_bitrix(src->text, src->len)) { /* through its `.bp` text */
+static IrProgram *source_ir(Source *src, DotFrontEnd front_end, bool share, int *status) {
+  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, NULL, share, status);
+  if (bpc_is_bitrix(src->text, src->len)) { /* through its `.bp` text, freed here: copied */
     Source *bp = bpc_bitrix_source(src, status);
-    IrProgram *ir = bp ? bpc_source_ir(bp, front_end, status) : NULL;
+    IrProgram *ir = bp ? source_ir(bp, front_end, false, status) : NULL;
     source_free(bp);
     return ir;
   }
   Program *prog = front_end(src, true, status);
-  IrProgram *ir = prog ? lower_program(prog) : NULL;
+  IrProgram *ir = !prog ? NULL : share ? lower_program_sharing(prog) : lower_program(prog);
   parse_program_free(prog);
   return ir;
+}
+
+IrProgram *bpc_source_ir(Source *src, DotFrontEnd front_end, int *status) {
+  return source_ir(src, front_end, false, status);
 }
 
 bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, int *status) {
@@ -109,12 +115,21 @@ bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, i
   return true;
 }
 
-IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *only, int *status) {
-  if (!only) return bpc_source_ir(src, front_end, status);
-  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, only, status);
+static IrProgram *source_ir_only(Source *src, DotFrontEnd front_end, const char *only, bool share,
+                                 int *status) {
+  if (!only) return source_ir(src, front_end, share, status);
+  if (bpc_is_xml(src->text, src->len)) return bpmn_ir(src, only, share, status);
   fprintf(stderr, "bpc: %s: -p picks one process of a BPMN model; a .bp file is compiled whole\n", src->path);
   *status = EXIT_MISUSE;
   return NULL;
+}
+
+IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *only, int *status) {
+  return source_ir_only(src, front_end, only, false, status);
+}
+
+IrProgram *bpc_compile_ir(Source *src, DotFrontEnd front_end, const char *only, int *status) {
+  return source_ir_only(src, front_end, only, true, status);
 }
 
 IrProgram *bpc_load_ir(const char *path, DotFrontEnd front_end, int *status) {

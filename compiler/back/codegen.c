@@ -203,19 +203,23 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
 /* String 0 is "" (interned first): the empty titles, details and labels need no lookup. */
 static uint32_t intern(Gen *g, const char *s) { return s && *s ? intern_n(g, s, strlen(s)) : 0; }
 
-/* The key of a constant: its type and payload, as bytes. */
+/* The key of a constant: its type and payload, as bytes (the fields in the host's byte
+ * order: a key is only ever compared with keys made here). */
 static uint16_t add_const(Gen *g, const BptConst *c) {
   /* The key is built in a buffer on the stack when it fits (every constant but a long
-   * list), copied to the Gen's arena only when the constant is new. */
+   * list), copied to the Gen's arena only when the constant is new. It is written with
+   * stores of whole fields, not a byte at a time through put_u8 (13 M instructions at
+   * 100,000 lines). */
   uint8_t local[64];
-  ByteBuf key = {local, 0, sizeof local};
-  if (c->nitems > (sizeof local - 18) / 4) key = (ByteBuf){0};
-  put_u8(&key, c->type);
-  for (int i = 0; i < 8; i++) put_u8(&key, (uint8_t)((uint64_t)c->i >> (8 * i)));
-  put_u8(&key, c->scale);
-  put_u32(&key, c->str);
-  put_u32(&key, c->nitems);
-  for (uint32_t i = 0; i < c->nitems; i++) put_u32(&key, c->items[i]);
+  if (c->nitems > (UINT32_MAX - 18) / 4) out_of_memory(); /* a list can have no more */
+  ByteBuf key = {local, 18 + 4 * c->nitems, sizeof local};
+  if (key.len > sizeof local) key.data = xmalloc(key.len);
+  key.data[0] = c->type;
+  memcpy(key.data + 1, &c->i, 8);
+  key.data[9] = c->scale;
+  memcpy(key.data + 10, &c->str, 4);
+  memcpy(key.data + 14, &c->nitems, 4);
+  if (c->nitems) memcpy(key.data + 18, c->items, 4 * (size_t)c->nitems);
   KeyEntry *e = keymap_slot(&g->const_map, key.data, key.len);
   if (e->key || g->nconsts >= 0xFFFF) {
     if (key.data != local) free(key.data);

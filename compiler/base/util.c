@@ -175,71 +175,74 @@ char *arena_strndup(Arena *a, const char *s, size_t n) {
 char *arena_strdup(Arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
 
 /* The formats the compiler makes names and labels with ("if %s", "%s_%u", "branch %u")
- * use only %s, %u, %d and %%: those are written here, in one pass to measure and one to
- * write, without vsnprintf, which cost a tenth of `bpc compile` (docs/performance.md).
- * Returns the length, or -1 when FMT has any other directive (the caller then uses
- * vsnprintf). Writes at most the length and a NUL to DST when DST is not NULL. */
+ * use only %s, %u, %d and %%: those are written here without vsnprintf, which cost a
+ * tenth of `bpc compile` (docs/performance.md). simple_format_only says whether FMT is
+ * such a format (the caller uses vsnprintf when it is not). */
 static bool simple_format_only(const char *fmt) {
   for (const char *f = fmt; (f = strchr(f, '%')) != NULL; f += 2)
     if (f[1] != 's' && f[1] != 'u' && f[1] != 'd' && f[1] != '%') return false;
   return true;
 }
 
-static char *put_decimal(char *p, unsigned long long v, bool neg, size_t *n) {
-  char digits[24];
-  int k = 0;
-  do digits[k++] = (char)('0' + v % 10);
-  while ((v /= 10) != 0);
-  *n += (size_t)k + neg;
-  if (!p) return NULL;
-  if (neg) *p++ = '-';
-  while (k) *p++ = digits[--k];
-  return p;
+/* The bytes of the output from *n on, as far as cap allows; *n counts them all. */
+static void put_text(char *dst, size_t cap, size_t *n, const char *s, size_t len) {
+  if (*n < cap) memcpy(dst + *n, s, len < cap - *n ? len : cap - *n);
+  *n += len;
 }
 
-static size_t simple_format(char *dst, const char *fmt, va_list ap) {
+static void put_decimal(char *dst, size_t cap, size_t *n, unsigned long long v, bool neg) {
+  char digits[24];
+  int k = (int)sizeof digits;
+  do digits[--k] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  if (neg) digits[--k] = '-';
+  put_text(dst, cap, n, digits + k, sizeof digits - (size_t)k);
+}
+
+/* Writes the first cap bytes of the output to dst (no NUL) and returns its length: one
+ * pass into a buffer on the stack is enough for the short names and labels, where a pass
+ * to measure and one to write each took a call per character. */
+static size_t simple_format(char *dst, size_t cap, const char *fmt, va_list ap) {
   size_t n = 0;
-  char *p = dst;
-  for (const char *f = fmt; *f; f++) {
-    if (*f != '%') {
-      if (p) *p++ = *f;
-      n++;
-      continue;
-    }
-    switch (*++f) {
+  for (const char *f = fmt;;) {
+    const char *pct = strchr(f, '%');
+    put_text(dst, cap, &n, f, pct ? (size_t)(pct - f) : strlen(f));
+    if (!pct) return n;
+    f = pct + 2;
+    switch (pct[1]) {
     case 's': {
-      const char *s = va_arg(ap, const char *);
-      if (!s) s = "(null)"; /* as glibc's printf writes it */
-      size_t len = strlen(s);
-      if (p) memcpy(p, s, len), p += len;
-      n += len;
+      const char *str = va_arg(ap, const char *);
+      if (!str) str = "(null)"; /* as glibc's printf writes it */
+      put_text(dst, cap, &n, str, strlen(str));
       break;
     }
-    case 'u': p = put_decimal(p, va_arg(ap, unsigned), false, &n); break;
+    case 'u': put_decimal(dst, cap, &n, va_arg(ap, unsigned), false); break;
     case 'd': {
       int v = va_arg(ap, int);
-      p = put_decimal(p, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, v < 0, &n);
+      put_decimal(dst, cap, &n, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, v < 0);
       break;
     }
-    default: /* '%' */
-      if (p) *p++ = '%';
-      n++;
+    default: put_text(dst, cap, &n, "%", 1); /* "%%" */
     }
   }
-  if (p) *p = '\0';
-  return n;
 }
 
 char *arena_printf(Arena *a, const char *fmt, ...) {
   va_list ap;
   if (simple_format_only(fmt)) {
+    char buf[256];
     va_start(ap, fmt);
-    size_t n = simple_format(NULL, fmt, ap);
+    size_t n = simple_format(buf, sizeof buf, fmt, ap);
     va_end(ap);
     char *p = arena_alloc(a, n + 1);
-    va_start(ap, fmt);
-    simple_format(p, fmt, ap);
-    va_end(ap);
+    if (n <= sizeof buf) {
+      memcpy(p, buf, n);
+    } else {
+      va_start(ap, fmt);
+      simple_format(p, n, fmt, ap);
+      va_end(ap);
+    }
+    p[n] = '\0';
     return p;
   }
   va_start(ap, fmt);
@@ -319,12 +322,15 @@ void sb_vprintf(StrBuf *b, const char *fmt, va_list ap) {
   va_list copy;
   va_copy(copy, ap);
   if (simple_format_only(fmt)) {
-    size_t len = simple_format(NULL, fmt, copy);
+    char buf[256];
+    size_t len = simple_format(buf, sizeof buf, fmt, copy);
     va_end(copy);
     if (len == 0) return;
     sb_reserve(b, len);
-    simple_format(b->data + b->len, fmt, ap);
+    if (len <= sizeof buf) memcpy(b->data + b->len, buf, len);
+    else simple_format(b->data + b->len, len, fmt, ap);
     b->len += len;
+    b->data[b->len] = '\0';
     return;
   }
   int n = vsnprintf(NULL, 0, fmt, copy);
@@ -368,10 +374,22 @@ size_t utf8_seq_len(const unsigned char *s, size_t n) {
   return len;
 }
 
+/* Columns are counted with it for every node and expression lowering places (74,674
+ * calls at 100,000 lines): ASCII, one character a byte, is taken 8 bytes a step and
+ * byte by byte without a call; only a byte of 0x80 and above goes to utf8_seq_len. */
 size_t utf8_count(const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   size_t count = 0, i = 0;
   while (i < n) {
+    uint64_t w;
+    if (n - i >= 8 && (memcpy(&w, p + i, 8), (w & 0x8080808080808080u) == 0)) {
+      i += 8, count += 8;
+      continue;
+    }
+    if (p[i] < 0x80) {
+      i++, count++;
+      continue;
+    }
     size_t k = utf8_seq_len(p + i, n - i);
     i += k ? k : 1;
     count++;

@@ -271,7 +271,7 @@ static void check_step_on_messages(Checker *C, HumanStep *h, Flow flow) {
 static void check_human(Checker *C, Stmt *s, Flow flow) {
   static const Type *const result_type[] = {&type_task_result, &type_approve_result,
                                             &type_review_result, &type_request_result};
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   check_who(C, h->who, h->nwho, "no one to ask: the list is empty");
   check_text(C, h->title, "a title");
   check_mode(C, h);

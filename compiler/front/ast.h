@@ -160,8 +160,8 @@ typedef struct OnMessage {
   Span span;    /* `on message NAME` */
 } OnMessage;
 
-/* The fields go by size (pointers, then spans and counts, then the flag), as
- * the largest kind of Stmt sets the size of every one. */
+/* A Stmt points at it (u.human): it has 160 bytes, and the largest other kind of Stmt 56.
+ * In a Stmt it would make every statement 176 bytes, not 72. */
 typedef struct HumanStep {
   Expr **who;           /* WHO: one or more user / users expressions */
   Expr *title;          /* E_STRING */
@@ -235,7 +235,7 @@ struct Stmt {
   Span span;
   union {
     struct { Name target; Expr *value; Symbol *sym; } assign;
-    HumanStep human;
+    HumanStep *human; /* out of line (tree_stmt): the largest kind by far, and 1 in 8 */
     struct {
       Expr **conds;   /* if, else if, ... */
       Block **blocks; /* one per cond */

@@ -366,8 +366,8 @@ static bool stmt_is_flat(const Stmt *s) {
   case S_IF: case S_WHILE: case S_LOOP: case S_FOR: case S_PARALLEL: case S_ERROR: case S_TRY:
     return false;
   case S_HUMAN:
-    return s->u.human.kind != H_REQUEST && s->u.human.nreminds == 0 && !s->u.human.on_timeout &&
-           s->u.human.nafters == 0 && s->u.human.nonmsgs == 0;
+    return s->u.human->kind != H_REQUEST && s->u.human->nreminds == 0 && !s->u.human->on_timeout &&
+           s->u.human->nafters == 0 && s->u.human->nonmsgs == 0;
   case S_RECEIVE: return !s->u.receive.braces;
   default:
     return true;
@@ -674,7 +674,7 @@ static void fmt_stmt(Fmt *f, const Stmt *s) {
     put(f, " = ");
     fmt_expr(f, s->u.assign.value, PREC_COND);
     break;
-  case S_HUMAN: fmt_human(f, &s->u.human); break;
+  case S_HUMAN: fmt_human(f, s->u.human); break;
   case S_IF: fmt_if(f, s); break;
   case S_WHILE:
     put(f, "while ");

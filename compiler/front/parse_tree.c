@@ -224,6 +224,7 @@ Stmt *tree_stmt(Parser *p, StmtKind kind, Span span) {
   Stmt *s = arena_alloc(p->arena, sizeof *s);
   s->kind = kind;
   s->span = span;
+  if (kind == S_HUMAN) s->u.human = arena_alloc(p->arena, sizeof *s->u.human);
   return s;
 }
 
@@ -410,7 +411,7 @@ Stmt *tree_throw(Parser *p, Expr *code, Expr *message, Span span) {
 Stmt *tree_human(Parser *p, HumanKind kind, ExprList *who, Expr *title, FieldList *fields, Span at,
                  Span span) {
   Stmt *s = tree_stmt(p, S_HUMAN, span);
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   h->kind = kind;
   h->who = LIST_DONE(p, who);
   h->nwho = who->n;
@@ -459,7 +460,7 @@ static bool approve_mode(const char *word, ApproveMode *mode) {
 /* `mode any|all|majority` or `mode vote N%` (percent is the N, or NULL). */
 void tree_human_mode(Parser *p, Stmt *s, const char *word, Span word_at, Expr *percent,
                      Span clause) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, clause);
   if (h->mode_span.len) {
     duplicate_clause(p, clause, "mode");
@@ -482,7 +483,7 @@ void tree_human_mode(Parser *p, Stmt *s, const char *word, Span word_at, Expr *p
 }
 
 void tree_human_wait_all(Parser *p, Stmt *s, Span clause) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, clause);
   if (h->wait_all) {
     duplicate_clause(p, clause, "wait all");
@@ -493,7 +494,7 @@ void tree_human_wait_all(Parser *p, Stmt *s, Span clause) {
 }
 
 void tree_human_due(Parser *p, Stmt *s, Expr *due, Span clause) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, clause);
   if (h->due) {
     duplicate_clause(p, clause, "due");
@@ -503,7 +504,7 @@ void tree_human_due(Parser *p, Stmt *s, Expr *due, Span clause) {
 }
 
 void tree_human_result(Parser *p, Stmt *s, Name result, Span clause) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, clause);
   if (h->result.s) {
     duplicate_clause(p, clause, "->");
@@ -516,7 +517,7 @@ void tree_human_result(Parser *p, Stmt *s, Name result, Span clause) {
  * `on timeout` (LANGUAGE.md: "in this order"). */
 void tree_human_remind(Parser *p, Stmt *s, Expr *before, const char *word, Span word_at,
                        Block *body, Span tail) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, tail);
   if (strcmp(word, "before") != 0) {
     diag_error(p->diags, word_at, "expected `before`, as in `remind 1d before { ... }`");
@@ -535,7 +536,7 @@ void tree_human_remind(Parser *p, Stmt *s, Expr *before, const char *word, Span 
 
 void tree_human_timeout(Parser *p, Stmt *s, const char *word, Span word_at, Block *body,
                         Span keywords) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, body->span);
   if (strcmp(word, "timeout") != 0) {
     diag_error(p->diags, word_at, "expected `timeout` after `on`");
@@ -558,16 +559,16 @@ void tree_human_timeout_times(Parser *p, Stmt *s, const char *word, Span word_at
     diag_error(p->diags, times_at, "expected `times` or a block, as in `on timeout times 2 { ... }`");
     return;
   }
-  bool had = s->u.human.on_timeout != NULL;
+  bool had = s->u.human->on_timeout != NULL;
   tree_human_timeout(p, s, word, word_at, body, keywords);
-  if (!had && s->u.human.on_timeout) s->u.human.timeout_times = times;
+  if (!had && s->u.human->on_timeout) s->u.human->timeout_times = times;
 }
 
 /* `on message NAME { ... }` / `on message "name" { ... }`: any number, in any order among
  * the other tails. */
 void tree_human_on_message(Parser *p, Stmt *s, const char *word, Span word_at, Name name, Expr *quoted,
                            Block *body, Span clause) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, body->span);
   if (strcmp(word, "message") != 0) {
     diag_error(p->diags, word_at, "expected `message` after `on` and before a message's name, as in `on message paid { ... }`");
@@ -583,7 +584,7 @@ void tree_human_on_message(Parser *p, Stmt *s, const char *word, Span word_at, N
 void tree_human_after(Parser *p, Stmt *s, Expr *delay, const char *every_word, Span every_at,
                       Expr *every, const char *times_word, Span times_at, Expr *times, Block *body,
                       Span clause) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   s->span = span_join(s->span, body->span);
   if (every_word && strcmp(every_word, "every") != 0) {
     diag_error(p->diags, every_at, "expected `every` or a block, as in `after 1d every 1d times 3 { ... }`");

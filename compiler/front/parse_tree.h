@@ -123,6 +123,7 @@ Command *tree_command(Parser *p, Name name, Expr *label, ExprList *by, Name targ
 /* ---- statements ---------------------------------------------------------------- */
 
 Block *tree_block(Parser *p, StmtList *stmts, Span span);
+/* A zeroed statement of that kind; an S_HUMAN one with its zeroed HumanStep. */
 Stmt *tree_stmt(Parser *p, StmtKind kind, Span span);
 Stmt *tree_assign(Parser *p, Name target, Expr *value, Span span);
 Stmt *tree_call_stmt(Parser *p, Name action, ExprList *args, Name result, Span span);

@@ -866,6 +866,7 @@ bool ir_finish(IrProgram *ir) {
   ir->finished = true;
   ir->errors = NULL;
   ir->nerrors = 0;
+  ir_built(ir); /* building is over */
   for (uint32_t i = 0; i < ir->nprocs; i++) finish_proc(&F, &ir->procs[i]);
   return ir->nerrors == 0;
 }

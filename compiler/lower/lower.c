@@ -537,7 +537,7 @@ static void lower_afters(Lower *L, const HumanStep *h, IrNode *n) {
  * already started go on. The same shape as BPMN's non-interrupting boundary events
  * (docs/ir.md). *out: the join's tail. */
 static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, Tails *out) {
-  const HumanStep *h = &s->u.human;
+  const HumanStep *h = s->u.human;
   IrNode *race = new_node(L, IR_RACE, s->span);
   race->title = "on message";
   race->detail = "the step beside its message handlers";
@@ -566,7 +566,7 @@ static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, T
 }
 
 static Tails lower_human(Lower *L, Stmt *s, Tails in) {
-  HumanStep *h = &s->u.human;
+  HumanStep *h = s->u.human;
   IrNode *n = new_node(L, human_nodes[h->kind], s->span);
   IrHuman *ih = n->u.human;
   ih->mode = resolved_mode(h);
@@ -1205,9 +1205,10 @@ static void bitrix_labels(Lower *L, IrProc *p) {
   }
 }
 
-IrProgram *lower_program(const Program *prog) {
+static IrProgram *lower(const Program *prog, bool share_source) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
-  if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
+  if (prog->src && share_source) ir_share_source(ir, prog->src->text, prog->src->len);
+  else if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
   Lower L = {ir, {0}, {0}, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0, {0}};
   arena_init(&L.scratch);
   uint32_t counts[3] = {0, 0, 0};
@@ -1229,7 +1230,8 @@ IrProgram *lower_program(const Program *prog) {
   uint32_t k = 0;
   for (uint32_t i = 0; i < prog->nitems; i++)
     if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info) {
-      lower_body(&L, prog->items[i].u.proc, &ir->procs[k++]);
+      lower_body(&L, prog->items[i].u.proc, &ir->procs[k]);
+      ir_proc_built(ir, &ir->procs[k++]); /* its building memory serves the next one */
       arena_reset(&L.scratch);
     }
   if (prog->src && strncmp(prog->src->text, bitrix_mark, sizeof bitrix_mark - 1) == 0)
@@ -1240,3 +1242,6 @@ IrProgram *lower_program(const Program *prog) {
   ir_finish(ir);
   return ir;
 }
+
+IrProgram *lower_program(const Program *prog) { return lower(prog, false); }
+IrProgram *lower_program_sharing(const Program *prog) { return lower(prog, true); }

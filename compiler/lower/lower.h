@@ -15,5 +15,8 @@
  * lowering: ir->errors says what, and codegen_bundle refuses it). The IR owns
  * everything it holds: it may outlive the program. */
 IrProgram *lower_program(const Program *prog);
+/* lower_program, with the IR pointing at the text of prog->src instead of a copy
+ * (ir_share_source): that Source must outlive the IR. */
+IrProgram *lower_program_sharing(const Program *prog);
 
 #endif

@@ -543,8 +543,8 @@ static void test_process_info(void **state) {
   }
   assert_non_null(step);
   assert_non_null(loop);
-  assert_ptr_equal(step->u.human.result_sym, info->symbols[12]);
-  assert_ptr_equal(step->u.human.vote_percent->u.name.sym, info->symbols[9]);
+  assert_ptr_equal(step->u.human->result_sym, info->symbols[12]);
+  assert_ptr_equal(step->u.human->vote_percent->u.name.sym, info->symbols[9]);
   assert_ptr_equal(loop->u.for_.sym, info->symbols[13]);
   const Stmt *assign = loop->u.for_.body->stmts[0];
   assert_ptr_equal(assign->u.assign.sym, info->symbols[10]);

@@ -416,6 +416,48 @@ static void test_event_gateway(void **state) {
   ir_free(B.ir);
 }
 
+/* Made ids count per (kind, line) in a table that lives only while the process is
+ * built: ir_proc_built and ir_finish free it; the ids made stay. The node and edge
+ * vectors move to the arena at their final size, and may still grow after. */
+static void test_building_memory_freed(void **state) {
+  (void)state;
+  IrProgram *ir = ir_new("ids.bpmn");
+  ir_reserve(ir, 0, 0, 2);
+  IrProc *p = ir_proc(ir, "p"), *q = ir_proc(ir, "q");
+  const char *ids[200];
+  for (uint32_t i = 0; i < 200; i++) ids[i] = ir_node(ir, p, IR_LOG, NULL, 3 + i / 2, 1)->id;
+  assert_string_equal(ids[0], "log_3");
+  assert_string_equal(ids[1], "log_3_2");
+  assert_string_equal(ids[199], "log_102_2");
+  assert_non_null(p->idkeys); /* grown past its first 64 slots: 100 keys */
+  assert_true(p->idcap >= 256);
+  for (uint32_t i = 1; i < 200; i++) ir_edge(ir, p, ir_node_at(p, i - 1), ir_node_at(p, i), IR_E_FLOW, NULL);
+  assert_true(p->nodes.cap > 200); /* grown by doubling */
+  ir_proc_built(ir, p);
+  assert_null(p->idkeys);
+  assert_int_equal(p->idcap, 0);
+  assert_true(p->built);
+  assert_int_equal(p->nodes.n, 200);
+  assert_int_equal(p->nodes.cap, 200);
+  assert_int_equal(p->edges.n, 199);
+  assert_int_equal(p->edges.cap, 199);
+  for (uint32_t i = 0; i < 200; i++) assert_ptr_equal(ir_node_at(p, i)->id, ids[i]);
+  assert_ptr_equal(ir_edge_at(p, 198)->to, ir_node_at(p, 199));
+  assert_string_equal(ids[199], "log_102_2"); /* in the arena, not in the table */
+  IrNode *late = ir_node(ir, p, IR_END, "late", 0, 0); /* after: the vector grows in the arena */
+  assert_int_equal(p->nodes.n, 201);
+  assert_ptr_equal(ir_node_at(p, 200), late);
+  assert_ptr_equal(ir_node_at(p, 7)->id, ids[7]);
+  assert_string_equal(ir_node(ir, q, IR_LOG, NULL, 3, 1)->id, "log_3"); /* q counts apart */
+  assert_non_null(q->idkeys);
+  ir_finish(ir);
+  assert_null(q->idkeys);
+  ir_free(ir);
+  /* An edge is one of the IR's most numerous records (77,575 at 100,082 lines): its
+   * fields go by size, with no padding between them. */
+  assert_true(sizeof(IrEdge) <= 5 * sizeof(void *) + 3 * sizeof(uint32_t) + 4);
+}
+
 /* The worked example of docs/ir.md, as written there (ids given, no .bp). */
 static void test_the_documented_example(void **state) {
   (void)state;
@@ -1055,6 +1097,7 @@ static void test_refuses_a_try_without_catch(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
+      cmocka_unit_test(test_building_memory_freed),
       cmocka_unit_test(test_choice_with_default),
       cmocka_unit_test(test_parallel),
       cmocka_unit_test(test_loop),

@@ -16,6 +16,7 @@
 #include "codegen.h"
 #include "bpt.h"
 #include "ir.h"
+#include "lower.h"
 #include "support.h"
 #include "util.h"
 
@@ -114,6 +115,56 @@ static void test_sequence(void **state) {
   assert_string_equal(notify->id, "notify_8");
   assert_well_formed(p);
   verify(&c);
+  compiled_free(&c);
+}
+
+/* `bpc compile` lowers with the IR pointing at the loaded text (lower_program_sharing);
+ * lower_program keeps a copy of its own. The bundles are the same bytes. */
+static void test_source_shared_or_copied(void **state) {
+  (void)state;
+  Compiled c = compile_text(DOC "process p on Doc {\n  log \"x\"\n}\n");
+  assert_ptr_not_equal(c.ir->source_text, c.src->text);
+  assert_int_equal(c.ir->source_len, c.src->len);
+  assert_memory_equal(c.ir->source_text, c.src->text, c.src->len);
+  IrProgram *shared = lower_program_sharing(c.prog);
+  assert_ptr_equal(shared->source_text, c.src->text);
+  assert_int_equal(shared->source_len, c.src->len);
+  size_t copied_len, shared_len;
+  uint8_t *copied_bytes = bundle_of(c.ir, &copied_len), *shared_bytes = bundle_of(shared, &shared_len);
+  assert_int_equal(copied_len, shared_len);
+  assert_memory_equal(copied_bytes, shared_bytes, copied_len);
+  free(copied_bytes);
+  free(shared_bytes);
+  ir_free(shared);
+  compiled_free(&c);
+}
+
+/* The constant table keys a list by all of its items: two equal lists of 20 (longer
+ * than the key's buffer on the stack) are one constant, and one differing in the last
+ * item is another. */
+static void test_long_list_constants(void **state) {
+  (void)state;
+  Compiled c = compile_text(DOC
+                            "process p on Doc {\n"
+                            "  var a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n"
+                            "  var b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n"
+                            "  var d = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21]\n"
+                            "  n = len(a) + len(b) + len(d)\n"
+                            "}\n");
+  size_t len;
+  uint8_t *bytes = assert_bundle_verifies(c.ir, &len);
+  BptBundle b;
+  BptError err;
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  uint32_t lists = 0, ints = 0;
+  for (uint32_t i = 0; i < b.nconsts; i++) {
+    lists += b.consts[i].nitems == 20;
+    ints += b.consts[i].type == BPT_T_INT;
+  }
+  assert_int_equal(lists, 2);
+  assert_int_equal(ints, 21); /* 1..21, each once */
+  bpt_free(&b, heap_realloc, NULL);
+  free(bytes);
   compiled_free(&c);
 }
 
@@ -648,6 +699,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
       cmocka_unit_test(test_declarations),
+      cmocka_unit_test(test_long_list_constants),
+      cmocka_unit_test(test_source_shared_or_copied),
       cmocka_unit_test(test_if_else_if_else),
       cmocka_unit_test(test_if_without_else),
       cmocka_unit_test(test_if_that_ends),

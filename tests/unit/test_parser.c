@@ -253,6 +253,21 @@ static void test_samples_parse_cleanly(void **state) {
   assert_true(count >= 8);
 }
 
+/* The tree's size is most of `bpc check`'s memory (docs/performance.md, "The compiler"):
+ * a human step's 160 bytes are out of line, so a statement takes 72, not 176. */
+static void test_node_sizes(void **state) {
+  (void)state;
+  assert_true(sizeof(Stmt) <= 72);
+  Parsed *p = parse_body("task boss \"Sign\"\nlog \"x\"");
+  expect_clean(p);
+  const Stmt *task = stmt_at(p, 0);
+  assert_int_equal(task->kind, S_HUMAN);
+  assert_non_null(task->u.human);
+  assert_int_equal(task->u.human->kind, H_TASK);
+  assert_int_equal(stmt_at(p, 1)->kind, S_LOG);
+  parsed_free(p);
+}
+
 static void test_empty_file(void **state) {
   (void)state;
   Parsed *p = parse_text("");
@@ -529,7 +544,7 @@ static void test_approval_with_every_clause(void **state) {
   expect_clean(p);
   const Stmt *s = stmt_at(p, 0);
   assert_int_equal(s->kind, S_HUMAN);
-  const HumanStep *h = &s->u.human;
+  const HumanStep *h = s->u.human;
   assert_int_equal(h->kind, H_APPROVE);
   assert_int_equal(h->nwho, 2);
   assert_string_equal(sexpr(h->title), "(str 'Vote on ' title)");
@@ -565,13 +580,13 @@ static void test_human_kinds_and_modes(void **state) {
                          "approve a \"y\" mode any -> d\n"
                          "request a \"q\" {\n  amount: decimal \"Amount\"\n  note: string\n} due 1d");
   expect_clean(p);
-  assert_int_equal(stmt_at(p, 0)->u.human.kind, H_TASK);
-  assert_int_equal(stmt_at(p, 0)->u.human.mode, MODE_DEFAULT);
-  assert_int_equal(stmt_at(p, 1)->u.human.kind, H_REVIEW);
-  assert_int_equal(stmt_at(p, 1)->u.human.mode, MODE_ALL);
-  assert_int_equal(stmt_at(p, 2)->u.human.mode, MODE_MAJORITY);
-  assert_int_equal(stmt_at(p, 3)->u.human.mode, MODE_ANY);
-  const HumanStep *r = &stmt_at(p, 4)->u.human;
+  assert_int_equal(stmt_at(p, 0)->u.human->kind, H_TASK);
+  assert_int_equal(stmt_at(p, 0)->u.human->mode, MODE_DEFAULT);
+  assert_int_equal(stmt_at(p, 1)->u.human->kind, H_REVIEW);
+  assert_int_equal(stmt_at(p, 1)->u.human->mode, MODE_ALL);
+  assert_int_equal(stmt_at(p, 2)->u.human->mode, MODE_MAJORITY);
+  assert_int_equal(stmt_at(p, 3)->u.human->mode, MODE_ANY);
+  const HumanStep *r = stmt_at(p, 4)->u.human;
   assert_int_equal(r->kind, H_REQUEST);
   assert_int_equal(r->nfields, 2);
   assert_string_equal(r->fields[0].name.s, "amount");
@@ -661,7 +676,7 @@ static void test_statement_words_as_names(void **state) {
   (void)state;
   Parsed *p = parse_body("approve expert \"x\" -> review\nif not review.approved { log \"{review.comment}\" }");
   expect_clean(p);
-  assert_string_equal(stmt_at(p, 0)->u.human.result.s, "review");
+  assert_string_equal(stmt_at(p, 0)->u.human->result.s, "review");
   assert_string_equal(sexpr(stmt_at(p, 1)->u.if_.conds[0]), "(not review.approved)");
   parsed_free(p);
   /* At the start of a line, a name followed by `=` or `:` may be one too. */
@@ -693,7 +708,7 @@ static void test_negative_vote_percentage_parses(void **state) {
   /* The checker reports the range; the parser keeps `-5` as written. */
   Parsed *p = parse_body("approve v \"t\" mode vote -5% -> r");
   expect_clean(p);
-  const HumanStep *h = &stmt_at(p, 0)->u.human;
+  const HumanStep *h = stmt_at(p, 0)->u.human;
   assert_int_equal(h->mode, MODE_VOTE);
   assert_string_equal(sexpr(h->vote_percent), "(neg 5)");
   assert_string_equal(source_of(p, h->vote_percent->span), "-5");
@@ -913,6 +928,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_samples_parse_cleanly),
       cmocka_unit_test(test_empty_file),
+      cmocka_unit_test(test_node_sizes),
       cmocka_unit_test(test_document),
       cmocka_unit_test(test_one_line_document),
       cmocka_unit_test(test_action),

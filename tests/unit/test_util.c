@@ -1,6 +1,7 @@
 /* test_util.c — compiler/base helpers: path_clean, the lexical normalizer that
  * makes a bundle's recorded source name the same however it was spelled, and
- * out_write_file's whole-or-nothing writes; arena_reset. */
+ * out_write_file's whole-or-nothing writes; arena_reset; utf8_count; the formats that
+ * arena_printf and sb_printf write without vsnprintf. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,11 +94,69 @@ static void test_out_abort(void **state) {
   assert_int_equal(rmdir(dir), 0); /* empty: no temporary file left */
 }
 
+/* utf8_count as it was written first: utf8_seq_len at every character. */
+static size_t count_by_sequences(const char *s, size_t n) {
+  size_t count = 0, i = 0;
+  while (i < n) {
+    size_t k = utf8_seq_len((const unsigned char *)s + i, n - i);
+    i += k ? k : 1;
+    count++;
+  }
+  return count;
+}
+
+/* Its 8-bytes-a-step path for ASCII gives the same counts as the plain one: runs of
+ * ASCII around valid, cut and invalid sequences, at every start and length. */
+static void test_utf8_count(void **state) {
+  (void)state;
+  assert_int_equal(utf8_count("", 0), 0);
+  assert_int_equal(utf8_count("approve boss", 12), 12);
+  assert_int_equal(utf8_count("Zoë Müller, état", strlen("Zoë Müller, état")), 16);
+  const char *text = "abcdefghij\xC3\xA9klmnopqrstuvw\xE2\x82\xACxyz0123456789\xF0\x9F\x98\x80"
+                     "ABCDEFGH\xFF\xC3IJKLMNOPQRSTU\xE2\x82VWXYZ\x80" "abcdefghijklmnop\xED\xA0\x80z";
+  size_t len = strlen(text);
+  for (size_t at = 0; at < len; at++)
+    for (size_t n = 0; at + n <= len; n++)
+      assert_int_equal(utf8_count(text + at, n), count_by_sequences(text + at, n));
+}
+
+/* arena_printf and sb_printf write %s, %u, %d and %% themselves, in one pass into a
+ * buffer of 256 bytes, and in two when the text is longer: both give what snprintf
+ * gives, at every length around the buffer's. */
+static void test_simple_formats(void **state) {
+  (void)state;
+  Arena a;
+  arena_init(&a);
+  char word[600], want[1400];
+  for (size_t len = 0; len < sizeof word - 1; len += (len < 240 || len > 270) ? 37 : 1) {
+    memset(word, 'w', len);
+    word[len] = '\0';
+    snprintf(want, sizeof want, "if %s_%u %d%%%s|%d", word, 4294967295u, -2147483647 - 1, word, 0);
+    char *got = arena_printf(&a, "if %s_%u %d%%%s|%d", word, 4294967295u, -2147483647 - 1, word, 0);
+    assert_string_equal(got, want);
+    StrBuf b;
+    sb_init(&b);
+    sb_puts(&b, "<");
+    sb_printf(&b, "if %s_%u %d%%%s|%d", word, 4294967295u, -2147483647 - 1, word, 0);
+    assert_int_equal(b.len, strlen(want) + 1);
+    assert_string_equal(b.data + 1, want);
+    sb_free(&b);
+  }
+  const char *volatile none = NULL; /* as glibc's printf writes it; volatile: gcc checks it */
+  assert_string_equal(arena_printf(&a, "%s and %s", "x", none), "x and (null)");
+  assert_string_equal(arena_printf(&a, "%u%%", 0u), "0%");
+  assert_string_equal(arena_printf(&a, "%s", ""), "");
+  assert_string_equal(arena_printf(&a, "%5.2f", 1.5), " 1.50"); /* not simple: vsnprintf */
+  arena_free(&a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_arena_reset),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_out_abort),
+      cmocka_unit_test(test_utf8_count),
+      cmocka_unit_test(test_simple_formats),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

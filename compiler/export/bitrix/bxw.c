@@ -775,7 +775,7 @@ static bool timeout(E *e, W *p, const HumanStep *h) {
 }
 
 static bool human(E *e, const Stmt *s, W *out) {
-  const HumanStep *h = &s->u.human;
+  const HumanStep *h = s->u.human;
   if (h->nreminds) return refuse(e, h->reminds[0].span, "`remind … before` has no Bitrix counterpart");
   if (h->on_timeout) return refuse(e, h->on_timeout_span, "`on timeout` has no Bitrix counterpart (a timed-out approval takes its \"not approved\" branch)");
   if (h->nafters) return refuse(e, h->afters[0].span, "`after` has no Bitrix counterpart");

@@ -1505,7 +1505,7 @@ static void layout_stmt(Tobp *T, Stmt *s) {
     for (uint32_t i = 0; i < s->u.parallel.n; i++) layout_block(T, s->u.parallel.branches[i]);
     break;
   case S_HUMAN: {
-    HumanStep *h = &s->u.human;
+    HumanStep *h = s->u.human;
     for (uint32_t i = 0; i < h->nreminds; i++) {
       h->reminds[i].span.off = (uint32_t)T->text.len;
       sb_putc(&T->text, 'r');
