@@ -711,6 +711,7 @@ struct RtSaveIndex {
   uint32_t *by_address; /* indexes of the STRING and USER constants, by the address of their text */
   uint32_t *next;       /* per constant: the next constant of MIN_PIECE bytes or more with its first byte */
   uint32_t first[256];  /* per byte: the first such constant (BPT_NO_PC: none) */
+  bool crc_insn;        /* the CPU has an instruction for the saved states' CRC-32C (asked once) */
 };
 
 static int cmp_address(const void *ctx, uint32_t a, uint32_t b) {
@@ -731,6 +732,7 @@ bool rt_save_index_new(BpBundle *b) {
   ix->next = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
   if (!ix->by_address || !ix->next) return false;
   for (int c = 0; c < 256; c++) ix->first[c] = BPT_NO_PC;
+  ix->crc_insn = bpt_crc32c_insn();
   for (uint32_t k = n; k-- > 0;) {
     if (!is_text_type(b->consts[k].type)) continue;
     ix->by_address[ix->nstr++] = k;
@@ -1535,7 +1537,7 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   put_uv(&io, inst->proc);
   v4_state(&io, io.s, inst->doc->fields, inst->doc->nfields);
   uint8_t crc[TRAILER_4];
-  put_u32_at(crc, bpt_crc32c(0, io.w, io.wlen));
+  put_u32_at(crc, bpt_crc32c_with(inst->b->save->crc_insn, 0, io.w, io.wlen));
   put_bytes(&io, crc, TRAILER_4);
   BpStatus st = BP_OK;
   uint8_t *out = NULL;
@@ -1669,7 +1671,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (bytes[2] != SAVE_VERSION)
     return rt_fail_status(err, BP_EBADDATA, "saved state version %u is not supported (this runtime reads 3 and %u)", bytes[2],
                           SAVE_VERSION);
-  if (get_u32_at(bytes + len - TRAILER_4) != bpt_crc32c(0, bytes, len - TRAILER_4))
+  if (get_u32_at(bytes + len - TRAILER_4) != bpt_crc32c_with(b->save->crc_insn, 0, bytes, len - TRAILER_4))
     return rt_fail_status(err, BP_EBADDATA, "the saved state is damaged (checksum mismatch)");
   if (get_u32_at(bytes + 3) != b->b.crc)
     return rt_fail_status(err, BP_EBADDATA, "the state was saved with another bundle (checksum %08x, this one is %08x)",
