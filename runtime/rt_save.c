@@ -42,6 +42,10 @@ enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE =
 
 /* ---- the primitives: each writes *v, or reads it and checks its range ---------------------- */
 
+/* The short paths every byte goes through: inline always (the compiler's own choice has
+ * flipped with unrelated edits elsewhere in this file, costing a call per value). */
+#define SHORT_PATH static inline __attribute__((always_inline))
+
 typedef struct Io {
   BpRuntime *rt;
   bool reading;
@@ -56,7 +60,7 @@ typedef struct Io {
   RtState *s;
   int64_t clock;
   uint32_t last_id;
-  uint32_t nseen;
+  uint32_t nseen, npieces; /* npieces: how many of the seen strings may be a title's piece */
   /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
   RtPerson *pool;
   uint32_t pool_left;
@@ -67,6 +71,7 @@ typedef struct Io {
   /* From here on nothing is read before it is written: io_start does not clear it. */
   char why[160];
   RtStr *seen[MAX_SEEN];
+  uint8_t pieces[MAX_SEEN]; /* the seen strings of MIN_PIECE bytes or more, by their number there */
   uint8_t stack[256];
 } Io;
 
@@ -118,12 +123,12 @@ static inline void put_bytes(Io *io, const void *p, size_t n) {
   io->wlen += n;
 }
 
-static inline void put_byte(Io *io, uint8_t b) {
+SHORT_PATH void put_byte(Io *io, uint8_t b) {
   if (io->wlen < io->wcap) io->w[io->wlen++] = b;
   else put_bytes(io, &b, 1);
 }
 
-static inline uint8_t get_byte(Io *io) {
+SHORT_PATH uint8_t get_byte(Io *io) {
   if (io->bad) return 0;
   if (io->left < 1) return bad(io, "it ends too soon"), 0;
   io->left--;
@@ -131,7 +136,7 @@ static inline uint8_t get_byte(Io *io) {
 }
 
 static void put_uv_long(Io *io, uint64_t v);
-static inline void put_uv(Io *io, uint64_t v) {
+SHORT_PATH void put_uv(Io *io, uint64_t v) {
   if (v < 0x80 && io->wlen < io->wcap) { /* one byte: most of them */
     io->w[io->wlen++] = (uint8_t)v;
     return;
@@ -154,7 +159,7 @@ static void put_uv_long(Io *io, uint64_t v) {
 /* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
  * that restoring and saving again gives the same bytes). */
 static uint64_t get_uv_long(Io *io);
-static inline uint64_t get_uv(Io *io) {
+SHORT_PATH uint64_t get_uv(Io *io) {
   if (io->left && io->at[0] < 0x80 && !io->bad) { /* one byte: most of them */
     io->left--;
     return *io->at++;
@@ -780,7 +785,9 @@ typedef struct Piece {
 } Piece;
 
 static inline void remember(Io *io, RtStr *s) {
-  if (io->nseen < MAX_SEEN) io->seen[io->nseen++] = s;
+  if (io->nseen == MAX_SEEN) return;
+  if (s->len >= MIN_PIECE) io->pieces[io->npieces++] = (uint8_t)io->nseen;
+  io->seen[io->nseen++] = s;
 }
 
 static bool add_piece(Piece *pc, uint32_t *n, Piece x) {
@@ -800,9 +807,10 @@ static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc
   uint32_t n = 0, lit = 0, i = 0;
   while (i < len) {
     Piece best = {.len = 0};
-    for (uint32_t j = 0; j < io->nseen; j++) {
+    for (uint32_t q = 0; q < io->npieces; q++) { /* the seen strings long enough, in their order */
+      uint32_t j = io->pieces[q];
       const RtStr *t = io->seen[j];
-      if (t->len >= MIN_PIECE && t->len > best.len && t->len <= len - i && t->s[0] == s[i] && memcmp(t->s, s + i, t->len) == 0)
+      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && memcmp(t->s, s + i, t->len) == 0)
         best = (Piece){STR_SEEN, j, i, t->len};
     }
     for (uint32_t k = ix->first[(uint8_t)s[i]]; k != BPT_NO_PC; k = ix->next[k]) {
@@ -877,7 +885,8 @@ static const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
   return io->seen[index];
 }
 
-/* A title in pieces, read: the text put together, then checked to be split so. */
+/* A title in pieces, read: the text put together, then checked to be split so. Not inline:
+ * its 1 KB of text and two piece arrays would make every get_string set them up. */
 static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   if (n > MAX_PIECES) return bad(io, "a title of %llu pieces", (unsigned long long)n);
   char text[MAX_PIECED];
@@ -906,7 +915,8 @@ static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
     len += (uint32_t)plen;
     if (kind == STR_INLINE) io->at += plen, io->left -= (size_t)plen;
   }
-  if (!rt_valid_utf8(text, len)) return bad(io, "text that is not UTF-8");
+  /* Each piece is UTF-8 (an inline one was checked, constants by the loader, the state's
+   * strings when read), and so is what they make together. */
   Piece want[MAX_PIECES];
   bool same = split_title(io, text, len, want) == n;
   for (uint32_t i = 0; i < n && same; i++)
@@ -1069,7 +1079,7 @@ static bool v4_record(Io *io, Value *v, int depth) {
 /* The scalars most values are (int, date, datetime, duration, bool) as v4_value writes and
  * reads them, without its general path: true when `type` is one of them (then done, or
  * io->bad). */
-static inline bool v4_scalar(Io *io, Value *v, uint8_t type) {
+SHORT_PATH bool v4_scalar(Io *io, Value *v, uint8_t type) {
   switch (type) {
   case BPT_T_INT:
   case BPT_T_DATE:
