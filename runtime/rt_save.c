@@ -1206,22 +1206,37 @@ static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
   return same_value(v, rt_empty(f->type));
 }
 
+/* Saving: which of the first PLANNED values are written and which of those tagged, a bit
+ * each in bytes of 8 as v4_values writes them (plan_values, below, decides them once). */
+enum { PLANNED = 64 };
+typedef struct Plan {
+  uint8_t written[PLANNED / 8], tagged[PLANNED / 8];
+} Plan;
+
+/* Whether saving writes value v: a field (f its descriptor) that differs from a new
+ * document's, a slot (f NULL) that holds something. */
+static inline bool written_value(const Io *io, const BptField *f, Value v) {
+  return f ? !field_is_initial(io->b, f, v) : v.type != BPT_T_VOID;
+}
+
 /* Values in groups of 8: a byte of which are written, a byte of which of those are tagged
  * (only when `odd`), then those values. FIELDS: a document's, which are written when they
  * differ from a new document's (and reading leaves the others as they are); else slots,
- * written when they hold something. */
-static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, uint64_t initial) {
+ * written when they hold something. Saving, plan has those bytes for the first PLANNED. */
+static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
     uint8_t written = 0, tagged = 0;
-    for (uint32_t i = 0; i < m && !io->reading; i++) {
-      Value v = vals[g + i];
-      uint8_t declared = fields ? dt->fields[g + i].type : io->p->slots[g + i].type;
-      bool skip = !fields ? v.type == BPT_T_VOID
-                  : g + i < 64 ? (initial >> (g + i) & 1) != 0
-                               : field_is_initial(io->b, &dt->fields[g + i], v);
-      if (!skip) written |= (uint8_t)(1u << i), tagged |= (uint8_t)(odd_value(v, declared) << i);
+    if (!io->reading && g < PLANNED) {
+      written = plan->written[g / 8], tagged = plan->tagged[g / 8];
+    } else {
+      for (uint32_t i = 0; i < m && !io->reading; i++) {
+        Value v = vals[g + i];
+        if (written_value(io, fields ? &dt->fields[g + i] : NULL, v))
+          written |= (uint8_t)(1u << i),
+              tagged |= (uint8_t)(odd_value(v, fields ? dt->fields[g + i].type : io->p->slots[g + i].type) << i);
+      }
     }
     io_byte(io, &written, (uint8_t)((1u << m) - 1), "which values are written");
     if (odd) io_byte(io, &tagged, UINT8_MAX, "which values are tagged");
@@ -1469,21 +1484,18 @@ static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char
 enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, H_ACTS = 128, H_CALLS = 256,
        H_ODD_FIELDS = 512, H_ODD_SLOTS = 1024, H_ALL = 2047 };
 
-/* Whether any value written is tagged; for fields, *initial gets a bit for each of the
- * first 64 that is as in a new document (v4_values then need not compare it again). */
-static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields, uint64_t *initial) {
+/* Saving: whether any value written is tagged, and the plan of the first PLANNED (which
+ * are written, which tagged), so that v4_values need not decide them again. */
+static bool plan_values(const Io *io, const Value *v, uint32_t n, bool fields, Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   bool odd = false;
-  *initial = 0;
+  memset(plan, 0, sizeof *plan);
   for (uint32_t i = 0; i < n; i++) {
-    if (fields ? field_is_initial(io->b, &dt->fields[i], v[i]) : v[i].type == BPT_T_VOID) {
-      if (i < 64) *initial |= (uint64_t)1 << i;
-      continue;
-    }
-    if (odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type)) {
-      odd = true;
-      if (!fields || n > 64) break; /* the rest is only for fields' bits */
-    }
+    if (i >= PLANNED && odd) break; /* past the plan, only whether any is tagged */
+    if (!written_value(io, fields ? &dt->fields[i] : NULL, v[i])) continue;
+    bool tag = odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type);
+    odd |= tag;
+    if (i < PLANNED) plan->written[i / 8] |= (uint8_t)(1u << i % 8), plan->tagged[i / 8] |= (uint8_t)(tag << i % 8);
   }
   return odd;
 }
@@ -1492,12 +1504,13 @@ static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields, uint6
  * slots, the sections. The document's fields travel with it (fields, nfields). */
 static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   const BptProcess *p = io->p;
-  uint64_t h = 0, initial = 0, unused;
+  uint64_t h = 0;
+  Plan fplan, splan;
   if (!io->reading)
     h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
         (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
-        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (any_odd(io, fields, nfields, true, &initial) ? H_ODD_FIELDS : 0) |
-        (any_odd(io, s->slots, s->nslots, false, &unused) ? H_ODD_SLOTS : 0);
+        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (plan_values(io, fields, nfields, true, &fplan) ? H_ODD_FIELDS : 0) |
+        (plan_values(io, s->slots, s->nslots, false, &splan) ? H_ODD_SLOTS : 0);
   h = io_uint(io, h, H_ALL, "the state's flags");
   if (io->reading) {
     s->status = h & 3;
@@ -1511,8 +1524,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   io_secs(io, &s->clock, 0);
   io->clock = s->clock;
   if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
-  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, initial) ||
-      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, 0))
+  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, &fplan) ||
+      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, &splan))
     return false;
   v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
   v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);

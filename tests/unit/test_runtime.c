@@ -912,6 +912,55 @@ static void test_restore_past_stack_room(void **state) {
   assert_true(n > 50);
 }
 
+/* A document of 70 fields and a process of more than 70 slots: saving plans which of the
+ * first 64 values it writes once (plan_values), and decides the rest as it writes them. A
+ * field and slots past the 64th, set, save, restore with their values and save again to the
+ * same bytes. */
+static void test_save_past_the_plan(void **state) {
+  (void)state;
+  char src[6000];
+  size_t n = 0;
+  n += (size_t)snprintf(src + n, sizeof src - n, "document Wide {\n");
+  for (int i = 0; i < 70; i++) n += (size_t)snprintf(src + n, sizeof src - n, "  f%d: int\n", i);
+  n += (size_t)snprintf(src + n, sizeof src - n, "}\nprocess wide on Wide {\n  param u: user\n");
+  for (int i = 0; i < 70; i++) n += (size_t)snprintf(src + n, sizeof src - n, "  var v%d: int = %d\n", i, i % 3 ? i : 0);
+  n += (size_t)snprintf(src + n, sizeof src - n, "  f66 = 7\n  f3 = 4\n  task u \"T\"\n  f69 = v68 + f66\n}\n");
+  assert_true(n < sizeof src);
+  FILE *f = fopen("build-past-plan.bp", "w");
+  fputs(src, f);
+  fclose(f);
+  World w;
+  world_open(&w, "build-past-plan.bp");
+  remove("build-past-plan.bp");
+  BpArg args[] = {arg("u", bp_user("u"))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "wide", NULL, args, 1, NULL, &inst, &err), BP_OK);
+  uint8_t *bytes, *again;
+  size_t len, again_len;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_save(inst, &again, &again_len, &err), BP_OK);
+  assert_int_equal(again_len, len);
+  assert_memory_equal(again, bytes, len);
+  bp_free(w.rt, bytes, len);
+  bp_free(w.rt, again, again_len);
+  BpValue v;
+  assert_int_equal(bp_instance_get(inst, "v68", &v), BP_OK);
+  assert_int_equal(v.i, 68);
+  assert_int_equal(bp_instance_get(inst, "v69", &v), BP_OK);
+  assert_int_equal(v.i, 0);
+  assert_int_equal(bp_complete(inst, 0, "u", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  assert_int_equal(bp_instance_get(inst, "f69", &v), BP_OK);
+  assert_int_equal(v.i, 75);
+  assert_int_equal(bp_instance_get(inst, "f3", &v), BP_OK);
+  assert_int_equal(v.i, 4);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* An `after` handler repeating every minute with no end, over 10,000 years: one advance is
  * one event, and it fails as a timer that keeps re-arming itself, fast and in bounded
  * memory; a period of zero fails the instance when the step opens. */
@@ -1673,7 +1722,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
-      cmocka_unit_test(test_restore_past_stack_room),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
