@@ -885,8 +885,7 @@ static const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
   return io->seen[index];
 }
 
-/* A title in pieces, read: the text put together, then checked to be split so. Not inline:
- * its 1 KB of text and two piece arrays would make every get_string set them up. */
+/* A title in pieces, read: the text put together, then checked to be split so. */
 static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   if (n > MAX_PIECES) return bad(io, "a title of %llu pieces", (unsigned long long)n);
   char text[MAX_PIECED];
@@ -1488,16 +1487,22 @@ enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, 
  * are written, which tagged), so that v4_values need not decide them again. */
 static bool plan_values(const Io *io, const Value *v, uint32_t n, bool fields, Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
-  bool odd = false;
-  memset(plan, 0, sizeof *plan);
-  for (uint32_t i = 0; i < n; i++) {
-    if (i >= PLANNED && odd) break; /* past the plan, only whether any is tagged */
-    if (!written_value(io, fields ? &dt->fields[i] : NULL, v[i])) continue;
-    bool tag = odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type);
-    odd |= tag;
-    if (i < PLANNED) plan->written[i / 8] |= (uint8_t)(1u << i % 8), plan->tagged[i / 8] |= (uint8_t)(tag << i % 8);
+  const BptSlot *slots = io->p->slots;
+  unsigned odd = 0;
+  for (uint32_t g = 0; g < n; g += 8) {
+    if (g >= PLANNED && odd) break; /* past the plan, only whether any is tagged */
+    uint32_t m = n - g < 8 ? n - g : 8;
+    unsigned w = 0, t = 0;
+    for (uint32_t i = 0; i < m; i++) {
+      Value x = v[g + i];
+      if (!written_value(io, fields ? &dt->fields[g + i] : NULL, x)) continue;
+      w |= 1u << i;
+      t |= (unsigned)odd_value(x, fields ? dt->fields[g + i].type : slots[g + i].type) << i;
+    }
+    odd |= t;
+    if (g < PLANNED) plan->written[g / 8] = (uint8_t)w, plan->tagged[g / 8] = (uint8_t)t;
   }
-  return odd;
+  return odd != 0;
 }
 
 /* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
