@@ -250,6 +250,15 @@ static uint32_t io_count(Io *io, uint32_t n, const char *what) {
   return io->bad ? 0 : (uint32_t)v;
 }
 
+/* Room for the next record read (zeroed), or NULL: rt_vec_push, without its call while
+ * there is room (as a rule the stack's, LEND_* below). */
+static inline void *next_record(Io *io, RtVec *vec, size_t size) {
+  if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push(io->rt, vec, size);
+  void *rec = (char *)vec->v + (size_t)vec->n++ * size;
+  memset(rec, 0, size);
+  return rec;
+}
+
 /* A vector of records: the count, then each through `each`. */
 typedef void IoRecord(Io *io, void *rec);
 static void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
@@ -1466,7 +1475,7 @@ static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char
     uint64_t n = get_uv(io);
     if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
     for (uint32_t i = 0; i < n && !io->bad; i++) {
-      void *rec = rt_vec_push(io->rt, vec, size);
+      void *rec = next_record(io, vec, size);
       if (!rec) {
         out_of_memory(io);
         return;
