@@ -912,6 +912,49 @@ static void test_restore_past_stack_room(void **state) {
   assert_true(n > 50);
 }
 
+/* A text of a saved state is checked for UTF-8 on a short path for up to 16 bytes of
+ * ASCII: a title of every length from 1 to 20 with a byte 0xFF (never UTF-8) at each of
+ * its places is refused, and with a two-byte letter there (é) restores. */
+static void test_restore_texts_checked(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  for (size_t len = 1; len <= 20; len++) {
+    for (size_t at = 0; at < len; at++) {
+      char title[32];
+      memset(title, 'q', len); /* 'q': no constant of the bundle begins with it, so the title is inline */
+      title[len] = '\0';
+      title[at] = 'Z';
+      BpArg args[] = {arg("title", bp_string(title)), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                      arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+      BpInstance *inst;
+      BpError err;
+      assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+      uint8_t *bytes;
+      size_t n;
+      assert_int_equal(bp_instance_save(inst, &bytes, &n, &err), BP_OK);
+      bp_instance_free(inst);
+      uint8_t *z = NULL; /* the marked byte of the title as saved */
+      for (size_t i = 0; i + len <= n && !z; i++)
+        if (memcmp(bytes + i, title, len) == 0) z = bytes + i + at;
+      assert_non_null(z);
+      BpInstance *back;
+      *z = 0xFF;
+      reseal(bytes, n);
+      assert_int_equal(bp_instance_restore(w.b, NULL, bytes, n, &back, &err), BP_EBADDATA);
+      assert_non_null(strstr(err.message, "not UTF-8"));
+      if (at + 1 < len) { /* é: two bytes in the place of two */
+        z[0] = 0xC3, z[1] = 0xA9;
+        reseal(bytes, n);
+        assert_int_equal(bp_instance_restore(w.b, NULL, bytes, n, &back, &err), BP_OK);
+        bp_instance_free(back);
+      }
+      bp_free(w.rt, bytes, n);
+    }
+  }
+  world_close(&w);
+}
+
 /* A document of 70 fields and a process of more than 70 slots: saving plans which of the
  * first 64 values it writes once (plan_values), and decides the rest as it writes them. A
  * field and slots past the 64th, set, save, restore with their values and save again to the
@@ -1722,7 +1765,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
-      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
