@@ -998,11 +998,17 @@ static bool v4_value(Io *io, Value *v, uint8_t type, int depth);
  * (u 0..3; a due time three days on is the number 3 in days). False when the count q is
  * too large for the form (zigzag(q) needs more than 62 bits). */
 static const int64_t UNIT[4] = {1, 60, 3600, 86400};
+/* The counts of each unit a time may have (read, q * UNIT[u] must not overflow). */
+static const int64_t MAX_Q[4] = {INT64_MAX, INT64_MAX / 60, INT64_MAX / 3600, INT64_MAX / 86400};
+static const int64_t MIN_Q[4] = {INT64_MIN, INT64_MIN / 60, INT64_MIN / 3600, INT64_MIN / 86400};
 static bool secs_form(int64_t d, unsigned *u, int64_t *q) {
-  *u = 0;
-  if (d != 0)
-    for (*u = 3; *u > 0 && d % UNIT[*u] != 0; (*u)--) continue;
-  *q = d / UNIT[*u];
+  /* Each divisor a constant: the compiler multiplies instead (a 64-bit division by a
+   * number in a register takes tens of cycles, and a save and a restore make a dozen). */
+  if (d == 0) *u = 0, *q = 0;
+  else if (d % 86400 == 0) *u = 3, *q = d / 86400;
+  else if (d % 3600 == 0) *u = 2, *q = d / 3600;
+  else if (d % 60 == 0) *u = 1, *q = d / 60;
+  else *u = 0, *q = d;
   uint64_t z = ((uint64_t)*q << 1) ^ (uint64_t)(*q >> 63);
   return z < ((uint64_t)1 << 62);
 }
@@ -1031,7 +1037,7 @@ static void io_secs(Io *io, int64_t *v, int64_t base) {
   int64_t x = (int64_t)(z >> 1) ^ -(int64_t)(z & 1), d = x;
   if (!escaped) {
     u = h & 3;
-    if (x > INT64_MAX / UNIT[u] || x < INT64_MIN / UNIT[u]) {
+    if (x > MAX_Q[u] || x < MIN_Q[u]) {
       bad(io, "a time out of range");
       return;
     }

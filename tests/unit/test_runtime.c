@@ -912,6 +912,54 @@ static void test_restore_past_stack_room(void **state) {
   assert_true(n > 50);
 }
 
+/* A time is saved in its largest whole unit (docs/save-format.md): the clock of the
+ * two-stage approval at 59 s, 61 min, 5 h and 2 days is written as uv zigzag(q) << 2 | u,
+ * q of seconds, minutes, hours or days; it restores, and saves again to the same bytes. */
+static uint64_t uv_at(const uint8_t *b, size_t *i) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    uint8_t x = b[(*i)++];
+    v |= (uint64_t)(x & 0x7F) << shift;
+    if (!(x & 0x80)) return v;
+  }
+}
+
+static void test_save_time_units(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  static const struct {
+    int64_t clock;
+    uint64_t written;
+  } cases[] = {{59, 59 * 2 << 2 | 0}, {3660, 61 * 2 << 2 | 1}, {18000, 5 * 2 << 2 | 2}, {172800, 2 * 2 << 2 | 3}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                    arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+    BpInstance *inst;
+    BpError err;
+    w.clock = cases[c].clock; /* the instance's clock: the time of its last event, the start */
+    assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+    uint8_t *bytes, *again;
+    size_t n, again_n;
+    assert_int_equal(bp_instance_save(inst, &bytes, &n, &err), BP_OK);
+    bp_instance_free(inst);
+    size_t i = 7;              /* past the header */
+    uv_at(bytes, &i);          /* the process */
+    uint64_t h = uv_at(bytes, &i);
+    if (h & 32) uv_at(bytes, &i); /* the state (H_STATE) */
+    uv_at(bytes, &i);          /* the next id */
+    assert_int_equal(uv_at(bytes, &i), cases[c].written);
+    assert_int_equal(bp_instance_restore(w.b, NULL, bytes, n, &inst, &err), BP_OK);
+    assert_int_equal(bp_instance_save(inst, &again, &again_n, &err), BP_OK);
+    assert_int_equal(again_n, n);
+    assert_memory_equal(again, bytes, n);
+    bp_free(w.rt, bytes, n);
+    bp_free(w.rt, again, again_n);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
 /* A text of a saved state is checked for UTF-8 on a short path for up to 16 bytes of
  * ASCII: a title of every length from 1 to 20 with a byte 0xFF (never UTF-8) at each of
  * its places is refused, and with a two-byte letter there (é) restores. */
@@ -1765,7 +1813,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
-      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_save_time_units),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
