@@ -848,6 +848,17 @@ static void put_piece(Io *io, const char *s, Piece x) {
   }
 }
 
+/* Writes title s in pieces when it splits into two or more (else writes nothing). Not
+ * inline: put_string's other strings need not set up room for the pieces. */
+static __attribute__((noinline)) bool put_pieces(Io *io, const RtStr *s) {
+  Piece pc[MAX_PIECES];
+  uint32_t n = split_title(io, s->s, s->len, pc);
+  if (n < 2) return false;
+  put_uv(io, (uint64_t)(n - 2) << 2 | STR_PIECES);
+  for (uint32_t i = 0; i < n; i++) put_piece(io, s->s, pc[i]);
+  return true;
+}
+
 /* Writes string s: uv h, then by h & 3 — STR_INLINE: h >> 2 bytes of text; STR_CONST: the
  * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
  * that very string, met before); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
@@ -863,12 +874,7 @@ static void put_string(Io *io, RtStr *s, bool title) {
       put_uv(io, (uint64_t)j << 2 | STR_SEEN);
       return;
     }
-  Piece pc[MAX_PIECES];
-  uint32_t n = title ? split_title(io, s->s, s->len, pc) : 0;
-  if (n >= 2) {
-    put_uv(io, (uint64_t)(n - 2) << 2 | STR_PIECES);
-    for (uint32_t i = 0; i < n; i++) put_piece(io, s->s, pc[i]);
-  } else {
+  if (!title || !put_pieces(io, s)) {
     put_uv(io, (uint64_t)s->len << 2 | STR_INLINE);
     put_bytes(io, s->s, s->len);
   }
