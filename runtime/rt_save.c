@@ -42,6 +42,10 @@ enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE =
 
 /* ---- the primitives: each writes *v, or reads it and checks its range ---------------------- */
 
+/* The short paths every byte goes through: inline always (the compiler's own choice has
+ * flipped with unrelated edits elsewhere in this file, costing a call per value). */
+#define SHORT_PATH static inline __attribute__((always_inline))
+
 typedef struct Io {
   BpRuntime *rt;
   bool reading;
@@ -56,7 +60,7 @@ typedef struct Io {
   RtState *s;
   int64_t clock;
   uint32_t last_id;
-  uint32_t nseen;
+  uint32_t nseen, npieces; /* npieces: how many of the seen strings may be a title's piece */
   /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
   RtPerson *pool;
   uint32_t pool_left;
@@ -67,6 +71,7 @@ typedef struct Io {
   /* From here on nothing is read before it is written: io_start does not clear it. */
   char why[160];
   RtStr *seen[MAX_SEEN];
+  uint8_t pieces[MAX_SEEN]; /* the seen strings of MIN_PIECE bytes or more, by their number there */
   uint8_t stack[256];
 } Io;
 
@@ -118,12 +123,12 @@ static inline void put_bytes(Io *io, const void *p, size_t n) {
   io->wlen += n;
 }
 
-static inline void put_byte(Io *io, uint8_t b) {
+SHORT_PATH void put_byte(Io *io, uint8_t b) {
   if (io->wlen < io->wcap) io->w[io->wlen++] = b;
   else put_bytes(io, &b, 1);
 }
 
-static inline uint8_t get_byte(Io *io) {
+SHORT_PATH uint8_t get_byte(Io *io) {
   if (io->bad) return 0;
   if (io->left < 1) return bad(io, "it ends too soon"), 0;
   io->left--;
@@ -131,7 +136,7 @@ static inline uint8_t get_byte(Io *io) {
 }
 
 static void put_uv_long(Io *io, uint64_t v);
-static inline void put_uv(Io *io, uint64_t v) {
+SHORT_PATH void put_uv(Io *io, uint64_t v) {
   if (v < 0x80 && io->wlen < io->wcap) { /* one byte: most of them */
     io->w[io->wlen++] = (uint8_t)v;
     return;
@@ -154,7 +159,7 @@ static void put_uv_long(Io *io, uint64_t v) {
 /* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
  * that restoring and saving again gives the same bytes). */
 static uint64_t get_uv_long(Io *io);
-static inline uint64_t get_uv(Io *io) {
+SHORT_PATH uint64_t get_uv(Io *io) {
   if (io->left && io->at[0] < 0x80 && !io->bad) { /* one byte: most of them */
     io->left--;
     return *io->at++;
@@ -243,6 +248,15 @@ static uint32_t io_count(Io *io, uint32_t n, const char *what) {
   uint64_t v = get_uv(io);
   if (!io->bad && v > io->left) bad(io, "%s %llu is more than the %zu bytes left", what, (unsigned long long)v, io->left);
   return io->bad ? 0 : (uint32_t)v;
+}
+
+/* Room for the next record read (zeroed), or NULL: rt_vec_push, without its call while
+ * there is room (as a rule the stack's, LEND_* below). */
+static inline void *next_record(Io *io, RtVec *vec, size_t size) {
+  if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push(io->rt, vec, size);
+  void *rec = (char *)vec->v + (size_t)vec->n++ * size;
+  memset(rec, 0, size);
+  return rec;
 }
 
 /* A vector of records: the count, then each through `each`. */
@@ -711,6 +725,7 @@ struct RtSaveIndex {
   uint32_t *by_address; /* indexes of the STRING and USER constants, by the address of their text */
   uint32_t *next;       /* per constant: the next constant of MIN_PIECE bytes or more with its first byte */
   uint32_t first[256];  /* per byte: the first such constant (BPT_NO_PC: none) */
+  bool crc_insn;        /* the CPU has an instruction for the saved states' CRC-32C (asked once) */
 };
 
 static int cmp_address(const void *ctx, uint32_t a, uint32_t b) {
@@ -731,6 +746,7 @@ bool rt_save_index_new(BpBundle *b) {
   ix->next = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
   if (!ix->by_address || !ix->next) return false;
   for (int c = 0; c < 256; c++) ix->first[c] = BPT_NO_PC;
+  ix->crc_insn = bpt_crc32c_insn();
   for (uint32_t k = n; k-- > 0;) {
     if (!is_text_type(b->consts[k].type)) continue;
     ix->by_address[ix->nstr++] = k;
@@ -778,7 +794,9 @@ typedef struct Piece {
 } Piece;
 
 static inline void remember(Io *io, RtStr *s) {
-  if (io->nseen < MAX_SEEN) io->seen[io->nseen++] = s;
+  if (io->nseen == MAX_SEEN) return;
+  if (s->len >= MIN_PIECE) io->pieces[io->npieces++] = (uint8_t)io->nseen;
+  io->seen[io->nseen++] = s;
 }
 
 static bool add_piece(Piece *pc, uint32_t *n, Piece x) {
@@ -798,9 +816,10 @@ static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc
   uint32_t n = 0, lit = 0, i = 0;
   while (i < len) {
     Piece best = {.len = 0};
-    for (uint32_t j = 0; j < io->nseen; j++) {
+    for (uint32_t q = 0; q < io->npieces; q++) { /* the seen strings long enough, in their order */
+      uint32_t j = io->pieces[q];
       const RtStr *t = io->seen[j];
-      if (t->len >= MIN_PIECE && t->len > best.len && t->len <= len - i && t->s[0] == s[i] && memcmp(t->s, s + i, t->len) == 0)
+      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && memcmp(t->s, s + i, t->len) == 0)
         best = (Piece){STR_SEEN, j, i, t->len};
     }
     for (uint32_t k = ix->first[(uint8_t)s[i]]; k != BPT_NO_PC; k = ix->next[k]) {
@@ -829,6 +848,17 @@ static void put_piece(Io *io, const char *s, Piece x) {
   }
 }
 
+/* Writes title s in pieces when it splits into two or more (else writes nothing). Not
+ * inline: put_string's other strings need not set up room for the pieces. */
+static __attribute__((noinline)) bool put_pieces(Io *io, const RtStr *s) {
+  Piece pc[MAX_PIECES];
+  uint32_t n = split_title(io, s->s, s->len, pc);
+  if (n < 2) return false;
+  put_uv(io, (uint64_t)(n - 2) << 2 | STR_PIECES);
+  for (uint32_t i = 0; i < n; i++) put_piece(io, s->s, pc[i]);
+  return true;
+}
+
 /* Writes string s: uv h, then by h & 3 — STR_INLINE: h >> 2 bytes of text; STR_CONST: the
  * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
  * that very string, met before); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
@@ -844,23 +874,36 @@ static void put_string(Io *io, RtStr *s, bool title) {
       put_uv(io, (uint64_t)j << 2 | STR_SEEN);
       return;
     }
-  Piece pc[MAX_PIECES];
-  uint32_t n = title ? split_title(io, s->s, s->len, pc) : 0;
-  if (n >= 2) {
-    put_uv(io, (uint64_t)(n - 2) << 2 | STR_PIECES);
-    for (uint32_t i = 0; i < n; i++) put_piece(io, s->s, pc[i]);
-  } else {
+  if (!title || !put_pieces(io, s)) {
     put_uv(io, (uint64_t)s->len << 2 | STR_INLINE);
     put_bytes(io, s->s, s->len);
   }
   remember(io, s);
 }
 
+/* Whether the len bytes at p (at most 16) are all ASCII: two loads that may overlap, of 8,
+ * 4 or 1 bytes each. The texts of a state are mostly short names in ASCII, for which a call
+ * of rt_valid_utf8 costs more than the check. */
+static inline bool short_ascii(const uint8_t *p, size_t len) {
+  uint64_t a = 0, b = 0;
+  if (len >= 8) {
+    memcpy(&a, p, 8), memcpy(&b, p + len - 8, 8);
+  } else if (len >= 4) {
+    uint32_t x, y;
+    memcpy(&x, p, 4), memcpy(&y, p + len - 4, 4);
+    a = x, b = y;
+  } else if (len) {
+    a = p[0], b = (uint64_t)p[len / 2] << 8 | p[len - 1];
+  }
+  return ((a | b) & 0x8080808080808080u) == 0;
+}
+
 /* Inline text of len bytes at io->at, checked; not consumed. */
 static inline bool text_here(Io *io, uint64_t len) {
   if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
-  if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
+  if (!(len <= 16 && short_ascii(io->at, (size_t)len)) && !rt_valid_utf8((const char *)io->at, (size_t)len))
+    return bad(io, "text that is not UTF-8");
   return true;
 }
 
@@ -904,7 +947,8 @@ static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
     len += (uint32_t)plen;
     if (kind == STR_INLINE) io->at += plen, io->left -= (size_t)plen;
   }
-  if (!rt_valid_utf8(text, len)) return bad(io, "text that is not UTF-8");
+  /* Each piece is UTF-8 (an inline one was checked, constants by the loader, the state's
+   * strings when read), and so is what they make together. */
   Piece want[MAX_PIECES];
   bool same = split_title(io, text, len, want) == n;
   for (uint32_t i = 0; i < n && same; i++)
@@ -960,11 +1004,17 @@ static bool v4_value(Io *io, Value *v, uint8_t type, int depth);
  * (u 0..3; a due time three days on is the number 3 in days). False when the count q is
  * too large for the form (zigzag(q) needs more than 62 bits). */
 static const int64_t UNIT[4] = {1, 60, 3600, 86400};
+/* The counts of each unit a time may have (read, q * UNIT[u] must not overflow). */
+static const int64_t MAX_Q[4] = {INT64_MAX, INT64_MAX / 60, INT64_MAX / 3600, INT64_MAX / 86400};
+static const int64_t MIN_Q[4] = {INT64_MIN, INT64_MIN / 60, INT64_MIN / 3600, INT64_MIN / 86400};
 static bool secs_form(int64_t d, unsigned *u, int64_t *q) {
-  *u = 0;
-  if (d != 0)
-    for (*u = 3; *u > 0 && d % UNIT[*u] != 0; (*u)--) continue;
-  *q = d / UNIT[*u];
+  /* Each divisor a constant: the compiler multiplies instead (a 64-bit division by a
+   * number in a register takes tens of cycles, and a save and a restore make a dozen). */
+  if (d == 0) *u = 0, *q = 0;
+  else if (d % 86400 == 0) *u = 3, *q = d / 86400;
+  else if (d % 3600 == 0) *u = 2, *q = d / 3600;
+  else if (d % 60 == 0) *u = 1, *q = d / 60;
+  else *u = 0, *q = d;
   uint64_t z = ((uint64_t)*q << 1) ^ (uint64_t)(*q >> 63);
   return z < ((uint64_t)1 << 62);
 }
@@ -993,7 +1043,7 @@ static void io_secs(Io *io, int64_t *v, int64_t base) {
   int64_t x = (int64_t)(z >> 1) ^ -(int64_t)(z & 1), d = x;
   if (!escaped) {
     u = h & 3;
-    if (x > INT64_MAX / UNIT[u] || x < INT64_MIN / UNIT[u]) {
+    if (x > MAX_Q[u] || x < MIN_Q[u]) {
       bad(io, "a time out of range");
       return;
     }
@@ -1067,7 +1117,7 @@ static bool v4_record(Io *io, Value *v, int depth) {
 /* The scalars most values are (int, date, datetime, duration, bool) as v4_value writes and
  * reads them, without its general path: true when `type` is one of them (then done, or
  * io->bad). */
-static inline bool v4_scalar(Io *io, Value *v, uint8_t type) {
+SHORT_PATH bool v4_scalar(Io *io, Value *v, uint8_t type) {
   switch (type) {
   case BPT_T_INT:
   case BPT_T_DATE:
@@ -1194,22 +1244,37 @@ static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
   return same_value(v, rt_empty(f->type));
 }
 
+/* Saving: which of the first PLANNED values are written and which of those tagged, a bit
+ * each in bytes of 8 as v4_values writes them (plan_values, below, decides them once). */
+enum { PLANNED = 64 };
+typedef struct Plan {
+  uint8_t written[PLANNED / 8], tagged[PLANNED / 8];
+} Plan;
+
+/* Whether saving writes value v: a field (f its descriptor) that differs from a new
+ * document's, a slot (f NULL) that holds something. */
+static inline bool written_value(const Io *io, const BptField *f, Value v) {
+  return f ? !field_is_initial(io->b, f, v) : v.type != BPT_T_VOID;
+}
+
 /* Values in groups of 8: a byte of which are written, a byte of which of those are tagged
  * (only when `odd`), then those values. FIELDS: a document's, which are written when they
  * differ from a new document's (and reading leaves the others as they are); else slots,
- * written when they hold something. */
-static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, uint64_t initial) {
+ * written when they hold something. Saving, plan has those bytes for the first PLANNED. */
+static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
     uint8_t written = 0, tagged = 0;
-    for (uint32_t i = 0; i < m && !io->reading; i++) {
-      Value v = vals[g + i];
-      uint8_t declared = fields ? dt->fields[g + i].type : io->p->slots[g + i].type;
-      bool skip = !fields ? v.type == BPT_T_VOID
-                  : g + i < 64 ? (initial >> (g + i) & 1) != 0
-                               : field_is_initial(io->b, &dt->fields[g + i], v);
-      if (!skip) written |= (uint8_t)(1u << i), tagged |= (uint8_t)(odd_value(v, declared) << i);
+    if (!io->reading && g < PLANNED) {
+      written = plan->written[g / 8], tagged = plan->tagged[g / 8];
+    } else {
+      for (uint32_t i = 0; i < m && !io->reading; i++) {
+        Value v = vals[g + i];
+        if (written_value(io, fields ? &dt->fields[g + i] : NULL, v))
+          written |= (uint8_t)(1u << i),
+              tagged |= (uint8_t)(odd_value(v, fields ? dt->fields[g + i].type : io->p->slots[g + i].type) << i);
+      }
     }
     io_byte(io, &written, (uint8_t)((1u << m) - 1), "which values are written");
     if (odd) io_byte(io, &tagged, UINT8_MAX, "which values are tagged");
@@ -1440,7 +1505,7 @@ static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char
     uint64_t n = get_uv(io);
     if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
     for (uint32_t i = 0; i < n && !io->bad; i++) {
-      void *rec = rt_vec_push(io->rt, vec, size);
+      void *rec = next_record(io, vec, size);
       if (!rec) {
         out_of_memory(io);
         return;
@@ -1457,35 +1522,39 @@ static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char
 enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, H_ACTS = 128, H_CALLS = 256,
        H_ODD_FIELDS = 512, H_ODD_SLOTS = 1024, H_ALL = 2047 };
 
-/* Whether any value written is tagged; for fields, *initial gets a bit for each of the
- * first 64 that is as in a new document (v4_values then need not compare it again). */
-static bool any_odd(const Io *io, const Value *v, uint32_t n, bool fields, uint64_t *initial) {
+/* Saving: whether any value written is tagged, and the plan of the first PLANNED (which
+ * are written, which tagged), so that v4_values need not decide them again. */
+static bool plan_values(const Io *io, const Value *v, uint32_t n, bool fields, Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
-  bool odd = false;
-  *initial = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    if (fields ? field_is_initial(io->b, &dt->fields[i], v[i]) : v[i].type == BPT_T_VOID) {
-      if (i < 64) *initial |= (uint64_t)1 << i;
-      continue;
+  const BptSlot *slots = io->p->slots;
+  unsigned odd = 0;
+  for (uint32_t g = 0; g < n; g += 8) {
+    if (g >= PLANNED && odd) break; /* past the plan, only whether any is tagged */
+    uint32_t m = n - g < 8 ? n - g : 8;
+    unsigned w = 0, t = 0;
+    for (uint32_t i = 0; i < m; i++) {
+      Value x = v[g + i];
+      if (!written_value(io, fields ? &dt->fields[g + i] : NULL, x)) continue;
+      w |= 1u << i;
+      t |= (unsigned)odd_value(x, fields ? dt->fields[g + i].type : slots[g + i].type) << i;
     }
-    if (odd_value(v[i], fields ? dt->fields[i].type : io->p->slots[i].type)) {
-      odd = true;
-      if (!fields || n > 64) break; /* the rest is only for fields' bits */
-    }
+    odd |= t;
+    if (g < PLANNED) plan->written[g / 8] = (uint8_t)w, plan->tagged[g / 8] = (uint8_t)t;
   }
-  return odd;
+  return odd != 0;
 }
 
 /* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
  * slots, the sections. The document's fields travel with it (fields, nfields). */
 static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   const BptProcess *p = io->p;
-  uint64_t h = 0, initial = 0, unused;
+  uint64_t h = 0;
+  Plan fplan, splan;
   if (!io->reading)
     h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
         (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
-        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (any_odd(io, fields, nfields, true, &initial) ? H_ODD_FIELDS : 0) |
-        (any_odd(io, s->slots, s->nslots, false, &unused) ? H_ODD_SLOTS : 0);
+        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (plan_values(io, fields, nfields, true, &fplan) ? H_ODD_FIELDS : 0) |
+        (plan_values(io, s->slots, s->nslots, false, &splan) ? H_ODD_SLOTS : 0);
   h = io_uint(io, h, H_ALL, "the state's flags");
   if (io->reading) {
     s->status = h & 3;
@@ -1499,8 +1568,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   io_secs(io, &s->clock, 0);
   io->clock = s->clock;
   if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
-  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, initial) ||
-      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, 0))
+  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, &fplan) ||
+      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, &splan))
     return false;
   v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
   v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);
@@ -1535,7 +1604,7 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   put_uv(&io, inst->proc);
   v4_state(&io, io.s, inst->doc->fields, inst->doc->nfields);
   uint8_t crc[TRAILER_4];
-  put_u32_at(crc, bpt_crc32c(0, io.w, io.wlen));
+  put_u32_at(crc, bpt_crc32c_with(inst->b->save->crc_insn, 0, io.w, io.wlen));
   put_bytes(&io, crc, TRAILER_4);
   BpStatus st = BP_OK;
   uint8_t *out = NULL;
@@ -1669,7 +1738,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (bytes[2] != SAVE_VERSION)
     return rt_fail_status(err, BP_EBADDATA, "saved state version %u is not supported (this runtime reads 3 and %u)", bytes[2],
                           SAVE_VERSION);
-  if (get_u32_at(bytes + len - TRAILER_4) != bpt_crc32c(0, bytes, len - TRAILER_4))
+  if (get_u32_at(bytes + len - TRAILER_4) != bpt_crc32c_with(b->save->crc_insn, 0, bytes, len - TRAILER_4))
     return rt_fail_status(err, BP_EBADDATA, "the saved state is damaged (checksum mismatch)");
   if (get_u32_at(bytes + 3) != b->b.crc)
     return rt_fail_status(err, BP_EBADDATA, "the state was saved with another bundle (checksum %08x, this one is %08x)",

@@ -354,6 +354,13 @@ typedef struct BptError {
 } BptError;
 
 uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len);
+/* Whether this CPU has an instruction for CRC-32C (x86-64's SSE 4.2 crc32): slow to ask in a
+ * virtual machine, so ask once and keep the answer. */
+bool bpt_crc32c_insn(void);
+/* bpt_crc32c, with that instruction when insn (which must be bpt_crc32c_insn()'s answer)
+ * at every length: the same CRC. For many short inputs, which bpt_crc32c checksums a byte
+ * table at a time. */
+uint32_t bpt_crc32c_with(bool insn, uint32_t crc, const void *data, size_t len);
 
 /* Serializes b (its crc is set). *out is allocated with alloc, exactly *out_len bytes
  * (free it with alloc(ud, *out, *out_len, 0)).

@@ -335,7 +335,10 @@ static uint32_t crc_bytes(uint32_t crc, const uint8_t *p, size_t len) {
 
 /* On x86-64 the CPU's crc32 instruction (SSE 4.2) computes this same CRC, eight bytes an
  * instruction. Asking the CPU whether it has it (cpuid) is slow in a virtual machine, so
- * only long inputs (a bundle, a program's source) ask; the answer is not kept anywhere. */
+ * bpt_crc32c asks only for long inputs (a bundle, a program's source) and keeps no answer;
+ * a caller that checksums many short inputs (the runtime's saved states) asks once,
+ * bpt_crc32c_insn, keeps the answer where it may (the runtime has no globals: its bundle's
+ * save index) and passes it to bpt_crc32c_with. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
 #include <string.h>
@@ -354,22 +357,56 @@ __attribute__((target("sse4.2"))) static uint32_t crc_insn(uint32_t crc, const u
     c = __builtin_ia32_crc32di(c, v);
   }
   uint32_t c32 = (uint32_t)c;
-  for (; len; p++, len--) c32 = __builtin_ia32_crc32qi(c32, *p);
+  if (len >= 4) { /* the last 0 to 7 bytes: 4, 2 and 1 at a time */
+    uint32_t v;
+    memcpy(&v, p, 4);
+    c32 = __builtin_ia32_crc32si(c32, v);
+    p += 4, len -= 4;
+  }
+  if (len >= 2) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    c32 = __builtin_ia32_crc32hi(c32, v);
+    p += 2, len -= 2;
+  }
+  if (len) c32 = __builtin_ia32_crc32qi(c32, *p);
   return c32;
 }
 #endif
 
-uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len) {
-  const uint8_t *p = data;
-  crc = ~crc;
-#ifdef CRC_HW_MIN
-  if (len >= CRC_HW_MIN && has_crc32_insn()) return ~crc_insn(crc, p, len);
-#endif
+/* Slicing-by-8 (crc not inverted: the callers do that). */
+static uint32_t crc_slices(uint32_t crc, const uint8_t *p, size_t len) {
   for (; len >= 8; p += 8, len -= 8) {
     uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
     crc = crc32c_slices[7][lo & 0xFFu] ^ crc32c_slices[6][(lo >> 8) & 0xFFu] ^
           crc32c_slices[5][(lo >> 16) & 0xFFu] ^ crc32c_slices[4][lo >> 24] ^ crc32c_slices[3][p[4]] ^
           crc32c_slices[2][p[5]] ^ crc32c_slices[1][p[6]] ^ crc32c_slices[0][p[7]];
   }
-  return ~crc_bytes(crc, p, len);
+  return crc_bytes(crc, p, len);
+}
+
+uint32_t bpt_crc32c(uint32_t crc, const void *data, size_t len) {
+  const uint8_t *p = data;
+#ifdef CRC_HW_MIN
+  if (len >= CRC_HW_MIN && has_crc32_insn()) return ~crc_insn(~crc, p, len);
+#endif
+  return ~crc_slices(~crc, p, len);
+}
+
+bool bpt_crc32c_insn(void) {
+#ifdef CRC_HW_MIN
+  return has_crc32_insn() != 0;
+#else
+  return false;
+#endif
+}
+
+uint32_t bpt_crc32c_with(bool insn, uint32_t crc, const void *data, size_t len) {
+  const uint8_t *p = data;
+#ifdef CRC_HW_MIN
+  if (insn) return ~crc_insn(~crc, p, len);
+#else
+  (void)insn;
+#endif
+  return ~crc_slices(~crc, p, len);
 }

@@ -726,6 +726,29 @@ static void test_crc32c_slices(void **state) {
   }
 }
 
+/* bpt_crc32c_with, with the CPU's instruction where bpt_crc32c_insn says there is one (the
+ * saved states' short inputs: its 8-, 4-, 2- and 1-byte steps) and without: the same CRC
+ * at every length from 0 to 300, every alignment, and split anywhere. */
+static void test_crc32c_with(void **state) {
+  (void)state;
+  uint8_t buf[320];
+  uint32_t x = 4242;
+  for (size_t i = 0; i < sizeof buf; i++) {
+    x = x * 1103515245u + 12345u;
+    buf[i] = (uint8_t)(x >> 16);
+  }
+  bool ways[2] = {false, bpt_crc32c_insn()};
+  for (int w = 0; w < 2; w++) {
+    for (size_t off = 0; off < 8; off++)
+      for (size_t len = 0; len + off <= 300; len++)
+        assert_int_equal(bpt_crc32c_with(ways[w], 0, buf + off, len), crc32c_bitwise(0, buf + off, len));
+    for (size_t cut = 0; cut <= 300; cut++) {
+      uint32_t part = bpt_crc32c_with(ways[w], 0, buf, cut);
+      assert_int_equal(bpt_crc32c_with(ways[w], part, buf + cut, 300 - cut), crc32c_bitwise(0, buf, 300));
+    }
+  }
+}
+
 static void test_decode(void **state) {
   (void)state;
   Builder *B = rich();
@@ -1641,7 +1664,7 @@ int main(void) {
   enum { NNAMED = 16, NCASES = sizeof cases / sizeof cases[0] };
   static struct CMUnitTest tests[NNAMED + NCASES] = {
       cmocka_unit_test(test_tables),         cmocka_unit_test(test_crc32c),
-      cmocka_unit_test(test_crc32c_slices),  cmocka_unit_test(test_time),
+      cmocka_unit_test(test_crc32c_slices),  cmocka_unit_test(test_crc32c_with),  cmocka_unit_test(test_time),
       cmocka_unit_test(test_decode),         cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_minor_version),  cmocka_unit_test(test_disasm),
       cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_huge_count),

@@ -912,6 +912,146 @@ static void test_restore_past_stack_room(void **state) {
   assert_true(n > 50);
 }
 
+/* A time is saved in its largest whole unit (docs/save-format.md): the clock of the
+ * two-stage approval at 59 s, 61 min, 5 h and 2 days is written as uv zigzag(q) << 2 | u,
+ * q of seconds, minutes, hours or days; it restores, and saves again to the same bytes. */
+static uint64_t uv_at(const uint8_t *b, size_t *i) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    uint8_t x = b[(*i)++];
+    v |= (uint64_t)(x & 0x7F) << shift;
+    if (!(x & 0x80)) return v;
+  }
+}
+
+static void test_save_time_units(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  static const struct {
+    int64_t clock;
+    uint64_t written;
+  } cases[] = {{59, 59 * 2 << 2 | 0}, {3660, 61 * 2 << 2 | 1}, {18000, 5 * 2 << 2 | 2}, {172800, 2 * 2 << 2 | 3}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                    arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+    BpInstance *inst;
+    BpError err;
+    w.clock = cases[c].clock; /* the instance's clock: the time of its last event, the start */
+    assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+    uint8_t *bytes, *again;
+    size_t n, again_n;
+    assert_int_equal(bp_instance_save(inst, &bytes, &n, &err), BP_OK);
+    bp_instance_free(inst);
+    size_t i = 7;              /* past the header */
+    uv_at(bytes, &i);          /* the process */
+    uint64_t h = uv_at(bytes, &i);
+    if (h & 32) uv_at(bytes, &i); /* the state (H_STATE) */
+    uv_at(bytes, &i);          /* the next id */
+    assert_int_equal(uv_at(bytes, &i), cases[c].written);
+    assert_int_equal(bp_instance_restore(w.b, NULL, bytes, n, &inst, &err), BP_OK);
+    assert_int_equal(bp_instance_save(inst, &again, &again_n, &err), BP_OK);
+    assert_int_equal(again_n, n);
+    assert_memory_equal(again, bytes, n);
+    bp_free(w.rt, bytes, n);
+    bp_free(w.rt, again, again_n);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
+/* A text of a saved state is checked for UTF-8 on a short path for up to 16 bytes of
+ * ASCII: a title of every length from 1 to 20 with a byte 0xFF (never UTF-8) at each of
+ * its places is refused, and with a two-byte letter there (é) restores. */
+static void test_restore_texts_checked(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  for (size_t len = 1; len <= 20; len++) {
+    for (size_t at = 0; at < len; at++) {
+      char title[32];
+      memset(title, 'q', len); /* 'q': no constant of the bundle begins with it, so the title is inline */
+      title[len] = '\0';
+      title[at] = 'Z';
+      BpArg args[] = {arg("title", bp_string(title)), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                      arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+      BpInstance *inst;
+      BpError err;
+      assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+      uint8_t *bytes;
+      size_t n;
+      assert_int_equal(bp_instance_save(inst, &bytes, &n, &err), BP_OK);
+      bp_instance_free(inst);
+      uint8_t *z = NULL; /* the marked byte of the title as saved */
+      for (size_t i = 0; i + len <= n && !z; i++)
+        if (memcmp(bytes + i, title, len) == 0) z = bytes + i + at;
+      assert_non_null(z);
+      BpInstance *back;
+      *z = 0xFF;
+      reseal(bytes, n);
+      assert_int_equal(bp_instance_restore(w.b, NULL, bytes, n, &back, &err), BP_EBADDATA);
+      assert_non_null(strstr(err.message, "not UTF-8"));
+      if (at + 1 < len) { /* é: two bytes in the place of two */
+        z[0] = 0xC3, z[1] = 0xA9;
+        reseal(bytes, n);
+        assert_int_equal(bp_instance_restore(w.b, NULL, bytes, n, &back, &err), BP_OK);
+        bp_instance_free(back);
+      }
+      bp_free(w.rt, bytes, n);
+    }
+  }
+  world_close(&w);
+}
+
+/* A document of 70 fields and a process of more than 70 slots: saving plans which of the
+ * first 64 values it writes once (plan_values), and decides the rest as it writes them. A
+ * field and slots past the 64th, set, save, restore with their values and save again to the
+ * same bytes. */
+static void test_save_past_the_plan(void **state) {
+  (void)state;
+  char src[6000];
+  size_t n = 0;
+  n += (size_t)snprintf(src + n, sizeof src - n, "document Wide {\n");
+  for (int i = 0; i < 70; i++) n += (size_t)snprintf(src + n, sizeof src - n, "  f%d: int\n", i);
+  n += (size_t)snprintf(src + n, sizeof src - n, "}\nprocess wide on Wide {\n  param u: user\n");
+  for (int i = 0; i < 70; i++) n += (size_t)snprintf(src + n, sizeof src - n, "  var v%d: int = %d\n", i, i % 3 ? i : 0);
+  n += (size_t)snprintf(src + n, sizeof src - n, "  f66 = 7\n  f3 = 4\n  task u \"T\"\n  f69 = v68 + f66\n}\n");
+  assert_true(n < sizeof src);
+  FILE *f = fopen("build-past-plan.bp", "w");
+  fputs(src, f);
+  fclose(f);
+  World w;
+  world_open(&w, "build-past-plan.bp");
+  remove("build-past-plan.bp");
+  BpArg args[] = {arg("u", bp_user("u"))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "wide", NULL, args, 1, NULL, &inst, &err), BP_OK);
+  uint8_t *bytes, *again;
+  size_t len, again_len;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_save(inst, &again, &again_len, &err), BP_OK);
+  assert_int_equal(again_len, len);
+  assert_memory_equal(again, bytes, len);
+  bp_free(w.rt, bytes, len);
+  bp_free(w.rt, again, again_len);
+  BpValue v;
+  assert_int_equal(bp_instance_get(inst, "v68", &v), BP_OK);
+  assert_int_equal(v.i, 68);
+  assert_int_equal(bp_instance_get(inst, "v69", &v), BP_OK);
+  assert_int_equal(v.i, 0);
+  assert_int_equal(bp_complete(inst, 0, "u", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  assert_int_equal(bp_instance_get(inst, "f69", &v), BP_OK);
+  assert_int_equal(v.i, 75);
+  assert_int_equal(bp_instance_get(inst, "f3", &v), BP_OK);
+  assert_int_equal(v.i, 4);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* An `after` handler repeating every minute with no end, over 10,000 years: one advance is
  * one event, and it fails as a timer that keeps re-arming itself, fast and in bounded
  * memory; a period of zero fails the instance when the step opens. */
@@ -1673,7 +1813,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_states),
       cmocka_unit_test(test_every_allocation_fails_once_after),
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
-      cmocka_unit_test(test_restore_past_stack_room),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_save_time_units),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
