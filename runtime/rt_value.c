@@ -1186,47 +1186,68 @@ bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
   return true;
 }
 
-/* Whether the 8 bytes at u are four two-byte characters: leads C2..DF (C0 and C1 would
- * be overlong), each followed by a continuation byte, tested together. The masks are
- * written byte by byte, and no sum carries out of its byte, so the test holds for either
- * byte order. */
-static uint64_t bytes8(const unsigned char *b) {
-  uint64_t w;
-  memcpy(&w, b, 8);
-  return w;
+/* The 8 bytes at u as a number with u[0] in its lowest byte, whatever the machine's byte
+ * order (compilers make this one load): short_chars shifts a byte's mark onto the next
+ * byte's place. */
+static uint64_t load8(const unsigned char *u) {
+  return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+         (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
 }
 
-static bool two_byte_chars(const unsigned char *u) {
-  uint64_t w = bytes8(u);
-  if ((w & bytes8((const unsigned char[8]){0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0})) !=
-      bytes8((const unsigned char[8]){0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80}))
-    return false;
-  /* Each lead's bits 1-4 not all zero: (lead & 0x1E) + 0x7E reaches bit 7 exactly then. */
-  uint64_t lead_bits = w & bytes8((const unsigned char[8]){0x1E, 0, 0x1E, 0, 0x1E, 0, 0x1E, 0});
-  uint64_t top = bytes8((const unsigned char[8]){0x80, 0, 0x80, 0, 0x80, 0, 0x80, 0});
-  return ((lead_bits + bytes8((const unsigned char[8]){0x7E, 0, 0x7E, 0, 0x7E, 0, 0x7E, 0})) & top) == top;
+/* How many of the 8 bytes at u, a character's start, are valid characters of one or two
+ * bytes (ASCII, Latin, Greek, Cyrillic, mixed in any way): 8, or 7 when the eighth byte
+ * leads a character that ends in the next 8; 0 when the word holds anything else (a
+ * longer character, an invalid byte), for the caller to go a character at a time. Each
+ * byte's bit 7 carries a mark, tested for all 8 bytes at once. A lead C2..DF and one
+ * continuation byte is always a valid character (C0 and C1 would be overlong); so the
+ * word is good when it has no lead of 0xE0 or more and none below C2, and the
+ * continuation bytes are exactly the bytes after a lead. No sum carries out of its byte.
+ * FIRST_CONT 0x80 lets the first byte be a continuation byte (rt_valid_utf8's last word,
+ * whose first bytes were checked already). */
+static inline size_t short_chars(const unsigned char *u, uint64_t first_cont) {
+  const uint64_t ones = 0x0101010101010101u, high = 0x80 * ones;
+  uint64_t w = load8(u);
+  uint64_t top = w & high; /* bit 7 set: not ASCII */
+  if (!top) return 8;
+  uint64_t lead = top & (w << 1);  /* 11xxxxxx */
+  uint64_t cont = top & ~(w << 1); /* 10xxxxxx */
+  uint64_t long_lead = lead & (w << 2); /* 111xxxxx */
+  /* bits 1-4 of a lead all zero (C0, C1): (lead & 0x1E) + 0x7E reaches bit 7 otherwise */
+  uint64_t overlong = lead & ~((w & 0x1E * ones) + 0x7E * ones);
+  if ((long_lead | overlong) != 0 || (cont & ~first_cont) != (lead << 8)) return 0;
+  return 8 - (size_t)(lead >> 63);
 }
 
-/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. Eight bytes of
- * ASCII are passed with one test, and a two-byte character (Latin, Greek, Cyrillic) on
- * a short path: a lead byte C2..DF and one continuation byte is always valid (C0 and C1
- * would be overlong), so it needs no code point; after one, four more at a time. */
+/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. Text of one- and
+ * two-byte characters goes 8 bytes at a time (short_chars). Its last bytes, fewer than
+ * 8, are tested as the last 8 bytes of the text: the bytes before i are valid already,
+ * and the first after them cannot be a continuation byte there, since the byte before it
+ * ends a character and short_chars passes a continuation byte only after a lead. Anything
+ * else goes a character at a time, and after a word that short_chars does not pass, the
+ * next 8 bytes too, then 16, 32...: text of longer characters (Chinese, Hindi) does not
+ * pay for a word test per character. */
 bool rt_valid_utf8(const char *s, size_t len) {
   const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
+  size_t i = 0, by_char_until = 0, by_char = 8, k;
   while (i < len) {
+    if (i >= by_char_until) {
+      size_t from = i;
+      while (len - i >= 8 && (k = short_chars(u + i, 0)) != 0) i += k;
+      if (i == len || (len - i < 8 && len >= 8 && short_chars(u + len - 8, 0x80) == 8)) return true;
+      /* A word short_chars did not pass, or the last bytes: the next by_char bytes go a
+       * character at a time, twice as many each time no word passed. */
+      by_char = i > from ? 8 : by_char < 256 ? 2 * by_char : by_char;
+      by_char_until = i + by_char;
+    }
     unsigned c = u[i];
     size_t n;
     uint32_t cp, min;
     if (c < 0x80) {
-      uint64_t w;
-      if (len - i >= 8 && (memcpy(&w, u + i, 8), (w & 0x8080808080808080u) == 0)) i += 8;
-      else i++;
+      i++;
       continue;
     } else if (c >= 0xC2 && c <= 0xDF) {
       if (len - i < 2 || (u[i + 1] & 0xC0) != 0x80) return false;
       i += 2;
-      while (len - i >= 8 && two_byte_chars(u + i)) i += 8; /* more of the same script */
       continue;
     } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
     else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;

@@ -1588,7 +1588,7 @@ static void test_ints_in_text(void **state) {
 }
 
 /* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
- * eight-byte ASCII test and short two-byte path) must agree with. */
+ * eight-byte test of one- and two-byte characters) must agree with. */
 static bool utf8_by_definition(const unsigned char *u, size_t len) {
   for (size_t i = 0; i < len;) {
     unsigned c = u[i];
@@ -1632,7 +1632,10 @@ static void test_text_valid_utf8_definition(void **state) {
                                        "\xDF\xBF", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC1\xBF", "\xC0\x80",
                                        "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xD0", "\xFF", "\xE0\x80\x80",
                                        "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0", "\xC1\x81\xD0\xBE",
-                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xC0\xB2\xD0\xB0", "\xD0\x9C\xD0\xBE\xD1\xC1\xD0\xBA"};
+                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xC0\xB2\xD0\xB0", "\xD0\x9C\xD0\xBE\xD1\xC1\xD0\xBA",
+                                       /* Cyrillic and ASCII mixed within a word (short_chars) */
+                                       "\xD0\x9A\xD0\xBE 1, \xD0\x9E\xD0\x9E\xD0\x9E \"", "7 \xD1\x8F", "\xC3\xA9t\xC3\xA9",
+                                       "\xD0\x9C-", "\xD0\xC0\x80", "\xDF\xBF\xE2\x82\xAC\xC2\x80"};
   uint32_t seed = 12345;
   for (int round = 0; round < 200000; round++) {
     size_t len = 0;
