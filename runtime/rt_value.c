@@ -780,9 +780,26 @@ static size_t utf8_put(uint32_t c, char *out) {
   return 4;
 }
 
+/* The 8 bytes at u as a number with u[0] in its lowest byte, whatever the machine's byte
+ * order (compilers make this one load): short_chars shifts a byte's mark onto the next
+ * byte's place. */
+static uint64_t load8(const unsigned char *u) {
+  return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+         (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+/* The characters of valid UTF-8 text: its bytes that are not continuation bytes
+ * (10xxxxxx), 8 at a time. A continuation byte's bit 7 is set and its bit 6 clear; the
+ * marks, one bit a byte, are added up by the multiplication into the top byte. */
 static size_t utf8_count(const char *s, size_t len) {
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+  const unsigned char *u = (const unsigned char *)s;
+  const uint64_t ones = 0x0101010101010101u;
+  size_t n = len, i = 0;
+  for (; len - i >= 8; i += 8) {
+    uint64_t w = load8(u + i);
+    n -= (size_t)((((w & ~(w << 1)) >> 7 & ones) * ones) >> 56);
+  }
+  for (; i < len; i++) n -= (u[i] & 0xC0) == 0x80;
   return n;
 }
 
@@ -852,19 +869,30 @@ static bool is_space(uint32_t c) {
          c == 0x202F || c == 0x3000 || c == 0xFEFF;
 }
 
+/* S without the white space at either end. Only the ends are read: the characters from
+ * the start while they are spaces, then from the end (each found by stepping back over
+ * continuation bytes: the text is valid UTF-8). A text with no space at either end is
+ * itself (texts are never changed in place), with no copy. */
 static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
   const char *p = s.u.s->s;
-  size_t len = s.u.s->len, lo = 0, hi = 0, i = 0;
-  bool seen = false;
-  while (i < len) {
-    size_t at = i;
-    uint32_t c = utf8_next(p, len, &i);
-    if (is_space(c)) continue;
-    if (!seen) lo = at;
-    seen = true;
-    hi = i;
+  size_t len = s.u.s->len, lo = 0, hi = len;
+  while (lo < hi) {
+    size_t i = lo;
+    if (!is_space(utf8_next(p, hi, &i))) break;
+    lo = i;
   }
-  if (!seen) lo = hi = 0;
+  while (hi > lo) {
+    size_t at = hi - 1, i;
+    while (at > lo && ((unsigned char)p[at] & 0xC0) == 0x80) at--;
+    i = at;
+    if (!is_space(utf8_next(p, hi, &i))) break;
+    hi = at;
+  }
+  if (lo == 0 && hi == len) {
+    rt_ref(s);
+    *out = s;
+    return RT_OK;
+  }
   return rt_str_new(rt, p + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
 }
 
@@ -1184,14 +1212,6 @@ bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
     out->i = v.u.i;
   }
   return true;
-}
-
-/* The 8 bytes at u as a number with u[0] in its lowest byte, whatever the machine's byte
- * order (compilers make this one load): short_chars shifts a byte's mark onto the next
- * byte's place. */
-static uint64_t load8(const unsigned char *u) {
-  return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
-         (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
 }
 
 /* How many of the 8 bytes at u, a character's start, are valid characters of one or two

@@ -190,6 +190,70 @@ static void test_text_and_strings(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* trim against its definition: texts made of pieces, some white space (every kind trim
+ * knows) and some not (among them characters whose bytes look like a space's: U+200B,
+ * U+2010, "р", which ends in 0x80 as U+2000 does); the result is the pieces from the first
+ * that is not white space to the last. len counts the characters of the same texts. A
+ * text with nothing to trim is the argument itself: trim makes no copy of it. */
+static void test_trim_and_len(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  static const struct {
+    const char *s;
+    bool space;
+    int chars;
+  } pieces[] = {{" ", true, 1}, {"\t", true, 1}, {"\r\n", true, 2}, {"\xC2\xA0", true, 1},
+                {"\xE2\x80\x80", true, 1}, {"\xE2\x80\x8A", true, 1}, {"\xE2\x80\xAF", true, 1},
+                {"\xE3\x80\x80", true, 1}, {"\xEF\xBB\xBF", true, 1}, {"a", false, 1},
+                {"\xD1\x80", false, 1}, {"\xE2\x80\x8B", false, 1}, {"\xE2\x80\x90", false, 1},
+                {"\xC2\xA1", false, 1}, {"\xD0\x96\xD0\xB0\xD1\x80", false, 3},
+                {"\xF0\x9F\x98\x80", false, 1}, {"x y", false, 3}};
+  enum { NPIECES = sizeof pieces / sizeof *pieces };
+  uint32_t seed = 2026;
+  for (int round = 0; round < 20000; round++) {
+    char text[128] = "", want[128] = "";
+    size_t len = 0, first = SIZE_MAX, last = 0;
+    size_t at[12];
+    int n, chars = 0;
+    seed = seed * 1103515245u + 12345u;
+    n = (int)((seed >> 16) % 12);
+    for (int i = 0; i < n; i++) {
+      seed = seed * 1103515245u + 12345u;
+      unsigned k = (seed >> 16) % NPIECES;
+      at[i] = len;
+      strcat(text, pieces[k].s);
+      len += strlen(pieces[k].s);
+      chars += pieces[k].chars;
+      if (!pieces[k].space) {
+        if (first == SIZE_MAX) first = at[i];
+        last = len;
+      }
+    }
+    if (first != SIZE_MAX) memcpy(want, text + first, last - first), want[last - first] = '\0';
+    BpValue arg = {.type = BP_T_STRING, .s = text, .len = len}, out;
+    BpError err;
+    assert_int_equal(bp_value_call(rt, "trim", &arg, 1, &out, &err), BP_OK);
+    assert_int_equal(out.len, strlen(want));
+    assert_memory_equal(out.s, want, out.len);
+    bp_value_free(rt, &out);
+    assert_int_equal(bp_value_call(rt, "len", &arg, 1, &out, &err), BP_OK);
+    assert_int_equal(out.i, chars);
+  }
+  /* No copy: one allocation for the argument and one for the host's result. */
+  BpValue plain = bp_string("\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"), out;
+  BpError err;
+  heap.armed = true;
+  assert_int_equal(bp_value_call(rt, "trim", &plain, 1, &out, &err), BP_OK);
+  heap.armed = false;
+  assert_int_equal(heap.allocations, 2);
+  bp_value_free(rt, &out);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* Text values are at most BP_MAX_STRING bytes: made by `+` or replace, or given by the host
  * (parsed or as a value), one byte more is refused with a message naming the limit. */
 static void test_text_limit(void **state) {
@@ -1660,6 +1724,7 @@ int main(void) {
       cmocka_unit_test(test_messages),
       cmocka_unit_test(test_every_allocation_fails_once_messages),
       cmocka_unit_test(test_text_and_strings),
+      cmocka_unit_test(test_trim_and_len),
       cmocka_unit_test(test_text_limit),
       cmocka_unit_test(test_users_limit),
       cmocka_unit_test(test_save_size_and_round_trip),
