@@ -186,7 +186,7 @@ RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e)
 
 bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out) {
   if (len > UINT32_MAX - 1) return false;
-  RtStr *p = rt_alloc(rt, sizeof *p + len + 1);
+  RtStr *p = rt_realloc(rt, NULL, 0, sizeof *p + len + 1); /* not zeroed: every byte is written */
   if (!p) return false;
   p->ref = 1;
   p->len = (uint32_t)len;
@@ -605,7 +605,7 @@ static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
 static RtCode concat(BpRuntime *rt, Value a, Value b, Value *out, RtErr *e) {
   size_t n = (size_t)a.u.s->len + b.u.s->len;
   if (n > BP_MAX_STRING) return rt_too_long(e);
-  RtStr *s = rt_alloc(rt, sizeof *s + n + 1);
+  RtStr *s = rt_realloc(rt, NULL, 0, sizeof *s + n + 1); /* not zeroed: every byte is written */
   if (!s) return rt_nomem(e);
   s->ref = 1;
   s->len = (uint32_t)n;
