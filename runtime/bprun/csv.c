@@ -30,13 +30,15 @@ static uint64_t word_at(const char *t) {
 #define HIGHS 0x8080808080808080u
 
 /* The first I' >= I below LIMIT whose byte is at most ',' (every byte a CSV cell stops or
- * looks twice at: , " CR LF NUL), or LIMIT. Eight bytes at a time: a word with no byte
- * below 0x2D has (x - 0x2D..) & ~x & 0x80.. == 0; the word where that test fires is
- * searched byte by byte. */
+ * looks twice at: , " CR LF NUL), or LIMIT. Eight bytes at a time: in a word x, the
+ * bytes below 0x2D are marked by bit 7 of (x - 0x2D..) & ~x & 0x80... Only such a byte
+ * borrows from the next, so the lowest mark is exact (a mark above it may not be): its
+ * place is the count of trailing zero bits over 8. Fewer than 8 bytes go one by one. */
 static size_t plain_end(const char *t, size_t i, size_t limit) {
   while (limit - i >= 8) {
     uint64_t x = word_at(t + i);
-    if (((x - ONES * 0x2D) & ~x & HIGHS) != 0) break;
+    uint64_t marks = (x - ONES * 0x2D) & ~x & HIGHS;
+    if (marks) return i + (size_t)__builtin_ctzll(marks) / 8;
     i += 8;
   }
   while (i < limit && (unsigned char)t[i] > ',') i++;
