@@ -139,7 +139,7 @@ void rt_buf_free(BpRuntime *rt, RtBuf *b) {
 
 /* ---- counted objects ----------------------------------------------------------------------- */
 
-static uint32_t *obj_ref(Value v) {
+static inline uint32_t *obj_ref(Value v) {
   if (!rt_is_obj(v.type) || !v.u.s) return NULL;
   if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return &v.u.s->ref;
   if (rt_is_list(v.type)) return &v.u.l->ref;
