@@ -1286,16 +1286,20 @@ bool rt_valid_utf8(const char *s, size_t len) {
 
 bool bp_text_valid(const char *s, size_t len) { return s && rt_valid_utf8(s, len); }
 
+/* A host's text or user: checked (UTF-8, then its size), then copied. */
+static inline RtCode text_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
+  const char *s = in->s ? in->s : "";
+  size_t len = in->s ? in->len : 0;
+  if (!rt_valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
+  if (len > BP_MAX_STRING) return rt_too_long(e);
+  return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
+}
+
 static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
   switch (in->type) {
   case BPT_T_STRING:
-  case BPT_T_USER: {
-    const char *s = in->s ? in->s : "";
-    size_t len = in->s ? in->len : 0;
-    if (!rt_valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
-    if (len > BP_MAX_STRING) return rt_too_long(e);
-    return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
-  }
+  case BPT_T_USER:
+    return text_from_public(rt, in, out, e);
   case BPT_T_DECIMAL:
     if (in->scale > 18) return rt_error(e, "a decimal with %u fraction digits (18 at most)", in->scale);
     *out = (Value){.type = BPT_T_DECIMAL, .scale = in->scale, .u.i = in->i};
@@ -1321,7 +1325,9 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
 
 /* On failure *out holds nothing (whatever was built is freed). */
 RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
-  RtCode c = rt_is_list(in->type) ? list_from_public(rt, in, out, e) : scalar_from_public(rt, in, out, e);
+  RtCode c = in->type == BP_T_STRING || in->type == BP_T_USER ? text_from_public(rt, in, out, e) /* the most */
+             : rt_is_list(in->type)                          ? list_from_public(rt, in, out, e)
+                                                             : scalar_from_public(rt, in, out, e);
   if (c != RT_OK) *out = (Value){0};
   return c;
 }
