@@ -783,37 +783,45 @@ static size_t utf8_put(uint32_t c, char *out) {
 /* The 8 bytes at u as a number with u[0] in its lowest byte, whatever the machine's byte
  * order (compilers make this one load): short_chars shifts a byte's mark onto the next
  * byte's place. */
-static uint64_t load8(const unsigned char *u) {
+static inline uint64_t load8(const unsigned char *u) {
   return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
          (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
 }
 
-/* The characters of valid UTF-8 text: its bytes that are not continuation bytes
- * (10xxxxxx), 8 at a time. A continuation byte's bit 7 is set and its bit 6 clear; the
- * marks, one bit a byte, are added up by the multiplication into the top byte. */
+/* How many of the bytes of W are continuation bytes (10xxxxxx: bit 7 set, bit 6 clear):
+ * the marks, one bit a byte, are added up by the multiplication into the top byte. */
+static size_t continuations(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101u;
+  return (size_t)((((w & ~(w << 1)) >> 7 & ones) * ones) >> 56);
+}
+
+/* The characters of valid UTF-8 text: its bytes that are not continuation bytes, 8 at a
+ * time. The last bytes, fewer than 8, are the top of the text's last 8 (when it has so
+ * many), shifted down. */
 static size_t utf8_count(const char *s, size_t len) {
   const unsigned char *u = (const unsigned char *)s;
-  const uint64_t ones = 0x0101010101010101u;
   size_t n = len, i = 0;
-  for (; len - i >= 8; i += 8) {
-    uint64_t w = load8(u + i);
-    n -= (size_t)((((w & ~(w << 1)) >> 7 & ones) * ones) >> 56);
-  }
+  for (; len - i >= 8; i += 8) n -= continuations(load8(u + i));
+  if (i < len && len >= 8) return n - continuations(load8(u + len - 8) >> 8 * (8 - (len - i)));
   for (; i < len; i++) n -= (u[i] & 0xC0) == 0x80;
   return n;
 }
 
-/* Byte offset of the k-th character (len if there are fewer). */
+/* Byte offset of the k-th character of valid UTF-8 text (len if there are fewer): the
+ * place of its k+1-th byte that is not a continuation byte. Whole words are passed while
+ * they hold no more than the characters still to pass (the word after may begin inside a
+ * character: the search below skips its continuation bytes). */
 static size_t utf8_offset(const char *s, size_t len, size_t k) {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
-  while (i < len && k > 0) { /* a character's length from its lead byte, as utf8_next steps */
-    unsigned c = u[i];
-    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    i = n > len - i ? len : i + n;
-    k--;
+  for (; len - i >= 8; i += 8) {
+    size_t starts = 8 - continuations(load8(u + i));
+    if (starts > k) break;
+    k -= starts;
   }
-  return i;
+  for (; i < len; i++)
+    if ((u[i] & 0xC0) != 0x80 && k-- == 0) return i;
+  return len;
 }
 
 /* Simple case mapping for the scripts a CRM meets: ASCII, Latin-1, Latin Extended-A,

@@ -190,11 +190,23 @@ static void test_text_and_strings(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* The byte offset of the k-th character of S, stepping by lead bytes (len if fewer). */
+static size_t char_offset(const char *s, size_t len, size_t k) {
+  size_t i = 0;
+  for (; i < len && k > 0; k--) {
+    unsigned c = (unsigned char)s[i];
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    i = n > len - i ? len : i + n;
+  }
+  return i;
+}
+
 /* trim against its definition: texts made of pieces, some white space (every kind trim
  * knows) and some not (among them characters whose bytes look like a space's: U+200B,
  * U+2010, "р", which ends in 0x80 as U+2000 does); the result is the pieces from the first
- * that is not white space to the last. len counts the characters of the same texts. A
- * text with nothing to trim is the argument itself: trim makes no copy of it. */
+ * that is not white space to the last. len counts the characters of the same texts, and
+ * substr takes characters found by their lead bytes. A text with nothing to trim is the
+ * argument itself: trim makes no copy of it. */
 static void test_trim_and_len(void **state) {
   (void)state;
   Heap heap = {0};
@@ -241,6 +253,14 @@ static void test_trim_and_len(void **state) {
     bp_value_free(rt, &out);
     assert_int_equal(bp_value_call(rt, "len", &arg, 1, &out, &err), BP_OK);
     assert_int_equal(out.i, chars);
+    seed = seed * 1103515245u + 12345u;
+    size_t from = (seed >> 16) % (size_t)(chars + 2), count = (seed >> 4) % (size_t)(chars + 2);
+    size_t lo = char_offset(text, len, from), hi = lo + char_offset(text + lo, len - lo, count);
+    BpValue sub_args[] = {arg, bp_int((int64_t)from), bp_int((int64_t)count)};
+    assert_int_equal(bp_value_call(rt, "substr", sub_args, 3, &out, &err), BP_OK);
+    assert_int_equal(out.len, hi - lo);
+    assert_memory_equal(out.s, text + lo, out.len);
+    bp_value_free(rt, &out);
   }
   /* No copy: one allocation for the argument and one for the host's result. */
   BpValue plain = bp_string("\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"), out;
