@@ -134,7 +134,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.clock = tx->now;
   if (!tx->fresh) hand_over_people(&tx->snap, &tx->s);
   inst->s = tx->s;
-  if (!tx->fresh) rt_state_free(tx->rt, &tx->snap); /* what the event replaced or removed */
+  rt_state_free(tx->rt, &tx->snap); /* what the event replaced or removed */
   rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
