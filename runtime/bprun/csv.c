@@ -260,15 +260,22 @@ void csv_put_cell(CsvBuf *b, const char *s, size_t n) {
     csv_buf_put(b, s, n);
     return;
   }
-  csv_buf_put(b, "\"", 1);
+  /* Quoted, each quote doubled: room for the longest it can be (every byte a quote)
+   * made once, then the pieces between quotes copied in. */
+  if (b->len + 2 * n + 3 > b->cap) csv_buf_grow(b, 2 * n + 2);
+  char *o = b->s + b->len;
+  *o++ = '"';
   for (i = 0; i < n;) {
     const char *q = memchr(s + i, '"', n - i);
-    size_t k = q ? (size_t)(q - s) : n;
-    csv_buf_put(b, s + i, k - i);
-    if (q) csv_buf_put(b, "\"\"", 2);
-    i = k + (q != NULL);
+    size_t k = q ? (size_t)(q - s) + 1 : n; /* up to and with the quote */
+    memcpy(o, s + i, k - i);
+    o += k - i;
+    if (q) *o++ = '"';
+    i = k;
   }
-  csv_buf_put(b, "\"", 1);
+  *o++ = '"';
+  *o = '\0';
+  b->len = (size_t)(o - b->s);
 }
 
 size_t csv_line_ends(const char *s, size_t n) {
