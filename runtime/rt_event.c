@@ -321,7 +321,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
     bp_instance_free(inst);
     return st;
   }
-  BpError perr; /* (not zeroed whole: 260 bytes, per start) */
+  BpError perr; /* no error yet (its 256 bytes of message are not cleared: every start) */
   perr.status = BP_OK;
   perr.message[0] = '\0';
   if (!param_check(&tx, params, &perr)) {
