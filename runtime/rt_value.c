@@ -605,7 +605,7 @@ static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
 static RtCode concat(BpRuntime *rt, Value a, Value b, Value *out, RtErr *e) {
   size_t n = (size_t)a.u.s->len + b.u.s->len;
   if (n > BP_MAX_STRING) return rt_too_long(e);
-  RtStr *s = rt_realloc(rt, NULL, 0, sizeof *s + n + 1); /* not zeroed: every byte is written */
+  RtStr *s = rt_realloc(rt, NULL, 0, sizeof *s + n + 1); /* not cleared: every byte is written here */
   if (!s) return rt_nomem(e);
   s->ref = 1;
   s->len = (uint32_t)n;
