@@ -8,7 +8,9 @@
  * tx_abort puts the snapshot back (state_put_back), drops the effects and puts back the
  * people a decision changed in place (rt_undo_rollback). So an event that runs out of
  * memory, or is refused, changes nothing. A program error is not a refusal: the instance
- * fails, and that is committed. */
+ * fails, and that is committed. A new instance's start takes no snapshot: if it fails,
+ * the instance is dropped whole (rt_start_ex); the document's fields, which other
+ * instances may share, are put back as for any event. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,8 +37,12 @@ static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
 static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size);
 static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap);
 
-static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
+/* An event's transaction on INST; FRESH for the start of a new instance (rt_start_ex),
+ * which takes no snapshot: a start that fails drops the instance, so there is nothing to
+ * put back (tx_abort). */
+static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
   memset(tx, 0, offsetof(Tx, s));
+  tx->fresh = fresh;
   tx->err.code = RT_OK;
   tx->err.msg[0] = '\0';
   tx->effects = rt_vec_lent(tx->effects_lent, TX_LENT_EFFECTS);
@@ -59,7 +65,9 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
-  if (!state_snapshot(tx->rt, &inst->s, &tx->snap, tx->snap_room, sizeof tx->snap_room)) {
+  if (fresh) {
+    tx->snap = (RtState){0};
+  } else if (!state_snapshot(tx->rt, &inst->s, &tx->snap, tx->snap_room, sizeof tx->snap_room)) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
@@ -72,6 +80,8 @@ static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) {
   tx->s.fields = doc->fields;
   return BP_OK;
 }
+
+static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) { return tx_open(tx, inst, false, err); }
 
 static void changed_free(Tx *tx) {
   if (tx->changed && tx->changed != tx->changed_inline) rt_dealloc(tx->rt, tx->changed, tx->inst->doc->nfields);
@@ -102,7 +112,9 @@ static void tx_abort(Tx *tx) {
   tx->s.nfields = 0;
   rt_stack_clear(tx);
   changed_free(tx);
-  state_put_back(tx->rt, &tx->s, &tx->snap);
+  /* A new instance's start has no snapshot: the instance, freed next, keeps what the
+   * event left, and bp_instance_free lets it go. */
+  if (!tx->fresh) state_put_back(tx->rt, &tx->s, &tx->snap);
   tx->inst->s = tx->s;
   rt_effects_free(tx->rt, &tx->effects);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
@@ -120,7 +132,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.fields = NULL;
   tx->s.nfields = 0;
   tx->s.clock = tx->now;
-  hand_over_people(&tx->snap, &tx->s);
+  if (!tx->fresh) hand_over_people(&tx->snap, &tx->s);
   inst->s = tx->s;
   rt_state_free(tx->rt, &tx->snap); /* what the event replaced or removed */
   rt_undo_release(tx);
@@ -304,12 +316,14 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;
-  BpStatus st = tx_begin(&tx, inst, err);
+  BpStatus st = tx_open(&tx, inst, true, err);
   if (st != BP_OK) {
     bp_instance_free(inst);
     return st;
   }
-  BpError perr = {0};
+  BpError perr; /* no error yet (its 256 bytes of message are not cleared: every start) */
+  perr.status = BP_OK;
+  perr.message[0] = '\0';
   if (!param_check(&tx, params, &perr)) {
     tx_abort(&tx);
     bp_instance_free(inst);

@@ -139,7 +139,7 @@ void rt_buf_free(BpRuntime *rt, RtBuf *b) {
 
 /* ---- counted objects ----------------------------------------------------------------------- */
 
-static uint32_t *obj_ref(Value v) {
+static inline uint32_t *obj_ref(Value v) {
   if (!rt_is_obj(v.type) || !v.u.s) return NULL;
   if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return &v.u.s->ref;
   if (rt_is_list(v.type)) return &v.u.l->ref;
@@ -605,7 +605,7 @@ static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
 static RtCode concat(BpRuntime *rt, Value a, Value b, Value *out, RtErr *e) {
   size_t n = (size_t)a.u.s->len + b.u.s->len;
   if (n > BP_MAX_STRING) return rt_too_long(e);
-  RtStr *s = rt_alloc(rt, sizeof *s + n + 1);
+  RtStr *s = rt_realloc(rt, NULL, 0, sizeof *s + n + 1); /* not cleared: every byte is written here */
   if (!s) return rt_nomem(e);
   s->ref = 1;
   s->len = (uint32_t)n;
@@ -780,23 +780,48 @@ static size_t utf8_put(uint32_t c, char *out) {
   return 4;
 }
 
+/* The 8 bytes at u as a number with u[0] in its lowest byte, whatever the machine's byte
+ * order (compilers make this one load): short_chars shifts a byte's mark onto the next
+ * byte's place. */
+static inline uint64_t load8(const unsigned char *u) {
+  return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+         (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+/* How many of the bytes of W are continuation bytes (10xxxxxx: bit 7 set, bit 6 clear):
+ * the marks, one bit a byte, are added up by the multiplication into the top byte. */
+static size_t continuations(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101u;
+  return (size_t)((((w & ~(w << 1)) >> 7 & ones) * ones) >> 56);
+}
+
+/* The characters of valid UTF-8 text: its bytes that are not continuation bytes, 8 at a
+ * time. The last bytes, fewer than 8, are the top of the text's last 8 (when it has so
+ * many), shifted down. */
 static size_t utf8_count(const char *s, size_t len) {
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+  const unsigned char *u = (const unsigned char *)s;
+  size_t n = len, i = 0;
+  for (; len - i >= 8; i += 8) n -= continuations(load8(u + i));
+  if (i < len && len >= 8) return n - continuations(load8(u + len - 8) >> 8 * (8 - (len - i)));
+  for (; i < len; i++) n -= (u[i] & 0xC0) == 0x80;
   return n;
 }
 
-/* Byte offset of the k-th character (len if there are fewer). */
+/* Byte offset of the k-th character of valid UTF-8 text (len if there are fewer): the
+ * place of its k+1-th byte that is not a continuation byte. Whole words are passed while
+ * they hold no more than the characters still to pass (the word after may begin inside a
+ * character: the search below skips its continuation bytes). */
 static size_t utf8_offset(const char *s, size_t len, size_t k) {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
-  while (i < len && k > 0) { /* a character's length from its lead byte, as utf8_next steps */
-    unsigned c = u[i];
-    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    i = n > len - i ? len : i + n;
-    k--;
+  for (; len - i >= 8; i += 8) {
+    size_t starts = 8 - continuations(load8(u + i));
+    if (starts > k) break;
+    k -= starts;
   }
-  return i;
+  for (; i < len; i++)
+    if ((u[i] & 0xC0) != 0x80 && k-- == 0) return i;
+  return len;
 }
 
 /* Simple case mapping for the scripts a CRM meets: ASCII, Latin-1, Latin Extended-A,
@@ -852,19 +877,30 @@ static bool is_space(uint32_t c) {
          c == 0x202F || c == 0x3000 || c == 0xFEFF;
 }
 
+/* S without the white space at either end. Only the ends are read: the characters from
+ * the start while they are spaces, then from the end (each found by stepping back over
+ * continuation bytes: the text is valid UTF-8). A text with no space at either end is
+ * itself (texts are never changed in place), with no copy. */
 static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
   const char *p = s.u.s->s;
-  size_t len = s.u.s->len, lo = 0, hi = 0, i = 0;
-  bool seen = false;
-  while (i < len) {
-    size_t at = i;
-    uint32_t c = utf8_next(p, len, &i);
-    if (is_space(c)) continue;
-    if (!seen) lo = at;
-    seen = true;
-    hi = i;
+  size_t len = s.u.s->len, lo = 0, hi = len;
+  while (lo < hi) {
+    size_t i = lo;
+    if (!is_space(utf8_next(p, hi, &i))) break;
+    lo = i;
   }
-  if (!seen) lo = hi = 0;
+  while (hi > lo) {
+    size_t at = hi - 1, i;
+    while (at > lo && ((unsigned char)p[at] & 0xC0) == 0x80) at--;
+    i = at;
+    if (!is_space(utf8_next(p, hi, &i))) break;
+    hi = at;
+  }
+  if (lo == 0 && hi == len) {
+    rt_ref(s);
+    *out = s;
+    return RT_OK;
+  }
   return rt_str_new(rt, p + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
 }
 
@@ -1190,47 +1226,60 @@ bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch) {
   return true;
 }
 
-/* Whether the 8 bytes at u are four two-byte characters: leads C2..DF (C0 and C1 would
- * be overlong), each followed by a continuation byte, tested together. The masks are
- * written byte by byte, and no sum carries out of its byte, so the test holds for either
- * byte order. */
-static uint64_t bytes8(const unsigned char *b) {
-  uint64_t w;
-  memcpy(&w, b, 8);
-  return w;
+/* How many of the 8 bytes at u, a character's start, are valid characters of one or two
+ * bytes (ASCII, Latin, Greek, Cyrillic, mixed in any way): 8, or 7 when the eighth byte
+ * leads a character that ends in the next 8; 0 when the word holds anything else (a
+ * longer character, an invalid byte), for the caller to go a character at a time. Each
+ * byte's bit 7 carries a mark, tested for all 8 bytes at once. A lead C2..DF and one
+ * continuation byte is always a valid character (C0 and C1 would be overlong); so the
+ * word is good when it has no lead of 0xE0 or more and none below C2, and the
+ * continuation bytes are exactly the bytes after a lead. No sum carries out of its byte.
+ * FIRST_CONT 0x80 lets the first byte be a continuation byte (rt_valid_utf8's last word,
+ * whose first bytes were checked already). */
+static inline size_t short_chars(const unsigned char *u, uint64_t first_cont) {
+  const uint64_t ones = 0x0101010101010101u, high = 0x80 * ones;
+  uint64_t w = load8(u);
+  uint64_t top = w & high; /* bit 7 set: not ASCII */
+  if (!top) return 8;
+  uint64_t lead = top & (w << 1);  /* 11xxxxxx */
+  uint64_t cont = top & ~(w << 1); /* 10xxxxxx */
+  uint64_t long_lead = lead & (w << 2); /* 111xxxxx */
+  /* bits 1-4 of a lead all zero (C0, C1): (lead & 0x1E) + 0x7E reaches bit 7 otherwise */
+  uint64_t overlong = lead & ~((w & 0x1E * ones) + 0x7E * ones);
+  if ((long_lead | overlong) != 0 || (cont & ~first_cont) != (lead << 8)) return 0;
+  return 8 - (size_t)(lead >> 63);
 }
 
-static bool two_byte_chars(const unsigned char *u) {
-  uint64_t w = bytes8(u);
-  if ((w & bytes8((const unsigned char[8]){0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0, 0xE0, 0xC0})) !=
-      bytes8((const unsigned char[8]){0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80, 0xC0, 0x80}))
-    return false;
-  /* Each lead's bits 1-4 not all zero: (lead & 0x1E) + 0x7E reaches bit 7 exactly then. */
-  uint64_t lead_bits = w & bytes8((const unsigned char[8]){0x1E, 0, 0x1E, 0, 0x1E, 0, 0x1E, 0});
-  uint64_t top = bytes8((const unsigned char[8]){0x80, 0, 0x80, 0, 0x80, 0, 0x80, 0});
-  return ((lead_bits + bytes8((const unsigned char[8]){0x7E, 0, 0x7E, 0, 0x7E, 0, 0x7E, 0})) & top) == top;
-}
-
-/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. Eight bytes of
- * ASCII are passed with one test, and a two-byte character (Latin, Greek, Cyrillic) on
- * a short path: a lead byte C2..DF and one continuation byte is always valid (C0 and C1
- * would be overlong), so it needs no code point; after one, four more at a time. */
+/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. Text of one- and
+ * two-byte characters goes 8 bytes at a time (short_chars). Its last bytes, fewer than
+ * 8, are tested as the last 8 bytes of the text: the bytes before i are valid already,
+ * and the first after them cannot be a continuation byte there, since the byte before it
+ * ends a character and short_chars passes a continuation byte only after a lead. Anything
+ * else goes a character at a time, and after a word that short_chars does not pass, the
+ * next 8 bytes too, then 16, 32...: text of longer characters (Chinese, Hindi) does not
+ * pay for a word test per character. */
 bool rt_valid_utf8(const char *s, size_t len) {
   const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
+  size_t i = 0, by_char_until = 0, by_char = 8, k;
   while (i < len) {
+    if (i >= by_char_until) {
+      size_t from = i;
+      while (len - i >= 8 && (k = short_chars(u + i, 0)) != 0) i += k;
+      if (i == len || (len - i < 8 && len >= 8 && short_chars(u + len - 8, 0x80) == 8)) return true;
+      /* A word short_chars did not pass, or the last bytes: the next by_char bytes go a
+       * character at a time, twice as many each time no word passed. */
+      by_char = i > from ? 8 : by_char < 256 ? 2 * by_char : by_char;
+      by_char_until = i + by_char;
+    }
     unsigned c = u[i];
     size_t n;
     uint32_t cp, min;
     if (c < 0x80) {
-      uint64_t w;
-      if (len - i >= 8 && (memcpy(&w, u + i, 8), (w & 0x8080808080808080u) == 0)) i += 8;
-      else i++;
+      i++;
       continue;
     } else if (c >= 0xC2 && c <= 0xDF) {
       if (len - i < 2 || (u[i + 1] & 0xC0) != 0x80) return false;
       i += 2;
-      while (len - i >= 8 && two_byte_chars(u + i)) i += 8; /* more of the same script */
       continue;
     } else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
     else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
@@ -1249,16 +1298,20 @@ bool rt_valid_utf8(const char *s, size_t len) {
 
 bool bp_text_valid(const char *s, size_t len) { return s && rt_valid_utf8(s, len); }
 
+/* A host's text or user: checked (UTF-8, then its size), then copied. */
+static inline RtCode text_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
+  const char *s = in->s ? in->s : "";
+  size_t len = in->s ? in->len : 0;
+  if (!rt_valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
+  if (len > BP_MAX_STRING) return rt_too_long(e);
+  return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
+}
+
 static RtCode scalar_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
   switch (in->type) {
   case BPT_T_STRING:
-  case BPT_T_USER: {
-    const char *s = in->s ? in->s : "";
-    size_t len = in->s ? in->len : 0;
-    if (!rt_valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
-    if (len > BP_MAX_STRING) return rt_too_long(e);
-    return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
-  }
+  case BPT_T_USER:
+    return text_from_public(rt, in, out, e);
   case BPT_T_DECIMAL:
     if (in->scale > 18) return rt_error(e, "a decimal with %u fraction digits (18 at most)", in->scale);
     *out = (Value){.type = BPT_T_DECIMAL, .scale = in->scale, .u.i = in->i};
@@ -1284,7 +1337,9 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
 
 /* On failure *out holds nothing (whatever was built is freed). */
 RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
-  RtCode c = rt_is_list(in->type) ? list_from_public(rt, in, out, e) : scalar_from_public(rt, in, out, e);
+  RtCode c = in->type == BP_T_STRING || in->type == BP_T_USER ? text_from_public(rt, in, out, e) /* the most */
+             : rt_is_list(in->type)                          ? list_from_public(rt, in, out, e)
+                                                             : scalar_from_public(rt, in, out, e);
   if (c != RT_OK) *out = (Value){0};
   return c;
 }

@@ -71,6 +71,7 @@ typedef struct Tx {
    * same advance (bp_advance_shared) spent part of its budget already. */
   bool advancing, budget_carried;
   uint32_t fired;
+  bool fresh; /* a new instance's start: no snapshot (the instance is dropped if it fails) */
   bool *changed;        /* per document field: set to a new value by this event */
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
   RtVec field_undo;     /* RtFieldUndo */

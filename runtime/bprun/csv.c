@@ -30,13 +30,15 @@ static uint64_t word_at(const char *t) {
 #define HIGHS 0x8080808080808080u
 
 /* The first I' >= I below LIMIT whose byte is at most ',' (every byte a CSV cell stops or
- * looks twice at: , " CR LF NUL), or LIMIT. Eight bytes at a time: a word with no byte
- * below 0x2D has (x - 0x2D..) & ~x & 0x80.. == 0; the word where that test fires is
- * searched byte by byte. */
+ * looks twice at: , " CR LF NUL), or LIMIT. Eight bytes at a time: in a word x, the
+ * bytes below 0x2D are marked by bit 7 of (x - 0x2D..) & ~x & 0x80... Only such a byte
+ * borrows from the next, so the lowest mark is exact (a mark above it may not be): its
+ * place is the count of trailing zero bits over 8. Fewer than 8 bytes go one by one. */
 static size_t plain_end(const char *t, size_t i, size_t limit) {
   while (limit - i >= 8) {
     uint64_t x = word_at(t + i);
-    if (((x - ONES * 0x2D) & ~x & HIGHS) != 0) break;
+    uint64_t marks = (x - ONES * 0x2D) & ~x & HIGHS;
+    if (marks) return i + (size_t)__builtin_ctzll(marks) / 8;
     i += 8;
   }
   while (i < limit && (unsigned char)t[i] > ',') i++;
@@ -258,15 +260,22 @@ void csv_put_cell(CsvBuf *b, const char *s, size_t n) {
     csv_buf_put(b, s, n);
     return;
   }
-  csv_buf_put(b, "\"", 1);
+  /* Quoted, each quote doubled: room for the longest it can be (every byte a quote)
+   * made once, then the pieces between quotes copied in. */
+  if (b->len + 2 * n + 3 > b->cap) csv_buf_grow(b, 2 * n + 2);
+  char *o = b->s + b->len;
+  *o++ = '"';
   for (i = 0; i < n;) {
     const char *q = memchr(s + i, '"', n - i);
-    size_t k = q ? (size_t)(q - s) : n;
-    csv_buf_put(b, s + i, k - i);
-    if (q) csv_buf_put(b, "\"\"", 2);
-    i = k + (q != NULL);
+    size_t k = q ? (size_t)(q - s) + 1 : n; /* up to and with the quote */
+    memcpy(o, s + i, k - i);
+    o += k - i;
+    if (q) *o++ = '"';
+    i = k;
   }
-  csv_buf_put(b, "\"", 1);
+  *o++ = '"';
+  *o = '\0';
+  b->len = (size_t)(o - b->s);
 }
 
 size_t csv_line_ends(const char *s, size_t n) {

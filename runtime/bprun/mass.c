@@ -65,6 +65,9 @@ typedef struct Mass {
   int64_t clock;
   bool journal;
   const char *eol; /* the header's line end, used for every line written */
+  /* The end of a line with no message, by status: ",completed," and the line end. */
+  char tail[sizeof status_names / sizeof *status_names][16];
+  size_t tail_len[sizeof status_names / sizeof *status_names];
   bool bom;        /* the file started with a UTF-8 BOM: so does the output */
   Chunk *chunks;
   size_t nchunks; /* when reading: how many there can be at most, until the worker is done */
@@ -209,6 +212,11 @@ static void say(Chunk *c, const char *fmt, ...) {
 }
 
 static void end_line(Worker *w, Chunk *c, RowStatus status, const char *message) {
+  if (!*message) { /* most rows */
+    csv_buf_put(&c->out, w->m->tail[status], w->m->tail_len[status]);
+    c->count[status]++;
+    return;
+  }
   csv_buf_put(&c->out, ",", 1);
   csv_buf_put(&c->out, status_names[status], strlen(status_names[status]));
   csv_buf_put(&c->out, ",", 1);
@@ -1015,6 +1023,8 @@ static int read_documents(Host *h, Mass *m, const Options *o, Input *in, size_t 
     return EXIT_FAILED;
   }
   m->eol = head.crlf ? "\r\n" : "\n";
+  for (size_t k = 0; k < sizeof status_names / sizeof *status_names; k++)
+    m->tail_len[k] = (size_t)snprintf(m->tail[k], sizeof m->tail[k], ",%s,%s", status_names[k], m->eol);
   return read_header(h, m, &head) ? EXIT_OK : EXIT_FAILED;
 }
 

@@ -4,17 +4,19 @@
  *
  * It relies on the allocator contract of bp.h (BpAllocFn): every free and realloc names
  * the block's size as it was allocated, so the size alone finds the block's class and no
- * header is needed. Blocks above POOL_MAX_BLOCK go to realloc/free. A pool belongs to one
- * runtime, used by one thread at a time; it keeps what it was given until pool_free, so
- * its memory is the most the runtime held at once (rounded up to the classes), not the
- * sum over the rows. Under AddressSanitizer a block on a free list is poisoned, so a use
- * after free inside the runtime is still reported. */
+ * header is needed. Blocks above POOL_MAX_BLOCK go to realloc/free; it is above an
+ * instance of a small process (688 bytes for S15: the instance, its slots and the room
+ * for its first threads, steps and timers), which is made and freed on every row. A pool
+ * belongs to one runtime, used by one thread at a time; it keeps what it was given until
+ * pool_free, so its memory is the most the runtime held at once (rounded up to the
+ * classes), not the sum over the rows. Under AddressSanitizer a block on a free list is
+ * poisoned, so a use after free inside the runtime is still reported. */
 #ifndef BPRUN_POOL_H
 #define BPRUN_POOL_H
 
 #include <stddef.h>
 
-enum { POOL_GRAIN = 16, POOL_MAX_BLOCK = 512, POOL_CLASSES = POOL_MAX_BLOCK / POOL_GRAIN };
+enum { POOL_GRAIN = 16, POOL_MAX_BLOCK = 1024, POOL_CLASSES = POOL_MAX_BLOCK / POOL_GRAIN };
 
 typedef struct Pool {
   void *free[POOL_CLASSES]; /* blocks of class k: (k + 1) * POOL_GRAIN bytes */

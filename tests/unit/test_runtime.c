@@ -190,6 +190,90 @@ static void test_text_and_strings(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* The byte offset of the k-th character of S, stepping by lead bytes (len if fewer). */
+static size_t char_offset(const char *s, size_t len, size_t k) {
+  size_t i = 0;
+  for (; i < len && k > 0; k--) {
+    unsigned c = (unsigned char)s[i];
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    i = n > len - i ? len : i + n;
+  }
+  return i;
+}
+
+/* trim against its definition: texts made of pieces, some white space (every kind trim
+ * knows) and some not (among them characters whose bytes look like a space's: U+200B,
+ * U+2010, "р", which ends in 0x80 as U+2000 does); the result is the pieces from the first
+ * that is not white space to the last. len counts the characters of the same texts, and
+ * substr takes characters found by their lead bytes. A text with nothing to trim is the
+ * argument itself: trim makes no copy of it. */
+static void test_trim_and_len(void **state) {
+  (void)state;
+  Heap heap = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap};
+  BpRuntime *rt;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, NULL), BP_OK);
+  static const struct {
+    const char *s;
+    bool space;
+    int chars;
+  } pieces[] = {{" ", true, 1}, {"\t", true, 1}, {"\r\n", true, 2}, {"\xC2\xA0", true, 1},
+                {"\xE2\x80\x80", true, 1}, {"\xE2\x80\x8A", true, 1}, {"\xE2\x80\xAF", true, 1},
+                {"\xE3\x80\x80", true, 1}, {"\xEF\xBB\xBF", true, 1}, {"a", false, 1},
+                {"\xD1\x80", false, 1}, {"\xE2\x80\x8B", false, 1}, {"\xE2\x80\x90", false, 1},
+                {"\xC2\xA1", false, 1}, {"\xD0\x96\xD0\xB0\xD1\x80", false, 3},
+                {"\xF0\x9F\x98\x80", false, 1}, {"x y", false, 3}};
+  enum { NPIECES = sizeof pieces / sizeof *pieces };
+  uint32_t seed = 2026;
+  for (int round = 0; round < 20000; round++) {
+    char text[128] = "", want[128] = "";
+    size_t len = 0, first = SIZE_MAX, last = 0;
+    size_t at[12];
+    int n, chars = 0;
+    seed = seed * 1103515245u + 12345u;
+    n = (int)((seed >> 16) % 12);
+    for (int i = 0; i < n; i++) {
+      seed = seed * 1103515245u + 12345u;
+      unsigned k = (seed >> 16) % NPIECES;
+      at[i] = len;
+      strcat(text, pieces[k].s);
+      len += strlen(pieces[k].s);
+      chars += pieces[k].chars;
+      if (!pieces[k].space) {
+        if (first == SIZE_MAX) first = at[i];
+        last = len;
+      }
+    }
+    if (first != SIZE_MAX) memcpy(want, text + first, last - first), want[last - first] = '\0';
+    BpValue arg = {.type = BP_T_STRING, .s = text, .len = len}, out;
+    BpError err;
+    assert_int_equal(bp_value_call(rt, "trim", &arg, 1, &out, &err), BP_OK);
+    assert_int_equal(out.len, strlen(want));
+    assert_memory_equal(out.s, want, out.len);
+    bp_value_free(rt, &out);
+    assert_int_equal(bp_value_call(rt, "len", &arg, 1, &out, &err), BP_OK);
+    assert_int_equal(out.i, chars);
+    seed = seed * 1103515245u + 12345u;
+    size_t from = (seed >> 16) % (size_t)(chars + 2), count = (seed >> 4) % (size_t)(chars + 2);
+    size_t lo = char_offset(text, len, from), hi = lo + char_offset(text + lo, len - lo, count);
+    BpValue sub_args[] = {arg, bp_int((int64_t)from), bp_int((int64_t)count)};
+    assert_int_equal(bp_value_call(rt, "substr", sub_args, 3, &out, &err), BP_OK);
+    assert_int_equal(out.len, hi - lo);
+    assert_memory_equal(out.s, text + lo, out.len);
+    bp_value_free(rt, &out);
+  }
+  /* No copy: one allocation for the argument and one for the host's result. */
+  BpValue plain = bp_string("\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"), out;
+  BpError err;
+  heap.armed = true;
+  assert_int_equal(bp_value_call(rt, "trim", &plain, 1, &out, &err), BP_OK);
+  heap.armed = false;
+  assert_int_equal(heap.allocations, 2);
+  bp_value_free(rt, &out);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* Text values are at most BP_MAX_STRING bytes: made by `+` or replace, or given by the host
  * (parsed or as a value), one byte more is refused with a message naming the limit. */
 static void test_text_limit(void **state) {
@@ -1728,7 +1812,7 @@ static void test_ints_in_text(void **state) {
 }
 
 /* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
- * eight-byte ASCII test and short two-byte path) must agree with. */
+ * eight-byte test of one- and two-byte characters) must agree with. */
 static bool utf8_by_definition(const unsigned char *u, size_t len) {
   for (size_t i = 0; i < len;) {
     unsigned c = u[i];
@@ -1772,7 +1856,10 @@ static void test_text_valid_utf8_definition(void **state) {
                                        "\xDF\xBF", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC1\xBF", "\xC0\x80",
                                        "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xD0", "\xFF", "\xE0\x80\x80",
                                        "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0", "\xC1\x81\xD0\xBE",
-                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xC0\xB2\xD0\xB0", "\xD0\x9C\xD0\xBE\xD1\xC1\xD0\xBA"};
+                                       "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xC0\xB2\xD0\xB0", "\xD0\x9C\xD0\xBE\xD1\xC1\xD0\xBA",
+                                       /* Cyrillic and ASCII mixed within a word (short_chars) */
+                                       "\xD0\x9A\xD0\xBE 1, \xD0\x9E\xD0\x9E\xD0\x9E \"", "7 \xD1\x8F", "\xC3\xA9t\xC3\xA9",
+                                       "\xD0\x9C-", "\xD0\xC0\x80", "\xDF\xBF\xE2\x82\xAC\xC2\x80"};
   uint32_t seed = 12345;
   for (int round = 0; round < 200000; round++) {
     size_t len = 0;
@@ -1797,6 +1884,7 @@ int main(void) {
       cmocka_unit_test(test_messages),
       cmocka_unit_test(test_every_allocation_fails_once_messages),
       cmocka_unit_test(test_text_and_strings),
+      cmocka_unit_test(test_trim_and_len),
       cmocka_unit_test(test_text_limit),
       cmocka_unit_test(test_users_limit),
       cmocka_unit_test(test_save_size_and_round_trip),
