@@ -127,7 +127,13 @@ static inline RtVec rt_vec_lent(void *storage, uint32_t cap) { return (RtVec){st
 /* Room for one more element of size sz; returns it (zeroed) or NULL. */
 void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz);
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
-void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz);
+void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz);
+/* Frees vec's own allocation (none for lent storage or an empty vector: most of the
+ * vectors an event lets go, so that test is inline) and empties it. */
+static inline void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->v && !(vec->cap & RT_VEC_LENT)) rt_vec_free_owned(rt, vec, sz);
+  *vec = (RtVec){0};
+}
 #define RT_AT(vec, T, i) (&((T *)(vec).v)[i])
 
 /* A growing string. */
@@ -179,8 +185,20 @@ static inline void rt_ref_inline(Value v) {
     if (*r != RT_IMMORTAL) (*r)++;
   }
 }
+/* Counting down an object that others still hold (or an immortal one) is written inline:
+ * most of what an event lets go is held elsewhere too; the last reference calls
+ * rt_unref_obj, which frees the object. */
 static inline void rt_unref(BpRuntime *rt, Value v) {
-  if (rt_is_obj(v.type)) rt_unref_obj(rt, v);
+  if (!rt_is_obj(v.type)) return;
+  if (v.u.s) {
+    uint32_t *r = rt_obj_count(v);
+    if (*r == RT_IMMORTAL) return;
+    if (*r > 1) {
+      (*r)--;
+      return;
+    }
+  }
+  rt_unref_obj(rt, v);
 }
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
 /* New objects; false when out of memory. Lists and records start filled with VOID. */

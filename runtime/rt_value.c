@@ -65,8 +65,8 @@ void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
   vec->n--;
 }
 
-void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
-  if (vec->v && !(vec->cap & RT_VEC_LENT)) rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
+void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz) {
+  rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
   *vec = (RtVec){0};
 }
 
