@@ -102,7 +102,7 @@ void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text) 
   e->a = v;
 }
 
-void rt_journal(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...) {
+void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...) {
   if (tx->err.code != RT_OK || !rt_journaling(tx)) return;
   char tmp[512];
   va_list ap;
