@@ -442,11 +442,22 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
   RtBuf b = rt_buf_on(room, sizeof room);
   RtErr e;
   RT_ERR_NONE(e);
-  for (unsigned i = 0; i < n; i++)
-    if (rt_text(tx->rt, &b, vals[i], &e) != RT_OK) {
+  for (unsigned i = 0; i < n; i++) {
+    /* A text that fits the buffer as it is (most pieces: the constants between the
+     * values, and the values that are texts) is copied here; anything else is rt_text's. */
+    const Value v = vals[i];
+    if ((v.type == BPT_T_STRING || v.type == BPT_T_USER) && !b.nomem && !b.toolong &&
+        v.u.s->len < b.cap - b.len && v.u.s->len <= BP_MAX_STRING - b.len) {
+      memcpy(b.s + b.len, v.u.s->s, v.u.s->len);
+      b.len += v.u.s->len;
+      b.s[b.len] = '\0';
+      continue;
+    }
+    if (rt_text(tx->rt, &b, v, &e) != RT_OK) {
       rt_buf_free(tx->rt, &b);
       return check(tx, e.code, &e, pc);
     }
+  }
   RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
   return check(tx, code, &e, pc);
 }
