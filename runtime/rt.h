@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bp.h"
 #include "bpt.h"
@@ -230,6 +231,15 @@ const char *rt_record_member(uint8_t type, uint32_t m);
 uint8_t rt_record_member_type(uint8_t type, uint32_t m);
 
 bool rt_equal(Value a, Value b);
+/* Whether two texts (strings or users) are equal, inline: the checks that a list of users
+ * names each person once compare every pair. The same object is equal; two texts of one
+ * length are compared from their last byte (names of one pattern, "v1", "v2", differ
+ * there), then whole. */
+static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
+  if (x == y) return true;
+  if (x->len != y->len) return false;
+  return x->len == 0 || (x->s[x->len - 1] == y->s[x->len - 1] && memcmp(x->s, y->s, x->len) == 0);
+}
 /* Converts v to type want where the language does it implicitly (int -> decimal,
  * user -> users, [] -> any list), or checks that it is already of that type. The
  * result holds its own reference. RT_ERROR: the types do not fit. */

@@ -203,7 +203,7 @@ static bool people_distinct(Value who) {
   if (l->n > 16) return false;
   for (uint32_t i = 1; i < l->n; i++)
     for (uint32_t j = 0; j < i; j++)
-      if (rt_equal(l->items[j], l->items[i])) return false;
+      if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
   return true;
 }
 

@@ -394,7 +394,7 @@ static bool users_as_made(Value list) {
   for (uint32_t i = 0; i < l->n; i++) {
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
     for (uint32_t j = 0; j < i; j++)
-      if (rt_equal(l->items[j], l->items[i])) return false;
+      if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
   }
   return true;
 }
