@@ -110,6 +110,7 @@ static void tx_abort(Tx *tx) {
 
 static void deliver(BpInstance *inst, RtVec *effects);
 static void hand_over_people(RtState *old, RtState *now);
+static void snapshot_release(BpRuntime *rt, RtState *snap);
 
 /* Swaps the working state in and delivers the effects. The document's fields go to the
  * document (shared by the instances on it). */
@@ -122,7 +123,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.clock = tx->now;
   hand_over_people(&tx->snap, &tx->s);
   inst->s = tx->s;
-  rt_state_free(tx->rt, &tx->snap); /* what the event replaced or removed */
+  snapshot_release(tx->rt, &tx->snap); /* what the event replaced or removed */
   rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
@@ -132,8 +133,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   if (tx->logged != tx->logged_inline) rt_dealloc(tx->rt, tx->logged, logged_bytes(doc->nfields));
   tx->logged = NULL;
   uint16_t nfields = doc->nfields;
-  bool any = false;
-  for (uint16_t i = 0; i < nfields; i++) any = any || changed[i];
+  bool any = tx->any_changed;
   if (announce && inst->rt->cfg.started) inst->rt->cfg.started(inst->rt->cfg.ud, inst);
   /* The document and the instance hold each other up while the host is told. */
   doc->refs++;
@@ -824,6 +824,18 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
     rt_ref_inline(st->offsets);
   }
   return true;
+}
+
+/* At a commit: lets go of what the snapshot (state_snapshot) holds, which is what the
+ * event replaced or removed once the surviving people are handed over: rt_state_free
+ * without what a snapshot never has (document fields, vectors of its own: its records
+ * are in lent storage or its `block`). The transaction ends with it. */
+static void snapshot_release(BpRuntime *rt, RtState *snap) {
+  rt_unref(rt, snap->message);
+  rt_unref_all(rt, snap->slots, snap->nslots);
+  for (uint32_t i = 0; i < snap->steps.n; i++) rt_step_free(rt, RT_AT(snap->steps, RtStep, i));
+  for (uint32_t i = 0; i < snap->calls.n; i++) rt_unref(rt, RT_AT(snap->calls, RtCall, i)->args);
+  if (snap->block) rt_dealloc(rt, snap->block, snap->block_size);
 }
 
 /* The n records of FROM written over VEC's (an event's working vector, which held them

@@ -72,6 +72,7 @@ typedef struct Tx {
   bool advancing, budget_carried;
   uint32_t fired;
   bool *changed;        /* per document field: set to a new value by this event */
+  bool any_changed;     /* any of them */
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
   RtVec field_undo;     /* RtFieldUndo */
   uint8_t *logged;      /* bit per document field: its old value is in field_undo */
