@@ -381,6 +381,13 @@ struct BpDoc {
   uint16_t nfields;
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
+  /* A document that bp_start makes for its instance holds that instance too, after its
+   * fields (one allocation for both): `room`, room_size bytes, zeroed, until rt_start_ex
+   * takes it (then NULL). The instance holds a reference to the document, so the
+   * document outlives it; the allocation goes when the document does (room_size stays,
+   * for the size). */
+  void *room;
+  size_t room_size;
 };
 
 /* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field
@@ -531,6 +538,7 @@ struct BpInstance {
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
+  bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
@@ -548,6 +556,8 @@ uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
+/* Bytes of a started instance of process p, with the room for its first records. */
+size_t rt_instance_size(const BptProcess *p);
 /* Runs a `when` fragment of process proc against doc's fields: *holds. */
 RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e);
 

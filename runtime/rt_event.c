@@ -272,6 +272,11 @@ static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
   }
 }
 
+size_t rt_instance_size(const BptProcess *p) {
+  return sizeof(BpInstance) + rt_values_bytes(p->nslots) + INST_ROOM_THREADS * sizeof(RtThread) +
+         INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer);
+}
+
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err) {
   BpRuntime *rt = b->rt;
@@ -279,12 +284,15 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   *out = NULL;
   /* One allocation: the instance, then the slots of its state and the first records of
    * its threads, steps and timers (lent to the state, INST_ROOM_*; more move to an
-   * allocation of their own). Events change the state in place. */
+   * allocation of their own). Events change the state in place. A document made for
+   * this start may hold it (its `room`: taken here, once). */
   size_t slots_size = rt_values_bytes(p->nslots);
-  size_t size = sizeof(BpInstance) + slots_size + INST_ROOM_THREADS * sizeof(RtThread) +
-                INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer);
-  BpInstance *inst = rt_alloc(rt, size);
+  size_t size = rt_instance_size(p);
+  bool in_doc = doc->room && doc->room_size == size;
+  BpInstance *inst = in_doc ? doc->room : rt_alloc(rt, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  if (in_doc) doc->room = NULL;
+  inst->in_doc = in_doc;
   inst->size = size;
   inst->b = b;
   inst->rt = rt;

@@ -323,6 +323,72 @@ static void test_text_across_buffer(void **state) {
   world_close(&w);
 }
 
+/* bp_start without a document makes one with room for the instance: one allocation for
+ * both, where bp_doc_new and a start on that document make two. The document outlives
+ * its first instance when another holds it: a child started by `start`, freed after
+ * its parent, still reads and writes the document. */
+static BpInstance *last_started;
+static void on_started(void *ud, BpInstance *inst) {
+  (void)ud;
+  last_started = inst;
+}
+
+static void test_instance_in_its_document(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  BpValue voters[] = {bp_user("v1"), bp_user("v2")};
+  BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 2)), arg("title", bp_string("Budget"))};
+  BpInstance *a = NULL, *b = NULL;
+  BpDoc *doc = NULL;
+  BpError err;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &a, &err), BP_OK);
+  long together = w.heap.allocations;
+  w.heap.allocations = 0;
+  assert_int_equal(bp_doc_new(w.b, "Doc", &args[1], 1, &doc, &err), BP_OK);
+  assert_int_equal(bp_start(w.b, "simple_vote", doc, args, 1, NULL, &b, &err), BP_OK);
+  long apart = w.heap.allocations;
+  w.heap.armed = false;
+  assert_int_equal(together, apart - 1);
+  bp_doc_release(doc);
+  bp_instance_free(a);
+  bp_instance_free(b);
+  world_close(&w);
+
+  world_open(&w, "tests/scenarios/start_other.bp");
+  BpConfig cfg;
+  bp_config_init(&cfg);
+  BpArg deal[] = {arg("accountant", bp_user("acc")), arg("title", bp_string("Deal 9")),
+                  arg("responsible", bp_user("pm"))};
+  BpRuntime *rt2;
+  cfg.alloc = heap_alloc, cfg.alloc_ud = &w.heap, cfg.started = on_started;
+  assert_int_equal(bp_runtime_new(&cfg, &rt2, &err), BP_OK);
+  size_t len;
+  uint8_t *bytes = compile_file("tests/scenarios/start_other.bp", &len);
+  BpBundle *bundle;
+  assert_int_equal(bp_bundle_load(rt2, bytes, len, &bundle, &err), BP_OK);
+  free(bytes);
+  last_started = NULL;
+  BpInstance *parent = NULL;
+  assert_int_equal(bp_start(bundle, "close_deal", NULL, deal, 3, NULL, &parent, &err), BP_OK);
+  BpInstance *child = last_started;
+  assert_non_null(child);
+  assert_ptr_equal(bp_instance_doc(child), bp_instance_doc(parent));
+  bp_instance_free(parent); /* the document, and the parent's memory in it, stay for the child */
+  assert_int_equal(bp_complete(child, 0, "acc", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(child), BP_COMPLETED);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(child), "invoice", &v), BP_OK);
+  assert_memory_equal(v.s, "INV for Deal 9", v.len);
+  assert_int_equal(bp_doc_get(bp_instance_doc(child), "stage", &v), BP_OK);
+  assert_memory_equal(v.s, "won", v.len);
+  bp_instance_free(child);
+  bp_bundle_free(bundle);
+  bp_runtime_free(rt2);
+  world_close(&w);
+}
+
 /* ---- the two-stage approval, driven through the API --------------------------------------- */
 
 static BpInstance *start_two_stage(World *w, BpStatus *st) {
@@ -1715,6 +1781,7 @@ int main(void) {
       cmocka_unit_test(test_users_limit),
       cmocka_unit_test(test_users_once),
       cmocka_unit_test(test_text_across_buffer),
+      cmocka_unit_test(test_instance_in_its_document),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_save_small),
       cmocka_unit_test(test_save_format_versions),
