@@ -816,9 +816,10 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
 bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err) {
   const char *name = a->name;
   uint16_t k = 0;
-  while (k < p->nparams && (!name || strcmp(rt_string(b, p->slots[p->params[k].slot].name), name) != 0)) k++;
+  while (k < p->nparams && (!name || !same_name(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
   if (k == p->nparams) return false;
-  RtErr e = {0};
+  RtErr e;
+  RT_ERR_NONE(e);
   rt_unref(b->rt, params[k]);
   params[k] = (Value){0};
   RtCode c = rt_from_public(b->rt, &a->value, &params[k], &e);
