@@ -317,7 +317,9 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
     bp_instance_free(inst);
     return st;
   }
-  BpError perr = {0};
+  BpError perr; /* no error yet (its 256 bytes of message are not cleared: every start) */
+  perr.status = BP_OK;
+  perr.message[0] = '\0';
   if (!param_check(&tx, params, &perr)) {
     tx_abort(&tx);
     bp_instance_free(inst);
