@@ -175,12 +175,9 @@ static inline uint32_t *rt_obj_count(Value v) { /* v is an object: its count */
   if (v.type & BPT_T_LIST) return &v.u.l->ref;
   return &v.u.r->ref;
 }
+/* The count is written inline (the interpreter's fast loop calls rt_ref_obj instead,
+ * which keeps that loop small). */
 static inline void rt_ref(Value v) {
-  if (rt_is_obj(v.type)) rt_ref_obj(v);
-}
-/* rt_ref with the count written inline: for loops over many values (a state's copy).
- * The interpreter keeps the call, which keeps its loop small. */
-static inline void rt_ref_inline(Value v) {
   if (rt_is_obj(v.type) && v.u.s) {
     uint32_t *r = rt_obj_count(v);
     if (*r != RT_IMMORTAL) (*r)++;

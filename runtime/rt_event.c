@@ -817,7 +817,7 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   to->slots = (Value *)block;
   to->slots_lent = true;
   for (uint32_t i = 0; i < from->nslots; i++) {
-    rt_ref_inline(from->slots[i]);
+    rt_ref(from->slots[i]);
     to->slots[i] = from->slots[i];
   }
   at += block_room(1, rt_values_bytes(from->nslots));
@@ -827,11 +827,11 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   vec_lend(block, &at, &from->calls, &to->calls, from->calls.n, sizeof(RtCall));
   vec_lend(block, &at, &from->steps, &to->steps, from->steps.n, sizeof(RtStep));
   rt_ref(from->message);
-  for (uint32_t i = 0; i < to->calls.n; i++) rt_ref_inline(RT_AT(to->calls, RtCall, i)->args);
+  for (uint32_t i = 0; i < to->calls.n; i++) rt_ref(RT_AT(to->calls, RtCall, i)->args);
   for (uint32_t i = 0; i < to->steps.n; i++) {
     RtStep *st = RT_AT(to->steps, RtStep, i);
-    rt_ref_inline(st->title);
-    rt_ref_inline(st->offsets);
+    rt_ref(st->title);
+    rt_ref(st->offsets);
   }
   return true;
 }

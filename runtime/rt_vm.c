@@ -1142,7 +1142,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       goto next;
     case BPT_OP_LOAD:
       if (sp >= BPT_STACK_MAX) goto slow;
-      if (slots[o->a].type != BPT_T_INT) rt_ref(slots[o->a]); /* an int first: most of what loops move */
+      if (slots[o->a].type != BPT_T_INT && rt_is_obj(slots[o->a].type)) rt_ref_obj(slots[o->a]); /* an int first: most of what loops move */
       stack[sp++] = slots[o->a];
       o++;
       goto next;
