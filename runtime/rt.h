@@ -125,8 +125,16 @@ typedef struct RtVec {
  * gives back only such an allocation. The owner of the storage must outlive the vector. */
 #define RT_VEC_LENT 0x80000000u
 static inline RtVec rt_vec_lent(void *storage, uint32_t cap) { return (RtVec){storage, 0, cap | RT_VEC_LENT}; }
-/* Room for one more element of size sz; returns it (zeroed) or NULL. */
-void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz);
+void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz);
+/* Room for one more element of size sz; returns it (zeroed) or NULL. A vector with room
+ * is written inline (sz is a constant at every call: the clearing is a few stores);
+ * rt_vec_push_grow makes room first. */
+static inline void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push_grow(rt, vec, sz);
+  char *slot = (char *)vec->v + (size_t)vec->n++ * sz;
+  memset(slot, 0, sz);
+  return slot;
+}
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
 void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz);
 /* Frees vec's own allocation (none for lent storage or an empty vector: most of the

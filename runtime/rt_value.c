@@ -39,7 +39,7 @@ void rt_dealloc(BpRuntime *rt, void *p, size_t size) {
   if (p) rt->cfg.alloc(rt->cfg.alloc_ud, p, size ? size : 1, 0);
 }
 
-void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
+void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz) {
   uint32_t have = vec->cap & ~RT_VEC_LENT;
   if (vec->n == have) {
     uint32_t cap = have ? have * 2 : 4;
