@@ -186,7 +186,7 @@ RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e)
 
 bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out) {
   if (len > UINT32_MAX - 1) return false;
-  RtStr *p = rt_alloc(rt, sizeof *p + len + 1);
+  RtStr *p = rt_realloc(rt, NULL, 0, sizeof *p + len + 1); /* not cleared: every byte is written */
   if (!p) return false;
   p->ref = 1;
   p->len = (uint32_t)len;
