@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bp.h"
 #include "bpt.h"
@@ -124,10 +125,24 @@ typedef struct RtVec {
  * gives back only such an allocation. The owner of the storage must outlive the vector. */
 #define RT_VEC_LENT 0x80000000u
 static inline RtVec rt_vec_lent(void *storage, uint32_t cap) { return (RtVec){storage, 0, cap | RT_VEC_LENT}; }
-/* Room for one more element of size sz; returns it (zeroed) or NULL. */
-void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz);
+void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz);
+/* Room for one more element of size sz; returns it (zeroed) or NULL. A vector with room
+ * is written inline (sz is a constant at every call: the clearing is a few stores);
+ * rt_vec_push_grow makes room first. */
+static inline void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push_grow(rt, vec, sz);
+  char *slot = (char *)vec->v + (size_t)vec->n++ * sz;
+  memset(slot, 0, sz);
+  return slot;
+}
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
-void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz);
+void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz);
+/* Frees vec's own allocation (none for lent storage or an empty vector: most of the
+ * vectors an event lets go, so that test is inline) and empties it. */
+static inline void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->v && !(vec->cap & RT_VEC_LENT)) rt_vec_free_owned(rt, vec, sz);
+  *vec = (RtVec){0};
+}
 #define RT_AT(vec, T, i) (&((T *)(vec).v)[i])
 
 /* A growing string. */
@@ -168,19 +183,28 @@ static inline uint32_t *rt_obj_count(Value v) { /* v is an object: its count */
   if (v.type & BPT_T_LIST) return &v.u.l->ref;
   return &v.u.r->ref;
 }
+/* The count is written inline (the interpreter's fast loop calls rt_ref_obj instead,
+ * which keeps that loop small). */
 static inline void rt_ref(Value v) {
-  if (rt_is_obj(v.type)) rt_ref_obj(v);
-}
-/* rt_ref with the count written inline: for loops over many values (a state's copy).
- * The interpreter keeps the call, which keeps its loop small. */
-static inline void rt_ref_inline(Value v) {
   if (rt_is_obj(v.type) && v.u.s) {
     uint32_t *r = rt_obj_count(v);
     if (*r != RT_IMMORTAL) (*r)++;
   }
 }
+/* Counting down an object that others still hold (or an immortal one) is written inline:
+ * most of what an event lets go is held elsewhere too; the last reference calls
+ * rt_unref_obj, which frees the object. */
 static inline void rt_unref(BpRuntime *rt, Value v) {
-  if (rt_is_obj(v.type)) rt_unref_obj(rt, v);
+  if (!rt_is_obj(v.type)) return;
+  if (v.u.s) {
+    uint32_t *r = rt_obj_count(v);
+    if (*r == RT_IMMORTAL) return;
+    if (*r > 1) {
+      (*r)--;
+      return;
+    }
+  }
+  rt_unref_obj(rt, v);
 }
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
 /* New objects; false when out of memory. Lists and records start filled with VOID. */
@@ -212,6 +236,15 @@ const char *rt_record_member(uint8_t type, uint32_t m);
 uint8_t rt_record_member_type(uint8_t type, uint32_t m);
 
 bool rt_equal(Value a, Value b);
+/* Whether two texts (strings or users) are equal, inline: the checks that a list of users
+ * names each person once compare every pair. The same object is equal; two texts of one
+ * length are compared from their last byte (names of one pattern, "v1", "v2", differ
+ * there), then whole. */
+static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
+  if (x == y) return true;
+  if (x->len != y->len) return false;
+  return x->len == 0 || (x->s[x->len - 1] == y->s[x->len - 1] && memcmp(x->s, y->s, x->len) == 0);
+}
 /* Converts v to type want where the language does it implicitly (int -> decimal,
  * user -> users, [] -> any list), or checks that it is already of that type. The
  * result holds its own reference. RT_ERROR: the types do not fit. */
@@ -353,6 +386,13 @@ struct BpDoc {
   uint16_t nfields;
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
+  /* A document that bp_start makes for its instance holds that instance too, after its
+   * fields (one allocation for both): `room`, room_size bytes, zeroed, until rt_start_ex
+   * takes it (then NULL). The instance holds a reference to the document, so the
+   * document outlives it; the allocation goes when the document does (room_size stays,
+   * for the size). */
+  void *room;
+  size_t room_size;
 };
 
 /* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field
@@ -503,6 +543,7 @@ struct BpInstance {
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
+  bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
@@ -520,6 +561,8 @@ uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
+/* Bytes of a started instance of process p, with the room for its first records. */
+size_t rt_instance_size(const BptProcess *p);
 /* Runs a `when` fragment of process proc against doc's fields: *holds. */
 RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e);
 

@@ -583,23 +583,33 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
 _Static_assert(sizeof(BpDoc) % _Alignof(Value) == 0, "a document's fields follow it");
 
 /* A document of type dt with every field VOID: one allocation, the fields after it. */
-static BpDoc *doc_alloc(BpBundle *b, uint16_t dt) {
+/* A document of type dt with every field VOID: one allocation, the fields after it, and
+ * after them ROOM bytes (aligned for an instance) for the instance it is made for. */
+static size_t doc_bytes(uint16_t nfields) { /* the document and its fields, 16-byte aligned */
+  return (sizeof(BpDoc) + rt_values_bytes(nfields) + 15u) & ~(size_t)15u;
+}
+
+static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) {
   uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  BpDoc *doc = rt_alloc(b->rt, sizeof *doc + rt_values_bytes(nfields));
+  BpDoc *doc = rt_alloc(b->rt, doc_bytes(nfields) + room);
   if (!doc) return NULL;
   doc->b = b;
   doc->doctype = dt;
   doc->refs = 1;
   doc->nfields = nfields;
   doc->fields = (Value *)(doc + 1);
+  doc->room = room ? (char *)doc + doc_bytes(nfields) : NULL;
+  doc->room_size = room;
   return doc;
 }
+
+static BpDoc *doc_alloc(BpBundle *b, uint16_t dt) { return doc_alloc_room(b, dt, 0); }
 
 static void doc_free(BpDoc *doc) {
   BpRuntime *rt = doc->b->rt;
   rt_vec_free(rt, &doc->scratch, sizeof(BpValue));
   rt_unref_all(rt, doc->fields, doc->nfields);
-  rt_dealloc(rt, doc, sizeof *doc + rt_values_bytes(doc->nfields));
+  rt_dealloc(rt, doc, doc_bytes(doc->nfields) + doc->room_size);
 }
 
 /* A host's value for field F as bp_start stores it: its own reference in *out, or the
@@ -626,8 +636,8 @@ BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value
   return rt_fail_status(err, BP_EINVAL, "field `%s`: %s", rt_string(b, f->name), e.msg);
 }
 
-static BpStatus doc_make(BpBundle *b, uint16_t dt, BpDoc **out, BpError *err) {
-  BpDoc *doc = doc_alloc(b, dt);
+static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, BpDoc **out, BpError *err) {
+  BpDoc *doc = doc_alloc_room(b, dt, room);
   if (!doc) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   for (uint16_t i = 0; i < doc->nfields; i++)
     if (!field_initial(b, &b->b.doctypes[dt].fields[i], &doc->fields[i])) {
@@ -716,7 +726,7 @@ BpStatus bp_doc_new(BpBundle *b, const char *doctype, const BpArg *fields, size_
   uint16_t dt;
   if (!doctype_by_name(b, doctype, &dt)) return rt_fail_status(err, BP_EINVAL, "no document type `%s`", doctype);
   BpDoc *doc = NULL;
-  BpStatus st = doc_make(b, dt, &doc, err);
+  BpStatus st = doc_make(b, dt, 0, &doc, err);
   if (st != BP_OK) return st;
   st = doc_store(doc, fields, n, NULL, err);
   if (st != BP_OK) {
@@ -806,9 +816,10 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
 bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err) {
   const char *name = a->name;
   uint16_t k = 0;
-  while (k < p->nparams && (!name || strcmp(rt_string(b, p->slots[p->params[k].slot].name), name) != 0)) k++;
+  while (k < p->nparams && (!name || !same_name(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
   if (k == p->nparams) return false;
-  RtErr e = {0};
+  RtErr e;
+  RT_ERR_NONE(e);
   rt_unref(b->rt, params[k]);
   params[k] = (Value){0};
   RtCode c = rt_from_public(b->rt, &a->value, &params[k], &e);
@@ -851,7 +862,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   }
   BpDoc *own = NULL;
   if (st == BP_OK && !doc) { /* bp_doc_new of the process's type, its fields looked up above */
-    st = doc_make(b, p->doctype, &own, err);
+    st = doc_make(b, p->doctype, rt_instance_size(p), &own, err); /* with room for the instance */
     if (st == BP_OK) st = doc_store_at(own, fields, few_fields ? known : NULL, nfields, NULL, err);
     if (st != BP_OK && own) {
       doc_free(own);
@@ -874,6 +885,10 @@ void bp_instance_free(BpInstance *inst) {
   rt_state_free(rt, &inst->s);
   rt_vec_free(rt, &inst->scratch, sizeof(BpValue));
   rt_vec_free(rt, &inst->message_fields, sizeof(BpField));
+  if (inst->in_doc) { /* its memory is its document's: it goes with the document */
+    bp_doc_release(inst->doc);
+    return;
+  }
   bp_doc_release(inst->doc);
   rt_dealloc(rt, inst, inst->size);
 }

@@ -122,6 +122,7 @@ static void tx_abort(Tx *tx) {
 
 static void deliver(BpInstance *inst, RtVec *effects);
 static void hand_over_people(RtState *old, RtState *now);
+static void snapshot_release(BpRuntime *rt, RtState *snap);
 
 /* Swaps the working state in and delivers the effects. The document's fields go to the
  * document (shared by the instances on it). */
@@ -134,7 +135,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.clock = tx->now;
   if (!tx->fresh) hand_over_people(&tx->snap, &tx->s);
   inst->s = tx->s;
-  rt_state_free(tx->rt, &tx->snap); /* what the event replaced or removed */
+  snapshot_release(tx->rt, &tx->snap); /* what the event replaced or removed */
   rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
@@ -144,8 +145,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   if (tx->logged != tx->logged_inline) rt_dealloc(tx->rt, tx->logged, logged_bytes(doc->nfields));
   tx->logged = NULL;
   uint16_t nfields = doc->nfields;
-  bool any = false;
-  for (uint16_t i = 0; i < nfields; i++) any = any || changed[i];
+  bool any = tx->any_changed;
   if (announce && inst->rt->cfg.started) inst->rt->cfg.started(inst->rt->cfg.ud, inst);
   /* The document and the instance hold each other up while the host is told. */
   doc->refs++;
@@ -284,6 +284,11 @@ static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
   }
 }
 
+size_t rt_instance_size(const BptProcess *p) {
+  return sizeof(BpInstance) + rt_values_bytes(p->nslots) + INST_ROOM_THREADS * sizeof(RtThread) +
+         INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer);
+}
+
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err) {
   BpRuntime *rt = b->rt;
@@ -291,12 +296,15 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   *out = NULL;
   /* One allocation: the instance, then the slots of its state and the first records of
    * its threads, steps and timers (lent to the state, INST_ROOM_*; more move to an
-   * allocation of their own). Events change the state in place. */
+   * allocation of their own). Events change the state in place. A document made for
+   * this start may hold it (its `room`: taken here, once). */
   size_t slots_size = rt_values_bytes(p->nslots);
-  size_t size = sizeof(BpInstance) + slots_size + INST_ROOM_THREADS * sizeof(RtThread) +
-                INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer);
-  BpInstance *inst = rt_alloc(rt, size);
+  size_t size = rt_instance_size(p);
+  bool in_doc = doc->room && doc->room_size == size;
+  BpInstance *inst = in_doc ? doc->room : rt_alloc(rt, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  if (in_doc) doc->room = NULL;
+  inst->in_doc = in_doc;
   inst->size = size;
   inst->b = b;
   inst->rt = rt;
@@ -821,7 +829,7 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   to->slots = (Value *)block;
   to->slots_lent = true;
   for (uint32_t i = 0; i < from->nslots; i++) {
-    rt_ref_inline(from->slots[i]);
+    rt_ref(from->slots[i]);
     to->slots[i] = from->slots[i];
   }
   at += block_room(1, rt_values_bytes(from->nslots));
@@ -831,13 +839,25 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   vec_lend(block, &at, &from->calls, &to->calls, from->calls.n, sizeof(RtCall));
   vec_lend(block, &at, &from->steps, &to->steps, from->steps.n, sizeof(RtStep));
   rt_ref(from->message);
-  for (uint32_t i = 0; i < to->calls.n; i++) rt_ref_inline(RT_AT(to->calls, RtCall, i)->args);
+  for (uint32_t i = 0; i < to->calls.n; i++) rt_ref(RT_AT(to->calls, RtCall, i)->args);
   for (uint32_t i = 0; i < to->steps.n; i++) {
     RtStep *st = RT_AT(to->steps, RtStep, i);
-    rt_ref_inline(st->title);
-    rt_ref_inline(st->offsets);
+    rt_ref(st->title);
+    rt_ref(st->offsets);
   }
   return true;
+}
+
+/* At a commit: lets go of what the snapshot (state_snapshot) holds, which is what the
+ * event replaced or removed once the surviving people are handed over: rt_state_free
+ * without what a snapshot never has (document fields, vectors of its own: its records
+ * are in lent storage or its `block`). The transaction ends with it. */
+static void snapshot_release(BpRuntime *rt, RtState *snap) {
+  rt_unref(rt, snap->message);
+  rt_unref_all(rt, snap->slots, snap->nslots);
+  for (uint32_t i = 0; i < snap->steps.n; i++) rt_step_free(rt, RT_AT(snap->steps, RtStep, i));
+  for (uint32_t i = 0; i < snap->calls.n; i++) rt_unref(rt, RT_AT(snap->calls, RtCall, i)->args);
+  if (snap->block) rt_dealloc(rt, snap->block, snap->block_size);
 }
 
 /* The n records of FROM written over VEC's (an event's working vector, which held them

@@ -43,6 +43,13 @@ void rt_people_index(BpRuntime *rt, RtStep *st) {
   st->index_cap = cap;
 }
 
+/* strcmp(a, b) == 0 without a call, for the few people of a step searched in turn: user
+ * names are short. */
+static bool same_user(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+
 /* The person of st named USER (as strcmp compares: up to a NUL in the name) with the
  * oldest open item, or -1. */
 static int64_t open_person(const RtStep *st, const char *user) {
@@ -51,7 +58,7 @@ static int64_t open_person(const RtStep *st, const char *user) {
   if (!st->index) {
     for (uint32_t k = 0; k < st->people.n; k++) {
       const RtPerson *p = RT_AT(st->people, RtPerson, k);
-      if (p->item && (!best_item || p->item < best_item) && strcmp(p->user.u.s->s, user) == 0)
+      if (p->item && (!best_item || p->item < best_item) && same_user(p->user.u.s->s, user))
         best = k, best_item = p->item;
     }
     return best;
@@ -203,7 +210,7 @@ static bool people_distinct(Value who) {
   if (l->n > 16) return false;
   for (uint32_t i = 1; i < l->n; i++)
     for (uint32_t j = 0; j < i; j++)
-      if (rt_equal(l->items[j], l->items[i])) return false;
+      if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
   return true;
 }
 

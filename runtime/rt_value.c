@@ -39,7 +39,7 @@ void rt_dealloc(BpRuntime *rt, void *p, size_t size) {
   if (p) rt->cfg.alloc(rt->cfg.alloc_ud, p, size ? size : 1, 0);
 }
 
-void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
+void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz) {
   uint32_t have = vec->cap & ~RT_VEC_LENT;
   if (vec->n == have) {
     uint32_t cap = have ? have * 2 : 4;
@@ -65,8 +65,8 @@ void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
   vec->n--;
 }
 
-void rt_vec_free(BpRuntime *rt, RtVec *vec, size_t sz) {
-  if (vec->v && !(vec->cap & RT_VEC_LENT)) rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
+void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz) {
+  rt_dealloc(rt, vec->v, (size_t)vec->cap * sz);
   *vec = (RtVec){0};
 }
 
@@ -523,8 +523,7 @@ static bool is_text(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
 
 bool rt_equal(Value a, Value b) {
   if (is_number(a.type) && is_number(b.type)) return number_cmp(a, b) == 0;
-  if (is_text(a.type) && is_text(b.type))
-    return a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0;
+  if (is_text(a.type) && is_text(b.type)) return rt_text_equal(a.u.s, b.u.s);
   if (rt_is_list(a.type) && rt_is_list(b.type)) {
     if (a.u.l->n != b.u.l->n) return false;
     for (uint32_t i = 0; i < a.u.l->n; i++)
@@ -1028,7 +1027,10 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
     for (uint32_t i = 0; i < k; i++) {
       Value x = items[i];
       items[i] = (Value){0};
-      rt_users_add_once(rt, *list, &kept, x);
+      uint32_t j = 0;
+      while (j < kept && !rt_text_equal(items[j].u.s, x.u.s)) j++;
+      if (j < kept) rt_unref(rt, x); /* there already: a person counts once */
+      else items[kept++] = x;
     }
     return rt_list_shrink(rt, list, kept);
   }
@@ -1059,7 +1061,7 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
 
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {
   for (uint32_t j = 0; j < *k; j++)
-    if (rt_equal(list.u.l->items[j], x)) {
+    if (rt_text_equal(list.u.l->items[j].u.s, x.u.s)) {
       rt_unref(rt, x);
       return;
     }

@@ -102,7 +102,7 @@ void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text) 
   e->a = v;
 }
 
-void rt_journal(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...) {
+void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...) {
   if (tx->err.code != RT_OK || !rt_journaling(tx)) return;
   char tmp[512];
   va_list ap;
@@ -325,7 +325,7 @@ void rt_enter_state(Tx *tx, uint16_t q) {
 /* A document field gets a new value (this event's changes start the processes watching). */
 bool rt_set_field(Tx *tx, uint16_t f, Value v) {
   Value *at = &tx->s.fields[f];
-  if (!rt_equal(*at, v) || at->type != v.type) tx->changed[f] = true;
+  if (!rt_equal(*at, v) || at->type != v.type) tx->changed[f] = tx->any_changed = true;
   if (tx->logged[f / 8] >> (f % 8) & 1) { /* this event's own value: it goes */
     rt_unref(tx->rt, *at);
     *at = v;
@@ -394,7 +394,7 @@ static bool users_as_made(Value list) {
   for (uint32_t i = 0; i < l->n; i++) {
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
     for (uint32_t j = 0; j < i; j++)
-      if (rt_equal(l->items[j], l->items[i])) return false;
+      if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
   }
   return true;
 }
@@ -442,11 +442,22 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
   RtBuf b = rt_buf_on(room, sizeof room);
   RtErr e;
   RT_ERR_NONE(e);
-  for (unsigned i = 0; i < n; i++)
-    if (rt_text(tx->rt, &b, vals[i], &e) != RT_OK) {
+  for (unsigned i = 0; i < n; i++) {
+    /* A text that fits the buffer as it is (most pieces: the constants between the
+     * values, and the values that are texts) is copied here; anything else is rt_text's. */
+    const Value v = vals[i];
+    if ((v.type == BPT_T_STRING || v.type == BPT_T_USER) && !b.nomem && !b.toolong &&
+        v.u.s->len < b.cap - b.len && v.u.s->len <= BP_MAX_STRING - b.len) {
+      memcpy(b.s + b.len, v.u.s->s, v.u.s->len);
+      b.len += v.u.s->len;
+      b.s[b.len] = '\0';
+      continue;
+    }
+    if (rt_text(tx->rt, &b, v, &e) != RT_OK) {
       rt_buf_free(tx->rt, &b);
       return check(tx, e.code, &e, pc);
     }
+  }
   RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
   return check(tx, code, &e, pc);
 }
@@ -1131,7 +1142,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       goto next;
     case BPT_OP_LOAD:
       if (sp >= BPT_STACK_MAX) goto slow;
-      if (slots[o->a].type != BPT_T_INT) rt_ref(slots[o->a]); /* an int first: most of what loops move */
+      if (slots[o->a].type != BPT_T_INT && rt_is_obj(slots[o->a].type)) rt_ref_obj(slots[o->a]); /* an int first: most of what loops move */
       stack[sp++] = slots[o->a];
       o++;
       goto next;

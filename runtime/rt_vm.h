@@ -73,6 +73,7 @@ typedef struct Tx {
   uint32_t fired;
   bool fresh; /* a new instance's start: no snapshot (the instance is dropped if it fails) */
   bool *changed;        /* per document field: set to a new value by this event */
+  bool any_changed;     /* any of them */
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
   RtVec field_undo;     /* RtFieldUndo */
   uint8_t *logged;      /* bit per document field: its old value is in field_undo */
@@ -122,8 +123,12 @@ int rt_step_index(const RtState *s, uint32_t id);
 const char *rt_step_node(const Tx *tx, uint16_t t);
 const char *rt_pc_node(const Tx *tx, uint32_t pc); /* the graph node of the statement at pc */
 void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text);
-void rt_journal(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...)
+void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A journal line: asks rt_journaling before anything, so without a journal neither the
+ * call (a variadic one, whose entry saves every argument register) nor its arguments
+ * (the node's name, looked up) cost anything. The arguments must have no side effects. */
+#define rt_journal(tx, ...) (rt_journaling(tx) ? rt_journal_line((tx), __VA_ARGS__) : (void)0)
 void rt_text_of(Tx *tx, RtBuf *b, Value v);
 void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who);
 void rt_effects_free(BpRuntime *rt, RtVec *effects);

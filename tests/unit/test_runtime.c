@@ -25,13 +25,17 @@ typedef struct Told {
   int opened, withdrawn, notified, journal, calls, started;
   int overdue_lines; /* BP_J_OVERDUE */
   char last_note[256];
+  char last_title[600]; /* of the last item opened */
+  char last_user[64];
 } Told;
 
 /* The callbacks' ud is the World, whose first member is what it was told. */
 static void on_opened(void *ud, BpInstance *inst, const BpItem *item) {
   (void)inst;
-  (void)item;
-  ((Told *)ud)->opened++;
+  Told *t = ud;
+  t->opened++;
+  snprintf(t->last_title, sizeof t->last_title, "%s", item->title);
+  snprintf(t->last_user, sizeof t->last_user, "%s", item->user);
 }
 static void on_withdrawn(void *ud, BpInstance *inst, const BpItem *item) {
   (void)inst;
@@ -351,6 +355,122 @@ static void test_users_limit(void **state) {
   free(text);
   bp_runtime_free(rt);
   assert_int_equal(heap.outstanding, 0);
+}
+
+/* Users are each person once, compared as texts: names of one length that differ in the
+ * last byte or only before it, the same name twice, and the same object twice. A host's
+ * list goes through that (bp_value_call), and a vote's voters become its people. */
+static void test_users_once(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  const char *same = "ab1";
+  BpValue users[] = {bp_user("ab1"), bp_user("xb1"), bp_user("ab2"), bp_user(same), bp_user(same),
+                     bp_user("ab1"), bp_user("ab10"), bp_user("b1")};
+  BpValue list = bp_list(BP_T_USER, users, 8), out;
+  BpError err;
+  assert_int_equal(bp_value_call(w.rt, "len", &list, 1, &out, &err), BP_OK);
+  assert_int_equal(out.i, 5); /* ab1, xb1, ab2, ab10, b1 */
+  BpArg args[] = {arg("voters", list), arg("title", bp_string("Budget"))};
+  BpInstance *inst = NULL;
+  assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  assert_int_equal(w.told.opened, 5);
+  assert_string_equal(w.told.last_user, "b1");
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+/* TEXT copies the pieces that fit its buffer (256 bytes on the stack) directly and leaves
+ * the rest to the general path, which grows it: a title of every length around the
+ * buffer's end makes the same text. */
+static void test_text_across_buffer(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  char title[520], want[600];
+  for (size_t len = 240; len < 520; len += len < 260 ? 1 : 97) {
+    for (size_t i = 0; i < len; i++) title[i] = (char)('a' + i % 26);
+    title[len] = '\0';
+    BpValue voters[] = {bp_user("v1")};
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 1)), arg("title", bp_string(title))};
+    BpInstance *inst = NULL;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &inst, &err), BP_OK);
+    snprintf(want, sizeof want, "Vote on %s", title);
+    assert_string_equal(w.told.last_title, want);
+    assert_int_equal(bp_decide(inst, 0, "v1", true, NULL, &err), BP_OK);
+    snprintf(want, sizeof want, "v1: %.200s", title); /* the note: "{title} is ...", cut to 256 */
+    assert_memory_equal(w.told.last_note, want, strlen(want));
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
+/* bp_start without a document makes one with room for the instance: one allocation for
+ * both, where bp_doc_new and a start on that document make two. The document outlives
+ * its first instance when another holds it: a child started by `start`, freed after
+ * its parent, still reads and writes the document. */
+static BpInstance *last_started;
+static void on_started(void *ud, BpInstance *inst) {
+  (void)ud;
+  last_started = inst;
+}
+
+static void test_instance_in_its_document(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  BpValue voters[] = {bp_user("v1"), bp_user("v2")};
+  BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 2)), arg("title", bp_string("Budget"))};
+  BpInstance *a = NULL, *b = NULL;
+  BpDoc *doc = NULL;
+  BpError err;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &a, &err), BP_OK);
+  long together = w.heap.allocations;
+  w.heap.allocations = 0;
+  assert_int_equal(bp_doc_new(w.b, "Doc", &args[1], 1, &doc, &err), BP_OK);
+  assert_int_equal(bp_start(w.b, "simple_vote", doc, args, 1, NULL, &b, &err), BP_OK);
+  long apart = w.heap.allocations;
+  w.heap.armed = false;
+  assert_int_equal(together, apart - 1);
+  bp_doc_release(doc);
+  bp_instance_free(a);
+  bp_instance_free(b);
+  world_close(&w);
+
+  world_open(&w, "tests/scenarios/start_other.bp");
+  BpConfig cfg;
+  bp_config_init(&cfg);
+  BpArg deal[] = {arg("accountant", bp_user("acc")), arg("title", bp_string("Deal 9")),
+                  arg("responsible", bp_user("pm"))};
+  BpRuntime *rt2;
+  cfg.alloc = heap_alloc, cfg.alloc_ud = &w.heap, cfg.started = on_started;
+  assert_int_equal(bp_runtime_new(&cfg, &rt2, &err), BP_OK);
+  size_t len;
+  uint8_t *bytes = compile_file("tests/scenarios/start_other.bp", &len);
+  BpBundle *bundle;
+  assert_int_equal(bp_bundle_load(rt2, bytes, len, &bundle, &err), BP_OK);
+  free(bytes);
+  last_started = NULL;
+  BpInstance *parent = NULL;
+  assert_int_equal(bp_start(bundle, "close_deal", NULL, deal, 3, NULL, &parent, &err), BP_OK);
+  BpInstance *child = last_started;
+  assert_non_null(child);
+  assert_ptr_equal(bp_instance_doc(child), bp_instance_doc(parent));
+  bp_instance_free(parent); /* the document, and the parent's memory in it, stay for the child */
+  assert_int_equal(bp_complete(child, 0, "acc", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(child), BP_COMPLETED);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(child), "invoice", &v), BP_OK);
+  assert_memory_equal(v.s, "INV for Deal 9", v.len);
+  assert_int_equal(bp_doc_get(bp_instance_doc(child), "stage", &v), BP_OK);
+  assert_memory_equal(v.s, "won", v.len);
+  bp_instance_free(child);
+  bp_bundle_free(bundle);
+  bp_runtime_free(rt2);
+  world_close(&w);
 }
 
 /* ---- the two-stage approval, driven through the API --------------------------------------- */
@@ -1887,6 +2007,9 @@ int main(void) {
       cmocka_unit_test(test_trim_and_len),
       cmocka_unit_test(test_text_limit),
       cmocka_unit_test(test_users_limit),
+      cmocka_unit_test(test_users_once),
+      cmocka_unit_test(test_text_across_buffer),
+      cmocka_unit_test(test_instance_in_its_document),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_save_small),
       cmocka_unit_test(test_save_format_versions),
