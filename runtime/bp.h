@@ -471,6 +471,11 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out);
 BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, const BpValue *fields,
                      size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **out,
                      BpError *err);
+/* bp_start_at of process number PROCESS (bp_bundle_process_name's I): a host that starts
+ * one process many times looks its name up once. BP_EINVAL for no process PROCESS. */
+BpStatus bp_start_at_process(BpBundle *b, size_t process, const uint16_t *index, const BpValue *fields,
+                             size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **out,
+                             BpError *err);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

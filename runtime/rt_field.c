@@ -28,15 +28,11 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
 
 enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
 
-BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, const BpValue *fields,
-                     size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **out, BpError *err) {
-  if (!b || !out || (nfields && (!index || !fields)) || (nparams && !params))
-    return rt_fail_status(err, BP_EINVAL, "bp_start_at: missing argument");
-  *out = NULL;
-  uint16_t pi;
-  if (!rt_process_by_name(b, process, &pi))
-    return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
+/* bp_start_at of process PI, which exists; its arguments are checked. */
+static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const BpValue *fields, size_t nfields,
+                         const BpArg *params, size_t nparams, void *ud, BpInstance **out, BpError *err) {
   const BptProcess *p = &b->b.processes[pi];
+  const char *process = rt_string(b, p->name); /* for the messages: the name the host gave */
   BpRuntime *rt = b->rt;
   BpDoc *doc = rt_doc_blank(b, p->doctype);
   Value few[PARAMS_FEW];
@@ -71,4 +67,27 @@ BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, co
     if (!on_stack) rt_dealloc(rt, pv, rt_values_bytes(p->nparams));
   }
   return st;
+}
+
+BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, const BpValue *fields,
+                     size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **out, BpError *err) {
+  if (!b || !out || (nfields && (!index || !fields)) || (nparams && !params))
+    return rt_fail_status(err, BP_EINVAL, "bp_start_at: missing argument");
+  *out = NULL;
+  uint16_t pi;
+  if (!rt_process_by_name(b, process, &pi))
+    return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
+  return start_at(b, pi, index, fields, nfields, params, nparams, ud, out, err);
+}
+
+/* The process by its index, not its name: bp_start_at without the names compared on
+ * every call (a loop of strcmp over the bundle's processes). */
+BpStatus bp_start_at_process(BpBundle *b, size_t process, const uint16_t *index, const BpValue *fields,
+                             size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **out,
+                             BpError *err) {
+  if (!b || !out || (nfields && (!index || !fields)) || (nparams && !params))
+    return rt_fail_status(err, BP_EINVAL, "bp_start_at_process: missing argument");
+  *out = NULL;
+  if (process >= b->b.nprocesses) return rt_fail_status(err, BP_EINVAL, "no process %zu in the bundle", process);
+  return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, out, err);
 }

@@ -85,6 +85,7 @@ typedef struct Worker {
   Host h;
   Pool pool; /* its runtime's memory */
   pthread_t thread;
+  size_t process;   /* the process's index in this worker's bundle */
   BpArg *params;   /* parsed in this worker's runtime */
   BpValue *fields; /* a row's fields: fields[i] for the field at index[i] */
   uint16_t *index;
@@ -409,7 +410,7 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   BpError err;
   err.status = BP_OK;
   err.message[0] = '\0';
-  BpStatus st = bp_start_at(h->bundle, m->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
+  BpStatus st = bp_start_at_process(h->bundle, w->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
   free_values(w, n);
   if (st != BP_OK && trusted) { /* refused, and perhaps for a cell taken on trust: read it again */
     if (!read_fields(w, c, rec, false, &n, &trusted)) {
@@ -417,7 +418,7 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
       return;
     }
     err = (BpError){0};
-    st = bp_start_at(h->bundle, m->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
+    st = bp_start_at_process(h->bundle, w->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
     free_values(w, n);
   }
   char why[600];
@@ -826,6 +827,11 @@ static bool open_workers(Worker *w, int n, Mass *m, const uint8_t *bundle, size_
       }
       return false;
     }
+    /* The process by index: its name is looked up here, not on every row (check_settings
+     * found it in a runtime of the same bundle). */
+    size_t nprocs = bp_bundle_process_count(w[i].h.bundle);
+    while (w[i].process < nprocs && strcmp(bp_bundle_process_name(w[i].h.bundle, w[i].process), m->process) != 0)
+      w[i].process++;
     w[i].fields = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].fields);
     w[i].index = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].index);
     w[i].owned = xrealloc(NULL, (m->ncols + 1) * sizeof *w[i].owned);

@@ -1,6 +1,7 @@
-/* test_field.c — fields by index (bp.h: bp_field_index, bp_start_at, bp_doc_get_at),
- * against their by-name twins: bp_start_at with fields by index gives what bp_start gives
- * with the same fields by name (the same status and message, the same fields after the
+/* test_field.c — fields by index (bp.h: bp_field_index, bp_start_at, bp_start_at_process,
+ * bp_doc_get_at), against their by-name twins: bp_start_at with fields by index (and
+ * bp_start_at_process, with the process by index too) gives what bp_start gives with the
+ * same fields by name (the same status and message, the same fields after the
  * run, the same end), for good and bad values; an index out of range is refused; and
  * every allocation of bp_start_at failing in turn gives BP_ENOMEM and leaks nothing. */
 #include <setjmp.h>
@@ -103,6 +104,27 @@ static void same_both_ways(World *w, const BpArg *fields, size_t n, const BpArg 
   assert_int_equal(s1, s2);
   assert_string_equal(e1.message, e2.message);
   assert_true((by_name == NULL) == (by_index == NULL));
+  /* The process by its index too: the same again. */
+  BpInstance *by_process = NULL;
+  BpError e3 = {0};
+  assert_string_equal(bp_bundle_process_name(w->b, 0), "fix");
+  assert_int_equal(bp_start_at_process(w->b, 0, index, vals, n, params, np, NULL, &by_process, &e3), s1);
+  assert_string_equal(e1.message, e3.message);
+  assert_true((by_name == NULL) == (by_process == NULL));
+  if (by_process) {
+    assert_int_equal(bp_instance_status(by_name), bp_instance_status(by_process));
+    assert_string_equal(bp_instance_message(by_name), bp_instance_message(by_process));
+    for (uint16_t i = 0; i < NFIELDS; i++) {
+      BpValue a, b;
+      char ta[200], tb[200];
+      assert_int_equal(bp_doc_get(bp_instance_doc(by_name), names[i], &a), BP_OK);
+      bp_value_format(&a, ta, sizeof ta);
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(by_process), i, &b), BP_OK);
+      bp_value_format(&b, tb, sizeof tb);
+      assert_string_equal(ta, tb);
+    }
+  }
+  bp_instance_free(by_process);
   if (by_name) {
     assert_int_equal(bp_instance_status(by_name), bp_instance_status(by_index));
     assert_string_equal(bp_instance_message(by_name), bp_instance_message(by_index));
@@ -165,6 +187,16 @@ static void test_start_at_refuses(void **state) {
   assert_int_equal(bp_start_at(w.b, "fix", NULL, NULL, 0, not_param, 1, NULL, &inst, &err), BP_EINVAL);
   assert_non_null(strstr(err.message, "`city` is not a parameter of `fix`"));
   assert_int_equal(bp_start_at(w.b, "fix", NULL, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  /* By the process's index: one out of range, and the same refusals as by name. */
+  inst = (BpInstance *)&w;
+  assert_int_equal(bp_start_at_process(w.b, 1, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_null(inst);
+  assert_non_null(strstr(err.message, "no process 1"));
+  assert_int_equal(bp_start_at_process(w.b, 0, index, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "no field 6 in the document of `fix`"));
+  assert_int_equal(bp_start_at_process(w.b, 0, NULL, NULL, 0, not_param, 1, NULL, &inst, &err), BP_EINVAL);
+  assert_non_null(strstr(err.message, "`city` is not a parameter of `fix`"));
+  assert_int_equal(bp_start_at_process(NULL, 0, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   close_world(&w);
 }
 
