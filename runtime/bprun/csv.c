@@ -46,13 +46,15 @@ static size_t plain_end(const char *t, size_t i, size_t limit) {
 }
 
 /* Where an unquoted cell starting at I ends: at a comma, a line end (LF, or the CR of
- * CRLF, or a CR that ends the text) or LIMIT. Sets *nul if it holds a NUL byte. */
-static size_t unquoted_end(const char *t, size_t limit, size_t i, bool *nul) {
+ * CRLF, or a CR that ends the text) or LIMIT. Sets *nul if it holds a NUL byte, and
+ * *quoted if csv_put_cell would write it quoted (it holds a quote or a CR). */
+static size_t unquoted_end(const char *t, size_t limit, size_t i, bool *nul, bool *quoted) {
   for (; (i = plain_end(t, i, limit)) < limit; i++) {
     unsigned char c = (unsigned char)t[i];
     if (c == ',' || c == '\n') break;
     if (c == '\r' && (i + 1 == limit || t[i + 1] == '\n')) break;
     if (c == '\0') *nul = true;
+    if (c == '"' || c == '\r') *quoted = true;
   }
   return i;
 }
@@ -76,7 +78,7 @@ typedef struct Trouble {
 
 /* A cell decoded into out->text, from AT: its pointer is set once the record is done
  * (the buffer may move as it grows). */
-static CsvCell decoded(const CsvCells *out, size_t at) { return (CsvCell){NULL, out->text.len - at, at}; }
+static CsvCell decoded(const CsvCells *out, size_t at) { return (CsvCell){NULL, out->text.len - at, at, NULL, 0}; }
 
 static void add_cell(CsvCells *out, CsvCell c) {
   if (out->n == out->cap) out->cell = xrealloc(out->cell, (out->cap = out->cap ? 2 * out->cap : 16) * sizeof *out->cell);
@@ -113,7 +115,12 @@ static size_t quoted_cell(const char *t, size_t limit, size_t i, size_t cell, Tr
     }
     if (out) {
       if (copied) csv_buf_put(&out->text, t + i, k - i);
-      add_cell(out, copied ? decoded(out, at) : (CsvCell){t + first, k - first, 0});
+      CsvCell c = copied ? decoded(out, at) : (CsvCell){t + first, k - first, 0, NULL, 0};
+      /* With a quote in it, csv_put_cell writes the cell quoted, each quote doubled:
+       * exactly as it stands here, its quotes and all. (One without a quote may be
+       * quoted only because its writer quoted everything.) */
+      if (copied) c.written = t + first - 1, c.written_len = k + 2 - first;
+      add_cell(out, c);
     }
     return k + 1;
   }
@@ -149,18 +156,20 @@ static size_t scan_cells(const char *t, size_t limit, size_t pos, bool lenient, 
           return i;
         }
         /* Text that cannot be read: the cell as it is written. */
-        size_t e = open ? i : unquoted_end(t, limit, i, &nul);
+        bool quoted = false;
+        size_t e = open ? i : unquoted_end(t, limit, i, &nul, &quoted);
         if (out) {
           out->n = n;
           out->text.len = at;
-          add_cell(out, (CsvCell){t + start, e - start, 0});
+          add_cell(out, (CsvCell){t + start, e - start, 0, NULL, 0});
         }
         i = e;
       }
       if (!lenient && memchr(t + start, '\0', i - start)) nul = true;
     } else {
-      size_t e = unquoted_end(t, limit, i, &nul);
-      if (out) add_cell(out, (CsvCell){t + i, e - i, 0});
+      bool quoted = false;
+      size_t e = unquoted_end(t, limit, i, &nul, &quoted);
+      if (out) add_cell(out, (CsvCell){t + i, e - i, 0, quoted ? NULL : t + i, e - i}); /* written bare */
       i = e;
     }
     /* A NUL would cut the text short wherever it is used as a C string. */
@@ -237,7 +246,10 @@ void csv_read(const char *text, size_t len, size_t pos, int line, CsvRecord *rec
   /* csv_cells reads up to the record's end, where a CR just before the line end ends
    * the last cell (the strict scan, reading on, took it as part of the cell). */
   CsvCell *last = &out->cell[out->n - 1];
-  if (last->s && last->len && last->s + last->len == text + rec->end && last->s[last->len - 1] == '\r') last->len--;
+  if (last->s && last->len && last->s + last->len == text + rec->end && last->s[last->len - 1] == '\r') {
+    last->len--;
+    last->written = NULL; /* (it held a CR: not bare) */
+  }
   place_decoded(out);
 }
 

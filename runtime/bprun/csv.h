@@ -63,6 +63,11 @@ typedef struct CsvCell {
   const char *s;
   size_t len;
   size_t at; /* (while the record is read: where a decoded cell starts in `text`) */
+  /* csv_read: the cell as it is written in the text when that is exactly what
+   * csv_put_cell(s, len) writes (a bare cell, or a quoted one with a quote in it), so a
+   * cell written back unchanged can be copied as it stands; NULL otherwise. */
+  const char *written;
+  size_t written_len;
 } CsvCell;
 typedef struct CsvCells {
   CsvCell *cell;

@@ -248,7 +248,14 @@ static void put_document(Worker *w, Chunk *c, BpInstance *inst, RowStatus status
       exit(EXIT_MISUSE);
     }
     if ((v.type == BP_T_STRING || v.type == BP_T_USER) && bare_reads_back(v.s, v.len, false)) {
-      csv_put_cell(&c->out, v.s ? v.s : "", v.len); /* the common case, without the copy */
+      /* The common case, without the copy. A text the run left as its cell gave it is
+       * written as the cell stands in the file, when that is how csv_put_cell writes
+       * it: the same bytes, without looking for what needs quoting. */
+      const CsvCell *cell = &w->cells.cell[i];
+      if (cell->written && cell->len == v.len && (v.len == 0 || memcmp(cell->s, v.s, v.len) == 0))
+        csv_buf_put(&c->out, cell->written, cell->written_len);
+      else
+        csv_put_cell(&c->out, v.s ? v.s : "", v.len);
       continue;
     }
     w->text.len = 0;

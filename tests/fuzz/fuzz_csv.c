@@ -3,7 +3,8 @@
  * Properties: every record of any text is scanned in bounds and the scan moves on;
  * a record that reads cleanly, its cells written back with csv_put_cell, reads again
  * to the same cells (what `bprun mass` writes, it can read); csv_read, the one pass
- * bprun mass makes, gives the same record and cells as csv_scan and csv_cells. */
+ * bprun mass makes, gives the same record and cells as csv_scan and csv_cells; a cell
+ * that says how it is written (CsvCell.written) is written so by csv_put_cell. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,20 @@ static bool in_bounds(const CsvCell *c, const char *text, size_t size, const Csv
   return cells->text.s && c->s >= cells->text.s && c->s + c->len <= cells->text.s + cells->text.len;
 }
 
+/* A cell's written form, when it gives one: in the text, and what csv_put_cell writes. */
+static void written_as_put(const CsvCells *cells, const char *text, size_t size) {
+  for (size_t i = 0; i < cells->n; i++) {
+    const CsvCell *c = &cells->cell[i];
+    if (!c->written) continue;
+    if (c->written < text || c->written + c->written_len > text + size) fail("a cell's written form out of bounds");
+    CsvBuf put = {0};
+    csv_put_cell(&put, c->s, c->len);
+    if (put.len != c->written_len || (put.len && memcmp(put.s, c->written, put.len) != 0))
+      fail("csv_put_cell writes a cell otherwise than its written form");
+    csv_buf_free(&put);
+  }
+}
+
 static bool same_record(const CsvRecord *a, const CsvRecord *b) {
   return a->start == b->start && a->end == b->end && a->next == b->next && a->line == b->line &&
          a->next_line == b->next_line && a->crlf == b->crlf && a->error == b->error &&
@@ -80,6 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < read.n; i++)
       if (!in_bounds(&read.cell[i], text, size, &read)) fail("a cell of csv_read out of bounds");
     same_cells(&cells, &read);
+    written_as_put(&read, text, size);
+    written_as_put(&cells, text, size);
     if (!rec.error) roundtrip(&cells);
     pos = rec.next;
     line = rec.next_line;
