@@ -26,7 +26,7 @@
 #include "pool.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_MISUSE = 2 };
-enum { MAX_JOBS = 64, MAX_CHUNK = 256, CHUNKS_PER_JOB = 8 };
+enum { MAX_JOBS = 64, MAX_CHUNK = 256, CHUNKS_PER_JOB = 8, WINDOW_PER_JOB = 4 };
 
 typedef enum RowStatus { ROW_COMPLETED, ROW_TERMINATED, ROW_FAILED, ROW_BAD } RowStatus;
 static const char *const status_names[] = {"completed", "terminated", "failed", "error"};
@@ -69,8 +69,8 @@ typedef struct Mass {
   char tail[sizeof status_names / sizeof *status_names][16];
   size_t tail_len[sizeof status_names / sizeof *status_names];
   bool bom;        /* the file started with a UTF-8 BOM: so does the output */
-  Chunk *chunks;
-  size_t nchunks; /* when reading: how many there can be at most, until the worker is done */
+  Chunk *chunks;  /* when reading, a ring of `window` chunks: chunk k is chunks[k % window] */
+  size_t nchunks; /* when reading: SIZE_MAX until the worker is done and says how many */
   bool reading;   /* one worker cuts the chunks itself as it reads the rows (read_chunks) */
   pthread_mutex_t lock;
   pthread_cond_t changed; /* a chunk was done, or one was written */
@@ -79,6 +79,9 @@ typedef struct Mass {
   size_t window;          /* chunks taken and not yet written: at most this many */
   bool stop;              /* writing failed: take no more */
 } Mass;
+
+/* Chunk K: in the ring when the worker reads (read_later), else in the array. */
+static Chunk *chunk_at(Mass *m, size_t k) { return &m->chunks[m->reading ? k % m->window : k]; }
 
 typedef struct Worker {
   Mass *m;
@@ -486,14 +489,17 @@ static void *read_chunks(Worker *w) {
     bool stop = m->stop;
     pthread_mutex_unlock(&m->lock);
     if (stop) break;
-    Chunk *c = &m->chunks[k];
+    /* The slot was chunk k - window's, written and emptied since (write_chunks); its
+     * `done` is false and is changed under the lock only. */
+    Chunk *c = chunk_at(m, k);
     c->pos = pos;
     c->line = line;
     c->row = row;
+    memset(c->count, 0, sizeof c->count);
     run_chunk(w, c, MAX_CHUNK);
     if (c->nrows == 0) { /* nothing but blank lines were left */
       free(c->journal);
-      *c = (Chunk){0};
+      c->journal = NULL;
       break;
     }
     pos = c->end;
@@ -676,17 +682,19 @@ static void make_chunks(Mass *m, size_t pos, int line, int jobs) {
   }
 }
 
-/* Chunks left for the one worker to cut as it reads (read_chunks): room for as many as
- * there can be (a row is at least a line), the first starting at POS. */
+/* Chunks left for the one worker to cut as it reads (read_chunks), the first starting
+ * at POS: a ring of as many as can be in flight (Mass.window), reused as they are
+ * written, so their number need not be known (nor the file's lines counted) first. */
 static void read_later(Mass *m, size_t pos, int line) {
-  size_t lines = 1 + csv_line_ends(m->text + pos, m->len - pos);
-  m->nchunks = lines / MAX_CHUNK + 2;
-  m->chunks = xrealloc(NULL, m->nchunks * sizeof *m->chunks);
-  memset(m->chunks, 0, m->nchunks * sizeof *m->chunks);
+  m->window = WINDOW_PER_JOB;
+  m->nchunks = SIZE_MAX;
+  m->chunks = xrealloc(NULL, m->window * sizeof *m->chunks);
+  memset(m->chunks, 0, m->window * sizeof *m->chunks);
   m->chunks[0].pos = pos;
   m->chunks[0].line = line;
   m->reading = true;
 }
+
 
 /* ---- writing -------------------------------------------------------------------------------------- */
 
@@ -732,11 +740,11 @@ static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t
   for (size_t k = 0;; k++) {
     /* (m->nchunks goes down when a reading worker finds the end of the rows.) */
     pthread_mutex_lock(&m->lock);
-    while (k < m->nchunks && !m->chunks[k].done) pthread_cond_wait(&m->changed, &m->lock);
+    while (k < m->nchunks && !chunk_at(m, k)->done) pthread_cond_wait(&m->changed, &m->lock);
     bool more = k < m->nchunks, last = k + 1 == m->nchunks;
     pthread_mutex_unlock(&m->lock);
     if (!more) break;
-    Chunk *c = &m->chunks[k];
+    Chunk *c = chunk_at(m, k);
     if (c->messages.len) {
       progress_clear(p);
       fwrite(c->messages.s, 1, c->messages.len, stderr);
@@ -755,6 +763,7 @@ static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t
     free(c->journal);
     c->journal = NULL;
     pthread_mutex_lock(&m->lock);
+    c->done = false; /* (when reading, the slot is free for chunk k + window) */
     m->written++;
     if (!ok) m->stop = true;
     pthread_cond_broadcast(&m->changed);
@@ -903,7 +912,7 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
                         size_t count[4], double start) {
   pthread_mutex_init(&m->lock, NULL);
   pthread_cond_init(&m->changed, NULL);
-  m->window = (size_t)njobs * 4;
+  if (!m->reading) m->window = (size_t)njobs * WINDOW_PER_JOB; /* (read_later set the ring's) */
   int started = 0;
   for (; started < njobs; started++)
     if (pthread_create(&workers[started].thread, NULL, work, &workers[started]) != 0) break;
@@ -915,9 +924,11 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
   pthread_cond_destroy(&m->changed);
   pthread_mutex_destroy(&m->lock);
   for (size_t k = m->written; k < m->nchunks; k++) { /* done, never written */
-    csv_buf_free(&m->chunks[k].out);
-    csv_buf_free(&m->chunks[k].messages);
-    free(m->chunks[k].journal);
+    Chunk *c = chunk_at(m, k);
+    csv_buf_free(&c->out);
+    csv_buf_free(&c->messages);
+    free(c->journal);
+    c->journal = NULL;
   }
   return ok;
 }
@@ -930,7 +941,7 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
   if (o->jobs == 1 && !isatty(STDERR_FILENO)) read_later(m, first_pos, first_line);
   else make_chunks(m, first_pos, first_line, o->jobs);
   size_t total = 0, count[4] = {0};
-  for (size_t k = 0; k < m->nchunks; k++) total += m->chunks[k].nrows;
+  for (size_t k = 0; !m->reading && k < m->nchunks; k++) total += m->chunks[k].nrows;
   OutFile out_file, journal_file;
   if (!open_outputs(o, &out_file, &journal_file)) return EXIT_MISUSE;
   FILE *out = out_file.f, *journal = journal_file.f;
