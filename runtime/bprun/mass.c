@@ -69,9 +69,12 @@ typedef struct Mass {
   char tail[sizeof status_names / sizeof *status_names][16];
   size_t tail_len[sizeof status_names / sizeof *status_names];
   bool bom;        /* the file started with a UTF-8 BOM: so does the output */
-  Chunk *chunks;  /* when reading, a ring of `window` chunks: chunk k is chunks[k % window] */
-  size_t nchunks; /* when reading: SIZE_MAX until the worker is done and says how many */
+  Chunk *chunks;  /* reading or cutting: a ring of `window` chunks, chunk k at chunks[k % window] */
+  size_t nchunks; /* reading or cutting: SIZE_MAX until the end of the rows is found */
   bool reading;   /* one worker cuts the chunks itself as it reads the rows (read_chunks) */
+  bool cutting;   /* the workers cut each chunk as they take it (cut_chunk) ... */
+  size_t cut_pos, cut_row, cut_size; /* ... from here, its first row, of this many rows */
+  int cut_line;
   pthread_mutex_t lock;
   pthread_cond_t changed; /* a chunk was done, or one was written */
   size_t next;            /* the next chunk to take */
@@ -80,8 +83,9 @@ typedef struct Mass {
   bool stop;              /* writing failed: take no more */
 } Mass;
 
-/* Chunk K: in the ring when the worker reads (read_later), else in the array. */
-static Chunk *chunk_at(Mass *m, size_t k) { return &m->chunks[m->reading ? k % m->window : k]; }
+/* Chunk K: in the ring when the workers cut the chunks (read_later, cut_later), else in
+ * the array (make_chunks). */
+static Chunk *chunk_at(Mass *m, size_t k) { return &m->chunks[m->reading || m->cutting ? k % m->window : k]; }
 
 typedef struct Worker {
   Mass *m;
@@ -518,6 +522,29 @@ static void *read_chunks(Worker *w) {
   return NULL;
 }
 
+/* (Mass.cutting, under the lock) The next chunk into C, the rows make_chunks would give
+ * it: up to cut_size rows from cut_pos on; false when no row is left. The scan is the
+ * only work done under the lock: the workers run the rows they cut at the same time. */
+static bool cut_chunk(Mass *m, Chunk *c) {
+  size_t rows = 0, pos = m->cut_pos;
+  int line = m->cut_line;
+  c->pos = pos, c->line = line, c->row = m->cut_row;
+  while (pos < m->len && rows < m->cut_size) {
+    CsvRecord rec;
+    csv_scan(m->text, m->len, pos, line, &rec);
+    if (rec.start != rec.end || rec.error) {
+      if (rows == 0) c->pos = pos, c->line = line;
+      rows++;
+    }
+    pos = rec.next;
+    line = rec.next_line;
+  }
+  c->nrows = rows;
+  memset(c->count, 0, sizeof c->count);
+  m->cut_pos = pos, m->cut_line = line, m->cut_row += rows;
+  return rows > 0;
+}
+
 static void *work(void *arg) {
   Worker *w = arg;
   Mass *m = w->m;
@@ -529,7 +556,14 @@ static void *work(void *arg) {
       pthread_mutex_unlock(&m->lock);
       return NULL;
     }
-    Chunk *c = &m->chunks[m->next++];
+    Chunk *c = chunk_at(m, m->next); /* (cutting: the slot of chunk next - window, written) */
+    if (m->cutting && !cut_chunk(m, c)) { /* the end of the rows: no more chunks */
+      m->nchunks = m->next;
+      pthread_cond_broadcast(&m->changed);
+      pthread_mutex_unlock(&m->lock);
+      return NULL;
+    }
+    m->next++;
     pthread_mutex_unlock(&m->lock);
     run_chunk(w, c, c->nrows);
     pthread_mutex_lock(&m->lock);
@@ -695,6 +729,22 @@ static void read_later(Mass *m, size_t pos, int line) {
   m->reading = true;
 }
 
+
+/* Chunks left for the workers to cut as they take them (cut_chunk), of the size
+ * make_chunks gives them: a ring of as many as can be in flight (JOBS * WINDOW_PER_JOB).
+ * The scan that cuts them runs while the rows of the chunks cut before run, instead of
+ * for the whole file before any row. */
+static void cut_later(Mass *m, size_t pos, int line, int jobs) {
+  size_t lines = 1 + csv_line_ends(m->text + pos, m->len - pos);
+  size_t size = lines / ((size_t)jobs * CHUNKS_PER_JOB);
+  m->cut_size = size < 1 ? 1 : size > MAX_CHUNK ? MAX_CHUNK : size;
+  m->cut_pos = pos, m->cut_line = line, m->cut_row = 1;
+  m->window = (size_t)jobs * WINDOW_PER_JOB;
+  m->nchunks = SIZE_MAX;
+  m->chunks = xrealloc(NULL, m->window * sizeof *m->chunks);
+  memset(m->chunks, 0, m->window * sizeof *m->chunks);
+  m->cutting = true;
+}
 
 /* ---- writing -------------------------------------------------------------------------------------- */
 
@@ -912,7 +962,7 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
                         size_t count[4], double start) {
   pthread_mutex_init(&m->lock, NULL);
   pthread_cond_init(&m->changed, NULL);
-  if (!m->reading) m->window = (size_t)njobs * WINDOW_PER_JOB; /* (read_later set the ring's) */
+  if (!m->reading && !m->cutting) m->window = (size_t)njobs * WINDOW_PER_JOB; /* (else the ring's size) */
   int started = 0;
   for (; started < njobs; started++)
     if (pthread_create(&workers[started].thread, NULL, work, &workers[started]) != 0) break;
@@ -923,6 +973,7 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
   for (int i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
   pthread_cond_destroy(&m->changed);
   pthread_mutex_destroy(&m->lock);
+  if (m->cutting && m->nchunks > m->next) m->nchunks = m->next; /* stopped: those taken */
   for (size_t k = m->written; k < m->nchunks; k++) { /* done, never written */
     Chunk *c = chunk_at(m, k);
     csv_buf_free(&c->out);
@@ -936,12 +987,14 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
 /* Runs the rows and writes OUT (and the journal). Returns the exit status. */
 static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bundle_len, size_t first_pos,
                     int first_line, double start) {
-  /* One job and no progress bar (which shows the number of rows from the start): the
-   * worker cuts the chunks as it reads, and the rows are scanned once, not twice. */
-  if (o->jobs == 1 && !isatty(STDERR_FILENO)) read_later(m, first_pos, first_line);
-  else make_chunks(m, first_pos, first_line, o->jobs);
+  /* Without a progress bar (which shows the number of rows from the start) the chunks
+   * are cut as the rows run: with one job, as the worker reads them, so the rows are
+   * scanned once, not twice; with more, as each worker takes the next chunk. */
+  if (isatty(STDERR_FILENO)) make_chunks(m, first_pos, first_line, o->jobs);
+  else if (o->jobs == 1) read_later(m, first_pos, first_line);
+  else cut_later(m, first_pos, first_line, o->jobs);
   size_t total = 0, count[4] = {0};
-  for (size_t k = 0; !m->reading && k < m->nchunks; k++) total += m->chunks[k].nrows;
+  for (size_t k = 0; !m->reading && !m->cutting && k < m->nchunks; k++) total += m->chunks[k].nrows;
   OutFile out_file, journal_file;
   if (!open_outputs(o, &out_file, &journal_file)) return EXIT_MISUSE;
   FILE *out = out_file.f, *journal = journal_file.f;
@@ -963,7 +1016,7 @@ static int run_rows(Mass *m, const Options *o, const uint8_t *bundle, size_t bun
   if (!finish_file(&out_file, o->out, ok)) ok = false;
   pending.armed = 0;
   if (!ok) return failure;
-  if (m->reading) total = count[ROW_COMPLETED] + count[ROW_TERMINATED] + count[ROW_FAILED] + count[ROW_BAD];
+  if (m->reading || m->cutting) total = count[ROW_COMPLETED] + count[ROW_TERMINATED] + count[ROW_FAILED] + count[ROW_BAD];
   double secs = now_seconds() - start;
   fprintf(stderr, "%zu rows: %zu completed, %zu terminated, %zu failed, %zu bad (%.2f s, %.0f rows/s)\n", total,
           count[ROW_COMPLETED], count[ROW_TERMINATED], count[ROW_FAILED], count[ROW_BAD], secs,
