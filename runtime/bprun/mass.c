@@ -1,8 +1,9 @@
 /* mass.c — `bprun mass`: one process run on every row of a CSV file (docs/bprun.md).
  *
- * The file is read whole; a first pass finds its records (csv.c) and cuts them into
- * chunks of consecutive rows (with one worker and no progress bar, the worker cuts them
- * itself as it reads: read_chunks). N worker threads, each with its own runtime and bundle
+ * The file is read whole and cut into chunks of consecutive rows (csv.c finds the
+ * records): with a progress bar by a first pass over the whole file (make_chunks);
+ * without one, by the workers as they go (one worker cuts them as it reads the rows,
+ * read_chunks; more cut each as they take it, cut_chunk). N worker threads, each with its own runtime and bundle
  * (the runtime has no global state), take the chunks in order and run the process on
  * every row of one, putting the row's output line, journal lines and messages into the
  * chunk. The main thread writes the chunks out in order as they are done, to temporary
