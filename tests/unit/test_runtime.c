@@ -1931,6 +1931,71 @@ static void test_ints_in_text(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* A step, a notification and a command `by` of one user: `USERS 1` of a set user leaves
+ * the user itself, so the step's people and the notification come without a list of one
+ * (an allocation fewer than the same process given a list of that one user), and an unset
+ * user still leaves nobody to ask. */
+static void test_one_person_who(void **state) {
+  (void)state;
+  Compiled c = compile_text("process one \"One\" {\n"
+                            "  param who: user \"Who\"\n"
+                            "  approve who \"Look\" -> r\n"
+                            "  notify who \"Done\"\n"
+                            "}\n"
+                            "process many \"Many\" {\n"
+                            "  param who: users \"Who\"\n"
+                            "  approve who \"Look\" -> r\n"
+                            "  notify who \"Done\"\n"
+                            "}\n"
+                            "process nobody \"Nobody\" {\n"
+                            "  var who: user\n"
+                            "  approve who \"Look\" -> r\n"
+                            "}\n");
+  size_t len;
+  uint8_t *bytes = bundle_of(c.ir, &len);
+  compiled_free(&c);
+  Heap heap = {0};
+  Told told = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .ud = &told,
+                  .opened = on_opened, .notify = on_notify};
+  BpRuntime *rt;
+  BpBundle *b;
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  free(bytes);
+  BpValue x = bp_user("x");
+  BpArg one[] = {arg("who", x)}, many[] = {arg("who", bp_list(BP_T_USER, &x, 1))};
+  BpInstance *a, *m;
+  long calls[2];
+  for (int k = 0; k < 2; k++) {
+    BpInstance **inst = k == 0 ? &a : &m;
+    heap.allocations = 0;
+    heap.armed = true;
+    assert_int_equal(bp_start(b, k == 0 ? "one" : "many", NULL, k == 0 ? one : many, 1, NULL, inst, &err), BP_OK);
+    assert_int_equal(bp_decide(*inst, 0, "x", true, NULL, &err), BP_OK);
+    heap.armed = false;
+    calls[k] = heap.allocations;
+    assert_int_equal(bp_instance_status(*inst), BP_COMPLETED);
+  }
+  assert_int_equal(told.opened, 2);
+  assert_int_equal(told.notified, 2);
+  assert_string_equal(told.last_note, "x: Done");
+  /* `one` makes no list of the user for the step and none for the notification; `many`
+   * makes the host's list, which both take as it is */
+  assert_int_equal(calls[0], calls[1] - 1);
+  bp_instance_free(a);
+  bp_instance_free(m);
+  BpInstance *n;
+  assert_int_equal(bp_start(b, "nobody", NULL, NULL, 0, NULL, &n, &err), BP_OK);
+  assert_int_equal(bp_instance_status(n), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(n), "nobody to ask"));
+  bp_instance_free(n);
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
  * eight-byte test of one- and two-byte characters) must agree with. */
 static bool utf8_by_definition(const unsigned char *u, size_t len) {
@@ -2010,6 +2075,7 @@ int main(void) {
       cmocka_unit_test(test_users_once),
       cmocka_unit_test(test_text_across_buffer),
       cmocka_unit_test(test_instance_in_its_document),
+      cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_save_small),
       cmocka_unit_test(test_save_format_versions),
