@@ -301,8 +301,8 @@ void rt_save_index_free(BpBundle *b);
 
 /* The fast form of one instruction (RtProc.ops, made at load from RtProc.insns): what the
  * interpreter's inner loop needs of the instructions it runs without a call (CONST, LOAD,
- * STORE, int arithmetic and comparison, JUMP, JUMP_IF_FALSE, and three sequences of
- * them fused, below), in 16 bytes. Any other
+ * STORE, LOAD_FIELD, MEMBER, NOT, int arithmetic and comparison, JUMP, JUMP_IF_FALSE, and
+ * three sequences of them fused, below), in 16 bytes. Any other
  * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,
  * as does the entry after the last instruction (pc = code_size) and a jump whose target
  * is not an instruction. `len` is how many instructions run from here to the end of the

@@ -1154,6 +1154,29 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       stack[sp++] = slots[o->a];
       o++;
       goto next;
+    case BPT_OP_LOAD_FIELD: { /* `{title}`, `author`: a document field */
+      if (sp >= BPT_STACK_MAX || o->a >= tx->s.nfields) goto slow;
+      Value f = tx->s.fields[o->a];
+      if (rt_is_obj(f.type)) rt_ref_obj(f);
+      stack[sp++] = f;
+      o++;
+      goto next;
+    }
+    case BPT_OP_MEMBER: { /* `review.approved`: a member of a step's result */
+      Value rec = stack[sp - 1];
+      if (!rt_is_record(rec.type) || o->a >= rec.u.r->n) goto slow;
+      Value m = rec.u.r->m[o->a];
+      if (rt_is_obj(m.type)) rt_ref_obj(m);
+      stack[sp - 1] = m;
+      rt_unref(rt, rec);
+      o++;
+      goto next;
+    }
+    case BPT_OP_NOT:
+      if (stack[sp - 1].type != BPT_T_BOOL) goto slow;
+      stack[sp - 1] = rt_bool(!stack[sp - 1].u.i);
+      o++;
+      goto next;
     case BPT_OP_STORE: {
       Value x = stack[sp - 1];
       if (x.type != o->type && !o->any) goto slow;

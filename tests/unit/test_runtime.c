@@ -1540,6 +1540,56 @@ static int64_t get_int(BpInstance *inst, const char *name) {
   return v.i;
 }
 
+/* A loop that reads document fields (LOAD_FIELD) and negates one (NOT): both run on the
+ * interpreter's fast path, and the budget still runs out on its instruction, with the
+ * slots as they were then (16 instructions an iteration, 4 before the loop). */
+static const char field_loop_src[] = "document D {\n  flag: bool\n  size: int\n}\n"
+                                     "process fieldloop on D {\n  var k: int = 0\n  var n: int = 0\n"
+                                     "  while k < 100000 {\n    k = k + 1\n    if not flag {\n      n = n + size\n    }\n  }\n}\n";
+
+static void test_field_loop_budget(void **state) {
+  (void)state;
+  FILE *f = fopen("build-fieldloop.bp", "w");
+  fputs(field_loop_src, f);
+  fclose(f);
+  size_t len;
+  uint8_t *bytes = compile_file("build-fieldloop.bp", &len);
+  remove("build-fieldloop.bp");
+  for (uint32_t budget = 1; budget <= 90; budget++) {
+    Heap heap = {0};
+    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .step_budget = budget};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    BpArg size = arg("size", bp_int(2));
+    assert_int_equal(bp_start(b, "fieldloop", NULL, &size, 1, NULL, &inst, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_FAILED);
+    uint32_t failing = budget + 1; /* counted from 1 */
+    int64_t k = 0, n = 0;
+    int line = failing <= 2 ? 6 : 7;
+    if (failing > 4) {
+      uint32_t full = (failing - 5) / 16, j = (failing - 5) % 16; /* j: its place in its iteration */
+      k = full + (j > 7);
+      n = 2 * (int64_t)(full + (j > 14));
+      line = j < 4 ? 8 : j < 8 ? 9 : j < 11 ? 10 : 11;
+    }
+    assert_int_equal(get_int(inst, "k"), k);
+    assert_int_equal(get_int(inst, "n"), n);
+    char where[16];
+    snprintf(where, sizeof where, ":%d:", line);
+    if (!strstr(bp_instance_message(inst), where))
+      fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), line);
+    bp_instance_free(inst);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+    assert_int_equal(heap.outstanding, 0);
+  }
+  free(bytes);
+}
+
 static void test_fused_instructions_fall_back(void **state) {
   (void)state;
   FILE *f = fopen("build-fused.bp", "w");
@@ -2098,6 +2148,7 @@ int main(void) {
       cmocka_unit_test(test_runaway_fails),
       cmocka_unit_test(test_budget_runs_out_on_its_instruction),
       cmocka_unit_test(test_fused_instructions_fall_back),
+      cmocka_unit_test(test_field_loop_budget),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_soft_deadline_host_view),
