@@ -1167,6 +1167,36 @@ static void test_save_time_units(void **state) {
 /* A text of a saved state is checked for UTF-8 on a short path for up to 16 bytes of
  * ASCII: a title of every length from 1 to 20 with a byte 0xFF (never UTF-8) at each of
  * its places is refused, and with a two-byte letter there (é) restores. */
+/* A host's texts of up to 16 bytes are checked as ASCII by two loads (rt_short_ascii)
+ * before rt_valid_utf8: a byte 0xFF at any place of a text of 1 to 20 bytes is refused,
+ * a two-byte letter there is taken, and a text the loads pass is the same text. */
+static void test_host_texts_checked(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  for (size_t len = 1; len <= 20; len++) {
+    for (size_t at = 0; at < len; at++) {
+      char bad[24], good[24];
+      memset(bad, 'a', len), memset(good, 'a', len + 1);
+      bad[at] = (char)0xFF;
+      good[at] = (char)0xD0, good[at + 1] = (char)0x96; /* Ж: len + 1 bytes */
+      BpValue vb = {.type = BP_T_STRING, .s = bad, .len = len}, vg = {.type = BP_T_STRING, .s = good, .len = len + 1};
+      BpArg ab = arg("title", vb), ag = arg("title", vg);
+      BpDoc *doc = NULL;
+      BpError err;
+      assert_int_equal(bp_doc_new(w.b, "Doc", &ab, 1, &doc, &err), BP_EINVAL);
+      assert_non_null(strstr(err.message, "UTF-8"));
+      assert_int_equal(bp_doc_new(w.b, "Doc", &ag, 1, &doc, &err), BP_OK);
+      BpValue v;
+      assert_int_equal(bp_doc_get(doc, "title", &v), BP_OK);
+      assert_int_equal(v.len, len + 1);
+      assert_memory_equal(v.s, good, len + 1);
+      bp_doc_release(doc);
+    }
+  }
+  world_close(&w);
+}
+
 static void test_restore_texts_checked(void **state) {
   (void)state;
   World w;
@@ -2126,6 +2156,7 @@ int main(void) {
       cmocka_unit_test(test_text_across_buffer),
       cmocka_unit_test(test_instance_in_its_document),
       cmocka_unit_test(test_one_person_who),
+      cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_save_small),
       cmocka_unit_test(test_save_format_versions),
