@@ -227,6 +227,23 @@ void rt_sort(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx);
 /* Makes the object of v immortal (a bundle's constant), with everything in it. */
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool rt_valid_utf8(const char *s, size_t len);
+/* Whether the len bytes at p (at most 16) are all ASCII: two loads that may overlap, of 8,
+ * 4 or 1 bytes each. A host's texts are mostly short names in ASCII, for which a call of
+ * rt_valid_utf8 costs more than this check (rt_save.c has the same check for the texts it
+ * reads: short_ascii). */
+static inline bool rt_short_ascii(const char *p, size_t len) {
+  uint64_t a = 0, b = 0;
+  if (len >= 8) {
+    memcpy(&a, p, 8), memcpy(&b, p + len - 8, 8);
+  } else if (len >= 4) {
+    uint32_t x, y;
+    memcpy(&x, p, 4), memcpy(&y, p + len - 4, 4);
+    a = x, b = y;
+  } else if (len) {
+    a = (uint8_t)p[0], b = (uint64_t)(uint8_t)p[len / 2] << 8 | (uint8_t)p[len - 1];
+  }
+  return ((a | b) & 0x8080808080808080u) == 0;
+}
 void rt_make_immortal(Value v);
 void rt_free_immortal(BpRuntime *rt, Value v);
 
@@ -301,8 +318,8 @@ void rt_save_index_free(BpBundle *b);
 
 /* The fast form of one instruction (RtProc.ops, made at load from RtProc.insns): what the
  * interpreter's inner loop needs of the instructions it runs without a call (CONST, LOAD,
- * STORE, int arithmetic and comparison, JUMP, JUMP_IF_FALSE, and three sequences of
- * them fused, below), in 16 bytes. Any other
+ * STORE, LOAD_FIELD, MEMBER, NOT, int arithmetic and comparison, JUMP, JUMP_IF_FALSE, and
+ * three sequences of them fused, below), in 16 bytes. Any other
  * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,
  * as does the entry after the last instruction (pc = code_size) and a jump whose target
  * is not an instruction. `len` is how many instructions run from here to the end of the

@@ -306,7 +306,7 @@ static bool make_ops(BpBundle *b, uint32_t i) {
       ends = true;
       if (o->a == UINT32_MAX) o->op = RT_OP_SLOW; /* the general path reports the pc */
       break;
-    case BPT_OP_CONST: case BPT_OP_LOAD:
+    case BPT_OP_CONST: case BPT_OP_LOAD: case BPT_OP_LOAD_FIELD: case BPT_OP_MEMBER: case BPT_OP_NOT:
     case BPT_OP_ADD: case BPT_OP_SUB: case BPT_OP_MUL: case BPT_OP_DIV: case BPT_OP_MOD:
     case BPT_OP_EQ: case BPT_OP_NE: case BPT_OP_LT: case BPT_OP_LE: case BPT_OP_GT: case BPT_OP_GE:
       break;

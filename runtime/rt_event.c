@@ -477,14 +477,16 @@ static const BptCommand *find_command(const BptProcess *p, const BpBundle *b, ui
 static RtCode command_allowed(Tx *tx, const BptCommand *c, const char *user, bool *allowed) {
   *allowed = true;
   if (c->by_pc == BPT_NO_PC || !user) return RT_OK;
-  Value who;
-  RtCode code = rt_run_fragment(tx, c->by_pc, &who);
+  Value held;
+  RtCode code = rt_run_fragment(tx, c->by_pc, &held);
   if (code != RT_OK) return code;
   *allowed = false;
+  RtWhoRoom one;
+  Value who = rt_who_view(held, &one);
   if (who.type == BPT_T_USERS)
     for (uint32_t i = 0; i < who.u.l->n && !*allowed; i++)
       *allowed = strcmp(who.u.l->items[i].u.s->s, user) == 0;
-  rt_unref(tx->rt, who);
+  rt_unref(tx->rt, held);
   return RT_OK;
 }
 

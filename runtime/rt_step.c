@@ -761,7 +761,9 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   }
   if (ok && BPT_MODE_HAS_PERCENT(d->mode)) ok = rt_pop_typed(tx, &vote, BPT_T_INT, "a vote percentage", pc);
   if (ok) ok = rt_pop_typed(tx, &title, BPT_T_STRING, "a step's title", pc);
-  if (ok) who = tx->stack[--tx->sp];
+  Value held = {0}; /* WHO as popped: a list, or one user seen through `one` */
+  RtWhoRoom one;
+  if (ok) who = rt_who_view(held = tx->stack[--tx->sp], &one);
   int64_t due_at = RT_NO_TIME;
   if (ok && (d->flags & BPT_STEP_HAS_DUE)) ok = due_time(tx, due, &due_at, pc);
   if (ok && BPT_MODE_HAS_PERCENT(d->mode) && (vote.u.i < 0 || vote.u.i > 100))
@@ -772,7 +774,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   rt_unref(tx->rt, due);
   RtStep *st = ok ? rt_vec_push(tx->rt, &tx->s.steps, sizeof *st) : NULL;
   if (!st) {
-    rt_unref(tx->rt, who);
+    rt_unref(tx->rt, held);
     rt_unref(tx->rt, title);
     rt_unref(tx->rt, offsets);
     return ok ? nomem(tx) : false;
@@ -784,7 +786,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   th->wait = W_STEP;
   th->pc = next;
   ok = rt_add_people(tx, st, who, pc);
-  rt_unref(tx->rt, who);
+  rt_unref(tx->rt, held);
   if (!ok) return false;
   int i = rt_step_index(&tx->s, step_id);
   if (!arm_timers(tx, RT_AT(tx->s.steps, RtStep, i))) return false;

@@ -1304,7 +1304,8 @@ bool bp_text_valid(const char *s, size_t len) { return s && rt_valid_utf8(s, len
 static inline RtCode text_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
   const char *s = in->s ? in->s : "";
   size_t len = in->s ? in->len : 0;
-  if (!rt_valid_utf8(s, len)) return rt_error(e, "text that is not valid UTF-8");
+  if (!(len <= 16 && rt_short_ascii(s, len)) && !rt_valid_utf8(s, len))
+    return rt_error(e, "text that is not valid UTF-8");
   if (len > BP_MAX_STRING) return rt_too_long(e);
   return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
 }

@@ -402,6 +402,11 @@ static bool users_as_made(Value list) {
 static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
   /* `approve voters`: a list that is already each person once is the result itself
    * (lists are immutable: shared, counted). */
+  if (n == 1 && vals[0].type == BPT_T_USER && vals[0].u.s->len > 0) {
+    *out = vals[0]; /* one person: the user itself (rt_who_view); the reference moves */
+    vals[0] = (Value){0};
+    return true;
+  }
   if (n == 1 && users_as_made(vals[0])) {
     rt_ref(vals[0]);
     *out = vals[0];
@@ -942,7 +947,9 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       Value due = {0}, who;
       bool has_due = in->op == BPT_OP_REASSIGN && in->arg[0] == 2;
       if (has_due) due = tx->stack[--tx->sp];
-      who = tx->stack[--tx->sp];
+      Value held = tx->stack[--tx->sp];
+      RtWhoRoom one;
+      who = rt_who_view(held, &one);
       RtStep *st = NULL;
       bool ok = rt_handler_step(tx, tid, pc, &st);
       if (ok && st && who.type != BPT_T_USERS) ok = rt_fail_at(tx, pc, "people must be users");
@@ -959,7 +966,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
           }
         }
       }
-      rt_unref(rt, who);
+      rt_unref(rt, held);
       rt_unref(rt, due);
       if (!ok || tx->err.code != RT_OK) return false;
       break;
@@ -969,7 +976,8 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       return false;
     case BPT_OP_NOTIFY: {
       rt_pop_n(tx, 2, v);
-      bool ok = notify(tx, v[0], v[1], pc);
+      RtWhoRoom one;
+      bool ok = notify(tx, rt_who_view(v[0], &one), v[1], pc);
       rt_unref_all(rt, v, 2);
       if (!ok) return false;
       break;
@@ -1144,6 +1152,29 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       if (sp >= BPT_STACK_MAX) goto slow;
       if (slots[o->a].type != BPT_T_INT && rt_is_obj(slots[o->a].type)) rt_ref_obj(slots[o->a]); /* an int first: most of what loops move */
       stack[sp++] = slots[o->a];
+      o++;
+      goto next;
+    case BPT_OP_LOAD_FIELD: { /* `{title}`, `author`: a document field */
+      if (sp >= BPT_STACK_MAX || o->a >= tx->s.nfields) goto slow;
+      Value f = tx->s.fields[o->a];
+      if (rt_is_obj(f.type)) rt_ref_obj(f);
+      stack[sp++] = f;
+      o++;
+      goto next;
+    }
+    case BPT_OP_MEMBER: { /* `review.approved`: a member of a step's result */
+      Value rec = stack[sp - 1];
+      if (!rt_is_record(rec.type) || o->a >= rec.u.r->n) goto slow;
+      Value m = rec.u.r->m[o->a];
+      if (rt_is_obj(m.type)) rt_ref_obj(m);
+      stack[sp - 1] = m;
+      rt_unref(rt, rec);
+      o++;
+      goto next;
+    }
+    case BPT_OP_NOT:
+      if (stack[sp - 1].type != BPT_T_BOOL) goto slow;
+      stack[sp - 1] = rt_bool(!stack[sp - 1].u.i);
       o++;
       goto next;
     case BPT_OP_STORE: {

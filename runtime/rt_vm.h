@@ -184,6 +184,22 @@ void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref);
 bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index);
 void rt_remove_step(Tx *tx, uint32_t step_id);
 bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc);
+/* A WHO of one person: `USERS 1` of a single set user leaves the user itself on the stack
+ * (no list allocated and freed at once, as for `approve expert`). Its readers (STEP,
+ * NOTIFY, REASSIGN, ADD_PEOPLE, a command's `by`) see it through rt_who_view: a one-item
+ * list in ROOM, on the reader's C stack, immortal (never counted), which no reader keeps
+ * (they take its items); any other value is returned as it is. */
+typedef struct RtWhoRoom {
+  _Alignas(Value) unsigned char bytes[sizeof(RtList) + sizeof(Value)];
+} RtWhoRoom;
+static inline Value rt_who_view(Value who, RtWhoRoom *room) {
+  if (who.type != BPT_T_USER) return who;
+  RtList *l = (RtList *)(void *)room->bytes;
+  l->ref = RT_IMMORTAL;
+  l->n = 1;
+  l->items[0] = who;
+  return (Value){.type = BPT_T_USERS, .u.l = l};
+}
 bool rt_step_settled(Tx *tx, uint32_t step_id);
 /* Bitrix24's vote (BPT_MODE_BITRIX): its ApprovedPercent (PHP's intval(count / total *
  * 100) in doubles), and its decision after a vote; false while undecided. */

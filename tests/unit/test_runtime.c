@@ -1167,6 +1167,36 @@ static void test_save_time_units(void **state) {
 /* A text of a saved state is checked for UTF-8 on a short path for up to 16 bytes of
  * ASCII: a title of every length from 1 to 20 with a byte 0xFF (never UTF-8) at each of
  * its places is refused, and with a two-byte letter there (é) restores. */
+/* A host's texts of up to 16 bytes are checked as ASCII by two loads (rt_short_ascii)
+ * before rt_valid_utf8: a byte 0xFF at any place of a text of 1 to 20 bytes is refused,
+ * a two-byte letter there is taken, and a text the loads pass is the same text. */
+static void test_host_texts_checked(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  for (size_t len = 1; len <= 20; len++) {
+    for (size_t at = 0; at < len; at++) {
+      char bad[24], good[24];
+      memset(bad, 'a', len), memset(good, 'a', len + 1);
+      bad[at] = (char)0xFF;
+      good[at] = (char)0xD0, good[at + 1] = (char)0x96; /* Ж: len + 1 bytes */
+      BpValue vb = {.type = BP_T_STRING, .s = bad, .len = len}, vg = {.type = BP_T_STRING, .s = good, .len = len + 1};
+      BpArg ab = arg("title", vb), ag = arg("title", vg);
+      BpDoc *doc = NULL;
+      BpError err;
+      assert_int_equal(bp_doc_new(w.b, "Doc", &ab, 1, &doc, &err), BP_EINVAL);
+      assert_non_null(strstr(err.message, "UTF-8"));
+      assert_int_equal(bp_doc_new(w.b, "Doc", &ag, 1, &doc, &err), BP_OK);
+      BpValue v;
+      assert_int_equal(bp_doc_get(doc, "title", &v), BP_OK);
+      assert_int_equal(v.len, len + 1);
+      assert_memory_equal(v.s, good, len + 1);
+      bp_doc_release(doc);
+    }
+  }
+  world_close(&w);
+}
+
 static void test_restore_texts_checked(void **state) {
   (void)state;
   World w;
@@ -1538,6 +1568,56 @@ static int64_t get_int(BpInstance *inst, const char *name) {
   BpValue v;
   assert_int_equal(bp_instance_get(inst, name, &v), BP_OK);
   return v.i;
+}
+
+/* A loop that reads document fields (LOAD_FIELD) and negates one (NOT): both run on the
+ * interpreter's fast path, and the budget still runs out on its instruction, with the
+ * slots as they were then (16 instructions an iteration, 4 before the loop). */
+static const char field_loop_src[] = "document D {\n  flag: bool\n  size: int\n}\n"
+                                     "process fieldloop on D {\n  var k: int = 0\n  var n: int = 0\n"
+                                     "  while k < 100000 {\n    k = k + 1\n    if not flag {\n      n = n + size\n    }\n  }\n}\n";
+
+static void test_field_loop_budget(void **state) {
+  (void)state;
+  FILE *f = fopen("build-fieldloop.bp", "w");
+  fputs(field_loop_src, f);
+  fclose(f);
+  size_t len;
+  uint8_t *bytes = compile_file("build-fieldloop.bp", &len);
+  remove("build-fieldloop.bp");
+  for (uint32_t budget = 1; budget <= 90; budget++) {
+    Heap heap = {0};
+    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .step_budget = budget};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    BpArg size = arg("size", bp_int(2));
+    assert_int_equal(bp_start(b, "fieldloop", NULL, &size, 1, NULL, &inst, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_FAILED);
+    uint32_t failing = budget + 1; /* counted from 1 */
+    int64_t k = 0, n = 0;
+    int line = failing <= 2 ? 6 : 7;
+    if (failing > 4) {
+      uint32_t full = (failing - 5) / 16, j = (failing - 5) % 16; /* j: its place in its iteration */
+      k = full + (j > 7);
+      n = 2 * (int64_t)(full + (j > 14));
+      line = j < 4 ? 8 : j < 8 ? 9 : j < 11 ? 10 : 11;
+    }
+    assert_int_equal(get_int(inst, "k"), k);
+    assert_int_equal(get_int(inst, "n"), n);
+    char where[16];
+    snprintf(where, sizeof where, ":%d:", line);
+    if (!strstr(bp_instance_message(inst), where))
+      fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), line);
+    bp_instance_free(inst);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+    assert_int_equal(heap.outstanding, 0);
+  }
+  free(bytes);
 }
 
 static void test_fused_instructions_fall_back(void **state) {
@@ -1931,6 +2011,71 @@ static void test_ints_in_text(void **state) {
   assert_int_equal(heap.outstanding, 0);
 }
 
+/* A step, a notification and a command `by` of one user: `USERS 1` of a set user leaves
+ * the user itself, so the step's people and the notification come without a list of one
+ * (an allocation fewer than the same process given a list of that one user), and an unset
+ * user still leaves nobody to ask. */
+static void test_one_person_who(void **state) {
+  (void)state;
+  Compiled c = compile_text("process one \"One\" {\n"
+                            "  param who: user \"Who\"\n"
+                            "  approve who \"Look\" -> r\n"
+                            "  notify who \"Done\"\n"
+                            "}\n"
+                            "process many \"Many\" {\n"
+                            "  param who: users \"Who\"\n"
+                            "  approve who \"Look\" -> r\n"
+                            "  notify who \"Done\"\n"
+                            "}\n"
+                            "process nobody \"Nobody\" {\n"
+                            "  var who: user\n"
+                            "  approve who \"Look\" -> r\n"
+                            "}\n");
+  size_t len;
+  uint8_t *bytes = bundle_of(c.ir, &len);
+  compiled_free(&c);
+  Heap heap = {0};
+  Told told = {0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .ud = &told,
+                  .opened = on_opened, .notify = on_notify};
+  BpRuntime *rt;
+  BpBundle *b;
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  free(bytes);
+  BpValue x = bp_user("x");
+  BpArg one[] = {arg("who", x)}, many[] = {arg("who", bp_list(BP_T_USER, &x, 1))};
+  BpInstance *a, *m;
+  long calls[2];
+  for (int k = 0; k < 2; k++) {
+    BpInstance **inst = k == 0 ? &a : &m;
+    heap.allocations = 0;
+    heap.armed = true;
+    assert_int_equal(bp_start(b, k == 0 ? "one" : "many", NULL, k == 0 ? one : many, 1, NULL, inst, &err), BP_OK);
+    assert_int_equal(bp_decide(*inst, 0, "x", true, NULL, &err), BP_OK);
+    heap.armed = false;
+    calls[k] = heap.allocations;
+    assert_int_equal(bp_instance_status(*inst), BP_COMPLETED);
+  }
+  assert_int_equal(told.opened, 2);
+  assert_int_equal(told.notified, 2);
+  assert_string_equal(told.last_note, "x: Done");
+  /* `one` makes no list of the user for the step and none for the notification; `many`
+   * makes the host's list, which both take as it is */
+  assert_int_equal(calls[0], calls[1] - 1);
+  bp_instance_free(a);
+  bp_instance_free(m);
+  BpInstance *n;
+  assert_int_equal(bp_start(b, "nobody", NULL, NULL, 0, NULL, &n, &err), BP_OK);
+  assert_int_equal(bp_instance_status(n), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(n), "nobody to ask"));
+  bp_instance_free(n);
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* UTF-8 as RFC 3629 defines it, a byte at a time: the definition bp_text_valid (with its
  * eight-byte test of one- and two-byte characters) must agree with. */
 static bool utf8_by_definition(const unsigned char *u, size_t len) {
@@ -2010,6 +2155,8 @@ int main(void) {
       cmocka_unit_test(test_users_once),
       cmocka_unit_test(test_text_across_buffer),
       cmocka_unit_test(test_instance_in_its_document),
+      cmocka_unit_test(test_one_person_who),
+      cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_save_small),
       cmocka_unit_test(test_save_format_versions),
@@ -2032,6 +2179,7 @@ int main(void) {
       cmocka_unit_test(test_runaway_fails),
       cmocka_unit_test(test_budget_runs_out_on_its_instruction),
       cmocka_unit_test(test_fused_instructions_fall_back),
+      cmocka_unit_test(test_field_loop_budget),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_soft_deadline_host_view),
