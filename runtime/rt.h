@@ -228,9 +228,8 @@ void rt_sort(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx);
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool rt_valid_utf8(const char *s, size_t len);
 /* Whether the len bytes at p (at most 16) are all ASCII: two loads that may overlap, of 8,
- * 4 or 1 bytes each. A host's texts are mostly short names in ASCII, for which a call of
- * rt_valid_utf8 costs more than this check (rt_save.c has the same check for the texts it
- * reads: short_ascii). */
+ * 4 or 1 bytes each. The texts of a host and of a saved state are mostly short names in
+ * ASCII, for which a call of rt_valid_utf8 costs more than this check. */
 static inline bool rt_short_ascii(const char *p, size_t len) {
   uint64_t a = 0, b = 0;
   if (len >= 8) {

@@ -881,28 +881,11 @@ static void put_string(Io *io, RtStr *s, bool title) {
   remember(io, s);
 }
 
-/* Whether the len bytes at p (at most 16) are all ASCII: two loads that may overlap, of 8,
- * 4 or 1 bytes each. The texts of a state are mostly short names in ASCII, for which a call
- * of rt_valid_utf8 costs more than the check. */
-static inline bool short_ascii(const uint8_t *p, size_t len) {
-  uint64_t a = 0, b = 0;
-  if (len >= 8) {
-    memcpy(&a, p, 8), memcpy(&b, p + len - 8, 8);
-  } else if (len >= 4) {
-    uint32_t x, y;
-    memcpy(&x, p, 4), memcpy(&y, p + len - 4, 4);
-    a = x, b = y;
-  } else if (len) {
-    a = p[0], b = (uint64_t)p[len / 2] << 8 | p[len - 1];
-  }
-  return ((a | b) & 0x8080808080808080u) == 0;
-}
-
 /* Inline text of len bytes at io->at, checked; not consumed. */
 static inline bool text_here(Io *io, uint64_t len) {
   if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
-  if (!(len <= 16 && short_ascii(io->at, (size_t)len)) && !rt_valid_utf8((const char *)io->at, (size_t)len))
+  if (!(len <= 16 && rt_short_ascii((const char *)io->at, (size_t)len)) && !rt_valid_utf8((const char *)io->at, (size_t)len))
     return bad(io, "text that is not UTF-8");
   return true;
 }
