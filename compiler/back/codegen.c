@@ -161,6 +161,11 @@ typedef struct Gen {
 
   ByteBuf code;
   ByteBuf scratch; /* a process's code: one buffer, grown once, used by every process */
+  /* A process's work arrays (per node, per edge), given back after each process, and
+   * its growing vectors (labels, fixups, work, deferred nodes, entries), kept with
+   * their room for the next process: 15 allocations and frees a process before. */
+  Scratch arrays;
+  struct PGenVectors *vectors;
   BptLine *lines;
   uint32_t nlines, lines_cap;
   BptNode *nodes;
@@ -294,6 +299,20 @@ typedef struct StepLabels {
   uint32_t *reminds;
   uint32_t *afters;
 } StepLabels;
+
+/* The vectors a PGen grows, kept from one process to the next (Gen.vectors). */
+typedef struct PGenVectors {
+  uint32_t *label_pc;
+  uint32_t labels_cap;
+  Fixup *fixups;
+  uint32_t fixups_cap;
+  Work *work;
+  uint32_t work_cap;
+  IrNode **deferred;
+  uint32_t deferred_cap;
+  IrNode **entries;
+  uint32_t entries_cap;
+} PGenVectors;
 
 typedef struct PGen {
   Gen *g;
@@ -825,12 +844,13 @@ static bool ready(const PGen *P, const IrNode *n) {
 static void index_process(PGen *P) {
   const IrProc *p = P->p;
   uint32_t nn = p->nodes.n, ne = p->edges.n;
-  P->need = xcalloc(nn + 1, sizeof *P->need);
-  P->have = xcalloc(nn + 1, sizeof *P->have);
-  P->back = xcalloc(nn + 1, sizeof *P->back);
-  P->arm_first = xcalloc(nn + 2, sizeof *P->arm_first);
-  P->arms = xcalloc(ne + 1, sizeof *P->arms);
-  P->else_of = xcalloc(nn + 1, sizeof *P->else_of);
+  Scratch *s = &P->g->arrays;
+  P->need = scratch_calloc(s, nn + 1, sizeof *P->need);
+  P->have = scratch_calloc(s, nn + 1, sizeof *P->have);
+  P->back = scratch_calloc(s, nn + 1, sizeof *P->back);
+  P->arm_first = scratch_calloc(s, nn + 2, sizeof *P->arm_first);
+  P->arms = scratch_calloc(s, ne + 1, sizeof *P->arms);
+  P->else_of = scratch_calloc(s, nn + 1, sizeof *P->else_of);
   for (uint32_t i = 0; i < ne; i++) {
     const IrEdge *e = ir_edge_at(p, i);
     if (forward_flow(e)) P->need[e->to->index]++;
@@ -1467,22 +1487,21 @@ static void trigger_of(PGen *P, BptProcess *bp) {
   bp->when_pc = t->when ? emit_fragment_when(P, t->when) : BPT_NO_PC;
 }
 
+/* The vectors go back to the Gen with their room; the work arrays are the Gen's
+ * scratch, reset by the next process. */
 static void free_pgen(PGen *P) {
   free(P->code.data);
-  free(P->label_pc);
-  free(P->fixups);
-  free(P->placed);
-  free(P->arrivals);
-  free(P->jumps_to);
-  free(P->need);
-  free(P->have);
-  free(P->back);
-  free(P->arms);
-  free(P->arm_first);
-  free(P->else_of);
-  free(P->work);
-  free(P->deferred);
-  free(P->entries);
+  *P->g->vectors = (PGenVectors){P->label_pc, P->labels_cap, P->fixups, P->fixups_cap,
+                                 P->work, P->work_cap, P->deferred, P->deferred_cap,
+                                 P->entries, P->entries_cap};
+}
+
+static void free_vectors(PGenVectors *v) {
+  free(v->label_pc);
+  free(v->fixups);
+  free(v->work);
+  free(v->deferred);
+  free(v->entries);
 }
 
 static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
@@ -1494,11 +1513,18 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   P.first_node = g->nnodes;
   P.code = g->scratch;
   P.code.len = 0;
+  const PGenVectors *v = g->vectors;
+  P.label_pc = v->label_pc, P.labels_cap = v->labels_cap;
+  P.fixups = v->fixups, P.fixups_cap = v->fixups_cap;
+  P.work = v->work, P.work_cap = v->work_cap;
+  P.deferred = v->deferred, P.deferred_cap = v->deferred_cap;
+  P.entries = v->entries, P.entries_cap = v->entries_cap;
+  scratch_reset(&g->arrays);
   uint32_t nn = p->nodes.n;
   for (uint32_t i = 0; i < nn; i++) new_label(&P); /* label i is node i's */
-  P.placed = xcalloc(nn + 1, sizeof *P.placed);
-  P.arrivals = xcalloc(nn + 1, sizeof *P.arrivals);
-  P.jumps_to = xcalloc(nn + 1, sizeof *P.jumps_to);
+  P.placed = scratch_calloc(&g->arrays, nn + 1, sizeof *P.placed);
+  P.arrivals = scratch_calloc(&g->arrays, nn + 1, sizeof *P.arrivals);
+  P.jumps_to = scratch_calloc(&g->arrays, nn + 1, sizeof *P.jumps_to);
   index_process(&P);
   P.steps = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.steps);
   P.step_labels = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.step_labels);
@@ -1629,6 +1655,8 @@ static void reserve_strings(Gen *g) {
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
   Gen g;
   memset(&g, 0, sizeof g);
+  PGenVectors vectors = {0};
+  g.vectors = &vectors;
   g.ir = ir;
   g.err = err;
   arena_init(&g.arena);
@@ -1685,6 +1713,8 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   free(g.consts);
   free(g.code.data);
   free(g.scratch.data);
+  scratch_free(&g.arrays);
+  free_vectors(g.vectors);
   free(g.lines);
   free(g.nodes);
   free(g.edges);

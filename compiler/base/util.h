@@ -57,6 +57,28 @@ char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- scratch ---------------------------------------------------------------- */
+
+/* Work arrays that live for one unit of work (a process) and are then all given back
+ * at once, in one block that every unit reuses: no malloc and free per array. An
+ * array that does not fit is malloc'd on its own (a spill) until scratch_reset, which
+ * then grows the block to what the unit took, so the next unit of that size fits.
+ * Zero-initialize it ({0}). */
+typedef struct ScratchSpill ScratchSpill;
+typedef struct Scratch {
+  char *block;
+  size_t cap, used; /* used: bytes of the block taken since the last reset */
+  size_t taken;     /* bytes asked for since the last reset, spills included */
+  ScratchSpill *spills;
+} Scratch;
+
+/* n items of size bytes, aligned as ArenaAlign; valid until scratch_reset. */
+void *scratch_alloc(Scratch *s, size_t n, size_t size);
+/* As scratch_alloc, zeroed. */
+void *scratch_calloc(Scratch *s, size_t n, size_t size);
+void scratch_reset(Scratch *s);
+void scratch_free(Scratch *s);
+
 /* A growable array of pointers whose storage lives in an arena. */
 typedef struct PtrVec {
   void **items;
