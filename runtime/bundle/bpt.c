@@ -555,8 +555,9 @@ static bool fits(Reader *r, uint32_t count, size_t each, const char *what) {
                (unsigned long long)count * each, left);
 }
 
-/* Zeroed memory for n items of `size` bytes from the block list; NULL for n == 0. */
-static void *ralloc(Reader *r, size_t n, size_t size) {
+/* Memory for n items of `size` bytes from the block list, not cleared: for a copy that
+ * writes all of it (the code, the strings' text); NULL for n == 0. */
+static void *ralloc_raw(Reader *r, size_t n, size_t size) {
   if (r->failed || n == 0) return NULL;
   const size_t align = sizeof(max_align_t);
   if (n > (SIZE_MAX - align) / size) return rfail(r, "out of memory"), NULL;
@@ -578,7 +579,13 @@ static void *ralloc(Reader *r, size_t n, size_t size) {
   }
   void *p = (char *)blk + blk->used;
   blk->used += bytes;
-  memset(p, 0, bytes);
+  return p;
+}
+
+/* Zeroed memory for n items of `size` bytes from the block list; NULL for n == 0. */
+static void *ralloc(Reader *r, size_t n, size_t size) {
+  void *p = ralloc_raw(r, n, size);
+  if (p) memset(p, 0, n * size);
   return p;
 }
 
@@ -587,6 +594,16 @@ static void *ralloc(Reader *r, size_t n, size_t size) {
 static size_t utf8_bad(const uint8_t *s, size_t len) {
   size_t i = 0;
   while (i < len) {
+    /* Eight bytes at a step while none has its top bit set: a bundle's strings are
+     * mostly ASCII, and the reader checks every byte of them. */
+    if (len - i >= 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      if ((w & 0x8080808080808080u) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     unsigned c = s[i];
     size_t n;
     unsigned lo = 0x80, hi = 0xBF;
@@ -627,7 +644,7 @@ static void read_strings(Reader *r) {
   }
   b->strings = ralloc(r, n, sizeof *b->strings);
   /* All the text in one block: the bytes after the lengths, plus a NUL each. */
-  char *data = ralloc(r, r->end - r->pos - (size_t)4 * n + n, 1);
+  char *data = ralloc_raw(r, r->end - r->pos - (size_t)4 * n + n, 1);
   r->what1 = "string";
   for (uint32_t i = 0; i < n && !r->failed; i++) {
     r->index1 = i;
@@ -912,7 +929,7 @@ static void read_processes(Reader *r) {
 static void read_code(Reader *r) {
   BptBundle *b = r->b;
   size_t n = r->end - r->pos;
-  b->code = ralloc(r, n, 1);
+  b->code = ralloc_raw(r, n, 1);
   if (r->failed) return;
   if (n) memcpy(b->code, r->p + r->pos, n);
   r->pos += n;
