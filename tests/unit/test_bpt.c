@@ -1328,6 +1328,14 @@ static void c_depth(Builder *B) { /* if a { push 1 } then join with 0 or 1 value
   here(B, L);
   E(B, BPT_OP_END);
 }
+/* Both paths of a jump fail: the fall-through is checked first (the work list is a
+ * stack, and the verifier takes a fall-through at once), so its failure is the one. */
+static void c_first_failure(Builder *B) {
+  int L = lab(B);
+  E(B, BPT_OP_LOAD, M_A), E(B, BPT_OP_JUMP_IF_FALSE, L), E(B, BPT_OP_ADD);
+  here(B, L);
+  E(B, BPT_OP_POP), E(B, BPT_OP_END);
+}
 static void c_underflow(Builder *B) { E(B, BPT_OP_CONST, 0), E(B, BPT_OP_ADD), E(B, BPT_OP_END); }
 static void c_overflow(Builder *B) {
   for (int i = 0; i < BPT_STACK_MAX + 1; i++) E(B, BPT_OP_CONST, 0);
@@ -1598,6 +1606,7 @@ static const Case cases[] = {
     CODE_CASE(c_depth,
               "process `m`, pc 11: stack depth 0 from one path and 1 from another (via pc 8)"),
     CODE_CASE(c_underflow, "process `m`, pc 3: ADD needs 2 values, the stack has 1"),
+    CODE_CASE(c_first_failure, "process `m`, pc 8: ADD needs 2 values, the stack has 0"),
     CODE_CASE(c_overflow, "process `m`, pc 192: stack depth 65 exceeds 64"),
     CODE_CASE(c_step_stack, "process `m`, pc 12: STEP leaves 1 values on the stack; "
                             "a waiting instruction needs it empty"),
