@@ -12,6 +12,7 @@
  * The checks run in a fixed order and stop at the first problem, so one bundle always
  * gives the same message. */
 #include "bpt.h"
+#include "bpt_decode.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -646,7 +647,7 @@ static bool check_instructions(Verifier *v) {
   v->nwork = 0;
   for (uint32_t pc = 0; pc < p->code_size;) {
     BptInsn in;
-    if (!bpt_decode(v->code, p->code_size, pc, &in)) {
+    if (!bpt_decode_inline(v->code, p->code_size, pc, &in)) {
       if (v->code[pc] >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", v->code[pc]);
       return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)",
                    bpt_ops[v->code[pc]].name, p->code_size);
