@@ -88,38 +88,11 @@ typedef struct KeyMap {
   uint32_t cap, n;
 } KeyMap;
 
-/* Eight bytes at a time (a multiply and a rotate each), not one: the tables see every
- * string and constant of the program. Only the table's probing depends on it, never
- * the bundle's bytes (entries are numbered in the order they are first seen). */
-static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
-  uint64_t h = 0x9E3779B97F4A7C15u ^ n;
-  while (n >= 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
-    h = h << 29 | h >> 35;
-    p += 8, n -= 8;
-  }
-  uint64_t w = 0; /* the last 0..7 bytes: 4, 2 and 1 at a time, not one by one */
-  if (n & 4) {
-    uint32_t x;
-    memcpy(&x, p, 4);
-    w = x;
-    p += 4;
-  }
-  if (n & 2) {
-    uint16_t x;
-    memcpy(&x, p, 2);
-    w = w << 16 | x;
-    p += 2;
-  }
-  if (n & 1) w = w << 8 | *p;
-  h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
-  return (uint32_t)(h >> 32 ^ h);
-}
-
+/* The tables hash with util.h's bytes_hash, eight bytes a step. Only the table's
+ * probing depends on it, never the bundle's bytes (entries are numbered in the order
+ * they are first seen). */
 static KeyEntry *keymap_find(KeyMap *m, const uint8_t *key, uint32_t len) {
-  uint32_t mask = m->cap - 1, i = hash_bytes(key, len) & mask;
+  uint32_t mask = m->cap - 1, i = bytes_hash(key, len) & mask;
   while (m->slots[i].key &&
          (m->slots[i].len != len || memcmp(m->slots[i].key, key, len) != 0))
     i = (i + 1) & mask;

@@ -57,6 +57,38 @@ char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- hashing ---------------------------------------------------------------- */
+
+/* A hash of n bytes, eight at a time (a multiply and a rotate each), not one: the
+ * code generator's tables see every string and constant of the program, and
+ * ir_finish every node id. */
+static inline uint32_t bytes_hash(const uint8_t *p, uint32_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    h = h << 29 | h >> 35;
+    p += 8, n -= 8;
+  }
+  uint64_t w = 0; /* the last 0..7 bytes: 4, 2 and 1 at a time, not one by one */
+  if (n & 4) {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    w = x;
+    p += 4;
+  }
+  if (n & 2) {
+    uint16_t x;
+    memcpy(&x, p, 2);
+    w = w << 16 | x;
+    p += 2;
+  }
+  if (n & 1) w = w << 8 | *p;
+  h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
+  return (uint32_t)(h >> 32 ^ h);
+}
+
 /* ---- scratch ---------------------------------------------------------------- */
 
 /* Work arrays that live for one unit of work (a process) and are then all given back

@@ -422,8 +422,7 @@ static bool ids_repeat(const IrProc *p) {
   bool repeat = false;
   for (uint32_t i = 0; i < nn && !repeat; i++) {
     const char *id = ir_node_at(p, i)->id;
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const unsigned char *c = (const unsigned char *)id; *c; c++) h = (h ^ *c) * 16777619u;
+    uint32_t h = bytes_hash((const uint8_t *)id, (uint32_t)strlen(id));
     uint32_t at = h & (cap - 1);
     while (slots[at].id && !(slots[at].hash == h && strcmp(slots[at].id, id) == 0)) at = (at + 1) & (cap - 1);
     if (slots[at].id) repeat = true;
