@@ -88,38 +88,11 @@ typedef struct KeyMap {
   uint32_t cap, n;
 } KeyMap;
 
-/* Eight bytes at a time (a multiply and a rotate each), not one: the tables see every
- * string and constant of the program. Only the table's probing depends on it, never
- * the bundle's bytes (entries are numbered in the order they are first seen). */
-static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
-  uint64_t h = 0x9E3779B97F4A7C15u ^ n;
-  while (n >= 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
-    h = h << 29 | h >> 35;
-    p += 8, n -= 8;
-  }
-  uint64_t w = 0; /* the last 0..7 bytes: 4, 2 and 1 at a time, not one by one */
-  if (n & 4) {
-    uint32_t x;
-    memcpy(&x, p, 4);
-    w = x;
-    p += 4;
-  }
-  if (n & 2) {
-    uint16_t x;
-    memcpy(&x, p, 2);
-    w = w << 16 | x;
-    p += 2;
-  }
-  if (n & 1) w = w << 8 | *p;
-  h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
-  return (uint32_t)(h >> 32 ^ h);
-}
-
+/* The tables hash with util.h's bytes_hash, eight bytes a step. Only the table's
+ * probing depends on it, never the bundle's bytes (entries are numbered in the order
+ * they are first seen). */
 static KeyEntry *keymap_find(KeyMap *m, const uint8_t *key, uint32_t len) {
-  uint32_t mask = m->cap - 1, i = hash_bytes(key, len) & mask;
+  uint32_t mask = m->cap - 1, i = bytes_hash(key, len) & mask;
   while (m->slots[i].key &&
          (m->slots[i].len != len || memcmp(m->slots[i].key, key, len) != 0))
     i = (i + 1) & mask;
@@ -161,6 +134,11 @@ typedef struct Gen {
 
   ByteBuf code;
   ByteBuf scratch; /* a process's code: one buffer, grown once, used by every process */
+  /* A process's work arrays (per node, per edge), given back after each process, and
+   * its growing vectors (labels, fixups, work, deferred nodes, entries), kept with
+   * their room for the next process: 15 allocations and frees a process before. */
+  Scratch arrays;
+  struct PGenVectors *vectors;
   BptLine *lines;
   uint32_t nlines, lines_cap;
   BptNode *nodes;
@@ -294,6 +272,20 @@ typedef struct StepLabels {
   uint32_t *reminds;
   uint32_t *afters;
 } StepLabels;
+
+/* The vectors a PGen grows, kept from one process to the next (Gen.vectors). */
+typedef struct PGenVectors {
+  uint32_t *label_pc;
+  uint32_t labels_cap;
+  Fixup *fixups;
+  uint32_t fixups_cap;
+  Work *work;
+  uint32_t work_cap;
+  IrNode **deferred;
+  uint32_t deferred_cap;
+  IrNode **entries;
+  uint32_t entries_cap;
+} PGenVectors;
 
 typedef struct PGen {
   Gen *g;
@@ -825,12 +817,13 @@ static bool ready(const PGen *P, const IrNode *n) {
 static void index_process(PGen *P) {
   const IrProc *p = P->p;
   uint32_t nn = p->nodes.n, ne = p->edges.n;
-  P->need = xcalloc(nn + 1, sizeof *P->need);
-  P->have = xcalloc(nn + 1, sizeof *P->have);
-  P->back = xcalloc(nn + 1, sizeof *P->back);
-  P->arm_first = xcalloc(nn + 2, sizeof *P->arm_first);
-  P->arms = xcalloc(ne + 1, sizeof *P->arms);
-  P->else_of = xcalloc(nn + 1, sizeof *P->else_of);
+  Scratch *s = &P->g->arrays;
+  P->need = scratch_calloc(s, nn + 1, sizeof *P->need);
+  P->have = scratch_calloc(s, nn + 1, sizeof *P->have);
+  P->back = scratch_calloc(s, nn + 1, sizeof *P->back);
+  P->arm_first = scratch_calloc(s, nn + 2, sizeof *P->arm_first);
+  P->arms = scratch_calloc(s, ne + 1, sizeof *P->arms);
+  P->else_of = scratch_calloc(s, nn + 1, sizeof *P->else_of);
   for (uint32_t i = 0; i < ne; i++) {
     const IrEdge *e = ir_edge_at(p, i);
     if (forward_flow(e)) P->need[e->to->index]++;
@@ -1467,22 +1460,21 @@ static void trigger_of(PGen *P, BptProcess *bp) {
   bp->when_pc = t->when ? emit_fragment_when(P, t->when) : BPT_NO_PC;
 }
 
+/* The vectors go back to the Gen with their room; the work arrays are the Gen's
+ * scratch, reset by the next process. */
 static void free_pgen(PGen *P) {
   free(P->code.data);
-  free(P->label_pc);
-  free(P->fixups);
-  free(P->placed);
-  free(P->arrivals);
-  free(P->jumps_to);
-  free(P->need);
-  free(P->have);
-  free(P->back);
-  free(P->arms);
-  free(P->arm_first);
-  free(P->else_of);
-  free(P->work);
-  free(P->deferred);
-  free(P->entries);
+  *P->g->vectors = (PGenVectors){P->label_pc, P->labels_cap, P->fixups, P->fixups_cap,
+                                 P->work, P->work_cap, P->deferred, P->deferred_cap,
+                                 P->entries, P->entries_cap};
+}
+
+static void free_vectors(PGenVectors *v) {
+  free(v->label_pc);
+  free(v->fixups);
+  free(v->work);
+  free(v->deferred);
+  free(v->entries);
 }
 
 static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
@@ -1494,11 +1486,18 @@ static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
   P.first_node = g->nnodes;
   P.code = g->scratch;
   P.code.len = 0;
+  const PGenVectors *v = g->vectors;
+  P.label_pc = v->label_pc, P.labels_cap = v->labels_cap;
+  P.fixups = v->fixups, P.fixups_cap = v->fixups_cap;
+  P.work = v->work, P.work_cap = v->work_cap;
+  P.deferred = v->deferred, P.deferred_cap = v->deferred_cap;
+  P.entries = v->entries, P.entries_cap = v->entries_cap;
+  scratch_reset(&g->arrays);
   uint32_t nn = p->nodes.n;
   for (uint32_t i = 0; i < nn; i++) new_label(&P); /* label i is node i's */
-  P.placed = xcalloc(nn + 1, sizeof *P.placed);
-  P.arrivals = xcalloc(nn + 1, sizeof *P.arrivals);
-  P.jumps_to = xcalloc(nn + 1, sizeof *P.jumps_to);
+  P.placed = scratch_calloc(&g->arrays, nn + 1, sizeof *P.placed);
+  P.arrivals = scratch_calloc(&g->arrays, nn + 1, sizeof *P.arrivals);
+  P.jumps_to = scratch_calloc(&g->arrays, nn + 1, sizeof *P.jumps_to);
   index_process(&P);
   P.steps = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.steps);
   P.step_labels = arena_alloc(&g->arena, (p->nsteps + 1) * sizeof *P.step_labels);
@@ -1629,6 +1628,8 @@ static void reserve_strings(Gen *g) {
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
   Gen g;
   memset(&g, 0, sizeof g);
+  PGenVectors vectors = {0};
+  g.vectors = &vectors;
   g.ir = ir;
   g.err = err;
   arena_init(&g.arena);
@@ -1685,6 +1686,8 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   free(g.consts);
   free(g.code.data);
   free(g.scratch.data);
+  scratch_free(&g.arrays);
+  free_vectors(g.vectors);
   free(g.lines);
   free(g.nodes);
   free(g.edges);

@@ -96,6 +96,60 @@ void arena_reset(Arena *a) {
   a->next = start;
 }
 
+/* ---- scratch ---------------------------------------------------------------- */
+
+struct ScratchSpill {
+  ScratchSpill *next;
+  ArenaAlign data[];
+};
+
+void *scratch_alloc(Scratch *s, size_t n, size_t size) {
+  const size_t align = sizeof(ArenaAlign);
+  if (size && n > (SIZE_MAX - align) / size) out_of_memory();
+  size_t bytes = (n * size + align - 1) & ~(align - 1);
+  s->taken += bytes;
+  if (s->cap - s->used >= bytes) {
+    void *at = s->block + s->used;
+    s->used += bytes;
+    return at;
+  }
+  ScratchSpill *sp = xmalloc(sizeof *sp + bytes);
+  sp->next = s->spills;
+  s->spills = sp;
+  return sp->data;
+}
+
+void *scratch_calloc(Scratch *s, size_t n, size_t size) {
+  void *at = scratch_alloc(s, n, size);
+  memset(at, 0, n * size);
+  return at;
+}
+
+static void free_spills(Scratch *s) {
+  for (ScratchSpill *sp = s->spills; sp;) {
+    ScratchSpill *next = sp->next;
+    free(sp);
+    sp = next;
+  }
+  s->spills = NULL;
+}
+
+void scratch_reset(Scratch *s) {
+  free_spills(s);
+  if (s->taken > s->cap) {
+    free(s->block);
+    s->cap = s->taken;
+    s->block = xmalloc(s->cap);
+  }
+  s->used = s->taken = 0;
+}
+
+void scratch_free(Scratch *s) {
+  free_spills(s);
+  free(s->block);
+  *s = (Scratch){0};
+}
+
 /* Large blocks, where the kernel allows, are backed by huge pages: a large
  * input touches tens of megabytes of tree, and a page fault for each 4 KiB
  * of it was a fifth of the time of `bpc check`. On Linux such a block is

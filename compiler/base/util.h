@@ -57,6 +57,60 @@ char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- hashing ---------------------------------------------------------------- */
+
+/* A hash of n bytes, eight at a time (a multiply and a rotate each), not one: the
+ * code generator's tables see every string and constant of the program, and
+ * ir_finish every node id. */
+static inline uint32_t bytes_hash(const uint8_t *p, uint32_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    h = h << 29 | h >> 35;
+    p += 8, n -= 8;
+  }
+  uint64_t w = 0; /* the last 0..7 bytes: 4, 2 and 1 at a time, not one by one */
+  if (n & 4) {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    w = x;
+    p += 4;
+  }
+  if (n & 2) {
+    uint16_t x;
+    memcpy(&x, p, 2);
+    w = w << 16 | x;
+    p += 2;
+  }
+  if (n & 1) w = w << 8 | *p;
+  h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
+  return (uint32_t)(h >> 32 ^ h);
+}
+
+/* ---- scratch ---------------------------------------------------------------- */
+
+/* Work arrays that live for one unit of work (a process) and are then all given back
+ * at once, in one block that every unit reuses: no malloc and free per array. An
+ * array that does not fit is malloc'd on its own (a spill) until scratch_reset, which
+ * then grows the block to what the unit took, so the next unit of that size fits.
+ * Zero-initialize it ({0}). */
+typedef struct ScratchSpill ScratchSpill;
+typedef struct Scratch {
+  char *block;
+  size_t cap, used; /* used: bytes of the block taken since the last reset */
+  size_t taken;     /* bytes asked for since the last reset, spills included */
+  ScratchSpill *spills;
+} Scratch;
+
+/* n items of size bytes, aligned as ArenaAlign; valid until scratch_reset. */
+void *scratch_alloc(Scratch *s, size_t n, size_t size);
+/* As scratch_alloc, zeroed. */
+void *scratch_calloc(Scratch *s, size_t n, size_t size);
+void scratch_reset(Scratch *s);
+void scratch_free(Scratch *s);
+
 /* A growable array of pointers whose storage lives in an arena. */
 typedef struct PtrVec {
   void **items;

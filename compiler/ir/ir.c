@@ -221,8 +221,7 @@ IrProc *ir_proc(IrProgram *ir, const char *name) {
 
 IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, const char *id, uint32_t line,
                 uint32_t col) {
-  IrNode *n = arena_alloc(&ir->arena, sizeof *n);
-  memset(n, 0, sizeof *n);
+  IrNode *n = arena_alloc(&ir->arena, sizeof *n); /* zeroed: arena memory comes cleared */
   n->kind = kind;
   n->line = line;
   n->col = col;
@@ -244,8 +243,7 @@ IrNode *ir_node(IrProgram *ir, IrProc *p, IrNodeKind kind, const char *id, uint3
 
 IrEdge *ir_edge(IrProgram *ir, IrProc *p, IrNode *from, IrNode *to, IrEdgeKind kind,
                 const char *label) {
-  IrEdge *e = arena_alloc(&ir->arena, sizeof *e);
-  memset(e, 0, sizeof *e);
+  IrEdge *e = arena_alloc(&ir->arena, sizeof *e); /* zeroed: arena memory comes cleared */
   e->from = from;
   e->to = to;
   e->kind = kind;
@@ -305,8 +303,7 @@ IrInit *ir_var(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrE
 }
 
 IrExpr **ir_exprs(IrProgram *ir, uint32_t n) {
-  IrExpr **v = arena_alloc(&ir->arena, (n + 1) * sizeof *v);
-  memset(v, 0, (n + 1) * sizeof *v);
+  IrExpr **v = arena_alloc(&ir->arena, (n + 1) * sizeof *v); /* zeroed: arena memory comes cleared */
   return v;
 }
 
@@ -319,8 +316,7 @@ IrWho ir_who(IrProgram *ir, uint32_t n, IrExpr *const *who) {
 /* ---- expressions ------------------------------------------------------------------ */
 
 static IrExpr *expr_new(IrProgram *ir, IrExprKind kind, const Type *type) {
-  IrExpr *e = arena_alloc(&ir->arena, sizeof *e);
-  memset(e, 0, sizeof *e);
+  IrExpr *e = arena_alloc(&ir->arena, sizeof *e); /* zeroed: arena memory comes cleared */
   e->kind = kind;
   e->type = type;
   return e;

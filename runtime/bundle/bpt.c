@@ -6,6 +6,7 @@
  * length and count is checked against the bytes left before anything is allocated, and
  * every allocation goes through the caller's allocator into one block list (b->mem). */
 #include "bpt.h"
+#include "bpt_decode.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -555,8 +556,9 @@ static bool fits(Reader *r, uint32_t count, size_t each, const char *what) {
                (unsigned long long)count * each, left);
 }
 
-/* Zeroed memory for n items of `size` bytes from the block list; NULL for n == 0. */
-static void *ralloc(Reader *r, size_t n, size_t size) {
+/* Memory for n items of `size` bytes from the block list, not cleared: for a copy that
+ * writes all of it (the code, the strings' text); NULL for n == 0. */
+static void *ralloc_raw(Reader *r, size_t n, size_t size) {
   if (r->failed || n == 0) return NULL;
   const size_t align = sizeof(max_align_t);
   if (n > (SIZE_MAX - align) / size) return rfail(r, "out of memory"), NULL;
@@ -578,7 +580,13 @@ static void *ralloc(Reader *r, size_t n, size_t size) {
   }
   void *p = (char *)blk + blk->used;
   blk->used += bytes;
-  memset(p, 0, bytes);
+  return p;
+}
+
+/* Zeroed memory for n items of `size` bytes from the block list; NULL for n == 0. */
+static void *ralloc(Reader *r, size_t n, size_t size) {
+  void *p = ralloc_raw(r, n, size);
+  if (p) memset(p, 0, n * size);
   return p;
 }
 
@@ -587,6 +595,16 @@ static void *ralloc(Reader *r, size_t n, size_t size) {
 static size_t utf8_bad(const uint8_t *s, size_t len) {
   size_t i = 0;
   while (i < len) {
+    /* Eight bytes at a step while none has its top bit set: a bundle's strings are
+     * mostly ASCII, and the reader checks every byte of them. */
+    if (len - i >= 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      if ((w & 0x8080808080808080u) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     unsigned c = s[i];
     size_t n;
     unsigned lo = 0x80, hi = 0xBF;
@@ -627,7 +645,7 @@ static void read_strings(Reader *r) {
   }
   b->strings = ralloc(r, n, sizeof *b->strings);
   /* All the text in one block: the bytes after the lengths, plus a NUL each. */
-  char *data = ralloc(r, r->end - r->pos - (size_t)4 * n + n, 1);
+  char *data = ralloc_raw(r, r->end - r->pos - (size_t)4 * n + n, 1);
   r->what1 = "string";
   for (uint32_t i = 0; i < n && !r->failed; i++) {
     r->index1 = i;
@@ -912,7 +930,7 @@ static void read_processes(Reader *r) {
 static void read_code(Reader *r) {
   BptBundle *b = r->b;
   size_t n = r->end - r->pos;
-  b->code = ralloc(r, n, 1);
+  b->code = ralloc_raw(r, n, 1);
   if (r->failed) return;
   if (n) memcpy(b->code, r->p + r->pos, n);
   r->pos += n;
@@ -1153,67 +1171,13 @@ bool bpt_read_written(const uint8_t *bytes, size_t len, BptAllocFn alloc, void *
 
 /* ---- instructions -------------------------------------------------------------------- */
 
-/* Bytes of one operand letter of opcodes.def (J: its count byte; the jumps follow). */
-static uint32_t operand_width(char c) {
-  switch (c) {
-  case 'm':
-  case 'n':
-  case 'b':
-  case 'J': return 1;
-  case 'k':
-  case 's':
-  case 'r':
-  case 'f':
-  case 'g':
-  case 'a':
-  case 'p':
-  case 't':
-  case 'q': return 2;
-  case 'z':
-  case 'j': return 4;
-  default: return 0; /* a letter this decoder does not know */
-  }
-}
-
-static uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* from + rel as an absolute pc, or BPT_NO_PC when that is not a pc at all. */
-static uint32_t jump_target(uint32_t from, uint32_t rel) {
-  int64_t t = (int64_t)from + (rel <= INT32_MAX ? (int64_t)rel : -(int64_t)(uint32_t)~rel - 1);
-  return t < 0 || t >= (int64_t)BPT_NO_PC ? BPT_NO_PC : (uint32_t)t;
-}
-
 bool bpt_decode(const uint8_t *code, uint32_t size, uint32_t pc, BptInsn *insn) {
-  memset(insn, 0, sizeof *insn);
-  if (pc >= size || code[pc] >= BPT_OP_COUNT) return false;
-  insn->op = code[pc];
-  uint32_t at = pc + 1;
-  int jump = -1; /* which arg holds the relative jump until the size is known */
-  for (const char *c = bpt_ops[insn->op].operands; *c; c++) {
-    uint32_t w = operand_width(*c), v;
-    if (w == 0 || size - at < w || insn->nargs == 4) return false;
-    const uint8_t *q = code + at;
-    v = w == 1 ? q[0] : w == 2 ? (uint32_t)(q[0] | (unsigned)q[1] << 8) : le32(q);
-    at += w;
-    if (*c == 'j') jump = insn->nargs;
-    if (*c == 'J') {
-      if ((size - at) / 4 < v) return false;
-      insn->nbranches = (uint8_t)v;
-      insn->branch = code + at;
-      at += 4 * v;
-    }
-    insn->arg[insn->nargs++] = v;
-  }
-  insn->size = at - pc;
-  if (jump >= 0) insn->arg[jump] = jump_target(at, insn->arg[jump]);
-  return true;
+  return bpt_decode_inline(code, size, pc, insn);
 }
 
 uint32_t bpt_branch_target(const BptInsn *insn, uint32_t pc, uint8_t i) {
   if (i >= insn->nbranches || pc > UINT32_MAX - insn->size) return BPT_NO_PC;
-  return jump_target(pc + insn->size, le32(insn->branch + 4 * i));
+  return bpt_jump_target(pc + insn->size, bpt_le32(insn->branch + 4 * i));
 }
 
 /* What a STEP's `after` handlers add to its inputs: a delay each, a period and a count

@@ -12,6 +12,7 @@
  * The checks run in a fixed order and stop at the first problem, so one bundle always
  * gives the same message. */
 #include "bpt.h"
+#include "bpt_decode.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -646,7 +647,7 @@ static bool check_instructions(Verifier *v) {
   v->nwork = 0;
   for (uint32_t pc = 0; pc < p->code_size;) {
     BptInsn in;
-    if (!bpt_decode(v->code, p->code_size, pc, &in)) {
+    if (!bpt_decode_inline(v->code, p->code_size, pc, &in)) {
       if (v->code[pc] >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", v->code[pc]);
       return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)",
                    bpt_ops[v->code[pc]].name, p->code_size);
@@ -756,55 +757,63 @@ static bool seed_entries(Verifier *v) {
   return true;
 }
 
-/* The abstract interpretation of one instruction at pc with `depth` values below it. */
+/* The abstract interpretation of the instruction at pc with `depth` values below it, and
+ * of the ones after it while each is reached for the first time by falling through.
+ * Such a next instruction is taken at once rather than queued and popped again at
+ * once: the work list is a stack, so the order of the instructions, and with it the
+ * first failure, is the same. */
 static bool step_insn(Verifier *v, uint32_t pc) {
   const BptProcess *p = v->p;
-  unsigned depth = v->mark[pc] & ~IN_FRAGMENT;
-  bool fragment = (v->mark[pc] & IN_FRAGMENT) != 0;
-  BptInsn in;
-  int pops, pushes;
-  const BptOpInfo *info = &bpt_ops[v->code[pc]];
-  if (info->pops != BPT_VAR && !(info->flags & BPT_F_JUMP) && v->code[pc] != BPT_OP_FORK) {
-    /* Most instructions: no operand matters here, and check_instructions has decoded
-     * and checked them all (the size of one without a J operand is its opcode's). */
-    in.op = v->code[pc];
-    in.size = v->size[in.op];
-    in.nbranches = 0;
-    pops = info->pops;
-    pushes = info->pushes;
-  } else {
-    bpt_decode(v->code, p->code_size, pc, &in);
-    bpt_stack_effect(p, &in, &pops, &pushes);
+  for (;;) {
+    unsigned depth = v->mark[pc] & ~IN_FRAGMENT;
+    bool fragment = (v->mark[pc] & IN_FRAGMENT) != 0;
+    BptInsn in;
+    int pops, pushes;
+    const BptOpInfo *info = &bpt_ops[v->code[pc]];
+    if (info->pops != BPT_VAR && !(info->flags & BPT_F_JUMP) && v->code[pc] != BPT_OP_FORK) {
+      /* Most instructions: no operand matters here, and check_instructions has decoded
+       * and checked them all (the size of one without a J operand is its opcode's). */
+      in.op = v->code[pc];
+      in.size = v->size[in.op];
+      in.nbranches = 0;
+      pops = info->pops;
+      pushes = info->pushes;
+    } else {
+      bpt_decode(v->code, p->code_size, pc, &in);
+      bpt_stack_effect(p, &in, &pops, &pushes);
+    }
+    if (fragment && (info->flags & BPT_F_EFFECT))
+      return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
+    if (!fragment && (info->flags & BPT_F_RESULT))
+      return cfail(v, pc, "%s outside an expression fragment", info->name);
+    if ((unsigned)pops > depth)
+      return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
+    unsigned after = depth - (unsigned)pops + (unsigned)pushes;
+    if (after > BPT_STACK_MAX) return cfail(v, pc, "stack depth %u exceeds %d", after, BPT_STACK_MAX);
+    if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
+      return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
+                   info->name, depth - (unsigned)pops);
+    if (in.op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
+      return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
+    if (in.op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
+      return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
+    const char *j = info->flags & BPT_F_JUMP ? strchr(info->operands, 'j') : NULL;
+    if (j && !reach(v, in.arg[j - info->operands], after, fragment, pc)) return false;
+    for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
+      if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
+    if (info->flags & BPT_F_END) return true;
+    /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
+    if (in.op == BPT_OP_AND_ELSE || in.op == BPT_OP_OR_ELSE) after--;
+    uint32_t next = pc + in.size;
+    if (next >= p->code_size)
+      return cfail(v, pc,
+                   "%s falls off the end of the code (every path must end in an "
+                   "instruction that does not fall through)",
+                   info->name);
+    if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc);
+    v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
+    pc = next;
   }
-  if (fragment && (info->flags & BPT_F_EFFECT))
-    return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
-  if (!fragment && (info->flags & BPT_F_RESULT))
-    return cfail(v, pc, "%s outside an expression fragment", info->name);
-  if ((unsigned)pops > depth)
-    return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
-  unsigned after = depth - (unsigned)pops + (unsigned)pushes;
-  if (after > BPT_STACK_MAX) return cfail(v, pc, "stack depth %u exceeds %d", after, BPT_STACK_MAX);
-  if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
-    return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
-                 info->name, depth - (unsigned)pops);
-  if (in.op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
-    return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
-  if (in.op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
-    return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
-  const char *j = info->flags & BPT_F_JUMP ? strchr(info->operands, 'j') : NULL;
-  if (j && !reach(v, in.arg[j - info->operands], after, fragment, pc)) return false;
-  for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
-    if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
-  if (info->flags & BPT_F_END) return true;
-  /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
-  if (in.op == BPT_OP_AND_ELSE || in.op == BPT_OP_OR_ELSE) after--;
-  uint32_t next = pc + in.size;
-  if (next >= p->code_size)
-    return cfail(v, pc,
-                 "%s falls off the end of the code (every path must end in an "
-                 "instruction that does not fall through)",
-                 info->name);
-  return reach(v, next, after, fragment, pc);
 }
 
 static bool check_code(Verifier *v) {

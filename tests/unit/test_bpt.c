@@ -1179,6 +1179,13 @@ static void b_cut_section(uint8_t *b, size_t *n) { /* STRINGS loses its last byt
 static void r_utf8(Builder *B) { B->strings[3] = (BptString){"\xC0\xAF", 2}; } /* overlong */
 static void r_utf8_surrogate(Builder *B) { B->strings[3] = (BptString){"a\xED\xA0\x80", 4}; }
 static void r_utf8_cut(Builder *B) { B->strings[3] = (BptString){"ab\xE2\x82", 4}; }
+/* after and between the reader's 8-byte steps over ASCII */
+static void r_utf8_at_8(Builder *B) { B->strings[3] = (BptString){"abcdefgh\xE2\x82", 10}; }
+static void r_utf8_at_9(Builder *B) { B->strings[3] = (BptString){"abcdefghi\xFF", 10}; }
+static void r_utf8_at_15(Builder *B) { B->strings[3] = (BptString){"abcdefghijklmno\x80" "abcdefgh", 24}; }
+static void r_utf8_at_18(Builder *B) {
+  B->strings[3] = (BptString){"abcdefgh\xC3\xA9ijklmnop\xED\xA0\x80", 21};
+}
 static void r_string0(Builder *B) { B->strings[0] = (BptString){"x", 1}; }
 static void r_no_strings(Builder *B) { B->b.nstrings = 0; }
 /* rich's constants: 0..2 ints, 3 decimal, 4 bool, 5 date, 6 datetime, 7..8 durations,
@@ -1320,6 +1327,14 @@ static void c_depth(Builder *B) { /* if a { push 1 } then join with 0 or 1 value
   E(B, BPT_OP_LOAD, M_A), E(B, BPT_OP_JUMP_IF_FALSE, L), E(B, BPT_OP_CONST, 0);
   here(B, L);
   E(B, BPT_OP_END);
+}
+/* Both paths of a jump fail: the fall-through is checked first (the work list is a
+ * stack, and the verifier takes a fall-through at once), so its failure is the one. */
+static void c_first_failure(Builder *B) {
+  int L = lab(B);
+  E(B, BPT_OP_LOAD, M_A), E(B, BPT_OP_JUMP_IF_FALSE, L), E(B, BPT_OP_ADD);
+  here(B, L);
+  E(B, BPT_OP_POP), E(B, BPT_OP_END);
 }
 static void c_underflow(Builder *B) { E(B, BPT_OP_CONST, 0), E(B, BPT_OP_ADD), E(B, BPT_OP_END); }
 static void c_overflow(Builder *B) {
@@ -1465,6 +1480,10 @@ static const Case cases[] = {
     READ_CASE(r_utf8, "section STRINGS, string 3: not valid UTF-8 at byte 0"),
     READ_CASE(r_utf8_surrogate, "section STRINGS, string 3: not valid UTF-8 at byte 1"),
     READ_CASE(r_utf8_cut, "section STRINGS, string 3: not valid UTF-8 at byte 2"),
+    READ_CASE(r_utf8_at_8, "section STRINGS, string 3: not valid UTF-8 at byte 8"),
+    READ_CASE(r_utf8_at_9, "section STRINGS, string 3: not valid UTF-8 at byte 9"),
+    READ_CASE(r_utf8_at_15, "section STRINGS, string 3: not valid UTF-8 at byte 15"),
+    READ_CASE(r_utf8_at_18, "section STRINGS, string 3: not valid UTF-8 at byte 18"),
     READ_CASE(r_string0, "section STRINGS, string 0: string 0 must be \"\""),
     READ_CASE(r_no_strings, "section STRINGS: the string table is empty"),
     READ_CASE(r_list_forward,
@@ -1587,6 +1606,7 @@ static const Case cases[] = {
     CODE_CASE(c_depth,
               "process `m`, pc 11: stack depth 0 from one path and 1 from another (via pc 8)"),
     CODE_CASE(c_underflow, "process `m`, pc 3: ADD needs 2 values, the stack has 1"),
+    CODE_CASE(c_first_failure, "process `m`, pc 8: ADD needs 2 values, the stack has 0"),
     CODE_CASE(c_overflow, "process `m`, pc 192: stack depth 65 exceeds 64"),
     CODE_CASE(c_step_stack, "process `m`, pc 12: STEP leaves 1 values on the stack; "
                             "a waiting instruction needs it empty"),

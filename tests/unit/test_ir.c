@@ -875,6 +875,49 @@ static void test_ids_of_a_long_chain(void **state) {
   expect_refused(&B, "e", "two nodes have the id");
 }
 
+/* In process p of B's program: a chain of n LOG nodes from the start to an end; with
+ * `lost`, a LOG node of that id after them that nothing leads to. */
+static void chain_in(Build *B, IrProc *p, uint32_t n, const char *lost) {
+  B->p = p;
+  IrNode *prev = node(B, IR_START, NULL);
+  for (uint32_t i = 0; i < n; i++) {
+    IrNode *l = node(B, IR_LOG, NULL);
+    l->u.log.text = ir_expr_string(B->ir, "x", 1);
+    flow(B, prev, l);
+    prev = l;
+  }
+  flow(B, prev, node(B, IR_END, NULL));
+  if (!lost) return;
+  IrNode *l = log_node(B, lost);
+  flow(B, l, node(B, IR_END, NULL));
+}
+
+/* ir_finish takes every process's work arrays from one block that the processes
+ * reuse (and grows it after one that did not fit). A process checked in memory that
+ * an earlier one marked must still see its own graph: here the marks of two chains
+ * of 300 nodes (every node reached) are left where the third process, with a node
+ * nothing reaches, is checked; the fourth does not fit the block. */
+static void test_processes_reuse_the_work_arrays(void **state) {
+  (void)state;
+  Build B;
+  B.ir = ir_new("built.bpmn");
+  ir_reserve(B.ir, 0, 0, 4);
+  chain_in(&B, ir_proc(B.ir, "p1"), 300, NULL);
+  chain_in(&B, ir_proc(B.ir, "p2"), 300, NULL);
+  chain_in(&B, ir_proc(B.ir, "p3"), 40, "lost3");
+  chain_in(&B, ir_proc(B.ir, "p4"), 900, "lost4");
+  assert_false(ir_finish(B.ir));
+  /* each lost node and the end after it, in p3 and in p4 */
+  assert_int_equal(B.ir->nerrors, 4);
+  assert_string_equal(B.ir->errors[0].node, "lost3");
+  assert_string_equal(B.ir->errors[2].node, "lost4");
+  for (uint32_t i = 0; i < 4; i++) {
+    assert_string_equal(B.ir->errors[i].proc, i < 2 ? "p3" : "p4");
+    assert_non_null(strstr(B.ir->errors[i].message, "unreachable"));
+  }
+  ir_free(B.ir);
+}
+
 /* A document type and a host action, built by hand: the process calls the
  * action with a document field, stores the answer in the field and logs it.
  *   START -> ACTION price(amount) -> r -> ASSIGN amount = r -> LOG "total {amount}" -> END */
@@ -1111,6 +1154,7 @@ int main(void) {
       cmocka_unit_test(test_spawn_listener),
       cmocka_unit_test(test_refuses_two_starts),
       cmocka_unit_test(test_refuses_an_unreachable_node),
+      cmocka_unit_test(test_processes_reuse_the_work_arrays),
       cmocka_unit_test(test_refuses_a_join_fed_by_a_choice),
       cmocka_unit_test(test_refuses_a_lost_branch),
       cmocka_unit_test(test_refuses_branches_of_two_forks),

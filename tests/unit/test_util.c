@@ -25,6 +25,36 @@ static void expect_clean(const char *in, const char *want) {
 
 /* arena_reset keeps the newest block for the next allocations, zeroed again, and frees
  * the others (lowering resets its scratch arena after each process). */
+/* A scratch hands out aligned arrays from one block, spills what does not fit, and
+ * after a reset holds in its block all that the last unit took; scratch_calloc clears
+ * memory an earlier unit wrote. */
+static void test_scratch(void **state) {
+  (void)state;
+  Scratch s = {0};
+  uint8_t *a = scratch_alloc(&s, 3, 1); /* the block is empty: a spill */
+  memset(a, 0xAB, 3);
+  uint32_t *b = scratch_calloc(&s, 1000, sizeof *b);
+  for (uint32_t i = 0; i < 1000; i++) assert_int_equal(b[i], 0), b[i] = 0xFFFFFFFF;
+  assert_int_equal((uintptr_t)b % sizeof(ArenaAlign), 0);
+  scratch_reset(&s);
+  assert_true(s.cap >= 1003);
+  for (int round = 0; round < 3; round++) {
+    uint8_t *x = scratch_alloc(&s, 3, 1);
+    uint32_t *y = scratch_calloc(&s, 1000, sizeof *y);
+    assert_true((char *)x >= s.block && (char *)(y + 1000) <= s.block + s.cap); /* no spill */
+    assert_int_equal((uintptr_t)y % sizeof(ArenaAlign), 0);
+    for (uint32_t i = 0; i < 1000; i++) assert_int_equal(y[i], 0), y[i] = 0xFFFFFFFF;
+    scratch_reset(&s);
+  }
+  char *big = scratch_calloc(&s, 10000, 1); /* larger than the block: a spill, then grown */
+  assert_true(big < s.block || big >= s.block + s.cap);
+  for (int i = 0; i < 10000; i++) assert_int_equal(big[i], 0);
+  scratch_reset(&s);
+  assert_true(s.cap >= 10000);
+  scratch_free(&s);
+  assert_null(s.block);
+}
+
 static void test_arena_reset(void **state) {
   (void)state;
   Arena a;
@@ -157,6 +187,7 @@ int main(void) {
       cmocka_unit_test(test_out_abort),
       cmocka_unit_test(test_utf8_count),
       cmocka_unit_test(test_simple_formats),
+      cmocka_unit_test(test_scratch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
