@@ -932,11 +932,11 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       }
       r = list.u.l->items[at.u.i];
       rt_ref(r);
+      tx->s.slots[s + 1].u.i++; /* before the store: the verifier keeps the item out of s + 1 */
       const BptSlot *sl = &tx->p->slots[in->arg[1]];
       if (!fits_store(tx, r, sl->type, sl->kind, pc, "slot", in->arg[1])) return false;
       rt_unref(rt, tx->s.slots[in->arg[1]]);
       tx->s.slots[in->arg[1]] = r;
-      tx->s.slots[s + 1].u.i++;
       break;
     }
     case BPT_OP_STEP:

@@ -565,7 +565,12 @@ static bool check_pair_hidden(Verifier *v, uint32_t pc, const BptInsn *in, uint3
 /* A for loop's hidden state is two slots: the list in s, the position in s + 1. */
 static bool check_iter_slots(Verifier *v, uint32_t pc, const BptInsn *in) {
   if (in->op != BPT_OP_ITER_START && in->op != BPT_OP_ITER_NEXT) return true;
-  return check_pair_hidden(v, pc, in, in->arg[0]);
+  if (!check_pair_hidden(v, pc, in, in->arg[0])) return false;
+  /* The item goes to a slot of its own: into the position, it would be counted on as an
+   * int (a mutated ITER_NEXT moved a text's pointer by one byte: fuzz_bundle). */
+  if (in->op == BPT_OP_ITER_NEXT && (in->arg[1] == in->arg[0] || in->arg[1] == in->arg[0] + 1))
+    return cfail(v, pc, "ITER_NEXT puts the item into slot %u, which holds the loop's own state", in->arg[1]);
+  return true;
 }
 
 /* TRY g k s j: the codes it catches are a constant list of strings (empty: any code), and

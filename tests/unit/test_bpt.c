@@ -1439,6 +1439,12 @@ static void c_try_stack(Builder *B) {
 static void c_iter_declared(Builder *B) {
   E(B, BPT_OP_CONST, 0), E(B, BPT_OP_ITER_START, M_A), E(B, BPT_OP_END);
 }
+static void c_iter_item_in_state(Builder *B) { /* the item into the loop's position */
+  int L = lab(B);
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_ITER_START, M_IT);
+  here(B, L);
+  E(B, BPT_OP_ITER_NEXT, M_IT, M_IT + 1, L), E(B, BPT_OP_END);
+}
 static void c_try_declared(Builder *B) {
   int L = lab(B);
   uint16_t k = K_list(B, BPT_T_STRING, 1, (uint16_t[]){M_TITLE});
@@ -1598,6 +1604,7 @@ static const Case cases[] = {
     CODE_CASE(c_reassign, "process `m`, pc 0: REASSIGN with 3 values"),
     CODE_CASE(c_iter_slots, "process `m`, pc 3: ITER_START uses slots 4 and 5, but there are 5"),
     CODE_CASE(c_iter_declared, "process `m`, pc 3: ITER_START writes slot 0, which is not hidden"),
+    CODE_CASE(c_iter_item_in_state, "process `m`, pc 6: ITER_NEXT puts the item into slot 4, which holds the loop's own state"),
     CODE_CASE(c_try_declared, "process `m`, pc 0: TRY writes slot 2, which is not hidden"),
     CODE_CASE(c_jump_mid, "process `m`, pc 0: JUMP jumps to pc 1, inside an instruction"),
     CODE_CASE(c_jump_out, "process `m`, pc 0: JUMP jumps outside the code (5 bytes)"),
