@@ -224,7 +224,6 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k);
 /* Sorts a[0..n) by cmp (negative, 0, positive, as strcmp) in n log n, allocating nothing. */
 typedef int RtCompare(const void *ctx, uint32_t a, uint32_t b);
 void rt_sort(uint32_t *a, uint32_t n, RtCompare *cmp, const void *ctx);
-/* Makes the object of v immortal (a bundle's constant), with everything in it. */
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool rt_valid_utf8(const char *s, size_t len);
 /* Whether the len bytes at p (at most 16) are all ASCII: two loads that may overlap, of 8,
@@ -243,6 +242,7 @@ static inline bool rt_short_ascii(const char *p, size_t len) {
   }
   return ((a | b) & 0x8080808080808080u) == 0;
 }
+/* Makes the object of v immortal (a bundle's constant), with everything in it. */
 void rt_make_immortal(Value v);
 void rt_free_immortal(BpRuntime *rt, Value v);
 

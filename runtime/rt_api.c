@@ -582,13 +582,12 @@ static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
 
 _Static_assert(sizeof(BpDoc) % _Alignof(Value) == 0, "a document's fields follow it");
 
-/* A document of type dt with every field VOID: one allocation, the fields after it. */
-/* A document of type dt with every field VOID: one allocation, the fields after it, and
- * after them ROOM bytes (aligned for an instance) for the instance it is made for. */
 static size_t doc_bytes(uint16_t nfields) { /* the document and its fields, 16-byte aligned */
   return (sizeof(BpDoc) + rt_values_bytes(nfields) + 15u) & ~(size_t)15u;
 }
 
+/* A document of type dt with every field VOID: one allocation, the fields after it, and
+ * after them ROOM bytes (aligned for an instance) for the instance it is made for. */
 static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) {
   uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
   BpDoc *doc = rt_alloc(b->rt, doc_bytes(nfields) + room);

@@ -384,7 +384,6 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
   return true;
 }
 
-/* USERS n: the union of users and user lists, each person once, in order. */
 /* Whether LIST (users) is already what make_users would make of it alone: a few users
  * (RT_USERS_FEW), none unset, each once. */
 enum { RT_USERS_FEW = 16 };
@@ -399,6 +398,7 @@ static bool users_as_made(Value list) {
   return true;
 }
 
+/* USERS n: the union of users and user lists, each person once, in order. */
 static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
   /* `approve voters`: a list that is already each person once is the result itself
    * (lists are immutable: shared, counted). */
@@ -723,8 +723,6 @@ static bool not_allowed(Tx *tx, uint8_t op, uint32_t pc) {
                     tx->in_fragment ? "in an expression fragment" : "outside an expression fragment");
 }
 
-/* The event ran out of its step budget. In an advance that fired several timers the
- * cause is rather a timer that keeps re-arming itself than a loop. */
 /* A value the compiler's code stores where a type is declared (a slot, a document field)
  * has that type: unset (slots only), the declared type, or an empty list where a list
  * is declared -- the rule restore applies to a saved state (rt_save.c, fits_declared).
@@ -745,6 +743,8 @@ static inline bool fits_store(Tx *tx, Value x, uint8_t declared, int slot_kind, 
   return slot_kind == BPT_SLOT_HIDDEN || x.type == declared || misfit_store(tx, x, declared, slot_kind, pc, where, i);
 }
 
+/* The event ran out of its step budget. In an advance that fired several timers the
+ * cause is rather a timer that keeps re-arming itself than a loop. */
 static bool runaway(Tx *tx, uint32_t pc) {
   uint32_t budget = bp_runtime_step_budget(tx->rt);
   if (tx->advancing && (tx->fired > 1 || tx->budget_carried))

@@ -676,8 +676,6 @@ static uint32_t crc32c_bitwise(uint32_t crc, const uint8_t *p, size_t len) {
   return ~crc;
 }
 
-/* Every length from 0 to 300 at every alignment, and split anywhere: the same CRC as the
- * bit-by-bit one (every table entry is used: the bytes run through all 256 values). */
 /* Long inputs (16 KiB and more; on x86-64 they take the CPU's crc32 instruction where
  * there is one): the same CRC at every alignment, around the threshold, and split. */
 static void test_crc32c_long(void **state) {
@@ -702,6 +700,8 @@ static void test_crc32c_long(void **state) {
   free(buf);
 }
 
+/* Every length from 0 to 300 at every alignment, and split anywhere: the same CRC as the
+ * bit-by-bit one (every table entry is used: the bytes run through all 256 values). */
 static void test_crc32c_slices(void **state) {
   (void)state;
   uint8_t buf[320];

@@ -81,6 +81,37 @@ static void world_open_ex(World *w, const char *sample, bool quiet) {
 
 static void world_open(World *w, const char *sample) { world_open_ex(w, sample, false); }
 
+/* Writes text to path (a program a test makes). */
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  assert_true(fputs(text, f) >= 0);
+  assert_int_equal(fclose(f), 0);
+}
+
+/* A world over the program text, compiled from path, which is removed after. */
+static void world_open_text(World *w, const char *path, const char *text) {
+  write_text(path, text);
+  world_open(w, path);
+  remove(path);
+}
+
+/* The bundle of the program text, compiled from path, which is removed after. */
+static uint8_t *compile_program(const char *path, const char *text, size_t *len) {
+  write_text(path, text);
+  uint8_t *bytes = compile_file(path, len);
+  remove(path);
+  return bytes;
+}
+
+/* A runtime on heap with the given step budget, and the bundle loaded into it. */
+static void open_budget(Heap *heap, uint32_t budget, const uint8_t *bytes, size_t len, BpRuntime **rt, BpBundle **b) {
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = heap, .step_budget = budget};
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(*rt, bytes, len, b, &err), BP_OK);
+}
+
 static void world_close(World *w) {
   bp_bundle_free(w->b);
   bp_runtime_free(w->rt);
@@ -521,8 +552,6 @@ static void test_save_size_and_round_trip(void **state) {
   world_close(&w);
 }
 
-/* Saved bytes changed in every byte, cut at every length, and with the checksum fixed
- * so the deeper checks run: refused or restored, never a crash (run under ASan). */
 /* The saved state (version 4): magic, version, u32 bundle checksum, the payload, then a
  * CRC-32C of everything before it in the last 4 bytes. */
 enum { STATE_HEADER = 7 };
@@ -531,6 +560,8 @@ static void reseal(uint8_t *b, size_t len) {
   for (int i = 0; i < 4; i++) b[len - 4 + i] = (uint8_t)(crc >> (8 * i));
 }
 
+/* Saved bytes changed in every byte, cut at every length, and with the checksum fixed
+ * so the deeper checks run: refused or restored, never a crash (run under ASan). */
 static void test_damaged_saves(void **state) {
   (void)state;
   World w;
@@ -1164,9 +1195,6 @@ static void test_save_time_units(void **state) {
   world_close(&w);
 }
 
-/* A text of a saved state is checked for UTF-8 on a short path for up to 16 bytes of
- * ASCII: a title of every length from 1 to 20 with a byte 0xFF (never UTF-8) at each of
- * its places is refused, and with a two-byte letter there (é) restores. */
 /* A host's texts of up to 16 bytes are checked as ASCII by two loads (rt_short_ascii)
  * before rt_valid_utf8: a byte 0xFF at any place of a text of 1 to 20 bytes is refused,
  * a two-byte letter there is taken, and a text the loads pass is the same text. */
@@ -1197,6 +1225,9 @@ static void test_host_texts_checked(void **state) {
   world_close(&w);
 }
 
+/* A text of a saved state is checked for UTF-8 on a short path for up to 16 bytes of
+ * ASCII: a title of every length from 1 to 20 with a byte 0xFF (never UTF-8) at each of
+ * its places is refused, and with a two-byte letter there (é) restores. */
 static void test_restore_texts_checked(void **state) {
   (void)state;
   World w;
@@ -1251,12 +1282,8 @@ static void test_save_past_the_plan(void **state) {
   for (int i = 0; i < 70; i++) n += (size_t)snprintf(src + n, sizeof src - n, "  var v%d: int = %d\n", i, i % 3 ? i : 0);
   n += (size_t)snprintf(src + n, sizeof src - n, "  f66 = 7\n  f3 = 4\n  task u \"T\"\n  f69 = v68 + f66\n}\n");
   assert_true(n < sizeof src);
-  FILE *f = fopen("build-past-plan.bp", "w");
-  fputs(src, f);
-  fclose(f);
   World w;
-  world_open(&w, "build-past-plan.bp");
-  remove("build-past-plan.bp");
+  world_open_text(&w, "build-past-plan.bp", src);
   BpArg args[] = {arg("u", bp_user("u"))};
   BpInstance *inst;
   BpError err;
@@ -1294,12 +1321,8 @@ static const char after_src[] = "process nag {\n  param a: user\n  param period:
 
 static void test_after_runaway(void **state) {
   (void)state;
-  FILE *f = fopen("build-after.bp", "w");
-  fputs(after_src, f);
-  fclose(f);
   World w;
-  world_open(&w, "build-after.bp");
-  remove("build-after.bp");
+  world_open_text(&w, "build-after.bp", after_src);
   BpInstance *inst;
   BpError err;
   BpArg args[] = {arg("a", bp_user("ann")), arg("period", (BpValue){.type = BP_T_DURATION, .i = 60})};
@@ -1486,12 +1509,8 @@ static const char runaway_src[] = "process spin {\n  var n: int = 0\n  loop {\n 
 
 static void test_runaway_fails(void **state) {
   (void)state;
-  FILE *f = fopen("build-runaway.bp", "w");
-  fputs(runaway_src, f);
-  fclose(f);
   World w;
-  world_open(&w, "build-runaway.bp");
-  remove("build-runaway.bp");
+  world_open_text(&w, "build-runaway.bp", runaway_src);
   BpInstance *inst;
   BpError err;
   assert_int_equal(bp_start(w.b, "spin", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
@@ -1516,21 +1535,15 @@ static const char budget_src[] =
 
 static void test_budget_runs_out_on_its_instruction(void **state) {
   (void)state;
-  FILE *f = fopen("build-budget.bp", "w");
-  fputs(budget_src, f);
-  fclose(f);
   size_t len;
-  uint8_t *bytes = compile_file("build-budget.bp", &len);
-  remove("build-budget.bp");
+  uint8_t *bytes = compile_program("build-budget.bp", budget_src, &len);
   for (uint32_t budget = 1; budget <= 120; budget++) {
     Heap heap = {0};
-    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .step_budget = budget};
     BpRuntime *rt;
     BpBundle *b;
     BpInstance *inst;
     BpError err;
-    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
-    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    open_budget(&heap, budget, bytes, len, &rt, &b);
     assert_int_equal(bp_start(b, "spin", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
     assert_int_equal(bp_instance_status(inst), BP_FAILED);
     int64_t n = budget >= 8 ? (budget - 8) / 10 + 1 : 0, t = budget >= 13 ? (budget - 13) / 10 + 1 : 0;
@@ -1579,21 +1592,15 @@ static const char field_loop_src[] = "document D {\n  flag: bool\n  size: int\n}
 
 static void test_field_loop_budget(void **state) {
   (void)state;
-  FILE *f = fopen("build-fieldloop.bp", "w");
-  fputs(field_loop_src, f);
-  fclose(f);
   size_t len;
-  uint8_t *bytes = compile_file("build-fieldloop.bp", &len);
-  remove("build-fieldloop.bp");
+  uint8_t *bytes = compile_program("build-fieldloop.bp", field_loop_src, &len);
   for (uint32_t budget = 1; budget <= 90; budget++) {
     Heap heap = {0};
-    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .step_budget = budget};
     BpRuntime *rt;
     BpBundle *b;
     BpInstance *inst;
     BpError err;
-    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
-    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    open_budget(&heap, budget, bytes, len, &rt, &b);
     BpArg size = arg("size", bp_int(2));
     assert_int_equal(bp_start(b, "fieldloop", NULL, &size, 1, NULL, &inst, &err), BP_OK);
     assert_int_equal(bp_instance_status(inst), BP_FAILED);
@@ -1622,12 +1629,8 @@ static void test_field_loop_budget(void **state) {
 
 static void test_fused_instructions_fall_back(void **state) {
   (void)state;
-  FILE *f = fopen("build-fused.bp", "w");
-  fputs(fused_src, f);
-  fclose(f);
   World w;
-  world_open(&w, "build-fused.bp");
-  remove("build-fused.bp");
+  world_open_text(&w, "build-fused.bp", fused_src);
   BpInstance *inst;
   BpError err;
   assert_int_equal(bp_start(w.b, "div0", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
