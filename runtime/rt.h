@@ -261,6 +261,22 @@ static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
   if (x->len != y->len) return false;
   return x->len == 0 || (x->s[x->len - 1] == y->s[x->len - 1] && memcmp(x->s, y->s, x->len) == 0);
 }
+/* strcmp(a, b) == 0 without a call, for short names (of fields, parameters, people) that
+ * mostly differ in their first bytes. */
+static inline bool rt_name_equal(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+/* Whether the users of L are each there once, for a few of them (RT_USERS_FEW; more are
+ * left to the general path): every pair compared. */
+enum { RT_USERS_FEW = 16 };
+static inline bool rt_users_once(const RtList *l) {
+  if (l->n > RT_USERS_FEW) return false;
+  for (uint32_t i = 1; i < l->n; i++)
+    for (uint32_t j = 0; j < i; j++)
+      if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
+  return true;
+}
 /* Converts v to type want where the language does it implicitly (int -> decimal,
  * user -> users, [] -> any list), or checks that it is already of that type. The
  * result holds its own reference. RT_ERROR: the types do not fit. */

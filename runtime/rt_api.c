@@ -492,18 +492,11 @@ bool rt_process_by_name(const BpBundle *b, const char *name, uint16_t *out) {
   return false;
 }
 
-/* strcmp(a, b) == 0 for the short names of fields, without a call: most differ in their
- * first byte. */
-static bool same_name(const char *a, const char *b) {
-  while (*a && *a == *b) a++, b++;
-  return *a == *b;
-}
-
 bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16_t *field) {
   if (doctype == BPT_NONE16 || doctype >= b->b.ndoctypes || !name) return false;
   const BptDoctype *d = &b->b.doctypes[doctype];
   for (uint32_t i = 0; i < d->nfields; i++) {
-    if (same_name(rt_string(b, d->fields[i].name), name)) {
+    if (rt_name_equal(rt_string(b, d->fields[i].name), name)) {
       *field = (uint16_t)i;
       return true;
     }
@@ -815,7 +808,7 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
 bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err) {
   const char *name = a->name;
   uint16_t k = 0;
-  while (k < p->nparams && (!name || !same_name(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
+  while (k < p->nparams && (!name || !rt_name_equal(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
   if (k == p->nparams) return false;
   RtErr e;
   RT_ERR_NONE(e);

@@ -43,13 +43,6 @@ void rt_people_index(BpRuntime *rt, RtStep *st) {
   st->index_cap = cap;
 }
 
-/* strcmp(a, b) == 0 without a call, for the few people of a step searched in turn: user
- * names are short. */
-static bool same_user(const char *a, const char *b) {
-  while (*a && *a == *b) a++, b++;
-  return *a == *b;
-}
-
 /* The person of st named USER (as strcmp compares: up to a NUL in the name) with the
  * oldest open item, or -1. */
 static int64_t open_person(const RtStep *st, const char *user) {
@@ -58,7 +51,7 @@ static int64_t open_person(const RtStep *st, const char *user) {
   if (!st->index) {
     for (uint32_t k = 0; k < st->people.n; k++) {
       const RtPerson *p = RT_AT(st->people, RtPerson, k);
-      if (p->item && (!best_item || p->item < best_item) && same_user(p->user.u.s->s, user))
+      if (p->item && (!best_item || p->item < best_item) && rt_name_equal(p->user.u.s->s, user))
         best = k, best_item = p->item;
     }
     return best;
@@ -203,17 +196,6 @@ static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
   return tx->err.code == RT_OK;
 }
 
-/* Whether the users of WHO are each there once, for a few of them (a list made by USERS
- * is; a crafted bundle's need not be): then they are a new step's people as they are. */
-static bool people_distinct(Value who) {
-  const RtList *l = who.u.l;
-  if (l->n > 16) return false;
-  for (uint32_t i = 1; i < l->n; i++)
-    for (uint32_t j = 0; j < i; j++)
-      if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
-  return true;
-}
-
 /* The people of a step that has none yet, from WHO (users, each once, a few). */
 static bool add_people_new(Tx *tx, RtStep *st, Value who) {
   for (uint32_t i = 0; i < who.u.l->n; i++) {
@@ -235,7 +217,9 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   if (!rt_people_own(tx, st)) return false;
   rt_people_index_free(tx->rt, st); /* made again once everyone is in */
   uint32_t before = st->people.n, n = who.u.l->n;
-  if (before == 0 && people_distinct(who)) return add_people_new(tx, st, who);
+  /* Users each once (a list made by USERS is; a crafted bundle's need not be) are a new
+   * step's people as they are. */
+  if (before == 0 && rt_users_once(who.u.l)) return add_people_new(tx, st, who);
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   Value all;

@@ -386,16 +386,12 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
 
 /* Whether LIST (users) is already what make_users would make of it alone: a few users
  * (RT_USERS_FEW), none unset, each once. */
-enum { RT_USERS_FEW = 16 };
 static bool users_as_made(Value list) {
   const RtList *l = list.u.l;
   if (list.type != BPT_T_USERS || l->n > RT_USERS_FEW) return false;
-  for (uint32_t i = 0; i < l->n; i++) {
+  for (uint32_t i = 0; i < l->n; i++)
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
-    for (uint32_t j = 0; j < i; j++)
-      if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
-  }
-  return true;
+  return rt_users_once(l);
 }
 
 /* USERS n: the union of users and user lists, each person once, in order. */
