@@ -18,7 +18,11 @@
  *
  * A run prints `run N WALL_US CPU_US CALLS`: the units of work done, wall time and this
  * process's CPU time (user + system) in microseconds, and the calls of the host's
- * allocator the runtime made (allocations, reallocations and frees together). One warm-up run comes first. The
+ * allocator the runtime made (allocations, reallocations and frees together). A run
+ * repeats its batch (N instances alive at once, or one loop of ITER iterations) until it
+ * has taken at least MIN_RUN_US of CPU time, and counts every unit of every batch: a
+ * batch of 500 approvals takes about a millisecond, too short to time alone on a shared
+ * machine. One warm-up run comes first. The
  * host has opened/withdrawn/notify callbacks that count (a host must see its work items)
  * and no journal callback. Exit status 1 when the runtime refuses something: a measure
  * that did not do its work is no figure. */
@@ -255,6 +259,8 @@ static int run_exec(size_t runs, char **argv) {
   return 0;
 }
 
+enum { MIN_RUN_US = 100000 }; /* the least CPU time of a measured run */
+
 static size_t arg_size(const char *s) {
   char *end;
   unsigned long long v = strtoull(s, &end, 10);
@@ -311,10 +317,14 @@ int main(int argc, char **argv) {
   run(&b, n); /* warm-up */
   for (size_t r = 0; r < runs; r++) {
     unsigned long long calls = heap_calls;
-    int64_t w0 = usec(CLOCK_MONOTONIC), c0 = usec(CLOCK_PROCESS_CPUTIME_ID);
-    run(&b, n);
-    int64_t c1 = usec(CLOCK_PROCESS_CPUTIME_ID), w1 = usec(CLOCK_MONOTONIC);
-    printf("run %zu %lld %lld %llu\n", n, (long long)(w1 - w0), (long long)(c1 - c0), heap_calls - calls);
+    int64_t w0 = usec(CLOCK_MONOTONIC), c0 = usec(CLOCK_PROCESS_CPUTIME_ID), c1;
+    size_t units = 0;
+    do {
+      run(&b, n);
+      units += n;
+    } while ((c1 = usec(CLOCK_PROCESS_CPUTIME_ID)) - c0 < MIN_RUN_US);
+    int64_t w1 = usec(CLOCK_MONOTONIC);
+    printf("run %zu %lld %lld %llu\n", units, (long long)(w1 - w0), (long long)(c1 - c0), heap_calls - calls);
     fflush(stdout);
   }
   if (saved) bp_free(b.rt, saved, saved_len);

@@ -6,7 +6,8 @@
 # Each measure runs at three sizes (1×, 10×, 100× of its input) and prints how its cost
 # grows (×10 and ×100 are linear). Figures are medians of RUNS runs (default 3), after one
 # warm-up run, by CPU time (user + system) of the measured process: the machine is shared,
-# and CPU time is the steadier figure; wall time is shown beside where it differs.
+# and CPU time is the steadier figure; wall time is shown beside where it differs. An
+# in-process run (bpbench) repeats its batch until it has taken 0.1 s of CPU time.
 #
 #   instances  two-stage approval (samples/two_stage_approval.bp): start, the expert
 #              approves, the one voter approves; instances/s in-process (bench/bpbench
@@ -97,6 +98,12 @@ median_rate() {
                                                                  if (w[j] < w[i]) { t = w[i]; w[i] = w[j]; w[j] = t } }
           m = int((n + 1) / 2); printf "%.6g %.6g\n", c[m], w[m] }' "$1"
 }
+# batch_us FILE SIZE — the median over runs of the CPU µs a unit took, times SIZE: what one
+# batch of SIZE units cost (bpbench repeats a batch until a run takes 0.1 s).
+batch_us() {
+  awk -v s="$2" '$1 == "run" { v[++n] = ($2 > 0) ? $4 / $2 * s : 0 } END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    print n ? v[int((n + 1) / 2)] : 0 }' "$1"
+}
 # median_us FILE — the median CPU µs of the runs.
 median_us() {
   awk '$1 == "run" { v[++n] = $4 } END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
@@ -134,10 +141,10 @@ section "instances: two-stage approval, start + expert approves + 1 voter approv
 set --
 for n in 500 5000 50000; do
   "$BB" instances "$TMP/tsa.bpt" "$n" "$RUNS" >"$TMP/inst$n" || exit 1
-  set -- "$@" "$(median_us "$TMP/inst$n")"
+  set -- "$@" "$(batch_us "$TMP/inst$n" "$n")"
   echo "  bpc (in-process, libbprt): $n alive at once: $(fmt "$(median_rate "$TMP/inst$n" 1 | cut -d' ' -f1)") instances/s"
 done
-echo "  $(growth "$1" "$(($2 / 1))" "$3")"
+echo "  $(growth "$1" "$2" "$3")"
 ours=$(median_rate "$TMP/inst500" 1 | cut -d' ' -f1)
 peer=0
 if [ "$have_node" -eq 1 ]; then
@@ -196,7 +203,7 @@ section "restore: restore + the expert approves + save"
 set --
 for v in 1 10 100; do
   "$BB" restore "$TMP/tsa.bpt" "$v" 5000 "$RUNS" >"$TMP/rest$v" || exit 1
-  set -- "$@" "$(median_us "$TMP/rest$v")"
+  set -- "$@" "$(batch_us "$TMP/rest$v" 5000)"
   r=$(median_rate "$TMP/rest$v" 1 | cut -d' ' -f1)
   echo "  bpc: $v voters: $(fmt "$r")/s ($(awk -v r="$r" 'BEGIN { printf "%.2f", (r > 0) ? 1e6 / r : 0 }') µs each)"
 done
@@ -298,7 +305,7 @@ echo "  bpc: $per bytecode instructions an iteration ($BPC disasm)"
 set --
 for it in 30000 300000 3000000; do
   "$BB" dispatch "$TMP/loop.bpt" "$it" "$RUNS" >"$TMP/disp$it" || exit 1
-  set -- "$@" "$(median_us "$TMP/disp$it")"
+  set -- "$@" "$(batch_us "$TMP/disp$it" "$it")"
   r=$(median_rate "$TMP/disp$it" "$per" | cut -d' ' -f1)
   echo "  bpc: $it iterations: $(fmt "$r") instructions/s"
   eval "disp$it=$r"
