@@ -129,6 +129,18 @@ ratio() { # NAME OURS PEER DETAIL TARGET
     if (a > 0 && b > 0) { x = a / b; f = (x >= 100) ? "ratio %s %.0f  (%s; target: %s)\n" : "ratio %s %.2f  (%s; target: %s)\n"; printf f, n, x, d, t }
     else printf "ratio %s skipped  (%s; target: %s)\n", n, d, t }'
 }
+# engine KIND BPMN — sets peer to bpmn-engine's median rate of KIND (bench/peers/engine_bench.js,
+# 20 a run) on the model BPMN; 0, and a line saying why, when it cannot run.
+engine() {
+  peer=0
+  [ "$have_node" -eq 1 ] || return 1
+  if node bench/peers/engine_bench.js "$1" "$2" 20 "$RUNS" >"$TMP/peer.$1" 2>"$TMP/peer.err"; then
+    peer=$(median_rate "$TMP/peer.$1" 1 | cut -d' ' -f1)
+  else
+    echo "  bpmn-engine: failed: $(head -n 2 "$TMP/peer.err")"
+    return 1
+  fi
+}
 RATIOS=$TMP/ratios
 : >"$RATIOS"
 
@@ -146,13 +158,7 @@ for n in 500 5000 50000; do
 done
 echo "  $(growth "$1" "$2" "$3")"
 ours=$(median_rate "$TMP/inst500" 1 | cut -d' ' -f1)
-peer=0
-if [ "$have_node" -eq 1 ]; then
-  if node bench/peers/engine_bench.js instances "$TMP/tsa.bpmn" 20 "$RUNS" >"$TMP/peer.inst" 2>"$TMP/peer.err"; then
-    peer=$(median_rate "$TMP/peer.inst" 1 | cut -d' ' -f1)
-    echo "  bpmn-engine: $(fmt "$peer") instances/s (20 a run)"
-  else echo "  bpmn-engine: failed: $(head -n 2 "$TMP/peer.err")"; fi
-fi
+engine instances "$TMP/tsa.bpmn" && echo "  bpmn-engine: $(fmt "$peer") instances/s (20 a run)"
 ratio instances "$ours" "$peer" "bpc $(fmt "$ours")/s (500 alive), bpmn-engine $(fmt "$peer")/s" ">= 1,000,000/s on one core, >= 5,000x" >>"$RATIOS"
 tail -n 1 "$RATIOS"
 
@@ -168,13 +174,7 @@ done
 # cost per instance: 1 / rate
 echo "  $(awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { if (b > 0 && c > 0) printf "cost of an instance ×%.1f at 10× the voters, ×%.1f at 100× (linear: ×10, ×100)", a / b, a / c }')"
 ours=$1
-peer=0
-if [ "$have_node" -eq 1 ]; then
-  if node bench/peers/engine_bench.js vote "$TMP/vote.bpmn" 20 "$RUNS" >"$TMP/peer.vote" 2>"$TMP/peer.err"; then
-    peer=$(median_rate "$TMP/peer.vote" 1 | cut -d' ' -f1)
-    echo "  bpmn-engine: 3 voters: $(fmt "$peer") instances/s"
-  else echo "  bpmn-engine: failed: $(head -n 2 "$TMP/peer.err")"; fi
-fi
+engine vote "$TMP/vote.bpmn" && echo "  bpmn-engine: 3 voters: $(fmt "$peer") instances/s"
 ratio vote "$ours" "$peer" "bpc $(fmt "$ours")/s, bpmn-engine $(fmt "$peer")/s, 3 voters" ">= 700,000/s" >>"$RATIOS"
 tail -n 1 "$RATIOS"
 
@@ -209,13 +209,7 @@ for v in 1 10 100; do
 done
 echo "  $(growth "$1" "$2" "$3") (the input: the voters in the state)"
 ours=$(median_rate "$TMP/rest1" 1 | cut -d' ' -f1)
-peer=0
-if [ "$have_node" -eq 1 ]; then
-  if node bench/peers/engine_bench.js restore "$TMP/tsa.bpmn" 20 "$RUNS" >"$TMP/peer.rest" 2>"$TMP/peer.err"; then
-    peer=$(median_rate "$TMP/peer.rest" 1 | cut -d' ' -f1)
-    echo "  bpmn-engine: recover + resume + signal + getState: $(fmt "$peer")/s"
-  else echo "  bpmn-engine: failed: $(head -n 2 "$TMP/peer.err")"; fi
-fi
+engine restore "$TMP/tsa.bpmn" && echo "  bpmn-engine: recover + resume + signal + getState: $(fmt "$peer")/s"
 ratio restore "$ours" "$peer" "bpc $(fmt "$ours")/s, bpmn-engine $(fmt "$peer")/s" "<= 0.5 µs (2,000,000/s)" >>"$RATIOS"
 tail -n 1 "$RATIOS"
 
