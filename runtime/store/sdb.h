@@ -25,6 +25,8 @@
 #ifndef SDB_H
 #define SDB_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,6 +105,26 @@ typedef struct SdbDriver {
 
 extern const SdbDriver sdb_sqlite;
 extern const SdbDriver sdb_postgres;
+
+/* A library a driver loads when its first database is opened (sdb_lib_load), not when
+ * the program starts: bprun's other commands never use it, and loading it with its
+ * dependencies cost a start-up of every bprun run (docs/performance-log.md). The driver
+ * keeps a pointer for each function it calls; resolve takes them from the library's
+ * handle (dlsym) and answers the name of the first one missing, or NULL. */
+typedef struct SdbLib {
+  const char *engine;  /* the messages' first word: "postgresql" */
+  const char *soname;  /* the name the linker would have recorded: "libpq.so.5" */
+  const char *needs;   /* what to install: "libpq (libpq.so.5, Debian's libpq5)" */
+  const char *newer;   /* what a missing function asks for: "libpq" */
+  const char *(*resolve)(void *handle);
+  bool loaded; /* once loaded, for good; a failure (out of memory too) is tried again next time */
+  char why[300];
+  pthread_mutex_t lock;
+} SdbLib;
+#define SDB_LIB(engine, soname, needs, newer, resolve) \
+  { engine, soname, needs, newer, resolve, false, "", PTHREAD_MUTEX_INITIALIZER }
+/* Loads lib once (any thread); false with *message (malloc'd, to free) saying why not. */
+bool sdb_lib_load(SdbLib *lib, char **message);
 
 /* The driver for a target: postgresql:// and postgres:// → sdb_postgres, anything else
  * (a file name, or sqlite:FILE with the prefix removed by the caller) → sdb_sqlite. */

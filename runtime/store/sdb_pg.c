@@ -26,11 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* libpq is loaded when the first PostgreSQL store is opened (pg_load), not when the
- * program starts: bprun's other commands never use it, and loading it with its
- * dependencies (Kerberos, LDAP, GnuTLS …: two dozen libraries) cost a start-up of every
- * bprun run (docs/performance.md). Each function of it this driver calls is one pointer
- * of `pg_lib`, and the names below stand for them. */
+/* The functions of libpq.so.5 this driver calls, each one pointer of `pg_lib` (loaded by
+ * pg_load with sdb_lib_load); the names below stand for them. */
 #define PG_FUNCS(X) \
   X(PQclear) \
   X(PQcmdStatus) \
@@ -62,42 +59,17 @@ static struct {
 #define PG_FIELD(f) __typeof__(f) *f;
   PG_FUNCS(PG_FIELD)
 #undef PG_FIELD
-  bool loaded; /* once loaded, for good; a failure (out of memory too) is tried again next time */
-  char why[300];
-  pthread_mutex_t lock;
-} pg_lib = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} pg_lib;
 
-/* Loads libpq once, by its soname (the name the linker would have recorded), each
- * function by its name; false with *message (to free) when it cannot be. */
-static const char *why_not_loaded(void) {
-  const char *why = dlerror();
-  return why ? why : "no reason given";
-}
-
-static bool pg_load(char **message) {
-  pthread_mutex_lock(&pg_lib.lock);
-  if (!pg_lib.loaded) {
-    void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    const char *missing = NULL;
+static const char *pg_resolve(void *h) {
 #define PG_LOAD(f) \
-    if (h && !missing && !(pg_lib.f = (__typeof__(pg_lib.f))dlsym(h, #f))) missing = #f;
-    PG_FUNCS(PG_LOAD)
+  if (!(pg_lib.f = (__typeof__(pg_lib.f))dlsym(h, #f))) return #f;
+  PG_FUNCS(PG_LOAD)
 #undef PG_LOAD
-    if (!h)
-      snprintf(pg_lib.why, sizeof pg_lib.why,
-               "postgresql: the store needs libpq (libpq.so.5, Debian's libpq5), which cannot be loaded: %s", why_not_loaded());
-    else if (missing)
-      snprintf(pg_lib.why, sizeof pg_lib.why, "postgresql: libpq.so.5 has no function %s: a newer libpq is needed",
-               missing);
-    else
-      pg_lib.loaded = true;
-    if (h && missing) dlclose(h);
-  }
-  bool ok = pg_lib.loaded;
-  if (!ok) *message = strdup(pg_lib.why);
-  pthread_mutex_unlock(&pg_lib.lock);
-  return ok;
+  return NULL;
 }
+static SdbLib pg_loader = SDB_LIB("postgresql", "libpq.so.5", "libpq (libpq.so.5, Debian's libpq5)", "libpq", pg_resolve);
+static bool pg_load(char **message) { return sdb_lib_load(&pg_loader, message); }
 
 #define PQclear (pg_lib.PQclear)
 #define PQcmdStatus (pg_lib.PQcmdStatus)

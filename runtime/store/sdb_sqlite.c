@@ -17,11 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* libsqlite3 is loaded when the first database is opened (sq_load), not when the
- * program starts: bprun's other commands never use it, and loading it with its
- * dependencies cost a start-up of every bprun run (docs/performance.md). Each function
- * of it this driver calls is one pointer of `sq_lib`, and the names below stand for
- * them. */
+/* The functions of libsqlite3.so.0 this driver calls, each one pointer of `sq_lib` (loaded by
+ * sq_load with sdb_lib_load); the names below stand for them. */
 #define SQ_FUNCS(X) \
   X(sqlite3_bind_blob) \
   X(sqlite3_bind_int64) \
@@ -57,42 +54,17 @@ static struct {
 #define SQ_FIELD(f) __typeof__(f) *f;
   SQ_FUNCS(SQ_FIELD)
 #undef SQ_FIELD
-  bool loaded; /* once loaded, for good; a failure (out of memory too) is tried again next time */
-  char why[300];
-  pthread_mutex_t lock;
-} sq_lib = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} sq_lib;
 
-/* The library by its soname (the name the linker would have recorded), each function by
- * its name. */
-static const char *why_not_loaded(void) {
-  const char *why = dlerror();
-  return why ? why : "no reason given";
-}
-
-static bool sq_load(char **message) {
-  pthread_mutex_lock(&sq_lib.lock);
-  if (!sq_lib.loaded) {
-    void *h = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
-    const char *missing = NULL;
+static const char *sq_resolve(void *h) {
 #define SQ_LOAD(f) \
-    if (h && !missing && !(sq_lib.f = (__typeof__(sq_lib.f))dlsym(h, #f))) missing = #f;
-    SQ_FUNCS(SQ_LOAD)
+  if (!(sq_lib.f = (__typeof__(sq_lib.f))dlsym(h, #f))) return #f;
+  SQ_FUNCS(SQ_LOAD)
 #undef SQ_LOAD
-    if (!h)
-      snprintf(sq_lib.why, sizeof sq_lib.why,
-               "sqlite: the store needs the SQLite library (libsqlite3.so.0, Debian's libsqlite3-0), which cannot be loaded: %s",
-               why_not_loaded());
-    else if (missing)
-      snprintf(sq_lib.why, sizeof sq_lib.why, "sqlite: libsqlite3.so.0 has no function %s: a newer SQLite is needed", missing);
-    else
-      sq_lib.loaded = true;
-    if (h && missing) dlclose(h);
-  }
-  bool ok = sq_lib.loaded;
-  if (!ok) *message = strdup(sq_lib.why);
-  pthread_mutex_unlock(&sq_lib.lock);
-  return ok;
+  return NULL;
 }
+static SdbLib sq_loader = SDB_LIB("sqlite", "libsqlite3.so.0", "the SQLite library (libsqlite3.so.0, Debian's libsqlite3-0)", "SQLite", sq_resolve);
+static bool sq_load(char **message) { return sdb_lib_load(&sq_loader, message); }
 
 #define sqlite3_bind_blob (sq_lib.sqlite3_bind_blob)
 #define sqlite3_bind_int64 (sq_lib.sqlite3_bind_int64)

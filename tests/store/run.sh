@@ -335,6 +335,25 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT bundle_hash FROM instances").
   ok "missing redeploy" deploy "$TMP/filing_v1.bpt"
   act "missing found again by its hash" ann complete
 
+  # ---- a database library that cannot be loaded, or lacks a function, is a message -----------------
+  # (the library is loaded when the first store opens, by its soname: LD_LIBRARY_PATH comes first)
+  mkdir -p "$TMP/libs/bad" "$TMP/libs/old" "$TMP/libs/pq"
+  printf 'not a library' >"$TMP/libs/bad/libsqlite3.so.0"
+  printf 'not a library' >"$TMP/libs/pq/libpq.so.5"
+  new_store lib
+  run "$TMP/out" "$TMP/err" env LD_LIBRARY_PATH="$TMP/libs/bad" "$BPRUN" --store "$URL" list
+  if [ "$rc" -eq 2 ] && grep -q "cannot open sqlite: the store needs the SQLite library (libsqlite3.so.0, Debian's libsqlite3-0), which cannot be loaded: .*libsqlite3.so.0" "$TMP/err"
+  then pass; else fail "sqlite library not loaded" "exit $rc: $(cat "$TMP/err")"; fi
+  run "$TMP/out" "$TMP/err" env LD_LIBRARY_PATH="$TMP/libs/pq" "$BPRUN" --store postgresql://localhost/none list
+  if [ "$rc" -eq 2 ] && grep -q "cannot open postgresql: the store needs libpq (libpq.so.5, Debian's libpq5), which cannot be loaded: .*libpq.so.5" "$TMP/err"
+  then pass; else fail "libpq not loaded" "exit $rc: $(cat "$TMP/err")"; fi
+  if echo 'int sqlite3_open_v2(void) { return 1; }' | ${CC:-cc} -shared -fPIC -x c - -o "$TMP/libs/old/libsqlite3.so.0" 2>/dev/null; then
+    run "$TMP/out" "$TMP/err" env LD_LIBRARY_PATH="$TMP/libs/old" "$BPRUN" --store "$URL" list
+    if [ "$rc" -eq 2 ] && grep -q "cannot open sqlite: libsqlite3.so.0 has no function sqlite3_bind_blob: a newer SQLite is needed" "$TMP/err"
+    then pass; else fail "old sqlite library" "exit $rc: $(cat "$TMP/err")"; fi
+  fi
+  if [ -e "$URL" ]; then fail "no library, no database" "$URL was made"; else pass; fi
+
   # ---- a locked, unreadable or misplaced database is a message ---------------------------------------
   new_store locked
   ok "locked deploy" deploy "$TMP/filing_v1.bpt"
