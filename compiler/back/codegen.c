@@ -94,7 +94,7 @@ typedef struct KeyMap {
 static KeyEntry *keymap_find(KeyMap *m, const uint8_t *key, uint32_t len) {
   uint32_t mask = m->cap - 1, i = bytes_hash(key, len) & mask;
   while (m->slots[i].key &&
-         (m->slots[i].len != len || memcmp(m->slots[i].key, key, len) != 0))
+         (m->slots[i].len != len || !bytes_equal(m->slots[i].key, key, len)))
     i = (i + 1) & mask;
   return &m->slots[i];
 }
