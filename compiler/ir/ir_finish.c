@@ -763,11 +763,11 @@ static void find_loop_heads(Finish *F) {
  * gateway); it is refused here, naming a node of the cycle. Linear: the inert nodes
  * are pruned from both ends of the subgraph they form (nodes with no inert
  * predecessor, then none with an inert successor); what is left holds a cycle. */
-static bool inert(const IrNode *n) {
+static inline bool inert(const IrNode *n) {
   return n->kind == IR_MERGE || n->kind == IR_CHOICE || n->kind == IR_LOG || n->kind == IR_NOTIFY;
 }
 
-static bool inert_edge(const IrEdge *e) {
+static inline bool inert_edge(const IrEdge *e) {
   return (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND || e->kind == IR_E_ELSE) &&
          inert(e->from) && inert(e->to);
 }
@@ -794,6 +794,9 @@ static void check_idle_cycles(Finish *F) {
       }
     while (head < tail) {
       const IrNode *x = ir_node_at(p, queue[head++]);
+      /* An inert edge joins two inert nodes: the others (most nodes, gone at once) have
+       * none to follow, and are not walked. */
+      if (!inert(x)) continue;
       const uint32_t *edges = pass == 0 ? x->out : x->in;
       uint32_t ne = pass == 0 ? x->nout : x->nin;
       for (uint32_t k = 0; k < ne; k++) {

@@ -875,6 +875,32 @@ static void test_ids_of_a_long_chain(void **state) {
   expect_refused(&B, "e", "two nodes have the id");
 }
 
+/* A made id writes its line and its count in decimal, two digits a step from the end:
+ * every length of number from 1 to 10 digits, at both ends of each length. A step that
+ * put its two digits the wrong way round, or a length one short, fails it. */
+static void test_ids_of_every_length(void **state) {
+  (void)state;
+  IrProgram *ir = ir_new("ids.bp");
+  ir_reserve(ir, 0, 0, 1);
+  IrProc *p = ir_proc(ir, "p");
+  const uint32_t lines[] = {0,         1,          9,          10,        12,        99,
+                            100,       109,        999,        1000,      4321,      9999,
+                            10000,     65432,      99999,      100000,    100082,    999999,
+                            1000000,   9999999,    10000000,   99999999,  100000000, 987654321,
+                            999999999, 1000000000, 4294967295u};
+  char want[32];
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    snprintf(want, sizeof want, "log_%u", lines[i]);
+    assert_string_equal(ir_node(ir, p, IR_LOG, NULL, lines[i], 1)->id, want);
+  }
+  assert_string_equal(ir_node(ir, p, IR_END, NULL, 7, 1)->id, "end_7");
+  for (uint32_t k = 2; k <= 1234; k++) { /* the count: _2 to _1234 on one line */
+    snprintf(want, sizeof want, "end_7_%u", k);
+    assert_string_equal(ir_node(ir, p, IR_END, NULL, 7, 1)->id, want);
+  }
+  ir_free(ir);
+}
+
 /* In process p of B's program: a chain of n LOG nodes from the start to an end; with
  * `lost`, a LOG node of that id after them that nothing leads to. */
 static void chain_in(Build *B, IrProc *p, uint32_t n, const char *lost) {
@@ -1141,6 +1167,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
       cmocka_unit_test(test_building_memory_freed),
+      cmocka_unit_test(test_ids_of_every_length),
       cmocka_unit_test(test_choice_with_default),
       cmocka_unit_test(test_parallel),
       cmocka_unit_test(test_loop),

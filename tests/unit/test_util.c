@@ -180,6 +180,28 @@ static void test_simple_formats(void **state) {
   arena_free(&a);
 }
 
+/* bytes_equal compares by words, the last one overlapping: it answers as memcmp does
+ * for every length from 0 to 40, at every alignment, with one byte changed at each
+ * place (and with none). A last word that stopped short of the end misses a change in
+ * the last bytes. */
+static void test_bytes_equal(void **state) {
+  (void)state;
+  uint8_t a[64], b[64];
+  for (uint32_t i = 0; i < sizeof a; i++) a[i] = (uint8_t)(i * 37 + 11);
+  for (uint32_t align = 0; align < 8; align++)
+    for (uint32_t n = 0; n <= 40; n++) {
+      memcpy(b + align, a, n);
+      assert_true(bytes_equal(a, b + align, n));
+      for (uint32_t at = 0; at < n; at++) {
+        b[align + at] ^= 0x40;
+        assert_false(bytes_equal(a, b + align, n));
+        assert_false(bytes_equal(b + align, a, n));
+        assert_true(bytes_equal(a, b + align, at)); /* the bytes before it still match */
+        b[align + at] ^= 0x40;
+      }
+    }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_arena_reset),
@@ -188,6 +210,7 @@ int main(void) {
       cmocka_unit_test(test_utf8_count),
       cmocka_unit_test(test_simple_formats),
       cmocka_unit_test(test_scratch),
+      cmocka_unit_test(test_bytes_equal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
