@@ -1121,6 +1121,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
   const Value *consts = tx->b->consts;
   Value *stack = tx->stack, *slots;
   BpRuntime *rt = tx->rt;
+  RtErr e; /* written only when an operation fails */
   uint32_t budget;
   int sp;
   for (;;) {
@@ -1182,12 +1183,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       o++;
       goto next;
     }
-/* Two ints on top: int_binop's result replaces them, unless it would be an error. */
+/* Two ints on top: int_binop's result replaces them, unless it would be an error (the
+ * general path reports it); other values: rt_binop's, as on the general path. */
 #define INT_OP(OP)                                                                                        \
     case OP:                                                                                              \
-      if (stack[sp - 2].type != BPT_T_INT || stack[sp - 1].type != BPT_T_INT ||                           \
-          !int_binop(OP, stack[sp - 2].u.i, stack[sp - 1].u.i, &stack[sp - 2]))                           \
-        goto slow;                                                                                        \
+      if (stack[sp - 2].type != BPT_T_INT || stack[sp - 1].type != BPT_T_INT) goto binop;                 \
+      if (!int_binop(OP, stack[sp - 2].u.i, stack[sp - 1].u.i, &stack[sp - 2])) goto slow;                \
       sp--;                                                                                               \
       o++;                                                                                                \
       goto next;
@@ -1237,6 +1238,84 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       o += 4;
       goto next;
     }
+    case BPT_OP_IN:
+    binop: { /* as the general path: the operands go, the result or the error stays */
+      Value r;
+      RtCode c = rt_binop(rt, binops[o->op], stack[sp - 2], stack[sp - 1], &r, &e);
+      rt_unref(rt, stack[sp - 2]);
+      rt_unref(rt, stack[sp - 1]);
+      sp -= 2;
+      if (!check(tx, c, &e, o->pc)) goto failed;
+      stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_CALL: { /* a built-in of values only (make_ops), as the general path calls it */
+      unsigned n = o->type;
+      if (n == 0 && sp >= BPT_STACK_MAX) goto slow;
+      Value r;
+      RtCode c = rt_builtin(rt, o->a, &stack[sp - n], n, tx->now, &r, &e);
+      sp -= (int)n;
+      rt_unref_all(rt, &stack[sp], n);
+      if (!check(tx, c, &e, o->pc)) goto failed;
+      stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_TEXT: { /* `"city {city}"`: make_text reports what goes wrong itself */
+      unsigned n = o->a;
+      if (n == 0 && sp >= BPT_STACK_MAX) goto slow;
+      Value r;
+      sp -= (int)n;
+      bool ok = make_text(tx, &stack[sp], n, o->pc, &r);
+      rt_unref_all(rt, &stack[sp], n);
+      if (!ok) goto failed;
+      stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_LOG: /* without a journal a line goes nowhere */
+      if (rt_journaling(tx)) goto slow;
+      rt_unref(rt, stack[--sp]);
+      o++;
+      goto next;
+    case BPT_OP_STORE_FIELD: { /* a value of the field's type, without a journal to write */
+      Value x = stack[sp - 1];
+      if (rt_journaling(tx) || o->a >= tx->s.nfields || x.type != o->type) goto slow;
+      sp--;
+      if (!rt_set_field(tx, (uint16_t)o->a, x)) goto failed;
+      o++;
+      goto next;
+    }
+    case BPT_OP_ITER_START: { /* `for x in list`: the list and the position 0 into two hidden slots */
+      Value x = stack[sp - 1];
+      if (!rt_is_list(x.type)) goto slow;
+      sp--;
+      rt_unref(rt, slots[o->a]);
+      rt_unref(rt, slots[o->a + 1]);
+      slots[o->a] = x;
+      slots[o->a + 1] = rt_int(0);
+      o++;
+      goto next;
+    }
+    case BPT_OP_ITER_NEXT: { /* the next item into the loop's slot, or out of the loop */
+      const BptInsn *in = &rp->insns[o - ops];
+      uint32_t s = in->arg[0];
+      Value list = slots[s], at = slots[s + 1];
+      if (!rt_is_list(list.type) || at.type != BPT_T_INT) goto slow;
+      if (at.u.i < 0 || at.u.i >= list.u.l->n) {
+        o = &ops[o->a];
+        goto enter;
+      }
+      Value x = list.u.l->items[at.u.i];
+      if (x.type != o->type && !o->any) goto slow;
+      rt_ref(x);
+      slots[s + 1].u.i++;
+      rt_unref(rt, slots[in->arg[1]]);
+      slots[in->arg[1]] = x;
+      o++;
+      goto enter;
+    }
     case BPT_OP_JUMP:
       o = &ops[o->a];
       goto enter;
@@ -1246,6 +1325,10 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       goto enter;
     default: goto slow;
     }
+  failed: /* o failed and said why, as on the general path: give back the charge for those after it */
+    tx->sp = sp;
+    tx->budget = budget + (uint32_t)(end - o - 1);
+    return false;
   slow: /* o runs on the general path: give back the charge for o and after */
     budget += (uint32_t)(end - o);
     tx->sp = sp;
