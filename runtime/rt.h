@@ -261,6 +261,8 @@ static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
   if (x->len != y->len) return false;
   return x->len == 0 || (x->s[x->len - 1] == y->s[x->len - 1] && memcmp(x->s, y->s, x->len) == 0);
 }
+/* The characters of a text (valid UTF-8): len() of a string or a user. */
+size_t rt_text_chars(const RtStr *s);
 /* strcmp(a, b) == 0 without a call, for short names (of fields, parameters, people) that
  * mostly differ in their first bytes. */
 static inline bool rt_name_equal(const char *a, const char *b) {

@@ -806,6 +806,8 @@ static size_t utf8_count(const char *s, size_t len) {
   return n;
 }
 
+size_t rt_text_chars(const RtStr *s) { return utf8_count(s->s, s->len); }
+
 /* Byte offset of the k-th character of valid UTF-8 text (len if there are fewer): the
  * place of its k+1-th byte that is not a continuation byte. Whole words are passed while
  * they hold no more than the characters still to pass (the word after may begin inside a

@@ -1093,6 +1093,8 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
   }
 }
 
+static inline bool is_text(uint8_t type) { return type == BPT_T_STRING || type == BPT_T_USER; }
+
 /* Runs thread tid from its pc until it waits or ends; with tid 0, a fragment from pc
  * until RESULT (tx->frag_result). Returns false when the event must stop looking at
  * this thread (it waits, ended, failed, or memory ran out).
@@ -1238,7 +1240,18 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       o += 4;
       goto next;
     }
-    case BPT_OP_IN:
+    case BPT_OP_IN: { /* a text in a list: compared as rt_equal compares texts, without its calls */
+      Value x = stack[sp - 2], list = stack[sp - 1];
+      if (!is_text(x.type) || !rt_is_list(list.type)) goto binop;
+      bool found = false;
+      for (uint32_t i = 0; i < list.u.l->n && !found; i++)
+        found = is_text(list.u.l->items[i].type) && rt_text_equal(x.u.s, list.u.l->items[i].u.s);
+      rt_unref(rt, x);
+      rt_unref(rt, list);
+      stack[--sp - 1] = rt_bool(found);
+      o++;
+      goto next;
+    }
     binop: { /* as the general path: the operands go, the result or the error stays */
       Value r;
       RtCode c = rt_binop(rt, binops[o->op], stack[sp - 2], stack[sp - 1], &r, &e);
@@ -1254,6 +1267,25 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       unsigned n = o->type;
       if (n == 0 && sp >= BPT_STACK_MAX) goto slow;
       Value r;
+      /* len of a text and starts_with of two strings answer an int or a bool: written here
+       * as rt_builtin answers them, without its checks of arguments that these have passed */
+      if (o->a == BPT_BI_LEN && n == 1 && is_text(stack[sp - 1].type)) {
+        r = rt_int((int64_t)rt_text_chars(stack[sp - 1].u.s));
+        rt_unref(rt, stack[sp - 1]);
+        stack[sp - 1] = r;
+        o++;
+        goto next;
+      }
+      if (o->a == BPT_BI_STARTS_WITH && n == 2 && stack[sp - 2].type == BPT_T_STRING &&
+          stack[sp - 1].type == BPT_T_STRING) {
+        const RtStr *t = stack[sp - 2].u.s, *p = stack[sp - 1].u.s;
+        r = rt_bool(p->len <= t->len && memcmp(t->s, p->s, p->len) == 0);
+        rt_unref(rt, stack[sp - 2]);
+        rt_unref(rt, stack[sp - 1]);
+        stack[--sp - 1] = r;
+        o++;
+        goto next;
+      }
       RtCode c = rt_builtin(rt, o->a, &stack[sp - n], n, tx->now, &r, &e);
       sp -= (int)n;
       rt_unref_all(rt, &stack[sp], n);
