@@ -263,6 +263,8 @@ static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
 }
 /* The characters of a text (valid UTF-8): len() of a string or a user. */
 size_t rt_text_chars(const RtStr *s);
+/* trim() of a string: false when out of memory (*out untouched). */
+bool rt_text_trim(BpRuntime *rt, Value s, Value *out);
 /* strcmp(a, b) == 0 without a call, for short names (of fields, parameters, people) that
  * mostly differ in their first bytes. */
 static inline bool rt_name_equal(const char *a, const char *b) {

@@ -919,6 +919,11 @@ static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
   return rt_str_new(rt, p + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
 }
 
+bool rt_text_trim(BpRuntime *rt, Value s, Value *out) {
+  RtErr e;
+  return trim(rt, s, out, &e) == RT_OK;
+}
+
 static RtCode replace(BpRuntime *rt, Value s, Value from, Value to, Value *out, RtErr *e) {
   const RtStr *a = s.u.s, *f = from.u.s, *t = to.u.s;
   if (f->len == 0) {

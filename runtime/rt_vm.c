@@ -1276,6 +1276,18 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         o++;
         goto next;
       }
+      if (o->a == BPT_BI_TRIM && n == 1 && stack[sp - 1].type == BPT_T_STRING) {
+        bool ok = rt_text_trim(rt, stack[sp - 1], &r);
+        rt_unref(rt, stack[sp - 1]);
+        if (!ok) {
+          sp--;
+          nomem(tx);
+          goto failed;
+        }
+        stack[sp - 1] = r;
+        o++;
+        goto next;
+      }
       if (o->a == BPT_BI_STARTS_WITH && n == 2 && stack[sp - 2].type == BPT_T_STRING &&
           stack[sp - 1].type == BPT_T_STRING) {
         const RtStr *t = stack[sp - 2].u.s, *p = stack[sp - 1].u.s;
@@ -1298,6 +1310,20 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       unsigned n = o->a;
       if (n == 0 && sp >= BPT_STACK_MAX) goto slow;
       Value r;
+      if (o[1].op == BPT_OP_LOG && !rt_journaling(tx)) {
+        /* A line for LOG, next, without a journal to read it: it is not made when making
+         * it cannot fail (texts only, within BP_MAX_STRING); LOG drops what is pushed. */
+        size_t bytes = 0;
+        unsigned k = 0;
+        for (; k < n && is_text(stack[sp - n + k].type); k++) bytes += stack[sp - n + k].u.s->len;
+        if (k == n && bytes <= BP_MAX_STRING) {
+          sp -= (int)n;
+          rt_unref_all(rt, &stack[sp], n);
+          stack[sp++] = (Value){0};
+          o++;
+          goto next;
+        }
+      }
       sp -= (int)n;
       bool ok = make_text(tx, &stack[sp], n, o->pc, &r);
       rt_unref_all(rt, &stack[sp], n);

@@ -1685,6 +1685,29 @@ static void test_fix_loop_budget(void **state) {
   free(bytes);
 }
 
+/* Without a journal a `log` line of texts is not made (nobody reads it), but one that
+ * would pass BP_MAX_STRING fails the instance all the same, as making it does; a line of
+ * exactly BP_MAX_STRING bytes, and one with an int in it, are fine. */
+static const char long_log_src[] =
+    "process longlog {\n  var s: string = \"x\"\n  while len(s) < 500000 {\n    s = s + s\n  }\n"
+    "  log \"{s}{s}\"\n  log \"{len(s)} {s}\"\n  log \"{s}{s}!\"\n}\n";
+
+static void test_log_too_long_without_journal(void **state) {
+  (void)state;
+  World w;
+  write_text("build-longlog.bp", long_log_src);
+  world_open_ex(&w, "build-longlog.bp", true); /* no journal */
+  remove("build-longlog.bp");
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "longlog", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), "BP_MAX_STRING"));
+  assert_non_null(strstr(bp_instance_message(inst), ":8:"));
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 static void test_fused_instructions_fall_back(void **state) {
   (void)state;
   World w;
@@ -2242,6 +2265,7 @@ int main(void) {
       cmocka_unit_test(test_fused_instructions_fall_back),
       cmocka_unit_test(test_field_loop_budget),
       cmocka_unit_test(test_fix_loop_budget),
+      cmocka_unit_test(test_log_too_long_without_journal),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_soft_deadline_host_view),
