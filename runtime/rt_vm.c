@@ -1117,7 +1117,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       if (!step(tx, tid, &pc)) return false;
   }
   const RtProc *rp = tx->rp;
-  const RtOp *ops = rp->ops, *o, *end;
+  const RtOp *ops = rp->ops, *o;
   const uint32_t *insn_at = rp->insn_at;
   const uint32_t size = tx->p->code_size;
   const Value *consts = tx->b->consts;
@@ -1136,11 +1136,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     budget = tx->budget;
     slots = tx->s.slots;
   enter: /* the start of a run */
-    end = o;
-    if (budget < o->len) goto slow;
+    if (budget < o->len) goto uncharged;
     budget -= o->len;
-    end = o + o->len;
-  next:
+  next: /* within the run charged, o->len is what is left of it from o on */
     switch (o->op) {
     case BPT_OP_CONST:
       if (sp >= BPT_STACK_MAX) goto slow;
@@ -1385,10 +1383,11 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     }
   failed: /* o failed and said why, as on the general path: give back the charge for those after it */
     tx->sp = sp;
-    tx->budget = budget + (uint32_t)(end - o - 1);
+    tx->budget = budget + o->len - 1;
     return false;
   slow: /* o runs on the general path: give back the charge for o and after */
-    budget += (uint32_t)(end - o);
+    budget += o->len;
+  uncharged:
     tx->sp = sp;
     tx->budget = budget;
     pc = o->pc;
