@@ -1107,9 +1107,11 @@ static inline bool is_text(uint8_t type) { return type == BPT_T_STRING || type =
  * a value not of the expected type, an overflow, a full stack, a budget too small for
  * the run -- gives back the charge for the instructions not run, puts the locals back
  * into tx, and runs that one instruction on the general path, which does and reports
- * everything as it always did. So the budget runs out on the same instruction, with
- * the same message, as when it was counted one instruction at a time, and what is left
- * of it after the event is the same. */
+ * everything as it always did. An instruction that calls out as the general path does
+ * (a built-in, rt_binop, make_text, rt_set_field) and fails there has reported it as
+ * the general path would: the loop gives back the charge for those after it and stops.
+ * So the budget runs out on the same instruction, with the same message, as when it was
+ * counted one instruction at a time, and what is left of it after the event is the same. */
 static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
   tx->sp = 0;
   if (tx->in_fragment) {
