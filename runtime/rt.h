@@ -261,6 +261,10 @@ static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
   if (x->len != y->len) return false;
   return x->len == 0 || (x->s[x->len - 1] == y->s[x->len - 1] && memcmp(x->s, y->s, x->len) == 0);
 }
+/* The characters of a text (valid UTF-8): len() of a string or a user. */
+size_t rt_text_chars(const RtStr *s);
+/* trim() of a string: false when out of memory (*out untouched). */
+bool rt_text_trim(BpRuntime *rt, Value s, Value *out);
 /* strcmp(a, b) == 0 without a call, for short names (of fields, parameters, people) that
  * mostly differ in their first bytes. */
 static inline bool rt_name_equal(const char *a, const char *b) {
@@ -332,9 +336,11 @@ bool rt_save_index_new(BpBundle *b); /* false when out of memory (b->save may be
 void rt_save_index_free(BpBundle *b);
 
 /* The fast form of one instruction (RtProc.ops, made at load from RtProc.insns): what the
- * interpreter's inner loop needs of the instructions it runs without a call (CONST, LOAD,
- * STORE, LOAD_FIELD, MEMBER, NOT, int arithmetic and comparison, JUMP, JUMP_IF_FALSE, and
- * three sequences of them fused, below), in 16 bytes. Any other
+ * interpreter's inner loop needs of the instructions it runs without the general path
+ * (CONST, LOAD, STORE, LOAD_FIELD, MEMBER, NOT, arithmetic and comparison, IN, CALL of a
+ * built-in other than open_items, open_users and role, TEXT, LOG, STORE_FIELD,
+ * ITER_START, ITER_NEXT, JUMP, JUMP_IF_FALSE, and three sequences of them fused, below),
+ * in 16 bytes. Any other
  * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,
  * as does the entry after the last instruction (pc = code_size) and a jump whose target
  * is not an instruction. `len` is how many instructions run from here to the end of the
@@ -352,10 +358,13 @@ enum {
 };
 typedef struct RtOp {
   uint8_t op;     /* BptOp, or RT_OP_* */
-  uint8_t type;   /* STORE: the slot's declared type; fused: the BptOp compared or computed */
-  uint8_t any;    /* STORE: a hidden slot, which holds any type */
+  uint8_t type;   /* STORE, ITER_NEXT: the slot's declared type; STORE_FIELD: the field's;
+                     CALL: the number of arguments; fused: the BptOp compared or computed */
+  uint8_t any;    /* STORE, ITER_NEXT: a hidden slot, which holds any type */
   uint8_t pad;
-  uint32_t a;     /* CONST: constant; LOAD, STORE: slot; jumps: the target's index */
+  uint32_t a;     /* CONST: constant; LOAD, STORE, ITER_START: slot; LOAD_FIELD, STORE_FIELD:
+                     field; CALL: built-in; TEXT: pieces; jumps and ITER_NEXT: the target's
+                     index (ITER_NEXT's slots are read from its BptInsn) */
   uint32_t len;
   uint32_t pc;
 } RtOp;

@@ -306,9 +306,29 @@ static bool make_ops(BpBundle *b, uint32_t i) {
       ends = true;
       if (o->a == UINT32_MAX) o->op = RT_OP_SLOW; /* the general path reports the pc */
       break;
+    case BPT_OP_ITER_NEXT: /* the item's slot's type as a STORE's; a jump to the loop's exit */
+      o->type = p->slots[in->arg[1]].type;
+      o->any = p->slots[in->arg[1]].kind == BPT_SLOT_HIDDEN;
+      o->a = insn_index(rp, p->code_size, in->arg[2]);
+      ends = true;
+      if (o->a == UINT32_MAX) o->op = RT_OP_SLOW;
+      break;
+    case BPT_OP_CALL: /* a built-in of values only: open_items and role read the instance or the host */
+      o->type = (uint8_t)in->arg[1];
+      if (in->arg[0] == BPT_BI_OPEN_ITEMS || in->arg[0] == BPT_BI_OPEN_USERS || in->arg[0] == BPT_BI_ROLE ||
+          in->arg[1] > UINT8_MAX)
+        o->op = RT_OP_SLOW;
+      break;
+    case BPT_OP_STORE_FIELD: /* the field's declared type */
+      if (p->doctype < b->b.ndoctypes && in->arg[0] < b->b.doctypes[p->doctype].nfields)
+        o->type = b->b.doctypes[p->doctype].fields[in->arg[0]].type;
+      else
+        o->op = RT_OP_SLOW;
+      break;
     case BPT_OP_CONST: case BPT_OP_LOAD: case BPT_OP_LOAD_FIELD: case BPT_OP_MEMBER: case BPT_OP_NOT:
     case BPT_OP_ADD: case BPT_OP_SUB: case BPT_OP_MUL: case BPT_OP_DIV: case BPT_OP_MOD:
     case BPT_OP_EQ: case BPT_OP_NE: case BPT_OP_LT: case BPT_OP_LE: case BPT_OP_GT: case BPT_OP_GE:
+    case BPT_OP_IN: case BPT_OP_TEXT: case BPT_OP_LOG: case BPT_OP_ITER_START:
       break;
     default: o->op = RT_OP_SLOW; break;
     }

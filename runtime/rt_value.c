@@ -806,6 +806,8 @@ static size_t utf8_count(const char *s, size_t len) {
   return n;
 }
 
+size_t rt_text_chars(const RtStr *s) { return utf8_count(s->s, s->len); }
+
 /* Byte offset of the k-th character of valid UTF-8 text (len if there are fewer): the
  * place of its k+1-th byte that is not a continuation byte. Whole words are passed while
  * they hold no more than the characters still to pass (the word after may begin inside a
@@ -880,9 +882,23 @@ static bool is_space(uint32_t c) {
  * the start while they are spaces, then from the end (each found by stepping back over
  * continuation bytes: the text is valid UTF-8). A text with no space at either end is
  * itself (texts are never changed in place), with no copy. */
+/* Whether byte c can be the first (the last) byte of a character is_space takes: the
+ * ASCII ones and C2 A0, E2 80 80..8A, E2 80 AF, E3 80 80, EF BB BF. A text whose ends
+ * are neither (most: a letter, a digit, a Cyrillic letter's D0 B0) has nothing to trim,
+ * and trim answers without decoding a character. */
+static bool may_start_space(unsigned char c) { return c <= ' ' || c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF; }
+static bool may_end_space(unsigned char c) {
+  return c <= ' ' || (c >= 0x80 && c <= 0x8A) || c == 0xA0 || c == 0xAF || c == 0xBF;
+}
+
 static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
   const char *p = s.u.s->s;
   size_t len = s.u.s->len, lo = 0, hi = len;
+  if (len == 0 || (!may_start_space((unsigned char)p[0]) && !may_end_space((unsigned char)p[len - 1]))) {
+    rt_ref(s);
+    *out = s;
+    return RT_OK;
+  }
   while (lo < hi) {
     size_t i = lo;
     if (!is_space(utf8_next(p, hi, &i))) break;
@@ -901,6 +917,11 @@ static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
     return RT_OK;
   }
   return rt_str_new(rt, p + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
+}
+
+bool rt_text_trim(BpRuntime *rt, Value s, Value *out) {
+  RtErr e;
+  return trim(rt, s, out, &e) == RT_OK;
 }
 
 static RtCode replace(BpRuntime *rt, Value s, Value from, Value to, Value *out, RtErr *e) {

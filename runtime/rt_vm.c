@@ -1093,6 +1093,8 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
   }
 }
 
+static inline bool is_text(uint8_t type) { return type == BPT_T_STRING || type == BPT_T_USER; }
+
 /* Runs thread tid from its pc until it waits or ends; with tid 0, a fragment from pc
  * until RESULT (tx->frag_result). Returns false when the event must stop looking at
  * this thread (it waits, ended, failed, or memory ran out).
@@ -1105,9 +1107,11 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
  * a value not of the expected type, an overflow, a full stack, a budget too small for
  * the run -- gives back the charge for the instructions not run, puts the locals back
  * into tx, and runs that one instruction on the general path, which does and reports
- * everything as it always did. So the budget runs out on the same instruction, with
- * the same message, as when it was counted one instruction at a time, and what is left
- * of it after the event is the same. */
+ * everything as it always did. An instruction that calls out as the general path does
+ * (a built-in, rt_binop, make_text, rt_set_field) and fails there has reported it as
+ * the general path would: the loop gives back the charge for those after it and stops.
+ * So the budget runs out on the same instruction, with the same message, as when it was
+ * counted one instruction at a time, and what is left of it after the event is the same. */
 static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
   tx->sp = 0;
   if (tx->in_fragment) {
@@ -1115,12 +1119,13 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       if (!step(tx, tid, &pc)) return false;
   }
   const RtProc *rp = tx->rp;
-  const RtOp *ops = rp->ops, *o, *end;
+  const RtOp *ops = rp->ops, *o;
   const uint32_t *insn_at = rp->insn_at;
   const uint32_t size = tx->p->code_size;
   const Value *consts = tx->b->consts;
   Value *stack = tx->stack, *slots;
   BpRuntime *rt = tx->rt;
+  RtErr e; /* written only when an operation fails */
   uint32_t budget;
   int sp;
   for (;;) {
@@ -1133,11 +1138,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     budget = tx->budget;
     slots = tx->s.slots;
   enter: /* the start of a run */
-    end = o;
-    if (budget < o->len) goto slow;
+    if (budget < o->len) goto uncharged;
     budget -= o->len;
-    end = o + o->len;
-  next:
+  next: /* within the run charged, o->len is what is left of it from o on */
     switch (o->op) {
     case BPT_OP_CONST:
       if (sp >= BPT_STACK_MAX) goto slow;
@@ -1182,12 +1185,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       o++;
       goto next;
     }
-/* Two ints on top: int_binop's result replaces them, unless it would be an error. */
+/* Two ints on top: int_binop's result replaces them, unless it would be an error (the
+ * general path reports it); other values: rt_binop's, as on the general path. */
 #define INT_OP(OP)                                                                                        \
     case OP:                                                                                              \
-      if (stack[sp - 2].type != BPT_T_INT || stack[sp - 1].type != BPT_T_INT ||                           \
-          !int_binop(OP, stack[sp - 2].u.i, stack[sp - 1].u.i, &stack[sp - 2]))                           \
-        goto slow;                                                                                        \
+      if (stack[sp - 2].type != BPT_T_INT || stack[sp - 1].type != BPT_T_INT) goto binop;                 \
+      if (!int_binop(OP, stack[sp - 2].u.i, stack[sp - 1].u.i, &stack[sp - 2])) goto slow;                \
       sp--;                                                                                               \
       o++;                                                                                                \
       goto next;
@@ -1237,6 +1240,140 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       o += 4;
       goto next;
     }
+    case BPT_OP_IN: { /* a text in a list: compared as rt_equal compares texts, without its calls */
+      Value x = stack[sp - 2], list = stack[sp - 1];
+      if (!is_text(x.type) || !rt_is_list(list.type)) goto binop;
+      bool found = false;
+      for (uint32_t i = 0; i < list.u.l->n && !found; i++)
+        found = is_text(list.u.l->items[i].type) && rt_text_equal(x.u.s, list.u.l->items[i].u.s);
+      rt_unref(rt, x);
+      rt_unref(rt, list);
+      stack[--sp - 1] = rt_bool(found);
+      o++;
+      goto next;
+    }
+    binop: { /* as the general path: the operands go, the result or the error stays */
+      Value r;
+      RtCode c = rt_binop(rt, binops[o->op], stack[sp - 2], stack[sp - 1], &r, &e);
+      rt_unref(rt, stack[sp - 2]);
+      rt_unref(rt, stack[sp - 1]);
+      sp -= 2;
+      if (!check(tx, c, &e, o->pc)) goto failed;
+      stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_CALL: { /* a built-in of values only (make_ops), as the general path calls it */
+      unsigned n = o->type;
+      if (n == 0 && sp >= BPT_STACK_MAX) goto slow;
+      Value r;
+      /* len of a text and starts_with of two strings answer an int or a bool: written here
+       * as rt_builtin answers them, without its checks of arguments that these have passed */
+      if (o->a == BPT_BI_LEN && n == 1 && is_text(stack[sp - 1].type)) {
+        r = rt_int((int64_t)rt_text_chars(stack[sp - 1].u.s));
+        rt_unref(rt, stack[sp - 1]);
+        stack[sp - 1] = r;
+        o++;
+        goto next;
+      }
+      if (o->a == BPT_BI_TRIM && n == 1 && stack[sp - 1].type == BPT_T_STRING) {
+        bool ok = rt_text_trim(rt, stack[sp - 1], &r);
+        rt_unref(rt, stack[sp - 1]);
+        if (!ok) {
+          sp--;
+          nomem(tx);
+          goto failed;
+        }
+        stack[sp - 1] = r;
+        o++;
+        goto next;
+      }
+      if (o->a == BPT_BI_STARTS_WITH && n == 2 && stack[sp - 2].type == BPT_T_STRING &&
+          stack[sp - 1].type == BPT_T_STRING) {
+        const RtStr *t = stack[sp - 2].u.s, *p = stack[sp - 1].u.s;
+        r = rt_bool(p->len <= t->len && memcmp(t->s, p->s, p->len) == 0);
+        rt_unref(rt, stack[sp - 2]);
+        rt_unref(rt, stack[sp - 1]);
+        stack[--sp - 1] = r;
+        o++;
+        goto next;
+      }
+      RtCode c = rt_builtin(rt, o->a, &stack[sp - n], n, tx->now, &r, &e);
+      sp -= (int)n;
+      rt_unref_all(rt, &stack[sp], n);
+      if (!check(tx, c, &e, o->pc)) goto failed;
+      stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_TEXT: { /* `"city {city}"`: make_text reports what goes wrong itself */
+      unsigned n = o->a;
+      if (n == 0 && sp >= BPT_STACK_MAX) goto slow;
+      Value r;
+      if (o[1].op == BPT_OP_LOG && !rt_journaling(tx)) {
+        /* A line for LOG, next, without a journal to read it: it is not made when making
+         * it cannot fail (texts only, within BP_MAX_STRING); LOG drops what is pushed. */
+        size_t bytes = 0;
+        unsigned k = 0;
+        for (; k < n && is_text(stack[sp - n + k].type); k++) bytes += stack[sp - n + k].u.s->len;
+        if (k == n && bytes <= BP_MAX_STRING) {
+          sp -= (int)n;
+          rt_unref_all(rt, &stack[sp], n);
+          stack[sp++] = (Value){0};
+          o++;
+          goto next;
+        }
+      }
+      sp -= (int)n;
+      bool ok = make_text(tx, &stack[sp], n, o->pc, &r);
+      rt_unref_all(rt, &stack[sp], n);
+      if (!ok) goto failed;
+      stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_LOG: /* without a journal a line goes nowhere */
+      if (rt_journaling(tx)) goto slow;
+      rt_unref(rt, stack[--sp]);
+      o++;
+      goto next;
+    case BPT_OP_STORE_FIELD: { /* a value of the field's type, without a journal to write */
+      Value x = stack[sp - 1];
+      if (rt_journaling(tx) || o->a >= tx->s.nfields || x.type != o->type) goto slow;
+      sp--;
+      if (!rt_set_field(tx, (uint16_t)o->a, x)) goto failed;
+      o++;
+      goto next;
+    }
+    case BPT_OP_ITER_START: { /* `for x in list`: the list and the position 0 into two hidden slots */
+      Value x = stack[sp - 1];
+      if (!rt_is_list(x.type)) goto slow;
+      sp--;
+      rt_unref(rt, slots[o->a]);
+      rt_unref(rt, slots[o->a + 1]);
+      slots[o->a] = x;
+      slots[o->a + 1] = rt_int(0);
+      o++;
+      goto next;
+    }
+    case BPT_OP_ITER_NEXT: { /* the next item into the loop's slot, or out of the loop */
+      const BptInsn *in = &rp->insns[o - ops];
+      uint32_t s = in->arg[0];
+      Value list = slots[s], at = slots[s + 1];
+      if (!rt_is_list(list.type) || at.type != BPT_T_INT) goto slow;
+      if (at.u.i < 0 || at.u.i >= list.u.l->n) {
+        o = &ops[o->a];
+        goto enter;
+      }
+      Value x = list.u.l->items[at.u.i];
+      if (x.type != o->type && !o->any) goto slow;
+      rt_ref(x);
+      slots[s + 1].u.i++;
+      rt_unref(rt, slots[in->arg[1]]);
+      slots[in->arg[1]] = x;
+      o++;
+      goto enter;
+    }
     case BPT_OP_JUMP:
       o = &ops[o->a];
       goto enter;
@@ -1246,8 +1383,13 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       goto enter;
     default: goto slow;
     }
+  failed: /* o failed and said why, as on the general path: give back the charge for those after it */
+    tx->sp = sp;
+    tx->budget = budget + o->len - 1;
+    return false;
   slow: /* o runs on the general path: give back the charge for o and after */
-    budget += (uint32_t)(end - o);
+    budget += o->len;
+  uncharged:
     tx->sp = sp;
     tx->budget = budget;
     pc = o->pc;

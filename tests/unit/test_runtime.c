@@ -1627,6 +1627,87 @@ static void test_field_loop_budget(void **state) {
   free(bytes);
 }
 
+/* The S15 field fix's instructions (CALL of a built-in, IN, TEXT, LOG, STORE_FIELD,
+ * ITER_START, ITER_NEXT over a constant list) run on the interpreter's fast path too: the
+ * budget still runs out on the very instruction it did when they ran one by one, with the
+ * fields and the loop's item as they were then. The 40 instructions the row runs, by their
+ * source line: 5 of line 6, 5 of line 7, 2 of line 8 (city set by the 12th), 3 of line 10
+ * (the first item), 4 of line 11 (no match) and the jump back (line 12), the next item
+ * (line 10), 4 of line 11 (a match), 12 of line 12 (contract set by the 37th), the jump
+ * back, the loop's end (line 10) and END (line 15). */
+static const char fix_loop_src[] = "document C {\n  city: string\n  contract: string\n}\nprocess fix on C {\n"
+                                   "  if trim(city) in [\"a\", \"b\"] {\n    log \"city {city}!\"\n    city = \"A\"\n  }\n"
+                                   "  for bad in [\"x\", \"y\"] {\n    if starts_with(contract, bad) {\n"
+                                   "      contract = \"Z\" + substr(contract, len(bad), len(contract) - len(bad))\n"
+                                   "    }\n  }\n}\n";
+
+static void test_fix_loop_budget(void **state) {
+  (void)state;
+  static const int lines[40] = {6,  6,  6,  6,  6,  7,  7,  7,  7,  7,  8,  8,  10, 10, 10, 11, 11, 11, 11, 12,
+                                10, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 10, 15};
+  size_t len;
+  uint8_t *bytes = compile_program("build-fixloop.bp", fix_loop_src, &len);
+  for (uint32_t budget = 0; budget <= 40; budget++) {
+    Heap heap = {0};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpInstance *inst;
+    BpError err;
+    open_budget(&heap, budget ? budget : 1000, bytes, len, &rt, &b);
+    BpArg fields[] = {arg("city", bp_string("a")), arg("contract", bp_string("y-1"))};
+    assert_int_equal(bp_start(b, "fix", NULL, fields, 2, NULL, &inst, &err), BP_OK);
+    BpValue v;
+    if (budget == 0 || budget == 40) { /* enough: the row runs to its end */
+      assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+      assert_int_equal(bp_instance_get(inst, "city", &v), BP_OK);
+      assert_string_equal(v.s, "A");
+      assert_int_equal(bp_instance_get(inst, "contract", &v), BP_OK);
+      assert_string_equal(v.s, "Z-1");
+    } else {
+      uint32_t failing = budget + 1; /* counted from 1 */
+      assert_int_equal(bp_instance_status(inst), BP_FAILED);
+      assert_int_equal(bp_instance_get(inst, "city", &v), BP_OK);
+      assert_string_equal(v.s, failing > 12 ? "A" : "a");
+      assert_int_equal(bp_instance_get(inst, "contract", &v), BP_OK);
+      assert_string_equal(v.s, failing > 37 ? "Z-1" : "y-1");
+      assert_int_equal(bp_instance_get(inst, "bad", &v), BP_OK);
+      assert_string_equal(v.s ? v.s : "", failing > 21 ? "y" : failing > 15 ? "x" : "");
+      char where[16];
+      snprintf(where, sizeof where, ":%d:", lines[budget]);
+      if (!strstr(bp_instance_message(inst), where))
+        fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), lines[budget]);
+    }
+    bp_instance_free(inst);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+    assert_int_equal(heap.outstanding, 0);
+  }
+  free(bytes);
+}
+
+/* Without a journal a `log` line of texts is not made (nobody reads it), but one that
+ * would pass BP_MAX_STRING fails the instance all the same, as making it does; a line of
+ * exactly BP_MAX_STRING bytes, and one with an int in it, are fine. */
+static const char long_log_src[] =
+    "process longlog {\n  var s: string = \"x\"\n  while len(s) < 500000 {\n    s = s + s\n  }\n"
+    "  log \"{s}{s}\"\n  log \"{len(s)} {s}\"\n  log \"{s}{s}!\"\n}\n";
+
+static void test_log_too_long_without_journal(void **state) {
+  (void)state;
+  World w;
+  write_text("build-longlog.bp", long_log_src);
+  world_open_ex(&w, "build-longlog.bp", true); /* no journal */
+  remove("build-longlog.bp");
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "longlog", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_non_null(strstr(bp_instance_message(inst), "BP_MAX_STRING"));
+  assert_non_null(strstr(bp_instance_message(inst), ":8:"));
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 static void test_fused_instructions_fall_back(void **state) {
   (void)state;
   World w;
@@ -2183,6 +2264,8 @@ int main(void) {
       cmocka_unit_test(test_budget_runs_out_on_its_instruction),
       cmocka_unit_test(test_fused_instructions_fall_back),
       cmocka_unit_test(test_field_loop_budget),
+      cmocka_unit_test(test_fix_loop_budget),
+      cmocka_unit_test(test_log_too_long_without_journal),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_soft_deadline_host_view),
