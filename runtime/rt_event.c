@@ -80,7 +80,8 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
       tx->snap.block = tx->written; /* freed with the snapshot (snapshot_release, tx_abort) */
       tx->snap.block_size = n;
     }
-    memset(tx->written, 1, n);
+    if (n <= 16) memset(tx->written, 1, 16); /* constant: two stores */
+    else memset(tx->written, 1, n);
   } else if (!state_snapshot(tx->rt, &inst->s, &tx->snap, tx->snap_room, sizeof tx->snap_room, &tx->written)) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -812,6 +813,10 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
 /* Room in a block for n elements of size sz (16-byte aligned). */
 static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) & ~(size_t)15u; }
 
+/* Room in a block for the marks of n slots (Tx.written): at least 16 bytes, which the
+ * usual process (16 slots or fewer) clears with two stores. */
+static size_t marks_room(uint32_t n) { return n <= 16 ? 16 : block_room(n, 1); }
+
 /* Lends vec the next `cap` elements of the block at *at, with the n elements of `from`. */
 static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uint32_t cap, size_t sz) {
   *vec = (RtVec){0};
@@ -836,7 +841,7 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   to->nfields = 0;
   to->block = NULL;
   to->block_size = 0;
-  size_t size = block_room(1, rt_values_bytes(from->nslots)) + block_room(from->nslots, 1) +
+  size_t size = block_room(1, rt_values_bytes(from->nslots)) + marks_room(from->nslots) +
                 block_room(from->threads.n, sizeof(RtThread)) +
                 block_room(from->acts.n, sizeof(RtAct)) + block_room(from->steps.n, sizeof(RtStep)) +
                 block_room(from->timers.n, sizeof(RtTimer)) + block_room(from->calls.n, sizeof(RtCall));
@@ -853,8 +858,9 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   if (from->nslots) memcpy(to->slots, from->slots, (size_t)from->nslots * sizeof(Value));
   at += block_room(1, rt_values_bytes(from->nslots));
   *written = (uint8_t *)block + at;
-  memset(*written, 0, from->nslots);
-  at += block_room(from->nslots, 1);
+  if (from->nslots <= 16) memset(*written, 0, 16); /* constant: two stores */
+  else memset(*written, 0, from->nslots);
+  at += marks_room(from->nslots);
   vec_lend(block, &at, &from->threads, &to->threads, from->threads.n, sizeof(RtThread));
   vec_lend(block, &at, &from->acts, &to->acts, from->acts.n, sizeof(RtAct));
   vec_lend(block, &at, &from->timers, &to->timers, from->timers.n, sizeof(RtTimer));
