@@ -475,7 +475,7 @@ static const BpOp binops[] = {
 static bool notify(Tx *tx, Value who, Value msg, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "`notify` needs users, not %s", bpt_type_name(who.type));
   if (msg.type != BPT_T_STRING) return rt_fail_at(tx, pc, "a message must be a string");
-  const char *node = pc_node(tx, pc);
+  const char *node = rt_journaling(tx) ? pc_node(tx, pc) : ""; /* for the journal only: a search */
   for (uint32_t i = 0; i < who.u.l->n; i++) {
     Effect *e = effect(tx, EF_NOTIFY);
     if (!e) return false;
@@ -1046,7 +1046,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
     }
     case BPT_OP_END:
       rt_remove_thread(tx, tid);
-      tx->end_node = pc_node(tx, pc);
+      if (rt_journaling(tx)) tx->end_node = pc_node(tx, pc); /* for the journal's last line only */
       return false;
     case BPT_OP_GOTO:
       if (tx->p->nstates == 0) return rt_fail_at(tx, pc, "`goto` in a process without states");

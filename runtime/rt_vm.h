@@ -66,7 +66,8 @@ typedef struct Tx {
   int64_t now;
   uint32_t budget;
   int sp;        /* the operand stack's depth (`stack`, below) */
-  const char *end_node; /* the graph node of the last END run (where the instance completes) */
+  const char *end_node; /* the graph node of the last END run (where the instance completes), for a
+                         * host that reads the journal (NULL without one) */
   /* An advance of the clock: how many timers it fired, and whether an earlier call of the
    * same advance (bp_advance_shared) spent part of its budget already. */
   bool advancing, budget_carried;

@@ -27,6 +27,7 @@ typedef struct Told {
   char last_note[256];
   char last_title[600]; /* of the last item opened */
   char last_user[64];
+  char notified_node[64], completed_node[64]; /* of the last such journal lines */
 } Told;
 
 /* The callbacks' ud is the World, whose first member is what it was told. */
@@ -50,8 +51,11 @@ static void on_notify(void *ud, BpInstance *inst, const char *user, const char *
 }
 static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   (void)inst;
-  ((Told *)ud)->journal++;
-  if (line->kind == BP_J_OVERDUE) ((Told *)ud)->overdue_lines++;
+  Told *t = ud;
+  t->journal++;
+  if (line->kind == BP_J_OVERDUE) t->overdue_lines++;
+  if (line->kind == BP_J_NOTIFIED) snprintf(t->notified_node, sizeof t->notified_node, "%s", line->node);
+  if (line->kind == BP_J_COMPLETED) snprintf(t->completed_node, sizeof t->completed_node, "%s", line->node);
 }
 
 typedef struct World {
@@ -1065,6 +1069,30 @@ static void test_every_allocation_fails_once_wide_state(void **state) {
   remove("build-wide.bp");
   printf("a state larger than a transaction's storage: each of %ld allocations failed in turn\n", n);
   assert_true(n > 30);
+}
+
+/* The graph nodes of a notification and of the END that completes the instance are
+ * looked up for the journal only (a search of the line table): with a journal callback
+ * the lines still name them, and without one nothing else needs them. */
+static void test_journal_names_notify_and_end_nodes(void **state) {
+  (void)state;
+  for (int quiet = 0; quiet < 2; quiet++) {
+    World w;
+    world_open_ex(&w, "samples/simple_vote.bp", quiet);
+    BpValue voters[] = {bp_user("bob"), bp_user("carol")};
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 2)), arg("title", bp_string("Budget"))};
+    BpInstance *inst = NULL;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &inst, &err), BP_OK);
+    assert_int_equal(bp_decide(inst, 0, "bob", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_decide(inst, 0, "carol", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    assert_int_equal(w.told.notified, 2);
+    assert_string_equal(w.told.notified_node, quiet ? "" : "notify_11");
+    assert_string_equal(w.told.completed_node, quiet ? "" : "end_12");
+    bp_instance_free(inst);
+    world_close(&w);
+  }
 }
 
 /* An event's snapshot shares the slots' values without counting them; the first write of
@@ -2214,6 +2242,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_after),
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
       cmocka_unit_test(test_every_allocation_fails_once_written_slots),
+      cmocka_unit_test(test_journal_names_notify_and_end_nodes),
       cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_save_time_units),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
