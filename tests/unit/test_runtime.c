@@ -1098,8 +1098,8 @@ static void test_journal_names_notify_and_end_nodes(void **state) {
 /* An event's snapshot shares the slots' values without counting them; the first write of
  * a slot hands its old value to the snapshot and marks it (rt_vm.h's Tx.written). Here
  * each event writes text and user slots several times: in the interpreter's fast loop
- * (STORE), on its general path (a STORE that converts, ITER_START, ITER_NEXT) and as a
- * step's result, over the state's own values and over values the event made. Every
+ * (STORE), on its general path (ITER_START, ITER_NEXT) and as a step's result, over the
+ * state's own values and over values the event made. Every
  * allocation failing in turn, a dropped event leaves the saved bytes as they were and
  * nothing leaks or is freed twice (under ASan); a slot put back wrong shows in both. */
 static const char marks_src[] =
