@@ -27,8 +27,10 @@
  *
  * Events are transactions. An event changes the instance's own state (RtState) in place,
  * after keeping a snapshot of it in its transaction's storage (rt_vm.h's Tx: the slots and
- * records copied, references counted; each step's people stay the instance's, borrowed by
- * the working state: a decision changes its one person in place and logs the old record,
+ * records copied; the slots' values shared until the event first writes the slot, which
+ * hands the old value to the snapshot (Tx.written), the records' counted; each step's
+ * people stay the instance's, borrowed by the working state: a decision changes its one
+ * person in place and logs the old record,
  * rt_vm.h's RtUndo), and collects what the host must be told (effects) on the side. If it
  * succeeds the snapshot is let go and the effects are delivered; if memory runs out, or
  * the event is refused, the snapshot is put back, the effects are dropped, the logged

@@ -34,8 +34,9 @@ static int64_t clock_now(BpInstance *inst) {
 
 static void changed_free(Tx *tx);
 static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
-static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size);
-static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap);
+static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
+                           uint8_t **written);
+static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap, const uint8_t *written);
 
 /* An event's transaction on INST; FRESH for the start of a new instance (rt_start_ex),
  * which takes no snapshot: a start that fails drops the instance, so there is nothing to
@@ -66,8 +67,22 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
   if (fresh) {
+    /* No snapshot: every slot counts as written, so each write lets its old value go. */
     tx->snap = (RtState){0};
-  } else if (!state_snapshot(tx->rt, &inst->s, &tx->snap, tx->snap_room, sizeof tx->snap_room)) {
+    uint16_t n = inst->s.nslots;
+    tx->written = tx->snap_room;
+    if (n > sizeof tx->snap_room) {
+      tx->written = rt_realloc(tx->rt, NULL, 0, n);
+      if (!tx->written) {
+        changed_free(tx);
+        return rt_fail_status(err, BP_ENOMEM, "out of memory");
+      }
+      tx->snap.block = tx->written; /* freed with the snapshot (snapshot_release, tx_abort) */
+      tx->snap.block_size = n;
+    }
+    if (n <= 16) memset(tx->written, 1, 16); /* constant: two stores */
+    else memset(tx->written, 1, n);
+  } else if (!state_snapshot(tx->rt, &inst->s, &tx->snap, tx->snap_room, sizeof tx->snap_room, &tx->written)) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
@@ -114,7 +129,8 @@ static void tx_abort(Tx *tx) {
   changed_free(tx);
   /* A new instance's start has no snapshot: the instance, freed next, keeps what the
    * event left, and bp_instance_free lets it go. */
-  if (!tx->fresh) state_put_back(tx->rt, &tx->s, &tx->snap);
+  if (!tx->fresh) state_put_back(tx->rt, &tx->s, &tx->snap, tx->written);
+  else if (tx->snap.block) rt_dealloc(tx->rt, tx->snap.block, tx->snap.block_size); /* the marks */
   tx->inst->s = tx->s;
   rt_effects_free(tx->rt, &tx->effects);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
@@ -122,7 +138,7 @@ static void tx_abort(Tx *tx) {
 
 static void deliver(BpInstance *inst, RtVec *effects);
 static void hand_over_people(RtState *old, RtState *now);
-static void snapshot_release(BpRuntime *rt, RtState *snap);
+static void snapshot_release(BpRuntime *rt, RtState *snap, const uint8_t *written);
 
 /* Swaps the working state in and delivers the effects. The document's fields go to the
  * document (shared by the instances on it). */
@@ -135,7 +151,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.clock = tx->now;
   if (!tx->fresh) hand_over_people(&tx->snap, &tx->s);
   inst->s = tx->s;
-  snapshot_release(tx->rt, &tx->snap); /* what the event replaced or removed */
+  snapshot_release(tx->rt, &tx->snap, tx->written); /* what the event replaced or removed */
   rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
@@ -646,7 +662,7 @@ BpStatus bp_answer(BpInstance *inst, uint32_t call, const BpValue *result, BpErr
     rt_journal_text(&tx, BP_J_ANSWERED, "", &b);
   }
   if (slot != BPT_NONE16 && slot < tx.s.nslots) {
-    rt_unref(tx.rt, tx.s.slots[slot]);
+    rt_slot_let_go(&tx, slot);
     tx.s.slots[slot] = v;
   } else {
     rt_unref(tx.rt, v);
@@ -797,6 +813,10 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
 /* Room in a block for n elements of size sz (16-byte aligned). */
 static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) & ~(size_t)15u; }
 
+/* Room in a block for the marks of n slots (Tx.written): at least 16 bytes, which the
+ * usual process (16 slots or fewer) clears with two stores. */
+static size_t marks_room(uint32_t n) { return n <= 16 ? 16 : block_room(n, 1); }
+
 /* Lends vec the next `cap` elements of the block at *at, with the n elements of `from`. */
 static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uint32_t cap, size_t sz) {
   *vec = (RtVec){0};
@@ -809,15 +829,20 @@ static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uin
 
 /* The state FROM as it is, in TO, for an event to put back if it is dropped: the slots and
  * the records of the five vectors copied into ROOM (or into one allocation, `block`, when
- * they do not fit), every value counted (rt_state_free lets them go). The steps own their
- * people; the working state's steps borrow them. False when out of memory. */
-static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size) {
+ * they do not fit), and *WRITTEN, a mark per slot, cleared (Tx.written). The slots' values
+ * are shared, not counted: a slot's old value becomes the snapshot's only when the event
+ * first writes the slot (rt_slot_let_go). Every other value is counted (snapshot_release
+ * lets them go). The steps own their people; the working state's steps borrow them. False
+ * when out of memory. */
+static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
+                           uint8_t **written) {
   *to = *from;
   to->fields = NULL;
   to->nfields = 0;
   to->block = NULL;
   to->block_size = 0;
-  size_t size = block_room(1, rt_values_bytes(from->nslots)) + block_room(from->threads.n, sizeof(RtThread)) +
+  size_t size = block_room(1, rt_values_bytes(from->nslots)) + marks_room(from->nslots) +
+                block_room(from->threads.n, sizeof(RtThread)) +
                 block_room(from->acts.n, sizeof(RtAct)) + block_room(from->steps.n, sizeof(RtStep)) +
                 block_room(from->timers.n, sizeof(RtTimer)) + block_room(from->calls.n, sizeof(RtCall));
   char *block = room;
@@ -830,11 +855,12 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   size_t at = 0;
   to->slots = (Value *)block;
   to->slots_lent = true;
-  for (uint32_t i = 0; i < from->nslots; i++) {
-    rt_ref(from->slots[i]);
-    to->slots[i] = from->slots[i];
-  }
+  if (from->nslots) memcpy(to->slots, from->slots, (size_t)from->nslots * sizeof(Value));
   at += block_room(1, rt_values_bytes(from->nslots));
+  *written = (uint8_t *)block + at;
+  if (from->nslots <= 16) memset(*written, 0, 16); /* constant: two stores */
+  else memset(*written, 0, from->nslots);
+  at += marks_room(from->nslots);
   vec_lend(block, &at, &from->threads, &to->threads, from->threads.n, sizeof(RtThread));
   vec_lend(block, &at, &from->acts, &to->acts, from->acts.n, sizeof(RtAct));
   vec_lend(block, &at, &from->timers, &to->timers, from->timers.n, sizeof(RtTimer));
@@ -854,9 +880,10 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
  * event replaced or removed once the surviving people are handed over: rt_state_free
  * without what a snapshot never has (document fields, vectors of its own: its records
  * are in lent storage or its `block`). The transaction ends with it. */
-static void snapshot_release(BpRuntime *rt, RtState *snap) {
+static void snapshot_release(BpRuntime *rt, RtState *snap, const uint8_t *written) {
   rt_unref(rt, snap->message);
-  rt_unref_all(rt, snap->slots, snap->nslots);
+  for (uint32_t i = 0; i < snap->nslots; i++) /* the old values of the slots the event wrote */
+    if (written[i]) rt_unref(rt, snap->slots[i]);
   for (uint32_t i = 0; i < snap->steps.n; i++) rt_step_free(rt, RT_AT(snap->steps, RtStep, i));
   for (uint32_t i = 0; i < snap->calls.n; i++) rt_unref(rt, RT_AT(snap->calls, RtCall, i)->args);
   if (snap->block) rt_dealloc(rt, snap->block, snap->block_size);
@@ -870,12 +897,16 @@ static void vec_put_back(RtVec *vec, const RtVec *from, size_t sz) {
 }
 
 /* A dropped event: WORK, the instance's state as the event left it, lets go of its values
- * and takes back SNAP's (state_snapshot), into its own storage; SNAP is emptied. The
+ * (of the slots, those it WRITTEN: Tx.written) and takes back SNAP's (state_snapshot), into
+ * its own storage; SNAP is emptied. The
  * people WORK's steps borrow are SNAP's (put back as they were by rt_undo_rollback);
  * those it owns are the event's copies, freed here. */
-static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap) {
+static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap, const uint8_t *written) {
   rt_unref(rt, work->message);
-  rt_unref_all(rt, work->slots, work->nslots);
+  /* The slots the event wrote hold its own values; the others hold the snapshot's (or an
+   * int over an int, which holds no reference), put back by the copy. */
+  for (uint32_t i = 0; i < work->nslots; i++)
+    if (written[i]) rt_unref(rt, work->slots[i]);
   for (uint32_t i = 0; i < work->steps.n; i++) rt_step_free(rt, RT_AT(work->steps, RtStep, i));
   for (uint32_t i = 0; i < work->calls.n; i++) rt_unref(rt, RT_AT(work->calls, RtCall, i)->args);
   if (work->nslots) memcpy(work->slots, snap->slots, (size_t)work->nslots * sizeof(Value));

@@ -636,7 +636,7 @@ static bool close_step(Tx *tx, uint32_t step_id, bool timed_out) {
   Value result;
   if (!step_result(tx, st, timed_out, outcome, &result)) return false;
   if (d->result != BPT_NONE16) {
-    rt_unref(tx->rt, tx->s.slots[d->result]);
+    rt_slot_let_go(tx, d->result);
     tx->s.slots[d->result] = result;
   } else {
     rt_unref(tx->rt, result);
@@ -976,7 +976,7 @@ bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, 
       return false;
     }
     if (rf->to_slot) {
-      rt_unref(tx->rt, tx->s.slots[rf->index]);
+      rt_slot_let_go(tx, rf->index);
       tx->s.slots[rf->index] = v;
     } else if (!rt_set_field(tx, rf->index, v)) {
       return false;

@@ -166,15 +166,12 @@ void rt_unref_obj(BpRuntime *rt, Value v) {
   rt_dealloc(rt, v.u.s, rt_obj_size(v));
 }
 
-/* Counting down an object that others still hold is done here, not by a call: most of
- * what a state's copy drops at the end of an event is held by the instance too. */
+/* Counting down an object that others still hold, or an immortal one (a bundle's
+ * constant: most of what a text or a list is made of), is done here, not by a call
+ * (rt_unref): most of what an instruction's operands or a state's copy drop is held
+ * elsewhere too. */
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (!rt_is_obj(v[i].type)) continue;
-    uint32_t *r = v[i].u.s ? rt_obj_count(v[i]) : NULL;
-    if (r && *r > 1 && *r != RT_IMMORTAL) (*r)--;
-    else rt_unref_obj(rt, v[i]);
-  }
+  for (size_t i = 0; i < n; i++) rt_unref(rt, v[i]);
 }
 
 RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e) {

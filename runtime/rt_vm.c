@@ -475,7 +475,7 @@ static const BpOp binops[] = {
 static bool notify(Tx *tx, Value who, Value msg, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "`notify` needs users, not %s", bpt_type_name(who.type));
   if (msg.type != BPT_T_STRING) return rt_fail_at(tx, pc, "a message must be a string");
-  const char *node = pc_node(tx, pc);
+  const char *node = rt_journaling(tx) ? pc_node(tx, pc) : ""; /* for the journal only: a search */
   for (uint32_t i = 0; i < who.u.l->n; i++) {
     Effect *e = effect(tx, EF_NOTIFY);
     if (!e) return false;
@@ -646,8 +646,8 @@ static bool catch_in(Tx *tx, uint32_t act_id, const BptInsn *in, Value code, Val
   uint16_t s = (uint16_t)in->arg[2];
   rt_ref(code);
   rt_ref(message);
-  rt_unref(tx->rt, tx->s.slots[s]);
-  rt_unref(tx->rt, tx->s.slots[s + 1]);
+  rt_slot_let_go(tx, s);
+  rt_slot_let_go(tx, s + 1u);
   tx->s.slots[s] = code;
   tx->s.slots[s + 1] = message;
   rt_spawn(tx, in->arg[3], parent, kind, step);
@@ -784,7 +784,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       const BptSlot *sl = &tx->p->slots[in->arg[0]];
       Value x = tx->stack[--tx->sp];
       if (!fits_store(tx, x, sl->type, sl->kind, pc, "slot", in->arg[0])) return false;
-      rt_unref(rt, tx->s.slots[in->arg[0]]);
+      rt_slot_let_go(tx, in->arg[0]);
       tx->s.slots[in->arg[0]] = x;
       break;
     }
@@ -912,8 +912,8 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
         return rt_fail_at(tx, pc, "`for` needs a list, not %s", bpt_type_name(x.type));
       }
       uint32_t s = in->arg[0];
-      rt_unref(rt, tx->s.slots[s]);
-      rt_unref(rt, tx->s.slots[s + 1]);
+      rt_slot_let_go(tx, s);
+      rt_slot_let_go(tx, s + 1);
       tx->s.slots[s] = x;
       tx->s.slots[s + 1] = rt_int(0);
       break;
@@ -931,7 +931,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       tx->s.slots[s + 1].u.i++; /* before the store: the verifier keeps the item out of s + 1 */
       const BptSlot *sl = &tx->p->slots[in->arg[1]];
       if (!fits_store(tx, r, sl->type, sl->kind, pc, "slot", in->arg[1])) return false;
-      rt_unref(rt, tx->s.slots[in->arg[1]]);
+      rt_slot_let_go(tx, in->arg[1]);
       tx->s.slots[in->arg[1]] = r;
       break;
     }
@@ -1046,7 +1046,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
     }
     case BPT_OP_END:
       rt_remove_thread(tx, tid);
-      tx->end_node = pc_node(tx, pc);
+      if (rt_journaling(tx)) tx->end_node = pc_node(tx, pc); /* for the journal's last line only */
       return false;
     case BPT_OP_GOTO:
       if (tx->p->nstates == 0) return rt_fail_at(tx, pc, "`goto` in a process without states");
@@ -1180,7 +1180,8 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = stack[sp - 1];
       if (x.type != o->type && !o->any) goto slow;
       sp--;
-      if (slots[o->a].type != BPT_T_INT) rt_unref(rt, slots[o->a]);
+      if (!tx->written[o->a]) tx->written[o->a] = 1; /* rt_slot_let_go */
+      else if (slots[o->a].type != BPT_T_INT) rt_unref(rt, slots[o->a]);
       slots[o->a] = x;
       o++;
       goto next;

@@ -66,12 +66,19 @@ typedef struct Tx {
   int64_t now;
   uint32_t budget;
   int sp;        /* the operand stack's depth (`stack`, below) */
-  const char *end_node; /* the graph node of the last END run (where the instance completes) */
+  const char *end_node; /* the graph node of the last END run (where the instance completes), for a
+                         * host that reads the journal (NULL without one) */
   /* An advance of the clock: how many timers it fired, and whether an earlier call of the
    * same advance (bp_advance_shared) spent part of its budget already. */
   bool advancing, budget_carried;
   uint32_t fired;
   bool fresh; /* a new instance's start: no snapshot (the instance is dropped if it fails) */
+  /* Per slot: 1 once this event wrote it (rt_slot_let_go). The snapshot keeps the slots'
+   * values as they were without counting references: while a slot is unwritten its value
+   * is the snapshot's too. The first write hands the old value's reference to the
+   * snapshot; a commit lets the old values of written slots go, a dropped event puts them
+   * back. A start, with no snapshot, has every slot marked (each write lets go). */
+  uint8_t *written;
   bool *changed;        /* per document field: set to a new value by this event */
   bool any_changed;     /* any of them */
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
@@ -110,6 +117,15 @@ static inline bool nomem(Tx *tx) {
  * formatting them was a quarter of an event's work. Code that builds a line's text in
  * pieces asks this first; rt_journal and rt_journal_text ask it too. */
 static inline bool rt_journaling(const Tx *tx) { return tx->rt->cfg.journal != NULL; }
+
+/* Before the event writes slot s (any write: of a scalar over a scalar too, except an int
+ * over an int, which the snapshot's copy puts back as it is): the value there goes. A slot
+ * written before holds the event's own value, let go now; the first write leaves it to the
+ * snapshot, which shares it, and marks the slot. */
+static inline void rt_slot_let_go(Tx *tx, uint32_t s) {
+  if (tx->written[s]) rt_unref(tx->rt, tx->s.slots[s]);
+  else tx->written[s] = 1;
+}
 
 static inline bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status == ST_WAITING; }
 
