@@ -1350,8 +1350,8 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = stack[sp - 1];
       if (!rt_is_list(x.type)) goto slow;
       sp--;
-      rt_unref(rt, slots[o->a]);
-      rt_unref(rt, slots[o->a + 1]);
+      rt_slot_let_go(tx, o->a);
+      rt_slot_let_go(tx, o->a + 1);
       slots[o->a] = x;
       slots[o->a + 1] = rt_int(0);
       o++;
@@ -1369,8 +1369,8 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = list.u.l->items[at.u.i];
       if (x.type != o->type && !o->any) goto slow;
       rt_ref(x);
-      slots[s + 1].u.i++;
-      rt_unref(rt, slots[in->arg[1]]);
+      slots[s + 1].u.i++; /* an int over an int: the snapshot puts it back as it is */
+      rt_slot_let_go(tx, in->arg[1]);
       slots[in->arg[1]] = x;
       o++;
       goto enter;
