@@ -170,7 +170,7 @@ typedef struct Frame {
 
 typedef enum { CAP_NONE, CAP_STRING, CAP_SCRIPT } CapKind;
 
-enum { VENDOR_SEEN = 64 };
+enum { VENDOR_SEEN = 64, QNAME_SEEN = 64, STABLE_SEEN = 64 };
 
 typedef struct Reader {
   BpmnModel *m;
@@ -192,7 +192,7 @@ typedef struct Reader {
   bool stop; /* a limit was hit: stop the parse */
   /* vendor attributes already noted (note_vendor): a file repeats a few names
      thousands of times; keyed by libxml2's (interned) pointers, checked by text */
-  const char *vendor_seen[VENDOR_SEEN][2];
+  const char *vendor_seen[VENDOR_SEEN][4]; /* the copies, then libxml2's pointers */
   const BpmnXmlScope *scope; /* the namespaces in scope at the element being started */
   /* ns_cached: the namespace of a URI by libxml2's pointer (its URIs are
      interned in its dictionary for the parse), so that each distinct URI is
@@ -201,6 +201,12 @@ typedef struct Reader {
   Ns ns_val[16];
   Ns *attr_ns; /* the namespace of each attribute of the element being started */
   bool qname_last[256]; /* the last letters of the names of qname_attrs */
+  /* qname_attr_index and stable_name: their answers by libxml2's pointer */
+  struct QNameSeen {
+    const char *local;
+    int index;
+  } qname_seen[QNAME_SEEN];
+  const char *stable_seen[STABLE_SEEN][2]; /* libxml2's name, the stable copy */
   int attr_ns_cap;
   const char *target_ns;     /* the definitions' targetNamespace */
   struct QRef *qrefs;        /* references to check once every id is known */
@@ -257,7 +263,18 @@ typedef struct Attrs {
   int n;
   uint32_t line;
   const Ns *ns; /* the namespace of each attribute */
+  uint64_t names; /* name_bit of each attribute's local name, or'ed */
 } Attrs;
+
+/* One of 64 bits for a name, from its first three letters: an element asks for
+ * some twenty attributes it mostly does not have (a task: cancelActivity,
+ * messageRef, scriptFormat ...), and a bit not in Attrs.names answers "absent"
+ * without a look at its few attributes. */
+static inline uint64_t name_bit(const char *s) {
+  unsigned h = (unsigned char)s[0] * 3u + (unsigned char)s[1] * 5u;
+  if (s[1]) h += (unsigned char)s[2] * 7u;
+  return (uint64_t)1 << (h & 63);
+}
 
 static Ns ns_cached(Reader *r, const char *uri) {
   if (!uri) return NS_NONE;
@@ -271,6 +288,7 @@ static Ns ns_cached(Reader *r, const char *uri) {
 /* The value of the attribute local in namespace ns (NS_NONE: unqualified), as
  * an arena string; NULL when absent. */
 static const char *attr_in(Reader *r, const Attrs *at, Ns ns, const char *local) {
+  if (!(at->names & name_bit(local))) return NULL;
   for (int i = 0; i < at->n; i++) {
     const BpmnXmlAttr *a = &at->a[i];
     if (at->ns[i] != ns || !str_eq(a->local, local)) continue;
@@ -329,8 +347,10 @@ static void note_vendor(Reader *r, const char *uri, const char *local) {
   if (m->vendor_names.n >= 256) return;
   uintptr_t key = ((uintptr_t)uri >> 4) * 31 + ((uintptr_t)local >> 4);
   const char **seen = r->vendor_seen[(key ^ key >> 7) & (VENDOR_SEEN - 1)];
+  if (seen[2] == uri && seen[3] == local) return; /* the same interned strings */
   if (seen[0] && str_eq(seen[0], uri) && str_eq(seen[1], local)) return;
   seen[0] = arena_strdup(&m->arena, uri), seen[1] = arena_strdup(&m->arena, local);
+  seen[2] = uri, seen[3] = local;
   const char *v = vendor_of(uri);
   char buf[160];
   snprintf(buf, sizeof buf, "%s:%s", v ? v : uri, local);
@@ -355,10 +375,15 @@ static void note_vendor_attrs(Reader *r, const Attrs *at) {
  * live in its dictionary, freed with the parser): the tag table's own copy,
  * else one in the arena. */
 static const char *stable_name(Reader *r, const char *local) {
+  const char **seen = r->stable_seen[bpmn_hash_ptr(local) & (STABLE_SEEN - 1)];
+  if (seen[0] == local) return seen[1];
+  const char *name = NULL;
   uint32_t k = hash_name(local) & (TAG_SLOTS - 1);
-  for (; r->slots[k]; k = (k + 1) & (TAG_SLOTS - 1))
-    if (str_eq(r->slots[k]->name, local)) return r->slots[k]->name;
-  return arena_strdup(&r->m->arena, local);
+  for (; r->slots[k] && !name; k = (k + 1) & (TAG_SLOTS - 1))
+    if (str_eq(r->slots[k]->name, local)) name = r->slots[k]->name;
+  if (!name) name = arena_strdup(&r->m->arena, local);
+  seen[0] = local, seen[1] = name;
+  return name;
 }
 
 static void register_id(Reader *r, const char *id, const char *tag, uint32_t line,
@@ -761,18 +786,32 @@ static void qname_note_here(Reader *r, const Attrs *at, const char *local, const
   q->owner = qname_owner(r, at, local);
 }
 
+/* The index in qname_attrs of an attribute's local name, -1 when none. The
+ * answer is kept by libxml2's pointer (its names are interned for the parse):
+ * a file repeats a few attribute names thousands of times. */
+static int qname_attr_index(Reader *r, const char *local) {
+  struct QNameSeen *c = &r->qname_seen[bpmn_hash_ptr(local) & (QNAME_SEEN - 1)];
+  if (c->local == local) return c->index;
+  int k = -1;
+  size_t ln = strlen(local);
+  /* most attributes (id, name, x ...) end in a letter no name of
+     qname_attrs ends in: they are passed without a search */
+  if (ln && r->qname_last[(unsigned char)local[ln - 1]]) {
+    int n_attrs = (int)(sizeof qname_attrs / sizeof qname_attrs[0]);
+    for (k = 0; k < n_attrs && !str_eq(qname_attrs[k].name, local); k++) {}
+    if (k == n_attrs) k = -1;
+  }
+  c->local = local, c->index = k;
+  return k;
+}
+
 /* Checks the QName-valued attributes of an element of the BPMN or BPMN DI namespace. */
 static void check_qnames(Reader *r, const Attrs *at, const char *local) {
   for (int i = 0; i < at->n; i++) {
     const BpmnXmlAttr *a = &at->a[i];
     if (a->uri) continue; /* the schemas' attributes are unqualified */
-    /* most attributes (id, name, x ...) end in a letter no name of
-       qname_attrs ends in: they are passed without a search */
-    size_t ln = strlen(a->local);
-    if (!ln || !r->qname_last[(unsigned char)a->local[ln - 1]]) continue;
-    size_t k = 0, n_attrs = sizeof qname_attrs / sizeof qname_attrs[0];
-    while (k < n_attrs && !str_eq(qname_attrs[k].name, a->local)) k++;
-    if (k == n_attrs || a->len > BPMN_MAX_TEXT) continue;
+    int k = qname_attr_index(r, a->local);
+    if (k < 0 || a->len > BPMN_MAX_TEXT) continue;
     /* xsd:QName collapses white space */
     const char *v = a->value;
     size_t n = a->len;
@@ -833,6 +872,7 @@ static double attr_num_copy(Reader *r, const Attrs *at, const char *local) {
 static double attr_num(Reader *r, const Attrs *at, const char *local) {
   static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
                                  1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (!(at->names & name_bit(local))) return 0; /* absent: as attr_num_copy says */
   for (int i = 0; i < at->n; i++) {
     const BpmnXmlAttr *a = &at->a[i];
     if (at->ns[i] != NS_NONE || !str_eq(a->local, local)) continue;
@@ -1154,8 +1194,12 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
     r->attr_ns_cap = n;
     r->attr_ns = xrealloc(r->attr_ns, (size_t)n * sizeof *r->attr_ns);
   }
-  for (int i = 0; i < n; i++) r->attr_ns[i] = ns_cached(r, a[i].uri);
-  Attrs at = {a, n, line, r->attr_ns};
+  uint64_t names = 0;
+  for (int i = 0; i < n; i++) {
+    r->attr_ns[i] = ns_cached(r, a[i].uri);
+    names |= name_bit(a[i].local);
+  }
+  Attrs at = {a, n, line, r->attr_ns, names};
   Ns ns = ns_cached(r, uri);
   Frame f = {TAG_FOREIGN, ns, false, NULL};
   r->line = line;
