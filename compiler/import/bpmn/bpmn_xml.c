@@ -496,10 +496,21 @@ static bool prescan(BpmnModel *m, Raw *raw, const char *data, size_t len, char *
 typedef struct MemInput {
   const char *p;
   size_t left;
+  xmlParserCtxtPtr ctxt; /* set once the parser exists */
 } MemInput;
 
+/* After a fatal error libxml2 2.9 goes on parsing (it only stops calling our
+ * handlers), and from a place of its own choosing: after a '<' in an attribute
+ * value or an invalid character in a comment it reads what follows as markup,
+ * where the attribute pre-scan saw a quoted value or a comment. A start tag
+ * there with thousands of attributes would cost what the pre-scan is for
+ * (libxml2 compares them pairwise). So once an error has stopped the events
+ * (disableSAX), the input ends: nothing after it is read, no diagnostic changes
+ * (only libxml2's first error is reported), and what libxml2 still holds is a
+ * few KiB. */
 static int mem_read(void *ctx, char *buf, int len) {
   MemInput *in = ctx;
+  if (in->ctxt && in->ctxt->disableSAX) return 0;
   size_t n = len > 0 ? (size_t)len : 0;
   if (n > in->left) n = in->left;
   memcpy(buf, in->p, n);
@@ -515,9 +526,10 @@ bool bpmn_xml_parse(BpmnModel *m, const char *data, size_t len, const BpmnXmlHan
   if (!prescan(m, &raw, data, len, declared, sizeof declared, &root_line)) return false;
 
   xmlInitParser();
-  MemInput input = {data, len};
+  MemInput input = {data, len, NULL};
   xmlParserCtxtPtr ctxt = xmlCreateIOParserCtxt(NULL, NULL, mem_read, NULL, &input, XML_CHAR_ENCODING_NONE);
   if (!ctxt) out_of_memory();
+  input.ctxt = ctxt;
   XmlRun r = {.m = m, .h = h, .ud = ud, .ctxt = ctxt, .raw = &raw, .declared = declared,
               .root_line = root_line};
 
