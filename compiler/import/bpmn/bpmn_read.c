@@ -266,14 +266,12 @@ typedef struct Attrs {
   uint64_t names; /* name_bit of each attribute's local name, or'ed */
 } Attrs;
 
-/* One of 64 bits for a name, from its first three letters: an element asks for
- * some twenty attributes it mostly does not have (a task: cancelActivity,
- * messageRef, scriptFormat ...), and a bit not in Attrs.names answers "absent"
- * without a look at its few attributes. */
+/* One of 64 bits for a (non-empty) name, from its first two letters: an
+ * element asks for some twenty attributes it mostly does not have (a task:
+ * cancelActivity, messageRef, scriptFormat ...), and a bit not in Attrs.names
+ * answers "absent" without a look at its few attributes. */
 static inline uint64_t name_bit(const char *s) {
-  unsigned h = (unsigned char)s[0] * 3u + (unsigned char)s[1] * 5u;
-  if (s[1]) h += (unsigned char)s[2] * 7u;
-  return (uint64_t)1 << (h & 63);
+  return (uint64_t)1 << (((unsigned char)s[0] * 5u + (unsigned char)s[1]) & 63);
 }
 
 static Ns ns_cached(Reader *r, const char *uri) {
@@ -287,19 +285,22 @@ static Ns ns_cached(Reader *r, const char *uri) {
 
 /* The value of the attribute local in namespace ns (NS_NONE: unqualified), as
  * an arena string; NULL when absent. */
-static const char *attr_in(Reader *r, const Attrs *at, Ns ns, const char *local) {
-  if (!(at->names & name_bit(local))) return NULL;
-  for (int i = 0; i < at->n; i++) {
-    const BpmnXmlAttr *a = &at->a[i];
-    if (at->ns[i] != ns || !str_eq(a->local, local)) continue;
-    if (a->len > BPMN_MAX_TEXT) {
-      bpmn_error(r->m, at->line, "the attribute %s has %zu bytes; at most %u are read", local,
-                 a->len, BPMN_MAX_TEXT);
-      r->stop = true;
-      return NULL;
-    }
-    return arena_strndup(&r->m->arena, a->value, a->len);
+static const char *attr_value(Reader *r, const Attrs *at, const BpmnXmlAttr *a,
+                              const char *local) {
+  if (a->len > BPMN_MAX_TEXT) {
+    bpmn_error(r->m, at->line, "the attribute %s has %zu bytes; at most %u are read", local,
+               a->len, BPMN_MAX_TEXT);
+    r->stop = true;
+    return NULL;
   }
+  return arena_strndup(&r->m->arena, a->value, a->len);
+}
+
+/* Inline: where local is a literal, its name_bit is a constant. */
+static inline const char *attr_in(Reader *r, const Attrs *at, Ns ns, const char *local) {
+  if (!(at->names & name_bit(local))) return NULL;
+  for (int i = 0; i < at->n; i++)
+    if (at->ns[i] == ns && str_eq(at->a[i].local, local)) return attr_value(r, at, &at->a[i], local);
   return NULL;
 }
 
