@@ -863,45 +863,66 @@ static double attr_num_copy(Reader *r, const Attrs *at, const char *local) {
   return strtod(v, NULL);
 }
 
-/* A diagram coordinate (a diagram has four per shape, two per waypoint),
- * read from libxml2's bytes without the copy attr makes when it is a plain
+/* A diagram coordinate, the attribute a named local (di_nums finds it; NULL
+ * when absent), read from libxml2's bytes without the copy attr makes when it is a plain
  * decimal: [-]DIGITS[.DIGITS] with at most 15 digits in all. Its digits as an
  * integer m (below 2^53) and the digits after the point k (at most 15) give
  * m / 10^k, both exact doubles, and IEEE division rounds the quotient
  * correctly: the same double strtod gives (Clinger's fast path). Anything else
  * (an exponent, blanks, more digits) is read by strtod, as attr_num_copy does. */
-static double attr_num(Reader *r, const Attrs *at, const char *local) {
+static double attr_num(Reader *r, const Attrs *at, const BpmnXmlAttr *a, const char *local) {
   static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
                                  1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  if (!(at->names & name_bit(local))) return 0; /* absent: as attr_num_copy says */
-  for (int i = 0; i < at->n; i++) {
-    const BpmnXmlAttr *a = &at->a[i];
-    if (at->ns[i] != NS_NONE || !str_eq(a->local, local)) continue;
-    const char *v = a->value;
-    size_t len = a->len, j = len && *v == '-';
-    bool neg = j == 1;
-    int64_t m = 0;
-    int digits = 0, frac = 0, before = 0;
-    bool point = false;
-    for (; j < len; j++) {
-      if (v[j] >= '0' && v[j] <= '9') {
-        if (++digits > 15) break;
-        m = m * 10 + (v[j] - '0');
-        frac += point;
-        before += !point;
-      } else if (v[j] == '.' && !point) {
-        point = true;
-      } else {
-        break;
-      }
+  if (!a) return 0; /* absent: as attr_num_copy says */
+  const char *v = a->value;
+  size_t len = a->len, j = len && *v == '-';
+  bool neg = j == 1;
+  int64_t m = 0;
+  int digits = 0, frac = 0, before = 0;
+  bool point = false;
+  for (; j < len; j++) {
+    if (v[j] >= '0' && v[j] <= '9') {
+      if (++digits > 15) break;
+      m = m * 10 + (v[j] - '0');
+      frac += point;
+      before += !point;
+    } else if (v[j] == '.' && !point) {
+      point = true;
+    } else {
+      break;
     }
-    if (j == len && before > 0 && (!point || frac > 0)) {
-      double d = (double)m / pow10[frac];
-      return neg ? -d : d;
-    }
-    break;
+  }
+  if (j == len && before > 0 && (!point || frac > 0)) {
+    double d = (double)m / pow10[frac];
+    return neg ? -d : d;
   }
   return attr_num_copy(r, at, local);
+}
+
+/* The unqualified attributes x, y, width and height (the first of each; NULL
+ * when absent), found in one pass: a diagram has four per shape, two per
+ * waypoint, and they are most of its elements. */
+typedef struct DiNums {
+  const BpmnXmlAttr *x, *y, *width, *height;
+} DiNums;
+
+static DiNums di_nums(const Attrs *at) {
+  DiNums d = {NULL, NULL, NULL, NULL};
+  for (int i = 0; i < at->n; i++) {
+    const BpmnXmlAttr *a = &at->a[i];
+    const char *l = a->local;
+    if (at->ns[i] != NS_NONE) continue;
+    if (l[0] == 'x' && !l[1]) {
+      if (!d.x) d.x = a;
+    } else if (l[0] == 'y' && !l[1]) {
+      if (!d.y) d.y = a;
+    } else if (str_eq(l, "width")) {
+      if (!d.width) d.width = a;
+    } else if (str_eq(l, "height")) {
+      if (!d.height) d.height = a;
+    }
+  }
+  return d;
 }
 
 static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void **obj) {
@@ -940,8 +961,9 @@ static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void *
   Frame *p = parent(r, 1);
   if (ns == NS_DC && str_eq(local, "Bounds") && p && p->tag == TAG_DI_SHAPE) {
     BpmnShape *s = p->obj;
-    s->x = attr_num(r, at, "x"), s->y = attr_num(r, at, "y");
-    s->w = attr_num(r, at, "width"), s->h = attr_num(r, at, "height");
+    DiNums d = di_nums(at);
+    s->x = attr_num(r, at, d.x, "x"), s->y = attr_num(r, at, d.y, "y");
+    s->w = attr_num(r, at, d.width, "width"), s->h = attr_num(r, at, d.height, "height");
     s->has_bounds = true;
     return TAG_DI_BOUNDS;
   }
@@ -951,8 +973,9 @@ static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void *
       r->cap_pts = r->cap_pts ? r->cap_pts * 2 : 16;
       r->pts = xrealloc(r->pts, r->cap_pts * sizeof *r->pts);
     }
-    r->pts[r->n_pts++] = attr_num(r, at, "x");
-    r->pts[r->n_pts++] = attr_num(r, at, "y");
+    DiNums d = di_nums(at);
+    r->pts[r->n_pts++] = attr_num(r, at, d.x, "x");
+    r->pts[r->n_pts++] = attr_num(r, at, d.y, "y");
     return TAG_DI_WAYPOINT;
   }
   return TAG_FOREIGN;
