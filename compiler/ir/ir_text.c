@@ -34,9 +34,20 @@ static int hex_digit(char c) {
 }
 
 static IrSx *sx_new(SxReader *r, IrSxKind kind) {
-  IrSx *x = arena_alloc(r->a, sizeof *x);
-  memset(x, 0, sizeof *x);
+  IrSx *x = arena_alloc(r->a, sizeof *x); /* zeroed */
   x->kind = kind;
+  return x;
+}
+
+/* An atom or a string with no escape: the node and a copy of its len bytes
+ * in one allocation (most are a few bytes: `slot`, `0`, "Expert"). */
+static IrSx *sx_text(SxReader *r, IrSxKind kind, const char *start, size_t len) {
+  IrSx *x = arena_alloc(r->a, sizeof *x + len + 1); /* zeroed: the copy's NUL too */
+  char *s = (char *)(x + 1);
+  memcpy(s, start, len);
+  x->kind = kind;
+  x->s = s;
+  x->len = (uint32_t)len;
   return x;
 }
 
@@ -63,13 +74,9 @@ static IrSx *sx_string(SxReader *r) {
       return NULL;
     }
   }
-  IrSx *x = sx_new(r, IR_SX_STRING);
   r->p = q + 1;
-  if (!escapes) {
-    x->len = (uint32_t)(q - start);
-    x->s = arena_strndup(r->a, start, x->len);
-    return x;
-  }
+  if (!escapes) return sx_text(r, IR_SX_STRING, start, (size_t)(q - start));
+  IrSx *x = sx_new(r, IR_SX_STRING);
   char *out = arena_alloc(r->a, (size_t)(q - start) + 1), *o = out;
   for (const char *p = start; p < q; p++) {
     char c = *p;
@@ -142,10 +149,7 @@ static IrSx *sx_any(SxReader *r, unsigned depth) {
   }
   const char *start = r->p;
   while (atom_char(*r->p)) r->p++;
-  IrSx *x = sx_new(r, IR_SX_ATOM);
-  x->len = (uint32_t)(r->p - start);
-  x->s = arena_strndup(r->a, start, x->len);
-  return x;
+  return sx_text(r, IR_SX_ATOM, start, (size_t)(r->p - start));
 }
 
 IrSx *ir_sx_parse(Arena *a, const char *text, const char **err) {
