@@ -55,15 +55,18 @@ static IrSx *sx_text(SxReader *r, IrSxKind kind, const char *start, size_t len) 
  * fault, in reading order), a second decodes straight into the arena: the
  * text is never longer than its spelling, and most strings have no escape. */
 static IrSx *sx_string(SxReader *r) {
+  /* the bytes that end a run of plain text in a string */
+  static const bool stop[256] = {[0] = true, ['"'] = true, ['\\'] = true};
   const char *start = ++r->p, *q = start;
   bool escapes = false;
-  for (; *q != '"'; q++) {
+  for (;; q++) {
+    while (!stop[(unsigned char)*q]) q++;
+    if (*q == '"') break;
     if (!*q) {
       r->err = "a string is not closed";
       return NULL;
     }
-    if (*q != '\\') continue;
-    char e = q[1];
+    char e = q[1]; /* *q is a backslash */
     escapes = true;
     if (e == 'n' || e == 't' || e == '\\' || e == '"') {
       q++;
