@@ -104,8 +104,8 @@ static IrSx *sx_string(SxReader *r) {
  * once into the arena at its `)`. */
 enum { SX_LOCAL_ITEMS = 16 };
 
+/* One item, at r->p (the blanks before it skipped). */
 static IrSx *sx_any(SxReader *r, unsigned depth) {
-  sx_blank(r);
   if (*r->p == '"') return sx_string(r);
   if (*r->p == '(') {
     if (depth >= SX_MAX_DEPTH) {
@@ -157,6 +157,7 @@ static IrSx *sx_any(SxReader *r, unsigned depth) {
 
 IrSx *ir_sx_parse(Arena *a, const char *text, const char **err) {
   SxReader r = {a, text ? text : "", NULL};
+  sx_blank(&r);
   IrSx *x = sx_any(&r, 0);
   if (x) {
     sx_blank(&r);

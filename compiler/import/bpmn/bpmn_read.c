@@ -1220,7 +1220,7 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
   }
   uint64_t names = 0;
   for (int i = 0; i < n; i++) {
-    r->attr_ns[i] = ns_cached(r, a[i].uri);
+    r->attr_ns[i] = a[i].uri ? ns_cached(r, a[i].uri) : NS_NONE; /* most are unqualified */
     names |= name_bit(a[i].local);
   }
   Attrs at = {a, n, line, r->attr_ns, names};
