@@ -170,7 +170,7 @@ typedef struct Frame {
 
 typedef enum { CAP_NONE, CAP_STRING, CAP_SCRIPT } CapKind;
 
-enum { VENDOR_SEEN = 64, QNAME_SEEN = 64, STABLE_SEEN = 64 };
+enum { VENDOR_SEEN = 64, QNAME_SEEN = 64, STABLE_SEEN = 64, TAG_SEEN = 64 };
 
 typedef struct Reader {
   BpmnModel *m;
@@ -201,7 +201,11 @@ typedef struct Reader {
   Ns ns_val[16];
   Ns *attr_ns; /* the namespace of each attribute of the element being started */
   bool qname_last[256]; /* the last letters of the names of qname_attrs */
-  /* qname_attr_index and stable_name: their answers by libxml2's pointer */
+  /* tag_of, qname_attr_index and stable_name: their answers by libxml2's pointer */
+  struct TagSeen {
+    const char *local;
+    int tag;
+  } tag_seen[TAG_SEEN];
   struct QNameSeen {
     const char *local;
     int index;
@@ -227,13 +231,17 @@ static void tags_init(Reader *r) {
   }
 }
 
-static int tag_of(const Reader *r, const char *local) {
-  uint32_t k = hash_name(local) & (TAG_SLOTS - 1);
-  while (r->slots[k]) {
-    if (str_eq(r->slots[k]->name, local)) return r->slots[k]->tag;
-    k = (k + 1) & (TAG_SLOTS - 1);
-  }
-  return TAG_UNKNOWN;
+static int tag_of(Reader *r, const char *local) {
+  struct TagSeen *seen = &r->tag_seen[bpmn_hash_ptr(local) & (TAG_SEEN - 1)];
+  if (seen->local == local) return seen->tag;
+  int tag = TAG_UNKNOWN;
+  for (uint32_t k = hash_name(local) & (TAG_SLOTS - 1); r->slots[k]; k = (k + 1) & (TAG_SLOTS - 1))
+    if (str_eq(r->slots[k]->name, local)) {
+      tag = r->slots[k]->tag;
+      break;
+    }
+  seen->local = local, seen->tag = tag;
+  return tag;
 }
 
 /* While an element starts (before it is pushed): up = 1 is the element around
