@@ -34,9 +34,20 @@ static int hex_digit(char c) {
 }
 
 static IrSx *sx_new(SxReader *r, IrSxKind kind) {
-  IrSx *x = arena_alloc(r->a, sizeof *x);
-  memset(x, 0, sizeof *x);
+  IrSx *x = arena_alloc(r->a, sizeof *x); /* zeroed */
   x->kind = kind;
+  return x;
+}
+
+/* An atom or a string with no escape: the node and a copy of its len bytes
+ * in one allocation (most are a few bytes: `slot`, `0`, "Expert"). */
+static IrSx *sx_text(SxReader *r, IrSxKind kind, const char *start, size_t len) {
+  IrSx *x = arena_alloc(r->a, sizeof *x + len + 1); /* zeroed: the copy's NUL too */
+  char *s = (char *)(x + 1);
+  memcpy(s, start, len);
+  x->kind = kind;
+  x->s = s;
+  x->len = (uint32_t)len;
   return x;
 }
 
@@ -44,15 +55,18 @@ static IrSx *sx_new(SxReader *r, IrSxKind kind) {
  * fault, in reading order), a second decodes straight into the arena: the
  * text is never longer than its spelling, and most strings have no escape. */
 static IrSx *sx_string(SxReader *r) {
+  /* the bytes that end a run of plain text in a string */
+  static const bool stop[256] = {[0] = true, ['"'] = true, ['\\'] = true};
   const char *start = ++r->p, *q = start;
   bool escapes = false;
-  for (; *q != '"'; q++) {
+  for (;; q++) {
+    while (!stop[(unsigned char)*q]) q++;
+    if (*q == '"') break;
     if (!*q) {
       r->err = "a string is not closed";
       return NULL;
     }
-    if (*q != '\\') continue;
-    char e = q[1];
+    char e = q[1]; /* *q is a backslash */
     escapes = true;
     if (e == 'n' || e == 't' || e == '\\' || e == '"') {
       q++;
@@ -63,13 +77,9 @@ static IrSx *sx_string(SxReader *r) {
       return NULL;
     }
   }
-  IrSx *x = sx_new(r, IR_SX_STRING);
   r->p = q + 1;
-  if (!escapes) {
-    x->len = (uint32_t)(q - start);
-    x->s = arena_strndup(r->a, start, x->len);
-    return x;
-  }
+  if (!escapes) return sx_text(r, IR_SX_STRING, start, (size_t)(q - start));
+  IrSx *x = sx_new(r, IR_SX_STRING);
   char *out = arena_alloc(r->a, (size_t)(q - start) + 1), *o = out;
   for (const char *p = start; p < q; p++) {
     char c = *p;
@@ -94,8 +104,8 @@ static IrSx *sx_string(SxReader *r) {
  * once into the arena at its `)`. */
 enum { SX_LOCAL_ITEMS = 16 };
 
+/* One item, at r->p (the blanks before it skipped). */
 static IrSx *sx_any(SxReader *r, unsigned depth) {
-  sx_blank(r);
   if (*r->p == '"') return sx_string(r);
   if (*r->p == '(') {
     if (depth >= SX_MAX_DEPTH) {
@@ -142,14 +152,12 @@ static IrSx *sx_any(SxReader *r, unsigned depth) {
   }
   const char *start = r->p;
   while (atom_char(*r->p)) r->p++;
-  IrSx *x = sx_new(r, IR_SX_ATOM);
-  x->len = (uint32_t)(r->p - start);
-  x->s = arena_strndup(r->a, start, x->len);
-  return x;
+  return sx_text(r, IR_SX_ATOM, start, (size_t)(r->p - start));
 }
 
 IrSx *ir_sx_parse(Arena *a, const char *text, const char **err) {
   SxReader r = {a, text ? text : "", NULL};
+  sx_blank(&r);
   IrSx *x = sx_any(&r, 0);
   if (x) {
     sx_blank(&r);

@@ -170,7 +170,7 @@ typedef struct Frame {
 
 typedef enum { CAP_NONE, CAP_STRING, CAP_SCRIPT } CapKind;
 
-enum { VENDOR_SEEN = 64 };
+enum { VENDOR_SEEN = 64, QNAME_SEEN = 64, STABLE_SEEN = 64, TAG_SEEN = 64 };
 
 typedef struct Reader {
   BpmnModel *m;
@@ -192,7 +192,7 @@ typedef struct Reader {
   bool stop; /* a limit was hit: stop the parse */
   /* vendor attributes already noted (note_vendor): a file repeats a few names
      thousands of times; keyed by libxml2's (interned) pointers, checked by text */
-  const char *vendor_seen[VENDOR_SEEN][2];
+  const char *vendor_seen[VENDOR_SEEN][4]; /* the copies, then libxml2's pointers */
   const BpmnXmlScope *scope; /* the namespaces in scope at the element being started */
   /* ns_cached: the namespace of a URI by libxml2's pointer (its URIs are
      interned in its dictionary for the parse), so that each distinct URI is
@@ -201,6 +201,16 @@ typedef struct Reader {
   Ns ns_val[16];
   Ns *attr_ns; /* the namespace of each attribute of the element being started */
   bool qname_last[256]; /* the last letters of the names of qname_attrs */
+  /* tag_of, qname_attr_index and stable_name: their answers by libxml2's pointer */
+  struct TagSeen {
+    const char *local;
+    int tag;
+  } tag_seen[TAG_SEEN];
+  struct QNameSeen {
+    const char *local;
+    int index;
+  } qname_seen[QNAME_SEEN];
+  const char *stable_seen[STABLE_SEEN][2]; /* libxml2's name, the stable copy */
   int attr_ns_cap;
   const char *target_ns;     /* the definitions' targetNamespace */
   struct QRef *qrefs;        /* references to check once every id is known */
@@ -221,13 +231,17 @@ static void tags_init(Reader *r) {
   }
 }
 
-static int tag_of(const Reader *r, const char *local) {
-  uint32_t k = hash_name(local) & (TAG_SLOTS - 1);
-  while (r->slots[k]) {
-    if (str_eq(r->slots[k]->name, local)) return r->slots[k]->tag;
-    k = (k + 1) & (TAG_SLOTS - 1);
-  }
-  return TAG_UNKNOWN;
+static int tag_of(Reader *r, const char *local) {
+  struct TagSeen *seen = &r->tag_seen[bpmn_hash_ptr(local) & (TAG_SEEN - 1)];
+  if (seen->local == local) return seen->tag;
+  int tag = TAG_UNKNOWN;
+  for (uint32_t k = hash_name(local) & (TAG_SLOTS - 1); r->slots[k]; k = (k + 1) & (TAG_SLOTS - 1))
+    if (str_eq(r->slots[k]->name, local)) {
+      tag = r->slots[k]->tag;
+      break;
+    }
+  seen->local = local, seen->tag = tag;
+  return tag;
 }
 
 /* While an element starts (before it is pushed): up = 1 is the element around
@@ -257,7 +271,16 @@ typedef struct Attrs {
   int n;
   uint32_t line;
   const Ns *ns; /* the namespace of each attribute */
+  uint64_t names; /* name_bit of each attribute's local name, or'ed */
 } Attrs;
+
+/* One of 64 bits for a (non-empty) name, from its first two letters: an
+ * element asks for some twenty attributes it mostly does not have (a task:
+ * cancelActivity, messageRef, scriptFormat ...), and a bit not in Attrs.names
+ * answers "absent" without a look at its few attributes. */
+static inline uint64_t name_bit(const char *s) {
+  return (uint64_t)1 << (((unsigned char)s[0] * 5u + (unsigned char)s[1]) & 63);
+}
 
 static Ns ns_cached(Reader *r, const char *uri) {
   if (!uri) return NS_NONE;
@@ -270,18 +293,22 @@ static Ns ns_cached(Reader *r, const char *uri) {
 
 /* The value of the attribute local in namespace ns (NS_NONE: unqualified), as
  * an arena string; NULL when absent. */
-static const char *attr_in(Reader *r, const Attrs *at, Ns ns, const char *local) {
-  for (int i = 0; i < at->n; i++) {
-    const BpmnXmlAttr *a = &at->a[i];
-    if (at->ns[i] != ns || !str_eq(a->local, local)) continue;
-    if (a->len > BPMN_MAX_TEXT) {
-      bpmn_error(r->m, at->line, "the attribute %s has %zu bytes; at most %u are read", local,
-                 a->len, BPMN_MAX_TEXT);
-      r->stop = true;
-      return NULL;
-    }
-    return arena_strndup(&r->m->arena, a->value, a->len);
+static const char *attr_value(Reader *r, const Attrs *at, const BpmnXmlAttr *a,
+                              const char *local) {
+  if (a->len > BPMN_MAX_TEXT) {
+    bpmn_error(r->m, at->line, "the attribute %s has %zu bytes; at most %u are read", local,
+               a->len, BPMN_MAX_TEXT);
+    r->stop = true;
+    return NULL;
   }
+  return arena_strndup(&r->m->arena, a->value, a->len);
+}
+
+/* Inline: where local is a literal, its name_bit is a constant. */
+static inline const char *attr_in(Reader *r, const Attrs *at, Ns ns, const char *local) {
+  if (!(at->names & name_bit(local))) return NULL;
+  for (int i = 0; i < at->n; i++)
+    if (at->ns[i] == ns && str_eq(at->a[i].local, local)) return attr_value(r, at, &at->a[i], local);
   return NULL;
 }
 
@@ -329,8 +356,10 @@ static void note_vendor(Reader *r, const char *uri, const char *local) {
   if (m->vendor_names.n >= 256) return;
   uintptr_t key = ((uintptr_t)uri >> 4) * 31 + ((uintptr_t)local >> 4);
   const char **seen = r->vendor_seen[(key ^ key >> 7) & (VENDOR_SEEN - 1)];
+  if (seen[2] == uri && seen[3] == local) return; /* the same interned strings */
   if (seen[0] && str_eq(seen[0], uri) && str_eq(seen[1], local)) return;
   seen[0] = arena_strdup(&m->arena, uri), seen[1] = arena_strdup(&m->arena, local);
+  seen[2] = uri, seen[3] = local;
   const char *v = vendor_of(uri);
   char buf[160];
   snprintf(buf, sizeof buf, "%s:%s", v ? v : uri, local);
@@ -355,10 +384,15 @@ static void note_vendor_attrs(Reader *r, const Attrs *at) {
  * live in its dictionary, freed with the parser): the tag table's own copy,
  * else one in the arena. */
 static const char *stable_name(Reader *r, const char *local) {
+  const char **seen = r->stable_seen[bpmn_hash_ptr(local) & (STABLE_SEEN - 1)];
+  if (seen[0] == local) return seen[1];
+  const char *name = NULL;
   uint32_t k = hash_name(local) & (TAG_SLOTS - 1);
-  for (; r->slots[k]; k = (k + 1) & (TAG_SLOTS - 1))
-    if (str_eq(r->slots[k]->name, local)) return r->slots[k]->name;
-  return arena_strdup(&r->m->arena, local);
+  for (; r->slots[k] && !name; k = (k + 1) & (TAG_SLOTS - 1))
+    if (str_eq(r->slots[k]->name, local)) name = r->slots[k]->name;
+  if (!name) name = arena_strdup(&r->m->arena, local);
+  seen[0] = local, seen[1] = name;
+  return name;
 }
 
 static void register_id(Reader *r, const char *id, const char *tag, uint32_t line,
@@ -761,18 +795,32 @@ static void qname_note_here(Reader *r, const Attrs *at, const char *local, const
   q->owner = qname_owner(r, at, local);
 }
 
+/* The index in qname_attrs of an attribute's local name, -1 when none. The
+ * answer is kept by libxml2's pointer (its names are interned for the parse):
+ * a file repeats a few attribute names thousands of times. */
+static int qname_attr_index(Reader *r, const char *local) {
+  struct QNameSeen *c = &r->qname_seen[bpmn_hash_ptr(local) & (QNAME_SEEN - 1)];
+  if (c->local == local) return c->index;
+  int k = -1;
+  size_t ln = strlen(local);
+  /* most attributes (id, name, x ...) end in a letter no name of
+     qname_attrs ends in: they are passed without a search */
+  if (ln && r->qname_last[(unsigned char)local[ln - 1]]) {
+    int n_attrs = (int)(sizeof qname_attrs / sizeof qname_attrs[0]);
+    for (k = 0; k < n_attrs && !str_eq(qname_attrs[k].name, local); k++) {}
+    if (k == n_attrs) k = -1;
+  }
+  c->local = local, c->index = k;
+  return k;
+}
+
 /* Checks the QName-valued attributes of an element of the BPMN or BPMN DI namespace. */
 static void check_qnames(Reader *r, const Attrs *at, const char *local) {
   for (int i = 0; i < at->n; i++) {
     const BpmnXmlAttr *a = &at->a[i];
     if (a->uri) continue; /* the schemas' attributes are unqualified */
-    /* most attributes (id, name, x ...) end in a letter no name of
-       qname_attrs ends in: they are passed without a search */
-    size_t ln = strlen(a->local);
-    if (!ln || !r->qname_last[(unsigned char)a->local[ln - 1]]) continue;
-    size_t k = 0, n_attrs = sizeof qname_attrs / sizeof qname_attrs[0];
-    while (k < n_attrs && !str_eq(qname_attrs[k].name, a->local)) k++;
-    if (k == n_attrs || a->len > BPMN_MAX_TEXT) continue;
+    int k = qname_attr_index(r, a->local);
+    if (k < 0 || a->len > BPMN_MAX_TEXT) continue;
     /* xsd:QName collapses white space */
     const char *v = a->value;
     size_t n = a->len;
@@ -823,44 +871,66 @@ static double attr_num_copy(Reader *r, const Attrs *at, const char *local) {
   return strtod(v, NULL);
 }
 
-/* A diagram coordinate (a diagram has four per shape, two per waypoint),
- * read from libxml2's bytes without the copy attr makes when it is a plain
+/* A diagram coordinate, the attribute a named local (di_nums finds it; NULL
+ * when absent), read from libxml2's bytes without the copy attr makes when it is a plain
  * decimal: [-]DIGITS[.DIGITS] with at most 15 digits in all. Its digits as an
  * integer m (below 2^53) and the digits after the point k (at most 15) give
  * m / 10^k, both exact doubles, and IEEE division rounds the quotient
  * correctly: the same double strtod gives (Clinger's fast path). Anything else
  * (an exponent, blanks, more digits) is read by strtod, as attr_num_copy does. */
-static double attr_num(Reader *r, const Attrs *at, const char *local) {
+static double attr_num(Reader *r, const Attrs *at, const BpmnXmlAttr *a, const char *local) {
   static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
                                  1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  for (int i = 0; i < at->n; i++) {
-    const BpmnXmlAttr *a = &at->a[i];
-    if (at->ns[i] != NS_NONE || !str_eq(a->local, local)) continue;
-    const char *v = a->value;
-    size_t len = a->len, j = len && *v == '-';
-    bool neg = j == 1;
-    int64_t m = 0;
-    int digits = 0, frac = 0, before = 0;
-    bool point = false;
-    for (; j < len; j++) {
-      if (v[j] >= '0' && v[j] <= '9') {
-        if (++digits > 15) break;
-        m = m * 10 + (v[j] - '0');
-        frac += point;
-        before += !point;
-      } else if (v[j] == '.' && !point) {
-        point = true;
-      } else {
-        break;
-      }
+  if (!a) return 0; /* absent: as attr_num_copy says */
+  const char *v = a->value;
+  size_t len = a->len, j = len && *v == '-';
+  bool neg = j == 1;
+  int64_t m = 0;
+  int digits = 0, frac = 0, before = 0;
+  bool point = false;
+  for (; j < len; j++) {
+    if (v[j] >= '0' && v[j] <= '9') {
+      if (++digits > 15) break;
+      m = m * 10 + (v[j] - '0');
+      frac += point;
+      before += !point;
+    } else if (v[j] == '.' && !point) {
+      point = true;
+    } else {
+      break;
     }
-    if (j == len && before > 0 && (!point || frac > 0)) {
-      double d = (double)m / pow10[frac];
-      return neg ? -d : d;
-    }
-    break;
+  }
+  if (j == len && before > 0 && (!point || frac > 0)) {
+    double d = (double)m / pow10[frac];
+    return neg ? -d : d;
   }
   return attr_num_copy(r, at, local);
+}
+
+/* The unqualified attributes x, y, width and height (the first of each; NULL
+ * when absent), found in one pass: a diagram has four per shape, two per
+ * waypoint, and they are most of its elements. */
+typedef struct DiNums {
+  const BpmnXmlAttr *x, *y, *width, *height;
+} DiNums;
+
+static DiNums di_nums(const Attrs *at) {
+  DiNums d = {NULL, NULL, NULL, NULL};
+  for (int i = 0; i < at->n; i++) {
+    const BpmnXmlAttr *a = &at->a[i];
+    const char *l = a->local;
+    if (at->ns[i] != NS_NONE) continue;
+    if (l[0] == 'x' && !l[1]) {
+      if (!d.x) d.x = a;
+    } else if (l[0] == 'y' && !l[1]) {
+      if (!d.y) d.y = a;
+    } else if (str_eq(l, "width")) {
+      if (!d.width) d.width = a;
+    } else if (str_eq(l, "height")) {
+      if (!d.height) d.height = a;
+    }
+  }
+  return d;
 }
 
 static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void **obj) {
@@ -899,8 +969,9 @@ static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void *
   Frame *p = parent(r, 1);
   if (ns == NS_DC && str_eq(local, "Bounds") && p && p->tag == TAG_DI_SHAPE) {
     BpmnShape *s = p->obj;
-    s->x = attr_num(r, at, "x"), s->y = attr_num(r, at, "y");
-    s->w = attr_num(r, at, "width"), s->h = attr_num(r, at, "height");
+    DiNums d = di_nums(at);
+    s->x = attr_num(r, at, d.x, "x"), s->y = attr_num(r, at, d.y, "y");
+    s->w = attr_num(r, at, d.width, "width"), s->h = attr_num(r, at, d.height, "height");
     s->has_bounds = true;
     return TAG_DI_BOUNDS;
   }
@@ -910,8 +981,9 @@ static int start_di(Reader *r, Ns ns, const char *local, const Attrs *at, void *
       r->cap_pts = r->cap_pts ? r->cap_pts * 2 : 16;
       r->pts = xrealloc(r->pts, r->cap_pts * sizeof *r->pts);
     }
-    r->pts[r->n_pts++] = attr_num(r, at, "x");
-    r->pts[r->n_pts++] = attr_num(r, at, "y");
+    DiNums d = di_nums(at);
+    r->pts[r->n_pts++] = attr_num(r, at, d.x, "x");
+    r->pts[r->n_pts++] = attr_num(r, at, d.y, "y");
     return TAG_DI_WAYPOINT;
   }
   return TAG_FOREIGN;
@@ -1154,8 +1226,12 @@ static bool on_start(void *ud, const char *local, const char *uri, const BpmnXml
     r->attr_ns_cap = n;
     r->attr_ns = xrealloc(r->attr_ns, (size_t)n * sizeof *r->attr_ns);
   }
-  for (int i = 0; i < n; i++) r->attr_ns[i] = ns_cached(r, a[i].uri);
-  Attrs at = {a, n, line, r->attr_ns};
+  uint64_t names = 0;
+  for (int i = 0; i < n; i++) {
+    r->attr_ns[i] = a[i].uri ? ns_cached(r, a[i].uri) : NS_NONE; /* most are unqualified */
+    names |= name_bit(a[i].local);
+  }
+  Attrs at = {a, n, line, r->attr_ns, names};
   Ns ns = ns_cached(r, uri);
   Frame f = {TAG_FOREIGN, ns, false, NULL};
   r->line = line;

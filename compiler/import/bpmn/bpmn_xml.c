@@ -168,12 +168,26 @@ static size_t raw_utf8_in_disguise(const Raw *r) {
  * gets the index of the first start tag (the root's), SIZE_MAX when none. */
 static const bool tag_special[256] = {['"'] = true, ['\''] = true, ['='] = true, ['<'] = true, ['>'] = true};
 
-static size_t tag_end_8bit(const unsigned char *p, size_t n, size_t i, unsigned *count) {
+static size_t tag_end_8bit(const unsigned char *p, size_t n, size_t last, size_t i,
+                           unsigned *count) {
   /* From i in a start tag of 1-byte units: the index of its `>` (or of a `<`,
    * or n), counting the `=` outside quoted values into *count (it stops
-   * counting past the limit). A quoted value is skipped with memchr. */
+   * counting past the limit). A quoted value is skipped with memchr. last is
+   * the index of the text's last special byte (SIZE_MAX: none). */
   for (; i < n; i++) {
-    while (i < n && !tag_special[p[i]]) i++; /* names and blanks */
+    if (last != SIZE_MAX && i <= last) {
+      /* Names and blanks, four bytes a round and no bound to test: p[last]
+       * is special, so a byte is read only while every byte before it, from
+       * i on, was not, and each of those lies before last. */
+      for (;; i += 4) {
+        if (tag_special[p[i]]) break;
+        if (tag_special[p[i + 1]]) { i += 1; break; }
+        if (tag_special[p[i + 2]]) { i += 2; break; }
+        if (tag_special[p[i + 3]]) { i += 3; break; }
+      }
+    } else {
+      while (i < n && !tag_special[p[i]]) i++; /* names and blanks */
+    }
     if (i == n) break;
     unsigned char c = p[i];
     if (c == '"' || c == '\'') {
@@ -191,7 +205,13 @@ static size_t tag_end_8bit(const unsigned char *p, size_t n, size_t i, unsigned 
 
 static size_t raw_too_many_attributes(const Raw *r, size_t *first_tag) {
   *first_tag = SIZE_MAX;
-  size_t i = r->start;
+  size_t i = r->start, last = SIZE_MAX;
+  if (r->width == 1)
+    for (size_t k = r->n; k > r->start; k--)
+      if (tag_special[r->p[k - 1]]) {
+        last = k - 1;
+        break;
+      }
   while (i < r->n) {
     if (r->width == 1) { /* the common case: memchr finds the next tag */
       const unsigned char *lt = memchr(r->p + i, '<', r->n - i);
@@ -219,7 +239,7 @@ static size_t raw_too_many_attributes(const Raw *r, size_t *first_tag) {
     unsigned quote = 0, count = 0;
     if (*first_tag == SIZE_MAX) *first_tag = tag;
     if (r->width == 1) {
-      i = tag_end_8bit(r->p, r->n, i + 1, &count);
+      i = tag_end_8bit(r->p, r->n, last, i + 1, &count);
       if (count > BPMN_MAX_ATTRIBUTES) return tag;
       if (i < r->n && r->p[i] == '>') i++;
       continue;
@@ -496,10 +516,21 @@ static bool prescan(BpmnModel *m, Raw *raw, const char *data, size_t len, char *
 typedef struct MemInput {
   const char *p;
   size_t left;
+  xmlParserCtxtPtr ctxt; /* set once the parser exists */
 } MemInput;
 
+/* After a fatal error libxml2 2.9 goes on parsing (it only stops calling our
+ * handlers), and from a place of its own choosing: after a '<' in an attribute
+ * value or an invalid character in a comment it reads what follows as markup,
+ * where the attribute pre-scan saw a quoted value or a comment. A start tag
+ * there with thousands of attributes would cost what the pre-scan is for
+ * (libxml2 compares them pairwise). So once an error has stopped the events
+ * (disableSAX), the input ends: nothing after it is read, no diagnostic changes
+ * (only libxml2's first error is reported), and what libxml2 still holds is a
+ * few KiB. */
 static int mem_read(void *ctx, char *buf, int len) {
   MemInput *in = ctx;
+  if (in->ctxt && in->ctxt->disableSAX) return 0;
   size_t n = len > 0 ? (size_t)len : 0;
   if (n > in->left) n = in->left;
   memcpy(buf, in->p, n);
@@ -515,9 +546,10 @@ bool bpmn_xml_parse(BpmnModel *m, const char *data, size_t len, const BpmnXmlHan
   if (!prescan(m, &raw, data, len, declared, sizeof declared, &root_line)) return false;
 
   xmlInitParser();
-  MemInput input = {data, len};
+  MemInput input = {data, len, NULL};
   xmlParserCtxtPtr ctxt = xmlCreateIOParserCtxt(NULL, NULL, mem_read, NULL, &input, XML_CHAR_ENCODING_NONE);
   if (!ctxt) out_of_memory();
+  input.ctxt = ctxt;
   XmlRun r = {.m = m, .h = h, .ud = ud, .ctxt = ctxt, .raw = &raw, .declared = declared,
               .root_line = root_line};
 
