@@ -604,6 +604,9 @@ bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16
 /* For restoring: a document whose fields are all VOID (NULL: out of memory), and a field's
  * value in a new document (its default, or the empty value of its type; false: out of memory). */
 BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
+/* The same, with `room` bytes after its fields for the instance it is restored with (see
+ * BpDoc.room; the caller takes the room and sets it to NULL). */
+BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room);
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out);
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)

@@ -1679,16 +1679,33 @@ static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
 }
 
 /* The instance of a restored version 4 state, in one allocation with its slots and
- * records (see LEND_*); on failure frees what the state holds. */
-static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
+ * records (see LEND_*); on failure frees what the state holds. FIELDS (nfields values, on
+ * the stack; else NULL): restoring makes the document, in that same allocation (before
+ * the instance, in its room, as bp_start makes one), and moves them into it; the
+ * instance is then freed with its document. */
+static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Value *fields, uint16_t nfields, RtState *s,
+                         BpInstance **out, BpError *err) {
   size_t head = room16(sizeof(BpInstance));
   size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
                 lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
                 lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps);
-  char *block = rt_realloc(b->rt, NULL, 0, size);
-  if (!block) return no_room(b, made, s, err);
+  char *block;
+  if (fields) {
+    made = rt_doc_blank_room(b, b->b.processes[proc].doctype, size);
+    if (!made) {
+      rt_unref_all(b->rt, fields, nfields);
+      return no_room(b, NULL, s, err);
+    }
+    if (nfields) memcpy(made->fields, fields, (size_t)nfields * sizeof *fields);
+    block = made->room;
+    made->room = NULL; /* taken: no start may take it again */
+  } else {
+    block = rt_realloc(b->rt, NULL, 0, size);
+    if (!block) return no_room(b, made, s, err);
+  }
   BpInstance *inst = (BpInstance *)block;
   memset(inst, 0, sizeof *inst);
+  inst->in_doc = fields != NULL;
   size_t at = head;
   if (s->slots_lent) { /* else the slots have an allocation of their own */
     memcpy(block + at, s->slots, rt_values_bytes(s->nslots));
@@ -1741,17 +1758,20 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (doc && doc->doctype != p->doctype)
     return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
-  /* The fields go straight into a new document (which starts with the fields that were not
-   * written); with the host's document, they are read and dropped. */
+  /* A few fields (LEND_SLOTS) are read into the stack: without the host's document,
+   * adopt_v4 then makes the document in one allocation with the instance and moves them
+   * there. More go straight into a new document made now, or, with the host's document,
+   * into an allocation of their own. With the host's document they are read and dropped.
+   * Without it, the fields not written are then set as in a new document. */
   BpDoc *made = NULL;
   Value *fields = NULL;
   Value fields_few[LEND_SLOTS];
-  if (!doc) {
-    if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-    fields = made->fields;
-  } else if (nfields <= LEND_SLOTS) {
+  if (nfields <= LEND_SLOTS) {
     memset(fields_few, 0, rt_values_bytes(nfields));
     fields = fields_few;
+  } else if (!doc) {
+    if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+    fields = made->fields;
   } else {
     fields = rt_alloc(rt, rt_values_bytes(nfields));
   }
@@ -1783,7 +1803,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   /* The fields not written are as in a new document (a written one is never VOID). */
-  for (uint16_t i = 0; ok && made && i < nfields; i++)
+  for (uint16_t i = 0; ok && !doc && i < nfields; i++)
     if (fields[i].type == BPT_T_VOID && !rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &fields[i]))
       ok = out_of_memory(&in);
   if (doc && fields) {
@@ -1792,11 +1812,12 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   }
   if (!ok) {
     if (made) bp_doc_release(made);
+    else if (!doc) rt_unref_all(rt, fields_few, nfields);
     rt_state_free(rt, &s);
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt_v4(b, (uint16_t)proc, doc, made, &s, out, err);
+  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload
