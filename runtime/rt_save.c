@@ -1177,6 +1177,14 @@ static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
   return !io->bad;
 }
 
+/* v4_value for a document's field or a slot: the scalars and texts most of them are
+ * without its call (a call's entry and exit cost more than their writing or reading). */
+static inline bool v4_value_short(Io *io, Value *v, uint8_t type) {
+  if (v4_scalar(io, v, type)) return !io->bad;
+  if (is_text_type(type)) return io_string(io, v, type, false);
+  return v4_value(io, v, type, 0);
+}
+
 /* A value with its tag first: its type, plus UNSET_TAG for an unset date (which has
  * nothing more). */
 static bool v4_tagged(Io *io, Value *v, int depth) {
@@ -1205,7 +1213,8 @@ static inline bool odd_value(Value v, uint8_t declared) { return v.type != decla
 /* Two values alike in type and content (a document field and its initial value). */
 static bool same_value(Value a, Value b) {
   if (a.type != b.type || a.unset != b.unset || a.scale != b.scale) return false;
-  if (is_text_type(a.type)) return a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0;
+  if (is_text_type(a.type))
+    return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0); /* the default itself, mostly */
   if (rt_is_list(a.type) || rt_is_record(a.type)) {
     uint32_t n = rt_is_list(a.type) ? a.u.l->n : a.u.r->n;
     if (n != (rt_is_list(b.type) ? b.u.l->n : b.u.r->n)) return false;
@@ -1269,11 +1278,11 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, co
       uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
       bool is_tagged = tagged >> i & 1;
       if (!io->reading) {
-        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value(io, &vals[k], declared, 0))) return false;
+        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value_short(io, &vals[k], declared))) return false;
         continue;
       }
       Value x = {0};
-      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value(io, &x, declared, 0);
+      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value_short(io, &x, declared);
       if (ok && !fits_declared(x, declared, fields ? -1 : io->p->slots[k].kind))
         ok = bad(io, fields ? "a document field of the wrong type" : "a slot of the wrong type");
       else if (ok && is_tagged && !odd_value(x, declared)) ok = bad(io, "a value with a tag it does not need");
@@ -1595,7 +1604,8 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   else if (io.toolong || io.wlen > BP_MAX_STATE)
     st = rt_fail_status(err, BP_EINVAL, "the state is too large to save: more than %u bytes (BP_MAX_STATE)", (unsigned)BP_MAX_STATE);
   else if (io.bad) st = rt_fail_status(err, BP_EINVAL, "the state cannot be saved: %s", io.why);
-  else if (!(out = rt_alloc(inst->rt, io.wlen))) st = rt_fail_status(err, BP_ENOMEM, "out of memory");
+  else if (!(out = rt_realloc(inst->rt, NULL, 0, io.wlen))) /* not cleared: the bytes are copied over it */
+    st = rt_fail_status(err, BP_ENOMEM, "out of memory");
   if (st == BP_OK) {
     /* The bytes are handed over at their exact size (bp_free takes the length). */
     memcpy(out, io.w, io.wlen);
@@ -1704,8 +1714,8 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Va
     if (!block) return no_room(b, made, s, err);
   }
   BpInstance *inst = (BpInstance *)block;
-  memset(inst, 0, sizeof *inst);
-  inst->in_doc = fields != NULL;
+  if (fields) inst->in_doc = true; /* the document's room is zeroed */
+  else memset(inst, 0, sizeof *inst);
   size_t at = head;
   if (s->slots_lent) { /* else the slots have an allocation of their own */
     memcpy(block + at, s->slots, rt_values_bytes(s->nslots));
