@@ -420,9 +420,10 @@ struct BpDoc {
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
   /* A document that bp_start makes for its instance holds that instance too, after its
    * fields (one allocation for both): `room`, room_size bytes, zeroed, until rt_start_ex
-   * takes it (then NULL). The instance holds a reference to the document, so the
-   * document outlives it; the allocation goes when the document does (room_size stays,
-   * for the size). */
+   * takes it (then NULL). Restoring without the host's document makes one so for the
+   * restored instance (rt_doc_blank_room; it takes the room at once). The instance holds
+   * a reference to the document, so the document outlives it; the allocation goes when
+   * the document does (room_size stays, for the size). */
   void *room;
   size_t room_size;
 };
