@@ -1227,9 +1227,14 @@ static bool same_value(Value a, Value b) {
 }
 
 /* Whether a field holds what a new document has there (bp_doc_new): its default, or the
- * empty value of its type. */
-static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
-  if (f->def != BPT_NONE16) return same_value(v, b->consts[f->def]);
+ * empty value of its type. Inline: saving asks it of every field, restoring of every
+ * field read, and most answers take a comparison or two. */
+SHORT_PATH bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
+  if (f->def != BPT_NONE16) {
+    Value d = b->consts[f->def];
+    if (is_text_type(v.type) && v.type == d.type && v.u.s == d.u.s) return true; /* the default itself, mostly */
+    return same_value(v, d);
+  }
   if (v.type != f->type) return false;
   if (is_text_type(v.type)) return v.u.s->len == 0;
   if (rt_is_list(v.type)) return v.u.l->n == 0;
@@ -1237,7 +1242,7 @@ static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
 }
 
 /* Saving: which of the first PLANNED values are written and which of those tagged, a bit
- * each in bytes of 8 as v4_values writes them (plan_values, below, decides them once). */
+ * each in bytes of 8 as v4_values writes them (plan_fields and plan_slots, below, decide them once). */
 enum { PLANNED = 64 };
 typedef struct Plan {
   uint8_t written[PLANNED / 8], tagged[PLANNED / 8];
@@ -1253,7 +1258,7 @@ static inline bool written_value(const Io *io, const BptField *f, Value v) {
  * (only when `odd`), then those values. FIELDS: a document's, which are written when they
  * differ from a new document's (and reading leaves the others as they are); else slots,
  * written when they hold something. Saving, plan has those bytes for the first PLANNED. */
-static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
+SHORT_PATH bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
@@ -1297,6 +1302,14 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, co
     }
   }
   return true;
+}
+
+/* v4_values for the fields and for the slots: each made for its one kind of value. */
+static bool v4_fields(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan) {
+  return v4_values(io, vals, n, true, odd, plan);
+}
+static bool v4_slots(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan) {
+  return v4_values(io, vals, n, false, odd, plan);
 }
 
 /* ---- the records of version 4 --------------------------------------------------------------- */
@@ -1516,7 +1529,7 @@ enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, 
 
 /* Saving: whether any value written is tagged, and the plan of the first PLANNED (which
  * are written, which tagged), so that v4_values need not decide them again. */
-static bool plan_values(const Io *io, const Value *v, uint32_t n, bool fields, Plan *plan) {
+SHORT_PATH bool plan_values_of(const Io *io, const Value *v, uint32_t n, bool fields, Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   const BptSlot *slots = io->p->slots;
   unsigned odd = 0;
@@ -1536,6 +1549,14 @@ static bool plan_values(const Io *io, const Value *v, uint32_t n, bool fields, P
   return odd != 0;
 }
 
+/* plan_values_of for the fields and for the slots: each made for its one kind of value. */
+static bool plan_fields(const Io *io, const Value *v, uint32_t n, Plan *plan) {
+  return plan_values_of(io, v, n, true, plan);
+}
+static bool plan_slots(const Io *io, const Value *v, uint32_t n, Plan *plan) {
+  return plan_values_of(io, v, n, false, plan);
+}
+
 /* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
  * slots, the sections. The document's fields travel with it (fields, nfields). */
 static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
@@ -1545,8 +1566,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   if (!io->reading)
     h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
         (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
-        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (plan_values(io, fields, nfields, true, &fplan) ? H_ODD_FIELDS : 0) |
-        (plan_values(io, s->slots, s->nslots, false, &splan) ? H_ODD_SLOTS : 0);
+        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (plan_fields(io, fields, nfields, &fplan) ? H_ODD_FIELDS : 0) |
+        (plan_slots(io, s->slots, s->nslots, &splan) ? H_ODD_SLOTS : 0);
   h = io_uint(io, h, H_ALL, "the state's flags");
   if (io->reading) {
     s->status = h & 3;
@@ -1560,8 +1581,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   io_secs(io, &s->clock, 0);
   io->clock = s->clock;
   if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
-  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, &fplan) ||
-      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, &splan))
+  if (io->bad || !v4_fields(io, fields, nfields, h & H_ODD_FIELDS, &fplan) ||
+      !v4_slots(io, s->slots, s->nslots, h & H_ODD_SLOTS, &splan))
     return false;
   v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
   v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);
