@@ -261,7 +261,7 @@ static inline void *next_record(Io *io, RtVec *vec, size_t size) {
 
 /* A vector of records: the count, then each through `each`. */
 typedef void IoRecord(Io *io, void *rec);
-static void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
+SHORT_PATH void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
   uint32_t n = io_count(io, vec->n, what);
   for (uint32_t i = 0; i < n && !io->bad; i++) {
     void *rec = io->reading ? rt_vec_push(io->rt, vec, size) : (char *)vec->v + (size_t)i * size;
@@ -982,6 +982,7 @@ static bool io_string(Io *io, Value *v, uint8_t type, bool title) {
 
 static bool v4_tagged(Io *io, Value *v, int depth);
 static bool v4_value(Io *io, Value *v, uint8_t type, int depth);
+SHORT_PATH bool v4_value_short(Io *io, Value *v, uint8_t type, int depth);
 
 /* Seconds in the largest unit that divides them exactly: seconds, minutes, hours or days
  * (u 0..3; a due time three days on is the number 3 in days). False when the count q is
@@ -1070,7 +1071,7 @@ static bool v4_list(Io *io, Value *v, int depth) {
   bool any_unset = false;
   for (uint32_t i = 0; i < n; i++) {
     Value *x = &v->u.l->items[i];
-    if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value(io, x, elem, depth + 1))) return false;
+    if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
     if (io->reading && !fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
     any_unset |= x->unset != 0;
   }
@@ -1177,12 +1178,13 @@ static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
   return !io->bad;
 }
 
-/* v4_value for a document's field or a slot: the scalars and texts most of them are
- * without its call (a call's entry and exit cost more than their writing or reading). */
-static inline bool v4_value_short(Io *io, Value *v, uint8_t type) {
+/* v4_value with the scalars and texts most values are (a field, a slot, a list's item, a
+ * tagged value) written and read without its call: a call's entry and exit cost more than
+ * their writing or reading. Inline always, like the short paths. */
+SHORT_PATH bool v4_value_short(Io *io, Value *v, uint8_t type, int depth) {
   if (v4_scalar(io, v, type)) return !io->bad;
   if (is_text_type(type)) return io_string(io, v, type, false);
-  return v4_value(io, v, type, 0);
+  return v4_value(io, v, type, depth);
 }
 
 /* A value with its tag first: its type, plus UNSET_TAG for an unset date (which has
@@ -1203,8 +1205,7 @@ static bool v4_tagged(Io *io, Value *v, int depth) {
     *v = (Value){0};
   }
   if (type == BPT_T_VOID || (tag & UNSET_TAG)) return true;
-  if (v4_scalar(io, v, type)) return !io->bad;
-  return v4_value(io, v, type, depth);
+  return v4_value_short(io, v, type, depth);
 }
 
 /* Whether v is written with its tag where `declared` is expected. */
@@ -1283,11 +1284,11 @@ SHORT_PATH bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd
       uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
       bool is_tagged = tagged >> i & 1;
       if (!io->reading) {
-        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value_short(io, &vals[k], declared))) return false;
+        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value_short(io, &vals[k], declared, 0))) return false;
         continue;
       }
       Value x = {0};
-      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value_short(io, &x, declared);
+      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value_short(io, &x, declared, 0);
       if (ok && !fits_declared(x, declared, fields ? -1 : io->p->slots[k].kind))
         ok = bad(io, fields ? "a document field of the wrong type" : "a slot of the wrong type");
       else if (ok && is_tagged && !odd_value(x, declared)) ok = bad(io, "a value with a tag it does not need");
@@ -1503,7 +1504,7 @@ static void v4_call(Io *io, void *rec) {
 
 /* A section of records: present (a bit of the state's flags) when it has any; then the
  * count and the records. */
-static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char *what, IoRecord *each) {
+SHORT_PATH void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char *what, IoRecord *each) {
   if (!present) return;
   io->last_id = 0;
   if (io->reading) {
