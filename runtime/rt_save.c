@@ -1215,7 +1215,7 @@ static inline bool odd_value(Value v, uint8_t declared) { return v.type != decla
 static bool same_value(Value a, Value b) {
   if (a.type != b.type || a.unset != b.unset || a.scale != b.scale) return false;
   if (is_text_type(a.type))
-    return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0); /* the default itself, mostly */
+    return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0); /* one text: no bytes compared */
   if (rt_is_list(a.type) || rt_is_record(a.type)) {
     uint32_t n = rt_is_list(a.type) ? a.u.l->n : a.u.r->n;
     if (n != (rt_is_list(b.type) ? b.u.l->n : b.u.r->n)) return false;
@@ -1243,7 +1243,8 @@ SHORT_PATH bool field_is_initial(const BpBundle *b, const BptField *f, Value v) 
 }
 
 /* Saving: which of the first PLANNED values are written and which of those tagged, a bit
- * each in bytes of 8 as v4_values writes them (plan_fields and plan_slots, below, decide them once). */
+ * each in bytes of 8 as v4_values writes them (plan_fields and plan_slots, below, decide
+ * them once). */
 enum { PLANNED = 64 };
 typedef struct Plan {
   uint8_t written[PLANNED / 8], tagged[PLANNED / 8];
