@@ -972,7 +972,7 @@ static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   return true;
 }
 
-static bool io_string(Io *io, Value *v, uint8_t type, bool title) {
+SHORT_PATH bool io_string(Io *io, Value *v, uint8_t type, bool title) {
   if (io->reading) return get_string(io, type, title, v);
   put_string(io, v->u.s, title);
   return !io->bad;
