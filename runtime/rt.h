@@ -431,9 +431,10 @@ struct BpDoc {
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
   /* A document that bp_start makes for its instance holds that instance too, after its
    * fields (one allocation for both): `room`, room_size bytes, zeroed, until rt_start_ex
-   * takes it (then NULL). The instance holds a reference to the document, so the
-   * document outlives it; the allocation goes when the document does (room_size stays,
-   * for the size). */
+   * takes it (then NULL). Restoring without the host's document makes one so for the
+   * restored instance (rt_doc_blank_room; it takes the room at once). The instance holds
+   * a reference to the document, so the document outlives it; the allocation goes when
+   * the document does (room_size stays, for the size). */
   void *room;
   size_t room_size;
 };
@@ -615,6 +616,9 @@ bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16
 /* For restoring: a document whose fields are all VOID (NULL: out of memory), and a field's
  * value in a new document (its default, or the empty value of its type; false: out of memory). */
 BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
+/* The same, with `room` bytes after its fields for the instance it is restored with (see
+ * BpDoc.room; the caller takes the room and sets it to NULL). */
+BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room);
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out);
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)

@@ -664,6 +664,10 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, BpDoc **out, BpE
  * value or rt_field_initial's). NULL when out of memory. */
 BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) { return doc_alloc(b, dt); }
 
+/* The same with ROOM bytes after the fields for the instance restored with it (in `room`,
+ * zeroed, which the caller takes). */
+BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_room(b, dt, room); }
+
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field_initial(b, f, out); }
 
 /* Stores the named fields into doc (all or none). changed[] (if given) flags those whose

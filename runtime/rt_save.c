@@ -261,7 +261,7 @@ static inline void *next_record(Io *io, RtVec *vec, size_t size) {
 
 /* A vector of records: the count, then each through `each`. */
 typedef void IoRecord(Io *io, void *rec);
-static void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
+SHORT_PATH void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
   uint32_t n = io_count(io, vec->n, what);
   for (uint32_t i = 0; i < n && !io->bad; i++) {
     void *rec = io->reading ? rt_vec_push(io->rt, vec, size) : (char *)vec->v + (size_t)i * size;
@@ -972,7 +972,7 @@ static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   return true;
 }
 
-static bool io_string(Io *io, Value *v, uint8_t type, bool title) {
+SHORT_PATH bool io_string(Io *io, Value *v, uint8_t type, bool title) {
   if (io->reading) return get_string(io, type, title, v);
   put_string(io, v->u.s, title);
   return !io->bad;
@@ -982,6 +982,7 @@ static bool io_string(Io *io, Value *v, uint8_t type, bool title) {
 
 static bool v4_tagged(Io *io, Value *v, int depth);
 static bool v4_value(Io *io, Value *v, uint8_t type, int depth);
+SHORT_PATH bool v4_value_short(Io *io, Value *v, uint8_t type, int depth);
 
 /* Seconds in the largest unit that divides them exactly: seconds, minutes, hours or days
  * (u 0..3; a due time three days on is the number 3 in days). False when the count q is
@@ -1070,7 +1071,7 @@ static bool v4_list(Io *io, Value *v, int depth) {
   bool any_unset = false;
   for (uint32_t i = 0; i < n; i++) {
     Value *x = &v->u.l->items[i];
-    if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value(io, x, elem, depth + 1))) return false;
+    if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
     if (io->reading && !fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
     any_unset |= x->unset != 0;
   }
@@ -1177,6 +1178,15 @@ static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
   return !io->bad;
 }
 
+/* v4_value with the scalars and texts most values are (a field, a slot, a list's item, a
+ * tagged value) written and read without its call: a call's entry and exit cost more than
+ * their writing or reading. Inline always, like the short paths. */
+SHORT_PATH bool v4_value_short(Io *io, Value *v, uint8_t type, int depth) {
+  if (v4_scalar(io, v, type)) return !io->bad;
+  if (is_text_type(type)) return io_string(io, v, type, false);
+  return v4_value(io, v, type, depth);
+}
+
 /* A value with its tag first: its type, plus UNSET_TAG for an unset date (which has
  * nothing more). */
 static bool v4_tagged(Io *io, Value *v, int depth) {
@@ -1195,8 +1205,7 @@ static bool v4_tagged(Io *io, Value *v, int depth) {
     *v = (Value){0};
   }
   if (type == BPT_T_VOID || (tag & UNSET_TAG)) return true;
-  if (v4_scalar(io, v, type)) return !io->bad;
-  return v4_value(io, v, type, depth);
+  return v4_value_short(io, v, type, depth);
 }
 
 /* Whether v is written with its tag where `declared` is expected. */
@@ -1205,7 +1214,8 @@ static inline bool odd_value(Value v, uint8_t declared) { return v.type != decla
 /* Two values alike in type and content (a document field and its initial value). */
 static bool same_value(Value a, Value b) {
   if (a.type != b.type || a.unset != b.unset || a.scale != b.scale) return false;
-  if (is_text_type(a.type)) return a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0;
+  if (is_text_type(a.type))
+    return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && memcmp(a.u.s->s, b.u.s->s, a.u.s->len) == 0); /* one text: no bytes compared */
   if (rt_is_list(a.type) || rt_is_record(a.type)) {
     uint32_t n = rt_is_list(a.type) ? a.u.l->n : a.u.r->n;
     if (n != (rt_is_list(b.type) ? b.u.l->n : b.u.r->n)) return false;
@@ -1218,9 +1228,14 @@ static bool same_value(Value a, Value b) {
 }
 
 /* Whether a field holds what a new document has there (bp_doc_new): its default, or the
- * empty value of its type. */
-static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
-  if (f->def != BPT_NONE16) return same_value(v, b->consts[f->def]);
+ * empty value of its type. Inline: saving asks it of every field, restoring of every
+ * field read, and most answers take a comparison or two. */
+SHORT_PATH bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
+  if (f->def != BPT_NONE16) {
+    Value d = b->consts[f->def];
+    if (is_text_type(v.type) && v.type == d.type && v.u.s == d.u.s) return true; /* the default itself, mostly */
+    return same_value(v, d);
+  }
   if (v.type != f->type) return false;
   if (is_text_type(v.type)) return v.u.s->len == 0;
   if (rt_is_list(v.type)) return v.u.l->n == 0;
@@ -1228,7 +1243,8 @@ static bool field_is_initial(const BpBundle *b, const BptField *f, Value v) {
 }
 
 /* Saving: which of the first PLANNED values are written and which of those tagged, a bit
- * each in bytes of 8 as v4_values writes them (plan_values, below, decides them once). */
+ * each in bytes of 8 as v4_values writes them (plan_fields and plan_slots, below, decide
+ * them once). */
 enum { PLANNED = 64 };
 typedef struct Plan {
   uint8_t written[PLANNED / 8], tagged[PLANNED / 8];
@@ -1244,7 +1260,7 @@ static inline bool written_value(const Io *io, const BptField *f, Value v) {
  * (only when `odd`), then those values. FIELDS: a document's, which are written when they
  * differ from a new document's (and reading leaves the others as they are); else slots,
  * written when they hold something. Saving, plan has those bytes for the first PLANNED. */
-static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
+SHORT_PATH bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
@@ -1269,11 +1285,11 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, co
       uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
       bool is_tagged = tagged >> i & 1;
       if (!io->reading) {
-        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value(io, &vals[k], declared, 0))) return false;
+        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value_short(io, &vals[k], declared, 0))) return false;
         continue;
       }
       Value x = {0};
-      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value(io, &x, declared, 0);
+      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value_short(io, &x, declared, 0);
       if (ok && !fits_declared(x, declared, fields ? -1 : io->p->slots[k].kind))
         ok = bad(io, fields ? "a document field of the wrong type" : "a slot of the wrong type");
       else if (ok && is_tagged && !odd_value(x, declared)) ok = bad(io, "a value with a tag it does not need");
@@ -1288,6 +1304,14 @@ static bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, co
     }
   }
   return true;
+}
+
+/* v4_values for the fields and for the slots: each made for its one kind of value. */
+static bool v4_fields(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan) {
+  return v4_values(io, vals, n, true, odd, plan);
+}
+static bool v4_slots(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan) {
+  return v4_values(io, vals, n, false, odd, plan);
 }
 
 /* ---- the records of version 4 --------------------------------------------------------------- */
@@ -1481,7 +1505,7 @@ static void v4_call(Io *io, void *rec) {
 
 /* A section of records: present (a bit of the state's flags) when it has any; then the
  * count and the records. */
-static void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char *what, IoRecord *each) {
+SHORT_PATH void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char *what, IoRecord *each) {
   if (!present) return;
   io->last_id = 0;
   if (io->reading) {
@@ -1507,7 +1531,7 @@ enum { H_THREADS = 4, H_STEPS = 8, H_TIMERS = 16, H_STATE = 32, H_MESSAGE = 64, 
 
 /* Saving: whether any value written is tagged, and the plan of the first PLANNED (which
  * are written, which tagged), so that v4_values need not decide them again. */
-static bool plan_values(const Io *io, const Value *v, uint32_t n, bool fields, Plan *plan) {
+SHORT_PATH bool plan_values_of(const Io *io, const Value *v, uint32_t n, bool fields, Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   const BptSlot *slots = io->p->slots;
   unsigned odd = 0;
@@ -1527,6 +1551,14 @@ static bool plan_values(const Io *io, const Value *v, uint32_t n, bool fields, P
   return odd != 0;
 }
 
+/* plan_values_of for the fields and for the slots: each made for its one kind of value. */
+static bool plan_fields(const Io *io, const Value *v, uint32_t n, Plan *plan) {
+  return plan_values_of(io, v, n, true, plan);
+}
+static bool plan_slots(const Io *io, const Value *v, uint32_t n, Plan *plan) {
+  return plan_values_of(io, v, n, false, plan);
+}
+
 /* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
  * slots, the sections. The document's fields travel with it (fields, nfields). */
 static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
@@ -1536,8 +1568,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   if (!io->reading)
     h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
         (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
-        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (plan_values(io, fields, nfields, true, &fplan) ? H_ODD_FIELDS : 0) |
-        (plan_values(io, s->slots, s->nslots, false, &splan) ? H_ODD_SLOTS : 0);
+        (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (plan_fields(io, fields, nfields, &fplan) ? H_ODD_FIELDS : 0) |
+        (plan_slots(io, s->slots, s->nslots, &splan) ? H_ODD_SLOTS : 0);
   h = io_uint(io, h, H_ALL, "the state's flags");
   if (io->reading) {
     s->status = h & 3;
@@ -1551,8 +1583,8 @@ static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   io_secs(io, &s->clock, 0);
   io->clock = s->clock;
   if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
-  if (io->bad || !v4_values(io, fields, nfields, true, h & H_ODD_FIELDS, &fplan) ||
-      !v4_values(io, s->slots, s->nslots, false, h & H_ODD_SLOTS, &splan))
+  if (io->bad || !v4_fields(io, fields, nfields, h & H_ODD_FIELDS, &fplan) ||
+      !v4_slots(io, s->slots, s->nslots, h & H_ODD_SLOTS, &splan))
     return false;
   v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
   v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);
@@ -1595,7 +1627,8 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   else if (io.toolong || io.wlen > BP_MAX_STATE)
     st = rt_fail_status(err, BP_EINVAL, "the state is too large to save: more than %u bytes (BP_MAX_STATE)", (unsigned)BP_MAX_STATE);
   else if (io.bad) st = rt_fail_status(err, BP_EINVAL, "the state cannot be saved: %s", io.why);
-  else if (!(out = rt_alloc(inst->rt, io.wlen))) st = rt_fail_status(err, BP_ENOMEM, "out of memory");
+  else if (!(out = rt_realloc(inst->rt, NULL, 0, io.wlen))) /* not cleared: the bytes are copied over it */
+    st = rt_fail_status(err, BP_ENOMEM, "out of memory");
   if (st == BP_OK) {
     /* The bytes are handed over at their exact size (bp_free takes the length). */
     memcpy(out, io.w, io.wlen);
@@ -1679,16 +1712,33 @@ static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
 }
 
 /* The instance of a restored version 4 state, in one allocation with its slots and
- * records (see LEND_*); on failure frees what the state holds. */
-static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, BpInstance **out, BpError *err) {
+ * records (see LEND_*); on failure frees what the state holds. FIELDS (nfields values, on
+ * the stack; else NULL): restoring makes the document, in that same allocation (before
+ * the instance, in its room, as bp_start makes one), and moves them into it; the
+ * instance is then freed with its document. */
+static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Value *fields, uint16_t nfields, RtState *s,
+                         BpInstance **out, BpError *err) {
   size_t head = room16(sizeof(BpInstance));
   size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
                 lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
                 lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps);
-  char *block = rt_realloc(b->rt, NULL, 0, size);
-  if (!block) return no_room(b, made, s, err);
+  char *block;
+  if (fields) {
+    made = rt_doc_blank_room(b, b->b.processes[proc].doctype, size);
+    if (!made) {
+      rt_unref_all(b->rt, fields, nfields);
+      return no_room(b, NULL, s, err);
+    }
+    if (nfields) memcpy(made->fields, fields, (size_t)nfields * sizeof *fields);
+    block = made->room;
+    made->room = NULL; /* taken: no start may take it again */
+  } else {
+    block = rt_realloc(b->rt, NULL, 0, size);
+    if (!block) return no_room(b, made, s, err);
+  }
   BpInstance *inst = (BpInstance *)block;
-  memset(inst, 0, sizeof *inst);
+  if (fields) inst->in_doc = true; /* the document's room is zeroed */
+  else memset(inst, 0, sizeof *inst);
   size_t at = head;
   if (s->slots_lent) { /* else the slots have an allocation of their own */
     memcpy(block + at, s->slots, rt_values_bytes(s->nslots));
@@ -1741,17 +1791,20 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (doc && doc->doctype != p->doctype)
     return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
-  /* The fields go straight into a new document (which starts with the fields that were not
-   * written); with the host's document, they are read and dropped. */
+  /* A few fields (LEND_SLOTS) are read into the stack: without the host's document,
+   * adopt_v4 then makes the document in one allocation with the instance and moves them
+   * there. More go straight into a new document made now, or, with the host's document,
+   * into an allocation of their own. With the host's document they are read and dropped.
+   * Without it, the fields not written are then set as in a new document. */
   BpDoc *made = NULL;
   Value *fields = NULL;
   Value fields_few[LEND_SLOTS];
-  if (!doc) {
-    if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-    fields = made->fields;
-  } else if (nfields <= LEND_SLOTS) {
+  if (nfields <= LEND_SLOTS) {
     memset(fields_few, 0, rt_values_bytes(nfields));
     fields = fields_few;
+  } else if (!doc) {
+    if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+    fields = made->fields;
   } else {
     fields = rt_alloc(rt, rt_values_bytes(nfields));
   }
@@ -1783,7 +1836,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   /* The fields not written are as in a new document (a written one is never VOID). */
-  for (uint16_t i = 0; ok && made && i < nfields; i++)
+  for (uint16_t i = 0; ok && !doc && i < nfields; i++)
     if (fields[i].type == BPT_T_VOID && !rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &fields[i]))
       ok = out_of_memory(&in);
   if (doc && fields) {
@@ -1792,11 +1845,12 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   }
   if (!ok) {
     if (made) bp_doc_release(made);
+    else if (!doc) rt_unref_all(rt, fields_few, nfields);
     rt_state_free(rt, &s);
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt_v4(b, (uint16_t)proc, doc, made, &s, out, err);
+  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload

@@ -508,6 +508,82 @@ static void test_instance_in_its_document(void **state) {
   world_close(&w);
 }
 
+/* Restoring without a document makes the document in one allocation with the instance,
+ * as bp_start does: as many allocations as restoring onto the host's document. Freed
+ * first, the restored instance leaves the document (and its memory in it) to the child
+ * it started on it, which still reads and writes it; the host's document is not taken. */
+static const char restore_room_src[] =
+    "document D {\n  title: string\n  stage: string = \"new\"\n}\n"
+    "process parent on D {\n  param who: user\n  task who \"Go {title}\"\n  start child(who: who)\n"
+    "  stage = \"parent done\"\n}\n"
+    "process child on D {\n  param who: user\n  task who \"Finish {title}\"\n  stage = \"child: {stage}\"\n}\n";
+
+static void test_restore_in_its_document(void **state) {
+  (void)state;
+  World w;
+  memset(&w, 0, sizeof w);
+  write_text("build-restore-room.bp", restore_room_src);
+  size_t blen;
+  uint8_t *bundle_bytes = compile_file("build-restore-room.bp", &blen);
+  remove("build-restore-room.bp");
+  BpConfig cfg;
+  bp_config_init(&cfg);
+  cfg.alloc = heap_alloc, cfg.alloc_ud = &w.heap, cfg.started = on_started;
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &w.rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(w.rt, bundle_bytes, blen, &w.b, &err), BP_OK);
+  free(bundle_bytes);
+  BpArg args[] = {arg("who", bp_user("ann")), arg("title", bp_string("Deal 9"))};
+  BpInstance *inst = NULL;
+  assert_int_equal(bp_start(w.b, "parent", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  uint8_t *bytes;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  bp_instance_free(inst);
+
+  BpDoc *doc = NULL;
+  assert_int_equal(bp_doc_new(w.b, "D", &args[1], 1, &doc, &err), BP_OK);
+  BpInstance *onto = NULL, *alone = NULL;
+  w.heap.allocations = 0;
+  w.heap.armed = true;
+  assert_int_equal(bp_instance_restore(w.b, doc, bytes, len, &onto, &err), BP_OK);
+  long apart = w.heap.allocations;
+  w.heap.allocations = 0;
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &alone, &err), BP_OK);
+  long together = w.heap.allocations;
+  w.heap.armed = false;
+  assert_int_equal(together, apart);
+  assert_ptr_equal(bp_instance_doc(onto), doc);
+  bp_instance_free(onto);
+  bp_doc_release(doc);
+
+  /* The one restored alone goes on: its task done, it starts the child on its document. */
+  last_started = NULL;
+  assert_int_equal(bp_complete(alone, 0, "ann", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(alone), BP_COMPLETED);
+  BpInstance *child = last_started;
+  assert_non_null(child);
+  assert_ptr_equal(bp_instance_doc(child), bp_instance_doc(alone));
+  uint8_t *again;
+  size_t again_len;
+  assert_int_equal(bp_instance_save(alone, &again, &again_len, &err), BP_OK);
+  bp_free(w.rt, again, again_len);
+  bp_instance_free(alone); /* the document, and the restored instance's memory in it, stay */
+  assert_int_equal(bp_complete(child, 0, "ann", NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(child), BP_COMPLETED);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(child), "stage", &v), BP_OK);
+  assert_int_equal(v.len, strlen("child: parent done"));
+  assert_memory_equal(v.s, "child: parent done", v.len);
+  assert_int_equal(bp_doc_get(bp_instance_doc(child), "title", &v), BP_OK);
+  assert_memory_equal(v.s, "Deal 9", v.len);
+  bp_instance_free(child);
+  bp_free(w.rt, bytes, len);
+  bp_bundle_free(w.b);
+  bp_runtime_free(w.rt);
+  assert_int_equal(w.heap.outstanding, 0);
+}
+
 /* ---- the two-stage approval, driven through the API --------------------------------------- */
 
 static BpInstance *start_two_stage(World *w, BpStatus *st) {
@@ -2305,7 +2381,7 @@ int main(void) {
       cmocka_unit_test(test_users_limit),
       cmocka_unit_test(test_users_once),
       cmocka_unit_test(test_text_across_buffer),
-      cmocka_unit_test(test_instance_in_its_document),
+      cmocka_unit_test(test_instance_in_its_document), cmocka_unit_test(test_restore_in_its_document),
       cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
