@@ -1180,8 +1180,10 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       Value x = stack[sp - 1];
       if (x.type != o->type && !o->any) goto slow;
       sp--;
-      if (!tx->written[o->a]) tx->written[o->a] = 1; /* rt_slot_let_go */
-      else if (slots[o->a].type != BPT_T_INT) rt_unref(rt, slots[o->a]);
+      if (slots[o->a].type != BPT_T_INT || x.type != BPT_T_INT) { /* an int over an int: no mark */
+        if (!tx->written[o->a]) tx->written[o->a] = 1; /* rt_slot_let_go */
+        else rt_unref(rt, slots[o->a]);
+      }
       slots[o->a] = x;
       o++;
       goto next;
