@@ -4,7 +4,7 @@
 # each, beside both raw figures and the target of issue 15 (printed, never asserted).
 #
 # Each measure runs at three sizes (1×, 10×, 100× of its input) and prints how its cost
-# grows (×10 and ×100 are linear). Figures are medians of RUNS runs (default 3), after one
+# grows (×10 and ×100 are linear). Figures are medians of RUNS runs (default 5), after one
 # warm-up run, by CPU time (user + system) of the measured process: the machine is shared,
 # and CPU time is the steadier figure; wall time is shown beside where it differs. An
 # in-process run (bpbench) repeats its batch until it has taken 0.1 s of CPU time.
@@ -47,7 +47,7 @@ BUILD=${1:-build}
 BPC=$BUILD/bpc
 BPRUN=$BUILD/bprun
 BB=$BUILD/bench/bpbench
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 export LC_ALL=C
 for tool in "$BPC" "$BPRUN" "$BB"; do
   [ -x "$tool" ] || { echo "bench: $tool is missing; build it first (make bench)" >&2; exit 2; }
