@@ -236,7 +236,7 @@ if [ -n "$(leftovers "$TMP")" ]; then fail "mass/temporary files" "left behind: 
 echo "== mass: the database libraries are not loaded"
 # A mass run never opens a store: the store's SQLite and PostgreSQL libraries (libpq with
 # its two dozen dependencies) are loaded when a store is opened, not when bprun starts
-# (docs/performance.md, "The fifth round"). glibc's loader names every library it loads
+# (docs/performance-log.md: `bprun mass`, the fifth round). glibc's loader names every library it loads
 # under LD_DEBUG=libs; a store command run the same way shows the check can see one.
 LD_DEBUG=libs "$BPRUN" mass "$FIX" fix_city --documents $M/contacts.csv --out "$TMP/ld.csv" >/dev/null 2>"$TMP/ld.err"
 LD_DEBUG=libs "$BPRUN" --store "$TMP/ld.db" list >/dev/null 2>"$TMP/ld_store.err"

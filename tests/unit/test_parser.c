@@ -253,7 +253,7 @@ static void test_samples_parse_cleanly(void **state) {
   assert_true(count >= 8);
 }
 
-/* The tree's size is most of `bpc check`'s memory (docs/performance.md, "The compiler"):
+/* The tree's size is most of `bpc check`'s memory (docs/performance-log.md, "The compiler"):
  * a human step's 160 bytes are out of line, so a statement takes 72, not 176. */
 static void test_node_sizes(void **state) {
   (void)state;
