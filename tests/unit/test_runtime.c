@@ -116,6 +116,22 @@ static void open_budget(Heap *heap, uint32_t budget, const uint8_t *bytes, size_
   assert_int_equal(bp_bundle_load(*rt, bytes, len, b, &err), BP_OK);
 }
 
+/* An instance failed for its budget names the line of the instruction it failed on. */
+static void assert_fails_on_line(BpInstance *inst, uint32_t budget, int line) {
+  char where[16];
+  snprintf(where, sizeof where, ":%d:", line);
+  if (!strstr(bp_instance_message(inst), where))
+    fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), line);
+}
+
+/* Frees what open_budget made and the instance, and checks that nothing is left. */
+static void close_budget(Heap *heap, BpRuntime *rt, BpBundle *b, BpInstance *inst) {
+  bp_instance_free(inst);
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  assert_int_equal(heap->outstanding, 0);
+}
+
 static void world_close(World *w) {
   bp_bundle_free(w->b);
   bp_runtime_free(w->rt);
@@ -1699,14 +1715,8 @@ static void test_budget_runs_out_on_its_instruction(void **state) {
     char want[64] = "";
     for (int64_t k = 1; k <= t; k++) snprintf(want + strlen(want), sizeof want - strlen(want), "%lld", (long long)k);
     assert_string_equal(v.s, want);
-    char where[16];
-    snprintf(where, sizeof where, ":%d:", line);
-    if (!strstr(bp_instance_message(inst), where))
-      fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), line);
-    bp_instance_free(inst);
-    bp_bundle_free(b);
-    bp_runtime_free(rt);
-    assert_int_equal(heap.outstanding, 0);
+    assert_fails_on_line(inst, budget, line);
+    close_budget(&heap, rt, b, inst);
   }
   free(bytes);
 }
@@ -1758,14 +1768,8 @@ static void test_field_loop_budget(void **state) {
     }
     assert_int_equal(get_int(inst, "k"), k);
     assert_int_equal(get_int(inst, "n"), n);
-    char where[16];
-    snprintf(where, sizeof where, ":%d:", line);
-    if (!strstr(bp_instance_message(inst), where))
-      fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), line);
-    bp_instance_free(inst);
-    bp_bundle_free(b);
-    bp_runtime_free(rt);
-    assert_int_equal(heap.outstanding, 0);
+    assert_fails_on_line(inst, budget, line);
+    close_budget(&heap, rt, b, inst);
   }
   free(bytes);
 }
@@ -1815,15 +1819,9 @@ static void test_fix_loop_budget(void **state) {
       assert_string_equal(v.s, failing > 37 ? "Z-1" : "y-1");
       assert_int_equal(bp_instance_get(inst, "bad", &v), BP_OK);
       assert_string_equal(v.s ? v.s : "", failing > 21 ? "y" : failing > 15 ? "x" : "");
-      char where[16];
-      snprintf(where, sizeof where, ":%d:", lines[budget]);
-      if (!strstr(bp_instance_message(inst), where))
-        fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), lines[budget]);
+      assert_fails_on_line(inst, budget, lines[budget]);
     }
-    bp_instance_free(inst);
-    bp_bundle_free(b);
-    bp_runtime_free(rt);
-    assert_int_equal(heap.outstanding, 0);
+    close_budget(&heap, rt, b, inst);
   }
   free(bytes);
 }
@@ -2232,10 +2230,7 @@ static void test_ints_in_text(void **state) {
   assert_int_equal(lines.n, 2);
   assert_string_equal(lines.text[0], "0 -7 9223372036854775807 -9223372036854775808 1234567890 -10");
   assert_string_equal(lines.text[1], "true false [5]");
-  bp_instance_free(inst);
-  bp_bundle_free(b);
-  bp_runtime_free(rt);
-  assert_int_equal(heap.outstanding, 0);
+  close_budget(&heap, rt, b, inst);
 }
 
 /* A step, a notification and a command `by` of one user: `USERS 1` of a set user leaves
