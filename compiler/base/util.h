@@ -181,7 +181,9 @@ void sb_puts(StrBuf *b, const char *s);
 void sb_putn(StrBuf *b, const char *s, size_t n);
 void sb_printf(StrBuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void sb_vprintf(StrBuf *b, const char *fmt, va_list ap);
+/* fmt is never NULL: said so, because GCC's -Wformat-truncation with UBSan at -O2 took a
+ * path with a NULL format for real and failed the build. */
+void sb_vprintf(StrBuf *b, const char *fmt, va_list ap) __attribute__((nonnull(2), format(printf, 2, 0)));
 /* Returns the string and leaves the builder empty; the caller frees it. */
 char *sb_take(StrBuf *b);
 
