@@ -1826,6 +1826,72 @@ static void test_fix_loop_budget(void **state) {
   free(bytes);
 }
 
+/* The general path's STORE (a slot written by `step`, not by the fast loop) as the first
+ * write of a counted value in an event, then an allocation failing: the dropped event must
+ * give the snapshot back the value it shares, whole. Compiled code reaches that STORE when
+ * the budget left is shorter than the straight run it starts: the loop's body below is
+ * one run longer than all the start runs, so a budget enough for the start but not for
+ * that run makes the completion step through the body's first pass one instruction at a
+ * time (s and t written first by `step`, then t's text allocated). Every budget up to 60,
+ * each with every allocation of the completion failing in turn: the completion runs the
+ * loop until its budget is spent (the instance then fails), or the failed allocation
+ * drops it (then the state is as before and nothing leaks). A STORE that counts the old
+ * value down instead of leaving it to the snapshot fails this test. */
+static const char slow_store_src[] =
+    "process slow {\n  param u: user\n  var s: string\n  var t: string\n  var n: int = 0\n  var m: int = 0\n"
+    "  s = \"{u}!\"\n  t = \"{u}?\"\n  task u \"T\"\n"
+    "  loop {\n    s = \"{t}{n}\"\n    t = \"{s}.\"\n    n = n + 1\n    m = m + n\n    n = n + m\n"
+    "    m = m + 1\n    n = n - m\n  }\n}\n";
+
+static void test_slow_store_rolled_back(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = compile_program("build-slowstore.bp", slow_store_src, &len);
+  long dropped = 0;
+  for (uint32_t budget = 1; budget <= 60; budget++) {
+    for (long k = 1;; k++) {
+      Heap heap = {0};
+      BpRuntime *rt;
+      BpBundle *b;
+      BpInstance *inst;
+      BpError err;
+      open_budget(&heap, budget, bytes, len, &rt, &b);
+      BpArg args[] = {arg("u", bp_user("ann"))};
+      assert_int_equal(bp_start(b, "slow", NULL, args, 1, NULL, &inst, &err), BP_OK);
+      if (bp_instance_status(inst) != BP_WAITING) { /* a budget too short for the start */
+        assert_int_equal(bp_instance_status(inst), BP_FAILED);
+        close_budget(&heap, rt, b, inst);
+        break;
+      }
+      uint8_t *before, *after;
+      size_t blen, alen;
+      assert_int_equal(bp_instance_save(inst, &before, &blen, &err), BP_OK);
+      heap.allocations = 0, heap.fail_at = k, heap.armed = true;
+      BpStatus st = bp_complete(inst, 0, "ann", NULL, NULL, 0, &err);
+      heap.armed = false;
+      bool failed = heap.failed;
+      if (st == BP_ENOMEM) {
+        assert_true(failed);
+        assert_int_equal(bp_instance_save(inst, &after, &alen, &err), BP_OK);
+        assert_int_equal(alen, blen);
+        assert_memory_equal(after, before, blen);
+        bp_free(rt, after, alen);
+        assert_int_equal(bp_complete(inst, 0, "ann", NULL, NULL, 0, &err), BP_OK);
+        dropped++;
+      } else {
+        assert_int_equal(st, BP_OK);
+      }
+      assert_int_equal(bp_instance_status(inst), BP_FAILED); /* the loop ran out of budget */
+      bp_free(rt, before, blen);
+      close_budget(&heap, rt, b, inst);
+      if (!failed) break;
+    }
+  }
+  free(bytes);
+  printf("the general path's STORE: %ld completions dropped by a failed allocation\n", dropped);
+  assert_true(dropped > 100);
+}
+
 /* Without a journal a `log` line of texts is not made (nobody reads it), but one that
  * would pass BP_MAX_STRING fails the instance all the same, as making it does; a line of
  * exactly BP_MAX_STRING bytes, and one with an int in it, are fine. */
@@ -2405,6 +2471,7 @@ int main(void) {
       cmocka_unit_test(test_fused_instructions_fall_back),
       cmocka_unit_test(test_field_loop_budget),
       cmocka_unit_test(test_fix_loop_budget),
+      cmocka_unit_test(test_slow_store_rolled_back),
       cmocka_unit_test(test_log_too_long_without_journal),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
