@@ -676,6 +676,14 @@ static uint32_t crc32c_bitwise(uint32_t crc, const uint8_t *p, size_t len) {
   return ~crc;
 }
 
+/* n bytes of a linear congruential sequence from seed: the same bytes on every run. */
+static void fill_noise(uint8_t *buf, size_t n, uint32_t seed) {
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1103515245u + 12345u;
+    buf[i] = (uint8_t)(seed >> 16);
+  }
+}
+
 /* Long inputs (16 KiB and more; on x86-64 they take the CPU's crc32 instruction where
  * there is one): the same CRC at every alignment, around the threshold, and split. */
 static void test_crc32c_long(void **state) {
@@ -683,11 +691,7 @@ static void test_crc32c_long(void **state) {
   enum { N = 40000 };
   uint8_t *buf = malloc(N);
   assert_non_null(buf);
-  uint32_t x = 99;
-  for (size_t i = 0; i < N; i++) {
-    x = x * 1103515245u + 12345u;
-    buf[i] = (uint8_t)(x >> 16);
-  }
+  fill_noise(buf, N, 99);
   for (size_t off = 0; off < 8; off++)
     for (size_t len = 16 * 1024 - 9; len <= 16 * 1024 + 9; len++)
       assert_int_equal(bpt_crc32c(0, buf + off, len), crc32c_bitwise(0, buf + off, len));
@@ -705,11 +709,8 @@ static void test_crc32c_long(void **state) {
 static void test_crc32c_slices(void **state) {
   (void)state;
   uint8_t buf[320];
-  uint32_t x = 12345;
-  for (size_t i = 0; i < sizeof buf; i++) {
-    x = x * 1103515245u + 12345u;
-    buf[i] = (uint8_t)(i < 256 ? i * 167u : x >> 16);
-  }
+  fill_noise(buf, sizeof buf, 12345);
+  for (size_t i = 0; i < 256; i++) buf[i] = (uint8_t)(i * 167u); /* every byte value */
   for (size_t off = 0; off < 8; off++)
     for (size_t len = 0; len + off <= 300; len++)
       assert_int_equal(bpt_crc32c(0, buf + off, len), crc32c_bitwise(0, buf + off, len));
@@ -732,11 +733,7 @@ static void test_crc32c_slices(void **state) {
 static void test_crc32c_with(void **state) {
   (void)state;
   uint8_t buf[320];
-  uint32_t x = 4242;
-  for (size_t i = 0; i < sizeof buf; i++) {
-    x = x * 1103515245u + 12345u;
-    buf[i] = (uint8_t)(x >> 16);
-  }
+  fill_noise(buf, sizeof buf, 4242);
   bool ways[2] = {false, bpt_crc32c_insn()};
   for (int w = 0; w < 2; w++) {
     for (size_t off = 0; off < 8; off++)

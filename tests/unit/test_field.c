@@ -85,6 +85,24 @@ static void test_field_index(void **state) {
   close_world(&w);
 }
 
+/* x (started by name) and y (by index) came to the same status and message, and have the
+ * same fields: x's read by name, y's by index, formatted alike (and of the same types when
+ * TYPES says so). */
+static void assert_same_instance(BpInstance *x, BpInstance *y, bool types) {
+  assert_int_equal(bp_instance_status(x), bp_instance_status(y));
+  assert_string_equal(bp_instance_message(x), bp_instance_message(y));
+  for (uint16_t i = 0; i < NFIELDS; i++) {
+    BpValue a, b;
+    char ta[200], tb[200];
+    assert_int_equal(bp_doc_get(bp_instance_doc(x), names[i], &a), BP_OK);
+    bp_value_format(&a, ta, sizeof ta);
+    assert_int_equal(bp_doc_get_at(bp_instance_doc(y), i, &b), BP_OK);
+    bp_value_format(&b, tb, sizeof tb);
+    if (types) assert_int_equal(a.type, b.type);
+    assert_string_equal(ta, tb);
+  }
+}
+
 /* Starts `fix` both ways with the same fields (and parameters), and compares. */
 static void same_both_ways(World *w, const BpArg *fields, size_t n, const BpArg *params, size_t np) {
   BpArg all[16];
@@ -111,33 +129,10 @@ static void same_both_ways(World *w, const BpArg *fields, size_t n, const BpArg 
   assert_int_equal(bp_start_at_process(w->b, 0, index, vals, n, params, np, NULL, &by_process, &e3), s1);
   assert_string_equal(e1.message, e3.message);
   assert_true((by_name == NULL) == (by_process == NULL));
-  if (by_process) {
-    assert_int_equal(bp_instance_status(by_name), bp_instance_status(by_process));
-    assert_string_equal(bp_instance_message(by_name), bp_instance_message(by_process));
-    for (uint16_t i = 0; i < NFIELDS; i++) {
-      BpValue a, b;
-      char ta[200], tb[200];
-      assert_int_equal(bp_doc_get(bp_instance_doc(by_name), names[i], &a), BP_OK);
-      bp_value_format(&a, ta, sizeof ta);
-      assert_int_equal(bp_doc_get_at(bp_instance_doc(by_process), i, &b), BP_OK);
-      bp_value_format(&b, tb, sizeof tb);
-      assert_string_equal(ta, tb);
-    }
-  }
+  if (by_process) assert_same_instance(by_name, by_process, false);
   bp_instance_free(by_process);
   if (by_name) {
-    assert_int_equal(bp_instance_status(by_name), bp_instance_status(by_index));
-    assert_string_equal(bp_instance_message(by_name), bp_instance_message(by_index));
-    for (uint16_t i = 0; i < NFIELDS; i++) {
-      BpValue a, b;
-      char ta[200], tb[200];
-      assert_int_equal(bp_doc_get(bp_instance_doc(by_name), names[i], &a), BP_OK);
-      bp_value_format(&a, ta, sizeof ta);
-      assert_int_equal(bp_doc_get_at(bp_instance_doc(by_index), i, &b), BP_OK);
-      bp_value_format(&b, tb, sizeof tb);
-      assert_int_equal(a.type, b.type);
-      assert_string_equal(ta, tb);
-    }
+    assert_same_instance(by_name, by_index, true);
     assert_int_equal(bp_doc_get_at(bp_instance_doc(by_index), NFIELDS, &(BpValue){0}), BP_EINVAL);
   }
   bp_instance_free(by_name);

@@ -108,12 +108,25 @@ static uint8_t *compile_program(const char *path, const char *text, size_t *len)
   return bytes;
 }
 
-/* A runtime on heap with the given step budget, and the bundle loaded into it. */
-static void open_budget(Heap *heap, uint32_t budget, const uint8_t *bytes, size_t len, BpRuntime **rt, BpBundle **b) {
-  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = heap, .step_budget = budget};
+/* A runtime on its own counting heap, and a bundle loaded into it (close_budget frees them). */
+typedef struct Budgeted {
+  Heap heap;
+  BpRuntime *rt;
+  BpBundle *b;
+} Budgeted;
+
+/* r: a runtime with the given step budget and the bundle loaded; then PROC started with
+ * its n arguments (the start itself succeeds; the instance may have failed). */
+static BpInstance *start_budget(Budgeted *r, uint32_t budget, const uint8_t *bytes, size_t len, const char *proc,
+                                const BpArg *args, size_t n) {
+  memset(r, 0, sizeof *r);
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &r->heap, .step_budget = budget};
   BpError err;
-  assert_int_equal(bp_runtime_new(&cfg, rt, &err), BP_OK);
-  assert_int_equal(bp_bundle_load(*rt, bytes, len, b, &err), BP_OK);
+  BpInstance *inst;
+  assert_int_equal(bp_runtime_new(&cfg, &r->rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(r->rt, bytes, len, &r->b, &err), BP_OK);
+  assert_int_equal(bp_start(r->b, proc, NULL, args, n, NULL, &inst, &err), BP_OK);
+  return inst;
 }
 
 /* An instance failed for its budget names the line of the instruction it failed on. */
@@ -124,12 +137,12 @@ static void assert_fails_on_line(BpInstance *inst, uint32_t budget, int line) {
     fail_msg("budget %u: \"%s\" does not name line %d", budget, bp_instance_message(inst), line);
 }
 
-/* Frees what open_budget made and the instance, and checks that nothing is left. */
-static void close_budget(Heap *heap, BpRuntime *rt, BpBundle *b, BpInstance *inst) {
+/* Frees the instance and what start_budget made, and checks that nothing is left. */
+static void close_budget(Budgeted *r, BpInstance *inst) {
   bp_instance_free(inst);
-  bp_bundle_free(b);
-  bp_runtime_free(rt);
-  assert_int_equal(heap->outstanding, 0);
+  bp_bundle_free(r->b);
+  bp_runtime_free(r->rt);
+  assert_int_equal(r->heap.outstanding, 0);
 }
 
 static void world_close(World *w) {
@@ -1697,13 +1710,8 @@ static void test_budget_runs_out_on_its_instruction(void **state) {
   size_t len;
   uint8_t *bytes = compile_program("build-budget.bp", budget_src, &len);
   for (uint32_t budget = 1; budget <= 120; budget++) {
-    Heap heap = {0};
-    BpRuntime *rt;
-    BpBundle *b;
-    BpInstance *inst;
-    BpError err;
-    open_budget(&heap, budget, bytes, len, &rt, &b);
-    assert_int_equal(bp_start(b, "spin", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+    Budgeted r;
+    BpInstance *inst = start_budget(&r, budget, bytes, len, "spin", NULL, 0);
     assert_int_equal(bp_instance_status(inst), BP_FAILED);
     int64_t n = budget >= 8 ? (budget - 8) / 10 + 1 : 0, t = budget >= 13 ? (budget - 13) / 10 + 1 : 0;
     uint32_t failing = budget + 1; /* the instruction that fails, counted from 1 */
@@ -1716,7 +1724,7 @@ static void test_budget_runs_out_on_its_instruction(void **state) {
     for (int64_t k = 1; k <= t; k++) snprintf(want + strlen(want), sizeof want - strlen(want), "%lld", (long long)k);
     assert_string_equal(v.s, want);
     assert_fails_on_line(inst, budget, line);
-    close_budget(&heap, rt, b, inst);
+    close_budget(&r, inst);
   }
   free(bytes);
 }
@@ -1748,14 +1756,9 @@ static void test_field_loop_budget(void **state) {
   size_t len;
   uint8_t *bytes = compile_program("build-fieldloop.bp", field_loop_src, &len);
   for (uint32_t budget = 1; budget <= 90; budget++) {
-    Heap heap = {0};
-    BpRuntime *rt;
-    BpBundle *b;
-    BpInstance *inst;
-    BpError err;
-    open_budget(&heap, budget, bytes, len, &rt, &b);
+    Budgeted r;
     BpArg size = arg("size", bp_int(2));
-    assert_int_equal(bp_start(b, "fieldloop", NULL, &size, 1, NULL, &inst, &err), BP_OK);
+    BpInstance *inst = start_budget(&r, budget, bytes, len, "fieldloop", &size, 1);
     assert_int_equal(bp_instance_status(inst), BP_FAILED);
     uint32_t failing = budget + 1; /* counted from 1 */
     int64_t k = 0, n = 0;
@@ -1769,7 +1772,7 @@ static void test_field_loop_budget(void **state) {
     assert_int_equal(get_int(inst, "k"), k);
     assert_int_equal(get_int(inst, "n"), n);
     assert_fails_on_line(inst, budget, line);
-    close_budget(&heap, rt, b, inst);
+    close_budget(&r, inst);
   }
   free(bytes);
 }
@@ -1795,14 +1798,9 @@ static void test_fix_loop_budget(void **state) {
   size_t len;
   uint8_t *bytes = compile_program("build-fixloop.bp", fix_loop_src, &len);
   for (uint32_t budget = 0; budget <= 40; budget++) {
-    Heap heap = {0};
-    BpRuntime *rt;
-    BpBundle *b;
-    BpInstance *inst;
-    BpError err;
-    open_budget(&heap, budget ? budget : 1000, bytes, len, &rt, &b);
+    Budgeted r;
     BpArg fields[] = {arg("city", bp_string("a")), arg("contract", bp_string("y-1"))};
-    assert_int_equal(bp_start(b, "fix", NULL, fields, 2, NULL, &inst, &err), BP_OK);
+    BpInstance *inst = start_budget(&r, budget ? budget : 1000, bytes, len, "fix", fields, 2);
     BpValue v;
     if (budget == 0 || budget == 40) { /* enough: the row runs to its end */
       assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
@@ -1821,7 +1819,7 @@ static void test_fix_loop_budget(void **state) {
       assert_string_equal(v.s ? v.s : "", failing > 21 ? "y" : failing > 15 ? "x" : "");
       assert_fails_on_line(inst, budget, lines[budget]);
     }
-    close_budget(&heap, rt, b, inst);
+    close_budget(&r, inst);
   }
   free(bytes);
 }
@@ -1850,40 +1848,36 @@ static void test_slow_store_rolled_back(void **state) {
   long dropped = 0;
   for (uint32_t budget = 1; budget <= 60; budget++) {
     for (long k = 1;; k++) {
-      Heap heap = {0};
-      BpRuntime *rt;
-      BpBundle *b;
-      BpInstance *inst;
-      BpError err;
-      open_budget(&heap, budget, bytes, len, &rt, &b);
+      Budgeted r;
       BpArg args[] = {arg("u", bp_user("ann"))};
-      assert_int_equal(bp_start(b, "slow", NULL, args, 1, NULL, &inst, &err), BP_OK);
+      BpInstance *inst = start_budget(&r, budget, bytes, len, "slow", args, 1);
+      BpError err;
       if (bp_instance_status(inst) != BP_WAITING) { /* a budget too short for the start */
         assert_int_equal(bp_instance_status(inst), BP_FAILED);
-        close_budget(&heap, rt, b, inst);
+        close_budget(&r, inst);
         break;
       }
       uint8_t *before, *after;
       size_t blen, alen;
       assert_int_equal(bp_instance_save(inst, &before, &blen, &err), BP_OK);
-      heap.allocations = 0, heap.fail_at = k, heap.armed = true;
+      r.heap.allocations = 0, r.heap.fail_at = k, r.heap.armed = true;
       BpStatus st = bp_complete(inst, 0, "ann", NULL, NULL, 0, &err);
-      heap.armed = false;
-      bool failed = heap.failed;
+      r.heap.armed = false;
+      bool failed = r.heap.failed;
       if (st == BP_ENOMEM) {
         assert_true(failed);
         assert_int_equal(bp_instance_save(inst, &after, &alen, &err), BP_OK);
         assert_int_equal(alen, blen);
         assert_memory_equal(after, before, blen);
-        bp_free(rt, after, alen);
+        bp_free(r.rt, after, alen);
         assert_int_equal(bp_complete(inst, 0, "ann", NULL, NULL, 0, &err), BP_OK);
         dropped++;
       } else {
         assert_int_equal(st, BP_OK);
       }
       assert_int_equal(bp_instance_status(inst), BP_FAILED); /* the loop ran out of budget */
-      bp_free(rt, before, blen);
-      close_budget(&heap, rt, b, inst);
+      bp_free(r.rt, before, blen);
+      close_budget(&r, inst);
       if (!failed) break;
     }
   }
@@ -2282,21 +2276,20 @@ static void test_ints_in_text(void **state) {
   size_t len;
   uint8_t *bytes = bundle_of(c.ir, &len);
   compiled_free(&c);
-  Heap heap = {0};
+  Budgeted r;
+  memset(&r, 0, sizeof r);
   LogLines lines = {0};
-  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .ud = &lines, .journal = keep_log};
-  BpRuntime *rt;
-  BpBundle *b;
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &r.heap, .ud = &lines, .journal = keep_log};
   BpError err;
-  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
-  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  assert_int_equal(bp_runtime_new(&cfg, &r.rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(r.rt, bytes, len, &r.b, &err), BP_OK);
   free(bytes);
   BpInstance *inst;
-  assert_int_equal(bp_start(b, "ints", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_start(r.b, "ints", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
   assert_int_equal(lines.n, 2);
   assert_string_equal(lines.text[0], "0 -7 9223372036854775807 -9223372036854775808 1234567890 -10");
   assert_string_equal(lines.text[1], "true false [5]");
-  close_budget(&heap, rt, b, inst);
+  close_budget(&r, inst);
 }
 
 /* A step, a notification and a command `by` of one user: `USERS 1` of a set user leaves
