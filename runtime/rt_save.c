@@ -805,6 +805,29 @@ static bool add_piece(Piece *pc, uint32_t *n, Piece x) {
   return true;
 }
 
+/* Whether the n bytes at a and b are the same, for a piece and the title at a place: up to
+ * 16 bytes by two loads each that may overlap (8, 4 or 2 bytes), longer by memcmp. Both
+ * have n bytes there; most candidates are short names and constants, for which a call of
+ * memcmp costs more than the comparison. */
+SHORT_PATH bool same_bytes(const char *a, const char *b, uint32_t n) {
+  if (n > 16) return memcmp(a, b, n) == 0;
+  uint64_t x0, x1, y0, y1;
+  if (n >= 8) {
+    memcpy(&x0, a, 8), memcpy(&x1, a + n - 8, 8), memcpy(&y0, b, 8), memcpy(&y1, b + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t p0, p1, q0, q1;
+    memcpy(&p0, a, 4), memcpy(&p1, a + n - 4, 4), memcpy(&q0, b, 4), memcpy(&q1, b + n - 4, 4);
+    x0 = p0, x1 = p1, y0 = q0, y1 = q1;
+  } else if (n >= 2) {
+    uint16_t p0, p1, q0, q1;
+    memcpy(&p0, a, 2), memcpy(&p1, a + n - 2, 2), memcpy(&q0, b, 2), memcpy(&q1, b + n - 2, 2);
+    x0 = p0, x1 = p1, y0 = q0, y1 = q1;
+  } else {
+    x0 = x1 = n ? (uint8_t)a[0] : 0, y0 = y1 = n ? (uint8_t)b[0] : 0;
+  }
+  return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
 /* A title as pieces: from its start, the longest constant or earlier string of the state
  * (of MIN_PIECE bytes or more) found there, or else one byte more of inline text. Ties go
  * to the state's strings, then to the lower index. Returns the count, or 0 when the title
@@ -819,12 +842,12 @@ static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc
     for (uint32_t q = 0; q < io->npieces; q++) { /* the seen strings long enough, in their order */
       uint32_t j = io->pieces[q];
       const RtStr *t = io->seen[j];
-      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && memcmp(t->s, s + i, t->len) == 0)
+      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && same_bytes(t->s, s + i, t->len))
         best = (Piece){STR_SEEN, j, i, t->len};
     }
     for (uint32_t k = ix->first[(uint8_t)s[i]]; k != BPT_NO_PC; k = ix->next[k]) {
       const RtStr *t = io->b->consts[k].u.s;
-      if (t->len > best.len && t->len <= len - i && memcmp(t->s, s + i, t->len) == 0) best = (Piece){STR_CONST, k, i, t->len};
+      if (t->len > best.len && t->len <= len - i && same_bytes(t->s, s + i, t->len)) best = (Piece){STR_CONST, k, i, t->len};
     }
     if (!best.len) {
       i++;
