@@ -620,15 +620,19 @@ static int cmp_people(const void *ctx, uint32_t a, uint32_t b) {
 
 /* A step's people: each once; those who acted did so in the order 1..acted, each at one
  * place of it, and have no open item; the others have no place in it. */
-static bool people_consistent(Io *io, const RtStep *st) {
-  uint32_t n = st->people.n, acted = 0;
+static bool people_consistent(Io *io, RtStep *st) {
+  uint32_t n = st->people.n, acted = 0, approved = 0, rejected = 0;
   for (uint32_t k = 0; k < n; k++) {
     const RtPerson *who = RT_AT(st->people, RtPerson, k);
     if (who->act == P_NONE ? who->order != 0 : who->item != 0 || who->order == 0 || who->order > st->acted)
       return bad(io, "a person's act does not fit the step's count of acts");
     acted += who->act != P_NONE;
+    approved += who->act == P_APPROVED;
+    rejected += who->act == P_REJECTED;
   }
   if (acted != st->acted) return bad(io, "a step counts %u acts where its people made %u", st->acted, acted);
+  /* The counts of acts are not saved: counted here, in the same pass (rt_step_recount's). */
+  st->approved = approved, st->rejected = rejected, st->done = acted - approved - rejected;
   size_t bytes = (n ? n : 1) * sizeof(uint32_t);
   uint32_t small[SMALL];
   uint32_t *order = n <= SMALL ? small : rt_alloc(io->rt, bytes);
@@ -659,9 +663,11 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     return false;
   /* What each thread waits for: counted here, and each must wait for exactly one thing. */
   size_t wbytes = (s->threads.n ? s->threads.n : 1) * sizeof(uint32_t);
-  uint32_t small[SMALL] = {0};
+  uint32_t small[SMALL];
   uint32_t *waits = s->threads.n <= SMALL ? small : rt_alloc(io->rt, wbytes);
   if (!waits) return out_of_memory(io);
+  if (waits == small) /* only the threads' counts (mostly one or two), not SMALL of them */
+    for (uint32_t i = 0; i < s->threads.n; i++) small[i] = 0;
   for (uint32_t i = 0; i < s->acts.n && !io->bad; i++) {
     const RtAct *a = RT_AT(s->acts, RtAct, i);
     if (a->parent >= a->id || (a->parent && !find_act(&s->acts, a->parent))) bad(io, "a fork activation that cannot be");
@@ -679,8 +685,9 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     if (!t || t->wait != W_STEP) bad(io, "a step nobody waits for");
     else if (people_consistent(io, st)) {
       waits[t - (RtThread *)s->threads.v]++;
-      rt_step_recount(st); /* the counts and the index are not saved */
-      rt_people_index(io->rt, st);
+      /* The index is not saved either; a step of fewer people than RT_INDEX_MIN has none
+       * (the record read is zeroed: no index to free), so the call is for large steps only. */
+      if (st->people.n >= RT_INDEX_MIN) rt_people_index(io->rt, st);
     }
   }
   for (uint32_t i = 0; i < s->timers.n && !io->bad; i++) {
