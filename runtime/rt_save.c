@@ -1329,8 +1329,7 @@ SHORT_PATH bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd
         rt_unref(io->rt, x);
         return false;
       }
-      rt_unref(io->rt, vals[k]);
-      vals[k] = x;
+      vals[k] = x; /* over VOID: restoring reads into fields and slots that are all VOID, each once */
     }
   }
   return true;
