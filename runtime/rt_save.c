@@ -1166,9 +1166,14 @@ static inline bool v4_tagged_short(Io *io, Value *v, int depth) {
       put_byte(io, type);
       return !io->bad;
     }
-    if (type == BPT_T_INT || type == BPT_T_BOOL || type == BPT_T_DATE || type == BPT_T_DATETIME || type == BPT_T_DURATION) {
+    if (type == BPT_T_BOOL) {
       put_byte(io, type);
-      v4_scalar(io, v, type);
+      put_byte(io, v->u.i != 0);
+      return !io->bad;
+    }
+    if (type == BPT_T_INT || type == BPT_T_DATE || type == BPT_T_DATETIME || type == BPT_T_DURATION) {
+      put_byte(io, type); /* then the number as v4_scalar writes it, without its switch again */
+      put_uv(io, ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63));
       return !io->bad;
     }
   }
