@@ -1121,9 +1121,14 @@ static bool v4_record(Io *io, Value *v, int depth) {
     if (!rt_rec_new(io->rt, v->type, n, &made)) return out_of_memory(io);
     *v = made;
   }
+  if (!io->reading) { /* a loop for each direction: the members are many, the test once */
+    for (uint32_t i = 0; i < n; i++)
+      if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
+    return true;
+  }
   for (uint32_t i = 0; i < n; i++) {
-    if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
-    if (io->reading && !fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
+    if (!v4_tagged(io, &v->u.r->m[i], depth + 1)) return false;
+    if (!fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
   }
   return true;
 }
