@@ -603,10 +603,17 @@ static bool ids_unique(Io *io, const RtState *s) {
       if (item) ids[k++] = item;
     }
   }
-  sort_few(ids, k, cmp_ids, NULL);
-  bool ok = true;
-  for (uint32_t i = 0; i < k && ok; i++)
-    ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
+  /* Ids rising as gathered (a waiting instance's thread, then its step and items, as they
+   * were made: mostly) are unique without a sort; else sorted, then compared in turn. */
+  bool rising = true;
+  for (uint32_t i = 1; i < k && rising; i++) rising = ids[i - 1] < ids[i];
+  bool ok = k == 0 || ids[k - 1] <= s->next_id; /* rising: the last is the largest */
+  if (!rising) {
+    sort_few(ids, k, cmp_ids, NULL);
+    ok = true;
+    for (uint32_t i = 0; i < k && ok; i++)
+      ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
+  }
   if (ids != small) rt_dealloc(io->rt, ids, n * sizeof *ids);
   return ok || bad(io, "an id given twice, or beyond the next id");
 }

@@ -1528,6 +1528,61 @@ static void test_restored_vote_counts(void **state) {
   world_close(&w);
 }
 
+/* Every id of a restored state (threads, activations, steps, calls and the people's open
+ * items) is given once and is not beyond the next id (ids_unique). The two-stage approval
+ * waiting for its expert has thread 1, step 2 and the expert's item 3, next id 4, and
+ * saves its person as (the state's text 2, "e"; flags: an item; item 3). Gathered in that
+ * order, ids that rise are checked without a sort: an item of 5 (rising, beyond the next
+ * id) is refused, as are items 1 and 2 (given twice: not rising, sorted); an item of 4 (the
+ * next id, as the check has it) restores and saves again to the same bytes. A check that
+ * takes rising ids for good without looking at the last fails it. */
+static void test_restore_item_ids(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                  arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+  uint8_t *good;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  static const uint8_t person[] = {0x0A, 0x04, 0x03};
+  size_t at = 0;
+  for (size_t i = STATE_HEADER; i + sizeof person <= len && !at; i++)
+    if (memcmp(good + i, person, sizeof person) == 0) at = i + 2;
+  assert_true(at > 0);
+  static const struct {
+    uint8_t item;
+    BpStatus want;
+  } cases[] = {{5, BP_EBADDATA}, {1, BP_EBADDATA}, {2, BP_EBADDATA}, {4, BP_OK}, {3, BP_OK}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    uint8_t *b = malloc(len);
+    assert_non_null(b);
+    memcpy(b, good, len);
+    b[at] = cases[c].item;
+    reseal(b, len);
+    BpInstance *x = NULL;
+    assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), cases[c].want);
+    if (cases[c].want != BP_OK) {
+      assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
+    } else {
+      uint8_t *again;
+      size_t again_len;
+      assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
+      assert_int_equal(again_len, len);
+      assert_memory_equal(again, b, len);
+      bp_free(w.rt, again, again_len);
+      bp_instance_free(x);
+    }
+    free(b);
+  }
+  bp_free(w.rt, good, len);
+  world_close(&w);
+}
+
 /* A document of 70 fields and a process of more than 70 slots: saving plans which of the
  * first 64 values it writes once (plan_values), and decides the rest as it writes them. A
  * field and slots past the 64th, set, save, restore with their values and save again to the
@@ -2542,7 +2597,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
       cmocka_unit_test(test_every_allocation_fails_once_written_slots),
       cmocka_unit_test(test_journal_names_notify_and_end_nodes),
-      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_save_time_units),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_restore_item_ids), cmocka_unit_test(test_save_time_units),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
