@@ -1105,11 +1105,18 @@ static bool v4_list(Io *io, Value *v, int depth) {
     if (!rt_list_new(io->rt, v->type, n, &made)) return out_of_memory(io);
     *v = made;
   }
+  if (!io->reading) { /* a loop for each direction, as a record's members */
+    for (uint32_t i = 0; i < n; i++) {
+      Value *x = &v->u.l->items[i];
+      if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
+    }
+    return true;
+  }
   bool any_unset = false;
   for (uint32_t i = 0; i < n; i++) {
     Value *x = &v->u.l->items[i];
     if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
-    if (io->reading && !fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
+    if (!fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
     any_unset |= x->unset != 0;
   }
   if (io->reading && tagged && elem != BPT_T_VOID && !any_unset) return bad(io, "a list with tags it does not need");
