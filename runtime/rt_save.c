@@ -603,10 +603,17 @@ static bool ids_unique(Io *io, const RtState *s) {
       if (item) ids[k++] = item;
     }
   }
-  sort_few(ids, k, cmp_ids, NULL);
-  bool ok = true;
-  for (uint32_t i = 0; i < k && ok; i++)
-    ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
+  /* Ids rising as gathered (a waiting instance's thread, then its step and items, as they
+   * were made: mostly) are unique without a sort; else sorted, then compared in turn. */
+  bool rising = true;
+  for (uint32_t i = 1; i < k && rising; i++) rising = ids[i - 1] < ids[i];
+  bool ok = k == 0 || ids[k - 1] <= s->next_id; /* rising: the last is the largest */
+  if (!rising) {
+    sort_few(ids, k, cmp_ids, NULL);
+    ok = true;
+    for (uint32_t i = 0; i < k && ok; i++)
+      ok = ids[i] <= s->next_id && (i == 0 || ids[i] != ids[i - 1]);
+  }
   if (ids != small) rt_dealloc(io->rt, ids, n * sizeof *ids);
   return ok || bad(io, "an id given twice, or beyond the next id");
 }
@@ -620,15 +627,19 @@ static int cmp_people(const void *ctx, uint32_t a, uint32_t b) {
 
 /* A step's people: each once; those who acted did so in the order 1..acted, each at one
  * place of it, and have no open item; the others have no place in it. */
-static bool people_consistent(Io *io, const RtStep *st) {
-  uint32_t n = st->people.n, acted = 0;
+static bool people_consistent(Io *io, RtStep *st) {
+  uint32_t n = st->people.n, acted = 0, approved = 0, rejected = 0;
   for (uint32_t k = 0; k < n; k++) {
     const RtPerson *who = RT_AT(st->people, RtPerson, k);
     if (who->act == P_NONE ? who->order != 0 : who->item != 0 || who->order == 0 || who->order > st->acted)
       return bad(io, "a person's act does not fit the step's count of acts");
     acted += who->act != P_NONE;
+    approved += who->act == P_APPROVED;
+    rejected += who->act == P_REJECTED;
   }
   if (acted != st->acted) return bad(io, "a step counts %u acts where its people made %u", st->acted, acted);
+  /* The counts of acts are not saved: counted here, in the same pass (rt_step_recount's). */
+  st->approved = approved, st->rejected = rejected, st->done = acted - approved - rejected;
   size_t bytes = (n ? n : 1) * sizeof(uint32_t);
   uint32_t small[SMALL];
   uint32_t *order = n <= SMALL ? small : rt_alloc(io->rt, bytes);
@@ -659,9 +670,11 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     return false;
   /* What each thread waits for: counted here, and each must wait for exactly one thing. */
   size_t wbytes = (s->threads.n ? s->threads.n : 1) * sizeof(uint32_t);
-  uint32_t small[SMALL] = {0};
+  uint32_t small[SMALL];
   uint32_t *waits = s->threads.n <= SMALL ? small : rt_alloc(io->rt, wbytes);
   if (!waits) return out_of_memory(io);
+  if (waits == small) /* only the threads' counts (mostly one or two), not SMALL of them */
+    for (uint32_t i = 0; i < s->threads.n; i++) small[i] = 0;
   for (uint32_t i = 0; i < s->acts.n && !io->bad; i++) {
     const RtAct *a = RT_AT(s->acts, RtAct, i);
     if (a->parent >= a->id || (a->parent && !find_act(&s->acts, a->parent))) bad(io, "a fork activation that cannot be");
@@ -679,8 +692,9 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     if (!t || t->wait != W_STEP) bad(io, "a step nobody waits for");
     else if (people_consistent(io, st)) {
       waits[t - (RtThread *)s->threads.v]++;
-      rt_step_recount(st); /* the counts and the index are not saved */
-      rt_people_index(io->rt, st);
+      /* The index is not saved either; a step of fewer people than RT_INDEX_MIN has none
+       * (the record read is zeroed: no index to free), so the call is for large steps only. */
+      if (st->people.n >= RT_INDEX_MIN) rt_people_index(io->rt, st);
     }
   }
   for (uint32_t i = 0; i < s->timers.n && !io->bad; i++) {
@@ -805,6 +819,29 @@ static bool add_piece(Piece *pc, uint32_t *n, Piece x) {
   return true;
 }
 
+/* Whether the n bytes at a and b are the same, for a piece and the title at a place: up to
+ * 16 bytes by two loads each that may overlap (8, 4 or 2 bytes), longer by memcmp. Both
+ * have n bytes there; most candidates are short names and constants, for which a call of
+ * memcmp costs more than the comparison. */
+SHORT_PATH bool same_bytes(const char *a, const char *b, uint32_t n) {
+  if (n > 16) return memcmp(a, b, n) == 0;
+  uint64_t x0, x1, y0, y1;
+  if (n >= 8) {
+    memcpy(&x0, a, 8), memcpy(&x1, a + n - 8, 8), memcpy(&y0, b, 8), memcpy(&y1, b + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t p0, p1, q0, q1;
+    memcpy(&p0, a, 4), memcpy(&p1, a + n - 4, 4), memcpy(&q0, b, 4), memcpy(&q1, b + n - 4, 4);
+    x0 = p0, x1 = p1, y0 = q0, y1 = q1;
+  } else if (n >= 2) {
+    uint16_t p0, p1, q0, q1;
+    memcpy(&p0, a, 2), memcpy(&p1, a + n - 2, 2), memcpy(&q0, b, 2), memcpy(&q1, b + n - 2, 2);
+    x0 = p0, x1 = p1, y0 = q0, y1 = q1;
+  } else {
+    x0 = x1 = n ? (uint8_t)a[0] : 0, y0 = y1 = n ? (uint8_t)b[0] : 0;
+  }
+  return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
 /* A title as pieces: from its start, the longest constant or earlier string of the state
  * (of MIN_PIECE bytes or more) found there, or else one byte more of inline text. Ties go
  * to the state's strings, then to the lower index. Returns the count, or 0 when the title
@@ -819,12 +856,12 @@ static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc
     for (uint32_t q = 0; q < io->npieces; q++) { /* the seen strings long enough, in their order */
       uint32_t j = io->pieces[q];
       const RtStr *t = io->seen[j];
-      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && memcmp(t->s, s + i, t->len) == 0)
+      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && same_bytes(t->s, s + i, t->len))
         best = (Piece){STR_SEEN, j, i, t->len};
     }
     for (uint32_t k = ix->first[(uint8_t)s[i]]; k != BPT_NO_PC; k = ix->next[k]) {
       const RtStr *t = io->b->consts[k].u.s;
-      if (t->len > best.len && t->len <= len - i && memcmp(t->s, s + i, t->len) == 0) best = (Piece){STR_CONST, k, i, t->len};
+      if (t->len > best.len && t->len <= len - i && same_bytes(t->s, s + i, t->len)) best = (Piece){STR_CONST, k, i, t->len};
     }
     if (!best.len) {
       i++;
@@ -1068,11 +1105,18 @@ static bool v4_list(Io *io, Value *v, int depth) {
     if (!rt_list_new(io->rt, v->type, n, &made)) return out_of_memory(io);
     *v = made;
   }
+  if (!io->reading) { /* a loop for each direction, as a record's members */
+    for (uint32_t i = 0; i < n; i++) {
+      Value *x = &v->u.l->items[i];
+      if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
+    }
+    return true;
+  }
   bool any_unset = false;
   for (uint32_t i = 0; i < n; i++) {
     Value *x = &v->u.l->items[i];
     if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
-    if (io->reading && !fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
+    if (!fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
     any_unset |= x->unset != 0;
   }
   if (io->reading && tagged && elem != BPT_T_VOID && !any_unset) return bad(io, "a list with tags it does not need");
@@ -1091,9 +1135,14 @@ static bool v4_record(Io *io, Value *v, int depth) {
     if (!rt_rec_new(io->rt, v->type, n, &made)) return out_of_memory(io);
     *v = made;
   }
+  if (!io->reading) { /* a loop for each direction: the members are many, the test once */
+    for (uint32_t i = 0; i < n; i++)
+      if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
+    return true;
+  }
   for (uint32_t i = 0; i < n; i++) {
-    if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
-    if (io->reading && !fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
+    if (!v4_tagged(io, &v->u.r->m[i], depth + 1)) return false;
+    if (!fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
   }
   return true;
 }
@@ -1136,9 +1185,14 @@ static inline bool v4_tagged_short(Io *io, Value *v, int depth) {
       put_byte(io, type);
       return !io->bad;
     }
-    if (type == BPT_T_INT || type == BPT_T_BOOL || type == BPT_T_DATE || type == BPT_T_DATETIME || type == BPT_T_DURATION) {
+    if (type == BPT_T_BOOL) {
       put_byte(io, type);
-      v4_scalar(io, v, type);
+      put_byte(io, v->u.i != 0);
+      return !io->bad;
+    }
+    if (type == BPT_T_INT || type == BPT_T_DATE || type == BPT_T_DATETIME || type == BPT_T_DURATION) {
+      put_byte(io, type); /* then the number as v4_scalar writes it, without its switch again */
+      put_uv(io, ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63));
       return !io->bad;
     }
   }
@@ -1299,8 +1353,7 @@ SHORT_PATH bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd
         rt_unref(io->rt, x);
         return false;
       }
-      rt_unref(io->rt, vals[k]);
-      vals[k] = x;
+      vals[k] = x; /* over VOID: restoring reads into fields and slots that are all VOID, each once */
     }
   }
   return true;

@@ -1440,6 +1440,149 @@ static void test_restore_texts_checked(void **state) {
   world_close(&w);
 }
 
+/* Saving splits a title into the longest constants and earlier texts it continues with,
+ * comparing each candidate with the title at that place (same_bytes in rt_save.c: two
+ * loads each up to 16 bytes). Constants "abc", "abcd", ... "abcdefghijklmnopqrst" and a
+ * title that is one of them with one byte changed, at every place of every length from 3 to
+ * 20: the title must not be taken for the longer constant it nearly is (only for the
+ * constant before the changed byte, then inline text). It restores to the same title and
+ * saves again to the same bytes. The title is lower(t) of an upper-case parameter, so that
+ * neither t nor the constants' own texts are the title. */
+static void test_title_near_pieces(void **state) {
+  (void)state;
+  static const char abc[] = "abcdefghijklmnopqrst";
+  char src[2000];
+  size_t n = (size_t)snprintf(src, sizeof src, "process near {\n  param u: user\n  param t: string\n");
+  for (int k = 3; k <= 20; k++) n += (size_t)snprintf(src + n, sizeof src - n, "  var k%d: string = \"%.*s\"\n", k, k, abc);
+  n += (size_t)snprintf(src + n, sizeof src - n, "  task u \"{lower(t)}\"\n}\n");
+  assert_true(n < sizeof src);
+  World w;
+  world_open_text(&w, "build-near.bp", src);
+  for (size_t len = 3; len <= 20; len++) {
+    for (size_t at = 0; at < len; at++) {
+      char upper[32], want[32];
+      for (size_t i = 0; i < len; i++) upper[i] = (char)(abc[i] - 'a' + 'A'), want[i] = abc[i];
+      upper[at] = want[at] = '9';
+      upper[len] = want[len] = '\0';
+      BpArg args[] = {arg("u", bp_user("u")), arg("t", bp_string(upper))};
+      BpInstance *inst;
+      BpError err;
+      assert_int_equal(bp_start(w.b, "near", NULL, args, 2, NULL, &inst, &err), BP_OK);
+      uint8_t *bytes, *again;
+      size_t blen, alen;
+      assert_int_equal(bp_instance_save(inst, &bytes, &blen, &err), BP_OK);
+      bp_instance_free(inst);
+      assert_int_equal(bp_instance_restore(w.b, NULL, bytes, blen, &inst, &err), BP_OK);
+      BpItem it;
+      assert_true(bp_instance_item(inst, 0, &it));
+      assert_string_equal(it.title, want);
+      assert_int_equal(bp_instance_save(inst, &again, &alen, &err), BP_OK);
+      assert_int_equal(alen, blen);
+      assert_memory_equal(again, bytes, blen);
+      bp_free(w.rt, bytes, blen);
+      bp_free(w.rt, again, alen);
+      bp_instance_free(inst);
+    }
+  }
+  world_close(&w);
+}
+
+/* A restored step's counts of approvals and rejections are not saved: check_state counts
+ * them from its people (people_consistent). simple_vote with 5 voters (majority, wait all):
+ * every pattern of yes and no, saved and restored before every vote, ends with the
+ * approvals and rejections cast and the outcome of an instance never saved. */
+static void test_restored_vote_counts(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/simple_vote.bp");
+  static const char *const names[5] = {"u1", "u2", "u3", "u4", "u5"};
+  BpValue voters[5];
+  for (int i = 0; i < 5; i++) voters[i] = bp_user(names[i]);
+  for (unsigned pattern = 0; pattern < 32; pattern++) {
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 5)), arg("title", bp_string("office"))};
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &inst, &err), BP_OK);
+    int64_t yes = 0;
+    for (int i = 0; i < 5; i++) {
+      uint8_t *bytes;
+      size_t len;
+      assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+      bp_instance_free(inst);
+      assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &inst, &err), BP_OK);
+      bp_free(w.rt, bytes, len);
+      bool y = pattern >> i & 1;
+      yes += y;
+      assert_int_equal(bp_decide(inst, 0, names[i], y, NULL, &err), BP_OK);
+    }
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    BpValue v;
+    assert_int_equal(bp_instance_get(inst, "v.approvals", &v), BP_OK);
+    assert_int_equal(v.i, yes);
+    assert_int_equal(bp_instance_get(inst, "v.rejections", &v), BP_OK);
+    assert_int_equal(v.i, 5 - yes);
+    assert_int_equal(bp_instance_get(inst, "v.approved", &v), BP_OK);
+    assert_int_equal(v.i, yes >= 3);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
+/* Every id of a restored state (threads, activations, steps, calls and the people's open
+ * items) is given once and is not beyond the next id (ids_unique). The two-stage approval
+ * waiting for its expert has thread 1, step 2 and the expert's item 3, next id 4, and
+ * saves its person as (the state's text 2, "e"; flags: an item; item 3). Gathered in that
+ * order, ids that rise are checked without a sort: an item of 5 (rising, beyond the next
+ * id) is refused, as are items 1 and 2 (given twice: not rising, sorted); an item of 4 (the
+ * next id, as the check has it) restores and saves again to the same bytes. A check that
+ * takes rising ids for good without looking at the last fails it. */
+static void test_restore_item_ids(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                  arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+  uint8_t *good;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  static const uint8_t person[] = {0x0A, 0x04, 0x03};
+  size_t at = 0;
+  for (size_t i = STATE_HEADER; i + sizeof person <= len && !at; i++)
+    if (memcmp(good + i, person, sizeof person) == 0) at = i + 2;
+  assert_true(at > 0);
+  static const struct {
+    uint8_t item;
+    BpStatus want;
+  } cases[] = {{5, BP_EBADDATA}, {1, BP_EBADDATA}, {2, BP_EBADDATA}, {4, BP_OK}, {3, BP_OK}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    uint8_t *b = malloc(len);
+    assert_non_null(b);
+    memcpy(b, good, len);
+    b[at] = cases[c].item;
+    reseal(b, len);
+    BpInstance *x = NULL;
+    assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), cases[c].want);
+    if (cases[c].want != BP_OK) {
+      assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
+    } else {
+      uint8_t *again;
+      size_t again_len;
+      assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
+      assert_int_equal(again_len, len);
+      assert_memory_equal(again, b, len);
+      bp_free(w.rt, again, again_len);
+      bp_instance_free(x);
+    }
+    free(b);
+  }
+  bp_free(w.rt, good, len);
+  world_close(&w);
+}
+
 /* A document of 70 fields and a process of more than 70 slots: saving plans which of the
  * first 64 values it writes once (plan_values), and decides the rest as it writes them. A
  * field and slots past the 64th, set, save, restore with their values and save again to the
@@ -2454,7 +2597,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
       cmocka_unit_test(test_every_allocation_fails_once_written_slots),
       cmocka_unit_test(test_journal_names_notify_and_end_nodes),
-      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_save_time_units),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_restore_item_ids), cmocka_unit_test(test_save_time_units),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
