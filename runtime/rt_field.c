@@ -28,13 +28,17 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
 
 enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
 
-/* bp_start_at of process PI, which exists; its arguments are checked. */
+/* bp_start_at of process PI, which exists; its arguments are checked. The document is
+ * AGAIN when given (bp_start_at_again: blank, its room the instance's again), else a new
+ * one with room for the instance, as bp_start makes it: one allocation for both, which
+ * bp_start_at_again can use again. */
 static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const BpValue *fields, size_t nfields,
-                         const BpArg *params, size_t nparams, void *ud, BpInstance **out, BpError *err) {
+                         const BpArg *params, size_t nparams, void *ud, BpDoc *again, BpInstance **out,
+                         BpError *err) {
   const BptProcess *p = &b->b.processes[pi];
   const char *process = rt_string(b, p->name); /* for the messages: the name the host gave */
   BpRuntime *rt = b->rt;
-  BpDoc *doc = rt_doc_blank(b, p->doctype);
+  BpDoc *doc = again ? again : rt_doc_blank_room(b, p->doctype, rt_instance_size(p));
   Value few[PARAMS_FEW];
   bool on_stack = p->nparams <= PARAMS_FEW;
   Value *pv = on_stack ? few : rt_alloc(rt, rt_values_bytes(p->nparams));
@@ -77,7 +81,7 @@ BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, co
   uint16_t pi;
   if (!rt_process_by_name(b, process, &pi))
     return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
-  return start_at(b, pi, index, fields, nfields, params, nparams, ud, out, err);
+  return start_at(b, pi, index, fields, nfields, params, nparams, ud, NULL, out, err);
 }
 
 /* The process by its index, not its name: bp_start_at without the names compared on
@@ -89,5 +93,45 @@ BpStatus bp_start_at_process(BpBundle *b, size_t process, const uint16_t *index,
     return rt_fail_status(err, BP_EINVAL, "bp_start_at_process: missing argument");
   *out = NULL;
   if (process >= b->b.nprocesses) return rt_fail_status(err, BP_EINVAL, "no process %zu in the bundle", process);
-  return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, out, err);
+  return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, NULL, out, err);
+}
+
+/* Whether INST's allocation can take the next start of process PI in bundle B: it
+ * lives in its document's (bp_start_at made both), and nothing else holds that document
+ * (no instance it started on it, no host's view: only the instance's own reference). */
+static bool can_start_in(const BpInstance *inst, const BpBundle *b, size_t pi) {
+  return inst && inst->b == b && inst->proc == pi && inst->in_doc && inst->doc->refs == 1 &&
+         inst->doc->room == NULL && inst->doc->room_size == inst->size && inst->doc->trigger_depth == 0;
+}
+
+/* bp_instance_free(*inout), then bp_start_at_process into *inout; when the old instance
+ * can take it (can_start_in), in its place: what it held is let go as bp_instance_free
+ * lets it go (its state, its views, its document's fields), and its document and its
+ * memory, cleared as rt_alloc clears them, are the new start's. The document's scratch
+ * for views stays (it is only ever reused). The start is then start_at's on a blank
+ * document, as bp_start_at_process's is: the same fields, run, errors and journal. */
+BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, const BpValue *fields,
+                           size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **inout,
+                           BpError *err) {
+  if (!inout) return rt_fail_status(err, BP_EINVAL, "bp_start_at_again: missing argument");
+  BpInstance *old = *inout;
+  *inout = NULL;
+  if (!can_start_in(old, b, process)) {
+    bp_instance_free(old);
+    return bp_start_at_process(b, process, index, fields, nfields, params, nparams, ud, inout, err);
+  }
+  if ((nfields && (!index || !fields)) || (nparams && !params)) {
+    bp_instance_free(old);
+    return rt_fail_status(err, BP_EINVAL, "bp_start_at_process: missing argument");
+  }
+  BpRuntime *rt = b->rt;
+  BpDoc *doc = old->doc;
+  rt_state_free(rt, &old->s);
+  rt_vec_free(rt, &old->scratch, sizeof(BpValue));
+  rt_vec_free(rt, &old->message_fields, sizeof(BpField));
+  rt_unref_all(rt, doc->fields, doc->nfields);
+  memset(doc->fields, 0, rt_values_bytes(doc->nfields)); /* every field VOID, as rt_doc_blank makes it */
+  memset(old, 0, old->size);
+  doc->room = old; /* the instance's reference to the document is start_at's now */
+  return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, doc, inout, err);
 }

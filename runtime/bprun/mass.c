@@ -100,6 +100,8 @@ typedef struct Worker {
   bool *owned; /* fields[i] was made by bp_value_parse: freed after the row */
   CsvCells cells;
   CsvBuf text; /* one value as text */
+  BpInstance *inst; /* the last row's instance, whose memory the next row's start takes
+                       (bp_start_at_again): no allocation per row for it and its document */
 } Worker;
 
 /* ---- the temporary files ------------------------------------------------------------------- */
@@ -425,7 +427,8 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   BpError err;
   err.status = BP_OK;
   err.message[0] = '\0';
-  BpStatus st = bp_start_at_process(h->bundle, w->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
+  BpStatus st = bp_start_at_again(h->bundle, w->process, w->index, w->fields, n, w->params, m->nparams, r, &w->inst, &err);
+  r->inst = w->inst;
   free_values(w, n);
   if (st != BP_OK && trusted) { /* refused, and perhaps for a cell taken on trust: read it again */
     if (!read_fields(w, c, rec, false, &n, &trusted)) {
@@ -433,7 +436,8 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
       return;
     }
     err = (BpError){0};
-    st = bp_start_at_process(h->bundle, w->process, w->index, w->fields, n, w->params, m->nparams, r, &r->inst, &err);
+    st = bp_start_at_again(h->bundle, w->process, w->index, w->fields, n, w->params, m->nparams, r, &w->inst, &err);
+    r->inst = w->inst;
     free_values(w, n);
   }
   char why[600];
@@ -448,6 +452,7 @@ static void run_row(Worker *w, Chunk *c, const CsvRecord *rec, size_t row) {
   } else {
     put_document(w, c, r->inst, status, message);
   }
+  r->inst = NULL; /* w->inst: the next row starts in it; host_reset frees those it started */
   host_reset(h);
 }
 
@@ -914,6 +919,7 @@ static bool close_workers(Worker *w, int n, Mass *m) {
     free(w[i].fields);
     free(w[i].index);
     free(w[i].owned);
+    bp_instance_free(w[i].inst);
     csv_cells_free(&w[i].cells);
     csv_buf_free(&w[i].text);
     host_close(&w[i].h);
