@@ -28,6 +28,20 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
 
 enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
 
+/* bp_start_at_again: a text given for a field whose old value is a text of the same type
+ * and as many bytes, held by nothing else, takes the new bytes in place of the old (the
+ * same allocation, the same size), when rt_field_value would take it as it is (its first
+ * case: a text for a text field, valid UTF-8, not too long). Else false, and the field
+ * goes the usual way (with rt_field_value's error, if any). */
+static bool text_in_place(Value *slot, const BpValue *in, const BptField *f) {
+  if (in->type != f->type || (f->type != BPT_T_STRING && f->type != BPT_T_USER) || slot->type != f->type) return false;
+  RtStr *old = slot->u.s;
+  if (old->ref != 1 || !in->s || old->len != in->len || in->len > BP_MAX_STRING) return false;
+  if (!(in->len <= 16 && rt_short_ascii(in->s, in->len)) && !rt_valid_utf8(in->s, in->len)) return false;
+  memcpy(old->s, in->s, in->len);
+  return true;
+}
+
 /* bp_start_at of process PI, which exists; its arguments are checked. The document is
  * AGAIN when given (bp_start_at_again: blank, its room the instance's again), else a new
  * one with room for the instance, as bp_start makes it: one allocation for both, which
@@ -56,8 +70,10 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
       st = rt_fail_status(err, BP_EINVAL, "bp_start_at: no field %u in the document of `%s`", index[i], process);
       break;
     }
+    const BptField *f = &b->b.doctypes[p->doctype].fields[index[i]];
+    if (again && text_in_place(&doc->fields[index[i]], &fields[i], f)) continue;
     Value v;
-    st = rt_field_value(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], &v, err);
+    st = rt_field_value(b, f, &fields[i], &v, err);
     if (st != BP_OK) break;
     rt_unref(rt, doc->fields[index[i]]);
     doc->fields[index[i]] = v;
@@ -129,8 +145,21 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
   rt_state_free(rt, &old->s);
   rt_vec_free(rt, &old->scratch, sizeof(BpValue));
   rt_vec_free(rt, &old->message_fields, sizeof(BpField));
-  rt_unref_all(rt, doc->fields, doc->nfields);
-  memset(doc->fields, 0, rt_values_bytes(doc->nfields)); /* every field VOID, as rt_doc_blank makes it */
+  /* Every field VOID, as rt_doc_blank makes it, but for those given, which start_at
+   * replaces (or fills in place: text_in_place) when it comes to them. */
+  enum { MARKS = 256 };
+  bool given[MARKS];
+  bool marked = doc->nfields <= MARKS;
+  if (marked) {
+    memset(given, 0, doc->nfields);
+    for (size_t i = 0; i < nfields; i++)
+      if (index[i] < doc->nfields) given[index[i]] = true;
+  }
+  for (uint16_t f = 0; f < doc->nfields; f++)
+    if (!marked || !given[f]) {
+      rt_unref(rt, doc->fields[f]);
+      doc->fields[f] = (Value){0};
+    }
   memset(old, 0, old->size);
   doc->room = old; /* the instance's reference to the document is start_at's now */
   return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, doc, inout, err);
