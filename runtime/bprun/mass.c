@@ -390,26 +390,36 @@ static bool read_fields(Worker *w, Chunk *c, const CsvRecord *rec, bool trusting
     bad_row(w, c, rec, "%zu cells where the header has %zu", w->cells.n, m->ncols);
     return false;
   }
-  *n = 0;
-  *trusted = false;
+  /* (Counted in locals: through N and TRUSTED, the compiler reloads them after every store.) */
+  size_t k = 0;
+  bool any_trusted = false;
+  BpValue *fields = w->fields;
+  bool *owned = w->owned;
+  const CsvCell *cells = w->cells.cell;
   for (size_t i = 0; i < m->ncols; i++) {
-    const CsvCell *cell = &w->cells.cell[i];
-    if (cell->len == 0 && !empty_is_value(m->cols[i].type)) continue;
-    BpError err; /* (not zeroed whole: 260 bytes, per cell) */
-    err.status = BP_OK;
-    err.message[0] = '\0';
-    w->owned[*n] = !cell_as_is(cell, m->cols[i].type, trusting, &w->fields[*n]);
-    if (w->owned[*n] &&
-        bp_value_parse(w->h.rt, cell->s, cell->len, m->cols[i].type, &w->fields[*n], &err) != BP_OK) {
-      free_values(w, *n);
-      if (*trusted) /* a cell before it, taken on trust, may be the first bad one */
-        return read_fields(w, c, rec, false, n, trusted);
-      bad_row(w, c, rec, "%s: %s", m->cols[i].name, err.message);
-      return false;
+    const CsvCell *cell = &cells[i];
+    uint8_t type = m->cols[i].type;
+    if (cell->len == 0 && !empty_is_value(type)) continue;
+    if (cell_as_is(cell, type, trusting, &fields[k])) {
+      owned[k] = false;
+      any_trusted |= trusting;
+    } else {
+      BpError err; /* (not zeroed whole: 260 bytes, per cell) */
+      err.status = BP_OK;
+      err.message[0] = '\0';
+      owned[k] = true;
+      if (bp_value_parse(w->h.rt, cell->s, cell->len, type, &fields[k], &err) != BP_OK) {
+        free_values(w, k);
+        if (any_trusted) /* a cell before it, taken on trust, may be the first bad one */
+          return read_fields(w, c, rec, false, n, trusted);
+        bad_row(w, c, rec, "%s: %s", m->cols[i].name, err.message);
+        return false;
+      }
     }
-    *trusted |= trusting && !w->owned[*n];
-    w->index[(*n)++] = m->cols[i].index;
+    w->index[k++] = m->cols[i].index;
   }
+  *n = k;
+  *trusted = any_trusted;
   return true;
 }
 
