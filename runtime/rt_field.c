@@ -56,7 +56,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
   Value few[PARAMS_FEW];
   bool on_stack = p->nparams <= PARAMS_FEW;
   Value *pv = on_stack ? few : rt_alloc(rt, rt_values_bytes(p->nparams));
-  if (on_stack) memset(few, 0, p->nparams * sizeof *few);
+  if (on_stack && p->nparams) memset(few, 0, p->nparams * sizeof *few); /* (most have none: no call) */
   BpStatus st = doc && pv ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   /* The parameters by name, as bp_start takes them (the last of a name given twice). */
   for (size_t i = 0; st == BP_OK && i < nparams; i++)
