@@ -27,7 +27,10 @@
 #include "pool.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_MISUSE = 2 };
-enum { MAX_JOBS = 64, MAX_CHUNK = 256, CHUNKS_PER_JOB = 8, WINDOW_PER_JOB = 4 };
+/* MAX_CHUNK: rows of a chunk at most. Each chunk done wakes the writing thread: at 256 rows
+ * a run of 200,000 switched threads some 800 to 2,900 times (perf stat), and took about 3%
+ * more CPU time than at 1,024; the window holds 4 chunks a worker, a few hundred KB. */
+enum { MAX_JOBS = 64, MAX_CHUNK = 1024, CHUNKS_PER_JOB = 8, WINDOW_PER_JOB = 4 };
 
 typedef enum RowStatus { ROW_COMPLETED, ROW_TERMINATED, ROW_FAILED, ROW_BAD } RowStatus;
 static const char *const status_names[] = {"completed", "terminated", "failed", "error"};
