@@ -399,6 +399,51 @@ static void test_start_at_again_in_place(void **state) {
   close_world(&w);
 }
 
+/* Every allocation of bp_start_at_again failing in turn, on an instance it can take (a
+ * text written in place, one made anew, a list): BP_ENOMEM, the old instance gone,
+ * nothing leaked. */
+static void test_start_at_again_every_allocation_fails(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  uint16_t index[4];
+  BpValue first[] = {bp_string("Моква"), bp_string("abc"), bp_user("ann"), bp_list(BP_T_USER, (BpValue[]){bp_user("a")}, 1)};
+  BpValue next[] = {bp_string(" Моква "), bp_string("xyz"), bp_user("bob"), bp_list(BP_T_USER, (BpValue[]){bp_user("b")}, 1)};
+  assert_true(bp_field_index(w.b, "fix", "city", &index[0]));
+  assert_true(bp_field_index(w.b, "fix", "name", &index[1]));
+  assert_true(bp_field_index(w.b, "fix", "owner", &index[2]));
+  assert_true(bp_field_index(w.b, "fix", "tags", &index[3]));
+  bool done = false;
+  for (long n = 1; !done && n < 1000; n++) {
+    long before = w.heap.outstanding;
+    BpInstance *inst = NULL;
+    BpError err = {0};
+    assert_int_equal(bp_start_at_again(w.b, 0, index, first, 4, NULL, 0, NULL, &inst, &err), BP_OK);
+    w.heap.allocations = 0;
+    w.heap.fail_at = n;
+    w.heap.failed = false;
+    w.heap.armed = true;
+    BpStatus st = bp_start_at_again(w.b, 0, index, next, 4, NULL, 0, NULL, &inst, &err);
+    w.heap.armed = false;
+    if (!w.heap.failed) {
+      assert_int_equal(st, BP_OK);
+      BpValue v;
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(inst), index[0], &v), BP_OK);
+      assert_string_equal(v.s, "Москва");
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(inst), index[1], &v), BP_OK);
+      assert_string_equal(v.s, "xyz");
+      done = true;
+    } else {
+      assert_int_equal(st, BP_ENOMEM);
+      assert_null(inst);
+    }
+    bp_instance_free(inst);
+    assert_int_equal(w.heap.outstanding, before);
+  }
+  assert_true(done);
+  close_world(&w);
+}
+
 /* An instance that started another on its document: the document is not only its own,
  * so the next start makes a new one and the other instance keeps its document. */
 static void test_start_at_again_shared_doc(void **state) {
@@ -445,6 +490,7 @@ int main(void) {
       cmocka_unit_test(test_start_at_again),
       cmocka_unit_test(test_start_at_again_shared_doc),
       cmocka_unit_test(test_start_at_again_in_place),
+      cmocka_unit_test(test_start_at_again_every_allocation_fails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
