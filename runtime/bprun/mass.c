@@ -153,8 +153,9 @@ static void arm_cleanup(void) {
 /* ---- values as cells ------------------------------------------------------------------------ */
 
 /* Whether text written bare reads back as itself (bp_value_parse trims blanks and
- * decodes a quoted literal; a list splits at commas and quotes). */
-static bool bare_reads_back(const char *s, size_t n, bool in_list) {
+ * decodes a quoted literal; a list splits at commas and quotes). Inline: it runs for
+ * every text column of every row, where a call cost 30 instructions. */
+static inline __attribute__((always_inline)) bool bare_reads_back(const char *s, size_t n, bool in_list) {
   if (n == 0) return !in_list;
   if (s[0] == ' ' || s[0] == '\t') return false;
   char last = s[n - 1];
