@@ -28,17 +28,35 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
 
 enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
 
-/* bp_start_at of process PI, which exists; its arguments are checked. */
+/* bp_start_at_again: a text given for a field whose old value is a text of the same type
+ * and as many bytes, held by nothing else, takes the new bytes in place of the old (the
+ * same allocation, the same size), when rt_field_value would take it as it is (its first
+ * case: a text for a text field, valid UTF-8, not too long). Else false, and the field
+ * goes the usual way (with rt_field_value's error, if any). */
+static bool text_in_place(Value *slot, const BpValue *in, const BptField *f) {
+  if (in->type != f->type || (f->type != BPT_T_STRING && f->type != BPT_T_USER) || slot->type != f->type) return false;
+  RtStr *old = slot->u.s;
+  if (old->ref != 1 || !in->s || old->len != in->len || in->len > BP_MAX_STRING) return false;
+  if (!(in->len <= 16 && rt_short_ascii(in->s, in->len)) && !rt_valid_utf8(in->s, in->len)) return false;
+  memcpy(old->s, in->s, in->len);
+  return true;
+}
+
+/* bp_start_at of process PI, which exists; its arguments are checked. The document is
+ * AGAIN when given (bp_start_at_again: blank, its room the instance's again), else a new
+ * one with room for the instance, as bp_start makes it: one allocation for both, which
+ * bp_start_at_again can use again. */
 static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const BpValue *fields, size_t nfields,
-                         const BpArg *params, size_t nparams, void *ud, BpInstance **out, BpError *err) {
+                         const BpArg *params, size_t nparams, void *ud, BpDoc *again, BpInstance **out,
+                         BpError *err) {
   const BptProcess *p = &b->b.processes[pi];
   const char *process = rt_string(b, p->name); /* for the messages: the name the host gave */
   BpRuntime *rt = b->rt;
-  BpDoc *doc = rt_doc_blank(b, p->doctype);
+  BpDoc *doc = again ? again : rt_doc_blank_room(b, p->doctype, rt_instance_size(p));
   Value few[PARAMS_FEW];
   bool on_stack = p->nparams <= PARAMS_FEW;
   Value *pv = on_stack ? few : rt_alloc(rt, rt_values_bytes(p->nparams));
-  if (on_stack) memset(few, 0, p->nparams * sizeof *few);
+  if (on_stack && p->nparams) memset(few, 0, p->nparams * sizeof *few); /* (most have none: no call) */
   BpStatus st = doc && pv ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   /* The parameters by name, as bp_start takes them (the last of a name given twice). */
   for (size_t i = 0; st == BP_OK && i < nparams; i++)
@@ -52,8 +70,10 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
       st = rt_fail_status(err, BP_EINVAL, "bp_start_at: no field %u in the document of `%s`", index[i], process);
       break;
     }
+    const BptField *f = &b->b.doctypes[p->doctype].fields[index[i]];
+    if (again && text_in_place(&doc->fields[index[i]], &fields[i], f)) continue;
     Value v;
-    st = rt_field_value(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], &v, err);
+    st = rt_field_value(b, f, &fields[i], &v, err);
     if (st != BP_OK) break;
     rt_unref(rt, doc->fields[index[i]]);
     doc->fields[index[i]] = v;
@@ -77,7 +97,7 @@ BpStatus bp_start_at(BpBundle *b, const char *process, const uint16_t *index, co
   uint16_t pi;
   if (!rt_process_by_name(b, process, &pi))
     return rt_fail_status(err, BP_EINVAL, "no process `%s` in the bundle", process ? process : "(null)");
-  return start_at(b, pi, index, fields, nfields, params, nparams, ud, out, err);
+  return start_at(b, pi, index, fields, nfields, params, nparams, ud, NULL, out, err);
 }
 
 /* The process by its index, not its name: bp_start_at without the names compared on
@@ -89,5 +109,58 @@ BpStatus bp_start_at_process(BpBundle *b, size_t process, const uint16_t *index,
     return rt_fail_status(err, BP_EINVAL, "bp_start_at_process: missing argument");
   *out = NULL;
   if (process >= b->b.nprocesses) return rt_fail_status(err, BP_EINVAL, "no process %zu in the bundle", process);
-  return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, out, err);
+  return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, NULL, out, err);
+}
+
+/* Whether INST's allocation can take the next start of process PI in bundle B: it
+ * lives in its document's (bp_start_at made both), and nothing else holds that document
+ * (no instance it started on it, no host's view: only the instance's own reference). */
+static bool can_start_in(const BpInstance *inst, const BpBundle *b, size_t pi) {
+  return inst && inst->b == b && inst->proc == pi && inst->in_doc && inst->doc->refs == 1 &&
+         inst->doc->room == NULL && inst->doc->room_size == inst->size && inst->doc->trigger_depth == 0;
+}
+
+/* bp_instance_free(*inout), then bp_start_at_process into *inout; when the old instance
+ * can take it (can_start_in), in its place: what it held is let go as bp_instance_free
+ * lets it go (its state, its views, its document's fields), and its document and its
+ * memory, cleared as rt_alloc clears them, are the new start's. The document's scratch
+ * for views stays (it is only ever reused). The start is then start_at's on a blank
+ * document, as bp_start_at_process's is: the same fields, run, errors and journal. */
+BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, const BpValue *fields,
+                           size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **inout,
+                           BpError *err) {
+  if (!inout) return rt_fail_status(err, BP_EINVAL, "bp_start_at_again: missing argument");
+  BpInstance *old = *inout;
+  *inout = NULL;
+  if (!can_start_in(old, b, process)) {
+    bp_instance_free(old);
+    return bp_start_at_process(b, process, index, fields, nfields, params, nparams, ud, inout, err);
+  }
+  if ((nfields && (!index || !fields)) || (nparams && !params)) {
+    bp_instance_free(old);
+    return rt_fail_status(err, BP_EINVAL, "bp_start_at_process: missing argument");
+  }
+  BpRuntime *rt = b->rt;
+  BpDoc *doc = old->doc;
+  rt_state_free(rt, &old->s);
+  rt_vec_free(rt, &old->scratch, sizeof(BpValue));
+  rt_vec_free(rt, &old->message_fields, sizeof(BpField));
+  /* Every field VOID, as rt_doc_blank makes it, but for those given, which start_at
+   * replaces (or fills in place: text_in_place) when it comes to them. */
+  enum { MARKS = 256 };
+  bool given[MARKS];
+  bool marked = doc->nfields <= MARKS;
+  if (marked) {
+    memset(given, 0, doc->nfields);
+    for (size_t i = 0; i < nfields; i++)
+      if (index[i] < doc->nfields) given[index[i]] = true;
+  }
+  for (uint16_t f = 0; f < doc->nfields; f++)
+    if (!marked || !given[f]) {
+      rt_unref(rt, doc->fields[f]);
+      doc->fields[f] = (Value){0};
+    }
+  memset(old, 0, old->size);
+  doc->room = old; /* the instance's reference to the document is start_at's now */
+  return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, doc, inout, err);
 }

@@ -34,7 +34,7 @@ static uint64_t word_at(const char *t) {
  * bytes below 0x2D are marked by bit 7 of (x - 0x2D..) & ~x & 0x80... Only such a byte
  * borrows from the next, so the lowest mark is exact (a mark above it may not be): its
  * place is the count of trailing zero bits over 8. Fewer than 8 bytes go one by one. */
-static size_t plain_end(const char *t, size_t i, size_t limit) {
+static inline __attribute__((always_inline)) size_t plain_end(const char *t, size_t i, size_t limit) {
   while (limit - i >= 8) {
     uint64_t x = word_at(t + i);
     uint64_t marks = (x - ONES * 0x2D) & ~x & HIGHS;
@@ -235,7 +235,82 @@ void csv_cells(const char *text, const CsvRecord *rec, CsvCells *out) {
   place_decoded(out);
 }
 
+/* The next cell of OUT, with room made for it. */
+static CsvCell *next_cell(CsvCells *out) {
+  if (out->n == out->cap) out->cell = xrealloc(out->cell, (out->cap = out->cap ? 2 * out->cap : 16) * sizeof *out->cell);
+  return &out->cell[out->n++];
+}
+
+/* The usual record, in one pass over its bytes: unquoted cells without a quote, a CR or a
+ * NUL; quoted cells on one line without a NUL, closed just before a comma, an LF or the
+ * end of the text; one line in all. Gives the record and cells scan_record gives it (and
+ * true), or false for anything else, which scan_record then reads from the start: a CR
+ * (CRLF, or one inside an unquoted cell), a quote inside an unquoted cell, a quoted cell
+ * over a line end or not closed, text after a closing quote, a NUL, the limits. */
+static bool quick_record(const char *t, size_t len, size_t pos, int line, CsvRecord *rec, CsvCells *out) {
+  size_t i = pos;
+  for (size_t cell = 0;; cell++) {
+    if (cell == CSV_MAX_CELLS) return false;
+    if (i < len && t[i] == '"') {
+      size_t first = i + 1, from = first, at = out->text.len; /* from: the bytes not yet copied (once decoding) */
+      bool copied = false;
+      for (i = first;; i++) {
+        i = plain_end(t, i, len);
+        if (i == len) return false; /* never closed */
+        char c = t[i];
+        if (c == '\n' || c == '\0') return false;
+        if (c != '"') continue;
+        if (i + 1 < len && t[i + 1] == '"') { /* "" is one quote: the cell is decoded into out->text */
+          csv_buf_put(&out->text, t + from, i + 1 - from);
+          copied = true;
+          from = ++i + 1;
+          continue;
+        }
+        break; /* the closing quote */
+      }
+      CsvCell *c = next_cell(out);
+      if (copied) {
+        csv_buf_put(&out->text, t + from, i - from);
+        *c = decoded(out, at);
+        c->written = t + first - 1; /* as quoted_cell: quoted, its quotes doubled, as it stands */
+        c->written_len = i + 2 - first;
+      } else {
+        *c = (CsvCell){t + first, i - first, 0, NULL, 0};
+      }
+      i++;
+      if (i < len && t[i] != ',' && t[i] != '\n') return false; /* text after it, or a CR */
+    } else {
+      size_t start = i;
+      for (;; i++) {
+        i = plain_end(t, i, len);
+        if (i == len) break;
+        char c = t[i];
+        if (c == ',' || c == '\n') break;
+        if (c == '"' || c == '\r' || c == '\0') return false;
+      }
+      *next_cell(out) = (CsvCell){t + start, i - start, 0, t + start, i - start}; /* written bare */
+    }
+    if (i < len && t[i] == ',') {
+      i++;
+      continue;
+    }
+    break; /* at the LF or the end of the text */
+  }
+  if (i - pos > CSV_MAX_RECORD) return false;
+  rec->start = pos;
+  rec->line = line;
+  rec->error = NULL;
+  rec->error_cell = 0;
+  line_end(t, len, i, rec);
+  rec->next_line = line + (i < len);
+  place_decoded(out);
+  return true;
+}
+
 void csv_read(const char *text, size_t len, size_t pos, int line, CsvRecord *rec, CsvCells *out) {
+  out->n = 0;
+  out->text.len = 0;
+  if (quick_record(text, len, pos, line, rec, out)) return;
   out->n = 0;
   out->text.len = 0;
   scan_record(text, len, pos, line, rec, out);

@@ -147,13 +147,18 @@ bool host_open(Host *h, const uint8_t *bundle, size_t len, char *why, size_t why
 
 /* What a record holds, freed; the record stays. */
 static void clear_inst(Inst *r) {
-  for (size_t i = 0; i < r->nnotes; i++) {
-    free(r->notes[i].user);
-    free(r->notes[i].message);
+  /* (A lean record has neither: bprun mass clears one a row, without the calls.) */
+  if (r->notes) {
+    for (size_t i = 0; i < r->nnotes; i++) {
+      free(r->notes[i].user);
+      free(r->notes[i].message);
+    }
+    free(r->notes);
   }
-  for (size_t i = 0; i < r->njournal; i++) free(r->journal[i]);
-  free(r->notes);
-  free(r->journal);
+  if (r->journal) {
+    for (size_t i = 0; i < r->njournal; i++) free(r->journal[i]);
+    free(r->journal);
+  }
   if (r->inst) bp_instance_free(r->inst);
 }
 

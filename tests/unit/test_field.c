@@ -3,7 +3,10 @@
  * bp_start_at_process, with the process by index too) gives what bp_start gives with the
  * same fields by name (the same status and message, the same fields after the
  * run, the same end), for good and bad values; an index out of range is refused; and
- * every allocation of bp_start_at failing in turn gives BP_ENOMEM and leaks nothing. */
+ * every allocation of bp_start_at failing in turn gives BP_ENOMEM and leaks nothing;
+ * bp_start_at_again, start after start on one instance, gives what bp_start_at_process
+ * gives with one allocation fewer, and makes a new document when another instance holds
+ * the old one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +39,20 @@ static const char source[] =
     "  if visits > 100 {\n"
     "    terminate \"too many visits\"\n"
     "  }\n"
+    "  if city == \"wait\" {\n"
+    "    wait 1d\n"
+    "  }\n"
+    "}\n"
+    "\n"
+    "process spawn \"Spawn\" on Contact {\n"
+    "  start fix(step: 5)\n"
+    "  name = \"spawned\"\n"
+    "}\n"
+    "\n"
+    "process share \"Share\" on Contact {\n"
+    "  if city == \"Тула\" {\n"
+    "    name = city\n"
+    "  }\n"
     "}\n";
 
 typedef struct World {
@@ -45,17 +62,32 @@ typedef struct World {
   uint8_t *bytes;
 } World;
 
-static void open_world(World *w) {
+/* config.started: the instances started by others (`start`), kept to be freed. */
+typedef struct Started {
+  BpInstance *inst[8];
+  size_t n;
+} Started;
+
+static void on_started(void *ud, BpInstance *inst) {
+  Started *s = ud;
+  assert_true(s->n < 8);
+  s->inst[s->n++] = inst;
+}
+
+static void open_world_with(World *w, Started *started) {
   Compiled c = compile_text(source);
   size_t len;
   w->bytes = bundle_of(c.ir, &len);
   compiled_free(&c);
   w->heap = (Heap){0};
   BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &w->heap};
+  if (started) cfg.started = on_started, cfg.ud = started;
   BpError err = {0};
   assert_int_equal(bp_runtime_new(&cfg, &w->rt, &err), BP_OK);
   assert_int_equal(bp_bundle_load(w->rt, w->bytes, len, &w->b, &err), BP_OK);
 }
+
+static void open_world(World *w) { open_world_with(w, NULL); }
 
 static void close_world(World *w) {
   bp_bundle_free(w->b);
@@ -184,9 +216,9 @@ static void test_start_at_refuses(void **state) {
   assert_int_equal(bp_start_at(w.b, "fix", NULL, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   /* By the process's index: one out of range, and the same refusals as by name. */
   inst = (BpInstance *)&w;
-  assert_int_equal(bp_start_at_process(w.b, 1, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_int_equal(bp_start_at_process(w.b, 3, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   assert_null(inst);
-  assert_non_null(strstr(err.message, "no process 1"));
+  assert_non_null(strstr(err.message, "no process 3"));
   assert_int_equal(bp_start_at_process(w.b, 0, index, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   assert_non_null(strstr(err.message, "no field 6 in the document of `fix`"));
   assert_int_equal(bp_start_at_process(w.b, 0, NULL, NULL, 0, not_param, 1, NULL, &inst, &err), BP_EINVAL);
@@ -233,12 +265,232 @@ static void test_start_at_every_allocation_fails(void **state) {
   close_world(&w);
 }
 
+/* Allocations (those of the heap's counting) of one start: bp_start_at_process's, or
+ * bp_start_at_again's on *AGAIN. */
+static long start_counted(World *w, size_t process, const uint16_t *index, const BpValue *vals, size_t n,
+                          const BpArg *params, size_t np, BpInstance **again, BpInstance **fresh, BpStatus *st,
+                          BpError *err) {
+  w->heap.allocations = 0;
+  w->heap.fail_at = 0;
+  w->heap.armed = true;
+  if (again) *st = bp_start_at_again(w->b, process, index, vals, n, params, np, NULL, again, err);
+  else *st = bp_start_at_process(w->b, process, index, vals, n, params, np, NULL, fresh, err);
+  w->heap.armed = false;
+  return w->heap.allocations;
+}
+
+/* bp_start_at_again on one instance, row after row: each start the same as
+ * bp_start_at_process's (status, message, fields), with fewer allocations (the instance
+ * and its document, and texts as long as the old ones: test_start_at_again_in_place)
+ * whenever the instance before it was there to be taken: one that completed, terminated,
+ * waits on a timer, or is gone after a refused start. */
+static void test_start_at_again(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  BpValue tags[] = {bp_user("bob"), bp_user("ann")};
+  BpArg good[] = {{"name", bp_string("Контакт 1, ООО \"Ромашка\"")},
+                  {"city", bp_string(" Моква ")},
+                  {"owner", bp_user("ann")},
+                  {"tags", bp_list(BP_T_USER, tags, 2)},
+                  {"total", bp_int(12)}};
+  BpArg waits[] = {{"city", bp_string("wait")}, {"name", bp_string("w")}};
+  BpArg bad_utf8[] = {{"name", bp_string("ok")}, {"city", {.type = BP_T_STRING, .s = "\xD0", .len = 1}}};
+  BpArg bad_type[] = {{"visits", bp_string("three")}};
+  BpArg step[] = {{"step", bp_int(200)}}; /* the process terminates: visits 203 */
+  BpArg bad_param[] = {{"step", bp_string("one")}};
+  struct {
+    const BpArg *fields;
+    size_t n;
+    const BpArg *params;
+    size_t np;
+  } rows[] = {{good, 5, NULL, 0},     {good + 1, 1, NULL, 0}, {NULL, 0, NULL, 0},     {good, 5, step, 1},
+              {waits, 2, NULL, 0},    {good, 2, NULL, 0},     {bad_utf8, 2, NULL, 0}, {good, 5, NULL, 0},
+              {bad_type, 1, NULL, 0}, {good, 3, NULL, 0},     {good, 2, bad_param, 1}, {waits, 2, NULL, 0},
+              {good, 5, NULL, 0}};
+  BpInstance *again = NULL;
+  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+    uint16_t index[8];
+    BpValue vals[8];
+    for (size_t i = 0; i < rows[r].n; i++) {
+      assert_true(bp_field_index(w.b, "fix", rows[r].fields[i].name, &index[i]));
+      vals[i] = rows[r].fields[i].value;
+    }
+    BpInstance *fresh = NULL;
+    BpStatus s1, s2;
+    BpError e1 = {0}, e2 = {0};
+    long a1 = start_counted(&w, 0, index, vals, rows[r].n, rows[r].params, rows[r].np, NULL, &fresh, &s1, &e1);
+    bool there = again != NULL;
+    long a2 = start_counted(&w, 0, index, vals, rows[r].n, rows[r].params, rows[r].np, &again, NULL, &s2, &e2);
+    assert_int_equal(s1, s2);
+    assert_string_equal(e1.message, e2.message);
+    assert_true((fresh == NULL) == (again == NULL));
+    if (fresh) assert_same_instance(fresh, again, true);
+    if (s1 == BP_OK && there) assert_true(a2 < a1);
+    if (s1 == BP_OK && !there) assert_int_equal(a2, a1);
+    bp_instance_free(fresh);
+  }
+  assert_non_null(again);
+  assert_int_equal(bp_instance_status(again), BP_COMPLETED);
+  bp_instance_free(again);
+  /* Refused before anything is done: the instance is let go all the same. */
+  BpError err = {0};
+  again = NULL;
+  assert_int_equal(bp_start_at_again(w.b, 0, NULL, NULL, 0, NULL, 0, NULL, &again, &err), BP_OK);
+  assert_int_equal(bp_start_at_again(w.b, 7, NULL, NULL, 0, NULL, 0, NULL, &again, &err), BP_EINVAL);
+  assert_null(again);
+  assert_non_null(strstr(err.message, "no process 7"));
+  assert_int_equal(bp_start_at_again(w.b, 0, NULL, NULL, 0, NULL, 0, NULL, NULL, &err), BP_EINVAL);
+  close_world(&w); /* nothing left */
+}
+
+/* Starts process PROCESS both ways with TEXTS for the fields named NAMES; the same
+ * status, message and fields; returns how many allocations bp_start_at_again saved. */
+static long again_vs_fresh(World *w, size_t process, const char *const *names_, const char *const *texts, size_t n,
+                           BpInstance **again) {
+  uint16_t index[4];
+  BpValue vals[4];
+  for (size_t i = 0; i < n; i++) {
+    assert_true(bp_field_index(w->b, bp_bundle_process_name(w->b, process), names_[i], &index[i]));
+    vals[i] = (BpValue){.type = BP_T_STRING, .s = texts[i], .len = strlen(texts[i])};
+  }
+  BpInstance *fresh = NULL;
+  BpStatus s1, s2;
+  BpError e1 = {0}, e2 = {0};
+  long a1 = start_counted(w, process, index, vals, n, NULL, 0, NULL, &fresh, &s1, &e1);
+  long a2 = start_counted(w, process, index, vals, n, NULL, 0, again, NULL, &s2, &e2);
+  assert_int_equal(s1, s2);
+  assert_string_equal(e1.message, e2.message);
+  assert_true((fresh == NULL) == (*again == NULL));
+  if (fresh) assert_same_instance(fresh, *again, true);
+  bp_instance_free(fresh);
+  return a1 - a2;
+}
+
+/* A text as long as the field's old one, which nothing else holds, is written over it:
+ * no allocation for it; one held by another field too is not (the other would change);
+ * text that is not UTF-8 is refused as bp_start_at_process refuses it. */
+static void test_start_at_again_in_place(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  size_t share = 0;
+  while (strcmp(bp_bundle_process_name(w.b, share), "share") != 0) share++;
+  BpInstance *again = NULL;
+  const char *const nc[] = {"name", "city"}, *const cn[] = {"city", "name"};
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Омск"}, 2, &again), 0);
+  /* name and city as long as before: both in place, and the document: three fewer */
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xyz", "Рига"}, 2, &again), 3);
+  /* a text of another length: made anew */
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xy", "Рига"}, 2, &again), 2);
+  /* city Тула (in place, as name): then name = city, one text for both fields */
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xy", "Тула"}, 2, &again), 3);
+  /* city first: the shared text is not written over (name would be Рига too); name,
+   * then alone with it, is */
+  assert_int_equal(again_vs_fresh(&w, share, cn, (const char *[]){"Рига", "Омск"}, 2, &again), 2);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(again), "name", &v), BP_OK);
+  assert_string_equal(v.s, "Омск");
+  assert_int_equal(bp_doc_get(bp_instance_doc(again), "city", &v), BP_OK);
+  assert_string_equal(v.s, "Рига");
+  /* as long, but not UTF-8: refused, as by bp_start_at_process */
+  again_vs_fresh(&w, share, nc, (const char *[]){"abc", "\xD0\xD0\xD0\xD0\xD0\xD0\xD0\xD0"}, 2, &again);
+  assert_null(again);
+  close_world(&w);
+}
+
+/* Every allocation of bp_start_at_again failing in turn, on an instance it can take (a
+ * text written in place, one made anew, a list): BP_ENOMEM, the old instance gone,
+ * nothing leaked. */
+static void test_start_at_again_every_allocation_fails(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  uint16_t index[4];
+  BpValue first[] = {bp_string("Моква"), bp_string("abc"), bp_user("ann"), bp_list(BP_T_USER, (BpValue[]){bp_user("a")}, 1)};
+  BpValue next[] = {bp_string(" Моква "), bp_string("xyz"), bp_user("bob"), bp_list(BP_T_USER, (BpValue[]){bp_user("b")}, 1)};
+  assert_true(bp_field_index(w.b, "fix", "city", &index[0]));
+  assert_true(bp_field_index(w.b, "fix", "name", &index[1]));
+  assert_true(bp_field_index(w.b, "fix", "owner", &index[2]));
+  assert_true(bp_field_index(w.b, "fix", "tags", &index[3]));
+  bool done = false;
+  for (long n = 1; !done && n < 1000; n++) {
+    long before = w.heap.outstanding;
+    BpInstance *inst = NULL;
+    BpError err = {0};
+    assert_int_equal(bp_start_at_again(w.b, 0, index, first, 4, NULL, 0, NULL, &inst, &err), BP_OK);
+    w.heap.allocations = 0;
+    w.heap.fail_at = n;
+    w.heap.failed = false;
+    w.heap.armed = true;
+    BpStatus st = bp_start_at_again(w.b, 0, index, next, 4, NULL, 0, NULL, &inst, &err);
+    w.heap.armed = false;
+    if (!w.heap.failed) {
+      assert_int_equal(st, BP_OK);
+      BpValue v;
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(inst), index[0], &v), BP_OK);
+      assert_string_equal(v.s, "Москва");
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(inst), index[1], &v), BP_OK);
+      assert_string_equal(v.s, "xyz");
+      done = true;
+    } else {
+      assert_int_equal(st, BP_ENOMEM);
+      assert_null(inst);
+    }
+    bp_instance_free(inst);
+    assert_int_equal(w.heap.outstanding, before);
+  }
+  assert_true(done);
+  close_world(&w);
+}
+
+/* An instance that started another on its document: the document is not only its own,
+ * so the next start makes a new one and the other instance keeps its document. */
+static void test_start_at_again_shared_doc(void **state) {
+  (void)state;
+  World w;
+  Started started = {0};
+  open_world_with(&w, &started);
+  size_t spawn = 0;
+  while (strcmp(bp_bundle_process_name(w.b, spawn), "spawn") != 0) spawn++;
+  uint16_t index[1];
+  assert_true(bp_field_index(w.b, "spawn", "city", &index[0]));
+  BpValue vals[] = {bp_string("Тула")};
+  BpInstance *again = NULL, *fresh = NULL;
+  BpStatus st;
+  BpError err = {0};
+  long fresh_allocs = start_counted(&w, spawn, index, vals, 1, NULL, 0, NULL, &fresh, &st, &err);
+  assert_int_equal(st, BP_OK);
+  for (size_t i = 0; i < started.n; i++) bp_instance_free(started.inst[i]);
+  started.n = 0;
+  bp_instance_free(fresh);
+  assert_int_equal(bp_start_at_again(w.b, spawn, index, vals, 1, NULL, 0, NULL, &again, &err), BP_OK);
+  assert_int_equal(started.n, 1);
+  BpInstance *child = started.inst[0];
+  assert_ptr_equal(bp_instance_doc(child), bp_instance_doc(again));
+  /* The child holds the document: a start of its own, as many allocations as a fresh one. */
+  assert_int_equal(start_counted(&w, spawn, index, vals, 1, NULL, 0, &again, NULL, &st, &err), fresh_allocs);
+  assert_int_equal(st, BP_OK);
+  assert_int_equal(started.n, 2);
+  BpValue name;
+  assert_int_equal(bp_doc_get(bp_instance_doc(child), "name", &name), BP_OK);
+  assert_string_equal(name.s, "spawned");
+  assert_int_equal(bp_instance_status(child), BP_COMPLETED);
+  for (size_t i = 0; i < started.n; i++) bp_instance_free(started.inst[i]);
+  bp_instance_free(again);
+  close_world(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_field_index),
       cmocka_unit_test(test_start_at_as_start),
       cmocka_unit_test(test_start_at_refuses),
       cmocka_unit_test(test_start_at_every_allocation_fails),
+      cmocka_unit_test(test_start_at_again),
+      cmocka_unit_test(test_start_at_again_shared_doc),
+      cmocka_unit_test(test_start_at_again_in_place),
+      cmocka_unit_test(test_start_at_again_every_allocation_fails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
