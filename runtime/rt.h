@@ -314,17 +314,36 @@ int64_t rt_floor_div(int64_t a, int64_t b); /* rounded toward minus infinity */
  * are written to *scratch, grown as needed) and a copy into runtime values. */
 bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch);
 RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e);
+/* Room in a document's own allocation for the host's texts that bp_start stores (in the
+ * fields, the parameters): `left` bytes from `at`, 8-byte aligned. An object placed there
+ * is immortal (never counted, never freed alone) and goes with the document's allocation.
+ * That is safe because no value leaves its document inside the runtime: the instances on
+ * it hold a reference to it, a process that one starts runs on the same document, and
+ * messages and answers come from the host, converted anew; the host sees such an object
+ * only through views, which end with the document at the latest. Immortal objects are
+ * only read, so the instances sharing the document may use them from any thread, one at
+ * a time, as bp.h requires. It saves the host's few short texts an allocation each. */
+typedef struct RtRoom {
+  char *at;
+  size_t left;
+} RtRoom;
+/* The bytes IN takes in a room (0: it does not go there: not a text, or too large). */
+size_t rt_room_need(const BpValue *in);
+/* rt_from_public, with the value placed in *room when it fits there (room NULL: never). */
+RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e);
 /* A host's value for document field f, converted as bp_start stores it: its own
  * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
-BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);
+BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoom *room, Value *out, BpError *err);
 /* The process named NAME (rt_api.c). */
 bool rt_process_by_name(const BpBundle *b, const char *name, uint16_t *out);
 /* A host's start argument A, if it names a parameter of P: its value checked into
  * params[k] (replacing one given before; a failure in *st, with bp_start's message)
  * and true; false when it names none (rt_api.c; also bp_start_at's). */
-bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err);
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, Value *params, BpStatus *st,
+                    BpError *err);
 /* A public value owned by the caller (freed by bp_value_free). */
 bool rt_to_owned(BpRuntime *rt, Value v, BpValue *out);
+
 
 /* ---- runtime, bundles, documents, instances --------------------------------------------- */
 
@@ -437,6 +456,9 @@ struct BpDoc {
    * the document does (room_size stays, for the size). */
   void *room;
   size_t room_size;
+  /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
+   * bytes after the room; they go with the allocation. */
+  size_t texts_size;
 };
 
 /* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field

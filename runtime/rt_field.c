@@ -42,7 +42,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
   BpStatus st = doc && pv ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   /* The parameters by name, as bp_start takes them (the last of a name given twice). */
   for (size_t i = 0; st == BP_OK && i < nparams; i++)
-    if (!rt_start_param(b, p, &params[i], pv, &st, err))
+    if (!rt_start_param(b, p, &params[i], NULL, pv, &st, err))
       st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`", params[i].name ? params[i].name : "(null)",
                           process);
   /* The fields: those given, in order (the last of an index given twice), then every
@@ -53,7 +53,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
       break;
     }
     Value v;
-    st = rt_field_value(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], &v, err);
+    st = rt_field_value(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], NULL, &v, err);
     if (st != BP_OK) break;
     rt_unref(rt, doc->fields[index[i]]);
     doc->fields[index[i]] = v;

@@ -471,8 +471,10 @@ static void test_text_across_buffer(void **state) {
   world_close(&w);
 }
 
-/* bp_start without a document makes one with room for the instance: one allocation for
- * both, where bp_doc_new and a start on that document make two. The document outlives
+/* bp_start without a document makes one with room for the instance and the host's short
+ * texts: one allocation for the document, the instance, the title, the list of voters and
+ * each voter, where bp_doc_new and a start on that document make six (two, and one for
+ * each of the four texts and lists). The document outlives
  * its first instance when another holds it: a child started by `start`, freed after
  * its parent, still reads and writes the document. */
 static BpInstance *last_started;
@@ -498,7 +500,7 @@ static void test_instance_in_its_document(void **state) {
   assert_int_equal(bp_start(w.b, "simple_vote", doc, args, 1, NULL, &b, &err), BP_OK);
   long apart = w.heap.allocations;
   w.heap.armed = false;
-  assert_int_equal(together, apart - 1);
+  assert_int_equal(together, apart - 5);
   bp_doc_release(doc);
   bp_instance_free(a);
   bp_instance_free(b);
@@ -524,9 +526,13 @@ static void test_instance_in_its_document(void **state) {
   assert_non_null(child);
   assert_ptr_equal(bp_instance_doc(child), bp_instance_doc(parent));
   bp_instance_free(parent); /* the document, and the parent's memory in it, stay for the child */
+  BpValue v; /* the parent's parameter, a host's text in the document's room, passed on */
+  assert_int_equal(bp_instance_get(child, "accountant", &v), BP_OK);
+  assert_int_equal(v.type, BP_T_USER);
+  assert_int_equal(v.len, 3);
+  assert_memory_equal(v.s, "acc", 3);
   assert_int_equal(bp_complete(child, 0, "acc", NULL, NULL, 0, &err), BP_OK);
   assert_int_equal(bp_instance_status(child), BP_COMPLETED);
-  BpValue v;
   assert_int_equal(bp_doc_get(bp_instance_doc(child), "invoice", &v), BP_OK);
   assert_memory_equal(v.s, "INV for Deal 9", v.len);
   assert_int_equal(bp_doc_get(bp_instance_doc(child), "stage", &v), BP_OK);
@@ -534,6 +540,107 @@ static void test_instance_in_its_document(void **state) {
   bp_instance_free(child);
   bp_bundle_free(bundle);
   bp_runtime_free(rt2);
+  world_close(&w);
+}
+
+/* bp_start's own document holds the host's short texts (RtRoom): the instance must see the
+ * same values, ask the same people (each once, in the order of their first place), give
+ * the same errors and save the same bytes as the same start on a document of the host's,
+ * where every text is allocated on its own; a title or a list too long for the room
+ * (past 64 bytes, 16 items) is allocated, and nothing leaks either way. */
+typedef struct RoomCase {
+  size_t title_len;
+  const char *voters[20];
+  size_t nvoters;
+  const char *asked; /* the people the step asks, in order, comma-separated */
+} RoomCase;
+
+static void start_both(World *w, const BpArg *args, BpInstance **own, BpInstance **hosts, BpDoc **doc) {
+  BpError err;
+  assert_int_equal(bp_start(w->b, "simple_vote", NULL, args, 2, NULL, own, &err), BP_OK);
+  assert_int_equal(bp_doc_new(w->b, "Doc", &args[1], 1, doc, &err), BP_OK);
+  assert_int_equal(bp_start(w->b, "simple_vote", *doc, args, 1, NULL, hosts, &err), BP_OK);
+}
+
+static void assert_same_view(BpInstance *a, BpInstance *b, const char *name, const char *want) {
+  BpValue va, vb;
+  char ta[1024], tb[1024];
+  assert_int_equal(bp_instance_get(a, name, &va), BP_OK);
+  bp_value_format(&va, ta, sizeof ta);
+  assert_int_equal(bp_instance_get(b, name, &vb), BP_OK);
+  bp_value_format(&vb, tb, sizeof tb);
+  assert_string_equal(ta, tb);
+  if (want) assert_string_equal(ta, want);
+}
+
+static void test_host_texts_in_document(void **state) {
+  (void)state;
+  static const RoomCase cases[] = {
+      {10, {"v2", "v1", "v2", "v1", "v3"}, 5, "v2, v1, v3"},
+      {64, {"a", "b"}, 2, "a, b"},
+      {65, {"a", "b"}, 2, "a, b"},
+      {1, {"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10", "u11", "u12", "u13", "u14", "u15", "u1"},
+       16, NULL},
+      {1, {"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10", "u11", "u12", "u13", "u14", "u15", "u16",
+           "u1"},
+       17, NULL},
+      {0, {""}, 1, ""}, /* an empty user counts as nobody, in the room as outside it */
+  };
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    const RoomCase *k = &cases[c];
+    char title[100];
+    for (size_t i = 0; i < k->title_len; i++) title[i] = (char)('A' + i % 26);
+    title[k->title_len] = '\0';
+    BpValue voters[20];
+    for (size_t i = 0; i < k->nvoters; i++) voters[i] = bp_user(k->voters[i]);
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, k->nvoters)), arg("title", bp_string(title))};
+    BpInstance *a, *b;
+    BpDoc *doc;
+    BpError err;
+    start_both(&w, args, &a, &b, &doc);
+    assert_same_view(a, b, "voters", k->asked);
+    BpValue ta, tb;
+    assert_int_equal(bp_doc_get(bp_instance_doc(a), "title", &ta), BP_OK);
+    assert_int_equal(bp_doc_get(doc, "title", &tb), BP_OK);
+    assert_int_equal(ta.len, k->title_len);
+    assert_memory_equal(ta.s, title, k->title_len);
+    assert_int_equal(tb.len, k->title_len);
+    uint8_t *sa, *sb;
+    size_t la, lb;
+    assert_int_equal(bp_instance_save(a, &sa, &la, &err), BP_OK);
+    assert_int_equal(bp_instance_save(b, &sb, &lb, &err), BP_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(sa, sb, la);
+    bp_free(w.rt, sa, la);
+    bp_free(w.rt, sb, lb);
+    if (bp_instance_status(a) == BP_WAITING) { /* the first voter decides; the notes name the title */
+      assert_int_equal(bp_decide(a, 0, k->voters[0], true, NULL, &err), BP_OK);
+      assert_int_equal(bp_decide(b, 0, k->voters[0], true, NULL, &err), BP_OK);
+      assert_same_view(a, b, "v.approvals", NULL);
+    }
+    assert_int_equal(bp_instance_status(a), bp_instance_status(b));
+    bp_instance_free(a);
+    bp_instance_free(b);
+    bp_doc_release(doc);
+  }
+  /* The errors of the room's path are those of the other, and leave nothing behind. */
+  BpValue mixed[] = {bp_user("v1"), bp_string("v2")}, bad[] = {bp_user("v1"), {.type = BP_T_USER, .s = "\xff", .len = 1}};
+  const BpValue *lists[] = {mixed, bad};
+  for (int i = 0; i < 2; i++) {
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, lists[i], 2)), arg("title", bp_string("T"))};
+    BpInstance *a = NULL, *b = NULL;
+    BpDoc *doc;
+    BpError ea, eb;
+    assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &a, &ea), BP_EINVAL);
+    assert_int_equal(bp_doc_new(w.b, "Doc", &args[1], 1, &doc, &eb), BP_OK);
+    assert_int_equal(bp_start(w.b, "simple_vote", doc, args, 1, NULL, &b, &eb), BP_EINVAL);
+    assert_string_equal(ea.message, eb.message);
+    assert_null(a);
+    assert_null(b);
+    bp_doc_release(doc);
+  }
   world_close(&w);
 }
 
@@ -2329,11 +2436,15 @@ static void test_one_person_who(void **state) {
   BpArg one[] = {arg("who", x)}, many[] = {arg("who", bp_list(BP_T_USER, &x, 1))};
   BpInstance *a, *m;
   long calls[2];
+  /* On documents of the host's: bp_start's own would hold the host's user and list in its
+   * allocation (RtRoom), both starts alike. */
+  BpDoc *docs[2];
+  for (int k = 0; k < 2; k++) assert_int_equal(bp_doc_new(b, "", NULL, 0, &docs[k], &err), BP_OK);
   for (int k = 0; k < 2; k++) {
     BpInstance **inst = k == 0 ? &a : &m;
     heap.allocations = 0;
     heap.armed = true;
-    assert_int_equal(bp_start(b, k == 0 ? "one" : "many", NULL, k == 0 ? one : many, 1, NULL, inst, &err), BP_OK);
+    assert_int_equal(bp_start(b, k == 0 ? "one" : "many", docs[k], k == 0 ? one : many, 1, NULL, inst, &err), BP_OK);
     assert_int_equal(bp_decide(*inst, 0, "x", true, NULL, &err), BP_OK);
     heap.armed = false;
     calls[k] = heap.allocations;
@@ -2347,6 +2458,7 @@ static void test_one_person_who(void **state) {
   assert_int_equal(calls[0], calls[1] - 1);
   bp_instance_free(a);
   bp_instance_free(m);
+  for (int k = 0; k < 2; k++) bp_doc_release(docs[k]);
   BpInstance *n;
   assert_int_equal(bp_start(b, "nobody", NULL, NULL, 0, NULL, &n, &err), BP_OK);
   assert_int_equal(bp_instance_status(n), BP_FAILED);
@@ -2435,7 +2547,8 @@ int main(void) {
       cmocka_unit_test(test_users_limit),
       cmocka_unit_test(test_users_once),
       cmocka_unit_test(test_text_across_buffer),
-      cmocka_unit_test(test_instance_in_its_document), cmocka_unit_test(test_restore_in_its_document),
+      cmocka_unit_test(test_instance_in_its_document),
+      cmocka_unit_test(test_host_texts_in_document), cmocka_unit_test(test_restore_in_its_document),
       cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
