@@ -610,7 +610,13 @@ struct BpInstance {
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
   bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
+  /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
+   * people_room), or NULL (a restored instance). */
+  RtPerson *people_room;
 };
+/* The people a started instance has room for in its own allocation: a step or two of a
+ * few people each (an approval of one expert, then a vote of three). */
+enum { RT_PEOPLE_ROOM = 4 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
 /* A thread or a step of the state by its id, or NULL. */

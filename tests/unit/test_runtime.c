@@ -644,6 +644,42 @@ static void test_host_texts_in_document(void **state) {
   world_close(&w);
 }
 
+/* A step of up to four people keeps them in its instance's allocation (RT_PEOPLE_ROOM):
+ * on a document of the host's, a vote's start allocates the host's list and users, the
+ * instance and the step's title, and nothing for its people; a fifth voter takes the
+ * people out to an allocation of their own (made for four, then grown). The sweeps of the
+ * two-stage approval check the places a closed step still holds until its commit. */
+static void test_people_in_instance(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  static const char *names[] = {"v1", "v2", "v3", "v4", "v5"};
+  long calls[6] = {0};
+  for (size_t n = 1; n <= 5; n++) {
+    BpValue voters[5];
+    for (size_t i = 0; i < n; i++) voters[i] = bp_user(names[i]);
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, n)), arg("title", bp_string("T"))};
+    BpDoc *doc;
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_doc_new(w.b, "Doc", &args[1], 1, &doc, &err), BP_OK);
+    w.heap.allocations = 0;
+    w.heap.armed = true;
+    assert_int_equal(bp_start(w.b, "simple_vote", doc, args, 1, NULL, &inst, &err), BP_OK);
+    w.heap.armed = false;
+    calls[n] = w.heap.allocations;
+    assert_int_equal(w.told.opened, (int)((n + 1) * n / 2)); /* every voter's item opened */
+    for (size_t i = 0; i < n; i++) assert_int_equal(bp_decide(inst, 0, names[i], true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+    bp_doc_release(doc);
+  }
+  assert_int_equal(calls[1], 4); /* the list, its user, the instance, the title */
+  for (size_t n = 2; n <= 4; n++) assert_int_equal(calls[n], calls[n - 1] + 1);
+  assert_true(calls[5] >= calls[4] + 3); /* its user, and the people's own vector made and grown */
+  world_close(&w);
+}
+
 /* Restoring without a document makes the document in one allocation with the instance,
  * as bp_start does: as many allocations as restoring onto the host's document. Freed
  * first, the restored instance leaves the document (and its memory in it) to the child
@@ -2548,7 +2584,8 @@ int main(void) {
       cmocka_unit_test(test_users_once),
       cmocka_unit_test(test_text_across_buffer),
       cmocka_unit_test(test_instance_in_its_document),
-      cmocka_unit_test(test_host_texts_in_document), cmocka_unit_test(test_restore_in_its_document),
+      cmocka_unit_test(test_host_texts_in_document),
+      cmocka_unit_test(test_people_in_instance), cmocka_unit_test(test_restore_in_its_document),
       cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
