@@ -381,7 +381,7 @@ typedef struct RtOp {
   uint8_t op;     /* BptOp, or RT_OP_* */
   uint8_t type;   /* STORE, ITER_NEXT: the slot's declared type; STORE_FIELD: the field's;
                      CALL: the number of arguments; fused: the BptOp compared or computed */
-  uint8_t any;    /* STORE, ITER_NEXT: a hidden slot, which holds any type */
+  uint8_t any;    /* STORE, ITER_NEXT: a hidden slot, which holds any type; TEXT: NOTIFY is next */
   uint8_t pad;
   uint32_t a;     /* CONST: constant; LOAD, STORE, ITER_START: slot; LOAD_FIELD, STORE_FIELD:
                      field; CALL: built-in; TEXT: pieces; jumps and ITER_NEXT: the target's

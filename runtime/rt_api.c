@@ -325,10 +325,13 @@ static bool make_ops(BpBundle *b, uint32_t i) {
       else
         o->op = RT_OP_SLOW;
       break;
+    case BPT_OP_TEXT: /* a notification's text: NOTIFY takes it next (make_text) */
+      o->any = k + 1 < n && rp->insns[k + 1].op == BPT_OP_NOTIFY;
+      break;
     case BPT_OP_CONST: case BPT_OP_LOAD: case BPT_OP_LOAD_FIELD: case BPT_OP_MEMBER: case BPT_OP_NOT:
     case BPT_OP_ADD: case BPT_OP_SUB: case BPT_OP_MUL: case BPT_OP_DIV: case BPT_OP_MOD:
     case BPT_OP_EQ: case BPT_OP_NE: case BPT_OP_LT: case BPT_OP_LE: case BPT_OP_GT: case BPT_OP_GE:
-    case BPT_OP_IN: case BPT_OP_TEXT: case BPT_OP_LOG: case BPT_OP_ITER_START:
+    case BPT_OP_IN: case BPT_OP_LOG: case BPT_OP_ITER_START:
       break;
     default: o->op = RT_OP_SLOW; break;
     }
