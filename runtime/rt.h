@@ -359,7 +359,7 @@ void rt_save_index_free(BpBundle *b);
 /* The fast form of one instruction (RtProc.ops, made at load from RtProc.insns): what the
  * interpreter's inner loop needs of the instructions it runs without the general path
  * (CONST, LOAD, STORE, LOAD_FIELD, MEMBER, NOT, arithmetic and comparison, IN, CALL of a
- * built-in other than open_items, open_users and role, TEXT, LOG, STORE_FIELD,
+ * built-in other than open_items, open_users and role, USERS 1, TEXT, LOG, STORE_FIELD,
  * ITER_START, ITER_NEXT, JUMP, JUMP_IF_FALSE, and three sequences of them fused, below),
  * in 16 bytes. Any other
  * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,

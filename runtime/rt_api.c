@@ -325,6 +325,9 @@ static bool make_ops(BpBundle *b, uint32_t i) {
       else
         o->op = RT_OP_SLOW;
       break;
+    case BPT_OP_USERS: /* `approve expert`, `notify voters`: one operand, most often left as it is */
+      if (in->arg[0] != 1) o->op = RT_OP_SLOW;
+      break;
     case BPT_OP_TEXT: /* a notification's text: NOTIFY takes it next (make_text) */
       o->any = k + 1 < n && rp->insns[k + 1].op == BPT_OP_NOTIFY;
       break;

@@ -394,6 +394,12 @@ static bool users_as_made(Value list) {
   return rt_users_once(l);
 }
 
+/* Whether USERS 1 leaves X as it is: a set user, or a list of users as made. Not inline:
+ * its loops would weigh on the interpreter's fast loop, which every instruction runs. */
+static __attribute__((noinline)) bool users_left(Value x) {
+  return (x.type == BPT_T_USER && x.u.s->len > 0) || users_as_made(x);
+}
+
 /* USERS n: the union of users and user lists, each person once, in order. */
 static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
   /* `approve voters`: a list that is already each person once is the result itself
@@ -1350,6 +1356,11 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       rt_unref_all(rt, &stack[sp], n);
       if (!ok) goto failed;
       stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_USERS: { /* USERS 1 of a set user or of a list each person once leaves it as it is (make_users) */
+      if (!users_left(stack[sp - 1])) goto slow;
       o++;
       goto next;
     }

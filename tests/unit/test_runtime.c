@@ -1920,6 +1920,44 @@ static void test_field_loop_budget(void **state) {
   free(bytes);
 }
 
+/* `notify who` in a loop: USERS 1 of a set user runs on the interpreter's fast path
+ * (it leaves the user as it is), inside the straight run from LOAD who to TEXT; the budget
+ * still runs out on the very instruction it did when USERS ran on the general path, with
+ * the counter as it was then (2 instructions before the loop, 11 an iteration: 4 of
+ * line 5, then LOAD who, USERS, CONST, LOAD, TEXT, NOTIFY and the JUMP of line 6). */
+static const char note_loop_src[] = "process noteloop \"Note loop\" {\n"
+                                    "  param who: user \"Who\"\n"
+                                    "  var i: int = 0\n"
+                                    "  loop {\n"
+                                    "    i = i + 1\n"
+                                    "    notify who \"n{i}\"\n"
+                                    "  }\n"
+                                    "}\n";
+
+static void test_users_loop_budget(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = compile_program("build-noteloop.bp", note_loop_src, &len);
+  for (uint32_t budget = 1; budget <= 60; budget++) {
+    Budgeted r;
+    BpArg who = arg("who", bp_user("x"));
+    BpInstance *inst = start_budget(&r, budget, bytes, len, "noteloop", &who, 1);
+    assert_int_equal(bp_instance_status(inst), BP_FAILED);
+    uint32_t failing = budget + 1; /* counted from 1 */
+    int64_t i = 0;
+    int line = 3;
+    if (failing > 2) {
+      uint32_t full = (failing - 3) / 11, j = (failing - 3) % 11; /* j: its place in its iteration */
+      i = full + (j >= 4);
+      line = j < 4 ? 5 : 6;
+    }
+    assert_int_equal(get_int(inst, "i"), i);
+    assert_fails_on_line(inst, budget, line);
+    close_budget(&r, inst);
+  }
+  free(bytes);
+}
+
 /* The S15 field fix's instructions (CALL of a built-in, IN, TEXT, LOG, STORE_FIELD,
  * ITER_START, ITER_NEXT over a constant list) run on the interpreter's fast path too: the
  * budget still runs out on the very instruction it did when they ran one by one, with the
@@ -2702,6 +2740,7 @@ int main(void) {
       cmocka_unit_test(test_budget_runs_out_on_its_instruction),
       cmocka_unit_test(test_fused_instructions_fall_back),
       cmocka_unit_test(test_field_loop_budget),
+      cmocka_unit_test(test_users_loop_budget),
       cmocka_unit_test(test_fix_loop_budget),
       cmocka_unit_test(test_slow_store_rolled_back),
       cmocka_unit_test(test_log_too_long_without_journal),
