@@ -329,11 +329,13 @@ typedef struct RtRoom {
 } RtRoom;
 /* The bytes IN takes in a room (0: it does not go there: not a text, or too large). */
 size_t rt_room_need(const BpValue *in);
-/* rt_from_public, with the value placed in *room when it fits there (room NULL: never). */
+/* rt_from_public, with the value placed in *room when it fits there. Without a room the
+ * callers call rt_from_public itself: bp_start_at's texts and a document of the host's
+ * (`bprun mass`, a row each) do not pay for this function's entry. */
 RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e);
 /* A host's value for document field f, converted as bp_start stores it: its own
  * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
-BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoom *room, Value *out, BpError *err);
+BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);
 /* The process named NAME (rt_api.c). */
 bool rt_process_by_name(const BpBundle *b, const char *name, uint16_t *out);
 /* A host's start argument A, if it names a parameter of P: its value checked into

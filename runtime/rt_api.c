@@ -638,16 +638,17 @@ static void doc_free(BpDoc *doc) {
  * error bp_start gives. A text for a text field (a user for a user field), the common
  * case, is rt_from_public's value itself, without the reference rt_convert would take
  * and drop. */
-BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoom *room, Value *out, BpError *err) {
+static inline BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoom *room, Value *out,
+                                   BpError *err) {
   RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
   e.code = RT_OK;
   e.msg[0] = '\0';
   RtCode c;
   if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
-    c = rt_from_public_in(b->rt, room, in, out, &e);
+    c = room ? rt_from_public_in(b->rt, room, in, out, &e) : rt_from_public(b->rt, in, out, &e);
   } else {
     Value raw;
-    c = rt_from_public_in(b->rt, room, in, &raw, &e);
+    c = room ? rt_from_public_in(b->rt, room, in, &raw, &e) : rt_from_public(b->rt, in, &raw, &e);
     if (c == RT_OK) {
       c = rt_convert(b->rt, raw, f->type, out, &e);
       rt_unref(b->rt, raw);
@@ -656,6 +657,10 @@ BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoo
   if (c == RT_OK) return BP_OK;
   if (c == RT_NOMEM) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   return rt_fail_status(err, BP_EINVAL, "field `%s`: %s", rt_string(b, f->name), e.msg);
+}
+
+BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
+  return field_value(b, f, in, NULL, out, err);
 }
 
 static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t texts, BpDoc **out, BpError *err) {
@@ -718,8 +723,7 @@ static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *kn
                           dt);
       break;
     }
-    st = rt_field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, room, &vals[done],
-                        err);
+    st = field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, room, &vals[done], err);
     if (st != BP_OK) break;
   }
   if (st == BP_OK) {
@@ -853,7 +857,8 @@ bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *ro
   RT_ERR_NONE(e);
   rt_unref(b->rt, params[k]);
   params[k] = (Value){0};
-  RtCode c = rt_from_public_in(b->rt, room, &a->value, &params[k], &e);
+  const BpValue *in = &a->value;
+  RtCode c = room ? rt_from_public_in(b->rt, room, in, &params[k], &e) : rt_from_public(b->rt, in, &params[k], &e);
   if (c != RT_OK) *st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
   return true;
 }

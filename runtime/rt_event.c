@@ -319,8 +319,10 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   size_t slots_size = rt_values_bytes(p->nslots);
   size_t size = rt_instance_size(p);
   bool in_doc = doc->room && doc->room_size == size;
-  BpInstance *inst = in_doc ? doc->room : rt_alloc(rt, size);
+  BpInstance *inst = in_doc ? doc->room : rt_realloc(rt, NULL, 0, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  /* Cleared but for the people room, which a step writes before it reads (rt_vec_push). */
+  if (!in_doc) memset(inst, 0, size - RT_PEOPLE_ROOM * sizeof(RtPerson));
   if (in_doc) doc->room = NULL;
   inst->in_doc = in_doc;
   inst->size = size;

@@ -53,7 +53,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
       break;
     }
     Value v;
-    st = rt_field_value(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], NULL, &v, err);
+    st = rt_field_value(b, &b->b.doctypes[p->doctype].fields[index[i]], &fields[i], &v, err);
     if (st != BP_OK) break;
     rt_unref(rt, doc->fields[index[i]]);
     doc->fields[index[i]] = v;
