@@ -362,7 +362,7 @@ void rt_save_index_free(BpBundle *b);
  * interpreter's inner loop needs of the instructions it runs without the general path
  * (CONST, LOAD, STORE, LOAD_FIELD, MEMBER, NOT, arithmetic and comparison, IN, CALL of a
  * built-in other than open_items, open_users and role, USERS 1, TEXT, LOG, STORE_FIELD,
- * ITER_START, ITER_NEXT, JUMP, JUMP_IF_FALSE, and three sequences of them fused, below),
+ * ITER_START, ITER_NEXT, JUMP, JUMP_IF_FALSE, JUMP_IF_SET, and three sequences of them fused, below),
  * in 16 bytes. Any other
  * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,
  * as does the entry after the last instruction (pc = code_size) and a jump whose target
@@ -387,7 +387,7 @@ typedef struct RtOp {
   uint8_t pad;
   uint32_t a;     /* CONST: constant; LOAD, STORE, ITER_START: slot; LOAD_FIELD, STORE_FIELD:
                      field; CALL: built-in; TEXT: pieces; jumps and ITER_NEXT: the target's
-                     index (ITER_NEXT's slots are read from its BptInsn) */
+                     index (the slots of ITER_NEXT and JUMP_IF_SET are read from their BptInsn) */
   uint32_t len;
   uint32_t pc;
 } RtOp;

@@ -325,6 +325,11 @@ static bool make_ops(BpBundle *b, uint32_t i) {
       else
         o->op = RT_OP_SLOW;
       break;
+    case BPT_OP_JUMP_IF_SET: /* a parameter's default: its slot is read from its BptInsn */
+      o->a = insn_index(rp, p->code_size, in->arg[1]);
+      ends = true;
+      if (o->a == UINT32_MAX) o->op = RT_OP_SLOW;
+      break;
     case BPT_OP_USERS: /* `approve expert`, `notify voters`: one operand, most often left as it is */
       if (in->arg[0] != 1) o->op = RT_OP_SLOW;
       break;

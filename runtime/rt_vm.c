@@ -1413,6 +1413,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       if (stack[sp - 1].type != BPT_T_BOOL) goto slow;
       o = stack[--sp].u.i ? o + 1 : &ops[o->a];
       goto enter;
+    case BPT_OP_JUMP_IF_SET: /* `param quorum: int = 50`: given, or the default follows */
+      o = slots[rp->insns[o - ops].arg[0]].type != BPT_T_VOID ? &ops[o->a] : o + 1;
+      goto enter;
     default: goto slow;
     }
   failed: /* o failed and said why, as on the general path: give back the charge for those after it */

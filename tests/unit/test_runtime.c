@@ -1921,12 +1921,15 @@ static void test_field_loop_budget(void **state) {
 }
 
 /* `notify who` in a loop: USERS 1 of a set user runs on the interpreter's fast path
- * (it leaves the user as it is), inside the straight run from LOAD who to TEXT; the budget
- * still runs out on the very instruction it did when USERS ran on the general path, with
- * the counter as it was then (2 instructions before the loop, 11 an iteration: 4 of
- * line 5, then LOAD who, USERS, CONST, LOAD, TEXT, NOTIFY and the JUMP of line 6). */
+ * (it leaves the user as it is), inside the straight run from LOAD who to TEXT, and so does
+ * the JUMP_IF_SET of a parameter's default; the budget still runs out on the very
+ * instruction it did when they ran on the general path, with the variables as they were
+ * then. Before the loop: JUMP_IF_SET (with CONST 7, STORE k when k is not given) on
+ * line 3 and CONST 0, STORE i on line 4; then 11 instructions an iteration: 4 of line 6,
+ * then LOAD who, USERS, CONST, LOAD, TEXT, NOTIFY and the JUMP of line 7. */
 static const char note_loop_src[] = "process noteloop \"Note loop\" {\n"
                                     "  param who: user \"Who\"\n"
+                                    "  param k: int = 7 \"K\"\n"
                                     "  var i: int = 0\n"
                                     "  loop {\n"
                                     "    i = i + 1\n"
@@ -1938,22 +1941,26 @@ static void test_users_loop_budget(void **state) {
   (void)state;
   size_t len;
   uint8_t *bytes = compile_program("build-noteloop.bp", note_loop_src, &len);
-  for (uint32_t budget = 1; budget <= 60; budget++) {
-    Budgeted r;
-    BpArg who = arg("who", bp_user("x"));
-    BpInstance *inst = start_budget(&r, budget, bytes, len, "noteloop", &who, 1);
-    assert_int_equal(bp_instance_status(inst), BP_FAILED);
-    uint32_t failing = budget + 1; /* counted from 1 */
-    int64_t i = 0;
-    int line = 3;
-    if (failing > 2) {
-      uint32_t full = (failing - 3) / 11, j = (failing - 3) % 11; /* j: its place in its iteration */
-      i = full + (j >= 4);
-      line = j < 4 ? 5 : 6;
+  for (int given = 0; given < 2; given++) {
+    uint32_t prefix = given ? 3 : 5;
+    for (uint32_t budget = 1; budget <= 60; budget++) {
+      Budgeted r;
+      BpArg args[] = {arg("who", bp_user("x")), arg("k", bp_int(9))};
+      BpInstance *inst = start_budget(&r, budget, bytes, len, "noteloop", args, given ? 2 : 1);
+      assert_int_equal(bp_instance_status(inst), BP_FAILED);
+      uint32_t failing = budget + 1; /* counted from 1 */
+      int64_t i = 0;
+      int line = failing + 2 <= prefix ? 3 : 4;
+      if (failing > prefix) {
+        uint32_t full = (failing - prefix - 1) / 11, j = (failing - prefix - 1) % 11; /* j: its place */
+        i = full + (j >= 4);
+        line = j < 4 ? 6 : 7;
+        assert_int_equal(get_int(inst, "k"), given ? 9 : 7);
+      }
+      assert_int_equal(get_int(inst, "i"), i);
+      assert_fails_on_line(inst, budget, line);
+      close_budget(&r, inst);
     }
-    assert_int_equal(get_int(inst, "i"), i);
-    assert_fails_on_line(inst, budget, line);
-    close_budget(&r, inst);
   }
   free(bytes);
 }
