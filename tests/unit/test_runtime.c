@@ -680,6 +680,81 @@ static void test_people_in_instance(void **state) {
   world_close(&w);
 }
 
+/* A host's texts in bp_start's document (RtRoom) handed on: an action's arguments, kept in
+ * the instance's open call between events and shown to the host, and a notification built
+ * from the answer and the parameter; on the room's way and on a document of the host's
+ * alike, also across a save and restore. */
+typedef struct CallSeen {
+  uint32_t id;
+  char args[2][32];
+  char note[64];
+} CallSeen;
+
+static void on_call_seen(void *ud, BpInstance *inst, const BpCall *call) {
+  (void)inst;
+  CallSeen *c = ud;
+  c->id = call->id;
+  for (size_t i = 0; i < 2 && i < call->nargs; i++)
+    snprintf(c->args[i], sizeof c->args[i], "%.*s", (int)call->args[i].len, call->args[i].s);
+}
+static void on_note_seen(void *ud, BpInstance *inst, const char *user, const char *msg) {
+  (void)inst;
+  snprintf(((CallSeen *)ud)->note, sizeof ((CallSeen *)ud)->note, "%s: %s", user, msg);
+}
+
+static void test_room_texts_to_action(void **state) {
+  (void)state;
+  Compiled c = compile_text("action greet(who: user, text: string): string\n"
+                            "process hello \"Hello\" {\n"
+                            "  param who: user \"Who\"\n"
+                            "  param note: string \"Note\"\n"
+                            "  greet(who, note) -> answer\n"
+                            "  notify who \"{answer} / {note}\"\n"
+                            "}\n");
+  size_t len;
+  uint8_t *bytes = bundle_of(c.ir, &len);
+  compiled_free(&c);
+  Heap heap = {0};
+  CallSeen seen;
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &heap, .ud = &seen, .call = on_call_seen,
+                  .notify = on_note_seen};
+  BpRuntime *rt;
+  BpBundle *b;
+  BpError err;
+  assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+  free(bytes);
+  for (int hosts = 0; hosts < 2; hosts++) {
+    for (int reload = 0; reload < 2; reload++) {
+      memset(&seen, 0, sizeof seen);
+      BpArg args[] = {arg("who", bp_user("pat")), arg("note", bp_string("a note"))};
+      BpDoc *doc = NULL;
+      if (hosts) assert_int_equal(bp_doc_new(b, "", NULL, 0, &doc, &err), BP_OK);
+      BpInstance *inst;
+      assert_int_equal(bp_start(b, "hello", doc, args, 2, NULL, &inst, &err), BP_OK);
+      assert_string_equal(seen.args[0], "pat");
+      assert_string_equal(seen.args[1], "a note");
+      if (reload) {
+        uint8_t *saved;
+        size_t n;
+        assert_int_equal(bp_instance_save(inst, &saved, &n, &err), BP_OK);
+        bp_instance_free(inst);
+        assert_int_equal(bp_instance_restore(b, NULL, saved, n, &inst, &err), BP_OK);
+        bp_free(rt, saved, n);
+      }
+      BpValue answer = bp_string("hello");
+      assert_int_equal(bp_answer(inst, seen.id, &answer, &err), BP_OK);
+      assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+      assert_string_equal(seen.note, "pat: hello / a note");
+      bp_instance_free(inst);
+      if (doc) bp_doc_release(doc);
+    }
+  }
+  bp_bundle_free(b);
+  bp_runtime_free(rt);
+  assert_int_equal(heap.outstanding, 0);
+}
+
 /* Restoring without a document makes the document in one allocation with the instance,
  * as bp_start does: as many allocations as restoring onto the host's document. Freed
  * first, the restored instance leaves the document (and its memory in it) to the child
@@ -2719,7 +2794,8 @@ int main(void) {
       cmocka_unit_test(test_instance_in_its_document),
       cmocka_unit_test(test_host_texts_in_document),
       cmocka_unit_test(test_people_in_instance),
-      cmocka_unit_test(test_notes_in_transaction), cmocka_unit_test(test_restore_in_its_document),
+      cmocka_unit_test(test_notes_in_transaction),
+      cmocka_unit_test(test_room_texts_to_action), cmocka_unit_test(test_restore_in_its_document),
       cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
