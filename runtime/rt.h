@@ -520,23 +520,25 @@ typedef struct RtPerson {
  * escalation that stopped, or an `on timeout` that only added people). */
 enum { S_IN_TIMEOUT = 1, S_HANDLED = 2, S_OVERDUE = 4 };
 
+/* The members are ordered so that no padding comes between them (120 bytes): an instance
+ * holds two steps in its own allocation and every event copies its steps to its snapshot. */
 typedef struct RtStep {
   uint32_t id;
-  uint16_t t;      /* descriptor */
   uint32_t thread; /* the thread waiting for it */
-  Value title;
-  int64_t percent; /* mode vote */
-  int64_t due;     /* seconds, or RT_NO_TIME */
-  RtVec people;    /* RtPerson */
-  uint32_t acted;  /* how many decided / completed */
+  uint16_t t;      /* descriptor */
   uint8_t flags;
-  Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
-  uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
-  uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
   /* Only in an event's working state (never saved): `people` is still the vector the
    * event's snapshot owns, shared without counting references; rt_people_own copies it
    * before a change. */
   uint8_t borrowed;
+  uint32_t acted;  /* how many decided / completed */
+  Value title;
+  int64_t percent; /* mode vote */
+  int64_t due;     /* seconds, or RT_NO_TIME */
+  RtVec people;    /* RtPerson */
+  Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
+  uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
+  uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
   /* How many people approved, rejected, or completed (P_DONE): kept as they act, so a
    * decision does not count every vote again; never saved (restoring counts them). */
   uint32_t approved, rejected, done;
