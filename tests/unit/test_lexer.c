@@ -485,6 +485,40 @@ static void test_binary_file(void **state) {
   lexed_free(l);
 }
 
+/* What stops short of a dotted date is the decimal before its second point, then
+ * the rest scanned again: `1.2.3` is 1.2, `.`, 3 (a rule of lexer.l keeps the
+ * scanner from backing up here, and must not change these tokens). */
+static void test_dotted_date_prefixes(void **state) {
+  (void)state;
+  static const struct {
+    const char *text, *decimal; /* the decimal is at offset 4 */
+    int after[3];               /* the kinds after it, up to TK_EOF */
+  } cases[] = {
+      {"x = 1.2.", "1.2", {TK_DOT, TK_EOF}},
+      {"x = 1.2.3", "1.2", {TK_DOT, TK_INT, TK_EOF}},
+      {"x = 12.34.567", "12.34", {TK_DOT, TK_INT, TK_EOF}},
+      {"x = 1.23.45 + y", "1.23", {TK_DOT, TK_INT, TK_PLUS}},
+      {"x = 12.3.4a", "12.3", {TK_DOT, TK_INT, TK_EOF}},
+      {"x = 1.2.x", "1.2", {TK_DOT, TK_IDENT, TK_EOF}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    Lexed *l = lexed(cases[i].text);
+    assert_int_equal(l->toks[2].kind, TK_DECIMAL);
+    assert_string_equal(l->toks[2].value.dec.text, cases[i].decimal);
+    assert_int_equal(l->toks[2].span.off, 4);
+    assert_int_equal(l->toks[2].span.len, strlen(cases[i].decimal));
+    assert_int_equal(l->toks[3].span.off, 4 + strlen(cases[i].decimal));
+    for (int k = 0; k < 3 && cases[i].after[k] != TK_EOF; k++)
+      assert_int_equal(l->toks[3 + k].kind, cases[i].after[k]);
+    assert_int_equal(l->diags.n, strchr(cases[i].text, 'a') ? 1 : 0); /* `4a` */
+    lexed_free(l);
+  }
+  Lexed *l = lexed("x = 1.2.2026"); /* four digits: the date, with its error */
+  expect_kinds(l, KINDS(TK_IDENT, TK_ASSIGN, TK_DATE, TK_SEP));
+  assert_string_equal(l->toks[2].value.str, "2026-02-01");
+  lexed_free(l);
+}
+
 /* `05.03.2026` is day.month.year: an error showing `2026-03-05`, and that date as the
  * token; a byte that begins no UTF-8 character is named as invalid UTF-8. */
 static void test_dotted_date_and_bad_utf8(void **state) {
@@ -717,6 +751,7 @@ int main(void) {
       cmocka_unit_test(test_unit_word_durations),
       cmocka_unit_test(test_unicode_identifiers),
       cmocka_unit_test(test_binary_file),
+      cmocka_unit_test(test_dotted_date_prefixes),
       cmocka_unit_test(test_dotted_date_and_bad_utf8),
       cmocka_unit_test(test_empty_input),
       cmocka_unit_test(test_separator_at_line_end),
