@@ -1348,6 +1348,12 @@ static void c_wait_stack(Builder *B) {
 static void c_action_stack(Builder *B) {
   E(B, BPT_OP_CONST, 0), E(B, BPT_OP_CONST, 0), E(B, BPT_OP_ACTION, 0, 1, M_A), E(B, BPT_OP_END);
 }
+/* The count operand of CALL (after its built-in) and of START (after its process, and
+ * pairs): the stack pass reads it where the operand letters put it. */
+static void c_call_pops(Builder *B) { E(B, BPT_OP_CALL, BPT_BI_LEN, 1), E(B, BPT_OP_POP), E(B, BPT_OP_END); }
+static void c_start_pops(Builder *B) {
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_START, 0, 1), E(B, BPT_OP_END);
+}
 static void c_join_stack(Builder *B) {
   E(B, BPT_OP_CONST, 0), E(B, BPT_OP_JOIN, 0, 2), E(B, BPT_OP_END);
 }
@@ -1618,6 +1624,8 @@ static const Case cases[] = {
     CODE_CASE(c_wait_stack, "process `m`, pc 6: WAIT leaves 1 values on the stack"),
     CODE_CASE(c_action_stack, "process `m`, pc 6: ACTION leaves 1 values on the stack"),
     CODE_CASE(c_join_stack, "process `m`, pc 3: JOIN leaves 1 values on the stack"),
+    CODE_CASE(c_call_pops, "process `m`, pc 0: CALL needs 1 values, the stack has 0"),
+    CODE_CASE(c_start_pops, "process `m`, pc 3: START needs 2 values, the stack has 1"),
     CODE_CASE(c_receive_short, "process `m`, pc 6: END where RECEIVE wants 1 more MSG_TAKE"),
     CODE_CASE(c_take_alone, "process `m`, pc 0: MSG_TAKE not right after a RECEIVE"),
     CODE_CASE(c_take_no_store,
