@@ -1204,6 +1204,13 @@ static void r_slot_type(Builder *B) { B->slots[0][1].type = 0x55; }
 static void r_field_type(Builder *B) { B->fields[0].type = 0x7F; }
 static void r_code_range(Builder *B) { B->procs[1].code_size += 1; }
 static void r_node_string(Builder *B) { B->nodes[2].detail = 4000; }
+/* The first bad string index of the graph is the one named: node 3's title before its
+ * detail and before node 5's id, and an edge's label after every node. */
+static void r_node_strings(Builder *B) {
+  B->nodes[3].title = 4001, B->nodes[3].detail = 4002, B->nodes[5].id = 4003;
+  B->edges[0].label = 4004;
+}
+static void r_edge_string(Builder *B) { B->edges[2].label = 3000; }
 
 /* -- tables (verify) -- */
 static void v_field_void(Builder *B) { B->fields[1].type = BPT_T_VOID; }
@@ -1517,6 +1524,8 @@ static const Case cases[] = {
               "section DOCTYPES, document type 0, field 0: it has unknown type code 0x7f"),
     READ_CASE(r_code_range, "section PROCESSES, process 1: its code (offset"),
     READ_CASE(r_node_string, "section GRAPH, node 2: its detail is string 4000"),
+    READ_CASE(r_node_strings, "section GRAPH, node 3: its title is string 4001, but there are "),
+    READ_CASE(r_edge_string, "section GRAPH, edge 2: its label is string 3000, but there are "),
     VERIFY_CASE(v_field_void,
                 "section DOCTYPES, document type 0, field 1: type code 0x00 is not a field's type"),
     VERIFY_CASE(v_field_default, "field 1: its default is constant 60"),
