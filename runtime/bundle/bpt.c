@@ -565,7 +565,8 @@ static bool fits(Reader *r, uint32_t count, size_t each, const char *what) {
 }
 
 /* Memory for n items of `size` bytes from the block list, not cleared: for a copy that
- * writes all of it (the code, the strings' text); NULL for n == 0. */
+ * writes all of it (the code, the strings' text, the line table, the nodes and edges,
+ * whose every field read_lines and read_graph set); NULL for n == 0. */
 static void *ralloc_raw(Reader *r, size_t n, size_t size) {
   if (r->failed || n == 0) return NULL;
   const size_t align = sizeof(max_align_t);
@@ -953,7 +954,7 @@ static void read_lines(Reader *r) {
   b->source_known = b->source_file != 0 && !r->failed;
   uint32_t n = rd_u32(r);
   if (!fits(r, n, 12, "line entries")) return;
-  b->lines = ralloc(r, n, sizeof *b->lines);
+  b->lines = ralloc_raw(r, n, sizeof *b->lines); /* every field is written below */
   if (r->failed) return;
   /* fits has made sure all n entries are there: read without a check for each field. */
   const uint8_t *q = r->p + r->pos;
@@ -981,7 +982,7 @@ static void read_graph(Reader *r) {
   uint32_t ns = b->nstrings;
   uint32_t n = rd_u32(r);
   if (!fits(r, n, 25, "nodes")) return;
-  b->nodes = ralloc(r, n, sizeof *b->nodes);
+  b->nodes = ralloc_raw(r, n, sizeof *b->nodes); /* every field is written below */
   if (r->failed) return;
   const uint8_t *q = r->p + r->pos;
   for (uint32_t i = 0; i < n; i++, q += 25) {
@@ -1005,7 +1006,7 @@ static void read_graph(Reader *r) {
   b->nnodes = n;
   n = rd_u32(r);
   if (!fits(r, n, 13, "edges")) return;
-  b->edges = ralloc(r, n, sizeof *b->edges);
+  b->edges = ralloc_raw(r, n, sizeof *b->edges); /* every field is written below */
   if (r->failed) return;
   q = r->p + r->pos;
   for (uint32_t i = 0; i < n; i++, q += 13) {
