@@ -62,11 +62,6 @@ void arena_init(Arena *a) {
   a->block_size = ARENA_FIRST_BLOCK;
 }
 
-/* A quarter of what is expected: at most four blocks of that size, or the largest. */
-void arena_expect(Arena *a, size_t bytes) {
-  while (a->block_size < bytes / 4 && a->block_size < ARENA_MAX_BLOCK) a->block_size *= 2;
-}
-
 static void free_block(ArenaBlock *b) {
 #if defined(__linux__)
   if (b->mapped) {

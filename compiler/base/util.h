@@ -23,9 +23,6 @@ typedef struct Arena {
 } Arena;
 
 void arena_init(Arena *a);
-/* The arena will likely take about `bytes` in all: its next blocks start larger, so a
- * large input skips the small blocks (each cleared by calloc: 7 MB at 100,000 lines). */
-void arena_expect(Arena *a, size_t bytes);
 void arena_free(Arena *a);
 /* Gives up every allocation but keeps the newest block, its used part zeroed again, for
  * the next ones: a scratch arena reused many times (once per process) touches the same

@@ -24,8 +24,6 @@ int parse_yyparse_fast(Parser *p);
 static Program *parse_once(const Source *src, Diags *diags, bool lac, bool *clean) {
   Program *prog = xcalloc(1, sizeof *prog);
   arena_init(&prog->arena);
-  /* The tree takes about 8 bytes for each byte of text (26 MB for bench/gen.sh's 3.4 MB). */
-  arena_expect(&prog->arena, 8 * (size_t)src->len);
   prog->src = src;
 
   Parser *p = xcalloc(1, sizeof *p);

@@ -1210,8 +1210,6 @@ static void bitrix_labels(Lower *L, IrProc *p) {
 
 static IrProgram *lower(const Program *prog, bool share_source) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
-  /* The IR takes about 11 bytes for each byte of text (38 MB for bench/gen.sh's 3.4 MB). */
-  if (prog->src) arena_expect(&ir->arena, 11 * (size_t)prog->src->len);
   if (prog->src && share_source) ir_share_source(ir, prog->src->text, prog->src->len);
   else if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
   Lower L = {ir, {0}, {0}, prog, NULL, NULL, NULL, NULL, {prog->src, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0, {0}};

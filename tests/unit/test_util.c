@@ -55,27 +55,6 @@ static void test_scratch(void **state) {
   assert_null(s.block);
 }
 
-/* An arena told what it will take starts with blocks of a quarter of that, up to the
- * largest (4 MiB): the first allocation and the next 900 KiB share one block. */
-static void test_arena_expect(void **state) {
-  (void)state;
-  Arena a;
-  arena_init(&a);
-  arena_expect(&a, 100); /* less than the first block: no change */
-  assert_int_equal(a.block_size, 64 * 1024);
-  arena_expect(&a, (size_t)4 << 20);
-  assert_int_equal(a.block_size, 1024 * 1024);
-  unsigned char *first = arena_alloc(&a, 16);
-  for (int i = 0; i < 900; i++) {
-    unsigned char *q = arena_alloc(&a, 1024);
-    assert_true(q > first && q < first + 1024 * 1024); /* the same block */
-    for (int k = 0; k < 1024; k++) assert_int_equal(q[k], 0);
-  }
-  arena_expect(&a, (size_t)1 << 40); /* never past the largest block */
-  assert_int_equal(a.block_size, 4 * 1024 * 1024);
-  arena_free(&a);
-}
-
 static void test_arena_reset(void **state) {
   (void)state;
   Arena a;
@@ -225,7 +204,6 @@ static void test_bytes_equal(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_arena_expect),
       cmocka_unit_test(test_arena_reset),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_out_abort),
