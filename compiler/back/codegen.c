@@ -86,7 +86,6 @@ typedef struct KeyEntry {
 typedef struct KeyMap {
   KeyEntry *slots;
   uint32_t cap, n;
-  bool in_arena; /* slots are the Gen's arena's, not malloc'd: not freed here */
 } KeyMap;
 
 /* The tables hash with util.h's bytes_hash, eight bytes a step. Only the table's
@@ -107,8 +106,7 @@ static void keymap_grow(KeyMap *m) {
   m->slots = xcalloc(m->cap, sizeof *m->slots);
   for (uint32_t i = 0; i < old.cap; i++)
     if (old.slots[i].key) *keymap_find(m, old.slots[i].key, old.slots[i].len) = old.slots[i];
-  if (!old.in_arena) free(old.slots);
-  m->in_arena = false;
+  free(old.slots);
 }
 
 /* The entry of key; a new one has key == NULL until the caller sets it. Inline, with
@@ -122,9 +120,7 @@ static inline KeyEntry *keymap_slot(KeyMap *m, const uint8_t *key, uint32_t len)
 
 /* A string's key is its own bytes, a constant's is in the Gen's arena: no key is
  * freed on its own. */
-static void keymap_free(KeyMap *m) {
-  if (!m->in_arena) free(m->slots);
-}
+static void keymap_free(KeyMap *m) { free(m->slots); }
 
 /* ---- the whole bundle ---------------------------------------------------------- */
 
@@ -1671,10 +1667,7 @@ static void reserve_strings(Gen *g) {
   size_t want = 2 * (nodes + nodes / 4 + 128), cap = 256;
   while (cap < want && cap < ((size_t)1 << 24)) cap *= 2;
   g->string_map.cap = (uint32_t)cap;
-  /* From the arena, whose large blocks are fresh pages: calloc cleared 4 MB of the heap
-   * at 100,000 lines (the kernel clears a fresh page itself). */
-  g->string_map.slots = arena_alloc(&g->arena, cap * sizeof *g->string_map.slots);
-  g->string_map.in_arena = true;
+  g->string_map.slots = xcalloc(cap, sizeof *g->string_map.slots);
 }
 
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
