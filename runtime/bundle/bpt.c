@@ -565,8 +565,9 @@ static bool fits(Reader *r, uint32_t count, size_t each, const char *what) {
 }
 
 /* Memory for n items of `size` bytes from the block list, not cleared: for a copy that
- * writes all of it (the code, the strings' text, the line table, the nodes and edges,
- * whose every field read_lines and read_graph set); NULL for n == 0. */
+ * writes all of it (the code, the strings and their text, the line table, the nodes and
+ * edges, whose every field read_strings, read_lines and read_graph set before the read
+ * goes on); NULL for n == 0. */
 static void *ralloc_raw(Reader *r, size_t n, size_t size) {
   if (r->failed || n == 0) return NULL;
   const size_t align = sizeof(max_align_t);
@@ -652,7 +653,7 @@ static void read_strings(Reader *r) {
     rfail(r, "the string table is empty (string 0 must be \"\")");
     return;
   }
-  b->strings = ralloc(r, n, sizeof *b->strings);
+  b->strings = ralloc_raw(r, n, sizeof *b->strings); /* each set below, or the read fails */
   /* All the text in one block: the bytes after the lengths, plus a NUL each. */
   char *data = ralloc_raw(r, r->end - r->pos - (size_t)4 * n + n, 1);
   r->what1 = "string";
