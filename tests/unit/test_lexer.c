@@ -290,6 +290,39 @@ static void test_string_escapes(void **state) {
   lexed_free(l);
 }
 
+/* String text is taken eight plain bytes at a step: an escape, a brace pair, a lone
+ * `}`, a letter beyond ASCII or a bad byte is decoded (or reported) wherever it
+ * stands in or across those steps, at every place in texts of 1 to 24 bytes. */
+static void test_string_text_at_every_place(void **state) {
+  (void)state;
+  static const struct {
+    const char *written, *decoded; /* decoded NULL: invalid UTF-8, one error */
+  } specials[] = {
+      {"\\n", "\n"}, {"\\\\", "\\"}, {"{{", "{"}, {"}}", "}"}, {"}", "}"},
+      {"\xC3\xA9", "\xC3\xA9"}, {"\xE2\x80\x94", "\xE2\x80\x94"}, {"\xFF", NULL},
+  };
+  for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+    for (size_t len = 1; len <= 24; len++)
+      for (size_t at = 0; at < len; at++) {
+        char text[64], want[64];
+        size_t w = 0, t = 0;
+        text[t++] = '"';
+        for (size_t i = 0; i < len; i++) {
+          const char *put = i == at ? specials[k].written : "a";
+          const char *get = i == at ? (specials[k].decoded ? specials[k].decoded : "\xEF\xBF\xBD") : "a";
+          memcpy(text + t, put, strlen(put)), t += strlen(put);
+          memcpy(want + w, get, strlen(get)), w += strlen(get);
+        }
+        text[t++] = '"', text[t] = '\0', want[w] = '\0';
+        Lexed *l = lexed(text);
+        expect_kinds(l, KINDS(TK_STR_BEGIN, TK_STR_TEXT, TK_STR_END, TK_SEP));
+        assert_string_equal(text_of(&l->toks[1]), want);
+        assert_int_equal(l->toks[1].value.text.len, w);
+        assert_int_equal(l->diags.n, specials[k].decoded ? 0 : 1);
+        lexed_free(l);
+      }
+}
+
 static void test_string_braces(void **state) {
   (void)state;
   Lexed *l = lexed("\"{{x}} a } b }}}\"");
@@ -738,6 +771,7 @@ int main(void) {
       cmocka_unit_test(test_number_glued_to_letters),
       cmocka_unit_test(test_plain_string),
       cmocka_unit_test(test_string_escapes),
+      cmocka_unit_test(test_string_text_at_every_place),
       cmocka_unit_test(test_string_braces),
       cmocka_unit_test(test_empty_string),
       cmocka_unit_test(test_interpolation),
