@@ -150,9 +150,13 @@ $(GEN)/parser_fast.c: grammar/parser.y $(GEN)/parser.h
 	@mkdir -p $(GEN)
 	$(BISON) -Wall -Werror -Fparse.lac=none -Fapi.header.include='{"parser.h"}' --defines=$(GEN)/parser_fast.h -o $@ $<
 
+# The scanner must never back up (lexer.l says why): flex reports the states that
+# would, and a rule that brings one in fails the build.
 $(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
 	@mkdir -p $(GEN)
-	$(FLEX) --header-file=$(GEN)/lexer.h -o $(GEN)/lexer.c $<
+	$(FLEX) --backup-file=$(GEN)/lexer.backup --header-file=$(GEN)/lexer.h -o $(GEN)/lexer.c $<
+	@grep -q '^No backing up' $(GEN)/lexer.backup || { cat $(GEN)/lexer.backup; rm -f $(GEN)/lexer.c; \
+	  echo 'grammar/lexer.l: the scanner backs up (see above); add a rule for the prefixes'; exit 1; }
 
 # Generated C is compiled with the same flags; the scanner's skeleton has
 # unused helpers and sign mismatches that are flex's, not ours. Both include

@@ -1204,6 +1204,13 @@ static void r_slot_type(Builder *B) { B->slots[0][1].type = 0x55; }
 static void r_field_type(Builder *B) { B->fields[0].type = 0x7F; }
 static void r_code_range(Builder *B) { B->procs[1].code_size += 1; }
 static void r_node_string(Builder *B) { B->nodes[2].detail = 4000; }
+/* The first bad string index of the graph is the one named: node 3's title before its
+ * detail and before node 5's id, and an edge's label after every node. */
+static void r_node_strings(Builder *B) {
+  B->nodes[3].title = 4001, B->nodes[3].detail = 4002, B->nodes[5].id = 4003;
+  B->edges[0].label = 4004;
+}
+static void r_edge_string(Builder *B) { B->edges[2].label = 3000; }
 
 /* -- tables (verify) -- */
 static void v_field_void(Builder *B) { B->fields[1].type = BPT_T_VOID; }
@@ -1347,6 +1354,12 @@ static void c_wait_stack(Builder *B) {
 }
 static void c_action_stack(Builder *B) {
   E(B, BPT_OP_CONST, 0), E(B, BPT_OP_CONST, 0), E(B, BPT_OP_ACTION, 0, 1, M_A), E(B, BPT_OP_END);
+}
+/* The count operand of CALL (after its built-in) and of START (after its process, and
+ * pairs): the stack pass reads it where the operand letters put it. */
+static void c_call_pops(Builder *B) { E(B, BPT_OP_CALL, BPT_BI_LEN, 1), E(B, BPT_OP_POP), E(B, BPT_OP_END); }
+static void c_start_pops(Builder *B) {
+  E(B, BPT_OP_CONST, 0), E(B, BPT_OP_START, 0, 1), E(B, BPT_OP_END);
 }
 static void c_join_stack(Builder *B) {
   E(B, BPT_OP_CONST, 0), E(B, BPT_OP_JOIN, 0, 2), E(B, BPT_OP_END);
@@ -1511,6 +1524,8 @@ static const Case cases[] = {
               "section DOCTYPES, document type 0, field 0: it has unknown type code 0x7f"),
     READ_CASE(r_code_range, "section PROCESSES, process 1: its code (offset"),
     READ_CASE(r_node_string, "section GRAPH, node 2: its detail is string 4000"),
+    READ_CASE(r_node_strings, "section GRAPH, node 3: its title is string 4001, but there are "),
+    READ_CASE(r_edge_string, "section GRAPH, edge 2: its label is string 3000, but there are "),
     VERIFY_CASE(v_field_void,
                 "section DOCTYPES, document type 0, field 1: type code 0x00 is not a field's type"),
     VERIFY_CASE(v_field_default, "field 1: its default is constant 60"),
@@ -1618,6 +1633,8 @@ static const Case cases[] = {
     CODE_CASE(c_wait_stack, "process `m`, pc 6: WAIT leaves 1 values on the stack"),
     CODE_CASE(c_action_stack, "process `m`, pc 6: ACTION leaves 1 values on the stack"),
     CODE_CASE(c_join_stack, "process `m`, pc 3: JOIN leaves 1 values on the stack"),
+    CODE_CASE(c_call_pops, "process `m`, pc 0: CALL needs 1 values, the stack has 0"),
+    CODE_CASE(c_start_pops, "process `m`, pc 3: START needs 2 values, the stack has 1"),
     CODE_CASE(c_receive_short, "process `m`, pc 6: END where RECEIVE wants 1 more MSG_TAKE"),
     CODE_CASE(c_take_alone, "process `m`, pc 0: MSG_TAKE not right after a RECEIVE"),
     CODE_CASE(c_take_no_store,

@@ -944,6 +944,45 @@ static void test_processes_reuse_the_work_arrays(void **state) {
   ir_free(B.ir);
 }
 
+/* The string table is sized from the nodes before the first string; a program with
+ * many more strings than nodes (here a document of 700 fields and a process of 3
+ * nodes) grows it twice, and every string keeps its number: the fields' names are
+ * numbered in order. */
+static void test_string_table_grows(void **state) {
+  (void)state;
+  Build B;
+  B.ir = ir_new("fields.bpmn");
+  ir_reserve(B.ir, 1, 0, 1);
+  enum { FIELDS = 700 };
+  IrDoc *d = ir_doc(B.ir, "Wide", FIELDS);
+  for (uint32_t i = 0; i < FIELDS; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "f%u", i);
+    d->fields[i].name = arena_strdup(&B.ir->arena, name);
+    d->fields[i].type = &type_int;
+  }
+  chain_in(&B, ir_proc(B.ir, "p"), 1, NULL);
+  assert_true(ir_finish(B.ir));
+  size_t len;
+  uint8_t *bytes = bundle_verified(&B, &len);
+  BptBundle b;
+  BptError err;
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  assert_int_equal(b.ndoctypes, 1);
+  assert_int_equal(b.doctypes[0].nfields, FIELDS);
+  for (uint32_t i = 0; i < FIELDS; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "f%u", i);
+    const BptString *s = &b.strings[b.doctypes[0].fields[i].name];
+    assert_int_equal(s->len, strlen(name));
+    assert_memory_equal(s->data, name, s->len);
+    if (i) assert_int_equal(b.doctypes[0].fields[i].name, b.doctypes[0].fields[i - 1].name + 1);
+  }
+  bpt_free(&b, heap_realloc, NULL);
+  free(bytes);
+  ir_free(B.ir);
+}
+
 /* A document type and a host action, built by hand: the process calls the
  * action with a document field, stores the answer in the field and logs it.
  *   START -> ACTION price(amount) -> r -> ASSIGN amount = r -> LOG "total {amount}" -> END */
@@ -1175,6 +1214,7 @@ int main(void) {
       cmocka_unit_test(test_join_of_two_splits),
       cmocka_unit_test(test_event_gateway),
       cmocka_unit_test(test_the_documented_example),
+      cmocka_unit_test(test_string_table_grows),
       cmocka_unit_test(test_documents_and_actions),
       cmocka_unit_test(test_random_graphs),
       cmocka_unit_test(test_after_handler),

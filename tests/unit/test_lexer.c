@@ -290,6 +290,39 @@ static void test_string_escapes(void **state) {
   lexed_free(l);
 }
 
+/* String text is taken eight plain bytes at a step: an escape, a brace pair, a lone
+ * `}`, a letter beyond ASCII or a bad byte is decoded (or reported) wherever it
+ * stands in or across those steps, at every place in texts of 1 to 24 bytes. */
+static void test_string_text_at_every_place(void **state) {
+  (void)state;
+  static const struct {
+    const char *written, *decoded; /* decoded NULL: invalid UTF-8, one error */
+  } specials[] = {
+      {"\\n", "\n"}, {"\\\\", "\\"}, {"{{", "{"}, {"}}", "}"}, {"}", "}"},
+      {"\xC3\xA9", "\xC3\xA9"}, {"\xE2\x80\x94", "\xE2\x80\x94"}, {"\xFF", NULL},
+  };
+  for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+    for (size_t len = 1; len <= 24; len++)
+      for (size_t at = 0; at < len; at++) {
+        char text[64], want[64];
+        size_t w = 0, t = 0;
+        text[t++] = '"';
+        for (size_t i = 0; i < len; i++) {
+          const char *put = i == at ? specials[k].written : "a";
+          const char *get = i == at ? (specials[k].decoded ? specials[k].decoded : "\xEF\xBF\xBD") : "a";
+          memcpy(text + t, put, strlen(put)), t += strlen(put);
+          memcpy(want + w, get, strlen(get)), w += strlen(get);
+        }
+        text[t++] = '"', text[t] = '\0', want[w] = '\0';
+        Lexed *l = lexed(text);
+        expect_kinds(l, KINDS(TK_STR_BEGIN, TK_STR_TEXT, TK_STR_END, TK_SEP));
+        assert_string_equal(text_of(&l->toks[1]), want);
+        assert_int_equal(l->toks[1].value.text.len, w);
+        assert_int_equal(l->diags.n, specials[k].decoded ? 0 : 1);
+        lexed_free(l);
+      }
+}
+
 static void test_string_braces(void **state) {
   (void)state;
   Lexed *l = lexed("\"{{x}} a } b }}}\"");
@@ -482,6 +515,40 @@ static void test_binary_file(void **state) {
   expect_one_error_at(l, "unexpected byte 0x00: this looks like a binary file, not `.bp` text",
                       1, 8);
   assert_int_equal(l->toks[l->n - 1].kind, TK_EOF);
+  lexed_free(l);
+}
+
+/* What stops short of a dotted date is the decimal before its second point, then
+ * the rest scanned again: `1.2.3` is 1.2, `.`, 3 (a rule of lexer.l keeps the
+ * scanner from backing up here, and must not change these tokens). */
+static void test_dotted_date_prefixes(void **state) {
+  (void)state;
+  static const struct {
+    const char *text, *decimal; /* the decimal is at offset 4 */
+    int after[3];               /* the kinds after it, up to TK_EOF */
+  } cases[] = {
+      {"x = 1.2.", "1.2", {TK_DOT, TK_EOF}},
+      {"x = 1.2.3", "1.2", {TK_DOT, TK_INT, TK_EOF}},
+      {"x = 12.34.567", "12.34", {TK_DOT, TK_INT, TK_EOF}},
+      {"x = 1.23.45 + y", "1.23", {TK_DOT, TK_INT, TK_PLUS}},
+      {"x = 12.3.4a", "12.3", {TK_DOT, TK_INT, TK_EOF}},
+      {"x = 1.2.x", "1.2", {TK_DOT, TK_IDENT, TK_EOF}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    Lexed *l = lexed(cases[i].text);
+    assert_int_equal(l->toks[2].kind, TK_DECIMAL);
+    assert_string_equal(l->toks[2].value.dec.text, cases[i].decimal);
+    assert_int_equal(l->toks[2].span.off, 4);
+    assert_int_equal(l->toks[2].span.len, strlen(cases[i].decimal));
+    assert_int_equal(l->toks[3].span.off, 4 + strlen(cases[i].decimal));
+    for (int k = 0; k < 3 && cases[i].after[k] != TK_EOF; k++)
+      assert_int_equal(l->toks[3 + k].kind, cases[i].after[k]);
+    assert_int_equal(l->diags.n, strchr(cases[i].text, 'a') ? 1 : 0); /* `4a` */
+    lexed_free(l);
+  }
+  Lexed *l = lexed("x = 1.2.2026"); /* four digits: the date, with its error */
+  expect_kinds(l, KINDS(TK_IDENT, TK_ASSIGN, TK_DATE, TK_SEP));
+  assert_string_equal(l->toks[2].value.str, "2026-02-01");
   lexed_free(l);
 }
 
@@ -704,6 +771,7 @@ int main(void) {
       cmocka_unit_test(test_number_glued_to_letters),
       cmocka_unit_test(test_plain_string),
       cmocka_unit_test(test_string_escapes),
+      cmocka_unit_test(test_string_text_at_every_place),
       cmocka_unit_test(test_string_braces),
       cmocka_unit_test(test_empty_string),
       cmocka_unit_test(test_interpolation),
@@ -717,6 +785,7 @@ int main(void) {
       cmocka_unit_test(test_unit_word_durations),
       cmocka_unit_test(test_unicode_identifiers),
       cmocka_unit_test(test_binary_file),
+      cmocka_unit_test(test_dotted_date_prefixes),
       cmocka_unit_test(test_dotted_date_and_bad_utf8),
       cmocka_unit_test(test_empty_input),
       cmocka_unit_test(test_separator_at_line_end),
