@@ -314,6 +314,25 @@ int64_t rt_floor_div(int64_t a, int64_t b); /* rounded toward minus infinity */
  * are written to *scratch, grown as needed) and a copy into runtime values. */
 bool rt_view(BpRuntime *rt, Value v, BpValue *out, RtVec *scratch);
 RtCode rt_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e);
+/* Room in a document's own allocation for the host's texts that bp_start stores (in the
+ * fields, the parameters): `left` bytes from `at`, 8-byte aligned. An object placed there
+ * is immortal (never counted, never freed alone) and goes with the document's allocation.
+ * That is safe because no value leaves its document inside the runtime: the instances on
+ * it hold a reference to it, a process that one starts runs on the same document, and
+ * messages and answers come from the host, converted anew; the host sees such an object
+ * only through views, which end with the document at the latest. Immortal objects are
+ * only read, so the instances sharing the document may use them from any thread, one at
+ * a time, as bp.h requires. It saves the host's few short texts an allocation each. */
+typedef struct RtRoom {
+  char *at;
+  size_t left;
+} RtRoom;
+/* The bytes IN takes in a room (0: it does not go there: not a text, or too large). */
+size_t rt_room_need(const BpValue *in);
+/* rt_from_public, with the value placed in *room when it fits there. Without a room the
+ * callers call rt_from_public itself: bp_start_at's texts and a document of the host's
+ * (`bprun mass`, a row each) do not pay for this function's entry. */
+RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e);
 /* A host's value for document field f, converted as bp_start stores it: its own
  * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
 BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);
@@ -322,9 +341,11 @@ bool rt_process_by_name(const BpBundle *b, const char *name, uint16_t *out);
 /* A host's start argument A, if it names a parameter of P: its value checked into
  * params[k] (replacing one given before; a failure in *st, with bp_start's message)
  * and true; false when it names none (rt_api.c; also bp_start_at's). */
-bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err);
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, Value *params, BpStatus *st,
+                    BpError *err);
 /* A public value owned by the caller (freed by bp_value_free). */
 bool rt_to_owned(BpRuntime *rt, Value v, BpValue *out);
+
 
 /* ---- runtime, bundles, documents, instances --------------------------------------------- */
 
@@ -340,8 +361,8 @@ void rt_save_index_free(BpBundle *b);
 /* The fast form of one instruction (RtProc.ops, made at load from RtProc.insns): what the
  * interpreter's inner loop needs of the instructions it runs without the general path
  * (CONST, LOAD, STORE, LOAD_FIELD, MEMBER, NOT, arithmetic and comparison, IN, CALL of a
- * built-in other than open_items, open_users and role, TEXT, LOG, STORE_FIELD,
- * ITER_START, ITER_NEXT, JUMP, JUMP_IF_FALSE, and three sequences of them fused, below),
+ * built-in other than open_items, open_users and role, USERS 1, TEXT, LOG, STORE_FIELD,
+ * ITER_START, ITER_NEXT, JUMP, JUMP_IF_FALSE, JUMP_IF_SET, and three sequences of them fused, below),
  * in 16 bytes. Any other
  * instruction has op RT_OP_SLOW and runs on the general path, which reads its BptInsn,
  * as does the entry after the last instruction (pc = code_size) and a jump whose target
@@ -362,11 +383,11 @@ typedef struct RtOp {
   uint8_t op;     /* BptOp, or RT_OP_* */
   uint8_t type;   /* STORE, ITER_NEXT: the slot's declared type; STORE_FIELD: the field's;
                      CALL: the number of arguments; fused: the BptOp compared or computed */
-  uint8_t any;    /* STORE, ITER_NEXT: a hidden slot, which holds any type */
+  uint8_t any;    /* STORE, ITER_NEXT: a hidden slot, which holds any type; TEXT: NOTIFY is next */
   uint8_t pad;
   uint32_t a;     /* CONST: constant; LOAD, STORE, ITER_START: slot; LOAD_FIELD, STORE_FIELD:
                      field; CALL: built-in; TEXT: pieces; jumps and ITER_NEXT: the target's
-                     index (ITER_NEXT's slots are read from its BptInsn) */
+                     index (the slots of ITER_NEXT and JUMP_IF_SET are read from their BptInsn) */
   uint32_t len;
   uint32_t pc;
 } RtOp;
@@ -437,6 +458,9 @@ struct BpDoc {
    * the document does (room_size stays, for the size). */
   void *room;
   size_t room_size;
+  /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
+   * bytes after the room; they go with the allocation. */
+  size_t texts_size;
 };
 
 /* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field
@@ -496,23 +520,25 @@ typedef struct RtPerson {
  * escalation that stopped, or an `on timeout` that only added people). */
 enum { S_IN_TIMEOUT = 1, S_HANDLED = 2, S_OVERDUE = 4 };
 
+/* The members are ordered so that no padding comes between them (120 bytes): an instance
+ * holds two steps in its own allocation and every event copies its steps to its snapshot. */
 typedef struct RtStep {
   uint32_t id;
-  uint16_t t;      /* descriptor */
   uint32_t thread; /* the thread waiting for it */
-  Value title;
-  int64_t percent; /* mode vote */
-  int64_t due;     /* seconds, or RT_NO_TIME */
-  RtVec people;    /* RtPerson */
-  uint32_t acted;  /* how many decided / completed */
+  uint16_t t;      /* descriptor */
   uint8_t flags;
-  Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
-  uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
-  uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
   /* Only in an event's working state (never saved): `people` is still the vector the
    * event's snapshot owns, shared without counting references; rt_people_own copies it
    * before a change. */
   uint8_t borrowed;
+  uint32_t acted;  /* how many decided / completed */
+  Value title;
+  int64_t percent; /* mode vote */
+  int64_t due;     /* seconds, or RT_NO_TIME */
+  RtVec people;    /* RtPerson */
+  Value offsets;   /* the reminders: how long before due (a list of durations, VOID if none) */
+  uint64_t fired;  /* bit i: reminder i ran (at most 62: STEP's inputs fit the stack) */
+  uint32_t timeouts_left; /* runs of `on timeout` left (`on timeout times N`), UINT32_MAX: no end */
   /* How many people approved, rejected, or completed (P_DONE): kept as they act, so a
    * decision does not count every vote again; never saved (restoring counts them). */
   uint32_t approved, rejected, done;
@@ -588,7 +614,13 @@ struct BpInstance {
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
   bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
+  /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
+   * people_room), or NULL (a restored instance). */
+  RtPerson *people_room;
 };
+/* The people a started instance has room for in its own allocation: a step or two of a
+ * few people each (an approval of one expert, then a vote of three). */
+enum { RT_PEOPLE_ROOM = 4 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
 /* A thread or a step of the state by its id, or NULL. */

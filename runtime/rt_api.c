@@ -325,10 +325,21 @@ static bool make_ops(BpBundle *b, uint32_t i) {
       else
         o->op = RT_OP_SLOW;
       break;
+    case BPT_OP_JUMP_IF_SET: /* a parameter's default: its slot is read from its BptInsn */
+      o->a = insn_index(rp, p->code_size, in->arg[1]);
+      ends = true;
+      if (o->a == UINT32_MAX) o->op = RT_OP_SLOW;
+      break;
+    case BPT_OP_USERS: /* `approve expert`, `notify voters`: one operand, most often left as it is */
+      if (in->arg[0] != 1) o->op = RT_OP_SLOW;
+      break;
+    case BPT_OP_TEXT: /* a notification's text: NOTIFY takes it next (make_text) */
+      o->any = k + 1 < n && rp->insns[k + 1].op == BPT_OP_NOTIFY;
+      break;
     case BPT_OP_CONST: case BPT_OP_LOAD: case BPT_OP_LOAD_FIELD: case BPT_OP_MEMBER: case BPT_OP_NOT:
     case BPT_OP_ADD: case BPT_OP_SUB: case BPT_OP_MUL: case BPT_OP_DIV: case BPT_OP_MOD:
     case BPT_OP_EQ: case BPT_OP_NE: case BPT_OP_LT: case BPT_OP_LE: case BPT_OP_GT: case BPT_OP_GE:
-    case BPT_OP_IN: case BPT_OP_TEXT: case BPT_OP_LOG: case BPT_OP_ITER_START:
+    case BPT_OP_IN: case BPT_OP_LOG: case BPT_OP_ITER_START:
       break;
     default: o->op = RT_OP_SLOW; break;
     }
@@ -600,10 +611,11 @@ static size_t doc_bytes(uint16_t nfields) { /* the document and its fields, 16-b
 }
 
 /* A document of type dt with every field VOID: one allocation, the fields after it, and
- * after them ROOM bytes (aligned for an instance) for the instance it is made for. */
-static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) {
+ * after them ROOM bytes (aligned for an instance) for the instance it is made for, then
+ * TEXTS bytes for the host's texts (RtRoom; a multiple of 8). */
+static BpDoc *doc_alloc_texts(BpBundle *b, uint16_t dt, size_t room, size_t texts) {
   uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  BpDoc *doc = rt_alloc(b->rt, doc_bytes(nfields) + room);
+  BpDoc *doc = rt_alloc(b->rt, doc_bytes(nfields) + room + texts);
   if (!doc) return NULL;
   doc->b = b;
   doc->doctype = dt;
@@ -612,8 +624,11 @@ static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) {
   doc->fields = (Value *)(doc + 1);
   doc->room = room ? (char *)doc + doc_bytes(nfields) : NULL;
   doc->room_size = room;
+  doc->texts_size = texts;
   return doc;
 }
+
+static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_texts(b, dt, room, 0); }
 
 static BpDoc *doc_alloc(BpBundle *b, uint16_t dt) { return doc_alloc_room(b, dt, 0); }
 
@@ -621,23 +636,24 @@ static void doc_free(BpDoc *doc) {
   BpRuntime *rt = doc->b->rt;
   rt_vec_free(rt, &doc->scratch, sizeof(BpValue));
   rt_unref_all(rt, doc->fields, doc->nfields);
-  rt_dealloc(rt, doc, doc_bytes(doc->nfields) + doc->room_size);
+  rt_dealloc(rt, doc, doc_bytes(doc->nfields) + doc->room_size + doc->texts_size);
 }
 
 /* A host's value for field F as bp_start stores it: its own reference in *out, or the
  * error bp_start gives. A text for a text field (a user for a user field), the common
  * case, is rt_from_public's value itself, without the reference rt_convert would take
  * and drop. */
-BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
+static inline BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoom *room, Value *out,
+                                   BpError *err) {
   RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
   e.code = RT_OK;
   e.msg[0] = '\0';
   RtCode c;
   if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
-    c = rt_from_public(b->rt, in, out, &e);
+    c = room ? rt_from_public_in(b->rt, room, in, out, &e) : rt_from_public(b->rt, in, out, &e);
   } else {
     Value raw;
-    c = rt_from_public(b->rt, in, &raw, &e);
+    c = room ? rt_from_public_in(b->rt, room, in, &raw, &e) : rt_from_public(b->rt, in, &raw, &e);
     if (c == RT_OK) {
       c = rt_convert(b->rt, raw, f->type, out, &e);
       rt_unref(b->rt, raw);
@@ -648,8 +664,12 @@ BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value
   return rt_fail_status(err, BP_EINVAL, "field `%s`: %s", rt_string(b, f->name), e.msg);
 }
 
-static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, BpDoc **out, BpError *err) {
-  BpDoc *doc = doc_alloc_room(b, dt, room);
+BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
+  return field_value(b, f, in, NULL, out, err);
+}
+
+static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t texts, BpDoc **out, BpError *err) {
+  BpDoc *doc = doc_alloc_texts(b, dt, room, texts);
   if (!doc) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   for (uint16_t i = 0; i < doc->nfields; i++)
     if (!field_initial(b, &b->b.doctypes[dt].fields[i], &doc->fields[i])) {
@@ -673,18 +693,21 @@ bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field
 /* Stores the named fields into doc (all or none). changed[] (if given) flags those whose
  * value is new. */
 enum { STORE_FEW = 16 }; /* doc_store and bp_start: this many values or fewer go on the stack */
+/* The most bytes of the host's texts that bp_start's document holds (RtRoom): the names,
+ * titles and short lists of a usual start; more are allocated as before. */
+enum { START_TEXTS_MAX = 512 };
 
 /* Stores fields[0..n) in doc; known, when given, has each one's field index already
- * (bp_start looked them up). */
-static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, size_t n, bool *changed,
-                             BpError *err);
+ * (bp_start looked them up), and room, when given, takes the texts that fit (RtRoom). */
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room, size_t n,
+                             bool *changed, BpError *err);
 
 static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
-  return doc_store_at(doc, fields, NULL, n, changed, err);
+  return doc_store_at(doc, fields, NULL, NULL, n, changed, err);
 }
 
-static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, size_t n, bool *changed,
-                             BpError *err) {
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room, size_t n,
+                             bool *changed, BpError *err) {
   BpBundle *b = doc->b;
   if (n == 0) return BP_OK;
   /* A few fields (the usual call) are gathered on the stack. */
@@ -705,7 +728,7 @@ static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *kn
                           dt);
       break;
     }
-    st = rt_field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, &vals[done], err);
+    st = field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, room, &vals[done], err);
     if (st != BP_OK) break;
   }
   if (st == BP_OK) {
@@ -742,7 +765,7 @@ BpStatus bp_doc_new(BpBundle *b, const char *doctype, const BpArg *fields, size_
   uint16_t dt;
   if (!doctype_by_name(b, doctype, &dt)) return rt_fail_status(err, BP_EINVAL, "no document type `%s`", doctype);
   BpDoc *doc = NULL;
-  BpStatus st = doc_make(b, dt, 0, &doc, err);
+  BpStatus st = doc_make(b, dt, 0, 0, &doc, err);
   if (st != BP_OK) return st;
   st = doc_store(doc, fields, n, NULL, err);
   if (st != BP_OK) {
@@ -829,7 +852,8 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
 
 /* ---- instances ----------------------------------------------------------------------------------- */
 
-bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *params, BpStatus *st, BpError *err) {
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, Value *params, BpStatus *st,
+                    BpError *err) {
   const char *name = a->name;
   uint16_t k = 0;
   while (k < p->nparams && (!name || !rt_name_equal(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
@@ -838,7 +862,8 @@ bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, Value *par
   RT_ERR_NONE(e);
   rt_unref(b->rt, params[k]);
   params[k] = (Value){0};
-  RtCode c = rt_from_public(b->rt, &a->value, &params[k], &e);
+  const BpValue *in = &a->value;
+  RtCode c = room ? rt_from_public_in(b->rt, room, in, &params[k], &e) : rt_from_public(b->rt, in, &params[k], &e);
   if (c != RT_OK) *st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
   return true;
 }
@@ -854,6 +879,22 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   if (doc && doc->doctype != p->doctype)
     return rt_fail_status(err, BP_EINVAL, "process `%s` runs on another document type", process);
   BpRuntime *rt = b->rt;
+  /* A new document for the instance is made first: its allocation holds the instance and
+   * the host's short texts that the parameters and fields below take (RtRoom). */
+  BpDoc *own = NULL;
+  RtRoom room = {0}, *texts = NULL;
+  if (!doc) {
+    size_t need = 0;
+    for (size_t i = 0; i < n; i++) {
+      size_t k = rt_room_need(&args[i].value);
+      if (k <= START_TEXTS_MAX - need) need += k;
+    }
+    size_t inst = rt_instance_size(p), lead = need ? ((inst + 7u) & ~(size_t)7u) - inst : 0;
+    BpStatus st = doc_make(b, p->doctype, inst, lead + need, &own, err);
+    if (st != BP_OK) return st;
+    room = (RtRoom){(char *)own->room + inst + lead, need};
+    texts = &room;
+  }
   /* Parameters by index; the rest must be document fields. */
   Value params_few[STORE_FEW];
   BpArg fields_few[STORE_FEW];
@@ -866,7 +907,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   size_t nfields = 0;
   for (size_t i = 0; st == BP_OK && i < n; i++) {
     const char *name = args[i].name;
-    if (rt_start_param(b, p, &args[i], params, &st, err)) continue;
+    if (rt_start_param(b, p, &args[i], texts, params, &st, err)) continue;
     uint16_t f;
     if (!doc && rt_doc_lookup(b, p->doctype, name, &f)) {
       if (few_fields) known[nfields] = f;
@@ -876,22 +917,15 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`%s", name ? name : "(null)", process,
                         doc || p->doctype == BPT_NONE16 ? "" : " nor a field of its document");
   }
-  BpDoc *own = NULL;
-  if (st == BP_OK && !doc) { /* bp_doc_new of the process's type, its fields looked up above */
-    st = doc_make(b, p->doctype, rt_instance_size(p), &own, err); /* with room for the instance */
-    if (st == BP_OK) st = doc_store_at(own, fields, few_fields ? known : NULL, nfields, NULL, err);
-    if (st != BP_OK && own) {
-      doc_free(own);
-      own = NULL;
-    }
-  }
+  if (st == BP_OK && own) st = doc_store_at(own, fields, few_fields ? known : NULL, texts, nfields, NULL, err);
   if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
-  if (own) bp_doc_release(own);
   if (params) {
     rt_unref_all(rt, params, p->nparams);
     if (!few_params) rt_dealloc(rt, params, rt_values_bytes(p->nparams));
   }
   if (fields && !few_fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);
+  /* Last: the parameters may be texts in its room. */
+  if (own) bp_doc_release(own);
   return st;
 }
 

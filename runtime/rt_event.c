@@ -24,6 +24,7 @@ enum { INST_ROOM_THREADS = 2, INST_ROOM_STEPS = 2, INST_ROOM_TIMERS = 2 };
 _Static_assert(sizeof(Value) % _Alignof(RtThread) == 0 && (2 * sizeof(RtThread)) % _Alignof(RtStep) == 0 &&
                    sizeof(RtStep) % _Alignof(RtTimer) == 0,
                "an instance's records follow its slots, aligned");
+_Static_assert(sizeof(RtTimer) % _Alignof(RtPerson) == 0, "its people follow its timers, aligned");
 
 /* ---- transactions ---------------------------------------------------------------------------- */
 
@@ -302,7 +303,7 @@ static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
 
 size_t rt_instance_size(const BptProcess *p) {
   return sizeof(BpInstance) + rt_values_bytes(p->nslots) + INST_ROOM_THREADS * sizeof(RtThread) +
-         INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer);
+         INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer) + RT_PEOPLE_ROOM * sizeof(RtPerson);
 }
 
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
@@ -312,13 +313,16 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   *out = NULL;
   /* One allocation: the instance, then the slots of its state and the first records of
    * its threads, steps and timers (lent to the state, INST_ROOM_*; more move to an
-   * allocation of their own). Events change the state in place. A document made for
+   * allocation of their own), and room for the people of its steps (RT_PEOPLE_ROOM, lent
+   * to a new step's people: rt_step.c). Events change the state in place. A document made for
    * this start may hold it (its `room`: taken here, once). */
   size_t slots_size = rt_values_bytes(p->nslots);
   size_t size = rt_instance_size(p);
   bool in_doc = doc->room && doc->room_size == size;
-  BpInstance *inst = in_doc ? doc->room : rt_alloc(rt, size);
+  BpInstance *inst = in_doc ? doc->room : rt_realloc(rt, NULL, 0, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+  /* Cleared but for the people room, which a step writes before it reads (rt_vec_push). */
+  if (!in_doc) memset(inst, 0, size - RT_PEOPLE_ROOM * sizeof(RtPerson));
   if (in_doc) doc->room = NULL;
   inst->in_doc = in_doc;
   inst->size = size;
@@ -337,6 +341,8 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->s.steps = rt_vec_lent(room, INST_ROOM_STEPS);
   room += INST_ROOM_STEPS * sizeof(RtStep);
   inst->s.timers = rt_vec_lent(room, INST_ROOM_TIMERS);
+  room += INST_ROOM_TIMERS * sizeof(RtTimer);
+  inst->people_room = (RtPerson *)room;
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;

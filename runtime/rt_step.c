@@ -196,8 +196,36 @@ static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
   return tx->err.code == RT_OK;
 }
 
+/* The places of inst's people room (bit k: person k) that the steps of STEPS hold. */
+static uint32_t people_room_held(const RtVec *steps, const RtPerson *room) {
+  uint32_t held = 0;
+  uintptr_t from = (uintptr_t)room, to = (uintptr_t)(room + RT_PEOPLE_ROOM);
+  for (uint32_t i = 0; i < steps->n; i++) {
+    const RtVec *v = &RT_AT(*steps, RtStep, i)->people;
+    uintptr_t at = (uintptr_t)v->v;
+    if (at >= from && at < to) held |= ((1u << (v->cap & ~RT_VEC_LENT)) - 1u) << (at - from) / sizeof(RtPerson);
+  }
+  return held;
+}
+
+/* Room for the N people of a new step in the instance's own allocation (its people room),
+ * lent to the step's vector, so that a step of a few people allocates nothing. The places
+ * must be free in the event's working state and in its snapshot: a step this event closed
+ * holds its people there until the commit (an abort puts it back). {0}: no room. */
+static RtVec people_room(Tx *tx, uint32_t n) {
+  RtPerson *room = tx->inst->people_room;
+  if (!room || n == 0 || n > RT_PEOPLE_ROOM) return (RtVec){0};
+  uint32_t held = people_room_held(&tx->s.steps, room) | people_room_held(&tx->snap.steps, room);
+  uint32_t want = (1u << n) - 1u;
+  for (uint32_t k = 0; k + n <= RT_PEOPLE_ROOM; k++)
+    if (!(held & want << k)) return rt_vec_lent(room + k, n);
+  return (RtVec){0};
+}
+_Static_assert(RT_PEOPLE_ROOM < 32, "the people room's places are bits of a uint32_t");
+
 /* The people of a step that has none yet, from WHO (users, each once, a few). */
 static bool add_people_new(Tx *tx, RtStep *st, Value who) {
+  if (!st->people.v) st->people = people_room(tx, who.u.l->n);
   for (uint32_t i = 0; i < who.u.l->n; i++) {
     RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
     if (!who_p) return nomem(tx);

@@ -1318,13 +1318,19 @@ bool rt_valid_utf8(const char *s, size_t len) {
 
 bool bp_text_valid(const char *s, size_t len) { return s && rt_valid_utf8(s, len); }
 
-/* A host's text or user: checked (UTF-8, then its size), then copied. */
-static inline RtCode text_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
-  const char *s = in->s ? in->s : "";
-  size_t len = in->s ? in->len : 0;
+/* A host's text or user checked: UTF-8, then its size. */
+static inline RtCode text_check(const char *s, size_t len, RtErr *e) {
   if (!(len <= 16 && rt_short_ascii(s, len)) && !rt_valid_utf8(s, len))
     return rt_error(e, "text that is not valid UTF-8");
   if (len > BP_MAX_STRING) return rt_too_long(e);
+  return RT_OK;
+}
+
+/* A host's text or user: checked, then copied. */
+static inline RtCode text_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtErr *e) {
+  const char *s = in->s ? in->s : "";
+  size_t len = in->s ? in->len : 0;
+  if (text_check(s, len, e) != RT_OK) return e->code;
   return rt_str_new(rt, s, len, in->type, out) ? RT_OK : rt_nomem(e);
 }
 
@@ -1393,6 +1399,100 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
     *out = (Value){0};
     return e->code;
   }
+  return RT_OK;
+}
+
+/* ---- the host's texts in a document's room (RtRoom, rt.h) ---- */
+
+/* Names, titles and short lists of people, the usual start arguments, go to the room;
+ * longer texts and lists are allocated as before (a room is for a few small objects). */
+enum { ROOM_TEXT_MAX = 64, ROOM_ITEMS_MAX = RT_USERS_FEW };
+_Static_assert(ROOM_ITEMS_MAX <= BP_MAX_USERS, "a list in a room is never too long");
+
+static size_t room_bytes(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+static size_t room_text_need(const BpValue *in) {
+  size_t len = in->s ? in->len : 0;
+  return len <= ROOM_TEXT_MAX ? room_bytes(sizeof(RtStr) + len + 1) : 0;
+}
+
+size_t rt_room_need(const BpValue *in) {
+  if (in->type == BP_T_STRING || in->type == BP_T_USER) return room_text_need(in);
+  if (!rt_is_list(in->type) || in->n > ROOM_ITEMS_MAX || (in->n && !in->items)) return 0;
+  size_t need = room_bytes(sizeof(RtList) + in->n * sizeof(Value));
+  for (size_t i = 0; i < in->n; i++) {
+    const BpValue *x = &in->items[i];
+    if (x->type != BP_T_STRING && x->type != BP_T_USER) continue; /* a scalar is in the list */
+    size_t k = room_text_need(x);
+    if (!k) return 0;
+    need += k;
+  }
+  return need;
+}
+
+/* Text s (checked) placed in room, which has room_text_need's bytes for it. */
+static Value room_text(RtRoom *room, const char *s, size_t len, uint8_t type) {
+  RtStr *p = (RtStr *)room->at;
+  size_t k = room_bytes(sizeof *p + len + 1);
+  room->at += k, room->left -= k;
+  p->ref = RT_IMMORTAL;
+  p->len = (uint32_t)len;
+  if (len) memcpy(p->s, s, len);
+  p->s[len] = '\0';
+  return (Value){.type = type, .u.s = p};
+}
+
+/* Whether user s is among the first k items of l already. */
+static bool room_has_user(const RtList *l, uint32_t k, const char *s, size_t len) {
+  for (uint32_t j = 0; j < k; j++) {
+    const RtStr *u = l->items[j].u.s;
+    if (u->len == len && memcmp(u->s, s, len) == 0) return true;
+  }
+  return false;
+}
+
+/* list_from_public in a room that holds rt_room_need(in) bytes: the same checks in the
+ * same order, the same messages, and a list of users keeps each person's first place
+ * (as rt_users_unique does). On an error the room is as it was. */
+static RtCode list_in_room(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e) {
+  uint8_t elem = in->type & 0x7F;
+  if (elem > BPT_T_USER) return rt_error(e, "a list of unknown type");
+  RtList *l = (RtList *)room->at;
+  size_t head = room_bytes(sizeof *l + in->n * sizeof(Value));
+  RtRoom items = {room->at + head, room->left - head};
+  uint32_t k = 0;
+  for (size_t i = 0; i < in->n; i++) {
+    const BpValue *x = &in->items[i];
+    if (x->type != elem)
+      return rt_error(e, "item %zu of a %s is %s", i + 1, bpt_type_name(in->type), bpt_type_name(x->type));
+    Value v;
+    if (elem == BPT_T_STRING || elem == BPT_T_USER) {
+      const char *s = x->s ? x->s : "";
+      size_t len = x->s ? x->len : 0;
+      if (text_check(s, len, e) != RT_OK) return e->code;
+      if (elem == BPT_T_USER && room_has_user(l, k, s, len)) continue; /* a person counts once */
+      v = room_text(&items, s, len, elem);
+    } else if (scalar_from_public(rt, x, &v, e) != RT_OK) {
+      return e->code;
+    }
+    l->items[k++] = v;
+  }
+  l->ref = RT_IMMORTAL;
+  l->n = k;
+  *room = items;
+  *out = (Value){.type = in->type, .u.l = l};
+  return RT_OK;
+}
+
+RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e) {
+  size_t need = room ? rt_room_need(in) : 0;
+  if (!need || need > room->left) return rt_from_public(rt, in, out, e);
+  *out = (Value){0};
+  if (rt_is_list(in->type)) return list_in_room(rt, room, in, out, e);
+  const char *s = in->s ? in->s : "";
+  size_t len = in->s ? in->len : 0;
+  if (text_check(s, len, e) != RT_OK) return e->code;
+  *out = room_text(room, s, len, in->type);
   return RT_OK;
 }
 

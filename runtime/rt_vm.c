@@ -394,6 +394,12 @@ static bool users_as_made(Value list) {
   return rt_users_once(l);
 }
 
+/* Whether USERS 1 leaves X as it is: a set user, or a list of users as made. Not inline:
+ * its loops would weigh on the interpreter's fast loop, which every instruction runs. */
+static __attribute__((noinline)) bool users_left(Value x) {
+  return (x.type == BPT_T_USER && x.u.s->len > 0) || users_as_made(x);
+}
+
 /* USERS n: the union of users and user lists, each person once, in order. */
 static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
   /* `approve voters`: a list that is already each person once is the result itself
@@ -438,7 +444,24 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
   return rt_fail_at(tx, pc, "%s", e.msg);
 }
 
-static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) {
+/* The text in b (made whole) as a note in tx's notes room (Tx.notes_room); false when it
+ * does not fit there (b is left as it is). */
+static bool note_in_tx(Tx *tx, RtBuf *b, Value *out) {
+  size_t need = (sizeof(RtStr) + b->len + 1 + 7u) & ~(size_t)7u;
+  if (b->nomem || b->toolong || need > TX_NOTES_ROOM - (size_t)tx->notes_used) return false;
+  RtStr *p = (RtStr *)(tx->notes_room + tx->notes_used);
+  tx->notes_used = (uint16_t)(tx->notes_used + need);
+  p->ref = RT_IMMORTAL;
+  p->len = (uint32_t)b->len;
+  memcpy(p->s, b->s, b->len + 1);
+  rt_buf_free(tx->rt, b);
+  *out = (Value){.type = BPT_T_STRING, .u.s = p};
+  return true;
+}
+
+/* TEXT n. NOTE: the text goes to the NOTIFY that follows, which only hands it to the host
+ * at the commit (an effect): it may live in the transaction (note_in_tx). */
+static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
   char room[RT_BUF_ROOM];
   RtBuf b = rt_buf_on(room, sizeof room);
   RtErr e;
@@ -459,6 +482,7 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
       return check(tx, e.code, &e, pc);
     }
   }
+  if (note && note_in_tx(tx, &b, out)) return true;
   RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
   return check(tx, code, &e, pc);
 }
@@ -834,7 +858,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       rt_pop_n(tx, n, v);
       bool ok = in->op == BPT_OP_LIST    ? make_list(tx, v, n, pc, &r)
                 : in->op == BPT_OP_USERS ? make_users(tx, v, n, pc, &r)
-                                        : make_text(tx, v, n, pc, &r);
+                                        : make_text(tx, v, n, pc, false, &r);
       rt_unref_all(rt, v, n);
       if (!ok) return false;
       tx->stack[tx->sp++] = r;
@@ -1328,10 +1352,15 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         }
       }
       sp -= (int)n;
-      bool ok = make_text(tx, &stack[sp], n, o->pc, &r);
+      bool ok = make_text(tx, &stack[sp], n, o->pc, o->any, &r);
       rt_unref_all(rt, &stack[sp], n);
       if (!ok) goto failed;
       stack[sp++] = r;
+      o++;
+      goto next;
+    }
+    case BPT_OP_USERS: { /* USERS 1 of a set user or of a list each person once leaves it as it is (make_users) */
+      if (!users_left(stack[sp - 1])) goto slow;
       o++;
       goto next;
     }
@@ -1383,6 +1412,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_JUMP_IF_FALSE:
       if (stack[sp - 1].type != BPT_T_BOOL) goto slow;
       o = stack[--sp].u.i ? o + 1 : &ops[o->a];
+      goto enter;
+    case BPT_OP_JUMP_IF_SET: /* `param quorum: int = 50`: given, or the default follows */
+      o = slots[rp->insns[o - ops].arg[0]].type != BPT_T_VOID ? &ops[o->a] : o + 1;
       goto enter;
     default: goto slow;
     }

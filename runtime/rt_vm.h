@@ -52,6 +52,7 @@ enum { TX_LENT_EFFECTS = 4, TX_LENT_RUNQ = 8, TX_LENT_UNDO = 2, TX_LENT_FIELD_UN
 /* Bytes of a transaction's storage for its snapshot of the state: a state whose slots
  * and records fit (a few steps, threads and timers) needs no allocation. */
 enum { TX_SNAP_ROOM = 2048 };
+enum { TX_NOTES_ROOM = 256 };
 
 typedef struct Tx {
   BpInstance *inst;
@@ -73,6 +74,7 @@ typedef struct Tx {
   bool advancing, budget_carried;
   uint32_t fired;
   bool fresh; /* a new instance's start: no snapshot (the instance is dropped if it fails) */
+  uint16_t notes_used; /* bytes of notes_room taken */
   /* Per slot: 1 once this event wrote it (rt_slot_let_go). The snapshot keeps the slots'
    * values as they were without counting references: while a slot is unwritten its value
    * is the snapshot's too. The first write hands the old value's reference to the
@@ -106,6 +108,10 @@ typedef struct Tx {
   RtFieldUndo field_undo_lent[TX_LENT_FIELD_UNDO];
   Value stack[BPT_STACK_MAX]; /* the operand stack: nothing above sp is read */
   _Alignas(16) unsigned char snap_room[TX_SNAP_ROOM]; /* lent to `snap` */
+  /* The texts of this event's notifications (a TEXT that a NOTIFY takes next), placed
+   * here immortal when they fit: an effect holds its text only until the commit delivers
+   * it, while the transaction lives, and nothing else keeps it (make_text). */
+  _Alignas(8) char notes_room[TX_NOTES_ROOM];
 } Tx;
 
 static inline bool nomem(Tx *tx) {
