@@ -448,9 +448,11 @@ BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err);
  * runtime's allocator: free them with bp_free(rt, bytes, len). */
 BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, BpError *err);
 /* An instance from saved bytes. DOC: the document to attach it to (the saved fields are
- * then ignored), or NULL for a new document made from the saved fields. Save formats 4
- * (what bp_instance_save writes) and 3 restore; bytes of another bundle, another version
- * or damaged ones are refused with BP_EBADDATA. */
+ * then ignored), or NULL for a new document made from the saved fields, which holds the
+ * instance and the texts of its state in its own allocation, as bp_start's does: after
+ * bp_instance_free that memory goes when the document does. Save formats 4 (what
+ * bp_instance_save writes) and 3 restore; bytes of another bundle, another version or
+ * damaged ones are refused with BP_EBADDATA. */
 BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t len,
                              BpInstance **out, BpError *err);
 void bp_free(BpRuntime *rt, void *p, size_t len);

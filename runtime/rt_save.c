@@ -64,6 +64,15 @@ typedef struct Io {
   /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
   RtPerson *pool;
   uint32_t pool_left;
+  /* Restoring version 4 into a document of its own: storage on the stack where the texts,
+   * lists and records read are placed, immortal, when they fit (see ROOM_*); adopt_v4 moves
+   * them into the document's allocation. Left 0: each is allocated. */
+  RtRoom room;
+  /* Writing: the instance's own allocation, [own, own + own_size). A restored instance's
+   * texts are there (see ROOM_BYTES), and no constant is: put_string looks for those
+   * immortal texts among the bundle's constants no more. */
+  uintptr_t own;
+  size_t own_size;
   /* Writing: the bytes, in `stack` until they outgrow it. */
   uint8_t *w;
   size_t wlen, wcap;
@@ -798,6 +807,134 @@ static bool const_index(const BpBundle *b, const RtStr *s, uint32_t *k) {
   return false;
 }
 
+/* ---- restoring into the document's allocation ---------------------------------------------- */
+
+/* Restoring without the host's document makes a document whose allocation holds the
+ * instance (adopt_v4), and the texts, lists and records the state holds go there too,
+ * immortal, as bp_start's own document holds the host's short texts (RtRoom, rt.h), and
+ * safe for the same reason: no value leaves its document inside the runtime. They are
+ * read into a room on the stack (ROOM_BYTES: a text of at most ROOM_TEXT_MAX bytes, a
+ * list or record of at most ROOM_ITEMS items, while there is room), which adopt_v4 puts
+ * after the instance at its exact size, moving every pointer into it (value_moved). An
+ * immortal object holds only immortal ones (nothing counts down what it holds): a list or
+ * record goes to the room only when each of its items did, or is a scalar or a constant.
+ * What does not fit is allocated as before. So the usual state is restored with one
+ * allocation, not one per text and list, and freeing the instance visits none of them. */
+enum { ROOM_BYTES = 1024, ROOM_TEXT_MAX = 256, ROOM_ITEMS = 16 };
+
+static inline size_t room_bytes(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+/* N bytes of the room (8-byte aligned), or NULL when they do not fit (or there is none). */
+static inline void *room_take(Io *io, size_t n) {
+  n = room_bytes(n);
+  if (n > io->room.left) return NULL;
+  void *p = io->room.at;
+  io->room.at += n, io->room.left -= n;
+  return p;
+}
+
+/* A new text read: in the room when it fits, else allocated (false: out of memory). */
+SHORT_PATH bool new_text(Io *io, const char *s, size_t len, uint8_t type, Value *out) {
+  RtStr *p = len <= ROOM_TEXT_MAX ? room_take(io, sizeof *p + len + 1) : NULL;
+  if (!p) return rt_str_new(io->rt, s, len, type, out);
+  p->ref = RT_IMMORTAL;
+  p->len = (uint32_t)len;
+  if (len >= 8 && len <= 16) { /* the usual name: two stores that may overlap, no call */
+    uint64_t a, b;
+    memcpy(&a, s, 8), memcpy(&b, s + len - 8, 8);
+    memcpy(p->s, &a, 8), memcpy(p->s + len - 8, &b, 8);
+  } else if (len < 8) {
+    for (size_t i = 0; i < len; i++) p->s[i] = s[i];
+  } else {
+    memcpy(p->s, s, len);
+  }
+  p->s[len] = '\0';
+  *out = (Value){.type = type, .u.s = p};
+  return true;
+}
+
+/* Whether v holds nothing counted: a scalar, or an immortal object. */
+static inline bool uncounted(Value v) { return !rt_is_obj(v.type) || !v.u.s || *rt_obj_count(v) == RT_IMMORTAL; }
+
+/* A list or record of type `type` of the n values read into ITEMS (their references
+ * taken over): in the room when they are all uncounted and it fits, else allocated
+ * (false: out of memory, the items still the caller's). */
+static bool new_items(Io *io, uint8_t type, const Value *items, uint32_t n, Value *out) {
+  bool all = true;
+  for (uint32_t i = 0; i < n && all; i++) all = uncounted(items[i]);
+  void *p = all ? room_take(io, sizeof(RtList) + (size_t)n * sizeof(Value)) : NULL;
+  Value *to;
+  if (rt_is_record(type)) {
+    RtRec *r = p;
+    if (r) r->ref = RT_IMMORTAL, r->n = n, *out = (Value){.type = type, .u.r = r};
+    else if (!rt_rec_new(io->rt, type, n, out)) return false;
+    to = out->u.r->m;
+  } else {
+    RtList *l = p;
+    if (l) l->ref = RT_IMMORTAL, l->n = n, *out = (Value){.type = type, .u.l = l};
+    else if (!rt_list_new(io->rt, type, n, out)) return false;
+    to = out->u.l->items;
+  }
+  for (uint32_t i = 0; i < n; i++) to[i] = items[i];
+  return true;
+}
+_Static_assert(sizeof(RtList) == sizeof(RtRec), "a record takes the room a list of as many items does");
+
+/* A new list of n scalars of type `type` (a step's reminders), zeroed, for the caller to
+ * read into: in the room when it fits, else allocated. */
+static bool new_scalars(Io *io, uint8_t type, uint32_t n, Value *out) {
+  RtList *l = room_take(io, sizeof *l + (size_t)n * sizeof(Value));
+  if (!l) return rt_list_new(io->rt, type, n, out);
+  l->ref = RT_IMMORTAL;
+  l->n = n;
+  memset(l->items, 0, (size_t)n * sizeof(Value));
+  *out = (Value){.type = type, .u.l = l};
+  return true;
+}
+
+/* Where the room's objects went: they were at FROM (SIZE bytes), they are at TO. */
+typedef struct Moved {
+  uintptr_t from;
+  size_t size;
+  char *to;
+} Moved;
+
+static void items_moved(Value *x, const Moved *m);
+
+/* Value x once the room's objects moved: a pointer into the room moved with them, and the
+ * items of a list or record looked at in turn (items_moved). Inline always: most values
+ * are scalars and texts. */
+SHORT_PATH void value_moved(Value *x, const Moved *m) {
+  uint8_t t = x->type;
+  if (t == BPT_T_STRING || t == BPT_T_USER) {
+    uintptr_t at = (uintptr_t)x->u.s - m->from;
+    if (at < m->size) x->u.s = (RtStr *)(m->to + at);
+  } else if (t >= BPT_T_TASK_RESULT) { /* a record or a list: no other type is above (bpt.h) */
+    items_moved(x, m);
+  }
+}
+
+/* A list or record x once the room's objects moved: its pointer, if it is in the room, and
+ * then its items, if it moved or is counted (an allocated one may hold the room's texts;
+ * values nest MAX_DEPTH deep at most). A constant is left as it is. */
+static void items_moved(Value *x, const Moved *m) {
+  if (!x->u.s) return;
+  uintptr_t at = (uintptr_t)x->u.s - m->from;
+  bool moved = at < m->size;
+  Value *items;
+  uint32_t n;
+  if (rt_is_list(x->type)) {
+    if (moved) x->u.l = (RtList *)(m->to + at);
+    else if (x->u.l->ref == RT_IMMORTAL) return;
+    items = x->u.l->items, n = x->u.l->n;
+  } else {
+    if (moved) x->u.r = (RtRec *)(m->to + at);
+    else if (x->u.r->ref == RT_IMMORTAL) return;
+    items = x->u.r->m, n = x->u.r->n;
+  }
+  for (uint32_t i = 0; i < n; i++) value_moved(&items[i], m);
+}
+
 /* ---- strings: inline, a constant, a string of the state, or (titles) pieces of these ---- */
 
 enum { STR_INLINE, STR_CONST, STR_SEEN, STR_PIECES };
@@ -902,7 +1039,7 @@ static __attribute__((noinline)) bool put_pieces(Io *io, const RtStr *s) {
  * one of the other three. */
 static void put_string(Io *io, RtStr *s, bool title) {
   uint32_t k;
-  if (s->ref == RT_IMMORTAL && const_index(io->b, s, &k)) {
+  if (s->ref == RT_IMMORTAL && (uintptr_t)s - io->own >= io->own_size && const_index(io->b, s, &k)) {
     put_uv(io, (uint64_t)k << 2 | STR_CONST);
     return;
   }
@@ -975,7 +1112,7 @@ static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
     same = want[i].kind == pc[i].kind && want[i].index == pc[i].index && want[i].from == pc[i].from && want[i].len == pc[i].len;
   if (!same) return bad(io, "a title in other pieces than saving makes");
   Value made;
-  if (!rt_str_new(io->rt, text, len, type, &made)) return out_of_memory(io);
+  if (!new_text(io, text, len, type, &made)) return out_of_memory(io);
   *v = made;
   remember(io, made.u.s);
   return true;
@@ -1001,7 +1138,7 @@ static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
     if (split_title(io, (const char *)io->at, (uint32_t)len, pc) >= 2) return bad(io, "a title inline that saving writes in pieces");
   }
   Value made;
-  if (!rt_str_new(io->rt, (const char *)io->at, (size_t)len, type, &made)) return out_of_memory(io);
+  if (!new_text(io, (const char *)io->at, (size_t)len, type, &made)) return out_of_memory(io);
   io->at += len;
   io->left -= (size_t)len;
   *v = made;
@@ -1085,66 +1222,88 @@ static void io_time(Io *io, int64_t *v) { io_secs(io, v, io->clock); }
 
 /* A list: uv count << 1 | tagged, then its items, of the list's element type or (tagged)
  * each with its tag: a list of no one type, or with an unset date. */
+static bool get_list(Io *io, Value *v, int depth);
 static bool v4_list(Io *io, Value *v, int depth) {
+  if (io->reading) return get_list(io, v, depth);
   uint8_t elem = v->type & 0x7F;
-  uint32_t n = 0;
+  uint32_t n = v->u.l->n;
   bool tagged = elem == BPT_T_VOID;
-  if (!io->reading) {
-    n = v->u.l->n;
-    for (uint32_t i = 0; i < n && !tagged; i++) tagged = v->u.l->items[i].unset != 0;
-    put_uv(io, (uint64_t)n << 1 | tagged);
-  } else {
-    if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
-    uint64_t h = get_uv(io);
-    if (io->bad) return false;
-    if ((h >> 1) > io->left) return bad(io, "a list of %llu items where %zu bytes are left", (unsigned long long)(h >> 1), io->left);
-    n = (uint32_t)(h >> 1);
-    if (!(h & 1) && elem == BPT_T_VOID) return bad(io, "a list of no one type without tags");
-    tagged = h & 1;
-    Value made;
-    if (!rt_list_new(io->rt, v->type, n, &made)) return out_of_memory(io);
-    *v = made;
-  }
-  if (!io->reading) { /* a loop for each direction, as a record's members */
-    for (uint32_t i = 0; i < n; i++) {
-      Value *x = &v->u.l->items[i];
-      if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
-    }
-    return true;
-  }
-  bool any_unset = false;
+  for (uint32_t i = 0; i < n && !tagged; i++) tagged = v->u.l->items[i].unset != 0;
+  put_uv(io, (uint64_t)n << 1 | tagged);
   for (uint32_t i = 0; i < n; i++) {
     Value *x = &v->u.l->items[i];
     if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
-    if (!fits_in(v->type, i, *x)) return bad(io, "a list holds a value of the wrong type");
+  }
+  return true;
+}
+
+/* v4_list reading (a function of its own: saving does not set up its storage). A few
+ * items are read into the stack first, then placed (in the room when they may be:
+ * new_items); more into the list allocated now. */
+static __attribute__((noinline)) bool get_list(Io *io, Value *v, int depth) {
+  uint8_t elem = v->type & 0x7F;
+  if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
+  uint64_t h = get_uv(io);
+  if (io->bad) return false;
+  if ((h >> 1) > io->left) return bad(io, "a list of %llu items where %zu bytes are left", (unsigned long long)(h >> 1), io->left);
+  uint32_t n = (uint32_t)(h >> 1);
+  if (!(h & 1) && elem == BPT_T_VOID) return bad(io, "a list of no one type without tags");
+  bool tagged = h & 1;
+  Value few[ROOM_ITEMS], *items;
+  bool staged = io->room.left && n <= ROOM_ITEMS;
+  if (staged) {
+    items = few;
+  } else {
+    Value made;
+    if (!rt_list_new(io->rt, v->type, n, &made)) return out_of_memory(io);
+    *v = made;
+    items = made.u.l->items;
+  }
+  bool any_unset = false, ok = true;
+  uint32_t i = 0;
+  for (; i < n && ok; i++) {
+    Value *x = &items[i];
+    if (staged) *x = (Value){0}; /* (an allocated list is cleared) */
+    ok = tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1);
+    if (ok && !fits_in(v->type, i, *x)) ok = bad(io, "a list holds a value of the wrong type");
     any_unset |= x->unset != 0;
   }
-  if (io->reading && tagged && elem != BPT_T_VOID && !any_unset) return bad(io, "a list with tags it does not need");
-  return true;
+  if (ok && tagged && elem != BPT_T_VOID && !any_unset) ok = bad(io, "a list with tags it does not need");
+  if (!staged) return ok;
+  if (ok && new_items(io, v->type, few, n, v)) return true;
+  rt_unref_all(io->rt, few, i); /* the items read, and the one that failed (VOID or part made) */
+  return ok ? out_of_memory(io) : false;
 }
 
 static inline bool v4_tagged_short(Io *io, Value *v, int depth);
 
 /* A result record: its members, tagged (each may be VOID). */
+static bool get_record(Io *io, Value *v, int depth);
 static bool v4_record(Io *io, Value *v, int depth) {
+  if (io->reading) return get_record(io, v, depth);
   uint32_t n = rt_record_size(v->type);
-  if (io->reading) {
-    if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
-    if (n > io->left) return bad(io, "it ends too soon");
-    Value made;
-    if (!rt_rec_new(io->rt, v->type, n, &made)) return out_of_memory(io);
-    *v = made;
-  }
-  if (!io->reading) { /* a loop for each direction: the members are many, the test once */
-    for (uint32_t i = 0; i < n; i++)
-      if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
-    return true;
-  }
-  for (uint32_t i = 0; i < n; i++) {
-    if (!v4_tagged(io, &v->u.r->m[i], depth + 1)) return false;
-    if (!fits_in(v->type, i, v->u.r->m[i])) return bad(io, "a record holds a value of the wrong type");
-  }
+  for (uint32_t i = 0; i < n; i++)
+    if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
   return true;
+}
+
+/* v4_record reading: the members are read into the stack, then placed (in the room when
+ * they may be: new_items). */
+static __attribute__((noinline)) bool get_record(Io *io, Value *v, int depth) {
+  uint32_t n = rt_record_size(v->type);
+  if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
+  if (n > io->left) return bad(io, "it ends too soon");
+  Value m[ROOM_ITEMS];
+  _Static_assert(ROOM_ITEMS >= 9, "a record's members fit (rt_record_size)");
+  memset(m, 0, (size_t)n * sizeof *m);
+  bool ok = true;
+  for (uint32_t i = 0; i < n && ok; i++) {
+    ok = v4_tagged(io, &m[i], depth + 1);
+    if (ok && !fits_in(v->type, i, m[i])) ok = bad(io, "a record holds a value of the wrong type");
+  }
+  if (ok && new_items(io, v->type, m, n, v)) return true;
+  rt_unref_all(io->rt, m, n);
+  return ok ? out_of_memory(io) : false;
 }
 
 /* The scalars most values are (int, date, datetime, duration, bool) as v4_value writes and
@@ -1482,7 +1641,7 @@ static void v4_step(Io *io, void *rec) {
   }
   if (nreminds && io->reading) {
     Value made;
-    if (!rt_list_new(io->rt, BPT_T_LIST | BPT_T_DURATION, nreminds, &made)) {
+    if (!new_scalars(io, BPT_T_LIST | BPT_T_DURATION, nreminds, &made)) {
       out_of_memory(io);
       return;
     }
@@ -1664,6 +1823,8 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   io.b = inst->b;
   io.p = &inst->b->b.processes[inst->proc];
   io.s = (RtState *)&inst->s;
+  io.own = (uintptr_t)inst;
+  io.own_size = inst->size;
   io.w = io.stack;
   io.wcap = sizeof io.stack;
   uint8_t header[HEADER_4] = {SAVE_MAGIC_4[0], SAVE_MAGIC_4[1], SAVE_VERSION};
@@ -1768,13 +1929,15 @@ static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
  * records (see LEND_*); on failure frees what the state holds. FIELDS (nfields values, on
  * the stack; else NULL): restoring makes the document, in that same allocation (before
  * the instance, in its room, as bp_start makes one), and moves them into it; the
- * instance is then freed with its document. */
+ * instance is then freed with its document. ROOM (USED bytes; only with FIELDS) holds the
+ * texts, lists and records read into the stack's room (see ROOM_BYTES): they go last, and
+ * every value that points into them is moved with them. */
 static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Value *fields, uint16_t nfields, RtState *s,
-                         BpInstance **out, BpError *err) {
+                         const char *room, size_t used, BpInstance **out, BpError *err) {
   size_t head = room16(sizeof(BpInstance));
   size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
                 lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
-                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps);
+                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps) + used;
   char *block;
   if (fields) {
     made = rt_doc_blank_room(b, b->b.processes[proc].doctype, size);
@@ -1804,6 +1967,26 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Va
   lend_from_stack(block, &at, &s->timers, sizeof(RtTimer));
   lend_from_stack(block, &at, &s->calls, sizeof(RtCall));
   for (uint32_t i = 0; i < s->steps.n; i++) lend_from_stack(block, &at, &RT_AT(s->steps, RtStep, i)->people, sizeof(RtPerson));
+  if (used) {
+    /* Every value of the state, as rt_state_free lets them go: the document's fields, the
+     * message, the slots, the steps' titles, reminders and people, the calls' arguments. */
+    Moved m = {(uintptr_t)room, used, block + at};
+    memcpy(m.to, room, used);
+    for (uint16_t i = 0; i < nfields; i++) value_moved(&made->fields[i], &m);
+    value_moved(&s->message, &m);
+    for (uint16_t i = 0; i < s->nslots; i++) value_moved(&s->slots[i], &m);
+    for (uint32_t i = 0; i < s->steps.n; i++) {
+      RtStep *st = RT_AT(s->steps, RtStep, i);
+      value_moved(&st->title, &m);
+      value_moved(&st->offsets, &m);
+      for (uint32_t k = 0; k < st->people.n; k++) {
+        RtPerson *who = RT_AT(st->people, RtPerson, k);
+        value_moved(&who->user, &m);
+        value_moved(&who->comment, &m);
+      }
+    }
+    for (uint32_t i = 0; i < s->calls.n; i++) value_moved(&RT_AT(s->calls, RtCall, i)->args, &m);
+  }
   return adopted(inst, size, b, proc, doc, made, s, out);
 }
 
@@ -1885,6 +2068,10 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   in.pool = people;
   in.pool_left = LEND_PEOPLE;
   in.s = &s;
+  /* The texts, lists and records go to the room when the document is made with the
+   * instance (its fields on the stack, no document of the host's: ROOM_BYTES). */
+  _Alignas(16) char room[ROOM_BYTES];
+  if (!doc && fields == fields_few) in.room = (RtRoom){room, sizeof room};
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
@@ -1903,7 +2090,8 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, out, err);
+  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, room,
+                  (size_t)(in.room.at ? in.room.at - room : 0), out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload
