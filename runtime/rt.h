@@ -527,9 +527,8 @@ typedef struct RtStep {
   uint32_t thread; /* the thread waiting for it */
   uint16_t t;      /* descriptor */
   uint8_t flags;
-  /* Only in an event's working state (never saved): `people` is still the vector the
-   * event's snapshot owns, shared without counting references; rt_people_own copies it
-   * before a change. */
+  /* Only in an event's working state (never saved), bits of RtBorrowed: what the step
+   * still shares, without counting references, with its copy in the event's snapshot. */
   uint8_t borrowed;
   uint32_t acted;  /* how many decided / completed */
   Value title;
@@ -550,6 +549,14 @@ typedef struct RtStep {
   uint32_t *index;
   uint32_t index_cap;
 } RtStep;
+
+/* RtStep.borrowed. RT_BORROWED_PEOPLE: `people` (and its index) is still the vector the
+ * snapshot's step owns; rt_people_own copies it before a change. RT_BORROWED_VALUES:
+ * `title` and `offsets` are the snapshot step's, which never change while the step lives:
+ * freeing the working step leaves them to the snapshot (a dropped event puts them back),
+ * and a commit hands them to the step that survives it or lets them go with the snapshot
+ * (rt_event.c's steps_hand_over). A step the event opened borrows nothing. */
+enum RtBorrowed { RT_BORROWED_PEOPLE = 1, RT_BORROWED_VALUES = 2 };
 
 /* A step of at least this many people gets an index by user (fewer are searched in turn). */
 enum { RT_INDEX_MIN = 16 };

@@ -201,6 +201,8 @@ void rt_withdraw_open_items(Tx *tx, RtStep *st);
 /* open_items() (a list of "user: title (due ..., overdue)") or, USERS, open_users() (the
  * people with open items, each once): what the instance waits for, oldest item first. */
 RtCode rt_open_items(Tx *tx, bool users, Value *out, RtErr *e);
+/* Lets go of what st holds, but for what it borrows from its snapshot's copy
+ * (RtStep.borrowed). */
 void rt_step_free(BpRuntime *rt, RtStep *st);
 void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref);
 bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index);
