@@ -824,14 +824,15 @@ static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) 
  * usual process (16 slots or fewer) clears with two stores. */
 static size_t marks_room(uint32_t n) { return n <= 16 ? 16 : block_room(n, 1); }
 
-/* Lends vec the next `cap` elements of the block at *at, with the n elements of `from`. */
-static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uint32_t cap, size_t sz) {
+/* Lends vec the ROOM bytes at *at (FROM's records, which fill them but for the rounding,
+ * or none), with FROM's records copied; *at moves past them. */
+static void vec_lend(char **at, size_t room, const RtVec *from, RtVec *vec, size_t sz) {
   *vec = (RtVec){0};
-  if (cap == 0) return;
-  *vec = rt_vec_lent(block + *at, cap);
-  if (from->n) memcpy(vec->v, from->v, (size_t)from->n * sz);
+  if (!from->n) return;
+  *vec = rt_vec_lent(*at, from->n);
+  memcpy(vec->v, from->v, (size_t)from->n * sz);
   vec->n = from->n;
-  *at += block_room(cap, sz);
+  *at += room;
 }
 
 /* The state FROM as it is, in TO, for an event to put back if it is dropped: the slots and
@@ -844,15 +845,23 @@ static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uin
  * (snapshot_release lets them go). False when out of memory. */
 static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
                            uint8_t **written) {
-  *to = *from;
+  /* The header: only what putting it back and letting it go read (state_put_back,
+   * snapshot_release, steps_hand_over); the slots and vectors are lent below. */
+  to->status = from->status;
+  to->state = from->state;
+  to->next_id = from->next_id;
+  to->clock = from->clock;
+  to->message = from->message;
   to->fields = NULL;
   to->nfields = 0;
+  to->nslots = from->nslots;
   to->block = NULL;
   to->block_size = 0;
-  size_t size = block_room(1, rt_values_bytes(from->nslots)) + marks_room(from->nslots) +
-                block_room(from->threads.n, sizeof(RtThread)) +
-                block_room(from->acts.n, sizeof(RtAct)) + block_room(from->steps.n, sizeof(RtStep)) +
-                block_room(from->timers.n, sizeof(RtTimer)) + block_room(from->calls.n, sizeof(RtCall));
+  size_t slots = block_room(1, rt_values_bytes(from->nslots)), marks = marks_room(from->nslots);
+  size_t threads = block_room(from->threads.n, sizeof(RtThread)), acts = block_room(from->acts.n, sizeof(RtAct));
+  size_t timers = block_room(from->timers.n, sizeof(RtTimer)), calls = block_room(from->calls.n, sizeof(RtCall));
+  size_t steps = block_room(from->steps.n, sizeof(RtStep));
+  size_t size = slots + marks + threads + acts + timers + calls + steps;
   char *block = room;
   if (size > room_size) {
     block = rt_realloc(rt, NULL, 0, size);
@@ -860,20 +869,19 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
     to->block = block;
     to->block_size = size;
   }
-  size_t at = 0;
   to->slots = (Value *)block;
   to->slots_lent = true;
   if (from->nslots) memcpy(to->slots, from->slots, (size_t)from->nslots * sizeof(Value));
-  at += block_room(1, rt_values_bytes(from->nslots));
-  *written = (uint8_t *)block + at;
+  block += slots;
+  *written = (uint8_t *)block;
   if (from->nslots <= 16) memset(*written, 0, 16); /* constant: two stores */
   else memset(*written, 0, from->nslots);
-  at += marks_room(from->nslots);
-  vec_lend(block, &at, &from->threads, &to->threads, from->threads.n, sizeof(RtThread));
-  vec_lend(block, &at, &from->acts, &to->acts, from->acts.n, sizeof(RtAct));
-  vec_lend(block, &at, &from->timers, &to->timers, from->timers.n, sizeof(RtTimer));
-  vec_lend(block, &at, &from->calls, &to->calls, from->calls.n, sizeof(RtCall));
-  vec_lend(block, &at, &from->steps, &to->steps, from->steps.n, sizeof(RtStep));
+  block += marks;
+  vec_lend(&block, threads, &from->threads, &to->threads, sizeof(RtThread));
+  vec_lend(&block, acts, &from->acts, &to->acts, sizeof(RtAct));
+  vec_lend(&block, timers, &from->timers, &to->timers, sizeof(RtTimer));
+  vec_lend(&block, calls, &from->calls, &to->calls, sizeof(RtCall));
+  vec_lend(&block, steps, &from->steps, &to->steps, sizeof(RtStep));
   rt_ref(from->message);
   for (uint32_t i = 0; i < to->calls.n; i++) rt_ref(RT_AT(to->calls, RtCall, i)->args);
   return true;
