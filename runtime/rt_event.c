@@ -43,7 +43,9 @@ static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap, const ui
  * which takes no snapshot: a start that fails drops the instance, so there is nothing to
  * put back (tx_abort). */
 static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
-  memset(tx, 0, offsetof(Tx, s));
+  /* Cleared: what an event starts without (sp to s); the rest is set below. */
+  memset(&tx->sp, 0, offsetof(Tx, s) - offsetof(Tx, sp));
+  tx->written = NULL;
   tx->fresh = fresh;
   tx->err.code = RT_OK;
   tx->err.msg[0] = '\0';
