@@ -588,16 +588,18 @@ typedef struct RtCall {
 enum { ST_WAITING = BP_WAITING, ST_COMPLETED = BP_COMPLETED, ST_TERMINATED = BP_TERMINATED,
        ST_FAILED = BP_FAILED };
 
+/* The members are ordered so that little padding comes between them (152 bytes): an
+ * instance holds one, and an event copies it in and out of its transaction. */
 typedef struct RtState {
   uint8_t status;
+  bool slots_lent;  /* below */
   uint16_t state;   /* BPT_NONE16: none */
   uint32_t next_id; /* ids of everything: items, threads, steps, calls, timers */
   int64_t clock;    /* the time of the last event, seconds */
   Value message;    /* terminated / failed: why */
   Value *fields;    /* the document's fields */
-  uint16_t nfields;
   Value *slots;
-  uint16_t nslots;
+  uint16_t nfields, nslots;
   RtVec threads, acts, steps, timers, calls;
   /* The slots (slots_lent) and the first elements of the five vectors (RT_VEC_LENT) may
    * live in storage the state does not own: a started instance's allocation, or an
@@ -607,20 +609,19 @@ typedef struct RtState {
    * snapshot back writes its records into them. */
   void *block;
   size_t block_size;
-  bool slots_lent;
 } RtState;
 
 struct BpInstance {
   BpBundle *b;
   BpRuntime *rt;
   uint16_t proc;
+  bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
   BpDoc *doc;
   RtState s;
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
-  bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
   /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
    * people_room), or NULL (a restored instance). */
   RtPerson *people_room;
