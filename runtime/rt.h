@@ -527,9 +527,8 @@ typedef struct RtStep {
   uint32_t thread; /* the thread waiting for it */
   uint16_t t;      /* descriptor */
   uint8_t flags;
-  /* Only in an event's working state (never saved): `people` is still the vector the
-   * event's snapshot owns, shared without counting references; rt_people_own copies it
-   * before a change. */
+  /* Only in an event's working state (never saved), bits of RtBorrowed: what the step
+   * still shares, without counting references, with its copy in the event's snapshot. */
   uint8_t borrowed;
   uint32_t acted;  /* how many decided / completed */
   Value title;
@@ -550,6 +549,14 @@ typedef struct RtStep {
   uint32_t *index;
   uint32_t index_cap;
 } RtStep;
+
+/* RtStep.borrowed. RT_BORROWED_PEOPLE: `people` (and its index) is still the vector the
+ * snapshot's step owns; rt_people_own copies it before a change. RT_BORROWED_VALUES:
+ * `title` and `offsets` are the snapshot step's, which never change while the step lives:
+ * freeing the working step leaves them to the snapshot (a dropped event puts them back),
+ * and a commit hands them to the step that survives it or lets them go with the snapshot
+ * (rt_event.c's steps_hand_over). A step the event opened borrows nothing. */
+enum RtBorrowed { RT_BORROWED_PEOPLE = 1, RT_BORROWED_VALUES = 2 };
 
 /* A step of at least this many people gets an index by user (fewer are searched in turn). */
 enum { RT_INDEX_MIN = 16 };
@@ -581,16 +588,18 @@ typedef struct RtCall {
 enum { ST_WAITING = BP_WAITING, ST_COMPLETED = BP_COMPLETED, ST_TERMINATED = BP_TERMINATED,
        ST_FAILED = BP_FAILED };
 
+/* The members are ordered so that little padding comes between them (152 bytes): an
+ * instance holds one, and an event copies it in and out of its transaction. */
 typedef struct RtState {
   uint8_t status;
+  bool slots_lent;  /* below */
   uint16_t state;   /* BPT_NONE16: none */
   uint32_t next_id; /* ids of everything: items, threads, steps, calls, timers */
   int64_t clock;    /* the time of the last event, seconds */
   Value message;    /* terminated / failed: why */
   Value *fields;    /* the document's fields */
-  uint16_t nfields;
   Value *slots;
-  uint16_t nslots;
+  uint16_t nfields, nslots;
   RtVec threads, acts, steps, timers, calls;
   /* The slots (slots_lent) and the first elements of the five vectors (RT_VEC_LENT) may
    * live in storage the state does not own: a started instance's allocation, or an
@@ -600,20 +609,19 @@ typedef struct RtState {
    * snapshot back writes its records into them. */
   void *block;
   size_t block_size;
-  bool slots_lent;
 } RtState;
 
 struct BpInstance {
   BpBundle *b;
   BpRuntime *rt;
   uint16_t proc;
+  bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
   BpDoc *doc;
   RtState s;
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
-  bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
   /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
    * people_room), or NULL (a restored instance). */
   RtPerson *people_room;

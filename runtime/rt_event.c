@@ -43,7 +43,9 @@ static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap, const ui
  * which takes no snapshot: a start that fails drops the instance, so there is nothing to
  * put back (tx_abort). */
 static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
-  memset(tx, 0, offsetof(Tx, s));
+  /* Cleared: what an event starts without (sp to s); the rest is set below. */
+  memset(&tx->sp, 0, offsetof(Tx, s) - offsetof(Tx, sp));
+  tx->written = NULL;
   tx->fresh = fresh;
   tx->err.code = RT_OK;
   tx->err.msg[0] = '\0';
@@ -88,9 +90,10 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
   /* The event works on the instance's state; its steps borrow the snapshot's people
-   * (copied only if the event changes them: rt_people_own). */
+   * (copied only if the event changes them: rt_people_own), titles and offsets. */
   tx->s = inst->s;
-  for (uint32_t i = 0; i < tx->s.steps.n; i++) RT_AT(tx->s.steps, RtStep, i)->borrowed = 1;
+  for (uint32_t i = 0; i < tx->s.steps.n; i++)
+    RT_AT(tx->s.steps, RtStep, i)->borrowed = RT_BORROWED_PEOPLE | RT_BORROWED_VALUES;
   /* The event writes the document's own fields, logging each write (rt_set_field). */
   tx->s.nfields = doc->nfields;
   tx->s.fields = doc->fields;
@@ -138,7 +141,7 @@ static void tx_abort(Tx *tx) {
 }
 
 static void deliver(BpInstance *inst, RtVec *effects);
-static void hand_over_people(RtState *old, RtState *now);
+static void steps_hand_over(BpRuntime *rt, RtState *old, RtState *now);
 static void snapshot_release(BpRuntime *rt, RtState *snap, const uint8_t *written);
 
 /* Swaps the working state in and delivers the effects. The document's fields go to the
@@ -150,7 +153,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.fields = NULL;
   tx->s.nfields = 0;
   tx->s.clock = tx->now;
-  if (!tx->fresh) hand_over_people(&tx->snap, &tx->s);
+  if (!tx->fresh) steps_hand_over(tx->rt, &tx->snap, &tx->s); /* and lets go of the steps' leftovers */
   inst->s = tx->s;
   snapshot_release(tx->rt, &tx->snap, tx->written); /* what the event replaced or removed */
   rt_undo_release(tx);
@@ -823,34 +826,44 @@ static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) 
  * usual process (16 slots or fewer) clears with two stores. */
 static size_t marks_room(uint32_t n) { return n <= 16 ? 16 : block_room(n, 1); }
 
-/* Lends vec the next `cap` elements of the block at *at, with the n elements of `from`. */
-static void vec_lend(char *block, size_t *at, const RtVec *from, RtVec *vec, uint32_t cap, size_t sz) {
+/* Lends vec the ROOM bytes at *at (FROM's records, which fill them but for the rounding,
+ * or none), with FROM's records copied; *at moves past them. */
+static void vec_lend(char **at, size_t room, const RtVec *from, RtVec *vec, size_t sz) {
   *vec = (RtVec){0};
-  if (cap == 0) return;
-  *vec = rt_vec_lent(block + *at, cap);
-  if (from->n) memcpy(vec->v, from->v, (size_t)from->n * sz);
+  if (!from->n) return;
+  *vec = rt_vec_lent(*at, from->n);
+  memcpy(vec->v, from->v, (size_t)from->n * sz);
   vec->n = from->n;
-  *at += block_room(cap, sz);
+  *at += room;
 }
 
 /* The state FROM as it is, in TO, for an event to put back if it is dropped: the slots and
  * the records of the five vectors copied into ROOM (or into one allocation, `block`, when
  * they do not fit), and *WRITTEN, a mark per slot, cleared (Tx.written). The slots' values
  * are shared, not counted: a slot's old value becomes the snapshot's only when the event
- * first writes the slot (rt_slot_let_go). Every other value is counted (snapshot_release
- * lets them go). The steps own their people; the working state's steps borrow them. False
- * when out of memory. */
+ * first writes the slot (rt_slot_let_go). The steps own their people, titles and offsets,
+ * not counted either: the working state's steps borrow them (RtStep.borrowed), and the
+ * commit sorts out which side keeps them (steps_hand_over). Every other value is counted
+ * (snapshot_release lets them go). False when out of memory. */
 static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
                            uint8_t **written) {
-  *to = *from;
+  /* The header: only what putting it back and letting it go read (state_put_back,
+   * snapshot_release, steps_hand_over); the slots and vectors are lent below. */
+  to->status = from->status;
+  to->state = from->state;
+  to->next_id = from->next_id;
+  to->clock = from->clock;
+  to->message = from->message;
   to->fields = NULL;
   to->nfields = 0;
+  to->nslots = from->nslots;
   to->block = NULL;
   to->block_size = 0;
-  size_t size = block_room(1, rt_values_bytes(from->nslots)) + marks_room(from->nslots) +
-                block_room(from->threads.n, sizeof(RtThread)) +
-                block_room(from->acts.n, sizeof(RtAct)) + block_room(from->steps.n, sizeof(RtStep)) +
-                block_room(from->timers.n, sizeof(RtTimer)) + block_room(from->calls.n, sizeof(RtCall));
+  size_t slots = block_room(1, rt_values_bytes(from->nslots)), marks = marks_room(from->nslots);
+  size_t threads = block_room(from->threads.n, sizeof(RtThread)), acts = block_room(from->acts.n, sizeof(RtAct));
+  size_t timers = block_room(from->timers.n, sizeof(RtTimer)), calls = block_room(from->calls.n, sizeof(RtCall));
+  size_t steps = block_room(from->steps.n, sizeof(RtStep));
+  size_t size = slots + marks + threads + acts + timers + calls + steps;
   char *block = room;
   if (size > room_size) {
     block = rt_realloc(rt, NULL, 0, size);
@@ -858,39 +871,32 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
     to->block = block;
     to->block_size = size;
   }
-  size_t at = 0;
   to->slots = (Value *)block;
   to->slots_lent = true;
   if (from->nslots) memcpy(to->slots, from->slots, (size_t)from->nslots * sizeof(Value));
-  at += block_room(1, rt_values_bytes(from->nslots));
-  *written = (uint8_t *)block + at;
+  block += slots;
+  *written = (uint8_t *)block;
   if (from->nslots <= 16) memset(*written, 0, 16); /* constant: two stores */
   else memset(*written, 0, from->nslots);
-  at += marks_room(from->nslots);
-  vec_lend(block, &at, &from->threads, &to->threads, from->threads.n, sizeof(RtThread));
-  vec_lend(block, &at, &from->acts, &to->acts, from->acts.n, sizeof(RtAct));
-  vec_lend(block, &at, &from->timers, &to->timers, from->timers.n, sizeof(RtTimer));
-  vec_lend(block, &at, &from->calls, &to->calls, from->calls.n, sizeof(RtCall));
-  vec_lend(block, &at, &from->steps, &to->steps, from->steps.n, sizeof(RtStep));
+  block += marks;
+  vec_lend(&block, threads, &from->threads, &to->threads, sizeof(RtThread));
+  vec_lend(&block, acts, &from->acts, &to->acts, sizeof(RtAct));
+  vec_lend(&block, timers, &from->timers, &to->timers, sizeof(RtTimer));
+  vec_lend(&block, calls, &from->calls, &to->calls, sizeof(RtCall));
+  vec_lend(&block, steps, &from->steps, &to->steps, sizeof(RtStep));
   rt_ref(from->message);
   for (uint32_t i = 0; i < to->calls.n; i++) rt_ref(RT_AT(to->calls, RtCall, i)->args);
-  for (uint32_t i = 0; i < to->steps.n; i++) {
-    RtStep *st = RT_AT(to->steps, RtStep, i);
-    rt_ref(st->title);
-    rt_ref(st->offsets);
-  }
   return true;
 }
 
 /* At a commit: lets go of what the snapshot (state_snapshot) holds, which is what the
- * event replaced or removed once the surviving people are handed over: rt_state_free
+ * event replaced or removed (its steps' leftovers went in steps_hand_over): rt_state_free
  * without what a snapshot never has (document fields, vectors of its own: its records
  * are in lent storage or its `block`). The transaction ends with it. */
 static void snapshot_release(BpRuntime *rt, RtState *snap, const uint8_t *written) {
   rt_unref(rt, snap->message);
   for (uint32_t i = 0; i < snap->nslots; i++) /* the old values of the slots the event wrote */
     if (written[i]) rt_unref(rt, snap->slots[i]);
-  for (uint32_t i = 0; i < snap->steps.n; i++) rt_step_free(rt, RT_AT(snap->steps, RtStep, i));
   for (uint32_t i = 0; i < snap->calls.n; i++) rt_unref(rt, RT_AT(snap->calls, RtCall, i)->args);
   if (snap->block) rt_dealloc(rt, snap->block, snap->block_size);
 }
@@ -930,29 +936,23 @@ static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap, const ui
   *snap = (RtState){0};
 }
 
-/* At a commit: the people of OLD's steps (the snapshot's) that the new state NOW still
- * borrows become NOW's (OLD forgets them, and NOW's steps own them), so freeing OLD frees
- * only the people the event replaced or removed. A step keeps its place relative to the others
- * (steps are appended and removed in order), so the match is usually the next borrowed
- * step; any other is looked for. */
-static void hand_over_people(RtState *old, RtState *now) {
+/* At a commit: the snapshot's steps OLD against the new state NOW's. A step NOW still has
+ * keeps the title and offsets it borrowed (RT_BORROWED_VALUES), and its people when the
+ * event did not copy them (RT_BORROWED_PEOPLE); OLD's step lets go of the rest: all of a
+ * step the event removed, the people of one whose people it copied. Both are in rising
+ * order of id (a step is appended with a new id and removed in place; a restored state's
+ * ids rise: rt_save.c's ids_rise), so one pass matches them. NOW's steps then own
+ * everything they hold. */
+static void steps_hand_over(BpRuntime *rt, RtState *old, RtState *now) {
   uint32_t j = 0;
   for (uint32_t i = 0; i < old->steps.n; i++) {
     RtStep *o = RT_AT(old->steps, RtStep, i);
-    if (!o->people.v) continue;
-    while (j < now->steps.n && !RT_AT(now->steps, RtStep, j)->borrowed) j++;
-    RtStep *match = j < now->steps.n && RT_AT(now->steps, RtStep, j)->people.v == o->people.v
-                        ? RT_AT(now->steps, RtStep, j) : NULL;
-    for (uint32_t k = 0; !match && k < now->steps.n; k++) {
-      RtStep *s = RT_AT(now->steps, RtStep, k);
-      if (s->borrowed && s->people.v == o->people.v) match = s;
-    }
-    if (match) { /* with the index of those people */
-      o->people = (RtVec){0};
-      o->index = NULL;
-      o->index_cap = 0;
-      if (match == RT_AT(now->steps, RtStep, j)) j++;
-    }
+    while (j < now->steps.n && RT_AT(now->steps, RtStep, j)->id < o->id) j++;
+    const RtStep *s = j < now->steps.n ? RT_AT(now->steps, RtStep, j) : NULL;
+    /* What s still borrows, o no longer holds; o holds all of itself if s is not o's. */
+    o->borrowed = s && s->id == o->id ? s->borrowed : 0;
+    if (o->borrowed == (RT_BORROWED_PEOPLE | RT_BORROWED_VALUES)) continue; /* nothing left */
+    rt_step_free(rt, o);
   }
   for (uint32_t k = 0; k < now->steps.n; k++) RT_AT(now->steps, RtStep, k)->borrowed = 0;
 }

@@ -87,7 +87,7 @@ static void index_copy(BpRuntime *rt, RtStep *st) {
 }
 
 bool rt_people_own(Tx *tx, RtStep *st) {
-  if (!st->borrowed) return true;
+  if (!(st->borrowed & RT_BORROWED_PEOPLE)) return true;
   RtVec own = {0};
   if (st->people.n) {
     own.v = rt_alloc(tx->rt, st->people.n * sizeof(RtPerson));
@@ -101,14 +101,14 @@ bool rt_people_own(Tx *tx, RtStep *st) {
     }
   }
   st->people = own;
-  st->borrowed = 0;
+  st->borrowed &= (uint8_t)~RT_BORROWED_PEOPLE;
   index_copy(tx->rt, st);
   return true;
 }
 
 RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k) {
   RtPerson *p = RT_AT(st->people, RtPerson, k);
-  if (!st->borrowed) return p;
+  if (!(st->borrowed & RT_BORROWED_PEOPLE)) return p;
   RtUndo *u = rt_vec_push(tx->rt, &tx->undo, sizeof *u);
   if (!u) {
     nomem(tx);
@@ -156,9 +156,11 @@ void rt_withdraw_open_items(Tx *tx, RtStep *st) {
 }
 
 void rt_step_free(BpRuntime *rt, RtStep *st) {
-  rt_unref(rt, st->title);
-  rt_unref(rt, st->offsets);
-  if (st->borrowed) { /* the instance's state frees them */
+  if (!(st->borrowed & RT_BORROWED_VALUES)) { /* else the snapshot's step holds them */
+    rt_unref(rt, st->title);
+    rt_unref(rt, st->offsets);
+  }
+  if (st->borrowed & RT_BORROWED_PEOPLE) { /* the snapshot's step frees them */
     st->people = (RtVec){0};
     st->index = NULL;
     st->index_cap = 0;

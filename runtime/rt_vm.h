@@ -64,8 +64,18 @@ typedef struct Tx {
   RtVec effects; /* Effect */
   RtVec runq;    /* uint32_t: ready threads, by id */
   RtVec undo;    /* RtUndo: people changed in the instance's own vectors */
+  RtVec field_undo;     /* RtFieldUndo */
+  /* Per slot: 1 once this event wrote it (rt_slot_let_go). The snapshot keeps the slots'
+   * values as they were without counting references: while a slot is unwritten its value
+   * is the snapshot's too. The first write hands the old value's reference to the
+   * snapshot; a commit lets the old values of written slots go, a dropped event puts them
+   * back. A start, with no snapshot, has every slot marked (each write lets go). */
+  uint8_t *written;
+  bool *changed;        /* per document field: set to a new value by this event */
+  uint8_t *logged;      /* bit per document field: its old value is in field_undo */
   int64_t now;
   uint32_t budget;
+  /* tx_open sets everything above and clears everything from here to `s`. */
   int sp;        /* the operand stack's depth (`stack`, below) */
   const char *end_node; /* the graph node of the last END run (where the instance completes), for a
                          * host that reads the journal (NULL without one) */
@@ -75,17 +85,8 @@ typedef struct Tx {
   uint32_t fired;
   bool fresh; /* a new instance's start: no snapshot (the instance is dropped if it fails) */
   uint16_t notes_used; /* bytes of notes_room taken */
-  /* Per slot: 1 once this event wrote it (rt_slot_let_go). The snapshot keeps the slots'
-   * values as they were without counting references: while a slot is unwritten its value
-   * is the snapshot's too. The first write hands the old value's reference to the
-   * snapshot; a commit lets the old values of written slots go, a dropped event puts them
-   * back. A start, with no snapshot, has every slot marked (each write lets go). */
-  uint8_t *written;
-  bool *changed;        /* per document field: set to a new value by this event */
-  bool any_changed;     /* any of them */
+  bool any_changed;     /* any of `changed` */
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
-  RtVec field_undo;     /* RtFieldUndo */
-  uint8_t *logged;      /* bit per document field: its old value is in field_undo */
   uint8_t logged_inline[TX_INLINE_FIELDS / 8];
   /* A fragment (`when`, `by`) under way: its result and error. */
   bool in_fragment;
@@ -94,7 +95,7 @@ typedef struct Tx {
   const Value *msg_values;
   const BpArg *msg_fields;
   size_t msg_n;
-  /* Not cleared by tx_begin (it clears what comes before s): the states and
+  /* Not cleared by tx_open: the states and
    * the errors, which it sets (the fragment's error: rt_run_fragment), then the first
    * elements of effects, runq, undo and field_undo (rt_vec_lent): most events need no
    * allocation for them. */
@@ -201,6 +202,8 @@ void rt_withdraw_open_items(Tx *tx, RtStep *st);
 /* open_items() (a list of "user: title (due ..., overdue)") or, USERS, open_users() (the
  * people with open items, each once): what the instance waits for, oldest item first. */
 RtCode rt_open_items(Tx *tx, bool users, Value *out, RtErr *e);
+/* Lets go of what st holds, but for what it borrows from its snapshot's copy
+ * (RtStep.borrowed). */
 void rt_step_free(BpRuntime *rt, RtStep *st);
 void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref);
 bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index);

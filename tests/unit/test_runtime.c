@@ -1633,6 +1633,58 @@ static void test_every_allocation_fails_once_written_slots(void **state) {
   assert_true(n > 20);
 }
 
+/* An event's snapshot shares its steps' titles and reminder offsets without counting
+ * them (RtStep.borrowed: RT_BORROWED_VALUES); the commit matches the snapshot's steps to
+ * the new state's by id and lets go of those the event removed (rt_event.c's
+ * steps_hand_over). Here four steps wait in parallel, with counted titles and reminders,
+ * and the events remove one in the middle, one first and one last, write a step's record
+ * and keep it (a vote, reminders that run), copy a surviving step's people (a reassign on
+ * timeout) and open new steps. Every allocation failing in turn, a dropped event leaves
+ * the saved bytes as they were and nothing leaks or is freed twice (under ASan). */
+static const char steps_src[] =
+    "process steps {\n  param a: user\n  param b: user\n  param c: user\n  param voters: users\n"
+    "  var n: int = 1\n  parallel {\n"
+    "    branch {\n      task a \"First {n} for {a}\" due 3d\n"
+    "        remind 2d before { notify a \"First: a day gone\" }\n"
+    "        remind 1d before { notify a \"First: two days gone\" }\n    }\n"
+    "    branch {\n      task b \"Second {n} for {b}\" due 3d\n"
+    "        remind 1d before { notify b \"Second is due\" }\n    }\n"
+    "    branch {\n      approve voters \"Vote {n}\" mode all due 2d\n"
+    "        remind 1d before { notify voters \"Vote is due\" }\n"
+    "        on timeout { reassign c }\n    }\n"
+    "    branch {\n      task c \"Last {n}\"\n    }\n"
+    "  }\n  n = n + 1\n  task a \"After {n}\"\n}\n";
+
+static BpInstance *start_steps(World *w, BpStatus *st) {
+  BpValue voters[] = {bp_user("v1"), bp_user("v2")};
+  BpArg args[] = {arg("a", bp_user("ann")), arg("b", bp_user("bo")), arg("c", bp_user("cy")),
+                  arg("voters", bp_list(BP_T_USER, voters, 2))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "steps", NULL, args, 4, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_shared_steps(void **state) {
+  (void)state;
+  write_text("build-steps.bp", steps_src);
+  static const Ev evs[] = {
+      {EV_COMPLETE, "bo", NULL, 0},       /* the second of four steps goes */
+      {EV_DECIDE, "v1", "yes", 0},        /* the vote's record changes, it stays */
+      {EV_ADVANCE, NULL, NULL, 86400},    /* two reminders run */
+      {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_ADVANCE, NULL, NULL, 86400},    /* a reminder, and the vote is reassigned */
+      {EV_DECIDE, "cy", NULL, 0},         /* the vote goes */
+      {EV_COMPLETE, "ann", "done", 0},    /* the first step goes */
+      {EV_COMPLETE, "cy", NULL, 0},       /* the last goes, a new one opens */
+      {EV_COMPLETE, "ann", NULL, 0},
+  };
+  long n = fault_sweep("build-steps.bp", start_steps, evs, sizeof evs / sizeof evs[0], BP_COMPLETED);
+  remove("build-steps.bp");
+  printf("steps shared with a dropped event's snapshot: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 40);
+}
+
 /* A state larger than restoring's room on the stack (16 slots, 8 threads, 4 steps, 8
  * timers: rt_save.c's LEND_*): 18 slots, 10 branches each waiting for a task with a due
  * time. Restoring reads the records into the stack, moves those that outgrow it to the
@@ -3133,6 +3185,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_after),
       cmocka_unit_test(test_every_allocation_fails_once_wide_state),
       cmocka_unit_test(test_every_allocation_fails_once_written_slots),
+      cmocka_unit_test(test_every_allocation_fails_once_shared_steps),
       cmocka_unit_test(test_journal_names_notify_and_end_nodes),
       cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_restore_item_ids), cmocka_unit_test(test_save_time_units),
       cmocka_unit_test(test_after_runaway),
