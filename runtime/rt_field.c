@@ -22,6 +22,11 @@ bool bp_field_index(const BpBundle *b, const char *process, const char *field, u
 
 BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
   if (!doc || !out || index >= doc->nfields) return BP_EINVAL;
+  Value v = doc->fields[index];
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) { /* rt_view's first case, without the call: most fields */
+    *out = (BpValue){.type = v.type, .unset = v.unset != 0, .scale = v.scale, .s = v.u.s->s, .len = v.u.s->len};
+    return BP_OK;
+  }
   /* The view's list items live in the document's scratch memory until the next call. */
   return rt_view(doc->b->rt, doc->fields[index], out, &((BpDoc *)doc)->scratch) ? BP_OK : BP_ENOMEM;
 }
