@@ -1336,10 +1336,10 @@ static inline size_t wide_chars(const unsigned char *u, size_t len) {
  * ends a character and short_chars passes a continuation byte only after a lead. Anything
  * else goes a character at a time, and after a word that short_chars does not pass, the
  * next 8 bytes too, then 16, 32...: text of longer characters (Chinese, Hindi) does not
- * pay for a word test per character. */
-bool rt_valid_utf8(const char *s, size_t len) {
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = wide_chars(u, len), by_char_until = 0, by_char = 8, k;
+ * pay for a word test per character. valid_utf8_from: the bytes from I on, the bytes
+ * before I valid and I a character's start. */
+static __attribute__((noinline)) bool valid_utf8_from(const unsigned char *u, size_t len, size_t i) {
+  size_t by_char_until = 0, by_char = 8, k;
   while (i < len) {
     if (i >= by_char_until) {
       size_t from = i;
@@ -1373,6 +1373,13 @@ bool rt_valid_utf8(const char *s, size_t len) {
     i += n;
   }
   return true;
+}
+
+/* (The text wide_chars passes whole, most, returns without the byte-wise part's setup.) */
+bool rt_valid_utf8(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = wide_chars(u, len);
+  return i == len || valid_utf8_from(u, len, i);
 }
 
 bool bp_text_valid(const char *s, size_t len) { return s && rt_valid_utf8(s, len); }
