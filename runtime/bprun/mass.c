@@ -6,7 +6,8 @@
  * read_chunks; more cut each as they take it, cut_chunk). N worker threads, each with its own runtime and bundle
  * (the runtime has no global state), take the chunks in order and run the process on
  * every row of one, putting the row's output line, journal lines and messages into the
- * chunk. The main thread writes the chunks out in order as they are done, to temporary
+ * chunk. The main thread writes the chunks out in order as they are done (with one job
+ * and no progress bar it is the worker too: read_and_write), to temporary
  * files renamed into place at the end (outfile.h; a device or FIFO is written in place): the output is the same bytes for any N, and only
  * a window of chunks (a few per worker) is ever held in memory. */
 #include <errno.h>
