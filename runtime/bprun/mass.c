@@ -158,10 +158,10 @@ static void arm_cleanup(void) {
  * every text column of every row, where a call cost 30 instructions. */
 static inline __attribute__((always_inline)) bool bare_reads_back(const char *s, size_t n, bool in_list) {
   if (n == 0) return !in_list;
-  if (s[0] == ' ' || s[0] == '\t') return false;
-  char last = s[n - 1];
-  if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
-  if (n >= 2 && s[0] == '"' && last == '"') return false;
+  /* (Most texts start and end with a letter or digit, above '"': one compare each.) */
+  unsigned char first = (unsigned char)s[0], last = (unsigned char)s[n - 1];
+  if (first <= '"' && (first == ' ' || first == '\t' || (n >= 2 && first == '"' && last == '"'))) return false;
+  if (last <= ' ' && (last == ' ' || last == '\t' || last == '\r' || last == '\n')) return false;
   if (in_list && (memchr(s, ',', n) || memchr(s, '"', n) || s[0] == '[' || last == ']')) return false;
   return true;
 }
@@ -369,9 +369,11 @@ static bool cell_as_is(const CsvCell *cell, uint8_t type, bool trusting, BpValue
   if (type != BP_T_STRING && type != BP_T_USER) return false;
   const char *t = cell->s;
   size_t n = cell->len;
-  if (n == 0 || n > BP_MAX_STRING || t[0] == ' ' || t[0] == '\t' || t[0] == '"') return false;
-  char last = t[n - 1];
-  if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
+  if (n == 0 || n > BP_MAX_STRING) return false;
+  /* (Most cells start and end with a letter or digit, above '"': one compare each.) */
+  unsigned char first = (unsigned char)t[0], last = (unsigned char)t[n - 1];
+  if (first <= '"' && (first == ' ' || first == '\t' || first == '"')) return false;
+  if (last <= ' ' && (last == ' ' || last == '\t' || last == '\r' || last == '\n')) return false;
   if (!trusting && !bp_text_valid(t, n)) return false;
   *out = (BpValue){.type = (BpType)type, .s = t, .len = n};
   return true;
