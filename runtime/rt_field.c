@@ -22,23 +22,40 @@ bool bp_field_index(const BpBundle *b, const char *process, const char *field, u
 
 BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
   if (!doc || !out || index >= doc->nfields) return BP_EINVAL;
+  Value v = doc->fields[index];
+  if (v.type == BPT_T_STRING || v.type == BPT_T_USER) { /* rt_view's first case, without the call: most fields */
+    *out = (BpValue){.type = v.type, .unset = v.unset != 0, .scale = v.scale, .s = v.u.s->s, .len = v.u.s->len};
+    return BP_OK;
+  }
   /* The view's list items live in the document's scratch memory until the next call. */
   return rt_view(doc->b->rt, doc->fields[index], out, &((BpDoc *)doc)->scratch) ? BP_OK : BP_ENOMEM;
 }
 
 enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
 
-/* bp_start_at_again: a text given for a field whose old value is a text of the same type
- * and as many bytes, held by nothing else, takes the new bytes in place of the old (the
- * same allocation, the same size), when rt_field_value would take it as it is (its first
- * case: a text for a text field, valid UTF-8, not too long). Else false, and the field
- * goes the usual way (with rt_field_value's error, if any). */
-static bool text_in_place(Value *slot, const BpValue *in, const BptField *f) {
-  if (in->type != f->type || (f->type != BPT_T_STRING && f->type != BPT_T_USER) || slot->type != f->type) return false;
-  RtStr *old = slot->u.s;
-  if (old->ref != 1 || !in->s || old->len != in->len || in->len > BP_MAX_STRING) return false;
+/* bp_start_at_again: a text given for a text field of its type, when rt_field_value would
+ * take it as it is (its first case: valid UTF-8, not too long), straight into the field's
+ * SLOT, without rt_field_value's way through rt_from_public: in place of the old value
+ * when that is a text of the same type and as many bytes held by nothing else (the same
+ * allocation, the same size), else as a new text, the old value let go. True when the
+ * field is set, or when the new text could not be made (*ST is then BP_ENOMEM, as
+ * rt_field_value would say); false when it goes the usual way (with rt_field_value's
+ * error, if any), and then SLOT is as it was. */
+static bool text_given(BpRuntime *rt, Value *slot, const BpValue *in, const BptField *f, BpStatus *st, BpError *err) {
+  if (in->type != f->type || (f->type != BPT_T_STRING && f->type != BPT_T_USER) || !in->s || in->len > BP_MAX_STRING)
+    return false;
   if (!(in->len <= 16 && rt_short_ascii(in->s, in->len)) && !rt_valid_utf8(in->s, in->len)) return false;
-  memcpy(old->s, in->s, in->len);
+  if (slot->type == f->type && slot->u.s->ref == 1 && slot->u.s->len == in->len) {
+    memcpy(slot->u.s->s, in->s, in->len);
+    return true;
+  }
+  Value v;
+  if (!rt_str_new(rt, in->s, in->len, f->type, &v)) {
+    *st = rt_fail_status(err, BP_ENOMEM, "out of memory");
+    return true;
+  }
+  rt_unref(rt, *slot);
+  *slot = v;
   return true;
 }
 
@@ -71,7 +88,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
       break;
     }
     const BptField *f = &b->b.doctypes[p->doctype].fields[index[i]];
-    if (again && text_in_place(&doc->fields[index[i]], &fields[i], f)) continue;
+    if (again && text_given(rt, &doc->fields[index[i]], &fields[i], f, &st, err)) continue; /* (st: BP_ENOMEM) */
     Value v;
     st = rt_field_value(b, f, &fields[i], &v, err);
     if (st != BP_OK) break;
@@ -146,7 +163,7 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
   rt_vec_free(rt, &old->scratch, sizeof(BpValue));
   rt_vec_free(rt, &old->message_fields, sizeof(BpField));
   /* Every field VOID, as rt_doc_blank makes it, but for those given, which start_at
-   * replaces (or fills in place: text_in_place) when it comes to them. */
+   * replaces (or fills in place: text_given) when it comes to them. */
   enum { MARKS = 256 };
   bool given[MARKS];
   bool marked = doc->nfields <= MARKS;

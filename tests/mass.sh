@@ -230,6 +230,23 @@ mass "mass/20000 rows --jobs 2" 0 "$FIX" fix_city --documents "$TMP/big.csv" --o
   fi
 mass "mass/20000 rows --jobs 1" 0 "$FIX" fix_city --documents "$TMP/big.csv" --out "$TMP/big1.csv" &&
   same "mass/20000 rows, 1 and 2 jobs" "$TMP/big1.csv" "$TMP/big2.csv"
+# --jobs 1 without a progress bar runs the rows in the thread that writes them
+# (read_and_write), no second thread. Its output is a FIFO whose reader holds it open:
+# once more than a pipe's worth (64 KB) was read, the rows are running and writing, and
+# the run then stops in a write, the reader reading no more; its threads are counted.
+if [ -d /proc/self/task ] && mkfifo "$TMP/fifo" 2>/dev/null; then
+  "$BPRUN" mass "$FIX" fix_city --documents "$TMP/big.csv" --out "$TMP/fifo" 2>/dev/null &
+  mpid=$!
+  exec 3<>"$TMP/fifo" # (read and write: the open cannot block, whatever the run does)
+  timeout 20 head -c 70000 <&3 >"$TMP/fifo.got"
+  sleep 0.3
+  threads=$(ls "/proc/$mpid/task" 2>/dev/null | wc -l | tr -d ' ')
+  exec 3<&-
+  wait "$mpid" 2>/dev/null
+  if [ "$(head -n 1 "$TMP/fifo.got")" = "name,city,contract,status,message" ] && [ "$threads" = 1 ]; then pass
+  else fail "mass/--jobs 1 in one thread" "$threads threads; first line: $(head -n 1 "$TMP/fifo.got")"
+  fi
+fi
 if [ -n "$(leftovers "$TMP")" ]; then fail "mass/temporary files" "left behind: $(leftovers "$TMP")"; else pass; fi
 
 # ---------------------------------------------------------------------------

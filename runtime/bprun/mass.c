@@ -6,7 +6,8 @@
  * read_chunks; more cut each as they take it, cut_chunk). N worker threads, each with its own runtime and bundle
  * (the runtime has no global state), take the chunks in order and run the process on
  * every row of one, putting the row's output line, journal lines and messages into the
- * chunk. The main thread writes the chunks out in order as they are done, to temporary
+ * chunk. The main thread writes the chunks out in order as they are done (with one job
+ * and no progress bar it is the worker too: read_and_write), to temporary
  * files renamed into place at the end (outfile.h; a device or FIFO is written in place): the output is the same bytes for any N, and only
  * a window of chunks (a few per worker) is ever held in memory. */
 #include <errno.h>
@@ -157,10 +158,10 @@ static void arm_cleanup(void) {
  * every text column of every row, where a call cost 30 instructions. */
 static inline __attribute__((always_inline)) bool bare_reads_back(const char *s, size_t n, bool in_list) {
   if (n == 0) return !in_list;
-  if (s[0] == ' ' || s[0] == '\t') return false;
-  char last = s[n - 1];
-  if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
-  if (n >= 2 && s[0] == '"' && last == '"') return false;
+  /* (Most texts start and end with a letter or digit, above '"': one compare each.) */
+  unsigned char first = (unsigned char)s[0], last = (unsigned char)s[n - 1];
+  if (first <= '"' && (first == ' ' || first == '\t' || (n >= 2 && first == '"' && last == '"'))) return false;
+  if (last <= ' ' && (last == ' ' || last == '\t' || last == '\r' || last == '\n')) return false;
   if (in_list && (memchr(s, ',', n) || memchr(s, '"', n) || s[0] == '[' || last == ']')) return false;
   return true;
 }
@@ -368,9 +369,11 @@ static bool cell_as_is(const CsvCell *cell, uint8_t type, bool trusting, BpValue
   if (type != BP_T_STRING && type != BP_T_USER) return false;
   const char *t = cell->s;
   size_t n = cell->len;
-  if (n == 0 || n > BP_MAX_STRING || t[0] == ' ' || t[0] == '\t' || t[0] == '"') return false;
-  char last = t[n - 1];
-  if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return false;
+  if (n == 0 || n > BP_MAX_STRING) return false;
+  /* (Most cells start and end with a letter or digit, above '"': one compare each.) */
+  unsigned char first = (unsigned char)t[0], last = (unsigned char)t[n - 1];
+  if (first <= '"' && (first == ' ' || first == '\t' || first == '"')) return false;
+  if (last <= ' ' && (last == ' ' || last == '\t' || last == '\r' || last == '\n')) return false;
   if (!trusting && !bp_text_valid(t, n)) return false;
   *out = (BpValue){.type = (BpType)type, .s = t, .len = n};
   return true;
@@ -498,6 +501,26 @@ static void run_chunk(Worker *w, Chunk *c, size_t max) {
   if (journal) fclose(journal);
 }
 
+/* (Mass.reading) Chunk C cut and run: its rows from *POS on (the line *LINE, the row
+ * *ROW), at most MAX_CHUNK, and *POS, *LINE and *ROW moved past them; false when no row
+ * was left (nothing but blank lines). */
+static bool read_chunk(Worker *w, Chunk *c, size_t *pos, int *line, size_t *row) {
+  c->pos = *pos;
+  c->line = *line;
+  c->row = *row;
+  memset(c->count, 0, sizeof c->count);
+  run_chunk(w, c, MAX_CHUNK);
+  if (c->nrows == 0) {
+    free(c->journal);
+    c->journal = NULL;
+    return false;
+  }
+  *pos = c->end;
+  *line = c->end_line;
+  *row += c->nrows;
+  return true;
+}
+
 /* The one worker of a run whose chunks were not cut beforehand (Mass.reading): it cuts
  * them itself, each of MAX_CHUNK rows from where the one before ended, as a worker that
  * took chunk after chunk of make_chunks's would run them; then it says how many there
@@ -516,19 +539,7 @@ static void *read_chunks(Worker *w) {
     /* The slot was chunk k - window's, written and emptied since (write_chunks); its
      * `done` is false and is changed under the lock only. */
     Chunk *c = chunk_at(m, k);
-    c->pos = pos;
-    c->line = line;
-    c->row = row;
-    memset(c->count, 0, sizeof c->count);
-    run_chunk(w, c, MAX_CHUNK);
-    if (c->nrows == 0) { /* nothing but blank lines were left */
-      free(c->journal);
-      c->journal = NULL;
-      break;
-    }
-    pos = c->end;
-    line = c->end_line;
-    row += c->nrows;
+    if (!read_chunk(w, c, &pos, &line, &row)) break;
     pthread_mutex_lock(&m->lock);
     c->done = true;
     k++;
@@ -802,11 +813,51 @@ static void progress_draw(Progress *p, size_t done, size_t total, bool force) {
 
 static bool put_all(FILE *f, const char *s, size_t n) { return n == 0 || fwrite(s, 1, n, f) == n; }
 
+/* Where the chunks go, in order: the output, the journal, the rows by status. */
+typedef struct Writer {
+  Mass *m;
+  FILE *out, *journal;
+  size_t total, done; /* rows: all (for the progress bar), and written */
+  size_t *count;
+  Progress *p;
+} Writer;
+
+/* Writes chunk K, done, and empties its slot; false when writing fails (the workers are
+ * then stopped). */
+static bool write_chunk(Writer *wr, size_t k) {
+  Mass *m = wr->m;
+  bool ok = true;
+  Chunk *c = chunk_at(m, k);
+  if (c->messages.len) {
+    progress_clear(wr->p);
+    fwrite(c->messages.s, 1, c->messages.len, stderr);
+  }
+  if (!put_all(wr->out, c->out.s, c->out.len)) {
+    fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->out_path, strerror(errno));
+    ok = false;
+  } else if (wr->journal && !put_all(wr->journal, c->journal, c->njournal)) {
+    fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->journal_path, strerror(errno));
+    ok = false;
+  }
+  for (int i = 0; i < 4; i++) wr->count[i] += c->count[i];
+  wr->done += c->nrows;
+  csv_buf_free(&c->out);
+  csv_buf_free(&c->messages);
+  free(c->journal);
+  c->journal = NULL;
+  pthread_mutex_lock(&m->lock);
+  c->done = false; /* (when reading, the slot is free for chunk k + window) */
+  m->written++;
+  if (!ok) m->stop = true;
+  pthread_cond_broadcast(&m->changed);
+  pthread_mutex_unlock(&m->lock);
+  return ok;
+}
+
 /* Writes the chunks in order as the workers finish them; false when writing fails (the
  * workers are then stopped). Adds up the rows by status. */
-static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t count[4], Progress *p) {
-  bool ok = true;
-  size_t done = 0;
+static bool write_chunks(Writer *wr) {
+  Mass *m = wr->m;
   for (size_t k = 0;; k++) {
     /* (m->nchunks goes down when a reading worker finds the end of the rows.) */
     pthread_mutex_lock(&m->lock);
@@ -814,34 +865,29 @@ static bool write_chunks(Mass *m, FILE *out, FILE *journal, size_t total, size_t
     bool more = k < m->nchunks, last = k + 1 == m->nchunks;
     pthread_mutex_unlock(&m->lock);
     if (!more) break;
-    Chunk *c = chunk_at(m, k);
-    if (c->messages.len) {
-      progress_clear(p);
-      fwrite(c->messages.s, 1, c->messages.len, stderr);
+    if (!write_chunk(wr, k)) {
+      progress_clear(wr->p);
+      return false;
     }
-    if (!put_all(out, c->out.s, c->out.len)) {
-      fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->out_path, strerror(errno));
-      ok = false;
-    } else if (journal && !put_all(journal, c->journal, c->njournal)) {
-      fprintf(stderr, "bprun mass: cannot write %s: %s\n", m->journal_path, strerror(errno));
-      ok = false;
-    }
-    for (int i = 0; i < 4; i++) count[i] += c->count[i];
-    done += c->nrows;
-    csv_buf_free(&c->out);
-    csv_buf_free(&c->messages);
-    free(c->journal);
-    c->journal = NULL;
-    pthread_mutex_lock(&m->lock);
-    c->done = false; /* (when reading, the slot is free for chunk k + window) */
-    m->written++;
-    if (!ok) m->stop = true;
-    pthread_cond_broadcast(&m->changed);
-    pthread_mutex_unlock(&m->lock);
-    if (!ok) break;
-    progress_draw(p, done, total, last);
+    progress_draw(wr->p, wr->done, wr->total, last);
   }
-  progress_clear(p);
+  progress_clear(wr->p);
+  return true;
+}
+
+/* (Mass.reading, one job) The one worker in this thread, writing each chunk as soon as it
+ * is done: the same chunks, rows and output as read_chunks and write_chunks in two
+ * threads, without a thread woken and put to sleep for every chunk (some 800 context
+ * switches in a run of 200,000 rows) and without the chunk's lines crossing to another
+ * core. False when writing fails. (No progress bar: reading is chosen without one.) */
+static bool read_and_write(Worker *w, Writer *wr) {
+  Mass *m = w->m;
+  size_t k = 0, row = 1;
+  size_t pos = m->chunks[0].pos;
+  int line = m->chunks[0].line;
+  bool ok = true;
+  while (ok && pos < m->len && read_chunk(w, chunk_at(m, k), &pos, &line, &row)) ok = write_chunk(wr, k++);
+  m->nchunks = k;
   return ok;
 }
 
@@ -984,13 +1030,19 @@ static bool run_workers(Mass *m, Worker *workers, int njobs, FILE *out, FILE *jo
   pthread_mutex_init(&m->lock, NULL);
   pthread_cond_init(&m->changed, NULL);
   if (!m->reading && !m->cutting) m->window = (size_t)njobs * WINDOW_PER_JOB; /* (else the ring's size) */
-  int started = 0;
-  for (; started < njobs; started++)
-    if (pthread_create(&workers[started].thread, NULL, work, &workers[started]) != 0) break;
-  bool ok = started > 0 || njobs == 0;
-  if (!ok) fprintf(stderr, "bprun mass: cannot start a thread\n");
   Progress progress = {.shown = isatty(STDERR_FILENO), .start = start};
-  if (ok && !write_chunks(m, out, journal, total, count, &progress)) ok = false;
+  Writer wr = {.m = m, .out = out, .journal = journal, .total = total, .count = count, .p = &progress};
+  int started = 0;
+  bool ok;
+  if (m->reading && njobs == 1) {
+    ok = read_and_write(&workers[0], &wr);
+  } else {
+    for (; started < njobs; started++)
+      if (pthread_create(&workers[started].thread, NULL, work, &workers[started]) != 0) break;
+    ok = started > 0 || njobs == 0;
+    if (!ok) fprintf(stderr, "bprun mass: cannot start a thread\n");
+    if (ok && !write_chunks(&wr)) ok = false;
+  }
   for (int i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
   pthread_cond_destroy(&m->changed);
   pthread_mutex_destroy(&m->lock);

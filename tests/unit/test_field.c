@@ -396,6 +396,23 @@ static void test_start_at_again_in_place(void **state) {
   /* as long, but not UTF-8: refused, as by bp_start_at_process */
   again_vs_fresh(&w, share, nc, (const char *[]){"abc", "\xD0\xD0\xD0\xD0\xD0\xD0\xD0\xD0"}, 2, &again);
   assert_null(again);
+  /* of another length (made anew, straight into the field) and not UTF-8: refused too,
+   * short or long */
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Омск"}, 2, &again), 0);
+  again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Санкт-Петербург\xD0"}, 2, &again);
+  assert_null(again);
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Омск"}, 2, &again), 0);
+  again_vs_fresh(&w, share, nc, (const char *[]){"abcd", "\xC0\x80"}, 2, &again);
+  assert_null(again);
+  /* a shared text (name = city) given way to one of another length: the other field
+   * keeps it until it is given its own */
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xy", "Тула"}, 2, &again), 0);
+  assert_int_equal(again_vs_fresh(&w, share, cn, (const char *[]){"Новгород", "Омск"}, 2, &again), 2);
+  assert_int_equal(bp_doc_get(bp_instance_doc(again), "name", &v), BP_OK);
+  assert_string_equal(v.s, "Омск");
+  assert_int_equal(bp_doc_get(bp_instance_doc(again), "city", &v), BP_OK);
+  assert_string_equal(v.s, "Новгород");
+  bp_instance_free(again);
   close_world(&w);
 }
 

@@ -3151,6 +3151,40 @@ static void test_text_valid_utf8_definition(void **state) {
   }
 }
 
+/* rt_valid_utf8 checks text of one- and two-byte characters 16 bytes at a time (SSE2),
+ * the last 0 to 15 bytes in a block padded with NULs, and goes on a byte at a time from
+ * the character before a block it cannot pass. Cyrillic text with an ASCII byte or none
+ * in front (so the characters straddle the blocks' edges both ways), of every length to
+ * 80 bytes, each byte in turn replaced by a byte that breaks it or not (ASCII, a stray
+ * continuation, a lead with no continuation, C0/C1, the lead of a three- or four-byte
+ * character, FF): bp_text_valid must agree with the definition every time. */
+static void test_text_valid_utf8_blocks(void **state) {
+  (void)state;
+  static const unsigned char swaps[] = {'a', 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xD0, 0xDF, 0xE0, 0xE2, 0xED, 0xF0, 0xF4, 0xFF};
+  unsigned char b[81];
+  for (int shift = 0; shift < 2; shift++)
+    for (size_t len = 0; len <= 80; len++) {
+      for (size_t i = 0; i < len; i++) b[i] = (i + (size_t)shift) % 2 ? (unsigned char)(0xB0 + i % 16) : 0xD0;
+      if (shift && len) b[0] = 'x';
+      assert_int_equal(bp_text_valid((char *)b, len), utf8_by_definition(b, len));
+      for (size_t at = 0; at < len; at++) {
+        unsigned char keep = b[at];
+        for (size_t k = 0; k < sizeof swaps; k++) {
+          b[at] = swaps[k];
+          assert_int_equal(bp_text_valid((char *)b, len), utf8_by_definition(b, len));
+        }
+        b[at] = keep;
+      }
+    }
+  /* a valid three-byte character after every number of Cyrillic bytes: the byte-wise
+   * check takes over from the character before the block it is in */
+  for (size_t pre = 0; pre <= 40; pre += 2) {
+    for (size_t i = 0; i < pre; i++) b[i] = i % 2 ? 0xBC : 0xD0;
+    memcpy(b + pre, "\xE2\x82\xAC\xD0\x9C", 5);
+    for (size_t len = pre; len <= pre + 5; len++) assert_int_equal(bp_text_valid((char *)b, len), utf8_by_definition(b, len));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -3206,6 +3240,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
       cmocka_unit_test(test_text_valid_utf8_definition),
+      cmocka_unit_test(test_text_valid_utf8_blocks),
       cmocka_unit_test(test_ints_in_text),
       cmocka_unit_test(test_text_built_past_stack_room),
   };
