@@ -89,6 +89,14 @@ static void open_world_with(World *w, Started *started) {
 
 static void open_world(World *w) { open_world_with(w, NULL); }
 
+/* The heap counts allocations from here on and fails the Nth (0: none) until disarmed. */
+static void arm_heap(World *w, long n) {
+  w->heap.allocations = 0;
+  w->heap.fail_at = n;
+  w->heap.failed = false;
+  w->heap.armed = true;
+}
+
 static void close_world(World *w) {
   bp_bundle_free(w->b);
   bp_runtime_free(w->rt);
@@ -240,10 +248,7 @@ static void test_start_at_every_allocation_fails(void **state) {
   bool done = false;
   for (long n = 1; !done && n < 1000; n++) {
     long before = w.heap.outstanding;
-    w.heap.allocations = 0;
-    w.heap.fail_at = n;
-    w.heap.failed = false;
-    w.heap.armed = true;
+    arm_heap(&w, n);
     BpInstance *inst = NULL;
     BpError err = {0};
     BpStatus st = bp_start_at(w.b, "fix", index, vals, 3, step, 1, NULL, &inst, &err);
@@ -270,9 +275,7 @@ static void test_start_at_every_allocation_fails(void **state) {
 static long start_counted(World *w, size_t process, const uint16_t *index, const BpValue *vals, size_t n,
                           const BpArg *params, size_t np, BpInstance **again, BpInstance **fresh, BpStatus *st,
                           BpError *err) {
-  w->heap.allocations = 0;
-  w->heap.fail_at = 0;
-  w->heap.armed = true;
+  arm_heap(w, 0);
   if (again) *st = bp_start_at_again(w->b, process, index, vals, n, params, np, NULL, again, err);
   else *st = bp_start_at_process(w->b, process, index, vals, n, params, np, NULL, fresh, err);
   w->heap.armed = false;
@@ -436,10 +439,7 @@ static void test_start_at_again_every_allocation_fails(void **state) {
     BpInstance *inst = NULL;
     BpError err = {0};
     assert_int_equal(bp_start_at_again(w.b, 0, index, first, 4, NULL, 0, NULL, &inst, &err), BP_OK);
-    w.heap.allocations = 0;
-    w.heap.fail_at = n;
-    w.heap.failed = false;
-    w.heap.armed = true;
+    arm_heap(&w, n);
     BpStatus st = bp_start_at_again(w.b, 0, index, next, 4, NULL, 0, NULL, &inst, &err);
     w.heap.armed = false;
     if (!w.heap.failed) {

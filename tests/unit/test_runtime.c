@@ -1009,6 +1009,17 @@ static void test_restored_texts_in_document(void **state) {
 
 /* ---- the two-stage approval, driven through the API --------------------------------------- */
 
+/* The two-stage approval waiting for its expert "e", with one voter: bpbench's `state`
+ * measure, on the world's clock. */
+static BpInstance *start_waiting_for_e(World *w) {
+  BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                  arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+  BpInstance *inst = NULL;
+  BpError err;
+  assert_int_equal(bp_start(w->b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+  return inst;
+}
+
 static BpInstance *start_two_stage(World *w, BpStatus *st) {
   BpValue voters[] = {bp_user("bob"), bp_user("carol"), bp_user("dave")};
   BpArg args[] = {arg("expert", bp_user("alice")), arg("voters", bp_list(BP_T_USER, voters, 3)),
@@ -1149,11 +1160,8 @@ static void test_save_small(void **state) {
   (void)state;
   World w;
   world_open(&w, "samples/two_stage_approval.bp");
-  BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
-                  arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
-  BpInstance *inst;
+  BpInstance *inst = start_waiting_for_e(&w);
   BpError err;
-  assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
   uint8_t *bytes;
   size_t len;
   assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
@@ -1786,12 +1794,9 @@ static void test_save_time_units(void **state) {
     uint64_t written;
   } cases[] = {{59, 59 * 2 << 2 | 0}, {3660, 61 * 2 << 2 | 1}, {18000, 5 * 2 << 2 | 2}, {172800, 2 * 2 << 2 | 3}};
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
-                    arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
-    BpInstance *inst;
-    BpError err;
     w.clock = cases[c].clock; /* the instance's clock: the time of its last event, the start */
-    assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+    BpInstance *inst = start_waiting_for_e(&w);
+    BpError err;
     uint8_t *bytes, *again;
     size_t n, again_n;
     assert_int_equal(bp_instance_save(inst, &bytes, &n, &err), BP_OK);
@@ -1986,11 +1991,8 @@ static void test_restore_item_ids(void **state) {
   (void)state;
   World w;
   world_open(&w, "samples/two_stage_approval.bp");
-  BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
-                  arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
-  BpInstance *inst;
+  BpInstance *inst = start_waiting_for_e(&w);
   BpError err;
-  assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
   uint8_t *good;
   size_t len;
   assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
