@@ -162,8 +162,11 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
   rt_state_free(rt, &old->s);
   rt_vec_free(rt, &old->scratch, sizeof(BpValue));
   rt_vec_free(rt, &old->message_fields, sizeof(BpField));
-  /* Every field VOID, as rt_doc_blank makes it, but for those given, which start_at
-   * replaces (or fills in place: text_given) when it comes to them. */
+  /* Every field VOID, as rt_doc_blank makes it, but for the given texts of their own
+   * allocation, which start_at replaces (or fills in place: text_given) when it comes to
+   * them. Any other value may lie in the memory cleared below (a restored instance's
+   * texts, lists and records are immortal in its allocation: rt_save.c's ROOM_BYTES), so
+   * it goes now, not after the clearing, when it would be read there. */
   enum { MARKS = 256 };
   bool given[MARKS];
   bool marked = doc->nfields <= MARKS;
@@ -172,11 +175,14 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
     for (size_t i = 0; i < nfields; i++)
       if (index[i] < doc->nfields) given[index[i]] = true;
   }
-  for (uint16_t f = 0; f < doc->nfields; f++)
-    if (!marked || !given[f]) {
+  for (uint16_t f = 0; f < doc->nfields; f++) {
+    Value v = doc->fields[f];
+    bool counted_text = (v.type == BPT_T_STRING || v.type == BPT_T_USER) && v.u.s && v.u.s->ref != RT_IMMORTAL;
+    if (!marked || !given[f] || !counted_text) {
       rt_unref(rt, doc->fields[f]);
       doc->fields[f] = (Value){0};
     }
+  }
   memset(old, 0, old->size);
   doc->room = old; /* the instance's reference to the document is start_at's now */
   return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, doc, inout, err);

@@ -498,6 +498,51 @@ static void test_start_at_again_shared_doc(void **state) {
   close_world(&w);
 }
 
+/* An instance restored without a document of the host's (its texts and lists in its
+ * document's allocation, immortal), then bp_start_at_again of the same process with the
+ * fields that hold them given: the old allocation is cleared for the new start, so those
+ * values must not be kept (let go, or written over) from there. */
+static void test_start_at_again_restored(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  uint16_t index[4];
+  assert_true(bp_field_index(w.b, "fix", "city", &index[0]));
+  assert_true(bp_field_index(w.b, "fix", "name", &index[1]));
+  assert_true(bp_field_index(w.b, "fix", "owner", &index[2]));
+  assert_true(bp_field_index(w.b, "fix", "tags", &index[3]));
+  BpValue first[] = {bp_string("wait"), bp_string("abc"), bp_user("ann"), bp_list(BP_T_USER, (BpValue[]){bp_user("a")}, 1)};
+  BpValue next[] = {bp_string("Омск"), bp_string("xyz"), bp_user("bob"), bp_list(BP_T_USER, (BpValue[]){bp_user("b")}, 1)};
+  BpInstance *inst = NULL;
+  BpError err = {0};
+  assert_int_equal(bp_start_at_process(w.b, 0, index, first, 4, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  uint8_t *saved;
+  size_t n;
+  assert_int_equal(bp_instance_save(inst, &saved, &n, &err), BP_OK);
+  bp_instance_free(inst);
+  inst = NULL;
+  assert_int_equal(bp_instance_restore(w.b, NULL, saved, n, &inst, &err), BP_OK);
+  bp_free(w.rt, saved, n);
+  /* Where the restored city's text is: in the instance's memory, which the next start
+   * clears (and does not take: a restored instance is of another size than a started
+   * one), and the document keeps. Its count (the 4 bytes before its length, before its
+   * bytes) must stay as the clearing left it: nothing may count the text down there. */
+  BpDoc *doc = bp_instance_doc(inst);
+  BpValue v;
+  assert_int_equal(bp_doc_get_at(doc, index[0], &v), BP_OK);
+  const unsigned char *count = (const unsigned char *)v.s - 8;
+  assert_int_equal(bp_start_at_again(w.b, 0, index, next, 4, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_ptr_equal(bp_instance_doc(inst), doc);
+  for (int k = 0; k < 4; k++) assert_int_equal(count[k], 0);
+  assert_int_equal(bp_doc_get_at(bp_instance_doc(inst), index[1], &v), BP_OK);
+  assert_string_equal(v.s, "xyz");
+  assert_int_equal(bp_doc_get_at(bp_instance_doc(inst), index[2], &v), BP_OK);
+  assert_string_equal(v.s, "bob");
+  bp_instance_free(inst);
+  close_world(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_field_index),
@@ -508,6 +553,7 @@ int main(void) {
       cmocka_unit_test(test_start_at_again_shared_doc),
       cmocka_unit_test(test_start_at_again_in_place),
       cmocka_unit_test(test_start_at_again_every_allocation_fails),
+      cmocka_unit_test(test_start_at_again_restored),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
