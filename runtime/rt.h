@@ -466,15 +466,16 @@ struct BpDoc {
   size_t texts_size;
   /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document,
    * none in others): texts that the instances on the document make (make_text: a step's
-   * title, most often) are placed there, immortal, while they fit, for the same reason
-   * the host's texts are (RtRoom). A place is taken once and never given back, even by an
+   * title, most often) and the steps' result records whose members are all uncounted
+   * (step_result) are placed there, immortal, while they fit, for the same reason the
+   * host's texts are (RtRoom). A place is taken once and never given back, even by an
    * event that is dropped: a text placed there may still be read until the document goes
    * (a nested event's, an effect's being delivered), and nothing tells when it is not. */
   RtRoom made;
 };
-/* The bytes of bp_start's document for texts its instances make (BpDoc.made): the
- * two-stage approval's two step titles. */
-enum { RT_DOC_MADE_ROOM = 128 };
+/* The bytes of bp_start's document for what its instances make (BpDoc.made): the
+ * two-stage approval's two step titles and two result records (152 bytes each). */
+enum { RT_DOC_MADE_ROOM = 384 };
 
 /* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field
  * whose flag is set in changed[] (one per field), or BPT_TRIG_CREATE ones (changed NULL),
