@@ -345,7 +345,8 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err);
  * declared, a user where users are, are converted); a parameter without a default that
  * is not given refuses the start, naming it. UD is the host's pointer for the instance
  * (bp_instance_ud), set before its first callbacks. The instance runs until it first
- * waits. A new document made here holds the instance in its own allocation: after
+ * waits. A new document made here holds the instance in its own allocation, and the
+ * first texts and step results the instances on it make (384 bytes of them): after
  * bp_instance_free that memory goes when the document does (with the last instance on
  * it, such as a process the instance started). */
 BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *args, size_t n,

@@ -329,10 +329,12 @@ typedef struct RtRoom {
 } RtRoom;
 /* The bytes IN takes in a room (0: it does not go there: not a text, or too large). */
 size_t rt_room_need(const BpValue *in);
-/* rt_from_public, with the value placed in *room when it fits there. Without a room the
+/* rt_from_public, with the value placed in *room when it fits there; NEED is
+ * rt_room_need(in), which the caller has worked out already (bp_start sums the needs to
+ * size the room: it keeps each rather than working it out twice). Without a room the
  * callers call rt_from_public itself: bp_start_at's texts and a document of the host's
  * (`bprun mass`, a row each) do not pay for this function's entry. */
-RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e);
+RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out, RtErr *e);
 /* A host's value for document field f, converted as bp_start stores it: its own
  * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
 BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);
@@ -340,9 +342,10 @@ BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value
 bool rt_process_by_name(const BpBundle *b, const char *name, uint16_t *out);
 /* A host's start argument A, if it names a parameter of P: its value checked into
  * params[k] (replacing one given before; a failure in *st, with bp_start's message)
- * and true; false when it names none (rt_api.c; also bp_start_at's). */
-bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, Value *params, BpStatus *st,
-                    BpError *err);
+ * and true; false when it names none (rt_api.c; also bp_start_at's). With a room, NEED
+ * is rt_room_need(&a->value) (rt_from_public_in). */
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, size_t need, Value *params,
+                    BpStatus *st, BpError *err);
 /* A public value owned by the caller (freed by bp_value_free). */
 bool rt_to_owned(BpRuntime *rt, Value v, BpValue *out);
 
@@ -461,7 +464,18 @@ struct BpDoc {
   /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
    * bytes after the room; they go with the allocation. */
   size_t texts_size;
+  /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document,
+   * none in others): texts that the instances on the document make (make_text: a step's
+   * title, most often) and the steps' result records whose members are all uncounted
+   * (step_result) are placed there, immortal, while they fit, for the same reason the
+   * host's texts are (RtRoom). A place is taken once and never given back, even by an
+   * event that is dropped: a text placed there may still be read until the document goes
+   * (a nested event's, an effect's being delivered), and nothing tells when it is not. */
+  RtRoom made;
 };
+/* The bytes of bp_start's document for what its instances make (BpDoc.made): the
+ * two-stage approval's two step titles and two result records (152 bytes each). */
+enum { RT_DOC_MADE_ROOM = 384 };
 
 /* Starts the processes that watch the document: BPT_TRIG_CHANGE ones watching a field
  * whose flag is set in changed[] (one per field), or BPT_TRIG_CREATE ones (changed NULL),

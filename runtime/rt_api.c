@@ -643,17 +643,17 @@ static void doc_free(BpDoc *doc) {
  * error bp_start gives. A text for a text field (a user for a user field), the common
  * case, is rt_from_public's value itself, without the reference rt_convert would take
  * and drop. */
-static inline BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoom *room, Value *out,
-                                   BpError *err) {
+static inline BpStatus field_value(BpBundle *b, const BptField *f, const BpValue *in, RtRoom *room, size_t need,
+                                   Value *out, BpError *err) {
   RtErr e; /* (not zeroed whole: 224 bytes, per field of every start) */
   e.code = RT_OK;
   e.msg[0] = '\0';
   RtCode c;
   if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
-    c = room ? rt_from_public_in(b->rt, room, in, out, &e) : rt_from_public(b->rt, in, out, &e);
+    c = room ? rt_from_public_in(b->rt, room, in, need, out, &e) : rt_from_public(b->rt, in, out, &e);
   } else {
     Value raw;
-    c = room ? rt_from_public_in(b->rt, room, in, &raw, &e) : rt_from_public(b->rt, in, &raw, &e);
+    c = room ? rt_from_public_in(b->rt, room, in, need, &raw, &e) : rt_from_public(b->rt, in, &raw, &e);
     if (c == RT_OK) {
       c = rt_convert(b->rt, raw, f->type, out, &e);
       rt_unref(b->rt, raw);
@@ -665,7 +665,7 @@ static inline BpStatus field_value(BpBundle *b, const BptField *f, const BpValue
 }
 
 BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err) {
-  return field_value(b, f, in, NULL, out, err);
+  return field_value(b, f, in, NULL, 0, out, err);
 }
 
 static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t texts, BpDoc **out, BpError *err) {
@@ -698,16 +698,17 @@ enum { STORE_FEW = 16 }; /* doc_store and bp_start: this many values or fewer go
 enum { START_TEXTS_MAX = 512 };
 
 /* Stores fields[0..n) in doc; known, when given, has each one's field index already
- * (bp_start looked them up), and room, when given, takes the texts that fit (RtRoom). */
-static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room, size_t n,
-                             bool *changed, BpError *err);
+ * (bp_start looked them up), and room, when given, takes the texts that fit (RtRoom);
+ * needs, when given, has each one's rt_room_need (bp_start worked them out). */
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room,
+                             const uint16_t *needs, size_t n, bool *changed, BpError *err);
 
 static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
-  return doc_store_at(doc, fields, NULL, NULL, n, changed, err);
+  return doc_store_at(doc, fields, NULL, NULL, NULL, n, changed, err);
 }
 
-static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room, size_t n,
-                             bool *changed, BpError *err) {
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room,
+                             const uint16_t *needs, size_t n, bool *changed, BpError *err) {
   BpBundle *b = doc->b;
   if (n == 0) return BP_OK;
   /* A few fields (the usual call) are gathered on the stack. */
@@ -728,7 +729,9 @@ static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *kn
                           dt);
       break;
     }
-    st = field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], &fields[done].value, room, &vals[done], err);
+    const BpValue *in = &fields[done].value;
+    size_t need = needs ? needs[done] : room ? rt_room_need(in) : 0;
+    st = field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], in, room, need, &vals[done], err);
     if (st != BP_OK) break;
   }
   if (st == BP_OK) {
@@ -852,8 +855,8 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
 
 /* ---- instances ----------------------------------------------------------------------------------- */
 
-bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, Value *params, BpStatus *st,
-                    BpError *err) {
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, size_t need, Value *params,
+                    BpStatus *st, BpError *err) {
   const char *name = a->name;
   uint16_t k = 0;
   while (k < p->nparams && (!name || !rt_name_equal(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
@@ -863,7 +866,7 @@ bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *ro
   rt_unref(b->rt, params[k]);
   params[k] = (Value){0};
   const BpValue *in = &a->value;
-  RtCode c = room ? rt_from_public_in(b->rt, room, in, &params[k], &e) : rt_from_public(b->rt, in, &params[k], &e);
+  RtCode c = room ? rt_from_public_in(b->rt, room, in, need, &params[k], &e) : rt_from_public(b->rt, in, &params[k], &e);
   if (c != RT_OK) *st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
   return true;
 }
@@ -883,23 +886,29 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
    * the host's short texts that the parameters and fields below take (RtRoom). */
   BpDoc *own = NULL;
   RtRoom room = {0}, *texts = NULL;
+  /* Each argument's rt_room_need, kept for placing it below when the arguments are few. */
+  uint16_t needs[STORE_FEW];
+  bool few_fields = n <= STORE_FEW;
   if (!doc) {
     size_t need = 0;
     for (size_t i = 0; i < n; i++) {
       size_t k = rt_room_need(&args[i].value);
+      if (few_fields) needs[i] = (uint16_t)k;
       if (k <= START_TEXTS_MAX - need) need += k;
     }
     size_t inst = rt_instance_size(p), lead = need ? ((inst + 7u) & ~(size_t)7u) - inst : 0;
-    BpStatus st = doc_make(b, p->doctype, inst, lead + need, &own, err);
+    BpStatus st = doc_make(b, p->doctype, inst, lead + need + RT_DOC_MADE_ROOM, &own, err);
     if (st != BP_OK) return st;
     room = (RtRoom){(char *)own->room + inst + lead, need};
     texts = &room;
+    own->made = (RtRoom){room.at + need, RT_DOC_MADE_ROOM};
   }
   /* Parameters by index; the rest must be document fields. */
   Value params_few[STORE_FEW];
   BpArg fields_few[STORE_FEW];
   uint16_t known[STORE_FEW]; /* the field index of each of fields[], when they are few */
-  bool few_params = p->nparams <= STORE_FEW, few_fields = n <= STORE_FEW;
+  uint16_t field_needs[STORE_FEW]; /* and its rt_room_need, with a room */
+  bool few_params = p->nparams <= STORE_FEW;
   if (few_params) memset(params_few, 0, p->nparams * sizeof *params_few);
   Value *params = few_params ? params_few : rt_alloc(rt, rt_values_bytes(p->nparams));
   BpArg *fields = few_fields ? fields_few : rt_alloc(rt, (n ? n : 1) * sizeof *fields);
@@ -907,17 +916,19 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   size_t nfields = 0;
   for (size_t i = 0; st == BP_OK && i < n; i++) {
     const char *name = args[i].name;
-    if (rt_start_param(b, p, &args[i], texts, params, &st, err)) continue;
+    size_t need = !texts ? 0 : few_fields ? needs[i] : rt_room_need(&args[i].value);
+    if (rt_start_param(b, p, &args[i], texts, need, params, &st, err)) continue;
     uint16_t f;
     if (!doc && rt_doc_lookup(b, p->doctype, name, &f)) {
-      if (few_fields) known[nfields] = f;
+      if (few_fields) known[nfields] = f, field_needs[nfields] = (uint16_t)need;
       fields[nfields++] = args[i];
       continue;
     }
     st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`%s", name ? name : "(null)", process,
                         doc || p->doctype == BPT_NONE16 ? "" : " nor a field of its document");
   }
-  if (st == BP_OK && own) st = doc_store_at(own, fields, few_fields ? known : NULL, texts, nfields, NULL, err);
+  if (st == BP_OK && own) st = doc_store_at(own, fields, few_fields ? known : NULL, texts, few_fields ? field_needs : NULL, nfields,
+                                        NULL, err);
   if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
   if (params) {
     rt_unref_all(rt, params, p->nparams);

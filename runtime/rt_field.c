@@ -77,7 +77,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
   BpStatus st = doc && pv ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   /* The parameters by name, as bp_start takes them (the last of a name given twice). */
   for (size_t i = 0; st == BP_OK && i < nparams; i++)
-    if (!rt_start_param(b, p, &params[i], NULL, pv, &st, err))
+    if (!rt_start_param(b, p, &params[i], NULL, 0, pv, &st, err))
       st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`", params[i].name ? params[i].name : "(null)",
                           process);
   /* The fields: those given, in order (the last of an index given twice), then every

@@ -606,17 +606,56 @@ static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
 
 static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m);
 
+/* The record of N members M in its instance's document (BpDoc.made), immortal, when it
+ * fits there and no member is counted (an immortal record never counts its members
+ * down); false otherwise. */
+static bool result_in_doc(Tx *tx, uint8_t type, const Value *m, uint32_t n, Value *out) {
+  RtRoom *made = &tx->inst->doc->made;
+  size_t need = sizeof(RtRec) + n * sizeof(Value);
+  if (need > made->left) return false;
+  for (uint32_t i = 0; i < n; i++)
+    if (rt_is_obj(m[i].type) && m[i].u.s && *rt_obj_count(m[i]) != RT_IMMORTAL) return false;
+  RtRec *r = (RtRec *)made->at;
+  made->at += need, made->left -= need; /* (need is a multiple of 8: Value is 16 bytes) */
+  r->ref = RT_IMMORTAL;
+  r->n = n;
+  memcpy(r->m, m, n * sizeof(Value));
+  *out = (Value){.type = type, .u.r = r};
+  return true;
+}
+
+enum { RESULT_FEW = 16 }; /* result records have 9 members at most (bpt.h) */
+
 /* The step's result record (bpt.h gives the member order). */
 static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *out) {
   const BptStep *d = &tx->p->steps[st->t];
   static const uint8_t types[] = {BPT_T_TASK_RESULT, BPT_T_APPROVE_RESULT, BPT_T_REVIEW_RESULT,
                                   BPT_T_REQUEST_RESULT};
   uint8_t type = types[d->kind];
-  if (!rt_rec_new(tx->rt, type, rt_record_size(type), out)) return nomem(tx);
-  if (fill_result(tx, st, timed_out, outcome, out->u.r->m)) return true;
-  rt_unref(tx->rt, *out); /* members not made yet are VOID */
-  *out = (Value){0};
-  return false;
+  uint32_t n = rt_record_size(type);
+  /* bp_start's document may hold it: made on the stack first, then placed. (One call of
+   * fill_result, so that gcc keeps it inline.) */
+  bool here = n <= RESULT_FEW && tx->inst->doc->made.left >= sizeof(RtRec) + n * sizeof(Value);
+  Value few[RESULT_FEW], *m = few;
+  if (here) memset(few, 0, n * sizeof(Value));
+  else if (rt_rec_new(tx->rt, type, n, out)) m = out->u.r->m;
+  else return nomem(tx);
+  if (!fill_result(tx, st, timed_out, outcome, m)) { /* members not made yet are VOID */
+    if (here) {
+      rt_unref_all(tx->rt, few, n);
+    } else {
+      rt_unref(tx->rt, *out);
+      *out = (Value){0};
+    }
+    return false;
+  }
+  if (!here || result_in_doc(tx, type, few, n, out)) return true;
+  if (!rt_rec_new(tx->rt, type, n, out)) {
+    rt_unref_all(tx->rt, few, n);
+    return nomem(tx);
+  }
+  memcpy(out->u.r->m, few, n * sizeof(Value));
+  return true;
 }
 
 static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m) {

@@ -1474,6 +1474,8 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
  * longer texts and lists are allocated as before (a room is for a few small objects). */
 enum { ROOM_TEXT_MAX = 64, ROOM_ITEMS_MAX = RT_USERS_FEW };
 _Static_assert(ROOM_ITEMS_MAX <= BP_MAX_USERS, "a list in a room is never too long");
+_Static_assert(sizeof(RtList) + ROOM_ITEMS_MAX * (sizeof(Value) + sizeof(RtStr) + ROOM_TEXT_MAX + 16u) <= 0xFFFF,
+               "rt_room_need fits 16 bits (bp_start keeps it so)");
 
 static size_t room_bytes(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
@@ -1550,9 +1552,8 @@ static RtCode list_in_room(BpRuntime *rt, RtRoom *room, const BpValue *in, Value
   return RT_OK;
 }
 
-RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e) {
-  size_t need = room ? rt_room_need(in) : 0;
-  if (!need || need > room->left) return rt_from_public(rt, in, out, e);
+RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out, RtErr *e) {
+  if (!room || !need || need > room->left) return rt_from_public(rt, in, out, e);
   *out = (Value){0};
   if (rt_is_list(in->type)) return list_in_room(rt, room, in, out, e);
   const char *s = in->s ? in->s : "";

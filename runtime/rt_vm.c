@@ -459,8 +459,25 @@ static bool note_in_tx(Tx *tx, RtBuf *b, Value *out) {
   return true;
 }
 
+/* The text in b (made whole) placed in its instance's document (BpDoc.made), immortal;
+ * false when it does not fit there (b is left as it is). */
+static bool text_in_doc(Tx *tx, RtBuf *b, Value *out) {
+  RtRoom *m = &tx->inst->doc->made;
+  size_t need = (sizeof(RtStr) + b->len + 1 + 7u) & ~(size_t)7u;
+  if (b->nomem || b->toolong || need > m->left) return false;
+  RtStr *p = (RtStr *)m->at;
+  m->at += need, m->left -= need;
+  p->ref = RT_IMMORTAL;
+  p->len = (uint32_t)b->len;
+  memcpy(p->s, b->s, b->len + 1);
+  rt_buf_free(tx->rt, b);
+  *out = (Value){.type = BPT_T_STRING, .u.s = p};
+  return true;
+}
+
 /* TEXT n. NOTE: the text goes to the NOTIFY that follows, which only hands it to the host
- * at the commit (an effect): it may live in the transaction (note_in_tx). */
+ * at the commit (an effect): it may live in the transaction (note_in_tx). Any other may
+ * live in the document while it has room (text_in_doc). */
 static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
   char room[RT_BUF_ROOM];
   RtBuf b = rt_buf_on(room, sizeof room);
@@ -483,6 +500,7 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, V
     }
   }
   if (note && note_in_tx(tx, &b, out)) return true;
+  if (!note && text_in_doc(tx, &b, out)) return true;
   RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
   return check(tx, code, &e, pc);
 }
