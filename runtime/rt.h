@@ -577,8 +577,6 @@ enum { RT_INDEX_MIN = 16 };
 /* (Re)makes st's index of people by user; out of memory leaves it without one. */
 void rt_people_index(BpRuntime *rt, RtStep *st);
 void rt_people_index_free(BpRuntime *rt, RtStep *st);
-/* st's counts of acts (approved, rejected, done) from its people: for a restored step. */
-void rt_step_recount(RtStep *st);
 
 enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };
 typedef struct RtTimer {

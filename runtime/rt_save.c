@@ -647,7 +647,7 @@ static bool people_consistent(Io *io, RtStep *st) {
     rejected += who->act == P_REJECTED;
   }
   if (acted != st->acted) return bad(io, "a step counts %u acts where its people made %u", st->acted, acted);
-  /* The counts of acts are not saved: counted here, in the same pass (rt_step_recount's). */
+  /* The counts of acts are not saved: counted here, in the pass that checks the people. */
   st->approved = approved, st->rejected = rejected, st->done = acted - approved - rejected;
   size_t bytes = (n ? n : 1) * sizeof(uint32_t);
   uint32_t small[SMALL];

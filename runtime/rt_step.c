@@ -66,16 +66,6 @@ static int64_t open_person(const RtStep *st, const char *user) {
   return best;
 }
 
-void rt_step_recount(RtStep *st) {
-  st->approved = st->rejected = st->done = 0;
-  for (uint32_t k = 0; k < st->people.n; k++) {
-    uint8_t act = RT_AT(st->people, RtPerson, k)->act;
-    st->approved += act == P_APPROVED;
-    st->rejected += act == P_REJECTED;
-    st->done += act == P_DONE;
-  }
-}
-
 /* The index of a step whose people were just copied: a copy of the borrowed one (the
  * people keep their places), or none. */
 static void index_copy(BpRuntime *rt, RtStep *st) {
