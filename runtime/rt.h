@@ -196,6 +196,8 @@ static inline void rt_ref(Value v) {
 /* Counting down an object that others still hold (or an immortal one) is written inline:
  * most of what an event lets go is held elsewhere too; the last reference calls
  * rt_unref_obj, which frees the object. */
+/* Whether v holds nothing counted: a scalar, a NULL object or an immortal one. */
+static inline bool rt_uncounted(Value v) { return !rt_is_obj(v.type) || !v.u.s || *rt_obj_count(v) == RT_IMMORTAL; }
 static inline void rt_unref(BpRuntime *rt, Value v) {
   if (!rt_is_obj(v.type)) return;
   if (v.u.s) {
@@ -243,6 +245,11 @@ static inline bool rt_short_ascii(const char *p, size_t len) {
     a = (uint8_t)p[0], b = (uint64_t)(uint8_t)p[len / 2] << 8 | (uint8_t)p[len - 1];
   }
   return ((a | b) & 0x8080808080808080u) == 0;
+}
+/* Whether the len bytes at s are valid UTF-8: a short text in ASCII by rt_short_ascii's
+ * loads, anything else by rt_valid_utf8. */
+static inline bool rt_text_valid(const char *s, size_t len) {
+  return (len <= 16 && rt_short_ascii(s, len)) || rt_valid_utf8(s, len);
 }
 /* Makes the object of v immortal (a bundle's constant), with everything in it. */
 void rt_make_immortal(Value v);
@@ -327,6 +334,37 @@ typedef struct RtRoom {
   char *at;
   size_t left;
 } RtRoom;
+/* N bytes as a room takes them: rounded up to 8, the alignment of what it holds. */
+static inline size_t rt_room_bytes(size_t n) { return (n + 7u) & ~(size_t)7u; }
+/* rt_room_bytes(n) bytes taken from the room, or NULL when they do not fit. */
+static inline void *rt_room_take(RtRoom *room, size_t n) {
+  n = rt_room_bytes(n);
+  if (n > room->left) return NULL;
+  void *p = room->at;
+  room->at += n, room->left -= n;
+  return p;
+}
+/* Text s (len bytes, already checked) placed in the room as an immortal object of type
+ * TYPE into *out; false when it does not fit (the room and *out untouched). A name of 8
+ * to 16 bytes, the usual text, is copied by two stores that may overlap, without a call. */
+static inline bool rt_room_text(RtRoom *room, const char *s, size_t len, uint8_t type, Value *out) {
+  RtStr *p = rt_room_take(room, sizeof *p + len + 1);
+  if (!p) return false;
+  p->ref = RT_IMMORTAL;
+  p->len = (uint32_t)len;
+  if (len >= 8 && len <= 16) {
+    uint64_t a, b;
+    memcpy(&a, s, 8), memcpy(&b, s + len - 8, 8);
+    memcpy(p->s, &a, 8), memcpy(p->s + len - 8, &b, 8);
+  } else if (len < 8) {
+    for (size_t i = 0; i < len; i++) p->s[i] = s[i];
+  } else {
+    memcpy(p->s, s, len);
+  }
+  p->s[len] = '\0';
+  *out = (Value){.type = type, .u.s = p};
+  return true;
+}
 /* The bytes IN takes in a room (0: it does not go there: not a text, or too large). */
 size_t rt_room_need(const BpValue *in);
 /* rt_from_public, with the value placed in *room when it fits there; NEED is

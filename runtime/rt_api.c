@@ -896,7 +896,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
       if (few_fields) needs[i] = (uint16_t)k;
       if (k <= START_TEXTS_MAX - need) need += k;
     }
-    size_t inst = rt_instance_size(p), lead = need ? ((inst + 7u) & ~(size_t)7u) - inst : 0;
+    size_t inst = rt_instance_size(p), lead = need ? rt_room_bytes(inst) - inst : 0;
     BpStatus st = doc_make(b, p->doctype, inst, lead + need + RT_DOC_MADE_ROOM, &own, err);
     if (st != BP_OK) return st;
     room = (RtRoom){(char *)own->room + inst + lead, need};

@@ -44,7 +44,7 @@ enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
 static bool text_given(BpRuntime *rt, Value *slot, const BpValue *in, const BptField *f, BpStatus *st, BpError *err) {
   if (in->type != f->type || (f->type != BPT_T_STRING && f->type != BPT_T_USER) || !in->s || in->len > BP_MAX_STRING)
     return false;
-  if (!(in->len <= 16 && rt_short_ascii(in->s, in->len)) && !rt_valid_utf8(in->s, in->len)) return false;
+  if (!rt_text_valid(in->s, in->len)) return false;
   if (slot->type == f->type && slot->u.s->ref == 1 && slot->u.s->len == in->len) {
     memcpy(slot->u.s->s, in->s, in->len);
     return true;
@@ -177,7 +177,7 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
   }
   for (uint16_t f = 0; f < doc->nfields; f++) {
     Value v = doc->fields[f];
-    bool counted_text = (v.type == BPT_T_STRING || v.type == BPT_T_USER) && v.u.s && v.u.s->ref != RT_IMMORTAL;
+    bool counted_text = (v.type == BPT_T_STRING || v.type == BPT_T_USER) && !rt_uncounted(v);
     if (!marked || !given[f] || !counted_text) {
       rt_unref(rt, doc->fields[f]);
       doc->fields[f] = (Value){0};

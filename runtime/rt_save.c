@@ -822,47 +822,19 @@ static bool const_index(const BpBundle *b, const RtStr *s, uint32_t *k) {
  * allocation, not one per text and list, and freeing the instance visits none of them. */
 enum { ROOM_BYTES = 1024, ROOM_TEXT_MAX = 256, ROOM_ITEMS = 16 };
 
-static inline size_t room_bytes(size_t n) { return (n + 7u) & ~(size_t)7u; }
-
-/* N bytes of the room (8-byte aligned), or NULL when they do not fit (or there is none). */
-static inline void *room_take(Io *io, size_t n) {
-  n = room_bytes(n);
-  if (n > io->room.left) return NULL;
-  void *p = io->room.at;
-  io->room.at += n, io->room.left -= n;
-  return p;
-}
-
 /* A new text read: in the room when it fits, else allocated (false: out of memory). */
 SHORT_PATH bool new_text(Io *io, const char *s, size_t len, uint8_t type, Value *out) {
-  RtStr *p = len <= ROOM_TEXT_MAX ? room_take(io, sizeof *p + len + 1) : NULL;
-  if (!p) return rt_str_new(io->rt, s, len, type, out);
-  p->ref = RT_IMMORTAL;
-  p->len = (uint32_t)len;
-  if (len >= 8 && len <= 16) { /* the usual name: two stores that may overlap, no call */
-    uint64_t a, b;
-    memcpy(&a, s, 8), memcpy(&b, s + len - 8, 8);
-    memcpy(p->s, &a, 8), memcpy(p->s + len - 8, &b, 8);
-  } else if (len < 8) {
-    for (size_t i = 0; i < len; i++) p->s[i] = s[i];
-  } else {
-    memcpy(p->s, s, len);
-  }
-  p->s[len] = '\0';
-  *out = (Value){.type = type, .u.s = p};
-  return true;
+  if (len <= ROOM_TEXT_MAX && rt_room_text(&io->room, s, len, type, out)) return true;
+  return rt_str_new(io->rt, s, len, type, out);
 }
-
-/* Whether v holds nothing counted: a scalar, or an immortal object. */
-static inline bool uncounted(Value v) { return !rt_is_obj(v.type) || !v.u.s || *rt_obj_count(v) == RT_IMMORTAL; }
 
 /* A list or record of type `type` of the n values read into ITEMS (their references
  * taken over): in the room when they are all uncounted and it fits, else allocated
  * (false: out of memory, the items still the caller's). */
 static bool new_items(Io *io, uint8_t type, const Value *items, uint32_t n, Value *out) {
   bool all = true;
-  for (uint32_t i = 0; i < n && all; i++) all = uncounted(items[i]);
-  void *p = all ? room_take(io, sizeof(RtList) + (size_t)n * sizeof(Value)) : NULL;
+  for (uint32_t i = 0; i < n && all; i++) all = rt_uncounted(items[i]);
+  void *p = all ? rt_room_take(&io->room, sizeof(RtList) + (size_t)n * sizeof(Value)) : NULL;
   Value *to;
   if (rt_is_record(type)) {
     RtRec *r = p;
@@ -883,7 +855,7 @@ _Static_assert(sizeof(RtList) == sizeof(RtRec), "a record takes the room a list 
 /* A new list of n scalars of type `type` (a step's reminders), zeroed, for the caller to
  * read into: in the room when it fits, else allocated. */
 static bool new_scalars(Io *io, uint8_t type, uint32_t n, Value *out) {
-  RtList *l = room_take(io, sizeof *l + (size_t)n * sizeof(Value));
+  RtList *l = rt_room_take(&io->room, sizeof *l + (size_t)n * sizeof(Value));
   if (!l) return rt_list_new(io->rt, type, n, out);
   l->ref = RT_IMMORTAL;
   l->n = n;
@@ -1059,8 +1031,7 @@ static void put_string(Io *io, RtStr *s, bool title) {
 static inline bool text_here(Io *io, uint64_t len) {
   if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
-  if (!(len <= 16 && rt_short_ascii((const char *)io->at, (size_t)len)) && !rt_valid_utf8((const char *)io->at, (size_t)len))
-    return bad(io, "text that is not UTF-8");
+  if (!rt_text_valid((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
   return true;
 }
 

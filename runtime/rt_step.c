@@ -600,13 +600,10 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
  * fits there and no member is counted (an immortal record never counts its members
  * down); false otherwise. */
 static bool result_in_doc(Tx *tx, uint8_t type, const Value *m, uint32_t n, Value *out) {
-  RtRoom *made = &tx->inst->doc->made;
-  size_t need = sizeof(RtRec) + n * sizeof(Value);
-  if (need > made->left) return false;
   for (uint32_t i = 0; i < n; i++)
-    if (rt_is_obj(m[i].type) && m[i].u.s && *rt_obj_count(m[i]) != RT_IMMORTAL) return false;
-  RtRec *r = (RtRec *)made->at;
-  made->at += need, made->left -= need; /* (need is a multiple of 8: Value is 16 bytes) */
+    if (!rt_uncounted(m[i])) return false;
+  RtRec *r = rt_room_take(&tx->inst->doc->made, sizeof(RtRec) + n * sizeof(Value));
+  if (!r) return false;
   r->ref = RT_IMMORTAL;
   r->n = n;
   memcpy(r->m, m, n * sizeof(Value));

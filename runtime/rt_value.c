@@ -1386,8 +1386,7 @@ bool bp_text_valid(const char *s, size_t len) { return s && rt_valid_utf8(s, len
 
 /* A host's text or user checked: UTF-8, then its size. */
 static inline RtCode text_check(const char *s, size_t len, RtErr *e) {
-  if (!(len <= 16 && rt_short_ascii(s, len)) && !rt_valid_utf8(s, len))
-    return rt_error(e, "text that is not valid UTF-8");
+  if (!rt_text_valid(s, len)) return rt_error(e, "text that is not valid UTF-8");
   if (len > BP_MAX_STRING) return rt_too_long(e);
   return RT_OK;
 }
@@ -1477,17 +1476,15 @@ _Static_assert(ROOM_ITEMS_MAX <= BP_MAX_USERS, "a list in a room is never too lo
 _Static_assert(sizeof(RtList) + ROOM_ITEMS_MAX * (sizeof(Value) + sizeof(RtStr) + ROOM_TEXT_MAX + 16u) <= 0xFFFF,
                "rt_room_need fits 16 bits (bp_start keeps it so)");
 
-static size_t room_bytes(size_t n) { return (n + 7u) & ~(size_t)7u; }
-
 static size_t room_text_need(const BpValue *in) {
   size_t len = in->s ? in->len : 0;
-  return len <= ROOM_TEXT_MAX ? room_bytes(sizeof(RtStr) + len + 1) : 0;
+  return len <= ROOM_TEXT_MAX ? rt_room_bytes(sizeof(RtStr) + len + 1) : 0;
 }
 
 size_t rt_room_need(const BpValue *in) {
   if (in->type == BP_T_STRING || in->type == BP_T_USER) return room_text_need(in);
   if (!rt_is_list(in->type) || in->n > ROOM_ITEMS_MAX || (in->n && !in->items)) return 0;
-  size_t need = room_bytes(sizeof(RtList) + in->n * sizeof(Value));
+  size_t need = rt_room_bytes(sizeof(RtList) + in->n * sizeof(Value));
   for (size_t i = 0; i < in->n; i++) {
     const BpValue *x = &in->items[i];
     if (x->type != BP_T_STRING && x->type != BP_T_USER) continue; /* a scalar is in the list */
@@ -1496,18 +1493,6 @@ size_t rt_room_need(const BpValue *in) {
     need += k;
   }
   return need;
-}
-
-/* Text s (checked) placed in room, which has room_text_need's bytes for it. */
-static Value room_text(RtRoom *room, const char *s, size_t len, uint8_t type) {
-  RtStr *p = (RtStr *)room->at;
-  size_t k = room_bytes(sizeof *p + len + 1);
-  room->at += k, room->left -= k;
-  p->ref = RT_IMMORTAL;
-  p->len = (uint32_t)len;
-  if (len) memcpy(p->s, s, len);
-  p->s[len] = '\0';
-  return (Value){.type = type, .u.s = p};
 }
 
 /* Whether user s is among the first k items of l already. */
@@ -1526,7 +1511,7 @@ static RtCode list_in_room(BpRuntime *rt, RtRoom *room, const BpValue *in, Value
   uint8_t elem = in->type & 0x7F;
   if (elem > BPT_T_USER) return rt_error(e, "a list of unknown type");
   RtList *l = (RtList *)room->at;
-  size_t head = room_bytes(sizeof *l + in->n * sizeof(Value));
+  size_t head = rt_room_bytes(sizeof *l + in->n * sizeof(Value));
   RtRoom items = {room->at + head, room->left - head};
   uint32_t k = 0;
   for (size_t i = 0; i < in->n; i++) {
@@ -1539,7 +1524,7 @@ static RtCode list_in_room(BpRuntime *rt, RtRoom *room, const BpValue *in, Value
       size_t len = x->s ? x->len : 0;
       if (text_check(s, len, e) != RT_OK) return e->code;
       if (elem == BPT_T_USER && room_has_user(l, k, s, len)) continue; /* a person counts once */
-      v = room_text(&items, s, len, elem);
+      rt_room_text(&items, s, len, elem, &v); /* (it fits: rt_room_need counted it) */
     } else if (scalar_from_public(rt, x, &v, e) != RT_OK) {
       return e->code;
     }
@@ -1559,7 +1544,7 @@ RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t 
   const char *s = in->s ? in->s : "";
   size_t len = in->s ? in->len : 0;
   if (text_check(s, len, e) != RT_OK) return e->code;
-  *out = room_text(room, s, len, in->type);
+  rt_room_text(room, s, len, in->type, out); /* (it fits: need <= room->left) */
   return RT_OK;
 }
 

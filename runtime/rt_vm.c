@@ -444,36 +444,24 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
   return rt_fail_at(tx, pc, "%s", e.msg);
 }
 
-/* The text in b (made whole) as a note in tx's notes room (Tx.notes_room); false when it
- * does not fit there (b is left as it is). */
-static bool note_in_tx(Tx *tx, RtBuf *b, Value *out) {
-  size_t need = (sizeof(RtStr) + b->len + 1 + 7u) & ~(size_t)7u;
-  if (b->nomem || b->toolong || need > TX_NOTES_ROOM - (size_t)tx->notes_used) return false;
-  RtStr *p = (RtStr *)(tx->notes_room + tx->notes_used);
-  tx->notes_used = (uint16_t)(tx->notes_used + need);
-  p->ref = RT_IMMORTAL;
-  p->len = (uint32_t)b->len;
-  memcpy(p->s, b->s, b->len + 1);
+/* The text in b (made whole) placed in ROOM, immortal, and b let go; false when it does
+ * not fit there (b is left as it is). */
+static bool text_in_room(Tx *tx, RtRoom *room, RtBuf *b, Value *out) {
+  if (b->nomem || b->toolong || !rt_room_text(room, b->s, b->len, BPT_T_STRING, out)) return false;
   rt_buf_free(tx->rt, b);
-  *out = (Value){.type = BPT_T_STRING, .u.s = p};
   return true;
 }
 
-/* The text in b (made whole) placed in its instance's document (BpDoc.made), immortal;
- * false when it does not fit there (b is left as it is). */
-static bool text_in_doc(Tx *tx, RtBuf *b, Value *out) {
-  RtRoom *m = &tx->inst->doc->made;
-  size_t need = (sizeof(RtStr) + b->len + 1 + 7u) & ~(size_t)7u;
-  if (b->nomem || b->toolong || need > m->left) return false;
-  RtStr *p = (RtStr *)m->at;
-  m->at += need, m->left -= need;
-  p->ref = RT_IMMORTAL;
-  p->len = (uint32_t)b->len;
-  memcpy(p->s, b->s, b->len + 1);
-  rt_buf_free(tx->rt, b);
-  *out = (Value){.type = BPT_T_STRING, .u.s = p};
+/* The text in b as a note in tx's notes room (Tx.notes_room). */
+static bool note_in_tx(Tx *tx, RtBuf *b, Value *out) {
+  RtRoom notes = {tx->notes_room + tx->notes_used, TX_NOTES_ROOM - (size_t)tx->notes_used};
+  if (!text_in_room(tx, &notes, b, out)) return false;
+  tx->notes_used = (uint16_t)(notes.at - tx->notes_room);
   return true;
 }
+
+/* The text in b placed in its instance's document (BpDoc.made). */
+static bool text_in_doc(Tx *tx, RtBuf *b, Value *out) { return text_in_room(tx, &tx->inst->doc->made, b, out); }
 
 /* TEXT n. NOTE: the text goes to the NOTIFY that follows, which only hands it to the host
  * at the commit (an effect): it may live in the transaction (note_in_tx). Any other may
