@@ -434,7 +434,21 @@ typedef struct RtOp {
 } RtOp;
 
 /* What loading adds to a bundle for the interpreter. */
+/* A name that bp_start matches a host's argument against (RtProc.names): a parameter's
+ * (index: its k in BptProcess.params) or a field's of the process's document. */
+typedef struct RtName {
+  const char *s;
+  uint16_t index;
+  char first; /* s[0]: most names differ there, so it is compared first, without a load of s */
+  bool field;
+} RtName;
+
 typedef struct RtProc {
+  /* The parameters' names in their order, then the document's fields' in theirs: the
+   * first that equals an argument's name is the one bp_start's lookup by parameters and
+   * then fields finds, without going through the bundle's string table for each. */
+  RtName *names;
+  uint32_t nnames;
   uint8_t *resume;    /* bit per pc: a waiting thread may rest here */
   uint32_t *line_node; /* per entry of the process's LINES range: the graph node placed at
                           that line and column (BPT_NO_PC: none), for the journal */

@@ -211,6 +211,7 @@ static void bundle_release(BpBundle *b) {
       if (b->procs[i].insn_at) rt_dealloc(rt, b->procs[i].insn_at, (p->code_size ? p->code_size : 1) * sizeof(uint32_t));
       if (b->procs[i].insns) rt_dealloc(rt, b->procs[i].insns, (b->procs[i].ninsns ? b->procs[i].ninsns : 1) * sizeof(BptInsn));
       if (b->procs[i].ops) rt_dealloc(rt, b->procs[i].ops, (b->procs[i].ninsns + 1) * sizeof(RtOp));
+      rt_dealloc(rt, b->procs[i].names, (b->procs[i].nnames ? b->procs[i].nnames : 1) * sizeof(RtName));
     }
     rt_dealloc(rt, b->procs, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   }
@@ -446,6 +447,23 @@ static bool make_fields(BpBundle *b) {
   return true;
 }
 
+/* RtProc.names of process i: its parameters, then its document's fields. */
+static bool make_names(BpBundle *b, uint32_t i) {
+  const BptProcess *p = &b->b.processes[i];
+  const BptDoctype *d = p->doctype < b->b.ndoctypes ? &b->b.doctypes[p->doctype] : NULL;
+  uint32_t n = (uint32_t)p->nparams + (d ? d->nfields : 0);
+  RtName *names = rt_alloc(b->rt, (n ? n : 1) * sizeof *names);
+  if (!names) return false;
+  for (uint16_t k = 0; k < p->nparams; k++)
+    names[k] = (RtName){.s = rt_string(b, p->slots[p->params[k].slot].name), .index = k};
+  for (uint32_t f = 0; d && f < d->nfields; f++)
+    names[p->nparams + f] = (RtName){.s = rt_string(b, d->fields[f].name), .index = (uint16_t)f, .field = true};
+  for (uint32_t k = 0; k < n; k++) names[k].first = names[k].s[0];
+  b->procs[i].names = names;
+  b->procs[i].nnames = n;
+  return true;
+}
+
 BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle **out, BpError *err) {
   if (!rt || !out || (len && !bytes)) return rt_fail_status(err, BP_EINVAL, "bp_bundle_load: missing argument");
   *out = NULL;
@@ -476,7 +494,7 @@ BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle *
   }
   b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
   bool ok = b->procs && make_consts(b) && make_empties(b) && make_fields(b) && rt_save_index_new(b);
-  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i) && predecode(b, i);
+  for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i) && predecode(b, i) && make_names(b, i);
   if (!ok) {
     bundle_release(b);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -855,12 +873,10 @@ BpStatus bp_doc_created(BpDoc *doc, size_t *started, BpError *err) {
 
 /* ---- instances ----------------------------------------------------------------------------------- */
 
-bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, size_t need, Value *params,
-                    BpStatus *st, BpError *err) {
+/* A's value checked into params[k] (rt_start_param, once k is known). */
+static void start_param_at(BpBundle *b, uint16_t k, const BpArg *a, RtRoom *room, size_t need, Value *params,
+                           BpStatus *st, BpError *err) {
   const char *name = a->name;
-  uint16_t k = 0;
-  while (k < p->nparams && (!name || !rt_name_equal(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
-  if (k == p->nparams) return false;
   RtErr e;
   RT_ERR_NONE(e);
   rt_unref(b->rt, params[k]);
@@ -868,7 +884,28 @@ bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *ro
   const BpValue *in = &a->value;
   RtCode c = room ? rt_from_public_in(b->rt, room, in, need, &params[k], &e) : rt_from_public(b->rt, in, &params[k], &e);
   if (c != RT_OK) *st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
+}
+
+bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *room, size_t need, Value *params,
+                    BpStatus *st, BpError *err) {
+  const char *name = a->name;
+  uint16_t k = 0;
+  while (k < p->nparams && (!name || !rt_name_equal(rt_string(b, p->slots[p->params[k].slot].name), name))) k++;
+  if (k == p->nparams) return false;
+  start_param_at(b, k, a, room, need, params, st, err);
   return true;
+}
+
+/* The first of RP's names (RtProc.names) that equals NAME, or NULL; with FIELDS false,
+ * only a parameter's: what rt_start_param's search and then rt_doc_lookup's find. */
+static const RtName *start_name(const RtProc *rp, const char *name, bool fields) {
+  if (!name) return NULL;
+  char c = name[0];
+  for (uint32_t i = 0; i < rp->nnames; i++) {
+    const RtName *x = &rp->names[i];
+    if (x->first == c && rt_name_equal(x->s, name)) return x->field && !fields ? NULL : x;
+  }
+  return NULL;
 }
 
 BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *args, size_t n, void *ud,
@@ -917,10 +954,13 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   for (size_t i = 0; st == BP_OK && i < n; i++) {
     const char *name = args[i].name;
     size_t need = !texts ? 0 : few_fields ? needs[i] : rt_room_need(&args[i].value);
-    if (rt_start_param(b, p, &args[i], texts, need, params, &st, err)) continue;
-    uint16_t f;
-    if (!doc && rt_doc_lookup(b, p->doctype, name, &f)) {
-      if (few_fields) known[nfields] = f, field_needs[nfields] = (uint16_t)need;
+    const RtName *x = start_name(&b->procs[pi], name, !doc);
+    if (x && !x->field) {
+      start_param_at(b, x->index, &args[i], texts, need, params, &st, err);
+      continue;
+    }
+    if (x) {
+      if (few_fields) known[nfields] = x->index, field_needs[nfields] = (uint16_t)need;
       fields[nfields++] = args[i];
       continue;
     }

@@ -2853,6 +2853,62 @@ static void test_config_and_params(void **state) {
   world_close(&w);
 }
 
+/* bp_start matches each argument's name with the parameters, then with the document's
+ * fields (RtProc.names): names that share their first bytes or are another's prefix, in
+ * any order; a prefix, a longer name, the empty name and no name are refused, and on a
+ * document of the host's a field's name is refused too (only parameters are given). */
+static const char names_program[] = "document Doc {\n"
+                                    "  note: string\n"
+                                    "  notes: string\n"
+                                    "  quot: int\n"
+                                    "  result: string\n"
+                                    "}\n"
+                                    "process names \"Names\" on Doc {\n"
+                                    "  param quorum: int = 1 \"Quorum\"\n"
+                                    "  param quota: int = 2 \"Quota\"\n"
+                                    "  param n: int = 3 \"N\"\n"
+                                    "  result = \"{quorum} {quota} {n} {quot} {note} {notes}\"\n"
+                                    "}\n";
+
+static void expect_start_refused(World *w, BpDoc *doc, const char *name, const char *want) {
+  BpArg args[] = {arg("quota", bp_int(5)), arg(name, bp_int(1))};
+  BpInstance *inst = NULL;
+  BpError err = {0};
+  assert_int_equal(bp_start(w->b, "names", doc, args, 2, NULL, &inst, &err), BP_EINVAL);
+  assert_null(inst);
+  if (!strstr(err.message, want)) fail_msg("\"%s\" does not say \"%s\"", err.message, want);
+}
+
+static void test_start_names(void **state) {
+  (void)state;
+  World w;
+  world_open_text(&w, "/tmp/test_start_names.bp", names_program);
+  BpArg args[] = {arg("notes", bp_string("b")), arg("quot", bp_int(9)),  arg("quota", bp_int(7)),
+                  arg("note", bp_string("a")),  arg("n", bp_int(4)),      arg("quorum", bp_int(6))};
+  BpInstance *inst = NULL;
+  BpError err = {0};
+  assert_int_equal(bp_start(w.b, "names", NULL, args, 6, NULL, &inst, &err), BP_OK);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(inst), "result", &v), BP_OK);
+  assert_string_equal(v.s, "6 7 4 9 a b");
+  bp_instance_free(inst);
+  expect_start_refused(&w, NULL, "quor", "`quor` is not a parameter of `names` nor a field of its document");
+  expect_start_refused(&w, NULL, "quorums", "`quorums` is not a parameter of `names` nor a field");
+  expect_start_refused(&w, NULL, "", "`` is not a parameter of `names` nor a field");
+  expect_start_refused(&w, NULL, NULL, "`(null)` is not a parameter of `names` nor a field");
+  BpDoc *doc;
+  BpArg fields[] = {arg("note", bp_string("c"))};
+  assert_int_equal(bp_doc_new(w.b, "Doc", fields, 1, &doc, &err), BP_OK);
+  expect_start_refused(&w, doc, "notes", "`notes` is not a parameter of `names`");
+  BpArg quorum[] = {arg("quorum", bp_int(8))};
+  assert_int_equal(bp_start(w.b, "names", doc, quorum, 1, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_doc_get(doc, "result", &v), BP_OK);
+  assert_string_equal(v.s, "8 2 3 0 c ");
+  bp_instance_free(inst);
+  bp_doc_release(doc);
+  world_close(&w);
+}
+
 /* A crafted bundle must not crash the runtime: the two-stage approval's bundle with
  * random bytes changed (its checksum fixed, so the verifier is what stands between the
  * bytes and the interpreter); every mutant the verifier accepts is run through the whole
@@ -3327,6 +3383,7 @@ int main(void) {
       cmocka_unit_test(test_log_too_long_without_journal),
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
+      cmocka_unit_test(test_start_names),
       cmocka_unit_test(test_soft_deadline_host_view),
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
