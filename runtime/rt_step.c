@@ -8,7 +8,8 @@
 
 #include "rt_vm.h"
 
-static bool close_step(Tx *tx, uint32_t step_id, bool timed_out);
+typedef enum Outcome { UNDECIDED, APPROVED, REJECTED } Outcome;
+static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome);
 
 /* ---- people and items ------------------------------------------------------------------------ */
 
@@ -454,7 +455,6 @@ void rt_fire_due(Tx *tx, int64_t until) {
 
 /* ---- outcomes and results -------------------------------------------------------------------- */
 
-typedef enum Outcome { UNDECIDED, APPROVED, REJECTED } Outcome;
 
 static const RtPerson *first_to_act(const RtStep *st) {
   const RtPerson *best = NULL;
@@ -682,13 +682,13 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
   }
 }
 
-/* The step is over: its result stored, the others' items withdrawn, its thread ready. */
-static bool close_step(Tx *tx, uint32_t step_id, bool timed_out) {
-  int i = rt_step_index(&tx->s, step_id);
-  if (i < 0) return true;
+/* The step at index I of the working state is over: its result stored, the others' items
+ * withdrawn, its thread ready. OUTCOME is an approval's (approval_outcome, which the
+ * caller has worked out already), UNDECIDED for other steps. */
+static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
   RtStep *st = RT_AT(tx->s.steps, RtStep, i);
   const BptStep *d = &tx->p->steps[st->t];
-  Outcome outcome = d->kind == BPT_STEP_APPROVE ? approval_outcome(tx, st) : UNDECIDED;
+  uint32_t step_id = st->id;
   Value result;
   if (!step_result(tx, st, timed_out, outcome, &result)) return false;
   if (d->result != BPT_NONE16) {
@@ -723,11 +723,12 @@ bool rt_step_settled(Tx *tx, uint32_t step_id) {
   if (i < 0) return true;
   RtStep *st = RT_AT(tx->s.steps, RtStep, i);
   const BptStep *d = &tx->p->steps[st->t];
+  Outcome outcome = UNDECIDED;
   bool done;
-  if (d->kind == BPT_STEP_APPROVE) done = approval_outcome(tx, st) != UNDECIDED;
+  if (d->kind == BPT_STEP_APPROVE) done = (outcome = approval_outcome(tx, st)) != UNDECIDED;
   else if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) done = st->done == st->people.n;
   else done = st->done > 0;
-  return done ? close_step(tx, step_id, false) : true;
+  return done ? close_step(tx, i, false, outcome) : true;
 }
 
 /* ---- opening a step; handlers ---------------------------------------------------------------- */
@@ -908,7 +909,8 @@ bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc) {
   if (kind == K_REMIND || i < 0) return true;
   RtStep *st = RT_AT(tx->s.steps, RtStep, i);
   st->flags &= (uint8_t)~S_IN_TIMEOUT;
-  if (!(st->flags & S_HANDLED)) return close_step(tx, step_id, true);
+  if (!(st->flags & S_HANDLED))
+    return close_step(tx, i, true, tx->p->steps[st->t].kind == BPT_STEP_APPROVE ? approval_outcome(tx, st) : UNDECIDED);
   st->flags &= (uint8_t)~S_HANDLED;
   return rt_step_settled(tx, step_id);
 }
