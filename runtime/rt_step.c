@@ -166,11 +166,10 @@ void rt_step_free(BpRuntime *rt, RtStep *st) {
   rt_vec_free(rt, &st->people, sizeof(RtPerson));
 }
 
-/* A step goes: its open items withdrawn, its timers and handler threads cancelled. */
-void rt_remove_step(Tx *tx, uint32_t step_id) {
-  int i = rt_step_index(&tx->s, step_id);
-  if (i < 0) return;
-  rt_withdraw_open_items(tx, RT_AT(tx->s.steps, RtStep, i));
+/* The step at index I goes, its open items withdrawn already (rt_withdraw_open_items): its
+ * timers and handler threads cancelled. */
+static void remove_step_at(Tx *tx, int i) {
+  uint32_t step_id = RT_AT(tx->s.steps, RtStep, i)->id;
   rt_step_free(tx->rt, RT_AT(tx->s.steps, RtStep, i));
   rt_vec_remove(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
   rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
@@ -180,6 +179,14 @@ void rt_remove_step(Tx *tx, uint32_t step_id) {
     if ((th->kind == K_REMIND || th->kind == K_TIMEOUT) && th->step == step_id) rt_cancel_thread(tx, th->id);
     if (k > tx->s.threads.n) k = tx->s.threads.n;
   }
+}
+
+/* A step goes: its open items withdrawn, its timers and handler threads cancelled. */
+void rt_remove_step(Tx *tx, uint32_t step_id) {
+  int i = rt_step_index(&tx->s, step_id);
+  if (i < 0) return;
+  rt_withdraw_open_items(tx, RT_AT(tx->s.steps, RtStep, i));
+  remove_step_at(tx, i);
 }
 
 static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
@@ -688,7 +695,6 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
 static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
   RtStep *st = RT_AT(tx->s.steps, RtStep, i);
   const BptStep *d = &tx->p->steps[st->t];
-  uint32_t step_id = st->id;
   Value result;
   if (!step_result(tx, st, timed_out, outcome, &result)) return false;
   if (d->result != BPT_NONE16) {
@@ -708,7 +714,7 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
   rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
   rt_journal(tx, BP_J_CLOSED, rt_step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
   uint32_t tid = st->thread;
-  rt_remove_step(tx, step_id);
+  remove_step_at(tx, i);
   RtThread *th = thread_by_id(tx, tid);
   if (th) {
     th->wait = W_RUN;
