@@ -629,12 +629,15 @@ static size_t doc_bytes(uint16_t nfields) { /* the document and its fields, 16-b
 }
 
 /* A document of type dt with every field VOID: one allocation, the fields after it, and
- * after them ROOM bytes (aligned for an instance) for the instance it is made for, then
- * TEXTS bytes for the host's texts (RtRoom; a multiple of 8). */
+ * after them ROOM bytes (aligned for an instance, zeroed) for the instance it is made for,
+ * then TEXTS bytes for the host's texts and the made ones (RtRoom; a multiple of 8). The
+ * texts' bytes are not cleared: a place in a room is handed out once (rt_room_take) and
+ * filled by what takes it before anything reads it. */
 static BpDoc *doc_alloc_texts(BpBundle *b, uint16_t dt, size_t room, size_t texts) {
   uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  BpDoc *doc = rt_alloc(b->rt, doc_bytes(nfields) + room + texts);
+  BpDoc *doc = rt_realloc(b->rt, NULL, 0, doc_bytes(nfields) + room + texts);
   if (!doc) return NULL;
+  memset(doc, 0, doc_bytes(nfields) + room);
   doc->b = b;
   doc->doctype = dt;
   doc->refs = 1;
