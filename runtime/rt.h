@@ -83,10 +83,11 @@ struct RtRec {
   Value m[];
 };
 
-static inline bool rt_is_obj(uint8_t type) {
-  return type == BPT_T_STRING || type == BPT_T_USER || (type & BPT_T_LIST) ||
-         (type >= BPT_T_TASK_RESULT && type <= BPT_T_REQUEST_RESULT);
-}
+/* Whether a value of each type byte is an object (counted, or immortal): a string, a user,
+ * a list or a result record (rt_value.c). A constant table, since every reference taken or
+ * dropped asks: one load where four comparisons were. */
+extern const uint8_t rt_obj_types[256];
+static inline bool rt_is_obj(uint8_t type) { return rt_obj_types[type] != 0; }
 static inline bool rt_is_list(uint8_t type) { return (type & BPT_T_LIST) != 0; }
 static inline bool rt_is_record(uint8_t type) {
   return type >= BPT_T_TASK_RESULT && type <= BPT_T_REQUEST_RESULT;

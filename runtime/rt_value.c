@@ -139,6 +139,21 @@ void rt_buf_free(BpRuntime *rt, RtBuf *b) {
 
 /* ---- counted objects ----------------------------------------------------------------------- */
 
+/* rt_is_obj (rt.h): 1 for the types whose values are objects; test_obj_types checks it. */
+#define RT_OBJ16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+const uint8_t rt_obj_types[256] = {
+    [BPT_T_STRING] = 1,
+    [BPT_T_USER] = 1,
+    [BPT_T_TASK_RESULT] = 1,
+    [BPT_T_APPROVE_RESULT] = 1,
+    [BPT_T_REVIEW_RESULT] = 1,
+    [BPT_T_REQUEST_RESULT] = 1,
+    [BPT_T_LIST] = RT_OBJ16, RT_OBJ16, RT_OBJ16, RT_OBJ16, RT_OBJ16, RT_OBJ16, RT_OBJ16, RT_OBJ16, /* every list */
+};
+#undef RT_OBJ16
+_Static_assert(BPT_T_LIST == 0x80 && BPT_T_REQUEST_RESULT == BPT_T_TASK_RESULT + 3,
+               "rt_obj_types: the lists are the upper half of the type bytes, the records four in a row");
+
 static inline uint32_t *obj_ref(Value v) {
   if (!rt_is_obj(v.type) || !v.u.s) return NULL;
   if (v.type == BPT_T_STRING || v.type == BPT_T_USER) return &v.u.s->ref;

@@ -16,6 +16,7 @@
 
 #include "codegen.h"
 #include "bp.h"
+#include "rt.h"
 #include "support.h"
 #include "util.h"
 
@@ -2909,6 +2910,16 @@ static void test_start_names(void **state) {
   world_close(&w);
 }
 
+/* rt_is_obj's table (rt_obj_types) against what an object is: a string, a user, a list of
+ * anything or one of the four result records, for every type byte. */
+static void test_obj_types(void **state) {
+  (void)state;
+  for (unsigned t = 0; t < 256; t++) {
+    bool obj = t == BPT_T_STRING || t == BPT_T_USER || (t & BPT_T_LIST) || (t >= BPT_T_TASK_RESULT && t <= BPT_T_REQUEST_RESULT);
+    if (rt_is_obj((uint8_t)t) != obj) fail_msg("type 0x%02x: rt_is_obj says %d", t, !obj);
+  }
+}
+
 /* A crafted bundle must not crash the runtime: the two-stage approval's bundle with
  * random bytes changed (its checksum fixed, so the verifier is what stands between the
  * bytes and the interpreter); every mutant the verifier accepts is run through the whole
@@ -3384,6 +3395,7 @@ int main(void) {
       cmocka_unit_test(test_rearming_timer_one_rule),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_start_names),
+      cmocka_unit_test(test_obj_types),
       cmocka_unit_test(test_soft_deadline_host_view),
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
