@@ -477,7 +477,16 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, V
     const Value v = vals[i];
     if ((v.type == BPT_T_STRING || v.type == BPT_T_USER) && !b.nomem && !b.toolong &&
         v.u.s->len < b.cap - b.len && v.u.s->len <= BP_MAX_STRING - b.len) {
-      memcpy(b.s + b.len, v.u.s->s, v.u.s->len);
+      char *d = b.s + b.len;
+      const char *s = v.u.s->s;
+      size_t len = v.u.s->len;
+      if (len >= 8 && len <= 16) { /* the usual piece: two loads and stores that may overlap, no call */
+        uint64_t x, y;
+        memcpy(&x, s, 8), memcpy(&y, s + len - 8, 8);
+        memcpy(d, &x, 8), memcpy(d + len - 8, &y, 8);
+      } else {
+        memcpy(d, s, len);
+      }
       b.len += v.u.s->len;
       b.s[b.len] = '\0';
       continue;

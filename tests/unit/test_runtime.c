@@ -2920,6 +2920,34 @@ static void test_obj_types(void **state) {
   }
 }
 
+/* make_text copies a piece of 8 to 16 bytes by two stores that may overlap: pieces of
+ * every length from 0 to 20, next to a constant of 16 and one of 1, each piece where it
+ * belongs. */
+static void test_text_pieces(void **state) {
+  (void)state;
+  World w;
+  world_open_text(&w, "/tmp/test_text_pieces.bp",
+                  "document Doc {\n  result: string\n}\n"
+                  "process pieces \"Pieces\" on Doc {\n  param s: string \"S\"\n"
+                  "  result = \"{s}0123456789abcdef{s}|{s}\"\n}\n");
+  const char *from = "ABCDEFGHIJKLMNOPQRST";
+  for (size_t len = 0; len <= 20; len++) {
+    char piece[21], want[100];
+    memcpy(piece, from, len);
+    piece[len] = '\0';
+    snprintf(want, sizeof want, "%s0123456789abcdef%s|%s", piece, piece, piece);
+    BpArg args[] = {arg("s", bp_string(piece))};
+    BpInstance *inst = NULL;
+    BpError err = {0};
+    assert_int_equal(bp_start(w.b, "pieces", NULL, args, 1, NULL, &inst, &err), BP_OK);
+    BpValue v;
+    assert_int_equal(bp_doc_get(bp_instance_doc(inst), "result", &v), BP_OK);
+    assert_string_equal(v.s, want);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
 /* A crafted bundle must not crash the runtime: the two-stage approval's bundle with
  * random bytes changed (its checksum fixed, so the verifier is what stands between the
  * bytes and the interpreter); every mutant the verifier accepts is run through the whole
@@ -3396,6 +3424,7 @@ int main(void) {
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_start_names),
       cmocka_unit_test(test_obj_types),
+      cmocka_unit_test(test_text_pieces),
       cmocka_unit_test(test_soft_deadline_host_view),
       cmocka_unit_test(test_every_allocation_fails_once_open_items),
       cmocka_unit_test(test_mutated_bundles_run),
