@@ -59,7 +59,7 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
   tx->p = &inst->b->b.processes[inst->proc];
   tx->rp = &inst->b->procs[inst->proc];
   tx->code = inst->b->b.code + tx->p->code_offset;
-  tx->budget = bp_runtime_step_budget(tx->rt);
+  tx->budget = tx->rt->cfg.step_budget ? tx->rt->cfg.step_budget : DEFAULT_BUDGET; /* bp_runtime_step_budget, without a call */
   tx->now = clock_now(inst);
   BpDoc *doc = inst->doc;
   bool few = doc->nfields <= TX_INLINE_FIELDS;

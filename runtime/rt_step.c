@@ -704,7 +704,8 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
     rt_unref(tx->rt, result);
   }
   const char *how;
-  char counts[96] = "";
+  char counts[96]; /* (not cleared whole: every step that closes) */
+  counts[0] = '\0';
   if (timed_out) how = "timed out";
   else if (d->kind == BPT_STEP_APPROVE) {
     how = outcome == APPROVED ? "approved" : "rejected";
