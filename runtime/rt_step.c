@@ -744,6 +744,7 @@ bool rt_step_settled(Tx *tx, uint32_t step_id) {
  * now, its period and its runs, as timers still to be given their step and order. A
  * handler that may run no more (`times 0`) gets no timer. */
 static bool pop_afters(Tx *tx, const BptStep *d, uint32_t pc, RtTimer *out, unsigned *n) {
+  if (d->nafters == 0) return true; /* most steps: nothing to pop, no call */
   unsigned count = 0;
   for (unsigned i = 0; i < d->nafters; i++)
     count += 1u + !!(d->after_flags[i] & BPT_AFTER_EVERY) + !!(d->after_flags[i] & BPT_AFTER_TIMES);
