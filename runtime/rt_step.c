@@ -233,7 +233,8 @@ static bool add_people_new(Tx *tx, RtStep *st, Value who) {
     who_p->user = who.u.l->items[i];
     if (!open_item(tx, st, who_p)) return false;
   }
-  rt_people_index(tx->rt, st);
+  /* rt_add_people let the old index go; a step of fewer people has none */
+  if (st->people.n >= RT_INDEX_MIN) rt_people_index(tx->rt, st);
   return true;
 }
 
@@ -272,7 +273,7 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
     ok = open_item(tx, st, who_p);
   }
   rt_unref(tx->rt, all);
-  if (ok) rt_people_index(tx->rt, st);
+  if (ok && st->people.n >= RT_INDEX_MIN) rt_people_index(tx->rt, st); /* (as in add_people_new) */
   return ok;
 }
 
