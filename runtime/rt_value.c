@@ -61,7 +61,8 @@ void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz) {
 
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
   char *base = vec->v;
-  memmove(base + i * sz, base + (i + 1) * sz, (vec->n - i - 1) * sz);
+  if (i + 1 < vec->n) /* the last (a state's only step or timer, mostly): nothing to move */
+    memmove(base + i * sz, base + (i + 1) * sz, (vec->n - i - 1) * sz);
   vec->n--;
 }
 
