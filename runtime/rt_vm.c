@@ -354,9 +354,7 @@ static inline bool push(Tx *tx, Value v, uint32_t pc) {
   return true;
 }
 
-bool rt_pop_typed(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc) {
-  *v = tx->stack[--tx->sp];
-  if (v->type == type) return true;
+bool rt_pop_wrong(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc) {
   uint8_t got = v->type;
   rt_unref(tx->rt, *v);
   *v = (Value){0};

@@ -166,7 +166,13 @@ void rt_enter_state(Tx *tx, uint16_t q);
 /* Document field f gets v (its reference taken over); the old value is logged. False when
  * out of memory (v released, the field as it was). */
 bool rt_set_field(Tx *tx, uint16_t f, Value v);
-bool rt_pop_typed(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc);
+/* Pops *v, which must be of TYPE; else the event fails naming WHAT (rt_pop_wrong: *v
+ * let go and VOID) and false. The usual case, the right type, inline. */
+bool rt_pop_wrong(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc);
+static inline bool rt_pop_typed(Tx *tx, Value *v, uint8_t type, const char *what, uint32_t pc) {
+  *v = tx->stack[--tx->sp];
+  return v->type == type || rt_pop_wrong(tx, v, type, what, pc);
+}
 void rt_stack_clear(Tx *tx);
 void rt_pop_n(Tx *tx, unsigned n, Value *vals);
 void rt_run(Tx *tx);
