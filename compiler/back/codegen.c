@@ -122,6 +122,31 @@ static inline KeyEntry *keymap_slot(KeyMap *m, const uint8_t *key, uint32_t len)
  * freed on its own. */
 static void keymap_free(KeyMap *m) { free(m->slots); }
 
+/* The string table. A slot holds a string's hash and its number + 1 (0: an empty slot),
+ * 8 bytes; the string itself is the bundle's string list's entry. */
+typedef struct StrSlot {
+  uint32_t hash, number;
+} StrSlot;
+
+typedef struct StrMap {
+  StrSlot *slots;
+  uint32_t cap, n;
+} StrMap;
+
+/* Doubles the table; the slots keep their hashes, so no string is read again. */
+static void strmap_grow(StrMap *m) {
+  StrMap old = *m;
+  m->cap = old.cap ? old.cap * 2 : 256;
+  m->slots = xcalloc(m->cap, sizeof *m->slots);
+  for (uint32_t i = 0; i < old.cap; i++) {
+    if (!old.slots[i].number) continue;
+    uint32_t j = old.slots[i].hash & (m->cap - 1);
+    while (m->slots[j].number) j = (j + 1) & (m->cap - 1);
+    m->slots[j] = old.slots[i];
+  }
+  free(old.slots);
+}
+
 /* ---- the whole bundle ---------------------------------------------------------- */
 
 typedef struct Gen {
@@ -131,7 +156,7 @@ typedef struct Gen {
   bool failed;
   const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
-  KeyMap string_map;
+  StrMap string_map;
   BptString *strings;
   uint32_t nstrings, strings_cap;
   KeyMap const_map;
@@ -175,15 +200,21 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
     fail(g, "a string of %zu bytes is too long for a bundle", len);
     return 0;
   }
-  KeyEntry *e = keymap_slot(&g->string_map, (const uint8_t *)s, (uint32_t)len);
-  if (e->key) return e->value;
-  e->key = (const uint8_t *)s;
-  e->len = (uint32_t)len;
-  e->value = g->nstrings;
-  g->string_map.n++;
+  StrMap *m = &g->string_map;
+  if ((m->n + 1) * 2 > m->cap) strmap_grow(m);
+  uint32_t hash = bytes_hash((const uint8_t *)s, (uint32_t)len), mask = m->cap - 1;
+  uint32_t i = hash & mask;
+  for (; m->slots[i].number; i = (i + 1) & mask) {
+    if (m->slots[i].hash != hash) continue;
+    const BptString *t = &g->strings[m->slots[i].number - 1];
+    if (t->len == len && bytes_equal((const uint8_t *)t->data, (const uint8_t *)s, (uint32_t)len))
+      return m->slots[i].number - 1;
+  }
+  m->slots[i] = (StrSlot){hash, g->nstrings + 1};
+  m->n++;
   BptString str = {s, (uint32_t)len};
   VEC_PUSH(g->strings, g->nstrings, g->strings_cap, str);
-  return e->value;
+  return g->nstrings - 1;
 }
 
 /* String 0 is "" (interned first): the empty titles, details and labels need no lookup. */
@@ -1725,7 +1756,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   b.nedges = g.nedges;
   bool ok = !g.failed && bpt_write(&b, heap_realloc, NULL, out, out_len, err);
 
-  keymap_free(&g.string_map);
+  free(g.string_map.slots);
   keymap_free(&g.const_map);
   free(g.strings);
   free(g.consts);
