@@ -8,6 +8,7 @@
 #                 docs/performance.md); make bench-check: bpc check at 100k lines
 #   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
 #   make bench-scaling  how cost grows at 10x the input (bench/scaling.sh)
+#   make pgo      build/pgo/bpc: the compiler built with gcc's profile-guided optimization
 #   make gallery  docs/gallery.md: every sample drawn beside its source
 #   make fuzz     the libFuzzer targets of tests/fuzz, with clang, into build/fuzz
 #   make fuzz-smoke  each fuzz target about 30 s (tests/fuzz/run.sh long: longer)
@@ -381,6 +382,26 @@ bench-check: deps
 $(BUILD)/bench/bpbench: bench/bpbench.c $(BUILD)/libbprt.a $(PUB_bprun)
 	@mkdir -p $(dir $@)
 	$(CC) -I$(BUILD)/pub/bprun $(CFLAGS) -o $@ $< $(BUILD)/libbprt.a $(LDFLAGS)
+
+# `make pgo`: $(BUILD)/pgo/bpc, the compiler built with gcc's profile-guided optimization.
+# An instrumented bpc compiles and checks the training inputs (bench/pgo.sh: bench/gen.sh's
+# program and the samples), its objects are built again with the counts it wrote
+# (-fprofile-use, next to each object), and the result must give the plain build's
+# bundles, messages and exit codes on every training input. `bpc compile` at 100,082 lines
+# ran 7.4% fewer instructions and took 6.3% less CPU time when it was added. gcc only
+# (clang's profiles are another format).
+PGO = $(BUILD)/pgo
+.PHONY: pgo
+pgo: $(BUILD)/bpc
+	@rm -rf $(PGO)
+	@$(MAKE) --no-print-directory BUILD=$(PGO) OPT="$(OPT) -fprofile-generate -fprofile-update=single" \
+	  LDFLAGS="$(LDFLAGS) -fprofile-generate" $(PGO)/bpc
+	@sh bench/pgo.sh train $(PGO)/bpc $(PGO)/train
+	@find $(PGO) -name '*.o' -exec rm -f {} +
+	@rm -f $(PGO)/bpc $(PGO)/*.a
+	@$(MAKE) --no-print-directory BUILD=$(PGO) \
+	  OPT="$(OPT) -fprofile-use -fprofile-partial-training -Wno-missing-profile" $(PGO)/bpc
+	@sh bench/pgo.sh same $(BUILD)/bpc $(PGO)/bpc $(PGO)/train
 
 .PHONY: bench-scaling
 bench-scaling: deps

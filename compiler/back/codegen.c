@@ -76,10 +76,10 @@ static void set_u32(ByteBuf *b, uint32_t at, uint32_t v) {
   for (int i = 0; i < 4; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
 }
 
-/* ---- a content-keyed table (strings, constants) ------------------------------- */
+/* ---- a content-keyed table (constants) ---------------------------------------- */
 
 typedef struct KeyEntry {
-  const uint8_t *key; /* a string's own bytes, or a constant's key in the Gen's arena */
+  const uint8_t *key; /* a constant's key, in the Gen's arena */
   uint32_t len, value;
 } KeyEntry;
 
@@ -122,6 +122,34 @@ static inline KeyEntry *keymap_slot(KeyMap *m, const uint8_t *key, uint32_t len)
  * freed on its own. */
 static void keymap_free(KeyMap *m) { free(m->slots); }
 
+/* The string table. A slot holds a string's hash and its number + 1 (0: an empty slot),
+ * 8 bytes; the string itself is the bundle's string list's entry. With 16-byte slots
+ * that pointed at the text, the table was 4 MB at 100,000 lines and a lookup missed the
+ * cache on the slot and again on the text of each slot it passed with the same length;
+ * now the text is read only when the hashes agree. */
+typedef struct StrSlot {
+  uint32_t hash, number;
+} StrSlot;
+
+typedef struct StrMap {
+  StrSlot *slots;
+  uint32_t cap, n;
+} StrMap;
+
+/* Doubles the table; the slots keep their hashes, so no string is read again. */
+static void strmap_grow(StrMap *m) {
+  StrMap old = *m;
+  m->cap = old.cap ? old.cap * 2 : 256;
+  m->slots = xcalloc(m->cap, sizeof *m->slots);
+  for (uint32_t i = 0; i < old.cap; i++) {
+    if (!old.slots[i].number) continue;
+    uint32_t j = old.slots[i].hash & (m->cap - 1);
+    while (m->slots[j].number) j = (j + 1) & (m->cap - 1);
+    m->slots[j] = old.slots[i];
+  }
+  free(old.slots);
+}
+
 /* ---- the whole bundle ---------------------------------------------------------- */
 
 typedef struct Gen {
@@ -131,7 +159,7 @@ typedef struct Gen {
   bool failed;
   const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
-  KeyMap string_map;
+  StrMap string_map;
   BptString *strings;
   uint32_t nstrings, strings_cap;
   KeyMap const_map;
@@ -166,8 +194,8 @@ static void fail(Gen *g, const char *fmt, ...) {
     snprintf(g->err->message + used, sizeof g->err->message - used, " (node `%s`)", g->at->id);
 }
 
-/* The number of the string s[0..len). The table and the bundle's string list point at s
- * itself, not a copy: s must live as long as the Gen, and every caller's does (the IR's
+/* The number of the string s[0..len). The bundle's string list points at s itself, not
+ * a copy: s must live as long as the Gen, and every caller's does (the IR's
  * names, ids, titles and literals, the Gen's arena, a string constant). Copying each new
  * string into the arena took 80,038 allocations and copies at 100,000 lines. */
 static uint32_t intern_n(Gen *g, const char *s, size_t len) {
@@ -175,15 +203,21 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
     fail(g, "a string of %zu bytes is too long for a bundle", len);
     return 0;
   }
-  KeyEntry *e = keymap_slot(&g->string_map, (const uint8_t *)s, (uint32_t)len);
-  if (e->key) return e->value;
-  e->key = (const uint8_t *)s;
-  e->len = (uint32_t)len;
-  e->value = g->nstrings;
-  g->string_map.n++;
+  StrMap *m = &g->string_map;
+  if ((m->n + 1) * 2 > m->cap) strmap_grow(m);
+  uint32_t hash = bytes_hash((const uint8_t *)s, (uint32_t)len), mask = m->cap - 1;
+  uint32_t i = hash & mask;
+  for (; m->slots[i].number; i = (i + 1) & mask) {
+    if (m->slots[i].hash != hash) continue;
+    const BptString *t = &g->strings[m->slots[i].number - 1];
+    if (t->len == len && bytes_equal((const uint8_t *)t->data, (const uint8_t *)s, (uint32_t)len))
+      return m->slots[i].number - 1;
+  }
+  m->slots[i] = (StrSlot){hash, g->nstrings + 1};
+  m->n++;
   BptString str = {s, (uint32_t)len};
   VEC_PUSH(g->strings, g->nstrings, g->strings_cap, str);
-  return e->value;
+  return g->nstrings - 1;
 }
 
 /* String 0 is "" (interned first): the empty titles, details and labels need no lookup. */
@@ -1725,7 +1759,7 @@ bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptErro
   b.nedges = g.nedges;
   bool ok = !g.failed && bpt_write(&b, heap_realloc, NULL, out, out_len, err);
 
-  keymap_free(&g.string_map);
+  free(g.string_map.slots);
   keymap_free(&g.const_map);
   free(g.strings);
   free(g.consts);

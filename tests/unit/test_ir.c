@@ -983,6 +983,43 @@ static void test_string_table_grows(void **state) {
   ir_free(B.ir);
 }
 
+/* The same names at other addresses, met after the table has grown twice: each is found
+ * again by its bytes (the table keeps every string's hash when it grows, and compares
+ * the text of the string the slot numbers), so the second document's fields have the
+ * first one's numbers, and no string is listed twice. */
+static void test_string_table_finds_copies(void **state) {
+  (void)state;
+  Build B;
+  B.ir = ir_new("fields.bpmn");
+  ir_reserve(B.ir, 2, 0, 1);
+  enum { FIELDS = 700 };
+  IrDoc *d[2] = {ir_doc(B.ir, "Wide", FIELDS), ir_doc(B.ir, "Copy", FIELDS)};
+  for (uint32_t k = 0; k < 2; k++)
+    for (uint32_t i = 0; i < FIELDS; i++) {
+      char name[16];
+      snprintf(name, sizeof name, "f%u", i);
+      d[k]->fields[i].name = arena_strdup(&B.ir->arena, name);
+      d[k]->fields[i].type = &type_int;
+    }
+  chain_in(&B, ir_proc(B.ir, "p"), 1, NULL);
+  assert_true(ir_finish(B.ir));
+  size_t len;
+  uint8_t *bytes = bundle_verified(&B, &len);
+  BptBundle b;
+  BptError err;
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  assert_int_equal(b.ndoctypes, 2);
+  for (uint32_t i = 0; i < FIELDS; i++)
+    assert_int_equal(b.doctypes[1].fields[i].name, b.doctypes[0].fields[i].name);
+  for (uint32_t i = 0; i < b.nstrings; i++) /* no text twice */
+    for (uint32_t j = i + 1; j < b.nstrings; j++)
+      assert_false(b.strings[i].len == b.strings[j].len &&
+                   memcmp(b.strings[i].data, b.strings[j].data, b.strings[i].len) == 0);
+  bpt_free(&b, heap_realloc, NULL);
+  free(bytes);
+  ir_free(B.ir);
+}
+
 /* A document type and a host action, built by hand: the process calls the
  * action with a document field, stores the answer in the field and logs it.
  *   START -> ACTION price(amount) -> r -> ASSIGN amount = r -> LOG "total {amount}" -> END */
@@ -1215,6 +1252,7 @@ int main(void) {
       cmocka_unit_test(test_event_gateway),
       cmocka_unit_test(test_the_documented_example),
       cmocka_unit_test(test_string_table_grows),
+      cmocka_unit_test(test_string_table_finds_copies),
       cmocka_unit_test(test_documents_and_actions),
       cmocka_unit_test(test_random_graphs),
       cmocka_unit_test(test_after_handler),
