@@ -223,7 +223,8 @@ bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k);
  * there already: a person counts once. Linear in *k: for a few users. */
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x);
 /* The first k items of *list (users; the rest VOID) each once, in the order of their first
- * place, and *list cut to them: n log n. False when out of memory (*list is whole). */
+ * place, and *list cut to them: linear expected time (a hash table), n log n at most. False
+ * when out of memory (*list is whole). */
 bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k);
 /* Sorts a[0..n) by cmp (negative, 0, positive, as strcmp) in n log n, allocating nothing. */
 typedef int RtCompare(const void *ctx, uint32_t a, uint32_t b);
@@ -269,6 +270,14 @@ static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
   if (x == y) return true;
   if (x->len != y->len) return false;
   return x->len == 0 || (x->s[x->len - 1] == y->s[x->len - 1] && memcmp(x->s, y->s, x->len) == 0);
+}
+/* FNV-1a over the LEN bytes at S (users are short names or ids). The host chooses the users
+ * and can make their hashes collide, so a table over them bounds its probes
+ * (rt_users_unique, rt_people_index). */
+static inline uint32_t rt_text_hash(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
 }
 /* The characters of a text (valid UTF-8): len() of a string or a user. */
 size_t rt_text_chars(const RtStr *s);
