@@ -492,12 +492,14 @@ static inline const char *rt_string(const BpBundle *b, uint32_t z) {
   return z < b->b.nstrings ? b->b.strings[z].data : "";
 }
 
+/* The members are ordered, and the rooms' sizes are 32 bits, so that the document is 80
+ * bytes: with a few fields it takes a 16-byte step less of bp_start's allocation. */
 struct BpDoc {
   BpBundle *b;
-  uint16_t doctype; /* BPT_NONE16: none */
-  uint32_t refs;
   Value *fields;
+  uint16_t doctype; /* BPT_NONE16: none */
   uint16_t nfields;
+  uint32_t refs;
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
   /* A document that bp_start makes for its instance holds that instance too, after its
@@ -507,10 +509,10 @@ struct BpDoc {
    * a reference to the document, so the document outlives it; the allocation goes when
    * the document does (room_size stays, for the size). */
   void *room;
-  size_t room_size;
+  uint32_t room_size;
   /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
    * bytes after the room; they go with the allocation. */
-  size_t texts_size;
+  uint32_t texts_size;
   /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document,
    * none in others): texts that the instances on the document make (make_text: a step's
    * title, most often) and the steps' result records whose members are all uncounted
@@ -626,14 +628,16 @@ void rt_people_index(BpRuntime *rt, RtStep *st);
 void rt_people_index_free(BpRuntime *rt, RtStep *st);
 
 enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };
+/* Ordered by size, so that no padding comes between the members (32 bytes, not 40): an
+ * instance holds two in its allocation and every event copies them to its snapshot. */
 typedef struct RtTimer {
   int64_t at;
+  int64_t every; /* TM_AFTER: the period (seconds), 0: it runs once */
   uint32_t seq;  /* order among timers due at the same time */
   uint32_t ref;  /* TM_WAIT: thread; TM_DUE, TM_REMIND, TM_AFTER: step */
+  uint32_t left; /* TM_AFTER with a period: runs left after this one, UINT32_MAX: no end */
   uint16_t index; /* TM_REMIND: which reminder; TM_AFTER: which `after` handler */
   uint8_t kind;
-  int64_t every; /* TM_AFTER: the period (seconds), 0: it runs once */
-  uint32_t left; /* TM_AFTER with a period: runs left after this one, UINT32_MAX: no end */
 } RtTimer;
 
 typedef struct RtCall {
@@ -675,12 +679,12 @@ struct BpInstance {
   BpRuntime *rt;
   uint16_t proc;
   bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
+  uint32_t size;  /* bytes of its allocation (a started one holds its first slots after it) */
   BpDoc *doc;
   RtState s;
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
-  size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
   /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
    * people_room), or NULL (a restored instance). */
   RtPerson *people_room;
