@@ -1440,6 +1440,60 @@ static void test_foreign_bundle_refused(void **state) {
   world_close(&b);
 }
 
+/* A started instance's rooms are sized at load to what its process can use (RtProc's
+ * inst_size): the two-stage approval waits on one step at a time, so its start is one
+ * allocation of at most 1,400 bytes (1,544 when every process had room for two threads,
+ * two steps and two timers), and its decisions allocate nothing for its state. A process
+ * with two steps open at once (parallel branches) keeps room for both: its start takes
+ * nothing more for its two threads, two steps and two due timers. */
+static void test_instance_rooms_sized(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/two_stage_approval.bp", true);
+  BpValue voters[] = {bp_user("v1")};
+  BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                  arg("voters", bp_list(BP_T_USER, voters, 1))};
+  BpInstance *inst = NULL;
+  BpError err;
+  long before = w.heap.outstanding;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+  assert_int_equal(w.heap.allocations, 1);
+  long bytes = w.heap.outstanding - before;
+  printf("a two-stage approval waiting for its expert: %ld bytes in %ld allocation\n", bytes, w.heap.allocations);
+  assert_true(bytes <= 1400);
+  assert_int_equal(bp_decide(inst, 0, "e", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_decide(inst, 0, "v1", true, NULL, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(w.heap.allocations, 1);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+
+  char path[] = "/tmp/bpc-rooms-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  static const char text[] = "process both \"Both\" {\n  param a: user \"A\"\n  param b: user \"B\"\n"
+                             "  parallel {\n    branch {\n      approve a \"One\" due 1d -> one\n    }\n"
+                             "    branch {\n      approve b \"Two\" due 2d -> two\n    }\n  }\n}\n";
+  assert_int_equal(fclose(fdopen(fd, "w")), 0);
+  write_text(path, text);
+  world_open_ex(&w, path, true);
+  remove(path);
+  BpArg two[] = {arg("a", bp_user("a")), arg("b", bp_user("b"))};
+  w.heap.allocations = 0;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "both", NULL, two, 2, NULL, &inst, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(w.told.opened, 2);
+  assert_int_equal(w.heap.allocations, 2); /* and the `parallel`'s record (RtAct), which has no room */
+  assert_int_equal(bp_decide(inst, 0, "b", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_decide(inst, 0, "a", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* The two-stage approval waiting for its expert (bpbench's `state` measure, with the
  * world's clock) saves to at most 64 bytes: only what differs from the bundle's defaults,
  * the title as a constant and the document's title. */
@@ -3534,6 +3588,7 @@ int main(void) {
       cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_save_small),
+      cmocka_unit_test(test_instance_rooms_sized),
       cmocka_unit_test(test_save_format_versions),
       cmocka_unit_test(test_damaged_saves),
       cmocka_unit_test(test_foreign_bundle_refused),
