@@ -459,9 +459,9 @@ typedef struct RtProc {
   const char *title;
   /* What a started instance's allocation holds after its slots (rt_start_ex), sized at load
    * to what the process can use (rt_api.c's plan_rooms): room_each threads, then as
-   * many steps and as many timers (steps_at and timers_at bytes after the first), then
-   * RT_PEOPLE_ROOM people (at people_at); inst_size bytes in all. A room that is short
-   * costs an allocation, never a wrong result: a vector grows out of it. */
+   * many steps and as many timers, then RT_PEOPLE_ROOM people (steps_at, timers_at and
+   * people_at bytes after the slots); inst_size bytes in all. A room that is short costs
+   * an allocation, never a wrong result: a vector grows out of it. */
   uint32_t inst_size;
   uint16_t steps_at, timers_at, people_at;
   uint8_t room_each;
@@ -716,7 +716,6 @@ uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
-/* Bytes of a started instance of process p, with the room for its first records. */
 /* The bytes of a started instance of process PROC with its rooms (RtProc.inst_size). */
 static inline size_t rt_instance_size(const BpBundle *b, uint16_t proc) { return b->procs[proc].inst_size; }
 /* Runs a `when` fragment of process proc against doc's fields: *holds. */
