@@ -628,11 +628,29 @@ static double vote_seconds(const char *names, size_t len, size_t m) {
   return least;
 }
 
-/* A host that gives BP_MAX_USERS colliding users, each twice (200,000 places), costs
- * less than 5 times what users that do not collide cost: the vote's start (its users each once,
- * twice: the host's list and the step's people; the people's index) and a few decisions.
- * Without a bound each user probes past all those before it (about 10^10 probes to make
- * the list each once, 5 * 10^9 to build the index): many times as long. */
+/* Under AddressSanitizer memcmp is checked on every call, which the sort of colliding
+ * users makes many more of than the hash table does: test_users_colliding_bounded allows
+ * more there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define COLLIDING_FACTOR 12
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COLLIDING_FACTOR 12
+#endif
+#endif
+#ifndef COLLIDING_FACTOR
+#define COLLIDING_FACTOR 6
+#endif
+
+/* A host that gives BP_MAX_USERS colliding users, each twice (200,000 places), costs a few
+ * times what users that do not collide cost (the sort instead of the hash table), not n
+ * squared: the vote's start (its users each once, twice: the host's list and the step's
+ * people; the people's index) and a few decisions, the least of three runs. Without a
+ * bound each user probes past all those before it (about 10^10 probes to make the list
+ * each once, 5 * 10^9 to build the index): here about 3.4 times as long as users that do
+ * not collide, on main (the index) 7.3 times, without the fallback to the sort (at 65,536
+ * users) 450 times.
+ * Against the same number of users, so the machine's caches weigh alike. */
 static void test_users_colliding_bounded(void **state) {
   (void)state;
   unsigned bits = 17;
@@ -644,8 +662,9 @@ static void test_users_colliding_bounded(void **state) {
   for (size_t i = 0; i < m; i++) /* the first block made unique: the hashes spread */
     for (int j = 0; j < 4; j++) distinct[i * len + (size_t)j] = (char)('a' + (i >> (4 * j)) % 16);
   double c = vote_seconds(colliding, len, m), d = vote_seconds(distinct, len, m);
-  printf("a vote of %zu users, each given twice: %.3f s of CPU when their hashes collide, %.3f s when not\n", m, c, d);
-  assert_true(c < 5 * d + 0.05);
+  printf("a vote of %zu users, each given twice: %.3f s of CPU when their hashes collide, %.3f s when not (x%.1f)\n",
+         m, c, d, c / d);
+  assert_true(c < COLLIDING_FACTOR * d + 0.05);
   free(distinct);
   free(colliding);
 }
