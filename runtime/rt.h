@@ -224,7 +224,8 @@ bool rt_list_shrink(BpRuntime *rt, Value *list, uint32_t k);
  * there already: a person counts once. Linear in *k: for a few users. */
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x);
 /* The first k items of *list (users; the rest VOID) each once, in the order of their first
- * place, and *list cut to them: n log n. False when out of memory (*list is whole). */
+ * place, and *list cut to them: linear expected time (a hash table), n log n at most. False
+ * when out of memory (*list is whole). */
 bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k);
 /* Sorts a[0..n) by cmp (negative, 0, positive, as strcmp) in n log n, allocating nothing. */
 typedef int RtCompare(const void *ctx, uint32_t a, uint32_t b);
@@ -270,6 +271,14 @@ static inline bool rt_text_equal(const RtStr *x, const RtStr *y) {
   if (x == y) return true;
   if (x->len != y->len) return false;
   return x->len == 0 || (x->s[x->len - 1] == y->s[x->len - 1] && memcmp(x->s, y->s, x->len) == 0);
+}
+/* FNV-1a over the LEN bytes at S (users are short names or ids). The host chooses the users
+ * and can make their hashes collide, so a table over them bounds its probes
+ * (rt_users_unique, rt_people_index). */
+static inline uint32_t rt_text_hash(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
 }
 /* The characters of a text (valid UTF-8): len() of a string or a user. */
 size_t rt_text_chars(const RtStr *s);
@@ -463,6 +472,14 @@ typedef struct RtProc {
   uint32_t ninsns;
   RtOp *ops;           /* ninsns + 1 entries: the interpreter's fast form (RtOp, above) */
   const char *title;
+  /* What a started instance's allocation holds after its slots (rt_start_ex), sized at load
+   * to what the process can use (rt_api.c's plan_rooms): room_each threads, then as
+   * many steps and as many timers, then RT_PEOPLE_ROOM people (steps_at, timers_at and
+   * people_at bytes after the slots); inst_size bytes in all. A room that is short costs
+   * an allocation, never a wrong result: a vector grows out of it. */
+  uint32_t inst_size;
+  uint16_t steps_at, timers_at, people_at;
+  uint8_t room_each;
 } RtProc;
 
 struct BpBundle {
@@ -498,12 +515,14 @@ static inline const char *rt_string(const BpBundle *b, uint32_t z) {
   return z < b->b.nstrings ? b->b.strings[z].data : "";
 }
 
+/* The members are ordered, and the rooms' sizes are 32 bits, so that the document is 80
+ * bytes: with a few fields it takes a 16-byte step less of bp_start's allocation. */
 struct BpDoc {
   BpBundle *b;
-  uint16_t doctype; /* BPT_NONE16: none */
-  uint32_t refs;
   Value *fields;
+  uint16_t doctype; /* BPT_NONE16: none */
   uint16_t nfields;
+  uint32_t refs;
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
   /* A document that bp_start makes for its instance holds that instance too, after its
@@ -513,10 +532,10 @@ struct BpDoc {
    * a reference to the document, so the document outlives it; the allocation goes when
    * the document does (room_size stays, for the size). */
   void *room;
-  size_t room_size;
+  uint32_t room_size;
   /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
    * bytes after the room; they go with the allocation. */
-  size_t texts_size;
+  uint32_t texts_size;
   /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document,
    * none in others): texts that the instances on the document make (make_text: a step's
    * title, most often) and the steps' result records whose members are all uncounted
@@ -632,14 +651,16 @@ void rt_people_index(BpRuntime *rt, RtStep *st);
 void rt_people_index_free(BpRuntime *rt, RtStep *st);
 
 enum { TM_WAIT, TM_DUE, TM_REMIND, TM_AFTER };
+/* Ordered by size, so that no padding comes between the members (32 bytes, not 40): an
+ * instance holds two in its allocation and every event copies them to its snapshot. */
 typedef struct RtTimer {
   int64_t at;
+  int64_t every; /* TM_AFTER: the period (seconds), 0: it runs once */
   uint32_t seq;  /* order among timers due at the same time */
   uint32_t ref;  /* TM_WAIT: thread; TM_DUE, TM_REMIND, TM_AFTER: step */
+  uint32_t left; /* TM_AFTER with a period: runs left after this one, UINT32_MAX: no end */
   uint16_t index; /* TM_REMIND: which reminder; TM_AFTER: which `after` handler */
   uint8_t kind;
-  int64_t every; /* TM_AFTER: the period (seconds), 0: it runs once */
-  uint32_t left; /* TM_AFTER with a period: runs left after this one, UINT32_MAX: no end */
 } RtTimer;
 
 typedef struct RtCall {
@@ -681,12 +702,12 @@ struct BpInstance {
   BpRuntime *rt;
   uint16_t proc;
   bool in_doc;    /* it lives in its document's allocation (BpDoc.room): freed with it */
+  uint32_t size;  /* bytes of its allocation (a started one holds its first slots after it) */
   BpDoc *doc;
   RtState s;
   void *ud;
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
-  size_t size;    /* bytes of its allocation (a started one holds its first slots after it) */
   /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
    * people_room), or NULL (a restored instance). */
   RtPerson *people_room;
@@ -710,8 +731,8 @@ uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
-/* Bytes of a started instance of process p, with the room for its first records. */
-size_t rt_instance_size(const BptProcess *p);
+/* The bytes of a started instance of process PROC with its rooms (RtProc.inst_size). */
+static inline size_t rt_instance_size(const BpBundle *b, uint16_t proc) { return b->procs[proc].inst_size; }
 /* Runs a `when` fragment of process proc against doc's fields: *holds. */
 RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e);
 

@@ -359,6 +359,36 @@ static bool make_ops(BpBundle *b, uint32_t i) {
   return true;
 }
 
+/* The rooms of process i's started instances (RtProc.inst_size): what it can use at once.
+ * Most processes wait on one step at a time, with its thread and at most a due time: no
+ * `parallel`, `try`, `after` handler, reminder, `on timeout` or states (each of which runs
+ * threads of its own). They get room for one thread, one step and one timer; the others
+ * for two of each, as every process had. Each room is rounded up to 8 bytes, the
+ * alignment of the next. */
+static void plan_rooms(BpBundle *b, uint32_t i) {
+  const BptProcess *p = &b->b.processes[i];
+  RtProc *rp = &b->procs[i];
+  bool solo = p->nstates == 0;
+  for (uint16_t k = 0; k < p->nsteps; k++) {
+    const BptStep *d = &p->steps[k];
+    solo = solo && d->timeout_pc == BPT_NO_PC && d->nreminds == 0 && d->nafters == 0;
+  }
+  for (uint32_t k = 0; k < rp->ninsns; k++) {
+    uint8_t op = rp->insns[k].op;
+    solo = solo && op != BPT_OP_FORK && op != BPT_OP_TRY && op != BPT_OP_SPAWN;
+  }
+  unsigned n = solo ? 1 : 2;
+  rp->room_each = (uint8_t)n;
+  rp->steps_at = (uint16_t)rt_room_bytes(n * sizeof(RtThread));
+  rp->timers_at = (uint16_t)(rp->steps_at + n * sizeof(RtStep));
+  rp->people_at = (uint16_t)(rp->timers_at + n * sizeof(RtTimer));
+  rp->inst_size = (uint32_t)(sizeof(BpInstance) + rt_values_bytes(p->nslots) + rp->people_at +
+                             RT_PEOPLE_ROOM * sizeof(RtPerson));
+}
+_Static_assert(_Alignof(RtStep) <= 8 && _Alignof(RtTimer) <= 8 && _Alignof(RtPerson) <= 8 && sizeof(RtStep) % 8 == 0 &&
+                   sizeof(RtTimer) % 8 == 0 && sizeof(Value) % 8 == 0,
+               "an instance's rooms follow its slots, each aligned");
+
 /* The code of process i decoded once (RtProc.insns): two passes, counting then filling. */
 static bool predecode(BpBundle *b, uint32_t i) {
   const BptProcess *p = &b->b.processes[i];
@@ -376,6 +406,7 @@ static bool predecode(BpBundle *b, uint32_t i) {
   uint32_t k = 0;
   for (uint32_t pc = 0; k < n && bpt_decode(code, p->code_size, pc, &rp->insns[k]); pc += rp->insns[k++].size)
     rp->insn_at[pc] = k;
+  plan_rooms(b, i);
   return make_ops(b, i);
 }
 
@@ -936,7 +967,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
       if (few_fields) needs[i] = (uint16_t)k;
       if (k <= START_TEXTS_MAX - need) need += k;
     }
-    size_t inst = rt_instance_size(p), lead = need ? rt_room_bytes(inst) - inst : 0;
+    size_t inst = rt_instance_size(b, pi), lead = need ? rt_room_bytes(inst) - inst : 0;
     BpStatus st = doc_make(b, p->doctype, inst, lead + need + RT_DOC_MADE_ROOM, &own, err);
     if (st != BP_OK) return st;
     room = (RtRoom){(char *)own->room + inst + lead, need};

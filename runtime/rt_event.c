@@ -18,12 +18,6 @@
 #include "rt_vm.h"
 
 _Static_assert(sizeof(BpInstance) % _Alignof(Value) == 0, "an instance's slots follow it");
-/* The records a started instance has room for in its own allocation: the usual process
- * waits on a step or two, with a thread each and a due time. */
-enum { INST_ROOM_THREADS = 2, INST_ROOM_STEPS = 2, INST_ROOM_TIMERS = 2 };
-_Static_assert(sizeof(Value) % _Alignof(RtThread) == 0 && (2 * sizeof(RtThread)) % _Alignof(RtStep) == 0 &&
-                   sizeof(RtStep) % _Alignof(RtTimer) == 0,
-               "an instance's records follow its slots, aligned");
 _Static_assert(sizeof(RtTimer) % _Alignof(RtPerson) == 0, "its people follow its timers, aligned");
 
 /* ---- transactions ---------------------------------------------------------------------------- */
@@ -304,23 +298,19 @@ static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
   }
 }
 
-size_t rt_instance_size(const BptProcess *p) {
-  return sizeof(BpInstance) + rt_values_bytes(p->nslots) + INST_ROOM_THREADS * sizeof(RtThread) +
-         INST_ROOM_STEPS * sizeof(RtStep) + INST_ROOM_TIMERS * sizeof(RtTimer) + RT_PEOPLE_ROOM * sizeof(RtPerson);
-}
-
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err) {
   BpRuntime *rt = b->rt;
   const BptProcess *p = &b->b.processes[proc];
   *out = NULL;
   /* One allocation: the instance, then the slots of its state and the first records of
-   * its threads, steps and timers (lent to the state, INST_ROOM_*; more move to an
+   * its threads, steps and timers (lent to the state, as many as RtProc.room_each; more move to an
    * allocation of their own), and room for the people of its steps (RT_PEOPLE_ROOM, lent
    * to a new step's people: rt_step.c). Events change the state in place. A document made for
    * this start may hold it (its `room`: taken here, once). */
+  const RtProc *rp = &b->procs[proc];
   size_t slots_size = rt_values_bytes(p->nslots);
-  size_t size = rt_instance_size(p);
+  size_t size = rp->inst_size;
   bool in_doc = doc->room && doc->room_size == size;
   BpInstance *inst = in_doc ? doc->room : rt_realloc(rt, NULL, 0, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
@@ -338,14 +328,11 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->s.nslots = p->nslots;
   inst->s.slots = (Value *)(inst + 1);
   inst->s.slots_lent = true;
-  char *room = (char *)inst->s.slots + slots_size;
-  inst->s.threads = rt_vec_lent(room, INST_ROOM_THREADS);
-  room += INST_ROOM_THREADS * sizeof(RtThread);
-  inst->s.steps = rt_vec_lent(room, INST_ROOM_STEPS);
-  room += INST_ROOM_STEPS * sizeof(RtStep);
-  inst->s.timers = rt_vec_lent(room, INST_ROOM_TIMERS);
-  room += INST_ROOM_TIMERS * sizeof(RtTimer);
-  inst->people_room = (RtPerson *)room;
+  char *room = (char *)inst->s.slots + slots_size; /* (RtProc.inst_size) */
+  inst->s.threads = rt_vec_lent(room, rp->room_each);
+  inst->s.steps = rt_vec_lent(room + rp->steps_at, rp->room_each);
+  inst->s.timers = rt_vec_lent(room + rp->timers_at, rp->room_each);
+  inst->people_room = (RtPerson *)(room + rp->people_at);
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;

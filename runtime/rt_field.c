@@ -69,7 +69,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
   const BptProcess *p = &b->b.processes[pi];
   const char *process = rt_string(b, p->name); /* for the messages: the name the host gave */
   BpRuntime *rt = b->rt;
-  BpDoc *doc = again ? again : rt_doc_blank_room(b, p->doctype, rt_instance_size(p));
+  BpDoc *doc = again ? again : rt_doc_blank_room(b, p->doctype, rt_instance_size(b, pi));
   Value few[PARAMS_FEW];
   bool on_stack = p->nparams <= PARAMS_FEW;
   Value *pv = on_stack ? few : rt_alloc(rt, rt_values_bytes(p->nparams));

@@ -13,12 +13,7 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome);
 
 /* ---- people and items ------------------------------------------------------------------------ */
 
-/* FNV-1a over the user's bytes: users are short names or ids. */
-static uint32_t user_hash(const char *s, size_t len) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
-  return h;
-}
+static uint32_t user_hash(const char *s, size_t len) { return rt_text_hash(s, len); }
 
 void rt_people_index_free(BpRuntime *rt, RtStep *st) {
   if (st->index) rt_dealloc(rt, st->index, st->index_cap * sizeof *st->index);
@@ -34,10 +29,19 @@ void rt_people_index(BpRuntime *rt, RtStep *st) {
   while (cap < 2 * n) cap *= 2; /* at most half full */
   uint32_t *slots = rt_alloc(rt, cap * sizeof *slots);
   if (!slots) return; /* a cache: the step is searched person by person */
+  /* A host may give people whose hashes collide: past 8 probes a person on average the
+   * index would cost more than it saves (n squared to build), and the step goes without. */
+  uint64_t probes = 0;
   for (uint32_t k = 0; k < n; k++) {
     const char *u = RT_AT(st->people, RtPerson, k)->user.u.s->s;
     uint32_t h = user_hash(u, strlen(u)) & (cap - 1); /* as strcmp sees it */
-    while (slots[h]) h = (h + 1) & (cap - 1);
+    while (slots[h]) {
+      h = (h + 1) & (cap - 1);
+      if (++probes > 8 * (uint64_t)n) {
+        rt_dealloc(rt, slots, cap * sizeof *slots);
+        return;
+      }
+    }
     slots[h] = k + 1;
   }
   st->index = slots;

@@ -1054,9 +1054,66 @@ static int user_place_order(const void *ctx, uint32_t a, uint32_t b) {
   return c;
 }
 
+/* The users among the first k items of ITEMS, each once at their first place, by sorting
+ * their places by text (n log n, at any input). The later places of a user are let go
+ * and left VOID; the items are not moved. BY_TEXT has room for k places. */
+static void users_unique_sorted(BpRuntime *rt, Value *items, uint32_t k, uint32_t *by_text) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < k; i++)
+    if (items[i].type != BPT_T_VOID) by_text[n++] = i;
+  if (n < 2) return;
+  rt_sort(by_text, n, user_place_order, items);
+  /* In each run of one user the first is the earliest place: the later ones go. */
+  for (uint32_t i = 1, first = by_text[0]; i < n; i++) {
+    if (rt_text_equal(items[first].u.s, items[by_text[i]].u.s)) {
+      rt_unref(rt, items[by_text[i]]);
+      items[by_text[i]] = (Value){0};
+    } else {
+      first = by_text[i];
+    }
+  }
+}
+
+/* The table of users_unique_hashed on the stack: lists of up to 341 users (at most two
+ * thirds full); a longer list's table is allocated. */
+enum { UNIQUE_STACK_SLOTS = 512 };
+
+/* users_unique_sorted's result in expected linear time: each user looked up in an open
+ * hash table of places (SLOTS, CAP of them: a power of two, at least 1.5 k). A host
+ * may give users whose hashes collide; once the probes pass 8 a user on average, the
+ * users left are sorted instead (in the table's memory), so no list costs more than the
+ * sort plus a linear pass. */
+static void users_unique_hashed(BpRuntime *rt, Value *items, uint32_t k, uint32_t *slots, uint32_t cap) {
+  memset(slots, 0, (size_t)cap * sizeof *slots);
+  unsigned shift = 32 - (unsigned)__builtin_ctz(cap);
+  uint64_t probes = 0, most = 8 * (uint64_t)k;
+  for (uint32_t i = 0; i < k; i++) {
+    const RtStr *u = items[i].u.s;
+    /* FNV-1a over the bytes, its high bits taken by a Fibonacci multiply */
+    uint32_t h = rt_text_hash(u->s, u->len);
+    uint32_t at = (uint32_t)(h * 2654435769u) >> shift;
+    for (;;) {
+      if (!slots[at]) {
+        slots[at] = i + 1;
+        break;
+      }
+      if (rt_text_equal(items[slots[at] - 1].u.s, u)) { /* there already: a person counts once */
+        rt_unref(rt, items[i]);
+        items[i] = (Value){0};
+        break;
+      }
+      if (++probes > most) { /* colliding users: the rest by sorting */
+        users_unique_sorted(rt, items, k, slots);
+        return;
+      }
+      at = (at + 1) & (cap - 1);
+    }
+  }
+}
+
 bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
   Value *items = list->u.l->items;
-  if (k <= 16) { /* a few: compare each with those before it, and allocate nothing */
+  if (k <= RT_USERS_FEW) { /* a few: compare each with those before it, and allocate nothing */
     uint32_t kept = 0;
     for (uint32_t i = 0; i < k; i++) {
       Value x = items[i];
@@ -1068,21 +1125,14 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
     }
     return rt_list_shrink(rt, list, kept);
   }
-  uint32_t *by_text = rt_alloc(rt, (size_t)k * sizeof *by_text);
-  if (!by_text) return false;
-  for (uint32_t i = 0; i < k; i++) by_text[i] = i;
-  rt_sort(by_text, k, user_place_order, items);
-  /* In each run of one user the first is the earliest place: the later ones go. */
-  for (uint32_t i = 1, first = by_text[0]; i < k; i++) {
-    const RtStr *x = items[first].u.s, *y = items[by_text[i]].u.s;
-    if (x->len == y->len && memcmp(x->s, y->s, x->len) == 0) {
-      rt_unref(rt, items[by_text[i]]);
-      items[by_text[i]] = (Value){0};
-    } else {
-      first = by_text[i];
-    }
-  }
-  rt_dealloc(rt, by_text, (size_t)k * sizeof *by_text);
+  if (k > UINT32_MAX / 4) return false; /* (past any list the runtime can hold) */
+  uint32_t cap = 32;
+  while (cap < k + k / 2) cap *= 2;
+  uint32_t stack[UNIQUE_STACK_SLOTS];
+  uint32_t *slots = cap <= UNIQUE_STACK_SLOTS ? stack : rt_alloc(rt, (size_t)cap * sizeof *slots);
+  if (!slots) return false;
+  users_unique_hashed(rt, items, k, slots, cap);
+  if (slots != stack) rt_dealloc(rt, slots, (size_t)cap * sizeof *slots);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < k; i++) {
     if (items[i].type == BPT_T_VOID) continue;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -443,6 +444,231 @@ static void test_users_once(void **state) {
   assert_string_equal(w.told.last_user, "b1");
   bp_instance_free(inst);
   world_close(&w);
+}
+
+/* The users of a host's list each once at their first place, compared one by one with those
+ * before (what rt_users_unique must give, in whatever time). */
+static size_t users_once_naive(const BpValue *users, size_t n, size_t *first) {
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t j = 0;
+    while (j < kept && !(users[first[j]].len == users[i].len && memcmp(users[first[j]].s, users[i].s, users[i].len) == 0))
+      j++;
+    if (j == kept) first[kept++] = i;
+  }
+  return kept;
+}
+
+/* A vote started on USERS (n of them) asks each person once, at their first place in the
+ * list: the voters' view is the list each once in order, and one item is opened a person.
+ * Then the person at each of the places in DECIDERS decides (the item is found). */
+static void assert_vote_asks_once(const BpValue *users, size_t n, const size_t *deciders, size_t ndeciders) {
+  size_t *first = malloc(n * sizeof *first);
+  assert_non_null(first);
+  size_t kept = users_once_naive(users, n, first);
+  World w;
+  world_open_ex(&w, "samples/simple_vote.bp", true);
+  BpValue list = bp_list(BP_T_USER, users, n), out;
+  BpError err;
+  assert_int_equal(bp_value_call(w.rt, "len", &list, 1, &out, &err), BP_OK);
+  assert_int_equal(out.i, (int64_t)kept);
+  BpArg args[] = {arg("voters", list), arg("title", bp_string("Budget"))};
+  BpInstance *inst = NULL;
+  assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  assert_int_equal(w.told.opened, (int)kept);
+  BpValue view;
+  assert_int_equal(bp_instance_get(inst, "voters", &view), BP_OK);
+  assert_int_equal(view.n, kept);
+  for (size_t i = 0; i < kept; i++) {
+    assert_int_equal(view.items[i].len, users[first[i]].len);
+    assert_memory_equal(view.items[i].s, users[first[i]].s, users[first[i]].len);
+  }
+  for (size_t d = 0; d < ndeciders; d++) {
+    char who[128];
+    snprintf(who, sizeof who, "%.*s", (int)users[deciders[d]].len, users[deciders[d]].s);
+    assert_int_equal(bp_decide(inst, 0, who, d % 2 == 0, NULL, &err), BP_OK);
+    assert_int_equal(w.told.withdrawn, 0);
+  }
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  bp_instance_free(inst);
+  world_close(&w);
+  free(first);
+}
+
+/* Lists of users past the few that are compared pair by pair (16): each person once, at the
+ * first place, for lists whose table of places is on the stack (up to 341 users) and
+ * allocated (more), with people given twice and more, next to each other and far apart,
+ * and the same object given twice. */
+static void test_users_once_many(void **state) {
+  (void)state;
+  static const size_t sizes[] = {17, 40, 341, 342, 1000, 3000};
+  for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+    size_t n = sizes[c];
+    char (*names)[16] = malloc(n * sizeof *names);
+    BpValue *users = malloc(n * sizeof *users);
+    assert_true(names && users);
+    for (size_t i = 0; i < n; i++) {
+      /* i's person: about one place in three repeats an earlier person, in an order that
+       * is not the names' */
+      size_t who = i % 3 == 2 ? (i * 7919) % (i + 1) : i;
+      snprintf(names[i], sizeof names[i], "p%zu", (who * 40503) % 65537);
+      users[i] = bp_user(names[i]);
+    }
+    users[n - 1] = users[0]; /* the same text object as the first */
+    size_t deciders[] = {0, n / 2, n - 2};
+    assert_vote_asks_once(users, n, deciders, 3);
+    free(users);
+    free(names);
+  }
+}
+
+/* Users whose FNV-1a hashes (rt_text_hash) are all the same, 2^bits of them, each 4 * bits
+ * bytes: at each 4-byte block two blocks take the hash to the same value (found by
+ * searching for a birthday collision), so any choice of one of the two at each block ends
+ * at the same hash. A host can make such lists; they must cost no more than sorting. */
+static char *colliding_users(unsigned bits) {
+  uint32_t h = 2166136261u;
+  char pairs[24][2][4];
+  enum { SLOTS = 1 << 20 };
+  uint32_t *seen = calloc(SLOTS, sizeof *seen);
+  assert_non_null(seen);
+  static const char alnum[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (unsigned b = 0; b < bits; b++) {
+    memset(seen, 0, SLOTS * sizeof *seen);
+    uint32_t *hash_of = calloc(SLOTS, sizeof *hash_of);
+    assert_non_null(hash_of);
+    for (uint32_t k = 1;; k++) {
+      char blk[4];
+      uint32_t x = k * 2654435761u + b * 40503u;
+      for (int j = 0; j < 4; j++) blk[j] = alnum[(x >> (8 * j)) % 62];
+      uint32_t g = h;
+      for (int j = 0; j < 4; j++) g = (g ^ (uint8_t)blk[j]) * 16777619u;
+      uint32_t s = (g * 2654435769u) >> 12;
+      while (seen[s] && hash_of[s] != g) s = (s + 1) & (SLOTS - 1);
+      if (!seen[s]) {
+        seen[s] = k;
+        hash_of[s] = g;
+        continue;
+      }
+      uint32_t y = seen[s] * 2654435761u + b * 40503u;
+      char other[4];
+      for (int j = 0; j < 4; j++) other[j] = alnum[(y >> (8 * j)) % 62];
+      if (memcmp(other, blk, 4) == 0) continue;
+      memcpy(pairs[b][0], other, 4);
+      memcpy(pairs[b][1], blk, 4);
+      h = g;
+      break;
+    }
+    free(hash_of);
+  }
+  free(seen);
+  size_t n = (size_t)1 << bits, len = 4 * bits + 1;
+  char *names = malloc(n * len);
+  assert_non_null(names);
+  for (size_t i = 0; i < n; i++) {
+    char *p = names + i * len;
+    for (unsigned b = 0; b < bits; b++) memcpy(p + 4 * b, pairs[b][(i >> b) & 1], 4);
+    p[4 * bits] = '\0';
+    uint32_t g = 2166136261u;
+    for (size_t j = 0; j < 4 * bits; j++) g = (g ^ (uint8_t)p[j]) * 16777619u;
+    assert_int_equal(g, h);
+  }
+  return names;
+}
+
+/* Lists of colliding users (colliding_users) each given twice, in other orders the second
+ * time: each once at the first place, a decision finds its person; on the stack's table
+ * and an allocated one. */
+static void test_users_once_colliding(void **state) {
+  (void)state;
+  static const unsigned bits[] = {5, 8, 10};
+  for (size_t c = 0; c < sizeof bits / sizeof bits[0]; c++) {
+    size_t m = (size_t)1 << bits[c], len = 4 * bits[c] + 1, n = 2 * m + 2;
+    char *names = colliding_users(bits[c]);
+    BpValue *users = malloc(n * sizeof *users);
+    assert_non_null(users);
+    users[0] = bp_user("first");
+    for (size_t i = 0; i < m; i++) users[1 + i] = bp_user(names + i * len);
+    for (size_t i = 0; i < m; i++) users[1 + m + i] = bp_user(names + ((i * 37 + 11) % m) * len);
+    users[n - 1] = bp_user("last");
+    size_t deciders[] = {1, m, n - 1, m / 2};
+    assert_vote_asks_once(users, n, deciders, 4);
+    free(users);
+    free(names);
+  }
+}
+
+/* CPU seconds of a vote's start on the M users NAMES (each LEN bytes with its NUL), each
+ * given twice (in another order the second time), and of four decisions: the least of
+ * three runs. */
+static double vote_seconds(const char *names, size_t len, size_t m) {
+  BpValue *users = malloc(2 * m * sizeof *users);
+  assert_non_null(users);
+  for (size_t i = 0; i < m; i++) users[i] = bp_user(names + i * len);
+  for (size_t i = 0; i < m; i++) users[m + i] = bp_user(names + ((i * 40503) % m) * len);
+  double least = 1e9;
+  for (int run = 0; run < 3; run++) {
+    World w;
+    world_open_ex(&w, "samples/simple_vote.bp", true);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, users, 2 * m)), arg("title", bp_string("Budget"))};
+    BpInstance *inst = NULL;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "simple_vote", NULL, args, 2, NULL, &inst, &err), BP_OK);
+    assert_int_equal(w.told.opened, (int)m);
+    for (size_t d = 0; d < 4; d++)
+      assert_int_equal(bp_decide(inst, 0, names + (d * 9973 % m) * len, true, NULL, &err), BP_OK);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (s < least) least = s;
+    bp_instance_free(inst);
+    world_close(&w);
+  }
+  free(users);
+  return least;
+}
+
+/* Under AddressSanitizer memcmp is checked on every call, which the sort of colliding
+ * users makes many more of than the hash table does: test_users_colliding_bounded allows
+ * more there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define COLLIDING_FACTOR 20
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COLLIDING_FACTOR 20
+#endif
+#endif
+#ifndef COLLIDING_FACTOR
+#define COLLIDING_FACTOR 10
+#endif
+
+/* A host that gives BP_MAX_USERS colliding users, each twice (200,000 places), costs a few
+ * times what users that do not collide cost (the sort instead of the hash table), not n
+ * squared: the vote's start (its users each once, twice: the host's list and the step's
+ * people; the people's index) and a few decisions, the least of three runs. Here 2.4 to 5
+ * times as long as users that do not collide (the sort reads the users' texts in random
+ * order; other processes on the machine weigh on that most). Without a bound each user
+ * probes past all those before it: without the bound on the people's index (5 * 10^9
+ * probes to build it) 29 times, without the fallback to the sort (10^10 probes to make
+ * the list each once; at 65,536 users) 450 times. Against the same number of users, so
+ * the machine's caches weigh alike. */
+static void test_users_colliding_bounded(void **state) {
+  (void)state;
+  unsigned bits = 17;
+  size_t m = BP_MAX_USERS, len = 4 * bits + 1;
+  char *colliding = colliding_users(bits);
+  char *distinct = malloc(m * len);
+  assert_non_null(distinct);
+  memcpy(distinct, colliding, m * len);
+  for (size_t i = 0; i < m; i++) /* the first block made unique: the hashes spread */
+    for (int j = 0; j < 4; j++) distinct[i * len + (size_t)j] = (char)('a' + (i >> (4 * j)) % 16);
+  double c = vote_seconds(colliding, len, m), d = vote_seconds(distinct, len, m);
+  printf("a vote of %zu users, each given twice: %.3f s of CPU when their hashes collide, %.3f s when not (x%.1f)\n",
+         m, c, d, c / d);
+  assert_true(c < COLLIDING_FACTOR * d + 0.05);
+  free(distinct);
+  free(colliding);
 }
 
 /* TEXT copies the pieces that fit its buffer (256 bytes on the stack) directly and leaves
@@ -1235,6 +1461,60 @@ static void test_foreign_bundle_refused(void **state) {
   world_close(&b);
 }
 
+/* A started instance's rooms are sized at load to what its process can use (RtProc's
+ * inst_size): the two-stage approval waits on one step at a time, so its start is one
+ * allocation of at most 1,400 bytes (1,544 when every process had room for two threads,
+ * two steps and two timers), and its decisions allocate nothing for its state. A process
+ * with two steps open at once (parallel branches) keeps room for both: its start takes
+ * nothing more for its two threads, two steps and two due timers. */
+static void test_instance_rooms_sized(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/two_stage_approval.bp", true);
+  BpValue voters[] = {bp_user("v1")};
+  BpArg args[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                  arg("voters", bp_list(BP_T_USER, voters, 1))};
+  BpInstance *inst = NULL;
+  BpError err;
+  long before = w.heap.outstanding;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+  assert_int_equal(w.heap.allocations, 1);
+  long bytes = w.heap.outstanding - before;
+  printf("a two-stage approval waiting for its expert: %ld bytes in %ld allocation\n", bytes, w.heap.allocations);
+  assert_true(bytes <= 1400);
+  assert_int_equal(bp_decide(inst, 0, "e", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_decide(inst, 0, "v1", true, NULL, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(w.heap.allocations, 1);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+
+  char path[] = "/tmp/bpc-rooms-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  static const char text[] = "process both \"Both\" {\n  param a: user \"A\"\n  param b: user \"B\"\n"
+                             "  parallel {\n    branch {\n      approve a \"One\" due 1d -> one\n    }\n"
+                             "    branch {\n      approve b \"Two\" due 2d -> two\n    }\n  }\n}\n";
+  assert_int_equal(fclose(fdopen(fd, "w")), 0);
+  write_text(path, text);
+  world_open_ex(&w, path, true);
+  remove(path);
+  BpArg two[] = {arg("a", bp_user("a")), arg("b", bp_user("b"))};
+  w.heap.allocations = 0;
+  w.heap.armed = true;
+  assert_int_equal(bp_start(w.b, "both", NULL, two, 2, NULL, &inst, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(w.told.opened, 2);
+  assert_int_equal(w.heap.allocations, 2); /* and the `parallel`'s record (RtAct), which has no room */
+  assert_int_equal(bp_decide(inst, 0, "b", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_decide(inst, 0, "a", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* The two-stage approval waiting for its expert (bpbench's `state` measure, with the
  * world's clock) saves to at most 64 bytes: only what differs from the bundle's defaults,
  * the title as a constant and the document's title. */
@@ -1517,6 +1797,34 @@ static void test_every_allocation_fails_once_vote_indexed(void **state) {
   long n = fault_sweep_ex("samples/simple_vote.bp", start_vote17, evs, sizeof evs / sizeof evs[0], BP_COMPLETED, true);
   printf("vote of 17 (indexed) without a journal: each of %ld allocations failed in turn\n", n);
   assert_true(n > 30);
+}
+
+/* A vote of 300 people given in 400 places (a person in four twice): the host's list is
+ * past what a table on the stack holds (341), so making it each person once allocates its
+ * table, and each allocation of the start and of the decisions fails in turn. */
+static BpInstance *start_vote400(World *w, BpStatus *st) {
+  static char names[400][8];
+  BpValue voters[400];
+  for (int i = 0; i < 400; i++) {
+    snprintf(names[i], sizeof names[i], "v%d", i % 4 == 3 ? (i * 7) % 300 + 1 : i / 4 * 3 + i % 4 + 1);
+    voters[i] = bp_user(names[i]);
+  }
+  BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 400)), arg("title", bp_string("Budget"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "simple_vote", NULL, args, 2, NULL, &inst, &err);
+  BpValue view;
+  if (*st == BP_OK && bp_instance_get(inst, "voters", &view) == BP_OK) assert_int_equal(view.n, 300);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_vote_of_many(void **state) {
+  (void)state;
+  static const Ev evs[] = {{EV_DECIDE, "v300", NULL, 0}, {EV_REJECT, "v1", "no", 0}, {EV_SAVE_RESTORE, NULL, NULL, 0},
+                           {EV_DECIDE, "v150", NULL, 0}};
+  long n = fault_sweep_ex("samples/simple_vote.bp", start_vote400, evs, sizeof evs / sizeof evs[0], BP_WAITING, true);
+  printf("vote of 300 in 400 places without a journal: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 300);
 }
 
 /* An event logs a document field's old value the first time it writes it, once (the
@@ -3380,6 +3688,9 @@ int main(void) {
       cmocka_unit_test(test_text_limit),
       cmocka_unit_test(test_users_limit),
       cmocka_unit_test(test_users_once),
+      cmocka_unit_test(test_users_once_many),
+      cmocka_unit_test(test_users_once_colliding),
+      cmocka_unit_test(test_users_colliding_bounded),
       cmocka_unit_test(test_text_across_buffer),
       cmocka_unit_test(test_instance_in_its_document),
       cmocka_unit_test(test_made_texts_in_document),
@@ -3392,6 +3703,7 @@ int main(void) {
       cmocka_unit_test(test_host_texts_checked),
       cmocka_unit_test(test_save_size_and_round_trip),
       cmocka_unit_test(test_save_small),
+      cmocka_unit_test(test_instance_rooms_sized),
       cmocka_unit_test(test_save_format_versions),
       cmocka_unit_test(test_damaged_saves),
       cmocka_unit_test(test_foreign_bundle_refused),
@@ -3399,6 +3711,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_two_stage),
       cmocka_unit_test(test_every_allocation_fails_once_vote_quiet),
       cmocka_unit_test(test_every_allocation_fails_once_vote_indexed),
+      cmocka_unit_test(test_every_allocation_fails_once_vote_of_many),
       cmocka_unit_test(test_field_writes_logged_once),
       cmocka_unit_test(test_every_allocation_fails_once_timers),
       cmocka_unit_test(test_every_allocation_fails_once_states),
