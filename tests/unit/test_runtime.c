@@ -1112,6 +1112,67 @@ static BpInstance *start_two_stage(World *w, BpStatus *st) {
   return inst;
 }
 
+/* A decision on an instance restored alone makes nothing of its own: the new step's title
+ * and the decided step's record go to its document's room for what instances make
+ * (BpDoc.made), the new step's people to its people room (BpInstance.people_room), both
+ * in the one allocation restoring made, as a started instance's do. The same decisions
+ * on the same state restored onto the host's document (no such rooms) allocate them and
+ * save to the same bytes; each instance goes on to its end, and everything is freed. */
+static void test_restored_decision_in_its_document(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/two_stage_approval.bp", true); /* no journal lines to allocate */
+  BpStatus st;
+  BpInstance *started = start_two_stage(&w, &st);
+  assert_int_equal(st, BP_OK);
+  BpError err;
+  uint8_t *bytes;
+  size_t len;
+  assert_int_equal(bp_instance_save(started, &bytes, &len, &err), BP_OK);
+  bp_instance_free(started);
+  BpArg fields[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("erin"))};
+  BpDoc *doc = NULL;
+  assert_int_equal(bp_doc_new(w.b, "Doc", fields, 2, &doc, &err), BP_OK);
+  BpInstance *onto = NULL, *alone = NULL;
+  assert_int_equal(bp_instance_restore(w.b, doc, bytes, len, &onto, &err), BP_OK);
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &alone, &err), BP_OK);
+  bp_free(w.rt, bytes, len);
+  w.heap.allocations = 0;
+  w.heap.armed = true;
+  assert_int_equal(bp_decide(alone, 0, "alice", true, NULL, &err), BP_OK);
+  long in_block = w.heap.allocations;
+  w.heap.allocations = 0;
+  assert_int_equal(bp_decide(onto, 0, "alice", true, NULL, &err), BP_OK);
+  long apart = w.heap.allocations;
+  w.heap.armed = false;
+  assert_int_equal(in_block, 0);
+  assert_int_equal(apart, 3); /* the vote's title, its people, the review's record */
+  assert_int_equal(bp_instance_item_count(alone), 3);
+  uint8_t *a, *o;
+  size_t alen, olen;
+  assert_int_equal(bp_instance_save(alone, &a, &alen, &err), BP_OK);
+  assert_int_equal(bp_instance_save(onto, &o, &olen, &err), BP_OK);
+  assert_int_equal(alen, olen);
+  assert_memory_equal(a, o, alen);
+  bp_free(w.rt, a, alen);
+  bp_free(w.rt, o, olen);
+  const char *voters[] = {"bob", "carol"}; /* two of three: the quorum of 60% */
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(bp_decide(alone, 0, voters[i], true, NULL, &err), BP_OK);
+    assert_int_equal(bp_decide(onto, 0, voters[i], true, NULL, &err), BP_OK);
+  }
+  assert_int_equal(bp_instance_status(alone), BP_COMPLETED);
+  assert_int_equal(bp_instance_status(onto), BP_COMPLETED);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(alone), "status", &v), BP_OK);
+  assert_int_equal(v.len, strlen("approved"));
+  assert_memory_equal(v.s, "approved", v.len);
+  bp_instance_free(onto);
+  bp_instance_free(alone);
+  bp_doc_release(doc);
+  world_close(&w);
+}
+
 static void test_save_size_and_round_trip(void **state) {
   (void)state;
   World w;
@@ -3292,6 +3353,7 @@ int main(void) {
       cmocka_unit_test(test_people_in_instance),
       cmocka_unit_test(test_notes_in_transaction),
       cmocka_unit_test(test_room_texts_to_action), cmocka_unit_test(test_restore_in_its_document),
+      cmocka_unit_test(test_restored_decision_in_its_document),
       cmocka_unit_test(test_restored_texts_in_document),
       cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_host_texts_checked),
