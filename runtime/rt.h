@@ -711,6 +711,9 @@ BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
 /* The same, with `room` bytes after its fields for the instance it is restored with (see
  * BpDoc.room; the caller takes the room and sets it to NULL). */
 BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room);
+/* The same with only the room's first CLEAR bytes zeroed (the rest is the caller's to write
+ * before anything reads it). */
+BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t doctype, size_t room, size_t clear);
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out);
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)

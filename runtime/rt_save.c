@@ -1928,7 +1928,9 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Va
   size += made_room + people_room_bytes;
   char *block;
   if (fields) {
-    made = rt_doc_blank_room(b, b->b.processes[proc].doctype, size);
+    /* Only the instance is cleared: the records and texts are copied over the rest, and
+     * the rooms for what the instance makes are written before they are read. */
+    made = rt_doc_blank_room_cleared(b, b->b.processes[proc].doctype, size, head);
     if (!made) {
       rt_unref_all(b->rt, fields, nfields);
       return no_room(b, NULL, s, err);
