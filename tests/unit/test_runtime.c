@@ -1173,6 +1173,59 @@ static void test_restored_decision_in_its_document(void **state) {
   world_close(&w);
 }
 
+/* bp_start_at_again on an instance restored alone whose allocation is, by chance, of a
+ * started instance's size (rt_instance_size): the next start then takes all of it as its
+ * own instance (rt_start_ex), so the room restoring made in it for what the restored
+ * instance makes (BpDoc.made) must not be used any more. Here the restored instance
+ * waits for a timer (one thread, one timer) and its texts take the 80 bytes that make
+ * the sizes equal (a name of 32 bytes); the next start makes the name (102 bytes) and
+ * the step's title "Go bob", which then lay where its due timer is written: the title
+ * read back was the timer's bytes. */
+static const char restore_again_src[] = "document C {\n  name: string\n  city: string\n  who: user\n}\n"
+                                        "process p \"P\" on C {\n  if city == \"wait\" {\n    wait 1 day\n  }\n"
+                                        "  name = \"{city}{city}\"\n  approve who \"Go {who}\" due 3 days\n}\n";
+
+static void test_start_again_on_restored_room(void **state) {
+  (void)state;
+  World w;
+  world_open_text(&w, "build-restore-again.bp", restore_again_src);
+  uint16_t index[3];
+  assert_true(bp_field_index(w.b, "p", "city", &index[0]));
+  assert_true(bp_field_index(w.b, "p", "name", &index[1]));
+  assert_true(bp_field_index(w.b, "p", "who", &index[2]));
+  BpValue first[] = {bp_string("wait"), bp_string("0123456789abcdef0123456789abcdef"), bp_user("ann")};
+  BpInstance *inst = NULL;
+  BpError err;
+  assert_int_equal(bp_start_at_process(w.b, 0, index, first, 3, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  uint8_t *saved;
+  size_t n;
+  assert_int_equal(bp_instance_save(inst, &saved, &n, &err), BP_OK);
+  bp_instance_free(inst);
+  inst = NULL;
+  assert_int_equal(bp_instance_restore(w.b, NULL, saved, n, &inst, &err), BP_OK);
+  bp_free(w.rt, saved, n);
+  const char *city = "Novosibirsk, Krasny prospekt 101, office 4, floor 2"; /* 51 bytes */
+  BpValue next[] = {bp_string(city), bp_user("bob")};
+  uint16_t next_index[] = {index[0], index[2]};
+  assert_int_equal(bp_start_at_again(w.b, 0, next_index, next, 2, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  char twice[128];
+  snprintf(twice, sizeof twice, "%s%s", city, city);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(inst), "name", &v), BP_OK);
+  assert_int_equal(v.len, strlen(twice));
+  assert_memory_equal(v.s, twice, v.len);
+  BpItem item;
+  assert_int_equal(bp_instance_item_count(inst), 1);
+  assert_true(bp_instance_item(inst, 0, &item));
+  assert_string_equal(item.title, "Go bob");
+  assert_int_equal(bp_decide(inst, 0, "bob", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 static void test_save_size_and_round_trip(void **state) {
   (void)state;
   World w;
@@ -3354,6 +3407,7 @@ int main(void) {
       cmocka_unit_test(test_notes_in_transaction),
       cmocka_unit_test(test_room_texts_to_action), cmocka_unit_test(test_restore_in_its_document),
       cmocka_unit_test(test_restored_decision_in_its_document),
+      cmocka_unit_test(test_start_again_on_restored_room),
       cmocka_unit_test(test_restored_texts_in_document),
       cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_host_texts_checked),
