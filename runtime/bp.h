@@ -450,7 +450,8 @@ BpStatus bp_terminate(BpInstance *inst, const char *reason, BpError *err);
 BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, BpError *err);
 /* An instance from saved bytes. DOC: the document to attach it to (the saved fields are
  * then ignored), or NULL for a new document made from the saved fields, which holds the
- * instance and the texts of its state in its own allocation, as bp_start's does: after
+ * instance, the texts of its state and room for what its next event makes (a step's
+ * title, its people, a result record) in its own allocation, as bp_start's does: after
  * bp_instance_free that memory goes when the document does. Save formats 4 (what
  * bp_instance_save writes) and 3 restore; bytes of another bundle, another version or
  * damaged ones are refused with BP_EBADDATA. */

@@ -536,8 +536,9 @@ struct BpDoc {
   /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
    * bytes after the room; they go with the allocation. */
   uint32_t texts_size;
-  /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document,
-   * none in others): texts that the instances on the document make (make_text: a step's
+  /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document;
+   * in the one restoring makes, the end of the room, rt_save.c's RESTORED_MADE_ROOM; none
+   * in others): texts that the instances on the document make (make_text: a step's
    * title, most often) and the steps' result records whose members are all uncounted
    * (step_result) are placed there, immortal, while they fit, for the same reason the
    * host's texts are (RtRoom). A place is taken once and never given back, even by an
@@ -709,7 +710,8 @@ struct BpInstance {
   RtVec scratch;  /* BpValue list items of the last view */
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
-   * people_room), or NULL (a restored instance). */
+   * people_room), or NULL (a restored instance whose document restoring did not make with
+   * it: the host's, or one of more fields than rt_save.c's LEND_SLOTS). */
   RtPerson *people_room;
 };
 /* The people a started instance has room for in its own allocation: a step or two of a
@@ -745,6 +747,9 @@ BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
 /* The same, with `room` bytes after its fields for the instance it is restored with (see
  * BpDoc.room; the caller takes the room and sets it to NULL). */
 BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room);
+/* The same with only the room's first CLEAR bytes zeroed (the rest is the caller's to write
+ * before anything reads it). */
+BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t doctype, size_t room, size_t clear);
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out);
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)

@@ -659,6 +659,19 @@ static size_t doc_bytes(uint16_t nfields) { /* the document and its fields, 16-b
   return (sizeof(BpDoc) + rt_values_bytes(nfields) + 15u) & ~(size_t)15u;
 }
 
+/* The document at DOC (its allocation, with the document and its fields cleared) set up. */
+static BpDoc *doc_set(BpDoc *doc, BpBundle *b, uint16_t dt, uint16_t nfields, size_t room, size_t texts) {
+  doc->b = b;
+  doc->doctype = dt;
+  doc->refs = 1;
+  doc->nfields = nfields;
+  doc->fields = (Value *)(doc + 1);
+  doc->room = room ? (char *)doc + doc_bytes(nfields) : NULL;
+  doc->room_size = (uint32_t)room;
+  doc->texts_size = (uint32_t)texts;
+  return doc;
+}
+
 /* A document of type dt with every field VOID: one allocation, the fields after it, and
  * after them ROOM bytes (aligned for an instance, zeroed) for the instance it is made for,
  * then TEXTS bytes for the host's texts and the made ones (RtRoom; a multiple of 8). The
@@ -669,15 +682,7 @@ static BpDoc *doc_alloc_texts(BpBundle *b, uint16_t dt, size_t room, size_t text
   BpDoc *doc = rt_realloc(b->rt, NULL, 0, doc_bytes(nfields) + room + texts);
   if (!doc) return NULL;
   memset(doc, 0, doc_bytes(nfields) + room);
-  doc->b = b;
-  doc->doctype = dt;
-  doc->refs = 1;
-  doc->nfields = nfields;
-  doc->fields = (Value *)(doc + 1);
-  doc->room = room ? (char *)doc + doc_bytes(nfields) : NULL;
-  doc->room_size = room;
-  doc->texts_size = texts;
-  return doc;
+  return doc_set(doc, b, dt, nfields, room, texts);
 }
 
 static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_texts(b, dt, room, 0); }
@@ -739,6 +744,17 @@ BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) { return doc_alloc(b, dt); }
 /* The same with ROOM bytes after the fields for the instance restored with it (in `room`,
  * zeroed, which the caller takes). */
 BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_room(b, dt, room); }
+
+/* The same with only the first CLEAR bytes of the room zeroed (restoring writes the rest
+ * before anything reads it): the room of a restored instance is about 1,300 bytes, of
+ * which the instance is 240. */
+BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t dt, size_t room, size_t clear) {
+  uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
+  BpDoc *doc = rt_realloc(b->rt, NULL, 0, doc_bytes(nfields) + room);
+  if (!doc) return NULL;
+  memset(doc, 0, doc_bytes(nfields) + (clear < room ? clear : room));
+  return doc_set(doc, b, dt, nfields, room, 0);
+}
 
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field_initial(b, f, out); }
 

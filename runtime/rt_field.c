@@ -185,5 +185,8 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
   }
   memset(old, 0, old->size);
   doc->room = old; /* the instance's reference to the document is start_at's now */
+  /* A restored instance's room for what it makes (BpDoc.made) is in that memory, which the
+   * next start may take whole (rt_start_ex): what it makes is allocated from now on. */
+  doc->made = (RtRoom){0};
   return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, doc, inout, err);
 }

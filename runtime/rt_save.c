@@ -1870,6 +1870,16 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
 enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TIMERS = 8, LEND_CALLS = 4,
        LEND_PEOPLE = 8 /* of all steps together */ };
 
+/* A document that restoring makes holds, after the restored instance and its texts, room
+ * for what the instance's events make (BpDoc.made): RESTORED_MADE_ROOM bytes, what one
+ * event most often makes (a step's title of up to 40 bytes and an approval's result
+ * record, 152: the expert's decision in the two-stage approval). The instance then has a
+ * people room (BpInstance.people_room, RT_PEOPLE_ROOM places) for a new step's people, as a
+ * started one has. So the usual decision on a restored instance allocates nothing, and
+ * freeing it frees nothing it made. RT_DOC_MADE_ROOM (bp_start's, for two titles and two
+ * records) made the round 160 instructions dearer than this (a larger block to clear and
+ * for the allocator), for what a second event, after a save and restore, gets anyway. */
+enum { RESTORED_MADE_ROOM = 200 };
 static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
 
 /* Bytes the vector takes in the instance's block: its elements, if they are still on the stack. */
@@ -1901,17 +1911,26 @@ static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
  * the stack; else NULL): restoring makes the document, in that same allocation (before
  * the instance, in its room, as bp_start makes one), and moves them into it; the
  * instance is then freed with its document. ROOM (USED bytes; only with FIELDS) holds the
- * texts, lists and records read into the stack's room (see ROOM_BYTES): they go last, and
- * every value that points into them is moved with them. */
+ * texts, lists and records read into the stack's room (see ROOM_BYTES): they go after the
+ * records, and every value that points into them is moved with them; the rooms for what
+ * the instance makes (RESTORED_MADE_ROOM) go last. */
 static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Value *fields, uint16_t nfields, RtState *s,
                          const char *room, size_t used, BpInstance **out, BpError *err) {
   size_t head = room16(sizeof(BpInstance));
   size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
                 lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
                 lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps) + used;
+  /* The rooms for what the instance makes, only in the document made here (the host's
+   * document is not the instance's allocation: a made text stored into a field would
+   * outlive it). */
+  size_t made_room = fields ? RESTORED_MADE_ROOM : 0;
+  size_t people_room_bytes = fields ? RT_PEOPLE_ROOM * sizeof(RtPerson) : 0;
+  size += made_room + people_room_bytes;
   char *block;
   if (fields) {
-    made = rt_doc_blank_room(b, b->b.processes[proc].doctype, size);
+    /* Only the instance is cleared: the records and texts are copied over the rest, and
+     * the rooms for what the instance makes are written before they are read. */
+    made = rt_doc_blank_room_cleared(b, b->b.processes[proc].doctype, size, head);
     if (!made) {
       rt_unref_all(b->rt, fields, nfields);
       return no_room(b, NULL, s, err);
@@ -1958,6 +1977,8 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Va
     }
     for (uint32_t i = 0; i < s->calls.n; i++) value_moved(&RT_AT(s->calls, RtCall, i)->args, &m);
   }
+  if (made_room) made->made = (RtRoom){block + at + used, made_room};
+  if (people_room_bytes) inst->people_room = (RtPerson *)(block + at + used + made_room);
   return adopted(inst, size, b, proc, doc, made, s, out);
 }
 

@@ -1339,6 +1339,120 @@ static BpInstance *start_two_stage(World *w, BpStatus *st) {
   return inst;
 }
 
+/* A decision on an instance restored alone makes nothing of its own: the new step's title
+ * and the decided step's record go to its document's room for what instances make
+ * (BpDoc.made), the new step's people to its people room (BpInstance.people_room), both
+ * in the one allocation restoring made, as a started instance's do. The same decisions
+ * on the same state restored onto the host's document (no such rooms) allocate them and
+ * save to the same bytes; each instance goes on to its end, and everything is freed. */
+static void test_restored_decision_in_its_document(void **state) {
+  (void)state;
+  World w;
+  world_open_ex(&w, "samples/two_stage_approval.bp", true); /* no journal lines to allocate */
+  BpStatus st;
+  BpInstance *started = start_two_stage(&w, &st);
+  assert_int_equal(st, BP_OK);
+  BpError err;
+  uint8_t *bytes;
+  size_t len;
+  assert_int_equal(bp_instance_save(started, &bytes, &len, &err), BP_OK);
+  bp_instance_free(started);
+  BpArg fields[] = {arg("title", bp_string("Contract 7")), arg("author", bp_user("erin"))};
+  BpDoc *doc = NULL;
+  assert_int_equal(bp_doc_new(w.b, "Doc", fields, 2, &doc, &err), BP_OK);
+  BpInstance *onto = NULL, *alone = NULL;
+  assert_int_equal(bp_instance_restore(w.b, doc, bytes, len, &onto, &err), BP_OK);
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &alone, &err), BP_OK);
+  bp_free(w.rt, bytes, len);
+  w.heap.allocations = 0;
+  w.heap.armed = true;
+  assert_int_equal(bp_decide(alone, 0, "alice", true, NULL, &err), BP_OK);
+  long in_block = w.heap.allocations;
+  w.heap.allocations = 0;
+  assert_int_equal(bp_decide(onto, 0, "alice", true, NULL, &err), BP_OK);
+  long apart = w.heap.allocations;
+  w.heap.armed = false;
+  assert_int_equal(in_block, 0);
+  assert_int_equal(apart, 3); /* the vote's title, its people, the review's record */
+  assert_int_equal(bp_instance_item_count(alone), 3);
+  uint8_t *a, *o;
+  size_t alen, olen;
+  assert_int_equal(bp_instance_save(alone, &a, &alen, &err), BP_OK);
+  assert_int_equal(bp_instance_save(onto, &o, &olen, &err), BP_OK);
+  assert_int_equal(alen, olen);
+  assert_memory_equal(a, o, alen);
+  bp_free(w.rt, a, alen);
+  bp_free(w.rt, o, olen);
+  const char *voters[] = {"bob", "carol"}; /* two of three: the quorum of 60% */
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(bp_decide(alone, 0, voters[i], true, NULL, &err), BP_OK);
+    assert_int_equal(bp_decide(onto, 0, voters[i], true, NULL, &err), BP_OK);
+  }
+  assert_int_equal(bp_instance_status(alone), BP_COMPLETED);
+  assert_int_equal(bp_instance_status(onto), BP_COMPLETED);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(alone), "status", &v), BP_OK);
+  assert_int_equal(v.len, strlen("approved"));
+  assert_memory_equal(v.s, "approved", v.len);
+  bp_instance_free(onto);
+  bp_instance_free(alone);
+  bp_doc_release(doc);
+  world_close(&w);
+}
+
+/* bp_start_at_again on an instance restored alone whose allocation is, by chance, of a
+ * started instance's size (rt_instance_size): the next start then takes all of it as its
+ * own instance (rt_start_ex), so the room restoring made in it for what the restored
+ * instance makes (BpDoc.made) must not be used any more. Here the restored instance
+ * waits for a timer (one thread, one timer) and its texts take the 80 bytes that make
+ * the sizes equal (a name of 32 bytes); the next start makes the name (102 bytes) and
+ * the step's title "Go bob", which then lay where its due timer is written: the title
+ * read back was the timer's bytes. */
+static const char restore_again_src[] = "document C {\n  name: string\n  city: string\n  who: user\n}\n"
+                                        "process p \"P\" on C {\n  if city == \"wait\" {\n    wait 1 day\n  }\n"
+                                        "  name = \"{city}{city}\"\n  approve who \"Go {who}\" due 3 days\n}\n";
+
+static void test_start_again_on_restored_room(void **state) {
+  (void)state;
+  World w;
+  world_open_text(&w, "build-restore-again.bp", restore_again_src);
+  uint16_t index[3];
+  assert_true(bp_field_index(w.b, "p", "city", &index[0]));
+  assert_true(bp_field_index(w.b, "p", "name", &index[1]));
+  assert_true(bp_field_index(w.b, "p", "who", &index[2]));
+  BpValue first[] = {bp_string("wait"), bp_string("0123456789abcdef0123456789abcdef"), bp_user("ann")};
+  BpInstance *inst = NULL;
+  BpError err;
+  assert_int_equal(bp_start_at_process(w.b, 0, index, first, 3, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  uint8_t *saved;
+  size_t n;
+  assert_int_equal(bp_instance_save(inst, &saved, &n, &err), BP_OK);
+  bp_instance_free(inst);
+  inst = NULL;
+  assert_int_equal(bp_instance_restore(w.b, NULL, saved, n, &inst, &err), BP_OK);
+  bp_free(w.rt, saved, n);
+  const char *city = "Novosibirsk, Krasny prospekt 101, office 4, floor 2"; /* 51 bytes */
+  BpValue next[] = {bp_string(city), bp_user("bob")};
+  uint16_t next_index[] = {index[0], index[2]};
+  assert_int_equal(bp_start_at_again(w.b, 0, next_index, next, 2, NULL, 0, NULL, &inst, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  char twice[128];
+  snprintf(twice, sizeof twice, "%s%s", city, city);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(inst), "name", &v), BP_OK);
+  assert_int_equal(v.len, strlen(twice));
+  assert_memory_equal(v.s, twice, v.len);
+  BpItem item;
+  assert_int_equal(bp_instance_item_count(inst), 1);
+  assert_true(bp_instance_item(inst, 0, &item));
+  assert_string_equal(item.title, "Go bob");
+  assert_int_equal(bp_decide(inst, 0, "bob", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 static void test_save_size_and_round_trip(void **state) {
   (void)state;
   World w;
@@ -3698,6 +3812,8 @@ int main(void) {
       cmocka_unit_test(test_people_in_instance),
       cmocka_unit_test(test_notes_in_transaction),
       cmocka_unit_test(test_room_texts_to_action), cmocka_unit_test(test_restore_in_its_document),
+      cmocka_unit_test(test_restored_decision_in_its_document),
+      cmocka_unit_test(test_start_again_on_restored_room),
       cmocka_unit_test(test_restored_texts_in_document),
       cmocka_unit_test(test_one_person_who),
       cmocka_unit_test(test_host_texts_checked),
