@@ -265,6 +265,27 @@ else pass
 fi
 
 # ---------------------------------------------------------------------------
+echo "== mass: a text changed to another of its length"
+# A text the run left as its cell gave it is written as the cell stands (put_document);
+# one changed to other bytes of the same length must not be: short (under 8 bytes, the
+# byte-wise compare), 8 bytes, and longer (8 at a time, the last 8 again), the change at
+# the start, in the middle and at the end; unchanged ones as they stand, quoted or not.
+cat >"$TMP/same_len.bp" <<'BP'
+document Code { code: string }
+process swap "Swap letters" on Code {
+  if code == "ab" { code = "ba" }
+  if code == "abcdefgh" { code = "abcdefgX" }
+  if code == "abcdefghijklmnopq" { code = "abcdefghXjklmnopq" }
+  if code == "abcdefghijklmnopq1" { code = "Xbcdefghijklmnopq1" }
+}
+BP
+printf 'code\nab\nabcdefgh\nabcdefghijklmnopq\nabcdefghijklmnopq1\n"ab"\nabcdefghijklmnopq2\n' >"$TMP/same_len.csv"
+printf 'code,status,message\nba,completed,\nabcdefgX,completed,\nabcdefghXjklmnopq,completed,\nXbcdefghijklmnopq1,completed,\nba,completed,\nabcdefghijklmnopq2,completed,\n' >"$TMP/same_len.expected.csv"
+compiled "mass/compile same_len" "$TMP/same_len.bp" "$TMP/same_len.bpt"
+mass "mass/same length" 0 "$TMP/same_len.bpt" swap --documents "$TMP/same_len.csv" --out "$TMP/same_len.out.csv" $CLOCK &&
+  same "mass/same length output" "$TMP/same_len.expected.csv" "$TMP/same_len.out.csv"
+
+# ---------------------------------------------------------------------------
 echo "== mass: misuse and failures"
 rm -f "$TMP/x.csv"
 # misuse NAME ARGS... — exit 2, a message, and no output written.
