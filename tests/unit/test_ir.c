@@ -944,6 +944,16 @@ static void test_processes_reuse_the_work_arrays(void **state) {
   ir_free(B.ir);
 }
 
+/* Document d's N fields named f0, f1, ... in order, each an int. */
+static void number_fields(Build *B, IrDoc *d, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "f%u", i);
+    d->fields[i].name = arena_strdup(&B->ir->arena, name);
+    d->fields[i].type = &type_int;
+  }
+}
+
 /* The string table is sized from the nodes before the first string; a program with
  * many more strings than nodes (here a document of 700 fields and a process of 3
  * nodes) grows it twice, and every string keeps its number: the fields' names are
@@ -954,13 +964,7 @@ static void test_string_table_grows(void **state) {
   B.ir = ir_new("fields.bpmn");
   ir_reserve(B.ir, 1, 0, 1);
   enum { FIELDS = 700 };
-  IrDoc *d = ir_doc(B.ir, "Wide", FIELDS);
-  for (uint32_t i = 0; i < FIELDS; i++) {
-    char name[16];
-    snprintf(name, sizeof name, "f%u", i);
-    d->fields[i].name = arena_strdup(&B.ir->arena, name);
-    d->fields[i].type = &type_int;
-  }
+  number_fields(&B, ir_doc(B.ir, "Wide", FIELDS), FIELDS);
   chain_in(&B, ir_proc(B.ir, "p"), 1, NULL);
   assert_true(ir_finish(B.ir));
   size_t len;
@@ -993,14 +997,8 @@ static void test_string_table_finds_copies(void **state) {
   B.ir = ir_new("fields.bpmn");
   ir_reserve(B.ir, 2, 0, 1);
   enum { FIELDS = 700 };
-  IrDoc *d[2] = {ir_doc(B.ir, "Wide", FIELDS), ir_doc(B.ir, "Copy", FIELDS)};
-  for (uint32_t k = 0; k < 2; k++)
-    for (uint32_t i = 0; i < FIELDS; i++) {
-      char name[16];
-      snprintf(name, sizeof name, "f%u", i);
-      d[k]->fields[i].name = arena_strdup(&B.ir->arena, name);
-      d[k]->fields[i].type = &type_int;
-    }
+  number_fields(&B, ir_doc(B.ir, "Wide", FIELDS), FIELDS);
+  number_fields(&B, ir_doc(B.ir, "Copy", FIELDS), FIELDS);
   chain_in(&B, ir_proc(B.ir, "p"), 1, NULL);
   assert_true(ir_finish(B.ir));
   size_t len;

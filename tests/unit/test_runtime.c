@@ -153,6 +153,20 @@ static void world_close(World *w) {
   assert_int_equal(w->heap.outstanding, 0);
 }
 
+/* A and B save to the same bytes. */
+static void assert_same_saved(World *w, BpInstance *a, BpInstance *b) {
+  uint8_t *sa, *sb;
+  size_t la, lb;
+  BpError err;
+  assert_int_equal(bp_instance_save(a, &sa, &la, &err), BP_OK);
+  assert_int_equal(bp_instance_save(b, &sb, &lb, &err), BP_OK);
+  assert_int_equal(la, lb);
+  assert_memory_equal(sa, sb, la);
+  bp_free(w->rt, sa, la);
+  bp_free(w->rt, sb, lb);
+}
+
+
 static BpArg arg(const char *name, BpValue v) { return (BpArg){name, v}; }
 
 /* ---- values ------------------------------------------------------------------------------- */
@@ -807,14 +821,7 @@ static void made_step(World *w, BpInstance *a, BpInstance *b, int what, long sav
     assert_true(bp_instance_item(b, 0, &ib));
     assert_string_equal(ia.title, ib.title);
   }
-  uint8_t *sa, *sb;
-  size_t la, lb;
-  assert_int_equal(bp_instance_save(a, &sa, &la, &err), BP_OK);
-  assert_int_equal(bp_instance_save(b, &sb, &lb, &err), BP_OK);
-  assert_int_equal(la, lb);
-  assert_memory_equal(sa, sb, la);
-  bp_free(w->rt, sa, la);
-  bp_free(w->rt, sb, lb);
+  assert_same_saved(w, a, b);
 }
 
 static void test_made_texts_in_document(void **state) {
@@ -915,14 +922,7 @@ static void test_host_texts_in_document(void **state) {
     assert_int_equal(ta.len, k->title_len);
     assert_memory_equal(ta.s, title, k->title_len);
     assert_int_equal(tb.len, k->title_len);
-    uint8_t *sa, *sb;
-    size_t la, lb;
-    assert_int_equal(bp_instance_save(a, &sa, &la, &err), BP_OK);
-    assert_int_equal(bp_instance_save(b, &sb, &lb, &err), BP_OK);
-    assert_int_equal(la, lb);
-    assert_memory_equal(sa, sb, la);
-    bp_free(w.rt, sa, la);
-    bp_free(w.rt, sb, lb);
+    assert_same_saved(&w, a, b);
     if (bp_instance_status(a) == BP_WAITING) { /* the first voter decides; the notes name the title */
       assert_int_equal(bp_decide(a, 0, k->voters[0], true, NULL, &err), BP_OK);
       assert_int_equal(bp_decide(b, 0, k->voters[0], true, NULL, &err), BP_OK);
@@ -1375,14 +1375,7 @@ static void test_restored_decision_in_its_document(void **state) {
   assert_int_equal(in_block, 0);
   assert_int_equal(apart, 3); /* the vote's title, its people, the review's record */
   assert_int_equal(bp_instance_item_count(alone), 3);
-  uint8_t *a, *o;
-  size_t alen, olen;
-  assert_int_equal(bp_instance_save(alone, &a, &alen, &err), BP_OK);
-  assert_int_equal(bp_instance_save(onto, &o, &olen, &err), BP_OK);
-  assert_int_equal(alen, olen);
-  assert_memory_equal(a, o, alen);
-  bp_free(w.rt, a, alen);
-  bp_free(w.rt, o, olen);
+  assert_same_saved(&w, alone, onto);
   const char *voters[] = {"bob", "carol"}; /* two of three: the quorum of 60% */
   for (int i = 0; i < 2; i++) {
     assert_int_equal(bp_decide(alone, 0, voters[i], true, NULL, &err), BP_OK);
