@@ -138,6 +138,12 @@ static inline void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
   memset(slot, 0, sz);
   return slot;
 }
+/* As rt_vec_push, but the element is not cleared when the vector has room: for a caller
+ * that writes the whole of it at once (a compound literal) before anything reads it. */
+static inline void *rt_vec_push_unset(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push_grow(rt, vec, sz);
+  return (char *)vec->v + (size_t)vec->n++ * sz;
+}
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
 void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz);
 /* Frees vec's own allocation (none for lent storage or an empty vector: most of the

@@ -120,18 +120,19 @@ void rt_text_of(Tx *tx, RtBuf *b, Value v) {
   if (rt_text(tx->rt, b, v, &e) == RT_ERROR) rt_buf_puts(tx->rt, b, "(not set)");
 }
 
+/* An item opened or withdrawn: every member written at once (a compound literal), not
+ * cleared first and then set (rt_vec_push_unset). */
 void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who) {
-  Effect *e = effect(tx, kind);
-  if (!e) return;
-  e->item_kind = tx->p->steps[st->t].kind;
-  e->index = st->t;
-  e->id = who->item;
-  e->due = st->due;
-  e->node = rt_step_node(tx, st->t);
+  Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e);
+  if (!e) {
+    nomem(tx);
+    return;
+  }
   rt_ref(who->user);
   rt_ref(st->title);
-  e->a = who->user;
-  e->b = st->title;
+  *e = (Effect){.kind = kind, .item_kind = tx->p->steps[st->t].kind, .index = st->t, .id = who->item,
+                .time = tx->now, .due = st->due, .node = rt_step_node(tx, st->t), .a = who->user,
+                .b = st->title};
 }
 
 void rt_effects_free(BpRuntime *rt, RtVec *effects) {
@@ -514,12 +515,11 @@ static bool notify(Tx *tx, Value who, Value msg, uint32_t pc) {
   if (msg.type != BPT_T_STRING) return rt_fail_at(tx, pc, "a message must be a string");
   const char *node = rt_journaling(tx) ? pc_node(tx, pc) : ""; /* for the journal only: a search */
   for (uint32_t i = 0; i < who.u.l->n; i++) {
-    Effect *e = effect(tx, EF_NOTIFY);
-    if (!e) return false;
+    Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e); /* written whole below */
+    if (!e) return nomem(tx);
     rt_ref(who.u.l->items[i]);
     rt_ref(msg);
-    e->a = who.u.l->items[i];
-    e->b = msg;
+    *e = (Effect){.kind = EF_NOTIFY, .time = tx->now, .a = who.u.l->items[i], .b = msg};
     rt_journal(tx, BP_J_NOTIFIED, node, "notified %s: %s", who.u.l->items[i].u.s->s, msg.u.s->s);
   }
   return tx->err.code == RT_OK;
