@@ -306,6 +306,16 @@ static inline bool rt_users_once(const RtList *l) {
       if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
   return true;
 }
+/* Whether the users of L (each a user) are known to be there once each, L unchanged:
+ * up to RT_USERS_FEW compared pair by pair (rt_users_once), up to 341 looked up in a hash
+ * table on the stack as rt_users_unique does (so a list rt_users_unique made, the host's
+ * voters, is passed by USERS and a step's people as it is, not made each once again).
+ * False means "not known": a longer list, a person twice, or users whose hashes collide
+ * (the probes past 8 a user on average); the caller then makes the list each once. */
+bool rt_users_distinct_many(const RtList *l); /* (more than RT_USERS_FEW) */
+static inline bool rt_users_distinct(const RtList *l) {
+  return l->n <= RT_USERS_FEW ? rt_users_once(l) : rt_users_distinct_many(l);
+}
 /* Converts v to type want where the language does it implicitly (int -> decimal,
  * user -> users, [] -> any list), or checks that it is already of that type. The
  * result holds its own reference. RT_ERROR: the types do not fit. */

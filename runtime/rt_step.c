@@ -227,7 +227,7 @@ static RtVec people_room(Tx *tx, uint32_t n) {
 }
 _Static_assert(RT_PEOPLE_ROOM < 32, "the people room's places are bits of a uint32_t");
 
-/* The people of a step that has none yet, from WHO (users, each once, a few). */
+/* The people of a step that has none yet, from WHO (users, each once). */
 static bool add_people_new(Tx *tx, RtStep *st, Value who) {
   if (!st->people.v) st->people = people_room(tx, who.u.l->n);
   for (uint32_t i = 0; i < who.u.l->n; i++) {
@@ -251,8 +251,8 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   rt_people_index_free(tx->rt, st); /* made again once everyone is in */
   uint32_t before = st->people.n, n = who.u.l->n;
   /* Users each once (a list made by USERS is; a crafted bundle's need not be) are a new
-   * step's people as they are. */
-  if (before == 0 && rt_users_once(who.u.l)) return add_people_new(tx, st, who);
+   * step's people as they are (rt_users_distinct: then at most 341, within BP_MAX_USERS). */
+  if (before == 0 && rt_users_distinct(who.u.l)) return add_people_new(tx, st, who);
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   Value all;

@@ -1143,6 +1143,31 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
   return rt_list_shrink(rt, list, kept);
 }
 
+bool rt_users_distinct_many(const RtList *l) {
+  uint32_t k = l->n;
+  uint32_t cap = 32;
+  while (cap < k + k / 2) cap *= 2;
+  if (cap > UNIQUE_STACK_SLOTS) return false; /* not known: more than 341 */
+  uint32_t slots[UNIQUE_STACK_SLOTS];
+  memset(slots, 0, (size_t)cap * sizeof *slots);
+  unsigned shift = 32 - (unsigned)__builtin_ctz(cap);
+  uint64_t probes = 0, most = 8 * (uint64_t)k;
+  for (uint32_t i = 0; i < k; i++) {
+    const RtStr *u = l->items[i].u.s;
+    uint32_t at = (uint32_t)(rt_text_hash(u->s, u->len) * 2654435769u) >> shift; /* as users_unique_hashed */
+    for (;;) {
+      if (!slots[at]) {
+        slots[at] = i + 1;
+        break;
+      }
+      if (rt_text_equal(l->items[slots[at] - 1].u.s, u)) return false; /* twice */
+      if (++probes > most) return false; /* colliding users: not known */
+      at = (at + 1) & (cap - 1);
+    }
+  }
+  return true;
+}
+
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {
   for (uint32_t j = 0; j < *k; j++)
     if (rt_text_equal(list.u.l->items[j].u.s, x.u.s)) {

@@ -383,14 +383,14 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
   return true;
 }
 
-/* Whether LIST (users) is already what make_users would make of it alone: a few users
- * (RT_USERS_FEW), none unset, each once. */
+/* Whether LIST (users) is already what make_users would make of it alone: none unset,
+ * each once as far as rt_users_distinct knows (then at most 341, within BP_MAX_USERS). */
 static bool users_as_made(Value list) {
   const RtList *l = list.u.l;
-  if (list.type != BPT_T_USERS || l->n > RT_USERS_FEW) return false;
+  if (list.type != BPT_T_USERS) return false;
   for (uint32_t i = 0; i < l->n; i++)
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
-  return rt_users_once(l);
+  return rt_users_distinct(l);
 }
 
 /* Whether USERS 1 leaves X as it is: a set user, or a list of users as made. Not inline:
