@@ -751,6 +751,12 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
                      bool announce, BpInstance **out, BpError *err);
 /* The bytes of a started instance of process PROC with its rooms (RtProc.inst_size). */
 static inline size_t rt_instance_size(const BpBundle *b, uint16_t proc) { return b->procs[proc].inst_size; }
+/* The first bytes of an instance's block that a start clears: the instance and its slots.
+ * The rooms after them (threads, steps, timers, people) are lent to vectors, whose places
+ * are cleared or written whole as they are taken (rt_vec_push), before anything reads them. */
+static inline size_t rt_instance_head(const BpBundle *b, uint16_t proc) {
+  return sizeof(BpInstance) + rt_values_bytes(b->b.processes[proc].nslots);
+}
 /* Runs a `when` fragment of process proc against doc's fields: *holds. */
 RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e);
 
