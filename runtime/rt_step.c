@@ -104,13 +104,12 @@ bool rt_people_own(Tx *tx, RtStep *st) {
 RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k) {
   RtPerson *p = RT_AT(st->people, RtPerson, k);
   if (!(st->borrowed & RT_BORROWED_PEOPLE)) return p;
-  RtUndo *u = rt_vec_push(tx->rt, &tx->undo, sizeof *u);
+  RtUndo *u = rt_vec_push_unset(tx->rt, &tx->undo, sizeof *u);
   if (!u) {
     nomem(tx);
     return NULL;
   }
-  u->at = p;
-  u->old = *p;
+  *u = (RtUndo){.at = p, .old = *p}; /* whole: not cleared first (rt_vec_push_unset) */
   rt_ref(p->user);
   rt_ref(p->comment);
   return p;
@@ -292,7 +291,7 @@ void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref) {
 }
 
 bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index) {
-  RtTimer *t = rt_vec_push(tx->rt, &tx->s.timers, sizeof *t);
+  RtTimer *t = rt_vec_push_unset(tx->rt, &tx->s.timers, sizeof *t); /* written whole below */
   if (!t) return nomem(tx);
   *t = (RtTimer){.at = at, .seq = rt_new_id(tx), .ref = ref, .index = index, .kind = kind};
   return true;
@@ -826,7 +825,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
     ok = who.type == BPT_T_USERS ? rt_fail_at(tx, pc, "nobody to ask for \"%s\": the list of people is empty", title.u.s->s)
                                  : rt_fail_at(tx, pc, "a step's people must be users, not %s", bpt_type_name(who.type));
   rt_unref(tx->rt, due);
-  RtStep *st = ok ? rt_vec_push(tx->rt, &tx->s.steps, sizeof *st) : NULL;
+  RtStep *st = ok ? rt_vec_push_unset(tx->rt, &tx->s.steps, sizeof *st) : NULL; /* written whole below */
   if (!st) {
     rt_unref(tx->rt, held);
     rt_unref(tx->rt, title);

@@ -216,7 +216,7 @@ static bool check(Tx *tx, RtCode code, const RtErr *e, uint32_t pc) {
 uint32_t rt_new_id(Tx *tx) { return ++tx->s.next_id; }
 
 bool rt_ready(Tx *tx, uint32_t tid) {
-  uint32_t *q = rt_vec_push(tx->rt, &tx->runq, sizeof *q);
+  uint32_t *q = rt_vec_push_unset(tx->rt, &tx->runq, sizeof *q);
   if (!q) return nomem(tx);
   *q = tid;
   return true;
@@ -228,7 +228,7 @@ RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t ste
                "that wait; the limit is BP_MAX_THREADS)", (unsigned)BP_MAX_THREADS);
     return NULL;
   }
-  RtThread *th = rt_vec_push(tx->rt, &tx->s.threads, sizeof *th);
+  RtThread *th = rt_vec_push_unset(tx->rt, &tx->s.threads, sizeof *th); /* written whole below */
   if (!th) {
     nomem(tx);
     return NULL;
@@ -332,13 +332,12 @@ bool rt_set_field(Tx *tx, uint16_t f, Value v) {
     *at = v;
     return true;
   }
-  RtFieldUndo *u = rt_vec_push(tx->rt, &tx->field_undo, sizeof *u);
+  RtFieldUndo *u = rt_vec_push_unset(tx->rt, &tx->field_undo, sizeof *u);
   if (!u) {
     rt_unref(tx->rt, v);
     return nomem(tx);
   }
-  u->f = f;
-  u->old = *at; /* its reference moves to the log */
+  *u = (RtFieldUndo){.f = f, .old = *at}; /* whole; the old value's reference moves to the log */
   tx->logged[f / 8] |= (uint8_t)(1u << (f % 8));
   *at = v;
   return true;
