@@ -228,12 +228,18 @@ _Static_assert(RT_PEOPLE_ROOM < 32, "the people room's places are bits of a uint
 
 /* The people of a step that has none yet, from WHO (users, each once). */
 static bool add_people_new(Tx *tx, RtStep *st, Value who) {
-  if (!st->people.v) st->people = people_room(tx, who.u.l->n);
-  for (uint32_t i = 0; i < who.u.l->n; i++) {
-    RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
+  uint32_t n = who.u.l->n;
+  if (!st->people.v) st->people = people_room(tx, n);
+  if (!st->people.v && n > RT_PEOPLE_ROOM) { /* more than the room: all at once, not by doubling */
+    void *v = rt_realloc(tx->rt, NULL, 0, (size_t)n * sizeof(RtPerson));
+    if (!v) return nomem(tx);
+    st->people = (RtVec){v, 0, n};
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    RtPerson *who_p = rt_vec_push_unset(tx->rt, &st->people, sizeof *who_p); /* written whole below */
     if (!who_p) return nomem(tx);
     rt_ref(who.u.l->items[i]);
-    who_p->user = who.u.l->items[i];
+    *who_p = (RtPerson){.user = who.u.l->items[i]};
     if (!open_item(tx, st, who_p)) return false;
   }
   /* rt_add_people let the old index go; a step of fewer people has none */
@@ -266,13 +272,13 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
     return rt_fail_at(tx, pc, "more than %u people on one step (the limit is BP_MAX_USERS)", (unsigned)BP_MAX_USERS);
   }
   for (uint32_t i = before; ok && i < all.u.l->n; i++) {
-    RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
+    RtPerson *who_p = rt_vec_push_unset(tx->rt, &st->people, sizeof *who_p); /* written whole below */
     if (!who_p) {
       ok = nomem(tx);
       break;
     }
     rt_ref(all.u.l->items[i]);
-    who_p->user = all.u.l->items[i];
+    *who_p = (RtPerson){.user = all.u.l->items[i]};
     ok = open_item(tx, st, who_p);
   }
   rt_unref(tx->rt, all);
