@@ -144,6 +144,11 @@ static inline void *rt_vec_push_unset(BpRuntime *rt, RtVec *vec, size_t sz) {
   if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push_grow(rt, vec, sz);
   return (char *)vec->v + (size_t)vec->n++ * sz;
 }
+/* Room for MORE elements past those there, in one allocation (at least twice the room
+ * there was, as growing by rt_vec_push would): for a caller that knows how many it will
+ * push, so that hundreds are not copied at each doubling. False when out of memory (the
+ * vector as it was). */
+bool rt_vec_reserve(BpRuntime *rt, RtVec *vec, size_t sz, uint32_t more);
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
 void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz);
 /* Frees vec's own allocation (none for lent storage or an empty vector: most of the

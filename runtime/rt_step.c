@@ -234,6 +234,8 @@ static bool add_people_new(Tx *tx, RtStep *st, Value who) {
     void *v = rt_realloc(tx->rt, NULL, 0, (size_t)n * sizeof(RtPerson));
     if (!v) return nomem(tx);
     st->people = (RtVec){v, 0, n};
+    /* and their items' effects (hundreds copied at each doubling) */
+    if (!rt_vec_reserve(tx->rt, &tx->effects, sizeof(Effect), n)) return nomem(tx);
   }
   for (uint32_t i = 0; i < n; i++) {
     RtPerson *who_p = rt_vec_push_unset(tx->rt, &st->people, sizeof *who_p); /* written whole below */

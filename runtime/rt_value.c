@@ -59,6 +59,25 @@ void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz) {
   return slot;
 }
 
+bool rt_vec_reserve(BpRuntime *rt, RtVec *vec, size_t sz, uint32_t more) {
+  uint32_t have = vec->cap & ~RT_VEC_LENT;
+  if (more <= have - vec->n) return true;
+  if (more > UINT32_MAX / 2 - vec->n) return false;
+  uint32_t cap = vec->n + more;
+  if (have <= UINT32_MAX / 4 && cap < have * 2) cap = have * 2;
+  void *v;
+  if (vec->cap & RT_VEC_LENT) { /* out of the lent storage, as rt_vec_push_grow */
+    v = rt_realloc(rt, NULL, 0, (size_t)cap * sz);
+    if (v && vec->n) memcpy(v, vec->v, (size_t)vec->n * sz);
+  } else {
+    v = rt_realloc(rt, vec->v, (size_t)have * sz, (size_t)cap * sz);
+  }
+  if (!v) return false;
+  vec->v = v;
+  vec->cap = cap;
+  return true;
+}
+
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
   char *base = vec->v;
   if (i + 1 < vec->n) /* the last (a state's only step or timer, mostly): nothing to move */

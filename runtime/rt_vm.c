@@ -513,6 +513,9 @@ static bool notify(Tx *tx, Value who, Value msg, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "`notify` needs users, not %s", bpt_type_name(who.type));
   if (msg.type != BPT_T_STRING) return rt_fail_at(tx, pc, "a message must be a string");
   const char *node = rt_journaling(tx) ? pc_node(tx, pc) : ""; /* for the journal only: a search */
+  /* many people: their effects made room for at once, not by doubling */
+  if (who.u.l->n > TX_LENT_EFFECTS && !rt_vec_reserve(tx->rt, &tx->effects, sizeof(Effect), who.u.l->n))
+    return nomem(tx);
   for (uint32_t i = 0; i < who.u.l->n; i++) {
     Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e); /* written whole below */
     if (!e) return nomem(tx);
