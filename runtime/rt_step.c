@@ -858,8 +858,12 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
     tm->ref = step_id;
     tm->seq = rt_new_id(tx);
   }
-  /* `vote 0%` is decided before anyone votes. */
-  if (d->kind == BPT_STEP_APPROVE) return rt_step_settled(tx, step_id);
+  /* `vote 0%` is decided before anyone votes. No other approval is (approval_outcome with
+   * no votes among one person or more: `any` has no first, `all` not all, `majority` not
+   * half; `vote N%` with N of 1 to 100 neither reaches N nor falls short of it), so only
+   * these two and Bitrix's vote, its own rule, are looked at: not every step that opens. */
+  if (d->kind == BPT_STEP_APPROVE && (d->mode == BPT_MODE_BITRIX || (d->mode == BPT_MODE_VOTE && vote.u.i == 0)))
+    return rt_step_settled(tx, step_id);
   return true;
 }
 

@@ -1621,6 +1621,41 @@ static void test_foreign_bundle_refused(void **state) {
   world_close(&b);
 }
 
+/* `vote 0%` is decided when it opens, before anyone votes, and closes approved; a vote
+ * of 1% to 100% and `any`, `all`, `majority` wait (rt_open_step looks only at the ones
+ * that can be decided at once). */
+static void test_approval_decided_at_open(void **state) {
+  (void)state;
+  static const char *modes[] = {"vote pct%", "vote pct%", "vote pct%", "any", "all", "majority"};
+  static const int64_t pcts[] = {0, 1, 100, 0, 0, 0};
+  for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "process p \"P\" {\n  param voters: users \"Voters\"\n  param pct: int \"Quorum\"\n"
+             "  approve voters \"Vote\" mode %s -> v\n  if v.approved {\n    notify voters \"yes\"\n"
+             "  } else {\n    notify voters \"no\"\n  }\n}\n",
+             modes[m]);
+    World w;
+    world_open_text(&w, "/tmp/bpc-open-vote.bp", text);
+    BpValue voters[] = {bp_user("a"), bp_user("b"), bp_user("c")};
+    BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 3)), arg("pct", bp_int(pcts[m]))};
+    BpInstance *inst = NULL;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "p", NULL, args, 2, NULL, &inst, &err), BP_OK);
+    if (m == 0) {
+      assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+      assert_int_equal(w.told.notified, 3);
+      assert_string_equal(w.told.last_note, "c: yes");
+    } else {
+      assert_int_equal(bp_instance_status(inst), BP_WAITING);
+      assert_int_equal(w.told.opened, 3);
+      assert_int_equal(w.told.notified, 0);
+    }
+    bp_instance_free(inst);
+    world_close(&w);
+  }
+}
+
 /* A started instance's rooms are sized at load to what its process can use (RtProc's
  * inst_size): the two-stage approval waits on one step at a time, so its start is one
  * allocation of at most 1,400 bytes (1,544 when every process had room for two threads,
@@ -3850,6 +3885,7 @@ int main(void) {
       cmocka_unit_test(test_users_once),
       cmocka_unit_test(test_users_once_many),
       cmocka_unit_test(test_users_once_not_again),
+      cmocka_unit_test(test_approval_decided_at_open),
       cmocka_unit_test(test_users_once_colliding),
       cmocka_unit_test(test_users_colliding_bounded),
       cmocka_unit_test(test_text_across_buffer),
