@@ -138,6 +138,17 @@ static inline void *rt_vec_push(BpRuntime *rt, RtVec *vec, size_t sz) {
   memset(slot, 0, sz);
   return slot;
 }
+/* As rt_vec_push, but the element is not cleared when the vector has room: for a caller
+ * that writes the whole of it at once (a compound literal) before anything reads it. */
+static inline void *rt_vec_push_unset(BpRuntime *rt, RtVec *vec, size_t sz) {
+  if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push_grow(rt, vec, sz);
+  return (char *)vec->v + (size_t)vec->n++ * sz;
+}
+/* Room for MORE elements past those there, in one allocation (at least twice the room
+ * there was, as growing by rt_vec_push would): for a caller that knows how many it will
+ * push, so that hundreds are not copied at each doubling. False when out of memory (the
+ * vector as it was). */
+bool rt_vec_reserve(BpRuntime *rt, RtVec *vec, size_t sz, uint32_t more);
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i); /* keeps the order */
 void rt_vec_free_owned(BpRuntime *rt, RtVec *vec, size_t sz);
 /* Frees vec's own allocation (none for lent storage or an empty vector: most of the
@@ -299,6 +310,16 @@ static inline bool rt_users_once(const RtList *l) {
     for (uint32_t j = 0; j < i; j++)
       if (rt_text_equal(l->items[j].u.s, l->items[i].u.s)) return false;
   return true;
+}
+/* Whether the users of L (each a user) are known to be there once each, L unchanged:
+ * up to RT_USERS_FEW compared pair by pair (rt_users_once), up to 341 looked up in a hash
+ * table on the stack as rt_users_unique does (so a list rt_users_unique made, the host's
+ * voters, is passed by USERS and a step's people as it is, not made each once again).
+ * False means "not known": a longer list, a person twice, or users whose hashes collide
+ * (the probes past 8 a user on average); the caller then makes the list each once. */
+bool rt_users_distinct_many(const RtList *l); /* (more than RT_USERS_FEW) */
+static inline bool rt_users_distinct(const RtList *l) {
+  return l->n <= RT_USERS_FEW ? rt_users_once(l) : rt_users_distinct_many(l);
 }
 /* Converts v to type want where the language does it implicitly (int -> decimal,
  * user -> users, [] -> any list), or checks that it is already of that type. The
@@ -735,6 +756,12 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
                      bool announce, BpInstance **out, BpError *err);
 /* The bytes of a started instance of process PROC with its rooms (RtProc.inst_size). */
 static inline size_t rt_instance_size(const BpBundle *b, uint16_t proc) { return b->procs[proc].inst_size; }
+/* The first bytes of an instance's block that a start clears: the instance and its slots.
+ * The rooms after them (threads, steps, timers, people) are lent to vectors, whose places
+ * are cleared or written whole as they are taken (rt_vec_push), before anything reads them. */
+static inline size_t rt_instance_head(const BpBundle *b, uint16_t proc) {
+  return sizeof(BpInstance) + rt_values_bytes(b->b.processes[proc].nslots);
+}
 /* Runs a `when` fragment of process proc against doc's fields: *holds. */
 RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *e);
 

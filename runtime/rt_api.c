@@ -673,19 +673,20 @@ static BpDoc *doc_set(BpDoc *doc, BpBundle *b, uint16_t dt, uint16_t nfields, si
 }
 
 /* A document of type dt with every field VOID: one allocation, the fields after it, and
- * after them ROOM bytes (aligned for an instance, zeroed) for the instance it is made for,
- * then TEXTS bytes for the host's texts and the made ones (RtRoom; a multiple of 8). The
- * texts' bytes are not cleared: a place in a room is handed out once (rt_room_take) and
- * filled by what takes it before anything reads it. */
-static BpDoc *doc_alloc_texts(BpBundle *b, uint16_t dt, size_t room, size_t texts) {
+ * after them ROOM bytes (aligned for an instance, the first CLEAR of them zeroed) for the
+ * instance it is made for, then TEXTS bytes for the host's texts and the made ones (RtRoom;
+ * a multiple of 8). The texts' bytes are not cleared: a place in a room is handed out once
+ * (rt_room_take) and filled by what takes it before anything reads it; nor are the
+ * instance's rooms past rt_instance_head (rt_start_ex). */
+static BpDoc *doc_alloc_texts(BpBundle *b, uint16_t dt, size_t room, size_t clear, size_t texts) {
   uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
   BpDoc *doc = rt_realloc(b->rt, NULL, 0, doc_bytes(nfields) + room + texts);
   if (!doc) return NULL;
-  memset(doc, 0, doc_bytes(nfields) + room);
+  memset(doc, 0, doc_bytes(nfields) + clear);
   return doc_set(doc, b, dt, nfields, room, texts);
 }
 
-static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_texts(b, dt, room, 0); }
+static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_texts(b, dt, room, room, 0); }
 
 static BpDoc *doc_alloc(BpBundle *b, uint16_t dt) { return doc_alloc_room(b, dt, 0); }
 
@@ -725,8 +726,9 @@ BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value
   return field_value(b, f, in, NULL, 0, out, err);
 }
 
-static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t texts, BpDoc **out, BpError *err) {
-  BpDoc *doc = doc_alloc_texts(b, dt, room, texts);
+static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t clear, size_t texts, BpDoc **out,
+                         BpError *err) {
+  BpDoc *doc = doc_alloc_texts(b, dt, room, clear, texts);
   if (!doc) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   for (uint16_t i = 0; i < doc->nfields; i++)
     if (!field_initial(b, &b->b.doctypes[dt].fields[i], &doc->fields[i])) {
@@ -836,7 +838,7 @@ BpStatus bp_doc_new(BpBundle *b, const char *doctype, const BpArg *fields, size_
   uint16_t dt;
   if (!doctype_by_name(b, doctype, &dt)) return rt_fail_status(err, BP_EINVAL, "no document type `%s`", doctype);
   BpDoc *doc = NULL;
-  BpStatus st = doc_make(b, dt, 0, 0, &doc, err);
+  BpStatus st = doc_make(b, dt, 0, 0, 0, &doc, err);
   if (st != BP_OK) return st;
   st = doc_store(doc, fields, n, NULL, err);
   if (st != BP_OK) {
@@ -984,7 +986,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
       if (k <= START_TEXTS_MAX - need) need += k;
     }
     size_t inst = rt_instance_size(b, pi), lead = need ? rt_room_bytes(inst) - inst : 0;
-    BpStatus st = doc_make(b, p->doctype, inst, lead + need + RT_DOC_MADE_ROOM, &own, err);
+    BpStatus st = doc_make(b, p->doctype, inst, rt_instance_head(b, pi), lead + need + RT_DOC_MADE_ROOM, &own, err);
     if (st != BP_OK) return st;
     room = (RtRoom){(char *)own->room + inst + lead, need};
     texts = &room;

@@ -314,8 +314,9 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   bool in_doc = doc->room && doc->room_size == size;
   BpInstance *inst = in_doc ? doc->room : rt_realloc(rt, NULL, 0, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  /* Cleared but for the people room, which a step writes before it reads (rt_vec_push). */
-  if (!in_doc) memset(inst, 0, size - RT_PEOPLE_ROOM * sizeof(RtPerson));
+  /* Cleared but for the rooms, which vectors write before they read (rt_instance_head); a
+   * document's room is cleared as far when it is made (bp_start). */
+  if (!in_doc) memset(inst, 0, sizeof(BpInstance) + slots_size);
   if (in_doc) doc->room = NULL;
   inst->in_doc = in_doc;
   inst->size = size;

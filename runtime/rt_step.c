@@ -104,13 +104,12 @@ bool rt_people_own(Tx *tx, RtStep *st) {
 RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k) {
   RtPerson *p = RT_AT(st->people, RtPerson, k);
   if (!(st->borrowed & RT_BORROWED_PEOPLE)) return p;
-  RtUndo *u = rt_vec_push(tx->rt, &tx->undo, sizeof *u);
+  RtUndo *u = rt_vec_push_unset(tx->rt, &tx->undo, sizeof *u);
   if (!u) {
     nomem(tx);
     return NULL;
   }
-  u->at = p;
-  u->old = *p;
+  *u = (RtUndo){.at = p, .old = *p}; /* whole: not cleared first (rt_vec_push_unset) */
   rt_ref(p->user);
   rt_ref(p->comment);
   return p;
@@ -227,14 +226,22 @@ static RtVec people_room(Tx *tx, uint32_t n) {
 }
 _Static_assert(RT_PEOPLE_ROOM < 32, "the people room's places are bits of a uint32_t");
 
-/* The people of a step that has none yet, from WHO (users, each once, a few). */
+/* The people of a step that has none yet, from WHO (users, each once). */
 static bool add_people_new(Tx *tx, RtStep *st, Value who) {
-  if (!st->people.v) st->people = people_room(tx, who.u.l->n);
-  for (uint32_t i = 0; i < who.u.l->n; i++) {
-    RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
+  uint32_t n = who.u.l->n;
+  if (!st->people.v) st->people = people_room(tx, n);
+  if (!st->people.v && n > RT_PEOPLE_ROOM) { /* more than the room: all at once, not by doubling */
+    void *v = rt_realloc(tx->rt, NULL, 0, (size_t)n * sizeof(RtPerson));
+    if (!v) return nomem(tx);
+    st->people = (RtVec){v, 0, n};
+    /* and their items' effects (hundreds copied at each doubling) */
+    if (!rt_vec_reserve(tx->rt, &tx->effects, sizeof(Effect), n)) return nomem(tx);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    RtPerson *who_p = rt_vec_push_unset(tx->rt, &st->people, sizeof *who_p); /* written whole below */
     if (!who_p) return nomem(tx);
     rt_ref(who.u.l->items[i]);
-    who_p->user = who.u.l->items[i];
+    *who_p = (RtPerson){.user = who.u.l->items[i]};
     if (!open_item(tx, st, who_p)) return false;
   }
   /* rt_add_people let the old index go; a step of fewer people has none */
@@ -251,8 +258,8 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   rt_people_index_free(tx->rt, st); /* made again once everyone is in */
   uint32_t before = st->people.n, n = who.u.l->n;
   /* Users each once (a list made by USERS is; a crafted bundle's need not be) are a new
-   * step's people as they are. */
-  if (before == 0 && rt_users_once(who.u.l)) return add_people_new(tx, st, who);
+   * step's people as they are (rt_users_distinct: then at most 341, within BP_MAX_USERS). */
+  if (before == 0 && rt_users_distinct(who.u.l)) return add_people_new(tx, st, who);
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   Value all;
@@ -267,13 +274,13 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
     return rt_fail_at(tx, pc, "more than %u people on one step (the limit is BP_MAX_USERS)", (unsigned)BP_MAX_USERS);
   }
   for (uint32_t i = before; ok && i < all.u.l->n; i++) {
-    RtPerson *who_p = rt_vec_push(tx->rt, &st->people, sizeof *who_p);
+    RtPerson *who_p = rt_vec_push_unset(tx->rt, &st->people, sizeof *who_p); /* written whole below */
     if (!who_p) {
       ok = nomem(tx);
       break;
     }
     rt_ref(all.u.l->items[i]);
-    who_p->user = all.u.l->items[i];
+    *who_p = (RtPerson){.user = all.u.l->items[i]};
     ok = open_item(tx, st, who_p);
   }
   rt_unref(tx->rt, all);
@@ -292,7 +299,7 @@ void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref) {
 }
 
 bool rt_add_timer(Tx *tx, int64_t at, uint8_t kind, uint32_t ref, uint16_t index) {
-  RtTimer *t = rt_vec_push(tx->rt, &tx->s.timers, sizeof *t);
+  RtTimer *t = rt_vec_push_unset(tx->rt, &tx->s.timers, sizeof *t); /* written whole below */
   if (!t) return nomem(tx);
   *t = (RtTimer){.at = at, .seq = rt_new_id(tx), .ref = ref, .index = index, .kind = kind};
   return true;
@@ -826,7 +833,7 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
     ok = who.type == BPT_T_USERS ? rt_fail_at(tx, pc, "nobody to ask for \"%s\": the list of people is empty", title.u.s->s)
                                  : rt_fail_at(tx, pc, "a step's people must be users, not %s", bpt_type_name(who.type));
   rt_unref(tx->rt, due);
-  RtStep *st = ok ? rt_vec_push(tx->rt, &tx->s.steps, sizeof *st) : NULL;
+  RtStep *st = ok ? rt_vec_push_unset(tx->rt, &tx->s.steps, sizeof *st) : NULL; /* written whole below */
   if (!st) {
     rt_unref(tx->rt, held);
     rt_unref(tx->rt, title);
@@ -851,8 +858,12 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
     tm->ref = step_id;
     tm->seq = rt_new_id(tx);
   }
-  /* `vote 0%` is decided before anyone votes. */
-  if (d->kind == BPT_STEP_APPROVE) return rt_step_settled(tx, step_id);
+  /* `vote 0%` is decided before anyone votes. No other approval is (approval_outcome with
+   * no votes among one person or more: `any` has no first, `all` not all, `majority` not
+   * half; `vote N%` with N of 1 to 100 neither reaches N nor falls short of it), so only
+   * these two and Bitrix's vote, its own rule, are looked at: not every step that opens. */
+  if (d->kind == BPT_STEP_APPROVE && (d->mode == BPT_MODE_BITRIX || (d->mode == BPT_MODE_VOTE && vote.u.i == 0)))
+    return rt_step_settled(tx, step_id);
   return true;
 }
 

@@ -59,6 +59,25 @@ void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz) {
   return slot;
 }
 
+bool rt_vec_reserve(BpRuntime *rt, RtVec *vec, size_t sz, uint32_t more) {
+  uint32_t have = vec->cap & ~RT_VEC_LENT;
+  if (more <= have - vec->n) return true;
+  if (more > UINT32_MAX / 2 - vec->n) return false;
+  uint32_t cap = vec->n + more;
+  if (have <= UINT32_MAX / 4 && cap < have * 2) cap = have * 2;
+  void *v;
+  if (vec->cap & RT_VEC_LENT) { /* out of the lent storage, as rt_vec_push_grow */
+    v = rt_realloc(rt, NULL, 0, (size_t)cap * sz);
+    if (v && vec->n) memcpy(v, vec->v, (size_t)vec->n * sz);
+  } else {
+    v = rt_realloc(rt, vec->v, (size_t)have * sz, (size_t)cap * sz);
+  }
+  if (!v) return false;
+  vec->v = v;
+  vec->cap = cap;
+  return true;
+}
+
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
   char *base = vec->v;
   if (i + 1 < vec->n) /* the last (a state's only step or timer, mostly): nothing to move */
@@ -1141,6 +1160,31 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
     items[kept++] = x;
   }
   return rt_list_shrink(rt, list, kept);
+}
+
+bool rt_users_distinct_many(const RtList *l) {
+  uint32_t k = l->n;
+  uint32_t cap = 32;
+  while (cap < k + k / 2) cap *= 2;
+  if (cap > UNIQUE_STACK_SLOTS) return false; /* not known: more than 341 */
+  uint32_t slots[UNIQUE_STACK_SLOTS];
+  memset(slots, 0, (size_t)cap * sizeof *slots);
+  unsigned shift = 32 - (unsigned)__builtin_ctz(cap);
+  uint64_t probes = 0, most = 8 * (uint64_t)k;
+  for (uint32_t i = 0; i < k; i++) {
+    const RtStr *u = l->items[i].u.s;
+    uint32_t at = (uint32_t)(rt_text_hash(u->s, u->len) * 2654435769u) >> shift; /* as users_unique_hashed */
+    for (;;) {
+      if (!slots[at]) {
+        slots[at] = i + 1;
+        break;
+      }
+      if (rt_text_equal(l->items[slots[at] - 1].u.s, u)) return false; /* twice */
+      if (++probes > most) return false; /* colliding users: not known */
+      at = (at + 1) & (cap - 1);
+    }
+  }
+  return true;
 }
 
 void rt_users_add_once(BpRuntime *rt, Value list, uint32_t *k, Value x) {

@@ -120,18 +120,19 @@ void rt_text_of(Tx *tx, RtBuf *b, Value v) {
   if (rt_text(tx->rt, b, v, &e) == RT_ERROR) rt_buf_puts(tx->rt, b, "(not set)");
 }
 
+/* An item opened or withdrawn: every member written at once (a compound literal), not
+ * cleared first and then set (rt_vec_push_unset). */
 void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who) {
-  Effect *e = effect(tx, kind);
-  if (!e) return;
-  e->item_kind = tx->p->steps[st->t].kind;
-  e->index = st->t;
-  e->id = who->item;
-  e->due = st->due;
-  e->node = rt_step_node(tx, st->t);
+  Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e);
+  if (!e) {
+    nomem(tx);
+    return;
+  }
   rt_ref(who->user);
   rt_ref(st->title);
-  e->a = who->user;
-  e->b = st->title;
+  *e = (Effect){.kind = kind, .item_kind = tx->p->steps[st->t].kind, .index = st->t, .id = who->item,
+                .time = tx->now, .due = st->due, .node = rt_step_node(tx, st->t), .a = who->user,
+                .b = st->title};
 }
 
 void rt_effects_free(BpRuntime *rt, RtVec *effects) {
@@ -215,7 +216,7 @@ static bool check(Tx *tx, RtCode code, const RtErr *e, uint32_t pc) {
 uint32_t rt_new_id(Tx *tx) { return ++tx->s.next_id; }
 
 bool rt_ready(Tx *tx, uint32_t tid) {
-  uint32_t *q = rt_vec_push(tx->rt, &tx->runq, sizeof *q);
+  uint32_t *q = rt_vec_push_unset(tx->rt, &tx->runq, sizeof *q);
   if (!q) return nomem(tx);
   *q = tid;
   return true;
@@ -227,7 +228,7 @@ RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t ste
                "that wait; the limit is BP_MAX_THREADS)", (unsigned)BP_MAX_THREADS);
     return NULL;
   }
-  RtThread *th = rt_vec_push(tx->rt, &tx->s.threads, sizeof *th);
+  RtThread *th = rt_vec_push_unset(tx->rt, &tx->s.threads, sizeof *th); /* written whole below */
   if (!th) {
     nomem(tx);
     return NULL;
@@ -331,13 +332,12 @@ bool rt_set_field(Tx *tx, uint16_t f, Value v) {
     *at = v;
     return true;
   }
-  RtFieldUndo *u = rt_vec_push(tx->rt, &tx->field_undo, sizeof *u);
+  RtFieldUndo *u = rt_vec_push_unset(tx->rt, &tx->field_undo, sizeof *u);
   if (!u) {
     rt_unref(tx->rt, v);
     return nomem(tx);
   }
-  u->f = f;
-  u->old = *at; /* its reference moves to the log */
+  *u = (RtFieldUndo){.f = f, .old = *at}; /* whole; the old value's reference moves to the log */
   tx->logged[f / 8] |= (uint8_t)(1u << (f % 8));
   *at = v;
   return true;
@@ -382,14 +382,14 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
   return true;
 }
 
-/* Whether LIST (users) is already what make_users would make of it alone: a few users
- * (RT_USERS_FEW), none unset, each once. */
+/* Whether LIST (users) is already what make_users would make of it alone: none unset,
+ * each once as far as rt_users_distinct knows (then at most 341, within BP_MAX_USERS). */
 static bool users_as_made(Value list) {
   const RtList *l = list.u.l;
-  if (list.type != BPT_T_USERS || l->n > RT_USERS_FEW) return false;
+  if (list.type != BPT_T_USERS) return false;
   for (uint32_t i = 0; i < l->n; i++)
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
-  return rt_users_once(l);
+  return rt_users_distinct(l);
 }
 
 /* Whether USERS 1 leaves X as it is: a set user, or a list of users as made. Not inline:
@@ -513,13 +513,15 @@ static bool notify(Tx *tx, Value who, Value msg, uint32_t pc) {
   if (who.type != BPT_T_USERS) return rt_fail_at(tx, pc, "`notify` needs users, not %s", bpt_type_name(who.type));
   if (msg.type != BPT_T_STRING) return rt_fail_at(tx, pc, "a message must be a string");
   const char *node = rt_journaling(tx) ? pc_node(tx, pc) : ""; /* for the journal only: a search */
+  /* many people: their effects made room for at once, not by doubling */
+  if (who.u.l->n > TX_LENT_EFFECTS && !rt_vec_reserve(tx->rt, &tx->effects, sizeof(Effect), who.u.l->n))
+    return nomem(tx);
   for (uint32_t i = 0; i < who.u.l->n; i++) {
-    Effect *e = effect(tx, EF_NOTIFY);
-    if (!e) return false;
+    Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e); /* written whole below */
+    if (!e) return nomem(tx);
     rt_ref(who.u.l->items[i]);
     rt_ref(msg);
-    e->a = who.u.l->items[i];
-    e->b = msg;
+    *e = (Effect){.kind = EF_NOTIFY, .time = tx->now, .a = who.u.l->items[i], .b = msg};
     rt_journal(tx, BP_J_NOTIFIED, node, "notified %s: %s", who.u.l->items[i].u.s->s, msg.u.s->s);
   }
   return tx->err.code == RT_OK;
