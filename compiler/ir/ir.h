@@ -198,6 +198,8 @@ typedef struct IrStartArg {
   IrExpr *value;
 } IrStartArg;
 
+/* The fields go by size: 96 bytes, where `uint32_t *out, nout; uint32_t *in, nin;`
+ * padded each count to 8 (104). */
 struct IrNode {
   IrNodeKind kind;
   uint32_t index;    /* in the process's nodes[] */
@@ -206,8 +208,8 @@ struct IrNode {
   const char *detail;/* "approve · voters · vote 60% · due 3d" */
   uint32_t line, col;
   IrNode *cluster;
-  uint32_t *out, nout; /* edge indices, filled by ir_finish */
-  uint32_t *in, nin;
+  uint32_t *out, *in; /* edge indices, filled by ir_finish */
+  uint32_t nout, nin;
   union {
     /* out of line: 160 bytes, where every other payload takes at most 24, and most
      * nodes are not human steps; ir_node allocates it for the human kinds */
