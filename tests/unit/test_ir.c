@@ -907,6 +907,9 @@ static void test_ids_of_every_length(void **state) {
   const char *id7 = ir_node(ir, p, IR_END, NULL, 7, 1)->id;
   assert_string_equal(id7, "end_7");
   assert_ptr_equal((const char *)ir_node(ir, p, IR_LOG, NULL, 7, 1), id7 + sizeof(ArenaAlign));
+  /* A list of expressions takes its count of slots: the next allocation follows it. */
+  IrExpr **two = ir_exprs(ir, 2);
+  assert_ptr_equal((void *)ir_expr_int(ir, 1), (void *)(two + 2));
   for (uint32_t k = 2; k <= 1234; k++) { /* the count: _2 to _1234 on one line */
     snprintf(want, sizeof want, "end_7_%u", k);
     assert_string_equal(ir_node(ir, p, IR_END, NULL, 7, 1)->id, want);
