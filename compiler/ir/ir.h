@@ -29,7 +29,7 @@
  * Everything, strings and expressions too, lives in the IrProgram's arena: every
  * builder below copies the strings it is given, so a front end may free its own
  * tree (a BPMN model, a syntax tree) as soon as the IR is built. A string stored
- * into a field directly must come from ir_str or the arena. */
+ * into a field directly must come from ir_str or the arena, or be a string literal. */
 #ifndef BPC_IR_H
 #define BPC_IR_H
 
