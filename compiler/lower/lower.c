@@ -1081,8 +1081,8 @@ static void lower_declarations(Lower *L, const ProcInfo *info) {
   for (uint32_t i = 0; i < info->nsymbols; i++) {
     const Symbol *sym = info->symbols[i];
     int k = map_kind(sym->kind);
-    if (k >= 0) m->map[k][sym->slot] = ir_slot(L->ir, p, ir_str(L->ir, sym->name), sym->type,
-                                                 (IrSlotKind)k);
+    if (k >= 0) /* ir_slot copies the name: a copy of it here was one more in the arena */
+      m->map[k][sym->slot] = ir_slot(L->ir, p, sym->name, sym->type, (IrSlotKind)k);
   }
   for (uint32_t i = 0; i < info->nsymbols; i++) { /* every slot known: the values */
     const Symbol *sym = info->symbols[i];
