@@ -52,6 +52,15 @@ static inline void *arena_alloc(Arena *a, size_t size) {
   a->next += size;
   return p;
 }
+/* p, the arena's newest allocation of `size` bytes, keeps only its first `used`;
+ * the rest (still zeroed: the caller wrote none of it) serves the next allocation.
+ * Does nothing when p is not the newest. */
+static inline void arena_trim(Arena *a, void *p, size_t size, size_t used) {
+  const size_t align = sizeof(ArenaAlign);
+  size = size ? (size + align - 1) / align * align : align;
+  used = used ? (used + align - 1) / align * align : align;
+  if ((char *)p + size == a->next && used <= size) a->next = (char *)p + used;
+}
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...)

@@ -29,7 +29,7 @@
  * Everything, strings and expressions too, lives in the IrProgram's arena: every
  * builder below copies the strings it is given, so a front end may free its own
  * tree (a BPMN model, a syntax tree) as soon as the IR is built. A string stored
- * into a field directly must come from ir_str or the arena. */
+ * into a field directly must come from ir_str or the arena, or be a string literal. */
 #ifndef BPC_IR_H
 #define BPC_IR_H
 
@@ -198,6 +198,8 @@ typedef struct IrStartArg {
   IrExpr *value;
 } IrStartArg;
 
+/* The fields go by size: 96 bytes, where `uint32_t *out, nout; uint32_t *in, nin;`
+ * padded each count to 8 (104). */
 struct IrNode {
   IrNodeKind kind;
   uint32_t index;    /* in the process's nodes[] */
@@ -206,8 +208,8 @@ struct IrNode {
   const char *detail;/* "approve · voters · vote 60% · due 3d" */
   uint32_t line, col;
   IrNode *cluster;
-  uint32_t *out, nout; /* edge indices, filled by ir_finish */
-  uint32_t *in, nin;
+  uint32_t *out, *in; /* edge indices, filled by ir_finish */
+  uint32_t nout, nin;
   union {
     /* out of line: 160 bytes, where every other payload takes at most 24, and most
      * nodes are not human steps; ir_node allocates it for the human kinds */

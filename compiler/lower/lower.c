@@ -28,7 +28,7 @@ typedef struct Tail {
   IrEdgeKind kind;
   uint32_t arm;
   IrExpr *cond;
-  const char *label;
+  const char *label; /* in the IR's arena, or a literal: the edge keeps it (connect_one) */
   IrNode **capture; /* gets the node the tail is connected to (a sub-graph's entry) */
 } Tail;
 
@@ -129,6 +129,27 @@ static const char *source_text(Lower *L, Span s) {
   return arena_strndup(&L->ir->arena, L->prog->src->text + s.off, s.len);
 }
 
+/* What `%s` of source_text(L, s) writes: the span's text up to a NUL byte, if it holds
+ * one. */
+static size_t source_len(Lower *L, Span s) { return strnlen(L->prog->src->text + s.off, s.len); }
+
+/* Appends source_text(L, s) as `%s` would, without copying it into the arena first: a
+ * copy made only to be formatted stayed in the arena until the bundle was made. */
+static void put_source(StrBuf *b, Lower *L, Span s) {
+  sb_putn(b, L->prog->src->text + s.off, source_len(L, s));
+}
+
+/* before, the span's text (as put_source) and after, in the arena: what
+ * arena_printf(arena, "BEFORE%sAFTER", source_text(L, s)) made, in one allocation. */
+static const char *source_framed(Lower *L, const char *before, Span s, const char *after) {
+  size_t nb = strlen(before), ns = source_len(L, s), na = strlen(after);
+  char *t = arena_alloc(&L->ir->arena, nb + ns + na + 1); /* zeroed: ends in '\0' */
+  memcpy(t, before, nb);
+  memcpy(t + nb, L->prog->src->text + s.off, ns);
+  memcpy(t + nb + ns, after, na);
+  return t;
+}
+
 /* A string literal as written, without its quotes: `Vote on {title}`. */
 static const char *string_text(Lower *L, const Expr *e) {
   if (!e) return "";
@@ -147,22 +168,27 @@ static const char *plain_text(Lower *L, const Expr *e) {
   sb_init(&b);
   for (uint32_t i = 0; i < e->u.str.n; i++) {
     const StrPart *part = &e->u.str.parts[i];
-    if (part->expr)
-      sb_printf(&b, "{%s}", source_text(L, part->expr->span));
-    else
+    if (part->expr) {
+      sb_putc(&b, '{');
+      put_source(&b, L, part->expr->span);
+      sb_putc(&b, '}');
+    } else {
       sb_putn(&b, part->text, part->len);
+    }
   }
   const char *s = arena_strndup(&L->ir->arena, b.data ? b.data : "", b.len);
   sb_free(&b);
   return s;
 }
 
-static const char *who_text(Lower *L, Expr **who, uint32_t n) {
+/* `prefix` then a WHO list as written, "a, b", in the arena. */
+static const char *who_text(Lower *L, const char *prefix, Expr **who, uint32_t n) {
   StrBuf b;
   sb_init(&b);
+  sb_puts(&b, prefix);
   for (uint32_t i = 0; i < n; i++) {
     if (i) sb_puts(&b, ", ");
-    sb_puts(&b, source_text(L, who[i]->span));
+    put_source(&b, L, who[i]->span);
   }
   const char *s = arena_strdup(&L->ir->arena, b.data ? b.data : "");
   sb_free(&b);
@@ -201,7 +227,10 @@ static Tails tail_of(Lower *L, IrNode *from, IrEdgeKind kind, const char *label)
 }
 
 static IrEdge *connect_one(Lower *L, const Tail *t, IrNode *to) {
-  IrEdge *e = ir_edge(L->ir, L->p, t->from, to, t->kind, t->label);
+  /* A tail's label is already in the IR's arena or a literal: stored, not copied again
+   * (ir_edge's copy took 0.4 MB at 100,000 lines). */
+  IrEdge *e = ir_edge(L->ir, L->p, t->from, to, t->kind, NULL);
+  if (t->label && *t->label) e->label = t->label;
   e->arm = t->arm;
   e->cond = t->cond;
   if (t->capture) *t->capture = to;
@@ -466,14 +495,23 @@ static IrMode resolved_mode(const HumanStep *h) {
 static const char *human_detail(Lower *L, const HumanStep *h) {
   StrBuf b;
   sb_init(&b);
-  sb_printf(&b, "%s · %s", human_words[h->kind], who_text(L, h->who, h->nwho));
-  if (h->mode == MODE_VOTE) sb_printf(&b, " · vote %s%%", source_text(L, h->vote_percent->span));
-  else if (h->mode == MODE_BITRIX) sb_printf(&b, " · Bitrix vote above %s%%", source_text(L, h->vote_percent->span));
-  else if (h->mode == MODE_ALL) sb_puts(&b, " · all");
+  sb_printf(&b, "%s · ", human_words[h->kind]);
+  for (uint32_t i = 0; i < h->nwho; i++) {
+    if (i) sb_puts(&b, ", ");
+    put_source(&b, L, h->who[i]->span);
+  }
+  if (h->mode == MODE_VOTE || h->mode == MODE_BITRIX) {
+    sb_puts(&b, h->mode == MODE_VOTE ? " · vote " : " · Bitrix vote above ");
+    put_source(&b, L, h->vote_percent->span);
+    sb_putc(&b, '%');
+  } else if (h->mode == MODE_ALL) sb_puts(&b, " · all");
   else if (h->mode == MODE_MAJORITY) sb_puts(&b, " · majority");
   else if (h->mode == MODE_ANY) sb_puts(&b, " · any");
   if (h->wait_all) sb_puts(&b, " · wait all");
-  if (h->due) sb_printf(&b, " · due %s", source_text(L, h->due->span));
+  if (h->due) {
+    sb_puts(&b, " · due ");
+    put_source(&b, L, h->due->span);
+  }
   const char *s = arena_strdup(&L->ir->arena, b.data);
   sb_free(&b);
   return s;
@@ -527,7 +565,7 @@ static void lower_afters(Lower *L, const HumanStep *h, IrNode *n) {
     ih->after_delay[i] = lower_expr(L, a->delay);
     ih->after_every[i] = a->every ? lower_expr(L, a->every) : NULL;
     ih->after_times[i] = a->times ? lower_expr(L, a->times) : NULL;
-    const char *label = arena_printf(&L->ir->arena, "%s", source_text(L, a->span));
+    const char *label = source_framed(L, "", a->span, "");
     ih->after_entry[i] = lower_handler(L, n, a->body, label, a->span);
   }
 }
@@ -590,8 +628,7 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
   for (uint32_t i = 0; i < h->nreminds; i++) {
     const Remind *r = &h->reminds[i];
     ih->remind_before[i] = lower_expr(L, r->before);
-    const char *label =
-        arena_printf(&L->ir->arena, "remind %s before", source_text(L, r->before->span));
+    const char *label = source_framed(L, "remind ", r->before->span, " before");
     ih->remind_entry[i] = lower_handler(L, n, r->body, label, r->span);
   }
   if (h->on_timeout)
@@ -603,7 +640,7 @@ static Tails lower_human(Lower *L, Stmt *s, Tails in) {
 
 static Tails lower_if(Lower *L, Stmt *s, Tails in) {
   IrNode *c = new_node(L, IR_CHOICE, s->span);
-  c->title = arena_printf(&L->ir->arena, "if %s", source_text(L, s->u.if_.conds[0]->span));
+  c->title = source_framed(L, "if ", s->u.if_.conds[0]->span, "");
   c->detail = s->u.if_.n > 1 ? "if · else if" : "if";
   connect(L, in, c);
   Tails out = {0};
@@ -646,7 +683,7 @@ static Tails lower_while(Lower *L, Stmt *s, Tails in) {
   IrNode *head = loop_head(L, s, in, "while");
   IrNode *c = new_node(L, IR_CHOICE, s->span);
   Expr *cond = s->u.while_.cond;
-  c->title = arena_printf(&L->ir->arena, "while %s", source_text(L, cond->span));
+  c->title = source_framed(L, "while ", cond->span, "");
   c->detail = "while";
   ir_edge(L->ir, L->p, head, c, IR_E_FLOW, NULL);
   Tails body = {0}, done = {0};
@@ -792,7 +829,7 @@ static Tails lower_try(Lower *L, Stmt *s, Tails in) {
     const char **codes = arena_alloc(&L->ir->arena, (c->ncodes + 1) * sizeof *codes);
     for (uint32_t k = 0; k < c->ncodes; k++) codes[k] = plain_text(L, c->codes[k]);
     IrNode *m = new_node(L, IR_MERGE, c->span);
-    m->title = c->ncodes ? arena_printf(&L->ir->arena, "catch %s", source_text(L, c->codes[0]->span)) : "catch";
+    m->title = c->ncodes ? source_framed(L, "catch ", c->codes[0]->span, "") : "catch";
     m->detail = "catch";
     ir_edge_catch(L->ir, L->p, t, m, i, codes, c->ncodes, m->title);
     uint32_t mark = L->nerr;
@@ -826,8 +863,7 @@ static Tails lower_notify(Lower *L, Stmt *s, Tails in) {
   n->u.notify.who = lower_who(L, s->u.notify.who, s->u.notify.nwho);
   n->u.notify.message = lower_expr(L, s->u.notify.message);
   n->title = string_text(L, s->u.notify.message);
-  n->detail = arena_printf(&L->ir->arena, "notify · %s",
-                           who_text(L, s->u.notify.who, s->u.notify.nwho));
+  n->detail = who_text(L, "notify · ", s->u.notify.who, s->u.notify.nwho);
   return then(L, in, n);
 }
 
@@ -958,7 +994,12 @@ static void lower_state_block(Lower *L, const Block *b, Tails in, Span at) {
 
 static const char *command_label(Lower *L, const Command *c) {
   if (!c->nby) return ir_str(L->ir, c->name.s);
-  return arena_printf(&L->ir->arena, "%s · by %s", c->name.s, who_text(L, c->by, c->nby));
+  StrBuf b;
+  sb_init(&b);
+  sb_printf(&b, "%s · by ", c->name.s);
+  const char *s = who_text(L, b.data, c->by, c->nby);
+  sb_free(&b);
+  return s;
 }
 
 static void lower_commands(Lower *L, const State *s, IrState *st) {
@@ -1040,8 +1081,8 @@ static void lower_declarations(Lower *L, const ProcInfo *info) {
   for (uint32_t i = 0; i < info->nsymbols; i++) {
     const Symbol *sym = info->symbols[i];
     int k = map_kind(sym->kind);
-    if (k >= 0) m->map[k][sym->slot] = ir_slot(L->ir, p, ir_str(L->ir, sym->name), sym->type,
-                                                 (IrSlotKind)k);
+    if (k >= 0) /* ir_slot copies the name: a copy of it here was one more in the arena */
+      m->map[k][sym->slot] = ir_slot(L->ir, p, sym->name, sym->type, (IrSlotKind)k);
   }
   for (uint32_t i = 0; i < info->nsymbols; i++) { /* every slot known: the values */
     const Symbol *sym = info->symbols[i];
@@ -1086,8 +1127,7 @@ static void lower_trigger(Lower *L, const Trigger *t, const Document *doc) {
 static const char *start_detail(Lower *L, const Process *proc) {
   for (uint32_t i = 0; i < proc->nmembers; i++) {
     if (proc->members[i].kind != M_TRIGGER) continue;
-    return arena_printf(&L->ir->arena, "start · %s",
-                        source_text(L, proc->members[i].u.trigger->span));
+    return source_framed(L, "start · ", proc->members[i].u.trigger->span, "");
   }
   return "start";
 }

@@ -239,6 +239,15 @@ static void test_sequence(void **state) {
   size_t len;
   uint8_t *bytes = compile(&B, &len);
   assert_string_equal(s->id, "start_0"); /* ids made when none is given */
+  /* A node's in-edges follow its out-edges in one array (ir_finish). */
+  IrNode *nodes[] = {s, a, b, e};
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(nodes[i]->nout, i < 3);
+    assert_int_equal(nodes[i]->nin, i > 0);
+    assert_ptr_equal(nodes[i]->in, nodes[i]->out + nodes[i]->nout);
+    if (i < 3) assert_int_equal(nodes[i]->out[0], i);
+    if (i > 0) assert_int_equal(nodes[i]->in[0], i - 1);
+  }
   expect_path(bytes, len, 0, "A B");
   free(bytes);
   ir_free(B.ir);
@@ -893,7 +902,14 @@ static void test_ids_of_every_length(void **state) {
     snprintf(want, sizeof want, "log_%u", lines[i]);
     assert_string_equal(ir_node(ir, p, IR_LOG, NULL, lines[i], 1)->id, want);
   }
-  assert_string_equal(ir_node(ir, p, IR_END, NULL, 7, 1)->id, "end_7");
+  /* A made id takes only its length of the arena: the next node comes right after it
+   * (room for the longest id, 33 bytes for "end_", left 32 bytes between them). */
+  const char *id7 = ir_node(ir, p, IR_END, NULL, 7, 1)->id;
+  assert_string_equal(id7, "end_7");
+  assert_ptr_equal((const char *)ir_node(ir, p, IR_LOG, NULL, 7, 1), id7 + sizeof(ArenaAlign));
+  /* A list of expressions takes its count of slots: the next allocation follows it. */
+  IrExpr **two = ir_exprs(ir, 2);
+  assert_ptr_equal((void *)ir_expr_int(ir, 1), (void *)(two + 2));
   for (uint32_t k = 2; k <= 1234; k++) { /* the count: _2 to _1234 on one line */
     snprintf(want, sizeof want, "end_7_%u", k);
     assert_string_equal(ir_node(ir, p, IR_END, NULL, 7, 1)->id, want);

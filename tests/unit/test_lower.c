@@ -480,6 +480,19 @@ static void test_human_steps(void **state) {
   assert_int_equal(ir_slot_at(p, (uint32_t)h->result)->kind, IR_SLOT_RESULT);
   assert_string_equal(a->detail, "approve · voters · vote quorum% · due 3d");
   assert_string_equal(a->title, "Vote on {title}");
+  /* The labels lowering makes from the source (connect_one keeps them as made): the
+   * handlers' TIMER edges, in the order written, and the timeout's choice. */
+  const char *timer_labels[] = {"remind 1d before", "remind 2h before", "on timeout"};
+  uint32_t t = 0;
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (e->kind == IR_E_TIMER && t < 3) assert_string_equal(e->label, timer_labels[t++]);
+    if (e->kind == IR_E_COND) assert_string_equal(e->label, "quorum > 50");
+    if (e->kind == IR_E_ELSE) assert_string_equal(e->label, "else");
+    if (e->kind == IR_E_FLOW && e->from->kind != IR_CHOICE) assert_string_equal(e->label, "");
+  }
+  assert_int_equal(t, 3);
+  assert_string_equal(h->timeout_entry->title, "if quorum > 50");
   assert_int_equal(first_node(p, IR_REVIEW)->u.human->mode, IR_MODE_ALL); /* review default */
   const IrHuman *q = first_node(p, IR_REQUEST)->u.human;
   assert_int_equal(q->nfields, 2);

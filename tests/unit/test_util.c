@@ -81,6 +81,28 @@ static void test_arena_reset(void **state) {
   arena_free(&a);
 }
 
+/* arena_trim gives back the unused end of the newest allocation: the next one starts
+ * where the kept bytes end (aligned), zeroed; an allocation that is not the newest keeps
+ * all its room. make_id (ir.c) takes room for its longest id this way. */
+static void test_arena_trim(void **state) {
+  (void)state;
+  Arena a;
+  arena_init(&a);
+  char *p = arena_alloc(&a, 40);
+  memcpy(p, "abc", 4);
+  arena_trim(&a, p, 40, 4);
+  char *q = arena_alloc(&a, 40);
+  assert_ptr_equal(q, p + sizeof(ArenaAlign)); /* 4 bytes kept, one alignment unit */
+  for (int i = 0; i < 40; i++) assert_int_equal(q[i], 0);
+  assert_string_equal(p, "abc");
+  char *r = arena_alloc(&a, 16);
+  arena_trim(&a, q, 40, 1); /* q is not the newest: nothing changes */
+  assert_ptr_equal(arena_alloc(&a, 8), r + 16);
+  arena_trim(&a, r + 16, 8, 0); /* 0 bytes kept: one unit, as arena_alloc(0) takes */
+  assert_ptr_equal(arena_alloc(&a, 8), r + 16 + sizeof(ArenaAlign));
+  arena_free(&a);
+}
+
 static void test_path_clean(void **state) {
   (void)state;
   expect_clean("", "");
@@ -205,6 +227,7 @@ static void test_bytes_equal(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_arena_reset),
+      cmocka_unit_test(test_arena_trim),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_out_abort),
       cmocka_unit_test(test_utf8_count),
