@@ -39,21 +39,27 @@ void rt_dealloc(BpRuntime *rt, void *p, size_t size) {
   if (p) rt->cfg.alloc(rt->cfg.alloc_ud, p, size ? size : 1, 0);
 }
 
+/* VEC's storage made CAP records of SZ bytes: out of lent storage (which stays its
+ * owner's) into an allocation of its own, else its allocation grown. False when out of
+ * memory, VEC as it was. */
+static bool vec_regrow(BpRuntime *rt, RtVec *vec, size_t sz, uint32_t cap) {
+  uint32_t have = vec->cap & ~RT_VEC_LENT;
+  void *v;
+  if (vec->cap & RT_VEC_LENT) {
+    v = rt_realloc(rt, NULL, 0, (size_t)cap * sz);
+    if (v && vec->n) memcpy(v, vec->v, (size_t)vec->n * sz);
+  } else {
+    v = rt_realloc(rt, vec->v, (size_t)have * sz, (size_t)cap * sz);
+  }
+  if (!v) return false;
+  vec->v = v;
+  vec->cap = cap;
+  return true;
+}
+
 void *rt_vec_push_grow(BpRuntime *rt, RtVec *vec, size_t sz) {
   uint32_t have = vec->cap & ~RT_VEC_LENT;
-  if (vec->n == have) {
-    uint32_t cap = have ? have * 2 : 4;
-    void *v;
-    if (vec->cap & RT_VEC_LENT) { /* out of the lent storage, which stays its owner's */
-      v = rt_realloc(rt, NULL, 0, (size_t)cap * sz);
-      if (v && vec->n) memcpy(v, vec->v, (size_t)vec->n * sz);
-    } else {
-      v = rt_realloc(rt, vec->v, (size_t)have * sz, (size_t)cap * sz);
-    }
-    if (!v) return NULL;
-    vec->v = v;
-    vec->cap = cap;
-  }
+  if (vec->n == have && !vec_regrow(rt, vec, sz, have ? have * 2 : 4)) return NULL;
   char *slot = (char *)vec->v + (size_t)vec->n++ * sz;
   memset(slot, 0, sz);
   return slot;
@@ -65,17 +71,7 @@ bool rt_vec_reserve(BpRuntime *rt, RtVec *vec, size_t sz, uint32_t more) {
   if (more > UINT32_MAX / 2 - vec->n) return false;
   uint32_t cap = vec->n + more;
   if (have <= UINT32_MAX / 4 && cap < have * 2) cap = have * 2;
-  void *v;
-  if (vec->cap & RT_VEC_LENT) { /* out of the lent storage, as rt_vec_push_grow */
-    v = rt_realloc(rt, NULL, 0, (size_t)cap * sz);
-    if (v && vec->n) memcpy(v, vec->v, (size_t)vec->n * sz);
-  } else {
-    v = rt_realloc(rt, vec->v, (size_t)have * sz, (size_t)cap * sz);
-  }
-  if (!v) return false;
-  vec->v = v;
-  vec->cap = cap;
-  return true;
+  return vec_regrow(rt, vec, sz, cap);
 }
 
 void rt_vec_remove(RtVec *vec, size_t sz, uint32_t i) {
