@@ -1093,35 +1093,61 @@ static void users_unique_sorted(BpRuntime *rt, Value *items, uint32_t k, uint32_
  * thirds full); a longer list's table is allocated. */
 enum { UNIQUE_STACK_SLOTS = 512 };
 
-/* users_unique_sorted's result in expected linear time: each user looked up in an open
- * hash table of places (SLOTS, CAP of them: a power of two, at least 1.5 k). A host
- * may give users whose hashes collide; once the probes pass 8 a user on average, the
- * users left are sorted instead (in the table's memory), so no list costs more than the
- * sort plus a linear pass. */
-static void users_unique_hashed(BpRuntime *rt, Value *items, uint32_t k, uint32_t *slots, uint32_t cap) {
+/* The slots of a table of places for K users: a power of two, at least 1.5 K. */
+static uint32_t unique_slots(uint32_t k) {
+  uint32_t cap = 32;
+  while (cap < k + k / 2) cap *= 2;
+  return cap;
+}
+
+/* A table of places of users in an open hash table (SLOTS, CAP of them, cleared: a slot
+ * holds a place + 1), and how many probes it may take before its users count as
+ * colliding: 8 a user on average. */
+typedef struct UserTable {
+  uint32_t *slots, cap;
+  unsigned shift;
+  uint64_t probes, most;
+} UserTable;
+
+static void user_table_open(UserTable *t, uint32_t *slots, uint32_t cap, uint32_t k) {
   memset(slots, 0, (size_t)cap * sizeof *slots);
-  unsigned shift = 32 - (unsigned)__builtin_ctz(cap);
-  uint64_t probes = 0, most = 8 * (uint64_t)k;
+  *t = (UserTable){slots, cap, 32 - (unsigned)__builtin_ctz(cap), 0, 8 * (uint64_t)k};
+}
+
+enum { USER_PLACED, USER_TWICE, USER_COLLIDING };
+/* Item I of ITEMS, a user, looked up in T: placed at an empty slot, found there already
+ * at an earlier place (USER_TWICE), or USER_COLLIDING once T's probes pass its bound. */
+static inline int user_place(UserTable *t, const Value *items, uint32_t i) {
+  const RtStr *u = items[i].u.s;
+  /* FNV-1a over the bytes, its high bits taken by a Fibonacci multiply */
+  uint32_t at = (uint32_t)(rt_text_hash(u->s, u->len) * 2654435769u) >> t->shift;
+  for (;;) {
+    if (!t->slots[at]) {
+      t->slots[at] = i + 1;
+      return USER_PLACED;
+    }
+    if (rt_text_equal(items[t->slots[at] - 1].u.s, u)) return USER_TWICE;
+    if (++t->probes > t->most) return USER_COLLIDING;
+    at = (at + 1) & (t->cap - 1);
+  }
+}
+
+/* users_unique_sorted's result in expected linear time: each user looked up in an open
+ * hash table of places (SLOTS, CAP of them: unique_slots(k)). A host may give users whose
+ * hashes collide; once the probes pass 8 a user on average, the users left are sorted
+ * instead (in the table's memory), so no list costs more than the sort plus a linear
+ * pass. */
+static void users_unique_hashed(BpRuntime *rt, Value *items, uint32_t k, uint32_t *slots, uint32_t cap) {
+  UserTable t;
+  user_table_open(&t, slots, cap, k);
   for (uint32_t i = 0; i < k; i++) {
-    const RtStr *u = items[i].u.s;
-    /* FNV-1a over the bytes, its high bits taken by a Fibonacci multiply */
-    uint32_t h = rt_text_hash(u->s, u->len);
-    uint32_t at = (uint32_t)(h * 2654435769u) >> shift;
-    for (;;) {
-      if (!slots[at]) {
-        slots[at] = i + 1;
-        break;
-      }
-      if (rt_text_equal(items[slots[at] - 1].u.s, u)) { /* there already: a person counts once */
-        rt_unref(rt, items[i]);
-        items[i] = (Value){0};
-        break;
-      }
-      if (++probes > most) { /* colliding users: the rest by sorting */
-        users_unique_sorted(rt, items, k, slots);
-        return;
-      }
-      at = (at + 1) & (cap - 1);
+    int r = user_place(&t, items, i);
+    if (r == USER_TWICE) { /* there already: a person counts once */
+      rt_unref(rt, items[i]);
+      items[i] = (Value){0};
+    } else if (r == USER_COLLIDING) { /* the rest by sorting */
+      users_unique_sorted(rt, items, k, slots);
+      return;
     }
   }
 }
@@ -1141,8 +1167,7 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
     return rt_list_shrink(rt, list, kept);
   }
   if (k > UINT32_MAX / 4) return false; /* (past any list the runtime can hold) */
-  uint32_t cap = 32;
-  while (cap < k + k / 2) cap *= 2;
+  uint32_t cap = unique_slots(k);
   uint32_t stack[UNIQUE_STACK_SLOTS];
   uint32_t *slots = cap <= UNIQUE_STACK_SLOTS ? stack : rt_alloc(rt, (size_t)cap * sizeof *slots);
   if (!slots) return false;
@@ -1159,27 +1184,13 @@ bool rt_users_unique(BpRuntime *rt, Value *list, uint32_t k) {
 }
 
 bool rt_users_distinct_many(const RtList *l) {
-  uint32_t k = l->n;
-  uint32_t cap = 32;
-  while (cap < k + k / 2) cap *= 2;
+  uint32_t cap = unique_slots(l->n);
   if (cap > UNIQUE_STACK_SLOTS) return false; /* not known: more than 341 */
   uint32_t slots[UNIQUE_STACK_SLOTS];
-  memset(slots, 0, (size_t)cap * sizeof *slots);
-  unsigned shift = 32 - (unsigned)__builtin_ctz(cap);
-  uint64_t probes = 0, most = 8 * (uint64_t)k;
-  for (uint32_t i = 0; i < k; i++) {
-    const RtStr *u = l->items[i].u.s;
-    uint32_t at = (uint32_t)(rt_text_hash(u->s, u->len) * 2654435769u) >> shift; /* as users_unique_hashed */
-    for (;;) {
-      if (!slots[at]) {
-        slots[at] = i + 1;
-        break;
-      }
-      if (rt_text_equal(l->items[slots[at] - 1].u.s, u)) return false; /* twice */
-      if (++probes > most) return false; /* colliding users: not known */
-      at = (at + 1) & (cap - 1);
-    }
-  }
+  UserTable t;
+  user_table_open(&t, slots, cap, l->n);
+  for (uint32_t i = 0; i < l->n; i++)
+    if (user_place(&t, l->items, i) != USER_PLACED) return false; /* twice, or colliding: not known */
   return true;
 }
 
