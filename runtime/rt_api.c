@@ -659,19 +659,6 @@ static size_t doc_bytes(uint16_t nfields) { /* the document and its fields, 16-b
   return (sizeof(BpDoc) + rt_values_bytes(nfields) + 15u) & ~(size_t)15u;
 }
 
-/* The document at DOC (its allocation, with the document and its fields cleared) set up. */
-static BpDoc *doc_set(BpDoc *doc, BpBundle *b, uint16_t dt, uint16_t nfields, size_t room, size_t texts) {
-  doc->b = b;
-  doc->doctype = dt;
-  doc->refs = 1;
-  doc->nfields = nfields;
-  doc->fields = (Value *)(doc + 1);
-  doc->room = room ? (char *)doc + doc_bytes(nfields) : NULL;
-  doc->room_size = (uint32_t)room;
-  doc->texts_size = (uint32_t)texts;
-  return doc;
-}
-
 /* A document of type dt with every field VOID: one allocation, the fields after it, and
  * after them ROOM bytes (aligned for an instance, the first CLEAR of them zeroed) for the
  * instance it is made for, then TEXTS bytes for the host's texts and the made ones (RtRoom;
@@ -683,7 +670,15 @@ static BpDoc *doc_alloc_texts(BpBundle *b, uint16_t dt, size_t room, size_t clea
   BpDoc *doc = rt_realloc(b->rt, NULL, 0, doc_bytes(nfields) + room + texts);
   if (!doc) return NULL;
   memset(doc, 0, doc_bytes(nfields) + clear);
-  return doc_set(doc, b, dt, nfields, room, texts);
+  doc->b = b;
+  doc->doctype = dt;
+  doc->refs = 1;
+  doc->nfields = nfields;
+  doc->fields = (Value *)(doc + 1);
+  doc->room = room ? (char *)doc + doc_bytes(nfields) : NULL;
+  doc->room_size = (uint32_t)room;
+  doc->texts_size = (uint32_t)texts;
+  return doc;
 }
 
 static BpDoc *doc_alloc_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_texts(b, dt, room, room, 0); }
@@ -751,11 +746,7 @@ BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t dt, size_t room) { return doc_all
  * before anything reads it): the room of a restored instance is about 1,300 bytes, of
  * which the instance is 240. */
 BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t dt, size_t room, size_t clear) {
-  uint16_t nfields = dt == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[dt].nfields;
-  BpDoc *doc = rt_realloc(b->rt, NULL, 0, doc_bytes(nfields) + room);
-  if (!doc) return NULL;
-  memset(doc, 0, doc_bytes(nfields) + (clear < room ? clear : room));
-  return doc_set(doc, b, dt, nfields, room, 0);
+  return doc_alloc_texts(b, dt, room, clear < room ? clear : room, 0);
 }
 
 bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field_initial(b, f, out); }
