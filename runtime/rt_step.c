@@ -13,8 +13,6 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome);
 
 /* ---- people and items ------------------------------------------------------------------------ */
 
-static uint32_t user_hash(const char *s, size_t len) { return rt_text_hash(s, len); }
-
 void rt_people_index_free(BpRuntime *rt, RtStep *st) {
   if (st->index) rt_dealloc(rt, st->index, st->index_cap * sizeof *st->index);
   st->index = NULL;
@@ -34,7 +32,7 @@ void rt_people_index(BpRuntime *rt, RtStep *st) {
   uint64_t probes = 0;
   for (uint32_t k = 0; k < n; k++) {
     const char *u = RT_AT(st->people, RtPerson, k)->user.u.s->s;
-    uint32_t h = user_hash(u, strlen(u)) & (cap - 1); /* as strcmp sees it */
+    uint32_t h = rt_text_hash(u, strlen(u)) & (cap - 1); /* as strcmp sees it */
     while (slots[h]) {
       h = (h + 1) & (cap - 1);
       if (++probes > 8 * (uint64_t)n) {
@@ -62,7 +60,7 @@ static int64_t open_person(const RtStep *st, const char *user) {
     return best;
   }
   uint32_t mask = st->index_cap - 1;
-  for (uint32_t h = user_hash(user, strlen(user)) & mask; st->index[h]; h = (h + 1) & mask) {
+  for (uint32_t h = rt_text_hash(user, strlen(user)) & mask; st->index[h]; h = (h + 1) & mask) {
     uint32_t k = st->index[h] - 1;
     const RtPerson *p = RT_AT(st->people, RtPerson, k);
     if (p->item && (!best_item || p->item < best_item) && strcmp(p->user.u.s->s, user) == 0)
@@ -473,7 +471,6 @@ void rt_fire_due(Tx *tx, int64_t until) {
 }
 
 /* ---- outcomes and results -------------------------------------------------------------------- */
-
 
 static const RtPerson *first_to_act(const RtStep *st) {
   const RtPerson *best = NULL;
