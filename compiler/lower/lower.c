@@ -181,15 +181,20 @@ static const char *plain_text(Lower *L, const Expr *e) {
   return s;
 }
 
+/* Appends a WHO list as written: "a, b". */
+static void put_who(StrBuf *b, Lower *L, Expr **who, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    if (i) sb_puts(b, ", ");
+    put_source(b, L, who[i]->span);
+  }
+}
+
 /* `prefix` then a WHO list as written, "a, b", in the arena. */
 static const char *who_text(Lower *L, const char *prefix, Expr **who, uint32_t n) {
   StrBuf b;
   sb_init(&b);
   sb_puts(&b, prefix);
-  for (uint32_t i = 0; i < n; i++) {
-    if (i) sb_puts(&b, ", ");
-    put_source(&b, L, who[i]->span);
-  }
+  put_who(&b, L, who, n);
   const char *s = arena_strdup(&L->ir->arena, b.data ? b.data : "");
   sb_free(&b);
   return s;
@@ -496,10 +501,7 @@ static const char *human_detail(Lower *L, const HumanStep *h) {
   StrBuf b;
   sb_init(&b);
   sb_printf(&b, "%s · ", human_words[h->kind]);
-  for (uint32_t i = 0; i < h->nwho; i++) {
-    if (i) sb_puts(&b, ", ");
-    put_source(&b, L, h->who[i]->span);
-  }
+  put_who(&b, L, h->who, h->nwho);
   if (h->mode == MODE_VOTE || h->mode == MODE_BITRIX) {
     sb_puts(&b, h->mode == MODE_VOTE ? " · vote " : " · Bitrix vote above ");
     put_source(&b, L, h->vote_percent->span);
