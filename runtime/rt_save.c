@@ -60,6 +60,12 @@ typedef struct Io {
   RtState *s;
   int64_t clock;
   uint32_t last_id;
+  /* Restoring version 4: the largest id read so far (threads, activations, steps, calls,
+   * open items, in the order read), and whether one did not rise above it. Ids that each
+   * rise above the last are given once; check_state then needs only the last against the
+   * next id (else it gathers and sorts them: ids_unique). */
+  uint32_t id_max;
+  bool ids_mixed;
   uint32_t nseen, npieces; /* npieces: how many of the seen strings may be a title's piece */
   /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
   RtPerson *pool;
@@ -668,15 +674,21 @@ static bool people_consistent(Io *io, RtStep *st) {
   return ok || bad(io, "a person named twice on a step, or two acts at one place of its order");
 }
 
-static bool check_state(Io *io, const RtProc *rp, RtState *s) {
+/* What ties the records together. READ_IDS: the ids were read by version 4's io_id, so
+ * those of a kind rise and are not 0, and Io.id_max and ids_mixed say whether all rose
+ * as read. */
+static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
   const BptProcess *p = io->p;
   if (s->status != ST_WAITING && (s->threads.n || s->steps.n || s->timers.n || s->calls.n || s->acts.n))
     return bad(io, "an ended instance that still waits");
-  if (!ids_rise(io, &s->threads, sizeof(RtThread), s->next_id, "thread") ||
-      !ids_rise(io, &s->acts, sizeof(RtAct), s->next_id, "activation") ||
-      !ids_rise(io, &s->steps, sizeof(RtStep), s->next_id, "step") ||
-      !ids_rise(io, &s->calls, sizeof(RtCall), s->next_id, "call") || !ids_unique(io, s))
+  if (read_ids) {
+    if (io->ids_mixed ? !ids_unique(io, s) : io->id_max > s->next_id) return bad(io, "an id given twice, or beyond the next id");
+  } else if (!ids_rise(io, &s->threads, sizeof(RtThread), s->next_id, "thread") ||
+             !ids_rise(io, &s->acts, sizeof(RtAct), s->next_id, "activation") ||
+             !ids_rise(io, &s->steps, sizeof(RtStep), s->next_id, "step") ||
+             !ids_rise(io, &s->calls, sizeof(RtCall), s->next_id, "call") || !ids_unique(io, s)) {
     return false;
+  }
   /* What each thread waits for: counted here, and each must wait for exactly one thing. */
   size_t wbytes = (s->threads.n ? s->threads.n : 1) * sizeof(uint32_t);
   uint32_t small[SMALL];
@@ -1499,7 +1511,14 @@ static bool v4_slots(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan
 
 /* ---- the records of version 4 --------------------------------------------------------------- */
 
-/* An id: how much it rises from the last one of its kind (ids of a kind rise). */
+/* Restoring: an id read (a record's, or an open item's), for check_state (Io.id_max). */
+SHORT_PATH void id_read(Io *io, uint32_t id) {
+  if (id > io->id_max) io->id_max = id;
+  else io->ids_mixed = true;
+}
+
+/* An id: how much it rises from the last one of its kind (ids of a kind rise, and are not
+ * 0: so, read, they need not be checked again for that). */
 static inline void io_id(Io *io, uint32_t *id, const char *what) {
   if (!io->reading) {
     put_uv(io, *id - io->last_id);
@@ -1510,6 +1529,7 @@ static inline void io_id(Io *io, uint32_t *id, const char *what) {
   if (!io->bad && (d == 0 || d > (uint64_t)UINT32_MAX - io->last_id)) bad(io, "%s that does not rise", what);
   *id = io->bad ? 0 : io->last_id + (uint32_t)d;
   io->last_id = *id;
+  id_read(io, *id);
 }
 
 /* A flag byte's bit b says whether a value is written: set it (writing) or read it, and
@@ -1559,7 +1579,10 @@ static void v4_person(Io *io, void *rec) {
                         (who->comment.type != BPT_T_VOID ? PF_COMMENT : 0));
   io_byte(io, &f, 63, "a person's flags");
   if (io->reading) who->act = f & 3;
-  if (HAS(f, PF_ITEM)) io_u32(io, &who->item, UINT32_MAX, "an item id");
+  if (HAS(f, PF_ITEM)) {
+    io_u32(io, &who->item, UINT32_MAX, "an item id");
+    if (io->reading) id_read(io, who->item);
+  }
   if (HAS(f, PF_ORDER)) io_u32(io, &who->order, UINT32_MAX, "the order of an act");
   if (HAS(f, PF_AT)) io_time(io, &who->at);
   if (io->bad) return;
@@ -2065,7 +2088,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   _Alignas(16) char room[ROOM_BYTES];
   if (!doc && fields == fields_few) in.room = (RtRoom){room, sizeof room};
   bool ok = (fields && s.slots) || out_of_memory(&in);
-  ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
+  ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, true);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   /* The fields not written are as in a new document (a written one is never VOID). */
   for (uint16_t i = 0; ok && !doc && i < nfields; i++)
@@ -2109,7 +2132,7 @@ static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t
   Value *fields = rt_alloc(rt, rt_values_bytes(nfields));
   s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   bool ok = (fields && s.slots) || out_of_memory(&in);
-  ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
+  ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, false);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   BpDoc *made = NULL;
   BpStatus st = BP_OK;
