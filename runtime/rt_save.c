@@ -67,9 +67,11 @@ typedef struct Io {
   uint32_t id_max;
   bool ids_mixed;
   uint32_t nseen, npieces; /* npieces: how many of the seen strings may be a title's piece */
-  /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
-  RtPerson *pool;
-  uint32_t pool_left;
+  /* Restoring version 4: storage on the stack where the slots and the records (threads,
+   * activations, steps, timers, calls, the steps' people) are read, each vector at its
+   * exact size, while they fit (see STAGE_BYTES); adopt_v4 moves them into the instance's
+   * allocation with one copy. Left 0 (version 3): each vector is allocated. */
+  RtRoom stage;
   /* Restoring version 4 into a document of its own: storage on the stack where the texts,
    * lists and records read are placed, immortal, when they fit (see ROOM_*); adopt_v4 moves
    * them into the document's allocation. Left 0: each is allocated. */
@@ -266,7 +268,7 @@ static uint32_t io_count(Io *io, uint32_t n, const char *what) {
 }
 
 /* Room for the next record read (zeroed), or NULL: rt_vec_push, without its call while
- * there is room (as a rule the stack's, LEND_* below). */
+ * there is room (as a rule the stage's, STAGE_BYTES below). */
 static inline void *next_record(Io *io, RtVec *vec, size_t size) {
   if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push(io->rt, vec, size);
   void *rec = (char *)vec->v + (size_t)vec->n++ * size;
@@ -274,10 +276,18 @@ static inline void *next_record(Io *io, RtVec *vec, size_t size) {
   return rec;
 }
 
+/* Restoring version 4: the stage's room for the n records of vector vec (empty), about to
+ * be read, lent to it; when they do not fit, vec is left to allocate them. */
+SHORT_PATH void stage_records(Io *io, RtVec *vec, uint64_t n, size_t size) {
+  void *at = n && n <= io->stage.left ? rt_room_take(&io->stage, (size_t)n * size) : NULL;
+  if (at) *vec = rt_vec_lent(at, (uint32_t)n);
+}
+
 /* A vector of records: the count, then each through `each`. */
 typedef void IoRecord(Io *io, void *rec);
 SHORT_PATH void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
   uint32_t n = io_count(io, vec->n, what);
+  if (io->reading) stage_records(io, vec, n, size);
   for (uint32_t i = 0; i < n && !io->bad; i++) {
     void *rec = io->reading ? rt_vec_push(io->rt, vec, size) : (char *)vec->v + (size_t)i * size;
     if (!rec) {
@@ -1646,12 +1656,7 @@ static void v4_step(Io *io, void *rec) {
     if (io->reading) x->type = BPT_T_DURATION;
     io_int(io, &x->u.i, INT64_MIN, INT64_MAX, "a reminder's offset");
   }
-  if (io->reading && io->pool_left) st->people = rt_vec_lent(io->pool, io->pool_left);
   io_vec(io, &st->people, sizeof(RtPerson), "the people count", v4_person);
-  if (io->reading && (st->people.cap & RT_VEC_LENT)) { /* still in the pool: the next step's go after them */
-    io->pool += st->people.n;
-    io->pool_left -= st->people.n;
-  }
   if (!io->reading || io->bad) return;
   if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
   else if (!BPT_MODE_HAS_PERCENT(p->steps[st->t].mode) && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
@@ -1717,6 +1722,7 @@ SHORT_PATH void v4_section(Io *io, RtVec *vec, size_t size, bool present, const 
   if (io->reading) {
     uint64_t n = get_uv(io);
     if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
+    if (!io->bad) stage_records(io, vec, n, size);
     for (uint32_t i = 0; i < n && !io->bad; i++) {
       void *rec = next_record(io, vec, size);
       if (!rec) {
@@ -1885,13 +1891,14 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
 }
 
 /* Restoring reads the slots, the five record vectors and the steps' people into storage
- * on the stack (the usual state fits: LEND_*), then puts them, at their exact size, after
- * the instance in its allocation, lent to its state as a started instance's first slots
+ * on the stack (Io.stage, STAGE_BYTES: the usual state fits), each vector at its exact
+ * size as its count is read, one after the other, then puts them after the instance in
+ * its allocation with one copy, lent to its state as a started instance's first slots
  * are: the first event's copy replaces them (a step's people it may take over: they stay
- * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that outgrew
- * its stack storage while it was read keeps the allocation it moved to. */
-enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TIMERS = 8, LEND_CALLS = 4,
-       LEND_PEOPLE = 8 /* of all steps together */ };
+ * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that does
+ * not fit is allocated as it is read, and keeps that allocation. A few document fields
+ * (LEND_SLOTS) are read into the stack too (see bp_instance_restore). */
+enum { STAGE_BYTES = 2048, LEND_SLOTS = 16 };
 
 /* A document that restoring makes holds, after the restored instance and its texts, room
  * for what the instance's events make (BpDoc.made): RESTORED_MADE_ROOM bytes, what one
@@ -1905,44 +1912,25 @@ enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TI
 enum { RESTORED_MADE_ROOM = 200 };
 static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
 
-/* Bytes the vector takes in the instance's block: its elements, if they are still on the stack. */
-static size_t lent_room(const RtVec *v, size_t sz) { return (v->cap & RT_VEC_LENT) ? room16((size_t)v->n * sz) : 0; }
-
-/* Bytes the steps' people take in the instance's block (those still in the restore's pool). */
-static size_t people_room(const RtVec *steps) {
-  size_t n = 0;
-  for (uint32_t i = 0; i < steps->n; i++) n += lent_room(&RT_AT(*steps, RtStep, i)->people, sizeof(RtPerson));
-  return n;
-}
-
-/* Moves a vector still on the stack into the block at *at. */
-static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
-  if (!(v->cap & RT_VEC_LENT)) return;
-  uint32_t n = v->n;
-  if (n == 0) {
-    *v = (RtVec){0};
-    return;
-  }
-  memcpy(block + *at, v->v, (size_t)n * sz);
-  *v = rt_vec_lent(block + *at, n);
-  v->n = n;
-  *at += room16((size_t)n * sz);
+/* Where a vector's records went, when they were on the stage (see Moved). */
+SHORT_PATH void vec_moved(RtVec *v, const Moved *m) {
+  uintptr_t at = (uintptr_t)v->v - m->from;
+  if ((v->cap & RT_VEC_LENT) && at < m->size) v->v = m->to + at;
 }
 
 /* The instance of a restored version 4 state, in one allocation with its slots and
- * records (see LEND_*); on failure frees what the state holds. FIELDS (nfields values, on
- * the stack; else NULL): restoring makes the document, in that same allocation (before
- * the instance, in its room, as bp_start makes one), and moves them into it; the
- * instance is then freed with its document. ROOM (USED bytes; only with FIELDS) holds the
- * texts, lists and records read into the stack's room (see ROOM_BYTES): they go after the
- * records, and every value that points into them is moved with them; the rooms for what
- * the instance makes (RESTORED_MADE_ROOM) go last. */
+ * records (see STAGE_BYTES); on failure frees what the state holds. FIELDS (nfields
+ * values, on the stack; else NULL): restoring makes the document, in that same allocation
+ * (before the instance, in its room, as bp_start makes one), and moves them into it; the
+ * instance is then freed with its document. STAGE (STAGED bytes) holds the slots and
+ * records read, ROOM (USED bytes; only with FIELDS) the texts, lists and records read into
+ * the stack's room (see ROOM_BYTES): both go after the instance, and every vector and value
+ * that points into them is moved with them; the rooms for what the instance makes
+ * (RESTORED_MADE_ROOM) go last. */
 static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Value *fields, uint16_t nfields, RtState *s,
-                         const char *room, size_t used, BpInstance **out, BpError *err) {
-  size_t head = room16(sizeof(BpInstance));
-  size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
-                lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
-                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps) + used;
+                         const char *stage, size_t staged, const char *room, size_t used, BpInstance **out, BpError *err) {
+  size_t head = room16(sizeof(BpInstance)), at = head + room16(staged);
+  size_t size = at + used;
   /* The rooms for what the instance makes, only in the document made here (the host's
    * document is not the instance's allocation: a made text stored into a field would
    * outlive it). */
@@ -1968,18 +1956,16 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Va
   BpInstance *inst = (BpInstance *)block;
   if (fields) inst->in_doc = true; /* the document's room is zeroed */
   else memset(inst, 0, sizeof *inst);
-  size_t at = head;
-  if (s->slots_lent) { /* else the slots have an allocation of their own */
-    memcpy(block + at, s->slots, rt_values_bytes(s->nslots));
-    s->slots = (Value *)(block + at);
-    at += room16(rt_values_bytes(s->nslots));
-  }
-  lend_from_stack(block, &at, &s->threads, sizeof(RtThread));
-  lend_from_stack(block, &at, &s->acts, sizeof(RtAct));
-  lend_from_stack(block, &at, &s->steps, sizeof(RtStep));
-  lend_from_stack(block, &at, &s->timers, sizeof(RtTimer));
-  lend_from_stack(block, &at, &s->calls, sizeof(RtCall));
-  for (uint32_t i = 0; i < s->steps.n; i++) lend_from_stack(block, &at, &RT_AT(s->steps, RtStep, i)->people, sizeof(RtPerson));
+  /* The stage in one copy; the slots and vectors on it move by as much. */
+  Moved r = {(uintptr_t)stage, staged, block + head};
+  memcpy(r.to, stage, staged);
+  if (s->slots_lent) s->slots = (Value *)(r.to + ((const char *)s->slots - stage));
+  vec_moved(&s->threads, &r);
+  vec_moved(&s->acts, &r);
+  vec_moved(&s->steps, &r);
+  vec_moved(&s->timers, &r);
+  vec_moved(&s->calls, &r);
+  for (uint32_t i = 0; i < s->steps.n; i++) vec_moved(&RT_AT(s->steps, RtStep, i)->people, &r);
   if (used) {
     /* Every value of the state, as rt_state_free lets them go: the document's fields, the
      * message, the slots, the steps' titles, reminders and people, the calls' arguments. */
@@ -2059,29 +2045,16 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   } else {
     fields = rt_alloc(rt, rt_values_bytes(nfields));
   }
-  /* The slots and records are read into the stack (adopt_v4 moves them). */
-  Value slots_few[LEND_SLOTS];
-  RtThread threads[LEND_THREADS];
-  RtAct acts[LEND_ACTS];
-  RtStep steps[LEND_STEPS];
-  RtTimer timers[LEND_TIMERS];
-  RtCall calls[LEND_CALLS];
-  RtPerson people[LEND_PEOPLE];
+  /* The slots and records are read into the stage (adopt_v4 moves them). */
+  _Alignas(16) char stage[STAGE_BYTES];
+  in.stage = (RtRoom){stage, sizeof stage};
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
-  if (p->nslots <= LEND_SLOTS) {
-    memset(slots_few, 0, rt_values_bytes(p->nslots));
-    s.slots = slots_few;
+  if ((s.slots = rt_room_take(&in.stage, rt_values_bytes(p->nslots))) != NULL) {
+    memset(s.slots, 0, rt_values_bytes(p->nslots));
     s.slots_lent = true;
   } else {
     s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   }
-  s.threads = rt_vec_lent(threads, LEND_THREADS);
-  s.acts = rt_vec_lent(acts, LEND_ACTS);
-  s.steps = rt_vec_lent(steps, LEND_STEPS);
-  s.timers = rt_vec_lent(timers, LEND_TIMERS);
-  s.calls = rt_vec_lent(calls, LEND_CALLS);
-  in.pool = people;
-  in.pool_left = LEND_PEOPLE;
   in.s = &s;
   /* The texts, lists and records go to the room when the document is made with the
    * instance (its fields on the stack, no document of the host's: ROOM_BYTES). */
@@ -2105,8 +2078,8 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, room,
-                  (size_t)(in.room.at ? in.room.at - room : 0), out, err);
+  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, stage,
+                  (size_t)(in.stage.at - stage), room, (size_t)(in.room.at ? in.room.at - room : 0), out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload

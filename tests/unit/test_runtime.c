@@ -2271,11 +2271,12 @@ static void test_every_allocation_fails_once_shared_steps(void **state) {
   assert_true(n > 40);
 }
 
-/* A state larger than restoring's room on the stack (16 slots, 8 threads, 4 steps, 8
- * timers: rt_save.c's LEND_*): 18 slots, 10 branches each waiting for a task with a due
- * time. Restoring reads the records into the stack, moves those that outgrow it to the
- * heap as it reads them, and puts the rest after the instance: saved again, the bytes are
- * the same, and every allocation failing in turn leaves the instance as it was. */
+/* A state larger than restoring's stage on the stack (rt_save.c's STAGE_BYTES, 2,048
+ * bytes): 18 slots, 10 branches each waiting for a task with a due time (10 steps of 120
+ * bytes, 10 timers, 10 people). Restoring reads the records into the stage while they fit,
+ * allocates the vectors that do not as it reads them, and puts the rest after the
+ * instance: saved again, the bytes are the same, and every allocation failing in turn
+ * leaves the instance as it was. */
 static const char past_room_src[] =
     "process wide {\n  param u0: user\n  param u1: user\n  param u2: user\n  param u3: user\n  param u4: user\n"
     "  param u5: user\n  param u6: user\n  param u7: user\n  param u8: user\n  param u9: user\n"
@@ -2349,6 +2350,48 @@ static void test_restore_past_stack_room(void **state) {
   remove("build-past-room.bp");
   printf("a state past restoring's stack room: each of %ld allocations failed in turn\n", n);
   assert_true(n > 50);
+}
+
+/* Restoring reads the records into one stage on the stack (rt_save.c's STAGE_BYTES), each
+ * kind at its count, not into a fixed room per kind (it had 4 steps): five tasks open at
+ * once, saved, restore alone in one allocation (two before: the fifth step moved the
+ * steps to the heap), save again to the same bytes, and go on to the end. */
+static const char five_steps_src[] =
+    "process five {\n  param a: user\n  param b: user\n  param c: user\n  param d: user\n  param e: user\n"
+    "  parallel {\n"
+    "    branch {\n      task a \"A\"\n    }\n    branch {\n      task b \"B\"\n    }\n"
+    "    branch {\n      task c \"C\"\n    }\n    branch {\n      task d \"D\"\n    }\n"
+    "    branch {\n      task e \"E\"\n    }\n"
+    "  }\n}\n";
+
+static void test_restore_records_staged(void **state) {
+  (void)state;
+  World w;
+  world_open_text(&w, "build-five-steps.bp", five_steps_src);
+  static const char *const users[] = {"a", "b", "c", "d", "e"};
+  BpArg args[5];
+  for (int i = 0; i < 5; i++) args[i] = arg(users[i], bp_user(users[i]));
+  BpInstance *inst = NULL;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "five", NULL, args, 5, NULL, &inst, &err), BP_OK);
+  uint8_t *bytes, *again;
+  size_t len, again_len;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  w.heap.allocations = 0;
+  w.heap.armed = true;
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &inst, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(w.heap.allocations, 1);
+  assert_int_equal(bp_instance_save(inst, &again, &again_len, &err), BP_OK);
+  assert_int_equal(again_len, len);
+  assert_memory_equal(again, bytes, len);
+  for (int i = 0; i < 5; i++) assert_int_equal(bp_complete(inst, 0, users[i], NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  bp_free(w.rt, bytes, len);
+  bp_free(w.rt, again, again_len);
+  world_close(&w);
 }
 
 /* A time is saved in its largest whole unit (docs/save-format.md): the clock of the
@@ -3958,7 +4001,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_written_slots),
       cmocka_unit_test(test_every_allocation_fails_once_shared_steps),
       cmocka_unit_test(test_journal_names_notify_and_end_nodes),
-      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_restore_item_ids), cmocka_unit_test(test_restore_next_id), cmocka_unit_test(test_save_time_units),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_restore_records_staged), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_restore_item_ids), cmocka_unit_test(test_restore_next_id), cmocka_unit_test(test_save_time_units),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
