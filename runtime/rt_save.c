@@ -1192,6 +1192,11 @@ static void io_secs(Io *io, int64_t *v, int64_t base) {
   if (escaped) z = get_uv(io);
   if (io->bad) return;
   int64_t x = (int64_t)(z >> 1) ^ -(int64_t)(z & 1), d = x;
+  /* Only the form saving writes (secs_form's): the largest unit, escaped only when it must
+   * be. Not escaped, zigzag(x) has at most 62 bits (h's 64 less its unit), so the form
+   * fits, and the unit is the largest when the next one does not divide the count (0 is
+   * 0 seconds): checked so, without secs_form's three divisions. */
+  bool form;
   if (!escaped) {
     u = h & 3;
     if (x > MAX_Q[u] || x < MIN_Q[u]) {
@@ -1199,12 +1204,13 @@ static void io_secs(Io *io, int64_t *v, int64_t base) {
       return;
     }
     d = x * UNIT[u];
+    form = u == 0 ? x == 0 || x % 60 != 0 : x != 0 && (u == 1 ? x % 60 != 0 : u == 2 ? x % 24 != 0 : true);
+  } else {
+    unsigned want_u;
+    int64_t want_q;
+    form = !secs_form(d, &want_u, &want_q);
   }
-  /* Only the form saving writes: the largest unit, escaped only when it must be. */
-  unsigned want_u;
-  int64_t want_q;
-  bool fits = secs_form(d, &want_u, &want_q);
-  if (escaped ? fits : !fits || want_u != (h & 3) || want_q != x) {
+  if (!form) {
     bad(io, "a time written in another form than saving writes");
     return;
   }
