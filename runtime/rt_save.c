@@ -699,30 +699,24 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
              !ids_rise(io, &s->calls, sizeof(RtCall), s->next_id, "call") || !ids_unique(io, s)) {
     return false;
   }
-  /* What each thread waits for: counted here, and each must wait for exactly one thing. */
-  size_t wbytes = (s->threads.n ? s->threads.n : 1) * sizeof(uint32_t);
-  uint32_t small[SMALL];
-  uint32_t *waits = s->threads.n <= SMALL ? small : rt_alloc(io->rt, wbytes);
+  /* What each thread waits for: counted here (0, 1, or 2 for two and more: WAITED), and
+   * each must wait for exactly one thing. A byte each: SMALL of them are cleared by two
+   * stores (rt_alloc clears more). */
+  size_t wbytes = s->threads.n ? s->threads.n : 1;
+  uint8_t small[SMALL] = {0};
+  uint8_t *waits = s->threads.n <= SMALL ? small : rt_alloc(io->rt, wbytes);
   if (!waits) return out_of_memory(io);
-  if (waits == small) /* only the threads' counts (mostly one or two), not SMALL of them */
-    for (uint32_t i = 0; i < s->threads.n; i++) small[i] = 0;
+#define WAITED(t) (waits[(t) - (RtThread *)s->threads.v] = (uint8_t)(1 + (waits[(t) - (RtThread *)s->threads.v] != 0)))
   for (uint32_t i = 0; i < s->acts.n && !io->bad; i++) {
     const RtAct *a = RT_AT(s->acts, RtAct, i);
     if (a->parent >= a->id || (a->parent && !find_act(&s->acts, a->parent))) bad(io, "a fork activation that cannot be");
-  }
-  for (uint32_t i = 0; i < s->threads.n && !io->bad; i++) {
-    const RtThread *t = RT_AT(s->threads, RtThread, i);
-    if (!rt_resume_point(rp, t->pc, p->code_size)) bad(io, "a thread rests where no thread can wait");
-    else if (t->act && !find_act(&s->acts, t->act)) bad(io, "a thread of a fork activation that is not there");
-    else if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !find_step(&s->steps, t->step))
-      bad(io, "a handler of a step that is not there");
   }
   for (uint32_t i = 0; i < s->steps.n && !io->bad; i++) {
     RtStep *st = RT_AT(s->steps, RtStep, i);
     RtThread *t = find_thread(&s->threads, st->thread);
     if (!t || t->wait != W_STEP) bad(io, "a step nobody waits for");
     else if (people_consistent(io, st)) {
-      waits[t - (RtThread *)s->threads.v]++;
+      WAITED(t);
       /* The index is not saved either; a step of fewer people than RT_INDEX_MIN has none
        * (the record read is zeroed: no index to free), so the call is for large steps only. */
       if (st->people.n >= RT_INDEX_MIN) rt_people_index(io->rt, st);
@@ -733,7 +727,7 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
     if (tm->kind == TM_WAIT) {
       RtThread *t = find_thread(&s->threads, tm->ref);
       if (!t || t->wait != W_TIMER) bad(io, "a timer for a thread that does not wait for it");
-      else waits[t - (RtThread *)s->threads.v]++;
+      else WAITED(t);
       continue;
     }
     const RtStep *st = find_step(&s->steps, tm->ref);
@@ -747,16 +741,22 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
     const RtCall *c = RT_AT(s->calls, RtCall, i);
     RtThread *t = find_thread(&s->threads, c->thread);
     if (!t || t->wait != W_CALL) bad(io, "a call nobody waits for");
-    else waits[t - (RtThread *)s->threads.v]++;
+    else WAITED(t);
   }
+#undef WAITED
+  /* Each thread, in one pass: where it rests, what it belongs to, and what it waits for
+   * (a message it waits for is counted here). */
   for (uint32_t i = 0; i < s->threads.n && !io->bad; i++) {
     const RtThread *t = RT_AT(s->threads, RtThread, i);
-    if (t->wait != W_MESSAGE) continue;
-    if (rt_receive_pc(io->b, p, t) == BPT_NO_PC) bad(io, "a thread waits for a message where there is no RECEIVE");
-    else waits[i]++;
+    unsigned w = waits[i] + (t->wait == W_MESSAGE);
+    if (!rt_resume_point(rp, t->pc, p->code_size)) bad(io, "a thread rests where no thread can wait");
+    else if (t->act && !find_act(&s->acts, t->act)) bad(io, "a thread of a fork activation that is not there");
+    else if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !find_step(&s->steps, t->step))
+      bad(io, "a handler of a step that is not there");
+    else if (t->wait == W_MESSAGE && rt_receive_pc(io->b, p, t) == BPT_NO_PC)
+      bad(io, "a thread waits for a message where there is no RECEIVE");
+    else if (w != 1) bad(io, "a thread that waits for %s", w ? "two things at once" : "nothing");
   }
-  for (uint32_t i = 0; i < s->threads.n && !io->bad; i++)
-    if (waits[i] != 1) bad(io, "a thread that waits for %s", waits[i] ? "two things at once" : "nothing");
   if (waits != small) rt_dealloc(io->rt, waits, wbytes);
   return !io->bad;
 }
