@@ -60,10 +60,18 @@ typedef struct Io {
   RtState *s;
   int64_t clock;
   uint32_t last_id;
+  /* Restoring version 4: the largest id read so far (threads, activations, steps, calls,
+   * open items, in the order read), and whether one did not rise above it. Ids that each
+   * rise above the last are given once; check_state then needs only the last against the
+   * next id (else it gathers and sorts them: ids_unique). */
+  uint32_t id_max;
+  bool ids_mixed;
   uint32_t nseen, npieces; /* npieces: how many of the seen strings may be a title's piece */
-  /* Restoring version 4: storage on the stack the steps' people are read into (see LEND_*). */
-  RtPerson *pool;
-  uint32_t pool_left;
+  /* Restoring version 4: storage on the stack where the slots and the records (threads,
+   * activations, steps, timers, calls, the steps' people) are read, each vector at its
+   * exact size, while they fit (see STAGE_BYTES); adopt_v4 moves them into the instance's
+   * allocation with one copy. Left 0 (version 3): each vector is allocated. */
+  RtRoom stage;
   /* Restoring version 4 into a document of its own: storage on the stack where the texts,
    * lists and records read are placed, immortal, when they fit (see ROOM_*); adopt_v4 moves
    * them into the document's allocation. Left 0: each is allocated. */
@@ -260,7 +268,7 @@ static uint32_t io_count(Io *io, uint32_t n, const char *what) {
 }
 
 /* Room for the next record read (zeroed), or NULL: rt_vec_push, without its call while
- * there is room (as a rule the stack's, LEND_* below). */
+ * there is room (as a rule the stage's, STAGE_BYTES below). */
 static inline void *next_record(Io *io, RtVec *vec, size_t size) {
   if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push(io->rt, vec, size);
   void *rec = (char *)vec->v + (size_t)vec->n++ * size;
@@ -268,10 +276,18 @@ static inline void *next_record(Io *io, RtVec *vec, size_t size) {
   return rec;
 }
 
+/* Restoring version 4: the stage's room for the n records of vector vec (empty), about to
+ * be read, lent to it; when they do not fit, vec is left to allocate them. */
+SHORT_PATH void stage_records(Io *io, RtVec *vec, uint64_t n, size_t size) {
+  void *at = n && n <= io->stage.left ? rt_room_take(&io->stage, (size_t)n * size) : NULL;
+  if (at) *vec = rt_vec_lent(at, (uint32_t)n);
+}
+
 /* A vector of records: the count, then each through `each`. */
 typedef void IoRecord(Io *io, void *rec);
 SHORT_PATH void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
   uint32_t n = io_count(io, vec->n, what);
+  if (io->reading) stage_records(io, vec, n, size);
   for (uint32_t i = 0; i < n && !io->bad; i++) {
     void *rec = io->reading ? rt_vec_push(io->rt, vec, size) : (char *)vec->v + (size_t)i * size;
     if (!rec) {
@@ -668,39 +684,39 @@ static bool people_consistent(Io *io, RtStep *st) {
   return ok || bad(io, "a person named twice on a step, or two acts at one place of its order");
 }
 
-static bool check_state(Io *io, const RtProc *rp, RtState *s) {
+/* What ties the records together. READ_IDS: the ids were read by version 4's io_id, so
+ * those of a kind rise and are not 0, and Io.id_max and ids_mixed say whether all rose
+ * as read. */
+static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
   const BptProcess *p = io->p;
   if (s->status != ST_WAITING && (s->threads.n || s->steps.n || s->timers.n || s->calls.n || s->acts.n))
     return bad(io, "an ended instance that still waits");
-  if (!ids_rise(io, &s->threads, sizeof(RtThread), s->next_id, "thread") ||
-      !ids_rise(io, &s->acts, sizeof(RtAct), s->next_id, "activation") ||
-      !ids_rise(io, &s->steps, sizeof(RtStep), s->next_id, "step") ||
-      !ids_rise(io, &s->calls, sizeof(RtCall), s->next_id, "call") || !ids_unique(io, s))
+  if (read_ids) {
+    if (io->ids_mixed ? !ids_unique(io, s) : io->id_max > s->next_id) return bad(io, "an id given twice, or beyond the next id");
+  } else if (!ids_rise(io, &s->threads, sizeof(RtThread), s->next_id, "thread") ||
+             !ids_rise(io, &s->acts, sizeof(RtAct), s->next_id, "activation") ||
+             !ids_rise(io, &s->steps, sizeof(RtStep), s->next_id, "step") ||
+             !ids_rise(io, &s->calls, sizeof(RtCall), s->next_id, "call") || !ids_unique(io, s)) {
     return false;
-  /* What each thread waits for: counted here, and each must wait for exactly one thing. */
-  size_t wbytes = (s->threads.n ? s->threads.n : 1) * sizeof(uint32_t);
-  uint32_t small[SMALL];
-  uint32_t *waits = s->threads.n <= SMALL ? small : rt_alloc(io->rt, wbytes);
+  }
+  /* What each thread waits for: counted here (0, 1, or 2 for two and more: WAITED), and
+   * each must wait for exactly one thing. A byte each: SMALL of them are cleared by two
+   * stores (rt_alloc clears more). */
+  size_t wbytes = s->threads.n ? s->threads.n : 1;
+  uint8_t small[SMALL] = {0};
+  uint8_t *waits = s->threads.n <= SMALL ? small : rt_alloc(io->rt, wbytes);
   if (!waits) return out_of_memory(io);
-  if (waits == small) /* only the threads' counts (mostly one or two), not SMALL of them */
-    for (uint32_t i = 0; i < s->threads.n; i++) small[i] = 0;
+#define WAITED(t) (waits[(t) - (RtThread *)s->threads.v] = (uint8_t)(1 + (waits[(t) - (RtThread *)s->threads.v] != 0)))
   for (uint32_t i = 0; i < s->acts.n && !io->bad; i++) {
     const RtAct *a = RT_AT(s->acts, RtAct, i);
     if (a->parent >= a->id || (a->parent && !find_act(&s->acts, a->parent))) bad(io, "a fork activation that cannot be");
-  }
-  for (uint32_t i = 0; i < s->threads.n && !io->bad; i++) {
-    const RtThread *t = RT_AT(s->threads, RtThread, i);
-    if (!rt_resume_point(rp, t->pc, p->code_size)) bad(io, "a thread rests where no thread can wait");
-    else if (t->act && !find_act(&s->acts, t->act)) bad(io, "a thread of a fork activation that is not there");
-    else if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !find_step(&s->steps, t->step))
-      bad(io, "a handler of a step that is not there");
   }
   for (uint32_t i = 0; i < s->steps.n && !io->bad; i++) {
     RtStep *st = RT_AT(s->steps, RtStep, i);
     RtThread *t = find_thread(&s->threads, st->thread);
     if (!t || t->wait != W_STEP) bad(io, "a step nobody waits for");
     else if (people_consistent(io, st)) {
-      waits[t - (RtThread *)s->threads.v]++;
+      WAITED(t);
       /* The index is not saved either; a step of fewer people than RT_INDEX_MIN has none
        * (the record read is zeroed: no index to free), so the call is for large steps only. */
       if (st->people.n >= RT_INDEX_MIN) rt_people_index(io->rt, st);
@@ -711,7 +727,7 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     if (tm->kind == TM_WAIT) {
       RtThread *t = find_thread(&s->threads, tm->ref);
       if (!t || t->wait != W_TIMER) bad(io, "a timer for a thread that does not wait for it");
-      else waits[t - (RtThread *)s->threads.v]++;
+      else WAITED(t);
       continue;
     }
     const RtStep *st = find_step(&s->steps, tm->ref);
@@ -725,16 +741,22 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s) {
     const RtCall *c = RT_AT(s->calls, RtCall, i);
     RtThread *t = find_thread(&s->threads, c->thread);
     if (!t || t->wait != W_CALL) bad(io, "a call nobody waits for");
-    else waits[t - (RtThread *)s->threads.v]++;
+    else WAITED(t);
   }
+#undef WAITED
+  /* Each thread, in one pass: where it rests, what it belongs to, and what it waits for
+   * (a message it waits for is counted here). */
   for (uint32_t i = 0; i < s->threads.n && !io->bad; i++) {
     const RtThread *t = RT_AT(s->threads, RtThread, i);
-    if (t->wait != W_MESSAGE) continue;
-    if (rt_receive_pc(io->b, p, t) == BPT_NO_PC) bad(io, "a thread waits for a message where there is no RECEIVE");
-    else waits[i]++;
+    unsigned w = waits[i] + (t->wait == W_MESSAGE);
+    if (!rt_resume_point(rp, t->pc, p->code_size)) bad(io, "a thread rests where no thread can wait");
+    else if (t->act && !find_act(&s->acts, t->act)) bad(io, "a thread of a fork activation that is not there");
+    else if ((t->kind == K_REMIND || t->kind == K_TIMEOUT) && !find_step(&s->steps, t->step))
+      bad(io, "a handler of a step that is not there");
+    else if (t->wait == W_MESSAGE && rt_receive_pc(io->b, p, t) == BPT_NO_PC)
+      bad(io, "a thread waits for a message where there is no RECEIVE");
+    else if (w != 1) bad(io, "a thread that waits for %s", w ? "two things at once" : "nothing");
   }
-  for (uint32_t i = 0; i < s->threads.n && !io->bad; i++)
-    if (waits[i] != 1) bad(io, "a thread that waits for %s", waits[i] ? "two things at once" : "nothing");
   if (waits != small) rt_dealloc(io->rt, waits, wbytes);
   return !io->bad;
 }
@@ -1170,6 +1192,11 @@ static void io_secs(Io *io, int64_t *v, int64_t base) {
   if (escaped) z = get_uv(io);
   if (io->bad) return;
   int64_t x = (int64_t)(z >> 1) ^ -(int64_t)(z & 1), d = x;
+  /* Only the form saving writes (secs_form's): the largest unit, escaped only when it must
+   * be. Not escaped, zigzag(x) has at most 62 bits (h's 64 less its unit), so the form
+   * fits, and the unit is the largest when the next one does not divide the count (0 is
+   * 0 seconds): checked so, without secs_form's three divisions. */
+  bool form;
   if (!escaped) {
     u = h & 3;
     if (x > MAX_Q[u] || x < MIN_Q[u]) {
@@ -1177,12 +1204,13 @@ static void io_secs(Io *io, int64_t *v, int64_t base) {
       return;
     }
     d = x * UNIT[u];
+    form = u == 0 ? x == 0 || x % 60 != 0 : x != 0 && (u == 1 ? x % 60 != 0 : u == 2 ? x % 24 != 0 : true);
+  } else {
+    unsigned want_u;
+    int64_t want_q;
+    form = !secs_form(d, &want_u, &want_q);
   }
-  /* Only the form saving writes: the largest unit, escaped only when it must be. */
-  unsigned want_u;
-  int64_t want_q;
-  bool fits = secs_form(d, &want_u, &want_q);
-  if (escaped ? fits : !fits || want_u != (h & 3) || want_q != x) {
+  if (!form) {
     bad(io, "a time written in another form than saving writes");
     return;
   }
@@ -1499,7 +1527,14 @@ static bool v4_slots(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan
 
 /* ---- the records of version 4 --------------------------------------------------------------- */
 
-/* An id: how much it rises from the last one of its kind (ids of a kind rise). */
+/* Restoring: an id read (a record's, or an open item's), for check_state (Io.id_max). */
+SHORT_PATH void id_read(Io *io, uint32_t id) {
+  if (id > io->id_max) io->id_max = id;
+  else io->ids_mixed = true;
+}
+
+/* An id: how much it rises from the last one of its kind (ids of a kind rise, and are not
+ * 0: so, read, they need not be checked again for that). */
 static inline void io_id(Io *io, uint32_t *id, const char *what) {
   if (!io->reading) {
     put_uv(io, *id - io->last_id);
@@ -1510,6 +1545,7 @@ static inline void io_id(Io *io, uint32_t *id, const char *what) {
   if (!io->bad && (d == 0 || d > (uint64_t)UINT32_MAX - io->last_id)) bad(io, "%s that does not rise", what);
   *id = io->bad ? 0 : io->last_id + (uint32_t)d;
   io->last_id = *id;
+  id_read(io, *id);
 }
 
 /* A flag byte's bit b says whether a value is written: set it (writing) or read it, and
@@ -1559,7 +1595,10 @@ static void v4_person(Io *io, void *rec) {
                         (who->comment.type != BPT_T_VOID ? PF_COMMENT : 0));
   io_byte(io, &f, 63, "a person's flags");
   if (io->reading) who->act = f & 3;
-  if (HAS(f, PF_ITEM)) io_u32(io, &who->item, UINT32_MAX, "an item id");
+  if (HAS(f, PF_ITEM)) {
+    io_u32(io, &who->item, UINT32_MAX, "an item id");
+    if (io->reading) id_read(io, who->item);
+  }
   if (HAS(f, PF_ORDER)) io_u32(io, &who->order, UINT32_MAX, "the order of an act");
   if (HAS(f, PF_AT)) io_time(io, &who->at);
   if (io->bad) return;
@@ -1623,12 +1662,7 @@ static void v4_step(Io *io, void *rec) {
     if (io->reading) x->type = BPT_T_DURATION;
     io_int(io, &x->u.i, INT64_MIN, INT64_MAX, "a reminder's offset");
   }
-  if (io->reading && io->pool_left) st->people = rt_vec_lent(io->pool, io->pool_left);
   io_vec(io, &st->people, sizeof(RtPerson), "the people count", v4_person);
-  if (io->reading && (st->people.cap & RT_VEC_LENT)) { /* still in the pool: the next step's go after them */
-    io->pool += st->people.n;
-    io->pool_left -= st->people.n;
-  }
   if (!io->reading || io->bad) return;
   if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
   else if (!BPT_MODE_HAS_PERCENT(p->steps[st->t].mode) && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
@@ -1694,6 +1728,7 @@ SHORT_PATH void v4_section(Io *io, RtVec *vec, size_t size, bool present, const 
   if (io->reading) {
     uint64_t n = get_uv(io);
     if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
+    if (!io->bad) stage_records(io, vec, n, size);
     for (uint32_t i = 0; i < n && !io->bad; i++) {
       void *rec = next_record(io, vec, size);
       if (!rec) {
@@ -1862,13 +1897,14 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
 }
 
 /* Restoring reads the slots, the five record vectors and the steps' people into storage
- * on the stack (the usual state fits: LEND_*), then puts them, at their exact size, after
- * the instance in its allocation, lent to its state as a started instance's first slots
+ * on the stack (Io.stage, STAGE_BYTES: the usual state fits), each vector at its exact
+ * size as its count is read, one after the other, then puts them after the instance in
+ * its allocation with one copy, lent to its state as a started instance's first slots
  * are: the first event's copy replaces them (a step's people it may take over: they stay
- * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that outgrew
- * its stack storage while it was read keeps the allocation it moved to. */
-enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TIMERS = 8, LEND_CALLS = 4,
-       LEND_PEOPLE = 8 /* of all steps together */ };
+ * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that does
+ * not fit is allocated as it is read, and keeps that allocation. A few document fields
+ * (LEND_SLOTS) are read into the stack too (see bp_instance_restore). */
+enum { STAGE_BYTES = 2048, LEND_SLOTS = 16 };
 
 /* A document that restoring makes holds, after the restored instance and its texts, room
  * for what the instance's events make (BpDoc.made): RESTORED_MADE_ROOM bytes, what one
@@ -1882,44 +1918,25 @@ enum { LEND_SLOTS = 16, LEND_THREADS = 8, LEND_ACTS = 4, LEND_STEPS = 4, LEND_TI
 enum { RESTORED_MADE_ROOM = 200 };
 static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
 
-/* Bytes the vector takes in the instance's block: its elements, if they are still on the stack. */
-static size_t lent_room(const RtVec *v, size_t sz) { return (v->cap & RT_VEC_LENT) ? room16((size_t)v->n * sz) : 0; }
-
-/* Bytes the steps' people take in the instance's block (those still in the restore's pool). */
-static size_t people_room(const RtVec *steps) {
-  size_t n = 0;
-  for (uint32_t i = 0; i < steps->n; i++) n += lent_room(&RT_AT(*steps, RtStep, i)->people, sizeof(RtPerson));
-  return n;
-}
-
-/* Moves a vector still on the stack into the block at *at. */
-static void lend_from_stack(char *block, size_t *at, RtVec *v, size_t sz) {
-  if (!(v->cap & RT_VEC_LENT)) return;
-  uint32_t n = v->n;
-  if (n == 0) {
-    *v = (RtVec){0};
-    return;
-  }
-  memcpy(block + *at, v->v, (size_t)n * sz);
-  *v = rt_vec_lent(block + *at, n);
-  v->n = n;
-  *at += room16((size_t)n * sz);
+/* Where a vector's records went, when they were on the stage (see Moved). */
+SHORT_PATH void vec_moved(RtVec *v, const Moved *m) {
+  uintptr_t at = (uintptr_t)v->v - m->from;
+  if ((v->cap & RT_VEC_LENT) && at < m->size) v->v = m->to + at;
 }
 
 /* The instance of a restored version 4 state, in one allocation with its slots and
- * records (see LEND_*); on failure frees what the state holds. FIELDS (nfields values, on
- * the stack; else NULL): restoring makes the document, in that same allocation (before
- * the instance, in its room, as bp_start makes one), and moves them into it; the
- * instance is then freed with its document. ROOM (USED bytes; only with FIELDS) holds the
- * texts, lists and records read into the stack's room (see ROOM_BYTES): they go after the
- * records, and every value that points into them is moved with them; the rooms for what
- * the instance makes (RESTORED_MADE_ROOM) go last. */
+ * records (see STAGE_BYTES); on failure frees what the state holds. FIELDS (nfields
+ * values, on the stack; else NULL): restoring makes the document, in that same allocation
+ * (before the instance, in its room, as bp_start makes one), and moves them into it; the
+ * instance is then freed with its document. STAGE (STAGED bytes) holds the slots and
+ * records read, ROOM (USED bytes; only with FIELDS) the texts, lists and records read into
+ * the stack's room (see ROOM_BYTES): both go after the instance, and every vector and value
+ * that points into them is moved with them; the rooms for what the instance makes
+ * (RESTORED_MADE_ROOM) go last. */
 static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Value *fields, uint16_t nfields, RtState *s,
-                         const char *room, size_t used, BpInstance **out, BpError *err) {
-  size_t head = room16(sizeof(BpInstance));
-  size_t size = head + (s->slots_lent ? room16(rt_values_bytes(s->nslots)) : 0) + lent_room(&s->threads, sizeof(RtThread)) +
-                lent_room(&s->acts, sizeof(RtAct)) + lent_room(&s->steps, sizeof(RtStep)) +
-                lent_room(&s->timers, sizeof(RtTimer)) + lent_room(&s->calls, sizeof(RtCall)) + people_room(&s->steps) + used;
+                         const char *stage, size_t staged, const char *room, size_t used, BpInstance **out, BpError *err) {
+  size_t head = room16(sizeof(BpInstance)), at = head + room16(staged);
+  size_t size = at + used;
   /* The rooms for what the instance makes, only in the document made here (the host's
    * document is not the instance's allocation: a made text stored into a field would
    * outlive it). */
@@ -1945,18 +1962,16 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Va
   BpInstance *inst = (BpInstance *)block;
   if (fields) inst->in_doc = true; /* the document's room is zeroed */
   else memset(inst, 0, sizeof *inst);
-  size_t at = head;
-  if (s->slots_lent) { /* else the slots have an allocation of their own */
-    memcpy(block + at, s->slots, rt_values_bytes(s->nslots));
-    s->slots = (Value *)(block + at);
-    at += room16(rt_values_bytes(s->nslots));
-  }
-  lend_from_stack(block, &at, &s->threads, sizeof(RtThread));
-  lend_from_stack(block, &at, &s->acts, sizeof(RtAct));
-  lend_from_stack(block, &at, &s->steps, sizeof(RtStep));
-  lend_from_stack(block, &at, &s->timers, sizeof(RtTimer));
-  lend_from_stack(block, &at, &s->calls, sizeof(RtCall));
-  for (uint32_t i = 0; i < s->steps.n; i++) lend_from_stack(block, &at, &RT_AT(s->steps, RtStep, i)->people, sizeof(RtPerson));
+  /* The stage in one copy; the slots and vectors on it move by as much. */
+  Moved r = {(uintptr_t)stage, staged, block + head};
+  memcpy(r.to, stage, staged);
+  if (s->slots_lent) s->slots = (Value *)(r.to + ((const char *)s->slots - stage));
+  vec_moved(&s->threads, &r);
+  vec_moved(&s->acts, &r);
+  vec_moved(&s->steps, &r);
+  vec_moved(&s->timers, &r);
+  vec_moved(&s->calls, &r);
+  for (uint32_t i = 0; i < s->steps.n; i++) vec_moved(&RT_AT(s->steps, RtStep, i)->people, &r);
   if (used) {
     /* Every value of the state, as rt_state_free lets them go: the document's fields, the
      * message, the slots, the steps' titles, reminders and people, the calls' arguments. */
@@ -2036,36 +2051,23 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   } else {
     fields = rt_alloc(rt, rt_values_bytes(nfields));
   }
-  /* The slots and records are read into the stack (adopt_v4 moves them). */
-  Value slots_few[LEND_SLOTS];
-  RtThread threads[LEND_THREADS];
-  RtAct acts[LEND_ACTS];
-  RtStep steps[LEND_STEPS];
-  RtTimer timers[LEND_TIMERS];
-  RtCall calls[LEND_CALLS];
-  RtPerson people[LEND_PEOPLE];
+  /* The slots and records are read into the stage (adopt_v4 moves them). */
+  _Alignas(16) char stage[STAGE_BYTES];
+  in.stage = (RtRoom){stage, sizeof stage};
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
-  if (p->nslots <= LEND_SLOTS) {
-    memset(slots_few, 0, rt_values_bytes(p->nslots));
-    s.slots = slots_few;
+  if ((s.slots = rt_room_take(&in.stage, rt_values_bytes(p->nslots))) != NULL) {
+    memset(s.slots, 0, rt_values_bytes(p->nslots));
     s.slots_lent = true;
   } else {
     s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   }
-  s.threads = rt_vec_lent(threads, LEND_THREADS);
-  s.acts = rt_vec_lent(acts, LEND_ACTS);
-  s.steps = rt_vec_lent(steps, LEND_STEPS);
-  s.timers = rt_vec_lent(timers, LEND_TIMERS);
-  s.calls = rt_vec_lent(calls, LEND_CALLS);
-  in.pool = people;
-  in.pool_left = LEND_PEOPLE;
   in.s = &s;
   /* The texts, lists and records go to the room when the document is made with the
    * instance (its fields on the stack, no document of the host's: ROOM_BYTES). */
   _Alignas(16) char room[ROOM_BYTES];
   if (!doc && fields == fields_few) in.room = (RtRoom){room, sizeof room};
   bool ok = (fields && s.slots) || out_of_memory(&in);
-  ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
+  ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, true);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   /* The fields not written are as in a new document (a written one is never VOID). */
   for (uint16_t i = 0; ok && !doc && i < nfields; i++)
@@ -2082,8 +2084,8 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, room,
-                  (size_t)(in.room.at ? in.room.at - room : 0), out, err);
+  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, stage,
+                  (size_t)(in.stage.at - stage), room, (size_t)(in.room.at ? in.room.at - room : 0), out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload
@@ -2109,7 +2111,7 @@ static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t
   Value *fields = rt_alloc(rt, rt_values_bytes(nfields));
   s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   bool ok = (fields && s.slots) || out_of_memory(&in);
-  ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s);
+  ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, false);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   BpDoc *made = NULL;
   BpStatus st = BP_OK;

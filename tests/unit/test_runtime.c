@@ -2271,11 +2271,12 @@ static void test_every_allocation_fails_once_shared_steps(void **state) {
   assert_true(n > 40);
 }
 
-/* A state larger than restoring's room on the stack (16 slots, 8 threads, 4 steps, 8
- * timers: rt_save.c's LEND_*): 18 slots, 10 branches each waiting for a task with a due
- * time. Restoring reads the records into the stack, moves those that outgrow it to the
- * heap as it reads them, and puts the rest after the instance: saved again, the bytes are
- * the same, and every allocation failing in turn leaves the instance as it was. */
+/* A state larger than restoring's stage on the stack (rt_save.c's STAGE_BYTES, 2,048
+ * bytes): 18 slots, 10 branches each waiting for a task with a due time (10 steps of 120
+ * bytes, 10 timers, 10 people). Restoring reads the records into the stage while they fit,
+ * allocates the vectors that do not as it reads them, and puts the rest after the
+ * instance: saved again, the bytes are the same, and every allocation failing in turn
+ * leaves the instance as it was. */
 static const char past_room_src[] =
     "process wide {\n  param u0: user\n  param u1: user\n  param u2: user\n  param u3: user\n  param u4: user\n"
     "  param u5: user\n  param u6: user\n  param u7: user\n  param u8: user\n  param u9: user\n"
@@ -2351,6 +2352,48 @@ static void test_restore_past_stack_room(void **state) {
   assert_true(n > 50);
 }
 
+/* Restoring reads the records into one stage on the stack (rt_save.c's STAGE_BYTES), each
+ * kind at its count, not into a fixed room per kind (it had 4 steps): five tasks open at
+ * once, saved, restore alone in one allocation (two before: the fifth step moved the
+ * steps to the heap), save again to the same bytes, and go on to the end. */
+static const char five_steps_src[] =
+    "process five {\n  param a: user\n  param b: user\n  param c: user\n  param d: user\n  param e: user\n"
+    "  parallel {\n"
+    "    branch {\n      task a \"A\"\n    }\n    branch {\n      task b \"B\"\n    }\n"
+    "    branch {\n      task c \"C\"\n    }\n    branch {\n      task d \"D\"\n    }\n"
+    "    branch {\n      task e \"E\"\n    }\n"
+    "  }\n}\n";
+
+static void test_restore_records_staged(void **state) {
+  (void)state;
+  World w;
+  world_open_text(&w, "build-five-steps.bp", five_steps_src);
+  static const char *const users[] = {"a", "b", "c", "d", "e"};
+  BpArg args[5];
+  for (int i = 0; i < 5; i++) args[i] = arg(users[i], bp_user(users[i]));
+  BpInstance *inst = NULL;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "five", NULL, args, 5, NULL, &inst, &err), BP_OK);
+  uint8_t *bytes, *again;
+  size_t len, again_len;
+  assert_int_equal(bp_instance_save(inst, &bytes, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  w.heap.allocations = 0;
+  w.heap.armed = true;
+  assert_int_equal(bp_instance_restore(w.b, NULL, bytes, len, &inst, &err), BP_OK);
+  w.heap.armed = false;
+  assert_int_equal(w.heap.allocations, 1);
+  assert_int_equal(bp_instance_save(inst, &again, &again_len, &err), BP_OK);
+  assert_int_equal(again_len, len);
+  assert_memory_equal(again, bytes, len);
+  for (int i = 0; i < 5; i++) assert_int_equal(bp_complete(inst, 0, users[i], NULL, NULL, 0, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  bp_free(w.rt, bytes, len);
+  bp_free(w.rt, again, again_len);
+  world_close(&w);
+}
+
 /* A time is saved in its largest whole unit (docs/save-format.md): the clock of the
  * two-stage approval at 59 s, 61 min, 5 h and 2 days is written as uv zigzag(q) << 2 | u,
  * q of seconds, minutes, hours or days; it restores, and saves again to the same bytes. */
@@ -2393,6 +2436,74 @@ static void test_save_time_units(void **state) {
     bp_free(w.rt, again, again_n);
     bp_instance_free(inst);
   }
+  world_close(&w);
+}
+
+/* Restoring takes a time only in the form saving writes: its largest whole unit (no larger
+ * unit divides the count; 0 is 0 seconds), escaped (uv 1, then the seconds) only when the
+ * count is too large. The waiting approval's clock written as 0, 59 s, -1 s, 61 min, 5 h,
+ * 2 days and -7 days restores and saves again to the same bytes; as 120 s, 60 min, 48 h,
+ * 0 h, 0 days, and 5 s escaped it is refused. (rt_save.c's io_secs checks the unit without
+ * secs_form; an offline comparison of both checks over 99 million forms found no
+ * difference.) */
+static size_t put_uv_at(uint8_t *b, uint64_t v) {
+  size_t n = 0;
+  for (; v >= 0x80; v >>= 7) b[n++] = (uint8_t)(v | 0x80);
+  b[n++] = (uint8_t)v;
+  return n;
+}
+
+static void test_restore_time_forms(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  BpInstance *inst = start_waiting_for_e(&w);
+  BpError err;
+  uint8_t *good;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  size_t at = 7;
+  uv_at(good, &at);                    /* the process */
+  if (uv_at(good, &at) & 32) uv_at(good, &at); /* the state's flags, the state */
+  uv_at(good, &at);                    /* the next id */
+  size_t end = at;
+  uv_at(good, &end);                   /* the clock: bytes [at, end) */
+#define ZZ(q) ((uint64_t)((int64_t)(q) < 0 ? ((uint64_t)-(int64_t)(q) << 1) - 1 : (uint64_t)(q) << 1))
+  static const struct {
+    uint64_t h, then; /* then: the escaped form's seconds (zigzag), when h is 1 */
+    BpStatus want;
+  } cases[] = {{0, 0, BP_OK},           {ZZ(59) << 2 | 0, 0, BP_OK},   {ZZ(-1) << 2 | 0, 0, BP_OK},
+               {ZZ(61) << 2 | 1, 0, BP_OK}, {ZZ(5) << 2 | 2, 0, BP_OK},   {ZZ(2) << 2 | 3, 0, BP_OK},
+               {ZZ(-7) << 2 | 3, 0, BP_OK}, {ZZ(120) << 2 | 0, 0, BP_EBADDATA}, {ZZ(60) << 2 | 1, 0, BP_EBADDATA},
+               {ZZ(48) << 2 | 2, 0, BP_EBADDATA}, {2, 0, BP_EBADDATA}, {3, 0, BP_EBADDATA},
+               {1, ZZ(5), BP_EBADDATA}};
+#undef ZZ
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    uint8_t *b = malloc(len + 20);
+    assert_non_null(b);
+    memcpy(b, good, at);
+    size_t n = at + put_uv_at(b + at, cases[c].h);
+    if (cases[c].h == 1) n += put_uv_at(b + n, cases[c].then);
+    memcpy(b + n, good + end, len - end);
+    n += len - end;
+    reseal(b, n);
+    BpInstance *x = NULL;
+    assert_int_equal(bp_instance_restore(w.b, NULL, b, n, &x, &err), cases[c].want);
+    if (cases[c].want != BP_OK) {
+      assert_non_null(strstr(err.message, "a time written in another form than saving writes"));
+    } else {
+      uint8_t *again;
+      size_t again_len;
+      assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
+      assert_int_equal(again_len, n);
+      assert_memory_equal(again, b, n);
+      bp_free(w.rt, again, again_len);
+      bp_instance_free(x);
+    }
+    free(b);
+  }
+  bp_free(w.rt, good, len);
   world_close(&w);
 }
 
@@ -2595,6 +2706,52 @@ static void test_restore_item_ids(void **state) {
     if (cases[c].want != BP_OK) {
       assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
     } else {
+      uint8_t *again;
+      size_t again_len;
+      assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
+      assert_int_equal(again_len, len);
+      assert_memory_equal(again, b, len);
+      bp_free(w.rt, again, again_len);
+      bp_instance_free(x);
+    }
+    free(b);
+  }
+  bp_free(w.rt, good, len);
+  world_close(&w);
+}
+
+/* The next id against the ids read (thread 1, step 2, the expert's item 3 of the waiting
+ * approval, next id 4): restoring checks the largest id read, as it reads them rising,
+ * against the next id, with one message for any id beyond it or given twice (each kind's
+ * ids rise by the form). A next id of 1 (below the step's) and 2 (below the item's) are
+ * refused so; 3 and 4 restore and save again to the same bytes. Before, a step beyond the
+ * next id was refused as "step ids out of order, ...". */
+static void test_restore_next_id(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  BpInstance *inst = start_waiting_for_e(&w);
+  BpError err;
+  uint8_t *good;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  size_t at = STATE_HEADER + 1; /* the process (0), then the state's flags, a varint */
+  while (good[at] & 0x80) at++;
+  at++;
+  assert_int_equal(good[at], 4); /* the next id */
+  for (uint8_t next = 1; next <= 4; next++) {
+    uint8_t *b = malloc(len);
+    assert_non_null(b);
+    memcpy(b, good, len);
+    b[at] = next;
+    reseal(b, len);
+    BpInstance *x = NULL;
+    if (next < 3) {
+      assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), BP_EBADDATA);
+      assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
+    } else {
+      assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), BP_OK);
       uint8_t *again;
       size_t again_len;
       assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
@@ -3912,7 +4069,7 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_written_slots),
       cmocka_unit_test(test_every_allocation_fails_once_shared_steps),
       cmocka_unit_test(test_journal_names_notify_and_end_nodes),
-      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_restore_item_ids), cmocka_unit_test(test_save_time_units),
+      cmocka_unit_test(test_restore_past_stack_room), cmocka_unit_test(test_restore_records_staged), cmocka_unit_test(test_save_past_the_plan), cmocka_unit_test(test_restore_texts_checked), cmocka_unit_test(test_title_near_pieces), cmocka_unit_test(test_restored_vote_counts), cmocka_unit_test(test_restore_item_ids), cmocka_unit_test(test_restore_next_id), cmocka_unit_test(test_save_time_units), cmocka_unit_test(test_restore_time_forms),
       cmocka_unit_test(test_after_runaway),
       cmocka_unit_test(test_load_fails_cleanly),
       cmocka_unit_test(test_bundle_limit),
