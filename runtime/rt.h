@@ -546,20 +546,22 @@ struct BpDoc {
   uint32_t refs;
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
-  /* A document that bp_start makes for its instance holds that instance too, after its
-   * fields (one allocation for both): `room`, room_size bytes, zeroed, until rt_start_ex
-   * takes it (then NULL). Restoring without the host's document makes one so for the
-   * restored instance (rt_doc_blank_room; it takes the room at once). The instance holds
+  /* A document that bp_start or bp_start_at makes for its instance holds that instance
+   * too, after its fields (one allocation for both): `room`, room_size bytes, zeroed, until
+   * rt_start_ex takes it (then NULL). Restoring without the host's document makes one so
+   * for the restored instance (rt_doc_blank_room_cleared; it takes the room at once). The instance holds
    * a reference to the document, so the document outlives it; the allocation goes when
    * the document does (room_size stays, for the size). */
   void *room;
   uint32_t room_size;
-  /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
-   * bytes after the room; they go with the allocation. */
+  /* bp_start's and bp_start_at's documents also hold the host's texts that they store
+   * (RtRoom), texts_size bytes after the room; they go with the allocation. */
   uint32_t texts_size;
   /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document;
-   * in the one restoring makes, the end of the room, rt_save.c's RESTORED_MADE_ROOM; none
-   * in others): texts that the instances on the document make (make_text: a step's
+   * all of them in bp_start_at's, whose host's texts take their places here too, and which
+   * bp_start_at_again hands whole to the next start: rt_doc_texts; in the one restoring
+   * makes, the end of the room, rt_save.c's RESTORED_MADE_ROOM; none in others): texts
+   * that the instances on the document make (make_text: a step's
    * title, most often) and the steps' result records whose members are all uncounted
    * (step_result) are placed there, immortal, while they fit, for the same reason the
    * host's texts are (RtRoom). A place is taken once and never given back, even by an
@@ -771,9 +773,13 @@ bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16
 /* For restoring: a document whose fields are all VOID (NULL: out of memory), and a field's
  * value in a new document (its default, or the empty value of its type; false: out of memory). */
 BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
-/* The same, with `room` bytes after its fields for the instance it is restored with (see
- * BpDoc.room; the caller takes the room and sets it to NULL). */
-BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room);
+/* The same, with `room` bytes after its fields for the instance it is started with (see
+ * BpDoc.room; the caller takes the room and sets it to NULL), then `texts` bytes for
+ * texts (BpDoc.made; bp_start_at's document). */
+BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room, size_t texts);
+/* The whole of a document's bytes for texts after its room (BpDoc.made as it was made):
+ * what bp_start_at_again hands to the next start when nothing holds the old one's. */
+RtRoom rt_doc_texts(const BpDoc *doc);
 /* The same with only the room's first CLEAR bytes zeroed (the rest is the caller's to write
  * before anything reads it). */
 BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t doctype, size_t room, size_t clear);
