@@ -54,6 +54,7 @@
 typedef struct RtStr RtStr;
 typedef struct RtList RtList;
 typedef struct RtRec RtRec;
+typedef struct RtRoom RtRoom; /* (below) */
 
 typedef struct Value {
   uint8_t type;  /* BPT_T_*; VOID: nothing */
@@ -294,7 +295,13 @@ static inline uint32_t rt_text_hash(const char *s, size_t len) {
 /* The characters of a text (valid UTF-8): len() of a string or a user. */
 size_t rt_text_chars(const RtStr *s);
 /* trim() of a string: false when out of memory (*out untouched). */
-bool rt_text_trim(BpRuntime *rt, Value s, Value *out);
+bool rt_text_trim(BpRuntime *rt, RtRoom *room, Value s, Value *out);
+/* substr(s, from, count) and a + b of two strings, as rt_builtin and rt_binop make them.
+ * With ROOM, trim's, substr's and concat's new texts go there, immortal, while they fit
+ * (RtRoom; the interpreter's: its instance's document's BpDoc.made); else, and without
+ * it, they are allocated. */
+RtCode rt_text_substr(BpRuntime *rt, RtRoom *room, const RtStr *s, int64_t from, int64_t count, Value *out, RtErr *e);
+RtCode rt_text_concat(BpRuntime *rt, RtRoom *room, const RtStr *a, const RtStr *b, Value *out, RtErr *e);
 /* strcmp(a, b) == 0 without a call, for short names (of fields, parameters, people) that
  * mostly differ in their first bytes. */
 static inline bool rt_name_equal(const char *a, const char *b) {
@@ -547,11 +554,11 @@ struct BpDoc {
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
   /* A document that bp_start or bp_start_at makes for its instance holds that instance
-   * too, after its fields (one allocation for both): `room`, room_size bytes, zeroed, until
-   * rt_start_ex takes it (then NULL). Restoring without the host's document makes one so
-   * for the restored instance (rt_doc_blank_room_cleared; it takes the room at once). The instance holds
-   * a reference to the document, so the document outlives it; the allocation goes when
-   * the document does (room_size stays, for the size). */
+   * too, after its fields (one allocation for both): `room`, room_size bytes, zeroed,
+   * until rt_start_ex takes it (then NULL). Restoring without the host's document makes
+   * one so for the restored instance (rt_doc_blank_room_cleared; it takes the room at
+   * once). The instance holds a reference to the document, so the document outlives it;
+   * the allocation goes when the document does (room_size stays, for the size). */
   void *room;
   uint32_t room_size;
   /* bp_start's and bp_start_at's documents also hold the host's texts that they store
@@ -561,12 +568,13 @@ struct BpDoc {
    * all of them in bp_start_at's, whose host's texts take their places here too, and which
    * bp_start_at_again hands whole to the next start: rt_doc_texts; in the one restoring
    * makes, the end of the room, rt_save.c's RESTORED_MADE_ROOM; none in others): texts
-   * that the instances on the document make (make_text: a step's
-   * title, most often) and the steps' result records whose members are all uncounted
-   * (step_result) are placed there, immortal, while they fit, for the same reason the
-   * host's texts are (RtRoom). A place is taken once and never given back, even by an
-   * event that is dropped: a text placed there may still be read until the document goes
-   * (a nested event's, an effect's being delivered), and nothing tells when it is not. */
+   * that the instances on the document make (make_text: a step's title, most often; trim,
+   * substr and + of strings in the interpreter's loop) and the steps' result records whose
+   * members are all uncounted (step_result) are placed there, immortal, while they fit,
+   * for the same reason the host's texts are (RtRoom). A place is taken once and never
+   * given back, even by an event that is dropped: a text placed there may still be read
+   * until the document goes (a nested event's, an effect's being delivered), and nothing
+   * tells when it is not. */
   RtRoom made;
 };
 /* The bytes of bp_start's document for what its instances make (BpDoc.made): the

@@ -1296,7 +1296,10 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     }
     binop: { /* as the general path: the operands go, the result or the error stays */
       Value r;
-      RtCode c = rt_binop(rt, binops[o->op], stack[sp - 2], stack[sp - 1], &r, &e);
+      /* two strings joined: the text in the document's room while it fits (text_in_doc) */
+      RtCode c = o->op == BPT_OP_ADD && stack[sp - 2].type == BPT_T_STRING && stack[sp - 1].type == BPT_T_STRING
+                     ? rt_text_concat(rt, &tx->inst->doc->made, stack[sp - 2].u.s, stack[sp - 1].u.s, &r, &e)
+                     : rt_binop(rt, binops[o->op], stack[sp - 2], stack[sp - 1], &r, &e);
       rt_unref(rt, stack[sp - 2]);
       rt_unref(rt, stack[sp - 1]);
       sp -= 2;
@@ -1319,7 +1322,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         goto next;
       }
       if (o->a == BPT_BI_TRIM && n == 1 && stack[sp - 1].type == BPT_T_STRING) {
-        bool ok = rt_text_trim(rt, stack[sp - 1], &r);
+        bool ok = rt_text_trim(rt, &tx->inst->doc->made, stack[sp - 1], &r);
         rt_unref(rt, stack[sp - 1]);
         if (!ok) {
           sp--;
@@ -1340,7 +1343,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         o++;
         goto next;
       }
-      RtCode c = rt_builtin(rt, o->a, &stack[sp - n], n, tx->now, &r, &e);
+      /* substr of a string: its text in the document's room while it fits (text_in_doc) */
+      RtCode c = o->a == BPT_BI_SUBSTR && n == 3 && stack[sp - 3].type == BPT_T_STRING &&
+                         stack[sp - 2].type == BPT_T_INT && stack[sp - 1].type == BPT_T_INT
+                     ? rt_text_substr(rt, &tx->inst->doc->made, stack[sp - 3].u.s, stack[sp - 2].u.i,
+                                      stack[sp - 1].u.i, &r, &e)
+                     : rt_builtin(rt, o->a, &stack[sp - n], n, tx->now, &r, &e);
       sp -= (int)n;
       rt_unref_all(rt, &stack[sp], n);
       if (!check(tx, c, &e, o->pc)) goto failed;

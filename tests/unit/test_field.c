@@ -49,6 +49,10 @@ static const char source[] =
     "  name = \"spawned\"\n"
     "}\n"
     "\n"
+    "process join \"Join\" on Contact {\n"
+    "  name = substr(name, 1, 3) + \"-\" + trim(city) + \"-\" + name\n"
+    "}\n"
+    "\n"
     "process share \"Share\" on Contact {\n"
     "  if starts_with(city, \"Тула\") {\n"
     "    name = city\n"
@@ -224,9 +228,9 @@ static void test_start_at_refuses(void **state) {
   assert_int_equal(bp_start_at(w.b, "fix", NULL, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   /* By the process's index: one out of range, and the same refusals as by name. */
   inst = (BpInstance *)&w;
-  assert_int_equal(bp_start_at_process(w.b, 3, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_int_equal(bp_start_at_process(w.b, 4, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   assert_null(inst);
-  assert_non_null(strstr(err.message, "no process 3"));
+  assert_non_null(strstr(err.message, "no process 4"));
   assert_int_equal(bp_start_at_process(w.b, 0, index, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   assert_non_null(strstr(err.message, "no field 6 in the document of `fix`"));
   assert_int_equal(bp_start_at_process(w.b, 0, NULL, NULL, 0, not_param, 1, NULL, &inst, &err), BP_EINVAL);
@@ -422,6 +426,46 @@ static void test_start_at_again_texts_in_room(void **state) {
   close_world(&w);
 }
 
+/* Texts that the process makes of texts (substr, trim, +) go to the document's room for
+ * texts while they fit, as the given ones do: no allocation at all row after row; past
+ * the room they are allocated; the same values either way. */
+static void test_start_at_again_made_in_room(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  size_t join = 0;
+  while (strcmp(bp_bundle_process_name(w.b, join), "join") != 0) join++;
+  BpInstance *again = NULL;
+  const char *const nc[] = {"name", "city"};
+  long made;
+  char name[80], want[200];
+  static const char *const cities[] = {" Рига ", "Санкт-Петербург", "Омск  ", "Тула"};
+  static const char *const trimmed[] = {"Рига", "Санкт-Петербург", "Омск", "Тула"};
+  for (int r = 0; r < 60; r++) {
+    snprintf(name, sizeof name, "Контакт %d, ООО \"Ромашка\"", r * 37);
+    assert_int_equal(
+        again_vs_fresh_made(&w, join, nc, (const char *[]){name, cities[r % 4]}, 2, &again, &made), r ? 1 : 0);
+    if (r) assert_int_equal(made, 0);
+    snprintf(want, sizeof want, "онт-%s-%s", trimmed[r % 4], name);
+    assert_name_city(again, want, cities[r % 4]);
+  }
+  /* a name of 300 bytes: the texts made of it no longer fit; allocated, the same */
+  char longname[301];
+  memset(longname, 'n', 300);
+  longname[300] = '\0';
+  again_vs_fresh_made(&w, join, nc, (const char *[]){longname, "Омск"}, 2, &again, &made);
+  assert_true(made > 0);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(again), "name", &v), BP_OK);
+  assert_int_equal(v.len, 3 + 1 + strlen("Омск") + 1 + 300);
+  assert_memory_equal(v.s, "nnn-Омск-nnn", strlen("nnn-Омск-nnn"));
+  again_vs_fresh_made(&w, join, nc, (const char *[]){"Новгород", "Омск"}, 2, &again, &made);
+  assert_int_equal(made, 0);
+  assert_name_city(again, "овг-Омск-Новгород", "Омск");
+  bp_instance_free(again);
+  close_world(&w);
+}
+
 /* Texts past the room: one as long as the field's old one, which nothing else holds, is
  * written over it: no allocation for it; one held by another field too is not (the other
  * would change); text that is not UTF-8 is refused as bp_start_at_process refuses it. */
@@ -610,6 +654,7 @@ int main(void) {
       cmocka_unit_test(test_start_at_again),
       cmocka_unit_test(test_start_at_again_shared_doc),
       cmocka_unit_test(test_start_at_again_texts_in_room),
+      cmocka_unit_test(test_start_at_again_made_in_room),
       cmocka_unit_test(test_start_at_again_in_place),
       cmocka_unit_test(test_start_at_again_every_allocation_fails),
       cmocka_unit_test(test_start_at_again_restored),
