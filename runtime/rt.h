@@ -382,6 +382,23 @@ static inline void *rt_room_take(RtRoom *room, size_t n) {
   room->at += n, room->left -= n;
   return p;
 }
+/* memcpy(d, s, n) of a text's bytes: 4 to 16 of them, a name's or a piece's, by two
+ * loads and stores that may overlap, without a call; fewer byte by byte. */
+static inline void rt_copy_text(char *d, const char *s, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    memcpy(&a, s, 8), memcpy(&b, s + n - 8, 8);
+    memcpy(d, &a, 8), memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    memcpy(&a, s, 4), memcpy(&b, s + n - 4, 4);
+    memcpy(d, &a, 4), memcpy(d + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+  } else {
+    memcpy(d, s, n);
+  }
+}
 /* Text s (len bytes, already checked) placed in the room as an immortal object of type
  * TYPE into *out; false when it does not fit (the room and *out untouched). A name of 8
  * to 16 bytes, the usual text, is copied by two stores that may overlap, without a call. */

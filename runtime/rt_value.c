@@ -245,7 +245,7 @@ static RtStr *text_made(BpRuntime *rt, RtRoom *room, size_t len) {
 static RtCode text_part(BpRuntime *rt, RtRoom *room, const char *s, size_t len, Value *out, RtErr *e) {
   RtStr *p = text_made(rt, room, len);
   if (!p) return rt_nomem(e);
-  memcpy(p->s, s, len);
+  rt_copy_text(p->s, s, len);
   *out = (Value){.type = BPT_T_STRING, .u.s = p};
   return RT_OK;
 }
@@ -660,8 +660,8 @@ RtCode rt_text_concat(BpRuntime *rt, RtRoom *room, const RtStr *a, const RtStr *
   if (n > BP_MAX_STRING) return rt_too_long(e);
   RtStr *s = text_made(rt, room, n);
   if (!s) return rt_nomem(e);
-  memcpy(s->s, a->s, a->len);
-  memcpy(s->s + a->len, b->s, b->len);
+  rt_copy_text(s->s, a->s, a->len);
+  rt_copy_text(s->s + a->len, b->s, b->len);
   *out = (Value){.type = BPT_T_STRING, .u.s = s};
   return RT_OK;
 }
