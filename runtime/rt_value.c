@@ -1261,9 +1261,11 @@ RtCode rt_text_substr(BpRuntime *rt, RtRoom *room, const RtStr *s, int64_t from,
   if (from < 0 || count < 0)
     return rt_error(e, "substr: %s %lld is negative", from < 0 ? "position" : "length",
                     (long long)(from < 0 ? from : count));
-  size_t lo = utf8_offset(s->s, s->len, (size_t)from);
-  size_t hi = lo + utf8_offset(s->s + lo, s->len - lo, (size_t)count);
-  return text_part(rt, room, s->s + lo, hi - lo, out, e);
+  size_t lo = utf8_offset(s->s, s->len, (size_t)from), rest = s->len - lo;
+  /* A count of at least the bytes left takes them all (a character is a byte or more):
+   * substr(t, k, len(t) - k), the usual tail, without counting its characters. */
+  size_t n = (uint64_t)count >= rest ? rest : utf8_offset(s->s + lo, rest, (size_t)count);
+  return text_part(rt, room, s->s + lo, n, out, e);
 }
 
 RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int64_t now,
