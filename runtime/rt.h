@@ -802,9 +802,14 @@ BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
  * BpDoc.room; the caller takes the room and sets it to NULL), then `texts` bytes for
  * texts (BpDoc.made; bp_start_at's document). */
 BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room, size_t texts);
-/* The whole of a document's bytes for texts after its room (BpDoc.made as it was made):
- * what bp_start_at_again hands to the next start when nothing holds the old one's. */
-RtRoom rt_doc_texts(const BpDoc *doc);
+/* The whole of DOC's bytes for texts after its ROOM (where BpDoc.room was), from the first
+ * 8-byte boundary (BpDoc.made as it was made; none when it has none): what
+ * bp_start_at_again hands to the next start when nothing holds the old one's. */
+static inline RtRoom rt_doc_texts(const BpDoc *doc, void *room) {
+  size_t lead = rt_room_bytes(doc->room_size) - doc->room_size;
+  if (doc->texts_size <= lead) return (RtRoom){0};
+  return (RtRoom){(char *)room + doc->room_size + lead, doc->texts_size - lead};
+}
 /* The same with only the room's first CLEAR bytes zeroed (the rest is the caller's to write
  * before anything reads it). */
 BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t doctype, size_t room, size_t clear);

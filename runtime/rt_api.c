@@ -743,17 +743,8 @@ BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) { return doc_alloc(b, dt); }
  * bp_start_at's document). */
 BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t dt, size_t room, size_t texts) {
   BpDoc *doc = doc_alloc_texts(b, dt, room, room, texts ? rt_room_bytes(room) - room + texts : 0);
-  if (doc) doc->made = rt_doc_texts(doc);
+  if (doc) doc->made = rt_doc_texts(doc, doc->room);
   return doc;
-}
-
-/* All the bytes after DOC's room, for its texts (the host's and the made ones), from the
- * first 8-byte boundary; none when it has none. */
-RtRoom rt_doc_texts(const BpDoc *doc) {
-  char *room = (char *)doc + doc_bytes(doc->nfields);
-  size_t lead = rt_room_bytes(doc->room_size) - doc->room_size;
-  if (doc->texts_size <= lead) return (RtRoom){0};
-  return (RtRoom){room + doc->room_size + lead, doc->texts_size - lead};
 }
 
 /* The same with only the first CLEAR bytes of the room zeroed (restoring writes the rest

@@ -206,6 +206,6 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
    * delivered), and nothing else holds the document. A restored instance's room for what
    * it makes lies in its memory instead (rt_doc_texts has none), which the next start may
    * take whole (rt_start_ex): what it makes is allocated from now on. */
-  doc->made = rt_doc_texts(doc);
+  doc->made = rt_doc_texts(doc, old);
   return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, doc, inout, err);
 }
