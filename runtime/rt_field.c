@@ -182,19 +182,22 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
    * allocation, which start_at replaces (or fills in place: text_given) when it comes to
    * them. Any other value may lie in the memory cleared below (a restored instance's
    * texts, lists and records are immortal in its allocation: rt_save.c's ROOM_BYTES), so
-   * it goes now, not after the clearing, when it would be read there. */
+   * it goes now, not after the clearing, when it would be read there. The fields given
+   * are marked when the first such text is met: the texts given before mostly lie in the
+   * document's room for texts (text_given), immortal, and then none is. */
   enum { MARKS = 256 };
   bool given[MARKS];
-  bool marked = doc->nfields <= MARKS;
-  if (marked) {
-    memset(given, 0, doc->nfields);
-    for (size_t i = 0; i < nfields; i++)
-      if (index[i] < doc->nfields) given[index[i]] = true;
-  }
+  bool marked = false;
   for (uint16_t f = 0; f < doc->nfields; f++) {
     Value v = doc->fields[f];
     bool counted_text = (v.type == BPT_T_STRING || v.type == BPT_T_USER) && !rt_uncounted(v);
-    if (!marked || !given[f] || !counted_text) {
+    if (counted_text && !marked && doc->nfields <= MARKS) {
+      memset(given, 0, doc->nfields);
+      for (size_t i = 0; i < nfields; i++)
+        if (index[i] < doc->nfields) given[index[i]] = true;
+      marked = true;
+    }
+    if (!counted_text || !marked || !given[f]) {
       rt_unref(rt, doc->fields[f]);
       doc->fields[f] = (Value){0};
     }
