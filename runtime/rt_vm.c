@@ -326,7 +326,9 @@ void rt_enter_state(Tx *tx, uint16_t q) {
 /* A document field gets a new value (this event's changes start the processes watching). */
 bool rt_set_field(Tx *tx, uint16_t f, Value v) {
   Value *at = &tx->s.fields[f];
-  if (!rt_equal(*at, v) || at->type != v.type) tx->changed[f] = tx->any_changed = true;
+  /* (two texts of a type compared here, without rt_equal's call: most fields set) */
+  bool same = at->type == v.type && (v.type == BPT_T_STRING || v.type == BPT_T_USER ? rt_text_equal(at->u.s, v.u.s) : rt_equal(*at, v));
+  if (!same) tx->changed[f] = tx->any_changed = true;
   if (tx->logged[f / 8] >> (f % 8) & 1) { /* this event's own value: it goes */
     rt_unref(tx->rt, *at);
     *at = v;
