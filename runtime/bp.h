@@ -484,8 +484,9 @@ BpStatus bp_start_at_process(BpBundle *b, size_t process, const uint16_t *index,
  * errors (*INOUT NULL after one). A host that runs one process on document after
  * document passes the instance it is done with, and when nothing else holds that
  * instance's document (no instance it started on it) the new start takes its memory
- * instead of allocating, and a text as long as the field's old one is written over it:
- * one instance a host thread, not one a start. FIELDS must not point into the old
+ * instead of allocating, with its room for texts (the fields' texts given, those the
+ * process makes) whole again; a text past that room as long as the field's old one is
+ * written over it: one instance a host thread, not one a start. FIELDS must not point into the old
  * instance's values (they go with it, as with bp_instance_free). */
 BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, const BpValue *fields,
                            size_t nfields, const BpArg *params, size_t nparams, void *ud, BpInstance **inout,

@@ -54,6 +54,7 @@
 typedef struct RtStr RtStr;
 typedef struct RtList RtList;
 typedef struct RtRec RtRec;
+typedef struct RtRoom RtRoom; /* (below) */
 
 typedef struct Value {
   uint8_t type;  /* BPT_T_*; VOID: nothing */
@@ -294,7 +295,13 @@ static inline uint32_t rt_text_hash(const char *s, size_t len) {
 /* The characters of a text (valid UTF-8): len() of a string or a user. */
 size_t rt_text_chars(const RtStr *s);
 /* trim() of a string: false when out of memory (*out untouched). */
-bool rt_text_trim(BpRuntime *rt, Value s, Value *out);
+bool rt_text_trim(BpRuntime *rt, RtRoom *room, Value s, Value *out);
+/* substr(s, from, count) and a + b of two strings, as rt_builtin and rt_binop make them.
+ * With ROOM, trim's, substr's and concat's new texts go there, immortal, while they fit
+ * (RtRoom; the interpreter's: its instance's document's BpDoc.made); else, and without
+ * it, they are allocated. */
+RtCode rt_text_substr(BpRuntime *rt, RtRoom *room, const RtStr *s, int64_t from, int64_t count, Value *out, RtErr *e);
+RtCode rt_text_concat(BpRuntime *rt, RtRoom *room, const RtStr *a, const RtStr *b, Value *out, RtErr *e);
 /* strcmp(a, b) == 0 without a call, for short names (of fields, parameters, people) that
  * mostly differ in their first bytes. */
 static inline bool rt_name_equal(const char *a, const char *b) {
@@ -374,6 +381,23 @@ static inline void *rt_room_take(RtRoom *room, size_t n) {
   void *p = room->at;
   room->at += n, room->left -= n;
   return p;
+}
+/* memcpy(d, s, n) of a text's bytes: 4 to 16 of them, a name's or a piece's, by two
+ * loads and stores that may overlap, without a call; fewer byte by byte. */
+static inline void rt_copy_text(char *d, const char *s, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    memcpy(&a, s, 8), memcpy(&b, s + n - 8, 8);
+    memcpy(d, &a, 8), memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    memcpy(&a, s, 4), memcpy(&b, s + n - 4, 4);
+    memcpy(d, &a, 4), memcpy(d + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+  } else {
+    memcpy(d, s, n);
+  }
 }
 /* Text s (len bytes, already checked) placed in the room as an immortal object of type
  * TYPE into *out; false when it does not fit (the room and *out untouched). A name of 8
@@ -546,25 +570,28 @@ struct BpDoc {
   uint32_t refs;
   uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
-  /* A document that bp_start makes for its instance holds that instance too, after its
-   * fields (one allocation for both): `room`, room_size bytes, zeroed, until rt_start_ex
-   * takes it (then NULL). Restoring without the host's document makes one so for the
-   * restored instance (rt_doc_blank_room; it takes the room at once). The instance holds
-   * a reference to the document, so the document outlives it; the allocation goes when
-   * the document does (room_size stays, for the size). */
+  /* A document that bp_start or bp_start_at makes for its instance holds that instance
+   * too, after its fields (one allocation for both): `room`, room_size bytes, zeroed,
+   * until rt_start_ex takes it (then NULL). Restoring without the host's document makes
+   * one so for the restored instance (rt_doc_blank_room_cleared; it takes the room at
+   * once). The instance holds a reference to the document, so the document outlives it;
+   * the allocation goes when the document does (room_size stays, for the size). */
   void *room;
   uint32_t room_size;
-  /* bp_start's document also holds the host's texts that it stores (RtRoom), texts_size
-   * bytes after the room; they go with the allocation. */
+  /* bp_start's and bp_start_at's documents also hold the host's texts that they store
+   * (RtRoom), texts_size bytes after the room; they go with the allocation. */
   uint32_t texts_size;
   /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document;
-   * in the one restoring makes, the end of the room, rt_save.c's RESTORED_MADE_ROOM; none
-   * in others): texts that the instances on the document make (make_text: a step's
-   * title, most often) and the steps' result records whose members are all uncounted
-   * (step_result) are placed there, immortal, while they fit, for the same reason the
-   * host's texts are (RtRoom). A place is taken once and never given back, even by an
-   * event that is dropped: a text placed there may still be read until the document goes
-   * (a nested event's, an effect's being delivered), and nothing tells when it is not. */
+   * all of them in bp_start_at's, whose host's texts take their places here too, and which
+   * bp_start_at_again hands whole to the next start: rt_doc_texts; in the one restoring
+   * makes, the end of the room, rt_save.c's RESTORED_MADE_ROOM; none in others): texts
+   * that the instances on the document make (make_text: a step's title, most often; trim,
+   * substr and + of strings in the interpreter's loop) and the steps' result records whose
+   * members are all uncounted (step_result) are placed there, immortal, while they fit,
+   * for the same reason the host's texts are (RtRoom). A place is taken once and never
+   * given back, even by an event that is dropped: a text placed there may still be read
+   * until the document goes (a nested event's, an effect's being delivered), and nothing
+   * tells when it is not. */
   RtRoom made;
 };
 /* The bytes of bp_start's document for what its instances make (BpDoc.made): the
@@ -771,9 +798,18 @@ bool rt_doc_lookup(const BpBundle *b, uint16_t doctype, const char *name, uint16
 /* For restoring: a document whose fields are all VOID (NULL: out of memory), and a field's
  * value in a new document (its default, or the empty value of its type; false: out of memory). */
 BpDoc *rt_doc_blank(BpBundle *b, uint16_t doctype);
-/* The same, with `room` bytes after its fields for the instance it is restored with (see
- * BpDoc.room; the caller takes the room and sets it to NULL). */
-BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room);
+/* The same, with `room` bytes after its fields for the instance it is started with (see
+ * BpDoc.room; the caller takes the room and sets it to NULL), then `texts` bytes for
+ * texts (BpDoc.made; bp_start_at's document). */
+BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t doctype, size_t room, size_t texts);
+/* The whole of DOC's bytes for texts after its ROOM (where BpDoc.room was), from the first
+ * 8-byte boundary (BpDoc.made as it was made; none when it has none): what
+ * bp_start_at_again hands to the next start when nothing holds the old one's. */
+static inline RtRoom rt_doc_texts(const BpDoc *doc, void *room) {
+  size_t lead = rt_room_bytes(doc->room_size) - doc->room_size;
+  if (doc->texts_size <= lead) return (RtRoom){0};
+  return (RtRoom){(char *)room + doc->room_size + lead, doc->texts_size - lead};
+}
 /* The same with only the room's first CLEAR bytes zeroed (the rest is the caller's to write
  * before anything reads it). */
 BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t doctype, size_t room, size_t clear);

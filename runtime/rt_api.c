@@ -738,9 +738,14 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t clear, si
  * value or rt_field_initial's). NULL when out of memory. */
 BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) { return doc_alloc(b, dt); }
 
-/* The same with ROOM bytes after the fields for the instance restored with it (in `room`,
- * zeroed, which the caller takes). */
-BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t dt, size_t room) { return doc_alloc_room(b, dt, room); }
+/* The same with ROOM bytes after the fields for the instance started with it (in `room`,
+ * zeroed, which the caller takes), then TEXTS bytes for texts (BpDoc.made: all of them;
+ * bp_start_at's document). */
+BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t dt, size_t room, size_t texts) {
+  BpDoc *doc = doc_alloc_texts(b, dt, room, room, texts ? rt_room_bytes(room) - room + texts : 0);
+  if (doc) doc->made = rt_doc_texts(doc, doc->room);
+  return doc;
+}
 
 /* The same with only the first CLEAR bytes of the room zeroed (restoring writes the rest
  * before anything reads it): the room of a restored instance is about 1,300 bytes, of

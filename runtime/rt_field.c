@@ -32,16 +32,19 @@ BpStatus bp_doc_get_at(const BpDoc *doc, uint16_t index, BpValue *out) {
 }
 
 enum { PARAMS_FEW = 16 }; /* this many parameters or fewer go on the stack */
+enum { TEXTS_MAX = 512 };  /* the most bytes of given texts a new document has room for (bp_start's) */
 
-/* bp_start_at_again: a text given for a text field of its type, when rt_field_value would
- * take it as it is (its first case: valid UTF-8, not too long), straight into the field's
- * SLOT, without rt_field_value's way through rt_from_public: in place of the old value
- * when that is a text of the same type and as many bytes held by nothing else (the same
- * allocation, the same size), else as a new text, the old value let go. True when the
- * field is set, or when the new text could not be made (*ST is then BP_ENOMEM, as
+/* A text given for a text field of its type, when rt_field_value would take it as it is
+ * (its first case: valid UTF-8, not too long), straight into the field's SLOT, without
+ * rt_field_value's way through rt_from_public: in place of the old value when that is a
+ * text of the same type and as many bytes held by nothing else (the same allocation, the
+ * same size), else in the document's room for texts (ROOM: BpDoc.made) while it fits, as
+ * bp_start places the host's texts, else as a new text; the old value let go. True when
+ * the field is set, or when the new text could not be made (*ST is then BP_ENOMEM, as
  * rt_field_value would say); false when it goes the usual way (with rt_field_value's
  * error, if any), and then SLOT is as it was. */
-static bool text_given(BpRuntime *rt, Value *slot, const BpValue *in, const BptField *f, BpStatus *st, BpError *err) {
+static bool text_given(BpRuntime *rt, RtRoom *room, Value *slot, const BpValue *in, const BptField *f, BpStatus *st,
+                       BpError *err) {
   if (in->type != f->type || (f->type != BPT_T_STRING && f->type != BPT_T_USER) || !in->s || in->len > BP_MAX_STRING)
     return false;
   if (!rt_text_valid(in->s, in->len)) return false;
@@ -50,6 +53,11 @@ static bool text_given(BpRuntime *rt, Value *slot, const BpValue *in, const BptF
     return true;
   }
   Value v;
+  if (rt_room_text(room, in->s, in->len, f->type, &v)) {
+    rt_unref(rt, *slot);
+    *slot = v;
+    return true;
+  }
   if (!rt_str_new(rt, in->s, in->len, f->type, &v)) {
     *st = rt_fail_status(err, BP_ENOMEM, "out of memory");
     return true;
@@ -69,7 +77,15 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
   const BptProcess *p = &b->b.processes[pi];
   const char *process = rt_string(b, p->name); /* for the messages: the name the host gave */
   BpRuntime *rt = b->rt;
-  BpDoc *doc = again ? again : rt_doc_blank_room(b, p->doctype, rt_instance_size(b, pi));
+  /* A new document has room for the instance, then for the texts given (bp_start's
+   * START_TEXTS_MAX at most) and those the instance makes (RT_DOC_MADE_ROOM), as
+   * bp_start's has; bp_start_at_again finds them there again. */
+  size_t texts = 0;
+  for (size_t i = 0; !again && i < nfields; i++) {
+    size_t k = fields[i].type == BP_T_STRING || fields[i].type == BP_T_USER ? rt_room_need(&fields[i]) : 0;
+    if (k <= TEXTS_MAX - texts) texts += k;
+  }
+  BpDoc *doc = again ? again : rt_doc_blank_room(b, p->doctype, rt_instance_size(b, pi), texts + RT_DOC_MADE_ROOM);
   Value few[PARAMS_FEW];
   bool on_stack = p->nparams <= PARAMS_FEW;
   Value *pv = on_stack ? few : rt_alloc(rt, rt_values_bytes(p->nparams));
@@ -88,7 +104,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
       break;
     }
     const BptField *f = &b->b.doctypes[p->doctype].fields[index[i]];
-    if (again && text_given(rt, &doc->fields[index[i]], &fields[i], f, &st, err)) continue; /* (st: BP_ENOMEM) */
+    if (text_given(rt, &doc->made, &doc->fields[index[i]], &fields[i], f, &st, err)) continue; /* (st: BP_ENOMEM) */
     Value v;
     st = rt_field_value(b, f, &fields[i], &v, err);
     if (st != BP_OK) break;
@@ -166,27 +182,33 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
    * allocation, which start_at replaces (or fills in place: text_given) when it comes to
    * them. Any other value may lie in the memory cleared below (a restored instance's
    * texts, lists and records are immortal in its allocation: rt_save.c's ROOM_BYTES), so
-   * it goes now, not after the clearing, when it would be read there. */
+   * it goes now, not after the clearing, when it would be read there. The fields given
+   * are marked when the first such text is met: the texts given before mostly lie in the
+   * document's room for texts (text_given), immortal, and then none is. */
   enum { MARKS = 256 };
   bool given[MARKS];
-  bool marked = doc->nfields <= MARKS;
-  if (marked) {
-    memset(given, 0, doc->nfields);
-    for (size_t i = 0; i < nfields; i++)
-      if (index[i] < doc->nfields) given[index[i]] = true;
-  }
+  bool marked = false;
   for (uint16_t f = 0; f < doc->nfields; f++) {
     Value v = doc->fields[f];
     bool counted_text = (v.type == BPT_T_STRING || v.type == BPT_T_USER) && !rt_uncounted(v);
-    if (!marked || !given[f] || !counted_text) {
+    if (counted_text && !marked && doc->nfields <= MARKS) {
+      memset(given, 0, doc->nfields);
+      for (size_t i = 0; i < nfields; i++)
+        if (index[i] < doc->nfields) given[index[i]] = true;
+      marked = true;
+    }
+    if (!counted_text || !marked || !given[f]) {
       rt_unref(rt, doc->fields[f]);
       doc->fields[f] = (Value){0};
     }
   }
   memset(old, 0, old->size);
   doc->room = old; /* the instance's reference to the document is start_at's now */
-  /* A restored instance's room for what it makes (BpDoc.made) is in that memory, which the
-   * next start may take whole (rt_start_ex): what it makes is allocated from now on. */
-  doc->made = (RtRoom){0};
+  /* The document's room for texts is the new start's whole: the texts in it were the old
+   * instance's fields' (cleared above), its state's and its effects' (let go and
+   * delivered), and nothing else holds the document. A restored instance's room for what
+   * it makes lies in its memory instead (rt_doc_texts has none), which the next start may
+   * take whole (rt_start_ex): what it makes is allocated from now on. */
+  doc->made = rt_doc_texts(doc, old);
   return start_at(b, (uint16_t)process, index, fields, nfields, params, nparams, ud, doc, inout, err);
 }

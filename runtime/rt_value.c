@@ -224,6 +224,32 @@ bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *o
   return true;
 }
 
+/* A new text of LEN bytes (LEN <= BP_MAX_STRING), for the caller to write: in ROOM,
+ * immortal, while it fits there (RtRoom: ROOM may be NULL), else allocated with its
+ * count; its NUL written. NULL when out of memory. */
+static RtStr *text_made(BpRuntime *rt, RtRoom *room, size_t len) {
+  RtStr *p = room ? rt_room_take(room, sizeof *p + len + 1) : NULL;
+  if (p) {
+    p->ref = RT_IMMORTAL;
+  } else {
+    p = rt_realloc(rt, NULL, 0, sizeof *p + len + 1); /* not cleared: every byte is written */
+    if (!p) return NULL;
+    p->ref = 1;
+  }
+  p->len = (uint32_t)len;
+  p->s[len] = '\0';
+  return p;
+}
+
+/* The LEN bytes at S as a new text (text_made's). */
+static RtCode text_part(BpRuntime *rt, RtRoom *room, const char *s, size_t len, Value *out, RtErr *e) {
+  RtStr *p = text_made(rt, room, len);
+  if (!p) return rt_nomem(e);
+  rt_copy_text(p->s, s, len);
+  *out = (Value){.type = BPT_T_STRING, .u.s = p};
+  return RT_OK;
+}
+
 bool rt_list_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out) {
   RtList *l = rt_alloc(rt, sizeof *l + (size_t)n * sizeof(Value));
   if (!l) return false;
@@ -629,16 +655,13 @@ static RtCode time_shift(Value t, int64_t seconds, Value *out, RtErr *e) {
   return RT_OK;
 }
 
-static RtCode concat(BpRuntime *rt, Value a, Value b, Value *out, RtErr *e) {
-  size_t n = (size_t)a.u.s->len + b.u.s->len;
+RtCode rt_text_concat(BpRuntime *rt, RtRoom *room, const RtStr *a, const RtStr *b, Value *out, RtErr *e) {
+  size_t n = (size_t)a->len + b->len;
   if (n > BP_MAX_STRING) return rt_too_long(e);
-  RtStr *s = rt_realloc(rt, NULL, 0, sizeof *s + n + 1); /* not cleared: every byte is written here */
+  RtStr *s = text_made(rt, room, n);
   if (!s) return rt_nomem(e);
-  s->ref = 1;
-  s->len = (uint32_t)n;
-  memcpy(s->s, a.u.s->s, a.u.s->len);
-  memcpy(s->s + a.u.s->len, b.u.s->s, b.u.s->len);
-  s->s[n] = '\0';
+  rt_copy_text(s->s, a->s, a->len);
+  rt_copy_text(s->s + a->len, b->s, b->len);
   *out = (Value){.type = BPT_T_STRING, .u.s = s};
   return RT_OK;
 }
@@ -656,7 +679,7 @@ static RtCode arith(BpRuntime *rt, BpOp op, Value a, Value b, Value *out, RtErr 
   int64_t r;
   switch (op) {
   case BP_OP_ADD:
-    if (a.type == BPT_T_STRING && b.type == BPT_T_STRING) return concat(rt, a, b, out, e);
+    if (a.type == BPT_T_STRING && b.type == BPT_T_STRING) return rt_text_concat(rt, NULL, a.u.s, b.u.s, out, e);
     if (ta && db) return time_shift(a, b.u.i, out, e);
     if (da && tb) return time_shift(b, a.u.i, out, e);
     if (da && db) {
@@ -919,7 +942,7 @@ static bool may_end_space(unsigned char c) {
   return c <= ' ' || (c >= 0x80 && c <= 0x8A) || c == 0xA0 || c == 0xAF || c == 0xBF;
 }
 
-static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
+static __attribute__((noinline)) RtCode trim(BpRuntime *rt, RtRoom *room, Value s, Value *out, RtErr *e) {
   const char *p = s.u.s->s;
   size_t len = s.u.s->len, lo = 0, hi = len;
   if (len == 0 || (!may_start_space((unsigned char)p[0]) && !may_end_space((unsigned char)p[len - 1]))) {
@@ -944,12 +967,21 @@ static RtCode trim(BpRuntime *rt, Value s, Value *out, RtErr *e) {
     *out = s;
     return RT_OK;
   }
-  return rt_str_new(rt, p + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
+  return text_part(rt, room, p + lo, hi - lo, out, e);
 }
 
-bool rt_text_trim(BpRuntime *rt, Value s, Value *out) {
+/* trim's first test here, without its call: a text with nothing to trim (the most) costs
+ * no saving of the registers that trim's loops use. */
+bool rt_text_trim(BpRuntime *rt, RtRoom *room, Value s, Value *out) {
+  const unsigned char *p = (const unsigned char *)s.u.s->s;
+  size_t len = s.u.s->len;
+  if (len == 0 || (!may_start_space(p[0]) && !may_end_space(p[len - 1]))) {
+    rt_ref(s);
+    *out = s;
+    return true;
+  }
   RtErr e;
-  return trim(rt, s, out, &e) == RT_OK;
+  return trim(rt, room, s, out, &e) == RT_OK;
 }
 
 static RtCode replace(BpRuntime *rt, Value s, Value from, Value to, Value *out, RtErr *e) {
@@ -1234,6 +1266,17 @@ static RtCode role(BpRuntime *rt, Value name, Value *out, RtErr *e) {
 
 static bool want(const Value *args, unsigned i, uint8_t type) { return args[i].type == type; }
 
+RtCode rt_text_substr(BpRuntime *rt, RtRoom *room, const RtStr *s, int64_t from, int64_t count, Value *out, RtErr *e) {
+  if (from < 0 || count < 0)
+    return rt_error(e, "substr: %s %lld is negative", from < 0 ? "position" : "length",
+                    (long long)(from < 0 ? from : count));
+  size_t lo = utf8_offset(s->s, s->len, (size_t)from), rest = s->len - lo;
+  /* A count of at least the bytes left takes them all (a character is a byte or more):
+   * substr(t, k, len(t) - k), the usual tail, without counting its characters. */
+  size_t n = (uint64_t)count >= rest ? rest : utf8_offset(s->s + lo, rest, (size_t)count);
+  return text_part(rt, room, s->s + lo, n, out, e);
+}
+
 RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int64_t now,
                   Value *out, RtErr *e) {
   if (b >= BPT_BI_COUNT || n != (unsigned)bpt_builtins[b].nargs)
@@ -1268,14 +1311,7 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
   case BPT_BI_SUBSTR: {
     if (!want(args, 0, BPT_T_STRING) || !want(args, 1, BPT_T_INT) || !want(args, 2, BPT_T_INT))
       break;
-    int64_t from = args[1].u.i, count = args[2].u.i;
-    if (from < 0 || count < 0)
-      return rt_error(e, "substr: %s %lld is negative", from < 0 ? "position" : "length",
-                      (long long)(from < 0 ? from : count));
-    const RtStr *s = args[0].u.s;
-    size_t lo = utf8_offset(s->s, s->len, (size_t)from);
-    size_t hi = lo + utf8_offset(s->s + lo, s->len - lo, (size_t)count);
-    return rt_str_new(rt, s->s + lo, hi - lo, BPT_T_STRING, out) ? RT_OK : rt_nomem(e);
+    return rt_text_substr(rt, NULL, args[0].u.s, args[1].u.i, args[2].u.i, out, e);
   }
   case BPT_BI_LOWER:
   case BPT_BI_UPPER:
@@ -1283,7 +1319,7 @@ RtCode rt_builtin(BpRuntime *rt, unsigned b, const Value *args, unsigned n, int6
     return map_case(rt, args[0], b == BPT_BI_UPPER, out, e);
   case BPT_BI_TRIM:
     if (!strings) break;
-    return trim(rt, args[0], out, e);
+    return trim(rt, NULL, args[0], out, e);
   case BPT_BI_REPLACE:
     if (!strings) break;
     return replace(rt, args[0], args[1], args[2], out, e);

@@ -326,7 +326,9 @@ void rt_enter_state(Tx *tx, uint16_t q) {
 /* A document field gets a new value (this event's changes start the processes watching). */
 bool rt_set_field(Tx *tx, uint16_t f, Value v) {
   Value *at = &tx->s.fields[f];
-  if (!rt_equal(*at, v) || at->type != v.type) tx->changed[f] = tx->any_changed = true;
+  /* (two texts of a type compared here, without rt_equal's call: most fields set) */
+  bool same = at->type == v.type && (v.type == BPT_T_STRING || v.type == BPT_T_USER ? rt_text_equal(at->u.s, v.u.s) : rt_equal(*at, v));
+  if (!same) tx->changed[f] = tx->any_changed = true;
   if (tx->logged[f / 8] >> (f % 8) & 1) { /* this event's own value: it goes */
     rt_unref(tx->rt, *at);
     *at = v;
@@ -1296,7 +1298,10 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     }
     binop: { /* as the general path: the operands go, the result or the error stays */
       Value r;
-      RtCode c = rt_binop(rt, binops[o->op], stack[sp - 2], stack[sp - 1], &r, &e);
+      /* two strings joined: the text in the document's room while it fits (text_in_doc) */
+      RtCode c = o->op == BPT_OP_ADD && stack[sp - 2].type == BPT_T_STRING && stack[sp - 1].type == BPT_T_STRING
+                     ? rt_text_concat(rt, &tx->inst->doc->made, stack[sp - 2].u.s, stack[sp - 1].u.s, &r, &e)
+                     : rt_binop(rt, binops[o->op], stack[sp - 2], stack[sp - 1], &r, &e);
       rt_unref(rt, stack[sp - 2]);
       rt_unref(rt, stack[sp - 1]);
       sp -= 2;
@@ -1319,7 +1324,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         goto next;
       }
       if (o->a == BPT_BI_TRIM && n == 1 && stack[sp - 1].type == BPT_T_STRING) {
-        bool ok = rt_text_trim(rt, stack[sp - 1], &r);
+        bool ok = rt_text_trim(rt, &tx->inst->doc->made, stack[sp - 1], &r);
         rt_unref(rt, stack[sp - 1]);
         if (!ok) {
           sp--;
@@ -1340,7 +1345,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         o++;
         goto next;
       }
-      RtCode c = rt_builtin(rt, o->a, &stack[sp - n], n, tx->now, &r, &e);
+      /* substr of a string: its text in the document's room while it fits (text_in_doc) */
+      RtCode c = o->a == BPT_BI_SUBSTR && n == 3 && stack[sp - 3].type == BPT_T_STRING &&
+                         stack[sp - 2].type == BPT_T_INT && stack[sp - 1].type == BPT_T_INT
+                     ? rt_text_substr(rt, &tx->inst->doc->made, stack[sp - 3].u.s, stack[sp - 2].u.i,
+                                      stack[sp - 1].u.i, &r, &e)
+                     : rt_builtin(rt, o->a, &stack[sp - n], n, tx->now, &r, &e);
       sp -= (int)n;
       rt_unref_all(rt, &stack[sp], n);
       if (!check(tx, c, &e, o->pc)) goto failed;

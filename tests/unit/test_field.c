@@ -49,8 +49,12 @@ static const char source[] =
     "  name = \"spawned\"\n"
     "}\n"
     "\n"
+    "process join \"Join\" on Contact {\n"
+    "  name = substr(name, 1, 3) + \"-\" + trim(city) + \"-\" + name\n"
+    "}\n"
+    "\n"
     "process share \"Share\" on Contact {\n"
-    "  if city == \"Тула\" {\n"
+    "  if starts_with(city, \"Тула\") {\n"
     "    name = city\n"
     "  }\n"
     "}\n";
@@ -224,9 +228,9 @@ static void test_start_at_refuses(void **state) {
   assert_int_equal(bp_start_at(w.b, "fix", NULL, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   /* By the process's index: one out of range, and the same refusals as by name. */
   inst = (BpInstance *)&w;
-  assert_int_equal(bp_start_at_process(w.b, 3, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
+  assert_int_equal(bp_start_at_process(w.b, 4, NULL, NULL, 0, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   assert_null(inst);
-  assert_non_null(strstr(err.message, "no process 3"));
+  assert_non_null(strstr(err.message, "no process 4"));
   assert_int_equal(bp_start_at_process(w.b, 0, index, vals, 1, NULL, 0, NULL, &inst, &err), BP_EINVAL);
   assert_non_null(strstr(err.message, "no field 6 in the document of `fix`"));
   assert_int_equal(bp_start_at_process(w.b, 0, NULL, NULL, 0, not_param, 1, NULL, &inst, &err), BP_EINVAL);
@@ -348,9 +352,10 @@ static void test_start_at_again(void **state) {
 }
 
 /* Starts process PROCESS both ways with TEXTS for the fields named NAMES; the same
- * status, message and fields; returns how many allocations bp_start_at_again saved. */
-static long again_vs_fresh(World *w, size_t process, const char *const *names_, const char *const *texts, size_t n,
-                           BpInstance **again) {
+ * status, message and fields; returns how many allocations bp_start_at_again saved, and
+ * how many it made in *MADE (when given). */
+static long again_vs_fresh_made(World *w, size_t process, const char *const *names_, const char *const *texts,
+                                size_t n, BpInstance **again, long *made) {
   uint16_t index[4];
   BpValue vals[4];
   for (size_t i = 0; i < n; i++) {
@@ -367,12 +372,103 @@ static long again_vs_fresh(World *w, size_t process, const char *const *names_, 
   assert_true((fresh == NULL) == (*again == NULL));
   if (fresh) assert_same_instance(fresh, *again, true);
   bp_instance_free(fresh);
+  if (made) *made = a2;
   return a1 - a2;
 }
 
-/* A text as long as the field's old one, which nothing else holds, is written over it:
- * no allocation for it; one held by another field too is not (the other would change);
- * text that is not UTF-8 is refused as bp_start_at_process refuses it. */
+static long again_vs_fresh(World *w, size_t process, const char *const *names_, const char *const *texts, size_t n,
+                           BpInstance **again) {
+  return again_vs_fresh_made(w, process, names_, texts, n, again, NULL);
+}
+
+static void assert_name_city(BpInstance *inst, const char *name, const char *city) {
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(inst), "name", &v), BP_OK);
+  assert_string_equal(v.s, name);
+  assert_int_equal(bp_doc_get(bp_instance_doc(inst), "city", &v), BP_OK);
+  assert_string_equal(v.s, city);
+}
+
+/* A text the document's room for texts holds goes there (BpDoc.made), and each
+ * bp_start_at_again has that room whole again: no allocation at all, row after row, for
+ * texts of any length that fit, one shared by two fields (name = city) or not; the fresh
+ * start makes only the document. */
+static void test_start_at_again_texts_in_room(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  size_t share = 0;
+  while (strcmp(bp_bundle_process_name(w.b, share), "share") != 0) share++;
+  BpInstance *again = NULL;
+  const char *const nc[] = {"name", "city"}, *const cn[] = {"city", "name"};
+  long made;
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Омск"}, 2, &again), 0);
+  static const char *const cities[] = {"Рига", "Санкт-Петербург", "Омск", "Тула", "Новгород", "Ростов-на-Дону"};
+  char name[80];
+  for (int r = 0; r < 60; r++) { /* 60 rows of about 60 bytes each: many times the room */
+    snprintf(name, sizeof name, "Контакт %d, ООО \"Ромашка\"%.*s", r * 37, r % 9, "xxxxxxxxx");
+    const char *city = cities[r % 6];
+    assert_int_equal(again_vs_fresh_made(&w, share, r % 2 ? nc : cn, r % 2 ? (const char *[]){name, city}
+                                                                            : (const char *[]){city, name},
+                                         2, &again, &made),
+                     1);
+    assert_int_equal(made, 0);
+    assert_name_city(again, strcmp(city, "Тула") == 0 ? "Тула" : name, city);
+  }
+  /* name = city, one text for both; then each its own */
+  again_vs_fresh_made(&w, share, nc, (const char *[]){"xy", "Тула"}, 2, &again, &made);
+  assert_int_equal(made, 0);
+  assert_name_city(again, "Тула", "Тула");
+  again_vs_fresh_made(&w, share, cn, (const char *[]){"Рига", "Омск"}, 2, &again, &made);
+  assert_int_equal(made, 0);
+  assert_name_city(again, "Омск", "Рига");
+  bp_instance_free(again);
+  close_world(&w);
+}
+
+/* Texts that the process makes of texts (substr, trim, +) go to the document's room for
+ * texts while they fit, as the given ones do: no allocation at all row after row; past
+ * the room they are allocated; the same values either way. */
+static void test_start_at_again_made_in_room(void **state) {
+  (void)state;
+  World w;
+  open_world(&w);
+  size_t join = 0;
+  while (strcmp(bp_bundle_process_name(w.b, join), "join") != 0) join++;
+  BpInstance *again = NULL;
+  const char *const nc[] = {"name", "city"};
+  long made;
+  char name[80], want[200];
+  static const char *const cities[] = {" Рига ", "Санкт-Петербург", "Омск  ", "Тула"};
+  static const char *const trimmed[] = {"Рига", "Санкт-Петербург", "Омск", "Тула"};
+  for (int r = 0; r < 60; r++) {
+    snprintf(name, sizeof name, "Контакт %d, ООО \"Ромашка\"", r * 37);
+    assert_int_equal(
+        again_vs_fresh_made(&w, join, nc, (const char *[]){name, cities[r % 4]}, 2, &again, &made), r ? 1 : 0);
+    if (r) assert_int_equal(made, 0);
+    snprintf(want, sizeof want, "онт-%s-%s", trimmed[r % 4], name);
+    assert_name_city(again, want, cities[r % 4]);
+  }
+  /* a name of 300 bytes: the texts made of it no longer fit; allocated, the same */
+  char longname[301];
+  memset(longname, 'n', 300);
+  longname[300] = '\0';
+  again_vs_fresh_made(&w, join, nc, (const char *[]){longname, "Омск"}, 2, &again, &made);
+  assert_true(made > 0);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(again), "name", &v), BP_OK);
+  assert_int_equal(v.len, 3 + 1 + strlen("Омск") + 1 + 300);
+  assert_memory_equal(v.s, "nnn-Омск-nnn", strlen("nnn-Омск-nnn"));
+  again_vs_fresh_made(&w, join, nc, (const char *[]){"Новгород", "Омск"}, 2, &again, &made);
+  assert_int_equal(made, 0);
+  assert_name_city(again, "овг-Омск-Новгород", "Омск");
+  bp_instance_free(again);
+  close_world(&w);
+}
+
+/* Texts past the room: one as long as the field's old one, which nothing else holds, is
+ * written over it: no allocation for it; one held by another field too is not (the other
+ * would change); text that is not UTF-8 is refused as bp_start_at_process refuses it. */
 static void test_start_at_again_in_place(void **state) {
   (void)state;
   World w;
@@ -381,40 +477,46 @@ static void test_start_at_again_in_place(void **state) {
   while (strcmp(bp_bundle_process_name(w.b, share), "share") != 0) share++;
   BpInstance *again = NULL;
   const char *const nc[] = {"name", "city"}, *const cn[] = {"city", "name"};
-  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Омск"}, 2, &again), 0);
+  /* texts of 400 bytes: more than the room for texts (RT_DOC_MADE_ROOM: 384) */
+  enum { LONG = 400 };
+  char abc[LONG + 1], xyz[LONG + 1], xy[LONG], omsk[LONG + 1], riga[LONG + 1], tula[LONG + 1];
+  memset(abc, 'a', LONG), memset(xyz, 'x', LONG), memset(xy, 'y', LONG - 1);
+  abc[LONG] = xyz[LONG] = xy[LONG - 1] = '\0';
+  snprintf(omsk, sizeof omsk, "Омск%0*d", LONG - 8, 1);
+  snprintf(riga, sizeof riga, "Рига%0*d", LONG - 8, 2);
+  snprintf(tula, sizeof tula, "Тула%0*d", LONG - 8, 3);
+  assert_int_equal(strlen(omsk), LONG);
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){abc, omsk}, 2, &again), 0);
   /* name and city as long as before: both in place, and the document: three fewer */
-  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xyz", "Рига"}, 2, &again), 3);
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){xyz, riga}, 2, &again), 3);
   /* a text of another length: made anew */
-  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xy", "Рига"}, 2, &again), 2);
-  /* city Тула (in place, as name): then name = city, one text for both fields */
-  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xy", "Тула"}, 2, &again), 3);
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){xy, riga}, 2, &again), 2);
+  /* city Тула... (in place, as name): then name = city, one text for both fields */
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){xy, tula}, 2, &again), 3);
+  assert_name_city(again, tula, tula);
   /* city first: the shared text is not written over (name would be Рига too); name,
    * then alone with it, is */
-  assert_int_equal(again_vs_fresh(&w, share, cn, (const char *[]){"Рига", "Омск"}, 2, &again), 2);
-  BpValue v;
-  assert_int_equal(bp_doc_get(bp_instance_doc(again), "name", &v), BP_OK);
-  assert_string_equal(v.s, "Омск");
-  assert_int_equal(bp_doc_get(bp_instance_doc(again), "city", &v), BP_OK);
-  assert_string_equal(v.s, "Рига");
+  assert_int_equal(again_vs_fresh(&w, share, cn, (const char *[]){riga, omsk}, 2, &again), 2);
+  assert_name_city(again, omsk, riga);
   /* as long, but not UTF-8: refused, as by bp_start_at_process */
-  again_vs_fresh(&w, share, nc, (const char *[]){"abc", "\xD0\xD0\xD0\xD0\xD0\xD0\xD0\xD0"}, 2, &again);
+  char bad[LONG + 1];
+  memset(bad, '\xD0', LONG);
+  bad[LONG] = '\0';
+  again_vs_fresh(&w, share, nc, (const char *[]){abc, bad}, 2, &again);
   assert_null(again);
   /* of another length (made anew, straight into the field) and not UTF-8: refused too,
    * short or long */
-  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Омск"}, 2, &again), 0);
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){abc, omsk}, 2, &again), 0);
   again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Санкт-Петербург\xD0"}, 2, &again);
   assert_null(again);
-  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"abc", "Омск"}, 2, &again), 0);
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){abc, omsk}, 2, &again), 0);
   again_vs_fresh(&w, share, nc, (const char *[]){"abcd", "\xC0\x80"}, 2, &again);
   assert_null(again);
   /* a shared text (name = city) given way to one of another length: the other field
    * keeps it until it is given its own */
-  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){"xy", "Тула"}, 2, &again), 0);
-  assert_int_equal(again_vs_fresh(&w, share, cn, (const char *[]){"Новгород", "Омск"}, 2, &again), 2);
-  assert_int_equal(bp_doc_get(bp_instance_doc(again), "name", &v), BP_OK);
-  assert_string_equal(v.s, "Омск");
-  assert_int_equal(bp_doc_get(bp_instance_doc(again), "city", &v), BP_OK);
-  assert_string_equal(v.s, "Новгород");
+  assert_int_equal(again_vs_fresh(&w, share, nc, (const char *[]){xy, tula}, 2, &again), 0);
+  assert_int_equal(again_vs_fresh(&w, share, cn, (const char *[]){xy, omsk}, 2, &again), 2);
+  assert_name_city(again, omsk, xy);
   bp_instance_free(again);
   close_world(&w);
 }
@@ -551,6 +653,8 @@ int main(void) {
       cmocka_unit_test(test_start_at_every_allocation_fails),
       cmocka_unit_test(test_start_at_again),
       cmocka_unit_test(test_start_at_again_shared_doc),
+      cmocka_unit_test(test_start_at_again_texts_in_room),
+      cmocka_unit_test(test_start_at_again_made_in_room),
       cmocka_unit_test(test_start_at_again_in_place),
       cmocka_unit_test(test_start_at_again_every_allocation_fails),
       cmocka_unit_test(test_start_at_again_restored),
