@@ -34,7 +34,9 @@
  * rt_vm.h's RtUndo), and collects what the host must be told (effects) on the side. If it
  * succeeds the snapshot is let go and the effects are delivered; if memory runs out, or
  * the event is refused, the snapshot is put back, the effects are dropped, the logged
- * people are put back, and the instance is exactly as it was. */
+ * people are put back, and the instance is exactly as it was. A decision that does not
+ * settle its step takes no snapshot: it changes only its person and the step's counts,
+ * and logs both (rt_event.c's TX_LAZY). */
 #ifndef RT_H
 #define RT_H
 

@@ -733,18 +733,22 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
   return tx->err.code == RT_OK;
 }
 
+bool rt_step_over(Tx *tx, uint32_t index, int *outcome) {
+  *outcome = UNDECIDED;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, index);
+  const BptStep *d = &tx->p->steps[st->t];
+  if (d->kind == BPT_STEP_APPROVE) return (*outcome = approval_outcome(tx, st)) != UNDECIDED;
+  if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) return st->done == st->people.n;
+  return st->done > 0;
+}
+
+bool rt_step_close(Tx *tx, uint32_t index, int outcome) { return close_step(tx, (int)index, false, (Outcome)outcome); }
+
 /* Whether the step is done after someone acted. */
 bool rt_step_settled(Tx *tx, uint32_t step_id) {
-  int i = rt_step_index(&tx->s, step_id);
+  int i = rt_step_index(&tx->s, step_id), outcome;
   if (i < 0) return true;
-  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
-  const BptStep *d = &tx->p->steps[st->t];
-  Outcome outcome = UNDECIDED;
-  bool done;
-  if (d->kind == BPT_STEP_APPROVE) done = (outcome = approval_outcome(tx, st)) != UNDECIDED;
-  else if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) done = st->done == st->people.n;
-  else done = st->done > 0;
-  return done ? close_step(tx, i, false, outcome) : true;
+  return rt_step_over(tx, (uint32_t)i, &outcome) ? close_step(tx, i, false, (Outcome)outcome) : true;
 }
 
 /* ---- opening a step; handlers ---------------------------------------------------------------- */
@@ -940,7 +944,7 @@ bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc) {
 
 /* USER's oldest open item of the kinds wanted, found step by step through each step's
  * index of its people (open_person). */
-static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *step_id, uint32_t *person,
+static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *step, uint32_t *person,
                             char *why, size_t why_size) {
   uint32_t best = 0;
   for (uint32_t i = 0; i < tx->s.steps.n; i++) {
@@ -951,7 +955,7 @@ static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *s
     const RtPerson *p = RT_AT(st->people, RtPerson, k);
     if (!best || p->item < best) {
       best = p->item;
-      *step_id = st->id;
+      *step = i;
       *person = (uint32_t)k;
     }
   }
@@ -961,9 +965,9 @@ static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *s
 }
 
 /* The open item to act on: ITEM itself, or USER's oldest open item of the kinds wanted. */
-bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step_id,
+bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step,
                       uint32_t *person, char *why, size_t why_size) {
-  if (!item) return find_users_item(tx, user, approval, step_id, person, why, why_size);
+  if (!item) return find_users_item(tx, user, approval, step, person, why, why_size);
   uint32_t best = 0;
   for (uint32_t i = 0; i < tx->s.steps.n; i++) {
     RtStep *st = RT_AT(tx->s.steps, RtStep, i);
@@ -987,7 +991,7 @@ bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32
       }
       if (!best || p->item < best) {
         best = p->item;
-        *step_id = st->id;
+        *step = i;
         *person = k;
       }
     }
