@@ -312,8 +312,9 @@ static void deliver(BpInstance *inst, RtVec *effects) {
       child_start(inst, e);
       break;
     }
+    rt_effect_release(rt, e); /* told: what it holds goes now, not in a second pass */
   }
-  rt_effects_free(rt, effects);
+  rt_vec_free(rt, effects, sizeof(Effect));
 }
 
 /* ---- starting -------------------------------------------------------------------------------- */

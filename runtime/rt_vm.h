@@ -164,6 +164,13 @@ void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *f
 void rt_text_of(Tx *tx, RtBuf *b, Value v);
 void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who);
 void rt_effects_free(BpRuntime *rt, RtVec *effects);
+void rt_effect_args_free(BpRuntime *rt, Effect *e);
+/* Lets go of what effect E holds (its values; a call's arguments, by a call). */
+static inline void rt_effect_release(BpRuntime *rt, Effect *e) {
+  rt_unref(rt, e->a);
+  rt_unref(rt, e->b);
+  if (e->args) rt_effect_args_free(rt, e);
+}
 void rt_end_instance(Tx *tx, uint8_t status, const char *message);
 bool rt_fail_at(Tx *tx, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint32_t rt_new_id(Tx *tx);
