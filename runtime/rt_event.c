@@ -334,8 +334,9 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
     if (params && params[i].type != BPT_T_VOID) {
       RtErr e;
       RT_ERR_NONE(e);
-      Value v;
-      RtCode c = rt_convert(tx->rt, params[i], slot->type, &v, &e);
+      Value v = params[i];
+      /* Of its type already (the usual start): rt_convert's first case, without a call. */
+      RtCode c = v.type == slot->type ? (rt_ref(v), RT_OK) : rt_convert(tx->rt, params[i], slot->type, &v, &e);
       if (c != RT_OK) {
         if (c == RT_NOMEM) return nomem(tx);
         rt_fail_status(err, BP_EINVAL, "parameter `%s`: %s", rt_string(tx->b, slot->name), e.msg);
