@@ -124,15 +124,6 @@ void rt_undo_rollback(Tx *tx) {
   rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
 }
 
-void rt_undo_release(Tx *tx) {
-  for (uint32_t i = 0; i < tx->undo.n; i++) {
-    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
-    rt_unref(tx->rt, u->old.user);
-    rt_unref(tx->rt, u->old.comment);
-  }
-  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
-}
-
 void rt_withdraw_open_items(Tx *tx, RtStep *st) {
   bool any = false;
   for (uint32_t i = 0; i < st->people.n && !any; i++) any = RT_AT(st->people, RtPerson, i)->item != 0;

@@ -219,7 +219,15 @@ bool rt_people_own(Tx *tx, RtStep *st);
  * one (RtUndo) rather than copying every person of the step. NULL when out of memory. */
 RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k);
 void rt_undo_rollback(Tx *tx);
-void rt_undo_release(Tx *tx);
+/* At a commit: the people's old records let go (inline: every decision's commit has one). */
+static inline void rt_undo_release(Tx *tx) {
+  for (uint32_t i = 0; i < tx->undo.n; i++) {
+    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
+    rt_unref(tx->rt, u->old.user);
+    rt_unref(tx->rt, u->old.comment);
+  }
+  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
+}
 void rt_withdraw_open_items(Tx *tx, RtStep *st);
 /* open_items() (a list of "user: title (due ..., overdue)") or, USERS, open_users() (the
  * people with open items, each once): what the instance waits for, oldest item first. */
