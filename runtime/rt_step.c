@@ -189,7 +189,7 @@ static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
 }
 
 /* The places of inst's people room (bit k: person k) that the steps of STEPS hold. */
-static uint32_t people_room_held(const RtVec *steps, const RtPerson *room) {
+static inline uint32_t people_room_held(const RtVec *steps, const RtPerson *room) {
   uint32_t held = 0;
   uintptr_t from = (uintptr_t)room, to = (uintptr_t)(room + RT_PEOPLE_ROOM);
   for (uint32_t i = 0; i < steps->n; i++) {
