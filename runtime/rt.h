@@ -742,6 +742,9 @@ struct BpInstance {
 enum { RT_PEOPLE_ROOM = 4 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
+/* rt_state_free without emptying S after: for a state whose memory goes next (an
+ * instance freed). */
+void rt_state_release(BpRuntime *rt, RtState *s);
 /* A thread or a step of the state by its id, or NULL. */
 RtThread *rt_state_thread(RtState *s, uint32_t id);
 RtStep *rt_state_step(RtState *s, uint32_t id);

@@ -896,6 +896,11 @@ RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *
 /* ---- states: copy and free ------------------------------------------------------------------- */
 
 void rt_state_free(BpRuntime *rt, RtState *s) {
+  rt_state_release(rt, s);
+  *s = (RtState){0};
+}
+
+void rt_state_release(BpRuntime *rt, RtState *s) {
   rt_unref(rt, s->message);
   if (s->fields) {
     rt_unref_all(rt, s->fields, s->nfields);
@@ -913,7 +918,6 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
   rt_vec_free(rt, &s->timers, sizeof(RtTimer));
   rt_vec_free(rt, &s->calls, sizeof(RtCall));
   if (s->block) rt_dealloc(rt, s->block, s->block_size);
-  *s = (RtState){0};
 }
 
 /* Room in a block for n elements of size sz (16-byte aligned). */
