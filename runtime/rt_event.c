@@ -927,16 +927,28 @@ static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) 
  * usual process (16 slots or fewer) clears with two stores. */
 static size_t marks_room(uint32_t n) { return n <= 16 ? 16 : block_room(n, 1); }
 
-/* Lends vec the ROOM bytes at *at (FROM's records, which fill them but for the rounding,
- * or none), with FROM's records copied; *at moves past them. */
-static void vec_lend(char **at, size_t room, const RtVec *from, RtVec *vec, size_t sz) {
+/* Lends vec the room at *at for FROM's records (block_room), with them copied; *at moves
+ * past it. An empty FROM takes none. */
+static void vec_lend(char **at, const RtVec *from, RtVec *vec, size_t sz) {
   *vec = (RtVec){0};
   if (!from->n) return;
   *vec = rt_vec_lent(*at, from->n);
   memcpy(vec->v, from->v, (size_t)from->n * sz);
   vec->n = from->n;
-  *at += room;
+  *at += block_room(from->n, sz);
 }
+
+/* A state of at most SNAP_FEW_SLOTS slots and SNAP_FEW_RECORDS records in all (the usual
+ * one: a few steps, threads and timers) fits a transaction's storage whatever its
+ * records are, so state_snapshot does not add up their rooms to know: each room is at
+ * most 15 bytes past its records, and a step is the largest record. */
+enum { SNAP_FEW_SLOTS = 32, SNAP_FEW_RECORDS = 8 };
+_Static_assert(sizeof(RtThread) <= sizeof(RtStep) && sizeof(RtAct) <= sizeof(RtStep) &&
+                   sizeof(RtTimer) <= sizeof(RtStep) && sizeof(RtCall) <= sizeof(RtStep),
+               "a step is the largest record");
+_Static_assert(SNAP_FEW_SLOTS * sizeof(Value) + 15 + SNAP_FEW_SLOTS + SNAP_FEW_RECORDS * sizeof(RtStep) + 5 * 15 <=
+                   TX_SNAP_ROOM,
+               "a few slots and records fit a transaction's storage");
 
 /* The state FROM as it is, in TO, for an event to put back if it is dropped: the slots and
  * the records of the five vectors copied into ROOM (or into one allocation, `block`, when
@@ -961,16 +973,19 @@ static inline __attribute__((always_inline)) bool state_snapshot(BpRuntime *rt, 
   to->block = NULL;
   to->block_size = 0;
   size_t slots = block_room(1, rt_values_bytes(from->nslots)), marks = marks_room(from->nslots);
-  size_t threads = block_room(from->threads.n, sizeof(RtThread)), acts = block_room(from->acts.n, sizeof(RtAct));
-  size_t timers = block_room(from->timers.n, sizeof(RtTimer)), calls = block_room(from->calls.n, sizeof(RtCall));
-  size_t steps = block_room(from->steps.n, sizeof(RtStep));
-  size_t size = slots + marks + threads + acts + timers + calls + steps;
+  uint64_t records = (uint64_t)from->threads.n + from->acts.n + from->timers.n + from->calls.n + from->steps.n;
   char *block = room;
-  if (size > room_size) {
-    block = rt_realloc(rt, NULL, 0, size);
-    if (!block) return false;
-    to->block = block;
-    to->block_size = size;
+  if (from->nslots > SNAP_FEW_SLOTS || records > SNAP_FEW_RECORDS || room_size < TX_SNAP_ROOM) {
+    size_t threads = block_room(from->threads.n, sizeof(RtThread)), acts = block_room(from->acts.n, sizeof(RtAct));
+    size_t timers = block_room(from->timers.n, sizeof(RtTimer)), calls = block_room(from->calls.n, sizeof(RtCall));
+    size_t steps = block_room(from->steps.n, sizeof(RtStep));
+    size_t size = slots + marks + threads + acts + timers + calls + steps;
+    if (size > room_size) {
+      block = rt_realloc(rt, NULL, 0, size);
+      if (!block) return false;
+      to->block = block;
+      to->block_size = size;
+    }
   }
   to->slots = (Value *)block;
   to->slots_lent = true;
@@ -980,11 +995,11 @@ static inline __attribute__((always_inline)) bool state_snapshot(BpRuntime *rt, 
   if (from->nslots <= 16) memset(*written, 0, 16); /* constant: two stores */
   else memset(*written, 0, from->nslots);
   block += marks;
-  vec_lend(&block, threads, &from->threads, &to->threads, sizeof(RtThread));
-  vec_lend(&block, acts, &from->acts, &to->acts, sizeof(RtAct));
-  vec_lend(&block, timers, &from->timers, &to->timers, sizeof(RtTimer));
-  vec_lend(&block, calls, &from->calls, &to->calls, sizeof(RtCall));
-  vec_lend(&block, steps, &from->steps, &to->steps, sizeof(RtStep));
+  vec_lend(&block, &from->threads, &to->threads, sizeof(RtThread));
+  vec_lend(&block, &from->acts, &to->acts, sizeof(RtAct));
+  vec_lend(&block, &from->timers, &to->timers, sizeof(RtTimer));
+  vec_lend(&block, &from->calls, &to->calls, sizeof(RtCall));
+  vec_lend(&block, &from->steps, &to->steps, sizeof(RtStep));
   rt_ref(from->message);
   for (uint32_t i = 0; i < to->calls.n; i++) rt_ref(RT_AT(to->calls, RtCall, i)->args);
   return true;
