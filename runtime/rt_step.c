@@ -841,8 +841,9 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   ok = rt_add_people(tx, st, who, pc);
   rt_unref(tx->rt, held);
   if (!ok) return false;
-  int i = rt_step_index(&tx->s, step_id);
-  if (!arm_timers(tx, RT_AT(tx->s.steps, RtStep, i))) return false;
+  /* st is still the step: adding people adds no step and removes none (a failure there
+   * that ends the instance returned above). */
+  if (!arm_timers(tx, st)) return false;
   for (unsigned k = 0; k < nafter; k++) {
     RtTimer *tm = rt_vec_push(tx->rt, &tx->s.timers, sizeof *tm);
     if (!tm) return nomem(tx);
