@@ -34,7 +34,9 @@
  * rt_vm.h's RtUndo), and collects what the host must be told (effects) on the side. If it
  * succeeds the snapshot is let go and the effects are delivered; if memory runs out, or
  * the event is refused, the snapshot is put back, the effects are dropped, the logged
- * people are put back, and the instance is exactly as it was. */
+ * people are put back, and the instance is exactly as it was. A decision that does not
+ * settle its step takes no snapshot: it changes only its person and the step's counts,
+ * and logs both (rt_event.c's TX_LAZY). */
 #ifndef RT_H
 #define RT_H
 
@@ -767,6 +769,9 @@ struct BpInstance {
 enum { RT_PEOPLE_ROOM = 4 };
 
 void rt_state_free(BpRuntime *rt, RtState *s);
+/* rt_state_free without emptying S after: for a state whose memory goes next (an
+ * instance freed). */
+void rt_state_release(BpRuntime *rt, RtState *s);
 /* A thread or a step of the state by its id, or NULL. */
 RtThread *rt_state_thread(RtState *s, uint32_t id);
 RtStep *rt_state_step(RtState *s, uint32_t id);

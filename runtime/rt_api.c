@@ -1031,7 +1031,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
 void bp_instance_free(BpInstance *inst) {
   if (!inst) return;
   BpRuntime *rt = inst->rt;
-  rt_state_free(rt, &inst->s);
+  rt_state_release(rt, &inst->s); /* not emptied: the instance goes */
   rt_vec_free(rt, &inst->scratch, sizeof(BpValue));
   rt_vec_free(rt, &inst->message_fields, sizeof(BpField));
   if (inst->in_doc) { /* its memory is its document's: it goes with the document */

@@ -10,7 +10,10 @@
  * memory, or is refused, changes nothing. A program error is not a refusal: the instance
  * fails, and that is committed. A new instance's start takes no snapshot: if it fails,
  * the instance is dropped whole (rt_start_ex); the document's fields, which other
- * instances may share, are put back as for any event. */
+ * instances may share, are put back as for any event. A decision or completion takes its
+ * snapshot only when it goes past the act itself (TX_LAZY): an act that does not settle
+ * its step changes one person and the step's counts, both logged, and commits or is
+ * dropped by that log alone. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,18 +32,28 @@ static int64_t clock_now(BpInstance *inst) {
 
 static void changed_free(Tx *tx);
 static size_t logged_bytes(uint16_t nfields) { return nfields / 8u + 1u; }
-static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
-                           uint8_t **written);
+static inline bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
+                                  uint8_t **written);
 static void state_put_back(BpRuntime *rt, RtState *work, RtState *snap, const uint8_t *written);
 
-/* An event's transaction on INST; FRESH for the start of a new instance (rt_start_ex),
- * which takes no snapshot: a start that fails drops the instance, so there is nothing to
- * put back (tx_abort). */
-static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
+/* How an event's transaction keeps the state as it was: TX_FRESH, the start of a new
+ * instance (rt_start_ex), keeps nothing: a start that fails drops the instance, so there is
+ * nothing to put back (tx_abort); TX_SNAPSHOT takes the snapshot at once; TX_LAZY, a
+ * decision or completion, only when the event goes past what it logs (tx_snapshot). */
+typedef enum TxKeep { TX_FRESH, TX_SNAPSHOT, TX_LAZY } TxKeep;
+
+static inline bool snapshot_take(Tx *tx);
+static bool tx_snapshot(Tx *tx);
+
+/* An event's transaction on INST, keeping its state as KEEP says. */
+static BpStatus tx_open(Tx *tx, BpInstance *inst, TxKeep keep, BpError *err) {
+  bool fresh = keep == TX_FRESH;
   /* Cleared: what an event starts without (sp to s); the rest is set below. */
   memset(&tx->sp, 0, offsetof(Tx, s) - offsetof(Tx, sp));
   tx->written = NULL;
   tx->fresh = fresh;
+  tx->unsnapped = !fresh;
+  tx->act_step = 0;
   tx->err.code = RT_OK;
   tx->err.msg[0] = '\0';
   tx->effects = rt_vec_lent(tx->effects_lent, TX_LENT_EFFECTS);
@@ -63,6 +76,11 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
+  /* The event works on the instance's state; it writes the document's own fields,
+   * logging each write (rt_set_field). */
+  tx->s = inst->s;
+  tx->s.nfields = doc->nfields;
+  tx->s.fields = doc->fields;
   if (fresh) {
     /* No snapshot: every slot counts as written, so each write lets its old value go. */
     tx->snap = (RtState){0};
@@ -79,22 +97,71 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, bool fresh, BpError *err) {
     }
     if (n <= 16) memset(tx->written, 1, 16); /* constant: two stores */
     else memset(tx->written, 1, n);
-  } else if (!state_snapshot(tx->rt, &inst->s, &tx->snap, tx->snap_room, sizeof tx->snap_room, &tx->written)) {
+  } else if (keep == TX_SNAPSHOT && !snapshot_take(tx)) {
     changed_free(tx);
     return rt_fail_status(err, BP_ENOMEM, "out of memory");
   }
-  /* The event works on the instance's state; its steps borrow the snapshot's people
-   * (copied only if the event changes them: rt_people_own), titles and offsets. */
-  tx->s = inst->s;
-  for (uint32_t i = 0; i < tx->s.steps.n; i++)
-    RT_AT(tx->s.steps, RtStep, i)->borrowed = RT_BORROWED_PEOPLE | RT_BORROWED_VALUES;
-  /* The event writes the document's own fields, logging each write (rt_set_field). */
-  tx->s.nfields = doc->nfields;
-  tx->s.fields = doc->fields;
   return BP_OK;
 }
 
-static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) { return tx_open(tx, inst, false, err); }
+static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) { return tx_open(tx, inst, TX_SNAPSHOT, err); }
+
+/* The snapshot (state_snapshot), taken before the event changes anything it does not
+ * log: at once (TX_SNAPSHOT), or when a TX_LAZY event goes past the act it logged
+ * (tx_log_counts). Then the counts of the step a person acted on are taken back in the
+ * copy (the person is put back by its undo record, in the people the snapshot's step
+ * shares), and from here the working state's steps borrow the snapshot's people (copied
+ * only if the event changes them: rt_people_own), titles and offsets. False when out of
+ * memory (the event is dropped, or not opened). Does nothing once taken. */
+static inline __attribute__((always_inline)) bool snapshot_take(Tx *tx) {
+  if (!tx->unsnapped) return true;
+  if (!state_snapshot(tx->rt, &tx->s, &tx->snap, tx->snap_room, sizeof tx->snap_room, &tx->written)) return nomem(tx);
+  tx->unsnapped = false;
+  if (tx->act_step) {
+    RtStep *o = RT_AT(tx->snap.steps, RtStep, tx->act_index);
+    o->borrowed = 0;
+    o->acted = tx->act_counts[0];
+    o->approved = tx->act_counts[1];
+    o->rejected = tx->act_counts[2];
+    o->done = tx->act_counts[3];
+  }
+  for (uint32_t i = 0; i < tx->s.steps.n; i++)
+    RT_AT(tx->s.steps, RtStep, i)->borrowed = RT_BORROWED_PEOPLE | RT_BORROWED_VALUES;
+  return true;
+}
+
+/* snapshot_take as a call, where it is not on the way of every event. */
+static bool tx_snapshot(Tx *tx) { return snapshot_take(tx); }
+
+/* A TX_LAZY event about to record a person's act on ST, the step at INDEX: the step's
+ * counts as they were, and its people borrowed (so that rt_person_change logs the person
+ * it changes) until the snapshot is taken or the event ends. Past the first act, or with
+ * the snapshot taken, it takes the snapshot (no event acts twice now). False when out of
+ * memory. */
+static bool tx_log_counts(Tx *tx, RtStep *st, uint32_t index) {
+  if (!tx->unsnapped) return true;
+  if (tx->act_step) return tx_snapshot(tx);
+  tx->act_step = st->id;
+  tx->act_index = index;
+  tx->act_counts[0] = st->acted;
+  tx->act_counts[1] = st->approved;
+  tx->act_counts[2] = st->rejected;
+  tx->act_counts[3] = st->done;
+  st->borrowed = RT_BORROWED_PEOPLE | RT_BORROWED_VALUES;
+  return true;
+}
+
+/* A dropped TX_LAZY event that took no snapshot: the logged counts put back in place, and
+ * the step's mark cleared (the person is put back by rt_undo_rollback). */
+static void unsnapped_put_back(Tx *tx) {
+  if (!tx->act_step) return;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, tx->act_index);
+  st->borrowed = 0;
+  st->acted = tx->act_counts[0];
+  st->approved = tx->act_counts[1];
+  st->rejected = tx->act_counts[2];
+  st->done = tx->act_counts[3];
+}
 
 static void changed_free(Tx *tx) {
   if (tx->changed && tx->changed != tx->changed_inline) rt_dealloc(tx->rt, tx->changed, tx->inst->doc->nfields);
@@ -127,7 +194,8 @@ static void tx_abort(Tx *tx) {
   changed_free(tx);
   /* A new instance's start has no snapshot: the instance, freed next, keeps what the
    * event left, and bp_instance_free lets it go. */
-  if (!tx->fresh) state_put_back(tx->rt, &tx->s, &tx->snap, tx->written);
+  if (tx->unsnapped) unsnapped_put_back(tx);
+  else if (!tx->fresh) state_put_back(tx->rt, &tx->s, &tx->snap, tx->written);
   else if (tx->snap.block) rt_dealloc(tx->rt, tx->snap.block, tx->snap.block_size); /* the marks */
   tx->inst->s = tx->s;
   rt_effects_free(tx->rt, &tx->effects);
@@ -147,9 +215,16 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   tx->s.fields = NULL;
   tx->s.nfields = 0;
   tx->s.clock = tx->now;
-  if (!tx->fresh) steps_hand_over(tx->rt, &tx->snap, &tx->s); /* and lets go of the steps' leftovers */
+  /* The steps' leftovers, then what the event replaced or removed. An event without a
+   * snapshot (TX_LAZY, unsnapped) changed only its person and counts: its steps still
+   * borrow everything they had, which is theirs again. */
+  if (tx->unsnapped) {
+    if (tx->act_step) RT_AT(tx->s.steps, RtStep, tx->act_index)->borrowed = 0;
+  } else {
+    if (!tx->fresh) steps_hand_over(tx->rt, &tx->snap, &tx->s);
+    snapshot_release(tx->rt, &tx->snap, tx->written);
+  }
   inst->s = tx->s;
-  snapshot_release(tx->rt, &tx->snap, tx->written); /* what the event replaced or removed */
   rt_undo_release(tx);
   rt_vec_free(tx->rt, &tx->runq, sizeof(uint32_t));
   RtVec effects = tx->effects;
@@ -237,8 +312,9 @@ static void deliver(BpInstance *inst, RtVec *effects) {
       child_start(inst, e);
       break;
     }
+    rt_effect_release(rt, e); /* told: what it holds goes now, not in a second pass */
   }
-  rt_effects_free(rt, effects);
+  rt_vec_free(rt, effects, sizeof(Effect));
 }
 
 /* ---- starting -------------------------------------------------------------------------------- */
@@ -258,8 +334,9 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
     if (params && params[i].type != BPT_T_VOID) {
       RtErr e;
       RT_ERR_NONE(e);
-      Value v;
-      RtCode c = rt_convert(tx->rt, params[i], slot->type, &v, &e);
+      Value v = params[i];
+      /* Of its type already (the usual start): rt_convert's first case, without a call. */
+      RtCode c = v.type == slot->type ? (rt_ref(v), RT_OK) : rt_convert(tx->rt, params[i], slot->type, &v, &e);
       if (c != RT_OK) {
         if (c == RT_NOMEM) return nomem(tx);
         rt_fail_status(err, BP_EINVAL, "parameter `%s`: %s", rt_string(tx->b, slot->name), e.msg);
@@ -337,7 +414,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;
-  BpStatus st = tx_open(&tx, inst, true, err);
+  BpStatus st = tx_open(&tx, inst, TX_FRESH, err);
   if (st != BP_OK) {
     bp_instance_free(inst);
     return st;
@@ -418,25 +495,56 @@ static BpStatus over_item(BpInstance *inst, const char *user, bool approval, BpE
 static bool valid_text(const char *s) { return rt_valid_utf8(s, strlen(s)); }
 
 /* The start of a decision or completion: the instance waits, a transaction is open and
- * USER's open item ITEM is found (its step and person). Anything else is the status to
- * return, the transaction already closed. */
+ * USER's open item ITEM is found (its step's place and its person). Anything else is the
+ * status to return, the transaction already closed. */
 static BpStatus item_begin(Tx *tx, BpInstance *inst, uint32_t item, const char *user, bool approval,
-                           uint32_t *step_id, uint32_t *person, BpError *err) {
+                           uint32_t *step, uint32_t *person, BpError *err) {
   if (inst->s.status != ST_WAITING) return over_item(inst, user, approval, err);
-  BpStatus st = tx_begin(tx, inst, err);
+  BpStatus st = tx_open(tx, inst, TX_LAZY, err);
   if (st != BP_OK) return st;
   char why[200];
-  if (!rt_find_item(tx, item, user, approval, step_id, person, why, sizeof why))
+  if (!rt_find_item(tx, item, user, approval, step, person, why, sizeof why))
     return tx_refuse(tx, err, BP_EREFUSED, why);
   return BP_OK;
 }
 
-/* The end of one: records the act; when that settles the step, the process runs on. */
-static BpStatus item_act(Tx *tx, uint32_t step_id, uint32_t person, uint8_t act, const char *comment,
+/* Whether running on after an act would do nothing: no thread ready, the process not at
+ * its end, no timer due by the event's time (rt_run, rt_fire_due). */
+static bool nothing_to_run(const Tx *tx) {
+  if (tx->runq.n || (tx->p->nstates == 0 && tx->s.threads.n == 0)) return false;
+  for (uint32_t i = 0; i < tx->s.timers.n; i++)
+    if (RT_AT(tx->s.timers, RtTimer, i)->at <= tx->now) return false;
+  return true;
+}
+
+/* Whether an act on ST settles it whatever it is: an approval's first act in mode `any`
+ * or its last person's, a task's or request's or a review's (but for a review of all, only
+ * its last person's). Only a hint for item_act, which then takes the snapshot at once
+ * rather than logging the counts and taking it after the act (either is right). */
+static inline bool act_settles(const Tx *tx, const RtStep *st) {
+  const BptStep *d = &tx->p->steps[st->t];
+  bool last = st->acted + 1 >= st->people.n;
+  if (d->kind == BPT_STEP_APPROVE) return d->mode == BPT_MODE_ANY || last;
+  return d->kind != BPT_STEP_REVIEW || d->mode != BPT_MODE_ALL || last;
+}
+
+/* The end of one: records the act on the step at STEP; when that settles the step, the
+ * process runs on. An act that does not settle it, with nothing due, changes only the
+ * person and the step's counts, both logged: it commits without a snapshot (TX_LAZY),
+ * which is most votes of a vote. Anything more takes the snapshot first: before the act
+ * when it settles the step for sure (act_settles), else after it. */
+static inline __attribute__((always_inline)) BpStatus item_act(Tx *tx, uint32_t step, uint32_t person, uint8_t act,
+                                                                const char *comment,
                          BpError *err) {
-  if (rt_record_act(tx, step_by_id(tx, step_id), person, act, comment)) {
-    rt_step_settled(tx, step_id);
-    run_on(tx);
+  RtStep *st = RT_AT(tx->s.steps, RtStep, step);
+  if (act_settles(tx, st) && !snapshot_take(tx)) return tx_end(tx, err);
+  if (tx_log_counts(tx, st, step) && rt_record_act(tx, st, person, act, comment)) {
+    int outcome;
+    bool over = rt_step_over(tx, step, &outcome);
+    if ((over || !tx->unsnapped || !nothing_to_run(tx)) && tx_snapshot(tx)) {
+      if (over) rt_step_close(tx, step, outcome);
+      run_on(tx);
+    }
   }
   return tx_end(tx, err);
 }
@@ -448,10 +556,10 @@ BpStatus bp_decide(BpInstance *inst, uint32_t item, const char *user, bool appro
   if (comment && strlen(comment) > BP_MAX_STRING)
     return rt_fail_status(err, BP_EINVAL, "the comment is longer than %u bytes (BP_MAX_STRING)", (unsigned)BP_MAX_STRING);
   Tx tx;
-  uint32_t step_id, person;
-  BpStatus st = item_begin(&tx, inst, item, user, true, &step_id, &person, err);
+  uint32_t step, person;
+  BpStatus st = item_begin(&tx, inst, item, user, true, &step, &person, err);
   if (st != BP_OK) return st;
-  return item_act(&tx, step_id, person, approve ? P_APPROVED : P_REJECTED, comment, err);
+  return item_act(&tx, step, person, approve ? P_APPROVED : P_REJECTED, comment, err);
 }
 
 BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const char *comment,
@@ -463,20 +571,21 @@ BpStatus bp_complete(BpInstance *inst, uint32_t item, const char *user, const ch
   for (size_t i = 0; i < n; i++)
     if (!answers[i].name) return rt_fail_status(err, BP_EINVAL, "an answer without a name");
   Tx tx;
-  uint32_t step_id, person;
-  BpStatus st = item_begin(&tx, inst, item, user, false, &step_id, &person, err);
+  uint32_t step, person;
+  BpStatus st = item_begin(&tx, inst, item, user, false, &step, &person, err);
   if (st != BP_OK) return st;
-  const BptStep *d = &tx.p->steps[step_by_id(&tx, step_id)->t];
+  const BptStep *d = &tx.p->steps[RT_AT(tx.s.steps, RtStep, step)->t];
   if (d->kind != BPT_STEP_REQUEST && n > 0)
     return tx_refuse(&tx, err, BP_EREFUSED, "this item asks for no answers");
   if (d->kind == BPT_STEP_REQUEST) {
+    if (!tx_snapshot(&tx)) return tx_end(&tx, err); /* the answers go into slots and fields */
     BpError aerr = {0};
     if (!rt_store_answers(&tx, d, answers, n, &aerr)) {
       if (tx.err.code == RT_NOMEM) return tx_end(&tx, err);
       return tx_refuse(&tx, err, aerr.status, aerr.message);
     }
   }
-  return item_act(&tx, step_id, person, P_DONE, comment, err);
+  return item_act(&tx, step, person, P_DONE, comment, err);
 }
 
 static const BptCommand *find_command(const BptProcess *p, const BpBundle *b, uint16_t state, const char *name) {
@@ -787,6 +896,11 @@ RtCode rt_eval_when(BpBundle *b, uint16_t proc, BpDoc *doc, bool *holds, RtErr *
 /* ---- states: copy and free ------------------------------------------------------------------- */
 
 void rt_state_free(BpRuntime *rt, RtState *s) {
+  rt_state_release(rt, s);
+  *s = (RtState){0};
+}
+
+void rt_state_release(BpRuntime *rt, RtState *s) {
   rt_unref(rt, s->message);
   if (s->fields) {
     rt_unref_all(rt, s->fields, s->nfields);
@@ -804,7 +918,6 @@ void rt_state_free(BpRuntime *rt, RtState *s) {
   rt_vec_free(rt, &s->timers, sizeof(RtTimer));
   rt_vec_free(rt, &s->calls, sizeof(RtCall));
   if (s->block) rt_dealloc(rt, s->block, s->block_size);
-  *s = (RtState){0};
 }
 
 /* Room in a block for n elements of size sz (16-byte aligned). */
@@ -814,16 +927,28 @@ static size_t block_room(uint32_t n, size_t sz) { return ((size_t)n * sz + 15u) 
  * usual process (16 slots or fewer) clears with two stores. */
 static size_t marks_room(uint32_t n) { return n <= 16 ? 16 : block_room(n, 1); }
 
-/* Lends vec the ROOM bytes at *at (FROM's records, which fill them but for the rounding,
- * or none), with FROM's records copied; *at moves past them. */
-static void vec_lend(char **at, size_t room, const RtVec *from, RtVec *vec, size_t sz) {
+/* Lends vec the room at *at for FROM's records (block_room), with them copied; *at moves
+ * past it. An empty FROM takes none. */
+static void vec_lend(char **at, const RtVec *from, RtVec *vec, size_t sz) {
   *vec = (RtVec){0};
   if (!from->n) return;
   *vec = rt_vec_lent(*at, from->n);
   memcpy(vec->v, from->v, (size_t)from->n * sz);
   vec->n = from->n;
-  *at += room;
+  *at += block_room(from->n, sz);
 }
+
+/* A state of at most SNAP_FEW_SLOTS slots and SNAP_FEW_RECORDS records in all (the usual
+ * one: a few steps, threads and timers) fits a transaction's storage whatever its
+ * records are, so state_snapshot does not add up their rooms to know: each room is at
+ * most 15 bytes past its records, and a step is the largest record. */
+enum { SNAP_FEW_SLOTS = 32, SNAP_FEW_RECORDS = 8 };
+_Static_assert(sizeof(RtThread) <= sizeof(RtStep) && sizeof(RtAct) <= sizeof(RtStep) &&
+                   sizeof(RtTimer) <= sizeof(RtStep) && sizeof(RtCall) <= sizeof(RtStep),
+               "a step is the largest record");
+_Static_assert(SNAP_FEW_SLOTS * sizeof(Value) + 15 + SNAP_FEW_SLOTS + SNAP_FEW_RECORDS * sizeof(RtStep) + 5 * 15 <=
+                   TX_SNAP_ROOM,
+               "a few slots and records fit a transaction's storage");
 
 /* The state FROM as it is, in TO, for an event to put back if it is dropped: the slots and
  * the records of the five vectors copied into ROOM (or into one allocation, `block`, when
@@ -833,8 +958,8 @@ static void vec_lend(char **at, size_t room, const RtVec *from, RtVec *vec, size
  * not counted either: the working state's steps borrow them (RtStep.borrowed), and the
  * commit sorts out which side keeps them (steps_hand_over). Every other value is counted
  * (snapshot_release lets them go). False when out of memory. */
-static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
-                           uint8_t **written) {
+static inline __attribute__((always_inline)) bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to,
+                                                                  void *room, size_t room_size, uint8_t **written) {
   /* The header: only what putting it back and letting it go read (state_put_back,
    * snapshot_release, steps_hand_over); the slots and vectors are lent below. */
   to->status = from->status;
@@ -848,16 +973,19 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   to->block = NULL;
   to->block_size = 0;
   size_t slots = block_room(1, rt_values_bytes(from->nslots)), marks = marks_room(from->nslots);
-  size_t threads = block_room(from->threads.n, sizeof(RtThread)), acts = block_room(from->acts.n, sizeof(RtAct));
-  size_t timers = block_room(from->timers.n, sizeof(RtTimer)), calls = block_room(from->calls.n, sizeof(RtCall));
-  size_t steps = block_room(from->steps.n, sizeof(RtStep));
-  size_t size = slots + marks + threads + acts + timers + calls + steps;
+  uint64_t records = (uint64_t)from->threads.n + from->acts.n + from->timers.n + from->calls.n + from->steps.n;
   char *block = room;
-  if (size > room_size) {
-    block = rt_realloc(rt, NULL, 0, size);
-    if (!block) return false;
-    to->block = block;
-    to->block_size = size;
+  if (from->nslots > SNAP_FEW_SLOTS || records > SNAP_FEW_RECORDS || room_size < TX_SNAP_ROOM) {
+    size_t threads = block_room(from->threads.n, sizeof(RtThread)), acts = block_room(from->acts.n, sizeof(RtAct));
+    size_t timers = block_room(from->timers.n, sizeof(RtTimer)), calls = block_room(from->calls.n, sizeof(RtCall));
+    size_t steps = block_room(from->steps.n, sizeof(RtStep));
+    size_t size = slots + marks + threads + acts + timers + calls + steps;
+    if (size > room_size) {
+      block = rt_realloc(rt, NULL, 0, size);
+      if (!block) return false;
+      to->block = block;
+      to->block_size = size;
+    }
   }
   to->slots = (Value *)block;
   to->slots_lent = true;
@@ -867,11 +995,11 @@ static bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void
   if (from->nslots <= 16) memset(*written, 0, 16); /* constant: two stores */
   else memset(*written, 0, from->nslots);
   block += marks;
-  vec_lend(&block, threads, &from->threads, &to->threads, sizeof(RtThread));
-  vec_lend(&block, acts, &from->acts, &to->acts, sizeof(RtAct));
-  vec_lend(&block, timers, &from->timers, &to->timers, sizeof(RtTimer));
-  vec_lend(&block, calls, &from->calls, &to->calls, sizeof(RtCall));
-  vec_lend(&block, steps, &from->steps, &to->steps, sizeof(RtStep));
+  vec_lend(&block, &from->threads, &to->threads, sizeof(RtThread));
+  vec_lend(&block, &from->acts, &to->acts, sizeof(RtAct));
+  vec_lend(&block, &from->timers, &to->timers, sizeof(RtTimer));
+  vec_lend(&block, &from->calls, &to->calls, sizeof(RtCall));
+  vec_lend(&block, &from->steps, &to->steps, sizeof(RtStep));
   rt_ref(from->message);
   for (uint32_t i = 0; i < to->calls.n; i++) rt_ref(RT_AT(to->calls, RtCall, i)->args);
   return true;

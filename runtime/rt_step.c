@@ -124,15 +124,6 @@ void rt_undo_rollback(Tx *tx) {
   rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
 }
 
-void rt_undo_release(Tx *tx) {
-  for (uint32_t i = 0; i < tx->undo.n; i++) {
-    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
-    rt_unref(tx->rt, u->old.user);
-    rt_unref(tx->rt, u->old.comment);
-  }
-  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
-}
-
 void rt_withdraw_open_items(Tx *tx, RtStep *st) {
   bool any = false;
   for (uint32_t i = 0; i < st->people.n && !any; i++) any = RT_AT(st->people, RtPerson, i)->item != 0;
@@ -198,7 +189,7 @@ static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
 }
 
 /* The places of inst's people room (bit k: person k) that the steps of STEPS hold. */
-static uint32_t people_room_held(const RtVec *steps, const RtPerson *room) {
+static inline uint32_t people_room_held(const RtVec *steps, const RtPerson *room) {
   uint32_t held = 0;
   uintptr_t from = (uintptr_t)room, to = (uintptr_t)(room + RT_PEOPLE_ROOM);
   for (uint32_t i = 0; i < steps->n; i++) {
@@ -610,57 +601,8 @@ static bool comment_or_empty(Tx *tx, const RtPerson *p, Value *out) {
   return true;
 }
 
-static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m);
-
-/* The record of N members M in its instance's document (BpDoc.made), immortal, when it
- * fits there and no member is counted (an immortal record never counts its members
- * down); false otherwise. */
-static bool result_in_doc(Tx *tx, uint8_t type, const Value *m, uint32_t n, Value *out) {
-  for (uint32_t i = 0; i < n; i++)
-    if (!rt_uncounted(m[i])) return false;
-  RtRec *r = rt_room_take(&tx->inst->doc->made, sizeof(RtRec) + n * sizeof(Value));
-  if (!r) return false;
-  r->ref = RT_IMMORTAL;
-  r->n = n;
-  memcpy(r->m, m, n * sizeof(Value));
-  *out = (Value){.type = type, .u.r = r};
-  return true;
-}
-
-enum { RESULT_FEW = 16 }; /* result records have 9 members at most (bpt.h) */
-
-/* The step's result record (bpt.h gives the member order). */
-static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *out) {
-  const BptStep *d = &tx->p->steps[st->t];
-  static const uint8_t types[] = {BPT_T_TASK_RESULT, BPT_T_APPROVE_RESULT, BPT_T_REVIEW_RESULT,
-                                  BPT_T_REQUEST_RESULT};
-  uint8_t type = types[d->kind];
-  uint32_t n = rt_record_size(type);
-  /* bp_start's document may hold it: made on the stack first, then placed. (One call of
-   * fill_result, so that gcc keeps it inline.) */
-  bool here = n <= RESULT_FEW && tx->inst->doc->made.left >= sizeof(RtRec) + n * sizeof(Value);
-  Value few[RESULT_FEW], *m = few;
-  if (here) memset(few, 0, n * sizeof(Value));
-  else if (rt_rec_new(tx->rt, type, n, out)) m = out->u.r->m;
-  else return nomem(tx);
-  if (!fill_result(tx, st, timed_out, outcome, m)) { /* members not made yet are VOID */
-    if (here) {
-      rt_unref_all(tx->rt, few, n);
-    } else {
-      rt_unref(tx->rt, *out);
-      *out = (Value){0};
-    }
-    return false;
-  }
-  if (!here || result_in_doc(tx, type, few, n, out)) return true;
-  if (!rt_rec_new(tx->rt, type, n, out)) {
-    rt_unref_all(tx->rt, few, n);
-    return nomem(tx);
-  }
-  memcpy(out->u.r->m, few, n * sizeof(Value));
-  return true;
-}
-
+/* The members of the step's result record into M (bpt.h gives their order), every one
+ * written, also when it fails (out of memory: the comments' list, made last, is VOID). */
 static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *m) {
   const BptStep *d = &tx->p->steps[st->t];
   const RtPerson *last = last_to_act(st);
@@ -668,10 +610,10 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
   case BPT_STEP_TASK:
   case BPT_STEP_REQUEST: {
     const RtPerson *done = timed_out ? NULL : last;
-    if (!user_or_empty(tx, done, &m[0])) return false;
+    user_or_empty(tx, done, &m[0]);
     m[1] = (Value){.type = BPT_T_DATETIME, .unset = !done, .u.i = done ? rt_floor_div(done->at, 60) : 0};
     if (d->kind == BPT_STEP_TASK) {
-      if (!comment_or_empty(tx, done, &m[2])) return false;
+      comment_or_empty(tx, done, &m[2]);
       m[3] = rt_bool(timed_out);
     } else {
       m[2] = rt_bool(timed_out);
@@ -685,17 +627,66 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
     m[2] = rt_int(st->rejected);
     m[3] = rt_int(total);
     m[4] = rt_int(d->mode == BPT_MODE_BITRIX ? rt_bitrix_percent(a, total) : total ? a * 100 / total : 0);
-    if (!user_or_empty(tx, last, &m[5]) || !comment_or_empty(tx, last, &m[6])) return false;
-    if (!comments_list(tx, st, &m[7])) return false;
+    user_or_empty(tx, last, &m[5]);
+    comment_or_empty(tx, last, &m[6]);
     m[8] = rt_bool(timed_out);
-    return true;
+    m[7] = (Value){0};
+    return comments_list(tx, st, &m[7]);
   }
   default: /* review */
-    if (!comments_list(tx, st, &m[0])) return false;
     m[1] = rt_int(st->done);
     m[2] = rt_bool(timed_out);
+    m[0] = (Value){0};
+    return comments_list(tx, st, &m[0]);
+  }
+}
+
+/* Whether none of the N values at M is counted (a record of them may be immortal). */
+static bool all_uncounted(const Value *m, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (!rt_uncounted(m[i])) return false;
+  return true;
+}
+
+/* The step's result record (bpt.h gives the member order). It is made in its instance's
+ * document (BpDoc.made), immortal, when it fits there and no member is counted (an
+ * immortal record never counts its members down): filled in its place there, and moved to
+ * an allocation of its own only when a member turns out counted (the place is given back
+ * at once: nothing took the room after it, nor saw it). */
+static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcome, Value *out) {
+  const BptStep *d = &tx->p->steps[st->t];
+  static const uint8_t types[] = {BPT_T_TASK_RESULT, BPT_T_APPROVE_RESULT, BPT_T_REVIEW_RESULT,
+                                  BPT_T_REQUEST_RESULT};
+  uint8_t type = types[d->kind];
+  uint32_t n = rt_record_size(type);
+  RtRoom *made = &tx->inst->doc->made;
+  size_t bytes = sizeof(RtRec) + n * sizeof(Value); /* a multiple of 8, as the room takes it */
+  RtRec *r = rt_room_take(made, bytes);
+  bool own = !r; /* an allocation of its own */
+  if (own) {
+    if (!rt_rec_new(tx->rt, type, n, out)) return nomem(tx);
+    r = out->u.r;
+  }
+  bool ok = fill_result(tx, st, timed_out, outcome, r->m); /* (one call: gcc keeps it inline) */
+  if (own) {
+    if (ok) return true;
+    rt_unref(tx->rt, *out);
+    *out = (Value){0};
+    return false;
+  }
+  if (ok && all_uncounted(r->m, n)) {
+    r->ref = RT_IMMORTAL;
+    r->n = n;
+    *out = (Value){.type = type, .u.r = r};
     return true;
   }
+  made->at -= bytes, made->left += bytes; /* the place back: the record goes elsewhere, or nowhere */
+  if (ok && rt_rec_new(tx->rt, type, n, out)) {
+    memcpy(out->u.r->m, r->m, n * sizeof(Value));
+    return true;
+  }
+  rt_unref_all(tx->rt, r->m, n);
+  return ok ? nomem(tx) : false;
 }
 
 /* The step at index I of the working state is over: its result stored, the others' items
@@ -733,18 +724,22 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
   return tx->err.code == RT_OK;
 }
 
+bool rt_step_over(Tx *tx, uint32_t index, int *outcome) {
+  *outcome = UNDECIDED;
+  RtStep *st = RT_AT(tx->s.steps, RtStep, index);
+  const BptStep *d = &tx->p->steps[st->t];
+  if (d->kind == BPT_STEP_APPROVE) return (*outcome = approval_outcome(tx, st)) != UNDECIDED;
+  if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) return st->done == st->people.n;
+  return st->done > 0;
+}
+
+bool rt_step_close(Tx *tx, uint32_t index, int outcome) { return close_step(tx, (int)index, false, (Outcome)outcome); }
+
 /* Whether the step is done after someone acted. */
 bool rt_step_settled(Tx *tx, uint32_t step_id) {
-  int i = rt_step_index(&tx->s, step_id);
+  int i = rt_step_index(&tx->s, step_id), outcome;
   if (i < 0) return true;
-  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
-  const BptStep *d = &tx->p->steps[st->t];
-  Outcome outcome = UNDECIDED;
-  bool done;
-  if (d->kind == BPT_STEP_APPROVE) done = (outcome = approval_outcome(tx, st)) != UNDECIDED;
-  else if (d->kind == BPT_STEP_REVIEW && d->mode == BPT_MODE_ALL) done = st->done == st->people.n;
-  else done = st->done > 0;
-  return done ? close_step(tx, i, false, outcome) : true;
+  return rt_step_over(tx, (uint32_t)i, &outcome) ? close_step(tx, i, false, (Outcome)outcome) : true;
 }
 
 /* ---- opening a step; handlers ---------------------------------------------------------------- */
@@ -846,8 +841,9 @@ bool rt_open_step(Tx *tx, uint32_t tid, uint16_t t, uint32_t pc, uint32_t next) 
   ok = rt_add_people(tx, st, who, pc);
   rt_unref(tx->rt, held);
   if (!ok) return false;
-  int i = rt_step_index(&tx->s, step_id);
-  if (!arm_timers(tx, RT_AT(tx->s.steps, RtStep, i))) return false;
+  /* st is still the step: adding people adds no step and removes none (a failure there
+   * that ends the instance returned above). */
+  if (!arm_timers(tx, st)) return false;
   for (unsigned k = 0; k < nafter; k++) {
     RtTimer *tm = rt_vec_push(tx->rt, &tx->s.timers, sizeof *tm);
     if (!tm) return nomem(tx);
@@ -940,7 +936,7 @@ bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc) {
 
 /* USER's oldest open item of the kinds wanted, found step by step through each step's
  * index of its people (open_person). */
-static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *step_id, uint32_t *person,
+static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *step, uint32_t *person,
                             char *why, size_t why_size) {
   uint32_t best = 0;
   for (uint32_t i = 0; i < tx->s.steps.n; i++) {
@@ -951,7 +947,7 @@ static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *s
     const RtPerson *p = RT_AT(st->people, RtPerson, k);
     if (!best || p->item < best) {
       best = p->item;
-      *step_id = st->id;
+      *step = i;
       *person = (uint32_t)k;
     }
   }
@@ -961,9 +957,9 @@ static bool find_users_item(Tx *tx, const char *user, bool approval, uint32_t *s
 }
 
 /* The open item to act on: ITEM itself, or USER's oldest open item of the kinds wanted. */
-bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step_id,
+bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step,
                       uint32_t *person, char *why, size_t why_size) {
-  if (!item) return find_users_item(tx, user, approval, step_id, person, why, why_size);
+  if (!item) return find_users_item(tx, user, approval, step, person, why, why_size);
   uint32_t best = 0;
   for (uint32_t i = 0; i < tx->s.steps.n; i++) {
     RtStep *st = RT_AT(tx->s.steps, RtStep, i);
@@ -987,7 +983,7 @@ bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32
       }
       if (!best || p->item < best) {
         best = p->item;
-        *step_id = st->id;
+        *step = i;
         *person = k;
       }
     }

@@ -135,16 +135,14 @@ void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who)
                 .b = st->title};
 }
 
+void rt_effect_args_free(BpRuntime *rt, Effect *e) {
+  for (size_t k = 0; k < e->nargs; k++) bp_value_free(rt, &e->args[k]);
+  rt_dealloc(rt, e->args, e->nargs * sizeof *e->args);
+  e->args = NULL;
+}
+
 void rt_effects_free(BpRuntime *rt, RtVec *effects) {
-  for (uint32_t i = 0; i < effects->n; i++) {
-    Effect *e = RT_AT(*effects, Effect, i);
-    rt_unref(rt, e->a);
-    rt_unref(rt, e->b);
-    if (e->args) {
-      for (size_t k = 0; k < e->nargs; k++) bp_value_free(rt, &e->args[k]);
-      rt_dealloc(rt, e->args, e->nargs * sizeof *e->args);
-    }
-  }
+  for (uint32_t i = 0; i < effects->n; i++) rt_effect_release(rt, RT_AT(*effects, Effect, i));
   rt_vec_free(rt, effects, sizeof(Effect));
 }
 

@@ -84,6 +84,11 @@ typedef struct Tx {
   bool advancing, budget_carried;
   uint32_t fired;
   bool fresh; /* a new instance's start: no snapshot (the instance is dropped if it fails) */
+  /* A decision or completion whose snapshot is not taken yet (rt_event.c's tx_snapshot):
+   * until then the event has changed only what it logs, the person (undo) and the counts
+   * of the step they acted on (act_step, act_counts), and `snap` and `written` are not
+   * set. One that does not settle its step commits so: its snapshot is never taken. */
+  bool unsnapped;
   uint16_t notes_used; /* bytes of notes_room taken */
   bool any_changed;     /* any of `changed` */
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
@@ -101,6 +106,10 @@ typedef struct Tx {
    * allocation for them. */
   RtState s;     /* the instance's state, which the event changes in place */
   RtState snap;  /* the state as it was (tx_begin): put back if the event is dropped */
+  /* The step an unsnapped event's person acted on (0: none yet; set by tx_open), its
+   * place among the steps, and its acted, approved, rejected and done counts before the
+   * act. */
+  uint32_t act_step, act_index, act_counts[4];
   RtErr err;     /* RT_NOMEM: the event is dropped */
   RtErr frag_err;
   Effect effects_lent[TX_LENT_EFFECTS];
@@ -155,6 +164,13 @@ void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *f
 void rt_text_of(Tx *tx, RtBuf *b, Value v);
 void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who);
 void rt_effects_free(BpRuntime *rt, RtVec *effects);
+void rt_effect_args_free(BpRuntime *rt, Effect *e);
+/* Lets go of what effect E holds (its values; a call's arguments, by a call). */
+static inline void rt_effect_release(BpRuntime *rt, Effect *e) {
+  rt_unref(rt, e->a);
+  rt_unref(rt, e->b);
+  if (e->args) rt_effect_args_free(rt, e);
+}
 void rt_end_instance(Tx *tx, uint8_t status, const char *message);
 bool rt_fail_at(Tx *tx, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint32_t rt_new_id(Tx *tx);
@@ -203,7 +219,15 @@ bool rt_people_own(Tx *tx, RtStep *st);
  * one (RtUndo) rather than copying every person of the step. NULL when out of memory. */
 RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k);
 void rt_undo_rollback(Tx *tx);
-void rt_undo_release(Tx *tx);
+/* At a commit: the people's old records let go (inline: every decision's commit has one). */
+static inline void rt_undo_release(Tx *tx) {
+  for (uint32_t i = 0; i < tx->undo.n; i++) {
+    RtUndo *u = RT_AT(tx->undo, RtUndo, i);
+    rt_unref(tx->rt, u->old.user);
+    rt_unref(tx->rt, u->old.comment);
+  }
+  rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
+}
 void rt_withdraw_open_items(Tx *tx, RtStep *st);
 /* open_items() (a list of "user: title (due ..., overdue)") or, USERS, open_users() (the
  * people with open items, each once): what the instance waits for, oldest item first. */
@@ -232,6 +256,10 @@ static inline Value rt_who_view(Value who, RtWhoRoom *room) {
   return (Value){.type = BPT_T_USERS, .u.l = l};
 }
 bool rt_step_settled(Tx *tx, uint32_t step_id);
+/* rt_step_settled in two, for the step at INDEX of the working state: whether it is over
+ * after someone acted (*outcome what closing it needs), and closing it. */
+bool rt_step_over(Tx *tx, uint32_t index, int *outcome);
+bool rt_step_close(Tx *tx, uint32_t index, int outcome);
 /* Bitrix24's vote (BPT_MODE_BITRIX): its ApprovedPercent (PHP's intval(count / total *
  * 100) in doubles), and its decision after a vote; false while undecided. */
 int64_t rt_bitrix_percent(int64_t count, int64_t total);
@@ -242,7 +270,10 @@ bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_
 bool rt_handler_step(Tx *tx, uint32_t tid, uint32_t pc, RtStep **st);
 bool rt_handler_end(Tx *tx, uint32_t tid, uint32_t pc);
 void rt_fire_due(Tx *tx, int64_t until);
-bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step_id,
+/* The open item to act on: ITEM itself, or USER's oldest open item of the kinds wanted; its
+ * step's place among the working state's steps in *STEP and its person's in *PERSON. False
+ * with why when there is none. */
+bool rt_find_item(Tx *tx, uint32_t item, const char *user, bool approval, uint32_t *step,
                   uint32_t *person, char *why, size_t why_size);
 bool rt_record_act(Tx *tx, RtStep *st, uint32_t person, uint8_t act, const char *comment);
 bool rt_store_answers(Tx *tx, const BptStep *d, const BpArg *answers, size_t n, BpError *err);

@@ -1802,7 +1802,9 @@ static void test_misuse(void **state) {
 
 /* ---- allocation failures, for every N ---------------------------------------------------------- */
 
-typedef enum { EV_DECIDE, EV_REJECT, EV_COMPLETE, EV_ADVANCE, EV_COMMAND, EV_SAVE_RESTORE, EV_MESSAGE } EvKind;
+/* EV_CLOCK: the host's clock moves on by `seconds` without an event (the next event finds
+ * its timers due). */
+typedef enum { EV_DECIDE, EV_REJECT, EV_COMPLETE, EV_ADVANCE, EV_COMMAND, EV_SAVE_RESTORE, EV_MESSAGE, EV_CLOCK } EvKind;
 typedef struct Ev {
   EvKind kind;
   const char *user, *text; /* EV_MESSAGE: text is the message's name */
@@ -1823,6 +1825,7 @@ static BpStatus apply(World *w, BpInstance **inst, const Ev *e) {
   case EV_COMPLETE: return bp_complete(*inst, 0, e->user, e->text, NULL, 0, &err);
   case EV_COMMAND: return bp_command(*inst, e->user, e->text, &err);
   case EV_ADVANCE: w->clock += e->seconds; return bp_advance(*inst, w->clock, &err);
+  case EV_CLOCK: w->clock += e->seconds; return BP_OK;
   case EV_MESSAGE: return bp_message(*inst, e->text, paid_payload, (size_t)e->seconds, &err);
   case EV_SAVE_RESTORE: {
     uint8_t *bytes;
@@ -1857,9 +1860,10 @@ static bool same_state(World *w, BpInstance *inst, const uint8_t *before, size_t
 typedef BpInstance *(*Starter)(World *w, BpStatus *st);
 
 /* Runs the whole sequence with allocation number `fail_at` failing; returns whether
- * the failure happened (false: fail_at is beyond the last allocation). */
-static bool run_with_failure(const char *sample, Starter start, const Ev *evs, size_t nevs, long fail_at,
-                             BpRunStatus want, bool quiet) {
+ * the failure happened (false: fail_at is beyond the last allocation). NOTE, when given,
+ * is the last notification the host must have been told at the end. */
+static bool run_with_failure_note(const char *sample, Starter start, const Ev *evs, size_t nevs, long fail_at,
+                                  BpRunStatus want, bool quiet, const char *note) {
   World w;
   world_open_ex(&w, sample, quiet);
   w.heap.fail_at = fail_at;
@@ -1895,10 +1899,16 @@ static bool run_with_failure(const char *sample, Starter start, const Ev *evs, s
     bp_free(w.rt, before, len);
   }
   assert_int_equal(bp_instance_status(inst), want);
+  if (note) assert_string_equal(w.told.last_note, note);
   bool failed = w.heap.failed;
   bp_instance_free(inst);
   world_close(&w); /* checks that nothing leaked */
   return failed;
+}
+
+static bool run_with_failure(const char *sample, Starter start, const Ev *evs, size_t nevs, long fail_at,
+                             BpRunStatus want, bool quiet) {
+  return run_with_failure_note(sample, start, evs, nevs, fail_at, want, quiet, NULL);
 }
 
 static long fault_sweep_ex(const char *sample, Starter start, const Ev *evs, size_t nevs, BpRunStatus want,
@@ -2013,6 +2023,90 @@ static void test_every_allocation_fails_once_vote_of_many(void **state) {
   long n = fault_sweep_ex("samples/simple_vote.bp", start_vote400, evs, sizeof evs / sizeof evs[0], BP_WAITING, true);
   printf("vote of 300 in 400 places without a journal: each of %ld allocations failed in turn\n", n);
   assert_true(n > 300);
+}
+
+/* A decision that does not settle its step, with nothing due, changes only its person
+ * and the step's counts, both logged: it takes no snapshot of the state (rt_event.c's
+ * TX_LAZY). Here the state has 140 variables, past a transaction's 2 KB of storage, so a
+ * snapshot would be an allocation: the first two votes of three allocate nothing (one
+ * each with a snapshot), and the third, which settles the vote, takes one. The counts they
+ * leave decide the vote and go into its record. */
+static const char wide_vote_src[] =
+    "document Doc {\n  title: string\n}\n"
+    "process wide_vote on Doc {\n  param voters: users\n  param boss: user\n%s"
+    "  approve voters \"Vote on {title}\" mode all -> v\n"
+    "  notify boss \"{v.approvals} of {v.total}, {v.rejections} against, v140 {v140}\"\n}\n";
+
+static void test_vote_act_without_snapshot(void **state) {
+  (void)state;
+  char vars[140 * 32] = "", src[sizeof vars + sizeof wide_vote_src];
+  for (int i = 1; i <= 140; i++) snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "  var v%d: int = %d\n", i, i);
+  snprintf(src, sizeof src, wide_vote_src, vars);
+  World w;
+  write_text("build-wide-vote.bp", src);
+  world_open_ex(&w, "build-wide-vote.bp", true); /* no journal: its lines allocate */
+  remove("build-wide-vote.bp");
+  BpValue voters[] = {bp_user("v1"), bp_user("v2"), bp_user("v3")};
+  BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 3)), arg("boss", bp_user("bo")),
+                  arg("title", bp_string("Budget"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "wide_vote", NULL, args, 3, NULL, &inst, &err), BP_OK);
+  static const char *const who[] = {"v2", "v3", "v1"};
+  static const long allocations[] = {0, 0, 1}; /* the third: the snapshot's block */
+  for (int i = 0; i < 3; i++) {
+    w.heap.allocations = 0;
+    w.heap.armed = true;
+    assert_int_equal(bp_decide(inst, 0, who[i], true, NULL, &err), BP_OK);
+    w.heap.armed = false;
+    assert_int_equal(w.heap.allocations, allocations[i]);
+    assert_int_equal(bp_instance_status(inst), i < 2 ? BP_WAITING : BP_COMPLETED);
+  }
+  assert_string_equal(w.told.last_note, "bo: 3 of 3, 0 against, v140 140");
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+/* A decision that does not settle its step but finds a timer due (the host's clock moved
+ * on without an advance: a reminder) takes its snapshot after the act, with the step's
+ * counts as they were before it; one dropped then (every allocation failing in turn, with
+ * a journal) puts the counts back too: the retried decisions count once, and the record
+ * of the vote says so. */
+static const char lazy_vote_src[] =
+    "document Doc {\n  title: string\n}\n"
+    "process lazy_vote on Doc {\n  param voters: users\n  param boss: user\n  var n: int = 0\n"
+    "  approve voters \"Vote on {title}\" mode majority wait all due 2d -> v\n"
+    "    remind 1d before {\n      notify voters \"{title} is due\"\n    }\n"
+    "  n = n + 1\n"
+    "  notify boss \"{v.approvals} of {v.total}, {v.rejections} against, {v.comments}, n {n}\"\n}\n";
+
+static BpInstance *start_lazy_vote(World *w, BpStatus *st) {
+  BpValue voters[] = {bp_user("v1"), bp_user("v2"), bp_user("v3")};
+  BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 3)), arg("boss", bp_user("bo")),
+                  arg("title", bp_string("Budget"))};
+  BpInstance *inst = NULL;
+  BpError err;
+  *st = bp_start(w->b, "lazy_vote", NULL, args, 3, NULL, &inst, &err);
+  return inst;
+}
+
+static void test_every_allocation_fails_once_lazy_snapshot(void **state) {
+  (void)state;
+  write_text("build-lazy-vote.bp", lazy_vote_src);
+  static const Ev evs[] = {
+      {EV_DECIDE, "v1", "yes", 0},      /* no snapshot */
+      {EV_CLOCK, NULL, NULL, 86460},    /* the reminder is due */
+      {EV_REJECT, "v2", "no", 0},       /* the snapshot after the act; the reminder runs */
+      {EV_SAVE_RESTORE, NULL, NULL, 0},
+      {EV_DECIDE, "v3", NULL, 0},       /* it settles the vote */
+  };
+  long n = 0;
+  while (run_with_failure_note("build-lazy-vote.bp", start_lazy_vote, evs, sizeof evs / sizeof evs[0], n + 1,
+                               BP_COMPLETED, false, "bo: 2 of 3, 1 against, v1: yes, v2: no, n 1"))
+    n++;
+  remove("build-lazy-vote.bp");
+  printf("decisions without a snapshot, and one taken after the act: each of %ld allocations failed in turn\n", n);
+  assert_true(n > 20);
 }
 
 /* An event logs a document field's old value the first time it writes it, once (the
@@ -4061,6 +4155,8 @@ int main(void) {
       cmocka_unit_test(test_every_allocation_fails_once_vote_quiet),
       cmocka_unit_test(test_every_allocation_fails_once_vote_indexed),
       cmocka_unit_test(test_every_allocation_fails_once_vote_of_many),
+      cmocka_unit_test(test_vote_act_without_snapshot),
+      cmocka_unit_test(test_every_allocation_fails_once_lazy_snapshot),
       cmocka_unit_test(test_field_writes_logged_once),
       cmocka_unit_test(test_every_allocation_fails_once_timers),
       cmocka_unit_test(test_every_allocation_fails_once_states),
