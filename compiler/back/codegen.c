@@ -388,10 +388,6 @@ static void add_line(PGen *P, uint32_t line, uint32_t col) {
   VEC_PUSH(g->lines, g->nlines, g->lines_cap, l);
 }
 
-static void line_of_expr(PGen *P, const IrExpr *e) {
-  if (e) add_line(P, e->line, e->col);
-}
-
 /* Operand letters of every instruction, from the one table. */
 static const char *const op_operands[BPT_OP_COUNT] = {
 #define OP(name, operands, pops, pushes, flags) operands,
@@ -493,7 +489,7 @@ static bool date_literal(Gen *g, const IrExpr *e, BptConst *out) {
   const char *fn = e->u.call.fn;
   bool with_time = strcmp(fn, "datetime") == 0;
   if (!with_time && strcmp(fn, "date") != 0) return false;
-  if (e->u.call.n != 1) return false;
+  if (e->nargs != 1) return false;
   size_t n;
   const char *s = literal_string(g, e->u.call.args[0], &n);
   if (!s) return false;
@@ -720,19 +716,19 @@ static void emit_call(PGen *P, const IrExpr *e) {
     fail(P->g, "process `%s`: unknown function `%s`", P->p->name, fn);
     return;
   }
-  if (e->u.call.n != builtin_nargs[b]) {
+  if (e->nargs != builtin_nargs[b]) {
     fail(P->g, "process `%s`: `%s` takes %u arguments, not %u", P->p->name, fn,
-         (unsigned)builtin_nargs[b], e->u.call.n);
+         (unsigned)builtin_nargs[b], e->nargs);
     return;
   }
-  for (uint32_t i = 0; i < e->u.call.n; i++) {
+  for (uint32_t i = 0; i < e->nargs; i++) {
     const IrExpr *a = e->u.call.args[i];
     const Type *want = a ? a->type : NULL;
     if ((b == BPT_BI_MIN || b == BPT_BI_MAX)) want = e->type;
     if (b == BPT_BI_ROUND && i == 0) want = &type_decimal;
     emit_as(P, a, want);
   }
-  emit(P, BPT_OP_CALL, b, e->u.call.n);
+  emit(P, BPT_OP_CALL, b, e->nargs);
 }
 
 static BptOp binary_op(IrBinaryOp op) {
@@ -747,7 +743,7 @@ static BptOp binary_op(IrBinaryOp op) {
 
 static void emit_binary(PGen *P, const IrExpr *e) {
   const IrExpr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
-  IrBinaryOp op = e->u.binary.op;
+  IrBinaryOp op = e->op;
   if (!l || !r || (unsigned)op > IR_OP_IN) {
     fail(P->g, "process `%s`: a binary operator without its operands", P->p->name);
     return;
@@ -778,12 +774,12 @@ static void emit_binary(PGen *P, const IrExpr *e) {
 
 static void emit_cond(PGen *P, const IrExpr *e) {
   uint32_t otherwise = new_label(P), end = new_label(P);
-  emit_expr(P, e->u.cond.cond);
+  emit_expr(P, e->u.cond->cond);
   emit(P, BPT_OP_JUMP_IF_FALSE, otherwise);
-  emit_as(P, e->u.cond.then, e->type);
+  emit_as(P, e->u.cond->then, e->type);
   emit(P, BPT_OP_JUMP, end);
   place_label(P, otherwise);
-  emit_as(P, e->u.cond.otherwise, e->type);
+  emit_as(P, e->u.cond->otherwise, e->type);
   place_label(P, end);
 }
 
@@ -1017,7 +1013,7 @@ static void emit_prologue(PGen *P) {
     const IrParam *prm = p->params.items[i];
     if (!prm->def) continue;
     uint32_t skip = new_label(P);
-    line_of_expr(P, prm->def);
+    add_line(P, prm->line, prm->col);
     emit(P, BPT_OP_JUMP_IF_SET, prm->slot, skip);
     emit_as(P, prm->def, prm->type);
     emit1(P, BPT_OP_STORE, prm->slot);
@@ -1359,7 +1355,7 @@ static void drain(PGen *P) {
         emit_catch_dispatch(P, w.node);
       } else if (w.arm >= 0) {
         const IrEdge *e = cond_arm(P, w.node, w.arm);
-        if (e) line_of_expr(P, e->cond);
+        if (e && e->cond) add_line(P, e->line, e->col);
         chain(P, emit_choice_arm(P, w.node, w.arm));
       } else {
         chain(P, w.node);
@@ -1392,9 +1388,9 @@ static void emit_entry(PGen *P, IrNode *n) {
 }
 
 /* An expression fragment (`when`, `by`): its pc. */
-static uint32_t emit_fragment_when(PGen *P, const IrExpr *e) {
+static uint32_t emit_fragment_when(PGen *P, const IrExpr *e, uint32_t line, uint32_t col) {
   uint32_t pc = P->code.len;
-  line_of_expr(P, e);
+  add_line(P, line, col);
   emit_as(P, e, &type_bool);
   emit1(P, BPT_OP_RESULT, 0);
   return pc;
@@ -1536,7 +1532,7 @@ static void trigger_of(PGen *P, BptProcess *bp) {
   bp->ntrigger_fields = (uint8_t)t->nfields;
   bp->trigger_fields = arena_alloc(&P->g->arena, (t->nfields + 1) * sizeof *bp->trigger_fields);
   if (t->nfields) memcpy(bp->trigger_fields, t->fields, t->nfields * sizeof *bp->trigger_fields);
-  bp->when_pc = t->when ? emit_fragment_when(P, t->when) : BPT_NO_PC;
+  bp->when_pc = t->when ? emit_fragment_when(P, t->when, t->line, t->col) : BPT_NO_PC;
 }
 
 /* The vectors go back to the Gen with their room; the work arrays are the Gen's

@@ -202,6 +202,71 @@ static void test_declarations(void **state) {
   compiled_free(&c);
 }
 
+/* An expression has no position of its own: lowering keeps where a condition, a default
+ * and a trigger's `when` are written on their COND edge, IrParam and IrTrigger, and code
+ * generation records those positions in the line table. A CATCH edge's codes share the
+ * COND edge's room and stay whole. The IR's expression is 32 bytes and its edge 48
+ * (pointers of 8 bytes). */
+static bool has_line(const BptBundle *b, const BptProcess *bp, uint32_t line, uint32_t col) {
+  for (uint32_t i = 0; i < bp->nlines; i++)
+    if (b->lines[bp->first_line + i].line == line && b->lines[bp->first_line + i].col == col)
+      return true;
+  return false;
+}
+
+static void test_condition_positions(void **state) {
+  (void)state;
+  if (sizeof(void *) == 8) {
+    assert_int_equal(sizeof(IrExpr), 32);
+    assert_int_equal(sizeof(IrEdge), 48);
+  }
+  Compiled c = compile_text(DOC
+                            "process p on Doc {\n"
+                            "  start on change n when  n > 2\n"
+                            "  param pct: int =   50\n"
+                            "  if   n > 1 {\n    log \"a\"\n  } else if  n > 0 {\n    log \"b\"\n  }\n"
+                            "  while    n < 9 { n = n + 1 }\n"
+                            "  try {\n    log \"t\"\n  } catch \"X\", \"Y\" as e {\n    log \"c\"\n  }\n"
+                            "}\n");
+  const IrProc *p = proc(&c, "p");
+  assert_int_equal(p->trigger.line, 8);
+  assert_int_equal(p->trigger.col, 27);
+  const IrParam *pct = p->params.items[0];
+  assert_int_equal(pct->line, 9);
+  assert_int_equal(pct->col, 22);
+  uint32_t conds = 0, catches = 0;
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (e->kind == IR_E_COND) {
+      conds++;
+      assert_non_null(e->cond);
+      if (str_eq(e->label, "n > 1")) assert_true(e->line == 10 && e->col == 8);
+      else if (str_eq(e->label, "n > 0")) assert_true(e->line == 12 && e->col == 14);
+      else assert_true(str_eq(e->label, "n < 9") && e->line == 15 && e->col == 12);
+    } else if (e->kind == IR_E_CATCH) {
+      catches++;
+      assert_int_equal(e->ncodes, 2);
+      assert_string_equal(e->codes[0], "X");
+      assert_string_equal(e->codes[1], "Y");
+    }
+  }
+  assert_int_equal(conds, 3);
+  assert_int_equal(catches, 1);
+  size_t len;
+  uint8_t *bytes = assert_bundle_verifies(c.ir, &len);
+  BptBundle b;
+  BptError err;
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  const BptProcess *bp = &b.processes[0];
+  assert_true(has_line(&b, bp, 9, 22));
+  /* a first arm's test (`if`, `while`) takes its choice's entry */
+  assert_true(has_line(&b, bp, 12, 14));
+  assert_true(has_line(&b, bp, 8, 27));
+  bpt_free(&b, heap_realloc, NULL);
+  free(bytes);
+  compiled_free(&c);
+}
+
 /* ---- if, loops ------------------------------------------------------------------ */
 
 static void test_if_else_if_else(void **state) {
@@ -712,6 +777,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
       cmocka_unit_test(test_declarations),
+      cmocka_unit_test(test_condition_positions),
       cmocka_unit_test(test_long_list_constants),
       cmocka_unit_test(test_source_shared_or_copied),
       cmocka_unit_test(test_if_else_if_else),
