@@ -152,11 +152,17 @@ static void strmap_grow(StrMap *m) {
 
 /* ---- the whole bundle ---------------------------------------------------------- */
 
-typedef struct Gen {
+typedef struct Gen Gen;
+struct Gen {
   const IrProgram *ir;
   Arena arena; /* the BptBundle's arrays and strings */
   BptError *err;
   bool failed;
+  /* Each new string is copied into the arena: the caller gives a process's memory back
+   * after its code is made (codegen_start). */
+  bool copy_strings;
+  BptBundle b;
+  uint32_t next_proc; /* the process codegen_process makes next */
   const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
   StrMap string_map;
@@ -179,7 +185,7 @@ typedef struct Gen {
   uint32_t nnodes, nodes_cap;
   BptEdge *edges;
   uint32_t nedges, edges_cap;
-} Gen;
+};
 
 static void fail(Gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(Gen *g, const char *fmt, ...) {
@@ -195,9 +201,10 @@ static void fail(Gen *g, const char *fmt, ...) {
 }
 
 /* The number of the string s[0..len). The bundle's string list points at s itself, not
- * a copy: s must live as long as the Gen, and every caller's does (the IR's
- * names, ids, titles and literals, the Gen's arena, a string constant). Copying each new
- * string into the arena took 80,038 allocations and copies at 100,000 lines. */
+ * a copy, unless the Gen copies its strings: s must live as long as the Gen, and every
+ * caller's does (the IR's names, ids, titles and literals, the Gen's arena, a string
+ * constant). Copying each new string into the arena took 80,038 allocations and copies
+ * at 100,000 lines. */
 static uint32_t intern_n(Gen *g, const char *s, size_t len) {
   if (len > UINT32_MAX / 2) {
     fail(g, "a string of %zu bytes is too long for a bundle", len);
@@ -215,6 +222,7 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
   }
   m->slots[i] = (StrSlot){hash, g->nstrings + 1};
   m->n++;
+  if (g->copy_strings) s = arena_strndup(&g->arena, s, len);
   BptString str = {s, (uint32_t)len};
   VEC_PUSH(g->strings, g->nstrings, g->strings_cap, str);
   return g->nstrings - 1;
@@ -1674,11 +1682,14 @@ static void gen_actions(Gen *g, BptBundle *b) {
 
 /* The GRAPH section's arrays at their final size: every node and edge of the IR
  * goes there once (graph_of), so they are not grown by doubling and copied. */
-static void reserve_graph(Gen *g) {
-  size_t nodes = 0, edges = 0;
-  for (uint32_t i = 0; i < g->ir->nprocs; i++) {
-    nodes += g->ir->procs[i].nodes.n;
-    edges += g->ir->procs[i].edges.n;
+static void reserve_graph(Gen *g, size_t nodes) {
+  size_t edges = nodes + nodes / 8; /* as many edges as nodes, and a few more */
+  if (!g->copy_strings) {
+    nodes = edges = 0;
+    for (uint32_t i = 0; i < g->ir->nprocs; i++) {
+      nodes += g->ir->procs[i].nodes.n;
+      edges += g->ir->procs[i].edges.n;
+    }
   }
   if (nodes >= UINT32_MAX || edges >= UINT32_MAX) return; /* graph_of grows them and fails */
   g->nodes_cap = (uint32_t)nodes + 1;
@@ -1691,81 +1702,108 @@ static void reserve_graph(Gen *g) {
  * string per node (its id, label and names), and a table grown by doubling rehashed
  * every entry at each step (131,072 of them for bench/gen.sh's 100,000 lines). Only the
  * probing depends on the size, never the strings' numbers or the bundle's bytes. */
-static void reserve_strings(Gen *g) {
-  size_t nodes = 0;
-  for (uint32_t i = 0; i < g->ir->nprocs; i++) nodes += g->ir->procs[i].nodes.n;
+static void reserve_strings(Gen *g, size_t nodes) {
+  if (!g->copy_strings) {
+    nodes = 0;
+    for (uint32_t i = 0; i < g->ir->nprocs; i++) nodes += g->ir->procs[i].nodes.n;
+  }
   size_t want = 2 * (nodes + nodes / 4 + 128), cap = 256;
   while (cap < want && cap < ((size_t)1 << 24)) cap *= 2;
   g->string_map.cap = (uint32_t)cap;
   g->string_map.slots = xcalloc(cap, sizeof *g->string_map.slots);
 }
 
-bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
-  Gen g;
-  memset(&g, 0, sizeof g);
-  PGenVectors vectors = {0};
-  g.vectors = &vectors;
-  g.ir = ir;
-  g.err = err;
-  arena_init(&g.arena);
+Codegen *codegen_start(const IrProgram *ir, bool copy_strings, size_t expect_nodes,
+                       BptError *err) {
+  Gen *g = xcalloc(1, sizeof *g);
+  g->vectors = xcalloc(1, sizeof *g->vectors);
+  g->ir = ir;
+  g->err = err;
+  g->copy_strings = copy_strings;
+  arena_init(&g->arena);
   err->message[0] = 0;
-  *out = NULL;
-  *out_len = 0;
-  reserve_strings(&g);
-  intern_n(&g, "", 0); /* string 0 */
+  reserve_strings(g, expect_nodes);
+  intern_n(g, "", 0); /* string 0 */
 
-  if (!ir->finished) fail(&g, "the IR was not finished (ir_finish)");
+  if (!ir->finished) fail(g, "the IR was not finished (ir_finish)");
   else if (ir->nerrors) {
     char why[sizeof err->message];
     ir_error_text(ir, &ir->errors[0], why, sizeof why);
-    fail(&g, "%s", why);
+    fail(g, "%s", why);
   }
 
-  BptBundle b;
-  memset(&b, 0, sizeof b);
+  BptBundle *b = &g->b;
   /* The name as spelled lexically clean (./a.bp and a.bp give the same bytes); the
    * text's size and CRC let a reader know the file again (bpc disasm). */
   char *source_name = path_clean(ir->source_path);
-  b.source_file = intern(&g, arena_strdup(&g.arena, source_name)); /* interned strings are not copied */
+  b->source_file = intern(g, arena_strdup(&g->arena, source_name)); /* interned strings are not copied */
   free(source_name);
   if (ir->source_text && *ir->source_path && ir->source_len <= UINT32_MAX) {
-    b.source_known = true;
-    b.source_size = (uint32_t)ir->source_len;
-    b.source_crc = bpt_crc32c(0, ir->source_text, ir->source_len);
+    b->source_known = true;
+    b->source_size = (uint32_t)ir->source_len;
+    b->source_crc = bpt_crc32c(0, ir->source_text, ir->source_len);
   }
-  gen_doctypes(&g, &b);
-  gen_actions(&g, &b);
-  if (ir->nprocs > 0xFFFF) fail(&g, "more than 65535 processes in one bundle");
-  b.nprocesses = ir->nprocs;
-  b.processes = arena_alloc(&g.arena, (ir->nprocs + 1) * sizeof *b.processes);
-  reserve_graph(&g);
-  for (uint32_t i = 0; i < ir->nprocs && !g.failed; i++) gen_process(&g, &ir->procs[i], &b.processes[i]);
+  gen_doctypes(g, b);
+  gen_actions(g, b);
+  if (ir->nprocs > 0xFFFF) fail(g, "more than 65535 processes in one bundle");
+  b->nprocesses = ir->nprocs;
+  b->processes = arena_alloc(&g->arena, (ir->nprocs + 1) * sizeof *b->processes);
+  reserve_graph(g, expect_nodes);
+  return g;
+}
 
-  b.strings = g.strings;
-  b.nstrings = g.nstrings;
-  b.consts = g.consts;
-  b.nconsts = g.nconsts;
-  b.code = g.code.data;
-  b.code_size = g.code.len;
-  b.lines = g.lines;
-  b.nlines = g.nlines;
-  b.nodes = g.nodes;
-  b.nnodes = g.nnodes;
-  b.edges = g.edges;
-  b.nedges = g.nedges;
-  bool ok = !g.failed && bpt_write(&b, heap_realloc, NULL, out, out_len, err);
+void codegen_process(Codegen *g, const IrProc *p) {
+  uint32_t i = g->next_proc++;
+  if (!g->failed && i < g->ir->nprocs) gen_process(g, p, &g->b.processes[i]);
+}
 
-  free(g.string_map.slots);
-  keymap_free(&g.const_map);
-  free(g.strings);
-  free(g.consts);
-  free(g.code.data);
-  free(g.scratch.data);
-  scratch_free(&g.arrays);
-  free_vectors(g.vectors);
-  free(g.lines);
-  free(g.nodes);
-  free(g.edges);
-  arena_free(&g.arena);
+bool codegen_end(Codegen *g, uint8_t **out, size_t *out_len) {
+  BptError *err = g->err;
+  *out = NULL;
+  *out_len = 0;
+  /* What ir_finish refused comes first, as when every process was finished before the
+   * first was generated (a process's code that failed earlier says less). */
+  if (g->ir->nerrors) {
+    char why[sizeof err->message];
+    ir_error_text(g->ir, &g->ir->errors[0], why, sizeof why);
+    g->failed = false;
+    g->at = NULL;
+    fail(g, "%s", why);
+  }
+  BptBundle *b = &g->b;
+  b->strings = g->strings;
+  b->nstrings = g->nstrings;
+  b->consts = g->consts;
+  b->nconsts = g->nconsts;
+  b->code = g->code.data;
+  b->code_size = g->code.len;
+  b->lines = g->lines;
+  b->nlines = g->nlines;
+  b->nodes = g->nodes;
+  b->nnodes = g->nnodes;
+  b->edges = g->edges;
+  b->nedges = g->nedges;
+  bool ok = !g->failed && bpt_write(b, heap_realloc, NULL, out, out_len, err);
+
+  free(g->string_map.slots);
+  keymap_free(&g->const_map);
+  free(g->strings);
+  free(g->consts);
+  free(g->code.data);
+  free(g->scratch.data);
+  scratch_free(&g->arrays);
+  free_vectors(g->vectors);
+  free(g->vectors);
+  free(g->lines);
+  free(g->nodes);
+  free(g->edges);
+  arena_free(&g->arena);
+  free(g);
   return ok;
+}
+
+bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
+  Codegen *g = codegen_start(ir, false, 0, err);
+  for (uint32_t i = 0; i < ir->nprocs && !g->failed; i++) codegen_process(g, &ir->procs[i]);
+  return codegen_end(g, out, out_len);
 }

@@ -456,6 +456,12 @@ IrExpr *ir_expr_user(IrProgram *ir, const char *id, uint32_t len);
  * program can be compiled; otherwise ir->errors says why, one per problem.
  * docs/ir.md lists the checks. Call once, after building. */
 bool ir_finish(IrProgram *ir);
+/* ir_finish for one process, p's nodes and edges all made (`bpc compile` generates a
+ * process's code as soon as it is finished, and builds the next one in its memory:
+ * lower_program_each). The work arrays come from scratch, which the caller keeps for the
+ * next call (reset here). Returns false when it added errors to ir->errors. ir_finish
+ * is this for every process, after it starts ir->errors again and sets ir->finished. */
+bool ir_finish_proc(IrProgram *ir, IrProc *p, Scratch *scratch);
 /* A process's nodes and edges are all made: their vectors move into the arena at
  * their final size, and the tables that number the ids are freed (lowering calls it
  * after each process, ir_finish for every one). A node made in it after that could

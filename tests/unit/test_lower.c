@@ -267,6 +267,63 @@ static void test_condition_positions(void **state) {
   compiled_free(&c);
 }
 
+/* `bpc compile` lowers, finishes and generates one process at a time
+ * (lower_program_each): each process is handed over once, in order, built in the memory
+ * the one before used (its first node at the same address), and gone after; the bundle
+ * keeps copies of the strings it took (the ids are overwritten here once generated) and
+ * is the bundle of the whole program lowered at once. */
+typedef struct EachRun {
+  Codegen *g;
+  BptError err;
+  uint32_t n;
+  const void *first[4];
+  uint32_t nodes[4];
+} EachRun;
+
+static void each_process(IrProgram *ir, IrProc *p, void *ctx) {
+  EachRun *r = ctx;
+  if (!r->g) r->g = codegen_start(ir, true, 0, &r->err);
+  assert_true(r->n < 4);
+  assert_int_equal(p - ir->procs, r->n);
+  r->first[r->n] = ir_node_at(p, 0);
+  r->nodes[r->n] = p->nodes.n;
+  codegen_process(r->g, p);
+  for (uint32_t i = 0; i < p->nodes.n; i++) { /* what lowering gives back next */
+    IrNode *n = ir_node_at(p, i);
+    memset((char *)n->id, 'X', strlen(n->id));
+  }
+  r->n++;
+}
+
+static void test_one_process_at_a_time(void **state) {
+  (void)state;
+  Compiled c = compile_text(DOC
+                            "process a on Doc {\n  log \"a\"\n  start b(k: 2)\n}\n"
+                            "process b on Doc {\n  param k: int\n  if k > 1 {\n    log \"big\"\n  }\n}\n"
+                            "process c on Doc {\n  while n < 3 { n = n + 1 }\n}\n");
+  size_t want_len;
+  uint8_t *want = bundle_of(c.ir, &want_len);
+  EachRun r = {0};
+  IrProgram *ir = lower_program_each(c.prog, each_process, &r);
+  assert_int_equal(r.n, 3);
+  assert_ptr_equal(r.first[1], r.first[0]);
+  assert_ptr_equal(r.first[2], r.first[0]);
+  for (uint32_t i = 0; i < 3; i++) {
+    assert_true(r.nodes[i] > 1);
+    assert_int_equal(ir->procs[i].nodes.n, 0);
+  }
+  assert_int_equal(ir->procs[1].params.n, 1); /* the shell stays */
+  uint8_t *bytes;
+  size_t len;
+  assert_true(codegen_end(r.g, &bytes, &len));
+  assert_int_equal(len, want_len);
+  assert_memory_equal(bytes, want, len);
+  free(bytes);
+  free(want);
+  ir_free(ir);
+  compiled_free(&c);
+}
+
 /* ---- if, loops ------------------------------------------------------------------ */
 
 static void test_if_else_if_else(void **state) {
@@ -778,6 +835,7 @@ int main(void) {
       cmocka_unit_test(test_sequence),
       cmocka_unit_test(test_declarations),
       cmocka_unit_test(test_condition_positions),
+      cmocka_unit_test(test_one_process_at_a_time),
       cmocka_unit_test(test_long_list_constants),
       cmocka_unit_test(test_source_shared_or_copied),
       cmocka_unit_test(test_if_else_if_else),
