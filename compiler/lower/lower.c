@@ -441,15 +441,15 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
       return lower_caught(L, e);
     return ir_expr_member(L->ir, lower_expr(L, e->u.field.obj), e->u.field.member.s);
   case E_CALL:
-    x = ir_expr_call(L->ir, e->type, e->u.call.fn.s, lower_exprs(L, e->u.call.args, e->u.call.n),
-                     e->u.call.n);
+    x = ir_expr_call(L->ir, e->type, e->u.call.fn.s, lower_exprs(L, e->u.call.args, e->nargs),
+                     e->nargs);
     break;
   case E_UNARY:
     x = ir_expr_unary(L->ir, e->type, e->u.unary.op == U_NEG ? IR_OP_NEG : IR_OP_NOT,
                       lower_expr(L, e->u.unary.operand));
     break;
   case E_BINARY:
-    x = ir_expr_binary(L->ir, e->type, binary_op(e->u.binary.op), lower_expr(L, e->u.binary.lhs),
+    x = ir_expr_binary(L->ir, e->type, binary_op(e->op), lower_expr(L, e->u.binary.lhs),
                        lower_expr(L, e->u.binary.rhs));
     break;
   case E_COND:

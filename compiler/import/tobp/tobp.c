@@ -448,8 +448,8 @@ static Expr *expr(Tobp *T, const IrExpr *x, const IrNode *at) {
 /* not c, with `not not c` and `not a == b` simplified. */
 static Expr *negate(Tobp *T, Expr *c) {
   if (c->kind == E_UNARY && c->u.unary.op == U_NOT) return c->u.unary.operand;
-  if (c->kind == E_BINARY && (c->u.binary.op == B_EQ || c->u.binary.op == B_NE)) {
-    c->u.binary.op = c->u.binary.op == B_EQ ? B_NE : B_EQ;
+  if (c->kind == E_BINARY && (c->op == B_EQ || c->op == B_NE)) {
+    c->op = c->op == B_EQ ? B_NE : B_EQ;
     return c;
   }
   return tree_unary(T->ps, U_NOT, c, nospan());
