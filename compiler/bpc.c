@@ -359,17 +359,14 @@ static int cmd_compile(int argc, char **argv) {
   Source *src = bpc_read(in, &status);
   if (!src) return status;
   if (!sized) bpc_heap_prepare(8 * (size_t)src->len);
-  IrProgram *ir = bpc_compile_ir(src, front_end, only, &status);
-  if (!ir) {
-    source_free(src);
-    return status;
-  }
   uint8_t *bytes = NULL;
   size_t len = 0;
   BptError err;
-  bool made = codegen_bundle(ir, &bytes, &len, &err);
-  ir_free(ir); /* before the read-back: its memory is used again there */
+  bool made = false;
+  /* the IR is freed before the read-back (its memory is used again there) */
+  bool read = bpc_compile_bundle(src, front_end, only, &made, &bytes, &len, &err, &status);
   source_free(src); /* the IR pointed at its text */
+  if (!read) return status;
   if (!made) {
     fprintf(stderr, "bpc: %s: cannot compile: %s\n", in, err.message);
     status = EXIT_INPUT;

@@ -36,9 +36,13 @@ bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, i
  * NULL: all). A .bp file with `only` set is refused (status 2): it is compiled
  * whole, its processes may start each other. */
 IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *only, int *status);
-/* bpc_source_ir_only for `bpc compile`: the IR points at src's text instead of a copy
- * of it (the bundle's SOURCE entry), so src must outlive the IR. */
-IrProgram *bpc_compile_ir(Source *src, DotFrontEnd front_end, const char *only, int *status);
+/* `bpc compile`: the bundle of src (the inputs of bpc_source_ir_only). `.bp` text is
+ * lowered, finished and generated one process at a time (lower_program_each), each in
+ * the memory of the one before; the IR points at src's text instead of a copy (the
+ * bundle's SOURCE entry). False with *status when src has errors (printed); otherwise
+ * true, *made saying whether *bytes (*len, malloc'd) were made or err why not. */
+bool bpc_compile_bundle(Source *src, DotFrontEnd front_end, const char *only, bool *made,
+                        uint8_t **bytes, size_t *len, BptError *err, int *status);
 
 /* Is the text a Bitrix24 template export (zlib, or `a:N:{` PHP serialize data)? */
 bool bpc_is_bitrix(const char *text, size_t len);

@@ -152,11 +152,17 @@ static void strmap_grow(StrMap *m) {
 
 /* ---- the whole bundle ---------------------------------------------------------- */
 
-typedef struct Gen {
+typedef struct Gen Gen;
+struct Gen {
   const IrProgram *ir;
   Arena arena; /* the BptBundle's arrays and strings */
   BptError *err;
   bool failed;
+  /* Each new string is copied into the arena: the caller gives a process's memory back
+   * after its code is made (codegen_start). */
+  bool copy_strings;
+  BptBundle b;
+  uint32_t next_proc; /* the process codegen_process makes next */
   const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
   StrMap string_map;
@@ -179,7 +185,7 @@ typedef struct Gen {
   uint32_t nnodes, nodes_cap;
   BptEdge *edges;
   uint32_t nedges, edges_cap;
-} Gen;
+};
 
 static void fail(Gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(Gen *g, const char *fmt, ...) {
@@ -195,17 +201,18 @@ static void fail(Gen *g, const char *fmt, ...) {
 }
 
 /* The number of the string s[0..len). The bundle's string list points at s itself, not
- * a copy: s must live as long as the Gen, and every caller's does (the IR's
- * names, ids, titles and literals, the Gen's arena, a string constant). Copying each new
- * string into the arena took 80,038 allocations and copies at 100,000 lines. */
-static uint32_t intern_n(Gen *g, const char *s, size_t len) {
+ * a copy, unless the Gen copies its strings: s must live as long as the Gen, and every
+ * caller's does (the IR's names, ids, titles and literals, the Gen's arena, a string
+ * constant). Copying each new string into the arena took 80,038 allocations and copies
+ * at 100,000 lines. */
+static uint32_t intern_hashed(Gen *g, const char *s, size_t len, uint32_t hash) {
   if (len > UINT32_MAX / 2) {
     fail(g, "a string of %zu bytes is too long for a bundle", len);
     return 0;
   }
   StrMap *m = &g->string_map;
   if ((m->n + 1) * 2 > m->cap) strmap_grow(m);
-  uint32_t hash = bytes_hash((const uint8_t *)s, (uint32_t)len), mask = m->cap - 1;
+  uint32_t mask = m->cap - 1;
   uint32_t i = hash & mask;
   for (; m->slots[i].number; i = (i + 1) & mask) {
     if (m->slots[i].hash != hash) continue;
@@ -215,9 +222,15 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
   }
   m->slots[i] = (StrSlot){hash, g->nstrings + 1};
   m->n++;
+  if (g->copy_strings) s = arena_strndup(&g->arena, s, len);
   BptString str = {s, (uint32_t)len};
   VEC_PUSH(g->strings, g->nstrings, g->strings_cap, str);
   return g->nstrings - 1;
+}
+
+static uint32_t intern_n(Gen *g, const char *s, size_t len) {
+  uint32_t n = len > UINT32_MAX / 2 ? 0 : (uint32_t)len;
+  return intern_hashed(g, s, len, bytes_hash((const uint8_t *)s, n));
 }
 
 /* String 0 is "" (interned first): the empty titles, details and labels need no lookup. */
@@ -388,10 +401,6 @@ static void add_line(PGen *P, uint32_t line, uint32_t col) {
   VEC_PUSH(g->lines, g->nlines, g->lines_cap, l);
 }
 
-static void line_of_expr(PGen *P, const IrExpr *e) {
-  if (e) add_line(P, e->line, e->col);
-}
-
 /* Operand letters of every instruction, from the one table. */
 static const char *const op_operands[BPT_OP_COUNT] = {
 #define OP(name, operands, pops, pushes, flags) operands,
@@ -493,7 +502,7 @@ static bool date_literal(Gen *g, const IrExpr *e, BptConst *out) {
   const char *fn = e->u.call.fn;
   bool with_time = strcmp(fn, "datetime") == 0;
   if (!with_time && strcmp(fn, "date") != 0) return false;
-  if (e->u.call.n != 1) return false;
+  if (e->nargs != 1) return false;
   size_t n;
   const char *s = literal_string(g, e->u.call.args[0], &n);
   if (!s) return false;
@@ -720,19 +729,19 @@ static void emit_call(PGen *P, const IrExpr *e) {
     fail(P->g, "process `%s`: unknown function `%s`", P->p->name, fn);
     return;
   }
-  if (e->u.call.n != builtin_nargs[b]) {
+  if (e->nargs != builtin_nargs[b]) {
     fail(P->g, "process `%s`: `%s` takes %u arguments, not %u", P->p->name, fn,
-         (unsigned)builtin_nargs[b], e->u.call.n);
+         (unsigned)builtin_nargs[b], e->nargs);
     return;
   }
-  for (uint32_t i = 0; i < e->u.call.n; i++) {
+  for (uint32_t i = 0; i < e->nargs; i++) {
     const IrExpr *a = e->u.call.args[i];
     const Type *want = a ? a->type : NULL;
     if ((b == BPT_BI_MIN || b == BPT_BI_MAX)) want = e->type;
     if (b == BPT_BI_ROUND && i == 0) want = &type_decimal;
     emit_as(P, a, want);
   }
-  emit(P, BPT_OP_CALL, b, e->u.call.n);
+  emit(P, BPT_OP_CALL, b, e->nargs);
 }
 
 static BptOp binary_op(IrBinaryOp op) {
@@ -747,7 +756,7 @@ static BptOp binary_op(IrBinaryOp op) {
 
 static void emit_binary(PGen *P, const IrExpr *e) {
   const IrExpr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
-  IrBinaryOp op = e->u.binary.op;
+  IrBinaryOp op = e->op;
   if (!l || !r || (unsigned)op > IR_OP_IN) {
     fail(P->g, "process `%s`: a binary operator without its operands", P->p->name);
     return;
@@ -778,12 +787,12 @@ static void emit_binary(PGen *P, const IrExpr *e) {
 
 static void emit_cond(PGen *P, const IrExpr *e) {
   uint32_t otherwise = new_label(P), end = new_label(P);
-  emit_expr(P, e->u.cond.cond);
+  emit_expr(P, e->u.cond->cond);
   emit(P, BPT_OP_JUMP_IF_FALSE, otherwise);
-  emit_as(P, e->u.cond.then, e->type);
+  emit_as(P, e->u.cond->then, e->type);
   emit(P, BPT_OP_JUMP, end);
   place_label(P, otherwise);
-  emit_as(P, e->u.cond.otherwise, e->type);
+  emit_as(P, e->u.cond->otherwise, e->type);
   place_label(P, end);
 }
 
@@ -1017,7 +1026,7 @@ static void emit_prologue(PGen *P) {
     const IrParam *prm = p->params.items[i];
     if (!prm->def) continue;
     uint32_t skip = new_label(P);
-    line_of_expr(P, prm->def);
+    add_line(P, prm->line, prm->col);
     emit(P, BPT_OP_JUMP_IF_SET, prm->slot, skip);
     emit_as(P, prm->def, prm->type);
     emit1(P, BPT_OP_STORE, prm->slot);
@@ -1359,7 +1368,7 @@ static void drain(PGen *P) {
         emit_catch_dispatch(P, w.node);
       } else if (w.arm >= 0) {
         const IrEdge *e = cond_arm(P, w.node, w.arm);
-        if (e) line_of_expr(P, e->cond);
+        if (e && e->cond) add_line(P, e->line, e->col);
         chain(P, emit_choice_arm(P, w.node, w.arm));
       } else {
         chain(P, w.node);
@@ -1392,9 +1401,9 @@ static void emit_entry(PGen *P, IrNode *n) {
 }
 
 /* An expression fragment (`when`, `by`): its pc. */
-static uint32_t emit_fragment_when(PGen *P, const IrExpr *e) {
+static uint32_t emit_fragment_when(PGen *P, const IrExpr *e, uint32_t line, uint32_t col) {
   uint32_t pc = P->code.len;
-  line_of_expr(P, e);
+  add_line(P, line, col);
   emit_as(P, e, &type_bool);
   emit1(P, BPT_OP_RESULT, 0);
   return pc;
@@ -1460,24 +1469,60 @@ static const uint8_t bpt_edge_kinds[IR_E_KIND_COUNT] = {
 unsigned codegen_node_kind(IrNodeKind k) { return k < IR_NODE_KIND_COUNT ? bpt_node_kinds[k] : BPT_N_END; }
 unsigned codegen_edge_kind(IrEdgeKind k) { return k < IR_E_KIND_COUNT ? bpt_edge_kinds[k] : BPT_E_FLOW; }
 
+/* A string of the graph, hashed ahead of its lookup (len 0: "" or NULL, string 0). */
+typedef struct Hashed {
+  const char *s;
+  size_t len;
+  uint32_t hash;
+} Hashed;
+
+static Hashed hashed(const StrMap *m, const char *s) {
+  Hashed h = {s, 0, 0};
+  if (!s || !*s) return h;
+  h.len = strlen(s);
+  if (h.len > UINT32_MAX / 2) return h; /* intern_hashed refuses it */
+  h.hash = bytes_hash((const uint8_t *)s, (uint32_t)h.len);
+  __builtin_prefetch(&m->slots[h.hash & (m->cap - 1)]);
+  return h;
+}
+
+static uint32_t intern_ahead(Gen *g, const Hashed *h) {
+  return h->len ? intern_hashed(g, h->s, h->len, h->hash) : 0;
+}
+
+/* The strings of a process's nodes and edges are hashed, and their slots of the string
+ * table fetched (a prefetch), before the first is looked up: nearly every lookup is
+ * made here (290,000 at 100,000 lines, most of them new ids), and the table (2 MB) is
+ * not in the cache, so each waited for its slot in turn (71% of the lookup's cycles on
+ * that load). The lookups and their order are as before; the table may grow between, a
+ * prefetch then only fetches a line for nothing. */
 static void graph_of(PGen *P, BptProcess *bp) {
   Gen *g = P->g;
   const IrProc *p = P->p;
-  bp->first_node = g->nnodes;
-  bp->nnodes = p->nodes.n;
-  for (uint32_t i = 0; i < p->nodes.n; i++) {
+  uint32_t nn = p->nodes.n, ne = p->edges.n;
+  Hashed *h = scratch_alloc(&g->arrays, 3 * (size_t)nn + ne + 1, sizeof *h);
+  for (uint32_t i = 0; i < nn; i++) {
     const IrNode *n = ir_node_at(p, i);
-    BptNode bn = {(uint8_t)codegen_node_kind(n->kind), intern(g, n->id), intern(g, n->title),
-                  intern(g, n->detail), n->line, n->col,
+    h[3 * i] = hashed(&g->string_map, n->id);
+    h[3 * i + 1] = hashed(&g->string_map, n->title);
+    h[3 * i + 2] = hashed(&g->string_map, n->detail);
+  }
+  for (uint32_t i = 0; i < ne; i++) h[3 * nn + i] = hashed(&g->string_map, ir_edge_at(p, i)->label);
+  bp->first_node = g->nnodes;
+  bp->nnodes = nn;
+  for (uint32_t i = 0; i < nn; i++) {
+    const IrNode *n = ir_node_at(p, i);
+    BptNode bn = {(uint8_t)codegen_node_kind(n->kind), intern_ahead(g, &h[3 * i]),
+                  intern_ahead(g, &h[3 * i + 1]), intern_ahead(g, &h[3 * i + 2]), n->line, n->col,
                   n->cluster ? P->first_node + n->cluster->index : BPT_NO_PC};
     VEC_PUSH(g->nodes, g->nnodes, g->nodes_cap, bn);
   }
   bp->first_edge = g->nedges;
-  bp->nedges = p->edges.n;
-  for (uint32_t i = 0; i < p->edges.n; i++) {
+  bp->nedges = ne;
+  for (uint32_t i = 0; i < ne; i++) {
     const IrEdge *e = ir_edge_at(p, i);
     BptEdge be = {P->first_node + e->from->index, P->first_node + e->to->index,
-                  (uint8_t)codegen_edge_kind(e->kind), intern(g, e->label)};
+                  (uint8_t)codegen_edge_kind(e->kind), intern_ahead(g, &h[3 * nn + i])};
     VEC_PUSH(g->edges, g->nedges, g->edges_cap, be);
   }
 }
@@ -1536,7 +1581,7 @@ static void trigger_of(PGen *P, BptProcess *bp) {
   bp->ntrigger_fields = (uint8_t)t->nfields;
   bp->trigger_fields = arena_alloc(&P->g->arena, (t->nfields + 1) * sizeof *bp->trigger_fields);
   if (t->nfields) memcpy(bp->trigger_fields, t->fields, t->nfields * sizeof *bp->trigger_fields);
-  bp->when_pc = t->when ? emit_fragment_when(P, t->when) : BPT_NO_PC;
+  bp->when_pc = t->when ? emit_fragment_when(P, t->when, t->line, t->col) : BPT_NO_PC;
 }
 
 /* The vectors go back to the Gen with their room; the work arrays are the Gen's
@@ -1678,11 +1723,14 @@ static void gen_actions(Gen *g, BptBundle *b) {
 
 /* The GRAPH section's arrays at their final size: every node and edge of the IR
  * goes there once (graph_of), so they are not grown by doubling and copied. */
-static void reserve_graph(Gen *g) {
-  size_t nodes = 0, edges = 0;
-  for (uint32_t i = 0; i < g->ir->nprocs; i++) {
-    nodes += g->ir->procs[i].nodes.n;
-    edges += g->ir->procs[i].edges.n;
+static void reserve_graph(Gen *g, size_t nodes) {
+  size_t edges = nodes + nodes / 8; /* as many edges as nodes, and a few more */
+  if (!g->copy_strings) {
+    nodes = edges = 0;
+    for (uint32_t i = 0; i < g->ir->nprocs; i++) {
+      nodes += g->ir->procs[i].nodes.n;
+      edges += g->ir->procs[i].edges.n;
+    }
   }
   if (nodes >= UINT32_MAX || edges >= UINT32_MAX) return; /* graph_of grows them and fails */
   g->nodes_cap = (uint32_t)nodes + 1;
@@ -1695,81 +1743,108 @@ static void reserve_graph(Gen *g) {
  * string per node (its id, label and names), and a table grown by doubling rehashed
  * every entry at each step (131,072 of them for bench/gen.sh's 100,000 lines). Only the
  * probing depends on the size, never the strings' numbers or the bundle's bytes. */
-static void reserve_strings(Gen *g) {
-  size_t nodes = 0;
-  for (uint32_t i = 0; i < g->ir->nprocs; i++) nodes += g->ir->procs[i].nodes.n;
+static void reserve_strings(Gen *g, size_t nodes) {
+  if (!g->copy_strings) {
+    nodes = 0;
+    for (uint32_t i = 0; i < g->ir->nprocs; i++) nodes += g->ir->procs[i].nodes.n;
+  }
   size_t want = 2 * (nodes + nodes / 4 + 128), cap = 256;
   while (cap < want && cap < ((size_t)1 << 24)) cap *= 2;
   g->string_map.cap = (uint32_t)cap;
   g->string_map.slots = xcalloc(cap, sizeof *g->string_map.slots);
 }
 
-bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
-  Gen g;
-  memset(&g, 0, sizeof g);
-  PGenVectors vectors = {0};
-  g.vectors = &vectors;
-  g.ir = ir;
-  g.err = err;
-  arena_init(&g.arena);
+Codegen *codegen_start(const IrProgram *ir, bool copy_strings, size_t expect_nodes,
+                       BptError *err) {
+  Gen *g = xcalloc(1, sizeof *g);
+  g->vectors = xcalloc(1, sizeof *g->vectors);
+  g->ir = ir;
+  g->err = err;
+  g->copy_strings = copy_strings;
+  arena_init(&g->arena);
   err->message[0] = 0;
-  *out = NULL;
-  *out_len = 0;
-  reserve_strings(&g);
-  intern_n(&g, "", 0); /* string 0 */
+  reserve_strings(g, expect_nodes);
+  intern_n(g, "", 0); /* string 0 */
 
-  if (!ir->finished) fail(&g, "the IR was not finished (ir_finish)");
+  if (!ir->finished) fail(g, "the IR was not finished (ir_finish)");
   else if (ir->nerrors) {
     char why[sizeof err->message];
     ir_error_text(ir, &ir->errors[0], why, sizeof why);
-    fail(&g, "%s", why);
+    fail(g, "%s", why);
   }
 
-  BptBundle b;
-  memset(&b, 0, sizeof b);
+  BptBundle *b = &g->b;
   /* The name as spelled lexically clean (./a.bp and a.bp give the same bytes); the
    * text's size and CRC let a reader know the file again (bpc disasm). */
   char *source_name = path_clean(ir->source_path);
-  b.source_file = intern(&g, arena_strdup(&g.arena, source_name)); /* interned strings are not copied */
+  b->source_file = intern(g, arena_strdup(&g->arena, source_name)); /* interned strings are not copied */
   free(source_name);
   if (ir->source_text && *ir->source_path && ir->source_len <= UINT32_MAX) {
-    b.source_known = true;
-    b.source_size = (uint32_t)ir->source_len;
-    b.source_crc = bpt_crc32c(0, ir->source_text, ir->source_len);
+    b->source_known = true;
+    b->source_size = (uint32_t)ir->source_len;
+    b->source_crc = bpt_crc32c(0, ir->source_text, ir->source_len);
   }
-  gen_doctypes(&g, &b);
-  gen_actions(&g, &b);
-  if (ir->nprocs > 0xFFFF) fail(&g, "more than 65535 processes in one bundle");
-  b.nprocesses = ir->nprocs;
-  b.processes = arena_alloc(&g.arena, (ir->nprocs + 1) * sizeof *b.processes);
-  reserve_graph(&g);
-  for (uint32_t i = 0; i < ir->nprocs && !g.failed; i++) gen_process(&g, &ir->procs[i], &b.processes[i]);
+  gen_doctypes(g, b);
+  gen_actions(g, b);
+  if (ir->nprocs > 0xFFFF) fail(g, "more than 65535 processes in one bundle");
+  b->nprocesses = ir->nprocs;
+  b->processes = arena_alloc(&g->arena, (ir->nprocs + 1) * sizeof *b->processes);
+  reserve_graph(g, expect_nodes);
+  return g;
+}
 
-  b.strings = g.strings;
-  b.nstrings = g.nstrings;
-  b.consts = g.consts;
-  b.nconsts = g.nconsts;
-  b.code = g.code.data;
-  b.code_size = g.code.len;
-  b.lines = g.lines;
-  b.nlines = g.nlines;
-  b.nodes = g.nodes;
-  b.nnodes = g.nnodes;
-  b.edges = g.edges;
-  b.nedges = g.nedges;
-  bool ok = !g.failed && bpt_write(&b, heap_realloc, NULL, out, out_len, err);
+void codegen_process(Codegen *g, const IrProc *p) {
+  uint32_t i = g->next_proc++;
+  if (!g->failed && i < g->ir->nprocs) gen_process(g, p, &g->b.processes[i]);
+}
 
-  free(g.string_map.slots);
-  keymap_free(&g.const_map);
-  free(g.strings);
-  free(g.consts);
-  free(g.code.data);
-  free(g.scratch.data);
-  scratch_free(&g.arrays);
-  free_vectors(g.vectors);
-  free(g.lines);
-  free(g.nodes);
-  free(g.edges);
-  arena_free(&g.arena);
+bool codegen_end(Codegen *g, uint8_t **out, size_t *out_len) {
+  BptError *err = g->err;
+  *out = NULL;
+  *out_len = 0;
+  /* What ir_finish refused comes first, as when every process was finished before the
+   * first was generated (a process's code that failed earlier says less). */
+  if (g->ir->nerrors) {
+    char why[sizeof err->message];
+    ir_error_text(g->ir, &g->ir->errors[0], why, sizeof why);
+    g->failed = false;
+    g->at = NULL;
+    fail(g, "%s", why);
+  }
+  BptBundle *b = &g->b;
+  b->strings = g->strings;
+  b->nstrings = g->nstrings;
+  b->consts = g->consts;
+  b->nconsts = g->nconsts;
+  b->code = g->code.data;
+  b->code_size = g->code.len;
+  b->lines = g->lines;
+  b->nlines = g->nlines;
+  b->nodes = g->nodes;
+  b->nnodes = g->nnodes;
+  b->edges = g->edges;
+  b->nedges = g->nedges;
+  bool ok = !g->failed && bpt_write(b, heap_realloc, NULL, out, out_len, err);
+
+  free(g->string_map.slots);
+  keymap_free(&g->const_map);
+  free(g->strings);
+  free(g->consts);
+  free(g->code.data);
+  free(g->scratch.data);
+  scratch_free(&g->arrays);
+  free_vectors(g->vectors);
+  free(g->vectors);
+  free(g->lines);
+  free(g->nodes);
+  free(g->edges);
+  arena_free(&g->arena);
+  free(g);
   return ok;
+}
+
+bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err) {
+  Codegen *g = codegen_start(ir, false, 0, err);
+  for (uint32_t i = 0; i < ir->nprocs && !g->failed; i++) codegen_process(g, &ir->procs[i]);
+  return codegen_end(g, out, out_len);
 }

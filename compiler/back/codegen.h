@@ -19,6 +19,22 @@
  * format is exceeded (more than 65535 slots, a jump beyond 2 GiB, ...). */
 bool codegen_bundle(const IrProgram *ir, uint8_t **out, size_t *out_len, BptError *err);
 
+/* codegen_bundle in steps, for a caller that finishes one process at a time and gives
+ * its memory to the next (`bpc compile`: lower_program_each): codegen_start once the
+ * documents, actions and processes are declared (ir->finished set), codegen_process for
+ * every process in order as soon as ir_finish_proc accepted it, codegen_end (which frees
+ * the Codegen). With copy_strings the bundle keeps copies of the strings it takes from
+ * the IR, so a process's memory may go as soon as codegen_process returns; its tables are
+ * then sized for expect_nodes nodes (only the speed depends on it), the IR's processes
+ * being yet to come. A process
+ * ir_finish_proc refused is not given: codegen_end fails with ir->errors[0], whatever
+ * failed before. The bytes are codegen_bundle's. */
+typedef struct Gen Codegen;
+Codegen *codegen_start(const IrProgram *ir, bool copy_strings, size_t expect_nodes,
+                       BptError *err);
+void codegen_process(Codegen *g, const IrProc *p);
+bool codegen_end(Codegen *g, uint8_t **out, size_t *out_len);
+
 /* The GRAPH section's kind (bpt.h's BptNodeKind / BptEdgeKind) of an IR node
  * or edge kind. */
 unsigned codegen_node_kind(IrNodeKind k);

@@ -96,6 +96,21 @@ void arena_reset(Arena *a) {
   a->next = start;
 }
 
+void arena_adopt(Arena *a, Arena *from) {
+  ArenaBlock *first = from->head;
+  if (!first) return;
+  ArenaBlock *last = first;
+  while (last->next) last = last->next;
+  if (a->head) { /* behind the newest, which goes on serving a's allocations */
+    last->next = a->head->next;
+    a->head->next = first;
+  } else { /* a has no room of its own: its next allocation takes a new block */
+    a->head = first;
+    a->next = a->end = NULL;
+  }
+  arena_init(from);
+}
+
 /* ---- scratch ---------------------------------------------------------------- */
 
 struct ScratchSpill {

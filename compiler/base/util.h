@@ -28,6 +28,9 @@ void arena_free(Arena *a);
  * the next ones: a scratch arena reused many times (once per process) touches the same
  * few pages instead of fresh ones each time. */
 void arena_reset(Arena *a);
+/* Moves every block of from into a, behind its newest (a frees them with its own; the
+ * allocations in them stay where they are); from is left empty. */
+void arena_adopt(Arena *a, Arena *from);
 void *arena_alloc_slow(Arena *a, size_t size);
 
 /* What arena memory is aligned for: pointers, 64-bit integers and doubles,

@@ -350,7 +350,7 @@ static const Type *check_call(Checker *C, Expr *e) {
   const Name *fn = &e->u.call.fn;
   const Type *t[3] = {&type_error, &type_error, &type_error};
   bool failed = false;
-  for (uint32_t i = 0; i < e->u.call.n; i++) {
+  for (uint32_t i = 0; i < e->nargs; i++) {
     const Type *ti = check_expr(C, e->u.call.args[i]);
     if (i < 3) t[i] = ti;
     failed |= ti->kind == T_ERROR;
@@ -360,9 +360,9 @@ static const Type *check_call(Checker *C, Expr *e) {
     if (fn->s) unknown_function(C, fn);
     return &type_error;
   }
-  if (e->u.call.n != b->nargs) {
+  if (e->nargs != b->nargs) {
     diag_error(C->diags, e->span, "`%s` takes %s, not %u", b->name,
-               check_plural(C, b->nargs, "argument"), e->u.call.n);
+               check_plural(C, b->nargs, "argument"), e->nargs);
     return &type_error;
   }
   if (failed) return b->result ? b->result : &type_error;
@@ -412,7 +412,7 @@ static const Type *arithmetic_type(BinaryOp op, const Type *a, const Type *b) {
 
 static void arithmetic_error(Checker *C, Expr *e, const Type *a, const Type *b) {
   const char *x = a->name, *y = b->name;
-  switch (e->u.binary.op) {
+  switch (e->op) {
   case B_ADD: diag_error(C->diags, e->span, "cannot add %s and %s", x, y); break;
   case B_SUB: diag_error(C->diags, e->span, "cannot subtract %s from %s", y, x); break;
   case B_MUL: diag_error(C->diags, e->span, "cannot multiply %s by %s", x, y); break;
@@ -425,7 +425,7 @@ static const char *const op_text[] = {"+", "-", "*", "/", "%", "==", "!=",
                                       "<", "<=", ">", ">=", "and", "or", "in"};
 
 static const Type *comparison_type(Checker *C, Expr *e, const Type *a, const Type *b) {
-  BinaryOp op = e->u.binary.op;
+  BinaryOp op = e->op;
   const Type *c = type_common(a, b);
   if (c && (a->kind == T_USER) != (b->kind == T_USER)) {
     diag_error(C->diags, e->span, "cannot compare %s and %s; to look for a user in a list, use `in`",
@@ -445,7 +445,7 @@ static const Type *comparison_type(Checker *C, Expr *e, const Type *a, const Typ
 }
 
 static const Type *logic_type(Checker *C, Expr *e, const Type *a, const Type *b) {
-  const char *op = op_text[e->u.binary.op];
+  const char *op = op_text[e->op];
   bool ok = true;
   if (a->kind != T_BOOL && a->kind != T_ERROR) {
     diag_error(C->diags, e->u.binary.lhs->span, "`%s` needs bool operands, not %s", op, a->name);
@@ -471,7 +471,7 @@ static const Type *membership_type(Checker *C, Expr *e, const Type *a, const Typ
 static const Type *check_binary(Checker *C, Expr *e) {
   const Type *a = check_expr(C, e->u.binary.lhs);
   const Type *b = check_expr(C, e->u.binary.rhs);
-  BinaryOp op = e->u.binary.op;
+  BinaryOp op = e->op;
   if (op == B_AND || op == B_OR) return logic_type(C, e, a, b);
   if (a->kind == T_ERROR || b->kind == T_ERROR) return &type_error;
   switch (op) {
@@ -536,7 +536,7 @@ static uint32_t operand_places(const Expr *e, uint32_t depth) {
     }
     return most;
   case E_CALL:
-    for (uint32_t i = 0; i < e->u.call.n; i++) {
+    for (uint32_t i = 0; i < e->nargs; i++) {
       uint32_t k = i + operand_places(e->u.call.args[i], depth + 1);
       if (k > most) most = k;
     }
@@ -629,7 +629,7 @@ static const Expr *non_constant_at(const Checker *C, const Expr *e, uint32_t dep
   case E_CALL: {
     const Builtin *b = e->u.call.fn.s ? find_builtin(e->u.call.fn.s) : NULL;
     if (b && !b->pure) return e;
-    for (uint32_t i = 0; i < e->u.call.n; i++) {
+    for (uint32_t i = 0; i < e->nargs; i++) {
       const Expr *bad = non_constant_at(C, e->u.call.args[i], depth + 1);
       if (bad) return bad;
     }
@@ -693,7 +693,7 @@ static bool fold_compare(BinaryOp op, int64_t a, int64_t b, int64_t *out) {
 
 static bool fold_binary(Folder *f, const Expr *e, int64_t *out, uint32_t depth) {
   const Expr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
-  BinaryOp op = e->u.binary.op;
+  BinaryOp op = e->op;
   int64_t a, b;
   /* Comparisons of decimals, strings, ... are constant but not folded here. */
   if (!l->type || !r->type || (l->type->kind != T_INT && l->type->kind != T_BOOL) ||

@@ -256,7 +256,7 @@ static void timer_as(Writer *W, const IrProc *p, const IrExpr *at, const IrExpr 
   if (duration && at->kind == IR_X_DURATION && (!before || before->kind == IR_X_DURATION) &&
       !__builtin_sub_overflow(at->u.i, before ? before->u.i : 0, &left)) {
     bpmnw_iso_duration(&b, left);
-  } else if (!before && at && at->kind == IR_X_CALL && at->u.call.n == 1 &&
+  } else if (!before && at && at->kind == IR_X_CALL && at->nargs == 1 &&
              at->u.call.args[0]->kind == IR_X_STRING) {
     sb_puts(&b, at->u.call.args[0]->u.str.s); /* date("2026-03-01") */
   } else {
@@ -378,7 +378,7 @@ static const char *root_ref(Writer *W, char kind, const char *name) {
 
 /* role("name") with a name a group list can hold (no comma, not empty). */
 static bool is_role_of_name(const IrExpr *u) {
-  if (u->kind != IR_X_CALL || !str_eq(u->u.call.fn, "role") || u->u.call.n != 1) return false;
+  if (u->kind != IR_X_CALL || !str_eq(u->u.call.fn, "role") || u->nargs != 1) return false;
   const IrExpr *a = u->u.call.args[0];
   return a->kind == IR_X_STRING && a->u.str.len && !memchr(a->u.str.s, ',', a->u.str.len) &&
          !memchr(a->u.str.s, 0, a->u.str.len) && !(a->u.str.len >= 2 && a->u.str.s[0] == '$' && a->u.str.s[1] == '{');

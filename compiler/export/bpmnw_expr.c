@@ -83,7 +83,7 @@ static void expr(StrBuf *b, const IrProgram *ir, const IrProc *p, const IrExpr *
   }
   case IR_X_CALL:
     sb_printf(b, "%s(", e->u.call.fn);
-    list(b, ir, p, e->u.call.args, e->u.call.n);
+    list(b, ir, p, e->u.call.args, e->nargs);
     sb_putc(b, ')');
     break;
   case IR_X_UNARY:
@@ -93,17 +93,17 @@ static void expr(StrBuf *b, const IrProgram *ir, const IrProc *p, const IrExpr *
   case IR_X_BINARY:
     if (inner) sb_putc(b, '(');
     expr(b, ir, p, e->u.binary.lhs, true);
-    sb_puts(b, e->u.binary.op < sizeof ops / sizeof ops[0] ? ops[e->u.binary.op] : " ? ");
+    sb_puts(b, e->op < sizeof ops / sizeof ops[0] ? ops[e->op] : " ? ");
     expr(b, ir, p, e->u.binary.rhs, true);
     if (inner) sb_putc(b, ')');
     break;
   case IR_X_COND:
     if (inner) sb_putc(b, '(');
-    expr(b, ir, p, e->u.cond.cond, true);
+    expr(b, ir, p, e->u.cond->cond, true);
     sb_puts(b, " ? ");
-    expr(b, ir, p, e->u.cond.then, true);
+    expr(b, ir, p, e->u.cond->then, true);
     sb_puts(b, " : ");
-    expr(b, ir, p, e->u.cond.otherwise, true);
+    expr(b, ir, p, e->u.cond->otherwise, true);
     if (inner) sb_putc(b, ')');
     break;
   case IR_X_AS: expr(b, ir, p, e->u.unary.operand, inner); break;

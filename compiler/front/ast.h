@@ -69,12 +69,17 @@ typedef struct StrPart {
   Span span;        /* the source of this part */
 } StrPart;
 
+/* 48 bytes, where the first layout took 56: the kind, a binary operator, the depth and
+ * a call's count and flag beside each other, a payload of at most three words. */
 struct Expr {
-  ExprKind kind;
-  Span span;
+  ExprKind kind : 8;
+  BinaryOp op : 8;      /* E_BINARY: the operator */
   /* The height of the tree it roots, for the parser's bound on nesting
-   * (PARSE_MAX_DEPTH); it sits in what would be padding. */
-  uint32_t depth;
+   * (PARSE_MAX_DEPTH, below 2^15). */
+  unsigned depth : 15;
+  unsigned literal : 1; /* E_CALL: a date literal `2026-03-05`: date("2026-03-05") */
+  uint32_t nargs;       /* E_CALL: how many arguments */
+  Span span;
   const Type *type; /* set by the checker */
   union {
     int64_t ival;       /* E_INT */
@@ -98,14 +103,12 @@ struct Expr {
       Expr *obj;
       Name member;
     } field;
-    struct {            /* E_CALL: a built-in function */
+    struct {            /* E_CALL: a built-in function, nargs arguments */
       Name fn;
       Expr **args;
-      uint32_t n;
-      bool literal;     /* a date literal `2026-03-05`: date("2026-03-05") */
     } call;
     struct { UnaryOp op; Expr *operand; } unary;
-    struct { BinaryOp op; Expr *lhs, *rhs; Span op_span; } binary;
+    struct { Expr *lhs, *rhs; Span op_span; } binary; /* op: the operator */
     struct { Expr *cond, *then, *otherwise; } cond;
   } u;
 };

@@ -216,7 +216,7 @@ static const char *binary_text(BinaryOp op) {
 static int expr_prec(const Expr *e) {
   switch (e->kind) {
   case E_COND: return PREC_COND;
-  case E_BINARY: return binary_prec(e->u.binary.op);
+  case E_BINARY: return binary_prec(e->op);
   case E_UNARY: return e->u.unary.op == U_NOT ? PREC_NOT : PREC_NEG;
   /* a folded negative literal reads like a negation */
   case E_INT: return e->u.ival < 0 ? PREC_NEG : PREC_POSTFIX;
@@ -268,11 +268,11 @@ static void fmt_string(Fmt *f, const Expr *e) {
 }
 
 static void fmt_binary(Fmt *f, const Expr *e) {
-  int prec = binary_prec(e->u.binary.op);
+  int prec = binary_prec(e->op);
   /* left-associative levels accept their own level on the left; comparisons
    * chain on neither side */
   fmt_expr(f, e->u.binary.lhs, prec == PREC_COMPARE ? prec + 1 : prec);
-  sb_printf(&f->out, " %s ", binary_text(e->u.binary.op));
+  sb_printf(&f->out, " %s ", binary_text(e->op));
   fmt_expr(f, e->u.binary.rhs, prec + 1);
 }
 
@@ -317,13 +317,13 @@ static void fmt_expr_bare(Fmt *f, const Expr *e) {
     put_name(f, e->u.field.member);
     break;
   case E_CALL:
-    if (e->u.call.literal) {
+    if (e->literal) {
       put(f, e->u.call.args[0]->u.str.parts[0].text);
       break;
     }
     put_name(f, e->u.call.fn);
     put(f, "(");
-    fmt_expr_list(f, e->u.call.args, e->u.call.n);
+    fmt_expr_list(f, e->u.call.args, e->nargs);
     put(f, ")");
     break;
   case E_UNARY: fmt_unary(f, e); break;

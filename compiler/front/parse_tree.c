@@ -621,6 +621,8 @@ static uint32_t max3(uint32_t a, uint32_t b, uint32_t c) {
   return m > c ? m : c;
 }
 
+_Static_assert(PARSE_MAX_DEPTH + 1 < (1 << 15), "Expr.depth has 15 bits");
+
 /* A new node over children at most child_depth deep; E_ERROR (check the
  * kind before filling the union) when that makes the tree too deep. */
 static Expr *new_expr(Parser *p, ExprKind kind, Span span, uint32_t child_depth) {
@@ -693,7 +695,7 @@ Expr *tree_call(Parser *p, Name fn, ExprList *args, Span span) {
   if (e->kind != E_CALL) return e;
   e->u.call.fn = fn;
   e->u.call.args = done;
-  e->u.call.n = args->n;
+  e->nargs = args->n;
   return e;
 }
 
@@ -710,8 +712,8 @@ Expr *tree_date(Parser *p, const char *text, bool with_time, Span span) {
   Expr *e = new_expr(p, E_CALL, span, 1);
   e->u.call.fn = (Name){with_time ? "datetime" : "date", span};
   e->u.call.args = args;
-  e->u.call.n = 1;
-  e->u.call.literal = true;
+  e->nargs = 1;
+  e->literal = true;
   return e;
 }
 
@@ -727,7 +729,7 @@ Expr *tree_binary(Parser *p, BinaryOp op, Expr *lhs, Expr *rhs, Span op_span) {
   uint32_t dl = depth_of(lhs), dr = depth_of(rhs);
   Expr *e = new_expr(p, E_BINARY, span_join(lhs->span, rhs->span), dl > dr ? dl : dr);
   if (e->kind != E_BINARY) return e;
-  e->u.binary.op = op;
+  e->op = op;
   e->u.binary.lhs = lhs;
   e->u.binary.rhs = rhs;
   e->u.binary.op_span = op_span;

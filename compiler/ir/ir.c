@@ -424,7 +424,7 @@ IrExpr *ir_expr_call(IrProgram *ir, const Type *type, const char *fn, IrExpr **a
   IrExpr *e = expr_new(ir, IR_X_CALL, type);
   e->u.call.fn = ir_str(ir, fn);
   e->u.call.args = args;
-  e->u.call.n = n;
+  e->nargs = n;
   return e;
 }
 
@@ -437,7 +437,7 @@ IrExpr *ir_expr_unary(IrProgram *ir, const Type *type, IrUnaryOp op, IrExpr *ope
 
 IrExpr *ir_expr_binary(IrProgram *ir, const Type *type, IrBinaryOp op, IrExpr *l, IrExpr *r) {
   IrExpr *e = expr_new(ir, IR_X_BINARY, type);
-  e->u.binary.op = op;
+  e->op = op;
   e->u.binary.lhs = l;
   e->u.binary.rhs = r;
   return e;
@@ -445,9 +445,10 @@ IrExpr *ir_expr_binary(IrProgram *ir, const Type *type, IrBinaryOp op, IrExpr *l
 
 IrExpr *ir_expr_cond(IrProgram *ir, IrExpr *c, IrExpr *then, IrExpr *otherwise) {
   IrExpr *e = expr_new(ir, IR_X_COND, then ? then->type : NULL);
-  e->u.cond.cond = c;
-  e->u.cond.then = then;
-  e->u.cond.otherwise = otherwise;
+  e->u.cond = arena_alloc(&ir->arena, sizeof *e->u.cond);
+  e->u.cond->cond = c;
+  e->u.cond->then = then;
+  e->u.cond->otherwise = otherwise;
   return e;
 }
 

@@ -56,9 +56,9 @@ typedef enum IrExprKind {
   IR_X_SLOT,     /* u.index: a local slot of the process */
   IR_X_FIELD,    /* u.index: a field of the process's document */
   IR_X_MEMBER,   /* u.member: member `index` of a step-result record */
-  IR_X_CALL,     /* u.call: a built-in function (runtime/bundle/builtins.def) */
+  IR_X_CALL,     /* u.call and nargs: a built-in function (runtime/bundle/builtins.def) */
   IR_X_UNARY,    /* u.unary */
-  IR_X_BINARY,   /* u.binary */
+  IR_X_BINARY,   /* u.binary and op */
   IR_X_COND,     /* u.cond: c ? a : b */
   IR_X_AS,       /* u.unary.operand taken as `type`: int -> decimal, user -> users,
                     [] -> a list type (a named constant's value, for instance) */
@@ -75,10 +75,20 @@ typedef enum IrBinaryOp {
   IR_OP_IN             /* x in list */
 } IrBinaryOp;
 
+/* IR_X_COND's operands, out of line: the only payload of three pointers, and rare. */
+typedef struct IrCond {
+  IrExpr *cond, *then, *otherwise;
+} IrCond;
+
+/* 32 bytes, where the first layout took 48: the kind and the small fields beside it,
+ * a payload of at most two words (239,255 expressions at 100,000 lines: 3.8 MB less).
+ * An expression has no position: where code generation records one, the IR keeps it
+ * beside the expression (a COND edge's line and col, an IrParam's, an IrTrigger's). */
 struct IrExpr {
-  IrExprKind kind;
+  IrExprKind kind : 8;
+  IrBinaryOp op : 8;  /* IR_X_BINARY: the operator */
+  uint32_t nargs;     /* IR_X_CALL: how many arguments */
   const Type *type;   /* the static type of the value (types.h) */
-  uint32_t line, col; /* where it is written; 0: unknown */
   union {
     int64_t i;
     struct { int64_t unscaled; uint8_t scale; } dec;
@@ -86,10 +96,10 @@ struct IrExpr {
     struct { IrExpr **items; uint32_t n; } list;
     uint16_t index;
     struct { IrExpr *obj; uint8_t index; } member;
-    struct { const char *fn; IrExpr **args; uint32_t n; } call;
+    struct { const char *fn; IrExpr **args; } call; /* nargs arguments */
     struct { IrUnaryOp op; IrExpr *operand; } unary;
-    struct { IrBinaryOp op; IrExpr *lhs, *rhs; } binary;
-    struct { IrExpr *cond, *then, *otherwise; } cond;
+    struct { IrExpr *lhs, *rhs; } binary;          /* op: the operator */
+    IrCond *cond;
   } u;
 };
 
@@ -137,16 +147,21 @@ typedef enum IrEdgeKind {
 
 enum { IR_EDGE_BACK = 1 }; /* IrEdge.flags, set by ir_finish: a loop's back edge */
 
-/* The fields go by size: 56 bytes, where the order written first took 64. */
+/* 48 bytes, where the fields one after the other took 64: a COND edge's condition and
+ * a CATCH edge's codes share their room, and the kind takes a byte. */
 typedef struct IrEdge {
   IrNode *from, *to;
-  IrExpr *cond;      /* IR_E_COND: a bool */
   const char *label; /* the condition's text, "else", "remind 1d before", ... */
-  const char **codes; /* IR_E_CATCH: the error codes it catches; ncodes 0: any */
-  uint32_t ncodes;
+  union {
+    /* IR_E_COND: a bool, and where it is written (the bytecode's line table records
+     * it before the test; 0: unknown) */
+    struct { IrExpr *cond; uint32_t line, col; };
+    /* IR_E_CATCH: the error codes it catches; ncodes 0: any */
+    struct { const char **codes; uint32_t ncodes; };
+  };
   uint32_t arm;      /* COND edges: the order they are tried in; FORK / RACE edges:
                         the branch order */
-  IrEdgeKind kind;
+  IrEdgeKind kind : 8;
   uint8_t flags;
 } IrEdge;
 
@@ -257,6 +272,7 @@ typedef struct IrParam {
   const Type *type;
   bool required;
   IrExpr *def;      /* NULL: none */
+  uint32_t line, col; /* where def is written (code generation records it); 0: unknown */
 } IrParam;
 
 typedef struct IrInit {
@@ -275,6 +291,7 @@ typedef struct IrTrigger {
   uint16_t *fields; /* document field indices */
   uint32_t nfields;
   IrExpr *when;     /* a bool; NULL: none */
+  uint32_t line, col; /* where when is written (code generation records it); 0: unknown */
   const char *schedule; /* IR_TRIG_TIMER: the schedule's text */
 } IrTrigger;
 
@@ -439,6 +456,12 @@ IrExpr *ir_expr_user(IrProgram *ir, const char *id, uint32_t len);
  * program can be compiled; otherwise ir->errors says why, one per problem.
  * docs/ir.md lists the checks. Call once, after building. */
 bool ir_finish(IrProgram *ir);
+/* ir_finish for one process, p's nodes and edges all made (`bpc compile` generates a
+ * process's code as soon as it is finished, and builds the next one in its memory:
+ * lower_program_each). The work arrays come from scratch, which the caller keeps for the
+ * next call (reset here). Returns false when it added errors to ir->errors. ir_finish
+ * is this for every process, after it starts ir->errors again and sets ir->finished. */
+bool ir_finish_proc(IrProgram *ir, IrProc *p, Scratch *scratch);
 /* A process's nodes and edges are all made: their vectors move into the arena at
  * their final size, and the tables that number the ids are freed (lowering calls it
  * after each process, ir_finish for every one). A node made in it after that could

@@ -863,3 +863,12 @@ bool ir_finish(IrProgram *ir) {
   scratch_free(&F.scratch);
   return ir->nerrors == 0;
 }
+
+bool ir_finish_proc(IrProgram *ir, IrProc *p, Scratch *scratch) {
+  /* the errors so far fill their array: the next one grows it */
+  Finish F = {ir, NULL, ir->nerrors, 0, *scratch};
+  ir_proc_built(ir, p);
+  finish_proc(&F, p);
+  *scratch = F.scratch;
+  return F.proc_errors == 0;
+}

@@ -285,7 +285,7 @@ void ir_text_expr(StrBuf *b, const IrExpr *e) {
     ir_text_type(b, e->type);
     sb_putc(b, ' ');
     put_cstr(b, e->u.call.fn);
-    exprs(b, e->u.call.args, e->u.call.n);
+    exprs(b, e->u.call.args, e->nargs);
     break;
   case IR_X_UNARY:
     sb_puts(b, e->u.unary.op == IR_OP_NEG ? "(neg " : "(not ");
@@ -294,7 +294,7 @@ void ir_text_expr(StrBuf *b, const IrExpr *e) {
     ir_text_expr(b, e->u.unary.operand);
     break;
   case IR_X_BINARY:
-    sb_printf(b, "(%s ", e->u.binary.op < N_BINARY ? binary_names[e->u.binary.op] : "?");
+    sb_printf(b, "(%s ", e->op < N_BINARY ? binary_names[e->op] : "?");
     ir_text_type(b, e->type);
     sb_putc(b, ' ');
     ir_text_expr(b, e->u.binary.lhs);
@@ -303,11 +303,11 @@ void ir_text_expr(StrBuf *b, const IrExpr *e) {
     break;
   case IR_X_COND:
     sb_puts(b, "(if ");
-    ir_text_expr(b, e->u.cond.cond);
+    ir_text_expr(b, e->u.cond->cond);
     sb_putc(b, ' ');
-    ir_text_expr(b, e->u.cond.then);
+    ir_text_expr(b, e->u.cond->then);
     sb_putc(b, ' ');
-    ir_text_expr(b, e->u.cond.otherwise);
+    ir_text_expr(b, e->u.cond->otherwise);
     break;
   case IR_X_AS:
     sb_puts(b, "(as ");
@@ -669,14 +669,14 @@ static bool honest(const IrExpr *e) {
       if (t->elem == &type_error || !type_assignable(t->elem, e->u.list.items[i]->type)) return false;
     return true;
   case IR_X_COND:
-    return e->u.cond.cond->type == &type_bool && type_assignable(t, e->u.cond.then->type) &&
-           type_assignable(t, e->u.cond.otherwise->type);
+    return e->u.cond->cond->type == &type_bool && type_assignable(t, e->u.cond->then->type) &&
+           type_assignable(t, e->u.cond->otherwise->type);
   case IR_X_UNARY:
     return e->u.unary.op == IR_OP_NOT ? t == &type_bool && e->u.unary.operand->type == &type_bool
                                       : t == e->u.unary.operand->type;
   case IR_X_BINARY: {
     const Type *l = e->u.binary.lhs->type, *rt = e->u.binary.rhs->type;
-    switch (e->u.binary.op) {
+    switch (e->op) {
     case IR_OP_AND: case IR_OP_OR: return t == &type_bool && l == &type_bool && rt == &type_bool;
     case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_MOD:
       return t == l || t == rt || (t == &type_decimal && type_is_numeric(l) && type_is_numeric(rt)) ||

@@ -28,6 +28,7 @@ typedef struct Tail {
   IrEdgeKind kind;
   uint32_t arm;
   IrExpr *cond;
+  uint32_t line, col; /* where cond is written */
   const char *label; /* in the IR's arena, or a literal: the edge keeps it (connect_one) */
   IrNode **capture; /* gets the node the tail is connected to (a sub-graph's entry) */
 } Tail;
@@ -227,7 +228,7 @@ static void tails_append(Lower *L, Tails *dst, Tails src) {
 
 static Tails tail_of(Lower *L, IrNode *from, IrEdgeKind kind, const char *label) {
   Tails t = {0};
-  tails_add(L, &t, (Tail){from, kind, 0, NULL, label, NULL});
+  tails_add(L, &t, (Tail){from, kind, 0, NULL, 0, 0, label, NULL});
   return t;
 }
 
@@ -237,7 +238,11 @@ static IrEdge *connect_one(Lower *L, const Tail *t, IrNode *to) {
   IrEdge *e = ir_edge(L->ir, L->p, t->from, to, t->kind, NULL);
   if (t->label && *t->label) e->label = t->label;
   e->arm = t->arm;
-  e->cond = t->cond;
+  if (t->kind == IR_E_COND) { /* only a COND edge has the room (it is a CATCH edge's codes) */
+    e->cond = t->cond;
+    e->line = t->line;
+    e->col = t->col;
+  }
   if (t->capture) *t->capture = to;
   return e;
 }
@@ -436,15 +441,15 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
       return lower_caught(L, e);
     return ir_expr_member(L->ir, lower_expr(L, e->u.field.obj), e->u.field.member.s);
   case E_CALL:
-    x = ir_expr_call(L->ir, e->type, e->u.call.fn.s, lower_exprs(L, e->u.call.args, e->u.call.n),
-                     e->u.call.n);
+    x = ir_expr_call(L->ir, e->type, e->u.call.fn.s, lower_exprs(L, e->u.call.args, e->nargs),
+                     e->nargs);
     break;
   case E_UNARY:
     x = ir_expr_unary(L->ir, e->type, e->u.unary.op == U_NEG ? IR_OP_NEG : IR_OP_NOT,
                       lower_expr(L, e->u.unary.operand));
     break;
   case E_BINARY:
-    x = ir_expr_binary(L->ir, e->type, binary_op(e->u.binary.op), lower_expr(L, e->u.binary.lhs),
+    x = ir_expr_binary(L->ir, e->type, binary_op(e->op), lower_expr(L, e->u.binary.lhs),
                        lower_expr(L, e->u.binary.rhs));
     break;
   case E_COND:
@@ -458,10 +463,10 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
 }
 
 /* An expression whose position code generation records (a condition, a
- * default, a trigger's `when`). */
-static IrExpr *lower_expr_at(Lower *L, const Expr *e) {
+ * default, a trigger's `when`): the position goes where the IR keeps it. */
+static IrExpr *lower_expr_at(Lower *L, const Expr *e, uint32_t *line, uint32_t *col) {
   IrExpr *x = lower_expr(L, e);
-  if (x) position(L, e->span, &x->line, &x->col);
+  if (x) position(L, e->span, line, col);
   return x;
 }
 
@@ -525,7 +530,7 @@ static IrNode *lower_handler(Lower *L, IrNode *step, const Block *body, const ch
                              Span at) {
   IrNode *entry = NULL;
   Tails in = {0};
-  tails_add(L, &in, (Tail){step, IR_E_TIMER, 0, NULL, label, &entry});
+  tails_add(L, &in, (Tail){step, IR_E_TIMER, 0, NULL, 0, 0, label, &entry});
   Loop *outer = L->loop;
   L->loop = NULL;
   Tails out = lower_block(L, body, in);
@@ -649,12 +654,14 @@ static Tails lower_if(Lower *L, Stmt *s, Tails in) {
   for (uint32_t i = 0; i < s->u.if_.n; i++) {
     Expr *cond = s->u.if_.conds[i];
     Tails arm = {0};
-    tails_add(L, &arm,
-              (Tail){c, IR_E_COND, i, lower_expr_at(L, cond), source_text(L, cond->span), NULL});
+    Tail t = {c, IR_E_COND, i, NULL, 0, 0, NULL, NULL};
+    t.cond = lower_expr_at(L, cond, &t.line, &t.col);
+    t.label = source_text(L, cond->span);
+    tails_add(L, &arm, t);
     tails_append(L, &out, lower_block(L, s->u.if_.blocks[i], arm));
   }
   Tails otherwise = {0};
-  tails_add(L, &otherwise, (Tail){c, IR_E_ELSE, s->u.if_.n, NULL, "else", NULL});
+  tails_add(L, &otherwise, (Tail){c, IR_E_ELSE, s->u.if_.n, NULL, 0, 0, "else", NULL});
   if (s->u.if_.otherwise) otherwise = lower_block(L, s->u.if_.otherwise, otherwise);
   tails_append(L, &out, otherwise);
   return merge(L, out, s->span, "end if", false);
@@ -689,9 +696,11 @@ static Tails lower_while(Lower *L, Stmt *s, Tails in) {
   c->detail = "while";
   ir_edge(L->ir, L->p, head, c, IR_E_FLOW, NULL);
   Tails body = {0}, done = {0};
-  tails_add(L, &body,
-            (Tail){c, IR_E_COND, 0, lower_expr_at(L, cond), source_text(L, cond->span), NULL});
-  tails_add(L, &done, (Tail){c, IR_E_ELSE, 1, NULL, "else", NULL});
+  Tail t = {c, IR_E_COND, 0, NULL, 0, 0, NULL, NULL};
+  t.cond = lower_expr_at(L, cond, &t.line, &t.col);
+  t.label = source_text(L, cond->span);
+  tails_add(L, &body, t);
+  tails_add(L, &done, (Tail){c, IR_E_ELSE, 1, NULL, 0, 0, "else", NULL});
   return lower_loop_body(L, s, s->u.while_.body, head, body, done);
 }
 
@@ -726,8 +735,8 @@ static Tails lower_for(Lower *L, Stmt *s, Tails in) {
   next->detail = "for each";
   ir_edge(L->ir, L->p, start, next, IR_E_FLOW, NULL);
   Tails body = {0}, done = {0};
-  tails_add(L, &body, (Tail){next, IR_E_FLOW, 0, NULL, arena_printf(&L->ir->arena, "each %s", var), NULL});
-  tails_add(L, &done, (Tail){next, IR_E_ELSE, 1, NULL, "done", NULL});
+  tails_add(L, &body, (Tail){next, IR_E_FLOW, 0, NULL, 0, 0, arena_printf(&L->ir->arena, "each %s", var), NULL});
+  tails_add(L, &done, (Tail){next, IR_E_ELSE, 1, NULL, 0, 0, "done", NULL});
   return lower_loop_body(L, s, s->u.for_.body, next, body, done);
 }
 
@@ -750,7 +759,7 @@ static Tails lower_parallel(Lower *L, Stmt *s, Tails in) {
     L->cluster = branch;
     L->loop = NULL;
     Tails arm = {0};
-    tails_add(L, &arm, (Tail){fork, IR_E_FLOW, i, NULL, branch->title, NULL});
+    tails_add(L, &arm, (Tail){fork, IR_E_FLOW, i, NULL, 0, 0, branch->title, NULL});
     tails_append(L, &out, lower_block(L, b, arm));
     L->cluster = outer_cluster;
     L->loop = outer_loop;
@@ -1022,7 +1031,7 @@ static void lower_commands(Lower *L, const State *s, IrState *st) {
     }
     ic->target = -1;
     Tails in = {0};
-    tails_add(L, &in, (Tail){st->node, IR_E_COMMAND, j, NULL, label, &ic->body});
+    tails_add(L, &in, (Tail){st->node, IR_E_COMMAND, j, NULL, 0, 0, label, &ic->body});
     lower_state_block(L, c->body, in, c->span);
   }
 }
@@ -1049,7 +1058,7 @@ static void lower_states(Lower *L, const States *states) {
     IrState *st = &p->states[i];
     L->cluster = st->node;
     Tails in = {0};
-    tails_add(L, &in, (Tail){st->node, IR_E_FLOW, 0, NULL, "enter", &st->enter});
+    tails_add(L, &in, (Tail){st->node, IR_E_FLOW, 0, NULL, 0, 0, "enter", &st->enter});
     lower_state_block(L, s->enter, in, s->span);
     lower_commands(L, s, st);
     L->cluster = NULL;
@@ -1098,7 +1107,7 @@ static void lower_declarations(Lower *L, const ProcInfo *info) {
       prm->name = ir_slot_at(p, slot)->name;
       prm->label = d && d->label ? plain_text(L, d->label) : "";
       prm->type = sym->type;
-      prm->def = d ? lower_expr_at(L, d->init) : NULL;
+      prm->def = d ? lower_expr_at(L, d->init, &prm->line, &prm->col) : NULL;
       prm->required = !prm->def;
       ptrvec_push(&L->ir->arena, &p->params, prm);
     } else if (sym->kind == SYM_VAR) {
@@ -1117,7 +1126,7 @@ static void lower_trigger(Lower *L, const Trigger *t, const Document *doc) {
   IrTrigger *g = &L->p->trigger;
   g->kind = t->kind == TRIG_CREATE ? IR_TRIG_CREATE
             : t->kind == TRIG_CHANGE ? IR_TRIG_CHANGE : IR_TRIG_MANUAL;
-  g->when = lower_expr_at(L, t->when);
+  g->when = lower_expr_at(L, t->when, &g->line, &g->col);
   g->nfields = t->nfields;
   g->fields = arena_alloc(&L->ir->arena, (t->nfields + 1) * sizeof *g->fields);
   for (uint32_t i = 0; i < t->nfields && doc; i++)
@@ -1250,7 +1259,23 @@ static void bitrix_labels(Lower *L, IrProc *p) {
   }
 }
 
-static IrProgram *lower(const Program *prog, bool share_source) {
+/* A process whose body lived in memory that was given back: it keeps its name, title,
+ * document, trigger and parameters (a later `start` reads its target's), not its graph. */
+static void forget_body(IrProc *p) {
+  p->nodes = (PtrVec){0};
+  p->edges = (PtrVec){0};
+  p->slots = (PtrVec){0}; /* a hidden slot's growth moved the vector into the body's memory */
+  p->start = NULL;
+  p->states = NULL;
+  p->nstates = 0;
+}
+
+/* each NULL: every process is lowered, then ir_finish runs. Otherwise each process's
+ * body is built in an arena of its own (swapped in for the IR's while it is built),
+ * finished at once and handed to each, and the arena is reset for the next one: the
+ * bodies of a 100,000-line program took 30 MB of fresh memory, where now one body's
+ * worth of pages is used again and again while it is still in the cache. */
+static IrProgram *lower(const Program *prog, bool share_source, LowerEach *each, void *ctx) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
   if (prog->src && share_source) ir_share_source(ir, prog->src->text, prog->src->len);
   else if (prog->src) ir_set_source(ir, prog->src->text, prog->src->len);
@@ -1271,21 +1296,39 @@ static IrProgram *lower(const Program *prog, bool share_source) {
       lower_shell(&L, prog->items[i].u.proc, ir_proc(ir, prog->items[i].u.proc->name.s));
   name_index_init(&L, &L.procs, ir->nprocs);
   for (uint32_t i = 0; i < ir->nprocs; i++) name_index_add(&L.procs, ir->procs[i].name, i);
+  bool bitrix = prog->src && strncmp(prog->src->text, bitrix_mark, sizeof bitrix_mark - 1) == 0;
+  Arena shared = {0}, body;
+  arena_init(&body);
+  if (each) ir->finished = true; /* every process given to each has passed ir_finish_proc */
   uint32_t k = 0;
-  for (uint32_t i = 0; i < prog->nitems; i++)
-    if (prog->items[i].kind == I_PROCESS && prog->items[i].u.proc->info) {
-      lower_body(&L, prog->items[i].u.proc, &ir->procs[k]);
-      ir_proc_built(ir, &ir->procs[k++]); /* its building memory serves the next one */
-      scratch_reset(&L.scratch);
+  for (uint32_t i = 0; i < prog->nitems; i++) {
+    if (prog->items[i].kind != I_PROCESS || !prog->items[i].u.proc->info) continue;
+    IrProc *p = &ir->procs[k++];
+    if (each) shared = ir->arena, ir->arena = body;
+    lower_body(&L, prog->items[i].u.proc, p);
+    ir_proc_built(ir, p); /* its building memory serves the next one */
+    if (bitrix) bitrix_labels(&L, p);
+    bool ok = !each || ir_finish_proc(ir, p, &L.scratch);
+    scratch_reset(&L.scratch);
+    if (!each) continue;
+    if (ok && !ir->nerrors) {
+      each(ir, p, ctx);
+      forget_body(p);
+      arena_reset(&ir->arena);
     }
-  if (prog->src && strncmp(prog->src->text, bitrix_mark, sizeof bitrix_mark - 1) == 0)
-    for (uint32_t i = 0; i < k; i++) bitrix_labels(&L, &ir->procs[i]);
+    body = ir->arena, ir->arena = shared;
+    if (!ok) break; /* ir->errors[0] is what ir_finish would have said first */
+  }
+  arena_adopt(&ir->arena, &body); /* the errors ir_finish_proc reported point into it */
   scratch_free(&L.scratch);
   free(L.err_syms);
   free(L.err_slots);
-  ir_finish(ir);
+  if (!each) ir_finish(ir);
   return ir;
 }
 
-IrProgram *lower_program(const Program *prog) { return lower(prog, false); }
-IrProgram *lower_program_sharing(const Program *prog) { return lower(prog, true); }
+IrProgram *lower_program(const Program *prog) { return lower(prog, false, NULL, NULL); }
+IrProgram *lower_program_sharing(const Program *prog) { return lower(prog, true, NULL, NULL); }
+IrProgram *lower_program_each(const Program *prog, LowerEach *each, void *ctx) {
+  return lower(prog, true, each, ctx);
+}

@@ -18,5 +18,13 @@ IrProgram *lower_program(const Program *prog);
 /* lower_program, with the IR pointing at the text of prog->src instead of a copy
  * (ir_share_source): that Source must outlive the IR. */
 IrProgram *lower_program_sharing(const Program *prog);
+/* lower_program_sharing for `bpc compile`, one process at a time: each process is
+ * lowered and finished (ir_finish_proc), handed to each(ir, p, ctx) (the code generator:
+ * codegen_process), and then its nodes, edges, slots and states are gone, their memory
+ * used again for the next process (p keeps its name, document, trigger and parameters).
+ * A process ir_finish_proc refuses is not handed over and stops the lowering: ir->errors
+ * then begins with what ir_finish would have said first. ir->finished is set. */
+typedef void LowerEach(IrProgram *ir, IrProc *p, void *ctx);
+IrProgram *lower_program_each(const Program *prog, LowerEach *each, void *ctx);
 
 #endif

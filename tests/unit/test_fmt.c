@@ -652,7 +652,7 @@ static void dump_expr(StrBuf *b, const Expr *e) {
   case E_LIST:
   case E_CALL: {
     Expr **items = e->kind == E_LIST ? e->u.list.items : e->u.call.args;
-    uint32_t n = e->kind == E_LIST ? e->u.list.n : e->u.call.n;
+    uint32_t n = e->kind == E_LIST ? e->u.list.n : e->nargs;
     sb_puts(b, e->kind == E_LIST ? "list(" : e->u.call.fn.s);
     if (e->kind == E_CALL) sb_puts(b, "(");
     for (uint32_t i = 0; i < n; i++) {
@@ -673,7 +673,7 @@ static void dump_expr(StrBuf *b, const Expr *e) {
     sb_puts(b, ")");
     break;
   case E_BINARY:
-    sb_printf(b, "%s(", ops[e->u.binary.op]);
+    sb_printf(b, "%s(", ops[e->op]);
     dump_expr(b, e->u.binary.lhs);
     sb_puts(b, ";");
     dump_expr(b, e->u.binary.rhs);

@@ -759,6 +759,67 @@ static void test_spawn_listener(void **state) {
   expect_refused(&B, "spawn", "a spawn needs one FLOW edge (on) and one TIMER edge");
 }
 
+/* Two processes, the second with a node no path reaches when `lost` is set. */
+static IrProgram *two_processes(bool lost) {
+  IrProgram *ir = ir_new("two.bpmn");
+  ir_reserve(ir, 0, 0, 2);
+  for (uint32_t k = 0; k < 2; k++) {
+    IrProc *p = ir_proc(ir, k ? "q" : "p");
+    IrNode *s = ir_node(ir, p, IR_START, "s", 0, 0), *l = ir_node(ir, p, IR_LOG, "l", 0, 0),
+           *e = ir_node(ir, p, IR_END, "e", 0, 0);
+    l->u.log.text = ir_expr_string(ir, "hi", 2);
+    ir_edge(ir, p, s, l, IR_E_FLOW, NULL);
+    ir_edge(ir, p, l, e, IR_E_FLOW, NULL);
+    if (k && lost) {
+      IrNode *x = ir_node(ir, p, IR_LOG, "lost", 0, 0), *e2 = ir_node(ir, p, IR_END, "e2", 0, 0);
+      x->u.log.text = ir_expr_string(ir, "x", 1);
+      ir_edge(ir, p, x, e2, IR_E_FLOW, NULL);
+    }
+  }
+  return ir;
+}
+
+/* ir_finish_proc, one process at a time, with codegen_start / codegen_process /
+ * codegen_end: the same bundle as ir_finish and codegen_bundle, and a process refused
+ * after an earlier one was generated fails with ir_finish's first message, as
+ * codegen_bundle does. */
+static void test_finished_one_process_at_a_time(void **state) {
+  (void)state;
+  for (int lost = 0; lost < 2; lost++) {
+    IrProgram *whole = two_processes(lost);
+    assert_int_equal(ir_finish(whole), !lost);
+    uint8_t *want = NULL, *bytes = NULL;
+    size_t want_len = 0, len = 0;
+    BptError want_err, err;
+    bool want_ok = codegen_bundle(whole, &want, &want_len, &want_err);
+    assert_int_equal(want_ok, !lost);
+
+    IrProgram *ir = two_processes(lost);
+    ir->finished = true;
+    Scratch scratch = {0};
+    Codegen *g = codegen_start(ir, true, 0, &err);
+    for (uint32_t i = 0; i < ir->nprocs; i++) {
+      bool ok = ir_finish_proc(ir, &ir->procs[i], &scratch);
+      assert_int_equal(ok, !(lost && i == 1));
+      if (ok) codegen_process(g, &ir->procs[i]);
+    }
+    scratch_free(&scratch);
+    assert_int_equal(codegen_end(g, &bytes, &len), want_ok);
+    if (want_ok) {
+      assert_int_equal(len, want_len);
+      assert_memory_equal(bytes, want, len);
+    } else {
+      assert_null(bytes);
+      assert_string_equal(err.message, want_err.message);
+      assert_non_null(strstr(err.message, "unreachable"));
+    }
+    free(bytes);
+    free(want);
+    ir_free(ir);
+    ir_free(whole);
+  }
+}
+
 static void test_refuses_two_starts(void **state) {
   (void)state;
   Build B = build_new();
@@ -1256,6 +1317,7 @@ static void test_refuses_a_try_without_catch(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
+      cmocka_unit_test(test_finished_one_process_at_a_time),
       cmocka_unit_test(test_building_memory_freed),
       cmocka_unit_test(test_ids_of_every_length),
       cmocka_unit_test(test_choice_with_default),

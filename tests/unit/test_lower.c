@@ -202,6 +202,128 @@ static void test_declarations(void **state) {
   compiled_free(&c);
 }
 
+/* An expression has no position of its own: lowering keeps where a condition, a default
+ * and a trigger's `when` are written on their COND edge, IrParam and IrTrigger, and code
+ * generation records those positions in the line table. A CATCH edge's codes share the
+ * COND edge's room and stay whole. The IR's expression is 32 bytes and its edge 48
+ * (pointers of 8 bytes). */
+static bool has_line(const BptBundle *b, const BptProcess *bp, uint32_t line, uint32_t col) {
+  for (uint32_t i = 0; i < bp->nlines; i++)
+    if (b->lines[bp->first_line + i].line == line && b->lines[bp->first_line + i].col == col)
+      return true;
+  return false;
+}
+
+static void test_condition_positions(void **state) {
+  (void)state;
+  if (sizeof(void *) == 8) {
+    assert_int_equal(sizeof(IrExpr), 32);
+    assert_int_equal(sizeof(IrEdge), 48);
+  }
+  Compiled c = compile_text(DOC
+                            "process p on Doc {\n"
+                            "  start on change n when  n > 2\n"
+                            "  param pct: int =   50\n"
+                            "  if   n > 1 {\n    log \"a\"\n  } else if  n > 0 {\n    log \"b\"\n  }\n"
+                            "  while    n < 9 { n = n + 1 }\n"
+                            "  try {\n    log \"t\"\n  } catch \"X\", \"Y\" as e {\n    log \"c\"\n  }\n"
+                            "}\n");
+  const IrProc *p = proc(&c, "p");
+  assert_int_equal(p->trigger.line, 8);
+  assert_int_equal(p->trigger.col, 27);
+  const IrParam *pct = p->params.items[0];
+  assert_int_equal(pct->line, 9);
+  assert_int_equal(pct->col, 22);
+  uint32_t conds = 0, catches = 0;
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (e->kind == IR_E_COND) {
+      conds++;
+      assert_non_null(e->cond);
+      if (str_eq(e->label, "n > 1")) assert_true(e->line == 10 && e->col == 8);
+      else if (str_eq(e->label, "n > 0")) assert_true(e->line == 12 && e->col == 14);
+      else assert_true(str_eq(e->label, "n < 9") && e->line == 15 && e->col == 12);
+    } else if (e->kind == IR_E_CATCH) {
+      catches++;
+      assert_int_equal(e->ncodes, 2);
+      assert_string_equal(e->codes[0], "X");
+      assert_string_equal(e->codes[1], "Y");
+    }
+  }
+  assert_int_equal(conds, 3);
+  assert_int_equal(catches, 1);
+  size_t len;
+  uint8_t *bytes = assert_bundle_verifies(c.ir, &len);
+  BptBundle b;
+  BptError err;
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  const BptProcess *bp = &b.processes[0];
+  assert_true(has_line(&b, bp, 9, 22));
+  /* a first arm's test (`if`, `while`) takes its choice's entry */
+  assert_true(has_line(&b, bp, 12, 14));
+  assert_true(has_line(&b, bp, 8, 27));
+  bpt_free(&b, heap_realloc, NULL);
+  free(bytes);
+  compiled_free(&c);
+}
+
+/* `bpc compile` lowers, finishes and generates one process at a time
+ * (lower_program_each): each process is handed over once, in order, built in the memory
+ * the one before used (its first node at the same address), and gone after; the bundle
+ * keeps copies of the strings it took (the ids are overwritten here once generated) and
+ * is the bundle of the whole program lowered at once. */
+typedef struct EachRun {
+  Codegen *g;
+  BptError err;
+  uint32_t n;
+  const void *first[4];
+  uint32_t nodes[4];
+} EachRun;
+
+static void each_process(IrProgram *ir, IrProc *p, void *ctx) {
+  EachRun *r = ctx;
+  if (!r->g) r->g = codegen_start(ir, true, 0, &r->err);
+  assert_true(r->n < 4);
+  assert_int_equal(p - ir->procs, r->n);
+  r->first[r->n] = ir_node_at(p, 0);
+  r->nodes[r->n] = p->nodes.n;
+  codegen_process(r->g, p);
+  for (uint32_t i = 0; i < p->nodes.n; i++) { /* what lowering gives back next */
+    IrNode *n = ir_node_at(p, i);
+    memset((char *)n->id, 'X', strlen(n->id));
+  }
+  r->n++;
+}
+
+static void test_one_process_at_a_time(void **state) {
+  (void)state;
+  Compiled c = compile_text(DOC
+                            "process a on Doc {\n  log \"a\"\n  start b(k: 2)\n}\n"
+                            "process b on Doc {\n  param k: int\n  if k > 1 {\n    log \"big\"\n  }\n}\n"
+                            "process c on Doc {\n  while n < 3 { n = n + 1 }\n}\n");
+  size_t want_len;
+  uint8_t *want = bundle_of(c.ir, &want_len);
+  EachRun r = {0};
+  IrProgram *ir = lower_program_each(c.prog, each_process, &r);
+  assert_int_equal(r.n, 3);
+  assert_ptr_equal(r.first[1], r.first[0]);
+  assert_ptr_equal(r.first[2], r.first[0]);
+  for (uint32_t i = 0; i < 3; i++) {
+    assert_true(r.nodes[i] > 1);
+    assert_int_equal(ir->procs[i].nodes.n, 0);
+  }
+  assert_int_equal(ir->procs[1].params.n, 1); /* the shell stays */
+  uint8_t *bytes;
+  size_t len;
+  assert_true(codegen_end(r.g, &bytes, &len));
+  assert_int_equal(len, want_len);
+  assert_memory_equal(bytes, want, len);
+  free(bytes);
+  free(want);
+  ir_free(ir);
+  compiled_free(&c);
+}
+
 /* ---- if, loops ------------------------------------------------------------------ */
 
 static void test_if_else_if_else(void **state) {
@@ -712,6 +834,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequence),
       cmocka_unit_test(test_declarations),
+      cmocka_unit_test(test_condition_positions),
+      cmocka_unit_test(test_one_process_at_a_time),
       cmocka_unit_test(test_long_list_constants),
       cmocka_unit_test(test_source_shared_or_copied),
       cmocka_unit_test(test_if_else_if_else),

@@ -103,6 +103,37 @@ static void test_arena_trim(void **state) {
   arena_free(&a);
 }
 
+/* arena_adopt: the adopted blocks keep their allocations where they are, the adopting
+ * arena goes on filling its own newest block, and freeing it frees them all (leak
+ * checkers see nothing left); an empty arena adopts too. */
+static void test_arena_adopt(void **state) {
+  (void)state;
+  Arena a, from, empty;
+  arena_init(&a);
+  arena_init(&from);
+  arena_init(&empty);
+  char *p = arena_alloc(&a, 16);
+  char *big = arena_alloc(&from, 200000); /* a second block in from */
+  char *q = arena_alloc(&from, 24);
+  memcpy(big, "kept", 5);
+  memcpy(q, "too", 4);
+  arena_adopt(&a, &from);
+  assert_null(from.head);
+  assert_ptr_equal(arena_alloc(&a, 8), p + 16); /* a's newest block serves on */
+  assert_string_equal(big, "kept");
+  assert_string_equal(q, "too");
+  char *r = arena_alloc(&empty, 8); /* an arena with no block of its own adopts one */
+  arena_init(&from);
+  arena_adopt(&from, &empty);
+  assert_null(empty.head);
+  r[0] = 'y'; /* still its memory */
+  char *s = arena_alloc(&from, 8);
+  assert_true(s != r);
+  for (int i = 0; i < 8; i++) assert_int_equal(s[i], 0);
+  arena_free(&a);
+  arena_free(&from);
+}
+
 static void test_path_clean(void **state) {
   (void)state;
   expect_clean("", "");
@@ -228,6 +259,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_arena_reset),
       cmocka_unit_test(test_arena_trim),
+      cmocka_unit_test(test_arena_adopt),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_out_abort),
       cmocka_unit_test(test_utf8_count),

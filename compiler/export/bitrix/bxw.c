@@ -262,7 +262,7 @@ static const char *literal_text(E *e, const Expr *x) {
     return NULL;
   case E_LIST: return x->u.list.n == 0 ? "" : NULL;
   case E_CALL:
-    if (x->u.call.n == 1 && (str_eq(x->u.call.fn.s, "date") || str_eq(x->u.call.fn.s, "datetime"))) {
+    if (x->nargs == 1 && (str_eq(x->u.call.fn.s, "date") || str_eq(x->u.call.fn.s, "datetime"))) {
       const char *t = plain_text(e, x->u.call.args[0]);
       if (!t) return NULL;
       char *c = arena_strdup(&e->a, t);
@@ -427,7 +427,7 @@ static bool calc(E *e, StrBuf *b, const Expr *x) {
   case E_CALL: {
     const char *fn = f->u.call.fn.s;
     const Expr *const *args = (const Expr *const *)f->u.call.args;
-    uint32_t n = f->u.call.n;
+    uint32_t n = f->nargs;
     if (str_eq(fn, "now") && n == 0) return sb_puts(b, "{=System:Now}"), true;
     if (str_eq(fn, "today") && n == 0) return sb_puts(b, "{=System:Date}"), true;
     if (str_eq(fn, "len") && n == 1 && args[0]->type == &type_string) return calc_args(e, b, "strlen", args, 1);
@@ -455,7 +455,7 @@ static bool calc(E *e, StrBuf *b, const Expr *x) {
   }
   case E_BINARY: {
     const Expr *l = f->u.binary.lhs, *r = f->u.binary.rhs;
-    BinaryOp op = f->u.binary.op;
+    BinaryOp op = f->op;
     if (op == B_AND || op == B_OR) {
       const Expr *a[2] = {l, r};
       return calc_args(e, b, op == B_AND ? "and" : "or", a, 2);
@@ -610,7 +610,7 @@ static bool people_one(E *e, W *list, const Expr *x) {
       if (!people_one(e, list, x->u.list.items[i])) return false;
     return true;
   }
-  if (x->kind == E_CALL && str_eq(x->u.call.fn.s, "role") && x->u.call.n == 1) {
+  if (x->kind == E_CALL && str_eq(x->u.call.fn.s, "role") && x->nargs == 1) {
     const char *code = plain_text(e, x->u.call.args[0]);
     if (!code || !(strncmp(code, "user_", 5) == 0 || strncmp(code, "group_", 6) == 0 || str_eq(code, "author")))
       return refuse(e, x->span, "the role %s is no Bitrix user code (user_N, group_…, author)", code ? code : "(computed)");
@@ -668,20 +668,20 @@ static void split_ref(E *e, const char *r, const char **obj, const char **field)
 static bool cond_atom(E *e, Cond *c, const Expr *x, W *pre) {
   const char *r = NULL, *op = NULL;
   W *val = NULL;
-  if (x->kind == E_BINARY && x->u.binary.op >= B_EQ && x->u.binary.op <= B_GE) {
+  if (x->kind == E_BINARY && x->op >= B_EQ && x->op <= B_GE) {
     static const char *const ops[] = {"=", "!=", "<", "<=", ">", ">="};
     static const char *const flipped[] = {"=", "!=", ">", ">=", "<", "<="};
     const Expr *l = x->u.binary.lhs, *rt = x->u.binary.rhs;
     const Type *t = l->type;
     bool people = t && (t->kind == T_USER || t->kind == T_LIST);
     if (!people && (r = ref(e, l, false)) != NULL && literal_text(e, rt)) {
-      op = ops[x->u.binary.op - B_EQ];
+      op = ops[x->op - B_EQ];
       val = w_str(e, literal_text(e, rt));
     } else if (!people && (r = ref(e, rt, false)) != NULL && literal_text(e, l)) {
-      op = flipped[x->u.binary.op - B_EQ];
+      op = flipped[x->op - B_EQ];
       val = w_str(e, literal_text(e, l));
     }
-  } else if (x->kind == E_BINARY && x->u.binary.op == B_IN && folded(x->u.binary.rhs)->kind == E_LIST &&
+  } else if (x->kind == E_BINARY && x->op == B_IN && folded(x->u.binary.rhs)->kind == E_LIST &&
              x->u.binary.lhs->type && x->u.binary.lhs->type->kind != T_USER) {
     const Expr *list = folded(x->u.binary.rhs);
     W *vals = w_arr(e, true);
@@ -720,13 +720,13 @@ static bool cond_atom(E *e, Cond *c, const Expr *x, W *pre) {
 }
 
 static bool cond_and(E *e, Cond *c, const Expr *x, W *pre) {
-  if (x->kind == E_BINARY && x->u.binary.op == B_AND)
+  if (x->kind == E_BINARY && x->op == B_AND)
     return cond_and(e, c, x->u.binary.lhs, pre) && cond_and(e, c, x->u.binary.rhs, pre);
   return cond_atom(e, c, x, pre);
 }
 
 static bool cond_or(E *e, Cond *c, const Expr *x, W *pre) {
-  if (x->kind == E_BINARY && x->u.binary.op == B_OR) {
+  if (x->kind == E_BINARY && x->op == B_OR) {
     if (!cond_or(e, c, x->u.binary.lhs, pre)) return false;
     c->group = true;
     return cond_or(e, c, x->u.binary.rhs, pre);
@@ -807,7 +807,7 @@ static bool human(E *e, const Stmt *s, W *out) {
         Expr now = {.kind = E_CALL, .span = h->due->span, .type = &type_datetime};
         now.u.call.fn.s = "now";
         Expr sum = {.kind = E_BINARY, .span = h->due->span, .type = &type_datetime};
-        sum.u.binary.op = B_ADD;
+        sum.op = B_ADD;
         sum.u.binary.lhs = &now;
         sum.u.binary.rhs = h->due;
         W *d = value(e, &sum);

@@ -1186,8 +1186,7 @@ static void wrap_adhoc(Proc *P, El *ah) {
     move_out_edges(p, ne, a->exit, go);
     ir_edge(ir, p, a->exit, test, IR_E_FLOW, NULL);
     IrExpr *cond = bpmn_cond_build(mp, p, &P->vars, ah->adhoc_cond);
-    cond->line = line;
-    ir_edge_cond(ir, p, test, th, 0, cond, "completed");
+    ir_edge_cond(ir, p, test, th, 0, cond, "completed")->line = line;
     ir_edge(ir, p, test, go, IR_E_ELSE, NULL);
   }
   IrNode *t = ir_node(ir, p, IR_TRY, sub_id(mp, ah->e, "scope"), line, 0);
@@ -2359,8 +2358,7 @@ static void inclusive_flows(Proc *P, El *el) {
         continue;
       }
       IrExpr *x = el->conds[i] ? bpmn_cond_build(mp, p, &P->vars, el->conds[i]) : ir_expr_bool(ir, true);
-      x->line = f->line;
-      ir_edge_cond(ir, p, c, to->entry, arm++, x, label ? ir_str(ir, label) : NULL);
+      ir_edge_cond(ir, p, c, to->entry, arm++, x, label ? ir_str(ir, label) : NULL)->line = f->line;
     }
     if (!has_default) ir_edge(ir, p, c, no_match(P, el), IR_E_ELSE, "no match");
     return;
@@ -2387,7 +2385,6 @@ static void inclusive_flows(Proc *P, El *el) {
     a->u.assign.index = slots[i];
     a->u.assign.type = &type_bool;
     a->u.assign.value = bpmn_cond_build(mp, p, &P->vars, el->conds[i]);
-    a->u.assign.value->line = f->line;
     a->title = ir_str(ir, arena_printf(&ir->arena, "test %.60s", f->condition));
     ir_edge(ir, p, last, a, IR_E_FLOW, NULL);
     last = a;
@@ -2475,9 +2472,9 @@ static void map_flows(Proc *P, El *el) {
         continue;
       }
       IrExpr *c = el->conds[i] ? bpmn_cond_build(mp, p, &P->vars, el->conds[i]) : ir_expr_bool(ir, true);
-      if (c) c->line = f->line;
       const char *label = flow_label(f);
-      ir_edge_cond(ir, p, from, to->entry, arm++, c, label ? ir_str(ir, label) : NULL);
+      IrEdge *ce = ir_edge_cond(ir, p, from, to->entry, arm++, c, label ? ir_str(ir, label) : NULL);
+      if (c) ce->line = f->line;
     }
     if (!has_default) {
       IrNode *t = ir_node(ir, p, IR_TERMINATE, sub_id(mp, e, "no_match"), e->line, 0);

@@ -280,10 +280,11 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
       more = ir_expr_binary(ir, &type_bool, IR_OP_LT, ir_expr_slot(ir, p, s_done), ir_expr_slot(ir, p, s_n));
   }
   IrExpr *cond = NULL;
+  uint32_t cond_line = 0; /* a COND edge that tests cond as it is records this line */
   if (pl->cond) {
     set_slots(pl->cond, s_n, s_done, 0);
     cond = bpmn_cond_build(mp, p, vs, pl->cond);
-    cond->line = e->loop.line ? e->loop.line : line;
+    cond_line = e->loop.line ? e->loop.line : line;
   }
   /* STANDARD: loop while the condition holds (and below the maximum) */
   IrExpr *go_on = NULL;
@@ -295,7 +296,8 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
     IrNode *test = ir_node(ir, p, IR_CHOICE, hid(mp, e, "loop_test"), line, 0);
     test->title = "";
     ir_edge(ir, p, last, test, IR_E_FLOW, NULL);
-    ir_edge_cond(ir, p, test, entry, 0, go_on, pl->mode == LOOP_STANDARD ? "loop" : "more");
+    IrEdge *t = ir_edge_cond(ir, p, test, entry, 0, go_on, pl->mode == LOOP_STANDARD ? "loop" : "more");
+    if (go_on == cond) t->line = cond_line;
     ir_edge(ir, p, test, done, IR_E_ELSE, "done");
   } else {
     ir_edge(ir, p, last, entry, IR_E_FLOW, NULL);
@@ -313,10 +315,12 @@ void bpmn_loop_wrap(BpmnMap *mp, IrProc *p, const BpmnVars *vs, BpmnLoopPlan *pl
     check->title = "";
     ir_edge(ir, p, tick, check, IR_E_FLOW, NULL);
     if (pl->mode == LOOP_STANDARD) { /* go on while it holds */
-      ir_edge_cond(ir, p, check, head, 0, stop_or_go, "loop");
+      IrEdge *t = ir_edge_cond(ir, p, check, head, 0, stop_or_go, "loop");
+      if (stop_or_go == cond) t->line = cond_line;
       ir_edge(ir, p, check, done, IR_E_ELSE, "done");
     } else { /* the completion condition ends the loop early */
-      ir_edge_cond(ir, p, check, done, 0, stop_or_go, "complete");
+      IrEdge *t = ir_edge_cond(ir, p, check, done, 0, stop_or_go, "complete");
+      if (stop_or_go == cond) t->line = cond_line;
       ir_edge(ir, p, check, head, IR_E_ELSE, "next");
     }
   } else {

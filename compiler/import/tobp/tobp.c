@@ -314,11 +314,11 @@ static Expr *decimal_expr(Tobp *T, int64_t unscaled, uint8_t scale, const IrNode
 }
 
 static Expr *call_expr(Tobp *T, const IrExpr *x, const IrNode *at) {
-  Expr **args = arena_alloc(&T->prog->arena, (x->u.call.n ? x->u.call.n : 1) * sizeof *args);
-  for (uint32_t i = 0; i < x->u.call.n; i++) args[i] = expr(T, x->u.call.args[i], at);
+  Expr **args = arena_alloc(&T->prog->arena, (x->nargs ? x->nargs : 1) * sizeof *args);
+  for (uint32_t i = 0; i < x->nargs; i++) args[i] = expr(T, x->u.call.args[i], at);
   ExprList l;
   LIST_INIT(l);
-  for (uint32_t i = 0; i < x->u.call.n; i++) LIST_PUSH(T->ps, &l, args[i]);
+  for (uint32_t i = 0; i < x->nargs; i++) LIST_PUSH(T->ps, &l, args[i]);
   return tree_call(T->ps, tree_name(x->u.call.fn, nospan()), &l, nospan());
 }
 
@@ -422,15 +422,15 @@ static Expr *expr(Tobp *T, const IrExpr *x, const IrNode *at) {
   case IR_X_UNARY:
     return tree_unary(T->ps, x->u.unary.op == IR_OP_NOT ? U_NOT : U_NEG, expr(T, x->u.unary.operand, at), sp);
   case IR_X_BINARY: {
-    if ((unsigned)x->u.binary.op > IR_OP_IN) return fail(T, at, "an unknown operator"), tree_int(T->ps, 0, sp);
+    if ((unsigned)x->op > IR_OP_IN) return fail(T, at, "an unknown operator"), tree_int(T->ps, 0, sp);
     Expr *l = expr(T, x->u.binary.lhs, at);
     Expr *r = expr(T, x->u.binary.rhs, at);
-    return tree_binary(T->ps, binops[x->u.binary.op], l, r, sp);
+    return tree_binary(T->ps, binops[x->op], l, r, sp);
   }
   case IR_X_COND: {
-    Expr *c = expr(T, x->u.cond.cond, at);
-    Expr *a = expr(T, x->u.cond.then, at);
-    Expr *b = expr(T, x->u.cond.otherwise, at);
+    Expr *c = expr(T, x->u.cond->cond, at);
+    Expr *a = expr(T, x->u.cond->then, at);
+    Expr *b = expr(T, x->u.cond->otherwise, at);
     return tree_cond(T->ps, c, a, b, sp);
   }
   case IR_X_AS: /* the conversions IR_X_AS makes explicit are implicit in .bp */
@@ -448,8 +448,8 @@ static Expr *expr(Tobp *T, const IrExpr *x, const IrNode *at) {
 /* not c, with `not not c` and `not a == b` simplified. */
 static Expr *negate(Tobp *T, Expr *c) {
   if (c->kind == E_UNARY && c->u.unary.op == U_NOT) return c->u.unary.operand;
-  if (c->kind == E_BINARY && (c->u.binary.op == B_EQ || c->u.binary.op == B_NE)) {
-    c->u.binary.op = c->u.binary.op == B_EQ ? B_NE : B_EQ;
+  if (c->kind == E_BINARY && (c->op == B_EQ || c->op == B_NE)) {
+    c->op = c->op == B_EQ ? B_NE : B_EQ;
     return c;
   }
   return tree_unary(T->ps, U_NOT, c, nospan());
