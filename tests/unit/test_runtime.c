@@ -547,7 +547,7 @@ static void test_users_once_many(void **state) {
 static void test_users_once_not_again(void **state) {
   (void)state;
   enum { N = 300 };
-  static char names[N][8];
+  static char names[N][16]; /* room for any int: gcc -O1 checks snprintf's bound */
   BpValue users[N];
   for (int i = 0; i < N; i++) {
     snprintf(names[i], sizeof names[i], "u%d", i);
@@ -1312,7 +1312,7 @@ static void test_restored_texts_in_document(void **state) {
    * 32 for the title and ann) pass its end (1,024 bytes), so the last name is allocated,
    * and so is the list that holds it; the long text (300 bytes) is longer than a text the
    * room takes. */
-  static char names[14][61], long_text[301];
+  static char names[14][72], long_text[301]; /* 60 bytes each; room for any int */
   for (int i = 0; i < 14; i++) snprintf(names[i], sizeof names[i], "%02d-%057d", i, 0);
   memset(long_text, 'L', 300);
   for (int many = 0; many < 2; many++) {
@@ -2001,7 +2001,7 @@ static void test_every_allocation_fails_once_vote_indexed(void **state) {
  * past what a table on the stack holds (341), so making it each person once allocates its
  * table, and each allocation of the start and of the decisions fails in turn. */
 static BpInstance *start_vote400(World *w, BpStatus *st) {
-  static char names[400][8];
+  static char names[400][16]; /* room for any int */
   BpValue voters[400];
   for (int i = 0; i < 400; i++) {
     snprintf(names[i], sizeof names[i], "v%d", i % 4 == 3 ? (i * 7) % 300 + 1 : i / 4 * 3 + i % 4 + 1);
