@@ -430,6 +430,19 @@ size_t rt_room_need(const BpValue *in);
  * callers call rt_from_public itself: bp_start_at's texts and a document of the host's
  * (`bprun mass`, a row each) do not pay for this function's entry. */
 RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out, RtErr *e);
+/* rt_from_public_in with its common case inline: the host's short text in ASCII (a string
+ * or a user, 16 bytes at most) that fits ROOM (not NULL) is placed there without the call.
+ * Anything else, and every error, goes through rt_from_public_in, whose checks and messages
+ * it keeps: what this passes, text_check would pass too (valid UTF-8, far below the limit). */
+static inline RtCode rt_from_public_room(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out,
+                                         RtErr *e) {
+  if ((in->type == BP_T_STRING || in->type == BP_T_USER) && in->s && in->len <= 16 && need && need <= room->left &&
+      rt_short_ascii(in->s, in->len)) {
+    rt_room_text(room, in->s, in->len, in->type, out); /* (it fits: need is its size) */
+    return RT_OK;
+  }
+  return rt_from_public_in(rt, room, in, need, out, e);
+}
 /* A host's value for document field f, converted as bp_start stores it: its own
  * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
 BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);
