@@ -946,6 +946,7 @@ static void test_host_texts_in_document(void **state) {
            "u1"},
        17, NULL},
       {0, {""}, 1, ""}, /* an empty user counts as nobody, in the room as outside it */
+      {3, {"v2", "caf\xc3\xa9", "v2", "0123456789abcdefg", "caf\xc3\xa9"}, 5, "v2, caf\xc3\xa9, 0123456789abcdefg"},
   };
   World w;
   world_open_ex(&w, "samples/simple_vote.bp", true);
