@@ -1661,7 +1661,7 @@ static bool room_has_user(const RtList *l, uint32_t k, const char *s, size_t len
  * text in ASCII (rt_short_ascii, 16 bytes at most) of the list's type, placed as
  * list_in_room places it. False for anything else, with the room as it was (nothing is
  * taken before the end): list_in_room then goes through the list with its checks and
- * messages. A function of its own, small: list_in_room's error paths cost it registers. */
+ * messages, and is kept out of line: its error paths would cost this one registers. */
 static bool texts_in_room(RtRoom *room, const BpValue *in, uint8_t elem, Value *out) {
   RtList *l = (RtList *)room->at;
   size_t head = rt_room_bytes(sizeof *l + in->n * sizeof(Value));
