@@ -422,8 +422,17 @@ static inline bool rt_room_text(RtRoom *room, const char *s, size_t len, uint8_t
   *out = (Value){.type = type, .u.s = p};
   return true;
 }
-/* The bytes IN takes in a room (0: it does not go there: not a text, or too large). */
-size_t rt_room_need(const BpValue *in);
+/* The bytes IN takes in a room (0: it does not go there: not a text, or too large). A
+ * text, most of a start's arguments, is worked out inline; a list by rt_room_need_other. */
+enum { RT_ROOM_TEXT_MAX = 64 }; /* the longest text a room takes */
+static inline size_t rt_room_text_need(const BpValue *in) { /* in: a string or a user */
+  size_t len = in->s ? in->len : 0;
+  return len <= RT_ROOM_TEXT_MAX ? rt_room_bytes(sizeof(RtStr) + len + 1) : 0;
+}
+size_t rt_room_need_other(const BpValue *in);
+static inline size_t rt_room_need(const BpValue *in) {
+  return in->type == BP_T_STRING || in->type == BP_T_USER ? rt_room_text_need(in) : rt_room_need_other(in);
+}
 /* rt_from_public, with the value placed in *room when it fits there; NEED is
  * rt_room_need(in), which the caller has worked out already (bp_start sums the needs to
  * size the room: it keeps each rather than working it out twice). Without a room the

@@ -1624,18 +1624,14 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
 
 /* Names, titles and short lists of people, the usual start arguments, go to the room;
  * longer texts and lists are allocated as before (a room is for a few small objects). */
-enum { ROOM_TEXT_MAX = 64, ROOM_ITEMS_MAX = RT_USERS_FEW };
+enum { ROOM_TEXT_MAX = RT_ROOM_TEXT_MAX, ROOM_ITEMS_MAX = RT_USERS_FEW };
 _Static_assert(ROOM_ITEMS_MAX <= BP_MAX_USERS, "a list in a room is never too long");
 _Static_assert(sizeof(RtList) + ROOM_ITEMS_MAX * (sizeof(Value) + sizeof(RtStr) + ROOM_TEXT_MAX + 16u) <= 0xFFFF,
                "rt_room_need fits 16 bits (bp_start keeps it so)");
 
-static size_t room_text_need(const BpValue *in) {
-  size_t len = in->s ? in->len : 0;
-  return len <= ROOM_TEXT_MAX ? rt_room_bytes(sizeof(RtStr) + len + 1) : 0;
-}
+static size_t room_text_need(const BpValue *in) { return rt_room_text_need(in); }
 
-size_t rt_room_need(const BpValue *in) {
-  if (in->type == BP_T_STRING || in->type == BP_T_USER) return room_text_need(in);
+size_t rt_room_need_other(const BpValue *in) {
   if (!rt_is_list(in->type) || in->n > ROOM_ITEMS_MAX || (in->n && !in->items)) return 0;
   size_t need = rt_room_bytes(sizeof(RtList) + in->n * sizeof(Value));
   for (size_t i = 0; i < in->n; i++) {
