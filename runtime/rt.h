@@ -422,14 +422,36 @@ static inline bool rt_room_text(RtRoom *room, const char *s, size_t len, uint8_t
   *out = (Value){.type = type, .u.s = p};
   return true;
 }
-/* The bytes IN takes in a room (0: it does not go there: not a text, or too large). */
-size_t rt_room_need(const BpValue *in);
+/* The bytes IN takes in a room (0: it does not go there: not a text, or too large). A
+ * text, most of a start's arguments, is worked out inline; a list by rt_room_need_other. */
+enum { RT_ROOM_TEXT_MAX = 64 }; /* the longest text a room takes */
+static inline size_t rt_room_text_need(const BpValue *in) { /* in: a string or a user */
+  size_t len = in->s ? in->len : 0;
+  return len <= RT_ROOM_TEXT_MAX ? rt_room_bytes(sizeof(RtStr) + len + 1) : 0;
+}
+size_t rt_room_need_other(const BpValue *in);
+static inline size_t rt_room_need(const BpValue *in) {
+  return in->type == BP_T_STRING || in->type == BP_T_USER ? rt_room_text_need(in) : rt_room_need_other(in);
+}
 /* rt_from_public, with the value placed in *room when it fits there; NEED is
  * rt_room_need(in), which the caller has worked out already (bp_start sums the needs to
  * size the room: it keeps each rather than working it out twice). Without a room the
  * callers call rt_from_public itself: bp_start_at's texts and a document of the host's
  * (`bprun mass`, a row each) do not pay for this function's entry. */
 RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out, RtErr *e);
+/* rt_from_public_in with its common case inline: the host's short text in ASCII (a string
+ * or a user, 16 bytes at most) that fits ROOM (not NULL) is placed there without the call.
+ * Anything else, and every error, goes through rt_from_public_in, whose checks and messages
+ * it keeps: what this passes, text_check would pass too (valid UTF-8, far below the limit). */
+static inline RtCode rt_from_public_room(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out,
+                                         RtErr *e) {
+  if ((in->type == BP_T_STRING || in->type == BP_T_USER) && in->s && in->len <= 16 && need && need <= room->left &&
+      rt_short_ascii(in->s, in->len)) {
+    rt_room_text(room, in->s, in->len, in->type, out); /* (it fits: need is its size) */
+    return RT_OK;
+  }
+  return rt_from_public_in(rt, room, in, need, out, e);
+}
 /* A host's value for document field f, converted as bp_start stores it: its own
  * reference in *out, or bp_start's error (rt_api.c; also bp_start_at's). */
 BpStatus rt_field_value(BpBundle *b, const BptField *f, const BpValue *in, Value *out, BpError *err);

@@ -703,7 +703,7 @@ static inline BpStatus field_value(BpBundle *b, const BptField *f, const BpValue
   e.msg[0] = '\0';
   RtCode c;
   if (in->type == f->type && (f->type == BPT_T_STRING || f->type == BPT_T_USER)) {
-    c = room ? rt_from_public_in(b->rt, room, in, need, out, &e) : rt_from_public(b->rt, in, out, &e);
+    c = room ? rt_from_public_room(b->rt, room, in, need, out, &e) : rt_from_public(b->rt, in, out, &e);
   } else {
     Value raw;
     c = room ? rt_from_public_in(b->rt, room, in, need, &raw, &e) : rt_from_public(b->rt, in, &raw, &e);
@@ -930,7 +930,7 @@ static void start_param_at(BpBundle *b, uint16_t k, const BpArg *a, RtRoom *room
   rt_unref(b->rt, params[k]);
   params[k] = (Value){0};
   const BpValue *in = &a->value;
-  RtCode c = room ? rt_from_public_in(b->rt, room, in, need, &params[k], &e) : rt_from_public(b->rt, in, &params[k], &e);
+  RtCode c = room ? rt_from_public_room(b->rt, room, in, need, &params[k], &e) : rt_from_public(b->rt, in, &params[k], &e);
   if (c != RT_OK) *st = rt_fail_status(err, c == RT_NOMEM ? BP_ENOMEM : BP_EINVAL, "parameter `%s`: %s", name, e.msg);
 }
 

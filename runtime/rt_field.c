@@ -82,7 +82,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
    * bp_start's has; bp_start_at_again finds them there again. */
   size_t texts = 0;
   for (size_t i = 0; !again && i < nfields; i++) {
-    size_t k = fields[i].type == BP_T_STRING || fields[i].type == BP_T_USER ? rt_room_need(&fields[i]) : 0;
+    size_t k = fields[i].type == BP_T_STRING || fields[i].type == BP_T_USER ? rt_room_text_need(&fields[i]) : 0;
     if (k <= TEXTS_MAX - texts) texts += k;
   }
   BpDoc *doc = again ? again : rt_doc_blank_room(b, p->doctype, rt_instance_size(b, pi), texts + RT_DOC_MADE_ROOM);

@@ -1624,18 +1624,14 @@ static RtCode list_from_public(BpRuntime *rt, const BpValue *in, Value *out, RtE
 
 /* Names, titles and short lists of people, the usual start arguments, go to the room;
  * longer texts and lists are allocated as before (a room is for a few small objects). */
-enum { ROOM_TEXT_MAX = 64, ROOM_ITEMS_MAX = RT_USERS_FEW };
+enum { ROOM_TEXT_MAX = RT_ROOM_TEXT_MAX, ROOM_ITEMS_MAX = RT_USERS_FEW };
 _Static_assert(ROOM_ITEMS_MAX <= BP_MAX_USERS, "a list in a room is never too long");
 _Static_assert(sizeof(RtList) + ROOM_ITEMS_MAX * (sizeof(Value) + sizeof(RtStr) + ROOM_TEXT_MAX + 16u) <= 0xFFFF,
                "rt_room_need fits 16 bits (bp_start keeps it so)");
 
-static size_t room_text_need(const BpValue *in) {
-  size_t len = in->s ? in->len : 0;
-  return len <= ROOM_TEXT_MAX ? rt_room_bytes(sizeof(RtStr) + len + 1) : 0;
-}
+static size_t room_text_need(const BpValue *in) { return rt_room_text_need(in); }
 
-size_t rt_room_need(const BpValue *in) {
-  if (in->type == BP_T_STRING || in->type == BP_T_USER) return room_text_need(in);
+size_t rt_room_need_other(const BpValue *in) {
   if (!rt_is_list(in->type) || in->n > ROOM_ITEMS_MAX || (in->n && !in->items)) return 0;
   size_t need = rt_room_bytes(sizeof(RtList) + in->n * sizeof(Value));
   for (size_t i = 0; i < in->n; i++) {
@@ -1657,10 +1653,33 @@ static bool room_has_user(const RtList *l, uint32_t k, const char *s, size_t len
   return false;
 }
 
+/* list_in_room's common case, a list of the host's people or names: each item a short
+ * text in ASCII (rt_short_ascii, 16 bytes at most) of the list's type, placed as
+ * list_in_room places it. False for anything else, with the room as it was (nothing is
+ * taken before the end): list_in_room then goes through the list with its checks and
+ * messages, and is kept out of line: its error paths would cost this one registers. */
+static bool texts_in_room(RtRoom *room, const BpValue *in, uint8_t elem, Value *out) {
+  RtList *l = (RtList *)room->at;
+  size_t head = rt_room_bytes(sizeof *l + in->n * sizeof(Value));
+  RtRoom items = {room->at + head, room->left - head};
+  uint32_t k = 0;
+  for (size_t i = 0; i < in->n; i++) {
+    const BpValue *x = &in->items[i];
+    if (x->type != elem || !x->s || x->len > 16 || !rt_short_ascii(x->s, x->len)) return false;
+    if (elem == BPT_T_USER && room_has_user(l, k, x->s, x->len)) continue; /* a person counts once */
+    rt_room_text(&items, x->s, x->len, elem, &l->items[k++]); /* (it fits: rt_room_need counted it) */
+  }
+  l->ref = RT_IMMORTAL;
+  l->n = k;
+  *room = items;
+  *out = (Value){.type = in->type, .u.l = l};
+  return true;
+}
+
 /* list_from_public in a room that holds rt_room_need(in) bytes: the same checks in the
  * same order, the same messages, and a list of users keeps each person's first place
  * (as rt_users_unique does). On an error the room is as it was. */
-static RtCode list_in_room(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e) {
+static __attribute__((noinline)) RtCode list_in_room(BpRuntime *rt, RtRoom *room, const BpValue *in, Value *out, RtErr *e) {
   uint8_t elem = in->type & 0x7F;
   if (elem > BPT_T_USER) return rt_error(e, "a list of unknown type");
   RtList *l = (RtList *)room->at;
@@ -1693,7 +1712,11 @@ static RtCode list_in_room(BpRuntime *rt, RtRoom *room, const BpValue *in, Value
 RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out, RtErr *e) {
   if (!room || !need || need > room->left) return rt_from_public(rt, in, out, e);
   *out = (Value){0};
-  if (rt_is_list(in->type)) return list_in_room(rt, room, in, out, e);
+  if (rt_is_list(in->type)) {
+    uint8_t elem = in->type & 0x7F;
+    if ((elem == BPT_T_USER || elem == BPT_T_STRING) && texts_in_room(room, in, elem, out)) return RT_OK;
+    return list_in_room(rt, room, in, out, e);
+  }
   const char *s = in->s ? in->s : "";
   size_t len = in->s ? in->len : 0;
   if (text_check(s, len, e) != RT_OK) return e->code;

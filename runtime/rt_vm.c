@@ -1195,7 +1195,12 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     case BPT_OP_LOAD_FIELD: { /* `{title}`, `author`: a document field */
       if (sp >= BPT_STACK_MAX || o->a >= tx->s.nfields) goto slow;
       Value f = tx->s.fields[o->a];
-      if (rt_is_obj(f.type)) rt_ref_obj(f);
+      /* A string, the field a row's rule reads most, counted inline; other objects by the call. */
+      if (f.type == BPT_T_STRING && f.u.s) {
+        if (f.u.s->ref != RT_IMMORTAL) f.u.s->ref++;
+      } else if (rt_is_obj(f.type)) {
+        rt_ref_obj(f);
+      }
       stack[sp++] = f;
       o++;
       goto next;
