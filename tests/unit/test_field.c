@@ -645,6 +645,120 @@ static void test_start_at_again_restored(void **state) {
   close_world(&w);
 }
 
+/* A process that waits for a person, row after row on one instance (bp_start_at_again),
+ * a decision on each and, every third row, a save and a restore before it: the texts it
+ * made before the wait (substr, trim, + and the title, in the document's room for texts
+ * or past it) are read after it, by the event and by the next start's clearing; the same
+ * journal, fields and end as a fresh start's (bp_start_at_process), row after row. */
+static const char hold_source[] = "document Contact {\n"
+                                  "  name: string\n"
+                                  "  city: string\n"
+                                  "  owner: user\n"
+                                  "}\n"
+                                  "process hold \"Hold\" on Contact {\n"
+                                  "  var acc: string = \"\"\n"
+                                  "  acc = substr(name, 1, 3) + \"/\" + trim(city)\n"
+                                  "  approve owner \"Check {acc}\" -> r\n"
+                                  "  name = acc + \"|\" + r.comment + \"|\" + trim(name)\n"
+                                  "  log \"{acc} {name}\"\n"
+                                  "}\n";
+
+typedef struct Lines {
+  char text[16384];
+  size_t len;
+} Lines;
+
+static Lines *lines_now; /* where on_line writes: the fresh start's or the kept one's */
+
+static void on_line(void *ud, BpInstance *inst, const BpJournal *line) {
+  (void)ud, (void)inst;
+  Lines *l = lines_now;
+  int n = snprintf(l->text + l->len, sizeof l->text - l->len, "%d %s %s\n", line->kind, line->node, line->text);
+  assert_true(n >= 0 && (size_t)n < sizeof l->text - l->len);
+  l->len += (size_t)n;
+}
+
+/* One row: started (fresh or on *AGAIN), perhaps saved and restored, decided by ann with
+ * COMMENT; its journal in *L. Returns the instance (the fresh one is the caller's to free). */
+static BpInstance *hold_row(World *w, const uint16_t *index, const BpValue *vals, BpInstance **again, bool restore,
+                            const char *comment, Lines *l) {
+  BpInstance *inst = NULL;
+  BpError err = {0};
+  lines_now = l;
+  l->len = 0;
+  if (again) {
+    assert_int_equal(bp_start_at_again(w->b, 0, index, vals, 3, NULL, 0, NULL, again, &err), BP_OK);
+    inst = *again;
+  } else {
+    assert_int_equal(bp_start_at_process(w->b, 0, index, vals, 3, NULL, 0, NULL, &inst, &err), BP_OK);
+  }
+  assert_int_equal(bp_instance_status(inst), BP_WAITING);
+  if (restore) {
+    uint8_t *saved;
+    size_t n;
+    assert_int_equal(bp_instance_save(inst, &saved, &n, &err), BP_OK);
+    bp_instance_free(inst);
+    inst = NULL;
+    assert_int_equal(bp_instance_restore(w->b, NULL, saved, n, &inst, &err), BP_OK);
+    bp_free(w->rt, saved, n);
+    if (again) *again = inst;
+  }
+  assert_int_equal(bp_decide(inst, 0, "ann", true, comment, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  return inst;
+}
+
+static void test_start_at_again_waits_between_rows(void **state) {
+  (void)state;
+  World w;
+  Compiled c = compile_text(hold_source);
+  size_t len;
+  w.bytes = bundle_of(c.ir, &len);
+  compiled_free(&c);
+  w.heap = (Heap){0};
+  BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &w.heap, .journal = on_line};
+  BpError err = {0};
+  assert_int_equal(bp_runtime_new(&cfg, &w.rt, &err), BP_OK);
+  assert_int_equal(bp_bundle_load(w.rt, w.bytes, len, &w.b, &err), BP_OK);
+  uint16_t index[3];
+  assert_true(bp_field_index(w.b, "hold", "name", &index[0]));
+  assert_true(bp_field_index(w.b, "hold", "city", &index[1]));
+  assert_true(bp_field_index(w.b, "hold", "owner", &index[2]));
+  static const char *const cities[] = {" Рига ", "Санкт-Петербург", "Омск  ", "Тула"};
+  static Lines fresh_lines, again_lines;
+  char name[600], comment[600];
+  BpInstance *again = NULL;
+  for (int r = 0; r < 24; r++) {
+    /* names and comments of other lengths, some past the room for texts (384 bytes) */
+    int pad = r % 4 == 0 ? 420 : r % 5;
+    snprintf(name, sizeof name, " Контакт %d ", r * 37);
+    size_t nl = strlen(name);
+    memset(name + nl, 'n', (size_t)pad), name[nl + (size_t)pad] = '\0';
+    int cl = r % 3 == 0 ? 390 : r;
+    memset(comment, 'c', (size_t)cl), comment[cl] = '\0';
+    BpValue vals[] = {bp_string(name), bp_string(cities[r % 4]), bp_user("ann")};
+    BpInstance *fresh = hold_row(&w, index, vals, NULL, false, comment, &fresh_lines);
+    BpInstance *kept = hold_row(&w, index, vals, &again, r % 3 == 1, comment, &again_lines);
+    assert_ptr_equal(kept, again);
+    for (int i = 0; i < 3; i++) {
+      BpValue a, b;
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(fresh), index[i], &a), BP_OK);
+      assert_int_equal(bp_doc_get_at(bp_instance_doc(kept), index[i], &b), BP_OK);
+      assert_int_equal(a.type, b.type);
+      assert_int_equal(a.len, b.len);
+      assert_memory_equal(a.s, b.s, a.len);
+    }
+    assert_int_equal(fresh_lines.len, again_lines.len);
+    assert_memory_equal(fresh_lines.text, again_lines.text, fresh_lines.len);
+    BpValue v;
+    assert_int_equal(bp_doc_get_at(bp_instance_doc(kept), index[0], &v), BP_OK);
+    assert_int_equal(memcmp(v.s, "Кон/", strlen("Кон/")), 0);
+    bp_instance_free(fresh);
+  }
+  bp_instance_free(again);
+  close_world(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_field_index),
@@ -658,6 +772,7 @@ int main(void) {
       cmocka_unit_test(test_start_at_again_in_place),
       cmocka_unit_test(test_start_at_again_every_allocation_fails),
       cmocka_unit_test(test_start_at_again_restored),
+      cmocka_unit_test(test_start_at_again_waits_between_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
