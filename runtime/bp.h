@@ -416,7 +416,8 @@ BpStatus bp_advance(BpInstance *inst, int64_t now, BpError *err);
  * instances in one time order, as bprun does) passes the same *budget to each call for
  * the same instance, starting at bp_runtime_step_budget(rt): the interval then costs
  * what a single bp_advance would, and fails at the same point. *budget is decreased by
- * the instructions run. */
+ * the instructions run (by an advance that is applied: one that runs out of memory changes
+ * nothing, *budget included, and may be tried again with it). */
 BpStatus bp_advance_shared(BpInstance *inst, int64_t now, uint32_t *budget, BpError *err);
 uint32_t bp_runtime_step_budget(const BpRuntime *rt);
 /* The host's answer to pending call CALL (0: the oldest pending call); RESULT is

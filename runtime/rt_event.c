@@ -705,8 +705,12 @@ BpStatus bp_advance_shared(BpInstance *inst, int64_t now, uint32_t *budget, BpEr
   int64_t start = inst->s.clock < tx.now ? inst->s.clock : tx.now;
   if (start < now) tx.now = start;
   rt_fire_due(&tx, now);
-  *budget = tx.budget;
-  return tx_end(&tx, err);
+  uint32_t left = tx.budget;
+  /* Only a committed advance spends the host's budget: a dropped one changed nothing,
+   * and the host may try it again with the same budget. */
+  st = tx_end(&tx, err);
+  if (st == BP_OK) *budget = left;
+  return st;
 }
 
 static RtCall *call_by_id(Tx *tx, uint32_t id, uint32_t *index) {

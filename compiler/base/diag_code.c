@@ -32,6 +32,7 @@ static const CodeRow code_table[] = {
     {"too-deep", "expression nested deeper"},
     {"too-deep", "this expression is nested too deeply"},
     {"too-many-values", "this expression keeps"},
+    {"too-many-values", "this %s keeps"}, /* an action call's or a `start`'s arguments */
     {"unclosed-brace", "this `{` in a string starts an expression"},
     {"type-mismatch", "expected a user or users"},
     /* parser */

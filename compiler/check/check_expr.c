@@ -558,6 +558,8 @@ static uint32_t operand_places(const Expr *e, uint32_t depth) {
   }
 }
 
+uint32_t check_operand_places(const Expr *e) { return operand_places(e, 0); }
+
 const Type *check_expr(Checker *C, Expr *e) {
   if (!e) return &type_error;
   if (C->expr_depth >= MAX_EXPR_DEPTH) {

@@ -159,6 +159,9 @@ const char *check_plural(Checker *C, uint32_t n, const char *word);
 /* Gives e and its parts their types; returns e's type (type_error after an
  * error, so callers stay quiet). NULL e is type_error. */
 const Type *check_expr(Checker *C, Expr *e);
+/* The operand-stack places E needs at its fullest while it is computed (1 for a plain
+ * value): what a statement that keeps values below it adds them to. */
+uint32_t check_operand_places(const Expr *e);
 /* Reports unless e's type fits `want`; `what` names the place, as in
  * "condition must be bool, not int". Returns whether it fits. */
 bool check_expect_type(Checker *C, Expr *e, const Type *want, const char *what);

@@ -421,6 +421,21 @@ static void check_timeout_action(Checker *C, Stmt *s, Flow flow) {
 
 /* ---- actions and other processes ---------------------------------------------- */
 
+/* The bundle's operand stack (BPT_STACK_MAX, 64 places): an action call keeps each
+ * argument while the next ones are computed, a `start` each argument and its parameter's
+ * number. Past it the code generator made code the bundle's verifier refuses, reported as
+ * an internal error; the checker says so instead. MOST is the places the statement needs
+ * at its fullest. */
+enum { MAX_STMT_OPERANDS = 64 };
+
+static void check_stmt_places(Checker *C, Span span, const char *what, uint64_t most) {
+  if (most > MAX_STMT_OPERANDS)
+    diag_error(C->diags, span,
+               "this %s keeps %llu values at once, more than the %d a process may; "
+               "compute arguments into variables, or pass fewer",
+               what, (unsigned long long)most, (int)MAX_STMT_OPERANDS);
+}
+
 static void check_action_args(Checker *C, Stmt *s, const Action *a) {
   const Name *name = &s->u.call.action;
   if (s->u.call.n != a->nparams) {
@@ -455,7 +470,13 @@ static void report_unknown_action(Checker *C, const Name *name) {
 /* ACTION(args) [-> r] */
 static void check_action_call(Checker *C, Stmt *s) {
   const Name *name = &s->u.call.action;
-  for (uint32_t i = 0; i < s->u.call.n; i++) check_expr(C, s->u.call.args[i]);
+  uint64_t most = 0;
+  for (uint32_t i = 0; i < s->u.call.n; i++) {
+    check_expr(C, s->u.call.args[i]);
+    uint64_t k = i + (uint64_t)check_operand_places(s->u.call.args[i]); /* the i before it kept */
+    if (k > most) most = k;
+  }
+  check_stmt_places(C, name->span, "action call", most);
   const Action *a = name->s ? check_table_get(&C->actions, name->s) : NULL;
   if (a)
     check_action_args(C, s, a);
@@ -538,8 +559,14 @@ static void check_start(Checker *C, Stmt *s) {
   NameTable given;
   check_table_init(&given);
   bool names_ok = true;
-  for (uint32_t i = 0; i < s->u.start.n; i++)
+  uint64_t most = 0;
+  for (uint32_t i = 0; i < s->u.start.n; i++) {
     names_ok &= check_start_arg(C, target, &s->u.start.args[i], &given);
+    /* the 2 i before it kept, and its parameter's number */
+    uint64_t k = 2 * (uint64_t)i + 1 + check_operand_places(s->u.start.args[i].value);
+    if (k > most) most = k;
+  }
+  check_stmt_places(C, name->span, "`start`", most);
   for (uint32_t i = 0; names_ok && i < target->nparams; i++) {
     const Decl *d = target->param_list[i];
     if (!d->init && !check_table_get(&given, d->name.s))

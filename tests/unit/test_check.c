@@ -582,6 +582,63 @@ static void test_long_chain(void **state) {
   run_free(&r);
 }
 
+/* An action call keeps its arguments, a `start` its arguments and their parameters'
+ * numbers, on the bundle's operand stack of 64 places: past it the code generator made
+ * code the verifier refused, which `bpc compile` reported as an internal error. The
+ * checker's bound is the verifier's exactly: 64 plain arguments of an action fit, 65 do
+ * not; 32 of a `start` fit, 33 do not; a nested last argument counts its own places. */
+static char *call_text(unsigned nparams, unsigned nargs, bool start, const char *last) {
+  size_t cap = 64 + 64 * (size_t)(nparams + nargs);
+  char *t = malloc(cap);
+  assert_non_null(t);
+  size_t at = (size_t)snprintf(t, cap, "document D {\n  n: int\n}\n");
+  if (!start) {
+    at += (size_t)snprintf(t + at, cap - at, "action big(");
+    for (unsigned i = 0; i < nparams; i++) at += (size_t)snprintf(t + at, cap - at, "%sa%u: int", i ? ", " : "", i);
+    at += (size_t)snprintf(t + at, cap - at, ")\nprocess p \"P\" on D {\n  big(");
+    for (unsigned i = 0; i < nargs; i++)
+      at += (size_t)snprintf(t + at, cap - at, "%s%s", i ? ", " : "", i + 1 == nargs ? last : "n");
+    at += (size_t)snprintf(t + at, cap - at, ")\n}\n");
+  } else {
+    at += (size_t)snprintf(t + at, cap - at, "process p \"P\" on D {\n  start q(");
+    for (unsigned i = 0; i < nargs; i++)
+      at += (size_t)snprintf(t + at, cap - at, "%sa%u: %s", i ? ", " : "", i, i + 1 == nargs ? last : "n");
+    at += (size_t)snprintf(t + at, cap - at, ")\n}\nprocess q \"Q\" on D {\n");
+    for (unsigned i = 0; i < nparams; i++) at += (size_t)snprintf(t + at, cap - at, "  param a%u: int = 0 \"A\"\n", i);
+    at += (size_t)snprintf(t + at, cap - at, "  n = a0\n}\n");
+  }
+  return t;
+}
+
+static void expect_call(unsigned n, bool start, const char *last, const char *message) {
+  char *t = call_text(n, n, start, last);
+  expect_file(t, &message, message ? 1 : 0);
+  free(t);
+}
+
+static void test_call_operands(void **state) {
+  (void)state;
+  expect_call(64, false, "n", NULL);
+  expect_call(65, false, "n",
+              "this action call keeps 65 values at once, more than the 64 a process may; compute arguments "
+              "into variables, or pass fewer");
+  expect_call(200, false, "n",
+              "this action call keeps 200 values at once, more than the 64 a process may; compute arguments "
+              "into variables, or pass fewer");
+  expect_call(61, false, "n + (n + (n + n))", NULL);
+  expect_call(62, false, "n + (n + (n + n))",
+              "this action call keeps 65 values at once, more than the 64 a process may; compute arguments "
+              "into variables, or pass fewer");
+  expect_call(32, true, "n", NULL);
+  expect_call(33, true, "n",
+              "this `start` keeps 66 values at once, more than the 64 a process may; compute arguments "
+              "into variables, or pass fewer");
+  expect_call(30, true, "n + (n + n)", NULL);
+  expect_call(31, true, "n + (n + (n + n))",
+              "this `start` keeps 65 values at once, more than the 64 a process may; compute arguments "
+              "into variables, or pass fewer");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_clean_programs),
@@ -607,6 +664,7 @@ int main(void) {
       cmocka_unit_test(test_process_info),
       cmocka_unit_test(test_states_info),
       cmocka_unit_test(test_long_chain),
+      cmocka_unit_test(test_call_operands),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3499,6 +3499,40 @@ static void test_rearming_timer_one_rule(void **state) {
   world_close(&w);
 }
 
+/* bp_advance_shared that runs out of memory changes nothing, the host's budget included:
+ * it was decreased by the instructions the dropped event ran, so a host that retried the
+ * advance with it (bprun's `advance`) had the instance fail as runaway earlier than one
+ * that never ran out (tests/scenarios/timeout.forever.scn with an allocation failing:
+ * fewer escalations). */
+static void test_dropped_advance_keeps_budget(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "tests/scenarios/timeout.bp");
+  BpInstance *inst = start_relative(&w);
+  BpError err;
+  int64_t at;
+  assert_true(bp_instance_next_timer(inst, &at));
+  w.clock = at;
+  const uint32_t full = bp_runtime_step_budget(w.rt);
+  long dropped = 0;
+  for (long k = 1;; k++) {
+    uint32_t budget = full;
+    w.heap = (Heap){.fail_at = k, .armed = true, .outstanding = w.heap.outstanding};
+    BpStatus st = bp_advance_shared(inst, at, &budget, &err);
+    w.heap.armed = false;
+    if (st != BP_ENOMEM) {
+      assert_int_equal(st, BP_OK);
+      assert_true(budget < full);
+      break;
+    }
+    assert_int_equal(budget, full); /* the dropped event's instructions are not counted */
+    dropped++;
+  }
+  assert_true(dropped > 0);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 /* A soft deadline as the host sees it (tests/scenarios/soft_deadline.bp): the item stays
  * open with its due time, BpItem.overdue turns true when the due time passes, one
  * BP_J_OVERDUE journal line says so, and the item is still acted on as usual. The
@@ -4220,6 +4254,7 @@ int main(void) {
       cmocka_unit_test(test_slow_store_rolled_back),
       cmocka_unit_test(test_log_too_long_without_journal),
       cmocka_unit_test(test_rearming_timer_one_rule),
+      cmocka_unit_test(test_dropped_advance_keeps_budget),
       cmocka_unit_test(test_config_and_params),
       cmocka_unit_test(test_start_names),
       cmocka_unit_test(test_obj_types),
