@@ -106,6 +106,17 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, TxKeep keep, BpError *err) {
 
 static BpStatus tx_begin(Tx *tx, BpInstance *inst, BpError *err) { return tx_open(tx, inst, TX_SNAPSHOT, err); }
 
+/* The counts of the step a TX_LAZY event acted on, as they were (tx_log_counts), into ST:
+ * the snapshot's copy of that step, or the step itself when the event is dropped before
+ * a snapshot; its people are its own again. */
+static inline void counts_put_back(const Tx *tx, RtStep *st) {
+  st->borrowed = 0;
+  st->acted = tx->act_counts[0];
+  st->approved = tx->act_counts[1];
+  st->rejected = tx->act_counts[2];
+  st->done = tx->act_counts[3];
+}
+
 /* The snapshot (state_snapshot), taken before the event changes anything it does not
  * log: at once (TX_SNAPSHOT), or when a TX_LAZY event goes past the act it logged
  * (tx_log_counts). Then the counts of the step a person acted on are taken back in the
@@ -117,14 +128,7 @@ static inline __attribute__((always_inline)) bool snapshot_take(Tx *tx) {
   if (!tx->unsnapped) return true;
   if (!state_snapshot(tx->rt, &tx->s, &tx->snap, tx->snap_room, sizeof tx->snap_room, &tx->written)) return nomem(tx);
   tx->unsnapped = false;
-  if (tx->act_step) {
-    RtStep *o = RT_AT(tx->snap.steps, RtStep, tx->act_index);
-    o->borrowed = 0;
-    o->acted = tx->act_counts[0];
-    o->approved = tx->act_counts[1];
-    o->rejected = tx->act_counts[2];
-    o->done = tx->act_counts[3];
-  }
+  if (tx->act_step) counts_put_back(tx, RT_AT(tx->snap.steps, RtStep, tx->act_index));
   for (uint32_t i = 0; i < tx->s.steps.n; i++)
     RT_AT(tx->s.steps, RtStep, i)->borrowed = RT_BORROWED_PEOPLE | RT_BORROWED_VALUES;
   return true;
@@ -149,18 +153,6 @@ static bool tx_log_counts(Tx *tx, RtStep *st, uint32_t index) {
   tx->act_counts[3] = st->done;
   st->borrowed = RT_BORROWED_PEOPLE | RT_BORROWED_VALUES;
   return true;
-}
-
-/* A dropped TX_LAZY event that took no snapshot: the logged counts put back in place, and
- * the step's mark cleared (the person is put back by rt_undo_rollback). */
-static void unsnapped_put_back(Tx *tx) {
-  if (!tx->act_step) return;
-  RtStep *st = RT_AT(tx->s.steps, RtStep, tx->act_index);
-  st->borrowed = 0;
-  st->acted = tx->act_counts[0];
-  st->approved = tx->act_counts[1];
-  st->rejected = tx->act_counts[2];
-  st->done = tx->act_counts[3];
 }
 
 static void changed_free(Tx *tx) {
@@ -192,10 +184,13 @@ static void tx_abort(Tx *tx) {
   tx->s.nfields = 0;
   rt_stack_clear(tx);
   changed_free(tx);
-  /* A new instance's start has no snapshot: the instance, freed next, keeps what the
-   * event left, and bp_instance_free lets it go. */
-  if (tx->unsnapped) unsnapped_put_back(tx);
-  else if (!tx->fresh) state_put_back(tx->rt, &tx->s, &tx->snap, tx->written);
+  /* A dropped TX_LAZY event that took no snapshot: the logged counts put back in place,
+   * and the step's mark cleared (the person is put back by rt_undo_rollback). A new
+   * instance's start has no snapshot: the instance, freed next, keeps what the event
+   * left, and bp_instance_free lets it go. */
+  if (tx->unsnapped) {
+    if (tx->act_step) counts_put_back(tx, RT_AT(tx->s.steps, RtStep, tx->act_index));
+  } else if (!tx->fresh) state_put_back(tx->rt, &tx->s, &tx->snap, tx->written);
   else if (tx->snap.block) rt_dealloc(tx->rt, tx->snap.block, tx->snap.block_size); /* the marks */
   tx->inst->s = tx->s;
   rt_effects_free(tx->rt, &tx->effects);
