@@ -131,6 +131,17 @@ static uint8_t *bundle_verified(const Build *B, size_t *len) {
   return bytes;
 }
 
+/* ir_finish accepts it; the bundle is written, verified and read into *b; its bytes are
+ * returned for the caller to free. */
+static uint8_t *read_back(Build *B, BptBundle *b) {
+  assert_true(ir_finish(B->ir));
+  size_t len;
+  uint8_t *bytes = bundle_verified(B, &len);
+  BptError err;
+  assert_true(bpt_read(bytes, len, heap_realloc, NULL, b, &err));
+  return bytes;
+}
+
 /* ir_finish accepts it; the bundle is written, read back and verified. */
 static uint8_t *compile(Build *B, size_t *len) {
   bool ok = ir_finish(B->ir);
@@ -1043,12 +1054,8 @@ static void test_string_table_grows(void **state) {
   enum { FIELDS = 700 };
   number_fields(&B, ir_doc(B.ir, "Wide", FIELDS), FIELDS);
   chain_in(&B, ir_proc(B.ir, "p"), 1, NULL);
-  assert_true(ir_finish(B.ir));
-  size_t len;
-  uint8_t *bytes = bundle_verified(&B, &len);
   BptBundle b;
-  BptError err;
-  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  uint8_t *bytes = read_back(&B, &b);
   assert_int_equal(b.ndoctypes, 1);
   assert_int_equal(b.doctypes[0].nfields, FIELDS);
   for (uint32_t i = 0; i < FIELDS; i++) {
@@ -1077,12 +1084,8 @@ static void test_string_table_finds_copies(void **state) {
   number_fields(&B, ir_doc(B.ir, "Wide", FIELDS), FIELDS);
   number_fields(&B, ir_doc(B.ir, "Copy", FIELDS), FIELDS);
   chain_in(&B, ir_proc(B.ir, "p"), 1, NULL);
-  assert_true(ir_finish(B.ir));
-  size_t len;
-  uint8_t *bytes = bundle_verified(&B, &len);
   BptBundle b;
-  BptError err;
-  assert_true(bpt_read(bytes, len, heap_realloc, NULL, &b, &err));
+  uint8_t *bytes = read_back(&B, &b);
   assert_int_equal(b.ndoctypes, 2);
   for (uint32_t i = 0; i < FIELDS; i++)
     assert_int_equal(b.doctypes[1].fields[i].name, b.doctypes[0].fields[i].name);

@@ -166,6 +166,16 @@ static void assert_same_saved(World *w, BpInstance *a, BpInstance *b) {
   bp_free(w->rt, sb, lb);
 }
 
+/* X saves to exactly the LEN bytes at BYTES. */
+static void assert_saves_to(World *w, BpInstance *x, const uint8_t *bytes, size_t len) {
+  uint8_t *again;
+  size_t again_len;
+  BpError err;
+  assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
+  assert_int_equal(again_len, len);
+  assert_memory_equal(again, bytes, len);
+  bp_free(w->rt, again, again_len);
+}
 
 static BpArg arg(const char *name, BpValue v) { return (BpArg){name, v}; }
 
@@ -1323,12 +1333,7 @@ static BpInstance *restore_both(World *w, BpInstance *original, long *alone_call
   instance_view(onto, onto_view, sizeof onto_view);
   assert_string_equal(alone_view, want);
   assert_string_equal(onto_view, want);
-  uint8_t *again;
-  size_t again_len;
-  assert_int_equal(bp_instance_save(alone, &again, &again_len, &err), BP_OK);
-  assert_int_equal(again_len, len);
-  assert_memory_equal(again, bytes, len);
-  bp_free(w->rt, again, again_len);
+  assert_saves_to(w, alone, bytes, len);
   bp_instance_free(onto); /* (its document's fields are the host's own texts: saved, it may share fewer) */
   bp_free(w->rt, bytes, len);
   return alone;
@@ -2628,12 +2633,7 @@ static void test_restore_time_forms(void **state) {
     if (cases[c].want != BP_OK) {
       assert_non_null(strstr(err.message, "a time written in another form than saving writes"));
     } else {
-      uint8_t *again;
-      size_t again_len;
-      assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
-      assert_int_equal(again_len, n);
-      assert_memory_equal(again, b, n);
-      bp_free(w.rt, again, again_len);
+      assert_saves_to(&w, x, b, n);
       bp_instance_free(x);
     }
     free(b);
@@ -2841,12 +2841,7 @@ static void test_restore_item_ids(void **state) {
     if (cases[c].want != BP_OK) {
       assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
     } else {
-      uint8_t *again;
-      size_t again_len;
-      assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
-      assert_int_equal(again_len, len);
-      assert_memory_equal(again, b, len);
-      bp_free(w.rt, again, again_len);
+      assert_saves_to(&w, x, b, len);
       bp_instance_free(x);
     }
     free(b);
@@ -2887,12 +2882,7 @@ static void test_restore_next_id(void **state) {
       assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
     } else {
       assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), BP_OK);
-      uint8_t *again;
-      size_t again_len;
-      assert_int_equal(bp_instance_save(x, &again, &again_len, &err), BP_OK);
-      assert_int_equal(again_len, len);
-      assert_memory_equal(again, b, len);
-      bp_free(w.rt, again, again_len);
+      assert_saves_to(&w, x, b, len);
       bp_instance_free(x);
     }
     free(b);
