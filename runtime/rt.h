@@ -783,7 +783,7 @@ struct BpInstance {
   RtVec message_fields; /* BpField: the payload fields of the last bp_instance_message_wait */
   /* RT_PEOPLE_ROOM people in its allocation that new steps' people may use (rt_step.c's
    * people_room), or NULL (a restored instance whose document restoring did not make with
-   * it: the host's, or one of more fields than rt_save.c's LEND_SLOTS). */
+   * it: the host's, or one of more fields than rt_save.c's LEND_FIELDS). */
   RtPerson *people_room;
 };
 /* The people a started instance has room for in its own allocation: a step or two of a

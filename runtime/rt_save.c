@@ -1903,8 +1903,8 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
  * are: the first event's copy replaces them (a step's people it may take over: they stay
  * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that does
  * not fit is allocated as it is read, and keeps that allocation. A few document fields
- * (LEND_SLOTS) are read into the stack too (see bp_instance_restore). */
-enum { STAGE_BYTES = 2048, LEND_SLOTS = 16 };
+ * (LEND_FIELDS) are read into the stack too (see bp_instance_restore). */
+enum { STAGE_BYTES = 2048, LEND_FIELDS = 16 };
 
 /* A document that restoring makes holds, after the restored instance and its texts, room
  * for what the instance's events make (BpDoc.made): RESTORED_MADE_ROOM bytes, what one
@@ -2034,15 +2034,15 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (doc && doc->doctype != p->doctype)
     return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
-  /* A few fields (LEND_SLOTS) are read into the stack: without the host's document,
+  /* A few fields (LEND_FIELDS) are read into the stack: without the host's document,
    * adopt_v4 then makes the document in one allocation with the instance and moves them
    * there. More go straight into a new document made now, or, with the host's document,
    * into an allocation of their own. With the host's document they are read and dropped.
    * Without it, the fields not written are then set as in a new document. */
   BpDoc *made = NULL;
   Value *fields = NULL;
-  Value fields_few[LEND_SLOTS];
-  if (nfields <= LEND_SLOTS) {
+  Value fields_few[LEND_FIELDS];
+  if (nfields <= LEND_FIELDS) {
     memset(fields_few, 0, rt_values_bytes(nfields));
     fields = fields_few;
   } else if (!doc) {
