@@ -49,6 +49,10 @@
 #include "bpt.h"
 #include "bpt_time.h"
 
+/* A function on a path every event or every saved byte takes: inline always, where the
+ * compiler's own choice has flipped with unrelated edits and cost a call each time. */
+#define SHORT_PATH static inline __attribute__((always_inline))
+
 #define RT_IMMORTAL UINT32_MAX
 #define BPT_T_USERS (BPT_T_LIST | BPT_T_USER)
 #define RT_NO_TIME INT64_MIN

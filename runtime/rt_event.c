@@ -124,7 +124,7 @@ static inline void counts_put_back(const Tx *tx, RtStep *st) {
  * shares), and from here the working state's steps borrow the snapshot's people (copied
  * only if the event changes them: rt_people_own), titles and offsets. False when out of
  * memory (the event is dropped, or not opened). Does nothing once taken. */
-static inline __attribute__((always_inline)) bool snapshot_take(Tx *tx) {
+SHORT_PATH bool snapshot_take(Tx *tx) {
   if (!tx->unsnapped) return true;
   if (!state_snapshot(tx->rt, &tx->s, &tx->snap, tx->snap_room, sizeof tx->snap_room, &tx->written)) return nomem(tx);
   tx->unsnapped = false;
@@ -528,9 +528,8 @@ static inline bool act_settles(const Tx *tx, const RtStep *st) {
  * person and the step's counts, both logged: it commits without a snapshot (TX_LAZY),
  * which is most votes of a vote. Anything more takes the snapshot first: before the act
  * when it settles the step for sure (act_settles), else after it. */
-static inline __attribute__((always_inline)) BpStatus item_act(Tx *tx, uint32_t step, uint32_t person, uint8_t act,
-                                                                const char *comment,
-                         BpError *err) {
+SHORT_PATH BpStatus item_act(Tx *tx, uint32_t step, uint32_t person, uint8_t act, const char *comment,
+                             BpError *err) {
   RtStep *st = RT_AT(tx->s.steps, RtStep, step);
   if (act_settles(tx, st) && !snapshot_take(tx)) return tx_end(tx, err);
   if (tx_log_counts(tx, st, step) && rt_record_act(tx, st, person, act, comment)) {
@@ -957,8 +956,8 @@ _Static_assert(SNAP_FEW_SLOTS * sizeof(Value) + 15 + SNAP_FEW_SLOTS + SNAP_FEW_R
  * not counted either: the working state's steps borrow them (RtStep.borrowed), and the
  * commit sorts out which side keeps them (steps_hand_over). Every other value is counted
  * (snapshot_release lets them go). False when out of memory. */
-static inline __attribute__((always_inline)) bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to,
-                                                                  void *room, size_t room_size, uint8_t **written) {
+SHORT_PATH bool state_snapshot(BpRuntime *rt, const RtState *from, RtState *to, void *room, size_t room_size,
+                               uint8_t **written) {
   /* The header: only what putting it back and letting it go read (state_put_back,
    * snapshot_release, steps_hand_over); the slots and vectors are lent below. */
   to->status = from->status;

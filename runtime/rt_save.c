@@ -42,9 +42,7 @@ enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE =
 
 /* ---- the primitives: each writes *v, or reads it and checks its range ---------------------- */
 
-/* The short paths every byte goes through: inline always (the compiler's own choice has
- * flipped with unrelated edits elsewhere in this file, costing a call per value). */
-#define SHORT_PATH static inline __attribute__((always_inline))
+/* The short paths every byte goes through are SHORT_PATH (rt.h). */
 
 typedef struct Io {
   BpRuntime *rt;
