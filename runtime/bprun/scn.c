@@ -122,7 +122,8 @@ static void refused(Run *r, const BpError *err) {
  * notification bprun got, the expectations passed and failed) to the parent, which
  * compares it with its own at its end. So a rollback that gets the saved bytes right but
  * leaves something in memory wrong shows too. A failure the runtime absorbs (the event
- * succeeds) is run on in the same way. BPRUN_SWEEP_FROM=N sweeps only from the Nth event
+ * succeeds) is run on in the same way, but for a process started after the event that
+ * ran out of memory, which the journal tells of (sweep_dropped). BPRUN_SWEEP_FROM=N sweeps only from the Nth event
  * of each scenario file on, BPRUN_SWEEP_EVENTS=N at most N events (tests/alloc_sweep.sh
  * bounds the long runaway scenarios so). Each difference is a message on stderr and
  * one failed expectation; a summary line goes to stderr at each scenario's end. */
@@ -255,7 +256,7 @@ static bool sweep_begin(Run *r) {
       close(fd[0]);
       s->child = true, s->fd = fd[1], s->k = k;
       if (!freopen("/dev/null", "w", stdout)) _exit(SWEEP_BROKEN);
-      if (r->out != stdout) r->out = stdout;
+      r->out = stdout; /* /dev/null now: the child's messages are not the scenario's */
       r->h->journal_out = NULL;
       sweep_allocs = 0, sweep_failed = false, sweep_told = 0, sweep_fail_at = k;
       return true;
