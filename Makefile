@@ -4,6 +4,8 @@
 #   make check    install missing packages, build, run every test
 #   make asan     the same tests built with AddressSanitizer + UBSan
 #   make demo     the main job on a sample
+#   make sweep    every scenario's events with each allocation failing, under ASan
+#                 (tests/alloc_sweep.sh; make check sweeps them all without ASan)
 #   make bench    every measure against its peer, one `ratio` line each (bench/run.sh,
 #                 docs/performance.md); make bench-check: bpc check at 100k lines
 #   make bench-mass  bprun mass on 100,000 generated contacts (bench/mass.sh)
@@ -131,7 +133,7 @@ DL_LIBS = -ldl
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps check asan tsan demo bench clean unit rooms
+.PHONY: all deps check asan tsan demo bench clean unit rooms sweep
 all: $(BUILD)/bpc $(BUILD)/bprun $(BUILD)/libbprt.so
 
 # `make rooms`: the table above, one room a line: NAME FOLDER SEES...
@@ -247,6 +249,15 @@ $(BUILD)/faults/util.o: compiler/base/util.c $(COMPILER_H)
 $(BUILD)/faults/bpc: $(BPC_OBJ) $(filter-out %/base/util.o,$(COMPILER_OBJ)) $(BUILD)/faults/util.o $(BUILD)/libbprt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(Z_LIBS) $(DL_LIBS)
 
+# bprun with allocation-failure sweeps (tests/alloc_sweep.sh): the same objects but
+# host.c and scn.c, which are built with -DBPRUN_SWEEP (runtime/bprun/scn.c says how the
+# sweep runs); bprun itself has none of it.
+$(BUILD)/faults/bprun-%.o: runtime/bprun/%.c $(wildcard runtime/bprun/*.h) $(PUB_bprun)
+	@mkdir -p $(dir $@)
+	$(CC) $(call incs,bprun) -DBPRUN_SWEEP $(CFLAGS) -c -o $@ $<
+$(BUILD)/faults/bprun: $(filter-out %/host.o %/scn.o,$(BPRUN_OBJ)) $(BUILD)/faults/bprun-host.o $(BUILD)/faults/bprun-scn.o $(BUILD)/libbps.a $(BUILD)/libbprt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) -lpthread
+
 # ---- tests -----------------------------------------------------------------
 # Each unit test is one file, linked with the helpers they share (tests/unit/support.c).
 UNIT_SUPPORT = $(BUILD)/tests/support.o
@@ -355,13 +366,20 @@ deps:
 # (`make -j2 check` builds on two cores; the tests then run without make's job server in
 # MAKEFLAGS, so the makes they start themselves print no warning about it.)
 check: deps
-	@$(MAKE) --no-print-directory all unit tsan fuzz-replay $(BUILD)/faults/bpc
+	@$(MAKE) --no-print-directory all unit tsan fuzz-replay $(BUILD)/faults/bpc $(BUILD)/faults/bprun
 	@MAKEFLAGS= sh tests/run.sh $(BUILD)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit fuzz-replay build/asan/faults/bpc
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit fuzz-replay build/asan/faults/bpc build/asan/faults/bprun
 	@MAKEFLAGS= ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/asan
+
+# `make sweep`: tests/alloc_sweep.sh over every scenario (make asan's runs every 4th of
+# tests/scenarios), built with ASan and UBSan: every event with each allocation failing.
+sweep: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" build/asan/bpc build/asan/faults/bprun
+	@MAKEFLAGS= ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 STRIDE=1 sh tests/alloc_sweep.sh build/asan
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -371,8 +371,12 @@ static void step_overdue(Tx *tx, RtStep *st) {
     if (names.len) rt_buf_puts(tx->rt, &names, ", ");
     rt_buf_puts(tx->rt, &names, p->user.u.s->s);
   }
-  rt_journal(tx, BP_J_OVERDUE, rt_step_node(tx, st->t), "overdue: %s (waiting for %s)", st->title.u.s->s,
-             names.s ? names.s : "");
+  /* Names cut short by a failed allocation would commit a line a direct run never
+   * writes: the event is dropped instead. */
+  if (names.nomem) nomem(tx);
+  else
+    rt_journal(tx, BP_J_OVERDUE, rt_step_node(tx, st->t), "overdue: %s (waiting for %s)", st->title.u.s->s,
+               names.s ? names.s : "");
   rt_buf_free(tx->rt, &names);
 }
 
@@ -883,6 +887,10 @@ bool rt_reassign(Tx *tx, RtStep *st, Value who, bool has_due, Value due, uint32_
     return rt_fail_at(tx, pc, "`reassign` to nobody: the list of people is empty");
   RtBuf names = {0};
   if (who.type == BPT_T_USERS && rt_journaling(tx)) rt_text_of(tx, &names, who);
+  if (names.nomem) { /* not a line with the names cut short: the event is dropped */
+    rt_buf_free(tx->rt, &names);
+    return nomem(tx);
+  }
   rt_journal(tx, BP_J_REASSIGNED, rt_step_node(tx, st->t), "reassigned: %s to %s", st->title.u.s->s,
              names.s ? names.s : "");
   rt_buf_free(tx->rt, &names);

@@ -996,7 +996,8 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
           if (rt_journaling(tx)) {
             RtBuf names = {0};
             rt_text_of(tx, &names, who);
-            rt_journal(tx, BP_J_REASSIGNED, pc_node(tx, pc), "added: %s", names.s ? names.s : "");
+            if (names.nomem) ok = nomem(tx); /* not a line with the names cut short */
+            else rt_journal(tx, BP_J_REASSIGNED, pc_node(tx, pc), "added: %s", names.s ? names.s : "");
             rt_buf_free(rt, &names);
           }
         }

@@ -96,6 +96,7 @@ suite_cmd() {
     case $BUILD in */asan) KILLS=${KILLS:-50} sh tests/store/run.sh "$BUILD" ;; *) sh tests/store/run.sh "$BUILD" ;; esac ;;
   pg) sh tests/pg/run.sh "$BUILD" ;;
   faults) STRIDE=$fault_stride sh tests/alloc_faults.sh "$BUILD/faults" ;;
+  sweep) sh tests/alloc_sweep.sh "$BUILD" ;;
   bxexport) sh tests/import/bitrix_export.sh "$BUILD" ;;
   esac
 }
@@ -104,10 +105,11 @@ fault_stride=${STRIDE:-1}
 case $BUILD in */asan) fault_stride=${STRIDE:-7} ;; esac
 SUITE_ORDER="tools backend mass smass store export dot bpmn conf bitrix tobp pg"
 [ -x "$BUILD/faults/bpc" ] && SUITE_ORDER="$SUITE_ORDER faults"
+[ -x "$BUILD/faults/bprun" ] && SUITE_ORDER="$SUITE_ORDER sweep"
 [ -f tests/import/bitrix_export.sh ] && SUITE_ORDER="$SUITE_ORDER bxexport"
 # The order the second stream starts them in: the longest first (measured: CPU seconds),
 # so that what is left at the end is short, for whichever stream is free.
-SUITE_START="export faults tobp pg store conf dot bitrix tools backend bxexport bpmn smass mass"
+SUITE_START="export faults sweep tobp pg store conf dot bitrix tools backend bxexport bpmn smass mass"
 # claim NAME: true for the one stream that starts suite NAME.
 claim() { mkdir "$TMP/claim.$1" 2>/dev/null; }
 run_suite() {
@@ -715,6 +717,19 @@ if [ -x "$BUILD/faults/bpc" ]; then
   collect faults
   grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/faults.out"
   add_counts "alloc_faults.sh" "$TMP/faults.out"
+fi
+
+# ---------------------------------------------------------------------------
+# Allocation-failure sweeps of the runtime's events (tests/alloc_sweep.sh): every event of
+# the scenarios made with each allocation failing in turn, by $BUILD/faults/bprun (bprun
+# built with -DBPRUN_SWEEP; make check, make asan): a dropped event changed nothing, and
+# tried again it ends the scenario as the direct run does. Under ASan every 4th scenario
+# of tests/scenarios (and every sample's).
+if [ -x "$BUILD/faults/bprun" ]; then
+  echo "== allocation-failure sweeps of the runtime's events (tests/alloc_sweep.sh)"
+  collect sweep
+  grep '^FAIL' "$TMP/sweep.out" | head -n 40
+  add_counts "alloc_sweep.sh" "$TMP/sweep.out"
 fi
 
 # ---------------------------------------------------------------------------

@@ -44,6 +44,16 @@ void format_time(int64_t seconds, char *buf, size_t size) {
 
 /* ---- the host: allocator and callbacks ---------------------------------------------------- */
 
+#ifdef BPRUN_SWEEP
+/* build/faults/bprun (scn.c's sweep): when sweep_fail_at is set, the allocator's
+ * sweep_fail_at-th growth from then on fails (a free or a shrink never does, as with the
+ * unit tests' heap), and sweep_failed says it happened; sweep_told counts the journal
+ * lines that tell of a start that ran out of memory (a process started after its parent's
+ * event, which stays applied). bprun's own build has none of it. */
+long sweep_allocs, sweep_fail_at, sweep_told;
+bool sweep_failed;
+#endif
+
 static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
   Host *h = ud;
   if (new_size == 0) {
@@ -51,6 +61,12 @@ static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_siz
     h->allocated -= old_size;
     return NULL;
   }
+#ifdef BPRUN_SWEEP
+  if (sweep_fail_at && new_size > old_size && ++sweep_allocs == sweep_fail_at) {
+    sweep_failed = true;
+    return NULL;
+  }
+#endif
   void *p = realloc(ptr, new_size);
   if (p) h->allocated += new_size - old_size;
   return p;
@@ -81,6 +97,9 @@ static void on_notify(void *ud, BpInstance *inst, const char *user, const char *
 static void on_journal(void *ud, BpInstance *inst, const BpJournal *line) {
   Host *h = ud;
   Inst *r = inst ? bp_instance_ud(inst) : (h->current < h->ninsts ? h->insts[h->current] : NULL);
+#ifdef BPRUN_SWEEP
+  if (line->kind == BP_J_STARTED_OTHER && strstr(line->text, ": out of memory")) sweep_told++;
+#endif
   if (r && !h->lean) PUSH(r->journal, r->njournal, r->capjournal, xstrdup(line->text));
   if (!h->journal_out && !h->echo_journal) return;
   char when[32];

@@ -92,6 +92,13 @@ int store_main(int argc, char **argv);
  * step results (`r.approved`); *out is owned by the runtime (bp_value_free). */
 bool expr_eval(Host *h, BpInstance *inst, const char *text, BpValue *out, char *why, size_t why_size);
 
+#ifdef BPRUN_SWEEP
+/* build/faults/bprun: host.c's allocator fails its sweep_fail_at-th growth (0: none);
+ * sweep_told counts journal lines of a start that ran out of memory. */
+extern long sweep_allocs, sweep_fail_at, sweep_told;
+extern bool sweep_failed;
+#endif
+
 /* Text helpers shared by the modules. */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

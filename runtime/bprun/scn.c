@@ -107,6 +107,284 @@ static void refused(Run *r, const BpError *err) {
   snprintf(r->refusal, sizeof r->refusal, "%s", err->message);
 }
 
+/* ---- the allocation-failure sweep (build/faults/bprun only) ---------------------------------- */
+
+/* The runtime promises that an event is applied whole or not at all, also when the host's
+ * allocator fails half-way (BP_ENOMEM: nothing changed), and that the event tried again
+ * then gives exactly what it gives when run once. build/faults/bprun (host.c and this file
+ * built with -DBPRUN_SWEEP) checks that on scenarios: with BPRUN_SWEEP=1 in the
+ * environment, every event a scenario makes (EVENT below) is first run in a child
+ * process with the runtime's 1st growth failing, then the 2nd, and so on until the
+ * failure is no longer reached; only then does bprun make the event itself. Each child
+ * checks that a dropped event left every instance's saved bytes as they were, tries the
+ * event again with nothing failing and runs the rest of the scenario; at the end it
+ * sends its final state (every instance's saved bytes, every journal line and
+ * notification bprun got, the expectations passed and failed) to the parent, which
+ * compares it with its own at its end. So a rollback that gets the saved bytes right but
+ * leaves something in memory wrong shows too. A failure the runtime absorbs (the event
+ * succeeds) is run on in the same way, but for a process started after the event that
+ * ran out of memory, which the journal tells of (sweep_dropped). BPRUN_SWEEP_FROM=N sweeps only from the Nth event
+ * of each scenario file on, BPRUN_SWEEP_EVENTS=N at most N events (tests/alloc_sweep.sh
+ * bounds the long runaway scenarios so). Each difference is a message on stderr and
+ * one failed expectation; a summary line goes to stderr at each scenario's end. */
+#ifdef BPRUN_SWEEP
+#include <sys/wait.h>
+
+enum { SWEEP_REACHED = 0, SWEEP_UNREACHED = 3, SWEEP_BROKEN = 4, SWEEP_TOLD = 5 };
+
+typedef struct SweepRun { /* one child that ran to the end */
+  long event, k;
+  int line;
+  BpStatus st;           /* what the event returned with allocation k failing */
+  uint64_t hash;         /* of the child's final state */
+} SweepRun;
+
+typedef struct Sweep {
+  int on;                /* -1: not read yet */
+  long from, max;        /* BPRUN_SWEEP_FROM, BPRUN_SWEEP_EVENTS (0: no bound) */
+  long events, swept;    /* events seen and swept in this scenario */
+  bool child;            /* this process is a child: it sweeps nothing, and ends at the end */
+  int fd;                /* a child's pipe to the parent */
+  long k;                /* a child's failing allocation */
+  BpStatus st;           /* a child's event, as it ended with that allocation failing */
+  uint8_t *pre;          /* every instance saved before the event */
+  size_t npre;
+  SweepRun *runs;
+  size_t nruns, capruns;
+  long dropped, absorbed, other, told;
+} Sweep;
+static Sweep sweep = {.on = -1}; /* bprun's own: the runtime has no globals */
+
+static void sweep_put(uint8_t **b, size_t *n, size_t *cap, const void *p, size_t len) {
+  if (*n + len > *cap) {
+    *cap = (*n + len) * 2 + 256;
+    *b = xrealloc(*b, *cap);
+  }
+  if (len) memcpy(*b + *n, p, len);
+  *n += len;
+}
+
+/* Every instance's status and saved bytes, end to end (the allocator failing nothing). */
+static uint8_t *sweep_state(Host *h, size_t *len) {
+  uint8_t *b = NULL;
+  size_t n = 0, cap = 0;
+  long fail_at = sweep_fail_at;
+  sweep_fail_at = 0;
+  for (size_t i = 0; i < h->ninsts; i++) {
+    BpInstance *inst = h->insts[i]->inst;
+    uint64_t hdr[3] = {i, 0, 0};
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    BpError err = {0};
+    if (inst) hdr[1] = 1 + (uint64_t)bp_instance_save(inst, &bytes, &size, &err);
+    hdr[2] = size;
+    sweep_put(&b, &n, &cap, hdr, sizeof hdr);
+    if (bytes) {
+      sweep_put(&b, &n, &cap, bytes, size);
+      bp_free(h->rt, bytes, size);
+    }
+  }
+  sweep_fail_at = fail_at;
+  *len = n;
+  return b;
+}
+
+/* FNV-1a of the final state: the instances, what bprun got of them, the counts. */
+static uint64_t sweep_final(Run *r) {
+  size_t n;
+  uint8_t *b = sweep_state(r->h, &n);
+  size_t cap = n;
+  for (size_t i = 0; i < r->h->ninsts; i++) {
+    Inst *c = r->h->insts[i];
+    uint64_t counts[2] = {c->njournal, c->nnotes};
+    sweep_put(&b, &n, &cap, counts, sizeof counts);
+    for (size_t j = 0; j < c->njournal; j++) sweep_put(&b, &n, &cap, c->journal[j], strlen(c->journal[j]) + 1);
+    for (size_t j = 0; j < c->nnotes; j++) {
+      sweep_put(&b, &n, &cap, c->notes[j].user, strlen(c->notes[j].user) + 1);
+      sweep_put(&b, &n, &cap, c->notes[j].message, strlen(c->notes[j].message) + 1);
+    }
+  }
+  int counts[2] = {r->passed, r->failed};
+  sweep_put(&b, &n, &cap, counts, sizeof counts);
+  uint64_t x = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) x = (x ^ b[i]) * 1099511628211ull;
+  free(b);
+  return x;
+}
+
+static long env_long(const char *name) {
+  const char *v = getenv(name);
+  return v ? strtol(v, NULL, 10) : 0;
+}
+
+/* Where the first difference is, for the message. */
+static size_t sweep_differs_at(const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
+  size_t i = 0;
+  while (i < na && i < nb && a[i] == b[i]) i++;
+  return i;
+}
+
+/* Before an event: true in a child just made, which runs the event with its allocation
+ * failing; false in the parent once every child has run (it then runs the event itself),
+ * and whenever nothing is swept. */
+static bool sweep_begin(Run *r) {
+  Sweep *s = &sweep;
+  if (s->on < 0) {
+    const char *v = getenv("BPRUN_SWEEP");
+    s->on = v && *v == '1';
+    s->from = env_long("BPRUN_SWEEP_FROM");
+    s->max = env_long("BPRUN_SWEEP_EVENTS");
+  }
+  if (!s->on || s->child) return false;
+  s->events++;
+  if (s->events < s->from || (s->max && s->swept >= s->max)) return false;
+  s->swept++;
+  s->pre = sweep_state(r->h, &s->npre);
+  for (long k = 1;; k++) {
+    int fd[2];
+    fflush(NULL);
+    if (pipe(fd) != 0) {
+      perror("bprun: sweep: pipe");
+      exit(2);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+      perror("bprun: sweep: fork");
+      exit(2);
+    }
+    if (pid == 0) {
+      close(fd[0]);
+      s->child = true, s->fd = fd[1], s->k = k;
+      if (!freopen("/dev/null", "w", stdout)) _exit(SWEEP_BROKEN);
+      r->out = stdout; /* /dev/null now: the child's messages are not the scenario's */
+      r->h->journal_out = NULL;
+      sweep_allocs = 0, sweep_failed = false, sweep_told = 0, sweep_fail_at = k;
+      return true;
+    }
+    close(fd[1]);
+    SweepRun run = {.event = s->events, .k = k, .line = r->line};
+    uint64_t got[2];
+    size_t have = 0;
+    ssize_t m;
+    while (have < sizeof got && (m = read(fd[0], (char *)got + have, sizeof got - have)) > 0) have += (size_t)m;
+    close(fd[0]);
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0) continue;
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_UNREACHED) break;
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_TOLD) {
+      s->told++;
+      continue;
+    }
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != SWEEP_REACHED || have != sizeof got) {
+      if (!(WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_BROKEN)) /* a broken one said why */
+        fprintf(stderr, "bprun: sweep: %s:%d: event %ld with allocation %ld failing: the run %s %d\n", r->file,
+                r->line, s->events, k, WIFSIGNALED(ws) ? "was killed by signal" : "ended with status",
+                WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+      r->failed++;
+      continue;
+    }
+    run.st = (BpStatus)got[0], run.hash = got[1];
+    if (run.st == BP_ENOMEM) s->dropped++;
+    else if (run.st == BP_OK) s->absorbed++;
+    else s->other++;
+    if (s->nruns == s->capruns) {
+      s->capruns = s->capruns ? 2 * s->capruns : 64;
+      s->runs = xrealloc(s->runs, s->capruns * sizeof *s->runs);
+    }
+    s->runs[s->nruns++] = run;
+  }
+  return false;
+}
+
+/* In a child, after the event ran with its allocation failing: true when it was dropped
+ * (BP_ENOMEM) and left every instance as it was, so the event is tried again. */
+static bool sweep_dropped(Run *r, BpStatus st) {
+  Sweep *s = &sweep;
+  sweep_fail_at = 0;
+  if (!sweep_failed) _exit(SWEEP_UNREACHED);
+  s->st = st;
+  uint8_t *pre = s->pre;
+  s->pre = NULL; /* the child's later events are not checked against it */
+  /* A process that the event starts after it is applied (`start P`, a trigger) and that
+   * ran out of memory is journalled "could not start P: out of memory", and the event
+   * stays (bp.h): the host was told, and the run goes on otherwise by design. */
+  if (st == BP_OK && sweep_told) _exit(SWEEP_TOLD);
+  if (st == BP_OK) return false; /* absorbed: run on with it */
+  size_t n;
+  uint8_t *now = sweep_state(r->h, &n);
+  if (n != s->npre || memcmp(now, pre, n) != 0) {
+    fprintf(stderr, "bprun: sweep: %s:%d: event %ld with allocation %ld failing: %s (status %d), yet the instances' saved bytes changed (first at byte %zu of %zu, now %zu)\n",
+            r->file, r->line, s->events, s->k, st == BP_ENOMEM ? "dropped" : "refused", (int)st,
+            sweep_differs_at(pre, s->npre, now, n), s->npre, n);
+    _exit(SWEEP_BROKEN);
+  }
+  free(now);
+  free(pre);
+  return st == BP_ENOMEM;
+}
+
+/* In the parent, after it made the event itself: a refused event changed nothing. */
+static void sweep_end(Run *r, BpStatus st) {
+  Sweep *s = &sweep;
+  if (!s->pre) return;
+  if (st != BP_OK) {
+    size_t n;
+    uint8_t *now = sweep_state(r->h, &n);
+    if (n != s->npre || memcmp(now, s->pre, n) != 0) {
+      fprintf(stderr, "bprun: sweep: %s:%d: event %ld was refused (status %d), yet the instances' saved bytes changed\n",
+              r->file, r->line, s->events, (int)st);
+      r->failed++;
+    }
+    free(now);
+  }
+  free(s->pre);
+  s->pre = NULL;
+}
+
+/* At a scenario's end: a child sends its final state and ends; the parent compares. */
+static void sweep_finish(Run *r) {
+  Sweep *s = &sweep;
+  if (s->on <= 0) return;
+  if (s->child) {
+    uint64_t out[2] = {(uint64_t)s->st, sweep_final(r)};
+    if (write(s->fd, out, sizeof out) != (ssize_t)sizeof out) _exit(SWEEP_BROKEN);
+    _exit(SWEEP_REACHED);
+  }
+  uint64_t want = sweep_final(r);
+  long differ = 0;
+  for (size_t i = 0; i < s->nruns; i++) {
+    const SweepRun *run = &s->runs[i];
+    if (run->hash == want) continue;
+    differ++;
+    r->failed++;
+    fprintf(stderr, "bprun: sweep: %s:%d: event %ld with allocation %ld failing (%s): the scenario ends otherwise than when the event ran once\n",
+            r->file, run->line, run->event, run->k,
+            run->st == BP_ENOMEM ? "dropped, then tried again" : run->st == BP_OK ? "absorbed" : "refused");
+  }
+  fprintf(stderr, "bprun: sweep: %s: %ld of %ld events swept, %ld runs with an allocation failing (%ld dropped and tried again, %ld absorbed, %ld refused, %ld a later start told in the journal), %ld ended otherwise\n",
+          r->file, s->swept, s->events, (long)s->nruns + s->told, s->dropped, s->absorbed, s->other, s->told, differ);
+  free(s->runs);
+  int on = s->on;
+  long from = s->from, max = s->max;
+  *s = (Sweep){.on = on, .from = from, .max = max};
+}
+
+/* st = CALL, an event of the runtime, swept first when BPRUN_SWEEP=1. */
+#define EVENT(r, st, call)                          \
+  do {                                              \
+    if (sweep_begin(r)) {                           \
+      (st) = (call);                                \
+      if (sweep_dropped((r), (st))) (st) = (call);  \
+    } else {                                        \
+      (st) = (call);                                \
+      sweep_end((r), (st));                         \
+    }                                               \
+  } while (0)
+#else
+#define EVENT(r, st, call) ((st) = (call))
+#define sweep_finish(r) ((void)(r))
+#endif
+
 /* A word's text: a quoted string decoded, or the word as it is. Freed by the caller. */
 static char *text_of(Run *r, const char *word) {
   size_t n = strlen(word);
@@ -259,7 +537,8 @@ static void cmd_start(Run *r, char **w, int n) {
   if (!parse_args(r, w + 2, n - 2, start_type, w[1], &a)) return;
   Inst *rec = host_new_inst(r->h);
   BpError err = {0};
-  BpStatus st = bp_start(r->h->bundle, w[1], NULL, a.v, (size_t)a.n, rec, &rec->inst, &err);
+  BpStatus st;
+  EVENT(r, st, bp_start(r->h->bundle, w[1], NULL, a.v, (size_t)a.n, rec, &rec->inst, &err));
   args_free(r, &a);
   if (st != BP_OK) {
     r->h->ninsts--; /* it never was */
@@ -310,7 +589,8 @@ static void cmd_decide(Run *r, char **w, int n, bool approve) {
   }
   char *comment = rest_text(r, w, 2, n);
   BpError err = {0};
-  BpStatus st = bp_decide(c->inst, 0, w[1], approve, comment, &err);
+  BpStatus st;
+  EVENT(r, st, bp_decide(c->inst, 0, w[1], approve, comment, &err));
   free(comment);
   after_event(r, st, &err);
 }
@@ -343,7 +623,8 @@ static void cmd_complete(Run *r, char **w, int n) {
   if (!parse_args(r, w + first_answer, n - first_answer, answer_type, have ? &item : NULL, &a)) return;
   char *comment = rest_text(r, w, 2, first_answer);
   BpError err = {0};
-  BpStatus st = bp_complete(c->inst, 0, w[1], comment, a.v, (size_t)a.n, &err);
+  BpStatus st;
+  EVENT(r, st, bp_complete(c->inst, 0, w[1], comment, a.v, (size_t)a.n, &err));
   free(comment);
   args_free(r, &a);
   after_event(r, st, &err);
@@ -357,7 +638,9 @@ static void cmd_command(Run *r, char **w, int n) {
     return;
   }
   BpError err = {0};
-  after_event(r, bp_command(c->inst, w[1], w[2], &err), &err);
+  BpStatus st;
+  EVENT(r, st, bp_command(c->inst, w[1], w[2], &err));
+  after_event(r, st, &err);
 }
 
 static void cmd_set(Run *r, char **w, int n) {
@@ -366,7 +649,8 @@ static void cmd_set(Run *r, char **w, int n) {
   Args a;
   if (!parse_args(r, w + 1, n - 1, field_type, (void *)bp_instance_process(c->inst), &a)) return;
   BpError err = {0};
-  BpStatus st = bp_doc_set(bp_instance_doc(c->inst), a.v, (size_t)a.n, &err);
+  BpStatus st;
+  EVENT(r, st, bp_doc_set(bp_instance_doc(c->inst), a.v, (size_t)a.n, &err));
   args_free(r, &a);
   after_event(r, st, &err);
 }
@@ -417,7 +701,8 @@ static void cmd_advance(Run *r, char **w, int n) {
         budgets[nbudgets] = bp_runtime_step_budget(r->h->rt);
       }
       BpError err = {0};
-      BpStatus st = bp_advance_shared(inst, r->h->clock, &budgets[i], &err);
+      BpStatus st;
+      EVENT(r, st, bp_advance_shared(inst, r->h->clock, &budgets[i], &err));
       if (st != BP_OK) {
         failure(r, "error: advancing instance #%zu: %s", i + 1, err.message);
         r->h->clock = until;
@@ -466,7 +751,8 @@ static void cmd_answer(Run *r, char **w, int n, bool fail) {
   BpError err = {0};
   if (fail && n == 4) { /* fail ACTION CODE "message": a business error a try may catch */
     char *code = text_of(r, w[2]), *msg = text_of(r, w[3]);
-    BpStatus st = bp_fail_error(c->inst, call.id, code, msg, &err);
+    BpStatus st;
+    EVENT(r, st, bp_fail_error(c->inst, call.id, code, msg, &err));
     free(code);
     free(msg);
     after_event(r, st, &err);
@@ -474,13 +760,16 @@ static void cmd_answer(Run *r, char **w, int n, bool fail) {
   }
   if (fail) {
     char *msg = n == 3 ? text_of(r, w[2]) : NULL;
-    BpStatus st = bp_fail(c->inst, call.id, msg ? msg : "", &err);
+    BpStatus st;
+    EVENT(r, st, bp_fail(c->inst, call.id, msg ? msg : "", &err));
     free(msg);
     after_event(r, st, &err);
     return;
   }
   if (n == 2) {
-    after_event(r, bp_answer(c->inst, call.id, NULL, &err), &err);
+    BpStatus st;
+    EVENT(r, st, bp_answer(c->inst, call.id, NULL, &err));
+    after_event(r, st, &err);
     return;
   }
   uint8_t type = call.result_type == BP_T_VOID ? BP_T_STRING : call.result_type;
@@ -491,7 +780,8 @@ static void cmd_answer(Run *r, char **w, int n, bool fail) {
     refused(r, &why);
     return;
   }
-  BpStatus st = bp_answer(c->inst, call.id, &v, &err);
+  BpStatus st;
+  EVENT(r, st, bp_answer(c->inst, call.id, &v, &err));
   bp_value_free(r->h->rt, &v);
   after_event(r, st, &err);
 }
@@ -520,7 +810,8 @@ static void deliver_message(Run *r, Inst *c, const char *name, char **w, int n) 
   Args a;
   if (!parse_args(r, w + 2, n - 2, message_field_type, waits ? &m : NULL, &a)) return;
   BpError err = {0};
-  BpStatus st = bp_message(c->inst, name, a.v, (size_t)a.n, &err);
+  BpStatus st;
+  EVENT(r, st, bp_message(c->inst, name, a.v, (size_t)a.n, &err));
   args_free(r, &a);
   after_event(r, st, &err);
 }
@@ -993,6 +1284,7 @@ void scn_run(Host *h, const char *file, FILE *in, const ScnOptions *opt, FILE *o
     r.line = r.refused_line;
     failure(&r, "the command was refused: %s", r.refusal);
   }
+  sweep_finish(&r);
   *passed += r.passed;
   *failed += r.failed;
 }

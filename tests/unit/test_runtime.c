@@ -4182,6 +4182,89 @@ static void test_text_valid_utf8_blocks(void **state) {
   }
 }
 
+/* ---- a journal line of names, whole or not at all --------------------------------------- */
+
+/* The lines that name people (overdue, reassigned, added), the last one kept. */
+typedef struct NamesLine {
+  Heap heap;
+  int64_t clock;
+  char last[300];
+} NamesLine;
+
+static void names_line_journal(void *ud, BpInstance *inst, const BpJournal *line) {
+  (void)inst;
+  if (line->kind == BP_J_OVERDUE || line->kind == BP_J_REASSIGNED)
+    snprintf(((NamesLine *)ud)->last, sizeof ((NamesLine *)ud)->last, "%s", line->text);
+}
+static int64_t names_line_clock(void *ud) { return ((NamesLine *)ud)->clock; }
+
+/* PROC of FILE started with its N arguments, then advanced to its first timer with the
+ * runtime's allocation k failing, k = 1, 2, ... until none fails: the advance is either
+ * dropped (BP_ENOMEM, the instance as it was; then tried again) or applied, and either way
+ * the line that names the people is WANT, as the direct advance writes it. The names are
+ * made in a buffer of their own: when its growth failed, the line was committed with
+ * them left out ("overdue: Pay Invoice 1 (waiting for )"). */
+static void assert_names_line_whole(const char *file, const char *proc, const BpArg *args, size_t n, const char *want) {
+  size_t len;
+  uint8_t *bytes = compile_file(file, &len);
+  long dropped = 0;
+  for (long k = 1;; k++) {
+    NamesLine l;
+    memset(&l, 0, sizeof l);
+    l.clock = (int64_t)20454 * 86400;
+    BpConfig cfg = {.size = sizeof cfg, .alloc = heap_alloc, .alloc_ud = &l.heap, .ud = &l,
+                    .journal = names_line_journal, .clock = names_line_clock};
+    BpRuntime *rt;
+    BpBundle *b;
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_runtime_new(&cfg, &rt, &err), BP_OK);
+    assert_int_equal(bp_bundle_load(rt, bytes, len, &b, &err), BP_OK);
+    assert_int_equal(bp_start(b, proc, NULL, args, n, NULL, &inst, &err), BP_OK);
+    int64_t at;
+    assert_true(bp_instance_next_timer(inst, &at));
+    uint8_t *before, *after;
+    size_t blen, alen;
+    assert_int_equal(bp_instance_save(inst, &before, &blen, &err), BP_OK);
+    l.heap.allocations = 0, l.heap.fail_at = k, l.heap.armed = true;
+    BpStatus st = bp_advance(inst, at, &err);
+    l.heap.armed = false;
+    bool failed = l.heap.failed;
+    if (st == BP_ENOMEM) {
+      assert_true(failed);
+      assert_string_equal(l.last, ""); /* nothing told of a dropped event */
+      assert_int_equal(bp_instance_save(inst, &after, &alen, &err), BP_OK);
+      assert_int_equal(alen, blen);
+      assert_memory_equal(after, before, blen);
+      bp_free(rt, after, alen);
+      assert_int_equal(bp_advance(inst, at, &err), BP_OK);
+      dropped++;
+    } else {
+      assert_int_equal(st, BP_OK);
+    }
+    if (strcmp(l.last, want) != 0) fail_msg("allocation %ld failing: the line is \"%s\", not \"%s\"", k, l.last, want);
+    bp_free(rt, before, blen);
+    bp_instance_free(inst);
+    bp_bundle_free(b);
+    bp_runtime_free(rt);
+    assert_int_equal(l.heap.outstanding, 0);
+    if (!failed) break;
+  }
+  free(bytes);
+  assert_true(dropped > 0);
+}
+
+static void test_names_line_whole_or_dropped(void **state) {
+  (void)state;
+  /* A soft deadline's overdue line (step_overdue) and an escalation's reassigned line
+   * (rt_reassign); the `add` of a timeout makes its line in the same way (rt_vm.c). */
+  BpArg soft[] = {arg("clerk", bp_user("kate")), arg("boss", bp_user("bob")), arg("title", bp_string("Invoice 1"))};
+  assert_names_line_whole("tests/scenarios/soft_deadline.bp", "soft", soft, 3, "overdue: Pay Invoice 1 (waiting for kate)");
+  BpArg pay[] = {arg("accountant", bp_user("marina")), arg("chief", bp_user("svetlana")), arg("title", bp_string("sand")),
+                 arg("pay_by", bp_datetime(20454 * 1440 + 24 * 60))};
+  assert_names_line_whole("tests/scenarios/timeout.bp", "pay_relative", pay, 4, "reassigned: Pay for sand to svetlana");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4256,6 +4339,7 @@ int main(void) {
       cmocka_unit_test(test_text_valid_utf8_blocks),
       cmocka_unit_test(test_ints_in_text),
       cmocka_unit_test(test_text_built_past_stack_room),
+      cmocka_unit_test(test_names_line_whole_or_dropped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
