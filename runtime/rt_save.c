@@ -267,7 +267,7 @@ static inline uint32_t io_count(Io *io, const bool rd, uint32_t n, const char *w
 
 /* Room for the next record read (zeroed), or NULL: rt_vec_push, without its call while
  * there is room (as a rule the stage's, STAGE_BYTES below). */
-static inline void *next_record(Io *io, RtVec *vec, size_t size) {
+SHORT_PATH void *next_record(Io *io, RtVec *vec, size_t size) {
   if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push(io->rt, vec, size);
   void *rec = (char *)vec->v + (size_t)vec->n++ * size;
   memset(rec, 0, size);
