@@ -196,7 +196,7 @@ static uint64_t get_uv_long(Io *io) {
 }
 
 /* A raw byte of at most max. */
-static inline void io_byte(Io *io, const bool rd, uint8_t *v, uint8_t max, const char *what) {
+SHORT_PATH void io_byte(Io *io, const bool rd, uint8_t *v, uint8_t max, const char *what) {
   if (!rd) {
     put_bytes(io, v, 1);
     return;
@@ -207,7 +207,7 @@ static inline void io_byte(Io *io, const bool rd, uint8_t *v, uint8_t max, const
 }
 
 /* An unsigned varint of at most max. */
-static inline uint64_t io_uint(Io *io, const bool rd, uint64_t v, uint64_t max, const char *what) {
+SHORT_PATH uint64_t io_uint(Io *io, const bool rd, uint64_t v, uint64_t max, const char *what) {
   if (!rd) {
     put_uv(io, v);
     return v;
@@ -218,12 +218,12 @@ static inline uint64_t io_uint(Io *io, const bool rd, uint64_t v, uint64_t max, 
   return io->bad ? 0 : v;
 }
 
-static inline void io_u32(Io *io, const bool rd, uint32_t *v, uint32_t max, const char *what) {
+SHORT_PATH void io_u32(Io *io, const bool rd, uint32_t *v, uint32_t max, const char *what) {
   uint32_t got = (uint32_t)io_uint(io, rd, *v, max, what);
   if (rd) *v = got;
 }
 
-static inline void io_u16(Io *io, const bool rd, uint16_t *v, uint16_t max, const char *what) {
+SHORT_PATH void io_u16(Io *io, const bool rd, uint16_t *v, uint16_t max, const char *what) {
   uint16_t got = (uint16_t)io_uint(io, rd, *v, max, what);
   if (rd) *v = got;
 }
@@ -234,7 +234,7 @@ static void io_u64(Io *io, const bool rd, uint64_t *v, const char *what) {
 }
 
 /* A signed varint (zigzag) in [lo, hi]. */
-static inline void io_int(Io *io, const bool rd, int64_t *v, int64_t lo, int64_t hi, const char *what) {
+SHORT_PATH void io_int(Io *io, const bool rd, int64_t *v, int64_t lo, int64_t hi, const char *what) {
   if (!rd) {
     put_uv(io, ((uint64_t)*v << 1) ^ (uint64_t)(*v >> 63));
     return;
