@@ -1510,9 +1510,8 @@ SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool f
     if (odd) io_byte(io, rd, &tagged, UINT8_MAX, "which values are tagged");
     if (io->bad) return false;
     if (rd && (tagged & ~written)) return bad(io, "a value tagged that is not written");
-    for (uint32_t i = 0; i < m; i++) {
-      if (!(written >> i & 1)) continue;
-      uint32_t k = g + i;
+    for (unsigned rest = written; rest; rest &= rest - 1) { /* the values written, in order */
+      uint32_t i = (uint32_t)__builtin_ctz(rest), k = g + i;
       uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
       bool is_tagged = tagged >> i & 1;
       if (!rd) {
