@@ -1348,8 +1348,8 @@ SHORT_PATH bool v4_scalar(Io *io, const bool rd, Value *v, uint8_t type) {
   }
 }
 
-/* Writing a tagged value that is nothing or a scalar (most of a result record's members)
- * without a call; anything else, and reading, through v4_tagged. */
+/* Writing a tagged value that is nothing, a scalar or a text (most of a result record's
+ * members) without a call of v4_tagged; anything else, and reading, through it. */
 static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth) {
   if (!rd && !v->unset) {
     uint8_t type = v->type;
@@ -1365,6 +1365,11 @@ static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth) {
     if (type == BPT_T_INT || type == BPT_T_DATE || type == BPT_T_DATETIME || type == BPT_T_DURATION) {
       put_byte(io, type); /* then the number as v4_scalar writes it, without its switch again */
       put_uv(io, ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63));
+      return !io->bad;
+    }
+    if (is_text_type(type)) { /* a user or a comment: the text as io_string writes it */
+      put_byte(io, type);
+      put_string(io, v->u.s, false);
       return !io->bad;
     }
   }
