@@ -1348,7 +1348,7 @@ SHORT_PATH bool v4_scalar(Io *io, const bool rd, Value *v, uint8_t type) {
   }
 }
 
-/* Writing a tagged value that is nothing, a scalar or a text (most of a result record's
+/* Writing a tagged value that is nothing, a scalar, a text or a list (a result record's
  * members) without a call of v4_tagged; anything else, and reading, through it. */
 static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth) {
   if (!rd && !v->unset) {
@@ -1371,6 +1371,10 @@ static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth) {
       put_byte(io, type);
       put_string(io, v->u.s, false);
       return !io->bad;
+    }
+    if (rt_is_list(type)) { /* a result's comments */
+      put_byte(io, type);
+      return v4_list(io, rd, v, depth);
     }
   }
   return v4_tagged(io, v, depth, rd);
