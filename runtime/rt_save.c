@@ -979,26 +979,29 @@ SHORT_PATH bool same_bytes(const char *a, const char *b, uint32_t n) {
 static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc) {
   if (len > MAX_PIECED) return 0;
   const RtSaveIndex *ix = io->b->save;
+  const Value *consts = io->b->consts;
   uint32_t n = 0, lit = 0, i = 0;
   while (i < len) {
-    Piece best = {.len = 0};
+    uint8_t c = (uint8_t)s[i];
+    uint32_t room = len - i, best = 0, index = 0; /* best: the longest piece's length so far */
+    uint8_t kind = STR_INLINE;
     for (uint32_t q = 0; q < io->npieces; q++) { /* the seen strings long enough, in their order */
       uint32_t j = io->pieces[q];
       const RtStr *t = io->seen[j];
-      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && same_bytes(t->s, s + i, t->len))
-        best = (Piece){STR_SEEN, j, i, t->len};
+      if ((uint8_t)t->s[0] == c && t->len > best && t->len <= room && same_bytes(t->s, s + i, t->len))
+        best = t->len, kind = STR_SEEN, index = j;
     }
-    for (uint32_t k = ix->first[(uint8_t)s[i]]; k != BPT_NO_PC; k = ix->next[k]) {
-      const RtStr *t = io->b->consts[k].u.s;
-      if (t->len > best.len && t->len <= len - i && same_bytes(t->s, s + i, t->len)) best = (Piece){STR_CONST, k, i, t->len};
+    for (uint32_t k = ix->first[c]; k != BPT_NO_PC; k = ix->next[k]) {
+      const RtStr *t = consts[k].u.s;
+      if (t->len > best && t->len <= room && same_bytes(t->s, s + i, t->len)) best = t->len, kind = STR_CONST, index = k;
     }
-    if (!best.len) {
+    if (!best) {
       i++;
       continue;
     }
     if (lit < i && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, i - lit})) return 0;
-    if (!add_piece(pc, &n, best)) return 0;
-    i += best.len;
+    if (!add_piece(pc, &n, (Piece){kind, index, i, best})) return 0;
+    i += best;
     lit = i;
   }
   if (lit < len && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, len - lit})) return 0;
