@@ -942,7 +942,15 @@ static inline void remember(Io *io, RtStr *s) {
   io->seen[io->nseen++] = s;
 }
 
-static bool add_piece(Piece *pc, uint32_t *n, Piece x) {
+/* The next piece x of a split: stored at pc[*n] (at most MAX_PIECES), or, when checking
+ * (split_in), compared with the piece pc[*n] read (at most `given` of them). */
+SHORT_PATH bool add_piece(Piece *pc, uint32_t *n, Piece x, const bool check, uint32_t given) {
+  if (check) {
+    const Piece *y = &pc[*n];
+    if (*n == given || y->kind != x.kind || y->index != x.index || y->from != x.from || y->len != x.len) return false;
+    (*n)++;
+    return true;
+  }
   if (*n == MAX_PIECES) return false;
   pc[(*n)++] = x;
   return true;
@@ -976,7 +984,7 @@ SHORT_PATH bool same_bytes(const char *a, const char *b, uint32_t n) {
  * to the state's strings, then to the lower index. Returns the count, or 0 when the title
  * is too long to split or makes too many pieces: it is then written inline. Saving and
  * restoring split alike (restoring checks that the pieces it read are these). */
-static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc) {
+SHORT_PATH uint32_t split_in(const Io *io, const char *s, uint32_t len, Piece *pc, const bool check, uint32_t given) {
   if (len > MAX_PIECED) return 0;
   const RtSaveIndex *ix = io->b->save;
   const Value *consts = io->b->consts;
@@ -999,13 +1007,21 @@ static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc
       i++;
       continue;
     }
-    if (lit < i && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, i - lit})) return 0;
-    if (!add_piece(pc, &n, (Piece){kind, index, i, best})) return 0;
+    if (lit < i && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, i - lit}, check, given)) return 0;
+    if (!add_piece(pc, &n, (Piece){kind, index, i, best}, check, given)) return 0;
     i += best;
     lit = i;
   }
-  if (lit < len && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, len - lit})) return 0;
+  if (lit < len && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, len - lit}, check, given)) return 0;
   return n;
+}
+
+static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc) { return split_in(io, s, len, pc, false, 0); }
+
+/* Whether title s splits into the n pieces pc (2 to MAX_PIECES, as read), exactly: the
+ * split is made and compared piece by piece, and stops at the first that differs. */
+static bool split_is(const Io *io, const char *s, uint32_t len, const Piece *pc, uint32_t n) {
+  return split_in(io, s, len, (Piece *)pc, true, n) == n;
 }
 
 static void put_piece(Io *io, const char *s, Piece x) {
@@ -1100,11 +1116,7 @@ static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   }
   /* Each piece is UTF-8 (an inline one was checked, constants by the loader, the state's
    * strings when read), and so is what they make together. */
-  Piece want[MAX_PIECES];
-  bool same = split_title(io, text, len, want) == n;
-  for (uint32_t i = 0; i < n && same; i++)
-    same = want[i].kind == pc[i].kind && want[i].index == pc[i].index && want[i].from == pc[i].from && want[i].len == pc[i].len;
-  if (!same) return bad(io, "a title in other pieces than saving makes");
+  if (!split_is(io, text, len, pc, (uint32_t)n)) return bad(io, "a title in other pieces than saving makes");
   Value made;
   if (!new_text(io, text, len, type, &made)) return out_of_memory(io);
   *v = made;
