@@ -9,7 +9,8 @@
  * these, ids are rises and times differences from the clock in their largest unit; all
  * numbers are varints (LEB128; signed ones zigzag).
  *
- * One function per record both writes and reads it (Io.reading says which), so the
+ * One function per record both writes and reads it (its argument rd says which: version
+ * 4's are each compiled twice, once for each direction, NAME_r and NAME_w), so the
  * writer and the reader cannot drift apart: each field is named once, with the range the
  * reader accepts. Reading trusts nothing: every length is bounded by the bytes left after
  * it, every count and index by the bundle and by the state itself, and check_state then
@@ -46,7 +47,7 @@ enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE =
 
 typedef struct Io {
   BpRuntime *rt;
-  bool reading;
+  bool reading; /* what version 3's reader passes as rd (version 4's functions are told) */
   const BpBundle *b;     /* the bundle and the process the state is of */
   const BptProcess *p;
   const uint8_t *at;     /* reading */
