@@ -1049,7 +1049,7 @@ static __attribute__((noinline)) bool put_pieces(Io *io, const RtStr *s) {
  * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
  * that very string, met before); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
  * one of the other three. */
-static void put_string(Io *io, RtStr *s, bool title) {
+SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
   uint32_t k;
   if (s->ref == RT_IMMORTAL && (uintptr_t)s - io->own >= io->own_size && const_index(io->b, s, &k)) {
     put_uv(io, (uint64_t)k << 2 | STR_CONST);
