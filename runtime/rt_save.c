@@ -1087,7 +1087,7 @@ static const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
 }
 
 /* A title in pieces, read: the text put together, then checked to be split so. */
-static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
+static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   if (n > MAX_PIECES) return bad(io, "a title of %llu pieces", (unsigned long long)n);
   char text[MAX_PIECED];
   Piece pc[MAX_PIECES];
@@ -1125,8 +1125,17 @@ static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   return true;
 }
 
-/* Reads a string of type `type` into *v (which is left VOID unless whole). */
-static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
+/* Whether the len bytes of text at io->at, a title read inline, split into pieces (then
+ * saving would have written them so). Not inline: only titles ask. */
+static __attribute__((noinline)) bool splits(Io *io, uint64_t len) {
+  Piece pc[MAX_PIECES];
+  return split_title(io, (const char *)io->at, (uint32_t)len, pc) >= 2;
+}
+
+/* Reads a string of type `type` into *v (which is left VOID unless whole). Inline always
+ * (a call's entry and exit cost as much as reading a short text); titles in pieces and
+ * their check are calls of their own. */
+SHORT_PATH bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   uint64_t h = get_uv(io);
   if (io->bad) return false;
   uint8_t kind = h & 3;
@@ -1140,10 +1149,7 @@ static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   }
   uint64_t len = h >> 2;
   if (!text_here(io, len)) return false;
-  if (title) {
-    Piece pc[MAX_PIECES];
-    if (split_title(io, (const char *)io->at, (uint32_t)len, pc) >= 2) return bad(io, "a title inline that saving writes in pieces");
-  }
+  if (title && splits(io, len)) return bad(io, "a title inline that saving writes in pieces");
   Value made;
   if (!new_text(io, (const char *)io->at, (size_t)len, type, &made)) return out_of_memory(io);
   io->at += len;
