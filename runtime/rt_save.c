@@ -765,20 +765,23 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
 /* The bundle's string constants: by address (a string of the state that is a constant is
  * saved as its index) and by first byte (the pieces a title is made of). Made at load. */
 struct RtSaveIndex {
-  uint32_t nstr;
-  uint32_t *by_address; /* indexes of the STRING and USER constants, by the address of their text */
+  /* The STRING and USER constants by a hash of their text's address (each constant has a
+   * text of its own: make_consts, rt_api.c): 1 << bits places, each the constant's index
+   * + 1 or 0 (empty), at least half of them empty. Saving asks it of the immortal texts it
+   * writes (const_index). */
+  uint32_t *by_hash;
+  unsigned bits;
   uint32_t *next;       /* per constant: the next constant of MIN_PIECE bytes or more with its first byte */
   uint32_t first[256];  /* per byte: the first such constant (BPT_NO_PC: none) */
   bool crc_insn;        /* the CPU has an instruction for the saved states' CRC-32C (asked once) */
 };
 
-static int cmp_address(const void *ctx, uint32_t a, uint32_t b) {
-  const Value *c = ctx;
-  uintptr_t x = (uintptr_t)c[a].u.s, y = (uintptr_t)c[b].u.s;
-  return x < y ? -1 : x > y;
-}
-
 static inline bool is_text_type(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
+
+/* A place among 1 << bits for the text at s: its address by a Fibonacci multiply. */
+static inline uint32_t address_hash(const RtStr *s, unsigned bits) {
+  return (uint32_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
 
 bool rt_save_index_new(BpBundle *b) {
   BpRuntime *rt = b->rt;
@@ -786,21 +789,27 @@ bool rt_save_index_new(BpBundle *b) {
   RtSaveIndex *ix = rt_alloc(rt, sizeof *ix);
   if (!ix) return false;
   b->save = ix;
-  ix->by_address = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
+  uint32_t ntexts = 0;
+  for (uint32_t k = 0; k < n; k++) ntexts += is_text_type(b->consts[k].type);
+  ix->bits = 1;
+  while (((size_t)1 << ix->bits) < 2 * (size_t)ntexts) ix->bits++;
+  uint32_t mask = ((uint32_t)1 << ix->bits) - 1;
+  ix->by_hash = rt_alloc(rt, ((size_t)mask + 1) * sizeof(uint32_t)); /* cleared: all empty */
   ix->next = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
-  if (!ix->by_address || !ix->next) return false;
+  if (!ix->by_hash || !ix->next) return false;
   for (int c = 0; c < 256; c++) ix->first[c] = BPT_NO_PC;
   ix->crc_insn = bpt_crc32c_insn();
   for (uint32_t k = n; k-- > 0;) {
     if (!is_text_type(b->consts[k].type)) continue;
-    ix->by_address[ix->nstr++] = k;
+    uint32_t at = address_hash(b->consts[k].u.s, ix->bits);
+    while (ix->by_hash[at]) at = (at + 1) & mask;
+    ix->by_hash[at] = k + 1;
     const RtStr *str = b->consts[k].u.s;
     if (str->len < MIN_PIECE) continue;
     uint8_t c = (uint8_t)str->s[0];
     ix->next[k] = ix->first[c];
     ix->first[c] = k;
   }
-  rt_sort(ix->by_address, ix->nstr, cmp_address, b->consts);
   return true;
 }
 
@@ -808,8 +817,8 @@ void rt_save_index_free(BpBundle *b) {
   RtSaveIndex *ix = b->save;
   if (!ix) return;
   uint32_t n = b->b.nconsts ? b->b.nconsts : 1;
-  rt_dealloc(b->rt, ix->by_address, n * sizeof(uint32_t));
   rt_dealloc(b->rt, ix->next, n * sizeof(uint32_t));
+  if (ix->by_hash) rt_dealloc(b->rt, ix->by_hash, ((size_t)1 << ix->bits) * sizeof(uint32_t));
   rt_dealloc(b->rt, ix, sizeof *ix);
   b->save = NULL;
 }
@@ -817,14 +826,9 @@ void rt_save_index_free(BpBundle *b) {
 /* The index of the constant whose text is s, if it is one. */
 static bool const_index(const BpBundle *b, const RtStr *s, uint32_t *k) {
   const RtSaveIndex *ix = b->save;
-  uint32_t lo = 0, hi = ix->nstr;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    const RtStr *at = b->consts[ix->by_address[mid]].u.s;
-    if (at == s) return *k = ix->by_address[mid], true;
-    if ((uintptr_t)at < (uintptr_t)s) lo = mid + 1;
-    else hi = mid;
-  }
+  uint32_t mask = ((uint32_t)1 << ix->bits) - 1;
+  for (uint32_t at = address_hash(s, ix->bits); ix->by_hash[at]; at = (at + 1) & mask)
+    if (b->consts[ix->by_hash[at] - 1].u.s == s) return *k = ix->by_hash[at] - 1, true;
   return false;
 }
 
