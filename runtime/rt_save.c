@@ -1252,9 +1252,13 @@ SHORT_PATH void io_secs_in(Io *io, int64_t *v, int64_t base, const bool rd) {
   *v = (int64_t)((uint64_t)base + (uint64_t)d);
 }
 
-static void io_secs_r(Io *io, int64_t *v, int64_t base) { io_secs_in(io, v, base, true); }
+/* Reading inline (a restore reads three or four times, each check short); writing, which
+ * finds the unit by division, is a call. */
 static void io_secs_w(Io *io, int64_t *v, int64_t base) { io_secs_in(io, v, base, false); }
-SHORT_PATH void io_secs(Io *io, const bool rd, int64_t *v, int64_t base) { rd ? io_secs_r(io, v, base) : io_secs_w(io, v, base); }
+SHORT_PATH void io_secs(Io *io, const bool rd, int64_t *v, int64_t base) {
+  if (rd) io_secs_in(io, v, base, true);
+  else io_secs_w(io, v, base);
+}
 SHORT_PATH void io_time(Io *io, const bool rd, int64_t *v) { io_secs(io, rd, v, io->clock); }
 
 /* A list: uv count << 1 | tagged, then its items, of the list's element type or (tagged)
