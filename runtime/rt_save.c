@@ -1080,7 +1080,7 @@ static inline bool text_here(Io *io, uint64_t len) {
 }
 
 /* A piece of a title as read (not inline: a constant or a seen string, which it must be). */
-static const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
+SHORT_PATH const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
   if (kind == STR_CONST) {
     if (index >= io->b->b.nconsts || !is_text_type(io->b->consts[index].type))
       return bad(io, "a string names constant %llu, which is no text", (unsigned long long)index), NULL;
