@@ -1264,7 +1264,7 @@ SHORT_PATH void io_time(Io *io, const bool rd, int64_t *v) { io_secs(io, rd, v, 
 /* A list: uv count << 1 | tagged, then its items, of the list's element type or (tagged)
  * each with its tag: a list of no one type, or with an unset date. */
 static bool get_list(Io *io, Value *v, int depth);
-static bool v4_list(Io *io, const bool rd, Value *v, int depth) {
+SHORT_PATH bool v4_list(Io *io, const bool rd, Value *v, int depth) {
   if (rd) return get_list(io, v, depth);
   uint8_t elem = v->type & 0x7F;
   uint32_t n = v->u.l->n;
