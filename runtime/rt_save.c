@@ -1321,7 +1321,7 @@ static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth);
 
 /* A result record: its members, tagged (each may be VOID). */
 static bool get_record(Io *io, Value *v, int depth);
-static bool v4_record(Io *io, const bool rd, Value *v, int depth) {
+SHORT_PATH bool v4_record(Io *io, const bool rd, Value *v, int depth) {
   if (rd) return get_record(io, v, depth);
   uint32_t n = rt_record_size(v->type);
   for (uint32_t i = 0; i < n; i++)
