@@ -856,7 +856,7 @@ SHORT_PATH bool new_text(Io *io, const char *s, size_t len, uint8_t type, Value 
 /* A list or record of type `type` of the n values read into ITEMS (their references
  * taken over): in the room when they are all uncounted and it fits, else allocated
  * (false: out of memory, the items still the caller's). */
-static bool new_items(Io *io, uint8_t type, const Value *items, uint32_t n, Value *out) {
+SHORT_PATH bool new_items(Io *io, uint8_t type, const Value *items, uint32_t n, Value *out) {
   bool all = true;
   for (uint32_t i = 0; i < n && all; i++) all = rt_uncounted(items[i]);
   void *p = all ? rt_room_take(&io->room, sizeof(RtList) + (size_t)n * sizeof(Value)) : NULL;
