@@ -9,7 +9,8 @@
  * these, ids are rises and times differences from the clock in their largest unit; all
  * numbers are varints (LEB128; signed ones zigzag).
  *
- * One function per record both writes and reads it (Io.reading says which), so the
+ * One function per record both writes and reads it (its argument rd says which: version
+ * 4's are each compiled twice, once for each direction, NAME_r and NAME_w), so the
  * writer and the reader cannot drift apart: each field is named once, with the range the
  * reader accepts. Reading trusts nothing: every length is bounded by the bytes left after
  * it, every count and index by the bundle and by the state itself, and check_state then
@@ -46,7 +47,7 @@ enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE =
 
 typedef struct Io {
   BpRuntime *rt;
-  bool reading;
+  bool reading; /* what version 3's reader passes as rd (version 4's functions are told) */
   const BpBundle *b;     /* the bundle and the process the state is of */
   const BptProcess *p;
   const uint8_t *at;     /* reading */
@@ -196,8 +197,8 @@ static uint64_t get_uv_long(Io *io) {
 }
 
 /* A raw byte of at most max. */
-static inline void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
-  if (!io->reading) {
+SHORT_PATH void io_byte(Io *io, const bool rd, uint8_t *v, uint8_t max, const char *what) {
+  if (!rd) {
     put_bytes(io, v, 1);
     return;
   }
@@ -207,8 +208,8 @@ static inline void io_byte(Io *io, uint8_t *v, uint8_t max, const char *what) {
 }
 
 /* An unsigned varint of at most max. */
-static inline uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *what) {
-  if (!io->reading) {
+SHORT_PATH uint64_t io_uint(Io *io, const bool rd, uint64_t v, uint64_t max, const char *what) {
+  if (!rd) {
     put_uv(io, v);
     return v;
   }
@@ -218,24 +219,24 @@ static inline uint64_t io_uint(Io *io, uint64_t v, uint64_t max, const char *wha
   return io->bad ? 0 : v;
 }
 
-static inline void io_u32(Io *io, uint32_t *v, uint32_t max, const char *what) {
-  uint32_t got = (uint32_t)io_uint(io, *v, max, what);
-  if (io->reading) *v = got;
+SHORT_PATH void io_u32(Io *io, const bool rd, uint32_t *v, uint32_t max, const char *what) {
+  uint32_t got = (uint32_t)io_uint(io, rd, *v, max, what);
+  if (rd) *v = got;
 }
 
-static inline void io_u16(Io *io, uint16_t *v, uint16_t max, const char *what) {
-  uint16_t got = (uint16_t)io_uint(io, *v, max, what);
-  if (io->reading) *v = got;
+SHORT_PATH void io_u16(Io *io, const bool rd, uint16_t *v, uint16_t max, const char *what) {
+  uint16_t got = (uint16_t)io_uint(io, rd, *v, max, what);
+  if (rd) *v = got;
 }
 
-static void io_u64(Io *io, uint64_t *v, const char *what) {
-  uint64_t got = io_uint(io, *v, UINT64_MAX, what);
-  if (io->reading) *v = got;
+static void io_u64(Io *io, const bool rd, uint64_t *v, const char *what) {
+  uint64_t got = io_uint(io, rd, *v, UINT64_MAX, what);
+  if (rd) *v = got;
 }
 
 /* A signed varint (zigzag) in [lo, hi]. */
-static inline void io_int(Io *io, int64_t *v, int64_t lo, int64_t hi, const char *what) {
-  if (!io->reading) {
+SHORT_PATH void io_int(Io *io, const bool rd, int64_t *v, int64_t lo, int64_t hi, const char *what) {
+  if (!rd) {
     put_uv(io, ((uint64_t)*v << 1) ^ (uint64_t)(*v >> 63));
     return;
   }
@@ -246,17 +247,17 @@ static inline void io_int(Io *io, int64_t *v, int64_t lo, int64_t hi, const char
 }
 
 /* A time in seconds, or RT_NO_TIME: a byte saying whether there is one, then the time. */
-static void io_opt_time(Io *io, int64_t *v, const char *what) {
+static void io_opt_time(Io *io, const bool rd, int64_t *v, const char *what) {
   uint8_t has = *v != RT_NO_TIME;
-  io_byte(io, &has, 1, what);
-  if (has) io_int(io, v, INT64_MIN + 1, INT64_MAX, what);
-  else if (io->reading) *v = RT_NO_TIME;
+  io_byte(io, rd, &has, 1, what);
+  if (has) io_int(io, rd, v, INT64_MIN + 1, INT64_MAX, what);
+  else if (rd) *v = RT_NO_TIME;
 }
 
 /* How many records follow. Each takes at least one byte, so a count is never more than
  * the bytes left after it. */
-static uint32_t io_count(Io *io, uint32_t n, const char *what) {
-  if (!io->reading) {
+static inline uint32_t io_count(Io *io, const bool rd, uint32_t n, const char *what) {
+  if (!rd) {
     put_uv(io, n);
     return n;
   }
@@ -267,7 +268,7 @@ static uint32_t io_count(Io *io, uint32_t n, const char *what) {
 
 /* Room for the next record read (zeroed), or NULL: rt_vec_push, without its call while
  * there is room (as a rule the stage's, STAGE_BYTES below). */
-static inline void *next_record(Io *io, RtVec *vec, size_t size) {
+SHORT_PATH void *next_record(Io *io, RtVec *vec, size_t size) {
   if (vec->n == (vec->cap & ~RT_VEC_LENT)) return rt_vec_push(io->rt, vec, size);
   void *rec = (char *)vec->v + (size_t)vec->n++ * size;
   memset(rec, 0, size);
@@ -283,11 +284,11 @@ SHORT_PATH void stage_records(Io *io, RtVec *vec, uint64_t n, size_t size) {
 
 /* A vector of records: the count, then each through `each`. */
 typedef void IoRecord(Io *io, void *rec);
-SHORT_PATH void io_vec(Io *io, RtVec *vec, size_t size, const char *what, IoRecord *each) {
-  uint32_t n = io_count(io, vec->n, what);
-  if (io->reading) stage_records(io, vec, n, size);
+SHORT_PATH void io_vec(Io *io, const bool rd, RtVec *vec, size_t size, const char *what, IoRecord *each) {
+  uint32_t n = io_count(io, rd, vec->n, what);
+  if (rd) stage_records(io, vec, n, size);
   for (uint32_t i = 0; i < n && !io->bad; i++) {
-    void *rec = io->reading ? rt_vec_push(io->rt, vec, size) : (char *)vec->v + (size_t)i * size;
+    void *rec = rd ? rt_vec_push(io->rt, vec, size) : (char *)vec->v + (size_t)i * size;
     if (!rec) {
       out_of_memory(io);
       return;
@@ -333,7 +334,7 @@ static bool io_items(Io *io, Value *v, int depth) {
   uint32_t n = io->reading ? 0 : list ? v->u.l->n : v->u.r->n; /* reading: nothing there yet */
   if (io->reading) {
     if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
-    n = io_count(io, 0, "a list length");
+    n = io_count(io, io->reading, 0, "a list length");
     if (io->bad) return false;
     if (!list && n != rt_record_size(v->type)) return bad(io, "a result record of the wrong size");
     uint8_t type = v->type;
@@ -356,7 +357,7 @@ static bool io_items(Io *io, Value *v, int depth) {
 /* The tag, then the payload. Reading, *v is VOID or a whole value the caller frees. */
 static bool io_value(Io *io, Value *v, int depth) {
   uint8_t tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0));
-  io_byte(io, &tag, UINT8_MAX, "a value's tag");
+  io_byte(io, io->reading, &tag, UINT8_MAX, "a value's tag");
   if (io->bad) return false;
   if (io->reading) {
     uint8_t type = tag & (uint8_t)~UNSET_TAG;
@@ -369,10 +370,10 @@ static bool io_value(Io *io, Value *v, int depth) {
   case BPT_T_VOID: return true;
   case BPT_T_STRING:
   case BPT_T_USER: return io_text(io, v, v->type);
-  case BPT_T_DECIMAL: io_byte(io, &v->scale, 18, "a decimal's scale"); break;
+  case BPT_T_DECIMAL: io_byte(io, io->reading, &v->scale, 18, "a decimal's scale"); break;
   case BPT_T_BOOL: {
     uint8_t b = v->u.i != 0;
-    io_byte(io, &b, 1, "a bool");
+    io_byte(io, io->reading, &b, 1, "a bool");
     if (io->reading) v->u.i = b;
     return !io->bad;
   }
@@ -381,7 +382,7 @@ static bool io_value(Io *io, Value *v, int depth) {
     break;
   }
   int64_t i = v->unset ? 0 : v->u.i;
-  io_int(io, &i, v->unset ? 0 : INT64_MIN, v->unset ? 0 : INT64_MAX, "an unset date");
+  io_int(io, io->reading, &i, v->unset ? 0 : INT64_MIN, v->unset ? 0 : INT64_MAX, "an unset date");
   if (io->reading) v->u.i = i;
   return !io->bad;
 }
@@ -390,21 +391,21 @@ static bool io_value(Io *io, Value *v, int depth) {
 
 static void io_thread(Io *io, void *rec) {
   RtThread *t = rec;
-  io_u32(io, &t->id, UINT32_MAX, "a thread id");
-  io_u32(io, &t->pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a pc");
-  io_u32(io, &t->act, UINT32_MAX, "a thread's activation");
-  io_u32(io, &t->step, UINT32_MAX, "a thread's step");
-  io_byte(io, &t->wait, W_MESSAGE, "what a thread waits for");
-  io_byte(io, &t->kind, K_AFTER, "a thread's kind");
+  io_u32(io, io->reading, &t->id, UINT32_MAX, "a thread id");
+  io_u32(io, io->reading, &t->pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a pc");
+  io_u32(io, io->reading, &t->act, UINT32_MAX, "a thread's activation");
+  io_u32(io, io->reading, &t->step, UINT32_MAX, "a thread's step");
+  io_byte(io, io->reading, &t->wait, W_MESSAGE, "what a thread waits for");
+  io_byte(io, io->reading, &t->kind, K_AFTER, "a thread's kind");
   if (io->reading && !io->bad && t->wait == W_RUN) bad(io, "a thread that runs while the instance rests");
 }
 
 /* A try scope: its TRY's pc (which must be a TRY of the scope's group) and the kind and
  * step of the thread that entered it. */
 static void io_try(Io *io, RtAct *a) {
-  io_u32(io, &a->try_pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a try scope's pc");
-  io_byte(io, &a->kind, K_STATE, "a try scope's thread kind");
-  io_u32(io, &a->step, UINT32_MAX, "a try scope's step");
+  io_u32(io, io->reading, &a->try_pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a try scope's pc");
+  io_byte(io, io->reading, &a->kind, K_STATE, "a try scope's thread kind");
+  io_u32(io, io->reading, &a->step, UINT32_MAX, "a try scope's step");
   if (!io->reading || io->bad) return;
   BptInsn in;
   if (!bpt_decode(io->b->b.code + io->p->code_offset, io->p->code_size, a->try_pc, &in) ||
@@ -414,11 +415,11 @@ static void io_try(Io *io, RtAct *a) {
 
 static void io_act(Io *io, void *rec) {
   RtAct *a = rec;
-  io_u32(io, &a->id, UINT32_MAX, "an activation id");
-  io_u32(io, &a->parent, UINT32_MAX, "an activation's parent");
-  io_u16(io, &a->group, io->reading ? (uint16_t)(io->p->ngroups ? io->p->ngroups - 1u : 0) : UINT16_MAX, "a fork group");
-  io_byte(io, &a->race, RT_ACT_TRY, "a fork's race flag");
-  io_u16(io, &a->arrived, UINT16_MAX, "an arrival count");
+  io_u32(io, io->reading, &a->id, UINT32_MAX, "an activation id");
+  io_u32(io, io->reading, &a->parent, UINT32_MAX, "an activation's parent");
+  io_u16(io, io->reading, &a->group, io->reading ? (uint16_t)(io->p->ngroups ? io->p->ngroups - 1u : 0) : UINT16_MAX, "a fork group");
+  io_byte(io, io->reading, &a->race, RT_ACT_TRY, "a fork's race flag");
+  io_u16(io, io->reading, &a->arrived, UINT16_MAX, "an arrival count");
   if (a->race == RT_ACT_TRY && !io->bad) io_try(io, a);
   if (io->reading && !io->bad && !io->p->ngroups) bad(io, "a fork activation in a process without forks");
 }
@@ -430,10 +431,10 @@ static void io_person(Io *io, void *rec) {
     bad(io, "a step's person is not a user");
     return;
   }
-  io_u32(io, &who->item, UINT32_MAX, "an item id");
-  io_byte(io, &who->act, P_DONE, "a person's act");
-  io_u32(io, &who->order, UINT32_MAX, "the order of an act");
-  io_int(io, &who->at, INT64_MIN, INT64_MAX, "the time of an act");
+  io_u32(io, io->reading, &who->item, UINT32_MAX, "an item id");
+  io_byte(io, io->reading, &who->act, P_DONE, "a person's act");
+  io_u32(io, io->reading, &who->order, UINT32_MAX, "the order of an act");
+  io_int(io, io->reading, &who->at, INT64_MIN, INT64_MAX, "the time of an act");
   if (!io_value(io, &who->comment, 0)) return;
   if (io->reading && who->comment.type != BPT_T_VOID && who->comment.type != BPT_T_STRING)
     bad(io, "a comment that is not text");
@@ -442,26 +443,26 @@ static void io_person(Io *io, void *rec) {
 static void io_step(Io *io, void *rec) {
   RtStep *st = rec;
   const BptProcess *p = io->p;
-  io_u32(io, &st->id, UINT32_MAX, "a step id");
+  io_u32(io, io->reading, &st->id, UINT32_MAX, "a step id");
   if (io->reading && !p->nsteps) {
     bad(io, "a step in a process without steps");
     return;
   }
-  io_u16(io, &st->t, io->reading ? (uint16_t)(p->nsteps - 1u) : UINT16_MAX, "a step descriptor");
-  io_u32(io, &st->thread, UINT32_MAX, "a step's thread");
+  io_u16(io, io->reading, &st->t, io->reading ? (uint16_t)(p->nsteps - 1u) : UINT16_MAX, "a step descriptor");
+  io_u32(io, io->reading, &st->thread, UINT32_MAX, "a step's thread");
   if (!io_value(io, &st->title, 0)) return;
   if (io->reading && st->title.type != BPT_T_STRING) {
     bad(io, "a step's title is not text");
     return;
   }
-  io_int(io, &st->percent, 0, 100, "a vote percentage");
-  io_opt_time(io, &st->due, "a step's due time");
-  io_u32(io, &st->acted, UINT32_MAX, "a count of acts");
-  io_byte(io, &st->flags, S_IN_TIMEOUT | S_HANDLED | S_OVERDUE, "a step's flags");
+  io_int(io, io->reading, &st->percent, 0, 100, "a vote percentage");
+  io_opt_time(io, io->reading, &st->due, "a step's due time");
+  io_u32(io, io->reading, &st->acted, UINT32_MAX, "a count of acts");
+  io_byte(io, io->reading, &st->flags, S_IN_TIMEOUT | S_HANDLED | S_OVERDUE, "a step's flags");
   if (!io_value(io, &st->offsets, 0)) return;
-  io_u64(io, &st->fired, "the reminders that ran");
-  io_u32(io, &st->timeouts_left, UINT32_MAX, "the `on timeout` runs left"); /* format 3 */
-  io_vec(io, &st->people, sizeof(RtPerson), "the people count", io_person);
+  io_u64(io, io->reading, &st->fired, "the reminders that ran");
+  io_u32(io, io->reading, &st->timeouts_left, UINT32_MAX, "the `on timeout` runs left"); /* format 3 */
+  io_vec(io, io->reading, &st->people, sizeof(RtPerson), "the people count", io_person);
   if (!io->reading || io->bad) return;
   uint8_t nreminds = p->steps[st->t].nreminds;
   if (nreminds > MAX_REMINDS) bad(io, "a step with more than %d reminders", MAX_REMINDS);
@@ -475,13 +476,13 @@ static void io_step(Io *io, void *rec) {
 
 static void io_timer(Io *io, void *rec) {
   RtTimer *t = rec;
-  io_int(io, &t->at, INT64_MIN, INT64_MAX, "a timer's time");
-  io_u32(io, &t->seq, UINT32_MAX, "a timer's order");
-  io_u32(io, &t->ref, UINT32_MAX, "a timer's thread or step");
-  io_u16(io, &t->index, UINT8_MAX - 1, "a reminder or `after` index");
-  io_byte(io, &t->kind, TM_AFTER, "a timer's kind");
-  io_int(io, &t->every, 0, INT64_MAX, "an `after` handler's period"); /* format 2 */
-  io_u32(io, &t->left, UINT32_MAX, "an `after` handler's runs left");
+  io_int(io, io->reading, &t->at, INT64_MIN, INT64_MAX, "a timer's time");
+  io_u32(io, io->reading, &t->seq, UINT32_MAX, "a timer's order");
+  io_u32(io, io->reading, &t->ref, UINT32_MAX, "a timer's thread or step");
+  io_u16(io, io->reading, &t->index, UINT8_MAX - 1, "a reminder or `after` index");
+  io_byte(io, io->reading, &t->kind, TM_AFTER, "a timer's kind");
+  io_int(io, io->reading, &t->every, 0, INT64_MAX, "an `after` handler's period"); /* format 2 */
+  io_u32(io, io->reading, &t->left, UINT32_MAX, "an `after` handler's runs left");
   if (io->reading && !io->bad && t->kind == TM_REMIND && t->index >= MAX_REMINDS) bad(io, "a reminder index out of range");
   if (io->reading && !io->bad && t->kind != TM_REMIND && t->kind != TM_AFTER && t->index != 0)
     bad(io, "a reminder index on another timer");
@@ -491,14 +492,14 @@ static void io_timer(Io *io, void *rec) {
 static void io_call(Io *io, void *rec) {
   RtCall *c = rec;
   const BptBundle *bb = io->reading ? &io->b->b : NULL;
-  io_u32(io, &c->id, UINT32_MAX, "a call id");
-  io_u32(io, &c->thread, UINT32_MAX, "a call's thread");
+  io_u32(io, io->reading, &c->id, UINT32_MAX, "a call id");
+  io_u32(io, io->reading, &c->thread, UINT32_MAX, "a call's thread");
   if (io->reading && !bb->nactions) {
     bad(io, "a call in a bundle without actions");
     return;
   }
-  io_u16(io, &c->action, bb ? (uint16_t)(bb->nactions - 1u) : UINT16_MAX, "an action");
-  io_u16(io, &c->slot, UINT16_MAX, "a call's result slot");
+  io_u16(io, io->reading, &c->action, bb ? (uint16_t)(bb->nactions - 1u) : UINT16_MAX, "an action");
+  io_u16(io, io->reading, &c->slot, UINT16_MAX, "a call's result slot");
   if (!io_value(io, &c->args, 0) || !io->reading) return;
   const BptAction *a = &bb->actions[c->action];
   if (!rt_is_list(c->args.type) || c->args.u.l->n != a->nparams)
@@ -520,36 +521,36 @@ static inline bool fits_declared(Value v, uint8_t declared, int slot_kind) {
 static bool io_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
   const BptProcess *p = io->p;
   uint8_t status = s->status;
-  status = (uint8_t)io_uint(io, status, ST_FAILED, "the status");
+  status = (uint8_t)io_uint(io, io->reading, status, ST_FAILED, "the status");
   uint32_t state = s->state == BPT_NONE16 ? 0 : s->state + 1u;
-  io_u32(io, &state, p->nstates, "the state");
+  io_u32(io, io->reading, &state, p->nstates, "the state");
   if (io->reading) {
     s->status = status;
     s->state = state == 0 ? BPT_NONE16 : (uint16_t)(state - 1);
   }
-  io_u32(io, &s->next_id, UINT32_MAX - 1, "the next id");
-  io_int(io, &s->clock, INT64_MIN, INT64_MAX, "the clock");
+  io_u32(io, io->reading, &s->next_id, UINT32_MAX - 1, "the next id");
+  io_int(io, io->reading, &s->clock, INT64_MIN, INT64_MAX, "the clock");
   if (!io_value(io, &s->message, 0)) return false;
   if (io->reading && s->message.type != BPT_T_VOID && s->message.type != BPT_T_STRING)
     return bad(io, "the message is not text");
-  if (io_uint(io, nfields, UINT16_MAX, "the field count") != nfields && !io->bad)
+  if (io_uint(io, io->reading, nfields, UINT16_MAX, "the field count") != nfields && !io->bad)
     return bad(io, "the document has another number of fields");
   const BptDoctype *dt = p->doctype == BPT_NONE16 ? NULL : &io->b->b.doctypes[p->doctype];
   for (uint16_t i = 0; i < nfields; i++) {
     if (!io_value(io, &fields[i], 0)) return false;
     if (io->reading && !fits_declared(fields[i], dt->fields[i].type, -1)) return bad(io, "a document field of the wrong type");
   }
-  if (io_uint(io, s->nslots, UINT16_MAX, "the slot count") != s->nslots && !io->bad)
+  if (io_uint(io, io->reading, s->nslots, UINT16_MAX, "the slot count") != s->nslots && !io->bad)
     return bad(io, "the process has another number of slots");
   for (uint16_t i = 0; i < s->nslots; i++) {
     if (!io_value(io, &s->slots[i], 0)) return false;
     if (io->reading && !fits_declared(s->slots[i], p->slots[i].type, p->slots[i].kind)) return bad(io, "a slot of the wrong type");
   }
-  io_vec(io, &s->threads, sizeof(RtThread), "the thread count", io_thread);
-  io_vec(io, &s->acts, sizeof(RtAct), "the activation count", io_act);
-  io_vec(io, &s->steps, sizeof(RtStep), "the step count", io_step);
-  io_vec(io, &s->timers, sizeof(RtTimer), "the timer count", io_timer);
-  io_vec(io, &s->calls, sizeof(RtCall), "the call count", io_call);
+  io_vec(io, io->reading, &s->threads, sizeof(RtThread), "the thread count", io_thread);
+  io_vec(io, io->reading, &s->acts, sizeof(RtAct), "the activation count", io_act);
+  io_vec(io, io->reading, &s->steps, sizeof(RtStep), "the step count", io_step);
+  io_vec(io, io->reading, &s->timers, sizeof(RtTimer), "the timer count", io_timer);
+  io_vec(io, io->reading, &s->calls, sizeof(RtCall), "the call count", io_call);
   return !io->bad;
 }
 
@@ -764,20 +765,23 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
 /* The bundle's string constants: by address (a string of the state that is a constant is
  * saved as its index) and by first byte (the pieces a title is made of). Made at load. */
 struct RtSaveIndex {
-  uint32_t nstr;
-  uint32_t *by_address; /* indexes of the STRING and USER constants, by the address of their text */
+  /* The STRING and USER constants by a hash of their text's address (each constant has a
+   * text of its own: make_consts, rt_api.c): 1 << bits places, each the constant's index
+   * + 1 or 0 (empty), at least half of them empty. Saving asks it of the immortal texts it
+   * writes (const_index). */
+  uint32_t *by_hash;
+  unsigned bits;
   uint32_t *next;       /* per constant: the next constant of MIN_PIECE bytes or more with its first byte */
   uint32_t first[256];  /* per byte: the first such constant (BPT_NO_PC: none) */
   bool crc_insn;        /* the CPU has an instruction for the saved states' CRC-32C (asked once) */
 };
 
-static int cmp_address(const void *ctx, uint32_t a, uint32_t b) {
-  const Value *c = ctx;
-  uintptr_t x = (uintptr_t)c[a].u.s, y = (uintptr_t)c[b].u.s;
-  return x < y ? -1 : x > y;
-}
-
 static inline bool is_text_type(uint8_t t) { return t == BPT_T_STRING || t == BPT_T_USER; }
+
+/* A place among 1 << bits for the text at s: its address by a Fibonacci multiply. */
+static inline uint32_t address_hash(const RtStr *s, unsigned bits) {
+  return (uint32_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
 
 bool rt_save_index_new(BpBundle *b) {
   BpRuntime *rt = b->rt;
@@ -785,21 +789,27 @@ bool rt_save_index_new(BpBundle *b) {
   RtSaveIndex *ix = rt_alloc(rt, sizeof *ix);
   if (!ix) return false;
   b->save = ix;
-  ix->by_address = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
+  uint32_t ntexts = 0;
+  for (uint32_t k = 0; k < n; k++) ntexts += is_text_type(b->consts[k].type);
+  ix->bits = 1;
+  while (((size_t)1 << ix->bits) < 2 * (size_t)ntexts) ix->bits++;
+  uint32_t mask = ((uint32_t)1 << ix->bits) - 1;
+  ix->by_hash = rt_alloc(rt, ((size_t)mask + 1) * sizeof(uint32_t)); /* cleared: all empty */
   ix->next = rt_alloc(rt, (n ? n : 1) * sizeof(uint32_t));
-  if (!ix->by_address || !ix->next) return false;
+  if (!ix->by_hash || !ix->next) return false;
   for (int c = 0; c < 256; c++) ix->first[c] = BPT_NO_PC;
   ix->crc_insn = bpt_crc32c_insn();
   for (uint32_t k = n; k-- > 0;) {
     if (!is_text_type(b->consts[k].type)) continue;
-    ix->by_address[ix->nstr++] = k;
+    uint32_t at = address_hash(b->consts[k].u.s, ix->bits);
+    while (ix->by_hash[at]) at = (at + 1) & mask;
+    ix->by_hash[at] = k + 1;
     const RtStr *str = b->consts[k].u.s;
     if (str->len < MIN_PIECE) continue;
     uint8_t c = (uint8_t)str->s[0];
     ix->next[k] = ix->first[c];
     ix->first[c] = k;
   }
-  rt_sort(ix->by_address, ix->nstr, cmp_address, b->consts);
   return true;
 }
 
@@ -807,8 +817,8 @@ void rt_save_index_free(BpBundle *b) {
   RtSaveIndex *ix = b->save;
   if (!ix) return;
   uint32_t n = b->b.nconsts ? b->b.nconsts : 1;
-  rt_dealloc(b->rt, ix->by_address, n * sizeof(uint32_t));
   rt_dealloc(b->rt, ix->next, n * sizeof(uint32_t));
+  if (ix->by_hash) rt_dealloc(b->rt, ix->by_hash, ((size_t)1 << ix->bits) * sizeof(uint32_t));
   rt_dealloc(b->rt, ix, sizeof *ix);
   b->save = NULL;
 }
@@ -816,14 +826,9 @@ void rt_save_index_free(BpBundle *b) {
 /* The index of the constant whose text is s, if it is one. */
 static bool const_index(const BpBundle *b, const RtStr *s, uint32_t *k) {
   const RtSaveIndex *ix = b->save;
-  uint32_t lo = 0, hi = ix->nstr;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    const RtStr *at = b->consts[ix->by_address[mid]].u.s;
-    if (at == s) return *k = ix->by_address[mid], true;
-    if ((uintptr_t)at < (uintptr_t)s) lo = mid + 1;
-    else hi = mid;
-  }
+  uint32_t mask = ((uint32_t)1 << ix->bits) - 1;
+  for (uint32_t at = address_hash(s, ix->bits); ix->by_hash[at]; at = (at + 1) & mask)
+    if (b->consts[ix->by_hash[at] - 1].u.s == s) return *k = ix->by_hash[at] - 1, true;
   return false;
 }
 
@@ -851,7 +856,7 @@ SHORT_PATH bool new_text(Io *io, const char *s, size_t len, uint8_t type, Value 
 /* A list or record of type `type` of the n values read into ITEMS (their references
  * taken over): in the room when they are all uncounted and it fits, else allocated
  * (false: out of memory, the items still the caller's). */
-static bool new_items(Io *io, uint8_t type, const Value *items, uint32_t n, Value *out) {
+SHORT_PATH bool new_items(Io *io, uint8_t type, const Value *items, uint32_t n, Value *out) {
   bool all = true;
   for (uint32_t i = 0; i < n && all; i++) all = rt_uncounted(items[i]);
   void *p = all ? rt_room_take(&io->room, sizeof(RtList) + (size_t)n * sizeof(Value)) : NULL;
@@ -942,7 +947,15 @@ static inline void remember(Io *io, RtStr *s) {
   io->seen[io->nseen++] = s;
 }
 
-static bool add_piece(Piece *pc, uint32_t *n, Piece x) {
+/* The next piece x of a split: stored at pc[*n] (at most MAX_PIECES), or, when checking
+ * (split_in), compared with the piece pc[*n] read (at most `given` of them). */
+SHORT_PATH bool add_piece(Piece *pc, uint32_t *n, Piece x, const bool check, uint32_t given) {
+  if (check) {
+    const Piece *y = &pc[*n];
+    if (*n == given || y->kind != x.kind || y->index != x.index || y->from != x.from || y->len != x.len) return false;
+    (*n)++;
+    return true;
+  }
   if (*n == MAX_PIECES) return false;
   pc[(*n)++] = x;
   return true;
@@ -976,33 +989,44 @@ SHORT_PATH bool same_bytes(const char *a, const char *b, uint32_t n) {
  * to the state's strings, then to the lower index. Returns the count, or 0 when the title
  * is too long to split or makes too many pieces: it is then written inline. Saving and
  * restoring split alike (restoring checks that the pieces it read are these). */
-static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc) {
+SHORT_PATH uint32_t split_in(const Io *io, const char *s, uint32_t len, Piece *pc, const bool check, uint32_t given) {
   if (len > MAX_PIECED) return 0;
   const RtSaveIndex *ix = io->b->save;
+  const Value *consts = io->b->consts;
   uint32_t n = 0, lit = 0, i = 0;
   while (i < len) {
-    Piece best = {.len = 0};
+    uint8_t c = (uint8_t)s[i];
+    uint32_t room = len - i, best = 0, index = 0; /* best: the longest piece's length so far */
+    uint8_t kind = STR_INLINE;
     for (uint32_t q = 0; q < io->npieces; q++) { /* the seen strings long enough, in their order */
       uint32_t j = io->pieces[q];
       const RtStr *t = io->seen[j];
-      if (t->len > best.len && t->len <= len - i && t->s[0] == s[i] && same_bytes(t->s, s + i, t->len))
-        best = (Piece){STR_SEEN, j, i, t->len};
+      if ((uint8_t)t->s[0] == c && t->len > best && t->len <= room && same_bytes(t->s, s + i, t->len))
+        best = t->len, kind = STR_SEEN, index = j;
     }
-    for (uint32_t k = ix->first[(uint8_t)s[i]]; k != BPT_NO_PC; k = ix->next[k]) {
-      const RtStr *t = io->b->consts[k].u.s;
-      if (t->len > best.len && t->len <= len - i && same_bytes(t->s, s + i, t->len)) best = (Piece){STR_CONST, k, i, t->len};
+    for (uint32_t k = ix->first[c]; k != BPT_NO_PC; k = ix->next[k]) {
+      const RtStr *t = consts[k].u.s;
+      if (t->len > best && t->len <= room && same_bytes(t->s, s + i, t->len)) best = t->len, kind = STR_CONST, index = k;
     }
-    if (!best.len) {
+    if (!best) {
       i++;
       continue;
     }
-    if (lit < i && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, i - lit})) return 0;
-    if (!add_piece(pc, &n, best)) return 0;
-    i += best.len;
+    if (lit < i && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, i - lit}, check, given)) return 0;
+    if (!add_piece(pc, &n, (Piece){kind, index, i, best}, check, given)) return 0;
+    i += best;
     lit = i;
   }
-  if (lit < len && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, len - lit})) return 0;
+  if (lit < len && !add_piece(pc, &n, (Piece){STR_INLINE, 0, lit, len - lit}, check, given)) return 0;
   return n;
+}
+
+static uint32_t split_title(const Io *io, const char *s, uint32_t len, Piece *pc) { return split_in(io, s, len, pc, false, 0); }
+
+/* Whether title s splits into the n pieces pc (2 to MAX_PIECES, as read), exactly: the
+ * split is made and compared piece by piece, and stops at the first that differs. */
+static bool split_is(const Io *io, const char *s, uint32_t len, const Piece *pc, uint32_t n) {
+  return split_in(io, s, len, (Piece *)pc, true, n) == n;
 }
 
 static void put_piece(Io *io, const char *s, Piece x) {
@@ -1029,7 +1053,7 @@ static __attribute__((noinline)) bool put_pieces(Io *io, const RtStr *s) {
  * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
  * that very string, met before); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
  * one of the other three. */
-static void put_string(Io *io, RtStr *s, bool title) {
+SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
   uint32_t k;
   if (s->ref == RT_IMMORTAL && (uintptr_t)s - io->own >= io->own_size && const_index(io->b, s, &k)) {
     put_uv(io, (uint64_t)k << 2 | STR_CONST);
@@ -1056,7 +1080,7 @@ static inline bool text_here(Io *io, uint64_t len) {
 }
 
 /* A piece of a title as read (not inline: a constant or a seen string, which it must be). */
-static const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
+SHORT_PATH const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
   if (kind == STR_CONST) {
     if (index >= io->b->b.nconsts || !is_text_type(io->b->consts[index].type))
       return bad(io, "a string names constant %llu, which is no text", (unsigned long long)index), NULL;
@@ -1067,7 +1091,7 @@ static const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
 }
 
 /* A title in pieces, read: the text put together, then checked to be split so. */
-static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
+static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   if (n > MAX_PIECES) return bad(io, "a title of %llu pieces", (unsigned long long)n);
   char text[MAX_PIECED];
   Piece pc[MAX_PIECES];
@@ -1097,11 +1121,7 @@ static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   }
   /* Each piece is UTF-8 (an inline one was checked, constants by the loader, the state's
    * strings when read), and so is what they make together. */
-  Piece want[MAX_PIECES];
-  bool same = split_title(io, text, len, want) == n;
-  for (uint32_t i = 0; i < n && same; i++)
-    same = want[i].kind == pc[i].kind && want[i].index == pc[i].index && want[i].from == pc[i].from && want[i].len == pc[i].len;
-  if (!same) return bad(io, "a title in other pieces than saving makes");
+  if (!split_is(io, text, len, pc, (uint32_t)n)) return bad(io, "a title in other pieces than saving makes");
   Value made;
   if (!new_text(io, text, len, type, &made)) return out_of_memory(io);
   *v = made;
@@ -1109,8 +1129,17 @@ static bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   return true;
 }
 
-/* Reads a string of type `type` into *v (which is left VOID unless whole). */
-static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
+/* Whether the len bytes of text at io->at, a title read inline, split into pieces (then
+ * saving would have written them so). Not inline: only titles ask. */
+static __attribute__((noinline)) bool splits(Io *io, uint64_t len) {
+  Piece pc[MAX_PIECES];
+  return split_title(io, (const char *)io->at, (uint32_t)len, pc) >= 2;
+}
+
+/* Reads a string of type `type` into *v (which is left VOID unless whole). Inline always
+ * (a call's entry and exit cost as much as reading a short text); titles in pieces and
+ * their check are calls of their own. */
+SHORT_PATH bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   uint64_t h = get_uv(io);
   if (io->bad) return false;
   uint8_t kind = h & 3;
@@ -1124,10 +1153,7 @@ static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   }
   uint64_t len = h >> 2;
   if (!text_here(io, len)) return false;
-  if (title) {
-    Piece pc[MAX_PIECES];
-    if (split_title(io, (const char *)io->at, (uint32_t)len, pc) >= 2) return bad(io, "a title inline that saving writes in pieces");
-  }
+  if (title && splits(io, len)) return bad(io, "a title inline that saving writes in pieces");
   Value made;
   if (!new_text(io, (const char *)io->at, (size_t)len, type, &made)) return out_of_memory(io);
   io->at += len;
@@ -1137,17 +1163,28 @@ static bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   return true;
 }
 
-SHORT_PATH bool io_string(Io *io, Value *v, uint8_t type, bool title) {
-  if (io->reading) return get_string(io, type, title, v);
+SHORT_PATH bool io_string(Io *io, const bool rd, Value *v, uint8_t type, bool title) {
+  if (rd) return get_string(io, type, title, v);
   put_string(io, v->u.s, title);
   return !io->bad;
 }
 
 /* ---- values: of a known type, or tagged ------------------------------------------------- */
 
-static bool v4_tagged(Io *io, Value *v, int depth);
-static bool v4_value(Io *io, Value *v, uint8_t type, int depth);
-SHORT_PATH bool v4_value_short(Io *io, Value *v, uint8_t type, int depth);
+/* Each record and value function serves both directions: written once as NAME_in, which
+ * takes the direction as a constant (rd), and made twice, NAME_r for reading and NAME_w
+ * for writing, so that neither direction tests which it is at every field. */
+static bool v4_tagged_r(Io *io, Value *v, int depth);
+static bool v4_tagged_w(Io *io, Value *v, int depth);
+static bool v4_value_r(Io *io, Value *v, uint8_t type, int depth);
+static bool v4_value_w(Io *io, Value *v, uint8_t type, int depth);
+SHORT_PATH bool v4_tagged(Io *io, Value *v, int depth, const bool rd) {
+  return rd ? v4_tagged_r(io, v, depth) : v4_tagged_w(io, v, depth);
+}
+SHORT_PATH bool v4_value(Io *io, Value *v, uint8_t type, int depth, const bool rd) {
+  return rd ? v4_value_r(io, v, type, depth) : v4_value_w(io, v, type, depth);
+}
+SHORT_PATH bool v4_value_short(Io *io, const bool rd, Value *v, uint8_t type, int depth);
 
 /* Seconds in the largest unit that divides them exactly: seconds, minutes, hours or days
  * (u 0..3; a due time three days on is the number 3 in days). False when the count q is
@@ -1172,10 +1209,10 @@ static bool secs_form(int64_t d, unsigned *u, int64_t *q) {
  * 0): the difference d (mod 2^64, so every time has one) as uv zigzag(q) << 2 | u, d =
  * q * UNIT[u] in its largest unit; or, when q is too large for that, uv 1 (minutes, 0:
  * no other number is written so) and uv zigzag(d). */
-static void io_secs(Io *io, int64_t *v, int64_t base) {
+SHORT_PATH void io_secs_in(Io *io, int64_t *v, int64_t base, const bool rd) {
   unsigned u;
   int64_t q;
-  if (!io->reading) {
+  if (!rd) {
     int64_t d = (int64_t)((uint64_t)*v - (uint64_t)base);
     if (secs_form(d, &u, &q)) {
       put_uv(io, (((uint64_t)q << 1) ^ (uint64_t)(q >> 63)) << 2 | u);
@@ -1215,13 +1252,20 @@ static void io_secs(Io *io, int64_t *v, int64_t base) {
   *v = (int64_t)((uint64_t)base + (uint64_t)d);
 }
 
-static void io_time(Io *io, int64_t *v) { io_secs(io, v, io->clock); }
+/* Reading inline (a restore reads three or four times, each check short); writing, which
+ * finds the unit by division, is a call. */
+static void io_secs_w(Io *io, int64_t *v, int64_t base) { io_secs_in(io, v, base, false); }
+SHORT_PATH void io_secs(Io *io, const bool rd, int64_t *v, int64_t base) {
+  if (rd) io_secs_in(io, v, base, true);
+  else io_secs_w(io, v, base);
+}
+SHORT_PATH void io_time(Io *io, const bool rd, int64_t *v) { io_secs(io, rd, v, io->clock); }
 
 /* A list: uv count << 1 | tagged, then its items, of the list's element type or (tagged)
  * each with its tag: a list of no one type, or with an unset date. */
 static bool get_list(Io *io, Value *v, int depth);
-static bool v4_list(Io *io, Value *v, int depth) {
-  if (io->reading) return get_list(io, v, depth);
+SHORT_PATH bool v4_list(Io *io, const bool rd, Value *v, int depth) {
+  if (rd) return get_list(io, v, depth);
   uint8_t elem = v->type & 0x7F;
   uint32_t n = v->u.l->n;
   bool tagged = elem == BPT_T_VOID;
@@ -1229,7 +1273,7 @@ static bool v4_list(Io *io, Value *v, int depth) {
   put_uv(io, (uint64_t)n << 1 | tagged);
   for (uint32_t i = 0; i < n; i++) {
     Value *x = &v->u.l->items[i];
-    if (!(tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1))) return false;
+    if (!(tagged ? v4_tagged(io, x, depth + 1, rd) : v4_value_short(io, rd, x, elem, depth + 1))) return false;
   }
   return true;
 }
@@ -1238,6 +1282,7 @@ static bool v4_list(Io *io, Value *v, int depth) {
  * items are read into the stack first, then placed (in the room when they may be:
  * new_items); more into the list allocated now. */
 static __attribute__((noinline)) bool get_list(Io *io, Value *v, int depth) {
+  const bool rd = true;
   uint8_t elem = v->type & 0x7F;
   if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
   uint64_t h = get_uv(io);
@@ -1261,7 +1306,7 @@ static __attribute__((noinline)) bool get_list(Io *io, Value *v, int depth) {
   for (; i < n && ok; i++) {
     Value *x = &items[i];
     if (staged) *x = (Value){0}; /* (an allocated list is cleared) */
-    ok = tagged ? v4_tagged(io, x, depth + 1) : v4_value_short(io, x, elem, depth + 1);
+    ok = tagged ? v4_tagged(io, x, depth + 1, rd) : v4_value_short(io, rd, x, elem, depth + 1);
     if (ok && !fits_in(v->type, i, *x)) ok = bad(io, "a list holds a value of the wrong type");
     any_unset |= x->unset != 0;
   }
@@ -1272,21 +1317,22 @@ static __attribute__((noinline)) bool get_list(Io *io, Value *v, int depth) {
   return ok ? out_of_memory(io) : false;
 }
 
-static inline bool v4_tagged_short(Io *io, Value *v, int depth);
+static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth);
 
 /* A result record: its members, tagged (each may be VOID). */
 static bool get_record(Io *io, Value *v, int depth);
-static bool v4_record(Io *io, Value *v, int depth) {
-  if (io->reading) return get_record(io, v, depth);
+SHORT_PATH bool v4_record(Io *io, const bool rd, Value *v, int depth) {
+  if (rd) return get_record(io, v, depth);
   uint32_t n = rt_record_size(v->type);
   for (uint32_t i = 0; i < n; i++)
-    if (!v4_tagged_short(io, &v->u.r->m[i], depth + 1)) return false;
+    if (!v4_tagged_short(io, rd, &v->u.r->m[i], depth + 1)) return false;
   return true;
 }
 
 /* v4_record reading: the members are read into the stack, then placed (in the room when
  * they may be: new_items). */
 static __attribute__((noinline)) bool get_record(Io *io, Value *v, int depth) {
+  const bool rd = true;
   uint32_t n = rt_record_size(v->type);
   if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
   if (n > io->left) return bad(io, "it ends too soon");
@@ -1295,7 +1341,7 @@ static __attribute__((noinline)) bool get_record(Io *io, Value *v, int depth) {
   memset(m, 0, (size_t)n * sizeof *m);
   bool ok = true;
   for (uint32_t i = 0; i < n && ok; i++) {
-    ok = v4_tagged(io, &m[i], depth + 1);
+    ok = v4_tagged(io, &m[i], depth + 1, rd);
     if (ok && !fits_in(v->type, i, m[i])) ok = bad(io, "a record holds a value of the wrong type");
   }
   if (ok && new_items(io, v->type, m, n, v)) return true;
@@ -1306,13 +1352,13 @@ static __attribute__((noinline)) bool get_record(Io *io, Value *v, int depth) {
 /* The scalars most values are (int, date, datetime, duration, bool) as v4_value writes and
  * reads them, without its general path: true when `type` is one of them (then done, or
  * io->bad). */
-SHORT_PATH bool v4_scalar(Io *io, Value *v, uint8_t type) {
+SHORT_PATH bool v4_scalar(Io *io, const bool rd, Value *v, uint8_t type) {
   switch (type) {
   case BPT_T_INT:
   case BPT_T_DATE:
   case BPT_T_DATETIME:
   case BPT_T_DURATION:
-    if (!io->reading) {
+    if (!rd) {
       put_uv(io, ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63));
     } else {
       uint64_t u = get_uv(io);
@@ -1320,7 +1366,7 @@ SHORT_PATH bool v4_scalar(Io *io, Value *v, uint8_t type) {
     }
     return true;
   case BPT_T_BOOL:
-    if (!io->reading) {
+    if (!rd) {
       put_byte(io, v->u.i != 0);
     } else {
       uint8_t b = get_byte(io);
@@ -1332,10 +1378,10 @@ SHORT_PATH bool v4_scalar(Io *io, Value *v, uint8_t type) {
   }
 }
 
-/* Writing a tagged value that is nothing or a scalar (most of a result record's members)
- * without a call; anything else, and reading, through v4_tagged. */
-static inline bool v4_tagged_short(Io *io, Value *v, int depth) {
-  if (!io->reading && !v->unset) {
+/* Writing a tagged value that is nothing, a scalar, a text or a list (a result record's
+ * members) without a call of v4_tagged; anything else, and reading, through it. */
+static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth) {
+  if (!rd && !v->unset) {
     uint8_t type = v->type;
     if (type == BPT_T_VOID) {
       put_byte(io, type);
@@ -1351,61 +1397,70 @@ static inline bool v4_tagged_short(Io *io, Value *v, int depth) {
       put_uv(io, ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63));
       return !io->bad;
     }
+    if (is_text_type(type)) { /* a user or a comment: the text as io_string writes it */
+      put_byte(io, type);
+      put_string(io, v->u.s, false);
+      return !io->bad;
+    }
+    if (rt_is_list(type)) { /* a result's comments */
+      put_byte(io, type);
+      return v4_list(io, rd, v, depth);
+    }
   }
-  return v4_tagged(io, v, depth);
+  return v4_tagged(io, v, depth, rd);
 }
 
 /* A value of type `type` (set, not unset), without its tag. Reading: *v is VOID, and is
  * set only to a whole value (which the caller frees). */
-static bool v4_value(Io *io, Value *v, uint8_t type, int depth) {
-  if (v4_scalar(io, v, type)) return !io->bad;
-  Value x = io->reading ? (Value){.type = type} : *v;
+SHORT_PATH bool v4_value_in(Io *io, Value *v, uint8_t type, int depth, const bool rd) {
+  if (v4_scalar(io, rd, v, type)) return !io->bad;
+  Value x = rd ? (Value){.type = type} : *v;
   switch (type) {
   case BPT_T_STRING:
-  case BPT_T_USER: return io_string(io, v, type, false);
+  case BPT_T_USER: return io_string(io, rd, v, type, false);
   case BPT_T_DECIMAL:
-    io_byte(io, &x.scale, 18, "a decimal's scale");
-    io_int(io, &x.u.i, INT64_MIN, INT64_MAX, "a decimal");
+    io_byte(io, rd, &x.scale, 18, "a decimal's scale");
+    io_int(io, rd, &x.u.i, INT64_MIN, INT64_MAX, "a decimal");
     break;
   case BPT_T_BOOL: {
     uint8_t b = x.u.i != 0;
-    io_byte(io, &b, 1, "a bool");
+    io_byte(io, rd, &b, 1, "a bool");
     x.u.i = b;
     break;
   }
   case BPT_T_INT:
   case BPT_T_DATE:
   case BPT_T_DATETIME:
-  case BPT_T_DURATION: io_int(io, &x.u.i, INT64_MIN, INT64_MAX, "a number"); break;
+  case BPT_T_DURATION: io_int(io, rd, &x.u.i, INT64_MIN, INT64_MAX, "a number"); break;
   default:
-    if (io->reading) *v = (Value){.type = type};
-    if (rt_is_list(type)) return v4_list(io, v, depth);
-    if (rt_is_record(type)) return v4_record(io, v, depth);
-    if (io->reading) *v = (Value){0};
+    if (rd) *v = (Value){.type = type};
+    if (rt_is_list(type)) return v4_list(io, rd, v, depth);
+    if (rt_is_record(type)) return v4_record(io, rd, v, depth);
+    if (rd) *v = (Value){0};
     return bad(io, "a value of unknown type");
   }
-  if (io->reading && !io->bad) *v = x;
+  if (rd && !io->bad) *v = x;
   return !io->bad;
 }
 
 /* v4_value with the scalars and texts most values are (a field, a slot, a list's item, a
  * tagged value) written and read without its call: a call's entry and exit cost more than
  * their writing or reading. Inline always, like the short paths. */
-SHORT_PATH bool v4_value_short(Io *io, Value *v, uint8_t type, int depth) {
-  if (v4_scalar(io, v, type)) return !io->bad;
-  if (is_text_type(type)) return io_string(io, v, type, false);
-  return v4_value(io, v, type, depth);
+SHORT_PATH bool v4_value_short(Io *io, const bool rd, Value *v, uint8_t type, int depth) {
+  if (v4_scalar(io, rd, v, type)) return !io->bad;
+  if (is_text_type(type)) return io_string(io, rd, v, type, false);
+  return v4_value(io, v, type, depth, rd);
 }
 
 /* A value with its tag first: its type, plus UNSET_TAG for an unset date (which has
  * nothing more). */
-static bool v4_tagged(Io *io, Value *v, int depth) {
+SHORT_PATH bool v4_tagged_in(Io *io, Value *v, int depth, const bool rd) {
   uint8_t tag;
-  if (!io->reading) put_byte(io, tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0)));
+  if (!rd) put_byte(io, tag = (uint8_t)(v->type | (v->unset ? UNSET_TAG : 0)));
   else tag = get_byte(io);
   if (io->bad) return false;
   uint8_t type = tag & (uint8_t)~UNSET_TAG;
-  if (io->reading) {
+  if (rd) {
     if (type != BPT_T_VOID && !bpt_type_valid(type)) return bad(io, "a value of unknown type");
     if (tag & UNSET_TAG) {
       if (type != BPT_T_DATE && type != BPT_T_DATETIME) return bad(io, "a value with a bad tag");
@@ -1415,8 +1470,13 @@ static bool v4_tagged(Io *io, Value *v, int depth) {
     *v = (Value){0};
   }
   if (type == BPT_T_VOID || (tag & UNSET_TAG)) return true;
-  return v4_value_short(io, v, type, depth);
+  return v4_value_short(io, rd, v, type, depth);
 }
+
+static bool v4_value_r(Io *io, Value *v, uint8_t type, int depth) { return v4_value_in(io, v, type, depth, true); }
+static bool v4_value_w(Io *io, Value *v, uint8_t type, int depth) { return v4_value_in(io, v, type, depth, false); }
+static bool v4_tagged_r(Io *io, Value *v, int depth) { return v4_tagged_in(io, v, depth, true); }
+static bool v4_tagged_w(Io *io, Value *v, int depth) { return v4_tagged_in(io, v, depth, false); }
 
 /* Whether v is written with its tag where `declared` is expected. */
 static inline bool odd_value(Value v, uint8_t declared) { return v.type != declared || v.unset; }
@@ -1470,36 +1530,35 @@ static inline bool written_value(const Io *io, const BptField *f, Value v) {
  * (only when `odd`), then those values. FIELDS: a document's, which are written when they
  * differ from a new document's (and reading leaves the others as they are); else slots,
  * written when they hold something. Saving, plan has those bytes for the first PLANNED. */
-SHORT_PATH bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
+SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
     uint8_t written = 0, tagged = 0;
-    if (!io->reading && g < PLANNED) {
+    if (!rd && g < PLANNED) {
       written = plan->written[g / 8], tagged = plan->tagged[g / 8];
     } else {
-      for (uint32_t i = 0; i < m && !io->reading; i++) {
+      for (uint32_t i = 0; i < m && !rd; i++) {
         Value v = vals[g + i];
         if (written_value(io, fields ? &dt->fields[g + i] : NULL, v))
           written |= (uint8_t)(1u << i),
               tagged |= (uint8_t)(odd_value(v, fields ? dt->fields[g + i].type : io->p->slots[g + i].type) << i);
       }
     }
-    io_byte(io, &written, (uint8_t)((1u << m) - 1), "which values are written");
-    if (odd) io_byte(io, &tagged, UINT8_MAX, "which values are tagged");
+    io_byte(io, rd, &written, (uint8_t)((1u << m) - 1), "which values are written");
+    if (odd) io_byte(io, rd, &tagged, UINT8_MAX, "which values are tagged");
     if (io->bad) return false;
-    if (io->reading && (tagged & ~written)) return bad(io, "a value tagged that is not written");
-    for (uint32_t i = 0; i < m; i++) {
-      if (!(written >> i & 1)) continue;
-      uint32_t k = g + i;
+    if (rd && (tagged & ~written)) return bad(io, "a value tagged that is not written");
+    for (unsigned rest = written; rest; rest &= rest - 1) { /* the values written, in order */
+      uint32_t i = (uint32_t)__builtin_ctz(rest), k = g + i;
       uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
       bool is_tagged = tagged >> i & 1;
-      if (!io->reading) {
-        if (!(is_tagged ? v4_tagged(io, &vals[k], 0) : v4_value_short(io, &vals[k], declared, 0))) return false;
+      if (!rd) {
+        if (!(is_tagged ? v4_tagged(io, &vals[k], 0, rd) : v4_value_short(io, rd, &vals[k], declared, 0))) return false;
         continue;
       }
       Value x = {0};
-      bool ok = is_tagged ? v4_tagged(io, &x, 0) : v4_value_short(io, &x, declared, 0);
+      bool ok = is_tagged ? v4_tagged(io, &x, 0, rd) : v4_value_short(io, rd, &x, declared, 0);
       if (ok && !fits_declared(x, declared, fields ? -1 : io->p->slots[k].kind))
         ok = bad(io, fields ? "a document field of the wrong type" : "a slot of the wrong type");
       else if (ok && is_tagged && !odd_value(x, declared)) ok = bad(io, "a value with a tag it does not need");
@@ -1516,11 +1575,11 @@ SHORT_PATH bool v4_values(Io *io, Value *vals, uint32_t n, bool fields, bool odd
 }
 
 /* v4_values for the fields and for the slots: each made for its one kind of value. */
-static bool v4_fields(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan) {
-  return v4_values(io, vals, n, true, odd, plan);
+SHORT_PATH bool v4_fields(Io *io, const bool rd, Value *vals, uint32_t n, bool odd, const Plan *plan) {
+  return v4_values(io, rd, vals, n, true, odd, plan);
 }
-static bool v4_slots(Io *io, Value *vals, uint32_t n, bool odd, const Plan *plan) {
-  return v4_values(io, vals, n, false, odd, plan);
+SHORT_PATH bool v4_slots(Io *io, const bool rd, Value *vals, uint32_t n, bool odd, const Plan *plan) {
+  return v4_values(io, rd, vals, n, false, odd, plan);
 }
 
 /* ---- the records of version 4 --------------------------------------------------------------- */
@@ -1533,8 +1592,8 @@ SHORT_PATH void id_read(Io *io, uint32_t id) {
 
 /* An id: how much it rises from the last one of its kind (ids of a kind rise, and are not
  * 0: so, read, they need not be checked again for that). */
-static inline void io_id(Io *io, uint32_t *id, const char *what) {
-  if (!io->reading) {
+static inline void io_id(Io *io, const bool rd, uint32_t *id, const char *what) {
+  if (!rd) {
     put_uv(io, *id - io->last_id);
     io->last_id = *id;
     return;
@@ -1550,88 +1609,95 @@ static inline void io_id(Io *io, uint32_t *id, const char *what) {
  * check a value read is not the one the flag leaves out. */
 #define HAS(f, bit) (((f) & (bit)) != 0)
 
+/* The reading and the writing twin of record function NAME_in (see v4_tagged). */
+#define RECORD_TWINS(name)                                                   \
+  static void name##_r(Io *io, void *rec) { name##_in(io, rec, true); }       \
+  static void name##_w(Io *io, void *rec) { name##_in(io, rec, false); }
+
 enum { TH_ACT = 0x40, TH_STEP = 0x80 };
-static void v4_thread(Io *io, void *rec) {
+SHORT_PATH void v4_thread_in(Io *io, void *rec, const bool rd) {
   RtThread *t = rec;
-  io_id(io, &t->id, "a thread id");
-  io_u32(io, &t->pc, io->reading ? io->p->code_size - 1 : UINT32_MAX, "a pc");
+  io_id(io, rd, &t->id, "a thread id");
+  io_u32(io, rd, &t->pc, rd ? io->p->code_size - 1 : UINT32_MAX, "a pc");
   uint8_t f = (uint8_t)(t->wait | t->kind << 3 | (t->act ? TH_ACT : 0) | (t->step ? TH_STEP : 0));
-  io_byte(io, &f, UINT8_MAX, "a thread's flags");
-  if (io->reading) {
+  io_byte(io, rd, &f, UINT8_MAX, "a thread's flags");
+  if (rd) {
     t->wait = f & 7;
     t->kind = f >> 3 & 7;
     if (t->wait == W_RUN || t->wait > W_MESSAGE || t->kind > K_AFTER) bad(io, "a thread's flags %u are out of range", f);
   }
-  if (HAS(f, TH_ACT)) io_u32(io, &t->act, UINT32_MAX, "a thread's activation");
-  if (HAS(f, TH_STEP)) io_u32(io, &t->step, UINT32_MAX, "a thread's step");
-  if (io->reading && ((HAS(f, TH_ACT) && !t->act) || (HAS(f, TH_STEP) && !t->step))) bad(io, "a thread's 0 written");
+  if (HAS(f, TH_ACT)) io_u32(io, rd, &t->act, UINT32_MAX, "a thread's activation");
+  if (HAS(f, TH_STEP)) io_u32(io, rd, &t->step, UINT32_MAX, "a thread's step");
+  if (rd && ((HAS(f, TH_ACT) && !t->act) || (HAS(f, TH_STEP) && !t->step))) bad(io, "a thread's 0 written");
 }
 
-static void v4_act(Io *io, void *rec) {
+SHORT_PATH void v4_act_in(Io *io, void *rec, const bool rd) {
   RtAct *a = rec;
-  io_id(io, &a->id, "an activation id");
-  if (io->reading && !io->p->ngroups) {
+  io_id(io, rd, &a->id, "an activation id");
+  if (rd && !io->p->ngroups) {
     bad(io, "a fork activation in a process without forks");
     return;
   }
-  io_u32(io, &a->parent, UINT32_MAX, "an activation's parent");
-  io_u16(io, &a->group, io->reading ? (uint16_t)(io->p->ngroups - 1u) : UINT16_MAX, "a fork group");
-  io_byte(io, &a->race, RT_ACT_TRY, "a fork's race flag");
-  io_u16(io, &a->arrived, UINT16_MAX, "an arrival count");
+  io_u32(io, rd, &a->parent, UINT32_MAX, "an activation's parent");
+  io_u16(io, rd, &a->group, rd ? (uint16_t)(io->p->ngroups - 1u) : UINT16_MAX, "a fork group");
+  io_byte(io, rd, &a->race, RT_ACT_TRY, "a fork's race flag");
+  io_u16(io, rd, &a->arrived, UINT16_MAX, "an arrival count");
   if (a->race == RT_ACT_TRY && !io->bad) io_try(io, a);
 }
 
 enum { PF_ITEM = 4, PF_ORDER = 8, PF_AT = 16, PF_COMMENT = 32 };
-static void v4_person(Io *io, void *rec) {
+SHORT_PATH void v4_person_in(Io *io, void *rec, const bool rd) {
   RtPerson *who = rec;
-  if (!io_string(io, &who->user, BPT_T_USER, false)) return;
-  if (io->reading && who->user.u.s->len == 0) {
+  if (!io_string(io, rd, &who->user, BPT_T_USER, false)) return;
+  if (rd && who->user.u.s->len == 0) {
     bad(io, "a step's person is not a user");
     return;
   }
   uint8_t f = (uint8_t)(who->act | (who->item ? PF_ITEM : 0) | (who->order ? PF_ORDER : 0) | (who->at ? PF_AT : 0) |
                         (who->comment.type != BPT_T_VOID ? PF_COMMENT : 0));
-  io_byte(io, &f, 63, "a person's flags");
-  if (io->reading) who->act = f & 3;
+  io_byte(io, rd, &f, 63, "a person's flags");
+  if (rd) who->act = f & 3;
   if (HAS(f, PF_ITEM)) {
-    io_u32(io, &who->item, UINT32_MAX, "an item id");
-    if (io->reading) id_read(io, who->item);
+    io_u32(io, rd, &who->item, UINT32_MAX, "an item id");
+    if (rd) id_read(io, who->item);
   }
-  if (HAS(f, PF_ORDER)) io_u32(io, &who->order, UINT32_MAX, "the order of an act");
-  if (HAS(f, PF_AT)) io_time(io, &who->at);
+  if (HAS(f, PF_ORDER)) io_u32(io, rd, &who->order, UINT32_MAX, "the order of an act");
+  if (HAS(f, PF_AT)) io_time(io, rd, &who->at);
   if (io->bad) return;
-  if (io->reading && ((HAS(f, PF_ITEM) && !who->item) || (HAS(f, PF_ORDER) && !who->order) || (HAS(f, PF_AT) && !who->at))) {
+  if (rd && ((HAS(f, PF_ITEM) && !who->item) || (HAS(f, PF_ORDER) && !who->order) || (HAS(f, PF_AT) && !who->at))) {
     bad(io, "a person's 0 written");
     return;
   }
-  if (HAS(f, PF_COMMENT)) io_string(io, &who->comment, BPT_T_STRING, false);
+  if (HAS(f, PF_COMMENT)) io_string(io, rd, &who->comment, BPT_T_STRING, false);
 }
 
+RECORD_TWINS(v4_person)
+
 enum { SF_PERCENT = 1, SF_DUE = 2, SF_ACTED = 4, SF_FLAGS = 8, SF_FIRED = 16, SF_TIMEOUTS = 32 };
-static void v4_step(Io *io, void *rec) {
+SHORT_PATH void v4_step_in(Io *io, void *rec, const bool rd) {
   RtStep *st = rec;
   const BptProcess *p = io->p;
-  io_id(io, &st->id, "a step id");
-  if (io->reading && !p->nsteps) {
+  io_id(io, rd, &st->id, "a step id");
+  if (rd && !p->nsteps) {
     bad(io, "a step in a process without steps");
     return;
   }
-  io_u16(io, &st->t, io->reading ? (uint16_t)(p->nsteps - 1u) : UINT16_MAX, "a step descriptor");
-  io_u32(io, &st->thread, UINT32_MAX, "a step's thread");
+  io_u16(io, rd, &st->t, rd ? (uint16_t)(p->nsteps - 1u) : UINT16_MAX, "a step descriptor");
+  io_u32(io, rd, &st->thread, UINT32_MAX, "a step's thread");
   uint8_t f = (uint8_t)((st->percent ? SF_PERCENT : 0) | (st->due != RT_NO_TIME ? SF_DUE : 0) | (st->acted ? SF_ACTED : 0) |
                         (st->flags ? SF_FLAGS : 0) | (st->fired ? SF_FIRED : 0) |
                         (st->timeouts_left != UINT32_MAX ? SF_TIMEOUTS : 0));
-  io_byte(io, &f, 63, "a step's flags");
-  if (io->bad || !io_string(io, &st->title, BPT_T_STRING, true)) return;
-  if (io->reading) st->due = RT_NO_TIME, st->timeouts_left = UINT32_MAX;
-  if (HAS(f, SF_PERCENT)) io_int(io, &st->percent, 1, 100, "a vote percentage");
-  if (HAS(f, SF_DUE)) io_time(io, &st->due);
-  if (HAS(f, SF_ACTED)) io_u32(io, &st->acted, UINT32_MAX, "a count of acts");
-  if (HAS(f, SF_FLAGS)) io_byte(io, &st->flags, S_IN_TIMEOUT | S_HANDLED | S_OVERDUE, "a step's flags");
-  if (HAS(f, SF_FIRED)) io_u64(io, &st->fired, "the reminders that ran");
-  if (HAS(f, SF_TIMEOUTS)) io_u32(io, &st->timeouts_left, UINT32_MAX - 1, "the `on timeout` runs left");
+  io_byte(io, rd, &f, 63, "a step's flags");
+  if (io->bad || !io_string(io, rd, &st->title, BPT_T_STRING, true)) return;
+  if (rd) st->due = RT_NO_TIME, st->timeouts_left = UINT32_MAX;
+  if (HAS(f, SF_PERCENT)) io_int(io, rd, &st->percent, 1, 100, "a vote percentage");
+  if (HAS(f, SF_DUE)) io_time(io, rd, &st->due);
+  if (HAS(f, SF_ACTED)) io_u32(io, rd, &st->acted, UINT32_MAX, "a count of acts");
+  if (HAS(f, SF_FLAGS)) io_byte(io, rd, &st->flags, S_IN_TIMEOUT | S_HANDLED | S_OVERDUE, "a step's flags");
+  if (HAS(f, SF_FIRED)) io_u64(io, rd, &st->fired, "the reminders that ran");
+  if (HAS(f, SF_TIMEOUTS)) io_u32(io, rd, &st->timeouts_left, UINT32_MAX - 1, "the `on timeout` runs left");
   if (io->bad) return;
-  if (io->reading && ((HAS(f, SF_DUE) && st->due == RT_NO_TIME) || (HAS(f, SF_ACTED) && !st->acted) ||
+  if (rd && ((HAS(f, SF_DUE) && st->due == RT_NO_TIME) || (HAS(f, SF_ACTED) && !st->acted) ||
                       (HAS(f, SF_FLAGS) && !st->flags) || (HAS(f, SF_FIRED) && !st->fired))) {
     bad(io, "a step's default written");
     return;
@@ -1642,12 +1708,12 @@ static void v4_step(Io *io, void *rec) {
     bad(io, "a step with more than %d reminders", MAX_REMINDS);
     return;
   }
-  if (!io->reading && (nreminds ? st->offsets.type != (BPT_T_LIST | BPT_T_DURATION) || st->offsets.u.l->n != nreminds
+  if (!rd && (nreminds ? st->offsets.type != (BPT_T_LIST | BPT_T_DURATION) || st->offsets.u.l->n != nreminds
                                 : st->offsets.type != BPT_T_VOID)) {
     bad(io, "a step's reminders do not match its descriptor");
     return;
   }
-  if (nreminds && io->reading) {
+  if (nreminds && rd) {
     Value made;
     if (!new_scalars(io, BPT_T_LIST | BPT_T_DURATION, nreminds, &made)) {
       out_of_memory(io);
@@ -1657,36 +1723,36 @@ static void v4_step(Io *io, void *rec) {
   }
   for (uint8_t i = 0; i < nreminds && !io->bad; i++) {
     Value *x = &st->offsets.u.l->items[i];
-    if (io->reading) x->type = BPT_T_DURATION;
-    io_int(io, &x->u.i, INT64_MIN, INT64_MAX, "a reminder's offset");
+    if (rd) x->type = BPT_T_DURATION;
+    io_int(io, rd, &x->u.i, INT64_MIN, INT64_MAX, "a reminder's offset");
   }
-  io_vec(io, &st->people, sizeof(RtPerson), "the people count", v4_person);
-  if (!io->reading || io->bad) return;
+  io_vec(io, rd, &st->people, sizeof(RtPerson), "the people count", rd ? v4_person_r : v4_person_w);
+  if (!rd || io->bad) return;
   if (st->fired >> nreminds) bad(io, "a reminder that is not there has run");
   else if (!BPT_MODE_HAS_PERCENT(p->steps[st->t].mode) && st->percent != 0) bad(io, "a vote percentage on a step that is no vote");
   else if (st->people.n == 0) bad(io, "a step with nobody to ask");
 }
 
 enum { TF_AT_DUE = 4, TF_INDEX = 8, TF_EVERY = 16, TF_LEFT = 32 };
-static void v4_timer(Io *io, void *rec) {
+SHORT_PATH void v4_timer_in(Io *io, void *rec, const bool rd) {
   RtTimer *t = rec;
   const RtStep *st = NULL;
   bool at_due = false;
-  if (!io->reading) {
+  if (!rd) {
     st = t->kind == TM_DUE ? find_step(&io->s->steps, t->ref) : NULL;
     at_due = st && st->due == t->at;
   }
   uint8_t f = (uint8_t)(t->kind | (at_due ? TF_AT_DUE : 0) | (t->index ? TF_INDEX : 0) | (t->every ? TF_EVERY : 0) |
                         (t->left ? TF_LEFT : 0));
-  io_byte(io, &f, 63, "a timer's flags");
-  if (io->reading) t->kind = f & 3;
-  if (!HAS(f, TF_AT_DUE)) io_time(io, &t->at);
-  io_u32(io, &t->seq, UINT32_MAX, "a timer's order");
-  io_u32(io, &t->ref, UINT32_MAX, "a timer's thread or step");
-  if (HAS(f, TF_INDEX)) io_u16(io, &t->index, UINT8_MAX - 1, "a reminder or `after` index");
-  if (HAS(f, TF_EVERY)) io_int(io, &t->every, 1, INT64_MAX, "an `after` handler's period");
-  if (HAS(f, TF_LEFT)) io_u32(io, &t->left, UINT32_MAX, "an `after` handler's runs left");
-  if (!io->reading || io->bad) return;
+  io_byte(io, rd, &f, 63, "a timer's flags");
+  if (rd) t->kind = f & 3;
+  if (!HAS(f, TF_AT_DUE)) io_time(io, rd, &t->at);
+  io_u32(io, rd, &t->seq, UINT32_MAX, "a timer's order");
+  io_u32(io, rd, &t->ref, UINT32_MAX, "a timer's thread or step");
+  if (HAS(f, TF_INDEX)) io_u16(io, rd, &t->index, UINT8_MAX - 1, "a reminder or `after` index");
+  if (HAS(f, TF_EVERY)) io_int(io, rd, &t->every, 1, INT64_MAX, "an `after` handler's period");
+  if (HAS(f, TF_LEFT)) io_u32(io, rd, &t->left, UINT32_MAX, "an `after` handler's runs left");
+  if (!rd || io->bad) return;
   st = t->kind == TM_DUE ? find_step(&io->s->steps, t->ref) : NULL;
   if (HAS(f, TF_AT_DUE)) {
     if (!st || st->due == RT_NO_TIME) bad(io, "a timer at the due time of a step that has none");
@@ -1700,30 +1766,36 @@ static void v4_timer(Io *io, void *rec) {
   else if (t->kind != TM_AFTER && (t->every || t->left)) bad(io, "a period on a timer that does not repeat");
 }
 
-static void v4_call(Io *io, void *rec) {
+SHORT_PATH void v4_call_in(Io *io, void *rec, const bool rd) {
   RtCall *c = rec;
   const BptBundle *bb = &io->b->b;
-  io_id(io, &c->id, "a call id");
-  io_u32(io, &c->thread, UINT32_MAX, "a call's thread");
-  if (io->reading && !bb->nactions) {
+  io_id(io, rd, &c->id, "a call id");
+  io_u32(io, rd, &c->thread, UINT32_MAX, "a call's thread");
+  if (rd && !bb->nactions) {
     bad(io, "a call in a bundle without actions");
     return;
   }
-  io_u16(io, &c->action, io->reading ? (uint16_t)(bb->nactions - 1u) : UINT16_MAX, "an action");
+  io_u16(io, rd, &c->action, rd ? (uint16_t)(bb->nactions - 1u) : UINT16_MAX, "an action");
   uint32_t slot = c->slot == BPT_NONE16 ? 0 : c->slot + 1u;
-  io_u32(io, &slot, io->reading ? io->p->nslots : UINT16_MAX, "a call's result slot");
-  if (io->reading) c->slot = slot ? (uint16_t)(slot - 1) : BPT_NONE16;
-  if (io->bad || !v4_tagged(io, &c->args, 0) || !io->reading) return;
+  io_u32(io, rd, &slot, rd ? io->p->nslots : UINT16_MAX, "a call's result slot");
+  if (rd) c->slot = slot ? (uint16_t)(slot - 1) : BPT_NONE16;
+  if (io->bad || !v4_tagged(io, &c->args, 0, rd) || !rd) return;
   if (!rt_is_list(c->args.type) || c->args.u.l->n != bb->actions[c->action].nparams)
     bad(io, "a call's arguments do not match its action");
 }
 
+RECORD_TWINS(v4_thread)
+RECORD_TWINS(v4_act)
+RECORD_TWINS(v4_step)
+RECORD_TWINS(v4_timer)
+RECORD_TWINS(v4_call)
+
 /* A section of records: present (a bit of the state's flags) when it has any; then the
  * count and the records. */
-SHORT_PATH void v4_section(Io *io, RtVec *vec, size_t size, bool present, const char *what, IoRecord *each) {
+SHORT_PATH void v4_section(Io *io, const bool rd, RtVec *vec, size_t size, bool present, const char *what, IoRecord *each) {
   if (!present) return;
   io->last_id = 0;
-  if (io->reading) {
+  if (rd) {
     uint64_t n = get_uv(io);
     if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
     if (!io->bad) stage_records(io, vec, n, size);
@@ -1777,38 +1849,42 @@ static bool plan_slots(const Io *io, const Value *v, uint32_t n, Plan *plan) {
 
 /* The whole state: uv flags, [uv state], uv next id, sv clock, [message], the fields, the
  * slots, the sections. The document's fields travel with it (fields, nfields). */
-static bool v4_state(Io *io, RtState *s, Value *fields, uint16_t nfields) {
+SHORT_PATH bool v4_state_in(Io *io, RtState *s, Value *fields, uint16_t nfields, const bool rd) {
   const BptProcess *p = io->p;
   uint64_t h = 0;
   Plan fplan, splan;
-  if (!io->reading)
+  if (!rd)
     h = s->status | (s->threads.n ? H_THREADS : 0) | (s->steps.n ? H_STEPS : 0) | (s->timers.n ? H_TIMERS : 0) |
         (s->state != BPT_NONE16 ? H_STATE : 0) | (s->message.type != BPT_T_VOID ? H_MESSAGE : 0) |
         (s->acts.n ? H_ACTS : 0) | (s->calls.n ? H_CALLS : 0) | (plan_fields(io, fields, nfields, &fplan) ? H_ODD_FIELDS : 0) |
         (plan_slots(io, s->slots, s->nslots, &splan) ? H_ODD_SLOTS : 0);
-  h = io_uint(io, h, H_ALL, "the state's flags");
-  if (io->reading) {
+  h = io_uint(io, rd, h, H_ALL, "the state's flags");
+  if (rd) {
     s->status = h & 3;
     s->state = BPT_NONE16;
   }
   if (h & H_STATE) {
-    if (io->reading && !p->nstates) return bad(io, "a state in a process without states");
-    io_u16(io, &s->state, io->reading ? (uint16_t)(p->nstates - 1u) : UINT16_MAX, "the state");
+    if (rd && !p->nstates) return bad(io, "a state in a process without states");
+    io_u16(io, rd, &s->state, rd ? (uint16_t)(p->nstates - 1u) : UINT16_MAX, "the state");
   }
-  io_u32(io, &s->next_id, UINT32_MAX - 1, "the next id");
-  io_secs(io, &s->clock, 0);
+  io_u32(io, rd, &s->next_id, UINT32_MAX - 1, "the next id");
+  io_secs(io, rd, &s->clock, 0);
   io->clock = s->clock;
-  if ((h & H_MESSAGE) && !io_string(io, &s->message, BPT_T_STRING, false)) return false;
-  if (io->bad || !v4_fields(io, fields, nfields, h & H_ODD_FIELDS, &fplan) ||
-      !v4_slots(io, s->slots, s->nslots, h & H_ODD_SLOTS, &splan))
+  if ((h & H_MESSAGE) && !io_string(io, rd, &s->message, BPT_T_STRING, false)) return false;
+  if (io->bad || !v4_fields(io, rd, fields, nfields, h & H_ODD_FIELDS, &fplan) ||
+      !v4_slots(io, rd, s->slots, s->nslots, h & H_ODD_SLOTS, &splan))
     return false;
-  v4_section(io, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", v4_thread);
-  v4_section(io, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", v4_act);
-  v4_section(io, &s->steps, sizeof(RtStep), h & H_STEPS, "the step count", v4_step);
-  v4_section(io, &s->timers, sizeof(RtTimer), h & H_TIMERS, "the timer count", v4_timer);
-  v4_section(io, &s->calls, sizeof(RtCall), h & H_CALLS, "the call count", v4_call);
+  v4_section(io, rd, &s->threads, sizeof(RtThread), h & H_THREADS, "the thread count", rd ? v4_thread_r : v4_thread_w);
+  v4_section(io, rd, &s->acts, sizeof(RtAct), h & H_ACTS, "the activation count", rd ? v4_act_r : v4_act_w);
+  v4_section(io, rd, &s->steps, sizeof(RtStep), h & H_STEPS, "the step count", rd ? v4_step_r : v4_step_w);
+  v4_section(io, rd, &s->timers, sizeof(RtTimer), h & H_TIMERS, "the timer count", rd ? v4_timer_r : v4_timer_w);
+  v4_section(io, rd, &s->calls, sizeof(RtCall), h & H_CALLS, "the call count", rd ? v4_call_r : v4_call_w);
   return !io->bad;
 }
+
+/* v4_state reading and writing. */
+static bool v4_state_read(Io *io, RtState *s, Value *fields, uint16_t nfields) { return v4_state_in(io, s, fields, nfields, true); }
+static bool v4_state_write(Io *io, RtState *s, Value *fields, uint16_t nfields) { return v4_state_in(io, s, fields, nfields, false); }
 
 /* ---- saving ------------------------------------------------------------------------------- */
 
@@ -1835,7 +1911,7 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   put_u32_at(header + 3, inst->b->b.crc);
   put_bytes(&io, header, HEADER_4);
   put_uv(&io, inst->proc);
-  v4_state(&io, io.s, inst->doc->fields, inst->doc->nfields);
+  v4_state_write(&io, io.s, inst->doc->fields, inst->doc->nfields);
   uint8_t crc[TRAILER_4];
   put_u32_at(crc, bpt_crc32c_with(inst->b->save->crc_insn, 0, io.w, io.wlen));
   put_bytes(&io, crc, TRAILER_4);
@@ -2065,7 +2141,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   _Alignas(16) char room[ROOM_BYTES];
   if (!doc && fields == fields_few) in.room = (RtRoom){room, sizeof room};
   bool ok = (fields && s.slots) || out_of_memory(&in);
-  ok = ok && v4_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, true);
+  ok = ok && v4_state_read(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, true);
   if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
   /* The fields not written are as in a new document (a written one is never VOID). */
   for (uint16_t i = 0; ok && !doc && i < nfields; i++)

@@ -4265,6 +4265,66 @@ static void test_names_line_whole_or_dropped(void **state) {
   assert_names_line_whole("tests/scenarios/timeout.bp", "pay_relative", pay, 4, "reassigned: Pay for sand to svetlana");
 }
 
+/* A step's title is restored only in the pieces saving makes (rt_save.c checks the split as
+ * it makes it again, split_is): the waiting approval's title, the constant "Expert review: "
+ * and the document's title met before, restores, and saves to the same bytes; written as
+ * an inline "Expert review: " and the title, as the constant and an inline "Contract 7",
+ * as three pieces (the constant, "C", "ontract 7"), or inline whole, it is refused. */
+static void test_restore_title_pieces_checked(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  BpInstance *inst = start_waiting_for_e(&w);
+  BpError err;
+  uint8_t *good;
+  size_t len;
+  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
+  bp_instance_free(inst);
+  /* The title: uv 3 (two pieces), the constant (h & 3 == 1), the state's text (h & 3 == 2),
+   * one byte each; the only such run of bytes in this state. */
+  size_t at = 0, found = 0;
+  for (size_t i = 7; i + 3 <= len - 4; i++)
+    if (good[i] == 3 && (good[i + 1] & 0x83) == 1 && (good[i + 2] & 0x83) == 2) at = i, found++;
+  assert_int_equal(found, 1);
+  uint8_t konst = good[at + 1], seen = good[at + 2];
+  static const struct {
+    const char *pieces; /* what replaces the three bytes: K the constant's byte, S the text's */
+    const char *why;
+  } cases[] = {
+      {"\x03KS", NULL},
+      {"\x03<Expert review: S", "a title in other pieces than saving makes"},
+      {"\x03K(Contract 7", "a title in other pieces than saving makes"},
+      {"\x07K\x04" "C$ontract 7", "a title in other pieces than saving makes"},
+      {"dExpert review: Contract 7", "a title inline that saving writes in pieces"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    uint8_t *b = malloc(len + 64);
+    assert_non_null(b);
+    memcpy(b, good, at);
+    size_t n = at;
+    for (const char *p = cases[c].pieces; *p; p++) {
+      if (*p == 'K') b[n++] = konst;
+      else if (*p == 'S') b[n++] = seen;
+      else b[n++] = (uint8_t)*p;
+    }
+    memcpy(b + n, good + at + 3, len - at - 3);
+    n += len - at - 3;
+    reseal(b, n);
+    BpStatus st = bp_instance_restore(w.b, NULL, b, n, &inst, &err);
+    if (!cases[c].why) {
+      assert_int_equal(st, BP_OK);
+      assert_saves_to(&w, inst, good, len);
+      bp_instance_free(inst);
+    } else {
+      assert_int_equal(st, BP_EBADDATA);
+      assert_non_null(strstr(err.message, cases[c].why));
+    }
+    free(b);
+  }
+  bp_free(w.rt, good, len);
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4340,6 +4400,7 @@ int main(void) {
       cmocka_unit_test(test_ints_in_text),
       cmocka_unit_test(test_text_built_past_stack_room),
       cmocka_unit_test(test_names_line_whole_or_dropped),
+      cmocka_unit_test(test_restore_title_pieces_checked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
