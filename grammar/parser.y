@@ -84,6 +84,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 }
 
 %define api.pure full
+%define api.token.raw
 %define api.prefix {parse_yy}
 %define api.location.type {Span}
 %locations
