@@ -1,5 +1,6 @@
 /* lex.c — token values, lexical errors, and the filter between the raw
- * scanner (grammar/lexer.l) and the parser.
+ * scanner (grammar/lexer.l) and the parser (its per-token part is inline in
+ * lex_filter.h, which the parser's loop includes).
  *
  * The filter does three things for each token:
  *   1. separators: a line end becomes a SEP token when the token before it can
