@@ -236,29 +236,35 @@ static inline int lex_filter_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span) {
    * this, with fewer tests: a SEP before the token when a line ends, or the
    * token itself (a statement word where a name must stand as the name). */
   if (!(lx->stopped | lx->has_held | lx->raw_done | lx->recovering) && lx->skip_depth == 0) {
+    /* The value goes straight to the parser; t keeps it only when it is needed again
+     * (a token held back, the end). */
     lx->newline = NO_NEWLINE;
-    int kind = lex_yylex(&t->value, &t->span, lx->scanner);
+    int kind = lex_yylex(value, &t->span, lx->scanner);
     if (kind != TK_EOF) {
       uint32_t newline = lx->newline;
       if (newline != NO_NEWLINE) {
         if (!continues_line(kind) && ends_line(lx->prev)) {
-          t->kind = kind;
-          lx->held = *t;
+          lx->held.kind = kind;
+          lx->held.span = t->span;
+          lx->held.value = *value;
           lx->has_held = true;
           kind = TK_SEP;
           t->span = span_make(newline, 1);
         }
       } else if (statement_word(kind) && name_follows(lx->prev)) {
         kind = TK_IDENT;
-        t->value.str = lex_name(lx, lx->src->text + t->span.off, t->span.len);
+        value->str = lex_name(lx, lx->src->text + t->span.off, t->span.len);
       }
       t->kind = kind;
       lx->prev = kind;
-      if (!track_nesting(lx, t)) *t = make_token(TK_EOF, span_make(lx->src->len, 0)); /* stopped */
-      *value = t->value;
+      if (!track_nesting(lx, t)) { /* stopped */
+        *t = make_token(TK_EOF, span_make(lx->src->len, 0));
+        *value = t->value;
+      }
       *span = t->span;
       return t->kind;
     }
+    t->value = *value; /* as raw_next would have left it */
     lx->raw_done = true; /* the end: raw_next gives it to the loop again */
   }
   for (;;) {
