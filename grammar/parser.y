@@ -59,6 +59,7 @@ typedef struct StateBody {
 %code {
 #include <string.h>
 
+#include "lex_filter.h"
 #include "parse_tree.h"
 
 /* A nonterminal's span runs from its first to its last symbol; an empty one
@@ -71,13 +72,19 @@ typedef struct StateBody {
       (Cur) = span_make(YYRHSLOC(Rhs, 0).off + YYRHSLOC(Rhs, 0).len, 0);   \
   } while (0)
 
-static int yylex(YYSTYPE *value, Span *span, Parser *p) {
-  return lex_next(&p->lex, value, span);
+/* Inline, with the filter (lex_filter.h): the parser's loop has saved the
+ * registers a call would save again for every token. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int yylex(YYSTYPE *value, Span *span, Parser *p) {
+  return lex_filter_next(&p->lex, value, span);
 }
 static void yyerror(const Span *span, Parser *p, const char *message);
 }
 
 %define api.pure full
+%define api.token.raw
 %define api.prefix {parse_yy}
 %define api.location.type {Span}
 %locations

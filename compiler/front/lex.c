@@ -1,5 +1,6 @@
 /* lex.c — token values, lexical errors, and the filter between the raw
- * scanner (grammar/lexer.l) and the parser.
+ * scanner (grammar/lexer.l) and the parser (its per-token part is inline in
+ * lex_filter.h, which the parser's loop includes).
  *
  * The filter does three things for each token:
  *   1. separators: a line end becomes a SEP token when the token before it can
@@ -13,6 +14,7 @@
  *      the end of the line; a block opened on that line is skipped whole, so
  *      its `}` does not end the enclosing block early. */
 #include "lex.h"
+#include "lex_filter.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +168,8 @@ static const char *intern(Lexer *lx, const char *s, uint32_t n) {
   lx->names[j] = (InternedName){arena_strndup(lx->arena, s, n), hash, n};
   return lx->names[j].s;
 }
+
+const char *lex_name(Lexer *lx, const char *s, uint32_t n) { return intern(lx, s, n); }
 
 int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value) {
   value->str = intern(lx, s, n);
@@ -484,122 +488,6 @@ void lex_unterminated(Lexer *lx) {
     diag_error(lx->diags, span_make(lx->quote, 1), "unterminated string");
 }
 
-/* ---- 1. separators --------------------------------------------------------- */
-
-/* Reserved words that start a statement or declaration. Where only a name
- * or an operand can stand, one of them can only be a name: `-> review`,
- * `review.approved`, `"{review.comment}"`. (`on`, `until`, `not`, `true`,
- * `false`, the operators and the clause words are never names.) */
-static inline bool statement_word(int kind) {
-  switch (kind) {
-  case TK_DOCUMENT: case TK_ACTION: case TK_PROCESS: case TK_START: case TK_PARAM:
-  case TK_VAR: case TK_CONST: case TK_TASK: case TK_APPROVE: case TK_REVIEW:
-  case TK_REQUEST: case TK_NOTIFY: case TK_LOG: case TK_IF: case TK_WHILE: case TK_LOOP:
-  case TK_FOR: case TK_BREAK: case TK_CONTINUE: case TK_PARALLEL: case TK_BRANCH:
-  case TK_WAIT: case TK_TERMINATE: case TK_GOTO: case TK_STATES: case TK_COMMAND:
-  case TK_FINAL: case TK_ENTER: case TK_REASSIGN: case TK_ADD: case TK_TRY: case TK_THROW:
-    return true;
-  default:
-    return false;
-  }
-}
-
-/* Tokens that can end a statement or declaration. Statement words are among
- * them: besides `break`, `continue`, `terminate` and `final`, any of them may
- * be a name ending a line (a state called `review`); none is followed by a
- * line break when it is a keyword. An invalid character ends a line too, so
- * the parser's recovery stops at the end of its line. */
-static bool ends_line(int kind) {
-  switch (kind) {
-  case TK_IDENT: case TK_INT: case TK_DECIMAL: case TK_DURATION: case TK_DATE:
-  case TK_DATETIME: case TK_STR_END:
-  case TK_TRUE: case TK_FALSE: case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
-  case TK_WAIT_ALL: case TK_PERCENT: case TK_INVALID:
-  case TK_WAIT_MESSAGE: /* not an end, but a line that stops here lacks its name */
-    return true;
-  default:
-    return statement_word(kind);
-  }
-}
-
-/* Tokens that continue the previous line when they start one. */
-static bool continues_line(int kind) {
-  switch (kind) {
-  case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH: case TK_PERCENT:
-  case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
-  case TK_AND: case TK_OR: case TK_IN: case TK_QUESTION: case TK_COLON: case TK_DOT:
-  case TK_COMMA: case TK_ARROW: case TK_ELSE: case TK_REMIND: case TK_ON: case TK_MODE: case TK_AFTER:
-  case TK_DUE: case TK_WAIT_ALL: case TK_BY: case TK_WHEN: case TK_LBRACE:
-  case TK_RPAREN: case TK_RBRACKET: case TK_CATCH:
-    return true;
-  default:
-    return false;
-  }
-}
-
-/* Tokens after which comes a name or an operand, never a statement word. */
-static bool name_follows(int kind) {
-  switch (kind) {
-  case TK_ARROW: case TK_DOT: case TK_GOTO: case TK_COMMAND: case TK_PARAM: case TK_VAR:
-  case TK_CONST: case TK_FOR: case TK_DOCUMENT: case TK_ACTION: case TK_PROCESS:
-  case TK_START: case TK_ASSIGN: case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH:
-  case TK_PERCENT: case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
-  case TK_AND: case TK_OR: case TK_IN: case TK_NOT: case TK_QUESTION: case TK_COLON:
-  case TK_COMMA: case TK_LPAREN: case TK_LBRACKET: case TK_INTERP_BEGIN: case TK_IF:
-  case TK_WHILE: case TK_DUE: case TK_WAIT: case TK_UNTIL: case TK_REMIND: case TK_AFTER: case TK_TASK:
-  case TK_APPROVE: case TK_REVIEW: case TK_REQUEST: case TK_NOTIFY: case TK_REASSIGN:
-  case TK_ADD: case TK_BY: case TK_WHEN: case TK_THROW: case TK_WAIT_MESSAGE:
-    return true;
-  default:
-    return false;
-  }
-}
-
-static LexToken make_token(int kind, Span span) {
-  LexToken t;
-  memset(&t, 0, sizeof t);
-  t.kind = kind;
-  t.span = span;
-  return t;
-}
-
-/* The raw scanner's next token into *t; returns the offset of the first
- * newline before it, or NO_NEWLINE. */
-static uint32_t raw_next(Lexer *lx, LexToken *t) {
-  lx->newline = NO_NEWLINE;
-  t->kind = lx->raw_done ? TK_EOF : lex_yylex(&t->value, &t->span, lx->scanner);
-  if (t->kind == TK_EOF) {
-    lx->raw_done = true;
-    t->span = span_make(lx->src->len, 0);
-  }
-  return lx->newline;
-}
-
-/* The raw tokens with SEP inserted, into *t. At the end of the file a SEP
- * comes first when the last token could end a line (length 0, at the end). */
-static void with_separators(Lexer *lx, LexToken *t) {
-  bool starts_line = false; /* a statement word starting a line is a keyword */
-  if (lx->has_held) {
-    lx->has_held = false;
-    *t = lx->held;
-  } else {
-    uint32_t newline = raw_next(lx, t);
-    starts_line = newline != NO_NEWLINE;
-    bool line_ended = t->kind == TK_EOF || (newline != NO_NEWLINE && !continues_line(t->kind));
-    if (line_ended && ends_line(lx->prev)) {
-      lx->held = *t;
-      lx->has_held = true;
-      t->kind = TK_SEP;
-      if (newline != NO_NEWLINE && lx->held.kind != TK_EOF) t->span = span_make(newline, 1);
-    }
-  }
-  if (statement_word(t->kind) && name_follows(lx->prev) && !starts_line) {
-    t->kind = TK_IDENT;
-    t->value.str = intern(lx, lx->src->text + t->span.off, t->span.len);
-  }
-  lx->prev = t->kind;
-}
-
 /* ---- 2. nesting -------------------------------------------------------------- */
 
 int lex_closer_of(int opener) {
@@ -618,75 +506,16 @@ int lex_innermost_open(const Lexer *lx, Span *at) {
   return lx->open_kind[lx->depth - 1];
 }
 
-static void too_deep(Lexer *lx, Span at) {
+void lex_too_deep(Lexer *lx, Span at) {
   diag_error(lx->diags, at, "nesting deeper than %d levels", PARSE_MAX_DEPTH);
   lx->stopped = true;
-}
-
-/* Pops down to the innermost opener of this kind, without crossing a
- * stronger boundary: `)` and `]` only close the top, `}` does not reach out
- * of an interpolation. False when there is nothing to close. */
-static bool close_open(Lexer *lx, int opener) {
-  for (uint32_t i = lx->depth; i > 0; i--) {
-    int kind = lx->open_kind[i - 1];
-    if (kind == opener) {
-      lx->depth = i - 1;
-      return true;
-    }
-    bool may_cross = opener == TK_INTERP_BEGIN || (opener == TK_LBRACE && kind != TK_INTERP_BEGIN);
-    if (!may_cross) return false;
-  }
-  return false;
-}
-
-/* Keeps the stack of openers the parser has seen. False: too deep, stop. */
-static bool track_nesting(Lexer *lx, const LexToken *t) {
-  lx->last_closed_block = false;
-  switch (t->kind) {
-  case TK_LBRACE: case TK_LPAREN: case TK_LBRACKET: case TK_INTERP_BEGIN:
-    if (lx->depth >= PARSE_MAX_DEPTH) {
-      too_deep(lx, t->span);
-      return false;
-    }
-    lx->open_kind[lx->depth] = t->kind;
-    lx->open_at[lx->depth] = t->span;
-    lx->depth++;
-    return true;
-  case TK_RBRACE:
-    lx->last_closed_block = close_open(lx, TK_LBRACE);
-    return true;
-  case TK_RPAREN:
-    close_open(lx, TK_LPAREN);
-    return true;
-  case TK_RBRACKET:
-    close_open(lx, TK_LBRACKET);
-    return true;
-  case TK_INTERP_END:
-    close_open(lx, TK_INTERP_BEGIN);
-    return true;
-  case TK_SEP:
-    /* No `(` or `[` stays open across a separator: one left open was on a
-     * line the parser rejected. */
-    while (lx->depth > 0 && (lx->open_kind[lx->depth - 1] == TK_LPAREN ||
-                             lx->open_kind[lx->depth - 1] == TK_LBRACKET))
-      lx->depth--;
-    return true;
-  default:
-    return true;
-  }
-}
-
-static bool block_open(const Lexer *lx) {
-  for (uint32_t i = 0; i < lx->depth; i++)
-    if (lx->open_kind[i] == TK_LBRACE) return true;
-  return false;
 }
 
 /* The end of the file. With blocks open: first TK_EOF_OPEN, which the parser
  * reports ("unexpected end of file, expected `}`"); then one `}` per open
  * block (each followed by a SEP through with_separators), so the parser's
  * recovery completes the enclosing constructs instead of giving up. */
-static LexToken at_end(Lexer *lx) {
+LexToken lex_at_end(Lexer *lx) {
   Span end = span_make(lx->src->len, 0);
   lx->skip_depth = 0;
   lx->skip_interp = 0;
@@ -703,17 +532,8 @@ static LexToken at_end(Lexer *lx) {
   return make_token(TK_RBRACE, end);
 }
 
-/* ---- 3. error recovery --------------------------------------------------- */
 
-/* A `{` inside an interpolation is never skipped as a block: there the
- * scanner reads its `}` as the end of the interpolation, so the braces do not
- * pair up. (The end of the interpolation closes it instead.) `depth` is the
- * number of openers below the `{`. */
-static bool may_skip_block(const Lexer *lx, uint32_t depth) {
-  for (uint32_t i = 0; i < depth; i++)
-    if (lx->open_kind[i] == TK_INTERP_BEGIN) return false;
-  return true;
-}
+/* ---- 3. error recovery --------------------------------------------------- */
 
 /* After a syntax error the parser discards tokens until it can go on after
  * an `error` symbol: at a SEP or at the `}` that closes the current block.
@@ -738,20 +558,6 @@ void lex_syntax_error(Lexer *lx, Span at) {
     break;
   }
   lx->recovering = true;
-}
-
-/* While a block is skipped: counts its braces, but not those inside its
- * strings' interpolations (which do not pair up; the scanner keeps the
- * interpolations themselves balanced). Nothing of the block reaches the
- * parser, so its depth needs no limit. */
-static void skip_token(Lexer *lx, const LexToken *t) {
-  switch (t->kind) {
-  case TK_INTERP_BEGIN: lx->skip_interp++; break;
-  case TK_INTERP_END: lx->skip_interp--; break;
-  case TK_LBRACE: if (lx->skip_interp == 0) lx->skip_depth++; break;
-  case TK_RBRACE: if (lx->skip_interp == 0) lx->skip_depth--; break;
-  default: break;
-  }
 }
 
 /* ---- the filter's interface ------------------------------------------------ */
@@ -784,36 +590,8 @@ void lex_free(Lexer *lx) {
   free(lx->names);
 }
 
-/* The filter's loop is here, not in a function of its own: it runs for every
- * token, and a call more was a tenth of its cost. */
 int lex_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span) {
-  LexToken *t = &lx->last;
-  lx->before_last = t->kind;
-  lx->before_last_span = t->span;
-  for (;;) {
-    if (lx->stopped) {
-      *t = make_token(TK_EOF, span_make(lx->src->len, 0));
-      break;
-    }
-    with_separators(lx, t);
-    if (t->kind == TK_EOF) {
-      *t = at_end(lx);
-      break;
-    }
-    if (lx->skip_depth > 0 ||
-        (lx->recovering && t->kind == TK_LBRACE && may_skip_block(lx, lx->depth))) {
-      skip_token(lx, t);
-      continue;
-    }
-    if (!track_nesting(lx, t)) continue; /* stopped */
-    if (lx->recovering &&
-        (t->kind == TK_SEP || (t->kind == TK_RBRACE && lx->last_closed_block)))
-      lx->recovering = false;
-    break;
-  }
-  *value = t->value;
-  *span = t->span;
-  return t->kind;
+  return lex_filter_next(lx, value, span);
 }
 
 Span lex_last_span(const Lexer *lx) { return lx->last.span; }

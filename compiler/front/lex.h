@@ -2,9 +2,10 @@
  *
  * Two layers. The raw scanner generated from grammar/lexer.l turns bytes into
  * tokens (a string arrives as STR_BEGIN, STR_TEXT and INTERP_BEGIN ...
- * INTERP_END pieces, STR_END) and reports lexical errors. The filter in lex.c
- * sits between it and the parser: it inserts the end-of-line separators (SEP)
- * the grammar uses, Go style; it bounds the nesting depth; and after a syntax
+ * INTERP_END pieces, STR_END) and reports lexical errors. The filter (lex.c,
+ * its per-token part inline in lex_filter.h) sits between it and the parser:
+ * it inserts the end-of-line separators (SEP) the grammar uses, Go style; it
+ * bounds the nesting depth; and after a syntax
  * error it skips a block opened on the bad line whole, so the parser's
  * recovery resumes at the next line of the same block.
  *
