@@ -1452,6 +1452,16 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     return false;
   slow: /* o runs on the general path: give back the charge for o and after */
     budget += o->len;
+    if (o->op == RT_OP_SLOW && budget && rp->insns[o - ops].op == BPT_OP_STEP) {
+      /* STEP, the usual end of a thread's run: the general path's one case for it (the
+       * budget charged for it alone, rt_open_step, the thread waits), without that path's
+       * set-up for every instruction. With no budget left, the general path reports it. */
+      const BptInsn *in = &rp->insns[o - ops];
+      tx->sp = sp;
+      tx->budget = budget - 1;
+      rt_open_step(tx, tid, (uint16_t)in->arg[0], o->pc, o->pc + in->size);
+      return false;
+    }
   uncharged:
     tx->sp = sp;
     tx->budget = budget;

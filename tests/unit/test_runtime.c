@@ -4182,6 +4182,43 @@ static void test_text_valid_utf8_blocks(void **state) {
   }
 }
 
+/* evt2: a STEP that ends a straight run is opened from the interpreter's fast loop, not
+ * through the general path; the budget still runs out on it as before. With budget B, the
+ * instance waits at the step from the smallest B that reaches it on; below that it fails,
+ * and with one instruction too few it fails on the STEP's own line (5). */
+static const char step_budget_src[] = "process one_step {\n  param who: user\n  var n: int = 0\n  n = n + 1\n"
+                                      "  approve who \"Look at it\" mode any -> r\n  n = n + 1\n}\n";
+
+static void test_step_budget_on_fast_path(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = compile_program("build-step-budget.bp", step_budget_src, &len);
+  BpArg args[] = {{"who", bp_user("ann")}};
+  uint32_t waits_from = 0;
+  for (uint32_t budget = 1; budget <= 30; budget++) {
+    Budgeted r;
+    BpInstance *inst = start_budget(&r, budget, bytes, len, "one_step", args, 1);
+    if (bp_instance_status(inst) == BP_WAITING) {
+      if (!waits_from) waits_from = budget;
+      BpError err;
+      assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+      assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    } else {
+      assert_int_equal(waits_from, 0); /* no budget past the first that waits fails */
+      assert_int_equal(bp_instance_status(inst), BP_FAILED);
+      assert_non_null(strstr(bp_instance_message(inst), "without waiting"));
+    }
+    close_budget(&r, inst);
+  }
+  assert_true(waits_from > 1);
+  Budgeted r;
+  BpInstance *inst = start_budget(&r, waits_from - 1, bytes, len, "one_step", args, 1);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_fails_on_line(inst, waits_from - 1, 5);
+  close_budget(&r, inst);
+  free(bytes);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4256,6 +4293,7 @@ int main(void) {
       cmocka_unit_test(test_text_valid_utf8_blocks),
       cmocka_unit_test(test_ints_in_text),
       cmocka_unit_test(test_text_built_past_stack_room),
+      cmocka_unit_test(test_step_budget_on_fast_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
