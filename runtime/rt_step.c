@@ -641,10 +641,17 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
   }
 }
 
-/* Whether none of the N values at M is counted (a record of them may be immortal). */
-static bool all_uncounted(const Value *m, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++)
-    if (!rt_uncounted(m[i])) return false;
+/* The members of a result of step kind K that fill_result may make objects (bit i:
+ * member i): the user, the comment and the comments; the rest it writes as scalars. */
+static const uint16_t result_objects[] = {
+    [BPT_STEP_TASK] = 1u << 0 | 1u << 2, [BPT_STEP_APPROVE] = 1u << 5 | 1u << 6 | 1u << 7,
+    [BPT_STEP_REVIEW] = 1u << 0, [BPT_STEP_REQUEST] = 1u << 0};
+
+/* Whether none of the members OBJECTS (result_objects) at M is counted (a record of them
+ * may be immortal). */
+static bool all_uncounted(const Value *m, uint32_t objects) {
+  for (; objects; objects &= objects - 1)
+    if (!rt_uncounted(m[__builtin_ctz(objects)])) return false;
   return true;
 }
 
@@ -674,7 +681,7 @@ static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
     *out = (Value){0};
     return false;
   }
-  if (ok && all_uncounted(r->m, n)) {
+  if (ok && all_uncounted(r->m, result_objects[d->kind])) {
     r->ref = RT_IMMORTAL;
     r->n = n;
     *out = (Value){.type = type, .u.r = r};
