@@ -211,8 +211,6 @@ static bool check(Tx *tx, RtCode code, const RtErr *e, uint32_t pc) {
 
 /* ---- threads and fork activations ------------------------------------------------------------ */
 
-uint32_t rt_new_id(Tx *tx) { return ++tx->s.next_id; }
-
 bool rt_ready(Tx *tx, uint32_t tid) {
   uint32_t *q = rt_vec_push_unset(tx->rt, &tx->runq, sizeof *q);
   if (!q) return nomem(tx);
@@ -383,19 +381,24 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
 }
 
 /* Whether LIST (users) is already what make_users would make of it alone: none unset,
- * each once as far as rt_users_distinct knows (then at most 341, within BP_MAX_USERS). */
-static bool users_as_made(Value list) {
+ * each once as far as rt_users_distinct knows (then at most 341, within BP_MAX_USERS).
+ * An immortal list found so is kept as the event's Tx.users_known, and known at once the
+ * next time: the same list goes through USERS for a step and for a notification. */
+static bool users_as_made(Tx *tx, Value list) {
   const RtList *l = list.u.l;
   if (list.type != BPT_T_USERS) return false;
+  if (l == tx->users_known) return true;
   for (uint32_t i = 0; i < l->n; i++)
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
-  return rt_users_distinct(l);
+  if (!rt_users_distinct(l)) return false;
+  if (l->ref == RT_IMMORTAL) tx->users_known = l;
+  return true;
 }
 
 /* Whether USERS 1 leaves X as it is: a set user, or a list of users as made. Not inline:
  * its loops would weigh on the interpreter's fast loop, which every instruction runs. */
-static __attribute__((noinline)) bool users_left(Value x) {
-  return (x.type == BPT_T_USER && x.u.s->len > 0) || users_as_made(x);
+static __attribute__((noinline)) bool users_left(Tx *tx, Value x) {
+  return (x.type == BPT_T_USER && x.u.s->len > 0) || users_as_made(tx, x);
 }
 
 /* USERS n: the union of users and user lists, each person once, in order. */
@@ -407,7 +410,7 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     vals[0] = (Value){0};
     return true;
   }
-  if (n == 1 && users_as_made(vals[0])) {
+  if (n == 1 && users_as_made(tx, vals[0])) {
     rt_ref(vals[0]);
     *out = vals[0];
     return true;
@@ -1388,7 +1391,7 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
       goto next;
     }
     case BPT_OP_USERS: { /* USERS 1 of a set user or of a list each person once leaves it as it is (make_users) */
-      if (!users_left(stack[sp - 1])) goto slow;
+      if (!users_left(tx, stack[sp - 1])) goto slow;
       o++;
       goto next;
     }

@@ -91,6 +91,11 @@ typedef struct Tx {
   bool unsnapped;
   uint16_t notes_used; /* bytes of notes_room taken */
   bool any_changed;     /* any of `changed` */
+  /* An immortal list of users this event found each once, set and unset (users_as_made).
+   * Lists are never written once made, and an immortal one (the host's list in the
+   * document's room, a constant) outlives the event, so the next USERS of it, and the
+   * step that takes it (rt_add_people), need not look at its people again. */
+  const RtList *users_known;
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
   uint8_t logged_inline[TX_INLINE_FIELDS / 8];
   /* A fragment (`when`, `by`) under way: its result and error. */
@@ -173,7 +178,8 @@ static inline void rt_effect_release(BpRuntime *rt, Effect *e) {
 }
 void rt_end_instance(Tx *tx, uint8_t status, const char *message);
 bool rt_fail_at(Tx *tx, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-uint32_t rt_new_id(Tx *tx);
+/* The next id of the instance (items, threads, steps, timers, calls): inline, several a step. */
+static inline uint32_t rt_new_id(Tx *tx) { return ++tx->s.next_id; }
 bool rt_ready(Tx *tx, uint32_t tid);
 RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step);
 void rt_remove_thread(Tx *tx, uint32_t tid);
