@@ -4219,6 +4219,54 @@ static void test_step_budget_on_fast_path(void **state) {
   free(bytes);
 }
 
+/* evt2: a title made of texts only is placed in the document's room in one copy, not
+ * built in a buffer first: one of 300 bytes (past the 256 bytes of stack the buffer
+ * starts in, within the room's 384) costs the start no allocation but its document's,
+ * where the buffer grew into a second one before. The title's bytes and the saved state
+ * are the same as on a document of the host's, where the title is made the same way. */
+static const char long_title_src[] = "document D {\n  a: string\n}\n"
+                                     "process long_title on D {\n  param who: user\n"
+                                     "  approve who \"{a}{a}{a}{a}{a}\" mode any -> r\n}\n";
+
+static void test_title_placed_in_one_copy(void **state) {
+  (void)state;
+  World w;
+  write_text("build-long-title.bp", long_title_src);
+  world_open_ex(&w, "build-long-title.bp", true); /* no journal: its lines allocate */
+  remove("build-long-title.bp");
+  char a[61];
+  memset(a, 'x', 60);
+  a[0] = 'A', a[59] = 'Z', a[60] = '\0';
+  BpArg args[] = {arg("a", bp_string(a)), arg("who", bp_user("ann"))};
+  BpInstance *own, *hosts;
+  BpDoc *doc;
+  BpError err;
+  w.heap.armed = true;
+  long before = w.heap.allocations;
+  assert_int_equal(bp_start(w.b, "long_title", NULL, args, 2, NULL, &own, &err), BP_OK);
+  assert_int_equal(w.heap.allocations - before, 1); /* the document, the instance in it */
+  assert_int_equal(bp_doc_new(w.b, "D", args, 1, &doc, &err), BP_OK);
+  assert_int_equal(bp_start(w.b, "long_title", doc, args + 1, 1, NULL, &hosts, &err), BP_OK);
+  BpItem io, ih;
+  assert_true(bp_instance_item(own, 0, &io));
+  assert_true(bp_instance_item(hosts, 0, &ih));
+  char want[301];
+  for (int i = 0; i < 5; i++) memcpy(want + 60 * i, a, 60);
+  want[300] = '\0';
+  assert_string_equal(io.title, want);
+  assert_string_equal(ih.title, want);
+  assert_same_saved(&w, own, hosts);
+  assert_int_equal(bp_decide(own, 0, "ann", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_decide(hosts, 0, "ann", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(own), BP_COMPLETED);
+  assert_same_saved(&w, own, hosts);
+  w.heap.armed = false;
+  bp_instance_free(own);
+  bp_instance_free(hosts);
+  bp_doc_release(doc);
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4294,6 +4342,7 @@ int main(void) {
       cmocka_unit_test(test_ints_in_text),
       cmocka_unit_test(test_text_built_past_stack_room),
       cmocka_unit_test(test_step_budget_on_fast_path),
+      cmocka_unit_test(test_title_placed_in_one_copy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
