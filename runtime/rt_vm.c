@@ -464,22 +464,30 @@ static bool note_in_tx(Tx *tx, RtBuf *b, Value *out) {
 /* The text in b placed in its instance's document (BpDoc.made). */
 static bool text_in_doc(Tx *tx, RtBuf *b, Value *out) { return text_in_room(tx, &tx->inst->doc->made, b, out); }
 
+/* text_placed's answers: not placed (make_text_built makes it), or placed and its pieces
+ * all immortal (nothing to let go: the constants, the document's texts in its room), or
+ * placed with a counted piece among them. */
+enum { TEXT_NOT_PLACED, TEXT_PLACED_UNCOUNTED, TEXT_PLACED };
+
 /* make_text of pieces that are all texts (a title: the constants between the document's
  * texts), when the whole fits its room: the bytes are copied once, piece by piece, into
- * the text's place there, not into a buffer first and then into the room. False, with
- * nothing taken, for anything else (make_text then does it as before, with the same
- * result: the same bytes, or the same error for a text past BP_MAX_STRING). */
-static inline bool text_placed(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
+ * the text's place there, not into a buffer first and then into the room. TEXT_NOT_PLACED,
+ * with nothing taken, for anything else (make_text_built then does it as before, with
+ * the same result: the same bytes, or the same error for a text past BP_MAX_STRING). The
+ * pieces are the caller's to let go, as make_text's. */
+static inline int text_placed(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
   size_t len = 0;
+  bool counted = false;
   for (unsigned i = 0; i < n; i++) {
-    if (vals[i].type != BPT_T_STRING && vals[i].type != BPT_T_USER) return false;
+    if (vals[i].type != BPT_T_STRING && vals[i].type != BPT_T_USER) return TEXT_NOT_PLACED;
     len += vals[i].u.s->len;
+    counted |= vals[i].u.s->ref != RT_IMMORTAL;
   }
-  if (len > BP_MAX_STRING) return false;
+  if (len > BP_MAX_STRING) return TEXT_NOT_PLACED;
   RtRoom notes = {tx->notes_room + tx->notes_used, TX_NOTES_ROOM - (size_t)tx->notes_used};
   RtRoom *room = note ? &notes : &tx->inst->doc->made;
   RtStr *p = rt_room_take(room, sizeof *p + len + 1);
-  if (!p) return false;
+  if (!p) return TEXT_NOT_PLACED;
   if (note) tx->notes_used = (uint16_t)(notes.at - tx->notes_room);
   p->ref = RT_IMMORTAL;
   p->len = (uint32_t)len;
@@ -497,14 +505,14 @@ static inline bool text_placed(Tx *tx, const Value *vals, unsigned n, bool note,
   }
   *d = '\0';
   *out = (Value){.type = BPT_T_STRING, .u.s = p};
-  return true;
+  return counted ? TEXT_PLACED : TEXT_PLACED_UNCOUNTED;
 }
 
 /* TEXT n. NOTE: the text goes to the NOTIFY that follows, which only hands it to the host
  * at the commit (an effect): it may live in the transaction (note_in_tx). Any other may
- * live in the document while it has room (text_in_doc). */
-static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
-  if (text_placed(tx, vals, n, note, out)) return true;
+ * live in the document while it has room (text_in_doc). Built in a buffer: what
+ * text_placed does not place (make_text tries that first). */
+static bool make_text_built(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
   char room[RT_BUF_ROOM];
   RtBuf b = rt_buf_on(room, sizeof room);
   RtErr e;
@@ -538,6 +546,11 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, V
   if (!note && text_in_doc(tx, &b, out)) return true;
   RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
   return check(tx, code, &e, pc);
+}
+
+/* TEXT n (the pieces VALS stay the caller's to let go). */
+static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
+  return text_placed(tx, vals, n, note, out) != TEXT_NOT_PLACED || make_text_built(tx, vals, n, pc, note, out);
 }
 
 /* ---- the instructions that reach outside ----------------------------------------------------- */
@@ -1420,8 +1433,9 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         }
       }
       sp -= (int)n;
-      bool ok = make_text(tx, &stack[sp], n, o->pc, o->any, &r);
-      rt_unref_all(rt, &stack[sp], n);
+      int placed = text_placed(tx, &stack[sp], n, o->any, &r);
+      bool ok = placed != TEXT_NOT_PLACED || make_text_built(tx, &stack[sp], n, o->pc, o->any, &r);
+      if (placed != TEXT_PLACED_UNCOUNTED) rt_unref_all(rt, &stack[sp], n); /* else none is counted */
       if (!ok) goto failed;
       stack[sp++] = r;
       o++;

@@ -4267,6 +4267,36 @@ static void test_title_placed_in_one_copy(void **state) {
   world_close(&w);
 }
 
+/* evt2: a title placed in one copy lets go of its pieces only when one is counted (a
+ * text the process made, not a constant nor a document's text in its room): such a piece
+ * is let go once, and nothing leaks or is freed twice (world_close counts the heap). */
+static const char counted_piece_src[] = "document D {\n  a: string\n}\n"
+                                        "process counted_piece on D {\n  param who: user\n  var t: string = \"\"\n"
+                                        "  t = upper(a)\n  approve who \"{t}: {a} {t}\" mode any -> r\n"
+                                        "  t = \"\"\n  approve who \"again {t}{a}\" mode any -> q\n}\n";
+
+static void test_title_pieces_let_go(void **state) {
+  (void)state;
+  World w;
+  write_text("build-counted-piece.bp", counted_piece_src);
+  world_open_ex(&w, "build-counted-piece.bp", true);
+  remove("build-counted-piece.bp");
+  BpArg args[] = {arg("a", bp_string("some title")), arg("who", bp_user("ann"))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "counted_piece", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  BpItem it;
+  assert_true(bp_instance_item(inst, 0, &it));
+  assert_string_equal(it.title, "SOME TITLE: some title SOME TITLE");
+  assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+  assert_true(bp_instance_item(inst, 0, &it));
+  assert_string_equal(it.title, "again some title");
+  assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4343,6 +4373,7 @@ int main(void) {
       cmocka_unit_test(test_text_built_past_stack_room),
       cmocka_unit_test(test_step_budget_on_fast_path),
       cmocka_unit_test(test_title_placed_in_one_copy),
+      cmocka_unit_test(test_title_pieces_let_go),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
