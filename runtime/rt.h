@@ -230,6 +230,8 @@ static inline void rt_unref(BpRuntime *rt, Value v) {
   rt_unref_obj(rt, v);
 }
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
+/* An int in decimal, as "%lld" writes it, into OUT (20 bytes at least): its length. */
+size_t rt_format_int(int64_t i, char *out);
 /* New objects; false when out of memory. Lists and records start filled with VOID. */
 bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out);
 bool rt_list_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);

@@ -525,7 +525,7 @@ static RtCode unset_error(Value v, RtErr *e) {
 
 /* i in decimal, as "%lld" writes it, into out (at least 20 bytes); returns the length.
  * Text made of numbers ("{n} votes") is common enough that snprintf was 5% of a vote. */
-static size_t format_int(int64_t i, char *out) {
+size_t rt_format_int(int64_t i, char *out) {
   char digits[20];
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i; /* INT64_MIN too */
   size_t n = 0, k = 0;
@@ -544,7 +544,7 @@ RtCode rt_text(BpRuntime *rt, RtBuf *buf, Value v, RtErr *e) {
   switch (v.type) {
   case BPT_T_STRING:
   case BPT_T_USER: rt_buf_put(rt, buf, v.u.s->s, v.u.s->len); break;
-  case BPT_T_INT: n = format_int(v.u.i, tmp); break;
+  case BPT_T_INT: n = rt_format_int(v.u.i, tmp); break;
   case BPT_T_DECIMAL: n = rt_format_decimal(v.u.i, v.scale, tmp, sizeof tmp); break;
   case BPT_T_BOOL: rt_buf_puts(rt, buf, v.u.i ? "true" : "false"); break;
   case BPT_T_DATE:

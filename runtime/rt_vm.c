@@ -469,20 +469,10 @@ static bool text_in_doc(Tx *tx, RtBuf *b, Value *out) { return text_in_room(tx, 
  * placed with a counted piece among them. */
 enum { TEXT_NOT_PLACED, TEXT_PLACED_UNCOUNTED, TEXT_PLACED };
 
-/* make_text of pieces that are all texts (a title: the constants between the document's
- * texts), when the whole fits its room: the bytes are copied once, piece by piece, into
- * the text's place there, not into a buffer first and then into the room. TEXT_NOT_PLACED,
- * with nothing taken, for anything else (make_text_built then does it as before, with
- * the same result: the same bytes, or the same error for a text past BP_MAX_STRING). The
- * pieces are the caller's to let go, as make_text's. */
-static inline int text_placed(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
-  size_t len = 0;
-  bool counted = false;
-  for (unsigned i = 0; i < n; i++) {
-    if (vals[i].type != BPT_T_STRING && vals[i].type != BPT_T_USER) return TEXT_NOT_PLACED;
-    len += vals[i].u.s->len;
-    counted |= vals[i].u.s->ref != RT_IMMORTAL;
-  }
+/* text_placed's end: the text of LEN bytes made of the pieces VALS, placed in its room;
+ * INTS holds the digits of its int pieces, in order (none without). */
+static inline int text_put(Tx *tx, const Value *vals, unsigned n, bool note, Value *out, size_t len, bool counted,
+                           char (*ints)[20], const uint8_t *int_len) {
   if (len > BP_MAX_STRING) return TEXT_NOT_PLACED;
   RtRoom notes = {tx->notes_room + tx->notes_used, TX_NOTES_ROOM - (size_t)tx->notes_used};
   RtRoom *room = note ? &notes : &tx->inst->doc->made;
@@ -492,7 +482,12 @@ static inline int text_placed(Tx *tx, const Value *vals, unsigned n, bool note, 
   p->ref = RT_IMMORTAL;
   p->len = (uint32_t)len;
   char *d = p->s;
-  for (unsigned i = 0; i < n; i++) {
+  for (unsigned i = 0, k = 0; i < n; i++) {
+    if (ints && vals[i].type == BPT_T_INT) {
+      memcpy(d, ints[k], int_len[k]);
+      d += int_len[k++];
+      continue;
+    }
     const RtStr *x = vals[i].u.s;
     if (x->len >= 8 && x->len <= 16) { /* the usual piece: two loads and stores that may overlap */
       uint64_t a, b;
@@ -506,6 +501,49 @@ static inline int text_placed(Tx *tx, const Value *vals, unsigned n, bool note, 
   *d = '\0';
   *out = (Value){.type = BPT_T_STRING, .u.s = p};
   return counted ? TEXT_PLACED : TEXT_PLACED_UNCOUNTED;
+}
+
+/* text_placed of pieces among which are ints ("{n} of {total}"), up to TEXT_PLACED_INTS
+ * of them, written as rt_text writes them. Out of line: most texts have none (inline in
+ * the interpreter, it cost the notification of a vote more than it saved). */
+enum { TEXT_PLACED_INTS = 4 };
+static __attribute__((noinline)) int text_placed_ints(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
+  size_t len = 0;
+  bool counted = false;
+  char ints[TEXT_PLACED_INTS][20];
+  uint8_t int_len[TEXT_PLACED_INTS];
+  unsigned nints = 0;
+  for (unsigned i = 0; i < n; i++) {
+    if (vals[i].type == BPT_T_STRING || vals[i].type == BPT_T_USER) {
+      len += vals[i].u.s->len;
+      counted |= vals[i].u.s->ref != RT_IMMORTAL;
+    } else if (vals[i].type == BPT_T_INT && nints < TEXT_PLACED_INTS) {
+      int_len[nints] = (uint8_t)rt_format_int(vals[i].u.i, ints[nints]);
+      len += int_len[nints++];
+    } else {
+      return TEXT_NOT_PLACED;
+    }
+  }
+  return text_put(tx, vals, n, note, out, len, counted, ints, int_len);
+}
+
+/* make_text of pieces that are all texts (a title: the constants between the document's
+ * texts) or a few ints (text_placed_ints), when the whole fits its room: the bytes are
+ * copied once, piece by piece, into the text's place there, not into a buffer first and
+ * then into the room. TEXT_NOT_PLACED, with nothing taken, for anything else
+ * (make_text_built then does it as before, with the same result: the same bytes, or the
+ * same error for a text past BP_MAX_STRING). The pieces are the caller's to let go, as
+ * make_text's. */
+static inline int text_placed(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
+  size_t len = 0;
+  bool counted = false;
+  for (unsigned i = 0; i < n; i++) {
+    if (vals[i].type != BPT_T_STRING && vals[i].type != BPT_T_USER)
+      return vals[i].type == BPT_T_INT ? text_placed_ints(tx, vals, n, note, out) : TEXT_NOT_PLACED;
+    len += vals[i].u.s->len;
+    counted |= vals[i].u.s->ref != RT_IMMORTAL;
+  }
+  return text_put(tx, vals, n, note, out, len, counted, NULL, NULL);
 }
 
 /* TEXT n. NOTE: the text goes to the NOTIFY that follows, which only hands it to the host

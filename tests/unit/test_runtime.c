@@ -4297,6 +4297,46 @@ static void test_title_pieces_let_go(void **state) {
   world_close(&w);
 }
 
+/* evt2: a text of texts and up to four ints is placed in one copy (text_placed_ints), with
+ * the ints written as "%lld" writes them; five go through the buffer, with the same
+ * text. Both against snprintf, for ints at the edges. */
+static const char int_title_src[] = "process int_title {\n  param who: user\n  param a: int\n  param b: int\n"
+                                    "  param c: int\n  param d: int\n  param e: int\n"
+                                    "  approve who \"{a} of {b}:{c}{d}\" mode any -> r\n"
+                                    "  approve who \"{a}{b}{c}{d}{e}!\" mode any -> q\n}\n";
+
+static void test_title_with_ints_placed(void **state) {
+  (void)state;
+  static const int64_t cases[][5] = {{0, 1, -1, 10, 99},
+                                     {INT64_MIN, INT64_MAX, -9, 1234567890123LL, -100},
+                                     {7, -7, 1000000, -1000000, 0}};
+  World w;
+  write_text("build-int-title.bp", int_title_src);
+  world_open_ex(&w, "build-int-title.bp", true);
+  remove("build-int-title.bp");
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    const int64_t *v = cases[c];
+    BpArg args[] = {arg("who", bp_user("ann")), arg("a", bp_int(v[0])), arg("b", bp_int(v[1])),
+                    arg("c", bp_int(v[2])), arg("d", bp_int(v[3])), arg("e", bp_int(v[4]))};
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "int_title", NULL, args, 6, NULL, &inst, &err), BP_OK);
+    char want[256];
+    BpItem it;
+    assert_true(bp_instance_item(inst, 0, &it));
+    snprintf(want, sizeof want, "%lld of %lld:%lld%lld", (long long)v[0], (long long)v[1], (long long)v[2],
+             (long long)v[3]);
+    assert_string_equal(it.title, want);
+    assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+    assert_true(bp_instance_item(inst, 0, &it));
+    snprintf(want, sizeof want, "%lld%lld%lld%lld%lld!", (long long)v[0], (long long)v[1], (long long)v[2],
+             (long long)v[3], (long long)v[4]);
+    assert_string_equal(it.title, want);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4374,6 +4414,7 @@ int main(void) {
       cmocka_unit_test(test_step_budget_on_fast_path),
       cmocka_unit_test(test_title_placed_in_one_copy),
       cmocka_unit_test(test_title_pieces_let_go),
+      cmocka_unit_test(test_title_with_ints_placed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
