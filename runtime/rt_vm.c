@@ -482,20 +482,14 @@ static inline int text_put(Tx *tx, const Value *vals, unsigned n, bool note, Val
   p->ref = RT_IMMORTAL;
   p->len = (uint32_t)len;
   char *d = p->s;
-  for (unsigned i = 0, k = 0; i < n; i++) {
+  for (unsigned i = 0, k = 0; i < n; i++) { /* (rt_copy_text: a short piece without a call) */
     if (ints && vals[i].type == BPT_T_INT) {
-      memcpy(d, ints[k], int_len[k]);
+      rt_copy_text(d, ints[k], int_len[k]);
       d += int_len[k++];
       continue;
     }
     const RtStr *x = vals[i].u.s;
-    if (x->len >= 8 && x->len <= 16) { /* the usual piece: two loads and stores that may overlap */
-      uint64_t a, b;
-      memcpy(&a, x->s, 8), memcpy(&b, x->s + x->len - 8, 8);
-      memcpy(d, &a, 8), memcpy(d + x->len - 8, &b, 8);
-    } else {
-      memcpy(d, x->s, x->len);
-    }
+    rt_copy_text(d, x->s, x->len);
     d += x->len;
   }
   *d = '\0';
