@@ -791,6 +791,10 @@ struct BpInstance {
    * people_room), or NULL (a restored instance whose document restoring did not make with
    * it: the host's, or one of more fields than rt_save.c's LEND_FIELDS). */
   RtPerson *people_room;
+  /* An immortal list of users found each once (rt_vm.c's users_as_made), or NULL: lists
+   * are never written once made, and an immortal one outlives the instance (the host's
+   * voters in its document's room, a constant), so it is not looked at again. */
+  const RtList *users_known;
 };
 /* The people a started instance has room for in its own allocation: a step or two of a
  * few people each (an approval of one expert, then a vote of three). */

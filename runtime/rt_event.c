@@ -406,6 +406,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->s.steps = rt_vec_lent(room + rp->steps_at, rp->room_each);
   inst->s.timers = rt_vec_lent(room + rp->timers_at, rp->room_each);
   inst->people_room = (RtPerson *)(room + rp->people_at);
+  inst->users_known = NULL; /* (a document's room handed again holds the last one's) */
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;

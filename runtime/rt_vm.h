@@ -91,11 +91,6 @@ typedef struct Tx {
   bool unsnapped;
   uint16_t notes_used; /* bytes of notes_room taken */
   bool any_changed;     /* any of `changed` */
-  /* An immortal list of users this event found each once, set and unset (users_as_made).
-   * Lists are never written once made, and an immortal one (the host's list in the
-   * document's room, a constant) outlives the event, so the next USERS of it, and the
-   * step that takes it (rt_add_people), need not look at its people again. */
-  const RtList *users_known;
   bool changed_inline[TX_INLINE_FIELDS]; /* `changed` of a document of few fields */
   uint8_t logged_inline[TX_INLINE_FIELDS / 8];
   /* A fragment (`when`, `by`) under way: its result and error. */
