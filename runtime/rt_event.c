@@ -259,7 +259,13 @@ static BpStatus tx_refuse(Tx *tx, BpError *err, BpStatus st, const char *msg) {
  * have passed timers while the instance rested). */
 static void run_on(Tx *tx) {
   rt_run(tx);
-  rt_fire_due(tx, tx->now);
+  /* rt_fire_due by the event's own time changes nothing when no timer is due by then
+   * (most events: a step's deadline days ahead, or none): asked here, without the call. */
+  for (uint32_t i = 0; i < tx->s.timers.n; i++)
+    if (RT_AT(tx->s.timers, RtTimer, i)->at <= tx->now) {
+      rt_fire_due(tx, tx->now);
+      return;
+    }
 }
 
 /* ---- delivering effects ---------------------------------------------------------------------- */
