@@ -230,6 +230,11 @@ static inline void rt_unref(BpRuntime *rt, Value v) {
   rt_unref_obj(rt, v);
 }
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
+/* rt_unref_all without the call, for a few values most of which are held elsewhere or
+ * immortal (an instance's slots, a start's parameters, a document's fields). */
+static inline void rt_unref_each(BpRuntime *rt, const Value *v, size_t n) {
+  for (size_t i = 0; i < n; i++) rt_unref(rt, v[i]);
+}
 /* An int in decimal, as "%lld" writes it, into OUT (20 bytes at least): its length. */
 size_t rt_format_int(int64_t i, char *out);
 /* New objects; false when out of memory. Lists and records start filled with VOID. */

@@ -912,7 +912,7 @@ void rt_state_release(BpRuntime *rt, RtState *s) {
     rt_dealloc(rt, s->fields, rt_values_bytes(s->nfields));
   }
   if (s->slots) {
-    rt_unref_all(rt, s->slots, s->nslots);
+    rt_unref_each(rt, s->slots, s->nslots);
     if (!s->slots_lent) rt_dealloc(rt, s->slots, rt_values_bytes(s->nslots));
   }
   for (uint32_t i = 0; i < s->steps.n; i++) rt_step_free(rt, RT_AT(s->steps, RtStep, i));

@@ -1099,7 +1099,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       rt_pop_n(tx, 2, v);
       RtWhoRoom one;
       bool ok = notify(tx, rt_who_view(v[0], &one), v[1], pc);
-      rt_unref_all(rt, v, 2);
+      rt_unref_each(rt, v, 2);
       if (!ok) return false;
       break;
     }
