@@ -211,13 +211,6 @@ static bool check(Tx *tx, RtCode code, const RtErr *e, uint32_t pc) {
 
 /* ---- threads and fork activations ------------------------------------------------------------ */
 
-bool rt_ready(Tx *tx, uint32_t tid) {
-  uint32_t *q = rt_vec_push_unset(tx->rt, &tx->runq, sizeof *q);
-  if (!q) return nomem(tx);
-  *q = tid;
-  return true;
-}
-
 RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step) {
   if (tx->s.threads.n >= BP_MAX_THREADS) {
     rt_fail_at(tx, pc, "more than %u threads alive at once (parallel branches, command bodies and handlers "

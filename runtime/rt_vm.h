@@ -175,7 +175,13 @@ void rt_end_instance(Tx *tx, uint8_t status, const char *message);
 bool rt_fail_at(Tx *tx, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The next id of the instance (items, threads, steps, timers, calls): inline, several a step. */
 static inline uint32_t rt_new_id(Tx *tx) { return ++tx->s.next_id; }
-bool rt_ready(Tx *tx, uint32_t tid);
+/* Thread tid is ready to run in this event (inline: a thread spawned, a step closed). */
+static inline bool rt_ready(Tx *tx, uint32_t tid) {
+  uint32_t *q = rt_vec_push_unset(tx->rt, &tx->runq, sizeof *q);
+  if (!q) return nomem(tx);
+  *q = tid;
+  return true;
+}
 RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step);
 void rt_remove_thread(Tx *tx, uint32_t tid);
 void rt_cancel_thread(Tx *tx, uint32_t tid);
