@@ -181,7 +181,7 @@ void rt_remove_step(Tx *tx, uint32_t step_id) {
   remove_step_at(tx, i);
 }
 
-static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
+static inline bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
   who->item = rt_new_id(tx);
   rt_item_effect(tx, EF_OPENED, st, who);
   rt_journal(tx, BP_J_OPENED, rt_step_node(tx, st->t), "opened for %s: %s", who->user.u.s->s, st->title.u.s->s);

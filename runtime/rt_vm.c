@@ -46,7 +46,6 @@ static const char *node_id(const BpBundle *b, uint32_t node) {
   return node < b->b.nnodes ? rt_string(b, b->b.nodes[node].id) : "";
 }
 
-const char *rt_step_node(const Tx *tx, uint16_t t) { return node_id(tx->b, tx->p->steps[t].node); }
 
 /* The graph node of the statement at pc: the node placed where the line table puts pc. */
 static const char *pc_node(const Tx *tx, uint32_t pc) {
@@ -118,21 +117,6 @@ void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *f
 void rt_text_of(Tx *tx, RtBuf *b, Value v) {
   RtErr e = {0};
   if (rt_text(tx->rt, b, v, &e) == RT_ERROR) rt_buf_puts(tx->rt, b, "(not set)");
-}
-
-/* An item opened or withdrawn: every member written at once (a compound literal), not
- * cleared first and then set (rt_vec_push_unset). */
-void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who) {
-  Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e);
-  if (!e) {
-    nomem(tx);
-    return;
-  }
-  rt_ref(who->user);
-  rt_ref(st->title);
-  *e = (Effect){.kind = kind, .item_kind = tx->p->steps[st->t].kind, .index = st->t, .id = who->item,
-                .time = tx->now, .due = st->due, .node = rt_step_node(tx, st->t), .a = who->user,
-                .b = st->title};
 }
 
 void rt_effect_args_free(BpRuntime *rt, Effect *e) {

@@ -152,7 +152,11 @@ static inline RtStep *step_by_id(Tx *tx, uint32_t id) { return rt_state_step(&tx
 /* ---- the interpreter (rt_vm.c) ------------------------------------------------------- */
 
 int rt_step_index(const RtState *s, uint32_t id);
-const char *rt_step_node(const Tx *tx, uint16_t t);
+/* The graph node of step descriptor t (inline: every item's effect names it). */
+static inline const char *rt_step_node(const Tx *tx, uint16_t t) {
+  uint32_t node = tx->p->steps[t].node;
+  return node < tx->b->b.nnodes ? rt_string(tx->b, tx->b->b.nodes[node].id) : "";
+}
 const char *rt_pc_node(const Tx *tx, uint32_t pc); /* the graph node of the statement at pc */
 void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text);
 void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...)
@@ -162,7 +166,21 @@ void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *f
  * (the node's name, looked up) cost anything. The arguments must have no side effects. */
 #define rt_journal(tx, ...) (rt_journaling(tx) ? rt_journal_line((tx), __VA_ARGS__) : (void)0)
 void rt_text_of(Tx *tx, RtBuf *b, Value v);
-void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who);
+/* An item opened or withdrawn: every member written at once (a compound literal), not
+ * cleared first and then set (rt_vec_push_unset). Inline: an effect for each person asked. */
+static inline void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who) {
+  Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e);
+  if (!e) {
+    nomem(tx);
+    return;
+  }
+  rt_ref(who->user);
+  rt_ref(st->title);
+  *e = (Effect){.kind = kind, .item_kind = tx->p->steps[st->t].kind, .index = st->t, .id = who->item,
+                .time = tx->now, .due = st->due, .node = rt_step_node(tx, st->t), .a = who->user,
+                .b = st->title};
+}
+
 void rt_effects_free(BpRuntime *rt, RtVec *effects);
 void rt_effect_args_free(BpRuntime *rt, Effect *e);
 /* Lets go of what effect E holds (its values; a call's arguments, by a call). */
