@@ -79,8 +79,7 @@ static void index_copy(BpRuntime *rt, RtStep *st) {
   st->index = slots;
 }
 
-bool rt_people_own(Tx *tx, RtStep *st) {
-  if (!(st->borrowed & RT_BORROWED_PEOPLE)) return true;
+bool rt_people_copy(Tx *tx, RtStep *st) {
   RtVec own = {0};
   if (st->people.n) {
     own.v = rt_alloc(tx->rt, st->people.n * sizeof(RtPerson));
@@ -163,7 +162,7 @@ void rt_step_free(BpRuntime *rt, RtStep *st) {
 static void remove_step_at(Tx *tx, int i) {
   uint32_t step_id = RT_AT(tx->s.steps, RtStep, i)->id;
   rt_step_free(tx->rt, RT_AT(tx->s.steps, RtStep, i));
-  rt_vec_remove(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
+  vec_remove_at(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
   rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
   rt_remove_timers(tx, TM_AFTER, TM_AFTER, step_id); /* `after` handlers not yet run never will */
   for (uint32_t k = tx->s.threads.n; k-- > 0;) {
@@ -283,7 +282,7 @@ void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref) {
   for (uint32_t i = tx->s.timers.n; i-- > 0;) {
     RtTimer *t = RT_AT(tx->s.timers, RtTimer, i);
     if ((t->kind == kind_a || t->kind == kind_b) && t->ref == ref)
-      rt_vec_remove(&tx->s.timers, sizeof(RtTimer), i);
+      vec_remove_at(&tx->s.timers, sizeof(RtTimer), i);
   }
 }
 
@@ -452,7 +451,7 @@ void rt_fire_due(Tx *tx, int64_t until) {
     int i = earliest_timer(&tx->s, end);
     if (i < 0) break;
     RtTimer t = *RT_AT(tx->s.timers, RtTimer, i);
-    rt_vec_remove(&tx->s.timers, sizeof(RtTimer), (uint32_t)i);
+    vec_remove_at(&tx->s.timers, sizeof(RtTimer), (uint32_t)i);
     if (t.at > tx->now) tx->now = t.at;
     tx->fired++;
     fire(tx, t);

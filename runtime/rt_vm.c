@@ -215,7 +215,7 @@ RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t ste
 void rt_remove_thread(Tx *tx, uint32_t tid) {
   for (uint32_t i = 0; i < tx->s.threads.n; i++)
     if (RT_AT(tx->s.threads, RtThread, i)->id == tid) {
-      rt_vec_remove(&tx->s.threads, sizeof(RtThread), i);
+      vec_remove_at(&tx->s.threads, sizeof(RtThread), i);
       return;
     }
 }

@@ -145,7 +145,19 @@ static inline void rt_slot_let_go(Tx *tx, uint32_t s) {
 
 static inline bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status == ST_WAITING; }
 
-static inline RtThread *thread_by_id(Tx *tx, uint32_t id) { return rt_state_thread(&tx->s, id); }
+/* rt_state_thread, inline: a step that opens or closes finds its thread. */
+static inline RtThread *thread_by_id(Tx *tx, uint32_t id) {
+  for (uint32_t i = 0; i < tx->s.threads.n; i++)
+    if (RT_AT(tx->s.threads, RtThread, i)->id == id) return RT_AT(tx->s.threads, RtThread, i);
+  return NULL;
+}
+
+/* rt_vec_remove of record I, inline when it is the last (a state's only step, timer or
+ * thread, mostly): nothing to move. */
+static inline void vec_remove_at(RtVec *vec, size_t sz, uint32_t i) {
+  if (i + 1 == vec->n) vec->n--;
+  else rt_vec_remove(vec, sz, i);
+}
 
 static inline RtStep *step_by_id(Tx *tx, uint32_t id) { return rt_state_step(&tx->s, id); }
 
@@ -238,8 +250,12 @@ bool rt_deliver_message(Tx *tx, const char *name, const BpArg *fields, size_t n,
 /* ---- human steps and timers (rt_step.c) ---------------------------------------------- */
 
 /* Before an event changes a step's people: its own copy of the instance's (RtStep.borrowed;
- * references counted). False when out of memory. */
-bool rt_people_own(Tx *tx, RtStep *st);
+ * references counted). False when out of memory. Inline: most steps own theirs already;
+ * rt_people_copy makes the copy. */
+bool rt_people_copy(Tx *tx, RtStep *st);
+static inline bool rt_people_own(Tx *tx, RtStep *st) {
+  return !(st->borrowed & RT_BORROWED_PEOPLE) || rt_people_copy(tx, st);
+}
 /* Person k of step st, to change in place: a decision changes one person, so it logs that
  * one (RtUndo) rather than copying every person of the step. NULL when out of memory. */
 RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k);
