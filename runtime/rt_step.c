@@ -160,8 +160,11 @@ void rt_step_free(BpRuntime *rt, RtStep *st) {
 /* The step at index I goes, its open items withdrawn already (rt_withdraw_open_items): its
  * timers and handler threads cancelled. */
 static void remove_step_at(Tx *tx, int i) {
-  uint32_t step_id = RT_AT(tx->s.steps, RtStep, i)->id;
-  rt_step_free(tx->rt, RT_AT(tx->s.steps, RtStep, i));
+  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+  uint32_t step_id = st->id;
+  /* A step that borrows all it holds from the snapshot's (a step closed after the
+   * snapshot: the usual settling act) has nothing to let go; the record goes next. */
+  if (st->borrowed != (RT_BORROWED_PEOPLE | RT_BORROWED_VALUES)) rt_step_free(tx->rt, st);
   vec_remove_at(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
   rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
   rt_remove_timers(tx, TM_AFTER, TM_AFTER, step_id); /* `after` handlers not yet run never will */
