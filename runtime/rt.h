@@ -454,7 +454,7 @@ RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t 
  * or a user, 16 bytes at most) that fits ROOM (not NULL) is placed there without the call.
  * Anything else, and every error, goes through rt_from_public_in, whose checks and messages
  * it keeps: what this passes, text_check would pass too (valid UTF-8, far below the limit). */
-static inline RtCode rt_from_public_room(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out,
+SHORT_PATH RtCode rt_from_public_room(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out,
                                          RtErr *e) {
   if ((in->type == BP_T_STRING || in->type == BP_T_USER) && in->s && in->len <= 16 && need && need <= room->left &&
       rt_short_ascii(in->s, in->len)) {

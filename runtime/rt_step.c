@@ -517,7 +517,7 @@ bool rt_bitrix_vote(int64_t approved, int64_t rejected, int64_t total, int64_t m
 
 /* The approval rules of LANGUAGE.md. Without `wait all` an approval is decided as soon
  * as its outcome can no longer change; with it, once every vote is in. */
-static Outcome approval_outcome(const Tx *tx, const RtStep *st) {
+SHORT_PATH Outcome approval_outcome(const Tx *tx, const RtStep *st) {
   const BptStep *d = &tx->p->steps[st->t];
   if (d->mode == BPT_MODE_BITRIX) {
     bool yes, no;
