@@ -236,7 +236,8 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   deliver(inst, &effects);
   if (any) rt_doc_triggers(doc, BPT_TRIG_CHANGE, changed, inst->proc);
   if (changed != tx->changed_inline) rt_dealloc(doc->b->rt, changed, nfields);
-  bp_doc_release(doc);
+  if (doc->refs == 1) bp_doc_release(doc); /* the host let both go while it was told */
+  else doc->refs--;
   return BP_OK;
 }
 

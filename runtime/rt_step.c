@@ -166,8 +166,13 @@ static void remove_step_at(Tx *tx, int i) {
    * snapshot: the usual settling act) has nothing to let go; the record goes next. */
   if (st->borrowed != (RT_BORROWED_PEOPLE | RT_BORROWED_VALUES)) rt_step_free(tx->rt, st);
   vec_remove_at(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
-  rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
-  rt_remove_timers(tx, TM_AFTER, TM_AFTER, step_id); /* `after` handlers not yet run never will */
+  /* Its timers, in one pass: its deadline and reminders, and its `after` handlers not yet
+   * run, which never will. */
+  for (uint32_t k = tx->s.timers.n; k-- > 0;) {
+    const RtTimer *t = RT_AT(tx->s.timers, RtTimer, k);
+    if ((t->kind == TM_DUE || t->kind == TM_REMIND || t->kind == TM_AFTER) && t->ref == step_id)
+      vec_remove_at(&tx->s.timers, sizeof(RtTimer), k);
+  }
   for (uint32_t k = tx->s.threads.n; k-- > 0;) {
     RtThread *th = RT_AT(tx->s.threads, RtThread, k);
     if ((th->kind == K_REMIND || th->kind == K_TIMEOUT) && th->step == step_id) rt_cancel_thread(tx, th->id);
