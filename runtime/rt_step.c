@@ -124,9 +124,7 @@ void rt_undo_rollback(Tx *tx) {
 }
 
 void rt_withdraw_open_items(Tx *tx, RtStep *st) {
-  bool any = false;
-  for (uint32_t i = 0; i < st->people.n && !any; i++) any = RT_AT(st->people, RtPerson, i)->item != 0;
-  if (!any || !rt_people_own(tx, st)) return;
+  if (!rt_any_open_item(st) || !rt_people_own(tx, st)) return;
   for (uint32_t i = 0; i < st->people.n; i++) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     if (!who->item) continue;
@@ -159,7 +157,7 @@ void rt_step_free(BpRuntime *rt, RtStep *st) {
 
 /* The step at index I goes, its open items withdrawn already (rt_withdraw_open_items): its
  * timers and handler threads cancelled. */
-static void remove_step_at(Tx *tx, int i) {
+static inline void remove_step_at(Tx *tx, int i) {
   RtStep *st = RT_AT(tx->s.steps, RtStep, i);
   uint32_t step_id = st->id;
   /* A step that borrows all it holds from the snapshot's (a step closed after the
@@ -334,7 +332,7 @@ static bool reminder_passed(Tx *tx, RtStep *st, uint32_t i, int64_t at) {
 
 /* The due timer, and reminder i at due - offset i; a reminder that already ran stays
  * quiet (reassigning re-arms only those that have not). */
-static bool arm_timers(Tx *tx, RtStep *st) {
+static inline bool arm_timers(Tx *tx, RtStep *st) {
   if (st->due == RT_NO_TIME) return true;
   uint32_t id = st->id;
   int64_t due = st->due;
@@ -726,7 +724,7 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
     if (rt_journaling(tx))
       snprintf(counts, sizeof counts, " (%u of %u approved)", st->approved, st->people.n);
   } else how = "done";
-  rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
+  if (rt_any_open_item(st)) rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
   rt_journal(tx, BP_J_CLOSED, rt_step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
   uint32_t tid = st->thread;
   remove_step_at(tx, i);

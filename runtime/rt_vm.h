@@ -269,6 +269,13 @@ static inline void rt_undo_release(Tx *tx) {
   }
   rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
 }
+/* Whether a person of st has an open item (inline: a step that closes when its last
+ * person acts has none left to withdraw). */
+static inline bool rt_any_open_item(const RtStep *st) {
+  for (uint32_t i = 0; i < st->people.n; i++)
+    if (RT_AT(st->people, RtPerson, i)->item) return true;
+  return false;
+}
 void rt_withdraw_open_items(Tx *tx, RtStep *st);
 /* open_items() (a list of "user: title (due ..., overdue)") or, USERS, open_users() (the
  * people with open items, each once): what the instance waits for, oldest item first. */
