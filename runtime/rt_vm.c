@@ -476,8 +476,8 @@ static inline int text_put(Tx *tx, const Value *vals, unsigned n, bool note, Val
 }
 
 /* text_placed of pieces among which are ints ("{n} of {total}"), up to TEXT_PLACED_INTS
- * of them, written as rt_text writes them. Out of line: most texts have none (inline in
- * the interpreter, it cost the notification of a vote more than it saved). */
+ * of them, written as rt_text writes them. Out of line: most texts have none, and within
+ * text_placed it made that too large for gcc to inline into the interpreter. */
 enum { TEXT_PLACED_INTS = 4 };
 static __attribute__((noinline)) int text_placed_ints(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
   size_t len = 0;
