@@ -455,7 +455,7 @@ RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t 
  * Anything else, and every error, goes through rt_from_public_in, whose checks and messages
  * it keeps: what this passes, text_check would pass too (valid UTF-8, far below the limit). */
 SHORT_PATH RtCode rt_from_public_room(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out,
-                                         RtErr *e) {
+                                      RtErr *e) {
   if ((in->type == BP_T_STRING || in->type == BP_T_USER) && in->s && in->len <= 16 && need && need <= room->left &&
       rt_short_ascii(in->s, in->len)) {
     rt_room_text(room, in->s, in->len, in->type, out); /* (it fits: need is its size) */
