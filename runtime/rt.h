@@ -230,6 +230,13 @@ static inline void rt_unref(BpRuntime *rt, Value v) {
   rt_unref_obj(rt, v);
 }
 void rt_unref_all(BpRuntime *rt, Value *v, size_t n);
+/* rt_unref_all without the call, for a few values most of which are held elsewhere or
+ * immortal (an instance's slots, a start's parameters, a document's fields). */
+static inline void rt_unref_each(BpRuntime *rt, const Value *v, size_t n) {
+  for (size_t i = 0; i < n; i++) rt_unref(rt, v[i]);
+}
+/* An int in decimal, as "%lld" writes it, into OUT (20 bytes at least): its length. */
+size_t rt_format_int(int64_t i, char *out);
 /* New objects; false when out of memory. Lists and records start filled with VOID. */
 bool rt_str_new(BpRuntime *rt, const char *s, size_t len, uint8_t type, Value *out);
 bool rt_list_new(BpRuntime *rt, uint8_t type, uint32_t n, Value *out);
@@ -447,8 +454,8 @@ RtCode rt_from_public_in(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t 
  * or a user, 16 bytes at most) that fits ROOM (not NULL) is placed there without the call.
  * Anything else, and every error, goes through rt_from_public_in, whose checks and messages
  * it keeps: what this passes, text_check would pass too (valid UTF-8, far below the limit). */
-static inline RtCode rt_from_public_room(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out,
-                                         RtErr *e) {
+SHORT_PATH RtCode rt_from_public_room(BpRuntime *rt, RtRoom *room, const BpValue *in, size_t need, Value *out,
+                                      RtErr *e) {
   if ((in->type == BP_T_STRING || in->type == BP_T_USER) && in->s && in->len <= 16 && need && need <= room->left &&
       rt_short_ascii(in->s, in->len)) {
     rt_room_text(room, in->s, in->len, in->type, out); /* (it fits: need is its size) */
@@ -789,6 +796,10 @@ struct BpInstance {
    * people_room), or NULL (a restored instance whose document restoring did not make with
    * it: the host's, or one of more fields than rt_save.c's LEND_FIELDS). */
   RtPerson *people_room;
+  /* An immortal list of users found each once (rt_vm.c's users_as_made), or NULL: lists
+   * are never written once made, and an immortal one outlives the instance (the host's
+   * voters in its document's room, a constant), so it is not looked at again. */
+  const RtList *users_known;
 };
 /* The people a started instance has room for in its own allocation: a step or two of a
  * few people each (an approval of one expert, then a vote of three). */

@@ -688,7 +688,7 @@ static BpDoc *doc_alloc(BpBundle *b, uint16_t dt) { return doc_alloc_room(b, dt,
 static void doc_free(BpDoc *doc) {
   BpRuntime *rt = doc->b->rt;
   rt_vec_free(rt, &doc->scratch, sizeof(BpValue));
-  rt_unref_all(rt, doc->fields, doc->nfields);
+  rt_unref_each(rt, doc->fields, doc->nfields);
   rt_dealloc(rt, doc, doc_bytes(doc->nfields) + doc->room_size + doc->texts_size);
 }
 
@@ -1019,7 +1019,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
                                         NULL, err);
   if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
   if (params) {
-    rt_unref_all(rt, params, p->nparams);
+    rt_unref_each(rt, params, p->nparams);
     if (!few_params) rt_dealloc(rt, params, rt_values_bytes(p->nparams));
   }
   if (fields && !few_fields) rt_dealloc(rt, fields, (n ? n : 1) * sizeof *fields);

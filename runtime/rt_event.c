@@ -236,7 +236,8 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   deliver(inst, &effects);
   if (any) rt_doc_triggers(doc, BPT_TRIG_CHANGE, changed, inst->proc);
   if (changed != tx->changed_inline) rt_dealloc(doc->b->rt, changed, nfields);
-  bp_doc_release(doc);
+  if (doc->refs == 1) bp_doc_release(doc); /* the host let both go while it was told */
+  else doc->refs--;
   return BP_OK;
 }
 
@@ -259,7 +260,13 @@ static BpStatus tx_refuse(Tx *tx, BpError *err, BpStatus st, const char *msg) {
  * have passed timers while the instance rested). */
 static void run_on(Tx *tx) {
   rt_run(tx);
-  rt_fire_due(tx, tx->now);
+  /* rt_fire_due by the event's own time changes nothing when no timer is due by then
+   * (most events: a step's deadline days ahead, or none): asked here, without the call. */
+  for (uint32_t i = 0; i < tx->s.timers.n; i++)
+    if (RT_AT(tx->s.timers, RtTimer, i)->at <= tx->now) {
+      rt_fire_due(tx, tx->now);
+      return;
+    }
 }
 
 /* ---- delivering effects ---------------------------------------------------------------------- */
@@ -406,6 +413,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->s.steps = rt_vec_lent(room + rp->steps_at, rp->room_each);
   inst->s.timers = rt_vec_lent(room + rp->timers_at, rp->room_each);
   inst->people_room = (RtPerson *)(room + rp->people_at);
+  inst->users_known = NULL; /* (a document's room handed again holds the last one's) */
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;
@@ -905,7 +913,7 @@ void rt_state_release(BpRuntime *rt, RtState *s) {
     rt_dealloc(rt, s->fields, rt_values_bytes(s->nfields));
   }
   if (s->slots) {
-    rt_unref_all(rt, s->slots, s->nslots);
+    rt_unref_each(rt, s->slots, s->nslots);
     if (!s->slots_lent) rt_dealloc(rt, s->slots, rt_values_bytes(s->nslots));
   }
   for (uint32_t i = 0; i < s->steps.n; i++) rt_step_free(rt, RT_AT(s->steps, RtStep, i));

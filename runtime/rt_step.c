@@ -79,8 +79,7 @@ static void index_copy(BpRuntime *rt, RtStep *st) {
   st->index = slots;
 }
 
-bool rt_people_own(Tx *tx, RtStep *st) {
-  if (!(st->borrowed & RT_BORROWED_PEOPLE)) return true;
+bool rt_people_copy(Tx *tx, RtStep *st) {
   RtVec own = {0};
   if (st->people.n) {
     own.v = rt_alloc(tx->rt, st->people.n * sizeof(RtPerson));
@@ -125,9 +124,7 @@ void rt_undo_rollback(Tx *tx) {
 }
 
 void rt_withdraw_open_items(Tx *tx, RtStep *st) {
-  bool any = false;
-  for (uint32_t i = 0; i < st->people.n && !any; i++) any = RT_AT(st->people, RtPerson, i)->item != 0;
-  if (!any || !rt_people_own(tx, st)) return;
+  if (!rt_any_open_item(st) || !rt_people_own(tx, st)) return;
   for (uint32_t i = 0; i < st->people.n; i++) {
     RtPerson *who = RT_AT(st->people, RtPerson, i);
     if (!who->item) continue;
@@ -160,12 +157,20 @@ void rt_step_free(BpRuntime *rt, RtStep *st) {
 
 /* The step at index I goes, its open items withdrawn already (rt_withdraw_open_items): its
  * timers and handler threads cancelled. */
-static void remove_step_at(Tx *tx, int i) {
-  uint32_t step_id = RT_AT(tx->s.steps, RtStep, i)->id;
-  rt_step_free(tx->rt, RT_AT(tx->s.steps, RtStep, i));
-  rt_vec_remove(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
-  rt_remove_timers(tx, TM_DUE, TM_REMIND, step_id);
-  rt_remove_timers(tx, TM_AFTER, TM_AFTER, step_id); /* `after` handlers not yet run never will */
+static inline void remove_step_at(Tx *tx, int i) {
+  RtStep *st = RT_AT(tx->s.steps, RtStep, i);
+  uint32_t step_id = st->id;
+  /* A step that borrows all it holds from the snapshot's (a step closed after the
+   * snapshot: the usual settling act) has nothing to let go; the record goes next. */
+  if (st->borrowed != (RT_BORROWED_PEOPLE | RT_BORROWED_VALUES)) rt_step_free(tx->rt, st);
+  vec_remove_at(&tx->s.steps, sizeof(RtStep), (uint32_t)i);
+  /* Its timers, in one pass: its deadline and reminders, and its `after` handlers not yet
+   * run, which never will. */
+  for (uint32_t k = tx->s.timers.n; k-- > 0;) {
+    const RtTimer *t = RT_AT(tx->s.timers, RtTimer, k);
+    if ((t->kind == TM_DUE || t->kind == TM_REMIND || t->kind == TM_AFTER) && t->ref == step_id)
+      vec_remove_at(&tx->s.timers, sizeof(RtTimer), k);
+  }
   for (uint32_t k = tx->s.threads.n; k-- > 0;) {
     RtThread *th = RT_AT(tx->s.threads, RtThread, k);
     if ((th->kind == K_REMIND || th->kind == K_TIMEOUT) && th->step == step_id) rt_cancel_thread(tx, th->id);
@@ -181,7 +186,7 @@ void rt_remove_step(Tx *tx, uint32_t step_id) {
   remove_step_at(tx, i);
 }
 
-static bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
+static inline bool open_item(Tx *tx, RtStep *st, RtPerson *who) {
   who->item = rt_new_id(tx);
   rt_item_effect(tx, EF_OPENED, st, who);
   rt_journal(tx, BP_J_OPENED, rt_step_node(tx, st->t), "opened for %s: %s", who->user.u.s->s, st->title.u.s->s);
@@ -248,7 +253,7 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   uint32_t before = st->people.n, n = who.u.l->n;
   /* Users each once (a list made by USERS is; a crafted bundle's need not be) are a new
    * step's people as they are (rt_users_distinct: then at most 341, within BP_MAX_USERS). */
-  if (before == 0 && rt_users_distinct(who.u.l)) return add_people_new(tx, st, who);
+  if (before == 0 && (who.u.l == tx->inst->users_known || rt_users_distinct(who.u.l))) return add_people_new(tx, st, who);
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   Value all;
@@ -283,7 +288,7 @@ void rt_remove_timers(Tx *tx, uint8_t kind_a, uint8_t kind_b, uint32_t ref) {
   for (uint32_t i = tx->s.timers.n; i-- > 0;) {
     RtTimer *t = RT_AT(tx->s.timers, RtTimer, i);
     if ((t->kind == kind_a || t->kind == kind_b) && t->ref == ref)
-      rt_vec_remove(&tx->s.timers, sizeof(RtTimer), i);
+      vec_remove_at(&tx->s.timers, sizeof(RtTimer), i);
   }
 }
 
@@ -327,7 +332,7 @@ static bool reminder_passed(Tx *tx, RtStep *st, uint32_t i, int64_t at) {
 
 /* The due timer, and reminder i at due - offset i; a reminder that already ran stays
  * quiet (reassigning re-arms only those that have not). */
-static bool arm_timers(Tx *tx, RtStep *st) {
+static inline bool arm_timers(Tx *tx, RtStep *st) {
   if (st->due == RT_NO_TIME) return true;
   uint32_t id = st->id;
   int64_t due = st->due;
@@ -456,7 +461,7 @@ void rt_fire_due(Tx *tx, int64_t until) {
     int i = earliest_timer(&tx->s, end);
     if (i < 0) break;
     RtTimer t = *RT_AT(tx->s.timers, RtTimer, i);
-    rt_vec_remove(&tx->s.timers, sizeof(RtTimer), (uint32_t)i);
+    vec_remove_at(&tx->s.timers, sizeof(RtTimer), (uint32_t)i);
     if (t.at > tx->now) tx->now = t.at;
     tx->fired++;
     fire(tx, t);
@@ -519,7 +524,7 @@ bool rt_bitrix_vote(int64_t approved, int64_t rejected, int64_t total, int64_t m
 
 /* The approval rules of LANGUAGE.md. Without `wait all` an approval is decided as soon
  * as its outcome can no longer change; with it, once every vote is in. */
-static Outcome approval_outcome(const Tx *tx, const RtStep *st) {
+SHORT_PATH Outcome approval_outcome(const Tx *tx, const RtStep *st) {
   const BptStep *d = &tx->p->steps[st->t];
   if (d->mode == BPT_MODE_BITRIX) {
     bool yes, no;
@@ -645,10 +650,17 @@ static bool fill_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
   }
 }
 
-/* Whether none of the N values at M is counted (a record of them may be immortal). */
-static bool all_uncounted(const Value *m, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++)
-    if (!rt_uncounted(m[i])) return false;
+/* The members of a result of step kind K that fill_result may make objects (bit i:
+ * member i): the user, the comment and the comments; the rest it writes as scalars. */
+static const uint16_t result_objects[] = {
+    [BPT_STEP_TASK] = 1u << 0 | 1u << 2, [BPT_STEP_APPROVE] = 1u << 5 | 1u << 6 | 1u << 7,
+    [BPT_STEP_REVIEW] = 1u << 0, [BPT_STEP_REQUEST] = 1u << 0};
+
+/* Whether none of the members OBJECTS (result_objects) at M is counted (a record of them
+ * may be immortal). */
+static bool all_uncounted(const Value *m, uint32_t objects) {
+  for (; objects; objects &= objects - 1)
+    if (!rt_uncounted(m[__builtin_ctz(objects)])) return false;
   return true;
 }
 
@@ -678,7 +690,7 @@ static bool step_result(Tx *tx, const RtStep *st, bool timed_out, Outcome outcom
     *out = (Value){0};
     return false;
   }
-  if (ok && all_uncounted(r->m, n)) {
+  if (ok && all_uncounted(r->m, result_objects[d->kind])) {
     r->ref = RT_IMMORTAL;
     r->n = n;
     *out = (Value){.type = type, .u.r = r};
@@ -716,7 +728,7 @@ static bool close_step(Tx *tx, int i, bool timed_out, Outcome outcome) {
     if (rt_journaling(tx))
       snprintf(counts, sizeof counts, " (%u of %u approved)", st->approved, st->people.n);
   } else how = "done";
-  rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
+  if (rt_any_open_item(st)) rt_withdraw_open_items(tx, st); /* the others' items go first, then the step closes */
   rt_journal(tx, BP_J_CLOSED, rt_step_node(tx, st->t), "closed: %s, %s%s", st->title.u.s->s, how, counts);
   uint32_t tid = st->thread;
   remove_step_at(tx, i);

@@ -46,7 +46,6 @@ static const char *node_id(const BpBundle *b, uint32_t node) {
   return node < b->b.nnodes ? rt_string(b, b->b.nodes[node].id) : "";
 }
 
-const char *rt_step_node(const Tx *tx, uint16_t t) { return node_id(tx->b, tx->p->steps[t].node); }
 
 /* The graph node of the statement at pc: the node placed where the line table puts pc. */
 static const char *pc_node(const Tx *tx, uint32_t pc) {
@@ -118,21 +117,6 @@ void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *f
 void rt_text_of(Tx *tx, RtBuf *b, Value v) {
   RtErr e = {0};
   if (rt_text(tx->rt, b, v, &e) == RT_ERROR) rt_buf_puts(tx->rt, b, "(not set)");
-}
-
-/* An item opened or withdrawn: every member written at once (a compound literal), not
- * cleared first and then set (rt_vec_push_unset). */
-void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who) {
-  Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e);
-  if (!e) {
-    nomem(tx);
-    return;
-  }
-  rt_ref(who->user);
-  rt_ref(st->title);
-  *e = (Effect){.kind = kind, .item_kind = tx->p->steps[st->t].kind, .index = st->t, .id = who->item,
-                .time = tx->now, .due = st->due, .node = rt_step_node(tx, st->t), .a = who->user,
-                .b = st->title};
 }
 
 void rt_effect_args_free(BpRuntime *rt, Effect *e) {
@@ -211,15 +195,6 @@ static bool check(Tx *tx, RtCode code, const RtErr *e, uint32_t pc) {
 
 /* ---- threads and fork activations ------------------------------------------------------------ */
 
-uint32_t rt_new_id(Tx *tx) { return ++tx->s.next_id; }
-
-bool rt_ready(Tx *tx, uint32_t tid) {
-  uint32_t *q = rt_vec_push_unset(tx->rt, &tx->runq, sizeof *q);
-  if (!q) return nomem(tx);
-  *q = tid;
-  return true;
-}
-
 RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step) {
   if (tx->s.threads.n >= BP_MAX_THREADS) {
     rt_fail_at(tx, pc, "more than %u threads alive at once (parallel branches, command bodies and handlers "
@@ -240,7 +215,7 @@ RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t ste
 void rt_remove_thread(Tx *tx, uint32_t tid) {
   for (uint32_t i = 0; i < tx->s.threads.n; i++)
     if (RT_AT(tx->s.threads, RtThread, i)->id == tid) {
-      rt_vec_remove(&tx->s.threads, sizeof(RtThread), i);
+      vec_remove_at(&tx->s.threads, sizeof(RtThread), i);
       return;
     }
 }
@@ -383,19 +358,25 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
 }
 
 /* Whether LIST (users) is already what make_users would make of it alone: none unset,
- * each once as far as rt_users_distinct knows (then at most 341, within BP_MAX_USERS). */
-static bool users_as_made(Value list) {
+ * each once as far as rt_users_distinct knows (then at most 341, within BP_MAX_USERS).
+ * An immortal list found so is kept as the instance's users_known, and known at once the
+ * next time: the same list goes through USERS for a step, for the step's people
+ * (rt_add_people) and for a notification, in this event or a later one. */
+static bool users_as_made(Tx *tx, Value list) {
   const RtList *l = list.u.l;
   if (list.type != BPT_T_USERS) return false;
+  if (l == tx->inst->users_known) return true;
   for (uint32_t i = 0; i < l->n; i++)
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
-  return rt_users_distinct(l);
+  if (!rt_users_distinct(l)) return false;
+  if (l->ref == RT_IMMORTAL) tx->inst->users_known = l;
+  return true;
 }
 
 /* Whether USERS 1 leaves X as it is: a set user, or a list of users as made. Not inline:
  * its loops would weigh on the interpreter's fast loop, which every instruction runs. */
-static __attribute__((noinline)) bool users_left(Value x) {
-  return (x.type == BPT_T_USER && x.u.s->len > 0) || users_as_made(x);
+static __attribute__((noinline)) bool users_left(Tx *tx, Value x) {
+  return (x.type == BPT_T_USER && x.u.s->len > 0) || users_as_made(tx, x);
 }
 
 /* USERS n: the union of users and user lists, each person once, in order. */
@@ -407,7 +388,7 @@ static bool make_users(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out)
     vals[0] = (Value){0};
     return true;
   }
-  if (n == 1 && users_as_made(vals[0])) {
+  if (n == 1 && users_as_made(tx, vals[0])) {
     rt_ref(vals[0]);
     *out = vals[0];
     return true;
@@ -461,10 +442,87 @@ static bool note_in_tx(Tx *tx, RtBuf *b, Value *out) {
 /* The text in b placed in its instance's document (BpDoc.made). */
 static bool text_in_doc(Tx *tx, RtBuf *b, Value *out) { return text_in_room(tx, &tx->inst->doc->made, b, out); }
 
+/* text_placed's answers: not placed (make_text_built makes it), or placed and its pieces
+ * all immortal (nothing to let go: the constants, the document's texts in its room), or
+ * placed with a counted piece among them. */
+enum { TEXT_NOT_PLACED, TEXT_PLACED_UNCOUNTED, TEXT_PLACED };
+
+/* text_placed's end: the text of LEN bytes made of the pieces VALS, placed in its room;
+ * INTS holds the digits of its int pieces, in order (none without). */
+static inline int text_put(Tx *tx, const Value *vals, unsigned n, bool note, Value *out, size_t len, bool counted,
+                           char (*ints)[20], const uint8_t *int_len) {
+  if (len > BP_MAX_STRING) return TEXT_NOT_PLACED;
+  RtRoom notes = {tx->notes_room + tx->notes_used, TX_NOTES_ROOM - (size_t)tx->notes_used};
+  RtRoom *room = note ? &notes : &tx->inst->doc->made;
+  RtStr *p = rt_room_take(room, sizeof *p + len + 1);
+  if (!p) return TEXT_NOT_PLACED;
+  if (note) tx->notes_used = (uint16_t)(notes.at - tx->notes_room);
+  p->ref = RT_IMMORTAL;
+  p->len = (uint32_t)len;
+  char *d = p->s;
+  for (unsigned i = 0, k = 0; i < n; i++) { /* (rt_copy_text: a short piece without a call) */
+    if (ints && vals[i].type == BPT_T_INT) {
+      rt_copy_text(d, ints[k], int_len[k]);
+      d += int_len[k++];
+      continue;
+    }
+    const RtStr *x = vals[i].u.s;
+    rt_copy_text(d, x->s, x->len);
+    d += x->len;
+  }
+  *d = '\0';
+  *out = (Value){.type = BPT_T_STRING, .u.s = p};
+  return counted ? TEXT_PLACED : TEXT_PLACED_UNCOUNTED;
+}
+
+/* text_placed of pieces among which are ints ("{n} of {total}"), up to TEXT_PLACED_INTS
+ * of them, written as rt_text writes them. Out of line: most texts have none, and within
+ * text_placed it made that too large for gcc to inline into the interpreter. */
+enum { TEXT_PLACED_INTS = 4 };
+static __attribute__((noinline)) int text_placed_ints(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
+  size_t len = 0;
+  bool counted = false;
+  char ints[TEXT_PLACED_INTS][20];
+  uint8_t int_len[TEXT_PLACED_INTS];
+  unsigned nints = 0;
+  for (unsigned i = 0; i < n; i++) {
+    if (vals[i].type == BPT_T_STRING || vals[i].type == BPT_T_USER) {
+      len += vals[i].u.s->len;
+      counted |= vals[i].u.s->ref != RT_IMMORTAL;
+    } else if (vals[i].type == BPT_T_INT && nints < TEXT_PLACED_INTS) {
+      int_len[nints] = (uint8_t)rt_format_int(vals[i].u.i, ints[nints]);
+      len += int_len[nints++];
+    } else {
+      return TEXT_NOT_PLACED;
+    }
+  }
+  return text_put(tx, vals, n, note, out, len, counted, ints, int_len);
+}
+
+/* make_text of pieces that are all texts (a title: the constants between the document's
+ * texts) or a few ints (text_placed_ints), when the whole fits its room: the bytes are
+ * copied once, piece by piece, into the text's place there, not into a buffer first and
+ * then into the room. TEXT_NOT_PLACED, with nothing taken, for anything else
+ * (make_text_built then does it as before, with the same result: the same bytes, or the
+ * same error for a text past BP_MAX_STRING). The pieces are the caller's to let go, as
+ * make_text's. */
+static inline int text_placed(Tx *tx, const Value *vals, unsigned n, bool note, Value *out) {
+  size_t len = 0;
+  bool counted = false;
+  for (unsigned i = 0; i < n; i++) {
+    if (vals[i].type != BPT_T_STRING && vals[i].type != BPT_T_USER)
+      return vals[i].type == BPT_T_INT ? text_placed_ints(tx, vals, n, note, out) : TEXT_NOT_PLACED;
+    len += vals[i].u.s->len;
+    counted |= vals[i].u.s->ref != RT_IMMORTAL;
+  }
+  return text_put(tx, vals, n, note, out, len, counted, NULL, NULL);
+}
+
 /* TEXT n. NOTE: the text goes to the NOTIFY that follows, which only hands it to the host
  * at the commit (an effect): it may live in the transaction (note_in_tx). Any other may
- * live in the document while it has room (text_in_doc). */
-static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
+ * live in the document while it has room (text_in_doc). Built in a buffer: what
+ * text_placed does not place (make_text tries that first). */
+static bool make_text_built(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
   char room[RT_BUF_ROOM];
   RtBuf b = rt_buf_on(room, sizeof room);
   RtErr e;
@@ -498,6 +556,11 @@ static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, V
   if (!note && text_in_doc(tx, &b, out)) return true;
   RtCode code = rt_buf_value(tx->rt, &b, BPT_T_STRING, out, &e);
   return check(tx, code, &e, pc);
+}
+
+/* TEXT n (the pieces VALS stay the caller's to let go). */
+static bool make_text(Tx *tx, Value *vals, unsigned n, uint32_t pc, bool note, Value *out) {
+  return text_placed(tx, vals, n, note, out) != TEXT_NOT_PLACED || make_text_built(tx, vals, n, pc, note, out);
 }
 
 /* ---- the instructions that reach outside ----------------------------------------------------- */
@@ -1014,7 +1077,7 @@ static bool step(Tx *tx, uint32_t tid, uint32_t *at) {
       rt_pop_n(tx, 2, v);
       RtWhoRoom one;
       bool ok = notify(tx, rt_who_view(v[0], &one), v[1], pc);
-      rt_unref_all(rt, v, 2);
+      rt_unref_each(rt, v, 2);
       if (!ok) return false;
       break;
     }
@@ -1381,15 +1444,16 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
         }
       }
       sp -= (int)n;
-      bool ok = make_text(tx, &stack[sp], n, o->pc, o->any, &r);
-      rt_unref_all(rt, &stack[sp], n);
+      int placed = text_placed(tx, &stack[sp], n, o->any, &r);
+      bool ok = placed != TEXT_NOT_PLACED || make_text_built(tx, &stack[sp], n, o->pc, o->any, &r);
+      if (placed != TEXT_PLACED_UNCOUNTED) rt_unref_all(rt, &stack[sp], n); /* else none is counted */
       if (!ok) goto failed;
       stack[sp++] = r;
       o++;
       goto next;
     }
     case BPT_OP_USERS: { /* USERS 1 of a set user or of a list each person once leaves it as it is (make_users) */
-      if (!users_left(stack[sp - 1])) goto slow;
+      if (!users_left(tx, stack[sp - 1])) goto slow;
       o++;
       goto next;
     }
@@ -1453,6 +1517,16 @@ static bool interpret(Tx *tx, uint32_t tid, uint32_t pc) {
     return false;
   slow: /* o runs on the general path: give back the charge for o and after */
     budget += o->len;
+    if (o->op == RT_OP_SLOW && budget && rp->insns[o - ops].op == BPT_OP_STEP) {
+      /* STEP, the usual end of a thread's run: the general path's one case for it (the
+       * budget charged for it alone, rt_open_step, the thread waits), without that path's
+       * set-up for every instruction. With no budget left, the general path reports it. */
+      const BptInsn *in = &rp->insns[o - ops];
+      tx->sp = sp;
+      tx->budget = budget - 1;
+      rt_open_step(tx, tid, (uint16_t)in->arg[0], o->pc, o->pc + in->size);
+      return false;
+    }
   uncharged:
     tx->sp = sp;
     tx->budget = budget;

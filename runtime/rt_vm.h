@@ -145,14 +145,30 @@ static inline void rt_slot_let_go(Tx *tx, uint32_t s) {
 
 static inline bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status == ST_WAITING; }
 
-static inline RtThread *thread_by_id(Tx *tx, uint32_t id) { return rt_state_thread(&tx->s, id); }
+/* rt_state_thread, inline: a step that opens or closes finds its thread. */
+static inline RtThread *thread_by_id(Tx *tx, uint32_t id) {
+  for (uint32_t i = 0; i < tx->s.threads.n; i++)
+    if (RT_AT(tx->s.threads, RtThread, i)->id == id) return RT_AT(tx->s.threads, RtThread, i);
+  return NULL;
+}
+
+/* rt_vec_remove of record I, inline when it is the last (a state's only step, timer or
+ * thread, mostly): nothing to move. */
+static inline void vec_remove_at(RtVec *vec, size_t sz, uint32_t i) {
+  if (i + 1 == vec->n) vec->n--;
+  else rt_vec_remove(vec, sz, i);
+}
 
 static inline RtStep *step_by_id(Tx *tx, uint32_t id) { return rt_state_step(&tx->s, id); }
 
 /* ---- the interpreter (rt_vm.c) ------------------------------------------------------- */
 
 int rt_step_index(const RtState *s, uint32_t id);
-const char *rt_step_node(const Tx *tx, uint16_t t);
+/* The graph node of step descriptor t (inline: every item's effect names it). */
+static inline const char *rt_step_node(const Tx *tx, uint16_t t) {
+  uint32_t node = tx->p->steps[t].node;
+  return node < tx->b->b.nnodes ? rt_string(tx->b, tx->b->b.nodes[node].id) : "";
+}
 const char *rt_pc_node(const Tx *tx, uint32_t pc); /* the graph node of the statement at pc */
 void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text);
 void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...)
@@ -162,7 +178,21 @@ void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *f
  * (the node's name, looked up) cost anything. The arguments must have no side effects. */
 #define rt_journal(tx, ...) (rt_journaling(tx) ? rt_journal_line((tx), __VA_ARGS__) : (void)0)
 void rt_text_of(Tx *tx, RtBuf *b, Value v);
-void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who);
+/* An item opened or withdrawn: every member written at once (a compound literal), not
+ * cleared first and then set (rt_vec_push_unset). Inline: an effect for each person asked. */
+static inline void rt_item_effect(Tx *tx, uint8_t kind, const RtStep *st, const RtPerson *who) {
+  Effect *e = rt_vec_push_unset(tx->rt, &tx->effects, sizeof *e);
+  if (!e) {
+    nomem(tx);
+    return;
+  }
+  rt_ref(who->user);
+  rt_ref(st->title);
+  *e = (Effect){.kind = kind, .item_kind = tx->p->steps[st->t].kind, .index = st->t, .id = who->item,
+                .time = tx->now, .due = st->due, .node = rt_step_node(tx, st->t), .a = who->user,
+                .b = st->title};
+}
+
 void rt_effects_free(BpRuntime *rt, RtVec *effects);
 void rt_effect_args_free(BpRuntime *rt, Effect *e);
 /* Lets go of what effect E holds (its values; a call's arguments, by a call). */
@@ -173,8 +203,15 @@ static inline void rt_effect_release(BpRuntime *rt, Effect *e) {
 }
 void rt_end_instance(Tx *tx, uint8_t status, const char *message);
 bool rt_fail_at(Tx *tx, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-uint32_t rt_new_id(Tx *tx);
-bool rt_ready(Tx *tx, uint32_t tid);
+/* The next id of the instance (items, threads, steps, timers, calls): inline, several a step. */
+static inline uint32_t rt_new_id(Tx *tx) { return ++tx->s.next_id; }
+/* Thread tid is ready to run in this event (inline: a thread spawned, a step closed). */
+static inline bool rt_ready(Tx *tx, uint32_t tid) {
+  uint32_t *q = rt_vec_push_unset(tx->rt, &tx->runq, sizeof *q);
+  if (!q) return nomem(tx);
+  *q = tid;
+  return true;
+}
 RtThread *rt_spawn(Tx *tx, uint32_t pc, uint32_t act, uint8_t kind, uint32_t step);
 void rt_remove_thread(Tx *tx, uint32_t tid);
 void rt_cancel_thread(Tx *tx, uint32_t tid);
@@ -213,8 +250,12 @@ bool rt_deliver_message(Tx *tx, const char *name, const BpArg *fields, size_t n,
 /* ---- human steps and timers (rt_step.c) ---------------------------------------------- */
 
 /* Before an event changes a step's people: its own copy of the instance's (RtStep.borrowed;
- * references counted). False when out of memory. */
-bool rt_people_own(Tx *tx, RtStep *st);
+ * references counted). False when out of memory. Inline: most steps own theirs already;
+ * rt_people_copy makes the copy. */
+bool rt_people_copy(Tx *tx, RtStep *st);
+static inline bool rt_people_own(Tx *tx, RtStep *st) {
+  return !(st->borrowed & RT_BORROWED_PEOPLE) || rt_people_copy(tx, st);
+}
 /* Person k of step st, to change in place: a decision changes one person, so it logs that
  * one (RtUndo) rather than copying every person of the step. NULL when out of memory. */
 RtPerson *rt_person_change(Tx *tx, RtStep *st, uint32_t k);
@@ -227,6 +268,13 @@ static inline void rt_undo_release(Tx *tx) {
     rt_unref(tx->rt, u->old.comment);
   }
   rt_vec_free(tx->rt, &tx->undo, sizeof(RtUndo));
+}
+/* Whether a person of st has an open item (inline: a step that closes when its last
+ * person acts has none left to withdraw). */
+static inline bool rt_any_open_item(const RtStep *st) {
+  for (uint32_t i = 0; i < st->people.n; i++)
+    if (RT_AT(st->people, RtPerson, i)->item) return true;
+  return false;
 }
 void rt_withdraw_open_items(Tx *tx, RtStep *st);
 /* open_items() (a list of "user: title (due ..., overdue)") or, USERS, open_users() (the

@@ -4325,6 +4325,161 @@ static void test_restore_title_pieces_checked(void **state) {
   world_close(&w);
 }
 
+/* evt2: a STEP that ends a straight run is opened from the interpreter's fast loop, not
+ * through the general path; the budget still runs out on it as before. With budget B, the
+ * instance waits at the step from the smallest B that reaches it on; below that it fails,
+ * and with one instruction too few it fails on the STEP's own line (5). */
+static const char step_budget_src[] = "process one_step {\n  param who: user\n  var n: int = 0\n  n = n + 1\n"
+                                      "  approve who \"Look at it\" mode any -> r\n  n = n + 1\n}\n";
+
+static void test_step_budget_on_fast_path(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = compile_program("build-step-budget.bp", step_budget_src, &len);
+  BpArg args[] = {{"who", bp_user("ann")}};
+  uint32_t waits_from = 0;
+  for (uint32_t budget = 1; budget <= 30; budget++) {
+    Budgeted r;
+    BpInstance *inst = start_budget(&r, budget, bytes, len, "one_step", args, 1);
+    if (bp_instance_status(inst) == BP_WAITING) {
+      if (!waits_from) waits_from = budget;
+      BpError err;
+      assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+      assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    } else {
+      assert_int_equal(waits_from, 0); /* no budget past the first that waits fails */
+      assert_int_equal(bp_instance_status(inst), BP_FAILED);
+      assert_non_null(strstr(bp_instance_message(inst), "without waiting"));
+    }
+    close_budget(&r, inst);
+  }
+  assert_true(waits_from > 1);
+  Budgeted r;
+  BpInstance *inst = start_budget(&r, waits_from - 1, bytes, len, "one_step", args, 1);
+  assert_int_equal(bp_instance_status(inst), BP_FAILED);
+  assert_fails_on_line(inst, waits_from - 1, 5);
+  close_budget(&r, inst);
+  free(bytes);
+}
+
+/* evt2: a title made of texts only is placed in the document's room in one copy, not
+ * built in a buffer first: one of 300 bytes (past the 256 bytes of stack the buffer
+ * starts in, within the room's 384) costs the start no allocation but its document's,
+ * where the buffer grew into a second one before. The title's bytes and the saved state
+ * are the same as on a document of the host's, where the title is made the same way. */
+static const char long_title_src[] = "document D {\n  a: string\n}\n"
+                                     "process long_title on D {\n  param who: user\n"
+                                     "  approve who \"{a}{a}{a}{a}{a}\" mode any -> r\n}\n";
+
+static void test_title_placed_in_one_copy(void **state) {
+  (void)state;
+  World w;
+  write_text("build-long-title.bp", long_title_src);
+  world_open_ex(&w, "build-long-title.bp", true); /* no journal: its lines allocate */
+  remove("build-long-title.bp");
+  char a[61];
+  memset(a, 'x', 60);
+  a[0] = 'A', a[59] = 'Z', a[60] = '\0';
+  BpArg args[] = {arg("a", bp_string(a)), arg("who", bp_user("ann"))};
+  BpInstance *own, *hosts;
+  BpDoc *doc;
+  BpError err;
+  w.heap.armed = true;
+  long before = w.heap.allocations;
+  assert_int_equal(bp_start(w.b, "long_title", NULL, args, 2, NULL, &own, &err), BP_OK);
+  assert_int_equal(w.heap.allocations - before, 1); /* the document, the instance in it */
+  assert_int_equal(bp_doc_new(w.b, "D", args, 1, &doc, &err), BP_OK);
+  assert_int_equal(bp_start(w.b, "long_title", doc, args + 1, 1, NULL, &hosts, &err), BP_OK);
+  BpItem io, ih;
+  assert_true(bp_instance_item(own, 0, &io));
+  assert_true(bp_instance_item(hosts, 0, &ih));
+  char want[301];
+  for (int i = 0; i < 5; i++) memcpy(want + 60 * i, a, 60);
+  want[300] = '\0';
+  assert_string_equal(io.title, want);
+  assert_string_equal(ih.title, want);
+  assert_same_saved(&w, own, hosts);
+  assert_int_equal(bp_decide(own, 0, "ann", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_decide(hosts, 0, "ann", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(own), BP_COMPLETED);
+  assert_same_saved(&w, own, hosts);
+  w.heap.armed = false;
+  bp_instance_free(own);
+  bp_instance_free(hosts);
+  bp_doc_release(doc);
+  world_close(&w);
+}
+
+/* evt2: a title placed in one copy lets go of its pieces only when one is counted (a
+ * text the process made, not a constant nor a document's text in its room): such a piece
+ * is let go once, and nothing leaks or is freed twice (world_close counts the heap). */
+static const char counted_piece_src[] = "document D {\n  a: string\n}\n"
+                                        "process counted_piece on D {\n  param who: user\n  var t: string = \"\"\n"
+                                        "  t = upper(a)\n  approve who \"{t}: {a} {t}\" mode any -> r\n"
+                                        "  t = \"\"\n  approve who \"again {t}{a}\" mode any -> q\n}\n";
+
+static void test_title_pieces_let_go(void **state) {
+  (void)state;
+  World w;
+  write_text("build-counted-piece.bp", counted_piece_src);
+  world_open_ex(&w, "build-counted-piece.bp", true);
+  remove("build-counted-piece.bp");
+  BpArg args[] = {arg("a", bp_string("some title")), arg("who", bp_user("ann"))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "counted_piece", NULL, args, 2, NULL, &inst, &err), BP_OK);
+  BpItem it;
+  assert_true(bp_instance_item(inst, 0, &it));
+  assert_string_equal(it.title, "SOME TITLE: some title SOME TITLE");
+  assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+  assert_true(bp_instance_item(inst, 0, &it));
+  assert_string_equal(it.title, "again some title");
+  assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+  assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+  bp_instance_free(inst);
+  world_close(&w);
+}
+
+/* evt2: a text of texts and up to four ints is placed in one copy (text_placed_ints), with
+ * the ints written as "%lld" writes them; five go through the buffer, with the same
+ * text. Both against snprintf, for ints at the edges. */
+static const char int_title_src[] = "process int_title {\n  param who: user\n  param a: int\n  param b: int\n"
+                                    "  param c: int\n  param d: int\n  param e: int\n"
+                                    "  approve who \"{a} of {b}:{c}{d}\" mode any -> r\n"
+                                    "  approve who \"{a}{b}{c}{d}{e}!\" mode any -> q\n}\n";
+
+static void test_title_with_ints_placed(void **state) {
+  (void)state;
+  static const int64_t cases[][5] = {{0, 1, -1, 10, 99},
+                                     {INT64_MIN, INT64_MAX, -9, 1234567890123LL, -100},
+                                     {7, -7, 1000000, -1000000, 0}};
+  World w;
+  write_text("build-int-title.bp", int_title_src);
+  world_open_ex(&w, "build-int-title.bp", true);
+  remove("build-int-title.bp");
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    const int64_t *v = cases[c];
+    BpArg args[] = {arg("who", bp_user("ann")), arg("a", bp_int(v[0])), arg("b", bp_int(v[1])),
+                    arg("c", bp_int(v[2])), arg("d", bp_int(v[3])), arg("e", bp_int(v[4]))};
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "int_title", NULL, args, 6, NULL, &inst, &err), BP_OK);
+    char want[256];
+    BpItem it;
+    assert_true(bp_instance_item(inst, 0, &it));
+    snprintf(want, sizeof want, "%lld of %lld:%lld%lld", (long long)v[0], (long long)v[1], (long long)v[2],
+             (long long)v[3]);
+    assert_string_equal(it.title, want);
+    assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+    assert_true(bp_instance_item(inst, 0, &it));
+    snprintf(want, sizeof want, "%lld%lld%lld%lld%lld!", (long long)v[0], (long long)v[1], (long long)v[2],
+             (long long)v[3], (long long)v[4]);
+    assert_string_equal(it.title, want);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4401,6 +4556,10 @@ int main(void) {
       cmocka_unit_test(test_text_built_past_stack_room),
       cmocka_unit_test(test_names_line_whole_or_dropped),
       cmocka_unit_test(test_restore_title_pieces_checked),
+      cmocka_unit_test(test_step_budget_on_fast_path),
+      cmocka_unit_test(test_title_placed_in_one_copy),
+      cmocka_unit_test(test_title_pieces_let_go),
+      cmocka_unit_test(test_title_with_ints_placed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
