@@ -128,6 +128,8 @@ static void refused(Run *r, const BpError *err) {
  * bounds the long runaway scenarios so). Each difference is a message on stderr and
  * one failed expectation; a summary line goes to stderr at each scenario's end. */
 #ifdef BPRUN_SWEEP
+#include <errno.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 enum { SWEEP_REACHED = 0, SWEEP_UNREACHED = 3, SWEEP_BROKEN = 4, SWEEP_TOLD = 5 };
@@ -234,6 +236,10 @@ static bool sweep_begin(Run *r) {
     s->on = v && *v == '1';
     s->from = env_long("BPRUN_SWEEP_FROM");
     s->max = env_long("BPRUN_SWEEP_EVENTS");
+    /* SIGCHLD ignored by whoever started bprun (the disposition is inherited through
+     * exec) lets the kernel reap the children itself, and waitpid would never see one
+     * end: the sweep waits for each, so it is put back to the default. */
+    if (s->on) signal(SIGCHLD, SIG_DFL);
   }
   if (!s->on || s->child) return false;
   s->events++;
@@ -269,7 +275,11 @@ static bool sweep_begin(Run *r) {
     while (have < sizeof got && (m = read(fd[0], (char *)got + have, sizeof got - have)) > 0) have += (size_t)m;
     close(fd[0]);
     int ws;
-    while (waitpid(pid, &ws, 0) < 0) continue;
+    while (waitpid(pid, &ws, 0) < 0) {
+      if (errno == EINTR) continue;
+      perror("bprun: sweep: waitpid");
+      exit(2);
+    }
     if (WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_UNREACHED) break;
     if (WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_TOLD) {
       s->told++;
