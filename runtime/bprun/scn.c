@@ -146,6 +146,7 @@ typedef struct Sweep {
   long from, max;        /* BPRUN_SWEEP_FROM, BPRUN_SWEEP_EVENTS (0: no bound) */
   long events, swept;    /* events seen and swept in this scenario */
   bool child;            /* this process is a child: it sweeps nothing, and ends at the end */
+  bool ran_on;           /* a child whose failure a later start told of (sweep_dropped) */
   int fd;                /* a child's pipe to the parent */
   long k;                /* a child's failing allocation */
   BpStatus st;           /* a child's event, as it ended with that allocation failing */
@@ -281,7 +282,7 @@ static bool sweep_begin(Run *r) {
       exit(2);
     }
     if (WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_UNREACHED) break;
-    if (WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_TOLD) {
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == SWEEP_TOLD && have == sizeof got) { /* ran to its end */
       s->told++;
       continue;
     }
@@ -318,7 +319,14 @@ static bool sweep_dropped(Run *r, BpStatus st) {
   /* A process that the event starts after it is applied (`start P`, a trigger) and that
    * ran out of memory is journalled "could not start P: out of memory", and the event
    * stays (bp.h): the host was told, and the run goes on otherwise by design. */
-  if (st == BP_OK && sweep_told) _exit(SWEEP_TOLD);
+  if (st == BP_OK && sweep_told) {
+    /* Its end is not compared (the start that failed would have changed what follows),
+     * but it still runs to the end: a failed start's clean-up that broke the instances
+     * then crashes or, under ASan, is reported, as any other child's would be. */
+    s->ran_on = true;
+    free(pre);
+    return false;
+  }
   if (st == BP_OK) return false; /* absorbed: run on with it */
   size_t n;
   uint8_t *now = sweep_state(r->h, &n);
@@ -358,7 +366,7 @@ static void sweep_finish(Run *r) {
   if (s->child) {
     uint64_t out[2] = {(uint64_t)s->st, sweep_final(r)};
     if (write(s->fd, out, sizeof out) != (ssize_t)sizeof out) _exit(SWEEP_BROKEN);
-    _exit(SWEEP_REACHED);
+    _exit(s->ran_on ? SWEEP_TOLD : SWEEP_REACHED);
   }
   uint64_t want = sweep_final(r);
   long differ = 0;
