@@ -24,6 +24,8 @@ BUILD=${1:-build}
 TIMEOUT=${TIMEOUT:-120}
 . tests/lib.sh
 export LC_ALL=C
+# Only what this script sets: an inherited BPRUN_SWEEP_FROM would sweep less, quietly.
+unset BPRUN_SWEEP_FROM BPRUN_SWEEP_EVENTS
 BPC=$BUILD/bpc
 BPRUN=$BUILD/faults/bprun
 need_built alloc_sweep.sh "$BPC" "$BPRUN"
