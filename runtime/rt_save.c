@@ -51,7 +51,7 @@ typedef struct Io {
   const BpBundle *b;     /* the bundle and the process the state is of */
   const BptProcess *p;
   const uint8_t *at;     /* reading */
-  size_t left;
+  size_t left;           /* 0 once bad (bad() empties it): a byte left means not bad */
   bool bad, nomem;
   /* Version 4 (both directions): the state (timers find their step in it), its clock (times
    * are written from it), the last id of the records being read or written (ids are written
@@ -106,6 +106,7 @@ static bool bad(Io *io, const char *fmt, ...) {
     va_end(ap);
   }
   io->bad = true;
+  io->left = 0; /* so a reader that finds a byte left knows it is not bad (get_uv) */
   return false;
 }
 
@@ -145,8 +146,8 @@ SHORT_PATH void put_byte(Io *io, uint8_t b) {
 }
 
 SHORT_PATH uint8_t get_byte(Io *io) {
-  if (io->bad) return 0;
-  if (io->left < 1) return bad(io, "it ends too soon"), 0;
+  if (io->left < 1) return bad(io, "it ends too soon"), 0; /* (and when bad: nothing is left) */
+  if (io->bad) __builtin_unreachable();
   io->left--;
   return *io->at++;
 }
@@ -176,7 +177,8 @@ static void put_uv_long(Io *io, uint64_t v) {
  * that restoring and saving again gives the same bytes). */
 static uint64_t get_uv_long(Io *io);
 SHORT_PATH uint64_t get_uv(Io *io) {
-  if (io->left && io->at[0] < 0x80 && !io->bad) { /* one byte: most of them */
+  if (io->left && io->at[0] < 0x80) { /* one byte: most of them */
+    if (io->bad) __builtin_unreachable(); /* bad() leaves nothing: the callers' tests fold */
     io->left--;
     return *io->at++;
   }
