@@ -50,8 +50,8 @@ typedef struct Io {
   bool reading; /* what version 3's reader passes as rd (version 4's functions are told) */
   const BpBundle *b;     /* the bundle and the process the state is of */
   const BptProcess *p;
-  const uint8_t *at;     /* reading */
-  size_t left;           /* 0 once bad (bad() empties it): a byte left means not bad */
+  const uint8_t *at, *end; /* reading: the bytes left (none once bad: bad() empties them, so a
+                            * byte left means not bad) */
   bool bad, nomem;
   /* Version 4 (both directions): the state (timers find their step in it), its clock (times
    * are written from it), the last id of the records being read or written (ids are written
@@ -106,9 +106,12 @@ static bool bad(Io *io, const char *fmt, ...) {
     va_end(ap);
   }
   io->bad = true;
-  io->left = 0; /* so a reader that finds a byte left knows it is not bad (get_uv) */
+  io->end = io->at; /* so a reader that finds a byte left knows it is not bad (get_uv) */
   return false;
 }
+
+/* How many bytes are left to read. */
+static inline size_t io_left(const Io *io) { return (size_t)(io->end - io->at); }
 
 static bool out_of_memory(Io *io) {
   io->nomem = true;
@@ -146,9 +149,8 @@ SHORT_PATH void put_byte(Io *io, uint8_t b) {
 }
 
 SHORT_PATH uint8_t get_byte(Io *io) {
-  if (io->left < 1) return bad(io, "it ends too soon"), 0; /* (and when bad: nothing is left) */
+  if (io->at == io->end) return bad(io, "it ends too soon"), 0; /* (and when bad: nothing is left) */
   if (io->bad) __builtin_unreachable();
-  io->left--;
   return *io->at++;
 }
 
@@ -177,9 +179,8 @@ static void put_uv_long(Io *io, uint64_t v) {
  * that restoring and saving again gives the same bytes). */
 static uint64_t get_uv_long(Io *io);
 SHORT_PATH uint64_t get_uv(Io *io) {
-  if (io->left && io->at[0] < 0x80) { /* one byte: most of them */
+  if (io->at != io->end && io->at[0] < 0x80) { /* one byte: most of them */
     if (io->bad) __builtin_unreachable(); /* bad() leaves nothing: the callers' tests fold */
-    io->left--;
     return *io->at++;
   }
   return get_uv_long(io);
@@ -264,7 +265,7 @@ static inline uint32_t io_count(Io *io, const bool rd, uint32_t n, const char *w
     return n;
   }
   uint64_t v = get_uv(io);
-  if (!io->bad && v > io->left) bad(io, "%s %llu is more than the %zu bytes left", what, (unsigned long long)v, io->left);
+  if (!io->bad && v > io_left(io)) bad(io, "%s %llu is more than the %zu bytes left", what, (unsigned long long)v, io_left(io));
   return io->bad ? 0 : (uint32_t)v;
 }
 
@@ -311,12 +312,11 @@ static bool io_text(Io *io, Value *v, uint8_t type) {
   }
   uint64_t len = get_uv(io); /* the length is consumed before it is compared with what is left */
   if (io->bad) return false;
-  if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
+  if (len > io_left(io)) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io_left(io));
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
   if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
   if (!rt_str_new(io->rt, (const char *)io->at, (size_t)len, type, v)) return out_of_memory(io);
   io->at += len;
-  io->left -= (size_t)len;
   return true;
 }
 
@@ -1075,7 +1075,7 @@ SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
 
 /* Inline text of len bytes at io->at, checked; not consumed. */
 static inline bool text_here(Io *io, uint64_t len) {
-  if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
+  if (len > io_left(io)) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io_left(io));
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
   if (!rt_text_valid((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
   return true;
@@ -1119,7 +1119,7 @@ static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t typ
     memcpy(text + len, from, (size_t)plen);
     pc[i] = (Piece){kind, kind == STR_INLINE ? 0 : (uint32_t)(h >> 2), len, (uint32_t)plen};
     len += (uint32_t)plen;
-    if (kind == STR_INLINE) io->at += plen, io->left -= (size_t)plen;
+    if (kind == STR_INLINE) io->at += plen;
   }
   /* Each piece is UTF-8 (an inline one was checked, constants by the loader, the state's
    * strings when read), and so is what they make together. */
@@ -1159,7 +1159,6 @@ SHORT_PATH bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   Value made;
   if (!new_text(io, (const char *)io->at, (size_t)len, type, &made)) return out_of_memory(io);
   io->at += len;
-  io->left -= (size_t)len;
   *v = made;
   remember(io, made.u.s);
   return true;
@@ -1289,7 +1288,7 @@ static __attribute__((noinline)) bool get_list(Io *io, Value *v, int depth) {
   if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
   uint64_t h = get_uv(io);
   if (io->bad) return false;
-  if ((h >> 1) > io->left) return bad(io, "a list of %llu items where %zu bytes are left", (unsigned long long)(h >> 1), io->left);
+  if ((h >> 1) > io_left(io)) return bad(io, "a list of %llu items where %zu bytes are left", (unsigned long long)(h >> 1), io_left(io));
   uint32_t n = (uint32_t)(h >> 1);
   if (!(h & 1) && elem == BPT_T_VOID) return bad(io, "a list of no one type without tags");
   bool tagged = h & 1;
@@ -1337,7 +1336,7 @@ static __attribute__((noinline)) bool get_record(Io *io, Value *v, int depth) {
   const bool rd = true;
   uint32_t n = rt_record_size(v->type);
   if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
-  if (n > io->left) return bad(io, "it ends too soon");
+  if (n > io_left(io)) return bad(io, "it ends too soon");
   Value m[ROOM_ITEMS];
   _Static_assert(ROOM_ITEMS >= 9, "a record's members fit (rt_record_size)");
   memset(m, 0, (size_t)n * sizeof *m);
@@ -1799,7 +1798,7 @@ SHORT_PATH void v4_section(Io *io, const bool rd, RtVec *vec, size_t size, bool 
   io->last_id = 0;
   if (rd) {
     uint64_t n = get_uv(io);
-    if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
+    if (!io->bad && (n == 0 || n > io_left(io))) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io_left(io));
     if (!io->bad) stage_records(io, vec, n, size);
     for (uint32_t i = 0; i < n && !io->bad; i++) {
       void *rec = next_record(io, vec, size);
@@ -2102,7 +2101,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   in.reading = true;
   in.b = b;
   in.at = bytes + HEADER_4;
-  in.left = len - HEADER_4 - TRAILER_4;
+  in.end = bytes + len - TRAILER_4;
   uint64_t proc = get_uv(&in);
   if (in.bad || proc >= b->b.nprocesses)
     return rt_fail_status(err, BP_EBADDATA, "the saved state names a process that is not there");
@@ -2144,7 +2143,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (!doc && fields == fields_few) in.room = (RtRoom){room, sizeof room};
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && v4_state_read(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, true);
-  if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
+  if (ok && io_left(&in) != 0) ok = bad(&in, "%zu bytes are left over", io_left(&in));
   /* The fields not written are as in a new document (a written one is never VOID). */
   for (uint16_t i = 0; ok && !doc && i < nfields; i++)
     if (fields[i].type == BPT_T_VOID && !rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &fields[i]))
@@ -2182,13 +2181,13 @@ static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t
     return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
   BpRuntime *rt = b->rt;
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
-  Io in = {.rt = rt, .reading = true, .b = b, .p = p, .at = bytes + HEADER, .left = len - HEADER};
+  Io in = {.rt = rt, .reading = true, .b = b, .p = p, .at = bytes + HEADER, .end = bytes + len};
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
   Value *fields = rt_alloc(rt, rt_values_bytes(nfields));
   s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, false);
-  if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
+  if (ok && io_left(&in) != 0) ok = bad(&in, "%zu bytes are left over", io_left(&in));
   BpDoc *made = NULL;
   BpStatus st = BP_OK;
   if (ok && !doc) {
