@@ -81,8 +81,7 @@ typedef struct Io {
   uintptr_t own;
   size_t own_size;
   /* Writing: the bytes, in `stack` until they outgrow it. */
-  uint8_t *w;
-  size_t wlen, wcap;
+  uint8_t *w, *wat, *wend; /* [w, wat) written, [wat, wend) room for more */
   bool wheap, toolong;
   /* From here on nothing is read before it is written: io_start does not clear it. */
   char why[160];
@@ -122,29 +121,31 @@ static bool out_of_memory(Io *io) {
  * (the save is refused), so a huge state cannot take all memory twice. */
 static bool grow(Io *io, size_t n) {
   if (io->nomem || io->toolong) return false;
-  if (io->wlen + n > (size_t)BP_MAX_STATE + 64) {
+  size_t wlen = (size_t)(io->wat - io->w), wcap = (size_t)(io->wend - io->w);
+  if (wlen + n > (size_t)BP_MAX_STATE + 64) {
     io->toolong = io->bad = true;
     return false;
   }
-  size_t cap = io->wcap * 2;
-  while (cap < io->wlen + n) cap *= 2;
-  uint8_t *p = io->wheap ? rt_realloc(io->rt, io->w, io->wcap, cap) : rt_alloc(io->rt, cap);
+  size_t cap = wcap * 2;
+  while (cap < wlen + n) cap *= 2;
+  uint8_t *p = io->wheap ? rt_realloc(io->rt, io->w, wcap, cap) : rt_alloc(io->rt, cap);
   if (!p) return out_of_memory(io);
-  if (!io->wheap) memcpy(p, io->w, io->wlen);
+  if (!io->wheap) memcpy(p, io->w, wlen);
   io->w = p;
-  io->wcap = cap;
+  io->wat = p + wlen;
+  io->wend = p + cap;
   io->wheap = true;
   return true;
 }
 
 static inline void put_bytes(Io *io, const void *p, size_t n) {
-  if (io->wlen + n > io->wcap && !grow(io, n)) return;
-  if (n) memcpy(io->w + io->wlen, p, n);
-  io->wlen += n;
+  if (n > (size_t)(io->wend - io->wat) && !grow(io, n)) return;
+  if (n) memcpy(io->wat, p, n);
+  io->wat += n;
 }
 
 SHORT_PATH void put_byte(Io *io, uint8_t b) {
-  if (io->wlen < io->wcap) io->w[io->wlen++] = b;
+  if (io->wat != io->wend) *io->wat++ = b;
   else put_bytes(io, &b, 1);
 }
 
@@ -156,23 +157,23 @@ SHORT_PATH uint8_t get_byte(Io *io) {
 
 static void put_uv_long(Io *io, uint64_t v);
 SHORT_PATH void put_uv(Io *io, uint64_t v) {
-  if (v < 0x80 && io->wlen < io->wcap) { /* one byte: most of them */
-    io->w[io->wlen++] = (uint8_t)v;
+  if (v < 0x80 && io->wat != io->wend) { /* one byte: most of them */
+    *io->wat++ = (uint8_t)v;
     return;
   }
   put_uv_long(io, v);
 }
 
 static void put_uv_long(Io *io, uint64_t v) {
-  if (io->wlen + 10 > io->wcap && !grow(io, 10)) return;
-  uint8_t *b = io->w + io->wlen;
+  if (10 > io->wend - io->wat && !grow(io, 10)) return;
+  uint8_t *b = io->wat;
   size_t n = 0;
   while (v >= 0x80) {
     b[n++] = (uint8_t)(v | 0x80);
     v >>= 7;
   }
   b[n++] = (uint8_t)v;
-  io->wlen += n;
+  io->wat += n;
 }
 
 /* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
@@ -1906,31 +1907,32 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   io.s = (RtState *)&inst->s;
   io.own = (uintptr_t)inst;
   io.own_size = inst->size;
-  io.w = io.stack;
-  io.wcap = sizeof io.stack;
+  io.w = io.wat = io.stack;
+  io.wend = io.stack + sizeof io.stack;
   uint8_t header[HEADER_4] = {SAVE_MAGIC_4[0], SAVE_MAGIC_4[1], SAVE_VERSION};
   put_u32_at(header + 3, inst->b->b.crc);
   put_bytes(&io, header, HEADER_4);
   put_uv(&io, inst->proc);
   v4_state_write(&io, io.s, inst->doc->fields, inst->doc->nfields);
   uint8_t crc[TRAILER_4];
-  put_u32_at(crc, bpt_crc32c_with(inst->b->save->crc_insn, 0, io.w, io.wlen));
+  put_u32_at(crc, bpt_crc32c_with(inst->b->save->crc_insn, 0, io.w, (size_t)(io.wat - io.w)));
   put_bytes(&io, crc, TRAILER_4);
+  size_t wlen = (size_t)(io.wat - io.w);
   BpStatus st = BP_OK;
   uint8_t *out = NULL;
   if (io.nomem) st = rt_fail_status(err, BP_ENOMEM, "out of memory");
-  else if (io.toolong || io.wlen > BP_MAX_STATE)
+  else if (io.toolong || wlen > BP_MAX_STATE)
     st = rt_fail_status(err, BP_EINVAL, "the state is too large to save: more than %u bytes (BP_MAX_STATE)", (unsigned)BP_MAX_STATE);
   else if (io.bad) st = rt_fail_status(err, BP_EINVAL, "the state cannot be saved: %s", io.why);
-  else if (!(out = rt_realloc(inst->rt, NULL, 0, io.wlen))) /* not cleared: the bytes are copied over it */
+  else if (!(out = rt_realloc(inst->rt, NULL, 0, wlen))) /* not cleared: the bytes are copied over it */
     st = rt_fail_status(err, BP_ENOMEM, "out of memory");
   if (st == BP_OK) {
     /* The bytes are handed over at their exact size (bp_free takes the length). */
-    memcpy(out, io.w, io.wlen);
+    memcpy(out, io.w, wlen);
     *bytes = out;
-    *len = io.wlen;
+    *len = wlen;
   }
-  if (io.wheap) rt_dealloc(inst->rt, io.w, io.wcap);
+  if (io.wheap) rt_dealloc(inst->rt, io.w, (size_t)(io.wend - io.w));
   return st;
 }
 
