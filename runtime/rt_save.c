@@ -1534,6 +1534,10 @@ static inline bool written_value(const Io *io, const BptField *f, Value v) {
  * written when they hold something. Saving, plan has those bytes for the first PLANNED. */
 SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
+  /* The declarations, loaded once: io->p is in memory, which each value written may change
+   * as far as the compiler knows. */
+  const BptField *fds = dt ? dt->fields : NULL;
+  const BptSlot *slots = fields ? NULL : io->p->slots;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
     uint8_t written = 0, tagged = 0;
@@ -1542,9 +1546,8 @@ SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool f
     } else {
       for (uint32_t i = 0; i < m && !rd; i++) {
         Value v = vals[g + i];
-        if (written_value(io, fields ? &dt->fields[g + i] : NULL, v))
-          written |= (uint8_t)(1u << i),
-              tagged |= (uint8_t)(odd_value(v, fields ? dt->fields[g + i].type : io->p->slots[g + i].type) << i);
+        if (written_value(io, fields ? &fds[g + i] : NULL, v))
+          written |= (uint8_t)(1u << i), tagged |= (uint8_t)(odd_value(v, fields ? fds[g + i].type : slots[g + i].type) << i);
       }
     }
     io_byte(io, rd, &written, (uint8_t)((1u << m) - 1), "which values are written");
@@ -1553,7 +1556,7 @@ SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool f
     if (rd && (tagged & ~written)) return bad(io, "a value tagged that is not written");
     for (unsigned rest = written; rest; rest &= rest - 1) { /* the values written, in order */
       uint32_t i = (uint32_t)__builtin_ctz(rest), k = g + i;
-      uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
+      uint8_t declared = fields ? fds[k].type : slots[k].type;
       bool is_tagged = tagged >> i & 1;
       if (!rd) {
         if (!(is_tagged ? v4_tagged(io, &vals[k], 0, rd) : v4_value_short(io, rd, &vals[k], declared, 0))) return false;
@@ -1561,10 +1564,10 @@ SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool f
       }
       Value x = {0};
       bool ok = is_tagged ? v4_tagged(io, &x, 0, rd) : v4_value_short(io, rd, &x, declared, 0);
-      if (ok && !fits_declared(x, declared, fields ? -1 : io->p->slots[k].kind))
+      if (ok && !fits_declared(x, declared, fields ? -1 : slots[k].kind))
         ok = bad(io, fields ? "a document field of the wrong type" : "a slot of the wrong type");
       else if (ok && is_tagged && !odd_value(x, declared)) ok = bad(io, "a value with a tag it does not need");
-      else if (ok && (fields ? field_is_initial(io->b, &dt->fields[k], x) : x.type == BPT_T_VOID))
+      else if (ok && (fields ? field_is_initial(io->b, &fds[k], x) : x.type == BPT_T_VOID))
         ok = bad(io, "a value written that need not be");
       if (!ok) {
         rt_unref(io->rt, x);
