@@ -1093,12 +1093,22 @@ SHORT_PATH const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
   return io->seen[index];
 }
 
-/* A title in pieces, read: the text put together, then checked to be split so. */
+/* A title in pieces, read: the text put together, then checked to be split so. It is put
+ * together where new_text would place it, in the room's next place, when it would go there
+ * (at most ROOM_TEXT_MAX bytes, and they fit): then only that place is taken, and the text
+ * is not copied again. A longer one is put together on the stack (moved there when it
+ * outgrows the room's place), and new_text allocates it. Nothing is taken from the room
+ * until the text is checked, and the room's places past it are not read before they are
+ * taken (rt_room_take), so writing there first is harmless. */
 static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   if (n > MAX_PIECES) return bad(io, "a title of %llu pieces", (unsigned long long)n);
-  char text[MAX_PIECED];
+  char stacked[MAX_PIECED];
   Piece pc[MAX_PIECES];
   uint32_t len = 0;
+  size_t fits = io->room.left > sizeof(RtStr) ? io->room.left - sizeof(RtStr) - 1 : 0; /* new_text's rule */
+  if (fits > ROOM_TEXT_MAX) fits = ROOM_TEXT_MAX;
+  RtStr *placed = fits ? (RtStr *)io->room.at : NULL;
+  char *text = placed ? placed->s : stacked;
   for (uint32_t i = 0; i < n; i++) {
     uint64_t h = get_uv(io);
     if (io->bad) return false;
@@ -1117,7 +1127,11 @@ static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t typ
       plen = t->len;
     }
     if (plen == 0 || plen > MAX_PIECED - len) return bad(io, "a title's pieces are empty or too long");
-    memcpy(text + len, from, (size_t)plen);
+    if (placed && len + plen > fits) { /* too long for the room: on the stack from here on */
+      memcpy(stacked, text, len);
+      text = stacked, placed = NULL;
+    }
+    rt_copy_text(text + len, from, (size_t)plen);
     pc[i] = (Piece){kind, kind == STR_INLINE ? 0 : (uint32_t)(h >> 2), len, (uint32_t)plen};
     len += (uint32_t)plen;
     if (kind == STR_INLINE) io->at += plen;
@@ -1126,7 +1140,15 @@ static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t typ
    * strings when read), and so is what they make together. */
   if (!split_is(io, text, len, pc, (uint32_t)n)) return bad(io, "a title in other pieces than saving makes");
   Value made;
-  if (!new_text(io, text, len, type, &made)) return out_of_memory(io);
+  if (placed) { /* as rt_room_text places it, without the copy */
+    rt_room_take(&io->room, sizeof *placed + len + 1);
+    placed->ref = RT_IMMORTAL;
+    placed->len = len;
+    placed->s[len] = '\0';
+    made = (Value){.type = type, .u.s = placed};
+  } else if (!new_text(io, text, len, type, &made)) {
+    return out_of_memory(io);
+  }
   *v = made;
   remember(io, made.u.s);
   return true;
