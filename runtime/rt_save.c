@@ -50,8 +50,8 @@ typedef struct Io {
   bool reading; /* what version 3's reader passes as rd (version 4's functions are told) */
   const BpBundle *b;     /* the bundle and the process the state is of */
   const BptProcess *p;
-  const uint8_t *at;     /* reading */
-  size_t left;
+  const uint8_t *at, *end; /* reading: the bytes left (none once bad: bad() empties them, so a
+                            * byte left means not bad) */
   bool bad, nomem;
   /* Version 4 (both directions): the state (timers find their step in it), its clock (times
    * are written from it), the last id of the records being read or written (ids are written
@@ -81,8 +81,7 @@ typedef struct Io {
   uintptr_t own;
   size_t own_size;
   /* Writing: the bytes, in `stack` until they outgrow it. */
-  uint8_t *w;
-  size_t wlen, wcap;
+  uint8_t *w, *wat, *wend; /* [w, wat) written, [wat, wend) room for more */
   bool wheap, toolong;
   /* From here on nothing is read before it is written: io_start does not clear it. */
   char why[160];
@@ -106,8 +105,12 @@ static bool bad(Io *io, const char *fmt, ...) {
     va_end(ap);
   }
   io->bad = true;
+  io->end = io->at; /* so a reader that finds a byte left knows it is not bad (get_uv) */
   return false;
 }
+
+/* How many bytes are left to read. */
+static inline size_t io_left(const Io *io) { return (size_t)(io->end - io->at); }
 
 static bool out_of_memory(Io *io) {
   io->nomem = true;
@@ -118,66 +121,67 @@ static bool out_of_memory(Io *io) {
  * (the save is refused), so a huge state cannot take all memory twice. */
 static bool grow(Io *io, size_t n) {
   if (io->nomem || io->toolong) return false;
-  if (io->wlen + n > (size_t)BP_MAX_STATE + 64) {
+  size_t wlen = (size_t)(io->wat - io->w), wcap = (size_t)(io->wend - io->w);
+  if (wlen + n > (size_t)BP_MAX_STATE + 64) {
     io->toolong = io->bad = true;
     return false;
   }
-  size_t cap = io->wcap * 2;
-  while (cap < io->wlen + n) cap *= 2;
-  uint8_t *p = io->wheap ? rt_realloc(io->rt, io->w, io->wcap, cap) : rt_alloc(io->rt, cap);
+  size_t cap = wcap * 2;
+  while (cap < wlen + n) cap *= 2;
+  uint8_t *p = io->wheap ? rt_realloc(io->rt, io->w, wcap, cap) : rt_alloc(io->rt, cap);
   if (!p) return out_of_memory(io);
-  if (!io->wheap) memcpy(p, io->w, io->wlen);
+  if (!io->wheap) memcpy(p, io->w, wlen);
   io->w = p;
-  io->wcap = cap;
+  io->wat = p + wlen;
+  io->wend = p + cap;
   io->wheap = true;
   return true;
 }
 
 static inline void put_bytes(Io *io, const void *p, size_t n) {
-  if (io->wlen + n > io->wcap && !grow(io, n)) return;
-  if (n) memcpy(io->w + io->wlen, p, n);
-  io->wlen += n;
+  if (n > (size_t)(io->wend - io->wat) && !grow(io, n)) return;
+  if (n) memcpy(io->wat, p, n);
+  io->wat += n;
 }
 
 SHORT_PATH void put_byte(Io *io, uint8_t b) {
-  if (io->wlen < io->wcap) io->w[io->wlen++] = b;
+  if (io->wat != io->wend) *io->wat++ = b;
   else put_bytes(io, &b, 1);
 }
 
 SHORT_PATH uint8_t get_byte(Io *io) {
-  if (io->bad) return 0;
-  if (io->left < 1) return bad(io, "it ends too soon"), 0;
-  io->left--;
+  if (io->at == io->end) return bad(io, "it ends too soon"), 0; /* (and when bad: nothing is left) */
+  if (io->bad) __builtin_unreachable();
   return *io->at++;
 }
 
 static void put_uv_long(Io *io, uint64_t v);
 SHORT_PATH void put_uv(Io *io, uint64_t v) {
-  if (v < 0x80 && io->wlen < io->wcap) { /* one byte: most of them */
-    io->w[io->wlen++] = (uint8_t)v;
+  if (v < 0x80 && io->wat != io->wend) { /* one byte: most of them */
+    *io->wat++ = (uint8_t)v;
     return;
   }
   put_uv_long(io, v);
 }
 
 static void put_uv_long(Io *io, uint64_t v) {
-  if (io->wlen + 10 > io->wcap && !grow(io, 10)) return;
-  uint8_t *b = io->w + io->wlen;
+  if (10 > io->wend - io->wat && !grow(io, 10)) return;
+  uint8_t *b = io->wat;
   size_t n = 0;
   while (v >= 0x80) {
     b[n++] = (uint8_t)(v | 0x80);
     v >>= 7;
   }
   b[n++] = (uint8_t)v;
-  io->wlen += n;
+  io->wat += n;
 }
 
 /* A varint as put_uv writes it: at most 64 bits, and no more bytes than it needs (so
  * that restoring and saving again gives the same bytes). */
 static uint64_t get_uv_long(Io *io);
 SHORT_PATH uint64_t get_uv(Io *io) {
-  if (io->left && io->at[0] < 0x80 && !io->bad) { /* one byte: most of them */
-    io->left--;
+  if (io->at != io->end && io->at[0] < 0x80) { /* one byte: most of them */
+    if (io->bad) __builtin_unreachable(); /* bad() leaves nothing: the callers' tests fold */
     return *io->at++;
   }
   return get_uv_long(io);
@@ -262,7 +266,7 @@ static inline uint32_t io_count(Io *io, const bool rd, uint32_t n, const char *w
     return n;
   }
   uint64_t v = get_uv(io);
-  if (!io->bad && v > io->left) bad(io, "%s %llu is more than the %zu bytes left", what, (unsigned long long)v, io->left);
+  if (!io->bad && v > io_left(io)) bad(io, "%s %llu is more than the %zu bytes left", what, (unsigned long long)v, io_left(io));
   return io->bad ? 0 : (uint32_t)v;
 }
 
@@ -309,12 +313,11 @@ static bool io_text(Io *io, Value *v, uint8_t type) {
   }
   uint64_t len = get_uv(io); /* the length is consumed before it is compared with what is left */
   if (io->bad) return false;
-  if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
+  if (len > io_left(io)) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io_left(io));
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
   if (!rt_valid_utf8((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
   if (!rt_str_new(io->rt, (const char *)io->at, (size_t)len, type, v)) return out_of_memory(io);
   io->at += len;
-  io->left -= (size_t)len;
   return true;
 }
 
@@ -1073,7 +1076,7 @@ SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
 
 /* Inline text of len bytes at io->at, checked; not consumed. */
 static inline bool text_here(Io *io, uint64_t len) {
-  if (len > io->left) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io->left);
+  if (len > io_left(io)) return bad(io, "a text of %llu bytes where %zu are left", (unsigned long long)len, io_left(io));
   if (len > BP_MAX_STRING) return bad(io, "a text of %llu bytes, more than BP_MAX_STRING", (unsigned long long)len);
   if (!rt_text_valid((const char *)io->at, (size_t)len)) return bad(io, "text that is not UTF-8");
   return true;
@@ -1090,12 +1093,22 @@ SHORT_PATH const RtStr *piece_text(Io *io, uint8_t kind, uint64_t index) {
   return io->seen[index];
 }
 
-/* A title in pieces, read: the text put together, then checked to be split so. */
+/* A title in pieces, read: the text put together, then checked to be split so. It is put
+ * together where new_text would place it, in the room's next place, when it would go there
+ * (at most ROOM_TEXT_MAX bytes, and they fit): then only that place is taken, and the text
+ * is not copied again. A longer one is put together on the stack (moved there when it
+ * outgrows the room's place), and new_text allocates it. Nothing is taken from the room
+ * until the text is checked, and the room's places past it are not read before they are
+ * taken (rt_room_take), so writing there first is harmless. */
 static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t type, Value *v) {
   if (n > MAX_PIECES) return bad(io, "a title of %llu pieces", (unsigned long long)n);
-  char text[MAX_PIECED];
+  char stacked[MAX_PIECED];
   Piece pc[MAX_PIECES];
   uint32_t len = 0;
+  size_t fits = io->room.left > sizeof(RtStr) ? io->room.left - sizeof(RtStr) - 1 : 0; /* new_text's rule */
+  if (fits > ROOM_TEXT_MAX) fits = ROOM_TEXT_MAX;
+  RtStr *placed = fits ? (RtStr *)io->room.at : NULL;
+  char *text = placed ? placed->s : stacked;
   for (uint32_t i = 0; i < n; i++) {
     uint64_t h = get_uv(io);
     if (io->bad) return false;
@@ -1114,16 +1127,28 @@ static __attribute__((noinline)) bool get_pieces(Io *io, uint64_t n, uint8_t typ
       plen = t->len;
     }
     if (plen == 0 || plen > MAX_PIECED - len) return bad(io, "a title's pieces are empty or too long");
-    memcpy(text + len, from, (size_t)plen);
+    if (placed && len + plen > fits) { /* too long for the room: on the stack from here on */
+      memcpy(stacked, text, len);
+      text = stacked, placed = NULL;
+    }
+    rt_copy_text(text + len, from, (size_t)plen);
     pc[i] = (Piece){kind, kind == STR_INLINE ? 0 : (uint32_t)(h >> 2), len, (uint32_t)plen};
     len += (uint32_t)plen;
-    if (kind == STR_INLINE) io->at += plen, io->left -= (size_t)plen;
+    if (kind == STR_INLINE) io->at += plen;
   }
   /* Each piece is UTF-8 (an inline one was checked, constants by the loader, the state's
    * strings when read), and so is what they make together. */
   if (!split_is(io, text, len, pc, (uint32_t)n)) return bad(io, "a title in other pieces than saving makes");
   Value made;
-  if (!new_text(io, text, len, type, &made)) return out_of_memory(io);
+  if (placed) { /* as rt_room_text places it, without the copy */
+    rt_room_take(&io->room, sizeof *placed + len + 1);
+    placed->ref = RT_IMMORTAL;
+    placed->len = len;
+    placed->s[len] = '\0';
+    made = (Value){.type = type, .u.s = placed};
+  } else if (!new_text(io, text, len, type, &made)) {
+    return out_of_memory(io);
+  }
   *v = made;
   remember(io, made.u.s);
   return true;
@@ -1157,7 +1182,6 @@ SHORT_PATH bool get_string(Io *io, uint8_t type, bool title, Value *v) {
   Value made;
   if (!new_text(io, (const char *)io->at, (size_t)len, type, &made)) return out_of_memory(io);
   io->at += len;
-  io->left -= (size_t)len;
   *v = made;
   remember(io, made.u.s);
   return true;
@@ -1287,7 +1311,7 @@ static __attribute__((noinline)) bool get_list(Io *io, Value *v, int depth) {
   if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
   uint64_t h = get_uv(io);
   if (io->bad) return false;
-  if ((h >> 1) > io->left) return bad(io, "a list of %llu items where %zu bytes are left", (unsigned long long)(h >> 1), io->left);
+  if ((h >> 1) > io_left(io)) return bad(io, "a list of %llu items where %zu bytes are left", (unsigned long long)(h >> 1), io_left(io));
   uint32_t n = (uint32_t)(h >> 1);
   if (!(h & 1) && elem == BPT_T_VOID) return bad(io, "a list of no one type without tags");
   bool tagged = h & 1;
@@ -1335,7 +1359,7 @@ static __attribute__((noinline)) bool get_record(Io *io, Value *v, int depth) {
   const bool rd = true;
   uint32_t n = rt_record_size(v->type);
   if (depth >= MAX_DEPTH) return bad(io, "values nested too deep");
-  if (n > io->left) return bad(io, "it ends too soon");
+  if (n > io_left(io)) return bad(io, "it ends too soon");
   Value m[ROOM_ITEMS];
   _Static_assert(ROOM_ITEMS >= 9, "a record's members fit (rt_record_size)");
   memset(m, 0, (size_t)n * sizeof *m);
@@ -1532,6 +1556,10 @@ static inline bool written_value(const Io *io, const BptField *f, Value v) {
  * written when they hold something. Saving, plan has those bytes for the first PLANNED. */
 SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool fields, bool odd, const Plan *plan) {
   const BptDoctype *dt = fields && n ? &io->b->b.doctypes[io->p->doctype] : NULL;
+  /* The declarations, loaded once: io->p is in memory, which each value written may change
+   * as far as the compiler knows. */
+  const BptField *fds = dt ? dt->fields : NULL;
+  const BptSlot *slots = fields ? NULL : io->p->slots;
   for (uint32_t g = 0; g < n; g += 8) {
     uint32_t m = n - g < 8 ? n - g : 8;
     uint8_t written = 0, tagged = 0;
@@ -1540,9 +1568,8 @@ SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool f
     } else {
       for (uint32_t i = 0; i < m && !rd; i++) {
         Value v = vals[g + i];
-        if (written_value(io, fields ? &dt->fields[g + i] : NULL, v))
-          written |= (uint8_t)(1u << i),
-              tagged |= (uint8_t)(odd_value(v, fields ? dt->fields[g + i].type : io->p->slots[g + i].type) << i);
+        if (written_value(io, fields ? &fds[g + i] : NULL, v))
+          written |= (uint8_t)(1u << i), tagged |= (uint8_t)(odd_value(v, fields ? fds[g + i].type : slots[g + i].type) << i);
       }
     }
     io_byte(io, rd, &written, (uint8_t)((1u << m) - 1), "which values are written");
@@ -1551,7 +1578,7 @@ SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool f
     if (rd && (tagged & ~written)) return bad(io, "a value tagged that is not written");
     for (unsigned rest = written; rest; rest &= rest - 1) { /* the values written, in order */
       uint32_t i = (uint32_t)__builtin_ctz(rest), k = g + i;
-      uint8_t declared = fields ? dt->fields[k].type : io->p->slots[k].type;
+      uint8_t declared = fields ? fds[k].type : slots[k].type;
       bool is_tagged = tagged >> i & 1;
       if (!rd) {
         if (!(is_tagged ? v4_tagged(io, &vals[k], 0, rd) : v4_value_short(io, rd, &vals[k], declared, 0))) return false;
@@ -1559,10 +1586,10 @@ SHORT_PATH bool v4_values(Io *io, const bool rd, Value *vals, uint32_t n, bool f
       }
       Value x = {0};
       bool ok = is_tagged ? v4_tagged(io, &x, 0, rd) : v4_value_short(io, rd, &x, declared, 0);
-      if (ok && !fits_declared(x, declared, fields ? -1 : io->p->slots[k].kind))
+      if (ok && !fits_declared(x, declared, fields ? -1 : slots[k].kind))
         ok = bad(io, fields ? "a document field of the wrong type" : "a slot of the wrong type");
       else if (ok && is_tagged && !odd_value(x, declared)) ok = bad(io, "a value with a tag it does not need");
-      else if (ok && (fields ? field_is_initial(io->b, &dt->fields[k], x) : x.type == BPT_T_VOID))
+      else if (ok && (fields ? field_is_initial(io->b, &fds[k], x) : x.type == BPT_T_VOID))
         ok = bad(io, "a value written that need not be");
       if (!ok) {
         rt_unref(io->rt, x);
@@ -1797,7 +1824,7 @@ SHORT_PATH void v4_section(Io *io, const bool rd, RtVec *vec, size_t size, bool 
   io->last_id = 0;
   if (rd) {
     uint64_t n = get_uv(io);
-    if (!io->bad && (n == 0 || n > io->left)) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io->left);
+    if (!io->bad && (n == 0 || n > io_left(io))) bad(io, "%s %llu is 0 or more than the %zu bytes left", what, (unsigned long long)n, io_left(io));
     if (!io->bad) stage_records(io, vec, n, size);
     for (uint32_t i = 0; i < n && !io->bad; i++) {
       void *rec = next_record(io, vec, size);
@@ -1905,31 +1932,32 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   io.s = (RtState *)&inst->s;
   io.own = (uintptr_t)inst;
   io.own_size = inst->size;
-  io.w = io.stack;
-  io.wcap = sizeof io.stack;
+  io.w = io.wat = io.stack;
+  io.wend = io.stack + sizeof io.stack;
   uint8_t header[HEADER_4] = {SAVE_MAGIC_4[0], SAVE_MAGIC_4[1], SAVE_VERSION};
   put_u32_at(header + 3, inst->b->b.crc);
   put_bytes(&io, header, HEADER_4);
   put_uv(&io, inst->proc);
   v4_state_write(&io, io.s, inst->doc->fields, inst->doc->nfields);
   uint8_t crc[TRAILER_4];
-  put_u32_at(crc, bpt_crc32c_with(inst->b->save->crc_insn, 0, io.w, io.wlen));
+  put_u32_at(crc, bpt_crc32c_with(inst->b->save->crc_insn, 0, io.w, (size_t)(io.wat - io.w)));
   put_bytes(&io, crc, TRAILER_4);
+  size_t wlen = (size_t)(io.wat - io.w);
   BpStatus st = BP_OK;
   uint8_t *out = NULL;
   if (io.nomem) st = rt_fail_status(err, BP_ENOMEM, "out of memory");
-  else if (io.toolong || io.wlen > BP_MAX_STATE)
+  else if (io.toolong || wlen > BP_MAX_STATE)
     st = rt_fail_status(err, BP_EINVAL, "the state is too large to save: more than %u bytes (BP_MAX_STATE)", (unsigned)BP_MAX_STATE);
   else if (io.bad) st = rt_fail_status(err, BP_EINVAL, "the state cannot be saved: %s", io.why);
-  else if (!(out = rt_realloc(inst->rt, NULL, 0, io.wlen))) /* not cleared: the bytes are copied over it */
+  else if (!(out = rt_realloc(inst->rt, NULL, 0, wlen))) /* not cleared: the bytes are copied over it */
     st = rt_fail_status(err, BP_ENOMEM, "out of memory");
   if (st == BP_OK) {
     /* The bytes are handed over at their exact size (bp_free takes the length). */
-    memcpy(out, io.w, io.wlen);
+    memcpy(out, io.w, wlen);
     *bytes = out;
-    *len = io.wlen;
+    *len = wlen;
   }
-  if (io.wheap) rt_dealloc(inst->rt, io.w, io.wcap);
+  if (io.wheap) rt_dealloc(inst->rt, io.w, (size_t)(io.wend - io.w));
   return st;
 }
 
@@ -2100,7 +2128,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   in.reading = true;
   in.b = b;
   in.at = bytes + HEADER_4;
-  in.left = len - HEADER_4 - TRAILER_4;
+  in.end = bytes + len - TRAILER_4;
   uint64_t proc = get_uv(&in);
   if (in.bad || proc >= b->b.nprocesses)
     return rt_fail_status(err, BP_EBADDATA, "the saved state names a process that is not there");
@@ -2142,7 +2170,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (!doc && fields == fields_few) in.room = (RtRoom){room, sizeof room};
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && v4_state_read(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, true);
-  if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
+  if (ok && io_left(&in) != 0) ok = bad(&in, "%zu bytes are left over", io_left(&in));
   /* The fields not written are as in a new document (a written one is never VOID). */
   for (uint16_t i = 0; ok && !doc && i < nfields; i++)
     if (fields[i].type == BPT_T_VOID && !rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &fields[i]))
@@ -2180,13 +2208,13 @@ static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t
     return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
   BpRuntime *rt = b->rt;
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
-  Io in = {.rt = rt, .reading = true, .b = b, .p = p, .at = bytes + HEADER, .left = len - HEADER};
+  Io in = {.rt = rt, .reading = true, .b = b, .p = p, .at = bytes + HEADER, .end = bytes + len};
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
   Value *fields = rt_alloc(rt, rt_values_bytes(nfields));
   s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && io_state(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, false);
-  if (ok && in.left != 0) ok = bad(&in, "%zu bytes are left over", in.left);
+  if (ok && io_left(&in) != 0) ok = bad(&in, "%zu bytes are left over", io_left(&in));
   BpDoc *made = NULL;
   BpStatus st = BP_OK;
   if (ok && !doc) {

@@ -4480,6 +4480,43 @@ static void test_title_with_ints_placed(void **state) {
   world_close(&w);
 }
 
+/* restore9: a title read in pieces ("Expert review: " and the document's title) is put
+ * together in the restore room's next place when it would be placed there (at most
+ * ROOM_TEXT_MAX, 256 bytes), else on the stack, moved there when it outgrows that place, and
+ * allocated. Around each bound (256 and 257 bytes, 1,024 and 1,025: MAX_PIECED, past which
+ * it is written whole) the instance restores and saves to the same bytes, and decides. */
+static void test_restore_title_pieces_placed(void **state) {
+  (void)state;
+  World w;
+  world_open(&w, "samples/two_stage_approval.bp");
+  static const size_t lens[] = {3, 200, 241, 242, 300, 1009, 1010};
+  for (size_t c = 0; c < sizeof lens / sizeof lens[0]; c++) {
+    char title[1100];
+    for (size_t i = 0; i < lens[c]; i++) title[i] = (char)('a' + i % 26);
+    title[lens[c]] = '\0';
+    BpArg args[] = {arg("title", bp_string(title)), arg("author", bp_user("a")), arg("expert", bp_user("e")),
+                    arg("voters", bp_list(BP_T_USER, (BpValue[]){bp_user("v1")}, 1))};
+    BpInstance *inst = NULL;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 4, NULL, &inst, &err), BP_OK);
+    uint8_t *good;
+    size_t len;
+    assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
+    bp_instance_free(inst);
+    /* In pieces up to MAX_PIECED bytes: the title's text is then in the saved bytes once. */
+    size_t copies = 0;
+    for (size_t i = 0; i + lens[c] <= len; i++) copies += memcmp(good + i, title, lens[c]) == 0;
+    assert_int_equal(copies, lens[c] + 15 <= 1024 ? 1 : 2);
+    assert_int_equal(bp_instance_restore(w.b, NULL, good, len, &inst, &err), BP_OK);
+    assert_saves_to(&w, inst, good, len);
+    assert_int_equal(bp_decide(inst, 0, "e", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_WAITING);
+    bp_instance_free(inst);
+    bp_free(w.rt, good, len);
+  }
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4560,6 +4597,7 @@ int main(void) {
       cmocka_unit_test(test_title_placed_in_one_copy),
       cmocka_unit_test(test_title_pieces_let_go),
       cmocka_unit_test(test_title_with_ints_placed),
+      cmocka_unit_test(test_restore_title_pieces_placed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
