@@ -823,6 +823,11 @@ uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
+/* rt_start_ex with the instance's BpInstance.users_known set to KNOWN (or NULL): an immortal
+ * list of users, each set and each once, that lives as long as DOC (bp_start's voters in
+ * the document it made). */
+BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, const RtList *known, void *ud,
+                        bool announce, BpInstance **out, BpError *err);
 /* The bytes of a started instance of process PROC with its rooms (RtProc.inst_size). */
 static inline size_t rt_instance_size(const BpBundle *b, uint16_t proc) { return b->procs[proc].inst_size; }
 /* The first bytes of an instance's block that a start clears: the instance and its slots.

@@ -956,6 +956,21 @@ static const RtName *start_name(const RtProc *rp, const char *name, bool fields)
   return NULL;
 }
 
+/* The first of N parameters that is a list of users placed in the document bp_start made
+ * (immortal: rt_from_public_room) with every person set, or NULL. Such a list is each
+ * person once as made (room_has_user, rt_value.c), so the instance is told (BpInstance.
+ * users_known) and USERS and its step do not look at its people again. */
+static inline const RtList *users_placed(const Value *params, uint16_t n) {
+  for (uint16_t k = 0; k < n; k++) {
+    if (params[k].type != BPT_T_USERS || params[k].u.l->ref != RT_IMMORTAL) continue;
+    const RtList *l = params[k].u.l;
+    uint32_t i = 0;
+    while (i < l->n && l->items[i].u.s->len > 0) i++;
+    if (i == l->n) return l;
+  }
+  return NULL;
+}
+
 BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *args, size_t n, void *ud,
                   BpInstance **out, BpError *err) {
   if (!b || !out || (n && !args)) return rt_fail_status(err, BP_EINVAL, "bp_start: missing argument");
@@ -1017,7 +1032,8 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   }
   if (st == BP_OK && own) st = doc_store_at(own, fields, few_fields ? known : NULL, texts, few_fields ? field_needs : NULL, nfields,
                                         NULL, err);
-  if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
+  if (st == BP_OK) st = rt_start_known(b, pi, doc ? doc : own, params, own ? users_placed(params, p->nparams) : NULL, ud,
+                                       false, out, err);
   if (params) {
     rt_unref_each(rt, params, p->nparams);
     if (!few_params) rt_dealloc(rt, params, rt_values_bytes(p->nparams));

@@ -379,6 +379,11 @@ static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
 
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err) {
+  return rt_start_known(b, proc, doc, params, NULL, ud, announce, out, err);
+}
+
+BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, const RtList *known, void *ud,
+                        bool announce, BpInstance **out, BpError *err) {
   BpRuntime *rt = b->rt;
   const BptProcess *p = &b->b.processes[proc];
   *out = NULL;
@@ -413,7 +418,7 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   inst->s.steps = rt_vec_lent(room + rp->steps_at, rp->room_each);
   inst->s.timers = rt_vec_lent(room + rp->timers_at, rp->room_each);
   inst->people_room = (RtPerson *)(room + rp->people_at);
-  inst->users_known = NULL; /* (a document's room handed again holds the last one's) */
+  inst->users_known = known; /* (a document's room handed again holds the last one's) */
   doc->refs++;
   vars_empty(b, p, inst->s.slots);
   Tx tx;

@@ -4480,6 +4480,50 @@ static void test_title_with_ints_placed(void **state) {
   world_close(&w);
 }
 
+/* evt3: bp_start tells the instance which of its parameters is a list of users it placed
+ * in the document it made, each person once and every one set (BpInstance.users_known),
+ * before anything runs; USERS and the step take it without looking at its people. A list
+ * with an unset user ("") is not told: the step leaves that person out, as before. */
+static const char known_voters_src[] = "document D {\n  a: string\n}\n"
+                                       "process known_voters on D {\n  param who: user\n  param voters: users\n"
+                                       "  approve who \"first\" mode any -> r\n"
+                                       "  approve voters \"then\" mode all -> v\n}\n";
+
+static void test_users_known_from_start(void **state) {
+  (void)state;
+  World w;
+  write_text("build-known-voters.bp", known_voters_src);
+  world_open_ex(&w, "build-known-voters.bp", true);
+  remove("build-known-voters.bp");
+  BpValue set[] = {bp_user("v1"), bp_user("v2"), bp_user("v1")};
+  BpValue unset[] = {bp_user("v1"), bp_user(""), bp_user("v2")};
+  for (int round = 0; round < 2; round++) {
+    BpArg args[] = {arg("who", bp_user("ann")), arg("voters", bp_list(BP_T_USER, round ? unset : set, 3))};
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "known_voters", NULL, args, 2, NULL, &inst, &err), BP_OK);
+    const RtList *voters = NULL;
+    for (uint16_t i = 0; i < inst->s.nslots; i++)
+      if (inst->s.slots[i].type == BPT_T_USERS) voters = inst->s.slots[i].u.l;
+    assert_non_null(voters);
+    assert_int_equal(voters->n, round ? 3 : 2); /* each person once; "" kept in the list */
+    if (round) assert_null(inst->users_known);
+    else assert_ptr_equal(inst->users_known, voters); /* known before USERS runs */
+    assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_item_count(inst), 2); /* v1 and v2, never "" */
+    for (size_t i = 0; i < 2; i++) {
+      BpItem it;
+      assert_true(bp_instance_item(inst, i, &it));
+      assert_string_equal(it.user, i ? "v2" : "v1");
+    }
+    assert_int_equal(bp_decide(inst, 0, "v1", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_decide(inst, 0, "v2", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4560,6 +4604,7 @@ int main(void) {
       cmocka_unit_test(test_title_placed_in_one_copy),
       cmocka_unit_test(test_title_pieces_let_go),
       cmocka_unit_test(test_title_with_ints_placed),
+      cmocka_unit_test(test_users_known_from_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
