@@ -823,9 +823,9 @@ uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
-/* rt_start_ex with the instance's BpInstance.users_known set to KNOWN (or NULL): an immortal
- * list of users, each set and each once, that lives as long as DOC (bp_start's voters in
- * the document it made). */
+/* rt_start_ex told of KNOWN (or NULL), a list of users each set and each once (bp_start's
+ * voters): immortal, it lives as long as DOC (in the document bp_start made) and is the
+ * instance's users_known; counted, the start's event holds it (rt_vm.h's Tx.users_held). */
 BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, const RtList *known, void *ud,
                         bool announce, BpInstance **out, BpError *err);
 /* The bytes of a started instance of process PROC with its rooms (RtProc.inst_size). */

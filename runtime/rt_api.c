@@ -956,13 +956,13 @@ static const RtName *start_name(const RtProc *rp, const char *name, bool fields)
   return NULL;
 }
 
-/* The first of N parameters that is a list of users placed in the document bp_start made
- * (immortal: rt_from_public_room) with every person set, or NULL. Such a list is each
- * person once as made (room_has_user, rt_value.c), so the instance is told (BpInstance.
- * users_known) and USERS and its step do not look at its people again. */
+/* The first of bp_start's N parameters that is a list of users with every person set, or
+ * NULL. Such a list is each person once as made from the host's (room_has_user in the
+ * document's room, rt_users_unique else: rt_value.c), so the start is told (rt_start_known)
+ * and USERS and its step do not look at its people again. */
 static inline const RtList *users_placed(const Value *params, uint16_t n) {
   for (uint16_t k = 0; k < n; k++) {
-    if (params[k].type != BPT_T_USERS || params[k].u.l->ref != RT_IMMORTAL) continue;
+    if (params[k].type != BPT_T_USERS) continue;
     const RtList *l = params[k].u.l;
     uint32_t i = 0;
     while (i < l->n && l->items[i].u.s->len > 0) i++;
@@ -1032,7 +1032,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
   }
   if (st == BP_OK && own) st = doc_store_at(own, fields, few_fields ? known : NULL, texts, few_fields ? field_needs : NULL, nfields,
                                         NULL, err);
-  if (st == BP_OK) st = rt_start_known(b, pi, doc ? doc : own, params, own ? users_placed(params, p->nparams) : NULL, ud,
+  if (st == BP_OK) st = rt_start_known(b, pi, doc ? doc : own, params, users_placed(params, p->nparams), ud,
                                        false, out, err);
   if (params) {
     rt_unref_each(rt, params, p->nparams);

@@ -4524,6 +4524,68 @@ static void test_users_known_from_start(void **state) {
   world_close(&w);
 }
 
+/* evt3: a counted list of users (more voters than a room takes, or on the host's document)
+ * is held by the event that found it each once (Tx.users_held: bp_start's voters in the
+ * start, USERS's in a later event) and let go when the event ends: the step takes the same
+ * people in the same order as before, a person named twice once, an unset one never, and
+ * nothing leaks (world_close counts the heap), also on the host's document. */
+static void test_users_held_counted(void **state) {
+  (void)state;
+  World w;
+  write_text("build-held-voters.bp", known_voters_src);
+  world_open_ex(&w, "build-held-voters.bp", true);
+  remove("build-held-voters.bp");
+  char names[21][8];
+  BpValue voters[21];
+  for (int i = 0; i < 20; i++) {
+    snprintf(names[i], sizeof names[i], "u%d", i);
+    voters[i] = bp_user(names[i]);
+  }
+  for (int round = 0; round < 4; round++) {
+    voters[20] = round & 1 ? bp_user("") : bp_user("u3"); /* unset, or a person twice */
+    BpArg args[] = {arg("who", bp_user("ann")), arg("voters", bp_list(BP_T_USER, voters, 21))};
+    BpInstance *inst;
+    BpDoc *doc = NULL;
+    BpError err;
+    if (round >= 2) assert_int_equal(bp_doc_new(w.b, "D", NULL, 0, &doc, &err), BP_OK);
+    assert_int_equal(bp_start(w.b, "known_voters", doc, args, 2, NULL, &inst, &err), BP_OK);
+    assert_null(inst->users_known); /* counted: not the instance's */
+    assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_item_count(inst), 20);
+    for (size_t i = 0; i < 20; i++) {
+      BpItem it;
+      assert_true(bp_instance_item(inst, i, &it));
+      assert_string_equal(it.user, names[i]);
+    }
+    for (int i = 0; i < 20; i++) assert_int_equal(bp_decide(inst, 0, names[i], true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+    if (doc) bp_doc_release(doc);
+  }
+  /* Each allocation of the start and of the event that opens the vote failing in turn: the
+   * event is dropped (its hold let go by tx_abort) and, tried again, gives the same people. */
+  voters[20] = bp_user("u3");
+  BpArg args[] = {arg("who", bp_user("ann")), arg("voters", bp_list(BP_T_USER, voters, 21))};
+  for (long fail_at = 1;; fail_at++) {
+    w.heap = (Heap){.fail_at = fail_at, .armed = true, .outstanding = w.heap.outstanding};
+    BpInstance *inst;
+    BpError err;
+    BpStatus st = bp_start(w.b, "known_voters", NULL, args, 2, NULL, &inst, &err);
+    if (st == BP_ENOMEM) st = bp_start(w.b, "known_voters", NULL, args, 2, NULL, &inst, &err);
+    assert_int_equal(st, BP_OK);
+    st = bp_decide(inst, 0, "ann", true, NULL, &err);
+    if (st == BP_ENOMEM) st = bp_decide(inst, 0, "ann", true, NULL, &err);
+    assert_int_equal(st, BP_OK);
+    w.heap.armed = false;
+    assert_int_equal(bp_instance_item_count(inst), 20);
+    for (int i = 0; i < 20; i++) assert_int_equal(bp_decide(inst, 0, names[i], true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+    if (!w.heap.failed) break;
+  }
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4605,6 +4667,7 @@ int main(void) {
       cmocka_unit_test(test_title_pieces_let_go),
       cmocka_unit_test(test_title_with_ints_placed),
       cmocka_unit_test(test_users_known_from_start),
+      cmocka_unit_test(test_users_held_counted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
