@@ -531,6 +531,7 @@ typedef struct RtName {
   uint16_t index;
   char first; /* s[0]: most names differ there, so it is compared first, without a load of s */
   bool field;
+  uint16_t len; /* strlen(s), in the padding: the rest compared to a known end */
 } RtName;
 
 typedef struct RtProc {

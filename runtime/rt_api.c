@@ -489,7 +489,11 @@ static bool make_names(BpBundle *b, uint32_t i) {
     names[k] = (RtName){.s = rt_string(b, p->slots[p->params[k].slot].name), .index = k};
   for (uint32_t f = 0; d && f < d->nfields; f++)
     names[p->nparams + f] = (RtName){.s = rt_string(b, d->fields[f].name), .index = (uint16_t)f, .field = true};
-  for (uint32_t k = 0; k < n; k++) names[k].first = names[k].s[0];
+  for (uint32_t k = 0; k < n; k++) {
+    names[k].first = names[k].s[0];
+    size_t len = strlen(names[k].s);
+    names[k].len = len < UINT16_MAX ? (uint16_t)len : UINT16_MAX; /* (UINT16_MAX: by rt_name_equal) */
+  }
   b->procs[i].names = names;
   b->procs[i].nnames = n;
   return true;
@@ -944,6 +948,16 @@ bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *ro
   return true;
 }
 
+/* Whether NAME, whose first byte is X's, equals X's name: its bytes up to X's known length
+ * (the host's NUL differs from every byte of X's, so the loop stops there or before, and
+ * reads no byte past NAME's end), then NAME's end there. */
+static inline bool name_rest_equal(const RtName *x, const char *name) {
+  if (x->len == UINT16_MAX) return rt_name_equal(x->s, name);
+  for (uint32_t i = 1; i < x->len; i++)
+    if (name[i] != x->s[i]) return false;
+  return x->len == 0 || name[x->len] == '\0';
+}
+
 /* The first of RP's names (RtProc.names) that equals NAME, or NULL; with FIELDS false,
  * only a parameter's: what rt_start_param's search and then rt_doc_lookup's find. */
 static const RtName *start_name(const RtProc *rp, const char *name, bool fields) {
@@ -951,7 +965,7 @@ static const RtName *start_name(const RtProc *rp, const char *name, bool fields)
   char c = name[0];
   for (uint32_t i = 0; i < rp->nnames; i++) {
     const RtName *x = &rp->names[i];
-    if (x->first == c && rt_name_equal(x->s, name)) return x->field && !fields ? NULL : x;
+    if (x->first == c && name_rest_equal(x, name)) return x->field && !fields ? NULL : x;
   }
   return NULL;
 }
