@@ -1044,8 +1044,21 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`%s", name ? name : "(null)", process,
                         doc || p->doctype == BPT_NONE16 ? "" : " nor a field of its document");
   }
-  if (st == BP_OK && own) st = doc_store_at(own, fields, few_fields ? known : NULL, texts, few_fields ? field_needs : NULL, nfields,
-                                        NULL, err);
+  if (st == BP_OK && own && few_fields && nfields) { /* (none: perhaps no document type) */
+    /* Into the document made here, each in its place: doc_store_at's values, in its order,
+     * with its first error, but not gathered first to be stored all or none, since a start
+     * that fails lets this document go whole (below). */
+    const BptField *dfields = b->b.doctypes[own->doctype].fields;
+    for (size_t i = 0; st == BP_OK && i < nfields; i++) {
+      Value v;
+      st = field_value(b, &dfields[known[i]], &fields[i].value, texts, field_needs[i], &v, err);
+      if (st != BP_OK) break;
+      rt_unref(rt, own->fields[known[i]]);
+      own->fields[known[i]] = v;
+    }
+  } else if (st == BP_OK && own) {
+    st = doc_store_at(own, fields, NULL, texts, NULL, nfields, NULL, err);
+  }
   if (st == BP_OK) st = rt_start_known(b, pi, doc ? doc : own, params, users_placed(params, p->nparams), ud,
                                        false, out, err);
   if (params) {

@@ -4586,6 +4586,38 @@ static void test_users_held_counted(void **state) {
   world_close(&w);
 }
 
+/* evt3: bp_start stores the fields it is given straight into the document it made, in
+ * their order: a field given twice ends as the last, a text past the room (counted) that a
+ * later field's error leaves stored goes with the document, and the error is the first
+ * field's that fails, as when they were gathered and stored all or none. */
+static void test_start_fields_in_place(void **state) {
+  (void)state;
+  World w;
+  write_text("build-fields-in-place.bp", known_voters_src);
+  world_open_ex(&w, "build-fields-in-place.bp", true);
+  remove("build-fields-in-place.bp");
+  char long_text[101];
+  memset(long_text, 'q', 100);
+  long_text[100] = '\0';
+  BpValue one[] = {bp_user("v1")};
+  BpArg twice[] = {arg("a", bp_string(long_text)), arg("who", bp_user("ann")), arg("a", bp_string("last")),
+                   arg("voters", bp_list(BP_T_USER, one, 1))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "known_voters", NULL, twice, 4, NULL, &inst, &err), BP_OK);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(inst), "a", &v), BP_OK);
+  assert_string_equal(v.s, "last");
+  bp_instance_free(inst);
+  BpArg bad[] = {arg("a", bp_string(long_text)), arg("who", bp_user("ann")), arg("a", bp_int(3)),
+                 arg("voters", bp_list(BP_T_USER, one, 1))};
+  inst = NULL;
+  assert_int_equal(bp_start(w.b, "known_voters", NULL, bad, 4, NULL, &inst, &err), BP_EINVAL);
+  assert_null(inst);
+  assert_non_null(strstr(err.message, "field `a`"));
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4668,6 +4700,7 @@ int main(void) {
       cmocka_unit_test(test_title_with_ints_placed),
       cmocka_unit_test(test_users_known_from_start),
       cmocka_unit_test(test_users_held_counted),
+      cmocka_unit_test(test_start_fields_in_place),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
