@@ -531,6 +531,7 @@ typedef struct RtName {
   uint16_t index;
   char first; /* s[0]: most names differ there, so it is compared first, without a load of s */
   bool field;
+  uint16_t len; /* strlen(s), in the padding: the rest compared to a known end */
 } RtName;
 
 typedef struct RtProc {
@@ -823,6 +824,11 @@ uint32_t rt_receive_pc(const BpBundle *b, const BptProcess *p, const RtThread *t
  * the host's pointer; ANNOUNCE hands the instance to config.started before its effects. */
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err);
+/* rt_start_ex told of KNOWN (or NULL), a list of users each set and each once (bp_start's
+ * voters): immortal, it lives as long as DOC (in the document bp_start made) and is the
+ * instance's users_known; counted, the start's event holds it (rt_vm.h's Tx.users_held). */
+BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, const RtList *known, void *ud,
+                        bool announce, BpInstance **out, BpError *err);
 /* The bytes of a started instance of process PROC with its rooms (RtProc.inst_size). */
 static inline size_t rt_instance_size(const BpBundle *b, uint16_t proc) { return b->procs[proc].inst_size; }
 /* The first bytes of an instance's block that a start clears: the instance and its slots.

@@ -489,7 +489,11 @@ static bool make_names(BpBundle *b, uint32_t i) {
     names[k] = (RtName){.s = rt_string(b, p->slots[p->params[k].slot].name), .index = k};
   for (uint32_t f = 0; d && f < d->nfields; f++)
     names[p->nparams + f] = (RtName){.s = rt_string(b, d->fields[f].name), .index = (uint16_t)f, .field = true};
-  for (uint32_t k = 0; k < n; k++) names[k].first = names[k].s[0];
+  for (uint32_t k = 0; k < n; k++) {
+    names[k].first = names[k].s[0];
+    size_t len = strlen(names[k].s);
+    names[k].len = len < UINT16_MAX ? (uint16_t)len : UINT16_MAX; /* (UINT16_MAX: by rt_name_equal) */
+  }
   b->procs[i].names = names;
   b->procs[i].nnames = n;
   return true;
@@ -944,6 +948,16 @@ bool rt_start_param(BpBundle *b, const BptProcess *p, const BpArg *a, RtRoom *ro
   return true;
 }
 
+/* Whether NAME, whose first byte is X's, equals X's name: its bytes up to X's known length
+ * (the host's NUL differs from every byte of X's, so the loop stops there or before, and
+ * reads no byte past NAME's end), then NAME's end there. */
+static inline bool name_rest_equal(const RtName *x, const char *name) {
+  if (x->len == UINT16_MAX) return rt_name_equal(x->s, name);
+  for (uint32_t i = 1; i < x->len; i++)
+    if (name[i] != x->s[i]) return false;
+  return x->len == 0 || name[x->len] == '\0';
+}
+
 /* The first of RP's names (RtProc.names) that equals NAME, or NULL; with FIELDS false,
  * only a parameter's: what rt_start_param's search and then rt_doc_lookup's find. */
 static const RtName *start_name(const RtProc *rp, const char *name, bool fields) {
@@ -951,7 +965,22 @@ static const RtName *start_name(const RtProc *rp, const char *name, bool fields)
   char c = name[0];
   for (uint32_t i = 0; i < rp->nnames; i++) {
     const RtName *x = &rp->names[i];
-    if (x->first == c && rt_name_equal(x->s, name)) return x->field && !fields ? NULL : x;
+    if (x->first == c && name_rest_equal(x, name)) return x->field && !fields ? NULL : x;
+  }
+  return NULL;
+}
+
+/* The first of bp_start's N parameters that is a list of users with every person set, or
+ * NULL. Such a list is each person once as made from the host's (room_has_user in the
+ * document's room, rt_users_unique else: rt_value.c), so the start is told (rt_start_known)
+ * and USERS and its step do not look at its people again. */
+static inline const RtList *users_placed(const Value *params, uint16_t n) {
+  for (uint16_t k = 0; k < n; k++) {
+    if (params[k].type != BPT_T_USERS) continue;
+    const RtList *l = params[k].u.l;
+    uint32_t i = 0;
+    while (i < l->n && l->items[i].u.s->len > 0) i++;
+    if (i == l->n) return l;
   }
   return NULL;
 }
@@ -1015,9 +1044,23 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
     st = rt_fail_status(err, BP_EINVAL, "`%s` is not a parameter of `%s`%s", name ? name : "(null)", process,
                         doc || p->doctype == BPT_NONE16 ? "" : " nor a field of its document");
   }
-  if (st == BP_OK && own) st = doc_store_at(own, fields, few_fields ? known : NULL, texts, few_fields ? field_needs : NULL, nfields,
-                                        NULL, err);
-  if (st == BP_OK) st = rt_start_ex(b, pi, doc ? doc : own, params, ud, false, out, err);
+  if (st == BP_OK && own && few_fields && nfields) { /* (none: perhaps no document type) */
+    /* Into the document made here, each in its place: doc_store_at's values, in its order,
+     * with its first error, but not gathered first to be stored all or none, since a start
+     * that fails lets this document go whole (below). */
+    const BptField *dfields = b->b.doctypes[own->doctype].fields;
+    for (size_t i = 0; st == BP_OK && i < nfields; i++) {
+      Value v;
+      st = field_value(b, &dfields[known[i]], &fields[i].value, texts, field_needs[i], &v, err);
+      if (st != BP_OK) break;
+      rt_unref(rt, own->fields[known[i]]);
+      own->fields[known[i]] = v;
+    }
+  } else if (st == BP_OK && own) {
+    st = doc_store_at(own, fields, NULL, texts, NULL, nfields, NULL, err);
+  }
+  if (st == BP_OK) st = rt_start_known(b, pi, doc ? doc : own, params, users_placed(params, p->nparams), ud,
+                                       false, out, err);
   if (params) {
     rt_unref_each(rt, params, p->nparams);
     if (!few_params) rt_dealloc(rt, params, rt_values_bytes(p->nparams));

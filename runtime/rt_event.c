@@ -51,6 +51,7 @@ static BpStatus tx_open(Tx *tx, BpInstance *inst, TxKeep keep, BpError *err) {
   /* Cleared: what an event starts without (sp to s); the rest is set below. */
   memset(&tx->sp, 0, offsetof(Tx, s) - offsetof(Tx, sp));
   tx->written = NULL;
+  tx->users_held = NULL;
   tx->fresh = fresh;
   tx->unsnapped = !fresh;
   tx->act_step = 0;
@@ -177,7 +178,10 @@ static void fields_release(Tx *tx) {
   rt_vec_free(tx->rt, &tx->field_undo, sizeof(RtFieldUndo));
 }
 
+static inline void users_let_go(Tx *tx);
+
 static void tx_abort(Tx *tx) {
+  users_let_go(tx);
   rt_undo_rollback(tx); /* the instance's own people as they were */
   fields_rollback(tx);  /* and the document's fields */
   tx->s.fields = NULL;  /* the document's */
@@ -203,6 +207,11 @@ static void snapshot_release(BpRuntime *rt, RtState *snap, const uint8_t *writte
 
 /* Swaps the working state in and delivers the effects. The document's fields go to the
  * document (shared by the instances on it). */
+/* The event's reference to the list it found each once (Tx.users_held). */
+static inline void users_let_go(Tx *tx) {
+  if (tx->users_held) rt_unref(tx->rt, (Value){.type = BPT_T_USERS, .u.l = tx->users_held});
+}
+
 static BpStatus tx_commit(Tx *tx, bool announce) {
   BpInstance *inst = tx->inst;
   BpDoc *doc = inst->doc;
@@ -216,6 +225,7 @@ static BpStatus tx_commit(Tx *tx, bool announce) {
   if (tx->unsnapped) {
     if (tx->act_step) RT_AT(tx->s.steps, RtStep, tx->act_index)->borrowed = 0;
   } else {
+    users_let_go(tx); /* (an unsnapped event ran nothing: it holds none) */
     if (!tx->fresh) steps_hand_over(tx->rt, &tx->snap, &tx->s);
     snapshot_release(tx->rt, &tx->snap, tx->written);
   }
@@ -379,6 +389,11 @@ static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
 
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err) {
+  return rt_start_known(b, proc, doc, params, NULL, ud, announce, out, err);
+}
+
+BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, const RtList *known, void *ud,
+                        bool announce, BpInstance **out, BpError *err) {
   BpRuntime *rt = b->rt;
   const BptProcess *p = &b->b.processes[proc];
   *out = NULL;
@@ -421,6 +436,14 @@ BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params
   if (st != BP_OK) {
     bp_instance_free(inst);
     return st;
+  }
+  if (known) {
+    if (known->ref == RT_IMMORTAL) {
+      inst->users_known = known;
+    } else { /* held by the start's event (a counted list: the host's many voters) */
+      tx.users_held = (RtList *)known;
+      rt_ref((Value){.type = BPT_T_USERS, .u.l = tx.users_held});
+    }
   }
   BpError perr; /* no error yet (its 256 bytes of message are not cleared: every start) */
   perr.status = BP_OK;

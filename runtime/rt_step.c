@@ -253,7 +253,7 @@ bool rt_add_people(Tx *tx, RtStep *st, Value who, uint32_t pc) {
   uint32_t before = st->people.n, n = who.u.l->n;
   /* Users each once (a list made by USERS is; a crafted bundle's need not be) are a new
    * step's people as they are (rt_users_distinct: then at most 341, within BP_MAX_USERS). */
-  if (before == 0 && (who.u.l == tx->inst->users_known || rt_users_distinct(who.u.l))) return add_people_new(tx, st, who);
+  if (before == 0 && (who.u.l == tx->inst->users_known || who.u.l == tx->users_held || rt_users_distinct(who.u.l))) return add_people_new(tx, st, who);
   /* Those asked already, then WHO, each once (n log n): what follows the first `before`
    * are the people to add. */
   Value all;

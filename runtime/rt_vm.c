@@ -361,15 +361,21 @@ static bool make_list(Tx *tx, Value *vals, unsigned n, uint32_t pc, Value *out) 
  * each once as far as rt_users_distinct knows (then at most 341, within BP_MAX_USERS).
  * An immortal list found so is kept as the instance's users_known, and known at once the
  * next time: the same list goes through USERS for a step, for the step's people
- * (rt_add_people) and for a notification, in this event or a later one. */
+ * (rt_add_people) and for a notification, in this event or a later one. A counted one is
+ * held by the event (Tx.users_held), and known at once in it: USERS, then the step. */
 static bool users_as_made(Tx *tx, Value list) {
   const RtList *l = list.u.l;
   if (list.type != BPT_T_USERS) return false;
-  if (l == tx->inst->users_known) return true;
+  if (l == tx->inst->users_known || l == tx->users_held) return true;
   for (uint32_t i = 0; i < l->n; i++)
     if (l->items[i].type != BPT_T_USER || l->items[i].u.s->len == 0) return false;
   if (!rt_users_distinct(l)) return false;
-  if (l->ref == RT_IMMORTAL) tx->inst->users_known = l;
+  if (l->ref == RT_IMMORTAL) {
+    tx->inst->users_known = l;
+  } else if (!tx->users_held && !tx->unsnapped) { /* (an unsnapped event lets go of none: tx_commit) */
+    rt_ref(list);
+    tx->users_held = list.u.l;
+  }
   return true;
 }
 

@@ -71,6 +71,12 @@ typedef struct Tx {
    * snapshot; a commit lets the old values of written slots go, a dropped event puts them
    * back. A start, with no snapshot, has every slot marked (each write lets go). */
   uint8_t *written;
+  /* A counted list of users found each once in this event (USERS, or bp_start's voters:
+   * rt_start_known), with a reference of the event's own, let go when it ends (tx_commit,
+   * tx_abort): while held it cannot be freed, so the same pointer is the same unchanged list,
+   * and USERS and a step take it without looking at its people again. (An immortal one is
+   * the instance's users_known.) */
+  RtList *users_held;
   bool *changed;        /* per document field: set to a new value by this event */
   uint8_t *logged;      /* bit per document field: its old value is in field_undo */
   int64_t now;

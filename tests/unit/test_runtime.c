@@ -4517,6 +4517,144 @@ static void test_restore_title_pieces_placed(void **state) {
   world_close(&w);
 }
 
+/* evt3: bp_start tells the instance which of its parameters is a list of users it placed
+ * in the document it made, each person once and every one set (BpInstance.users_known),
+ * before anything runs; USERS and the step take it without looking at its people. A list
+ * with an unset user ("") is not told: the step leaves that person out, as before. */
+static const char known_voters_src[] = "document D {\n  a: string\n}\n"
+                                       "process known_voters on D {\n  param who: user\n  param voters: users\n"
+                                       "  approve who \"first\" mode any -> r\n"
+                                       "  approve voters \"then\" mode all -> v\n}\n";
+
+static void test_users_known_from_start(void **state) {
+  (void)state;
+  World w;
+  write_text("build-known-voters.bp", known_voters_src);
+  world_open_ex(&w, "build-known-voters.bp", true);
+  remove("build-known-voters.bp");
+  BpValue set[] = {bp_user("v1"), bp_user("v2"), bp_user("v1")};
+  BpValue unset[] = {bp_user("v1"), bp_user(""), bp_user("v2")};
+  for (int round = 0; round < 2; round++) {
+    BpArg args[] = {arg("who", bp_user("ann")), arg("voters", bp_list(BP_T_USER, round ? unset : set, 3))};
+    BpInstance *inst;
+    BpError err;
+    assert_int_equal(bp_start(w.b, "known_voters", NULL, args, 2, NULL, &inst, &err), BP_OK);
+    const RtList *voters = NULL;
+    for (uint16_t i = 0; i < inst->s.nslots; i++)
+      if (inst->s.slots[i].type == BPT_T_USERS) voters = inst->s.slots[i].u.l;
+    assert_non_null(voters);
+    assert_int_equal(voters->n, round ? 3 : 2); /* each person once; "" kept in the list */
+    if (round) assert_null(inst->users_known);
+    else assert_ptr_equal(inst->users_known, voters); /* known before USERS runs */
+    assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_item_count(inst), 2); /* v1 and v2, never "" */
+    for (size_t i = 0; i < 2; i++) {
+      BpItem it;
+      assert_true(bp_instance_item(inst, i, &it));
+      assert_string_equal(it.user, i ? "v2" : "v1");
+    }
+    assert_int_equal(bp_decide(inst, 0, "v1", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_decide(inst, 0, "v2", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+  }
+  world_close(&w);
+}
+
+/* evt3: a counted list of users (more voters than a room takes, or on the host's document)
+ * is held by the event that found it each once (Tx.users_held: bp_start's voters in the
+ * start, USERS's in a later event) and let go when the event ends: the step takes the same
+ * people in the same order as before, a person named twice once, an unset one never, and
+ * nothing leaks (world_close counts the heap), also on the host's document. */
+static void test_users_held_counted(void **state) {
+  (void)state;
+  World w;
+  write_text("build-held-voters.bp", known_voters_src);
+  world_open_ex(&w, "build-held-voters.bp", true);
+  remove("build-held-voters.bp");
+  char names[21][8];
+  BpValue voters[21];
+  for (int i = 0; i < 20; i++) {
+    snprintf(names[i], sizeof names[i], "u%d", i);
+    voters[i] = bp_user(names[i]);
+  }
+  for (int round = 0; round < 4; round++) {
+    voters[20] = round & 1 ? bp_user("") : bp_user("u3"); /* unset, or a person twice */
+    BpArg args[] = {arg("who", bp_user("ann")), arg("voters", bp_list(BP_T_USER, voters, 21))};
+    BpInstance *inst;
+    BpDoc *doc = NULL;
+    BpError err;
+    if (round >= 2) assert_int_equal(bp_doc_new(w.b, "D", NULL, 0, &doc, &err), BP_OK);
+    assert_int_equal(bp_start(w.b, "known_voters", doc, args, 2, NULL, &inst, &err), BP_OK);
+    assert_null(inst->users_known); /* counted: not the instance's */
+    assert_int_equal(bp_decide(inst, 0, "ann", true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_item_count(inst), 20);
+    for (size_t i = 0; i < 20; i++) {
+      BpItem it;
+      assert_true(bp_instance_item(inst, i, &it));
+      assert_string_equal(it.user, names[i]);
+    }
+    for (int i = 0; i < 20; i++) assert_int_equal(bp_decide(inst, 0, names[i], true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+    if (doc) bp_doc_release(doc);
+  }
+  /* Each allocation of the start and of the event that opens the vote failing in turn: the
+   * event is dropped (its hold let go by tx_abort) and, tried again, gives the same people. */
+  voters[20] = bp_user("u3");
+  BpArg args[] = {arg("who", bp_user("ann")), arg("voters", bp_list(BP_T_USER, voters, 21))};
+  for (long fail_at = 1;; fail_at++) {
+    w.heap = (Heap){.fail_at = fail_at, .armed = true, .outstanding = w.heap.outstanding};
+    BpInstance *inst;
+    BpError err;
+    BpStatus st = bp_start(w.b, "known_voters", NULL, args, 2, NULL, &inst, &err);
+    if (st == BP_ENOMEM) st = bp_start(w.b, "known_voters", NULL, args, 2, NULL, &inst, &err);
+    assert_int_equal(st, BP_OK);
+    st = bp_decide(inst, 0, "ann", true, NULL, &err);
+    if (st == BP_ENOMEM) st = bp_decide(inst, 0, "ann", true, NULL, &err);
+    assert_int_equal(st, BP_OK);
+    w.heap.armed = false;
+    assert_int_equal(bp_instance_item_count(inst), 20);
+    for (int i = 0; i < 20; i++) assert_int_equal(bp_decide(inst, 0, names[i], true, NULL, &err), BP_OK);
+    assert_int_equal(bp_instance_status(inst), BP_COMPLETED);
+    bp_instance_free(inst);
+    if (!w.heap.failed) break;
+  }
+  world_close(&w);
+}
+
+/* evt3: bp_start stores the fields it is given straight into the document it made, in
+ * their order: a field given twice ends as the last, a text past the room (counted) that a
+ * later field's error leaves stored goes with the document, and the error is the first
+ * field's that fails, as when they were gathered and stored all or none. */
+static void test_start_fields_in_place(void **state) {
+  (void)state;
+  World w;
+  write_text("build-fields-in-place.bp", known_voters_src);
+  world_open_ex(&w, "build-fields-in-place.bp", true);
+  remove("build-fields-in-place.bp");
+  char long_text[101];
+  memset(long_text, 'q', 100);
+  long_text[100] = '\0';
+  BpValue one[] = {bp_user("v1")};
+  BpArg twice[] = {arg("a", bp_string(long_text)), arg("who", bp_user("ann")), arg("a", bp_string("last")),
+                   arg("voters", bp_list(BP_T_USER, one, 1))};
+  BpInstance *inst;
+  BpError err;
+  assert_int_equal(bp_start(w.b, "known_voters", NULL, twice, 4, NULL, &inst, &err), BP_OK);
+  BpValue v;
+  assert_int_equal(bp_doc_get(bp_instance_doc(inst), "a", &v), BP_OK);
+  assert_string_equal(v.s, "last");
+  bp_instance_free(inst);
+  BpArg bad[] = {arg("a", bp_string(long_text)), arg("who", bp_user("ann")), arg("a", bp_int(3)),
+                 arg("voters", bp_list(BP_T_USER, one, 1))};
+  inst = NULL;
+  assert_int_equal(bp_start(w.b, "known_voters", NULL, bad, 4, NULL, &inst, &err), BP_EINVAL);
+  assert_null(inst);
+  assert_non_null(strstr(err.message, "field `a`"));
+  world_close(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decimals),
@@ -4598,6 +4736,9 @@ int main(void) {
       cmocka_unit_test(test_title_pieces_let_go),
       cmocka_unit_test(test_title_with_ints_placed),
       cmocka_unit_test(test_restore_title_pieces_placed),
+      cmocka_unit_test(test_users_known_from_start),
+      cmocka_unit_test(test_users_held_counted),
+      cmocka_unit_test(test_start_fields_in_place),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
