@@ -717,6 +717,8 @@ if [ -x "$BUILD/faults/bpc" ]; then
   collect faults
   grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/faults.out"
   add_counts "alloc_faults.sh" "$TMP/faults.out"
+else
+  echo "== allocation failures: skipped, $BUILD/faults/bpc is not built (make check builds it)"
 fi
 
 # ---------------------------------------------------------------------------
@@ -730,6 +732,8 @@ if [ -x "$BUILD/faults/bprun" ]; then
   collect sweep
   grep '^FAIL' "$TMP/sweep.out" | head -n 40
   add_counts "alloc_sweep.sh" "$TMP/sweep.out"
+else
+  echo "== allocation-failure sweeps of the runtime's events: skipped, $BUILD/faults/bprun is not built (make check builds it)"
 fi
 
 # ---------------------------------------------------------------------------
