@@ -353,6 +353,32 @@ static void test_interpolation(void **state) {
   lexed_free(l);
 }
 
+/* Spaces and tabs before a token are stepped over when the scanner is called, not
+ * matched by a rule: the spans after them, outside strings, inside interpolations,
+ * after a carriage return and after a token that gave back blanks, are where the
+ * bytes are, and a string keeps its own blanks. */
+static void test_blanks_before_tokens(void **state) {
+  (void)state;
+  const char *text = "x \t= \t 1\r \"  a {\t b  } \t\"  wait \t\t\n\t\t y";
+  Lexed *l = lexed(text);
+  expect_kinds(l, KINDS(TK_IDENT, TK_ASSIGN, TK_INT, TK_STR_BEGIN, TK_STR_TEXT, TK_INTERP_BEGIN,
+                        TK_IDENT, TK_INTERP_END, TK_STR_TEXT, TK_STR_END, TK_WAIT, TK_SEP,
+                        TK_IDENT, TK_SEP));
+  static const char *const at[] = {"x", "=", "1", "\"", "  a ", "{", "b", "}", " \t", "\"",
+                                   "wait", NULL, "y"};
+  for (uint32_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+    if (!at[i]) continue;
+    const char *want = strstr(text + (i ? l->toks[i - 1].span.off + 1 : 0), at[i]);
+    if (i == 4) want = strstr(text, "  a ");
+    assert_int_equal(l->toks[i].span.off, want - text);
+    assert_int_equal(l->toks[i].span.len, strlen(at[i]));
+  }
+  assert_string_equal(text_of(&l->toks[4]), "  a ");
+  assert_string_equal(text_of(&l->toks[8]), " \t");
+  expect_no_errors(l);
+  lexed_free(l);
+}
+
 static void test_nested_interpolation(void **state) {
   (void)state;
   Lexed *l = lexed("\"{a ? \"yes {b}\" : \"no\"} by {who}\"");
@@ -775,6 +801,7 @@ int main(void) {
       cmocka_unit_test(test_string_braces),
       cmocka_unit_test(test_empty_string),
       cmocka_unit_test(test_interpolation),
+      cmocka_unit_test(test_blanks_before_tokens),
       cmocka_unit_test(test_nested_interpolation),
       cmocka_unit_test(test_unterminated_string),
       cmocka_unit_test(test_bad_escape),
