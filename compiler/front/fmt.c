@@ -644,9 +644,9 @@ static void fmt_call(Fmt *f, const Stmt *s) {
   put(f, "(");
   fmt_expr_list(f, s->u.call.args, s->u.call.n);
   put(f, ")");
-  if (s->u.call.result.s) {
+  if (s->u.call.result) {
     put(f, " -> ");
-    put(f, s->u.call.result.s);
+    put(f, s->u.call.result->name.s);
   }
 }
 

@@ -240,7 +240,10 @@ Stmt *tree_call_stmt(Parser *p, Name action, ExprList *args, Name result, Span s
   s->u.call.action = action;
   s->u.call.args = LIST_DONE(p, args);
   s->u.call.n = args->n;
-  s->u.call.result = result;
+  if (result.s) {
+    s->u.call.result = arena_alloc(p->arena, sizeof *s->u.call.result);
+    s->u.call.result->name = result;
+  }
   return s;
 }
 

@@ -891,10 +891,10 @@ static Tails lower_call(Lower *L, Stmt *s, Tails in) {
   n->u.action.action = action_index(L, s->u.call.action.s);
   n->u.action.args = lower_exprs(L, s->u.call.args, s->u.call.n);
   n->u.action.n = s->u.call.n;
-  n->u.action.result = s->u.call.result_sym ? slot_of(L, s->u.call.result_sym) : -1;
+  const CallResult *r = s->u.call.result;
+  n->u.action.result = r && r->sym ? slot_of(L, r->sym) : -1;
   n->title = source_text(L, s->span);
-  n->detail = s->u.call.result.s
-                  ? arena_printf(&L->ir->arena, "action · -> %s", s->u.call.result.s)
+  n->detail = r ? arena_printf(&L->ir->arena, "action · -> %s", r->name.s)
                   : "action";
   return then(L, in, n);
 }
