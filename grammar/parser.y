@@ -97,13 +97,12 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %union {
   const char *str;
   int64_t ival;
-  LexDecimal dec;
+  const LexDecimal *dec; /* in the arena: a decimal is rare, and 24 bytes inline made every value 24 */
   LexDuration dur;
   LexText text;
   Expr *expr;
   Stmt *stmt;
   Block *block;
-  TypeRef type;
   Member member;
   Document *document;
   DocField *docfield;
@@ -114,7 +113,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
   Decl *decl;
   States *states;
   State *state;
-  StateBody sbody;
+  StateBody *sbody;
   Command *command;
   RequestField *rfield;
   NamedArg *narg;
@@ -202,7 +201,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %type <rfields> rfield_seq rfield_list
 %type <blocks> branch_seq branch_list
 %type <nargs> named_args opt_named_args
-%type <type> type opt_type opt_result_type
+%type <name_> type opt_type opt_result_type
 %type <document> document
 %type <docfield> docfield
 %type <action> action
@@ -266,11 +265,11 @@ docfield_seq
 
 docfield
   : word TK_COLON type opt_init
-      { $$ = tree_docfield(p, tree_name($1, @1), $3, $4, @$); }
+      { $$ = tree_docfield(p, tree_name($1, @1), tree_type($3), $4, @$); }
   ;
 
 type
-  : TK_IDENT                 { $$ = tree_type(tree_name($1, @1)); }
+  : TK_IDENT                 { $$ = tree_name($1, @1); }
   ;
 
 opt_init
@@ -281,7 +280,7 @@ opt_init
 /* ---- action NAME(p: T, ...)[: T] ----------------------------------------- */
 action
   : TK_ACTION TK_IDENT TK_LPAREN opt_params TK_RPAREN opt_result_type
-      { $$ = tree_action(p, tree_name($2, @2), &$4, $6, @$); }
+      { $$ = tree_action(p, tree_name($2, @2), &$4, tree_type($6), @$); }
   ;
 
 opt_params
@@ -295,11 +294,11 @@ params
   ;
 
 param
-  : TK_IDENT TK_COLON type     { $$ = tree_action_param(p, tree_name($1, @1), $3, @$); }
+  : TK_IDENT TK_COLON type     { $$ = tree_action_param(p, tree_name($1, @1), tree_type($3), @$); }
   ;
 
 opt_result_type
-  : %empty                  { $$ = (TypeRef){0}; }
+  : %empty                  { $$ = (Name){0}; }
   | TK_COLON type            { $$ = $2; }
   ;
 
@@ -362,15 +361,15 @@ names
 /* ---- param / var / const ------------------------------------------------- */
 decl
   : TK_PARAM TK_IDENT TK_COLON type opt_init opt_label
-      { $$ = tree_decl(p, D_PARAM, tree_name($2, @2), $4, $5, $6, @$); }
+      { $$ = tree_decl(p, D_PARAM, tree_name($2, @2), tree_type($4), $5, $6, @$); }
   | TK_VAR TK_IDENT opt_type opt_init
-      { $$ = tree_decl(p, D_VAR, tree_name($2, @2), $3, $4, NULL, @$); }
+      { $$ = tree_decl(p, D_VAR, tree_name($2, @2), tree_type($3), $4, NULL, @$); }
   | TK_CONST TK_IDENT opt_type TK_ASSIGN expr
-      { $$ = tree_decl(p, D_CONST, tree_name($2, @2), $3, $5, NULL, @$); }
+      { $$ = tree_decl(p, D_CONST, tree_name($2, @2), tree_type($3), $5, NULL, @$); }
   ;
 
 opt_type
-  : %empty                  { $$ = (TypeRef){0}; }
+  : %empty                  { $$ = (Name){0}; }
   | TK_COLON type            { $$ = $2; }
   ;
 
@@ -395,7 +394,7 @@ state_seq
 state
   : state_head
   | state_head TK_LBRACE smember_list TK_RBRACE
-      { $$ = tree_state_body(p, $1, &$3, @$); }
+      { $$ = tree_state_body(p, $1, $3, @$); }
   ;
 
 state_head
@@ -407,16 +406,16 @@ state_head
 
 smember_list
   : smember_seq
-  | smember_seq TK_ENTER block   { $$ = $1; tree_state_enter(p, &$$, $3, @2); }
-  | smember_seq command         { $$ = $1; LIST_PUSH(p, &$$.commands, *$2); }
+  | smember_seq TK_ENTER block   { $$ = $1; tree_state_enter(p, $$, $3, @2); }
+  | smember_seq command         { $$ = $1; LIST_PUSH(p, &$$->commands, *$2); }
   | smember_seq error           { $$ = $1; yyerrok; }
   ;
 
 smember_seq
-  : %empty                      { $$ = (StateBody){0}; }
+  : %empty                      { $$ = arena_alloc(p->arena, sizeof *$$); }
   | smember_seq TK_SEP
-  | smember_seq TK_ENTER block TK_SEP { $$ = $1; tree_state_enter(p, &$$, $3, @2); }
-  | smember_seq command TK_SEP   { $$ = $1; LIST_PUSH(p, &$$.commands, *$2); }
+  | smember_seq TK_ENTER block TK_SEP { $$ = $1; tree_state_enter(p, $$, $3, @2); }
+  | smember_seq command TK_SEP   { $$ = $1; LIST_PUSH(p, &$$->commands, *$2); }
   | smember_seq error TK_SEP     { $$ = $1; yyerrok; }
   ;
 
@@ -639,7 +638,7 @@ rfield_seq
 
 rfield
   : word TK_COLON type opt_label
-      { $$ = tree_request_field(p, tree_name($1, @1), $3, $4, @$); }
+      { $$ = tree_request_field(p, tree_name($1, @1), tree_type($3), $4, @$); }
   ;
 
 /* ---- names that may be reserved words -------------------------------------- */
@@ -720,7 +719,7 @@ expr
  * costs one reduction fewer. */
 postfix
   : TK_INT                    { $$ = tree_int(p, $1, @$); }
-  | TK_DECIMAL                { $$ = tree_decimal(p, $1, @$); }
+  | TK_DECIMAL                { $$ = tree_decimal(p, *$1, @$); }
   | TK_DURATION               { $$ = tree_duration(p, $1, @$); }
   | TK_DATE                   { $$ = tree_date(p, $1, false, @$); }
   | TK_DATETIME               { $$ = tree_date(p, $1, true, @$); }

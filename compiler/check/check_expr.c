@@ -216,7 +216,7 @@ static const Type *check_member(Checker *C, Expr *e) {
   C->member_obj = e->u.field.obj;
   const Type *t = check_expr(C, e->u.field.obj);
   C->member_obj = NULL;
-  const Name *m = &e->u.field.member;
+  const Name member = expr_member(e), *m = &member;
   if (t->kind == T_ERROR || !m->s) return &type_error;
   const TypeField *f = type_field(t, m->s);
   if (f) return f->type;
@@ -332,7 +332,8 @@ static const Type *apply_builtin(Checker *C, const Builtin *b, Expr **args,
   return b->result;
 }
 
-static void unknown_function(Checker *C, const Name *fn) {
+static void unknown_function(Checker *C, const Expr *call) {
+  const Name name = expr_fn(call), *fn = &name; /* its place, for the message only */
   if (check_table_get(&C->actions, fn->s)) {
     diag_error(C->diags, fn->span,
                "action `%s` cannot be called inside an expression; call it as a step: "
@@ -347,7 +348,7 @@ static void unknown_function(Checker *C, const Name *fn) {
 }
 
 static const Type *check_call(Checker *C, Expr *e) {
-  const Name *fn = &e->u.call.fn;
+  const char *fn = e->u.call.fn;
   const Type *t[3] = {&type_error, &type_error, &type_error};
   bool failed = false;
   for (uint32_t i = 0; i < e->nargs; i++) {
@@ -355,9 +356,9 @@ static const Type *check_call(Checker *C, Expr *e) {
     if (i < 3) t[i] = ti;
     failed |= ti->kind == T_ERROR;
   }
-  const Builtin *b = fn->s ? find_builtin(fn->s) : NULL;
+  const Builtin *b = fn ? find_builtin(fn) : NULL;
   if (!b) {
-    if (fn->s) unknown_function(C, fn);
+    if (fn) unknown_function(C, e);
     return &type_error;
   }
   if (e->nargs != b->nargs) {
@@ -488,8 +489,8 @@ static const Type *check_binary(Checker *C, Expr *e) {
 
 static const Type *check_cond(Checker *C, Expr *e) {
   check_expect_type(C, e->u.cond.cond, &type_bool, "condition");
-  const Type *a = check_expr(C, e->u.cond.then);
-  const Type *b = check_expr(C, e->u.cond.otherwise);
+  const Type *a = check_expr(C, e->u.cond.arms->then);
+  const Type *b = check_expr(C, e->u.cond.arms->otherwise);
   const Type *c = type_common(a, b);
   if (c) return c;
   diag_error(C->diags, e->span, "the two sides of `? :` have different types: %s and %s",
@@ -550,8 +551,8 @@ static uint32_t operand_places(const Expr *e, uint32_t depth) {
   }
   case E_COND: {
     uint32_t c = operand_places(e->u.cond.cond, depth + 1);
-    uint32_t a = operand_places(e->u.cond.then, depth + 1);
-    uint32_t b = operand_places(e->u.cond.otherwise, depth + 1);
+    uint32_t a = operand_places(e->u.cond.arms->then, depth + 1);
+    uint32_t b = operand_places(e->u.cond.arms->otherwise, depth + 1);
     return c > a ? (c > b ? c : b) : (a > b ? a : b);
   }
   default: return 1;
@@ -629,7 +630,7 @@ static const Expr *non_constant_at(const Checker *C, const Expr *e, uint32_t dep
   case E_FIELD:
     return e;
   case E_CALL: {
-    const Builtin *b = e->u.call.fn.s ? find_builtin(e->u.call.fn.s) : NULL;
+    const Builtin *b = e->u.call.fn ? find_builtin(e->u.call.fn) : NULL;
     if (b && !b->pure) return e;
     for (uint32_t i = 0; i < e->nargs; i++) {
       const Expr *bad = non_constant_at(C, e->u.call.args[i], depth + 1);
@@ -644,8 +645,8 @@ static const Expr *non_constant_at(const Checker *C, const Expr *e, uint32_t dep
   }
   case E_COND: {
     const Expr *bad = non_constant_at(C, e->u.cond.cond, depth + 1);
-    if (!bad) bad = non_constant_at(C, e->u.cond.then, depth + 1);
-    return bad ? bad : non_constant_at(C, e->u.cond.otherwise, depth + 1);
+    if (!bad) bad = non_constant_at(C, e->u.cond.arms->then, depth + 1);
+    return bad ? bad : non_constant_at(C, e->u.cond.arms->otherwise, depth + 1);
   }
   default: return NULL;
   }
@@ -735,7 +736,7 @@ static bool fold_at(Folder *f, const Expr *e, int64_t *out, uint32_t depth) {
   case E_COND: {
     int64_t c;
     if (!fold_at(f, e->u.cond.cond, &c, depth + 1)) return false;
-    return fold_at(f, c ? e->u.cond.then : e->u.cond.otherwise, out, depth + 1);
+    return fold_at(f, c ? e->u.cond.arms->then : e->u.cond.arms->otherwise, out, depth + 1);
   }
   default: return false;
   }

@@ -482,15 +482,16 @@ static void check_action_call(Checker *C, Stmt *s) {
     check_action_args(C, s, a);
   else if (name->s)
     report_unknown_action(C, name);
-  if (!s->u.call.result.s) return;
+  CallResult *r = s->u.call.result;
+  if (!r) return;
   const Type *t = &type_error;
   bool no_result = a && !a->result.name.s;
   if (no_result)
-    diag_error(C->diags, s->u.call.result.span, "action `%s` has no result to name", name->s);
+    diag_error(C->diags, r->name.span, "action `%s` has no result to name", name->s);
   else if (a && a->result.type)
     t = a->result.type;
-  s->u.call.result_sym = check_declare_scoped(C, SYM_RESULT, s->u.call.result, t, s);
-  if (no_result) s->u.call.result_sym->used = true;
+  r->sym = check_declare_scoped(C, SYM_RESULT, r->name, t, s);
+  if (no_result) r->sym->used = true;
 }
 
 /* `start P(...)` where P runs on another document (or on none). */

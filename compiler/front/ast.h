@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "diag.h"
 #include "types.h"
@@ -69,24 +70,40 @@ typedef struct StrPart {
   Span span;        /* the source of this part */
 } StrPart;
 
-/* 48 bytes, where the first layout took 56: the kind, a binary operator, the depth and
- * a call's count and flag beside each other, a payload of at most three words. */
+/* The two branches of `c ? a : b`, out of the Expr: conditionals are rare, and their
+ * three pointers inline would make every expression a word larger. */
+typedef struct ExprArms {
+  Expr *then, *otherwise;
+} ExprArms;
+
+/* 40 bytes (the first layout took 56, the one before this 48): the kind, one byte of
+ * length, a binary operator and the depth beside each other, a word shared by a
+ * call's count and the place of a member or operator, a payload of at most two
+ * words. A tree of 100,000 lines holds about 220,000 of them, and each byte of the
+ * tree is a byte of fresh memory the kernel clears; the positions of members, call
+ * names and operators, read only for messages, are kept in the header (read them
+ * with expr_member, expr_fn and expr_op_span). */
 struct Expr {
   ExprKind kind : 8;
-  BinaryOp op : 8;      /* E_BINARY: the operator */
-  /* The height of the tree it roots, for the parser's bound on nesting
-   * (PARSE_MAX_DEPTH, below 2^15). */
-  unsigned depth : 15;
+  /* E_CALL: the length of the function's name as written (EXPR_LONG_NAME: longer,
+   * its strlen); E_BINARY: of the operator; E_DECIMAL: the scale (12.50: 2). */
+  unsigned len8 : 8;
+  BinaryOp op : 4;      /* E_BINARY: the operator */
   unsigned literal : 1; /* E_CALL: a date literal `2026-03-05`: date("2026-03-05") */
-  uint32_t nargs;       /* E_CALL: how many arguments */
+  /* The height of the tree it roots, for the parser's bound on nesting
+   * (PARSE_MAX_DEPTH, below 2^11: parse_tree.c checks). */
+  unsigned depth : 11;
+  union {
+    uint32_t nargs; /* E_CALL: how many arguments */
+    uint32_t at;    /* E_FIELD: where the member starts; E_BINARY: the operator */
+  };
   Span span;
   const Type *type; /* set by the checker */
   union {
     int64_t ival;       /* E_INT */
-    struct {            /* E_DECIMAL: exact, as unscaled digits and a scale */
+    struct {            /* E_DECIMAL: exact, as unscaled digits and a scale (len8) */
       const char *text; /* the literal as written, e.g. "1250.50" */
       int64_t unscaled; /* 125050 */
-      uint8_t scale;    /* 2 */
     } dec;
     bool bval;          /* E_BOOL */
     struct {            /* E_DURATION */
@@ -99,19 +116,43 @@ struct Expr {
       const char *s;
       Symbol *sym;      /* set by the checker */
     } name;
-    struct {            /* E_FIELD: obj.member */
+    struct {            /* E_FIELD: obj.member; the member ends where the expression does */
       Expr *obj;
-      Name member;
+      const char *member;
     } field;
-    struct {            /* E_CALL: a built-in function, nargs arguments */
-      Name fn;
+    struct {            /* E_CALL: a built-in function, nargs arguments; the name starts
+                         * where the expression does (a literal: the name is the whole) */
+      const char *fn;
       Expr **args;
     } call;
     struct { UnaryOp op; Expr *operand; } unary;
-    struct { Expr *lhs, *rhs; Span op_span; } binary; /* op: the operator */
-    struct { Expr *cond, *then, *otherwise; } cond;
+    struct { Expr *lhs, *rhs; } binary; /* op: the operator */
+    struct { Expr *cond; ExprArms *arms; } cond;
   } u;
 };
+
+/* len8 of a call whose name has 255 bytes or more: only a name written in the source
+ * is that long, and there its length is its strlen. */
+enum { EXPR_LONG_NAME = 255 };
+
+/* The member of E_FIELD, where it was written. */
+static inline Name expr_member(const Expr *e) {
+  Name n = {e->u.field.member, {e->at, e->span.off + e->span.len - e->at}};
+  return n;
+}
+
+/* The function of E_CALL, where it was written. */
+static inline Name expr_fn(const Expr *e) {
+  Name n = {e->u.call.fn, e->span};
+  if (!e->literal)
+    n.span.len = e->len8 == EXPR_LONG_NAME ? (uint32_t)strlen(e->u.call.fn) : e->len8;
+  return n;
+}
+
+/* The operator of E_BINARY, where it was written. */
+static inline Span expr_op_span(const Expr *e) {
+  return span_make(e->at, e->len8);
+}
 
 /* ---- statements --------------------------------------------------------- */
 
@@ -163,8 +204,8 @@ typedef struct OnMessage {
   Span span;    /* `on message NAME` */
 } OnMessage;
 
-/* A Stmt points at it (u.human): it has 160 bytes, and the largest other kind of Stmt 56.
- * In a Stmt it would make every statement 176 bytes, not 72. */
+/* A Stmt points at it (u.human): it has 160 bytes, and the largest other kind of Stmt 40.
+ * In a Stmt it would make every statement 176 bytes, not 56. */
 typedef struct HumanStep {
   Expr **who;           /* WHO: one or more user / users expressions */
   Expr *title;          /* E_STRING */
@@ -233,6 +274,13 @@ typedef enum StmtKind {
   S_RECEIVE    /* wait message NAME [{ FIELD: TYPE ... }] */
 } StmtKind;
 
+/* The `-> r` of an action call, out of the Stmt (tree_call_stmt): inline, its 24 bytes
+ * made the call the largest kind of statement, and every statement 72 bytes, not 56. */
+typedef struct CallResult {
+  Name name;
+  Symbol *sym; /* set by the checker */
+} CallResult;
+
 struct Stmt {
   StmtKind kind;
   Span span;
@@ -257,8 +305,7 @@ struct Stmt {
       Name action;
       Expr **args;
       uint32_t n;
-      Name result;
-      Symbol *result_sym;
+      CallResult *result; /* `-> r`, or NULL when not written */
     } call;
     struct { Name process; NamedArg *args; uint32_t n; } start;
     struct { Name state; } goto_;

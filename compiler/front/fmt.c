@@ -291,9 +291,9 @@ static void fmt_unary(Fmt *f, const Expr *e) {
 static void fmt_cond(Fmt *f, const Expr *e) {
   fmt_expr(f, e->u.cond.cond, PREC_OR);
   put(f, " ? ");
-  fmt_expr(f, e->u.cond.then, PREC_COND);
+  fmt_expr(f, e->u.cond.arms->then, PREC_COND);
   put(f, " : ");
-  fmt_expr(f, e->u.cond.otherwise, PREC_COND);
+  fmt_expr(f, e->u.cond.arms->otherwise, PREC_COND);
 }
 
 static void fmt_expr_bare(Fmt *f, const Expr *e) {
@@ -314,14 +314,14 @@ static void fmt_expr_bare(Fmt *f, const Expr *e) {
     fmt_expr(f, e->u.field.obj,
              e->u.field.obj && e->u.field.obj->kind == E_INT ? PREC_POSTFIX + 1 : PREC_POSTFIX);
     put(f, ".");
-    put_name(f, e->u.field.member);
+    put_name(f, expr_member(e));
     break;
   case E_CALL:
     if (e->literal) {
       put(f, e->u.call.args[0]->u.str.parts[0].text);
       break;
     }
-    put_name(f, e->u.call.fn);
+    put_name(f, expr_fn(e));
     put(f, "(");
     fmt_expr_list(f, e->u.call.args, e->nargs);
     put(f, ")");
@@ -644,9 +644,9 @@ static void fmt_call(Fmt *f, const Stmt *s) {
   put(f, "(");
   fmt_expr_list(f, s->u.call.args, s->u.call.n);
   put(f, ")");
-  if (s->u.call.result.s) {
+  if (s->u.call.result) {
     put(f, " -> ");
-    put(f, s->u.call.result.s);
+    put(f, s->u.call.result->name.s);
   }
 }
 

@@ -217,9 +217,11 @@ int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *va
     too_large(lx, at, "number");
     v = 0;
   }
-  value->dec.text = arena_strndup(lx->arena, s, n);
-  value->dec.unscaled = v;
-  value->dec.scale = (uint8_t)frac;
+  LexDecimal *dec = arena_alloc(lx->arena, sizeof *dec);
+  dec->text = arena_strndup(lx->arena, s, n);
+  dec->unscaled = v;
+  dec->scale = (uint8_t)frac;
+  value->dec = dec;
   return TK_DECIMAL;
 }
 

@@ -240,7 +240,10 @@ Stmt *tree_call_stmt(Parser *p, Name action, ExprList *args, Name result, Span s
   s->u.call.action = action;
   s->u.call.args = LIST_DONE(p, args);
   s->u.call.n = args->n;
-  s->u.call.result = result;
+  if (result.s) {
+    s->u.call.result = arena_alloc(p->arena, sizeof *s->u.call.result);
+    s->u.call.result->name = result;
+  }
   return s;
 }
 
@@ -625,6 +628,8 @@ _Static_assert(PARSE_MAX_DEPTH + 1 < (1 << 15), "Expr.depth has 15 bits");
 
 /* A new node over children at most child_depth deep; E_ERROR (check the
  * kind before filling the union) when that makes the tree too deep. */
+_Static_assert(PARSE_MAX_DEPTH < (1 << 11), "Expr.depth has 11 bits");
+
 static Expr *new_expr(Parser *p, ExprKind kind, Span span, uint32_t child_depth) {
   Expr *e = arena_alloc(p->arena, sizeof *e);
   e->depth = child_depth + 1;
@@ -648,7 +653,7 @@ Expr *tree_decimal(Parser *p, LexDecimal value, Span span) {
   Expr *e = new_expr(p, E_DECIMAL, span, 0);
   e->u.dec.text = value.text;
   e->u.dec.unscaled = value.unscaled;
-  e->u.dec.scale = value.scale;
+  e->len8 = value.scale;
   return e;
 }
 
@@ -685,7 +690,8 @@ Expr *tree_field(Parser *p, Expr *obj, Name member, Span span) {
   Expr *e = new_expr(p, E_FIELD, span, depth_of(obj));
   if (e->kind != E_FIELD) return e;
   e->u.field.obj = obj;
-  e->u.field.member = member;
+  e->u.field.member = member.s;
+  e->at = member.span.off; /* its end is the expression's: see expr_member */
   return e;
 }
 
@@ -693,7 +699,9 @@ Expr *tree_call(Parser *p, Name fn, ExprList *args, Span span) {
   Expr **done = LIST_DONE(p, args);
   Expr *e = new_expr(p, E_CALL, span, max_depth(done, args->n));
   if (e->kind != E_CALL) return e;
-  e->u.call.fn = fn;
+  e->u.call.fn = fn.s;
+  /* The name starts where the call does (see expr_fn): only its length is kept. */
+  e->len8 = fn.span.len < EXPR_LONG_NAME ? fn.span.len : EXPR_LONG_NAME;
   e->u.call.args = done;
   e->nargs = args->n;
   return e;
@@ -710,7 +718,7 @@ Expr *tree_date(Parser *p, const char *text, bool with_time, Span span) {
   Expr **args = arena_alloc(p->arena, sizeof *args);
   args[0] = arg;
   Expr *e = new_expr(p, E_CALL, span, 1);
-  e->u.call.fn = (Name){with_time ? "datetime" : "date", span};
+  e->u.call.fn = with_time ? "datetime" : "date"; /* written as the whole literal */
   e->u.call.args = args;
   e->nargs = 1;
   e->literal = true;
@@ -732,16 +740,19 @@ Expr *tree_binary(Parser *p, BinaryOp op, Expr *lhs, Expr *rhs, Span op_span) {
   e->op = op;
   e->u.binary.lhs = lhs;
   e->u.binary.rhs = rhs;
-  e->u.binary.op_span = op_span;
+  e->at = op_span.off;
+  e->len8 = op_span.len; /* an operator has at most three bytes */
   return e;
 }
 
 Expr *tree_cond(Parser *p, Expr *cond, Expr *then, Expr *otherwise, Span span) {
   Expr *e = new_expr(p, E_COND, span, max3(depth_of(cond), depth_of(then), depth_of(otherwise)));
   if (e->kind != E_COND) return e;
+  ExprArms *arms = arena_alloc(p->arena, sizeof *arms);
+  arms->then = then;
+  arms->otherwise = otherwise;
   e->u.cond.cond = cond;
-  e->u.cond.then = then;
-  e->u.cond.otherwise = otherwise;
+  e->u.cond.arms = arms;
   return e;
 }
 

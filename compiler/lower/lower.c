@@ -396,7 +396,7 @@ static IrExpr *lower_caught(Lower *L, const Expr *e) {
   const Symbol *sym = e->u.field.obj->u.name.sym;
   for (uint32_t i = L->nerr; i-- > 0;)
     if (L->err_syms[i] == sym) {
-      bool message = strcmp(e->u.field.member.s, "message") == 0;
+      bool message = strcmp(e->u.field.member, "message") == 0;
       return ir_expr_slot(L->ir, L->p, (uint16_t)(L->err_slots[i] + message));
     }
   return NULL; /* the checker made sure it is in scope */
@@ -427,7 +427,7 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
   IrExpr *x = NULL;
   switch (e->kind) {
   case E_INT: x = ir_expr_int(L->ir, e->u.ival); break;
-  case E_DECIMAL: x = ir_expr_decimal(L->ir, e->u.dec.unscaled, e->u.dec.scale); break;
+  case E_DECIMAL: x = ir_expr_decimal(L->ir, e->u.dec.unscaled, e->len8); break;
   case E_BOOL: x = ir_expr_bool(L->ir, e->u.bval); break;
   case E_DURATION: x = ir_expr_duration(L->ir, e->u.dur.seconds); break;
   case E_STRING: x = lower_string(L, e); break;
@@ -439,9 +439,9 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
     if (e->u.field.obj->kind == E_NAME && e->u.field.obj->u.name.sym &&
         e->u.field.obj->u.name.sym->kind == SYM_ERROR)
       return lower_caught(L, e);
-    return ir_expr_member(L->ir, lower_expr(L, e->u.field.obj), e->u.field.member.s);
+    return ir_expr_member(L->ir, lower_expr(L, e->u.field.obj), e->u.field.member);
   case E_CALL:
-    x = ir_expr_call(L->ir, e->type, e->u.call.fn.s, lower_exprs(L, e->u.call.args, e->nargs),
+    x = ir_expr_call(L->ir, e->type, e->u.call.fn, lower_exprs(L, e->u.call.args, e->nargs),
                      e->nargs);
     break;
   case E_UNARY:
@@ -453,8 +453,8 @@ static IrExpr *lower_expr(Lower *L, const Expr *e) {
                        lower_expr(L, e->u.binary.rhs));
     break;
   case E_COND:
-    x = ir_expr_cond(L->ir, lower_expr(L, e->u.cond.cond), lower_expr(L, e->u.cond.then),
-                     lower_expr(L, e->u.cond.otherwise));
+    x = ir_expr_cond(L->ir, lower_expr(L, e->u.cond.cond), lower_expr(L, e->u.cond.arms->then),
+                     lower_expr(L, e->u.cond.arms->otherwise));
     break;
   default: return NULL; /* E_ERROR: a checked program has none */
   }
@@ -891,10 +891,10 @@ static Tails lower_call(Lower *L, Stmt *s, Tails in) {
   n->u.action.action = action_index(L, s->u.call.action.s);
   n->u.action.args = lower_exprs(L, s->u.call.args, s->u.call.n);
   n->u.action.n = s->u.call.n;
-  n->u.action.result = s->u.call.result_sym ? slot_of(L, s->u.call.result_sym) : -1;
+  const CallResult *r = s->u.call.result;
+  n->u.action.result = r && r->sym ? slot_of(L, r->sym) : -1;
   n->title = source_text(L, s->span);
-  n->detail = s->u.call.result.s
-                  ? arena_printf(&L->ir->arena, "action · -> %s", s->u.call.result.s)
+  n->detail = r ? arena_printf(&L->ir->arena, "action · -> %s", r->name.s)
                   : "action";
   return then(L, in, n);
 }

@@ -653,7 +653,7 @@ static void dump_expr(StrBuf *b, const Expr *e) {
   case E_CALL: {
     Expr **items = e->kind == E_LIST ? e->u.list.items : e->u.call.args;
     uint32_t n = e->kind == E_LIST ? e->u.list.n : e->nargs;
-    sb_puts(b, e->kind == E_LIST ? "list(" : e->u.call.fn.s);
+    sb_puts(b, e->kind == E_LIST ? "list(" : e->u.call.fn);
     if (e->kind == E_CALL) sb_puts(b, "(");
     for (uint32_t i = 0; i < n; i++) {
       dump_expr(b, items[i]);
@@ -665,7 +665,7 @@ static void dump_expr(StrBuf *b, const Expr *e) {
   case E_FIELD:
     sb_puts(b, "field(");
     dump_expr(b, e->u.field.obj);
-    sb_printf(b, ";%s)", e->u.field.member.s);
+    sb_printf(b, ";%s)", e->u.field.member);
     break;
   case E_UNARY:
     sb_puts(b, e->u.unary.op == U_NOT ? "not(" : "neg(");
@@ -683,9 +683,9 @@ static void dump_expr(StrBuf *b, const Expr *e) {
     sb_puts(b, "cond(");
     dump_expr(b, e->u.cond.cond);
     sb_puts(b, ";");
-    dump_expr(b, e->u.cond.then);
+    dump_expr(b, e->u.cond.arms->then);
     sb_puts(b, ";");
-    dump_expr(b, e->u.cond.otherwise);
+    dump_expr(b, e->u.cond.arms->otherwise);
     sb_puts(b, ")");
     break;
   case E_ERROR: sb_puts(b, "error"); break;

@@ -197,17 +197,20 @@ static void test_integer_overflow(void **state) {
   lexed_free(l);
 }
 
+/* Every shift and reduce of the parser copies a semantic value: a decimal's three fields
+ * and a type's are out of line (grammar/parser.y), so a value is two words, not three. */
 static void test_decimals(void **state) {
   (void)state;
+  if (sizeof(void *) == 8) assert_int_equal(sizeof(PARSE_YYSTYPE), 16);
   Lexed *l = lexed("12.50 0.001 1250.5");
   expect_kinds(l, KINDS(TK_DECIMAL, TK_DECIMAL, TK_DECIMAL, TK_SEP));
-  assert_string_equal(l->toks[0].value.dec.text, "12.50");
-  assert_int_equal(l->toks[0].value.dec.unscaled, 1250);
-  assert_int_equal(l->toks[0].value.dec.scale, 2);
-  assert_int_equal(l->toks[1].value.dec.unscaled, 1);
-  assert_int_equal(l->toks[1].value.dec.scale, 3);
-  assert_int_equal(l->toks[2].value.dec.unscaled, 12505);
-  assert_int_equal(l->toks[2].value.dec.scale, 1);
+  assert_string_equal(l->toks[0].value.dec->text, "12.50");
+  assert_int_equal(l->toks[0].value.dec->unscaled, 1250);
+  assert_int_equal(l->toks[0].value.dec->scale, 2);
+  assert_int_equal(l->toks[1].value.dec->unscaled, 1);
+  assert_int_equal(l->toks[1].value.dec->scale, 3);
+  assert_int_equal(l->toks[2].value.dec->unscaled, 12505);
+  assert_int_equal(l->toks[2].value.dec->scale, 1);
   expect_no_errors(l);
   lexed_free(l);
 }
@@ -215,7 +218,7 @@ static void test_decimals(void **state) {
 static void test_decimal_limits(void **state) {
   (void)state;
   Lexed *l = lexed("1.123456789012345678");
-  assert_int_equal(l->toks[0].value.dec.scale, 18);
+  assert_int_equal(l->toks[0].value.dec->scale, 18);
   expect_no_errors(l);
   lexed_free(l);
   l = lexed("1.1234567890123456789");
@@ -349,6 +352,32 @@ static void test_interpolation(void **state) {
   assert_string_equal(text_of(&l->toks[5]), "!");
   assert_int_equal(l->toks[2].span.off, 4);
   assert_int_equal(l->toks[4].span.off, 9);
+  expect_no_errors(l);
+  lexed_free(l);
+}
+
+/* Spaces and tabs before a token are stepped over when the scanner is called, not
+ * matched by a rule: the spans after them, outside strings, inside interpolations,
+ * after a carriage return and after a token that gave back blanks, are where the
+ * bytes are, and a string keeps its own blanks. */
+static void test_blanks_before_tokens(void **state) {
+  (void)state;
+  const char *text = "x \t= \t 1\r \"  a {\t b  } \t\"  wait \t\t\n\t\t y";
+  Lexed *l = lexed(text);
+  expect_kinds(l, KINDS(TK_IDENT, TK_ASSIGN, TK_INT, TK_STR_BEGIN, TK_STR_TEXT, TK_INTERP_BEGIN,
+                        TK_IDENT, TK_INTERP_END, TK_STR_TEXT, TK_STR_END, TK_WAIT, TK_SEP,
+                        TK_IDENT, TK_SEP));
+  static const char *const at[] = {"x", "=", "1", "\"", "  a ", "{", "b", "}", " \t", "\"",
+                                   "wait", NULL, "y"};
+  for (uint32_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+    if (!at[i]) continue;
+    const char *want = strstr(text + (i ? l->toks[i - 1].span.off + 1 : 0), at[i]);
+    if (i == 4) want = strstr(text, "  a ");
+    assert_int_equal(l->toks[i].span.off, want - text);
+    assert_int_equal(l->toks[i].span.len, strlen(at[i]));
+  }
+  assert_string_equal(text_of(&l->toks[4]), "  a ");
+  assert_string_equal(text_of(&l->toks[8]), " \t");
   expect_no_errors(l);
   lexed_free(l);
 }
@@ -537,7 +566,7 @@ static void test_dotted_date_prefixes(void **state) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     Lexed *l = lexed(cases[i].text);
     assert_int_equal(l->toks[2].kind, TK_DECIMAL);
-    assert_string_equal(l->toks[2].value.dec.text, cases[i].decimal);
+    assert_string_equal(l->toks[2].value.dec->text, cases[i].decimal);
     assert_int_equal(l->toks[2].span.off, 4);
     assert_int_equal(l->toks[2].span.len, strlen(cases[i].decimal));
     assert_int_equal(l->toks[3].span.off, 4 + strlen(cases[i].decimal));
@@ -775,6 +804,7 @@ int main(void) {
       cmocka_unit_test(test_string_braces),
       cmocka_unit_test(test_empty_string),
       cmocka_unit_test(test_interpolation),
+      cmocka_unit_test(test_blanks_before_tokens),
       cmocka_unit_test(test_nested_interpolation),
       cmocka_unit_test(test_unterminated_string),
       cmocka_unit_test(test_bad_escape),

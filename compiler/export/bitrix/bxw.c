@@ -262,7 +262,7 @@ static const char *literal_text(E *e, const Expr *x) {
     return NULL;
   case E_LIST: return x->u.list.n == 0 ? "" : NULL;
   case E_CALL:
-    if (x->nargs == 1 && (str_eq(x->u.call.fn.s, "date") || str_eq(x->u.call.fn.s, "datetime"))) {
+    if (x->nargs == 1 && (str_eq(x->u.call.fn, "date") || str_eq(x->u.call.fn, "datetime"))) {
       const char *t = plain_text(e, x->u.call.args[0]);
       if (!t) return NULL;
       char *c = arena_strdup(&e->a, t);
@@ -353,7 +353,7 @@ static const char *ref(E *e, const Expr *x, bool loud) {
       x->u.field.obj->u.name.sym->kind == SYM_RESULT) {
     const Symbol *s = x->u.field.obj->u.name.sym;
     Res *r = find_res(e, s);
-    const char *m = x->u.field.member.s;
+    const char *m = x->u.field.member;
     if (!r) {
       if (loud) refuse(e, x->span, "`%s.%s`: the step's result has no Bitrix activity (a host action's result)", s->name, m);
       return NULL;
@@ -425,7 +425,7 @@ static bool calc(E *e, StrBuf *b, const Expr *x) {
     return r != NULL;
   }
   case E_CALL: {
-    const char *fn = f->u.call.fn.s;
+    const char *fn = f->u.call.fn;
     const Expr *const *args = (const Expr *const *)f->u.call.args;
     uint32_t n = f->nargs;
     if (str_eq(fn, "now") && n == 0) return sb_puts(b, "{=System:Now}"), true;
@@ -450,7 +450,7 @@ static bool calc(E *e, StrBuf *b, const Expr *x) {
     sb_putc(b, ')');
     return true;
   case E_COND: {
-    const Expr *a[3] = {f->u.cond.cond, f->u.cond.then, f->u.cond.otherwise};
+    const Expr *a[3] = {f->u.cond.cond, f->u.cond.arms->then, f->u.cond.arms->otherwise};
     return calc_args(e, b, "if", a, 3);
   }
   case E_BINARY: {
@@ -610,7 +610,7 @@ static bool people_one(E *e, W *list, const Expr *x) {
       if (!people_one(e, list, x->u.list.items[i])) return false;
     return true;
   }
-  if (x->kind == E_CALL && str_eq(x->u.call.fn.s, "role") && x->nargs == 1) {
+  if (x->kind == E_CALL && str_eq(x->u.call.fn, "role") && x->nargs == 1) {
     const char *code = plain_text(e, x->u.call.args[0]);
     if (!code || !(strncmp(code, "user_", 5) == 0 || strncmp(code, "group_", 6) == 0 || str_eq(code, "author")))
       return refuse(e, x->span, "the role %s is no Bitrix user code (user_N, group_…, author)", code ? code : "(computed)");
@@ -805,7 +805,7 @@ static bool human(E *e, const Stmt *s, W *out) {
     if (h->due) {
       if (h->due->type && h->due->type->kind == T_DURATION) {
         Expr now = {.kind = E_CALL, .span = h->due->span, .type = &type_datetime};
-        now.u.call.fn.s = "now";
+        now.u.call.fn = "now";
         Expr sum = {.kind = E_BINARY, .span = h->due->span, .type = &type_datetime};
         sum.op = B_ADD;
         sum.u.binary.lhs = &now;
