@@ -22,7 +22,7 @@ typedef struct LexText {    /* STR_TEXT: decoded UTF-8 */
   const char *s;
   uint32_t len;
 } LexText;
-typedef struct LexDecimal { /* DECIMAL: exact, as in Expr.u.dec */
+typedef struct LexDecimal { /* DECIMAL: exact (an Expr keeps the digits in u.dec, the scale in its header) */
   const char *text;
   int64_t unscaled;
   uint8_t scale;
