@@ -102,6 +102,13 @@ static void world_open_text(World *w, const char *path, const char *text) {
   remove(path);
 }
 
+/* The same without a journal (its lines allocate). */
+static void world_open_text_quiet(World *w, const char *path, const char *text) {
+  write_text(path, text);
+  world_open_ex(w, path, true);
+  remove(path);
+}
+
 /* The bundle of the program text, compiled from path, which is removed after. */
 static uint8_t *compile_program(const char *path, const char *text, size_t *len) {
   write_text(path, text);
@@ -2089,9 +2096,7 @@ static void test_vote_act_without_snapshot(void **state) {
   for (int i = 1; i <= 140; i++) snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "  var v%d: int = %d\n", i, i);
   snprintf(src, sizeof src, wide_vote_src, vars);
   World w;
-  write_text("build-wide-vote.bp", src);
-  world_open_ex(&w, "build-wide-vote.bp", true); /* no journal: its lines allocate */
-  remove("build-wide-vote.bp");
+  world_open_text_quiet(&w, "build-wide-vote.bp", src);
   BpValue voters[] = {bp_user("v1"), bp_user("v2"), bp_user("v3")};
   BpArg args[] = {arg("voters", bp_list(BP_T_USER, voters, 3)), arg("boss", bp_user("bo")),
                   arg("title", bp_string("Budget"))};
@@ -3399,9 +3404,7 @@ static const char long_log_src[] =
 static void test_log_too_long_without_journal(void **state) {
   (void)state;
   World w;
-  write_text("build-longlog.bp", long_log_src);
-  world_open_ex(&w, "build-longlog.bp", true); /* no journal */
-  remove("build-longlog.bp");
+  world_open_text_quiet(&w, "build-longlog.bp", long_log_src);
   BpInstance *inst;
   BpError err;
   assert_int_equal(bp_start(w.b, "longlog", NULL, NULL, 0, NULL, &inst, &err), BP_OK);
@@ -4374,9 +4377,7 @@ static const char long_title_src[] = "document D {\n  a: string\n}\n"
 static void test_title_placed_in_one_copy(void **state) {
   (void)state;
   World w;
-  write_text("build-long-title.bp", long_title_src);
-  world_open_ex(&w, "build-long-title.bp", true); /* no journal: its lines allocate */
-  remove("build-long-title.bp");
+  world_open_text_quiet(&w, "build-long-title.bp", long_title_src);
   char a[61];
   memset(a, 'x', 60);
   a[0] = 'A', a[59] = 'Z', a[60] = '\0';
@@ -4421,9 +4422,7 @@ static const char counted_piece_src[] = "document D {\n  a: string\n}\n"
 static void test_title_pieces_let_go(void **state) {
   (void)state;
   World w;
-  write_text("build-counted-piece.bp", counted_piece_src);
-  world_open_ex(&w, "build-counted-piece.bp", true);
-  remove("build-counted-piece.bp");
+  world_open_text_quiet(&w, "build-counted-piece.bp", counted_piece_src);
   BpArg args[] = {arg("a", bp_string("some title")), arg("who", bp_user("ann"))};
   BpInstance *inst;
   BpError err;
@@ -4454,9 +4453,7 @@ static void test_title_with_ints_placed(void **state) {
                                      {INT64_MIN, INT64_MAX, -9, 1234567890123LL, -100},
                                      {7, -7, 1000000, -1000000, 0}};
   World w;
-  write_text("build-int-title.bp", int_title_src);
-  world_open_ex(&w, "build-int-title.bp", true);
-  remove("build-int-title.bp");
+  world_open_text_quiet(&w, "build-int-title.bp", int_title_src);
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     const int64_t *v = cases[c];
     BpArg args[] = {arg("who", bp_user("ann")), arg("a", bp_int(v[0])), arg("b", bp_int(v[1])),
@@ -4529,9 +4526,7 @@ static const char known_voters_src[] = "document D {\n  a: string\n}\n"
 static void test_users_known_from_start(void **state) {
   (void)state;
   World w;
-  write_text("build-known-voters.bp", known_voters_src);
-  world_open_ex(&w, "build-known-voters.bp", true);
-  remove("build-known-voters.bp");
+  world_open_text_quiet(&w, "build-known-voters.bp", known_voters_src);
   BpValue set[] = {bp_user("v1"), bp_user("v2"), bp_user("v1")};
   BpValue unset[] = {bp_user("v1"), bp_user(""), bp_user("v2")};
   for (int round = 0; round < 2; round++) {
@@ -4569,9 +4564,7 @@ static void test_users_known_from_start(void **state) {
 static void test_users_held_counted(void **state) {
   (void)state;
   World w;
-  write_text("build-held-voters.bp", known_voters_src);
-  world_open_ex(&w, "build-held-voters.bp", true);
-  remove("build-held-voters.bp");
+  world_open_text_quiet(&w, "build-held-voters.bp", known_voters_src);
   char names[21][8];
   BpValue voters[21];
   for (int i = 0; i < 20; i++) {
@@ -4630,9 +4623,7 @@ static void test_users_held_counted(void **state) {
 static void test_start_fields_in_place(void **state) {
   (void)state;
   World w;
-  write_text("build-fields-in-place.bp", known_voters_src);
-  world_open_ex(&w, "build-fields-in-place.bp", true);
-  remove("build-fields-in-place.bp");
+  world_open_text_quiet(&w, "build-fields-in-place.bp", known_voters_src);
   char long_text[101];
   memset(long_text, 'q', 100);
   long_text[100] = '\0';
