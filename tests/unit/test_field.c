@@ -108,6 +108,14 @@ static void close_world(World *w) {
   assert_int_equal(w->heap.outstanding, 0);
 }
 
+/* The number of the world's process NAME (bp_bundle_process_name's I). */
+static size_t process_number(const World *w, const char *name) {
+  size_t i = 0, n = bp_bundle_process_count(w->b);
+  while (i < n && strcmp(bp_bundle_process_name(w->b, i), name) != 0) i++;
+  assert_true(i < n);
+  return i;
+}
+
 static const char *const names[] = {"name", "city", "visits", "owner", "tags", "total"};
 enum { NFIELDS = 6 };
 
@@ -397,8 +405,7 @@ static void test_start_at_again_texts_in_room(void **state) {
   (void)state;
   World w;
   open_world(&w);
-  size_t share = 0;
-  while (strcmp(bp_bundle_process_name(w.b, share), "share") != 0) share++;
+  size_t share = process_number(&w, "share");
   BpInstance *again = NULL;
   const char *const nc[] = {"name", "city"}, *const cn[] = {"city", "name"};
   long made;
@@ -433,8 +440,7 @@ static void test_start_at_again_made_in_room(void **state) {
   (void)state;
   World w;
   open_world(&w);
-  size_t join = 0;
-  while (strcmp(bp_bundle_process_name(w.b, join), "join") != 0) join++;
+  size_t join = process_number(&w, "join");
   BpInstance *again = NULL;
   const char *const nc[] = {"name", "city"};
   long made;
@@ -473,8 +479,7 @@ static void test_start_at_again_in_place(void **state) {
   (void)state;
   World w;
   open_world(&w);
-  size_t share = 0;
-  while (strcmp(bp_bundle_process_name(w.b, share), "share") != 0) share++;
+  size_t share = process_number(&w, "share");
   BpInstance *again = NULL;
   const char *const nc[] = {"name", "city"}, *const cn[] = {"city", "name"};
   /* texts of 400 bytes: more than the room for texts (RT_DOC_MADE_ROOM: 384) */
@@ -570,8 +575,7 @@ static void test_start_at_again_shared_doc(void **state) {
   World w;
   Started started = {0};
   open_world_with(&w, &started);
-  size_t spawn = 0;
-  while (strcmp(bp_bundle_process_name(w.b, spawn), "spawn") != 0) spawn++;
+  size_t spawn = process_number(&w, "spawn");
   uint16_t index[1];
   assert_true(bp_field_index(w.b, "spawn", "city", &index[0]));
   BpValue vals[] = {bp_string("Тула")};

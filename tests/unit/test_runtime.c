@@ -1588,6 +1588,37 @@ static void reseal(uint8_t *b, size_t len) {
   for (int i = 0; i < 4; i++) b[len - 4 + i] = (uint8_t)(crc >> (8 * i));
 }
 
+/* The saved bytes of start_waiting_for_e's instance (the caller frees them, bp_free). */
+static uint8_t *saved_waiting_for_e(World *w, size_t *len) {
+  BpInstance *inst = start_waiting_for_e(w);
+  BpError err;
+  uint8_t *bytes;
+  assert_int_equal(bp_instance_save(inst, &bytes, len, &err), BP_OK);
+  bp_instance_free(inst);
+  return bytes;
+}
+
+/* GOOD with its byte AT set to BYTE and the checksum fixed: restoring it gives WANT; a
+ * refusal says WHY, a restored instance saves again to the same bytes. */
+static void assert_byte_restores(World *w, const uint8_t *good, size_t len, size_t at, uint8_t byte, BpStatus want,
+                                 const char *why) {
+  uint8_t *b = malloc(len);
+  assert_non_null(b);
+  memcpy(b, good, len);
+  b[at] = byte;
+  reseal(b, len);
+  BpInstance *x = NULL;
+  BpError err;
+  assert_int_equal(bp_instance_restore(w->b, NULL, b, len, &x, &err), want);
+  if (want != BP_OK) {
+    assert_non_null(strstr(err.message, why));
+  } else {
+    assert_saves_to(w, x, b, len);
+    bp_instance_free(x);
+  }
+  free(b);
+}
+
 /* Saved bytes changed in every byte, cut at every length, and with the checksum fixed
  * so the deeper checks run: refused or restored, never a crash (run under ASan). */
 static void test_damaged_saves(void **state) {
@@ -2602,12 +2633,9 @@ static void test_restore_time_forms(void **state) {
   (void)state;
   World w;
   world_open(&w, "samples/two_stage_approval.bp");
-  BpInstance *inst = start_waiting_for_e(&w);
   BpError err;
-  uint8_t *good;
   size_t len;
-  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
-  bp_instance_free(inst);
+  uint8_t *good = saved_waiting_for_e(&w, &len);
   size_t at = 7;
   uv_at(good, &at);                    /* the process */
   if (uv_at(good, &at) & 32) uv_at(good, &at); /* the state's flags, the state */
@@ -2820,12 +2848,8 @@ static void test_restore_item_ids(void **state) {
   (void)state;
   World w;
   world_open(&w, "samples/two_stage_approval.bp");
-  BpInstance *inst = start_waiting_for_e(&w);
-  BpError err;
-  uint8_t *good;
   size_t len;
-  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
-  bp_instance_free(inst);
+  uint8_t *good = saved_waiting_for_e(&w, &len);
   static const uint8_t person[] = {0x0A, 0x04, 0x03};
   size_t at = 0;
   for (size_t i = STATE_HEADER; i + sizeof person <= len && !at; i++)
@@ -2835,22 +2859,8 @@ static void test_restore_item_ids(void **state) {
     uint8_t item;
     BpStatus want;
   } cases[] = {{5, BP_EBADDATA}, {1, BP_EBADDATA}, {2, BP_EBADDATA}, {4, BP_OK}, {3, BP_OK}};
-  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-    uint8_t *b = malloc(len);
-    assert_non_null(b);
-    memcpy(b, good, len);
-    b[at] = cases[c].item;
-    reseal(b, len);
-    BpInstance *x = NULL;
-    assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), cases[c].want);
-    if (cases[c].want != BP_OK) {
-      assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
-    } else {
-      assert_saves_to(&w, x, b, len);
-      bp_instance_free(x);
-    }
-    free(b);
-  }
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+    assert_byte_restores(&w, good, len, at, cases[c].item, cases[c].want, "an id given twice, or beyond the next id");
   bp_free(w.rt, good, len);
   world_close(&w);
 }
@@ -2865,33 +2875,14 @@ static void test_restore_next_id(void **state) {
   (void)state;
   World w;
   world_open(&w, "samples/two_stage_approval.bp");
-  BpInstance *inst = start_waiting_for_e(&w);
-  BpError err;
-  uint8_t *good;
   size_t len;
-  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
-  bp_instance_free(inst);
+  uint8_t *good = saved_waiting_for_e(&w, &len);
   size_t at = STATE_HEADER + 1; /* the process (0), then the state's flags, a varint */
   while (good[at] & 0x80) at++;
   at++;
   assert_int_equal(good[at], 4); /* the next id */
-  for (uint8_t next = 1; next <= 4; next++) {
-    uint8_t *b = malloc(len);
-    assert_non_null(b);
-    memcpy(b, good, len);
-    b[at] = next;
-    reseal(b, len);
-    BpInstance *x = NULL;
-    if (next < 3) {
-      assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), BP_EBADDATA);
-      assert_non_null(strstr(err.message, "an id given twice, or beyond the next id"));
-    } else {
-      assert_int_equal(bp_instance_restore(w.b, NULL, b, len, &x, &err), BP_OK);
-      assert_saves_to(&w, x, b, len);
-      bp_instance_free(x);
-    }
-    free(b);
-  }
+  for (uint8_t next = 1; next <= 4; next++)
+    assert_byte_restores(&w, good, len, at, next, next < 3 ? BP_EBADDATA : BP_OK, "an id given twice, or beyond the next id");
   bp_free(w.rt, good, len);
   world_close(&w);
 }
@@ -4277,12 +4268,10 @@ static void test_restore_title_pieces_checked(void **state) {
   (void)state;
   World w;
   world_open(&w, "samples/two_stage_approval.bp");
-  BpInstance *inst = start_waiting_for_e(&w);
+  BpInstance *inst;
   BpError err;
-  uint8_t *good;
   size_t len;
-  assert_int_equal(bp_instance_save(inst, &good, &len, &err), BP_OK);
-  bp_instance_free(inst);
+  uint8_t *good = saved_waiting_for_e(&w, &len);
   /* The title: uv 3 (two pieces), the constant (h & 3 == 1), the state's text (h & 3 == 2),
    * one byte each; the only such run of bytes in this state. */
   size_t at = 0, found = 0;
