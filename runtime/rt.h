@@ -810,8 +810,7 @@ void rt_state_free(BpRuntime *rt, RtState *s);
 /* rt_state_free without emptying S after: for a state whose memory goes next (an
  * instance freed). */
 void rt_state_release(BpRuntime *rt, RtState *s);
-/* A thread or a step of the state by its id, or NULL. */
-RtThread *rt_state_thread(RtState *s, uint32_t id);
+/* A step of the state by its id, or NULL (a thread: rt_vm.h's thread_by_id). */
 RtStep *rt_state_step(RtState *s, uint32_t id);
 
 /* The message thread t waits for (a W_MESSAGE thread): the pc of its RECEIVE, or

@@ -25,12 +25,6 @@ int rt_step_index(const RtState *s, uint32_t id) {
   return -1;
 }
 
-RtThread *rt_state_thread(RtState *s, uint32_t id) {
-  for (uint32_t i = 0; i < s->threads.n; i++)
-    if (RT_AT(s->threads, RtThread, i)->id == id) return RT_AT(s->threads, RtThread, i);
-  return NULL;
-}
-
 RtStep *rt_state_step(RtState *s, uint32_t id) {
   int i = rt_step_index(s, id);
   return i < 0 ? NULL : RT_AT(s->steps, RtStep, i);

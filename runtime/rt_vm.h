@@ -151,7 +151,8 @@ static inline void rt_slot_let_go(Tx *tx, uint32_t s) {
 
 static inline bool alive(const Tx *tx) { return tx->err.code == RT_OK && tx->s.status == ST_WAITING; }
 
-/* rt_state_thread, inline: a step that opens or closes finds its thread. */
+/* A thread of the event's state by its id, or NULL; inline: a step that opens or closes
+ * finds its thread. */
 static inline RtThread *thread_by_id(Tx *tx, uint32_t id) {
   for (uint32_t i = 0; i < tx->s.threads.n; i++)
     if (RT_AT(tx->s.threads, RtThread, i)->id == id) return RT_AT(tx->s.threads, RtThread, i);
