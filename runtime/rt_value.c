@@ -201,9 +201,7 @@ void rt_unref_obj(BpRuntime *rt, Value v) {
  * constant: most of what a text or a list is made of), is done here, not by a call
  * (rt_unref): most of what an instruction's operands or a state's copy drop is held
  * elsewhere too. */
-void rt_unref_all(BpRuntime *rt, Value *v, size_t n) {
-  for (size_t i = 0; i < n; i++) rt_unref(rt, v[i]);
-}
+void rt_unref_all(BpRuntime *rt, Value *v, size_t n) { rt_unref_each(rt, v, n); } /* the loop, out of line */
 
 RtCode rt_buf_value(BpRuntime *rt, RtBuf *b, uint8_t type, Value *out, RtErr *e) {
   RtCode code = b->nomem ? rt_nomem(e) : b->toolong ? rt_too_long(e) : RT_OK;
