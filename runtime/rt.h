@@ -595,6 +595,10 @@ static inline Value rt_empty_list(const BpBundle *b, uint8_t type) {
 static inline const char *rt_string(const BpBundle *b, uint32_t z) {
   return z < b->b.nstrings ? b->b.strings[z].data : "";
 }
+/* The id of graph node NODE, or "" for none. */
+static inline const char *rt_node_id(const BpBundle *b, uint32_t node) {
+  return node < b->b.nnodes ? rt_string(b, b->b.nodes[node].id) : "";
+}
 
 /* The members are ordered, and the rooms' sizes are 32 bits, so that the document is 80
  * bytes: with a few fields it takes a 16-byte step less of bp_start's allocation. */

@@ -1230,7 +1230,7 @@ bool bp_instance_item(const BpInstance *inst, size_t i, BpItem *out) {
   *out = (BpItem){.id = p->item, .kind = (BpItemKind)d->kind, .user = p->user.u.s->s,
                   .title = st->title.u.s->s, .has_due = st->due != RT_NO_TIME,
                   .due = st->due == RT_NO_TIME ? 0 : st->due,
-                  .node = d->node < b->b.nnodes ? rt_string(b, b->b.nodes[d->node].id) : "",
+                  .node = rt_node_id(b, d->node),
                   .fields = b->procs[inst->proc].fields[st->t], .nfields = d->nfields,
                   .overdue = (st->flags & S_OVERDUE) != 0};
   return true;

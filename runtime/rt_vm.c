@@ -36,15 +36,10 @@ static RtAct *act_by_id(Tx *tx, uint32_t id) {
   return NULL;
 }
 
-static const char *node_id(const BpBundle *b, uint32_t node) {
-  return node < b->b.nnodes ? rt_string(b, b->b.nodes[node].id) : "";
-}
-
-
 /* The graph node of the statement at pc: the node placed where the line table puts pc. */
 static const char *pc_node(const Tx *tx, uint32_t pc) {
   int64_t at = rt_line_at(tx->b, tx->p, pc);
-  return at < 0 ? "" : node_id(tx->b, tx->rp->line_node[at]);
+  return at < 0 ? "" : rt_node_id(tx->b, tx->rp->line_node[at]);
 }
 
 const char *rt_pc_node(const Tx *tx, uint32_t pc) { return pc_node(tx, pc); }

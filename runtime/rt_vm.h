@@ -172,10 +172,7 @@ static inline RtStep *step_by_id(Tx *tx, uint32_t id) { return rt_state_step(&tx
 
 int rt_step_index(const RtState *s, uint32_t id);
 /* The graph node of step descriptor t (inline: every item's effect names it). */
-static inline const char *rt_step_node(const Tx *tx, uint16_t t) {
-  uint32_t node = tx->p->steps[t].node;
-  return node < tx->b->b.nnodes ? rt_string(tx->b, tx->b->b.nodes[node].id) : "";
-}
+static inline const char *rt_step_node(const Tx *tx, uint16_t t) { return rt_node_id(tx->b, tx->p->steps[t].node); }
 const char *rt_pc_node(const Tx *tx, uint32_t pc); /* the graph node of the statement at pc */
 void rt_journal_text(Tx *tx, BpJournalKind kind, const char *node, RtBuf *text);
 void rt_journal_line(Tx *tx, BpJournalKind kind, const char *node, const char *fmt, ...)
