@@ -767,18 +767,15 @@ enum { STORE_FEW = 16 }; /* doc_store and bp_start: this many values or fewer go
  * titles and short lists of a usual start; more are allocated as before. */
 enum { START_TEXTS_MAX = 512 };
 
-/* Stores fields[0..n) in doc; known, when given, has each one's field index already
- * (bp_start looked them up), and room, when given, takes the texts that fit (RtRoom);
- * needs, when given, has each one's rt_room_need (bp_start worked them out). */
-static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room,
-                             const uint16_t *needs, size_t n, bool *changed, BpError *err);
+/* Stores fields[0..n) in doc; room, when given, takes the texts that fit (RtRoom). (A
+ * start of a few fields stores them itself, looked up already: bp_start.) */
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, RtRoom *room, size_t n, bool *changed, BpError *err);
 
 static BpStatus doc_store(BpDoc *doc, const BpArg *fields, size_t n, bool *changed, BpError *err) {
-  return doc_store_at(doc, fields, NULL, NULL, NULL, n, changed, err);
+  return doc_store_at(doc, fields, NULL, n, changed, err);
 }
 
-static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *known, RtRoom *room,
-                             const uint16_t *needs, size_t n, bool *changed, BpError *err) {
+static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, RtRoom *room, size_t n, bool *changed, BpError *err) {
   BpBundle *b = doc->b;
   if (n == 0) return BP_OK;
   /* A few fields (the usual call) are gathered on the stack. */
@@ -790,9 +787,7 @@ static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *kn
   BpStatus st = vals && idx ? BP_OK : rt_fail_status(err, BP_ENOMEM, "out of memory");
   size_t done = 0;
   for (; st == BP_OK && done < n; done++) {
-    if (known) {
-      idx[done] = known[done];
-    } else if (!fields[done].name || !rt_doc_lookup(b, doc->doctype, fields[done].name, &idx[done])) {
+    if (!fields[done].name || !rt_doc_lookup(b, doc->doctype, fields[done].name, &idx[done])) {
       const char *dt = doc->doctype == BPT_NONE16 ? "" : rt_string(b, b->b.doctypes[doc->doctype].name);
       st = rt_fail_status(err, BP_EINVAL, "`%s` is not a field of %s%s",
                           fields[done].name ? fields[done].name : "(null)", *dt ? "document type " : "this document",
@@ -800,7 +795,7 @@ static BpStatus doc_store_at(BpDoc *doc, const BpArg *fields, const uint16_t *kn
       break;
     }
     const BpValue *in = &fields[done].value;
-    size_t need = needs ? needs[done] : room ? rt_room_need(in) : 0;
+    size_t need = room ? rt_room_need(in) : 0;
     st = field_value(b, &b->b.doctypes[doc->doctype].fields[idx[done]], in, room, need, &vals[done], err);
     if (st != BP_OK) break;
   }
@@ -1057,7 +1052,7 @@ BpStatus bp_start(BpBundle *b, const char *process, BpDoc *doc, const BpArg *arg
       own->fields[known[i]] = v;
     }
   } else if (st == BP_OK && own) {
-    st = doc_store_at(own, fields, NULL, texts, NULL, nfields, NULL, err);
+    st = doc_store_at(own, fields, texts, nfields, NULL, err);
   }
   if (st == BP_OK) st = rt_start_known(b, pi, doc ? doc : own, params, users_placed(params, p->nparams), ud,
                                        false, out, err);
