@@ -1,9 +1,12 @@
 /* bpbench.c — the in-process measures of `make bench` (bench/run.sh): a host of libbprt
  * that sees only bp.h, as any embedding program does.
  *
- *   bpbench instances BUNDLE N RUNS      two-stage approval: N instances started, then
- *                                        the expert of each approves, then its one voter:
- *                                        each completes (N alive at once)
+ *   bpbench instances BUNDLE N RUNS      two-stage approval, N alive at once: each
+ *                                        unit starts one, the expert of the one started
+ *                                        N/2 units before approves, and the one voter of
+ *                                        the one started N before (then freed)
+ *   bpbench batches BUNDLE N RUNS        the same in batches: N started, N experts,
+ *                                        N voters, N freed (the heap empties each batch)
  *   bpbench vote BUNDLE VOTERS N RUNS    simple vote: N instances, each started and decided
  *                                        by VOTERS voters (the first half + 1 approve, the
  *                                        rest reject; majority, wait all), one at a time
@@ -168,14 +171,37 @@ static void decide(BpInstance *inst, const char *user, bool yes) {
 
 static BpInstance **insts;
 
+static void complete(BpInstance *inst) {
+  decide(inst, "v1", true);
+  if (bp_instance_status(inst) != BP_COMPLETED) die("the two-stage approval did not complete", NULL);
+  bp_instance_free(inst);
+}
+
+/* A host's steady state: N instances alive at once in a ring of N places, the work of each
+ * unit spread over three of them. Unit t starts instance t in place t mod N, after the one
+ * there (started at t - N) has had its voter's decision and been freed; instance t - N/2
+ * gets its expert's decision. Its state lives across calls: the warm-up fills the ring. */
+static size_t ring_t;
+
 static void run_instances(Bench *b, size_t n) {
+  size_t h = n / 2;
+  for (size_t i = 0; i < n; i++, ring_t++) {
+    BpInstance **at = &insts[ring_t % n];
+    if (*at) complete(*at);
+    *at = start_approval(b);
+    if (ring_t >= h) decide(insts[(ring_t - h) % n], "e", true);
+  }
+}
+
+/* Until round 13 (docs/performance-log.md) the measure ran in batches: N started, then the
+ * expert of each approves, then its voter, each freed. The heap empties after every batch
+ * and glibc gives its top back to the kernel (it trims more than 128 KiB free at its top),
+ * so every batch faulted its pages in again: a host that empties its heap 200 times a
+ * second. Kept for comparison (`bpbench batches`). */
+static void run_batches(Bench *b, size_t n) {
   for (size_t i = 0; i < n; i++) insts[i] = start_approval(b);
   for (size_t i = 0; i < n; i++) decide(insts[i], "e", true);
-  for (size_t i = 0; i < n; i++) {
-    decide(insts[i], "v1", true);
-    if (bp_instance_status(insts[i]) != BP_COMPLETED) die("the two-stage approval did not complete", NULL);
-    bp_instance_free(insts[i]);
-  }
+  for (size_t i = 0; i < n; i++) complete(insts[i]);
 }
 
 static void run_vote(Bench *b, size_t n) {
@@ -281,12 +307,13 @@ int main(int argc, char **argv) {
   Bench b;
   void (*run)(Bench *, size_t) = NULL;
   size_t n = 0, runs = 0;
-  if (strcmp(measure, "instances") == 0 && argc == 5) {
+  if ((strcmp(measure, "instances") == 0 || strcmp(measure, "batches") == 0) && argc == 5) {
     bench_open(&b, argv[2], 0);
     bench_voters(&b, 1);
     n = arg_size(argv[3]), runs = arg_size(argv[4]);
     insts = calloc(n, sizeof *insts);
-    run = run_instances;
+    if (!insts) exit(2);
+    run = measure[0] == 'i' ? run_instances : run_batches;
   } else if (strcmp(measure, "vote") == 0 && argc == 6) {
     bench_open(&b, argv[2], 0);
     bench_voters(&b, arg_size(argv[3]));
@@ -332,6 +359,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   if (saved) bp_free(b.rt, saved, saved_len);
+  if (run == run_instances) /* the ring's last N, each waiting for its expert or its voter */
+    for (size_t i = 0; i < n; i++) bp_instance_free(insts[i]);
   free(insts);
   bench_close(&b);
   return 0;
