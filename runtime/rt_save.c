@@ -1307,12 +1307,10 @@ static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth);
 
 /* A result record: its members, tagged (each may be VOID). */
 static bool get_record(Io *io, Value *v, int depth);
+static bool put_record(Io *io, Value *v, int depth);
 SHORT_PATH bool v4_record(Io *io, const bool rd, Value *v, int depth) {
   if (rd) return get_record(io, v, depth);
-  uint32_t n = rt_record_size(v->type);
-  for (uint32_t i = 0; i < n; i++)
-    if (!v4_tagged_short(io, rd, &v->u.r->m[i], depth + 1)) return false;
-  return true;
+  return put_record(io, v, depth);
 }
 
 /* v4_record reading: the members are read into the stack, then placed (in the room when
@@ -1394,6 +1392,44 @@ static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth) {
     }
   }
   return v4_tagged(io, v, depth, rd);
+}
+
+/* v4_record writing: each member as v4_tagged_short writes it, byte for byte, with the
+ * tags and the scalars (nothing, a bool, an int, a date, a time, a duration: most of a
+ * result's members) stored through a local cursor after one test of the room for the
+ * member (MEMBER_ROOM bytes), not through Io's at every byte; a text, a list or anything
+ * else goes through v4_tagged_short, and the cursor is taken again after it. */
+enum { MEMBER_ROOM = 11 }; /* a tag and a varint of at most 10 bytes */
+static bool put_record(Io *io, Value *v, int depth) {
+  uint32_t n = rt_record_size(v->type);
+  const Value *m = v->u.r->m;
+  uint8_t *w = io->wat;
+  for (uint32_t i = 0; i < n; i++) {
+    if (io->wend - w < MEMBER_ROOM) { /* (as put_uv_long asks: within grow's slack past BP_MAX_STATE) */
+      io->wat = w;
+      if (!grow(io, MEMBER_ROOM)) return false;
+      w = io->wat;
+    }
+    const Value *x = &m[i];
+    uint8_t type = x->type;
+    if (x->unset || !(type == BPT_T_VOID || type == BPT_T_BOOL || type == BPT_T_INT || type == BPT_T_DATE ||
+                      type == BPT_T_DATETIME || type == BPT_T_DURATION)) {
+      io->wat = w;
+      if (!v4_tagged_short(io, false, (Value *)x, depth + 1)) return false;
+      w = io->wat;
+      continue;
+    }
+    *w++ = type;
+    if (type == BPT_T_VOID) continue;
+    uint64_t u = type == BPT_T_BOOL ? x->u.i != 0 : ((uint64_t)x->u.i << 1) ^ (uint64_t)(x->u.i >> 63);
+    while (u >= 0x80) {
+      *w++ = (uint8_t)(u | 0x80);
+      u >>= 7;
+    }
+    *w++ = (uint8_t)u;
+  }
+  io->wat = w;
+  return !io->bad;
 }
 
 /* A value of type `type` (set, not unset), without its tag. Reading: *v is VOID, and is
