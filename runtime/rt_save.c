@@ -670,6 +670,9 @@ static bool people_consistent(Io *io, RtStep *st) {
   if (acted != st->acted) return bad(io, "a step counts %u acts where its people made %u", st->acted, acted);
   /* The counts of acts are not saved: counted here, in the pass that checks the people. */
   st->approved = approved, st->rejected = rejected, st->done = acted - approved - rejected;
+  /* One person (the usual approval): named once, and one who acted did so first (order 1:
+   * the test above, with acted 1); the sorts below find nothing more. */
+  if (n < 2) return true;
   size_t bytes = (n ? n : 1) * sizeof(uint32_t);
   uint32_t small[SMALL];
   uint32_t *order = n <= SMALL ? small : rt_alloc(io->rt, bytes);
