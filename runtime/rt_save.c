@@ -46,37 +46,43 @@ enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE =
 /* The short paths every byte goes through are SHORT_PATH (rt.h). */
 
 typedef struct Io {
-  BpRuntime *rt;
+  /* io_start clears these (the rest, each direction sets before it reads them). */
   bool reading; /* what version 3's reader passes as rd (version 4's functions are told) */
-  const BpBundle *b;     /* the bundle and the process the state is of */
-  const BptProcess *p;
-  const uint8_t *at, *end; /* reading: the bytes left (none once bad: bad() empties them, so a
-                            * byte left means not bad) */
   bool bad, nomem;
-  /* Version 4 (both directions): the state (timers find their step in it), its clock (times
-   * are written from it), the last id of the records being read or written (ids are written
-   * as rises), and the strings written whole so far (seen, below), which later ones may name. */
-  RtState *s;
-  int64_t clock;
-  uint32_t last_id;
+  /* Writing: the bytes outgrew `stack` (then w is allocated), or BP_MAX_STATE. */
+  bool wheap, toolong;
   /* Restoring version 4: the largest id read so far (threads, activations, steps, calls,
    * open items, in the order read), and whether one did not rise above it. Ids that each
    * rise above the last are given once; check_state then needs only the last against the
    * next id (else it gathers and sorts them: ids_unique). */
-  uint32_t id_max;
   bool ids_mixed;
+  uint32_t id_max;
+  /* Version 4 (both directions): the last id of the records being read or written (ids
+   * are written as rises), and the strings written whole so far (seen, below), which later
+   * ones may name. */
+  uint32_t last_id;
   uint32_t nseen, npieces; /* npieces: how many of the seen strings may be a title's piece */
-  /* Restoring version 4: where the slots and the records (threads, activations, steps,
-   * timers, calls, the steps' people) are read, each vector at its exact size, while they
-   * fit: `recs`, which is &stage or &room. Restoring into a document of its own reads them
-   * into the instance's block itself (room, below); else into `stage`, storage on the
-   * stack (see STAGE_BYTES), which adopt_v4 moves into the instance's allocation with one
-   * copy. Left 0 (version 3): each vector is allocated. */
-  RtRoom stage, *recs;
   /* Restoring version 4 into a document of its own: where the texts, lists and records
    * read are placed, immortal, when they fit: the instance's block (see region_guess).
    * Left 0: each is allocated. */
   RtRoom room;
+  /* Set by each direction. */
+  BpRuntime *rt;
+  const BpBundle *b;     /* the bundle and the process the state is of */
+  const BptProcess *p;
+  const uint8_t *at, *end; /* reading: the bytes left (none once bad: bad() empties them, so a
+                            * byte left means not bad); writing: NULL */
+  /* Version 4 (both directions): the state (timers find their step in it) and its clock
+   * (times are written from it). */
+  RtState *s;
+  int64_t clock;
+  /* Restoring version 4: where the slots and the records (threads, activations, steps,
+   * timers, calls, the steps' people) are read, each vector at its exact size, while they
+   * fit: `recs`, which is &stage or &room. Restoring into a document of its own reads them
+   * into the instance's block itself (room, above); else into `stage`, storage on the
+   * stack (see STAGE_BYTES), which adopt_v4 moves into the instance's allocation with one
+   * copy. Left 0 (version 3): each vector is allocated. */
+  RtRoom stage, *recs;
   /* Writing: the instance's own allocation, [own, own + own_size). A restored instance's
    * texts are there (see region_guess), and no constant is: put_string looks for those
    * immortal texts among the bundle's constants no more. */
@@ -84,17 +90,16 @@ typedef struct Io {
   size_t own_size;
   /* Writing: the bytes, in `stack` until they outgrow it. */
   uint8_t *w, *wat, *wend; /* [w, wat) written, [wat, wend) room for more */
-  bool wheap, toolong;
-  /* From here on nothing is read before it is written: io_start does not clear it. */
+  /* Nothing from here on is read before it is written. */
   char why[160];
   RtStr *seen[MAX_SEEN];
   uint8_t pieces[MAX_SEEN]; /* the seen strings of MIN_PIECE bytes or more, by their number there */
   uint8_t stack[256];
 } Io;
 
-/* An Io with every member before `why` zero (the arrays after it are large, and need not be). */
+/* An Io with its first members (up to rt) zero; the caller sets the others it reads. */
 static void io_start(Io *io) {
-  memset(io, 0, offsetof(Io, why));
+  memset(io, 0, offsetof(Io, rt));
   io->why[0] = '\0';
 }
 
@@ -1931,6 +1936,7 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   io.b = inst->b;
   io.p = &inst->b->b.processes[inst->proc];
   io.s = (RtState *)&inst->s;
+  io.at = io.end = NULL;
   io.own = (uintptr_t)inst;
   io.own_size = inst->size;
   io.w = io.wat = io.stack;
