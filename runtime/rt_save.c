@@ -2033,12 +2033,14 @@ enum { STAGE_BYTES = 2048, LEND_FIELDS = 16 };
  * a restored instance allocates nothing, and freeing it frees nothing it made.
  * RT_DOC_MADE_ROOM (bp_start's, for two titles and two records) made the round 160
  * instructions dearer than this (a larger block to clear and for the allocator), for what
- * a second event, after a save and restore, gets anyway. The state read takes about
- * REGION_PER_BYTE bytes of records and texts for each byte of the saved payload (the
- * two-stage approval waiting for its expert: 368 for 48; a record of 24 to 120 bytes, a
- * text of 16 or more, for a few bytes each), at most REGION_READ bytes: a state that takes
- * more leaves less room for what its events make, and past the region its records and
- * texts are allocated, as before. */
+ * a second event, after a save and restore, gets anyway. The state read takes up to about
+ * REGION_PER_BYTE bytes of records and texts for each byte of the saved payload (a record
+ * of 24 to 120 bytes, a text of 16 or more, for a few bytes each; the most among the
+ * restores of test_runtime and of every scenario with --reload, whose median is 5.7; the
+ * two-stage approval waiting for its expert: 368 for 48), at most REGION_READ bytes (the
+ * stage's and the room's that restoring had on the stack before): a state that takes more
+ * leaves less room for what its events make, and past the region its records and texts
+ * are allocated, as before. */
 enum { RESTORED_MADE_ROOM = 200, REGION_PER_BYTE = 12, REGION_READ = 3072 };
 static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
 
