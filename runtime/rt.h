@@ -624,7 +624,7 @@ struct BpDoc {
   /* The end of those texts_size bytes (RT_DOC_MADE_ROOM of them in bp_start's document;
    * all of them in bp_start_at's, whose host's texts take their places here too, and which
    * bp_start_at_again hands whole to the next start: rt_doc_texts; in the one restoring
-   * makes, the end of the room, rt_save.c's RESTORED_MADE_ROOM; none in others): texts
+   * makes, what is left of the instance's region, rt_save.c's region_guess; none in others): texts
    * that the instances on the document make (make_text: a step's title, most often; trim,
    * substr and + of strings in the interpreter's loop) and the steps' result records whose
    * members are all uncounted (step_result) are placed there, immortal, while they fit,

@@ -46,53 +46,60 @@ enum { SAVE_VERSION = 4, HEADER_4 = 7, TRAILER_4 = 4, MAX_SEEN = 64, MIN_PIECE =
 /* The short paths every byte goes through are SHORT_PATH (rt.h). */
 
 typedef struct Io {
-  BpRuntime *rt;
+  /* io_start clears these (the rest, each direction sets before it reads them). */
   bool reading; /* what version 3's reader passes as rd (version 4's functions are told) */
-  const BpBundle *b;     /* the bundle and the process the state is of */
-  const BptProcess *p;
-  const uint8_t *at, *end; /* reading: the bytes left (none once bad: bad() empties them, so a
-                            * byte left means not bad) */
   bool bad, nomem;
-  /* Version 4 (both directions): the state (timers find their step in it), its clock (times
-   * are written from it), the last id of the records being read or written (ids are written
-   * as rises), and the strings written whole so far (seen, below), which later ones may name. */
-  RtState *s;
-  int64_t clock;
-  uint32_t last_id;
+  /* Writing: the bytes outgrew `stack` (then w is allocated), or BP_MAX_STATE. */
+  bool wheap, toolong;
   /* Restoring version 4: the largest id read so far (threads, activations, steps, calls,
    * open items, in the order read), and whether one did not rise above it. Ids that each
    * rise above the last are given once; check_state then needs only the last against the
    * next id (else it gathers and sorts them: ids_unique). */
-  uint32_t id_max;
   bool ids_mixed;
+  uint32_t id_max;
+  /* Version 4 (both directions): the last id of the records being read or written (ids
+   * are written as rises), and the strings written whole so far (seen, below), which later
+   * ones may name. */
+  uint32_t last_id;
   uint32_t nseen, npieces; /* npieces: how many of the seen strings may be a title's piece */
-  /* Restoring version 4: storage on the stack where the slots and the records (threads,
-   * activations, steps, timers, calls, the steps' people) are read, each vector at its
-   * exact size, while they fit (see STAGE_BYTES); adopt_v4 moves them into the instance's
-   * allocation with one copy. Left 0 (version 3): each vector is allocated. */
-  RtRoom stage;
-  /* Restoring version 4 into a document of its own: storage on the stack where the texts,
-   * lists and records read are placed, immortal, when they fit (see ROOM_*); adopt_v4 moves
-   * them into the document's allocation. Left 0: each is allocated. */
+  /* Restoring version 4 into a document of its own: where the texts, lists and records
+   * read are placed, immortal, when they fit: the instance's block (see region_guess).
+   * Left 0: each is allocated. */
   RtRoom room;
+  /* Set by each direction. */
+  BpRuntime *rt;
+  const BpBundle *b;     /* the bundle and the process the state is of */
+  const BptProcess *p;
+  const uint8_t *at, *end; /* reading: the bytes left (none once bad: bad() empties them, so a
+                            * byte left means not bad); writing: NULL */
+  /* Version 4 (both directions): the state (timers find their step in it) and its clock
+   * (times are written from it). */
+  RtState *s;
+  int64_t clock;
+  /* Restoring version 4: where the slots and the records (threads, activations, steps,
+   * timers, calls, the steps' people) are read, each vector at its exact size, while they
+   * fit: `recs`, which is &stage or &room. Restoring into a document of its own reads them
+   * into the instance's block itself (room, above); else into `stage`, storage on the
+   * stack (see STAGE_BYTES), which adopt_v4 moves into the instance's allocation with one
+   * copy. Left 0 (version 3): each vector is allocated. */
+  RtRoom stage, *recs;
   /* Writing: the instance's own allocation, [own, own + own_size). A restored instance's
-   * texts are there (see ROOM_BYTES), and no constant is: put_string looks for those
+   * texts are there (see region_guess), and no constant is: put_string looks for those
    * immortal texts among the bundle's constants no more. */
   uintptr_t own;
   size_t own_size;
   /* Writing: the bytes, in `stack` until they outgrow it. */
   uint8_t *w, *wat, *wend; /* [w, wat) written, [wat, wend) room for more */
-  bool wheap, toolong;
-  /* From here on nothing is read before it is written: io_start does not clear it. */
+  /* Nothing from here on is read before it is written. */
   char why[160];
   RtStr *seen[MAX_SEEN];
   uint8_t pieces[MAX_SEEN]; /* the seen strings of MIN_PIECE bytes or more, by their number there */
   uint8_t stack[256];
 } Io;
 
-/* An Io with every member before `why` zero (the arrays after it are large, and need not be). */
+/* An Io with its first members (up to rt) zero; the caller sets the others it reads. */
 static void io_start(Io *io) {
-  memset(io, 0, offsetof(Io, why));
+  memset(io, 0, offsetof(Io, rt));
   io->why[0] = '\0';
 }
 
@@ -282,7 +289,8 @@ SHORT_PATH void *next_record(Io *io, RtVec *vec, size_t size) {
 /* Restoring version 4: the stage's room for the n records of vector vec (empty), about to
  * be read, lent to it; when they do not fit, vec is left to allocate them. */
 SHORT_PATH void stage_records(Io *io, RtVec *vec, uint64_t n, size_t size) {
-  void *at = n && n <= io->stage.left ? rt_room_take(&io->stage, (size_t)n * size) : NULL;
+  RtRoom *recs = io->recs;
+  void *at = n && n <= recs->left ? rt_room_take(recs, (size_t)n * size) : NULL;
   if (at) *vec = rt_vec_lent(at, (uint32_t)n);
 }
 
@@ -667,6 +675,9 @@ static bool people_consistent(Io *io, RtStep *st) {
   if (acted != st->acted) return bad(io, "a step counts %u acts where its people made %u", st->acted, acted);
   /* The counts of acts are not saved: counted here, in the pass that checks the people. */
   st->approved = approved, st->rejected = rejected, st->done = acted - approved - rejected;
+  /* One person (the usual approval): named once, and one who acted did so first (order 1:
+   * the test above, with acted 1); the sorts below find nothing more. */
+  if (n < 2) return true;
   size_t bytes = (n ? n : 1) * sizeof(uint32_t);
   uint32_t small[SMALL];
   uint32_t *order = n <= SMALL ? small : rt_alloc(io->rt, bytes);
@@ -837,18 +848,13 @@ static bool const_index(const BpBundle *b, const RtStr *s, uint32_t *k) {
 
 /* ---- restoring into the document's allocation ---------------------------------------------- */
 
-/* Restoring without the host's document makes a document whose allocation holds the
- * instance (adopt_v4), and the texts, lists and records the state holds go there too,
- * immortal, as bp_start's own document holds the host's short texts (RtRoom, rt.h), and
- * safe for the same reason: no value leaves its document inside the runtime. They are
- * read into a room on the stack (ROOM_BYTES: a text of at most ROOM_TEXT_MAX bytes, a
- * list or record of at most ROOM_ITEMS items, while there is room), which adopt_v4 puts
- * after the instance at its exact size, moving every pointer into it (value_moved). An
- * immortal object holds only immortal ones (nothing counts down what it holds): a list or
- * record goes to the room only when each of its items did, or is a scalar or a constant.
- * What does not fit is allocated as before. So the usual state is restored with one
- * allocation, not one per text and list, and freeing the instance visits none of them. */
-enum { ROOM_BYTES = 1024, ROOM_TEXT_MAX = 256, ROOM_ITEMS = 16 };
+/* Restoring without the host's document reads the texts, lists and records the state
+ * holds into the region of the instance's block in the document's allocation (Io.room,
+ * region_guess), immortal: a text of at most ROOM_TEXT_MAX bytes, a list or record of at
+ * most ROOM_ITEMS items, while there is room. What does not fit is allocated as before. So
+ * the usual state is restored with one allocation, not one per text and list, and freeing
+ * the instance visits none of them. */
+enum { ROOM_TEXT_MAX = 256, ROOM_ITEMS = 16 };
 
 /* A new text read: in the room when it fits, else allocated (false: out of memory). */
 SHORT_PATH bool new_text(Io *io, const char *s, size_t len, uint8_t type, Value *out) {
@@ -892,48 +898,12 @@ static bool new_scalars(Io *io, uint8_t type, uint32_t n, Value *out) {
   return true;
 }
 
-/* Where the room's objects went: they were at FROM (SIZE bytes), they are at TO. */
+/* Where the stage's records went: they were at FROM (SIZE bytes), they are at TO. */
 typedef struct Moved {
   uintptr_t from;
   size_t size;
   char *to;
 } Moved;
-
-static void items_moved(Value *x, const Moved *m);
-
-/* Value x once the room's objects moved: a pointer into the room moved with them, and the
- * items of a list or record looked at in turn (items_moved). Inline always: most values
- * are scalars and texts. */
-SHORT_PATH void value_moved(Value *x, const Moved *m) {
-  uint8_t t = x->type;
-  if (t == BPT_T_STRING || t == BPT_T_USER) {
-    uintptr_t at = (uintptr_t)x->u.s - m->from;
-    if (at < m->size) x->u.s = (RtStr *)(m->to + at);
-  } else if (t >= BPT_T_TASK_RESULT) { /* a record or a list: no other type is above (bpt.h) */
-    items_moved(x, m);
-  }
-}
-
-/* A list or record x once the room's objects moved: its pointer, if it is in the room, and
- * then its items, if it moved or is counted (an allocated one may hold the room's texts;
- * values nest MAX_DEPTH deep at most). A constant is left as it is. */
-static void items_moved(Value *x, const Moved *m) {
-  if (!x->u.s) return;
-  uintptr_t at = (uintptr_t)x->u.s - m->from;
-  bool moved = at < m->size;
-  Value *items;
-  uint32_t n;
-  if (rt_is_list(x->type)) {
-    if (moved) x->u.l = (RtList *)(m->to + at);
-    else if (x->u.l->ref == RT_IMMORTAL) return;
-    items = x->u.l->items, n = x->u.l->n;
-  } else {
-    if (moved) x->u.r = (RtRec *)(m->to + at);
-    else if (x->u.r->ref == RT_IMMORTAL) return;
-    items = x->u.r->m, n = x->u.r->n;
-  }
-  for (uint32_t i = 0; i < n; i++) value_moved(&items[i], m);
-}
 
 /* ---- strings: inline, a constant, a string of the state, or (titles) pieces of these ---- */
 
@@ -1345,12 +1315,10 @@ static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth);
 
 /* A result record: its members, tagged (each may be VOID). */
 static bool get_record(Io *io, Value *v, int depth);
+static bool put_record(Io *io, Value *v, int depth);
 SHORT_PATH bool v4_record(Io *io, const bool rd, Value *v, int depth) {
   if (rd) return get_record(io, v, depth);
-  uint32_t n = rt_record_size(v->type);
-  for (uint32_t i = 0; i < n; i++)
-    if (!v4_tagged_short(io, rd, &v->u.r->m[i], depth + 1)) return false;
-  return true;
+  return put_record(io, v, depth);
 }
 
 /* v4_record reading: the members are read into the stack, then placed (in the room when
@@ -1432,6 +1400,44 @@ static inline bool v4_tagged_short(Io *io, const bool rd, Value *v, int depth) {
     }
   }
   return v4_tagged(io, v, depth, rd);
+}
+
+/* v4_record writing: each member as v4_tagged_short writes it, byte for byte, with the
+ * tags and the scalars (nothing, a bool, an int, a date, a time, a duration: most of a
+ * result's members) stored through a local cursor after one test of the room for the
+ * member (MEMBER_ROOM bytes), not through Io's at every byte; a text, a list or anything
+ * else goes through v4_tagged_short, and the cursor is taken again after it. */
+enum { MEMBER_ROOM = 11 }; /* a tag and a varint of at most 10 bytes */
+static bool put_record(Io *io, Value *v, int depth) {
+  uint32_t n = rt_record_size(v->type);
+  const Value *m = v->u.r->m;
+  uint8_t *w = io->wat;
+  for (uint32_t i = 0; i < n; i++) {
+    if (io->wend - w < MEMBER_ROOM) { /* (as put_uv_long asks: within grow's slack past BP_MAX_STATE) */
+      io->wat = w;
+      if (!grow(io, MEMBER_ROOM)) return false;
+      w = io->wat;
+    }
+    const Value *x = &m[i];
+    uint8_t type = x->type;
+    if (x->unset || !(type == BPT_T_VOID || type == BPT_T_BOOL || type == BPT_T_INT || type == BPT_T_DATE ||
+                      type == BPT_T_DATETIME || type == BPT_T_DURATION)) {
+      io->wat = w;
+      if (!v4_tagged_short(io, false, (Value *)x, depth + 1)) return false;
+      w = io->wat;
+      continue;
+    }
+    *w++ = type;
+    if (type == BPT_T_VOID) continue;
+    uint64_t u = type == BPT_T_BOOL ? x->u.i != 0 : ((uint64_t)x->u.i << 1) ^ (uint64_t)(x->u.i >> 63);
+    while (u >= 0x80) {
+      *w++ = (uint8_t)(u | 0x80);
+      u >>= 7;
+    }
+    *w++ = (uint8_t)u;
+  }
+  io->wat = w;
+  return !io->bad;
 }
 
 /* A value of type `type` (set, not unset), without its tag. Reading: *v is VOID, and is
@@ -1930,6 +1936,7 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   io.b = inst->b;
   io.p = &inst->b->b.processes[inst->proc];
   io.s = (RtState *)&inst->s;
+  io.at = io.end = NULL;
   io.own = (uintptr_t)inst;
   io.own_size = inst->size;
   io.w = io.wat = io.stack;
@@ -1998,27 +2005,53 @@ static BpStatus adopt(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtSta
   return adopted(inst, sizeof *inst, b, proc, doc, made, s, out);
 }
 
-/* Restoring reads the slots, the five record vectors and the steps' people into storage
- * on the stack (Io.stage, STAGE_BYTES: the usual state fits), each vector at its exact
- * size as its count is read, one after the other, then puts them after the instance in
- * its allocation with one copy, lent to its state as a started instance's first slots
- * are: the first event's copy replaces them (a step's people it may take over: they stay
- * where they are, RT_VEC_LENT), and freeing the instance frees them. A vector that does
- * not fit is allocated as it is read, and keeps that allocation. A few document fields
- * (LEND_FIELDS) are read into the stack too (see bp_instance_restore). */
+/* Restoring into a document of its own with a few fields (LEND_FIELDS, the usual case)
+ * makes that document first, with the instance's block in its room, as bp_start makes
+ * one: the instance, then a region where the slots, the five record vectors, the steps'
+ * people and the texts, lists and records of the state are read in place, each vector at
+ * its exact size as its count is read, one after the other (region_guess), then the people
+ * room (BpInstance.people_room, RT_PEOPLE_ROOM places) for a new step's people, as a
+ * started instance has. The vectors are lent to the state as a started instance's first
+ * records are: the first event's copy replaces them (a step's people it may take over:
+ * they stay where they are, RT_VEC_LENT), and freeing the instance frees them. The texts,
+ * lists and records are immortal in the document's allocation, as bp_start's document holds
+ * the host's short texts (RtRoom, rt.h), and safe for the same reason: no value leaves its
+ * document inside the runtime. An immortal object holds only immortal ones (nothing counts
+ * down what it holds): a list or record goes to the region only when each of its items did,
+ * or is a scalar or a constant. What does not fit is allocated as it is read, and keeps that
+ * allocation. So the usual state is restored with one allocation, and nothing is moved.
+ *
+ * Otherwise (the host's document, or more fields) the slots and records are read into
+ * storage on the stack (Io.stage, STAGE_BYTES), and adopt_v4 copies them after the instance
+ * in its allocation; the texts are allocated. */
 enum { STAGE_BYTES = 2048, LEND_FIELDS = 16 };
 
-/* A document that restoring makes holds, after the restored instance and its texts, room
- * for what the instance's events make (BpDoc.made): RESTORED_MADE_ROOM bytes, what one
+/* What is left of the region once the state is read is the room for what the instance's
+ * events make (BpDoc.made): region_guess leaves RESTORED_MADE_ROOM bytes for it, what one
  * event most often makes (a step's title of up to 40 bytes and an approval's result
- * record, 152: the expert's decision in the two-stage approval). The instance then has a
- * people room (BpInstance.people_room, RT_PEOPLE_ROOM places) for a new step's people, as a
- * started one has. So the usual decision on a restored instance allocates nothing, and
- * freeing it frees nothing it made. RT_DOC_MADE_ROOM (bp_start's, for two titles and two
- * records) made the round 160 instructions dearer than this (a larger block to clear and
- * for the allocator), for what a second event, after a save and restore, gets anyway. */
-enum { RESTORED_MADE_ROOM = 200 };
+ * record, 152: the expert's decision in the two-stage approval). So the usual decision on
+ * a restored instance allocates nothing, and freeing it frees nothing it made.
+ * RT_DOC_MADE_ROOM (bp_start's, for two titles and two records) made the round 160
+ * instructions dearer than this (a larger block to clear and for the allocator), for what
+ * a second event, after a save and restore, gets anyway. The state read takes up to about
+ * REGION_PER_BYTE bytes of records and texts for each byte of the saved payload (a record
+ * of 24 to 120 bytes, a text of 16 or more, for a few bytes each; the most among the
+ * restores of test_runtime and of every scenario with --reload, whose median is 5.7; the
+ * two-stage approval waiting for its expert: 368 for 48), at most REGION_READ bytes (the
+ * stage's and the room's that restoring had on the stack before): a state that takes more
+ * leaves less room for what its events make, and past the region its records and texts
+ * are allocated, as before. */
+enum { RESTORED_MADE_ROOM = 200, REGION_PER_BYTE = 12, REGION_READ = 3072 };
 static size_t room16(size_t n) { return (n + 15u) & ~(size_t)15u; }
+
+/* The bytes of the region for a state of len saved bytes whose slots take slots_bytes. */
+static size_t region_guess(size_t slots_bytes, size_t len) {
+  size_t payload = len - HEADER_4 - TRAILER_4; /* (len is at least their sum + 1: checked) */
+  size_t read = payload < REGION_READ / REGION_PER_BYTE ? payload * REGION_PER_BYTE : REGION_READ;
+  return slots_bytes + rt_room_bytes(read) + RESTORED_MADE_ROOM;
+}
+_Static_assert(RESTORED_MADE_ROOM % 8 == 0 && REGION_READ % 8 == 0,
+               "the people room after the region is aligned as a room's places are");
 
 /* Where a vector's records went, when they were on the stage (see Moved). */
 SHORT_PATH void vec_moved(RtVec *v, const Moved *m) {
@@ -2026,44 +2059,18 @@ SHORT_PATH void vec_moved(RtVec *v, const Moved *m) {
   if ((v->cap & RT_VEC_LENT) && at < m->size) v->v = m->to + at;
 }
 
-/* The instance of a restored version 4 state, in one allocation with its slots and
- * records (see STAGE_BYTES); on failure frees what the state holds. FIELDS (nfields
- * values, on the stack; else NULL): restoring makes the document, in that same allocation
- * (before the instance, in its room, as bp_start makes one), and moves them into it; the
- * instance is then freed with its document. STAGE (STAGED bytes) holds the slots and
- * records read, ROOM (USED bytes; only with FIELDS) the texts, lists and records read into
- * the stack's room (see ROOM_BYTES): both go after the instance, and every vector and value
- * that points into them is moved with them; the rooms for what the instance makes
- * (RESTORED_MADE_ROOM) go last. */
-static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Value *fields, uint16_t nfields, RtState *s,
-                         const char *stage, size_t staged, const char *room, size_t used, BpInstance **out, BpError *err) {
-  size_t head = room16(sizeof(BpInstance)), at = head + room16(staged);
-  size_t size = at + used;
-  /* The rooms for what the instance makes, only in the document made here (the host's
-   * document is not the instance's allocation: a made text stored into a field would
-   * outlive it). */
-  size_t made_room = fields ? RESTORED_MADE_ROOM : 0;
-  size_t people_room_bytes = fields ? RT_PEOPLE_ROOM * sizeof(RtPerson) : 0;
-  size += made_room + people_room_bytes;
-  char *block;
-  if (fields) {
-    /* Only the instance is cleared: the records and texts are copied over the rest, and
-     * the rooms for what the instance makes are written before they are read. */
-    made = rt_doc_blank_room_cleared(b, b->b.processes[proc].doctype, size, head);
-    if (!made) {
-      rt_unref_all(b->rt, fields, nfields);
-      return no_room(b, NULL, s, err);
-    }
-    if (nfields) memcpy(made->fields, fields, (size_t)nfields * sizeof *fields);
-    block = made->room;
-    made->room = NULL; /* taken: no start may take it again */
-  } else {
-    block = rt_realloc(b->rt, NULL, 0, size);
-    if (!block) return no_room(b, made, s, err);
-  }
+/* The instance of a restored version 4 state read into the stage (with the host's
+ * document, or a document of more fields than LEND_FIELDS: made, or NULL), in one
+ * allocation with its slots and records; on failure frees what the state holds. STAGE
+ * (STAGED bytes) holds the slots and records read: they go after the instance, and every
+ * vector that points into them is moved with them. */
+static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, RtState *s, const char *stage, size_t staged,
+                         BpInstance **out, BpError *err) {
+  size_t head = room16(sizeof(BpInstance)), size = head + staged;
+  char *block = rt_realloc(b->rt, NULL, 0, size);
+  if (!block) return no_room(b, made, s, err);
   BpInstance *inst = (BpInstance *)block;
-  if (fields) inst->in_doc = true; /* the document's room is zeroed */
-  else memset(inst, 0, sizeof *inst);
+  memset(inst, 0, sizeof *inst);
   /* The stage in one copy; the slots and vectors on it move by as much. */
   Moved r = {(uintptr_t)stage, staged, block + head};
   memcpy(r.to, stage, staged);
@@ -2074,28 +2081,6 @@ static BpStatus adopt_v4(BpBundle *b, uint16_t proc, BpDoc *doc, BpDoc *made, Va
   vec_moved(&s->timers, &r);
   vec_moved(&s->calls, &r);
   for (uint32_t i = 0; i < s->steps.n; i++) vec_moved(&RT_AT(s->steps, RtStep, i)->people, &r);
-  if (used) {
-    /* Every value of the state, as rt_state_free lets them go: the document's fields, the
-     * message, the slots, the steps' titles, reminders and people, the calls' arguments. */
-    Moved m = {(uintptr_t)room, used, block + at};
-    memcpy(m.to, room, used);
-    for (uint16_t i = 0; i < nfields; i++) value_moved(&made->fields[i], &m);
-    value_moved(&s->message, &m);
-    for (uint16_t i = 0; i < s->nslots; i++) value_moved(&s->slots[i], &m);
-    for (uint32_t i = 0; i < s->steps.n; i++) {
-      RtStep *st = RT_AT(s->steps, RtStep, i);
-      value_moved(&st->title, &m);
-      value_moved(&st->offsets, &m);
-      for (uint32_t k = 0; k < st->people.n; k++) {
-        RtPerson *who = RT_AT(st->people, RtPerson, k);
-        value_moved(&who->user, &m);
-        value_moved(&who->comment, &m);
-      }
-    }
-    for (uint32_t i = 0; i < s->calls.n; i++) value_moved(&RT_AT(s->calls, RtCall, i)->args, &m);
-  }
-  if (made_room) made->made = (RtRoom){block + at + used, made_room};
-  if (people_room_bytes) inst->people_room = (RtPerson *)(block + at + used + made_room);
   return adopted(inst, size, b, proc, doc, made, s, out);
 }
 
@@ -2136,38 +2121,54 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (doc && doc->doctype != p->doctype)
     return rt_fail_status(err, BP_EINVAL, "the document is of another type than the process's");
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
-  /* A few fields (LEND_FIELDS) are read into the stack: without the host's document,
-   * adopt_v4 then makes the document in one allocation with the instance and moves them
-   * there. More go straight into a new document made now, or, with the host's document,
-   * into an allocation of their own. With the host's document they are read and dropped.
-   * Without it, the fields not written are then set as in a new document. */
+  /* Without the host's document, and with a few fields (LEND_FIELDS), the document is
+   * made now with the instance's block in its room (region_guess), and the fields, slots,
+   * records and texts are read straight into them: nothing is moved after. Else the
+   * fields go into a new document made now (more of them), or, with the host's document,
+   * into an allocation of their own (read and dropped); the slots and records into the
+   * stage on the stack, the texts allocated, and adopt_v4 moves them. Without the host's
+   * document, the fields not written are then set as in a new document. */
   BpDoc *made = NULL;
   Value *fields = NULL;
-  Value fields_few[LEND_FIELDS];
-  if (nfields <= LEND_FIELDS) {
-    memset(fields_few, 0, rt_values_bytes(nfields));
-    fields = fields_few;
-  } else if (!doc) {
-    if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-    fields = made->fields;
-  } else {
-    fields = rt_alloc(rt, rt_values_bytes(nfields));
-  }
-  /* The slots and records are read into the stage (adopt_v4 moves them). */
-  _Alignas(16) char stage[STAGE_BYTES];
-  in.stage = (RtRoom){stage, sizeof stage};
+  Value fields_few[LEND_FIELDS]; /* (the host's document: read and dropped) */
+  char *block = NULL;
+  size_t head = room16(sizeof(BpInstance)), slots_bytes = rt_values_bytes(p->nslots), size = 0;
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
-  if ((s.slots = rt_room_take(&in.stage, rt_values_bytes(p->nslots))) != NULL) {
-    memset(s.slots, 0, rt_values_bytes(p->nslots));
+  _Alignas(16) char stage[STAGE_BYTES];
+  in.recs = &in.stage;
+  if (!doc && nfields <= LEND_FIELDS) {
+    size_t region = region_guess(slots_bytes, len);
+    size = head + region + RT_PEOPLE_ROOM * sizeof(RtPerson);
+    /* Cleared: the instance and its slots (all VOID); the rest is written before it is read. */
+    if (!(made = rt_doc_blank_room_cleared(b, p->doctype, size, head + slots_bytes)))
+      return rt_fail_status(err, BP_ENOMEM, "out of memory");
+    block = made->room;
+    made->room = NULL; /* taken: no start may take it again */
+    fields = made->fields;
+    s.slots = (Value *)(block + head);
     s.slots_lent = true;
+    in.room = (RtRoom){block + head + slots_bytes, region - slots_bytes};
+    in.recs = &in.room;
   } else {
-    s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
+    if (!doc) {
+      if (!(made = rt_doc_blank(b, p->doctype))) return rt_fail_status(err, BP_ENOMEM, "out of memory");
+      fields = made->fields;
+    } else if (nfields <= LEND_FIELDS) {
+      memset(fields_few, 0, rt_values_bytes(nfields));
+      fields = fields_few;
+    } else {
+      fields = rt_alloc(rt, rt_values_bytes(nfields));
+    }
+    /* The slots and records are read into the stage (adopt_v4 moves them). */
+    in.stage = (RtRoom){stage, sizeof stage};
+    if ((s.slots = rt_room_take(&in.stage, slots_bytes)) != NULL) {
+      memset(s.slots, 0, slots_bytes);
+      s.slots_lent = true;
+    } else {
+      s.slots = rt_alloc(rt, slots_bytes);
+    }
   }
   in.s = &s;
-  /* The texts, lists and records go to the room when the document is made with the
-   * instance (its fields on the stack, no document of the host's: ROOM_BYTES). */
-  _Alignas(16) char room[ROOM_BYTES];
-  if (!doc && fields == fields_few) in.room = (RtRoom){room, sizeof room};
   bool ok = (fields && s.slots) || out_of_memory(&in);
   ok = ok && v4_state_read(&in, &s, fields, nfields) && check_state(&in, &b->procs[proc], &s, true);
   if (ok && io_left(&in) != 0) ok = bad(&in, "%zu bytes are left over", io_left(&in));
@@ -2180,14 +2181,21 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
     if (fields != fields_few) rt_dealloc(rt, fields, rt_values_bytes(nfields));
   }
   if (!ok) {
+    rt_state_free(rt, &s); /* (first: its records may be in the document's block) */
     if (made) bp_doc_release(made);
-    else if (!doc) rt_unref_all(rt, fields_few, nfields);
-    rt_state_free(rt, &s);
     if (in.nomem) return rt_fail_status(err, BP_ENOMEM, "out of memory");
     return rt_fail_status(err, BP_EBADDATA, "the saved state is not valid: %s", in.why);
   }
-  return adopt_v4(b, (uint16_t)proc, doc, made, !doc && !made ? fields_few : NULL, nfields, &s, stage,
-                  (size_t)(in.stage.at - stage), room, (size_t)(in.room.at ? in.room.at - room : 0), out, err);
+  if (block) {
+    /* Read in place: what is left of the region is the room for what the instance's events
+     * make, and the people room comes after it. */
+    BpInstance *inst = (BpInstance *)block;
+    inst->in_doc = true; /* (the rest of it is cleared) */
+    made->made = in.room;
+    inst->people_room = (RtPerson *)(block + size - RT_PEOPLE_ROOM * sizeof(RtPerson));
+    return adopted(inst, size, b, (uint16_t)proc, NULL, made, &s, out);
+  }
+  return adopt_v4(b, (uint16_t)proc, doc, made, &s, stage, (size_t)(in.stage.at - stage), out, err);
 }
 
 /* Version 3 (20-byte header: magic, version, flags, u16 process, u32 bundle crc, u32 payload
@@ -2209,6 +2217,7 @@ static BpStatus restore_v3(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size_t
   BpRuntime *rt = b->rt;
   uint16_t nfields = p->doctype == BPT_NONE16 ? 0 : (uint16_t)b->b.doctypes[p->doctype].nfields;
   Io in = {.rt = rt, .reading = true, .b = b, .p = p, .at = bytes + HEADER, .end = bytes + len};
+  in.recs = &in.stage; /* (left 0: io_vec allocates each vector) */
   RtState s = {.state = BPT_NONE16, .nslots = p->nslots};
   Value *fields = rt_alloc(rt, rt_values_bytes(nfields));
   s.slots = rt_alloc(rt, rt_values_bytes(p->nslots));
