@@ -181,7 +181,7 @@ BpStatus bp_start_at_again(BpBundle *b, size_t process, const uint16_t *index, c
   /* Every field VOID, as rt_doc_blank makes it, but for the given texts of their own
    * allocation, which start_at replaces (or fills in place: text_given) when it comes to
    * them. Any other value may lie in the memory cleared below (a restored instance's
-   * texts, lists and records are immortal in its allocation: rt_save.c's ROOM_BYTES), so
+   * texts, lists and records are immortal in its allocation: rt_save.c's region_guess), so
    * it goes now, not after the clearing, when it would be read there. The fields given
    * are marked when the first such text is met: the texts given before mostly lie in the
    * document's room for texts (text_given), immortal, and then none is. */
