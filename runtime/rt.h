@@ -561,6 +561,11 @@ typedef struct RtProc {
   uint32_t inst_size;
   uint16_t steps_at, timers_at, people_at;
   uint8_t room_each;
+  /* The values a start gives its slots before anything runs (nslots of them, in
+   * BpBundle.initial): a variable empty as fields are ("", 0, an unset date, the empty
+   * list; a result record VOID until its step closes), every other slot VOID. Copied
+   * whole, instead of worked out slot by slot at every start. */
+  const Value *slots_initial;
 } RtProc;
 
 struct BpBundle {
@@ -577,6 +582,13 @@ struct BpBundle {
   BpField *field_mem; /* every BpField of every request step */
   size_t nfield_mem;
   RtSaveIndex *save;  /* rt_save.c */
+  /* Made once at load, none of them counted (nothing to take or let go): each document
+   * type's fields as a new document has them (rt_field_initial's: the default, or the empty
+   * value of the field's type), then each process's slots as a start gives them
+   * (RtProc.slots_initial). doc_initial[dt] is document type dt's first, in `initial`. */
+  Value *initial;
+  size_t ninitial;
+  const Value **doc_initial; /* b.ndoctypes */
 };
 
 /* The empty text as a STRING or USER, and the empty list as any list type: b's shared,
