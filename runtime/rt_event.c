@@ -399,7 +399,7 @@ BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *par
   /* Cleared but for the rooms, which vectors write before they read (rt_instance_head); a
    * document's room is cleared as far when it is made (bp_start). The slots are then
    * given their values as started (RtProc.slots_initial). */
-  if (!in_doc) memset(inst, 0, sizeof(BpInstance));
+  if (!in_doc) memset(inst, 0, sizeof(BpInstance) + slots_size);
   if (in_doc) doc->room = NULL;
   inst->in_doc = in_doc;
   inst->size = size;
@@ -419,7 +419,7 @@ BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *par
   inst->people_room = (RtPerson *)(room + rp->people_at);
   inst->users_known = NULL; /* (a document's room handed again holds the last one's) */
   doc->refs++;
-  if (slots_size) memcpy(inst->s.slots, rp->slots_initial, slots_size); /* (uncounted) */
+  if (p->nslots) memcpy(inst->s.slots, rp->slots_initial, p->nslots * sizeof(Value)); /* (uncounted) */
   Tx tx;
   BpStatus st = tx_open(&tx, inst, TX_FRESH, err);
   if (st != BP_OK) {
