@@ -571,8 +571,8 @@ typedef struct RtProc {
   uint32_t inst_size;
   uint16_t steps_at, timers_at, people_at;
   uint8_t room_each;
-  /* The values a start gives its slots before anything runs (nslots of them, in
-   * BpBundle.initial): a variable empty as fields are ("", 0, an unset date, the empty
+  /* The values a start gives its slots before anything runs (rt_values_bytes(nslots) of
+   * them, as many as the start's block has room for: one VOID for none; in BpBundle.initial): a variable empty as fields are ("", 0, an unset date, the empty
    * list; a result record VOID until its step closes), every other slot VOID. Copied
    * whole, instead of worked out slot by slot at every start. */
   const Value *slots_initial;

@@ -277,7 +277,7 @@ static Value slot_initial(const BpBundle *b, const BptSlot *slot) {
 static bool make_initial(BpBundle *b) {
   size_t n = 0;
   for (uint32_t i = 0; i < b->b.ndoctypes; i++) n += b->b.doctypes[i].nfields;
-  for (uint32_t i = 0; i < b->b.nprocesses; i++) n += b->b.processes[i].nslots;
+  for (uint32_t i = 0; i < b->b.nprocesses; i++) n += rt_values_bytes(b->b.processes[i].nslots) / sizeof(Value);
   b->doc_initial = rt_alloc(b->rt, (b->b.ndoctypes ? b->b.ndoctypes : 1) * sizeof(Value *));
   b->initial = rt_alloc(b->rt, n ? n * sizeof(Value) : 1);
   b->ninitial = n; /* (the size bundle_release frees) */
@@ -292,6 +292,7 @@ static bool make_initial(BpBundle *b) {
     const BptProcess *p = &b->b.processes[i];
     b->procs[i].slots_initial = v;
     for (uint16_t k = 0; k < p->nslots; k++) *v++ = slot_initial(b, &p->slots[k]);
+    if (p->nslots == 0) *v++ = (Value){0}; /* (a start's block has room for one: rt_values_bytes) */
   }
   return true;
 }

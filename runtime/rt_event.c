@@ -419,7 +419,7 @@ BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *par
   inst->people_room = (RtPerson *)(room + rp->people_at);
   inst->users_known = NULL; /* (a document's room handed again holds the last one's) */
   doc->refs++;
-  if (p->nslots) memcpy(inst->s.slots, rp->slots_initial, p->nslots * sizeof(Value)); /* (uncounted) */
+  memcpy(inst->s.slots, rp->slots_initial, slots_size); /* (uncounted) */
   Tx tx;
   BpStatus st = tx_open(&tx, inst, TX_FRESH, err);
   if (st != BP_OK) {
