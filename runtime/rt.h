@@ -548,8 +548,8 @@ typedef struct RtProc {
   /* The parameters' names in their order, then the document's fields' in theirs: the
    * first that equals an argument's name is the one bp_start's lookup by parameters and
    * then fields finds, without going through the bundle's string table for each. */
-  RtName *names;
-  uint32_t nnames;
+  RtName *names;      /* nnames of them (below, beside ninsns: no padding, and RtProc stays
+                         96 bytes, which the many b->procs[i] multiply by without an imul) */
   uint8_t *resume;    /* bit per pc: a waiting thread may rest here */
   uint32_t *line_node; /* per entry of the process's LINES range: the graph node placed at
                           that line and column (BPT_NO_PC: none), for the journal */
@@ -560,6 +560,7 @@ typedef struct RtProc {
    * again for every instruction it runs. */
   BptInsn *insns;
   uint32_t *insn_at;   /* code_size entries */
+  uint32_t nnames;
   uint32_t ninsns;
   RtOp *ops;           /* ninsns + 1 entries: the interpreter's fast form (RtOp, above) */
   const char *title;
@@ -571,10 +572,11 @@ typedef struct RtProc {
   uint32_t inst_size;
   uint16_t steps_at, timers_at, people_at;
   uint8_t room_each;
-  /* The values a start gives its slots before anything runs (rt_values_bytes(nslots) of
-   * them, as many as the start's block has room for: one VOID for none; in BpBundle.initial): a variable empty as fields are ("", 0, an unset date, the empty
-   * list; a result record VOID until its step closes), every other slot VOID. Copied
-   * whole, instead of worked out slot by slot at every start. */
+  /* The values a start gives its slots before anything runs, in BpBundle.initial: a
+   * variable empty as fields are ("", 0, an unset date, the empty list), every other slot
+   * VOID (a result record until its step closes, a parameter until the start sets it).
+   * rt_values_bytes(nslots) of them, as many as the start's block has room for (one VOID
+   * for none), copied whole instead of worked out slot by slot at every start. */
   const Value *slots_initial;
 } RtProc;
 
