@@ -282,8 +282,18 @@ static inline bool rt_text_valid(const char *s, size_t len) {
 void rt_make_immortal(Value v);
 void rt_free_immortal(BpRuntime *rt, Value v);
 
-/* The members of the result records, in MEMBER order (bpt.h). */
-uint8_t rt_record_size(uint8_t type);
+/* The members of the result records, in MEMBER order (bpt.h): how many (0 for a type
+ * that is not a record; inline, since every step that closes asks), their names and types
+ * (rt_value.c's tables). */
+static inline uint8_t rt_record_size(uint8_t type) {
+  switch (type) {
+  case BPT_T_TASK_RESULT: return 4;
+  case BPT_T_APPROVE_RESULT: return 9;
+  case BPT_T_REVIEW_RESULT:
+  case BPT_T_REQUEST_RESULT: return 3;
+  default: return 0;
+  }
+}
 const char *rt_record_member(uint8_t type, uint32_t m);
 uint8_t rt_record_member_type(uint8_t type, uint32_t m);
 
@@ -538,8 +548,8 @@ typedef struct RtProc {
   /* The parameters' names in their order, then the document's fields' in theirs: the
    * first that equals an argument's name is the one bp_start's lookup by parameters and
    * then fields finds, without going through the bundle's string table for each. */
-  RtName *names;
-  uint32_t nnames;
+  RtName *names;      /* nnames of them (below, beside ninsns: no padding, and RtProc stays
+                         96 bytes, which the many b->procs[i] multiply by without an imul) */
   uint8_t *resume;    /* bit per pc: a waiting thread may rest here */
   uint32_t *line_node; /* per entry of the process's LINES range: the graph node placed at
                           that line and column (BPT_NO_PC: none), for the journal */
@@ -550,6 +560,7 @@ typedef struct RtProc {
    * again for every instruction it runs. */
   BptInsn *insns;
   uint32_t *insn_at;   /* code_size entries */
+  uint32_t nnames;
   uint32_t ninsns;
   RtOp *ops;           /* ninsns + 1 entries: the interpreter's fast form (RtOp, above) */
   const char *title;
@@ -561,6 +572,12 @@ typedef struct RtProc {
   uint32_t inst_size;
   uint16_t steps_at, timers_at, people_at;
   uint8_t room_each;
+  /* The values a start gives its slots before anything runs, in BpBundle.initial: a
+   * variable empty as fields are ("", 0, an unset date, the empty list), every other slot
+   * VOID (a result record until its step closes, a parameter until the start sets it).
+   * rt_values_bytes(nslots) of them, as many as the start's block has room for (one VOID
+   * for none), copied whole instead of worked out slot by slot at every start. */
+  const Value *slots_initial;
 } RtProc;
 
 struct BpBundle {
@@ -577,6 +594,13 @@ struct BpBundle {
   BpField *field_mem; /* every BpField of every request step */
   size_t nfield_mem;
   RtSaveIndex *save;  /* rt_save.c */
+  /* Made once at load, none of them counted (nothing to take or let go): each document
+   * type's fields as a new document has them (rt_field_initial's: the default, or the empty
+   * value of the field's type), then each process's slots as a start gives them
+   * (RtProc.slots_initial). doc_initial[dt] is document type dt's first, in `initial`. */
+  Value *initial;
+  size_t ninitial;
+  const Value **doc_initial; /* b.ndoctypes */
 };
 
 /* The empty text as a STRING or USER, and the empty list as any list type: b's shared,

@@ -202,6 +202,8 @@ static void bundle_release(BpBundle *b) {
   }
   rt_free_immortal(rt, b->empty_text);
   rt_free_immortal(rt, b->empty_list);
+  rt_dealloc(rt, b->initial, b->ninitial ? b->ninitial * sizeof(Value) : 1);
+  rt_dealloc(rt, b->doc_initial, (b->b.ndoctypes ? b->b.ndoctypes : 1) * sizeof(Value *));
   if (b->procs) {
     for (uint32_t i = 0; i < b->b.nprocesses; i++) {
       const BptProcess *p = &b->b.processes[i];
@@ -254,6 +256,44 @@ static bool make_empties(BpBundle *b) {
   rt_make_immortal(b->empty_text);
   if (!rt_list_new(b->rt, BPT_T_LIST | BPT_T_VOID, 0, &b->empty_list)) return false;
   rt_make_immortal(b->empty_list);
+  return true;
+}
+
+static bool field_initial(BpBundle *b, const BptField *f, Value *out);
+
+/* Variables start empty, as fields do ("", 0, an unset date); the compiler's initializers
+ * then run, but it has no constant for some types (a user, a date). A result record stays
+ * VOID until its step closes, and so does a parameter not given. */
+static Value slot_initial(const BpBundle *b, const BptSlot *slot) {
+  uint8_t t = slot->type;
+  if (slot->kind != BPT_SLOT_VAR || rt_is_record(t)) return (Value){0};
+  if (t == BPT_T_STRING || t == BPT_T_USER) return rt_empty_text(b, t);
+  if (rt_is_list(t)) return rt_empty_list(b, t);
+  return rt_empty(t);
+}
+
+/* BpBundle.initial: every document type's fields as new, then every process's slots as
+ * started (after make_consts and make_empties, whose immortal values they may be). */
+static bool make_initial(BpBundle *b) {
+  size_t n = 0;
+  for (uint32_t i = 0; i < b->b.ndoctypes; i++) n += b->b.doctypes[i].nfields;
+  for (uint32_t i = 0; i < b->b.nprocesses; i++) n += rt_values_bytes(b->b.processes[i].nslots) / sizeof(Value);
+  b->doc_initial = rt_alloc(b->rt, (b->b.ndoctypes ? b->b.ndoctypes : 1) * sizeof(Value *));
+  b->initial = rt_alloc(b->rt, n ? n * sizeof(Value) : 1);
+  b->ninitial = n; /* (the size bundle_release frees) */
+  if (!b->doc_initial || !b->initial) return false;
+  Value *v = b->initial;
+  for (uint32_t i = 0; i < b->b.ndoctypes; i++) {
+    const BptDoctype *d = &b->b.doctypes[i];
+    b->doc_initial[i] = v;
+    for (uint32_t k = 0; k < d->nfields; k++) field_initial(b, &d->fields[k], v++);
+  }
+  for (uint32_t i = 0; i < b->b.nprocesses; i++) {
+    const BptProcess *p = &b->b.processes[i];
+    b->procs[i].slots_initial = v;
+    for (uint16_t k = 0; k < p->nslots; k++) *v++ = slot_initial(b, &p->slots[k]);
+    if (p->nslots == 0) *v++ = (Value){0}; /* (a start's block has room for one: rt_values_bytes) */
+  }
   return true;
 }
 
@@ -528,7 +568,8 @@ BpStatus bp_bundle_load(BpRuntime *rt, const void *bytes, size_t len, BpBundle *
     return rt_fail_status(err, oom ? BP_ENOMEM : BP_EBADDATA, "%s", e.message);
   }
   b->procs = rt_alloc(rt, (b->b.nprocesses ? b->b.nprocesses : 1) * sizeof(RtProc));
-  bool ok = b->procs && make_consts(b) && make_empties(b) && make_fields(b) && rt_save_index_new(b);
+  bool ok = b->procs && make_consts(b) && make_empties(b) && make_fields(b) && rt_save_index_new(b) &&
+            make_initial(b);
   for (uint32_t i = 0; ok && i < b->b.nprocesses; i++) ok = make_resume_points(b, i) && make_line_nodes(b, i) && predecode(b, i) && make_names(b, i);
   if (!ok) {
     bundle_release(b);
@@ -729,11 +770,7 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t clear, si
                          BpError *err) {
   BpDoc *doc = doc_alloc_texts(b, dt, room, clear, texts);
   if (!doc) return rt_fail_status(err, BP_ENOMEM, "out of memory");
-  for (uint16_t i = 0; i < doc->nfields; i++)
-    if (!field_initial(b, &b->b.doctypes[dt].fields[i], &doc->fields[i])) {
-      doc_free(doc);
-      return rt_fail_status(err, BP_ENOMEM, "out of memory");
-    }
+  if (doc->nfields) memcpy(doc->fields, b->doc_initial[dt], doc->nfields * sizeof(Value)); /* (uncounted) */
   *out = doc;
   return BP_OK;
 }

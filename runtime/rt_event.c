@@ -375,18 +375,6 @@ static bool param_check(Tx *tx, const Value *params, BpError *err) {
   return true;
 }
 
-/* Variables start empty, as fields do ("", 0, an unset date); the compiler's initializers
- * then run, but it has no constant for some types (a user, a date). */
-static void vars_empty(const BpBundle *b, const BptProcess *p, Value *slots) {
-  for (uint16_t i = 0; i < p->nslots; i++) {
-    uint8_t t = p->slots[i].type;
-    if (p->slots[i].kind != BPT_SLOT_VAR || rt_is_record(t)) continue;
-    if (t == BPT_T_STRING || t == BPT_T_USER) slots[i] = rt_empty_text(b, t);
-    else if (rt_is_list(t)) slots[i] = rt_empty_list(b, t);
-    else slots[i] = rt_empty(t);
-  }
-}
-
 BpStatus rt_start_ex(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *params, void *ud,
                      bool announce, BpInstance **out, BpError *err) {
   return rt_start_known(b, proc, doc, params, NULL, ud, announce, out, err);
@@ -409,7 +397,8 @@ BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *par
   BpInstance *inst = in_doc ? doc->room : rt_realloc(rt, NULL, 0, size);
   if (!inst) return rt_fail_status(err, BP_ENOMEM, "out of memory");
   /* Cleared but for the rooms, which vectors write before they read (rt_instance_head); a
-   * document's room is cleared as far when it is made (bp_start). */
+   * document's room is cleared as far when it is made (bp_start). The slots are then
+   * given their values as started (RtProc.slots_initial). */
   if (!in_doc) memset(inst, 0, sizeof(BpInstance) + slots_size);
   if (in_doc) doc->room = NULL;
   inst->in_doc = in_doc;
@@ -430,7 +419,7 @@ BpStatus rt_start_known(BpBundle *b, uint16_t proc, BpDoc *doc, const Value *par
   inst->people_room = (RtPerson *)(room + rp->people_at);
   inst->users_known = NULL; /* (a document's room handed again holds the last one's) */
   doc->refs++;
-  vars_empty(b, p, inst->s.slots);
+  memcpy(inst->s.slots, rp->slots_initial, slots_size); /* (uncounted) */
   Tx tx;
   BpStatus st = tx_open(&tx, inst, TX_FRESH, err);
   if (st != BP_OK) {

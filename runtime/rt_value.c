@@ -296,12 +296,6 @@ static const uint8_t record_types[4][9] = {
     {BPT_T_LIST | BPT_T_STRING, BPT_T_INT, BPT_T_BOOL},
     {BPT_T_USER, BPT_T_DATETIME, BPT_T_BOOL},
 };
-static const uint8_t record_sizes[4] = {4, 9, 3, 3};
-
-uint8_t rt_record_size(uint8_t type) {
-  return rt_is_record(type) ? record_sizes[type - BPT_T_TASK_RESULT] : 0;
-}
-
 const char *rt_record_member(uint8_t type, uint32_t m) {
   return m < rt_record_size(type) ? record_members[type - BPT_T_TASK_RESULT][m] : NULL;
 }
