@@ -37,12 +37,25 @@ typedef struct OpShape {
   uint8_t j_arg; /* which operand is the `j` (when j_at is not 0) */
   uint8_t at[4], width[4];
   char letter[4];
+  uint8_t limit[4]; /* each operand's bound: an index of Verifier.limit */
   bool decode; /* FORK (its `J` says its size), or letters the shape cannot hold: decoded
                   whole by bpt_decode_inline, which also refuses what it cannot decode */
   bool special; /* one of the opcodes check_iter_slots, check_try, check_store_type and
                    check_message look at (the others pass them when no message is due) */
   bool stack_special; /* TRY, SPAWN, AND_ELSE or OR_ELSE: step_insn's rules of their own */
+  /* An opcode whose stack effect is fixed and that neither jumps, ends, waits nor has a
+   * rule of its own in step_insn (CONST, LOAD, ADD, ...: most of the code): its pops,
+   * pushes, and which paths may not hold it (bit 0: a thread's, RESULT; bit 1: a
+   * fragment's, EFFECT). */
+  bool plain;
+  uint8_t pops, pushes, refuse;
+  bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
+                rule of check_count): always checked in full */
 } OpShape;
+
+/* What bounds an operand, by its letter: Verifier.limit holds the process's numbers. */
+enum { L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
+       L_BUILTIN, L_ANY, L_COUNT };
 
 typedef struct Verifier {
   const BptBundle *b;
@@ -53,6 +66,10 @@ typedef struct Verifier {
   uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth (| IN_FRAGMENT) */
   uint32_t *work, nwork;
   OpShape shape[BPT_OP_COUNT];
+  /* The process's bound of each kind of operand (L_ANY: none, UINT32_MAX): an operand
+   * below its bound passes check_operand, except where the shape says slow. L_FIELD is
+   * 0 in a process without a document type, so that every field goes to check_operand. */
+  uint32_t limit[L_COUNT];
 } Verifier;
 
 /* ---- messages ------------------------------------------------------------------------ */
@@ -663,12 +680,48 @@ static bool check_message(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t 
  * first. An instruction of fixed size is read where its shape says: the same operands,
  * refused with the same message, as bpt_decode_inline gives (it refuses an instruction
  * cut off by the end of the code, which is the size test here). */
+static uint32_t read_operand(const uint8_t *q, unsigned width) {
+  return width == 1 ? q[0] : width == 2 ? (uint32_t)(q[0] | (unsigned)q[1] << 8) : bpt_le32(q);
+}
+
+/* The opcode and first operand of the instruction at pc (NO_PC: none, as END), all
+ * check_store_type reads of the one before a STORE. */
+static BptInsn insn_before(Verifier *v, uint32_t pc) {
+  BptInsn prev = {.op = BPT_OP_END};
+  if (pc == BPT_NO_PC) return prev;
+  prev.op = v->code[pc];
+  const OpShape *s = &v->shape[prev.op];
+  if (s->nargs) prev.arg[0] = read_operand(v->code + pc + s->at[0], s->width[0]);
+  return prev;
+}
+
+static void set_limits(Verifier *v) {
+  const BptBundle *b = v->b;
+  const BptProcess *p = v->p;
+  v->limit[L_CONST] = b->nconsts, v->limit[L_STRING] = b->nstrings, v->limit[L_SLOT] = p->nslots;
+  v->limit[L_FIELD] = p->doctype == BPT_NONE16 ? 0 : doc_fields(v);
+  v->limit[L_MEMBER] = MEMBERS_MAX, v->limit[L_GROUP] = p->ngroups, v->limit[L_ACTION] = b->nactions;
+  v->limit[L_PROCESS] = b->nprocesses, v->limit[L_STEP] = p->nsteps, v->limit[L_STATE] = p->nstates;
+  v->limit[L_BUILTIN] = BPT_BI_COUNT, v->limit[L_ANY] = UINT32_MAX;
+}
+
+/* Decodes the whole code linearly from 0, checks every operand, and marks where each
+ * instruction starts. The instructions that jump (a `j` operand, or FORK's branches)
+ * are listed in pc order in v->work for check_jumps, which needs every start marked
+ * first. An instruction of fixed size is read where its shape says: the same operands,
+ * refused with the same message, as bpt_decode_inline gives (it refuses an instruction
+ * cut off by the end of the code, which is the size test here). Most instructions need
+ * no more than their operands below their bounds: one compare each; any other (a rule
+ * of its own, an operand at or above its bound, a message's fields due) is checked in
+ * full, by the same functions in the same order, so the first failure and its message
+ * are the same. */
 static bool check_instructions(Verifier *v) {
   const BptProcess *p = v->p;
   const uint8_t *code = v->code;
   uint32_t code_size = p->code_size;
   memset(v->mark, NOT_START, code_size);
-  BptInsn prev = {.op = BPT_OP_END};
+  set_limits(v);
+  uint32_t prev_pc = BPT_NO_PC;
   uint32_t message_expect = 0;
   v->nwork = 0;
   for (uint32_t pc = 0; pc < code_size;) {
@@ -687,12 +740,19 @@ static bool check_instructions(Verifier *v) {
       if (code_size - pc < s->size)
         return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
                      code_size);
+      bool full = s->slow || message_expect;
+      for (unsigned i = 0; i < s->nargs; i++)
+        full |= read_operand(code + pc + s->at[i], s->width[i]) >= v->limit[s->limit[i]];
+      if (!full) {
+        if (s->j_at) v->work[v->nwork++] = pc;
+        v->mark[pc] = UNSEEN;
+        prev_pc = pc;
+        pc += s->size;
+        continue;
+      }
       in.op = op, in.size = s->size, in.nargs = s->nargs, in.nbranches = 0, in.branch = NULL;
       in.arg[0] = 0;
-      for (unsigned i = 0; i < s->nargs; i++) {
-        const uint8_t *q = code + pc + s->at[i];
-        in.arg[i] = s->width[i] == 1 ? q[0] : s->width[i] == 2 ? (uint32_t)(q[0] | (unsigned)q[1] << 8) : bpt_le32(q);
-      }
+      for (unsigned i = 0; i < s->nargs; i++) in.arg[i] = read_operand(code + pc + s->at[i], s->width[i]);
       if (s->j_at) in.arg[s->j_arg] = bpt_jump_target(pc + s->size, in.arg[s->j_arg]);
       letters = s->letter;
       jumps = s->j_at != 0;
@@ -701,12 +761,13 @@ static bool check_instructions(Verifier *v) {
       if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
     if (jumps) v->work[v->nwork++] = pc;
     if (s->special || message_expect) {
+      BptInsn prev = insn_before(v, prev_pc);
       if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
         return false;
       if (!check_message(v, pc, &in, &message_expect)) return false;
     }
     v->mark[pc] = UNSEEN;
-    prev.op = in.op, prev.arg[0] = in.arg[0];
+    prev_pc = pc;
     pc += in.size;
   }
   if (message_expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
@@ -816,6 +877,19 @@ static bool step_insn(Verifier *v, uint32_t pc) {
     unsigned depth = mark & ~IN_FRAGMENT;
     bool fragment = (mark & IN_FRAGMENT) != 0;
     const OpShape *s = &v->shape[op];
+    if (s->plain) {
+      /* The rules below that apply to a plain opcode, in their order; where one fails,
+       * the general code that follows says why, with the same message. */
+      unsigned after = depth - s->pops + s->pushes;
+      uint32_t next = pc + s->size;
+      if (!(s->refuse & (fragment ? 2 : 1)) && s->pops <= depth && after <= BPT_STACK_MAX &&
+          next < p->code_size) {
+        if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc);
+        v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
+        pc = next;
+        continue;
+      }
+    }
     const BptOpInfo *info = &bpt_ops[op];
     BptInsn in;
     int pops, pushes;
@@ -885,6 +959,31 @@ static bool check_code(Verifier *v) {
 
 /* ---- the whole bundle ---------------------------------------------------------------- */
 
+/* The bound of operand `letter` of op (check_operand's limit), or L_ANY with *slow set
+ * when check_operand has more to say than a bound. */
+static uint8_t operand_limit(BptOp op, char letter, bool *slow) {
+  switch (letter) {
+  case 'k': return L_CONST;
+  case 'z': return L_STRING;
+  case 's': return L_SLOT;
+  case 'f': return L_FIELD;
+  case 'm': return L_MEMBER;
+  case 'g': return L_GROUP;
+  case 'a': return L_ACTION;
+  case 'p': return L_PROCESS;
+  case 't': return L_STEP;
+  case 'q': return L_STATE;
+  case 'b': return L_BUILTIN;
+  case 'j': return L_ANY;
+  case 'n': /* the counts check_count has a rule for */
+    if (op == BPT_OP_CALL || op == BPT_OP_ACTION || op == BPT_OP_START || op == BPT_OP_JOIN ||
+        op == BPT_OP_REASSIGN || op == BPT_OP_FORK)
+      *slow = true;
+    return L_ANY;
+  default: *slow = true; return L_ANY; /* r, J */
+  }
+}
+
 /* Each opcode's shape, from its operand letters. */
 static void op_shapes(Verifier *v) {
   for (unsigned op = 0; op < BPT_OP_COUNT; op++) {
@@ -898,6 +997,7 @@ static void op_shapes(Verifier *v) {
       }
       if (*c == 'j') s->j_at = (uint8_t)at, s->j_arg = s->nargs;
       if (*c == 'n') s->n_at = (uint8_t)at;
+      s->limit[s->nargs] = operand_limit((BptOp)op, *c, &s->slow);
       s->at[s->nargs] = (uint8_t)at, s->width[s->nargs] = (uint8_t)w, s->letter[s->nargs] = *c;
       s->nargs++;
       at += w;
@@ -908,6 +1008,16 @@ static void op_shapes(Verifier *v) {
                  op == BPT_OP_RECEIVE;
     s->stack_special = op == BPT_OP_TRY || op == BPT_OP_SPAWN || op == BPT_OP_AND_ELSE ||
                        op == BPT_OP_OR_ELSE;
+    s->slow |= s->special;
+    const BptOpInfo *info = &bpt_ops[op];
+    s->plain = !s->decode && op != BPT_OP_STEP && info->pops != BPT_VAR && !s->stack_special &&
+               !s->j_at && !(info->flags & (BPT_F_WAIT | BPT_F_JUMP | BPT_F_END)) &&
+               info->pops >= 0 && info->pops <= BPT_STACK_MAX && info->pushes >= 0 &&
+               info->pushes <= BPT_STACK_MAX;
+    if (s->plain) {
+      s->pops = (uint8_t)info->pops, s->pushes = (uint8_t)info->pushes;
+      s->refuse = (info->flags & BPT_F_RESULT ? 1 : 0) | (info->flags & BPT_F_EFFECT ? 2 : 0);
+    }
   }
 }
 
