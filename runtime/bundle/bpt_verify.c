@@ -729,9 +729,10 @@ static bool check_instructions(Verifier *v) {
     uint8_t op = code[pc];
     if (op >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", op);
     const OpShape *s = &v->shape[op];
-    const char *letters = bpt_ops[op].operands;
+    const char *letters;
     bool jumps;
     if (s->decode) {
+      letters = bpt_ops[op].operands;
       if (!bpt_decode_inline(code, code_size, pc, &in))
         return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
                      code_size);
