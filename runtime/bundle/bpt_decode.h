@@ -1,7 +1,8 @@
 /* bpt_decode.h — the bytecode decoder as an inline function, private to the bundle
- * code (bpt.c defines bpt_decode with it; the verifier inlines it in its pass over every
- * instruction). One decoder: the verifier and the interpreter must read the same
- * instructions. */
+ * code (bpt.c defines bpt_decode with it; the verifier's pass over every instruction
+ * inlines it for FORK, and reads the other opcodes' fixed-width operands where the
+ * same letters put them: bpt_verify.c, op_shapes). One decoder: the verifier and the
+ * interpreter must read the same instructions. */
 #ifndef BPT_DECODE_H
 #define BPT_DECODE_H
 
@@ -41,8 +42,8 @@ static inline uint32_t bpt_jump_target(uint32_t from, uint32_t rel) {
   return t < 0 || t >= (int64_t)BPT_NO_PC ? BPT_NO_PC : (uint32_t)t;
 }
 
-/* bpt_decode, for the loops that decode every instruction (the verifier's first pass):
- * the one decoder, inlined where it is called most. */
+/* bpt_decode, inlined where a loop over instructions calls it (the verifier's first
+ * pass, for the instructions it decodes whole). */
 static inline bool bpt_decode_inline(const uint8_t *code, uint32_t size, uint32_t pc, BptInsn *insn) {
   memset(insn, 0, sizeof *insn);
   if (pc >= size || code[pc] >= BPT_OP_COUNT) return false;

@@ -26,6 +26,37 @@ enum {
   MEMBERS_MAX = 9 /* the widest step result (approve): m < 9 */
 };
 
+/* An opcode's layout, from its operand letters in opcodes.def, made once per bundle by
+ * op_shapes: every opcode but FORK has operands of fixed widths, so the verifier's two
+ * passes read them where the shape says instead of walking the letters with the
+ * decoder for each of the 325,000 instructions at 100,000 lines of bench/gen.sh. */
+typedef struct OpShape {
+  uint8_t size; /* bytes of an instruction, the opcode's included */
+  uint8_t nargs;
+  uint8_t j_at, n_at; /* where its `j` and `n` operands start, in bytes from its pc (0: none) */
+  uint8_t j_arg; /* which operand is the `j` (when j_at is not 0) */
+  uint8_t at[4], width[4];
+  char letter[4];
+  uint8_t limit[4]; /* each operand's bound: an index of Verifier.limit */
+  bool decode; /* FORK (its `J` says its size), or letters the shape cannot hold: decoded
+                  whole by bpt_decode_inline, which also refuses what it cannot decode */
+  bool special; /* one of the opcodes check_iter_slots, check_try, check_store_type and
+                   check_message look at (the others pass them when no message is due) */
+  bool stack_special; /* TRY, SPAWN, AND_ELSE or OR_ELSE: step_insn's rules of their own */
+  /* An opcode whose stack effect is fixed and that neither jumps, ends, waits nor has a
+   * rule of its own in step_insn (CONST, LOAD, ADD, ...: most of the code): its pops,
+   * pushes, and which paths may not hold it (bit 0: a thread's, RESULT; bit 1: a
+   * fragment's, EFFECT). */
+  bool plain;
+  uint8_t pops, pushes, refuse;
+  bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
+                rule of check_count): always checked in full */
+} OpShape;
+
+/* What bounds an operand, by its letter: Verifier.limit holds the process's numbers. */
+enum { L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
+       L_BUILTIN, L_ANY, L_COUNT };
+
 typedef struct Verifier {
   const BptBundle *b;
   BptError *err;
@@ -34,13 +65,11 @@ typedef struct Verifier {
   const uint8_t *code; /* its code */
   uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth (| IN_FRAGMENT) */
   uint32_t *work, nwork;
-  uint32_t size[BPT_OP_COUNT]; /* bytes of an instruction of each opcode but FORK, as
-                                  check_instructions decoded it */
-  /* Where an opcode's `j` and `n` operands start, in bytes from its pc (0: it has none),
-   * for every opcode whose operands have fixed widths (all but FORK's `J`): the stack
-   * pass reads a jump's target and a count from the code without decoding the whole
-   * instruction again (86,275 decodes at 100,000 lines of bench/gen.sh). */
-  uint8_t j_at[BPT_OP_COUNT], n_at[BPT_OP_COUNT];
+  OpShape shape[BPT_OP_COUNT];
+  /* The process's bound of each kind of operand (L_ANY: none, UINT32_MAX): an operand
+   * below its bound passes check_operand, except where the shape says slow. L_FIELD is
+   * 0 in a process without a document type, so that every field goes to check_operand. */
+  uint32_t limit[L_COUNT];
 } Verifier;
 
 /* ---- messages ------------------------------------------------------------------------ */
@@ -519,7 +548,6 @@ static bool check_count(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t n)
 static bool check_operand(Verifier *v, uint32_t pc, const BptInsn *in, char letter, uint32_t x) {
   const BptBundle *b = v->b;
   const BptProcess *p = v->p;
-  const char *name = bpt_ops[in->op].name;
   uint32_t limit;
   const char *what;
   switch (letter) {
@@ -533,7 +561,7 @@ static bool check_operand(Verifier *v, uint32_t pc, const BptInsn *in, char lett
     break;
   case 'f':
     if (p->doctype == BPT_NONE16)
-      return cfail(v, pc, "%s in a process with no document type", name);
+      return cfail(v, pc, "%s in a process with no document type", bpt_ops[in->op].name);
     limit = doc_fields(v), what = "document field";
     break;
   case 'm': limit = MEMBERS_MAX, what = "result member"; break;
@@ -549,7 +577,8 @@ static bool check_operand(Verifier *v, uint32_t pc, const BptInsn *in, char lett
   case 'n': return check_count(v, pc, in, x);
   default: return true; /* j */
   }
-  if (x >= limit) return cfail(v, pc, "%s uses %s %u, but there are %u", name, what, x, limit);
+  if (x >= limit)
+    return cfail(v, pc, "%s uses %s %u, but there are %u", bpt_ops[in->op].name, what, x, limit);
   return true;
 }
 
@@ -648,36 +677,101 @@ static bool check_message(Verifier *v, uint32_t pc, const BptInsn *in, uint32_t 
 /* Decodes the whole code linearly from 0, checks every operand, and marks where each
  * instruction starts. The instructions that jump (a `j` operand, or FORK's branches)
  * are listed in pc order in v->work for check_jumps, which needs every start marked
- * first. */
+ * first. An instruction of fixed size is read where its shape says: the same operands,
+ * refused with the same message, as bpt_decode_inline gives (it refuses an instruction
+ * cut off by the end of the code, which is the size test here). */
+static uint32_t read_operand(const uint8_t *q, unsigned width) {
+  return width == 1 ? q[0] : width == 2 ? (uint32_t)(q[0] | (unsigned)q[1] << 8) : bpt_le32(q);
+}
+
+/* The opcode and first operand of the instruction at pc (NO_PC: none, as END), all
+ * check_store_type reads of the one before a STORE. */
+static BptInsn insn_before(Verifier *v, uint32_t pc) {
+  BptInsn prev = {.op = BPT_OP_END};
+  if (pc == BPT_NO_PC) return prev;
+  prev.op = v->code[pc];
+  const OpShape *s = &v->shape[prev.op];
+  if (s->nargs) prev.arg[0] = read_operand(v->code + pc + s->at[0], s->width[0]);
+  return prev;
+}
+
+static void set_limits(Verifier *v) {
+  const BptBundle *b = v->b;
+  const BptProcess *p = v->p;
+  v->limit[L_CONST] = b->nconsts, v->limit[L_STRING] = b->nstrings, v->limit[L_SLOT] = p->nslots;
+  v->limit[L_FIELD] = p->doctype == BPT_NONE16 ? 0 : doc_fields(v);
+  v->limit[L_MEMBER] = MEMBERS_MAX, v->limit[L_GROUP] = p->ngroups, v->limit[L_ACTION] = b->nactions;
+  v->limit[L_PROCESS] = b->nprocesses, v->limit[L_STEP] = p->nsteps, v->limit[L_STATE] = p->nstates;
+  v->limit[L_BUILTIN] = BPT_BI_COUNT, v->limit[L_ANY] = UINT32_MAX;
+}
+
+/* Decodes the whole code linearly from 0, checks every operand, and marks where each
+ * instruction starts. The instructions that jump (a `j` operand, or FORK's branches)
+ * are listed in pc order in v->work for check_jumps, which needs every start marked
+ * first. An instruction of fixed size is read where its shape says: the same operands,
+ * refused with the same message, as bpt_decode_inline gives (it refuses an instruction
+ * cut off by the end of the code, which is the size test here). Most instructions need
+ * no more than their operands below their bounds: one compare each; any other (a rule
+ * of its own, an operand at or above its bound, a message's fields due) is checked in
+ * full, by the same functions in the same order, so the first failure and its message
+ * are the same. */
 static bool check_instructions(Verifier *v) {
   const BptProcess *p = v->p;
-  memset(v->mark, NOT_START, p->code_size);
-  BptInsn prev = {.op = BPT_OP_END};
+  const uint8_t *code = v->code;
+  uint32_t code_size = p->code_size;
+  memset(v->mark, NOT_START, code_size);
+  set_limits(v);
+  uint32_t prev_pc = BPT_NO_PC;
   uint32_t message_expect = 0;
   v->nwork = 0;
-  for (uint32_t pc = 0; pc < p->code_size;) {
+  for (uint32_t pc = 0; pc < code_size;) {
     BptInsn in;
-    if (!bpt_decode_inline(v->code, p->code_size, pc, &in)) {
-      if (v->code[pc] >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", v->code[pc]);
-      return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)",
-                   bpt_ops[v->code[pc]].name, p->code_size);
+    uint8_t op = code[pc];
+    if (op >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", op);
+    const OpShape *s = &v->shape[op];
+    const char *letters;
+    bool jumps;
+    if (s->decode) {
+      letters = bpt_ops[op].operands;
+      if (!bpt_decode_inline(code, code_size, pc, &in))
+        return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
+                     code_size);
+      jumps = in.nbranches > 0 || strchr(letters, 'j');
+    } else {
+      if (code_size - pc < s->size)
+        return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
+                     code_size);
+      bool full = s->slow || message_expect;
+      for (unsigned i = 0; i < s->nargs; i++)
+        full |= read_operand(code + pc + s->at[i], s->width[i]) >= v->limit[s->limit[i]];
+      if (!full) {
+        if (s->j_at) v->work[v->nwork++] = pc;
+        v->mark[pc] = UNSEEN;
+        prev_pc = pc;
+        pc += s->size;
+        continue;
+      }
+      in.op = op, in.size = s->size, in.nargs = s->nargs, in.nbranches = 0, in.branch = NULL;
+      in.arg[0] = 0;
+      for (unsigned i = 0; i < s->nargs; i++) in.arg[i] = read_operand(code + pc + s->at[i], s->width[i]);
+      if (s->j_at) in.arg[s->j_arg] = bpt_jump_target(pc + s->size, in.arg[s->j_arg]);
+      letters = s->letter;
+      jumps = s->j_at != 0;
     }
-    const char *letters = bpt_ops[in.op].operands;
-    bool jumps = in.nbranches > 0;
-    for (unsigned i = 0; i < in.nargs; i++) {
+    for (unsigned i = 0; i < in.nargs; i++)
       if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
-      jumps |= letters[i] == 'j';
-    }
     if (jumps) v->work[v->nwork++] = pc;
-    if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
-      return false;
-    if (!check_message(v, pc, &in, &message_expect)) return false;
+    if (s->special || message_expect) {
+      BptInsn prev = insn_before(v, prev_pc);
+      if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
+        return false;
+      if (!check_message(v, pc, &in, &message_expect)) return false;
+    }
     v->mark[pc] = UNSEEN;
-    v->size[in.op] = in.size;
-    prev = in;
+    prev_pc = pc;
     pc += in.size;
   }
-  if (message_expect) return cfail(v, p->code_size, "the code ends inside a RECEIVE's message fields");
+  if (message_expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
   return true;
 }
 
@@ -703,8 +797,8 @@ static bool check_jumps(Verifier *v) {
   for (uint32_t k = 0; k < v->nwork; k++) {
     uint32_t pc = v->work[k];
     uint8_t op = v->code[pc];
-    if (op != BPT_OP_FORK) { /* one `j`, where j_at says */
-      uint32_t size = v->size[op], target = bpt_le32(v->code + pc + v->j_at[op]);
+    if (!v->shape[op].decode) { /* one `j`, where its shape says */
+      uint32_t size = v->shape[op].size, target = bpt_le32(v->code + pc + v->shape[op].j_at);
       if (!check_target(v, pc, bpt_jump_target(pc + size, target))) return false;
       continue;
     }
@@ -778,34 +872,52 @@ static bool seed_entries(Verifier *v) {
  * first failure, is the same. */
 static bool step_insn(Verifier *v, uint32_t pc) {
   const BptProcess *p = v->p;
+  const uint8_t *code = v->code;
   for (;;) {
-    unsigned depth = v->mark[pc] & ~IN_FRAGMENT;
-    bool fragment = (v->mark[pc] & IN_FRAGMENT) != 0;
+    uint8_t mark = v->mark[pc], op = code[pc];
+    unsigned depth = mark & ~IN_FRAGMENT;
+    bool fragment = (mark & IN_FRAGMENT) != 0;
+    const OpShape *s = &v->shape[op];
+    if (s->plain) {
+      /* The rules below that apply to a plain opcode, in their order; where one fails,
+       * the general code that follows says why, with the same message. */
+      unsigned after = depth - s->pops + s->pushes;
+      uint32_t next = pc + s->size;
+      if (!(s->refuse & (fragment ? 2 : 1)) && s->pops <= depth && after <= BPT_STACK_MAX &&
+          next < p->code_size) {
+        if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc);
+        v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
+        pc = next;
+        continue;
+      }
+    }
+    const BptOpInfo *info = &bpt_ops[op];
     BptInsn in;
     int pops, pushes;
-    const BptOpInfo *info = &bpt_ops[v->code[pc]];
     uint32_t target = BPT_NO_PC; /* of a `j` operand */
-    if (v->code[pc] == BPT_OP_FORK || v->code[pc] == BPT_OP_STEP) {
+    if (s->decode || op == BPT_OP_STEP) {
       /* FORK's branches and STEP's descriptor: decoded whole. */
-      bpt_decode(v->code, p->code_size, pc, &in);
+      bpt_decode(code, p->code_size, pc, &in);
       bpt_stack_effect(p, &in, &pops, &pushes);
     } else {
       /* check_instructions has decoded and checked every instruction: the size of one
-       * without a J operand is its opcode's, and its `j` and `n` operands are where
-       * j_at and n_at say. The stack effect is bpt_stack_effect's. */
-      in.op = v->code[pc];
-      in.size = v->size[in.op];
+       * without a J operand is its opcode's, and its `j` and `n` operands are where its
+       * shape says. The stack effect is bpt_stack_effect's. */
+      in.op = op;
+      in.size = s->size;
       in.nbranches = 0;
       pops = info->pops;
       pushes = info->pushes;
-      if (pops == BPT_VAR)
-        pops = v->n_at[in.op] ? v->code[pc + v->n_at[in.op]] * (in.op == BPT_OP_START ? 2 : 1) : 0;
-      if (v->j_at[in.op]) target = bpt_jump_target(pc + in.size, bpt_le32(v->code + pc + v->j_at[in.op]));
+      if (pops == BPT_VAR) pops = s->n_at ? code[pc + s->n_at] * (op == BPT_OP_START ? 2 : 1) : 0;
+      if (s->j_at) target = bpt_jump_target(pc + in.size, bpt_le32(code + pc + s->j_at));
     }
-    if (fragment && (info->flags & BPT_F_EFFECT))
-      return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
-    if (!fragment && (info->flags & BPT_F_RESULT))
+    /* An effect in a fragment, a result outside one: which one is refused depends on
+     * where the path is. */
+    if (info->flags & (fragment ? BPT_F_EFFECT : BPT_F_RESULT)) {
+      if (fragment)
+        return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
       return cfail(v, pc, "%s outside an expression fragment", info->name);
+    }
     if ((unsigned)pops > depth)
       return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
     unsigned after = depth - (unsigned)pops + (unsigned)pushes;
@@ -813,17 +925,19 @@ static bool step_insn(Verifier *v, uint32_t pc) {
     if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
       return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
                    info->name, depth - (unsigned)pops);
-    if (in.op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
-      return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
-    if (in.op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
-      return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
-    if ((info->flags & BPT_F_JUMP) && v->j_at[in.op] && !reach(v, target, after, fragment, pc))
+    if (s->stack_special) {
+      if (op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
+        return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
+      if (op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
+        return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
+    }
+    if ((info->flags & BPT_F_JUMP) && s->j_at && !reach(v, target, after, fragment, pc))
       return false;
     for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
       if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
     if (info->flags & BPT_F_END) return true;
     /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
-    if (in.op == BPT_OP_AND_ELSE || in.op == BPT_OP_OR_ELSE) after--;
+    if (s->stack_special && (op == BPT_OP_AND_ELSE || op == BPT_OP_OR_ELSE)) after--;
     uint32_t next = pc + in.size;
     if (next >= p->code_size)
       return cfail(v, pc,
@@ -846,22 +960,71 @@ static bool check_code(Verifier *v) {
 
 /* ---- the whole bundle ---------------------------------------------------------------- */
 
-/* j_at and n_at: each opcode's operand letters, their widths summed up to its `j` and
- * its `n` (none after a `J`, whose width the instruction says). */
-static void operand_offsets(Verifier *v) {
+/* The bound of operand `letter` of op (check_operand's limit), or L_ANY with *slow set
+ * when check_operand has more to say than a bound. */
+static uint8_t operand_limit(BptOp op, char letter, bool *slow) {
+  switch (letter) {
+  case 'k': return L_CONST;
+  case 'z': return L_STRING;
+  case 's': return L_SLOT;
+  case 'f': return L_FIELD;
+  case 'm': return L_MEMBER;
+  case 'g': return L_GROUP;
+  case 'a': return L_ACTION;
+  case 'p': return L_PROCESS;
+  case 't': return L_STEP;
+  case 'q': return L_STATE;
+  case 'b': return L_BUILTIN;
+  case 'j': return L_ANY;
+  case 'n': /* the counts check_count has a rule for */
+    if (op == BPT_OP_CALL || op == BPT_OP_ACTION || op == BPT_OP_START || op == BPT_OP_JOIN ||
+        op == BPT_OP_REASSIGN || op == BPT_OP_FORK)
+      *slow = true;
+    return L_ANY;
+  default: *slow = true; return L_ANY; /* r, J */
+  }
+}
+
+/* Each opcode's shape, from its operand letters. */
+static void op_shapes(Verifier *v) {
   for (unsigned op = 0; op < BPT_OP_COUNT; op++) {
+    OpShape *s = &v->shape[op];
     uint32_t at = 1;
-    for (const char *c = bpt_ops[op].operands; *c && *c != 'J'; c++) {
-      if (*c == 'j') v->j_at[op] = (uint8_t)at;
-      if (*c == 'n') v->n_at[op] = (uint8_t)at;
-      at += bpt_operand_width(*c);
+    for (const char *c = bpt_ops[op].operands; *c; c++) {
+      uint32_t w = bpt_operand_width(*c);
+      if (*c == 'J' || w == 0 || s->nargs == 4) {
+        s->decode = true;
+        break;
+      }
+      if (*c == 'j') s->j_at = (uint8_t)at, s->j_arg = s->nargs;
+      if (*c == 'n') s->n_at = (uint8_t)at;
+      s->limit[s->nargs] = operand_limit((BptOp)op, *c, &s->slow);
+      s->at[s->nargs] = (uint8_t)at, s->width[s->nargs] = (uint8_t)w, s->letter[s->nargs] = *c;
+      s->nargs++;
+      at += w;
+    }
+    s->size = (uint8_t)at;
+    s->special = op == BPT_OP_ITER_START || op == BPT_OP_ITER_NEXT || op == BPT_OP_TRY ||
+                 op == BPT_OP_STORE || op == BPT_OP_STORE_FIELD || op == BPT_OP_MSG_TAKE ||
+                 op == BPT_OP_RECEIVE;
+    s->stack_special = op == BPT_OP_TRY || op == BPT_OP_SPAWN || op == BPT_OP_AND_ELSE ||
+                       op == BPT_OP_OR_ELSE;
+    s->slow |= s->special;
+    const BptOpInfo *info = &bpt_ops[op];
+    s->plain = !s->decode && op != BPT_OP_STEP && info->pops != BPT_VAR && !s->stack_special &&
+               !s->j_at && !(info->flags & (BPT_F_WAIT | BPT_F_JUMP | BPT_F_END)) &&
+               info->pops >= 0 && info->pops <= BPT_STACK_MAX && info->pushes >= 0 &&
+               info->pushes <= BPT_STACK_MAX;
+    if (s->plain) {
+      s->pops = (uint8_t)info->pops, s->pushes = (uint8_t)info->pushes;
+      s->refuse = (info->flags & BPT_F_RESULT ? 1 : 0) | (info->flags & BPT_F_EFFECT ? 2 : 0);
     }
   }
 }
 
 bool bpt_verify(const BptBundle *b, BptAllocFn alloc, void *ud, BptError *err) {
   Verifier v = {.b = b, .err = err};
-  operand_offsets(&v);
+  op_shapes(&v);
   if (!check_tables(&v, alloc, ud)) return false;
   uint32_t max_code = 0;
   for (uint32_t i = 0; i < b->nprocesses; i++) {
