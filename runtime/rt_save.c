@@ -747,8 +747,13 @@ static bool check_state(Io *io, const RtProc *rp, RtState *s, bool read_ids) {
     if (!st) bad(io, "a timer of a step that is not there");
     else if (tm->kind == TM_AFTER) {
       if (tm->index >= p->steps[st->t].nafters) bad(io, "an `after` handler that is not there");
+    } else if (tm->kind == TM_REMIND) {
+      /* Its step may have no due time any more: a reminder not before the due time
+       * (`remind 0 minutes before`, or a duration worked out to less than zero) still
+       * waits after the due time passed and its timeout took that time away (rt_step.c's
+       * fire); it runs all the same, as it would have without the save. */
+      if (tm->index >= p->steps[st->t].nreminds) bad(io, "a reminder that is not there");
     } else if (st->due == RT_NO_TIME) bad(io, "a timer of a step that has no due time");
-    else if (tm->kind == TM_REMIND && tm->index >= p->steps[st->t].nreminds) bad(io, "a reminder that is not there");
   }
   for (uint32_t i = 0; i < s->calls.n && !io->bad; i++) {
     const RtCall *c = RT_AT(s->calls, RtCall, i);
