@@ -150,7 +150,7 @@ static bool grow(Io *io, size_t n) {
 
 static inline void put_bytes(Io *io, const void *p, size_t n) {
   if (n > (size_t)(io->wend - io->wat) && !grow(io, n)) return;
-  if (n) memcpy(io->wat, p, n);
+  rt_copy_text((char *)io->wat, p, n); /* most are short texts: copied without a call */
   io->wat += n;
 }
 
