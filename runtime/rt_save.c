@@ -88,6 +88,9 @@ typedef struct Io {
    * immortal texts among the bundle's constants no more. */
   uintptr_t own;
   size_t own_size;
+  /* Writing: a bit for each string written whole so far (seen), by its address
+   * (seen_bit): put_string searches the seen strings only for one whose bit is set. */
+  uint64_t seen_bits;
   /* Writing: the bytes, in `stack` until they outgrow it. */
   uint8_t *w, *wat, *wend; /* [w, wat) written, [wat, wend) room for more */
   /* Nothing from here on is read before it is written. */
@@ -147,7 +150,7 @@ static bool grow(Io *io, size_t n) {
 
 static inline void put_bytes(Io *io, const void *p, size_t n) {
   if (n > (size_t)(io->wend - io->wat) && !grow(io, n)) return;
-  if (n) memcpy(io->wat, p, n);
+  rt_copy_text((char *)io->wat, p, n); /* most are short texts: copied without a call */
   io->wat += n;
 }
 
@@ -1027,6 +1030,10 @@ static __attribute__((noinline)) bool put_pieces(Io *io, const RtStr *s) {
   return true;
 }
 
+/* A string's bit in Io.seen_bits, from its address (past the 3 low bits, which the
+ * alignment of where strings are placed mostly leaves 0). */
+static inline uint64_t seen_bit(const RtStr *s) { return (uint64_t)1 << ((uintptr_t)s >> 3 & 63u); }
+
 /* Writes string s: uv h, then by h & 3 — STR_INLINE: h >> 2 bytes of text; STR_CONST: the
  * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
  * that very string, met before); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
@@ -1037,16 +1044,19 @@ SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
     put_uv(io, (uint64_t)k << 2 | STR_CONST);
     return;
   }
-  for (uint32_t j = 0; j < io->nseen; j++)
-    if (io->seen[j] == s) {
-      put_uv(io, (uint64_t)j << 2 | STR_SEEN);
-      return;
-    }
+  uint64_t bit = seen_bit(s);
+  if (io->seen_bits & bit) /* else s is not among them: most strings, written once */
+    for (uint32_t j = 0; j < io->nseen; j++)
+      if (io->seen[j] == s) {
+        put_uv(io, (uint64_t)j << 2 | STR_SEEN);
+        return;
+      }
   if (!title || !put_pieces(io, s)) {
     put_uv(io, (uint64_t)s->len << 2 | STR_INLINE);
     put_bytes(io, s->s, s->len);
   }
   remember(io, s);
+  io->seen_bits |= bit; /* (also when seen is full: a bit too many costs only a search) */
 }
 
 /* Inline text of len bytes at io->at, checked; not consumed. */
@@ -1944,6 +1954,7 @@ BpStatus bp_instance_save(const BpInstance *inst, uint8_t **bytes, size_t *len, 
   io.at = io.end = NULL;
   io.own = (uintptr_t)inst;
   io.own_size = inst->size;
+  io.seen_bits = 0;
   io.w = io.wat = io.stack;
   io.wend = io.stack + sizeof io.stack;
   uint8_t header[HEADER_4] = {SAVE_MAGIC_4[0], SAVE_MAGIC_4[1], SAVE_VERSION};
