@@ -1037,6 +1037,18 @@ SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
       put_uv(io, (uint64_t)j << 2 | STR_SEEN);
       return;
     }
+  /* An empty text is written as the first empty one seen, whichever object it is. The
+   * bundle's empty text (rt_empty_text: a comment not given, a variable's first value) is
+   * one object shared by every instance, but an empty text read inline is a new one: were
+   * they told apart by address, a state saved after a restore would write an empty text
+   * inline where the same run without the restore names the earlier one (a seen string),
+   * and the bytes would differ. The reader is unchanged: it takes string j as it is. */
+  if (s->len == 0)
+    for (uint32_t j = 0; j < io->nseen; j++)
+      if (io->seen[j]->len == 0) {
+        put_uv(io, (uint64_t)j << 2 | STR_SEEN);
+        return;
+      }
   if (!title || !put_pieces(io, s)) {
     put_uv(io, (uint64_t)s->len << 2 | STR_INLINE);
     put_bytes(io, s->s, s->len);
