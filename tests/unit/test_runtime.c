@@ -1498,7 +1498,7 @@ static void test_restored_decision_in_its_document(void **state) {
  * bytes (rt_save.c's region_guess); what the state holds past it is allocated, what is left
  * of it is the room for what later events make (BpDoc.made), and the people room comes
  * after it. Here the two-stage approval is driven over states of many shapes (1 to 18
- * voters, names of 1, 6 and 70 bytes, titles of 1, 30 and 250 bytes, comments or none,
+ * voters, names of 1, 6 and 70 bytes, titles of 0, 1, 30 and 250 bytes, comments, empty or none,
  * rejections that send it round its loop again) by one instance that is saved and restored
  * alone before every event and by a twin that never is: after each event both save to the
  * same bytes, the restored one saves again to the bytes it was restored from, and a second
@@ -1529,12 +1529,12 @@ static void test_restore_region_shapes(void **state) {
   (void)state;
   World w;
   world_open_ex(&w, "samples/two_stage_approval.bp", true);
-  static const size_t name_lens[] = {1, 6, 70}, title_lens[] = {1, 30, 250};
+  static const size_t name_lens[] = {1, 6, 70}, title_lens[] = {0, 1, 30, 250};
   char names[18][80], title[260], comment[200];
   long events = 0;
   for (size_t nv = 1; nv <= 18; nv++)
     for (size_t ni = 0; ni < 3; ni++)
-      for (size_t ti = 0; ti < 3; ti++) {
+      for (size_t ti = 0; ti < 4; ti++) {
         BpValue voters[18];
         for (size_t i = 0; i < nv; i++) {
           memset(names[i], 'a' + (int)((i + ni) % 26), name_lens[ni]);
@@ -1550,7 +1550,7 @@ static void test_restore_region_shapes(void **state) {
         BpError err;
         assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 5, NULL, &twin, &err), BP_OK);
         assert_int_equal(bp_start(w.b, "two_stage_approval", NULL, args, 5, NULL, &inst, &err), BP_OK);
-        unsigned seed = (unsigned)(nv * 9 + ni * 3 + ti);
+        unsigned seed = (unsigned)(nv * 12 + ni * 4 + ti);
         for (int e = 0; e < 60 && bp_instance_status(inst) == BP_WAITING; e++) {
           restore_alone_again(&w, &inst);
           BpItem item;
@@ -1562,7 +1562,7 @@ static void test_restore_region_shapes(void **state) {
           size_t clen = (seed >> 8) % 3 == 0 ? 0 : (seed >> 20) % 190 + 1;
           memset(comment, 'c' + (int)(clen % 7), clen);
           comment[clen] = '\0';
-          const char *c = clen ? comment : NULL;
+          const char *c = clen || (seed >> 4) % 2 ? comment : NULL; /* ("" or none) */
           if (item.kind == BP_ITEM_APPROVE) {
             assert_int_equal(bp_decide(twin, 0, user, yes, c, &err), BP_OK);
             assert_int_equal(bp_decide(inst, 0, user, yes, c, &err), BP_OK);
