@@ -1045,8 +1045,8 @@ static __attribute__((noinline)) void put_empty(Io *io, RtStr *s) {
 
 /* Writes string s: uv h, then by h & 3 — STR_INLINE: h >> 2 bytes of text; STR_CONST: the
  * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
- * that very string, met before, or, empty, any: put_empty); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
- * one of the other three. */
+ * that very string, met before, or, when empty, any empty one: put_empty); STR_PIECES
+ * (titles): (h >> 2) + 2 pieces, each written as one of the other three. */
 SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
   uint32_t k;
   if (s->ref == RT_IMMORTAL && (uintptr_t)s - io->own >= io->own_size && const_index(io->b, s, &k)) {
