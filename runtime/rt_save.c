@@ -56,6 +56,9 @@ typedef struct Io {
    * rise above the last are given once; check_state then needs only the last against the
    * next id (else it gathers and sorts them: ids_unique). */
   bool ids_mixed;
+  /* Writing: 1 + the number among the seen strings of the first empty one, or 0 (see
+   * put_string). */
+  uint8_t empty_seen;
   uint32_t id_max;
   /* Version 4 (both directions): the last id of the records being read or written (ids
    * are written as rises), and the strings written whole so far (seen, below), which later
@@ -1034,10 +1037,29 @@ static __attribute__((noinline)) bool put_pieces(Io *io, const RtStr *s) {
  * alignment of where strings are placed mostly leaves 0). */
 static inline uint64_t seen_bit(const RtStr *s) { return (uint64_t)1 << ((uintptr_t)s >> 3 & 63u); }
 
+/* An empty text, not met before as this object, is written as the first empty one seen
+ * (Io.empty_seen), whichever object that was, else inline. The bundle's empty text
+ * (rt_empty_text: a comment not given, a variable's first value) is one object that every
+ * instance shares, but an empty text read inline is a new one: were they told apart by
+ * address, a state saved after a restore would write an empty text inline where the same
+ * run without the restore names the earlier one as a seen string, and the bytes would
+ * differ. The reader is unchanged: it takes string j as it is. Not inline: put_string's
+ * other strings need not pay for it. */
+static __attribute__((noinline)) void put_empty(Io *io, RtStr *s) {
+  if (io->empty_seen) {
+    put_uv(io, (uint64_t)(io->empty_seen - 1u) << 2 | STR_SEEN);
+    return;
+  }
+  if (io->nseen < MAX_SEEN) io->empty_seen = (uint8_t)(io->nseen + 1u);
+  put_uv(io, STR_INLINE); /* (no bytes: a length of 0) */
+  remember(io, s);
+  io->seen_bits |= seen_bit(s);
+}
+
 /* Writes string s: uv h, then by h & 3 — STR_INLINE: h >> 2 bytes of text; STR_CONST: the
  * bundle's constant h >> 2 (s is that constant); STR_SEEN: the state's string h >> 2 (s is
- * that very string, met before); STR_PIECES (titles): (h >> 2) + 2 pieces, each written as
- * one of the other three. */
+ * that very string, met before, or, when empty, any empty one: put_empty); STR_PIECES
+ * (titles): (h >> 2) + 2 pieces, each written as one of the other three. */
 SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
   uint32_t k;
   if (s->ref == RT_IMMORTAL && (uintptr_t)s - io->own >= io->own_size && const_index(io->b, s, &k)) {
@@ -1051,7 +1073,11 @@ SHORT_PATH void put_string(Io *io, RtStr *s, bool title) {
         put_uv(io, (uint64_t)j << 2 | STR_SEEN);
         return;
       }
-  if (!title || !put_pieces(io, s)) {
+  if (!title || !put_pieces(io, s)) { /* (an empty title is not split) */
+    if (s->len == 0) {
+      put_empty(io, s);
+      return;
+    }
     put_uv(io, (uint64_t)s->len << 2 | STR_INLINE);
     put_bytes(io, s->s, s->len);
   }
@@ -2066,6 +2092,7 @@ static size_t region_guess(size_t slots_bytes, size_t len) {
   size_t read = payload < REGION_READ / REGION_PER_BYTE ? payload * REGION_PER_BYTE : REGION_READ;
   return slots_bytes + rt_room_bytes(read) + RESTORED_MADE_ROOM;
 }
+_Static_assert(MAX_SEEN < 255, "Io.empty_seen holds a seen string's number + 1");
 _Static_assert(RESTORED_MADE_ROOM % 8 == 0 && REGION_READ % 8 == 0,
                "the people room after the region is aligned as a room's places are");
 
