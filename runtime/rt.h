@@ -626,13 +626,17 @@ static inline const char *rt_node_id(const BpBundle *b, uint32_t node) {
 
 /* The members are ordered, and the rooms' sizes are 32 bits, so that the document is 80
  * bytes: with a few fields it takes a 16-byte step less of bp_start's allocation. */
+/* The most starts on one document nested in each other (a change that starts a process that
+ * changes a field that starts another, a `start` in a started process's first run): more
+ * is a loop between processes, cut and journalled. */
+enum { MAX_START_CHAIN = 8 };
 struct BpDoc {
   BpBundle *b;
   Value *fields;
   uint16_t doctype; /* BPT_NONE16: none */
   uint16_t nfields;
   uint32_t refs;
-  uint8_t trigger_depth; /* triggered starts under way (a change made by a triggered process...) */
+  uint8_t trigger_depth; /* starts under way on it, triggered or by `start` (at most MAX_START_CHAIN) */
   RtVec scratch;         /* BpValue items of the last bp_doc_get of a list */
   /* A document that bp_start or bp_start_at makes for its instance holds that instance
    * too, after its fields (one allocation for both): `room`, room_size bytes, zeroed,

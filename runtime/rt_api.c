@@ -892,7 +892,6 @@ BpStatus bp_doc_get(const BpDoc *doc, const char *field, BpValue *out) {
   return rt_view(doc->b->rt, doc->fields[i], out, &((BpDoc *)doc)->scratch) ? BP_OK : BP_ENOMEM;
 }
 
-enum { MAX_TRIGGER_DEPTH = 8 };
 
 static void trigger_failed(BpBundle *b, const BptProcess *p, const char *why) {
   if (!b->rt->cfg.journal) return;
@@ -912,7 +911,7 @@ size_t rt_doc_triggers(BpDoc *doc, uint8_t trigger, const bool *changed, int ski
     for (uint8_t k = 0; changed && k < p->ntrigger_fields && !watched; k++)
       watched = p->trigger_fields[k] < doc->nfields && changed[p->trigger_fields[k]];
     if (!watched) continue;
-    if (doc->trigger_depth >= MAX_TRIGGER_DEPTH) {
+    if (doc->trigger_depth >= MAX_START_CHAIN) {
       /* A change that starts a process that changes a field that starts another ...:
        * a chain this long is a loop between processes, not a business rule. */
       trigger_failed(b, p, "more than 8 processes started by each other's changes in a row");
