@@ -595,7 +595,7 @@ struct BpBundle {
   size_t nfield_mem;
   RtSaveIndex *save;  /* rt_save.c */
   /* Made once at load, none of them counted (nothing to take or let go): each document
-   * type's fields as a new document has them (rt_field_initial's: the default, or the empty
+   * type's fields as a new document has them (the default, or the empty
    * value of the field's type), then each process's slots as a start gives them
    * (RtProc.slots_initial). doc_initial[dt] is document type dt's first, in `initial`. */
   Value *initial;
@@ -892,7 +892,6 @@ static inline RtRoom rt_doc_texts(const BpDoc *doc, void *room) {
 /* The same with only the room's first CLEAR bytes zeroed (the rest is the caller's to write
  * before anything reads it). */
 BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t doctype, size_t room, size_t clear);
-bool rt_field_initial(BpBundle *b, const BptField *f, Value *out);
 /* Errors into a BpError. */
 BpStatus rt_fail_status(BpError *err, BpStatus st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

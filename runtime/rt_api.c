@@ -259,7 +259,13 @@ static bool make_empties(BpBundle *b) {
   return true;
 }
 
-static bool field_initial(BpBundle *b, const BptField *f, Value *out);
+/* A field's value when nobody gave one: its default, or the empty value of its type. */
+static Value field_initial(const BpBundle *b, const BptField *f) {
+  if (f->def != BPT_NONE16) return b->consts[f->def];
+  if (f->type == BPT_T_STRING || f->type == BPT_T_USER) return rt_empty_text(b, f->type);
+  if (rt_is_list(f->type)) return rt_empty_list(b, f->type);
+  return rt_empty(f->type);
+}
 
 /* Variables start empty, as fields do ("", 0, an unset date); the compiler's initializers
  * then run, but it has no constant for some types (a user, a date). A result record stays
@@ -286,7 +292,7 @@ static bool make_initial(BpBundle *b) {
   for (uint32_t i = 0; i < b->b.ndoctypes; i++) {
     const BptDoctype *d = &b->b.doctypes[i];
     b->doc_initial[i] = v;
-    for (uint32_t k = 0; k < d->nfields; k++) field_initial(b, &d->fields[k], v++);
+    for (uint32_t k = 0; k < d->nfields; k++) *v++ = field_initial(b, &d->fields[k]);
   }
   for (uint32_t i = 0; i < b->b.nprocesses; i++) {
     const BptProcess *p = &b->b.processes[i];
@@ -680,24 +686,6 @@ bool bp_process_param(const BpBundle *b, size_t process, size_t i, BpParamInfo *
 
 /* ---- documents ------------------------------------------------------------------------------------- */
 
-/* A field's value when nobody gave one: its default, or the empty value of its type. */
-static bool field_initial(BpBundle *b, const BptField *f, Value *out) {
-  if (f->def != BPT_NONE16) {
-    *out = b->consts[f->def];
-    return true;
-  }
-  if (f->type == BPT_T_STRING || f->type == BPT_T_USER) {
-    *out = rt_empty_text(b, f->type);
-    return true;
-  }
-  if (rt_is_list(f->type)) {
-    *out = rt_empty_list(b, f->type);
-    return true;
-  }
-  *out = rt_empty(f->type);
-  return true;
-}
-
 _Static_assert(sizeof(BpDoc) % _Alignof(Value) == 0, "a document's fields follow it");
 
 static size_t doc_bytes(uint16_t nfields) { /* the document and its fields, 16-byte aligned */
@@ -776,7 +764,7 @@ static BpStatus doc_make(BpBundle *b, uint16_t dt, size_t room, size_t clear, si
 }
 
 /* A document of type dt with every field VOID, which restoring fills (each with its saved
- * value or rt_field_initial's). NULL when out of memory. */
+ * value or its first: BpBundle.doc_initial). NULL when out of memory. */
 BpDoc *rt_doc_blank(BpBundle *b, uint16_t dt) { return doc_alloc(b, dt); }
 
 /* The same with ROOM bytes after the fields for the instance started with it (in `room`,
@@ -794,8 +782,6 @@ BpDoc *rt_doc_blank_room(BpBundle *b, uint16_t dt, size_t room, size_t texts) {
 BpDoc *rt_doc_blank_room_cleared(BpBundle *b, uint16_t dt, size_t room, size_t clear) {
   return doc_alloc_texts(b, dt, room, clear < room ? clear : room, 0);
 }
-
-bool rt_field_initial(BpBundle *b, const BptField *f, Value *out) { return field_initial(b, f, out); }
 
 /* Stores the named fields into doc (all or none). changed[] (if given) flags those whose
  * value is new. */

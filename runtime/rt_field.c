@@ -112,7 +112,7 @@ static BpStatus start_at(BpBundle *b, uint16_t pi, const uint16_t *index, const 
     doc->fields[index[i]] = v;
   }
   for (uint16_t i = 0; st == BP_OK && i < doc->nfields; i++)
-    if (doc->fields[i].type == BPT_T_VOID) rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &doc->fields[i]);
+    if (doc->fields[i].type == BPT_T_VOID) doc->fields[i] = b->doc_initial[p->doctype][i]; /* (uncounted) */
   if (st == BP_OK) st = rt_start_ex(b, pi, doc, pv, ud, false, out, err);
   if (doc) bp_doc_release(doc);
   if (pv) {

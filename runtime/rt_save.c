@@ -2217,8 +2217,7 @@ BpStatus bp_instance_restore(BpBundle *b, BpDoc *doc, const uint8_t *bytes, size
   if (ok && io_left(&in) != 0) ok = bad(&in, "%zu bytes are left over", io_left(&in));
   /* The fields not written are as in a new document (a written one is never VOID). */
   for (uint16_t i = 0; ok && !doc && i < nfields; i++)
-    if (fields[i].type == BPT_T_VOID && !rt_field_initial(b, &b->b.doctypes[p->doctype].fields[i], &fields[i]))
-      ok = out_of_memory(&in);
+    if (fields[i].type == BPT_T_VOID) fields[i] = b->doc_initial[p->doctype][i]; /* (uncounted) */
   if (doc && fields) {
     rt_unref_all(rt, fields, nfields);
     if (fields != fields_few) rt_dealloc(rt, fields, rt_values_bytes(nfields));
