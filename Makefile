@@ -24,7 +24,7 @@ OPT     ?= -O2 -g
 SAN     ?=
 WARN    = -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L
 CFLAGS  += $(WARN) $(OPT) $(SAN)
-LDFLAGS += $(SAN)
+LDFLAGS += $(SAN) -pthread
 BISON   ?= bison
 FLEX    ?= flex
 

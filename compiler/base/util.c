@@ -39,7 +39,7 @@ _Noreturn void out_of_memory(void) {
  * BPC_FAIL_ALLOC=N (tests/alloc_faults.sh); with BPC_COUNT_ALLOCS set it says at
  * exit how many allocations it made. Other builds have none of it. */
 #ifdef BPC_ALLOC_FAULTS
-static unsigned long alloc_count;
+static _Atomic unsigned long alloc_count; /* threads may allocate (bpc_threads) */
 static void print_alloc_count(void) { fprintf(stderr, "bpc: %lu allocations\n", alloc_count); }
 static bool alloc_fails(void) {
   static unsigned long fail_at;
@@ -55,6 +55,20 @@ static bool alloc_fails(void) {
 #else
 #define alloc_fails() false
 #endif
+
+unsigned bpc_threads(void) {
+#ifdef BPC_ALLOC_FAULTS
+  if (getenv("BPC_FAIL_ALLOC") || getenv("BPC_COUNT_ALLOCS")) return 1;
+#endif
+  const char *v = getenv("BPC_THREADS");
+  if (v && *v) {
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*end == '\0' && n >= 1 && n <= 64) return (unsigned)n;
+  }
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online < 1 ? 1 : online > 64 ? 64 : (unsigned)online;
+}
 
 void arena_init(Arena *a) {
   a->next = a->end = NULL;

@@ -179,6 +179,16 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
+/* ---- threads ----------------------------------------------------------------- */
+
+/* How many threads one compile may use: BPC_THREADS when it is a number from 1 to
+ * 64, else the processors online (at most 64). A phase that can work in parallel
+ * uses at most this many; 1 runs everything on the calling thread. The output is
+ * the same bytes whatever the count. A build with allocation-failure injection
+ * uses one thread while BPC_FAIL_ALLOC or BPC_COUNT_ALLOCS is set, so that the Nth
+ * allocation is the same one in every run. */
+unsigned bpc_threads(void);
+
 /* ---- string builder -------------------------------------------------------- */
 
 typedef struct StrBuf {
