@@ -576,13 +576,18 @@ static void refuse_binary(Lexer *lx) {
   lx->stopped = true;
 }
 
-void lex_init(Lexer *lx, const Source *src, Diags *diags, Arena *arena) {
+void lex_init_at(Lexer *lx, const Source *src, uint32_t from, Diags *diags, Arena *arena) {
   memset(lx, 0, sizeof *lx);
   lx->src = src;
   lx->diags = diags;
   lx->arena = arena;
+  lx->pos = from;
   sb_init(&lx->scratch);
   lex_scanner_open(lx);
+}
+
+void lex_init(Lexer *lx, const Source *src, Diags *diags, Arena *arena) {
+  lex_init_at(lx, src, 0, diags, arena);
   refuse_binary(lx);
 }
 

@@ -88,6 +88,11 @@ typedef struct Lexer {
 /* ---- for the parser ----------------------------------------------------- */
 
 void lex_init(Lexer *lx, const Source *src, Diags *diags, Arena *arena);
+/* The same for the text of src from the byte offset `from` on (a line's start, where
+ * the scanner is at the top level), with the offsets of every token counted from
+ * the start of src; the caller has made sure the text holds no NUL byte. For a
+ * parse of part of a file (parse.c). */
+void lex_init_at(Lexer *lx, const Source *src, uint32_t from, Diags *diags, Arena *arena);
 void lex_free(Lexer *lx);
 /* The next token for the parser (SEP included); 0 (end of file) at the end. */
 int lex_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span);

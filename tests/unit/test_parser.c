@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "parse.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -964,6 +965,90 @@ static void test_unbalanced_braces(void **state) {
   free(text);
 }
 
+/* ---- a large file parsed in two halves (parse.c) ----------------------------------- */
+
+/* count copies of unit, with extra inserted after copy number at (none when NULL). */
+static char *copies(const char *unit, uint32_t count, uint32_t at, const char *extra) {
+  size_t n = strlen(unit), e = extra ? strlen(extra) : 0;
+  char *text = malloc(n * count + e + 1), *o = text;
+  for (uint32_t i = 0; i < count; i++) {
+    memcpy(o, unit, n);
+    o += n;
+    if (extra && i == at) memcpy(o, extra, e), o += e;
+  }
+  *o = '\0';
+  return text;
+}
+
+static Parsed *parse_threads(const char *text, const char *threads) {
+  setenv("BPC_THREADS", threads, 1);
+  Parsed *p = parse_text(text);
+  unsetenv("BPC_THREADS");
+  return p;
+}
+
+/* Parsed on one thread and on two: the same messages, and for a clean file the same
+ * tree (as fmt prints it, comments included). Returns whether the two-thread parse
+ * was cut in two: its first and last process share no interned name. */
+static bool same_on_two_threads(const char *text) {
+  Parsed *one = parse_threads(text, "1"), *two = parse_threads(text, "2");
+  assert_int_equal(one->diags.n, two->diags.n);
+  for (uint32_t i = 0; i < one->diags.n; i++) {
+    assert_string_equal(one->diags.items[i].message, two->diags.items[i].message);
+    assert_int_equal(one->diags.items[i].span.off, two->diags.items[i].span.off);
+    assert_int_equal(one->diags.items[i].level, two->diags.items[i].level);
+  }
+  assert_int_equal(one->prog->nitems, two->prog->nitems);
+  assert_int_equal(one->prog->ncomments, two->prog->ncomments);
+  bool cut = false;
+  if (one->diags.n == 0) {
+    char *a = fmt_program(one->prog), *b = fmt_program(two->prog);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    const Process *first = NULL, *last = NULL;
+    for (uint32_t i = 0; i < two->prog->nitems; i++)
+      if (two->prog->items[i].kind == I_PROCESS) {
+        if (!first) first = two->prog->items[i].u.proc;
+        last = two->prog->items[i].u.proc;
+      }
+    assert_non_null(first);
+    assert_string_equal(first->name.s, last->name.s);
+    cut = first->name.s != last->name.s;
+  }
+  parsed_free(one);
+  parsed_free(two);
+  return cut;
+}
+
+static void test_large_file_in_two_halves(void **state) {
+  (void)state;
+  size_t len;
+  char *unit = read_file("samples/two_stage_approval.bp", &len);
+  assert_non_null(unit);
+  /* about 350 KB: past the size at which the parse is cut */
+  char *text = copies(unit, 300, 0, NULL);
+  assert_true(same_on_two_threads(text));
+  free(text);
+  /* a syntax error in the first half, in the second: every message as on one thread */
+  const char *broken = "process broken {\n  x = \n  if { }\n}\n";
+  text = copies(unit, 300, 20, broken);
+  same_on_two_threads(text);
+  free(text);
+  text = copies(unit, 300, 280, broken);
+  same_on_two_threads(text);
+  free(text);
+  /* the line where the cut is tried is inside an open block */
+  text = copies(unit, 300, 140, "process open {\n  if true {\n");
+  same_on_two_threads(text);
+  free(text);
+  /* a lexical error (a string not closed) in the second half */
+  text = copies(unit, 300, 200, "process s {\n  log \"open\n}\n");
+  same_on_two_threads(text);
+  free(text);
+  free(unit);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_samples_parse_cleanly),
@@ -1003,6 +1088,7 @@ int main(void) {
       cmocka_unit_test(test_nesting_at_the_limit),
       cmocka_unit_test(test_deep_expressions),
       cmocka_unit_test(test_unbalanced_braces),
+      cmocka_unit_test(test_large_file_in_two_halves),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
