@@ -5,6 +5,7 @@
  * Exit codes (TOOLS.md): 0 ok, 1 the input has errors, 2 misuse or I/O
  * failure. Diagnostics go to stderr; program output to stdout. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,55 @@ static bool self_check(const uint8_t *bytes, size_t len, const char *in) {
   return ok;
 }
 
+/* A large bundle is written to its temporary file on a second thread while the
+ * self-check reads it (each takes about 7 ms at 100,000 lines), and put in place only
+ * when the check has passed; a failed check removes it, so the output file is left as
+ * it was, as when the check comes first. Below this size a thread is not worth it. */
+enum { OVERLAP_WRITE_MIN = 512 * 1024 };
+
+typedef struct Writer {
+  OutFile o;
+  const uint8_t *bytes;
+  size_t len;
+  bool ok;
+  int err;
+} Writer;
+
+static void *write_bytes(void *arg) {
+  Writer *w = arg;
+  errno = 0;
+  w->ok = fwrite(w->bytes, 1, w->len, w->o.f) == w->len;
+  w->err = errno ? errno : EIO;
+  return NULL;
+}
+
+/* The self-check, then the bundle written to path: the exit status. */
+static int check_and_write(const uint8_t *bytes, size_t len, const char *in, const char *path) {
+  Writer w = {.bytes = bytes, .len = len};
+  pthread_t thread;
+  if (len < OVERLAP_WRITE_MIN || bpc_threads() < 2 || !out_open_temporary(&w.o, path)) {
+    if (!self_check(bytes, len, in)) return EXIT_INPUT;
+    return write_output(path, (const char *)bytes, len) ? EXIT_OK : EXIT_MISUSE;
+  }
+  bool threaded = pthread_create(&thread, NULL, write_bytes, &w) == 0;
+  bool checked = self_check(bytes, len, in);
+  if (threaded) pthread_join(thread, NULL);
+  else if (checked) write_bytes(&w);
+  if (!checked) {
+    out_abort(&w.o);
+    return EXIT_INPUT;
+  }
+  if (!w.ok) {
+    out_abort(&w.o);
+    errno = w.err;
+  }
+  if (!w.ok || !out_commit(&w.o)) {
+    fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
+    return EXIT_MISUSE;
+  }
+  return EXIT_OK;
+}
+
 static int cmd_compile(int argc, char **argv) {
   if (wants_help(argc, argv)) {
     fputs(compile_help, stdout);
@@ -370,11 +420,9 @@ static int cmd_compile(int argc, char **argv) {
   if (!made) {
     fprintf(stderr, "bpc: %s: cannot compile: %s\n", in, err.message);
     status = EXIT_INPUT;
-  } else if (!self_check(bytes, len, in)) {
-    status = EXIT_INPUT;
   } else {
     char *path = out ? xstrdup(out) : default_output(in);
-    if (!write_output(path, (const char *)bytes, len)) status = EXIT_MISUSE;
+    status = check_and_write(bytes, len, in, path);
     free(path);
   }
   free(bytes);

@@ -124,7 +124,8 @@ static bool open_temporary(OutFile *o, const struct stat *old) {
   return true;
 }
 
-bool out_open(OutFile *o, const char *path) {
+/* out_open; with temporary_only, a file written in place is not opened (false, errno 0). */
+static bool open_output(OutFile *o, const char *path, bool temporary_only) {
   *o = (OutFile){0};
   if (!*path) {
     errno = ENOENT;
@@ -139,11 +140,19 @@ bool out_open(OutFile *o, const char *path) {
   }
   if (names_descriptor(o->target) || (exists && !S_ISREG(st.st_mode))) {
     /* in place: a device, a FIFO (this waits for its reader), a descriptor */
+    if (temporary_only) {
+      errno = 0;
+      return fail(o);
+    }
     if (!(o->f = fopen(o->target, "wb"))) return fail(o);
     return true;
   }
   return open_temporary(o, exists ? &st : NULL) ? true : fail(o);
 }
+
+bool out_open(OutFile *o, const char *path) { return open_output(o, path, false); }
+
+bool out_open_temporary(OutFile *o, const char *path) { return open_output(o, path, true); }
 
 bool out_commit(OutFile *o) {
   errno = 0;

@@ -29,6 +29,10 @@ typedef struct OutFile {
 
 /* Opens path for writing; false (errno set) when it cannot be. */
 bool out_open(OutFile *o, const char *path);
+/* out_open for a file replaced through a temporary file only: false with errno 0 and
+ * nothing open when path would be written in place (a device, a FIFO, a descriptor),
+ * so that a caller can write the temporary file before it knows whether it will keep it. */
+bool out_open_temporary(OutFile *o, const char *path);
 /* Flushes, closes and puts the file in place; false (errno set, nothing
  * left behind) when any of that fails. */
 bool out_commit(OutFile *o);
