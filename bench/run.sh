@@ -37,8 +37,10 @@
 #              synchronous_commit on (bench/store_pg.sh; a throwaway cluster unless
 #              BPSTORE_PG_URL names a server). Peer: the same Camunda 7 figure.
 #   compile    `bpc compile` of bench/gen.sh's program, lines/s (1,000 / 10,000 / 100,000
-#              lines; `bpc check` shown). Peer: gcc -fsyntax-only on a C file of as many
-#              lines.
+#              lines; `bpc check` shown), on as many threads as bpc takes (two on a large
+#              file: the parse in halves, lowering beside code generation, the write beside
+#              the self-check); the same on one thread (BPC_THREADS=1) is shown beside.
+#              Peer: gcc -fsyntax-only on a C file of as many lines (one thread).
 #
 # Peers are installed when missing: the npm packages pinned by bench/peers/package-lock.json
 # (bench/peers/install.sh) and Debian's lua5.4 and mawk (apt-get, when run as root). A peer
@@ -342,6 +344,12 @@ for lines in 1000 10000 100000; do
   eval "comp$lines=$rc nl$lines=$nl"
 done
 echo "  $(growth "$1" "$2" "$3")"
+# bpc compile uses two threads on a large file (docs/performance.md, "The compiler");
+# the same compile on one, for comparison (not the ratio's figure)
+if timed "$TMP/comp1t" env BPC_THREADS=1 "$BPC" compile "$TMP/g100000.bp" -o "$TMP/g.bpt"; then
+  # shellcheck disable=SC2154
+  echo "  bpc on one thread (BPC_THREADS=1): $nl100000 lines: compile $(fmt "$(median_rate "$TMP/comp1t" "$nl100000" | cut -d' ' -f1)") lines/s"
+fi
 peer=0
 if command -v gcc >/dev/null 2>&1; then
   # shellcheck disable=SC2154
