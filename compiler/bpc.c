@@ -79,6 +79,10 @@ static const char usage_text[] =
     "  -h, --help           this help (also: bpc COMMAND --help)\n"
     "  --version            the version (the runtime's, from bp.h)\n"
     "\n"
+    "environment:\n"
+    "  BPC_THREADS=N        threads one large file may use (1 to 64; default: the\n"
+    "                       processors online); the output is the same bytes\n"
+    "\n"
     "Diagnostics: FILE:LINE:COL: error|warning: message, then the line and a\n"
     "caret under the range. Exit status: 0 ok, 1 errors in the input, 2 misuse\n"
     "or I/O failure.\n";
