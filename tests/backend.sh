@@ -398,5 +398,46 @@ while read -r crc size src; do
 done <tests/bundles.cksum
 
 # ---------------------------------------------------------------------------
+echo "== a large file on one thread and on two (BPC_THREADS)"
+# At 10,000 lines (330 KB) the parse is cut in two halves and the 600 KB bundle is
+# written beside the self-check: the bundle, the messages and the exit status must be
+# those of one thread, for a program that compiles, one with an error in either half,
+# and with -o to an existing file, to a FIFO (written in place, not through a
+# temporary file); no temporary file may be left behind.
+sh bench/gen.sh 10000 >"$TMP/big.bp"
+awk 'NR == 200 { print "process broken {"; print "  x = "; print "}" } { print }' "$TMP/big.bp" >"$TMP/big-first.bp"
+awk '{ print } END { print "process broken {"; print "  log \"open"; print "}" }' "$TMP/big.bp" >"$TMP/big-second.bp"
+for src in big big-first big-second; do
+  for t in 1 2; do
+    echo old >"$TMP/$src.$t.bpt"
+    BPC_THREADS=$t run "$TMP/out.$t" "$TMP/err.$t" "$BPC" compile "$TMP/$src.bp" -o "$TMP/$src.$t.bpt"
+    echo "$rc" >"$TMP/rc.$t"
+  done
+  why=$(unsound "$TMP/err.2")
+  if [ -n "$why" ]; then fail "backend/threads $src" "$why"
+  elif ! cmp -s "$TMP/rc.1" "$TMP/rc.2" || ! cmp -s "$TMP/err.1" "$TMP/err.2"; then
+    fail "backend/threads $src" "exit status or messages differ: $(cat "$TMP/rc.1") vs $(cat "$TMP/rc.2")"
+  elif ! cmp -s "$TMP/$src.1.bpt" "$TMP/$src.2.bpt"; then
+    fail "backend/threads $src" "the output files differ"
+  elif ls "$TMP" | grep -q '\.tmp\.'; then
+    fail "backend/threads $src" "a temporary file was left: $(ls "$TMP" | grep '\.tmp\.')"
+  else pass
+  fi
+done
+if [ "$(cat "$TMP/rc.1")" -ne 1 ] || [ "$(cat "$TMP/big-second.2.bpt")" != old ]; then
+  fail "backend/threads big-second" "a broken program must leave the old output as it was"
+else pass
+fi
+if mkfifo "$TMP/fifo" 2>/dev/null; then
+  cat "$TMP/fifo" >"$TMP/from-fifo" &
+  BPC_THREADS=2 run "$TMP/out" "$TMP/err" "$BPC" compile "$TMP/big.bp" -o "$TMP/fifo"
+  wait
+  if [ "$rc" -ne 0 ] || ! cmp -s "$TMP/from-fifo" "$TMP/big.1.bpt"; then
+    fail "backend/threads fifo" "exit status $rc, or the bytes read from the FIFO differ"
+  else pass
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
