@@ -201,6 +201,8 @@ static Program *front_end(Source *src, bool run_checks, int *status) {
   return prog;
 }
 
+enum { CHECK_HEAP_PER_BYTE = 4 };
+
 static int cmd_check(int argc, char **argv) {
   if (wants_help(argc, argv)) {
     fputs(check_help, stdout);
@@ -224,6 +226,9 @@ static int cmd_check(int argc, char **argv) {
   for (int i = 0; i < argc; i++) {
     if (!argv[i]) continue;
     int status;
+    struct stat st; /* a large file's heap prepared, as compile's (below) */
+    if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 16)
+      bpc_heap_prepare(CHECK_HEAP_PER_BYTE * (size_t)st.st_size);
     Source *src = bpc_read(argv[i], &status);
     if (!src) {
       /* unreadable: said why */
