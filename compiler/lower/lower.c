@@ -1306,10 +1306,11 @@ static bool lower_finished(Lower *L, const Process *proc, IrProc *p, bool bitrix
  * it) is kept by the program, and the batches lowered past it are dropped. */
 enum {
   AHEAD_BATCHES = 4,
-  /* Below this much text (about 4,000 lines of bench/gen.sh's) the thread, started and
-   * met, costs about what it saves: 1,000 lines took 0.1 ms longer with it, 3,000 about
-   * as long, 10,000 1.4 ms less (of 14.8). */
-  AHEAD_MIN_TEXT = 128 * 1024,
+  /* Below this much text (about 7,500 lines of bench/gen.sh's) the thread, started and
+   * met, costs about what it saves (medians of 40 runs): 1,000 lines took 0.2 ms longer
+   * with it (of 2.8), 3,000 0.25 ms longer, 5,000 and 7,000 as long, 10,000 1.1 ms less
+   * (of 15). */
+  AHEAD_MIN_TEXT = 256 * 1024,
   /* A batch's processes span a 64th of the text (at least 4 KiB of it): the first batch
    * and the last, where one thread has nothing to do beside the other, are short, and 64
    * meetings cost little (fewer batches were no faster; many more were slower, each
