@@ -1494,8 +1494,11 @@ static bool lower_bodies_ahead(Lower *L, const Program *prog, bool bitrix, Lower
   pthread_mutex_unlock(&A.lock);
   pthread_join(thread, NULL);
   /* the batches lowered past a refused one are dropped: their memory goes below */
-  for (uint32_t c = A.ngiven; c < A.ntaken; c++)
-    for (uint32_t j = 0; j < A.batches[c].n; j++) forget_body(&ir->procs[A.batches[c].first + j]);
+  for (uint32_t c = A.ngiven; c < A.ntaken; c++) {
+    const Batch *dropped = &A.batches[c];
+    for (uint32_t j = 0; j < dropped->nmade + dropped->refused; j++)
+      forget_body(&ir->procs[dropped->first + j]);
+  }
   pthread_cond_destroy(&A.changed);
   pthread_mutex_destroy(&A.lock);
   scratch_free(&other.L.scratch);
