@@ -38,7 +38,8 @@ bool bpc_bundle(const char *path, const char *bytes, size_t len, BptBundle *b, i
 IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *only, int *status);
 /* `bpc compile`: the bundle of src (the inputs of bpc_source_ir_only). `.bp` text is
  * lowered, finished and generated one process at a time (lower_program_each), each in
- * the memory of the one before; the IR points at src's text instead of a copy (the
+ * the memory of the one before (a large program's lowered on a second thread beside the
+ * generating, in batches); the IR points at src's text instead of a copy (the
  * bundle's SOURCE entry). False with *status when src has errors (printed); otherwise
  * true, *made saying whether *bytes (*len, malloc'd) were made or err why not. */
 bool bpc_compile_bundle(Source *src, DotFrontEnd front_end, const char *only, bool *made,

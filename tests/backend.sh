@@ -371,6 +371,57 @@ cat tests/golden/action_in_expression.bp | timeout -k 5 "$TIMEOUT" "$BPC" check 
 [ $? -eq 1 ] && pass || fail "backend/check from a pipe" "a broken program read from a pipe was not refused"
 
 # ---------------------------------------------------------------------------
+echo "== compile on two threads: the bytes and messages of one"
+# A large program's bodies are lowered on a second thread while the first generates
+# their code (lower.c, lower_bodies_ahead): the bundle, the warnings and the exit
+# status must be those of one thread (BPC_THREADS=1). A process that lowering makes but
+# ir_finish refuses (a parallel of 256 branches) stops the compile at the first one in
+# the file, as on one thread, whatever the other thread lowered past it.
+sh bench/gen.sh 10000 >"$TMP/gen10000.bp"
+wide() { # NAME -> a process whose parallel has 256 branches
+  echo "process $1 {"
+  echo "  parallel {"
+  i=0
+  while [ $i -lt 256 ]; do echo "    branch { log \"b$i\" }"; i=$((i + 1)); done
+  echo "  }"
+  echo "}"
+}
+wide wide_a >"$TMP/wide_a.bp"
+wide wide_b >"$TMP/wide_b.bp"
+# the first refused process in the middle of the file, a second one near its end
+awk -v mid="$(grep -c '^process ' "$TMP/gen10000.bp")" -v a="$TMP/wide_a.bp" -v b="$TMP/wide_b.bp" '
+  /^process / { n++; if (n == int(mid / 2)) while ((getline l < a) > 0) print l;
+                if (n == mid - 1) while ((getline l < b) > 0) print l }
+  { print }' "$TMP/gen10000.bp" >"$TMP/refused.bp"
+for prog in gen10000 refused; do
+  for t in 1 2; do
+    rm -f "$TMP/$prog.$t.bpt"
+    export BPC_THREADS=$t
+    run "$TMP/$prog.$t.out" "$TMP/$prog.$t.err" "$BPC" compile "$TMP/$prog.bp" -o "$TMP/$prog.$t.bpt"
+    unset BPC_THREADS
+    echo "$rc" >"$TMP/$prog.$t.rc"
+    why=$(unsound "$TMP/$prog.$t.err")
+    [ -z "$why" ] || fail "backend/threads $prog $t" "$why"
+  done
+  same=1
+  for x in out err rc; do cmp -s "$TMP/$prog.1.$x" "$TMP/$prog.2.$x" || same=0; done
+  if [ -f "$TMP/$prog.1.bpt" ] || [ -f "$TMP/$prog.2.bpt" ]; then
+    cmp -s "$TMP/$prog.1.bpt" "$TMP/$prog.2.bpt" || same=0
+  fi
+  if [ $same -eq 1 ]; then pass
+  else fail "backend/threads $prog" "two threads did not write what one did (bundle, output or status)"
+  fi
+done
+if [ "$(cat "$TMP/gen10000.2.rc")" -eq 0 ] && [ -s "$TMP/gen10000.2.bpt" ]; then pass
+else fail "backend/threads gen10000" "no bundle on two threads"
+fi
+if [ "$(cat "$TMP/refused.2.rc")" -eq 1 ] && [ ! -f "$TMP/refused.2.bpt" ] &&
+   grep -q "cannot compile: .*process \`wide_a\`, node \`fork_[0-9]*\`: a parallel split needs 1 to 255 FLOW edges" "$TMP/refused.2.err" &&
+   ! grep -q wide_b "$TMP/refused.2.err"; then pass
+else fail "backend/threads refused" "not refused at the first wide process:"; tail -n 2 "$TMP/refused.2.err"
+fi
+
+# ---------------------------------------------------------------------------
 echo "== bundles pinned byte for byte (tests/bundles.cksum)"
 # A faster compiler must write the same bytes: every sample, every scenario program
 # and bench/gen.sh's program (3,000 lines, the whole language) compiles to the

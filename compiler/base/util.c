@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,12 @@ struct ArenaBlock {
 enum { ARENA_FIRST_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024 };
 
 _Noreturn void out_of_memory(void) {
+  /* `bpc compile` may run on two threads (bpc_threads): the first to run out says so and
+   * exits, and one running out meanwhile waits for that exit (two at once would be
+   * undefined). */
+  static atomic_flag exiting = ATOMIC_FLAG_INIT;
+  if (atomic_flag_test_and_set(&exiting))
+    for (;;) pause();
   fputs("bpc: out of memory\n", stderr);
   exit(2);
 }

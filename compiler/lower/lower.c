@@ -17,6 +17,7 @@
  * fields and constants' values; labels and titles are copied from the
  * source text. Nesting depth is bounded by the parser (PARSE_MAX_DEPTH), so
  * the recursion here is too. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1270,11 +1271,253 @@ static void forget_body(IrProc *p) {
   p->nstates = 0;
 }
 
+/* Lowers process p's body in L->ir's arena and finishes it: what lower_program_each does
+ * for each process, on whichever thread lowers. Returns ir_finish_proc's answer. */
+static bool lower_finished(Lower *L, const Process *proc, IrProc *p, bool bitrix) {
+  lower_body(L, proc, p);
+  ir_proc_built(L->ir, p); /* its building memory serves the next one */
+  if (bitrix) bitrix_labels(L, p);
+  bool ok = ir_finish_proc(L->ir, p, &L->scratch);
+  scratch_reset(&L->scratch);
+  return ok;
+}
+
+/* ---- lowering beside the code generator --------------------------------------------
+ *
+ * With two threads, `bpc compile` lowers and finishes the bodies of a large program on
+ * both while the calling thread also hands the finished ones to each (the code generator)
+ * in program order. The processes are cut into batches (64 in a large program), so the
+ * threads meet tens of times, not once per process. Each batch is lowered whole by one
+ * thread into an arena of its own, AHEAD_BATCHES of which go round: batch c takes arena
+ * c % AHEAD_BATCHES once the batch before in it has been generated and its arena reset.
+ * The second thread lowers batch after batch; the calling thread generates the next batch
+ * when it is ready, and otherwise lowers the next one not yet taken, so neither waits
+ * while there is work (lowering and finishing cost about as much as generating).
+ *
+ * Each thread lowers through a Lower and an IrProgram of its own (copies of the
+ * program's, with their own arena, errors, scratch and position cache; the name
+ * indexes and slot maps of the shells are only read): the calling thread reads the
+ * program (the code generator reads its documents, actions and error count) while the
+ * other builds, and nothing either writes is read by the other before they meet. Of the
+ * IrProc array a thread writes only the processes of the batches it lowers, until they
+ * are handed over; of others it reads only the parameters, which stay as the shells made
+ * them. The first process ir_finish_proc refuses stops the taking of batches: those
+ * before it are generated, as without the thread, its batch's arena (the errors are in
+ * it) is kept by the program, and the batches lowered past it are dropped. */
+enum {
+  AHEAD_BATCHES = 4,
+  /* Below this much text (about 7,500 lines of bench/gen.sh's) the thread, started and
+   * met, costs about what it saves (medians of 40 runs): 1,000 lines took 0.2 ms longer
+   * with it (of 2.8), 3,000 0.25 ms longer, 5,000 and 7,000 as long, 10,000 1.1 ms less
+   * (of 15). */
+  AHEAD_MIN_TEXT = 256 * 1024,
+  /* A batch's processes span a 64th of the text (at least 4 KiB of it): the first batch
+   * and the last, where one thread has nothing to do beside the other, are short, and 64
+   * meetings cost little (fewer batches were no faster; many more were slower, each
+   * meeting a wake-up of the other thread). */
+  AHEAD_SHARE = 64,
+  AHEAD_MIN_BATCH = 4 * 1024,
+};
+
+typedef struct Batch {
+  uint32_t item, first, n; /* prog->items from item, ir->procs[first .. first + n) */
+  bool ready;      /* lowered and finished (those before a refused one) */
+  bool refused;    /* ir_finish_proc refused process first + nmade: errors, nerrors say why */
+  uint32_t nmade;
+  IrError *errors;
+  uint32_t nerrors;
+} Batch;
+
+typedef struct Ahead {
+  const Program *prog;
+  bool bitrix;
+  Batch *batches;
+  uint32_t nbatches;
+  pthread_mutex_t lock;
+  pthread_cond_t changed;  /* a batch is ready, an arena reset, or no batch is left */
+  uint32_t ntaken, ngiven; /* batches taken to be lowered; generated and their arena reset */
+  bool stop;               /* a process was refused: no batch is taken after it */
+  Arena arenas[AHEAD_BATCHES];
+} Ahead;
+
+/* The next batch to lower, taken (under A->lock), or -1 when none may be taken now. */
+static int64_t take_batch(Ahead *A) {
+  if (A->stop || A->ntaken == A->nbatches || A->ntaken - A->ngiven == AHEAD_BATCHES) return -1;
+  return A->ntaken++;
+}
+
+/* Lowers batch c through L (one thread's) into its arena (outside A->lock), then says it
+ * is ready (under it; returns with A->lock held). */
+static void lower_batch(Ahead *A, Lower *L, uint32_t c) {
+  Batch *bt = &A->batches[c];
+  IrProgram *own = L->ir;
+  own->arena = A->arenas[c % AHEAD_BATCHES];
+  own->errors = NULL;
+  own->nerrors = 0;
+  uint32_t item = bt->item;
+  for (uint32_t j = 0; j < bt->n; j++) {
+    const Item *it = &A->prog->items[item++];
+    while (it->kind != I_PROCESS || !it->u.proc->info) it = &A->prog->items[item++];
+    if (!lower_finished(L, it->u.proc, &own->procs[bt->first + j], A->bitrix)) {
+      bt->refused = true;
+      break;
+    }
+    bt->nmade++;
+  }
+  bt->errors = own->errors;
+  bt->nerrors = own->nerrors;
+  pthread_mutex_lock(&A->lock);
+  A->arenas[c % AHEAD_BATCHES] = own->arena;
+  arena_init(&own->arena);
+  bt->ready = true;
+  if (bt->refused) A->stop = true;
+  pthread_cond_broadcast(&A->changed);
+}
+
+/* The second thread's Lower, and the batches. */
+typedef struct Beside {
+  Lower L;
+  Ahead *A;
+} Beside;
+
+/* The second thread: every batch it can take. */
+static void *lower_beside(void *arg) {
+  Beside *B = arg;
+  Lower *L = &B->L;
+  Ahead *A = B->A;
+  pthread_mutex_lock(&A->lock);
+  for (;;) {
+    int64_t c = take_batch(A);
+    if (c >= 0) {
+      pthread_mutex_unlock(&A->lock);
+      lower_batch(A, L, (uint32_t)c);
+    } else if (A->stop || A->ntaken == A->nbatches) {
+      break;
+    } else {
+      pthread_cond_wait(&A->changed, &A->lock);
+    }
+  }
+  pthread_mutex_unlock(&A->lock);
+  return NULL;
+}
+
+/* The batches: consecutive processes spanning A's share of the text each. */
+static void cut_batches(Ahead *A, uint32_t nprocs) {
+  const Program *prog = A->prog;
+  size_t text = prog->src->len, share = text / AHEAD_SHARE;
+  if (share < AHEAD_MIN_BATCH) share = AHEAD_MIN_BATCH;
+  A->batches = xcalloc(nprocs, sizeof *A->batches);
+  Batch *bt = NULL;
+  size_t spanned = 0;
+  for (uint32_t i = 0, k = 0; i < prog->nitems; i++) {
+    const Item *it = &prog->items[i];
+    if (it->kind != I_PROCESS || !it->u.proc->info) continue;
+    if (!bt || spanned >= share) {
+      bt = &A->batches[A->nbatches++];
+      bt->item = i;
+      bt->first = k;
+      spanned = 0;
+    }
+    bt->n++;
+    k++;
+    spanned += it->u.proc->span.len;
+  }
+}
+
+/* The calling thread's part (see above). *refused gets the arena of the batch that was
+ * refused (it stays empty when none was). False when the second thread could not be
+ * started (nothing was done then). */
+static bool lower_bodies_ahead(Lower *L, const Program *prog, bool bitrix, LowerEach *each,
+                               void *ctx, Arena *refused) {
+  IrProgram *ir = L->ir, mine = *ir, theirs = *ir; /* each thread's program: see above */
+  arena_init(&mine.arena);
+  arena_init(&theirs.arena);
+  Ahead A = {.prog = prog, .bitrix = bitrix};
+  for (int i = 0; i < AHEAD_BATCHES; i++) arena_init(&A.arenas[i]);
+  cut_batches(&A, ir->nprocs);
+  Beside other = {*L, &A}; /* the second thread's Lower: its own scratch, caught errors, positions */
+  other.L.ir = &theirs;
+  other.L.scratch = (Scratch){0};
+  other.L.err_syms = NULL;
+  other.L.err_slots = NULL;
+  other.L.nerr = other.L.err_cap = 0;
+  other.L.pos.line = 0;
+  L->ir = &mine;
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = false;
+  if (pthread_mutex_init(&A.lock, NULL) != 0) goto not_started;
+  pthread_cond_init(&A.changed, NULL);
+  if (pthread_attr_init(&attr) == 0) {
+    /* as deep as the calling thread's recursion may go (PARSE_MAX_DEPTH), with room */
+    pthread_attr_setstacksize(&attr, 8u << 20);
+    started = pthread_create(&thread, &attr, lower_beside, &other) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  if (!started) {
+    pthread_cond_destroy(&A.changed);
+    pthread_mutex_destroy(&A.lock);
+    goto not_started;
+  }
+  pthread_mutex_lock(&A.lock);
+  for (uint32_t c = 0; c < A.nbatches; c++) {
+    Batch *bt = &A.batches[c];
+    while (!bt->ready) { /* lower the next batch meanwhile, or wait for one */
+      int64_t next = take_batch(&A);
+      if (next < 0) {
+        pthread_cond_wait(&A.changed, &A.lock);
+      } else {
+        pthread_mutex_unlock(&A.lock);
+        lower_batch(&A, L, (uint32_t)next);
+      }
+    }
+    pthread_mutex_unlock(&A.lock);
+    for (uint32_t j = 0; j < bt->nmade; j++) {
+      IrProc *p = &ir->procs[bt->first + j];
+      each(ir, p, ctx);
+      forget_body(p);
+    }
+    Arena *arena = &A.arenas[c % AHEAD_BATCHES];
+    if (bt->refused) {
+      *refused = *arena;
+      arena_init(arena);
+      ir->errors = bt->errors;
+      ir->nerrors = bt->nerrors;
+    } else {
+      arena_reset(arena);
+    }
+    pthread_mutex_lock(&A.lock);
+    A.ngiven++;
+    pthread_cond_broadcast(&A.changed);
+    if (bt->refused) break;
+  }
+  pthread_mutex_unlock(&A.lock);
+  pthread_join(thread, NULL);
+  /* the batches lowered past a refused one are dropped: their memory goes below */
+  for (uint32_t c = A.ngiven; c < A.ntaken; c++) {
+    const Batch *dropped = &A.batches[c];
+    for (uint32_t j = 0; j < dropped->nmade + dropped->refused; j++)
+      forget_body(&ir->procs[dropped->first + j]);
+  }
+  pthread_cond_destroy(&A.changed);
+  pthread_mutex_destroy(&A.lock);
+  scratch_free(&other.L.scratch);
+  free(other.L.err_syms);
+  free(other.L.err_slots);
+not_started:
+  for (int i = 0; i < AHEAD_BATCHES; i++) arena_free(&A.arenas[i]);
+  free(A.batches);
+  L->ir = ir;
+  return started;
+}
+
 /* each NULL: every process is lowered, then ir_finish runs. Otherwise each process's
  * body is built in an arena of its own (swapped in for the IR's while it is built),
  * finished at once and handed to each, and the arena is reset for the next one: the
  * bodies of a 100,000-line program took 30 MB of fresh memory, where now one body's
- * worth of pages is used again and again while it is still in the cache. */
+ * worth of pages is used again and again while it is still in the cache. With a second
+ * thread (bpc_threads) and a large program, the bodies are lowered ahead on it
+ * (lower_bodies_ahead). */
 static IrProgram *lower(const Program *prog, bool share_source, LowerEach *each, void *ctx) {
   IrProgram *ir = ir_new(prog->src && prog->src->path ? prog->src->path : "");
   if (prog->src && share_source) ir_share_source(ir, prog->src->text, prog->src->len);
@@ -1300,17 +1543,21 @@ static IrProgram *lower(const Program *prog, bool share_source, LowerEach *each,
   Arena shared = {0}, body;
   arena_init(&body);
   if (each) ir->finished = true; /* every process given to each has passed ir_finish_proc */
+  bool ahead = each && ir->nprocs > 1 && prog->src && prog->src->len >= AHEAD_MIN_TEXT &&
+               bpc_threads() > 1 && lower_bodies_ahead(&L, prog, bitrix, each, ctx, &body);
   uint32_t k = 0;
-  for (uint32_t i = 0; i < prog->nitems; i++) {
+  for (uint32_t i = 0; i < prog->nitems && !ahead; i++) {
     if (prog->items[i].kind != I_PROCESS || !prog->items[i].u.proc->info) continue;
     IrProc *p = &ir->procs[k++];
-    if (each) shared = ir->arena, ir->arena = body;
-    lower_body(&L, prog->items[i].u.proc, p);
-    ir_proc_built(ir, p); /* its building memory serves the next one */
-    if (bitrix) bitrix_labels(&L, p);
-    bool ok = !each || ir_finish_proc(ir, p, &L.scratch);
-    scratch_reset(&L.scratch);
-    if (!each) continue;
+    if (!each) {
+      lower_body(&L, prog->items[i].u.proc, p);
+      ir_proc_built(ir, p);
+      if (bitrix) bitrix_labels(&L, p);
+      scratch_reset(&L.scratch);
+      continue;
+    }
+    shared = ir->arena, ir->arena = body;
+    bool ok = lower_finished(&L, prog->items[i].u.proc, p, bitrix);
     if (ok && !ir->nerrors) {
       each(ir, p, ctx);
       forget_body(p);

@@ -23,7 +23,10 @@ IrProgram *lower_program_sharing(const Program *prog);
  * codegen_process), and then its nodes, edges, slots and states are gone, their memory
  * used again for the next process (p keeps its name, document, trigger and parameters).
  * A process ir_finish_proc refuses is not handed over and stops the lowering: ir->errors
- * then begins with what ir_finish would have said first. ir->finished is set. */
+ * then begins with what ir_finish would have said first. ir->finished is set.
+ * With two threads (bpc_threads) and a large program, the bodies are lowered on both in
+ * batches while each is still called on the calling thread, in program order, with the
+ * same processes, errors and bytes as on one (lower.c, lower_bodies_ahead). */
 typedef void LowerEach(IrProgram *ir, IrProc *p, void *ctx);
 IrProgram *lower_program_each(const Program *prog, LowerEach *each, void *ctx);
 
