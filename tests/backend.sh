@@ -490,5 +490,36 @@ if mkfifo "$TMP/fifo" 2>/dev/null; then
 fi
 
 # ---------------------------------------------------------------------------
+echo "== check and fmt of a large file on one thread and on two"
+# The parse cuts a large file in two halves, each interning its own names: the checker
+# compares names by their text, so a process defined in both halves is a duplicate and a
+# name from the first half is found from the second, as on one thread. A CRLF file is
+# cut at a line too, and fmt prints its comments as one thread's parse does.
+awk '/^process / && !d { d = 1; copy = 1 } copy { dup = dup $0 "\n" } copy && /^}/ { copy = 0 }
+     { print } END { printf "%s", dup }' "$TMP/big.bp" >"$TMP/big-dup.bp"
+awk '{ print } END { print "process late {"; print "  start followup_1(note: nosuch)"; print "}" }' \
+  "$TMP/big.bp" >"$TMP/big-undef.bp"
+awk '{ printf "%s\r\n", $0 }' "$TMP/big.bp" >"$TMP/big-crlf.bp"
+for src in big-dup big-undef big-crlf; do
+  for cmd in check fmt; do
+    for t in 1 2; do
+      BPC_THREADS=$t run "$TMP/out.$t" "$TMP/err.$t" "$BPC" $cmd "$TMP/$src.bp"
+      echo "$rc" >"$TMP/rc.$t"
+    done
+    why=$(unsound "$TMP/err.2")
+    if [ -n "$why" ]; then fail "backend/threads $cmd $src" "$why"
+    elif ! cmp -s "$TMP/rc.1" "$TMP/rc.2" || ! cmp -s "$TMP/err.1" "$TMP/err.2" ||
+         ! cmp -s "$TMP/out.1" "$TMP/out.2"; then
+      fail "backend/threads $cmd $src" "two threads said what one did not: $(cat "$TMP/rc.1") vs $(cat "$TMP/rc.2")"
+    else pass
+    fi
+  done
+done
+if [ "$(cat "$TMP/rc.2")" -eq 0 ] && BPC_THREADS=2 "$BPC" check "$TMP/big-dup.bp" 2>&1 | grep -q 'duplicate process' &&
+   BPC_THREADS=2 "$BPC" check "$TMP/big-undef.bp" 2>&1 | grep -q 'unknown name .nosuch.'; then pass
+else fail "backend/threads check" "the duplicate process or the unknown name was not reported"
+fi
+
+# ---------------------------------------------------------------------------
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

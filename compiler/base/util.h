@@ -186,7 +186,7 @@ char *xstrdup(const char *s);
  * uses at most this many; 1 runs everything on the calling thread. The output is
  * the same bytes whatever the count. A build with allocation-failure injection
  * uses one thread while BPC_FAIL_ALLOC or BPC_COUNT_ALLOCS is set, so that the Nth
- * allocation is the same one in every run. */
+ * allocation is the same one in every run (unless BPC_FAULT_THREADS is set too). */
 unsigned bpc_threads(void);
 
 /* ---- string builder -------------------------------------------------------- */
