@@ -25,6 +25,7 @@ fuzz_one() {
   mkdir -p "$F/crashes/$t" "$F/logs"
   dict=
   [ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
+  [ "$t" = split ] && dict=-dict=tests/fuzz/bp.dict # .bp text too
   log=$F/logs/$t.log
   # A scenario may advance the clock by years through a runaway handler: the seed
   # timeout.forever.scn runs 1,000,000 instructions in 0.3 s built normally and took
