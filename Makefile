@@ -307,10 +307,11 @@ $(TSAN_BIN): tests/tsan/two_threads.c $(RUNTIME_SRC) runtime/bprun/host.c runtim
 # runs each for a while from the seed corpus (tests/fuzz/run.sh). The same sources
 # with tests/fuzz/replay.c as main are $(BUILD)/replay/replay_NAME: `make check`
 # builds them with the normal compiler and tests/run.sh replays every kept input.
-FUZZ_TARGETS     = bp bundle state scn csv bpmn bitrix json
+FUZZ_TARGETS     = bp split bundle state scn csv bpmn bitrix json
 FUZZ_GEN         = $(BUILD)/fuzzgen
 FUZZ_BPRUN_OBJ   = $(filter-out %/bprun.o %/store_cmd.o,$(BPRUN_OBJ))
 FUZZ_INCS_bp     = $(ALL_INCS)
+FUZZ_INCS_split  = $(ALL_INCS)
 FUZZ_INCS_bpmn   = $(ALL_INCS)
 FUZZ_INCS_bitrix = $(ALL_INCS)
 FUZZ_INCS_json   = -Icompiler/base
@@ -321,6 +322,7 @@ FUZZ_INCS_csv    = -Iruntime/bprun
 FUZZ_SRC_bundle  = tests/fuzz/drive.c
 FUZZ_SRC_state   = tests/fuzz/drive.c
 FUZZ_LIBS_bp     = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
+FUZZ_LIBS_split  = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS) -lpthread
 FUZZ_LIBS_bpmn   = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(XML_LIBS) $(Z_LIBS)
 FUZZ_LIBS_bitrix = $(BUILD)/libbpc.a $(BUILD)/libbprt.a $(Z_LIBS)
 FUZZ_LIBS_json   = $(BUILD)/libbpc.a

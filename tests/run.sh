@@ -687,7 +687,7 @@ if [ "$rc" -ne 1 ]; then fail "cli/fmt --check of an unformatted file" "exit sta
 # (an open defect, with its cause) is skipped, and said so.
 if [ -d tests/fuzz ]; then
   echo "== fuzz inputs (tests/fuzz/regress, tests/fuzz/seeds; replayed without libFuzzer)"
-  for t in bp bundle state scn csv bpmn bitrix json; do
+  for t in bp split bundle state scn csv bpmn bitrix json; do
     bin=$BUILD/replay/replay_$t
     for f in tests/fuzz/regress/$t/* tests/fuzz/seeds/$t/*; do
       [ -f "$f" ] || continue

@@ -8,7 +8,7 @@ set -eu
 export LC_ALL=C
 BUILD=$1 OUT=$2 SHARED=${3:-}
 BPC=$BUILD/bpc
-for t in bp bundle state scn csv bpmn bitrix json; do mkdir -p "$OUT/$t"; done
+for t in bp split bundle state scn csv bpmn bitrix json; do mkdir -p "$OUT/$t"; done
 
 # fuzz_bp: every .bp text of the repository.
 for f in samples/*.bp tests/golden/*.bp tests/scenarios/*.bp tests/dot/*.bp tests/mass/*.bp; do
@@ -17,6 +17,14 @@ done
 if [ -n "$SHARED" ] && [ -d "$SHARED/spec/examples" ]; then
   for f in "$SHARED"/spec/examples/*.bp; do cp "$f" "$OUT/bp/shared_$(basename "$f")"; done
 fi
+
+# fuzz_split: the samples and scenarios, each with its middle at the middle of the text
+# (byte 128) and at its start (byte 0).
+for f in samples/*.bp tests/scenarios/*.bp; do
+  name=$(echo "$f" | tr / _)
+  { printf '\200'; cat "$f"; } >"$OUT/split/$name.128"
+  { printf '\000'; cat "$f"; } >"$OUT/split/$name.0"
+done
 
 # fuzz_bundle: each compiled program, with no events and with a few.
 tmp=$OUT/tmp.bpt
@@ -62,7 +70,7 @@ cp tests/import/bitrix/*.bpt tests/import/bitrix/bad/*.bpt "$OUT/bitrix/" 2>/dev
 cp ${SHARED:-../shared}/corpus/bitrix/*.bpt "$OUT/bitrix/" 2>/dev/null || true
 
 # The committed seeds.
-for t in bp bundle state scn csv bpmn bitrix json; do
+for t in bp split bundle state scn csv bpmn bitrix json; do
   [ -d "tests/fuzz/seeds/$t" ] && cp tests/fuzz/seeds/$t/* "$OUT/$t/" 2>/dev/null || true
 done
-for t in bp bundle state scn csv bpmn bitrix json; do printf '%s: %s inputs\n' "$t" "$(ls "$OUT/$t" | wc -l)"; done
+for t in bp split bundle state scn csv bpmn bitrix json; do printf '%s: %s inputs\n' "$t" "$(ls "$OUT/$t" | wc -l)"; done

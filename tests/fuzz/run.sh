@@ -12,7 +12,7 @@ export LC_ALL=C
 MODE=${1:-smoke}
 case $MODE in smoke) SECS=${2:-30} ;; long) SECS=${2:-480} ;; *) echo "usage: run.sh smoke|long [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
 [ $# -ge 2 ] && shift 2 || shift $#
-TARGETS=${*:-bp bundle state scn csv bpmn bitrix json}
+TARGETS=${*:-bp split bundle state scn csv bpmn bitrix json}
 F=build/fuzz
 [ -d "$F/corpus" ] || sh tests/fuzz/corpus.sh "$F" "$F/corpus" "${BPC_SHARED:-}" || exit 2
 # A known open defect (tests/fuzz/regress/KNOWN, `step-over:`) is stepped over.
@@ -25,6 +25,7 @@ fuzz_one() {
   mkdir -p "$F/crashes/$t" "$F/logs"
   dict=
   [ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
+  [ "$t" = split ] && dict=-dict=tests/fuzz/bp.dict # .bp text too
   log=$F/logs/$t.log
   # A scenario may advance the clock by years through a runaway handler: the seed
   # timeout.forever.scn runs 1,000,000 instructions in 0.3 s built normally and took
