@@ -24,6 +24,25 @@ export LC_ALL=C
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpc-faults.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
+# judge N — after a run whose Nth allocation failed and that did not exit 0 (its status in
+# $rc, the first two lines it said in $l1 and $l2): sets bad when it did not end cleanly
+# (a file left in $TMP/w, an internal error or a sanitizer's report, more than one line,
+# another status), and counts in ones the failures a step reported (exit 1).
+judge() {
+  _n=$1
+  set -- "$TMP"/w/*
+  if [ -e "$1" ]; then
+    bad="allocation $_n failing: a file was left behind: $*"
+    return
+  fi
+  case $rc:$l1 in
+  [12]:*"internal error"* | [12]:*Sanitizer* | [12]:*"runtime error"*) bad="allocation $_n failing: $l1" ;;
+  [12]:*"out of memory"*) [ -n "$l2" ] && bad="allocation $_n failing: more than one line: $l1 / $l2" ;;
+  *) bad="allocation $_n failing: exit status $rc: $l1" ;;
+  esac
+  if [ "$rc" -eq 1 ]; then ones=$((ones + 1)); fi
+}
+
 for src in ${*:-samples/*.bp}; do
   name=alloc_faults/$(basename "$src" .bp)
   rm -rf "$TMP/w" && mkdir -p "$TMP/w"
@@ -50,15 +69,8 @@ for src in ${*:-samples/*.bp}; do
       n=$((n + STRIDE))
       continue
     fi
-    set -- "$TMP"/w/*
-    if [ -e "$1" ]; then bad="allocation $n failing: a file was left behind: $*"; break; fi
-    case $rc:$l1 in
-    [12]:*"internal error"* | [12]:*Sanitizer* | [12]:*"runtime error"*) bad="allocation $n failing: $l1" ;;
-    [12]:*"out of memory"*) [ -n "$l2" ] && bad="allocation $n failing: more than one line: $l1 / $l2" ;;
-    *) bad="allocation $n failing: exit status $rc: $l1" ;;
-    esac
+    judge "$n"
     [ -n "$bad" ] && break
-    [ "$rc" -eq 1 ] && ones=$((ones + 1))
     n=$((n + STRIDE))
   done
   if [ -n "$bad" ]; then fail "$name" "$bad"
@@ -102,15 +114,8 @@ if [ "$GIVEN" -eq 0 ]; then
       absorbed=$((absorbed + 1))
       continue
     fi
-    set -- "$TMP"/w/*
-    if [ -e "$1" ]; then bad="allocation $n failing: a file was left behind: $*"; break; fi
-    case $rc:$l1 in
-    [12]:*"internal error"* | [12]:*Sanitizer* | [12]:*"runtime error"*) bad="allocation $n failing: $l1" ;;
-    [12]:*"out of memory"*) [ -n "$l2" ] && bad="allocation $n failing: more than one line: $l1 / $l2" ;;
-    *) bad="allocation $n failing: exit status $rc: $l1" ;;
-    esac
+    judge "$n"
     [ -n "$bad" ] && break
-    [ "$rc" -eq 1 ] && ones=$((ones + 1))
   done
   unset BPC_FAULT_THREADS BPC_THREADS
   if [ -n "$bad" ]; then fail "$name" "$bad"
