@@ -248,12 +248,16 @@ static int cmd_check(int argc, char **argv) {
   return worst;
 }
 
+/* Says that path could not be written, and why (errno); false. */
+static bool cannot_write(const char *path) {
+  fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
+  return false;
+}
+
 /* Writes text to path whole or not at all (out.h: a regular file through a
  * temporary file and rename(2), a device or FIFO in place, a link's target). */
 static bool write_output(const char *path, const char *text, size_t len) {
-  if (out_write_file(path, text, len)) return true;
-  fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
-  return false;
+  return out_write_file(path, text, len) || cannot_write(path);
 }
 
 static int cmd_fmt(int argc, char **argv) {
@@ -373,15 +377,13 @@ static int check_and_write(const uint8_t *bytes, size_t len, const char *in, con
     out_abort(&w.o);
     return EXIT_INPUT;
   }
+  if (w.ok && out_commit(&w.o)) return EXIT_OK;
   if (!w.ok) {
     out_abort(&w.o);
     errno = w.err;
   }
-  if (!w.ok || !out_commit(&w.o)) {
-    fprintf(stderr, "bpc: cannot write %s: %s\n", path, strerror(errno));
-    return EXIT_MISUSE;
-  }
-  return EXIT_OK;
+  cannot_write(path);
+  return EXIT_MISUSE;
 }
 
 static int cmd_compile(int argc, char **argv) {

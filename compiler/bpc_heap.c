@@ -23,8 +23,11 @@ enum { MIN_PREPARED = 8 << 20, HUGE_PAGE = 2 << 20 };
 void bpc_heap_prepare(size_t bytes) {
   if (bytes < MIN_PREPARED || bytes > SIZE_MAX / 2) return;
   /* Blocks up to 32 MiB (the most every 64-bit glibc accepts) from the heap, not each
-   * from its own mapping; freed memory is kept; the heap grows by `bytes` at a time. */
-  if (!mallopt(M_ARENA_MAX, 1) || !mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, INT32_MAX) ||
+   * from its own mapping; freed memory is kept; the heap grows by `bytes` at a time.
+   * One arena for every thread (bpc_threads), so that a second thread's blocks come from
+   * this heap too. */
+  if (!mallopt(M_ARENA_MAX, 1) || !mallopt(M_MMAP_THRESHOLD, 32 << 20) ||
+      !mallopt(M_TRIM_THRESHOLD, INT32_MAX) ||
       !mallopt(M_TOP_PAD, bytes > INT32_MAX ? INT32_MAX : (int)bytes))
     return;
   char *p = malloc(bytes); /* grows the heap; free keeps it */

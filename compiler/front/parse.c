@@ -23,8 +23,10 @@
 int parse_yyparse_fast(Parser *p);
 
 /* One parse of src, from the byte offset `from` on, into a new Program; *clean: the
- * parser met no syntax error. `from` is 0 but for the second half of a split parse. */
-static Program *parse_from(const Source *src, uint32_t from, Diags *diags, bool lac, bool *clean) {
+ * parser met no syntax error. part: a half of a split parse, whose text is known to hold
+ * no NUL byte (the whole file's is checked by lex_init). */
+static Program *parse_from(const Source *src, uint32_t from, bool part, Diags *diags, bool lac,
+                           bool *clean) {
   Program *prog = xcalloc(1, sizeof *prog);
   arena_init(&prog->arena);
   prog->src = src;
@@ -33,8 +35,8 @@ static Program *parse_from(const Source *src, uint32_t from, Diags *diags, bool 
   p->prog = prog;
   p->arena = &prog->arena;
   p->diags = diags;
-  if (from == 0) lex_init(&p->lex, src, diags, &prog->arena);
-  else lex_init_at(&p->lex, src, from, diags, &prog->arena);
+  if (part) lex_init_at(&p->lex, src, from, diags, &prog->arena);
+  else lex_init(&p->lex, src, diags, &prog->arena);
   int rc = lac ? parse_yyparse(p) : parse_yyparse_fast(p);
   *clean = rc == 0 && p->syntax_errors == 0;
 
@@ -52,7 +54,7 @@ static Program *parse_from(const Source *src, uint32_t from, Diags *diags, bool 
 }
 
 static Program *parse_once(const Source *src, Diags *diags, bool lac, bool *clean) {
-  return parse_from(src, 0, diags, lac, clean);
+  return parse_from(src, 0, false, diags, lac, clean);
 }
 
 /* Drops the messages added since diags had n of them. */
@@ -113,7 +115,7 @@ typedef struct Half {
 
 static void *parse_half(void *arg) {
   Half *h = arg;
-  h->prog = parse_from(h->src, h->from, &h->diags, false, &h->clean);
+  h->prog = parse_from(h->src, h->from, true, &h->diags, false, &h->clean);
   return NULL;
 }
 
@@ -138,7 +140,7 @@ static Program *parse_split(const Source *src, Diags *diags) {
   bool threaded = pthread_create(&thread, NULL, parse_half, &second) == 0;
   uint32_t n = diags->n, errors = diags->errors, warnings = diags->warnings;
   bool clean;
-  Program *prog = parse_from(&first, 0, diags, false, &clean);
+  Program *prog = parse_from(&first, 0, true, diags, false, &clean);
   if (threaded) pthread_join(thread, NULL);
   else parse_half(&second);
   free(text); /* the tree keeps spans, not pointers into the text */

@@ -1271,13 +1271,14 @@ static void forget_body(IrProc *p) {
   p->nstates = 0;
 }
 
-/* Lowers process p's body in L->ir's arena and finishes it: what lower_program_each does
- * for each process, on whichever thread lowers. Returns ir_finish_proc's answer. */
-static bool lower_finished(Lower *L, const Process *proc, IrProc *p, bool bitrix) {
+/* Lowers process p's body in L->ir's arena and, with finish, finishes it (what
+ * lower_program_each does for each process, on whichever thread lowers; without, ir_finish
+ * finishes every process at the end). Returns ir_finish_proc's answer, or true. */
+static bool lower_finished(Lower *L, const Process *proc, IrProc *p, bool bitrix, bool finish) {
   lower_body(L, proc, p);
   ir_proc_built(L->ir, p); /* its building memory serves the next one */
   if (bitrix) bitrix_labels(L, p);
-  bool ok = ir_finish_proc(L->ir, p, &L->scratch);
+  bool ok = !finish || ir_finish_proc(L->ir, p, &L->scratch);
   scratch_reset(&L->scratch);
   return ok;
 }
@@ -1358,7 +1359,7 @@ static void lower_batch(Ahead *A, Lower *L, uint32_t c) {
   for (uint32_t j = 0; j < bt->n; j++) {
     const Item *it = &A->prog->items[item++];
     while (it->kind != I_PROCESS || !it->u.proc->info) it = &A->prog->items[item++];
-    if (!lower_finished(L, it->u.proc, &own->procs[bt->first + j], A->bitrix)) {
+    if (!lower_finished(L, it->u.proc, &own->procs[bt->first + j], A->bitrix, true)) {
       bt->refused = true;
       break;
     }
@@ -1549,15 +1550,9 @@ static IrProgram *lower(const Program *prog, bool share_source, LowerEach *each,
   for (uint32_t i = 0; i < prog->nitems && !ahead; i++) {
     if (prog->items[i].kind != I_PROCESS || !prog->items[i].u.proc->info) continue;
     IrProc *p = &ir->procs[k++];
-    if (!each) {
-      lower_body(&L, prog->items[i].u.proc, p);
-      ir_proc_built(ir, p);
-      if (bitrix) bitrix_labels(&L, p);
-      scratch_reset(&L.scratch);
-      continue;
-    }
-    shared = ir->arena, ir->arena = body;
-    bool ok = lower_finished(&L, prog->items[i].u.proc, p, bitrix);
+    if (each) shared = ir->arena, ir->arena = body;
+    bool ok = lower_finished(&L, prog->items[i].u.proc, p, bitrix, each != NULL);
+    if (!each) continue;
     if (ok && !ir->nerrors) {
       each(ir, p, ctx);
       forget_body(p);
