@@ -4645,8 +4645,8 @@ static void test_users_held_counted(void **state) {
   world_open_text_quiet(&w, "build-held-voters.bp", known_voters_src);
   char names[21][8];
   BpValue voters[21];
-  for (int i = 0; i < 20; i++) {
-    snprintf(names[i], sizeof names[i], "u%d", i);
+  for (unsigned i = 0; i < 20; i++) { /* unsigned: gcc -O1 sees no bound on a signed i */
+    snprintf(names[i], sizeof names[i], "u%u", i);
     voters[i] = bp_user(names[i]);
   }
   for (int round = 0; round < 4; round++) {
