@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* mallopt, madvise */
 #include "bpc_heap.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -19,6 +20,8 @@
 #include <sys/mman.h>
 
 enum { MIN_PREPARED = 8 << 20, HUGE_PAGE = 2 << 20 };
+
+static bool prepared;
 
 void bpc_heap_prepare(size_t bytes) {
   if (bytes < MIN_PREPARED || bytes > SIZE_MAX / 2) return;
@@ -36,7 +39,32 @@ void bpc_heap_prepare(size_t bytes) {
   uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
   if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* only advice */
   free(p);
+  prepared = true;
+}
+
+/* The pages go into a block malloc'd for them and then freed: they are the heap's free
+ * memory from then on, in place of the untouched pages they replace. The block is the
+ * top chunk, where the next large blocks come from, all of it but a few bytes at the
+ * break: malloc writes the header of what is left past the block's end, which there is
+ * on a small page (the huge pages advised end before the break), not in a fresh huge one. */
+void bpc_heap_reuse(Arena *a) {
+#if __GLIBC__ > 2 || __GLIBC_MINOR__ >= 33 /* mallinfo2 */
+  size_t len = arena_mapped(a);
+  if (!prepared || len == 0) return;
+  size_t top = mallinfo2().keepcost; /* the top chunk's size */
+  if (top < 2 * HUGE_PAGE) return;
+  size_t size = top - 256;
+  char *p = malloc(size);
+  if (!p) return;
+  uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+  uintptr_t hi = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE_PAGE - 1);
+  if (hi > lo) arena_move_mapped(a, (void *)lo, hi - lo);
+  free(p);
+#else
+  (void)a;
+#endif
 }
 #else
 void bpc_heap_prepare(size_t bytes) { (void)bytes; }
+void bpc_heap_reuse(Arena *a) { (void)a; }
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "bpc_diag.h"
+#include "bpc_heap.h"
 #include "bpmn.h"
 #include "bpmn_ir.h"
 #include "codegen.h"
@@ -153,6 +154,8 @@ bool bpc_compile_bundle(Source *src, DotFrontEnd front_end, const char *only, bo
   if (text) { /* each process generated as soon as it is lowered, in the memory of the one before */
     Program *prog = front_end(src, true, status);
     ir = prog ? lower_program_each(prog, compile_process, &run) : NULL;
+    /* the tree's pages serve the bundle and its read-back */
+    if (prog) bpc_heap_reuse(&prog->arena);
     parse_program_free(prog);
   } else {
     ir = source_ir_only(src, front_end, only, true, status);

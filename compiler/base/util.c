@@ -1,7 +1,7 @@
 /* util.c — arena, growable arrays, string builder, UTF-8 and edit distance. */
 #if defined(__linux__)
-/* For MAP_ANONYMOUS and MADV_HUGEPAGE, which POSIX does not have. */
-#define _DEFAULT_SOURCE
+/* For MAP_ANONYMOUS, MADV_HUGEPAGE and mremap, which POSIX does not have. */
+#define _GNU_SOURCE
 #endif
 #include "util.h"
 
@@ -232,6 +232,43 @@ static ArenaBlock *new_block(size_t *total) {
   ArenaBlock *b = calloc(1, *total);
   if (!b) out_of_memory();
   return b;
+}
+
+size_t arena_mapped(const Arena *a) {
+  size_t n = 0;
+  for (const ArenaBlock *b = a->head; b; b = b->next) n += b->mapped;
+  return n;
+}
+
+size_t arena_move_mapped(Arena *a, void *at, size_t room) {
+  size_t moved = 0;
+#if defined(__linux__) && defined(MREMAP_FIXED)
+  ArenaBlock **link = &a->head;
+  while (*link) {
+    ArenaBlock *b = *link;
+    size_t len = b->mapped;
+    if (!len || len > room - moved) {
+      link = &b->next;
+      continue;
+    }
+    if (b == a->head) a->next = a->end = NULL; /* its room goes with it */
+    *link = b->next; /* unlinked first: the header moves with the pages */
+    char *to = (char *)at + moved;
+    if (mremap(b, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to) != to) {
+      /* Left where it was, and freed as before; the destination may have been unmapped
+       * first: mapped again (fresh pages) */
+      munmap(b, len);
+      if (mmap(to, room - moved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+               -1, 0) != to)
+        out_of_memory();
+      break;
+    }
+    moved += len;
+  }
+#else
+  (void)a, (void)at, (void)room;
+#endif
+  return moved;
 }
 
 /* size (rounded by arena_alloc) does not fit in the newest block. One larger

@@ -31,6 +31,14 @@ void arena_reset(Arena *a);
 /* Moves every block of from into a, behind its newest (a frees them with its own; the
  * allocations in them stay where they are); from is left empty. */
 void arena_adopt(Arena *a, Arena *from);
+/* The bytes of a's blocks that are mappings of their own (huge pages, util.c). */
+size_t arena_mapped(const Arena *a);
+/* Moves those blocks' pages, whole and one after another, to [at, at + room) (at a
+ * huge-page boundary, memory the caller owns and no other thread uses), as many as fit,
+ * and forgets them: their content is the caller's to overwrite, and a is only to be
+ * freed after (nothing in it used). The bytes moved; 0 where pages cannot be moved
+ * (not Linux). */
+size_t arena_move_mapped(Arena *a, void *at, size_t room);
 void *arena_alloc_slow(Arena *a, size_t size);
 
 /* What arena memory is aligned for: pointers, 64-bit integers and doubles,

@@ -2,6 +2,9 @@
  * makes a bundle's recorded source name the same however it was spelled, and
  * out_write_file's whole-or-nothing writes; arena_reset; utf8_count; the formats that
  * arena_printf and sb_printf write without vsnprintf. */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +106,41 @@ static void test_arena_trim(void **state) {
   assert_ptr_equal(arena_alloc(&a, 8), r + 16 + sizeof(ArenaAlign));
   arena_free(&a);
 }
+
+#if defined(__linux__)
+/* arena_move_mapped: the arena's blocks that are mappings of their own (2 and 4 MiB after
+ * 5 MiB of allocations) go whole, content and all, to the memory given, as many as fit,
+ * and the arena forgets them; the rest are freed with it (bpc_heap_reuse gives the
+ * syntax tree's pages to the heap this way). */
+static size_t bytes_equal_to(const unsigned char *p, size_t n, unsigned char c) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) k += p[i] == c;
+  return k;
+}
+
+static void test_arena_move_mapped(void **state) {
+  (void)state;
+  const size_t mib = 1u << 20, chunk = 4096;
+  unsigned char *map = mmap(NULL, 8 * mib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(map != MAP_FAILED);
+  unsigned char *to = (unsigned char *)(((uintptr_t)map + 2 * mib - 1) & ~(uintptr_t)(2 * mib - 1));
+  for (int pass = 0; pass < 2; pass++) {
+    size_t room = pass == 0 ? 6 * mib : 2 * mib; /* both blocks, then the 2 MiB one */
+    Arena a;
+    arena_init(&a);
+    for (size_t n = 0; n < 5 * mib; n += chunk) memset(arena_alloc(&a, chunk), 0xab, chunk);
+    assert_int_equal(arena_mapped(&a), 6 * mib); /* 2 MiB filled, about 1 in the 4 MiB */
+    memset(to, 0, 6 * mib);
+    size_t moved = arena_move_mapped(&a, to, room);
+    assert_int_equal(moved, room);
+    assert_int_equal(arena_mapped(&a), 6 * mib - moved);
+    assert_true(bytes_equal_to(to, moved, 0xab) >= (room == 6 * mib ? 3 * mib - 2 * chunk : 2 * mib - chunk));
+    memset(arena_alloc(&a, 64), 0xcd, 64); /* an arena that lost its newest block allocates on */
+    arena_free(&a);
+  }
+  munmap(map, 8 * mib);
+}
+#endif
 
 /* arena_adopt: the adopted blocks keep their allocations where they are, the adopting
  * arena goes on filling its own newest block, and freeing it frees them all (leak
@@ -260,6 +299,9 @@ int main(void) {
       cmocka_unit_test(test_arena_reset),
       cmocka_unit_test(test_arena_trim),
       cmocka_unit_test(test_arena_adopt),
+#if defined(__linux__)
+      cmocka_unit_test(test_arena_move_mapped),
+#endif
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_out_abort),
       cmocka_unit_test(test_utf8_count),
