@@ -179,6 +179,11 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %token TK_PLUS "`+`" TK_MINUS "`-`" TK_STAR "`*`" TK_SLASH "`/`" TK_PERCENT "`%`"
 %token TK_EQ "`==`" TK_NE "`!=`" TK_LT "`<`" TK_LE "`<=`" TK_GT "`>`" TK_GE "`>=`"
 
+/* A string of text alone: the end of the string is shifted, not the text reduced
+ * to a list of one part (see str_parts). */
+%precedence TK_STR_TEXT
+%precedence TK_STR_END
+
 /* Operators, loosest first (LANGUAGE.md). */
 %right TK_QUESTION TK_COLON
 %left TK_OR
@@ -757,11 +762,18 @@ postfix
 /* "text {expr} text": the scanner splits it into decoded text and the
  * tokens of each interpolated expression. */
 string
-  : TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
+  : TK_STR_BEGIN TK_STR_END   { PartList none; LIST_INIT(none); $$ = tree_string(p, &none, @$); }
+  | TK_STR_BEGIN TK_STR_TEXT TK_STR_END { $$ = tree_text_string(p, $2, @2, @$); }
+  | TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
   ;
 
+/* At least one part: a list that starts empty is one reduction more for every
+ * string, and a string of text alone (the second rule of string; TK_STR_END
+ * outranks TK_STR_TEXT, so that rule wins over the list of one part) is two. */
 str_parts
-  : %empty                   { LIST_INIT($$); }
+  : TK_STR_TEXT               { LIST_INIT($$); LIST_PUSH(p, &$$, tree_text_part($1, @1)); }
+  | TK_INTERP_BEGIN expr TK_INTERP_END
+      { LIST_INIT($$); LIST_PUSH(p, &$$, tree_expr_part($2, span_join(@1, @3))); }
   | str_parts TK_STR_TEXT     { $$ = $1; LIST_PUSH(p, &$$, tree_text_part($2, @2)); }
   | str_parts TK_INTERP_BEGIN expr TK_INTERP_END
       { $$ = $1; LIST_PUSH(p, &$$, tree_expr_part($3, span_join(@2, @4))); }

@@ -192,5 +192,7 @@ Expr *tree_cond(Parser *p, Expr *cond, Expr *then, Expr *otherwise, Span span);
 StrPart tree_text_part(LexText text, Span span);
 StrPart tree_expr_part(Expr *e, Span span);
 Expr *tree_string(Parser *p, PartList *parts, Span span);
+/* A string of one text part (the parser's shortcut for the most common string). */
+Expr *tree_text_string(Parser *p, LexText text, Span text_span, Span span);
 
 #endif
