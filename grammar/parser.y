@@ -196,7 +196,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %precedence TK_DOT
 
 %type <expr> expr postfix string opt_init opt_label
-%type <exprs> opt_args exprs
+%type <exprs> exprs
 %type <names> names opt_names
 %type <parts> str_parts
 %type <docfields> docfield_seq docfield_list
@@ -326,9 +326,13 @@ opt_label
   | string
   ;
 
+/* A statement or a declaration is pushed as a member in the list's own rules:
+ * `member: stmt` was one reduction more for each. */
 member_list
   : member_seq
   | member_seq member       { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | member_seq stmt         { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_STMT, .u.stmt = $2})); }
+  | member_seq decl         { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_DECL, .u.decl = $2})); }
   | member_seq error        { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_error_member(p, @2)); }
   ;
 
@@ -336,13 +340,16 @@ member_seq
   : %empty                  { LIST_INIT($$); }
   | member_seq TK_SEP
   | member_seq member TK_SEP { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | member_seq stmt TK_SEP
+      { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_STMT, .u.stmt = $2})); }
+  | member_seq decl TK_SEP
+      { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_DECL, .u.decl = $2})); }
   | member_seq error TK_SEP  { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_error_member(p, @2)); }
   ;
 
+/* The rarer members (a statement and a declaration: member_seq's rules). */
 member
   : trigger                 { $$ = (Member){.kind = M_TRIGGER, .u.trigger = $1}; }
-  | decl                    { $$ = (Member){.kind = M_DECL, .u.decl = $1}; }
-  | stmt                    { $$ = (Member){.kind = M_STMT, .u.stmt = $1}; }
   | states                  { $$ = (Member){.kind = M_STATES, .u.states = $1}; }
   ;
 
@@ -458,9 +465,17 @@ stmt_seq
 stmt
   : word TK_ASSIGN expr
       { $$ = tree_assign(p, tree_name($1, @1), $3, @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+  /* The calls without and with arguments apart (here and in expr): an optional
+   * list would be one reduction more for each call. */
+  | TK_IDENT TK_LPAREN TK_RPAREN
+      { ExprList none; LIST_INIT(none);
+        $$ = tree_call_stmt(p, tree_name($1, @1), &none, (Name){0}, @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN
       { $$ = tree_call_stmt(p, tree_name($1, @1), &$3, (Name){0}, @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN TK_ARROW TK_IDENT
+  | TK_IDENT TK_LPAREN TK_RPAREN TK_ARROW TK_IDENT
+      { ExprList none; LIST_INIT(none);
+        $$ = tree_call_stmt(p, tree_name($1, @1), &none, tree_name($5, @5), @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN TK_ARROW TK_IDENT
       { $$ = tree_call_stmt(p, tree_name($1, @1), &$3, tree_name($6, @6), @$); }
   | human
   | if_stmt
@@ -694,11 +709,6 @@ exprs
   | exprs TK_COMMA expr       { $$ = $1; LIST_PUSH(p, &$$, $3); }
   ;
 
-opt_args
-  : %empty                   { LIST_INIT($$); }
-  | exprs
-  ;
-
 expr
   : expr TK_QUESTION expr TK_COLON expr { $$ = tree_cond(p, $1, $3, $5, @$); }
   | expr TK_OR expr           { $$ = tree_binary(p, B_OR, $1, $3, @2); }
@@ -727,7 +737,10 @@ expr
   | TK_DURATION               { $$ = tree_duration(p, $1, @$); }
   | TK_DATE                   { $$ = tree_date(p, $1, false, @$); }
   | TK_DATETIME               { $$ = tree_date(p, $1, true, @$); }
-  | string
+  /* string's rules, for the same reason */
+  | TK_STR_BEGIN TK_STR_END   { PartList none; LIST_INIT(none); $$ = tree_string(p, &none, @$); }
+  | TK_STR_BEGIN TK_STR_TEXT TK_STR_END { $$ = tree_text_string(p, $2, @2, @$); }
+  | TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
   | TK_TRUE                   { $$ = tree_bool(p, true, @$); }
   | TK_FALSE                  { $$ = tree_bool(p, false, @$); }
   | TK_IDENT                  { $$ = tree_name_expr(p, $1, @$); }
@@ -735,7 +748,9 @@ expr
   | TK_LBRACKET TK_RBRACKET    { $$ = tree_list(p, NULL, @$); }
   | TK_LBRACKET exprs TK_RBRACKET { $$ = tree_list(p, &$2, @$); }
   | expr TK_DOT TK_IDENT       { $$ = tree_field(p, $1, tree_name($3, @3), @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+  | TK_IDENT TK_LPAREN TK_RPAREN
+      { ExprList none; LIST_INIT(none); $$ = tree_call(p, tree_name($1, @1), &none, @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN
       { $$ = tree_call(p, tree_name($1, @1), &$3, @$); }
   ;
 
@@ -755,7 +770,9 @@ postfix
   | TK_LBRACKET TK_RBRACKET    { $$ = tree_list(p, NULL, @$); }
   | TK_LBRACKET exprs TK_RBRACKET { $$ = tree_list(p, &$2, @$); }
   | postfix TK_DOT TK_IDENT    { $$ = tree_field(p, $1, tree_name($3, @3), @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+  | TK_IDENT TK_LPAREN TK_RPAREN
+      { ExprList none; LIST_INIT(none); $$ = tree_call(p, tree_name($1, @1), &none, @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN
       { $$ = tree_call(p, tree_name($1, @1), &$3, @$); }
   ;
 
