@@ -202,7 +202,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %type <docfields> docfield_seq docfield_list
 %type <params> params opt_params
 %type <members> member_seq member_list
-%type <stmts> stmt_seq stmt_list
+%type <stmts> stmt_seq
 %type <states_> state_seq state_list
 %type <rfields> rfield_seq rfield_list
 %type <blocks> branch_seq branch_list
@@ -446,13 +446,14 @@ command
 
 /* ---- blocks and statements ----------------------------------------------- */
 block
-  : TK_LBRACE stmt_list TK_RBRACE  { $$ = tree_block(p, &$2, @$); }
-  ;
-
-stmt_list
-  : stmt_seq
-  | stmt_seq stmt            { $$ = $1; LIST_PUSH(p, &$$, $2); }
-  | stmt_seq error           { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_stmt(p, S_ERROR, @2)); }
+  : TK_LBRACE stmt_seq TK_RBRACE  { $$ = tree_block(p, &$2, @$); }
+  /* The shape of the other brace-delimited lists (docfield_list), with the list's
+   * last item in the block's own rules: a stmt_list between them was one reduction
+   * more for each block. */
+  | TK_LBRACE stmt_seq stmt TK_RBRACE
+      { LIST_PUSH(p, &$2, $3); $$ = tree_block(p, &$2, @$); }
+  | TK_LBRACE stmt_seq error TK_RBRACE
+      { yyerrok; LIST_PUSH(p, &$2, tree_stmt(p, S_ERROR, @3)); $$ = tree_block(p, &$2, @$); }
   ;
 
 stmt_seq
