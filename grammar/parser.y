@@ -221,7 +221,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %type <sbody> smember_seq smember_list
 %type <command> command
 %type <block> block branch
-%type <stmt> stmt if_chain if_stmt human human_clauses human_head
+%type <stmt> stmt if_chain human human_clauses
 %type <rfield> rfield
 %type <narg> named_arg
 %type <str> opt_parallel_any word
@@ -321,9 +321,13 @@ process_head
       { $$ = tree_process(p, tree_name($2, @2), $3, tree_name($5, @5)); }
   ;
 
+/* string's rules again (as in expr): `opt_label: string` was one reduction more
+ * for each label. */
 opt_label
   : %empty                  { $$ = NULL; }
-  | string
+  | TK_STR_BEGIN TK_STR_END   { PartList none; LIST_INIT(none); $$ = tree_string(p, &none, @$); }
+  | TK_STR_BEGIN TK_STR_TEXT TK_STR_END { $$ = tree_text_string(p, $2, @2, @$); }
+  | TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
   ;
 
 /* A statement or a declaration is pushed as a member in the list's own rules:
@@ -383,7 +387,7 @@ decl
 
 opt_type
   : %empty                  { $$ = (Name){0}; }
-  | TK_COLON type            { $$ = $2; }
+  | TK_COLON TK_IDENT         { $$ = tree_name($2, @2); } /* type's rule, one reduction less */
   ;
 
 /* ---- states { NAME ["label"] [final] [{ enter {...} command ... }] ... } - */
@@ -479,7 +483,9 @@ stmt
   | TK_IDENT TK_LPAREN exprs TK_RPAREN TK_ARROW TK_IDENT
       { $$ = tree_call_stmt(p, tree_name($1, @1), &$3, tree_name($6, @6), @$); }
   | human
-  | if_stmt
+  /* if C { } else if C { } ... [else { }] */
+  | if_chain
+  | if_chain TK_ELSE block    { $$ = $1; tree_if_else($$, $3, @$); }
   | TK_WHILE expr block       { $$ = tree_while(p, $2, $3, @$); }
   | TK_LOOP block             { $$ = tree_loop(p, $2, @$); }
   | TK_FOR TK_IDENT TK_IN expr block
@@ -536,12 +542,6 @@ opt_catch_as
   | TK_IDENT TK_IDENT
       { $$ = tree_expect_word(p, $1, @1, "as", "expected `as NAME` or `{` after `catch`")
                  ? tree_name($2, @2) : (Name){0}; }
-  ;
-
-/* if C { } else if C { } ... [else { }] */
-if_stmt
-  : if_chain
-  | if_chain TK_ELSE block    { $$ = $1; tree_if_else($$, $3, @$); }
   ;
 
 if_chain
@@ -615,22 +615,9 @@ human
       { $$ = $1; tree_human_after(p, $$, $3, $4, @4, $5, $6, @6, $7, $8, span_join(@2, @7)); }
   ;
 
+/* The step's head (KIND WHO "title" [{ fields }]) is human_clauses' first rules,
+ * not a nonterminal of its own: one reduction less for each step. */
 human_clauses
-  : human_head
-  | human_clauses TK_MODE TK_IDENT
-      { $$ = $1; tree_human_mode(p, $$, $3, @3, NULL, span_join(@2, @3)); }
-  | human_clauses TK_MODE TK_IDENT postfix TK_PERCENT
-      { $$ = $1; tree_human_mode(p, $$, $3, @3, $4, span_join(@2, @5)); }
-  | human_clauses TK_MODE TK_IDENT TK_MINUS postfix TK_PERCENT
-      { $$ = $1; tree_human_mode(p, $$, $3, @3, tree_unary(p, U_NEG, $5, span_join(@4, @5)),
-                                 span_join(@2, @6)); }
-  | human_clauses TK_WAIT_ALL { $$ = $1; tree_human_wait_all(p, $$, @2); }
-  | human_clauses TK_DUE expr { $$ = $1; tree_human_due(p, $$, $3, span_join(@2, @3)); }
-  | human_clauses TK_ARROW TK_IDENT
-      { $$ = $1; tree_human_result(p, $$, tree_name($3, @3), span_join(@2, @3)); }
-  ;
-
-human_head
   : TK_TASK exprs string      { $$ = tree_human(p, H_TASK, &$2, $3, NULL, @1, @$); }
   | TK_APPROVE exprs string   { $$ = tree_human(p, H_APPROVE, &$2, $3, NULL, @1, @$); }
   | TK_REVIEW exprs string    { $$ = tree_human(p, H_REVIEW, &$2, $3, NULL, @1, @$); }
@@ -643,6 +630,17 @@ human_head
       { $$ = tree_human(p, H_REVIEW, &$2, $3, &$5, @4, @$); }
   | TK_REQUEST exprs string TK_LBRACE rfield_list TK_RBRACE
       { $$ = tree_human(p, H_REQUEST, &$2, $3, &$5, @4, @$); }
+  | human_clauses TK_MODE TK_IDENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, NULL, span_join(@2, @3)); }
+  | human_clauses TK_MODE TK_IDENT postfix TK_PERCENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, $4, span_join(@2, @5)); }
+  | human_clauses TK_MODE TK_IDENT TK_MINUS postfix TK_PERCENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, tree_unary(p, U_NEG, $5, span_join(@4, @5)),
+                                 span_join(@2, @6)); }
+  | human_clauses TK_WAIT_ALL { $$ = $1; tree_human_wait_all(p, $$, @2); }
+  | human_clauses TK_DUE expr { $$ = $1; tree_human_due(p, $$, $3, span_join(@2, @3)); }
+  | human_clauses TK_ARROW TK_IDENT
+      { $$ = $1; tree_human_result(p, $$, tree_name($3, @3), span_join(@2, @3)); }
   ;
 
 rfield_list
