@@ -101,7 +101,7 @@ BPC_SRC      = $(call room_src,bpc)
 BPRUN_SRC    = $(call room_src,bprun)
 BPRUN_OBJ    = $(BPRUN_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ  = $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
-COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/parser_fast.o $(GEN)/lexer.o
+COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/parser_fast.o
 BPC_OBJ      = $(BPC_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -161,15 +161,14 @@ $(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
 	@grep -q '^No backing up' $(GEN)/lexer.backup || { cat $(GEN)/lexer.backup; rm -f $(GEN)/lexer.c; \
 	  echo 'grammar/lexer.l: the scanner backs up (see above); add a rule for the prefixes'; exit 1; }
 
-# Generated C is compiled with the same flags; the scanner's skeleton has
-# unused helpers and sign mismatches that are flex's, not ours. Both include
-# the front end's headers (and their inline functions).
-$(GEN)/lexer.o: $(GEN)/lexer.c $(GEN)/parser.h $(COMPILER_H)
-	$(CC) $(call incs,front) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c -o $@ $<
+# Generated C is compiled with the same flags. Both include the front end's
+# headers (and their inline functions). The scanner is compiled inside the fast
+# parser (grammar/parser.y says why), which turns off, around it, the warnings
+# about unused helpers and sign mismatches that are flex's skeleton's, not ours.
 $(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(COMPILER_H)
 	$(CC) $(call incs,front) $(CFLAGS) -c -o $@ $<
-$(GEN)/parser_fast.o: $(GEN)/parser_fast.c $(GEN)/lexer.h $(COMPILER_H)
-	$(CC) $(call incs,front) $(CFLAGS) -Dparse_yyparse=parse_yyparse_fast -Dparse_token_name=parse_token_name_fast -c -o $@ $<
+$(GEN)/parser_fast.o: $(GEN)/parser_fast.c $(GEN)/lexer.c $(GEN)/lexer.h $(COMPILER_H)
+	$(CC) $(call incs,front) $(CFLAGS) -DBPC_PARSER_FAST -Dparse_yyparse=parse_yyparse_fast -Dparse_token_name=parse_token_name_fast -c -o $@ $<
 
 # ---- compiler: one rule per room, with that room's include path -------------
 define compiler_room

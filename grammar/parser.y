@@ -59,6 +59,19 @@ typedef struct StateBody {
 %code {
 #include <string.h>
 
+/* The fast parser (parser_fast.c, BPC_PARSER_FAST) has flex's scanner inline in its
+ * loop: lexer.c is included at the end of this file, where its scanner is
+ * lex_yylex_inline (YY_DECL in lexer.l), and lex_yylex, the scanner as a function for
+ * the filter's other path and everyone else, calls it. The call, and the saving and
+ * restoring of the registers both loops use, cost about 30 instructions a token. */
+#ifdef BPC_PARSER_FAST
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int lex_yylex_inline(PARSE_YYSTYPE *value, Span *span, void *scanner);
+#define LEX_SCAN_FAST lex_yylex_inline
+#endif
+
 #include "lex_filter.h"
 #include "parse_tree.h"
 
@@ -956,3 +969,23 @@ static void yyerror(const Span *span, Parser *p, const char *message) {
   p->syntax_errors++;
   parse_too_deep(p, lex_last_span(&p->lex));
 }
+
+#ifdef BPC_PARSER_FAST
+/* flex's scanner (see the top of this file). Its macros (yylex, yylval, ...) are its
+ * own from here on: nothing of the parser follows. */
+#undef yylex
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include "lexer.c"
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+int lex_yylex(PARSE_YYSTYPE *value, Span *span, void *scanner) {
+  return lex_yylex_inline(value, span, scanner);
+}
+#endif

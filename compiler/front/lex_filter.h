@@ -86,6 +86,12 @@ static inline bool name_follows(int kind) {
   }
 }
 
+/* The scanner for the fast path below: flex's own, inline, in the fast parser
+ * (grammar/parser.y); lex_yylex elsewhere. */
+#ifndef LEX_SCAN_FAST
+#define LEX_SCAN_FAST lex_yylex
+#endif
+
 static inline LexToken make_token(int kind, Span span) {
   LexToken t;
   memset(&t, 0, sizeof t);
@@ -239,7 +245,7 @@ static inline int lex_filter_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span) {
     /* The value goes straight to the parser; t keeps it only when it is needed again
      * (a token held back, the end). */
     lx->newline = NO_NEWLINE;
-    int kind = lex_yylex(value, &t->span, lx->scanner);
+    int kind = LEX_SCAN_FAST(value, &t->span, lx->scanner);
     if (kind != TK_EOF) {
       uint32_t newline = lx->newline;
       if (newline != NO_NEWLINE) {
