@@ -150,7 +150,6 @@ uint32_t lex_digits_len(const char *s);
  * with (LETTER8 of grammar/lexer.l: 2), or 0 when it begins with none. */
 uint32_t lex_letter8_len(const char *s);
 int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
-int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value);
 int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
 void lex_bad_chars(Lexer *lx, const char *s, uint32_t n, Span at);
 /* A newline or the end of the file inside a string: reports it once, at the
