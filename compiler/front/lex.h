@@ -57,7 +57,6 @@ typedef struct Lexer {
   uint32_t newline;      /* first newline since the last token, or NO_NEWLINE */
   uint32_t quote;        /* the opening quote of the outermost open string */
   bool unwinding;        /* closing the pieces of an unterminated string */
-  bool raw_done;         /* the raw scanner returned end of file */
   uint32_t lex_error_line;  /* last line (1-based) with a lexical error, or 0 */
   uint32_t bad_char_line;   /* last line with an "unexpected character" */
   uint32_t syntax_error_line; /* last line with a syntax error: lexical errors
@@ -65,17 +64,27 @@ typedef struct Lexer {
 
   /* separators */
   int prev;              /* kind of the last token passed on, or 0 */
-  bool has_held;
   LexToken held;         /* the token a SEP was inserted before */
 
   /* nesting: every open `{ ( [` and interpolation passed to the parser */
   uint32_t depth;
   int open_kind[PARSE_MAX_DEPTH];
   Span open_at[PARSE_MAX_DEPTH];
-  bool stopped;          /* nested too deep: only end of file from now on */
+
+  /* Four flags side by side, read as one word (`slow`) on every token: while none is
+   * set (and no block is skipped), lex_filter_next takes its fast path. */
+  union {
+    struct {
+      bool raw_done;     /* the raw scanner returned end of file */
+      bool has_held;     /* `held` is the next token (a SEP was passed on before it) */
+      bool stopped;      /* nested too deep: only end of file from now on */
+      bool recovering;   /* the parser is discarding tokens up to a SEP or `}` (see
+                            lex_syntax_error) */
+    };
+    uint32_t slow;
+  };
 
   /* error recovery (see lex_syntax_error) */
-  bool recovering;       /* the parser is discarding tokens up to a SEP or `}` */
   uint32_t skip_depth;   /* > 0: inside a block being skipped whole */
   uint32_t skip_interp;  /* open interpolations within the skipped block */
   bool eof_open_sent;    /* TK_EOF_OPEN was passed on; now closing blocks */
@@ -84,6 +93,7 @@ typedef struct Lexer {
   Span before_last_span;
   bool last_closed_block; /* it was a `}` that closed an open `{` */
 } Lexer;
+_Static_assert(sizeof(bool) == 1, "Lexer.slow covers its four flags");
 
 /* ---- for the parser ----------------------------------------------------- */
 

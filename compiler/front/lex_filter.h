@@ -321,7 +321,7 @@ static inline int lex_filter_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span) {
    * token held back, the scanner not at the end. Then the loop below comes to
    * this, with fewer tests: a SEP before the token when a line ends, or the
    * token itself (a statement word where a name must stand as the name). */
-  if (!(lx->stopped | lx->has_held | lx->raw_done | lx->recovering) && lx->skip_depth == 0) {
+  if ((lx->slow | lx->skip_depth) == 0) {
     /* The value goes straight to the parser; t keeps it only when it is needed again
      * (a token held back, the end). */
     lx->newline = NO_NEWLINE;
