@@ -82,6 +82,9 @@ static inline bool same_name(const char *a, const char *b, uint32_t n) {
 
 
 /* The one arena copy of the name s[0..n). */
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* gcc would not, in the scanner */
+#endif
 static inline const char *lex_intern(Lexer *lx, const char *s, uint32_t n) {
   if (2 * (lx->names_used + 1) > lx->names_cap) lex_grow_names(lx);
   uint32_t hash = name_hash(s, n);
