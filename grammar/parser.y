@@ -79,7 +79,7 @@ static inline int lex_yylex_inline(PARSE_YYSTYPE *value, Span *span, void *scann
  * sits, with length 0, just after what precedes it. The symbols come in the
  * order of the text (an empty one at the end of what precedes it, a SEP at its
  * newline, the end of the file at its end), so the first starts first and the
- * last ends last: no min and max (tree_join) at each of the 600,000 reductions
+ * last ends last: no min and max at each of the 600,000 reductions
  * of 100,000 lines. (A build that checked the order at every reduction ran
  * through every .bp of the repository and 8,000 broken variants of them.) */
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
