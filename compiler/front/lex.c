@@ -62,10 +62,6 @@ static int quoted_len(const char *s, uint32_t n) {
 
 /* ---- the raw scanner's helpers ------------------------------------------- */
 
-void lex_newline(Lexer *lx, uint32_t off) {
-  if (lx->newline == NO_NEWLINE) lx->newline = off;
-}
-
 /* A comment is on its own line when only blanks precede it there. */
 void lex_comment(Lexer *lx, Span span) {
   const char *text = lx->src->text;

@@ -141,7 +141,10 @@ void lex_scanner_close(Lexer *lx);
  * and its span. */
 int lex_yylex(PARSE_YYSTYPE *value, Span *span, void *scanner);
 
-void lex_newline(Lexer *lx, uint32_t off);
+/* A line ends at off: the first since the last token is noted (inline: once a line). */
+static inline void lex_newline(Lexer *lx, uint32_t off) {
+  if (lx->newline == NO_NEWLINE) lx->newline = off;
+}
 void lex_comment(Lexer *lx, Span span);
 int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
 int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
