@@ -167,8 +167,12 @@ $(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
 # about unused helpers and sign mismatches that are flex's skeleton's, not ours.
 $(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(COMPILER_H)
 	$(CC) $(call incs,front) $(CFLAGS) -c -o $@ $<
+# The fast parser (bison's loop, with the token filter and flex's scanner inline in it)
+# at -O3 when the rest is at -O2: gcc then keeps flex's loop over the bytes at 6
+# instructions a byte, not 9 (8.6 M instructions fewer at 100,082 lines).
+PARSER_OPT = $(if $(filter -O2,$(OPT)),-O3)
 $(GEN)/parser_fast.o: $(GEN)/parser_fast.c $(GEN)/lexer.c $(GEN)/lexer.h $(COMPILER_H)
-	$(CC) $(call incs,front) $(CFLAGS) -DBPC_PARSER_FAST -Dparse_yyparse=parse_yyparse_fast -Dparse_token_name=parse_token_name_fast -c -o $@ $<
+	$(CC) $(call incs,front) $(CFLAGS) $(PARSER_OPT) -DBPC_PARSER_FAST -Dparse_yyparse=parse_yyparse_fast -Dparse_token_name=parse_token_name_fast -c -o $@ $<
 
 # ---- compiler: one rule per room, with that room's include path -------------
 define compiler_room
