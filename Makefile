@@ -186,6 +186,9 @@ $(foreach r,$(COMPILER_ROOMS) bpc,$(eval $(call compiler_room,$(r))))
 $(BPC_OBJ): CPPFLAGS += -DBPC_VERSION='"$(BP_VERSION)"'
 
 $(BUILD)/compiler/diagram/dot.o: CPPFLAGS += $(GV_CFLAGS)
+# The tree's builders and the lexer's helpers, beside the fast parser at -O3 (see
+# PARSER_OPT): 3.4 M instructions fewer at 100,082 lines.
+$(BUILD)/compiler/front/parse_tree.o $(BUILD)/compiler/front/lex.o: CFLAGS += $(PARSER_OPT)
 $(BUILD)/compiler/bpc_lazy.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS) $(LAZY_SONAMES)
 $(BUILD)/$(ROOM_bpmn)/%.o: CPPFLAGS += $(XML_CFLAGS)
 $(BUILD)/$(ROOM_export)/%.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS)
