@@ -1,7 +1,9 @@
 /* lex_filter.h — the filter between the raw scanner and the parser (lex.c says
  * what it does), inline: the parser's loop (grammar/parser.y) calls
  * lex_filter_next for every token, and lex.c's lex_next is the same function
- * for everyone else. Only lex.c and the parser include it. */
+ * for everyone else; the interning of names is here too, for the scanner's rule
+ * for a name. Only lex.c, the parser and the scanner (inside the fast parser)
+ * include it. */
 #ifndef BPC_LEX_FILTER_H
 #define BPC_LEX_FILTER_H
 
