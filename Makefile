@@ -101,7 +101,7 @@ BPC_SRC      = $(call room_src,bpc)
 BPRUN_SRC    = $(call room_src,bprun)
 BPRUN_OBJ    = $(BPRUN_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ  = $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
-COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/parser_fast.o $(GEN)/lexer.o
+COMPILER_OBJ = $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(GEN)/parser.o $(GEN)/parser_fast.o
 BPC_OBJ      = $(BPC_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -161,15 +161,18 @@ $(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
 	@grep -q '^No backing up' $(GEN)/lexer.backup || { cat $(GEN)/lexer.backup; rm -f $(GEN)/lexer.c; \
 	  echo 'grammar/lexer.l: the scanner backs up (see above); add a rule for the prefixes'; exit 1; }
 
-# Generated C is compiled with the same flags; the scanner's skeleton has
-# unused helpers and sign mismatches that are flex's, not ours. Both include
-# the front end's headers (and their inline functions).
-$(GEN)/lexer.o: $(GEN)/lexer.c $(GEN)/parser.h $(COMPILER_H)
-	$(CC) $(call incs,front) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c -o $@ $<
+# Generated C is compiled with the same flags. Both include the front end's
+# headers (and their inline functions). The scanner is compiled inside the fast
+# parser (grammar/parser.y says why), which turns off, around it, the warnings
+# about unused helpers and sign mismatches that are flex's skeleton's, not ours.
 $(GEN)/parser.o: $(GEN)/parser.c $(GEN)/lexer.h $(COMPILER_H)
 	$(CC) $(call incs,front) $(CFLAGS) -c -o $@ $<
-$(GEN)/parser_fast.o: $(GEN)/parser_fast.c $(GEN)/lexer.h $(COMPILER_H)
-	$(CC) $(call incs,front) $(CFLAGS) -Dparse_yyparse=parse_yyparse_fast -Dparse_token_name=parse_token_name_fast -c -o $@ $<
+# The fast parser (bison's loop, with the token filter and flex's scanner inline in it)
+# at -O3 when the rest is at -O2: gcc then keeps flex's loop over the bytes at 6
+# instructions a byte, not 9 (8.6 M instructions fewer at 100,082 lines).
+PARSER_OPT = $(if $(filter -O2,$(OPT)),-O3)
+$(GEN)/parser_fast.o: $(GEN)/parser_fast.c $(GEN)/lexer.c $(GEN)/lexer.h $(COMPILER_H)
+	$(CC) $(call incs,front) $(CFLAGS) $(PARSER_OPT) -DBPC_PARSER_FAST -Dparse_yyparse=parse_yyparse_fast -Dparse_token_name=parse_token_name_fast -c -o $@ $<
 
 # ---- compiler: one rule per room, with that room's include path -------------
 define compiler_room
@@ -183,6 +186,9 @@ $(foreach r,$(COMPILER_ROOMS) bpc,$(eval $(call compiler_room,$(r))))
 $(BPC_OBJ): CPPFLAGS += -DBPC_VERSION='"$(BP_VERSION)"'
 
 $(BUILD)/compiler/diagram/dot.o: CPPFLAGS += $(GV_CFLAGS)
+# The tree's builders and the lexer's helpers, beside the fast parser at -O3 (see
+# PARSER_OPT): 3.4 M instructions fewer at 100,082 lines.
+$(BUILD)/compiler/front/parse_tree.o $(BUILD)/compiler/front/lex.o: CFLAGS += $(PARSER_OPT)
 $(BUILD)/compiler/bpc_lazy.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS) $(LAZY_SONAMES)
 $(BUILD)/$(ROOM_bpmn)/%.o: CPPFLAGS += $(XML_CFLAGS)
 $(BUILD)/$(ROOM_export)/%.o: CPPFLAGS += $(XML_CFLAGS) $(GV_CFLAGS)

@@ -59,15 +59,35 @@ typedef struct StateBody {
 %code {
 #include <string.h>
 
+/* The fast parser (parser_fast.c, BPC_PARSER_FAST) has flex's scanner inline in its
+ * loop: lexer.c is included at the end of this file, where its scanner is
+ * lex_yylex_inline (YY_DECL in lexer.l), and lex_yylex, the scanner as a function for
+ * the filter's other path and everyone else, calls it. The call, and the saving and
+ * restoring of the registers both loops use, cost about 19 instructions a token. */
+#ifdef BPC_PARSER_FAST
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int lex_yylex_inline(PARSE_YYSTYPE *value, Span *span, void *scanner);
+#define LEX_SCAN_FAST lex_yylex_inline
+#endif
+
 #include "lex_filter.h"
 #include "parse_tree.h"
 
 /* A nonterminal's span runs from its first to its last symbol; an empty one
- * sits, with length 0, just after what precedes it. */
+ * sits, with length 0, just after what precedes it. The symbols come in the
+ * order of the text (an empty one at the end of what precedes it, a SEP at its
+ * newline, the end of the file at its end), so the first starts first and the
+ * last ends last: no min and max at each of the 600,000 reductions
+ * of 100,000 lines. (A build that checked the order at every reduction ran
+ * through every .bp of the repository and 8,000 broken variants of them.) */
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
   do {                                                                     \
     if (N)                                                                 \
-      (Cur) = tree_join(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N));               \
+      (Cur) = span_make(YYRHSLOC(Rhs, 1).off,                              \
+                        YYRHSLOC(Rhs, N).off + YYRHSLOC(Rhs, N).len -      \
+                            YYRHSLOC(Rhs, 1).off);                         \
     else                                                                   \
       (Cur) = span_make(YYRHSLOC(Rhs, 0).off + YYRHSLOC(Rhs, 0).len, 0);   \
   } while (0)
@@ -179,6 +199,11 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %token TK_PLUS "`+`" TK_MINUS "`-`" TK_STAR "`*`" TK_SLASH "`/`" TK_PERCENT "`%`"
 %token TK_EQ "`==`" TK_NE "`!=`" TK_LT "`<`" TK_LE "`<=`" TK_GT "`>`" TK_GE "`>=`"
 
+/* A string of text alone: the end of the string is shifted, not the text reduced
+ * to a list of one part (see str_parts). */
+%precedence TK_STR_TEXT
+%precedence TK_STR_END
+
 /* Operators, loosest first (LANGUAGE.md). */
 %right TK_QUESTION TK_COLON
 %left TK_OR
@@ -188,15 +213,16 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %left TK_PLUS TK_MINUS
 %left TK_STAR TK_SLASH TK_PERCENT
 %precedence UMINUS
+%precedence TK_DOT
 
 %type <expr> expr postfix string opt_init opt_label
-%type <exprs> opt_args exprs
+%type <exprs> exprs
 %type <names> names opt_names
 %type <parts> str_parts
 %type <docfields> docfield_seq docfield_list
 %type <params> params opt_params
 %type <members> member_seq member_list
-%type <stmts> stmt_seq stmt_list
+%type <stmts> stmt_seq
 %type <states_> state_seq state_list
 %type <rfields> rfield_seq rfield_list
 %type <blocks> branch_seq branch_list
@@ -215,7 +241,7 @@ static void yyerror(const Span *span, Parser *p, const char *message);
 %type <sbody> smember_seq smember_list
 %type <command> command
 %type <block> block branch
-%type <stmt> stmt if_chain if_stmt human human_clauses human_head
+%type <stmt> stmt if_chain human human_clauses
 %type <rfield> rfield
 %type <narg> named_arg
 %type <str> opt_parallel_any word
@@ -264,7 +290,9 @@ docfield_seq
   ;
 
 docfield
-  : word TK_COLON type opt_init
+  : TK_IDENT TK_COLON type opt_init
+      { $$ = tree_docfield(p, tree_name($1, @1), tree_type($3), $4, @$); }
+  | word TK_COLON type opt_init
       { $$ = tree_docfield(p, tree_name($1, @1), tree_type($3), $4, @$); }
   ;
 
@@ -315,14 +343,22 @@ process_head
       { $$ = tree_process(p, tree_name($2, @2), $3, tree_name($5, @5)); }
   ;
 
+/* string's rules again (as in expr): `opt_label: string` was one reduction more
+ * for each label. */
 opt_label
   : %empty                  { $$ = NULL; }
-  | string
+  | TK_STR_BEGIN TK_STR_END   { PartList none; LIST_INIT(none); $$ = tree_string(p, &none, @$); }
+  | TK_STR_BEGIN TK_STR_TEXT TK_STR_END { $$ = tree_text_string(p, $2, @2, @$); }
+  | TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
   ;
 
+/* A statement or a declaration is pushed as a member in the list's own rules:
+ * `member: stmt` was one reduction more for each. */
 member_list
   : member_seq
   | member_seq member       { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | member_seq stmt         { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_STMT, .u.stmt = $2})); }
+  | member_seq decl         { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_DECL, .u.decl = $2})); }
   | member_seq error        { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_error_member(p, @2)); }
   ;
 
@@ -330,13 +366,16 @@ member_seq
   : %empty                  { LIST_INIT($$); }
   | member_seq TK_SEP
   | member_seq member TK_SEP { $$ = $1; LIST_PUSH(p, &$$, $2); }
+  | member_seq stmt TK_SEP
+      { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_STMT, .u.stmt = $2})); }
+  | member_seq decl TK_SEP
+      { $$ = $1; LIST_PUSH(p, &$$, ((Member){.kind = M_DECL, .u.decl = $2})); }
   | member_seq error TK_SEP  { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_error_member(p, @2)); }
   ;
 
+/* The rarer members (a statement and a declaration: member_seq's rules). */
 member
   : trigger                 { $$ = (Member){.kind = M_TRIGGER, .u.trigger = $1}; }
-  | decl                    { $$ = (Member){.kind = M_DECL, .u.decl = $1}; }
-  | stmt                    { $$ = (Member){.kind = M_STMT, .u.stmt = $1}; }
   | states                  { $$ = (Member){.kind = M_STATES, .u.states = $1}; }
   ;
 
@@ -370,7 +409,7 @@ decl
 
 opt_type
   : %empty                  { $$ = (Name){0}; }
-  | TK_COLON type            { $$ = $2; }
+  | TK_COLON TK_IDENT         { $$ = tree_name($2, @2); } /* type's rule, one reduction less */
   ;
 
 /* ---- states { NAME ["label"] [final] [{ enter {...} command ... }] ... } - */
@@ -398,7 +437,11 @@ state
   ;
 
 state_head
-  : word opt_label
+  : TK_IDENT opt_label
+      { $$ = tree_state(p, tree_name($1, @1), $2, false, @$); }
+  | TK_IDENT opt_label TK_FINAL
+      { $$ = tree_state(p, tree_name($1, @1), $2, true, @$); }
+  | word opt_label
       { $$ = tree_state(p, tree_name($1, @1), $2, false, @$); }
   | word opt_label TK_FINAL
       { $$ = tree_state(p, tree_name($1, @1), $2, true, @$); }
@@ -433,13 +476,14 @@ command
 
 /* ---- blocks and statements ----------------------------------------------- */
 block
-  : TK_LBRACE stmt_list TK_RBRACE  { $$ = tree_block(p, &$2, @$); }
-  ;
-
-stmt_list
-  : stmt_seq
-  | stmt_seq stmt            { $$ = $1; LIST_PUSH(p, &$$, $2); }
-  | stmt_seq error           { $$ = $1; yyerrok; LIST_PUSH(p, &$$, tree_stmt(p, S_ERROR, @2)); }
+  : TK_LBRACE stmt_seq TK_RBRACE  { $$ = tree_block(p, &$2, @$); }
+  /* The shape of the other brace-delimited lists (docfield_list), with the list's
+   * last item in the block's own rules: a stmt_list between them was one reduction
+   * more for each block. */
+  | TK_LBRACE stmt_seq stmt TK_RBRACE
+      { LIST_PUSH(p, &$2, $3); $$ = tree_block(p, &$2, @$); }
+  | TK_LBRACE stmt_seq error TK_RBRACE
+      { yyerrok; LIST_PUSH(p, &$2, tree_stmt(p, S_ERROR, @3)); $$ = tree_block(p, &$2, @$); }
   ;
 
 stmt_seq
@@ -450,14 +494,26 @@ stmt_seq
   ;
 
 stmt
-  : word TK_ASSIGN expr
+  : TK_IDENT TK_ASSIGN expr
       { $$ = tree_assign(p, tree_name($1, @1), $3, @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+  | word TK_ASSIGN expr
+      { $$ = tree_assign(p, tree_name($1, @1), $3, @$); }
+  /* The calls without and with arguments apart (here and in expr): an optional
+   * list would be one reduction more for each call. */
+  | TK_IDENT TK_LPAREN TK_RPAREN
+      { ExprList none; LIST_INIT(none);
+        $$ = tree_call_stmt(p, tree_name($1, @1), &none, (Name){0}, @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN
       { $$ = tree_call_stmt(p, tree_name($1, @1), &$3, (Name){0}, @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN TK_ARROW TK_IDENT
+  | TK_IDENT TK_LPAREN TK_RPAREN TK_ARROW TK_IDENT
+      { ExprList none; LIST_INIT(none);
+        $$ = tree_call_stmt(p, tree_name($1, @1), &none, tree_name($5, @5), @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN TK_ARROW TK_IDENT
       { $$ = tree_call_stmt(p, tree_name($1, @1), &$3, tree_name($6, @6), @$); }
   | human
-  | if_stmt
+  /* if C { } else if C { } ... [else { }] */
+  | if_chain
+  | if_chain TK_ELSE block    { $$ = $1; tree_if_else($$, $3, @$); }
   | TK_WHILE expr block       { $$ = tree_while(p, $2, $3, @$); }
   | TK_LOOP block             { $$ = tree_loop(p, $2, @$); }
   | TK_FOR TK_IDENT TK_IN expr block
@@ -514,12 +570,6 @@ opt_catch_as
   | TK_IDENT TK_IDENT
       { $$ = tree_expect_word(p, $1, @1, "as", "expected `as NAME` or `{` after `catch`")
                  ? tree_name($2, @2) : (Name){0}; }
-  ;
-
-/* if C { } else if C { } ... [else { }] */
-if_stmt
-  : if_chain
-  | if_chain TK_ELSE block    { $$ = $1; tree_if_else($$, $3, @$); }
   ;
 
 if_chain
@@ -593,22 +643,9 @@ human
       { $$ = $1; tree_human_after(p, $$, $3, $4, @4, $5, $6, @6, $7, $8, span_join(@2, @7)); }
   ;
 
+/* The step's head (KIND WHO "title" [{ fields }]) is human_clauses' first rules,
+ * not a nonterminal of its own: one reduction less for each step. */
 human_clauses
-  : human_head
-  | human_clauses TK_MODE TK_IDENT
-      { $$ = $1; tree_human_mode(p, $$, $3, @3, NULL, span_join(@2, @3)); }
-  | human_clauses TK_MODE TK_IDENT postfix TK_PERCENT
-      { $$ = $1; tree_human_mode(p, $$, $3, @3, $4, span_join(@2, @5)); }
-  | human_clauses TK_MODE TK_IDENT TK_MINUS postfix TK_PERCENT
-      { $$ = $1; tree_human_mode(p, $$, $3, @3, tree_unary(p, U_NEG, $5, span_join(@4, @5)),
-                                 span_join(@2, @6)); }
-  | human_clauses TK_WAIT_ALL { $$ = $1; tree_human_wait_all(p, $$, @2); }
-  | human_clauses TK_DUE expr { $$ = $1; tree_human_due(p, $$, $3, span_join(@2, @3)); }
-  | human_clauses TK_ARROW TK_IDENT
-      { $$ = $1; tree_human_result(p, $$, tree_name($3, @3), span_join(@2, @3)); }
-  ;
-
-human_head
   : TK_TASK exprs string      { $$ = tree_human(p, H_TASK, &$2, $3, NULL, @1, @$); }
   | TK_APPROVE exprs string   { $$ = tree_human(p, H_APPROVE, &$2, $3, NULL, @1, @$); }
   | TK_REVIEW exprs string    { $$ = tree_human(p, H_REVIEW, &$2, $3, NULL, @1, @$); }
@@ -621,6 +658,17 @@ human_head
       { $$ = tree_human(p, H_REVIEW, &$2, $3, &$5, @4, @$); }
   | TK_REQUEST exprs string TK_LBRACE rfield_list TK_RBRACE
       { $$ = tree_human(p, H_REQUEST, &$2, $3, &$5, @4, @$); }
+  | human_clauses TK_MODE TK_IDENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, NULL, span_join(@2, @3)); }
+  | human_clauses TK_MODE TK_IDENT postfix TK_PERCENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, $4, span_join(@2, @5)); }
+  | human_clauses TK_MODE TK_IDENT TK_MINUS postfix TK_PERCENT
+      { $$ = $1; tree_human_mode(p, $$, $3, @3, tree_unary(p, U_NEG, $5, span_join(@4, @5)),
+                                 span_join(@2, @6)); }
+  | human_clauses TK_WAIT_ALL { $$ = $1; tree_human_wait_all(p, $$, @2); }
+  | human_clauses TK_DUE expr { $$ = $1; tree_human_due(p, $$, $3, span_join(@2, @3)); }
+  | human_clauses TK_ARROW TK_IDENT
+      { $$ = $1; tree_human_result(p, $$, tree_name($3, @3), span_join(@2, @3)); }
   ;
 
 rfield_list
@@ -637,7 +685,9 @@ rfield_seq
   ;
 
 rfield
-  : word TK_COLON type opt_label
+  : TK_IDENT TK_COLON type opt_label
+      { $$ = tree_request_field(p, tree_name($1, @1), tree_type($3), $4, @$); }
+  | word TK_COLON type opt_label
       { $$ = tree_request_field(p, tree_name($1, @1), tree_type($3), $4, @$); }
   ;
 
@@ -647,10 +697,11 @@ rfield
  * filter in lex.c turns such a word into an identifier where only a name can
  * stand (`-> review`, `review.approved`). The words that declare something
  * (`var`, `param`, `const`) are left out: `var = 5` is a declaration that
- * lacks its name. */
+ * lacks its name. An identifier is not a word: each rule that takes a word has an
+ * alternative with TK_IDENT in its place, as `word: TK_IDENT` was one reduction more
+ * for each of the 12,000 such names of 100,000 lines. */
 word
-  : TK_IDENT
-  | TK_DOCUMENT  { $$ = "document"; }
+  : TK_DOCUMENT  { $$ = "document"; }
   | TK_ACTION    { $$ = "action"; }
   | TK_PROCESS   { $$ = "process"; }
   | TK_START     { $$ = "start"; }
@@ -688,11 +739,6 @@ exprs
   | exprs TK_COMMA expr       { $$ = $1; LIST_PUSH(p, &$$, $3); }
   ;
 
-opt_args
-  : %empty                   { LIST_INIT($$); }
-  | exprs
-  ;
-
 expr
   : expr TK_QUESTION expr TK_COLON expr { $$ = tree_cond(p, $1, $3, $5, @$); }
   | expr TK_OR expr           { $$ = tree_binary(p, B_OR, $1, $3, @2); }
@@ -711,12 +757,35 @@ expr
   | expr TK_SLASH expr        { $$ = tree_binary(p, B_DIV, $1, $3, @2); }
   | expr TK_PERCENT expr      { $$ = tree_binary(p, B_MOD, $1, $3, @2); }
   | TK_MINUS expr %prec UMINUS { $$ = tree_unary(p, U_NEG, $2, @$); }
-  | postfix
+  /* Operands: literals, names, `( )`, lists; x.member (TK_DOT binds tightest, so
+   * the left of a `.` is an operand, as in postfix below), and calls of built-in
+   * functions (only on a plain name). They are expr's own alternatives, not a
+   * nonterminal of their own: `expr: postfix` was one reduction more for each of
+   * the 145,000 operands of 100,000 lines, the most frequent rule of all. */
+  | TK_INT                    { $$ = tree_int(p, $1, @$); }
+  | TK_DECIMAL                { $$ = tree_decimal(p, *$1, @$); }
+  | TK_DURATION               { $$ = tree_duration(p, $1, @$); }
+  | TK_DATE                   { $$ = tree_date(p, $1, false, @$); }
+  | TK_DATETIME               { $$ = tree_date(p, $1, true, @$); }
+  /* string's rules, for the same reason */
+  | TK_STR_BEGIN TK_STR_END   { PartList none; LIST_INIT(none); $$ = tree_string(p, &none, @$); }
+  | TK_STR_BEGIN TK_STR_TEXT TK_STR_END { $$ = tree_text_string(p, $2, @2, @$); }
+  | TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
+  | TK_TRUE                   { $$ = tree_bool(p, true, @$); }
+  | TK_FALSE                  { $$ = tree_bool(p, false, @$); }
+  | TK_IDENT                  { $$ = tree_name_expr(p, $1, @$); }
+  | TK_LPAREN expr TK_RPAREN   { $$ = $2; }
+  | TK_LBRACKET TK_RBRACKET    { $$ = tree_list(p, NULL, @$); }
+  | TK_LBRACKET exprs TK_RBRACKET { $$ = tree_list(p, &$2, @$); }
+  | expr TK_DOT TK_IDENT       { $$ = tree_field(p, $1, tree_name($3, @3), @$); }
+  | TK_IDENT TK_LPAREN TK_RPAREN
+      { ExprList none; LIST_INIT(none); $$ = tree_call(p, tree_name($1, @1), &none, @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN
+      { $$ = tree_call(p, tree_name($1, @1), &$3, @$); }
   ;
 
-/* Operands: literals, names, `( )`, lists; x.member, and calls of built-in
- * functions (only on a plain name). One nonterminal, not two: an operand
- * costs one reduction fewer. */
+/* The operand alone, for `mode vote N%` (where an expr would read `%` as the
+ * remainder): the operands of expr above, with the same actions. */
 postfix
   : TK_INT                    { $$ = tree_int(p, $1, @$); }
   | TK_DECIMAL                { $$ = tree_decimal(p, *$1, @$); }
@@ -731,18 +800,27 @@ postfix
   | TK_LBRACKET TK_RBRACKET    { $$ = tree_list(p, NULL, @$); }
   | TK_LBRACKET exprs TK_RBRACKET { $$ = tree_list(p, &$2, @$); }
   | postfix TK_DOT TK_IDENT    { $$ = tree_field(p, $1, tree_name($3, @3), @$); }
-  | TK_IDENT TK_LPAREN opt_args TK_RPAREN
+  | TK_IDENT TK_LPAREN TK_RPAREN
+      { ExprList none; LIST_INIT(none); $$ = tree_call(p, tree_name($1, @1), &none, @$); }
+  | TK_IDENT TK_LPAREN exprs TK_RPAREN
       { $$ = tree_call(p, tree_name($1, @1), &$3, @$); }
   ;
 
 /* "text {expr} text": the scanner splits it into decoded text and the
  * tokens of each interpolated expression. */
 string
-  : TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
+  : TK_STR_BEGIN TK_STR_END   { PartList none; LIST_INIT(none); $$ = tree_string(p, &none, @$); }
+  | TK_STR_BEGIN TK_STR_TEXT TK_STR_END { $$ = tree_text_string(p, $2, @2, @$); }
+  | TK_STR_BEGIN str_parts TK_STR_END  { $$ = tree_string(p, &$2, @$); }
   ;
 
+/* At least one part: a list that starts empty is one reduction more for every
+ * string, and a string of text alone (the second rule of string; TK_STR_END
+ * outranks TK_STR_TEXT, so that rule wins over the list of one part) is two. */
 str_parts
-  : %empty                   { LIST_INIT($$); }
+  : TK_STR_TEXT               { LIST_INIT($$); LIST_PUSH(p, &$$, tree_text_part($1, @1)); }
+  | TK_INTERP_BEGIN expr TK_INTERP_END
+      { LIST_INIT($$); LIST_PUSH(p, &$$, tree_expr_part($2, span_join(@1, @3))); }
   | str_parts TK_STR_TEXT     { $$ = $1; LIST_PUSH(p, &$$, tree_text_part($2, @2)); }
   | str_parts TK_INTERP_BEGIN expr TK_INTERP_END
       { $$ = $1; LIST_PUSH(p, &$$, tree_expr_part($3, span_join(@2, @4))); }
@@ -909,3 +987,23 @@ static void yyerror(const Span *span, Parser *p, const char *message) {
   p->syntax_errors++;
   parse_too_deep(p, lex_last_span(&p->lex));
 }
+
+#ifdef BPC_PARSER_FAST
+/* flex's scanner (see the top of this file). Its macros (yylex, yylval, ...) are its
+ * own from here on: nothing of the parser follows. */
+#undef yylex
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include "lexer.c"
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+int lex_yylex(PARSE_YYSTYPE *value, Span *span, void *scanner) {
+  return lex_yylex_inline(value, span, scanner);
+}
+#endif

@@ -44,7 +44,7 @@ function basename(p) { sub(/.*\//, "", p); return p }
 function room_of_dir(d) { return (d in dirroom) ? dirroom[d] : "" }
 function room_of_header(h,   i) {
   for (i = 1; i <= nrooms; i++) if (norm(folder_at[i] "/" h) in ex) return room_of_dir(folder_at[i])
-  if (h == "parser.h" || h == "lexer.h") return "gen"
+  if (h == "parser.h" || h == "lexer.h" || h == "lexer.c") return "gen" # lexer.c: inside parser_fast.c
   return ""
 }
 function finish() {

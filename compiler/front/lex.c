@@ -62,10 +62,6 @@ static int quoted_len(const char *s, uint32_t n) {
 
 /* ---- the raw scanner's helpers ------------------------------------------- */
 
-void lex_newline(Lexer *lx, uint32_t off) {
-  if (lx->newline == NO_NEWLINE) lx->newline = off;
-}
-
 /* A comment is on its own line when only blanks precede it there. */
 void lex_comment(Lexer *lx, Span span) {
   const char *text = lx->src->text;
@@ -82,66 +78,8 @@ void lex_comment(Lexer *lx, Span span) {
 
 /* ---- interned names -------------------------------------------------------- */
 
-static uint64_t load64(const char *p) {
-  uint64_t v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-static uint32_t load32(const char *p) {
-  uint32_t v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-/* Folds a word into the hash; hash_end spreads every bit over the low ones
- * the table uses (the finalizer of MurmurHash3). */
-static uint64_t hash_mix(uint64_t h) {
-  h *= 0x9E3779B97F4A7C15u;
-  return h ^ (h >> 32);
-}
-
-static uint32_t hash_end(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xFF51AFD7ED558CCDu;
-  h ^= h >> 33;
-  h *= 0xC4CEB9FE1A85EC53u;
-  return (uint32_t)(h ^ (h >> 33));
-}
-
-/* Hashes a name eight bytes at a time (a byte at a time, FNV-1a, was most of
- * the cost of interning). Every load stays inside s[0..n): the last word is
- * the one that ends at n, overlapping the one before it; a short name is
- * read as two overlapping 4-byte words, or as its first, middle and last
- * bytes. */
-static uint32_t name_hash(const char *s, uint32_t n) {
-  uint64_t h = n;
-  if (n >= 8) {
-    for (uint32_t i = 0; i + 8 < n; i += 8) h = hash_mix(h ^ load64(s + i));
-    h = hash_mix(h ^ load64(s + n - 8));
-  } else if (n >= 4) {
-    h = hash_mix(h ^ ((uint64_t)load32(s) << 32 | load32(s + n - 4)));
-  } else if (n > 0) {
-    unsigned first = (unsigned char)s[0], mid = (unsigned char)s[n / 2];
-    h = hash_mix(h ^ (first << 16 | mid << 8 | (unsigned char)s[n - 1]));
-  }
-  return hash_end(h);
-}
-
-/* a[0..n) == b[0..n), compared by the same words as name_hash reads. */
-static bool same_name(const char *a, const char *b, uint32_t n) {
-  if (n >= 8) {
-    for (uint32_t i = 0; i + 8 < n; i += 8)
-      if (load64(a + i) != load64(b + i)) return false;
-    return load64(a + n - 8) == load64(b + n - 8);
-  }
-  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
-  for (uint32_t i = 0; i < n; i++)
-    if (a[i] != b[i]) return false;
-  return true;
-}
-
-static void grow_names(Lexer *lx) {
+/* The table of names twice as big (lex_intern, lex_filter.h, when it is half full). */
+void lex_grow_names(Lexer *lx) {
   uint32_t old_cap = lx->names_cap;
   InternedName *old = lx->names;
   lx->names_cap = old_cap ? old_cap * 2 : 1024;
@@ -155,26 +93,8 @@ static void grow_names(Lexer *lx) {
   free(old);
 }
 
-/* The one arena copy of the name s[0..n). */
-static const char *intern(Lexer *lx, const char *s, uint32_t n) {
-  if (2 * (lx->names_used + 1) > lx->names_cap) grow_names(lx);
-  uint32_t hash = name_hash(s, n);
-  uint32_t j = hash & (lx->names_cap - 1);
-  for (; lx->names[j].s; j = (j + 1) & (lx->names_cap - 1)) {
-    const InternedName *e = &lx->names[j];
-    if (e->hash == hash && e->len == n && same_name(e->s, s, n)) return e->s;
-  }
-  lx->names_used++;
-  lx->names[j] = (InternedName){arena_strndup(lx->arena, s, n), hash, n};
-  return lx->names[j].s;
-}
+const char *lex_name(Lexer *lx, const char *s, uint32_t n) { return lex_intern(lx, s, n); }
 
-const char *lex_name(Lexer *lx, const char *s, uint32_t n) { return intern(lx, s, n); }
-
-int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value) {
-  value->str = intern(lx, s, n);
-  return TK_IDENT;
-}
 
 /* Appends the decimal digits s[0..n) to *acc; false on int64 overflow. */
 static bool add_digits(int64_t *acc, const char *s, uint32_t n) {

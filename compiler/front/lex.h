@@ -57,7 +57,6 @@ typedef struct Lexer {
   uint32_t newline;      /* first newline since the last token, or NO_NEWLINE */
   uint32_t quote;        /* the opening quote of the outermost open string */
   bool unwinding;        /* closing the pieces of an unterminated string */
-  bool raw_done;         /* the raw scanner returned end of file */
   uint32_t lex_error_line;  /* last line (1-based) with a lexical error, or 0 */
   uint32_t bad_char_line;   /* last line with an "unexpected character" */
   uint32_t syntax_error_line; /* last line with a syntax error: lexical errors
@@ -65,17 +64,27 @@ typedef struct Lexer {
 
   /* separators */
   int prev;              /* kind of the last token passed on, or 0 */
-  bool has_held;
   LexToken held;         /* the token a SEP was inserted before */
 
   /* nesting: every open `{ ( [` and interpolation passed to the parser */
   uint32_t depth;
   int open_kind[PARSE_MAX_DEPTH];
   Span open_at[PARSE_MAX_DEPTH];
-  bool stopped;          /* nested too deep: only end of file from now on */
+
+  /* Four flags side by side, read as one word (`slow`) on every token: while none is
+   * set (and no block is skipped), lex_filter_next takes its fast path. */
+  union {
+    struct {
+      bool raw_done;     /* the raw scanner returned end of file */
+      bool has_held;     /* `held` is the next token (a SEP was passed on before it) */
+      bool stopped;      /* nested too deep: only end of file from now on */
+      bool recovering;   /* the parser is discarding tokens up to a SEP or `}` (see
+                            lex_syntax_error) */
+    };
+    uint32_t slow;
+  };
 
   /* error recovery (see lex_syntax_error) */
-  bool recovering;       /* the parser is discarding tokens up to a SEP or `}` */
   uint32_t skip_depth;   /* > 0: inside a block being skipped whole */
   uint32_t skip_interp;  /* open interpolations within the skipped block */
   bool eof_open_sent;    /* TK_EOF_OPEN was passed on; now closing blocks */
@@ -84,6 +93,7 @@ typedef struct Lexer {
   Span before_last_span;
   bool last_closed_block; /* it was a `}` that closed an open `{` */
 } Lexer;
+_Static_assert(sizeof(bool) == 1, "Lexer.slow covers its four flags");
 
 /* ---- for the parser ----------------------------------------------------- */
 
@@ -131,7 +141,10 @@ void lex_scanner_close(Lexer *lx);
  * and its span. */
 int lex_yylex(PARSE_YYSTYPE *value, Span *span, void *scanner);
 
-void lex_newline(Lexer *lx, uint32_t off);
+/* A line ends at off: the first since the last token is noted (inline: once a line). */
+static inline void lex_newline(Lexer *lx, uint32_t off) {
+  if (lx->newline == NO_NEWLINE) lx->newline = off;
+}
 void lex_comment(Lexer *lx, Span span);
 int lex_int(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
 int lex_decimal(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
@@ -150,7 +163,6 @@ uint32_t lex_digits_len(const char *s);
  * with (LETTER8 of grammar/lexer.l: 2), or 0 when it begins with none. */
 uint32_t lex_letter8_len(const char *s);
 int lex_bad_number(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
-int lex_ident(Lexer *lx, const char *s, uint32_t n, PARSE_YYSTYPE *value);
 int lex_text(Lexer *lx, const char *s, uint32_t n, Span at, PARSE_YYSTYPE *value);
 void lex_bad_chars(Lexer *lx, const char *s, uint32_t n, Span at);
 /* A newline or the end of the file inside a string: reports it once, at the

@@ -1,7 +1,9 @@
 /* lex_filter.h — the filter between the raw scanner and the parser (lex.c says
  * what it does), inline: the parser's loop (grammar/parser.y) calls
  * lex_filter_next for every token, and lex.c's lex_next is the same function
- * for everyone else. Only lex.c and the parser include it. */
+ * for everyone else; the interning of names is here too, for the scanner's rule
+ * for a name. Only lex.c, the parser and the scanner (inside the fast parser)
+ * include it. */
 #ifndef BPC_LEX_FILTER_H
 #define BPC_LEX_FILTER_H
 
@@ -14,6 +16,89 @@
 const char *lex_name(Lexer *lx, const char *s, uint32_t n);
 void lex_too_deep(Lexer *lx, Span at);
 LexToken lex_at_end(Lexer *lx);
+
+/* ---- interned names ------------------------------------------------------------ */
+/* Inline here, not in lex.c: the scanner's rule for a name (in the fast parser, where
+ * flex's scanner is inline too) calls lex_intern for each of the 176,000 names of
+ * 100,000 lines; lex.c keeps the growing of the table. */
+void lex_grow_names(Lexer *lx);
+
+static inline uint64_t load64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline uint32_t load32(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* Folds a word into the hash; hash_end spreads every bit over the low ones
+ * the table uses (the finalizer of MurmurHash3). */
+static inline uint64_t hash_mix(uint64_t h) {
+  h *= 0x9E3779B97F4A7C15u;
+  return h ^ (h >> 32);
+}
+
+static inline uint32_t hash_end(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDu;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53u;
+  return (uint32_t)(h ^ (h >> 33));
+}
+
+/* Hashes a name eight bytes at a time (a byte at a time, FNV-1a, was most of
+ * the cost of interning). Every load stays inside s[0..n): the last word is
+ * the one that ends at n, overlapping the one before it; a short name is
+ * read as two overlapping 4-byte words, or as its first, middle and last
+ * bytes. */
+static inline uint32_t name_hash(const char *s, uint32_t n) {
+  uint64_t h = n;
+  if (n >= 8) {
+    for (uint32_t i = 0; i + 8 < n; i += 8) h = hash_mix(h ^ load64(s + i));
+    h = hash_mix(h ^ load64(s + n - 8));
+  } else if (n >= 4) {
+    h = hash_mix(h ^ ((uint64_t)load32(s) << 32 | load32(s + n - 4)));
+  } else if (n > 0) {
+    unsigned first = (unsigned char)s[0], mid = (unsigned char)s[n / 2];
+    h = hash_mix(h ^ (first << 16 | mid << 8 | (unsigned char)s[n - 1]));
+  }
+  return hash_end(h);
+}
+
+/* a[0..n) == b[0..n), compared by the same words as name_hash reads. */
+static inline bool same_name(const char *a, const char *b, uint32_t n) {
+  if (n >= 8) {
+    for (uint32_t i = 0; i + 8 < n; i += 8)
+      if (load64(a + i) != load64(b + i)) return false;
+    return load64(a + n - 8) == load64(b + n - 8);
+  }
+  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+  for (uint32_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+
+/* The one arena copy of the name s[0..n). */
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* gcc would not, in the scanner */
+#endif
+static inline const char *lex_intern(Lexer *lx, const char *s, uint32_t n) {
+  if (2 * (lx->names_used + 1) > lx->names_cap) lex_grow_names(lx);
+  uint32_t hash = name_hash(s, n);
+  uint32_t j = hash & (lx->names_cap - 1);
+  for (; lx->names[j].s; j = (j + 1) & (lx->names_cap - 1)) {
+    const InternedName *e = &lx->names[j];
+    if (e->hash == hash && e->len == n && same_name(e->s, s, n)) return e->s;
+  }
+  lx->names_used++;
+  lx->names[j] = (InternedName){arena_strndup(lx->arena, s, n), hash, n};
+  return lx->names[j].s;
+}
 
 /* ---- 1. separators --------------------------------------------------------- */
 
@@ -85,6 +170,12 @@ static inline bool name_follows(int kind) {
     return false;
   }
 }
+
+/* The scanner for the fast path below: flex's own, inline, in the fast parser
+ * (grammar/parser.y); lex_yylex elsewhere. */
+#ifndef LEX_SCAN_FAST
+#define LEX_SCAN_FAST lex_yylex
+#endif
 
 static inline LexToken make_token(int kind, Span span) {
   LexToken t;
@@ -235,11 +326,11 @@ static inline int lex_filter_next(Lexer *lx, PARSE_YYSTYPE *value, Span *span) {
    * token held back, the scanner not at the end. Then the loop below comes to
    * this, with fewer tests: a SEP before the token when a line ends, or the
    * token itself (a statement word where a name must stand as the name). */
-  if (!(lx->stopped | lx->has_held | lx->raw_done | lx->recovering) && lx->skip_depth == 0) {
+  if ((lx->slow | lx->skip_depth) == 0) {
     /* The value goes straight to the parser; t keeps it only when it is needed again
      * (a token held back, the end). */
     lx->newline = NO_NEWLINE;
-    int kind = lex_yylex(value, &t->span, lx->scanner);
+    int kind = LEX_SCAN_FAST(value, &t->span, lx->scanner);
     if (kind != TK_EOF) {
       uint32_t newline = lx->newline;
       if (newline != NO_NEWLINE) {

@@ -766,6 +766,16 @@ StrPart tree_expr_part(Expr *e, Span span) {
   return part;
 }
 
+Expr *tree_text_string(Parser *p, LexText text, Span text_span, Span span) {
+  StrPart *part = arena_alloc(p->arena, sizeof *part);
+  *part = tree_text_part(text, text_span);
+  Expr *e = new_expr(p, E_STRING, span, 0);
+  if (e->kind != E_STRING) return e;
+  e->u.str.parts = part;
+  e->u.str.n = 1;
+  return e;
+}
+
 Expr *tree_string(Parser *p, PartList *parts, Span span) {
   StrPart *done = LIST_DONE(p, parts);
   uint32_t depth = 0;

@@ -47,14 +47,6 @@ void parse_too_deep(Parser *p, Span at);
 
 /* ---- spans, names and lists ------------------------------------------------ */
 
-/* The smallest span covering both (the parser's YYLLOC_DEFAULT; inline, as
- * it runs at every reduction). */
-static inline Span tree_join(Span a, Span b) {
-  uint32_t lo = a.off < b.off ? a.off : b.off;
-  uint32_t ea = a.off + a.len, eb = b.off + b.len;
-  return span_make(lo, (ea > eb ? ea : eb) - lo);
-}
-
 /* Room for element n of an array whose capacity is the next power of two
  * of n: returns the array, moved to a block twice as big when it is full.
  * (For the few arrays a node grows itself: the branches of an `if`.) */
@@ -192,5 +184,7 @@ Expr *tree_cond(Parser *p, Expr *cond, Expr *then, Expr *otherwise, Span span);
 StrPart tree_text_part(LexText text, Span span);
 StrPart tree_expr_part(Expr *e, Span span);
 Expr *tree_string(Parser *p, PartList *parts, Span span);
+/* A string of one text part (the parser's shortcut for the most common string). */
+Expr *tree_text_string(Parser *p, LexText text, Span text_span, Span span);
 
 #endif
