@@ -18,6 +18,9 @@
 #                    pages, editor files, bash completion (PREFIX, DESTDIR, BINDIR...)
 #   make uninstall   removes exactly what `make install` put there
 
+# `make` alone builds `all` (the rules made by pub_header below would come first).
+.DEFAULT_GOAL := all
+
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2 -g
