@@ -28,7 +28,8 @@ typedef struct Finish {
   uint32_t errors_cap;
   uint32_t proc_errors; /* errors in this process */
   Scratch scratch;
-  uint32_t back_edges; /* loops' back edges in this process (mark_regions) */
+  uint32_t back_edges;       /* loops' back edges in this process (mark_regions) */
+  uint32_t inert_back_edges; /* the ones between two inert nodes */
 } Finish;
 
 /* The work arrays of one process's checks (queues, marks, stacks) come from a scratch
@@ -105,6 +106,16 @@ static void index_edges(IrProgram *ir, IrProc *p) {
 
 static bool is_flow(IrEdgeKind k) {
   return k == IR_E_FLOW || k == IR_E_LOOP || k == IR_E_COND || k == IR_E_ELSE || k == IR_E_CATCH;
+}
+
+/* Nodes and edges that neither wait nor change data: see check_idle_cycles. */
+static inline bool inert(const IrNode *n) {
+  return n->kind == IR_MERGE || n->kind == IR_CHOICE || n->kind == IR_LOG || n->kind == IR_NOTIFY;
+}
+
+static inline bool inert_edge(const IrEdge *e) {
+  return (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND || e->kind == IR_E_ELSE) &&
+         inert(e->from) && inert(e->to);
 }
 
 /* A try scope is a split of one branch (its body) and TRY_END its join. */
@@ -551,6 +562,7 @@ static void mark_regions(Finish *F, const uint32_t *entries, uint32_t nentries) 
       if (on_path[t]) {
         e->flags |= IR_EDGE_BACK;
         F->back_edges++;
+        F->inert_back_edges += inert_edge(e);
         if (e->kind == IR_E_FLOW) e->kind = IR_E_LOOP;
       } else if (region[t] == UINT32_MAX) {
         region[t] = r;
@@ -776,15 +788,6 @@ static void find_loop_heads(Finish *F) {
  * gateway); it is refused here, naming a node of the cycle. Linear: the inert nodes
  * are pruned from both ends of the subgraph they form (nodes with no inert
  * predecessor, then none with an inert successor); what is left holds a cycle. */
-static inline bool inert(const IrNode *n) {
-  return n->kind == IR_MERGE || n->kind == IR_CHOICE || n->kind == IR_LOG || n->kind == IR_NOTIFY;
-}
-
-static inline bool inert_edge(const IrEdge *e) {
-  return (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND || e->kind == IR_E_ELSE) &&
-         inert(e->from) && inert(e->to);
-}
-
 static void check_idle_cycles(Finish *F) {
   const IrProc *p = F->p;
   uint32_t n = p->nodes.n;
@@ -841,7 +844,7 @@ static void check_idle_cycles(Finish *F) {
 static void finish_proc(Finish *F, IrProc *p) {
   F->p = p;
   F->proc_errors = 0;
-  F->back_edges = 0;
+  F->back_edges = F->inert_back_edges = 0;
   scratch_reset(&F->scratch);
   index_edges(F->ir, p);
   for (uint32_t i = 0; i < p->nodes.n; i++) {
@@ -861,12 +864,16 @@ static void finish_proc(Finish *F, IrProc *p) {
   uint32_t nentries = collect_entries(F, entries);
   mark_regions(F, entries, nentries);
   if (!F->proc_errors) check_tokens(F, entries, nentries);
-  if (!F->proc_errors) check_idle_cycles(F);
+  /* A cycle of inert nodes has a back edge between two of them: mark_regions' walk
+   * follows every inert edge and reaches every node (the process has no error), and the
+   * edge into a cycle's first node met comes from a node still on the path. Without
+   * one the pruning would leave nothing. */
+  if (!F->proc_errors && F->inert_back_edges) check_idle_cycles(F);
   if (!F->proc_errors) find_loop_heads(F);
 }
 
 bool ir_finish(IrProgram *ir) {
-  Finish F = {ir, NULL, 0, 0, {0}, 0};
+  Finish F = {ir, NULL, 0, 0, {0}, 0, 0};
   ir->finished = true;
   ir->errors = NULL;
   ir->nerrors = 0;
@@ -878,7 +885,7 @@ bool ir_finish(IrProgram *ir) {
 
 bool ir_finish_proc(IrProgram *ir, IrProc *p, Scratch *scratch) {
   /* the errors so far fill their array: the next one grows it */
-  Finish F = {ir, NULL, ir->nerrors, 0, *scratch, 0};
+  Finish F = {ir, NULL, ir->nerrors, 0, *scratch, 0, 0};
   ir_proc_built(ir, p);
   finish_proc(&F, p);
   *scratch = F.scratch;
