@@ -1487,9 +1487,15 @@ static void graph_of(PGen *P, BptProcess *bp) {
   const IrProc *p = P->p;
   uint32_t nn = p->nodes.n, ne = p->edges.n;
   Hashed *h = scratch_alloc(&g->arrays, 3 * (size_t)nn + ne + 1, sizeof *h);
+  const IrIdHash *ids = p->id_hashes;
   for (uint32_t i = 0; i < nn; i++) {
     const IrNode *n = ir_node_at(p, i);
-    h[3 * i] = hashed(&g->string_map, n->id);
+    if (ids && ids[i].id == n->id && ids[i].len) { /* hashed by ir_finish */
+      h[3 * i] = (Hashed){n->id, ids[i].len, ids[i].hash};
+      __builtin_prefetch(&g->string_map.slots[ids[i].hash & (g->string_map.cap - 1)]);
+    } else {
+      h[3 * i] = hashed(&g->string_map, n->id);
+    }
     h[3 * i + 1] = hashed(&g->string_map, n->title);
     h[3 * i + 2] = hashed(&g->string_map, n->detail);
   }

@@ -423,8 +423,10 @@ static int compare_ids(const void *a, const void *b) {
   return strcmp((*(IrNode *const *)a)->id, (*(IrNode *const *)b)->id);
 }
 
-/* Whether two nodes of p have the same id: a hash set of the ids, one pass. */
-static bool ids_repeat(const IrProc *p) {
+/* Whether two nodes of p have the same id: a hash set of the ids, one pass. With none,
+ * the ids' hashes are kept for code generation (p->id_hashes, in ir's arena): it
+ * hashed each id again for the bundle's string table (72,500 at 100,000 lines). */
+static bool ids_repeat(IrProgram *ir, IrProc *p) {
   enum { ON_STACK = 512 };
   uint32_t nn = p->nodes.n, cap = 16;
   while (cap < 2 * (size_t)nn) cap *= 2;
@@ -434,23 +436,26 @@ static bool ids_repeat(const IrProc *p) {
   } stack_slots[ON_STACK], *slots = cap <= ON_STACK ? stack_slots : xmalloc(cap * sizeof *slots);
   memset(slots, 0, cap * sizeof *slots);
   bool repeat = false;
+  IrIdHash *kept = arena_alloc(&ir->arena, (nn + 1) * sizeof *kept);
   for (uint32_t i = 0; i < nn && !repeat; i++) {
     const char *id = ir_node_at(p, i)->id;
-    uint32_t h = bytes_hash((const uint8_t *)id, (uint32_t)strlen(id));
+    uint32_t len = (uint32_t)strlen(id), h = bytes_hash((const uint8_t *)id, len);
+    kept[i] = (IrIdHash){id, len, h};
     uint32_t at = h & (cap - 1);
     while (slots[at].id && !(slots[at].hash == h && strcmp(slots[at].id, id) == 0)) at = (at + 1) & (cap - 1);
     if (slots[at].id) repeat = true;
     slots[at].id = id, slots[at].hash = h;
   }
   if (slots != stack_slots) free(slots);
+  if (!repeat) p->id_hashes = kept;
   return repeat;
 }
 
 static void check_ids(Finish *F) {
-  const IrProc *p = F->p;
+  IrProc *p = F->p;
   uint32_t nn = p->nodes.n;
   /* Only when some id repeats: the ids sorted, each repeat reported in their order. */
-  if (!ids_repeat(p)) return;
+  if (!ids_repeat(F->ir, p)) return;
   IrNode **sorted = scratch_take(F, nn + 1, sizeof *sorted);
   for (uint32_t i = 0; i < nn; i++) sorted[i] = ir_node_at(p, i);
   qsort(sorted, nn, sizeof *sorted, compare_ids);
@@ -845,6 +850,7 @@ static void finish_proc(Finish *F, IrProc *p) {
   F->p = p;
   F->proc_errors = 0;
   F->back_edges = F->inert_back_edges = 0;
+  p->id_hashes = NULL;
   scratch_reset(&F->scratch);
   index_edges(F->ir, p);
   for (uint32_t i = 0; i < p->nodes.n; i++) {

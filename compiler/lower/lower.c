@@ -1293,6 +1293,7 @@ static void forget_body(IrProc *p) {
   p->edges = (PtrVec){0};
   p->slots = (PtrVec){0}; /* a hidden slot's growth moved the vector into the body's memory */
   p->start = NULL;
+  p->id_hashes = NULL;
   p->states = NULL;
   p->nstates = 0;
 }
