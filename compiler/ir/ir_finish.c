@@ -75,17 +75,24 @@ size_t ir_error_text(const IrProgram *ir, const IrError *e, char *buf, size_t si
 
 /* ---- 1. indices ------------------------------------------------------------------ */
 
-static void index_edges(IrProgram *ir, IrProc *p) {
-  uint32_t nn = p->nodes.n, ne = p->edges.n;
+/* Also forgets what an earlier ir_finish computed (loop heads, back edges), and counts
+ * the START nodes (returned), p->start the last: one pass over the nodes and one over the
+ * edges for all of it. */
+static uint32_t index_edges(IrProgram *ir, IrProc *p) {
+  uint32_t nn = p->nodes.n, ne = p->edges.n, starts = 0;
   for (uint32_t i = 0; i < nn; i++) {
     IrNode *n = ir_node_at(p, i);
     n->index = i;
     n->nout = n->nin = 0;
+    if (n->kind == IR_MERGE) n->u.merge.loop_head = NULL;
+    if (n->kind == IR_START) starts++, p->start = n;
   }
   for (uint32_t i = 0; i < ne; i++) {
     IrEdge *e = ir_edge_at(p, i);
     e->from->nout++;
     e->to->nin++;
+    e->flags &= (uint8_t)~IR_EDGE_BACK;
+    if (e->kind == IR_E_LOOP) e->kind = IR_E_FLOW;
   }
   for (uint32_t i = 0; i < nn; i++) {
     IrNode *n = ir_node_at(p, i);
@@ -100,6 +107,7 @@ static void index_edges(IrProgram *ir, IrProc *p) {
     e->from->out[e->from->nout++] = i;
     e->to->in[e->to->nin++] = i;
   }
+  return starts;
 }
 
 /* ---- 2. shape ---------------------------------------------------------------------- */
@@ -464,13 +472,9 @@ static void check_ids(Finish *F) {
       report(F, sorted[i], "two nodes have the id `%s`", sorted[i]->id);
 }
 
-static void check_shape(Finish *F) {
+static void check_shape(Finish *F, uint32_t starts) {
   IrProc *p = F->p;
-  uint32_t starts = 0;
-  for (uint32_t i = 0; i < p->nodes.n; i++) starts += ir_node_at(p, i)->kind == IR_START;
   if (starts != 1) report(F, NULL, "a process needs exactly one START node, not %u", starts);
-  for (uint32_t i = 0; i < p->nodes.n; i++)
-    if (ir_node_at(p, i)->kind == IR_START) p->start = ir_node_at(p, i);
   check_ids(F);
   for (uint32_t i = 0; i < p->nodes.n; i++) check_node(F, ir_node_at(p, i));
   for (uint32_t i = 0; i < p->nstates; i++)
@@ -852,17 +856,7 @@ static void finish_proc(Finish *F, IrProc *p) {
   F->back_edges = F->inert_back_edges = 0;
   p->id_hashes = NULL;
   scratch_reset(&F->scratch);
-  index_edges(F->ir, p);
-  for (uint32_t i = 0; i < p->nodes.n; i++) {
-    IrNode *n = ir_node_at(p, i);
-    if (n->kind == IR_MERGE) n->u.merge.loop_head = NULL;
-  }
-  for (uint32_t i = 0; i < p->edges.n; i++) {
-    IrEdge *e = ir_edge_at(p, i);
-    e->flags &= (uint8_t)~IR_EDGE_BACK;
-    if (e->kind == IR_E_LOOP) e->kind = IR_E_FLOW;
-  }
-  check_shape(F);
+  check_shape(F, index_edges(F->ir, p));
   if (F->proc_errors) return;
   check_reachable(F);
   if (F->proc_errors) return;
