@@ -75,17 +75,22 @@ size_t ir_error_text(const IrProgram *ir, const IrError *e, char *buf, size_t si
 
 /* ---- 1. indices ------------------------------------------------------------------ */
 
-/* Also forgets what an earlier ir_finish computed (loop heads, back edges), and counts
- * the START nodes (returned), p->start the last: one pass over the nodes and one over the
- * edges for all of it. */
-static uint32_t index_edges(IrProgram *ir, IrProc *p) {
+static bool is_join(IrNodeKind k);
+static bool is_fork(IrNodeKind k);
+
+/* Also forgets what an earlier ir_finish computed (loop heads, back edges), counts the
+ * START nodes (returned), p->start the last, and the splits and joins (*splits): one
+ * pass over the nodes and one over the edges for all of it. */
+static uint32_t index_edges(IrProgram *ir, IrProc *p, uint32_t *splits) {
   uint32_t nn = p->nodes.n, ne = p->edges.n, starts = 0;
+  *splits = 0;
   for (uint32_t i = 0; i < nn; i++) {
     IrNode *n = ir_node_at(p, i);
     n->index = i;
     n->nout = n->nin = 0;
     if (n->kind == IR_MERGE) n->u.merge.loop_head = NULL;
     if (n->kind == IR_START) starts++, p->start = n;
+    *splits += is_fork(n->kind) || is_join(n->kind);
   }
   for (uint32_t i = 0; i < ne; i++) {
     IrEdge *e = ir_edge_at(p, i);
@@ -856,14 +861,18 @@ static void finish_proc(Finish *F, IrProc *p) {
   F->back_edges = F->inert_back_edges = 0;
   p->id_hashes = NULL;
   scratch_reset(&F->scratch);
-  check_shape(F, index_edges(F->ir, p));
+  uint32_t splits;
+  check_shape(F, index_edges(F->ir, p, &splits));
   if (F->proc_errors) return;
   check_reachable(F);
   if (F->proc_errors) return;
   uint32_t *entries = scratch_take(F, p->nodes.n + 1, sizeof *entries);
   uint32_t nentries = collect_entries(F, entries);
   mark_regions(F, entries, nentries);
-  if (!F->proc_errors) check_tokens(F, entries, nentries);
+  /* Without a split or a join every flow carries the main flow's ctx: nothing to say,
+   * and no group to number. */
+  if (!F->proc_errors && splits) check_tokens(F, entries, nentries);
+  else if (!F->proc_errors) p->ngroups = 0;
   /* A cycle of inert nodes has a back edge between two of them: mark_regions' walk
    * follows every inert edge and reaches every node (the process has no error), and the
    * edge into a cycle's first node met comes from a node still on the path. Without
