@@ -604,6 +604,7 @@ static bool empty_value(const Type *t, BptConst *out) {
 /* ---- expressions ---------------------------------------------------------------- */
 
 static void emit_expr(PGen *P, const IrExpr *e);
+static void emit_computed(PGen *P, const IrExpr *e);
 
 static void emit_const(PGen *P, const BptConst *c) { emit1(P, BPT_OP_CONST, add_const(P->g, c)); }
 
@@ -627,7 +628,13 @@ static void emit_as(PGen *P, const IrExpr *e, const Type *want) {
     emit_const(P, &c); /* already of the wanted type */
     return;
   }
-  emit_expr(P, e);
+  /* An interpolation or a call is a constant whatever the type wanted (its text, a
+   * date("...") literal), and looking costs nothing else: not asked a second time. */
+  if (e && (e->kind == IR_X_TEXT || e->kind == IR_X_CALL)) {
+    if (!P->g->failed) emit_computed(P, e);
+  } else {
+    emit_expr(P, e);
+  }
   if (e) convert(P, e->type, want);
 }
 
@@ -793,6 +800,11 @@ static void emit_expr(PGen *P, const IrExpr *e) {
     emit_const(P, &c);
     return;
   }
+  emit_computed(P, e);
+}
+
+/* e, not a constant. */
+static void emit_computed(PGen *P, const IrExpr *e) {
   switch (e->kind) {
   case IR_X_TEXT: emit_text(P, e); break;
   case IR_X_LIST: emit_list(P, e); break;
