@@ -361,6 +361,9 @@ typedef struct IrProc {
   uint32_t *idcounts, idcap, idn; /* idcounts in idkeys' block; freed by ir_proc_built */
   bool built;        /* ir_proc_built has run */
   const IrIdHash *id_hashes; /* per node, by ir_finish (NULL: none); in the arena */
+  /* Where the body was made, when lowering made it on a thread beside code generation
+   * (NULL: not known): code generation prefetches it, as it is in the other core's cache. */
+  const char *made_from, *made_to;
 } IrProc;
 
 /* A problem ir_finish found: where (the node's id and position, or the

@@ -1330,6 +1330,7 @@ static void forget_body(IrProc *p) {
   p->slots = (PtrVec){0}; /* a hidden slot's growth moved the vector into the body's memory */
   p->start = NULL;
   p->id_hashes = NULL;
+  p->made_from = p->made_to = NULL;
   p->states = NULL;
   p->nstates = 0;
 }
@@ -1422,10 +1423,14 @@ static void lower_batch(Ahead *A, Lower *L, uint32_t c) {
   for (uint32_t j = 0; j < bt->n; j++) {
     const Item *it = &A->prog->items[item++];
     while (it->kind != I_PROCESS || !it->u.proc->info) it = &A->prog->items[item++];
-    if (!lower_finished(L, it->u.proc, &own->procs[bt->first + j], A->bitrix, true)) {
+    IrProc *p = &own->procs[bt->first + j];
+    const ArenaBlock *block = own->arena.head;
+    const char *from = own->arena.next;
+    if (!lower_finished(L, it->u.proc, p, A->bitrix, true)) {
       bt->refused = true;
       break;
     }
+    if (own->arena.head == block) p->made_from = from, p->made_to = own->arena.next;
     bt->nmade++;
   }
   bt->errors = own->errors;
