@@ -76,24 +76,40 @@ static void set_u32(ByteBuf *b, uint32_t at, uint32_t v) {
   for (int i = 0; i < 4; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
 }
 
-/* ---- the constant table --------------------------------------------------------- */
+/* ---- the tables of strings and constants ---------------------------------------- */
 
-/* A slot holds a constant's hash and its number + 1 (0: an empty slot); the constant
- * itself is the bundle's constant list's entry, compared field by field. A byte key
- * built on the stack (type, value, scale, string, count, items) was hashed and compared
- * before: its 8-byte reads over the 1- to 8-byte stores that had just written it could
- * not be forwarded, and add_const took 1.5% of the compile's time for 80,000 calls at
- * 100,000 lines. Only the probing depends on the hash, never the bundle's bytes
- * (constants are numbered in the order they are first seen). */
-typedef struct ConstSlot {
+/* A slot holds a hash and the number + 1 of a string or a constant (0: an empty slot); the
+ * string or constant itself is the bundle's list's entry, read only when the hashes
+ * agree. Only the probing depends on the hash, never the bundle's bytes (entries are
+ * numbered in the order they are first seen). */
+typedef struct NumSlot {
   uint32_t hash, number;
-} ConstSlot;
+} NumSlot;
 
-typedef struct ConstMap {
-  ConstSlot *slots;
+typedef struct NumMap {
+  NumSlot *slots;
   uint32_t cap, n;
-} ConstMap;
+} NumMap;
 
+/* Doubles the table; the slots keep their hashes, so no entry is read again. */
+static void nummap_grow(NumMap *m) {
+  NumMap old = *m;
+  m->cap = old.cap ? old.cap * 2 : 256;
+  m->slots = xcalloc(m->cap, sizeof *m->slots);
+  for (uint32_t i = 0; i < old.cap; i++) {
+    if (!old.slots[i].number) continue;
+    uint32_t j = old.slots[i].hash & (m->cap - 1);
+    while (m->slots[j].number) j = (j + 1) & (m->cap - 1);
+    m->slots[j] = old.slots[i];
+  }
+  free(old.slots);
+}
+
+/* The constant table: a constant's hash is made from its fields and a candidate compared
+ * field by field. A byte key built on the stack (type, value, scale, string, count,
+ * items) was hashed and compared before: its 8-byte reads over the 1- to 8-byte stores
+ * that had just written it could not be forwarded, and add_const took 1.5% of the
+ * compile's time for 80,000 calls at 100,000 lines. */
 static uint32_t const_hash(const BptConst *c) {
   uint64_t h = ((uint64_t)c->i ^ ((uint64_t)c->str << 32 | c->str)) * 0xFF51AFD7ED558CCDu;
   h = (h << 29 | h >> 35) ^ ((uint64_t)c->type | (uint64_t)c->scale << 8 | (uint64_t)c->nitems << 16);
@@ -106,48 +122,6 @@ static bool const_equal(const BptConst *a, const BptConst *b) {
   return a->type == b->type && a->i == b->i && a->scale == b->scale && a->str == b->str &&
          a->nitems == b->nitems &&
          (!a->nitems || memcmp(a->items, b->items, a->nitems * sizeof *a->items) == 0);
-}
-
-/* Doubles the table; the slots keep their hashes, so no constant is read again. */
-static void constmap_grow(ConstMap *m) {
-  ConstMap old = *m;
-  m->cap = old.cap ? old.cap * 2 : 256;
-  m->slots = xcalloc(m->cap, sizeof *m->slots);
-  for (uint32_t i = 0; i < old.cap; i++) {
-    if (!old.slots[i].number) continue;
-    uint32_t j = old.slots[i].hash & (m->cap - 1);
-    while (m->slots[j].number) j = (j + 1) & (m->cap - 1);
-    m->slots[j] = old.slots[i];
-  }
-  free(old.slots);
-}
-
-/* The string table. A slot holds a string's hash and its number + 1 (0: an empty slot),
- * 8 bytes; the string itself is the bundle's string list's entry. With 16-byte slots
- * that pointed at the text, the table was 4 MB at 100,000 lines and a lookup missed the
- * cache on the slot and again on the text of each slot it passed with the same length;
- * now the text is read only when the hashes agree. */
-typedef struct StrSlot {
-  uint32_t hash, number;
-} StrSlot;
-
-typedef struct StrMap {
-  StrSlot *slots;
-  uint32_t cap, n;
-} StrMap;
-
-/* Doubles the table; the slots keep their hashes, so no string is read again. */
-static void strmap_grow(StrMap *m) {
-  StrMap old = *m;
-  m->cap = old.cap ? old.cap * 2 : 256;
-  m->slots = xcalloc(m->cap, sizeof *m->slots);
-  for (uint32_t i = 0; i < old.cap; i++) {
-    if (!old.slots[i].number) continue;
-    uint32_t j = old.slots[i].hash & (m->cap - 1);
-    while (m->slots[j].number) j = (j + 1) & (m->cap - 1);
-    m->slots[j] = old.slots[i];
-  }
-  free(old.slots);
 }
 
 /* ---- the whole bundle ---------------------------------------------------------- */
@@ -165,10 +139,13 @@ struct Gen {
   uint32_t next_proc; /* the process codegen_process makes next */
   const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
-  StrMap string_map;
+  /* With 16-byte slots that pointed at the text, the string table was 4 MB at 100,000
+   * lines and a lookup missed the cache on the slot and again on the text of each slot it
+   * passed with the same length; now the text is read only when the hashes agree. */
+  NumMap string_map;
   BptString *strings;
   uint32_t nstrings, strings_cap;
-  ConstMap const_map;
+  NumMap const_map;
   BptConst *consts;
   uint32_t nconsts, consts_cap;
 
@@ -210,8 +187,8 @@ static uint32_t intern_hashed(Gen *g, const char *s, size_t len, uint32_t hash) 
     fail(g, "a string of %zu bytes is too long for a bundle", len);
     return 0;
   }
-  StrMap *m = &g->string_map;
-  if ((m->n + 1) * 2 > m->cap) strmap_grow(m);
+  NumMap *m = &g->string_map;
+  if ((m->n + 1) * 2 > m->cap) nummap_grow(m);
   uint32_t mask = m->cap - 1;
   uint32_t i = hash & mask;
   for (; m->slots[i].number; i = (i + 1) & mask) {
@@ -220,7 +197,7 @@ static uint32_t intern_hashed(Gen *g, const char *s, size_t len, uint32_t hash) 
     if (t->len == len && bytes_equal((const uint8_t *)t->data, (const uint8_t *)s, (uint32_t)len))
       return m->slots[i].number - 1;
   }
-  m->slots[i] = (StrSlot){hash, g->nstrings + 1};
+  m->slots[i] = (NumSlot){hash, g->nstrings + 1};
   m->n++;
   if (g->copy_strings) s = arena_strndup(&g->arena, s, len);
   BptString str = {s, (uint32_t)len};
@@ -238,8 +215,8 @@ static uint32_t intern(Gen *g, const char *s) { return s && *s ? intern_n(g, s, 
 
 /* The number of constant c, a new one when no equal constant is in the table yet. */
 static uint16_t add_const(Gen *g, const BptConst *c) {
-  ConstMap *m = &g->const_map;
-  if ((m->n + 1) * 2 > m->cap) constmap_grow(m);
+  NumMap *m = &g->const_map;
+  if ((m->n + 1) * 2 > m->cap) nummap_grow(m);
   uint32_t hash = const_hash(c), mask = m->cap - 1, i = hash & mask;
   for (; m->slots[i].number; i = (i + 1) & mask)
     if (m->slots[i].hash == hash && const_equal(&g->consts[m->slots[i].number - 1], c))
@@ -248,7 +225,7 @@ static uint16_t add_const(Gen *g, const BptConst *c) {
     fail(g, "more than 65535 distinct constants in one bundle");
     return 0;
   }
-  m->slots[i] = (ConstSlot){hash, g->nconsts + 1};
+  m->slots[i] = (NumSlot){hash, g->nconsts + 1};
   m->n++;
   BptConst copy = *c;
   if (c->nitems) {
@@ -1474,7 +1451,7 @@ typedef struct Hashed {
   uint32_t hash;
 } Hashed;
 
-static Hashed hashed(const StrMap *m, const char *s) {
+static Hashed hashed(const NumMap *m, const char *s) {
   Hashed h = {s, 0, 0};
   if (!s || !*s) return h;
   h.len = strlen(s);
