@@ -1220,6 +1220,7 @@ static void lower_shell(Lower *L, const Process *proc, IrProc *p) {
  * expression it met first; asked for at once, the lines come in together. Only a hint:
  * a tree laid out otherwise (another parser, a range too long) is lowered the same. */
 static void prefetch_tree(const Process *proc) {
+  if (!proc->members) return; /* no members: nothing past the node */
   uintptr_t from = (uintptr_t)proc, to = (uintptr_t)(proc->members + proc->nmembers);
   if (to <= from || to - from > 64 * 1024) return;
   for (; from < to; from += 64) __builtin_prefetch((const void *)from);
