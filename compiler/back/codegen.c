@@ -76,69 +76,24 @@ static void set_u32(ByteBuf *b, uint32_t at, uint32_t v) {
   for (int i = 0; i < 4; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
 }
 
-/* ---- a content-keyed table (constants) ---------------------------------------- */
+/* ---- the tables of strings and constants ---------------------------------------- */
 
-typedef struct KeyEntry {
-  const uint8_t *key; /* a constant's key, in the Gen's arena */
-  uint32_t len, value;
-} KeyEntry;
-
-typedef struct KeyMap {
-  KeyEntry *slots;
-  uint32_t cap, n;
-} KeyMap;
-
-/* The tables hash with util.h's bytes_hash, eight bytes a step. Only the table's
- * probing depends on it, never the bundle's bytes (entries are numbered in the order
- * they are first seen). */
-static inline KeyEntry *keymap_find(KeyMap *m, const uint8_t *key, uint32_t len) {
-  uint32_t mask = m->cap - 1, i = bytes_hash(key, len) & mask;
-  while (m->slots[i].key &&
-         (m->slots[i].len != len || !bytes_equal(m->slots[i].key, key, len)))
-    i = (i + 1) & mask;
-  return &m->slots[i];
-}
-
-/* Doubles the table, keeping every entry. */
-static void keymap_grow(KeyMap *m) {
-  KeyMap old = *m;
-  m->cap = old.cap ? old.cap * 2 : 256;
-  m->slots = xcalloc(m->cap, sizeof *m->slots);
-  for (uint32_t i = 0; i < old.cap; i++)
-    if (old.slots[i].key) *keymap_find(m, old.slots[i].key, old.slots[i].len) = old.slots[i];
-  free(old.slots);
-}
-
-/* The entry of key; a new one has key == NULL until the caller sets it. Inline, with
- * the rare growth apart: a lookup is made for every string and constant the code
- * generator meets (421,261 at 100,000 lines), and inlined they cost 8.3 M instructions
- * less there. */
-static inline KeyEntry *keymap_slot(KeyMap *m, const uint8_t *key, uint32_t len) {
-  if ((m->n + 1) * 2 > m->cap) keymap_grow(m);
-  return keymap_find(m, key, len);
-}
-
-/* A string's key is its own bytes, a constant's is in the Gen's arena: no key is
- * freed on its own. */
-static void keymap_free(KeyMap *m) { free(m->slots); }
-
-/* The string table. A slot holds a string's hash and its number + 1 (0: an empty slot),
- * 8 bytes; the string itself is the bundle's string list's entry. With 16-byte slots
- * that pointed at the text, the table was 4 MB at 100,000 lines and a lookup missed the
- * cache on the slot and again on the text of each slot it passed with the same length;
- * now the text is read only when the hashes agree. */
-typedef struct StrSlot {
+/* A slot holds a hash and the number + 1 of a string or a constant (0: an empty slot); the
+ * string or constant itself is the bundle's list's entry, read only when the hashes
+ * agree. Only the probing depends on the hash, never the bundle's bytes (entries are
+ * numbered in the order they are first seen). */
+typedef struct NumSlot {
   uint32_t hash, number;
-} StrSlot;
+} NumSlot;
 
-typedef struct StrMap {
-  StrSlot *slots;
+typedef struct NumMap {
+  NumSlot *slots;
   uint32_t cap, n;
-} StrMap;
+} NumMap;
 
-/* Doubles the table; the slots keep their hashes, so no string is read again. */
-static void strmap_grow(StrMap *m) {
-  StrMap old = *m;
+/* Doubles the table; the slots keep their hashes, so no entry is read again. */
+static void nummap_grow(NumMap *m) {
+  NumMap old = *m;
   m->cap = old.cap ? old.cap * 2 : 256;
   m->slots = xcalloc(m->cap, sizeof *m->slots);
   for (uint32_t i = 0; i < old.cap; i++) {
@@ -148,6 +103,25 @@ static void strmap_grow(StrMap *m) {
     m->slots[j] = old.slots[i];
   }
   free(old.slots);
+}
+
+/* The constant table: a constant's hash is made from its fields and a candidate compared
+ * field by field. A byte key built on the stack (type, value, scale, string, count,
+ * items) was hashed and compared before: its 8-byte reads over the 1- to 8-byte stores
+ * that had just written it could not be forwarded, and add_const took 1.5% of the
+ * compile's time for 80,000 calls at 100,000 lines. */
+static uint32_t const_hash(const BptConst *c) {
+  uint64_t h = ((uint64_t)c->i ^ ((uint64_t)c->str << 32 | c->str)) * 0xFF51AFD7ED558CCDu;
+  h = (h << 29 | h >> 35) ^ ((uint64_t)c->type | (uint64_t)c->scale << 8 | (uint64_t)c->nitems << 16);
+  h *= 0xC4CEB9FE1A85EC53u;
+  for (uint32_t k = 0; k < c->nitems; k++) h = ((h << 29 | h >> 35) ^ c->items[k]) * 0xFF51AFD7ED558CCDu;
+  return (uint32_t)(h ^ h >> 32);
+}
+
+static bool const_equal(const BptConst *a, const BptConst *b) {
+  return a->type == b->type && a->i == b->i && a->scale == b->scale && a->str == b->str &&
+         a->nitems == b->nitems &&
+         (!a->nitems || memcmp(a->items, b->items, a->nitems * sizeof *a->items) == 0);
 }
 
 /* ---- the whole bundle ---------------------------------------------------------- */
@@ -165,10 +139,13 @@ struct Gen {
   uint32_t next_proc; /* the process codegen_process makes next */
   const IrNode *at; /* the node being emitted, named in a failure; NULL: none */
 
-  StrMap string_map;
+  /* With 16-byte slots that pointed at the text, the string table was 4 MB at 100,000
+   * lines and a lookup missed the cache on the slot and again on the text of each slot it
+   * passed with the same length; now the text is read only when the hashes agree. */
+  NumMap string_map;
   BptString *strings;
   uint32_t nstrings, strings_cap;
-  KeyMap const_map;
+  NumMap const_map;
   BptConst *consts;
   uint32_t nconsts, consts_cap;
 
@@ -210,8 +187,8 @@ static uint32_t intern_hashed(Gen *g, const char *s, size_t len, uint32_t hash) 
     fail(g, "a string of %zu bytes is too long for a bundle", len);
     return 0;
   }
-  StrMap *m = &g->string_map;
-  if ((m->n + 1) * 2 > m->cap) strmap_grow(m);
+  NumMap *m = &g->string_map;
+  if ((m->n + 1) * 2 > m->cap) nummap_grow(m);
   uint32_t mask = m->cap - 1;
   uint32_t i = hash & mask;
   for (; m->slots[i].number; i = (i + 1) & mask) {
@@ -220,7 +197,7 @@ static uint32_t intern_hashed(Gen *g, const char *s, size_t len, uint32_t hash) 
     if (t->len == len && bytes_equal((const uint8_t *)t->data, (const uint8_t *)s, (uint32_t)len))
       return m->slots[i].number - 1;
   }
-  m->slots[i] = (StrSlot){hash, g->nstrings + 1};
+  m->slots[i] = (NumSlot){hash, g->nstrings + 1};
   m->n++;
   if (g->copy_strings) s = arena_strndup(&g->arena, s, len);
   BptString str = {s, (uint32_t)len};
@@ -236,37 +213,20 @@ static uint32_t intern_n(Gen *g, const char *s, size_t len) {
 /* String 0 is "" (interned first): the empty titles, details and labels need no lookup. */
 static uint32_t intern(Gen *g, const char *s) { return s && *s ? intern_n(g, s, strlen(s)) : 0; }
 
-/* The key of a constant: its type and payload, as bytes (the fields in the host's byte
- * order: a key is only ever compared with keys made here). */
+/* The number of constant c, a new one when no equal constant is in the table yet. */
 static uint16_t add_const(Gen *g, const BptConst *c) {
-  /* The key is built in a buffer on the stack when it fits (every constant but a long
-   * list), copied to the Gen's arena only when the constant is new. It is written with
-   * stores of whole fields, not a byte at a time through put_u8 (13 M instructions at
-   * 100,000 lines). */
-  uint8_t local[64];
-  if (c->nitems > (UINT32_MAX - 18) / 4) out_of_memory(); /* a list can have no more */
-  ByteBuf key = {local, 18 + 4 * c->nitems, sizeof local};
-  if (key.len > sizeof local) key.data = xmalloc(key.len);
-  key.data[0] = c->type;
-  memcpy(key.data + 1, &c->i, 8);
-  key.data[9] = c->scale;
-  memcpy(key.data + 10, &c->str, 4);
-  memcpy(key.data + 14, &c->nitems, 4);
-  if (c->nitems) memcpy(key.data + 18, c->items, 4 * (size_t)c->nitems);
-  KeyEntry *e = keymap_slot(&g->const_map, key.data, key.len);
-  if (e->key || g->nconsts >= 0xFFFF) {
-    if (key.data != local) free(key.data);
-    if (e->key) return (uint16_t)e->value;
+  NumMap *m = &g->const_map;
+  if ((m->n + 1) * 2 > m->cap) nummap_grow(m);
+  uint32_t hash = const_hash(c), mask = m->cap - 1, i = hash & mask;
+  for (; m->slots[i].number; i = (i + 1) & mask)
+    if (m->slots[i].hash == hash && const_equal(&g->consts[m->slots[i].number - 1], c))
+      return (uint16_t)(m->slots[i].number - 1);
+  if (g->nconsts >= 0xFFFF) {
     fail(g, "more than 65535 distinct constants in one bundle");
     return 0;
   }
-  uint8_t *stored = arena_alloc(&g->arena, key.len);
-  memcpy(stored, key.data, key.len);
-  if (key.data != local) free(key.data);
-  e->key = stored;
-  e->len = key.len;
-  e->value = g->nconsts;
-  g->const_map.n++;
+  m->slots[i] = (NumSlot){hash, g->nconsts + 1};
+  m->n++;
   BptConst copy = *c;
   if (c->nitems) {
     copy.items = arena_alloc(&g->arena, c->nitems * sizeof *copy.items);
@@ -275,7 +235,7 @@ static uint16_t add_const(Gen *g, const BptConst *c) {
     copy.items = NULL;
   }
   VEC_PUSH(g->consts, g->nconsts, g->consts_cap, copy);
-  return (uint16_t)e->value;
+  return (uint16_t)(g->nconsts - 1);
 }
 
 /* ---- types --------------------------------------------------------------------- */
@@ -621,6 +581,7 @@ static bool empty_value(const Type *t, BptConst *out) {
 /* ---- expressions ---------------------------------------------------------------- */
 
 static void emit_expr(PGen *P, const IrExpr *e);
+static void emit_computed(PGen *P, const IrExpr *e);
 
 static void emit_const(PGen *P, const BptConst *c) { emit1(P, BPT_OP_CONST, add_const(P->g, c)); }
 
@@ -644,7 +605,13 @@ static void emit_as(PGen *P, const IrExpr *e, const Type *want) {
     emit_const(P, &c); /* already of the wanted type */
     return;
   }
-  emit_expr(P, e);
+  /* An interpolation or a call is a constant whatever the type wanted (its text, a
+   * date("...") literal), and looking costs nothing else: not asked a second time. */
+  if (e && (e->kind == IR_X_TEXT || e->kind == IR_X_CALL)) {
+    if (!P->g->failed) emit_computed(P, e);
+  } else {
+    emit_expr(P, e);
+  }
   if (e) convert(P, e->type, want);
 }
 
@@ -810,6 +777,11 @@ static void emit_expr(PGen *P, const IrExpr *e) {
     emit_const(P, &c);
     return;
   }
+  emit_computed(P, e);
+}
+
+/* e, not a constant. */
+static void emit_computed(PGen *P, const IrExpr *e) {
   switch (e->kind) {
   case IR_X_TEXT: emit_text(P, e); break;
   case IR_X_LIST: emit_list(P, e); break;
@@ -1479,7 +1451,7 @@ typedef struct Hashed {
   uint32_t hash;
 } Hashed;
 
-static Hashed hashed(const StrMap *m, const char *s) {
+static Hashed hashed(const NumMap *m, const char *s) {
   Hashed h = {s, 0, 0};
   if (!s || !*s) return h;
   h.len = strlen(s);
@@ -1504,9 +1476,15 @@ static void graph_of(PGen *P, BptProcess *bp) {
   const IrProc *p = P->p;
   uint32_t nn = p->nodes.n, ne = p->edges.n;
   Hashed *h = scratch_alloc(&g->arrays, 3 * (size_t)nn + ne + 1, sizeof *h);
+  const IrIdHash *ids = p->id_hashes;
   for (uint32_t i = 0; i < nn; i++) {
     const IrNode *n = ir_node_at(p, i);
-    h[3 * i] = hashed(&g->string_map, n->id);
+    if (ids && ids[i].id == n->id && ids[i].len) { /* hashed by ir_finish */
+      h[3 * i] = (Hashed){n->id, ids[i].len, ids[i].hash};
+      __builtin_prefetch(&g->string_map.slots[ids[i].hash & (g->string_map.cap - 1)]);
+    } else {
+      h[3 * i] = hashed(&g->string_map, n->id);
+    }
     h[3 * i + 1] = hashed(&g->string_map, n->title);
     h[3 * i + 2] = hashed(&g->string_map, n->detail);
   }
@@ -1604,7 +1582,16 @@ static void free_vectors(PGenVectors *v) {
   free(v->entries);
 }
 
+/* The memory a process's body was made in, when lowering made it on the other thread:
+ * asked for at once, not line by line as the walks first meet it. */
+static void prefetch_body(const IrProc *p) {
+  uintptr_t from = (uintptr_t)p->made_from, to = (uintptr_t)p->made_to;
+  if (!from || to <= from || to - from > 256 * 1024) return;
+  for (; from < to; from += 64) __builtin_prefetch((const void *)from);
+}
+
 static void gen_process(Gen *g, const IrProc *p, BptProcess *bp) {
+  prefetch_body(p);
   PGen P;
   memset(&P, 0, sizeof P);
   P.g = g;
@@ -1834,7 +1821,7 @@ bool codegen_end(Codegen *g, uint8_t **out, size_t *out_len) {
   bool ok = !g->failed && bpt_write(b, heap_realloc, NULL, out, out_len, err);
 
   free(g->string_map.slots);
-  keymap_free(&g->const_map);
+  free(g->const_map.slots);
   free(g->strings);
   free(g->consts);
   free(g->code.data);

@@ -336,6 +336,13 @@ typedef struct IrAction {
   uint32_t nparams;
 } IrAction;
 
+/* A node's id as ir_finish hashed it to find repeats (its length and util.h's bytes_hash
+ * of it): code generation's string table takes the same hash. */
+typedef struct IrIdHash {
+  const char *id;
+  uint32_t len, hash;
+} IrIdHash;
+
 typedef struct IrProc {
   const char *name, *title;
   int32_t doc;       /* index in IrProgram.docs, or -1 */
@@ -353,6 +360,10 @@ typedef struct IrProc {
   uint64_t *idkeys;  /* (line, kind) -> how many ids made: see ir_node; malloc'd, */
   uint32_t *idcounts, idcap, idn; /* idcounts in idkeys' block; freed by ir_proc_built */
   bool built;        /* ir_proc_built has run */
+  const IrIdHash *id_hashes; /* per node, by ir_finish (NULL: none); in the arena */
+  /* Where the body was made, when lowering made it on a thread beside code generation
+   * (NULL: not known): code generation prefetches it, as it is in the other core's cache. */
+  const char *made_from, *made_to;
 } IrProc;
 
 /* A problem ir_finish found: where (the node's id and position, or the

@@ -28,6 +28,8 @@ typedef struct Finish {
   uint32_t errors_cap;
   uint32_t proc_errors; /* errors in this process */
   Scratch scratch;
+  uint32_t back_edges;       /* loops' back edges in this process (mark_regions) */
+  uint32_t inert_back_edges; /* the ones between two inert nodes */
 } Finish;
 
 /* The work arrays of one process's checks (queues, marks, stacks) come from a scratch
@@ -73,17 +75,29 @@ size_t ir_error_text(const IrProgram *ir, const IrError *e, char *buf, size_t si
 
 /* ---- 1. indices ------------------------------------------------------------------ */
 
-static void index_edges(IrProgram *ir, IrProc *p) {
-  uint32_t nn = p->nodes.n, ne = p->edges.n;
+static bool is_join(IrNodeKind k);
+static bool is_fork(IrNodeKind k);
+
+/* Also forgets what an earlier ir_finish computed (loop heads, back edges), counts the
+ * START nodes (returned), p->start the last, and the splits and joins (*splits): one
+ * pass over the nodes and one over the edges for all of it. */
+static uint32_t index_edges(IrProgram *ir, IrProc *p, uint32_t *splits) {
+  uint32_t nn = p->nodes.n, ne = p->edges.n, starts = 0;
+  *splits = 0;
   for (uint32_t i = 0; i < nn; i++) {
     IrNode *n = ir_node_at(p, i);
     n->index = i;
     n->nout = n->nin = 0;
+    if (n->kind == IR_MERGE) n->u.merge.loop_head = NULL;
+    if (n->kind == IR_START) starts++, p->start = n;
+    *splits += is_fork(n->kind) || is_join(n->kind);
   }
   for (uint32_t i = 0; i < ne; i++) {
     IrEdge *e = ir_edge_at(p, i);
     e->from->nout++;
     e->to->nin++;
+    e->flags &= (uint8_t)~IR_EDGE_BACK;
+    if (e->kind == IR_E_LOOP) e->kind = IR_E_FLOW;
   }
   for (uint32_t i = 0; i < nn; i++) {
     IrNode *n = ir_node_at(p, i);
@@ -98,12 +112,23 @@ static void index_edges(IrProgram *ir, IrProc *p) {
     e->from->out[e->from->nout++] = i;
     e->to->in[e->to->nin++] = i;
   }
+  return starts;
 }
 
 /* ---- 2. shape ---------------------------------------------------------------------- */
 
 static bool is_flow(IrEdgeKind k) {
   return k == IR_E_FLOW || k == IR_E_LOOP || k == IR_E_COND || k == IR_E_ELSE || k == IR_E_CATCH;
+}
+
+/* Nodes and edges that neither wait nor change data: see check_idle_cycles. */
+static inline bool inert(const IrNode *n) {
+  return n->kind == IR_MERGE || n->kind == IR_CHOICE || n->kind == IR_LOG || n->kind == IR_NOTIFY;
+}
+
+static inline bool inert_edge(const IrEdge *e) {
+  return (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND || e->kind == IR_E_ELSE) &&
+         inert(e->from) && inert(e->to);
 }
 
 /* A try scope is a split of one branch (its body) and TRY_END its join. */
@@ -411,8 +436,10 @@ static int compare_ids(const void *a, const void *b) {
   return strcmp((*(IrNode *const *)a)->id, (*(IrNode *const *)b)->id);
 }
 
-/* Whether two nodes of p have the same id: a hash set of the ids, one pass. */
-static bool ids_repeat(const IrProc *p) {
+/* Whether two nodes of p have the same id: a hash set of the ids, one pass. With none,
+ * the ids' hashes are kept for code generation (p->id_hashes, in ir's arena): it
+ * hashed each id again for the bundle's string table (72,500 at 100,000 lines). */
+static bool ids_repeat(IrProgram *ir, IrProc *p) {
   enum { ON_STACK = 512 };
   uint32_t nn = p->nodes.n, cap = 16;
   while (cap < 2 * (size_t)nn) cap *= 2;
@@ -422,23 +449,26 @@ static bool ids_repeat(const IrProc *p) {
   } stack_slots[ON_STACK], *slots = cap <= ON_STACK ? stack_slots : xmalloc(cap * sizeof *slots);
   memset(slots, 0, cap * sizeof *slots);
   bool repeat = false;
+  IrIdHash *kept = arena_alloc(&ir->arena, (nn + 1) * sizeof *kept);
   for (uint32_t i = 0; i < nn && !repeat; i++) {
     const char *id = ir_node_at(p, i)->id;
-    uint32_t h = bytes_hash((const uint8_t *)id, (uint32_t)strlen(id));
+    uint32_t len = (uint32_t)strlen(id), h = bytes_hash((const uint8_t *)id, len);
+    kept[i] = (IrIdHash){id, len, h};
     uint32_t at = h & (cap - 1);
     while (slots[at].id && !(slots[at].hash == h && strcmp(slots[at].id, id) == 0)) at = (at + 1) & (cap - 1);
     if (slots[at].id) repeat = true;
     slots[at].id = id, slots[at].hash = h;
   }
   if (slots != stack_slots) free(slots);
+  if (!repeat) p->id_hashes = kept;
   return repeat;
 }
 
 static void check_ids(Finish *F) {
-  const IrProc *p = F->p;
+  IrProc *p = F->p;
   uint32_t nn = p->nodes.n;
   /* Only when some id repeats: the ids sorted, each repeat reported in their order. */
-  if (!ids_repeat(p)) return;
+  if (!ids_repeat(F->ir, p)) return;
   IrNode **sorted = scratch_take(F, nn + 1, sizeof *sorted);
   for (uint32_t i = 0; i < nn; i++) sorted[i] = ir_node_at(p, i);
   qsort(sorted, nn, sizeof *sorted, compare_ids);
@@ -447,13 +477,9 @@ static void check_ids(Finish *F) {
       report(F, sorted[i], "two nodes have the id `%s`", sorted[i]->id);
 }
 
-static void check_shape(Finish *F) {
+static void check_shape(Finish *F, uint32_t starts) {
   IrProc *p = F->p;
-  uint32_t starts = 0;
-  for (uint32_t i = 0; i < p->nodes.n; i++) starts += ir_node_at(p, i)->kind == IR_START;
   if (starts != 1) report(F, NULL, "a process needs exactly one START node, not %u", starts);
-  for (uint32_t i = 0; i < p->nodes.n; i++)
-    if (ir_node_at(p, i)->kind == IR_START) p->start = ir_node_at(p, i);
   check_ids(F);
   for (uint32_t i = 0; i < p->nodes.n; i++) check_node(F, ir_node_at(p, i));
   for (uint32_t i = 0; i < p->nstates; i++)
@@ -549,6 +575,8 @@ static void mark_regions(Finish *F, const uint32_t *entries, uint32_t nentries) 
       uint32_t t = e->to->index;
       if (on_path[t]) {
         e->flags |= IR_EDGE_BACK;
+        F->back_edges++;
+        F->inert_back_edges += inert_edge(e);
         if (e->kind == IR_E_FLOW) e->kind = IR_E_LOOP;
       } else if (region[t] == UINT32_MAX) {
         region[t] = r;
@@ -733,10 +761,19 @@ static uint32_t loop_body(const IrProc *p, uint32_t h, uint32_t mark, uint32_t *
 
 static void find_loop_heads(Finish *F) {
   IrProc *p = F->p;
+  if (!F->back_edges) return; /* no loop */
   uint32_t nn = p->nodes.n, nloops = 0;
   Loop *loops = scratch_take(F, nn + 1, sizeof *loops);
   uint32_t *stamp = scratch_zero(F, nn + 1, sizeof *stamp), *body = scratch_take(F, nn + 1, sizeof *body);
+  /* The heads, the nodes a back edge leads to, marked from the edges: the others have
+   * no natural loop, and were each asked in turn (72,500 walks of their in-edges). */
+  uint8_t *head = scratch_zero(F, nn + 1, 1);
+  for (uint32_t i = 0; i < p->edges.n; i++) {
+    const IrEdge *e = ir_edge_at(p, i);
+    if (e->flags & IR_EDGE_BACK) head[e->to->index] = 1;
+  }
   for (uint32_t h = 0; h < nn; h++) {
+    if (!head[h]) continue;
     uint32_t size = loop_body(p, h, h + 1, stamp, body);
     if (size) loops[nloops++] = (Loop){h, size};
   }
@@ -765,15 +802,6 @@ static void find_loop_heads(Finish *F) {
  * gateway); it is refused here, naming a node of the cycle. Linear: the inert nodes
  * are pruned from both ends of the subgraph they form (nodes with no inert
  * predecessor, then none with an inert successor); what is left holds a cycle. */
-static inline bool inert(const IrNode *n) {
-  return n->kind == IR_MERGE || n->kind == IR_CHOICE || n->kind == IR_LOG || n->kind == IR_NOTIFY;
-}
-
-static inline bool inert_edge(const IrEdge *e) {
-  return (e->kind == IR_E_FLOW || e->kind == IR_E_LOOP || e->kind == IR_E_COND || e->kind == IR_E_ELSE) &&
-         inert(e->from) && inert(e->to);
-}
-
 static void check_idle_cycles(Finish *F) {
   const IrProc *p = F->p;
   uint32_t n = p->nodes.n;
@@ -830,31 +858,31 @@ static void check_idle_cycles(Finish *F) {
 static void finish_proc(Finish *F, IrProc *p) {
   F->p = p;
   F->proc_errors = 0;
+  F->back_edges = F->inert_back_edges = 0;
+  p->id_hashes = NULL;
   scratch_reset(&F->scratch);
-  index_edges(F->ir, p);
-  for (uint32_t i = 0; i < p->nodes.n; i++) {
-    IrNode *n = ir_node_at(p, i);
-    if (n->kind == IR_MERGE) n->u.merge.loop_head = NULL;
-  }
-  for (uint32_t i = 0; i < p->edges.n; i++) {
-    IrEdge *e = ir_edge_at(p, i);
-    e->flags &= (uint8_t)~IR_EDGE_BACK;
-    if (e->kind == IR_E_LOOP) e->kind = IR_E_FLOW;
-  }
-  check_shape(F);
+  uint32_t splits;
+  check_shape(F, index_edges(F->ir, p, &splits));
   if (F->proc_errors) return;
   check_reachable(F);
   if (F->proc_errors) return;
   uint32_t *entries = scratch_take(F, p->nodes.n + 1, sizeof *entries);
   uint32_t nentries = collect_entries(F, entries);
   mark_regions(F, entries, nentries);
-  if (!F->proc_errors) check_tokens(F, entries, nentries);
-  if (!F->proc_errors) check_idle_cycles(F);
+  /* Without a split or a join every flow carries the main flow's ctx: nothing to say,
+   * and no group to number. */
+  if (!F->proc_errors && splits) check_tokens(F, entries, nentries);
+  else if (!F->proc_errors) p->ngroups = 0;
+  /* A cycle of inert nodes has a back edge between two of them: mark_regions' walk
+   * follows every inert edge and reaches every node (the process has no error), and the
+   * edge into a cycle's first node met comes from a node still on the path. Without
+   * one the pruning would leave nothing. */
+  if (!F->proc_errors && F->inert_back_edges) check_idle_cycles(F);
   if (!F->proc_errors) find_loop_heads(F);
 }
 
 bool ir_finish(IrProgram *ir) {
-  Finish F = {ir, NULL, 0, 0, {0}};
+  Finish F = {ir, NULL, 0, 0, {0}, 0, 0};
   ir->finished = true;
   ir->errors = NULL;
   ir->nerrors = 0;
@@ -866,7 +894,7 @@ bool ir_finish(IrProgram *ir) {
 
 bool ir_finish_proc(IrProgram *ir, IrProc *p, Scratch *scratch) {
   /* the errors so far fill their array: the next one grows it */
-  Finish F = {ir, NULL, ir->nerrors, 0, *scratch};
+  Finish F = {ir, NULL, ir->nerrors, 0, *scratch, 0, 0};
   ir_proc_built(ir, p);
   finish_proc(&F, p);
   *scratch = F.scratch;

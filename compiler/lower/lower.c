@@ -95,6 +95,31 @@ typedef struct Lower {
 
 /* ---- text and positions ------------------------------------------------------ */
 
+/* The index of the line holding off (what diag.c's source_position finds by a binary
+ * search of every line start), searched from line index `from` outwards: a step of 1, 2,
+ * 4, ... lines, then a binary search of the last step. Lowering asks mostly for a line
+ * near the one before (the next statement, or the start of a block a few lines up), and
+ * the search over all 100,000 line starts missed the cache on most of its 17 steps. */
+static uint32_t line_near(const Source *src, uint32_t from, uint32_t off) {
+  const uint32_t *starts = src->line_starts;
+  uint32_t lo, hi, step = 1; /* starts[lo] <= off < starts[hi] (hi == nlines: the end) */
+  if (starts[from] <= off) {
+    lo = from;
+    while (lo + step < src->nlines && starts[lo + step] <= off) lo += step, step *= 2;
+    hi = lo + step < src->nlines ? lo + step : src->nlines;
+  } else {
+    hi = from;
+    while (hi >= step && starts[hi - step] > off) hi -= step, step *= 2;
+    lo = hi >= step ? hi - step : 0;
+  }
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (starts[mid] <= off) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 static void position(Lower *L, Span s, uint32_t *line, uint32_t *col) {
   PosCache *c = &L->pos;
   const Source *src = c->src;
@@ -108,23 +133,11 @@ static void position(Lower *L, Span s, uint32_t *line, uint32_t *col) {
       *col = c->col;
       return;
     }
-    /* A few lines further on (the next statement, mostly): found by stepping, not
-     * by a binary search of every line. */
-    for (uint32_t li = c->line; li < src->nlines && li < c->line + 8; li++) {
-      next = li + 1 < src->nlines ? src->line_starts[li + 1] : src->len + 1;
-      if (off < next) {
-        uint32_t start = src->line_starts[li];
-        c->off = off;
-        c->line = *line = li + 1;
-        c->col = *col = (uint32_t)utf8_count(src->text + start, off - start) + 1;
-        return;
-      }
-    }
   }
-  source_position(src, off, line, col);
+  uint32_t li = line_near(src, c->line ? c->line - 1 : 0, off), start = src->line_starts[li];
   c->off = off;
-  c->line = *line;
-  c->col = *col;
+  c->line = *line = li + 1;
+  c->col = *col = (uint32_t)utf8_count(src->text + start, off - start) + 1;
 }
 
 static const char *source_text(Lower *L, Span s) {
@@ -152,6 +165,32 @@ static const char *source_framed(Lower *L, const char *before, Span s, const cha
   return t;
 }
 
+/* a, b and c one after the other, in the arena: what arena_printf(arena, "%s%s%s", a, b,
+ * c) made (NULL as "(null)", as there), without walking a format. Lowering made 18,850
+ * names, titles and details with formats of %s and %u at 100,000 lines; a number goes
+ * through decimal() first. */
+static const char *cat3(Lower *L, const char *a, const char *b, const char *c) {
+  if (!a) a = "(null)";
+  if (!b) b = "(null)";
+  if (!c) c = "(null)";
+  size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
+  char *s = arena_alloc(&L->ir->arena, na + nb + nc + 1);
+  memcpy(s, a, na);
+  memcpy(s + na, b, nb);
+  memcpy(s + na + nb, c, nc);
+  s[na + nb + nc] = '\0';
+  return s;
+}
+
+/* v in decimal, as %u writes it, in buf (returned). */
+static const char *decimal(char buf[12], uint32_t v) {
+  char *p = buf + 11;
+  *p = '\0';
+  do *--p = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  return p;
+}
+
 /* A string literal as written, without its quotes: `Vote on {title}`. */
 static const char *string_text(Lower *L, const Expr *e) {
   if (!e) return "";
@@ -162,24 +201,33 @@ static const char *string_text(Lower *L, const Expr *e) {
   return source_text(L, s);
 }
 
-/* The decoded text of a label (plain text; an interpolation is kept as written). */
+/* The decoded text of a label (plain text; an interpolation is kept as written). Its
+ * length is counted first and the text written into the arena once: it was put together
+ * in a StrBuf (a malloc, a realloc or two and a free) and then copied (14,500 labels and
+ * names at 100,000 lines). */
 static const char *plain_text(Lower *L, const Expr *e) {
   if (!e) return "";
   if (e->kind != E_STRING) return source_text(L, e->span);
-  StrBuf b;
-  sb_init(&b);
+  size_t len = 0;
+  for (uint32_t i = 0; i < e->u.str.n; i++) {
+    const StrPart *part = &e->u.str.parts[i];
+    len += part->expr ? source_len(L, part->expr->span) + 2 : part->len;
+  }
+  char *s = arena_alloc(&L->ir->arena, len + 1), *t = s;
   for (uint32_t i = 0; i < e->u.str.n; i++) {
     const StrPart *part = &e->u.str.parts[i];
     if (part->expr) {
-      sb_putc(&b, '{');
-      put_source(&b, L, part->expr->span);
-      sb_putc(&b, '}');
-    } else {
-      sb_putn(&b, part->text, part->len);
+      size_t n = source_len(L, part->expr->span);
+      *t++ = '{';
+      memcpy(t, L->prog->src->text + part->expr->span.off, n);
+      t += n;
+      *t++ = '}';
+    } else if (part->len) {
+      memcpy(t, part->text, part->len);
+      t += part->len;
     }
   }
-  const char *s = arena_strndup(&L->ir->arena, b.data ? b.data : "", b.len);
-  sb_free(&b);
+  *t = '\0';
   return s;
 }
 
@@ -191,14 +239,22 @@ static void put_who(StrBuf *b, Lower *L, Expr **who, uint32_t n) {
   }
 }
 
-/* `prefix` then a WHO list as written, "a, b", in the arena. */
-static const char *who_text(Lower *L, const char *prefix, Expr **who, uint32_t n) {
-  StrBuf b;
-  sb_init(&b);
-  sb_puts(&b, prefix);
-  put_who(&b, L, who, n);
-  const char *s = arena_strdup(&L->ir->arena, b.data ? b.data : "");
-  sb_free(&b);
+/* `pre` and `fix`, then a WHO list as written, "a, b", in the arena: counted, then
+ * written once, as plain_text. */
+static const char *who_text(Lower *L, const char *pre, const char *fix, Expr **who, uint32_t n) {
+  size_t n1 = strlen(pre), n2 = strlen(fix), len = n1 + n2;
+  for (uint32_t i = 0; i < n; i++) len += (i ? 2 : 0) + source_len(L, who[i]->span);
+  char *s = arena_alloc(&L->ir->arena, len + 1), *t = s;
+  memcpy(t, pre, n1);
+  memcpy(t + n1, fix, n2);
+  t += n1 + n2;
+  for (uint32_t i = 0; i < n; i++) {
+    size_t k = source_len(L, who[i]->span);
+    if (i) *t++ = ',', *t++ = ' ';
+    memcpy(t, L->prog->src->text + who[i]->span.off, k);
+    t += k;
+  }
+  *t = '\0';
   return s;
 }
 
@@ -506,7 +562,8 @@ static IrMode resolved_mode(const HumanStep *h) {
 static const char *human_detail(Lower *L, const HumanStep *h) {
   StrBuf b;
   sb_init(&b);
-  sb_printf(&b, "%s · ", human_words[h->kind]);
+  sb_puts(&b, human_words[h->kind]);
+  sb_puts(&b, " · ");
   put_who(&b, L, h->who, h->nwho);
   if (h->mode == MODE_VOTE || h->mode == MODE_BITRIX) {
     sb_puts(&b, h->mode == MODE_VOTE ? " · vote " : " · Bitrix vote above ");
@@ -595,8 +652,8 @@ static void lower_on_messages(Lower *L, const Stmt *s, Tails in, IrNode *step, T
     IrNode *r = new_node(L, IR_RECEIVE, m->span);
     r->u.receive.name = m->quoted ? plain_text(L, m->quoted) : ir_str(L->ir, m->name.s);
     r->u.receive.fields = arena_alloc(&L->ir->arena, sizeof *r->u.receive.fields);
-    r->title = arena_printf(&L->ir->arena, "on message %s", r->u.receive.name);
-    r->detail = arena_printf(&L->ir->arena, "message %s", r->u.receive.name);
+    r->title = cat3(L, "on message ", r->u.receive.name, "");
+    r->detail = cat3(L, "message ", r->u.receive.name, "");
     IrNode *sp = new_node(L, IR_SPAWN, m->span);
     sp->title = r->title;
     sp->detail = "starts the handler";
@@ -718,25 +775,25 @@ static Tails lower_for(Lower *L, Stmt *s, Tails in) {
   const Type *list_type = s->u.for_.list->type;
   if (!list_type || list_type->kind != T_LIST || list_type == &type_list_empty)
     list_type = &type_list_string;
-  uint16_t slot = ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "for_%s", var), list_type,
+  uint16_t slot = ir_slot(L->ir, L->p, cat3(L, "for_", var, ""), list_type,
                           IR_SLOT_HIDDEN);
-  ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "for_%s_pos", var), &type_int,
+  ir_slot(L->ir, L->p, cat3(L, "for_", var, "_pos"), &type_int,
           IR_SLOT_HIDDEN);
   IrNode *start = new_node(L, IR_ITER_START, s->span);
   start->u.iter_start.slot = slot;
   start->u.iter_start.list = lower_expr(L, s->u.for_.list);
   start->title =
-      arena_printf(&L->ir->arena, "for %s in %s", var, source_text(L, s->u.for_.list->span));
+      source_framed(L, cat3(L, "for ", var, " in "), s->u.for_.list->span, "");
   start->detail = "for";
   connect(L, in, start);
   IrNode *next = new_node(L, IR_ITER_NEXT, s->span);
   next->u.iter_next.slot = slot;
   next->u.iter_next.var = (uint16_t)slot_of(L, s->u.for_.sym);
-  next->title = arena_printf(&L->ir->arena, "next %s", var);
+  next->title = cat3(L, "next ", var, "");
   next->detail = "for each";
   ir_edge(L->ir, L->p, start, next, IR_E_FLOW, NULL);
   Tails body = {0}, done = {0};
-  tails_add(L, &body, (Tail){next, IR_E_FLOW, 0, NULL, 0, 0, arena_printf(&L->ir->arena, "each %s", var), NULL});
+  tails_add(L, &body, (Tail){next, IR_E_FLOW, 0, NULL, 0, 0, cat3(L, "each ", var, ""), NULL});
   tails_add(L, &done, (Tail){next, IR_E_ELSE, 1, NULL, 0, 0, "done", NULL});
   return lower_loop_body(L, s, s->u.for_.body, next, body, done);
 }
@@ -746,7 +803,8 @@ static Tails lower_parallel(Lower *L, Stmt *s, Tails in) {
   uint32_t nb = s->u.parallel.n;
   IrNode *fork = new_node(L, any ? IR_RACE : IR_FORK, s->span);
   fork->title = any ? "parallel any" : "parallel";
-  fork->detail = arena_printf(&L->ir->arena, "%s · %u branches", any ? "first wins" : "all", nb);
+  char num[12];
+  fork->detail = cat3(L, any ? "first wins · " : "all · ", decimal(num, nb), " branches");
   connect(L, in, fork);
   IrNode *outer_cluster = L->cluster;
   Loop *outer_loop = L->loop;
@@ -755,7 +813,7 @@ static Tails lower_parallel(Lower *L, Stmt *s, Tails in) {
     const Block *b = s->u.parallel.branches[i];
     IrNode *branch = new_node(L, IR_BRANCH, b->span);
     branch->u.branch.number = i + 1;
-    branch->title = arena_printf(&L->ir->arena, "branch %u", i + 1);
+    branch->title = cat3(L, "branch ", decimal(num, i + 1), "");
     branch->detail = "branch";
     L->cluster = branch;
     L->loop = NULL;
@@ -797,11 +855,7 @@ static Tails lower_receive(Lower *L, Stmt *s, Tails in) {
     g->to_slot = f->sym && f->sym->kind != SYM_FIELD;
     g->index = (uint16_t)(!f->sym ? 0 : g->to_slot ? (uint32_t)slot_of(L, f->sym) : f->sym->slot);
   }
-  StrBuf b;
-  sb_init(&b);
-  sb_printf(&b, "message %s", name);
-  n->title = arena_strndup(&L->ir->arena, b.data ? b.data : "", b.len);
-  sb_free(&b);
+  n->title = cat3(L, "message ", name, "");
   n->detail = "message";
   return then(L, in, n);
 }
@@ -820,10 +874,11 @@ static Tails lower_terminate(Lower *L, Stmt *s, Tails in) {
 static Tails lower_try(Lower *L, Stmt *s, Tails in) {
   IrNode *t = new_node(L, IR_TRY, s->span);
   t->title = "try";
-  t->detail = arena_printf(&L->ir->arena, "try · %u catch%s", s->u.try_.n, s->u.try_.n == 1 ? "" : "es");
-  t->u.try_.slot = ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "try_%u_code", t->index), &type_string,
+  char num[12];
+  t->detail = cat3(L, "try · ", decimal(num, s->u.try_.n), s->u.try_.n == 1 ? " catch" : " catches");
+  t->u.try_.slot = ir_slot(L->ir, L->p, cat3(L, "try_", decimal(num, t->index), "_code"), &type_string,
                            IR_SLOT_HIDDEN);
-  ir_slot(L->ir, L->p, arena_printf(&L->ir->arena, "try_%u_message", t->index), &type_string, IR_SLOT_HIDDEN);
+  ir_slot(L->ir, L->p, cat3(L, "try_", decimal(num, t->index), "_message"), &type_string, IR_SLOT_HIDDEN);
   connect(L, in, t);
   Loop *outer_loop = L->loop;
   L->loop = NULL; /* break and continue do not leave a try block (the checker says so) */
@@ -875,7 +930,7 @@ static Tails lower_notify(Lower *L, Stmt *s, Tails in) {
   n->u.notify.who = lower_who(L, s->u.notify.who, s->u.notify.nwho);
   n->u.notify.message = lower_expr(L, s->u.notify.message);
   n->title = string_text(L, s->u.notify.message);
-  n->detail = who_text(L, "notify · ", s->u.notify.who, s->u.notify.nwho);
+  n->detail = who_text(L, "notify · ", "", s->u.notify.who, s->u.notify.nwho);
   return then(L, in, n);
 }
 
@@ -895,7 +950,7 @@ static Tails lower_call(Lower *L, Stmt *s, Tails in) {
   const CallResult *r = s->u.call.result;
   n->u.action.result = r && r->sym ? slot_of(L, r->sym) : -1;
   n->title = source_text(L, s->span);
-  n->detail = r ? arena_printf(&L->ir->arena, "action · -> %s", r->name.s)
+  n->detail = r ? cat3(L, "action · -> ", r->name.s, "")
                   : "action";
   return then(L, in, n);
 }
@@ -921,7 +976,7 @@ static Tails lower_start(Lower *L, Stmt *s, Tails in) {
     if (!g->type) g->type = a->value->type;
   }
   n->title = source_text(L, s->span);
-  n->detail = arena_printf(&L->ir->arena, "start process · %s", s->u.start.process.s);
+  n->detail = cat3(L, "start process · ", s->u.start.process.s, "");
   return then(L, in, n);
 }
 
@@ -929,7 +984,7 @@ static Tails lower_goto(Lower *L, Stmt *s, Tails in) {
   IrNode *n = new_node(L, IR_GOTO, s->span);
   uint16_t q = state_index(L, s->u.goto_.state.s);
   n->u.state.state = q;
-  n->title = arena_printf(&L->ir->arena, "goto %s", s->u.goto_.state.s);
+  n->title = cat3(L, "goto ", s->u.goto_.state.s, "");
   n->detail = "goto";
   connect(L, in, n);
   if (q < L->p->nstates) ir_edge(L->ir, L->p, n, L->p->states[q].node, IR_E_GOTO, NULL);
@@ -1006,12 +1061,7 @@ static void lower_state_block(Lower *L, const Block *b, Tails in, Span at) {
 
 static const char *command_label(Lower *L, const Command *c) {
   if (!c->nby) return ir_str(L->ir, c->name.s);
-  StrBuf b;
-  sb_init(&b);
-  sb_printf(&b, "%s · by ", c->name.s);
-  const char *s = who_text(L, b.data, c->by, c->nby);
-  sb_free(&b);
-  return s;
+  return who_text(L, c->name.s, " · by ", c->by, c->nby);
 }
 
 static void lower_commands(Lower *L, const State *s, IrState *st) {
@@ -1050,8 +1100,7 @@ static void lower_states(Lower *L, const States *states) {
     st->node = new_node(L, IR_STATE, s->span);
     st->node->u.state.state = (uint16_t)i;
     st->node->title = st->label;
-    st->node->detail = s->final ? arena_printf(&L->ir->arena, "final state · %s", st->name)
-                                : arena_printf(&L->ir->arena, "state · %s", st->name);
+    st->node->detail = cat3(L, s->final ? "final state · " : "state · ", st->name, "");
   }
   ir_edge(L->ir, p, p->start, p->states[0].node, IR_E_FLOW, NULL);
   for (uint32_t i = 0; i < states->n; i++) {
@@ -1164,7 +1213,21 @@ static void lower_shell(Lower *L, const Process *proc, IrProc *p) {
   lower_declarations(L, info);
 }
 
+/* The parser allocates a process's tree in order: the Process node first, then what it
+ * holds, and the members' array last, so the tree is the range between them (about 5 to
+ * 13 KB at 100,000 lines). By the time a process is lowered the range has left the core's
+ * cache (the whole tree is 22 MB), and the walk missed on nearly every statement and
+ * expression it met first; asked for at once, the lines come in together. Only a hint:
+ * a tree laid out otherwise (another parser, a range too long) is lowered the same. */
+static void prefetch_tree(const Process *proc) {
+  if (!proc->members) return; /* no members: nothing past the node */
+  uintptr_t from = (uintptr_t)proc, to = (uintptr_t)(proc->members + proc->nmembers);
+  if (to <= from || to - from > 64 * 1024) return;
+  for (; from < to; from += 64) __builtin_prefetch((const void *)from);
+}
+
 static void lower_body(Lower *L, const Process *proc, IrProc *p) {
+  prefetch_tree(proc);
   L->p = p;
   L->proc = proc;
   L->map = &L->maps[p - L->ir->procs];
@@ -1267,6 +1330,8 @@ static void forget_body(IrProc *p) {
   p->edges = (PtrVec){0};
   p->slots = (PtrVec){0}; /* a hidden slot's growth moved the vector into the body's memory */
   p->start = NULL;
+  p->id_hashes = NULL;
+  p->made_from = p->made_to = NULL;
   p->states = NULL;
   p->nstates = 0;
 }
@@ -1359,10 +1424,14 @@ static void lower_batch(Ahead *A, Lower *L, uint32_t c) {
   for (uint32_t j = 0; j < bt->n; j++) {
     const Item *it = &A->prog->items[item++];
     while (it->kind != I_PROCESS || !it->u.proc->info) it = &A->prog->items[item++];
-    if (!lower_finished(L, it->u.proc, &own->procs[bt->first + j], A->bitrix, true)) {
+    IrProc *p = &own->procs[bt->first + j];
+    const ArenaBlock *block = own->arena.head;
+    const char *from = own->arena.next;
+    if (!lower_finished(L, it->u.proc, p, A->bitrix, true)) {
       bt->refused = true;
       break;
     }
+    if (own->arena.head == block) p->made_from = from, p->made_to = own->arena.next;
     bt->nmade++;
   }
   bt->errors = own->errors;
