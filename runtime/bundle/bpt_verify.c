@@ -31,7 +31,9 @@ enum {
  * passes read them where the shape says instead of walking the letters with the
  * decoder for each of the 325,000 instructions at 100,000 lines of bench/gen.sh. */
 typedef struct OpShape {
+  uint32_t mask[4]; /* each operand's bits in the u32 read at its start: 0xFF, 0xFFFF or all */
   uint8_t size; /* bytes of an instruction, the opcode's included */
+  uint8_t room; /* bytes from the pc that reading every operand as a u32 takes (>= size) */
   uint8_t nargs;
   uint8_t j_at, n_at; /* where its `j` and `n` operands start, in bytes from its pc (0: none) */
   uint8_t j_arg; /* which operand is the `j` (when j_at is not 0) */
@@ -49,9 +51,15 @@ typedef struct OpShape {
    * fragment's, EFFECT). */
   bool plain;
   uint8_t pops, pushes, refuse;
+  /* A plain opcode that pops its count n (LIST, TEXT, CALL, START's pairs...): pops is 0,
+   * and the count is (code[pc + n_at] & n_mask) << n_shift; n_mask is 0 for the others. */
+  uint8_t n_mask, n_shift;
   bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
                 rule of check_count): always checked in full */
+  bool quick; /* neither decode nor slow: its operands need only their bounds */
+  uint8_t pad[64 - 16 - 33]; /* 64 bytes: an opcode's shape is found with a shift */
 } OpShape;
+_Static_assert(sizeof(OpShape) == 64, "OpShape is 64 bytes");
 
 /* What bounds an operand, by its letter: Verifier.limit holds the process's numbers. */
 enum { L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
@@ -719,16 +727,36 @@ static bool check_instructions(Verifier *v) {
   const BptProcess *p = v->p;
   const uint8_t *code = v->code;
   uint32_t code_size = p->code_size;
-  memset(v->mark, NOT_START, code_size);
+  /* Kept here, not in *v: a store to a mark (a byte) could change any of them as far as
+   * the compiler knows, which would make it load them again after each. */
+  uint8_t *mark = v->mark;
+  uint32_t *work = v->work, nwork = 0;
+  const OpShape *shape = v->shape;
+  const uint32_t *limit = v->limit;
+  memset(mark, NOT_START, code_size);
   set_limits(v);
   uint32_t prev_pc = BPT_NO_PC;
   uint32_t message_expect = 0;
-  v->nwork = 0;
   for (uint32_t pc = 0; pc < code_size;) {
     BptInsn in;
     uint8_t op = code[pc];
     if (op >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", op);
-    const OpShape *s = &v->shape[op];
+    const OpShape *s = &shape[op];
+    if (s->quick && !message_expect && code_size - pc >= s->room) {
+      /* Whole, and with room to read each operand as a u32 (its mask keeps its bytes): an
+       * instruction whose operands are all below their bounds passes check_operand, and no
+       * rule of check_instructions' own applies to it. Any other is checked in full below. */
+      bool over = false;
+      for (unsigned i = 0; i < s->nargs; i++)
+        over |= (bpt_le32(code + pc + s->at[i]) & s->mask[i]) >= limit[s->limit[i]];
+      if (!over) {
+        if (s->j_at) work[nwork++] = pc;
+        mark[pc] = UNSEEN;
+        prev_pc = pc;
+        pc += s->size;
+        continue;
+      }
+    }
     const char *letters;
     bool jumps;
     if (s->decode) {
@@ -741,16 +769,6 @@ static bool check_instructions(Verifier *v) {
       if (code_size - pc < s->size)
         return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
                      code_size);
-      bool full = s->slow || message_expect;
-      for (unsigned i = 0; i < s->nargs; i++)
-        full |= read_operand(code + pc + s->at[i], s->width[i]) >= v->limit[s->limit[i]];
-      if (!full) {
-        if (s->j_at) v->work[v->nwork++] = pc;
-        v->mark[pc] = UNSEEN;
-        prev_pc = pc;
-        pc += s->size;
-        continue;
-      }
       in.op = op, in.size = s->size, in.nargs = s->nargs, in.nbranches = 0, in.branch = NULL;
       in.arg[0] = 0;
       for (unsigned i = 0; i < s->nargs; i++) in.arg[i] = read_operand(code + pc + s->at[i], s->width[i]);
@@ -760,17 +778,18 @@ static bool check_instructions(Verifier *v) {
     }
     for (unsigned i = 0; i < in.nargs; i++)
       if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
-    if (jumps) v->work[v->nwork++] = pc;
+    if (jumps) work[nwork++] = pc;
     if (s->special || message_expect) {
       BptInsn prev = insn_before(v, prev_pc);
       if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
         return false;
       if (!check_message(v, pc, &in, &message_expect)) return false;
     }
-    v->mark[pc] = UNSEEN;
+    mark[pc] = UNSEEN;
     prev_pc = pc;
     pc += in.size;
   }
+  v->nwork = nwork;
   if (message_expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
   return true;
 }
@@ -873,20 +892,25 @@ static bool seed_entries(Verifier *v) {
 static bool step_insn(Verifier *v, uint32_t pc) {
   const BptProcess *p = v->p;
   const uint8_t *code = v->code;
+  uint8_t *marks = v->mark; /* in locals: see check_instructions */
+  const OpShape *shape = v->shape;
+  uint32_t code_size = p->code_size;
   for (;;) {
-    uint8_t mark = v->mark[pc], op = code[pc];
+    uint8_t mark = marks[pc], op = code[pc];
     unsigned depth = mark & ~IN_FRAGMENT;
     bool fragment = (mark & IN_FRAGMENT) != 0;
-    const OpShape *s = &v->shape[op];
+    const OpShape *s = &shape[op];
     if (s->plain) {
       /* The rules below that apply to a plain opcode, in their order; where one fails,
-       * the general code that follows says why, with the same message. */
-      unsigned after = depth - s->pops + s->pushes;
+       * the general code that follows says why, with the same message. Its count, where it
+       * pops one, is whole: check_instructions has found the instruction whole. */
+      unsigned pops = s->pops + ((unsigned)(code[pc + s->n_at] & s->n_mask) << s->n_shift);
+      unsigned after = depth - pops + s->pushes;
       uint32_t next = pc + s->size;
-      if (!(s->refuse & (fragment ? 2 : 1)) && s->pops <= depth && after <= BPT_STACK_MAX &&
-          next < p->code_size) {
-        if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc);
-        v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
+      if (!(s->refuse & (fragment ? 2 : 1)) && pops <= depth && after <= BPT_STACK_MAX &&
+          next < code_size) {
+        if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
+        marks[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
         pc = next;
         continue;
       }
@@ -944,8 +968,8 @@ static bool step_insn(Verifier *v, uint32_t pc) {
                    "%s falls off the end of the code (every path must end in an "
                    "instruction that does not fall through)",
                    info->name);
-    if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc);
-    v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
+    if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
+    marks[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
     pc = next;
   }
 }
@@ -1000,24 +1024,33 @@ static void op_shapes(Verifier *v) {
       if (*c == 'n') s->n_at = (uint8_t)at;
       s->limit[s->nargs] = operand_limit((BptOp)op, *c, &s->slow);
       s->at[s->nargs] = (uint8_t)at, s->width[s->nargs] = (uint8_t)w, s->letter[s->nargs] = *c;
+      s->mask[s->nargs] = w == 1 ? 0xFFu : w == 2 ? 0xFFFFu : 0xFFFFFFFFu;
       s->nargs++;
       at += w;
     }
     s->size = (uint8_t)at;
+    s->room = s->nargs && s->at[s->nargs - 1] + 4u > at ? (uint8_t)(s->at[s->nargs - 1] + 4u) : s->size;
     s->special = op == BPT_OP_ITER_START || op == BPT_OP_ITER_NEXT || op == BPT_OP_TRY ||
                  op == BPT_OP_STORE || op == BPT_OP_STORE_FIELD || op == BPT_OP_MSG_TAKE ||
                  op == BPT_OP_RECEIVE;
     s->stack_special = op == BPT_OP_TRY || op == BPT_OP_SPAWN || op == BPT_OP_AND_ELSE ||
                        op == BPT_OP_OR_ELSE;
     s->slow |= s->special;
+    s->quick = !s->decode && !s->slow;
     const BptOpInfo *info = &bpt_ops[op];
-    s->plain = !s->decode && op != BPT_OP_STEP && info->pops != BPT_VAR && !s->stack_special &&
-               !s->j_at && !(info->flags & (BPT_F_WAIT | BPT_F_JUMP | BPT_F_END)) &&
-               info->pops >= 0 && info->pops <= BPT_STACK_MAX && info->pushes >= 0 &&
-               info->pushes <= BPT_STACK_MAX;
+    s->plain = !s->decode && op != BPT_OP_STEP && !s->stack_special && !s->j_at &&
+               !(info->flags & (BPT_F_WAIT | BPT_F_JUMP | BPT_F_END)) &&
+               (info->pops == BPT_VAR || (info->pops >= 0 && info->pops <= BPT_STACK_MAX)) &&
+               info->pushes >= 0 && info->pushes <= BPT_STACK_MAX;
     if (s->plain) {
-      s->pops = (uint8_t)info->pops, s->pushes = (uint8_t)info->pushes;
+      s->pushes = (uint8_t)info->pushes;
       s->refuse = (info->flags & BPT_F_RESULT ? 1 : 0) | (info->flags & BPT_F_EFFECT ? 2 : 0);
+      if (info->pops != BPT_VAR) {
+        s->pops = (uint8_t)info->pops;
+      } else if (s->n_at) { /* as step_insn's general code counts: START pops pairs */
+        s->n_mask = 0xFF;
+        s->n_shift = op == BPT_OP_START;
+      }
     }
   }
 }
