@@ -45,19 +45,21 @@ typedef struct OpShape {
   bool special; /* one of the opcodes check_iter_slots, check_try, check_store_type and
                    check_message look at (the others pass them when no message is due) */
   bool stack_special; /* TRY, SPAWN, AND_ELSE or OR_ELSE: step_insn's rules of their own */
-  /* An opcode whose stack effect is fixed and that neither jumps, ends, waits nor has a
-   * rule of its own in step_insn (CONST, LOAD, ADD, ...: most of the code): its pops,
-   * pushes, and which paths may not hold it (bit 0: a thread's, RESULT; bit 1: a
-   * fragment's, EFFECT). */
+  /* An opcode whose stack effect is fixed or its count n, and that neither jumps, ends,
+   * waits nor has a rule of its own in step_insn (CONST, LOAD, ADD, TEXT, CALL, ...: most
+   * of the code). Its rules are one range: a path whose mark m (depth | IN_FRAGMENT) has
+   * m - lo[m >> 7] - (code[pc + n_at] & n_mask) << n_shift <= span may hold it, and has
+   * depth - pops there: lo is IN_FRAGMENT for a fragment plus a fixed pops, or above any
+   * mark on the side that may not hold it (a thread: RESULT; a fragment: EFFECT); the
+   * count is 0 but where pops is the count n (START: pairs), span is BPT_STACK_MAX less the
+   * pushes. */
   bool plain;
-  uint8_t pops, pushes, refuse;
-  /* A plain opcode that pops its count n (LIST, TEXT, CALL, START's pairs...): pops is 0,
-   * and the count is (code[pc + n_at] & n_mask) << n_shift; n_mask is 0 for the others. */
-  uint8_t n_mask, n_shift;
+  uint8_t pushes, n_mask, n_shift, span;
+  uint16_t lo[2];
   bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
                 rule of check_count): always checked in full */
   bool quick; /* neither decode nor slow: its operands need only their bounds */
-  uint8_t pad[64 - 16 - 33]; /* 64 bytes: an opcode's shape is found with a shift */
+  uint8_t pad[64 - 16 - 36]; /* 64 bytes: an opcode's shape is found with a shift */
 } OpShape;
 _Static_assert(sizeof(OpShape) == 64, "OpShape is 64 bytes");
 
@@ -904,11 +906,10 @@ static bool step_insn(Verifier *v, uint32_t pc) {
       /* The rules below that apply to a plain opcode, in their order; where one fails,
        * the general code that follows says why, with the same message. Its count, where it
        * pops one, is whole: check_instructions has found the instruction whole. */
-      unsigned pops = s->pops + ((unsigned)(code[pc + s->n_at] & s->n_mask) << s->n_shift);
-      unsigned after = depth - pops + s->pushes;
+      unsigned rest = mark - s->lo[fragment] - ((unsigned)(code[pc + s->n_at] & s->n_mask) << s->n_shift);
       uint32_t next = pc + s->size;
-      if (!(s->refuse & (fragment ? 2 : 1)) && pops <= depth && after <= BPT_STACK_MAX &&
-          next < code_size) {
+      if (rest <= s->span && next < code_size) { /* depth - pops, under a bound that holds the pushes */
+        unsigned after = rest + s->pushes;
         if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
         marks[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
         pc = next;
@@ -1044,10 +1045,11 @@ static void op_shapes(Verifier *v) {
                info->pushes >= 0 && info->pushes <= BPT_STACK_MAX;
     if (s->plain) {
       s->pushes = (uint8_t)info->pushes;
-      s->refuse = (info->flags & BPT_F_RESULT ? 1 : 0) | (info->flags & BPT_F_EFFECT ? 2 : 0);
-      if (info->pops != BPT_VAR) {
-        s->pops = (uint8_t)info->pops;
-      } else if (s->n_at) { /* as step_insn's general code counts: START pops pairs */
+      s->span = (uint8_t)(BPT_STACK_MAX - info->pushes);
+      unsigned fixed = info->pops == BPT_VAR ? 0 : (unsigned)info->pops;
+      s->lo[0] = (uint16_t)(info->flags & BPT_F_RESULT ? 0xFFFF : fixed);
+      s->lo[1] = (uint16_t)(info->flags & BPT_F_EFFECT ? 0xFFFF : IN_FRAGMENT + fixed);
+      if (info->pops == BPT_VAR && s->n_at) { /* as step_insn's general code counts */
         s->n_mask = 0xFF;
         s->n_shift = op == BPT_OP_START;
       }
