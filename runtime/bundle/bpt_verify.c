@@ -715,6 +715,50 @@ static void set_limits(Verifier *v) {
   v->limit[L_BUILTIN] = BPT_BI_COUNT, v->limit[L_ANY] = UINT32_MAX;
 }
 
+/* check_instructions' checks in full of the instruction at pc (a known opcode), whose
+ * instruction before is at prev_pc: its size, or 0 when it fails (the message made). A
+ * jumping instruction is listed in v->work at *nwork. Kept out of check_instructions'
+ * loop, so that the loop over the instructions that need only their bounds holds its
+ * few values in registers. */
+static __attribute__((noinline)) uint32_t check_full(Verifier *v, uint32_t pc, uint32_t prev_pc,
+                                                     uint32_t *message_expect, uint32_t *nwork) {
+  const uint8_t *code = v->code;
+  uint32_t code_size = v->p->code_size;
+  uint8_t op = code[pc];
+  const OpShape *s = &v->shape[op];
+  BptInsn in;
+  const char *letters;
+  bool jumps;
+  if (s->decode) {
+    letters = bpt_ops[op].operands;
+    if (!bpt_decode_inline(code, code_size, pc, &in))
+      return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
+                   code_size);
+    jumps = in.nbranches > 0 || strchr(letters, 'j');
+  } else {
+    if (code_size - pc < s->size)
+      return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
+                   code_size);
+    in.op = op, in.size = s->size, in.nargs = s->nargs, in.nbranches = 0, in.branch = NULL;
+    in.arg[0] = 0;
+    for (unsigned i = 0; i < s->nargs; i++) in.arg[i] = read_operand(code + pc + s->at[i], s->width[i]);
+    if (s->j_at) in.arg[s->j_arg] = bpt_jump_target(pc + s->size, in.arg[s->j_arg]);
+    letters = s->letter;
+    jumps = s->j_at != 0;
+  }
+  for (unsigned i = 0; i < in.nargs; i++)
+    if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return 0;
+  if (jumps) v->work[(*nwork)++] = pc;
+  if (s->special || *message_expect) {
+    BptInsn prev = insn_before(v, prev_pc);
+    if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
+      return 0;
+    if (!check_message(v, pc, &in, message_expect)) return 0;
+  }
+  v->mark[pc] = UNSEEN;
+  return in.size;
+}
+
 /* Decodes the whole code linearly from 0, checks every operand, and marks where each
  * instruction starts. The instructions that jump (a `j` operand, or FORK's branches)
  * are listed in pc order in v->work for check_jumps, which needs every start marked
@@ -723,12 +767,11 @@ static void set_limits(Verifier *v) {
  * cut off by the end of the code, which is the size test here). Most instructions need
  * no more than their operands below their bounds: one compare each; any other (a rule
  * of its own, an operand at or above its bound, a message's fields due) is checked in
- * full, by the same functions in the same order, so the first failure and its message
- * are the same. */
+ * full by check_full, by the same functions in the same order, so the first failure and
+ * its message are the same. */
 static bool check_instructions(Verifier *v) {
-  const BptProcess *p = v->p;
   const uint8_t *code = v->code;
-  uint32_t code_size = p->code_size;
+  uint32_t code_size = v->p->code_size;
   /* Kept here, not in *v: a store to a mark (a byte) could change any of them as far as
    * the compiler knows, which would make it load them again after each. */
   uint8_t *mark = v->mark;
@@ -740,14 +783,13 @@ static bool check_instructions(Verifier *v) {
   uint32_t prev_pc = BPT_NO_PC;
   uint32_t message_expect = 0;
   for (uint32_t pc = 0; pc < code_size;) {
-    BptInsn in;
     uint8_t op = code[pc];
     if (op >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", op);
     const OpShape *s = &shape[op];
     if (s->quick && !message_expect && code_size - pc >= s->room) {
       /* Whole, and with room to read each operand as a u32 (its mask keeps its bytes): an
        * instruction whose operands are all below their bounds passes check_operand, and no
-       * rule of check_instructions' own applies to it. Any other is checked in full below. */
+       * rule of check_instructions' own applies to it. */
       bool over = false;
       for (unsigned i = 0; i < s->nargs; i++)
         over |= (bpt_le32(code + pc + s->at[i]) & s->mask[i]) >= limit[s->limit[i]];
@@ -759,37 +801,10 @@ static bool check_instructions(Verifier *v) {
         continue;
       }
     }
-    const char *letters;
-    bool jumps;
-    if (s->decode) {
-      letters = bpt_ops[op].operands;
-      if (!bpt_decode_inline(code, code_size, pc, &in))
-        return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
-                     code_size);
-      jumps = in.nbranches > 0 || strchr(letters, 'j');
-    } else {
-      if (code_size - pc < s->size)
-        return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
-                     code_size);
-      in.op = op, in.size = s->size, in.nargs = s->nargs, in.nbranches = 0, in.branch = NULL;
-      in.arg[0] = 0;
-      for (unsigned i = 0; i < s->nargs; i++) in.arg[i] = read_operand(code + pc + s->at[i], s->width[i]);
-      if (s->j_at) in.arg[s->j_arg] = bpt_jump_target(pc + s->size, in.arg[s->j_arg]);
-      letters = s->letter;
-      jumps = s->j_at != 0;
-    }
-    for (unsigned i = 0; i < in.nargs; i++)
-      if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
-    if (jumps) work[nwork++] = pc;
-    if (s->special || message_expect) {
-      BptInsn prev = insn_before(v, prev_pc);
-      if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
-        return false;
-      if (!check_message(v, pc, &in, &message_expect)) return false;
-    }
-    mark[pc] = UNSEEN;
+    uint32_t size = check_full(v, pc, prev_pc, &message_expect, &nwork);
+    if (size == 0) return false;
     prev_pc = pc;
-    pc += in.size;
+    pc += size;
   }
   v->nwork = nwork;
   if (message_expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
@@ -886,92 +901,112 @@ static bool seed_entries(Verifier *v) {
   return true;
 }
 
-/* The abstract interpretation of the instruction at pc with `depth` values below it, and
- * of the ones after it while each is reached for the first time by falling through.
- * Such a next instruction is taken at once rather than queued and popped again at
- * once: the work list is a stack, so the order of the instructions, and with it the
- * first failure, is the same. */
-static bool step_insn(Verifier *v, uint32_t pc) {
+/* What step_general found: a failure (its message made; cfail's false is STEP_FAIL), the
+ * end of the path (or its join with a path seen before), or the next instruction, reached
+ * for the first time. */
+enum { STEP_FAIL = false, STEP_END, STEP_NEXT };
+
+/* The abstract interpretation of the instruction at *pc with the depth its mark says:
+ * every rule, for the instructions that are not plain or that a plain one's range
+ * refuses. On STEP_NEXT, *pc is the next instruction, marked as reach would. Kept out of
+ * step_insn's loop, so that the loop over plain instructions holds its few values in
+ * registers. */
+static __attribute__((noinline)) int step_general(Verifier *v, uint32_t *pcp) {
   const BptProcess *p = v->p;
+  const uint8_t *code = v->code;
+  uint32_t pc = *pcp;
+  uint8_t mark = v->mark[pc], op = code[pc];
+  unsigned depth = mark & ~IN_FRAGMENT;
+  bool fragment = (mark & IN_FRAGMENT) != 0;
+  const OpShape *s = &v->shape[op];
+  const BptOpInfo *info = &bpt_ops[op];
+  BptInsn in;
+  int pops, pushes;
+  uint32_t target = BPT_NO_PC; /* of a `j` operand */
+  if (s->decode || op == BPT_OP_STEP) {
+    /* FORK's branches and STEP's descriptor: decoded whole. */
+    bpt_decode(code, p->code_size, pc, &in);
+    bpt_stack_effect(p, &in, &pops, &pushes);
+  } else {
+    /* check_instructions has decoded and checked every instruction: the size of one
+     * without a J operand is its opcode's, and its `j` and `n` operands are where its
+     * shape says. The stack effect is bpt_stack_effect's. */
+    in.op = op;
+    in.size = s->size;
+    in.nbranches = 0;
+    pops = info->pops;
+    pushes = info->pushes;
+    if (pops == BPT_VAR) pops = s->n_at ? code[pc + s->n_at] * (op == BPT_OP_START ? 2 : 1) : 0;
+    if (s->j_at) target = bpt_jump_target(pc + in.size, bpt_le32(code + pc + s->j_at));
+  }
+  /* An effect in a fragment, a result outside one: which one is refused depends on
+   * where the path is. */
+  if (info->flags & (fragment ? BPT_F_EFFECT : BPT_F_RESULT)) {
+    if (fragment)
+      return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
+    return cfail(v, pc, "%s outside an expression fragment", info->name);
+  }
+  if ((unsigned)pops > depth)
+    return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
+  unsigned after = depth - (unsigned)pops + (unsigned)pushes;
+  if (after > BPT_STACK_MAX) return cfail(v, pc, "stack depth %u exceeds %d", after, BPT_STACK_MAX);
+  if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
+    return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
+                 info->name, depth - (unsigned)pops);
+  if (s->stack_special) {
+    if (op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
+      return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
+    if (op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
+      return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
+  }
+  if ((info->flags & BPT_F_JUMP) && s->j_at && !reach(v, target, after, fragment, pc))
+    return STEP_FAIL;
+  for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
+    if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return STEP_FAIL;
+  if (info->flags & BPT_F_END) return STEP_END;
+  /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
+  if (s->stack_special && (op == BPT_OP_AND_ELSE || op == BPT_OP_OR_ELSE)) after--;
+  uint32_t next = pc + in.size;
+  if (next >= p->code_size)
+    return cfail(v, pc,
+                 "%s falls off the end of the code (every path must end in an "
+                 "instruction that does not fall through)",
+                 info->name);
+  if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc) ? STEP_END : STEP_FAIL;
+  v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
+  *pcp = next;
+  return STEP_NEXT;
+}
+
+/* The abstract interpretation of the instruction at pc, and of the ones after it while
+ * each is reached for the first time by falling through. Such a next instruction is taken
+ * at once rather than queued and popped again at once: the work list is a stack, so the
+ * order of the instructions, and with it the first failure, is the same. */
+static bool step_insn(Verifier *v, uint32_t pc) {
   const uint8_t *code = v->code;
   uint8_t *marks = v->mark; /* in locals: see check_instructions */
   const OpShape *shape = v->shape;
-  uint32_t code_size = p->code_size;
+  uint32_t code_size = v->p->code_size;
   for (;;) {
-    uint8_t mark = marks[pc], op = code[pc];
-    unsigned depth = mark & ~IN_FRAGMENT;
-    bool fragment = (mark & IN_FRAGMENT) != 0;
-    const OpShape *s = &shape[op];
-    if (s->plain) {
-      /* The rules below that apply to a plain opcode, in their order; where one fails,
-       * the general code that follows says why, with the same message. Its count, where it
-       * pops one, is whole: check_instructions has found the instruction whole. */
+    uint8_t mark = marks[pc];
+    const OpShape *s = &shape[code[pc]];
+    while (s->plain) {
+      /* The rules of step_general that apply to a plain opcode, as one range (OpShape);
+       * where one fails, step_general says why, with the same message. Its count, where
+       * it pops one, is whole: check_instructions has found the instruction whole. */
+      bool fragment = (mark & IN_FRAGMENT) != 0;
       unsigned rest = mark - s->lo[fragment] - ((unsigned)(code[pc + s->n_at] & s->n_mask) << s->n_shift);
       uint32_t next = pc + s->size;
-      if (rest <= s->span && next < code_size) { /* depth - pops, under a bound that holds the pushes */
-        unsigned after = rest + s->pushes;
-        if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
-        marks[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
-        pc = next;
-        continue;
-      }
+      if (rest > s->span || next >= code_size) break; /* rest: depth - pops */
+      unsigned after = rest + s->pushes;
+      if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
+      mark = (uint8_t)(after | (mark & IN_FRAGMENT)); /* as reach would */
+      marks[next] = mark;
+      pc = next;
+      s = &shape[code[pc]];
     }
-    const BptOpInfo *info = &bpt_ops[op];
-    BptInsn in;
-    int pops, pushes;
-    uint32_t target = BPT_NO_PC; /* of a `j` operand */
-    if (s->decode || op == BPT_OP_STEP) {
-      /* FORK's branches and STEP's descriptor: decoded whole. */
-      bpt_decode(code, p->code_size, pc, &in);
-      bpt_stack_effect(p, &in, &pops, &pushes);
-    } else {
-      /* check_instructions has decoded and checked every instruction: the size of one
-       * without a J operand is its opcode's, and its `j` and `n` operands are where its
-       * shape says. The stack effect is bpt_stack_effect's. */
-      in.op = op;
-      in.size = s->size;
-      in.nbranches = 0;
-      pops = info->pops;
-      pushes = info->pushes;
-      if (pops == BPT_VAR) pops = s->n_at ? code[pc + s->n_at] * (op == BPT_OP_START ? 2 : 1) : 0;
-      if (s->j_at) target = bpt_jump_target(pc + in.size, bpt_le32(code + pc + s->j_at));
-    }
-    /* An effect in a fragment, a result outside one: which one is refused depends on
-     * where the path is. */
-    if (info->flags & (fragment ? BPT_F_EFFECT : BPT_F_RESULT)) {
-      if (fragment)
-        return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
-      return cfail(v, pc, "%s outside an expression fragment", info->name);
-    }
-    if ((unsigned)pops > depth)
-      return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
-    unsigned after = depth - (unsigned)pops + (unsigned)pushes;
-    if (after > BPT_STACK_MAX) return cfail(v, pc, "stack depth %u exceeds %d", after, BPT_STACK_MAX);
-    if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
-      return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
-                   info->name, depth - (unsigned)pops);
-    if (s->stack_special) {
-      if (op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
-        return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
-      if (op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
-        return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
-    }
-    if ((info->flags & BPT_F_JUMP) && s->j_at && !reach(v, target, after, fragment, pc))
-      return false;
-    for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
-      if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
-    if (info->flags & BPT_F_END) return true;
-    /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
-    if (s->stack_special && (op == BPT_OP_AND_ELSE || op == BPT_OP_OR_ELSE)) after--;
-    uint32_t next = pc + in.size;
-    if (next >= p->code_size)
-      return cfail(v, pc,
-                   "%s falls off the end of the code (every path must end in an "
-                   "instruction that does not fall through)",
-                   info->name);
-    if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
-    marks[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
-    pc = next;
+    int r = step_general(v, &pc);
+    if (r != STEP_NEXT) return r == STEP_END;
   }
 }
 
