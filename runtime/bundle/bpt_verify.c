@@ -58,7 +58,8 @@ typedef struct OpShape {
   uint16_t lo[2];
   bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
                 rule of check_count): always checked in full */
-  bool quick; /* neither decode nor slow: its operands need only their bounds */
+  bool quick; /* neither decode nor slow, and at most two operands: those need only their
+                 bounds (an operand it does not have: at 0, mask 0, bound L_ANY) */
   uint8_t pad[64 - 16 - 36]; /* 64 bytes: an opcode's shape is found with a shift */
 } OpShape;
 _Static_assert(sizeof(OpShape) == 64, "OpShape is 64 bytes");
@@ -75,6 +76,7 @@ typedef struct Verifier {
   const uint8_t *code; /* its code */
   uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth (| IN_FRAGMENT) */
   uint32_t *work, nwork;
+  uint32_t expect; /* check_instructions: what the RECEIVE before still wants (check_message) */
   OpShape shape[BPT_OP_COUNT];
   /* The process's bound of each kind of operand (L_ANY: none, UINT32_MAX): an operand
    * below its bound passes check_operand, except where the shape says slow. L_FIELD is
@@ -721,7 +723,7 @@ static void set_limits(Verifier *v) {
  * loop, so that the loop over the instructions that need only their bounds holds its
  * few values in registers. */
 static __attribute__((noinline)) uint32_t check_full(Verifier *v, uint32_t pc, uint32_t prev_pc,
-                                                     uint32_t *message_expect, uint32_t *nwork) {
+                                                     uint32_t *nwork) {
   const uint8_t *code = v->code;
   uint32_t code_size = v->p->code_size;
   uint8_t op = code[pc];
@@ -749,11 +751,11 @@ static __attribute__((noinline)) uint32_t check_full(Verifier *v, uint32_t pc, u
   for (unsigned i = 0; i < in.nargs; i++)
     if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return 0;
   if (jumps) v->work[(*nwork)++] = pc;
-  if (s->special || *message_expect) {
+  if (s->special || v->expect) {
     BptInsn prev = insn_before(v, prev_pc);
     if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
       return 0;
-    if (!check_message(v, pc, &in, message_expect)) return 0;
+    if (!check_message(v, pc, &in, &v->expect)) return 0;
   }
   v->mark[pc] = UNSEEN;
   return in.size;
@@ -781,19 +783,19 @@ static bool check_instructions(Verifier *v) {
   memset(mark, NOT_START, code_size);
   set_limits(v);
   uint32_t prev_pc = BPT_NO_PC;
-  uint32_t message_expect = 0;
+  bool expecting = false; /* v->expect is not 0 */
+  v->expect = 0;
   for (uint32_t pc = 0; pc < code_size;) {
     uint8_t op = code[pc];
     if (op >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", op);
     const OpShape *s = &shape[op];
-    if (s->quick && !message_expect && code_size - pc >= s->room) {
+    if (s->quick && !expecting && code_size - pc >= s->room) {
       /* Whole, and with room to read each operand as a u32 (its mask keeps its bytes): an
        * instruction whose operands are all below their bounds passes check_operand, and no
        * rule of check_instructions' own applies to it. */
-      bool over = false;
-      for (unsigned i = 0; i < s->nargs; i++)
-        over |= (bpt_le32(code + pc + s->at[i]) & s->mask[i]) >= limit[s->limit[i]];
-      if (!over) {
+      const uint8_t *q = code + pc;
+      if ((bpt_le32(q + s->at[0]) & s->mask[0]) < limit[s->limit[0]] &&
+          (bpt_le32(q + s->at[1]) & s->mask[1]) < limit[s->limit[1]]) {
         if (s->j_at) work[nwork++] = pc;
         mark[pc] = UNSEEN;
         prev_pc = pc;
@@ -801,13 +803,14 @@ static bool check_instructions(Verifier *v) {
         continue;
       }
     }
-    uint32_t size = check_full(v, pc, prev_pc, &message_expect, &nwork);
+    uint32_t size = check_full(v, pc, prev_pc, &nwork);
     if (size == 0) return false;
+    expecting = v->expect != 0;
     prev_pc = pc;
     pc += size;
   }
   v->nwork = nwork;
-  if (message_expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
+  if (expecting) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
   return true;
 }
 
@@ -1072,7 +1075,9 @@ static void op_shapes(Verifier *v) {
     s->stack_special = op == BPT_OP_TRY || op == BPT_OP_SPAWN || op == BPT_OP_AND_ELSE ||
                        op == BPT_OP_OR_ELSE;
     s->slow |= s->special;
-    s->quick = !s->decode && !s->slow;
+    s->quick = !s->decode && !s->slow && s->nargs <= 2;
+    for (unsigned i = s->nargs; i < 4; i++) s->limit[i] = L_ANY; /* and at 0, mask 0 */
+    if (s->room < 4) s->room = 4;
     const BptOpInfo *info = &bpt_ops[op];
     s->plain = !s->decode && op != BPT_OP_STEP && !s->stack_special && !s->j_at &&
                !(info->flags & (BPT_F_WAIT | BPT_F_JUMP | BPT_F_END)) &&
