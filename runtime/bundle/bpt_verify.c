@@ -58,13 +58,17 @@ typedef struct OpShape {
   uint16_t lo[2];
   bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
                 rule of check_count): always checked in full */
-  bool quick; /* neither decode nor slow, and at most two operands: those need only their
-                 bounds (an operand it does not have: at 0, mask 0, bound L_ANY) */
+  /* Neither decode nor slow, and at most two operands: those need only their bounds (an
+   * operand it does not have: at 0, mask 0, bound L_ANY). QUICK_CALL: CALL, whose count
+   * must also be its built-in's (check_count). */
+  uint8_t quick;
   uint8_t pad[64 - 16 - 36]; /* 64 bytes: an opcode's shape is found with a shift */
 } OpShape;
 _Static_assert(sizeof(OpShape) == 64, "OpShape is 64 bytes");
 
 /* What bounds an operand, by its letter: Verifier.limit holds the process's numbers. */
+enum { QUICK = 1, QUICK_CALL };
+
 enum { L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
        L_BUILTIN, L_ANY, L_COUNT };
 
@@ -795,7 +799,8 @@ static bool check_instructions(Verifier *v) {
        * rule of check_instructions' own applies to it. */
       const uint8_t *q = code + pc;
       if ((bpt_le32(q + s->at[0]) & s->mask[0]) < limit[s->limit[0]] &&
-          (bpt_le32(q + s->at[1]) & s->mask[1]) < limit[s->limit[1]]) {
+          (bpt_le32(q + s->at[1]) & s->mask[1]) < limit[s->limit[1]] &&
+          (s->quick == QUICK || (int)q[2] == bpt_builtins[q[1]].nargs)) {
         if (s->j_at) work[nwork++] = pc;
         mark[pc] = UNSEEN;
         prev_pc = pc;
@@ -1075,7 +1080,8 @@ static void op_shapes(Verifier *v) {
     s->stack_special = op == BPT_OP_TRY || op == BPT_OP_SPAWN || op == BPT_OP_AND_ELSE ||
                        op == BPT_OP_OR_ELSE;
     s->slow |= s->special;
-    s->quick = !s->decode && !s->slow && s->nargs <= 2;
+    s->quick = !s->decode && !s->slow && s->nargs <= 2 ? QUICK : 0;
+    if (op == BPT_OP_CALL && s->size == 3 && s->at[0] == 1 && s->at[1] == 2) s->quick = QUICK_CALL; /* b n */
     for (unsigned i = s->nargs; i < 4; i++) s->limit[i] = L_ANY; /* and at 0, mask 0 */
     if (s->room < 4) s->room = 4;
     const BptOpInfo *info = &bpt_ops[op];
