@@ -31,7 +31,9 @@ enum {
  * passes read them where the shape says instead of walking the letters with the
  * decoder for each of the 325,000 instructions at 100,000 lines of bench/gen.sh. */
 typedef struct OpShape {
-  uint32_t mask[4]; /* each operand's bits in the u32 read at its start: 0xFF, 0xFFFF or all */
+  /* each operand's bits in the u32 read at its start: 0xFF, 0xFFFF or all; aligned so
+   * that a shape is 64 bytes, found with a shift */
+  _Alignas(64) uint32_t mask[4];
   uint8_t size; /* bytes of an instruction, the opcode's included */
   uint8_t room; /* bytes from the pc that reading every operand as a u32 takes (>= size) */
   uint8_t nargs;
@@ -45,15 +47,16 @@ typedef struct OpShape {
   bool special; /* one of the opcodes check_iter_slots, check_try, check_store_type and
                    check_message look at (the others pass them when no message is due) */
   bool stack_special; /* TRY, SPAWN, AND_ELSE or OR_ELSE: step_insn's rules of their own */
-  /* An opcode whose stack effect is fixed or its count n, and that neither jumps, ends,
-   * waits nor has a rule of its own in step_insn (CONST, LOAD, ADD, TEXT, CALL, ...: most
-   * of the code). Its rules are one range: a path whose mark m (depth | IN_FRAGMENT) has
-   * m - lo[m >> 7] - (code[pc + n_at] & n_mask) << n_shift <= span may hold it, and has
-   * depth - pops there: lo is IN_FRAGMENT for a fragment plus a fixed pops, or above any
-   * mark on the side that may not hold it (a thread: RESULT; a fragment: EFFECT); the
-   * count is 0 but where pops is the count n (START: pairs), span is BPT_STACK_MAX less the
-   * pushes. */
+  /* An opcode whose stack effect is fixed or its count n, that does not wait, and has no
+   * rule of its own in step_insn: CONST, LOAD, ADD, TEXT, CALL, ... (most of the code),
+   * and the jumps and ends among them (flow: FLOW_JUMP, its one `j`; FLOW_END). Its rules
+   * are one range: a path whose mark m (depth | IN_FRAGMENT) has m - lo[m >> 7] -
+   * (code[pc + n_at] & n_mask) << n_shift <= span may hold it, and has depth - pops there:
+   * lo is IN_FRAGMENT for a fragment plus a fixed pops, or above any mark on the side that
+   * may not hold it (a thread: RESULT; a fragment: EFFECT); the count is 0 but where pops
+   * is the count n (START: pairs), span is BPT_STACK_MAX less the pushes. */
   bool plain;
+  uint8_t flow;
   uint8_t pushes, n_mask, n_shift, span;
   uint16_t lo[2];
   bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
@@ -62,12 +65,12 @@ typedef struct OpShape {
    * operand it does not have: at 0, mask 0, bound L_ANY). QUICK_CALL: CALL, whose count
    * must also be its built-in's (check_count). */
   uint8_t quick;
-  uint8_t pad[64 - 16 - 36]; /* 64 bytes: an opcode's shape is found with a shift */
 } OpShape;
 _Static_assert(sizeof(OpShape) == 64, "OpShape is 64 bytes");
 
 /* What bounds an operand, by its letter: Verifier.limit holds the process's numbers. */
 enum { QUICK = 1, QUICK_CALL };
+enum { FLOW_JUMP = 1, FLOW_END = 2 };
 
 enum { L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
        L_BUILTIN, L_ANY, L_COUNT };
@@ -1004,9 +1007,18 @@ static bool step_insn(Verifier *v, uint32_t pc) {
        * it pops one, is whole: check_instructions has found the instruction whole. */
       bool fragment = (mark & IN_FRAGMENT) != 0;
       unsigned rest = mark - s->lo[fragment] - ((unsigned)(code[pc + s->n_at] & s->n_mask) << s->n_shift);
-      uint32_t next = pc + s->size;
-      if (rest > s->span || next >= code_size) break; /* rest: depth - pops */
+      if (rest > s->span) break; /* rest: depth - pops */
       unsigned after = rest + s->pushes;
+      if (s->flow) {
+        if ((s->flow & FLOW_JUMP) &&
+            !reach(v, bpt_jump_target(pc + s->size, bpt_le32(code + pc + s->j_at)), after, fragment, pc))
+          return false;
+        if (s->flow & FLOW_END) return true;
+      }
+      uint32_t next = pc + s->size;
+      /* Off the end: step_general says so (its reach of the jump's target again finds
+       * the mark it set, and does nothing). */
+      if (next >= code_size) break;
       if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
       mark = (uint8_t)(after | (mark & IN_FRAGMENT)); /* as reach would */
       marks[next] = mark;
@@ -1085,11 +1097,12 @@ static void op_shapes(Verifier *v) {
     for (unsigned i = s->nargs; i < 4; i++) s->limit[i] = L_ANY; /* and at 0, mask 0 */
     if (s->room < 4) s->room = 4;
     const BptOpInfo *info = &bpt_ops[op];
-    s->plain = !s->decode && op != BPT_OP_STEP && !s->stack_special && !s->j_at &&
-               !(info->flags & (BPT_F_WAIT | BPT_F_JUMP | BPT_F_END)) &&
+    s->plain = !s->decode && op != BPT_OP_STEP && !s->stack_special &&
+               !(info->flags & BPT_F_WAIT) && (s->j_at != 0) == ((info->flags & BPT_F_JUMP) != 0) &&
                (info->pops == BPT_VAR || (info->pops >= 0 && info->pops <= BPT_STACK_MAX)) &&
                info->pushes >= 0 && info->pushes <= BPT_STACK_MAX;
     if (s->plain) {
+      s->flow = (info->flags & BPT_F_JUMP ? FLOW_JUMP : 0) | (info->flags & BPT_F_END ? FLOW_END : 0);
       s->pushes = (uint8_t)info->pushes;
       s->span = (uint8_t)(BPT_STACK_MAX - info->pushes);
       unsigned fixed = info->pops == BPT_VAR ? 0 : (unsigned)info->pops;
