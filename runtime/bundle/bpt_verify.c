@@ -254,6 +254,13 @@ static bool check_clusters(Verifier *v, uint8_t *state) {
   const BptBundle *b = v->b;
   memset(state, 0, b->nnodes);
   for (uint32_t i = 0; i < b->nnodes; i++) {
+    /* Every node before i is known to end (no walk leaves a 1 behind): a node in no
+     * cluster or in one of those ends too, as the walk below would find. */
+    uint32_t c = b->nodes[i].cluster;
+    if (c == BPT_NO_PC || c < i) {
+      state[i] = 2;
+      continue;
+    }
     uint32_t j = i;
     while (j != BPT_NO_PC && state[j] == 0) {
       state[j] = 1;

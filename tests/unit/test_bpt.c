@@ -1222,6 +1222,12 @@ static void v_edge_node(Builder *B) { B->edges[2].to = 99; }
 static void v_edge_kind(Builder *B) { B->edges[2].kind = BPT_E_KIND_COUNT; }
 static void v_cluster(Builder *B) { B->nodes[3].cluster = 77; }
 static void v_cluster_loop(Builder *B) { B->nodes[4].cluster = 5; } /* 5 is inside 4 */
+/* A loop reached from a node before it, and one after a chain that goes forward and back
+ * (1 in 6, 6 in 0): the verifier takes a node in an earlier cluster as ending at once. */
+static void v_cluster_loop_entered(Builder *B) { B->nodes[2].cluster = 4, B->nodes[4].cluster = 5; }
+static void v_cluster_loop_later(Builder *B) {
+  B->nodes[1].cluster = 6, B->nodes[6].cluster = 0, B->nodes[4].cluster = 5;
+}
 
 /* -- process descriptors (verify) -- */
 static void v_doctype(Builder *B) { B->procs[0].doctype = 3; }
@@ -1536,6 +1542,10 @@ static const Case cases[] = {
     VERIFY_CASE(v_edge_kind, "section GRAPH, edge 2: unknown kind 7"),
     VERIFY_CASE(v_cluster, "section GRAPH, node 3: its cluster is node 77"),
     VERIFY_CASE(v_cluster_loop,
+                "section GRAPH, node 4: its chain of clusters loops back to node 4"),
+    VERIFY_CASE(v_cluster_loop_entered,
+                "section GRAPH, node 2: its chain of clusters loops back to node 4"),
+    VERIFY_CASE(v_cluster_loop_later,
                 "section GRAPH, node 4: its chain of clusters loops back to node 4"),
     VERIFY_CASE(v_doctype, "process `collect`: its document type is 3, but there are 1"),
     VERIFY_CASE(v_trigger, "process `collect`: unknown trigger 4"),
