@@ -1183,6 +1183,24 @@ static void r_utf8_at_15(Builder *B) { B->strings[3] = (BptString){"abcdefghijkl
 static void r_utf8_at_18(Builder *B) {
   B->strings[3] = (BptString){"abcdefgh\xC3\xA9ijklmnop\xED\xA0\x80", 21};
 }
+/* The reader takes a run of ASCII strings, their lengths with them, in one scan: a bad
+ * string after a long one (its length's low byte has the top bit set), after one with a
+ * letter above ASCII, and after many plain ones. */
+static const char long_text[] =
+    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
+static void r_utf8_after_long(Builder *B) {
+  B->strings[2] = (BptString){long_text, 150};
+  B->strings[3] = (BptString){"ab\xFF", 3};
+}
+static void r_utf8_after_letter(Builder *B) {
+  B->strings[2] = (BptString){"caf\xC3\xA9", 5};
+  B->strings[3] = (BptString){"abcdefghijk\xC3", 12};
+}
+static void r_utf8_late(Builder *B) {
+  uint32_t last = B->b.nstrings - 1;
+  B->strings[last] = (BptString){"abcdefgh\xE2\x82\xACx\xE2\x82", 14};
+}
 static void r_string0(Builder *B) { B->strings[0] = (BptString){"x", 1}; }
 static void r_no_strings(Builder *B) { B->b.nstrings = 0; }
 /* rich's constants: 0..2 ints, 3 decimal, 4 bool, 5 date, 6 datetime, 7..8 durations,
@@ -1506,6 +1524,9 @@ static const Case cases[] = {
     READ_CASE(r_utf8_at_9, "section STRINGS, string 3: not valid UTF-8 at byte 9"),
     READ_CASE(r_utf8_at_15, "section STRINGS, string 3: not valid UTF-8 at byte 15"),
     READ_CASE(r_utf8_at_18, "section STRINGS, string 3: not valid UTF-8 at byte 18"),
+    READ_CASE(r_utf8_after_long, "section STRINGS, string 3: not valid UTF-8 at byte 2"),
+    READ_CASE(r_utf8_after_letter, "section STRINGS, string 3: not valid UTF-8 at byte 11"),
+    READ_CASE(r_utf8_late, ": not valid UTF-8 at byte 12"),
     READ_CASE(r_string0, "section STRINGS, string 0: string 0 must be \"\""),
     READ_CASE(r_no_strings, "section STRINGS: the string table is empty"),
     READ_CASE(r_list_forward,
