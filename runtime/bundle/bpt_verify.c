@@ -47,17 +47,17 @@ typedef struct OpShape {
   bool special; /* one of the opcodes check_iter_slots, check_try, check_store_type and
                    check_message look at (the others pass them when no message is due) */
   bool stack_special; /* TRY, SPAWN, AND_ELSE or OR_ELSE: step_insn's rules of their own */
-  /* An opcode whose stack effect is fixed or its count n, that does not wait, and has no
-   * rule of its own in step_insn: CONST, LOAD, ADD, TEXT, CALL, ... (most of the code),
-   * and the jumps and ends among them (flow: FLOW_JUMP, its one `j`; FLOW_END). Its rules
-   * are one range: a path whose mark m (depth | IN_FRAGMENT) has m - lo[m >> 7] -
-   * (code[pc + n_at] & n_mask) << n_shift <= span may hold it, and has depth - pops there:
-   * lo is IN_FRAGMENT for a fragment plus a fixed pops, or above any mark on the side that
-   * may not hold it (a thread: RESULT; a fragment: EFFECT); the count is 0 but where pops
-   * is the count n (START: pairs), span is BPT_STACK_MAX less the pushes. */
+  /* An opcode whose stack effect is fixed or its count n (not START's pairs), that does
+   * not wait, and has no rule of its own in step_insn: CONST, LOAD, ADD, TEXT, CALL, ...
+   * (most of the code), and the jumps and ends among them (flow: FLOW_JUMP, its one `j`;
+   * FLOW_END). Its rules are one range: a path whose mark m (depth | IN_FRAGMENT) has
+   * m - lo[m >> 7] - (code[pc + n_at] & n_mask) <= span may hold it, and has depth - pops
+   * there: lo is IN_FRAGMENT for a fragment plus a fixed pops, or above any mark on the
+   * side that may not hold it (a thread: RESULT; a fragment: EFFECT); n_mask is 0 but
+   * where pops is the count n; span is BPT_STACK_MAX less the pushes. */
   bool plain;
   uint8_t flow;
-  uint8_t pushes, n_mask, n_shift, span;
+  uint8_t pushes, n_mask, span;
   uint16_t lo[2];
   bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
                 rule of check_count): always checked in full */
@@ -797,13 +797,12 @@ static bool check_instructions(Verifier *v) {
   memset(mark, NOT_START, code_size);
   set_limits(v);
   uint32_t prev_pc = BPT_NO_PC;
-  bool expecting = false; /* v->expect is not 0 */
   v->expect = 0;
   for (uint32_t pc = 0; pc < code_size;) {
     uint8_t op = code[pc];
     if (op >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", op);
     const OpShape *s = &shape[op];
-    if (s->quick && !expecting && code_size - pc >= s->room) {
+    if (s->quick && code_size - pc >= s->room) {
       /* Whole, and with room to read each operand as a u32 (its mask keeps its bytes): an
        * instruction whose operands are all below their bounds passes check_operand, and no
        * rule of check_instructions' own applies to it. */
@@ -818,14 +817,16 @@ static bool check_instructions(Verifier *v) {
         continue;
       }
     }
-    uint32_t size = check_full(v, pc, prev_pc, &nwork);
-    if (size == 0) return false;
-    expecting = v->expect != 0;
-    prev_pc = pc;
-    pc += size;
+    /* And while a RECEIVE's message fields are due, every instruction in full. */
+    do {
+      uint32_t size = check_full(v, pc, prev_pc, &nwork);
+      if (size == 0) return false;
+      prev_pc = pc;
+      pc += size;
+    } while (v->expect && pc < code_size && code[pc] < BPT_OP_COUNT);
   }
   v->nwork = nwork;
-  if (expecting) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
+  if (v->expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
   return true;
 }
 
@@ -1012,8 +1013,8 @@ static bool step_insn(Verifier *v, uint32_t pc) {
       /* The rules of step_general that apply to a plain opcode, as one range (OpShape);
        * where one fails, step_general says why, with the same message. Its count, where
        * it pops one, is whole: check_instructions has found the instruction whole. */
-      bool fragment = (mark & IN_FRAGMENT) != 0;
-      unsigned rest = mark - s->lo[fragment] - ((unsigned)(code[pc + s->n_at] & s->n_mask) << s->n_shift);
+      unsigned fragment = mark >> 7; /* IN_FRAGMENT */
+      unsigned rest = mark - s->lo[fragment] - (code[pc + s->n_at] & s->n_mask);
       if (rest > s->span) break; /* rest: depth - pops */
       unsigned after = rest + s->pushes;
       if (s->flow) {
@@ -1104,7 +1105,7 @@ static void op_shapes(Verifier *v) {
     for (unsigned i = s->nargs; i < 4; i++) s->limit[i] = L_ANY; /* and at 0, mask 0 */
     if (s->room < 4) s->room = 4;
     const BptOpInfo *info = &bpt_ops[op];
-    s->plain = !s->decode && op != BPT_OP_STEP && !s->stack_special &&
+    s->plain = !s->decode && op != BPT_OP_STEP && op != BPT_OP_START && !s->stack_special &&
                !(info->flags & BPT_F_WAIT) && (s->j_at != 0) == ((info->flags & BPT_F_JUMP) != 0) &&
                (info->pops == BPT_VAR || (info->pops >= 0 && info->pops <= BPT_STACK_MAX)) &&
                info->pushes >= 0 && info->pushes <= BPT_STACK_MAX;
@@ -1115,10 +1116,7 @@ static void op_shapes(Verifier *v) {
       unsigned fixed = info->pops == BPT_VAR ? 0 : (unsigned)info->pops;
       s->lo[0] = (uint16_t)(info->flags & BPT_F_RESULT ? 0xFFFF : fixed);
       s->lo[1] = (uint16_t)(info->flags & BPT_F_EFFECT ? 0xFFFF : IN_FRAGMENT + fixed);
-      if (info->pops == BPT_VAR && s->n_at) { /* as step_insn's general code counts */
-        s->n_mask = 0xFF;
-        s->n_shift = op == BPT_OP_START;
-      }
+      if (info->pops == BPT_VAR && s->n_at) s->n_mask = 0xFF; /* as step_general counts */
     }
   }
 }
