@@ -302,10 +302,20 @@ static bool check_edge(Verifier *v, uint32_t i) {
 
 static bool check_graph(Verifier *v, BptAllocFn alloc, void *ud) {
   const BptBundle *b = v->b;
-  for (uint32_t i = 0; i < b->nnodes; i++)
-    if (!check_node(v, i)) return false;
-  for (uint32_t i = 0; i < b->nedges; i++)
-    if (!check_edge(v, i)) return false;
+  /* Each record's fields tested with the counts in locals; check_node and check_edge
+   * test the one that fails again, and say why. */
+  uint32_t nstrings = b->nstrings, nnodes = b->nnodes;
+  for (uint32_t i = 0; i < nnodes; i++) {
+    const BptNode *n = &b->nodes[i];
+    if (n->kind >= BPT_N_KIND_COUNT || n->id >= nstrings || n->title >= nstrings ||
+        n->detail >= nstrings || (n->cluster != BPT_NO_PC && n->cluster >= nnodes))
+      if (!check_node(v, i)) return false;
+  }
+  for (uint32_t i = 0; i < b->nedges; i++) {
+    const BptEdge *e = &b->edges[i];
+    if (e->from >= nnodes || e->to >= nnodes || e->kind >= BPT_E_KIND_COUNT || e->label >= nstrings)
+      if (!check_edge(v, i)) return false;
+  }
   if (b->nnodes == 0) return true;
   uint8_t *state = alloc(ud, NULL, 0, b->nnodes);
   if (!state) return fail(v, "out of memory verifying the bundle (%u bytes)", b->nnodes);
@@ -486,14 +496,17 @@ static bool check_ranges(Verifier *v) {
   if ((uint64_t)p->first_line + p->nlines > b->nlines)
     return pfail(v, "its line entries %u+%u are outside the LINES section (%u)", p->first_line,
                  p->nlines, b->nlines);
+  const BptLine *lines = b->lines + p->first_line;
+  uint32_t code_size = p->code_size, before = 0; /* the entry before's pc (none: 0) */
   for (uint32_t i = 0; i < p->nlines; i++) {
-    const BptLine *l = &b->lines[p->first_line + i];
-    if (l->pc >= p->code_size)
+    uint32_t pc = lines[i].pc;
+    if (pc >= code_size)
       return pfail(v, "line entry %u has pc %u, outside its code (%u bytes)", p->first_line + i,
-                   l->pc, p->code_size);
-    if (i > 0 && l->pc < l[-1].pc)
+                   pc, code_size);
+    if (pc < before)
       return pfail(v, "line entry %u has pc %u, before the previous entry's %u", p->first_line + i,
-                   l->pc, l[-1].pc);
+                   pc, before);
+    before = pc;
   }
   if ((uint64_t)p->first_node + p->nnodes > b->nnodes)
     return pfail(v, "its graph nodes %u+%u are outside the GRAPH section (%u)", p->first_node,
