@@ -72,8 +72,9 @@ _Static_assert(sizeof(OpShape) == 64, "OpShape is 64 bytes");
 enum { QUICK = 1, QUICK_CALL };
 enum { FLOW_JUMP = 1, FLOW_END = 2 };
 
-enum { L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
-       L_BUILTIN, L_ANY, L_COUNT };
+enum { L_ANY, /* first: a shape's operand it does not have is one of these, as cleared */
+       L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
+       L_BUILTIN, L_COUNT };
 
 typedef struct Verifier {
   const BptBundle *b;
@@ -1115,7 +1116,6 @@ static void op_shapes(Verifier *v) {
     s->slow |= s->special;
     s->quick = !s->decode && !s->slow && s->nargs <= 2 ? QUICK : 0;
     if (op == BPT_OP_CALL && s->size == 3 && s->at[0] == 1 && s->at[1] == 2) s->quick = QUICK_CALL; /* b n */
-    for (unsigned i = s->nargs; i < 4; i++) s->limit[i] = L_ANY; /* and at 0, mask 0 */
     if (s->room < 4) s->room = 4;
     const BptOpInfo *info = &bpt_ops[op];
     s->plain = !s->decode && op != BPT_OP_STEP && op != BPT_OP_START && !s->stack_special &&
