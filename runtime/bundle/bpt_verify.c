@@ -956,8 +956,8 @@ static __attribute__((noinline)) int step_general(Verifier *v, uint32_t *pcp) {
   BptInsn in;
   int pops, pushes;
   uint32_t target = BPT_NO_PC; /* of a `j` operand */
-  if (s->decode || op == BPT_OP_STEP) {
-    /* FORK's branches and STEP's descriptor: decoded whole. */
+  if (s->decode) {
+    /* FORK's branches: decoded whole. */
     bpt_decode(code, p->code_size, pc, &in);
     bpt_stack_effect(p, &in, &pops, &pushes);
   } else {
@@ -969,7 +969,13 @@ static __attribute__((noinline)) int step_general(Verifier *v, uint32_t *pcp) {
     in.nbranches = 0;
     pops = info->pops;
     pushes = info->pushes;
-    if (pops == BPT_VAR) pops = s->n_at ? code[pc + s->n_at] * (op == BPT_OP_START ? 2 : 1) : 0;
+    if (op == BPT_OP_STEP) { /* its descriptor's inputs: bpt_stack_effect reads its `t` */
+      in.nargs = 1;
+      in.arg[0] = read_operand(code + pc + s->at[0], s->width[0]);
+      bpt_stack_effect(p, &in, &pops, &pushes);
+    } else if (pops == BPT_VAR) {
+      pops = s->n_at ? code[pc + s->n_at] * (op == BPT_OP_START ? 2 : 1) : 0;
+    }
     if (s->j_at) target = bpt_jump_target(pc + in.size, bpt_le32(code + pc + s->j_at));
   }
   /* An effect in a fragment, a result outside one: which one is refused depends on
