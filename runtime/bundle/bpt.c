@@ -662,6 +662,19 @@ static size_t utf8_bad(const uint8_t *s, size_t len) {
   return len;
 }
 
+/* Where the first byte of p[from, to) with its top bit set is (to: none), eight bytes a
+ * step: text up to there is ASCII, valid UTF-8 without a closer look. */
+static size_t ascii_end(const uint8_t *p, size_t from, size_t to) {
+  size_t i = from;
+  for (; to - i >= 8; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    if (w & 0x8080808080808080u) break;
+  }
+  while (i < to && p[i] < 0x80) i++;
+  return i;
+}
+
 /* ---- reader: sections ---------------------------------------------------------------- */
 
 static void read_strings(Reader *r) {
@@ -676,6 +689,9 @@ static void read_strings(Reader *r) {
   /* All the text in one block: the bytes after the lengths, plus a NUL each. */
   char *data = ralloc_raw(r, r->end - r->pos - (size_t)4 * n + n, 1);
   r->what1 = "string";
+  /* The section's bytes before ascii are known to be ASCII: a run of plain strings (and
+   * of their lengths) is scanned once, not string by string. */
+  size_t ascii = r->pos;
   for (uint32_t i = 0; i < n && !r->failed; i++) {
     r->index1 = i;
     uint32_t len = rd_u32(r);
@@ -688,10 +704,12 @@ static void read_strings(Reader *r) {
     if (!need(r, len)) break;
     memcpy(data, r->p + r->pos, len);
     data[len] = '\0';
+    if (r->pos + len > ascii) ascii = ascii_end(r->p, r->pos, r->end);
+    bool plain = r->pos + len <= ascii;
     r->pos += len;
     b->strings[i].data = data;
     b->strings[i].len = len;
-    size_t bad = utf8_bad((const uint8_t *)data, len);
+    size_t bad = plain ? len : utf8_bad((const uint8_t *)data, len);
     if (bad < len)
       rfail(r, "not valid UTF-8 at byte %zu", bad);
     else if (i == 0 && len != 0)

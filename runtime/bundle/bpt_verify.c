@@ -31,7 +31,11 @@ enum {
  * passes read them where the shape says instead of walking the letters with the
  * decoder for each of the 325,000 instructions at 100,000 lines of bench/gen.sh. */
 typedef struct OpShape {
+  /* each operand's bits in the u32 read at its start: 0xFF, 0xFFFF or all; aligned so
+   * that a shape is 64 bytes, found with a shift */
+  _Alignas(64) uint32_t mask[4];
   uint8_t size; /* bytes of an instruction, the opcode's included */
+  uint8_t room; /* bytes from the pc that reading every operand as a u32 takes (>= size) */
   uint8_t nargs;
   uint8_t j_at, n_at; /* where its `j` and `n` operands start, in bytes from its pc (0: none) */
   uint8_t j_arg; /* which operand is the `j` (when j_at is not 0) */
@@ -43,19 +47,34 @@ typedef struct OpShape {
   bool special; /* one of the opcodes check_iter_slots, check_try, check_store_type and
                    check_message look at (the others pass them when no message is due) */
   bool stack_special; /* TRY, SPAWN, AND_ELSE or OR_ELSE: step_insn's rules of their own */
-  /* An opcode whose stack effect is fixed and that neither jumps, ends, waits nor has a
-   * rule of its own in step_insn (CONST, LOAD, ADD, ...: most of the code): its pops,
-   * pushes, and which paths may not hold it (bit 0: a thread's, RESULT; bit 1: a
-   * fragment's, EFFECT). */
+  /* An opcode whose stack effect is fixed or its count n (not START's pairs), that does
+   * not wait, and has no rule of its own in step_insn: CONST, LOAD, ADD, TEXT, CALL, ...
+   * (most of the code), and the jumps and ends among them (flow: FLOW_JUMP, its one `j`;
+   * FLOW_END). Its rules are one range: a path whose mark m (depth | IN_FRAGMENT) has
+   * m - lo[m >> 7] - (code[pc + n_at] & n_mask) <= span may hold it, and has depth - pops
+   * there: lo is IN_FRAGMENT for a fragment plus a fixed pops, or above any mark on the
+   * side that may not hold it (a thread: RESULT; a fragment: EFFECT); n_mask is 0 but
+   * where pops is the count n; span is BPT_STACK_MAX less the pushes. */
   bool plain;
-  uint8_t pops, pushes, refuse;
+  uint8_t flow;
+  uint8_t pushes, n_mask, span;
+  uint16_t lo[2];
   bool slow; /* special, or an operand with a rule beyond a bound (`r`, a count with a
                 rule of check_count): always checked in full */
+  /* Neither decode nor slow, and at most two operands: those need only their bounds (an
+   * operand it does not have: at 0, mask 0, bound L_ANY). QUICK_CALL: CALL, whose count
+   * must also be its built-in's (check_count). */
+  uint8_t quick;
 } OpShape;
+_Static_assert(sizeof(OpShape) == 64, "OpShape is 64 bytes");
 
 /* What bounds an operand, by its letter: Verifier.limit holds the process's numbers. */
-enum { L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
-       L_BUILTIN, L_ANY, L_COUNT };
+enum { QUICK = 1, QUICK_CALL };
+enum { FLOW_JUMP = 1, FLOW_END = 2 };
+
+enum { L_ANY, /* first: a shape's operand it does not have is one of these, as cleared */
+       L_CONST, L_STRING, L_SLOT, L_FIELD, L_MEMBER, L_GROUP, L_ACTION, L_PROCESS, L_STEP, L_STATE,
+       L_BUILTIN, L_COUNT };
 
 typedef struct Verifier {
   const BptBundle *b;
@@ -65,6 +84,7 @@ typedef struct Verifier {
   const uint8_t *code; /* its code */
   uint8_t *mark; /* per pc: NOT_START, UNSEEN or the stack depth (| IN_FRAGMENT) */
   uint32_t *work, nwork;
+  uint32_t expect; /* check_instructions: what the RECEIVE before still wants (check_message) */
   OpShape shape[BPT_OP_COUNT];
   /* The process's bound of each kind of operand (L_ANY: none, UINT32_MAX): an operand
    * below its bound passes check_operand, except where the shape says slow. L_FIELD is
@@ -235,6 +255,13 @@ static bool check_clusters(Verifier *v, uint8_t *state) {
   const BptBundle *b = v->b;
   memset(state, 0, b->nnodes);
   for (uint32_t i = 0; i < b->nnodes; i++) {
+    /* Every node before i is known to end (no walk leaves a 1 behind): a node in no
+     * cluster or in one of those ends too, as the walk below would find. */
+    uint32_t c = b->nodes[i].cluster;
+    if (c == BPT_NO_PC || c < i) {
+      state[i] = 2;
+      continue;
+    }
     uint32_t j = i;
     while (j != BPT_NO_PC && state[j] == 0) {
       state[j] = 1;
@@ -276,10 +303,20 @@ static bool check_edge(Verifier *v, uint32_t i) {
 
 static bool check_graph(Verifier *v, BptAllocFn alloc, void *ud) {
   const BptBundle *b = v->b;
-  for (uint32_t i = 0; i < b->nnodes; i++)
-    if (!check_node(v, i)) return false;
-  for (uint32_t i = 0; i < b->nedges; i++)
-    if (!check_edge(v, i)) return false;
+  /* Each record's fields tested with the counts in locals; check_node and check_edge
+   * test the one that fails again, and say why. */
+  uint32_t nstrings = b->nstrings, nnodes = b->nnodes;
+  for (uint32_t i = 0; i < nnodes; i++) {
+    const BptNode *n = &b->nodes[i];
+    if (n->kind >= BPT_N_KIND_COUNT || n->id >= nstrings || n->title >= nstrings ||
+        n->detail >= nstrings || (n->cluster != BPT_NO_PC && n->cluster >= nnodes))
+      if (!check_node(v, i)) return false;
+  }
+  for (uint32_t i = 0; i < b->nedges; i++) {
+    const BptEdge *e = &b->edges[i];
+    if (e->from >= nnodes || e->to >= nnodes || e->kind >= BPT_E_KIND_COUNT || e->label >= nstrings)
+      if (!check_edge(v, i)) return false;
+  }
   if (b->nnodes == 0) return true;
   uint8_t *state = alloc(ud, NULL, 0, b->nnodes);
   if (!state) return fail(v, "out of memory verifying the bundle (%u bytes)", b->nnodes);
@@ -460,14 +497,17 @@ static bool check_ranges(Verifier *v) {
   if ((uint64_t)p->first_line + p->nlines > b->nlines)
     return pfail(v, "its line entries %u+%u are outside the LINES section (%u)", p->first_line,
                  p->nlines, b->nlines);
+  const BptLine *lines = b->lines + p->first_line;
+  uint32_t code_size = p->code_size, before = 0; /* the entry before's pc (none: 0) */
   for (uint32_t i = 0; i < p->nlines; i++) {
-    const BptLine *l = &b->lines[p->first_line + i];
-    if (l->pc >= p->code_size)
+    uint32_t pc = lines[i].pc;
+    if (pc >= code_size)
       return pfail(v, "line entry %u has pc %u, outside its code (%u bytes)", p->first_line + i,
-                   l->pc, p->code_size);
-    if (i > 0 && l->pc < l[-1].pc)
+                   pc, code_size);
+    if (pc < before)
       return pfail(v, "line entry %u has pc %u, before the previous entry's %u", p->first_line + i,
-                   l->pc, l[-1].pc);
+                   pc, before);
+    before = pc;
   }
   if ((uint64_t)p->first_node + p->nnodes > b->nnodes)
     return pfail(v, "its graph nodes %u+%u are outside the GRAPH section (%u)", p->first_node,
@@ -705,6 +745,50 @@ static void set_limits(Verifier *v) {
   v->limit[L_BUILTIN] = BPT_BI_COUNT, v->limit[L_ANY] = UINT32_MAX;
 }
 
+/* check_instructions' checks in full of the instruction at pc (a known opcode), whose
+ * instruction before is at prev_pc: its size, or 0 when it fails (the message made). A
+ * jumping instruction is listed in v->work at *nwork. Kept out of check_instructions'
+ * loop, so that the loop over the instructions that need only their bounds holds its
+ * few values in registers. */
+static __attribute__((noinline)) uint32_t check_full(Verifier *v, uint32_t pc, uint32_t prev_pc,
+                                                     uint32_t *nwork) {
+  const uint8_t *code = v->code;
+  uint32_t code_size = v->p->code_size;
+  uint8_t op = code[pc];
+  const OpShape *s = &v->shape[op];
+  BptInsn in;
+  const char *letters;
+  bool jumps;
+  if (s->decode) {
+    letters = bpt_ops[op].operands;
+    if (!bpt_decode_inline(code, code_size, pc, &in))
+      return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
+                   code_size);
+    jumps = in.nbranches > 0 || strchr(letters, 'j');
+  } else {
+    if (code_size - pc < s->size)
+      return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
+                   code_size);
+    in.op = op, in.size = s->size, in.nargs = s->nargs, in.nbranches = 0, in.branch = NULL;
+    in.arg[0] = 0;
+    for (unsigned i = 0; i < s->nargs; i++) in.arg[i] = read_operand(code + pc + s->at[i], s->width[i]);
+    if (s->j_at) in.arg[s->j_arg] = bpt_jump_target(pc + s->size, in.arg[s->j_arg]);
+    letters = s->letter;
+    jumps = s->j_at != 0;
+  }
+  for (unsigned i = 0; i < in.nargs; i++)
+    if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return 0;
+  if (jumps) v->work[(*nwork)++] = pc;
+  if (s->special || v->expect) {
+    BptInsn prev = insn_before(v, prev_pc);
+    if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
+      return 0;
+    if (!check_message(v, pc, &in, &v->expect)) return 0;
+  }
+  v->mark[pc] = UNSEEN;
+  return in.size;
+}
+
 /* Decodes the whole code linearly from 0, checks every operand, and marks where each
  * instruction starts. The instructions that jump (a `j` operand, or FORK's branches)
  * are listed in pc order in v->work for check_jumps, which needs every start marked
@@ -713,65 +797,50 @@ static void set_limits(Verifier *v) {
  * cut off by the end of the code, which is the size test here). Most instructions need
  * no more than their operands below their bounds: one compare each; any other (a rule
  * of its own, an operand at or above its bound, a message's fields due) is checked in
- * full, by the same functions in the same order, so the first failure and its message
- * are the same. */
+ * full by check_full, by the same functions in the same order, so the first failure and
+ * its message are the same. */
 static bool check_instructions(Verifier *v) {
-  const BptProcess *p = v->p;
   const uint8_t *code = v->code;
-  uint32_t code_size = p->code_size;
-  memset(v->mark, NOT_START, code_size);
+  uint32_t code_size = v->p->code_size;
+  /* Kept here, not in *v: a store to a mark (a byte) could change any of them as far as
+   * the compiler knows, which would make it load them again after each. */
+  uint8_t *mark = v->mark;
+  uint32_t *work = v->work, nwork = 0;
+  const OpShape *shape = v->shape;
+  const uint32_t *limit = v->limit;
+  memset(mark, NOT_START, code_size);
   set_limits(v);
   uint32_t prev_pc = BPT_NO_PC;
-  uint32_t message_expect = 0;
-  v->nwork = 0;
+  v->expect = 0;
   for (uint32_t pc = 0; pc < code_size;) {
-    BptInsn in;
     uint8_t op = code[pc];
     if (op >= BPT_OP_COUNT) return cfail(v, pc, "unknown opcode %u", op);
-    const OpShape *s = &v->shape[op];
-    const char *letters;
-    bool jumps;
-    if (s->decode) {
-      letters = bpt_ops[op].operands;
-      if (!bpt_decode_inline(code, code_size, pc, &in))
-        return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
-                     code_size);
-      jumps = in.nbranches > 0 || strchr(letters, 'j');
-    } else {
-      if (code_size - pc < s->size)
-        return cfail(v, pc, "%s is cut off by the end of the code (%u bytes)", bpt_ops[op].name,
-                     code_size);
-      bool full = s->slow || message_expect;
-      for (unsigned i = 0; i < s->nargs; i++)
-        full |= read_operand(code + pc + s->at[i], s->width[i]) >= v->limit[s->limit[i]];
-      if (!full) {
-        if (s->j_at) v->work[v->nwork++] = pc;
-        v->mark[pc] = UNSEEN;
+    const OpShape *s = &shape[op];
+    if (s->quick && code_size - pc >= s->room) {
+      /* Whole, and with room to read each operand as a u32 (its mask keeps its bytes): an
+       * instruction whose operands are all below their bounds passes check_operand, and no
+       * rule of check_instructions' own applies to it. */
+      const uint8_t *q = code + pc;
+      if ((bpt_le32(q + s->at[0]) & s->mask[0]) < limit[s->limit[0]] &&
+          (bpt_le32(q + s->at[1]) & s->mask[1]) < limit[s->limit[1]] &&
+          (s->quick == QUICK || (int)q[2] == bpt_builtins[q[1]].nargs)) {
+        if (s->j_at) work[nwork++] = pc;
+        mark[pc] = UNSEEN;
         prev_pc = pc;
         pc += s->size;
         continue;
       }
-      in.op = op, in.size = s->size, in.nargs = s->nargs, in.nbranches = 0, in.branch = NULL;
-      in.arg[0] = 0;
-      for (unsigned i = 0; i < s->nargs; i++) in.arg[i] = read_operand(code + pc + s->at[i], s->width[i]);
-      if (s->j_at) in.arg[s->j_arg] = bpt_jump_target(pc + s->size, in.arg[s->j_arg]);
-      letters = s->letter;
-      jumps = s->j_at != 0;
     }
-    for (unsigned i = 0; i < in.nargs; i++)
-      if (!check_operand(v, pc, &in, letters[i], in.arg[i])) return false;
-    if (jumps) v->work[v->nwork++] = pc;
-    if (s->special || message_expect) {
-      BptInsn prev = insn_before(v, prev_pc);
-      if (!check_iter_slots(v, pc, &in) || !check_try(v, pc, &in) || !check_store_type(v, pc, &prev, &in))
-        return false;
-      if (!check_message(v, pc, &in, &message_expect)) return false;
-    }
-    v->mark[pc] = UNSEEN;
-    prev_pc = pc;
-    pc += in.size;
+    /* And while a RECEIVE's message fields are due, every instruction in full. */
+    do {
+      uint32_t size = check_full(v, pc, prev_pc, &nwork);
+      if (size == 0) return false;
+      prev_pc = pc;
+      pc += size;
+    } while (v->expect && pc < code_size && code[pc] < BPT_OP_COUNT);
   }
-  if (message_expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
+  v->nwork = nwork;
+  if (v->expect) return cfail(v, code_size, "the code ends inside a RECEIVE's message fields");
   return true;
 }
 
@@ -865,88 +934,127 @@ static bool seed_entries(Verifier *v) {
   return true;
 }
 
-/* The abstract interpretation of the instruction at pc with `depth` values below it, and
- * of the ones after it while each is reached for the first time by falling through.
- * Such a next instruction is taken at once rather than queued and popped again at
- * once: the work list is a stack, so the order of the instructions, and with it the
- * first failure, is the same. */
-static bool step_insn(Verifier *v, uint32_t pc) {
+/* What step_general found: a failure (its message made; cfail's false is STEP_FAIL), the
+ * end of the path (or its join with a path seen before), or the next instruction, reached
+ * for the first time. */
+enum { STEP_FAIL = false, STEP_END, STEP_NEXT };
+
+/* The abstract interpretation of the instruction at *pc with the depth its mark says:
+ * every rule, for the instructions that are not plain or that a plain one's range
+ * refuses. On STEP_NEXT, *pc is the next instruction, marked as reach would. Kept out of
+ * step_insn's loop, so that the loop over plain instructions holds its few values in
+ * registers. */
+static __attribute__((noinline)) int step_general(Verifier *v, uint32_t *pcp) {
   const BptProcess *p = v->p;
   const uint8_t *code = v->code;
-  for (;;) {
-    uint8_t mark = v->mark[pc], op = code[pc];
-    unsigned depth = mark & ~IN_FRAGMENT;
-    bool fragment = (mark & IN_FRAGMENT) != 0;
-    const OpShape *s = &v->shape[op];
-    if (s->plain) {
-      /* The rules below that apply to a plain opcode, in their order; where one fails,
-       * the general code that follows says why, with the same message. */
-      unsigned after = depth - s->pops + s->pushes;
-      uint32_t next = pc + s->size;
-      if (!(s->refuse & (fragment ? 2 : 1)) && s->pops <= depth && after <= BPT_STACK_MAX &&
-          next < p->code_size) {
-        if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc);
-        v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
-        pc = next;
-        continue;
-      }
-    }
-    const BptOpInfo *info = &bpt_ops[op];
-    BptInsn in;
-    int pops, pushes;
-    uint32_t target = BPT_NO_PC; /* of a `j` operand */
-    if (s->decode || op == BPT_OP_STEP) {
-      /* FORK's branches and STEP's descriptor: decoded whole. */
-      bpt_decode(code, p->code_size, pc, &in);
+  uint32_t pc = *pcp;
+  uint8_t mark = v->mark[pc], op = code[pc];
+  unsigned depth = mark & ~IN_FRAGMENT;
+  bool fragment = (mark & IN_FRAGMENT) != 0;
+  const OpShape *s = &v->shape[op];
+  const BptOpInfo *info = &bpt_ops[op];
+  BptInsn in;
+  int pops, pushes;
+  uint32_t target = BPT_NO_PC; /* of a `j` operand */
+  if (s->decode) {
+    /* FORK's branches: decoded whole. */
+    bpt_decode(code, p->code_size, pc, &in);
+    bpt_stack_effect(p, &in, &pops, &pushes);
+  } else {
+    /* check_instructions has decoded and checked every instruction: the size of one
+     * without a J operand is its opcode's, and its `j` and `n` operands are where its
+     * shape says. The stack effect is bpt_stack_effect's. */
+    in.op = op;
+    in.size = s->size;
+    in.nbranches = 0;
+    pops = info->pops;
+    pushes = info->pushes;
+    if (op == BPT_OP_STEP) { /* its descriptor's inputs: bpt_stack_effect reads its `t` */
+      in.nargs = 1;
+      in.arg[0] = read_operand(code + pc + s->at[0], s->width[0]);
       bpt_stack_effect(p, &in, &pops, &pushes);
-    } else {
-      /* check_instructions has decoded and checked every instruction: the size of one
-       * without a J operand is its opcode's, and its `j` and `n` operands are where its
-       * shape says. The stack effect is bpt_stack_effect's. */
-      in.op = op;
-      in.size = s->size;
-      in.nbranches = 0;
-      pops = info->pops;
-      pushes = info->pushes;
-      if (pops == BPT_VAR) pops = s->n_at ? code[pc + s->n_at] * (op == BPT_OP_START ? 2 : 1) : 0;
-      if (s->j_at) target = bpt_jump_target(pc + in.size, bpt_le32(code + pc + s->j_at));
+    } else if (pops == BPT_VAR) {
+      pops = s->n_at ? code[pc + s->n_at] * (op == BPT_OP_START ? 2 : 1) : 0;
     }
-    /* An effect in a fragment, a result outside one: which one is refused depends on
-     * where the path is. */
-    if (info->flags & (fragment ? BPT_F_EFFECT : BPT_F_RESULT)) {
-      if (fragment)
-        return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
-      return cfail(v, pc, "%s outside an expression fragment", info->name);
+    if (s->j_at) target = bpt_jump_target(pc + in.size, bpt_le32(code + pc + s->j_at));
+  }
+  /* An effect in a fragment, a result outside one: which one is refused depends on
+   * where the path is. */
+  if (info->flags & (fragment ? BPT_F_EFFECT : BPT_F_RESULT)) {
+    if (fragment)
+      return cfail(v, pc, "%s in an expression fragment (a `when` or `by` only computes a value)", info->name);
+    return cfail(v, pc, "%s outside an expression fragment", info->name);
+  }
+  if ((unsigned)pops > depth)
+    return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
+  unsigned after = depth - (unsigned)pops + (unsigned)pushes;
+  if (after > BPT_STACK_MAX) return cfail(v, pc, "stack depth %u exceeds %d", after, BPT_STACK_MAX);
+  if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
+    return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
+                 info->name, depth - (unsigned)pops);
+  if (s->stack_special) {
+    if (op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
+      return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
+    if (op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
+      return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
+  }
+  if ((info->flags & BPT_F_JUMP) && s->j_at && !reach(v, target, after, fragment, pc))
+    return STEP_FAIL;
+  for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
+    if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return STEP_FAIL;
+  if (info->flags & BPT_F_END) return STEP_END;
+  /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
+  if (s->stack_special && (op == BPT_OP_AND_ELSE || op == BPT_OP_OR_ELSE)) after--;
+  uint32_t next = pc + in.size;
+  if (next >= p->code_size)
+    return cfail(v, pc,
+                 "%s falls off the end of the code (every path must end in an "
+                 "instruction that does not fall through)",
+                 info->name);
+  if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc) ? STEP_END : STEP_FAIL;
+  v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
+  *pcp = next;
+  return STEP_NEXT;
+}
+
+/* The abstract interpretation of the instruction at pc, and of the ones after it while
+ * each is reached for the first time by falling through. Such a next instruction is taken
+ * at once rather than queued and popped again at once: the work list is a stack, so the
+ * order of the instructions, and with it the first failure, is the same. */
+static bool step_insn(Verifier *v, uint32_t pc) {
+  const uint8_t *code = v->code;
+  uint8_t *marks = v->mark; /* in locals: see check_instructions */
+  const OpShape *shape = v->shape;
+  uint32_t code_size = v->p->code_size;
+  for (;;) {
+    uint8_t mark = marks[pc];
+    const OpShape *s = &shape[code[pc]];
+    while (s->plain) {
+      /* The rules of step_general that apply to a plain opcode, as one range (OpShape);
+       * where one fails, step_general says why, with the same message. Its count, where
+       * it pops one, is whole: check_instructions has found the instruction whole. */
+      unsigned fragment = mark >> 7; /* IN_FRAGMENT */
+      unsigned rest = mark - s->lo[fragment] - (code[pc + s->n_at] & s->n_mask);
+      if (rest > s->span) break; /* rest: depth - pops */
+      unsigned after = rest + s->pushes;
+      if (s->flow) {
+        if ((s->flow & FLOW_JUMP) &&
+            !reach(v, bpt_jump_target(pc + s->size, bpt_le32(code + pc + s->j_at)), after, fragment, pc))
+          return false;
+        if (s->flow & FLOW_END) return true;
+      }
+      uint32_t next = pc + s->size;
+      /* Off the end: step_general says so (its reach of the jump's target again finds
+       * the mark it set, and does nothing). */
+      if (next >= code_size) break;
+      if (marks[next] != UNSEEN) return reach(v, next, after, fragment, pc);
+      mark = (uint8_t)(after | (mark & IN_FRAGMENT)); /* as reach would */
+      marks[next] = mark;
+      pc = next;
+      s = &shape[code[pc]];
     }
-    if ((unsigned)pops > depth)
-      return cfail(v, pc, "%s needs %d values, the stack has %u", info->name, pops, depth);
-    unsigned after = depth - (unsigned)pops + (unsigned)pushes;
-    if (after > BPT_STACK_MAX) return cfail(v, pc, "stack depth %u exceeds %d", after, BPT_STACK_MAX);
-    if ((info->flags & BPT_F_WAIT) && depth != (unsigned)pops)
-      return cfail(v, pc, "%s leaves %u values on the stack; a waiting instruction needs it empty",
-                   info->name, depth - (unsigned)pops);
-    if (s->stack_special) {
-      if (op == BPT_OP_TRY && depth != 0) /* the catch starts a thread with an empty stack */
-        return cfail(v, pc, "TRY with %u values on the stack; it needs it empty", depth);
-      if (op == BPT_OP_SPAWN && depth != 0) /* the new thread starts with an empty stack */
-        return cfail(v, pc, "SPAWN with %u values on the stack; it needs it empty", depth);
-    }
-    if ((info->flags & BPT_F_JUMP) && s->j_at && !reach(v, target, after, fragment, pc))
-      return false;
-    for (uint8_t i = 0; i < in.nbranches; i++) /* FORK: each branch is a new thread */
-      if (!reach(v, bpt_branch_target(&in, pc, i), 0, fragment, pc)) return false;
-    if (info->flags & BPT_F_END) return true;
-    /* AND_ELSE and OR_ELSE keep the value when they jump and pop it when they do not. */
-    if (s->stack_special && (op == BPT_OP_AND_ELSE || op == BPT_OP_OR_ELSE)) after--;
-    uint32_t next = pc + in.size;
-    if (next >= p->code_size)
-      return cfail(v, pc,
-                   "%s falls off the end of the code (every path must end in an "
-                   "instruction that does not fall through)",
-                   info->name);
-    if (v->mark[next] != UNSEEN) return reach(v, next, after, fragment, pc);
-    v->mark[next] = (uint8_t)(after | (fragment ? IN_FRAGMENT : 0)); /* as reach would */
-    pc = next;
+    int r = step_general(v, &pc);
+    if (r != STEP_NEXT) return r == STEP_END;
   }
 }
 
@@ -1000,24 +1108,34 @@ static void op_shapes(Verifier *v) {
       if (*c == 'n') s->n_at = (uint8_t)at;
       s->limit[s->nargs] = operand_limit((BptOp)op, *c, &s->slow);
       s->at[s->nargs] = (uint8_t)at, s->width[s->nargs] = (uint8_t)w, s->letter[s->nargs] = *c;
+      s->mask[s->nargs] = w == 1 ? 0xFFu : w == 2 ? 0xFFFFu : 0xFFFFFFFFu;
       s->nargs++;
       at += w;
     }
     s->size = (uint8_t)at;
+    s->room = s->nargs && s->at[s->nargs - 1] + 4u > at ? (uint8_t)(s->at[s->nargs - 1] + 4u) : s->size;
     s->special = op == BPT_OP_ITER_START || op == BPT_OP_ITER_NEXT || op == BPT_OP_TRY ||
                  op == BPT_OP_STORE || op == BPT_OP_STORE_FIELD || op == BPT_OP_MSG_TAKE ||
                  op == BPT_OP_RECEIVE;
     s->stack_special = op == BPT_OP_TRY || op == BPT_OP_SPAWN || op == BPT_OP_AND_ELSE ||
                        op == BPT_OP_OR_ELSE;
     s->slow |= s->special;
+    s->quick = !s->decode && !s->slow && s->nargs <= 2 ? QUICK : 0;
+    if (op == BPT_OP_CALL && s->size == 3 && s->at[0] == 1 && s->at[1] == 2) s->quick = QUICK_CALL; /* b n */
+    if (s->room < 4) s->room = 4;
     const BptOpInfo *info = &bpt_ops[op];
-    s->plain = !s->decode && op != BPT_OP_STEP && info->pops != BPT_VAR && !s->stack_special &&
-               !s->j_at && !(info->flags & (BPT_F_WAIT | BPT_F_JUMP | BPT_F_END)) &&
-               info->pops >= 0 && info->pops <= BPT_STACK_MAX && info->pushes >= 0 &&
-               info->pushes <= BPT_STACK_MAX;
+    s->plain = !s->decode && op != BPT_OP_STEP && op != BPT_OP_START && !s->stack_special &&
+               !(info->flags & BPT_F_WAIT) && (s->j_at != 0) == ((info->flags & BPT_F_JUMP) != 0) &&
+               (info->pops == BPT_VAR || (info->pops >= 0 && info->pops <= BPT_STACK_MAX)) &&
+               info->pushes >= 0 && info->pushes <= BPT_STACK_MAX;
     if (s->plain) {
-      s->pops = (uint8_t)info->pops, s->pushes = (uint8_t)info->pushes;
-      s->refuse = (info->flags & BPT_F_RESULT ? 1 : 0) | (info->flags & BPT_F_EFFECT ? 2 : 0);
+      s->flow = (info->flags & BPT_F_JUMP ? FLOW_JUMP : 0) | (info->flags & BPT_F_END ? FLOW_END : 0);
+      s->pushes = (uint8_t)info->pushes;
+      s->span = (uint8_t)(BPT_STACK_MAX - info->pushes);
+      unsigned fixed = info->pops == BPT_VAR ? 0 : (unsigned)info->pops;
+      s->lo[0] = (uint16_t)(info->flags & BPT_F_RESULT ? 0xFFFF : fixed);
+      s->lo[1] = (uint16_t)(info->flags & BPT_F_EFFECT ? 0xFFFF : IN_FRAGMENT + fixed);
+      if (info->pops == BPT_VAR && s->n_at) s->n_mask = 0xFF; /* as step_general counts */
     }
   }
 }

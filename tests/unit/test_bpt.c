@@ -1183,6 +1183,24 @@ static void r_utf8_at_15(Builder *B) { B->strings[3] = (BptString){"abcdefghijkl
 static void r_utf8_at_18(Builder *B) {
   B->strings[3] = (BptString){"abcdefgh\xC3\xA9ijklmnop\xED\xA0\x80", 21};
 }
+/* The reader takes a run of ASCII strings, their lengths with them, in one scan: a bad
+ * string after a long one (its length's low byte has the top bit set), after one with a
+ * letter above ASCII, and after many plain ones. */
+static const char long_text[] =
+    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
+static void r_utf8_after_long(Builder *B) {
+  B->strings[2] = (BptString){long_text, 150};
+  B->strings[3] = (BptString){"ab\xFF", 3};
+}
+static void r_utf8_after_letter(Builder *B) {
+  B->strings[2] = (BptString){"caf\xC3\xA9", 5};
+  B->strings[3] = (BptString){"abcdefghijk\xC3", 12};
+}
+static void r_utf8_late(Builder *B) {
+  uint32_t last = B->b.nstrings - 1;
+  B->strings[last] = (BptString){"abcdefgh\xE2\x82\xACx\xE2\x82", 14};
+}
 static void r_string0(Builder *B) { B->strings[0] = (BptString){"x", 1}; }
 static void r_no_strings(Builder *B) { B->b.nstrings = 0; }
 /* rich's constants: 0..2 ints, 3 decimal, 4 bool, 5 date, 6 datetime, 7..8 durations,
@@ -1222,6 +1240,12 @@ static void v_edge_node(Builder *B) { B->edges[2].to = 99; }
 static void v_edge_kind(Builder *B) { B->edges[2].kind = BPT_E_KIND_COUNT; }
 static void v_cluster(Builder *B) { B->nodes[3].cluster = 77; }
 static void v_cluster_loop(Builder *B) { B->nodes[4].cluster = 5; } /* 5 is inside 4 */
+/* A loop reached from a node before it, and one after a chain that goes forward and back
+ * (1 in 6, 6 in 0): the verifier takes a node in an earlier cluster as ending at once. */
+static void v_cluster_loop_entered(Builder *B) { B->nodes[2].cluster = 4, B->nodes[4].cluster = 5; }
+static void v_cluster_loop_later(Builder *B) {
+  B->nodes[1].cluster = 6, B->nodes[6].cluster = 0, B->nodes[4].cluster = 5;
+}
 
 /* -- process descriptors (verify) -- */
 static void v_doctype(Builder *B) { B->procs[0].doctype = 3; }
@@ -1500,6 +1524,9 @@ static const Case cases[] = {
     READ_CASE(r_utf8_at_9, "section STRINGS, string 3: not valid UTF-8 at byte 9"),
     READ_CASE(r_utf8_at_15, "section STRINGS, string 3: not valid UTF-8 at byte 15"),
     READ_CASE(r_utf8_at_18, "section STRINGS, string 3: not valid UTF-8 at byte 18"),
+    READ_CASE(r_utf8_after_long, "section STRINGS, string 3: not valid UTF-8 at byte 2"),
+    READ_CASE(r_utf8_after_letter, "section STRINGS, string 3: not valid UTF-8 at byte 11"),
+    READ_CASE(r_utf8_late, ": not valid UTF-8 at byte 12"),
     READ_CASE(r_string0, "section STRINGS, string 0: string 0 must be \"\""),
     READ_CASE(r_no_strings, "section STRINGS: the string table is empty"),
     READ_CASE(r_list_forward,
@@ -1536,6 +1563,10 @@ static const Case cases[] = {
     VERIFY_CASE(v_edge_kind, "section GRAPH, edge 2: unknown kind 7"),
     VERIFY_CASE(v_cluster, "section GRAPH, node 3: its cluster is node 77"),
     VERIFY_CASE(v_cluster_loop,
+                "section GRAPH, node 4: its chain of clusters loops back to node 4"),
+    VERIFY_CASE(v_cluster_loop_entered,
+                "section GRAPH, node 2: its chain of clusters loops back to node 4"),
+    VERIFY_CASE(v_cluster_loop_later,
                 "section GRAPH, node 4: its chain of clusters loops back to node 4"),
     VERIFY_CASE(v_doctype, "process `collect`: its document type is 3, but there are 1"),
     VERIFY_CASE(v_trigger, "process `collect`: unknown trigger 4"),
