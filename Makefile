@@ -2,7 +2,8 @@
 #
 #   make          build build/bpc
 #   make check    install missing packages, build, run every test
-#   make asan     the same tests built with AddressSanitizer + UBSan
+#   make asan     the same tests built with AddressSanitizer + UBSan (make asan-build:
+#                 the build alone)
 #   make demo     the main job on a sample
 #   make sweep    every scenario's events with each allocation failing, under ASan
 #                 (tests/alloc_sweep.sh; make check sweeps them all without ASan)
@@ -136,7 +137,7 @@ DL_LIBS = -ldl
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps check asan tsan demo bench clean unit rooms sweep
+.PHONY: all deps check asan asan-build tsan demo bench clean unit rooms sweep
 all: $(BUILD)/bpc $(BUILD)/bprun $(BUILD)/libbprt.so
 
 # `make rooms`: the table above, one room a line: NAME FOLDER SEES...
@@ -380,17 +381,22 @@ check: deps
 	@$(MAKE) --no-print-directory all unit tsan fuzz-replay $(BUILD)/faults/bpc $(BUILD)/faults/bprun
 	@MAKEFLAGS= sh tests/run.sh $(BUILD)
 
-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" all unit fuzz-replay build/asan/faults/bpc build/asan/faults/bprun
-	@MAKEFLAGS= ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/asan
+# `make asan-build` builds what `make asan` runs, without running it; ASAN_BUILD names its
+# folder (the CI builds it with gcc into another folder, while clang's runs the tests).
+ASAN_BUILD ?= build/asan
+ASAN_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan-build: deps
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT="-O1 -g" SAN="$(ASAN_SAN)" \
+	  all unit fuzz-replay $(ASAN_BUILD)/faults/bpc $(ASAN_BUILD)/faults/bprun
+asan: asan-build
+	@MAKEFLAGS= ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh $(ASAN_BUILD)
 
 # `make sweep`: tests/alloc_sweep.sh over every scenario (make asan's runs every 4th of
 # tests/scenarios), built with ASan and UBSan: every event with each allocation failing.
 sweep: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" build/asan/bpc build/asan/faults/bprun
-	@MAKEFLAGS= ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 STRIDE=1 sh tests/alloc_sweep.sh build/asan
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT="-O1 -g" SAN="$(ASAN_SAN)" \
+	  $(ASAN_BUILD)/bpc $(ASAN_BUILD)/faults/bprun
+	@MAKEFLAGS= ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 STRIDE=1 sh tests/alloc_sweep.sh $(ASAN_BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
