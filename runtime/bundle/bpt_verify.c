@@ -497,7 +497,7 @@ static bool check_ranges(Verifier *v) {
   if ((uint64_t)p->first_line + p->nlines > b->nlines)
     return pfail(v, "its line entries %u+%u are outside the LINES section (%u)", p->first_line,
                  p->nlines, b->nlines);
-  const BptLine *lines = b->lines + p->first_line;
+  const BptLine *lines = p->nlines ? b->lines + p->first_line : NULL; /* none: no LINES */
   uint32_t code_size = p->code_size, before = 0; /* the entry before's pc (none: 0) */
   for (uint32_t i = 0; i < p->nlines; i++) {
     uint32_t pc = lines[i].pc;
