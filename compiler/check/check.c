@@ -522,6 +522,7 @@ static void warn_unused(Checker *C) {
 
 static void check_process(Checker *C, ProcEntry *e) {
   Process *p = e->proc;
+  process_prefetch(p);
   reset_process_state(C, e);
   ProcInfo *info = arena_alloc(C->arena, sizeof *info);
   p->info = info;

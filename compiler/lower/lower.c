@@ -1213,21 +1213,8 @@ static void lower_shell(Lower *L, const Process *proc, IrProc *p) {
   lower_declarations(L, info);
 }
 
-/* The parser allocates a process's tree in order: the Process node first, then what it
- * holds, and the members' array last, so the tree is the range between them (about 5 to
- * 13 KB at 100,000 lines). By the time a process is lowered the range has left the core's
- * cache (the whole tree is 22 MB), and the walk missed on nearly every statement and
- * expression it met first; asked for at once, the lines come in together. Only a hint:
- * a tree laid out otherwise (another parser, a range too long) is lowered the same. */
-static void prefetch_tree(const Process *proc) {
-  if (!proc->members) return; /* no members: nothing past the node */
-  uintptr_t from = (uintptr_t)proc, to = (uintptr_t)(proc->members + proc->nmembers);
-  if (to <= from || to - from > 64 * 1024) return;
-  for (; from < to; from += 64) __builtin_prefetch((const void *)from);
-}
-
 static void lower_body(Lower *L, const Process *proc, IrProc *p) {
-  prefetch_tree(proc);
+  process_prefetch(proc);
   L->p = p;
   L->proc = proc;
   L->map = &L->maps[p - L->ir->procs];
