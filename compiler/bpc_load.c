@@ -130,30 +130,14 @@ IrProgram *bpc_source_ir_only(Source *src, DotFrontEnd front_end, const char *on
   return source_ir_only(src, front_end, only, false, status);
 }
 
-/* The code generator, started when lowering hands it the first process (the documents,
- * actions and every process's shell are lowered by then). */
-typedef struct CompileRun {
-  Codegen *g;
-  BptError *err;
-} CompileRun;
-
-static void compile_process(IrProgram *ir, IrProc *p, void *ctx) {
-  CompileRun *run = ctx;
-  /* bench/gen.sh's programs have a node for every 47 bytes of text: tables sized for one
-   * every 40 are not grown (nor the memory of their growth left behind, in pieces too
-   * small for the bundle's bytes, which then took 1,500 page faults more) */
-  if (!run->g) run->g = codegen_start(ir, true, ir->source_len / 40, run->err);
-  codegen_process(run->g, p);
-}
-
 bool bpc_compile_bundle(Source *src, DotFrontEnd front_end, const char *only, bool *made,
                         uint8_t **bytes, size_t *len, BptError *err, int *status) {
-  CompileRun run = {NULL, err};
+  CodegenRun run = {NULL, err}; /* started when lowering hands it the first process */
   IrProgram *ir;
   bool text = !only && !bpc_is_xml(src->text, src->len) && !bpc_is_bitrix(src->text, src->len);
   if (text) { /* each process generated as soon as it is lowered, in the memory of the one before */
     Program *prog = front_end(src, true, status);
-    ir = prog ? lower_program_each(prog, compile_process, &run) : NULL;
+    ir = prog ? lower_program_each(prog, codegen_each, &run) : NULL;
     /* the tree's pages serve the bundle and its read-back */
     if (prog) bpc_heap_reuse(&prog->arena);
     parse_program_free(prog);
@@ -161,11 +145,7 @@ bool bpc_compile_bundle(Source *src, DotFrontEnd front_end, const char *only, bo
     ir = source_ir_only(src, front_end, only, true, status);
   }
   if (!ir) return false;
-  if (!run.g) {
-    run.g = codegen_start(ir, false, 0, err);
-    for (uint32_t i = 0; i < ir->nprocs; i++) codegen_process(run.g, &ir->procs[i]);
-  }
-  *made = codegen_end(run.g, bytes, len);
+  *made = codegen_end(codegen_run_all(&run, ir), bytes, len);
   ir_free(ir);
   return true;
 }

@@ -1792,6 +1792,23 @@ void codegen_process(Codegen *g, const IrProc *p) {
   if (!g->failed && i < g->ir->nprocs) gen_process(g, p, &g->b.processes[i]);
 }
 
+void codegen_each(IrProgram *ir, IrProc *p, void *ctx) {
+  CodegenRun *run = ctx;
+  /* bench/gen.sh's programs have a node for every 47 bytes of text: tables sized for one
+   * every 40 are not grown (nor the memory of their growth left behind, in pieces too
+   * small for the bundle's bytes, which then took 1,500 page faults more) */
+  if (!run->g) run->g = codegen_start(ir, true, ir->source_len / 40, run->err);
+  codegen_process(run->g, p);
+}
+
+Codegen *codegen_run_all(CodegenRun *run, const IrProgram *ir) {
+  if (!run->g) {
+    run->g = codegen_start(ir, false, 0, run->err);
+    for (uint32_t i = 0; i < ir->nprocs; i++) codegen_process(run->g, &ir->procs[i]);
+  }
+  return run->g;
+}
+
 bool codegen_end(Codegen *g, uint8_t **out, size_t *out_len) {
   BptError *err = g->err;
   *out = NULL;

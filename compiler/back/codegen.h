@@ -35,6 +35,18 @@ Codegen *codegen_start(const IrProgram *ir, bool copy_strings, size_t expect_nod
 void codegen_process(Codegen *g, const IrProc *p);
 bool codegen_end(Codegen *g, uint8_t **out, size_t *out_len);
 
+/* The steps above as `bpc compile` takes them. codegen_each is lower_program_each's
+ * callback (ctx: a CodegenRun, g NULL at first): the code generator starts at the first
+ * process handed to it, copying strings, and takes each in turn. After lowering,
+ * codegen_run_all gives run's code generator, started then and given every process of
+ * ir when none was handed over (a program lowered whole, or one without processes). */
+typedef struct CodegenRun {
+  Codegen *g;
+  BptError *err;
+} CodegenRun;
+void codegen_each(IrProgram *ir, IrProc *p, void *ctx);
+Codegen *codegen_run_all(CodegenRun *run, const IrProgram *ir);
+
 /* The GRAPH section's kind (bpt.h's BptNodeKind / BptEdgeKind) of an IR node
  * or edge kind. */
 unsigned codegen_node_kind(IrNodeKind k);

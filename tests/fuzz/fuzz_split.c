@@ -51,18 +51,6 @@ static void result_free(Result *r) {
   free(r->bundle);
 }
 
-typedef struct CompileRun {
-  Codegen *g;
-  BptError *err;
-} CompileRun;
-
-/* As bpc_load.c's compile_process: the code generator takes each process in order. */
-static void compile_process(IrProgram *ir, IrProc *p, void *ctx) {
-  CompileRun *run = ctx;
-  if (!run->g) run->g = codegen_start(ir, true, ir->source_len / 40, run->err);
-  codegen_process(run->g, p);
-}
-
 /* The pipeline of `bpc compile` on text in memory, on `threads` threads. */
 static Result run_compiler(const char *text, size_t len, const char *threads) {
   Result r = {0};
@@ -85,13 +73,10 @@ static Result run_compiler(const char *text, size_t len, const char *threads) {
   diags_print(&diags, out);
   if (diags.errors == 0) {
     BptError err = {0};
-    CompileRun run = {NULL, &err};
-    IrProgram *ir = lower_program_each(prog, compile_process, &run);
-    if (!run.g) {
-      run.g = codegen_start(ir, false, 0, &err);
-      for (uint32_t i = 0; i < ir->nprocs; i++) codegen_process(run.g, &ir->procs[i]);
-    }
-    if (!codegen_end(run.g, &r.bundle, &r.bundle_len)) fprintf(out, "compile: %s\n", err.message);
+    CodegenRun run = {NULL, &err}; /* as bpc_compile_bundle */
+    IrProgram *ir = lower_program_each(prog, codegen_each, &run);
+    if (!codegen_end(codegen_run_all(&run, ir), &r.bundle, &r.bundle_len))
+      fprintf(out, "compile: %s\n", err.message);
     ir_free(ir);
   }
   fclose(out);
