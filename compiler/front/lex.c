@@ -95,7 +95,6 @@ void lex_grow_names(Lexer *lx) {
 
 const char *lex_name(Lexer *lx, const char *s, uint32_t n) { return lex_intern(lx, s, n); }
 
-
 /* Appends the decimal digits s[0..n) to *acc; false on int64 overflow. */
 static bool add_digits(int64_t *acc, const char *s, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {

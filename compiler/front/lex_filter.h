@@ -82,7 +82,6 @@ static inline bool same_name(const char *a, const char *b, uint32_t n) {
   return true;
 }
 
-
 /* The one arena copy of the name s[0..n). */
 #if defined(__GNUC__)
 __attribute__((always_inline)) /* gcc would not, in the scanner */
