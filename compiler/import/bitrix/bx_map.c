@@ -590,6 +590,8 @@ static X calc_primary(Calc *c) {
     while ((p[n] >= '0' && p[n] <= '9') || (p[n] == '.' && !dot && (dot = true))) n++;
     c->pos += n;
     if (n > 18) return calc_fail(c, "a number too long");
+    /* `10.` is a decimal to PHP; .bp writes it `10.0` */
+    if (p[n - 1] == '.') return (X){arena_printf(ar, "%.*s0", (int)n, p), TY_DECIMAL};
     return (X){arena_strndup(ar, p, n), dot ? TY_DECIMAL : TY_INT};
   }
   size_t n = 0;
